@@ -1,0 +1,22 @@
+# Helpline. `make run` runs everything embedded; `make test` runs the whole
+# suite (vet, race tests) against a throwaway PostgreSQL it starts and stops.
+GO ?= go
+
+.PHONY: run test vet fmt bench fuzz build
+
+run:
+	$(GO) run ./cmd/helpline run
+
+build:
+	$(GO) build -o bin/helpline ./cmd/helpline
+
+test:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
+	$(GO) vet ./...
+	./.ci/with-postgres $(GO) test -race -count=1 -timeout 15m ./...
+
+bench:
+	./.ci/with-postgres $(GO) test -run '^$$' -bench . -benchtime 2s ./...
+
+fmt:
+	gofmt -w .

@@ -1,0 +1,135 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/rs/zerolog"
+
+	"github.com/helpline-org/helpline/deploy"
+	"github.com/helpline-org/helpline/internal/config"
+)
+
+type stdio struct {
+	in       io.Reader
+	out, err io.Writer
+}
+
+type lookupFunc func(string) (string, bool)
+
+// usageError is a mistake in the command line: exit code 2.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+type command struct {
+	summary string
+	usage   string
+	run     func(ctx context.Context, args []string, io stdio, env lookupFunc) error
+}
+
+func commands() map[string]command {
+	return map[string]command{
+		"run": {
+			summary: "run every service in one process (embedded NATS, memory projections, SMS sandbox without Twilio credentials)",
+			usage:   "helpline run",
+			run:     cmdRun,
+		},
+		"help": {
+			summary: "show help for a command",
+			usage:   "helpline help [command]",
+		},
+	}
+}
+
+func dispatch(ctx context.Context, args []string, io stdio, env lookupFunc) error {
+	cmds := commands()
+	if len(args) == 0 {
+		printUsage(io.err, cmds)
+		return usageError{"no command given"}
+	}
+	name, rest := args[0], args[1:]
+	if name == "help" || name == "-h" || name == "--help" {
+		if len(rest) == 0 {
+			printUsage(io.out, cmds)
+			return nil
+		}
+		c, ok := cmds[rest[0]]
+		if !ok {
+			return usageError{fmt.Sprintf("no command %q; see 'helpline help'", rest[0])}
+		}
+		fmt.Fprintf(io.out, "usage: %s\n\n%s\n", c.usage, c.summary)
+		if rest[0] == "run" || rest[0] == "serve" {
+			printVars(io.out)
+		}
+		return nil
+	}
+	c, ok := cmds[name]
+	if !ok || c.run == nil {
+		return usageError{fmt.Sprintf("no command %q; see 'helpline help'", name)}
+	}
+	return c.run(ctx, rest, io, env)
+}
+
+func printUsage(w io.Writer, cmds map[string]command) {
+	fmt.Fprintln(w, "Helpline: messaging and crisis triage for support lines.\n\nusage: helpline <command> [arguments]\n\ncommands:")
+	names := make([]string, 0, len(cmds))
+	for n := range cmds {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-22s %s\n", n, cmds[n].summary)
+	}
+	fmt.Fprintln(w, "\n'helpline help <command>' tells more.")
+}
+
+func printVars(w io.Writer) {
+	fmt.Fprintln(w, "\nenvironment:")
+	for _, v := range config.Vars() {
+		fmt.Fprintf(w, "  %-30s %s (default %s)\n", v.Name, v.Meaning, v.Default)
+	}
+}
+
+// newFlags returns a flag set that reports mistakes as usage errors.
+func newFlags(name string, io stdio) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.err)
+	return fs
+}
+
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return usageError{err.Error()}
+	}
+	return nil
+}
+
+// loadConfigFile reads HELPLINE_CONFIG. When the variable is unset and the
+// default path does not exist (the binary runs outside the source tree),
+// the embedded copy of the documented example is used.
+func loadConfigFile(env config.Env, lookup lookupFunc, log zerolog.Logger) (*config.File, error) {
+	if _, set := lookup(config.VarConfig); !set && env.ConfigFile == deploy.ExampleConfigPath {
+		if _, err := os.Stat(env.ConfigFile); errors.Is(err, fs.ErrNotExist) {
+			log.Warn().Msg("no " + config.VarConfig + " and no " + deploy.ExampleConfigPath + " here: using the built-in example configuration")
+			return config.ParseFile(deploy.ExampleConfig)
+		}
+	}
+	return config.LoadFile(env.ConfigFile)
+}
+
+// loadEnv reads and validates the HELPLINE_* environment.
+func loadEnv(env lookupFunc) (config.Env, error) {
+	e, err := config.LoadEnv(env)
+	if err != nil {
+		return e, fmt.Errorf("configuration:\n  %s", strings.ReplaceAll(err.Error(), "\n", "\n  "))
+	}
+	return e, nil
+}

@@ -1,0 +1,63 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/helpline-org/helpline/internal/config"
+	"github.com/helpline-org/helpline/internal/health"
+	"github.com/helpline-org/helpline/internal/httpserver"
+	"github.com/helpline-org/helpline/internal/logging"
+)
+
+// cmdRun runs every service in one process: the embedded default.
+func cmdRun(ctx context.Context, args []string, io stdio, lookup lookupFunc) error {
+	fs := newFlags("run", io)
+	addr := fs.String("http", "", "listen address (overrides "+config.VarHTTPAddr+")")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	env, err := loadEnv(lookup)
+	if err != nil {
+		return err
+	}
+	if *addr != "" {
+		env.HTTPAddr = *addr
+	}
+	log := logging.New(io.err, env.LogLevel, env.LogFormat).With().Str("svc", "helpline").Logger()
+	file, err := loadConfigFile(env, lookup, log)
+	if err != nil {
+		return err
+	}
+
+	p, err := openPlatform(ctx, env, log, "helpline-run")
+	if err != nil {
+		return err
+	}
+	defer p.close()
+
+	h := health.New(0)
+	h.Add("log", p.store.Ping)
+	srv := httpserver.New(h, p.metrics, log)
+	l, err := srv.Listen(env.HTTPAddr)
+	if err != nil {
+		return err
+	}
+	log.Info().Str("addr", l.Addr().String()).Str("public_url", env.PublicURL).Bool("embedded_nats", env.Embedded()).
+		Bool("sms_sandbox", env.Sandbox()).Int("lines", len(file.Lines)).Msg("helpline running")
+
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		<-gctx.Done()
+		h.Stopping()
+		return nil
+	})
+	g.Go(func() error { return srv.Serve(gctx, l, env.ShutdownTimeout) })
+	if err := g.Wait(); err != nil {
+		return fmt.Errorf("run: %w", err)
+	}
+	log.Info().Msg("helpline stopped")
+	return nil
+}

@@ -1,0 +1,92 @@
+package events_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/helpline-org/helpline/events"
+	"github.com/helpline-org/helpline/internal/natstest"
+)
+
+// BenchmarkAppendVsRaw appends through the store and publishes the same
+// envelopes raw to JetStream (same subject, same msg-id header, same
+// fsync-every-write file storage), interleaved in one run so machine noise
+// hits both alike, and reports both rates and their ratio.
+//
+//	go test -run '^$' -bench AppendVsRaw -benchtime 3000x ./events/
+func BenchmarkAppendVsRaw(b *testing.B) {
+	for _, workers := range []int{1, 16} {
+		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
+			_, js := natstest.Connect(b, natstest.Server(b, "").ClientURL())
+			s, err := events.NewStore(context.Background(), js, events.StoreConfig{}, nopLog)
+			if err != nil {
+				b.Fatal(err)
+			}
+			ctx := context.Background()
+			var storeNs, rawNs atomic.Int64
+			var next atomic.Int64
+			b.ResetTimer()
+			var wg sync.WaitGroup
+			for w := range workers {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for {
+						i := next.Add(1)
+						if i > int64(b.N) {
+							return
+						}
+						conv := fmt.Sprintf("bench-%d-%d", w, i%64)
+						storeEnv := benchEnvelope(b, conv, fmt.Sprintf("s-%d", i))
+						rawEnv := benchEnvelope(b, conv, fmt.Sprintf("r-%d", i))
+						rawMsg, err := events.Marshal(rawEnv)
+						if err != nil {
+							b.Error(err)
+							return
+						}
+
+						t := time.Now()
+						if _, err := s.Append(ctx, events.ExpectAny, storeEnv); err != nil {
+							b.Error(err)
+							return
+						}
+						storeNs.Add(int64(time.Since(t)))
+
+						t = time.Now()
+						if _, err := js.PublishMsg(ctx, &nats.Msg{Subject: rawMsg.Subject, Data: rawMsg.Data, Header: rawMsg.Header},
+							jetstream.WithMsgID(rawEnv.ID)); err != nil {
+							b.Error(err)
+							return
+						}
+						rawNs.Add(int64(time.Since(t)))
+					}
+				}()
+			}
+			wg.Wait()
+			b.StopTimer()
+			n := float64(b.N)
+			storeRate := n / (float64(storeNs.Load()) / 1e9) * float64(workers)
+			rawRate := n / (float64(rawNs.Load()) / 1e9) * float64(workers)
+			b.ReportMetric(storeRate, "store_appends/s")
+			b.ReportMetric(rawRate, "raw_publishes/s")
+			b.ReportMetric(storeRate/rawRate, "store/raw")
+		})
+	}
+}
+
+func benchEnvelope(b *testing.B, conv, id string) events.Envelope {
+	e, err := events.NewWithID(id, conv, events.MessageReceived{MessageID: id, LineID: "main", ClientID: "c1",
+		Channel: events.ChannelSMS, Body: events.Sealed{KeyID: "c1", Data: make([]byte, 200)}, ReceivedAt: t0},
+		events.Meta{OccurredAt: t0})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return e
+}

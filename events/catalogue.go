@@ -1,0 +1,378 @@
+package events
+
+import (
+	"encoding/base32"
+	"fmt"
+	"reflect"
+	"sort"
+	"time"
+)
+
+var idEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
+
+// Payload is any catalogued event payload struct (a value, not a pointer).
+type Payload any
+
+// Definition describes one event type at one version.
+type Definition struct {
+	Type      string
+	Version   int
+	Aggregate string
+	// Doc is a one-sentence description, copied into the contracts.
+	Doc string
+	// Example returns a filled-in payload used by the contract tests.
+	Example func() Payload
+
+	goType reflect.Type
+}
+
+// New returns a pointer to a zero payload of this definition's Go type.
+func (d Definition) New() any { return reflect.New(d.goType).Interface() }
+
+type defKey struct {
+	typ     string
+	version int
+}
+
+var (
+	byKey    = map[defKey]Definition{}
+	byGoType = map[reflect.Type]Definition{}
+)
+
+// register adds a definition to the catalogue. It runs only from this
+// package's var initialisation, so the catalogue is fixed before main.
+func register(aggregate, typ string, version int, doc string, example func() Payload) bool {
+	t := reflect.TypeOf(example())
+	d := Definition{Type: typ, Version: version, Aggregate: aggregate, Doc: doc, Example: example, goType: t}
+	k := defKey{typ, version}
+	if _, dup := byKey[k]; dup {
+		panic(fmt.Sprintf("events: %s v%d registered twice", typ, version))
+	}
+	if _, dup := byGoType[t]; dup {
+		panic(fmt.Sprintf("events: Go type %s registered twice", t))
+	}
+	byKey[k] = d
+	byGoType[t] = d
+	return true
+}
+
+// Lookup returns the definition of an event type at a version.
+func Lookup(typ string, version int) (Definition, bool) {
+	d, ok := byKey[defKey{typ, version}]
+	return d, ok
+}
+
+// Catalogue returns every definition, sorted by type then version.
+func Catalogue() []Definition {
+	out := make([]Definition, 0, len(byKey))
+	for _, d := range byKey {
+		out = append(out, d)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Type != out[j].Type {
+			return out[i].Type < out[j].Type
+		}
+		return out[i].Version < out[j].Version
+	})
+	return out
+}
+
+func definitionOf(p Payload) (Definition, bool) {
+	d, ok := byGoType[reflect.TypeOf(p)]
+	return d, ok
+}
+
+func derefPayload(p any) Payload { return reflect.ValueOf(p).Elem().Interface() }
+
+// Sealed is content encrypted with one client's data key (AES-256-GCM by the
+// keyring). KeyID names the client whose key sealed it; once that key is
+// erased the data can never be read again. Data is base64 in JSON.
+type Sealed struct {
+	KeyID string `json:"key_id"`
+	Data  []byte `json:"data"`
+}
+
+// Channels a conversation can arrive through.
+const (
+	ChannelSMS     = "sms"
+	ChannelWebChat = "webchat"
+)
+
+// Risk levels decided by triage.
+const (
+	RiskNone     = "none"
+	RiskElevated = "elevated"
+	RiskCrisis   = "crisis"
+)
+
+// Escalation reasons.
+const (
+	ReasonCrisis     = "crisis"
+	ReasonOutOfHours = "out_of_hours"
+	ReasonUnanswered = "unanswered"
+)
+
+// Consent changes a client can make by keyword.
+const (
+	ConsentOptedOut      = "opted_out"
+	ConsentOptedIn       = "opted_in"
+	ConsentHelpRequested = "help_requested"
+)
+
+// Kinds of outbound SMS.
+const (
+	SendReply     = "reply"
+	SendAutoReply = "auto_reply"
+	SendPage      = "page"
+)
+
+var exampleTime = time.Date(2026, 11, 22, 9, 30, 0, 0, time.UTC)
+
+var exampleSealed = Sealed{KeyID: "k7q2kx3mz5d4a6ffh2rtw9pq1e", Data: []byte("ciphertext")}
+
+// ConversationStarted records a new conversation between a client and a line.
+type ConversationStarted struct {
+	LineID   string `json:"line_id"`
+	ClientID string `json:"client_id"`
+	// Pseudonym is what staff see instead of the client's number.
+	Pseudonym string `json:"pseudonym"`
+	Channel   string `json:"channel"`
+}
+
+// MessageReceived records one inbound message. The body is sealed with the
+// client's data key before it is appended.
+type MessageReceived struct {
+	MessageID string `json:"message_id"`
+	LineID    string `json:"line_id"`
+	ClientID  string `json:"client_id"`
+	Channel   string `json:"channel"`
+	// ProviderMessageID is Twilio's MessageSid for SMS (no content in it).
+	ProviderMessageID string    `json:"provider_message_id,omitempty"`
+	Body              Sealed    `json:"body"`
+	ReceivedAt        time.Time `json:"received_at"`
+}
+
+// TriageMatch is one lexicon term found in a message: the lexicon's
+// canonical phrase, never the client's own words.
+type TriageMatch struct {
+	Term     string  `json:"term"`
+	Category string  `json:"category"`
+	Language string  `json:"language"`
+	Weight   float64 `json:"weight"`
+}
+
+// MessageTriaged records triage's explainable verdict on one message.
+type MessageTriaged struct {
+	MessageID      string        `json:"message_id"`
+	Risk           string        `json:"risk"`
+	Score          float64       `json:"score"`
+	Matches        []TriageMatch `json:"matches"`
+	LexiconVersion string        `json:"lexicon_version"`
+	Rule           string        `json:"rule"`
+	OutOfHours     bool          `json:"out_of_hours"`
+}
+
+// OutOfHoursContactRecorded records a message that arrived while the line
+// was closed; the notification service answers once per closed period.
+type OutOfHoursContactRecorded struct {
+	MessageID    string    `json:"message_id"`
+	LineID       string    `json:"line_id"`
+	ClosedPeriod string    `json:"closed_period"`
+	NextOpen     time.Time `json:"next_open"`
+}
+
+// EscalationRaised records that a person must be paged, and why.
+type EscalationRaised struct {
+	EscalationID string   `json:"escalation_id"`
+	LineID       string   `json:"line_id"`
+	MessageID    string   `json:"message_id,omitempty"`
+	Reason       string   `json:"reason"`
+	Risk         string   `json:"risk"`
+	Categories   []string `json:"categories"`
+	Terms        []string `json:"terms"`
+}
+
+// EscalationPaged records one page sent to a staff member at a level of the
+// escalation policy.
+type EscalationPaged struct {
+	EscalationID string `json:"escalation_id"`
+	Level        int    `json:"level"`
+	LevelName    string `json:"level_name"`
+	StaffID      string `json:"staff_id"`
+	Round        int    `json:"round"`
+	// ProviderMessageID is the page SMS's Twilio sid, if one was sent.
+	ProviderMessageID string `json:"provider_message_id,omitempty"`
+}
+
+// EscalationAcknowledged records the staff member who took the escalation
+// on; it stops further paging.
+type EscalationAcknowledged struct {
+	EscalationID string `json:"escalation_id"`
+	StaffID      string `json:"staff_id"`
+}
+
+// EscalationReEscalated records a move to the next level of the policy
+// because nobody acknowledged in time.
+type EscalationReEscalated struct {
+	EscalationID string `json:"escalation_id"`
+	FromLevel    int    `json:"from_level"`
+	ToLevel      int    `json:"to_level"`
+	Round        int    `json:"round"`
+	Reason       string `json:"reason"`
+}
+
+// EscalationExhausted records that every level and repetition of the policy
+// was paged without an acknowledgement.
+type EscalationExhausted struct {
+	EscalationID string `json:"escalation_id"`
+	Rounds       int    `json:"rounds"`
+}
+
+// ReplyRequested records a worker's reply, to be sent by the SMS bridge.
+type ReplyRequested struct {
+	ReplyID string `json:"reply_id"`
+	StaffID string `json:"staff_id"`
+	// SenderName is the worker's first name at most, shown to the client.
+	SenderName string `json:"sender_name,omitempty"`
+	Body       Sealed `json:"body"`
+}
+
+// MessageSent records one SMS accepted by the provider.
+type MessageSent struct {
+	SendID string `json:"send_id"`
+	Kind   string `json:"kind"`
+	// Recipient is "client" or a staff id, never a number.
+	Recipient         string `json:"recipient"`
+	ProviderMessageID string `json:"provider_message_id"`
+}
+
+// MessageSendFailed records a send the provider refused for good, with the
+// reason for staff to see.
+type MessageSendFailed struct {
+	SendID    string `json:"send_id"`
+	Kind      string `json:"kind"`
+	Recipient string `json:"recipient"`
+	Reason    string `json:"reason"`
+	Code      int    `json:"code,omitempty"`
+}
+
+// ReplyBlocked records a reply that was not sent because the client opted
+// out (or was erased).
+type ReplyBlocked struct {
+	ReplyID string `json:"reply_id"`
+	Reason  string `json:"reason"`
+}
+
+// DeliveryStatusChanged records a provider's delivery status callback.
+type DeliveryStatusChanged struct {
+	ProviderMessageID string `json:"provider_message_id"`
+	Status            string `json:"status"`
+	ErrorCode         int    `json:"error_code,omitempty"`
+}
+
+// ConversationAssigned records who answers a conversation.
+type ConversationAssigned struct {
+	AssigneeID string `json:"assignee_id"`
+	TeamID     string `json:"team_id,omitempty"`
+	ByStaffID  string `json:"by_staff_id"`
+}
+
+// ConversationClosed records the end of a conversation.
+type ConversationClosed struct {
+	ByStaffID string `json:"by_staff_id"`
+	Reason    string `json:"reason,omitempty"`
+}
+
+// ClientRegistered records a new client of a line: its pseudonym and its
+// number, sealed with the client's own data key.
+type ClientRegistered struct {
+	LineID    string `json:"line_id"`
+	Pseudonym string `json:"pseudonym"`
+	Channel   string `json:"channel"`
+	Contact   Sealed `json:"contact"`
+}
+
+// ConsentChanged records a STOP / START / HELP style keyword from a client.
+type ConsentChanged struct {
+	LineID    string `json:"line_id"`
+	Consent   string `json:"consent"`
+	Keyword   string `json:"keyword"`
+	MessageID string `json:"message_id,omitempty"`
+}
+
+// ClientErased records that a client's data key was destroyed: every sealed
+// field of theirs is unreadable from now on.
+type ClientErased struct {
+	ByStaffID string `json:"by_staff_id"`
+	Reason    string `json:"reason,omitempty"`
+}
+
+// Catalogue registrations, v1. Adding a version means a new struct and a new
+// line here; existing lines never change.
+var _ = []bool{
+	register(AggregateConversation, "conversation.started", 1, "A client began a conversation with a line.",
+		func() Payload {
+			return ConversationStarted{LineID: "main", ClientID: "k7q2kx3mz5d4a6ffh2rtw9pq1e", Pseudonym: "C-7Q2KX3", Channel: ChannelSMS}
+		}),
+	register(AggregateConversation, "conversation.message_received", 1, "An inbound message, body sealed with the client's key.",
+		func() Payload {
+			return MessageReceived{MessageID: "m1", LineID: "main", ClientID: "k7q2kx3mz5d4a6ffh2rtw9pq1e", Channel: ChannelSMS,
+				ProviderMessageID: "SM0123456789abcdef0123456789abcdef", Body: exampleSealed, ReceivedAt: exampleTime}
+		}),
+	register(AggregateConversation, "conversation.message_triaged", 1, "Triage's explainable verdict on one message.",
+		func() Payload {
+			return MessageTriaged{MessageID: "m1", Risk: RiskCrisis, Score: 3.5, LexiconVersion: "en-2026.11.1",
+				Rule: "score>=crisis_threshold", Matches: []TriageMatch{{Term: "overdose", Category: "overdose_means", Language: "en", Weight: 3}}}
+		}),
+	register(AggregateConversation, "conversation.out_of_hours_contact_recorded", 1, "A message arrived while the line was closed.",
+		func() Payload {
+			return OutOfHoursContactRecorded{MessageID: "m1", LineID: "main", ClosedPeriod: "2026-11-21T17:00:00Z", NextOpen: exampleTime}
+		}),
+	register(AggregateConversation, "conversation.escalation_raised", 1, "Someone must be paged, with the reason.",
+		func() Payload {
+			return EscalationRaised{EscalationID: "e1", LineID: "main", MessageID: "m1", Reason: ReasonCrisis, Risk: RiskCrisis,
+				Categories: []string{"overdose_means"}, Terms: []string{"overdose"}}
+		}),
+	register(AggregateConversation, "conversation.escalation_paged", 1, "A staff member was paged for an escalation.",
+		func() Payload {
+			return EscalationPaged{EscalationID: "e1", Level: 0, LevelName: "duty", StaffID: "sam", Round: 1, ProviderMessageID: "SMaaaa"}
+		}),
+	register(AggregateConversation, "conversation.escalation_acknowledged", 1, "A staff member took the escalation on.",
+		func() Payload { return EscalationAcknowledged{EscalationID: "e1", StaffID: "sam"} }),
+	register(AggregateConversation, "conversation.escalation_reescalated", 1, "Nobody acknowledged in time: the next level is paged.",
+		func() Payload {
+			return EscalationReEscalated{EscalationID: "e1", FromLevel: 0, ToLevel: 1, Round: 1, Reason: "ack_timeout"}
+		}),
+	register(AggregateConversation, "conversation.escalation_exhausted", 1, "Every level of the policy was paged without an acknowledgement.",
+		func() Payload { return EscalationExhausted{EscalationID: "e1", Rounds: 2} }),
+	register(AggregateConversation, "conversation.reply_requested", 1, "A worker's reply, body sealed with the client's key.",
+		func() Payload {
+			return ReplyRequested{ReplyID: "r1", StaffID: "alex", SenderName: "Alex", Body: exampleSealed}
+		}),
+	register(AggregateConversation, "conversation.message_sent", 1, "An SMS was accepted by the provider.",
+		func() Payload {
+			return MessageSent{SendID: "r1", Kind: SendReply, Recipient: "client", ProviderMessageID: "SMbbbb"}
+		}),
+	register(AggregateConversation, "conversation.message_send_failed", 1, "The provider refused an SMS for good.",
+		func() Payload {
+			return MessageSendFailed{SendID: "r1", Kind: SendReply, Recipient: "client", Reason: "invalid number", Code: 21211}
+		}),
+	register(AggregateConversation, "conversation.reply_blocked", 1, "A reply was not sent, with the reason.",
+		func() Payload { return ReplyBlocked{ReplyID: "r1", Reason: "client opted out"} }),
+	register(AggregateConversation, "conversation.delivery_status_changed", 1, "A provider delivery status callback.",
+		func() Payload { return DeliveryStatusChanged{ProviderMessageID: "SMbbbb", Status: "delivered"} }),
+	register(AggregateConversation, "conversation.assigned", 1, "A conversation was assigned to a worker or team.",
+		func() Payload { return ConversationAssigned{AssigneeID: "alex", TeamID: "day", ByStaffID: "sam"} }),
+	register(AggregateConversation, "conversation.closed", 1, "A conversation was closed.",
+		func() Payload { return ConversationClosed{ByStaffID: "alex", Reason: "resolved"} }),
+	register(AggregateClient, "client.registered", 1, "A new client of a line, contact sealed with its own key.",
+		func() Payload {
+			return ClientRegistered{LineID: "main", Pseudonym: "C-7Q2KX3", Channel: ChannelSMS, Contact: exampleSealed}
+		}),
+	register(AggregateClient, "client.consent_changed", 1, "A client texted a consent keyword (STOP, START, HELP...).",
+		func() Payload {
+			return ConsentChanged{LineID: "main", Consent: ConsentOptedOut, Keyword: "STOP", MessageID: "m1"}
+		}),
+	register(AggregateClient, "client.erased", 1, "The client's data key was destroyed (crypto-shredding).",
+		func() Payload { return ClientErased{ByStaffID: "admin", Reason: "client request"} }),
+}

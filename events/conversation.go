@@ -1,0 +1,222 @@
+package events
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Errors from conversation commands.
+var (
+	ErrNotFound            = errors.New("not found")
+	ErrClosed              = errors.New("conversation is closed")
+	ErrAlreadyAcknowledged = errors.New("already acknowledged")
+)
+
+// AlreadyAcknowledgedError tells a duty worker who got there first.
+type AlreadyAcknowledgedError struct {
+	StaffID string
+	At      time.Time
+}
+
+func (e *AlreadyAcknowledgedError) Error() string {
+	return fmt.Sprintf("already acknowledged by %s at %s", e.StaffID, e.At.UTC().Format(time.RFC3339))
+}
+
+// Unwrap lets callers test with errors.Is(err, ErrAlreadyAcknowledged).
+func (e *AlreadyAcknowledgedError) Unwrap() error { return ErrAlreadyAcknowledged }
+
+// Escalation is the state of one escalation within a conversation.
+type Escalation struct {
+	ID             string
+	Reason         string
+	Categories     []string
+	RaisedAt       time.Time
+	Level          int
+	Round          int
+	LastPagedAt    time.Time
+	Pages          int
+	Acknowledged   bool
+	AcknowledgedBy string
+	AcknowledgedAt time.Time
+	Exhausted      bool
+}
+
+// Open reports whether the escalation still needs someone.
+func (e *Escalation) Open() bool { return !e.Acknowledged && !e.Exhausted }
+
+// Conversation is the state of one conversation, folded from its events.
+// Apply only changes state; command methods validate, then record events
+// that the repository appends with the conversation's Version as the
+// expected sequence.
+type Conversation struct {
+	ID         string
+	LineID     string
+	ClientID   string
+	Pseudonym  string
+	Channel    string
+	Started    bool
+	Closed     bool
+	AssigneeID string
+	TeamID     string
+
+	Received        int
+	LastInboundAt   time.Time
+	FirstReplyAt    time.Time
+	Escalations     map[string]*Escalation
+	EscalationOrder []string
+
+	// Version is the stream sequence of the last applied event: the
+	// expected sequence for the next append.
+	Version uint64
+
+	pending []Envelope
+}
+
+// NewConversation returns an empty conversation with the given id.
+func NewConversation(id string) *Conversation {
+	return &Conversation{ID: id, Escalations: map[string]*Escalation{}}
+}
+
+// Apply folds one stored event into the state.
+func (c *Conversation) Apply(e Envelope) error {
+	p, err := e.Decode()
+	if err != nil {
+		return err
+	}
+	c.apply(p, e.OccurredAt)
+	if e.Sequence > c.Version {
+		c.Version = e.Sequence
+	}
+	return nil
+}
+
+func (c *Conversation) apply(p Payload, at time.Time) {
+	switch p := p.(type) {
+	case ConversationStarted:
+		c.Started, c.LineID, c.ClientID, c.Pseudonym, c.Channel = true, p.LineID, p.ClientID, p.Pseudonym, p.Channel
+	case MessageReceived:
+		c.Received++
+		c.LastInboundAt = p.ReceivedAt
+	case ReplyRequested:
+		if c.FirstReplyAt.IsZero() {
+			c.FirstReplyAt = at
+		}
+	case EscalationRaised:
+		if _, seen := c.Escalations[p.EscalationID]; !seen {
+			c.Escalations[p.EscalationID] = &Escalation{ID: p.EscalationID, Reason: p.Reason, Categories: p.Categories, RaisedAt: at, Round: 1}
+			c.EscalationOrder = append(c.EscalationOrder, p.EscalationID)
+		}
+	case EscalationPaged:
+		if esc := c.Escalations[p.EscalationID]; esc != nil {
+			esc.Level, esc.Round, esc.LastPagedAt = p.Level, p.Round, at
+			esc.Pages++
+		}
+	case EscalationReEscalated:
+		if esc := c.Escalations[p.EscalationID]; esc != nil {
+			esc.Level, esc.Round = p.ToLevel, p.Round
+		}
+	case EscalationAcknowledged:
+		if esc := c.Escalations[p.EscalationID]; esc != nil && !esc.Acknowledged {
+			esc.Acknowledged, esc.AcknowledgedBy, esc.AcknowledgedAt = true, p.StaffID, at
+		}
+	case EscalationExhausted:
+		if esc := c.Escalations[p.EscalationID]; esc != nil {
+			esc.Exhausted = true
+		}
+	case ConversationAssigned:
+		c.AssigneeID, c.TeamID = p.AssigneeID, p.TeamID
+	case ConversationClosed:
+		c.Closed = true
+	}
+}
+
+// record validates nothing: commands call it after validating. It applies
+// the event to the state and keeps it for appending.
+func (c *Conversation) record(p Payload, m Meta) error {
+	env, err := New(c.ID, p, m)
+	if err != nil {
+		return err
+	}
+	c.apply(p, env.OccurredAt)
+	c.pending = append(c.pending, env)
+	return nil
+}
+
+// Pending returns the events recorded by commands and not yet appended.
+func (c *Conversation) Pending() []Envelope { return c.pending }
+
+// MarkSaved forgets pending events once they are in the log at seq.
+func (c *Conversation) MarkSaved(seq uint64) {
+	c.pending = nil
+	c.Version = seq
+}
+
+// OpenEscalations returns the escalations still waiting for someone, oldest
+// first.
+func (c *Conversation) OpenEscalations() []*Escalation {
+	var out []*Escalation
+	for _, id := range c.EscalationOrder {
+		if esc := c.Escalations[id]; esc.Open() {
+			out = append(out, esc)
+		}
+	}
+	return out
+}
+
+// Acknowledge records that staffID takes escalationID on. Only the first
+// acknowledgement counts: a later one gets *AlreadyAcknowledgedError.
+func (c *Conversation) Acknowledge(escalationID, staffID string, m Meta) error {
+	esc, ok := c.Escalations[escalationID]
+	if !ok {
+		return fmt.Errorf("escalation %s: %w", escalationID, ErrNotFound)
+	}
+	if esc.Acknowledged {
+		return &AlreadyAcknowledgedError{StaffID: esc.AcknowledgedBy, At: esc.AcknowledgedAt}
+	}
+	if err := ValidateID(staffID); err != nil {
+		return fmt.Errorf("staff id: %w", err)
+	}
+	return c.record(EscalationAcknowledged{EscalationID: escalationID, StaffID: staffID}, m)
+}
+
+// Assign records that a worker (and optionally a team) answers the
+// conversation.
+func (c *Conversation) Assign(assigneeID, teamID, byStaffID string, m Meta) error {
+	if err := c.mustBeOpen(); err != nil {
+		return err
+	}
+	if err := ValidateID(assigneeID); err != nil {
+		return fmt.Errorf("assignee: %w", err)
+	}
+	return c.record(ConversationAssigned{AssigneeID: assigneeID, TeamID: teamID, ByStaffID: byStaffID}, m)
+}
+
+// RequestReply records a worker's reply for the SMS bridge to send.
+func (c *Conversation) RequestReply(replyID, staffID, senderName string, body Sealed, m Meta) error {
+	if err := c.mustBeOpen(); err != nil {
+		return err
+	}
+	if len(body.Data) == 0 {
+		return fmt.Errorf("%w: empty reply", ErrInvalidEnvelope)
+	}
+	return c.record(ReplyRequested{ReplyID: replyID, StaffID: staffID, SenderName: senderName, Body: body}, m)
+}
+
+// Close records the end of the conversation.
+func (c *Conversation) Close(byStaffID, reason string, m Meta) error {
+	if err := c.mustBeOpen(); err != nil {
+		return err
+	}
+	return c.record(ConversationClosed{ByStaffID: byStaffID, Reason: reason}, m)
+}
+
+func (c *Conversation) mustBeOpen() error {
+	if !c.Started {
+		return fmt.Errorf("conversation %s: %w", c.ID, ErrNotFound)
+	}
+	if c.Closed {
+		return fmt.Errorf("conversation %s: %w", c.ID, ErrClosed)
+	}
+	return nil
+}

@@ -1,0 +1,475 @@
+package events
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/rs/zerolog"
+)
+
+// Store errors callers act on.
+var (
+	// ErrConcurrency means the aggregate changed since the caller loaded
+	// it: reload, re-decide, and try again (or tell the user).
+	ErrConcurrency = errors.New("concurrent modification")
+	// ErrUnavailable means the log did not accept the write in time; the
+	// caller must not report success (a webhook answers 503).
+	ErrUnavailable = errors.New("event log unavailable")
+)
+
+// StoreConfig configures the streams. The zero value plus SetDefaults is
+// the embedded default.
+type StoreConfig struct {
+	// Stream holds domain events, subjects helpline.events.>.
+	Stream string
+	// AuditStream holds the audit trail, subjects helpline.audit.>.
+	AuditStream string
+	// DeadLetterStream holds messages handlers gave up on, subjects
+	// helpline.dlq.>, for operators to inspect and replay.
+	DeadLetterStream string
+	// Replicas is 1 for the embedded server, 3 for a cluster.
+	Replicas int
+	// Duplicates is JetStream's message-id dedupe window. Twilio retries a
+	// webhook for minutes; at least 10 minutes.
+	Duplicates time.Duration
+	// Storage is file storage unless a test asks for memory.
+	Storage jetstream.StorageType
+	// UnavailableRetries is how often an append is retried when the
+	// cluster answers "temporarily unavailable" (10163).
+	UnavailableRetries int
+	// RetryWait is the first wait between those retries; it doubles.
+	RetryWait time.Duration
+}
+
+// Stream and subject names used by default.
+const (
+	DefaultStream           = "HELPLINE_EVENTS"
+	DefaultAuditStream      = "HELPLINE_AUDIT"
+	DefaultDeadLetterStream = "HELPLINE_DLQ"
+	DeadLetterSubjectPrefix = "helpline.dlq"
+	MinDuplicatesWindow     = 10 * time.Minute
+)
+
+// SetDefaults fills unset fields.
+func (c *StoreConfig) SetDefaults() {
+	if c.Stream == "" {
+		c.Stream = DefaultStream
+	}
+	if c.AuditStream == "" {
+		c.AuditStream = DefaultAuditStream
+	}
+	if c.DeadLetterStream == "" {
+		c.DeadLetterStream = DefaultDeadLetterStream
+	}
+	if c.Replicas == 0 {
+		c.Replicas = 1
+	}
+	if c.Duplicates == 0 {
+		c.Duplicates = 15 * time.Minute
+	}
+	if c.UnavailableRetries == 0 {
+		c.UnavailableRetries = 5
+	}
+	if c.RetryWait == 0 {
+		c.RetryWait = 50 * time.Millisecond
+	}
+}
+
+// Validate reports a configuration that would lose or duplicate events.
+func (c StoreConfig) Validate() error {
+	if c.Replicas < 1 || c.Replicas > 5 {
+		return fmt.Errorf("replicas %d: must be 1 to 5", c.Replicas)
+	}
+	if c.Duplicates < MinDuplicatesWindow {
+		return fmt.Errorf("duplicates window %s: must be at least %s to cover provider retries", c.Duplicates, MinDuplicatesWindow)
+	}
+	return nil
+}
+
+// Store appends events to JetStream and reads them back.
+type Store struct {
+	js  jetstream.JetStream
+	cfg StoreConfig
+	log zerolog.Logger
+}
+
+// NewStore creates or updates the streams (idempotently) and returns a
+// store over them.
+func NewStore(ctx context.Context, js jetstream.JetStream, cfg StoreConfig, log zerolog.Logger) (*Store, error) {
+	cfg.SetDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("store config: %w", err)
+	}
+	s := &Store{js: js, cfg: cfg, log: log.With().Str("component", "eventstore").Logger()}
+	for _, sc := range s.streamConfigs() {
+		if _, err := s.ensureStream(ctx, sc); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+func (s *Store) streamConfigs() []jetstream.StreamConfig {
+	base := func(name, subjects, desc string) jetstream.StreamConfig {
+		return jetstream.StreamConfig{
+			Name:        name,
+			Description: desc,
+			Subjects:    []string{subjects},
+			Retention:   jetstream.LimitsPolicy,
+			Storage:     s.cfg.Storage,
+			Replicas:    s.cfg.Replicas,
+			Duplicates:  s.cfg.Duplicates,
+			Discard:     jetstream.DiscardOld,
+			// The log is the system of record: no age or size limits. It is
+			// append-only; erasure is by destroying keys, not messages.
+			DenyDelete:  true,
+			DenyPurge:   true,
+			AllowDirect: true,
+		}
+	}
+	dlq := base(s.cfg.DeadLetterStream, DeadLetterSubjectPrefix+".>", "Helpline: messages handlers gave up on")
+	// Dead letters are operational, not the record: operators may purge
+	// them once replayed.
+	dlq.DenyDelete, dlq.DenyPurge = false, false
+	dlq.Duplicates = 2 * time.Minute
+	return []jetstream.StreamConfig{
+		base(s.cfg.Stream, SubjectPrefix+".>", "Helpline: domain events"),
+		base(s.cfg.AuditStream, AuditSubjectPrefix+".>", "Helpline: audit trail"),
+		dlq,
+	}
+}
+
+// ensureStream creates a stream or updates it to the wanted config. In a
+// new cluster, creation fails until a meta leader exists, so it retries
+// until ctx ends.
+func (s *Store) ensureStream(ctx context.Context, sc jetstream.StreamConfig) (jetstream.Stream, error) {
+	wait := 100 * time.Millisecond
+	for {
+		// Each attempt has its own short deadline: before a meta leader
+		// exists a request can hang for the whole of ctx otherwise.
+		actx, cancel := context.WithTimeout(ctx, 3*time.Second)
+		st, err := s.js.CreateOrUpdateStream(actx, sc)
+		cancel()
+		if err == nil {
+			return st, nil
+		}
+		s.log.Warn().Err(err).Str("stream", sc.Name).Msg("create stream; retrying")
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("create stream %s: %w", sc.Name, err)
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 2*time.Second)
+	}
+}
+
+// Config returns the store's effective configuration.
+func (s *Store) Config() StoreConfig { return s.cfg }
+
+// JetStream returns the underlying JetStream context, for key-value buckets
+// and consumers that live next to the log.
+func (s *Store) JetStream() jetstream.JetStream { return s.js }
+
+// Expect is the optimistic-concurrency condition of an append.
+type Expect struct {
+	seq uint64
+	any bool
+}
+
+// ExpectAny appends whatever the aggregate's state: for facts that decide
+// nothing about it (a message received, a delivery status).
+var ExpectAny = Expect{any: true}
+
+// ExpectNew appends only if the aggregate has no events yet.
+var ExpectNew = Expect{}
+
+// ExpectSeq appends only if the aggregate's last event is at seq.
+func ExpectSeq(seq uint64) Expect { return Expect{seq: seq} }
+
+// Appended is the result of appending one event.
+type Appended struct {
+	Seq uint64
+	// Duplicate is true when the log already had an event with this id
+	// (within the dedupe window); Seq is then the original's.
+	Duplicate bool
+}
+
+// Append writes events of one aggregate in order. With an expected
+// sequence, the first event is checked against it and each further event
+// against the one before, so the whole batch applies to the state the
+// caller decided on, or ErrConcurrency is returned. A returned nil error
+// means every event is durable (fsynced, or on a quorum of replicas).
+//
+// JetStream has no multi-message transaction here: if the process dies
+// mid-batch, a prefix is stored. Every event is a fact on its own, and
+// retrying with the same event ids completes the batch without duplicates.
+func (s *Store) Append(ctx context.Context, expect Expect, envs ...Envelope) ([]Appended, error) {
+	out := make([]Appended, 0, len(envs))
+	next := expect
+	for i, e := range envs {
+		if i > 0 && e.Subject() != envs[0].Subject() {
+			return out, fmt.Errorf("%w: one append holds one aggregate's events", ErrInvalidEnvelope)
+		}
+		a, err := s.appendOne(ctx, next, e)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, a)
+		if !next.any {
+			next = ExpectSeq(a.Seq)
+		}
+	}
+	return out, nil
+}
+
+func (s *Store) appendOne(ctx context.Context, expect Expect, e Envelope) (Appended, error) {
+	msg, err := Marshal(e)
+	if err != nil {
+		return Appended{}, err
+	}
+	opts := []jetstream.PublishOpt{jetstream.WithMsgID(e.ID), jetstream.WithExpectStream(s.cfg.Stream)}
+	if !expect.any {
+		opts = append(opts, jetstream.WithExpectLastSequencePerSubject(expect.seq))
+	}
+	ack, err := s.publish(ctx, msg, opts)
+	if errors.Is(err, ErrConcurrency) {
+		// A single-node server checks the expected sequence before its
+		// dedupe window, so a retried append whose first try did land
+		// looks like a conflict. Look for this event among those appended
+		// since the expectation: if it is there, the retry is a duplicate.
+		if seq, found, ferr := s.findSince(ctx, msg.Subject, expect.seq, e.ID); ferr == nil && found {
+			return Appended{Seq: seq, Duplicate: true}, nil
+		}
+	}
+	if err != nil {
+		return Appended{}, fmt.Errorf("append %s to %s: %w", e.Type, msg.Subject, err)
+	}
+	return Appended{Seq: ack.Sequence, Duplicate: ack.Duplicate}, nil
+}
+
+// errFound stops a read early.
+var errFound = errors.New("found")
+
+// findSince looks for the event with id on subject after sequence from.
+func (s *Store) findSince(ctx context.Context, subject string, from uint64, id string) (uint64, bool, error) {
+	var seq uint64
+	_, err := s.read(ctx, s.cfg.Stream, subject, from, func(e Envelope) error {
+		if e.ID == id {
+			seq = e.Sequence
+			return errFound
+		}
+		return nil
+	})
+	if errors.Is(err, errFound) {
+		return seq, true, nil
+	}
+	return 0, false, err
+}
+
+// publish sends one message and maps JetStream's answers to the store's
+// sentinels, retrying while a cluster is temporarily unavailable. Retrying
+// is safe: the message id makes a resend a duplicate, not a second event.
+func (s *Store) publish(ctx context.Context, msg *nats.Msg, opts []jetstream.PublishOpt) (*jetstream.PubAck, error) {
+	wait := s.cfg.RetryWait
+	for attempt := 0; ; attempt++ {
+		ack, err := s.js.PublishMsg(ctx, msg, opts...)
+		if err == nil {
+			return ack, nil
+		}
+		var apiErr *jetstream.APIError
+		if errors.As(err, &apiErr) {
+			switch apiErr.ErrorCode {
+			case jetstream.JSErrCodeStreamWrongLastSequence, jetstream.JSErrCodeStreamWrongLastSequenceConstant:
+				return nil, fmt.Errorf("%w: %s", ErrConcurrency, apiErr.Description)
+			}
+		}
+		if !retryable(err) || attempt >= s.cfg.UnavailableRetries {
+			return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
+		case <-time.After(wait):
+		}
+		wait *= 2
+	}
+}
+
+// codeTemporarilyUnavailable is JetStream's "temporarily unavailable" (HTTP
+// 503) API error code, returned while a replicated stream elects a leader.
+const codeTemporarilyUnavailable jetstream.ErrorCode = 10163
+
+func retryable(err error) bool {
+	var apiErr *jetstream.APIError
+	if errors.As(err, &apiErr) {
+		return apiErr.ErrorCode == codeTemporarilyUnavailable || apiErr.Code == 503
+	}
+	return errors.Is(err, jetstream.ErrNoStreamResponse) || errors.Is(err, nats.ErrNoResponders) || errors.Is(err, nats.ErrTimeout)
+}
+
+// AppendAudit writes one audit record. Audit records are envelopes too, so
+// they share the codec and the contracts; kind becomes the subject's last
+// token (e.g. "content_read").
+func (s *Store) AppendAudit(ctx context.Context, kind string, e Envelope) (Appended, error) {
+	if err := ValidateID(kind); err != nil {
+		return Appended{}, fmt.Errorf("audit kind: %w", err)
+	}
+	msg, err := Marshal(e)
+	if err != nil {
+		return Appended{}, err
+	}
+	msg.Subject = AuditSubject(kind)
+	ack, err := s.publish(ctx, msg, []jetstream.PublishOpt{jetstream.WithMsgID(e.ID), jetstream.WithExpectStream(s.cfg.AuditStream)})
+	if err != nil {
+		return Appended{}, fmt.Errorf("audit %s: %w", kind, err)
+	}
+	return Appended{Seq: ack.Sequence, Duplicate: ack.Duplicate}, nil
+}
+
+// Load returns one aggregate's events in order, and the sequence of the
+// last one (0 when it has none: use it with ExpectSeq).
+func (s *Store) Load(ctx context.Context, aggregateType, aggregateID string) ([]Envelope, uint64, error) {
+	if err := ValidateID(aggregateID); err != nil {
+		return nil, 0, err
+	}
+	subject := Subject(aggregateType, aggregateID)
+	var out []Envelope
+	last, err := s.read(ctx, s.cfg.Stream, subject, 0, func(e Envelope) error {
+		out = append(out, e)
+		return nil
+	})
+	if err != nil {
+		return nil, 0, fmt.Errorf("load %s: %w", subject, err)
+	}
+	return out, last, nil
+}
+
+// Read calls fn for every event on subject (wildcards allowed) in stream
+// order, starting after sequence from, and returns the last sequence read.
+func (s *Store) Read(ctx context.Context, subject string, from uint64, fn func(Envelope) error) (uint64, error) {
+	return s.read(ctx, s.cfg.Stream, subject, from, fn)
+}
+
+// ReadAudit is Read over the audit stream.
+func (s *Store) ReadAudit(ctx context.Context, from uint64, fn func(Envelope) error) (uint64, error) {
+	return s.read(ctx, s.cfg.AuditStream, AuditSubjectPrefix+".>", from, fn)
+}
+
+// read uses an ordered consumer (client-side, ephemeral, gap-checked) and
+// stops when the consumer reports nothing pending.
+func (s *Store) read(ctx context.Context, stream, subject string, from uint64, fn func(Envelope) error) (uint64, error) {
+	cfg := jetstream.OrderedConsumerConfig{FilterSubjects: []string{subject}}
+	if from > 0 {
+		cfg.DeliverPolicy = jetstream.DeliverByStartSequencePolicy
+		cfg.OptStartSeq = from + 1
+	}
+	cons, err := s.js.OrderedConsumer(ctx, stream, cfg)
+	if err != nil {
+		return 0, fmt.Errorf("%w: ordered consumer: %w", ErrUnavailable, err)
+	}
+	info, err := cons.Info(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("%w: consumer info: %w", ErrUnavailable, err)
+	}
+	last := from
+	if info.NumPending == 0 {
+		return last, nil
+	}
+	for {
+		batch, err := cons.Fetch(256, jetstream.FetchMaxWait(2*time.Second))
+		if err != nil {
+			return last, fmt.Errorf("%w: fetch: %w", ErrUnavailable, err)
+		}
+		n := 0
+		for m := range batch.Messages() {
+			n++
+			md, err := m.Metadata()
+			if err != nil {
+				return last, fmt.Errorf("metadata: %w", err)
+			}
+			e, err := Unmarshal(m.Data(), md.Sequence.Stream)
+			if err != nil {
+				return last, fmt.Errorf("seq %d: %w", md.Sequence.Stream, err)
+			}
+			if err := fn(e); err != nil {
+				return last, err
+			}
+			last = md.Sequence.Stream
+			if md.NumPending == 0 {
+				return last, nil
+			}
+		}
+		if err := batch.Error(); err != nil {
+			return last, fmt.Errorf("%w: fetch: %w", ErrUnavailable, err)
+		}
+		if n == 0 {
+			if err := ctx.Err(); err != nil {
+				return last, err
+			}
+		}
+	}
+}
+
+// LastSequence returns the stream's last sequence: how far a projection
+// must get to be caught up.
+func (s *Store) LastSequence(ctx context.Context) (uint64, error) {
+	st, err := s.js.Stream(ctx, s.cfg.Stream)
+	if err != nil {
+		return 0, fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	info, err := st.Info(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	return info.State.LastSeq, nil
+}
+
+// Ping checks that the log answers: readiness.
+func (s *Store) Ping(ctx context.Context) error {
+	_, err := s.LastSequence(ctx)
+	return err
+}
+
+// ConsumerConfig describes a durable consumer of the domain stream.
+type ConsumerConfig struct {
+	Durable        string
+	FilterSubjects []string
+	AckWait        time.Duration
+	MaxDeliver     int
+	BackOff        []time.Duration
+}
+
+// Consumer creates or updates a durable, explicitly acknowledged consumer:
+// its position survives restarts of the service and of the server.
+func (s *Store) Consumer(ctx context.Context, cc ConsumerConfig) (jetstream.Consumer, error) {
+	if err := ValidateID(cc.Durable); err != nil {
+		return nil, fmt.Errorf("durable name: %w", err)
+	}
+	if cc.AckWait == 0 {
+		cc.AckWait = 30 * time.Second
+	}
+	if cc.MaxDeliver == 0 {
+		cc.MaxDeliver = -1
+	}
+	if len(cc.FilterSubjects) == 0 {
+		cc.FilterSubjects = []string{SubjectPrefix + ".>"}
+	}
+	c, err := s.js.CreateOrUpdateConsumer(ctx, s.cfg.Stream, jetstream.ConsumerConfig{
+		Durable:        cc.Durable,
+		FilterSubjects: cc.FilterSubjects,
+		AckPolicy:      jetstream.AckExplicitPolicy,
+		AckWait:        cc.AckWait,
+		MaxDeliver:     cc.MaxDeliver,
+		BackOff:        cc.BackOff,
+		DeliverPolicy:  jetstream.DeliverAllPolicy,
+		Replicas:       s.cfg.Replicas,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("consumer %s: %w", cc.Durable, err)
+	}
+	return c, nil
+}

@@ -1,0 +1,311 @@
+package events_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/rs/zerolog"
+
+	"github.com/helpline-org/helpline/events"
+	"github.com/helpline-org/helpline/internal/natstest"
+	"github.com/helpline-org/helpline/internal/poll"
+)
+
+var t0 = time.Date(2026, 3, 29, 0, 30, 0, 0, time.UTC)
+
+func newStore(t *testing.T, js jetstream.JetStream, replicas int) *events.Store {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	s, err := events.NewStore(ctx, js, events.StoreConfig{Replicas: replicas}, nopLog)
+	if err != nil {
+		t.Fatalf("new store: %v", err)
+	}
+	return s
+}
+
+func started(t *testing.T, convID string) events.Envelope {
+	t.Helper()
+	e, err := events.New(convID, events.ConversationStarted{LineID: "main", ClientID: "c1", Pseudonym: "C-AAAA", Channel: events.ChannelSMS},
+		events.Meta{OccurredAt: t0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func received(t *testing.T, convID, msgID string) events.Envelope {
+	t.Helper()
+	e, err := events.NewWithID(msgID, convID, events.MessageReceived{MessageID: msgID, LineID: "main", ClientID: "c1",
+		Channel: events.ChannelSMS, Body: events.Sealed{KeyID: "c1", Data: []byte{1, 2, 3}}, ReceivedAt: t0},
+		events.Meta{OccurredAt: t0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func TestAppendLoadRoundTrip(t *testing.T) {
+	t.Parallel()
+	_, js := natstest.Connect(t, natstest.Server(t, "").ClientURL())
+	s := newStore(t, js, 1)
+	ctx := context.Background()
+
+	in := []events.Envelope{started(t, "conv-rt"), received(t, "conv-rt", "m-rt-1"), received(t, "conv-rt", "m-rt-2")}
+	acks, err := s.Append(ctx, events.ExpectNew, in...)
+	if err != nil {
+		t.Fatalf("append: %v", err)
+	}
+	got, last, err := s.Load(ctx, events.AggregateConversation, "conv-rt")
+	if err != nil {
+		t.Fatalf("load: %v", err)
+	}
+	if len(got) != len(in) {
+		t.Fatalf("loaded %d events, want %d", len(got), len(in))
+	}
+	if last != acks[len(acks)-1].Seq {
+		t.Errorf("last seq %d, want %d", last, acks[len(acks)-1].Seq)
+	}
+	for i := range in {
+		if got[i].ID != in[i].ID || got[i].Type != in[i].Type || string(got[i].Payload) != string(in[i].Payload) ||
+			!got[i].OccurredAt.Equal(in[i].OccurredAt) || got[i].Sequence != acks[i].Seq {
+			t.Errorf("event %d: got %+v, want %+v (seq %d)", i, got[i], in[i], acks[i].Seq)
+		}
+	}
+	// Another aggregate's events never leak into this one's history.
+	if _, err := s.Append(ctx, events.ExpectNew, started(t, "conv-other")); err != nil {
+		t.Fatal(err)
+	}
+	again, _, err := s.Load(ctx, events.AggregateConversation, "conv-rt")
+	if err != nil || len(again) != len(in) {
+		t.Fatalf("reload: %d events, err %v", len(again), err)
+	}
+	empty, last, err := s.Load(ctx, events.AggregateConversation, "conv-none")
+	if err != nil || len(empty) != 0 || last != 0 {
+		t.Fatalf("empty aggregate: %d events, last %d, err %v", len(empty), last, err)
+	}
+}
+
+func TestConcurrentAppendsOneWins(t *testing.T) {
+	t.Parallel()
+	_, js := natstest.Connect(t, natstest.Server(t, "").ClientURL())
+	s := newStore(t, js, 1)
+	ctx := context.Background()
+	acks, err := s.Append(ctx, events.ExpectNew, started(t, "conv-cc"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	expected := acks[0].Seq
+
+	const racers = 8
+	var wg sync.WaitGroup
+	errs := make(chan error, racers)
+	for i := range racers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			e, err := events.New("conv-cc", events.EscalationAcknowledged{EscalationID: "e1", StaffID: fmt.Sprintf("duty%d", i)}, events.Meta{OccurredAt: t0})
+			if err != nil {
+				errs <- err
+				return
+			}
+			_, err = s.Append(ctx, events.ExpectSeq(expected), e)
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	wins, conflicts := 0, 0
+	for err := range errs {
+		switch {
+		case err == nil:
+			wins++
+		case errors.Is(err, events.ErrConcurrency):
+			conflicts++
+		default:
+			t.Errorf("unexpected error: %v", err)
+		}
+	}
+	if wins != 1 || conflicts != racers-1 {
+		t.Fatalf("wins %d, conflicts %d; want 1 and %d", wins, conflicts, racers-1)
+	}
+}
+
+func TestExpectNewRejectsExistingAggregate(t *testing.T) {
+	t.Parallel()
+	_, js := natstest.Connect(t, natstest.Server(t, "").ClientURL())
+	s := newStore(t, js, 1)
+	ctx := context.Background()
+	if _, err := s.Append(ctx, events.ExpectNew, started(t, "conv-new")); err != nil {
+		t.Fatal(err)
+	}
+	_, err := s.Append(ctx, events.ExpectNew, started(t, "conv-new"))
+	if !errors.Is(err, events.ErrConcurrency) {
+		t.Fatalf("second start: got %v, want ErrConcurrency", err)
+	}
+}
+
+func TestSameMessageIDIsOneEvent(t *testing.T) {
+	t.Parallel()
+	_, js := natstest.Connect(t, natstest.Server(t, "").ClientURL())
+	s := newStore(t, js, 1)
+	ctx := context.Background()
+	e := received(t, "conv-dd", "twilio-SM0001")
+	first, err := s.Append(ctx, events.ExpectAny, e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := s.Append(ctx, events.ExpectAny, e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !second[0].Duplicate || second[0].Seq != first[0].Seq {
+		t.Fatalf("resend: %+v, want duplicate of seq %d", second[0], first[0].Seq)
+	}
+	// A retry with an expected sequence that has since moved is still a
+	// duplicate, not a conflict: retrying an append is always safe.
+	third, err := s.Append(ctx, events.ExpectSeq(0), e)
+	if err != nil || !third[0].Duplicate {
+		t.Fatalf("resend with stale expectation: %+v, %v", third, err)
+	}
+	got, _, err := s.Load(ctx, events.AggregateConversation, "conv-dd")
+	if err != nil || len(got) != 1 {
+		t.Fatalf("loaded %d events (err %v), want 1", len(got), err)
+	}
+}
+
+func TestAcknowledgedEventsSurviveRestart(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	srv := natstest.Server(t, dir)
+	nc, js := natstest.Connect(t, srv.ClientURL())
+	s := newStore(t, js, 1)
+	ctx := context.Background()
+	const n = 200
+	var ids []string
+	for i := range n {
+		e := received(t, "conv-dur", fmt.Sprintf("m-dur-%d", i))
+		if _, err := s.Append(ctx, events.ExpectAny, e); err != nil {
+			t.Fatalf("append %d: %v", i, err)
+		}
+		ids = append(ids, e.ID)
+	}
+	nc.Close()
+	srv.Shutdown()
+	srv.WaitForShutdown()
+
+	srv2 := natstest.Server(t, dir)
+	_, js2 := natstest.Connect(t, srv2.ClientURL())
+	s2 := newStore(t, js2, 1)
+	got, _, err := s2.Load(ctx, events.AggregateConversation, "conv-dur")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != n {
+		t.Fatalf("after restart: %d events, want %d", len(got), n)
+	}
+	for i := range got {
+		if got[i].ID != ids[i] {
+			t.Fatalf("event %d is %s, want %s", i, got[i].ID, ids[i])
+		}
+	}
+}
+
+func TestClusterKeepsAppendingWithOneNodeDown(t *testing.T) {
+	if testing.Short() {
+		t.Skip("cluster test in -short mode")
+	}
+	t.Parallel()
+	c := natstest.StartCluster(t, 3)
+	_, js := natstest.Connect(t, c.URLs())
+	s := newStore(t, js, 3)
+	ctx := context.Background()
+
+	var acked []string
+	appendN := func(prefix string, n int) {
+		t.Helper()
+		for i := range n {
+			e := received(t, "conv-cl", fmt.Sprintf("%s-%d", prefix, i))
+			actx, cancel := context.WithTimeout(ctx, 20*time.Second)
+			_, err := s.Append(actx, events.ExpectAny, e)
+			cancel()
+			if err != nil {
+				t.Fatalf("append %s: %v", e.ID, err)
+			}
+			acked = append(acked, e.ID)
+		}
+	}
+	appendN("before", 50)
+
+	// Stop the stream leader's node: the worst case for the remaining two.
+	leader := streamLeader(t, ctx, js)
+	down := -1
+	for i, srv := range c.Servers {
+		if srv.Name() == leader {
+			down = i
+		}
+	}
+	if down < 0 {
+		t.Fatalf("leader %q not found", leader)
+	}
+	c.Stop(down)
+	appendN("during", 50)
+
+	c.Restart(t, down)
+	appendN("after", 20)
+
+	// The returned node must catch up and hold every acknowledged event:
+	// read through a connection to it alone once it is current.
+	_, jsBack := natstest.Connect(t, c.Servers[down].ClientURL())
+	poll.Until(t, 30*time.Second, func() error {
+		st, err := jsBack.Stream(ctx, events.DefaultStream)
+		if err != nil {
+			return err
+		}
+		info, err := st.Info(ctx)
+		if err != nil {
+			return err
+		}
+		for _, r := range info.Cluster.Replicas {
+			if !r.Current {
+				return fmt.Errorf("replica %s not current", r.Name)
+			}
+		}
+		if info.State.Msgs != uint64(len(acked)) {
+			return fmt.Errorf("%d msgs, want %d", info.State.Msgs, len(acked))
+		}
+		return nil
+	})
+	got, _, err := s.Load(ctx, events.AggregateConversation, "conv-cl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(acked) {
+		t.Fatalf("%d events after the node returned, want %d", len(got), len(acked))
+	}
+	for i := range got {
+		if got[i].ID != acked[i] {
+			t.Fatalf("event %d is %s, want %s", i, got[i].ID, acked[i])
+		}
+	}
+}
+
+func streamLeader(t *testing.T, ctx context.Context, js jetstream.JetStream) string {
+	t.Helper()
+	st, err := js.Stream(ctx, events.DefaultStream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := st.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return info.Cluster.Leader
+}
+
+var nopLog = zerolog.Nop()

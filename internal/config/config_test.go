@@ -1,0 +1,108 @@
+package config
+
+import (
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/helpline-org/helpline/deploy"
+)
+
+func env(kv ...string) func(string) (string, bool) {
+	m := map[string]string{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		m[kv[i]] = kv[i+1]
+	}
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+func TestLoadEnvDefaults(t *testing.T) {
+	t.Parallel()
+	e, err := LoadEnv(env())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.HTTPAddr != "127.0.0.1:8080" || e.DataDir != "./data" || e.PublicURL != "http://127.0.0.1:8080" ||
+		e.MasterKeyFile != "data/master.key" || !e.Sandbox() || !e.Embedded() || e.Replicas != 1 {
+		t.Fatalf("defaults: %+v", e)
+	}
+	clustered, err := LoadEnv(env(VarNATSURL, "nats://a:4222"))
+	if err != nil || clustered.Replicas != 3 {
+		t.Fatalf("external NATS defaults to 3 replicas: %+v %v", clustered, err)
+	}
+}
+
+func TestLoadEnvNamesTheBadVariable(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		kv   []string
+		want string
+	}{
+		{[]string{VarHTTPAddr, "8080"}, VarHTTPAddr},
+		{[]string{VarPublicURL, "ftp://x"}, VarPublicURL},
+		{[]string{VarTwilioSID, "AC1"}, VarTwilioToken},
+		{[]string{VarDuplicates, "1m"}, VarDuplicates},
+		{[]string{VarReplicas, "7"}, VarReplicas},
+		{[]string{VarLogLevel, "loud"}, VarLogLevel},
+	}
+	for _, tt := range tests {
+		_, err := LoadEnv(env(tt.kv...))
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%v: error %v does not name %s", tt.kv, err, tt.want)
+		}
+	}
+}
+
+func TestRedactedHidesSecrets(t *testing.T) {
+	t.Parallel()
+	e, err := LoadEnv(env(VarTwilioSID, "AC123", VarTwilioToken, "s3cr3t", VarDatabaseURL, "postgres://u:pw@db/x"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := e.Redacted()
+	if strings.Contains(r.TwilioAuthToken+r.DatabaseURL, "s3cr3t") || strings.Contains(r.DatabaseURL, ":pw@") {
+		t.Fatalf("redacted: %+v", r)
+	}
+}
+
+func TestExampleConfigIsValidAndEmbedded(t *testing.T) {
+	t.Parallel()
+	onDisk, err := os.ReadFile("../../deploy/helpline.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(onDisk) != string(deploy.ExampleConfig) {
+		t.Fatal("embedded example differs from the file")
+	}
+	f, err := ParseFile(deploy.ExampleConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l, ok := f.LineByNumber("+442079460000"); !ok || l.ID != "main" || l.FirstResponseTarget.Minutes() != 10 {
+		t.Fatalf("line: %+v", l)
+	}
+}
+
+func TestParseFileReportsEveryProblem(t *testing.T) {
+	t.Parallel()
+	bad := `
+lines:
+  - {id: Main, number: "07700900123", timezone: Mars/Olympus, hours: {funday: ["09:00-17:00"]}}
+staff:
+  - {id: sam, name: Sam, role: boss, work_phone: "12345"}
+rota:
+  - {line: nowhere, level: duty, staff: ghost}
+`
+	_, err := ParseFile([]byte(bad))
+	if err == nil {
+		t.Fatal("accepted a bad file")
+	}
+	for _, want := range []string{"id: want lowercase", "number: want E.164", "timezone", "funday", "role \"boss\"", "work_phone", "line \"nowhere\"", "staff \"ghost\""} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not mention %q:\n%v", want, err)
+		}
+	}
+	if _, err := ParseFile([]byte("lines: []\nunknown_key: 1\n")); err == nil || !strings.Contains(err.Error(), "unknown_key") {
+		t.Errorf("unknown key: %v", err)
+	}
+}

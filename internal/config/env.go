@@ -1,0 +1,195 @@
+// Package config holds Helpline's typed configuration: the HELPLINE_*
+// environment of a process, and the YAML file of lines, staff, rota and
+// escalation policies. Only cmd/ reads the environment; it passes a lookup
+// function here.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// Env is the process configuration from HELPLINE_* variables.
+type Env struct {
+	HTTPAddr         string
+	DataDir          string
+	ConfigFile       string
+	NATSURL          string
+	NATSListen       string
+	DatabaseURL      string
+	TwilioAccountSID string
+	TwilioAuthToken  string
+	TwilioAPIURL     string
+	PublicURL        string
+	MasterKeyFile    string
+	LogLevel         string
+	LogFormat        string
+	Replicas         int
+	DuplicatesWindow time.Duration
+	ShutdownTimeout  time.Duration
+}
+
+// Variable names. These are fixed: operators and scripts rely on them.
+const (
+	VarHTTPAddr      = "HELPLINE_HTTP_ADDR"
+	VarDataDir       = "HELPLINE_DATA_DIR"
+	VarConfig        = "HELPLINE_CONFIG"
+	VarNATSURL       = "HELPLINE_NATS_URL"
+	VarNATSListen    = "HELPLINE_NATS_LISTEN"
+	VarDatabaseURL   = "HELPLINE_DATABASE_URL"
+	VarTwilioSID     = "HELPLINE_TWILIO_ACCOUNT_SID"
+	VarTwilioToken   = "HELPLINE_TWILIO_AUTH_TOKEN"
+	VarTwilioAPIURL  = "HELPLINE_TWILIO_API_URL"
+	VarPublicURL     = "HELPLINE_PUBLIC_URL"
+	VarMasterKeyFile = "HELPLINE_MASTER_KEY_FILE"
+	VarLogLevel      = "HELPLINE_LOG_LEVEL"
+	VarLogFormat     = "HELPLINE_LOG_FORMAT"
+	VarReplicas      = "HELPLINE_STREAM_REPLICAS"
+	VarDuplicates    = "HELPLINE_DEDUPE_WINDOW"
+	VarShutdown      = "HELPLINE_SHUTDOWN_TIMEOUT"
+)
+
+// VarDoc describes one variable for `helpline help` and the README.
+type VarDoc struct{ Name, Default, Meaning string }
+
+// Vars lists every variable with its default and meaning.
+func Vars() []VarDoc {
+	return []VarDoc{
+		{VarHTTPAddr, "127.0.0.1:8080", "where the HTTP surface listens"},
+		{VarDataDir, "./data", "embedded server's storage, generated keys"},
+		{VarConfig, "deploy/helpline.example.yaml", "the YAML file of lines, staff, rota, policies"},
+		{VarNATSURL, "(empty: embedded server)", "external NATS cluster URL(s), comma-separated"},
+		{VarNATSListen, "(empty: no port)", "host:port for the embedded server's client port, for the nats CLI"},
+		{VarDatabaseURL, "(empty: memory projections)", "CockroachDB/PostgreSQL URL for projections"},
+		{VarTwilioSID, "(unset: local SMS sandbox)", "Twilio account SID"},
+		{VarTwilioToken, "(unset: local SMS sandbox)", "Twilio auth token (never logged)"},
+		{VarTwilioAPIURL, "(unset: https://api.twilio.com)", "base URL of a Twilio-compatible API"},
+		{VarPublicURL, "http:// + HTTP address", "the public base URL Twilio calls and signs"},
+		{VarMasterKeyFile, "DATA_DIR/master.key (generated, 0600)", "the key that wraps per-client keys"},
+		{VarLogLevel, "info", "debug, info, warn or error"},
+		{VarLogFormat, "auto", "json, console, or auto (console on a terminal)"},
+		{VarReplicas, "1 embedded, 3 with an external NATS", "replicas of the streams"},
+		{VarDuplicates, "15m", "message-id dedupe window (at least 10m)"},
+		{VarShutdown, "20s", "how long shutdown waits for in-flight work"},
+	}
+}
+
+// LoadEnv reads the environment through lookup (os.LookupEnv in main) and
+// validates it. Errors name the variable at fault.
+func LoadEnv(lookup func(string) (string, bool)) (Env, error) {
+	get := func(name, def string) string {
+		if v, ok := lookup(name); ok && strings.TrimSpace(v) != "" {
+			return strings.TrimSpace(v)
+		}
+		return def
+	}
+	var errs []error
+	e := Env{
+		HTTPAddr:         get(VarHTTPAddr, "127.0.0.1:8080"),
+		DataDir:          get(VarDataDir, "./data"),
+		ConfigFile:       get(VarConfig, "deploy/helpline.example.yaml"),
+		NATSURL:          get(VarNATSURL, ""),
+		NATSListen:       get(VarNATSListen, ""),
+		DatabaseURL:      get(VarDatabaseURL, ""),
+		TwilioAccountSID: get(VarTwilioSID, ""),
+		TwilioAuthToken:  get(VarTwilioToken, ""),
+		TwilioAPIURL:     get(VarTwilioAPIURL, ""),
+		PublicURL:        get(VarPublicURL, ""),
+		MasterKeyFile:    get(VarMasterKeyFile, ""),
+		LogLevel:         get(VarLogLevel, "info"),
+		LogFormat:        get(VarLogFormat, "auto"),
+	}
+	if _, _, err := net.SplitHostPort(e.HTTPAddr); err != nil {
+		errs = append(errs, fmt.Errorf("%s=%q: want host:port: %w", VarHTTPAddr, e.HTTPAddr, err))
+	}
+	if e.NATSListen != "" {
+		if _, _, err := net.SplitHostPort(e.NATSListen); err != nil {
+			errs = append(errs, fmt.Errorf("%s=%q: want host:port: %w", VarNATSListen, e.NATSListen, err))
+		}
+	}
+	if e.PublicURL == "" {
+		e.PublicURL = "http://" + e.HTTPAddr
+	}
+	if u, err := url.Parse(e.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		errs = append(errs, fmt.Errorf("%s=%q: want an absolute http(s) URL", VarPublicURL, e.PublicURL))
+	}
+	e.PublicURL = strings.TrimRight(e.PublicURL, "/")
+	if e.MasterKeyFile == "" {
+		e.MasterKeyFile = filepath.Join(e.DataDir, "master.key")
+	}
+	if (e.TwilioAccountSID == "") != (e.TwilioAuthToken == "") {
+		errs = append(errs, fmt.Errorf("%s and %s must be set together (both unset runs the local SMS sandbox)", VarTwilioSID, VarTwilioToken))
+	}
+	if e.TwilioAPIURL != "" {
+		if u, err := url.Parse(e.TwilioAPIURL); err != nil || u.Host == "" {
+			errs = append(errs, fmt.Errorf("%s=%q: want an absolute URL", VarTwilioAPIURL, e.TwilioAPIURL))
+		}
+	}
+	switch e.LogLevel {
+	case "trace", "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("%s=%q: want debug, info, warn or error", VarLogLevel, e.LogLevel))
+	}
+	switch e.LogFormat {
+	case "auto", "json", "console":
+	default:
+		errs = append(errs, fmt.Errorf("%s=%q: want auto, json or console", VarLogFormat, e.LogFormat))
+	}
+	defReplicas := "1"
+	if e.NATSURL != "" {
+		defReplicas = "3"
+	}
+	if _, err := fmt.Sscanf(get(VarReplicas, defReplicas), "%d", &e.Replicas); err != nil || e.Replicas < 1 || e.Replicas > 5 {
+		errs = append(errs, fmt.Errorf("%s=%q: want 1 to 5", VarReplicas, get(VarReplicas, defReplicas)))
+	}
+	var err error
+	if e.DuplicatesWindow, err = time.ParseDuration(get(VarDuplicates, "15m")); err != nil || e.DuplicatesWindow < 10*time.Minute {
+		errs = append(errs, fmt.Errorf("%s=%q: want a duration of at least 10m (Twilio retries for minutes)", VarDuplicates, get(VarDuplicates, "15m")))
+	}
+	if e.ShutdownTimeout, err = time.ParseDuration(get(VarShutdown, "20s")); err != nil || e.ShutdownTimeout <= 0 {
+		errs = append(errs, fmt.Errorf("%s=%q: want a positive duration", VarShutdown, get(VarShutdown, "20s")))
+	}
+	return e, errors.Join(errs...)
+}
+
+// Sandbox reports whether the process runs the local SMS sandbox instead of
+// talking to Twilio.
+func (e Env) Sandbox() bool { return e.TwilioAccountSID == "" }
+
+// Embedded reports whether the process runs its own NATS server.
+func (e Env) Embedded() bool { return e.NATSURL == "" }
+
+// Redacted returns the environment with secrets replaced, safe to log.
+func (e Env) Redacted() Env {
+	r := e
+	if r.TwilioAuthToken != "" {
+		r.TwilioAuthToken = "[redacted]"
+	}
+	if r.DatabaseURL != "" {
+		if u, err := url.Parse(r.DatabaseURL); err == nil {
+			if _, has := u.User.Password(); has {
+				u.User = url.UserPassword(u.User.Username(), "redacted")
+			}
+			r.DatabaseURL = u.String()
+		} else {
+			r.DatabaseURL = "[unparseable, redacted]"
+		}
+	}
+	if r.NATSURL != "" {
+		var parts []string
+		for _, p := range strings.Split(r.NATSURL, ",") {
+			if u, err := url.Parse(p); err == nil && u.User != nil {
+				u.User = url.User("redacted")
+				p = u.String()
+			}
+			parts = append(parts, p)
+		}
+		r.NATSURL = strings.Join(parts, ",")
+	}
+	return r
+}

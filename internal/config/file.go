@@ -1,0 +1,278 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"regexp"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// File is the YAML configuration: lines, staff, rota and policies.
+type File struct {
+	Lines    []Line   `yaml:"lines"`
+	Staff    []Staff  `yaml:"staff"`
+	Rota     []Shift  `yaml:"rota"`
+	Policies []Policy `yaml:"policies"`
+}
+
+// Line is one support line: the number clients text and when it is open.
+type Line struct {
+	ID       string `yaml:"id"`
+	Name     string `yaml:"name"`
+	Number   string `yaml:"number"`
+	Timezone string `yaml:"timezone"`
+	// Hours maps a weekday ("monday".."sunday") to "HH:MM-HH:MM" periods.
+	// AlwaysOpen replaces it for a line open all week.
+	Hours      map[string][]string `yaml:"hours"`
+	AlwaysOpen bool                `yaml:"always_open"`
+	Holidays   []string            `yaml:"holidays"`
+	// FirstResponseTarget is how long a conversation may wait for a
+	// worker's first reply before it escalates (reason unanswered).
+	FirstResponseTarget Duration `yaml:"first_response_target"`
+	// Policy names the escalation policy; default "default".
+	Policy string `yaml:"policy"`
+	// OutOfHoursReply is the auto-reply text per language code; {next_open}
+	// is replaced by when the line opens again.
+	OutOfHoursReply map[string]string `yaml:"out_of_hours_reply"`
+	HelpReply       string            `yaml:"help_reply"`
+}
+
+// Roles staff can hold.
+const (
+	RoleWorker  = "worker"
+	RoleDuty    = "duty"
+	RoleManager = "manager"
+	RoleAdmin   = "admin"
+)
+
+// Staff is a member of staff known from configuration.
+type Staff struct {
+	ID        string   `yaml:"id"`
+	Name      string   `yaml:"name"`
+	Role      string   `yaml:"role"`
+	WorkPhone string   `yaml:"work_phone"`
+	Teams     []string `yaml:"teams"`
+}
+
+// Shift puts a staff member on call at a level of a line's policy, on some
+// weekdays between two times in the line's time zone.
+type Shift struct {
+	Line  string   `yaml:"line"`
+	Level string   `yaml:"level"`
+	Staff string   `yaml:"staff"`
+	Days  []string `yaml:"days"`
+	// Hours is "HH:MM-HH:MM"; may span midnight; empty means all day.
+	Hours string `yaml:"hours"`
+}
+
+// Policy is an escalation policy: who is paged, in what order, how long
+// each level has to acknowledge, and how often the whole sequence repeats.
+type Policy struct {
+	ID         string   `yaml:"id"`
+	Levels     []string `yaml:"levels"`
+	AckTimeout Duration `yaml:"ack_timeout"`
+	Rounds     int      `yaml:"rounds"`
+}
+
+// Duration is a time.Duration written as "5m" in YAML.
+type Duration struct{ time.Duration }
+
+// UnmarshalYAML parses a Go duration string.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	var s string
+	if err := n.Decode(&s); err != nil {
+		return err
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("line %d: %q is not a duration like 5m", n.Line, s)
+	}
+	d.Duration = v
+	return nil
+}
+
+// MarshalYAML writes the duration as a string.
+func (d Duration) MarshalYAML() (any, error) { return d.String(), nil }
+
+var (
+	e164      = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
+	idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,31}$`)
+	weekdays  = map[string]bool{"monday": true, "tuesday": true, "wednesday": true, "thursday": true, "friday": true, "saturday": true, "sunday": true}
+)
+
+// ValidE164 reports whether s is a phone number in E.164 form.
+func ValidE164(s string) bool { return e164.MatchString(s) }
+
+// LoadFile reads and validates the YAML configuration. Unknown keys are
+// errors, so a typo never silently drops a setting.
+func LoadFile(path string) (*File, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("config file: %w", err)
+	}
+	f, err := ParseFile(data)
+	if err != nil {
+		return nil, fmt.Errorf("config file %s: %w", path, err)
+	}
+	return f, nil
+}
+
+// ParseFile parses and validates YAML configuration.
+func ParseFile(data []byte) (*File, error) {
+	var f File
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&f); err != nil {
+		return nil, fmt.Errorf("parse: %w", err)
+	}
+	f.setDefaults()
+	if err := f.Validate(); err != nil {
+		return nil, err
+	}
+	return &f, nil
+}
+
+func (f *File) setDefaults() {
+	for i := range f.Lines {
+		l := &f.Lines[i]
+		if l.Policy == "" {
+			l.Policy = "default"
+		}
+		if l.FirstResponseTarget.Duration == 0 {
+			l.FirstResponseTarget.Duration = 15 * time.Minute
+		}
+	}
+	for i := range f.Policies {
+		p := &f.Policies[i]
+		if p.Rounds == 0 {
+			p.Rounds = 2
+		}
+		if p.AckTimeout.Duration == 0 {
+			p.AckTimeout.Duration = 5 * time.Minute
+		}
+	}
+}
+
+// Validate checks the whole file and reports every problem at once.
+func (f *File) Validate() error {
+	var errs []error
+	bad := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
+	if len(f.Lines) == 0 {
+		bad("lines: at least one line is required")
+	}
+	lineIDs, numbers, staffIDs, policyIDs := map[string]bool{}, map[string]bool{}, map[string]*Staff{}, map[string]bool{}
+	for i, p := range f.Policies {
+		if !idPattern.MatchString(p.ID) {
+			bad("policies[%d].id %q: want lowercase letters, digits, '-' or '_'", i, p.ID)
+		}
+		policyIDs[p.ID] = true
+		if len(p.Levels) == 0 {
+			bad("policies[%d] (%s): levels: at least one level", i, p.ID)
+		}
+		if p.Rounds < 1 || p.AckTimeout.Duration < time.Second {
+			bad("policies[%d] (%s): rounds must be >= 1 and ack_timeout >= 1s", i, p.ID)
+		}
+	}
+	for i, l := range f.Lines {
+		where := fmt.Sprintf("lines[%d] (%s)", i, l.ID)
+		if !idPattern.MatchString(l.ID) {
+			bad("%s: id: want lowercase letters, digits, '-' or '_'", where)
+		}
+		if lineIDs[l.ID] {
+			bad("%s: duplicate id", where)
+		}
+		lineIDs[l.ID] = true
+		if !ValidE164(l.Number) {
+			bad("%s: number: want E.164 like +441234567890", where)
+		}
+		if numbers[l.Number] {
+			bad("%s: number used by two lines", where)
+		}
+		numbers[l.Number] = true
+		if _, err := time.LoadLocation(l.Timezone); err != nil || l.Timezone == "" {
+			bad("%s: timezone %q: want an IANA zone like Europe/London", where, l.Timezone)
+		}
+		if l.AlwaysOpen && len(l.Hours) > 0 {
+			bad("%s: always_open and hours are exclusive", where)
+		}
+		if !l.AlwaysOpen && len(l.Hours) == 0 {
+			bad("%s: hours: give opening hours, or always_open: true", where)
+		}
+		for day := range l.Hours {
+			if !weekdays[day] {
+				bad("%s: hours: %q is not a weekday (monday..sunday)", where, day)
+			}
+		}
+		if len(f.Policies) > 0 && !policyIDs[l.Policy] {
+			bad("%s: policy %q is not defined", where, l.Policy)
+		}
+	}
+	for i := range f.Staff {
+		s := &f.Staff[i]
+		where := fmt.Sprintf("staff[%d] (%s)", i, s.ID)
+		if !idPattern.MatchString(s.ID) {
+			bad("%s: id: want lowercase letters, digits, '-' or '_'", where)
+		}
+		if staffIDs[s.ID] != nil {
+			bad("%s: duplicate id", where)
+		}
+		staffIDs[s.ID] = s
+		if s.Name == "" {
+			bad("%s: name is required", where)
+		}
+		switch s.Role {
+		case RoleWorker, RoleDuty, RoleManager, RoleAdmin:
+		default:
+			bad("%s: role %q: want worker, duty, manager or admin", where, s.Role)
+		}
+		if s.WorkPhone != "" && !ValidE164(s.WorkPhone) {
+			bad("%s: work_phone: want E.164", where)
+		}
+	}
+	for i, sh := range f.Rota {
+		where := fmt.Sprintf("rota[%d]", i)
+		if !lineIDs[sh.Line] {
+			bad("%s: line %q is not defined", where, sh.Line)
+		}
+		st := staffIDs[sh.Staff]
+		switch {
+		case st == nil:
+			bad("%s: staff %q is not defined", where, sh.Staff)
+		case st.WorkPhone == "":
+			bad("%s: staff %q has no work_phone to be paged on", where, sh.Staff)
+		}
+		if sh.Level == "" {
+			bad("%s: level is required (e.g. duty, backup, manager)", where)
+		}
+		for _, d := range sh.Days {
+			if !weekdays[d] {
+				bad("%s: %q is not a weekday (monday..sunday)", where, d)
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// LineByNumber returns the line clients reach by texting number.
+func (f *File) LineByNumber(number string) (Line, bool) {
+	for _, l := range f.Lines {
+		if l.Number == number {
+			return l, true
+		}
+	}
+	return Line{}, false
+}
+
+// LineByID returns a line by its id.
+func (f *File) LineByID(id string) (Line, bool) {
+	for _, l := range f.Lines {
+		if l.ID == id {
+			return l, true
+		}
+	}
+	return Line{}, false
+}

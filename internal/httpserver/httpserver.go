@@ -1,0 +1,108 @@
+// Package httpserver is the process's HTTP surface: the router, request
+// metrics and logging without content, limits, and graceful shutdown.
+package httpserver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/rs/zerolog"
+
+	"github.com/helpline-org/helpline/internal/health"
+)
+
+// Server owns the listener and the router.
+type Server struct {
+	Router chi.Router
+	srv    *http.Server
+	log    zerolog.Logger
+}
+
+// New builds a router with health, readiness and metrics mounted, and
+// request metrics recorded into reg.
+func New(h *health.Health, reg *prometheus.Registry, log zerolog.Logger) *Server {
+	requests := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "helpline_http_requests_total", Help: "HTTP requests by route pattern, method and status.",
+	}, []string{"route", "method", "code"})
+	latency := prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "helpline_http_request_duration_seconds", Help: "HTTP request latency by route pattern.",
+		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
+	}, []string{"route", "method"})
+	reg.MustRegister(requests, latency)
+
+	r := chi.NewRouter()
+	r.Use(middleware.Recoverer)
+	r.Use(func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+			start := time.Now()
+			ww := middleware.NewWrapResponseWriter(w, req.ProtoMajor)
+			next.ServeHTTP(ww, req)
+			route := chi.RouteContext(req.Context()).RoutePattern()
+			if route == "" {
+				route = "unmatched"
+			}
+			requests.WithLabelValues(route, req.Method, strconv.Itoa(ww.Status())).Inc()
+			latency.WithLabelValues(route, req.Method).Observe(time.Since(start).Seconds())
+			// Paths are route patterns, never raw URLs: a URL may carry a
+			// token or an id a client typed.
+			log.Debug().Str("route", route).Str("method", req.Method).Int("status", ww.Status()).
+				Dur("took", time.Since(start)).Msg("http")
+		})
+	})
+	r.Get("/healthz", h.Live)
+	r.Get("/readyz", h.Ready)
+	r.Method(http.MethodGet, "/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	return &Server{Router: r, log: log}
+}
+
+// Listen binds addr; separate from Serve so a caller knows the port is
+// taken (or not) before it reports itself started.
+func (s *Server) Listen(addr string) (net.Listener, error) {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen %s: %w", addr, err)
+	}
+	return l, nil
+}
+
+// Serve serves on l until ctx ends, then stops accepting, waits up to
+// grace for in-flight requests, and returns.
+func (s *Server) Serve(ctx context.Context, l net.Listener, grace time.Duration) error {
+	s.srv = &http.Server{
+		Handler:           s.Router,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		// WriteTimeout stays 0: server-sent event streams are long-lived;
+		// handlers bound their own work.
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- s.srv.Serve(l) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("http: %w", err)
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	err := s.srv.Shutdown(sctx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		// Long-lived streams (SSE) do not end by themselves.
+		_ = s.srv.Close()
+		err = nil
+	}
+	if serr := <-errc; serr != nil && !errors.Is(serr, http.ErrServerClosed) {
+		return fmt.Errorf("http: %w", serr)
+	}
+	return err
+}

@@ -1,0 +1,143 @@
+// Package natstest starts real NATS servers for tests: one in-process node,
+// or a cluster of several in one process.
+package natstest
+
+import (
+	"fmt"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Server starts a JetStream server with file storage in dir (t.TempDir()
+// when dir is empty) and fsync on every write, as in production.
+func Server(t testing.TB, dir string) *server.Server {
+	t.Helper()
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	s := start(t, &server.Options{JetStream: true, StoreDir: dir, Port: -1, NoSigs: true, SyncAlways: true})
+	t.Cleanup(func() { s.Shutdown(); s.WaitForShutdown() })
+	return s
+}
+
+func start(t testing.TB, o *server.Options) *server.Server {
+	t.Helper()
+	s, err := server.NewServer(o)
+	if err != nil {
+		t.Fatalf("nats server: %v", err)
+	}
+	go s.Start()
+	if !s.ReadyForConnections(10 * time.Second) {
+		t.Fatal("nats server not ready")
+	}
+	return s
+}
+
+// Connect returns a client connection and its JetStream context, closed at
+// the end of the test.
+func Connect(t testing.TB, urls string) (*nats.Conn, jetstream.JetStream) {
+	t.Helper()
+	nc, err := nats.Connect(urls, nats.MaxReconnects(-1), nats.ReconnectWait(50*time.Millisecond))
+	if err != nil {
+		t.Fatalf("connect %s: %v", urls, err)
+	}
+	t.Cleanup(nc.Close)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatalf("jetstream: %v", err)
+	}
+	return nc, js
+}
+
+// Cluster is n JetStream servers routed together in one process.
+type Cluster struct {
+	Servers []*server.Server
+	opts    []*server.Options
+}
+
+// StartCluster starts an n-node cluster, each node with its own store
+// directory, all fsyncing every write.
+func StartCluster(t testing.TB, n int) *Cluster {
+	t.Helper()
+	ports := freePorts(t, n)
+	routes := make([]string, n)
+	for i, p := range ports {
+		routes[i] = fmt.Sprintf("nats://127.0.0.1:%d", p)
+	}
+	c := &Cluster{}
+	for i := range n {
+		o := &server.Options{
+			ServerName: fmt.Sprintf("n%d", i+1),
+			Host:       "127.0.0.1",
+			Port:       -1,
+			JetStream:  true,
+			StoreDir:   t.TempDir(),
+			NoSigs:     true,
+			SyncAlways: true,
+			Cluster:    server.ClusterOpts{Name: "helpline-test", Host: "127.0.0.1", Port: ports[i]},
+			Routes:     server.RoutesFromStr(joinComma(routes)),
+		}
+		c.opts = append(c.opts, o)
+		c.Servers = append(c.Servers, start(t, o))
+	}
+	t.Cleanup(func() {
+		for _, s := range c.Servers {
+			if s != nil {
+				s.Shutdown()
+				s.WaitForShutdown()
+			}
+		}
+	})
+	return c
+}
+
+// URLs returns the client URLs of the running nodes, comma-separated.
+func (c *Cluster) URLs() string {
+	var urls []string
+	for _, s := range c.Servers {
+		if s != nil && s.Running() {
+			urls = append(urls, s.ClientURL())
+		}
+	}
+	return joinComma(urls)
+}
+
+// Stop shuts node i down (its files stay).
+func (c *Cluster) Stop(i int) {
+	c.Servers[i].Shutdown()
+	c.Servers[i].WaitForShutdown()
+}
+
+// Restart starts node i again on the same store directory and cluster port.
+func (c *Cluster) Restart(t testing.TB, i int) {
+	t.Helper()
+	o := c.opts[i].Clone()
+	o.Port = -1
+	c.Servers[i] = start(t, o)
+}
+
+func freePorts(t testing.TB, n int) []int {
+	t.Helper()
+	var ls []net.Listener
+	var ports []int
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatalf("free port: %v", err)
+		}
+		ls = append(ls, l)
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+	}
+	for _, l := range ls {
+		l.Close()
+	}
+	return ports
+}
+
+func joinComma(ss []string) string { return strings.Join(ss, ",") }
