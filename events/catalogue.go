@@ -376,3 +376,11 @@ var _ = []bool{
 	register(AggregateClient, "client.erased", 1, "The client's data key was destroyed (crypto-shredding).",
 		func() Payload { return ClientErased{ByStaffID: "admin", Reason: "client request"} }),
 }
+
+// BodyAAD is the additional authenticated data a message or reply body is
+// sealed with: it binds the ciphertext to its event, so a body copied into
+// another event does not decrypt.
+func BodyAAD(eventID string) []byte { return []byte("helpline/body/v1/" + eventID) }
+
+// ContactAAD binds a sealed phone number to its client.
+func ContactAAD(clientID string) []byte { return []byte("helpline/contact/v1/" + clientID) }

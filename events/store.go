@@ -367,6 +367,10 @@ func (s *Store) read(ctx context.Context, stream, subject string, from uint64, f
 		cfg.DeliverPolicy = jetstream.DeliverByStartSequencePolicy
 		cfg.OptStartSeq = from + 1
 	}
+	// The server would keep an idle reader for InactiveThreshold; at the
+	// rate webhooks load conversations they would pile up to the consumer
+	// limit, so each reader is deleted as soon as it is done.
+	cfg.InactiveThreshold = 10 * time.Second
 	cons, err := s.js.OrderedConsumer(ctx, stream, cfg)
 	if err != nil {
 		return 0, fmt.Errorf("%w: ordered consumer: %w", ErrUnavailable, err)
@@ -375,6 +379,13 @@ func (s *Store) read(ctx context.Context, stream, subject string, from uint64, f
 	if err != nil {
 		return 0, fmt.Errorf("%w: consumer info: %w", ErrUnavailable, err)
 	}
+	// An ordered consumer re-creates its server-side consumer (under a
+	// new name) when it starts fetching: delete whichever is current last.
+	defer func() {
+		if ci := cons.CachedInfo(); ci != nil {
+			s.deleteReader(stream, ci.Name)
+		}
+	}()
 	last := from
 	if info.NumPending == 0 {
 		return last, nil
@@ -411,6 +422,14 @@ func (s *Store) read(ctx context.Context, stream, subject string, from uint64, f
 				return last, err
 			}
 		}
+	}
+}
+
+func (s *Store) deleteReader(stream, name string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if err := s.js.DeleteConsumer(ctx, stream, name); err != nil && !errors.Is(err, jetstream.ErrConsumerNotFound) {
+		s.log.Debug().Err(err).Str("consumer", name).Msg("delete reader; the server drops it when idle")
 	}
 }
 

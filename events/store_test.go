@@ -309,3 +309,32 @@ func streamLeader(t *testing.T, ctx context.Context, js jetstream.JetStream) str
 }
 
 var nopLog = zerolog.Nop()
+
+// TestReadersDoNotAccumulate loads an aggregate many times in a row: each
+// load's reader consumer must be gone afterwards, or a busy ingestion would
+// hit the server's consumer limit.
+func TestReadersDoNotAccumulate(t *testing.T) {
+	t.Parallel()
+	_, js := natstest.Connect(t, natstest.Server(t, "").ClientURL())
+	s := newStore(t, js, 1)
+	ctx := context.Background()
+	if _, err := s.Append(ctx, events.ExpectNew, started(t, "conv-rd")); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 300 {
+		if _, _, err := s.Load(ctx, events.AggregateConversation, "conv-rd"); err != nil {
+			t.Fatalf("load %d: %v", i, err)
+		}
+	}
+	st, err := js.Stream(ctx, events.DefaultStream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := st.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.State.Consumers > 2 {
+		t.Fatalf("%d consumers left after 300 loads", info.State.Consumers)
+	}
+}

@@ -42,6 +42,11 @@ func commands() map[string]command {
 			usage:   "helpline run",
 			run:     cmdRun,
 		},
+		"clients": {
+			summary: "erase a client: destroy its data key so its messages and number can never be read again",
+			usage:   "helpline clients erase --reason TEXT [--by STAFF] <pseudonym or client id>",
+			run:     cmdClients,
+		},
 		"help": {
 			summary: "show help for a command",
 			usage:   "helpline help [command]",

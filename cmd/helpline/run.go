@@ -38,9 +38,19 @@ func cmdRun(ctx context.Context, args []string, io stdio, lookup lookupFunc) err
 	}
 	defer p.close()
 
+	keys, pseudo, err := openKeys(ctx, p)
+	if err != nil {
+		return err
+	}
+	defer keys.Close()
+
 	h := health.New(0)
 	h.Add("log", p.store.Ping)
 	srv := httpserver.New(h, p.metrics, log)
+	token := twilioToken(env)
+	if err := mountIngestion(ctx, srv.Router, p, file, keys, pseudo, token); err != nil {
+		return err
+	}
 	l, err := srv.Listen(env.HTTPAddr)
 	if err != nil {
 		return err

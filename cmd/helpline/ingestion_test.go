@@ -1,0 +1,299 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/rs/zerolog"
+
+	"github.com/helpline-org/helpline/events"
+	"github.com/helpline-org/helpline/internal/keyring"
+	"github.com/helpline-org/helpline/internal/natsembed"
+	"github.com/helpline-org/helpline/internal/poll"
+	"github.com/helpline-org/helpline/internal/sms"
+)
+
+const (
+	testSID   = "AC0123456789abcdef0123456789abcdef"
+	testToken = "s3cr3tTokenValue0123"
+	lineNum   = "+442079460000" // line "main" of the example configuration
+)
+
+func twilioEnv() []string {
+	return []string{"HELPLINE_TWILIO_ACCOUNT_SID=" + testSID, "HELPLINE_TWILIO_AUTH_TOKEN=" + testToken,
+		"HELPLINE_TWILIO_API_URL=http://127.0.0.1:9"}
+}
+
+func (p *proc) waitReady(t *testing.T) {
+	t.Helper()
+	poll.Until(t, 15*time.Second, func() error {
+		code, err := get("http://" + p.addr + "/readyz")
+		if err == nil && code != http.StatusOK {
+			err = fmt.Errorf("readyz %d", code)
+		}
+		return err
+	})
+}
+
+// sms posts a webhook signed as Twilio signs it, for the public URL the
+// process was configured with (its own address by default).
+func (p *proc) sms(t *testing.T, sid, from, body string) int {
+	t.Helper()
+	form := url.Values{"MessageSid": {sid}, "AccountSid": {testSID}, "From": {from}, "To": {lineNum}, "Body": {body}, "NumMedia": {"0"}}
+	u := "http://" + p.addr + "/twilio/sms"
+	req, _ := http.NewRequest(http.MethodPost, u, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("X-Twilio-Signature", sms.Sign(testToken, u, form))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+type sent struct{ sid, from, body string }
+
+// TestIngestionSurvivesKillLeaksNothingAndErases is issue 3's acceptance,
+// run as a user would run the binary: messages answered 200 survive
+// SIGKILL; no number or body is in any file under the data directory or
+// in the logs; after `helpline clients erase` the client's content cannot
+// be read by any path while its events stay in the log.
+func TestIngestionSurvivesKillLeaksNothingAndErases(t *testing.T) {
+	t.Parallel()
+	dataDir := t.TempDir()
+	p := startHelpline(t, dataDir, twilioEnv()...)
+	p.waitReady(t)
+
+	var msgs []sent
+	for i := range 12 {
+		m := sent{sid: fmt.Sprintf("SM%032x", 0xabc000+i), from: fmt.Sprintf("+4477009001%02d", i%3),
+			body: fmt.Sprintf("secret body number %d: I took the tablets", i)}
+		if code := p.sms(t, m.sid, m.from, m.body); code != http.StatusOK {
+			t.Fatalf("webhook %d: status %d\n%s", i, code, p.logs())
+		}
+		msgs = append(msgs, m)
+	}
+	// Killed right after the last 200: nothing answered may be lost.
+	if err := p.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	_ = p.cmd.Wait()
+
+	assertNoPlaintext(t, dataDir, msgs)
+	assertLogsClean(t, p.logs(), msgs)
+
+	got := readLog(t, dataDir)
+	received := map[string]int{}
+	clientOf := map[string]string{}
+	for _, e := range got {
+		if e.Type == "conversation.message_received" {
+			pl, _ := e.Decode()
+			m := pl.(events.MessageReceived)
+			received[m.ProviderMessageID]++
+			clientOf[m.ProviderMessageID] = m.ClientID
+		}
+	}
+	for _, m := range msgs {
+		if received[m.sid] != 1 {
+			t.Errorf("message %s in the log %d times after SIGKILL, want 1", m.sid, received[m.sid])
+		}
+	}
+
+	// Restart on the same directory: it comes back and still serves.
+	p2 := startHelpline(t, dataDir, twilioEnv()...)
+	p2.waitReady(t)
+	if code := p2.sms(t, "SM"+strings.Repeat("f", 32), msgs[0].from, "after restart"); code != http.StatusOK {
+		t.Fatalf("after restart: %d", code)
+	}
+	_ = p2.cmd.Process.Signal(os.Interrupt)
+	_ = p2.cmd.Wait()
+	assertLogsClean(t, p2.logs(), msgs)
+
+	// Erase the first client by pseudonym.
+	victim := clientOf[msgs[0].sid]
+	pseudonym := pseudonymOf(t, readLog(t, dataDir), victim)
+	cmd := exec.Command(binary(t), "clients", "erase", "--reason", "client asked", "--by", "ada", pseudonym)
+	cmd.Env = append(os.Environ(), "HELPLINE_DATA_DIR="+dataDir, "HELPLINE_LOG_FORMAT=json")
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "erased "+victim) {
+		t.Fatalf("erase: %v\n%s", err, out)
+	}
+	assertLogsClean(t, string(out), msgs)
+
+	// Every sealed field of the erased client is unreadable; the others'
+	// still open; the events are all still there.
+	after := readLog(t, dataDir)
+	if len(after) < len(got) {
+		t.Fatalf("erasure removed events: %d before, %d after", len(got), len(after))
+	}
+	opened, refused := openAll(t, dataDir, after, victim)
+	if opened[victim] != 0 || refused[victim] == 0 {
+		t.Fatalf("erased client: %d fields opened, %d refused", opened[victim], refused[victim])
+	}
+	others := 0
+	for id, n := range opened {
+		if id != victim {
+			others += n
+		}
+	}
+	if others == 0 {
+		t.Fatal("no other client's content could be opened: the check proves nothing")
+	}
+	erased := false
+	for _, e := range after {
+		erased = erased || (e.Type == "client.erased" && e.AggregateID == victim)
+	}
+	if !erased {
+		t.Fatal("no client.erased event")
+	}
+}
+
+func assertNoPlaintext(t *testing.T, dir string, msgs []sent) {
+	t.Helper()
+	var needles [][]byte
+	for _, m := range msgs {
+		needles = append(needles, []byte(m.body), []byte(m.from), []byte(strings.TrimPrefix(m.from, "+")))
+	}
+	files := 0
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		files++
+		for _, n := range needles {
+			if bytes.Contains(data, n) {
+				t.Errorf("%s contains plaintext %q", path, n)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if files < 3 {
+		t.Fatalf("only %d files under the data directory: the search proves nothing", files)
+	}
+}
+
+func assertLogsClean(t *testing.T, logs string, msgs []sent) {
+	t.Helper()
+	if len(logs) == 0 {
+		t.Fatal("no logs captured: the check proves nothing")
+	}
+	for _, m := range msgs {
+		for _, n := range []string{m.body, m.from, strings.TrimPrefix(m.from, "+"), testToken} {
+			if strings.Contains(logs, n) {
+				t.Errorf("logs contain %q", n)
+			}
+		}
+	}
+}
+
+// withLog opens the data directory's log in this process (the helpline
+// process must be stopped).
+func withLog(t *testing.T, dir string, fn func(jetstream.JetStream, *events.Store)) {
+	t.Helper()
+	srv, err := natsembed.Start(natsembed.Config{DataDir: dir}, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Shutdown()
+	nc, err := srv.Connect("test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, _ := jetstream.New(nc)
+	store, err := events.NewStore(context.Background(), js, events.StoreConfig{}, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	fn(js, store)
+}
+
+func readLog(t *testing.T, dir string) []events.Envelope {
+	t.Helper()
+	var out []events.Envelope
+	withLog(t, dir, func(_ jetstream.JetStream, s *events.Store) {
+		if _, err := s.Read(context.Background(), events.SubjectPrefix+".>", 0, func(e events.Envelope) error {
+			out = append(out, e)
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	})
+	return out
+}
+
+func pseudonymOf(t *testing.T, es []events.Envelope, clientID string) string {
+	t.Helper()
+	for _, e := range es {
+		if e.Type == "client.registered" && e.AggregateID == clientID {
+			p, _ := e.Decode()
+			return p.(events.ClientRegistered).Pseudonym
+		}
+	}
+	t.Fatalf("client %s not registered", clientID)
+	return ""
+}
+
+// openAll tries to open every sealed field in the log with the data
+// directory's own master key, counting successes and refusals per client.
+func openAll(t *testing.T, dir string, es []events.Envelope, victim string) (opened, refused map[string]int) {
+	t.Helper()
+	opened, refused = map[string]int{}, map[string]int{}
+	master, _, err := keyring.LoadOrCreateMasterKey(filepath.Join(dir, "master.key"), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	withLog(t, dir, func(js jetstream.JetStream, _ *events.Store) {
+		ctx := context.Background()
+		keys, err := keyring.New(ctx, js, keyring.Config{Master: master}, zerolog.Nop())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer keys.Close()
+		try := func(sealed events.Sealed, aad []byte) {
+			if _, err := keys.Open(ctx, sealed.KeyID, sealed.Data, aad); err != nil {
+				if sealed.KeyID == victim && !errors.Is(err, keyring.ErrErased) {
+					t.Errorf("erased client's field: %v, want ErrErased", err)
+				}
+				refused[sealed.KeyID]++
+				return
+			}
+			opened[sealed.KeyID]++
+		}
+		for _, e := range es {
+			p, err := e.Decode()
+			if err != nil {
+				t.Fatal(err)
+			}
+			switch p := p.(type) {
+			case events.MessageReceived:
+				try(p.Body, events.BodyAAD(e.ID))
+			case events.ClientRegistered:
+				try(p.Contact, events.ContactAAD(e.AggregateID))
+			}
+		}
+	})
+	return opened, refused
+}

@@ -1,0 +1,91 @@
+package keyring
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/rs/zerolog"
+)
+
+// testServer is an in-process JetStream server with file storage.
+type testServer struct {
+	srv      *server.Server
+	js       jetstream.JetStream
+	storeDir string
+}
+
+func startServer(t testing.TB) *testServer {
+	t.Helper()
+	dir := t.TempDir()
+	s, err := server.NewServer(&server.Options{JetStream: true, StoreDir: dir, DontListen: true, NoSigs: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go s.Start()
+	if !s.ReadyForConnections(5 * time.Second) {
+		t.Fatal("nats server not ready")
+	}
+	t.Cleanup(func() {
+		s.Shutdown()
+		s.WaitForShutdown()
+	})
+	nc, err := nats.Connect("", nats.InProcessServer(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &testServer{srv: s, js: js, storeDir: dir}
+}
+
+// keyring opens a Keyring on bucket (created if needed) and closes it at the
+// end of the test.
+func (ts *testServer) keyring(t testing.TB, cfg Config) *Keyring {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := EnsureBucket(ctx, ts.js, BucketConfig{Name: cfg.Bucket}); err != nil {
+		t.Fatal(err)
+	}
+	k, err := New(ctx, ts.js, cfg, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { k.Close() })
+	return k
+}
+
+// eventually polls cond until it returns nil or wait has passed.
+func eventually(t testing.TB, wait time.Duration, cond func() error) {
+	t.Helper()
+	deadline := time.Now().Add(wait)
+	for {
+		err := cond()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not true after %s: %v", wait, err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// testMaster returns a fixed master key: bytes seed, seed+1, ...
+func testMaster(seed byte) MasterKey {
+	b := make([]byte, MasterKeySize)
+	for i := range b {
+		b[i] = seed + byte(i)
+	}
+	m, err := NewMasterKey(b)
+	if err != nil {
+		panic(err)
+	}
+	return m
+}

@@ -1,0 +1,352 @@
+package ingestion_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/rs/zerolog"
+
+	"github.com/helpline-org/helpline/events"
+	"github.com/helpline-org/helpline/internal/config"
+	"github.com/helpline-org/helpline/internal/keyring"
+	"github.com/helpline-org/helpline/internal/natstest"
+	"github.com/helpline-org/helpline/internal/sms"
+	"github.com/helpline-org/helpline/services/ingestion"
+)
+
+const (
+	token     = "testtoken0123456789"
+	lineNum   = "+442079460000"
+	clientNum = "+447700900555"
+)
+
+type harness struct {
+	srv    *httptest.Server
+	public string
+	store  *events.Store
+	keys   *keyring.Keyring
+	js     jetstream.JetStream
+	logs   *bytes.Buffer
+}
+
+var sidSeq atomic.Int64
+
+func newSid() string { return fmt.Sprintf("SM%032x", sidSeq.Add(1)+time.Now().UnixNano()) }
+
+func newHarness(t testing.TB) *harness {
+	t.Helper()
+	ctx := context.Background()
+	_, js := natstest.Connect(t, natstest.Server(t, "").ClientURL())
+	logs := &bytes.Buffer{}
+	log := zerolog.New(logs)
+	store, err := events.NewStore(ctx, js, events.StoreConfig{}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := keyring.EnsureBucket(ctx, js, keyring.BucketConfig{}); err != nil {
+		t.Fatal(err)
+	}
+	master := keyring.GenerateMasterKey()
+	keys, err := keyring.New(ctx, js, keyring.Config{Master: master}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { keys.Close() })
+	index, err := ingestion.NewKVIndex(ctx, js, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file, err := config.ParseFile([]byte(`
+lines:
+  - {id: main, number: "` + lineNum + `", timezone: Europe/London, always_open: true}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rcv := ingestion.NewReceiver(file, ingestion.KeyringIdentities{Keys: keys, Pseudo: keyring.NewPseudonymizer(master)}, keys, store, index, time.Now, log)
+	h := &harness{store: store, keys: keys, js: js, logs: logs}
+	mux := http.NewServeMux()
+	h.srv = httptest.NewServer(mux)
+	t.Cleanup(h.srv.Close)
+	h.public = "https://helpline.example.org" // what Twilio calls: not the test server's address
+	wh := ingestion.NewWebhooks(ingestion.WebhookConfig{PublicURL: h.public}, rcv,
+		func(u string, f url.Values, s string) bool { return sms.Valid(token, u, f, s) }, log)
+	mux.HandleFunc("POST /twilio/sms", wh.SMS)
+	mux.HandleFunc("POST /twilio/status", wh.Status)
+	return h
+}
+
+func inbound(sid, from, to, body string) url.Values {
+	return url.Values{"MessageSid": {sid}, "SmsSid": {sid}, "AccountSid": {"AC0123456789abcdef0123456789abcdef"},
+		"From": {from}, "To": {to}, "Body": {body}, "NumMedia": {"0"}}
+}
+
+// post sends a webhook signed for signURL (the public URL plus path).
+func (h *harness) post(t testing.TB, path string, form url.Values, sign string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, h.srv.URL+path, strings.NewReader(form.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if sign != "" {
+		req.Header.Set("X-Twilio-Signature", sms.Sign(token, sign, form))
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func (h *harness) sendSMS(t *testing.T, sid, from, body string) (int, string) {
+	return h.post(t, "/twilio/sms", inbound(sid, from, lineNum, body), h.public+"/twilio/sms")
+}
+
+func (h *harness) all(t testing.TB) []events.Envelope {
+	t.Helper()
+	var out []events.Envelope
+	if _, err := h.store.Read(context.Background(), events.SubjectPrefix+".>", 0, func(e events.Envelope) error {
+		out = append(out, e)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func ofType(es []events.Envelope, typ string) []events.Envelope {
+	var out []events.Envelope
+	for _, e := range es {
+		if e.Type == typ {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func TestValidWebhookIsRecordedSealed(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	body := "I can't cope tonight"
+	code, resp := h.sendSMS(t, newSid(), clientNum, body)
+	if code != http.StatusOK || !strings.Contains(resp, "<Response>") {
+		t.Fatalf("status %d: %s", code, resp)
+	}
+	all := h.all(t)
+	msgs := ofType(all, "conversation.message_received")
+	if len(msgs) != 1 || len(ofType(all, "conversation.started")) != 1 || len(ofType(all, "client.registered")) != 1 {
+		t.Fatalf("events: %v", types(all))
+	}
+	for _, e := range all {
+		raw := string(e.Payload)
+		if strings.Contains(raw, body) || strings.Contains(raw, strings.TrimPrefix(clientNum, "+")) {
+			t.Fatalf("plaintext in the log: %s %s", e.Type, raw)
+		}
+	}
+	p, err := msgs[0].Decode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := p.(events.MessageReceived)
+	plain, err := h.keys.Open(context.Background(), m.ClientID, m.Body.Data, events.BodyAAD(msgs[0].ID))
+	if err != nil || string(plain) != body {
+		t.Fatalf("open body: %q %v", plain, err)
+	}
+}
+
+func types(es []events.Envelope) []string {
+	var out []string
+	for _, e := range es {
+		out = append(out, e.Type)
+	}
+	return out
+}
+
+func TestSignatureIsEnforced(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	form := inbound(newSid(), clientNum, lineNum, "hello")
+	tests := []struct {
+		name   string
+		signed string
+		mutate func(url.Values)
+	}{
+		{"missing", "", nil},
+		{"signed for another URL", "https://evil.example/twilio/sms", nil},
+		{"signed for the server's own address, not the public URL", h.srv.URL + "/twilio/sms", nil},
+		{"forged body after signing", h.public + "/twilio/sms", func(f url.Values) { f.Set("Body", "changed") }},
+	}
+	for _, tt := range tests {
+		f := url.Values{}
+		for k, v := range form {
+			f[k] = append([]string(nil), v...)
+		}
+		req, _ := http.NewRequest(http.MethodPost, h.srv.URL+"/twilio/sms", nil)
+		if tt.signed != "" {
+			req.Header.Set("X-Twilio-Signature", sms.Sign(token, tt.signed, f))
+		}
+		if tt.mutate != nil {
+			tt.mutate(f)
+		}
+		req.Body = io.NopCloser(strings.NewReader(f.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusForbidden {
+			t.Errorf("%s: status %d, want 403", tt.name, resp.StatusCode)
+		}
+	}
+	if all := h.all(t); len(all) != 0 {
+		t.Fatalf("rejected webhooks changed the log: %v", types(all))
+	}
+}
+
+func TestSameMessageSidIsOneEvent(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	sid := newSid()
+	for range 3 {
+		if code, resp := h.sendSMS(t, sid, clientNum, "are you there?"); code != http.StatusOK {
+			t.Fatalf("status %d: %s", code, resp)
+		}
+	}
+	all := h.all(t)
+	if n := len(ofType(all, "conversation.message_received")); n != 1 {
+		t.Fatalf("%d message events, want 1: %v", n, types(all))
+	}
+	if n := len(ofType(all, "conversation.started")); n != 1 {
+		t.Fatalf("%d conversations, want 1", n)
+	}
+}
+
+func TestBadInputChangesNothing(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	sign := h.public + "/twilio/sms"
+	tests := []struct {
+		name string
+		form url.Values
+		want int
+	}{
+		{"unknown To", inbound(newSid(), clientNum, "+15005550006", "hi"), http.StatusNotFound},
+		{"From not E.164", inbound(newSid(), "07700900555", lineNum, "hi"), http.StatusBadRequest},
+		{"missing MessageSid", inbound("", clientNum, lineNum, "hi"), http.StatusBadRequest},
+		{"body too long", inbound(newSid(), clientNum, lineNum, strings.Repeat("a", 1601)), http.StatusBadRequest},
+		{"form too large", inbound(newSid(), clientNum, lineNum, strings.Repeat("a", 70<<10)), http.StatusRequestEntityTooLarge},
+	}
+	for _, tt := range tests {
+		code, resp := h.post(t, "/twilio/sms", tt.form, sign)
+		if code != tt.want {
+			t.Errorf("%s: status %d (%s), want %d", tt.name, code, resp, tt.want)
+		}
+		if strings.Contains(resp, "07700900555") || strings.Contains(resp, "aaaa") {
+			t.Errorf("%s: response echoes input: %s", tt.name, resp)
+		}
+	}
+	req, _ := http.NewRequest(http.MethodPost, h.srv.URL+"/twilio/sms", strings.NewReader("%zz=%%"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("malformed form: %d", resp.StatusCode)
+	}
+	if all := h.all(t); len(all) != 0 {
+		t.Fatalf("bad input changed the log: %v", types(all))
+	}
+	if strings.Contains(h.logs.String(), "07700900555") || strings.Contains(h.logs.String(), clientNum) {
+		t.Fatal("a number reached the logs")
+	}
+}
+
+func TestConversationContinuesThenRestartsAfterClose(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	ctx := context.Background()
+	h.sendSMS(t, newSid(), clientNum, "first")
+	h.sendSMS(t, newSid(), clientNum, "second")
+	started := ofType(h.all(t), "conversation.started")
+	if len(started) != 1 {
+		t.Fatalf("%d conversations after two messages, want 1", len(started))
+	}
+	convID := started[0].AggregateID
+	_, last, err := h.store.Load(ctx, events.AggregateConversation, convID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed, _ := events.New(convID, events.ConversationClosed{ByStaffID: "alex"}, events.Meta{OccurredAt: time.Now()})
+	if _, err := h.store.Append(ctx, events.ExpectSeq(last), closed); err != nil {
+		t.Fatal(err)
+	}
+	h.sendSMS(t, newSid(), clientNum, "third")
+	all := h.all(t)
+	started = ofType(all, "conversation.started")
+	if len(started) != 2 {
+		t.Fatalf("%d conversations after close, want 2", len(started))
+	}
+	msgs := ofType(all, "conversation.message_received")
+	if msgs[2].AggregateID == convID || msgs[1].AggregateID != convID {
+		t.Fatal("message after close went to the closed conversation")
+	}
+	// Another number is another client with another pseudonym.
+	h.sendSMS(t, newSid(), "+447700900556", "hello")
+	regs := ofType(h.all(t), "client.registered")
+	if len(regs) != 2 || regs[0].AggregateID == regs[1].AggregateID {
+		t.Fatalf("clients: %v", regs)
+	}
+}
+
+func TestConsentKeywordsAreRecorded(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.sendSMS(t, newSid(), clientNum, "STOP")
+	h.sendSMS(t, newSid(), clientNum, "start")
+	consent := ofType(h.all(t), "client.consent_changed")
+	if len(consent) != 2 {
+		t.Fatalf("%d consent events, want 2", len(consent))
+	}
+	p, _ := consent[0].Decode()
+	if c := p.(events.ConsentChanged); c.Consent != events.ConsentOptedOut || c.Keyword != "STOP" {
+		t.Fatalf("first consent: %+v", c)
+	}
+}
+
+func TestStatusCallbackRecordedOnce(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	form := url.Values{"MessageSid": {newSid()}, "MessageStatus": {"delivered"}, "AccountSid": {"AC0123"}}
+	path := "/twilio/status?c=cv-1"
+	for range 2 {
+		if code, resp := h.post(t, path, form, h.public+path); code != http.StatusNoContent {
+			t.Fatalf("status %d: %s", code, resp)
+		}
+	}
+	if code, _ := h.post(t, path, form, h.public+"/twilio/status?c=cv-2"); code != http.StatusForbidden {
+		t.Fatalf("signature over another conversation's URL accepted: %d", code)
+	}
+	bad := url.Values{"MessageSid": {newSid()}, "MessageStatus": {"exploded"}}
+	if code, _ := h.post(t, path, bad, h.public+path); code != http.StatusBadRequest {
+		t.Fatalf("unknown status: %d", code)
+	}
+	if n := len(ofType(h.all(t), "conversation.delivery_status_changed")); n != 1 {
+		t.Fatalf("%d status events, want 1", n)
+	}
+}
