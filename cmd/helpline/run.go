@@ -26,7 +26,7 @@ func cmdRun(ctx context.Context, args []string, io stdio, lookup lookupFunc) err
 	if *addr != "" {
 		env.HTTPAddr = *addr
 	}
-	log := logging.New(io.err, env.LogLevel, env.LogFormat).With().Str("svc", "helpline").Logger()
+	log := logging.New(io.err, env.LogLevel, env.LogFormat)
 	file, err := loadConfigFile(env, lookup, log)
 	if err != nil {
 		return err
@@ -51,11 +51,15 @@ func cmdRun(ctx context.Context, args []string, io stdio, lookup lookupFunc) err
 	if err := mountIngestion(ctx, srv.Router, p, file, keys, pseudo, token); err != nil {
 		return err
 	}
+	if env.Sandbox() {
+		fake, _ := mountSandbox(srv.Router, env, file, token, p)
+		defer fake.Close()
+	}
 	l, err := srv.Listen(env.HTTPAddr)
 	if err != nil {
 		return err
 	}
-	log.Info().Str("addr", l.Addr().String()).Str("public_url", env.PublicURL).Bool("embedded_nats", env.Embedded()).
+	log.Info().Str("svc", "main").Str("addr", l.Addr().String()).Str("public_url", env.PublicURL).Bool("embedded_nats", env.Embedded()).
 		Bool("sms_sandbox", env.Sandbox()).Int("lines", len(file.Lines)).Msg("helpline running")
 
 	g, gctx := errgroup.WithContext(ctx)
@@ -68,6 +72,6 @@ func cmdRun(ctx context.Context, args []string, io stdio, lookup lookupFunc) err
 	if err := g.Wait(); err != nil {
 		return fmt.Errorf("run: %w", err)
 	}
-	log.Info().Msg("helpline stopped")
+	log.Info().Str("svc", "main").Msg("helpline stopped")
 	return nil
 }

@@ -1,0 +1,104 @@
+package timers
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/helpline-org/helpline/internal/natstest"
+)
+
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+
+func TestTimersFireOnceWhenDueAndSurviveRestart(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	srv := natstest.Server(t, dir)
+	nc, js := natstest.Connect(t, srv.ClientURL())
+	ctx := context.Background()
+	c := &clock{t: time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC)}
+	s, err := Open(ctx, js, "t_test", 1, c.now, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Set(ctx, Timer{Key: "a", Due: c.now().Add(10 * time.Minute), Data: map[string]string{"conv": "c1"}}); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := s.SetIfAbsent(ctx, Timer{Key: "a", Due: c.now().Add(time.Hour)}); ok || err != nil {
+		t.Fatalf("SetIfAbsent over an existing timer: %v %v", ok, err)
+	}
+	if err := s.Set(ctx, Timer{Key: "b", Due: c.now().Add(20 * time.Minute)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Set(ctx, Timer{Key: "bad key!"}); err == nil {
+		t.Fatal("accepted a bad key")
+	}
+
+	// Restart the server on the same directory: the timers are still set.
+	nc.Close()
+	srv.Shutdown()
+	srv.WaitForShutdown()
+	srv = natstest.Server(t, dir)
+	_, js = natstest.Connect(t, srv.ClientURL())
+	if s, err = Open(ctx, js, "t_test", 1, c.now, zerolog.Nop()); err != nil {
+		t.Fatal(err)
+	}
+
+	var fired []string
+	fn := func(_ context.Context, tm Timer) error { fired = append(fired, tm.Key+":"+tm.Data["conv"]); return nil }
+	if n, _ := s.Fire(ctx, fn); n != 0 {
+		t.Fatalf("fired %d before due", n)
+	}
+	c.add(10 * time.Minute)
+	if n, _ := s.Fire(ctx, fn); n != 1 || fired[0] != "a:c1" {
+		t.Fatalf("at due: fired %v", fired)
+	}
+	if n, _ := s.Fire(ctx, fn); n != 0 {
+		t.Fatal("a fired timer fired again")
+	}
+	if err := s.Cancel(ctx, "b"); err != nil {
+		t.Fatal(err)
+	}
+	c.add(time.Hour)
+	if n, _ := s.Fire(ctx, fn); n != 0 {
+		t.Fatal("a cancelled timer fired")
+	}
+}
+
+func TestFailedHandlerRetries(t *testing.T) {
+	t.Parallel()
+	_, js := natstest.Connect(t, natstest.Server(t, "").ClientURL())
+	ctx := context.Background()
+	c := &clock{t: time.Now()}
+	s, err := Open(ctx, js, "t_retry", 1, c.now, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = s.Set(ctx, Timer{Key: "x", Due: c.now()})
+	fail := true
+	calls := 0
+	fn := func(context.Context, Timer) error {
+		calls++
+		if fail {
+			return errors.New("log unavailable")
+		}
+		return nil
+	}
+	if n, _ := s.Fire(ctx, fn); n != 0 {
+		t.Fatal("counted a failed firing")
+	}
+	fail = false
+	if n, _ := s.Fire(ctx, fn); n != 1 || calls != 2 {
+		t.Fatalf("retry: fired %d, calls %d", n, calls)
+	}
+}

@@ -1,0 +1,238 @@
+package twiliofake
+
+import (
+	"context"
+	"embed"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"path"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// The sandbox page shows phone numbers and message bodies: it stands in for the
+// phones of clients and duty workers, and every number in a sandbox is fake. It
+// must never be mounted in front of real Twilio traffic.
+
+//go:embed sandbox
+var sandboxFiles embed.FS
+
+var sandboxPage = template.Must(template.ParseFS(sandboxFiles, "sandbox/page.html"))
+
+const (
+	maxSandboxForm    = 16 << 10
+	maxShownAnswer    = 4 << 10
+	sseKeepAlive      = 15 * time.Second
+	sandboxCSP        = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+	sandboxAcceptJSON = "application/json"
+)
+
+// SandboxLine is a helpline number a sandbox user can text.
+type SandboxLine struct {
+	Name   string `json:"name"`
+	Number string `json:"number"`
+}
+
+type sandbox struct {
+	fake       *Fake
+	webhookURL string
+	lines      []SandboxLine
+}
+
+// sendResult is what a sandbox send did.
+type sendResult struct {
+	MessageSID  string `json:"message_sid,omitempty"`
+	Status      int    `json:"status,omitempty"`
+	StatusText  string `json:"status_text,omitempty"`
+	ContentType string `json:"content_type,omitempty"`
+	Answer      string `json:"answer,omitempty"`
+	Error       string `json:"error,omitempty"`
+}
+
+type pageData struct {
+	Lines    []SandboxLine
+	Line     string
+	From     string
+	Body     string
+	Result   *sendResult
+	Messages []SentMessage // newest first
+	Names    map[string]string
+}
+
+// SandboxHandler serves the sandbox page, meant to be mounted with
+// http.StripPrefix (for example at /sandbox/); every link in it is relative.
+// Sending posts a signed inbound webhook to webhookURL from the chosen number to
+// one of lines. Paths: GET / (page), GET /messages (JSON), GET /events
+// (server-sent events, one JSON message per event), POST /send. Cross-site POSTs
+// are refused (Sec-Fetch-Site / Origin check).
+func (f *Fake) SandboxHandler(webhookURL string, lines []SandboxLine) http.Handler {
+	s := &sandbox{fake: f, webhookURL: webhookURL, lines: slices.Clone(lines)}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", s.page)
+	mux.HandleFunc("GET /sandbox.js", asset("sandbox.js"))
+	mux.HandleFunc("GET /sandbox.css", asset("sandbox.css"))
+	mux.HandleFunc("GET /messages", s.messages)
+	mux.HandleFunc("GET /events", s.events)
+	mux.HandleFunc("POST /send", s.send)
+	protected := http.NewCrossOriginProtection().Handler(mux)
+
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "" {
+			// Mounted at /sandbox and asked for /sandbox: relative links need the
+			// trailing slash. A relative Location keeps any outer prefix.
+			p, _, _ := strings.Cut(r.RequestURI, "?")
+			w.Header().Set("Location", path.Base(p)+"/")
+			w.WriteHeader(http.StatusMovedPermanently)
+			return
+		}
+		w.Header().Set("Content-Security-Policy", sandboxCSP)
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		w.Header().Set("Referrer-Policy", "no-referrer")
+		protected.ServeHTTP(w, r)
+	})
+}
+
+func asset(name string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		http.ServeFileFS(w, r, sandboxFiles, "sandbox/"+name)
+	}
+}
+
+func (s *sandbox) page(w http.ResponseWriter, r *http.Request) {
+	s.render(w, http.StatusOK, pageData{From: fakeMobile()})
+}
+
+func (s *sandbox) render(w http.ResponseWriter, status int, d pageData) {
+	d.Lines = s.lines
+	d.Names = make(map[string]string, len(s.lines))
+	for _, l := range s.lines {
+		d.Names[l.Number] = l.Name
+	}
+	if d.Line == "" && len(s.lines) > 0 {
+		d.Line = s.lines[0].Number
+	}
+	d.Messages = s.fake.Sent()
+	slices.Reverse(d.Messages)
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	if err := sandboxPage.Execute(w, d); err != nil {
+		s.fake.logger.Warn().Err(err).Msg("render sandbox page")
+	}
+}
+
+func (s *sandbox) messages(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusOK, s.fake.Sent())
+}
+
+// events streams every new message and status change as server-sent events.
+func (s *sandbox) events(w http.ResponseWriter, r *http.Request) {
+	ch, cancel := s.fake.Subscribe()
+	defer cancel()
+	rc := http.NewResponseController(w)
+	_ = rc.SetWriteDeadline(time.Time{}) // a long-lived stream; fine if unsupported
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	fmt.Fprint(w, "retry: 2000\n: connected\n\n")
+	if err := rc.Flush(); err != nil {
+		return
+	}
+	tick := time.NewTicker(sseKeepAlive)
+	defer tick.Stop()
+	for {
+		select {
+		case <-r.Context().Done():
+			return
+		case m, ok := <-ch:
+			if !ok {
+				return // fake closed, or we fell behind: the browser reconnects and resyncs
+			}
+			data, err := json.Marshal(m)
+			if err != nil {
+				return
+			}
+			fmt.Fprintf(w, "data: %s\n\n", data)
+		case <-tick.C:
+			fmt.Fprint(w, ": keep-alive\n\n")
+		}
+		if err := rc.Flush(); err != nil {
+			return
+		}
+	}
+}
+
+func (s *sandbox) send(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxSandboxForm)
+	wantJSON := strings.Contains(r.Header.Get("Accept"), sandboxAcceptJSON)
+	if err := r.ParseForm(); err != nil {
+		s.answer(w, wantJSON, http.StatusBadRequest, pageData{}, &sendResult{Error: "The form could not be read."})
+		return
+	}
+	d := pageData{Line: r.PostForm.Get("line"), From: strings.TrimSpace(r.PostForm.Get("from")), Body: r.PostForm.Get("body")}
+	if problem := s.checkSend(d); problem != "" {
+		s.answer(w, wantJSON, http.StatusBadRequest, d, &sendResult{Error: problem})
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), DefaultWebhookTimeout)
+	defer cancel()
+	sid, resp, err := s.fake.DeliverInbound(ctx, s.webhookURL, d.From, d.Line, d.Body)
+	res := &sendResult{MessageSID: sid}
+	if err != nil {
+		res.Error = "The webhook could not be reached: " + err.Error()
+	} else {
+		res.Status, res.StatusText = resp.StatusCode, http.StatusText(resp.StatusCode)
+		res.ContentType = resp.Header.Get("Content-Type")
+		res.Answer = readShown(resp)
+		d.Body = "" // sent: clear the box for the next message
+	}
+	s.answer(w, wantJSON, http.StatusOK, d, res)
+}
+
+func (s *sandbox) checkSend(d pageData) string {
+	switch {
+	case !slices.ContainsFunc(s.lines, func(l SandboxLine) bool { return l.Number == d.Line }):
+		return "Choose one of the helpline numbers."
+	case !e164.MatchString(d.From):
+		return "Enter your number in international format, like +447700900123."
+	case strings.TrimSpace(d.Body) == "":
+		return "Type a message."
+	case utf8.RuneCountInString(d.Body) > maxBodyLen:
+		return "A message can be at most 1600 characters."
+	}
+	return ""
+}
+
+func (s *sandbox) answer(w http.ResponseWriter, wantJSON bool, status int, d pageData, res *sendResult) {
+	if wantJSON {
+		writeJSON(w, status, res)
+		return
+	}
+	d.Result = res
+	s.render(w, status, d)
+}
+
+func readShown(resp *http.Response) string {
+	defer resp.Body.Close()
+	answer, _ := io.ReadAll(io.LimitReader(resp.Body, maxShownAnswer+1)) // in memory already
+	cut := len(answer) > maxShownAnswer
+	shown := strings.ToValidUTF8(string(answer[:min(len(answer), maxShownAnswer)]), "\uFFFD")
+	if cut {
+		shown += "\n[…]"
+	}
+	return shown
+}
+
+// fakeMobile returns a UK number from the range Ofcom reserves for drama
+// (+44 7700 900000 to 900999): never a real phone.
+func fakeMobile() string {
+	return fmt.Sprintf("+447700900%03d", rand.IntN(1000))
+}
