@@ -47,16 +47,36 @@ func twilioToken(env config.Env) string {
 	return "sandbox" + rand.Text()
 }
 
-// mountIngestion adds the Twilio webhooks to the router.
+// mountIngestion adds the Twilio webhooks and the web chat to the router.
+// The chat's event streams end when ctx does.
 func mountIngestion(ctx context.Context, r chi.Router, p *platform, file *config.File, keys *keyring.Keyring, pseudo *keyring.Pseudonymizer, token string) error {
 	index, err := ingestion.NewKVIndex(ctx, p.js, p.env.Replicas)
 	if err != nil {
 		return err
 	}
-	rcv := ingestion.NewReceiver(file, ingestion.KeyringIdentities{Keys: keys, Pseudo: pseudo}, keys, p.store, index, time.Now, p.log)
+	ids := ingestion.KeyringIdentities{Keys: keys, Pseudo: pseudo}
+	rcv := ingestion.NewReceiver(file, ids, keys, p.store, index, time.Now, p.log)
 	wh := ingestion.NewWebhooks(ingestion.WebhookConfig{PublicURL: p.env.PublicURL, AccountSID: p.env.TwilioAccountSID}, rcv,
 		func(u string, f url.Values, sig string) bool { return sms.Valid(token, u, f, sig) }, p.log)
 	r.Post(ingestion.SMSPath, wh.SMS)
 	r.Post(ingestion.StatusPath, wh.Status)
+
+	sessions, err := ingestion.NewKVChatSessions(ctx, p.js, p.env.Replicas, ingestion.DefaultChatSessionTTL)
+	if err != nil {
+		return err
+	}
+	chat, err := ingestion.NewChat(ingestion.ChatConfig{DefaultLine: file.Lines[0].ID}, ingestion.ChatDeps{Lines: file, Pseudonyms: ids,
+		Keys: keys, Log: p.store, Feed: ingestion.NewJetStreamChatFeed(p.js, p.store.Config().Stream, p.log), Sessions: sessions}, p.log)
+	if err != nil {
+		return err
+	}
+	web, err := ingestion.NewChatHTTP(ingestion.ChatHTTPConfig{PublicURL: p.env.PublicURL}, chat, p.log)
+	if err != nil {
+		return err
+	}
+	context.AfterFunc(ctx, web.Close)
+	for _, pattern := range []string{ingestion.ChatPagePath, ingestion.ChatPagePath + "/*", ingestion.ChatAPIPrefix + "/*"} {
+		r.Handle(pattern, web)
+	}
 	return nil
 }

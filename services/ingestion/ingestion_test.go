@@ -111,7 +111,7 @@ func (h *harness) post(t testing.TB, path string, form url.Values, sign string) 
 	return resp.StatusCode, string(b)
 }
 
-func (h *harness) sendSMS(t *testing.T, sid, from, body string) (int, string) {
+func (h *harness) sendSMS(t testing.TB, sid, from, body string) (int, string) {
 	return h.post(t, "/twilio/sms", inbound(sid, from, lineNum, body), h.public+"/twilio/sms")
 }
 

@@ -1,0 +1,528 @@
+package ingestion
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base32"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/rs/zerolog"
+
+	"github.com/helpline-org/helpline/events"
+	"github.com/helpline-org/helpline/internal/config"
+)
+
+// Web chat: clients without SMS write to a line from its web page. A
+// web-chat client has no phone number, so its client id is random rather
+// than a keyed hash of a number: nothing links two chats of one person, and
+// nothing needs to. The browser holds a random bearer token in a cookie;
+// the server keeps only the token's SHA-256, mapped to the client and its
+// one conversation, and forgets it after the session's time to live.
+
+// Errors the chat's HTTP port maps to status codes (besides ErrBadInput,
+// ErrUnknownLine and the events and keyring sentinels).
+var (
+	// ErrChatNoSession means the request carries no token, or one that is
+	// unknown or expired.
+	ErrChatNoSession = errors.New("no chat session")
+)
+
+// ChatLines finds a line by its id.
+type ChatLines interface {
+	LineByID(id string) (config.Line, bool)
+}
+
+// ChatPseudonyms gives the label staff see for a client (KeyringIdentities
+// is one).
+type ChatPseudonyms interface {
+	Pseudonym(clientID string) string
+}
+
+// ChatKeys seals and opens content with one client's data key (the
+// keyring).
+type ChatKeys interface {
+	Sealer
+	Open(ctx context.Context, clientID string, ciphertext, aad []byte) ([]byte, error)
+}
+
+// ChatLog is the event log as the chat uses it: append, load one
+// conversation, and read a subject's history.
+type ChatLog interface {
+	Log
+	Read(ctx context.Context, subject string, from uint64, fn func(events.Envelope) error) (uint64, error)
+}
+
+// ChatFeed follows a subject live: it calls fn for every event stored on
+// subject after sequence after, in order, never concurrently, and never
+// after Follow has returned. It returns when ctx ends (with ctx's error) or
+// when fn returns an error (with that error).
+type ChatFeed interface {
+	Follow(ctx context.Context, subject string, after uint64, fn func(events.Envelope) error) error
+}
+
+// ChatSessions stores sessions under the SHA-256 of their token.
+type ChatSessions interface {
+	// Create stores a new session; it fails if the key exists.
+	Create(ctx context.Context, key string, s ChatSession) error
+	// Get returns the session, or ErrChatNoSession.
+	Get(ctx context.Context, key string) (ChatSession, error)
+	// Delete forgets the session; deleting a missing one is not an error.
+	Delete(ctx context.Context, key string) error
+}
+
+// ChatSession is what a token stands for. It holds ids only.
+type ChatSession struct {
+	ClientID       string    `json:"client_id"`
+	ConversationID string    `json:"conversation_id"`
+	LineID         string    `json:"line_id"`
+	Language       string    `json:"language,omitempty"`
+	Created        time.Time `json:"created"`
+	Expires        time.Time `json:"expires"`
+
+	// key is the token's hash the session is stored under; not stored.
+	key string
+}
+
+// ChatConfig configures the web chat use cases.
+type ChatConfig struct {
+	// DefaultLine is the line a chat reaches when the client names none:
+	// the first line of the configuration file.
+	DefaultLine string
+	// SessionTTL is how long a chat token is valid after the chat started;
+	// default DefaultChatSessionTTL.
+	SessionTTL time.Duration
+}
+
+// DefaultChatSessionTTL is how long a web chat session lasts by default.
+const DefaultChatSessionTTL = 24 * time.Hour
+
+// SetDefaults fills unset fields.
+func (c *ChatConfig) SetDefaults() {
+	if c.SessionTTL == 0 {
+		c.SessionTTL = DefaultChatSessionTTL
+	}
+}
+
+// Validate reports a configuration that cannot work.
+func (c ChatConfig) Validate() error {
+	if c.DefaultLine == "" {
+		return errors.New("chat: no default line")
+	}
+	if c.SessionTTL < time.Minute {
+		return fmt.Errorf("chat: session TTL %s: want at least 1m", c.SessionTTL)
+	}
+	return nil
+}
+
+// ChatDeps are the adapters the chat use cases run on.
+type ChatDeps struct {
+	Lines      ChatLines
+	Pseudonyms ChatPseudonyms
+	Keys       ChatKeys
+	Log        ChatLog
+	Feed       ChatFeed
+	Sessions   ChatSessions
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+}
+
+// Chat holds the web chat use cases: start a chat, send a message, follow
+// the conversation, leave.
+type Chat struct {
+	cfg    ChatConfig
+	d      ChatDeps
+	logger zerolog.Logger
+}
+
+// NewChat wires the use cases and checks the configuration.
+func NewChat(cfg ChatConfig, d ChatDeps, logger zerolog.Logger) (*Chat, error) {
+	cfg.SetDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if d.Lines == nil || d.Pseudonyms == nil || d.Keys == nil || d.Log == nil || d.Feed == nil || d.Sessions == nil {
+		return nil, errors.New("chat: a dependency is missing")
+	}
+	if _, ok := d.Lines.LineByID(cfg.DefaultLine); !ok {
+		return nil, fmt.Errorf("chat: default line %q is not configured", cfg.DefaultLine)
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	return &Chat{cfg: cfg, d: d, logger: logger.With().Str("svc", "ingestion").Str("channel", events.ChannelWebChat).Logger()}, nil
+}
+
+// Line returns the line a chat for lineID reaches: the default line when
+// lineID is empty.
+func (c *Chat) Line(lineID string) (config.Line, bool) {
+	if lineID == "" {
+		lineID = c.cfg.DefaultLine
+	}
+	return c.d.Lines.LineByID(lineID)
+}
+
+// Pseudonym returns the label staff see for the session's client.
+func (c *Chat) Pseudonym(s ChatSession) string { return c.d.Pseudonyms.Pseudonym(s.ClientID) }
+
+// ChatStarted is a new chat: the token is the client's only credential and
+// is never stored.
+type ChatStarted struct {
+	Session   ChatSession
+	Pseudonym string
+	Token     string
+}
+
+// chatLanguage is a BCP 47 style tag kept short: "en", "pt-BR", "zh-Hant".
+var chatLanguage = regexp.MustCompile(`^[a-z]{2,3}(-[A-Za-z0-9]{2,8}){0,2}$`)
+
+// Start opens an anonymous conversation: a new client (random id, its
+// pseudonym, no contact) and its conversation, both durable in the log
+// before the session exists. If the session cannot be stored, the
+// conversation stays in the log without a client who can write to it.
+func (c *Chat) Start(ctx context.Context, lineID, language string) (ChatStarted, error) {
+	line, ok := c.Line(lineID)
+	if !ok {
+		return ChatStarted{}, ErrUnknownLine
+	}
+	if language != "" && !chatLanguage.MatchString(language) {
+		return ChatStarted{}, fmt.Errorf("%w: language must be a code like \"en\" or \"pt-BR\"", ErrBadInput)
+	}
+	now := c.d.Now()
+	s := ChatSession{ClientID: events.NewID(), ConversationID: "cv-" + events.NewID(), LineID: line.ID, Language: language,
+		Created: now.UTC(), Expires: now.Add(c.cfg.SessionTTL).UTC()}
+	pseudonym := c.d.Pseudonyms.Pseudonym(s.ClientID)
+	meta := events.Meta{CorrelationID: s.ConversationID, OccurredAt: now}
+	// The contact is empty but present: the schema wants a string, and a
+	// web-chat client has no number to seal.
+	reg, err := events.NewWithID("reg-"+s.ClientID, s.ClientID, events.ClientRegistered{LineID: line.ID, Pseudonym: pseudonym,
+		Channel: events.ChannelWebChat, Contact: events.Sealed{KeyID: s.ClientID, Data: []byte{}}}, meta)
+	if err != nil {
+		return ChatStarted{}, err
+	}
+	start, err := events.NewWithID("start-"+s.ConversationID, s.ConversationID, events.ConversationStarted{LineID: line.ID,
+		ClientID: s.ClientID, Pseudonym: pseudonym, Channel: events.ChannelWebChat}, meta)
+	if err != nil {
+		return ChatStarted{}, err
+	}
+	// Both ids are new and random: ExpectNew can only fail on a bug.
+	if _, err := c.d.Log.Append(ctx, events.ExpectNew, reg); err != nil {
+		return ChatStarted{}, err
+	}
+	if _, err := c.d.Log.Append(ctx, events.ExpectNew, start); err != nil {
+		return ChatStarted{}, err
+	}
+	token := newChatToken()
+	s.key = chatTokenKey(token)
+	if err := c.d.Sessions.Create(ctx, s.key, s); err != nil {
+		return ChatStarted{}, fmt.Errorf("store chat session: %w", err)
+	}
+	c.logger.Info().Str("line", line.ID).Str("client", pseudonym).Str("conversation", s.ConversationID).Msg("web chat started")
+	return ChatStarted{Session: s, Pseudonym: pseudonym, Token: token}, nil
+}
+
+// Authenticate returns the session a token stands for, or ErrChatNoSession
+// when the token is malformed, unknown or expired.
+func (c *Chat) Authenticate(ctx context.Context, token string) (ChatSession, error) {
+	if !validChatToken(token) {
+		return ChatSession{}, ErrChatNoSession
+	}
+	key := chatTokenKey(token)
+	s, err := c.d.Sessions.Get(ctx, key)
+	if err != nil {
+		return ChatSession{}, err
+	}
+	s.key = key
+	// The bucket's TTL removes old sessions eventually; this check makes
+	// expiry exact, by our clock.
+	if !c.d.Now().Before(s.Expires) {
+		return ChatSession{}, ErrChatNoSession
+	}
+	return s, nil
+}
+
+// End forgets the session: the token no longer works. The conversation
+// stays open for the line's team, who can still read it.
+func (c *Chat) End(ctx context.Context, s ChatSession) error {
+	if err := c.d.Sessions.Delete(ctx, s.key); err != nil {
+		return fmt.Errorf("delete chat session: %w", err)
+	}
+	c.logger.Info().Str("conversation", s.ConversationID).Str("client", c.Pseudonym(s)).Msg("web chat left")
+	return nil
+}
+
+// maxChatBodyChars matches SMS: a chat message is at most 1,600 characters.
+const maxChatBodyChars = 1600
+
+// ChatSent says where a message went. It holds no content.
+type ChatSent struct {
+	EventID   string
+	Seq       uint64
+	Duplicate bool
+}
+
+// Send records a message from the client durably: when it returns nil the
+// message is in the log. The body is sealed with the client's key and the
+// event's id. clientMsgID, when given, makes the send idempotent: the same
+// id in the same conversation is the same event (a double click, a retry
+// after a lost response), whatever the body of the repeat.
+func (c *Chat) Send(ctx context.Context, s ChatSession, clientMsgID, body string) (ChatSent, error) {
+	if err := validateChatBody(body); err != nil {
+		return ChatSent{}, err
+	}
+	eventID := "wc-" + events.NewID()
+	if clientMsgID != "" {
+		// Never echo the id: the message is fixed.
+		if events.ValidateID(clientMsgID) != nil {
+			return ChatSent{}, fmt.Errorf("%w: id must be 1-64 characters of letters, digits, '_' or '-'", ErrBadInput)
+		}
+		eventID = chatMessageID(s.ConversationID, clientMsgID)
+	}
+	meta := events.Meta{CorrelationID: eventID, OccurredAt: c.d.Now()}
+	var sealed []byte
+	for range maxAppendAttempts {
+		conv, history, err := c.load(ctx, s.ConversationID)
+		if err != nil {
+			return ChatSent{}, err
+		}
+		// Beyond the log's dedupe window a repeat is still found here.
+		for _, e := range history {
+			if e.ID == eventID {
+				return ChatSent{EventID: eventID, Seq: e.Sequence, Duplicate: true}, nil
+			}
+		}
+		switch {
+		case !conv.Started || conv.ClientID != s.ClientID:
+			return ChatSent{}, fmt.Errorf("conversation %s: %w", s.ConversationID, events.ErrNotFound)
+		case conv.Closed:
+			return ChatSent{}, fmt.Errorf("conversation %s: %w", s.ConversationID, events.ErrClosed)
+		}
+		if sealed == nil {
+			if sealed, err = c.d.Keys.Seal(ctx, s.ClientID, []byte(body), events.BodyAAD(eventID)); err != nil {
+				return ChatSent{}, fmt.Errorf("seal body: %w", err)
+			}
+		}
+		e, err := events.NewWithID(eventID, s.ConversationID, events.MessageReceived{MessageID: eventID, LineID: s.LineID,
+			ClientID: s.ClientID, Channel: events.ChannelWebChat, Body: events.Sealed{KeyID: s.ClientID, Data: sealed},
+			ReceivedAt: meta.OccurredAt}, meta)
+		if err != nil {
+			return ChatSent{}, err
+		}
+		acks, err := c.d.Log.Append(ctx, events.ExpectSeq(conv.Version), e)
+		if errors.Is(err, events.ErrConcurrency) {
+			continue // the conversation moved on (a reply, a close): look again
+		}
+		if err != nil {
+			return ChatSent{}, err
+		}
+		c.logger.Info().Str("conversation", s.ConversationID).Str("client", c.Pseudonym(s)).Str("event", eventID).
+			Bool("duplicate", acks[0].Duplicate).Msg("web chat message received")
+		return ChatSent{EventID: eventID, Seq: acks[0].Seq, Duplicate: acks[0].Duplicate}, nil
+	}
+	return ChatSent{}, fmt.Errorf("conversation kept changing: %w", events.ErrConcurrency)
+}
+
+func (c *Chat) load(ctx context.Context, id string) (*events.Conversation, []events.Envelope, error) {
+	history, last, err := c.d.Log.Load(ctx, events.AggregateConversation, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	conv := events.NewConversation(id)
+	for _, e := range history {
+		if err := conv.Apply(e); err != nil {
+			return nil, nil, err
+		}
+	}
+	conv.Version = last
+	return conv, history, nil
+}
+
+func validateChatBody(body string) error {
+	switch {
+	case !utf8.ValidString(body):
+		return fmt.Errorf("%w: message is not valid UTF-8", ErrBadInput)
+	case strings.TrimSpace(body) == "":
+		return fmt.Errorf("%w: message is empty", ErrBadInput)
+	case utf8.RuneCountInString(body) > maxChatBodyChars:
+		return fmt.Errorf("%w: message is longer than %d characters", ErrBadInput, maxChatBodyChars)
+	}
+	return nil
+}
+
+// chatIDEncoding is the alphabet of events.NewID: lowercase base32.
+var chatIDEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
+
+// chatMessageID derives a message's event id from the client's own id,
+// scoped to the conversation: a client cannot choose another event's id
+// (the log's dedupe is stream-wide), and one id in two chats is two
+// messages.
+func chatMessageID(conversationID, clientMsgID string) string {
+	sum := sha256.Sum256([]byte("helpline/webchat/v1\x00" + conversationID + "\x00" + clientMsgID))
+	return "wc-" + strings.ToLower(chatIDEncoding.EncodeToString(sum[:16]))
+}
+
+// Chat items: what the client's page is shown.
+const (
+	ChatItemMessage = "message" // the client's own message
+	ChatItemReply   = "reply"   // a worker's reply
+	ChatItemClosed  = "closed"  // the conversation ended
+	ChatItemReady   = "ready"   // the history is sent; what follows is live
+)
+
+// ChatItem is one thing the client sees. It never carries a staff id, a
+// surname or a number: a reply shows its text and the worker's first name
+// at most.
+type ChatItem struct {
+	Kind string `json:"-"`
+	// Seq is the event's stream sequence (0 for ready).
+	Seq uint64 `json:"-"`
+	// ID is the event id: the same message is the same id, live or
+	// replayed, and it is what Send returned.
+	ID         string    `json:"id,omitempty"`
+	From       string    `json:"from,omitempty"` // "you" or "team"
+	SenderName string    `json:"sender_name,omitempty"`
+	Text       string    `json:"text,omitempty"`
+	At         time.Time `json:"at,omitzero"`
+	// Unavailable is set when a body can no longer be read (the client
+	// was erased): the item is shown without text.
+	Unavailable bool `json:"unavailable,omitempty"`
+}
+
+// errChatStreamEnd stops a stream after the conversation closed.
+var errChatStreamEnd = errors.New("chat stream ends")
+
+// Stream shows the conversation to its client: first its history after
+// sequence after (what the client has not seen yet), then a ready item,
+// then new items live. It ends after the closed item, which is always
+// sent, even when at or before after, so a page that reconnects to an
+// ended conversation learns it has ended. It returns nil when ctx ends,
+// and an error when the log fails. emit is called from one goroutine at a
+// time and never after Stream returns.
+func (c *Chat) Stream(ctx context.Context, s ChatSession, after uint64, emit func(ChatItem) error) error {
+	subject := events.Subject(events.AggregateConversation, s.ConversationID)
+	handle := func(e events.Envelope) error {
+		it, ok := c.item(ctx, s, e)
+		if !ok {
+			return nil
+		}
+		// A closed conversation's stream always ends with its closed item,
+		// even when the client saw it before: then the page stops.
+		if e.Sequence > after || it.Kind == ChatItemClosed {
+			if err := emit(it); err != nil {
+				return err
+			}
+		}
+		if it.Kind == ChatItemClosed {
+			return errChatStreamEnd
+		}
+		return nil
+	}
+	last, err := c.d.Log.Read(ctx, subject, 0, handle)
+	if err == nil {
+		err = emit(ChatItem{Kind: ChatItemReady})
+	}
+	if err == nil {
+		err = c.d.Feed.Follow(ctx, subject, last, handle)
+	}
+	if errors.Is(err, errChatStreamEnd) || ctx.Err() != nil {
+		return nil
+	}
+	return err
+}
+
+// item turns an event into what the client sees, if anything.
+func (c *Chat) item(ctx context.Context, s ChatSession, e events.Envelope) (ChatItem, bool) {
+	p, err := e.Decode()
+	if err != nil {
+		c.logger.Warn().Err(err).Str("conversation", s.ConversationID).Uint64("seq", e.Sequence).Msg("skip undecodable event")
+		return ChatItem{}, false
+	}
+	it := ChatItem{Seq: e.Sequence, ID: e.ID, At: e.OccurredAt}
+	switch p := p.(type) {
+	case events.MessageReceived:
+		if p.ClientID != s.ClientID {
+			return ChatItem{}, false
+		}
+		it.Kind, it.From = ChatItemMessage, "you"
+		it.Text, it.Unavailable = c.open(ctx, s, e, p.Body)
+	case events.ReplyRequested:
+		it.Kind, it.From, it.SenderName = ChatItemReply, "team", chatFirstName(p.SenderName)
+		it.Text, it.Unavailable = c.open(ctx, s, e, p.Body)
+	case events.ConversationClosed:
+		it.Kind = ChatItemClosed
+	default:
+		return ChatItem{}, false
+	}
+	return it, true
+}
+
+// open decrypts a body sealed for this client and this event; anything
+// else is shown as unavailable, never as another client's text.
+func (c *Chat) open(ctx context.Context, s ChatSession, e events.Envelope, body events.Sealed) (string, bool) {
+	if body.KeyID != s.ClientID {
+		c.logger.Warn().Str("conversation", s.ConversationID).Str("event", e.ID).Msg("body sealed for another client: not shown")
+		return "", true
+	}
+	plain, err := c.d.Keys.Open(ctx, s.ClientID, body.Data, events.BodyAAD(e.ID))
+	if err != nil {
+		c.logger.Warn().Err(err).Str("conversation", s.ConversationID).Str("event", e.ID).Msg("body cannot be opened: not shown")
+		return "", true
+	}
+	return string(plain), false
+}
+
+// chatFirstName is what a client may see of a worker's name: the first
+// word, and nothing that looks like a number, an address or a handle. The
+// console should only ever record a first name; this is the last check.
+func chatFirstName(name string) string {
+	fields := strings.Fields(name)
+	if len(fields) == 0 {
+		return ""
+	}
+	first := fields[0]
+	for _, r := range first {
+		if !unicode.IsLetter(r) && !unicode.IsMark(r) && r != '-' && r != '\'' && r != '’' && r != '.' {
+			return ""
+		}
+	}
+	if utf8.RuneCountInString(first) > 32 {
+		return ""
+	}
+	return first
+}
+
+// chatTokenBytes is the token's entropy: 256 bits.
+const chatTokenBytes = 32
+
+var chatTokenEncoding = base64.RawURLEncoding
+
+func newChatToken() string {
+	b := make([]byte, chatTokenBytes)
+	// crypto/rand.Read never returns an error (Go 1.24+): it crashes the
+	// program irrecoverably instead if the system's source fails.
+	_, _ = rand.Read(b)
+	return chatTokenEncoding.EncodeToString(b)
+}
+
+func validChatToken(token string) bool {
+	if len(token) != chatTokenEncoding.EncodedLen(chatTokenBytes) {
+		return false
+	}
+	_, err := chatTokenEncoding.DecodeString(token)
+	return err == nil
+}
+
+// chatTokenKey is where a token's session is stored: its SHA-256 in hex.
+// The token itself is never stored or logged.
+func chatTokenKey(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}

@@ -1,0 +1,981 @@
+package ingestion_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/rs/zerolog"
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/helpline-org/helpline/events"
+	"github.com/helpline-org/helpline/internal/config"
+	"github.com/helpline-org/helpline/internal/health"
+	"github.com/helpline-org/helpline/internal/httpserver"
+	"github.com/helpline-org/helpline/internal/keyring"
+	"github.com/helpline-org/helpline/internal/natstest"
+	"github.com/helpline-org/helpline/internal/poll"
+	"github.com/helpline-org/helpline/services/ingestion"
+)
+
+// chatHarness runs the web chat as `helpline run` mounts it (the process
+// router with its middleware), on a real in-process NATS server.
+type chatHarness struct {
+	srv   *httptest.Server
+	web   *ingestion.ChatHTTP
+	store *events.Store
+	keys  *keyring.Keyring
+	js    jetstream.JetStream
+	logs  *lockedBuffer
+	clock *testClock
+}
+
+// lockedBuffer collects logs written from handler goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// testClock is the real time plus an offset the test moves.
+type testClock struct {
+	mu     sync.Mutex
+	offset time.Duration
+}
+
+func (c *testClock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.offset)
+}
+
+func (c *testClock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.offset += d
+}
+
+type chatOptions struct {
+	http ingestion.ChatHTTPConfig
+	// timeout, when set, replaces the server's read and write timeouts.
+	timeout time.Duration
+}
+
+func newChatHarness(t testing.TB, opts chatOptions) *chatHarness {
+	t.Helper()
+	ctx := context.Background()
+	_, js := natstest.Connect(t, natstest.Server(t, "").ClientURL())
+	logs := &lockedBuffer{}
+	log := zerolog.New(logs)
+	store, err := events.NewStore(ctx, js, events.StoreConfig{}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := keyring.EnsureBucket(ctx, js, keyring.BucketConfig{}); err != nil {
+		t.Fatal(err)
+	}
+	master := keyring.GenerateMasterKey()
+	keys, err := keyring.New(ctx, js, keyring.Config{Master: master}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { keys.Close() })
+	file, err := config.ParseFile([]byte(`
+lines:
+  - {id: main, name: "Example Support Line", number: "` + lineNum + `", timezone: Europe/London, always_open: true}
+  - {id: night, name: "Example Night Line", number: "+442079460001", timezone: Europe/London, always_open: true}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sessions, err := ingestion.NewKVChatSessions(ctx, js, 1, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := &testClock{}
+	chat, err := ingestion.NewChat(ingestion.ChatConfig{DefaultLine: file.Lines[0].ID}, ingestion.ChatDeps{
+		Lines: file, Pseudonyms: ingestion.KeyringIdentities{Keys: keys, Pseudo: keyring.NewPseudonymizer(master)},
+		Keys: keys, Log: store, Feed: ingestion.NewJetStreamChatFeed(js, store.Config().Stream, log), Sessions: sessions, Now: clock.now,
+	}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hc := opts.http
+	if hc.PublicURL == "" {
+		hc.PublicURL = "https://helpline.example.org"
+	}
+	hc.Now = clock.now
+	web, err := ingestion.NewChatHTTP(hc, chat, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	router := httpserver.New(health.New(0), prometheus.NewRegistry(), log).Router
+	router.Handle(ingestion.ChatPagePath, web)
+	router.Handle(ingestion.ChatPagePath+"/*", web)
+	router.Handle(ingestion.ChatAPIPrefix+"/*", web)
+	srv := httptest.NewUnstartedServer(router)
+	// The production server's timeouts (internal/httpserver), unless the
+	// test shortens them.
+	srv.Config.ReadHeaderTimeout = 10 * time.Second
+	srv.Config.ReadTimeout = 30 * time.Second
+	if opts.timeout > 0 {
+		srv.Config.ReadTimeout, srv.Config.WriteTimeout = opts.timeout, opts.timeout
+	}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	t.Cleanup(web.Close)
+	return &chatHarness{srv: srv, web: web, store: store, keys: keys, js: js, logs: logs, clock: clock}
+}
+
+type chatResponse struct {
+	code int
+	body string
+	hdr  http.Header
+	resp *http.Response
+}
+
+func (r chatResponse) json(t testing.TB) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal([]byte(r.body), &m); err != nil {
+		t.Fatalf("response %d is not JSON: %s", r.code, r.body)
+	}
+	return m
+}
+
+// do sends a request with the given session token (none when empty) and,
+// for a body, Content-Type application/json unless hdr sets another.
+func (h *chatHarness) do(t testing.TB, method, path, token, body string, hdr ...string) chatResponse {
+	t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, h.srv.URL+path, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	if token != "" {
+		req.AddCookie(&http.Cookie{Name: ingestion.ChatCookieName, Value: token})
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return chatResponse{code: resp.StatusCode, body: string(b), hdr: resp.Header, resp: resp}
+}
+
+// startChat starts a chat and returns its session token and conversation.
+func (h *chatHarness) startChat(t testing.TB) (token, conversation string) {
+	t.Helper()
+	r := h.do(t, http.MethodPost, ingestion.ChatStartPath, "", `{"language":"en"}`)
+	if r.code != http.StatusCreated {
+		t.Fatalf("start: %d %s", r.code, r.body)
+	}
+	c := chatCookie(t, r.resp)
+	return c.Value, r.json(t)["conversation"].(string)
+}
+
+func chatCookie(t testing.TB, resp *http.Response) *http.Cookie {
+	t.Helper()
+	for _, c := range resp.Cookies() {
+		if c.Name == ingestion.ChatCookieName {
+			return c
+		}
+	}
+	t.Fatalf("no %s cookie in %v", ingestion.ChatCookieName, resp.Header.Values("Set-Cookie"))
+	return nil
+}
+
+func (h *chatHarness) send(t testing.TB, token, id, body string) chatResponse {
+	t.Helper()
+	b, _ := json.Marshal(map[string]string{"id": id, "body": body})
+	if id == "" {
+		b, _ = json.Marshal(map[string]string{"body": body})
+	}
+	return h.do(t, http.MethodPost, ingestion.ChatMessagesPath, token, string(b))
+}
+
+func (h *chatHarness) all(t testing.TB) []events.Envelope {
+	t.Helper()
+	var out []events.Envelope
+	if _, err := h.store.Read(context.Background(), events.SubjectPrefix+".>", 0, func(e events.Envelope) error {
+		out = append(out, e)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// clientOf returns the client id of a conversation, from its start event.
+func (h *chatHarness) clientOf(t testing.TB, conversation string) string {
+	t.Helper()
+	for _, e := range ofType(h.all(t), "conversation.started") {
+		if e.AggregateID == conversation {
+			p, _ := e.Decode()
+			return p.(events.ConversationStarted).ClientID
+		}
+	}
+	t.Fatalf("conversation %s not started", conversation)
+	return ""
+}
+
+// reply appends a worker's reply as the console would: the body sealed
+// with the client's key and the event's id.
+func (h *chatHarness) reply(t testing.TB, conversation, staffID, senderName, text string) (events.Envelope, uint64) {
+	t.Helper()
+	ctx := context.Background()
+	client := h.clientOf(t, conversation)
+	id := events.NewID()
+	sealed, err := h.keys.Seal(ctx, client, []byte(text), events.BodyAAD(id))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := events.NewWithID(id, conversation, events.ReplyRequested{ReplyID: "r-" + id, StaffID: staffID, SenderName: senderName,
+		Body: events.Sealed{KeyID: client, Data: sealed}}, events.Meta{OccurredAt: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	acks, err := h.store.Append(ctx, events.ExpectAny, e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e, acks[0].Seq
+}
+
+func (h *chatHarness) closeConversation(t testing.TB, conversation string) {
+	t.Helper()
+	e, _ := events.New(conversation, events.ConversationClosed{ByStaffID: "alex", Reason: "resolved"}, events.Meta{OccurredAt: time.Now()})
+	if _, err := h.store.Append(context.Background(), events.ExpectAny, e); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (h *chatHarness) consumers(t testing.TB) int {
+	t.Helper()
+	st, err := h.js.Stream(context.Background(), events.DefaultStream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := st.Info(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return info.State.Consumers
+}
+
+// sseStream reads a server-sent event stream in the background.
+type sseStream struct {
+	mu         sync.Mutex
+	events     []sseEvent
+	heartbeats int
+	raw        strings.Builder
+	done       chan struct{}
+	cancel     context.CancelFunc
+}
+
+type sseEvent struct {
+	name, id string
+	data     map[string]any
+}
+
+func (h *chatHarness) openEvents(t testing.TB, token, lastEventID string) *sseStream {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, h.srv.URL+ingestion.ChatEventsPath, nil)
+	req.AddCookie(&http.Cookie{Name: ingestion.ChatCookieName, Value: token})
+	if lastEventID != "" {
+		req.Header.Set("Last-Event-ID", lastEventID)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") {
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		cancel()
+		t.Fatalf("events: %d %s %s", resp.StatusCode, resp.Header.Get("Content-Type"), b)
+	}
+	s := &sseStream{done: make(chan struct{}), cancel: cancel}
+	t.Cleanup(func() { cancel(); <-s.done })
+	go s.read(resp.Body)
+	return s
+}
+
+func (s *sseStream) read(body io.ReadCloser) {
+	defer close(s.done)
+	defer body.Close()
+	sc := bufio.NewScanner(body)
+	var cur sseEvent
+	var data string
+	for sc.Scan() {
+		line := sc.Text()
+		s.mu.Lock()
+		s.raw.WriteString(line + "\n")
+		switch {
+		case line == "":
+			if cur.name != "" {
+				_ = json.Unmarshal([]byte(data), &cur.data)
+				s.events = append(s.events, cur)
+			}
+			cur, data = sseEvent{}, ""
+		case strings.HasPrefix(line, ": heartbeat"):
+			s.heartbeats++
+		case strings.HasPrefix(line, "event: "):
+			cur.name = strings.TrimPrefix(line, "event: ")
+		case strings.HasPrefix(line, "id: "):
+			cur.id = strings.TrimPrefix(line, "id: ")
+		case strings.HasPrefix(line, "data: "):
+			data = strings.TrimPrefix(line, "data: ")
+		}
+		s.mu.Unlock()
+	}
+}
+
+func (s *sseStream) snapshot() ([]sseEvent, string, int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]sseEvent(nil), s.events...), s.raw.String(), s.heartbeats
+}
+
+// waitFor polls until an event named name with data field text (if not
+// empty) has arrived, and returns it.
+func (s *sseStream) waitFor(t testing.TB, name, text string) sseEvent {
+	t.Helper()
+	var found sseEvent
+	poll.Until(t, 10*time.Second, func() error {
+		evs, _, _ := s.snapshot()
+		for _, e := range evs {
+			if e.name == name && (text == "" || e.data["text"] == text) {
+				found = e
+				return nil
+			}
+		}
+		return fmt.Errorf("no %s event %q yet; have %d events", name, text, len(evs))
+	})
+	return found
+}
+
+func (s *sseStream) ended() bool {
+	select {
+	case <-s.done:
+		return true
+	default:
+		return false
+	}
+}
+
+func TestChatStartRegistersAnonymousClient(t *testing.T) {
+	t.Parallel()
+	h := newChatHarness(t, chatOptions{})
+	r := h.do(t, http.MethodPost, ingestion.ChatStartPath, "", `{"line":"night","language":"pt-BR"}`)
+	if r.code != http.StatusCreated {
+		t.Fatalf("start: %d %s", r.code, r.body)
+	}
+	out := r.json(t)
+	conv, _ := out["conversation"].(string)
+	pseudo, _ := out["pseudonym"].(string)
+	if !regexp.MustCompile(`^C-[0-9A-Z]{6}$`).MatchString(pseudo) || events.ValidateID(conv) != nil {
+		t.Fatalf("response: %s", r.body)
+	}
+	c := chatCookie(t, r.resp)
+	if !c.HttpOnly || !c.Secure || c.SameSite != http.SameSiteStrictMode || c.Path != ingestion.ChatAPIPrefix {
+		t.Fatalf("cookie attributes: %+v", c)
+	}
+	if len(c.Value) != 43 {
+		t.Fatalf("token of %d characters, want 43 (256 bits, base64url)", len(c.Value))
+	}
+
+	all := h.all(t)
+	regs, starts := ofType(all, "client.registered"), ofType(all, "conversation.started")
+	if len(regs) != 1 || len(starts) != 1 || len(all) != 2 {
+		t.Fatalf("events: %v", types(all))
+	}
+	p, _ := starts[0].Decode()
+	st := p.(events.ConversationStarted)
+	if starts[0].AggregateID != conv || st.Channel != events.ChannelWebChat || st.LineID != "night" || st.Pseudonym != pseudo {
+		t.Fatalf("conversation.started: %+v", st)
+	}
+	if len(st.ClientID) != keyring.ClientIDLen || regs[0].AggregateID != st.ClientID {
+		t.Fatalf("client id %q (registered %q): want a random 26-character id", st.ClientID, regs[0].AggregateID)
+	}
+	p, _ = regs[0].Decode()
+	if reg := p.(events.ClientRegistered); reg.Channel != events.ChannelWebChat || len(reg.Contact.Data) != 0 || reg.Pseudonym != pseudo {
+		t.Fatalf("client.registered: %+v", reg)
+	}
+	checkContracts(t, all)
+
+	// The bucket knows the token's hash, never the token.
+	kv, err := h.js.KeyValue(context.Background(), ingestion.ChatSessionBucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256([]byte(c.Value))
+	e, err := kv.Get(context.Background(), hex.EncodeToString(sum[:]))
+	if err != nil {
+		t.Fatalf("session not stored under the token's SHA-256: %v", err)
+	}
+	if strings.Contains(string(e.Value()), c.Value) || !strings.Contains(string(e.Value()), conv) {
+		t.Fatalf("session record: %s", e.Value())
+	}
+	if _, err := kv.Get(context.Background(), c.Value); !errors.Is(err, jetstream.ErrKeyNotFound) {
+		t.Fatalf("token itself used as a key: %v", err)
+	}
+
+	// The session resumes with the cookie.
+	s := h.do(t, http.MethodGet, ingestion.ChatSessionPath, c.Value, "")
+	if s.code != http.StatusOK || s.json(t)["conversation"] != conv || s.json(t)["pseudonym"] != pseudo {
+		t.Fatalf("session: %d %s", s.code, s.body)
+	}
+	if logs := h.logs.String(); strings.Contains(logs, c.Value) || !strings.Contains(logs, conv) {
+		t.Fatal("logs hold the token, or not the conversation id")
+	}
+}
+
+// checkContracts validates emitted payloads against contracts/events.
+func checkContracts(t testing.TB, es []events.Envelope) {
+	t.Helper()
+	c := jsonschema.NewCompiler()
+	for _, e := range es {
+		path := fmt.Sprintf("../../contracts/events/%s.v%d.schema.json", e.Type, e.Version)
+		sch, err := c.Compile(path)
+		if err != nil {
+			t.Fatalf("schema %s: %v", path, err)
+		}
+		v, err := jsonschema.UnmarshalJSON(bytes.NewReader(e.Payload))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := sch.Validate(v); err != nil {
+			t.Errorf("%s does not match its contract: %v", e.Type, err)
+		}
+	}
+}
+
+func TestChatCookieNotSecureOnHTTP(t *testing.T) {
+	t.Parallel()
+	h := newChatHarness(t, chatOptions{http: ingestion.ChatHTTPConfig{PublicURL: "http://127.0.0.1:8080"}})
+	r := h.do(t, http.MethodPost, ingestion.ChatStartPath, "", `{}`)
+	if c := chatCookie(t, r.resp); c.Secure || !c.HttpOnly || c.SameSite != http.SameSiteStrictMode {
+		t.Fatalf("cookie: %+v", c)
+	}
+}
+
+func TestChatMessageIsSealed(t *testing.T) {
+	t.Parallel()
+	h := newChatHarness(t, chatOptions{})
+	token, conv := h.startChat(t)
+	body := "I don't feel safe at home tonight"
+	r := h.send(t, token, "", body)
+	if r.code != http.StatusAccepted {
+		t.Fatalf("send: %d %s", r.code, r.body)
+	}
+	all := h.all(t)
+	msgs := ofType(all, "conversation.message_received")
+	if len(msgs) != 1 || msgs[0].AggregateID != conv || r.json(t)["id"] != msgs[0].ID {
+		t.Fatalf("events %v, response %s", types(all), r.body)
+	}
+	checkContracts(t, msgs)
+	for _, e := range all {
+		if strings.Contains(string(e.Payload), body) {
+			t.Fatalf("plaintext in the log: %s", e.Type)
+		}
+	}
+	p, _ := msgs[0].Decode()
+	m := p.(events.MessageReceived)
+	if m.Channel != events.ChannelWebChat || m.Body.KeyID != m.ClientID || m.ClientID != h.clientOf(t, conv) {
+		t.Fatalf("message: %+v", m)
+	}
+	plain, err := h.keys.Open(context.Background(), m.ClientID, m.Body.Data, events.BodyAAD(msgs[0].ID))
+	if err != nil || string(plain) != body {
+		t.Fatalf("open body: %q %v", plain, err)
+	}
+	if logs := h.logs.String(); strings.Contains(logs, body) || strings.Contains(logs, token) || !strings.Contains(logs, conv) {
+		t.Fatal("logs hold the body or the token, or not the conversation id")
+	}
+}
+
+func TestChatSameIDIsOneEvent(t *testing.T) {
+	t.Parallel()
+	h := newChatHarness(t, chatOptions{})
+	token, _ := h.startChat(t)
+	first := h.send(t, token, "7f3a9c", "hello?")
+	again := h.send(t, token, "7f3a9c", "hello?")
+	if first.code != http.StatusAccepted || again.code != http.StatusAccepted {
+		t.Fatalf("sends: %d %s / %d %s", first.code, first.body, again.code, again.body)
+	}
+	if first.json(t)["id"] != again.json(t)["id"] || again.json(t)["duplicate"] != true {
+		t.Fatalf("repeat is not the same message: %s / %s", first.body, again.body)
+	}
+	if n := len(ofType(h.all(t), "conversation.message_received")); n != 1 {
+		t.Fatalf("%d messages after a double click, want 1", n)
+	}
+	// Another id, or no id, is another message.
+	h.send(t, token, "7f3a9d", "hello?")
+	h.send(t, token, "", "hello?")
+	h.send(t, token, "", "hello?")
+	if n := len(ofType(h.all(t), "conversation.message_received")); n != 4 {
+		t.Fatalf("%d messages, want 4", n)
+	}
+	// The same client id in another chat is another message.
+	other, _ := h.startChat(t)
+	if r := h.send(t, other, "7f3a9c", "hi"); r.code != http.StatusAccepted || r.json(t)["duplicate"] == true {
+		t.Fatalf("id collided across conversations: %s", r.body)
+	}
+}
+
+func TestChatNeedsAValidSession(t *testing.T) {
+	t.Parallel()
+	h := newChatHarness(t, chatOptions{})
+	token, _ := h.startChat(t)
+	forged := strings.Repeat("A", 43)
+	tests := []struct {
+		name, token string
+	}{
+		{"no cookie", ""},
+		{"forged token", forged},
+		{"malformed token", "not-a-token"},
+		{"token's hash instead of the token", func() string { s := sha256.Sum256([]byte(token)); return hex.EncodeToString(s[:]) }()},
+	}
+	for _, tt := range tests {
+		if r := h.send(t, tt.token, "", "hello"); r.code != http.StatusUnauthorized {
+			t.Errorf("%s: send %d %s", tt.name, r.code, r.body)
+		}
+		if r := h.do(t, http.MethodGet, ingestion.ChatEventsPath, tt.token, ""); r.code != http.StatusUnauthorized {
+			t.Errorf("%s: events %d", tt.name, r.code)
+		}
+		if r := h.do(t, http.MethodGet, ingestion.ChatSessionPath, tt.token, ""); r.code != http.StatusUnauthorized {
+			t.Errorf("%s: session %d", tt.name, r.code)
+		}
+	}
+	if n := len(ofType(h.all(t), "conversation.message_received")); n != 0 {
+		t.Fatalf("%d messages without a session", n)
+	}
+	// Sessions expire after a day, by our clock.
+	if r := h.send(t, token, "", "still there?"); r.code != http.StatusAccepted {
+		t.Fatalf("valid session: %d %s", r.code, r.body)
+	}
+	h.clock.advance(ingestion.DefaultChatSessionTTL + time.Second)
+	if r := h.send(t, token, "", "still there?"); r.code != http.StatusUnauthorized || !strings.Contains(r.body, "start a new chat") {
+		t.Fatalf("expired session: %d %s", r.code, r.body)
+	}
+}
+
+func TestChatLeaveForgetsTheSession(t *testing.T) {
+	t.Parallel()
+	h := newChatHarness(t, chatOptions{})
+	token, _ := h.startChat(t)
+	r := h.do(t, http.MethodDelete, ingestion.ChatSessionPath, token, "")
+	if r.code != http.StatusNoContent {
+		t.Fatalf("leave: %d %s", r.code, r.body)
+	}
+	if c := chatCookie(t, r.resp); c.MaxAge >= 0 || c.Value != "" {
+		t.Fatalf("cookie not cleared: %+v", c)
+	}
+	if r := h.send(t, token, "", "hello"); r.code != http.StatusUnauthorized {
+		t.Fatalf("send after leaving: %d", r.code)
+	}
+}
+
+func TestChatRejectsBadRequestsWithoutEcho(t *testing.T) {
+	t.Parallel()
+	h := newChatHarness(t, chatOptions{})
+	token, _ := h.startChat(t)
+	tests := []struct {
+		name, path, body, ctype string
+		want                    int
+	}{
+		{"empty message", ingestion.ChatMessagesPath, `{"body":""}`, "", http.StatusBadRequest},
+		{"blank message", ingestion.ChatMessagesPath, `{"body":" \n\t "}`, "", http.StatusBadRequest},
+		{"too long", ingestion.ChatMessagesPath, `{"body":"` + strings.Repeat("a", 1601) + `"}`, "", http.StatusBadRequest},
+		{"oversized body", ingestion.ChatMessagesPath, `{"body":"` + strings.Repeat("a", 9<<10) + `"}`, "", http.StatusRequestEntityTooLarge},
+		{"not JSON", ingestion.ChatMessagesPath, `{"body": secretword`, "", http.StatusBadRequest},
+		{"unknown field", ingestion.ChatMessagesPath, `{"body":"hi","secretfield":1}`, "", http.StatusBadRequest},
+		{"two objects", ingestion.ChatMessagesPath, `{"body":"hi"}{"body":"secretword"}`, "", http.StatusBadRequest},
+		{"wrong type", ingestion.ChatMessagesPath, `{"body":12345678}`, "", http.StatusBadRequest},
+		{"bad id", ingestion.ChatMessagesPath, `{"body":"hi","id":"secret word!"}`, "", http.StatusBadRequest},
+		{"form post", ingestion.ChatMessagesPath, `body=secretword`, "application/x-www-form-urlencoded", http.StatusUnsupportedMediaType},
+		{"unknown line", ingestion.ChatStartPath, `{"line":"secretline"}`, "", http.StatusNotFound},
+		{"bad language", ingestion.ChatStartPath, `{"language":"<secretword>"}`, "", http.StatusBadRequest},
+		{"start with unknown field", ingestion.ChatStartPath, `{"secretfield":"x"}`, "", http.StatusBadRequest},
+	}
+	for _, tt := range tests {
+		var hdr []string
+		if tt.ctype != "" {
+			hdr = []string{"Content-Type", tt.ctype}
+		}
+		r := h.do(t, http.MethodPost, tt.path, token, tt.body, hdr...)
+		if r.code != tt.want {
+			t.Errorf("%s: status %d (%s), want %d", tt.name, r.code, r.body, tt.want)
+		}
+		if msg, _ := r.json(t)["error"].(string); msg == "" || strings.Contains(r.body, "secret") || strings.Contains(r.body, "aaaa") {
+			t.Errorf("%s: missing message or echoed input: %s", tt.name, r.body)
+		}
+	}
+	all := h.all(t)
+	if len(ofType(all, "conversation.message_received")) != 0 || len(ofType(all, "conversation.started")) != 1 {
+		t.Fatalf("bad requests changed the log: %v", types(all))
+	}
+	// 1,600 characters is the limit, counted as characters, not bytes.
+	if r := h.send(t, token, "", strings.Repeat("é", 1600)); r.code != http.StatusAccepted {
+		t.Fatalf("1600 two-byte characters: %d %s", r.code, r.body)
+	}
+	if strings.Contains(h.logs.String(), "secret") {
+		t.Fatal("input reached the logs")
+	}
+}
+
+func TestChatRateLimits(t *testing.T) {
+	t.Parallel()
+	h := newChatHarness(t, chatOptions{http: ingestion.ChatHTTPConfig{ClientAddrHeader: "X-Forwarded-For", SendBurst: 3}})
+	from := func(addr string) chatResponse {
+		return h.do(t, http.MethodPost, ingestion.ChatStartPath, "", `{}`, "X-Forwarded-For", addr)
+	}
+	for i := range 5 {
+		if r := from("203.0.113.7"); r.code != http.StatusCreated {
+			t.Fatalf("start %d: %d %s", i+1, r.code, r.body)
+		}
+	}
+	r := from("203.0.113.7")
+	if r.code != http.StatusTooManyRequests {
+		t.Fatalf("sixth start: %d %s", r.code, r.body)
+	}
+	if s, err := strconv.Atoi(r.hdr.Get("Retry-After")); err != nil || s < 1 || s > 120 {
+		t.Fatalf("Retry-After %q", r.hdr.Get("Retry-After"))
+	}
+	if r := from("203.0.113.8"); r.code != http.StatusCreated {
+		t.Fatalf("another address limited: %d", r.code)
+	}
+	if n := len(ofType(h.all(t), "conversation.started")); n != 6 {
+		t.Fatalf("%d conversations, want 6", n)
+	}
+	h.clock.advance(2 * time.Minute)
+	if r := from("203.0.113.7"); r.code != http.StatusCreated {
+		t.Fatalf("no new start after the refill: %d", r.code)
+	}
+
+	token, _ := h.startChat(t)
+	for i := range 3 {
+		if r := h.send(t, token, "", fmt.Sprint("message ", i)); r.code != http.StatusAccepted {
+			t.Fatalf("send %d: %d", i, r.code)
+		}
+	}
+	if r := h.send(t, token, "", "one too many"); r.code != http.StatusTooManyRequests || r.hdr.Get("Retry-After") == "" {
+		t.Fatalf("flood: %d %s", r.code, r.body)
+	}
+}
+
+func TestChatClosedConversationRefusesMessages(t *testing.T) {
+	t.Parallel()
+	h := newChatHarness(t, chatOptions{})
+	token, conv := h.startChat(t)
+	h.send(t, token, "m1", "thank you")
+	h.closeConversation(t, conv)
+	r := h.send(t, token, "m2", "one more thing")
+	if r.code != http.StatusConflict || !strings.Contains(r.body, "start a new chat") {
+		t.Fatalf("send to closed: %d %s", r.code, r.body)
+	}
+	// A repeat of a message that was in before the close is still fine.
+	if r := h.send(t, token, "m1", "thank you"); r.code != http.StatusAccepted || r.json(t)["duplicate"] != true {
+		t.Fatalf("repeat after close: %d %s", r.code, r.body)
+	}
+	if n := len(ofType(h.all(t), "conversation.message_received")); n != 1 {
+		t.Fatalf("%d messages, want 1", n)
+	}
+	// The stream of a closed conversation shows it and ends.
+	s := h.openEvents(t, token, "")
+	s.waitFor(t, "closed", "")
+	poll.Until(t, 10*time.Second, func() error {
+		if !s.ended() {
+			return errors.New("stream still open after closed")
+		}
+		return nil
+	})
+}
+
+func TestChatEventsStreamHistoryAndLiveReplies(t *testing.T) {
+	t.Parallel()
+	h := newChatHarness(t, chatOptions{})
+	token, conv := h.startChat(t)
+	h.send(t, token, "", "is anyone there?")
+	s := h.openEvents(t, token, "")
+	mine := s.waitFor(t, "message", "is anyone there?")
+	if mine.data["from"] != "you" || mine.id == "" {
+		t.Fatalf("own message: %+v", mine)
+	}
+	s.waitFor(t, "ready", "")
+
+	staffID := "alex-7731"
+	rep, seq := h.reply(t, conv, staffID, "Alex Moreno", "I'm here. Do you want to tell me what's happening?")
+	got := s.waitFor(t, "reply", "I'm here. Do you want to tell me what's happening?")
+	if got.data["sender_name"] != "Alex" || got.data["from"] != "team" || got.data["id"] != rep.ID || got.id != strconv.FormatUint(seq, 10) {
+		t.Fatalf("reply: %+v", got)
+	}
+	// The client's next message arrives live too.
+	h.send(t, token, "", "thank you")
+	s.waitFor(t, "message", "thank you")
+	_, raw, _ := s.snapshot()
+	for _, secret := range []string{staffID, "Moreno", "staff"} {
+		if strings.Contains(raw, secret) {
+			t.Fatalf("stream shows %q: %s", secret, raw)
+		}
+	}
+
+	// A reload with Last-Event-ID gets only what came after.
+	again := h.openEvents(t, token, got.id)
+	again.waitFor(t, "message", "thank you")
+	again.waitFor(t, "ready", "")
+	evs, _, _ := again.snapshot()
+	for _, e := range evs {
+		if e.data["text"] == "is anyone there?" || e.name == "reply" {
+			t.Fatalf("replayed before Last-Event-ID: %+v", e)
+		}
+	}
+
+	// Closing ends both streams, and their consumers are gone.
+	h.closeConversation(t, conv)
+	s.waitFor(t, "closed", "")
+	again.waitFor(t, "closed", "")
+	poll.Until(t, 10*time.Second, func() error {
+		if !s.ended() || !again.ended() {
+			return errors.New("streams still open")
+		}
+		if n := h.consumers(t); n != 0 {
+			return fmt.Errorf("%d consumers left on the stream", n)
+		}
+		return nil
+	})
+}
+
+func TestChatStreamCleansUpWhenTheClientGoes(t *testing.T) {
+	t.Parallel()
+	h := newChatHarness(t, chatOptions{})
+	token, _ := h.startChat(t)
+	var streams []*sseStream
+	for range 3 {
+		s := h.openEvents(t, token, "")
+		s.waitFor(t, "ready", "")
+		streams = append(streams, s)
+	}
+	poll.Until(t, 10*time.Second, func() error {
+		if n := h.consumers(t); n != 3 {
+			return fmt.Errorf("%d consumers, want one per open stream", n)
+		}
+		return nil
+	})
+	for _, s := range streams {
+		s.cancel()
+	}
+	poll.Until(t, 10*time.Second, func() error {
+		if n := h.consumers(t); n != 0 {
+			return fmt.Errorf("%d consumers left after the clients went", n)
+		}
+		return nil
+	})
+}
+
+func TestChatStreamsEndOnShutdown(t *testing.T) {
+	t.Parallel()
+	h := newChatHarness(t, chatOptions{})
+	token, _ := h.startChat(t)
+	s := h.openEvents(t, token, "")
+	s.waitFor(t, "ready", "")
+	h.web.Close()
+	poll.Until(t, 10*time.Second, func() error {
+		if !s.ended() {
+			return errors.New("stream open after Close")
+		}
+		return nil
+	})
+	if r := h.do(t, http.MethodGet, ingestion.ChatEventsPath, token, ""); r.code != http.StatusServiceUnavailable {
+		t.Fatalf("new stream after Close: %d", r.code)
+	}
+}
+
+func TestChatStreamOutlivesServerTimeouts(t *testing.T) {
+	t.Parallel()
+	// A server with read and write timeouts (50ms) must not cut a stream
+	// off: heartbeats every 100ms keep arriving, then a reply.
+	h := newChatHarness(t, chatOptions{timeout: 50 * time.Millisecond, http: ingestion.ChatHTTPConfig{Heartbeat: 100 * time.Millisecond}})
+	token, conv := h.startChat(t)
+	s := h.openEvents(t, token, "")
+	poll.Until(t, 10*time.Second, func() error {
+		if _, _, n := s.snapshot(); n < 3 {
+			return fmt.Errorf("%d heartbeats", n)
+		}
+		return nil
+	})
+	if s.ended() {
+		t.Fatal("stream ended at the read timeout")
+	}
+	h.reply(t, conv, "sam", "Sam", "still here")
+	s.waitFor(t, "reply", "still here")
+}
+
+func TestChatStreamNeverShowsAnotherClientsContent(t *testing.T) {
+	t.Parallel()
+	h := newChatHarness(t, chatOptions{})
+	token, conv := h.startChat(t)
+	_, otherConv := h.startChat(t)
+	// A reply sealed for another client, pasted into this conversation.
+	other := h.clientOf(t, otherConv)
+	id := events.NewID()
+	sealed, _ := h.keys.Seal(context.Background(), other, []byte("someone else's words"), events.BodyAAD(id))
+	e, _ := events.NewWithID(id, conv, events.ReplyRequested{ReplyID: id, StaffID: "sam", SenderName: "Sam",
+		Body: events.Sealed{KeyID: other, Data: sealed}}, events.Meta{OccurredAt: time.Now()})
+	if _, err := h.store.Append(context.Background(), events.ExpectAny, e); err != nil {
+		t.Fatal(err)
+	}
+	s := h.openEvents(t, token, "")
+	got := s.waitFor(t, "reply", "")
+	if got.data["unavailable"] != true || got.data["text"] != nil {
+		t.Fatalf("reply sealed for another client shown: %+v", got.data)
+	}
+}
+
+func TestChatPageIsSafeAndAccessible(t *testing.T) {
+	t.Parallel()
+	h := newChatHarness(t, chatOptions{})
+	r := h.do(t, http.MethodGet, ingestion.ChatPagePath, "", "")
+	if r.code != http.StatusOK || !strings.HasPrefix(r.hdr.Get("Content-Type"), "text/html") {
+		t.Fatalf("page: %d %s", r.code, r.hdr.Get("Content-Type"))
+	}
+	csp := r.hdr.Get("Content-Security-Policy")
+	if !strings.Contains(csp, "script-src 'self'") || strings.Contains(csp, "unsafe-inline") || strings.Contains(csp, "unsafe-eval") ||
+		!strings.Contains(csp, "default-src 'none'") {
+		t.Fatalf("CSP: %q", csp)
+	}
+	if r.hdr.Get("X-Content-Type-Options") != "nosniff" || r.hdr.Get("Referrer-Policy") != "no-referrer" {
+		t.Fatalf("headers: %v", r.hdr)
+	}
+	page := r.body
+	for _, tag := range regexp.MustCompile(`(?i)<script[^>]*>`).FindAllString(page, -1) {
+		if !strings.Contains(tag, `src="/chat/app.js"`) {
+			t.Fatalf("inline or foreign script: %s", tag)
+		}
+	}
+	if regexp.MustCompile(`(?i)<style|\sstyle=|\son[a-z]+=|https?://`).MatchString(page) {
+		t.Fatal("page has inline style, an inline handler or an external URL")
+	}
+	for _, want := range []string{
+		`name="viewport"`, `aria-live="polite"`, `<label for="body">`, `id="body"`, `lang="en"`,
+		ingestion.ChatDefaultEmergencyNotice, "Example Support Line", "Replies come from the line's team",
+	} {
+		if !strings.Contains(page, want) && !strings.Contains(page, strings.ReplaceAll(want, "'", "&#39;")) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+	if r := h.do(t, http.MethodGet, ingestion.ChatPagePath+"?line=night", "", ""); !strings.Contains(r.body, "Example Night Line") {
+		t.Error("?line= does not choose the line")
+	}
+	if r := h.do(t, http.MethodGet, ingestion.ChatPagePath+"?line=%3Cscript%3E", "", ""); r.code != http.StatusNotFound || strings.Contains(r.body, "<script>") {
+		t.Errorf("unknown line: %d %s", r.code, r.body)
+	}
+
+	js := h.do(t, http.MethodGet, "/chat/app.js", "", "")
+	if js.code != http.StatusOK || !strings.HasPrefix(js.hdr.Get("Content-Type"), "text/javascript") || js.hdr.Get("X-Content-Type-Options") != "nosniff" {
+		t.Fatalf("script: %d %v", js.code, js.hdr)
+	}
+	// Messages are shown as text: the script never builds markup.
+	for _, sink := range []string{"innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function"} {
+		if strings.Contains(js.body, sink) {
+			t.Errorf("app.js uses %s", sink)
+		}
+	}
+	if !strings.Contains(js.body, "textContent") {
+		t.Error("app.js does not use textContent")
+	}
+	if css := h.do(t, http.MethodGet, "/chat/chat.css", "", ""); css.code != http.StatusOK || !strings.HasPrefix(css.hdr.Get("Content-Type"), "text/css") {
+		t.Fatalf("style: %d", css.code)
+	}
+}
+
+func TestChatMarkupInMessagesIsNeverMarkup(t *testing.T) {
+	t.Parallel()
+	h := newChatHarness(t, chatOptions{})
+	token, conv := h.startChat(t)
+	xss := `<script>alert(1)</script><img src=x onerror=alert(2)>`
+	r := h.send(t, token, "", xss)
+	if r.code != http.StatusAccepted || strings.Contains(r.body, "<") {
+		t.Fatalf("send: %d %s", r.code, r.body)
+	}
+	h.reply(t, conv, "sam", "<b>Sam</b>", "<i>"+xss)
+	s := h.openEvents(t, token, "")
+	mine := s.waitFor(t, "message", xss)
+	got := s.waitFor(t, "reply", "<i>"+xss)
+	if mine.data["text"] != xss || got.data["sender_name"] != nil {
+		t.Fatalf("decoded: %+v / %+v", mine.data, got.data)
+	}
+	_, raw, _ := s.snapshot()
+	if strings.ContainsAny(raw, "<>") {
+		t.Fatalf("stream carries raw markup: %s", raw)
+	}
+	page := h.do(t, http.MethodGet, ingestion.ChatPagePath, "", "")
+	if strings.Contains(page.body, "alert(") {
+		t.Fatal("page renders message content")
+	}
+}
+
+func TestChatConcurrentSends(t *testing.T) {
+	t.Parallel()
+	h := newChatHarness(t, chatOptions{http: ingestion.ChatHTTPConfig{SendBurst: 100}})
+	token, _ := h.startChat(t)
+	var wg sync.WaitGroup
+	codes := make([]int, 12)
+	for i := range codes {
+		// Eight distinct messages racing for the conversation's next
+		// sequence, and a double click sent four times at once.
+		id := fmt.Sprintf("m%d", i)
+		if i >= 8 {
+			id = "double-click"
+		}
+		wg.Go(func() { codes[i] = h.send(t, token, id, "message "+id).code })
+	}
+	wg.Wait()
+	for i, c := range codes {
+		if c != http.StatusAccepted {
+			t.Errorf("send %d: %d", i, c)
+		}
+	}
+	if n := len(ofType(h.all(t), "conversation.message_received")); n != 9 {
+		t.Fatalf("%d messages, want 9", n)
+	}
+}
