@@ -1,0 +1,146 @@
+package consume_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/rs/zerolog"
+
+	"github.com/helpline-org/helpline/events"
+	"github.com/helpline-org/helpline/internal/consume"
+	"github.com/helpline-org/helpline/internal/natstest"
+	"github.com/helpline-org/helpline/internal/poll"
+)
+
+type seen struct {
+	mu  sync.Mutex
+	ids []string
+}
+
+func (s *seen) add(id string) { s.mu.Lock(); s.ids = append(s.ids, id); s.mu.Unlock() }
+func (s *seen) list() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.ids...)
+}
+
+func appendN(t *testing.T, store *events.Store, from, n int) []string {
+	t.Helper()
+	var ids []string
+	for i := from; i < from+n; i++ {
+		id := fmt.Sprintf("e%03d", i)
+		e, err := events.NewWithID(id, "conv1", events.ConversationClosed{ByStaffID: "x"}, events.Meta{OccurredAt: time.Now()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := store.Append(context.Background(), events.ExpectAny, e); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	return ids
+}
+
+func run(t *testing.T, js jetstream.JetStream, store *events.Store, h consume.Handler) context.CancelFunc {
+	t.Helper()
+	r, err := consume.NewRouter(js, store, consume.Config{NackDelay: 50 * time.Millisecond, RetryWait: time.Millisecond},
+		[]consume.Spec{{Name: "test_handler", Filter: events.AggregateSubjects(events.AggregateConversation), Handler: h}}, nil, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { _ = r.Run(ctx); close(done) }()
+	<-r.Running()
+	return func() { cancel(); <-done }
+}
+
+func TestInOrderOnceAndResumesAfterRestart(t *testing.T) {
+	t.Parallel()
+	_, js := natstest.Connect(t, natstest.Server(t, "").ClientURL())
+	store, err := events.NewStore(context.Background(), js, events.StoreConfig{}, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := appendN(t, store, 0, 5)
+	var s seen
+	h := func(_ context.Context, e events.Envelope) error { s.add(e.ID); return nil }
+	stop := run(t, js, store, h)
+	poll.Until(t, 10*time.Second, func() error {
+		if len(s.list()) < 5 {
+			return fmt.Errorf("handled %v", s.list())
+		}
+		return nil
+	})
+	stop()
+	want = append(want, appendN(t, store, 5, 5)...)
+	stop = run(t, js, store, h)
+	defer stop()
+	poll.Until(t, 10*time.Second, func() error {
+		if len(s.list()) < 10 {
+			return fmt.Errorf("handled %v", s.list())
+		}
+		return nil
+	})
+	got := s.list()
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("handled %v, want %v (in order, once each)", got, want)
+	}
+}
+
+func TestTransientRetriedPermanentDeadLettered(t *testing.T) {
+	t.Parallel()
+	_, js := natstest.Connect(t, natstest.Server(t, "").ClientURL())
+	ctx := context.Background()
+	store, err := events.NewStore(ctx, js, events.StoreConfig{}, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	appendN(t, store, 0, 2)
+	var mu sync.Mutex
+	attempts := map[string]int{}
+	var s seen
+	h := func(_ context.Context, e events.Envelope) error {
+		mu.Lock()
+		attempts[e.ID]++
+		n := attempts[e.ID]
+		mu.Unlock()
+		switch {
+		case e.ID == "e000" && n < 10: // e.g. Twilio down: retried past the in-process retries
+			return errors.New("provider unavailable")
+		case e.ID == "e001":
+			return consume.Permanent(errors.New("payload breaks an invariant"))
+		}
+		s.add(e.ID)
+		return nil
+	}
+	stop := run(t, js, store, h)
+	defer stop()
+	poll.Until(t, 20*time.Second, func() error {
+		if len(s.list()) != 1 {
+			return fmt.Errorf("handled %v", s.list())
+		}
+		st, err := js.Stream(ctx, events.DefaultDeadLetterStream)
+		if err != nil {
+			return err
+		}
+		info, err := st.Info(ctx)
+		if err != nil {
+			return err
+		}
+		if info.State.Msgs != 1 {
+			return fmt.Errorf("%d dead letters", info.State.Msgs)
+		}
+		return nil
+	})
+	mu.Lock()
+	defer mu.Unlock()
+	if attempts["e000"] < 10 || attempts["e001"] != 1 {
+		t.Fatalf("attempts %v: transient must be retried until it succeeds, permanent tried once", attempts)
+	}
+}
