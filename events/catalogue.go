@@ -179,6 +179,9 @@ type OutOfHoursContactRecorded struct {
 	LineID       string    `json:"line_id"`
 	ClosedPeriod string    `json:"closed_period"`
 	NextOpen     time.Time `json:"next_open"`
+	// Language is the client's language where triage could tell (the
+	// auto-reply is sent in it), else empty.
+	Language string `json:"language,omitempty"`
 }
 
 // EscalationRaised records that a person must be paged, and why.
@@ -326,7 +329,7 @@ var _ = []bool{
 		}),
 	register(AggregateConversation, "conversation.out_of_hours_contact_recorded", 1, "A message arrived while the line was closed.",
 		func() Payload {
-			return OutOfHoursContactRecorded{MessageID: "m1", LineID: "main", ClosedPeriod: "2026-11-21T17:00:00Z", NextOpen: exampleTime}
+			return OutOfHoursContactRecorded{MessageID: "m1", LineID: "main", ClosedPeriod: "2026-11-21T17:00:00Z", NextOpen: exampleTime, Language: "en"}
 		}),
 	register(AggregateConversation, "conversation.escalation_raised", 1, "Someone must be paged, with the reason.",
 		func() Payload {

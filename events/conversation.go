@@ -28,18 +28,38 @@ func (e *AlreadyAcknowledgedError) Unwrap() error { return ErrAlreadyAcknowledge
 
 // Escalation is the state of one escalation within a conversation.
 type Escalation struct {
-	ID             string
-	Reason         string
-	Categories     []string
-	RaisedAt       time.Time
-	Level          int
-	Round          int
+	ID         string
+	Reason     string
+	Categories []string
+	RaisedAt   time.Time
+	Level      int
+	Round      int
+	// StepAt is when the escalation reached its current step (raised or
+	// re-escalated).
+	StepAt         time.Time
 	LastPagedAt    time.Time
 	Pages          int
 	Acknowledged   bool
 	AcknowledgedBy string
 	AcknowledgedAt time.Time
 	Exhausted      bool
+	// Paged records which staff were paged at which step of the policy,
+	// keyed by Step(round, level), so a redelivered event or a restarted
+	// timer can tell whether a step still needs its page.
+	Paged map[string][]string
+}
+
+// Step names one step of an escalation policy.
+func Step(round, level int) string { return fmt.Sprintf("r%d-l%d", round, level) }
+
+// PagedAtStep reports whether staffID was paged at (round, level).
+func (e *Escalation) PagedAtStep(round, level int, staffID string) bool {
+	for _, s := range e.Paged[Step(round, level)] {
+		if s == staffID {
+			return true
+		}
+	}
+	return false
 }
 
 // Open reports whether the escalation still needs someone.
@@ -65,6 +85,12 @@ type Conversation struct {
 	FirstReplyAt    time.Time
 	Escalations     map[string]*Escalation
 	EscalationOrder []string
+	// Sends maps a send id (reply id, auto-reply id) to its outcome:
+	// "sent", "failed" or "blocked", so a send is never repeated once
+	// recorded.
+	Sends map[string]string
+	// Replies holds worker replies not yet sent, failed or blocked.
+	Replies map[string]ReplyRequested
 
 	// Version is the stream sequence of the last applied event: the
 	// expected sequence for the next append.
@@ -75,7 +101,7 @@ type Conversation struct {
 
 // NewConversation returns an empty conversation with the given id.
 func NewConversation(id string) *Conversation {
-	return &Conversation{ID: id, Escalations: map[string]*Escalation{}}
+	return &Conversation{ID: id, Escalations: map[string]*Escalation{}, Sends: map[string]string{}, Replies: map[string]ReplyRequested{}}
 }
 
 // Apply folds one stored event into the state.
@@ -102,19 +128,29 @@ func (c *Conversation) apply(p Payload, at time.Time) {
 		if c.FirstReplyAt.IsZero() {
 			c.FirstReplyAt = at
 		}
+		c.Replies[p.ReplyID] = p
+	case MessageSent:
+		c.Sends[p.SendID] = "sent"
+	case MessageSendFailed:
+		c.Sends[p.SendID] = "failed"
+	case ReplyBlocked:
+		c.Sends[p.ReplyID] = "blocked"
 	case EscalationRaised:
 		if _, seen := c.Escalations[p.EscalationID]; !seen {
-			c.Escalations[p.EscalationID] = &Escalation{ID: p.EscalationID, Reason: p.Reason, Categories: p.Categories, RaisedAt: at, Round: 1}
+			c.Escalations[p.EscalationID] = &Escalation{ID: p.EscalationID, Reason: p.Reason, Categories: p.Categories, RaisedAt: at, Round: 1,
+				StepAt: at, Paged: map[string][]string{}}
 			c.EscalationOrder = append(c.EscalationOrder, p.EscalationID)
 		}
 	case EscalationPaged:
 		if esc := c.Escalations[p.EscalationID]; esc != nil {
 			esc.Level, esc.Round, esc.LastPagedAt = p.Level, p.Round, at
 			esc.Pages++
+			step := Step(p.Round, p.Level)
+			esc.Paged[step] = append(esc.Paged[step], p.StaffID)
 		}
 	case EscalationReEscalated:
 		if esc := c.Escalations[p.EscalationID]; esc != nil {
-			esc.Level, esc.Round = p.ToLevel, p.Round
+			esc.Level, esc.Round, esc.StepAt = p.ToLevel, p.Round, at
 		}
 	case EscalationAcknowledged:
 		if esc := c.Escalations[p.EscalationID]; esc != nil && !esc.Acknowledged {

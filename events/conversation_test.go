@@ -99,3 +99,29 @@ func TestClosedConversationRefusesCommands(t *testing.T) {
 		t.Errorf("assign on an unknown conversation: %v", err)
 	}
 }
+
+func TestClientConsentFolds(t *testing.T) {
+	t.Parallel()
+	c := events.NewClient("k1")
+	for i, p := range []events.Payload{
+		events.ClientRegistered{LineID: "main", Pseudonym: "C-AB12", Channel: events.ChannelSMS, Contact: events.Sealed{KeyID: "k1", Data: []byte{1}}},
+		events.ConsentChanged{LineID: "main", Consent: events.ConsentOptedOut, Keyword: "STOP"},
+		events.ConsentChanged{LineID: "main", Consent: events.ConsentHelpRequested, Keyword: "HELP"},
+	} {
+		e, err := events.New("k1", p, events.Meta{OccurredAt: t0.Add(time.Duration(i) * time.Minute)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Apply(e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !c.Registered || !c.OptedOut || c.Erased || c.Pseudonym != "C-AB12" {
+		t.Fatalf("after STOP, HELP: %+v", c)
+	}
+	e, _ := events.New("k1", events.ConsentChanged{LineID: "main", Consent: events.ConsentOptedIn, Keyword: "START"}, events.Meta{OccurredAt: t0})
+	_ = c.Apply(e)
+	if c.OptedOut {
+		t.Fatal("START did not opt back in")
+	}
+}
