@@ -47,6 +47,11 @@ func commands() map[string]command {
 			usage:   "helpline clients erase --reason TEXT [--by STAFF] <pseudonym or client id>",
 			run:     cmdClients,
 		},
+		"triage": {
+			summary: "explain triage verdicts: one message per line on stdin, one JSON verdict per line out",
+			usage:   "helpline triage explain [--lexicon FILE.yaml] < messages.txt",
+			run:     cmdTriage,
+		},
 		"help": {
 			summary: "show help for a command",
 			usage:   "helpline help [command]",
@@ -128,6 +133,14 @@ func loadConfigFile(env config.Env, lookup lookupFunc, log zerolog.Logger) (*con
 		}
 	}
 	return config.LoadFile(env.ConfigFile)
+}
+
+func readFile(path string) ([]byte, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	return data, nil
 }
 
 // loadEnv reads and validates the HELPLINE_* environment.

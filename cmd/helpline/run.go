@@ -7,6 +7,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/helpline-org/helpline/internal/config"
+	"github.com/helpline-org/helpline/internal/consume"
 	"github.com/helpline-org/helpline/internal/health"
 	"github.com/helpline-org/helpline/internal/httpserver"
 	"github.com/helpline-org/helpline/internal/logging"
@@ -51,9 +52,23 @@ func cmdRun(ctx context.Context, args []string, io stdio, lookup lookupFunc) err
 	if err := mountIngestion(ctx, srv.Router, p, file, keys, pseudo, token); err != nil {
 		return err
 	}
+	var sandbox *sandboxSMS
 	if env.Sandbox() {
-		fake, _ := mountSandbox(srv.Router, env, file, token, p)
+		fake, sb := mountSandbox(srv.Router, env, file, token, p)
 		defer fake.Close()
+		sandbox = &sb
+	}
+	notifySpecs, notifyTimers, err := notificationService(ctx, p, file, keys, smsConfig(env, sandbox))
+	if err != nil {
+		return err
+	}
+	triageSpecs, triageTimers, err := triageService(ctx, p, file, keys)
+	if err != nil {
+		return err
+	}
+	router, err := consume.NewRouter(p.js, p.store, consume.Config{Replicas: env.Replicas}, append(triageSpecs, notifySpecs...), p.metrics, log)
+	if err != nil {
+		return err
 	}
 	l, err := srv.Listen(env.HTTPAddr)
 	if err != nil {
@@ -69,6 +84,9 @@ func cmdRun(ctx context.Context, args []string, io stdio, lookup lookupFunc) err
 		return nil
 	})
 	g.Go(func() error { return srv.Serve(gctx, l, env.ShutdownTimeout) })
+	g.Go(func() error { return router.Run(gctx) })
+	g.Go(func() error { notifyTimers(gctx); return nil })
+	g.Go(func() error { triageTimers(gctx); return nil })
 	if err := g.Wait(); err != nil {
 		return fmt.Errorf("run: %w", err)
 	}

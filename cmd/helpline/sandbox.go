@@ -1,6 +1,7 @@
 package main
 
 import (
+	"net"
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
@@ -29,7 +30,20 @@ func mountSandbox(r chi.Router, env config.Env, file *config.File, token string,
 	r.Handle("/sandbox/*", http.StripPrefix("/sandbox", fake.SandboxHandler(env.PublicURL+ingestion.SMSPath, lines)))
 	r.Handle(sandboxAPIPrefix+"/*", http.StripPrefix(sandboxAPIPrefix, fake))
 	p.log.Warn().Str("url", env.PublicURL+"/sandbox/").Msg("no Twilio credentials: SMS goes to the local sandbox, nothing leaves this machine")
-	return fake, sandboxSMS{AccountSID: fake.AccountSID(), AuthToken: token, APIURL: env.PublicURL + sandboxAPIPrefix}
+	return fake, sandboxSMS{AccountSID: fake.AccountSID(), AuthToken: token, APIURL: loopbackURL(env.HTTPAddr) + sandboxAPIPrefix}
+}
+
+// loopbackURL is how this process reaches its own listener: the sandbox's
+// API is called over loopback, never through a public URL.
+func loopbackURL(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "http://" + addr
+	}
+	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port)
 }
 
 // sandboxSMS is how the line's sender reaches the sandbox.

@@ -1,0 +1,148 @@
+package notification
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/helpline-org/helpline/events"
+	"github.com/helpline-org/helpline/internal/keyring"
+	"github.com/helpline-org/helpline/internal/sms"
+)
+
+// Reasons a send did not happen, shown to workers.
+const (
+	blockedOptedOut = "client opted out (texted STOP); they can text START to hear from us again"
+	blockedErased   = "client's data was erased"
+)
+
+// erased reports an Open error that means the client's key is gone for
+// good; any other error is transient and the send is retried.
+func erased(err error) bool {
+	return errors.Is(err, keyring.ErrErased) || errors.Is(err, keyring.ErrNoKey)
+}
+
+// sendReply is the SMS bridge: a worker's reply goes from the line's
+// number to the client's number, decrypted only here, in memory. Neither
+// side sees the other's number. Nothing goes to a client who opted out:
+// the reply is recorded as blocked, with the reason, for the worker.
+func (s *Service) sendReply(ctx context.Context, e events.Envelope, r events.ReplyRequested) error {
+	conv, err := s.conversation(ctx, e.AggregateID)
+	if err != nil {
+		return err
+	}
+	if conv.Sends[r.ReplyID] != "" {
+		return nil // already sent, failed or blocked: never twice
+	}
+	meta := e.Caused(s.now())
+	if conv.Channel != events.ChannelSMS {
+		return nil // web chat replies reach the client through the chat stream
+	}
+	body, number, blocked, err := s.openForSend(ctx, conv.ClientID, r.Body, events.BodyAAD(e.ID))
+	if err != nil {
+		return err
+	}
+	if blocked != "" {
+		s.logger.Info().Str("conversation", conv.ID).Str("reply", r.ReplyID).Str("reason", blocked).Msg("reply blocked")
+		return s.record(ctx, conv.ID, "blocked-"+r.ReplyID, events.ReplyBlocked{ReplyID: r.ReplyID, Reason: blocked}, meta)
+	}
+	line, err := s.line(conv.LineID)
+	if err != nil {
+		return err
+	}
+	return s.deliver(ctx, conv.ID, r.ReplyID, events.SendReply, sms.Message{From: line.Number, To: number, Body: body,
+		StatusCallback: s.statusCallback(conv.ID)}, meta)
+}
+
+// sendAutoReply answers a message that arrived out of hours, once per
+// conversation per closed period, saying when the line opens again and
+// what to do in an emergency.
+func (s *Service) sendAutoReply(ctx context.Context, e events.Envelope, o events.OutOfHoursContactRecorded) error {
+	conv, err := s.conversation(ctx, e.AggregateID)
+	if err != nil {
+		return err
+	}
+	sum := sha256.Sum256([]byte(o.ClosedPeriod))
+	sendID := "ooh-" + conv.ID[:min(len(conv.ID), 40)] + "-" + hex.EncodeToString(sum[:6])
+	if conv.Sends[sendID] != "" || conv.Channel != events.ChannelSMS {
+		return nil
+	}
+	_, number, blocked, err := s.openForSend(ctx, conv.ClientID, events.Sealed{}, nil)
+	if err != nil {
+		return err
+	}
+	if blocked != "" {
+		return nil // an auto-reply to an opted-out or erased client is simply not sent
+	}
+	line, err := s.line(o.LineID)
+	if err != nil {
+		return err
+	}
+	loc, err := time.LoadLocation(line.Timezone)
+	if err != nil {
+		return err
+	}
+	lang := o.Language
+	text := OutOfHoursText(line, lang, DescribeOpening(o.NextOpen, loc, lang))
+	return s.deliver(ctx, conv.ID, sendID, events.SendAutoReply, sms.Message{From: line.Number, To: number, Body: text,
+		StatusCallback: s.statusCallback(conv.ID)}, e.Caused(s.now()))
+}
+
+// openForSend reads what a send to the client needs: the body (when one is
+// given) and the number, or why nothing may be sent.
+func (s *Service) openForSend(ctx context.Context, clientID string, body events.Sealed, aad []byte) (plain, number, blocked string, err error) {
+	cl, err := s.client(ctx, clientID)
+	if err != nil {
+		return "", "", "", err
+	}
+	switch {
+	case cl.Erased:
+		return "", "", blockedErased, nil
+	case cl.OptedOut:
+		return "", "", blockedOptedOut, nil
+	case !cl.Registered || len(cl.Contact.Data) == 0:
+		return "", "", "", fmt.Errorf("client %s has no contact yet", clientID)
+	}
+	num, err := s.keys.Open(ctx, clientID, cl.Contact.Data, events.ContactAAD(clientID))
+	if erased(err) {
+		return "", "", blockedErased, nil
+	}
+	if err != nil {
+		return "", "", "", fmt.Errorf("open contact: %w", err)
+	}
+	if len(body.Data) > 0 {
+		b, err := s.keys.Open(ctx, clientID, body.Data, aad)
+		if erased(err) {
+			return "", "", blockedErased, nil
+		}
+		if err != nil {
+			return "", "", "", fmt.Errorf("open reply: %w", err)
+		}
+		plain = string(b)
+	}
+	return plain, string(num), "", nil
+}
+
+// deliver sends and records the outcome: sent (with the provider's id),
+// blocked (the provider says the client opted out), or failed for good
+// (with the reason). Retryable failures return an error: the event is
+// redelivered, and nothing is recorded until the send succeeds.
+func (s *Service) deliver(ctx context.Context, convID, sendID, kind string, m sms.Message, meta events.Meta) error {
+	sid, err := s.sendSMS(ctx, m)
+	if errors.Is(err, sms.ErrOptedOut) {
+		return s.record(ctx, convID, "blocked-"+sendID, events.ReplyBlocked{ReplyID: sendID, Reason: blockedOptedOut}, meta)
+	}
+	if se, ok := permanent(err); ok {
+		s.logger.Error().Str("conversation", convID).Str("send", sendID).Int("code", se.Code).Msg("send refused by the provider")
+		return s.record(ctx, convID, "failed-"+sendID, events.MessageSendFailed{SendID: sendID, Kind: kind, Recipient: "client",
+			Reason: se.Error(), Code: se.Code}, meta)
+	}
+	if err != nil {
+		return fmt.Errorf("send %s: %w", sendID, err)
+	}
+	s.logger.Info().Str("conversation", convID).Str("send", sendID).Str("kind", kind).Str("sid", sid).Msg("sms sent")
+	return s.record(ctx, convID, "sent-"+sendID, events.MessageSent{SendID: sendID, Kind: kind, Recipient: "client", ProviderMessageID: sid}, meta)
+}

@@ -1,0 +1,350 @@
+package notification_test
+
+import (
+	"context"
+	"fmt"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/rs/zerolog"
+
+	"github.com/helpline-org/helpline/events"
+	"github.com/helpline-org/helpline/internal/config"
+	"github.com/helpline-org/helpline/internal/consume"
+	"github.com/helpline-org/helpline/internal/keyring"
+	"github.com/helpline-org/helpline/internal/natstest"
+	"github.com/helpline-org/helpline/internal/poll"
+	"github.com/helpline-org/helpline/internal/sms"
+	"github.com/helpline-org/helpline/internal/timers"
+	"github.com/helpline-org/helpline/internal/twiliofake"
+	"github.com/helpline-org/helpline/services/ingestion"
+	"github.com/helpline-org/helpline/services/notification"
+)
+
+const (
+	lineNum   = "+442079460000"
+	clientNum = "+447700900555"
+	dutyPhone = "+447700900101"
+	backup    = "+447700900102"
+	manager   = "+447700900103"
+	body      = "I have taken all my pills"
+)
+
+const testConfig = `
+lines:
+  - {id: main, name: Test Line, number: "` + lineNum + `", timezone: Europe/London, always_open: true, policy: default}
+staff:
+  - {id: sam, name: Sam Duty, role: duty, work_phone: "` + dutyPhone + `"}
+  - {id: robin, name: Robin Backup, role: duty, work_phone: "` + backup + `"}
+  - {id: kim, name: Kim Manager, role: manager, work_phone: "` + manager + `"}
+rota:
+  - {line: main, level: duty, staff: sam}
+  - {line: main, level: backup, staff: robin}
+  - {line: main, level: manager, staff: kim}
+policies:
+  - {id: default, levels: [duty, backup, manager], ack_timeout: 5m, rounds: 1}
+`
+
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+
+type world struct {
+	js     jetstream.JetStream
+	store  *events.Store
+	keys   *keyring.Keyring
+	fake   *twiliofake.Fake
+	sender *sms.Sender
+	file   *config.File
+	clock  *clock
+	rcv    *ingestion.Receiver
+	tm     *timers.Store
+}
+
+func newWorld(t *testing.T) *world {
+	t.Helper()
+	ctx := context.Background()
+	_, js := natstest.Connect(t, natstest.Server(t, "").ClientURL())
+	w := &world{js: js, clock: &clock{t: time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC)}}
+	var err error
+	if w.store, err = events.NewStore(ctx, js, events.StoreConfig{}, zerolog.Nop()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := keyring.EnsureBucket(ctx, js, keyring.BucketConfig{}); err != nil {
+		t.Fatal(err)
+	}
+	master := keyring.GenerateMasterKey()
+	if w.keys, err = keyring.New(ctx, js, keyring.Config{Master: master}, zerolog.Nop()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w.keys.Close() })
+	if w.file, err = config.ParseFile([]byte(testConfig)); err != nil {
+		t.Fatal(err)
+	}
+	w.fake = twiliofake.New(twiliofake.Config{}, zerolog.Nop())
+	t.Cleanup(func() { w.fake.Close() })
+	srv := httptest.NewServer(w.fake)
+	t.Cleanup(srv.Close)
+	if w.sender, err = sms.NewSender(sms.Config{AccountSID: w.fake.AccountSID(), AuthToken: w.fake.AuthToken(), APIURL: srv.URL}); err != nil {
+		t.Fatal(err)
+	}
+	index, err := ingestion.NewKVIndex(ctx, js, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.rcv = ingestion.NewReceiver(w.file, ingestion.KeyringIdentities{Keys: w.keys, Pseudo: keyring.NewPseudonymizer(master)}, w.keys, w.store, index, w.clock.now, zerolog.Nop())
+	if w.tm, err = timers.Open(ctx, js, "notification_timers", 1, w.clock.now, zerolog.Nop()); err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+// service starts one notification replica: its router on the shared
+// durable consumer. The returned stop ends it.
+func (w *world) service(t *testing.T) (*notification.Service, func()) {
+	t.Helper()
+	rota, err := notification.NewRota(w.file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := notification.New(notification.Config{PublicURL: "https://helpline.example", SendRate: 1000}, w.file, rota, w.sender, w.keys, w.store, w.tm, w.clock.now, zerolog.Nop())
+	r, err := consume.NewRouter(w.js, w.store, consume.Config{NackDelay: 20 * time.Millisecond, RetryWait: time.Millisecond}, svc.Specs(), nil, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { _ = r.Run(ctx); close(done) }()
+	<-r.Running()
+	var once sync.Once
+	stop := func() { once.Do(func() { cancel(); <-done }) }
+	t.Cleanup(stop)
+	return svc, stop
+}
+
+var sids atomic.Int64
+
+// crisis brings a client's message in through ingestion and raises an
+// escalation on its conversation, as triage does.
+func (w *world) crisis(t *testing.T, text string) (convID, escID, pseudonym string) {
+	t.Helper()
+	ctx := context.Background()
+	rc, err := w.rcv.ReceiveSMS(ctx, ingestion.InboundSMS{MessageSid: fmt.Sprintf("SM%032x", sids.Add(1)), From: clientNum, To: lineNum, Body: text})
+	if err != nil {
+		t.Fatal(err)
+	}
+	escID = "esc-" + rc.EventID
+	e, err := events.NewWithID(escID, rc.ConversationID, events.EscalationRaised{EscalationID: escID, LineID: "main", MessageID: rc.EventID,
+		Reason: events.ReasonCrisis, Risk: events.RiskCrisis, Categories: []string{"overdose_means"}, Terms: []string{"all my pills"}},
+		events.Meta{OccurredAt: w.clock.now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.store.Append(ctx, events.ExpectAny, e); err != nil {
+		t.Fatal(err)
+	}
+	return rc.ConversationID, escID, rc.Pseudonym
+}
+
+func (w *world) sentTo(number string) []twiliofake.SentMessage {
+	var out []twiliofake.SentMessage
+	for _, m := range w.fake.Sent() {
+		if m.To == number {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func (w *world) waitSent(t *testing.T, number string, n int) []twiliofake.SentMessage {
+	t.Helper()
+	poll.Until(t, 10*time.Second, func() error {
+		if got := len(w.sentTo(number)); got < n {
+			return fmt.Errorf("%d messages to %s, want %d", got, number, n)
+		}
+		return nil
+	})
+	return w.sentTo(number)
+}
+
+func (w *world) fire(t *testing.T, svc *notification.Service) {
+	t.Helper()
+	if _, err := w.tm.Fire(context.Background(), svc.OnAckTimeout); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestPageThenNextLevelUntilAcknowledged(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	svc, _ := w.service(t)
+	convID, escID, pseudonym := w.crisis(t, body)
+
+	page := w.waitSent(t, dutyPhone, 1)[0]
+	if page.From != lineNum {
+		t.Errorf("page from %s, want the line's number", page.From)
+	}
+	for _, want := range []string{pseudonym, "crisis", "overdose means"} {
+		if !strings.Contains(page.Body, want) {
+			t.Errorf("page %q lacks %q", page.Body, want)
+		}
+	}
+	for _, never := range []string{clientNum, strings.TrimPrefix(clientNum, "+"), body, "pills"} {
+		if strings.Contains(page.Body, never) {
+			t.Errorf("page %q contains %q", page.Body, never)
+		}
+	}
+
+	// Not yet due: nothing more.
+	w.clock.add(4 * time.Minute)
+	w.fire(t, svc)
+	if n := len(w.sentTo(backup)); n != 0 {
+		t.Fatalf("backup paged before the timeout")
+	}
+	// Past the timeout with no acknowledgement: the backup is paged.
+	w.clock.add(2 * time.Minute)
+	w.fire(t, svc)
+	w.waitSent(t, backup, 1)
+
+	// The backup acknowledges: no further page, however long we wait.
+	ctx := context.Background()
+	history, last, err := w.store.Load(ctx, events.AggregateConversation, convID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conv := events.NewConversation(convID)
+	for _, e := range history {
+		_ = conv.Apply(e)
+	}
+	if err := conv.Acknowledge(escID, "robin", events.Meta{OccurredAt: w.clock.now()}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.store.Append(ctx, events.ExpectSeq(last), conv.Pending()...); err != nil {
+		t.Fatal(err)
+	}
+	poll.Until(t, 10*time.Second, func() error {
+		if _, ok, _ := w.tm.Get(ctx, "ack-"+escID); ok {
+			return fmt.Errorf("timer still set")
+		}
+		return nil
+	})
+	w.clock.add(time.Hour)
+	w.fire(t, svc)
+	if n := len(w.sentTo(manager)); n != 0 {
+		t.Fatalf("manager paged after acknowledgement")
+	}
+	if n := len(w.sentTo(dutyPhone)) + len(w.sentTo(backup)); n != 2 {
+		t.Fatalf("%d pages in all, want 2", n)
+	}
+}
+
+func TestReplyReachesClientAndStopBlocksIt(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.service(t)
+	ctx := context.Background()
+	rc, err := w.rcv.ReceiveSMS(ctx, ingestion.InboundSMS{MessageSid: fmt.Sprintf("SM%032x", sids.Add(1)), From: clientNum, To: lineNum, Body: "hello?"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reply := func(id, text string) {
+		t.Helper()
+		replyEventID := "rq-" + id
+		sealed, err := w.keys.Seal(ctx, rc.ClientID, []byte(text), events.BodyAAD(replyEventID))
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, err := events.NewWithID(replyEventID, rc.ConversationID, events.ReplyRequested{ReplyID: id, StaffID: "alex", SenderName: "Alex",
+			Body: events.Sealed{KeyID: rc.ClientID, Data: sealed}}, events.Meta{OccurredAt: w.clock.now()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.store.Append(ctx, events.ExpectAny, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	reply("r1", "We're here. Are you safe right now?")
+	got := w.waitSent(t, clientNum, 1)[0]
+	if got.From != lineNum || got.Body != "We're here. Are you safe right now?" {
+		t.Fatalf("reply: %+v", got)
+	}
+	// The client texts STOP: the next reply is blocked, not sent.
+	if _, err := w.rcv.ReceiveSMS(ctx, ingestion.InboundSMS{MessageSid: fmt.Sprintf("SM%032x", sids.Add(1)), From: clientNum, To: lineNum, Body: "STOP"}); err != nil {
+		t.Fatal(err)
+	}
+	reply("r2", "Still here if you need us")
+	poll.Until(t, 10*time.Second, func() error {
+		history, _, err := w.store.Load(ctx, events.AggregateConversation, rc.ConversationID)
+		if err != nil {
+			return err
+		}
+		for _, e := range history {
+			if e.Type == "conversation.reply_blocked" {
+				return nil
+			}
+		}
+		return fmt.Errorf("no reply_blocked event")
+	})
+	if n := len(w.sentTo(clientNum)); n != 1 {
+		t.Fatalf("%d messages to the client after STOP, want 1", n)
+	}
+}
+
+func TestRestartedServiceStillPagesOnTime(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	_, stop := w.service(t)
+	w.crisis(t, body)
+	w.waitSent(t, dutyPhone, 1)
+	stop() // the notification service dies while the timer runs
+
+	w.clock.add(6 * time.Minute)
+	svc2, _ := w.service(t) // a new process: nothing in memory
+	w.fire(t, svc2)
+	w.waitSent(t, backup, 1)
+	if n := len(w.sentTo(dutyPhone)); n != 1 {
+		t.Fatalf("duty paged %d times across the restart, want 1", n)
+	}
+}
+
+func TestTwoReplicasPageEachLevelOnce(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	a, _ := w.service(t)
+	b, _ := w.service(t)
+	for range 3 {
+		w.crisis(t, body)
+	}
+	w.waitSent(t, dutyPhone, 3)
+	w.clock.add(6 * time.Minute)
+	// Both replicas fire the same timers at the same moment.
+	var wg sync.WaitGroup
+	for _, svc := range []*notification.Service{a, b} {
+		wg.Add(1)
+		go func() { defer wg.Done(); _, _ = w.tm.Fire(context.Background(), svc.OnAckTimeout) }()
+	}
+	wg.Wait()
+	w.fire(t, a) // a retry after any conflict
+	w.fire(t, b)
+	w.waitSent(t, backup, 3)
+	w.clock.add(6 * time.Minute)
+	wg.Add(2)
+	go func() { defer wg.Done(); _, _ = w.tm.Fire(context.Background(), a.OnAckTimeout) }()
+	go func() { defer wg.Done(); _, _ = w.tm.Fire(context.Background(), b.OnAckTimeout) }()
+	wg.Wait()
+	w.fire(t, a)
+	w.fire(t, b)
+	w.waitSent(t, manager, 3)
+	if d, bk, m := len(w.sentTo(dutyPhone)), len(w.sentTo(backup)), len(w.sentTo(manager)); d != 3 || bk != 3 || m != 3 {
+		t.Fatalf("pages duty %d, backup %d, manager %d; want 3 each (one per escalation per level)", d, bk, m)
+	}
+}

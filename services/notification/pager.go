@@ -1,0 +1,173 @@
+package notification
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/helpline-org/helpline/events"
+	"github.com/helpline-org/helpline/internal/consume"
+	"github.com/helpline-org/helpline/internal/sms"
+	"github.com/helpline-org/helpline/internal/timers"
+)
+
+func ackTimerKey(escalationID string) string { return "ack-" + escalationID }
+
+// pageFirst pages the first step of the policy for a new escalation.
+// Redelivered, it pages only whoever was not yet recorded as paged: the
+// page is sent before it is recorded, so a crash in between pages twice
+// rather than never.
+func (s *Service) pageFirst(ctx context.Context, convID, escID string, cause events.Envelope) error {
+	conv, err := s.conversation(ctx, convID)
+	if err != nil {
+		return err
+	}
+	esc := conv.Escalations[escID]
+	if esc == nil {
+		return consume.Permanent(fmt.Errorf("escalation %s not in conversation %s", escID, convID))
+	}
+	if !esc.Open() || esc.Round != 1 || esc.Level != 0 {
+		return nil // acknowledged, or the timers have moved it on already
+	}
+	return s.pageStep(ctx, conv, esc, First, cause.Caused(s.now()))
+}
+
+// pageStep pages everyone on call at the step's level, records each page,
+// and sets the acknowledgement timer for the step. Nobody on call at a
+// level: the step is skipped and the next one paged at once.
+func (s *Service) pageStep(ctx context.Context, conv *events.Conversation, esc *events.Escalation, step Step, meta events.Meta) error {
+	line, err := s.line(conv.LineID)
+	if err != nil {
+		return err
+	}
+	policy := s.policies.For(line)
+	for {
+		level := policy.Levels[step.Level]
+		staff := s.rota.OnCall(line.ID, level, s.now())
+		paged := 0
+		for _, st := range staff {
+			if esc.PagedAtStep(step.Round, step.Level, st.ID) {
+				paged++
+				continue
+			}
+			text := PageText(line.Name, conv.Pseudonym, esc.Reason, esc.Categories, step, s.cfg.PublicURL)
+			sid, err := s.sendSMS(ctx, sms.Message{From: line.Number, To: st.WorkPhone, Body: text, StatusCallback: s.statusCallback(conv.ID)})
+			if se, ok := permanent(err); ok {
+				// A wrong or unreachable work phone: record it for the
+				// console and go on paging; the policy moves on if nobody
+				// at this level can be reached.
+				s.logger.Error().Str("escalation", esc.ID).Str("staff", st.ID).Int("code", se.Code).Msg("page refused by the provider")
+				if err := s.record(ctx, conv.ID, "pagefail-"+esc.ID+"-"+events.Step(step.Round, step.Level)+"-"+st.ID,
+					events.MessageSendFailed{SendID: esc.ID, Kind: events.SendPage, Recipient: st.ID, Reason: se.Error(), Code: se.Code}, meta); err != nil {
+					return err
+				}
+				continue
+			}
+			if err != nil {
+				return fmt.Errorf("page %s: %w", st.ID, err)
+			}
+			if err := s.record(ctx, conv.ID, "page-"+esc.ID+"-"+events.Step(step.Round, step.Level)+"-"+st.ID,
+				events.EscalationPaged{EscalationID: esc.ID, Level: step.Level, LevelName: level, StaffID: st.ID, Round: step.Round, ProviderMessageID: sid}, meta); err != nil {
+				return err
+			}
+			s.logger.Info().Str("escalation", esc.ID).Str("conversation", conv.ID).Str("staff", st.ID).Str("step", step.String()).Msg("paged")
+			paged++
+		}
+		if paged > 0 {
+			return s.timers.Set(ctx, timers.Timer{Key: ackTimerKey(esc.ID), Due: s.now().Add(policy.AckTimeout.Duration),
+				Data: map[string]string{"conversation": conv.ID, "round": strconv.Itoa(step.Round), "level": strconv.Itoa(step.Level)}})
+		}
+		s.logger.Warn().Str("escalation", esc.ID).Str("line", line.ID).Str("level", level).Msg("nobody reachable on call at this level: escalating")
+		next, ok := Next(policy, step)
+		if !ok {
+			return s.exhaust(ctx, conv.ID, esc.ID, step.Round, meta)
+		}
+		if err := s.record(ctx, conv.ID, "reesc-"+esc.ID+"-"+events.Step(next.Round, next.Level),
+			events.EscalationReEscalated{EscalationID: esc.ID, FromLevel: step.Level, ToLevel: next.Level, Round: next.Round, Reason: "nobody_on_call"}, meta); err != nil {
+			return err
+		}
+		step = next
+	}
+}
+
+// record appends a fact with a deterministic id: a redelivery records it
+// once (the log's dedupe window, and the store's look-back on a single
+// node).
+func (s *Service) record(ctx context.Context, convID, id string, p events.Payload, meta events.Meta) error {
+	e, err := events.NewWithID(id, convID, p, meta)
+	if err != nil {
+		return consume.Permanent(err)
+	}
+	_, err = s.log.Append(ctx, events.ExpectAny, e)
+	return err
+}
+
+func (s *Service) exhaust(ctx context.Context, convID, escID string, rounds int, meta events.Meta) error {
+	s.logger.Error().Str("escalation", escID).Str("conversation", convID).Msg("escalation policy exhausted without an acknowledgement")
+	if err := s.record(ctx, convID, "exhausted-"+escID, events.EscalationExhausted{EscalationID: escID, Rounds: rounds}, meta); err != nil {
+		return err
+	}
+	return s.timers.Cancel(ctx, ackTimerKey(escID))
+}
+
+// OnAckTimeout runs when an escalation's acknowledgement deadline passes:
+// unless someone acknowledged, it records the move to the next step and
+// pages it. Two replicas may fire the same timer: the re-escalation is
+// appended with the conversation's expected sequence, so one wins and
+// pages; the other sees the conflict and tries again later, when the
+// timer has moved on.
+func (s *Service) OnAckTimeout(ctx context.Context, t timers.Timer) error {
+	convID, escID := t.Data["conversation"], t.Key[len("ack-"):]
+	round, _ := strconv.Atoi(t.Data["round"])
+	level, _ := strconv.Atoi(t.Data["level"])
+	cur := Step{Round: round, Level: level}
+	conv, err := s.conversation(ctx, convID)
+	if err != nil {
+		return err
+	}
+	esc := conv.Escalations[escID]
+	if esc == nil || !esc.Open() {
+		return nil
+	}
+	meta := events.Meta{CorrelationID: escID, OccurredAt: s.now()}
+	if esc.Round != cur.Round || esc.Level != cur.Level {
+		// The escalation is past this timer's step: another replica moved
+		// it. If that replica died before paging the new step, page it
+		// once the grace period shows nobody else will.
+		at := Step{Round: esc.Round, Level: esc.Level}
+		if len(esc.Paged[events.Step(at.Round, at.Level)]) == 0 && s.now().Sub(esc.StepAt) > s.cfg.StepGrace {
+			return s.pageStep(ctx, conv, esc, at, meta)
+		}
+		return nil
+	}
+	line, err := s.line(conv.LineID)
+	if err != nil {
+		return err
+	}
+	next, ok := Next(s.policies.For(line), cur)
+	if !ok {
+		return s.exhaust(ctx, convID, escID, cur.Round, meta)
+	}
+	e, err := events.NewWithID("reesc-"+escID+"-"+events.Step(next.Round, next.Level), convID,
+		events.EscalationReEscalated{EscalationID: escID, FromLevel: cur.Level, ToLevel: next.Level, Round: next.Round, Reason: "ack_timeout"}, meta)
+	if err != nil {
+		return err
+	}
+	acks, err := s.log.Append(ctx, events.ExpectSeq(conv.Version), e)
+	if errors.Is(err, events.ErrConcurrency) {
+		return fmt.Errorf("escalation %s changed meanwhile: %w", escID, err)
+	}
+	if err != nil {
+		return err
+	}
+	if acks[0].Duplicate {
+		return nil // recorded by another replica, which pages
+	}
+	e.Sequence = acks[0].Seq
+	if err := conv.Apply(e); err != nil {
+		return err
+	}
+	s.logger.Warn().Str("escalation", escID).Str("conversation", convID).Str("step", next.String()).Msg("not acknowledged in time: paging the next level")
+	return s.pageStep(ctx, conv, esc, next, meta)
+}

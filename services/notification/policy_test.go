@@ -1,0 +1,66 @@
+package notification
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/helpline-org/helpline/internal/config"
+)
+
+func TestNextWalksLevelsThenRounds(t *testing.T) {
+	t.Parallel()
+	p := config.Policy{Levels: []string{"duty", "backup", "manager"}, Rounds: 2}
+	var got []Step
+	for s, ok := First, true; ok; s, ok = Next(p, s) {
+		got = append(got, s)
+	}
+	want := []Step{{1, 0}, {1, 1}, {1, 2}, {2, 0}, {2, 1}, {2, 2}}
+	if len(got) != len(want) {
+		t.Fatalf("steps %v, want %v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("steps %v, want %v", got, want)
+		}
+	}
+}
+
+func TestPageTextNamesReasonNotContent(t *testing.T) {
+	t.Parallel()
+	txt := PageText("Example Line", "C-7Q2KX3", "crisis", []string{"overdose_means"}, First, "https://helpline.example/")
+	for _, want := range []string{"Example Line", "crisis: overdose means", "C-7Q2KX3", "https://helpline.example/escalations"} {
+		if !strings.Contains(txt, want) {
+			t.Errorf("page %q lacks %q", txt, want)
+		}
+	}
+	if again := PageText("L", "C-1", "crisis", nil, Step{1, 1}, "x"); !strings.Contains(again, "not yet acknowledged") {
+		t.Errorf("re-page does not say so: %q", again)
+	}
+}
+
+func TestOutOfHoursText(t *testing.T) {
+	t.Parallel()
+	london, _ := time.LoadLocation("Europe/London")
+	monday9 := time.Date(2026, 11, 23, 9, 0, 0, 0, london)
+	when := DescribeOpening(monday9.UTC(), london, "en")
+	if when != "Monday at 09:00, London time" {
+		t.Fatalf("describe: %q", when)
+	}
+	l := config.Line{OutOfHoursReply: map[string]string{"en": "Closed. Back {next_open}.", "es": "Cerrado. Volvemos {next_open}."}}
+	if es := DescribeOpening(monday9, london, "es"); es != "el lunes a las 09:00, hora de London" {
+		t.Errorf("es describe: %q", es)
+	}
+	if fr := DescribeOpening(monday9, london, "fr"); fr != "lundi à 09:00, heure de London" {
+		t.Errorf("fr describe: %q", fr)
+	}
+	if got := OutOfHoursText(l, "es", "X"); got != "Cerrado. Volvemos X." {
+		t.Errorf("es: %q", got)
+	}
+	if got := OutOfHoursText(l, "fr", when); got != "Closed. Back Monday at 09:00, London time." {
+		t.Errorf("unknown language falls back to en: %q", got)
+	}
+	if got := OutOfHoursText(config.Line{}, "fr", when); !strings.Contains(got, "rouvrons Monday") {
+		t.Errorf("built-in fr: %q", got)
+	}
+}

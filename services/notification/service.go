@@ -1,0 +1,212 @@
+package notification
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/rs/zerolog"
+	"golang.org/x/time/rate"
+
+	"github.com/helpline-org/helpline/events"
+	"github.com/helpline-org/helpline/internal/config"
+	"github.com/helpline-org/helpline/internal/consume"
+	"github.com/helpline-org/helpline/internal/sms"
+	"github.com/helpline-org/helpline/internal/timers"
+)
+
+// Sender sends one SMS through the provider and returns its id.
+type Sender interface {
+	Send(ctx context.Context, m sms.Message) (string, error)
+}
+
+// Opener decrypts content sealed with a client's data key.
+type Opener interface {
+	Open(ctx context.Context, clientID string, ciphertext, aad []byte) ([]byte, error)
+}
+
+// Log is the event log.
+type Log interface {
+	Append(ctx context.Context, expect events.Expect, envs ...events.Envelope) ([]events.Appended, error)
+	Load(ctx context.Context, aggregateType, aggregateID string) ([]events.Envelope, uint64, error)
+}
+
+// Timers hold the acknowledgement deadlines.
+type Timers interface {
+	Set(ctx context.Context, t timers.Timer) error
+	Cancel(ctx context.Context, key string) error
+}
+
+// Rota tells who is on call.
+type Rota interface {
+	OnCall(lineID, level string, at time.Time) []config.Staff
+}
+
+// Config configures the service.
+type Config struct {
+	// PublicURL is where the console and the status callback live.
+	PublicURL string
+	// SendRate is the most SMS per second from one line number (the
+	// provider's per-sender limit); default 5, burst 10.
+	SendRate float64
+	// SendAttempts is how often a send is tried in one handling before the
+	// event is handed back for redelivery; default 3.
+	SendAttempts int
+	// StepGrace is how long a re-escalation may wait for its page before a
+	// timer assumes the replica that recorded it died and pages instead;
+	// default 30s.
+	StepGrace time.Duration
+}
+
+// Service is the SMS bridge and the pager.
+type Service struct {
+	cfg      Config
+	file     *config.File
+	policies Policies
+	rota     Rota
+	send     Sender
+	keys     Opener
+	log      Log
+	timers   Timers
+	now      func() time.Time
+	logger   zerolog.Logger
+
+	mu       sync.Mutex
+	limiters map[string]*rate.Limiter
+}
+
+// New builds the service.
+func New(cfg Config, file *config.File, rota Rota, send Sender, keys Opener, log Log, tm Timers, now func() time.Time, logger zerolog.Logger) *Service {
+	if cfg.SendRate == 0 {
+		cfg.SendRate = 5
+	}
+	if cfg.SendAttempts == 0 {
+		cfg.SendAttempts = 3
+	}
+	if cfg.StepGrace == 0 {
+		cfg.StepGrace = 30 * time.Second
+	}
+	return &Service{cfg: cfg, file: file, policies: NewPolicies(file), rota: rota, send: send, keys: keys, log: log, timers: tm,
+		now: now, logger: logger.With().Str("svc", "notification").Logger(), limiters: map[string]*rate.Limiter{}}
+}
+
+// Specs are the service's event handlers, one durable consumer each.
+func (s *Service) Specs() []consume.Spec {
+	return []consume.Spec{{Name: "notification", Filter: events.AggregateSubjects(events.AggregateConversation), Handler: s.Handle}}
+}
+
+// Handle dispatches one conversation event.
+func (s *Service) Handle(ctx context.Context, e events.Envelope) error {
+	switch e.Type {
+	case "conversation.escalation_raised", "conversation.escalation_acknowledged",
+		"conversation.reply_requested", "conversation.out_of_hours_contact_recorded":
+	default:
+		return nil
+	}
+	p, err := e.Decode()
+	if err != nil {
+		return consume.Permanent(err)
+	}
+	switch p := p.(type) {
+	case events.EscalationRaised:
+		return s.pageFirst(ctx, e.AggregateID, p.EscalationID, e)
+	case events.EscalationAcknowledged:
+		// Acknowledged: no further page. The timer handler checks the
+		// state too, so a lost cancel only costs a no-op firing.
+		return s.timers.Cancel(ctx, ackTimerKey(p.EscalationID))
+	case events.ReplyRequested:
+		return s.sendReply(ctx, e, p)
+	case events.OutOfHoursContactRecorded:
+		return s.sendAutoReply(ctx, e, p)
+	}
+	return nil
+}
+
+func (s *Service) conversation(ctx context.Context, id string) (*events.Conversation, error) {
+	history, _, err := s.log.Load(ctx, events.AggregateConversation, id)
+	if err != nil {
+		return nil, err
+	}
+	c := events.NewConversation(id)
+	for _, e := range history {
+		if err := c.Apply(e); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+func (s *Service) client(ctx context.Context, id string) (*events.Client, error) {
+	history, _, err := s.log.Load(ctx, events.AggregateClient, id)
+	if err != nil {
+		return nil, err
+	}
+	c := events.NewClient(id)
+	for _, e := range history {
+		if err := c.Apply(e); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+func (s *Service) line(id string) (config.Line, error) {
+	l, ok := s.file.LineByID(id)
+	if !ok {
+		return l, consume.Permanent(fmt.Errorf("line %q is not configured", id))
+	}
+	return l, nil
+}
+
+func (s *Service) limiter(number string) *rate.Limiter {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	l, ok := s.limiters[number]
+	if !ok {
+		l = rate.NewLimiter(rate.Limit(s.cfg.SendRate), 10)
+		s.limiters[number] = l
+	}
+	return l
+}
+
+// sendSMS sends one message, keeping to the per-number rate and retrying
+// 429 and 5xx with backoff. A permanent refusal comes back as a
+// *sms.SendError with Permanent set; anything else is retryable.
+func (s *Service) sendSMS(ctx context.Context, m sms.Message) (string, error) {
+	wait := 200 * time.Millisecond
+	var err error
+	for attempt := 1; ; attempt++ {
+		if lerr := s.limiter(m.From).Wait(ctx); lerr != nil {
+			return "", lerr
+		}
+		var sid string
+		sid, err = s.send.Send(ctx, m)
+		if err == nil {
+			return sid, nil
+		}
+		if !sms.IsRetryable(err) || attempt >= s.cfg.SendAttempts {
+			return "", err
+		}
+		select {
+		case <-ctx.Done():
+			return "", ctx.Err()
+		case <-time.After(wait):
+		}
+		wait *= 4
+	}
+}
+
+// permanent reports a send the provider will never accept.
+func permanent(err error) (*sms.SendError, bool) {
+	var se *sms.SendError
+	if errors.As(err, &se) && se.Permanent {
+		return se, true
+	}
+	return nil, false
+}
+
+func (s *Service) statusCallback(conversationID string) string {
+	return s.cfg.PublicURL + "/twilio/status?c=" + conversationID
+}

@@ -1,0 +1,327 @@
+package lexicon
+
+import (
+	"slices"
+	"strings"
+)
+
+// placeholderNumber in a phrase stands for any number ("gave me {n}").
+const placeholderNumber = "{n}"
+
+// termKind says what a term does in the rules.
+type termKind uint8
+
+const (
+	kindRisk     termKind = iota // scores
+	kindUrgency                  // scores only next to other risk
+	kindIdiom                    // hides the risk terms it overlaps
+	kindNegation                 // negates the risk term right after it
+	kindVoid                     // cancels the negation right after it
+	kindHistory                  // puts the risk term next to it in the past
+	kindMany                     // a quantity of ten or more
+	kindFew                      // a quantity of five to nine
+	kindDose                     // a quantity counting a countable term: built from two matches
+)
+
+// term is one thing the classifier can find.
+type term struct {
+	phrase    string
+	category  string
+	language  string
+	weight    float64
+	kind      termKind
+	countable bool
+	means     bool // concrete means: medicines, doses, places, tools
+	intent    bool // intent, plan, despair or threat: makes means a crisis
+	// dose[0] and dose[1] are the dose terms for ten-or-more and for five
+	// to nine of this countable term.
+	dose [2]int32
+}
+
+// Weights of a dose: a quantity directly counting a countable term. Ten or
+// more pills is a crisis on its own; five to nine is elevated, and a crisis
+// with any sign of intent (the means+intent rule).
+const (
+	doseManyWeight = 3.0
+	doseFewWeight  = 1.5
+)
+
+// pattern priorities: where two patterns are the same bytes, an explicit
+// phrase wins over a joined form, which wins over a misspelling.
+const (
+	prioExplicit = iota
+	prioJoined
+	prioFuzzy
+)
+
+// compiled is the matcher built from a lexicon.
+type compiled struct {
+	terms       []term
+	patTerm     []int32 // pattern → term
+	patLen      []int32 // pattern length in bytes, padding spaces included
+	patPrefix   []bool  // pattern ends in the middle of a word
+	ac          *automaton
+	doseFillers map[string]bool
+	negFillers  map[string]bool
+}
+
+type candidate struct {
+	term int32
+	prio int
+}
+
+func compile(l *Lexicon) *compiled {
+	c := &compiled{doseFillers: map[string]bool{}, negFillers: map[string]bool{}}
+	cands := map[string]candidate{}
+	var order []string
+	add := func(form string, t int32, prio int) {
+		if prev, ok := cands[form]; ok && prev.prio <= prio {
+			return
+		} else if !ok {
+			order = append(order, form)
+		}
+		cands[form] = candidate{t, prio}
+	}
+	addPhrase := func(ph string, t int32, derived bool) {
+		for _, f := range phraseForms(ph) {
+			add(f, t, prioExplicit)
+		}
+		if !derived {
+			return
+		}
+		if j := joinedForm(ph); j != "" {
+			add(j, t, prioJoined)
+		}
+	}
+	for _, p := range l.parts {
+		for _, e := range p.Entries {
+			t := term{
+				phrase: e.Phrase, category: e.Category, language: p.Language, weight: e.Weight,
+				kind: kindRisk, countable: e.Countable, means: e.Category == CategoryOverdoseMeans,
+				intent: isIntent(e.Category), dose: [2]int32{-1, -1},
+			}
+			if e.Category == CategoryUrgency {
+				t.kind, t.intent = kindUrgency, false
+			}
+			id := int32(len(c.terms))
+			c.terms = append(c.terms, t)
+			for _, ph := range append([]string{e.Phrase}, e.Variants...) {
+				addPhrase(ph, id, true)
+			}
+			if e.Fuzzy {
+				for _, ph := range append([]string{e.Phrase}, e.Variants...) {
+					for _, f := range fuzzyForms(ph) {
+						add(f, id, prioFuzzy)
+					}
+				}
+			}
+		}
+		lists := []struct {
+			kind     termKind
+			category string
+			phrases  []string
+		}{
+			{kindIdiom, CategoryIdiom, p.Idioms}, {kindNegation, CategoryNegation, p.Negations},
+			{kindVoid, CategoryNegation, p.NegationVoids}, {kindHistory, CategoryHistory, p.History},
+			{kindMany, "", p.Quantities.Many}, {kindFew, "", p.Quantities.Few},
+		}
+		for _, list := range lists {
+			for _, ph := range list.phrases {
+				id := int32(len(c.terms))
+				c.terms = append(c.terms, term{phrase: ph, category: list.category, language: p.Language, kind: list.kind})
+				addPhrase(ph, id, false)
+			}
+		}
+		for _, w := range p.DoseFillers {
+			c.doseFillers[Normalise(w)] = true
+		}
+		for _, w := range p.NegationFillers {
+			c.negFillers[Normalise(w)] = true
+		}
+	}
+	// Numerals are quantities in every language.
+	for _, q := range []struct {
+		kind termKind
+		form string
+	}{{kindMany, numMany}, {kindFew, numFew}} {
+		id := int32(len(c.terms))
+		c.terms = append(c.terms, term{phrase: q.form, kind: q.kind})
+		add(" "+q.form+" ", id, prioExplicit)
+	}
+	// Every countable term gets its two dose terms.
+	for i := range c.terms {
+		if !c.terms[i].countable {
+			continue
+		}
+		for k, d := range []struct {
+			label  string
+			weight float64
+		}{{"{many} ", doseManyWeight}, {"{few} ", doseFewWeight}} {
+			c.terms[i].dose[k] = int32(len(c.terms))
+			c.terms = append(c.terms, term{
+				phrase: d.label + c.terms[i].phrase, category: CategoryOverdoseMeans, language: c.terms[i].language,
+				weight: d.weight, kind: kindDose, means: true,
+			})
+		}
+	}
+	pats := make([]string, 0, len(order))
+	for _, f := range order {
+		pats = append(pats, f)
+		c.patTerm = append(c.patTerm, cands[f].term)
+		c.patLen = append(c.patLen, int32(len(f)))
+		c.patPrefix = append(c.patPrefix, !strings.HasSuffix(f, " "))
+	}
+	c.ac = newAutomaton(pats)
+	return c
+}
+
+// isIntent reports whether a category shows intent, a plan, despair or a
+// threat: with concrete means present, any of these is a crisis.
+func isIntent(category string) bool {
+	switch category {
+	case CategorySuicide, CategorySelfHarm, CategoryHopelessness, CategoryPlanning, CategoryAbuseViolence:
+		return true
+	}
+	return false
+}
+
+// phraseForms returns the normalised patterns a phrase stands for: " a b "
+// padded with spaces (no trailing space for a prefix), one per number token
+// for each {n}, and again without apostrophes ("don't" is also "dont").
+func phraseForms(ph string) []string {
+	raws := []string{ph}
+	if strings.ContainsAny(ph, "'’") {
+		raws = append(raws, strings.NewReplacer("'", "", "’", "").Replace(ph))
+	}
+	var out []string
+	for _, raw := range raws {
+		for _, f := range expand(strings.Fields(raw)) {
+			if f != "" && !slices.Contains(out, f) {
+				out = append(out, f)
+			}
+		}
+	}
+	return out
+}
+
+func expand(words []string) []string {
+	if len(words) == 0 {
+		return nil
+	}
+	prefix := false
+	forms := []string{""}
+	for i, w := range words {
+		var opts []string
+		switch {
+		case w == placeholderNumber:
+			opts = []string{numSmall, numFew, numMany}
+		case i == len(words)-1 && strings.HasSuffix(w, "*"):
+			prefix = true
+			opts = []string{Normalise(strings.TrimSuffix(w, "*"))}
+		default:
+			opts = []string{Normalise(w)}
+		}
+		if opts[0] == "" {
+			continue
+		}
+		var grown []string
+		for _, f := range forms {
+			for _, o := range opts {
+				grown = append(grown, f+" "+o)
+			}
+		}
+		forms = grown
+	}
+	if forms[0] == "" {
+		return nil
+	}
+	for i := range forms {
+		if !prefix {
+			forms[i] += " "
+		}
+	}
+	return forms
+}
+
+// joinedForm returns the phrase written as one word, as a run of spaced-out
+// letters or a hashtag reads ("k i l l m y s e l f", "#killmyself"), or ""
+// where that would be too short to be safe or the phrase has a placeholder
+// or prefix.
+func joinedForm(ph string) string {
+	if strings.ContainsAny(ph, "*{") {
+		return ""
+	}
+	words := strings.Fields(strings.NewReplacer("'", "", "’", "").Replace(ph))
+	if len(words) < 2 {
+		return ""
+	}
+	j := Normalise(strings.Join(words, ""))
+	if len(j) < 6 || strings.Contains(j, " ") {
+		return ""
+	}
+	return " " + j + " "
+}
+
+// fuzzyForms returns the phrase with one common misspelling in one of its
+// long words (six letters or more once normalised): a letter dropped, two
+// neighbours swapped, a vowel written as another vowel, or a sound-alike
+// consonant (c/k/s/z). "suicide" yields "sucide", "suicdie", "suicede",
+// "suiside". Insertions are left out: they would treble the patterns for
+// little gain, and doubled letters already collapse.
+func fuzzyForms(ph string) []string {
+	if strings.ContainsAny(ph, "*{") {
+		return nil
+	}
+	var out []string
+	for _, form := range phraseForms(ph) {
+		words := strings.Fields(form)
+		for i, w := range words {
+			if len(w) < 6 || !isASCIIWord(w) {
+				continue
+			}
+			for _, m := range misspellings(w) {
+				n := Normalise(m)
+				if n == w || n == "" || strings.Contains(n, " ") {
+					continue
+				}
+				alt := slices.Clone(words)
+				alt[i] = n
+				if f := " " + strings.Join(alt, " ") + " "; !slices.Contains(out, f) {
+					out = append(out, f)
+				}
+			}
+		}
+	}
+	return out
+}
+
+func misspellings(w string) []string {
+	const vowels = "aeiouy"
+	soundAlike := map[byte]string{'c': "ks", 'k': "c", 's': "cz", 'z': "s"}
+	var out []string
+	for i := 0; i < len(w); i++ {
+		out = append(out, w[:i]+w[i+1:])
+		if i+1 < len(w) {
+			out = append(out, w[:i]+string(w[i+1])+string(w[i])+w[i+2:])
+		}
+		subs := soundAlike[w[i]]
+		if strings.IndexByte(vowels, w[i]) >= 0 {
+			subs = vowels
+		}
+		for _, v := range subs {
+			if byte(v) != w[i] {
+				out = append(out, w[:i]+string(v)+w[i+1:])
+			}
+		}
+	}
+	return out
+}
+
+func isASCIIWord(w string) bool {
+	for i := 0; i < len(w); i++ {
+		if w[i] < 'a' || w[i] > 'z' {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,374 @@
+package lexicon
+
+import (
+	"strings"
+	"unicode/utf8"
+)
+
+// The normaliser turns text into the form the lexicon is matched in: words
+// of folded letters separated by single spaces, with a space at each end, so
+// that a phrase padded with spaces matches only whole words. The same
+// normaliser compiles the lexicon, so any folding is applied identically to
+// the terms and to the client's text.
+//
+// Its rules, in the order a character meets them:
+//
+//   - Compatibility decomposition (NFKD) and removal of combining marks:
+//     "ｋｉｌｌ" and "𝐤𝐢𝐥𝐥" become "kill", "désespérée" becomes "desesperee".
+//   - Lower case, and Cyrillic and Greek look-alikes read as Latin letters.
+//   - Zero-width and format characters, variation selectors and emoji skin
+//     tones vanish without splitting a word: "ki\u200bll" is "kill".
+//   - Letters repeated in a row collapse to one, in the lexicon as in the
+//     input: "kiiiilll" and "kill" both become "kil", "sooo" becomes "so".
+//   - Leetspeak inside a word: 0→o 1→i 3→e 4→a 5→s 7→t, "$" before a letter
+//     is "s", "@" next to a letter is "a", "!" between letters is "i". A word
+//     may start with 0, 1 or 3 read as a letter only when three letters
+//     follow ("0verdose"), so "3am" and "1st" stay numbers.
+//   - A number becomes one of three tokens by its value: "#s" (0–4), "#f"
+//     (5–9), "#m" (10 and more), so "30 pills" is "#m pils". Digits directly
+//     followed by letters are split from them: "500mg" is "#m mg".
+//   - Every other character (punctuation, apostrophes, hyphens, symbols)
+//     separates words; so "don't" is "don t", and the lexicon says the same.
+//   - An emoji is a word of its own: "💊💊" is two words.
+//   - In the second pass only (see join), a run of single letters is joined
+//     into one word: "k i l l  m y s e l f" becomes "kilmyself", which the
+//     lexicon also holds as the joined form of "kill myself".
+//
+// For every byte it writes, the normaliser records the byte offsets of the
+// source rune in the original text, so matches map back to the client's
+// text exactly and always on rune boundaries.
+type normaliser struct {
+	buf   []byte
+	start []int32 // start[i]: offset in the original of the rune that produced buf[i]
+	end   []int32 // end[i]: offset just past that rune (or past the last rune collapsed into it)
+
+	// join makes runs of single-letter words into one word (second pass).
+	join bool
+
+	tok      uint8 // kind of the word being built: tokNone, tokLetter or tokNumber
+	tokAt    int   // index in buf of the word's first byte
+	tokRunes int   // source letters in the word
+	last     rune  // last letter written in the word, for collapsing repeats
+
+	num              uint64
+	numFrac          bool
+	numStart, numEnd int
+
+	prevSingle bool // the previous word was a single letter (or a joined run of them)
+	prevLast   rune // the last letter of the previous word
+	singles    int  // length of the current run of single-letter words
+	spaced     bool // a run of three or more single-letter words was seen
+}
+
+const (
+	tokNone uint8 = iota
+	tokLetter
+	tokNumber
+)
+
+// Number tokens: the normaliser never writes digits, only these.
+const (
+	numSmall = "#s" // 0-4
+	numFew   = "#f" // 5-9
+	numMany  = "#m" // 10 or more
+)
+
+// maxText bounds the text the normaliser reads, in bytes; beyond it the rest
+// is ignored, so offsets fit in int32 and one message can't hold a worker
+// for long. It is far above any SMS or chat message.
+const maxText = 1 << 20
+
+// asciiKind classifies ASCII bytes for the fast path.
+var asciiKind = func() (t [utf8.RuneSelf]uint8) {
+	for c := 0; c < utf8.RuneSelf; c++ {
+		switch {
+		case c >= 'a' && c <= 'z':
+			t[c] = aLower
+		case c >= 'A' && c <= 'Z':
+			t[c] = aUpper
+		case c >= '0' && c <= '9':
+			t[c] = aDigit
+		case c == '$':
+			t[c] = aDollar
+		case c == '@':
+			t[c] = aAt
+		case c == '!':
+			t[c] = aBang
+		case c == '.' || c == ',':
+			t[c] = aPoint
+		default:
+			t[c] = aSep
+		}
+	}
+	return t
+}()
+
+const (
+	aSep uint8 = iota
+	aLower
+	aUpper
+	aDigit
+	aDollar
+	aAt
+	aBang
+	aPoint
+)
+
+// leet maps digits read as letters inside a word.
+var leet = [10]byte{0: 'o', 1: 'i', 3: 'e', 4: 'a', 5: 's', 7: 't'}
+
+// leetStart lists the digits that may start a word as a letter.
+var leetStart = [10]bool{0: true, 1: true, 3: true}
+
+func isASCIILetter(c byte) bool { return (c|0x20) >= 'a' && (c|0x20) <= 'z' }
+
+// lettersAhead counts ASCII letters at s[i:], up to three.
+func lettersAhead(s string, i int) int {
+	n := 0
+	for ; n < 3 && i+n < len(s) && isASCIILetter(s[i+n]); n++ {
+	}
+	return n
+}
+
+func (n *normaliser) reset() {
+	n.buf = append(n.buf[:0], ' ')
+	n.start = append(n.start[:0], 0)
+	n.end = append(n.end[:0], 0)
+	n.tok, n.tokAt, n.tokRunes, n.last = tokNone, 0, 0, -1
+	n.prevSingle, n.prevLast, n.singles, n.spaced = false, -1, 0, false
+}
+
+// run normalises s into n.buf.
+func (n *normaliser) run(s string) {
+	if len(s) > maxText {
+		s = s[:maxText]
+	}
+	n.reset()
+	for i := 0; i < len(s); {
+		c := s[i]
+		if l := c | 0x20; n.tok == tokLetter && l >= 'a' && l <= 'z' {
+			// Fast path: a letter continuing a word.
+			n.tokRunes++
+			if rune(l) == n.last {
+				n.end[len(n.end)-1] = int32(i + 1)
+			} else {
+				n.last = rune(l)
+				n.put(l, int32(i), int32(i+1))
+			}
+			i++
+			continue
+		}
+		if c < utf8.RuneSelf {
+			n.ascii(s, i, c)
+			i++
+			continue
+		}
+		r, w := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && w == 1 {
+			n.endToken()
+		} else {
+			n.other(r, i, i+w)
+		}
+		i += w
+	}
+	n.endToken()
+	if n.buf[len(n.buf)-1] != ' ' {
+		n.put(' ', int32(len(s)), int32(len(s)))
+	}
+}
+
+func (n *normaliser) ascii(s string, i int, c byte) {
+	next := byte(0)
+	if i+1 < len(s) {
+		next = s[i+1]
+	}
+	switch asciiKind[c] {
+	case aLower:
+		n.letter(rune(c), i, i+1)
+	case aUpper:
+		n.letter(rune(c+('a'-'A')), i, i+1)
+	case aDigit:
+		d := c - '0'
+		if l := leet[d]; l != 0 && (n.tok == tokLetter || (n.tok == tokNone && leetStart[d] && lettersAhead(s, i+1) == 3)) {
+			n.letter(rune(l), i, i+1)
+			return
+		}
+		n.digit(d, i, i+1)
+	case aDollar:
+		if isASCIILetter(next) {
+			n.letter('s', i, i+1)
+			return
+		}
+		n.endToken()
+	case aAt:
+		if n.tok == tokLetter || isASCIILetter(next) {
+			n.letter('a', i, i+1)
+			return
+		}
+		n.endToken()
+	case aBang:
+		if n.tok == tokLetter && isASCIILetter(next) {
+			n.letter('i', i, i+1)
+			return
+		}
+		n.endToken()
+	case aPoint:
+		// A point or comma between digits continues the number; after a
+		// point the digits are a fraction and don't add to the value.
+		if n.tok == tokNumber && next >= '0' && next <= '9' {
+			if c == '.' {
+				n.numFrac = true
+			}
+			return
+		}
+		n.endToken()
+	default:
+		n.endToken()
+	}
+}
+
+func (n *normaliser) other(r rune, s, e int) {
+	f := foldRune(r)
+	switch f.kind {
+	case kindDrop:
+	case kindLetter:
+		for _, l := range f.r[:f.n] {
+			n.letter(l, s, e)
+		}
+	case kindDigit:
+		n.digit(f.digit, s, e)
+	case kindSymbol:
+		n.symbol(r, s, e)
+	default:
+		n.endToken()
+	}
+}
+
+func (n *normaliser) put(b byte, s, e int32) {
+	n.buf = append(n.buf, b)
+	n.start = append(n.start, s)
+	n.end = append(n.end, e)
+}
+
+// beginWord writes the separator before a new word.
+func (n *normaliser) beginWord(s int) {
+	if n.buf[len(n.buf)-1] != ' ' {
+		n.put(' ', int32(s), int32(s))
+	}
+	n.tokAt = len(n.buf)
+}
+
+func (n *normaliser) letter(r rune, s, e int) {
+	if n.tok == tokNumber {
+		n.endToken()
+	}
+	if n.tok == tokNone {
+		n.beginWord(s)
+		n.tok, n.tokRunes, n.last = tokLetter, 0, -1
+	}
+	n.tokRunes++
+	if r == n.last {
+		// A repeated letter collapses into the one before; the match
+		// still covers the whole run in the original.
+		n.end[len(n.end)-1] = int32(e)
+		return
+	}
+	n.last = r
+	if r < utf8.RuneSelf {
+		n.put(byte(r), int32(s), int32(e))
+		return
+	}
+	var enc [utf8.UTFMax]byte
+	for _, b := range enc[:utf8.EncodeRune(enc[:], r)] {
+		n.put(b, int32(s), int32(e))
+	}
+}
+
+func (n *normaliser) digit(d uint8, s, e int) {
+	if n.tok == tokLetter {
+		n.endToken()
+	}
+	if n.tok == tokNone {
+		n.tok, n.num, n.numFrac, n.numStart = tokNumber, 0, false, s
+	}
+	if !n.numFrac && n.num < 1e9 {
+		n.num = n.num*10 + uint64(d)
+	}
+	n.numEnd = e
+}
+
+func (n *normaliser) symbol(r rune, s, e int) {
+	n.endToken()
+	n.beginWord(s)
+	var enc [utf8.UTFMax]byte
+	for _, b := range enc[:utf8.EncodeRune(enc[:], r)] {
+		n.put(b, int32(s), int32(e))
+	}
+	n.prevSingle, n.prevLast, n.singles = false, -1, 0
+}
+
+// endToken finishes the word being built, if any.
+func (n *normaliser) endToken() {
+	switch n.tok {
+	case tokNone:
+		return
+	case tokNumber:
+		n.beginWord(n.numStart)
+		tok := numSmall
+		switch {
+		case n.num >= 10:
+			tok = numMany
+		case n.num >= 5:
+			tok = numFew
+		}
+		n.put(tok[0], int32(n.numStart), int32(n.numEnd))
+		n.put(tok[1], int32(n.numStart), int32(n.numEnd))
+		n.tok, n.prevSingle, n.prevLast, n.singles = tokNone, false, -1, 0
+		return
+	}
+	single := n.tokRunes == 1
+	if single {
+		n.singles++
+		if n.singles >= 3 {
+			n.spaced = true
+		}
+	} else {
+		n.singles = 0
+	}
+	if n.join && single && n.prevSingle {
+		n.joinLast()
+	}
+	n.prevSingle, n.prevLast, n.tok = single, n.last, tokNone
+}
+
+// joinLast removes the separator before the single-letter word just
+// finished, appending it to the previous word, and collapses the letter if
+// it repeats the previous word's last one.
+func (n *normaliser) joinLast() {
+	at := n.tokAt
+	if at < 2 || n.buf[at-1] != ' ' {
+		return
+	}
+	if n.last == n.prevLast {
+		n.end[at-2] = n.end[len(n.end)-1]
+		n.buf, n.start, n.end = n.buf[:at-1], n.start[:at-1], n.end[:at-1]
+		n.last = n.prevLast
+		return
+	}
+	copy(n.buf[at-1:], n.buf[at:])
+	copy(n.start[at-1:], n.start[at:])
+	copy(n.end[at-1:], n.end[at:])
+	k := len(n.buf) - 1
+	n.buf, n.start, n.end = n.buf[:k], n.start[:k], n.end[:k]
+	n.tokAt = at - 1
+}
+
+// Normalise returns text as the classifier sees it: folded words separated
+// by single spaces (see the normaliser's rules above), without the padding
+// spaces. It is for tools and tests; Classify does the same without
+// allocating.
+func Normalise(text string) string {
+	var n normaliser
+	n.run(text)
+	return strings.TrimSpace(string(n.buf))
+}

@@ -1,0 +1,252 @@
+package triage_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/rs/zerolog"
+
+	"github.com/helpline-org/helpline/events"
+	"github.com/helpline-org/helpline/internal/config"
+	"github.com/helpline-org/helpline/internal/consume"
+	"github.com/helpline-org/helpline/internal/keyring"
+	"github.com/helpline-org/helpline/internal/natstest"
+	"github.com/helpline-org/helpline/internal/poll"
+	"github.com/helpline-org/helpline/internal/timers"
+	"github.com/helpline-org/helpline/services/ingestion"
+	"github.com/helpline-org/helpline/services/triage"
+	"github.com/helpline-org/helpline/services/triage/lexicon"
+)
+
+const dayLine = "+442079460000"
+
+const cfg = `
+lines:
+  - id: day
+    name: Day Line
+    number: "` + dayLine + `"
+    timezone: Europe/London
+    first_response_target: 10m
+    hours: {monday: ["09:00-17:00"], tuesday: ["09:00-17:00"], wednesday: ["09:00-17:00"], thursday: ["09:00-17:00"], friday: ["09:00-17:00"]}
+`
+
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+
+type world struct {
+	js    jetstream.JetStream
+	store *events.Store
+	keys  *keyring.Keyring
+	rcv   *ingestion.Receiver
+	clock *clock
+	file  *config.File
+	tm    *timers.Store
+}
+
+func newWorld(t *testing.T, at time.Time) *world {
+	t.Helper()
+	ctx := context.Background()
+	_, js := natstest.Connect(t, natstest.Server(t, "").ClientURL())
+	w := &world{js: js, clock: &clock{t: at}}
+	var err error
+	if w.store, err = events.NewStore(ctx, js, events.StoreConfig{}, zerolog.Nop()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := keyring.EnsureBucket(ctx, js, keyring.BucketConfig{}); err != nil {
+		t.Fatal(err)
+	}
+	master := keyring.GenerateMasterKey()
+	if w.keys, err = keyring.New(ctx, js, keyring.Config{Master: master}, zerolog.Nop()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w.keys.Close() })
+	if w.file, err = config.ParseFile([]byte(cfg)); err != nil {
+		t.Fatal(err)
+	}
+	index, err := ingestion.NewKVIndex(ctx, js, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.rcv = ingestion.NewReceiver(w.file, ingestion.KeyringIdentities{Keys: w.keys, Pseudo: keyring.NewPseudonymizer(master)}, w.keys, w.store, index, w.clock.now, zerolog.Nop())
+	if w.tm, err = timers.Open(ctx, js, "triage_timers", 1, w.clock.now, zerolog.Nop()); err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+func (w *world) start(t *testing.T) (*triage.Service, func()) {
+	t.Helper()
+	lex, err := lexicon.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := triage.New(w.file, lexicon.NewClassifier(lex), w.keys, w.store, w.tm, w.clock.now, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := consume.NewRouter(w.js, w.store, consume.Config{NackDelay: 20 * time.Millisecond, RetryWait: time.Millisecond}, svc.Specs(), nil, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { _ = r.Run(ctx); close(done) }()
+	<-r.Running()
+	var once sync.Once
+	stop := func() { once.Do(func() { cancel(); <-done }) }
+	t.Cleanup(stop)
+	return svc, stop
+}
+
+var sids atomic.Int64
+
+func (w *world) text(t *testing.T, from, body string) ingestion.Receipt {
+	t.Helper()
+	rc, err := w.rcv.ReceiveSMS(context.Background(), ingestion.InboundSMS{MessageSid: fmt.Sprintf("SM%032x", sids.Add(1)), From: from, To: dayLine, Body: body})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rc
+}
+
+func (w *world) byType(t *testing.T, typ string) []events.Envelope {
+	t.Helper()
+	var out []events.Envelope
+	if _, err := w.store.Read(context.Background(), events.AggregateSubjects(events.AggregateConversation), 0, func(e events.Envelope) error {
+		if e.Type == typ {
+			out = append(out, e)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func (w *world) waitFor(t *testing.T, typ string, n int) []events.Envelope {
+	t.Helper()
+	var got []events.Envelope
+	poll.Until(t, 15*time.Second, func() error {
+		if got = w.byType(t, typ); len(got) < n {
+			return fmt.Errorf("%d %s, want %d", len(got), typ, n)
+		}
+		return nil
+	})
+	return got
+}
+
+// Tuesday 24 November 2026, 11:00 London: open.
+var inHours = time.Date(2026, 11, 24, 11, 0, 0, 0, time.UTC)
+
+func TestCrisisMessageRaisesEscalationWithTerms(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, inHours)
+	w.start(t)
+	w.text(t, "+447700900201", "i took 30 paracetamol and i want to die")
+	esc := w.waitFor(t, "conversation.escalation_raised", 1)[0]
+	p, _ := esc.Decode()
+	raised := p.(events.EscalationRaised)
+	if raised.Reason != events.ReasonCrisis || raised.Risk != events.RiskCrisis || len(raised.Terms) == 0 || len(raised.Categories) == 0 {
+		t.Fatalf("escalation: %+v", raised)
+	}
+	tri := w.waitFor(t, "conversation.message_triaged", 1)[0]
+	tp, _ := tri.Decode()
+	if v := tp.(events.MessageTriaged); v.Risk != events.RiskCrisis || v.LexiconVersion == "" || v.Rule == "" || v.OutOfHours {
+		t.Fatalf("verdict: %+v", v)
+	}
+	// A second crisis message in the same conversation does not page again.
+	w.text(t, "+447700900201", "i have the pills in my hand")
+	w.waitFor(t, "conversation.message_triaged", 2)
+	if n := len(w.byType(t, "conversation.escalation_raised")); n != 1 {
+		t.Fatalf("%d escalations for one conversation, want 1", n)
+	}
+}
+
+func TestThreeAMOnNineToFiveLineIsOutOfHours(t *testing.T) {
+	t.Parallel()
+	threeAM := time.Date(2026, 11, 25, 3, 0, 0, 0, time.UTC) // Wednesday 03:00 London (GMT)
+	w := newWorld(t, threeAM)
+	w.start(t)
+	w.text(t, "+447700900202", "hi, can someone call me back about my housing appointment")
+	ooh := w.waitFor(t, "conversation.out_of_hours_contact_recorded", 1)[0]
+	p, _ := ooh.Decode()
+	rec := p.(events.OutOfHoursContactRecorded)
+	if want := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC); !rec.NextOpen.Equal(want) {
+		t.Errorf("next open %s, want %s", rec.NextOpen, want)
+	}
+	if n := len(w.byType(t, "conversation.escalation_raised")); n != 0 {
+		t.Fatalf("an ordinary out-of-hours message raised %d escalations", n)
+	}
+	// Crisis out of hours pages whoever is on call.
+	w.text(t, "+447700900203", "i'm going to kill myself tonight")
+	esc := w.waitFor(t, "conversation.escalation_raised", 1)[0]
+	ep, _ := esc.Decode()
+	if ep.(events.EscalationRaised).Reason != events.ReasonCrisis {
+		t.Fatalf("out-of-hours crisis: %+v", ep)
+	}
+}
+
+func TestRestartMidStreamNeitherSkipsNorRepeats(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, inHours)
+	const n = 40
+	for i := range n {
+		w.text(t, fmt.Sprintf("+4477009003%02d", i%7), fmt.Sprintf("message %d: things are hard", i))
+	}
+	_, stop := w.start(t)
+	w.waitFor(t, "conversation.message_triaged", n/4)
+	stop() // killed mid-stream
+	w.start(t)
+	w.waitFor(t, "conversation.message_triaged", n)
+	seen := map[string]int{}
+	for _, e := range w.byType(t, "conversation.message_triaged") {
+		p, _ := e.Decode()
+		seen[p.(events.MessageTriaged).MessageID]++
+	}
+	if len(seen) != n {
+		t.Fatalf("%d messages triaged, want %d", len(seen), n)
+	}
+	for id, c := range seen {
+		if c != 1 {
+			t.Errorf("message %s triaged %d times", id, c)
+		}
+	}
+}
+
+func TestUnansweredConversationEscalates(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, inHours)
+	svc, _ := w.start(t)
+	rc := w.text(t, "+447700900204", "hello, is anyone there")
+	w.waitFor(t, "conversation.message_triaged", 1)
+	ctx := context.Background()
+	w.clock.add(9 * time.Minute)
+	if _, err := w.tm.Fire(ctx, svc.OnUnanswered); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(w.byType(t, "conversation.escalation_raised")); n != 0 {
+		t.Fatal("escalated before the target")
+	}
+	w.clock.add(2 * time.Minute)
+	if _, err := w.tm.Fire(ctx, svc.OnUnanswered); err != nil {
+		t.Fatal(err)
+	}
+	esc := w.byType(t, "conversation.escalation_raised")
+	if len(esc) != 1 || esc[0].AggregateID != rc.ConversationID {
+		t.Fatalf("escalations: %d", len(esc))
+	}
+	p, _ := esc[0].Decode()
+	if p.(events.EscalationRaised).Reason != events.ReasonUnanswered {
+		t.Fatalf("reason: %+v", p)
+	}
+}
