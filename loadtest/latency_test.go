@@ -1,0 +1,97 @@
+package loadtest
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/helpline-org/helpline/internal/twiliofake"
+)
+
+// BenchmarkCrisisToPage measures, in one run, the time from a crisis SMS
+// webhook being posted to the page's request arriving at the Twilio fake:
+// first alone, then under a background load of ordinary messages. Each
+// crisis text comes from a new client, so each raises its own escalation.
+//
+//	go test -run '^$' -bench CrisisToPage -benchtime 200x ./loadtest/
+func BenchmarkCrisisToPage(b *testing.B) {
+	for _, bg := range []int{0, 100} {
+		b.Run(fmt.Sprintf("background=%d_per_s", bg), func(b *testing.B) {
+			ctx := context.Background()
+			s, err := Start(ctx, b.TempDir())
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer s.Close()
+			pages, cancel := s.Fake.Subscribe()
+			defer cancel()
+			client := &http.Client{Timeout: 30 * time.Second}
+			var n atomic.Int64
+			n.Store(time.Now().UnixNano())
+
+			stop := make(chan struct{})
+			var wg sync.WaitGroup
+			if bg > 0 {
+				wg.Add(1)
+				go func() { // open loop: a message every 1/bg seconds, whatever the answers
+					defer wg.Done()
+					tick := time.NewTicker(time.Second / time.Duration(bg))
+					defer tick.Stop()
+					for i := 0; ; i++ {
+						select {
+						case <-stop:
+							return
+						case <-tick.C:
+							go func() {
+								_, _ = s.Text(ctx, client, SID(n.Add(1)), fmt.Sprintf("+4477009%05d", i%2000), "just checking in about my appointment next week")
+							}()
+						}
+					}
+				}()
+				time.Sleep(time.Second) // reach steady state before measuring
+			}
+			h := hdrhistogram.New(1, 60_000_000, 3) // microseconds
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				from := fmt.Sprintf("+4477008%05d", i)
+				start := time.Now()
+				if code, err := s.Text(ctx, client, SID(n.Add(1)), from, "i took 30 paracetamol and i want to die"); err != nil || code != http.StatusOK {
+					b.Fatalf("crisis webhook: %d %v", code, err)
+				}
+				if err := awaitPage(pages, 30*time.Second); err != nil {
+					b.Fatal(err)
+				}
+				_ = h.RecordValue(time.Since(start).Microseconds())
+			}
+			b.StopTimer()
+			close(stop)
+			wg.Wait()
+			b.ReportMetric(float64(h.ValueAtQuantile(50))/1000, "p50_ms")
+			b.ReportMetric(float64(h.ValueAtQuantile(99))/1000, "p99_ms")
+			b.ReportMetric(float64(h.Max())/1000, "max_ms")
+		})
+	}
+}
+
+func awaitPage(pages <-chan twiliofake.SentMessage, wait time.Duration) error {
+	deadline := time.After(wait)
+	for {
+		select {
+		case m, ok := <-pages:
+			if !ok {
+				return fmt.Errorf("subscription closed")
+			}
+			if m.To == DutyPhone && m.Status == "queued" {
+				return nil
+			}
+		case <-deadline:
+			return fmt.Errorf("no page within %s", wait)
+		}
+	}
+}
