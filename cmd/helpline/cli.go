@@ -52,6 +52,11 @@ func commands() map[string]command {
 			usage:   "helpline triage explain [--lexicon FILE.yaml] < messages.txt",
 			run:     cmdTriage,
 		},
+		"health": {
+			summary: "exit 0 if the helpline at HELPLINE_HTTP_ADDR is ready (for container health checks)",
+			usage:   "helpline health",
+			run:     cmdHealth,
+		},
 		"help": {
 			summary: "show help for a command",
 			usage:   "helpline help [command]",

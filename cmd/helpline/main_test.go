@@ -131,6 +131,12 @@ func TestRunAnswersHealthAndStopsOnSIGTERM(t *testing.T) {
 	ready := time.Since(start)
 	t.Logf("healthz and readyz 200 after %s (acceptance: within 2s)", ready)
 
+	health := exec.Command(binary(t), "health")
+	health.Env = append(os.Environ(), "HELPLINE_HTTP_ADDR="+p.addr)
+	if out, err := health.CombinedOutput(); err != nil || !strings.Contains(string(out), `"status":"ok"`) {
+		t.Fatalf("helpline health: %v\n%s", err, out)
+	}
+
 	code, err := get("http://" + p.addr + "/metrics")
 	if err != nil || code != http.StatusOK {
 		t.Fatalf("/metrics: %d %v", code, err)
