@@ -133,7 +133,10 @@ func TestRunAnswersHealthAndStopsOnSIGTERM(t *testing.T) {
 
 	health := exec.Command(binary(t), "health")
 	health.Env = append(os.Environ(), "HELPLINE_HTTP_ADDR="+p.addr)
-	if out, err := health.CombinedOutput(); err != nil || !strings.Contains(string(out), `"status":"ok"`) {
+	out, err := health.CombinedOutput()
+	health = exec.Command(binary(t), "health")
+	health.Env = append(os.Environ(), "HELPLINE_HTTP_ADDR="+p.addr)
+	if err != nil || !strings.Contains(string(out), `"status":"ok"`) {
 		t.Fatalf("helpline health: %v\n%s", err, out)
 	}
 
@@ -161,6 +164,9 @@ func TestRunAnswersHealthAndStopsOnSIGTERM(t *testing.T) {
 		t.Fatalf("still running 15s after SIGTERM; logs:\n%s", p.logs())
 	}
 	t.Logf("exited 0 %s after SIGTERM (acceptance: within 5s)", time.Since(stop))
+	if out, err := health.CombinedOutput(); err == nil {
+		t.Fatalf("helpline health succeeded with nothing running:\n%s", out)
+	}
 	if !strings.Contains(p.logs(), "helpline stopped") {
 		t.Errorf("no orderly stop in logs:\n%s", p.logs())
 	}
