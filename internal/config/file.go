@@ -39,6 +39,9 @@ type Line struct {
 	// is replaced by when the line opens again.
 	OutOfHoursReply map[string]string `yaml:"out_of_hours_reply"`
 	HelpReply       string            `yaml:"help_reply"`
+	// SendRate is the most SMS per second sent from the line's number
+	// (the provider's per-sender limit); default 5.
+	SendRate float64 `yaml:"send_rate"`
 }
 
 // Roles staff can hold.
@@ -145,6 +148,9 @@ func (f *File) setDefaults() {
 		if l.FirstResponseTarget.Duration == 0 {
 			l.FirstResponseTarget.Duration = 15 * time.Minute
 		}
+		if l.SendRate == 0 {
+			l.SendRate = 5
+		}
 	}
 	for i := range f.Policies {
 		p := &f.Policies[i]
@@ -195,6 +201,9 @@ func (f *File) Validate() error {
 		numbers[l.Number] = true
 		if _, err := time.LoadLocation(l.Timezone); err != nil || l.Timezone == "" {
 			bad("%s: timezone %q: want an IANA zone like Europe/London", where, l.Timezone)
+		}
+		if l.SendRate < 0.1 || l.SendRate > 1000 {
+			bad("%s: send_rate %g: want 0.1 to 1000 messages per second", where, l.SendRate)
 		}
 		if l.AlwaysOpen && len(l.Hours) > 0 {
 			bad("%s: always_open and hours are exclusive", where)

@@ -176,6 +176,20 @@ func (w *world) waitSent(t *testing.T, number string, n int) []twiliofake.SentMe
 	return w.sentTo(number)
 }
 
+// waitTimers waits until n acknowledgement timers are set: a page is sent,
+// then recorded, then its timer set.
+func (w *world) waitTimers(t *testing.T, escIDs ...string) {
+	t.Helper()
+	poll.Until(t, 10*time.Second, func() error {
+		for _, id := range escIDs {
+			if _, ok, err := w.tm.Get(context.Background(), "ack-"+id); err != nil || !ok {
+				return fmt.Errorf("no timer for %s (%v)", id, err)
+			}
+		}
+		return nil
+	})
+}
+
 func (w *world) fire(t *testing.T, svc *notification.Service) {
 	t.Helper()
 	if _, err := w.tm.Fire(context.Background(), svc.OnAckTimeout); err != nil {
@@ -190,6 +204,7 @@ func TestPageThenNextLevelUntilAcknowledged(t *testing.T) {
 	convID, escID, pseudonym := w.crisis(t, body)
 
 	page := w.waitSent(t, dutyPhone, 1)[0]
+	w.waitTimers(t, escID)
 	if page.From != lineNum {
 		t.Errorf("page from %s, want the line's number", page.From)
 	}
@@ -214,6 +229,12 @@ func TestPageThenNextLevelUntilAcknowledged(t *testing.T) {
 	w.clock.add(2 * time.Minute)
 	w.fire(t, svc)
 	w.waitSent(t, backup, 1)
+	poll.Until(t, 10*time.Second, func() error {
+		if tm, ok, _ := w.tm.Get(context.Background(), "ack-"+escID); !ok || tm.Data["level"] != "1" {
+			return fmt.Errorf("timer not yet at the backup step")
+		}
+		return nil
+	})
 
 	// The backup acknowledges: no further page, however long we wait.
 	ctx := context.Background()
@@ -303,8 +324,9 @@ func TestRestartedServiceStillPagesOnTime(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	_, stop := w.service(t)
-	w.crisis(t, body)
+	_, escID, _ := w.crisis(t, body)
 	w.waitSent(t, dutyPhone, 1)
+	w.waitTimers(t, escID)
 	stop() // the notification service dies while the timer runs
 
 	w.clock.add(6 * time.Minute)
@@ -321,10 +343,13 @@ func TestTwoReplicasPageEachLevelOnce(t *testing.T) {
 	w := newWorld(t)
 	a, _ := w.service(t)
 	b, _ := w.service(t)
+	var escs []string
 	for range 3 {
-		w.crisis(t, body)
+		_, id, _ := w.crisis(t, body)
+		escs = append(escs, id)
 	}
 	w.waitSent(t, dutyPhone, 3)
+	w.waitTimers(t, escs...)
 	w.clock.add(6 * time.Minute)
 	// Both replicas fire the same timers at the same moment.
 	var wg sync.WaitGroup
@@ -336,6 +361,15 @@ func TestTwoReplicasPageEachLevelOnce(t *testing.T) {
 	w.fire(t, a) // a retry after any conflict
 	w.fire(t, b)
 	w.waitSent(t, backup, 3)
+	poll.Until(t, 10*time.Second, func() error { // the timers moved on to the backup step
+		for _, id := range escs {
+			tm, ok, err := w.tm.Get(context.Background(), "ack-"+id)
+			if err != nil || !ok || tm.Data["level"] != "1" {
+				return fmt.Errorf("timer %s not at level 1: %+v %v", id, tm, err)
+			}
+		}
+		return nil
+	})
 	w.clock.add(6 * time.Minute)
 	wg.Add(2)
 	go func() { defer wg.Done(); _, _ = w.tm.Fire(context.Background(), a.OnAckTimeout) }()

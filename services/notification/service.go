@@ -48,8 +48,8 @@ type Rota interface {
 type Config struct {
 	// PublicURL is where the console and the status callback live.
 	PublicURL string
-	// SendRate is the most SMS per second from one line number (the
-	// provider's per-sender limit); default 5, burst 10.
+	// SendRate, when set, overrides every line's send_rate (tests and
+	// load tests); otherwise each line's number keeps to its own rate.
 	SendRate float64
 	// SendAttempts is how often a send is tried in one handling before the
 	// event is handed back for redelivery; default 3.
@@ -79,9 +79,6 @@ type Service struct {
 
 // New builds the service.
 func New(cfg Config, file *config.File, rota Rota, send Sender, keys Opener, log Log, tm Timers, now func() time.Time, logger zerolog.Logger) *Service {
-	if cfg.SendRate == 0 {
-		cfg.SendRate = 5
-	}
 	if cfg.SendAttempts == 0 {
 		cfg.SendAttempts = 3
 	}
@@ -160,12 +157,20 @@ func (s *Service) line(id string) (config.Line, error) {
 	return l, nil
 }
 
+// limiter keeps sends from one line number to the line's rate (burst 10).
 func (s *Service) limiter(number string) *rate.Limiter {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	l, ok := s.limiters[number]
 	if !ok {
-		l = rate.NewLimiter(rate.Limit(s.cfg.SendRate), 10)
+		perSecond := s.cfg.SendRate
+		if ln, found := s.file.LineByNumber(number); found && perSecond == 0 {
+			perSecond = ln.SendRate
+		}
+		if perSecond == 0 {
+			perSecond = 5
+		}
+		l = rate.NewLimiter(rate.Limit(perSecond), 10)
 		s.limiters[number] = l
 	}
 	return l

@@ -230,6 +230,12 @@ func TestUnansweredConversationEscalates(t *testing.T) {
 	rc := w.text(t, "+447700900204", "hello, is anyone there")
 	w.waitFor(t, "conversation.message_triaged", 1)
 	ctx := context.Background()
+	poll.Until(t, 10*time.Second, func() error { // the verdict is recorded, then the clock set
+		if _, ok, err := w.tm.Get(ctx, "unanswered-"+rc.ConversationID); err != nil || !ok {
+			return fmt.Errorf("no first-response timer yet (%v)", err)
+		}
+		return nil
+	})
 	w.clock.add(9 * time.Minute)
 	if _, err := w.tm.Fire(ctx, svc.OnUnanswered); err != nil {
 		t.Fatal(err)

@@ -181,7 +181,7 @@ func (cl *Classifier) collect(sc *scratch, pass uint8) {
 			for last = at; last+1 < len(buf) && buf[last+1] != ' '; last++ {
 			}
 		}
-		h := hit{term: t, kind: c.terms[t].kind, pass: pass, ns: int32(first), ne: int32(last + 1), os: n.start[first], oe: n.end[last]}
+		h := hit{term: t, kind: c.terms[t].kind, pass: pass, ns: int32(first), ne: int32(last + 1), os: n.off[first].start, oe: n.off[last].end}
 		if sc.count[t] >= maxHitsPerTerm || len(sc.hits) >= maxHits {
 			return
 		}

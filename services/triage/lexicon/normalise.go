@@ -38,9 +38,10 @@ import (
 // source rune in the original text, so matches map back to the client's
 // text exactly and always on rune boundaries.
 type normaliser struct {
-	buf   []byte
-	start []int32 // start[i]: offset in the original of the rune that produced buf[i]
-	end   []int32 // end[i]: offset just past that rune (or past the last rune collapsed into it)
+	buf []byte
+	// off[i] is the span in the original of the rune that produced buf[i]
+	// (extended over any repeats collapsed into it).
+	off []span
 
 	// join makes runs of single-letter words into one word (second pass).
 	join bool
@@ -58,6 +59,11 @@ type normaliser struct {
 	prevLast   rune // the last letter of the previous word
 	singles    int  // length of the current run of single-letter words
 	spaced     bool // a run of three or more single-letter words was seen
+}
+
+// span is a byte range [start, end) of the original text.
+type span struct {
+	start, end int32
 }
 
 const (
@@ -132,8 +138,7 @@ func lettersAhead(s string, i int) int {
 
 func (n *normaliser) reset() {
 	n.buf = append(n.buf[:0], ' ')
-	n.start = append(n.start[:0], 0)
-	n.end = append(n.end[:0], 0)
+	n.off = append(n.off[:0], span{})
 	n.tok, n.tokAt, n.tokRunes, n.last = tokNone, 0, 0, -1
 	n.prevSingle, n.prevLast, n.singles, n.spaced = false, -1, 0, false
 }
@@ -150,7 +155,7 @@ func (n *normaliser) run(s string) {
 			// Fast path: a letter continuing a word.
 			n.tokRunes++
 			if rune(l) == n.last {
-				n.end[len(n.end)-1] = int32(i + 1)
+				n.off[len(n.off)-1].end = int32(i + 1)
 			} else {
 				n.last = rune(l)
 				n.put(l, int32(i), int32(i+1))
@@ -246,8 +251,7 @@ func (n *normaliser) other(r rune, s, e int) {
 
 func (n *normaliser) put(b byte, s, e int32) {
 	n.buf = append(n.buf, b)
-	n.start = append(n.start, s)
-	n.end = append(n.end, e)
+	n.off = append(n.off, span{s, e})
 }
 
 // beginWord writes the separator before a new word.
@@ -270,7 +274,7 @@ func (n *normaliser) letter(r rune, s, e int) {
 	if r == n.last {
 		// A repeated letter collapses into the one before; the match
 		// still covers the whole run in the original.
-		n.end[len(n.end)-1] = int32(e)
+		n.off[len(n.off)-1].end = int32(e)
 		return
 	}
 	n.last = r
@@ -350,16 +354,15 @@ func (n *normaliser) joinLast() {
 		return
 	}
 	if n.last == n.prevLast {
-		n.end[at-2] = n.end[len(n.end)-1]
-		n.buf, n.start, n.end = n.buf[:at-1], n.start[:at-1], n.end[:at-1]
+		n.off[at-2].end = n.off[len(n.off)-1].end
+		n.buf, n.off = n.buf[:at-1], n.off[:at-1]
 		n.last = n.prevLast
 		return
 	}
 	copy(n.buf[at-1:], n.buf[at:])
-	copy(n.start[at-1:], n.start[at:])
-	copy(n.end[at-1:], n.end[at:])
+	copy(n.off[at-1:], n.off[at:])
 	k := len(n.buf) - 1
-	n.buf, n.start, n.end = n.buf[:k], n.start[:k], n.end[:k]
+	n.buf, n.off = n.buf[:k], n.off[:k]
 	n.tokAt = at - 1
 }
 

@@ -98,7 +98,7 @@ func TestNormaliseOffsets(t *testing.T) {
 			at += len(w) + 1
 		}
 		last := at + len(words[tt.word]) - 1
-		if got := tt.in[n.start[at]:n.end[last]]; got != tt.want {
+		if got := tt.in[n.off[at].start:n.off[last].end]; got != tt.want {
 			t.Errorf("%q word %d spans %q, want %q", tt.in, tt.word, got, tt.want)
 		}
 	}
@@ -119,7 +119,7 @@ func FuzzNormalise(f *testing.F) {
 			if !join && again != strings.TrimSpace(string(n.buf)) {
 				t.Fatalf("not deterministic: %q vs %q", again, n.buf)
 			}
-			if len(n.buf) != len(n.start) || len(n.buf) != len(n.end) {
+			if len(n.buf) != len(n.off) {
 				t.Fatalf("offset tables out of step")
 			}
 			if n.buf[0] != ' ' || n.buf[len(n.buf)-1] != ' ' || strings.Contains(string(n.buf), "  ") {
@@ -130,7 +130,7 @@ func FuzzNormalise(f *testing.F) {
 			}
 			prev := int32(0)
 			for i := range n.buf {
-				st, en := n.start[i], n.end[i]
+				st, en := n.off[i].start, n.off[i].end
 				if st < 0 || st > en || int(en) > len(s) || st < prev && n.buf[i] != ' ' {
 					t.Fatalf("byte %d: offsets [%d,%d) for input of %d bytes", i, st, en, len(s))
 				}
