@@ -277,12 +277,16 @@ func (s *Service) OnUnanswered(ctx context.Context, t timers.Timer) error {
 	return fmt.Errorf("conversation %s kept changing: %w", convID, events.ErrConcurrency)
 }
 
-// summarise lists the categories and canonical terms of the matches,
-// sorted and each once: what the duty worker is told.
+// summarise lists the categories and canonical terms of the matches that
+// scored, sorted and each once: what the duty worker is told. Cues that
+// only explain the verdict (idiom, negation, history: weight 0) are left
+// out.
 func summarise(ms []lexicon.Match) (categories, terms []string) {
 	cs, ts := map[string]bool{}, map[string]bool{}
 	for _, m := range ms {
-		cs[m.Category], ts[m.Term] = true, true
+		if m.Weight > 0 {
+			cs[m.Category], ts[m.Term] = true, true
+		}
 	}
 	categories, terms = keys(cs), keys(ts)
 	return categories, terms
@@ -303,6 +307,9 @@ func language(ms []lexicon.Match) string {
 	count := map[string]int{}
 	best := ""
 	for _, m := range ms {
+		if m.Weight <= 0 {
+			continue
+		}
 		count[m.Language]++
 		if count[m.Language] > count[best] || count[m.Language] == count[best] && m.Language < best {
 			best = m.Language

@@ -256,3 +256,22 @@ func TestUnansweredConversationEscalates(t *testing.T) {
 		t.Fatalf("reason: %+v", p)
 	}
 }
+
+func TestNegatedCrisisWordsAreNotEscalationTerms(t *testing.T) {
+	t.Parallel()
+	threeAM := time.Date(2026, 11, 25, 3, 0, 0, 0, time.UTC)
+	w := newWorld(t, threeAM)
+	w.start(t)
+	w.text(t, "+447700900205", "I'm not going to kill myself but I can't sleep")
+	esc := w.waitFor(t, "conversation.escalation_raised", 1)[0]
+	p, _ := esc.Decode()
+	raised := p.(events.EscalationRaised)
+	if raised.Reason != events.ReasonOutOfHours || raised.Risk != events.RiskElevated {
+		t.Fatalf("negated crisis out of hours: %+v", raised)
+	}
+	for _, c := range raised.Categories {
+		if c == "negation" {
+			t.Fatalf("a negation cue is reported as a reason to page: %v", raised.Categories)
+		}
+	}
+}

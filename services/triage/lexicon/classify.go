@@ -123,6 +123,7 @@ const (
 	hitNegated                     // a negation cue governs it
 	hitHistoric                    // a history cue puts it in the past
 	hitEvidence                    // a cue or idiom that changed another hit
+	hitUnlisted                    // not reported in the verdict's matches
 	hitQualified = hitNegated | hitHistoric
 )
 
@@ -133,6 +134,7 @@ type scratch struct {
 	count   []uint8 // per term: occurrences so far
 	state   []uint8 // per term: stateAffirmative, stateQualified
 	touched []int32
+	kinds   uint16 // bit k set: a hit of termKind k was found
 }
 
 const (
@@ -144,7 +146,7 @@ const (
 // lexicon version.
 func (cl *Classifier) Classify(text string) Verdict {
 	sc := cl.pool.Get().(*scratch)
-	sc.hits = sc.hits[:0]
+	sc.hits, sc.kinds = sc.hits[:0], 0
 	sc.n[0].run(text)
 	cl.collect(sc, 0)
 	// Second pass, only when the text has a run of three or more
@@ -195,6 +197,7 @@ func (cl *Classifier) collect(sc *scratch, pass uint8) {
 		}
 		sc.count[t]++
 		sc.hits = append(sc.hits, h)
+		sc.kinds |= 1 << h.kind
 	})
 }
 
@@ -209,10 +212,15 @@ func scores(h hit) bool {
 
 // decide applies the rules to the hits, in this order.
 func (cl *Classifier) decide(sc *scratch) Verdict {
-	cl.doses(sc)
-	suppressed := cl.idioms(sc)
+	has := func(k termKind) bool { return sc.kinds&(1<<k) != 0 }
+	if has(kindMany) || has(kindFew) {
+		cl.doses(sc)
+	}
+	suppressed := has(kindIdiom) && cl.idioms(sc)
 	cl.contained(sc)
-	cl.qualify(sc)
+	if has(kindNegation) || has(kindHistory) {
+		cl.qualify(sc)
+	}
 	return cl.verdict(sc, suppressed)
 }
 
@@ -443,30 +451,59 @@ func (cl *Classifier) verdict(sc *scratch, suppressed bool) Verdict {
 }
 
 // matches lists the scoring hits that survived and the cues that changed
-// them, sorted by position and then term. Urgency terms are listed only
-// when they counted, that is next to unqualified risk.
+// them, in text order (then by end, then by term, an order fixed by the
+// lexicon version). Urgency terms are listed only when they counted, that
+// is next to unqualified risk. Of overlapping cues of one category ("i'm
+// not", "not", "not going to") only the longest is listed.
 func (cl *Classifier) matches(sc *scratch, urgencyCounted bool) []Match {
-	listed := func(h hit) bool {
+	hits := sc.hits
+	for i := range hits {
+		h := &hits[i]
 		switch {
-		case h.kind == kindUrgency && !urgencyCounted:
-			return false
-		case scores(h):
-			return h.flags&hitDropped == 0
+		case h.kind == kindUrgency && !urgencyCounted, scores(*h) && h.flags&hitDropped != 0,
+			!scores(*h) && h.flags&hitEvidence == 0:
+			h.flags |= hitUnlisted
 		}
-		return h.flags&hitEvidence != 0
 	}
-	n := 0
-	for _, h := range sc.hits {
-		if listed(h) {
-			n++
+	for i := range hits {
+		h := &hits[i]
+		if scores(*h) || h.flags&hitUnlisted != 0 {
+			continue
 		}
+		for _, o := range hits {
+			if o.flags&hitUnlisted == 0 && !scores(o) && cl.c.terms[o.term].category == cl.c.terms[h.term].category &&
+				o.os <= h.os && h.oe <= o.oe && o.oe-o.os > h.oe-h.os {
+				h.flags |= hitUnlisted
+				break
+			}
+		}
+	}
+	// Sort the listed hits to the front, by position and term.
+	slices.SortFunc(hits, func(a, b hit) int {
+		if c := cmp.Compare(a.flags&hitUnlisted, b.flags&hitUnlisted); c != 0 {
+			return c
+		}
+		if a.os != b.os {
+			return cmp.Compare(a.os, b.os)
+		}
+		if a.oe != b.oe {
+			return cmp.Compare(a.oe, b.oe)
+		}
+		return cmp.Compare(a.term, b.term)
+	})
+	n := 0
+	for n < len(hits) && hits[n].flags&hitUnlisted == 0 {
+		n++
 	}
 	if n == 0 {
 		return nil
 	}
-	out := make([]Match, 0, n)
-	for _, h := range sc.hits {
-		if !listed(h) {
+	out := make([]Match, 0, min(n, MaxMatches))
+	for i, h := range hits[:n] {
+		if len(out) == MaxMatches {
+			break
+		}
+		if i > 0 && h.term == hits[i-1].term && h.os == hits[i-1].os && h.oe == hits[i-1].oe {
 			continue
 		}
 		t := &cl.c.terms[h.term]
@@ -475,27 +512,6 @@ func (cl *Classifier) matches(sc *scratch, urgencyCounted bool) []Match {
 			w = 0
 		}
 		out = append(out, Match{Term: t.phrase, Category: t.category, Language: t.language, Weight: w, Start: int(h.os), End: int(h.oe)})
-	}
-	slices.SortFunc(out, func(a, b Match) int {
-		return cmp.Or(cmp.Compare(a.Start, b.Start), cmp.Compare(a.End, b.End),
-			cmp.Compare(a.Term, b.Term), cmp.Compare(a.Language, b.Language), cmp.Compare(a.Category, b.Category))
-	})
-	out = slices.CompactFunc(out, func(a, b Match) bool { return a == b })
-	// Of cues that overlap ("i'm not", "not", "not going to"), list the
-	// longest only: mark the others, then delete them.
-	const shadowed = -1
-	for i, m := range out {
-		for _, o := range out {
-			if m.Weight == 0 && o.Weight == 0 && o.Category == m.Category &&
-				o.Start <= m.Start && m.End <= o.End && o.End-o.Start > m.End-m.Start {
-				out[i].Weight = shadowed
-				break
-			}
-		}
-	}
-	out = slices.DeleteFunc(out, func(m Match) bool { return m.Weight == shadowed })
-	if len(out) > MaxMatches {
-		out = out[:MaxMatches]
 	}
 	return out
 }

@@ -151,8 +151,20 @@ func (n *normaliser) run(s string) {
 	n.reset()
 	for i := 0; i < len(s); {
 		c := s[i]
-		if l := c | 0x20; n.tok == tokLetter && l >= 'a' && l <= 'z' {
-			// Fast path: a letter continuing a word.
+		if c >= utf8.RuneSelf {
+			r, w := utf8.DecodeRuneInString(s[i:])
+			if r == utf8.RuneError && w == 1 {
+				n.endToken()
+			} else {
+				n.other(r, i, i+w)
+			}
+			i += w
+			continue
+		}
+		// Fast paths for the common cases: a letter, a plain separator.
+		switch k := asciiKind[c]; {
+		case (k == aLower || k == aUpper) && n.tok == tokLetter:
+			l := c | 0x20
 			n.tokRunes++
 			if rune(l) == n.last {
 				n.off[len(n.off)-1].end = int32(i + 1)
@@ -160,21 +172,17 @@ func (n *normaliser) run(s string) {
 				n.last = rune(l)
 				n.put(l, int32(i), int32(i+1))
 			}
-			i++
-			continue
-		}
-		if c < utf8.RuneSelf {
-			n.ascii(s, i, c)
-			i++
-			continue
-		}
-		r, w := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && w == 1 {
+		case (k == aLower || k == aUpper) && n.tok == tokNone:
+			l := c | 0x20
+			n.beginWord(i)
+			n.tok, n.tokRunes, n.last = tokLetter, 1, rune(l)
+			n.put(l, int32(i), int32(i+1))
+		case k == aSep:
 			n.endToken()
-		} else {
-			n.other(r, i, i+w)
+		default:
+			n.ascii(s, i, c)
 		}
-		i += w
+		i++
 	}
 	n.endToken()
 	if n.buf[len(n.buf)-1] != ' ' {
