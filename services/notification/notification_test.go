@@ -6,23 +6,17 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go/jetstream"
 	"github.com/rs/zerolog"
 
 	"github.com/helpline-org/helpline/events"
-	"github.com/helpline-org/helpline/internal/config"
-	"github.com/helpline-org/helpline/internal/consume"
-	"github.com/helpline-org/helpline/internal/keyring"
-	"github.com/helpline-org/helpline/internal/natstest"
 	"github.com/helpline-org/helpline/internal/poll"
 	"github.com/helpline-org/helpline/internal/sms"
+	"github.com/helpline-org/helpline/internal/testbed"
 	"github.com/helpline-org/helpline/internal/timers"
 	"github.com/helpline-org/helpline/internal/twiliofake"
-	"github.com/helpline-org/helpline/services/ingestion"
 	"github.com/helpline-org/helpline/services/notification"
 )
 
@@ -50,61 +44,25 @@ policies:
   - {id: default, levels: [duty, backup, manager], ack_timeout: 5m, rounds: 1}
 `
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
-
 type world struct {
-	js     jetstream.JetStream
-	store  *events.Store
-	keys   *keyring.Keyring
+	*testbed.Bed
 	fake   *twiliofake.Fake
 	sender *sms.Sender
-	file   *config.File
-	clock  *clock
-	rcv    *ingestion.Receiver
 	tm     *timers.Store
 }
 
 func newWorld(t *testing.T) *world {
 	t.Helper()
-	ctx := context.Background()
-	_, js := natstest.Connect(t, natstest.Server(t, "").ClientURL())
-	w := &world{js: js, clock: &clock{t: time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC)}}
-	var err error
-	if w.store, err = events.NewStore(ctx, js, events.StoreConfig{}, zerolog.Nop()); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := keyring.EnsureBucket(ctx, js, keyring.BucketConfig{}); err != nil {
-		t.Fatal(err)
-	}
-	master := keyring.GenerateMasterKey()
-	if w.keys, err = keyring.New(ctx, js, keyring.Config{Master: master}, zerolog.Nop()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { w.keys.Close() })
-	if w.file, err = config.ParseFile([]byte(testConfig)); err != nil {
-		t.Fatal(err)
-	}
+	w := &world{Bed: testbed.New(t, testConfig, time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC))}
 	w.fake = twiliofake.New(twiliofake.Config{}, zerolog.Nop())
 	t.Cleanup(func() { w.fake.Close() })
 	srv := httptest.NewServer(w.fake)
 	t.Cleanup(srv.Close)
+	var err error
 	if w.sender, err = sms.NewSender(sms.Config{AccountSID: w.fake.AccountSID(), AuthToken: w.fake.AuthToken(), APIURL: srv.URL}); err != nil {
 		t.Fatal(err)
 	}
-	index, err := ingestion.NewKVIndex(ctx, js, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.rcv = ingestion.NewReceiver(w.file, ingestion.KeyringIdentities{Keys: w.keys, Pseudo: keyring.NewPseudonymizer(master)}, w.keys, w.store, index, w.clock.now, zerolog.Nop())
-	if w.tm, err = timers.Open(ctx, js, "notification_timers", 1, w.clock.now, zerolog.Nop()); err != nil {
-		t.Fatal(err)
-	}
+	w.tm = w.Timers(t, "notification_timers")
 	return w
 }
 
@@ -112,44 +70,28 @@ func newWorld(t *testing.T) *world {
 // durable consumer. The returned stop ends it.
 func (w *world) service(t *testing.T) (*notification.Service, func()) {
 	t.Helper()
-	rota, err := notification.NewRota(w.file)
+	rota, err := notification.NewRota(w.File)
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := notification.New(notification.Config{PublicURL: "https://helpline.example", SendRate: 1000}, w.file, rota, w.sender, w.keys, w.store, w.tm, w.clock.now, zerolog.Nop())
-	r, err := consume.NewRouter(w.js, w.store, consume.Config{NackDelay: 20 * time.Millisecond, RetryWait: time.Millisecond}, svc.Specs(), nil, zerolog.Nop())
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { _ = r.Run(ctx); close(done) }()
-	<-r.Running()
-	var once sync.Once
-	stop := func() { once.Do(func() { cancel(); <-done }) }
-	t.Cleanup(stop)
-	return svc, stop
+	svc := notification.New(notification.Config{PublicURL: "https://helpline.example", SendRate: 1000}, w.File, rota, w.sender, w.Keys, w.Store, w.tm, w.Clock.Now, zerolog.Nop())
+	return svc, w.Run(t, svc.Specs())
 }
-
-var sids atomic.Int64
 
 // crisis brings a client's message in through ingestion and raises an
 // escalation on its conversation, as triage does.
 func (w *world) crisis(t *testing.T, text string) (convID, escID, pseudonym string) {
 	t.Helper()
 	ctx := context.Background()
-	rc, err := w.rcv.ReceiveSMS(ctx, ingestion.InboundSMS{MessageSid: fmt.Sprintf("SM%032x", sids.Add(1)), From: clientNum, To: lineNum, Body: text})
-	if err != nil {
-		t.Fatal(err)
-	}
+	rc := w.Text(t, clientNum, lineNum, text)
 	escID = "esc-" + rc.EventID
 	e, err := events.NewWithID(escID, rc.ConversationID, events.EscalationRaised{EscalationID: escID, LineID: "main", MessageID: rc.EventID,
 		Reason: events.ReasonCrisis, Risk: events.RiskCrisis, Categories: []string{"overdose_means"}, Terms: []string{"all my pills"}},
-		events.Meta{OccurredAt: w.clock.now()})
+		events.Meta{OccurredAt: w.Clock.Now()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := w.store.Append(ctx, events.ExpectAny, e); err != nil {
+	if _, err := w.Store.Append(ctx, events.ExpectAny, e); err != nil {
 		t.Fatal(err)
 	}
 	return rc.ConversationID, escID, rc.Pseudonym
@@ -220,13 +162,13 @@ func TestPageThenNextLevelUntilAcknowledged(t *testing.T) {
 	}
 
 	// Not yet due: nothing more.
-	w.clock.add(4 * time.Minute)
+	w.Clock.Add(4 * time.Minute)
 	w.fire(t, svc)
 	if n := len(w.sentTo(backup)); n != 0 {
 		t.Fatalf("backup paged before the timeout")
 	}
 	// Past the timeout with no acknowledgement: the backup is paged.
-	w.clock.add(2 * time.Minute)
+	w.Clock.Add(2 * time.Minute)
 	w.fire(t, svc)
 	w.waitSent(t, backup, 1)
 	poll.Until(t, 10*time.Second, func() error {
@@ -238,7 +180,7 @@ func TestPageThenNextLevelUntilAcknowledged(t *testing.T) {
 
 	// The backup acknowledges: no further page, however long we wait.
 	ctx := context.Background()
-	history, last, err := w.store.Load(ctx, events.AggregateConversation, convID)
+	history, last, err := w.Store.Load(ctx, events.AggregateConversation, convID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -246,10 +188,10 @@ func TestPageThenNextLevelUntilAcknowledged(t *testing.T) {
 	for _, e := range history {
 		_ = conv.Apply(e)
 	}
-	if err := conv.Acknowledge(escID, "robin", events.Meta{OccurredAt: w.clock.now()}); err != nil {
+	if err := conv.Acknowledge(escID, "robin", events.Meta{OccurredAt: w.Clock.Now()}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := w.store.Append(ctx, events.ExpectSeq(last), conv.Pending()...); err != nil {
+	if _, err := w.Store.Append(ctx, events.ExpectSeq(last), conv.Pending()...); err != nil {
 		t.Fatal(err)
 	}
 	poll.Until(t, 10*time.Second, func() error {
@@ -258,7 +200,7 @@ func TestPageThenNextLevelUntilAcknowledged(t *testing.T) {
 		}
 		return nil
 	})
-	w.clock.add(time.Hour)
+	w.Clock.Add(time.Hour)
 	w.fire(t, svc)
 	if n := len(w.sentTo(manager)); n != 0 {
 		t.Fatalf("manager paged after acknowledgement")
@@ -273,23 +215,20 @@ func TestReplyReachesClientAndStopBlocksIt(t *testing.T) {
 	w := newWorld(t)
 	w.service(t)
 	ctx := context.Background()
-	rc, err := w.rcv.ReceiveSMS(ctx, ingestion.InboundSMS{MessageSid: fmt.Sprintf("SM%032x", sids.Add(1)), From: clientNum, To: lineNum, Body: "hello?"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	rc := w.Text(t, clientNum, lineNum, "hello?")
 	reply := func(id, text string) {
 		t.Helper()
 		replyEventID := "rq-" + id
-		sealed, err := w.keys.Seal(ctx, rc.ClientID, []byte(text), events.BodyAAD(replyEventID))
+		sealed, err := w.Keys.Seal(ctx, rc.ClientID, []byte(text), events.BodyAAD(replyEventID))
 		if err != nil {
 			t.Fatal(err)
 		}
 		e, err := events.NewWithID(replyEventID, rc.ConversationID, events.ReplyRequested{ReplyID: id, StaffID: "alex", SenderName: "Alex",
-			Body: events.Sealed{KeyID: rc.ClientID, Data: sealed}}, events.Meta{OccurredAt: w.clock.now()})
+			Body: events.Sealed{KeyID: rc.ClientID, Data: sealed}}, events.Meta{OccurredAt: w.Clock.Now()})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := w.store.Append(ctx, events.ExpectAny, e); err != nil {
+		if _, err := w.Store.Append(ctx, events.ExpectAny, e); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -299,12 +238,10 @@ func TestReplyReachesClientAndStopBlocksIt(t *testing.T) {
 		t.Fatalf("reply: %+v", got)
 	}
 	// The client texts STOP: the next reply is blocked, not sent.
-	if _, err := w.rcv.ReceiveSMS(ctx, ingestion.InboundSMS{MessageSid: fmt.Sprintf("SM%032x", sids.Add(1)), From: clientNum, To: lineNum, Body: "STOP"}); err != nil {
-		t.Fatal(err)
-	}
+	w.Text(t, clientNum, lineNum, "STOP")
 	reply("r2", "Still here if you need us")
 	poll.Until(t, 10*time.Second, func() error {
-		history, _, err := w.store.Load(ctx, events.AggregateConversation, rc.ConversationID)
+		history, _, err := w.Store.Load(ctx, events.AggregateConversation, rc.ConversationID)
 		if err != nil {
 			return err
 		}
@@ -329,7 +266,7 @@ func TestRestartedServiceStillPagesOnTime(t *testing.T) {
 	w.waitTimers(t, escID)
 	stop() // the notification service dies while the timer runs
 
-	w.clock.add(6 * time.Minute)
+	w.Clock.Add(6 * time.Minute)
 	svc2, _ := w.service(t) // a new process: nothing in memory
 	w.fire(t, svc2)
 	w.waitSent(t, backup, 1)
@@ -350,7 +287,7 @@ func TestTwoReplicasPageEachLevelOnce(t *testing.T) {
 	}
 	w.waitSent(t, dutyPhone, 3)
 	w.waitTimers(t, escs...)
-	w.clock.add(6 * time.Minute)
+	w.Clock.Add(6 * time.Minute)
 	// Both replicas fire the same timers at the same moment.
 	var wg sync.WaitGroup
 	for _, svc := range []*notification.Service{a, b} {
@@ -370,7 +307,7 @@ func TestTwoReplicasPageEachLevelOnce(t *testing.T) {
 		}
 		return nil
 	})
-	w.clock.add(6 * time.Minute)
+	w.Clock.Add(6 * time.Minute)
 	wg.Add(2)
 	go func() { defer wg.Done(); _, _ = w.tm.Fire(context.Background(), a.OnAckTimeout) }()
 	go func() { defer wg.Done(); _, _ = w.tm.Fire(context.Background(), b.OnAckTimeout) }()

@@ -3,20 +3,14 @@ package triage_test
 import (
 	"context"
 	"fmt"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go/jetstream"
 	"github.com/rs/zerolog"
 
 	"github.com/helpline-org/helpline/events"
-	"github.com/helpline-org/helpline/internal/config"
-	"github.com/helpline-org/helpline/internal/consume"
-	"github.com/helpline-org/helpline/internal/keyring"
-	"github.com/helpline-org/helpline/internal/natstest"
 	"github.com/helpline-org/helpline/internal/poll"
+	"github.com/helpline-org/helpline/internal/testbed"
 	"github.com/helpline-org/helpline/internal/timers"
 	"github.com/helpline-org/helpline/services/ingestion"
 	"github.com/helpline-org/helpline/services/triage"
@@ -35,53 +29,15 @@ lines:
     hours: {monday: ["09:00-17:00"], tuesday: ["09:00-17:00"], wednesday: ["09:00-17:00"], thursday: ["09:00-17:00"], friday: ["09:00-17:00"]}
 `
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
-
 type world struct {
-	js    jetstream.JetStream
-	store *events.Store
-	keys  *keyring.Keyring
-	rcv   *ingestion.Receiver
-	clock *clock
-	file  *config.File
-	tm    *timers.Store
+	*testbed.Bed
+	tm *timers.Store
 }
 
 func newWorld(t *testing.T, at time.Time) *world {
 	t.Helper()
-	ctx := context.Background()
-	_, js := natstest.Connect(t, natstest.Server(t, "").ClientURL())
-	w := &world{js: js, clock: &clock{t: at}}
-	var err error
-	if w.store, err = events.NewStore(ctx, js, events.StoreConfig{}, zerolog.Nop()); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := keyring.EnsureBucket(ctx, js, keyring.BucketConfig{}); err != nil {
-		t.Fatal(err)
-	}
-	master := keyring.GenerateMasterKey()
-	if w.keys, err = keyring.New(ctx, js, keyring.Config{Master: master}, zerolog.Nop()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { w.keys.Close() })
-	if w.file, err = config.ParseFile([]byte(cfg)); err != nil {
-		t.Fatal(err)
-	}
-	index, err := ingestion.NewKVIndex(ctx, js, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.rcv = ingestion.NewReceiver(w.file, ingestion.KeyringIdentities{Keys: w.keys, Pseudo: keyring.NewPseudonymizer(master)}, w.keys, w.store, index, w.clock.now, zerolog.Nop())
-	if w.tm, err = timers.Open(ctx, js, "triage_timers", 1, w.clock.now, zerolog.Nop()); err != nil {
-		t.Fatal(err)
-	}
-	return w
+	b := testbed.New(t, cfg, at)
+	return &world{Bed: b, tm: b.Timers(t, "triage_timers")}
 }
 
 func (w *world) start(t *testing.T) (*triage.Service, func()) {
@@ -90,59 +46,26 @@ func (w *world) start(t *testing.T) (*triage.Service, func()) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := triage.New(w.file, lexicon.NewClassifier(lex), w.keys, w.store, w.tm, w.clock.now, zerolog.Nop())
+	svc, err := triage.New(w.File, lexicon.NewClassifier(lex), w.Keys, w.Store, w.tm, w.Clock.Now, zerolog.Nop())
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := consume.NewRouter(w.js, w.store, consume.Config{NackDelay: 20 * time.Millisecond, RetryWait: time.Millisecond}, svc.Specs(), nil, zerolog.Nop())
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { _ = r.Run(ctx); close(done) }()
-	<-r.Running()
-	var once sync.Once
-	stop := func() { once.Do(func() { cancel(); <-done }) }
-	t.Cleanup(stop)
-	return svc, stop
+	return svc, w.Run(t, svc.Specs())
 }
-
-var sids atomic.Int64
 
 func (w *world) text(t *testing.T, from, body string) ingestion.Receipt {
 	t.Helper()
-	rc, err := w.rcv.ReceiveSMS(context.Background(), ingestion.InboundSMS{MessageSid: fmt.Sprintf("SM%032x", sids.Add(1)), From: from, To: dayLine, Body: body})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return rc
+	return w.Text(t, from, dayLine, body)
 }
 
 func (w *world) byType(t *testing.T, typ string) []events.Envelope {
 	t.Helper()
-	var out []events.Envelope
-	if _, err := w.store.Read(context.Background(), events.AggregateSubjects(events.AggregateConversation), 0, func(e events.Envelope) error {
-		if e.Type == typ {
-			out = append(out, e)
-		}
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
-	return out
+	return w.Events(t, events.AggregateConversation, typ)
 }
 
 func (w *world) waitFor(t *testing.T, typ string, n int) []events.Envelope {
 	t.Helper()
-	var got []events.Envelope
-	poll.Until(t, 15*time.Second, func() error {
-		if got = w.byType(t, typ); len(got) < n {
-			return fmt.Errorf("%d %s, want %d", len(got), typ, n)
-		}
-		return nil
-	})
-	return got
+	return w.WaitEvents(t, typ, n)
 }
 
 // Tuesday 24 November 2026, 11:00 London: open.
@@ -236,14 +159,14 @@ func TestUnansweredConversationEscalates(t *testing.T) {
 		}
 		return nil
 	})
-	w.clock.add(9 * time.Minute)
+	w.Clock.Add(9 * time.Minute)
 	if _, err := w.tm.Fire(ctx, svc.OnUnanswered); err != nil {
 		t.Fatal(err)
 	}
 	if n := len(w.byType(t, "conversation.escalation_raised")); n != 0 {
 		t.Fatal("escalated before the target")
 	}
-	w.clock.add(2 * time.Minute)
+	w.Clock.Add(2 * time.Minute)
 	if _, err := w.tm.Fire(ctx, svc.OnUnanswered); err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,154 @@
+// Package testbed assembles the real platform in one process for tests
+// and load tests: an in-process NATS server with JetStream (fsync on every
+// write), the event store, the keyring, a configuration, ingestion's
+// receiver, durable timers and consumer routers, all on an injectable
+// clock. Nothing in it is a mock.
+package testbed
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/rs/zerolog"
+
+	"github.com/helpline-org/helpline/events"
+	"github.com/helpline-org/helpline/internal/config"
+	"github.com/helpline-org/helpline/internal/consume"
+	"github.com/helpline-org/helpline/internal/keyring"
+	"github.com/helpline-org/helpline/internal/natstest"
+	"github.com/helpline-org/helpline/internal/poll"
+	"github.com/helpline-org/helpline/internal/timers"
+	"github.com/helpline-org/helpline/services/ingestion"
+)
+
+// Clock is a clock tests move by hand.
+type Clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+// NewClock returns a clock at t.
+func NewClock(t time.Time) *Clock { return &Clock{t: t} }
+
+// Now returns the clock's time.
+func (c *Clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+
+// Add moves the clock on.
+func (c *Clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+
+// Bed is one assembled platform.
+type Bed struct {
+	JS       jetstream.JetStream
+	Store    *events.Store
+	Keys     *keyring.Keyring
+	Pseudo   *keyring.Pseudonymizer
+	File     *config.File
+	Receiver *ingestion.Receiver
+	Clock    *Clock
+}
+
+// New assembles a platform for the configuration (YAML) at time at.
+func New(t testing.TB, yamlConfig string, at time.Time) *Bed {
+	t.Helper()
+	ctx := context.Background()
+	_, js := natstest.Connect(t, natstest.Server(t, "").ClientURL())
+	b := &Bed{JS: js, Clock: NewClock(at)}
+	var err error
+	if b.Store, err = events.NewStore(ctx, js, events.StoreConfig{}, zerolog.Nop()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := keyring.EnsureBucket(ctx, js, keyring.BucketConfig{}); err != nil {
+		t.Fatal(err)
+	}
+	master := keyring.GenerateMasterKey()
+	if b.Keys, err = keyring.New(ctx, js, keyring.Config{Master: master}, zerolog.Nop()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Keys.Close() })
+	b.Pseudo = keyring.NewPseudonymizer(master)
+	if b.File, err = config.ParseFile([]byte(yamlConfig)); err != nil {
+		t.Fatal(err)
+	}
+	index, err := ingestion.NewKVIndex(ctx, js, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Receiver = ingestion.NewReceiver(b.File, ingestion.KeyringIdentities{Keys: b.Keys, Pseudo: b.Pseudo}, b.Keys, b.Store, index, b.Clock.Now, zerolog.Nop())
+	return b
+}
+
+var sids atomic.Int64
+
+// SID returns a new Twilio-shaped message sid.
+func SID() string { return fmt.Sprintf("SM%032x", sids.Add(1)) }
+
+// Text brings a client's SMS in through ingestion, as its webhook would.
+func (b *Bed) Text(t testing.TB, from, to, body string) ingestion.Receipt {
+	t.Helper()
+	rc, err := b.Receiver.ReceiveSMS(context.Background(), ingestion.InboundSMS{MessageSid: SID(), From: from, To: to, Body: body})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rc
+}
+
+// Timers opens a timer bucket on the bed's clock.
+func (b *Bed) Timers(t testing.TB, bucket string) *timers.Store {
+	t.Helper()
+	tm, err := timers.Open(context.Background(), b.JS, bucket, 1, b.Clock.Now, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tm
+}
+
+// Run starts a router for the handlers, as one service replica; the
+// returned stop (also run at cleanup) ends it and waits.
+func (b *Bed) Run(t testing.TB, specs []consume.Spec) (stop func()) {
+	t.Helper()
+	r, err := consume.NewRouter(b.JS, b.Store, consume.Config{NackDelay: 20 * time.Millisecond, RetryWait: time.Millisecond}, specs, nil, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { _ = r.Run(ctx); close(done) }()
+	<-r.Running()
+	var once sync.Once
+	stop = func() { once.Do(func() { cancel(); <-done }) }
+	t.Cleanup(stop)
+	return stop
+}
+
+// Events returns every event of an aggregate type of the given event type.
+func (b *Bed) Events(t testing.TB, aggregate, typ string) []events.Envelope {
+	t.Helper()
+	var out []events.Envelope
+	if _, err := b.Store.Read(context.Background(), events.AggregateSubjects(aggregate), 0, func(e events.Envelope) error {
+		if typ == "" || e.Type == typ {
+			out = append(out, e)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// WaitEvents waits until at least n conversation events of type typ exist.
+func (b *Bed) WaitEvents(t testing.TB, typ string, n int) []events.Envelope {
+	t.Helper()
+	var got []events.Envelope
+	poll.Until(t, 15*time.Second, func() error {
+		if got = b.Events(t, events.AggregateConversation, typ); len(got) < n {
+			return fmt.Errorf("%d %s, want %d", len(got), typ, n)
+		}
+		return nil
+	})
+	return got
+}
