@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/rs/zerolog"
 
@@ -37,6 +38,7 @@ type harness struct {
 	keys   *keyring.Keyring
 	js     jetstream.JetStream
 	logs   *bytes.Buffer
+	nats   *server.Server
 }
 
 var sidSeq atomic.Int64
@@ -46,7 +48,8 @@ func newSid() string { return fmt.Sprintf("SM%032x", sidSeq.Add(1)+time.Now().Un
 func newHarness(t testing.TB) *harness {
 	t.Helper()
 	ctx := context.Background()
-	_, js := natstest.Connect(t, natstest.Server(t, "").ClientURL())
+	nsrv := natstest.Server(t, "")
+	_, js := natstest.Connect(t, nsrv.ClientURL())
 	logs := &bytes.Buffer{}
 	log := zerolog.New(logs)
 	store, err := events.NewStore(ctx, js, events.StoreConfig{}, log)
@@ -74,7 +77,7 @@ lines:
 		t.Fatal(err)
 	}
 	rcv := ingestion.NewReceiver(file, ingestion.KeyringIdentities{Keys: keys, Pseudo: keyring.NewPseudonymizer(master)}, keys, store, index, time.Now, log)
-	h := &harness{store: store, keys: keys, js: js, logs: logs}
+	h := &harness{store: store, keys: keys, js: js, logs: logs, nats: nsrv}
 	mux := http.NewServeMux()
 	h.srv = httptest.NewServer(mux)
 	t.Cleanup(h.srv.Close)
@@ -348,5 +351,28 @@ func TestStatusCallbackRecordedOnce(t *testing.T) {
 	}
 	if n := len(ofType(h.all(t), "conversation.delivery_status_changed")); n != 1 {
 		t.Fatalf("%d status events, want 1", n)
+	}
+}
+
+// TestLogDownAnswers503 shows the webhook never claims a message it could
+// not make durable: with the log down it answers 503 (so Twilio calls the
+// fallback URL, a second replica), well within Twilio's 15 s timeout.
+func TestLogDownAnswers503(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	if code, _ := h.sendSMS(t, newSid(), clientNum, "first, while the log is up"); code != http.StatusOK {
+		t.Fatalf("log up: %d", code)
+	}
+	h.nats.Shutdown()
+	h.nats.WaitForShutdown()
+	start := time.Now()
+	code, _ := h.sendSMS(t, newSid(), "+447700900999", "the log is down")
+	took := time.Since(start)
+	if code != http.StatusServiceUnavailable {
+		t.Fatalf("log down: status %d, want 503", code)
+	}
+	t.Logf("503 after %s (Twilio waits 15s)", took)
+	if took > 12*time.Second {
+		t.Fatalf("503 took %s: Twilio would time out first", took)
 	}
 }

@@ -88,6 +88,16 @@ type Receipt struct {
 	Consent        string
 }
 
+// unavailable marks a failure of the platform under the use case (the
+// key-value store, the keyring): the message is not durable, and the
+// provider should try again or use its fallback.
+func unavailable(what string, err error) error {
+	if errors.Is(err, events.ErrUnavailable) {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return fmt.Errorf("%w: %s: %w", events.ErrUnavailable, what, err)
+}
+
 // maxAppendAttempts bounds retries when a conversation changes between
 // reading and appending (a worker closing it, say).
 const maxAppendAttempts = 8
@@ -101,7 +111,7 @@ func (r *Receiver) ReceiveSMS(ctx context.Context, in InboundSMS) (Receipt, erro
 	}
 	clientID, err := r.ids.ClientID(ctx, line.ID, in.From)
 	if err != nil {
-		return Receipt{}, fmt.Errorf("client id: %w", err)
+		return Receipt{}, unavailable("client id", err)
 	}
 	rc := Receipt{ClientID: clientID, Pseudonym: r.ids.Pseudonym(clientID), LineID: line.ID,
 		EventID: "sms-" + strings.ToLower(in.MessageSid)}
@@ -111,7 +121,7 @@ func (r *Receiver) ReceiveSMS(ctx context.Context, in InboundSMS) (Receipt, erro
 	}
 	body, err := r.seal.Seal(ctx, clientID, []byte(in.Body), events.BodyAAD(rc.EventID))
 	if err != nil {
-		return rc, fmt.Errorf("seal body: %w", err)
+		return rc, unavailable("seal body", err)
 	}
 	msg := events.MessageReceived{MessageID: rc.EventID, LineID: line.ID, ClientID: clientID, Channel: events.ChannelSMS,
 		ProviderMessageID: in.MessageSid, Body: events.Sealed{KeyID: clientID, Data: body}, ReceivedAt: meta.OccurredAt}
@@ -139,7 +149,7 @@ func (r *Receiver) ReceiveSMS(ctx context.Context, in InboundSMS) (Receipt, erro
 func (r *Receiver) ensureClient(ctx context.Context, lineID, clientID, pseudonym, channel, contact string, meta events.Meta) error {
 	_, registered, err := r.index.Get(ctx, clientID)
 	if err != nil {
-		return fmt.Errorf("index: %w", err)
+		return unavailable("index", err)
 	}
 	if registered {
 		return nil
@@ -147,7 +157,7 @@ func (r *Receiver) ensureClient(ctx context.Context, lineID, clientID, pseudonym
 	var sealed []byte
 	if contact != "" {
 		if sealed, err = r.seal.Seal(ctx, clientID, []byte(contact), events.ContactAAD(clientID)); err != nil {
-			return fmt.Errorf("seal contact: %w", err)
+			return unavailable("seal contact", err)
 		}
 	}
 	e, err := events.NewWithID("reg-"+clientID, clientID, events.ClientRegistered{LineID: lineID, Pseudonym: pseudonym, Channel: channel,
@@ -171,7 +181,7 @@ func (r *Receiver) appendToConversation(ctx context.Context, clientID, newID, li
 	for attempt := 0; attempt < maxAppendAttempts; attempt++ {
 		convID, _, err := r.index.Get(ctx, clientID)
 		if err != nil {
-			return "", false, fmt.Errorf("index: %w", err)
+			return "", false, unavailable("index", err)
 		}
 		var conv *events.Conversation
 		if convID != "" {
@@ -185,7 +195,7 @@ func (r *Receiver) appendToConversation(ctx context.Context, clientID, newID, li
 				return "", false, err
 			}
 			if err := r.index.Put(ctx, clientID, convID); err != nil {
-				return "", false, fmt.Errorf("index: %w", err)
+				return "", false, unavailable("index", err)
 			}
 		}
 		eventID := meta.CorrelationID
