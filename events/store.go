@@ -43,6 +43,10 @@ type StoreConfig struct {
 	UnavailableRetries int
 	// RetryWait is the first wait between those retries; it doubles.
 	RetryWait time.Duration
+	// AttemptTimeout bounds one publish attempt, so a request lost while
+	// a cluster fails over is retried instead of waiting out the caller's
+	// whole deadline. Default 4s.
+	AttemptTimeout time.Duration
 }
 
 // Stream and subject names used by default.
@@ -76,6 +80,9 @@ func (c *StoreConfig) SetDefaults() {
 	}
 	if c.RetryWait == 0 {
 		c.RetryWait = 50 * time.Millisecond
+	}
+	if c.AttemptTimeout == 0 {
+		c.AttemptTimeout = 4 * time.Second
 	}
 }
 
@@ -276,9 +283,15 @@ func (s *Store) findSince(ctx context.Context, subject string, from uint64, id s
 func (s *Store) publish(ctx context.Context, msg *nats.Msg, opts []jetstream.PublishOpt) (*jetstream.PubAck, error) {
 	wait := s.cfg.RetryWait
 	for attempt := 0; ; attempt++ {
-		ack, err := s.js.PublishMsg(ctx, msg, opts...)
+		actx, cancel := context.WithTimeout(ctx, s.cfg.AttemptTimeout)
+		ack, err := s.js.PublishMsg(actx, msg, opts...)
+		cancel()
 		if err == nil {
 			return ack, nil
+		}
+		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
+			// This attempt's request was lost (a failover): try again.
+			err = nats.ErrTimeout
 		}
 		var apiErr *jetstream.APIError
 		if errors.As(err, &apiErr) {

@@ -331,18 +331,7 @@ func (c *Chat) Send(ctx context.Context, s ChatSession, clientMsgID, body string
 }
 
 func (c *Chat) load(ctx context.Context, id string) (*events.Conversation, []events.Envelope, error) {
-	history, last, err := c.d.Log.Load(ctx, events.AggregateConversation, id)
-	if err != nil {
-		return nil, nil, err
-	}
-	conv := events.NewConversation(id)
-	for _, e := range history {
-		if err := conv.Apply(e); err != nil {
-			return nil, nil, err
-		}
-	}
-	conv.Version = last
-	return conv, history, nil
+	return events.LoadConversation(ctx, c.d.Log, id)
 }
 
 func validateChatBody(body string) error {

@@ -229,15 +229,6 @@ func (r *Receiver) openConversation(ctx context.Context, id, lineID, clientID, p
 }
 
 func (r *Receiver) loadConversation(ctx context.Context, id string) (*events.Conversation, error) {
-	history, _, err := r.log.Load(ctx, events.AggregateConversation, id)
-	if err != nil {
-		return nil, err
-	}
-	c := events.NewConversation(id)
-	for _, e := range history {
-		if err := c.Apply(e); err != nil {
-			return nil, err
-		}
-	}
-	return c, nil
+	c, _, err := events.LoadConversation(ctx, r.log, id)
+	return c, err
 }

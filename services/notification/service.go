@@ -122,31 +122,12 @@ func (s *Service) Handle(ctx context.Context, e events.Envelope) error {
 }
 
 func (s *Service) conversation(ctx context.Context, id string) (*events.Conversation, error) {
-	history, _, err := s.log.Load(ctx, events.AggregateConversation, id)
-	if err != nil {
-		return nil, err
-	}
-	c := events.NewConversation(id)
-	for _, e := range history {
-		if err := c.Apply(e); err != nil {
-			return nil, err
-		}
-	}
-	return c, nil
+	c, _, err := events.LoadConversation(ctx, s.log, id)
+	return c, err
 }
 
 func (s *Service) client(ctx context.Context, id string) (*events.Client, error) {
-	history, _, err := s.log.Load(ctx, events.AggregateClient, id)
-	if err != nil {
-		return nil, err
-	}
-	c := events.NewClient(id)
-	for _, e := range history {
-		if err := c.Apply(e); err != nil {
-			return nil, err
-		}
-	}
-	return c, nil
+	return events.LoadClient(ctx, s.log, id)
 }
 
 func (s *Service) line(id string) (config.Line, error) {

@@ -210,17 +210,13 @@ func (s *Service) decide(l line, conv *events.Conversation, m events.MessageRece
 // load folds the conversation and reports whether recordID is already in
 // it (the message was triaged before: nothing to do).
 func (s *Service) load(ctx context.Context, convID, recordID string) (*events.Conversation, bool, error) {
-	history, _, err := s.log.Load(ctx, events.AggregateConversation, convID)
+	c, history, err := events.LoadConversation(ctx, s.log, convID)
 	if err != nil {
 		return nil, false, err
 	}
-	c := events.NewConversation(convID)
 	for _, e := range history {
 		if e.ID == recordID {
 			return nil, true, nil
-		}
-		if err := c.Apply(e); err != nil {
-			return nil, false, err
 		}
 	}
 	return c, false, nil
