@@ -30,6 +30,13 @@ func mountSandbox(r chi.Router, env config.Env, file *config.File, token string,
 	r.Handle("/sandbox/*", http.StripPrefix("/sandbox", fake.SandboxHandler(env.PublicURL+ingestion.SMSPath, lines)))
 	r.Handle(sandboxAPIPrefix+"/*", http.StripPrefix(sandboxAPIPrefix, fake))
 	p.log.Warn().Str("url", env.PublicURL+"/sandbox/").Msg("no Twilio credentials: SMS goes to the local sandbox, nothing leaves this machine")
+	if host, _, err := net.SplitHostPort(env.HTTPAddr); err == nil {
+		if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+			// The sandbox has no sign-in: anyone who reaches it reads every
+			// SMS the line sends (pages included) and can text as a client.
+			p.log.Warn().Str("addr", env.HTTPAddr).Msg("the SMS sandbox is unauthenticated and listens beyond loopback: keep it off untrusted networks, or set Twilio credentials")
+		}
+	}
 	return fake, sandboxSMS{AccountSID: fake.AccountSID(), AuthToken: token, APIURL: loopbackURL(env.HTTPAddr) + sandboxAPIPrefix}
 }
 

@@ -376,3 +376,14 @@ func TestLogDownAnswers503(t *testing.T) {
 		t.Fatalf("503 took %s: Twilio would time out first", took)
 	}
 }
+
+func TestStatusCallbackDoesNotEchoBadInput(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	form := url.Values{"MessageSid": {newSid()}, "MessageStatus": {"delivered"}}
+	path := "/twilio/status?c=%3Cscript%3Ealert(1)%3C%2Fscript%3E"
+	code, resp := h.post(t, path, form, h.public+path)
+	if code != http.StatusBadRequest || strings.Contains(resp, "script") || strings.Contains(h.logs.String(), "script") {
+		t.Fatalf("status %d, response %q, logs echo input: %v", code, resp, strings.Contains(h.logs.String(), "script"))
+	}
+}

@@ -28,8 +28,9 @@ var deliveryStatuses = map[string]bool{
 // RecordStatus records a delivery status durably; the same callback twice
 // is one event.
 func (r *Receiver) RecordStatus(ctx context.Context, s DeliveryStatus) error {
-	if err := events.ValidateID(s.ConversationID); err != nil {
-		return fmt.Errorf("%w: conversation: %w", ErrBadInput, err)
+	if events.ValidateID(s.ConversationID) != nil {
+		// Name the parameter, never echo its value.
+		return fmt.Errorf("%w: query parameter c must be a conversation id", ErrBadInput)
 	}
 	if !deliveryStatuses[s.Status] {
 		return fmt.Errorf("%w: unknown MessageStatus", ErrBadInput)
