@@ -70,7 +70,7 @@ func mountIngestion(ctx context.Context, r chi.Router, p *platform, file *config
 	if err != nil {
 		return err
 	}
-	web, err := ingestion.NewChatHTTP(ingestion.ChatHTTPConfig{PublicURL: p.env.PublicURL}, chat, p.log)
+	web, err := ingestion.NewChatHTTP(ingestion.ChatHTTPConfig{PublicURL: p.env.PublicURL, ClientAddrHeader: p.env.ClientIPHeader}, chat, p.log)
 	if err != nil {
 		return err
 	}

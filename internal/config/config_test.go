@@ -44,6 +44,7 @@ func TestLoadEnvNamesTheBadVariable(t *testing.T) {
 		{[]string{VarDuplicates, "1m"}, VarDuplicates},
 		{[]string{VarReplicas, "7"}, VarReplicas},
 		{[]string{VarLogLevel, "loud"}, VarLogLevel},
+		{[]string{VarClientIP, "X Forwarded"}, VarClientIP},
 	}
 	for _, tt := range tests {
 		_, err := LoadEnv(env(tt.kv...))

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/url"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"time"
 )
@@ -32,6 +33,7 @@ type Env struct {
 	Replicas         int
 	DuplicatesWindow time.Duration
 	ShutdownTimeout  time.Duration
+	ClientIPHeader   string
 }
 
 // Variable names. These are fixed: operators and scripts rely on them.
@@ -52,6 +54,7 @@ const (
 	VarReplicas      = "HELPLINE_STREAM_REPLICAS"
 	VarDuplicates    = "HELPLINE_DEDUPE_WINDOW"
 	VarShutdown      = "HELPLINE_SHUTDOWN_TIMEOUT"
+	VarClientIP      = "HELPLINE_CLIENT_IP_HEADER"
 )
 
 // VarDoc describes one variable for `helpline help` and the README.
@@ -76,8 +79,11 @@ func Vars() []VarDoc {
 		{VarReplicas, "1 embedded, 3 with an external NATS", "replicas of the streams"},
 		{VarDuplicates, "15m", "message-id dedupe window (at least 10m)"},
 		{VarShutdown, "20s", "how long shutdown waits for in-flight work"},
+		{VarClientIP, "(empty: the connection's address)", "header a trusted reverse proxy sets to the client's address (e.g. X-Forwarded-For; the last entry is used)"},
 	}
 }
+
+var headerName = regexp.MustCompile(`^[A-Za-z0-9-]{1,64}$`)
 
 // LoadEnv reads the environment through lookup (os.LookupEnv in main) and
 // validates it. Errors name the variable at fault.
@@ -103,6 +109,7 @@ func LoadEnv(lookup func(string) (string, bool)) (Env, error) {
 		MasterKeyFile:    get(VarMasterKeyFile, ""),
 		LogLevel:         get(VarLogLevel, "info"),
 		LogFormat:        get(VarLogFormat, "auto"),
+		ClientIPHeader:   get(VarClientIP, ""),
 	}
 	if _, _, err := net.SplitHostPort(e.HTTPAddr); err != nil {
 		errs = append(errs, fmt.Errorf("%s=%q: want host:port: %w", VarHTTPAddr, e.HTTPAddr, err))
@@ -129,6 +136,9 @@ func LoadEnv(lookup func(string) (string, bool)) (Env, error) {
 		if u, err := url.Parse(e.TwilioAPIURL); err != nil || u.Host == "" {
 			errs = append(errs, fmt.Errorf("%s=%q: want an absolute URL", VarTwilioAPIURL, e.TwilioAPIURL))
 		}
+	}
+	if e.ClientIPHeader != "" && !headerName.MatchString(e.ClientIPHeader) {
+		errs = append(errs, fmt.Errorf("%s=%q: want a header name like X-Forwarded-For", VarClientIP, e.ClientIPHeader))
 	}
 	switch e.LogLevel {
 	case "trace", "debug", "info", "warn", "error":

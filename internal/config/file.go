@@ -39,6 +39,10 @@ type Line struct {
 	// is replaced by when the line opens again.
 	OutOfHoursReply map[string]string `yaml:"out_of_hours_reply"`
 	HelpReply       string            `yaml:"help_reply"`
+	// EmergencyNotice is what the web chat page says to do in an
+	// emergency, e.g. "If you are in immediate danger, call 999."; the
+	// page's default (UK) when empty. Set it for lines outside the UK.
+	EmergencyNotice string `yaml:"emergency_notice"`
 	// SendRate is the most SMS per second sent from the line's number
 	// (the provider's per-sender limit); default 5.
 	SendRate float64 `yaml:"send_rate"`

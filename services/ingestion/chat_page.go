@@ -61,7 +61,7 @@ func (h *ChatHTTP) showPage(w http.ResponseWriter, req *http.Request) {
 		name = "our support line"
 	}
 	var buf bytes.Buffer
-	if err := h.page.tmpl.Execute(&buf, chatPageData{LineID: line.ID, LineName: name, Emergency: h.cfg.EmergencyNotice,
+	if err := h.page.tmpl.Execute(&buf, chatPageData{LineID: line.ID, LineName: name, Emergency: emergencyNotice(line.EmergencyNotice, h.cfg.EmergencyNotice),
 		MaxChars: maxChatBodyChars}); err != nil {
 		h.fail(w, req, err)
 		return
@@ -84,4 +84,12 @@ func serveChatAsset(w http.ResponseWriter, contentType string, b []byte) {
 	// yesterday's script.
 	w.Header().Set("Cache-Control", "no-cache")
 	_, _ = w.Write(b)
+}
+
+// emergencyNotice is the line's own emergency text, else the default.
+func emergencyNotice(line, fallback string) string {
+	if line != "" {
+		return line
+	}
+	return fallback
 }

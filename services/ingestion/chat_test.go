@@ -110,7 +110,7 @@ func newChatHarness(t testing.TB, opts chatOptions) *chatHarness {
 	file, err := config.ParseFile([]byte(`
 lines:
   - {id: main, name: "Example Support Line", number: "` + lineNum + `", timezone: Europe/London, always_open: true}
-  - {id: night, name: "Example Night Line", number: "+442079460001", timezone: Europe/London, always_open: true}
+  - {id: night, name: "Example Night Line", number: "+442079460001", timezone: Europe/London, always_open: true, emergency_notice: "In an emergency call 112."}
 `))
 	if err != nil {
 		t.Fatal(err)
@@ -903,8 +903,9 @@ func TestChatPageIsSafeAndAccessible(t *testing.T) {
 			t.Errorf("page lacks %q", want)
 		}
 	}
-	if r := h.do(t, http.MethodGet, ingestion.ChatPagePath+"?line=night", "", ""); !strings.Contains(r.body, "Example Night Line") {
-		t.Error("?line= does not choose the line")
+	if r := h.do(t, http.MethodGet, ingestion.ChatPagePath+"?line=night", "", ""); !strings.Contains(r.body, "Example Night Line") ||
+		!strings.Contains(r.body, "In an emergency call 112.") || strings.Contains(r.body, ingestion.ChatDefaultEmergencyNotice) {
+		t.Error("?line= does not choose the line, or not its own emergency notice")
 	}
 	if r := h.do(t, http.MethodGet, ingestion.ChatPagePath+"?line=%3Cscript%3E", "", ""); r.code != http.StatusNotFound || strings.Contains(r.body, "<script>") {
 		t.Errorf("unknown line: %d %s", r.code, r.body)
