@@ -169,10 +169,10 @@ func (m *metrics) wrap(s Spec, log zerolog.Logger) message.NoPublishHandlerFunc 
 			m.handled.WithLabelValues(s.Name, "ok").Inc()
 		case IsPermanent(err):
 			m.handled.WithLabelValues(s.Name, "dead_letter").Inc()
-			log.Error().Err(err).Str("handler", s.Name).Str("event", e.ID).Str("type", e.Type).Msg("event dead-lettered")
+			log.Error().Err(err).Str("handler", s.Name).Str("event", e.ID).Str("type", e.Type).Str("correlation_id", e.CorrelationID).Msg("event dead-lettered")
 		default:
 			m.handled.WithLabelValues(s.Name, "retry").Inc()
-			log.Warn().Err(err).Str("handler", s.Name).Str("event", e.ID).Str("type", e.Type).Msg("handler failed; will retry")
+			log.Warn().Err(err).Str("handler", s.Name).Str("event", e.ID).Str("type", e.Type).Str("correlation_id", e.CorrelationID).Msg("handler failed; will retry")
 		}
 		return err
 	}

@@ -82,7 +82,7 @@ func (h *Webhooks) SMS(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	h.logger.Info().Str("line", rc.LineID).Str("client", rc.Pseudonym).Str("conversation", rc.ConversationID).
-		Str("event", rc.EventID).Bool("duplicate", rc.Duplicate).Str("consent", rc.Consent).Msg("sms received")
+		Str("event", rc.EventID).Str("correlation_id", rc.EventID).Bool("duplicate", rc.Duplicate).Str("consent", rc.Consent).Msg("sms received")
 	w.Header().Set("Content-Type", "text/xml; charset=utf-8")
 	_, _ = w.Write([]byte(emptyTwiML))
 }

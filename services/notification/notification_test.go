@@ -87,7 +87,7 @@ func (w *world) crisis(t *testing.T, text string) (convID, escID, pseudonym stri
 	escID = "esc-" + rc.EventID
 	e, err := events.NewWithID(escID, rc.ConversationID, events.EscalationRaised{EscalationID: escID, LineID: "main", MessageID: rc.EventID,
 		Reason: events.ReasonCrisis, Risk: events.RiskCrisis, Categories: []string{"overdose_means"}, Terms: []string{"all my pills"}},
-		events.Meta{OccurredAt: w.Clock.Now()})
+		events.Meta{CorrelationID: rc.EventID, CausationID: rc.EventID, OccurredAt: w.Clock.Now()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,6 +158,13 @@ func TestPageThenNextLevelUntilAcknowledged(t *testing.T) {
 	for _, never := range []string{clientNum, strings.TrimPrefix(clientNum, "+"), body, "pills"} {
 		if strings.Contains(page.Body, never) {
 			t.Errorf("page %q contains %q", page.Body, never)
+		}
+	}
+
+	// The page carries the webhook's correlation id, caused by the escalation.
+	for _, e := range w.Events(t, events.AggregateConversation, "conversation.escalation_paged") {
+		if !strings.HasPrefix(e.CorrelationID, "sms-") || e.CausationID != escID {
+			t.Errorf("page correlation %q causation %q", e.CorrelationID, e.CausationID)
 		}
 	}
 

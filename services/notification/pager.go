@@ -71,7 +71,8 @@ func (s *Service) pageStep(ctx context.Context, conv *events.Conversation, esc *
 				events.EscalationPaged{EscalationID: esc.ID, Level: step.Level, LevelName: level, StaffID: st.ID, Round: step.Round, ProviderMessageID: sid}, meta); err != nil {
 				return err
 			}
-			s.logger.Info().Str("escalation", esc.ID).Str("conversation", conv.ID).Str("staff", st.ID).Str("step", step.String()).Msg("paged")
+			s.logger.Info().Str("escalation", esc.ID).Str("conversation", conv.ID).Str("staff", st.ID).Str("step", step.String()).
+				Str("correlation_id", meta.CorrelationID).Msg("paged")
 			paged++
 		}
 		if paged > 0 {

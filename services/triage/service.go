@@ -141,7 +141,7 @@ func (s *Service) triage(ctx context.Context, e events.Envelope, m events.Messag
 			return err
 		}
 		s.logger.Info().Str("conversation", conv.ID).Str("message", m.MessageID).Str("risk", string(v.Risk)).
-			Str("rule", v.Rule).Bool("out_of_hours", !open).Int("records", len(recs)).Msg("triaged")
+			Str("rule", v.Rule).Bool("out_of_hours", !open).Int("records", len(recs)).Str("correlation_id", e.CorrelationID).Msg("triaged")
 		return s.startClock(ctx, l, conv, m.ReceivedAt, open)
 	}
 	return fmt.Errorf("conversation %s kept changing: %w", e.AggregateID, events.ErrConcurrency)

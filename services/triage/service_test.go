@@ -82,6 +82,11 @@ func TestCrisisMessageRaisesEscalationWithTerms(t *testing.T) {
 	if raised.Reason != events.ReasonCrisis || raised.Risk != events.RiskCrisis || len(raised.Terms) == 0 || len(raised.Categories) == 0 {
 		t.Fatalf("escalation: %+v", raised)
 	}
+	received := w.byType(t, "conversation.message_received")[0]
+	if esc.CorrelationID != received.CorrelationID || esc.CausationID != received.ID {
+		t.Errorf("escalation correlation %q causation %q; want the webhook's %q and the message %q",
+			esc.CorrelationID, esc.CausationID, received.CorrelationID, received.ID)
+	}
 	tri := w.waitFor(t, "conversation.message_triaged", 1)[0]
 	tp, _ := tri.Decode()
 	if v := tp.(events.MessageTriaged); v.Risk != events.RiskCrisis || v.LexiconVersion == "" || v.Rule == "" || v.OutOfHours {
