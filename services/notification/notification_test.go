@@ -326,3 +326,31 @@ func TestTwoReplicasPageEachLevelOnce(t *testing.T) {
 		t.Fatalf("pages duty %d, backup %d, manager %d; want 3 each (one per escalation per level)", d, bk, m)
 	}
 }
+
+// TestUnreachableDutyPhoneEscalatesAtOnce: the provider refuses the duty
+// worker's number for good; the refusal is recorded and the backup is
+// paged at once, not after the acknowledgement timeout.
+func TestUnreachableDutyPhoneEscalatesAtOnce(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.service(t)
+	w.fake.FailNext(1, 400, 21211) // invalid number
+	w.crisis(t, body)
+	w.waitSent(t, backup, 1)
+	if n := len(w.sentTo(dutyPhone)); n != 0 {
+		t.Fatalf("%d pages reached the refused duty phone", n)
+	}
+	var reasons []string
+	for _, e := range w.Events(t, events.AggregateConversation, "") {
+		p, _ := e.Decode()
+		switch p := p.(type) {
+		case events.MessageSendFailed:
+			reasons = append(reasons, "failed:"+p.Recipient)
+		case events.EscalationReEscalated:
+			reasons = append(reasons, "reescalated:"+p.Reason)
+		}
+	}
+	if fmt.Sprint(reasons) != "[failed:sam reescalated:unreachable]" {
+		t.Fatalf("recorded %v", reasons)
+	}
+}

@@ -79,13 +79,17 @@ func (s *Service) pageStep(ctx context.Context, conv *events.Conversation, esc *
 			return s.timers.Set(ctx, timers.Timer{Key: ackTimerKey(esc.ID), Due: s.now().Add(policy.AckTimeout.Duration),
 				Data: map[string]string{"conversation": conv.ID, "round": strconv.Itoa(step.Round), "level": strconv.Itoa(step.Level)}})
 		}
-		s.logger.Warn().Str("escalation", esc.ID).Str("line", line.ID).Str("level", level).Msg("nobody reachable on call at this level: escalating")
+		reason := "nobody_on_call"
+		if len(staff) > 0 {
+			reason = "unreachable" // on call, but the provider refused every page
+		}
+		s.logger.Warn().Str("escalation", esc.ID).Str("line", line.ID).Str("level", level).Str("reason", reason).Msg("nobody reachable at this level: escalating")
 		next, ok := Next(policy, step)
 		if !ok {
 			return s.exhaust(ctx, conv.ID, esc.ID, step.Round, meta)
 		}
 		if err := s.record(ctx, conv.ID, "reesc-"+esc.ID+"-"+events.Step(next.Round, next.Level),
-			events.EscalationReEscalated{EscalationID: esc.ID, FromLevel: step.Level, ToLevel: next.Level, Round: next.Round, Reason: "nobody_on_call"}, meta); err != nil {
+			events.EscalationReEscalated{EscalationID: esc.ID, FromLevel: step.Level, ToLevel: next.Level, Round: next.Round, Reason: reason}, meta); err != nil {
 			return err
 		}
 		step = next
