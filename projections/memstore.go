@@ -1,0 +1,191 @@
+package projections
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+)
+
+// MemoryStore is the embedded default Store: maps behind one mutex. An
+// update stages its writes and commits them with the checkpoint under the
+// lock, so state and checkpoint change together or not at all.
+type MemoryStore struct {
+	mu          sync.RWMutex
+	checkpoints map[string]uint64
+	hours       map[hourKey]*Hour
+	replies     map[string]PendingReply
+	acks        map[string]PendingAck
+}
+
+var _ Store = (*MemoryStore)(nil)
+
+type hourKey struct {
+	line  string
+	start int64 // unix seconds, UTC hour
+}
+
+// NewMemoryStore returns an empty store.
+func NewMemoryStore() *MemoryStore {
+	s := &MemoryStore{checkpoints: map[string]uint64{}}
+	s.clear()
+	return s
+}
+
+func (s *MemoryStore) clear() {
+	s.hours = map[hourKey]*Hour{}
+	s.replies = map[string]PendingReply{}
+	s.acks = map[string]PendingAck{}
+}
+
+// Checkpoint implements Store.
+func (s *MemoryStore) Checkpoint(_ context.Context, name string) (uint64, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.checkpoints[name], nil
+}
+
+// Update implements Store.
+func (s *MemoryStore) Update(ctx context.Context, name string, seq uint64, fn func(Tx) error) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if seq <= s.checkpoints[name] {
+		return false, nil
+	}
+	tx := &memTx{s: s, replies: map[string]*PendingReply{}, acks: map[string]*PendingAck{}}
+	if err := fn(tx); err != nil {
+		return false, err
+	}
+	tx.commit()
+	s.checkpoints[name] = seq
+	return true, nil
+}
+
+// Reset implements Store.
+func (s *MemoryStore) Reset(_ context.Context, name string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.clear()
+	delete(s.checkpoints, name)
+	return nil
+}
+
+// Hours implements Store.
+func (s *MemoryStore) Hours(_ context.Context, lineID string, from, to time.Time) ([]Hour, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var out []Hour
+	for k, h := range s.hours {
+		if k.line == lineID && !h.Start.Before(from) && h.Start.Before(to) {
+			out = append(out, *h)
+		}
+	}
+	sortHours(out)
+	return out, nil
+}
+
+func sortHours(hs []Hour) {
+	sort.Slice(hs, func(i, j int) bool { return hs[i].Start.Before(hs[j].Start) })
+}
+
+// memTx stages one update's writes; a nil map value is a deletion.
+type memTx struct {
+	s       *MemoryStore
+	replies map[string]*PendingReply
+	acks    map[string]*PendingAck
+	counts  []Hour // deltas, applied in order at commit
+}
+
+func (t *memTx) PendingReply(_ context.Context, id string) (PendingReply, bool, error) {
+	if p, staged := t.replies[id]; staged {
+		if p == nil {
+			return PendingReply{}, false, nil
+		}
+		return *p, true, nil
+	}
+	p, ok := t.s.replies[id]
+	return p, ok, nil
+}
+
+func (t *memTx) PutPendingReply(_ context.Context, id string, p PendingReply) error {
+	t.replies[id] = &p
+	return nil
+}
+
+func (t *memTx) DeletePendingReply(_ context.Context, id string) error {
+	t.replies[id] = nil
+	return nil
+}
+
+func (t *memTx) PendingAck(_ context.Context, id string) (PendingAck, bool, error) {
+	if p, staged := t.acks[id]; staged {
+		if p == nil {
+			return PendingAck{}, false, nil
+		}
+		return *p, true, nil
+	}
+	p, ok := t.s.acks[id]
+	return p, ok, nil
+}
+
+func (t *memTx) PutPendingAck(_ context.Context, id string, p PendingAck) error {
+	t.acks[id] = &p
+	return nil
+}
+
+func (t *memTx) DeletePendingAck(_ context.Context, id string) error {
+	t.acks[id] = nil
+	return nil
+}
+
+func (t *memTx) AddCounts(_ context.Context, lineID string, hour time.Time, c Counts) error {
+	t.counts = append(t.counts, Hour{LineID: lineID, Start: hourOf(hour), Counts: c})
+	return nil
+}
+
+func (t *memTx) Observe(_ context.Context, lineID string, hour time.Time, m Metric, bucket int) error {
+	if bucket < 0 || bucket >= NumBuckets {
+		return fmt.Errorf("bucket %d out of range", bucket)
+	}
+	d := Hour{LineID: lineID, Start: hourOf(hour)}
+	switch m {
+	case MetricFirstReply:
+		d.FirstReply[bucket] = 1
+	case MetricAck:
+		d.Ack[bucket] = 1
+	default:
+		return fmt.Errorf("unknown metric %q", m)
+	}
+	t.counts = append(t.counts, d)
+	return nil
+}
+
+// commit applies the staged writes; the caller holds the store's lock.
+func (t *memTx) commit() {
+	for id, p := range t.replies {
+		if p == nil {
+			delete(t.s.replies, id)
+		} else {
+			t.s.replies[id] = *p
+		}
+	}
+	for id, p := range t.acks {
+		if p == nil {
+			delete(t.s.acks, id)
+		} else {
+			t.s.acks[id] = *p
+		}
+	}
+	for _, d := range t.counts {
+		k := hourKey{d.LineID, d.Start.Unix()}
+		h := t.s.hours[k]
+		if h == nil {
+			h = &Hour{LineID: d.LineID, Start: d.Start}
+			t.s.hours[k] = h
+		}
+		h.Counts.Add(d.Counts)
+		h.FirstReply.Add(d.FirstReply)
+		h.Ack.Add(d.Ack)
+	}
+}

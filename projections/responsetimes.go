@@ -1,0 +1,163 @@
+package projections
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/helpline-org/helpline/events"
+	"github.com/helpline-org/helpline/internal/consume"
+)
+
+// ResponseTimesName is the response-times projection's consumer name and
+// checkpoint key. Renaming it rebuilds the projection from the log.
+const ResponseTimesName = "projection-response-times"
+
+// ResponseTimes is the managers' view: per line and UTC hour, messages
+// received, out-of-hours messages, time to first worker reply, time from
+// page to acknowledgement, and first-reply target breaches. It is built
+// from timestamps only: it never decodes a body, and never stores a client
+// id, pseudonym or number.
+type ResponseTimes struct {
+	store   Store
+	targets map[string]time.Duration
+}
+
+var _ Projection = (*ResponseTimes)(nil)
+
+// NewResponseTimes returns the projection over store. targets maps a line
+// id to its first-reply target; a line without one has no breaches.
+func NewResponseTimes(store Store, targets map[string]time.Duration) *ResponseTimes {
+	t := make(map[string]time.Duration, len(targets))
+	for k, v := range targets {
+		t[k] = v
+	}
+	return &ResponseTimes{store: store, targets: t}
+}
+
+// Name implements Projection.
+func (r *ResponseTimes) Name() string { return ResponseTimesName }
+
+// Filter implements Projection: every figure comes from conversation
+// events.
+func (r *ResponseTimes) Filter() string {
+	return events.AggregateSubjects(events.AggregateConversation)
+}
+
+// Checkpoint implements Projection.
+func (r *ResponseTimes) Checkpoint(ctx context.Context) (uint64, error) {
+	return r.store.Checkpoint(ctx, ResponseTimesName)
+}
+
+// Reset implements Projection.
+func (r *ResponseTimes) Reset(ctx context.Context) error {
+	return r.store.Reset(ctx, ResponseTimesName)
+}
+
+// relevant lists the event types the projection reads. Others are passed
+// over without a transaction: they change nothing, so re-reading them
+// after a crash is harmless.
+var relevant = map[string]bool{
+	"conversation.message_received":              true,
+	"conversation.reply_requested":               true,
+	"conversation.out_of_hours_contact_recorded": true,
+	"conversation.escalation_raised":             true,
+	"conversation.escalation_paged":              true,
+	"conversation.escalation_acknowledged":       true,
+	"conversation.escalation_exhausted":          true,
+	"conversation.closed":                        true,
+}
+
+// Apply implements Projection.
+func (r *ResponseTimes) Apply(ctx context.Context, e events.Envelope) (bool, error) {
+	if !relevant[e.Type] {
+		return false, nil
+	}
+	if e.Sequence == 0 {
+		return false, consume.Permanent(fmt.Errorf("event %s has no stream sequence", e.ID))
+	}
+	p, err := e.Decode()
+	if err != nil {
+		return false, consume.Permanent(err)
+	}
+	return r.store.Update(ctx, ResponseTimesName, e.Sequence, func(tx Tx) error {
+		return r.apply(ctx, tx, e, p)
+	})
+}
+
+// apply changes the state for one event. Times are the events' own: a
+// replay months later gives the same figures.
+func (r *ResponseTimes) apply(ctx context.Context, tx Tx, e events.Envelope, p events.Payload) error {
+	conv := e.AggregateID
+	switch p := p.(type) {
+	case events.MessageReceived:
+		at := p.ReceivedAt
+		if at.IsZero() {
+			at = e.OccurredAt
+		}
+		if err := tx.AddCounts(ctx, p.LineID, at, Counts{Received: 1}); err != nil {
+			return err
+		}
+		// Only a conversation's first message starts the first-reply clock.
+		if _, ok, err := tx.PendingReply(ctx, conv); err != nil || ok {
+			return err
+		}
+		return tx.PutPendingReply(ctx, conv, PendingReply{LineID: p.LineID, ReceivedAt: at})
+
+	case events.ReplyRequested:
+		pr, ok, err := tx.PendingReply(ctx, conv)
+		if err != nil || !ok || pr.Replied {
+			return err
+		}
+		wait := max(e.OccurredAt.Sub(pr.ReceivedAt), 0)
+		if err := tx.Observe(ctx, pr.LineID, pr.ReceivedAt, MetricFirstReply, BucketOf(wait)); err != nil {
+			return err
+		}
+		// A breach is a first reply later than the line's target, counted
+		// in the hour the client wrote.
+		if target, ok := r.targets[pr.LineID]; ok && wait > target {
+			if err := tx.AddCounts(ctx, pr.LineID, pr.ReceivedAt, Counts{Breaches: 1}); err != nil {
+				return err
+			}
+		}
+		return tx.PutPendingReply(ctx, conv, PendingReply{LineID: pr.LineID, Replied: true})
+
+	case events.OutOfHoursContactRecorded:
+		return tx.AddCounts(ctx, p.LineID, e.OccurredAt, Counts{OutOfHours: 1})
+
+	case events.EscalationRaised:
+		if _, ok, err := tx.PendingAck(ctx, p.EscalationID); err != nil || ok {
+			return err
+		}
+		return tx.PutPendingAck(ctx, p.EscalationID, PendingAck{LineID: p.LineID})
+
+	case events.EscalationPaged:
+		// The clock starts at the first page; re-pages do not restart it.
+		pa, ok, err := tx.PendingAck(ctx, p.EscalationID)
+		if err != nil || !ok || !pa.PagedAt.IsZero() {
+			return err
+		}
+		pa.PagedAt = e.OccurredAt
+		return tx.PutPendingAck(ctx, p.EscalationID, pa)
+
+	case events.EscalationAcknowledged:
+		pa, ok, err := tx.PendingAck(ctx, p.EscalationID)
+		if err != nil || !ok {
+			return err
+		}
+		if !pa.PagedAt.IsZero() {
+			wait := max(e.OccurredAt.Sub(pa.PagedAt), 0)
+			if err := tx.Observe(ctx, pa.LineID, pa.PagedAt, MetricAck, BucketOf(wait)); err != nil {
+				return err
+			}
+		}
+		return tx.DeletePendingAck(ctx, p.EscalationID)
+
+	case events.EscalationExhausted:
+		return tx.DeletePendingAck(ctx, p.EscalationID)
+
+	case events.ConversationClosed:
+		return tx.DeletePendingReply(ctx, conv)
+	}
+	return nil
+}

@@ -1,0 +1,140 @@
+package projections
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/rs/zerolog"
+
+	"github.com/helpline-org/helpline/events"
+	"github.com/helpline-org/helpline/internal/consume"
+)
+
+// Projection is a read model the Runner drives.
+type Projection interface {
+	// Name is the projection's durable consumer name and checkpoint key.
+	Name() string
+	// Filter is the subject filter of the events it is built from.
+	Filter() string
+	// Checkpoint returns the last stream sequence applied (0: none).
+	Checkpoint(ctx context.Context) (uint64, error)
+	// Apply applies one event in one transaction with the checkpoint. An
+	// event at or below the checkpoint changes nothing and reports false.
+	Apply(ctx context.Context, e events.Envelope) (applied bool, err error)
+	// Reset empties the projection's state and its checkpoint.
+	Reset(ctx context.Context) error
+}
+
+// Log is the part of the event store the runner reads: events.Store.
+type Log interface {
+	Read(ctx context.Context, subject string, from uint64, fn func(events.Envelope) error) (uint64, error)
+}
+
+var _ Log = (*events.Store)(nil)
+
+// Runner applies the log to one projection, in stream order, exactly once.
+//
+// Order comes from the log, never from the live consumer: a durable
+// consumer may redeliver a nacked event after later ones, and applying the
+// later ones first would move the checkpoint past the nacked event and
+// lose it. So a live event is only a signal: the runner replays the log
+// from the checkpoint, which applies that event and everything before it
+// in order. Runners in several replicas may work at once: each applies in
+// log order and the checkpoint check sits inside each event's transaction.
+type Runner struct {
+	log  Log
+	p    Projection
+	logz zerolog.Logger
+
+	mu sync.Mutex // one replay at a time in this process
+	// position is the last sequence this runner has read and applied (or
+	// found irrelevant); it may lag the store's checkpoint, never lead it
+	// for a relevant event.
+	position uint64
+}
+
+// NewRunner returns a runner of p over log.
+func NewRunner(log Log, p Projection, logger zerolog.Logger) *Runner {
+	return &Runner{log: log, p: p, logz: logger.With().Str("projection", p.Name()).Logger()}
+}
+
+// Replay applies every event after the projection's checkpoint, up to the
+// end of the log as it is now, and returns how many it applied.
+func (r *Runner) Replay(ctx context.Context) (int, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.replayLocked(ctx, nil)
+}
+
+// Progress is called during a rebuild with the last sequence applied.
+type Progress func(seq uint64, applied int)
+
+// Rebuild empties the projection and replays the whole log into it,
+// calling progress (when not nil) every 1,000 events.
+func (r *Runner) Rebuild(ctx context.Context, progress Progress) (int, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.p.Reset(ctx); err != nil {
+		return 0, fmt.Errorf("reset %s: %w", r.p.Name(), err)
+	}
+	r.position = 0
+	return r.replayLocked(ctx, progress)
+}
+
+func (r *Runner) replayLocked(ctx context.Context, progress Progress) (int, error) {
+	from, err := r.p.Checkpoint(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("checkpoint %s: %w", r.p.Name(), err)
+	}
+	from = max(from, r.position)
+	applied := 0
+	last, err := r.log.Read(ctx, r.p.Filter(), from, func(e events.Envelope) error {
+		ok, err := r.p.Apply(ctx, e)
+		if err != nil {
+			return fmt.Errorf("apply seq %d (%s): %w", e.Sequence, e.Type, err)
+		}
+		if ok {
+			applied++
+		}
+		r.position = e.Sequence
+		if progress != nil && applied%1000 == 0 && ok {
+			progress(e.Sequence, applied)
+		}
+		return nil
+	})
+	r.position = max(r.position, last)
+	if err != nil {
+		return applied, fmt.Errorf("replay %s: %w", r.p.Name(), err)
+	}
+	return applied, nil
+}
+
+// Position returns the last sequence this runner has caught up to.
+func (r *Runner) Position() uint64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.position
+}
+
+// Spec returns the live handler for a consume.Router: its durable consumer
+// is named after the projection. An event the runner has already passed is
+// acknowledged at once; any other triggers a replay from the checkpoint.
+func (r *Runner) Spec() consume.Spec {
+	return consume.Spec{Name: r.p.Name(), Filter: r.p.Filter(), Handler: r.handle}
+}
+
+func (r *Runner) handle(ctx context.Context, e events.Envelope) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if e.Sequence != 0 && e.Sequence <= r.position {
+		return nil
+	}
+	if _, err := r.replayLocked(ctx, nil); err != nil {
+		return err
+	}
+	if e.Sequence > r.position {
+		return fmt.Errorf("projection %s at %d has not reached seq %d yet", r.p.Name(), r.position, e.Sequence)
+	}
+	return nil
+}

@@ -1,0 +1,77 @@
+package projections
+
+import (
+	"testing"
+	"time"
+
+	"github.com/helpline-org/helpline/events"
+)
+
+// scenarioTargets: line "main" must answer within 5 minutes.
+var scenarioTargets = map[string]time.Duration{"main": 5 * time.Minute}
+
+// scenario is a day of line "main" (Monday 2 March 2026, UTC) plus one
+// message to another line, in stream order.
+func scenario(t testing.TB) []events.Envelope {
+	s := &script{t: t}
+	recv := func(conv, line string, when time.Time) {
+		s.add(conv, when, events.MessageReceived{MessageID: events.NewID(), LineID: line, Channel: events.ChannelSMS, ReceivedAt: when})
+	}
+	reply := func(conv string, when time.Time) {
+		s.add(conv, when, events.ReplyRequested{ReplyID: events.NewID(), StaffID: "alex"})
+	}
+	// 10:00 hour.
+	recv("conva", "main", at(2, 10, 0, 0))
+	recv("other1", "other", at(2, 10, 5, 0)) // another line: not in main's figures
+	reply("conva", at(2, 10, 0, 40))         // A: 40s
+	recv("convb", "main", at(2, 10, 20, 0))
+	recv("convb", "main", at(2, 10, 25, 0)) // B's second message: volume, not a new clock
+	reply("convb", at(2, 10, 27, 0))        // B: 7m, a breach
+	// 11:00 hour.
+	recv("convc", "main", at(2, 11, 10, 0))
+	s.add("convc", at(2, 11, 10, 5), events.EscalationRaised{EscalationID: "esc1", LineID: "main", Reason: events.ReasonCrisis, Risk: events.RiskCrisis})
+	s.add("convc", at(2, 11, 10, 10), events.EscalationPaged{EscalationID: "esc1", StaffID: "sam", Round: 1})
+	s.add("convc", at(2, 11, 11, 10), events.EscalationPaged{EscalationID: "esc1", Level: 1, StaffID: "kim", Round: 1}) // re-page: clock not restarted
+	s.add("convc", at(2, 11, 11, 40), events.EscalationAcknowledged{EscalationID: "esc1", StaffID: "sam"})              // 90s after the first page
+	reply("convc", at(2, 11, 12, 0))                                                                                    // C: 2m
+	reply("convc", at(2, 11, 20, 0))                                                                                    // C's second reply: not a first reply
+	recv("conve", "main", at(2, 11, 30, 0))
+	reply("conve", at(2, 11, 35, 0)) // E: exactly 5m, the target: not a breach
+	s.add("conva", at(2, 11, 40, 0), events.ConversationClosed{ByStaffID: "alex"})
+	// 23:00 hour: out of hours, answered next morning.
+	recv("convd", "main", at(2, 23, 30, 0))
+	s.add("convd", at(2, 23, 30, 1), events.OutOfHoursContactRecorded{MessageID: "m", LineID: "main", ClosedPeriod: "x", NextOpen: at(3, 8, 0, 0)})
+	reply("convd", at(3, 8, 0, 30)) // D: 8h0m30s, a breach, counted on 2 March
+	return s.envs
+}
+
+// scenarioReport is the scenario's report for main over 2-3 March, by hand.
+//
+// Received: A 1, B 2, C 1, E 1, D 1 = 6 (the other line's message is not
+// main's). Out of hours: D's 1, share 1/6.
+//
+// First replies, each into its bucket (upper bound):
+// A 40s -> 45s; B 7m -> 7m; C 2m -> 2m; E 5m -> 5m; D 8h0m30s -> 12h.
+// Sorted: 45s, 2m, 5m, 7m, 12h; n = 5. Nearest rank ceil(q*n):
+// p50 rank 3 -> 5m; p90 rank ceil(4.5) = 5 -> 12h; p99 rank ceil(4.95) = 5 -> 12h.
+// Breaches (over 5m): B and D = 2 (E, at exactly 5m, is not).
+//
+// Acknowledgement: first page 11:10:10, ack 11:11:40 = 90s -> bucket 90s;
+// n = 1, so p50 = p90 = p99 = 90s.
+//
+// Everything is counted in the hour the client wrote or the page went, so
+// all of it falls on 2 March; 3 March is empty. Volume by hour of week:
+// Monday 10h = 3 (A, B, B), 11h = 2 (C, E), 23h = 1 (D).
+func scenarioReport() Report {
+	day := Figures{
+		Received: 6, OutOfHours: 1, OutOfHoursShare: 1.0 / 6, Breaches: 2,
+		FirstReply: Quantiles{Count: 5, P50: 5 * time.Minute, P90: 12 * time.Hour, P99: 12 * time.Hour},
+		Ack:        Quantiles{Count: 1, P50: 90 * time.Second, P90: 90 * time.Second, P99: 90 * time.Second},
+	}
+	r := Report{LineID: "main", From: at(2, 0, 0, 0), To: at(4, 0, 0, 0), Totals: day,
+		Days: []DayFigures{{Day: at(2, 0, 0, 0), Figures: day}, {Day: at(3, 0, 0, 0)}}}
+	r.HourOfWeek[time.Monday][10] = 3
+	r.HourOfWeek[time.Monday][11] = 2
+	r.HourOfWeek[time.Monday][23] = 1
+	return r
+}

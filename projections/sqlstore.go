@@ -1,0 +1,271 @@
+package projections
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/cockroachdb/cockroach-go/v2/crdb"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// SQLStore is the Store on PostgreSQL or CockroachDB (schema from
+// Migrate). Every update is one SERIALIZABLE transaction, retried whole on
+// a serialization failure (40001): crdb.ExecuteCtx around pgx.BeginTxFunc,
+// which, unlike crdbpgxv5.ExecuteTx, returns PostgreSQL's commit error
+// instead of swallowing it.
+type SQLStore struct {
+	pool *pgxpool.Pool
+}
+
+var _ Store = (*SQLStore)(nil)
+
+// NewSQLStore returns a store over pool; the caller owns the pool.
+func NewSQLStore(pool *pgxpool.Pool) *SQLStore { return &SQLStore{pool: pool} }
+
+var serializable = pgx.TxOptions{IsoLevel: pgx.Serializable}
+
+// inTx runs fn in a serializable transaction, retried whole.
+func (s *SQLStore) inTx(ctx context.Context, fn func(pgx.Tx) error) error {
+	return crdb.ExecuteCtx(ctx, func(ctx context.Context, _ ...any) error {
+		return pgx.BeginTxFunc(ctx, s.pool, serializable, fn)
+	})
+}
+
+func checkpointIn(ctx context.Context, q interface {
+	QueryRow(context.Context, string, ...any) pgx.Row
+}, name string) (uint64, error) {
+	var seq int64
+	err := q.QueryRow(ctx, `SELECT seq FROM projection_checkpoints WHERE name = $1`, name).Scan(&seq)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("read checkpoint %s: %w", name, err)
+	}
+	return uint64(seq), nil
+}
+
+// Checkpoint implements Store.
+func (s *SQLStore) Checkpoint(ctx context.Context, name string) (uint64, error) {
+	return checkpointIn(ctx, s.pool, name)
+}
+
+// Update implements Store.
+func (s *SQLStore) Update(ctx context.Context, name string, seq uint64, fn func(Tx) error) (bool, error) {
+	var applied bool
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		applied = false
+		cp, err := checkpointIn(ctx, tx, name)
+		if err != nil {
+			return err
+		}
+		if seq <= cp {
+			return nil
+		}
+		if err := fn(sqlTx{tx}); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO projection_checkpoints (name, seq) VALUES ($1, $2)
+			ON CONFLICT (name) DO UPDATE SET seq = excluded.seq`, name, int64(seq)); err != nil {
+			return fmt.Errorf("write checkpoint %s: %w", name, err)
+		}
+		applied = true
+		return nil
+	})
+	if err != nil {
+		return false, err
+	}
+	return applied, nil
+}
+
+// Reset implements Store. DELETE rather than TRUNCATE: CockroachDB's
+// TRUNCATE is not transactional with the checkpoint.
+func (s *SQLStore) Reset(ctx context.Context, name string) error {
+	return s.inTx(ctx, func(tx pgx.Tx) error {
+		for _, q := range []string{
+			`DELETE FROM rt_hours WHERE true`,
+			`DELETE FROM rt_histograms WHERE true`,
+			`DELETE FROM rt_pending_replies WHERE true`,
+			`DELETE FROM rt_pending_acks WHERE true`,
+		} {
+			if _, err := tx.Exec(ctx, q); err != nil {
+				return fmt.Errorf("reset: %w", err)
+			}
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM projection_checkpoints WHERE name = $1`, name); err != nil {
+			return fmt.Errorf("reset checkpoint: %w", err)
+		}
+		return nil
+	})
+}
+
+// Hours implements Store.
+func (s *SQLStore) Hours(ctx context.Context, lineID string, from, to time.Time) ([]Hour, error) {
+	byStart := map[int64]*Hour{}
+	var order []*Hour
+	get := func(t time.Time) *Hour {
+		t = t.UTC()
+		h := byStart[t.Unix()]
+		if h == nil {
+			h = &Hour{LineID: lineID, Start: t}
+			byStart[t.Unix()] = h
+			order = append(order, h)
+		}
+		return h
+	}
+	rows, err := s.pool.Query(ctx, `SELECT hour, received, out_of_hours, breaches FROM rt_hours
+		WHERE line_id = $1 AND hour >= $2 AND hour < $3`, lineID, from, to)
+	if err != nil {
+		return nil, fmt.Errorf("read hours: %w", err)
+	}
+	var (
+		at time.Time
+		c  Counts
+	)
+	if _, err := pgx.ForEachRow(rows, []any{&at, &c.Received, &c.OutOfHours, &c.Breaches}, func() error {
+		get(at).Counts.Add(c)
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("read hours: %w", err)
+	}
+	rows, err = s.pool.Query(ctx, `SELECT hour, metric, bucket, n FROM rt_histograms
+		WHERE line_id = $1 AND hour >= $2 AND hour < $3`, lineID, from, to)
+	if err != nil {
+		return nil, fmt.Errorf("read histograms: %w", err)
+	}
+	var (
+		metric string
+		bucket int32
+		n      int64
+	)
+	if _, err := pgx.ForEachRow(rows, []any{&at, &metric, &bucket, &n}, func() error {
+		if bucket < 0 || int(bucket) >= NumBuckets {
+			return fmt.Errorf("bucket %d out of range", bucket)
+		}
+		h := get(at)
+		switch Metric(metric) {
+		case MetricFirstReply:
+			h.FirstReply[bucket] += n
+		case MetricAck:
+			h.Ack[bucket] += n
+		}
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("read histograms: %w", err)
+	}
+	out := make([]Hour, 0, len(order))
+	for _, h := range order {
+		out = append(out, *h)
+	}
+	sortHours(out)
+	return out, nil
+}
+
+// sqlTx is Tx inside one database transaction.
+type sqlTx struct{ tx pgx.Tx }
+
+func (t sqlTx) PendingReply(ctx context.Context, id string) (PendingReply, bool, error) {
+	var (
+		p  PendingReply
+		at *time.Time
+	)
+	err := t.tx.QueryRow(ctx, `SELECT line_id, received_at, replied FROM rt_pending_replies WHERE conversation_id = $1`, id).
+		Scan(&p.LineID, &at, &p.Replied)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return PendingReply{}, false, nil
+	}
+	if err != nil {
+		return PendingReply{}, false, fmt.Errorf("read pending reply: %w", err)
+	}
+	if at != nil {
+		p.ReceivedAt = at.UTC()
+	}
+	return p, true, nil
+}
+
+func (t sqlTx) PutPendingReply(ctx context.Context, id string, p PendingReply) error {
+	_, err := t.tx.Exec(ctx, `INSERT INTO rt_pending_replies (conversation_id, line_id, received_at, replied) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (conversation_id) DO UPDATE SET line_id = excluded.line_id, received_at = excluded.received_at, replied = excluded.replied`,
+		id, p.LineID, nullTime(p.ReceivedAt), p.Replied)
+	if err != nil {
+		return fmt.Errorf("write pending reply: %w", err)
+	}
+	return nil
+}
+
+func (t sqlTx) DeletePendingReply(ctx context.Context, id string) error {
+	if _, err := t.tx.Exec(ctx, `DELETE FROM rt_pending_replies WHERE conversation_id = $1`, id); err != nil {
+		return fmt.Errorf("delete pending reply: %w", err)
+	}
+	return nil
+}
+
+func (t sqlTx) PendingAck(ctx context.Context, id string) (PendingAck, bool, error) {
+	var (
+		p  PendingAck
+		at *time.Time
+	)
+	err := t.tx.QueryRow(ctx, `SELECT line_id, paged_at FROM rt_pending_acks WHERE escalation_id = $1`, id).Scan(&p.LineID, &at)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return PendingAck{}, false, nil
+	}
+	if err != nil {
+		return PendingAck{}, false, fmt.Errorf("read pending ack: %w", err)
+	}
+	if at != nil {
+		p.PagedAt = at.UTC()
+	}
+	return p, true, nil
+}
+
+func (t sqlTx) PutPendingAck(ctx context.Context, id string, p PendingAck) error {
+	_, err := t.tx.Exec(ctx, `INSERT INTO rt_pending_acks (escalation_id, line_id, paged_at) VALUES ($1, $2, $3)
+		ON CONFLICT (escalation_id) DO UPDATE SET line_id = excluded.line_id, paged_at = excluded.paged_at`,
+		id, p.LineID, nullTime(p.PagedAt))
+	if err != nil {
+		return fmt.Errorf("write pending ack: %w", err)
+	}
+	return nil
+}
+
+func (t sqlTx) DeletePendingAck(ctx context.Context, id string) error {
+	if _, err := t.tx.Exec(ctx, `DELETE FROM rt_pending_acks WHERE escalation_id = $1`, id); err != nil {
+		return fmt.Errorf("delete pending ack: %w", err)
+	}
+	return nil
+}
+
+func (t sqlTx) AddCounts(ctx context.Context, lineID string, hour time.Time, c Counts) error {
+	_, err := t.tx.Exec(ctx, `INSERT INTO rt_hours (line_id, hour, received, out_of_hours, breaches) VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (line_id, hour) DO UPDATE SET received = rt_hours.received + excluded.received,
+			out_of_hours = rt_hours.out_of_hours + excluded.out_of_hours, breaches = rt_hours.breaches + excluded.breaches`,
+		lineID, hourOf(hour), c.Received, c.OutOfHours, c.Breaches)
+	if err != nil {
+		return fmt.Errorf("add counts: %w", err)
+	}
+	return nil
+}
+
+func (t sqlTx) Observe(ctx context.Context, lineID string, hour time.Time, m Metric, bucket int) error {
+	if bucket < 0 || bucket >= NumBuckets {
+		return fmt.Errorf("bucket %d out of range", bucket)
+	}
+	_, err := t.tx.Exec(ctx, `INSERT INTO rt_histograms (line_id, hour, metric, bucket, n) VALUES ($1, $2, $3, $4, 1)
+		ON CONFLICT (line_id, hour, metric, bucket) DO UPDATE SET n = rt_histograms.n + 1`,
+		lineID, hourOf(hour), string(m), int32(bucket))
+	if err != nil {
+		return fmt.Errorf("observe %s: %w", m, err)
+	}
+	return nil
+}
+
+func nullTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}

@@ -1,0 +1,104 @@
+package projections
+
+import (
+	"context"
+	"time"
+)
+
+// Store keeps the response-times projection: its hourly figures, its
+// working state and its checkpoint. Two implementations pass one shared
+// suite: MemoryStore (the embedded default) and SQLStore
+// (PostgreSQL/CockroachDB).
+//
+// None of its types has a field for a message body, a phone number, a
+// pseudonym or a client id, and none of its tables a column: what is not
+// stored cannot leak to a manager's screen.
+type Store interface {
+	// Checkpoint returns the last sequence applied under name (0: none).
+	Checkpoint(ctx context.Context, name string) (uint64, error)
+	// Update runs fn in one transaction and sets name's checkpoint to seq
+	// in the same transaction. When seq is at or below the checkpoint, fn
+	// is not called and Update reports false. If fn fails nothing changes.
+	// fn may run more than once (a transaction retried whole), so it must
+	// have no effects outside tx.
+	Update(ctx context.Context, name string, seq uint64, fn func(tx Tx) error) (applied bool, err error)
+	// Reset empties the response-times state and name's checkpoint, in one
+	// transaction.
+	Reset(ctx context.Context, name string) error
+	// Hours returns the figures of one line for the UTC hours starting in
+	// [from, to), in time order; hours with nothing recorded are left out.
+	Hours(ctx context.Context, lineID string, from, to time.Time) ([]Hour, error)
+}
+
+// Tx is what applying one event may read and write.
+type Tx interface {
+	PendingReply(ctx context.Context, conversationID string) (PendingReply, bool, error)
+	PutPendingReply(ctx context.Context, conversationID string, p PendingReply) error
+	DeletePendingReply(ctx context.Context, conversationID string) error
+	PendingAck(ctx context.Context, escalationID string) (PendingAck, bool, error)
+	PutPendingAck(ctx context.Context, escalationID string, p PendingAck) error
+	DeletePendingAck(ctx context.Context, escalationID string) error
+	// AddCounts adds c to the line's figures for the hour starting at hour.
+	AddCounts(ctx context.Context, lineID string, hour time.Time, c Counts) error
+	// Observe counts one observation of metric in bucket for that hour.
+	Observe(ctx context.Context, lineID string, hour time.Time, m Metric, bucket int) error
+}
+
+// PendingReply is a conversation's working state until its first worker
+// reply: when the first message arrived, and whether it has been answered.
+//
+// It is keyed by conversation id. A conversation id is a random id made by
+// events.NewID when the conversation starts: it is not derived from the
+// client's number, pseudonym or client id, and nothing in this projection
+// links it to them. The row is deleted when the conversation closes.
+type PendingReply struct {
+	LineID     string
+	ReceivedAt time.Time // zero once replied: no longer needed
+	Replied    bool
+}
+
+// PendingAck is an escalation's working state until it is acknowledged:
+// its line, and when it was first paged (zero until then).
+type PendingAck struct {
+	LineID  string
+	PagedAt time.Time
+}
+
+// Counts are the additive figures of one line and hour.
+type Counts struct {
+	Received   int64 // messages received
+	OutOfHours int64 // messages received while the line was closed
+	Breaches   int64 // first replies later than the line's target
+}
+
+// Add merges o into c.
+func (c *Counts) Add(o Counts) {
+	c.Received += o.Received
+	c.OutOfHours += o.OutOfHours
+	c.Breaches += o.Breaches
+}
+
+// Metric names a histogram of the projection.
+type Metric string
+
+// Metrics of the response-times projection.
+const (
+	// MetricFirstReply is the time from a conversation's first message to
+	// its first worker reply, counted in the hour the message arrived.
+	MetricFirstReply Metric = "first_reply"
+	// MetricAck is the time from an escalation's first page to its
+	// acknowledgement, counted in the hour of the page.
+	MetricAck Metric = "ack"
+)
+
+// Hour is one line's figures for one UTC hour.
+type Hour struct {
+	LineID     string
+	Start      time.Time // UTC, on the hour
+	Counts     Counts
+	FirstReply Histogram
+	Ack        Histogram
+}
+
+// hourOf returns the UTC hour t falls in.
+func hourOf(t time.Time) time.Time { return t.UTC().Truncate(time.Hour) }

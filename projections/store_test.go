@@ -1,0 +1,257 @@
+package projections
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/helpline-org/helpline/events"
+)
+
+// TestStores runs the one store suite against every implementation.
+func TestStores(t *testing.T) {
+	for _, s := range stores {
+		t.Run(s.name, func(t *testing.T) {
+			t.Parallel()
+			storeSuite(t, s.make)
+		})
+	}
+}
+
+func storeSuite(t *testing.T, newStore storeMaker) {
+	ctx := context.Background()
+	tests := []struct {
+		name string
+		run  func(t *testing.T, s Store)
+	}{
+		{"checkpoint moves with the update", func(t *testing.T, s Store) {
+			calls := 0
+			write := func(tx Tx) error {
+				calls++
+				return tx.AddCounts(ctx, "l", at(2, 10, 1, 0), Counts{Received: 1})
+			}
+			mustUpdate(t, s, "p", 5, write, true)
+			mustUpdate(t, s, "p", 5, write, false) // same sequence: skipped
+			mustUpdate(t, s, "p", 3, write, false) // older: skipped
+			if calls != 1 {
+				t.Fatalf("fn called %d times, want 1", calls)
+			}
+			if cp, _ := s.Checkpoint(ctx, "p"); cp != 5 {
+				t.Fatalf("checkpoint %d, want 5", cp)
+			}
+			if cp, _ := s.Checkpoint(ctx, "q"); cp != 0 {
+				t.Fatalf("other checkpoint %d, want 0", cp)
+			}
+			hours := mustHours(t, s, "l")
+			if len(hours) != 1 || hours[0].Counts.Received != 1 || !hours[0].Start.Equal(at(2, 10, 0, 0)) {
+				t.Fatalf("hours %+v", hours)
+			}
+		}},
+		{"a failed update changes nothing", func(t *testing.T, s Store) {
+			boom := errors.New("boom")
+			_, err := s.Update(ctx, "p", 1, func(tx Tx) error {
+				if err := tx.AddCounts(ctx, "l", at(2, 10, 0, 0), Counts{Received: 1}); err != nil {
+					return err
+				}
+				if err := tx.PutPendingReply(ctx, "c1", PendingReply{LineID: "l", ReceivedAt: at(2, 10, 0, 0)}); err != nil {
+					return err
+				}
+				return boom
+			})
+			if !errors.Is(err, boom) {
+				t.Fatalf("err %v, want boom", err)
+			}
+			if cp, _ := s.Checkpoint(ctx, "p"); cp != 0 {
+				t.Fatalf("checkpoint %d after failure", cp)
+			}
+			if hours := mustHours(t, s, "l"); len(hours) != 0 {
+				t.Fatalf("hours after failure: %+v", hours)
+			}
+			mustUpdate(t, s, "p", 1, func(tx Tx) error {
+				if _, ok, err := tx.PendingReply(ctx, "c1"); err != nil || ok {
+					t.Errorf("pending reply after failure: %v %v", ok, err)
+				}
+				return nil
+			}, true)
+		}},
+		{"working state reads its own writes", func(t *testing.T, s Store) {
+			received := at(2, 10, 0, 0)
+			mustUpdate(t, s, "p", 1, func(tx Tx) error {
+				must(t, tx.PutPendingReply(ctx, "c1", PendingReply{LineID: "l", ReceivedAt: received}))
+				got, ok, err := tx.PendingReply(ctx, "c1")
+				if err != nil || !ok || got.LineID != "l" || !got.ReceivedAt.Equal(received) {
+					t.Errorf("in tx: %+v %v %v", got, ok, err)
+				}
+				must(t, tx.PutPendingAck(ctx, "e1", PendingAck{LineID: "l"}))
+				return nil
+			}, true)
+			mustUpdate(t, s, "p", 2, func(tx Tx) error {
+				got, ok, err := tx.PendingReply(ctx, "c1")
+				if err != nil || !ok || !got.ReceivedAt.Equal(received) || got.Replied {
+					t.Errorf("after commit: %+v %v %v", got, ok, err)
+				}
+				ack, ok, err := tx.PendingAck(ctx, "e1")
+				if err != nil || !ok || ack.LineID != "l" || !ack.PagedAt.IsZero() {
+					t.Errorf("ack: %+v %v %v", ack, ok, err)
+				}
+				must(t, tx.PutPendingReply(ctx, "c1", PendingReply{LineID: "l", Replied: true}))
+				must(t, tx.DeletePendingAck(ctx, "e1"))
+				if _, ok, _ := tx.PendingAck(ctx, "e1"); ok {
+					t.Error("deleted ack still read in tx")
+				}
+				return nil
+			}, true)
+			mustUpdate(t, s, "p", 3, func(tx Tx) error {
+				got, ok, _ := tx.PendingReply(ctx, "c1")
+				if !ok || !got.Replied || !got.ReceivedAt.IsZero() {
+					t.Errorf("replied: %+v %v", got, ok)
+				}
+				if _, ok, _ := tx.PendingAck(ctx, "e1"); ok {
+					t.Error("deleted ack still there")
+				}
+				must(t, tx.DeletePendingReply(ctx, "c1"))
+				return nil
+			}, true)
+		}},
+		{"figures and histograms merge per line and hour", func(t *testing.T, s Store) {
+			mustUpdate(t, s, "p", 1, func(tx Tx) error {
+				must(t, tx.AddCounts(ctx, "l", at(2, 10, 5, 0), Counts{Received: 2, OutOfHours: 1}))
+				must(t, tx.AddCounts(ctx, "l", at(2, 10, 59, 59), Counts{Breaches: 1}))
+				must(t, tx.Observe(ctx, "l", at(2, 10, 30, 0), MetricFirstReply, 3))
+				must(t, tx.Observe(ctx, "l", at(2, 10, 30, 0), MetricFirstReply, 3))
+				must(t, tx.Observe(ctx, "l", at(2, 11, 0, 0), MetricAck, NumBuckets-1))
+				must(t, tx.AddCounts(ctx, "other", at(2, 10, 0, 0), Counts{Received: 7}))
+				return nil
+			}, true)
+			mustUpdate(t, s, "p", 2, func(tx Tx) error {
+				return tx.Observe(ctx, "l", at(2, 10, 0, 0), MetricFirstReply, 4)
+			}, true)
+			var h10, h11 Hour
+			h10 = Hour{LineID: "l", Start: at(2, 10, 0, 0), Counts: Counts{Received: 2, OutOfHours: 1, Breaches: 1}}
+			h10.FirstReply[3], h10.FirstReply[4] = 2, 1
+			h11 = Hour{LineID: "l", Start: at(2, 11, 0, 0)}
+			h11.Ack[NumBuckets-1] = 1
+			if got := mustHours(t, s, "l"); !reflect.DeepEqual(got, []Hour{h10, h11}) {
+				t.Fatalf("hours\n got %+v\nwant %+v", got, []Hour{h10, h11})
+			}
+			got, err := s.Hours(ctx, "l", at(2, 11, 0, 0), at(2, 12, 0, 0))
+			if err != nil || !reflect.DeepEqual(got, []Hour{h11}) {
+				t.Fatalf("range: %+v %v", got, err)
+			}
+		}},
+		{"reset empties state and checkpoint", func(t *testing.T, s Store) {
+			mustUpdate(t, s, "p", 9, func(tx Tx) error {
+				must(t, tx.AddCounts(ctx, "l", at(2, 10, 0, 0), Counts{Received: 1}))
+				return tx.PutPendingReply(ctx, "c1", PendingReply{LineID: "l", ReceivedAt: at(2, 10, 0, 0)})
+			}, true)
+			if err := s.Reset(ctx, "p"); err != nil {
+				t.Fatal(err)
+			}
+			if cp, _ := s.Checkpoint(ctx, "p"); cp != 0 {
+				t.Fatalf("checkpoint %d after reset", cp)
+			}
+			if hours := mustHours(t, s, "l"); len(hours) != 0 {
+				t.Fatalf("hours after reset: %+v", hours)
+			}
+			mustUpdate(t, s, "p", 1, func(tx Tx) error {
+				if _, ok, _ := tx.PendingReply(ctx, "c1"); ok {
+					t.Error("pending reply survived reset")
+				}
+				return nil
+			}, true)
+		}},
+		{"scenario figures are exact", func(t *testing.T, s Store) {
+			rt := NewResponseTimes(s, scenarioTargets)
+			for _, e := range scenario(t) {
+				if _, err := rt.Apply(ctx, e); err != nil {
+					t.Fatal(err)
+				}
+			}
+			assertReport(t, rt, scenarioReport())
+		}},
+		{"applying an event twice changes nothing", func(t *testing.T, s Store) {
+			rt := NewResponseTimes(s, scenarioTargets)
+			envs := scenario(t)
+			for i, e := range envs {
+				mustApply(t, rt, e)
+				if ok, err := rt.Apply(ctx, e); err != nil || ok {
+					t.Fatalf("second apply of seq %d: applied %v, %v", e.Sequence, ok, err)
+				}
+				if i > 0 { // a stale redelivery of an earlier event
+					if ok, err := rt.Apply(ctx, envs[i-1]); err != nil || ok {
+						t.Fatalf("stale apply of seq %d: applied %v, %v", envs[i-1].Sequence, ok, err)
+					}
+				}
+			}
+			assertReport(t, rt, scenarioReport())
+		}},
+		{"rebuild from the log equals one pass", func(t *testing.T, s Store) {
+			rt := NewResponseTimes(s, scenarioTargets)
+			r := NewRunner(sliceLog(scenario(t)), rt, zerolog.Nop())
+			for range 2 {
+				if _, err := r.Rebuild(ctx, nil); err != nil {
+					t.Fatal(err)
+				}
+				assertReport(t, rt, scenarioReport())
+			}
+			if n, err := r.Replay(ctx); err != nil || n != 0 {
+				t.Fatalf("replay after rebuild applied %d, %v", n, err)
+			}
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			tc.run(t, newStore(t))
+		})
+	}
+}
+
+func must(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func mustUpdate(t testing.TB, s Store, name string, seq uint64, fn func(Tx) error, want bool) {
+	t.Helper()
+	applied, err := s.Update(context.Background(), name, seq, fn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if applied != want {
+		t.Fatalf("update seq %d: applied %v, want %v", seq, applied, want)
+	}
+}
+
+func mustApply(t testing.TB, rt *ResponseTimes, e events.Envelope) {
+	t.Helper()
+	if ok, err := rt.Apply(context.Background(), e); err != nil || (!ok && relevant[e.Type]) {
+		t.Fatalf("apply seq %d: %v %v", e.Sequence, ok, err)
+	}
+}
+
+func mustHours(t testing.TB, s Store, line string) []Hour {
+	t.Helper()
+	hours, err := s.Hours(context.Background(), line, time.Time{}, at(31, 0, 0, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return hours
+}
+
+func assertReport(t testing.TB, rt *ResponseTimes, want Report) {
+	t.Helper()
+	got, err := rt.Figures(context.Background(), want.LineID, want.From, want.To)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("report\n got %+v\nwant %+v", got, want)
+	}
+}
