@@ -57,6 +57,16 @@ func commands() map[string]command {
 			usage:   "helpline health",
 			run:     cmdHealth,
 		},
+		"migrate": {
+			summary: "apply the SQL schema of the projections to HELPLINE_DATABASE_URL",
+			usage:   "helpline migrate",
+			run:     cmdMigrate,
+		},
+		"projections": {
+			summary: "rebuild a SQL projection from the log, with progress",
+			usage:   "helpline projections rebuild [name]",
+			run:     cmdProjections,
+		},
 		"help": {
 			summary: "show help for a command",
 			usage:   "helpline help [command]",

@@ -11,12 +11,14 @@ import (
 	"github.com/helpline-org/helpline/internal/health"
 	"github.com/helpline-org/helpline/internal/httpserver"
 	"github.com/helpline-org/helpline/internal/logging"
+	"github.com/helpline-org/helpline/projections"
 )
 
 // cmdRun runs every service in one process: the embedded default.
 func cmdRun(ctx context.Context, args []string, io stdio, lookup lookupFunc) error {
 	fs := newFlags("run", io)
 	addr := fs.String("http", "", "listen address (overrides "+config.VarHTTPAddr+")")
+	migrate := fs.Bool("migrate", false, "apply SQL migrations at start (with "+config.VarDatabaseURL+")")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -66,7 +68,19 @@ func cmdRun(ctx context.Context, args []string, io stdio, lookup lookupFunc) err
 	if err != nil {
 		return err
 	}
-	router, err := consume.NewRouter(p.js, p.store, consume.Config{Replicas: env.Replicas}, append(triageSpecs, notifySpecs...), p.metrics, log)
+	if *migrate && env.DatabaseURL != "" {
+		if err := projections.Migrate(ctx, env.DatabaseURL); err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+	}
+	views, err := openProjections(ctx, p, file)
+	if err != nil {
+		return err
+	}
+	defer views.close()
+	h.Add("projections", views.Ready)
+	specs := append(append(triageSpecs, notifySpecs...), views.Specs()...)
+	router, err := consume.NewRouter(p.js, p.store, consume.Config{Replicas: env.Replicas}, specs, p.metrics, log)
 	if err != nil {
 		return err
 	}
