@@ -164,6 +164,11 @@ func (s *Store) ensureStream(ctx context.Context, sc jetstream.StreamConfig) (je
 		if err == nil {
 			return st, nil
 		}
+		if !retryable(err) && !errors.Is(err, context.DeadlineExceeded) {
+			// A configuration the server refuses (e.g. 3 replicas on a
+			// single node) will not get better by waiting.
+			return nil, fmt.Errorf("create stream %s: %w", sc.Name, err)
+		}
 		s.log.Warn().Err(err).Str("stream", sc.Name).Msg("create stream; retrying")
 		select {
 		case <-ctx.Done():

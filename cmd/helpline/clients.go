@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/helpline-org/helpline/events"
+	"github.com/helpline-org/helpline/internal/config"
 	"github.com/helpline-org/helpline/internal/logging"
 )
 
@@ -36,8 +37,8 @@ func cmdClients(ctx context.Context, args []string, io stdio, lookup lookupFunc)
 	log := logging.New(io.err, env.LogLevel, env.LogFormat).With().Str("svc", "clients").Logger()
 	p, err := openPlatform(ctx, env, log, "helpline-clients")
 	if err != nil {
-		return fmt.Errorf("%w (in embedded mode stop 'helpline run' first, or run it with %s and point %s at it)",
-			err, "HELPLINE_NATS_LISTEN", "HELPLINE_NATS_URL")
+		return fmt.Errorf("%w (in embedded mode stop 'helpline run' first, or run it with %s and point %s at it, with %s=1)",
+			err, config.VarNATSListen, config.VarNATSURL, config.VarReplicas)
 	}
 	defer p.close()
 	keys, _, err := openKeys(ctx, p)

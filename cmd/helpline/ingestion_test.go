@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -296,4 +297,35 @@ func openAll(t *testing.T, dir string, es []events.Envelope, victim string) (ope
 		}
 	})
 	return opened, refused
+}
+
+// TestEraseWhileRunning erases a client of a running helpline through its
+// NATS port, as the README says; the same number texting again becomes a
+// new client with a new pseudonym, and the running process keeps serving.
+func TestEraseWhileRunning(t *testing.T) {
+	t.Parallel()
+	dataDir := t.TempDir()
+	natsAddr := freeAddr(t)
+	p := startHelpline(t, dataDir, append(twilioEnv(), "HELPLINE_NATS_LISTEN="+natsAddr)...)
+	p.waitReady(t)
+	const from = "+447700900444"
+	if code := p.sms(t, "SM"+strings.Repeat("b", 32), from, "first message"); code != http.StatusOK {
+		t.Fatalf("sms: %d", code)
+	}
+	pseudonym := regexp.MustCompile(`"client":"(C-[0-9A-Z]+)"`).FindStringSubmatch(p.logs())
+	if pseudonym == nil {
+		t.Fatalf("no pseudonym in logs:\n%s", p.logs())
+	}
+	erase := exec.Command(binary(t), "clients", "erase", "--reason", "client asked", pseudonym[1])
+	erase.Env = append(os.Environ(), "HELPLINE_DATA_DIR="+dataDir, "HELPLINE_NATS_URL=nats://"+natsAddr, "HELPLINE_STREAM_REPLICAS=1")
+	if out, err := erase.CombinedOutput(); err != nil || !strings.Contains(string(out), "erased ") {
+		t.Fatalf("erase while running: %v\n%s", err, out)
+	}
+	if code := p.sms(t, "SM"+strings.Repeat("c", 32), from, "texting again"); code != http.StatusOK {
+		t.Fatalf("sms after erase: %d\n%s", code, p.logs())
+	}
+	all := regexp.MustCompile(`"client":"(C-[0-9A-Z]+)"`).FindAllStringSubmatch(p.logs(), -1)
+	if last := all[len(all)-1][1]; last == pseudonym[1] {
+		t.Fatalf("after erasure the number kept its pseudonym %s", last)
+	}
 }
