@@ -14,6 +14,7 @@ import (
 	"github.com/helpline-org/helpline/internal/consume"
 	"github.com/helpline-org/helpline/internal/logging"
 	"github.com/helpline-org/helpline/projections"
+	"github.com/helpline-org/helpline/projections/escalations"
 )
 
 // maxReadyLag is how many events a projection may have left to apply and
@@ -35,20 +36,24 @@ func openProjections(ctx context.Context, p *platform, file *config.File) (*proj
 	for _, l := range file.Lines {
 		targets[l.ID] = l.FirstResponseTarget.Duration
 	}
-	var store projections.Store
+	var (
+		rtStore  projections.Store
+		escStore escalations.Store
+	)
 	closeFn := func() {}
 	if p.env.DatabaseURL == "" {
-		store = projections.NewMemoryStore()
+		rtStore, escStore = projections.NewMemoryStore(), escalations.NewMemoryStore()
 	} else {
 		pool, err := pgxpool.New(ctx, p.env.DatabaseURL)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", config.VarDatabaseURL, err)
 		}
-		store, closeFn = projections.NewSQLStore(pool), pool.Close
+		rtStore, escStore, closeFn = projections.NewSQLStore(pool), escalations.NewSQLStore(pool), pool.Close
 	}
 	set := &projectionSet{js: p.js, stream: p.store.Config().Stream, close: closeFn}
-	rt := projections.NewResponseTimes(store, targets)
-	set.runners = append(set.runners, projections.NewRunner(p.store, rt, p.log))
+	for _, view := range []projections.Projection{projections.NewResponseTimes(rtStore, targets), escalations.NewQueue(escStore)} {
+		set.runners = append(set.runners, projections.NewRunner(p.store, view, p.log))
+	}
 	for _, r := range set.runners {
 		start := time.Now()
 		n, err := r.Replay(ctx)
@@ -115,11 +120,11 @@ func cmdMigrate(ctx context.Context, args []string, io stdio, lookup lookupFunc)
 // cmdProjections runs `helpline projections rebuild [name]`: drop a SQL
 // projection and replay the log into it, with progress and a final rate.
 func cmdProjections(ctx context.Context, args []string, io stdio, lookup lookupFunc) error {
-	const usage = "usage: helpline projections rebuild [" + projections.ResponseTimesName + "]"
+	const usage = "usage: helpline projections rebuild [" + projections.ResponseTimesName + "|" + escalations.Name + "]"
 	if len(args) == 0 || args[0] != "rebuild" || len(args) > 2 {
 		return usageError{usage}
 	}
-	if len(args) == 2 && args[1] != projections.ResponseTimesName {
+	if len(args) == 2 && args[1] != projections.ResponseTimesName && args[1] != escalations.Name {
 		return usageError{fmt.Sprintf("no projection %q; %s", args[1], usage)}
 	}
 	env, err := loadEnv(lookup)
@@ -152,16 +157,30 @@ func cmdProjections(ctx context.Context, args []string, io stdio, lookup lookupF
 	if err != nil {
 		return err
 	}
-	r := projections.NewRunner(p.store, projections.NewResponseTimes(projections.NewSQLStore(pool), targets), log)
-	bar := progressbar.NewOptions64(int64(last), progressbar.OptionSetWriter(io.err), progressbar.OptionSetDescription("rebuild "+projections.ResponseTimesName),
+	views := []projections.Projection{projections.NewResponseTimes(projections.NewSQLStore(pool), targets), escalations.NewQueue(escalations.NewSQLStore(pool))}
+	for _, view := range views {
+		if len(args) == 2 && args[1] != view.Name() {
+			continue
+		}
+		if err := rebuild(ctx, io, projections.NewRunner(p.store, view, log), view.Name(), last); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// rebuild replays the whole log into one projection with a progress bar
+// and reports the rate.
+func rebuild(ctx context.Context, io stdio, r *projections.Runner, name string, last uint64) error {
+	bar := progressbar.NewOptions64(int64(last), progressbar.OptionSetWriter(io.err), progressbar.OptionSetDescription("rebuild "+name),
 		progressbar.OptionShowCount(), progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionClearOnFinish())
 	start := time.Now()
 	n, err := r.Rebuild(ctx, func(seq uint64, _ int) { _ = bar.Set64(int64(seq)) })
 	_ = bar.Finish()
 	if err != nil {
-		return fmt.Errorf("rebuild: %w", err)
+		return fmt.Errorf("rebuild %s: %w", name, err)
 	}
 	took := time.Since(start)
-	fmt.Fprintf(io.out, "rebuilt %s: %d events in %s (%.0f events/s)\n", projections.ResponseTimesName, n, took.Round(time.Millisecond), float64(n)/took.Seconds())
+	fmt.Fprintf(io.out, "rebuilt %s: %d events in %s (%.0f events/s)\n", name, n, took.Round(time.Millisecond), float64(n)/took.Seconds())
 	return nil
 }

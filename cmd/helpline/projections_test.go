@@ -42,7 +42,8 @@ func TestMigrateRunOnSQLAndRebuild(t *testing.T) {
 	rebuild := exec.Command(binary(t), "projections", "rebuild")
 	rebuild.Env = env
 	out, err := rebuild.CombinedOutput()
-	if err != nil || !regexp.MustCompile(`rebuilt projection-response-times: \d+ events in .* \(\d+ events/s\)`).Match(out) {
+	if err != nil || !regexp.MustCompile(`rebuilt projection-response-times: \d+ events in .* \(\d+ events/s\)`).Match(out) ||
+		!regexp.MustCompile(`rebuilt projection-escalations: \d+ events`).Match(out) {
 		t.Fatalf("rebuild: %v\n%s", err, out)
 	}
 

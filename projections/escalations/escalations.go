@@ -1,0 +1,310 @@
+// Package escalations owns the escalation queue projection, the duty
+// workers' view: open and recent escalations with why each was raised, who
+// was paged when, and who took it on. It is driven by projections.Runner
+// like every read model, and kept by a memory or a SQL
+// (PostgreSQL/CockroachDB) Store.
+//
+// Duty workers may see a client's pseudonym, so this projection holds it;
+// it never holds a phone number, a client id or a message body. It lives in
+// a package (and a SQL schema) of its own so that the managers' view in
+// package projections stays free of client identifiers.
+package escalations
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/helpline-org/helpline/events"
+	"github.com/helpline-org/helpline/internal/consume"
+	"github.com/helpline-org/helpline/projections"
+)
+
+// Name is the projection's consumer name and checkpoint key. Renaming it
+// rebuilds the projection from the log.
+const Name = "projection-escalations"
+
+// ErrNotFound is returned by Get for an escalation the projection does not
+// hold.
+var ErrNotFound = errors.New("escalation not found")
+
+// Escalation is one row of the queue.
+type Escalation struct {
+	ID             string
+	ConversationID string
+	LineID         string
+	// Pseudonym is the client's pseudonym (e.g. C-7Q2K), from the
+	// conversation's start: what duty workers see instead of a number.
+	Pseudonym string
+	Reason    string // events.Reason*
+	Risk      string // events.Risk*
+	// Categories and Terms are the lexicon's canonical categories and
+	// phrases that matched, never the client's own words.
+	Categories []string
+	Terms      []string
+	// Level and Round are where the escalation policy is now: the level
+	// last paged or moved to, and the repetition (from 1).
+	Level int
+	Round int
+	// Pages are the pages sent, in log order.
+	Pages          []Page
+	RaisedAt       time.Time
+	AcknowledgedBy string    // staff id; empty until acknowledged
+	AcknowledgedAt time.Time // zero until acknowledged
+	// Exhausted is set when every level and round was paged without an
+	// acknowledgement.
+	Exhausted bool
+}
+
+// Open reports whether the escalation still needs someone: not
+// acknowledged and not exhausted. The same rule as events.Escalation.Open.
+func (e Escalation) Open() bool { return e.AcknowledgedAt.IsZero() && !e.Exhausted }
+
+// After returns the cursor that continues a listing after e.
+func (e Escalation) After() Cursor { return Cursor{RaisedAt: e.RaisedAt, ID: e.ID} }
+
+// Page is one page sent for an escalation.
+type Page struct {
+	StaffID   string
+	Level     int
+	LevelName string
+	Round     int
+	At        time.Time
+}
+
+// Conversation is the working state kept for each conversation until it
+// closes: what an escalation raised in it copies.
+type Conversation struct {
+	LineID    string
+	Pseudonym string
+}
+
+// Cursor is a position in the open queue, which is ordered by raised time
+// then id. The zero Cursor is the start.
+type Cursor struct {
+	RaisedAt time.Time
+	ID       string
+}
+
+// IsZero reports whether c is the start of the queue.
+func (c Cursor) IsZero() bool { return c.RaisedAt.IsZero() && c.ID == "" }
+
+// String encodes c for a URL: unix microseconds, a dot, the id. The zero
+// cursor is the empty string.
+func (c Cursor) String() string {
+	if c.IsZero() {
+		return ""
+	}
+	return strconv.FormatInt(c.RaisedAt.UnixMicro(), 10) + "." + c.ID
+}
+
+// ParseCursor decodes a cursor made by Cursor.String.
+func ParseCursor(s string) (Cursor, error) {
+	if s == "" {
+		return Cursor{}, nil
+	}
+	micros, id, ok := strings.Cut(s, ".")
+	if !ok || id == "" {
+		return Cursor{}, fmt.Errorf("cursor %q: want <micros>.<id>", s)
+	}
+	us, err := strconv.ParseInt(micros, 10, 64)
+	if err != nil {
+		return Cursor{}, fmt.Errorf("cursor %q: %w", s, err)
+	}
+	return Cursor{RaisedAt: time.UnixMicro(us).UTC(), ID: id}, nil
+}
+
+// Limits of one page of the open queue.
+const (
+	DefaultLimit = 50
+	MaxLimit     = 500
+)
+
+// clampLimit maps a requested page size into [1, MaxLimit].
+func clampLimit(n int) int {
+	if n <= 0 {
+		return DefaultLimit
+	}
+	return min(n, MaxLimit)
+}
+
+// Store keeps the escalation queue, its working state and its checkpoint.
+// Two implementations pass one shared suite: MemoryStore and SQLStore.
+type Store interface {
+	// Checkpoint returns the last sequence applied under name (0: none).
+	Checkpoint(ctx context.Context, name string) (uint64, error)
+	// Update runs fn in one transaction and sets name's checkpoint to seq
+	// in the same transaction. When seq is at or below the checkpoint, fn
+	// is not called and Update reports false. If fn fails nothing changes.
+	// fn may run more than once (a transaction retried whole).
+	Update(ctx context.Context, name string, seq uint64, fn func(tx Tx) error) (applied bool, err error)
+	// Reset empties the queue, its working state and name's checkpoint.
+	Reset(ctx context.Context, name string) error
+	// Open returns up to limit open escalations of the given lines, oldest
+	// first, strictly after the cursor. No lines, no rows: a duty worker
+	// sees only the lines they are asked to cover.
+	Open(ctx context.Context, lineIDs []string, limit int, after Cursor) ([]Escalation, error)
+	// Get returns one escalation, open or not, or ErrNotFound.
+	Get(ctx context.Context, escalationID string) (Escalation, error)
+}
+
+// Tx is what applying one event may read and write.
+type Tx interface {
+	Conversation(ctx context.Context, conversationID string) (Conversation, bool, error)
+	PutConversation(ctx context.Context, conversationID string, c Conversation) error
+	DeleteConversation(ctx context.Context, conversationID string) error
+	// Escalation reads one escalation with its pages.
+	Escalation(ctx context.Context, escalationID string) (Escalation, bool, error)
+	// PutEscalation writes every field of e but its pages.
+	PutEscalation(ctx context.Context, e Escalation) error
+	// AddPage appends one page to an escalation, keyed by the sequence of
+	// the transaction's event.
+	AddPage(ctx context.Context, escalationID string, p Page) error
+}
+
+// Queue is the escalation queue projection.
+type Queue struct {
+	store Store
+}
+
+var _ projections.Projection = (*Queue)(nil)
+
+// NewQueue returns the projection over store.
+func NewQueue(store Store) *Queue { return &Queue{store: store} }
+
+// Name implements projections.Projection.
+func (q *Queue) Name() string { return Name }
+
+// Filter implements projections.Projection: escalations are conversation
+// events.
+func (q *Queue) Filter() string { return events.AggregateSubjects(events.AggregateConversation) }
+
+// Checkpoint implements projections.Projection.
+func (q *Queue) Checkpoint(ctx context.Context) (uint64, error) {
+	return q.store.Checkpoint(ctx, Name)
+}
+
+// Reset implements projections.Projection.
+func (q *Queue) Reset(ctx context.Context) error { return q.store.Reset(ctx, Name) }
+
+// Open returns a page of the open queue of lineIDs; see Store.Open.
+func (q *Queue) Open(ctx context.Context, lineIDs []string, limit int, after Cursor) ([]Escalation, error) {
+	return q.store.Open(ctx, lineIDs, clampLimit(limit), after)
+}
+
+// Get returns one escalation or ErrNotFound.
+func (q *Queue) Get(ctx context.Context, escalationID string) (Escalation, error) {
+	return q.store.Get(ctx, escalationID)
+}
+
+// relevant lists the event types the projection reads; others are passed
+// over without a transaction.
+var relevant = map[string]bool{
+	"conversation.started":                 true,
+	"conversation.escalation_raised":       true,
+	"conversation.escalation_paged":        true,
+	"conversation.escalation_reescalated":  true,
+	"conversation.escalation_acknowledged": true,
+	"conversation.escalation_exhausted":    true,
+	"conversation.closed":                  true,
+}
+
+// Apply implements projections.Projection.
+func (q *Queue) Apply(ctx context.Context, e events.Envelope) (bool, error) {
+	if !relevant[e.Type] {
+		return false, nil
+	}
+	if e.Sequence == 0 {
+		return false, consume.Permanent(fmt.Errorf("event %s has no stream sequence", e.ID))
+	}
+	p, err := e.Decode()
+	if err != nil {
+		return false, consume.Permanent(err)
+	}
+	return q.store.Update(ctx, Name, e.Sequence, func(tx Tx) error {
+		return apply(ctx, tx, e, p)
+	})
+}
+
+// stamp is an event's time as both stores keep it: UTC, to the
+// microsecond (PostgreSQL's precision).
+func stamp(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
+
+// apply changes the state for one event. Times are the events' own, so a
+// replay gives the same rows.
+func apply(ctx context.Context, tx Tx, e events.Envelope, p events.Payload) error {
+	at := stamp(e.OccurredAt)
+	switch p := p.(type) {
+	case events.ConversationStarted:
+		return tx.PutConversation(ctx, e.AggregateID, Conversation{LineID: p.LineID, Pseudonym: p.Pseudonym})
+
+	case events.EscalationRaised:
+		if _, ok, err := tx.Escalation(ctx, p.EscalationID); err != nil || ok {
+			return err // raised once: a repeat changes nothing
+		}
+		conv, _, err := tx.Conversation(ctx, e.AggregateID)
+		if err != nil {
+			return err
+		}
+		// The policy starts at level 0, round 1, as in events.Conversation.
+		return tx.PutEscalation(ctx, Escalation{
+			ID: p.EscalationID, ConversationID: e.AggregateID, LineID: p.LineID, Pseudonym: conv.Pseudonym,
+			Reason: p.Reason, Risk: p.Risk, Categories: nonEmpty(p.Categories), Terms: nonEmpty(p.Terms),
+			Round: 1, RaisedAt: at,
+		})
+
+	case events.EscalationPaged:
+		esc, ok, err := tx.Escalation(ctx, p.EscalationID)
+		if err != nil || !ok {
+			return err
+		}
+		esc.Level, esc.Round = p.Level, p.Round
+		if err := tx.PutEscalation(ctx, esc); err != nil {
+			return err
+		}
+		return tx.AddPage(ctx, p.EscalationID, Page{StaffID: p.StaffID, Level: p.Level, LevelName: p.LevelName, Round: p.Round, At: at})
+
+	case events.EscalationReEscalated:
+		esc, ok, err := tx.Escalation(ctx, p.EscalationID)
+		if err != nil || !ok {
+			return err
+		}
+		esc.Level, esc.Round = p.ToLevel, p.Round
+		return tx.PutEscalation(ctx, esc)
+
+	case events.EscalationAcknowledged:
+		// Only the first acknowledgement counts.
+		esc, ok, err := tx.Escalation(ctx, p.EscalationID)
+		if err != nil || !ok || !esc.AcknowledgedAt.IsZero() {
+			return err
+		}
+		esc.AcknowledgedBy, esc.AcknowledgedAt = p.StaffID, at
+		return tx.PutEscalation(ctx, esc)
+
+	case events.EscalationExhausted:
+		esc, ok, err := tx.Escalation(ctx, p.EscalationID)
+		if err != nil || !ok {
+			return err
+		}
+		esc.Exhausted = true
+		return tx.PutEscalation(ctx, esc)
+
+	case events.ConversationClosed:
+		// The conversation's escalations stay as they are (closing does not
+		// acknowledge them); only its working state goes.
+		return tx.DeleteConversation(ctx, e.AggregateID)
+	}
+	return nil
+}
+
+// nonEmpty returns a copy of s, or nil when s is empty: both stores read an
+// empty list back as nil.
+func nonEmpty(s []string) []string {
+	if len(s) == 0 {
+		return nil
+	}
+	return append([]string(nil), s...)
+}

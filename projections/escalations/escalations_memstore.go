@@ -1,0 +1,182 @@
+package escalations
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sort"
+	"sync"
+)
+
+// MemoryStore is the embedded default Store: maps behind one mutex. An
+// update stages its writes and commits them with the checkpoint under the
+// lock, so rows and checkpoint change together or not at all.
+type MemoryStore struct {
+	mu            sync.RWMutex
+	checkpoints   map[string]uint64
+	escalations   map[string]Escalation
+	conversations map[string]Conversation
+}
+
+var _ Store = (*MemoryStore)(nil)
+
+// NewMemoryStore returns an empty store.
+func NewMemoryStore() *MemoryStore {
+	s := &MemoryStore{checkpoints: map[string]uint64{}}
+	s.clear()
+	return s
+}
+
+func (s *MemoryStore) clear() {
+	s.escalations = map[string]Escalation{}
+	s.conversations = map[string]Conversation{}
+}
+
+// Checkpoint implements Store.
+func (s *MemoryStore) Checkpoint(_ context.Context, name string) (uint64, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.checkpoints[name], nil
+}
+
+// Update implements Store.
+func (s *MemoryStore) Update(_ context.Context, name string, seq uint64, fn func(Tx) error) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if seq <= s.checkpoints[name] {
+		return false, nil
+	}
+	tx := &memTx{s: s, escalations: map[string]Escalation{}, conversations: map[string]*Conversation{}}
+	if err := fn(tx); err != nil {
+		return false, err
+	}
+	for id, e := range tx.escalations {
+		s.escalations[id] = e
+	}
+	for id, c := range tx.conversations {
+		if c == nil {
+			delete(s.conversations, id)
+		} else {
+			s.conversations[id] = *c
+		}
+	}
+	s.checkpoints[name] = seq
+	return true, nil
+}
+
+// Reset implements Store.
+func (s *MemoryStore) Reset(_ context.Context, name string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.clear()
+	delete(s.checkpoints, name)
+	return nil
+}
+
+// Open implements Store.
+func (s *MemoryStore) Open(_ context.Context, lineIDs []string, limit int, after Cursor) ([]Escalation, error) {
+	if limit <= 0 {
+		return nil, fmt.Errorf("limit %d: want at least 1", limit)
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var out []Escalation
+	for _, e := range s.escalations {
+		if e.Open() && slices.Contains(lineIDs, e.LineID) && (after.IsZero() || less(after, e.After())) {
+			out = append(out, e)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return less(out[i].After(), out[j].After()) })
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	for i := range out {
+		out[i] = clone(out[i])
+	}
+	return out, nil
+}
+
+// less orders cursors by raised time, then id.
+func less(a, b Cursor) bool {
+	if !a.RaisedAt.Equal(b.RaisedAt) {
+		return a.RaisedAt.Before(b.RaisedAt)
+	}
+	return a.ID < b.ID
+}
+
+// Get implements Store.
+func (s *MemoryStore) Get(_ context.Context, id string) (Escalation, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	e, ok := s.escalations[id]
+	if !ok {
+		return Escalation{}, fmt.Errorf("escalation %s: %w", id, ErrNotFound)
+	}
+	return clone(e), nil
+}
+
+// clone copies e's lists, so a caller never shares the store's memory.
+func clone(e Escalation) Escalation {
+	e.Categories = nonEmpty(e.Categories)
+	e.Terms = nonEmpty(e.Terms)
+	if len(e.Pages) == 0 {
+		e.Pages = nil
+	} else {
+		e.Pages = slices.Clone(e.Pages)
+	}
+	return e
+}
+
+// memTx stages one update's writes; a nil conversation is a deletion.
+type memTx struct {
+	s             *MemoryStore
+	escalations   map[string]Escalation
+	conversations map[string]*Conversation
+}
+
+func (t *memTx) Conversation(_ context.Context, id string) (Conversation, bool, error) {
+	if c, staged := t.conversations[id]; staged {
+		if c == nil {
+			return Conversation{}, false, nil
+		}
+		return *c, true, nil
+	}
+	c, ok := t.s.conversations[id]
+	return c, ok, nil
+}
+
+func (t *memTx) PutConversation(_ context.Context, id string, c Conversation) error {
+	t.conversations[id] = &c
+	return nil
+}
+
+func (t *memTx) DeleteConversation(_ context.Context, id string) error {
+	t.conversations[id] = nil
+	return nil
+}
+
+func (t *memTx) Escalation(_ context.Context, id string) (Escalation, bool, error) {
+	if e, staged := t.escalations[id]; staged {
+		return clone(e), true, nil
+	}
+	e, ok := t.s.escalations[id]
+	return clone(e), ok, nil
+}
+
+func (t *memTx) PutEscalation(ctx context.Context, e Escalation) error {
+	old, _, _ := t.Escalation(ctx, e.ID)
+	e = clone(e)
+	e.Pages = old.Pages // pages only change through AddPage
+	t.escalations[e.ID] = e
+	return nil
+}
+
+func (t *memTx) AddPage(ctx context.Context, id string, p Page) error {
+	e, ok, _ := t.Escalation(ctx, id)
+	if !ok {
+		return fmt.Errorf("add page: escalation %s: %w", id, ErrNotFound)
+	}
+	e.Pages = append(e.Pages, p)
+	t.escalations[id] = e
+	return nil
+}

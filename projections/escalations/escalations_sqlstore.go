@@ -1,0 +1,316 @@
+package escalations
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/cockroachdb/cockroach-go/v2/crdb"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// SQLStore is the Store on PostgreSQL or CockroachDB, in the escalations
+// schema of deploy/migrations (projections.Migrate), with its checkpoint in
+// the shared projection_checkpoints table. Every update is one
+// SERIALIZABLE transaction, retried whole on a serialization failure, as
+// projections.SQLStore does.
+type SQLStore struct {
+	pool *pgxpool.Pool
+}
+
+var _ Store = (*SQLStore)(nil)
+
+// NewSQLStore returns a store over pool; the caller owns the pool.
+func NewSQLStore(pool *pgxpool.Pool) *SQLStore { return &SQLStore{pool: pool} }
+
+var serializable = pgx.TxOptions{IsoLevel: pgx.Serializable}
+
+// inTx runs fn in a serializable transaction, retried whole.
+func (s *SQLStore) inTx(ctx context.Context, fn func(pgx.Tx) error) error {
+	return crdb.ExecuteCtx(ctx, func(ctx context.Context, _ ...any) error {
+		return pgx.BeginTxFunc(ctx, s.pool, serializable, fn)
+	})
+}
+
+// querier is what a pool and a transaction both offer.
+type querier interface {
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
+func checkpointIn(ctx context.Context, q querier, name string) (uint64, error) {
+	var seq int64
+	err := q.QueryRow(ctx, `SELECT seq FROM projection_checkpoints WHERE name = $1`, name).Scan(&seq)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("read checkpoint %s: %w", name, err)
+	}
+	return uint64(seq), nil
+}
+
+// Checkpoint implements Store.
+func (s *SQLStore) Checkpoint(ctx context.Context, name string) (uint64, error) {
+	return checkpointIn(ctx, s.pool, name)
+}
+
+// Update implements Store.
+func (s *SQLStore) Update(ctx context.Context, name string, seq uint64, fn func(Tx) error) (bool, error) {
+	var applied bool
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		applied = false
+		cp, err := checkpointIn(ctx, tx, name)
+		if err != nil {
+			return err
+		}
+		if seq <= cp {
+			return nil
+		}
+		if err := fn(sqlTx{tx: tx, seq: seq}); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO projection_checkpoints (name, seq) VALUES ($1, $2)
+			ON CONFLICT (name) DO UPDATE SET seq = excluded.seq`, name, int64(seq)); err != nil {
+			return fmt.Errorf("write checkpoint %s: %w", name, err)
+		}
+		applied = true
+		return nil
+	})
+	if err != nil {
+		return false, err
+	}
+	return applied, nil
+}
+
+// Reset implements Store. DELETE rather than TRUNCATE: CockroachDB's
+// TRUNCATE is not transactional with the checkpoint.
+func (s *SQLStore) Reset(ctx context.Context, name string) error {
+	return s.inTx(ctx, func(tx pgx.Tx) error {
+		for _, q := range []string{
+			`DELETE FROM escalations.pages WHERE true`,
+			`DELETE FROM escalations.queue WHERE true`,
+			`DELETE FROM escalations.conversations WHERE true`,
+		} {
+			if _, err := tx.Exec(ctx, q); err != nil {
+				return fmt.Errorf("reset: %w", err)
+			}
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM projection_checkpoints WHERE name = $1`, name); err != nil {
+			return fmt.Errorf("reset checkpoint: %w", err)
+		}
+		return nil
+	})
+}
+
+const escalationColumns = `escalation_id, conversation_id, line_id, pseudonym, reason, risk, categories, terms,
+	policy_level, policy_round, raised_at, acknowledged_by, acknowledged_at, exhausted`
+
+// scanEscalation reads one row of escalationColumns.
+func scanEscalation(row pgx.Row) (Escalation, error) {
+	var (
+		e       Escalation
+		level   int32
+		round   int32
+		ackBy   *string
+		ackAt   *time.Time
+		raised  time.Time
+		cats    []string
+		matched []string
+	)
+	if err := row.Scan(&e.ID, &e.ConversationID, &e.LineID, &e.Pseudonym, &e.Reason, &e.Risk, &cats, &matched,
+		&level, &round, &raised, &ackBy, &ackAt, &e.Exhausted); err != nil {
+		return Escalation{}, err
+	}
+	e.Categories, e.Terms = nonEmpty(cats), nonEmpty(matched)
+	e.Level, e.Round, e.RaisedAt = int(level), int(round), raised.UTC()
+	if ackBy != nil {
+		e.AcknowledgedBy = *ackBy
+	}
+	if ackAt != nil {
+		e.AcknowledgedAt = ackAt.UTC()
+	}
+	return e, nil
+}
+
+// withPages reads the pages of es (in place), in log order.
+func withPages(ctx context.Context, q querier, es []Escalation) error {
+	if len(es) == 0 {
+		return nil
+	}
+	ids := make([]string, len(es))
+	byID := make(map[string]*Escalation, len(es))
+	for i := range es {
+		ids[i] = es[i].ID
+		byID[es[i].ID] = &es[i]
+	}
+	rows, err := q.Query(ctx, `SELECT escalation_id, staff_id, policy_level, level_name, policy_round, paged_at
+		FROM escalations.pages WHERE escalation_id = ANY($1) ORDER BY escalation_id, seq`, ids)
+	if err != nil {
+		return fmt.Errorf("read pages: %w", err)
+	}
+	var (
+		id           string
+		p            Page
+		level, round int32
+	)
+	if _, err := pgx.ForEachRow(rows, []any{&id, &p.StaffID, &level, &p.LevelName, &round, &p.At}, func() error {
+		p.Level, p.Round, p.At = int(level), int(round), p.At.UTC()
+		if e := byID[id]; e != nil {
+			e.Pages = append(e.Pages, p)
+		}
+		return nil
+	}); err != nil {
+		return fmt.Errorf("read pages: %w", err)
+	}
+	return nil
+}
+
+// getIn reads one escalation with its pages.
+func getIn(ctx context.Context, q querier, id string) (Escalation, bool, error) {
+	e, err := scanEscalation(q.QueryRow(ctx, `SELECT `+escalationColumns+` FROM escalations.queue WHERE escalation_id = $1`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Escalation{}, false, nil
+	}
+	if err != nil {
+		return Escalation{}, false, fmt.Errorf("read escalation %s: %w", id, err)
+	}
+	es := []Escalation{e}
+	if err := withPages(ctx, q, es); err != nil {
+		return Escalation{}, false, err
+	}
+	return es[0], true, nil
+}
+
+// Open implements Store.
+func (s *SQLStore) Open(ctx context.Context, lineIDs []string, limit int, after Cursor) ([]Escalation, error) {
+	if limit <= 0 {
+		return nil, fmt.Errorf("limit %d: want at least 1", limit)
+	}
+	if len(lineIDs) == 0 {
+		return nil, nil
+	}
+	q := `SELECT ` + escalationColumns + ` FROM escalations.queue
+		WHERE acknowledged_at IS NULL AND NOT exhausted AND line_id = ANY($1)`
+	args := []any{lineIDs, limit}
+	if !after.IsZero() {
+		q += ` AND (raised_at, escalation_id) > ($3, $4)`
+		args = append(args, after.RaisedAt.UTC(), after.ID)
+	}
+	q += ` ORDER BY raised_at, escalation_id LIMIT $2`
+	rows, err := s.pool.Query(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read open escalations: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Escalation, error) { return scanEscalation(r) })
+	if err != nil {
+		return nil, fmt.Errorf("read open escalations: %w", err)
+	}
+	if len(out) == 0 {
+		return nil, nil
+	}
+	if err := withPages(ctx, s.pool, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Get implements Store.
+func (s *SQLStore) Get(ctx context.Context, id string) (Escalation, error) {
+	e, ok, err := getIn(ctx, s.pool, id)
+	if err != nil {
+		return Escalation{}, err
+	}
+	if !ok {
+		return Escalation{}, fmt.Errorf("escalation %s: %w", id, ErrNotFound)
+	}
+	return e, nil
+}
+
+// sqlTx is Tx inside one database transaction; seq is its event's.
+type sqlTx struct {
+	tx  pgx.Tx
+	seq uint64
+}
+
+func (t sqlTx) Conversation(ctx context.Context, id string) (Conversation, bool, error) {
+	var c Conversation
+	err := t.tx.QueryRow(ctx, `SELECT line_id, pseudonym FROM escalations.conversations WHERE conversation_id = $1`, id).
+		Scan(&c.LineID, &c.Pseudonym)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Conversation{}, false, nil
+	}
+	if err != nil {
+		return Conversation{}, false, fmt.Errorf("read conversation: %w", err)
+	}
+	return c, true, nil
+}
+
+func (t sqlTx) PutConversation(ctx context.Context, id string, c Conversation) error {
+	_, err := t.tx.Exec(ctx, `INSERT INTO escalations.conversations (conversation_id, line_id, pseudonym) VALUES ($1, $2, $3)
+		ON CONFLICT (conversation_id) DO UPDATE SET line_id = excluded.line_id, pseudonym = excluded.pseudonym`,
+		id, c.LineID, c.Pseudonym)
+	if err != nil {
+		return fmt.Errorf("write conversation: %w", err)
+	}
+	return nil
+}
+
+func (t sqlTx) DeleteConversation(ctx context.Context, id string) error {
+	if _, err := t.tx.Exec(ctx, `DELETE FROM escalations.conversations WHERE conversation_id = $1`, id); err != nil {
+		return fmt.Errorf("delete conversation: %w", err)
+	}
+	return nil
+}
+
+func (t sqlTx) Escalation(ctx context.Context, id string) (Escalation, bool, error) {
+	return getIn(ctx, t.tx, id)
+}
+
+func (t sqlTx) PutEscalation(ctx context.Context, e Escalation) error {
+	var ackBy *string
+	if e.AcknowledgedBy != "" {
+		ackBy = &e.AcknowledgedBy
+	}
+	_, err := t.tx.Exec(ctx, `INSERT INTO escalations.queue (`+escalationColumns+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+		ON CONFLICT (escalation_id) DO UPDATE SET conversation_id = excluded.conversation_id, line_id = excluded.line_id,
+			pseudonym = excluded.pseudonym, reason = excluded.reason, risk = excluded.risk, categories = excluded.categories,
+			terms = excluded.terms, policy_level = excluded.policy_level, policy_round = excluded.policy_round,
+			raised_at = excluded.raised_at, acknowledged_by = excluded.acknowledged_by,
+			acknowledged_at = excluded.acknowledged_at, exhausted = excluded.exhausted`,
+		e.ID, e.ConversationID, e.LineID, e.Pseudonym, e.Reason, e.Risk, list(e.Categories), list(e.Terms),
+		int32(e.Level), int32(e.Round), e.RaisedAt.UTC(), ackBy, nullTime(e.AcknowledgedAt), e.Exhausted)
+	if err != nil {
+		return fmt.Errorf("write escalation %s: %w", e.ID, err)
+	}
+	return nil
+}
+
+func (t sqlTx) AddPage(ctx context.Context, id string, p Page) error {
+	_, err := t.tx.Exec(ctx, `INSERT INTO escalations.pages (escalation_id, seq, staff_id, policy_level, level_name, policy_round, paged_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (escalation_id, seq) DO NOTHING`,
+		id, int64(t.seq), p.StaffID, int32(p.Level), p.LevelName, int32(p.Round), p.At.UTC())
+	if err != nil {
+		return fmt.Errorf("add page to %s: %w", id, err)
+	}
+	return nil
+}
+
+// list is s for a NOT NULL array column: never a NULL.
+func list(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func nullTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}

@@ -1,0 +1,288 @@
+package escalations
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"testing"
+
+	"github.com/rs/zerolog"
+
+	"github.com/helpline-org/helpline/events"
+	"github.com/helpline-org/helpline/projections"
+)
+
+// TestStores runs the one store suite against every implementation.
+func TestStores(t *testing.T) {
+	t.Parallel()
+	for _, s := range stores {
+		t.Run(s.name, func(t *testing.T) {
+			t.Parallel()
+			storeSuite(t, s.make)
+		})
+	}
+}
+
+func storeSuite(t *testing.T, newStore storeMaker) {
+	ctx := context.Background()
+	tests := []struct {
+		name string
+		run  func(t *testing.T, s Store)
+	}{
+		{"scenario rows are exact", func(t *testing.T, s Store) {
+			q := NewQueue(s)
+			applyAll(t, q, scenario(t))
+			assertScenario(t, q)
+		}},
+		{"applying an event twice changes nothing", func(t *testing.T, s Store) {
+			q := NewQueue(s)
+			envs := scenario(t)
+			for i, e := range envs {
+				applyAll(t, q, envs[i:i+1])
+				if ok, err := q.Apply(ctx, e); err != nil || ok {
+					t.Fatalf("second apply of seq %d: applied %v, %v", e.Sequence, ok, err)
+				}
+				if i > 0 {
+					if ok, err := q.Apply(ctx, envs[i-1]); err != nil || ok {
+						t.Fatalf("stale apply of seq %d: applied %v, %v", envs[i-1].Sequence, ok, err)
+					}
+				}
+			}
+			assertScenario(t, q)
+		}},
+		{"reset empties rows and checkpoint", func(t *testing.T, s Store) {
+			q := NewQueue(s)
+			applyAll(t, q, scenario(t))
+			must(t, q.Reset(ctx))
+			if cp, err := q.Checkpoint(ctx); err != nil || cp != 0 {
+				t.Fatalf("checkpoint %d, %v after reset", cp, err)
+			}
+			for id := range scenarioRows() {
+				if _, err := q.Get(ctx, id); !errors.Is(err, ErrNotFound) {
+					t.Fatalf("get %s after reset: %v", id, err)
+				}
+			}
+			if got := mustOpen(t, q, []string{"main", "other"}, 0, Cursor{}); len(got) != 0 {
+				t.Fatalf("open after reset: %+v", got)
+			}
+			// The working state went too: an escalation raised in a
+			// conversation started before the reset has no pseudonym.
+			s2 := &script{t: t}
+			s2.add("conv4", at(11, 0, 0), events.EscalationRaised{EscalationID: "esc9", LineID: "main", Reason: events.ReasonCrisis})
+			applyAll(t, q, s2.envs)
+			if e, err := q.Get(ctx, "esc9"); err != nil || e.Pseudonym != "" {
+				t.Fatalf("after reset: %+v, %v", e, err)
+			}
+		}},
+		{"rebuild from the log equals one pass", func(t *testing.T, s Store) {
+			q := NewQueue(s)
+			r := projections.NewRunner(sliceLog(scenario(t)), q, zerolog.Nop())
+			for range 2 {
+				if _, err := r.Rebuild(ctx, nil); err != nil {
+					t.Fatal(err)
+				}
+				assertScenario(t, q)
+			}
+			if n, err := r.Replay(ctx); err != nil || n != 0 {
+				t.Fatalf("replay after rebuild applied %d, %v", n, err)
+			}
+		}},
+		{"a failed update changes nothing", func(t *testing.T, s Store) {
+			boom := errors.New("boom")
+			_, err := s.Update(ctx, Name, 1, func(tx Tx) error {
+				must(t, tx.PutConversation(ctx, "c1", Conversation{LineID: "main", Pseudonym: "C-X"}))
+				must(t, tx.PutEscalation(ctx, Escalation{ID: "e1", ConversationID: "c1", LineID: "main", Round: 1, RaisedAt: at(9, 0, 0)}))
+				must(t, tx.AddPage(ctx, "e1", Page{StaffID: "sam", Round: 1, At: at(9, 0, 1)}))
+				return boom
+			})
+			if !errors.Is(err, boom) {
+				t.Fatalf("err %v, want boom", err)
+			}
+			if cp, _ := s.Checkpoint(ctx, Name); cp != 0 {
+				t.Fatalf("checkpoint %d after failure", cp)
+			}
+			if _, err := s.Get(ctx, "e1"); !errors.Is(err, ErrNotFound) {
+				t.Fatalf("get after failure: %v", err)
+			}
+			applied, err := s.Update(ctx, Name, 1, func(tx Tx) error {
+				if _, ok, err := tx.Conversation(ctx, "c1"); err != nil || ok {
+					t.Errorf("conversation after failure: %v %v", ok, err)
+				}
+				return nil
+			})
+			if err != nil || !applied {
+				t.Fatalf("update after failure: %v %v", applied, err)
+			}
+		}},
+		{"a transaction reads its own writes", func(t *testing.T, s Store) {
+			want := Escalation{ID: "e1", ConversationID: "c1", LineID: "main", Pseudonym: "C-X", Reason: events.ReasonCrisis,
+				Categories: []string{"a"}, Round: 1, RaisedAt: at(9, 0, 0),
+				Pages: []Page{{StaffID: "sam", LevelName: "duty", Round: 1, At: at(9, 0, 1)}}}
+			_, err := s.Update(ctx, Name, 1, func(tx Tx) error {
+				must(t, tx.PutConversation(ctx, "c1", Conversation{LineID: "main", Pseudonym: "C-X"}))
+				must(t, tx.PutEscalation(ctx, want))
+				must(t, tx.AddPage(ctx, "e1", want.Pages[0]))
+				got, ok, err := tx.Escalation(ctx, "e1")
+				if err != nil || !ok || !reflect.DeepEqual(got, want) {
+					t.Errorf("in tx:\n got %+v %v %v\nwant %+v", got, ok, err, want)
+				}
+				must(t, tx.DeleteConversation(ctx, "c1"))
+				if _, ok, _ := tx.Conversation(ctx, "c1"); ok {
+					t.Error("deleted conversation still read in tx")
+				}
+				return nil
+			})
+			must(t, err)
+			if got, err := s.Get(ctx, "e1"); err != nil || !reflect.DeepEqual(got, want) {
+				t.Fatalf("after commit:\n got %+v %v\nwant %+v", got, err, want)
+			}
+		}},
+		{"open pages through the queue without duplicates or gaps", func(t *testing.T, s Store) {
+			q := NewQueue(s)
+			envs, want := manyEscalations(t, 23)
+			applyAll(t, q, envs)
+			for _, size := range []int{1, 5, 7, 23, 100} {
+				var got []string
+				cursor := Cursor{}
+				for range 30 {
+					page := mustOpen(t, q, []string{"main", "other"}, size, cursor)
+					if len(page) > size {
+						t.Fatalf("page of %d with limit %d", len(page), size)
+					}
+					if len(page) == 0 {
+						break
+					}
+					for _, e := range page {
+						got = append(got, e.ID)
+					}
+					// Through the string form, as a URL would carry it.
+					c, err := ParseCursor(page[len(page)-1].After().String())
+					must(t, err)
+					cursor = c
+				}
+				if !reflect.DeepEqual(got, want) {
+					t.Fatalf("limit %d:\n got %v\nwant %v", size, got, want)
+				}
+			}
+		}},
+		{"acknowledged and exhausted escalations leave the open queue", func(t *testing.T, s Store) {
+			q := NewQueue(s)
+			sc := &script{t: t}
+			sc.add("c", at(9, 0, 0), events.ConversationStarted{LineID: "main", Pseudonym: "C-Q"})
+			for _, id := range []string{"a", "b", "c"} {
+				sc.add("c", at(9, 1, 0), events.EscalationRaised{EscalationID: id, LineID: "main", Reason: events.ReasonCrisis})
+			}
+			applyAll(t, q, sc.envs)
+			if got := ids(mustOpen(t, q, []string{"main"}, 10, Cursor{})); !reflect.DeepEqual(got, []string{"a", "b", "c"}) {
+				t.Fatalf("open %v", got)
+			}
+			n := len(sc.envs)
+			sc.add("c", at(9, 2, 0), events.EscalationAcknowledged{EscalationID: "a", StaffID: "sam"})
+			sc.add("c", at(9, 3, 0), events.EscalationExhausted{EscalationID: "c", Rounds: 2})
+			applyAll(t, q, sc.envs[n:])
+			if got := ids(mustOpen(t, q, []string{"main"}, 10, Cursor{})); !reflect.DeepEqual(got, []string{"b"}) {
+				t.Fatalf("open %v, want [b]", got)
+			}
+			for _, id := range []string{"a", "c"} {
+				if e, err := q.Get(ctx, id); err != nil || e.Open() {
+					t.Fatalf("get %s: %+v %v", id, e, err)
+				}
+			}
+		}},
+		{"open needs lines and get an id", func(t *testing.T, s Store) {
+			q := NewQueue(s)
+			applyAll(t, q, scenario(t))
+			if got := mustOpen(t, q, nil, 10, Cursor{}); len(got) != 0 {
+				t.Fatalf("open with no lines: %v", ids(got))
+			}
+			if got := mustOpen(t, q, []string{"nowhere"}, 10, Cursor{}); len(got) != 0 {
+				t.Fatalf("open of an unknown line: %v", ids(got))
+			}
+			if _, err := q.Get(ctx, "nope"); !errors.Is(err, ErrNotFound) {
+				t.Fatalf("get unknown: %v", err)
+			}
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			tc.run(t, newStore(t))
+		})
+	}
+}
+
+// manyEscalations raises n open escalations on two lines, several in the
+// same instant, out of id order, and returns the events and the ids in
+// queue order.
+func manyEscalations(t testing.TB, n int) ([]events.Envelope, []string) {
+	s := &script{t: t}
+	s.add("c", at(8, 0, 0), events.ConversationStarted{LineID: "main", Pseudonym: "C-M"})
+	want := make([]string, 0, n)
+	for i := n - 1; i >= 0; i-- { // raised newest id first
+		id := fmt.Sprintf("e%02d", i)
+		line := "main"
+		if i%4 == 0 {
+			line = "other"
+		}
+		s.add("c", at(9, i/3, 0), events.EscalationRaised{EscalationID: id, LineID: line, Reason: events.ReasonCrisis})
+	}
+	for i := range n {
+		want = append(want, fmt.Sprintf("e%02d", i))
+	}
+	return s.envs, want
+}
+
+func ids(es []Escalation) []string {
+	out := make([]string, len(es))
+	for i, e := range es {
+		out[i] = e.ID
+	}
+	return out
+}
+
+func mustOpen(t testing.TB, q *Queue, lines []string, limit int, after Cursor) []Escalation {
+	t.Helper()
+	got, err := q.Open(context.Background(), lines, limit, after)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
+// assertScenario checks every row of the scenario and the open queues.
+func assertScenario(t testing.TB, q *Queue) {
+	t.Helper()
+	ctx := context.Background()
+	rows := scenarioRows()
+	for id, want := range rows {
+		got, err := q.Get(ctx, id)
+		if err != nil {
+			t.Fatalf("get %s: %v", id, err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("%s\n got %+v\nwant %+v", id, got, want)
+		}
+	}
+	for _, c := range []struct {
+		lines []string
+		want  []string
+	}{
+		{[]string{"main"}, []string{"esc4", "esc5"}},
+		{[]string{"other"}, []string{"esc3"}},
+		{[]string{"main", "other"}, []string{"esc3", "esc4", "esc5"}},
+	} {
+		got := mustOpen(t, q, c.lines, 0, Cursor{})
+		if !reflect.DeepEqual(ids(got), c.want) {
+			t.Fatalf("open %v: %v, want %v", c.lines, ids(got), c.want)
+		}
+		for _, e := range got {
+			if !reflect.DeepEqual(e, rows[e.ID]) {
+				t.Fatalf("open row %s\n got %+v\nwant %+v", e.ID, e, rows[e.ID])
+			}
+		}
+	}
+	if cp, err := q.Checkpoint(ctx); err != nil || cp == 0 {
+		t.Fatalf("checkpoint %d, %v", cp, err)
+	}
+}
