@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/cockroachdb/cockroach-go/v2/crdb"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -25,60 +24,19 @@ var _ Store = (*SQLStore)(nil)
 // NewSQLStore returns a store over pool; the caller owns the pool.
 func NewSQLStore(pool *pgxpool.Pool) *SQLStore { return &SQLStore{pool: pool} }
 
-var serializable = pgx.TxOptions{IsoLevel: pgx.Serializable}
-
 // inTx runs fn in a serializable transaction, retried whole.
 func (s *SQLStore) inTx(ctx context.Context, fn func(pgx.Tx) error) error {
-	return crdb.ExecuteCtx(ctx, func(ctx context.Context, _ ...any) error {
-		return pgx.BeginTxFunc(ctx, s.pool, serializable, fn)
-	})
-}
-
-func checkpointIn(ctx context.Context, q interface {
-	QueryRow(context.Context, string, ...any) pgx.Row
-}, name string) (uint64, error) {
-	var seq int64
-	err := q.QueryRow(ctx, `SELECT seq FROM projection_checkpoints WHERE name = $1`, name).Scan(&seq)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return 0, nil
-	}
-	if err != nil {
-		return 0, fmt.Errorf("read checkpoint %s: %w", name, err)
-	}
-	return uint64(seq), nil
+	return SerializableTx(ctx, s.pool, fn)
 }
 
 // Checkpoint implements Store.
 func (s *SQLStore) Checkpoint(ctx context.Context, name string) (uint64, error) {
-	return checkpointIn(ctx, s.pool, name)
+	return ReadCheckpoint(ctx, s.pool, name)
 }
 
 // Update implements Store.
 func (s *SQLStore) Update(ctx context.Context, name string, seq uint64, fn func(Tx) error) (bool, error) {
-	var applied bool
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		applied = false
-		cp, err := checkpointIn(ctx, tx, name)
-		if err != nil {
-			return err
-		}
-		if seq <= cp {
-			return nil
-		}
-		if err := fn(sqlTx{tx}); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `INSERT INTO projection_checkpoints (name, seq) VALUES ($1, $2)
-			ON CONFLICT (name) DO UPDATE SET seq = excluded.seq`, name, int64(seq)); err != nil {
-			return fmt.Errorf("write checkpoint %s: %w", name, err)
-		}
-		applied = true
-		return nil
-	})
-	if err != nil {
-		return false, err
-	}
-	return applied, nil
+	return ApplyAtCheckpoint(ctx, s.pool, name, seq, func(tx pgx.Tx) error { return fn(sqlTx{tx}) })
 }
 
 // Reset implements Store. DELETE rather than TRUNCATE: CockroachDB's

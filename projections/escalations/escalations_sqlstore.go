@@ -6,9 +6,10 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/cockroachdb/cockroach-go/v2/crdb"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/helpline-org/helpline/projections"
 )
 
 // SQLStore is the Store on PostgreSQL or CockroachDB, in the escalations
@@ -25,64 +26,19 @@ var _ Store = (*SQLStore)(nil)
 // NewSQLStore returns a store over pool; the caller owns the pool.
 func NewSQLStore(pool *pgxpool.Pool) *SQLStore { return &SQLStore{pool: pool} }
 
-var serializable = pgx.TxOptions{IsoLevel: pgx.Serializable}
-
 // inTx runs fn in a serializable transaction, retried whole.
 func (s *SQLStore) inTx(ctx context.Context, fn func(pgx.Tx) error) error {
-	return crdb.ExecuteCtx(ctx, func(ctx context.Context, _ ...any) error {
-		return pgx.BeginTxFunc(ctx, s.pool, serializable, fn)
-	})
-}
-
-// querier is what a pool and a transaction both offer.
-type querier interface {
-	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
-	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
-}
-
-func checkpointIn(ctx context.Context, q querier, name string) (uint64, error) {
-	var seq int64
-	err := q.QueryRow(ctx, `SELECT seq FROM projection_checkpoints WHERE name = $1`, name).Scan(&seq)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return 0, nil
-	}
-	if err != nil {
-		return 0, fmt.Errorf("read checkpoint %s: %w", name, err)
-	}
-	return uint64(seq), nil
+	return projections.SerializableTx(ctx, s.pool, fn)
 }
 
 // Checkpoint implements Store.
 func (s *SQLStore) Checkpoint(ctx context.Context, name string) (uint64, error) {
-	return checkpointIn(ctx, s.pool, name)
+	return projections.ReadCheckpoint(ctx, s.pool, name)
 }
 
 // Update implements Store.
 func (s *SQLStore) Update(ctx context.Context, name string, seq uint64, fn func(Tx) error) (bool, error) {
-	var applied bool
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		applied = false
-		cp, err := checkpointIn(ctx, tx, name)
-		if err != nil {
-			return err
-		}
-		if seq <= cp {
-			return nil
-		}
-		if err := fn(sqlTx{tx: tx, seq: seq}); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `INSERT INTO projection_checkpoints (name, seq) VALUES ($1, $2)
-			ON CONFLICT (name) DO UPDATE SET seq = excluded.seq`, name, int64(seq)); err != nil {
-			return fmt.Errorf("write checkpoint %s: %w", name, err)
-		}
-		applied = true
-		return nil
-	})
-	if err != nil {
-		return false, err
-	}
-	return applied, nil
+	return projections.ApplyAtCheckpoint(ctx, s.pool, name, seq, func(tx pgx.Tx) error { return fn(sqlTx{tx: tx, seq: seq}) })
 }
 
 // Reset implements Store. DELETE rather than TRUNCATE: CockroachDB's
@@ -136,7 +92,7 @@ func scanEscalation(row pgx.Row) (Escalation, error) {
 }
 
 // withPages reads the pages of es (in place), in log order.
-func withPages(ctx context.Context, q querier, es []Escalation) error {
+func withPages(ctx context.Context, q projections.Querier, es []Escalation) error {
 	if len(es) == 0 {
 		return nil
 	}
@@ -169,7 +125,7 @@ func withPages(ctx context.Context, q querier, es []Escalation) error {
 }
 
 // getIn reads one escalation with its pages.
-func getIn(ctx context.Context, q querier, id string) (Escalation, bool, error) {
+func getIn(ctx context.Context, q projections.Querier, id string) (Escalation, bool, error) {
 	e, err := scanEscalation(q.QueryRow(ctx, `SELECT `+escalationColumns+` FROM escalations.queue WHERE escalation_id = $1`, id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Escalation{}, false, nil
