@@ -80,7 +80,7 @@ func cmdRun(ctx context.Context, args []string, io stdio, lookup lookupFunc) err
 	defer views.close()
 	h.Add("projections", views.Ready)
 	specs := append(append(triageSpecs, notifySpecs...), views.Specs()...)
-	router, err := consume.NewRouter(p.js, p.store, consume.Config{Replicas: env.Replicas}, specs, p.metrics, log)
+	router, err := consume.NewRouter(p.js, p.store, consume.Config{}, specs, p.metrics, log)
 	if err != nil {
 		return err
 	}

@@ -61,7 +61,6 @@ type Config struct {
 	NackDelay  time.Duration // default 2s: wait before redelivering a failed event
 	Retries    int           // in-process retries before the nack; default 3
 	RetryWait  time.Duration // first retry wait; default 100ms, doubling to 2s
-	Replicas   int
 	CloseAfter time.Duration // how long Close waits for handlers; default 10s
 }
 
