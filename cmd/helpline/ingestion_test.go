@@ -312,10 +312,16 @@ func TestEraseWhileRunning(t *testing.T) {
 	if code := p.sms(t, "SM"+strings.Repeat("b", 32), from, "first message"); code != http.StatusOK {
 		t.Fatalf("sms: %d", code)
 	}
-	pseudonym := regexp.MustCompile(`"client":"(C-[0-9A-Z]+)"`).FindStringSubmatch(p.logs())
-	if pseudonym == nil {
-		t.Fatalf("no pseudonym in logs:\n%s", p.logs())
-	}
+	// The log line is written before the answer, but reaches this test
+	// through a pipe: wait for it.
+	clientRe := regexp.MustCompile(`"client":"(C-[0-9A-Z]+)"`)
+	var pseudonym []string
+	poll.Until(t, 10*time.Second, func() error {
+		if pseudonym = clientRe.FindStringSubmatch(p.logs()); pseudonym == nil {
+			return fmt.Errorf("no pseudonym in logs yet")
+		}
+		return nil
+	})
 	erase := exec.Command(binary(t), "clients", "erase", "--reason", "client asked", pseudonym[1])
 	erase.Env = append(os.Environ(), "HELPLINE_DATA_DIR="+dataDir, "HELPLINE_NATS_URL=nats://"+natsAddr, "HELPLINE_STREAM_REPLICAS=1")
 	if out, err := erase.CombinedOutput(); err != nil || !strings.Contains(string(out), "erased ") {
@@ -324,7 +330,13 @@ func TestEraseWhileRunning(t *testing.T) {
 	if code := p.sms(t, "SM"+strings.Repeat("c", 32), from, "texting again"); code != http.StatusOK {
 		t.Fatalf("sms after erase: %d\n%s", code, p.logs())
 	}
-	all := regexp.MustCompile(`"client":"(C-[0-9A-Z]+)"`).FindAllStringSubmatch(p.logs(), -1)
+	poll.Until(t, 10*time.Second, func() error {
+		if all := clientRe.FindAllStringSubmatch(p.logs(), -1); len(all) < 2 {
+			return fmt.Errorf("second message not logged yet")
+		}
+		return nil
+	})
+	all := clientRe.FindAllStringSubmatch(p.logs(), -1)
 	if last := all[len(all)-1][1]; last == pseudonym[1] {
 		t.Fatalf("after erasure the number kept its pseudonym %s", last)
 	}
