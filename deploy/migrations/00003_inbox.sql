@@ -33,7 +33,10 @@ CREATE TABLE inbox.conversations (
 );
 
 -- Listings, newest activity first: keyset pagination on
--- (last_activity_at, conversation_id).
+-- (last_activity_at, conversation_id); open ones (the usual listing) and
+-- all.
+CREATE INDEX conversations_open_activity ON inbox.conversations (last_activity_at DESC, conversation_id DESC)
+    WHERE is_open;
 CREATE INDEX conversations_activity ON inbox.conversations (last_activity_at DESC, conversation_id DESC);
 
 -- A client's conversations, for consent changes and erasure.
