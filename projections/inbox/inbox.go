@@ -113,6 +113,8 @@ type Message struct {
 	// "requested", then the sender's and the provider's ("sent",
 	// "delivered", "failed", "blocked", ...) for an outbound one. It never
 	// moves back (a late "sent" callback after "delivered" is ignored).
+	// A web chat reply stays "requested": it reaches the client through
+	// the chat stream, and no send is recorded for it.
 	Status string
 	// Reason says why a send was blocked or failed.
 	Reason string
