@@ -102,6 +102,8 @@ type Store struct {
 	js  jetstream.JetStream
 	cfg StoreConfig
 	log zerolog.Logger
+	// domain is the domain-events stream, for message gets by subject.
+	domain jetstream.Stream
 }
 
 // NewStore creates or updates the streams (idempotently) and returns a
@@ -113,8 +115,12 @@ func NewStore(ctx context.Context, js jetstream.JetStream, cfg StoreConfig, log 
 	}
 	s := &Store{js: js, cfg: cfg, log: log.With().Str("component", "eventstore").Logger()}
 	for _, sc := range s.streamConfigs() {
-		if _, err := s.ensureStream(ctx, sc); err != nil {
+		st, err := s.ensureStream(ctx, sc)
+		if err != nil {
 			return nil, err
+		}
+		if sc.Name == cfg.Stream {
+			s.domain = st
 		}
 	}
 	return s, nil
@@ -364,6 +370,55 @@ func (s *Store) Load(ctx context.Context, aggregateType, aggregateID string) ([]
 		return nil, 0, fmt.Errorf("load %s: %w", subject, err)
 	}
 	return out, last, nil
+}
+
+// ErrTooFarBehind is returned by Since when more events follow than the
+// caller wanted to fetch one by one: load the aggregate whole instead.
+var ErrTooFarBehind = errors.New("too many events to fetch one by one")
+
+// Since returns one aggregate's events after sequence after, in order, and
+// the sequence of its last event. It reads with stream message gets by
+// subject, with no consumer, so it is cheap for a caller that holds the
+// aggregate's state up to after and is a few events behind (a cache).
+// When more than max events follow it returns ErrTooFarBehind.
+//
+// The gets may be answered by any replica (the stream allows direct
+// gets), so on a cluster the answer can lag the leader by a moment: use it
+// to decide only what an append with the expected sequence then checks.
+func (s *Store) Since(ctx context.Context, aggregateType, aggregateID string, after uint64, max int) ([]Envelope, uint64, error) {
+	if err := ValidateID(aggregateID); err != nil {
+		return nil, 0, err
+	}
+	subject := Subject(aggregateType, aggregateID)
+	last, err := s.domain.GetLastMsgForSubject(ctx, subject)
+	if errors.Is(err, jetstream.ErrMsgNotFound) {
+		return nil, 0, nil
+	}
+	if err != nil {
+		return nil, 0, fmt.Errorf("%w: last of %s: %w", ErrUnavailable, subject, err)
+	}
+	var out []Envelope
+	seq := after
+	for seq < last.Sequence {
+		if len(out) == max {
+			return nil, 0, fmt.Errorf("%s after %d: %w", subject, after, ErrTooFarBehind)
+		}
+		m, err := s.domain.GetMsg(ctx, seq+1, jetstream.WithGetMsgSubject(subject))
+		if errors.Is(err, jetstream.ErrMsgNotFound) {
+			// Another replica answered this get, one behind the first.
+			return nil, 0, fmt.Errorf("%s after %d: replica behind: %w", subject, seq, ErrTooFarBehind)
+		}
+		if err != nil {
+			return nil, 0, fmt.Errorf("%w: get %s after %d: %w", ErrUnavailable, subject, seq, err)
+		}
+		e, err := Unmarshal(m.Data, m.Sequence)
+		if err != nil {
+			return nil, 0, fmt.Errorf("seq %d: %w", m.Sequence, err)
+		}
+		out = append(out, e)
+		seq = m.Sequence
+	}
+	return out, last.Sequence, nil
 }
 
 // Read calls fn for every event on subject (wildcards allowed) in stream

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -336,5 +337,48 @@ func TestReadersDoNotAccumulate(t *testing.T) {
 	}
 	if info.State.Consumers > 2 {
 		t.Fatalf("%d consumers left after 300 loads", info.State.Consumers)
+	}
+}
+
+func TestSinceReadsOnlyWhatFollows(t *testing.T) {
+	t.Parallel()
+	_, js := natstest.Connect(t, natstest.Server(t, "").ClientURL())
+	s := newStore(t, js, 1)
+	ctx := context.Background()
+	if got, last, err := s.Since(ctx, events.AggregateConversation, "conv-since", 0, 8); err != nil || len(got) != 0 || last != 0 {
+		t.Fatalf("empty aggregate: %d events, last %d, %v", len(got), last, err)
+	}
+	acks, err := s.Append(ctx, events.ExpectNew, started(t, "conv-since"), received(t, "conv-since", "m-s-1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Another aggregate's events in between are not this one's.
+	if _, err := s.Append(ctx, events.ExpectNew, started(t, "conv-between")); err != nil {
+		t.Fatal(err)
+	}
+	more, err := s.Append(ctx, events.ExpectSeq(acks[1].Seq), received(t, "conv-since", "m-s-2"), received(t, "conv-since", "m-s-3"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, last, err := s.Since(ctx, events.AggregateConversation, "conv-since", acks[0].Seq, 8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if last != more[1].Seq {
+		t.Errorf("last %d, want %d", last, more[1].Seq)
+	}
+	var ids []string
+	for _, e := range got {
+		ids = append(ids, e.ID)
+	}
+	want := []string{"m-s-1", "m-s-2", "m-s-3"}
+	if strings.Join(ids, ",") != strings.Join(want, ",") || got[2].Sequence != more[1].Seq {
+		t.Errorf("since %d: %v, want %v", acks[0].Seq, ids, want)
+	}
+	if got, _, err := s.Since(ctx, events.AggregateConversation, "conv-since", last, 8); err != nil || len(got) != 0 {
+		t.Errorf("up to date: %d events, %v", len(got), err)
+	}
+	if _, _, err := s.Since(ctx, events.AggregateConversation, "conv-since", 0, 2); !errors.Is(err, events.ErrTooFarBehind) {
+		t.Errorf("4 events behind with max 2: %v, want ErrTooFarBehind", err)
 	}
 }

@@ -387,3 +387,42 @@ func TestStatusCallbackDoesNotEchoBadInput(t *testing.T) {
 		t.Fatalf("status %d, response %q, logs echo input: %v", code, resp, strings.Contains(h.logs.String(), "script"))
 	}
 }
+
+// TestCloseSeenAfterManyEvents: ingestion remembers conversations and
+// reads only what was appended since; a close that comes after more
+// events than it reads one by one is still seen.
+func TestCloseSeenAfterManyEvents(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	ctx := context.Background()
+	h.sendSMS(t, newSid(), clientNum, "first")
+	convID := ofType(h.all(t), "conversation.started")[0].AggregateID
+	for i := range 40 { // delivery callbacks, say: far more than the cache reads one by one
+		e, _ := events.New(convID, events.DeliveryStatusChanged{ProviderMessageID: fmt.Sprintf("SM%032d", i), Status: "delivered"}, events.Meta{OccurredAt: time.Now()})
+		if _, err := h.store.Append(ctx, events.ExpectAny, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.sendSMS(t, newSid(), clientNum, "second")
+	_, last, err := h.store.Load(ctx, events.AggregateConversation, convID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed, _ := events.New(convID, events.ConversationClosed{ByStaffID: "alex"}, events.Meta{OccurredAt: time.Now()})
+	if _, err := h.store.Append(ctx, events.ExpectSeq(last), closed); err != nil {
+		t.Fatal(err)
+	}
+	h.sendSMS(t, newSid(), clientNum, "third")
+	msgs := ofType(h.all(t), "conversation.message_received")
+	if len(msgs) != 3 || msgs[1].AggregateID != convID || msgs[2].AggregateID == convID {
+		t.Fatalf("messages went to %v; the third must start a new conversation after %s closed", aggregates(msgs), convID)
+	}
+}
+
+func aggregates(es []events.Envelope) []string {
+	var out []string
+	for _, e := range es {
+		out = append(out, e.AggregateID)
+	}
+	return out
+}

@@ -61,13 +61,16 @@ type Receiver struct {
 	seal   Sealer
 	log    Log
 	index  Index
+	convs  *convCache
 	now    func() time.Time
 	logger zerolog.Logger
 }
 
-// NewReceiver wires the use case.
+// NewReceiver wires the use case. A log that also offers Tail (as
+// events.Store does) lets it keep recently seen conversations' state and
+// read only what was appended since.
 func NewReceiver(lines Lines, ids Identities, seal Sealer, log Log, index Index, now func() time.Time, logger zerolog.Logger) *Receiver {
-	return &Receiver{lines: lines, ids: ids, seal: seal, log: log, index: index, now: now, logger: logger}
+	return &Receiver{lines: lines, ids: ids, seal: seal, log: log, index: index, convs: newConvCache(log), now: now, logger: logger}
 }
 
 // InboundSMS is one message from Twilio's webhook.
@@ -183,13 +186,13 @@ func (r *Receiver) appendToConversation(ctx context.Context, clientID, newID, li
 		if err != nil {
 			return "", false, unavailable("index", err)
 		}
-		var conv *events.Conversation
+		var conv convStatus
 		if convID != "" {
-			if conv, err = r.loadConversation(ctx, convID); err != nil {
+			if conv, err = r.convs.status(ctx, convID); err != nil {
 				return "", false, err
 			}
 		}
-		if conv == nil || !conv.Started || conv.Closed {
+		if !conv.Started || conv.Closed {
 			convID = newID
 			if conv, err = r.openConversation(ctx, convID, lineID, clientID, pseudonym, channel, meta); err != nil {
 				return "", false, err
@@ -210,6 +213,10 @@ func (r *Receiver) appendToConversation(ctx context.Context, clientID, newID, li
 		if err != nil {
 			return "", false, err
 		}
+		if !acks[0].Duplicate {
+			e.Sequence = acks[0].Seq
+			r.convs.appended(conv.Version, e)
+		}
 		return convID, acks[0].Duplicate, nil
 	}
 	return "", false, fmt.Errorf("conversation kept changing: %w", events.ErrConcurrency)
@@ -217,18 +224,18 @@ func (r *Receiver) appendToConversation(ctx context.Context, clientID, newID, li
 
 // openConversation starts conversation id, or finds it already started
 // by an earlier attempt at the same message.
-func (r *Receiver) openConversation(ctx context.Context, id, lineID, clientID, pseudonym, channel string, meta events.Meta) (*events.Conversation, error) {
+func (r *Receiver) openConversation(ctx context.Context, id, lineID, clientID, pseudonym, channel string, meta events.Meta) (convStatus, error) {
 	e, err := events.NewWithID("start-"+id, id, events.ConversationStarted{LineID: lineID, ClientID: clientID, Pseudonym: pseudonym, Channel: channel}, meta)
 	if err != nil {
-		return nil, err
+		return convStatus{}, err
 	}
-	if _, err := r.log.Append(ctx, events.ExpectNew, e); err != nil && !errors.Is(err, events.ErrConcurrency) {
-		return nil, err
+	acks, err := r.log.Append(ctx, events.ExpectNew, e)
+	if err != nil && !errors.Is(err, events.ErrConcurrency) {
+		return convStatus{}, err
 	}
-	return r.loadConversation(ctx, id)
-}
-
-func (r *Receiver) loadConversation(ctx context.Context, id string) (*events.Conversation, error) {
-	c, _, err := events.LoadConversation(ctx, r.log, id)
-	return c, err
+	if err == nil && !acks[0].Duplicate {
+		e.Sequence = acks[0].Seq
+		r.convs.appended(0, e)
+	}
+	return r.convs.status(ctx, id)
 }
