@@ -15,6 +15,7 @@ import (
 	"github.com/helpline-org/helpline/internal/logging"
 	"github.com/helpline-org/helpline/projections"
 	"github.com/helpline-org/helpline/projections/escalations"
+	"github.com/helpline-org/helpline/services/console"
 )
 
 // maxReadyLag is how many events a projection may have left to apply and
@@ -27,6 +28,10 @@ type projectionSet struct {
 	js      jetstream.JetStream
 	stream  string
 	close   func()
+	// The views the console reads.
+	times *projections.ResponseTimes
+	queue *escalations.Queue
+	inbox console.Inbox
 }
 
 // openProjections builds the projections on memory (the embedded default,
@@ -50,8 +55,9 @@ func openProjections(ctx context.Context, p *platform, file *config.File) (*proj
 		}
 		rtStore, escStore, closeFn = projections.NewSQLStore(pool), escalations.NewSQLStore(pool), pool.Close
 	}
-	set := &projectionSet{js: p.js, stream: p.store.Config().Stream, close: closeFn}
-	for _, view := range []projections.Projection{projections.NewResponseTimes(rtStore, targets), escalations.NewQueue(escStore)} {
+	set := &projectionSet{js: p.js, stream: p.store.Config().Stream, close: closeFn,
+		times: projections.NewResponseTimes(rtStore, targets), queue: escalations.NewQueue(escStore)}
+	for _, view := range []projections.Projection{set.times, set.queue} {
 		set.runners = append(set.runners, projections.NewRunner(p.store, view, p.log))
 	}
 	for _, r := range set.runners {
