@@ -85,11 +85,11 @@ type dayJSON struct {
 // reportJSON is the managers' figures: counts and durations only, no
 // content, no pseudonyms, no client ids.
 type reportJSON struct {
-	LineID     string      `json:"line_id"`
-	From       string      `json:"from"`
-	To         string      `json:"to"`
-	Totals     figuresJSON `json:"totals"`
-	Days       []dayJSON   `json:"days"`
+	LineID     string       `json:"line_id"`
+	From       string       `json:"from"`
+	To         string       `json:"to"`
+	Totals     figuresJSON  `json:"totals"`
+	Days       []dayJSON    `json:"days"`
 	HourOfWeek [7][24]int64 `json:"hour_of_week"`
 }
 
