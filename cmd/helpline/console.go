@@ -30,10 +30,8 @@ func consoleService(ctx context.Context, p *platform, file *config.File, keys *k
 	if u, err := url.Parse(p.env.PublicURL); err == nil && u.Scheme == "https" {
 		secure = true
 	}
-	d := console.Deps{Log: p.store, Keys: keys, Queue: views.queue, Figures: views.times, Sessions: sessions, File: file, Now: time.Now, Logger: p.log}
-	if views.inbox != nil {
-		d.Inbox = views.inbox
-	}
+	d := console.Deps{Log: p.store, Keys: keys, Inbox: views.inbox, Queue: views.queue, Figures: views.times, Sessions: sessions,
+		File: file, Now: time.Now, Logger: p.log}
 	return console.New(ctx, console.Config{SecureCookies: secure}, d)
 }
 

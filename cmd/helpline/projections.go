@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -15,7 +17,7 @@ import (
 	"github.com/helpline-org/helpline/internal/logging"
 	"github.com/helpline-org/helpline/projections"
 	"github.com/helpline-org/helpline/projections/escalations"
-	"github.com/helpline-org/helpline/services/console"
+	"github.com/helpline-org/helpline/projections/inbox"
 )
 
 // maxReadyLag is how many events a projection may have left to apply and
@@ -25,13 +27,15 @@ const maxReadyLag = 100
 // projectionSet is the read models of a process.
 type projectionSet struct {
 	runners []*projections.Runner
-	js      jetstream.JetStream
-	stream  string
-	close   func()
-	// The views the console reads.
-	times *projections.ResponseTimes
-	queue *escalations.Queue
-	inbox console.Inbox
+	// inbox is the worker inbox, for the console to query.
+	inbox *inbox.View
+	// times and queue are the managers' figures and the duty queue, for
+	// the console.
+	times  *projections.ResponseTimes
+	queue  *escalations.Queue
+	js     jetstream.JetStream
+	stream string
+	close  func()
 }
 
 // openProjections builds the projections on memory (the embedded default,
@@ -42,22 +46,24 @@ func openProjections(ctx context.Context, p *platform, file *config.File) (*proj
 		targets[l.ID] = l.FirstResponseTarget.Duration
 	}
 	var (
-		rtStore  projections.Store
-		escStore escalations.Store
+		rtStore    projections.Store
+		escStore   escalations.Store
+		inboxStore inbox.Store
 	)
 	closeFn := func() {}
 	if p.env.DatabaseURL == "" {
-		rtStore, escStore = projections.NewMemoryStore(), escalations.NewMemoryStore()
+		rtStore, escStore, inboxStore = projections.NewMemoryStore(), escalations.NewMemoryStore(), inbox.NewMemoryStore()
 	} else {
 		pool, err := pgxpool.New(ctx, p.env.DatabaseURL)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", config.VarDatabaseURL, err)
 		}
-		rtStore, escStore, closeFn = projections.NewSQLStore(pool), escalations.NewSQLStore(pool), pool.Close
+		rtStore, escStore, inboxStore = projections.NewSQLStore(pool), escalations.NewSQLStore(pool), inbox.NewSQLStore(pool)
+		closeFn = pool.Close
 	}
-	set := &projectionSet{js: p.js, stream: p.store.Config().Stream, close: closeFn,
+	set := &projectionSet{js: p.js, stream: p.store.Config().Stream, close: closeFn, inbox: inbox.NewView(inboxStore),
 		times: projections.NewResponseTimes(rtStore, targets), queue: escalations.NewQueue(escStore)}
-	for _, view := range []projections.Projection{set.times, set.queue} {
+	for _, view := range []projections.Projection{set.times, set.queue, set.inbox} {
 		set.runners = append(set.runners, projections.NewRunner(p.store, view, p.log))
 	}
 	for _, r := range set.runners {
@@ -123,15 +129,26 @@ func cmdMigrate(ctx context.Context, args []string, io stdio, lookup lookupFunc)
 	return nil
 }
 
+// projectionPrefix starts every projection's name.
+const projectionPrefix = "projection-"
+
 // cmdProjections runs `helpline projections rebuild [name]`: drop a SQL
 // projection and replay the log into it, with progress and a final rate.
 func cmdProjections(ctx context.Context, args []string, io stdio, lookup lookupFunc) error {
-	const usage = "usage: helpline projections rebuild [" + projections.ResponseTimesName + "|" + escalations.Name + "]"
+	names := []string{projections.ResponseTimesName, escalations.Name, inbox.Name}
+	usage := "usage: helpline projections rebuild [" + strings.Join(names, "|") + "] (the projection- prefix may be left out)"
 	if len(args) == 0 || args[0] != "rebuild" || len(args) > 2 {
 		return usageError{usage}
 	}
-	if len(args) == 2 && args[1] != projections.ResponseTimesName && args[1] != escalations.Name {
-		return usageError{fmt.Sprintf("no projection %q; %s", args[1], usage)}
+	only := "" // all of them
+	if len(args) == 2 {
+		only = args[1]
+		if !strings.HasPrefix(only, projectionPrefix) {
+			only = projectionPrefix + only // "inbox" is "projection-inbox"
+		}
+		if !slices.Contains(names, only) {
+			return usageError{fmt.Sprintf("no projection %q; %s", args[1], usage)}
+		}
 	}
 	env, err := loadEnv(lookup)
 	if err != nil {
@@ -163,9 +180,10 @@ func cmdProjections(ctx context.Context, args []string, io stdio, lookup lookupF
 	if err != nil {
 		return err
 	}
-	views := []projections.Projection{projections.NewResponseTimes(projections.NewSQLStore(pool), targets), escalations.NewQueue(escalations.NewSQLStore(pool))}
+	views := []projections.Projection{projections.NewResponseTimes(projections.NewSQLStore(pool), targets),
+		escalations.NewQueue(escalations.NewSQLStore(pool)), inbox.NewView(inbox.NewSQLStore(pool))}
 	for _, view := range views {
-		if len(args) == 2 && args[1] != view.Name() {
+		if only != "" && only != view.Name() {
 			continue
 		}
 		if err := rebuild(ctx, io, projections.NewRunner(p.store, view, log), view.Name(), last); err != nil {

@@ -63,7 +63,7 @@ func (s *Service) statusOf(err error) (int, string) {
 		return http.StatusConflict, "An account with that id already exists."
 	case errors.Is(err, events.ErrConcurrency):
 		return http.StatusConflict, "Someone else changed this at the same moment: reload and try again."
-	case errors.Is(err, errBadRequest), errors.Is(err, ErrBadRole), errors.Is(err, ErrWeakPassword):
+	case errors.Is(err, errBadRequest), errors.Is(err, inbox.ErrBadQuery), errors.Is(err, ErrBadRole), errors.Is(err, ErrWeakPassword):
 		return http.StatusBadRequest, err.Error()
 	case errors.Is(err, errUnavailable), errors.Is(err, events.ErrUnavailable):
 		return http.StatusServiceUnavailable, "The service is briefly unavailable: try again in a moment."

@@ -20,6 +20,7 @@ import (
 	"github.com/helpline-org/helpline/internal/testbed"
 	"github.com/helpline-org/helpline/projections"
 	"github.com/helpline-org/helpline/projections/escalations"
+	"github.com/helpline-org/helpline/projections/inbox"
 	"github.com/helpline-org/helpline/services/console"
 )
 
@@ -60,6 +61,7 @@ type world struct {
 	svc    *console.Service
 	srv    *httptest.Server
 	queue  *escalations.Queue
+	inbox  *inbox.View
 	extra  []consume.Spec
 	router chi.Router
 }
@@ -78,12 +80,10 @@ func newWorld(t testing.TB, o worldOpts) *world {
 	b := testbed.New(t, worldConfig, time.Now().UTC().Truncate(time.Second))
 	w := &world{Bed: b, queue: escalations.NewQueue(escalations.NewMemoryStore())}
 	times := projections.NewResponseTimes(projections.NewMemoryStore(), map[string]time.Duration{"main": time.Hour})
-	inb := newInbox(t, b)
+	w.inbox = inbox.NewView(inbox.NewMemoryStore())
 	var specs []consume.Spec
-	for _, p := range []projections.Projection{times, w.queue, inb.projection} {
-		if p != nil {
-			specs = append(specs, projections.NewRunner(b.Store, p, zerolog.Nop()).Spec())
-		}
+	for _, p := range []projections.Projection{times, w.queue, w.inbox} {
+		specs = append(specs, projections.NewRunner(b.Store, p, zerolog.Nop()).Spec())
 	}
 	if o.specs != nil {
 		specs = append(specs, o.specs(b)...)
@@ -93,10 +93,8 @@ func newWorld(t testing.TB, o worldOpts) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := console.Deps{Log: b.Store, Keys: b.Keys, Queue: w.queue, Figures: times, Sessions: sessions, File: b.File, Now: b.Clock.Now, Logger: zerolog.Nop()}
-	if inb.view != nil {
-		d.Inbox = inb.view
-	}
+	d := console.Deps{Log: b.Store, Keys: b.Keys, Inbox: w.inbox, Queue: w.queue, Figures: times, Sessions: sessions, File: b.File,
+		Now: b.Clock.Now, Logger: zerolog.Nop()}
 	w.svc, err = console.New(ctx, console.Config{LivePoll: 50 * time.Millisecond}, d)
 	if err != nil {
 		t.Fatal(err)

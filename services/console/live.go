@@ -6,12 +6,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/helpline-org/helpline/events"
-	"github.com/helpline-org/helpline/projections/inbox"
 )
 
 // live streams server-sent events to an open inbox or queue page: an
@@ -91,28 +89,4 @@ func (s *Service) signature(ctx context.Context, v *viewer, view string) (string
 	}
 	sum := sha256.Sum256([]byte(b.String()))
 	return string(sum[:]), nil
-}
-
-// formatInboxCursor encodes an inbox position as unix microseconds, a dot,
-// the id; the zero cursor is "".
-func formatInboxCursor(c inbox.Cursor) string {
-	if c.LastActivityAt.IsZero() && c.ID == "" {
-		return ""
-	}
-	return strconv.FormatInt(c.LastActivityAt.UnixMicro(), 10) + "." + c.ID
-}
-
-func parseInboxCursor(s string) (inbox.Cursor, error) {
-	if s == "" {
-		return inbox.Cursor{}, nil
-	}
-	micros, id, ok := strings.Cut(s, ".")
-	if !ok || events.ValidateID(id) != nil {
-		return inbox.Cursor{}, fmt.Errorf("cursor: want <micros>.<id>")
-	}
-	us, err := strconv.ParseInt(micros, 10, 64)
-	if err != nil {
-		return inbox.Cursor{}, fmt.Errorf("cursor: %w", err)
-	}
-	return inbox.Cursor{LastActivityAt: time.UnixMicro(us).UTC(), ID: id}, nil
 }

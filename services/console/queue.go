@@ -235,7 +235,7 @@ func (s *Service) inboxQueries(v *viewer, after inbox.Cursor, limit int) []inbox
 }
 
 func (s *Service) inboxList(ctx context.Context, v *viewer, cursor string, limit int) (inboxList, error) {
-	after, err := parseInboxCursor(cursor)
+	after, err := inbox.ParseCursor(cursor)
 	if err != nil {
 		return inboxList{}, badRequest("the cursor is not valid")
 	}
@@ -259,13 +259,14 @@ func (s *Service) inboxList(ctx context.Context, v *viewer, cursor string, limit
 			}
 		}
 	}
-	// Each query is a page from the same cursor in the same order, so the
-	// first limit of their union is the union's page.
+	// Each query is a page from the same cursor in the inbox's order
+	// (newest activity first, then the greater id), so the first limit of
+	// their union is the union's page.
 	slices.SortFunc(all, func(a, b inbox.Conversation) int {
 		if c := b.LastActivityAt.Compare(a.LastActivityAt); c != 0 {
 			return c
 		}
-		return cmp.Compare(a.ID, b.ID)
+		return cmp.Compare(b.ID, a.ID)
 	})
 	out := inboxList{Conversations: []conversationJSON{}}
 	if len(all) > limit {
@@ -276,7 +277,7 @@ func (s *Service) inboxList(ctx context.Context, v *viewer, cursor string, limit
 	}
 	if len(all) == limit {
 		last := all[len(all)-1]
-		out.Next = formatInboxCursor(inbox.Cursor{LastActivityAt: last.LastActivityAt, ID: last.ID})
+		out.Next = last.After().String()
 	}
 	return out, nil
 }

@@ -1,0 +1,332 @@
+package inbox
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"os"
+	"reflect"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/rs/zerolog"
+
+	"github.com/helpline-org/helpline/events"
+	"github.com/helpline-org/helpline/internal/keyring"
+	"github.com/helpline-org/helpline/internal/testbed"
+	"github.com/helpline-org/helpline/projections"
+)
+
+// forbidden matches names that would hold contact details or plaintext.
+// Workers see pseudonyms and, on demand, decrypted messages; the inbox
+// keeps bodies only sealed (events.Sealed, BYTEA) and never a number.
+var forbidden = regexp.MustCompile(`(?i)phone|number|contact|e_?mail|surname|address|plain|text|content`)
+
+// bodyName matches names of sealed bodies, which must have a sealed type.
+var bodyName = regexp.MustCompile(`(?i)body`)
+
+// exportedTypes is every exported type of the package; the test below
+// checks the list is complete.
+var exportedTypes = []reflect.Type{
+	reflect.TypeFor[Client](), reflect.TypeFor[Conversation](), reflect.TypeFor[Cursor](), reflect.TypeFor[Delivery](),
+	reflect.TypeFor[MemoryStore](), reflect.TypeFor[Message](), reflect.TypeFor[Opener](), reflect.TypeFor[Query](),
+	reflect.TypeFor[SQLStore](), reflect.TypeFor[Store](), reflect.TypeFor[Tx](), reflect.TypeFor[View](),
+}
+
+func TestNoContactOrPlaintextFields(t *testing.T) {
+	t.Parallel()
+	pkg := reflect.TypeFor[Conversation]().PkgPath()
+	sealedType := reflect.TypeFor[events.Sealed]()
+	seen := map[reflect.Type]bool{}
+	var walk func(path string, ty reflect.Type)
+	walk = func(path string, ty reflect.Type) {
+		if seen[ty] || ty.PkgPath() != "" && ty.PkgPath() != pkg {
+			return // other packages' types are not ours
+		}
+		seen[ty] = true
+		if forbidden.MatchString(ty.Name()) {
+			t.Errorf("type %s is named like contact details or plaintext", path)
+		}
+		switch ty.Kind() {
+		case reflect.Struct:
+			for i := range ty.NumField() {
+				f := ty.Field(i)
+				if forbidden.MatchString(f.Name) {
+					t.Errorf("field %s.%s could hold contact details or plaintext", path, f.Name)
+				}
+				if bodyName.MatchString(f.Name) && f.Type != sealedType {
+					t.Errorf("field %s.%s is a body but not events.Sealed", path, f.Name)
+				}
+				walk(path+"."+f.Name, f.Type)
+			}
+		case reflect.Array, reflect.Slice, reflect.Pointer, reflect.Map:
+			walk(path, ty.Elem())
+		}
+	}
+	for _, ty := range exportedTypes {
+		walk(ty.Name(), ty)
+	}
+
+	fset := token.NewFileSet()
+	pkgs, err := parser.ParseDir(fset, ".", func(fi os.FileInfo) bool { return !strings.HasSuffix(fi.Name(), "_test.go") }, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var declared, listed []string
+	for _, p := range pkgs {
+		for _, f := range p.Files {
+			for name, obj := range f.Scope.Objects {
+				if obj.Kind == ast.Typ && ast.IsExported(name) {
+					declared = append(declared, name)
+				}
+			}
+		}
+	}
+	for _, ty := range exportedTypes {
+		listed = append(listed, ty.Name())
+	}
+	sort.Strings(declared)
+	sort.Strings(listed)
+	if !reflect.DeepEqual(declared, listed) {
+		t.Fatalf("exported types %v, test lists %v", declared, listed)
+	}
+}
+
+// TestNoContactOrPlaintextColumns checks the inbox schema's columns: none
+// named for contact details or plaintext, and a body only as BYTEA.
+func TestNoContactOrPlaintextColumns(t *testing.T) {
+	t.Parallel()
+	pool := migratedPool(t)
+	rows, err := pool.Query(context.Background(), `SELECT table_name, column_name, data_type FROM information_schema.columns
+		WHERE table_schema = 'inbox'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var table, column, typ string
+	n := 0
+	if _, err := pgx.ForEachRow(rows, []any{&table, &column, &typ}, func() error {
+		n++
+		if forbidden.MatchString(table) || forbidden.MatchString(column) {
+			t.Errorf("column inbox.%s.%s could hold contact details or plaintext", table, column)
+		}
+		if column == "body" && typ != "bytea" {
+			t.Errorf("column inbox.%s.%s is %s: a sealed body is bytea", table, column, typ)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if n < 30 {
+		t.Fatalf("only %d columns seen: is the schema migrated?", n)
+	}
+}
+
+const (
+	bedLine   = "+447700900001"
+	bedConfig = `
+lines:
+  - id: day
+    name: Day Line
+    number: "` + bedLine + `"
+    timezone: Europe/London
+    first_response_target: 10m
+    always_open: true
+`
+	clientPhone = "+447700900777"
+	clientWords = "I took 30 paracetamol and nobody knows"
+	workerWords = "Thank you for telling us. Are you safe right now?"
+)
+
+// TestPlaintextNeverReachesTheStore brings real SMS in through ingestion
+// (which seals bodies and numbers with the client's key) and a worker
+// reply sealed as the console will seal it, projects the real log into
+// both stores, and looks through every stored byte: no body and no phone
+// number in the clear, in memory or in any SQL row. Open then reads both
+// bodies back with the keyring, and after the client is erased the bodies
+// are gone and Open says keyring.ErrErased.
+func TestPlaintextNeverReachesTheStore(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	b := testbed.New(t, bedConfig, time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC))
+	rc := b.Text(t, clientPhone, bedLine, clientWords)
+	b.Text(t, clientPhone, bedLine, "STOP")
+	replyEvent := "reply-" + events.NewID()
+	body, err := b.Keys.Seal(ctx, rc.ClientID, []byte(workerWords), events.BodyAAD(replyEvent))
+	must(t, err)
+	reply, err := events.NewWithID(replyEvent, rc.ConversationID, events.ReplyRequested{ReplyID: "r1", StaffID: "alex", SenderName: "Alex",
+		Body: events.Sealed{KeyID: rc.ClientID, Data: body}}, events.Meta{OccurredAt: b.Clock.Now()})
+	must(t, err)
+	if _, err := b.Store.Append(ctx, events.ExpectAny, reply); err != nil {
+		t.Fatal(err)
+	}
+
+	secrets := [][]byte{[]byte(clientWords), []byte(workerWords), []byte(clientPhone), []byte(clientPhone[1:]), []byte("paracetamol")}
+	mem := NewMemoryStore()
+	var pool *pgxpool.Pool
+	views := map[string]*View{"memory": NewView(mem)}
+	if os.Getenv("HELPLINE_TEST_DATABASE_URL") != "" || os.Getenv("CI") == "true" {
+		pool = migratedPool(t)
+		views["postgres"] = NewView(NewSQLStore(pool))
+	}
+	for name, v := range views {
+		if _, err := projections.NewRunner(b.Store, v, zerolog.Nop()).Replay(ctx); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		c, err := v.Get(ctx, rc.ConversationID)
+		must(t, err)
+		if c.Pseudonym != rc.Pseudonym || c.Consent != events.ConsentOptedOut || c.Unread != 0 {
+			t.Fatalf("%s: %+v", name, c)
+		}
+		msgs, err := v.Messages(ctx, rc.ConversationID)
+		must(t, err)
+		var opened []string
+		for _, m := range msgs {
+			text, err := Open(ctx, b.Keys, c, m)
+			if err != nil {
+				t.Fatalf("%s: open %s: %v", name, m.ID, err)
+			}
+			opened = append(opened, m.Direction+": "+text)
+		}
+		if want := []string{"in: " + clientWords, "in: STOP", "out: " + workerWords}; !reflect.DeepEqual(opened, want) {
+			t.Fatalf("%s: opened %q, want %q", name, opened, want)
+		}
+	}
+	assertNoSecrets(t, "memory", storedBytes(reflect.ValueOf(mem).Elem()), secrets)
+	if pool != nil {
+		assertNoSecrets(t, "postgres", sqlRows(t, pool), secrets)
+	}
+
+	// Erase the client as `helpline clients erase` does: key first, then
+	// the event.
+	before, err := views["memory"].Get(ctx, rc.ConversationID)
+	must(t, err)
+	beforeMsgs, err := views["memory"].Messages(ctx, rc.ConversationID)
+	must(t, err)
+	must(t, b.Keys.Erase(ctx, rc.ClientID))
+	erase, err := events.NewWithID("erased-"+rc.ClientID, rc.ClientID, events.ClientErased{ByStaffID: "admin", Reason: "client request"},
+		events.Meta{OccurredAt: b.Clock.Now()})
+	must(t, err)
+	if _, err := b.Store.Append(ctx, events.ExpectAny, erase); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(ctx, b.Keys, before, beforeMsgs[0]); !errors.Is(err, keyring.ErrErased) {
+		t.Fatalf("open with a row read before the erasure: %v, want ErrErased", err)
+	}
+	for name, v := range views {
+		if _, err := projections.NewRunner(b.Store, v, zerolog.Nop()).Replay(ctx); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		c, err := v.Get(ctx, rc.ConversationID)
+		must(t, err)
+		if !c.Erased || !reflect.DeepEqual(c.Flags, []string{FlagErased, FlagOptedOut}) {
+			t.Fatalf("%s after erasure: %+v", name, c)
+		}
+		msgs, err := v.Messages(ctx, rc.ConversationID)
+		must(t, err)
+		for _, m := range msgs {
+			if m.Body.KeyID != "" || len(m.Body.Data) != 0 {
+				t.Fatalf("%s: message %s keeps its sealed body after erasure", name, m.ID)
+			}
+			if _, err := Open(ctx, b.Keys, c, m); !errors.Is(err, keyring.ErrErased) {
+				t.Fatalf("%s: open %s after erasure: %v, want ErrErased", name, m.ID, err)
+			}
+		}
+	}
+	if pool != nil {
+		var n int
+		must(t, pool.QueryRow(ctx, `SELECT count(*) FROM inbox.messages WHERE body IS NOT NULL OR body_key_id <> ''`).Scan(&n))
+		if n != 0 {
+			t.Fatalf("%d sealed bodies left in SQL after erasure", n)
+		}
+	}
+}
+
+// storedBytes returns every string and byte slice reachable from v.
+func storedBytes(v reflect.Value) [][]byte {
+	var out [][]byte
+	var walk func(v reflect.Value)
+	walk = func(v reflect.Value) {
+		switch v.Kind() {
+		case reflect.String:
+			out = append(out, []byte(v.String()))
+		case reflect.Slice:
+			if v.Type().Elem().Kind() == reflect.Uint8 {
+				out = append(out, v.Bytes())
+				return
+			}
+			for i := range v.Len() {
+				walk(v.Index(i))
+			}
+		case reflect.Array:
+			for i := range v.Len() {
+				walk(v.Index(i))
+			}
+		case reflect.Map:
+			it := v.MapRange()
+			for it.Next() {
+				walk(it.Key())
+				walk(it.Value())
+			}
+		case reflect.Struct:
+			for i := range v.NumField() {
+				walk(v.Field(i))
+			}
+		case reflect.Pointer, reflect.Interface:
+			if !v.IsNil() {
+				walk(v.Elem())
+			}
+		}
+	}
+	walk(v)
+	if len(out) < 20 {
+		panic(fmt.Sprintf("only %d values seen in the memory store", len(out)))
+	}
+	return out
+}
+
+// sqlRows returns every row of every table of the inbox schema as text
+// (bytea as hex, which assertNoSecrets also looks for).
+func sqlRows(t testing.TB, pool *pgxpool.Pool) [][]byte {
+	t.Helper()
+	ctx := context.Background()
+	rows, err := pool.Query(ctx, `SELECT table_name FROM information_schema.tables WHERE table_schema = 'inbox'`)
+	must(t, err)
+	tables, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	must(t, err)
+	var out [][]byte
+	for _, table := range tables {
+		rows, err := pool.Query(ctx, `SELECT t::text FROM inbox.`+pgx.Identifier{table}.Sanitize()+` t`)
+		must(t, err)
+		texts, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		must(t, err)
+		for _, s := range texts {
+			out = append(out, []byte(s))
+		}
+	}
+	if len(out) < 4 {
+		t.Fatalf("only %d rows in the inbox schema", len(out))
+	}
+	return out
+}
+
+func assertNoSecrets(t testing.TB, where string, stored, secrets [][]byte) {
+	t.Helper()
+	for _, s := range secrets {
+		hexed := []byte(hex.EncodeToString(s))
+		for _, v := range stored {
+			if bytes.Contains(v, s) || bytes.Contains(bytes.ToLower(v), hexed) {
+				t.Fatalf("%s: the store holds %q in the clear", where, s)
+			}
+		}
+	}
+}

@@ -1,0 +1,349 @@
+// Package inbox owns the worker inbox projection: open conversations by
+// line, team and assignee, with the client's pseudonym, last activity,
+// unread count, triage flags and risk, and each conversation's messages.
+// It is driven by projections.Runner like every read model, and kept by a
+// memory or a SQL (PostgreSQL/CockroachDB) Store.
+//
+// Workers see a client's pseudonym and, when they read a conversation, its
+// messages. The store keeps message bodies exactly as the log carries them,
+// sealed with the client's data key; Open decrypts one for an authorised
+// reader, in memory, on demand. The projection never holds a phone number
+// or a plaintext body, and drops even the sealed bodies of an erased
+// client. It lives in a package (and a SQL schema) of its own so that each
+// audience's database role can be granted only its own view.
+package inbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/helpline-org/helpline/events"
+	"github.com/helpline-org/helpline/internal/consume"
+	"github.com/helpline-org/helpline/projections"
+)
+
+// Name is the projection's consumer name and checkpoint key. Renaming it
+// rebuilds the projection from the log.
+const Name = "projection-inbox"
+
+// Errors callers act on.
+var (
+	// ErrNotFound is returned for a conversation the inbox does not hold.
+	ErrNotFound = errors.New("conversation not found")
+	// ErrBadQuery is returned for a Query that contradicts itself.
+	ErrBadQuery = errors.New("bad inbox query")
+	// ErrNoBody is returned by Open for a message without a sealed body
+	// (an auto-reply, whose text the log does not carry).
+	ErrNoBody = errors.New("message has no body")
+)
+
+// Message directions.
+const (
+	DirectionIn  = "in"  // from the client
+	DirectionOut = "out" // to the client: a worker's reply or an auto-reply
+)
+
+// Flags a conversation can carry, besides its risk ("elevated", "crisis").
+const (
+	FlagOutOfHours = "out_of_hours" // a message arrived while the line was closed
+	FlagEscalated  = "escalated"    // an escalation was raised in the conversation
+	FlagOptedOut   = "opted_out"    // the client texted STOP (and not START since)
+	FlagErased     = "erased"       // the client's data was erased
+)
+
+// Conversation is one row of the inbox.
+type Conversation struct {
+	ID, LineID, Pseudonym, Channel string
+	// ClientID is internal: Open needs it to find the client's key. It is
+	// a keyed hash, never shown; the console renders the pseudonym.
+	ClientID string
+	// TeamID and AssigneeID come from conversation.assigned ("":
+	// unassigned).
+	TeamID, AssigneeID string
+	// Open is false once the conversation is closed.
+	Open bool
+	// StartedAt, LastActivityAt (the latest message either way) and
+	// ClosedAt (zero while open).
+	StartedAt, LastActivityAt, ClosedAt time.Time
+	// Unread counts the client's messages since the last worker reply.
+	Unread int
+	// Risk is the highest triage risk seen in the conversation
+	// (events.Risk*).
+	Risk string
+	// Flags are sorted: the risk when above none, and Flag*.
+	Flags []string
+	// Categories and Terms are the lexicon's canonical categories and
+	// phrases matched in the conversation, never the client's words.
+	Categories, Terms []string
+	// Consent is the client's latest opt-in state (events.ConsentOptedOut
+	// or events.ConsentOptedIn), or "" when they never texted a keyword.
+	// HELP changes nothing, as in events.Client.
+	Consent string
+	// Erased is set once the client is erased; the messages' bodies are
+	// dropped then.
+	Erased bool
+}
+
+// After returns the cursor that continues a listing after c.
+func (c Conversation) After() Cursor { return Cursor{LastActivityAt: c.LastActivityAt, ID: c.ID} }
+
+// Message is one message of a conversation, either way.
+type Message struct {
+	// ID is the message id (inbound) or the reply or send id (outbound).
+	ID string
+	// EventID is the envelope id of the event that carried the body: the
+	// body's additional data is events.BodyAAD(EventID).
+	EventID   string
+	Direction string // DirectionIn or DirectionOut
+	// Kind is, for an outbound message, events.SendReply or
+	// events.SendAutoReply; "" for an inbound one.
+	Kind string
+	At   time.Time
+	// StaffID and SenderName (a first name at most) are a reply's.
+	StaffID, SenderName string
+	// Body is as in the event: still sealed. Empty for an auto-reply and
+	// once the client is erased.
+	Body events.Sealed
+	// Status is the latest known: "received" for an inbound message;
+	// "requested", then the sender's and the provider's ("sent",
+	// "delivered", "failed", "blocked", ...) for an outbound one. It never
+	// moves back (a late "sent" callback after "delivered" is ignored).
+	Status string
+	// Reason says why a send was blocked or failed.
+	Reason string
+	// Risk and Terms are triage's verdict on an inbound message, once
+	// triaged: the lexicon's canonical terms, never the client's words.
+	Risk  string
+	Terms []string
+	// ProviderMessageID is the provider's id of an outbound SMS (no
+	// content), to match delivery callbacks.
+	ProviderMessageID string
+}
+
+// Client is the working state kept per client: what its conversations
+// copy.
+type Client struct {
+	Consent string
+	Erased  bool
+}
+
+// Delivery is the best delivery status a provider reported for one SMS,
+// kept by provider id because a callback may be in the log before the
+// send that it reports on.
+type Delivery struct {
+	Status string
+	Reason string
+}
+
+// Cursor is a position in a listing, which is ordered by last activity,
+// newest first, then by id (descending). The zero Cursor is the start.
+// Activity moves conversations up while someone pages: a conversation may
+// then appear again on a later page's top, or be missed until the next
+// listing; the console refreshes from the start on live updates.
+type Cursor struct {
+	LastActivityAt time.Time
+	ID             string
+}
+
+// IsZero reports whether c is the start of a listing.
+func (c Cursor) IsZero() bool { return c.LastActivityAt.IsZero() && c.ID == "" }
+
+// String encodes c for a URL: unix microseconds, a dot, the id. The zero
+// cursor is the empty string.
+func (c Cursor) String() string {
+	if c.IsZero() {
+		return ""
+	}
+	return strconv.FormatInt(c.LastActivityAt.UnixMicro(), 10) + "." + c.ID
+}
+
+// ParseCursor decodes a cursor made by Cursor.String.
+func ParseCursor(s string) (Cursor, error) {
+	if s == "" {
+		return Cursor{}, nil
+	}
+	micros, id, ok := strings.Cut(s, ".")
+	if !ok || id == "" {
+		return Cursor{}, fmt.Errorf("cursor %q: want <micros>.<id>", s)
+	}
+	us, err := strconv.ParseInt(micros, 10, 64)
+	if err != nil {
+		return Cursor{}, fmt.Errorf("cursor %q: %w", s, err)
+	}
+	return Cursor{LastActivityAt: time.UnixMicro(us).UTC(), ID: id}, nil
+}
+
+// before reports whether a comes before b in a listing: newer activity
+// first, then the greater id.
+func before(a, b Cursor) bool {
+	if !a.LastActivityAt.Equal(b.LastActivityAt) {
+		return a.LastActivityAt.After(b.LastActivityAt)
+	}
+	return a.ID > b.ID
+}
+
+// Query selects conversations. Filters combine with AND. Which lines and
+// teams a reader may see is the console's decision, made before it asks.
+type Query struct {
+	LineIDs            []string // empty: all lines
+	TeamID, AssigneeID string   // "": any
+	Unassigned         bool     // only conversations nobody is assigned to
+	IncludeClosed      bool
+	After              Cursor
+	Limit              int // DefaultLimit when 0, at most MaxLimit
+}
+
+// Limits of one page of a listing.
+const (
+	DefaultLimit = 50
+	MaxLimit     = 200
+)
+
+// normalise checks q and clamps its limit.
+func (q Query) normalise() (Query, error) {
+	if q.Unassigned && q.AssigneeID != "" {
+		return q, fmt.Errorf("%w: unassigned and an assignee", ErrBadQuery)
+	}
+	if q.Limit < 0 {
+		return q, fmt.Errorf("%w: limit %d", ErrBadQuery, q.Limit)
+	}
+	if q.Limit == 0 {
+		q.Limit = DefaultLimit
+	}
+	q.Limit = min(q.Limit, MaxLimit)
+	return q, nil
+}
+
+// matches reports whether c passes q's filters (not its cursor).
+func (q Query) matches(c Conversation) bool {
+	return (c.Open || q.IncludeClosed) &&
+		(len(q.LineIDs) == 0 || slices.Contains(q.LineIDs, c.LineID)) &&
+		(q.TeamID == "" || c.TeamID == q.TeamID) &&
+		(q.AssigneeID == "" || c.AssigneeID == q.AssigneeID) &&
+		(!q.Unassigned || c.AssigneeID == "")
+}
+
+// Store keeps the inbox, its working state and its checkpoint. Two
+// implementations pass one shared suite: MemoryStore and SQLStore.
+type Store interface {
+	// Checkpoint returns the last sequence applied under name (0: none).
+	Checkpoint(ctx context.Context, name string) (uint64, error)
+	// Update runs fn in one transaction and sets name's checkpoint to seq
+	// in the same transaction. When seq is at or below the checkpoint, fn
+	// is not called and Update reports false. If fn fails nothing changes.
+	// fn may run more than once (a transaction retried whole).
+	Update(ctx context.Context, name string, seq uint64, fn func(tx Tx) error) (applied bool, err error)
+	// Reset empties the inbox, its working state and name's checkpoint.
+	Reset(ctx context.Context, name string) error
+	// List returns the conversations q selects, newest activity first,
+	// strictly after q.After, at most q.Limit (at least 1).
+	List(ctx context.Context, q Query) ([]Conversation, error)
+	// Get returns one conversation, open or not, or ErrNotFound.
+	Get(ctx context.Context, conversationID string) (Conversation, error)
+	// Messages returns a conversation's messages in log order, or
+	// ErrNotFound for an unknown conversation.
+	Messages(ctx context.Context, conversationID string) ([]Message, error)
+}
+
+// Tx is what applying one event may read and write.
+type Tx interface {
+	Conversation(ctx context.Context, conversationID string) (Conversation, bool, error)
+	PutConversation(ctx context.Context, c Conversation) error
+	// ClientConversations returns the ids of every conversation of a
+	// client, open or closed, sorted.
+	ClientConversations(ctx context.Context, clientID string) ([]string, error)
+	Client(ctx context.Context, clientID string) (Client, bool, error)
+	PutClient(ctx context.Context, clientID string, c Client) error
+	// Messages returns a conversation's messages in log order.
+	Messages(ctx context.Context, conversationID string) ([]Message, error)
+	Message(ctx context.Context, conversationID, messageID string) (Message, bool, error)
+	// PutMessage writes m; a new message goes after the conversation's
+	// others, an existing one (same id) keeps its place.
+	PutMessage(ctx context.Context, conversationID string, m Message) error
+	Delivery(ctx context.Context, conversationID, providerMessageID string) (Delivery, bool, error)
+	PutDelivery(ctx context.Context, conversationID, providerMessageID string, d Delivery) error
+}
+
+// View is the inbox projection and its queries.
+type View struct {
+	store Store
+}
+
+var _ projections.Projection = (*View)(nil)
+
+// NewView returns the projection over s.
+func NewView(s Store) *View { return &View{store: s} }
+
+// Name implements projections.Projection.
+func (v *View) Name() string { return Name }
+
+// Filter implements projections.Projection: conversation events, and
+// client events for consent and erasure.
+func (v *View) Filter() string { return events.SubjectPrefix + ".>" }
+
+// Checkpoint implements projections.Projection.
+func (v *View) Checkpoint(ctx context.Context) (uint64, error) { return v.store.Checkpoint(ctx, Name) }
+
+// Reset implements projections.Projection.
+func (v *View) Reset(ctx context.Context) error { return v.store.Reset(ctx, Name) }
+
+// List returns a page of conversations; see Query and Store.List.
+func (v *View) List(ctx context.Context, q Query) ([]Conversation, error) {
+	q, err := q.normalise()
+	if err != nil {
+		return nil, err
+	}
+	return v.store.List(ctx, q)
+}
+
+// Get returns one conversation or ErrNotFound.
+func (v *View) Get(ctx context.Context, conversationID string) (Conversation, error) {
+	return v.store.Get(ctx, conversationID)
+}
+
+// Messages returns a conversation's messages, sealed, in log order, or
+// ErrNotFound.
+func (v *View) Messages(ctx context.Context, conversationID string) ([]Message, error) {
+	return v.store.Messages(ctx, conversationID)
+}
+
+// relevant lists the event types the projection reads; others are passed
+// over without a transaction.
+var relevant = map[string]bool{
+	"conversation.started":                       true,
+	"conversation.message_received":              true,
+	"conversation.message_triaged":               true,
+	"conversation.out_of_hours_contact_recorded": true,
+	"conversation.escalation_raised":             true,
+	"conversation.reply_requested":               true,
+	"conversation.message_sent":                  true,
+	"conversation.message_send_failed":           true,
+	"conversation.reply_blocked":                 true,
+	"conversation.delivery_status_changed":       true,
+	"conversation.assigned":                      true,
+	"conversation.closed":                        true,
+	"client.consent_changed":                     true,
+	"client.erased":                              true,
+}
+
+// Apply implements projections.Projection.
+func (v *View) Apply(ctx context.Context, e events.Envelope) (bool, error) {
+	if !relevant[e.Type] {
+		return false, nil
+	}
+	if e.Sequence == 0 {
+		return false, consume.Permanent(fmt.Errorf("event %s has no stream sequence", e.ID))
+	}
+	p, err := e.Decode()
+	if err != nil {
+		return false, consume.Permanent(err)
+	}
+	return v.store.Update(ctx, Name, e.Sequence, func(tx Tx) error {
+		return apply(ctx, tx, e, p)
+	})
+}

@@ -1,0 +1,342 @@
+package inbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/helpline-org/helpline/projections"
+)
+
+// SQLStore is the Store on PostgreSQL or CockroachDB, in the inbox schema
+// of deploy/migrations (projections.Migrate), with its checkpoint in the
+// shared projection_checkpoints table. Every update is one SERIALIZABLE
+// transaction, retried whole on a serialization failure.
+type SQLStore struct {
+	pool *pgxpool.Pool
+}
+
+var _ Store = (*SQLStore)(nil)
+
+// NewSQLStore returns a store over pool; the caller owns the pool.
+func NewSQLStore(pool *pgxpool.Pool) *SQLStore { return &SQLStore{pool: pool} }
+
+// Checkpoint implements Store.
+func (s *SQLStore) Checkpoint(ctx context.Context, name string) (uint64, error) {
+	return projections.ReadCheckpoint(ctx, s.pool, name)
+}
+
+// Update implements Store.
+func (s *SQLStore) Update(ctx context.Context, name string, seq uint64, fn func(Tx) error) (bool, error) {
+	return projections.ApplyAtCheckpoint(ctx, s.pool, name, seq, func(tx pgx.Tx) error { return fn(sqlTx{tx: tx}) })
+}
+
+// Reset implements Store. DELETE rather than TRUNCATE: CockroachDB's
+// TRUNCATE is not transactional with the checkpoint.
+func (s *SQLStore) Reset(ctx context.Context, name string) error {
+	return projections.SerializableTx(ctx, s.pool, func(tx pgx.Tx) error {
+		for _, q := range []string{
+			`DELETE FROM inbox.deliveries WHERE true`,
+			`DELETE FROM inbox.clients WHERE true`,
+			`DELETE FROM inbox.messages WHERE true`,
+			`DELETE FROM inbox.conversations WHERE true`,
+		} {
+			if _, err := tx.Exec(ctx, q); err != nil {
+				return fmt.Errorf("reset: %w", err)
+			}
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM projection_checkpoints WHERE name = $1`, name); err != nil {
+			return fmt.Errorf("reset checkpoint: %w", err)
+		}
+		return nil
+	})
+}
+
+const conversationColumns = `conversation_id, line_id, client_id, pseudonym, channel, team_id, assignee_id, is_open,
+	started_at, last_activity_at, closed_at, unread, risk, flags, categories, terms, consent, erased`
+
+// scanConversation reads one row of conversationColumns.
+func scanConversation(row pgx.Row) (Conversation, error) {
+	var (
+		c                Conversation
+		started, last    time.Time
+		closed           *time.Time
+		unread           int32
+		flags, cats, tms []string
+	)
+	if err := row.Scan(&c.ID, &c.LineID, &c.ClientID, &c.Pseudonym, &c.Channel, &c.TeamID, &c.AssigneeID, &c.Open,
+		&started, &last, &closed, &unread, &c.Risk, &flags, &cats, &tms, &c.Consent, &c.Erased); err != nil {
+		return Conversation{}, err
+	}
+	c.StartedAt, c.LastActivityAt, c.Unread = started.UTC(), last.UTC(), int(unread)
+	if closed != nil {
+		c.ClosedAt = closed.UTC()
+	}
+	c.Flags, c.Categories, c.Terms = nonEmpty(flags), nonEmpty(cats), nonEmpty(tms)
+	return c, nil
+}
+
+func conversationIn(ctx context.Context, q projections.Querier, id string) (Conversation, bool, error) {
+	c, err := scanConversation(q.QueryRow(ctx, `SELECT `+conversationColumns+` FROM inbox.conversations WHERE conversation_id = $1`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Conversation{}, false, nil
+	}
+	if err != nil {
+		return Conversation{}, false, fmt.Errorf("read conversation %s: %w", id, err)
+	}
+	return c, true, nil
+}
+
+// List implements Store.
+func (s *SQLStore) List(ctx context.Context, q Query) ([]Conversation, error) {
+	if q.Limit <= 0 {
+		return nil, fmt.Errorf("limit %d: want at least 1", q.Limit)
+	}
+	sql := `SELECT ` + conversationColumns + ` FROM inbox.conversations WHERE true`
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	if !q.IncludeClosed {
+		sql += ` AND is_open`
+	}
+	if len(q.LineIDs) > 0 {
+		sql += ` AND line_id = ANY(` + arg(q.LineIDs) + `)`
+	}
+	if q.TeamID != "" {
+		sql += ` AND team_id = ` + arg(q.TeamID)
+	}
+	if q.AssigneeID != "" {
+		sql += ` AND assignee_id = ` + arg(q.AssigneeID)
+	}
+	if q.Unassigned {
+		sql += ` AND assignee_id = ''`
+	}
+	if !q.After.IsZero() {
+		sql += ` AND (last_activity_at, conversation_id) < (` + arg(q.After.LastActivityAt.UTC()) + `, ` + arg(q.After.ID) + `)`
+	}
+	sql += ` ORDER BY last_activity_at DESC, conversation_id DESC LIMIT ` + arg(q.Limit)
+	rows, err := s.pool.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list conversations: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Conversation, error) { return scanConversation(r) })
+	if err != nil {
+		return nil, fmt.Errorf("list conversations: %w", err)
+	}
+	if len(out) == 0 {
+		return nil, nil
+	}
+	return out, nil
+}
+
+// Get implements Store.
+func (s *SQLStore) Get(ctx context.Context, id string) (Conversation, error) {
+	c, ok, err := conversationIn(ctx, s.pool, id)
+	if err != nil {
+		return Conversation{}, err
+	}
+	if !ok {
+		return Conversation{}, fmt.Errorf("conversation %s: %w", id, ErrNotFound)
+	}
+	return c, nil
+}
+
+// Messages implements Store. The conversation and its messages are read
+// in one transaction, so they agree.
+func (s *SQLStore) Messages(ctx context.Context, id string) ([]Message, error) {
+	var out []Message
+	err := projections.SerializableTx(ctx, s.pool, func(tx pgx.Tx) error {
+		_, ok, err := conversationIn(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return fmt.Errorf("conversation %s: %w", id, ErrNotFound)
+		}
+		out, err = messagesIn(ctx, tx, id, "")
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+const messageColumns = `message_id, event_id, direction, kind, occurred_at, staff_id, sender_name, body_key_id, body,
+	status, reason, risk, terms, provider_message_id`
+
+// messagesIn reads a conversation's messages in log order: all of them, or
+// the one with messageID.
+func messagesIn(ctx context.Context, q projections.Querier, convID, messageID string) ([]Message, error) {
+	sql := `SELECT ` + messageColumns + ` FROM inbox.messages WHERE conversation_id = $1`
+	args := []any{convID}
+	if messageID != "" {
+		sql += ` AND message_id = $2`
+		args = append(args, messageID)
+	}
+	rows, err := q.Query(ctx, sql+` ORDER BY position`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read messages of %s: %w", convID, err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Message, error) {
+		var (
+			m     Message
+			at    time.Time
+			terms []string
+		)
+		if err := r.Scan(&m.ID, &m.EventID, &m.Direction, &m.Kind, &at, &m.StaffID, &m.SenderName, &m.Body.KeyID, &m.Body.Data,
+			&m.Status, &m.Reason, &m.Risk, &terms, &m.ProviderMessageID); err != nil {
+			return Message{}, err
+		}
+		m.At, m.Terms, m.Body = at.UTC(), nonEmpty(terms), sealedCopy(m.Body)
+		return m, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read messages of %s: %w", convID, err)
+	}
+	if len(out) == 0 {
+		return nil, nil
+	}
+	return out, nil
+}
+
+// sqlTx is Tx inside one database transaction.
+type sqlTx struct {
+	tx pgx.Tx
+}
+
+func (t sqlTx) Conversation(ctx context.Context, id string) (Conversation, bool, error) {
+	return conversationIn(ctx, t.tx, id)
+}
+
+func (t sqlTx) PutConversation(ctx context.Context, c Conversation) error {
+	_, err := t.tx.Exec(ctx, `INSERT INTO inbox.conversations (`+conversationColumns+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+		ON CONFLICT (conversation_id) DO UPDATE SET line_id = excluded.line_id, client_id = excluded.client_id,
+			pseudonym = excluded.pseudonym, channel = excluded.channel, team_id = excluded.team_id,
+			assignee_id = excluded.assignee_id, is_open = excluded.is_open, started_at = excluded.started_at,
+			last_activity_at = excluded.last_activity_at, closed_at = excluded.closed_at, unread = excluded.unread,
+			risk = excluded.risk, flags = excluded.flags, categories = excluded.categories, terms = excluded.terms,
+			consent = excluded.consent, erased = excluded.erased`,
+		c.ID, c.LineID, c.ClientID, c.Pseudonym, c.Channel, c.TeamID, c.AssigneeID, c.Open,
+		c.StartedAt.UTC(), c.LastActivityAt.UTC(), nullTime(c.ClosedAt), int32(c.Unread), c.Risk,
+		list(c.Flags), list(c.Categories), list(c.Terms), c.Consent, c.Erased)
+	if err != nil {
+		return fmt.Errorf("write conversation %s: %w", c.ID, err)
+	}
+	return nil
+}
+
+func (t sqlTx) ClientConversations(ctx context.Context, clientID string) ([]string, error) {
+	rows, err := t.tx.Query(ctx, `SELECT conversation_id FROM inbox.conversations WHERE client_id = $1 ORDER BY conversation_id`, clientID)
+	if err != nil {
+		return nil, fmt.Errorf("read conversations of a client: %w", err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("read conversations of a client: %w", err)
+	}
+	return ids, nil
+}
+
+func (t sqlTx) Client(ctx context.Context, id string) (Client, bool, error) {
+	var c Client
+	err := t.tx.QueryRow(ctx, `SELECT consent, erased FROM inbox.clients WHERE client_id = $1`, id).Scan(&c.Consent, &c.Erased)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Client{}, false, nil
+	}
+	if err != nil {
+		return Client{}, false, fmt.Errorf("read client: %w", err)
+	}
+	return c, true, nil
+}
+
+func (t sqlTx) PutClient(ctx context.Context, id string, c Client) error {
+	_, err := t.tx.Exec(ctx, `INSERT INTO inbox.clients (client_id, consent, erased) VALUES ($1, $2, $3)
+		ON CONFLICT (client_id) DO UPDATE SET consent = excluded.consent, erased = excluded.erased`, id, c.Consent, c.Erased)
+	if err != nil {
+		return fmt.Errorf("write client: %w", err)
+	}
+	return nil
+}
+
+func (t sqlTx) Messages(ctx context.Context, convID string) ([]Message, error) {
+	return messagesIn(ctx, t.tx, convID, "")
+}
+
+func (t sqlTx) Message(ctx context.Context, convID, id string) (Message, bool, error) {
+	ms, err := messagesIn(ctx, t.tx, convID, id)
+	if err != nil || len(ms) == 0 {
+		return Message{}, false, err
+	}
+	return ms[0], true, nil
+}
+
+// PutMessage implements Tx: a new message takes the next position in its
+// conversation; an existing one keeps its position.
+func (t sqlTx) PutMessage(ctx context.Context, convID string, m Message) error {
+	var body []byte
+	if len(m.Body.Data) > 0 {
+		body = m.Body.Data
+	}
+	_, err := t.tx.Exec(ctx, `INSERT INTO inbox.messages (conversation_id, position, `+messageColumns+`)
+		VALUES ($1, (SELECT COALESCE(MAX(position), 0) + 1 FROM inbox.messages WHERE conversation_id = $1),
+			$2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+		ON CONFLICT (conversation_id, message_id) DO UPDATE SET event_id = excluded.event_id, direction = excluded.direction,
+			kind = excluded.kind, occurred_at = excluded.occurred_at, staff_id = excluded.staff_id,
+			sender_name = excluded.sender_name, body_key_id = excluded.body_key_id, body = excluded.body,
+			status = excluded.status, reason = excluded.reason, risk = excluded.risk, terms = excluded.terms,
+			provider_message_id = excluded.provider_message_id`,
+		convID, m.ID, m.EventID, m.Direction, m.Kind, m.At.UTC(), m.StaffID, m.SenderName, m.Body.KeyID, body,
+		m.Status, m.Reason, m.Risk, list(m.Terms), m.ProviderMessageID)
+	if err != nil {
+		return fmt.Errorf("write message %s: %w", m.ID, err)
+	}
+	return nil
+}
+
+func (t sqlTx) Delivery(ctx context.Context, convID, providerID string) (Delivery, bool, error) {
+	var d Delivery
+	err := t.tx.QueryRow(ctx, `SELECT status, reason FROM inbox.deliveries WHERE conversation_id = $1 AND provider_message_id = $2`,
+		convID, providerID).Scan(&d.Status, &d.Reason)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Delivery{}, false, nil
+	}
+	if err != nil {
+		return Delivery{}, false, fmt.Errorf("read delivery: %w", err)
+	}
+	return d, true, nil
+}
+
+func (t sqlTx) PutDelivery(ctx context.Context, convID, providerID string, d Delivery) error {
+	_, err := t.tx.Exec(ctx, `INSERT INTO inbox.deliveries (conversation_id, provider_message_id, status, reason) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (conversation_id, provider_message_id) DO UPDATE SET status = excluded.status, reason = excluded.reason`,
+		convID, providerID, d.Status, d.Reason)
+	if err != nil {
+		return fmt.Errorf("write delivery: %w", err)
+	}
+	return nil
+}
+
+// list is s for a NOT NULL array column: never a NULL.
+func list(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func nullTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
