@@ -99,7 +99,7 @@ func cmdUsers(ctx context.Context, args []string, io stdio, lookup lookupFunc) e
 	defer p.close()
 	accounts := console.NewAccounts(p.store)
 	if err := accounts.Register(ctx, *id, strings.TrimSpace(*name), *role, password, "cli", events.Meta{OccurredAt: time.Now()}); err != nil {
-		if errors.Is(err, console.ErrWeakPassword) || errors.Is(err, events.ErrInvalidID) {
+		if errors.Is(err, console.ErrWeakPassword) {
 			return usageError{err.Error()}
 		}
 		return err

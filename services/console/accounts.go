@@ -193,13 +193,13 @@ func (a *Accounts) Verify(id, password string) (Account, bool) {
 // Register records a new account with one role.
 func (a *Accounts) Register(ctx context.Context, id, name, role, password, by string, m events.Meta) error {
 	if err := events.ValidateID(id); err != nil {
-		return fmt.Errorf("staff id: %w", err)
+		return badRequest("a staff id is 1-64 letters, digits, '-' or '_'")
 	}
 	if !ValidRole(role) {
 		return fmt.Errorf("%w %q: want worker, duty, manager or admin", ErrBadRole, role)
 	}
 	if name == "" {
-		return errors.New("name is empty")
+		return badRequest("the name is empty")
 	}
 	hash, err := HashPassword(password)
 	if err != nil {

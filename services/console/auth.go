@@ -137,16 +137,18 @@ func (s *Service) apiSignOut(w http.ResponseWriter, r *http.Request, v *viewer) 
 	return nil
 }
 
-// addrLimiter limits sign-in attempts per client address: 10 at once,
-// then one every 6 seconds, remembering at most 10,000 addresses.
+// addrLimiter limits sign-in attempts per client address: burst at once,
+// then one every `every`, remembering at most 10,000 addresses.
 type addrLimiter struct {
-	mu   sync.Mutex
-	now  func() time.Time
-	keys map[string]*rate.Limiter
+	mu    sync.Mutex
+	burst int
+	every time.Duration
+	now   func() time.Time
+	keys  map[string]*rate.Limiter
 }
 
-func newAddrLimiter(now func() time.Time) *addrLimiter {
-	return &addrLimiter{now: now, keys: map[string]*rate.Limiter{}}
+func newAddrLimiter(burst int, every time.Duration, now func() time.Time) *addrLimiter {
+	return &addrLimiter{burst: burst, every: every, now: now, keys: map[string]*rate.Limiter{}}
 }
 
 func (l *addrLimiter) allow(addr string) bool {
@@ -157,7 +159,7 @@ func (l *addrLimiter) allow(addr string) bool {
 		if len(l.keys) >= 10000 {
 			l.keys = map[string]*rate.Limiter{}
 		}
-		lim = rate.NewLimiter(rate.Every(6*time.Second), 10)
+		lim = rate.NewLimiter(rate.Every(l.every), l.burst)
 		l.keys[addr] = lim
 	}
 	return lim.AllowN(l.now(), 1)

@@ -37,6 +37,10 @@ type Config struct {
 	LivePoll time.Duration
 	// MaxBody bounds a request body (64 KiB).
 	MaxBody int64
+	// SignInBurst sign-in attempts are allowed at once per client address,
+	// then one every SignInEvery (10, 6s).
+	SignInBurst int
+	SignInEvery time.Duration
 }
 
 // SetDefaults fills unset fields.
@@ -58,6 +62,12 @@ func (c *Config) SetDefaults() {
 	}
 	if c.MaxBody == 0 {
 		c.MaxBody = 64 << 10
+	}
+	if c.SignInBurst == 0 {
+		c.SignInBurst = 10
+	}
+	if c.SignInEvery == 0 {
+		c.SignInEvery = 6 * time.Second
 	}
 }
 
@@ -139,7 +149,7 @@ func New(ctx context.Context, cfg Config, d Deps) (*Service, error) {
 		d.Now = time.Now
 	}
 	s := &Service{cfg: cfg, d: d, accounts: NewAccounts(d.Log), lockout: NewLockout(cfg.MaxFailures, cfg.LockFor, d.Now),
-		limiter: newAddrLimiter(d.Now), staff: map[string]config.Staff{}, log: d.Logger.With().Str("svc", "console").Logger()}
+		limiter: newAddrLimiter(cfg.SignInBurst, cfg.SignInEvery, d.Now), staff: map[string]config.Staff{}, log: d.Logger.With().Str("svc", "console").Logger()}
 	for _, l := range d.File.Lines {
 		s.lineIDs = append(s.lineIDs, l.ID)
 	}

@@ -303,3 +303,58 @@ func (s *Service) apiBreakGlass(w http.ResponseWriter, r *http.Request, v *viewe
 	writeJSON(w, http.StatusOK, c)
 	return nil
 }
+
+// assign gives a conversation to a worker (and optionally a team): duty
+// workers distribute the work. The assignee must have an account.
+func (s *Service) assign(ctx context.Context, v *viewer, conversationID, assigneeID, teamID string) error {
+	if err := events.ValidateID(conversationID); err != nil {
+		return errNotFound
+	}
+	if _, ok := s.accounts.Get(assigneeID); !ok {
+		return badRequest("no staff account has that id")
+	}
+	if teamID != "" && events.ValidateID(teamID) != nil {
+		return badRequest("the team id is not valid")
+	}
+	for attempt := 0; ; attempt++ {
+		c, _, err := events.LoadConversation(ctx, s.d.Log, conversationID)
+		if err != nil {
+			return err
+		}
+		if !slices.Contains(s.lineIDs, c.LineID) {
+			return errNotFound
+		}
+		if err := c.Assign(assigneeID, teamID, v.ID, s.meta()); err != nil {
+			return err
+		}
+		_, err = s.d.Log.Append(ctx, events.ExpectSeq(c.Version), c.Pending()...)
+		if errors.Is(err, events.ErrConcurrency) && attempt < 3 {
+			continue
+		}
+		return err
+	}
+}
+
+func (s *Service) assignSubmit(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	id := chi.URLParam(r, "conversation")
+	if err := s.assign(r.Context(), v, id, strings.TrimSpace(r.PostFormValue("assignee_id")), strings.TrimSpace(r.PostFormValue("team_id"))); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/conversations/"+id, http.StatusSeeOther)
+	return nil
+}
+
+func (s *Service) apiAssign(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	var in struct {
+		AssigneeID string `json:"assignee_id"`
+		TeamID     string `json:"team_id"`
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	if err := s.assign(r.Context(), v, chi.URLParam(r, "conversation"), in.AssigneeID, in.TeamID); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -17,11 +18,17 @@ import (
 
 	"github.com/helpline-org/helpline/events"
 	"github.com/helpline-org/helpline/internal/consume"
+	"github.com/helpline-org/helpline/internal/sms"
 	"github.com/helpline-org/helpline/internal/testbed"
+	"github.com/helpline-org/helpline/internal/twiliofake"
 	"github.com/helpline-org/helpline/projections"
 	"github.com/helpline-org/helpline/projections/escalations"
 	"github.com/helpline-org/helpline/projections/inbox"
 	"github.com/helpline-org/helpline/services/console"
+	"github.com/helpline-org/helpline/services/ingestion"
+	"github.com/helpline-org/helpline/services/notification"
+	"github.com/helpline-org/helpline/services/triage"
+	"github.com/helpline-org/helpline/services/triage/lexicon"
 )
 
 const (
@@ -61,33 +68,84 @@ type world struct {
 	svc    *console.Service
 	srv    *httptest.Server
 	queue  *escalations.Queue
+	fake   *twiliofake.Fake
 	inbox  *inbox.View
 	extra  []consume.Spec
 	router chi.Router
 }
 
-type worldOpts struct {
-	// specs are more handlers to run with the projections (triage,
-	// notification).
-	specs func(b *testbed.Bed) []consume.Spec
-	// mount adds more routes (ingestion's webhook).
-	mount func(b *testbed.Bed, r chi.Router)
+type worldOpts struct{}
+
+const twilioToken = "consoletoken0123456789"
+
+// services runs the real triage and notification services against the
+// Twilio-compatible fake, and mounts ingestion's signed SMS webhook.
+func (w *world) services(t testing.TB, r chi.Router) []consume.Spec {
+	t.Helper()
+	b := w.Bed
+	w.fake = twiliofake.New(twiliofake.Config{AuthToken: twilioToken}, zerolog.Nop())
+	fakeSrv := httptest.NewServer(w.fake)
+	t.Cleanup(func() { fakeSrv.Close(); w.fake.Close() })
+	sender, err := sms.NewSender(sms.Config{AccountSID: w.fake.AccountSID(), AuthToken: twilioToken, APIURL: fakeSrv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lex, err := lexicon.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tri, err := triage.New(b.File, lexicon.NewClassifier(lex), b.Keys, b.Store, b.Timers(t, "console_triage"), b.Clock.Now, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rota, err := notification.NewRota(b.File)
+	if err != nil {
+		t.Fatal(err)
+	}
+	notify := notification.New(notification.Config{PublicURL: w.srv.URL, SendRate: 1000}, b.File, rota, sender, b.Keys, b.Store,
+		b.Timers(t, "console_notification"), b.Clock.Now, zerolog.Nop())
+	wh := ingestion.NewWebhooks(ingestion.WebhookConfig{PublicURL: w.srv.URL}, b.Receiver,
+		func(u string, f url.Values, sig string) bool { return sms.Valid(twilioToken, u, f, sig) }, zerolog.Nop())
+	r.Post(ingestion.SMSPath, wh.SMS)
+	r.Post(ingestion.StatusPath, wh.Status)
+	return append(tri.Specs(), notify.Specs()...)
 }
 
-func newWorld(t testing.TB, o worldOpts) *world {
+// text posts an SMS from a client's number to the line as Twilio would,
+// signed, and waits for the 200.
+func (w *world) text(t testing.TB, from, body string) {
+	t.Helper()
+	form := url.Values{"MessageSid": {testbed.SID()}, "AccountSid": {w.fake.AccountSID()}, "From": {from}, "To": {lineNumber}, "Body": {body}}
+	u := w.srv.URL + ingestion.SMSPath
+	req, _ := http.NewRequest("POST", u, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set(sms.SignatureHeader, sms.Sign(twilioToken, u, form))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("webhook: %d", resp.StatusCode)
+	}
+}
+
+func newWorld(t testing.TB, _ worldOpts) *world {
 	t.Helper()
 	ctx := context.Background()
 	b := testbed.New(t, worldConfig, time.Now().UTC().Truncate(time.Second))
 	w := &world{Bed: b, queue: escalations.NewQueue(escalations.NewMemoryStore())}
+	r := chi.NewRouter()
+	w.router = r
+	w.srv = httptest.NewServer(r)
+	t.Cleanup(w.srv.Close)
 	times := projections.NewResponseTimes(projections.NewMemoryStore(), map[string]time.Duration{"main": time.Hour})
 	w.inbox = inbox.NewView(inbox.NewMemoryStore())
 	var specs []consume.Spec
 	for _, p := range []projections.Projection{times, w.queue, w.inbox} {
 		specs = append(specs, projections.NewRunner(b.Store, p, zerolog.Nop()).Spec())
 	}
-	if o.specs != nil {
-		specs = append(specs, o.specs(b)...)
-	}
+	specs = append(specs, w.services(t, r)...)
 	b.Run(t, specs)
 	sessions, err := console.OpenSessions(ctx, b.JS, 1, 15*time.Minute, 12*time.Hour, b.Clock.Now)
 	if err != nil {
@@ -95,7 +153,7 @@ func newWorld(t testing.TB, o worldOpts) *world {
 	}
 	d := console.Deps{Log: b.Store, Keys: b.Keys, Inbox: w.inbox, Queue: w.queue, Figures: times, Sessions: sessions, File: b.File,
 		Now: b.Clock.Now, Logger: zerolog.Nop()}
-	w.svc, err = console.New(ctx, console.Config{LivePoll: 50 * time.Millisecond}, d)
+	w.svc, err = console.New(ctx, console.Config{LivePoll: 50 * time.Millisecond, SignInBurst: 1000}, d)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,14 +162,7 @@ func newWorld(t testing.TB, o worldOpts) *world {
 			t.Fatal(err)
 		}
 	}
-	r := chi.NewRouter()
 	w.svc.Mount(r)
-	if o.mount != nil {
-		o.mount(b, r)
-	}
-	w.router = r
-	w.srv = httptest.NewServer(r)
-	t.Cleanup(w.srv.Close)
 	return w
 }
 
@@ -199,4 +250,27 @@ func (w *world) auditReads(t testing.TB) []events.ContentRead {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// send is do with a body that may be a form ("form:a=b&c=d", sent with
+// the CSRF token as a field).
+func (s *staff) send(method, path string, body any) (int, []byte) {
+	s.t.Helper()
+	f, ok := body.(string)
+	if !ok || !strings.HasPrefix(f, "form:") {
+		return s.do(method, path, body)
+	}
+	form, _ := url.ParseQuery(strings.TrimPrefix(f, "form:"))
+	if s.csrf != "" {
+		form.Set("csrf", s.csrf)
+	}
+	req, _ := http.NewRequest(method, s.w.srv.URL+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := s.c.Do(req)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, b
 }

@@ -46,6 +46,7 @@ func (s *Service) routes() []route {
 		{"POST", "/queue/{escalation}/ack", dutyOnly, s.ackSubmit},
 		{"GET", "/conversations/{conversation}", content, s.conversationPage},
 		{"POST", "/conversations/{conversation}/reply", content, s.replySubmit},
+		{"POST", "/conversations/{conversation}/assign", dutyOnly, s.assignSubmit},
 		{"GET", "/conversations/{conversation}/break-glass", adminOnly, s.breakGlassForm},
 		{"POST", "/conversations/{conversation}/break-glass", adminOnly, s.breakGlassSubmit},
 		{"GET", "/dashboard", figures, s.dashboardPage},
@@ -67,6 +68,7 @@ func (s *Service) routes() []route {
 		{"POST", "/api/escalations/{escalation}/ack", dutyOnly, s.apiAck},
 		{"GET", "/api/conversations/{conversation}", content, s.apiConversation},
 		{"POST", "/api/conversations/{conversation}/replies", content, s.apiReply},
+		{"POST", "/api/conversations/{conversation}/assign", dutyOnly, s.apiAssign},
 		{"POST", "/api/conversations/{conversation}/break-glass", adminOnly, s.apiBreakGlass},
 		{"GET", "/api/figures", figures, s.apiFigures},
 		{"GET", "/api/figures.csv", figures, s.dashboardCSV},
@@ -234,3 +236,13 @@ func securityHeaders(next http.Handler) http.Handler {
 func (s *Service) meta() events.Meta { return events.Meta{OccurredAt: s.d.Now()} }
 
 var _ = context.Background
+
+// Routes lists "METHOD pattern" of every console route, for the
+// role-by-route test and the contract check.
+func (s *Service) Routes() []string {
+	var out []string
+	for _, rt := range s.routes() {
+		out = append(out, rt.method+" "+rt.pattern)
+	}
+	return out
+}
