@@ -178,7 +178,7 @@ const (
 )
 
 // barChart draws groups of bars (one group per day) on a shared y scale.
-func barChart(id, title, desc string, labels []string, series [][]float64, classes, names []string, unit func(float64) string) chart {
+func barChart(id, title, desc string, labels []string, series [][]float64, classes, names []string, unit func(float64) string, scale func(float64) float64) chart {
 	c := chart{ID: id, Title: title, Desc: desc, Width: chartW, Height: chartH}
 	maxV := 0.0
 	for _, s := range series {
@@ -186,9 +186,7 @@ func barChart(id, title, desc string, labels []string, series [][]float64, class
 			maxV = math.Max(maxV, v)
 		}
 	}
-	if maxV == 0 {
-		maxV = 1
-	}
+	maxV = scale(maxV)
 	plotW, plotH := chartW-padL-8, chartH-padB-10
 	n := len(labels)
 	if n == 0 {
@@ -214,14 +212,35 @@ func barChart(id, title, desc string, labels []string, series [][]float64, class
 	return c
 }
 
+// minutes formats seconds as staff read durations: 45s, 2.5m, 1.5h.
 func minutes(v float64) string {
-	if v < 60 {
-		return strconv.FormatFloat(v, 'f', 0, 64) + "s"
+	trim := func(f float64) string { return strconv.FormatFloat(math.Round(f*10)/10, 'f', -1, 64) }
+	switch {
+	case v < 60:
+		return trim(v) + "s"
+	case v < 3600:
+		return trim(v/60) + "m"
+	default:
+		return trim(v/3600) + "h"
 	}
-	return strconv.FormatFloat(v/60, 'f', 1, 64) + "m"
 }
 
-func count(v float64) string { return strconv.FormatFloat(v, 'f', 0, 64) }
+func count(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+
+// countScale is the y axis top for counts: a multiple of 4, so the four
+// ticks are whole numbers.
+func countScale(v float64) float64 { return math.Max(4, math.Ceil(v/4)*4) }
+
+// durationScale is the y axis top for durations in seconds: the first
+// round duration at or above v.
+func durationScale(v float64) float64 {
+	for _, d := range []float64{4, 20, 60, 120, 240, 600, 1200, 2400, 3600, 7200, 14400, 28800, 43200, 86400, 172800, 604800} {
+		if v <= d {
+			return d
+		}
+	}
+	return v
+}
 
 // heatCell is one hour of the week in the volume chart.
 type heatCell struct {
@@ -278,13 +297,13 @@ func (s *Service) dashboardPage(w http.ResponseWriter, r *http.Request, v *viewe
 		"Title": "Response times", "R": out, "Q": q, "Lines": s.lineIDs,
 		"FirstReply": barChart("chart-first-reply", "Time to first reply by day",
 			"Median (p50) and 90th percentile (p90) time to a worker's first reply, per UTC day.", labels,
-			[][]float64{p50, p90}, []string{"s1", "s2"}, []string{"p50", "p90"}, minutes),
+			[][]float64{p50, p90}, []string{"s1", "s2"}, []string{"p50", "p90"}, minutes, durationScale),
 		"Breaches": barChart("chart-breaches", "First-response target breaches by day",
 			"Conversations that waited longer than the line's first-response target, per UTC day.", labels,
-			[][]float64{breaches}, []string{"s3"}, []string{"breaches"}, count),
+			[][]float64{breaches}, []string{"s3"}, []string{"breaches"}, count, countScale),
 		"Volume": barChart("chart-ooh", "Messages by day, in and out of hours",
 			"Messages received per UTC day, split into those that arrived while the line was open and out of hours.", labels,
-			[][]float64{received, ooh}, []string{"s1", "s4"}, []string{"in hours", "out of hours"}, count),
+			[][]float64{received, ooh}, []string{"s1", "s4"}, []string{"in hours", "out of hours"}, count, countScale),
 		"Heat": cells, "MaxHour": maxHour,
 		"Hours": hourLabels(), "Weekdays": weekdayLabels(),
 	})

@@ -197,6 +197,17 @@ func (s *Service) acknowledge(ctx context.Context, v *viewer, escalationID strin
 
 func (s *Service) ackSubmit(w http.ResponseWriter, r *http.Request, v *viewer) error {
 	conv, err := s.acknowledge(r.Context(), v, chi.URLParam(r, "escalation"))
+	var already *events.AlreadyAcknowledgedError
+	if errors.As(err, &already) {
+		// Show the escalation as it is now, with who got there first.
+		e, gerr := s.escalation(r.Context(), chi.URLParam(r, "escalation"))
+		if gerr != nil {
+			return err
+		}
+		code, msg := s.statusOf(err)
+		s.render(w, r, code, "escalation", v, map[string]any{"Title": "Escalation " + e.Pseudonym, "E": s.escalationOf(e), "Error": msg})
+		return nil
+	}
 	if err != nil {
 		return err
 	}

@@ -27,6 +27,7 @@ var pages = func() map[string]*template.Template {
 		"pct":   func(f float64) string { return strconv.FormatFloat(f*100, 'f', 1, 64) + "%" },
 		"secs":  func(p *float64) string { return secs(p) },
 		"label": func(s string) string { return strings.ReplaceAll(s, "_", " ") },
+		"inc":   func(n int) int { return n + 1 },
 	}
 	out := map[string]*template.Template{}
 	names, _ := webFS.ReadDir("web")

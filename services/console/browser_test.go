@@ -1,0 +1,245 @@
+package console_test
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/helpline-org/helpline/internal/twiliofake"
+)
+
+var update = flag.Bool("update", false, "also write browser screenshots to testdata/screenshots/")
+
+const chromiumPath = "/usr/bin/chromium"
+
+// browser starts a fresh headless Chromium (its own profile, so its own
+// cookies) and returns a context for it. Without chromium the test is
+// skipped, except under CI=true, where it fails: the browser tests are
+// part of the acceptance.
+func browser(t *testing.T, width, height int64) context.Context {
+	t.Helper()
+	path := chromiumPath
+	if _, err := os.Stat(path); err != nil {
+		if p, lerr := exec.LookPath("chromium"); lerr == nil {
+			path = p
+		} else if os.Getenv("CI") == "true" {
+			t.Fatalf("chromium is not installed (%s): the browser tests must run in CI (apt-get install -y chromium)", chromiumPath)
+		} else {
+			t.Skipf("chromium is not installed (%s); install it to run the browser tests", chromiumPath)
+		}
+	}
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(path),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.Headless,
+		chromedp.Flag("no-sandbox", true),
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("no-first-run", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.WindowSize(int(width), int(height)),
+	}
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(actx)
+	t.Cleanup(func() { cancel(); cancelA() })
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, height)); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	return ctx
+}
+
+// artifacts is where screenshots go: $HELPLINE_TEST_ARTIFACTS, or a
+// temporary directory whose path is logged.
+func artifacts(t *testing.T) string {
+	t.Helper()
+	dir := os.Getenv("HELPLINE_TEST_ARTIFACTS")
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	dir = filepath.Join(dir, "console-screenshots")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshots in %s", dir)
+	return dir
+}
+
+func screenshot(t *testing.T, ctx context.Context, dir, name string) {
+	t.Helper()
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatalf("screenshot %s: %v", name, err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if *update {
+		if err := os.MkdirAll("testdata/screenshots", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join("testdata/screenshots", name+".png"), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// step runs browser actions with a deadline, failing with the step's name.
+func step(t *testing.T, ctx context.Context, name string, actions ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := chromedp.Do(sctx, actions...); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+}
+
+// value runs one browser action that returns a value.
+func value[T any](t *testing.T, ctx context.Context, name string, a chromedp.Action[T]) T {
+	t.Helper()
+	sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(sctx, a)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return v
+}
+
+func signInBrowser(t *testing.T, ctx context.Context, base, id string) {
+	t.Helper()
+	step(t, ctx, "sign in "+id,
+		chromedp.Navigate(base+"/login"),
+		chromedp.WaitVisible(chromedp.CSS(`#id`)),
+		chromedp.SendKeys(chromedp.CSS(`#id`), id),
+		chromedp.SendKeys(chromedp.CSS(`#password`), password),
+		chromedp.Submit(chromedp.CSS(`#password`)),
+		chromedp.WaitVisible(chromedp.CSS(`nav`)),
+	)
+}
+
+// TestDutyWorkerInTheBrowser: a duty worker signs in on a phone-sized
+// screen and watches the queue; a client's crisis SMS (a signed webhook,
+// through the real ingestion, triage and notification) appears live; the
+// duty worker acknowledges it, reads the conversation, and replies; the
+// Twilio fake receives the SMS to the client's number. A second duty
+// worker's browser acknowledges the same escalation a moment later and is
+// told who got there first. A manager sees the dashboard's charts. Every
+// reading of content left an audit record.
+func TestDutyWorkerInTheBrowser(t *testing.T) {
+	w := newWorld(t, worldOpts{})
+	dir := artifacts(t)
+	base := w.srv.URL
+	dana := browser(t, 412, 915)
+	bo := browser(t, 412, 915)
+
+	signInBrowser(t, dana, base, "dana")
+	step(t, dana, "queue", chromedp.WaitVisible(chromedp.CSS(`#queue-empty`)))
+	url := value(t, dana, "location", chromedp.Location())
+	if !strings.HasSuffix(url, "/queue") {
+		t.Fatalf("duty worker landed on %s, want /queue", url)
+	}
+	screenshot(t, dana, dir, "01-duty-queue-empty")
+
+	// The crisis arrives while the page is open: no reload.
+	w.text(t, clientA, wordsA)
+	step(t, dana, "escalation arrives live", chromedp.WaitVisible(chromedp.CSS(`#queue li[data-escalation]`)))
+	rowText := value(t, dana, "read the row", chromedp.Text(chromedp.CSS(`#queue li[data-escalation]`)))
+	if !strings.Contains(rowText, "crisis") || strings.Contains(rowText, clientA) || strings.Contains(rowText, wordsA) {
+		t.Fatalf("queue row %q: want the reason, never the number or the words", rowText)
+	}
+	screenshot(t, dana, dir, "02-duty-queue-crisis-arrived")
+	esc := w.waitEscalation(t, "")
+
+	// A second duty worker opens the same escalation.
+	signInBrowser(t, bo, base, "bo")
+	step(t, bo, "bo opens the escalation", chromedp.Navigate(base+"/queue/"+esc.ID), chromedp.WaitVisible(chromedp.CSS(`#ack`)))
+
+	// Dana acknowledges from the queue and lands in the conversation.
+	step(t, dana, "acknowledge",
+		chromedp.Click(chromedp.CSS(`#queue li[data-escalation] button`)),
+		chromedp.WaitVisible(chromedp.CSS(`#messages`)))
+	msgs := value(t, dana, "read messages", chromedp.Text(chromedp.CSS(`#messages`)))
+	if !strings.Contains(msgs, wordsA) {
+		t.Fatalf("conversation shows %q, want the client's message decrypted", msgs)
+	}
+	screenshot(t, dana, dir, "03-conversation")
+
+	// Bo presses acknowledge too, a moment later.
+	step(t, bo, "second acknowledgement",
+		chromedp.Click(chromedp.CSS(`#ack`)),
+		chromedp.WaitVisible(chromedp.CSS(`p[role=alert]`)))
+	alert := value(t, bo, "alert", chromedp.Text(chromedp.CSS(`p[role=alert]`)))
+	if !strings.Contains(alert, "Already acknowledged by Dana Duty") {
+		t.Fatalf("second acknowledgement says %q, want who acknowledged", alert)
+	}
+	screenshot(t, bo, dir, "04-already-acknowledged")
+
+	// Dana replies; the client's phone gets it from the line's number.
+	step(t, dana, "reply",
+		chromedp.SendKeys(chromedp.CSS(`#body`), "I'm Dana, I'm here with you. Are you somewhere safe?"),
+		chromedp.Submit(chromedp.CSS(`#body`)),
+		chromedp.WaitVisible(chromedp.CSS(`#sent`)))
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	sms, err := w.fake.WaitFor(ctx, func(m twiliofake.SentMessage) bool {
+		return m.To == clientA && strings.Contains(m.Body, "somewhere safe")
+	})
+	if err != nil {
+		t.Fatalf("the reply never reached the client: %v", err)
+	}
+	if sms.From != lineNumber {
+		t.Fatalf("reply sent from %s, want the line's number", sms.From)
+	}
+	step(t, dana, "reply shown", chromedp.Navigate(base+"/conversations/"+esc.ConversationID), chromedp.WaitVisible(chromedp.CSS(`.msg.out`)))
+	page := value(t, dana, "page text", chromedp.Text(chromedp.CSS(`main`)))
+	for _, n := range numbers {
+		if strings.Contains(page, n) {
+			t.Fatal("the conversation page shows a phone number")
+		}
+	}
+	screenshot(t, dana, dir, "05-replied")
+
+	// A manager sees the charts, and no pseudonym.
+	mia := browser(t, 1024, 900)
+	signInBrowser(t, mia, base, "mia")
+	step(t, mia, "dashboard", chromedp.WaitVisible(chromedp.CSS(`#chart-first-reply`)))
+	bars := value(t, mia, "bars", chromedp.Evaluate[int](`document.querySelectorAll('#chart-ooh rect').length`))
+	cells := value(t, mia, "cells", chromedp.Evaluate[int](`document.querySelectorAll('#chart-hours rect').length`))
+	dash := value(t, mia, "html", chromedp.Evaluate[string](`document.documentElement.outerHTML`))
+	if bars == 0 || cells != 7*24 {
+		t.Fatalf("dashboard: %d volume bars, %d hour cells", bars, cells)
+	}
+	if strings.Contains(dash, esc.Pseudonym) || strings.Contains(dash, wordsA) {
+		t.Fatal("the dashboard shows a pseudonym or content")
+	}
+	for _, id := range []string{"chart-first-reply", "chart-breaches", "chart-ooh", "chart-hours"} {
+		title := value(t, mia, "chart title", chromedp.Evaluate[string](fmt.Sprintf(`document.querySelector('#%s title').textContent`, id)))
+		if title == "" {
+			t.Errorf("chart %s has no accessible title", id)
+		}
+	}
+	screenshot(t, mia, dir, "06-dashboard")
+
+	// Every content read above is in the audit stream: dana read the
+	// conversation twice (after acknowledging, after replying).
+	reads := 0
+	for _, r := range w.auditReads(t) {
+		if r.ConversationID == esc.ConversationID && r.Role == "duty" && r.Via == "page" {
+			reads++
+		}
+	}
+	if reads != 3 {
+		t.Fatalf("%d audit records of page reads, want 3 (after the ack, after the reply's redirect, on reopening)", reads)
+	}
+}
