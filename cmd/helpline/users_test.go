@@ -5,8 +5,8 @@ import (
 	"io/fs"
 	"net/http"
 	"os"
-	"path/filepath"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 )
