@@ -153,8 +153,10 @@ func TestDutyWorkerInTheBrowser(t *testing.T) {
 
 	// The crisis arrives while the page is open: no reload.
 	w.text(t, clientA, wordsA)
-	step(t, dana, "escalation arrives live", chromedp.WaitVisible(chromedp.CSS(`#queue li[data-escalation]`)))
-	rowText := value(t, dana, "read the row", chromedp.Text(chromedp.CSS(`#queue li[data-escalation]`)))
+	// The row is read in one go in the page: a live update may swap the
+	// list's nodes at any moment. It is complete once the page is listed.
+	rowText := value(t, dana, "escalation arrives live", chromedp.Poll[string](
+		`(() => { const r = document.querySelector('#queue li[data-escalation]'); return r && r.textContent.includes('Paged') ? r.textContent : false })()`))
 	if !strings.Contains(rowText, "crisis") || strings.Contains(rowText, clientA) || strings.Contains(rowText, wordsA) {
 		t.Fatalf("queue row %q: want the reason, never the number or the words", rowText)
 	}
@@ -167,7 +169,8 @@ func TestDutyWorkerInTheBrowser(t *testing.T) {
 
 	// Dana acknowledges from the queue and lands in the conversation.
 	step(t, dana, "acknowledge",
-		chromedp.Click(chromedp.CSS(`#queue li[data-escalation] button`)),
+		chromedp.Focus(chromedp.CSS(`#queue li[data-escalation] button`)),
+		chromedp.KeyEvent("\r"), // from the keyboard; focus inside the list also holds live updates
 		chromedp.WaitVisible(chromedp.CSS(`#messages`)))
 	msgs := value(t, dana, "read messages", chromedp.Text(chromedp.CSS(`#messages`)))
 	if !strings.Contains(msgs, wordsA) {

@@ -20,7 +20,7 @@
         if (!html) { return; }
         var doc = new DOMParser().parseFromString(html, "text/html");
         var next = doc.getElementById("live-region");
-        if (next && region) {
+        if (next && region && next.innerHTML !== region.innerHTML) {
           var focused = document.activeElement && document.activeElement.closest && document.activeElement.closest("#live-region");
           if (!focused) { region.replaceChildren.apply(region, Array.prototype.map.call(next.childNodes, function (n) { return document.importNode(n, true); })); }
           else { again = true; }
