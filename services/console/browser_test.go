@@ -246,3 +246,65 @@ func TestDutyWorkerInTheBrowser(t *testing.T) {
 		t.Fatalf("%d audit records of page reads, want 3 (after the ack, after the reply's redirect, on reopening)", reads)
 	}
 }
+
+// TestWorkerAndAdminInTheBrowser: a worker sees their inbox and reads a
+// conversation of theirs; an admin cannot read it without break-glass,
+// states a reason, reads it, and finds both readings in the audit trail.
+func TestWorkerAndAdminInTheBrowser(t *testing.T) {
+	s := seed(t)
+	dir := artifacts(t)
+	base := s.srv.URL
+
+	wes := browser(t, 412, 915)
+	signInBrowser(t, wes, base, "wes")
+	step(t, wes, "inbox", chromedp.WaitVisible(chromedp.CSS(`#inbox`)))
+	inboxText := value(t, wes, "inbox text", chromedp.Text(chromedp.CSS(`#inbox`)))
+	if !strings.Contains(inboxText, s.pseudoA) || strings.Contains(inboxText, s.pseudoB) {
+		t.Fatalf("wes's inbox %q: want A (his), not B (another team's)", inboxText)
+	}
+	screenshot(t, wes, dir, "10-worker-inbox")
+	step(t, wes, "open conversation", chromedp.Click(chromedp.CSS(`#inbox a.pseudonym`)), chromedp.WaitVisible(chromedp.CSS(`#messages`)))
+	if msgs := value(t, wes, "messages", chromedp.Text(chromedp.CSS(`#messages`))); !strings.Contains(msgs, wordsA) {
+		t.Fatalf("messages %q", msgs)
+	}
+	screenshot(t, wes, dir, "11-worker-conversation")
+
+	ada := browser(t, 1024, 800)
+	signInBrowser(t, ada, base, "ada")
+	screenshot(t, ada, dir, "12-admin-users")
+	step(t, ada, "plain reading is refused", chromedp.Navigate(base+"/conversations/"+s.convA), chromedp.WaitVisible(chromedp.CSS(`p[role=alert]`)))
+	if page := value(t, ada, "refused page", chromedp.Text(chromedp.CSS(`main`))); strings.Contains(page, wordsA) || strings.Contains(page, s.pseudoA) {
+		t.Fatal("an admin read content without break-glass")
+	}
+	step(t, ada, "break-glass",
+		chromedp.Navigate(base+"/conversations/"+s.convA+"/break-glass"),
+		chromedp.WaitVisible(chromedp.CSS(`#reason`)),
+		chromedp.SendKeys(chromedp.CSS(`#reason`), "Police safeguarding request, ref 2211"),
+		chromedp.Submit(chromedp.CSS(`#reason`)),
+		chromedp.WaitVisible(chromedp.CSS(`#messages`)))
+	screenshot(t, ada, dir, "13-admin-break-glass")
+	step(t, ada, "audit", chromedp.Navigate(base+"/admin/audit"), chromedp.WaitVisible(chromedp.CSS(`#audit`)))
+	audit := value(t, ada, "audit text", chromedp.Text(chromedp.CSS(`#audit`)))
+	if !strings.Contains(audit, "Police safeguarding request, ref 2211") || !strings.Contains(audit, "Wes Worker") {
+		t.Fatalf("audit page %q: want wes's reading and the break-glass reason", audit)
+	}
+	screenshot(t, ada, dir, "14-admin-audit")
+	step(t, ada, "config", chromedp.Navigate(base+"/admin/config"), chromedp.WaitVisible(chromedp.CSS(`main table`)))
+	if page := value(t, ada, "config text", chromedp.Text(chromedp.CSS(`main`))); strings.Contains(page, dutyPhone) || strings.Contains(page, lineNumber) {
+		t.Fatal("the configuration page shows a phone number")
+	}
+	screenshot(t, ada, dir, "15-admin-config")
+
+	var worker, breakGlass int
+	for _, r := range s.auditReads(t) {
+		switch {
+		case r.Role == "worker" && r.Via == "page" && r.ConversationID == s.convA:
+			worker++
+		case r.Role == "admin" && r.BreakGlassReason == "Police safeguarding request, ref 2211":
+			breakGlass++
+		}
+	}
+	if worker != 1 || breakGlass != 1 {
+		t.Fatalf("audit: %d worker readings, %d break-glass readings; want 1 and 1", worker, breakGlass)
+	}
+}

@@ -93,7 +93,8 @@ func TestReplyReachesClientsNumber(t *testing.T) {
 		t.Fatalf("reply from %s, want the line's number", got.From)
 	}
 	// The conversation shows the reply once, with the worker's first name
-	// and its delivery status.
+	// and its delivery status. Every reading is counted for the audit check.
+	reads := 0
 	poll.Until(t, 20*time.Second, func() error {
 		var conv struct {
 			Messages []struct {
@@ -101,7 +102,10 @@ func TestReplyReachesClientsNumber(t *testing.T) {
 				SenderName              string `json:"sender_name"`
 			} `json:"messages"`
 		}
-		_, b := wes.do("GET", "/api/conversations/"+s.convA, nil)
+		code, b := wes.do("GET", "/api/conversations/"+s.convA, nil)
+		if code == http.StatusOK {
+			reads++
+		}
 		if err := json.Unmarshal(b, &conv); err != nil {
 			return err
 		}
@@ -124,5 +128,14 @@ func TestReplyReachesClientsNumber(t *testing.T) {
 	}
 	if sent != 1 {
 		t.Fatalf("%d SMS for one reply", sent)
+	}
+	audited := 0
+	for _, r := range s.auditReads(t) {
+		if r.ConversationID == s.convA && r.Role == "worker" && r.Via == "api" {
+			audited++
+		}
+	}
+	if audited != reads {
+		t.Fatalf("%d readings, %d audit records", reads, audited)
 	}
 }
