@@ -21,10 +21,10 @@ var (
 	ErrWeakPassword  = errors.New("password must be at least 12 characters")
 )
 
-// Roles in the order a session picks its role when an account holds
-// several: the narrowest view of content first is not what staff want, so
-// the most capable operational role wins; manager and admin never see
-// content through their role.
+// roleOrder is the order in which a session picks its role when an
+// account holds several (normally it holds one): the operational roles
+// first, so a duty worker who is also a manager signs in to the queue.
+// A session acts in one role; its routes are that role's.
 var roleOrder = []string{events.RoleDuty, events.RoleWorker, events.RoleManager, events.RoleAdmin}
 
 // ValidRole reports whether r is a staff role.

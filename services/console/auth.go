@@ -32,7 +32,13 @@ func (s *Service) signIn(w http.ResponseWriter, r *http.Request, id, password st
 	if !ok {
 		s.lockout.Fail(id)
 		if locked, until := s.lockout.Locked(id); locked {
-			s.log.Warn().Str("staff_id", id).Msg("account locked after repeated wrong passwords")
+			// What was typed as an id is logged only when it is an
+			// account's id: it could be anything, a name or a number.
+			if _, known := s.accounts.Get(id); known {
+				s.log.Warn().Str("staff_id", id).Msg("account locked after repeated wrong passwords")
+			} else {
+				s.log.Warn().Msg("an unknown staff id was locked after repeated attempts")
+			}
 			return nil, lockedError{until}
 		}
 		return nil, errBadLogin

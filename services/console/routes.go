@@ -1,7 +1,6 @@
 package console
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -234,8 +233,6 @@ func securityHeaders(next http.Handler) http.Handler {
 
 // meta is the Meta of an event a staff member causes now.
 func (s *Service) meta() events.Meta { return events.Meta{OccurredAt: s.d.Now()} }
-
-var _ = context.Background
 
 // Routes lists "METHOD pattern" of every console route, for the
 // role-by-route test and the contract check.
