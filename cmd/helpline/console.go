@@ -48,14 +48,14 @@ func mountConsole(ctx context.Context, r chi.Router, p *platform, file *config.F
 	return nil
 }
 
-const usersUsage = "usage: helpline users add [--id STAFF_ID] --name NAME --role worker|duty|manager|admin < password"
+const usersUsage = "helpline users add [--id STAFF_ID] --name NAME --role worker|duty|manager|admin < password"
 
 // cmdUsers runs `helpline users add`: a staff account as events, the
 // password read from the first line of stdin and stored only as an
 // argon2id hash.
 func cmdUsers(ctx context.Context, args []string, io stdio, lookup lookupFunc) error {
 	if len(args) == 0 || args[0] != "add" {
-		return usageError{usersUsage}
+		return usageError{"usage: " + usersUsage}
 	}
 	fs := newFlags("users add", io)
 	id := fs.String("id", "", "staff id to sign in with; default: the configuration's staff id of that name")
@@ -65,7 +65,7 @@ func cmdUsers(ctx context.Context, args []string, io stdio, lookup lookupFunc) e
 		return err
 	}
 	if fs.NArg() != 0 || strings.TrimSpace(*name) == "" || !console.ValidRole(*role) {
-		return usageError{usersUsage}
+		return usageError{"usage: " + usersUsage}
 	}
 	password, err := bufio.NewReader(io.in).ReadString('\n')
 	if err != nil && password == "" {

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"sync"
+	"time"
 
 	"github.com/alexedwards/argon2id"
 
@@ -76,6 +77,8 @@ type Accounts struct {
 	log  AccountLog
 	mu   sync.Mutex
 	last uint64
+	// refreshed is when Refresh last read the log.
+	refreshed time.Time
 	byID map[string]*Account
 	seq  map[string]uint64
 }
@@ -102,7 +105,21 @@ func (a *Accounts) Refresh(ctx context.Context) error {
 		return fmt.Errorf("accounts: %w", err)
 	}
 	a.last = last
+	a.refreshed = time.Now()
 	return nil
+}
+
+// RefreshEvery refreshes when the last refresh is older than d: on the
+// request path, so that a role revoked or an account disabled through
+// another console replica takes effect within d.
+func (a *Accounts) RefreshEvery(ctx context.Context, d time.Duration) error {
+	a.mu.Lock()
+	stale := time.Since(a.refreshed) > d
+	a.mu.Unlock()
+	if !stale {
+		return nil
+	}
+	return a.Refresh(ctx)
 }
 
 func (a *Accounts) apply(id string, p events.Payload) {

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -69,6 +70,7 @@ type world struct {
 	srv    *httptest.Server
 	queue  *escalations.Queue
 	fake   *twiliofake.Fake
+	logs   syncBuffer
 	inbox  *inbox.View
 	extra  []consume.Spec
 	router chi.Router
@@ -152,7 +154,7 @@ func newWorld(t testing.TB, _ worldOpts) *world {
 		t.Fatal(err)
 	}
 	d := console.Deps{Log: b.Store, Keys: b.Keys, Inbox: w.inbox, Queue: w.queue, Figures: times, Sessions: sessions, File: b.File,
-		Now: b.Clock.Now, Logger: zerolog.Nop()}
+		Now: b.Clock.Now, Logger: zerolog.New(&w.logs).Level(zerolog.DebugLevel)}
 	w.svc, err = console.New(ctx, console.Config{LivePoll: 50 * time.Millisecond, SignInBurst: 1000}, d)
 	if err != nil {
 		t.Fatal(err)
@@ -273,4 +275,22 @@ func (s *staff) send(method, path string, body any) (int, []byte) {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, b
+}
+
+// syncBuffer collects the console's log lines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

@@ -162,6 +162,16 @@ func TestRoleByRouteMatrix(t *testing.T) {
 		}
 	}
 	s.checkAudit(t)
+	// The console's log lines carry ids, never names, words or numbers.
+	logs := s.logs.String()
+	if !strings.Contains(logs, "signed in") {
+		t.Fatal("no console log lines captured: the check is broken")
+	}
+	for _, x := range append(append(secrets, numbers...), "Dana Duty", "Wes Worker", "Ada Admin", "Mia Manager") {
+		if strings.Contains(logs, x) {
+			t.Errorf("the console's log holds %q", x)
+		}
+	}
 }
 
 // checkAudit: every successful content read of the matrix left its record.

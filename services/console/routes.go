@@ -3,9 +3,11 @@ package console
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 
@@ -153,6 +155,9 @@ func (s *Service) viewerOf(r *http.Request) (*viewer, error) {
 	sess, err := s.d.Sessions.Touch(r.Context(), c.Value)
 	if err != nil {
 		return nil, err
+	}
+	if err := s.accounts.RefreshEvery(r.Context(), 5*time.Second); err != nil {
+		return nil, fmt.Errorf("%w: %w", errUnavailable, err)
 	}
 	acc, ok := s.accounts.Get(sess.StaffID)
 	if !ok || acc.Disabled || !acc.Has(sess.Role) {
