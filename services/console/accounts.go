@@ -79,8 +79,8 @@ type Accounts struct {
 	last uint64
 	// refreshed is when Refresh last read the log.
 	refreshed time.Time
-	byID map[string]*Account
-	seq  map[string]uint64
+	byID      map[string]*Account
+	seq       map[string]uint64
 }
 
 // NewAccounts returns an empty read model over the log; Refresh fills it.
