@@ -152,6 +152,7 @@ func TestDutyWorkerInTheBrowser(t *testing.T) {
 	screenshot(t, dana, dir, "01-duty-queue-empty")
 
 	// The crisis arrives while the page is open: no reload.
+	sent := time.Now()
 	w.text(t, clientA, wordsA)
 	// The row is read in one go in the page: a live update may swap the
 	// list's nodes at any moment. It is complete once the page is listed.
@@ -160,6 +161,10 @@ func TestDutyWorkerInTheBrowser(t *testing.T) {
 	if !strings.Contains(rowText, "crisis") || strings.Contains(rowText, clientA) || strings.Contains(rowText, wordsA) {
 		t.Fatalf("queue row %q: want the reason, never the number or the words", rowText)
 	}
+	t.Logf("webhook to paged escalation on the open queue page: %s", time.Since(sent).Round(time.Millisecond))
+	weight := value(t, dana, "page weight", chromedp.Evaluate[float64](
+		`performance.getEntriesByType('resource').concat(performance.getEntriesByType('navigation')).filter(e => !e.name.includes('/api/live')).reduce((n, e) => n + e.transferSize, 0)`))
+	t.Logf("queue page with its style and script: %.0f bytes transferred", weight)
 	screenshot(t, dana, dir, "02-duty-queue-crisis-arrived")
 	esc := w.waitEscalation(t, "")
 
