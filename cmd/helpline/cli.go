@@ -67,6 +67,11 @@ func commands() map[string]command {
 			usage:   "helpline projections rebuild [name]",
 			run:     cmdProjections,
 		},
+		"users": {
+			summary: "add a staff account (password on stdin, stored as an argon2id hash)",
+			usage:   usersUsage,
+			run:     cmdUsers,
+		},
 		"help": {
 			summary: "show help for a command",
 			usage:   "helpline help [command]",

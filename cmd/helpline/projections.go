@@ -28,7 +28,11 @@ const maxReadyLag = 100
 type projectionSet struct {
 	runners []*projections.Runner
 	// inbox is the worker inbox, for the console to query.
-	inbox  *inbox.View
+	inbox *inbox.View
+	// times and queue are the managers' figures and the duty queue, for
+	// the console.
+	times  *projections.ResponseTimes
+	queue  *escalations.Queue
 	js     jetstream.JetStream
 	stream string
 	close  func()
@@ -57,8 +61,9 @@ func openProjections(ctx context.Context, p *platform, file *config.File) (*proj
 		rtStore, escStore, inboxStore = projections.NewSQLStore(pool), escalations.NewSQLStore(pool), inbox.NewSQLStore(pool)
 		closeFn = pool.Close
 	}
-	set := &projectionSet{js: p.js, stream: p.store.Config().Stream, close: closeFn, inbox: inbox.NewView(inboxStore)}
-	for _, view := range []projections.Projection{projections.NewResponseTimes(rtStore, targets), escalations.NewQueue(escStore), set.inbox} {
+	set := &projectionSet{js: p.js, stream: p.store.Config().Stream, close: closeFn, inbox: inbox.NewView(inboxStore),
+		times: projections.NewResponseTimes(rtStore, targets), queue: escalations.NewQueue(escStore)}
+	for _, view := range []projections.Projection{set.times, set.queue, set.inbox} {
 		set.runners = append(set.runners, projections.NewRunner(p.store, view, p.log))
 	}
 	for _, r := range set.runners {

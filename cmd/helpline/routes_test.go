@@ -129,7 +129,7 @@ func TestRoutesMatchOpenAPI(t *testing.T) {
 		documented[path] = true
 	}
 	// Paths nobody documented.
-	for _, path := range []string{"/", "/api/nonexistent", "/api/chat", "/api/chat/", "/api/chat/nonexistent",
+	for _, path := range []string{"/nonexistent", "/admin", "/assets/nonexistent", "/api/conversations", "/api/nonexistent", "/api/chat", "/api/chat/", "/api/chat/nonexistent",
 		"/chat/nonexistent", "/twilio", "/twilio/other", "/sandbox/nonexistent", "/sandbox-api/2010-04-01/Nothing",
 		"/healthz/extra", "/console"} {
 		if documented[path] {

@@ -79,6 +79,9 @@ func cmdRun(ctx context.Context, args []string, io stdio, lookup lookupFunc) err
 	}
 	defer views.close()
 	h.Add("projections", views.Ready)
+	if err := mountConsole(ctx, srv.Router, p, file, keys, views); err != nil {
+		return err
+	}
 	specs := append(append(triageSpecs, notifySpecs...), views.Specs()...)
 	router, err := consume.NewRouter(p.js, p.store, consume.Config{}, specs, p.metrics, log)
 	if err != nil {

@@ -1,0 +1,296 @@
+package console
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/helpline-org/helpline/events"
+)
+
+// userJSON is an account as admins see it: no hash, no number.
+type userJSON struct {
+	ID       string   `json:"id"`
+	Name     string   `json:"name"`
+	Roles    []string `json:"roles"`
+	Disabled bool     `json:"disabled"`
+	Teams    []string `json:"teams"`
+	InConfig bool     `json:"in_config"`
+}
+
+func (s *Service) users() []userJSON {
+	out := []userJSON{}
+	for _, a := range s.accounts.List() {
+		_, inConfig := s.staff[a.ID]
+		out = append(out, userJSON{ID: a.ID, Name: a.Name, Roles: nonNil(a.Roles), Disabled: a.Disabled, Teams: nonNil(s.teams(a.ID)), InConfig: inConfig})
+	}
+	return out
+}
+
+func (s *Service) usersPage(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	if err := s.accounts.Refresh(r.Context()); err != nil {
+		return err
+	}
+	s.render(w, r, http.StatusOK, "users", v, map[string]any{"Title": "Staff accounts", "Users": s.users(), "Roles": roleOrder, "Done": r.URL.Query().Get("done")})
+	return nil
+}
+
+func (s *Service) apiUsers(w http.ResponseWriter, r *http.Request, _ *viewer) error {
+	if err := s.accounts.Refresh(r.Context()); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"users": s.users()})
+	return nil
+}
+
+func (s *Service) createUser(ctx context.Context, v *viewer, id, name, role, password string) error {
+	return s.accounts.Register(ctx, strings.TrimSpace(id), strings.TrimSpace(name), role, password, v.ID, s.meta())
+}
+
+func (s *Service) userCreateSubmit(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	if err := s.createUser(r.Context(), v, r.PostFormValue("id"), r.PostFormValue("name"), r.PostFormValue("role"), r.PostFormValue("password")); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/admin/users?done=created", http.StatusSeeOther)
+	return nil
+}
+
+func (s *Service) apiUserCreate(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	var in struct {
+		ID       string `json:"id"`
+		Name     string `json:"name"`
+		Role     string `json:"role"`
+		Password string `json:"password"`
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	if err := s.createUser(r.Context(), v, in.ID, in.Name, in.Role, in.Password); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, map[string]string{"id": in.ID})
+	return nil
+}
+
+// changeRole grants or revokes a role. An admin cannot take their own
+// admin role away (someone must be left to manage accounts).
+func (s *Service) changeRole(ctx context.Context, v *viewer, id, role string, grant bool) error {
+	if !ValidRole(role) {
+		return ErrBadRole
+	}
+	if err := events.ValidateID(id); err != nil {
+		return errNotFound
+	}
+	if !grant && id == v.ID && role == events.RoleAdmin {
+		return badRequest("you cannot revoke your own admin role")
+	}
+	var p events.Payload = events.WorkerRoleRevoked{Role: role, ByStaffID: v.ID}
+	if grant {
+		p = events.WorkerRoleGranted{Role: role, ByStaffID: v.ID}
+	}
+	return s.accounts.Change(ctx, id, p, s.meta())
+}
+
+func (s *Service) userRoleSubmit(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	grant := r.PostFormValue("action") != "revoke"
+	if err := s.changeRole(r.Context(), v, chi.URLParam(r, "staff"), r.PostFormValue("role"), grant); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/admin/users?done=role", http.StatusSeeOther)
+	return nil
+}
+
+func (s *Service) apiUserRole(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	var in struct {
+		Role  string `json:"role"`
+		Grant bool   `json:"grant"`
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	if err := s.changeRole(r.Context(), v, chi.URLParam(r, "staff"), in.Role, in.Grant); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Service) disableUser(ctx context.Context, v *viewer, id, reason string) error {
+	if err := events.ValidateID(id); err != nil {
+		return errNotFound
+	}
+	if id == v.ID {
+		return badRequest("you cannot disable your own account")
+	}
+	if len(reason) > 500 {
+		return badRequest("the reason is at most 500 characters")
+	}
+	return s.accounts.Change(ctx, id, events.WorkerDisabled{ByStaffID: v.ID, Reason: strings.TrimSpace(reason)}, s.meta())
+}
+
+func (s *Service) userDisableSubmit(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	if err := s.disableUser(r.Context(), v, chi.URLParam(r, "staff"), r.PostFormValue("reason")); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/admin/users?done=disabled", http.StatusSeeOther)
+	return nil
+}
+
+func (s *Service) apiUserDisable(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	var in struct {
+		Reason string `json:"reason"`
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	if err := s.disableUser(r.Context(), v, chi.URLParam(r, "staff"), in.Reason); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// auditJSON is one audit record.
+type auditJSON struct {
+	Seq              uint64    `json:"seq"`
+	At               time.Time `json:"at"`
+	StaffID          string    `json:"staff_id"`
+	StaffName        string    `json:"staff_name"`
+	Role             string    `json:"role"`
+	ConversationID   string    `json:"conversation_id"`
+	Via              string    `json:"via"`
+	BreakGlassReason string    `json:"break_glass_reason,omitempty"`
+	Messages         int       `json:"messages_disclosed"`
+}
+
+type auditList struct {
+	Records []auditJSON `json:"records"`
+	Next    string      `json:"next_cursor,omitempty"`
+}
+
+// auditTrail returns up to limit records after the sequence cursor, oldest
+// first.
+func (s *Service) auditTrail(ctx context.Context, cursor string, limit int) (auditList, error) {
+	var after uint64
+	if cursor != "" {
+		n, err := strconv.ParseUint(cursor, 10, 64)
+		if err != nil {
+			return auditList{}, badRequest("the cursor is not valid")
+		}
+		after = n
+	}
+	if limit == 0 {
+		limit = 100
+	}
+	out := auditList{Records: []auditJSON{}}
+	_, err := s.d.Log.ReadAudit(ctx, after, func(e events.Envelope) error {
+		p, err := e.Decode()
+		if err != nil {
+			return err
+		}
+		if cr, ok := p.(events.ContentRead); ok {
+			out.Records = append(out.Records, auditJSON{Seq: e.Sequence, At: e.OccurredAt, StaffID: e.AggregateID, StaffName: s.staffName(e.AggregateID),
+				Role: cr.Role, ConversationID: cr.ConversationID, Via: cr.Via, BreakGlassReason: cr.BreakGlassReason, Messages: cr.MessagesDisclosed})
+		}
+		if len(out.Records) == limit {
+			out.Next = strconv.FormatUint(e.Sequence, 10)
+			return errPageFull
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, errPageFull) {
+		return auditList{}, err
+	}
+	return out, nil
+}
+
+var errPageFull = errors.New("page full")
+
+func (s *Service) auditPage(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	cursor, limit, err := pageParams(r)
+	if err != nil {
+		return err
+	}
+	l, err := s.auditTrail(r.Context(), cursor, limit)
+	if err != nil {
+		return err
+	}
+	s.render(w, r, http.StatusOK, "audit", v, map[string]any{"Title": "Audit trail", "A": l})
+	return nil
+}
+
+func (s *Service) apiAudit(w http.ResponseWriter, r *http.Request, _ *viewer) error {
+	cursor, limit, err := pageParams(r)
+	if err != nil {
+		return err
+	}
+	l, err := s.auditTrail(r.Context(), cursor, limit)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, l)
+	return nil
+}
+
+// configJSON is the configuration as admins see it in the console: no
+// phone numbers (those stay in the file and the pager).
+type configJSON struct {
+	Lines []lineJSON  `json:"lines"`
+	Staff []staffJSON `json:"staff"`
+	Rota  []rotaJSON  `json:"rota"`
+}
+
+type lineJSON struct {
+	ID                  string `json:"id"`
+	Name                string `json:"name"`
+	Timezone            string `json:"timezone"`
+	AlwaysOpen          bool   `json:"always_open"`
+	FirstResponseTarget string `json:"first_response_target"`
+	Policy              string `json:"policy"`
+}
+
+type staffJSON struct {
+	ID           string   `json:"id"`
+	Name         string   `json:"name"`
+	Role         string   `json:"role"`
+	Teams        []string `json:"teams"`
+	HasWorkPhone bool     `json:"has_work_phone"`
+}
+
+type rotaJSON struct {
+	Line  string   `json:"line"`
+	Level string   `json:"level"`
+	Staff string   `json:"staff"`
+	Days  []string `json:"days"`
+	Hours string   `json:"hours,omitempty"`
+}
+
+func (s *Service) configView() configJSON {
+	out := configJSON{Lines: []lineJSON{}, Staff: []staffJSON{}, Rota: []rotaJSON{}}
+	for _, l := range s.d.File.Lines {
+		out.Lines = append(out.Lines, lineJSON{ID: l.ID, Name: l.Name, Timezone: l.Timezone, AlwaysOpen: l.AlwaysOpen,
+			FirstResponseTarget: l.FirstResponseTarget.Duration.String(), Policy: l.Policy})
+	}
+	for _, st := range s.d.File.Staff {
+		out.Staff = append(out.Staff, staffJSON{ID: st.ID, Name: st.Name, Role: st.Role, Teams: nonNil(st.Teams), HasWorkPhone: st.WorkPhone != ""})
+	}
+	for _, sh := range s.d.File.Rota {
+		out.Rota = append(out.Rota, rotaJSON{Line: sh.Line, Level: sh.Level, Staff: sh.Staff, Days: nonNil(sh.Days), Hours: sh.Hours})
+	}
+	return out
+}
+
+func (s *Service) configPage(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	s.render(w, r, http.StatusOK, "config", v, map[string]any{"Title": "Configuration", "C": s.configView()})
+	return nil
+}
+
+func (s *Service) apiConfig(w http.ResponseWriter, _ *http.Request, _ *viewer) error {
+	writeJSON(w, http.StatusOK, s.configView())
+	return nil
+}

@@ -1,0 +1,141 @@
+package console_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/helpline-org/helpline/internal/poll"
+	"github.com/helpline-org/helpline/internal/twiliofake"
+)
+
+// TestSimultaneousAcknowledgementsOneWins has two duty workers press
+// acknowledge at once, many times over: exactly one wins each time; the
+// other is told who did.
+func TestSimultaneousAcknowledgementsOneWins(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, worldOpts{})
+	dana, bo := w.signIn(t, "dana"), w.signIn(t, "bo")
+	for i, from := range []string{"+447700900701", "+447700900702", "+447700900703"} {
+		w.text(t, from, "I want to end my life tonight")
+		esc := w.waitEscalation(t, "").ID
+		var wg sync.WaitGroup
+		codes := map[string]int{}
+		bodies := map[string]string{}
+		var mu sync.Mutex
+		for name, s := range map[string]*staff{"dana": dana, "bo": bo} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				code, body := s.do("POST", "/api/escalations/"+esc+"/ack", nil)
+				mu.Lock()
+				codes[name], bodies[name] = code, string(body)
+				mu.Unlock()
+			}()
+		}
+		wg.Wait()
+		won, lost := "dana", "bo"
+		if codes["bo"] == http.StatusOK {
+			won, lost = "bo", "dana"
+		}
+		if codes[won] != http.StatusOK || codes[lost] != http.StatusConflict {
+			t.Fatalf("round %d: codes %v, want one 200 and one 409: %v", i, codes, bodies)
+		}
+		if want := "Already acknowledged by " + names[won]; !strings.Contains(bodies[lost], want) {
+			t.Fatalf("round %d: loser was told %q, want %q", i, bodies[lost], want)
+		}
+		// The queue no longer lists it.
+		w.waitGone(t, esc)
+	}
+}
+
+func (w *world) waitGone(t testing.TB, esc string) {
+	t.Helper()
+	poll.Until(t, 20*time.Second, func() error {
+		e, err := w.queue.Get(context.Background(), esc)
+		if err != nil || e.Open() {
+			return fmt.Errorf("escalation still open (%v)", err)
+		}
+		return nil
+	})
+}
+
+// TestReplyReachesClientsNumber: a worker's reply through the API is sent
+// by the notification service from the line's number to the client's
+// real number, signed with the worker's first name only in the log; the
+// console never shows the number.
+func TestReplyReachesClientsNumber(t *testing.T) {
+	t.Parallel()
+	s := seed(t)
+	wes := s.signIn(t, "wes")
+	code, body := wes.do("POST", "/api/conversations/"+s.convA+"/replies", map[string]string{"id": "reply-one", "body": "We are here. Are you safe?"})
+	if code != http.StatusAccepted {
+		t.Fatalf("reply: %d %s", code, body)
+	}
+	// A repeat of the same reply id (a double click) is one SMS.
+	if code, _ := wes.do("POST", "/api/conversations/"+s.convA+"/replies", map[string]string{"id": "reply-one", "body": "We are here. Are you safe?"}); code != http.StatusAccepted {
+		t.Fatalf("repeat: %d", code)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	got, err := s.fake.WaitFor(ctx, func(m twiliofake.SentMessage) bool {
+		return m.To == clientA && strings.Contains(m.Body, "Are you safe?")
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.From != lineNumber {
+		t.Fatalf("reply from %s, want the line's number", got.From)
+	}
+	// The conversation shows the reply once, with the worker's first name
+	// and its delivery status. Every reading is counted for the audit check.
+	reads := 0
+	poll.Until(t, 20*time.Second, func() error {
+		var conv struct {
+			Messages []struct {
+				Direction, Text, Status string
+				SenderName              string `json:"sender_name"`
+			} `json:"messages"`
+		}
+		code, b := wes.do("GET", "/api/conversations/"+s.convA, nil)
+		if code == http.StatusOK {
+			reads++
+		}
+		if err := json.Unmarshal(b, &conv); err != nil {
+			return err
+		}
+		var found []string
+		for _, m := range conv.Messages {
+			if m.Direction == "out" && m.Text == "We are here. Are you safe?" {
+				found = append(found, m.SenderName+"/"+m.Status)
+			}
+		}
+		if len(found) != 1 || (found[0] != "Wes/sent" && found[0] != "Wes/delivered") {
+			return fmt.Errorf("reply shown as %v, want once as Wes/sent", found)
+		}
+		return nil
+	})
+	sent := 0
+	for _, m := range s.fake.Sent() {
+		if m.To == clientA && strings.Contains(m.Body, "Are you safe?") {
+			sent++
+		}
+	}
+	if sent != 1 {
+		t.Fatalf("%d SMS for one reply", sent)
+	}
+	audited := 0
+	for _, r := range s.auditReads(t) {
+		if r.ConversationID == s.convA && r.Role == "worker" && r.Via == "api" {
+			audited++
+		}
+	}
+	if audited != reads {
+		t.Fatalf("%d readings, %d audit records", reads, audited)
+	}
+}

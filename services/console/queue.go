@@ -1,0 +1,320 @@
+package console
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"net/http"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/helpline-org/helpline/events"
+	"github.com/helpline-org/helpline/projections/escalations"
+	"github.com/helpline-org/helpline/projections/inbox"
+)
+
+// escalationJSON is one row of the duty queue: why it was raised, who was
+// paged, who took it on. A pseudonym, never a number or words.
+type escalationJSON struct {
+	ID                 string     `json:"id"`
+	ConversationID     string     `json:"conversation_id"`
+	LineID             string     `json:"line_id"`
+	Pseudonym          string     `json:"pseudonym"`
+	Reason             string     `json:"reason"`
+	Risk               string     `json:"risk"`
+	Categories         []string   `json:"categories"`
+	Terms              []string   `json:"terms"`
+	Level              int        `json:"level"`
+	Round              int        `json:"round"`
+	RaisedAt           time.Time  `json:"raised_at"`
+	Pages              []pageJSON `json:"pages"`
+	AcknowledgedBy     string     `json:"acknowledged_by,omitempty"`
+	AcknowledgedByName string     `json:"acknowledged_by_name,omitempty"`
+	AcknowledgedAt     *time.Time `json:"acknowledged_at,omitempty"`
+	Exhausted          bool       `json:"exhausted"`
+	Open               bool       `json:"open"`
+}
+
+type pageJSON struct {
+	StaffID   string    `json:"staff_id"`
+	StaffName string    `json:"staff_name"`
+	LevelName string    `json:"level_name"`
+	Round     int       `json:"round"`
+	At        time.Time `json:"at"`
+}
+
+func (s *Service) escalationOf(e escalations.Escalation) escalationJSON {
+	out := escalationJSON{ID: e.ID, ConversationID: e.ConversationID, LineID: e.LineID, Pseudonym: e.Pseudonym, Reason: e.Reason,
+		Risk: e.Risk, Categories: nonNil(e.Categories), Terms: nonNil(e.Terms), Level: e.Level, Round: e.Round, RaisedAt: e.RaisedAt,
+		Pages: []pageJSON{}, Exhausted: e.Exhausted, Open: e.Open()}
+	for _, p := range e.Pages {
+		out.Pages = append(out.Pages, pageJSON{StaffID: p.StaffID, StaffName: s.staffName(p.StaffID), LevelName: p.LevelName, Round: p.Round, At: p.At})
+	}
+	if !e.AcknowledgedAt.IsZero() {
+		at := e.AcknowledgedAt
+		out.AcknowledgedBy, out.AcknowledgedByName, out.AcknowledgedAt = e.AcknowledgedBy, s.staffName(e.AcknowledgedBy), &at
+	}
+	return out
+}
+
+// pageParams reads cursor and limit from the query.
+func pageParams(r *http.Request) (string, int, error) {
+	limit := 0
+	if l := r.URL.Query().Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > 500 {
+			return "", 0, badRequest("limit must be 1 to 500")
+		}
+		limit = n
+	}
+	return r.URL.Query().Get("cursor"), limit, nil
+}
+
+// queueList is one page of the open queue and the cursor of the next.
+type queueList struct {
+	Escalations []escalationJSON `json:"escalations"`
+	Next        string           `json:"next_cursor,omitempty"`
+}
+
+func (s *Service) queueList(ctx context.Context, cursor string, limit int) (queueList, error) {
+	after, err := escalations.ParseCursor(cursor)
+	if err != nil {
+		return queueList{}, badRequest("the cursor is not valid")
+	}
+	if limit == 0 {
+		limit = escalations.DefaultLimit
+	}
+	rows, err := s.d.Queue.Open(ctx, s.lineIDs, limit, after)
+	if err != nil {
+		return queueList{}, err
+	}
+	out := queueList{Escalations: []escalationJSON{}}
+	for _, e := range rows {
+		out.Escalations = append(out.Escalations, s.escalationOf(e))
+	}
+	if len(rows) == limit {
+		out.Next = rows[len(rows)-1].After().String()
+	}
+	return out, nil
+}
+
+func (s *Service) queuePage(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	cursor, limit, err := pageParams(r)
+	if err != nil {
+		return err
+	}
+	q, err := s.queueList(r.Context(), cursor, limit)
+	if err != nil {
+		return err
+	}
+	s.render(w, r, http.StatusOK, "queue", v, map[string]any{"Title": "Duty queue", "Q": q, "Live": "queue"})
+	return nil
+}
+
+func (s *Service) apiQueue(w http.ResponseWriter, r *http.Request, _ *viewer) error {
+	cursor, limit, err := pageParams(r)
+	if err != nil {
+		return err
+	}
+	q, err := s.queueList(r.Context(), cursor, limit)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, q)
+	return nil
+}
+
+func (s *Service) escalation(ctx context.Context, id string) (escalations.Escalation, error) {
+	if err := events.ValidateID(id); err != nil {
+		return escalations.Escalation{}, errNotFound
+	}
+	e, err := s.d.Queue.Get(ctx, id)
+	if err != nil {
+		return e, err
+	}
+	if !slices.Contains(s.lineIDs, e.LineID) {
+		return e, errNotFound
+	}
+	return e, nil
+}
+
+func (s *Service) escalationPage(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	e, err := s.escalation(r.Context(), chi.URLParam(r, "escalation"))
+	if err != nil {
+		return err
+	}
+	s.render(w, r, http.StatusOK, "escalation", v, map[string]any{"Title": "Escalation " + e.Pseudonym, "E": s.escalationOf(e)})
+	return nil
+}
+
+func (s *Service) apiEscalation(w http.ResponseWriter, r *http.Request, _ *viewer) error {
+	e, err := s.escalation(r.Context(), chi.URLParam(r, "escalation"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, s.escalationOf(e))
+	return nil
+}
+
+// acknowledge records that the duty worker takes the escalation on, and
+// assigns them the conversation if nobody has it. It appends with the
+// conversation's expected sequence: of two simultaneous acknowledgements
+// one wins; the other reloads and gets *events.AlreadyAcknowledgedError,
+// naming who did.
+func (s *Service) acknowledge(ctx context.Context, v *viewer, escalationID string) (string, error) {
+	e, err := s.escalation(ctx, escalationID)
+	if err != nil {
+		return "", err
+	}
+	for attempt := 0; ; attempt++ {
+		c, _, err := events.LoadConversation(ctx, s.d.Log, e.ConversationID)
+		if err != nil {
+			return "", err
+		}
+		m := s.meta()
+		if err := c.Acknowledge(escalationID, v.ID, m); err != nil {
+			return "", err
+		}
+		if c.AssigneeID == "" && !c.Closed {
+			if err := c.Assign(v.ID, c.TeamID, v.ID, m); err != nil {
+				return "", err
+			}
+		}
+		_, err = s.d.Log.Append(ctx, events.ExpectSeq(c.Version), c.Pending()...)
+		if errors.Is(err, events.ErrConcurrency) && attempt < 3 {
+			continue // something happened in the conversation: decide again
+		}
+		if err != nil {
+			return "", err
+		}
+		s.log.Info().Str("escalation_id", escalationID).Str("staff_id", v.ID).Msg("escalation acknowledged")
+		return e.ConversationID, nil
+	}
+}
+
+func (s *Service) ackSubmit(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	conv, err := s.acknowledge(r.Context(), v, chi.URLParam(r, "escalation"))
+	var already *events.AlreadyAcknowledgedError
+	if errors.As(err, &already) {
+		// Show the escalation as it is now, with who got there first.
+		e, gerr := s.escalation(r.Context(), chi.URLParam(r, "escalation"))
+		if gerr != nil {
+			return err
+		}
+		code, msg := s.statusOf(err)
+		s.render(w, r, code, "escalation", v, map[string]any{"Title": "Escalation " + e.Pseudonym, "E": s.escalationOf(e), "Error": msg})
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/conversations/"+conv+"?acknowledged=1", http.StatusSeeOther)
+	return nil
+}
+
+func (s *Service) apiAck(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	conv, err := s.acknowledge(r.Context(), v, chi.URLParam(r, "escalation"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"escalation_id": chi.URLParam(r, "escalation"), "conversation_id": conv, "acknowledged_by": v.ID})
+	return nil
+}
+
+// inboxList is one page of the viewer's conversations, most recent
+// activity first, and the cursor of the next page.
+type inboxList struct {
+	Conversations []conversationJSON `json:"conversations"`
+	Next          string             `json:"next_cursor,omitempty"`
+}
+
+// inboxQueries are the inbox queries whose union is what v may see: all
+// open conversations of the lines for duty; for a worker, their own and
+// their teams'.
+func (s *Service) inboxQueries(v *viewer, after inbox.Cursor, limit int) []inbox.Query {
+	if v.Role() == events.RoleDuty {
+		return []inbox.Query{{LineIDs: s.lineIDs, After: after, Limit: limit}}
+	}
+	qs := []inbox.Query{{LineIDs: s.lineIDs, AssigneeID: v.ID, After: after, Limit: limit}}
+	for _, t := range s.teams(v.ID) {
+		qs = append(qs, inbox.Query{LineIDs: s.lineIDs, TeamID: t, After: after, Limit: limit})
+	}
+	return qs
+}
+
+func (s *Service) inboxList(ctx context.Context, v *viewer, cursor string, limit int) (inboxList, error) {
+	after, err := inbox.ParseCursor(cursor)
+	if err != nil {
+		return inboxList{}, badRequest("the cursor is not valid")
+	}
+	if limit == 0 {
+		limit = 50
+	}
+	if s.d.Inbox == nil {
+		return inboxList{}, errUnavailable
+	}
+	seen := map[string]bool{}
+	var all []inbox.Conversation
+	for _, q := range s.inboxQueries(v, after, limit) {
+		rows, err := s.d.Inbox.List(ctx, q)
+		if err != nil {
+			return inboxList{}, err
+		}
+		for _, c := range rows {
+			if !seen[c.ID] && s.mayRead(v, c) {
+				seen[c.ID] = true
+				all = append(all, c)
+			}
+		}
+	}
+	// Each query is a page from the same cursor in the inbox's order
+	// (newest activity first, then the greater id), so the first limit of
+	// their union is the union's page.
+	slices.SortFunc(all, func(a, b inbox.Conversation) int {
+		if c := b.LastActivityAt.Compare(a.LastActivityAt); c != 0 {
+			return c
+		}
+		return cmp.Compare(b.ID, a.ID)
+	})
+	out := inboxList{Conversations: []conversationJSON{}}
+	if len(all) > limit {
+		all = all[:limit]
+	}
+	for _, c := range all {
+		out.Conversations = append(out.Conversations, s.conversationOf(c))
+	}
+	if len(all) == limit {
+		last := all[len(all)-1]
+		out.Next = last.After().String()
+	}
+	return out, nil
+}
+
+func (s *Service) inboxPage(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	cursor, limit, err := pageParams(r)
+	if err != nil {
+		return err
+	}
+	l, err := s.inboxList(r.Context(), v, cursor, limit)
+	if err != nil {
+		return err
+	}
+	s.render(w, r, http.StatusOK, "inbox", v, map[string]any{"Title": "Inbox", "L": l, "Live": "inbox"})
+	return nil
+}
+
+func (s *Service) apiInbox(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	cursor, limit, err := pageParams(r)
+	if err != nil {
+		return err
+	}
+	l, err := s.inboxList(r.Context(), v, cursor, limit)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, l)
+	return nil
+}

@@ -1,0 +1,96 @@
+package console
+
+import (
+	"bytes"
+	"embed"
+	"html/template"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+//go:embed web
+var webFS embed.FS
+
+// pages are parsed once: each page template with the shared layout.
+var pages = func() map[string]*template.Template {
+	funcs := template.FuncMap{
+		"when": func(t time.Time) string {
+			if t.IsZero() {
+				return ""
+			}
+			return t.UTC().Format("2006-01-02 15:04 UTC")
+		},
+		"iso":   func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"join":  func(s []string) string { return strings.Join(s, ", ") },
+		"pct":   func(f float64) string { return strconv.FormatFloat(f*100, 'f', 1, 64) + "%" },
+		"secs":  func(p *float64) string { return secs(p) },
+		"label": func(s string) string { return strings.ReplaceAll(s, "_", " ") },
+		"inc":   func(n int) int { return n + 1 },
+	}
+	out := map[string]*template.Template{}
+	names, _ := webFS.ReadDir("web")
+	for _, n := range names {
+		name := strings.TrimSuffix(n.Name(), ".html")
+		if !strings.HasSuffix(n.Name(), ".html") || name == "layout" {
+			continue
+		}
+		out[name] = template.Must(template.New("layout.html").Funcs(funcs).ParseFS(webFS, "web/layout.html", "web/"+n.Name()))
+	}
+	return out
+}()
+
+func secs(p *float64) string {
+	if p == nil {
+		return "over a week"
+	}
+	return minutes(*p)
+}
+
+// page is what the layout gets: the viewer's name and role for the
+// navigation, the CSRF token for forms, and the page's own data.
+type page struct {
+	Title string
+	V     *viewer
+	CSRF  string
+	Live  string
+	D     map[string]any
+}
+
+// render writes a page. html/template escapes every value.
+func (s *Service) render(w http.ResponseWriter, _ *http.Request, code int, name string, v *viewer, data map[string]any) {
+	t, ok := pages[name]
+	if !ok {
+		http.Error(w, "no such page", http.StatusInternalServerError)
+		return
+	}
+	p := page{V: v, D: data}
+	p.Title, _ = data["Title"].(string)
+	p.Live, _ = data["Live"].(string)
+	if v != nil {
+		p.CSRF = v.Session.CSRF
+	}
+	var buf bytes.Buffer
+	if err := t.Execute(&buf, p); err != nil {
+		s.log.Error().Err(err).Str("page", name).Msg("render")
+		http.Error(w, "Something went wrong; it has been logged.", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(code)
+	_, _ = w.Write(buf.Bytes())
+}
+
+func serveAsset(name, contentType string) http.HandlerFunc {
+	return func(w http.ResponseWriter, _ *http.Request) {
+		b, err := webFS.ReadFile("web/" + name)
+		if err != nil {
+			http.NotFound(w, nil)
+			return
+		}
+		w.Header().Set("Content-Type", contentType)
+		w.Header().Set("Cache-Control", "no-cache")
+		_, _ = w.Write(b)
+	}
+}
