@@ -49,10 +49,41 @@ func (r *ResponseTimes) Checkpoint(ctx context.Context) (uint64, error) {
 	return r.store.Checkpoint(ctx, ResponseTimesName)
 }
 
-// Reset implements Projection.
+// Reset empties the projection's state and its checkpoint.
 func (r *ResponseTimes) Reset(ctx context.Context) error {
 	return r.store.Reset(ctx, ResponseTimesName)
 }
+
+// Scratch implements Projection: the same targets over an empty memory
+// store.
+func (r *ResponseTimes) Scratch() Scratch {
+	mem := NewMemoryStore()
+	return &rtScratch{ResponseTimes: NewResponseTimes(mem, r.targets), mem: mem, target: r.store}
+}
+
+// rtScratch is a response-times projection rebuilt in memory, to swap into
+// target.
+type rtScratch struct {
+	*ResponseTimes
+	mem    *MemoryStore
+	target Store
+}
+
+// Swap implements Scratch.
+func (s *rtScratch) Swap(ctx context.Context, seq, expect uint64) error {
+	snap, err := s.mem.Export(ctx, ResponseTimesName)
+	if err != nil {
+		return err
+	}
+	snap.Checkpoint = seq
+	return s.target.Import(ctx, ResponseTimesName, snap, expect)
+}
+
+// stamp is an event's time as both stores keep it: UTC, to the
+// microsecond (PostgreSQL's precision). Without it a rebuild in memory
+// would keep nanoseconds that the same events applied in SQL lose, and
+// the two could differ by a breach at the target's edge.
+func stamp(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
 
 // relevant lists the event types the projection reads. Others are passed
 // over without a transaction: they change nothing, so re-reading them
@@ -91,9 +122,9 @@ func (r *ResponseTimes) apply(ctx context.Context, tx Tx, e events.Envelope, p e
 	conv := e.AggregateID
 	switch p := p.(type) {
 	case events.MessageReceived:
-		at := p.ReceivedAt
+		at := stamp(p.ReceivedAt)
 		if at.IsZero() {
-			at = e.OccurredAt
+			at = stamp(e.OccurredAt)
 		}
 		if err := tx.AddCounts(ctx, p.LineID, at, Counts{Received: 1}); err != nil {
 			return err
@@ -109,7 +140,7 @@ func (r *ResponseTimes) apply(ctx context.Context, tx Tx, e events.Envelope, p e
 		if err != nil || !ok || pr.Replied {
 			return err
 		}
-		wait := max(e.OccurredAt.Sub(pr.ReceivedAt), 0)
+		wait := max(stamp(e.OccurredAt).Sub(pr.ReceivedAt), 0)
 		if err := tx.Observe(ctx, pr.LineID, pr.ReceivedAt, MetricFirstReply, BucketOf(wait)); err != nil {
 			return err
 		}
@@ -137,7 +168,7 @@ func (r *ResponseTimes) apply(ctx context.Context, tx Tx, e events.Envelope, p e
 		if err != nil || !ok || !pa.PagedAt.IsZero() {
 			return err
 		}
-		pa.PagedAt = e.OccurredAt
+		pa.PagedAt = stamp(e.OccurredAt)
 		return tx.PutPendingAck(ctx, p.EscalationID, pa)
 
 	case events.EscalationAcknowledged:
@@ -146,7 +177,7 @@ func (r *ResponseTimes) apply(ctx context.Context, tx Tx, e events.Envelope, p e
 			return err
 		}
 		if !pa.PagedAt.IsZero() {
-			wait := max(e.OccurredAt.Sub(pa.PagedAt), 0)
+			wait := max(stamp(e.OccurredAt).Sub(pa.PagedAt), 0)
 			if err := tx.Observe(ctx, pa.LineID, pa.PagedAt, MetricAck, BucketOf(wait)); err != nil {
 				return err
 			}

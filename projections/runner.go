@@ -2,6 +2,7 @@ package projections
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 
@@ -22,8 +23,25 @@ type Projection interface {
 	// Apply applies one event in one transaction with the checkpoint. An
 	// event at or below the checkpoint changes nothing and reports false.
 	Apply(ctx context.Context, e events.Envelope) (applied bool, err error)
-	// Reset empties the projection's state and its checkpoint.
-	Reset(ctx context.Context) error
+	// Scratch returns an empty copy of the projection in memory, with the
+	// same configuration: what Rebuild replays the log into before
+	// swapping it in.
+	Scratch() Scratch
+}
+
+// Scratch is an empty copy of a projection, kept in memory, that a rebuild
+// replays the whole log into (the memory store is the fast path, proven by
+// the same store suite as the SQL one) and then swaps into the projection
+// it was made from.
+type Scratch interface {
+	Projection
+	// Swap replaces the original projection's whole state with this
+	// copy's and sets its checkpoint to seq, in one transaction: readers
+	// of the original see the old state until it commits, then the new
+	// one; a crash before the commit leaves the old one intact. The
+	// original's checkpoint must still be expect (its value when the
+	// rebuild began) or at most seq, else ErrMovedOn and nothing changes.
+	Swap(ctx context.Context, seq, expect uint64) error
 }
 
 // Log is the part of the event store the runner reads: events.Store.
@@ -70,16 +88,47 @@ func (r *Runner) Replay(ctx context.Context) (int, error) {
 // Progress is called during a rebuild with the last sequence applied.
 type Progress func(seq uint64, applied int)
 
-// Rebuild empties the projection and replays the whole log into it,
-// calling progress (when not nil) every 1,000 events.
+// maxSwaps bounds how often a rebuild catches up and swaps again when a
+// live runner keeps moving the projection on (ErrMovedOn).
+const maxSwaps = 5
+
+// Rebuild builds the projection again from the whole log: it replays the
+// log into an empty Scratch copy in memory, calling progress (when not
+// nil) every 1,000 events, then swaps the copy into the projection in one
+// transaction, with the checkpoint at the last sequence read. Readers see
+// the old projection until the swap commits; a kill before leaves it
+// intact. It returns how many events it applied.
+//
+// A live runner (another process) may apply events to the projection
+// meanwhile. If it applied some the copy has not read, the swap would
+// move the projection back, so it is refused (ErrMovedOn): the copy reads
+// the rest of the log and swaps again, up to maxSwaps times.
 func (r *Runner) Rebuild(ctx context.Context, progress Progress) (int, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if err := r.p.Reset(ctx); err != nil {
-		return 0, fmt.Errorf("reset %s: %w", r.p.Name(), err)
+	expect, err := r.p.Checkpoint(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("checkpoint %s: %w", r.p.Name(), err)
 	}
-	r.position = 0
-	return r.replayLocked(ctx, progress)
+	scratch := r.p.Scratch()
+	sr := &Runner{log: r.log, p: scratch, logz: r.logz}
+	total := 0
+	for attempt := 1; ; attempt++ {
+		n, err := sr.replayLocked(ctx, progress)
+		total += n
+		if err != nil {
+			return total, err
+		}
+		err = scratch.Swap(ctx, sr.position, expect)
+		if err == nil {
+			r.position = sr.position
+			return total, nil
+		}
+		if !errors.Is(err, ErrMovedOn) || attempt == maxSwaps {
+			return total, fmt.Errorf("swap %s: %w", r.p.Name(), err)
+		}
+		r.logz.Info().Err(err).Msg("projection moved on during the rebuild: catching up the copy")
+	}
 }
 
 func (r *Runner) replayLocked(ctx context.Context, progress Progress) (int, error) {

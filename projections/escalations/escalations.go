@@ -143,12 +143,42 @@ type Store interface {
 	Update(ctx context.Context, name string, seq uint64, fn func(tx Tx) error) (applied bool, err error)
 	// Reset empties the queue, its working state and name's checkpoint.
 	Reset(ctx context.Context, name string) error
+	// Export returns the whole state and name's checkpoint, consistent
+	// with each other.
+	Export(ctx context.Context, name string) (Snapshot, error)
+	// Import replaces the whole state with s and sets name's checkpoint
+	// to s.Checkpoint, in one transaction, when the checkpoint is now
+	// expect or at most s.Checkpoint; otherwise it returns
+	// projections.ErrMovedOn. An invalid snapshot (an escalation twice)
+	// changes nothing.
+	Import(ctx context.Context, name string, s Snapshot, expect uint64) error
 	// Open returns up to limit open escalations of the given lines, oldest
 	// first, strictly after the cursor. No lines, no rows: a duty worker
 	// sees only the lines they are asked to cover.
 	Open(ctx context.Context, lineIDs []string, limit int, after Cursor) ([]Escalation, error)
 	// Get returns one escalation, open or not, or ErrNotFound.
 	Get(ctx context.Context, escalationID string) (Escalation, error)
+}
+
+// Snapshot is the projection's whole state: what a rebuild builds in
+// memory and swaps into SQL, and what tests compare. Escalations (with
+// their pages, in log order) are sorted by id; both are nil when empty.
+type Snapshot struct {
+	Checkpoint    uint64
+	Escalations   []Escalation
+	Conversations map[string]Conversation // by conversation id
+}
+
+// validate rejects a snapshot that no store could hold.
+func (s Snapshot) validate() error {
+	seen := make(map[string]bool, len(s.Escalations))
+	for _, e := range s.Escalations {
+		if e.ID == "" || seen[e.ID] {
+			return fmt.Errorf("snapshot: escalation %q empty or twice", e.ID)
+		}
+		seen[e.ID] = true
+	}
+	return nil
 }
 
 // Tx is what applying one event may read and write.
@@ -187,8 +217,32 @@ func (q *Queue) Checkpoint(ctx context.Context) (uint64, error) {
 	return q.store.Checkpoint(ctx, Name)
 }
 
-// Reset implements projections.Projection.
+// Reset empties the queue, its working state and its checkpoint.
 func (q *Queue) Reset(ctx context.Context) error { return q.store.Reset(ctx, Name) }
+
+// Scratch implements projections.Projection: a queue over an empty
+// memory store.
+func (q *Queue) Scratch() projections.Scratch {
+	mem := NewMemoryStore()
+	return &scratch{Queue: NewQueue(mem), mem: mem, target: q.store}
+}
+
+// scratch is a queue rebuilt in memory, to swap into target.
+type scratch struct {
+	*Queue
+	mem    *MemoryStore
+	target Store
+}
+
+// Swap implements projections.Scratch.
+func (s *scratch) Swap(ctx context.Context, seq, expect uint64) error {
+	snap, err := s.mem.Export(ctx, Name)
+	if err != nil {
+		return err
+	}
+	snap.Checkpoint = seq
+	return s.target.Import(ctx, Name, snap, expect)
+}
 
 // Open returns a page of the open queue of lineIDs; see Store.Open.
 func (q *Queue) Open(ctx context.Context, lineIDs []string, limit int, after Cursor) ([]Escalation, error) {

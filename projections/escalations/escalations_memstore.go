@@ -3,9 +3,12 @@ package escalations
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"sync"
+
+	"github.com/helpline-org/helpline/projections"
 )
 
 // MemoryStore is the embedded default Store: maps behind one mutex. An
@@ -70,6 +73,40 @@ func (s *MemoryStore) Reset(_ context.Context, name string) error {
 	defer s.mu.Unlock()
 	s.clear()
 	delete(s.checkpoints, name)
+	return nil
+}
+
+// Export implements Store.
+func (s *MemoryStore) Export(_ context.Context, name string) (Snapshot, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	snap := Snapshot{Checkpoint: s.checkpoints[name]}
+	for _, e := range s.escalations {
+		snap.Escalations = append(snap.Escalations, clone(e))
+	}
+	sort.Slice(snap.Escalations, func(i, j int) bool { return snap.Escalations[i].ID < snap.Escalations[j].ID })
+	if len(s.conversations) > 0 {
+		snap.Conversations = maps.Clone(s.conversations)
+	}
+	return snap, nil
+}
+
+// Import implements Store.
+func (s *MemoryStore) Import(_ context.Context, name string, snap Snapshot, expect uint64) error {
+	if err := snap.validate(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if cp := s.checkpoints[name]; cp != expect && cp > snap.Checkpoint {
+		return fmt.Errorf("%s at %d, rebuilt to %d: %w", name, cp, snap.Checkpoint, projections.ErrMovedOn)
+	}
+	s.clear()
+	for _, e := range snap.Escalations {
+		s.escalations[e.ID] = clone(e)
+	}
+	maps.Copy(s.conversations, snap.Conversations)
+	s.checkpoints[name] = snap.Checkpoint
 	return nil
 }
 

@@ -242,6 +242,15 @@ type Store interface {
 	Update(ctx context.Context, name string, seq uint64, fn func(tx Tx) error) (applied bool, err error)
 	// Reset empties the inbox, its working state and name's checkpoint.
 	Reset(ctx context.Context, name string) error
+	// Export returns the whole state and name's checkpoint, consistent
+	// with each other.
+	Export(ctx context.Context, name string) (Snapshot, error)
+	// Import replaces the whole state with s and sets name's checkpoint
+	// to s.Checkpoint, in one transaction, when the checkpoint is now
+	// expect or at most s.Checkpoint; otherwise it returns
+	// projections.ErrMovedOn. An invalid snapshot (a conversation twice,
+	// messages of an unknown conversation) changes nothing.
+	Import(ctx context.Context, name string, s Snapshot, expect uint64) error
 	// List returns the conversations q selects, newest activity first,
 	// strictly after q.After, at most q.Limit (at least 1).
 	List(ctx context.Context, q Query) ([]Conversation, error)
@@ -250,6 +259,44 @@ type Store interface {
 	// Messages returns a conversation's messages in log order, or
 	// ErrNotFound for an unknown conversation.
 	Messages(ctx context.Context, conversationID string) ([]Message, error)
+}
+
+// Snapshot is the projection's whole state: what a rebuild builds in
+// memory and swaps into SQL, and what tests compare. Conversations are
+// sorted by id, each conversation's messages are in log order, and
+// everything is nil when empty. Bodies stay sealed, as everywhere in the
+// inbox.
+type Snapshot struct {
+	Checkpoint    uint64
+	Conversations []Conversation
+	Messages      map[string][]Message // by conversation id
+	Clients       map[string]Client    // by client id
+	// Deliveries are by conversation id, then provider message id.
+	Deliveries map[string]map[string]Delivery
+}
+
+// validate rejects a snapshot that no store could hold.
+func (s Snapshot) validate() error {
+	seen := make(map[string]bool, len(s.Conversations))
+	for _, c := range s.Conversations {
+		if c.ID == "" || seen[c.ID] {
+			return fmt.Errorf("snapshot: conversation %q empty or twice", c.ID)
+		}
+		seen[c.ID] = true
+	}
+	for conv, ms := range s.Messages {
+		if !seen[conv] {
+			return fmt.Errorf("snapshot: messages of unknown conversation %q", conv)
+		}
+		ids := make(map[string]bool, len(ms))
+		for _, m := range ms {
+			if m.ID == "" || ids[m.ID] {
+				return fmt.Errorf("snapshot: message %q of %s empty or twice", m.ID, conv)
+			}
+			ids[m.ID] = true
+		}
+	}
+	return nil
 }
 
 // Tx is what applying one event may read and write.
@@ -291,7 +338,31 @@ func (v *View) Filter() string { return events.SubjectPrefix + ".>" }
 // Checkpoint implements projections.Projection.
 func (v *View) Checkpoint(ctx context.Context) (uint64, error) { return v.store.Checkpoint(ctx, Name) }
 
-// Reset implements projections.Projection.
+// Scratch implements projections.Projection: a view over an empty memory
+// store.
+func (v *View) Scratch() projections.Scratch {
+	mem := NewMemoryStore()
+	return &scratch{View: NewView(mem), mem: mem, target: v.store}
+}
+
+// scratch is an inbox rebuilt in memory, to swap into target.
+type scratch struct {
+	*View
+	mem    *MemoryStore
+	target Store
+}
+
+// Swap implements projections.Scratch.
+func (s *scratch) Swap(ctx context.Context, seq, expect uint64) error {
+	snap, err := s.mem.Export(ctx, Name)
+	if err != nil {
+		return err
+	}
+	snap.Checkpoint = seq
+	return s.target.Import(ctx, Name, snap, expect)
+}
+
+// Reset empties the inbox, its working state and its checkpoint.
 func (v *View) Reset(ctx context.Context) error { return v.store.Reset(ctx, Name) }
 
 // List returns a page of conversations; see Query and Store.List.
