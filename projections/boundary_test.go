@@ -29,6 +29,7 @@ var exportedTypes = []reflect.Type{
 	reflect.TypeFor[Report](), reflect.TypeFor[ResponseTimes](), reflect.TypeFor[Runner](),
 	reflect.TypeFor[SQLStore](), reflect.TypeFor[Store](), reflect.TypeFor[Tx](),
 	reflect.TypeFor[Log](), reflect.TypeFor[Querier](), reflect.TypeFor[Snapshot](), reflect.TypeFor[Scratch](),
+	reflect.TypeFor[Batcher](), reflect.TypeFor[Decoded](),
 }
 
 func TestNoContentFields(t *testing.T) {

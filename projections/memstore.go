@@ -49,13 +49,19 @@ func (s *MemoryStore) Checkpoint(_ context.Context, name string) (uint64, error)
 
 // Update implements Store.
 func (s *MemoryStore) Update(ctx context.Context, name string, seq uint64, fn func(Tx) error) (bool, error) {
+	return s.UpdateBatch(ctx, name, seq, func(tx Tx, _ uint64) error { return fn(tx) })
+}
+
+// UpdateBatch implements Store.
+func (s *MemoryStore) UpdateBatch(_ context.Context, name string, seq uint64, fn func(Tx, uint64) error) (bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if seq <= s.checkpoints[name] {
+	cp := s.checkpoints[name]
+	if seq <= cp {
 		return false, nil
 	}
 	tx := &memTx{s: s, replies: map[string]*PendingReply{}, acks: map[string]*PendingAck{}}
-	if err := fn(tx); err != nil {
+	if err := fn(tx, cp); err != nil {
 		return false, err
 	}
 	tx.commit()

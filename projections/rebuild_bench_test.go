@@ -174,3 +174,51 @@ func BenchmarkRebuild(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkCatchUp measures a catch-up from an empty SQL projection (the
+// Runner's Replay, as `helpline run` does at start), in events/s, one
+// transaction per event and in batches.
+func BenchmarkCatchUp(b *testing.B) {
+	log := benchLog(b, 500)
+	ctx := context.Background()
+	targets := map[string]time.Duration{"main": 5 * time.Minute}
+	type resetter interface {
+		Reset(ctx context.Context, name string) error
+	}
+	kinds := []struct {
+		name string
+		make func(*pgxpool.Pool) (projections.Projection, resetter)
+	}{
+		{"response-times", func(p *pgxpool.Pool) (projections.Projection, resetter) {
+			s := projections.NewSQLStore(p)
+			return projections.NewResponseTimes(s, targets), s
+		}},
+		{"escalations", func(p *pgxpool.Pool) (projections.Projection, resetter) {
+			s := escalations.NewSQLStore(p)
+			return escalations.NewQueue(s), s
+		}},
+		{"inbox", func(p *pgxpool.Pool) (projections.Projection, resetter) {
+			s := inbox.NewSQLStore(p)
+			return inbox.NewView(s), s
+		}},
+	}
+	for _, k := range kinds {
+		for _, batch := range []int{1, 256} {
+			b.Run(fmt.Sprintf("%s/batch=%d", k.name, batch), func(b *testing.B) {
+				p, store := k.make(migratedPool(b))
+				var took time.Duration
+				for range b.N {
+					if err := store.Reset(ctx, p.Name()); err != nil {
+						b.Fatal(err)
+					}
+					start := time.Now()
+					if _, err := projections.NewRunner(log, p, zerolog.Nop()).WithBatch(batch).Replay(ctx); err != nil {
+						b.Fatal(err)
+					}
+					took += time.Since(start)
+				}
+				b.ReportMetric(float64(b.N*len(log))/took.Seconds(), "events/s")
+			})
+		}
+	}
+}

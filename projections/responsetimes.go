@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/helpline-org/helpline/events"
-	"github.com/helpline-org/helpline/internal/consume"
 )
 
 // ResponseTimesName is the response-times projection's consumer name and
@@ -23,7 +22,10 @@ type ResponseTimes struct {
 	targets map[string]time.Duration
 }
 
-var _ Projection = (*ResponseTimes)(nil)
+var (
+	_ Projection = (*ResponseTimes)(nil)
+	_ Batcher    = (*ResponseTimes)(nil)
+)
 
 // NewResponseTimes returns the projection over store. targets maps a line
 // id to its first-reply target; a line without one has no breaches.
@@ -101,19 +103,34 @@ var relevant = map[string]bool{
 
 // Apply implements Projection.
 func (r *ResponseTimes) Apply(ctx context.Context, e events.Envelope) (bool, error) {
-	if !relevant[e.Type] {
-		return false, nil
+	n, err := r.ApplyBatch(ctx, []events.Envelope{e})
+	return n > 0, err
+}
+
+// ApplyBatch implements Batcher.
+func (r *ResponseTimes) ApplyBatch(ctx context.Context, es []events.Envelope) (int, error) {
+	batch, err := DecodeRelevant(es, relevant)
+	if err != nil || len(batch) == 0 {
+		return 0, err
 	}
-	if e.Sequence == 0 {
-		return false, consume.Permanent(fmt.Errorf("event %s has no stream sequence", e.ID))
-	}
-	p, err := e.Decode()
-	if err != nil {
-		return false, consume.Permanent(err)
-	}
-	return r.store.Update(ctx, ResponseTimesName, e.Sequence, func(tx Tx) error {
-		return r.apply(ctx, tx, e, p)
+	n := 0
+	_, err = r.store.UpdateBatch(ctx, ResponseTimesName, batch[len(batch)-1].Sequence, func(tx Tx, cp uint64) error {
+		n = 0 // a retried transaction starts again
+		for _, d := range batch {
+			if d.Sequence <= cp {
+				continue
+			}
+			if err := r.apply(ctx, tx, d.Envelope, d.Payload); err != nil {
+				return fmt.Errorf("seq %d (%s): %w", d.Sequence, d.Type, err)
+			}
+			n++
+		}
+		return nil
 	})
+	if err != nil {
+		return 0, err
+	}
+	return n, nil
 }
 
 // apply changes the state for one event. Times are the events' own: a

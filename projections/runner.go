@@ -44,6 +44,44 @@ type Scratch interface {
 	Swap(ctx context.Context, seq, expect uint64) error
 }
 
+// Batcher is a projection that applies several events, in log order, in
+// one transaction with its checkpoint (set to the last one's sequence);
+// events at or below the checkpoint as read inside that transaction are
+// passed over, so a batch overlapping what another runner applied
+// meanwhile applies the rest once. It returns how many it applied. The
+// Runner's replays use it: catching up far behind costs one transaction
+// per batch instead of one per event.
+type Batcher interface {
+	ApplyBatch(ctx context.Context, es []events.Envelope) (applied int, err error)
+}
+
+// Decoded is an event with its decoded payload.
+type Decoded struct {
+	events.Envelope
+	Payload events.Payload
+}
+
+// DecodeRelevant returns the events of es whose type relevant lists,
+// decoded, in order. An event without a stream sequence or that does not
+// decode is a permanent error (consume.Permanent): no retry mends it.
+func DecodeRelevant(es []events.Envelope, relevant map[string]bool) ([]Decoded, error) {
+	var out []Decoded
+	for _, e := range es {
+		if !relevant[e.Type] {
+			continue
+		}
+		if e.Sequence == 0 {
+			return nil, consume.Permanent(fmt.Errorf("event %s has no stream sequence", e.ID))
+		}
+		p, err := e.Decode()
+		if err != nil {
+			return nil, consume.Permanent(err)
+		}
+		out = append(out, Decoded{Envelope: e, Payload: p})
+	}
+	return out, nil
+}
+
 // Log is the part of the event store the runner reads: events.Store.
 type Log interface {
 	Read(ctx context.Context, subject string, from uint64, fn func(events.Envelope) error) (uint64, error)
@@ -66,6 +104,9 @@ type Runner struct {
 	logz zerolog.Logger
 
 	mu sync.Mutex // one replay at a time in this process
+	// batch is how many events a replay applies per transaction when the
+	// projection is a Batcher.
+	batch int
 	// position is the last sequence this runner has read and applied (or
 	// found irrelevant); it may lag the store's checkpoint, never lead it
 	// for a relevant event.
@@ -74,7 +115,20 @@ type Runner struct {
 
 // NewRunner returns a runner of p over log.
 func NewRunner(log Log, p Projection, logger zerolog.Logger) *Runner {
-	return &Runner{log: log, p: p, logz: logger.With().Str("projection", p.Name()).Logger()}
+	return &Runner{log: log, p: p, batch: defaultBatch, logz: logger.With().Str("projection", p.Name()).Logger()}
+}
+
+// defaultBatch is how many events a replay applies per transaction: big
+// enough that a catch-up is not one round trip per event, small enough to
+// keep a transaction short (CockroachDB prefers them so) and its retry
+// cheap.
+const defaultBatch = 256
+
+// WithBatch sets how many events a replay applies per transaction (1: one
+// each, as the live path mostly does anyway) and returns r.
+func (r *Runner) WithBatch(n int) *Runner {
+	r.batch = max(n, 1)
+	return r
 }
 
 // Replay applies every event after the projection's checkpoint, up to the
@@ -111,7 +165,7 @@ func (r *Runner) Rebuild(ctx context.Context, progress Progress) (int, error) {
 		return 0, fmt.Errorf("checkpoint %s: %w", r.p.Name(), err)
 	}
 	scratch := r.p.Scratch()
-	sr := &Runner{log: r.log, p: scratch, logz: r.logz}
+	sr := &Runner{log: r.log, p: scratch, batch: r.batch, logz: r.logz}
 	total := 0
 	for attempt := 1; ; attempt++ {
 		n, err := sr.replayLocked(ctx, progress)
@@ -137,8 +191,37 @@ func (r *Runner) replayLocked(ctx context.Context, progress Progress) (int, erro
 		return 0, fmt.Errorf("checkpoint %s: %w", r.p.Name(), err)
 	}
 	from = max(from, r.position)
+	b, batching := r.p.(Batcher)
+	batching = batching && r.batch > 1
 	applied := 0
+	var buf []events.Envelope
+	// flush applies the buffered events in one transaction. Only then does
+	// the position pass them.
+	flush := func() error {
+		if len(buf) == 0 {
+			return nil
+		}
+		n, err := b.ApplyBatch(ctx, buf)
+		if err != nil {
+			return fmt.Errorf("apply seq %d to %d: %w", buf[0].Sequence, buf[len(buf)-1].Sequence, err)
+		}
+		before := applied
+		applied += n
+		r.position = buf[len(buf)-1].Sequence
+		buf = buf[:0]
+		if progress != nil && applied/1000 > before/1000 {
+			progress(r.position, applied)
+		}
+		return nil
+	}
 	last, err := r.log.Read(ctx, r.p.Filter(), from, func(e events.Envelope) error {
+		if batching {
+			buf = append(buf, e)
+			if len(buf) >= r.batch {
+				return flush()
+			}
+			return nil
+		}
 		ok, err := r.p.Apply(ctx, e)
 		if err != nil {
 			return fmt.Errorf("apply seq %d (%s): %w", e.Sequence, e.Type, err)
@@ -152,7 +235,15 @@ func (r *Runner) replayLocked(ctx context.Context, progress Progress) (int, erro
 		}
 		return nil
 	})
-	r.position = max(r.position, last)
+	// What was read before a failed read is still in order: apply it.
+	if ferr := flush(); ferr != nil && err == nil {
+		err = ferr
+	}
+	if len(buf) == 0 {
+		// Everything read was applied (or is irrelevant): the position may
+		// pass the irrelevant events at the end too.
+		r.position = max(r.position, last)
+	}
 	if err != nil {
 		return applied, fmt.Errorf("replay %s: %w", r.p.Name(), err)
 	}

@@ -39,6 +39,11 @@ func (s *SQLStore) Update(ctx context.Context, name string, seq uint64, fn func(
 	return ApplyAtCheckpoint(ctx, s.pool, name, seq, func(tx pgx.Tx) error { return fn(sqlTx{tx}) })
 }
 
+// UpdateBatch implements Store.
+func (s *SQLStore) UpdateBatch(ctx context.Context, name string, seq uint64, fn func(Tx, uint64) error) (bool, error) {
+	return ApplyBatchAtCheckpoint(ctx, s.pool, name, seq, func(tx pgx.Tx, cp uint64) error { return fn(sqlTx{tx}, cp) })
+}
+
 // rtTables are the response-times tables, emptied by Reset and Import.
 var rtTables = []string{"rt_hours", "rt_histograms", "rt_pending_replies", "rt_pending_acks"}
 

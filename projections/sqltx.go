@@ -51,6 +51,14 @@ func ReadCheckpoint(ctx context.Context, q Querier, name string) (uint64, error)
 // runs and it reports false. This is what makes a redelivered or replayed
 // event change nothing, and a crash neither skip nor repeat one.
 func ApplyAtCheckpoint(ctx context.Context, pool *pgxpool.Pool, name string, seq uint64, fn func(pgx.Tx) error) (bool, error) {
+	return ApplyBatchAtCheckpoint(ctx, pool, name, seq, func(tx pgx.Tx, _ uint64) error { return fn(tx) })
+}
+
+// ApplyBatchAtCheckpoint is ApplyAtCheckpoint for a batch of events whose
+// last has sequence seq: fn gets the checkpoint as read inside the
+// transaction and applies only the events after it, so a batch that
+// overlaps what another runner applied meanwhile applies the rest once.
+func ApplyBatchAtCheckpoint(ctx context.Context, pool *pgxpool.Pool, name string, seq uint64, fn func(tx pgx.Tx, checkpoint uint64) error) (bool, error) {
 	var applied bool
 	err := SerializableTx(ctx, pool, func(tx pgx.Tx) error {
 		applied = false // a retried transaction starts again
@@ -61,7 +69,7 @@ func ApplyAtCheckpoint(ctx context.Context, pool *pgxpool.Pool, name string, seq
 		if seq <= cp {
 			return nil
 		}
-		if err := fn(tx); err != nil {
+		if err := fn(tx, cp); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO projection_checkpoints (name, seq) VALUES ($1, $2)

@@ -23,6 +23,10 @@ type Store interface {
 	// fn may run more than once (a transaction retried whole), so it must
 	// have no effects outside tx.
 	Update(ctx context.Context, name string, seq uint64, fn func(tx Tx) error) (applied bool, err error)
+	// UpdateBatch is Update for a batch of events whose last has
+	// sequence seq: fn gets the checkpoint as read inside the transaction
+	// and applies only the events after it.
+	UpdateBatch(ctx context.Context, name string, seq uint64, fn func(tx Tx, checkpoint uint64) error) (applied bool, err error)
 	// Reset empties the response-times state and name's checkpoint, in one
 	// transaction.
 	Reset(ctx context.Context, name string) error

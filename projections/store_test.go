@@ -252,6 +252,26 @@ func storeSuite(t *testing.T, newStore storeMaker) {
 				t.Fatalf("checkpoint %d, want %d", cp, older.Checkpoint)
 			}
 		}},
+		{"a batch overlapping the checkpoint applies the rest once", func(t *testing.T, s Store) {
+			rt := NewResponseTimes(s, scenarioTargets)
+			envs := scenario(t)
+			half := len(envs) / 2
+			mustApplyAll(t, rt, envs[:half])
+			want := 0
+			for _, e := range envs[half:] {
+				if relevant[e.Type] {
+					want++
+				}
+			}
+			n, err := rt.ApplyBatch(ctx, envs)
+			if err != nil || n != want {
+				t.Fatalf("batch over the whole log applied %d, %v; want the %d after the checkpoint", n, err, want)
+			}
+			if n, err := rt.ApplyBatch(ctx, envs); err != nil || n != 0 {
+				t.Fatalf("the same batch again applied %d, %v", n, err)
+			}
+			assertReport(t, rt, scenarioReport())
+		}},
 		{"rebuild from the log equals one pass", func(t *testing.T, s Store) {
 			rt := NewResponseTimes(s, scenarioTargets)
 			r := NewRunner(sliceLog(scenario(t)), rt, zerolog.Nop())

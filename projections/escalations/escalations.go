@@ -19,7 +19,6 @@ import (
 	"time"
 
 	"github.com/helpline-org/helpline/events"
-	"github.com/helpline-org/helpline/internal/consume"
 	"github.com/helpline-org/helpline/projections"
 )
 
@@ -141,6 +140,10 @@ type Store interface {
 	// is not called and Update reports false. If fn fails nothing changes.
 	// fn may run more than once (a transaction retried whole).
 	Update(ctx context.Context, name string, seq uint64, fn func(tx Tx) error) (applied bool, err error)
+	// UpdateBatch is Update for a batch of events whose last has
+	// sequence seq: fn gets the checkpoint as read inside the transaction
+	// and applies only the events after it.
+	UpdateBatch(ctx context.Context, name string, seq uint64, fn func(tx Tx, checkpoint uint64) error) (applied bool, err error)
 	// Reset empties the queue, its working state and name's checkpoint.
 	Reset(ctx context.Context, name string) error
 	// Export returns the whole state and name's checkpoint, consistent
@@ -191,8 +194,9 @@ type Tx interface {
 	// PutEscalation writes every field of e but its pages.
 	PutEscalation(ctx context.Context, e Escalation) error
 	// AddPage appends one page to an escalation, keyed by the sequence of
-	// the transaction's event.
-	AddPage(ctx context.Context, escalationID string, p Page) error
+	// the page's event: a transaction may apply several events (a batch),
+	// so the key cannot be the transaction's.
+	AddPage(ctx context.Context, escalationID string, seq uint64, p Page) error
 }
 
 // Queue is the escalation queue projection.
@@ -200,7 +204,10 @@ type Queue struct {
 	store Store
 }
 
-var _ projections.Projection = (*Queue)(nil)
+var (
+	_ projections.Projection = (*Queue)(nil)
+	_ projections.Batcher    = (*Queue)(nil)
+)
 
 // NewQueue returns the projection over store.
 func NewQueue(store Store) *Queue { return &Queue{store: store} }
@@ -268,19 +275,34 @@ var relevant = map[string]bool{
 
 // Apply implements projections.Projection.
 func (q *Queue) Apply(ctx context.Context, e events.Envelope) (bool, error) {
-	if !relevant[e.Type] {
-		return false, nil
+	n, err := q.ApplyBatch(ctx, []events.Envelope{e})
+	return n > 0, err
+}
+
+// ApplyBatch implements projections.Batcher.
+func (q *Queue) ApplyBatch(ctx context.Context, es []events.Envelope) (int, error) {
+	batch, err := projections.DecodeRelevant(es, relevant)
+	if err != nil || len(batch) == 0 {
+		return 0, err
 	}
-	if e.Sequence == 0 {
-		return false, consume.Permanent(fmt.Errorf("event %s has no stream sequence", e.ID))
-	}
-	p, err := e.Decode()
-	if err != nil {
-		return false, consume.Permanent(err)
-	}
-	return q.store.Update(ctx, Name, e.Sequence, func(tx Tx) error {
-		return apply(ctx, tx, e, p)
+	n := 0
+	_, err = q.store.UpdateBatch(ctx, Name, batch[len(batch)-1].Sequence, func(tx Tx, cp uint64) error {
+		n = 0 // a retried transaction starts again
+		for _, d := range batch {
+			if d.Sequence <= cp {
+				continue
+			}
+			if err := apply(ctx, tx, d.Envelope, d.Payload); err != nil {
+				return fmt.Errorf("seq %d (%s): %w", d.Sequence, d.Type, err)
+			}
+			n++
+		}
+		return nil
 	})
+	if err != nil {
+		return 0, err
+	}
+	return n, nil
 }
 
 // stamp is an event's time as both stores keep it: UTC, to the
@@ -319,7 +341,7 @@ func apply(ctx context.Context, tx Tx, e events.Envelope, p events.Payload) erro
 		if err := tx.PutEscalation(ctx, esc); err != nil {
 			return err
 		}
-		return tx.AddPage(ctx, p.EscalationID, Page{StaffID: p.StaffID, Level: p.Level, LevelName: p.LevelName, Round: p.Round, At: at})
+		return tx.AddPage(ctx, p.EscalationID, e.Sequence, Page{StaffID: p.StaffID, Level: p.Level, LevelName: p.LevelName, Round: p.Round, At: at})
 
 	case events.EscalationReEscalated:
 		esc, ok, err := tx.Escalation(ctx, p.EscalationID)

@@ -43,14 +43,20 @@ func (s *MemoryStore) Checkpoint(_ context.Context, name string) (uint64, error)
 }
 
 // Update implements Store.
-func (s *MemoryStore) Update(_ context.Context, name string, seq uint64, fn func(Tx) error) (bool, error) {
+func (s *MemoryStore) Update(ctx context.Context, name string, seq uint64, fn func(Tx) error) (bool, error) {
+	return s.UpdateBatch(ctx, name, seq, func(tx Tx, _ uint64) error { return fn(tx) })
+}
+
+// UpdateBatch implements Store.
+func (s *MemoryStore) UpdateBatch(_ context.Context, name string, seq uint64, fn func(Tx, uint64) error) (bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if seq <= s.checkpoints[name] {
+	cp := s.checkpoints[name]
+	if seq <= cp {
 		return false, nil
 	}
 	tx := &memTx{s: s, escalations: map[string]Escalation{}, conversations: map[string]*Conversation{}}
-	if err := fn(tx); err != nil {
+	if err := fn(tx, cp); err != nil {
 		return false, err
 	}
 	for id, e := range tx.escalations {
@@ -208,7 +214,7 @@ func (t *memTx) PutEscalation(ctx context.Context, e Escalation) error {
 	return nil
 }
 
-func (t *memTx) AddPage(ctx context.Context, id string, p Page) error {
+func (t *memTx) AddPage(ctx context.Context, id string, _ uint64, p Page) error {
 	e, ok, _ := t.Escalation(ctx, id)
 	if !ok {
 		return fmt.Errorf("add page: escalation %s: %w", id, ErrNotFound)

@@ -39,7 +39,12 @@ func (s *SQLStore) Checkpoint(ctx context.Context, name string) (uint64, error) 
 
 // Update implements Store.
 func (s *SQLStore) Update(ctx context.Context, name string, seq uint64, fn func(Tx) error) (bool, error) {
-	return projections.ApplyAtCheckpoint(ctx, s.pool, name, seq, func(tx pgx.Tx) error { return fn(sqlTx{tx: tx, seq: seq}) })
+	return projections.ApplyAtCheckpoint(ctx, s.pool, name, seq, func(tx pgx.Tx) error { return fn(sqlTx{tx: tx}) })
+}
+
+// UpdateBatch implements Store.
+func (s *SQLStore) UpdateBatch(ctx context.Context, name string, seq uint64, fn func(Tx, uint64) error) (bool, error) {
+	return projections.ApplyBatchAtCheckpoint(ctx, s.pool, name, seq, func(tx pgx.Tx, cp uint64) error { return fn(sqlTx{tx: tx}, cp) })
 }
 
 // tables are the queue's tables, emptied by Reset and Import.
@@ -307,10 +312,9 @@ func (s *SQLStore) Get(ctx context.Context, id string) (Escalation, error) {
 	return e, nil
 }
 
-// sqlTx is Tx inside one database transaction; seq is its event's.
+// sqlTx is Tx inside one database transaction.
 type sqlTx struct {
-	tx  pgx.Tx
-	seq uint64
+	tx pgx.Tx
 }
 
 func (t sqlTx) Conversation(ctx context.Context, id string) (Conversation, bool, error) {
@@ -367,10 +371,10 @@ func (t sqlTx) PutEscalation(ctx context.Context, e Escalation) error {
 	return nil
 }
 
-func (t sqlTx) AddPage(ctx context.Context, id string, p Page) error {
+func (t sqlTx) AddPage(ctx context.Context, id string, seq uint64, p Page) error {
 	_, err := t.tx.Exec(ctx, `INSERT INTO escalations.pages (escalation_id, seq, staff_id, policy_level, level_name, policy_round, paged_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (escalation_id, seq) DO NOTHING`,
-		id, int64(t.seq), p.StaffID, int32(p.Level), p.LevelName, int32(p.Round), p.At.UTC())
+		id, int64(seq), p.StaffID, int32(p.Level), p.LevelName, int32(p.Round), p.At.UTC())
 	if err != nil {
 		return fmt.Errorf("add page to %s: %w", id, err)
 	}

@@ -133,6 +133,26 @@ func storeSuite(t *testing.T, newStore storeMaker) {
 			}
 			assertScenario(t, q)
 		}},
+		{"a batch overlapping the checkpoint applies the rest once", func(t *testing.T, s Store) {
+			q := NewQueue(s)
+			envs := scenario(t)
+			half := len(envs) / 2
+			applyAll(t, q, envs[:half])
+			want := 0
+			for _, e := range envs[half:] {
+				if relevant[e.Type] {
+					want++
+				}
+			}
+			n, err := q.ApplyBatch(ctx, envs)
+			if err != nil || n != want {
+				t.Fatalf("batch over the whole log applied %d, %v; want the %d after the checkpoint", n, err, want)
+			}
+			if n, err := q.ApplyBatch(ctx, envs); err != nil || n != 0 {
+				t.Fatalf("the same batch again applied %d, %v", n, err)
+			}
+			assertScenario(t, q)
+		}},
 		{"rebuild from the log equals one pass", func(t *testing.T, s Store) {
 			q := NewQueue(s)
 			r := projections.NewRunner(sliceLog(scenario(t)), q, zerolog.Nop())
@@ -151,7 +171,7 @@ func storeSuite(t *testing.T, newStore storeMaker) {
 			_, err := s.Update(ctx, Name, 1, func(tx Tx) error {
 				must(t, tx.PutConversation(ctx, "c1", Conversation{LineID: "main", Pseudonym: "C-X"}))
 				must(t, tx.PutEscalation(ctx, Escalation{ID: "e1", ConversationID: "c1", LineID: "main", Round: 1, RaisedAt: at(9, 0, 0)}))
-				must(t, tx.AddPage(ctx, "e1", Page{StaffID: "sam", Round: 1, At: at(9, 0, 1)}))
+				must(t, tx.AddPage(ctx, "e1", 1, Page{StaffID: "sam", Round: 1, At: at(9, 0, 1)}))
 				return boom
 			})
 			if !errors.Is(err, boom) {
@@ -180,7 +200,7 @@ func storeSuite(t *testing.T, newStore storeMaker) {
 			_, err := s.Update(ctx, Name, 1, func(tx Tx) error {
 				must(t, tx.PutConversation(ctx, "c1", Conversation{LineID: "main", Pseudonym: "C-X"}))
 				must(t, tx.PutEscalation(ctx, want))
-				must(t, tx.AddPage(ctx, "e1", want.Pages[0]))
+				must(t, tx.AddPage(ctx, "e1", 1, want.Pages[0]))
 				got, ok, err := tx.Escalation(ctx, "e1")
 				if err != nil || !ok || !reflect.DeepEqual(got, want) {
 					t.Errorf("in tx:\n got %+v %v %v\nwant %+v", got, ok, err, want)

@@ -23,7 +23,6 @@ import (
 	"time"
 
 	"github.com/helpline-org/helpline/events"
-	"github.com/helpline-org/helpline/internal/consume"
 	"github.com/helpline-org/helpline/projections"
 )
 
@@ -240,6 +239,10 @@ type Store interface {
 	// is not called and Update reports false. If fn fails nothing changes.
 	// fn may run more than once (a transaction retried whole).
 	Update(ctx context.Context, name string, seq uint64, fn func(tx Tx) error) (applied bool, err error)
+	// UpdateBatch is Update for a batch of events whose last has
+	// sequence seq: fn gets the checkpoint as read inside the transaction
+	// and applies only the events after it.
+	UpdateBatch(ctx context.Context, name string, seq uint64, fn func(tx Tx, checkpoint uint64) error) (applied bool, err error)
 	// Reset empties the inbox, its working state and name's checkpoint.
 	Reset(ctx context.Context, name string) error
 	// Export returns the whole state and name's checkpoint, consistent
@@ -323,7 +326,10 @@ type View struct {
 	store Store
 }
 
-var _ projections.Projection = (*View)(nil)
+var (
+	_ projections.Projection = (*View)(nil)
+	_ projections.Batcher    = (*View)(nil)
+)
 
 // NewView returns the projection over s.
 func NewView(s Store) *View { return &View{store: s} }
@@ -406,17 +412,32 @@ var relevant = map[string]bool{
 
 // Apply implements projections.Projection.
 func (v *View) Apply(ctx context.Context, e events.Envelope) (bool, error) {
-	if !relevant[e.Type] {
-		return false, nil
+	n, err := v.ApplyBatch(ctx, []events.Envelope{e})
+	return n > 0, err
+}
+
+// ApplyBatch implements projections.Batcher.
+func (v *View) ApplyBatch(ctx context.Context, es []events.Envelope) (int, error) {
+	batch, err := projections.DecodeRelevant(es, relevant)
+	if err != nil || len(batch) == 0 {
+		return 0, err
 	}
-	if e.Sequence == 0 {
-		return false, consume.Permanent(fmt.Errorf("event %s has no stream sequence", e.ID))
-	}
-	p, err := e.Decode()
-	if err != nil {
-		return false, consume.Permanent(err)
-	}
-	return v.store.Update(ctx, Name, e.Sequence, func(tx Tx) error {
-		return apply(ctx, tx, e, p)
+	n := 0
+	_, err = v.store.UpdateBatch(ctx, Name, batch[len(batch)-1].Sequence, func(tx Tx, cp uint64) error {
+		n = 0 // a retried transaction starts again
+		for _, d := range batch {
+			if d.Sequence <= cp {
+				continue
+			}
+			if err := apply(ctx, tx, d.Envelope, d.Payload); err != nil {
+				return fmt.Errorf("seq %d (%s): %w", d.Sequence, d.Type, err)
+			}
+			n++
+		}
+		return nil
 	})
+	if err != nil {
+		return 0, err
+	}
+	return n, nil
 }

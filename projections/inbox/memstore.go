@@ -51,15 +51,21 @@ func (s *MemoryStore) Checkpoint(_ context.Context, name string) (uint64, error)
 }
 
 // Update implements Store.
-func (s *MemoryStore) Update(_ context.Context, name string, seq uint64, fn func(Tx) error) (bool, error) {
+func (s *MemoryStore) Update(ctx context.Context, name string, seq uint64, fn func(Tx) error) (bool, error) {
+	return s.UpdateBatch(ctx, name, seq, func(tx Tx, _ uint64) error { return fn(tx) })
+}
+
+// UpdateBatch implements Store.
+func (s *MemoryStore) UpdateBatch(_ context.Context, name string, seq uint64, fn func(Tx, uint64) error) (bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if seq <= s.checkpoints[name] {
+	cp := s.checkpoints[name]
+	if seq <= cp {
 		return false, nil
 	}
 	tx := &memTx{s: s, conversations: map[string]Conversation{}, messages: map[string][]Message{},
 		clients: map[string]Client{}, deliveries: map[deliveryKey]Delivery{}}
-	if err := fn(tx); err != nil {
+	if err := fn(tx, cp); err != nil {
 		return false, err
 	}
 	for id, c := range tx.conversations {

@@ -38,6 +38,11 @@ func (s *SQLStore) Update(ctx context.Context, name string, seq uint64, fn func(
 	return projections.ApplyAtCheckpoint(ctx, s.pool, name, seq, func(tx pgx.Tx) error { return fn(sqlTx{tx: tx}) })
 }
 
+// UpdateBatch implements Store.
+func (s *SQLStore) UpdateBatch(ctx context.Context, name string, seq uint64, fn func(Tx, uint64) error) (bool, error) {
+	return projections.ApplyBatchAtCheckpoint(ctx, s.pool, name, seq, func(tx pgx.Tx, cp uint64) error { return fn(sqlTx{tx: tx}, cp) })
+}
+
 // tables are the inbox's tables, emptied by Reset and Import.
 var tables = []string{"inbox.deliveries", "inbox.clients", "inbox.messages", "inbox.conversations"}
 

@@ -160,6 +160,26 @@ func storeSuite(t *testing.T, newStore storeMaker) {
 			}
 			assertScenario(t, v, plain)
 		}},
+		{"a batch overlapping the checkpoint applies the rest once", func(t *testing.T, s Store) {
+			v := NewView(s)
+			envs := scenario(t)
+			half := len(envs) / 2
+			applyAll(t, v, envs[:half])
+			want := 0
+			for _, e := range envs[half:] {
+				if relevant[e.Type] {
+					want++
+				}
+			}
+			n, err := v.ApplyBatch(ctx, envs)
+			if err != nil || n != want {
+				t.Fatalf("batch over the whole log applied %d, %v; want the %d after the checkpoint", n, err, want)
+			}
+			if n, err := v.ApplyBatch(ctx, envs); err != nil || n != 0 {
+				t.Fatalf("the same batch again applied %d, %v", n, err)
+			}
+			assertScenario(t, v, plain)
+		}},
 		{"rebuild from the log equals one pass", func(t *testing.T, s Store) {
 			v := NewView(s)
 			r := projections.NewRunner(sliceLog(scenario(t)), v, zerolog.Nop())
