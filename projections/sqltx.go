@@ -110,14 +110,15 @@ const copyChunk = 5000
 // The whole projection is one transaction. PostgreSQL takes that in its
 // stride. CockroachDB runs COPY inside an explicit transaction atomically,
 // but large transactions hold write intents on every row until commit
-// (readers of those rows wait, they never see a half state), and past a
-// few hundred thousand rows or some hundreds of MiB they risk retries and
-// memory limits (kv.transaction.max_intents_bytes,
-// sql.defaults.transaction_rows_written_err). That is our limit: a
-// projection up to about a million rows swaps in one transaction. Beyond
-// it the swap needs a generation column (write the new state in bounded
-// transactions, flip one pointer, delete the old generation in batches),
-// which is not built.
+// (readers of those rows wait, they never see a half state), and past
+// roughly a million rows or a few hundred MiB they risk retries and memory
+// limits (kv.transaction.max_intents_bytes,
+// sql.defaults.transaction_rows_written_err). That is our limit, from
+// CockroachDB's documentation, not measured here (no CockroachDB on the
+// test machine): a projection up to about a million rows swaps in one
+// transaction. Beyond it the swap needs a generation column (write the
+// new state in bounded transactions, flip one pointer, delete the old
+// generation in batches), which is not built.
 func SwapAtCheckpoint(ctx context.Context, pool *pgxpool.Pool, name string, seq, expect uint64, fn func(pgx.Tx) error) error {
 	return SerializableTx(ctx, pool, func(tx pgx.Tx) error {
 		cp, err := ReadCheckpoint(ctx, tx, name)
