@@ -28,7 +28,8 @@ var exportedTypes = []reflect.Type{
 	reflect.TypeFor[Progress](), reflect.TypeFor[Projection](), reflect.TypeFor[Quantiles](),
 	reflect.TypeFor[Report](), reflect.TypeFor[ResponseTimes](), reflect.TypeFor[Runner](),
 	reflect.TypeFor[SQLStore](), reflect.TypeFor[Store](), reflect.TypeFor[Tx](),
-	reflect.TypeFor[Log](), reflect.TypeFor[Querier](),
+	reflect.TypeFor[Log](), reflect.TypeFor[Querier](), reflect.TypeFor[Snapshot](), reflect.TypeFor[Scratch](),
+	reflect.TypeFor[Batcher](), reflect.TypeFor[Decoded](),
 }
 
 func TestNoContentFields(t *testing.T) {

@@ -39,7 +39,7 @@ func logWith(t testing.TB, envs []events.Envelope) (*events.Store, []events.Enve
 
 var errCrash = errors.New("crash")
 
-// crashingStore fails the crashAt-th update half-way, after fn has made
+// crashingStore fails the crashAt-th transaction half-way, after fn has made
 // its writes and before the commit: the process "dies" mid-transaction.
 type crashingStore struct {
 	Store
@@ -47,13 +47,13 @@ type crashingStore struct {
 	updates int
 }
 
-func (c *crashingStore) Update(ctx context.Context, name string, seq uint64, fn func(Tx) error) (bool, error) {
+func (c *crashingStore) UpdateBatch(ctx context.Context, name string, seq uint64, fn func(Tx, uint64) error) (bool, error) {
 	c.updates++
 	if c.updates < c.crashAt {
-		return c.Store.Update(ctx, name, seq, fn)
+		return c.Store.UpdateBatch(ctx, name, seq, fn)
 	}
-	return c.Store.Update(ctx, name, seq, func(tx Tx) error {
-		if err := fn(tx); err != nil {
+	return c.Store.UpdateBatch(ctx, name, seq, func(tx Tx, cp uint64) error {
+		if err := fn(tx, cp); err != nil {
 			return err
 		}
 		return errCrash
@@ -61,45 +61,46 @@ func (c *crashingStore) Update(ctx context.Context, name string, seq uint64, fn 
 }
 
 // TestCrashThenReplay: a runner applies part of the log and dies in the
-// middle of an event's transaction; a new runner over the same store
-// replays from the log; the figures equal a clean pass. Both stores, a
-// real JetStream log.
+// middle of a transaction, of one event or of a batch; a new runner over
+// the same store replays from the log (in batches); the figures equal a
+// clean pass. Both stores, a real JetStream log.
 func TestCrashThenReplay(t *testing.T) {
 	t.Parallel()
 	store, envs := logWith(t, scenario(t))
+	last := envs[len(envs)-1].Sequence
 	ctx := context.Background()
 	for _, s := range stores {
 		t.Run(s.name, func(t *testing.T) {
 			t.Parallel()
-			st := s.make(t)
-			half := len(envs) / 2
-			crashing := &crashingStore{Store: st, crashAt: half}
-			first := NewRunner(store, NewResponseTimes(crashing, scenarioTargets), zerolog.Nop())
-			if _, err := first.Replay(ctx); !errors.Is(err, errCrash) {
-				t.Fatalf("first runner: %v, want the crash", err)
-			}
-			cp, err := st.Checkpoint(ctx, ResponseTimesName)
-			if err != nil || cp == 0 || cp >= envs[len(envs)-1].Sequence {
-				t.Fatalf("checkpoint after crash %d, %v: want part-way", cp, err)
-			}
+			for _, c := range []struct{ batch, crashAt int }{{1, len(envs) / 2}, {4, 3}} {
+				st := s.make(t)
+				crashing := &crashingStore{Store: st, crashAt: c.crashAt}
+				first := NewRunner(store, NewResponseTimes(crashing, scenarioTargets), zerolog.Nop()).WithBatch(c.batch)
+				if _, err := first.Replay(ctx); !errors.Is(err, errCrash) {
+					t.Fatalf("batch %d: first runner: %v, want the crash", c.batch, err)
+				}
+				cp, err := st.Checkpoint(ctx, ResponseTimesName)
+				if err != nil || cp == 0 || cp >= last {
+					t.Fatalf("batch %d: checkpoint after crash %d, %v: want part-way", c.batch, cp, err)
+				}
 
-			// Restart: a new projection and runner over the same store.
-			rt := NewResponseTimes(st, scenarioTargets)
-			second := NewRunner(store, rt, zerolog.Nop())
-			if _, err := second.Replay(ctx); err != nil {
-				t.Fatal(err)
+				// Restart: a new projection and runner over the same store.
+				rt := NewResponseTimes(st, scenarioTargets)
+				if _, err := NewRunner(store, rt, zerolog.Nop()).Replay(ctx); err != nil {
+					t.Fatal(err)
+				}
+				assertReport(t, rt, scenarioReport())
+				if cp, _ := rt.Checkpoint(ctx); cp != last {
+					t.Fatalf("checkpoint %d, want %d", cp, last)
+				}
 			}
-			assertReport(t, rt, scenarioReport())
-
 			clean := NewResponseTimes(s.make(t), scenarioTargets)
 			if _, err := NewRunner(store, clean, zerolog.Nop()).Rebuild(ctx, nil); err != nil {
 				t.Fatal(err)
 			}
 			assertReport(t, clean, scenarioReport())
-			for _, p := range []*ResponseTimes{rt, clean} {
-				if cp, _ := p.Checkpoint(ctx); cp != envs[len(envs)-1].Sequence {
-					t.Fatalf("checkpoint %d, want %d", cp, envs[len(envs)-1].Sequence)
-				}
+			if cp, _ := clean.Checkpoint(ctx); cp != last {
+				t.Fatalf("checkpoint %d, want %d", cp, last)
 			}
 		})
 	}

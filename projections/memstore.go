@@ -3,6 +3,7 @@ package projections
 import (
 	"context"
 	"fmt"
+	"maps"
 	"sort"
 	"sync"
 	"time"
@@ -48,13 +49,19 @@ func (s *MemoryStore) Checkpoint(_ context.Context, name string) (uint64, error)
 
 // Update implements Store.
 func (s *MemoryStore) Update(ctx context.Context, name string, seq uint64, fn func(Tx) error) (bool, error) {
+	return s.UpdateBatch(ctx, name, seq, func(tx Tx, _ uint64) error { return fn(tx) })
+}
+
+// UpdateBatch implements Store.
+func (s *MemoryStore) UpdateBatch(_ context.Context, name string, seq uint64, fn func(Tx, uint64) error) (bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if seq <= s.checkpoints[name] {
+	cp := s.checkpoints[name]
+	if seq <= cp {
 		return false, nil
 	}
 	tx := &memTx{s: s, replies: map[string]*PendingReply{}, acks: map[string]*PendingAck{}}
-	if err := fn(tx); err != nil {
+	if err := fn(tx, cp); err != nil {
 		return false, err
 	}
 	tx.commit()
@@ -68,6 +75,45 @@ func (s *MemoryStore) Reset(_ context.Context, name string) error {
 	defer s.mu.Unlock()
 	s.clear()
 	delete(s.checkpoints, name)
+	return nil
+}
+
+// Export implements Store.
+func (s *MemoryStore) Export(_ context.Context, name string) (Snapshot, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	snap := Snapshot{Checkpoint: s.checkpoints[name]}
+	for _, h := range s.hours {
+		snap.Hours = append(snap.Hours, *h)
+	}
+	sortHoursByLine(snap.Hours)
+	if len(s.replies) > 0 {
+		snap.Replies = maps.Clone(s.replies)
+	}
+	if len(s.acks) > 0 {
+		snap.Acks = maps.Clone(s.acks)
+	}
+	return snap, nil
+}
+
+// Import implements Store.
+func (s *MemoryStore) Import(_ context.Context, name string, snap Snapshot, expect uint64) error {
+	if err := snap.validate(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if cp := s.checkpoints[name]; cp != expect && cp > snap.Checkpoint {
+		return fmt.Errorf("%s at %d, rebuilt to %d: %w", name, cp, snap.Checkpoint, ErrMovedOn)
+	}
+	s.clear()
+	for _, h := range snap.Hours {
+		h.Start = h.Start.UTC()
+		s.hours[hourKey{h.LineID, h.Start.Unix()}] = &h
+	}
+	maps.Copy(s.replies, snap.Replies)
+	maps.Copy(s.acks, snap.Acks)
+	s.checkpoints[name] = snap.Checkpoint
 	return nil
 }
 
@@ -87,6 +133,16 @@ func (s *MemoryStore) Hours(_ context.Context, lineID string, from, to time.Time
 
 func sortHours(hs []Hour) {
 	sort.Slice(hs, func(i, j int) bool { return hs[i].Start.Before(hs[j].Start) })
+}
+
+// sortHoursByLine orders hours by line, then start: a snapshot's order.
+func sortHoursByLine(hs []Hour) {
+	sort.Slice(hs, func(i, j int) bool {
+		if hs[i].LineID != hs[j].LineID {
+			return hs[i].LineID < hs[j].LineID
+		}
+		return hs[i].Start.Before(hs[j].Start)
+	})
 }
 
 // memTx stages one update's writes; a nil map value is a deletion.

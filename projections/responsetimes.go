@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/helpline-org/helpline/events"
-	"github.com/helpline-org/helpline/internal/consume"
 )
 
 // ResponseTimesName is the response-times projection's consumer name and
@@ -23,7 +22,10 @@ type ResponseTimes struct {
 	targets map[string]time.Duration
 }
 
-var _ Projection = (*ResponseTimes)(nil)
+var (
+	_ Projection = (*ResponseTimes)(nil)
+	_ Batcher    = (*ResponseTimes)(nil)
+)
 
 // NewResponseTimes returns the projection over store. targets maps a line
 // id to its first-reply target; a line without one has no breaches.
@@ -49,10 +51,41 @@ func (r *ResponseTimes) Checkpoint(ctx context.Context) (uint64, error) {
 	return r.store.Checkpoint(ctx, ResponseTimesName)
 }
 
-// Reset implements Projection.
+// Reset empties the projection's state and its checkpoint.
 func (r *ResponseTimes) Reset(ctx context.Context) error {
 	return r.store.Reset(ctx, ResponseTimesName)
 }
+
+// Scratch implements Projection: the same targets over an empty memory
+// store.
+func (r *ResponseTimes) Scratch() Scratch {
+	mem := NewMemoryStore()
+	return &rtScratch{ResponseTimes: NewResponseTimes(mem, r.targets), mem: mem, target: r.store}
+}
+
+// rtScratch is a response-times projection rebuilt in memory, to swap into
+// target.
+type rtScratch struct {
+	*ResponseTimes
+	mem    *MemoryStore
+	target Store
+}
+
+// Swap implements Scratch.
+func (s *rtScratch) Swap(ctx context.Context, seq, expect uint64) error {
+	snap, err := s.mem.Export(ctx, ResponseTimesName)
+	if err != nil {
+		return err
+	}
+	snap.Checkpoint = seq
+	return s.target.Import(ctx, ResponseTimesName, snap, expect)
+}
+
+// stamp is an event's time as both stores keep it: UTC, to the
+// microsecond (PostgreSQL's precision). Without it a rebuild in memory
+// would keep nanoseconds that the same events applied in SQL lose, and
+// the two could differ by a breach at the target's edge.
+func stamp(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
 
 // relevant lists the event types the projection reads. Others are passed
 // over without a transaction: they change nothing, so re-reading them
@@ -70,19 +103,34 @@ var relevant = map[string]bool{
 
 // Apply implements Projection.
 func (r *ResponseTimes) Apply(ctx context.Context, e events.Envelope) (bool, error) {
-	if !relevant[e.Type] {
-		return false, nil
+	n, err := r.ApplyBatch(ctx, []events.Envelope{e})
+	return n > 0, err
+}
+
+// ApplyBatch implements Batcher.
+func (r *ResponseTimes) ApplyBatch(ctx context.Context, es []events.Envelope) (int, error) {
+	batch, err := DecodeRelevant(es, relevant)
+	if err != nil || len(batch) == 0 {
+		return 0, err
 	}
-	if e.Sequence == 0 {
-		return false, consume.Permanent(fmt.Errorf("event %s has no stream sequence", e.ID))
-	}
-	p, err := e.Decode()
-	if err != nil {
-		return false, consume.Permanent(err)
-	}
-	return r.store.Update(ctx, ResponseTimesName, e.Sequence, func(tx Tx) error {
-		return r.apply(ctx, tx, e, p)
+	n := 0
+	_, err = r.store.UpdateBatch(ctx, ResponseTimesName, batch[len(batch)-1].Sequence, func(tx Tx, cp uint64) error {
+		n = 0 // a retried transaction starts again
+		for _, d := range batch {
+			if d.Sequence <= cp {
+				continue
+			}
+			if err := r.apply(ctx, tx, d.Envelope, d.Payload); err != nil {
+				return fmt.Errorf("seq %d (%s): %w", d.Sequence, d.Type, err)
+			}
+			n++
+		}
+		return nil
 	})
+	if err != nil {
+		return 0, err
+	}
+	return n, nil
 }
 
 // apply changes the state for one event. Times are the events' own: a
@@ -91,9 +139,9 @@ func (r *ResponseTimes) apply(ctx context.Context, tx Tx, e events.Envelope, p e
 	conv := e.AggregateID
 	switch p := p.(type) {
 	case events.MessageReceived:
-		at := p.ReceivedAt
+		at := stamp(p.ReceivedAt)
 		if at.IsZero() {
-			at = e.OccurredAt
+			at = stamp(e.OccurredAt)
 		}
 		if err := tx.AddCounts(ctx, p.LineID, at, Counts{Received: 1}); err != nil {
 			return err
@@ -109,7 +157,7 @@ func (r *ResponseTimes) apply(ctx context.Context, tx Tx, e events.Envelope, p e
 		if err != nil || !ok || pr.Replied {
 			return err
 		}
-		wait := max(e.OccurredAt.Sub(pr.ReceivedAt), 0)
+		wait := max(stamp(e.OccurredAt).Sub(pr.ReceivedAt), 0)
 		if err := tx.Observe(ctx, pr.LineID, pr.ReceivedAt, MetricFirstReply, BucketOf(wait)); err != nil {
 			return err
 		}
@@ -137,7 +185,7 @@ func (r *ResponseTimes) apply(ctx context.Context, tx Tx, e events.Envelope, p e
 		if err != nil || !ok || !pa.PagedAt.IsZero() {
 			return err
 		}
-		pa.PagedAt = e.OccurredAt
+		pa.PagedAt = stamp(e.OccurredAt)
 		return tx.PutPendingAck(ctx, p.EscalationID, pa)
 
 	case events.EscalationAcknowledged:
@@ -146,7 +194,7 @@ func (r *ResponseTimes) apply(ctx context.Context, tx Tx, e events.Envelope, p e
 			return err
 		}
 		if !pa.PagedAt.IsZero() {
-			wait := max(e.OccurredAt.Sub(pa.PagedAt), 0)
+			wait := max(stamp(e.OccurredAt).Sub(pa.PagedAt), 0)
 			if err := tx.Observe(ctx, pa.LineID, pa.PagedAt, MetricAck, BucketOf(wait)); err != nil {
 				return err
 			}

@@ -2,6 +2,7 @@ package projections
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 
@@ -22,8 +23,63 @@ type Projection interface {
 	// Apply applies one event in one transaction with the checkpoint. An
 	// event at or below the checkpoint changes nothing and reports false.
 	Apply(ctx context.Context, e events.Envelope) (applied bool, err error)
-	// Reset empties the projection's state and its checkpoint.
-	Reset(ctx context.Context) error
+	// Scratch returns an empty copy of the projection in memory, with the
+	// same configuration: what Rebuild replays the log into before
+	// swapping it in.
+	Scratch() Scratch
+}
+
+// Scratch is an empty copy of a projection, kept in memory, that a rebuild
+// replays the whole log into (the memory store is the fast path, proven by
+// the same store suite as the SQL one) and then swaps into the projection
+// it was made from.
+type Scratch interface {
+	Projection
+	// Swap replaces the original projection's whole state with this
+	// copy's and sets its checkpoint to seq, in one transaction: readers
+	// of the original see the old state until it commits, then the new
+	// one; a crash before the commit leaves the old one intact. The
+	// original's checkpoint must still be expect (its value when the
+	// rebuild began) or at most seq, else ErrMovedOn and nothing changes.
+	Swap(ctx context.Context, seq, expect uint64) error
+}
+
+// Batcher is a projection that applies several events, in log order, in
+// one transaction with its checkpoint (set to the last one's sequence);
+// events at or below the checkpoint as read inside that transaction are
+// passed over, so a batch overlapping what another runner applied
+// meanwhile applies the rest once. It returns how many it applied. The
+// Runner's replays use it: catching up far behind costs one transaction
+// per batch instead of one per event.
+type Batcher interface {
+	ApplyBatch(ctx context.Context, es []events.Envelope) (applied int, err error)
+}
+
+// Decoded is an event with its decoded payload.
+type Decoded struct {
+	events.Envelope
+	Payload events.Payload
+}
+
+// DecodeRelevant returns the events of es whose type relevant lists,
+// decoded, in order. An event without a stream sequence or that does not
+// decode is a permanent error (consume.Permanent): no retry mends it.
+func DecodeRelevant(es []events.Envelope, relevant map[string]bool) ([]Decoded, error) {
+	var out []Decoded
+	for _, e := range es {
+		if !relevant[e.Type] {
+			continue
+		}
+		if e.Sequence == 0 {
+			return nil, consume.Permanent(fmt.Errorf("event %s has no stream sequence", e.ID))
+		}
+		p, err := e.Decode()
+		if err != nil {
+			return nil, consume.Permanent(err)
+		}
+		out = append(out, Decoded{Envelope: e, Payload: p})
+	}
+	return out, nil
 }
 
 // Log is the part of the event store the runner reads: events.Store.
@@ -48,6 +104,9 @@ type Runner struct {
 	logz zerolog.Logger
 
 	mu sync.Mutex // one replay at a time in this process
+	// batch is how many events a replay applies per transaction when the
+	// projection is a Batcher.
+	batch int
 	// position is the last sequence this runner has read and applied (or
 	// found irrelevant); it may lag the store's checkpoint, never lead it
 	// for a relevant event.
@@ -56,7 +115,20 @@ type Runner struct {
 
 // NewRunner returns a runner of p over log.
 func NewRunner(log Log, p Projection, logger zerolog.Logger) *Runner {
-	return &Runner{log: log, p: p, logz: logger.With().Str("projection", p.Name()).Logger()}
+	return &Runner{log: log, p: p, batch: defaultBatch, logz: logger.With().Str("projection", p.Name()).Logger()}
+}
+
+// defaultBatch is how many events a replay applies per transaction: big
+// enough that a catch-up is not one round trip per event, small enough to
+// keep a transaction short (CockroachDB prefers them so) and its retry
+// cheap.
+const defaultBatch = 256
+
+// WithBatch sets how many events a replay applies per transaction (1: one
+// each, as the live path mostly does anyway) and returns r.
+func (r *Runner) WithBatch(n int) *Runner {
+	r.batch = max(n, 1)
+	return r
 }
 
 // Replay applies every event after the projection's checkpoint, up to the
@@ -70,16 +142,47 @@ func (r *Runner) Replay(ctx context.Context) (int, error) {
 // Progress is called during a rebuild with the last sequence applied.
 type Progress func(seq uint64, applied int)
 
-// Rebuild empties the projection and replays the whole log into it,
-// calling progress (when not nil) every 1,000 events.
+// maxSwaps bounds how often a rebuild catches up and swaps again when a
+// live runner keeps moving the projection on (ErrMovedOn).
+const maxSwaps = 5
+
+// Rebuild builds the projection again from the whole log: it replays the
+// log into an empty Scratch copy in memory, calling progress (when not
+// nil) every 1,000 events, then swaps the copy into the projection in one
+// transaction, with the checkpoint at the last sequence read. Readers see
+// the old projection until the swap commits; a kill before leaves it
+// intact. It returns how many events it applied.
+//
+// A live runner (another process) may apply events to the projection
+// meanwhile. If it applied some the copy has not read, the swap would
+// move the projection back, so it is refused (ErrMovedOn): the copy reads
+// the rest of the log and swaps again, up to maxSwaps times.
 func (r *Runner) Rebuild(ctx context.Context, progress Progress) (int, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if err := r.p.Reset(ctx); err != nil {
-		return 0, fmt.Errorf("reset %s: %w", r.p.Name(), err)
+	expect, err := r.p.Checkpoint(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("checkpoint %s: %w", r.p.Name(), err)
 	}
-	r.position = 0
-	return r.replayLocked(ctx, progress)
+	scratch := r.p.Scratch()
+	sr := &Runner{log: r.log, p: scratch, batch: r.batch, logz: r.logz}
+	total := 0
+	for attempt := 1; ; attempt++ {
+		n, err := sr.replayLocked(ctx, progress)
+		total += n
+		if err != nil {
+			return total, err
+		}
+		err = scratch.Swap(ctx, sr.position, expect)
+		if err == nil {
+			r.position = sr.position
+			return total, nil
+		}
+		if !errors.Is(err, ErrMovedOn) || attempt == maxSwaps {
+			return total, fmt.Errorf("swap %s: %w", r.p.Name(), err)
+		}
+		r.logz.Info().Err(err).Msg("projection moved on during the rebuild: catching up the copy")
+	}
 }
 
 func (r *Runner) replayLocked(ctx context.Context, progress Progress) (int, error) {
@@ -88,8 +191,37 @@ func (r *Runner) replayLocked(ctx context.Context, progress Progress) (int, erro
 		return 0, fmt.Errorf("checkpoint %s: %w", r.p.Name(), err)
 	}
 	from = max(from, r.position)
+	b, batching := r.p.(Batcher)
+	batching = batching && r.batch > 1
 	applied := 0
+	var buf []events.Envelope
+	// flush applies the buffered events in one transaction. Only then does
+	// the position pass them.
+	flush := func() error {
+		if len(buf) == 0 {
+			return nil
+		}
+		n, err := b.ApplyBatch(ctx, buf)
+		if err != nil {
+			return fmt.Errorf("apply seq %d to %d: %w", buf[0].Sequence, buf[len(buf)-1].Sequence, err)
+		}
+		before := applied
+		applied += n
+		r.position = buf[len(buf)-1].Sequence
+		buf = buf[:0]
+		if progress != nil && applied/1000 > before/1000 {
+			progress(r.position, applied)
+		}
+		return nil
+	}
 	last, err := r.log.Read(ctx, r.p.Filter(), from, func(e events.Envelope) error {
+		if batching {
+			buf = append(buf, e)
+			if len(buf) >= r.batch {
+				return flush()
+			}
+			return nil
+		}
 		ok, err := r.p.Apply(ctx, e)
 		if err != nil {
 			return fmt.Errorf("apply seq %d (%s): %w", e.Sequence, e.Type, err)
@@ -103,7 +235,15 @@ func (r *Runner) replayLocked(ctx context.Context, progress Progress) (int, erro
 		}
 		return nil
 	})
-	r.position = max(r.position, last)
+	// What was read before a failed read is still in order: apply it.
+	if ferr := flush(); ferr != nil && err == nil {
+		err = ferr
+	}
+	if len(buf) == 0 {
+		// Everything read was applied (or is irrelevant): the position may
+		// pass the irrelevant events at the end too.
+		r.position = max(r.position, last)
+	}
 	if err != nil {
 		return applied, fmt.Errorf("replay %s: %w", r.p.Name(), err)
 	}

@@ -39,19 +39,19 @@ func (s *SQLStore) Update(ctx context.Context, name string, seq uint64, fn func(
 	return ApplyAtCheckpoint(ctx, s.pool, name, seq, func(tx pgx.Tx) error { return fn(sqlTx{tx}) })
 }
 
-// Reset implements Store. DELETE rather than TRUNCATE: CockroachDB's
-// TRUNCATE is not transactional with the checkpoint.
+// UpdateBatch implements Store.
+func (s *SQLStore) UpdateBatch(ctx context.Context, name string, seq uint64, fn func(Tx, uint64) error) (bool, error) {
+	return ApplyBatchAtCheckpoint(ctx, s.pool, name, seq, func(tx pgx.Tx, cp uint64) error { return fn(sqlTx{tx}, cp) })
+}
+
+// rtTables are the response-times tables, emptied by Reset and Import.
+var rtTables = []string{"rt_hours", "rt_histograms", "rt_pending_replies", "rt_pending_acks"}
+
+// Reset implements Store.
 func (s *SQLStore) Reset(ctx context.Context, name string) error {
 	return s.inTx(ctx, func(tx pgx.Tx) error {
-		for _, q := range []string{
-			`DELETE FROM rt_hours WHERE true`,
-			`DELETE FROM rt_histograms WHERE true`,
-			`DELETE FROM rt_pending_replies WHERE true`,
-			`DELETE FROM rt_pending_acks WHERE true`,
-		} {
-			if _, err := tx.Exec(ctx, q); err != nil {
-				return fmt.Errorf("reset: %w", err)
-			}
+		if err := DeleteAll(ctx, tx, rtTables...); err != nil {
+			return fmt.Errorf("reset: %w", err)
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM projection_checkpoints WHERE name = $1`, name); err != nil {
 			return fmt.Errorf("reset checkpoint: %w", err)
@@ -62,35 +62,46 @@ func (s *SQLStore) Reset(ctx context.Context, name string) error {
 
 // Hours implements Store.
 func (s *SQLStore) Hours(ctx context.Context, lineID string, from, to time.Time) ([]Hour, error) {
-	byStart := map[int64]*Hour{}
+	hours, err := readHours(ctx, s.pool, `WHERE line_id = $1 AND hour >= $2 AND hour < $3`, lineID, from, to)
+	if err != nil {
+		return nil, err
+	}
+	sortHours(hours)
+	return hours, nil
+}
+
+// readHours reads the figures of the rows that where selects from both
+// tables, merged per line and hour, in no particular order.
+func readHours(ctx context.Context, q Querier, where string, args ...any) ([]Hour, error) {
+	byKey := map[hourKey]*Hour{}
 	var order []*Hour
-	get := func(t time.Time) *Hour {
+	get := func(line string, t time.Time) *Hour {
 		t = t.UTC()
-		h := byStart[t.Unix()]
+		k := hourKey{line, t.Unix()}
+		h := byKey[k]
 		if h == nil {
-			h = &Hour{LineID: lineID, Start: t}
-			byStart[t.Unix()] = h
+			h = &Hour{LineID: line, Start: t}
+			byKey[k] = h
 			order = append(order, h)
 		}
 		return h
 	}
-	rows, err := s.pool.Query(ctx, `SELECT hour, received, out_of_hours, breaches FROM rt_hours
-		WHERE line_id = $1 AND hour >= $2 AND hour < $3`, lineID, from, to)
+	rows, err := q.Query(ctx, `SELECT line_id, hour, received, out_of_hours, breaches FROM rt_hours `+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read hours: %w", err)
 	}
 	var (
-		at time.Time
-		c  Counts
+		line string
+		at   time.Time
+		c    Counts
 	)
-	if _, err := pgx.ForEachRow(rows, []any{&at, &c.Received, &c.OutOfHours, &c.Breaches}, func() error {
-		get(at).Counts.Add(c)
+	if _, err := pgx.ForEachRow(rows, []any{&line, &at, &c.Received, &c.OutOfHours, &c.Breaches}, func() error {
+		get(line, at).Counts.Add(c)
 		return nil
 	}); err != nil {
 		return nil, fmt.Errorf("read hours: %w", err)
 	}
-	rows, err = s.pool.Query(ctx, `SELECT hour, metric, bucket, n FROM rt_histograms
-		WHERE line_id = $1 AND hour >= $2 AND hour < $3`, lineID, from, to)
+	rows, err = q.Query(ctx, `SELECT line_id, hour, metric, bucket, n FROM rt_histograms `+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read histograms: %w", err)
 	}
@@ -99,11 +110,11 @@ func (s *SQLStore) Hours(ctx context.Context, lineID string, from, to time.Time)
 		bucket int32
 		n      int64
 	)
-	if _, err := pgx.ForEachRow(rows, []any{&at, &metric, &bucket, &n}, func() error {
+	if _, err := pgx.ForEachRow(rows, []any{&line, &at, &metric, &bucket, &n}, func() error {
 		if bucket < 0 || int(bucket) >= NumBuckets {
 			return fmt.Errorf("bucket %d out of range", bucket)
 		}
-		h := get(at)
+		h := get(line, at)
 		switch Metric(metric) {
 		case MetricFirstReply:
 			h.FirstReply[bucket] += n
@@ -118,8 +129,121 @@ func (s *SQLStore) Hours(ctx context.Context, lineID string, from, to time.Time)
 	for _, h := range order {
 		out = append(out, *h)
 	}
-	sortHours(out)
 	return out, nil
+}
+
+// Export implements Store: every table read in one transaction.
+func (s *SQLStore) Export(ctx context.Context, name string) (Snapshot, error) {
+	var snap Snapshot
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		snap = Snapshot{}
+		cp, err := ReadCheckpoint(ctx, tx, name)
+		if err != nil {
+			return err
+		}
+		snap.Checkpoint = cp
+		if snap.Hours, err = readHours(ctx, tx, ""); err != nil {
+			return err
+		}
+		if len(snap.Hours) == 0 {
+			snap.Hours = nil
+		}
+		sortHoursByLine(snap.Hours)
+		rows, err := tx.Query(ctx, `SELECT conversation_id, line_id, received_at, replied FROM rt_pending_replies`)
+		if err != nil {
+			return fmt.Errorf("read pending replies: %w", err)
+		}
+		var (
+			id string
+			pr PendingReply
+			at *time.Time
+		)
+		if _, err := pgx.ForEachRow(rows, []any{&id, &pr.LineID, &at, &pr.Replied}, func() error {
+			if snap.Replies == nil {
+				snap.Replies = map[string]PendingReply{}
+			}
+			p := pr
+			if at != nil {
+				p.ReceivedAt = at.UTC()
+			}
+			snap.Replies[id] = p
+			return nil
+		}); err != nil {
+			return fmt.Errorf("read pending replies: %w", err)
+		}
+		rows, err = tx.Query(ctx, `SELECT escalation_id, line_id, paged_at FROM rt_pending_acks`)
+		if err != nil {
+			return fmt.Errorf("read pending acks: %w", err)
+		}
+		var line string
+		if _, err := pgx.ForEachRow(rows, []any{&id, &line, &at}, func() error {
+			if snap.Acks == nil {
+				snap.Acks = map[string]PendingAck{}
+			}
+			p := PendingAck{LineID: line}
+			if at != nil {
+				p.PagedAt = at.UTC()
+			}
+			snap.Acks[id] = p
+			return nil
+		}); err != nil {
+			return fmt.Errorf("read pending acks: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return Snapshot{}, fmt.Errorf("export %s: %w", name, err)
+	}
+	return snap, nil
+}
+
+// Import implements Store: the tables emptied and copied into in one
+// transaction with the checkpoint (SwapAtCheckpoint).
+func (s *SQLStore) Import(ctx context.Context, name string, snap Snapshot, expect uint64) error {
+	if err := snap.validate(); err != nil {
+		return err
+	}
+	var hours, hists, replies, acks [][]any
+	for _, h := range snap.Hours {
+		start := h.Start.UTC()
+		hours = append(hours, []any{h.LineID, start, h.Counts.Received, h.Counts.OutOfHours, h.Counts.Breaches})
+		for _, m := range []struct {
+			metric Metric
+			h      Histogram
+		}{{MetricFirstReply, h.FirstReply}, {MetricAck, h.Ack}} {
+			for b, n := range m.h {
+				if n != 0 {
+					hists = append(hists, []any{h.LineID, start, string(m.metric), int32(b), n})
+				}
+			}
+		}
+	}
+	for id, p := range snap.Replies {
+		replies = append(replies, []any{id, p.LineID, nullTime(p.ReceivedAt), p.Replied})
+	}
+	for id, p := range snap.Acks {
+		acks = append(acks, []any{id, p.LineID, nullTime(p.PagedAt)})
+	}
+	return SwapAtCheckpoint(ctx, s.pool, name, snap.Checkpoint, expect, func(tx pgx.Tx) error {
+		if err := DeleteAll(ctx, tx, rtTables...); err != nil {
+			return err
+		}
+		for _, c := range []struct {
+			table string
+			cols  []string
+			rows  [][]any
+		}{
+			{"rt_hours", []string{"line_id", "hour", "received", "out_of_hours", "breaches"}, hours},
+			{"rt_histograms", []string{"line_id", "hour", "metric", "bucket", "n"}, hists},
+			{"rt_pending_replies", []string{"conversation_id", "line_id", "received_at", "replied"}, replies},
+			{"rt_pending_acks", []string{"escalation_id", "line_id", "paged_at"}, acks},
+		} {
+			if err := CopyRows(ctx, tx, pgx.Identifier{c.table}, c.cols, c.rows); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // sqlTx is Tx inside one database transaction.

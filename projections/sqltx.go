@@ -51,6 +51,14 @@ func ReadCheckpoint(ctx context.Context, q Querier, name string) (uint64, error)
 // runs and it reports false. This is what makes a redelivered or replayed
 // event change nothing, and a crash neither skip nor repeat one.
 func ApplyAtCheckpoint(ctx context.Context, pool *pgxpool.Pool, name string, seq uint64, fn func(pgx.Tx) error) (bool, error) {
+	return ApplyBatchAtCheckpoint(ctx, pool, name, seq, func(tx pgx.Tx, _ uint64) error { return fn(tx) })
+}
+
+// ApplyBatchAtCheckpoint is ApplyAtCheckpoint for a batch of events whose
+// last has sequence seq: fn gets the checkpoint as read inside the
+// transaction and applies only the events after it, so a batch that
+// overlaps what another runner applied meanwhile applies the rest once.
+func ApplyBatchAtCheckpoint(ctx context.Context, pool *pgxpool.Pool, name string, seq uint64, fn func(tx pgx.Tx, checkpoint uint64) error) (bool, error) {
 	var applied bool
 	err := SerializableTx(ctx, pool, func(tx pgx.Tx) error {
 		applied = false // a retried transaction starts again
@@ -61,7 +69,7 @@ func ApplyAtCheckpoint(ctx context.Context, pool *pgxpool.Pool, name string, seq
 		if seq <= cp {
 			return nil
 		}
-		if err := fn(tx); err != nil {
+		if err := fn(tx, cp); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO projection_checkpoints (name, seq) VALUES ($1, $2)
@@ -75,4 +83,80 @@ func ApplyAtCheckpoint(ctx context.Context, pool *pgxpool.Pool, name string, seq
 		return false, err
 	}
 	return applied, nil
+}
+
+// ErrMovedOn is returned by a swap when the projection applied events
+// past the rebuilt state while the rebuild ran (a live runner in another
+// process): swapping would move it back. The Runner then replays the rest
+// of the log into its scratch copy and swaps again.
+var ErrMovedOn = errors.New("projection moved on during the rebuild")
+
+// copyChunk is how many rows one COPY sends. The swap's transaction holds
+// every row of the projection whatever the chunk; chunks only bound each
+// statement (and the client's buffer).
+const copyChunk = 5000
+
+// SwapAtCheckpoint replaces a projection's rows and checkpoint in ONE
+// SERIALIZABLE transaction, retried whole: fn deletes the projection's
+// rows and copies the new ones in (CopyRows), and the checkpoint becomes
+// seq. Readers see the old rows until it commits; a crash before leaves
+// them intact.
+//
+// The checkpoint read inside the transaction must be expect (what it was
+// when the rebuild began: nobody applied anything since) or at most seq
+// (whatever was applied meanwhile, the rebuild has too); otherwise
+// ErrMovedOn and nothing changes.
+//
+// The whole projection is one transaction. PostgreSQL takes that in its
+// stride. CockroachDB runs COPY inside an explicit transaction atomically,
+// but large transactions hold write intents on every row until commit
+// (readers of those rows wait, they never see a half state), and past
+// roughly a million rows or a few hundred MiB they risk retries and memory
+// limits (kv.transaction.max_intents_bytes,
+// sql.defaults.transaction_rows_written_err). That is our limit, from
+// CockroachDB's documentation, not measured here (no CockroachDB on the
+// test machine): a projection up to about a million rows swaps in one
+// transaction. Beyond it the swap needs a generation column (write the
+// new state in bounded transactions, flip one pointer, delete the old
+// generation in batches), which is not built.
+func SwapAtCheckpoint(ctx context.Context, pool *pgxpool.Pool, name string, seq, expect uint64, fn func(pgx.Tx) error) error {
+	return SerializableTx(ctx, pool, func(tx pgx.Tx) error {
+		cp, err := ReadCheckpoint(ctx, tx, name)
+		if err != nil {
+			return err
+		}
+		if cp != expect && cp > seq {
+			return fmt.Errorf("%s at %d, rebuilt to %d: %w", name, cp, seq, ErrMovedOn)
+		}
+		if err := fn(tx); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO projection_checkpoints (name, seq) VALUES ($1, $2)
+			ON CONFLICT (name) DO UPDATE SET seq = excluded.seq`, name, int64(seq)); err != nil {
+			return fmt.Errorf("write checkpoint %s: %w", name, err)
+		}
+		return nil
+	})
+}
+
+// DeleteAll empties tables inside tx. DELETE rather than TRUNCATE:
+// CockroachDB's TRUNCATE is not transactional with the checkpoint.
+func DeleteAll(ctx context.Context, tx pgx.Tx, tables ...string) error {
+	for _, t := range tables {
+		if _, err := tx.Exec(ctx, `DELETE FROM `+t+` WHERE true`); err != nil {
+			return fmt.Errorf("empty %s: %w", t, err)
+		}
+	}
+	return nil
+}
+
+// CopyRows bulk-inserts rows into table inside tx with COPY (pgx.CopyFrom,
+// which PostgreSQL and CockroachDB both take), copyChunk rows at a time.
+func CopyRows(ctx context.Context, tx pgx.Tx, table pgx.Identifier, columns []string, rows [][]any) error {
+	for i := 0; i < len(rows); i += copyChunk {
+		if _, err := tx.CopyFrom(ctx, table, columns, pgx.CopyFromRows(rows[i:min(i+copyChunk, len(rows))])); err != nil {
+			return fmt.Errorf("copy into %s: %w", table.Sanitize(), err)
+		}
+	}
+	return nil
 }

@@ -2,6 +2,7 @@ package projections
 
 import (
 	"context"
+	"fmt"
 	"time"
 )
 
@@ -22,9 +23,21 @@ type Store interface {
 	// fn may run more than once (a transaction retried whole), so it must
 	// have no effects outside tx.
 	Update(ctx context.Context, name string, seq uint64, fn func(tx Tx) error) (applied bool, err error)
+	// UpdateBatch is Update for a batch of events whose last has
+	// sequence seq: fn gets the checkpoint as read inside the transaction
+	// and applies only the events after it.
+	UpdateBatch(ctx context.Context, name string, seq uint64, fn func(tx Tx, checkpoint uint64) error) (applied bool, err error)
 	// Reset empties the response-times state and name's checkpoint, in one
 	// transaction.
 	Reset(ctx context.Context, name string) error
+	// Export returns the whole state and name's checkpoint, consistent
+	// with each other.
+	Export(ctx context.Context, name string) (Snapshot, error)
+	// Import replaces the whole state with s and sets name's checkpoint
+	// to s.Checkpoint, in one transaction, when the checkpoint is now
+	// expect or at most s.Checkpoint; otherwise it returns ErrMovedOn.
+	// An invalid snapshot (a line's hour twice) changes nothing.
+	Import(ctx context.Context, name string, s Snapshot, expect uint64) error
 	// Hours returns the figures of one line for the UTC hours starting in
 	// [from, to), in time order; hours with nothing recorded are left out.
 	Hours(ctx context.Context, lineID string, from, to time.Time) ([]Hour, error)
@@ -42,6 +55,30 @@ type Tx interface {
 	AddCounts(ctx context.Context, lineID string, hour time.Time, c Counts) error
 	// Observe counts one observation of metric in bucket for that hour.
 	Observe(ctx context.Context, lineID string, hour time.Time, m Metric, bucket int) error
+}
+
+// Snapshot is the projection's whole state: what a rebuild builds in
+// memory and swaps into SQL, and what tests compare. Hours are sorted by
+// line then start; the maps are nil when empty.
+type Snapshot struct {
+	Checkpoint uint64
+	Hours      []Hour
+	Replies    map[string]PendingReply // by conversation id
+	Acks       map[string]PendingAck   // by escalation id
+}
+
+// validate rejects a snapshot that no store could hold: one line's hour
+// twice.
+func (s Snapshot) validate() error {
+	seen := make(map[hourKey]bool, len(s.Hours))
+	for _, h := range s.Hours {
+		k := hourKey{h.LineID, h.Start.Unix()}
+		if seen[k] {
+			return fmt.Errorf("snapshot: line %s hour %s twice", h.LineID, h.Start.UTC().Format(time.RFC3339))
+		}
+		seen[k] = true
+	}
+	return nil
 }
 
 // PendingReply is a conversation's working state until its first worker

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -189,6 +190,88 @@ func storeSuite(t *testing.T, newStore storeMaker) {
 			}
 			assertReport(t, rt, scenarioReport())
 		}},
+		{"an imported snapshot reads as the events it came from", func(t *testing.T, s Store) {
+			// Whatever s held before is replaced, checkpoint included.
+			mustUpdate(t, s, ResponseTimesName, 3, func(tx Tx) error {
+				must(t, tx.AddCounts(ctx, "main", at(2, 9, 0, 0), Counts{Received: 5}))
+				return tx.PutPendingReply(ctx, "stale", PendingReply{LineID: "main", ReceivedAt: at(2, 9, 0, 0)})
+			}, true)
+			src := NewMemoryStore()
+			mustApplyAll(t, NewResponseTimes(src, scenarioTargets), scenario(t))
+			snap, err := src.Export(ctx, ResponseTimesName)
+			must(t, err)
+			if len(snap.Hours) == 0 || len(snap.Acks) != 0 || len(snap.Replies) == 0 || snap.Checkpoint == 0 {
+				t.Fatalf("snapshot of the scenario: %+v", snap)
+			}
+			must(t, s.Import(ctx, ResponseTimesName, snap, 3))
+			rt := NewResponseTimes(s, scenarioTargets)
+			assertReport(t, rt, scenarioReport())
+			got, err := s.Export(ctx, ResponseTimesName)
+			must(t, err)
+			if !reflect.DeepEqual(got, snap) {
+				t.Fatalf("export after import\n got %+v\nwant %+v", got, snap)
+			}
+			// Importing again changes nothing; events after it apply on top.
+			must(t, s.Import(ctx, ResponseTimesName, snap, snap.Checkpoint))
+			e, err := events.New("conve", events.ConversationClosed{ByStaffID: "alex"}, events.Meta{OccurredAt: at(2, 12, 0, 0)})
+			must(t, err)
+			e.Sequence = snap.Checkpoint + 1
+			mustApply(t, rt, e)
+			after, err := s.Export(ctx, ResponseTimesName)
+			must(t, err)
+			if _, open := after.Replies["conve"]; open || len(after.Replies) != len(snap.Replies)-1 || after.Checkpoint != e.Sequence {
+				t.Fatalf("after a close on top of the import: %+v", after)
+			}
+		}},
+		{"a rejected import changes nothing", func(t *testing.T, s Store) {
+			rt := NewResponseTimes(s, scenarioTargets)
+			mustApplyAll(t, rt, scenario(t))
+			before, err := s.Export(ctx, ResponseTimesName)
+			must(t, err)
+			twice := before
+			twice.Hours = append(slices.Clone(before.Hours), before.Hours[0])
+			if err := s.Import(ctx, ResponseTimesName, twice, before.Checkpoint); err == nil {
+				t.Fatal("a snapshot with an hour twice was imported")
+			}
+			// The projection moved on past the snapshot since the rebuild
+			// began at 1: the swap would move it back.
+			older := Snapshot{Checkpoint: before.Checkpoint - 1}
+			if err := s.Import(ctx, ResponseTimesName, older, 1); !errors.Is(err, ErrMovedOn) {
+				t.Fatalf("import behind the checkpoint: %v, want ErrMovedOn", err)
+			}
+			got, err := s.Export(ctx, ResponseTimesName)
+			must(t, err)
+			if !reflect.DeepEqual(got, before) {
+				t.Fatalf("after rejected imports\n got %+v\nwant %+v", got, before)
+			}
+			assertReport(t, rt, scenarioReport())
+			// Unmoved since the rebuild began, a snapshot may go back (the
+			// log was replaced, or a projection reads fewer events now).
+			must(t, s.Import(ctx, ResponseTimesName, older, before.Checkpoint))
+			if cp, _ := s.Checkpoint(ctx, ResponseTimesName); cp != older.Checkpoint {
+				t.Fatalf("checkpoint %d, want %d", cp, older.Checkpoint)
+			}
+		}},
+		{"a batch overlapping the checkpoint applies the rest once", func(t *testing.T, s Store) {
+			rt := NewResponseTimes(s, scenarioTargets)
+			envs := scenario(t)
+			half := len(envs) / 2
+			mustApplyAll(t, rt, envs[:half])
+			want := 0
+			for _, e := range envs[half:] {
+				if relevant[e.Type] {
+					want++
+				}
+			}
+			n, err := rt.ApplyBatch(ctx, envs)
+			if err != nil || n != want {
+				t.Fatalf("batch over the whole log applied %d, %v; want the %d after the checkpoint", n, err, want)
+			}
+			if n, err := rt.ApplyBatch(ctx, envs); err != nil || n != 0 {
+				t.Fatalf("the same batch again applied %d, %v", n, err)
+			}
+			assertReport(t, rt, scenarioReport())
+		}},
 		{"rebuild from the log equals one pass", func(t *testing.T, s Store) {
 			rt := NewResponseTimes(s, scenarioTargets)
 			r := NewRunner(sliceLog(scenario(t)), rt, zerolog.Nop())
@@ -233,6 +316,13 @@ func mustApply(t testing.TB, rt *ResponseTimes, e events.Envelope) {
 	t.Helper()
 	if ok, err := rt.Apply(context.Background(), e); err != nil || (!ok && relevant[e.Type]) {
 		t.Fatalf("apply seq %d: %v %v", e.Sequence, ok, err)
+	}
+}
+
+func mustApplyAll(t testing.TB, rt *ResponseTimes, envs []events.Envelope) {
+	t.Helper()
+	for _, e := range envs {
+		mustApply(t, rt, e)
 	}
 }
 

@@ -132,8 +132,11 @@ func cmdMigrate(ctx context.Context, args []string, io stdio, lookup lookupFunc)
 // projectionPrefix starts every projection's name.
 const projectionPrefix = "projection-"
 
-// cmdProjections runs `helpline projections rebuild [name]`: drop a SQL
-// projection and replay the log into it, with progress and a final rate.
+// cmdProjections runs `helpline projections rebuild [name]`: replay the
+// whole log into a copy of each SQL projection in memory, with progress,
+// then swap the copy into the database in one transaction, and print the
+// rate. Readers of the database see the old projection until the swap
+// commits; killed before, the old one stays as it was.
 func cmdProjections(ctx context.Context, args []string, io stdio, lookup lookupFunc) error {
 	names := []string{projections.ResponseTimesName, escalations.Name, inbox.Name}
 	usage := "usage: helpline projections rebuild [" + strings.Join(names, "|") + "] (the projection- prefix may be left out)"
@@ -193,8 +196,8 @@ func cmdProjections(ctx context.Context, args []string, io stdio, lookup lookupF
 	return nil
 }
 
-// rebuild replays the whole log into one projection with a progress bar
-// and reports the rate.
+// rebuild builds one projection again from the whole log (in memory, then
+// one swap transaction) with a progress bar, and reports the rate.
 func rebuild(ctx context.Context, io stdio, r *projections.Runner, name string, last uint64) error {
 	bar := progressbar.NewOptions64(int64(last), progressbar.OptionSetWriter(io.err), progressbar.OptionSetDescription("rebuild "+name),
 		progressbar.OptionShowCount(), progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionClearOnFinish())
@@ -205,6 +208,7 @@ func rebuild(ctx context.Context, io stdio, r *projections.Runner, name string, 
 		return fmt.Errorf("rebuild %s: %w", name, err)
 	}
 	took := time.Since(start)
-	fmt.Fprintf(io.out, "rebuilt %s: %d events in %s (%.0f events/s)\n", name, n, took.Round(time.Millisecond), float64(n)/took.Seconds())
+	fmt.Fprintf(io.out, "rebuilt %s: %d events in %s (%.0f events/s), swapped in at seq %d\n", name, n, took.Round(time.Millisecond),
+		float64(n)/took.Seconds(), r.Position())
 	return nil
 }

@@ -19,7 +19,6 @@ import (
 	"time"
 
 	"github.com/helpline-org/helpline/events"
-	"github.com/helpline-org/helpline/internal/consume"
 	"github.com/helpline-org/helpline/projections"
 )
 
@@ -141,14 +140,48 @@ type Store interface {
 	// is not called and Update reports false. If fn fails nothing changes.
 	// fn may run more than once (a transaction retried whole).
 	Update(ctx context.Context, name string, seq uint64, fn func(tx Tx) error) (applied bool, err error)
+	// UpdateBatch is Update for a batch of events whose last has
+	// sequence seq: fn gets the checkpoint as read inside the transaction
+	// and applies only the events after it.
+	UpdateBatch(ctx context.Context, name string, seq uint64, fn func(tx Tx, checkpoint uint64) error) (applied bool, err error)
 	// Reset empties the queue, its working state and name's checkpoint.
 	Reset(ctx context.Context, name string) error
+	// Export returns the whole state and name's checkpoint, consistent
+	// with each other.
+	Export(ctx context.Context, name string) (Snapshot, error)
+	// Import replaces the whole state with s and sets name's checkpoint
+	// to s.Checkpoint, in one transaction, when the checkpoint is now
+	// expect or at most s.Checkpoint; otherwise it returns
+	// projections.ErrMovedOn. An invalid snapshot (an escalation twice)
+	// changes nothing.
+	Import(ctx context.Context, name string, s Snapshot, expect uint64) error
 	// Open returns up to limit open escalations of the given lines, oldest
 	// first, strictly after the cursor. No lines, no rows: a duty worker
 	// sees only the lines they are asked to cover.
 	Open(ctx context.Context, lineIDs []string, limit int, after Cursor) ([]Escalation, error)
 	// Get returns one escalation, open or not, or ErrNotFound.
 	Get(ctx context.Context, escalationID string) (Escalation, error)
+}
+
+// Snapshot is the projection's whole state: what a rebuild builds in
+// memory and swaps into SQL, and what tests compare. Escalations (with
+// their pages, in log order) are sorted by id; both are nil when empty.
+type Snapshot struct {
+	Checkpoint    uint64
+	Escalations   []Escalation
+	Conversations map[string]Conversation // by conversation id
+}
+
+// validate rejects a snapshot that no store could hold.
+func (s Snapshot) validate() error {
+	seen := make(map[string]bool, len(s.Escalations))
+	for _, e := range s.Escalations {
+		if e.ID == "" || seen[e.ID] {
+			return fmt.Errorf("snapshot: escalation %q empty or twice", e.ID)
+		}
+		seen[e.ID] = true
+	}
+	return nil
 }
 
 // Tx is what applying one event may read and write.
@@ -161,8 +194,9 @@ type Tx interface {
 	// PutEscalation writes every field of e but its pages.
 	PutEscalation(ctx context.Context, e Escalation) error
 	// AddPage appends one page to an escalation, keyed by the sequence of
-	// the transaction's event.
-	AddPage(ctx context.Context, escalationID string, p Page) error
+	// the page's event: a transaction may apply several events (a batch),
+	// so the key cannot be the transaction's.
+	AddPage(ctx context.Context, escalationID string, seq uint64, p Page) error
 }
 
 // Queue is the escalation queue projection.
@@ -170,7 +204,10 @@ type Queue struct {
 	store Store
 }
 
-var _ projections.Projection = (*Queue)(nil)
+var (
+	_ projections.Projection = (*Queue)(nil)
+	_ projections.Batcher    = (*Queue)(nil)
+)
 
 // NewQueue returns the projection over store.
 func NewQueue(store Store) *Queue { return &Queue{store: store} }
@@ -187,8 +224,32 @@ func (q *Queue) Checkpoint(ctx context.Context) (uint64, error) {
 	return q.store.Checkpoint(ctx, Name)
 }
 
-// Reset implements projections.Projection.
+// Reset empties the queue, its working state and its checkpoint.
 func (q *Queue) Reset(ctx context.Context) error { return q.store.Reset(ctx, Name) }
+
+// Scratch implements projections.Projection: a queue over an empty
+// memory store.
+func (q *Queue) Scratch() projections.Scratch {
+	mem := NewMemoryStore()
+	return &scratch{Queue: NewQueue(mem), mem: mem, target: q.store}
+}
+
+// scratch is a queue rebuilt in memory, to swap into target.
+type scratch struct {
+	*Queue
+	mem    *MemoryStore
+	target Store
+}
+
+// Swap implements projections.Scratch.
+func (s *scratch) Swap(ctx context.Context, seq, expect uint64) error {
+	snap, err := s.mem.Export(ctx, Name)
+	if err != nil {
+		return err
+	}
+	snap.Checkpoint = seq
+	return s.target.Import(ctx, Name, snap, expect)
+}
 
 // Open returns a page of the open queue of lineIDs; see Store.Open.
 func (q *Queue) Open(ctx context.Context, lineIDs []string, limit int, after Cursor) ([]Escalation, error) {
@@ -214,19 +275,34 @@ var relevant = map[string]bool{
 
 // Apply implements projections.Projection.
 func (q *Queue) Apply(ctx context.Context, e events.Envelope) (bool, error) {
-	if !relevant[e.Type] {
-		return false, nil
+	n, err := q.ApplyBatch(ctx, []events.Envelope{e})
+	return n > 0, err
+}
+
+// ApplyBatch implements projections.Batcher.
+func (q *Queue) ApplyBatch(ctx context.Context, es []events.Envelope) (int, error) {
+	batch, err := projections.DecodeRelevant(es, relevant)
+	if err != nil || len(batch) == 0 {
+		return 0, err
 	}
-	if e.Sequence == 0 {
-		return false, consume.Permanent(fmt.Errorf("event %s has no stream sequence", e.ID))
-	}
-	p, err := e.Decode()
-	if err != nil {
-		return false, consume.Permanent(err)
-	}
-	return q.store.Update(ctx, Name, e.Sequence, func(tx Tx) error {
-		return apply(ctx, tx, e, p)
+	n := 0
+	_, err = q.store.UpdateBatch(ctx, Name, batch[len(batch)-1].Sequence, func(tx Tx, cp uint64) error {
+		n = 0 // a retried transaction starts again
+		for _, d := range batch {
+			if d.Sequence <= cp {
+				continue
+			}
+			if err := apply(ctx, tx, d.Envelope, d.Payload); err != nil {
+				return fmt.Errorf("seq %d (%s): %w", d.Sequence, d.Type, err)
+			}
+			n++
+		}
+		return nil
 	})
+	if err != nil {
+		return 0, err
+	}
+	return n, nil
 }
 
 // stamp is an event's time as both stores keep it: UTC, to the
@@ -265,7 +341,7 @@ func apply(ctx context.Context, tx Tx, e events.Envelope, p events.Payload) erro
 		if err := tx.PutEscalation(ctx, esc); err != nil {
 			return err
 		}
-		return tx.AddPage(ctx, p.EscalationID, Page{StaffID: p.StaffID, Level: p.Level, LevelName: p.LevelName, Round: p.Round, At: at})
+		return tx.AddPage(ctx, p.EscalationID, e.Sequence, Page{StaffID: p.StaffID, Level: p.Level, LevelName: p.LevelName, Round: p.Round, At: at})
 
 	case events.EscalationReEscalated:
 		esc, ok, err := tx.Escalation(ctx, p.EscalationID)

@@ -25,7 +25,7 @@ var forbidden = regexp.MustCompile(`(?i)body|number|phone|text|content`)
 var exportedTypes = []reflect.Type{
 	reflect.TypeFor[Conversation](), reflect.TypeFor[Cursor](), reflect.TypeFor[Escalation](),
 	reflect.TypeFor[MemoryStore](), reflect.TypeFor[Page](), reflect.TypeFor[Queue](),
-	reflect.TypeFor[SQLStore](), reflect.TypeFor[Store](), reflect.TypeFor[Tx](),
+	reflect.TypeFor[SQLStore](), reflect.TypeFor[Store](), reflect.TypeFor[Tx](), reflect.TypeFor[Snapshot](),
 }
 
 func TestNoContentFields(t *testing.T) {

@@ -36,7 +36,7 @@ func logWith(t testing.TB, envs []events.Envelope) (*events.Store, []events.Enve
 
 var errCrash = errors.New("crash")
 
-// crashingStore fails the crashAt-th update after fn has made its writes
+// crashingStore fails the crashAt-th transaction after fn has made its writes
 // and before the commit: the process "dies" mid-transaction.
 type crashingStore struct {
 	Store
@@ -44,13 +44,13 @@ type crashingStore struct {
 	updates int
 }
 
-func (c *crashingStore) Update(ctx context.Context, name string, seq uint64, fn func(Tx) error) (bool, error) {
+func (c *crashingStore) UpdateBatch(ctx context.Context, name string, seq uint64, fn func(Tx, uint64) error) (bool, error) {
 	c.updates++
 	if c.updates < c.crashAt {
-		return c.Store.Update(ctx, name, seq, fn)
+		return c.Store.UpdateBatch(ctx, name, seq, fn)
 	}
-	return c.Store.Update(ctx, name, seq, func(tx Tx) error {
-		if err := fn(tx); err != nil {
+	return c.Store.UpdateBatch(ctx, name, seq, func(tx Tx, cp uint64) error {
+		if err := fn(tx, cp); err != nil {
 			return err
 		}
 		return errCrash
@@ -70,7 +70,7 @@ func TestCrashThenReplay(t *testing.T) {
 			t.Parallel()
 			st := s.make(t)
 			crashing := &crashingStore{Store: st, crashAt: len(envs) / 2}
-			first := projections.NewRunner(log, NewQueue(crashing), zerolog.Nop())
+			first := projections.NewRunner(log, NewQueue(crashing), zerolog.Nop()).WithBatch(1)
 			if _, err := first.Replay(ctx); !errors.Is(err, errCrash) {
 				t.Fatalf("first runner: %v, want the crash", err)
 			}

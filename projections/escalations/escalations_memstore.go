@@ -3,9 +3,12 @@ package escalations
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"sync"
+
+	"github.com/helpline-org/helpline/projections"
 )
 
 // MemoryStore is the embedded default Store: maps behind one mutex. An
@@ -40,14 +43,20 @@ func (s *MemoryStore) Checkpoint(_ context.Context, name string) (uint64, error)
 }
 
 // Update implements Store.
-func (s *MemoryStore) Update(_ context.Context, name string, seq uint64, fn func(Tx) error) (bool, error) {
+func (s *MemoryStore) Update(ctx context.Context, name string, seq uint64, fn func(Tx) error) (bool, error) {
+	return s.UpdateBatch(ctx, name, seq, func(tx Tx, _ uint64) error { return fn(tx) })
+}
+
+// UpdateBatch implements Store.
+func (s *MemoryStore) UpdateBatch(_ context.Context, name string, seq uint64, fn func(Tx, uint64) error) (bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if seq <= s.checkpoints[name] {
+	cp := s.checkpoints[name]
+	if seq <= cp {
 		return false, nil
 	}
 	tx := &memTx{s: s, escalations: map[string]Escalation{}, conversations: map[string]*Conversation{}}
-	if err := fn(tx); err != nil {
+	if err := fn(tx, cp); err != nil {
 		return false, err
 	}
 	for id, e := range tx.escalations {
@@ -70,6 +79,40 @@ func (s *MemoryStore) Reset(_ context.Context, name string) error {
 	defer s.mu.Unlock()
 	s.clear()
 	delete(s.checkpoints, name)
+	return nil
+}
+
+// Export implements Store.
+func (s *MemoryStore) Export(_ context.Context, name string) (Snapshot, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	snap := Snapshot{Checkpoint: s.checkpoints[name]}
+	for _, e := range s.escalations {
+		snap.Escalations = append(snap.Escalations, clone(e))
+	}
+	sort.Slice(snap.Escalations, func(i, j int) bool { return snap.Escalations[i].ID < snap.Escalations[j].ID })
+	if len(s.conversations) > 0 {
+		snap.Conversations = maps.Clone(s.conversations)
+	}
+	return snap, nil
+}
+
+// Import implements Store.
+func (s *MemoryStore) Import(_ context.Context, name string, snap Snapshot, expect uint64) error {
+	if err := snap.validate(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if cp := s.checkpoints[name]; cp != expect && cp > snap.Checkpoint {
+		return fmt.Errorf("%s at %d, rebuilt to %d: %w", name, cp, snap.Checkpoint, projections.ErrMovedOn)
+	}
+	s.clear()
+	for _, e := range snap.Escalations {
+		s.escalations[e.ID] = clone(e)
+	}
+	maps.Copy(s.conversations, snap.Conversations)
+	s.checkpoints[name] = snap.Checkpoint
 	return nil
 }
 
@@ -171,7 +214,7 @@ func (t *memTx) PutEscalation(ctx context.Context, e Escalation) error {
 	return nil
 }
 
-func (t *memTx) AddPage(ctx context.Context, id string, p Page) error {
+func (t *memTx) AddPage(ctx context.Context, id string, _ uint64, p Page) error {
 	e, ok, _ := t.Escalation(ctx, id)
 	if !ok {
 		return fmt.Errorf("add page: escalation %s: %w", id, ErrNotFound)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -38,24 +39,150 @@ func (s *SQLStore) Checkpoint(ctx context.Context, name string) (uint64, error) 
 
 // Update implements Store.
 func (s *SQLStore) Update(ctx context.Context, name string, seq uint64, fn func(Tx) error) (bool, error) {
-	return projections.ApplyAtCheckpoint(ctx, s.pool, name, seq, func(tx pgx.Tx) error { return fn(sqlTx{tx: tx, seq: seq}) })
+	return projections.ApplyAtCheckpoint(ctx, s.pool, name, seq, func(tx pgx.Tx) error { return fn(sqlTx{tx: tx}) })
 }
 
-// Reset implements Store. DELETE rather than TRUNCATE: CockroachDB's
-// TRUNCATE is not transactional with the checkpoint.
+// UpdateBatch implements Store.
+func (s *SQLStore) UpdateBatch(ctx context.Context, name string, seq uint64, fn func(Tx, uint64) error) (bool, error) {
+	return projections.ApplyBatchAtCheckpoint(ctx, s.pool, name, seq, func(tx pgx.Tx, cp uint64) error { return fn(sqlTx{tx: tx}, cp) })
+}
+
+// tables are the queue's tables, emptied by Reset and Import.
+var tables = []string{"escalations.pages", "escalations.queue", "escalations.conversations"}
+
+// Reset implements Store.
 func (s *SQLStore) Reset(ctx context.Context, name string) error {
 	return s.inTx(ctx, func(tx pgx.Tx) error {
-		for _, q := range []string{
-			`DELETE FROM escalations.pages WHERE true`,
-			`DELETE FROM escalations.queue WHERE true`,
-			`DELETE FROM escalations.conversations WHERE true`,
-		} {
-			if _, err := tx.Exec(ctx, q); err != nil {
-				return fmt.Errorf("reset: %w", err)
-			}
+		if err := projections.DeleteAll(ctx, tx, tables...); err != nil {
+			return fmt.Errorf("reset: %w", err)
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM projection_checkpoints WHERE name = $1`, name); err != nil {
 			return fmt.Errorf("reset checkpoint: %w", err)
+		}
+		return nil
+	})
+}
+
+// Export implements Store: every table read in one transaction.
+func (s *SQLStore) Export(ctx context.Context, name string) (Snapshot, error) {
+	var snap Snapshot
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		snap = Snapshot{}
+		cp, err := projections.ReadCheckpoint(ctx, tx, name)
+		if err != nil {
+			return err
+		}
+		snap.Checkpoint = cp
+		rows, err := tx.Query(ctx, `SELECT `+escalationColumns+` FROM escalations.queue ORDER BY escalation_id`)
+		if err != nil {
+			return fmt.Errorf("read escalations: %w", err)
+		}
+		if snap.Escalations, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Escalation, error) { return scanEscalation(r) }); err != nil {
+			return fmt.Errorf("read escalations: %w", err)
+		}
+		if len(snap.Escalations) == 0 {
+			snap.Escalations = nil
+		}
+		if err := allPages(ctx, tx, snap.Escalations); err != nil {
+			return err
+		}
+		rows, err = tx.Query(ctx, `SELECT conversation_id, line_id, pseudonym FROM escalations.conversations`)
+		if err != nil {
+			return fmt.Errorf("read conversations: %w", err)
+		}
+		var (
+			id string
+			c  Conversation
+		)
+		if _, err := pgx.ForEachRow(rows, []any{&id, &c.LineID, &c.Pseudonym}, func() error {
+			if snap.Conversations == nil {
+				snap.Conversations = map[string]Conversation{}
+			}
+			snap.Conversations[id] = c
+			return nil
+		}); err != nil {
+			return fmt.Errorf("read conversations: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return Snapshot{}, fmt.Errorf("export %s: %w", name, err)
+	}
+	return snap, nil
+}
+
+// allPages reads every page, in one scan, onto es (sorted by id).
+func allPages(ctx context.Context, tx pgx.Tx, es []Escalation) error {
+	byID := make(map[string]*Escalation, len(es))
+	for i := range es {
+		byID[es[i].ID] = &es[i]
+	}
+	rows, err := tx.Query(ctx, `SELECT escalation_id, staff_id, policy_level, level_name, policy_round, paged_at
+		FROM escalations.pages ORDER BY escalation_id, seq`)
+	if err != nil {
+		return fmt.Errorf("read pages: %w", err)
+	}
+	var (
+		id           string
+		p            Page
+		level, round int32
+	)
+	if _, err := pgx.ForEachRow(rows, []any{&id, &p.StaffID, &level, &p.LevelName, &round, &p.At}, func() error {
+		p.Level, p.Round, p.At = int(level), int(round), p.At.UTC()
+		if e := byID[id]; e != nil {
+			e.Pages = append(e.Pages, p)
+		}
+		return nil
+	}); err != nil {
+		return fmt.Errorf("read pages: %w", err)
+	}
+	return nil
+}
+
+// Import implements Store: the tables emptied and copied into in one
+// transaction with the checkpoint (projections.SwapAtCheckpoint).
+//
+// A page's seq column is its event's stream sequence when applied live;
+// an imported page gets its place among the escalation's pages (1, 2, ...)
+// instead, since a snapshot keeps the order, not the sequences. Pages
+// applied after the import have stream sequences above the checkpoint,
+// which is at least the number of events ever applied, so they still sort
+// after the imported ones and never collide with them.
+func (s *SQLStore) Import(ctx context.Context, name string, snap Snapshot, expect uint64) error {
+	if err := snap.validate(); err != nil {
+		return err
+	}
+	var queue, pages, convs [][]any
+	for _, e := range snap.Escalations {
+		var ackBy *string
+		if e.AcknowledgedBy != "" {
+			ackBy = &e.AcknowledgedBy
+		}
+		queue = append(queue, []any{e.ID, e.ConversationID, e.LineID, e.Pseudonym, e.Reason, e.Risk, list(e.Categories), list(e.Terms),
+			int32(e.Level), int32(e.Round), e.RaisedAt.UTC(), ackBy, nullTime(e.AcknowledgedAt), e.Exhausted})
+		for i, p := range e.Pages {
+			pages = append(pages, []any{e.ID, int64(i + 1), p.StaffID, int32(p.Level), p.LevelName, int32(p.Round), p.At.UTC()})
+		}
+	}
+	for id, c := range snap.Conversations {
+		convs = append(convs, []any{id, c.LineID, c.Pseudonym})
+	}
+	return projections.SwapAtCheckpoint(ctx, s.pool, name, snap.Checkpoint, expect, func(tx pgx.Tx) error {
+		if err := projections.DeleteAll(ctx, tx, tables...); err != nil {
+			return err
+		}
+		for _, c := range []struct {
+			table pgx.Identifier
+			cols  []string
+			rows  [][]any
+		}{
+			{pgx.Identifier{"escalations", "queue"}, strings.Fields(strings.ReplaceAll(escalationColumns, ",", " ")), queue},
+			{pgx.Identifier{"escalations", "pages"}, []string{"escalation_id", "seq", "staff_id", "policy_level", "level_name", "policy_round", "paged_at"}, pages},
+			{pgx.Identifier{"escalations", "conversations"}, []string{"conversation_id", "line_id", "pseudonym"}, convs},
+		} {
+			if err := projections.CopyRows(ctx, tx, c.table, c.cols, c.rows); err != nil {
+				return err
+			}
 		}
 		return nil
 	})
@@ -185,10 +312,9 @@ func (s *SQLStore) Get(ctx context.Context, id string) (Escalation, error) {
 	return e, nil
 }
 
-// sqlTx is Tx inside one database transaction; seq is its event's.
+// sqlTx is Tx inside one database transaction.
 type sqlTx struct {
-	tx  pgx.Tx
-	seq uint64
+	tx pgx.Tx
 }
 
 func (t sqlTx) Conversation(ctx context.Context, id string) (Conversation, bool, error) {
@@ -245,10 +371,10 @@ func (t sqlTx) PutEscalation(ctx context.Context, e Escalation) error {
 	return nil
 }
 
-func (t sqlTx) AddPage(ctx context.Context, id string, p Page) error {
+func (t sqlTx) AddPage(ctx context.Context, id string, seq uint64, p Page) error {
 	_, err := t.tx.Exec(ctx, `INSERT INTO escalations.pages (escalation_id, seq, staff_id, policy_level, level_name, policy_round, paged_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (escalation_id, seq) DO NOTHING`,
-		id, int64(t.seq), p.StaffID, int32(p.Level), p.LevelName, int32(p.Round), p.At.UTC())
+		id, int64(seq), p.StaffID, int32(p.Level), p.LevelName, int32(p.Round), p.At.UTC())
 	if err != nil {
 		return fmt.Errorf("add page to %s: %w", id, err)
 	}

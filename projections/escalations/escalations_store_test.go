@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/rs/zerolog"
@@ -75,6 +76,83 @@ func storeSuite(t *testing.T, newStore storeMaker) {
 				t.Fatalf("after reset: %+v, %v", e, err)
 			}
 		}},
+		{"an imported snapshot reads as the events it came from", func(t *testing.T, s Store) {
+			// Whatever s held before is replaced, checkpoint included.
+			old := &script{t: t}
+			old.add("stale", at(8, 0, 0), events.ConversationStarted{LineID: "main", Pseudonym: "C-OLD"})
+			old.add("stale", at(8, 0, 1), events.EscalationRaised{EscalationID: "old", LineID: "main", Reason: events.ReasonCrisis})
+			applyAll(t, NewQueue(s), old.envs)
+			src := NewMemoryStore()
+			applyAll(t, NewQueue(src), scenario(t))
+			snap, err := src.Export(ctx, Name)
+			must(t, err)
+			if len(snap.Escalations) != len(scenarioRows()) || len(snap.Conversations) == 0 {
+				t.Fatalf("snapshot of the scenario: %+v", snap)
+			}
+			must(t, s.Import(ctx, Name, snap, 2))
+			q := NewQueue(s)
+			assertScenario(t, q)
+			if _, err := q.Get(ctx, "old"); !errors.Is(err, ErrNotFound) {
+				t.Fatalf("an escalation from before the import: %v", err)
+			}
+			got, err := s.Export(ctx, Name)
+			must(t, err)
+			if !reflect.DeepEqual(got, snap) {
+				t.Fatalf("export after import\n got %+v\nwant %+v", got, snap)
+			}
+			// A page applied on top goes after the imported ones.
+			open, err := q.Get(ctx, "esc1") // paged twice
+			must(t, err)
+			page := &script{t: t}
+			page.add(open.ConversationID, at(12, 0, 0), events.EscalationPaged{EscalationID: open.ID, StaffID: "kim", Level: 1, LevelName: "backup", Round: 1})
+			page.envs[0].Sequence = snap.Checkpoint + 1
+			applyAll(t, q, page.envs)
+			e, err := q.Get(ctx, open.ID)
+			must(t, err)
+			if len(open.Pages) != 2 || len(e.Pages) != 3 || !reflect.DeepEqual(e.Pages[:len(open.Pages)], open.Pages) || e.Pages[len(open.Pages)].StaffID != "kim" {
+				t.Fatalf("pages after one on top of the import: %+v", e.Pages)
+			}
+		}},
+		{"a rejected import changes nothing", func(t *testing.T, s Store) {
+			q := NewQueue(s)
+			applyAll(t, q, scenario(t))
+			before, err := s.Export(ctx, Name)
+			must(t, err)
+			twice := before
+			twice.Escalations = append(slices.Clone(before.Escalations), before.Escalations[0])
+			if err := s.Import(ctx, Name, twice, before.Checkpoint); err == nil {
+				t.Fatal("a snapshot with an escalation twice was imported")
+			}
+			if err := s.Import(ctx, Name, Snapshot{Checkpoint: before.Checkpoint - 1}, 1); !errors.Is(err, projections.ErrMovedOn) {
+				t.Fatalf("import behind the checkpoint: %v, want ErrMovedOn", err)
+			}
+			got, err := s.Export(ctx, Name)
+			must(t, err)
+			if !reflect.DeepEqual(got, before) {
+				t.Fatalf("after rejected imports\n got %+v\nwant %+v", got, before)
+			}
+			assertScenario(t, q)
+		}},
+		{"a batch overlapping the checkpoint applies the rest once", func(t *testing.T, s Store) {
+			q := NewQueue(s)
+			envs := scenario(t)
+			half := len(envs) / 2
+			applyAll(t, q, envs[:half])
+			want := 0
+			for _, e := range envs[half:] {
+				if relevant[e.Type] {
+					want++
+				}
+			}
+			n, err := q.ApplyBatch(ctx, envs)
+			if err != nil || n != want {
+				t.Fatalf("batch over the whole log applied %d, %v; want the %d after the checkpoint", n, err, want)
+			}
+			if n, err := q.ApplyBatch(ctx, envs); err != nil || n != 0 {
+				t.Fatalf("the same batch again applied %d, %v", n, err)
+			}
+			assertScenario(t, q)
+		}},
 		{"rebuild from the log equals one pass", func(t *testing.T, s Store) {
 			q := NewQueue(s)
 			r := projections.NewRunner(sliceLog(scenario(t)), q, zerolog.Nop())
@@ -93,7 +171,7 @@ func storeSuite(t *testing.T, newStore storeMaker) {
 			_, err := s.Update(ctx, Name, 1, func(tx Tx) error {
 				must(t, tx.PutConversation(ctx, "c1", Conversation{LineID: "main", Pseudonym: "C-X"}))
 				must(t, tx.PutEscalation(ctx, Escalation{ID: "e1", ConversationID: "c1", LineID: "main", Round: 1, RaisedAt: at(9, 0, 0)}))
-				must(t, tx.AddPage(ctx, "e1", Page{StaffID: "sam", Round: 1, At: at(9, 0, 1)}))
+				must(t, tx.AddPage(ctx, "e1", 1, Page{StaffID: "sam", Round: 1, At: at(9, 0, 1)}))
 				return boom
 			})
 			if !errors.Is(err, boom) {
@@ -122,7 +200,7 @@ func storeSuite(t *testing.T, newStore storeMaker) {
 			_, err := s.Update(ctx, Name, 1, func(tx Tx) error {
 				must(t, tx.PutConversation(ctx, "c1", Conversation{LineID: "main", Pseudonym: "C-X"}))
 				must(t, tx.PutEscalation(ctx, want))
-				must(t, tx.AddPage(ctx, "e1", want.Pages[0]))
+				must(t, tx.AddPage(ctx, "e1", 1, want.Pages[0]))
 				got, ok, err := tx.Escalation(ctx, "e1")
 				if err != nil || !ok || !reflect.DeepEqual(got, want) {
 					t.Errorf("in tx:\n got %+v %v %v\nwant %+v", got, ok, err, want)

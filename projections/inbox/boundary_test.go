@@ -40,7 +40,7 @@ var bodyName = regexp.MustCompile(`(?i)body`)
 var exportedTypes = []reflect.Type{
 	reflect.TypeFor[Client](), reflect.TypeFor[Conversation](), reflect.TypeFor[Cursor](), reflect.TypeFor[Delivery](),
 	reflect.TypeFor[MemoryStore](), reflect.TypeFor[Message](), reflect.TypeFor[Opener](), reflect.TypeFor[Query](),
-	reflect.TypeFor[SQLStore](), reflect.TypeFor[Store](), reflect.TypeFor[Tx](), reflect.TypeFor[View](),
+	reflect.TypeFor[SQLStore](), reflect.TypeFor[Store](), reflect.TypeFor[Tx](), reflect.TypeFor[View](), reflect.TypeFor[Snapshot](),
 }
 
 func TestNoContactOrPlaintextFields(t *testing.T) {

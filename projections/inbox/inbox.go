@@ -23,7 +23,6 @@ import (
 	"time"
 
 	"github.com/helpline-org/helpline/events"
-	"github.com/helpline-org/helpline/internal/consume"
 	"github.com/helpline-org/helpline/projections"
 )
 
@@ -240,8 +239,21 @@ type Store interface {
 	// is not called and Update reports false. If fn fails nothing changes.
 	// fn may run more than once (a transaction retried whole).
 	Update(ctx context.Context, name string, seq uint64, fn func(tx Tx) error) (applied bool, err error)
+	// UpdateBatch is Update for a batch of events whose last has
+	// sequence seq: fn gets the checkpoint as read inside the transaction
+	// and applies only the events after it.
+	UpdateBatch(ctx context.Context, name string, seq uint64, fn func(tx Tx, checkpoint uint64) error) (applied bool, err error)
 	// Reset empties the inbox, its working state and name's checkpoint.
 	Reset(ctx context.Context, name string) error
+	// Export returns the whole state and name's checkpoint, consistent
+	// with each other.
+	Export(ctx context.Context, name string) (Snapshot, error)
+	// Import replaces the whole state with s and sets name's checkpoint
+	// to s.Checkpoint, in one transaction, when the checkpoint is now
+	// expect or at most s.Checkpoint; otherwise it returns
+	// projections.ErrMovedOn. An invalid snapshot (a conversation twice,
+	// messages of an unknown conversation) changes nothing.
+	Import(ctx context.Context, name string, s Snapshot, expect uint64) error
 	// List returns the conversations q selects, newest activity first,
 	// strictly after q.After, at most q.Limit (at least 1).
 	List(ctx context.Context, q Query) ([]Conversation, error)
@@ -250,6 +262,44 @@ type Store interface {
 	// Messages returns a conversation's messages in log order, or
 	// ErrNotFound for an unknown conversation.
 	Messages(ctx context.Context, conversationID string) ([]Message, error)
+}
+
+// Snapshot is the projection's whole state: what a rebuild builds in
+// memory and swaps into SQL, and what tests compare. Conversations are
+// sorted by id, each conversation's messages are in log order, and
+// everything is nil when empty. Bodies stay sealed, as everywhere in the
+// inbox.
+type Snapshot struct {
+	Checkpoint    uint64
+	Conversations []Conversation
+	Messages      map[string][]Message // by conversation id
+	Clients       map[string]Client    // by client id
+	// Deliveries are by conversation id, then provider message id.
+	Deliveries map[string]map[string]Delivery
+}
+
+// validate rejects a snapshot that no store could hold.
+func (s Snapshot) validate() error {
+	seen := make(map[string]bool, len(s.Conversations))
+	for _, c := range s.Conversations {
+		if c.ID == "" || seen[c.ID] {
+			return fmt.Errorf("snapshot: conversation %q empty or twice", c.ID)
+		}
+		seen[c.ID] = true
+	}
+	for conv, ms := range s.Messages {
+		if !seen[conv] {
+			return fmt.Errorf("snapshot: messages of unknown conversation %q", conv)
+		}
+		ids := make(map[string]bool, len(ms))
+		for _, m := range ms {
+			if m.ID == "" || ids[m.ID] {
+				return fmt.Errorf("snapshot: message %q of %s empty or twice", m.ID, conv)
+			}
+			ids[m.ID] = true
+		}
+	}
+	return nil
 }
 
 // Tx is what applying one event may read and write.
@@ -276,7 +326,10 @@ type View struct {
 	store Store
 }
 
-var _ projections.Projection = (*View)(nil)
+var (
+	_ projections.Projection = (*View)(nil)
+	_ projections.Batcher    = (*View)(nil)
+)
 
 // NewView returns the projection over s.
 func NewView(s Store) *View { return &View{store: s} }
@@ -291,7 +344,31 @@ func (v *View) Filter() string { return events.SubjectPrefix + ".>" }
 // Checkpoint implements projections.Projection.
 func (v *View) Checkpoint(ctx context.Context) (uint64, error) { return v.store.Checkpoint(ctx, Name) }
 
-// Reset implements projections.Projection.
+// Scratch implements projections.Projection: a view over an empty memory
+// store.
+func (v *View) Scratch() projections.Scratch {
+	mem := NewMemoryStore()
+	return &scratch{View: NewView(mem), mem: mem, target: v.store}
+}
+
+// scratch is an inbox rebuilt in memory, to swap into target.
+type scratch struct {
+	*View
+	mem    *MemoryStore
+	target Store
+}
+
+// Swap implements projections.Scratch.
+func (s *scratch) Swap(ctx context.Context, seq, expect uint64) error {
+	snap, err := s.mem.Export(ctx, Name)
+	if err != nil {
+		return err
+	}
+	snap.Checkpoint = seq
+	return s.target.Import(ctx, Name, snap, expect)
+}
+
+// Reset empties the inbox, its working state and its checkpoint.
 func (v *View) Reset(ctx context.Context) error { return v.store.Reset(ctx, Name) }
 
 // List returns a page of conversations; see Query and Store.List.
@@ -335,17 +412,32 @@ var relevant = map[string]bool{
 
 // Apply implements projections.Projection.
 func (v *View) Apply(ctx context.Context, e events.Envelope) (bool, error) {
-	if !relevant[e.Type] {
-		return false, nil
+	n, err := v.ApplyBatch(ctx, []events.Envelope{e})
+	return n > 0, err
+}
+
+// ApplyBatch implements projections.Batcher.
+func (v *View) ApplyBatch(ctx context.Context, es []events.Envelope) (int, error) {
+	batch, err := projections.DecodeRelevant(es, relevant)
+	if err != nil || len(batch) == 0 {
+		return 0, err
 	}
-	if e.Sequence == 0 {
-		return false, consume.Permanent(fmt.Errorf("event %s has no stream sequence", e.ID))
-	}
-	p, err := e.Decode()
-	if err != nil {
-		return false, consume.Permanent(err)
-	}
-	return v.store.Update(ctx, Name, e.Sequence, func(tx Tx) error {
-		return apply(ctx, tx, e, p)
+	n := 0
+	_, err = v.store.UpdateBatch(ctx, Name, batch[len(batch)-1].Sequence, func(tx Tx, cp uint64) error {
+		n = 0 // a retried transaction starts again
+		for _, d := range batch {
+			if d.Sequence <= cp {
+				continue
+			}
+			if err := apply(ctx, tx, d.Envelope, d.Payload); err != nil {
+				return fmt.Errorf("seq %d (%s): %w", d.Sequence, d.Type, err)
+			}
+			n++
+		}
+		return nil
 	})
+	if err != nil {
+		return 0, err
+	}
+	return n, nil
 }

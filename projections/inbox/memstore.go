@@ -7,6 +7,8 @@ import (
 	"slices"
 	"sort"
 	"sync"
+
+	"github.com/helpline-org/helpline/projections"
 )
 
 // MemoryStore is the embedded default Store: maps behind one mutex. An
@@ -49,15 +51,21 @@ func (s *MemoryStore) Checkpoint(_ context.Context, name string) (uint64, error)
 }
 
 // Update implements Store.
-func (s *MemoryStore) Update(_ context.Context, name string, seq uint64, fn func(Tx) error) (bool, error) {
+func (s *MemoryStore) Update(ctx context.Context, name string, seq uint64, fn func(Tx) error) (bool, error) {
+	return s.UpdateBatch(ctx, name, seq, func(tx Tx, _ uint64) error { return fn(tx) })
+}
+
+// UpdateBatch implements Store.
+func (s *MemoryStore) UpdateBatch(_ context.Context, name string, seq uint64, fn func(Tx, uint64) error) (bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if seq <= s.checkpoints[name] {
+	cp := s.checkpoints[name]
+	if seq <= cp {
 		return false, nil
 	}
 	tx := &memTx{s: s, conversations: map[string]Conversation{}, messages: map[string][]Message{},
 		clients: map[string]Client{}, deliveries: map[deliveryKey]Delivery{}}
-	if err := fn(tx); err != nil {
+	if err := fn(tx, cp); err != nil {
 		return false, err
 	}
 	for id, c := range tx.conversations {
@@ -79,6 +87,69 @@ func (s *MemoryStore) Reset(_ context.Context, name string) error {
 	defer s.mu.Unlock()
 	s.clear()
 	delete(s.checkpoints, name)
+	return nil
+}
+
+// Export implements Store.
+func (s *MemoryStore) Export(_ context.Context, name string) (Snapshot, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	snap := Snapshot{Checkpoint: s.checkpoints[name]}
+	for _, c := range s.conversations {
+		snap.Conversations = append(snap.Conversations, cloneConversation(c))
+	}
+	sort.Slice(snap.Conversations, func(i, j int) bool { return snap.Conversations[i].ID < snap.Conversations[j].ID })
+	for id, ms := range s.messages {
+		if len(ms) == 0 {
+			continue
+		}
+		if snap.Messages == nil {
+			snap.Messages = map[string][]Message{}
+		}
+		snap.Messages[id] = cloneMessages(ms)
+	}
+	if len(s.clients) > 0 {
+		snap.Clients = maps.Clone(s.clients)
+	}
+	for k, d := range s.deliveries {
+		if snap.Deliveries == nil {
+			snap.Deliveries = map[string]map[string]Delivery{}
+		}
+		if snap.Deliveries[k.conversationID] == nil {
+			snap.Deliveries[k.conversationID] = map[string]Delivery{}
+		}
+		snap.Deliveries[k.conversationID][k.providerMessageID] = d
+	}
+	return snap, nil
+}
+
+// Import implements Store.
+func (s *MemoryStore) Import(_ context.Context, name string, snap Snapshot, expect uint64) error {
+	if err := snap.validate(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if cp := s.checkpoints[name]; cp != expect && cp > snap.Checkpoint {
+		return fmt.Errorf("%s at %d, rebuilt to %d: %w", name, cp, snap.Checkpoint, projections.ErrMovedOn)
+	}
+	s.clear()
+	for _, c := range snap.Conversations {
+		s.conversations[c.ID] = cloneConversation(c)
+		s.byClient[c.ClientID] = insertSorted(s.byClient[c.ClientID], c.ID)
+	}
+	for id, ms := range snap.Messages {
+		if len(ms) > 0 {
+			s.messages[id] = cloneMessages(ms)
+		}
+	}
+	maps.Copy(s.clients, snap.Clients)
+	for conv, ds := range snap.Deliveries {
+		for provider, d := range ds {
+			s.deliveries[deliveryKey{conv, provider}] = d
+		}
+	}
+	s.checkpoints[name] = snap.Checkpoint
 	return nil
 }
 

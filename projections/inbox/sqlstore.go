@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/helpline-org/helpline/events"
 	"github.com/helpline-org/helpline/projections"
 )
 
@@ -36,19 +38,19 @@ func (s *SQLStore) Update(ctx context.Context, name string, seq uint64, fn func(
 	return projections.ApplyAtCheckpoint(ctx, s.pool, name, seq, func(tx pgx.Tx) error { return fn(sqlTx{tx: tx}) })
 }
 
-// Reset implements Store. DELETE rather than TRUNCATE: CockroachDB's
-// TRUNCATE is not transactional with the checkpoint.
+// UpdateBatch implements Store.
+func (s *SQLStore) UpdateBatch(ctx context.Context, name string, seq uint64, fn func(Tx, uint64) error) (bool, error) {
+	return projections.ApplyBatchAtCheckpoint(ctx, s.pool, name, seq, func(tx pgx.Tx, cp uint64) error { return fn(sqlTx{tx: tx}, cp) })
+}
+
+// tables are the inbox's tables, emptied by Reset and Import.
+var tables = []string{"inbox.deliveries", "inbox.clients", "inbox.messages", "inbox.conversations"}
+
+// Reset implements Store.
 func (s *SQLStore) Reset(ctx context.Context, name string) error {
 	return projections.SerializableTx(ctx, s.pool, func(tx pgx.Tx) error {
-		for _, q := range []string{
-			`DELETE FROM inbox.deliveries WHERE true`,
-			`DELETE FROM inbox.clients WHERE true`,
-			`DELETE FROM inbox.messages WHERE true`,
-			`DELETE FROM inbox.conversations WHERE true`,
-		} {
-			if _, err := tx.Exec(ctx, q); err != nil {
-				return fmt.Errorf("reset: %w", err)
-			}
+		if err := projections.DeleteAll(ctx, tx, tables...); err != nil {
+			return fmt.Errorf("reset: %w", err)
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM projection_checkpoints WHERE name = $1`, name); err != nil {
 			return fmt.Errorf("reset checkpoint: %w", err)
@@ -56,6 +58,150 @@ func (s *SQLStore) Reset(ctx context.Context, name string) error {
 		return nil
 	})
 }
+
+// Export implements Store: every table read in one transaction.
+func (s *SQLStore) Export(ctx context.Context, name string) (Snapshot, error) {
+	var snap Snapshot
+	err := projections.SerializableTx(ctx, s.pool, func(tx pgx.Tx) error {
+		snap = Snapshot{}
+		cp, err := projections.ReadCheckpoint(ctx, tx, name)
+		if err != nil {
+			return err
+		}
+		snap.Checkpoint = cp
+		rows, err := tx.Query(ctx, `SELECT `+conversationColumns+` FROM inbox.conversations ORDER BY conversation_id`)
+		if err != nil {
+			return fmt.Errorf("read conversations: %w", err)
+		}
+		if snap.Conversations, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Conversation, error) { return scanConversation(r) }); err != nil {
+			return fmt.Errorf("read conversations: %w", err)
+		}
+		if len(snap.Conversations) == 0 {
+			snap.Conversations = nil
+		}
+		if snap.Messages, err = allMessages(ctx, tx); err != nil {
+			return err
+		}
+		rows, err = tx.Query(ctx, `SELECT client_id, consent, erased FROM inbox.clients`)
+		if err != nil {
+			return fmt.Errorf("read clients: %w", err)
+		}
+		var (
+			id, provider string
+			cl           Client
+			d            Delivery
+		)
+		if _, err := pgx.ForEachRow(rows, []any{&id, &cl.Consent, &cl.Erased}, func() error {
+			if snap.Clients == nil {
+				snap.Clients = map[string]Client{}
+			}
+			snap.Clients[id] = cl
+			return nil
+		}); err != nil {
+			return fmt.Errorf("read clients: %w", err)
+		}
+		rows, err = tx.Query(ctx, `SELECT conversation_id, provider_message_id, status, reason FROM inbox.deliveries`)
+		if err != nil {
+			return fmt.Errorf("read deliveries: %w", err)
+		}
+		if _, err := pgx.ForEachRow(rows, []any{&id, &provider, &d.Status, &d.Reason}, func() error {
+			if snap.Deliveries == nil {
+				snap.Deliveries = map[string]map[string]Delivery{}
+			}
+			if snap.Deliveries[id] == nil {
+				snap.Deliveries[id] = map[string]Delivery{}
+			}
+			snap.Deliveries[id][provider] = d
+			return nil
+		}); err != nil {
+			return fmt.Errorf("read deliveries: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return Snapshot{}, fmt.Errorf("export %s: %w", name, err)
+	}
+	return snap, nil
+}
+
+// allMessages reads every message, in one scan, by conversation, in log
+// order; nil when there are none.
+func allMessages(ctx context.Context, tx pgx.Tx) (map[string][]Message, error) {
+	rows, err := tx.Query(ctx, `SELECT conversation_id, `+messageColumns+` FROM inbox.messages ORDER BY conversation_id, position`)
+	if err != nil {
+		return nil, fmt.Errorf("read messages: %w", err)
+	}
+	var out map[string][]Message
+	_, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (struct{}, error) {
+		var conv string
+		m, err := scanMessage(r, &conv)
+		if err != nil {
+			return struct{}{}, err
+		}
+		if out == nil {
+			out = map[string][]Message{}
+		}
+		out[conv] = append(out[conv], m)
+		return struct{}{}, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read messages: %w", err)
+	}
+	return out, nil
+}
+
+// Import implements Store: the tables emptied and copied into in one
+// transaction with the checkpoint (projections.SwapAtCheckpoint). A
+// message's position is its place in the snapshot's list (1, 2, ...);
+// messages written after the import take the next ones.
+func (s *SQLStore) Import(ctx context.Context, name string, snap Snapshot, expect uint64) error {
+	if err := snap.validate(); err != nil {
+		return err
+	}
+	var convs, msgs, clients, deliveries [][]any
+	for _, c := range snap.Conversations {
+		convs = append(convs, []any{c.ID, c.LineID, c.ClientID, c.Pseudonym, c.Channel, c.TeamID, c.AssigneeID, c.Open,
+			c.StartedAt.UTC(), c.LastActivityAt.UTC(), nullTime(c.ClosedAt), int32(c.Unread), c.Risk,
+			list(c.Flags), list(c.Categories), list(c.Terms), c.Consent, c.Erased})
+	}
+	for conv, ms := range snap.Messages {
+		for i, m := range ms {
+			msgs = append(msgs, []any{conv, int64(i + 1), m.ID, m.EventID, m.Direction, m.Kind, m.At.UTC(), m.StaffID, m.SenderName,
+				m.Body.KeyID, bodyBytes(m.Body), m.Status, m.Reason, m.Risk, list(m.Terms), m.ProviderMessageID})
+		}
+	}
+	for id, cl := range snap.Clients {
+		clients = append(clients, []any{id, cl.Consent, cl.Erased})
+	}
+	for conv, ds := range snap.Deliveries {
+		for provider, d := range ds {
+			deliveries = append(deliveries, []any{conv, provider, d.Status, d.Reason})
+		}
+	}
+	return projections.SwapAtCheckpoint(ctx, s.pool, name, snap.Checkpoint, expect, func(tx pgx.Tx) error {
+		if err := projections.DeleteAll(ctx, tx, tables...); err != nil {
+			return err
+		}
+		for _, c := range []struct {
+			table pgx.Identifier
+			cols  []string
+			rows  [][]any
+		}{
+			{pgx.Identifier{"inbox", "conversations"}, columns(conversationColumns), convs},
+			{pgx.Identifier{"inbox", "messages"}, append([]string{"conversation_id", "position"}, columns(messageColumns)...), msgs},
+			{pgx.Identifier{"inbox", "clients"}, []string{"client_id", "consent", "erased"}, clients},
+			{pgx.Identifier{"inbox", "deliveries"}, []string{"conversation_id", "provider_message_id", "status", "reason"}, deliveries},
+		} {
+			if err := projections.CopyRows(ctx, tx, c.table, c.cols, c.rows); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// columns splits a comma-separated column list.
+func columns(list string) []string { return strings.Fields(strings.ReplaceAll(list, ",", " ")) }
 
 const conversationColumns = `conversation_id, line_id, client_id, pseudonym, channel, team_id, assignee_id, is_open,
 	started_at, last_activity_at, closed_at, unread, risk, flags, categories, terms, consent, erased`
@@ -185,19 +331,7 @@ func messagesIn(ctx context.Context, q projections.Querier, convID, messageID st
 	if err != nil {
 		return nil, fmt.Errorf("read messages of %s: %w", convID, err)
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Message, error) {
-		var (
-			m     Message
-			at    time.Time
-			terms []string
-		)
-		if err := r.Scan(&m.ID, &m.EventID, &m.Direction, &m.Kind, &at, &m.StaffID, &m.SenderName, &m.Body.KeyID, &m.Body.Data,
-			&m.Status, &m.Reason, &m.Risk, &terms, &m.ProviderMessageID); err != nil {
-			return Message{}, err
-		}
-		m.At, m.Terms, m.Body = at.UTC(), nonEmpty(terms), sealedCopy(m.Body)
-		return m, nil
-	})
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Message, error) { return scanMessage(r, nil) })
 	if err != nil {
 		return nil, fmt.Errorf("read messages of %s: %w", convID, err)
 	}
@@ -205,6 +339,35 @@ func messagesIn(ctx context.Context, q projections.Querier, convID, messageID st
 		return nil, nil
 	}
 	return out, nil
+}
+
+// scanMessage reads one row of messageColumns, preceded by the
+// conversation id when conv is not nil.
+func scanMessage(row pgx.Row, conv *string) (Message, error) {
+	var (
+		m     Message
+		at    time.Time
+		terms []string
+	)
+	dest := []any{&m.ID, &m.EventID, &m.Direction, &m.Kind, &at, &m.StaffID, &m.SenderName, &m.Body.KeyID, &m.Body.Data,
+		&m.Status, &m.Reason, &m.Risk, &terms, &m.ProviderMessageID}
+	if conv != nil {
+		dest = append([]any{conv}, dest...)
+	}
+	if err := row.Scan(dest...); err != nil {
+		return Message{}, err
+	}
+	m.At, m.Terms, m.Body = at.UTC(), nonEmpty(terms), sealedCopy(m.Body)
+	return m, nil
+}
+
+// bodyBytes is a sealed body for the nullable body column: NULL when
+// there is none.
+func bodyBytes(b events.Sealed) []byte {
+	if len(b.Data) == 0 {
+		return nil
+	}
+	return b.Data
 }
 
 // sqlTx is Tx inside one database transaction.
@@ -282,10 +445,7 @@ func (t sqlTx) Message(ctx context.Context, convID, id string) (Message, bool, e
 // PutMessage implements Tx: a new message takes the next position in its
 // conversation; an existing one keeps its position.
 func (t sqlTx) PutMessage(ctx context.Context, convID string, m Message) error {
-	var body []byte
-	if len(m.Body.Data) > 0 {
-		body = m.Body.Data
-	}
+	body := bodyBytes(m.Body)
 	_, err := t.tx.Exec(ctx, `INSERT INTO inbox.messages (conversation_id, position, `+messageColumns+`)
 		VALUES ($1, (SELECT COALESCE(MAX(position), 0) + 1 FROM inbox.messages WHERE conversation_id = $1),
 			$2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/rs/zerolog"
@@ -97,6 +99,86 @@ func storeSuite(t *testing.T, newStore storeMaker) {
 			if c, err := v.Get(ctx, "conv7"); err != nil || c.Consent != "" || c.Flags != nil {
 				t.Fatalf("after reset: %+v, %v", c, err)
 			}
+		}},
+		{"an imported snapshot reads as the events it came from", func(t *testing.T, s Store) {
+			// Whatever s held before is replaced, checkpoint included.
+			old, _ := manyConversations(t, 3)
+			applyAll(t, NewView(s), old)
+			src := NewMemoryStore()
+			applyAll(t, NewView(src), scenario(t))
+			snap, err := src.Export(ctx, Name)
+			must(t, err)
+			if len(snap.Conversations) != len(scenarioConversations()) || len(snap.Messages) == 0 || len(snap.Clients) == 0 || len(snap.Deliveries) == 0 {
+				t.Fatalf("snapshot of the scenario: %+v", snap)
+			}
+			last := old[len(old)-1].Sequence
+			must(t, s.Import(ctx, Name, snap, last))
+			v := NewView(s)
+			assertScenario(t, v, plain)
+			if _, err := v.Get(ctx, "c00"); !errors.Is(err, ErrNotFound) {
+				t.Fatalf("a conversation from before the import: %v", err)
+			}
+			got, err := s.Export(ctx, Name)
+			must(t, err)
+			if !reflect.DeepEqual(got, snap) {
+				t.Fatalf("export after import\n got %+v\nwant %+v", got, snap)
+			}
+			// A message applied on top goes after the imported ones.
+			before, err := v.Messages(ctx, "conv1")
+			must(t, err)
+			more := &script{t: t, prefix: "more"}
+			more.add("conv1", at(12, 0, 0), events.MessageReceived{MessageID: "m9", LineID: "main", ClientID: "cA", ReceivedAt: at(12, 0, 0)})
+			more.envs[0].Sequence = snap.Checkpoint + 1
+			applyAll(t, v, more.envs)
+			after, err := v.Messages(ctx, "conv1")
+			must(t, err)
+			if len(after) != len(before)+1 || !reflect.DeepEqual(after[:len(before)], before) || after[len(before)].ID != "m9" {
+				t.Fatalf("messages after one on top of the import: %+v", after)
+			}
+		}},
+		{"a rejected import changes nothing", func(t *testing.T, s Store) {
+			v := NewView(s)
+			applyAll(t, v, scenario(t))
+			before, err := s.Export(ctx, Name)
+			must(t, err)
+			twice := before
+			twice.Conversations = append(slices.Clone(before.Conversations), before.Conversations[0])
+			orphan := before
+			orphan.Messages = map[string][]Message{"nowhere": {{ID: "m"}}}
+			for _, bad := range []Snapshot{twice, orphan} {
+				if err := s.Import(ctx, Name, bad, before.Checkpoint); err == nil {
+					t.Fatal("an invalid snapshot was imported")
+				}
+			}
+			if err := s.Import(ctx, Name, Snapshot{Checkpoint: before.Checkpoint - 1}, 1); !errors.Is(err, projections.ErrMovedOn) {
+				t.Fatalf("import behind the checkpoint: %v, want ErrMovedOn", err)
+			}
+			got, err := s.Export(ctx, Name)
+			must(t, err)
+			if !reflect.DeepEqual(got, before) {
+				t.Fatalf("after rejected imports\n got %+v\nwant %+v", got, before)
+			}
+			assertScenario(t, v, plain)
+		}},
+		{"a batch overlapping the checkpoint applies the rest once", func(t *testing.T, s Store) {
+			v := NewView(s)
+			envs := scenario(t)
+			half := len(envs) / 2
+			applyAll(t, v, envs[:half])
+			want := 0
+			for _, e := range envs[half:] {
+				if relevant[e.Type] {
+					want++
+				}
+			}
+			n, err := v.ApplyBatch(ctx, envs)
+			if err != nil || n != want {
+				t.Fatalf("batch over the whole log applied %d, %v; want the %d after the checkpoint", n, err, want)
+			}
+			if n, err := v.ApplyBatch(ctx, envs); err != nil || n != 0 {
+				t.Fatalf("the same batch again applied %d, %v", n, err)
+			}
+			assertScenario(t, v, plain)
 		}},
 		{"rebuild from the log equals one pass", func(t *testing.T, s Store) {
 			v := NewView(s)
@@ -330,5 +412,29 @@ func assertScenario(t testing.TB, v *View, eventID func(int) string) {
 	}
 	if cp, err := v.Checkpoint(ctx); err != nil || cp == 0 {
 		t.Fatalf("checkpoint %d, %v", cp, err)
+	}
+}
+
+// TestSQLImportFailsWhole: a snapshot that PostgreSQL refuses half-way
+// through the copy (a NUL byte in a text column, late in the messages)
+// leaves the old rows and checkpoint exactly as they were: the delete and
+// the rows copied before the failure roll back together.
+func TestSQLImportFailsWhole(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := NewSQLStore(migratedPool(t))
+	applyAll(t, NewView(s), scenario(t))
+	before, err := s.Export(ctx, Name)
+	must(t, err)
+	bad := before
+	bad.Messages = maps.Clone(before.Messages)
+	bad.Messages["conv1"] = append(slices.Clone(before.Messages["conv1"]), Message{ID: "m-nul", Status: "received\x00"})
+	if err := s.Import(ctx, Name, bad, before.Checkpoint); err == nil {
+		t.Fatal("PostgreSQL took a NUL byte")
+	}
+	got, err := s.Export(ctx, Name)
+	must(t, err)
+	if !reflect.DeepEqual(got, before) {
+		t.Fatalf("after a failed import\n got %+v\nwant %+v", got, before)
 	}
 }

@@ -1,0 +1,87 @@
+package projections
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/rs/zerolog"
+
+	"github.com/helpline-org/helpline/events"
+)
+
+// growingLog is a Log that a test can append to while a runner reads it.
+type growingLog struct{ envs []events.Envelope }
+
+func (l *growingLog) Read(ctx context.Context, subject string, from uint64, fn func(events.Envelope) error) (uint64, error) {
+	return sliceLog(l.envs).Read(ctx, subject, from, fn)
+}
+
+// liveMeanwhile is a response-times projection whose scratch, on its first
+// swap, lets a "live runner" in another process append the rest of the
+// log and apply it to the target store first: the swap must then be
+// refused, the scratch catch up, and the second swap win.
+type liveMeanwhile struct {
+	*ResponseTimes
+	log  *growingLog
+	rest []events.Envelope
+	live *Runner
+}
+
+func (p *liveMeanwhile) Scratch() Scratch {
+	return &liveScratch{inner: p.ResponseTimes.Scratch(), p: p}
+}
+
+type liveScratch struct {
+	inner Scratch
+	p     *liveMeanwhile
+	swaps int
+}
+
+func (s *liveScratch) Name() string                                   { return s.inner.Name() }
+func (s *liveScratch) Filter() string                                 { return s.inner.Filter() }
+func (s *liveScratch) Checkpoint(ctx context.Context) (uint64, error) { return s.inner.Checkpoint(ctx) }
+func (s *liveScratch) Scratch() Scratch                               { return s.inner.Scratch() }
+func (s *liveScratch) Apply(ctx context.Context, e events.Envelope) (bool, error) {
+	return s.inner.Apply(ctx, e)
+}
+
+func (s *liveScratch) Swap(ctx context.Context, seq, expect uint64) error {
+	s.swaps++
+	if s.swaps == 1 {
+		s.p.log.envs = append(s.p.log.envs, s.p.rest...)
+		if _, err := s.p.live.Replay(ctx); err != nil {
+			return err
+		}
+	}
+	err := s.inner.Swap(ctx, seq, expect)
+	if s.swaps == 1 && !errors.Is(err, ErrMovedOn) {
+		return errors.New("first swap was not refused")
+	}
+	return err
+}
+
+// TestRebuildWhileLiveRunnerMovesOn: a rebuild never moves a projection
+// back past events a live runner applied while it ran. Both stores.
+func TestRebuildWhileLiveRunnerMovesOn(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	for _, s := range stores {
+		t.Run(s.name, func(t *testing.T) {
+			t.Parallel()
+			envs := scenario(t)
+			half := len(envs) / 2
+			log := &growingLog{envs: envs[:half]}
+			st := s.make(t)
+			rt := NewResponseTimes(st, scenarioTargets)
+			p := &liveMeanwhile{ResponseTimes: rt, log: log, rest: envs[half:], live: NewRunner(log, rt, zerolog.Nop())}
+			if _, err := NewRunner(log, p, zerolog.Nop()).Rebuild(ctx, nil); err != nil {
+				t.Fatal(err)
+			}
+			assertReport(t, rt, scenarioReport())
+			if cp, _ := rt.Checkpoint(ctx); cp != envs[len(envs)-1].Sequence {
+				t.Fatalf("checkpoint %d, want %d", cp, envs[len(envs)-1].Sequence)
+			}
+		})
+	}
+}
