@@ -178,7 +178,16 @@ func (m *metrics) wrap(s Spec, log zerolog.Logger) message.NoPublishHandlerFunc 
 }
 
 // Run runs the handlers until ctx ends, then waits for them to finish.
-func (r *Router) Run(ctx context.Context) error { return r.r.Run(ctx) }
+//
+// Shutdown is not a failure: when ctx ends, even while handlers are still
+// subscribing, Run returns nil.
+func (r *Router) Run(ctx context.Context) error {
+	err := r.r.Run(ctx)
+	if err != nil && ctx.Err() != nil && errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
+}
 
 // Running is closed once every handler is subscribed.
 func (r *Router) Running() chan struct{} { return r.r.Running() }

@@ -144,3 +144,30 @@ func TestTransientRetriedPermanentDeadLettered(t *testing.T) {
 		t.Fatalf("attempts %v: transient must be retried until it succeeds, permanent tried once", attempts)
 	}
 }
+
+// TestShutdownWhileSubscribingIsNoError: a signal that arrives while the
+// handlers are still subscribing ends Run cleanly, as a later one does.
+func TestShutdownWhileSubscribingIsNoError(t *testing.T) {
+	t.Parallel()
+	_, js := natstest.Connect(t, natstest.Server(t, "").ClientURL())
+	store, err := events.NewStore(context.Background(), js, events.StoreConfig{}, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, delay := range []time.Duration{0, time.Millisecond, 5 * time.Millisecond} {
+		var specs []consume.Spec
+		for i := range 8 {
+			specs = append(specs, consume.Spec{Name: fmt.Sprintf("early_stop_%d", i), Filter: events.AggregateSubjects(events.AggregateConversation),
+				Handler: func(context.Context, events.Envelope) error { return nil }})
+		}
+		r, err := consume.NewRouter(js, store, consume.Config{}, specs, nil, zerolog.Nop())
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		time.AfterFunc(delay, cancel)
+		if err := r.Run(ctx); err != nil {
+			t.Errorf("stopped %v after start: Run = %v, want nil", delay, err)
+		}
+	}
+}
