@@ -1,6 +1,7 @@
 package console
 
 import (
+	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -175,7 +176,7 @@ func (s *Service) csrfOK(r *http.Request, v *viewer) bool {
 	if got == "" && strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
 		got = r.PostFormValue(csrfField)
 	}
-	return got != "" && got == v.Session.CSRF
+	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(v.Session.CSRF)) == 1
 }
 
 // isAPI reports whether the request wants JSON.
