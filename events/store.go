@@ -470,3 +470,32 @@ func (s *Store) Ping(ctx context.Context) error {
 	_, err := s.LastSequence(ctx)
 	return err
 }
+
+// EnsureKeyValue creates a key-value bucket or updates it to cfg. Like the
+// streams, it retries while a new cluster has no meta leader, and when a
+// creation stalls: replicas of a service that start together create the
+// same bucket at once, and nats-server (2.15.2, R3) then sometimes answers
+// neither request, though the bucket is made. Each attempt has its own
+// deadline; the whole takes at most a minute.
+func EnsureKeyValue(ctx context.Context, js jetstream.JetStream, cfg jetstream.KeyValueConfig) (jetstream.KeyValue, error) {
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	wait := 100 * time.Millisecond
+	for {
+		actx, acancel := context.WithTimeout(ctx, 3*time.Second)
+		kv, err := js.CreateOrUpdateKeyValue(actx, cfg)
+		acancel()
+		if err == nil {
+			return kv, nil
+		}
+		if !retryable(err) && !errors.Is(err, context.DeadlineExceeded) {
+			return nil, fmt.Errorf("bucket %s: %w", cfg.Bucket, err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("bucket %s: %w", cfg.Bucket, err)
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 2*time.Second)
+	}
+}
