@@ -2,6 +2,7 @@ package events
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -377,9 +378,75 @@ func (s *Store) ReadAudit(ctx context.Context, from uint64, fn func(Envelope) er
 	return s.read(ctx, s.cfg.AuditStream, AuditSubjectPrefix+".>", from, fn)
 }
 
-// read uses an ordered consumer (client-side, ephemeral, gap-checked) and
-// stops when the consumer reports nothing pending.
+// getReadLimit is how many events read fetches one by one before it
+// switches to a consumer.
+const getReadLimit = 64
+
+// read calls fn for the events on subject after from. The short reads of
+// the hot path (one aggregate's history, a projection's few new events)
+// use the stream leader's message-get API, one request per event: no
+// consumer is created, and in a cluster each consumer creation and
+// deletion is a proposal to the meta layer, which under load falls behind
+// and stops answering ("no responders"). Longer reads (a rebuild) switch
+// to an ordered consumer after getReadLimit events.
 func (s *Store) read(ctx context.Context, stream, subject string, from uint64, fn func(Envelope) error) (uint64, error) {
+	last := from
+	for range getReadLimit {
+		e, ok, err := s.getNext(ctx, stream, subject, last+1)
+		if err != nil || !ok {
+			return last, err
+		}
+		if err := fn(e); err != nil {
+			return last, err
+		}
+		last = e.Sequence
+	}
+	return s.readConsumer(ctx, stream, subject, last, fn)
+}
+
+// msgGetResponse is the answer of $JS.API.STREAM.MSG.GET.
+type msgGetResponse struct {
+	Message *struct {
+		Sequence uint64 `json:"seq"`
+		Data     []byte `json:"data"`
+	} `json:"message"`
+	Error *jetstream.APIError `json:"error"`
+}
+
+// getNext returns the first event on subject at or after seq, asking the
+// stream leader (not a direct get, which a lagging replica may answer: a
+// handler must see the event it was handed).
+func (s *Store) getNext(ctx context.Context, stream, subject string, seq uint64) (Envelope, bool, error) {
+	req, _ := json.Marshal(map[string]any{"seq": seq, "next_by_subj": subject})
+	rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	msg, err := s.js.Conn().RequestWithContext(rctx, "$JS.API.STREAM.MSG.GET."+stream, req)
+	if err != nil {
+		return Envelope{}, false, fmt.Errorf("%w: get %s after %d: %w", ErrUnavailable, subject, seq, err)
+	}
+	var resp msgGetResponse
+	if err := json.Unmarshal(msg.Data, &resp); err != nil {
+		return Envelope{}, false, fmt.Errorf("%w: get %s: %w", ErrUnavailable, subject, err)
+	}
+	if resp.Error != nil {
+		if resp.Error.ErrorCode == jetstream.JSErrCodeMessageNotFound || resp.Error.Code == 404 {
+			return Envelope{}, false, nil
+		}
+		return Envelope{}, false, fmt.Errorf("%w: get %s: %w", ErrUnavailable, subject, resp.Error)
+	}
+	if resp.Message == nil {
+		return Envelope{}, false, fmt.Errorf("%w: get %s: empty answer", ErrUnavailable, subject)
+	}
+	e, err := Unmarshal(resp.Message.Data, resp.Message.Sequence)
+	if err != nil {
+		return Envelope{}, false, fmt.Errorf("seq %d: %w", resp.Message.Sequence, err)
+	}
+	return e, true, nil
+}
+
+// readConsumer uses an ordered consumer (client-side, ephemeral,
+// gap-checked) and stops when the consumer reports nothing pending.
+func (s *Store) readConsumer(ctx context.Context, stream, subject string, from uint64, fn func(Envelope) error) (uint64, error) {
 	cfg := jetstream.OrderedConsumerConfig{FilterSubjects: []string{subject}}
 	if from > 0 {
 		cfg.DeliverPolicy = jetstream.DeliverByStartSequencePolicy
