@@ -1,12 +1,15 @@
 package loadtest
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"os"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -101,4 +104,41 @@ func (r *Rig) Close() {
 	r.Cluster.Close()
 	r.srv.Close()
 	r.Fake.Close()
+}
+
+// HandlerStats scrapes every service's /metrics and returns, per event
+// handler, how many events it handled and their mean handling time in ms
+// (cumulative since the process started).
+func (r *Rig) HandlerStats(ctx context.Context) map[string][2]float64 {
+	sums, counts := map[string]float64{}, map[string]float64{}
+	client := &http.Client{Timeout: 5 * time.Second}
+	for _, p := range r.Cluster.Services {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+p.HTTPAddr+"/metrics", nil)
+		resp, err := client.Do(req)
+		if err != nil {
+			continue
+		}
+		sc := bufio.NewScanner(resp.Body)
+		sc.Buffer(make([]byte, 64<<10), 1<<20)
+		for sc.Scan() {
+			line := sc.Text()
+			for suffix, into := range map[string]map[string]float64{"_sum": sums, "_count": counts} {
+				prefix := "helpline_event_handler_seconds" + suffix + `{handler="`
+				if rest, ok := strings.CutPrefix(line, prefix); ok {
+					name, val, _ := strings.Cut(rest, `"} `)
+					if f, err := strconv.ParseFloat(val, 64); err == nil {
+						into[name] += f
+					}
+				}
+			}
+		}
+		resp.Body.Close()
+	}
+	out := map[string][2]float64{}
+	for h, n := range counts {
+		if n > 0 {
+			out[h] = [2]float64{n, sums[h] / n * 1000}
+		}
+	}
+	return out
 }

@@ -41,6 +41,8 @@ func main() {
 type step struct {
 	loadtest.Report
 	RSS map[string]float64 `json:"rss_mib"`
+	// Handlers: per event handler, events handled so far and mean ms.
+	Handlers map[string][2]float64 `json:"handlers_events_mean_ms"`
 }
 
 type output struct {
@@ -84,9 +86,13 @@ func run(ctx context.Context) error {
 		fmt.Fprintf(os.Stderr, "step: %g webhooks/s for %s\n", rate, *duration)
 		sent := loadtest.Run(ctx, l, rig.Text)
 		rss := rig.RSS() // at the end of the step, under load
+		handlers := rig.HandlerStats(ctx)
 		pages := rig.AwaitPages(ctx, sent, 60*time.Second)
 		rep := loadtest.Analyse(l, sent, pages, rig.Cluster.Pseudonym)
-		res.Steps = append(res.Steps, step{Report: rep, RSS: rss})
+		res.Steps = append(res.Steps, step{Report: rep, RSS: rss, Handlers: handlers})
+		for h, v := range handlers {
+			fmt.Fprintf(os.Stderr, "  handler %-28s %8.0f events (so far), mean %6.2f ms\n", h, v[0], v[1])
+		}
 		marks = append(marks, loadtest.Mark{At: offset, Label: fmt.Sprintf("%g/s", rate)})
 		for _, s := range rep.Timeline {
 			s.At += offset
