@@ -401,7 +401,26 @@ func (s *Store) read(ctx context.Context, stream, subject string, from uint64, f
 		}
 		last = e.Sequence
 	}
-	return s.readConsumer(ctx, stream, subject, last, fn)
+	// A new ordered consumer in a cluster may not answer its first pulls
+	// ("no responders"), and a leader may move mid-read: go on from the
+	// last event read, with a fresh consumer, a few times.
+	wait := 100 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		l, err := s.readConsumer(ctx, stream, subject, last, fn)
+		if l > last {
+			last, attempt = l, 1
+		}
+		if err == nil || !errors.Is(err, ErrUnavailable) || attempt >= 5 {
+			return last, err
+		}
+		s.log.Debug().Err(err).Str("subject", subject).Uint64("after", last).Msg("read interrupted; resuming")
+		select {
+		case <-ctx.Done():
+			return last, err
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, time.Second)
+	}
 }
 
 // msgGetResponse is the answer of $JS.API.STREAM.MSG.GET.

@@ -48,6 +48,7 @@ type drill struct {
 	KilledAt     float64 `json:"killed_at_s"`
 	ReadyAfter   float64 `json:"ready_after_s"`
 	CaughtUp     float64 `json:"caught_up_after_s"`
+	Restarts     int     `json:"extra_restarts"`
 	FailedDuring int     `json:"webhooks_not_200_during"`
 	MaxLatency   float64 `json:"max_webhook_ms_during"`
 	Error        string  `json:"error,omitempty"`
@@ -127,8 +128,21 @@ func run(ctx context.Context) error {
 		if err := p.Start(); err != nil {
 			return err
 		}
-		if err := c.WaitReady(ctx, p, 2*time.Minute); err != nil {
-			d.Error = err.Error()
+		// Like a supervisor, start it again if it exits before it is ready.
+		for try := 1; ; try++ {
+			err := c.WaitReady(ctx, p, 2*time.Minute)
+			if err == nil {
+				break
+			}
+			if p.Running() || try == 3 {
+				d.Error = err.Error()
+				break
+			}
+			d.Restarts++
+			fmt.Fprintf(os.Stderr, "  %s exited before it was ready (%v); restarting\n", p.Name, err)
+			if err := p.Start(); err != nil {
+				return err
+			}
 		}
 		d.ReadyAfter = time.Since(killed).Seconds()
 		if err := caughtUp(ctx, js, consumers[p.Role]); err != nil && d.Error == "" {
@@ -174,7 +188,7 @@ func run(ctx context.Context) error {
 // caughtUp waits until each named durable consumer has at most 50 events
 // pending or unacknowledged.
 func caughtUp(ctx context.Context, js jetstream.JetStream, names []string) error {
-	return cluster.Eventually(ctx, 3*time.Minute, func() error {
+	return cluster.Eventually(ctx, 90*time.Second, func() error {
 		for _, n := range names {
 			cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 			cons, err := js.Consumer(cctx, events.DefaultStream, n)
@@ -247,9 +261,9 @@ func check(ctx context.Context, rig *loadtest.Rig, sent []loadtest.Sent) (verdic
 
 func report(res output) {
 	fmt.Printf("fault drills at %g webhooks/s (open loop)\n", res.Rate)
-	fmt.Printf("%-16s %8s %10s %12s %10s %12s\n", "killed", "at s", "ready s", "caught up s", "not 200", "max ms")
+	fmt.Printf("%-16s %8s %10s %12s %10s %12s %s\n", "killed", "at s", "ready s", "caught up s", "not 200", "max ms", "restarts")
 	for _, d := range res.Drills {
-		fmt.Printf("%-16s %8.1f %10.2f %12.2f %10d %12.1f %s\n", d.Target, d.KilledAt, d.ReadyAfter, d.CaughtUp, d.FailedDuring, d.MaxLatency, d.Error)
+		fmt.Printf("%-16s %8.1f %10.2f %12.2f %10d %12.1f %d %s\n", d.Target, d.KilledAt, d.ReadyAfter, d.CaughtUp, d.FailedDuring, d.MaxLatency, d.Restarts, d.Error)
 	}
 	v, l := res.Verdict, res.Load
 	fmt.Printf("webhooks: %d sent, %d answered 200, %d not; p50 %.1f ms, p99 %.1f ms, max %.1f ms\n", l.Sent, l.OK, l.Failed, l.Webhook.P50, l.Webhook.P99, l.Webhook.Max)
