@@ -46,10 +46,11 @@ type step struct {
 }
 
 type output struct {
-	Started   time.Time `json:"started"`
-	Steps     []step    `json:"steps"`
-	Sustained float64   `json:"sustained_rate_p99_under_100ms"`
-	Note      string    `json:"note"`
+	Started   time.Time      `json:"started"`
+	Steps     []step         `json:"steps"`
+	Replicas  map[string]int `json:"replicas,omitempty"`
+	Sustained float64        `json:"sustained_rate_p99_under_100ms"`
+	Note      string         `json:"note"`
 }
 
 func run(ctx context.Context) error {
@@ -58,7 +59,20 @@ func run(ctx context.Context) error {
 	crisisEvery := flag.Int("crisis-every", 50, "every n-th message is a crisis text from a new client")
 	out := flag.String("out", filepath.Join("loadtest", "results", time.Now().UTC().Format("20060102-150405")), "where to write report.json and latency.svg")
 	db := flag.String("db", os.Getenv("HELPLINE_TEST_DATABASE_URL"), "PostgreSQL URL of an empty database (default HELPLINE_TEST_DATABASE_URL)")
+	replicas := flag.String("replicas", "", "replicas per service, e.g. triage=2,notification=2 (default: ingestion 2, the others 1)")
 	flag.Parse()
+	reps := map[string]int{}
+	for _, kv := range strings.Split(*replicas, ",") {
+		if kv = strings.TrimSpace(kv); kv == "" {
+			continue
+		}
+		name, n, _ := strings.Cut(kv, "=")
+		v, err := strconv.Atoi(n)
+		if err != nil || v < 1 {
+			return fmt.Errorf("-replicas: %q: want service=N", kv)
+		}
+		reps[name] = v
+	}
 	var steps []float64
 	for _, f := range strings.Split(*rates, ",") {
 		r, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
@@ -67,13 +81,13 @@ func run(ctx context.Context) error {
 		}
 		steps = append(steps, r)
 	}
-	rig, err := loadtest.StartRig(ctx, filepath.Join(*out, "cluster"), *db, nil)
+	rig, err := loadtest.StartRig(ctx, filepath.Join(*out, "cluster"), *db, reps)
 	if err != nil {
 		return err
 	}
 	defer rig.Close()
 
-	res := output{Started: time.Now().UTC(), Note: "latencies from the scheduled send time; crisis_to_page ends when the page request reaches the Twilio fake"}
+	res := output{Started: time.Now().UTC(), Replicas: reps, Note: "latencies from the scheduled send time; crisis_to_page ends when the page request reaches the Twilio fake"}
 	var (
 		timeline []loadtest.Second
 		marks    []loadtest.Mark
