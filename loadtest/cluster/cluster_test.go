@@ -136,6 +136,8 @@ func TestProcessCluster(t *testing.T) {
 	for _, p := range c.Services {
 		if err := p.Stop(15 * time.Second); err != nil {
 			t.Errorf("stop %s: %v", p.Name, err)
+		} else if err := p.ExitErr(); err != nil {
+			t.Errorf("%s did not exit cleanly on SIGTERM: %v", p.Name, err)
 		}
 	}
 }

@@ -29,9 +29,10 @@ type Proc struct {
 	env     []string
 	logPath string
 
-	mu     sync.Mutex
-	cmd    *exec.Cmd
-	exited chan struct{}
+	mu      sync.Mutex
+	cmd     *exec.Cmd
+	exited  chan struct{}
+	lastErr error // how the last run ended (nil: exit status 0)
 }
 
 // Start starts the process, appending its output to its log file.
@@ -55,8 +56,11 @@ func (p *Proc) Start() error {
 	}
 	exited := make(chan struct{})
 	go func() {
-		_ = cmd.Wait()
+		err := cmd.Wait()
 		out.Close()
+		p.mu.Lock()
+		p.lastErr = err
+		p.mu.Unlock()
 		close(exited)
 	}()
 	p.cmd, p.exited = cmd, exited
@@ -95,6 +99,14 @@ func (p *Proc) signal(sig syscall.Signal, wait time.Duration) error {
 	}
 	p.mu.Unlock()
 	return nil
+}
+
+// ExitErr is how the last run ended: nil for exit status 0 (a graceful
+// stop), an *exec.ExitError otherwise.
+func (p *Proc) ExitErr() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.lastErr
 }
 
 // Running reports whether the process was started and has not exited.

@@ -59,6 +59,7 @@ func run(ctx context.Context) error {
 	crisisEvery := flag.Int("crisis-every", 50, "every n-th message is a crisis text from a new client")
 	out := flag.String("out", filepath.Join("loadtest", "results", time.Now().UTC().Format("20060102-150405")), "where to write report.json and latency.svg")
 	db := flag.String("db", os.Getenv("HELPLINE_TEST_DATABASE_URL"), "PostgreSQL URL of an empty database (default HELPLINE_TEST_DATABASE_URL)")
+	warmup := flag.Duration("warmup", 10*time.Second, "an unreported first step at the first rate (caches, first clients' keys)")
 	replicas := flag.String("replicas", "", "replicas per service, e.g. triage=2,notification=2 (default: ingestion 2, the others 1)")
 	flag.Parse()
 	reps := map[string]int{}
@@ -94,6 +95,13 @@ func run(ctx context.Context) error {
 		offset   float64
 		next     int64 = 1
 	)
+	if *warmup > 0 {
+		fmt.Fprintf(os.Stderr, "warm-up: %g webhooks/s for %s (not reported)\n", steps[0], *warmup)
+		l := loadtest.Load{Rate: steps[0], Duration: *warmup, CrisisEvery: *crisisEvery, FirstID: next}
+		next += int64(steps[0]*warmup.Seconds()) + 1
+		rig.AwaitPages(ctx, loadtest.Run(ctx, l, rig.Text), 60*time.Second)
+	}
+	passing := true
 	for _, rate := range steps {
 		l := loadtest.Load{Rate: rate, Duration: *duration, CrisisEvery: *crisisEvery, FirstID: next}
 		next += int64(rate*duration.Seconds()) + 1
@@ -113,8 +121,11 @@ func run(ctx context.Context) error {
 			timeline = append(timeline, s)
 		}
 		offset += duration.Seconds() + 2
-		if rep.Webhook.P99 < 100 && rep.Failed == 0 && rep.Paged == rep.Crisis {
-			res.Sustained = max(res.Sustained, rate)
+		// Sustained: the highest rate of the sweep up to which every step
+		// kept p99 under 100 ms, answered everything and paged every crisis.
+		passing = passing && rep.Webhook.P99 < 100 && rep.Failed == 0 && rep.Paged == rep.Crisis
+		if passing {
+			res.Sustained = rate
 		}
 		if ctx.Err() != nil {
 			break
@@ -159,5 +170,5 @@ func print(res output) {
 		}
 		fmt.Println()
 	}
-	fmt.Printf("sustained rate with webhook p99 < 100 ms, nothing failed, every crisis paged: %g/s\n", res.Sustained)
+	fmt.Printf("sustained rate (every step up to it: webhook p99 < 100 ms, all answered 200, every crisis paged): %g/s\n", res.Sustained)
 }
