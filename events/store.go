@@ -448,7 +448,9 @@ func (s *Store) getNext(ctx context.Context, stream, subject string, seq uint64)
 		return Envelope{}, false, fmt.Errorf("%w: get %s: %w", ErrUnavailable, subject, err)
 	}
 	if resp.Error != nil {
-		if resp.Error.ErrorCode == jetstream.JSErrCodeMessageNotFound || resp.Error.Code == 404 {
+		// Only "no message found" ends the read; any other 404 (the
+		// stream missing, say) must not pass for an empty history.
+		if resp.Error.ErrorCode == jetstream.JSErrCodeMessageNotFound {
 			return Envelope{}, false, nil
 		}
 		return Envelope{}, false, fmt.Errorf("%w: get %s: %w", ErrUnavailable, subject, resp.Error)
