@@ -31,4 +31,4 @@ loadtest:
 
 # Fault drills under steady load: kill -9 each service and a NATS node.
 drills:
-	./.ci/with-postgres $(GO) run ./loadtest/cmd/drill -rate $${RATE:-50}
+	./.ci/with-postgres $(GO) run ./loadtest/cmd/drill -rate $${RATE:-30}

@@ -8,7 +8,7 @@
 // report, writes drills.json and drills.svg, and exits 1 on any lost or
 // duplicated message or missed page.
 //
-//	./.ci/with-postgres go run ./loadtest/cmd/drill -rate 50
+//	./.ci/with-postgres go run ./loadtest/cmd/drill -rate 30
 package main
 
 import (
@@ -82,7 +82,7 @@ var consumers = map[string][]string{
 }
 
 func run(ctx context.Context) error {
-	rate := flag.Float64("rate", 50, "steady webhook rate per second")
+	rate := flag.Float64("rate", 30, "steady webhook rate per second")
 	spacing := flag.Duration("spacing", 20*time.Second, "time between faults")
 	down := flag.Duration("down", time.Second, "how long a killed process stays down before it is restarted")
 	out := flag.String("out", filepath.Join("loadtest", "results", "drill-"+time.Now().UTC().Format("20060102-150405")), "where to write drills.json and drills.svg")
