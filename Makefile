@@ -27,7 +27,7 @@ cluster:
 
 # Open-loop load sweep against that shape; results in loadtest/results/.
 loadtest:
-	./.ci/with-postgres $(GO) run ./loadtest/cmd/loadgen -rates $${RATES:-50,100,200,300} -duration $${DURATION:-20s}
+	./.ci/with-postgres $(GO) run ./loadtest/cmd/loadgen -rates $${RATES:-30,40,50,60,70,80} -duration $${DURATION:-20s}
 
 # Fault drills under steady load: kill -9 each service and a NATS node.
 drills:

@@ -54,7 +54,7 @@ type output struct {
 }
 
 func run(ctx context.Context) error {
-	rates := flag.String("rates", "50,100,200", "comma-separated webhook rates per second, one step each")
+	rates := flag.String("rates", "30,40,50,60,70,80", "comma-separated webhook rates per second, one step each")
 	duration := flag.Duration("duration", 20*time.Second, "length of each step")
 	crisisEvery := flag.Int("crisis-every", 50, "every n-th message is a crisis text from a new client")
 	out := flag.String("out", filepath.Join("loadtest", "results", time.Now().UTC().Format("20060102-150405")), "where to write report.json and latency.svg")
