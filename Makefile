@@ -2,7 +2,7 @@
 # suite (vet, race tests) against a throwaway PostgreSQL it starts and stops.
 GO ?= go
 
-.PHONY: run test vet fmt bench fuzz build
+.PHONY: run test vet fmt bench fuzz build cluster loadtest drills
 
 run:
 	$(GO) run ./cmd/helpline run
@@ -20,3 +20,15 @@ bench:
 
 fmt:
 	gofmt -w .
+
+# The distributed shape as processes on loopback (no container engine).
+cluster:
+	deploy/local-cluster
+
+# Open-loop load sweep against that shape; results in loadtest/results/.
+loadtest:
+	./.ci/with-postgres $(GO) run ./loadtest/cmd/loadgen -rates $${RATES:-30,40,50,60,70,80} -duration $${DURATION:-20s}
+
+# Fault drills under steady load: kill -9 each service and a NATS node.
+drills:
+	./.ci/with-postgres $(GO) run ./loadtest/cmd/drill -rate $${RATE:-30}

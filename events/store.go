@@ -2,6 +2,7 @@ package events
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -102,8 +103,6 @@ type Store struct {
 	js  jetstream.JetStream
 	cfg StoreConfig
 	log zerolog.Logger
-	// domain is the domain-events stream, for message gets by subject.
-	domain jetstream.Stream
 }
 
 // NewStore creates or updates the streams (idempotently) and returns a
@@ -115,12 +114,8 @@ func NewStore(ctx context.Context, js jetstream.JetStream, cfg StoreConfig, log 
 	}
 	s := &Store{js: js, cfg: cfg, log: log.With().Str("component", "eventstore").Logger()}
 	for _, sc := range s.streamConfigs() {
-		st, err := s.ensureStream(ctx, sc)
-		if err != nil {
+		if _, err := s.ensureStream(ctx, sc); err != nil {
 			return nil, err
-		}
-		if sc.Name == cfg.Stream {
-			s.domain = st
 		}
 	}
 	return s, nil
@@ -377,48 +372,32 @@ func (s *Store) Load(ctx context.Context, aggregateType, aggregateID string) ([]
 var ErrTooFarBehind = errors.New("too many events to fetch one by one")
 
 // Since returns one aggregate's events after sequence after, in order, and
-// the sequence of its last event. It reads with stream message gets by
-// subject, with no consumer, so it is cheap for a caller that holds the
+// the sequence of its last event (after itself when nothing follows). It
+// asks the stream leader for each next event on the subject, like the
+// short reads of Load, so it is cheap for a caller that holds the
 // aggregate's state up to after and is a few events behind (a cache).
 // When more than max events follow it returns ErrTooFarBehind.
-//
-// The gets may be answered by any replica (the stream allows direct
-// gets), so on a cluster the answer can lag the leader by a moment: use it
-// to decide only what an append with the expected sequence then checks.
 func (s *Store) Since(ctx context.Context, aggregateType, aggregateID string, after uint64, max int) ([]Envelope, uint64, error) {
 	if err := ValidateID(aggregateID); err != nil {
 		return nil, 0, err
 	}
 	subject := Subject(aggregateType, aggregateID)
-	last, err := s.domain.GetLastMsgForSubject(ctx, subject)
-	if errors.Is(err, jetstream.ErrMsgNotFound) {
-		return nil, 0, nil
-	}
-	if err != nil {
-		return nil, 0, fmt.Errorf("%w: last of %s: %w", ErrUnavailable, subject, err)
-	}
 	var out []Envelope
-	seq := after
-	for seq < last.Sequence {
+	last := after
+	for {
+		e, ok, err := s.getNext(ctx, s.cfg.Stream, subject, last+1)
+		if err != nil {
+			return nil, 0, err
+		}
+		if !ok {
+			return out, last, nil
+		}
 		if len(out) == max {
 			return nil, 0, fmt.Errorf("%s after %d: %w", subject, after, ErrTooFarBehind)
 		}
-		m, err := s.domain.GetMsg(ctx, seq+1, jetstream.WithGetMsgSubject(subject))
-		if errors.Is(err, jetstream.ErrMsgNotFound) {
-			// Another replica answered this get, one behind the first.
-			return nil, 0, fmt.Errorf("%s after %d: replica behind: %w", subject, seq, ErrTooFarBehind)
-		}
-		if err != nil {
-			return nil, 0, fmt.Errorf("%w: get %s after %d: %w", ErrUnavailable, subject, seq, err)
-		}
-		e, err := Unmarshal(m.Data, m.Sequence)
-		if err != nil {
-			return nil, 0, fmt.Errorf("seq %d: %w", m.Sequence, err)
-		}
 		out = append(out, e)
-		seq = m.Sequence
+		last = e.Sequence
 	}
-	return out, last.Sequence, nil
 }
 
 // Read calls fn for every event on subject (wildcards allowed) in stream
@@ -432,9 +411,96 @@ func (s *Store) ReadAudit(ctx context.Context, from uint64, fn func(Envelope) er
 	return s.read(ctx, s.cfg.AuditStream, AuditSubjectPrefix+".>", from, fn)
 }
 
-// read uses an ordered consumer (client-side, ephemeral, gap-checked) and
-// stops when the consumer reports nothing pending.
+// getReadLimit is how many events read fetches one by one before it
+// switches to a consumer.
+const getReadLimit = 64
+
+// read calls fn for the events on subject after from. The short reads of
+// the hot path (one aggregate's history, a projection's few new events)
+// use the stream leader's message-get API, one request per event: no
+// consumer is created, and in a cluster each consumer creation and
+// deletion is a proposal to the meta layer, which under load falls behind
+// and stops answering ("no responders"). Longer reads (a rebuild) switch
+// to an ordered consumer after getReadLimit events.
 func (s *Store) read(ctx context.Context, stream, subject string, from uint64, fn func(Envelope) error) (uint64, error) {
+	last := from
+	for range getReadLimit {
+		e, ok, err := s.getNext(ctx, stream, subject, last+1)
+		if err != nil || !ok {
+			return last, err
+		}
+		if err := fn(e); err != nil {
+			return last, err
+		}
+		last = e.Sequence
+	}
+	// A new ordered consumer in a cluster may not answer its first pulls
+	// ("no responders"), and a leader may move mid-read: go on from the
+	// last event read, with a fresh consumer, a few times.
+	wait := 100 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		l, err := s.readConsumer(ctx, stream, subject, last, fn)
+		if l > last {
+			last, attempt = l, 1
+		}
+		if err == nil || !errors.Is(err, ErrUnavailable) || attempt >= 5 {
+			return last, err
+		}
+		s.log.Debug().Err(err).Str("subject", subject).Uint64("after", last).Msg("read interrupted; resuming")
+		select {
+		case <-ctx.Done():
+			return last, err
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, time.Second)
+	}
+}
+
+// msgGetResponse is the answer of $JS.API.STREAM.MSG.GET.
+type msgGetResponse struct {
+	Message *struct {
+		Sequence uint64 `json:"seq"`
+		Data     []byte `json:"data"`
+	} `json:"message"`
+	Error *jetstream.APIError `json:"error"`
+}
+
+// getNext returns the first event on subject at or after seq, asking the
+// stream leader (not a direct get, which a lagging replica may answer: a
+// handler must see the event it was handed).
+func (s *Store) getNext(ctx context.Context, stream, subject string, seq uint64) (Envelope, bool, error) {
+	req, _ := json.Marshal(map[string]any{"seq": seq, "next_by_subj": subject})
+	rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	msg, err := s.js.Conn().RequestWithContext(rctx, "$JS.API.STREAM.MSG.GET."+stream, req)
+	if err != nil {
+		return Envelope{}, false, fmt.Errorf("%w: get %s after %d: %w", ErrUnavailable, subject, seq, err)
+	}
+	var resp msgGetResponse
+	if err := json.Unmarshal(msg.Data, &resp); err != nil {
+		return Envelope{}, false, fmt.Errorf("%w: get %s: %w", ErrUnavailable, subject, err)
+	}
+	if resp.Error != nil {
+		// Only "no message found" ends the read; any other 404 (the
+		// stream missing, say) must not pass for an empty history.
+		if resp.Error.ErrorCode == jetstream.JSErrCodeMessageNotFound {
+			return Envelope{}, false, nil
+		}
+		return Envelope{}, false, fmt.Errorf("%w: get %s: %w", ErrUnavailable, subject, resp.Error)
+	}
+	if resp.Message == nil {
+		return Envelope{}, false, fmt.Errorf("%w: get %s: empty answer", ErrUnavailable, subject)
+	}
+	e, err := Unmarshal(resp.Message.Data, resp.Message.Sequence)
+	if err != nil {
+		return Envelope{}, false, fmt.Errorf("seq %d: %w", resp.Message.Sequence, err)
+	}
+	return e, true, nil
+}
+
+// readConsumer uses an ordered consumer (client-side, ephemeral,
+// gap-checked) and stops when the consumer reports nothing pending.
+func (s *Store) readConsumer(ctx context.Context, stream, subject string, from uint64, fn func(Envelope) error) (uint64, error) {
 	cfg := jetstream.OrderedConsumerConfig{FilterSubjects: []string{subject}}
 	if from > 0 {
 		cfg.DeliverPolicy = jetstream.DeliverByStartSequencePolicy
@@ -524,4 +590,33 @@ func (s *Store) LastSequence(ctx context.Context) (uint64, error) {
 func (s *Store) Ping(ctx context.Context) error {
 	_, err := s.LastSequence(ctx)
 	return err
+}
+
+// EnsureKeyValue creates a key-value bucket or updates it to cfg. Like the
+// streams, it retries while a new cluster has no meta leader, and when a
+// creation stalls: replicas of a service that start together create the
+// same bucket at once, and nats-server (2.15.2, R3) then sometimes answers
+// neither request, though the bucket is made. Each attempt has its own
+// deadline; the whole takes at most a minute.
+func EnsureKeyValue(ctx context.Context, js jetstream.JetStream, cfg jetstream.KeyValueConfig) (jetstream.KeyValue, error) {
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	wait := 100 * time.Millisecond
+	for {
+		actx, acancel := context.WithTimeout(ctx, 3*time.Second)
+		kv, err := js.CreateOrUpdateKeyValue(actx, cfg)
+		acancel()
+		if err == nil {
+			return kv, nil
+		}
+		if !retryable(err) && !errors.Is(err, context.DeadlineExceeded) {
+			return nil, fmt.Errorf("bucket %s: %w", cfg.Bucket, err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("bucket %s: %w", cfg.Bucket, err)
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 2*time.Second)
+	}
 }

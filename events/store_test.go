@@ -340,6 +340,53 @@ func TestReadersDoNotAccumulate(t *testing.T) {
 	}
 }
 
+// TestLongReadsSwitchToAConsumer loads an aggregate longer than the reads
+// done by message gets, and reads from the middle: every event, in order,
+// once, across the switch; and a short load creates no consumer at all.
+func TestLongReadsSwitchToAConsumer(t *testing.T) {
+	t.Parallel()
+	_, js := natstest.Connect(t, natstest.Server(t, "").ClientURL())
+	s := newStore(t, js, 1)
+	ctx := context.Background()
+	in := []events.Envelope{started(t, "conv-long")}
+	for i := range 150 {
+		in = append(in, received(t, "conv-long", fmt.Sprintf("m-long-%d", i)))
+	}
+	if _, err := s.Append(ctx, events.ExpectNew, in[:1]...); err != nil {
+		t.Fatal(err)
+	}
+	// Another aggregate's events interleave on the stream.
+	for i, e := range in[1:] {
+		if _, err := s.Append(ctx, events.ExpectAny, e); err != nil {
+			t.Fatal(err)
+		}
+		if i%10 == 0 {
+			if _, err := s.Append(ctx, events.ExpectAny, received(t, "conv-other", fmt.Sprintf("m-other-%d", i))); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	got, last, err := s.Load(ctx, events.AggregateConversation, "conv-long")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(in) || got[len(got)-1].Sequence != last {
+		t.Fatalf("loaded %d events (last %d), want %d", len(got), last, len(in))
+	}
+	for i := range got {
+		if got[i].ID != in[i].ID || (i > 0 && got[i].Sequence <= got[i-1].Sequence) {
+			t.Fatalf("event %d: %s seq %d, want %s in order", i, got[i].ID, got[i].Sequence, in[i].ID)
+		}
+	}
+	var n int
+	if _, err := s.Read(ctx, events.Subject(events.AggregateConversation, "conv-long"), got[99].Sequence, func(events.Envelope) error { n++; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if n != len(in)-100 {
+		t.Fatalf("read %d events after the 100th, want %d", n, len(in)-100)
+	}
+}
+
 func TestSinceReadsOnlyWhatFollows(t *testing.T) {
 	t.Parallel()
 	_, js := natstest.Connect(t, natstest.Server(t, "").ClientURL())

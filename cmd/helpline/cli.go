@@ -42,6 +42,11 @@ func commands() map[string]command {
 			usage:   "helpline run",
 			run:     cmdRun,
 		},
+		"serve": {
+			summary: "run one service as its own process against a NATS cluster (" + serviceNames() + ")",
+			usage:   "helpline serve " + serviceNames() + " [--http ADDR]",
+			run:     cmdServe,
+		},
 		"clients": {
 			summary: "erase a client: destroy its data key so its messages and number can never be read again",
 			usage:   "helpline clients erase --reason TEXT [--by STAFF] <pseudonym or client id>",

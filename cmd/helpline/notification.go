@@ -32,6 +32,19 @@ func notificationService(ctx context.Context, p *platform, file *config.File, ke
 	return svc.Specs(), loop, nil
 }
 
+// addNotification adds the SMS bridge and pager to pr. Replicas share the
+// durable consumer and the acknowledgement timers; a timer firing on two
+// replicas records the move to the next level once (expected sequence),
+// and only the replica that recorded it pages.
+func addNotification(ctx context.Context, pr *process, file *config.File, keys *keyring.Keyring, smsCfg sms.Config) error {
+	specs, loop, err := notificationService(ctx, pr.p, file, keys, smsCfg)
+	if err != nil {
+		return err
+	}
+	pr.add(specs, loop)
+	return nil
+}
+
 // smsConfig is where the line's SMS go: Twilio, or the local sandbox.
 func smsConfig(env config.Env, sandbox *sandboxSMS) sms.Config {
 	if sandbox != nil {

@@ -78,6 +78,19 @@ func openProjections(ctx context.Context, p *platform, file *config.File) (*proj
 	return set, nil
 }
 
+// addProjections opens the projections, catches them up, and adds their
+// handlers and readiness (caught up) to pr.
+func addProjections(ctx context.Context, pr *process, file *config.File) (*projectionSet, error) {
+	views, err := openProjections(ctx, pr.p, file)
+	if err != nil {
+		return nil, err
+	}
+	pr.onClose(views.close)
+	pr.health.Add("projections", views.Ready)
+	pr.add(views.Specs(), nil)
+	return views, nil
+}
+
 // Specs are the live handlers, one durable consumer per projection.
 func (s *projectionSet) Specs() []consume.Spec {
 	var out []consume.Spec

@@ -4,12 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"golang.org/x/sync/errgroup"
-
 	"github.com/helpline-org/helpline/internal/config"
-	"github.com/helpline-org/helpline/internal/consume"
-	"github.com/helpline-org/helpline/internal/health"
-	"github.com/helpline-org/helpline/internal/httpserver"
 	"github.com/helpline-org/helpline/internal/logging"
 	"github.com/helpline-org/helpline/projections"
 )
@@ -47,25 +42,22 @@ func cmdRun(ctx context.Context, args []string, io stdio, lookup lookupFunc) err
 	}
 	defer keys.Close()
 
-	h := health.New(0)
-	h.Add("log", p.store.Ping)
-	srv := httpserver.New(h, p.metrics, log)
+	pr := newProcess(p)
+	defer pr.close()
 	token := twilioToken(env)
-	if err := mountIngestion(ctx, srv.Router, p, file, keys, pseudo, token); err != nil {
+	if err := mountIngestion(ctx, pr.srv.Router, p, file, keys, pseudo, token); err != nil {
 		return err
 	}
 	var sandbox *sandboxSMS
 	if env.Sandbox() {
-		fake, sb := mountSandbox(srv.Router, env, file, token, p)
-		defer fake.Close()
+		fake, sb := mountSandbox(pr.srv.Router, env, file, token, p)
+		pr.onClose(func() { fake.Close() })
 		sandbox = &sb
 	}
-	notifySpecs, notifyTimers, err := notificationService(ctx, p, file, keys, smsConfig(env, sandbox))
-	if err != nil {
+	if err := addNotification(ctx, pr, file, keys, smsConfig(env, sandbox)); err != nil {
 		return err
 	}
-	triageSpecs, triageTimers, err := triageService(ctx, p, file, keys)
-	if err != nil {
+	if err := addTriage(ctx, pr, file, keys); err != nil {
 		return err
 	}
 	if *migrate && env.DatabaseURL != "" {
@@ -73,40 +65,12 @@ func cmdRun(ctx context.Context, args []string, io stdio, lookup lookupFunc) err
 			return fmt.Errorf("migrate: %w", err)
 		}
 	}
-	views, err := openProjections(ctx, p, file)
+	views, err := addProjections(ctx, pr, file)
 	if err != nil {
 		return err
 	}
-	defer views.close()
-	h.Add("projections", views.Ready)
-	if err := mountConsole(ctx, srv.Router, p, file, keys, views); err != nil {
+	if err := mountConsole(ctx, pr.srv.Router, p, file, keys, views); err != nil {
 		return err
 	}
-	specs := append(append(triageSpecs, notifySpecs...), views.Specs()...)
-	router, err := consume.NewRouter(p.js, p.store, consume.Config{}, specs, p.metrics, log)
-	if err != nil {
-		return err
-	}
-	l, err := srv.Listen(env.HTTPAddr)
-	if err != nil {
-		return err
-	}
-	log.Info().Str("svc", "main").Str("addr", l.Addr().String()).Str("public_url", env.PublicURL).Bool("embedded_nats", env.Embedded()).
-		Bool("sms_sandbox", env.Sandbox()).Int("lines", len(file.Lines)).Msg("helpline running")
-
-	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error {
-		<-gctx.Done()
-		h.Stopping()
-		return nil
-	})
-	g.Go(func() error { return srv.Serve(gctx, l, env.ShutdownTimeout) })
-	g.Go(func() error { return router.Run(gctx) })
-	g.Go(func() error { notifyTimers(gctx); return nil })
-	g.Go(func() error { triageTimers(gctx); return nil })
-	if err := g.Wait(); err != nil {
-		return fmt.Errorf("run: %w", err)
-	}
-	log.Info().Str("svc", "main").Msg("helpline stopped")
-	return nil
+	return pr.serve(ctx, "run")
 }

@@ -33,6 +33,20 @@ func triageService(ctx context.Context, p *platform, file *config.File, keys *ke
 	return svc.Specs(), func(ctx context.Context) { tm.Run(ctx, time.Second, svc.OnUnanswered) }, nil
 }
 
+// addTriage adds triage's handlers and its first-response timers to pr.
+// Replicas share the durable consumer (each event is triaged once by the
+// group) and the timer bucket (a timer may fire on two replicas at once:
+// the escalation is appended with the conversation's expected sequence
+// and a deterministic id, so it is recorded once).
+func addTriage(ctx context.Context, pr *process, file *config.File, keys *keyring.Keyring) error {
+	specs, loop, err := triageService(ctx, pr.p, file, keys)
+	if err != nil {
+		return err
+	}
+	pr.add(specs, loop)
+	return nil
+}
+
 // cmdTriage runs `helpline triage explain`: one message per line on stdin,
 // one JSON verdict per line on stdout, so an admin can try a lexicon
 // before deploying it.

@@ -133,6 +133,10 @@ func NewRouter(js jetstream.JetStream, store *events.Store, cfg Config, specs []
 			AckWait:    cfg.AckWait,
 			MaxDeliver: -1, // never give up on an event: see the package doc
 			NackDelay:  cfg.NackDelay,
+			// A few messages per pull request: one request per message
+			// costs a round trip each. Handlers take milliseconds, far
+			// below the ack wait the buffered ones run down meanwhile.
+			FetchBatch: 4,
 		}, wlog)
 		if err != nil {
 			return nil, err

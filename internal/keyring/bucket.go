@@ -89,7 +89,7 @@ func EnsureBucket(ctx context.Context, js jetstream.JetStream, cfg BucketConfig)
 	} else if !errors.Is(err, jetstream.ErrStreamNotFound) {
 		return nil, fmt.Errorf("look up keyring bucket %s: %w", cfg.Name, err)
 	}
-	if _, err := js.CreateOrUpdateStream(ctx, want); err != nil {
+	if err := createStream(ctx, js, want); err != nil {
 		return nil, fmt.Errorf("create keyring bucket %s: %w", cfg.Name, err)
 	}
 	kv, err := js.KeyValue(ctx, cfg.Name)
@@ -137,4 +137,26 @@ func validBucketName(s string) bool {
 		}
 	}
 	return true
+}
+
+// createStream creates or updates the bucket's stream, retrying for up to
+// a minute when an attempt gets no answer: replicas that start together
+// create the bucket at once, and nats-server (2.15.2, R3) then sometimes
+// answers neither request, though the stream is made.
+func createStream(ctx context.Context, js jetstream.JetStream, want jetstream.StreamConfig) error {
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	for wait := 100 * time.Millisecond; ; wait = min(2*wait, 2*time.Second) {
+		actx, acancel := context.WithTimeout(ctx, 3*time.Second)
+		_, err := js.CreateOrUpdateStream(actx, want)
+		acancel()
+		if err == nil || !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, jetstream.ErrNoStreamResponse) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(wait):
+		}
+	}
 }

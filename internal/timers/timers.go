@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/helpline-org/helpline/events"
 	"github.com/rs/zerolog"
 )
 
@@ -41,11 +43,11 @@ var keyPattern = regexp.MustCompile(`^[A-Za-z0-9_=-][A-Za-z0-9_=.-]{0,200}$`)
 
 // Open creates or opens the bucket.
 func Open(ctx context.Context, js jetstream.JetStream, bucket string, replicas int, now func() time.Time, log zerolog.Logger) (*Store, error) {
-	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+	kv, err := events.EnsureKeyValue(ctx, js, jetstream.KeyValueConfig{
 		Bucket: bucket, Description: "Helpline durable timers", History: 1, Storage: jetstream.FileStorage, Replicas: replicas,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("timer bucket %s: %w", bucket, err)
+		return nil, fmt.Errorf("timers: %w", err)
 	}
 	return &Store{kv: kv, now: now, log: log.With().Str("component", "timers").Str("bucket", bucket).Logger()}, nil
 }

@@ -18,9 +18,10 @@
 //     filter subject. A new Subscriber with the same durable name resumes
 //     after the last acked message, however long it was away.
 //   - Messages go to the channel one at a time, in stream order: the next is
-//     sent after the previous one was acked or nacked. An ack waits for the
-//     server's confirmation (DoubleAck), so when Close returns the acks given
-//     before it have reached the server. A nack asks for redelivery after
+//     sent after the previous one was acked or nacked. An ack's confirmation
+//     (DoubleAck) is awaited in the background, not before the next message;
+//     Close waits for them, so when it returns the acks given before it have
+//     reached the server. A nack asks for redelivery after
 //     NackDelay (or the BackOff step). While a handler holds a message, the
 //     subscriber sends InProgress every third of the message's ack wait, so
 //     a slow handler is not redelivered to another instance mid-flight; a

@@ -44,8 +44,11 @@ const (
 	drainTimeout = 5 * time.Second
 	// pullExpiry and pullHeartbeat: a pull request lasts pullExpiry; a
 	// lost request, server or consumer is noticed after two heartbeats.
+	// The fault drills (loadtest) showed that after a NATS node dies the
+	// handlers whose pull went through it stall for those two heartbeats:
+	// a second each keeps a page's delay to a few seconds, not ten.
 	pullExpiry    = 30 * time.Second
-	pullHeartbeat = 5 * time.Second
+	pullHeartbeat = time.Second
 	// repullCheck is how long a subscription waits for a message before
 	// making sure a pull request is outstanding (see next).
 	repullCheck = 250 * time.Millisecond
@@ -64,6 +67,7 @@ type Subscriber struct {
 	closed  bool
 	cancels map[*subscription]context.CancelFunc // of running subscriptions
 	wg      sync.WaitGroup
+	acks    sync.WaitGroup // ack confirmations in flight
 }
 
 var (
@@ -164,6 +168,7 @@ func (s *Subscriber) Close() error {
 	}
 	s.mu.Unlock()
 	s.wg.Wait()
+	s.acks.Wait()
 	return nil
 }
 
@@ -393,16 +398,22 @@ func (sub *subscription) nakOnClose(jm jetstream.Msg, fields watermill.LogFields
 	}
 }
 
-// ack waits for the server to confirm the ack. An unconfirmed ack may be
-// lost, and the message redelivered: handlers are idempotent, so this is
-// only logged. Confirming also means that when Close returns, every ack
+// ack sends the ack and has its confirmation awaited in the background,
+// so the next message is not held up by the round trip (on a replicated
+// consumer the ack is a consensus write). An unconfirmed ack may be lost,
+// and the message redelivered: handlers are idempotent, so this is only
+// logged. Close waits for the confirmations, so when it returns every ack
 // given before has reached the server.
 func (sub *subscription) ack(jm jetstream.Msg, fields watermill.LogFields) {
-	ctx, cancel := context.WithTimeout(context.Background(), ackConfirmTimeout)
-	defer cancel()
-	if err := jm.DoubleAck(ctx); err != nil {
-		sub.logger.Error("Ack not confirmed; the message may be redelivered", err, fields)
-	}
+	sub.s.acks.Add(1)
+	go func() {
+		defer sub.s.acks.Done()
+		ctx, cancel := context.WithTimeout(context.Background(), ackConfirmTimeout)
+		defer cancel()
+		if err := jm.DoubleAck(ctx); err != nil {
+			sub.logger.Error("Ack not confirmed; the message may be redelivered", err, fields)
+		}
+	}()
 }
 
 func (sub *subscription) nack(jm jetstream.Msg, meta *jetstream.MsgMetadata, fields watermill.LogFields) {

@@ -33,7 +33,7 @@ func NewKVChatSessions(ctx context.Context, js jetstream.JetStream, replicas int
 	if replicas == 0 {
 		replicas = 1
 	}
-	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+	kv, err := events.EnsureKeyValue(ctx, js, jetstream.KeyValueConfig{
 		Bucket:       ChatSessionBucket,
 		Description:  "Helpline web chat: SHA-256 of a session token -> client, conversation, line, times",
 		History:      1,
@@ -43,7 +43,7 @@ func NewKVChatSessions(ctx context.Context, js jetstream.JetStream, replicas int
 		Replicas:     replicas,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("bucket %s: %w", ChatSessionBucket, err)
+		return nil, err
 	}
 	return &KVChatSessions{kv: kv}, nil
 }

@@ -32,9 +32,10 @@ const (
 
 // convCache keeps the folded state of recently seen conversations, so a
 // webhook reads only the few events appended since the client's last
-// message (a triage verdict, a reply) instead of the whole history. It is
-// only an optimisation: the append that follows carries the expected
-// sequence, so a stale answer costs a retry, never a wrong write.
+// message (a triage verdict, a reply) instead of the whole history. The
+// append that follows carries the expected sequence, so even a cache that
+// missed something (another replica's append a moment ago) costs a retry,
+// never a wrong write.
 type convCache struct {
 	log  Log
 	tail Tail // nil: no cache, always load whole
@@ -71,14 +72,14 @@ func (c *convCache) status(ctx context.Context, id string) (convStatus, error) {
 	if !ok {
 		return c.load(ctx, id)
 	}
-	tail, last, err := c.tail.Since(ctx, events.AggregateConversation, id, after, convCacheTail)
+	tail, _, err := c.tail.Since(ctx, events.AggregateConversation, id, after, convCacheTail)
 	if errors.Is(err, events.ErrTooFarBehind) {
 		return c.load(ctx, id)
 	}
 	if err != nil {
 		return convStatus{}, err
 	}
-	st, ok, err := c.fold(id, after, tail, last)
+	st, ok, err := c.fold(id, after, tail)
 	if err != nil || ok {
 		return st, err
 	}
@@ -88,15 +89,13 @@ func (c *convCache) status(ctx context.Context, id string) (convStatus, error) {
 // fold applies the events read after sequence after to the cached
 // conversation, and reports false when the entry moved or went meanwhile
 // (another request for the same conversation): then load it whole.
-func (c *convCache) fold(id string, after uint64, tail []events.Envelope, last uint64) (convStatus, bool, error) {
+func (c *convCache) fold(id string, after uint64, tail []events.Envelope) (convStatus, bool, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	conv, ok := c.convs.Get(id)
 	if !ok || conv.Version != after {
 		return convStatus{}, false, nil
 	}
-	// last < after: a replica that has not caught up answered. What the
-	// cache holds is newer, and the append will tell if it is stale.
 	for _, e := range tail {
 		if err := conv.Apply(e); err != nil {
 			c.convs.Remove(id)

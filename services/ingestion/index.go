@@ -3,9 +3,10 @@ package ingestion
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/helpline-org/helpline/events"
 )
 
 // KVIndex is the Index in a JetStream key-value bucket: key
@@ -18,12 +19,12 @@ const IndexBucket = "helpline_ingestion"
 
 // NewKVIndex creates or opens the bucket.
 func NewKVIndex(ctx context.Context, js jetstream.JetStream, replicas int) (*KVIndex, error) {
-	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+	kv, err := events.EnsureKeyValue(ctx, js, jetstream.KeyValueConfig{
 		Bucket: IndexBucket, Description: "Helpline ingestion: client id -> open conversation id",
 		History: 1, Storage: jetstream.FileStorage, Replicas: replicas,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("bucket %s: %w", IndexBucket, err)
+		return nil, err
 	}
 	return &KVIndex{kv: kv}, nil
 }

@@ -1,0 +1,165 @@
+package cluster
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/rs/zerolog"
+
+	"github.com/helpline-org/helpline/events"
+	"github.com/helpline-org/helpline/internal/sms"
+	"github.com/helpline-org/helpline/services/ingestion"
+)
+
+// Texter posts inbound-SMS webhooks signed as Twilio signs them (for
+// PublicURL) to the ingestion replicas. Like Twilio with a fallback URL,
+// it tries one replica and, when that fails or answers 5xx, the next,
+// with the same MessageSid.
+type Texter struct {
+	AccountSID, AuthToken string
+	// Replicas are the ingestion replicas' base URLs.
+	Replicas []string
+	Client   *http.Client
+}
+
+// Text posts one message to replica first (modulo the replicas), failing
+// over to the others, and returns the last status (0: no answer).
+func (t *Texter) Text(ctx context.Context, first int, sid, from, body string) (int, error) {
+	form := url.Values{"MessageSid": {sid}, "AccountSid": {t.AccountSID}, "From": {from}, "To": {LineNumber}, "Body": {body}}
+	sig := sms.Sign(t.AuthToken, PublicURL+ingestion.SMSPath, form)
+	enc := form.Encode()
+	var (
+		code    int
+		lastErr error
+	)
+	for i := range len(t.Replicas) {
+		target := t.Replicas[(first+i)%len(t.Replicas)]
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, target+ingestion.SMSPath, strings.NewReader(enc))
+		if err != nil {
+			return 0, err
+		}
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set(sms.SignatureHeader, sig)
+		resp, err := t.Client.Do(req)
+		if err != nil {
+			code, lastErr = 0, err
+			continue
+		}
+		resp.Body.Close()
+		code, lastErr = resp.StatusCode, nil
+		if code < 500 {
+			return code, nil
+		}
+	}
+	return code, lastErr
+}
+
+// SID makes a Twilio-shaped message sid from a number.
+func SID(n int64) string { return fmt.Sprintf("SM%032x", n) }
+
+// LogCounts is what the event log holds, by Twilio MessageSid.
+type LogCounts struct {
+	// Received counts message_received events per MessageSid: each
+	// accepted webhook must be there exactly once.
+	Received    map[string]int
+	Escalations int
+	Pages       int
+	LastSeq     uint64
+}
+
+// ReadLog reads the whole domain stream of the cluster at natsURL.
+func ReadLog(ctx context.Context, natsURL string) (LogCounts, error) {
+	nc, err := nats.Connect(natsURL, nats.Name("helpline-audit"))
+	if err != nil {
+		return LogCounts{}, err
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return LogCounts{}, err
+	}
+	store, err := events.NewStore(ctx, js, events.StoreConfig{Replicas: 3}, zerolog.Nop())
+	if err != nil {
+		return LogCounts{}, err
+	}
+	out := LogCounts{Received: map[string]int{}}
+	out.LastSeq, err = store.Read(ctx, events.SubjectPrefix+".>", 0, func(e events.Envelope) error {
+		switch e.Type {
+		case "conversation.message_received", "conversation.escalation_raised", "conversation.escalation_paged":
+		default:
+			return nil
+		}
+		p, err := e.Decode()
+		if err != nil {
+			return err
+		}
+		switch p := p.(type) {
+		case events.MessageReceived:
+			if p.ProviderMessageID != "" {
+				out.Received[p.ProviderMessageID]++
+			}
+		case events.EscalationRaised:
+			out.Escalations++
+		case events.EscalationPaged:
+			out.Pages++
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Projected is what the SQL projections hold. They keep no message ids
+// (the managers' figures are counts; the queue holds escalations), so
+// messages are checked by count.
+type Projected struct {
+	Received    int64 // messages counted in the response-times figures
+	Escalations int64 // rows of the escalation queue
+	Exhausted   int64 // escalations whose policy ran out
+	Pages       int64 // pages recorded in the queue
+}
+
+// ReadProjections reads the projections' figures from the database.
+func ReadProjections(ctx context.Context, dbURL string) (Projected, error) {
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		return Projected{}, err
+	}
+	defer conn.Close(context.Background())
+	var p Projected
+	err = conn.QueryRow(ctx, `SELECT
+		(SELECT COALESCE(SUM(received), 0)::INT8 FROM rt_hours),
+		(SELECT count(*) FROM escalations.queue),
+		(SELECT count(*) FROM escalations.queue WHERE exhausted),
+		(SELECT count(*) FROM escalations.pages)`).Scan(&p.Received, &p.Escalations, &p.Exhausted, &p.Pages)
+	if err != nil {
+		return Projected{}, fmt.Errorf("read projections: %w", err)
+	}
+	return p, nil
+}
+
+// Eventually calls fn until it returns nil or wait passes, and returns its
+// last error then.
+func Eventually(ctx context.Context, wait time.Duration, fn func() error) error {
+	ctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	step := 20 * time.Millisecond
+	for {
+		err := fn()
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(step):
+		}
+		step = min(2*step, 500*time.Millisecond)
+	}
+}

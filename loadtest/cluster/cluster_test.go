@@ -1,0 +1,165 @@
+package cluster
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/helpline-org/helpline/internal/pgtest"
+	"github.com/helpline-org/helpline/internal/twiliofake"
+)
+
+// clusterLines is DefaultLines with a short acknowledgement timeout, so
+// the test sees the backup paged by the timers of two notification
+// replicas, once.
+var clusterLines = strings.Replace(DefaultLines, "ack_timeout: 1h", "ack_timeout: 2s", 1)
+
+// TestProcessCluster runs the distributed shape as processes: three
+// nats-server nodes, two ingestion replicas, triage, two notification
+// replicas and the projector on PostgreSQL. A signed crisis SMS to the
+// second ingestion replica pages the duty worker, then (unacknowledged)
+// the backup, each exactly once; ordinary messages, and a Twilio retry of
+// one of them to the other replica, land in the log once each and in the
+// SQL projections.
+func TestProcessCluster(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 170*time.Second)
+	defer cancel()
+	dbURL := pgtest.NewDatabase(t)
+	dir := t.TempDir()
+	bin, err := Build(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake := twiliofake.New(twiliofake.Config{AuthToken: "clustertoken0123456789"}, zerolog.Nop())
+	fakeSrv := httptest.NewServer(fake)
+	t.Cleanup(func() { fakeSrv.Close(); fake.Close() })
+
+	c, err := Start(ctx, Config{Dir: dir, Bin: bin, DatabaseURL: dbURL, Lines: clusterLines,
+		TwilioAPIURL: fakeSrv.URL, TwilioAccountSID: fake.AccountSID(), TwilioAuthToken: fake.AuthToken(),
+		Replicas: map[string]int{"ingestion": 2, "notification": 2}})
+	if err != nil {
+		dumpLogs(t, dir)
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		c.Close()
+		if t.Failed() {
+			dumpLogs(t, dir)
+		}
+	})
+	var urls []string
+	for _, p := range c.Role("ingestion") {
+		urls = append(urls, "http://"+p.HTTPAddr)
+	}
+	tx := &Texter{AccountSID: fake.AccountSID(), AuthToken: fake.AuthToken(), Replicas: urls, Client: &http.Client{Timeout: 15 * time.Second}}
+
+	crisisFrom := "+447700900555"
+	if code, err := tx.Text(ctx, 1, SID(1), crisisFrom, "i took 30 paracetamol and i want to die"); err != nil || code != http.StatusOK {
+		t.Fatalf("crisis webhook: %d %v", code, err)
+	}
+	pseudonym := c.Pseudonym(crisisFrom)
+	pageTo := func(phone string) func(twiliofake.SentMessage) bool {
+		return func(m twiliofake.SentMessage) bool { return m.To == phone && strings.Contains(m.Body, pseudonym) }
+	}
+	wctx, wcancel := context.WithTimeout(ctx, 30*time.Second)
+	defer wcancel()
+	if _, err := fake.WaitFor(wctx, pageTo(DutyPhone)); err != nil {
+		t.Fatalf("duty page: %v", err)
+	}
+
+	sids := []string{SID(1)}
+	for i := 2; i <= 7; i++ {
+		sid := SID(int64(i))
+		sids = append(sids, sid)
+		if code, err := tx.Text(ctx, i, sid, fmt.Sprintf("+44770090%04d", i%3), "can we move my appointment to thursday"); err != nil || code != http.StatusOK {
+			t.Fatalf("webhook %d: %d %v", i, code, err)
+		}
+	}
+	// Twilio retries the last one at the other replica: still one event.
+	if code, err := tx.Text(ctx, 0, SID(7), "+447700900001", "can we move my appointment to thursday"); err != nil || code != http.StatusOK {
+		t.Fatalf("retried webhook: %d %v", code, err)
+	}
+
+	// The policy runs out after the backup's timeout; then the figures are final.
+	err = Eventually(ctx, 60*time.Second, func() error {
+		p, err := ReadProjections(ctx, dbURL)
+		if err != nil {
+			return err
+		}
+		if want := (Projected{Received: 7, Escalations: 1, Exhausted: 1, Pages: 2}); p != want {
+			return fmt.Errorf("projections %+v, want %+v", p, want)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	log, err := ReadLog(ctx, c.NATSURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sid := range sids {
+		if log.Received[sid] != 1 {
+			t.Errorf("message %s is in the log %d times, want once", sid, log.Received[sid])
+		}
+	}
+	if len(log.Received) != len(sids) || log.Escalations != 1 || log.Pages != 2 {
+		t.Errorf("log: %d messages, %d escalations, %d pages; want %d, 1, 2", len(log.Received), log.Escalations, log.Pages, len(sids))
+	}
+	duty, backup := 0, 0
+	for _, m := range fake.Sent() {
+		switch {
+		case pageTo(DutyPhone)(m):
+			duty++
+		case pageTo(BackupPhone)(m):
+			backup++
+		}
+	}
+	if duty != 1 || backup != 1 {
+		t.Errorf("pages at the fake: duty %d, backup %d; want 1 each (timers fire once across replicas)", duty, backup)
+	}
+	for _, p := range append(append([]*Proc(nil), c.Services...), c.NATS...) {
+		if rss, err := p.RSS(); err == nil {
+			t.Logf("%s: RSS %.1f MiB", p.Name, float64(rss)/(1<<20))
+		}
+	}
+	// Graceful shutdown: every service drains and exits on SIGTERM.
+	for _, p := range c.Services {
+		if err := p.Stop(15 * time.Second); err != nil {
+			t.Errorf("stop %s: %v", p.Name, err)
+		} else if err := p.ExitErr(); err != nil {
+			t.Errorf("%s did not exit cleanly on SIGTERM: %v", p.Name, err)
+		}
+	}
+}
+
+// dumpLogs prints the end of every process's log in dir.
+func dumpLogs(t *testing.T, dir string) {
+	paths, _ := filepath.Glob(filepath.Join(dir, "*.log"))
+	for _, path := range paths {
+		f, err := os.Open(path)
+		if err != nil {
+			continue
+		}
+		var lines []string
+		sc := bufio.NewScanner(f)
+		sc.Buffer(make([]byte, 64<<10), 1<<20)
+		for sc.Scan() {
+			lines = append(lines, sc.Text())
+			if len(lines) > 30 {
+				lines = lines[1:]
+			}
+		}
+		f.Close()
+		t.Logf("--- %s\n%s", filepath.Base(path), strings.Join(lines, "\n"))
+	}
+}

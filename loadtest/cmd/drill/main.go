@@ -1,0 +1,298 @@
+// Command drill runs Helpline's fault drills: under a steady open-loop
+// load of signed webhooks against the process-shaped cluster, it kills -9
+// each service process in turn and one NATS node, restarts it, and
+// measures how long each takes to recover (ready again, and its durable
+// consumer caught up). When the load has drained it checks that every
+// webhook answered 200 is in the log exactly once and counted in the SQL
+// projections, and that every crisis message led to a page. It prints a
+// report, writes drills.json and drills.svg, and exits 1 on any lost or
+// duplicated message or missed page.
+//
+//	./.ci/with-postgres go run ./loadtest/cmd/drill -rate 30
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/helpline-org/helpline/events"
+	"github.com/helpline-org/helpline/loadtest"
+	"github.com/helpline-org/helpline/loadtest/cluster"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "drill:", err)
+		os.Exit(1)
+	}
+}
+
+// drill is one fault: which process, and what it took to recover.
+type drill struct {
+	Target       string  `json:"target"`
+	KilledAt     float64 `json:"killed_at_s"`
+	ReadyAfter   float64 `json:"ready_after_s"`
+	CaughtUp     float64 `json:"caught_up_after_s"`
+	Restarts     int     `json:"extra_restarts"`
+	FailedDuring int     `json:"webhooks_not_200_during"`
+	MaxLatency   float64 `json:"max_webhook_ms_during"`
+	Error        string  `json:"error,omitempty"`
+}
+
+type verdict struct {
+	Accepted        int `json:"accepted"`
+	InLog           int `json:"messages_in_log"`
+	Lost            int `json:"lost"`
+	Duplicated      int `json:"duplicated"`
+	Projected       int `json:"counted_in_projections"`
+	CrisisAccepted  int `json:"crisis_accepted"`
+	MissedPages     int `json:"missed_pages"`
+	DuplicatePages  int `json:"duplicate_pages"`
+	LogEscalations  int `json:"escalations_in_log"`
+	ProjEscalations int `json:"escalations_in_projection"`
+}
+
+type output struct {
+	Rate    float64         `json:"rate_per_s"`
+	Drills  []drill         `json:"drills"`
+	Verdict verdict         `json:"verdict"`
+	Load    loadtest.Report `json:"load"`
+}
+
+// consumers are the durable consumers each role's recovery is measured by.
+var consumers = map[string][]string{
+	"triage":       {"triage"},
+	"notification": {"notification"},
+	"projector":    {"projection-response-times", "projection-escalations"},
+}
+
+func run(ctx context.Context) error {
+	rate := flag.Float64("rate", 30, "steady webhook rate per second")
+	spacing := flag.Duration("spacing", 20*time.Second, "time between faults")
+	down := flag.Duration("down", time.Second, "how long a killed process stays down before it is restarted")
+	out := flag.String("out", filepath.Join("loadtest", "results", "drill-"+time.Now().UTC().Format("20060102-150405")), "where to write drills.json and drills.svg")
+	db := flag.String("db", os.Getenv("HELPLINE_TEST_DATABASE_URL"), "PostgreSQL URL of an empty database (default HELPLINE_TEST_DATABASE_URL)")
+	flag.Parse()
+
+	rig, err := loadtest.StartRig(ctx, filepath.Join(*out, "cluster"), *db, nil)
+	if err != nil {
+		return err
+	}
+	defer rig.Close()
+	c := rig.Cluster
+	nc, err := nats.Connect(c.NATSURL(), nats.Name("helpline-drill"), nats.MaxReconnects(-1))
+	if err != nil {
+		return err
+	}
+	defer nc.Close()
+	js, _ := jetstream.New(nc)
+
+	targets := []*cluster.Proc{c.Role("ingestion")[0], c.Role("triage")[0], c.Role("notification")[0], c.Role("projector")[0], c.NATS[1]}
+	total := *spacing * time.Duration(len(targets)+1)
+	l := loadtest.Load{Rate: *rate, Duration: total, CrisisEvery: 25, FirstID: 1}
+	fmt.Fprintf(os.Stderr, "steady load %g/s for %s; a fault every %s\n", *rate, total, *spacing)
+
+	start := time.Now()
+	sentc := make(chan []loadtest.Sent, 1)
+	go func() { sentc <- loadtest.Run(ctx, l, rig.Text) }()
+	var drills []drill
+	for i, p := range targets {
+		at := start.Add(*spacing*time.Duration(i) + *spacing/2)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Until(at)):
+		}
+		d := drill{Target: p.Name, KilledAt: time.Since(start).Seconds()}
+		fmt.Fprintf(os.Stderr, "kill -9 %s (pid %d)\n", p.Name, p.PID())
+		killed := time.Now()
+		if err := p.Kill(); err != nil {
+			return err
+		}
+		time.Sleep(*down) // the crash's outage, before the supervisor restarts it
+		if err := p.Start(); err != nil {
+			return err
+		}
+		// Like a supervisor, start it again if it exits before it is ready.
+		for try := 1; ; try++ {
+			err := c.WaitReady(ctx, p, 2*time.Minute)
+			if err == nil {
+				break
+			}
+			if p.Running() || try == 3 {
+				d.Error = err.Error()
+				break
+			}
+			d.Restarts++
+			fmt.Fprintf(os.Stderr, "  %s exited before it was ready (%v); restarting\n", p.Name, err)
+			if err := p.Start(); err != nil {
+				return err
+			}
+		}
+		d.ReadyAfter = time.Since(killed).Seconds()
+		if err := caughtUp(ctx, js, consumers[p.Role]); err != nil && d.Error == "" {
+			d.Error = err.Error()
+		}
+		d.CaughtUp = time.Since(killed).Seconds()
+		fmt.Fprintf(os.Stderr, "  %s ready after %.2fs, caught up after %.2fs\n", p.Name, d.ReadyAfter, d.CaughtUp)
+		drills = append(drills, d)
+	}
+	sent := <-sentc
+	fmt.Fprintln(os.Stderr, "load done; waiting for the pipeline to drain")
+	pages := rig.AwaitPages(ctx, sent, 2*time.Minute)
+
+	res := output{Rate: *rate, Drills: drills, Load: loadtest.Analyse(l, sent, pages, c.Pseudonym)}
+	for i := range res.Drills {
+		d := &res.Drills[i]
+		from, to := start.Add(time.Duration(d.KilledAt*float64(time.Second))), start.Add(time.Duration((d.KilledAt+d.CaughtUp)*float64(time.Second)))
+		for _, s := range sent {
+			if s.Scheduled.Before(from) || s.Scheduled.After(to) {
+				continue
+			}
+			if s.Code != http.StatusOK {
+				d.FailedDuring++
+			}
+			d.MaxLatency = max(d.MaxLatency, float64(s.Latency.Microseconds())/1000)
+		}
+	}
+	res.Verdict, err = check(ctx, rig, sent)
+	if err != nil {
+		return err
+	}
+	report(res)
+	if err := write(*out, res, start, drills); err != nil {
+		return err
+	}
+	v := res.Verdict
+	if v.Lost > 0 || v.Duplicated > 0 || v.MissedPages > 0 || v.Projected != v.InLog || v.LogEscalations != v.ProjEscalations {
+		return errors.New("the drills lost, duplicated or missed something: see above")
+	}
+	return nil
+}
+
+// caughtUp waits until each named durable consumer has at most 50 events
+// pending or unacknowledged.
+func caughtUp(ctx context.Context, js jetstream.JetStream, names []string) error {
+	return cluster.Eventually(ctx, 90*time.Second, func() error {
+		for _, n := range names {
+			cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+			cons, err := js.Consumer(cctx, events.DefaultStream, n)
+			if err == nil {
+				var info *jetstream.ConsumerInfo
+				if info, err = cons.Info(cctx); err == nil && info.NumPending+uint64(info.NumAckPending) > 50 {
+					err = fmt.Errorf("%s: %d behind", n, info.NumPending+uint64(info.NumAckPending))
+				}
+			}
+			cancel()
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// check compares what was accepted with the log, the projections and the
+// pages, once the pipeline has drained.
+func check(ctx context.Context, rig *loadtest.Rig, sent []loadtest.Sent) (verdict, error) {
+	var v verdict
+	var lastErr error
+	err := cluster.Eventually(ctx, 2*time.Minute, func() error {
+		log, err := cluster.ReadLog(ctx, rig.Cluster.NATSURL())
+		if err != nil {
+			lastErr = err
+			return err
+		}
+		proj, err := cluster.ReadProjections(ctx, rig.DBURL)
+		if err != nil {
+			lastErr = err
+			return err
+		}
+		v = verdict{InLog: len(log.Received), Projected: int(proj.Received), LogEscalations: log.Escalations, ProjEscalations: int(proj.Escalations)}
+		for _, n := range log.Received {
+			if n > 1 {
+				v.Duplicated++
+			}
+		}
+		pageCounts := loadtest.PageCounts(rig.Fake, cluster.DutyPhone)
+		for _, s := range sent {
+			if s.Code != http.StatusOK {
+				continue
+			}
+			v.Accepted++
+			if log.Received[s.SID] == 0 {
+				v.Lost++
+			}
+			if s.Crisis {
+				v.CrisisAccepted++
+				switch n := pageCounts[rig.Cluster.Pseudonym(s.From)]; {
+				case n == 0:
+					v.MissedPages++
+				case n > 1:
+					v.DuplicatePages++
+				}
+			}
+		}
+		if v.Lost > 0 || v.MissedPages > 0 || v.Projected != v.InLog || v.LogEscalations != v.ProjEscalations {
+			return fmt.Errorf("not settled: %+v", v)
+		}
+		return nil
+	})
+	if lastErr != nil && err != nil && v.Accepted == 0 {
+		return v, lastErr
+	}
+	return v, nil
+}
+
+func report(res output) {
+	fmt.Printf("fault drills at %g webhooks/s (open loop)\n", res.Rate)
+	fmt.Printf("%-16s %8s %10s %12s %10s %12s %s\n", "killed", "at s", "ready s", "caught up s", "not 200", "max ms", "restarts")
+	for _, d := range res.Drills {
+		fmt.Printf("%-16s %8.1f %10.2f %12.2f %10d %12.1f %d %s\n", d.Target, d.KilledAt, d.ReadyAfter, d.CaughtUp, d.FailedDuring, d.MaxLatency, d.Restarts, d.Error)
+	}
+	v, l := res.Verdict, res.Load
+	fmt.Printf("webhooks: %d sent, %d answered 200, %d not; p50 %.1f ms, p99 %.1f ms, max %.1f ms\n", l.Sent, l.OK, l.Failed, l.Webhook.P50, l.Webhook.P99, l.Webhook.Max)
+	fmt.Printf("log: %d of %d accepted messages present, %d lost, %d duplicated (%d messages in the log)\n", v.Accepted-v.Lost, v.Accepted, v.Lost, v.Duplicated, v.InLog)
+	fmt.Printf("projections: %d messages counted (log has %d); escalations %d (log has %d)\n", v.Projected, v.InLog, v.ProjEscalations, v.LogEscalations)
+	fmt.Printf("pages: %d crisis messages accepted, %d missed pages, %d paged more than once; crisis->page p50 %.0f ms, p99 %.0f ms, max %.0f ms\n",
+		v.CrisisAccepted, v.MissedPages, v.DuplicatePages, l.CrisisToPage.P50, l.CrisisToPage.P99, l.CrisisToPage.Max)
+}
+
+func write(dir string, res output, start time.Time, drills []drill) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	data, _ := json.MarshalIndent(res, "", "  ")
+	if err := os.WriteFile(filepath.Join(dir, "drills.json"), data, 0o644); err != nil {
+		return err
+	}
+	var marks []loadtest.Mark
+	for _, d := range drills {
+		marks = append(marks, loadtest.Mark{At: d.KilledAt, Label: "kill -9 " + d.Target})
+	}
+	f, err := os.Create(filepath.Join(dir, "drills.svg"))
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if err := loadtest.WriteSVG(f, fmt.Sprintf("Fault drills under %g webhooks/s", res.Rate), res.Load.Timeline, marks); err != nil {
+		return err
+	}
+	fmt.Printf("wrote %s and %s\n", filepath.Join(dir, "drills.json"), filepath.Join(dir, "drills.svg"))
+	return nil
+}
