@@ -12,20 +12,16 @@ import (
 
 	"github.com/helpline-org/helpline/events"
 	"github.com/helpline-org/helpline/projections"
+	"github.com/helpline-org/helpline/projections/projectiontest"
 )
 
 // TestStores runs the one store suite against every implementation.
 func TestStores(t *testing.T) {
 	t.Parallel()
-	for _, s := range stores {
-		t.Run(s.name, func(t *testing.T) {
-			t.Parallel()
-			storeSuite(t, s.make)
-		})
-	}
+	projectiontest.RunSuite(t, stores, storeSuite)
 }
 
-func storeSuite(t *testing.T, newStore storeMaker) {
+func storeSuite(t *testing.T, newStore func(testing.TB) Store) {
 	ctx := context.Background()
 	tests := []struct {
 		name string

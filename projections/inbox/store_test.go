@@ -13,20 +13,16 @@ import (
 
 	"github.com/helpline-org/helpline/events"
 	"github.com/helpline-org/helpline/projections"
+	"github.com/helpline-org/helpline/projections/projectiontest"
 )
 
 // TestStores runs the one store suite against every implementation.
 func TestStores(t *testing.T) {
 	t.Parallel()
-	for _, s := range stores {
-		t.Run(s.name, func(t *testing.T) {
-			t.Parallel()
-			storeSuite(t, s.make)
-		})
-	}
+	projectiontest.RunSuite(t, stores, storeSuite)
 }
 
-func storeSuite(t *testing.T, newStore storeMaker) {
+func storeSuite(t *testing.T, newStore func(testing.TB) Store) {
 	ctx := context.Background()
 	plain := (&script{}).eventID
 	tests := []struct {
@@ -422,7 +418,7 @@ func assertScenario(t testing.TB, v *View, eventID func(int) string) {
 func TestSQLImportFailsWhole(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	s := NewSQLStore(migratedPool(t))
+	s := NewSQLStore(projectiontest.MigratedPool(t))
 	applyAll(t, NewView(s), scenario(t))
 	before, err := s.Export(ctx, Name)
 	must(t, err)
