@@ -49,15 +49,7 @@ var rtTables = []string{"rt_hours", "rt_histograms", "rt_pending_replies", "rt_p
 
 // Reset implements Store.
 func (s *SQLStore) Reset(ctx context.Context, name string) error {
-	return s.inTx(ctx, func(tx pgx.Tx) error {
-		if err := DeleteAll(ctx, tx, rtTables...); err != nil {
-			return fmt.Errorf("reset: %w", err)
-		}
-		if _, err := tx.Exec(ctx, `DELETE FROM projection_checkpoints WHERE name = $1`, name); err != nil {
-			return fmt.Errorf("reset checkpoint: %w", err)
-		}
-		return nil
-	})
+	return ResetAtCheckpoint(ctx, s.pool, name, rtTables...)
 }
 
 // Hours implements Store.
@@ -219,10 +211,10 @@ func (s *SQLStore) Import(ctx context.Context, name string, snap Snapshot, expec
 		}
 	}
 	for id, p := range snap.Replies {
-		replies = append(replies, []any{id, p.LineID, nullTime(p.ReceivedAt), p.Replied})
+		replies = append(replies, []any{id, p.LineID, NullTime(p.ReceivedAt), p.Replied})
 	}
 	for id, p := range snap.Acks {
-		acks = append(acks, []any{id, p.LineID, nullTime(p.PagedAt)})
+		acks = append(acks, []any{id, p.LineID, NullTime(p.PagedAt)})
 	}
 	return SwapAtCheckpoint(ctx, s.pool, name, snap.Checkpoint, expect, func(tx pgx.Tx) error {
 		if err := DeleteAll(ctx, tx, rtTables...); err != nil {
@@ -271,7 +263,7 @@ func (t sqlTx) PendingReply(ctx context.Context, id string) (PendingReply, bool,
 func (t sqlTx) PutPendingReply(ctx context.Context, id string, p PendingReply) error {
 	_, err := t.tx.Exec(ctx, `INSERT INTO rt_pending_replies (conversation_id, line_id, received_at, replied) VALUES ($1, $2, $3, $4)
 		ON CONFLICT (conversation_id) DO UPDATE SET line_id = excluded.line_id, received_at = excluded.received_at, replied = excluded.replied`,
-		id, p.LineID, nullTime(p.ReceivedAt), p.Replied)
+		id, p.LineID, NullTime(p.ReceivedAt), p.Replied)
 	if err != nil {
 		return fmt.Errorf("write pending reply: %w", err)
 	}
@@ -306,7 +298,7 @@ func (t sqlTx) PendingAck(ctx context.Context, id string) (PendingAck, bool, err
 func (t sqlTx) PutPendingAck(ctx context.Context, id string, p PendingAck) error {
 	_, err := t.tx.Exec(ctx, `INSERT INTO rt_pending_acks (escalation_id, line_id, paged_at) VALUES ($1, $2, $3)
 		ON CONFLICT (escalation_id) DO UPDATE SET line_id = excluded.line_id, paged_at = excluded.paged_at`,
-		id, p.LineID, nullTime(p.PagedAt))
+		id, p.LineID, NullTime(p.PagedAt))
 	if err != nil {
 		return fmt.Errorf("write pending ack: %w", err)
 	}
@@ -342,12 +334,4 @@ func (t sqlTx) Observe(ctx context.Context, lineID string, hour time.Time, m Met
 		return fmt.Errorf("observe %s: %w", m, err)
 	}
 	return nil
-}
-
-func nullTime(t time.Time) *time.Time {
-	if t.IsZero() {
-		return nil
-	}
-	u := t.UTC()
-	return &u
 }

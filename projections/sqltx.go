@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/cockroachdb/cockroach-go/v2/crdb"
 	"github.com/jackc/pgx/v5"
@@ -137,6 +138,38 @@ func SwapAtCheckpoint(ctx context.Context, pool *pgxpool.Pool, name string, seq,
 		}
 		return nil
 	})
+}
+
+// ResetAtCheckpoint empties tables and deletes the projection's
+// checkpoint, in one transaction: what a store's Reset does.
+func ResetAtCheckpoint(ctx context.Context, pool *pgxpool.Pool, name string, tables ...string) error {
+	return SerializableTx(ctx, pool, func(tx pgx.Tx) error {
+		if err := DeleteAll(ctx, tx, tables...); err != nil {
+			return fmt.Errorf("reset: %w", err)
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM projection_checkpoints WHERE name = $1`, name); err != nil {
+			return fmt.Errorf("reset checkpoint: %w", err)
+		}
+		return nil
+	})
+}
+
+// NullTime is t for a nullable TIMESTAMPTZ column: NULL when zero, else
+// in UTC.
+func NullTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+// NotNullList is s for a NOT NULL array column: never a NULL.
+func NotNullList(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }
 
 // DeleteAll empties tables inside tx. DELETE rather than TRUNCATE:

@@ -231,24 +231,7 @@ func (q *Queue) Reset(ctx context.Context) error { return q.store.Reset(ctx, Nam
 // memory store.
 func (q *Queue) Scratch() projections.Scratch {
 	mem := NewMemoryStore()
-	return &scratch{Queue: NewQueue(mem), mem: mem, target: q.store}
-}
-
-// scratch is a queue rebuilt in memory, to swap into target.
-type scratch struct {
-	*Queue
-	mem    *MemoryStore
-	target Store
-}
-
-// Swap implements projections.Scratch.
-func (s *scratch) Swap(ctx context.Context, seq, expect uint64) error {
-	snap, err := s.mem.Export(ctx, Name)
-	if err != nil {
-		return err
-	}
-	snap.Checkpoint = seq
-	return s.target.Import(ctx, Name, snap, expect)
+	return projections.NewMemoryScratch(NewQueue(mem), mem, q.store, func(s *Snapshot, seq uint64) { s.Checkpoint = seq })
 }
 
 // Open returns a page of the open queue of lineIDs; see Store.Open.
@@ -281,28 +264,7 @@ func (q *Queue) Apply(ctx context.Context, e events.Envelope) (bool, error) {
 
 // ApplyBatch implements projections.Batcher.
 func (q *Queue) ApplyBatch(ctx context.Context, es []events.Envelope) (int, error) {
-	batch, err := projections.DecodeRelevant(es, relevant)
-	if err != nil || len(batch) == 0 {
-		return 0, err
-	}
-	n := 0
-	_, err = q.store.UpdateBatch(ctx, Name, batch[len(batch)-1].Sequence, func(tx Tx, cp uint64) error {
-		n = 0 // a retried transaction starts again
-		for _, d := range batch {
-			if d.Sequence <= cp {
-				continue
-			}
-			if err := apply(ctx, tx, d.Envelope, d.Payload); err != nil {
-				return fmt.Errorf("seq %d (%s): %w", d.Sequence, d.Type, err)
-			}
-			n++
-		}
-		return nil
-	})
-	if err != nil {
-		return 0, err
-	}
-	return n, nil
+	return projections.ApplyBatch(ctx, es, relevant, Name, q.store.UpdateBatch, apply)
 }
 
 // stamp is an event's time as both stores keep it: UTC, to the

@@ -52,15 +52,7 @@ var tables = []string{"escalations.pages", "escalations.queue", "escalations.con
 
 // Reset implements Store.
 func (s *SQLStore) Reset(ctx context.Context, name string) error {
-	return s.inTx(ctx, func(tx pgx.Tx) error {
-		if err := projections.DeleteAll(ctx, tx, tables...); err != nil {
-			return fmt.Errorf("reset: %w", err)
-		}
-		if _, err := tx.Exec(ctx, `DELETE FROM projection_checkpoints WHERE name = $1`, name); err != nil {
-			return fmt.Errorf("reset checkpoint: %w", err)
-		}
-		return nil
-	})
+	return projections.ResetAtCheckpoint(ctx, s.pool, name, tables...)
 }
 
 // Export implements Store: every table read in one transaction.
@@ -158,8 +150,8 @@ func (s *SQLStore) Import(ctx context.Context, name string, snap Snapshot, expec
 		if e.AcknowledgedBy != "" {
 			ackBy = &e.AcknowledgedBy
 		}
-		queue = append(queue, []any{e.ID, e.ConversationID, e.LineID, e.Pseudonym, e.Reason, e.Risk, list(e.Categories), list(e.Terms),
-			int32(e.Level), int32(e.Round), e.RaisedAt.UTC(), ackBy, nullTime(e.AcknowledgedAt), e.Exhausted})
+		queue = append(queue, []any{e.ID, e.ConversationID, e.LineID, e.Pseudonym, e.Reason, e.Risk, projections.NotNullList(e.Categories), projections.NotNullList(e.Terms),
+			int32(e.Level), int32(e.Round), e.RaisedAt.UTC(), ackBy, projections.NullTime(e.AcknowledgedAt), e.Exhausted})
 		for i, p := range e.Pages {
 			pages = append(pages, []any{e.ID, int64(i + 1), p.StaffID, int32(p.Level), p.LevelName, int32(p.Round), p.At.UTC()})
 		}
@@ -363,8 +355,8 @@ func (t sqlTx) PutEscalation(ctx context.Context, e Escalation) error {
 			terms = excluded.terms, policy_level = excluded.policy_level, policy_round = excluded.policy_round,
 			raised_at = excluded.raised_at, acknowledged_by = excluded.acknowledged_by,
 			acknowledged_at = excluded.acknowledged_at, exhausted = excluded.exhausted`,
-		e.ID, e.ConversationID, e.LineID, e.Pseudonym, e.Reason, e.Risk, list(e.Categories), list(e.Terms),
-		int32(e.Level), int32(e.Round), e.RaisedAt.UTC(), ackBy, nullTime(e.AcknowledgedAt), e.Exhausted)
+		e.ID, e.ConversationID, e.LineID, e.Pseudonym, e.Reason, e.Risk, projections.NotNullList(e.Categories), projections.NotNullList(e.Terms),
+		int32(e.Level), int32(e.Round), e.RaisedAt.UTC(), ackBy, projections.NullTime(e.AcknowledgedAt), e.Exhausted)
 	if err != nil {
 		return fmt.Errorf("write escalation %s: %w", e.ID, err)
 	}
@@ -379,20 +371,4 @@ func (t sqlTx) AddPage(ctx context.Context, id string, seq uint64, p Page) error
 		return fmt.Errorf("add page to %s: %w", id, err)
 	}
 	return nil
-}
-
-// list is s for a NOT NULL array column: never a NULL.
-func list(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
-}
-
-func nullTime(t time.Time) *time.Time {
-	if t.IsZero() {
-		return nil
-	}
-	u := t.UTC()
-	return &u
 }

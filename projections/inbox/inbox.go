@@ -348,24 +348,7 @@ func (v *View) Checkpoint(ctx context.Context) (uint64, error) { return v.store.
 // store.
 func (v *View) Scratch() projections.Scratch {
 	mem := NewMemoryStore()
-	return &scratch{View: NewView(mem), mem: mem, target: v.store}
-}
-
-// scratch is an inbox rebuilt in memory, to swap into target.
-type scratch struct {
-	*View
-	mem    *MemoryStore
-	target Store
-}
-
-// Swap implements projections.Scratch.
-func (s *scratch) Swap(ctx context.Context, seq, expect uint64) error {
-	snap, err := s.mem.Export(ctx, Name)
-	if err != nil {
-		return err
-	}
-	snap.Checkpoint = seq
-	return s.target.Import(ctx, Name, snap, expect)
+	return projections.NewMemoryScratch(NewView(mem), mem, v.store, func(s *Snapshot, seq uint64) { s.Checkpoint = seq })
 }
 
 // Reset empties the inbox, its working state and its checkpoint.
@@ -418,26 +401,5 @@ func (v *View) Apply(ctx context.Context, e events.Envelope) (bool, error) {
 
 // ApplyBatch implements projections.Batcher.
 func (v *View) ApplyBatch(ctx context.Context, es []events.Envelope) (int, error) {
-	batch, err := projections.DecodeRelevant(es, relevant)
-	if err != nil || len(batch) == 0 {
-		return 0, err
-	}
-	n := 0
-	_, err = v.store.UpdateBatch(ctx, Name, batch[len(batch)-1].Sequence, func(tx Tx, cp uint64) error {
-		n = 0 // a retried transaction starts again
-		for _, d := range batch {
-			if d.Sequence <= cp {
-				continue
-			}
-			if err := apply(ctx, tx, d.Envelope, d.Payload); err != nil {
-				return fmt.Errorf("seq %d (%s): %w", d.Sequence, d.Type, err)
-			}
-			n++
-		}
-		return nil
-	})
-	if err != nil {
-		return 0, err
-	}
-	return n, nil
+	return projections.ApplyBatch(ctx, es, relevant, Name, v.store.UpdateBatch, apply)
 }

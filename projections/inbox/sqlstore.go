@@ -48,15 +48,7 @@ var tables = []string{"inbox.deliveries", "inbox.clients", "inbox.messages", "in
 
 // Reset implements Store.
 func (s *SQLStore) Reset(ctx context.Context, name string) error {
-	return projections.SerializableTx(ctx, s.pool, func(tx pgx.Tx) error {
-		if err := projections.DeleteAll(ctx, tx, tables...); err != nil {
-			return fmt.Errorf("reset: %w", err)
-		}
-		if _, err := tx.Exec(ctx, `DELETE FROM projection_checkpoints WHERE name = $1`, name); err != nil {
-			return fmt.Errorf("reset checkpoint: %w", err)
-		}
-		return nil
-	})
+	return projections.ResetAtCheckpoint(ctx, s.pool, name, tables...)
 }
 
 // Export implements Store: every table read in one transaction.
@@ -161,13 +153,13 @@ func (s *SQLStore) Import(ctx context.Context, name string, snap Snapshot, expec
 	var convs, msgs, clients, deliveries [][]any
 	for _, c := range snap.Conversations {
 		convs = append(convs, []any{c.ID, c.LineID, c.ClientID, c.Pseudonym, c.Channel, c.TeamID, c.AssigneeID, c.Open,
-			c.StartedAt.UTC(), c.LastActivityAt.UTC(), nullTime(c.ClosedAt), int32(c.Unread), c.Risk,
-			list(c.Flags), list(c.Categories), list(c.Terms), c.Consent, c.Erased})
+			c.StartedAt.UTC(), c.LastActivityAt.UTC(), projections.NullTime(c.ClosedAt), int32(c.Unread), c.Risk,
+			projections.NotNullList(c.Flags), projections.NotNullList(c.Categories), projections.NotNullList(c.Terms), c.Consent, c.Erased})
 	}
 	for conv, ms := range snap.Messages {
 		for i, m := range ms {
 			msgs = append(msgs, []any{conv, int64(i + 1), m.ID, m.EventID, m.Direction, m.Kind, m.At.UTC(), m.StaffID, m.SenderName,
-				m.Body.KeyID, bodyBytes(m.Body), m.Status, m.Reason, m.Risk, list(m.Terms), m.ProviderMessageID})
+				m.Body.KeyID, bodyBytes(m.Body), m.Status, m.Reason, m.Risk, projections.NotNullList(m.Terms), m.ProviderMessageID})
 		}
 	}
 	for id, cl := range snap.Clients {
@@ -389,8 +381,8 @@ func (t sqlTx) PutConversation(ctx context.Context, c Conversation) error {
 			risk = excluded.risk, flags = excluded.flags, categories = excluded.categories, terms = excluded.terms,
 			consent = excluded.consent, erased = excluded.erased`,
 		c.ID, c.LineID, c.ClientID, c.Pseudonym, c.Channel, c.TeamID, c.AssigneeID, c.Open,
-		c.StartedAt.UTC(), c.LastActivityAt.UTC(), nullTime(c.ClosedAt), int32(c.Unread), c.Risk,
-		list(c.Flags), list(c.Categories), list(c.Terms), c.Consent, c.Erased)
+		c.StartedAt.UTC(), c.LastActivityAt.UTC(), projections.NullTime(c.ClosedAt), int32(c.Unread), c.Risk,
+		projections.NotNullList(c.Flags), projections.NotNullList(c.Categories), projections.NotNullList(c.Terms), c.Consent, c.Erased)
 	if err != nil {
 		return fmt.Errorf("write conversation %s: %w", c.ID, err)
 	}
@@ -455,7 +447,7 @@ func (t sqlTx) PutMessage(ctx context.Context, convID string, m Message) error {
 			status = excluded.status, reason = excluded.reason, risk = excluded.risk, terms = excluded.terms,
 			provider_message_id = excluded.provider_message_id`,
 		convID, m.ID, m.EventID, m.Direction, m.Kind, m.At.UTC(), m.StaffID, m.SenderName, m.Body.KeyID, body,
-		m.Status, m.Reason, m.Risk, list(m.Terms), m.ProviderMessageID)
+		m.Status, m.Reason, m.Risk, projections.NotNullList(m.Terms), m.ProviderMessageID)
 	if err != nil {
 		return fmt.Errorf("write message %s: %w", m.ID, err)
 	}
@@ -483,20 +475,4 @@ func (t sqlTx) PutDelivery(ctx context.Context, convID, providerID string, d Del
 		return fmt.Errorf("write delivery: %w", err)
 	}
 	return nil
-}
-
-// list is s for a NOT NULL array column: never a NULL.
-func list(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
-}
-
-func nullTime(t time.Time) *time.Time {
-	if t.IsZero() {
-		return nil
-	}
-	u := t.UTC()
-	return &u
 }
