@@ -1,7 +1,6 @@
 package escalations
 
 import (
-	"context"
 	"testing"
 	"time"
 
@@ -48,13 +47,5 @@ func must(t testing.TB, err error) {
 
 func applyAll(t testing.TB, q *Queue, envs []events.Envelope) {
 	t.Helper()
-	for _, e := range envs {
-		ok, err := q.Apply(context.Background(), e)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if ok != relevant[e.Type] {
-			t.Fatalf("apply seq %d (%s): applied %v", e.Sequence, e.Type, ok)
-		}
-	}
+	projectiontest.ApplyAll(t, q, envs, relevant)
 }

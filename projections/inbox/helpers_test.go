@@ -55,15 +55,7 @@ func must(t testing.TB, err error) {
 
 func applyAll(t testing.TB, v *View, envs []events.Envelope) {
 	t.Helper()
-	for _, e := range envs {
-		ok, err := v.Apply(context.Background(), e)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if ok != relevant[e.Type] {
-			t.Fatalf("apply seq %d (%s): applied %v", e.Sequence, e.Type, ok)
-		}
-	}
+	projectiontest.ApplyAll(t, v, envs, relevant)
 }
 
 func mustList(t testing.TB, v *View, q Query) []Conversation {
