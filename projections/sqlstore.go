@@ -24,11 +24,6 @@ var _ Store = (*SQLStore)(nil)
 // NewSQLStore returns a store over pool; the caller owns the pool.
 func NewSQLStore(pool *pgxpool.Pool) *SQLStore { return &SQLStore{pool: pool} }
 
-// inTx runs fn in a serializable transaction, retried whole.
-func (s *SQLStore) inTx(ctx context.Context, fn func(pgx.Tx) error) error {
-	return SerializableTx(ctx, s.pool, fn)
-}
-
 // Checkpoint implements Store.
 func (s *SQLStore) Checkpoint(ctx context.Context, name string) (uint64, error) {
 	return ReadCheckpoint(ctx, s.pool, name)
@@ -127,13 +122,9 @@ func readHours(ctx context.Context, q Querier, where string, args ...any) ([]Hou
 // Export implements Store: every table read in one transaction.
 func (s *SQLStore) Export(ctx context.Context, name string) (Snapshot, error) {
 	var snap Snapshot
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		snap = Snapshot{}
-		cp, err := ReadCheckpoint(ctx, tx, name)
-		if err != nil {
-			return err
-		}
-		snap.Checkpoint = cp
+	err := ExportAtCheckpoint(ctx, s.pool, name, func(tx pgx.Tx, cp uint64) error {
+		snap = Snapshot{Checkpoint: cp}
+		var err error
 		if snap.Hours, err = readHours(ctx, tx, ""); err != nil {
 			return err
 		}
@@ -184,7 +175,7 @@ func (s *SQLStore) Export(ctx context.Context, name string) (Snapshot, error) {
 		return nil
 	})
 	if err != nil {
-		return Snapshot{}, fmt.Errorf("export %s: %w", name, err)
+		return Snapshot{}, err
 	}
 	return snap, nil
 }

@@ -86,6 +86,25 @@ func ApplyBatchAtCheckpoint(ctx context.Context, pool *pgxpool.Pool, name string
 	return applied, nil
 }
 
+// ExportAtCheckpoint reads a projection's whole state in one
+// SERIALIZABLE transaction, retried whole: fn reads every table into the
+// caller's snapshot, given the checkpoint read in the same transaction, so
+// the two are consistent. fn may run more than once: it must start its
+// snapshot again each time.
+func ExportAtCheckpoint(ctx context.Context, pool *pgxpool.Pool, name string, fn func(tx pgx.Tx, checkpoint uint64) error) error {
+	err := SerializableTx(ctx, pool, func(tx pgx.Tx) error {
+		cp, err := ReadCheckpoint(ctx, tx, name)
+		if err != nil {
+			return err
+		}
+		return fn(tx, cp)
+	})
+	if err != nil {
+		return fmt.Errorf("export %s: %w", name, err)
+	}
+	return nil
+}
+
 // ErrMovedOn is returned by a swap when the projection applied events
 // past the rebuilt state while the rebuild ran (a live runner in another
 // process): swapping would move it back. The Runner then replays the rest

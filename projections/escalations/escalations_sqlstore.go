@@ -27,11 +27,6 @@ var _ Store = (*SQLStore)(nil)
 // NewSQLStore returns a store over pool; the caller owns the pool.
 func NewSQLStore(pool *pgxpool.Pool) *SQLStore { return &SQLStore{pool: pool} }
 
-// inTx runs fn in a serializable transaction, retried whole.
-func (s *SQLStore) inTx(ctx context.Context, fn func(pgx.Tx) error) error {
-	return projections.SerializableTx(ctx, s.pool, fn)
-}
-
 // Checkpoint implements Store.
 func (s *SQLStore) Checkpoint(ctx context.Context, name string) (uint64, error) {
 	return projections.ReadCheckpoint(ctx, s.pool, name)
@@ -58,13 +53,8 @@ func (s *SQLStore) Reset(ctx context.Context, name string) error {
 // Export implements Store: every table read in one transaction.
 func (s *SQLStore) Export(ctx context.Context, name string) (Snapshot, error) {
 	var snap Snapshot
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		snap = Snapshot{}
-		cp, err := projections.ReadCheckpoint(ctx, tx, name)
-		if err != nil {
-			return err
-		}
-		snap.Checkpoint = cp
+	err := projections.ExportAtCheckpoint(ctx, s.pool, name, func(tx pgx.Tx, cp uint64) error {
+		snap = Snapshot{Checkpoint: cp}
 		rows, err := tx.Query(ctx, `SELECT `+escalationColumns+` FROM escalations.queue ORDER BY escalation_id`)
 		if err != nil {
 			return fmt.Errorf("read escalations: %w", err)
@@ -98,7 +88,7 @@ func (s *SQLStore) Export(ctx context.Context, name string) (Snapshot, error) {
 		return nil
 	})
 	if err != nil {
-		return Snapshot{}, fmt.Errorf("export %s: %w", name, err)
+		return Snapshot{}, err
 	}
 	return snap, nil
 }

@@ -54,13 +54,8 @@ func (s *SQLStore) Reset(ctx context.Context, name string) error {
 // Export implements Store: every table read in one transaction.
 func (s *SQLStore) Export(ctx context.Context, name string) (Snapshot, error) {
 	var snap Snapshot
-	err := projections.SerializableTx(ctx, s.pool, func(tx pgx.Tx) error {
-		snap = Snapshot{}
-		cp, err := projections.ReadCheckpoint(ctx, tx, name)
-		if err != nil {
-			return err
-		}
-		snap.Checkpoint = cp
+	err := projections.ExportAtCheckpoint(ctx, s.pool, name, func(tx pgx.Tx, cp uint64) error {
+		snap = Snapshot{Checkpoint: cp}
 		rows, err := tx.Query(ctx, `SELECT `+conversationColumns+` FROM inbox.conversations ORDER BY conversation_id`)
 		if err != nil {
 			return fmt.Errorf("read conversations: %w", err)
@@ -111,7 +106,7 @@ func (s *SQLStore) Export(ctx context.Context, name string) (Snapshot, error) {
 		return nil
 	})
 	if err != nil {
-		return Snapshot{}, fmt.Errorf("export %s: %w", name, err)
+		return Snapshot{}, err
 	}
 	return snap, nil
 }
