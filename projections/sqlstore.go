@@ -16,36 +16,20 @@ import (
 // which, unlike crdbpgxv5.ExecuteTx, returns PostgreSQL's commit error
 // instead of swallowing it.
 type SQLStore struct {
-	pool *pgxpool.Pool
+	SQLCheckpoints[Tx] // Checkpoint, Update, UpdateBatch, Reset
+	pool               *pgxpool.Pool
 }
 
 var _ Store = (*SQLStore)(nil)
 
 // NewSQLStore returns a store over pool; the caller owns the pool.
-func NewSQLStore(pool *pgxpool.Pool) *SQLStore { return &SQLStore{pool: pool} }
-
-// Checkpoint implements Store.
-func (s *SQLStore) Checkpoint(ctx context.Context, name string) (uint64, error) {
-	return ReadCheckpoint(ctx, s.pool, name)
-}
-
-// Update implements Store.
-func (s *SQLStore) Update(ctx context.Context, name string, seq uint64, fn func(Tx) error) (bool, error) {
-	return ApplyAtCheckpoint(ctx, s.pool, name, seq, func(tx pgx.Tx) error { return fn(sqlTx{tx}) })
-}
-
-// UpdateBatch implements Store.
-func (s *SQLStore) UpdateBatch(ctx context.Context, name string, seq uint64, fn func(Tx, uint64) error) (bool, error) {
-	return ApplyBatchAtCheckpoint(ctx, s.pool, name, seq, func(tx pgx.Tx, cp uint64) error { return fn(sqlTx{tx}, cp) })
+func NewSQLStore(pool *pgxpool.Pool) *SQLStore {
+	wrap := func(tx pgx.Tx) Tx { return sqlTx{tx} }
+	return &SQLStore{SQLCheckpoints: NewSQLCheckpoints(pool, wrap, rtTables...), pool: pool}
 }
 
 // rtTables are the response-times tables, emptied by Reset and Import.
 var rtTables = []string{"rt_hours", "rt_histograms", "rt_pending_replies", "rt_pending_acks"}
-
-// Reset implements Store.
-func (s *SQLStore) Reset(ctx context.Context, name string) error {
-	return ResetAtCheckpoint(ctx, s.pool, name, rtTables...)
-}
 
 // Hours implements Store.
 func (s *SQLStore) Hours(ctx context.Context, lineID string, from, to time.Time) ([]Hour, error) {

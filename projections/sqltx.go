@@ -212,3 +212,42 @@ func CopyRows(ctx context.Context, tx pgx.Tx, table pgx.Identifier, columns []st
 	}
 	return nil
 }
+
+// SQLCheckpoints is, embedded in a projection's SQL store, the store's
+// Checkpoint, Update, UpdateBatch (each update one SERIALIZABLE
+// transaction with the checkpoint: ApplyBatchAtCheckpoint) and Reset
+// (ResetAtCheckpoint of its tables), with the projection's Tx made from
+// the pgx.Tx by wrap.
+type SQLCheckpoints[Tx any] struct {
+	pool   *pgxpool.Pool
+	wrap   func(pgx.Tx) Tx
+	tables []string
+}
+
+// NewSQLCheckpoints returns the checkpoint plumbing of a store over pool
+// whose state is tables.
+func NewSQLCheckpoints[Tx any](pool *pgxpool.Pool, wrap func(pgx.Tx) Tx, tables ...string) SQLCheckpoints[Tx] {
+	return SQLCheckpoints[Tx]{pool: pool, wrap: wrap, tables: tables}
+}
+
+// Checkpoint returns the last sequence applied under name (0: none).
+func (c SQLCheckpoints[Tx]) Checkpoint(ctx context.Context, name string) (uint64, error) {
+	return ReadCheckpoint(ctx, c.pool, name)
+}
+
+// Update runs fn and moves name's checkpoint to seq in one transaction,
+// unless seq is at or below the checkpoint (ApplyAtCheckpoint).
+func (c SQLCheckpoints[Tx]) Update(ctx context.Context, name string, seq uint64, fn func(Tx) error) (bool, error) {
+	return ApplyAtCheckpoint(ctx, c.pool, name, seq, func(tx pgx.Tx) error { return fn(c.wrap(tx)) })
+}
+
+// UpdateBatch is Update for a batch (ApplyBatchAtCheckpoint).
+func (c SQLCheckpoints[Tx]) UpdateBatch(ctx context.Context, name string, seq uint64, fn func(Tx, uint64) error) (bool, error) {
+	return ApplyBatchAtCheckpoint(ctx, c.pool, name, seq, func(tx pgx.Tx, cp uint64) error { return fn(c.wrap(tx), cp) })
+}
+
+// Reset empties the store's tables and name's checkpoint, in one
+// transaction.
+func (c SQLCheckpoints[Tx]) Reset(ctx context.Context, name string) error {
+	return ResetAtCheckpoint(ctx, c.pool, name, c.tables...)
+}

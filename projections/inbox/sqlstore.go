@@ -20,36 +20,20 @@ import (
 // shared projection_checkpoints table. Every update is one SERIALIZABLE
 // transaction, retried whole on a serialization failure.
 type SQLStore struct {
-	pool *pgxpool.Pool
+	projections.SQLCheckpoints[Tx] // Checkpoint, Update, UpdateBatch, Reset
+	pool                           *pgxpool.Pool
 }
 
 var _ Store = (*SQLStore)(nil)
 
 // NewSQLStore returns a store over pool; the caller owns the pool.
-func NewSQLStore(pool *pgxpool.Pool) *SQLStore { return &SQLStore{pool: pool} }
-
-// Checkpoint implements Store.
-func (s *SQLStore) Checkpoint(ctx context.Context, name string) (uint64, error) {
-	return projections.ReadCheckpoint(ctx, s.pool, name)
-}
-
-// Update implements Store.
-func (s *SQLStore) Update(ctx context.Context, name string, seq uint64, fn func(Tx) error) (bool, error) {
-	return projections.ApplyAtCheckpoint(ctx, s.pool, name, seq, func(tx pgx.Tx) error { return fn(sqlTx{tx: tx}) })
-}
-
-// UpdateBatch implements Store.
-func (s *SQLStore) UpdateBatch(ctx context.Context, name string, seq uint64, fn func(Tx, uint64) error) (bool, error) {
-	return projections.ApplyBatchAtCheckpoint(ctx, s.pool, name, seq, func(tx pgx.Tx, cp uint64) error { return fn(sqlTx{tx: tx}, cp) })
+func NewSQLStore(pool *pgxpool.Pool) *SQLStore {
+	wrap := func(tx pgx.Tx) Tx { return sqlTx{tx: tx} }
+	return &SQLStore{SQLCheckpoints: projections.NewSQLCheckpoints(pool, wrap, tables...), pool: pool}
 }
 
 // tables are the inbox's tables, emptied by Reset and Import.
 var tables = []string{"inbox.deliveries", "inbox.clients", "inbox.messages", "inbox.conversations"}
-
-// Reset implements Store.
-func (s *SQLStore) Reset(ctx context.Context, name string) error {
-	return projections.ResetAtCheckpoint(ctx, s.pool, name, tables...)
-}
 
 // Export implements Store: every table read in one transaction.
 func (s *SQLStore) Export(ctx context.Context, name string) (Snapshot, error) {
