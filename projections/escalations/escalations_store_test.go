@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/helpline-org/helpline/events"
-	"github.com/helpline-org/helpline/projections"
 	"github.com/helpline-org/helpline/projections/projectiontest"
 )
 
@@ -100,17 +99,7 @@ func storeSuite(t *testing.T, newStore func(testing.TB) Store) {
 			must(t, err)
 			twice := before
 			twice.Escalations = append(slices.Clone(before.Escalations), before.Escalations[0])
-			if err := s.Import(ctx, Name, twice, before.Checkpoint); err == nil {
-				t.Fatal("a snapshot with an escalation twice was imported")
-			}
-			if err := s.Import(ctx, Name, Snapshot{Checkpoint: before.Checkpoint - 1}, 1); !errors.Is(err, projections.ErrMovedOn) {
-				t.Fatalf("import behind the checkpoint: %v, want ErrMovedOn", err)
-			}
-			got, err := s.Export(ctx, Name)
-			must(t, err)
-			if !reflect.DeepEqual(got, before) {
-				t.Fatalf("after rejected imports\n got %+v\nwant %+v", got, before)
-			}
+			projectiontest.RejectedImports(t, s, Name, before, before.Checkpoint, []Snapshot{twice}, Snapshot{Checkpoint: before.Checkpoint - 1})
 			assertScenario(t, q)
 		}},
 		{"a batch overlapping the checkpoint applies the rest once", func(t *testing.T, s Store) { cases.BatchOverlap(t, NewQueue(s)) }},

@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/helpline-org/helpline/events"
-	"github.com/helpline-org/helpline/projections"
 	"github.com/helpline-org/helpline/projections/projectiontest"
 )
 
@@ -126,19 +125,7 @@ func storeSuite(t *testing.T, newStore func(testing.TB) Store) {
 			twice.Conversations = append(slices.Clone(before.Conversations), before.Conversations[0])
 			orphan := before
 			orphan.Messages = map[string][]Message{"nowhere": {{ID: "m"}}}
-			for _, bad := range []Snapshot{twice, orphan} {
-				if err := s.Import(ctx, Name, bad, before.Checkpoint); err == nil {
-					t.Fatal("an invalid snapshot was imported")
-				}
-			}
-			if err := s.Import(ctx, Name, Snapshot{Checkpoint: before.Checkpoint - 1}, 1); !errors.Is(err, projections.ErrMovedOn) {
-				t.Fatalf("import behind the checkpoint: %v, want ErrMovedOn", err)
-			}
-			got, err := s.Export(ctx, Name)
-			must(t, err)
-			if !reflect.DeepEqual(got, before) {
-				t.Fatalf("after rejected imports\n got %+v\nwant %+v", got, before)
-			}
+			projectiontest.RejectedImports(t, s, Name, before, before.Checkpoint, []Snapshot{twice, orphan}, Snapshot{Checkpoint: before.Checkpoint - 1})
 			assertScenario(t, v, plain)
 		}},
 		{"a batch overlapping the checkpoint applies the rest once", func(t *testing.T, s Store) { cases.BatchOverlap(t, NewView(s)) }},

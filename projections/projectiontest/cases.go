@@ -2,6 +2,8 @@ package projectiontest
 
 import (
 	"context"
+	"errors"
+	"reflect"
 	"testing"
 
 	"github.com/rs/zerolog"
@@ -93,5 +95,29 @@ func (sc Scenario[P]) RebuildEqualsOnePass(t *testing.T, p P) {
 	}
 	if n, err := r.Replay(ctx); err != nil || n != 0 {
 		t.Fatalf("replay after rebuild applied %d, %v", n, err)
+	}
+}
+
+// RejectedImports checks that s, holding before (its export under name,
+// at checkpoint cp), refuses each of invalid, and refuses behind (a
+// snapshot before cp) with projections.ErrMovedOn when the rebuild
+// expected checkpoint 1; after them the state is exactly before.
+func RejectedImports[S any](t *testing.T, s projections.SnapshotStore[S], name string, before S, cp uint64, invalid []S, behind S) {
+	t.Helper()
+	ctx := context.Background()
+	for _, bad := range invalid {
+		if err := s.Import(ctx, name, bad, cp); err == nil {
+			t.Fatal("an invalid snapshot was imported")
+		}
+	}
+	if err := s.Import(ctx, name, behind, 1); !errors.Is(err, projections.ErrMovedOn) {
+		t.Fatalf("import behind the checkpoint: %v, want ErrMovedOn", err)
+	}
+	got, err := s.Export(ctx, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, before) {
+		t.Fatalf("after rejected imports\n got %+v\nwant %+v", got, before)
 	}
 }
