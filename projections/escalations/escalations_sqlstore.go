@@ -79,12 +79,18 @@ func (s *SQLStore) Export(ctx context.Context, name string) (Snapshot, error) {
 
 // allPages reads every page, in one scan, onto es (sorted by id).
 func allPages(ctx context.Context, tx pgx.Tx, es []Escalation) error {
+	return readPages(ctx, tx, es, ``)
+}
+
+// readPages reads the pages that where selects onto those of es they
+// belong to, in log order.
+func readPages(ctx context.Context, q projections.Querier, es []Escalation, where string, args ...any) error {
 	byID := make(map[string]*Escalation, len(es))
 	for i := range es {
 		byID[es[i].ID] = &es[i]
 	}
-	rows, err := tx.Query(ctx, `SELECT escalation_id, staff_id, policy_level, level_name, policy_round, paged_at
-		FROM escalations.pages ORDER BY escalation_id, seq`)
+	rows, err := q.Query(ctx, `SELECT escalation_id, staff_id, policy_level, level_name, policy_round, paged_at
+		FROM escalations.pages `+where+` ORDER BY escalation_id, seq`, args...)
 	if err != nil {
 		return fmt.Errorf("read pages: %w", err)
 	}
@@ -190,31 +196,10 @@ func withPages(ctx context.Context, q projections.Querier, es []Escalation) erro
 		return nil
 	}
 	ids := make([]string, len(es))
-	byID := make(map[string]*Escalation, len(es))
 	for i := range es {
 		ids[i] = es[i].ID
-		byID[es[i].ID] = &es[i]
 	}
-	rows, err := q.Query(ctx, `SELECT escalation_id, staff_id, policy_level, level_name, policy_round, paged_at
-		FROM escalations.pages WHERE escalation_id = ANY($1) ORDER BY escalation_id, seq`, ids)
-	if err != nil {
-		return fmt.Errorf("read pages: %w", err)
-	}
-	var (
-		id           string
-		p            Page
-		level, round int32
-	)
-	if _, err := pgx.ForEachRow(rows, []any{&id, &p.StaffID, &level, &p.LevelName, &round, &p.At}, func() error {
-		p.Level, p.Round, p.At = int(level), int(round), p.At.UTC()
-		if e := byID[id]; e != nil {
-			e.Pages = append(e.Pages, p)
-		}
-		return nil
-	}); err != nil {
-		return fmt.Errorf("read pages: %w", err)
-	}
-	return nil
+	return readPages(ctx, q, es, `WHERE escalation_id = ANY($1)`, ids)
 }
 
 // getIn reads one escalation with its pages.
