@@ -24,7 +24,7 @@ var exportedTypes = []reflect.Type{
 	reflect.TypeFor[projections.SQLStore](), reflect.TypeFor[projections.Store](), reflect.TypeFor[projections.Tx](),
 	reflect.TypeFor[projections.Log](), reflect.TypeFor[projections.Querier](), reflect.TypeFor[projections.Snapshot](), reflect.TypeFor[projections.Scratch](),
 	reflect.TypeFor[projections.Batcher](), reflect.TypeFor[projections.Decoded](),
-	reflect.TypeFor[projections.BatchProjection](), reflect.TypeFor[projections.MemoryCheckpoints](), reflect.TypeFor[projections.SQLCheckpoints[projections.Tx]](), reflect.TypeFor[projections.CheckpointedStore[projections.Tx, projections.Snapshot]](),
+	reflect.TypeFor[projections.BatchProjection](), reflect.TypeFor[projections.MemoryCheckpoints](), reflect.TypeFor[projections.MemoryUpdates[projections.Tx]](), reflect.TypeFor[projections.SQLCheckpoints[projections.Tx]](), reflect.TypeFor[projections.CheckpointedStore[projections.Tx, projections.Snapshot]](),
 	reflect.TypeFor[projections.BatchUpdate[projections.Tx]](),
 	reflect.TypeFor[projections.MemoryScratch[projections.Snapshot]](), reflect.TypeFor[projections.SnapshotStore[projections.Snapshot]](),
 }

@@ -1,6 +1,7 @@
 package projections
 
 import (
+	"context"
 	"fmt"
 	"sync"
 )
@@ -86,4 +87,44 @@ func (m *MemoryCheckpoints) set(name string, seq uint64) {
 		m.checkpoints = map[string]uint64{}
 	}
 	m.checkpoints[name] = seq
+}
+
+// MemoryUpdates is, embedded in a projection's memory store, the store's
+// Checkpoint, Update, UpdateBatch and Reset over its MemoryCheckpoints:
+// begin stages a transaction (the Tx and its commit), clear empties the
+// store's maps.
+type MemoryUpdates[Tx any] struct {
+	cps   *MemoryCheckpoints
+	begin func() (tx Tx, commit func())
+	clear func()
+}
+
+// NewMemoryUpdates returns the update plumbing of a memory store.
+func NewMemoryUpdates[Tx any](cps *MemoryCheckpoints, begin func() (tx Tx, commit func()), clear func()) MemoryUpdates[Tx] {
+	return MemoryUpdates[Tx]{cps: cps, begin: begin, clear: clear}
+}
+
+// Checkpoint returns the last sequence applied under name (0: none).
+func (u MemoryUpdates[Tx]) Checkpoint(_ context.Context, name string) (uint64, error) {
+	return u.cps.Checkpoint(name), nil
+}
+
+// Update runs fn and moves name's checkpoint to seq together, unless seq
+// is at or below the checkpoint.
+func (u MemoryUpdates[Tx]) Update(ctx context.Context, name string, seq uint64, fn func(Tx) error) (bool, error) {
+	return u.UpdateBatch(ctx, name, seq, func(tx Tx, _ uint64) error { return fn(tx) })
+}
+
+// UpdateBatch is Update for a batch: fn gets the checkpoint.
+func (u MemoryUpdates[Tx]) UpdateBatch(_ context.Context, name string, seq uint64, fn func(Tx, uint64) error) (bool, error) {
+	return u.cps.Update(name, seq, func(cp uint64) (func(), error) {
+		tx, commit := u.begin()
+		return commit, fn(tx, cp)
+	})
+}
+
+// Reset empties the store and forgets name's checkpoint.
+func (u MemoryUpdates[Tx]) Reset(_ context.Context, name string) error {
+	u.cps.Reset(name, u.clear)
+	return nil
 }

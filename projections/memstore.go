@@ -13,10 +13,11 @@ import (
 // lock (MemoryCheckpoints), so state and checkpoint change together or not
 // at all.
 type MemoryStore struct {
-	cps     MemoryCheckpoints
-	hours   map[hourKey]*Hour
-	replies map[string]PendingReply
-	acks    map[string]PendingAck
+	MemoryUpdates[Tx] // Checkpoint, Update, UpdateBatch, Reset
+	cps               MemoryCheckpoints
+	hours             map[hourKey]*Hour
+	replies           map[string]PendingReply
+	acks              map[string]PendingAck
 }
 
 var _ Store = (*MemoryStore)(nil)
@@ -29,6 +30,7 @@ type hourKey struct {
 // NewMemoryStore returns an empty store.
 func NewMemoryStore() *MemoryStore {
 	s := &MemoryStore{}
+	s.MemoryUpdates = NewMemoryUpdates(&s.cps, s.begin, s.clear)
 	s.clear()
 	return s
 }
@@ -39,28 +41,10 @@ func (s *MemoryStore) clear() {
 	s.acks = map[string]PendingAck{}
 }
 
-// Checkpoint implements Store.
-func (s *MemoryStore) Checkpoint(_ context.Context, name string) (uint64, error) {
-	return s.cps.Checkpoint(name), nil
-}
-
-// Update implements Store.
-func (s *MemoryStore) Update(ctx context.Context, name string, seq uint64, fn func(Tx) error) (bool, error) {
-	return s.UpdateBatch(ctx, name, seq, func(tx Tx, _ uint64) error { return fn(tx) })
-}
-
-// UpdateBatch implements Store.
-func (s *MemoryStore) UpdateBatch(_ context.Context, name string, seq uint64, fn func(Tx, uint64) error) (bool, error) {
-	return s.cps.Update(name, seq, func(cp uint64) (func(), error) {
-		tx := &memTx{s: s, replies: map[string]*PendingReply{}, acks: map[string]*PendingAck{}}
-		return tx.commit, fn(tx, cp)
-	})
-}
-
-// Reset implements Store.
-func (s *MemoryStore) Reset(_ context.Context, name string) error {
-	s.cps.Reset(name, s.clear)
-	return nil
+// begin stages one update's writes, to commit with the checkpoint.
+func (s *MemoryStore) begin() (Tx, func()) {
+	tx := &memTx{s: s, replies: map[string]*PendingReply{}, acks: map[string]*PendingAck{}}
+	return tx, tx.commit
 }
 
 // Export implements Store.

@@ -15,12 +15,13 @@ import (
 // lock (projections.MemoryCheckpoints), so rows and checkpoint change
 // together or not at all.
 type MemoryStore struct {
-	cps           projections.MemoryCheckpoints
-	conversations map[string]Conversation
-	messages      map[string][]Message // by conversation, in log order
-	clients       map[string]Client
-	byClient      map[string][]string // client id to its conversations' ids, sorted
-	deliveries    map[deliveryKey]Delivery
+	projections.MemoryUpdates[Tx] // Checkpoint, Update, UpdateBatch, Reset
+	cps                           projections.MemoryCheckpoints
+	conversations                 map[string]Conversation
+	messages                      map[string][]Message // by conversation, in log order
+	clients                       map[string]Client
+	byClient                      map[string][]string // client id to its conversations' ids, sorted
+	deliveries                    map[deliveryKey]Delivery
 }
 
 type deliveryKey struct{ conversationID, providerMessageID string }
@@ -30,6 +31,7 @@ var _ Store = (*MemoryStore)(nil)
 // NewMemoryStore returns an empty store.
 func NewMemoryStore() *MemoryStore {
 	s := &MemoryStore{}
+	s.MemoryUpdates = projections.NewMemoryUpdates(&s.cps, s.begin, s.clear)
 	s.clear()
 	return s
 }
@@ -42,29 +44,11 @@ func (s *MemoryStore) clear() {
 	s.deliveries = map[deliveryKey]Delivery{}
 }
 
-// Checkpoint implements Store.
-func (s *MemoryStore) Checkpoint(_ context.Context, name string) (uint64, error) {
-	return s.cps.Checkpoint(name), nil
-}
-
-// Update implements Store.
-func (s *MemoryStore) Update(ctx context.Context, name string, seq uint64, fn func(Tx) error) (bool, error) {
-	return s.UpdateBatch(ctx, name, seq, func(tx Tx, _ uint64) error { return fn(tx) })
-}
-
-// UpdateBatch implements Store.
-func (s *MemoryStore) UpdateBatch(_ context.Context, name string, seq uint64, fn func(Tx, uint64) error) (bool, error) {
-	return s.cps.Update(name, seq, func(cp uint64) (func(), error) {
-		tx := &memTx{s: s, conversations: map[string]Conversation{}, messages: map[string][]Message{},
-			clients: map[string]Client{}, deliveries: map[deliveryKey]Delivery{}}
-		return tx.commit, fn(tx, cp)
-	})
-}
-
-// Reset implements Store.
-func (s *MemoryStore) Reset(_ context.Context, name string) error {
-	s.cps.Reset(name, s.clear)
-	return nil
+// begin stages one update's writes, to commit with the checkpoint.
+func (s *MemoryStore) begin() (Tx, func()) {
+	tx := &memTx{s: s, conversations: map[string]Conversation{}, messages: map[string][]Message{},
+		clients: map[string]Client{}, deliveries: map[deliveryKey]Delivery{}}
+	return tx, tx.commit
 }
 
 // Export implements Store.
