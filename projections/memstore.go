@@ -5,19 +5,19 @@ import (
 	"fmt"
 	"maps"
 	"sort"
-	"sync"
 	"time"
 )
 
 // MemoryStore is the embedded default Store: maps behind one mutex. An
 // update stages its writes and commits them with the checkpoint under the
-// lock, so state and checkpoint change together or not at all.
+// lock (MemoryCheckpoints), so state and checkpoint change together or not
+// at all.
 type MemoryStore struct {
-	mu          sync.RWMutex
-	checkpoints map[string]uint64
-	hours       map[hourKey]*Hour
-	replies     map[string]PendingReply
-	acks        map[string]PendingAck
+	MemoryUpdates[Tx] // Checkpoint, Update, UpdateBatch, Reset
+	cps               MemoryCheckpoints
+	hours             map[hourKey]*Hour
+	replies           map[string]PendingReply
+	acks              map[string]PendingAck
 }
 
 var _ Store = (*MemoryStore)(nil)
@@ -29,7 +29,8 @@ type hourKey struct {
 
 // NewMemoryStore returns an empty store.
 func NewMemoryStore() *MemoryStore {
-	s := &MemoryStore{checkpoints: map[string]uint64{}}
+	s := &MemoryStore{}
+	s.MemoryUpdates = NewMemoryUpdates(&s.cps, s.begin, s.clear)
 	s.clear()
 	return s
 }
@@ -40,59 +41,28 @@ func (s *MemoryStore) clear() {
 	s.acks = map[string]PendingAck{}
 }
 
-// Checkpoint implements Store.
-func (s *MemoryStore) Checkpoint(_ context.Context, name string) (uint64, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.checkpoints[name], nil
-}
-
-// Update implements Store.
-func (s *MemoryStore) Update(ctx context.Context, name string, seq uint64, fn func(Tx) error) (bool, error) {
-	return s.UpdateBatch(ctx, name, seq, func(tx Tx, _ uint64) error { return fn(tx) })
-}
-
-// UpdateBatch implements Store.
-func (s *MemoryStore) UpdateBatch(_ context.Context, name string, seq uint64, fn func(Tx, uint64) error) (bool, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	cp := s.checkpoints[name]
-	if seq <= cp {
-		return false, nil
-	}
+// begin stages one update's writes, to commit with the checkpoint.
+func (s *MemoryStore) begin() (Tx, func()) {
 	tx := &memTx{s: s, replies: map[string]*PendingReply{}, acks: map[string]*PendingAck{}}
-	if err := fn(tx, cp); err != nil {
-		return false, err
-	}
-	tx.commit()
-	s.checkpoints[name] = seq
-	return true, nil
-}
-
-// Reset implements Store.
-func (s *MemoryStore) Reset(_ context.Context, name string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.clear()
-	delete(s.checkpoints, name)
-	return nil
+	return tx, tx.commit
 }
 
 // Export implements Store.
 func (s *MemoryStore) Export(_ context.Context, name string) (Snapshot, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	snap := Snapshot{Checkpoint: s.checkpoints[name]}
-	for _, h := range s.hours {
-		snap.Hours = append(snap.Hours, *h)
-	}
-	sortHoursByLine(snap.Hours)
-	if len(s.replies) > 0 {
-		snap.Replies = maps.Clone(s.replies)
-	}
-	if len(s.acks) > 0 {
-		snap.Acks = maps.Clone(s.acks)
-	}
+	var snap Snapshot
+	s.cps.Export(name, func(cp uint64) {
+		snap.Checkpoint = cp
+		for _, h := range s.hours {
+			snap.Hours = append(snap.Hours, *h)
+		}
+		sortHoursByLine(snap.Hours)
+		if len(s.replies) > 0 {
+			snap.Replies = maps.Clone(s.replies)
+		}
+		if len(s.acks) > 0 {
+			snap.Acks = maps.Clone(s.acks)
+		}
+	})
 	return snap, nil
 }
 
@@ -101,26 +71,21 @@ func (s *MemoryStore) Import(_ context.Context, name string, snap Snapshot, expe
 	if err := snap.validate(); err != nil {
 		return err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if cp := s.checkpoints[name]; cp != expect && cp > snap.Checkpoint {
-		return fmt.Errorf("%s at %d, rebuilt to %d: %w", name, cp, snap.Checkpoint, ErrMovedOn)
-	}
-	s.clear()
-	for _, h := range snap.Hours {
-		h.Start = h.Start.UTC()
-		s.hours[hourKey{h.LineID, h.Start.Unix()}] = &h
-	}
-	maps.Copy(s.replies, snap.Replies)
-	maps.Copy(s.acks, snap.Acks)
-	s.checkpoints[name] = snap.Checkpoint
-	return nil
+	return s.cps.Import(name, snap.Checkpoint, expect, func() {
+		s.clear()
+		for _, h := range snap.Hours {
+			h.Start = h.Start.UTC()
+			s.hours[hourKey{h.LineID, h.Start.Unix()}] = &h
+		}
+		maps.Copy(s.replies, snap.Replies)
+		maps.Copy(s.acks, snap.Acks)
+	})
 }
 
 // Hours implements Store.
 func (s *MemoryStore) Hours(_ context.Context, lineID string, from, to time.Time) ([]Hour, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
+	s.cps.RLock()
+	defer s.cps.RUnlock()
 	var out []Hour
 	for k, h := range s.hours {
 		if k.line == lineID && !h.Start.Before(from) && h.Start.Before(to) {

@@ -11,29 +11,15 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/helpline-org/helpline/events"
-	"github.com/helpline-org/helpline/internal/pgtest"
 	"github.com/helpline-org/helpline/projections"
 	"github.com/helpline-org/helpline/projections/escalations"
 	"github.com/helpline-org/helpline/projections/inbox"
+	"github.com/helpline-org/helpline/projections/projectiontest"
 )
 
 // sliceLog is a projections.Log over a slice, for benchmarks without a
 // server: the log's own read rate is not what is measured.
-type sliceLog []events.Envelope
-
-func (l sliceLog) Read(_ context.Context, _ string, from uint64, fn func(events.Envelope) error) (uint64, error) {
-	last := from
-	for _, e := range l {
-		if e.Sequence <= from {
-			continue
-		}
-		if err := fn(e); err != nil {
-			return last, err
-		}
-		last = e.Sequence
-	}
-	return last, nil
-}
+type sliceLog = projectiontest.SliceLog
 
 // benchLog is synthetic traffic that every projection reads: per
 // conversation a start, two messages with their triage verdicts, a reply
@@ -74,21 +60,6 @@ func benchLog(b *testing.B, conversations int) sliceLog {
 		add(conv, t0.Add(time.Hour), events.ConversationClosed{ByStaffID: "alex"})
 	}
 	return log
-}
-
-func migratedPool(b *testing.B) *pgxpool.Pool {
-	b.Helper()
-	dsn := pgtest.NewDatabase(b)
-	ctx := context.Background()
-	if err := projections.Migrate(ctx, dsn); err != nil {
-		b.Fatal(err)
-	}
-	pool, err := pgxpool.New(ctx, dsn)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(pool.Close)
-	return pool
 }
 
 // rebuildRate rebuilds p from log b.N times and reports events/s (every
@@ -166,7 +137,7 @@ func BenchmarkRebuild(b *testing.B) {
 	for _, k := range kinds {
 		b.Run(k.name+"/memory", func(b *testing.B) { rebuildRate(b, log, k.mem()) })
 		b.Run(k.name+"/postgres", func(b *testing.B) {
-			pool := migratedPool(b)
+			pool := projectiontest.MigratedPool(b)
 			rate := rebuildRate(b, log, k.sql(pool))
 			raw := rawCopyRate(b, pool, log)
 			b.ReportMetric(raw, "raw-events/s")
@@ -205,7 +176,7 @@ func BenchmarkCatchUp(b *testing.B) {
 	for _, k := range kinds {
 		for _, batch := range []int{1, 256} {
 			b.Run(fmt.Sprintf("%s/batch=%d", k.name, batch), func(b *testing.B) {
-				p, store := k.make(migratedPool(b))
+				p, store := k.make(projectiontest.MigratedPool(b))
 				var took time.Duration
 				for range b.N {
 					if err := store.Reset(ctx, p.Name()); err != nil {

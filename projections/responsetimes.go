@@ -2,7 +2,6 @@ package projections
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/helpline-org/helpline/events"
@@ -60,25 +59,7 @@ func (r *ResponseTimes) Reset(ctx context.Context) error {
 // store.
 func (r *ResponseTimes) Scratch() Scratch {
 	mem := NewMemoryStore()
-	return &rtScratch{ResponseTimes: NewResponseTimes(mem, r.targets), mem: mem, target: r.store}
-}
-
-// rtScratch is a response-times projection rebuilt in memory, to swap into
-// target.
-type rtScratch struct {
-	*ResponseTimes
-	mem    *MemoryStore
-	target Store
-}
-
-// Swap implements Scratch.
-func (s *rtScratch) Swap(ctx context.Context, seq, expect uint64) error {
-	snap, err := s.mem.Export(ctx, ResponseTimesName)
-	if err != nil {
-		return err
-	}
-	snap.Checkpoint = seq
-	return s.target.Import(ctx, ResponseTimesName, snap, expect)
+	return NewMemoryScratch(NewResponseTimes(mem, r.targets), mem, r.store, func(s *Snapshot, seq uint64) { s.Checkpoint = seq })
 }
 
 // stamp is an event's time as both stores keep it: UTC, to the
@@ -109,28 +90,7 @@ func (r *ResponseTimes) Apply(ctx context.Context, e events.Envelope) (bool, err
 
 // ApplyBatch implements Batcher.
 func (r *ResponseTimes) ApplyBatch(ctx context.Context, es []events.Envelope) (int, error) {
-	batch, err := DecodeRelevant(es, relevant)
-	if err != nil || len(batch) == 0 {
-		return 0, err
-	}
-	n := 0
-	_, err = r.store.UpdateBatch(ctx, ResponseTimesName, batch[len(batch)-1].Sequence, func(tx Tx, cp uint64) error {
-		n = 0 // a retried transaction starts again
-		for _, d := range batch {
-			if d.Sequence <= cp {
-				continue
-			}
-			if err := r.apply(ctx, tx, d.Envelope, d.Payload); err != nil {
-				return fmt.Errorf("seq %d (%s): %w", d.Sequence, d.Type, err)
-			}
-			n++
-		}
-		return nil
-	})
-	if err != nil {
-		return 0, err
-	}
-	return n, nil
+	return ApplyBatch(ctx, es, relevant, ResponseTimesName, r.store.UpdateBatch, r.apply)
 }
 
 // apply changes the state for one event. Times are the events' own: a

@@ -16,49 +16,20 @@ import (
 // which, unlike crdbpgxv5.ExecuteTx, returns PostgreSQL's commit error
 // instead of swallowing it.
 type SQLStore struct {
-	pool *pgxpool.Pool
+	SQLCheckpoints[Tx] // Checkpoint, Update, UpdateBatch, Reset
+	pool               *pgxpool.Pool
 }
 
 var _ Store = (*SQLStore)(nil)
 
 // NewSQLStore returns a store over pool; the caller owns the pool.
-func NewSQLStore(pool *pgxpool.Pool) *SQLStore { return &SQLStore{pool: pool} }
-
-// inTx runs fn in a serializable transaction, retried whole.
-func (s *SQLStore) inTx(ctx context.Context, fn func(pgx.Tx) error) error {
-	return SerializableTx(ctx, s.pool, fn)
-}
-
-// Checkpoint implements Store.
-func (s *SQLStore) Checkpoint(ctx context.Context, name string) (uint64, error) {
-	return ReadCheckpoint(ctx, s.pool, name)
-}
-
-// Update implements Store.
-func (s *SQLStore) Update(ctx context.Context, name string, seq uint64, fn func(Tx) error) (bool, error) {
-	return ApplyAtCheckpoint(ctx, s.pool, name, seq, func(tx pgx.Tx) error { return fn(sqlTx{tx}) })
-}
-
-// UpdateBatch implements Store.
-func (s *SQLStore) UpdateBatch(ctx context.Context, name string, seq uint64, fn func(Tx, uint64) error) (bool, error) {
-	return ApplyBatchAtCheckpoint(ctx, s.pool, name, seq, func(tx pgx.Tx, cp uint64) error { return fn(sqlTx{tx}, cp) })
+func NewSQLStore(pool *pgxpool.Pool) *SQLStore {
+	wrap := func(tx pgx.Tx) Tx { return sqlTx{tx} }
+	return &SQLStore{SQLCheckpoints: NewSQLCheckpoints(pool, wrap, rtTables...), pool: pool}
 }
 
 // rtTables are the response-times tables, emptied by Reset and Import.
 var rtTables = []string{"rt_hours", "rt_histograms", "rt_pending_replies", "rt_pending_acks"}
-
-// Reset implements Store.
-func (s *SQLStore) Reset(ctx context.Context, name string) error {
-	return s.inTx(ctx, func(tx pgx.Tx) error {
-		if err := DeleteAll(ctx, tx, rtTables...); err != nil {
-			return fmt.Errorf("reset: %w", err)
-		}
-		if _, err := tx.Exec(ctx, `DELETE FROM projection_checkpoints WHERE name = $1`, name); err != nil {
-			return fmt.Errorf("reset checkpoint: %w", err)
-		}
-		return nil
-	})
-}
 
 // Hours implements Store.
 func (s *SQLStore) Hours(ctx context.Context, lineID string, from, to time.Time) ([]Hour, error) {
@@ -135,13 +106,9 @@ func readHours(ctx context.Context, q Querier, where string, args ...any) ([]Hou
 // Export implements Store: every table read in one transaction.
 func (s *SQLStore) Export(ctx context.Context, name string) (Snapshot, error) {
 	var snap Snapshot
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		snap = Snapshot{}
-		cp, err := ReadCheckpoint(ctx, tx, name)
-		if err != nil {
-			return err
-		}
-		snap.Checkpoint = cp
+	err := ExportAtCheckpoint(ctx, s.pool, name, func(tx pgx.Tx, cp uint64) error {
+		snap = Snapshot{Checkpoint: cp}
+		var err error
 		if snap.Hours, err = readHours(ctx, tx, ""); err != nil {
 			return err
 		}
@@ -192,7 +159,7 @@ func (s *SQLStore) Export(ctx context.Context, name string) (Snapshot, error) {
 		return nil
 	})
 	if err != nil {
-		return Snapshot{}, fmt.Errorf("export %s: %w", name, err)
+		return Snapshot{}, err
 	}
 	return snap, nil
 }
@@ -219,10 +186,10 @@ func (s *SQLStore) Import(ctx context.Context, name string, snap Snapshot, expec
 		}
 	}
 	for id, p := range snap.Replies {
-		replies = append(replies, []any{id, p.LineID, nullTime(p.ReceivedAt), p.Replied})
+		replies = append(replies, []any{id, p.LineID, NullTime(p.ReceivedAt), p.Replied})
 	}
 	for id, p := range snap.Acks {
-		acks = append(acks, []any{id, p.LineID, nullTime(p.PagedAt)})
+		acks = append(acks, []any{id, p.LineID, NullTime(p.PagedAt)})
 	}
 	return SwapAtCheckpoint(ctx, s.pool, name, snap.Checkpoint, expect, func(tx pgx.Tx) error {
 		if err := DeleteAll(ctx, tx, rtTables...); err != nil {
@@ -271,7 +238,7 @@ func (t sqlTx) PendingReply(ctx context.Context, id string) (PendingReply, bool,
 func (t sqlTx) PutPendingReply(ctx context.Context, id string, p PendingReply) error {
 	_, err := t.tx.Exec(ctx, `INSERT INTO rt_pending_replies (conversation_id, line_id, received_at, replied) VALUES ($1, $2, $3, $4)
 		ON CONFLICT (conversation_id) DO UPDATE SET line_id = excluded.line_id, received_at = excluded.received_at, replied = excluded.replied`,
-		id, p.LineID, nullTime(p.ReceivedAt), p.Replied)
+		id, p.LineID, NullTime(p.ReceivedAt), p.Replied)
 	if err != nil {
 		return fmt.Errorf("write pending reply: %w", err)
 	}
@@ -306,7 +273,7 @@ func (t sqlTx) PendingAck(ctx context.Context, id string) (PendingAck, bool, err
 func (t sqlTx) PutPendingAck(ctx context.Context, id string, p PendingAck) error {
 	_, err := t.tx.Exec(ctx, `INSERT INTO rt_pending_acks (escalation_id, line_id, paged_at) VALUES ($1, $2, $3)
 		ON CONFLICT (escalation_id) DO UPDATE SET line_id = excluded.line_id, paged_at = excluded.paged_at`,
-		id, p.LineID, nullTime(p.PagedAt))
+		id, p.LineID, NullTime(p.PagedAt))
 	if err != nil {
 		return fmt.Errorf("write pending ack: %w", err)
 	}
@@ -342,12 +309,4 @@ func (t sqlTx) Observe(ctx context.Context, lineID string, hour time.Time, m Met
 		return fmt.Errorf("observe %s: %w", m, err)
 	}
 	return nil
-}
-
-func nullTime(t time.Time) *time.Time {
-	if t.IsZero() {
-		return nil
-	}
-	u := t.UTC()
-	return &u
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/cockroachdb/cockroach-go/v2/crdb"
 	"github.com/jackc/pgx/v5"
@@ -85,6 +86,25 @@ func ApplyBatchAtCheckpoint(ctx context.Context, pool *pgxpool.Pool, name string
 	return applied, nil
 }
 
+// ExportAtCheckpoint reads a projection's whole state in one
+// SERIALIZABLE transaction, retried whole: fn reads every table into the
+// caller's snapshot, given the checkpoint read in the same transaction, so
+// the two are consistent. fn may run more than once: it must start its
+// snapshot again each time.
+func ExportAtCheckpoint(ctx context.Context, pool *pgxpool.Pool, name string, fn func(tx pgx.Tx, checkpoint uint64) error) error {
+	err := SerializableTx(ctx, pool, func(tx pgx.Tx) error {
+		cp, err := ReadCheckpoint(ctx, tx, name)
+		if err != nil {
+			return err
+		}
+		return fn(tx, cp)
+	})
+	if err != nil {
+		return fmt.Errorf("export %s: %w", name, err)
+	}
+	return nil
+}
+
 // ErrMovedOn is returned by a swap when the projection applied events
 // past the rebuilt state while the rebuild ran (a live runner in another
 // process): swapping would move it back. The Runner then replays the rest
@@ -139,6 +159,38 @@ func SwapAtCheckpoint(ctx context.Context, pool *pgxpool.Pool, name string, seq,
 	})
 }
 
+// ResetAtCheckpoint empties tables and deletes the projection's
+// checkpoint, in one transaction: what a store's Reset does.
+func ResetAtCheckpoint(ctx context.Context, pool *pgxpool.Pool, name string, tables ...string) error {
+	return SerializableTx(ctx, pool, func(tx pgx.Tx) error {
+		if err := DeleteAll(ctx, tx, tables...); err != nil {
+			return fmt.Errorf("reset: %w", err)
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM projection_checkpoints WHERE name = $1`, name); err != nil {
+			return fmt.Errorf("reset checkpoint: %w", err)
+		}
+		return nil
+	})
+}
+
+// NullTime is t for a nullable TIMESTAMPTZ column: NULL when zero, else
+// in UTC.
+func NullTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+// NotNullList is s for a NOT NULL array column: never a NULL.
+func NotNullList(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
 // DeleteAll empties tables inside tx. DELETE rather than TRUNCATE:
 // CockroachDB's TRUNCATE is not transactional with the checkpoint.
 func DeleteAll(ctx context.Context, tx pgx.Tx, tables ...string) error {
@@ -159,4 +211,43 @@ func CopyRows(ctx context.Context, tx pgx.Tx, table pgx.Identifier, columns []st
 		}
 	}
 	return nil
+}
+
+// SQLCheckpoints is, embedded in a projection's SQL store, the store's
+// Checkpoint, Update, UpdateBatch (each update one SERIALIZABLE
+// transaction with the checkpoint: ApplyBatchAtCheckpoint) and Reset
+// (ResetAtCheckpoint of its tables), with the projection's Tx made from
+// the pgx.Tx by wrap.
+type SQLCheckpoints[Tx any] struct {
+	pool   *pgxpool.Pool
+	wrap   func(pgx.Tx) Tx
+	tables []string
+}
+
+// NewSQLCheckpoints returns the checkpoint plumbing of a store over pool
+// whose state is tables.
+func NewSQLCheckpoints[Tx any](pool *pgxpool.Pool, wrap func(pgx.Tx) Tx, tables ...string) SQLCheckpoints[Tx] {
+	return SQLCheckpoints[Tx]{pool: pool, wrap: wrap, tables: tables}
+}
+
+// Checkpoint returns the last sequence applied under name (0: none).
+func (c SQLCheckpoints[Tx]) Checkpoint(ctx context.Context, name string) (uint64, error) {
+	return ReadCheckpoint(ctx, c.pool, name)
+}
+
+// Update runs fn and moves name's checkpoint to seq in one transaction,
+// unless seq is at or below the checkpoint (ApplyAtCheckpoint).
+func (c SQLCheckpoints[Tx]) Update(ctx context.Context, name string, seq uint64, fn func(Tx) error) (bool, error) {
+	return ApplyAtCheckpoint(ctx, c.pool, name, seq, func(tx pgx.Tx) error { return fn(c.wrap(tx)) })
+}
+
+// UpdateBatch is Update for a batch (ApplyBatchAtCheckpoint).
+func (c SQLCheckpoints[Tx]) UpdateBatch(ctx context.Context, name string, seq uint64, fn func(Tx, uint64) error) (bool, error) {
+	return ApplyBatchAtCheckpoint(ctx, c.pool, name, seq, func(tx pgx.Tx, cp uint64) error { return fn(c.wrap(tx), cp) })
+}
+
+// Reset empties the store's tables and name's checkpoint, in one
+// transaction.
+func (c SQLCheckpoints[Tx]) Reset(ctx context.Context, name string) error {
+	return ResetAtCheckpoint(ctx, c.pool, name, c.tables...)
 }

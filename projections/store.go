@@ -13,8 +13,20 @@ import (
 //
 // None of its types has a field for a message body, a phone number, a
 // pseudonym or a client id, and none of its tables a column: what is not
-// stored cannot leak to a manager's screen.
+// stored cannot leak to a manager's screen. An invalid snapshot to Import
+// has a line's hour twice.
 type Store interface {
+	CheckpointedStore[Tx, Snapshot]
+	// Hours returns the figures of one line for the UTC hours starting in
+	// [from, to), in time order; hours with nothing recorded are left out.
+	Hours(ctx context.Context, lineID string, from, to time.Time) ([]Hour, error)
+}
+
+// CheckpointedStore is what every projection's store does with its state
+// (S is a snapshot of all of it) and its checkpoint: the part that makes a
+// projection exactly-once and rebuildable. Each projection's Store adds
+// its queries.
+type CheckpointedStore[Tx, S any] interface {
 	// Checkpoint returns the last sequence applied under name (0: none).
 	Checkpoint(ctx context.Context, name string) (uint64, error)
 	// Update runs fn in one transaction and sets name's checkpoint to seq
@@ -27,20 +39,17 @@ type Store interface {
 	// sequence seq: fn gets the checkpoint as read inside the transaction
 	// and applies only the events after it.
 	UpdateBatch(ctx context.Context, name string, seq uint64, fn func(tx Tx, checkpoint uint64) error) (applied bool, err error)
-	// Reset empties the response-times state and name's checkpoint, in one
+	// Reset empties the projection's state and name's checkpoint, in one
 	// transaction.
 	Reset(ctx context.Context, name string) error
 	// Export returns the whole state and name's checkpoint, consistent
 	// with each other.
-	Export(ctx context.Context, name string) (Snapshot, error)
+	Export(ctx context.Context, name string) (S, error)
 	// Import replaces the whole state with s and sets name's checkpoint
-	// to s.Checkpoint, in one transaction, when the checkpoint is now
-	// expect or at most s.Checkpoint; otherwise it returns ErrMovedOn.
-	// An invalid snapshot (a line's hour twice) changes nothing.
-	Import(ctx context.Context, name string, s Snapshot, expect uint64) error
-	// Hours returns the figures of one line for the UTC hours starting in
-	// [from, to), in time order; hours with nothing recorded are left out.
-	Hours(ctx context.Context, lineID string, from, to time.Time) ([]Hour, error)
+	// to s's, in one transaction, when the checkpoint is now expect or at
+	// most s's; otherwise it returns ErrMovedOn. An invalid snapshot
+	// changes nothing.
+	Import(ctx context.Context, name string, s S, expect uint64) error
 }
 
 // Tx is what applying one event may read and write.

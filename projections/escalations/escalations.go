@@ -14,8 +14,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/helpline-org/helpline/events"
@@ -97,23 +95,16 @@ func (c Cursor) String() string {
 	if c.IsZero() {
 		return ""
 	}
-	return strconv.FormatInt(c.RaisedAt.UnixMicro(), 10) + "." + c.ID
+	return projections.FormatCursor(c.RaisedAt, c.ID)
 }
 
 // ParseCursor decodes a cursor made by Cursor.String.
 func ParseCursor(s string) (Cursor, error) {
-	if s == "" {
-		return Cursor{}, nil
-	}
-	micros, id, ok := strings.Cut(s, ".")
-	if !ok || id == "" {
-		return Cursor{}, fmt.Errorf("cursor %q: want <micros>.<id>", s)
-	}
-	us, err := strconv.ParseInt(micros, 10, 64)
+	at, id, err := projections.ParseCursor(s)
 	if err != nil {
-		return Cursor{}, fmt.Errorf("cursor %q: %w", s, err)
+		return Cursor{}, err
 	}
-	return Cursor{RaisedAt: time.UnixMicro(us).UTC(), ID: id}, nil
+	return Cursor{RaisedAt: at, ID: id}, nil
 }
 
 // Limits of one page of the open queue.
@@ -132,29 +123,9 @@ func clampLimit(n int) int {
 
 // Store keeps the escalation queue, its working state and its checkpoint.
 // Two implementations pass one shared suite: MemoryStore and SQLStore.
+// An invalid snapshot to Import has an escalation twice.
 type Store interface {
-	// Checkpoint returns the last sequence applied under name (0: none).
-	Checkpoint(ctx context.Context, name string) (uint64, error)
-	// Update runs fn in one transaction and sets name's checkpoint to seq
-	// in the same transaction. When seq is at or below the checkpoint, fn
-	// is not called and Update reports false. If fn fails nothing changes.
-	// fn may run more than once (a transaction retried whole).
-	Update(ctx context.Context, name string, seq uint64, fn func(tx Tx) error) (applied bool, err error)
-	// UpdateBatch is Update for a batch of events whose last has
-	// sequence seq: fn gets the checkpoint as read inside the transaction
-	// and applies only the events after it.
-	UpdateBatch(ctx context.Context, name string, seq uint64, fn func(tx Tx, checkpoint uint64) error) (applied bool, err error)
-	// Reset empties the queue, its working state and name's checkpoint.
-	Reset(ctx context.Context, name string) error
-	// Export returns the whole state and name's checkpoint, consistent
-	// with each other.
-	Export(ctx context.Context, name string) (Snapshot, error)
-	// Import replaces the whole state with s and sets name's checkpoint
-	// to s.Checkpoint, in one transaction, when the checkpoint is now
-	// expect or at most s.Checkpoint; otherwise it returns
-	// projections.ErrMovedOn. An invalid snapshot (an escalation twice)
-	// changes nothing.
-	Import(ctx context.Context, name string, s Snapshot, expect uint64) error
+	projections.CheckpointedStore[Tx, Snapshot]
 	// Open returns up to limit open escalations of the given lines, oldest
 	// first, strictly after the cursor. No lines, no rows: a duty worker
 	// sees only the lines they are asked to cover.
@@ -231,24 +202,7 @@ func (q *Queue) Reset(ctx context.Context) error { return q.store.Reset(ctx, Nam
 // memory store.
 func (q *Queue) Scratch() projections.Scratch {
 	mem := NewMemoryStore()
-	return &scratch{Queue: NewQueue(mem), mem: mem, target: q.store}
-}
-
-// scratch is a queue rebuilt in memory, to swap into target.
-type scratch struct {
-	*Queue
-	mem    *MemoryStore
-	target Store
-}
-
-// Swap implements projections.Scratch.
-func (s *scratch) Swap(ctx context.Context, seq, expect uint64) error {
-	snap, err := s.mem.Export(ctx, Name)
-	if err != nil {
-		return err
-	}
-	snap.Checkpoint = seq
-	return s.target.Import(ctx, Name, snap, expect)
+	return projections.NewMemoryScratch(NewQueue(mem), mem, q.store, func(s *Snapshot, seq uint64) { s.Checkpoint = seq })
 }
 
 // Open returns a page of the open queue of lineIDs; see Store.Open.
@@ -281,28 +235,7 @@ func (q *Queue) Apply(ctx context.Context, e events.Envelope) (bool, error) {
 
 // ApplyBatch implements projections.Batcher.
 func (q *Queue) ApplyBatch(ctx context.Context, es []events.Envelope) (int, error) {
-	batch, err := projections.DecodeRelevant(es, relevant)
-	if err != nil || len(batch) == 0 {
-		return 0, err
-	}
-	n := 0
-	_, err = q.store.UpdateBatch(ctx, Name, batch[len(batch)-1].Sequence, func(tx Tx, cp uint64) error {
-		n = 0 // a retried transaction starts again
-		for _, d := range batch {
-			if d.Sequence <= cp {
-				continue
-			}
-			if err := apply(ctx, tx, d.Envelope, d.Payload); err != nil {
-				return fmt.Errorf("seq %d (%s): %w", d.Sequence, d.Type, err)
-			}
-			n++
-		}
-		return nil
-	})
-	if err != nil {
-		return 0, err
-	}
-	return n, nil
+	return projections.ApplyBatch(ctx, es, relevant, Name, q.store.UpdateBatch, apply)
 }
 
 // stamp is an event's time as both stores keep it: UTC, to the

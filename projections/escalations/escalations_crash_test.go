@@ -2,59 +2,19 @@ package escalations
 
 import (
 	"context"
-	"errors"
 	"testing"
 
-	"github.com/rs/zerolog"
-
-	"github.com/helpline-org/helpline/events"
-	"github.com/helpline-org/helpline/internal/natstest"
-	"github.com/helpline-org/helpline/projections"
+	"github.com/helpline-org/helpline/projections/projectiontest"
 )
 
-// logWith appends envs to a fresh in-process JetStream log and returns it
-// with the envelopes' log sequences.
-func logWith(t testing.TB, envs []events.Envelope) (*events.Store, []events.Envelope) {
-	t.Helper()
-	ctx := context.Background()
-	_, js := natstest.Connect(t, natstest.Server(t, "").ClientURL())
-	store, err := events.NewStore(ctx, js, events.StoreConfig{}, zerolog.Nop())
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := make([]events.Envelope, len(envs))
-	for i, e := range envs {
-		a, err := store.Append(ctx, events.ExpectAny, e)
-		if err != nil {
-			t.Fatal(err)
-		}
-		e.Sequence = a[0].Seq
-		out[i] = e
-	}
-	return store, out
-}
-
-var errCrash = errors.New("crash")
-
-// crashingStore fails the crashAt-th transaction after fn has made its writes
-// and before the commit: the process "dies" mid-transaction.
+// crashingStore is a Store whose transactions die half-way when c says.
 type crashingStore struct {
 	Store
-	crashAt int
-	updates int
+	c *projectiontest.Crasher
 }
 
-func (c *crashingStore) UpdateBatch(ctx context.Context, name string, seq uint64, fn func(Tx, uint64) error) (bool, error) {
-	c.updates++
-	if c.updates < c.crashAt {
-		return c.Store.UpdateBatch(ctx, name, seq, fn)
-	}
-	return c.Store.UpdateBatch(ctx, name, seq, func(tx Tx, cp uint64) error {
-		if err := fn(tx, cp); err != nil {
-			return err
-		}
-		return errCrash
-	})
+func (s crashingStore) UpdateBatch(ctx context.Context, name string, seq uint64, fn func(Tx, uint64) error) (bool, error) {
+	return projectiontest.CrashingUpdate(ctx, s.c, s.Store.UpdateBatch, name, seq, fn)
 }
 
 // TestCrashThenReplay: a runner dies in the middle of an event's
@@ -62,39 +22,13 @@ func (c *crashingStore) UpdateBatch(ctx context.Context, name string, seq uint64
 // JetStream log; the rows equal a clean rebuild's. Both stores.
 func TestCrashThenReplay(t *testing.T) {
 	t.Parallel()
-	log, envs := logWith(t, scenario(t))
-	last := envs[len(envs)-1].Sequence
-	ctx := context.Background()
-	for _, s := range stores {
-		t.Run(s.name, func(t *testing.T) {
-			t.Parallel()
-			st := s.make(t)
-			crashing := &crashingStore{Store: st, crashAt: len(envs) / 2}
-			first := projections.NewRunner(log, NewQueue(crashing), zerolog.Nop()).WithBatch(1)
-			if _, err := first.Replay(ctx); !errors.Is(err, errCrash) {
-				t.Fatalf("first runner: %v, want the crash", err)
-			}
-			cp, err := st.Checkpoint(ctx, Name)
-			if err != nil || cp == 0 || cp >= last {
-				t.Fatalf("checkpoint after crash %d, %v: want part-way", cp, err)
-			}
-
-			q := NewQueue(st)
-			if _, err := projections.NewRunner(log, q, zerolog.Nop()).Replay(ctx); err != nil {
-				t.Fatal(err)
-			}
-			assertScenario(t, q)
-
-			clean := NewQueue(s.make(t))
-			if _, err := projections.NewRunner(log, clean, zerolog.Nop()).Rebuild(ctx, nil); err != nil {
-				t.Fatal(err)
-			}
-			assertScenario(t, clean)
-			for _, p := range []*Queue{q, clean} {
-				if cp, _ := p.Checkpoint(ctx); cp != last {
-					t.Fatalf("checkpoint %d, want %d", cp, last)
-				}
-			}
-		})
-	}
+	log, envs := projectiontest.LogWith(t, scenario(t))
+	projectiontest.CrashThenReplay(t, log, envs[len(envs)-1].Sequence, projectiontest.Crash[Store, *Queue]{
+		Name:     Name,
+		Backends: stores,
+		Points:   []projectiontest.CrashPoint{{Batch: 1, At: len(envs) / 2}},
+		Crashing: func(s Store, c *projectiontest.Crasher) Store { return crashingStore{s, c} },
+		New:      NewQueue,
+		Assert:   func(t testing.TB, q *Queue) { t.Helper(); assertScenario(t, q) },
+	})
 }

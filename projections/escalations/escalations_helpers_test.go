@@ -1,44 +1,19 @@
 package escalations
 
 import (
-	"context"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/helpline-org/helpline/events"
-	"github.com/helpline-org/helpline/internal/pgtest"
-	"github.com/helpline-org/helpline/projections"
+	"github.com/helpline-org/helpline/projections/projectiontest"
 )
 
-// storeMaker makes one empty store for a test.
-type storeMaker func(t testing.TB) Store
-
-var stores = []struct {
-	name string
-	make storeMaker
-}{
-	{"memory", func(testing.TB) Store { return NewMemoryStore() }},
-	{"postgres", func(t testing.TB) Store { return NewSQLStore(migratedPool(t)) }},
-}
-
-// migratedPool is a pool on a fresh PostgreSQL database with every
-// migration applied.
-func migratedPool(t testing.TB) *pgxpool.Pool {
-	t.Helper()
-	dsn := pgtest.NewDatabase(t)
-	ctx := context.Background()
-	if err := projections.Migrate(ctx, dsn); err != nil {
-		t.Fatal(err)
-	}
-	pool, err := pgxpool.New(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	return pool
-}
+// stores are the backends the suites run over.
+var stores = projectiontest.Backends(
+	func() Store { return NewMemoryStore() },
+	func(p *pgxpool.Pool) Store { return NewSQLStore(p) })
 
 // script builds events in stream order, with sequences 1, 2, ...
 type script struct {
@@ -57,21 +32,7 @@ func (s *script) add(conv string, at time.Time, p events.Payload) {
 }
 
 // sliceLog is a projections.Log over a slice.
-type sliceLog []events.Envelope
-
-func (l sliceLog) Read(_ context.Context, _ string, from uint64, fn func(events.Envelope) error) (uint64, error) {
-	last := from
-	for _, e := range l {
-		if e.Sequence <= from {
-			continue
-		}
-		if err := fn(e); err != nil {
-			return last, err
-		}
-		last = e.Sequence
-	}
-	return last, nil
-}
+type sliceLog = projectiontest.SliceLog
 
 func at(hour, minute, second int) time.Time {
 	return time.Date(2026, 3, 2, hour, minute, second, 0, time.UTC)
@@ -86,13 +47,5 @@ func must(t testing.TB, err error) {
 
 func applyAll(t testing.TB, q *Queue, envs []events.Envelope) {
 	t.Helper()
-	for _, e := range envs {
-		ok, err := q.Apply(context.Background(), e)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if ok != relevant[e.Type] {
-			t.Fatalf("apply seq %d (%s): applied %v", e.Sequence, e.Type, ok)
-		}
-	}
+	projectiontest.ApplyAll(t, q, envs, relevant)
 }

@@ -6,26 +6,27 @@ import (
 	"maps"
 	"slices"
 	"sort"
-	"sync"
 
 	"github.com/helpline-org/helpline/projections"
 )
 
 // MemoryStore is the embedded default Store: maps behind one mutex. An
 // update stages its writes and commits them with the checkpoint under the
-// lock, so rows and checkpoint change together or not at all.
+// lock (projections.MemoryCheckpoints), so rows and checkpoint change
+// together or not at all.
 type MemoryStore struct {
-	mu            sync.RWMutex
-	checkpoints   map[string]uint64
-	escalations   map[string]Escalation
-	conversations map[string]Conversation
+	projections.MemoryUpdates[Tx] // Checkpoint, Update, UpdateBatch, Reset
+	cps                           projections.MemoryCheckpoints
+	escalations                   map[string]Escalation
+	conversations                 map[string]Conversation
 }
 
 var _ Store = (*MemoryStore)(nil)
 
 // NewMemoryStore returns an empty store.
 func NewMemoryStore() *MemoryStore {
-	s := &MemoryStore{checkpoints: map[string]uint64{}}
+	s := &MemoryStore{}
+	s.MemoryUpdates = projections.NewMemoryUpdates(&s.cps, s.begin, s.clear)
 	s.clear()
 	return s
 }
@@ -35,65 +36,25 @@ func (s *MemoryStore) clear() {
 	s.conversations = map[string]Conversation{}
 }
 
-// Checkpoint implements Store.
-func (s *MemoryStore) Checkpoint(_ context.Context, name string) (uint64, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.checkpoints[name], nil
-}
-
-// Update implements Store.
-func (s *MemoryStore) Update(ctx context.Context, name string, seq uint64, fn func(Tx) error) (bool, error) {
-	return s.UpdateBatch(ctx, name, seq, func(tx Tx, _ uint64) error { return fn(tx) })
-}
-
-// UpdateBatch implements Store.
-func (s *MemoryStore) UpdateBatch(_ context.Context, name string, seq uint64, fn func(Tx, uint64) error) (bool, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	cp := s.checkpoints[name]
-	if seq <= cp {
-		return false, nil
-	}
+// begin stages one update's writes, to commit with the checkpoint.
+func (s *MemoryStore) begin() (Tx, func()) {
 	tx := &memTx{s: s, escalations: map[string]Escalation{}, conversations: map[string]*Conversation{}}
-	if err := fn(tx, cp); err != nil {
-		return false, err
-	}
-	for id, e := range tx.escalations {
-		s.escalations[id] = e
-	}
-	for id, c := range tx.conversations {
-		if c == nil {
-			delete(s.conversations, id)
-		} else {
-			s.conversations[id] = *c
-		}
-	}
-	s.checkpoints[name] = seq
-	return true, nil
-}
-
-// Reset implements Store.
-func (s *MemoryStore) Reset(_ context.Context, name string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.clear()
-	delete(s.checkpoints, name)
-	return nil
+	return tx, tx.commit
 }
 
 // Export implements Store.
 func (s *MemoryStore) Export(_ context.Context, name string) (Snapshot, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	snap := Snapshot{Checkpoint: s.checkpoints[name]}
-	for _, e := range s.escalations {
-		snap.Escalations = append(snap.Escalations, clone(e))
-	}
-	sort.Slice(snap.Escalations, func(i, j int) bool { return snap.Escalations[i].ID < snap.Escalations[j].ID })
-	if len(s.conversations) > 0 {
-		snap.Conversations = maps.Clone(s.conversations)
-	}
+	var snap Snapshot
+	s.cps.Export(name, func(cp uint64) {
+		snap.Checkpoint = cp
+		for _, e := range s.escalations {
+			snap.Escalations = append(snap.Escalations, clone(e))
+		}
+		sort.Slice(snap.Escalations, func(i, j int) bool { return snap.Escalations[i].ID < snap.Escalations[j].ID })
+		if len(s.conversations) > 0 {
+			snap.Conversations = maps.Clone(s.conversations)
+		}
+	})
 	return snap, nil
 }
 
@@ -102,18 +63,13 @@ func (s *MemoryStore) Import(_ context.Context, name string, snap Snapshot, expe
 	if err := snap.validate(); err != nil {
 		return err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if cp := s.checkpoints[name]; cp != expect && cp > snap.Checkpoint {
-		return fmt.Errorf("%s at %d, rebuilt to %d: %w", name, cp, snap.Checkpoint, projections.ErrMovedOn)
-	}
-	s.clear()
-	for _, e := range snap.Escalations {
-		s.escalations[e.ID] = clone(e)
-	}
-	maps.Copy(s.conversations, snap.Conversations)
-	s.checkpoints[name] = snap.Checkpoint
-	return nil
+	return s.cps.Import(name, snap.Checkpoint, expect, func() {
+		s.clear()
+		for _, e := range snap.Escalations {
+			s.escalations[e.ID] = clone(e)
+		}
+		maps.Copy(s.conversations, snap.Conversations)
+	})
 }
 
 // Open implements Store.
@@ -121,8 +77,8 @@ func (s *MemoryStore) Open(_ context.Context, lineIDs []string, limit int, after
 	if limit <= 0 {
 		return nil, fmt.Errorf("limit %d: want at least 1", limit)
 	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
+	s.cps.RLock()
+	defer s.cps.RUnlock()
 	var out []Escalation
 	for _, e := range s.escalations {
 		if e.Open() && slices.Contains(lineIDs, e.LineID) && (after.IsZero() || less(after, e.After())) {
@@ -149,8 +105,8 @@ func less(a, b Cursor) bool {
 
 // Get implements Store.
 func (s *MemoryStore) Get(_ context.Context, id string) (Escalation, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
+	s.cps.RLock()
+	defer s.cps.RUnlock()
 	e, ok := s.escalations[id]
 	if !ok {
 		return Escalation{}, fmt.Errorf("escalation %s: %w", id, ErrNotFound)
@@ -222,4 +178,18 @@ func (t *memTx) AddPage(ctx context.Context, id string, _ uint64, p Page) error 
 	e.Pages = append(e.Pages, p)
 	t.escalations[id] = e
 	return nil
+}
+
+// commit applies the staged writes; the caller holds the store's lock.
+func (t *memTx) commit() {
+	for id, e := range t.escalations {
+		t.s.escalations[id] = e
+	}
+	for id, c := range t.conversations {
+		if c == nil {
+			delete(t.s.conversations, id)
+		} else {
+			t.s.conversations[id] = *c
+		}
+	}
 }

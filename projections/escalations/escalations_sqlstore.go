@@ -19,60 +19,26 @@ import (
 // SERIALIZABLE transaction, retried whole on a serialization failure, as
 // projections.SQLStore does.
 type SQLStore struct {
-	pool *pgxpool.Pool
+	projections.SQLCheckpoints[Tx] // Checkpoint, Update, UpdateBatch, Reset
+	pool                           *pgxpool.Pool
 }
 
 var _ Store = (*SQLStore)(nil)
 
 // NewSQLStore returns a store over pool; the caller owns the pool.
-func NewSQLStore(pool *pgxpool.Pool) *SQLStore { return &SQLStore{pool: pool} }
-
-// inTx runs fn in a serializable transaction, retried whole.
-func (s *SQLStore) inTx(ctx context.Context, fn func(pgx.Tx) error) error {
-	return projections.SerializableTx(ctx, s.pool, fn)
-}
-
-// Checkpoint implements Store.
-func (s *SQLStore) Checkpoint(ctx context.Context, name string) (uint64, error) {
-	return projections.ReadCheckpoint(ctx, s.pool, name)
-}
-
-// Update implements Store.
-func (s *SQLStore) Update(ctx context.Context, name string, seq uint64, fn func(Tx) error) (bool, error) {
-	return projections.ApplyAtCheckpoint(ctx, s.pool, name, seq, func(tx pgx.Tx) error { return fn(sqlTx{tx: tx}) })
-}
-
-// UpdateBatch implements Store.
-func (s *SQLStore) UpdateBatch(ctx context.Context, name string, seq uint64, fn func(Tx, uint64) error) (bool, error) {
-	return projections.ApplyBatchAtCheckpoint(ctx, s.pool, name, seq, func(tx pgx.Tx, cp uint64) error { return fn(sqlTx{tx: tx}, cp) })
+func NewSQLStore(pool *pgxpool.Pool) *SQLStore {
+	wrap := func(tx pgx.Tx) Tx { return sqlTx{tx: tx} }
+	return &SQLStore{SQLCheckpoints: projections.NewSQLCheckpoints(pool, wrap, tables...), pool: pool}
 }
 
 // tables are the queue's tables, emptied by Reset and Import.
 var tables = []string{"escalations.pages", "escalations.queue", "escalations.conversations"}
 
-// Reset implements Store.
-func (s *SQLStore) Reset(ctx context.Context, name string) error {
-	return s.inTx(ctx, func(tx pgx.Tx) error {
-		if err := projections.DeleteAll(ctx, tx, tables...); err != nil {
-			return fmt.Errorf("reset: %w", err)
-		}
-		if _, err := tx.Exec(ctx, `DELETE FROM projection_checkpoints WHERE name = $1`, name); err != nil {
-			return fmt.Errorf("reset checkpoint: %w", err)
-		}
-		return nil
-	})
-}
-
 // Export implements Store: every table read in one transaction.
 func (s *SQLStore) Export(ctx context.Context, name string) (Snapshot, error) {
 	var snap Snapshot
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		snap = Snapshot{}
-		cp, err := projections.ReadCheckpoint(ctx, tx, name)
-		if err != nil {
-			return err
-		}
-		snap.Checkpoint = cp
+	err := projections.ExportAtCheckpoint(ctx, s.pool, name, func(tx pgx.Tx, cp uint64) error {
+		snap = Snapshot{Checkpoint: cp}
 		rows, err := tx.Query(ctx, `SELECT `+escalationColumns+` FROM escalations.queue ORDER BY escalation_id`)
 		if err != nil {
 			return fmt.Errorf("read escalations: %w", err)
@@ -106,19 +72,25 @@ func (s *SQLStore) Export(ctx context.Context, name string) (Snapshot, error) {
 		return nil
 	})
 	if err != nil {
-		return Snapshot{}, fmt.Errorf("export %s: %w", name, err)
+		return Snapshot{}, err
 	}
 	return snap, nil
 }
 
 // allPages reads every page, in one scan, onto es (sorted by id).
 func allPages(ctx context.Context, tx pgx.Tx, es []Escalation) error {
+	return readPages(ctx, tx, es, ``)
+}
+
+// readPages reads the pages that where selects onto those of es they
+// belong to, in log order.
+func readPages(ctx context.Context, q projections.Querier, es []Escalation, where string, args ...any) error {
 	byID := make(map[string]*Escalation, len(es))
 	for i := range es {
 		byID[es[i].ID] = &es[i]
 	}
-	rows, err := tx.Query(ctx, `SELECT escalation_id, staff_id, policy_level, level_name, policy_round, paged_at
-		FROM escalations.pages ORDER BY escalation_id, seq`)
+	rows, err := q.Query(ctx, `SELECT escalation_id, staff_id, policy_level, level_name, policy_round, paged_at
+		FROM escalations.pages `+where+` ORDER BY escalation_id, seq`, args...)
 	if err != nil {
 		return fmt.Errorf("read pages: %w", err)
 	}
@@ -158,8 +130,8 @@ func (s *SQLStore) Import(ctx context.Context, name string, snap Snapshot, expec
 		if e.AcknowledgedBy != "" {
 			ackBy = &e.AcknowledgedBy
 		}
-		queue = append(queue, []any{e.ID, e.ConversationID, e.LineID, e.Pseudonym, e.Reason, e.Risk, list(e.Categories), list(e.Terms),
-			int32(e.Level), int32(e.Round), e.RaisedAt.UTC(), ackBy, nullTime(e.AcknowledgedAt), e.Exhausted})
+		queue = append(queue, []any{e.ID, e.ConversationID, e.LineID, e.Pseudonym, e.Reason, e.Risk, projections.NotNullList(e.Categories), projections.NotNullList(e.Terms),
+			int32(e.Level), int32(e.Round), e.RaisedAt.UTC(), ackBy, projections.NullTime(e.AcknowledgedAt), e.Exhausted})
 		for i, p := range e.Pages {
 			pages = append(pages, []any{e.ID, int64(i + 1), p.StaffID, int32(p.Level), p.LevelName, int32(p.Round), p.At.UTC()})
 		}
@@ -224,31 +196,10 @@ func withPages(ctx context.Context, q projections.Querier, es []Escalation) erro
 		return nil
 	}
 	ids := make([]string, len(es))
-	byID := make(map[string]*Escalation, len(es))
 	for i := range es {
 		ids[i] = es[i].ID
-		byID[es[i].ID] = &es[i]
 	}
-	rows, err := q.Query(ctx, `SELECT escalation_id, staff_id, policy_level, level_name, policy_round, paged_at
-		FROM escalations.pages WHERE escalation_id = ANY($1) ORDER BY escalation_id, seq`, ids)
-	if err != nil {
-		return fmt.Errorf("read pages: %w", err)
-	}
-	var (
-		id           string
-		p            Page
-		level, round int32
-	)
-	if _, err := pgx.ForEachRow(rows, []any{&id, &p.StaffID, &level, &p.LevelName, &round, &p.At}, func() error {
-		p.Level, p.Round, p.At = int(level), int(round), p.At.UTC()
-		if e := byID[id]; e != nil {
-			e.Pages = append(e.Pages, p)
-		}
-		return nil
-	}); err != nil {
-		return fmt.Errorf("read pages: %w", err)
-	}
-	return nil
+	return readPages(ctx, q, es, `WHERE escalation_id = ANY($1)`, ids)
 }
 
 // getIn reads one escalation with its pages.
@@ -363,8 +314,8 @@ func (t sqlTx) PutEscalation(ctx context.Context, e Escalation) error {
 			terms = excluded.terms, policy_level = excluded.policy_level, policy_round = excluded.policy_round,
 			raised_at = excluded.raised_at, acknowledged_by = excluded.acknowledged_by,
 			acknowledged_at = excluded.acknowledged_at, exhausted = excluded.exhausted`,
-		e.ID, e.ConversationID, e.LineID, e.Pseudonym, e.Reason, e.Risk, list(e.Categories), list(e.Terms),
-		int32(e.Level), int32(e.Round), e.RaisedAt.UTC(), ackBy, nullTime(e.AcknowledgedAt), e.Exhausted)
+		e.ID, e.ConversationID, e.LineID, e.Pseudonym, e.Reason, e.Risk, projections.NotNullList(e.Categories), projections.NotNullList(e.Terms),
+		int32(e.Level), int32(e.Round), e.RaisedAt.UTC(), ackBy, projections.NullTime(e.AcknowledgedAt), e.Exhausted)
 	if err != nil {
 		return fmt.Errorf("write escalation %s: %w", e.ID, err)
 	}
@@ -379,20 +330,4 @@ func (t sqlTx) AddPage(ctx context.Context, id string, seq uint64, p Page) error
 		return fmt.Errorf("add page to %s: %w", id, err)
 	}
 	return nil
-}
-
-// list is s for a NOT NULL array column: never a NULL.
-func list(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
-}
-
-func nullTime(t time.Time) *time.Time {
-	if t.IsZero() {
-		return nil
-	}
-	u := t.UTC()
-	return &u
 }

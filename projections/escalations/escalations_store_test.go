@@ -8,25 +8,19 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/rs/zerolog"
-
 	"github.com/helpline-org/helpline/events"
-	"github.com/helpline-org/helpline/projections"
+	"github.com/helpline-org/helpline/projections/projectiontest"
 )
 
 // TestStores runs the one store suite against every implementation.
 func TestStores(t *testing.T) {
 	t.Parallel()
-	for _, s := range stores {
-		t.Run(s.name, func(t *testing.T) {
-			t.Parallel()
-			storeSuite(t, s.make)
-		})
-	}
+	projectiontest.RunSuite(t, stores, storeSuite)
 }
 
-func storeSuite(t *testing.T, newStore storeMaker) {
+func storeSuite(t *testing.T, newStore func(testing.TB) Store) {
 	ctx := context.Background()
+	cases := projectiontest.Scenario[*Queue]{Events: scenario, Relevant: relevant, Assert: assertScenario}
 	tests := []struct {
 		name string
 		run  func(t *testing.T, s Store)
@@ -36,22 +30,7 @@ func storeSuite(t *testing.T, newStore storeMaker) {
 			applyAll(t, q, scenario(t))
 			assertScenario(t, q)
 		}},
-		{"applying an event twice changes nothing", func(t *testing.T, s Store) {
-			q := NewQueue(s)
-			envs := scenario(t)
-			for i, e := range envs {
-				applyAll(t, q, envs[i:i+1])
-				if ok, err := q.Apply(ctx, e); err != nil || ok {
-					t.Fatalf("second apply of seq %d: applied %v, %v", e.Sequence, ok, err)
-				}
-				if i > 0 {
-					if ok, err := q.Apply(ctx, envs[i-1]); err != nil || ok {
-						t.Fatalf("stale apply of seq %d: applied %v, %v", envs[i-1].Sequence, ok, err)
-					}
-				}
-			}
-			assertScenario(t, q)
-		}},
+		{"applying an event twice changes nothing", func(t *testing.T, s Store) { cases.ApplyTwice(t, NewQueue(s)) }},
 		{"reset empties rows and checkpoint", func(t *testing.T, s Store) {
 			q := NewQueue(s)
 			applyAll(t, q, scenario(t))
@@ -120,52 +99,11 @@ func storeSuite(t *testing.T, newStore storeMaker) {
 			must(t, err)
 			twice := before
 			twice.Escalations = append(slices.Clone(before.Escalations), before.Escalations[0])
-			if err := s.Import(ctx, Name, twice, before.Checkpoint); err == nil {
-				t.Fatal("a snapshot with an escalation twice was imported")
-			}
-			if err := s.Import(ctx, Name, Snapshot{Checkpoint: before.Checkpoint - 1}, 1); !errors.Is(err, projections.ErrMovedOn) {
-				t.Fatalf("import behind the checkpoint: %v, want ErrMovedOn", err)
-			}
-			got, err := s.Export(ctx, Name)
-			must(t, err)
-			if !reflect.DeepEqual(got, before) {
-				t.Fatalf("after rejected imports\n got %+v\nwant %+v", got, before)
-			}
+			projectiontest.RejectedImports(t, s, Name, before, before.Checkpoint, []Snapshot{twice}, Snapshot{Checkpoint: before.Checkpoint - 1})
 			assertScenario(t, q)
 		}},
-		{"a batch overlapping the checkpoint applies the rest once", func(t *testing.T, s Store) {
-			q := NewQueue(s)
-			envs := scenario(t)
-			half := len(envs) / 2
-			applyAll(t, q, envs[:half])
-			want := 0
-			for _, e := range envs[half:] {
-				if relevant[e.Type] {
-					want++
-				}
-			}
-			n, err := q.ApplyBatch(ctx, envs)
-			if err != nil || n != want {
-				t.Fatalf("batch over the whole log applied %d, %v; want the %d after the checkpoint", n, err, want)
-			}
-			if n, err := q.ApplyBatch(ctx, envs); err != nil || n != 0 {
-				t.Fatalf("the same batch again applied %d, %v", n, err)
-			}
-			assertScenario(t, q)
-		}},
-		{"rebuild from the log equals one pass", func(t *testing.T, s Store) {
-			q := NewQueue(s)
-			r := projections.NewRunner(sliceLog(scenario(t)), q, zerolog.Nop())
-			for range 2 {
-				if _, err := r.Rebuild(ctx, nil); err != nil {
-					t.Fatal(err)
-				}
-				assertScenario(t, q)
-			}
-			if n, err := r.Replay(ctx); err != nil || n != 0 {
-				t.Fatalf("replay after rebuild applied %d, %v", n, err)
-			}
-		}},
+		{"a batch overlapping the checkpoint applies the rest once", func(t *testing.T, s Store) { cases.BatchOverlap(t, NewQueue(s)) }},
+		{"rebuild from the log equals one pass", func(t *testing.T, s Store) { cases.RebuildEqualsOnePass(t, NewQueue(s)) }},
 		{"a failed update changes nothing", func(t *testing.T, s Store) {
 			boom := errors.New("boom")
 			_, err := s.Update(ctx, Name, 1, func(tx Tx) error {

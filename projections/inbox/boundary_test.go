@@ -6,14 +6,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"go/ast"
-	"go/parser"
-	"go/token"
 	"os"
 	"reflect"
 	"regexp"
-	"sort"
-	"strings"
 	"testing"
 	"time"
 
@@ -25,6 +20,7 @@ import (
 	"github.com/helpline-org/helpline/internal/keyring"
 	"github.com/helpline-org/helpline/internal/testbed"
 	"github.com/helpline-org/helpline/projections"
+	"github.com/helpline-org/helpline/projections/projectiontest"
 )
 
 // forbidden matches names that would hold contact details or plaintext.
@@ -43,92 +39,35 @@ var exportedTypes = []reflect.Type{
 	reflect.TypeFor[SQLStore](), reflect.TypeFor[Store](), reflect.TypeFor[Tx](), reflect.TypeFor[View](), reflect.TypeFor[Snapshot](),
 }
 
+// boundary is what a worker's inbox must not be able to hold: contact
+// details and plaintext, and a body other than sealed.
+var boundary = projectiontest.Boundary{
+	Forbidden: forbidden,
+	What:      "contact details or plaintext",
+	Field: func(f reflect.StructField) string {
+		if bodyName.MatchString(f.Name) && f.Type != reflect.TypeFor[events.Sealed]() {
+			return "is a body but not events.Sealed"
+		}
+		return ""
+	},
+	Column: func(_, column, typ string) string {
+		if column == "body" && typ != "bytea" {
+			return "is " + typ + ": a sealed body is bytea"
+		}
+		return ""
+	},
+}
+
 func TestNoContactOrPlaintextFields(t *testing.T) {
 	t.Parallel()
-	pkg := reflect.TypeFor[Conversation]().PkgPath()
-	sealedType := reflect.TypeFor[events.Sealed]()
-	seen := map[reflect.Type]bool{}
-	var walk func(path string, ty reflect.Type)
-	walk = func(path string, ty reflect.Type) {
-		if seen[ty] || ty.PkgPath() != "" && ty.PkgPath() != pkg {
-			return // other packages' types are not ours
-		}
-		seen[ty] = true
-		if forbidden.MatchString(ty.Name()) {
-			t.Errorf("type %s is named like contact details or plaintext", path)
-		}
-		switch ty.Kind() {
-		case reflect.Struct:
-			for i := range ty.NumField() {
-				f := ty.Field(i)
-				if forbidden.MatchString(f.Name) {
-					t.Errorf("field %s.%s could hold contact details or plaintext", path, f.Name)
-				}
-				if bodyName.MatchString(f.Name) && f.Type != sealedType {
-					t.Errorf("field %s.%s is a body but not events.Sealed", path, f.Name)
-				}
-				walk(path+"."+f.Name, f.Type)
-			}
-		case reflect.Array, reflect.Slice, reflect.Pointer, reflect.Map:
-			walk(path, ty.Elem())
-		}
-	}
-	for _, ty := range exportedTypes {
-		walk(ty.Name(), ty)
-	}
-
-	fset := token.NewFileSet()
-	pkgs, err := parser.ParseDir(fset, ".", func(fi os.FileInfo) bool { return !strings.HasSuffix(fi.Name(), "_test.go") }, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var declared, listed []string
-	for _, p := range pkgs {
-		for _, f := range p.Files {
-			for name, obj := range f.Scope.Objects {
-				if obj.Kind == ast.Typ && ast.IsExported(name) {
-					declared = append(declared, name)
-				}
-			}
-		}
-	}
-	for _, ty := range exportedTypes {
-		listed = append(listed, ty.Name())
-	}
-	sort.Strings(declared)
-	sort.Strings(listed)
-	if !reflect.DeepEqual(declared, listed) {
-		t.Fatalf("exported types %v, test lists %v", declared, listed)
-	}
+	boundary.CheckTypes(t, exportedTypes)
 }
 
 // TestNoContactOrPlaintextColumns checks the inbox schema's columns: none
 // named for contact details or plaintext, and a body only as BYTEA.
 func TestNoContactOrPlaintextColumns(t *testing.T) {
 	t.Parallel()
-	pool := migratedPool(t)
-	rows, err := pool.Query(context.Background(), `SELECT table_name, column_name, data_type FROM information_schema.columns
-		WHERE table_schema = 'inbox'`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var table, column, typ string
-	n := 0
-	if _, err := pgx.ForEachRow(rows, []any{&table, &column, &typ}, func() error {
-		n++
-		if forbidden.MatchString(table) || forbidden.MatchString(column) {
-			t.Errorf("column inbox.%s.%s could hold contact details or plaintext", table, column)
-		}
-		if column == "body" && typ != "bytea" {
-			t.Errorf("column inbox.%s.%s is %s: a sealed body is bytea", table, column, typ)
-		}
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if n < 30 {
-		t.Fatalf("only %d columns seen: is the schema migrated?", n)
-	}
+	boundary.CheckColumns(t, projectiontest.MigratedPool(t), "inbox", 30)
 }
 
 const (
@@ -175,7 +114,7 @@ func TestPlaintextNeverReachesTheStore(t *testing.T) {
 	var pool *pgxpool.Pool
 	views := map[string]*View{"memory": NewView(mem)}
 	if os.Getenv("HELPLINE_TEST_DATABASE_URL") != "" || os.Getenv("CI") == "true" {
-		pool = migratedPool(t)
+		pool = projectiontest.MigratedPool(t)
 		views["postgres"] = NewView(NewSQLStore(pool))
 	}
 	for name, v := range views {

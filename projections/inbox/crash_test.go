@@ -2,59 +2,19 @@ package inbox
 
 import (
 	"context"
-	"errors"
 	"testing"
 
-	"github.com/rs/zerolog"
-
-	"github.com/helpline-org/helpline/events"
-	"github.com/helpline-org/helpline/internal/natstest"
-	"github.com/helpline-org/helpline/projections"
+	"github.com/helpline-org/helpline/projections/projectiontest"
 )
 
-// logWith appends envs to a fresh in-process JetStream log and returns it
-// with the envelopes' log sequences.
-func logWith(t testing.TB, envs []events.Envelope) (*events.Store, []events.Envelope) {
-	t.Helper()
-	ctx := context.Background()
-	_, js := natstest.Connect(t, natstest.Server(t, "").ClientURL())
-	store, err := events.NewStore(ctx, js, events.StoreConfig{}, zerolog.Nop())
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := make([]events.Envelope, len(envs))
-	for i, e := range envs {
-		a, err := store.Append(ctx, events.ExpectAny, e)
-		if err != nil {
-			t.Fatal(err)
-		}
-		e.Sequence = a[0].Seq
-		out[i] = e
-	}
-	return store, out
-}
-
-var errCrash = errors.New("crash")
-
-// crashingStore fails the crashAt-th transaction after fn has made its writes
-// and before the commit: the process "dies" mid-transaction.
+// crashingStore is a Store whose transactions die half-way when c says.
 type crashingStore struct {
 	Store
-	crashAt int
-	updates int
+	c *projectiontest.Crasher
 }
 
-func (c *crashingStore) UpdateBatch(ctx context.Context, name string, seq uint64, fn func(Tx, uint64) error) (bool, error) {
-	c.updates++
-	if c.updates < c.crashAt {
-		return c.Store.UpdateBatch(ctx, name, seq, fn)
-	}
-	return c.Store.UpdateBatch(ctx, name, seq, func(tx Tx, cp uint64) error {
-		if err := fn(tx, cp); err != nil {
-			return err
-		}
-		return errCrash
-	})
+func (s crashingStore) UpdateBatch(ctx context.Context, name string, seq uint64, fn func(Tx, uint64) error) (bool, error) {
+	return projectiontest.CrashingUpdate(ctx, s.c, s.Store.UpdateBatch, name, seq, fn)
 }
 
 // TestCrashThenReplay: a runner dies in the middle of an event's
@@ -63,39 +23,14 @@ func (c *crashingStore) UpdateBatch(ctx context.Context, name string, seq uint64
 // equal a clean rebuild's. Both stores, and at several crash points.
 func TestCrashThenReplay(t *testing.T) {
 	t.Parallel()
-	log, envs := logWith(t, scenario(t))
-	last := envs[len(envs)-1].Sequence
-	ctx := context.Background()
+	log, envs := projectiontest.LogWith(t, scenario(t))
 	eventID := (&script{}).eventID
-	for _, s := range stores {
-		t.Run(s.name, func(t *testing.T) {
-			t.Parallel()
-			for _, crashAt := range []int{2, len(envs) / 2, len(envs) - 3} {
-				st := s.make(t)
-				crashing := &crashingStore{Store: st, crashAt: crashAt}
-				first := projections.NewRunner(log, NewView(crashing), zerolog.Nop()).WithBatch(1)
-				if _, err := first.Replay(ctx); !errors.Is(err, errCrash) {
-					t.Fatalf("first runner: %v, want the crash", err)
-				}
-				cp, err := st.Checkpoint(ctx, Name)
-				if err != nil || cp == 0 || cp >= last {
-					t.Fatalf("checkpoint after crash %d, %v: want part-way", cp, err)
-				}
-
-				v := NewView(st)
-				if _, err := projections.NewRunner(log, v, zerolog.Nop()).Replay(ctx); err != nil {
-					t.Fatal(err)
-				}
-				assertScenario(t, v, eventID)
-				if cp, _ := v.Checkpoint(ctx); cp != last {
-					t.Fatalf("checkpoint %d, want %d", cp, last)
-				}
-			}
-			clean := NewView(s.make(t))
-			if _, err := projections.NewRunner(log, clean, zerolog.Nop()).Rebuild(ctx, nil); err != nil {
-				t.Fatal(err)
-			}
-			assertScenario(t, clean, eventID)
-		})
-	}
+	projectiontest.CrashThenReplay(t, log, envs[len(envs)-1].Sequence, projectiontest.Crash[Store, *View]{
+		Name:     Name,
+		Backends: stores,
+		Points:   []projectiontest.CrashPoint{{Batch: 1, At: 2}, {Batch: 1, At: len(envs) / 2}, {Batch: 1, At: len(envs) - 3}},
+		Crashing: func(s Store, c *projectiontest.Crasher) Store { return crashingStore{s, c} },
+		New:      NewView,
+		Assert:   func(t testing.TB, v *View) { t.Helper(); assertScenario(t, v, eventID) },
+	})
 }

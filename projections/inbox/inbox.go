@@ -18,8 +18,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/helpline-org/helpline/events"
@@ -160,23 +158,16 @@ func (c Cursor) String() string {
 	if c.IsZero() {
 		return ""
 	}
-	return strconv.FormatInt(c.LastActivityAt.UnixMicro(), 10) + "." + c.ID
+	return projections.FormatCursor(c.LastActivityAt, c.ID)
 }
 
 // ParseCursor decodes a cursor made by Cursor.String.
 func ParseCursor(s string) (Cursor, error) {
-	if s == "" {
-		return Cursor{}, nil
-	}
-	micros, id, ok := strings.Cut(s, ".")
-	if !ok || id == "" {
-		return Cursor{}, fmt.Errorf("cursor %q: want <micros>.<id>", s)
-	}
-	us, err := strconv.ParseInt(micros, 10, 64)
+	at, id, err := projections.ParseCursor(s)
 	if err != nil {
-		return Cursor{}, fmt.Errorf("cursor %q: %w", s, err)
+		return Cursor{}, err
 	}
-	return Cursor{LastActivityAt: time.UnixMicro(us).UTC(), ID: id}, nil
+	return Cursor{LastActivityAt: at, ID: id}, nil
 }
 
 // before reports whether a comes before b in a listing: newer activity
@@ -230,30 +221,11 @@ func (q Query) matches(c Conversation) bool {
 }
 
 // Store keeps the inbox, its working state and its checkpoint. Two
-// implementations pass one shared suite: MemoryStore and SQLStore.
+// implementations pass one shared suite: MemoryStore and SQLStore. An
+// invalid snapshot to Import has a conversation twice, or messages of an
+// unknown conversation.
 type Store interface {
-	// Checkpoint returns the last sequence applied under name (0: none).
-	Checkpoint(ctx context.Context, name string) (uint64, error)
-	// Update runs fn in one transaction and sets name's checkpoint to seq
-	// in the same transaction. When seq is at or below the checkpoint, fn
-	// is not called and Update reports false. If fn fails nothing changes.
-	// fn may run more than once (a transaction retried whole).
-	Update(ctx context.Context, name string, seq uint64, fn func(tx Tx) error) (applied bool, err error)
-	// UpdateBatch is Update for a batch of events whose last has
-	// sequence seq: fn gets the checkpoint as read inside the transaction
-	// and applies only the events after it.
-	UpdateBatch(ctx context.Context, name string, seq uint64, fn func(tx Tx, checkpoint uint64) error) (applied bool, err error)
-	// Reset empties the inbox, its working state and name's checkpoint.
-	Reset(ctx context.Context, name string) error
-	// Export returns the whole state and name's checkpoint, consistent
-	// with each other.
-	Export(ctx context.Context, name string) (Snapshot, error)
-	// Import replaces the whole state with s and sets name's checkpoint
-	// to s.Checkpoint, in one transaction, when the checkpoint is now
-	// expect or at most s.Checkpoint; otherwise it returns
-	// projections.ErrMovedOn. An invalid snapshot (a conversation twice,
-	// messages of an unknown conversation) changes nothing.
-	Import(ctx context.Context, name string, s Snapshot, expect uint64) error
+	projections.CheckpointedStore[Tx, Snapshot]
 	// List returns the conversations q selects, newest activity first,
 	// strictly after q.After, at most q.Limit (at least 1).
 	List(ctx context.Context, q Query) ([]Conversation, error)
@@ -348,24 +320,7 @@ func (v *View) Checkpoint(ctx context.Context) (uint64, error) { return v.store.
 // store.
 func (v *View) Scratch() projections.Scratch {
 	mem := NewMemoryStore()
-	return &scratch{View: NewView(mem), mem: mem, target: v.store}
-}
-
-// scratch is an inbox rebuilt in memory, to swap into target.
-type scratch struct {
-	*View
-	mem    *MemoryStore
-	target Store
-}
-
-// Swap implements projections.Scratch.
-func (s *scratch) Swap(ctx context.Context, seq, expect uint64) error {
-	snap, err := s.mem.Export(ctx, Name)
-	if err != nil {
-		return err
-	}
-	snap.Checkpoint = seq
-	return s.target.Import(ctx, Name, snap, expect)
+	return projections.NewMemoryScratch(NewView(mem), mem, v.store, func(s *Snapshot, seq uint64) { s.Checkpoint = seq })
 }
 
 // Reset empties the inbox, its working state and its checkpoint.
@@ -418,26 +373,5 @@ func (v *View) Apply(ctx context.Context, e events.Envelope) (bool, error) {
 
 // ApplyBatch implements projections.Batcher.
 func (v *View) ApplyBatch(ctx context.Context, es []events.Envelope) (int, error) {
-	batch, err := projections.DecodeRelevant(es, relevant)
-	if err != nil || len(batch) == 0 {
-		return 0, err
-	}
-	n := 0
-	_, err = v.store.UpdateBatch(ctx, Name, batch[len(batch)-1].Sequence, func(tx Tx, cp uint64) error {
-		n = 0 // a retried transaction starts again
-		for _, d := range batch {
-			if d.Sequence <= cp {
-				continue
-			}
-			if err := apply(ctx, tx, d.Envelope, d.Payload); err != nil {
-				return fmt.Errorf("seq %d (%s): %w", d.Sequence, d.Type, err)
-			}
-			n++
-		}
-		return nil
-	})
-	if err != nil {
-		return 0, err
-	}
-	return n, nil
+	return projections.ApplyBatch(ctx, es, relevant, Name, v.store.UpdateBatch, apply)
 }

@@ -6,22 +6,22 @@ import (
 	"maps"
 	"slices"
 	"sort"
-	"sync"
 
 	"github.com/helpline-org/helpline/projections"
 )
 
 // MemoryStore is the embedded default Store: maps behind one mutex. An
 // update stages its writes and commits them with the checkpoint under the
-// lock, so rows and checkpoint change together or not at all.
+// lock (projections.MemoryCheckpoints), so rows and checkpoint change
+// together or not at all.
 type MemoryStore struct {
-	mu            sync.RWMutex
-	checkpoints   map[string]uint64
-	conversations map[string]Conversation
-	messages      map[string][]Message // by conversation, in log order
-	clients       map[string]Client
-	byClient      map[string][]string // client id to its conversations' ids, sorted
-	deliveries    map[deliveryKey]Delivery
+	projections.MemoryUpdates[Tx] // Checkpoint, Update, UpdateBatch, Reset
+	cps                           projections.MemoryCheckpoints
+	conversations                 map[string]Conversation
+	messages                      map[string][]Message // by conversation, in log order
+	clients                       map[string]Client
+	byClient                      map[string][]string // client id to its conversations' ids, sorted
+	deliveries                    map[deliveryKey]Delivery
 }
 
 type deliveryKey struct{ conversationID, providerMessageID string }
@@ -30,7 +30,8 @@ var _ Store = (*MemoryStore)(nil)
 
 // NewMemoryStore returns an empty store.
 func NewMemoryStore() *MemoryStore {
-	s := &MemoryStore{checkpoints: map[string]uint64{}}
+	s := &MemoryStore{}
+	s.MemoryUpdates = projections.NewMemoryUpdates(&s.cps, s.begin, s.clear)
 	s.clear()
 	return s
 }
@@ -43,83 +44,44 @@ func (s *MemoryStore) clear() {
 	s.deliveries = map[deliveryKey]Delivery{}
 }
 
-// Checkpoint implements Store.
-func (s *MemoryStore) Checkpoint(_ context.Context, name string) (uint64, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.checkpoints[name], nil
-}
-
-// Update implements Store.
-func (s *MemoryStore) Update(ctx context.Context, name string, seq uint64, fn func(Tx) error) (bool, error) {
-	return s.UpdateBatch(ctx, name, seq, func(tx Tx, _ uint64) error { return fn(tx) })
-}
-
-// UpdateBatch implements Store.
-func (s *MemoryStore) UpdateBatch(_ context.Context, name string, seq uint64, fn func(Tx, uint64) error) (bool, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	cp := s.checkpoints[name]
-	if seq <= cp {
-		return false, nil
-	}
+// begin stages one update's writes, to commit with the checkpoint.
+func (s *MemoryStore) begin() (Tx, func()) {
 	tx := &memTx{s: s, conversations: map[string]Conversation{}, messages: map[string][]Message{},
 		clients: map[string]Client{}, deliveries: map[deliveryKey]Delivery{}}
-	if err := fn(tx, cp); err != nil {
-		return false, err
-	}
-	for id, c := range tx.conversations {
-		if _, known := s.conversations[id]; !known {
-			s.byClient[c.ClientID] = insertSorted(s.byClient[c.ClientID], id)
-		}
-		s.conversations[id] = c
-	}
-	maps.Copy(s.messages, tx.messages)
-	maps.Copy(s.clients, tx.clients)
-	maps.Copy(s.deliveries, tx.deliveries)
-	s.checkpoints[name] = seq
-	return true, nil
-}
-
-// Reset implements Store.
-func (s *MemoryStore) Reset(_ context.Context, name string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.clear()
-	delete(s.checkpoints, name)
-	return nil
+	return tx, tx.commit
 }
 
 // Export implements Store.
 func (s *MemoryStore) Export(_ context.Context, name string) (Snapshot, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	snap := Snapshot{Checkpoint: s.checkpoints[name]}
-	for _, c := range s.conversations {
-		snap.Conversations = append(snap.Conversations, cloneConversation(c))
-	}
-	sort.Slice(snap.Conversations, func(i, j int) bool { return snap.Conversations[i].ID < snap.Conversations[j].ID })
-	for id, ms := range s.messages {
-		if len(ms) == 0 {
-			continue
+	var snap Snapshot
+	s.cps.Export(name, func(cp uint64) {
+		snap.Checkpoint = cp
+		for _, c := range s.conversations {
+			snap.Conversations = append(snap.Conversations, cloneConversation(c))
 		}
-		if snap.Messages == nil {
-			snap.Messages = map[string][]Message{}
+		sort.Slice(snap.Conversations, func(i, j int) bool { return snap.Conversations[i].ID < snap.Conversations[j].ID })
+		for id, ms := range s.messages {
+			if len(ms) == 0 {
+				continue
+			}
+			if snap.Messages == nil {
+				snap.Messages = map[string][]Message{}
+			}
+			snap.Messages[id] = cloneMessages(ms)
 		}
-		snap.Messages[id] = cloneMessages(ms)
-	}
-	if len(s.clients) > 0 {
-		snap.Clients = maps.Clone(s.clients)
-	}
-	for k, d := range s.deliveries {
-		if snap.Deliveries == nil {
-			snap.Deliveries = map[string]map[string]Delivery{}
+		if len(s.clients) > 0 {
+			snap.Clients = maps.Clone(s.clients)
 		}
-		if snap.Deliveries[k.conversationID] == nil {
-			snap.Deliveries[k.conversationID] = map[string]Delivery{}
+		for k, d := range s.deliveries {
+			if snap.Deliveries == nil {
+				snap.Deliveries = map[string]map[string]Delivery{}
+			}
+			if snap.Deliveries[k.conversationID] == nil {
+				snap.Deliveries[k.conversationID] = map[string]Delivery{}
+			}
+			snap.Deliveries[k.conversationID][k.providerMessageID] = d
 		}
-		snap.Deliveries[k.conversationID][k.providerMessageID] = d
-	}
+	})
 	return snap, nil
 }
 
@@ -128,29 +90,24 @@ func (s *MemoryStore) Import(_ context.Context, name string, snap Snapshot, expe
 	if err := snap.validate(); err != nil {
 		return err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if cp := s.checkpoints[name]; cp != expect && cp > snap.Checkpoint {
-		return fmt.Errorf("%s at %d, rebuilt to %d: %w", name, cp, snap.Checkpoint, projections.ErrMovedOn)
-	}
-	s.clear()
-	for _, c := range snap.Conversations {
-		s.conversations[c.ID] = cloneConversation(c)
-		s.byClient[c.ClientID] = insertSorted(s.byClient[c.ClientID], c.ID)
-	}
-	for id, ms := range snap.Messages {
-		if len(ms) > 0 {
-			s.messages[id] = cloneMessages(ms)
+	return s.cps.Import(name, snap.Checkpoint, expect, func() {
+		s.clear()
+		for _, c := range snap.Conversations {
+			s.conversations[c.ID] = cloneConversation(c)
+			s.byClient[c.ClientID] = insertSorted(s.byClient[c.ClientID], c.ID)
 		}
-	}
-	maps.Copy(s.clients, snap.Clients)
-	for conv, ds := range snap.Deliveries {
-		for provider, d := range ds {
-			s.deliveries[deliveryKey{conv, provider}] = d
+		for id, ms := range snap.Messages {
+			if len(ms) > 0 {
+				s.messages[id] = cloneMessages(ms)
+			}
 		}
-	}
-	s.checkpoints[name] = snap.Checkpoint
-	return nil
+		maps.Copy(s.clients, snap.Clients)
+		for conv, ds := range snap.Deliveries {
+			for provider, d := range ds {
+				s.deliveries[deliveryKey{conv, provider}] = d
+			}
+		}
+	})
 }
 
 // List implements Store.
@@ -158,8 +115,8 @@ func (s *MemoryStore) List(_ context.Context, q Query) ([]Conversation, error) {
 	if q.Limit <= 0 {
 		return nil, fmt.Errorf("limit %d: want at least 1", q.Limit)
 	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
+	s.cps.RLock()
+	defer s.cps.RUnlock()
 	var out []Conversation
 	for _, c := range s.conversations {
 		if q.matches(c) && (q.After.IsZero() || before(q.After, c.After())) {
@@ -178,8 +135,8 @@ func (s *MemoryStore) List(_ context.Context, q Query) ([]Conversation, error) {
 
 // Get implements Store.
 func (s *MemoryStore) Get(_ context.Context, id string) (Conversation, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
+	s.cps.RLock()
+	defer s.cps.RUnlock()
 	c, ok := s.conversations[id]
 	if !ok {
 		return Conversation{}, fmt.Errorf("conversation %s: %w", id, ErrNotFound)
@@ -189,8 +146,8 @@ func (s *MemoryStore) Get(_ context.Context, id string) (Conversation, error) {
 
 // Messages implements Store.
 func (s *MemoryStore) Messages(_ context.Context, id string) ([]Message, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
+	s.cps.RLock()
+	defer s.cps.RUnlock()
 	if _, ok := s.conversations[id]; !ok {
 		return nil, fmt.Errorf("conversation %s: %w", id, ErrNotFound)
 	}
@@ -316,4 +273,18 @@ func (t *memTx) Delivery(_ context.Context, convID, providerID string) (Delivery
 func (t *memTx) PutDelivery(_ context.Context, convID, providerID string, d Delivery) error {
 	t.deliveries[deliveryKey{convID, providerID}] = d
 	return nil
+}
+
+// commit applies the staged writes; the caller holds the store's lock.
+func (t *memTx) commit() {
+	s := t.s
+	for id, c := range t.conversations {
+		if _, known := s.conversations[id]; !known {
+			s.byClient[c.ClientID] = insertSorted(s.byClient[c.ClientID], id)
+		}
+		s.conversations[id] = c
+	}
+	maps.Copy(s.messages, t.messages)
+	maps.Copy(s.clients, t.clients)
+	maps.Copy(s.deliveries, t.deliveries)
 }

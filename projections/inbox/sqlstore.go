@@ -20,55 +20,26 @@ import (
 // shared projection_checkpoints table. Every update is one SERIALIZABLE
 // transaction, retried whole on a serialization failure.
 type SQLStore struct {
-	pool *pgxpool.Pool
+	projections.SQLCheckpoints[Tx] // Checkpoint, Update, UpdateBatch, Reset
+	pool                           *pgxpool.Pool
 }
 
 var _ Store = (*SQLStore)(nil)
 
 // NewSQLStore returns a store over pool; the caller owns the pool.
-func NewSQLStore(pool *pgxpool.Pool) *SQLStore { return &SQLStore{pool: pool} }
-
-// Checkpoint implements Store.
-func (s *SQLStore) Checkpoint(ctx context.Context, name string) (uint64, error) {
-	return projections.ReadCheckpoint(ctx, s.pool, name)
-}
-
-// Update implements Store.
-func (s *SQLStore) Update(ctx context.Context, name string, seq uint64, fn func(Tx) error) (bool, error) {
-	return projections.ApplyAtCheckpoint(ctx, s.pool, name, seq, func(tx pgx.Tx) error { return fn(sqlTx{tx: tx}) })
-}
-
-// UpdateBatch implements Store.
-func (s *SQLStore) UpdateBatch(ctx context.Context, name string, seq uint64, fn func(Tx, uint64) error) (bool, error) {
-	return projections.ApplyBatchAtCheckpoint(ctx, s.pool, name, seq, func(tx pgx.Tx, cp uint64) error { return fn(sqlTx{tx: tx}, cp) })
+func NewSQLStore(pool *pgxpool.Pool) *SQLStore {
+	wrap := func(tx pgx.Tx) Tx { return sqlTx{tx: tx} }
+	return &SQLStore{SQLCheckpoints: projections.NewSQLCheckpoints(pool, wrap, tables...), pool: pool}
 }
 
 // tables are the inbox's tables, emptied by Reset and Import.
 var tables = []string{"inbox.deliveries", "inbox.clients", "inbox.messages", "inbox.conversations"}
 
-// Reset implements Store.
-func (s *SQLStore) Reset(ctx context.Context, name string) error {
-	return projections.SerializableTx(ctx, s.pool, func(tx pgx.Tx) error {
-		if err := projections.DeleteAll(ctx, tx, tables...); err != nil {
-			return fmt.Errorf("reset: %w", err)
-		}
-		if _, err := tx.Exec(ctx, `DELETE FROM projection_checkpoints WHERE name = $1`, name); err != nil {
-			return fmt.Errorf("reset checkpoint: %w", err)
-		}
-		return nil
-	})
-}
-
 // Export implements Store: every table read in one transaction.
 func (s *SQLStore) Export(ctx context.Context, name string) (Snapshot, error) {
 	var snap Snapshot
-	err := projections.SerializableTx(ctx, s.pool, func(tx pgx.Tx) error {
-		snap = Snapshot{}
-		cp, err := projections.ReadCheckpoint(ctx, tx, name)
-		if err != nil {
-			return err
-		}
-		snap.Checkpoint = cp
+	err := projections.ExportAtCheckpoint(ctx, s.pool, name, func(tx pgx.Tx, cp uint64) error {
+		snap = Snapshot{Checkpoint: cp}
 		rows, err := tx.Query(ctx, `SELECT `+conversationColumns+` FROM inbox.conversations ORDER BY conversation_id`)
 		if err != nil {
 			return fmt.Errorf("read conversations: %w", err)
@@ -119,7 +90,7 @@ func (s *SQLStore) Export(ctx context.Context, name string) (Snapshot, error) {
 		return nil
 	})
 	if err != nil {
-		return Snapshot{}, fmt.Errorf("export %s: %w", name, err)
+		return Snapshot{}, err
 	}
 	return snap, nil
 }
@@ -161,13 +132,13 @@ func (s *SQLStore) Import(ctx context.Context, name string, snap Snapshot, expec
 	var convs, msgs, clients, deliveries [][]any
 	for _, c := range snap.Conversations {
 		convs = append(convs, []any{c.ID, c.LineID, c.ClientID, c.Pseudonym, c.Channel, c.TeamID, c.AssigneeID, c.Open,
-			c.StartedAt.UTC(), c.LastActivityAt.UTC(), nullTime(c.ClosedAt), int32(c.Unread), c.Risk,
-			list(c.Flags), list(c.Categories), list(c.Terms), c.Consent, c.Erased})
+			c.StartedAt.UTC(), c.LastActivityAt.UTC(), projections.NullTime(c.ClosedAt), int32(c.Unread), c.Risk,
+			projections.NotNullList(c.Flags), projections.NotNullList(c.Categories), projections.NotNullList(c.Terms), c.Consent, c.Erased})
 	}
 	for conv, ms := range snap.Messages {
 		for i, m := range ms {
 			msgs = append(msgs, []any{conv, int64(i + 1), m.ID, m.EventID, m.Direction, m.Kind, m.At.UTC(), m.StaffID, m.SenderName,
-				m.Body.KeyID, bodyBytes(m.Body), m.Status, m.Reason, m.Risk, list(m.Terms), m.ProviderMessageID})
+				m.Body.KeyID, bodyBytes(m.Body), m.Status, m.Reason, m.Risk, projections.NotNullList(m.Terms), m.ProviderMessageID})
 		}
 	}
 	for id, cl := range snap.Clients {
@@ -389,8 +360,8 @@ func (t sqlTx) PutConversation(ctx context.Context, c Conversation) error {
 			risk = excluded.risk, flags = excluded.flags, categories = excluded.categories, terms = excluded.terms,
 			consent = excluded.consent, erased = excluded.erased`,
 		c.ID, c.LineID, c.ClientID, c.Pseudonym, c.Channel, c.TeamID, c.AssigneeID, c.Open,
-		c.StartedAt.UTC(), c.LastActivityAt.UTC(), nullTime(c.ClosedAt), int32(c.Unread), c.Risk,
-		list(c.Flags), list(c.Categories), list(c.Terms), c.Consent, c.Erased)
+		c.StartedAt.UTC(), c.LastActivityAt.UTC(), projections.NullTime(c.ClosedAt), int32(c.Unread), c.Risk,
+		projections.NotNullList(c.Flags), projections.NotNullList(c.Categories), projections.NotNullList(c.Terms), c.Consent, c.Erased)
 	if err != nil {
 		return fmt.Errorf("write conversation %s: %w", c.ID, err)
 	}
@@ -455,7 +426,7 @@ func (t sqlTx) PutMessage(ctx context.Context, convID string, m Message) error {
 			status = excluded.status, reason = excluded.reason, risk = excluded.risk, terms = excluded.terms,
 			provider_message_id = excluded.provider_message_id`,
 		convID, m.ID, m.EventID, m.Direction, m.Kind, m.At.UTC(), m.StaffID, m.SenderName, m.Body.KeyID, body,
-		m.Status, m.Reason, m.Risk, list(m.Terms), m.ProviderMessageID)
+		m.Status, m.Reason, m.Risk, projections.NotNullList(m.Terms), m.ProviderMessageID)
 	if err != nil {
 		return fmt.Errorf("write message %s: %w", m.ID, err)
 	}
@@ -483,20 +454,4 @@ func (t sqlTx) PutDelivery(ctx context.Context, convID, providerID string, d Del
 		return fmt.Errorf("write delivery: %w", err)
 	}
 	return nil
-}
-
-// list is s for a NOT NULL array column: never a NULL.
-func list(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
-}
-
-func nullTime(t time.Time) *time.Time {
-	if t.IsZero() {
-		return nil
-	}
-	u := t.UTC()
-	return &u
 }

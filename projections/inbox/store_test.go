@@ -9,26 +9,21 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/rs/zerolog"
-
 	"github.com/helpline-org/helpline/events"
-	"github.com/helpline-org/helpline/projections"
+	"github.com/helpline-org/helpline/projections/projectiontest"
 )
 
 // TestStores runs the one store suite against every implementation.
 func TestStores(t *testing.T) {
 	t.Parallel()
-	for _, s := range stores {
-		t.Run(s.name, func(t *testing.T) {
-			t.Parallel()
-			storeSuite(t, s.make)
-		})
-	}
+	projectiontest.RunSuite(t, stores, storeSuite)
 }
 
-func storeSuite(t *testing.T, newStore storeMaker) {
+func storeSuite(t *testing.T, newStore func(testing.TB) Store) {
 	ctx := context.Background()
 	plain := (&script{}).eventID
+	cases := projectiontest.Scenario[*View]{Events: scenario, Relevant: relevant,
+		Assert: func(t testing.TB, v *View) { t.Helper(); assertScenario(t, v, plain) }}
 	tests := []struct {
 		name string
 		run  func(t *testing.T, s Store)
@@ -38,22 +33,7 @@ func storeSuite(t *testing.T, newStore storeMaker) {
 			applyAll(t, v, scenario(t))
 			assertScenario(t, v, plain)
 		}},
-		{"applying an event twice changes nothing", func(t *testing.T, s Store) {
-			v := NewView(s)
-			envs := scenario(t)
-			for i, e := range envs {
-				applyAll(t, v, envs[i:i+1])
-				if ok, err := v.Apply(ctx, e); err != nil || ok {
-					t.Fatalf("second apply of seq %d: applied %v, %v", e.Sequence, ok, err)
-				}
-				if i > 0 {
-					if ok, err := v.Apply(ctx, envs[i-1]); err != nil || ok {
-						t.Fatalf("stale apply of seq %d: applied %v, %v", envs[i-1].Sequence, ok, err)
-					}
-				}
-			}
-			assertScenario(t, v, plain)
-		}},
+		{"applying an event twice changes nothing", func(t *testing.T, s Store) { cases.ApplyTwice(t, NewView(s)) }},
 		{"the same facts again under new sequences change nothing", func(t *testing.T, s Store) {
 			// A fact recorded twice (a retried append beyond the dedupe
 			// window) is two events: the second must not count twice.
@@ -145,54 +125,11 @@ func storeSuite(t *testing.T, newStore storeMaker) {
 			twice.Conversations = append(slices.Clone(before.Conversations), before.Conversations[0])
 			orphan := before
 			orphan.Messages = map[string][]Message{"nowhere": {{ID: "m"}}}
-			for _, bad := range []Snapshot{twice, orphan} {
-				if err := s.Import(ctx, Name, bad, before.Checkpoint); err == nil {
-					t.Fatal("an invalid snapshot was imported")
-				}
-			}
-			if err := s.Import(ctx, Name, Snapshot{Checkpoint: before.Checkpoint - 1}, 1); !errors.Is(err, projections.ErrMovedOn) {
-				t.Fatalf("import behind the checkpoint: %v, want ErrMovedOn", err)
-			}
-			got, err := s.Export(ctx, Name)
-			must(t, err)
-			if !reflect.DeepEqual(got, before) {
-				t.Fatalf("after rejected imports\n got %+v\nwant %+v", got, before)
-			}
+			projectiontest.RejectedImports(t, s, Name, before, before.Checkpoint, []Snapshot{twice, orphan}, Snapshot{Checkpoint: before.Checkpoint - 1})
 			assertScenario(t, v, plain)
 		}},
-		{"a batch overlapping the checkpoint applies the rest once", func(t *testing.T, s Store) {
-			v := NewView(s)
-			envs := scenario(t)
-			half := len(envs) / 2
-			applyAll(t, v, envs[:half])
-			want := 0
-			for _, e := range envs[half:] {
-				if relevant[e.Type] {
-					want++
-				}
-			}
-			n, err := v.ApplyBatch(ctx, envs)
-			if err != nil || n != want {
-				t.Fatalf("batch over the whole log applied %d, %v; want the %d after the checkpoint", n, err, want)
-			}
-			if n, err := v.ApplyBatch(ctx, envs); err != nil || n != 0 {
-				t.Fatalf("the same batch again applied %d, %v", n, err)
-			}
-			assertScenario(t, v, plain)
-		}},
-		{"rebuild from the log equals one pass", func(t *testing.T, s Store) {
-			v := NewView(s)
-			r := projections.NewRunner(sliceLog(scenario(t)), v, zerolog.Nop())
-			for range 2 {
-				if _, err := r.Rebuild(ctx, nil); err != nil {
-					t.Fatal(err)
-				}
-				assertScenario(t, v, plain)
-			}
-			if n, err := r.Replay(ctx); err != nil || n != 0 {
-				t.Fatalf("replay after rebuild applied %d, %v", n, err)
-			}
-		}},
+		{"a batch overlapping the checkpoint applies the rest once", func(t *testing.T, s Store) { cases.BatchOverlap(t, NewView(s)) }},
+		{"rebuild from the log equals one pass", func(t *testing.T, s Store) { cases.RebuildEqualsOnePass(t, NewView(s)) }},
 		{"a failed update changes nothing", func(t *testing.T, s Store) {
 			boom := errors.New("boom")
 			_, err := s.Update(ctx, Name, 1, func(tx Tx) error {
@@ -422,7 +359,7 @@ func assertScenario(t testing.TB, v *View, eventID func(int) string) {
 func TestSQLImportFailsWhole(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	s := NewSQLStore(migratedPool(t))
+	s := NewSQLStore(projectiontest.MigratedPool(t))
 	applyAll(t, NewView(s), scenario(t))
 	before, err := s.Export(ctx, Name)
 	must(t, err)
