@@ -110,14 +110,14 @@ type Config struct {
 	// Lines is the YAML configuration (DefaultLines when empty).
 	Lines string
 	// Replicas per service; defaults: ingestion 2, triage 1,
-	// notification 1, projector 1.
+	// notification 1, projector 1, console 0.
 	Replicas map[string]int
 	// LogLevel of the services (default "info").
 	LogLevel string
 }
 
 // Roles are the services a cluster runs, in start order.
-var Roles = []string{"ingestion", "triage", "notification", "projector"}
+var Roles = []string{"ingestion", "triage", "notification", "projector", "console"}
 
 // Cluster is the running processes.
 type Cluster struct {
@@ -128,6 +128,7 @@ type Cluster struct {
 	// so a load generator can tell which pseudonym a number will get.
 	Master  keyring.MasterKey
 	natsURL string
+	env     []string // the services' environment, without their own addresses
 }
 
 // Start brings the cluster up and returns once every process is ready.
@@ -139,7 +140,7 @@ func Start(ctx context.Context, cfg Config) (*Cluster, error) {
 	if cfg.LogLevel == "" {
 		cfg.LogLevel = "info"
 	}
-	reps := map[string]int{"ingestion": 2, "triage": 1, "notification": 1, "projector": 1}
+	reps := map[string]int{"ingestion": 2, "triage": 1, "notification": 1, "projector": 1, "console": 0}
 	for k, v := range cfg.Replicas {
 		reps[k] = v
 	}
@@ -210,8 +211,8 @@ func (c *Cluster) start(ctx context.Context, reps map[string]int) error {
 		"HELPLINE_TWILIO_ACCOUNT_SID="+cfg.TwilioAccountSID, "HELPLINE_TWILIO_AUTH_TOKEN="+cfg.TwilioAuthToken,
 		"HELPLINE_TWILIO_API_URL="+cfg.TwilioAPIURL, "HELPLINE_LOG_FORMAT=json", "HELPLINE_LOG_LEVEL="+cfg.LogLevel,
 		"HELPLINE_SHUTDOWN_TIMEOUT=5s")
-	migrate := exec.CommandContext(ctx, cfg.Bin.Helpline, "migrate")
-	migrate.Env = env
+	c.env = env
+	migrate := c.Command(ctx, "migrate")
 	if out, err := migrate.CombinedOutput(); err != nil {
 		return fmt.Errorf("helpline migrate: %w\n%s", err, out)
 	}
@@ -254,6 +255,14 @@ func (c *Cluster) start(ctx context.Context, reps map[string]int) error {
 		}
 	}
 	return nil
+}
+
+// Command is a helpline command (e.g. "users", "add", ...) against the
+// cluster, with the services' environment.
+func (c *Cluster) Command(ctx context.Context, args ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, c.cfg.Bin.Helpline, args...)
+	cmd.Env = append([]string(nil), c.env...)
+	return cmd
 }
 
 // WaitReady waits until p answers ready: /readyz for a service, /healthz

@@ -2,9 +2,13 @@ package cluster
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -25,9 +29,10 @@ var clusterLines = strings.Replace(DefaultLines, "ack_timeout: 1h", "ack_timeout
 
 // TestProcessCluster runs the distributed shape as processes: three
 // nats-server nodes, two ingestion replicas, triage, two notification
-// replicas and the projector on PostgreSQL. A signed crisis SMS to the
-// second ingestion replica pages the duty worker, then (unacknowledged)
-// the backup, each exactly once; ordinary messages, and a Twilio retry of
+// replicas, the projector on PostgreSQL and the console. A signed crisis
+// SMS to the second ingestion replica pages the duty worker, then
+// (unacknowledged) the backup, each exactly once; a duty worker signed in
+// to the console reads it and replies to the client's number; ordinary messages, and a Twilio retry of
 // one of them to the other replica, land in the log once each and in the
 // SQL projections.
 func TestProcessCluster(t *testing.T) {
@@ -45,7 +50,7 @@ func TestProcessCluster(t *testing.T) {
 
 	c, err := Start(ctx, Config{Dir: dir, Bin: bin, DatabaseURL: dbURL, Lines: clusterLines,
 		TwilioAPIURL: fakeSrv.URL, TwilioAccountSID: fake.AccountSID(), TwilioAuthToken: fake.AuthToken(),
-		Replicas: map[string]int{"ingestion": 2, "notification": 2}})
+		Replicas: map[string]int{"ingestion": 2, "notification": 2, "console": 1}})
 	if err != nil {
 		dumpLogs(t, dir)
 		t.Fatal(err)
@@ -74,6 +79,16 @@ func TestProcessCluster(t *testing.T) {
 	defer wcancel()
 	if _, err := fake.WaitFor(wctx, pageTo(DutyPhone)); err != nil {
 		t.Fatalf("duty page: %v", err)
+	}
+
+	// A duty worker signs in to the console process, reads the client's
+	// words (decrypted there, from the SQL inbox) and replies: the reply
+	// goes to the client's own number, from the line's.
+	consoleReply(ctx, t, c, pseudonym)
+	if _, err := fake.WaitFor(wctx, func(m twiliofake.SentMessage) bool {
+		return m.To == crisisFrom && m.From == LineNumber && strings.Contains(m.Body, "are you safe")
+	}); err != nil {
+		t.Fatalf("console reply at the fake: %v", err)
 	}
 
 	sids := []string{SID(1)}
@@ -140,6 +155,84 @@ func TestProcessCluster(t *testing.T) {
 			t.Errorf("%s did not exit cleanly on SIGTERM: %v", p.Name, err)
 		}
 	}
+}
+
+// consoleReply adds a duty account with `helpline users add` against the
+// cluster, signs in through the console's API, finds the conversation of
+// pseudonym in the inbox, checks its message is readable there, and
+// replies.
+func consoleReply(ctx context.Context, t *testing.T, c *Cluster, pseudonym string) {
+	t.Helper()
+	add := c.Command(ctx, "users", "add", "--id", "dana", "--name", "Dana Duty", "--role", "duty")
+	add.Stdin = strings.NewReader("a duty password long enough\n")
+	if out, err := add.CombinedOutput(); err != nil {
+		t.Fatalf("users add: %v\n%s", err, out)
+	}
+	base := "http://" + c.Role("console")[0].HTTPAddr
+	jar, _ := cookiejar.New(nil)
+	hc := &http.Client{Jar: jar, Timeout: 10 * time.Second}
+	call := func(method, path, csrf string, body any, out any) {
+		t.Helper()
+		var rd io.Reader
+		if body != nil {
+			b, _ := json.Marshal(body)
+			rd = bytes.NewReader(b)
+		}
+		req, _ := http.NewRequestWithContext(ctx, method, base+path, rd)
+		req.Header.Set("Content-Type", "application/json")
+		if csrf != "" {
+			req.Header.Set("X-CSRF-Token", csrf)
+		}
+		resp, err := hc.Do(req)
+		if err != nil {
+			t.Fatalf("%s %s: %v", method, path, err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode >= 300 {
+			t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, b)
+		}
+		if err := json.Unmarshal(b, out); err != nil {
+			t.Fatalf("%s %s: %v: %s", method, path, err, b)
+		}
+	}
+	var sess struct {
+		CSRF string `json:"csrf_token"`
+	}
+	call("POST", "/api/session", "", map[string]string{"staff_id": "dana", "password": "a duty password long enough"}, &sess)
+	var convID string
+	err := Eventually(ctx, 30*time.Second, func() error {
+		var inbox struct {
+			Conversations []struct {
+				ID        string `json:"id"`
+				Pseudonym string `json:"pseudonym"`
+			} `json:"conversations"`
+		}
+		call("GET", "/api/inbox", "", nil, &inbox)
+		for _, cv := range inbox.Conversations {
+			if cv.Pseudonym == pseudonym {
+				convID = cv.ID
+				return nil
+			}
+		}
+		return fmt.Errorf("%s not in the console's inbox yet", pseudonym)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var conv struct {
+		Messages []struct {
+			Text string `json:"text"`
+		} `json:"messages"`
+	}
+	call("GET", "/api/conversations/"+convID, "", nil, &conv)
+	if len(conv.Messages) == 0 || !strings.Contains(conv.Messages[0].Text, "paracetamol") {
+		t.Fatalf("the console shows %+v, want the client's message", conv.Messages)
+	}
+	var reply struct {
+		ReplyID string `json:"reply_id"`
+	}
+	call("POST", "/api/conversations/"+convID+"/replies", sess.CSRF, map[string]string{"body": "I'm here with you, are you safe right now?"}, &reply)
 }
 
 // dumpLogs prints the end of every process's log in dir.
