@@ -64,8 +64,11 @@ func cmdUsers(ctx context.Context, args []string, io stdio, lookup lookupFunc) e
 	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
-	if fs.NArg() != 0 || strings.TrimSpace(*name) == "" || !console.ValidRole(*role) {
+	if fs.NArg() != 0 || strings.TrimSpace(*name) == "" {
 		return usageError{"usage: " + usersUsage}
+	}
+	if !console.ValidRole(*role) {
+		return usageError{fmt.Sprintf("--role %q: want worker, duty, manager or admin", *role)}
 	}
 	password, err := bufio.NewReader(io.in).ReadString('\n')
 	if err != nil && password == "" {

@@ -28,6 +28,9 @@ func TestUsersAddThenSignIn(t *testing.T) {
 	if out, err := add("short\n", "--id", "ada", "--name", "Ada Admin", "--role", "admin"); err == nil {
 		t.Fatalf("a short password was accepted: %s", out)
 	}
+	if out, err := add("a long enough admin password\n", "--id", "ada", "--name", "Ada Admin", "--role", "boss"); err == nil || !strings.Contains(out, `--role "boss"`) {
+		t.Fatalf("an unknown role: %v, want an error naming it\n%s", err, out)
+	}
 	if out, err := add("a long enough admin password\n", "--name", "Ada Admin", "--role", "admin"); err != nil || !strings.Contains(out, "added ada (admin)") {
 		t.Fatalf("users add (id from the configuration's staff of that name): %v\n%s", err, out)
 	}
