@@ -203,3 +203,73 @@ func TestNegatedCrisisWordsAreNotEscalationTerms(t *testing.T) {
 		}
 	}
 }
+
+// TestStaleCacheNeitherRepeatsNorMissesAnotherReplicasWork hands messages
+// to two replicas whose conversation caches disagree: one triaged a
+// message the other never heard of, then messages are redelivered to
+// both. Each message gets one verdict and the conversation one
+// escalation, whichever replica's cache is behind.
+func TestStaleCacheNeitherRepeatsNorMissesAnotherReplicasWork(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, inHours)
+	ctx := context.Background()
+	lex, err := lexicon.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	replica := func() *triage.Service {
+		svc, err := triage.New(w.File, lexicon.NewClassifier(lex), w.Keys, w.Store, w.tm, w.Clock.Now, zerolog.Nop())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return svc
+	}
+	a, b := replica(), replica()
+	received := func(n int) events.Envelope {
+		t.Helper()
+		got := w.byType(t, "conversation.message_received")
+		if len(got) < n {
+			t.Fatalf("%d messages received, want %d", len(got), n)
+		}
+		return got[n-1]
+	}
+	handle := func(svc *triage.Service, e events.Envelope) {
+		t.Helper()
+		if err := svc.Handle(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const from = "+447700900299"
+	w.text(t, from, "hello")
+	handle(b, received(1)) // b caches the conversation here
+	handle(a, received(1)) // a redelivery to a replica with no cache entry
+	w.text(t, from, "i want to kill myself tonight")
+	handle(a, received(2)) // a escalates; b's cache knows nothing of it
+	handle(b, received(2)) // redelivered to the stale replica
+	handle(a, received(2)) // and to the one that folded its own append
+	w.text(t, from, "i took all my pills")
+	handle(b, received(3)) // another crisis while a's escalation is open
+
+	verdicts, crises := map[string]int{}, 0
+	for _, e := range w.byType(t, "conversation.message_triaged") {
+		p, _ := e.Decode()
+		verdicts[p.(events.MessageTriaged).MessageID]++
+		if p.(events.MessageTriaged).Risk == events.RiskCrisis {
+			crises++
+		}
+	}
+	if crises != 2 {
+		t.Errorf("%d crisis verdicts, want 2", crises)
+	}
+	if len(verdicts) != 3 {
+		t.Fatalf("verdicts for %d messages, want 3", len(verdicts))
+	}
+	for id, n := range verdicts {
+		if n != 1 {
+			t.Errorf("message %s triaged %d times", id, n)
+		}
+	}
+	if esc := w.byType(t, "conversation.escalation_raised"); len(esc) != 1 {
+		t.Errorf("%d escalations, want 1 (one open crisis escalation pages once)", len(esc))
+	}
+}
