@@ -110,10 +110,12 @@ func (c *ConversationCache) put(conv *Conversation) {
 	c.convs.Add(conv.ID, conv)
 }
 
-// Appended tells the cache that envs were appended, with ExpectSeq(after),
-// and got acks, so the next Load need not read them back. It changes
-// nothing unless the cached entry is exactly at after and every event is
-// new (not a duplicate): only then is the entry plus envs the log's state.
+// Appended tells the cache that envs were appended, with ExpectSeq(after)
+// (ExpectNew: after 0), and got acks, so the next Load need not read them
+// back. It changes nothing unless the cached entry is exactly at after (or
+// absent, for after 0) and every event is new (not a duplicate): only then
+// is the entry plus envs the log's state. Never call it after an append
+// with ExpectAny: others may have appended in between.
 func (c *ConversationCache) Appended(after uint64, envs []Envelope, acks []Appended) {
 	if len(envs) == 0 || len(acks) != len(envs) {
 		return
@@ -121,8 +123,13 @@ func (c *ConversationCache) Appended(after uint64, envs []Envelope, acks []Appen
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	cur, ok := c.convs.Peek(envs[0].AggregateID)
-	if !ok || cur.Version != after {
-		return
+	switch {
+	case ok && cur.Version == after:
+	case !ok && after == 0:
+		// Appended with ExpectNew (or ExpectSeq(0)): nothing came before.
+		cur = NewConversation(envs[0].AggregateID)
+	default:
+		return // the cache is elsewhere: the next Load corrects it
 	}
 	next := cur.Clone()
 	prev := after

@@ -220,3 +220,22 @@ func TestCacheConcurrentLoadsOnlyMoveForward(t *testing.T) {
 		t.Fatalf("final:\n%+v\nwant\n%+v", got, want)
 	}
 }
+
+func TestCacheAppendedStartsANewConversation(t *testing.T) {
+	t.Parallel()
+	s, log, c := newCache(t)
+	ctx := context.Background()
+	const id = "conv-cache-new"
+	e := started(t, id)
+	acks, err := s.Append(ctx, events.ExpectNew, e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Appended(0, []events.Envelope{e}, acks)
+	if got, want := mustLoad(t, c, id), whole(t, s, id); !reflect.DeepEqual(got, want) || !got.Started {
+		t.Fatalf("new conversation:\n%+v\nwant\n%+v", got, want)
+	}
+	if n := log.loads.Load(); n != 0 {
+		t.Errorf("%d whole loads, want 0: the cache was told of the start", n)
+	}
+}
