@@ -135,7 +135,7 @@ func (s *Service) triage(ctx context.Context, e events.Envelope, m events.Messag
 			return err
 		}
 		if conv.Triaged[m.MessageID] {
-			return nil // a redelivery: the verdict and what follows are recorded
+			return nil // a redelivery: the verdict, recorded last, and all before it are in the log
 		}
 		recs, err := s.decide(l, conv, m, v, open, e.Caused(s.now()))
 		if err != nil {
@@ -181,8 +181,15 @@ func (s *Service) decide(l line, conv *events.Conversation, m events.MessageRece
 	for _, mt := range v.Matches {
 		matches = append(matches, events.TriageMatch{Term: mt.Term, Category: mt.Category, Language: mt.Language, Weight: mt.Weight})
 	}
-	if err := add("tri-"+m.MessageID, events.MessageTriaged{MessageID: m.MessageID, Risk: string(v.Risk), Score: v.Score, Matches: matches,
-		LexiconVersion: v.LexiconVersion, Rule: v.Rule, OutOfHours: !open}); err != nil {
+	// The verdict is the batch's last record. The log stores a batch's
+	// prefix if triage dies mid-append, and a message whose verdict is in
+	// the log is skipped when redelivered (conv.Triaged): with the verdict
+	// first, a crash right after it would lose the escalation, a missed
+	// page. Last, a redelivery finds no verdict and completes the batch
+	// (an escalation already raised is open, so it is not raised again).
+	verdict, err := events.NewWithID("tri-"+m.MessageID, conv.ID, events.MessageTriaged{MessageID: m.MessageID, Risk: string(v.Risk),
+		Score: v.Score, Matches: matches, LexiconVersion: v.LexiconVersion, Rule: v.Rule, OutOfHours: !open}, meta)
+	if err != nil {
 		return nil, err
 	}
 	categories, terms := summarise(v.Matches)
@@ -213,7 +220,7 @@ func (s *Service) decide(l line, conv *events.Conversation, m events.MessageRece
 			return nil, err
 		}
 	}
-	return out, nil
+	return append(out, verdict), nil
 }
 
 // startClock sets the first-response deadline of a conversation nobody has

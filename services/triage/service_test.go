@@ -3,6 +3,7 @@ package triage_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -271,5 +272,80 @@ func TestStaleCacheNeitherRepeatsNorMissesAnotherReplicasWork(t *testing.T) {
 	}
 	if esc := w.byType(t, "conversation.escalation_raised"); len(esc) != 1 {
 		t.Errorf("%d escalations, want 1 (one open crisis escalation pages once)", len(esc))
+	}
+}
+
+// TestDeathMidBatchIsCompletedOnRedelivery: triage appends a message's
+// records one by one, so dying mid-append leaves a prefix in the log. The
+// verdict comes last: a log with the escalation but no verdict is
+// completed on redelivery, and a verdict in the log means the escalation
+// is there too.
+func TestDeathMidBatchIsCompletedOnRedelivery(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, inHours)
+	ctx := context.Background()
+	lex, err := lexicon.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := triage.New(w.File, lexicon.NewClassifier(lex), w.Keys, w.Store, w.tm, w.Clock.Now, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc := w.text(t, "+447700900298", "i want to kill myself tonight")
+	var msg events.Envelope
+	for _, e := range w.byType(t, "conversation.message_received") {
+		if e.AggregateID == rc.ConversationID {
+			msg = e
+		}
+	}
+	// Whole batch once, in a fresh conversation: the verdict is last.
+	if err := svc.Handle(ctx, msg); err != nil {
+		t.Fatal(err)
+	}
+	var types []string
+	for _, e := range w.byType(t, "") {
+		if e.AggregateID == rc.ConversationID && e.Sequence > msg.Sequence {
+			types = append(types, e.Type)
+		}
+	}
+	if want := "conversation.escalation_raised,conversation.message_triaged"; strings.Join(types, ",") != want {
+		t.Fatalf("records %v, want %s", types, want)
+	}
+
+	// Another client's crisis, where triage died after the escalation: the
+	// prefix a crash leaves.
+	rc2 := w.text(t, "+447700900297", "i took all my pills")
+	var msg2 events.Envelope
+	for _, e := range w.byType(t, "conversation.message_received") {
+		if e.AggregateID == rc2.ConversationID {
+			msg2 = e
+		}
+	}
+	p2, _ := msg2.Decode()
+	m2 := p2.(events.MessageReceived)
+	prefix, err := events.NewWithID("esc-"+m2.MessageID, rc2.ConversationID, events.EscalationRaised{EscalationID: "esc-" + m2.MessageID,
+		LineID: m2.LineID, MessageID: m2.MessageID, Reason: events.ReasonCrisis, Risk: events.RiskCrisis, Categories: []string{}, Terms: []string{}},
+		msg2.Caused(w.Clock.Now()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Store.Append(ctx, events.ExpectAny, prefix); err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.Handle(ctx, msg2); err != nil { // redelivered to a fresh replica
+		t.Fatal(err)
+	}
+	if err := svc.Handle(ctx, msg2); err != nil { // and again
+		t.Fatal(err)
+	}
+	count := map[string]int{}
+	for _, e := range w.byType(t, "") {
+		if e.AggregateID == rc2.ConversationID {
+			count[e.Type]++
+		}
+	}
+	if count["conversation.escalation_raised"] != 1 || count["conversation.message_triaged"] != 1 {
+		t.Fatalf("after the redeliveries: %v, want one escalation and one verdict", count)
 	}
 }
