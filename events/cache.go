@@ -57,7 +57,9 @@ func NewConversationCache(log TailReader, size int) (*ConversationCache, error) 
 
 // Load returns the conversation as the log has it now, as a private copy
 // the caller may change freely. A conversation with no events comes back
-// empty, not as an error: check Started.
+// empty, not as an error: check Started. The tail is read from the stream
+// leader (Store.Since), so a handler always sees the event it was handed,
+// even in a cluster whose replicas lag.
 func (c *ConversationCache) Load(ctx context.Context, id string) (*Conversation, error) {
 	c.mu.Lock()
 	cached, ok := c.convs.Get(id)
