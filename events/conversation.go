@@ -1,8 +1,11 @@
 package events
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 )
 
@@ -91,6 +94,9 @@ type Conversation struct {
 	Sends map[string]string
 	// Replies holds worker replies not yet sent, failed or blocked.
 	Replies map[string]ReplyRequested
+	// Triaged holds the ids of the messages a verdict was recorded for, so
+	// a redelivered message is not triaged (escalated, paged) twice.
+	Triaged map[string]bool
 
 	// Version is the stream sequence of the last applied event: the
 	// expected sequence for the next append.
@@ -101,7 +107,39 @@ type Conversation struct {
 
 // NewConversation returns an empty conversation with the given id.
 func NewConversation(id string) *Conversation {
-	return &Conversation{ID: id, Escalations: map[string]*Escalation{}, Sends: map[string]string{}, Replies: map[string]ReplyRequested{}}
+	return &Conversation{ID: id, Escalations: map[string]*Escalation{}, Sends: map[string]string{}, Replies: map[string]ReplyRequested{},
+		Triaged: map[string]bool{}}
+}
+
+// Clone returns a deep copy: changing the copy (applying events, recording
+// commands) never changes c, and the other way round. Byte slices of
+// sealed bodies are copied too.
+func (c *Conversation) Clone() *Conversation {
+	out := *c
+	out.Escalations = make(map[string]*Escalation, len(c.Escalations))
+	for id, esc := range c.Escalations {
+		out.Escalations[id] = esc.clone()
+	}
+	out.EscalationOrder = slices.Clone(c.EscalationOrder)
+	out.Sends = maps.Clone(c.Sends)
+	out.Replies = make(map[string]ReplyRequested, len(c.Replies))
+	for id, r := range c.Replies {
+		r.Body.Data = bytes.Clone(r.Body.Data)
+		out.Replies[id] = r
+	}
+	out.Triaged = maps.Clone(c.Triaged)
+	out.pending = slices.Clone(c.pending)
+	return &out
+}
+
+func (e *Escalation) clone() *Escalation {
+	out := *e
+	out.Categories = slices.Clone(e.Categories)
+	out.Paged = make(map[string][]string, len(e.Paged))
+	for step, staff := range e.Paged {
+		out.Paged[step] = slices.Clone(staff)
+	}
+	return &out
 }
 
 // Apply folds one stored event into the state.
@@ -121,6 +159,8 @@ func (c *Conversation) apply(p Payload, at time.Time) {
 	switch p := p.(type) {
 	case ConversationStarted:
 		c.Started, c.LineID, c.ClientID, c.Pseudonym, c.Channel = true, p.LineID, p.ClientID, p.Pseudonym, p.Channel
+	case MessageTriaged:
+		c.Triaged[p.MessageID] = true
 	case MessageReceived:
 		c.Received++
 		c.LastInboundAt = p.ReceivedAt

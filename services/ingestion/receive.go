@@ -66,8 +66,8 @@ type Receiver struct {
 	logger zerolog.Logger
 }
 
-// NewReceiver wires the use case. A log that also offers Tail (as
-// events.Store does) lets it keep recently seen conversations' state and
+// NewReceiver wires the use case. A log that also offers Since (an
+// events.TailReader, as events.Store is) lets it keep recently seen conversations' state and
 // read only what was appended since.
 func NewReceiver(lines Lines, ids Identities, seal Sealer, log Log, index Index, now func() time.Time, logger zerolog.Logger) *Receiver {
 	return &Receiver{lines: lines, ids: ids, seal: seal, log: log, index: index, convs: newConvCache(log), now: now, logger: logger}
@@ -213,10 +213,7 @@ func (r *Receiver) appendToConversation(ctx context.Context, clientID, newID, li
 		if err != nil {
 			return "", false, err
 		}
-		if !acks[0].Duplicate {
-			e.Sequence = acks[0].Seq
-			r.convs.appended(conv.Version, e)
-		}
+		r.convs.appended(conv.Version, e, acks[0])
 		return convID, acks[0].Duplicate, nil
 	}
 	return "", false, fmt.Errorf("conversation kept changing: %w", events.ErrConcurrency)
@@ -233,9 +230,8 @@ func (r *Receiver) openConversation(ctx context.Context, id, lineID, clientID, p
 	if err != nil && !errors.Is(err, events.ErrConcurrency) {
 		return convStatus{}, err
 	}
-	if err == nil && !acks[0].Duplicate {
-		e.Sequence = acks[0].Seq
-		r.convs.appended(0, e)
+	if err == nil {
+		r.convs.appended(0, e, acks[0])
 	}
 	return r.convs.status(ctx, id)
 }

@@ -30,7 +30,7 @@ type Opener interface {
 // Log is the event log.
 type Log interface {
 	Append(ctx context.Context, expect events.Expect, envs ...events.Envelope) ([]events.Appended, error)
-	Load(ctx context.Context, aggregateType, aggregateID string) ([]events.Envelope, uint64, error)
+	events.TailReader
 }
 
 // Timers hold the acknowledgement deadlines.
@@ -69,6 +69,7 @@ type Service struct {
 	send     Sender
 	keys     Opener
 	log      Log
+	convs    *events.ConversationCache
 	timers   Timers
 	now      func() time.Time
 	logger   zerolog.Logger
@@ -85,7 +86,8 @@ func New(cfg Config, file *config.File, rota Rota, send Sender, keys Opener, log
 	if cfg.StepGrace == 0 {
 		cfg.StepGrace = 30 * time.Second
 	}
-	return &Service{cfg: cfg, file: file, policies: NewPolicies(file), rota: rota, send: send, keys: keys, log: log, timers: tm,
+	convs, _ := events.NewConversationCache(log, events.DefaultConversationCacheSize) // size > 0: cannot fail
+	return &Service{cfg: cfg, file: file, policies: NewPolicies(file), rota: rota, send: send, keys: keys, log: log, convs: convs, timers: tm,
 		now: now, logger: logger.With().Str("svc", "notification").Logger(), limiters: map[string]*rate.Limiter{}}
 }
 
@@ -121,9 +123,11 @@ func (s *Service) Handle(ctx context.Context, e events.Envelope) error {
 	return nil
 }
 
+// conversation returns the conversation as the log has it now (a private
+// copy): the cache reads only what was appended since this replica last
+// saw it.
 func (s *Service) conversation(ctx context.Context, id string) (*events.Conversation, error) {
-	c, _, err := events.LoadConversation(ctx, s.log, id)
-	return c, err
+	return s.convs.Load(ctx, id)
 }
 
 func (s *Service) client(ctx context.Context, id string) (*events.Client, error) {

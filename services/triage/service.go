@@ -31,7 +31,7 @@ type Opener interface {
 // Log is the event log.
 type Log interface {
 	Append(ctx context.Context, expect events.Expect, envs ...events.Envelope) ([]events.Appended, error)
-	Load(ctx context.Context, aggregateType, aggregateID string) ([]events.Envelope, uint64, error)
+	events.TailReader
 }
 
 // Timers hold the first-response deadlines.
@@ -51,6 +51,7 @@ type Service struct {
 	classify *lexicon.Classifier
 	keys     Opener
 	log      Log
+	convs    *events.ConversationCache
 	timers   Timers
 	now      func() time.Time
 	logger   zerolog.Logger
@@ -58,7 +59,11 @@ type Service struct {
 
 // New builds the service; a line whose hours do not parse is an error.
 func New(file *config.File, cl *lexicon.Classifier, keys Opener, log Log, tm Timers, now func() time.Time, logger zerolog.Logger) (*Service, error) {
-	s := &Service{lines: map[string]line{}, classify: cl, keys: keys, log: log, timers: tm, now: now,
+	convs, err := events.NewConversationCache(log, events.DefaultConversationCacheSize)
+	if err != nil {
+		return nil, err
+	}
+	s := &Service{lines: map[string]line{}, classify: cl, keys: keys, log: log, convs: convs, timers: tm, now: now,
 		logger: logger.With().Str("svc", "triage").Logger()}
 	for _, l := range file.Lines {
 		h, err := Hours(l)
@@ -125,21 +130,25 @@ func (s *Service) triage(ctx context.Context, e events.Envelope, m events.Messag
 	v := s.classify.Classify(string(body))
 	open := l.hours.IsOpen(m.ReceivedAt)
 	for attempt := 0; attempt < maxAttempts; attempt++ {
-		conv, done, err := s.load(ctx, e.AggregateID, "tri-"+m.MessageID)
-		if err != nil || done {
+		conv, err := s.convs.Load(ctx, e.AggregateID)
+		if err != nil {
 			return err
+		}
+		if conv.Triaged[m.MessageID] {
+			return nil // a redelivery: the verdict, recorded last, and all before it are in the log
 		}
 		recs, err := s.decide(l, conv, m, v, open, e.Caused(s.now()))
 		if err != nil {
 			return err
 		}
-		_, err = s.log.Append(ctx, events.ExpectSeq(conv.Version), recs...)
+		acks, err := s.log.Append(ctx, events.ExpectSeq(conv.Version), recs...)
 		if errors.Is(err, events.ErrConcurrency) {
 			continue
 		}
 		if err != nil {
 			return err
 		}
+		s.convs.Appended(conv.Version, recs, acks)
 		s.logger.Info().Str("conversation", conv.ID).Str("message", m.MessageID).Str("risk", string(v.Risk)).
 			Str("rule", v.Rule).Bool("out_of_hours", !open).Int("records", len(recs)).Str("correlation_id", e.CorrelationID).Msg("triaged")
 		return s.startClock(ctx, l, conv, m.ReceivedAt, open)
@@ -172,8 +181,15 @@ func (s *Service) decide(l line, conv *events.Conversation, m events.MessageRece
 	for _, mt := range v.Matches {
 		matches = append(matches, events.TriageMatch{Term: mt.Term, Category: mt.Category, Language: mt.Language, Weight: mt.Weight})
 	}
-	if err := add("tri-"+m.MessageID, events.MessageTriaged{MessageID: m.MessageID, Risk: string(v.Risk), Score: v.Score, Matches: matches,
-		LexiconVersion: v.LexiconVersion, Rule: v.Rule, OutOfHours: !open}); err != nil {
+	// The verdict is the batch's last record. The log stores a batch's
+	// prefix if triage dies mid-append, and a message whose verdict is in
+	// the log is skipped when redelivered (conv.Triaged): with the verdict
+	// first, a crash right after it would lose the escalation, a missed
+	// page. Last, a redelivery finds no verdict and completes the batch
+	// (an escalation already raised is open, so it is not raised again).
+	verdict, err := events.NewWithID("tri-"+m.MessageID, conv.ID, events.MessageTriaged{MessageID: m.MessageID, Risk: string(v.Risk),
+		Score: v.Score, Matches: matches, LexiconVersion: v.LexiconVersion, Rule: v.Rule, OutOfHours: !open}, meta)
+	if err != nil {
 		return nil, err
 	}
 	categories, terms := summarise(v.Matches)
@@ -204,22 +220,7 @@ func (s *Service) decide(l line, conv *events.Conversation, m events.MessageRece
 			return nil, err
 		}
 	}
-	return out, nil
-}
-
-// load folds the conversation and reports whether recordID is already in
-// it (the message was triaged before: nothing to do).
-func (s *Service) load(ctx context.Context, convID, recordID string) (*events.Conversation, bool, error) {
-	c, history, err := events.LoadConversation(ctx, s.log, convID)
-	if err != nil {
-		return nil, false, err
-	}
-	for _, e := range history {
-		if e.ID == recordID {
-			return nil, true, nil
-		}
-	}
-	return c, false, nil
+	return append(out, verdict), nil
 }
 
 // startClock sets the first-response deadline of a conversation nobody has
@@ -247,25 +248,30 @@ func (s *Service) startClock(ctx context.Context, l line, conv *events.Conversat
 // still without a worker's reply at its deadline.
 func (s *Service) OnUnanswered(ctx context.Context, t timers.Timer) error {
 	convID := t.Data["conversation"]
+	escID := "esc-unanswered-" + convID
 	for attempt := 0; attempt < maxAttempts; attempt++ {
-		conv, done, err := s.load(ctx, convID, "esc-unanswered-"+convID)
-		if err != nil || done {
+		conv, err := s.convs.Load(ctx, convID)
+		if err != nil {
 			return err
+		}
+		if _, raised := conv.Escalations[escID]; raised {
+			return nil // a timer fired twice: raised once already
 		}
 		if !conv.FirstReplyAt.IsZero() || conv.Closed || len(conv.OpenEscalations()) > 0 {
 			return nil // answered, closed, or someone is already being paged
 		}
-		e, err := events.NewWithID("esc-unanswered-"+convID, convID, events.EscalationRaised{EscalationID: "esc-unanswered-" + convID,
+		e, err := events.NewWithID(escID, convID, events.EscalationRaised{EscalationID: escID,
 			LineID: conv.LineID, Reason: events.ReasonUnanswered, Risk: events.RiskNone, Categories: []string{}, Terms: []string{}},
 			events.Meta{CorrelationID: convID, OccurredAt: s.now()})
 		if err != nil {
 			return err
 		}
-		_, err = s.log.Append(ctx, events.ExpectSeq(conv.Version), e)
+		acks, err := s.log.Append(ctx, events.ExpectSeq(conv.Version), e)
 		if errors.Is(err, events.ErrConcurrency) {
 			continue
 		}
 		if err == nil {
+			s.convs.Appended(conv.Version, []events.Envelope{e}, acks)
 			s.logger.Warn().Str("conversation", convID).Msg("no first reply within the line's target: escalated")
 		}
 		return err

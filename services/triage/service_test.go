@@ -3,6 +3,7 @@ package triage_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -201,5 +202,150 @@ func TestNegatedCrisisWordsAreNotEscalationTerms(t *testing.T) {
 		if c == "negation" {
 			t.Fatalf("a negation cue is reported as a reason to page: %v", raised.Categories)
 		}
+	}
+}
+
+// TestStaleCacheNeitherRepeatsNorMissesAnotherReplicasWork hands messages
+// to two replicas whose conversation caches disagree: one triaged a
+// message the other never heard of, then messages are redelivered to
+// both. Each message gets one verdict and the conversation one
+// escalation, whichever replica's cache is behind.
+func TestStaleCacheNeitherRepeatsNorMissesAnotherReplicasWork(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, inHours)
+	ctx := context.Background()
+	lex, err := lexicon.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	replica := func() *triage.Service {
+		svc, err := triage.New(w.File, lexicon.NewClassifier(lex), w.Keys, w.Store, w.tm, w.Clock.Now, zerolog.Nop())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return svc
+	}
+	a, b := replica(), replica()
+	received := func(n int) events.Envelope {
+		t.Helper()
+		got := w.byType(t, "conversation.message_received")
+		if len(got) < n {
+			t.Fatalf("%d messages received, want %d", len(got), n)
+		}
+		return got[n-1]
+	}
+	handle := func(svc *triage.Service, e events.Envelope) {
+		t.Helper()
+		if err := svc.Handle(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const from = "+447700900299"
+	w.text(t, from, "hello")
+	handle(b, received(1)) // b caches the conversation here
+	handle(a, received(1)) // a redelivery to a replica with no cache entry
+	w.text(t, from, "i want to kill myself tonight")
+	handle(a, received(2)) // a escalates; b's cache knows nothing of it
+	handle(b, received(2)) // redelivered to the stale replica
+	handle(a, received(2)) // and to the one that folded its own append
+	w.text(t, from, "i took all my pills")
+	handle(b, received(3)) // another crisis while a's escalation is open
+
+	verdicts, crises := map[string]int{}, 0
+	for _, e := range w.byType(t, "conversation.message_triaged") {
+		p, _ := e.Decode()
+		verdicts[p.(events.MessageTriaged).MessageID]++
+		if p.(events.MessageTriaged).Risk == events.RiskCrisis {
+			crises++
+		}
+	}
+	if crises != 2 {
+		t.Errorf("%d crisis verdicts, want 2", crises)
+	}
+	if len(verdicts) != 3 {
+		t.Fatalf("verdicts for %d messages, want 3", len(verdicts))
+	}
+	for id, n := range verdicts {
+		if n != 1 {
+			t.Errorf("message %s triaged %d times", id, n)
+		}
+	}
+	if esc := w.byType(t, "conversation.escalation_raised"); len(esc) != 1 {
+		t.Errorf("%d escalations, want 1 (one open crisis escalation pages once)", len(esc))
+	}
+}
+
+// TestDeathMidBatchIsCompletedOnRedelivery: triage appends a message's
+// records one by one, so dying mid-append leaves a prefix in the log. The
+// verdict comes last: a log with the escalation but no verdict is
+// completed on redelivery, and a verdict in the log means the escalation
+// is there too.
+func TestDeathMidBatchIsCompletedOnRedelivery(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, inHours)
+	ctx := context.Background()
+	lex, err := lexicon.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := triage.New(w.File, lexicon.NewClassifier(lex), w.Keys, w.Store, w.tm, w.Clock.Now, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc := w.text(t, "+447700900298", "i want to kill myself tonight")
+	var msg events.Envelope
+	for _, e := range w.byType(t, "conversation.message_received") {
+		if e.AggregateID == rc.ConversationID {
+			msg = e
+		}
+	}
+	// Whole batch once, in a fresh conversation: the verdict is last.
+	if err := svc.Handle(ctx, msg); err != nil {
+		t.Fatal(err)
+	}
+	var types []string
+	for _, e := range w.byType(t, "") {
+		if e.AggregateID == rc.ConversationID && e.Sequence > msg.Sequence {
+			types = append(types, e.Type)
+		}
+	}
+	if want := "conversation.escalation_raised,conversation.message_triaged"; strings.Join(types, ",") != want {
+		t.Fatalf("records %v, want %s", types, want)
+	}
+
+	// Another client's crisis, where triage died after the escalation: the
+	// prefix a crash leaves.
+	rc2 := w.text(t, "+447700900297", "i took all my pills")
+	var msg2 events.Envelope
+	for _, e := range w.byType(t, "conversation.message_received") {
+		if e.AggregateID == rc2.ConversationID {
+			msg2 = e
+		}
+	}
+	p2, _ := msg2.Decode()
+	m2 := p2.(events.MessageReceived)
+	prefix, err := events.NewWithID("esc-"+m2.MessageID, rc2.ConversationID, events.EscalationRaised{EscalationID: "esc-" + m2.MessageID,
+		LineID: m2.LineID, MessageID: m2.MessageID, Reason: events.ReasonCrisis, Risk: events.RiskCrisis, Categories: []string{}, Terms: []string{}},
+		msg2.Caused(w.Clock.Now()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Store.Append(ctx, events.ExpectAny, prefix); err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.Handle(ctx, msg2); err != nil { // redelivered to a fresh replica
+		t.Fatal(err)
+	}
+	if err := svc.Handle(ctx, msg2); err != nil { // and again
+		t.Fatal(err)
+	}
+	count := map[string]int{}
+	for _, e := range w.byType(t, "") {
+		if e.AggregateID == rc2.ConversationID {
+			count[e.Type]++
+		}
+	}
+	if count["conversation.escalation_raised"] != 1 || count["conversation.message_triaged"] != 1 {
+		t.Fatalf("after the redeliveries: %v, want one escalation and one verdict", count)
 	}
 }

@@ -1,0 +1,241 @@
+package events_test
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/helpline-org/helpline/events"
+	"github.com/helpline-org/helpline/internal/natstest"
+)
+
+// countingLog counts whole loads of the real store under it.
+type countingLog struct {
+	*events.Store
+	loads atomic.Int64
+}
+
+func (l *countingLog) Load(ctx context.Context, aggregateType, aggregateID string) ([]events.Envelope, uint64, error) {
+	l.loads.Add(1)
+	return l.Store.Load(ctx, aggregateType, aggregateID)
+}
+
+func newCache(t *testing.T) (*events.Store, *countingLog, *events.ConversationCache) {
+	t.Helper()
+	_, js := natstest.Connect(t, natstest.Server(t, "").ClientURL())
+	s := newStore(t, js, 1)
+	log := &countingLog{Store: s}
+	c, err := events.NewConversationCache(log, 16)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, log, c
+}
+
+// whole is the conversation folded from its whole history: what every
+// cached load must equal.
+func whole(t *testing.T, s *events.Store, id string) *events.Conversation {
+	t.Helper()
+	c, _, err := events.LoadConversation(context.Background(), s, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func triaged(t *testing.T, convID, msgID string) events.Envelope {
+	t.Helper()
+	e, err := events.NewWithID("tri-"+msgID, convID, events.MessageTriaged{MessageID: msgID, Risk: events.RiskNone, Matches: []events.TriageMatch{}},
+		events.Meta{OccurredAt: t0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func mustLoad(t *testing.T, c *events.ConversationCache, id string) *events.Conversation {
+	t.Helper()
+	conv, err := c.Load(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return conv
+}
+
+func TestCacheSeesWhatOthersAppended(t *testing.T) {
+	t.Parallel()
+	s, log, c := newCache(t)
+	ctx := context.Background()
+	const id = "conv-cache-others"
+	if _, err := s.Append(ctx, events.ExpectNew, started(t, id), received(t, id, "m-1")); err != nil {
+		t.Fatal(err)
+	}
+	first := mustLoad(t, c, id)
+	// Another replica triages m-1 and a second message arrives: this cache
+	// was told of neither.
+	if _, err := s.Append(ctx, events.ExpectSeq(first.Version), triaged(t, id, "m-1")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Append(ctx, events.ExpectAny, received(t, id, "m-2")); err != nil {
+		t.Fatal(err)
+	}
+	got := mustLoad(t, c, id)
+	if want := whole(t, s, id); !reflect.DeepEqual(got, want) {
+		t.Fatalf("cached load:\n%+v\nwant\n%+v", got, want)
+	}
+	if !got.Triaged["m-1"] || got.Received != 2 {
+		t.Fatalf("another replica's verdict or the new message is missing: %+v", got)
+	}
+	if n := log.loads.Load(); n != 1 {
+		t.Errorf("%d whole loads, want 1 (then only the tail)", n)
+	}
+	// A verdict appended with a stale expectation fails, as it must: the
+	// cache never hands out a Version the log has moved past.
+	if _, err := s.Append(ctx, events.ExpectSeq(first.Version), triaged(t, id, "m-2")); err == nil {
+		t.Fatal("append on a stale version succeeded")
+	}
+}
+
+func TestCacheCopiesAreThePrivateCallers(t *testing.T) {
+	t.Parallel()
+	s, _, c := newCache(t)
+	ctx := context.Background()
+	const id = "conv-cache-copies"
+	if _, err := s.Append(ctx, events.ExpectNew, started(t, id), received(t, id, "m-1")); err != nil {
+		t.Fatal(err)
+	}
+	a := mustLoad(t, c, id)
+	a.Triaged["m-1"] = true
+	a.Version = 1 << 40
+	a.Closed = true
+	if got, want := mustLoad(t, c, id), whole(t, s, id); !reflect.DeepEqual(got, want) {
+		t.Fatalf("a caller's change reached the cache:\n%+v\nwant\n%+v", got, want)
+	}
+}
+
+func TestCacheAppendedFoldsOnlyOnItsOwnVersion(t *testing.T) {
+	t.Parallel()
+	s, log, c := newCache(t)
+	ctx := context.Background()
+	const id = "conv-cache-appended"
+	if _, err := s.Append(ctx, events.ExpectNew, started(t, id), received(t, id, "m-1")); err != nil {
+		t.Fatal(err)
+	}
+	conv := mustLoad(t, c, id)
+	rec := triaged(t, id, "m-1")
+	acks, err := s.Append(ctx, events.ExpectSeq(conv.Version), rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Appended(conv.Version, []events.Envelope{rec}, acks)
+	// The same append redelivered and retried: a duplicate ack, and a
+	// version the cache has moved past. Neither may fold twice.
+	again, err := s.Append(ctx, events.ExpectSeq(conv.Version), rec)
+	if err != nil || !again[0].Duplicate {
+		t.Fatalf("retried append: %+v, %v", again, err)
+	}
+	c.Appended(conv.Version, []events.Envelope{rec}, again)
+	c.Appended(conv.Version, []events.Envelope{rec}, acks)
+	got := mustLoad(t, c, id)
+	if want := whole(t, s, id); !reflect.DeepEqual(got, want) {
+		t.Fatalf("after appends:\n%+v\nwant\n%+v", got, want)
+	}
+	if n := log.loads.Load(); n != 1 {
+		t.Errorf("%d whole loads, want 1", n)
+	}
+}
+
+func TestCacheFarBehindLoadsWhole(t *testing.T) {
+	t.Parallel()
+	s, log, c := newCache(t)
+	ctx := context.Background()
+	const id = "conv-cache-behind"
+	if _, err := s.Append(ctx, events.ExpectNew, started(t, id)); err != nil {
+		t.Fatal(err)
+	}
+	mustLoad(t, c, id)
+	for i := range 40 {
+		if _, err := s.Append(ctx, events.ExpectAny, received(t, id, fmt.Sprintf("m-far-%d", i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, want := mustLoad(t, c, id), whole(t, s, id); !reflect.DeepEqual(got, want) || got.Received != 40 {
+		t.Fatalf("40 behind:\n%+v\nwant\n%+v", got, want)
+	}
+	if n := log.loads.Load(); n != 2 {
+		t.Errorf("%d whole loads, want 2", n)
+	}
+}
+
+// TestCacheConcurrentLoadsOnlyMoveForward loads one conversation from many
+// goroutines while it grows: every load sees at least what was appended
+// before it began, and the cache ends at the log's state (run with -race).
+func TestCacheConcurrentLoadsOnlyMoveForward(t *testing.T) {
+	t.Parallel()
+	s, _, c := newCache(t)
+	ctx := context.Background()
+	const id = "conv-cache-race"
+	acks, err := s.Append(ctx, events.ExpectNew, started(t, id))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var last atomic.Uint64
+	last.Store(acks[0].Seq)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for i := range 30 {
+			a, err := s.Append(ctx, events.ExpectAny, received(t, id, fmt.Sprintf("m-race-%d", i)))
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			last.Store(a[0].Seq)
+		}
+	}()
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 20 {
+				before := last.Load()
+				conv, err := c.Load(ctx, id)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if conv.Version < before {
+					t.Errorf("load saw version %d, the log was at %d before it began", conv.Version, before)
+				}
+				conv.Triaged["scribble"] = true // a caller's change stays its own
+			}
+		}()
+	}
+	wg.Wait()
+	if got, want := mustLoad(t, c, id), whole(t, s, id); !reflect.DeepEqual(got, want) {
+		t.Fatalf("final:\n%+v\nwant\n%+v", got, want)
+	}
+}
+
+func TestCacheAppendedStartsANewConversation(t *testing.T) {
+	t.Parallel()
+	s, log, c := newCache(t)
+	ctx := context.Background()
+	const id = "conv-cache-new"
+	e := started(t, id)
+	acks, err := s.Append(ctx, events.ExpectNew, e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Appended(0, []events.Envelope{e}, acks)
+	if got, want := mustLoad(t, c, id), whole(t, s, id); !reflect.DeepEqual(got, want) || !got.Started {
+		t.Fatalf("new conversation:\n%+v\nwant\n%+v", got, want)
+	}
+	if n := log.loads.Load(); n != 0 {
+		t.Errorf("%d whole loads, want 0: the cache was told of the start", n)
+	}
+}
