@@ -10,6 +10,8 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/rs/zerolog"
+
+	"github.com/helpline-org/helpline/internal/transient"
 )
 
 // Store errors callers act on.
@@ -318,17 +320,9 @@ func (s *Store) publish(ctx context.Context, msg *nats.Msg, opts []jetstream.Pub
 	}
 }
 
-// codeTemporarilyUnavailable is JetStream's "temporarily unavailable" (HTTP
-// 503) API error code, returned while a replicated stream elects a leader.
-const codeTemporarilyUnavailable jetstream.ErrorCode = 10163
-
-func retryable(err error) bool {
-	var apiErr *jetstream.APIError
-	if errors.As(err, &apiErr) {
-		return apiErr.ErrorCode == codeTemporarilyUnavailable || apiErr.Code == 503
-	}
-	return errors.Is(err, jetstream.ErrNoStreamResponse) || errors.Is(err, nats.ErrNoResponders) || errors.Is(err, nats.ErrTimeout)
-}
+// retryable reports whether an append may be tried again (see
+// transient.Is).
+func retryable(err error) bool { return transient.Is(err) && !errors.Is(err, context.DeadlineExceeded) }
 
 // AppendAudit writes one audit record. Audit records are envelopes too, so
 // they share the codec and the contracts; kind becomes the subject's last
@@ -465,14 +459,25 @@ type msgGetResponse struct {
 	Error *jetstream.APIError `json:"error"`
 }
 
+// request sends one JetStream API request, retrying lost ones: a get is
+// idempotent, and when the NATS node a process is connected to dies, a
+// request in flight is never answered.
+func (s *Store) request(ctx context.Context, subject string, data []byte) (*nats.Msg, error) {
+	var msg *nats.Msg
+	err := transient.Do(ctx, transient.Reads, func(ctx context.Context) error {
+		var err error
+		msg, err = s.js.Conn().RequestWithContext(ctx, subject, data)
+		return err
+	})
+	return msg, err
+}
+
 // getNext returns the first event on subject at or after seq, asking the
 // stream leader (not a direct get, which a lagging replica may answer: a
 // handler must see the event it was handed).
 func (s *Store) getNext(ctx context.Context, stream, subject string, seq uint64) (Envelope, bool, error) {
 	req, _ := json.Marshal(map[string]any{"seq": seq, "next_by_subj": subject})
-	rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	msg, err := s.js.Conn().RequestWithContext(rctx, "$JS.API.STREAM.MSG.GET."+stream, req)
+	msg, err := s.request(ctx, "$JS.API.STREAM.MSG.GET."+stream, req)
 	if err != nil {
 		return Envelope{}, false, fmt.Errorf("%w: get %s after %d: %w", ErrUnavailable, subject, seq, err)
 	}

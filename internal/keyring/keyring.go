@@ -13,6 +13,8 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/rs/zerolog"
+
+	"github.com/helpline-org/helpline/internal/transient"
 )
 
 // Sentinel errors callers act on.
@@ -262,9 +264,21 @@ func (e *cacheEntry) use(wantKey bool) (cipher.AEAD, []byte, error) {
 	return e.aead, nil, nil
 }
 
+// get reads the client's record, retried through a leader election or a
+// lost request.
+func (k *Keyring) get(ctx context.Context, clientID string) (jetstream.KeyValueEntry, error) {
+	var kve jetstream.KeyValueEntry
+	err := transient.Do(ctx, transient.Reads, func(ctx context.Context) error {
+		var err error
+		kve, err = k.kv.Get(ctx, clientID)
+		return err
+	})
+	return kve, err
+}
+
 // fetch reads the client's entry from the bucket, creating it if asked.
 func (k *Keyring) fetch(ctx context.Context, clientID string, create bool) (*cacheEntry, error) {
-	kve, err := k.kv.Get(ctx, clientID)
+	kve, err := k.get(ctx, clientID)
 	switch {
 	case err == nil:
 		return k.entryFromRecord(clientID, kve.Value())
@@ -286,7 +300,13 @@ func (k *Keyring) fetch(ctx context.Context, clientID string, create bool) (*cac
 func (k *Keyring) create(ctx context.Context, clientID string) (*cacheEntry, error) {
 	key := make([]byte, DataKeySize)
 	rand.Read(key)
-	_, err := k.kv.Update(ctx, clientID, wrapKey(k.keys.keks[0], clientID, key), 0)
+	// A retried try whose first did land finds its own key at revision 1:
+	// the mismatch path below reads it back.
+	record := wrapKey(k.keys.keks[0], clientID, key)
+	err := transient.Do(ctx, transient.Reads, func(ctx context.Context) error {
+		_, err := k.kv.Update(ctx, clientID, record, 0)
+		return err
+	})
 	if err == nil {
 		return &cacheEntry{clientID: clientID, key: key, aead: mustGCM(key)}, nil
 	}
@@ -294,7 +314,7 @@ func (k *Keyring) create(ctx context.Context, clientID string) (*cacheEntry, err
 	if !errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
 		return nil, fmt.Errorf("create data key of %s: %w", clientID, err)
 	}
-	kve, err := k.kv.Get(ctx, clientID)
+	kve, err := k.get(ctx, clientID)
 	switch {
 	case err == nil:
 		return k.entryFromRecord(clientID, kve.Value())

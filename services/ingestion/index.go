@@ -7,6 +7,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/helpline-org/helpline/events"
+	"github.com/helpline-org/helpline/internal/transient"
 )
 
 // KVIndex is the Index in a JetStream key-value bucket: key
@@ -30,8 +31,14 @@ func NewKVIndex(ctx context.Context, js jetstream.JetStream, replicas int) (*KVI
 }
 
 // Get returns the client's open conversation and whether it is known.
+// Like Put, it is retried through a leader election or a lost request.
 func (x *KVIndex) Get(ctx context.Context, clientID string) (string, bool, error) {
-	e, err := x.kv.Get(ctx, "client."+clientID)
+	var e jetstream.KeyValueEntry
+	err := transient.Do(ctx, transient.Reads, func(ctx context.Context) error {
+		var err error
+		e, err = x.kv.Get(ctx, "client."+clientID)
+		return err
+	})
 	if errors.Is(err, jetstream.ErrKeyNotFound) {
 		return "", false, nil
 	}
@@ -41,8 +48,10 @@ func (x *KVIndex) Get(ctx context.Context, clientID string) (string, bool, error
 	return string(e.Value()), true, nil
 }
 
-// Put records the client's open conversation.
+// Put records the client's open conversation. Repeating it is harmless.
 func (x *KVIndex) Put(ctx context.Context, clientID, conversationID string) error {
-	_, err := x.kv.Put(ctx, "client."+clientID, []byte(conversationID))
-	return err
+	return transient.Do(ctx, transient.Reads, func(ctx context.Context) error {
+		_, err := x.kv.Put(ctx, "client."+clientID, []byte(conversationID))
+		return err
+	})
 }

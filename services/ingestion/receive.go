@@ -173,7 +173,10 @@ func (r *Receiver) ensureClient(ctx context.Context, lineID, clientID, pseudonym
 	if _, err := r.log.Append(ctx, events.ExpectNew, e); err != nil && !errors.Is(err, events.ErrConcurrency) {
 		return err
 	}
-	return r.index.Put(ctx, clientID, "")
+	if err := r.index.Put(ctx, clientID, ""); err != nil {
+		return unavailable("index", err)
+	}
+	return nil
 }
 
 // appendToConversation appends msg to the client's open conversation,

@@ -1,0 +1,78 @@
+package transient_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/helpline-org/helpline/internal/transient"
+)
+
+func TestIs(t *testing.T) {
+	for _, c := range []struct {
+		err  error
+		want bool
+	}{
+		{jetstream.ErrNoStreamResponse, true},
+		{fmt.Errorf("put: %w", nats.ErrNoResponders), true},
+		{nats.ErrTimeout, true},
+		{context.DeadlineExceeded, true},
+		{&jetstream.APIError{Code: 503, ErrorCode: 10163}, true},
+		{jetstream.ErrKeyNotFound, false},
+		{jetstream.ErrKeyRevisionMismatch, false},
+		{&jetstream.APIError{Code: 400, ErrorCode: 10071}, false},
+		{context.Canceled, false},
+		{errors.New("bad request"), false},
+	} {
+		if got := transient.Is(c.err); got != c.want {
+			t.Errorf("Is(%v) = %v, want %v", c.err, got, c.want)
+		}
+	}
+}
+
+func TestDoRetriesWhatPassesOnly(t *testing.T) {
+	p := transient.Policy{Attempts: 4, Attempt: time.Second, Wait: time.Millisecond}
+	tries := 0
+	err := transient.Do(context.Background(), p, func(context.Context) error {
+		if tries++; tries < 3 {
+			return jetstream.ErrNoStreamResponse
+		}
+		return nil
+	})
+	if err != nil || tries != 3 {
+		t.Errorf("two elections then success: %v after %d tries, want nil after 3", err, tries)
+	}
+	tries = 0
+	err = transient.Do(context.Background(), p, func(context.Context) error { tries++; return jetstream.ErrKeyNotFound })
+	if !errors.Is(err, jetstream.ErrKeyNotFound) || tries != 1 {
+		t.Errorf("a lasting error: %v after %d tries, want it after 1", err, tries)
+	}
+	tries = 0
+	err = transient.Do(context.Background(), p, func(context.Context) error { tries++; return nats.ErrNoResponders })
+	if !errors.Is(err, nats.ErrNoResponders) || tries != 4 {
+		t.Errorf("never answered: %v after %d tries, want it after 4", err, tries)
+	}
+	// Each try has its own deadline; a try that hangs ends with it.
+	tries = 0
+	p.Attempt = 10 * time.Millisecond
+	err = transient.Do(context.Background(), p, func(ctx context.Context) error {
+		if tries++; tries == 1 {
+			<-ctx.Done()
+			return ctx.Err()
+		}
+		return nil
+	})
+	if err != nil || tries != 2 {
+		t.Errorf("a lost request then an answer: %v after %d tries", err, tries)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := transient.Do(ctx, p, func(ctx context.Context) error { return ctx.Err() }); !errors.Is(err, context.Canceled) {
+		t.Errorf("a cancelled caller: %v", err)
+	}
+}
