@@ -153,33 +153,22 @@ func (s *Store) streamConfigs() []jetstream.StreamConfig {
 	}
 }
 
-// ensureStream creates a stream or updates it to the wanted config. In a
-// new cluster, creation fails until a meta leader exists, so it retries
-// until ctx ends.
+// ensureStream creates a stream or updates it to the wanted config,
+// waiting (transient.Setup) while a new cluster elects its meta leader and
+// its peers join.
 func (s *Store) ensureStream(ctx context.Context, sc jetstream.StreamConfig) (jetstream.Stream, error) {
-	wait := 100 * time.Millisecond
-	for {
-		// Each attempt has its own short deadline: before a meta leader
-		// exists a request can hang for the whole of ctx otherwise.
-		actx, cancel := context.WithTimeout(ctx, 3*time.Second)
-		st, err := s.js.CreateOrUpdateStream(actx, sc)
-		cancel()
-		if err == nil {
-			return st, nil
+	var st jetstream.Stream
+	err := transient.Do(ctx, transient.Setup, func(ctx context.Context) error {
+		var err error
+		if st, err = s.js.CreateOrUpdateStream(ctx, sc); err != nil {
+			s.log.Warn().Err(err).Str("stream", sc.Name).Msg("create stream")
 		}
-		if !retryable(err) && !errors.Is(err, context.DeadlineExceeded) {
-			// A configuration the server refuses (e.g. 3 replicas on a
-			// single node) will not get better by waiting.
-			return nil, fmt.Errorf("create stream %s: %w", sc.Name, err)
-		}
-		s.log.Warn().Err(err).Str("stream", sc.Name).Msg("create stream; retrying")
-		select {
-		case <-ctx.Done():
-			return nil, fmt.Errorf("create stream %s: %w", sc.Name, err)
-		case <-time.After(wait):
-		}
-		wait = min(2*wait, 2*time.Second)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create stream %s: %w", sc.Name, err)
 	}
+	return st, nil
 }
 
 // Config returns the store's effective configuration.
@@ -604,24 +593,14 @@ func (s *Store) Ping(ctx context.Context) error {
 // neither request, though the bucket is made. Each attempt has its own
 // deadline; the whole takes at most a minute.
 func EnsureKeyValue(ctx context.Context, js jetstream.JetStream, cfg jetstream.KeyValueConfig) (jetstream.KeyValue, error) {
-	ctx, cancel := context.WithTimeout(ctx, time.Minute)
-	defer cancel()
-	wait := 100 * time.Millisecond
-	for {
-		actx, acancel := context.WithTimeout(ctx, 3*time.Second)
-		kv, err := js.CreateOrUpdateKeyValue(actx, cfg)
-		acancel()
-		if err == nil {
-			return kv, nil
-		}
-		if !retryable(err) && !errors.Is(err, context.DeadlineExceeded) {
-			return nil, fmt.Errorf("bucket %s: %w", cfg.Bucket, err)
-		}
-		select {
-		case <-ctx.Done():
-			return nil, fmt.Errorf("bucket %s: %w", cfg.Bucket, err)
-		case <-time.After(wait):
-		}
-		wait = min(2*wait, 2*time.Second)
+	var kv jetstream.KeyValue
+	err := transient.Do(ctx, transient.Setup, func(ctx context.Context) error {
+		var err error
+		kv, err = js.CreateOrUpdateKeyValue(ctx, cfg)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("bucket %s: %w", cfg.Bucket, err)
 	}
+	return kv, nil
 }

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/helpline-org/helpline/internal/transient"
 )
 
 // DefaultBucket is the key-value bucket that holds wrapped data keys.
@@ -139,24 +141,12 @@ func validBucketName(s string) bool {
 	return true
 }
 
-// createStream creates or updates the bucket's stream, retrying for up to
-// a minute when an attempt gets no answer: replicas that start together
-// create the bucket at once, and nats-server (2.15.2, R3) then sometimes
-// answers neither request, though the stream is made.
+// createStream creates or updates the bucket's stream, waiting
+// (transient.Setup) while a new cluster comes up or replicas that start
+// together create the bucket at once.
 func createStream(ctx context.Context, js jetstream.JetStream, want jetstream.StreamConfig) error {
-	ctx, cancel := context.WithTimeout(ctx, time.Minute)
-	defer cancel()
-	for wait := 100 * time.Millisecond; ; wait = min(2*wait, 2*time.Second) {
-		actx, acancel := context.WithTimeout(ctx, 3*time.Second)
-		_, err := js.CreateOrUpdateStream(actx, want)
-		acancel()
-		if err == nil || !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, jetstream.ErrNoStreamResponse) {
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return err
-		case <-time.After(wait):
-		}
-	}
+	return transient.Do(ctx, transient.Setup, func(ctx context.Context) error {
+		_, err := js.CreateOrUpdateStream(ctx, want)
+		return err
+	})
 }

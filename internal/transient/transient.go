@@ -30,11 +30,28 @@ func Is(err error) bool {
 		errors.Is(err, nats.ErrConnectionReconnecting)
 }
 
+// codeNoSuitablePeers is "no suitable peers for placement": a replicated
+// stream asked of a cluster whose peers have not all joined (or one is
+// down). In a cluster that is coming up, it passes.
+const codeNoSuitablePeers jetstream.ErrorCode = 10005
+
+// placementPending reports whether err says the cluster has too few peers
+// online for the stream right now.
+func placementPending(err error) bool {
+	var apiErr *jetstream.APIError
+	return errors.As(err, &apiErr) && apiErr.ErrorCode == codeNoSuitablePeers
+}
+
 // Policy is how an operation is retried.
 type Policy struct {
-	Attempts int           // at most this many tries
+	Attempts int           // at most this many tries; 0: until Total or ctx ends
 	Attempt  time.Duration // each try's own deadline
 	Wait     time.Duration // the first wait between tries; it doubles
+	MaxWait  time.Duration // the longest wait between tries (0: no limit)
+	Total    time.Duration // the longest the whole may take (0: ctx decides)
+	// Placement also retries "no suitable peers": for creating streams
+	// and buckets while a cluster's peers join.
+	Placement bool
 }
 
 // Reads is the policy for gets and key-value operations on the hot path:
@@ -42,16 +59,30 @@ type Policy struct {
 // connection at once, within about five seconds in all (Twilio waits 15).
 var Reads = Policy{Attempts: 5, Attempt: time.Second, Wait: 50 * time.Millisecond}
 
+// Setup is the policy for creating streams and buckets at start: a new
+// cluster has no meta leader for a few seconds and its peers join one by
+// one, and two replicas creating the same bucket at once (nats-server
+// 2.15.2, R3) sometimes get no answer, though the bucket is made. A
+// configuration the server refuses (3 replicas on a single node) is not
+// retried: it will not get better by waiting.
+var Setup = Policy{Attempt: 3 * time.Second, Wait: 100 * time.Millisecond, MaxWait: 2 * time.Second, Total: time.Minute, Placement: true}
+
 // Do runs fn until it succeeds, fails with an error that does not pass,
 // the attempts run out or ctx ends. fn must be safe to repeat: the try
 // that timed out may have taken effect.
 func Do(ctx context.Context, p Policy, fn func(ctx context.Context) error) error {
+	if p.Total > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, p.Total)
+		defer cancel()
+	}
 	wait := p.Wait
 	for attempt := 1; ; attempt++ {
 		actx, cancel := context.WithTimeout(ctx, p.Attempt)
 		err := fn(actx)
 		cancel()
-		if err == nil || !Is(err) || ctx.Err() != nil || attempt >= p.Attempts {
+		passes := Is(err) || p.Placement && placementPending(err)
+		if err == nil || !passes || ctx.Err() != nil || p.Attempts > 0 && attempt >= p.Attempts {
 			return err
 		}
 		select {
@@ -59,6 +90,8 @@ func Do(ctx context.Context, p Policy, fn func(ctx context.Context) error) error
 			return err
 		case <-time.After(wait):
 		}
-		wait *= 2
+		if wait *= 2; p.MaxWait > 0 {
+			wait = min(wait, p.MaxWait)
+		}
 	}
 }

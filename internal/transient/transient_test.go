@@ -76,3 +76,33 @@ func TestDoRetriesWhatPassesOnly(t *testing.T) {
 		t.Errorf("a cancelled caller: %v", err)
 	}
 }
+
+func TestSetupWaitsForPeersNotForBadConfigurations(t *testing.T) {
+	p := transient.Setup
+	p.Wait, p.MaxWait = time.Millisecond, time.Millisecond
+	tries := 0
+	err := transient.Do(context.Background(), p, func(context.Context) error {
+		if tries++; tries < 4 {
+			return &jetstream.APIError{Code: 400, ErrorCode: 10005, Description: "no suitable peers for placement, peer offline"}
+		}
+		return nil
+	})
+	if err != nil || tries != 4 {
+		t.Errorf("peers joining: %v after %d tries, want nil after 4", err, tries)
+	}
+	tries = 0
+	single := &jetstream.APIError{Code: 500, ErrorCode: 10074, Description: "replicas > 1 not supported in non-clustered mode"}
+	err = transient.Do(context.Background(), p, func(context.Context) error { tries++; return single })
+	if !errors.Is(err, single) || tries != 1 {
+		t.Errorf("3 replicas on one node: %v after %d tries, want the refusal at once", err, tries)
+	}
+	// The read policy does not wait for placement.
+	tries = 0
+	_ = transient.Do(context.Background(), transient.Reads, func(context.Context) error {
+		tries++
+		return &jetstream.APIError{Code: 400, ErrorCode: 10005}
+	})
+	if tries != 1 {
+		t.Errorf("reads retried a placement error %d times", tries)
+	}
+}
