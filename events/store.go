@@ -359,28 +359,25 @@ var ErrTooFarBehind = errors.New("too many events to fetch one by one")
 // asks the stream leader for each next event on the subject, like the
 // short reads of Load, so it is cheap for a caller that holds the
 // aggregate's state up to after and is a few events behind (a cache).
-// When more than max events follow it returns ErrTooFarBehind.
+// When more than max events follow it returns ErrTooFarBehind. With max
+// below getReadLimit it never creates a consumer.
 func (s *Store) Since(ctx context.Context, aggregateType, aggregateID string, after uint64, max int) ([]Envelope, uint64, error) {
 	if err := ValidateID(aggregateID); err != nil {
 		return nil, 0, err
 	}
 	subject := Subject(aggregateType, aggregateID)
 	var out []Envelope
-	last := after
-	for {
-		e, ok, err := s.getNext(ctx, s.cfg.Stream, subject, last+1)
-		if err != nil {
-			return nil, 0, err
-		}
-		if !ok {
-			return out, last, nil
-		}
+	last, err := s.read(ctx, s.cfg.Stream, subject, after, func(e Envelope) error {
 		if len(out) == max {
-			return nil, 0, fmt.Errorf("%s after %d: %w", subject, after, ErrTooFarBehind)
+			return fmt.Errorf("%s after %d: %w", subject, after, ErrTooFarBehind)
 		}
 		out = append(out, e)
-		last = e.Sequence
+		return nil
+	})
+	if err != nil {
+		return nil, 0, err
 	}
+	return out, last, nil
 }
 
 // Read calls fn for every event on subject (wildcards allowed) in stream
