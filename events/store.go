@@ -278,40 +278,29 @@ func (s *Store) findSince(ctx context.Context, subject string, from uint64, id s
 // sentinels, retrying while a cluster is temporarily unavailable. Retrying
 // is safe: the message id makes a resend a duplicate, not a second event.
 func (s *Store) publish(ctx context.Context, msg *nats.Msg, opts []jetstream.PublishOpt) (*jetstream.PubAck, error) {
-	wait := s.cfg.RetryWait
-	for attempt := 0; ; attempt++ {
-		actx, cancel := context.WithTimeout(ctx, s.cfg.AttemptTimeout)
-		ack, err := s.js.PublishMsg(actx, msg, opts...)
-		cancel()
-		if err == nil {
-			return ack, nil
-		}
-		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
-			// This attempt's request was lost (a failover): try again.
-			err = nats.ErrTimeout
-		}
+	p := transient.Policy{Attempts: s.cfg.UnavailableRetries + 1, Attempt: s.cfg.AttemptTimeout, Wait: s.cfg.RetryWait}
+	var ack *jetstream.PubAck
+	err := transient.Do(ctx, p, func(ctx context.Context) error {
+		var err error
+		ack, err = s.js.PublishMsg(ctx, msg, opts...)
 		var apiErr *jetstream.APIError
 		if errors.As(err, &apiErr) {
 			switch apiErr.ErrorCode {
 			case jetstream.JSErrCodeStreamWrongLastSequence, jetstream.JSErrCodeStreamWrongLastSequenceConstant:
-				return nil, fmt.Errorf("%w: %s", ErrConcurrency, apiErr.Description)
+				return fmt.Errorf("%w: %s", ErrConcurrency, apiErr.Description)
 			}
 		}
-		if !retryable(err) || attempt >= s.cfg.UnavailableRetries {
-			return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
-		}
-		select {
-		case <-ctx.Done():
-			return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
-		case <-time.After(wait):
-		}
-		wait *= 2
+		return err
+	})
+	switch {
+	case err == nil:
+		return ack, nil
+	case errors.Is(err, ErrConcurrency):
+		return nil, err
+	default:
+		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 }
-
-// retryable reports whether an append may be tried again (see
-// transient.Is).
-func retryable(err error) bool { return transient.Is(err) && !errors.Is(err, context.DeadlineExceeded) }
 
 // AppendAudit writes one audit record. Audit records are envelopes too, so
 // they share the codec and the contracts; kind becomes the subject's last
