@@ -313,70 +313,70 @@ type ClientErased struct {
 // Catalogue registrations, v1. Adding a version means a new struct and a new
 // line here; existing lines never change.
 var _ = []bool{
-	register(AggregateConversation, "conversation.started", 1, "A client began a conversation with a line.",
+	register(AggregateConversation, TypeConversationStarted, 1, "A client began a conversation with a line.",
 		func() Payload {
 			return ConversationStarted{LineID: "main", ClientID: "k7q2kx3mz5d4a6ffh2rtw9pq1e", Pseudonym: "C-7Q2KX3", Channel: ChannelSMS}
 		}),
-	register(AggregateConversation, "conversation.message_received", 1, "An inbound message, body sealed with the client's key.",
+	register(AggregateConversation, TypeMessageReceived, 1, "An inbound message, body sealed with the client's key.",
 		func() Payload {
 			return MessageReceived{MessageID: "m1", LineID: "main", ClientID: "k7q2kx3mz5d4a6ffh2rtw9pq1e", Channel: ChannelSMS,
 				ProviderMessageID: "SM0123456789abcdef0123456789abcdef", Body: exampleSealed, ReceivedAt: exampleTime}
 		}),
-	register(AggregateConversation, "conversation.message_triaged", 1, "Triage's explainable verdict on one message.",
+	register(AggregateConversation, TypeMessageTriaged, 1, "Triage's explainable verdict on one message.",
 		func() Payload {
 			return MessageTriaged{MessageID: "m1", Risk: RiskCrisis, Score: 3.5, LexiconVersion: "en-2026.11.1",
 				Rule: "score>=crisis_threshold", Matches: []TriageMatch{{Term: "overdose", Category: "overdose_means", Language: "en", Weight: 3}}}
 		}),
-	register(AggregateConversation, "conversation.out_of_hours_contact_recorded", 1, "A message arrived while the line was closed.",
+	register(AggregateConversation, TypeOutOfHoursContactRecorded, 1, "A message arrived while the line was closed.",
 		func() Payload {
 			return OutOfHoursContactRecorded{MessageID: "m1", LineID: "main", ClosedPeriod: "2026-11-21T17:00:00Z", NextOpen: exampleTime, Language: "en"}
 		}),
-	register(AggregateConversation, "conversation.escalation_raised", 1, "Someone must be paged, with the reason.",
+	register(AggregateConversation, TypeEscalationRaised, 1, "Someone must be paged, with the reason.",
 		func() Payload {
 			return EscalationRaised{EscalationID: "e1", LineID: "main", MessageID: "m1", Reason: ReasonCrisis, Risk: RiskCrisis,
 				Categories: []string{"overdose_means"}, Terms: []string{"overdose"}}
 		}),
-	register(AggregateConversation, "conversation.escalation_paged", 1, "A staff member was paged for an escalation.",
+	register(AggregateConversation, TypeEscalationPaged, 1, "A staff member was paged for an escalation.",
 		func() Payload {
 			return EscalationPaged{EscalationID: "e1", Level: 0, LevelName: "duty", StaffID: "sam", Round: 1, ProviderMessageID: "SMaaaa"}
 		}),
-	register(AggregateConversation, "conversation.escalation_acknowledged", 1, "A staff member took the escalation on.",
+	register(AggregateConversation, TypeEscalationAcknowledged, 1, "A staff member took the escalation on.",
 		func() Payload { return EscalationAcknowledged{EscalationID: "e1", StaffID: "sam"} }),
-	register(AggregateConversation, "conversation.escalation_reescalated", 1, "Nobody acknowledged in time: the next level is paged.",
+	register(AggregateConversation, TypeEscalationReEscalated, 1, "Nobody acknowledged in time: the next level is paged.",
 		func() Payload {
 			return EscalationReEscalated{EscalationID: "e1", FromLevel: 0, ToLevel: 1, Round: 1, Reason: "ack_timeout"}
 		}),
-	register(AggregateConversation, "conversation.escalation_exhausted", 1, "Every level of the policy was paged without an acknowledgement.",
+	register(AggregateConversation, TypeEscalationExhausted, 1, "Every level of the policy was paged without an acknowledgement.",
 		func() Payload { return EscalationExhausted{EscalationID: "e1", Rounds: 2} }),
-	register(AggregateConversation, "conversation.reply_requested", 1, "A worker's reply, body sealed with the client's key.",
+	register(AggregateConversation, TypeReplyRequested, 1, "A worker's reply, body sealed with the client's key.",
 		func() Payload {
 			return ReplyRequested{ReplyID: "r1", StaffID: "alex", SenderName: "Alex", Body: exampleSealed}
 		}),
-	register(AggregateConversation, "conversation.message_sent", 1, "An SMS was accepted by the provider.",
+	register(AggregateConversation, TypeMessageSent, 1, "An SMS was accepted by the provider.",
 		func() Payload {
 			return MessageSent{SendID: "r1", Kind: SendReply, Recipient: "client", ProviderMessageID: "SMbbbb"}
 		}),
-	register(AggregateConversation, "conversation.message_send_failed", 1, "The provider refused an SMS for good.",
+	register(AggregateConversation, TypeMessageSendFailed, 1, "The provider refused an SMS for good.",
 		func() Payload {
 			return MessageSendFailed{SendID: "r1", Kind: SendReply, Recipient: "client", Reason: "invalid number", Code: 21211}
 		}),
-	register(AggregateConversation, "conversation.reply_blocked", 1, "A reply was not sent, with the reason.",
+	register(AggregateConversation, TypeReplyBlocked, 1, "A reply was not sent, with the reason.",
 		func() Payload { return ReplyBlocked{ReplyID: "r1", Reason: "client opted out"} }),
-	register(AggregateConversation, "conversation.delivery_status_changed", 1, "A provider delivery status callback.",
+	register(AggregateConversation, TypeDeliveryStatusChanged, 1, "A provider delivery status callback.",
 		func() Payload { return DeliveryStatusChanged{ProviderMessageID: "SMbbbb", Status: "delivered"} }),
-	register(AggregateConversation, "conversation.assigned", 1, "A conversation was assigned to a worker or team.",
+	register(AggregateConversation, TypeConversationAssigned, 1, "A conversation was assigned to a worker or team.",
 		func() Payload { return ConversationAssigned{AssigneeID: "alex", TeamID: "day", ByStaffID: "sam"} }),
-	register(AggregateConversation, "conversation.closed", 1, "A conversation was closed.",
+	register(AggregateConversation, TypeConversationClosed, 1, "A conversation was closed.",
 		func() Payload { return ConversationClosed{ByStaffID: "alex", Reason: "resolved"} }),
-	register(AggregateClient, "client.registered", 1, "A new client of a line, contact sealed with its own key.",
+	register(AggregateClient, TypeClientRegistered, 1, "A new client of a line, contact sealed with its own key.",
 		func() Payload {
 			return ClientRegistered{LineID: "main", Pseudonym: "C-7Q2KX3", Channel: ChannelSMS, Contact: exampleSealed}
 		}),
-	register(AggregateClient, "client.consent_changed", 1, "A client texted a consent keyword (STOP, START, HELP...).",
+	register(AggregateClient, TypeConsentChanged, 1, "A client texted a consent keyword (STOP, START, HELP...).",
 		func() Payload {
 			return ConsentChanged{LineID: "main", Consent: ConsentOptedOut, Keyword: "STOP", MessageID: "m1"}
 		}),
-	register(AggregateClient, "client.erased", 1, "The client's data key was destroyed (crypto-shredding).",
+	register(AggregateClient, TypeClientErased, 1, "The client's data key was destroyed (crypto-shredding).",
 		func() Payload { return ClientErased{ByStaffID: "admin", Reason: "client request"} }),
 }
 

@@ -296,3 +296,5 @@ func (c *Conversation) mustBeOpen() error {
 	}
 	return nil
 }
+
+func (c *Conversation) version() uint64 { return c.Version }

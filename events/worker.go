@@ -1,5 +1,12 @@
 package events
 
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+)
+
 // Staff accounts are events of the worker aggregate, subject
 // helpline.events.worker.<staff id>: never a name in a subject. The staff
 // id is the configuration's staff[].id when the account belongs to someone
@@ -65,22 +72,204 @@ type ContentRead struct {
 const AuditContentRead = "content_read"
 
 var _ = []bool{
-	register(AggregateWorker, "worker.registered", 1, "A staff account was created (argon2id password hash, never the password).",
+	register(AggregateWorker, TypeWorkerRegistered, 1, "A staff account was created (argon2id password hash, never the password).",
 		func() Payload {
 			return WorkerRegistered{Name: "Sam Okafor", PasswordHash: "$argon2id$v=19$m=65536,t=3,p=2$c2FsdHNhbHQ$aGFzaGhhc2g", ByStaffID: "ada"}
 		}),
-	register(AggregateWorker, "worker.password_changed", 1, "A staff account's password was replaced.",
+	register(AggregateWorker, TypeWorkerPasswordChanged, 1, "A staff account's password was replaced.",
 		func() Payload {
 			return WorkerPasswordChanged{PasswordHash: "$argon2id$v=19$m=65536,t=3,p=2$c2FsdHNhbHQ$aGFzaGhhc2g", ByStaffID: "ada"}
 		}),
-	register(AggregateWorker, "worker.role_granted", 1, "A role was granted to a staff account.",
+	register(AggregateWorker, TypeWorkerRoleGranted, 1, "A role was granted to a staff account.",
 		func() Payload { return WorkerRoleGranted{Role: RoleDuty, ByStaffID: "ada"} }),
-	register(AggregateWorker, "worker.role_revoked", 1, "A role was revoked from a staff account.",
+	register(AggregateWorker, TypeWorkerRoleRevoked, 1, "A role was revoked from a staff account.",
 		func() Payload { return WorkerRoleRevoked{Role: RoleDuty, ByStaffID: "ada"} }),
-	register(AggregateWorker, "worker.disabled", 1, "A staff account may no longer sign in.",
+	register(AggregateWorker, TypeWorkerDisabled, 1, "A staff account may no longer sign in.",
 		func() Payload { return WorkerDisabled{ByStaffID: "ada", Reason: "left the team"} }),
-	register(AggregateWorker, "worker.content_read", 1, "Audit: a staff member read a conversation's content (stream HELPLINE_AUDIT).",
+	register(AggregateWorker, TypeContentRead, 1, "Audit: a staff member read a conversation's content (stream HELPLINE_AUDIT).",
 		func() Payload {
 			return ContentRead{ConversationID: "c1", Role: RoleDuty, Via: "page", MessagesDisclosed: 3}
 		}),
+}
+
+// Errors from worker commands.
+var (
+	ErrWorkerExists = errors.New("account already exists")
+	ErrUnknownRole  = errors.New("unknown role")
+)
+
+// ValidRole reports whether r is a staff role.
+func ValidRole(r string) bool {
+	switch r {
+	case RoleWorker, RoleDuty, RoleManager, RoleAdmin:
+		return true
+	}
+	return false
+}
+
+// Worker is one staff account, folded from its events. Like Conversation,
+// Apply only changes state; command methods validate, then record events
+// that the Workers repository appends with Version as the expected
+// sequence.
+type Worker struct {
+	ID           string
+	Name         string
+	PasswordHash string
+	Roles        []string
+	Registered   bool
+	Disabled     bool
+	// Version is the stream sequence of the last applied event.
+	Version uint64
+
+	pending []Envelope
+}
+
+// NewWorker returns an empty account with the given id.
+func NewWorker(id string) *Worker { return &Worker{ID: id} }
+
+// LoadWorker folds a staff account from the log.
+func LoadWorker(ctx context.Context, l Loader, id string) (*Worker, error) {
+	history, _, err := l.Load(ctx, AggregateWorker, id)
+	if err != nil {
+		return nil, err
+	}
+	w := NewWorker(id)
+	for _, e := range history {
+		if err := w.Apply(e); err != nil {
+			return nil, err
+		}
+	}
+	return w, nil
+}
+
+// Apply folds one stored event into the state.
+func (w *Worker) Apply(e Envelope) error {
+	p, err := e.Decode()
+	if err != nil {
+		return err
+	}
+	w.apply(p)
+	if e.Sequence > w.Version {
+		w.Version = e.Sequence
+	}
+	return nil
+}
+
+func (w *Worker) apply(p Payload) {
+	switch p := p.(type) {
+	case WorkerRegistered:
+		w.Registered, w.Name, w.PasswordHash = true, p.Name, p.PasswordHash
+	case WorkerPasswordChanged:
+		w.PasswordHash = p.PasswordHash
+	case WorkerRoleGranted:
+		if !w.Has(p.Role) {
+			w.Roles = append(w.Roles, p.Role)
+		}
+	case WorkerRoleRevoked:
+		w.Roles = slices.DeleteFunc(w.Roles, func(r string) bool { return r == p.Role })
+	case WorkerDisabled:
+		w.Disabled = true
+	}
+}
+
+// Has reports whether the account holds role r.
+func (w *Worker) Has(r string) bool { return slices.Contains(w.Roles, r) }
+
+func (w *Worker) record(p Payload, m Meta) error {
+	env, err := New(w.ID, p, m)
+	if err != nil {
+		return err
+	}
+	w.apply(p)
+	w.pending = append(w.pending, env)
+	return nil
+}
+
+// Pending returns the events recorded by commands and not yet appended.
+func (w *Worker) Pending() []Envelope { return w.pending }
+
+// MarkSaved forgets pending events once they are in the log at seq.
+func (w *Worker) MarkSaved(seq uint64) {
+	w.pending = nil
+	w.Version = seq
+}
+
+func (w *Worker) version() uint64 { return w.Version }
+
+// Register records a new account holding one role. passwordHash is the
+// argon2id hash, never the password. An id is registered once.
+func (w *Worker) Register(name, passwordHash, role, byStaffID string, m Meta) error {
+	if err := ValidateID(w.ID); err != nil {
+		return fmt.Errorf("staff id: %w", err)
+	}
+	if w.Registered {
+		return fmt.Errorf("%s: %w", w.ID, ErrWorkerExists)
+	}
+	if name == "" || passwordHash == "" {
+		return fmt.Errorf("%w: an account needs a name and a password", ErrInvalidEnvelope)
+	}
+	if !ValidRole(role) {
+		return fmt.Errorf("%w %q: want worker, duty, manager or admin", ErrUnknownRole, role)
+	}
+	if err := w.record(WorkerRegistered{Name: name, PasswordHash: passwordHash, ByStaffID: byStaffID}, m); err != nil {
+		return err
+	}
+	return w.record(WorkerRoleGranted{Role: role, ByStaffID: byStaffID}, m)
+}
+
+// ChangePassword records a new password hash.
+func (w *Worker) ChangePassword(passwordHash, byStaffID string, m Meta) error {
+	if err := w.mustExist(); err != nil {
+		return err
+	}
+	if passwordHash == "" {
+		return fmt.Errorf("%w: empty password hash", ErrInvalidEnvelope)
+	}
+	return w.record(WorkerPasswordChanged{PasswordHash: passwordHash, ByStaffID: byStaffID}, m)
+}
+
+// Grant records a role given to the account; granting a role it holds
+// records nothing.
+func (w *Worker) Grant(role, byStaffID string, m Meta) error {
+	if err := w.mustExist(); err != nil {
+		return err
+	}
+	if !ValidRole(role) {
+		return fmt.Errorf("%w %q: want worker, duty, manager or admin", ErrUnknownRole, role)
+	}
+	if w.Has(role) {
+		return nil
+	}
+	return w.record(WorkerRoleGranted{Role: role, ByStaffID: byStaffID}, m)
+}
+
+// Revoke records a role taken from the account; revoking a role it does
+// not hold records nothing.
+func (w *Worker) Revoke(role, byStaffID string, m Meta) error {
+	if err := w.mustExist(); err != nil {
+		return err
+	}
+	if !w.Has(role) {
+		return nil
+	}
+	return w.record(WorkerRoleRevoked{Role: role, ByStaffID: byStaffID}, m)
+}
+
+// Disable records that the account may no longer sign in; disabling a
+// disabled account records nothing.
+func (w *Worker) Disable(byStaffID, reason string, m Meta) error {
+	if err := w.mustExist(); err != nil {
+		return err
+	}
+	if w.Disabled {
+		return nil
+	}
+	return w.record(WorkerDisabled{ByStaffID: byStaffID, Reason: reason}, m)
+}
+
+func (w *Worker) mustExist() error {
+	if !w.Registered {
+		return fmt.Errorf("account %s: %w", w.ID, ErrNotFound)
+	}
+	return nil
 }

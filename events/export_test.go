@@ -1,0 +1,4 @@
+package events
+
+// ConflictAttempts exposes the conflict policy's bound to the tests.
+const ConflictAttempts = conflictAttempts

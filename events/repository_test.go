@@ -1,0 +1,261 @@
+package events_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/helpline-org/helpline/events"
+	"github.com/helpline-org/helpline/internal/natstest"
+)
+
+// replicas returns a store on a real server and n repositories over it,
+// each with its own cache, like n replicas of a service.
+func replicas(t *testing.T, n int) (*events.Store, []*events.Conversations) {
+	t.Helper()
+	_, js := natstest.Connect(t, natstest.Server(t, "").ClientURL())
+	s := newStore(t, js, 1)
+	out := make([]*events.Conversations, n)
+	for i := range out {
+		r, err := events.NewConversations(s, 16)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[i] = r
+	}
+	return s, out
+}
+
+// raised appends a started conversation with one open crisis escalation.
+func raised(t *testing.T, s *events.Store, convID, escID string) {
+	t.Helper()
+	esc, err := events.New(convID, events.EscalationRaised{EscalationID: escID, LineID: "main", Reason: events.ReasonCrisis,
+		Risk: events.RiskCrisis, Categories: []string{}, Terms: []string{}}, events.Meta{OccurredAt: t0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Append(context.Background(), events.ExpectNew, started(t, convID), esc); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// together returns a decide wrapper that holds each of n deciders after
+// its first load until all n have loaded: their first appends then all
+// expect the same version, and all but one conflict.
+func together(n int) func(decide func(*events.Conversation) error) func(*events.Conversation) error {
+	var loaded sync.WaitGroup
+	loaded.Add(n)
+	return func(decide func(*events.Conversation) error) func(*events.Conversation) error {
+		var once sync.Once
+		return func(c *events.Conversation) error {
+			once.Do(func() { loaded.Done(); loaded.Wait() })
+			return decide(c)
+		}
+	}
+}
+
+func history(t *testing.T, s *events.Store, id string) []events.Envelope {
+	t.Helper()
+	h, _, err := s.Load(context.Background(), events.AggregateConversation, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+func types(es []events.Envelope) []string {
+	out := make([]string, len(es))
+	for i, e := range es {
+		out[i] = e.Type
+	}
+	return out
+}
+
+func TestUpdatesRacingOnOneConversationBothLand(t *testing.T) {
+	t.Parallel()
+	s, repos := replicas(t, 2)
+	ctx := context.Background()
+	const id = "conv-repo-race"
+	raised(t, s, id, "e1")
+	hold := together(2)
+	var calls [2]atomic.Int32
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	for i, staff := range []string{"alex", "sam"} {
+		wg.Go(func() {
+			_, errs[i] = repos[i].Update(ctx, id, hold(func(c *events.Conversation) error {
+				calls[i].Add(1)
+				return c.Assign(staff, "", staff, events.Meta{OccurredAt: t0})
+			}))
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("update %d: %v", i, err)
+		}
+	}
+	if calls[0].Load()+calls[1].Load() < 3 {
+		t.Fatalf("decided %d and %d times: one of two racing appends must have conflicted and decided again", calls[0].Load(), calls[1].Load())
+	}
+	h := history(t, s, id)
+	if got := types(h); len(got) != 4 || got[2] != events.TypeConversationAssigned || got[3] != events.TypeConversationAssigned {
+		t.Fatalf("history %v: want both assignments after the escalation", got)
+	}
+	// Each replica's cache now sees the conversation as the log has it.
+	for i, r := range repos {
+		conv, err := r.Load(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if conv.Version != h[3].Sequence {
+			t.Errorf("replica %d at version %d, want %d", i, conv.Version, h[3].Sequence)
+		}
+	}
+}
+
+func TestDecisionInvalidAfterReloadAppendsNothing(t *testing.T) {
+	t.Parallel()
+	s, repos := replicas(t, 2)
+	ctx := context.Background()
+	const id = "conv-repo-ack"
+	raised(t, s, id, "e1")
+	hold := together(2)
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	for i, staff := range []string{"alex", "sam"} {
+		wg.Go(func() {
+			_, errs[i] = repos[i].Update(ctx, id, hold(func(c *events.Conversation) error {
+				return c.Acknowledge("e1", staff, events.Meta{OccurredAt: t0})
+			}))
+		})
+	}
+	wg.Wait()
+	won, lost := 0, 0
+	for _, err := range errs {
+		var already *events.AlreadyAcknowledgedError
+		switch {
+		case err == nil:
+			won++
+		case errors.As(err, &already) && errors.Is(err, events.ErrAlreadyAcknowledged):
+			lost++
+		default:
+			t.Fatalf("acknowledge: %v", err)
+		}
+	}
+	if won != 1 || lost != 1 {
+		t.Fatalf("%d won, %d told who got there first; want 1 and 1", won, lost)
+	}
+	if got := types(history(t, s, id)); len(got) != 3 || got[2] != events.TypeEscalationAcknowledged {
+		t.Fatalf("history %v: want one acknowledgement", got)
+	}
+}
+
+func TestUpdateWithoutEventsAppendsNothing(t *testing.T) {
+	t.Parallel()
+	s, repos := replicas(t, 1)
+	ctx := context.Background()
+	const id = "conv-repo-noop"
+	raised(t, s, id, "e1")
+	saved, err := repos[0].Update(ctx, id, func(*events.Conversation) error { return nil })
+	if err != nil || len(saved.Appended) != 0 || saved.Duplicate() || saved.State.Version != 2 {
+		t.Fatalf("no-op update: %+v, %v", saved, err)
+	}
+	refused := errors.New("refused")
+	_, err = repos[0].Update(ctx, id, func(c *events.Conversation) error {
+		if err := c.Assign("alex", "", "alex", events.Meta{OccurredAt: t0}); err != nil {
+			return err
+		}
+		return refused // a decision that fails after recording keeps nothing
+	})
+	if !errors.Is(err, refused) {
+		t.Fatalf("update: %v, want the decision's error", err)
+	}
+	if n := len(history(t, s, id)); n != 2 {
+		t.Fatalf("%d events, want the 2 before the updates", n)
+	}
+}
+
+func TestConflictsAreRetriedABoundedNumberOfTimes(t *testing.T) {
+	t.Parallel()
+	s, repos := replicas(t, 1)
+	ctx := context.Background()
+	const id = "conv-repo-bounded"
+	raised(t, s, id, "e1")
+	calls := 0
+	_, err := repos[0].Update(ctx, id, func(c *events.Conversation) error {
+		calls++
+		// Someone else writes between every load and append.
+		other, err := events.New(id, events.ConversationAssigned{AssigneeID: "sam", ByStaffID: "sam"}, events.Meta{OccurredAt: t0})
+		if err != nil {
+			return err
+		}
+		if _, err := s.Append(ctx, events.ExpectAny, other); err != nil {
+			return err
+		}
+		return c.Close("alex", "resolved", events.Meta{OccurredAt: t0})
+	})
+	if !errors.Is(err, events.ErrConcurrency) {
+		t.Fatalf("update: %v, want ErrConcurrency", err)
+	}
+	if calls != events.ConflictAttempts {
+		t.Fatalf("decided %d times, want %d", calls, events.ConflictAttempts)
+	}
+	for _, e := range history(t, s, id) {
+		if e.Type == events.TypeConversationClosed {
+			t.Fatal("a conflicting close was appended")
+		}
+	}
+}
+
+func TestWorkersRegisterOnceAndChange(t *testing.T) {
+	t.Parallel()
+	_, js := natstest.Connect(t, natstest.Server(t, "").ClientURL())
+	s := newStore(t, js, 1)
+	r := events.NewWorkers(s)
+	ctx := context.Background()
+	m := events.Meta{OccurredAt: t0}
+	register := func(w *events.Worker) error {
+		return w.Register("Sam Okafor", "$argon2id$hash", events.RoleDuty, "ada", m)
+	}
+	if _, err := r.Update(ctx, "sam", register); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Update(ctx, "sam", register); !errors.Is(err, events.ErrWorkerExists) {
+		t.Fatalf("second registration: %v, want ErrWorkerExists", err)
+	}
+	if _, err := r.Update(ctx, "nobody", func(w *events.Worker) error { return w.Grant(events.RoleAdmin, "ada", m) }); !errors.Is(err, events.ErrNotFound) {
+		t.Fatalf("grant to no account: %v, want ErrNotFound", err)
+	}
+	if _, err := r.Update(ctx, "sam", func(w *events.Worker) error { return w.Grant("overlord", "ada", m) }); !errors.Is(err, events.ErrUnknownRole) {
+		t.Fatalf("unknown role: %v", err)
+	}
+	for _, change := range []func(*events.Worker) error{
+		func(w *events.Worker) error { return w.Grant(events.RoleManager, "ada", m) },
+		func(w *events.Worker) error { return w.Revoke(events.RoleDuty, "ada", m) },
+		func(w *events.Worker) error { return w.ChangePassword("$argon2id$other", "sam", m) },
+		func(w *events.Worker) error { return w.Disable("ada", "left", m) },
+		func(w *events.Worker) error { return w.Disable("ada", "left", m) }, // already: records nothing
+	} {
+		if _, err := r.Update(ctx, "sam", change); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w, err := r.Load(ctx, "sam")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !w.Registered || w.Name != "Sam Okafor" || w.PasswordHash != "$argon2id$other" || !w.Disabled ||
+		len(w.Roles) != 1 || !w.Has(events.RoleManager) || w.Version == 0 {
+		t.Fatalf("account: %+v", w)
+	}
+	h, _, err := s.Load(ctx, events.AggregateWorker, "sam")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(h) != 6 {
+		t.Fatalf("%d worker events, want 6 (registered, granted, granted, revoked, password, disabled)", len(h))
+	}
+}

@@ -1,0 +1,33 @@
+package events
+
+// Event type names: the catalogue registers each once under its constant,
+// and handlers and read models switch on the constants, never on literals.
+const (
+	TypeConversationStarted       = "conversation.started"
+	TypeMessageReceived           = "conversation.message_received"
+	TypeMessageTriaged            = "conversation.message_triaged"
+	TypeOutOfHoursContactRecorded = "conversation.out_of_hours_contact_recorded"
+	TypeEscalationRaised          = "conversation.escalation_raised"
+	TypeEscalationPaged           = "conversation.escalation_paged"
+	TypeEscalationAcknowledged    = "conversation.escalation_acknowledged"
+	TypeEscalationReEscalated     = "conversation.escalation_reescalated"
+	TypeEscalationExhausted       = "conversation.escalation_exhausted"
+	TypeReplyRequested            = "conversation.reply_requested"
+	TypeMessageSent               = "conversation.message_sent"
+	TypeMessageSendFailed         = "conversation.message_send_failed"
+	TypeReplyBlocked              = "conversation.reply_blocked"
+	TypeDeliveryStatusChanged     = "conversation.delivery_status_changed"
+	TypeConversationAssigned      = "conversation.assigned"
+	TypeConversationClosed        = "conversation.closed"
+
+	TypeClientRegistered = "client.registered"
+	TypeConsentChanged   = "client.consent_changed"
+	TypeClientErased     = "client.erased"
+
+	TypeWorkerRegistered      = "worker.registered"
+	TypeWorkerPasswordChanged = "worker.password_changed"
+	TypeWorkerRoleGranted     = "worker.role_granted"
+	TypeWorkerRoleRevoked     = "worker.role_revoked"
+	TypeWorkerDisabled        = "worker.disabled"
+	TypeContentRead           = "worker.content_read"
+)
