@@ -6,10 +6,8 @@ package deploy
 
 import _ "embed"
 
-// ExampleConfig is deploy/helpline.example.yaml.
+// ExampleConfig is deploy/helpline.example.yaml, the default of
+// HELPLINE_CONFIG (config.DefaultConfigFile).
 //
 //go:embed helpline.example.yaml
 var ExampleConfig []byte
-
-// ExampleConfigPath is the default of HELPLINE_CONFIG.
-const ExampleConfigPath = "deploy/helpline.example.yaml"

@@ -151,9 +151,9 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 // default path does not exist (the binary runs outside the source tree),
 // the embedded copy of the documented example is used.
 func loadConfigFile(env config.Env, lookup lookupFunc, log zerolog.Logger) (*config.File, error) {
-	if _, set := lookup(config.VarConfig); !set && env.ConfigFile == deploy.ExampleConfigPath {
+	if _, set := lookup(config.VarConfig); !set && env.ConfigFile == config.DefaultConfigFile {
 		if _, err := os.Stat(env.ConfigFile); errors.Is(err, fs.ErrNotExist) {
-			log.Warn().Msg("no " + config.VarConfig + " and no " + deploy.ExampleConfigPath + " here: using the built-in example configuration")
+			log.Warn().Msg("no " + config.VarConfig + " and no " + config.DefaultConfigFile + " here: using the built-in example configuration")
 			return config.ParseFile(deploy.ExampleConfig)
 		}
 	}

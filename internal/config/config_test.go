@@ -4,6 +4,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/helpline-org/helpline/deploy"
 )
@@ -25,6 +26,16 @@ func TestLoadEnvDefaults(t *testing.T) {
 	if e.HTTPAddr != "127.0.0.1:8080" || e.DataDir != "./data" || e.PublicURL != "http://127.0.0.1:8080" ||
 		e.MasterKeyFile != "data/master.key" || !e.Sandbox() || !e.Embedded() || e.Replicas != 1 {
 		t.Fatalf("defaults: %+v", e)
+	}
+	if e.DuplicatesWindow != 15*time.Minute || e.ShutdownTimeout != 20*time.Second || e.ConfigFile != "deploy/helpline.example.yaml" {
+		t.Fatalf("duration and file defaults: %+v", e)
+	}
+	docs := map[string]string{}
+	for _, v := range Vars() {
+		docs[v.Name] = v.Default
+	}
+	if docs[VarDuplicates] != "15m" || docs[VarShutdown] != "20s" || docs[VarHTTPAddr] != e.HTTPAddr {
+		t.Fatalf("documented defaults differ from the applied ones: %v", docs)
 	}
 	clustered, err := LoadEnv(env(VarNATSURL, "nats://a:4222"))
 	if err != nil || clustered.Replicas != 3 {

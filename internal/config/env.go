@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -57,15 +58,34 @@ const (
 	VarClientIP      = "HELPLINE_CLIENT_IP_HEADER"
 )
 
+// Defaults of the variables that have one: LoadEnv applies them, Vars
+// documents them, and test beds get them by loading an environment.
+const (
+	DefaultHTTPAddr   = "127.0.0.1:8080"
+	DefaultDataDir    = "./data"
+	DefaultConfigFile = "deploy/helpline.example.yaml"
+	DefaultLogLevel   = "info"
+	DefaultLogFormat  = "auto"
+	// DefaultReplicas is for the embedded server; DefaultClusterReplicas
+	// for an external NATS.
+	DefaultReplicas        = 1
+	DefaultClusterReplicas = 3
+	DefaultDuplicates      = 15 * time.Minute
+	DefaultShutdown        = 20 * time.Second
+	// MinDuplicates is the shortest dedupe window accepted: Twilio retries
+	// a webhook for minutes.
+	MinDuplicates = 10 * time.Minute
+)
+
 // VarDoc describes one variable for `helpline help` and the README.
 type VarDoc struct{ Name, Default, Meaning string }
 
 // Vars lists every variable with its default and meaning.
 func Vars() []VarDoc {
 	return []VarDoc{
-		{VarHTTPAddr, "127.0.0.1:8080", "where the HTTP surface listens"},
-		{VarDataDir, "./data", "embedded server's storage, generated keys"},
-		{VarConfig, "deploy/helpline.example.yaml", "the YAML file of lines, staff, rota, policies"},
+		{VarHTTPAddr, DefaultHTTPAddr, "where the HTTP surface listens"},
+		{VarDataDir, DefaultDataDir, "embedded server's storage, generated keys"},
+		{VarConfig, DefaultConfigFile, "the YAML file of lines, staff, rota, policies"},
 		{VarNATSURL, "(empty: embedded server)", "external NATS cluster URL(s), comma-separated"},
 		{VarNATSListen, "(empty: no port)", "host:port for the embedded server's client port, for the nats CLI"},
 		{VarDatabaseURL, "(empty: memory projections)", "CockroachDB/PostgreSQL URL for projections"},
@@ -74,11 +94,11 @@ func Vars() []VarDoc {
 		{VarTwilioAPIURL, "(unset: https://api.twilio.com)", "base URL of a Twilio-compatible API"},
 		{VarPublicURL, "http:// + HTTP address", "the public base URL Twilio calls and signs"},
 		{VarMasterKeyFile, "DATA_DIR/master.key (generated, 0600)", "the key that wraps per-client keys"},
-		{VarLogLevel, "info", "debug, info, warn or error"},
-		{VarLogFormat, "auto", "json, console, or auto (console on a terminal)"},
-		{VarReplicas, "1 embedded, 3 with an external NATS", "replicas of the streams"},
-		{VarDuplicates, "15m", "message-id dedupe window (at least 10m)"},
-		{VarShutdown, "20s", "how long shutdown waits for in-flight work"},
+		{VarLogLevel, DefaultLogLevel, "debug, info, warn or error"},
+		{VarLogFormat, DefaultLogFormat, "json, console, or auto (console on a terminal)"},
+		{VarReplicas, fmt.Sprintf("%d embedded, %d with an external NATS", DefaultReplicas, DefaultClusterReplicas), "replicas of the streams"},
+		{VarDuplicates, shortDuration(DefaultDuplicates), "message-id dedupe window (at least " + shortDuration(MinDuplicates) + ")"},
+		{VarShutdown, shortDuration(DefaultShutdown), "how long shutdown waits for in-flight work"},
 		{VarClientIP, "(empty: the connection's address)", "header a trusted reverse proxy sets to the client's address (e.g. X-Forwarded-For; the last entry is used)"},
 	}
 }
@@ -96,9 +116,9 @@ func LoadEnv(lookup func(string) (string, bool)) (Env, error) {
 	}
 	var errs []error
 	e := Env{
-		HTTPAddr:         get(VarHTTPAddr, "127.0.0.1:8080"),
-		DataDir:          get(VarDataDir, "./data"),
-		ConfigFile:       get(VarConfig, "deploy/helpline.example.yaml"),
+		HTTPAddr:         get(VarHTTPAddr, DefaultHTTPAddr),
+		DataDir:          get(VarDataDir, DefaultDataDir),
+		ConfigFile:       get(VarConfig, DefaultConfigFile),
 		NATSURL:          get(VarNATSURL, ""),
 		NATSListen:       get(VarNATSListen, ""),
 		DatabaseURL:      get(VarDatabaseURL, ""),
@@ -107,8 +127,8 @@ func LoadEnv(lookup func(string) (string, bool)) (Env, error) {
 		TwilioAPIURL:     get(VarTwilioAPIURL, ""),
 		PublicURL:        get(VarPublicURL, ""),
 		MasterKeyFile:    get(VarMasterKeyFile, ""),
-		LogLevel:         get(VarLogLevel, "info"),
-		LogFormat:        get(VarLogFormat, "auto"),
+		LogLevel:         get(VarLogLevel, DefaultLogLevel),
+		LogFormat:        get(VarLogFormat, DefaultLogFormat),
 		ClientIPHeader:   get(VarClientIP, ""),
 	}
 	if _, _, err := net.SplitHostPort(e.HTTPAddr); err != nil {
@@ -150,21 +170,36 @@ func LoadEnv(lookup func(string) (string, bool)) (Env, error) {
 	default:
 		errs = append(errs, fmt.Errorf("%s=%q: want auto, json or console", VarLogFormat, e.LogFormat))
 	}
-	defReplicas := "1"
+	defReplicas := DefaultReplicas
 	if e.NATSURL != "" {
-		defReplicas = "3"
+		defReplicas = DefaultClusterReplicas
 	}
-	if _, err := fmt.Sscanf(get(VarReplicas, defReplicas), "%d", &e.Replicas); err != nil || e.Replicas < 1 || e.Replicas > 5 {
-		errs = append(errs, fmt.Errorf("%s=%q: want 1 to 5", VarReplicas, get(VarReplicas, defReplicas)))
+	replicas := get(VarReplicas, strconv.Itoa(defReplicas))
+	if _, err := fmt.Sscanf(replicas, "%d", &e.Replicas); err != nil || e.Replicas < 1 || e.Replicas > 5 {
+		errs = append(errs, fmt.Errorf("%s=%q: want 1 to 5", VarReplicas, replicas))
 	}
 	var err error
-	if e.DuplicatesWindow, err = time.ParseDuration(get(VarDuplicates, "15m")); err != nil || e.DuplicatesWindow < 10*time.Minute {
-		errs = append(errs, fmt.Errorf("%s=%q: want a duration of at least 10m (Twilio retries for minutes)", VarDuplicates, get(VarDuplicates, "15m")))
+	dup := get(VarDuplicates, shortDuration(DefaultDuplicates))
+	if e.DuplicatesWindow, err = time.ParseDuration(dup); err != nil || e.DuplicatesWindow < MinDuplicates {
+		errs = append(errs, fmt.Errorf("%s=%q: want a duration of at least %s (Twilio retries for minutes)", VarDuplicates, dup, shortDuration(MinDuplicates)))
 	}
-	if e.ShutdownTimeout, err = time.ParseDuration(get(VarShutdown, "20s")); err != nil || e.ShutdownTimeout <= 0 {
-		errs = append(errs, fmt.Errorf("%s=%q: want a positive duration", VarShutdown, get(VarShutdown, "20s")))
+	shutdown := get(VarShutdown, shortDuration(DefaultShutdown))
+	if e.ShutdownTimeout, err = time.ParseDuration(shutdown); err != nil || e.ShutdownTimeout <= 0 {
+		errs = append(errs, fmt.Errorf("%s=%q: want a positive duration", VarShutdown, shutdown))
 	}
 	return e, errors.Join(errs...)
+}
+
+// shortDuration writes d as a person would: 15m, not 15m0s.
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }
 
 // Sandbox reports whether the process runs the local SMS sandbox instead of
