@@ -42,6 +42,7 @@ func mountConsole(ctx context.Context, r chi.Router, p *platform, file *config.F
 		return fmt.Errorf("console: %w", err)
 	}
 	svc.Mount(r)
+	context.AfterFunc(ctx, svc.Close) // shutdown ends the live streams
 	if len(svc.Accounts().List()) == 0 {
 		p.log.Warn().Str("svc", "console").Msg("no staff accounts yet: create the first admin with 'helpline users add --id ID --name NAME --role admin' (password on stdin)")
 	}

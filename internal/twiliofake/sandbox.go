@@ -3,7 +3,6 @@ package twiliofake
 import (
 	"context"
 	"embed"
-	"encoding/json"
 	"fmt"
 	"html/template"
 	"io"
@@ -14,6 +13,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/helpline-org/helpline/internal/sse"
 )
 
 // The sandbox page shows phone numbers and message bodies: it stands in for the
@@ -28,7 +29,6 @@ var sandboxPage = template.Must(template.ParseFS(sandboxFiles, "sandbox/page.htm
 const (
 	maxSandboxForm    = 16 << 10
 	maxShownAnswer    = 4 << 10
-	sseKeepAlive      = 15 * time.Second
 	sandboxCSP        = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 	sandboxAcceptJSON = "application/json"
 )
@@ -43,6 +43,7 @@ type sandbox struct {
 	fake       *Fake
 	webhookURL string
 	lines      []SandboxLine
+	streams    *sse.Server
 }
 
 // sendResult is what a sandbox send did.
@@ -72,7 +73,8 @@ type pageData struct {
 // (server-sent events, one JSON message per event), POST /send. Cross-site POSTs
 // are refused (Sec-Fetch-Site / Origin check).
 func (f *Fake) SandboxHandler(webhookURL string, lines []SandboxLine) http.Handler {
-	s := &sandbox{fake: f, webhookURL: webhookURL, lines: slices.Clone(lines)}
+	s := &sandbox{fake: f, webhookURL: webhookURL, lines: slices.Clone(lines), streams: sse.New(sse.Config{Retry: 2 * time.Second})}
+	context.AfterFunc(f.ctx, s.streams.Close) // the fake's Close ends the streams
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", s.page)
 	mux.HandleFunc("GET /sandbox.js", asset("sandbox.js"))
@@ -136,38 +138,25 @@ func (s *sandbox) messages(w http.ResponseWriter, r *http.Request) {
 func (s *sandbox) events(w http.ResponseWriter, r *http.Request) {
 	ch, cancel := s.fake.Subscribe()
 	defer cancel()
-	rc := http.NewResponseController(w)
-	_ = rc.SetWriteDeadline(time.Time{}) // a long-lived stream; fine if unsupported
-	w.Header().Set("Content-Type", "text/event-stream")
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("X-Accel-Buffering", "no")
-	w.WriteHeader(http.StatusOK)
-	fmt.Fprint(w, "retry: 2000\n: connected\n\n")
-	if err := rc.Flush(); err != nil {
-		return
-	}
-	tick := time.NewTicker(sseKeepAlive)
-	defer tick.Stop()
-	for {
-		select {
-		case <-r.Context().Done():
-			return
-		case m, ok := <-ch:
-			if !ok {
-				return // fake closed, or we fell behind: the browser reconnects and resyncs
-			}
-			data, err := json.Marshal(m)
-			if err != nil {
-				return
-			}
-			fmt.Fprintf(w, "data: %s\n\n", data)
-		case <-tick.C:
-			fmt.Fprint(w, ": keep-alive\n\n")
+	_ = s.streams.Serve(w, r, func(ctx context.Context, st *sse.Stream) error {
+		// Subscribed before this greeting: whatever is sent after it arrives.
+		if err := st.Comment("connected"); err != nil {
+			return err
 		}
-		if err := rc.Flush(); err != nil {
-			return
+		for {
+			select {
+			case <-ctx.Done():
+				return nil
+			case m, ok := <-ch:
+				if !ok {
+					return nil // fake closed, or we fell behind: the browser reconnects and resyncs
+				}
+				if err := st.SendJSON("", "", m); err != nil {
+					return err
+				}
+			}
 		}
-	}
+	})
 }
 
 func (s *sandbox) send(w http.ResponseWriter, r *http.Request) {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/helpline-org/helpline/events"
 	"github.com/helpline-org/helpline/internal/config"
+	"github.com/helpline-org/helpline/internal/sse"
 	"github.com/helpline-org/helpline/projections"
 	"github.com/helpline-org/helpline/projections/escalations"
 	"github.com/helpline-org/helpline/projections/inbox"
@@ -136,6 +137,7 @@ type Service struct {
 	limiter  *addrLimiter
 	lineIDs  []string
 	staff    map[string]config.Staff
+	streams  *sse.Server
 	log      zerolog.Logger
 }
 
@@ -149,7 +151,7 @@ func New(ctx context.Context, cfg Config, d Deps) (*Service, error) {
 		d.Now = time.Now
 	}
 	s := &Service{cfg: cfg, d: d, accounts: NewAccounts(d.Log), lockout: NewLockout(cfg.MaxFailures, cfg.LockFor, d.Now),
-		limiter: newAddrLimiter(cfg.SignInBurst, cfg.SignInEvery, d.Now), staff: map[string]config.Staff{}, log: d.Logger.With().Str("svc", "console").Logger()}
+		limiter: newAddrLimiter(cfg.SignInBurst, cfg.SignInEvery, d.Now), staff: map[string]config.Staff{}, streams: sse.New(sse.Config{}), log: d.Logger.With().Str("svc", "console").Logger()}
 	for _, l := range d.File.Lines {
 		s.lineIDs = append(s.lineIDs, l.ID)
 	}
@@ -161,6 +163,10 @@ func New(ctx context.Context, cfg Config, d Deps) (*Service, error) {
 	}
 	return s, nil
 }
+
+// Close ends every open live stream and refuses new ones (503). Call it
+// when the server shuts down: a live page's stream never ends by itself.
+func (s *Service) Close() { s.streams.Close() }
 
 // Accounts returns the staff accounts read model.
 func (s *Service) Accounts() *Accounts { return s.accounts }

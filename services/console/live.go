@@ -3,13 +3,14 @@ package console
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/helpline-org/helpline/events"
+	"github.com/helpline-org/helpline/internal/sse"
 )
 
 // live streams server-sent events to an open inbox or queue page: an
@@ -27,44 +28,34 @@ func (s *Service) live(w http.ResponseWriter, r *http.Request, v *viewer) error 
 	default:
 		return badRequest("view must be inbox or queue")
 	}
-	flusher, ok := w.(http.Flusher)
-	if !ok {
-		return fmt.Errorf("streaming unsupported")
+	err := s.streams.Serve(w, r, func(ctx context.Context, st *sse.Stream) error {
+		tick := time.NewTicker(s.cfg.LivePoll)
+		defer tick.Stop()
+		last := ""
+		for {
+			sig, err := s.signature(ctx, v, view)
+			if err != nil {
+				s.log.Warn().Err(err).Msg("live view")
+			} else if sig != last {
+				last = sig
+				if err := st.SendJSON("changed", "", map[string]string{"view": view}); err != nil {
+					return err
+				}
+			}
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-tick.C:
+			}
+			if !s.d.Sessions.Alive(ctx, v.token) {
+				return st.Send(sse.Event{Name: "signed_out", Data: []byte("{}")})
+			}
+		}
+	})
+	if errors.Is(err, sse.ErrClosed) {
+		return errUnavailable
 	}
-	h := w.Header()
-	h.Set("Content-Type", "text/event-stream")
-	h.Set("X-Accel-Buffering", "no")
-	w.WriteHeader(http.StatusOK)
-	fmt.Fprint(w, "retry: 3000\n\n")
-	ctx := r.Context()
-	tick := time.NewTicker(s.cfg.LivePoll)
-	defer tick.Stop()
-	last, beats := "", 0
-	for {
-		sig, err := s.signature(ctx, v, view)
-		if err != nil {
-			s.log.Warn().Err(err).Msg("live view")
-		} else if sig != last {
-			last = sig
-			data, _ := json.Marshal(map[string]string{"view": view})
-			fmt.Fprintf(w, "event: changed\ndata: %s\n\n", data)
-			flusher.Flush()
-		}
-		if beats++; beats%15 == 0 {
-			fmt.Fprint(w, ": heartbeat\n\n")
-			flusher.Flush()
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-tick.C:
-		}
-		if !s.d.Sessions.Alive(ctx, v.token) {
-			fmt.Fprint(w, "event: signed_out\ndata: {}\n\n")
-			flusher.Flush()
-			return nil
-		}
-	}
+	return err
 }
 
 // signature is a digest of what the viewer's list shows now.

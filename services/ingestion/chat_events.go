@@ -1,14 +1,12 @@
 package ingestion
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"strconv"
-	"sync"
-	"time"
+
+	"github.com/helpline-org/helpline/internal/sse"
 )
 
 // events handles GET /api/chat/events: the conversation as server-sent
@@ -23,11 +21,9 @@ func (h *ChatHTTP) events(w http.ResponseWriter, req *http.Request) {
 		h.fail(w, req, err)
 		return
 	}
-	select {
-	case <-h.done:
+	if h.sse.Closed() {
 		h.fail(w, req, errChatClosing)
 		return
-	default:
 	}
 	release, ok := h.streams.acquire(s.key)
 	if !ok {
@@ -38,57 +34,22 @@ func (h *ChatHTTP) events(w http.ResponseWriter, req *http.Request) {
 
 	// The stream ends with the session, on shutdown (Close), or when the
 	// client goes.
-	ctx, cancel := context.WithDeadline(req.Context(), s.Expires)
-	defer cancel()
-	go func() {
-		select {
-		case <-h.done:
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
-
-	rc := http.NewResponseController(w)
-	// The server's timeouts are for ordinary requests: a write deadline
-	// would cut the stream off mid-conversation. (net/http already clears
-	// the read deadline once a request's body is read; clearing it here
-	// keeps that true for any server in front.)
-	_ = rc.SetReadDeadline(time.Time{})
-	_ = rc.SetWriteDeadline(time.Time{})
-	hd := w.Header()
-	hd.Set("Content-Type", "text/event-stream; charset=utf-8")
-	hd.Set("X-Accel-Buffering", "no") // nginx: do not buffer the stream
-	w.WriteHeader(http.StatusOK)
-	sw := &chatSSE{w: bufio.NewWriter(w), rc: rc}
-	if err := sw.send("retry: 3000\n\n"); err != nil {
-		return
-	}
-
-	var wg sync.WaitGroup
-	wg.Go(func() { h.heartbeat(ctx, cancel, sw) })
-	err = h.chat.Stream(ctx, s, chatAfter(req), func(it ChatItem) error { return sw.item(it) })
-	cancel()
-	wg.Wait()
-	if err != nil {
-		h.logger.Warn().Err(err).Str("conversation", s.ConversationID).Msg("web chat stream ended by an error")
-	}
-}
-
-// heartbeat writes a comment every interval until ctx ends; a failed write
-// means the client is gone, and ends the stream.
-func (h *ChatHTTP) heartbeat(ctx context.Context, cancel context.CancelFunc, sw *chatSSE) {
-	t := time.NewTicker(h.cfg.Heartbeat)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if err := sw.send(": heartbeat\n\n"); err != nil {
-				cancel()
-				return
+	err = h.sse.Serve(w, req, func(ctx context.Context, st *sse.Stream) error {
+		ctx, cancel := context.WithDeadline(ctx, s.Expires)
+		defer cancel()
+		return h.chat.Stream(ctx, s, chatAfter(req), func(it ChatItem) error {
+			id := ""
+			if it.Seq > 0 {
+				id = strconv.FormatUint(it.Seq, 10)
 			}
-		}
+			return st.SendJSON(it.Kind, id, it)
+		})
+	})
+	switch {
+	case errors.Is(err, sse.ErrClosed):
+		h.fail(w, req, errChatClosing)
+	case err != nil:
+		h.logger.Warn().Err(err).Str("conversation", s.ConversationID).Msg("web chat stream ended by an error")
 	}
 }
 
@@ -105,40 +66,4 @@ func chatAfter(req *http.Request) uint64 {
 		return 0
 	}
 	return n
-}
-
-// chatSSE writes events to one stream; the heartbeat and the items come
-// from different goroutines.
-type chatSSE struct {
-	mu sync.Mutex
-	w  *bufio.Writer
-	rc *http.ResponseController
-}
-
-func (s *chatSSE) item(it ChatItem) error {
-	data, err := json.Marshal(it)
-	if err != nil {
-		return err
-	}
-	msg := "event: " + it.Kind + "\n"
-	if it.Seq > 0 {
-		msg += "id: " + strconv.FormatUint(it.Seq, 10) + "\n"
-	}
-	// json.Marshal output has no newlines: one data line.
-	return s.send(msg + "data: " + string(data) + "\n\n")
-}
-
-func (s *chatSSE) send(msg string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, err := s.w.WriteString(msg); err != nil {
-		return err
-	}
-	if err := s.w.Flush(); err != nil {
-		return err
-	}
-	if err := s.rc.Flush(); err != nil && !errors.Is(err, http.ErrNotSupported) {
-		return err
-	}
-	return nil
 }

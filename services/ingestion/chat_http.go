@@ -9,13 +9,13 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/rs/zerolog"
 
 	"github.com/helpline-org/helpline/events"
 	"github.com/helpline-org/helpline/internal/keyring"
+	"github.com/helpline-org/helpline/internal/sse"
 )
 
 // Paths of the web chat. The API lives under ChatAPIPrefix, which is also
@@ -137,11 +137,9 @@ type ChatHTTP struct {
 	sends   *chatLimiter
 	streams *chatStreams
 	page    *chatPage
+	sse     *sse.Server
 	secure  bool
 	logger  zerolog.Logger
-
-	done      chan struct{}
-	closeOnce sync.Once
 }
 
 // NewChatHTTP builds the handlers.
@@ -164,7 +162,7 @@ func NewChatHTTP(cfg ChatHTTPConfig, chat *Chat, logger zerolog.Logger) (*ChatHT
 		page:    page,
 		secure:  strings.HasPrefix(strings.ToLower(cfg.PublicURL), "https://"),
 		logger:  logger.With().Str("svc", "ingestion").Str("channel", events.ChannelWebChat).Logger(),
-		done:    make(chan struct{}),
+		sse:     sse.New(sse.Config{Heartbeat: cfg.Heartbeat}),
 	}
 	h.mux.HandleFunc("GET "+ChatPagePath, h.showPage)
 	h.mux.HandleFunc("GET "+chatScriptPath, h.page.script)
@@ -197,9 +195,7 @@ func (h *ChatHTTP) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 // Close ends every open event stream and refuses new ones; the rest of
 // the chat keeps working until the server stops. Call it when the server
 // shuts down: streams never end by themselves.
-func (h *ChatHTTP) Close() {
-	h.closeOnce.Do(func() { close(h.done) })
-}
+func (h *ChatHTTP) Close() { h.sse.Close() }
 
 type chatStartRequest struct {
 	Line     string `json:"line"`
