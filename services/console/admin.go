@@ -6,28 +6,18 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/go-chi/chi/v5"
 
 	"github.com/helpline-org/helpline/events"
+	"github.com/helpline-org/helpline/services/console/views"
 )
 
-// userJSON is an account as admins see it: no hash, no number.
-type userJSON struct {
-	ID       string   `json:"id"`
-	Name     string   `json:"name"`
-	Roles    []string `json:"roles"`
-	Disabled bool     `json:"disabled"`
-	Teams    []string `json:"teams"`
-	InConfig bool     `json:"in_config"`
-}
-
-func (s *Service) users() []userJSON {
-	out := []userJSON{}
+func (s *Service) users() []views.User {
+	out := []views.User{}
 	for _, a := range s.accounts.List() {
 		_, inConfig := s.staff[a.ID]
-		out = append(out, userJSON{ID: a.ID, Name: a.Name, Roles: nonNil(a.Roles), Disabled: a.Disabled, Teams: nonNil(s.teams(a.ID)), InConfig: inConfig})
+		out = append(out, views.User{ID: a.ID, Name: a.Name, Roles: views.NonNil(a.Roles), Disabled: a.Disabled, Teams: views.NonNil(s.teams(a.ID)), InConfig: inConfig})
 	}
 	return out
 }
@@ -36,7 +26,7 @@ func (s *Service) usersPage(w http.ResponseWriter, r *http.Request, v *viewer) e
 	if err := s.accounts.Refresh(r.Context()); err != nil {
 		return err
 	}
-	s.render(w, r, http.StatusOK, "users", v, map[string]any{"Title": "Staff accounts", "Users": s.users(), "Roles": roleOrder, "Done": r.URL.Query().Get("done")})
+	s.render(w, http.StatusOK, "users", v, &views.UsersPage{Chrome: views.Chrome{Title: "Staff accounts"}, Users: s.users(), Roles: roleOrder, Done: r.URL.Query().Get("done")})
 	return nil
 }
 
@@ -44,7 +34,7 @@ func (s *Service) apiUsers(w http.ResponseWriter, r *http.Request, _ *viewer) er
 	if err := s.accounts.Refresh(r.Context()); err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"users": s.users()})
+	writeJSON(w, http.StatusOK, views.UserList{Users: s.users()})
 	return nil
 }
 
@@ -73,7 +63,7 @@ func (s *Service) apiUserCreate(w http.ResponseWriter, r *http.Request, v *viewe
 	if err := s.createUser(r.Context(), v, in.ID, in.Name, in.Role, in.Password); err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, map[string]string{"id": in.ID})
+	writeJSON(w, http.StatusCreated, views.Created{ID: in.ID})
 	return nil
 }
 
@@ -155,46 +145,28 @@ func (s *Service) apiUserDisable(w http.ResponseWriter, r *http.Request, v *view
 	return nil
 }
 
-// auditJSON is one audit record.
-type auditJSON struct {
-	Seq              uint64    `json:"seq"`
-	At               time.Time `json:"at"`
-	StaffID          string    `json:"staff_id"`
-	StaffName        string    `json:"staff_name"`
-	Role             string    `json:"role"`
-	ConversationID   string    `json:"conversation_id"`
-	Via              string    `json:"via"`
-	BreakGlassReason string    `json:"break_glass_reason,omitempty"`
-	Messages         int       `json:"messages_disclosed"`
-}
-
-type auditList struct {
-	Records []auditJSON `json:"records"`
-	Next    string      `json:"next_cursor,omitempty"`
-}
-
 // auditTrail returns up to limit records after the sequence cursor, oldest
 // first.
-func (s *Service) auditTrail(ctx context.Context, cursor string, limit int) (auditList, error) {
+func (s *Service) auditTrail(ctx context.Context, cursor string, limit int) (views.AuditList, error) {
 	var after uint64
 	if cursor != "" {
 		n, err := strconv.ParseUint(cursor, 10, 64)
 		if err != nil {
-			return auditList{}, badRequest("the cursor is not valid")
+			return views.AuditList{}, badRequest("the cursor is not valid")
 		}
 		after = n
 	}
 	if limit == 0 {
 		limit = 100
 	}
-	out := auditList{Records: []auditJSON{}}
+	out := views.AuditList{Records: []views.AuditRecord{}}
 	_, err := s.d.Log.ReadAudit(ctx, after, func(e events.Envelope) error {
 		p, err := e.Decode()
 		if err != nil {
 			return err
 		}
 		if cr, ok := p.(events.ContentRead); ok {
-			out.Records = append(out.Records, auditJSON{Seq: e.Sequence, At: e.OccurredAt, StaffID: e.AggregateID, StaffName: s.staffName(e.AggregateID),
+			out.Records = append(out.Records, views.AuditRecord{Seq: e.Sequence, At: e.OccurredAt, StaffID: e.AggregateID, StaffName: s.staffName(e.AggregateID),
 				Role: cr.Role, ConversationID: cr.ConversationID, Via: cr.Via, BreakGlassReason: cr.BreakGlassReason, Messages: cr.MessagesDisclosed})
 		}
 		if len(out.Records) == limit {
@@ -204,7 +176,7 @@ func (s *Service) auditTrail(ctx context.Context, cursor string, limit int) (aud
 		return nil
 	})
 	if err != nil && !errors.Is(err, errPageFull) {
-		return auditList{}, err
+		return views.AuditList{}, err
 	}
 	return out, nil
 }
@@ -220,7 +192,7 @@ func (s *Service) auditPage(w http.ResponseWriter, r *http.Request, v *viewer) e
 	if err != nil {
 		return err
 	}
-	s.render(w, r, http.StatusOK, "audit", v, map[string]any{"Title": "Audit trail", "A": l})
+	s.render(w, http.StatusOK, "audit", v, &views.AuditPage{Chrome: views.Chrome{Title: "Audit trail"}, Audit: l})
 	return nil
 }
 
@@ -237,56 +209,23 @@ func (s *Service) apiAudit(w http.ResponseWriter, r *http.Request, _ *viewer) er
 	return nil
 }
 
-// configJSON is the configuration as admins see it in the console: no
-// phone numbers (those stay in the file and the pager).
-type configJSON struct {
-	Lines []lineJSON  `json:"lines"`
-	Staff []staffJSON `json:"staff"`
-	Rota  []rotaJSON  `json:"rota"`
-}
-
-type lineJSON struct {
-	ID                  string `json:"id"`
-	Name                string `json:"name"`
-	Timezone            string `json:"timezone"`
-	AlwaysOpen          bool   `json:"always_open"`
-	FirstResponseTarget string `json:"first_response_target"`
-	Policy              string `json:"policy"`
-}
-
-type staffJSON struct {
-	ID           string   `json:"id"`
-	Name         string   `json:"name"`
-	Role         string   `json:"role"`
-	Teams        []string `json:"teams"`
-	HasWorkPhone bool     `json:"has_work_phone"`
-}
-
-type rotaJSON struct {
-	Line  string   `json:"line"`
-	Level string   `json:"level"`
-	Staff string   `json:"staff"`
-	Days  []string `json:"days"`
-	Hours string   `json:"hours,omitempty"`
-}
-
-func (s *Service) configView() configJSON {
-	out := configJSON{Lines: []lineJSON{}, Staff: []staffJSON{}, Rota: []rotaJSON{}}
+func (s *Service) configView() views.Config {
+	out := views.Config{Lines: []views.Line{}, Staff: []views.StaffMember{}, Rota: []views.Shift{}}
 	for _, l := range s.d.File.Lines {
-		out.Lines = append(out.Lines, lineJSON{ID: l.ID, Name: l.Name, Timezone: l.Timezone, AlwaysOpen: l.AlwaysOpen,
+		out.Lines = append(out.Lines, views.Line{ID: l.ID, Name: l.Name, Timezone: l.Timezone, AlwaysOpen: l.AlwaysOpen,
 			FirstResponseTarget: l.FirstResponseTarget.Duration.String(), Policy: l.Policy})
 	}
 	for _, st := range s.d.File.Staff {
-		out.Staff = append(out.Staff, staffJSON{ID: st.ID, Name: st.Name, Role: st.Role, Teams: nonNil(st.Teams), HasWorkPhone: st.WorkPhone != ""})
+		out.Staff = append(out.Staff, views.StaffMember{ID: st.ID, Name: st.Name, Role: st.Role, Teams: views.NonNil(st.Teams), HasWorkPhone: st.WorkPhone != ""})
 	}
 	for _, sh := range s.d.File.Rota {
-		out.Rota = append(out.Rota, rotaJSON{Line: sh.Line, Level: sh.Level, Staff: sh.Staff, Days: nonNil(sh.Days), Hours: sh.Hours})
+		out.Rota = append(out.Rota, views.Shift{Line: sh.Line, Level: sh.Level, Staff: sh.Staff, Days: views.NonNil(sh.Days), Hours: sh.Hours})
 	}
 	return out
 }
 
 func (s *Service) configPage(w http.ResponseWriter, r *http.Request, v *viewer) error {
-	s.render(w, r, http.StatusOK, "config", v, map[string]any{"Title": "Configuration", "C": s.configView()})
+	s.render(w, http.StatusOK, "config", v, &views.ConfigPage{Chrome: views.Chrome{Title: "Configuration"}, Config: s.configView()})
 	return nil
 }
 

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/helpline-org/helpline/services/console/views"
 )
 
 // signIn checks a staff id and password against the lockout and the
@@ -68,7 +70,7 @@ func (s *Service) loginPage(w http.ResponseWriter, r *http.Request, v *viewer) e
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 		return nil
 	}
-	s.render(w, r, http.StatusOK, "login", nil, map[string]any{"Title": "Sign in"})
+	s.render(w, http.StatusOK, "login", nil, &views.LoginPage{Chrome: views.Chrome{Title: "Sign in"}})
 	return nil
 }
 
@@ -78,7 +80,7 @@ func (s *Service) loginSubmit(w http.ResponseWriter, r *http.Request, _ *viewer)
 		if code >= 500 {
 			return err
 		}
-		s.render(w, r, code, "login", nil, map[string]any{"Title": "Sign in", "Error": msg})
+		s.render(w, code, "login", nil, &views.LoginPage{Chrome: views.Chrome{Title: "Sign in"}, Error: msg})
 		return nil
 	}
 	http.Redirect(w, r, "/", http.StatusSeeOther)
@@ -100,17 +102,8 @@ func (s *Service) home(w http.ResponseWriter, r *http.Request, v *viewer) error 
 	return nil
 }
 
-// sessionJSON is the API's view of a session.
-type sessionJSON struct {
-	StaffID   string `json:"staff_id"`
-	Name      string `json:"name"`
-	Role      string `json:"role"`
-	CSRFToken string `json:"csrf_token"`
-	ExpiresAt string `json:"expires_at"`
-}
-
-func (s *Service) sessionOf(v *viewer) sessionJSON {
-	return sessionJSON{StaffID: v.ID, Name: v.Name, Role: v.Role(), CSRFToken: v.Session.CSRF,
+func (s *Service) sessionOf(v *viewer) views.Session {
+	return views.Session{StaffID: v.ID, Name: v.Name, Role: v.Role(), CSRFToken: v.Session.CSRF,
 		ExpiresAt: v.Session.Created.Add(s.cfg.Lifetime).UTC().Format(time.RFC3339)}
 }
 

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/go-chi/chi/v5"
@@ -15,66 +14,21 @@ import (
 	"github.com/helpline-org/helpline/events"
 	"github.com/helpline-org/helpline/internal/keyring"
 	"github.com/helpline-org/helpline/projections/inbox"
+	"github.com/helpline-org/helpline/services/console/views"
 )
 
 // maxReply is the longest reply, in characters (Twilio's limit for one
 // message).
 const maxReply = 1600
 
-// conversationJSON is a conversation as staff with content access see it:
-// the pseudonym, never a number or a client id.
-type conversationJSON struct {
-	ID             string        `json:"id"`
-	LineID         string        `json:"line_id"`
-	Pseudonym      string        `json:"pseudonym"`
-	Channel        string        `json:"channel"`
-	TeamID         string        `json:"team_id,omitempty"`
-	AssigneeID     string        `json:"assignee_id,omitempty"`
-	AssigneeName   string        `json:"assignee_name,omitempty"`
-	Open           bool          `json:"open"`
-	StartedAt      time.Time     `json:"started_at"`
-	LastActivityAt time.Time     `json:"last_activity_at"`
-	Unread         int           `json:"unread"`
-	Risk           string        `json:"risk,omitempty"`
-	Flags          []string      `json:"flags"`
-	Categories     []string      `json:"categories"`
-	Terms          []string      `json:"terms"`
-	Consent        string        `json:"consent,omitempty"`
-	Erased         bool          `json:"erased"`
-	Messages       []messageJSON `json:"messages,omitempty"`
-}
-
-// messageJSON is one message, decrypted for the authorised reader.
-type messageJSON struct {
-	ID         string    `json:"id"`
-	Direction  string    `json:"direction"`
-	At         time.Time `json:"at"`
-	SenderName string    `json:"sender_name,omitempty"`
-	Text       string    `json:"text"`
-	// Unavailable is set when the text can no longer be read (the client
-	// was erased).
-	Unavailable bool     `json:"unavailable,omitempty"`
-	Status      string   `json:"status,omitempty"`
-	Reason      string   `json:"reason,omitempty"`
-	Risk        string   `json:"risk,omitempty"`
-	Terms       []string `json:"terms"`
-}
-
-func (s *Service) conversationOf(c inbox.Conversation) conversationJSON {
-	out := conversationJSON{ID: c.ID, LineID: c.LineID, Pseudonym: c.Pseudonym, Channel: c.Channel, TeamID: c.TeamID,
+func (s *Service) conversationOf(c inbox.Conversation) views.Conversation {
+	out := views.Conversation{ID: c.ID, LineID: c.LineID, Pseudonym: c.Pseudonym, Channel: c.Channel, TeamID: c.TeamID,
 		AssigneeID: c.AssigneeID, Open: c.Open, StartedAt: c.StartedAt, LastActivityAt: c.LastActivityAt, Unread: c.Unread,
-		Risk: c.Risk, Flags: nonNil(c.Flags), Categories: nonNil(c.Categories), Terms: nonNil(c.Terms), Consent: c.Consent, Erased: c.Erased}
+		Risk: c.Risk, Flags: views.NonNil(c.Flags), Categories: views.NonNil(c.Categories), Terms: views.NonNil(c.Terms), Consent: c.Consent, Erased: c.Erased}
 	if c.AssigneeID != "" {
 		out.AssigneeName = s.staffName(c.AssigneeID)
 	}
 	return out
-}
-
-func nonNil(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
 }
 
 // mayRead is the content rule: a duty worker reads any conversation of
@@ -94,31 +48,31 @@ func (s *Service) mayRead(v *viewer, c inbox.Conversation) bool {
 // readConversation returns a conversation with its messages decrypted,
 // after recording the reading in the audit trail: no content leaves
 // without its audit record.
-func (s *Service) readConversation(ctx context.Context, v *viewer, id, via, breakGlass string) (conversationJSON, error) {
+func (s *Service) readConversation(ctx context.Context, v *viewer, id, via, breakGlass string) (views.Conversation, error) {
 	if err := events.ValidateID(id); err != nil {
-		return conversationJSON{}, errNotFound
+		return views.Conversation{}, errNotFound
 	}
 	if s.d.Inbox == nil {
-		return conversationJSON{}, errUnavailable
+		return views.Conversation{}, errUnavailable
 	}
 	c, err := s.d.Inbox.Get(ctx, id)
 	if err != nil {
-		return conversationJSON{}, err
+		return views.Conversation{}, err
 	}
 	if breakGlass == "" && !s.mayRead(v, c) {
-		return conversationJSON{}, errForbidden
+		return views.Conversation{}, errForbidden
 	}
 	msgs, err := s.d.Inbox.Messages(ctx, id)
 	if err != nil {
-		return conversationJSON{}, err
+		return views.Conversation{}, err
 	}
 	if err := s.audit(ctx, v, id, via, breakGlass, len(msgs)); err != nil {
-		return conversationJSON{}, err
+		return views.Conversation{}, err
 	}
 	out := s.conversationOf(c)
 	for _, m := range msgs {
-		mj := messageJSON{ID: m.ID, Direction: m.Direction, At: m.At, SenderName: m.SenderName, Status: m.Status,
-			Reason: m.Reason, Risk: m.Risk, Terms: nonNil(m.Terms)}
+		mj := views.Message{ID: m.ID, Direction: m.Direction, At: m.At, SenderName: m.SenderName, Status: m.Status,
+			Reason: m.Reason, Risk: m.Risk, Terms: views.NonNil(m.Terms)}
 		text, err := inbox.Open(ctx, s.d.Keys, c, m)
 		switch {
 		case err == nil:
@@ -126,7 +80,7 @@ func (s *Service) readConversation(ctx context.Context, v *viewer, id, via, brea
 		case errors.Is(err, keyring.ErrErased) || c.Erased:
 			mj.Unavailable = true
 		default:
-			return conversationJSON{}, fmt.Errorf("open message %s: %w", m.ID, err)
+			return views.Conversation{}, fmt.Errorf("open message %s: %w", m.ID, err)
 		}
 		out.Messages = append(out.Messages, mj)
 	}
@@ -211,7 +165,8 @@ func (s *Service) conversationPage(w http.ResponseWriter, r *http.Request, v *vi
 	if err != nil {
 		return err
 	}
-	s.render(w, r, http.StatusOK, "conversation", v, map[string]any{"Title": "Conversation " + c.Pseudonym, "C": c, "ReplyID": events.NewID(), "Sent": r.URL.Query().Get("sent") != ""})
+	s.render(w, http.StatusOK, "conversation", v, &views.ConversationPage{Chrome: views.Chrome{Title: "Conversation " + c.Pseudonym},
+		Conversation: c, ReplyID: events.NewID(), Sent: r.URL.Query().Get("sent") != ""})
 	return nil
 }
 
@@ -245,7 +200,7 @@ func (s *Service) apiReply(w http.ResponseWriter, r *http.Request, v *viewer) er
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusAccepted, map[string]string{"reply_id": id})
+	writeJSON(w, http.StatusAccepted, views.ReplyAccepted{ReplyID: id})
 	return nil
 }
 
@@ -266,7 +221,7 @@ func (s *Service) breakGlassForm(w http.ResponseWriter, r *http.Request, v *view
 	if err := events.ValidateID(id); err != nil {
 		return errNotFound
 	}
-	s.render(w, r, http.StatusOK, "breakglass", v, map[string]any{"Title": "Break-glass reading", "ID": id})
+	s.render(w, http.StatusOK, "breakglass", v, &views.BreakGlassPage{Chrome: views.Chrome{Title: "Break-glass reading"}, ConversationID: id})
 	return nil
 }
 
@@ -280,7 +235,7 @@ func (s *Service) breakGlassSubmit(w http.ResponseWriter, r *http.Request, v *vi
 		return err
 	}
 	s.log.Warn().Str("staff_id", v.ID).Str("conversation_id", c.ID).Msg("break-glass reading")
-	s.render(w, r, http.StatusOK, "conversation", v, map[string]any{"Title": "Break-glass: " + c.Pseudonym, "C": c, "BreakGlass": true})
+	s.render(w, http.StatusOK, "conversation", v, &views.ConversationPage{Chrome: views.Chrome{Title: "Break-glass: " + c.Pseudonym}, Conversation: c, BreakGlass: true})
 	return nil
 }
 

@@ -7,51 +7,21 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
-	"time"
 
 	"github.com/go-chi/chi/v5"
 
 	"github.com/helpline-org/helpline/events"
 	"github.com/helpline-org/helpline/projections/escalations"
 	"github.com/helpline-org/helpline/projections/inbox"
+	"github.com/helpline-org/helpline/services/console/views"
 )
 
-// escalationJSON is one row of the duty queue: why it was raised, who was
-// paged, who took it on. A pseudonym, never a number or words.
-type escalationJSON struct {
-	ID                 string     `json:"id"`
-	ConversationID     string     `json:"conversation_id"`
-	LineID             string     `json:"line_id"`
-	Pseudonym          string     `json:"pseudonym"`
-	Reason             string     `json:"reason"`
-	Risk               string     `json:"risk"`
-	Categories         []string   `json:"categories"`
-	Terms              []string   `json:"terms"`
-	Level              int        `json:"level"`
-	Round              int        `json:"round"`
-	RaisedAt           time.Time  `json:"raised_at"`
-	Pages              []pageJSON `json:"pages"`
-	AcknowledgedBy     string     `json:"acknowledged_by,omitempty"`
-	AcknowledgedByName string     `json:"acknowledged_by_name,omitempty"`
-	AcknowledgedAt     *time.Time `json:"acknowledged_at,omitempty"`
-	Exhausted          bool       `json:"exhausted"`
-	Open               bool       `json:"open"`
-}
-
-type pageJSON struct {
-	StaffID   string    `json:"staff_id"`
-	StaffName string    `json:"staff_name"`
-	LevelName string    `json:"level_name"`
-	Round     int       `json:"round"`
-	At        time.Time `json:"at"`
-}
-
-func (s *Service) escalationOf(e escalations.Escalation) escalationJSON {
-	out := escalationJSON{ID: e.ID, ConversationID: e.ConversationID, LineID: e.LineID, Pseudonym: e.Pseudonym, Reason: e.Reason,
-		Risk: e.Risk, Categories: nonNil(e.Categories), Terms: nonNil(e.Terms), Level: e.Level, Round: e.Round, RaisedAt: e.RaisedAt,
-		Pages: []pageJSON{}, Exhausted: e.Exhausted, Open: e.Open()}
+func (s *Service) escalationOf(e escalations.Escalation) views.Escalation {
+	out := views.Escalation{ID: e.ID, ConversationID: e.ConversationID, LineID: e.LineID, Pseudonym: e.Pseudonym, Reason: e.Reason,
+		Risk: e.Risk, Categories: views.NonNil(e.Categories), Terms: views.NonNil(e.Terms), Level: e.Level, Round: e.Round, RaisedAt: e.RaisedAt,
+		Pages: []views.PageSent{}, Exhausted: e.Exhausted, Open: e.Open()}
 	for _, p := range e.Pages {
-		out.Pages = append(out.Pages, pageJSON{StaffID: p.StaffID, StaffName: s.staffName(p.StaffID), LevelName: p.LevelName, Round: p.Round, At: p.At})
+		out.Pages = append(out.Pages, views.PageSent{StaffID: p.StaffID, StaffName: s.staffName(p.StaffID), LevelName: p.LevelName, Round: p.Round, At: p.At})
 	}
 	if !e.AcknowledgedAt.IsZero() {
 		at := e.AcknowledgedAt
@@ -73,25 +43,19 @@ func pageParams(r *http.Request) (string, int, error) {
 	return r.URL.Query().Get("cursor"), limit, nil
 }
 
-// queueList is one page of the open queue and the cursor of the next.
-type queueList struct {
-	Escalations []escalationJSON `json:"escalations"`
-	Next        string           `json:"next_cursor,omitempty"`
-}
-
-func (s *Service) queueList(ctx context.Context, cursor string, limit int) (queueList, error) {
+func (s *Service) queueList(ctx context.Context, cursor string, limit int) (views.QueueList, error) {
 	after, err := escalations.ParseCursor(cursor)
 	if err != nil {
-		return queueList{}, badRequest("the cursor is not valid")
+		return views.QueueList{}, badRequest("the cursor is not valid")
 	}
 	if limit == 0 {
 		limit = escalations.DefaultLimit
 	}
 	rows, err := s.d.Queue.Open(ctx, s.lineIDs, limit, after)
 	if err != nil {
-		return queueList{}, err
+		return views.QueueList{}, err
 	}
-	out := queueList{Escalations: []escalationJSON{}}
+	out := views.QueueList{Escalations: []views.Escalation{}}
 	for _, e := range rows {
 		out.Escalations = append(out.Escalations, s.escalationOf(e))
 	}
@@ -110,7 +74,7 @@ func (s *Service) queuePage(w http.ResponseWriter, r *http.Request, v *viewer) e
 	if err != nil {
 		return err
 	}
-	s.render(w, r, http.StatusOK, "queue", v, map[string]any{"Title": "Duty queue", "Q": q, "Live": "queue"})
+	s.render(w, http.StatusOK, "queue", v, &views.QueuePage{Chrome: views.Chrome{Title: "Duty queue", Live: "queue"}, Queue: q})
 	return nil
 }
 
@@ -146,7 +110,7 @@ func (s *Service) escalationPage(w http.ResponseWriter, r *http.Request, v *view
 	if err != nil {
 		return err
 	}
-	s.render(w, r, http.StatusOK, "escalation", v, map[string]any{"Title": "Escalation " + e.Pseudonym, "E": s.escalationOf(e)})
+	s.render(w, http.StatusOK, "escalation", v, &views.EscalationPage{Chrome: views.Chrome{Title: "Escalation " + e.Pseudonym}, Escalation: s.escalationOf(e)})
 	return nil
 }
 
@@ -205,7 +169,7 @@ func (s *Service) ackSubmit(w http.ResponseWriter, r *http.Request, v *viewer) e
 			return err
 		}
 		code, msg := s.statusOf(err)
-		s.render(w, r, code, "escalation", v, map[string]any{"Title": "Escalation " + e.Pseudonym, "E": s.escalationOf(e), "Error": msg})
+		s.render(w, code, "escalation", v, &views.EscalationPage{Chrome: views.Chrome{Title: "Escalation " + e.Pseudonym}, Escalation: s.escalationOf(e), Error: msg})
 		return nil
 	}
 	if err != nil {
@@ -220,15 +184,8 @@ func (s *Service) apiAck(w http.ResponseWriter, r *http.Request, v *viewer) erro
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"escalation_id": chi.URLParam(r, "escalation"), "conversation_id": conv, "acknowledged_by": v.ID})
+	writeJSON(w, http.StatusOK, views.Acknowledged{EscalationID: chi.URLParam(r, "escalation"), ConversationID: conv, AcknowledgedBy: v.ID})
 	return nil
-}
-
-// inboxList is one page of the viewer's conversations, most recent
-// activity first, and the cursor of the next page.
-type inboxList struct {
-	Conversations []conversationJSON `json:"conversations"`
-	Next          string             `json:"next_cursor,omitempty"`
 }
 
 // inboxQueries are the inbox queries whose union is what v may see: all
@@ -245,23 +202,23 @@ func (s *Service) inboxQueries(v *viewer, after inbox.Cursor, limit int) []inbox
 	return qs
 }
 
-func (s *Service) inboxList(ctx context.Context, v *viewer, cursor string, limit int) (inboxList, error) {
+func (s *Service) inboxList(ctx context.Context, v *viewer, cursor string, limit int) (views.InboxList, error) {
 	after, err := inbox.ParseCursor(cursor)
 	if err != nil {
-		return inboxList{}, badRequest("the cursor is not valid")
+		return views.InboxList{}, badRequest("the cursor is not valid")
 	}
 	if limit == 0 {
 		limit = 50
 	}
 	if s.d.Inbox == nil {
-		return inboxList{}, errUnavailable
+		return views.InboxList{}, errUnavailable
 	}
 	seen := map[string]bool{}
 	var all []inbox.Conversation
 	for _, q := range s.inboxQueries(v, after, limit) {
 		rows, err := s.d.Inbox.List(ctx, q)
 		if err != nil {
-			return inboxList{}, err
+			return views.InboxList{}, err
 		}
 		for _, c := range rows {
 			if !seen[c.ID] && s.mayRead(v, c) {
@@ -279,7 +236,7 @@ func (s *Service) inboxList(ctx context.Context, v *viewer, cursor string, limit
 		}
 		return cmp.Compare(b.ID, a.ID)
 	})
-	out := inboxList{Conversations: []conversationJSON{}}
+	out := views.InboxList{Conversations: []views.Conversation{}}
 	if len(all) > limit {
 		all = all[:limit]
 	}
@@ -302,7 +259,7 @@ func (s *Service) inboxPage(w http.ResponseWriter, r *http.Request, v *viewer) e
 	if err != nil {
 		return err
 	}
-	s.render(w, r, http.StatusOK, "inbox", v, map[string]any{"Title": "Inbox", "L": l, "Live": "inbox"})
+	s.render(w, http.StatusOK, "inbox", v, &views.InboxPage{Chrome: views.Chrome{Title: "Inbox", Live: "inbox"}, Inbox: l})
 	return nil
 }
 

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/helpline-org/helpline/services/console/views"
 )
 
 //go:embed web
@@ -25,7 +27,7 @@ var pages = func() map[string]*template.Template {
 		"iso":   func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 		"join":  func(s []string) string { return strings.Join(s, ", ") },
 		"pct":   func(f float64) string { return strconv.FormatFloat(f*100, 'f', 1, 64) + "%" },
-		"secs":  func(p *float64) string { return secs(p) },
+		"secs":  views.Seconds,
 		"label": func(s string) string { return strings.ReplaceAll(s, "_", " ") },
 		"inc":   func(n int) int { return n + 1 },
 	}
@@ -41,35 +43,18 @@ var pages = func() map[string]*template.Template {
 	return out
 }()
 
-func secs(p *float64) string {
-	if p == nil {
-		return "over a week"
-	}
-	return minutes(*p)
-}
-
-// page is what the layout gets: the viewer's name and role for the
-// navigation, the CSRF token for forms, and the page's own data.
-type page struct {
-	Title string
-	V     *viewer
-	CSRF  string
-	Live  string
-	D     map[string]any
-}
-
-// render writes a page. html/template escapes every value.
-func (s *Service) render(w http.ResponseWriter, _ *http.Request, code int, name string, v *viewer, data map[string]any) {
+// render writes a page, with the layout's chrome: who is signed in and
+// the CSRF token for its forms. html/template escapes every value.
+func (s *Service) render(w http.ResponseWriter, code int, name string, v *viewer, p views.Page) {
 	t, ok := pages[name]
 	if !ok {
 		http.Error(w, "no such page", http.StatusInternalServerError)
 		return
 	}
-	p := page{V: v, D: data}
-	p.Title, _ = data["Title"].(string)
-	p.Live, _ = data["Live"].(string)
 	if v != nil {
-		p.CSRF = v.Session.CSRF
+		c := p.Layout()
+		c.V = &views.Viewer{ID: v.ID, Name: v.Name, Role: v.Role()}
+		c.CSRF = v.Session.CSRF
 	}
 	var buf bytes.Buffer
 	if err := t.Execute(&buf, p); err != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/helpline-org/helpline/events"
+	"github.com/helpline-org/helpline/services/console/views"
 )
 
 // Role sets used by the route table.
@@ -190,7 +191,7 @@ func (s *Service) writeError(w http.ResponseWriter, r *http.Request, err error) 
 		s.log.Error().Err(err).Str("route", chi.RouteContext(r.Context()).RoutePattern()).Msg("console request")
 	}
 	if isAPI(r) {
-		writeJSON(w, code, map[string]string{"error": msg})
+		writeJSON(w, code, views.Error{Error: msg})
 		return
 	}
 	if code == http.StatusUnauthorized && r.Method == http.MethodGet && r.URL.Path != "/login" {
@@ -198,7 +199,7 @@ func (s *Service) writeError(w http.ResponseWriter, r *http.Request, err error) 
 		return
 	}
 	v, _ := s.viewerOf(r)
-	s.render(w, r, code, "error", v, map[string]any{"Title": http.StatusText(code), "Message": msg})
+	s.render(w, code, "error", v, &views.ErrorPage{Chrome: views.Chrome{Title: http.StatusText(code)}, Message: msg})
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {

@@ -1,0 +1,56 @@
+package console
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/helpline-org/helpline/services/console/views"
+)
+
+// TestEveryPageRendersItsModel executes each template with its typed view
+// model, filled in, as a duty worker: a field a template names that the
+// model lacks fails here, not in front of staff.
+func TestEveryPageRendersItsModel(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2026, 12, 7, 9, 30, 0, 0, time.UTC)
+	p50 := 90.0
+	conv := views.Conversation{ID: "c1", LineID: "main", Pseudonym: "C-7Q2K", Channel: "sms", AssigneeID: "wes", AssigneeName: "Wes Worker",
+		Open: true, StartedAt: at, LastActivityAt: at, Unread: 2, Risk: "crisis", Flags: []string{"crisis", "out_of_hours"},
+		Messages: []views.Message{{ID: "m1", Direction: "in", At: at, Text: "words", Terms: []string{"pills"}}, {ID: "m2", Direction: "out", At: at, SenderName: "Wes", Status: "sent"}}}
+	esc := views.Escalation{ID: "e1", ConversationID: "c1", LineID: "main", Pseudonym: "C-7Q2K", Reason: "crisis", Risk: "crisis", RaisedAt: at,
+		Pages: []views.PageSent{{StaffID: "dana", StaffName: "Dana Duty", LevelName: "duty", Round: 1, At: at}}, Open: true}
+	rep := views.Report{LineID: "main", From: "2026-12-06", To: "2026-12-08",
+		Days: []views.Day{{Day: "2026-12-06", Figures: views.Figures{Received: 3, FirstReply: views.Quantiles{Count: 1, P50: &p50}}}, {Day: "2026-12-07"}}}
+	models := map[string]views.Page{
+		"login":        &views.LoginPage{Chrome: views.Chrome{Title: "Sign in"}, Error: "wrong"},
+		"error":        &views.ErrorPage{Chrome: views.Chrome{Title: "Not Found"}, Message: "Not found."},
+		"inbox":        &views.InboxPage{Chrome: views.Chrome{Title: "Inbox", Live: "inbox"}, Inbox: views.InboxList{Conversations: []views.Conversation{conv}, Next: "x"}},
+		"queue":        &views.QueuePage{Chrome: views.Chrome{Title: "Duty queue", Live: "queue"}, Queue: views.QueueList{Escalations: []views.Escalation{esc}, Next: "x"}},
+		"escalation":   &views.EscalationPage{Chrome: views.Chrome{Title: "Escalation"}, Escalation: esc, Error: "Already acknowledged"},
+		"conversation": &views.ConversationPage{Chrome: views.Chrome{Title: "Conversation"}, Conversation: conv, ReplyID: "r1", Sent: true},
+		"breakglass":   &views.BreakGlassPage{Chrome: views.Chrome{Title: "Break-glass reading"}, ConversationID: "c1"},
+		"dashboard":    views.NewDashboardPage(rep, "main", 2, []string{"main"}),
+		"users":        &views.UsersPage{Chrome: views.Chrome{Title: "Staff accounts"}, Users: []views.User{{ID: "wes", Name: "Wes Worker", Roles: []string{"worker"}}}, Roles: []string{"worker"}, Done: "created"},
+		"audit":        &views.AuditPage{Chrome: views.Chrome{Title: "Audit trail"}, Audit: views.AuditList{Records: []views.AuditRecord{{Seq: 1, At: at, StaffID: "wes", StaffName: "Wes Worker"}}}},
+		"config":       &views.ConfigPage{Chrome: views.Chrome{Title: "Configuration"}, Config: views.Config{Lines: []views.Line{{ID: "main"}}, Staff: []views.StaffMember{{ID: "wes"}}, Rota: []views.Shift{{Line: "main"}}}},
+	}
+	for name := range pages {
+		if models[name] == nil {
+			t.Errorf("no model for page %s", name)
+		}
+	}
+	s := &Service{log: zerolog.Nop()}
+	v := &viewer{Account: Account{ID: "dana", Name: "Dana Duty", Roles: []string{"duty"}}, Session: Session{Role: "duty", CSRF: "tok"}}
+	for name, m := range models {
+		rec := httptest.NewRecorder()
+		s.render(rec, http.StatusOK, name, v, m)
+		if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "Dana Duty") {
+			t.Errorf("page %s: %d\n%s", name, rec.Code, rec.Body.String())
+		}
+	}
+}

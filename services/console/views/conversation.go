@@ -1,0 +1,64 @@
+package views
+
+import "time"
+
+// Conversation is a conversation as staff with content access see it: the
+// pseudonym, never a number or a client id. Messages are filled only by a
+// reading that was audited.
+type Conversation struct {
+	ID             string    `json:"id"`
+	LineID         string    `json:"line_id"`
+	Pseudonym      string    `json:"pseudonym"`
+	Channel        string    `json:"channel"`
+	TeamID         string    `json:"team_id,omitempty"`
+	AssigneeID     string    `json:"assignee_id,omitempty"`
+	AssigneeName   string    `json:"assignee_name,omitempty"`
+	Open           bool      `json:"open"`
+	StartedAt      time.Time `json:"started_at"`
+	LastActivityAt time.Time `json:"last_activity_at"`
+	Unread         int       `json:"unread"`
+	Risk           string    `json:"risk,omitempty"`
+	Flags          []string  `json:"flags"`
+	Categories     []string  `json:"categories"`
+	Terms          []string  `json:"terms"`
+	Consent        string    `json:"consent,omitempty"`
+	Erased         bool      `json:"erased"`
+	Messages       []Message `json:"messages,omitempty"`
+}
+
+// Message is one message, decrypted for the authorised reader.
+type Message struct {
+	ID         string    `json:"id"`
+	Direction  string    `json:"direction"`
+	At         time.Time `json:"at"`
+	SenderName string    `json:"sender_name,omitempty"`
+	Text       string    `json:"text"`
+	// Unavailable is set when the text can no longer be read (the client
+	// was erased).
+	Unavailable bool     `json:"unavailable,omitempty"`
+	Status      string   `json:"status,omitempty"`
+	Reason      string   `json:"reason,omitempty"`
+	Risk        string   `json:"risk,omitempty"`
+	Terms       []string `json:"terms"`
+}
+
+// InboxList is one page of the conversations a staff member may see, most
+// recent activity first, and the cursor of the next page.
+type InboxList struct {
+	Conversations []Conversation `json:"conversations"`
+	Next          string         `json:"next_cursor,omitempty"`
+}
+
+// ReplyAccepted answers a reply: its id, the same for a repeat.
+type ReplyAccepted struct {
+	ReplyID string `json:"reply_id"`
+}
+
+// NonNil returns s, or an empty slice for nil: lists encode as [] in JSON,
+// never null.
+func NonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}

@@ -1,0 +1,89 @@
+package views
+
+// Chrome is what the layout around every page shows: the title, who is
+// signed in (navigation and sign-out), the CSRF token for its forms, and
+// which list the page keeps live ("inbox", "queue" or none).
+type Chrome struct {
+	Title string
+	V     *Viewer
+	CSRF  string
+	Live  string
+}
+
+// Layout returns the page's chrome, for the renderer to fill in who is
+// signed in; every page model embeds Chrome and so has it.
+func (c *Chrome) Layout() *Chrome { return c }
+
+// Page is any page model.
+type Page interface{ Layout() *Chrome }
+
+// LoginPage is the sign-in form, with why the last attempt failed.
+type LoginPage struct {
+	Chrome
+	Error string
+}
+
+// ErrorPage tells staff why a request was refused.
+type ErrorPage struct {
+	Chrome
+	Message string
+}
+
+// InboxPage is a worker's or duty worker's conversations.
+type InboxPage struct {
+	Chrome
+	Inbox InboxList
+}
+
+// QueuePage is the duty queue.
+type QueuePage struct {
+	Chrome
+	Queue QueueList
+}
+
+// EscalationPage is one escalation, with why an acknowledgement was
+// refused (someone else got there first).
+type EscalationPage struct {
+	Chrome
+	Escalation Escalation
+	Error      string
+}
+
+// ConversationPage is a conversation read by a worker or duty worker, or
+// by an admin through break-glass (no reply or assign forms then).
+type ConversationPage struct {
+	Chrome
+	Conversation Conversation
+	// ReplyID is the id the reply form sends, so a double submission is
+	// one reply.
+	ReplyID    string
+	Sent       bool
+	BreakGlass bool
+}
+
+// BreakGlassPage asks an admin for the reason to read a conversation.
+type BreakGlassPage struct {
+	Chrome
+	ConversationID string
+}
+
+// UsersPage is the staff accounts and the form to add one.
+type UsersPage struct {
+	Chrome
+	Users []User
+	Roles []string
+	// Done names what was just saved ("created", "role", "disabled").
+	Done string
+}
+
+// AuditPage is one page of the audit trail.
+type AuditPage struct {
+	Chrome
+	Audit AuditList
+}
+
+// ConfigPage is the configuration, read only.
+type ConfigPage struct {
+	Chrome
+	Config Config
+}

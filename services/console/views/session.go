@@ -1,0 +1,22 @@
+package views
+
+// Viewer is who is signed in, as the layout shows them.
+type Viewer struct {
+	ID   string
+	Name string
+	Role string
+}
+
+// Session is the API's view of a session.
+type Session struct {
+	StaffID   string `json:"staff_id"`
+	Name      string `json:"name"`
+	Role      string `json:"role"`
+	CSRFToken string `json:"csrf_token"`
+	ExpiresAt string `json:"expires_at"`
+}
+
+// Error is the API's body for a refused request.
+type Error struct {
+	Error string `json:"error"`
+}
