@@ -68,7 +68,7 @@ func cmdUsers(ctx context.Context, args []string, io stdio, lookup lookupFunc) e
 	if fs.NArg() != 0 || strings.TrimSpace(*name) == "" {
 		return usageError{"usage: " + usersUsage}
 	}
-	if !console.ValidRole(*role) {
+	if !events.ValidRole(*role) {
 		return usageError{fmt.Sprintf("--role %q: want worker, duty, manager or admin", *role)}
 	}
 	password, err := bufio.NewReader(io.in).ReadString('\n')

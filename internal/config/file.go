@@ -9,6 +9,9 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/helpline-org/helpline/events"
+	"github.com/helpline-org/helpline/internal/schedule"
 )
 
 // File is the YAML configuration: lines, staff, rota and policies.
@@ -47,14 +50,6 @@ type Line struct {
 	// (the provider's per-sender limit); default 5.
 	SendRate float64 `yaml:"send_rate"`
 }
-
-// Roles staff can hold.
-const (
-	RoleWorker  = "worker"
-	RoleDuty    = "duty"
-	RoleManager = "manager"
-	RoleAdmin   = "admin"
-)
 
 // Staff is a member of staff known from configuration.
 type Staff struct {
@@ -108,7 +103,6 @@ func (d Duration) MarshalYAML() (any, error) { return d.String(), nil }
 var (
 	e164      = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
 	idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,31}$`)
-	weekdays  = map[string]bool{"monday": true, "tuesday": true, "wednesday": true, "thursday": true, "friday": true, "saturday": true, "sunday": true}
 )
 
 // ValidE164 reports whether s is a phone number in E.164 form.
@@ -216,7 +210,7 @@ func (f *File) Validate() error {
 			bad("%s: hours: give opening hours, or always_open: true", where)
 		}
 		for day := range l.Hours {
-			if !weekdays[day] {
+			if _, ok := schedule.ParseWeekday(day); !ok {
 				bad("%s: hours: %q is not a weekday (monday..sunday)", where, day)
 			}
 		}
@@ -237,9 +231,7 @@ func (f *File) Validate() error {
 		if s.Name == "" {
 			bad("%s: name is required", where)
 		}
-		switch s.Role {
-		case RoleWorker, RoleDuty, RoleManager, RoleAdmin:
-		default:
+		if !events.ValidRole(s.Role) {
 			bad("%s: role %q: want worker, duty, manager or admin", where, s.Role)
 		}
 		if s.WorkPhone != "" && !ValidE164(s.WorkPhone) {
@@ -262,7 +254,7 @@ func (f *File) Validate() error {
 			bad("%s: level is required (e.g. duty, backup, manager)", where)
 		}
 		for _, d := range sh.Days {
-			if !weekdays[d] {
+			if _, ok := schedule.ParseWeekday(d); !ok {
 				bad("%s: %q is not a weekday (monday..sunday)", where, d)
 			}
 		}

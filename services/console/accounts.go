@@ -28,9 +28,6 @@ var (
 // A session acts in one role; its routes are that role's.
 var roleOrder = []string{events.RoleDuty, events.RoleWorker, events.RoleManager, events.RoleAdmin}
 
-// ValidRole reports whether r is a staff role.
-func ValidRole(r string) bool { return slices.Contains(roleOrder, r) }
-
 // Account is one staff account, folded from its worker events.
 type Account struct {
 	ID       string
@@ -212,7 +209,7 @@ func (a *Accounts) Register(ctx context.Context, id, name, role, password, by st
 	if err := events.ValidateID(id); err != nil {
 		return badRequest("a staff id is 1-64 letters, digits, '-' or '_'")
 	}
-	if !ValidRole(role) {
+	if !events.ValidRole(role) {
 		return fmt.Errorf("%w %q: want worker, duty, manager or admin", ErrBadRole, role)
 	}
 	if name == "" {

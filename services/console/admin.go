@@ -70,7 +70,7 @@ func (s *Service) apiUserCreate(w http.ResponseWriter, r *http.Request, v *viewe
 // changeRole grants or revokes a role. An admin cannot take their own
 // admin role away (someone must be left to manage accounts).
 func (s *Service) changeRole(ctx context.Context, v *viewer, id, role string, grant bool) error {
-	if !ValidRole(role) {
+	if !events.ValidRole(role) {
 		return ErrBadRole
 	}
 	if err := events.ValidateID(id); err != nil {

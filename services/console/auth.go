@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/helpline-org/helpline/events"
 	"github.com/helpline-org/helpline/services/console/views"
 )
 
@@ -97,7 +98,7 @@ func (s *Service) logout(w http.ResponseWriter, r *http.Request, v *viewer) erro
 
 // home sends each role to its first page.
 func (s *Service) home(w http.ResponseWriter, r *http.Request, v *viewer) error {
-	to := map[string]string{"worker": "/inbox", "duty": "/queue", "manager": "/dashboard", "admin": "/admin/users"}[v.Role()]
+	to := map[string]string{events.RoleWorker: "/inbox", events.RoleDuty: "/queue", events.RoleManager: "/dashboard", events.RoleAdmin: "/admin/users"}[v.Role()]
 	http.Redirect(w, r, to, http.StatusSeeOther)
 	return nil
 }

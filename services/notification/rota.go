@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/helpline-org/helpline/internal/config"
-	"github.com/helpline-org/helpline/services/triage/schedule"
+	"github.com/helpline-org/helpline/internal/schedule"
 )
 
 // ConfigRota is the on-call rota from the configuration file: each shift
@@ -36,11 +36,13 @@ func NewRota(f *config.File) (*ConfigRota, error) {
 		}
 		hours := sh.Hours
 		if hours == "" {
-			hours = "00:00-24:00"
+			hours = schedule.WholeDay
 		}
 		days := sh.Days
 		if len(days) == 0 {
-			days = []string{"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
+			for _, d := range schedule.Week() {
+				days = append(days, schedule.WeekdayName(d))
+			}
 		}
 		week := map[string][]string{}
 		for _, d := range days {

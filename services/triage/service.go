@@ -18,9 +18,9 @@ import (
 	"github.com/helpline-org/helpline/internal/config"
 	"github.com/helpline-org/helpline/internal/consume"
 	"github.com/helpline-org/helpline/internal/keyring"
+	"github.com/helpline-org/helpline/internal/schedule"
 	"github.com/helpline-org/helpline/internal/timers"
 	"github.com/helpline-org/helpline/services/triage/lexicon"
-	"github.com/helpline-org/helpline/services/triage/schedule"
 )
 
 // Opener decrypts a message body.

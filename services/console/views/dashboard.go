@@ -4,7 +4,8 @@ import (
 	"fmt"
 	"math"
 	"strconv"
-	"time"
+
+	"github.com/helpline-org/helpline/internal/schedule"
 )
 
 // DashboardPage is the managers' figures of one line: totals, three bar
@@ -175,7 +176,7 @@ func heatmap(hw [7][24]int64) ([]HeatCell, int64) {
 	}
 	var cells []HeatCell
 	// Monday first, as staff read a week.
-	for row, wd := range []time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday, time.Saturday, time.Sunday} {
+	for row, wd := range schedule.Week() {
 		for h := 0; h < 24; h++ {
 			n := hw[wd][h]
 			cells = append(cells, HeatCell{X: 48 + float64(h)*24, Y: 10 + float64(row)*24, W: 22, H: 22,
@@ -187,8 +188,8 @@ func heatmap(hw [7][24]int64) ([]HeatCell, int64) {
 
 func weekdayLabels() []AxisLabel {
 	var out []AxisLabel
-	for i, d := range []string{"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"} {
-		out = append(out, AxisLabel{X: 42, Y: 10 + float64(i)*24 + 15, Text: d})
+	for i, d := range schedule.Week() {
+		out = append(out, AxisLabel{X: 42, Y: 10 + float64(i)*24 + 15, Text: d.String()[:3]})
 	}
 	return out
 }

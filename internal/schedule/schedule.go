@@ -67,11 +67,6 @@ func (d civilDate) weekday() time.Weekday {
 	return time.Date(d.year, d.month, d.day, 0, 0, 0, 0, time.UTC).Weekday()
 }
 
-var weekdays = map[string]time.Weekday{
-	"sunday": time.Sunday, "monday": time.Monday, "tuesday": time.Tuesday, "wednesday": time.Wednesday,
-	"thursday": time.Thursday, "friday": time.Friday, "saturday": time.Saturday,
-}
-
 // New validates c and builds its schedule. Errors name the bad zone,
 // weekday, period or date.
 func New(c Config) (*Schedule, error) {
@@ -94,7 +89,7 @@ func New(c Config) (*Schedule, error) {
 		return nil, fmt.Errorf("%w: no opening hours: give Hours, or AlwaysOpen", ErrInvalid)
 	}
 	for day, periods := range c.Hours {
-		wd, ok := weekdays[day]
+		wd, ok := ParseWeekday(day)
 		if !ok {
 			return nil, fmt.Errorf("%w: hours: %q is not a weekday (monday..sunday, lowercase)", ErrInvalid, day)
 		}
