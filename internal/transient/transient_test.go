@@ -106,3 +106,64 @@ func TestSetupWaitsForPeersNotForBadConfigurations(t *testing.T) {
 		t.Errorf("reads retried a placement error %d times", tries)
 	}
 }
+
+func TestClassify(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		err  error
+		want error
+	}{
+		{"timeout", nats.ErrTimeout, transient.ErrUnavailable},
+		{"no responders", nats.ErrNoResponders, transient.ErrUnavailable},
+		{"no stream response (a leader election)", jetstream.ErrNoStreamResponse, transient.ErrUnavailable},
+		{"503", &jetstream.APIError{Code: 503, ErrorCode: 10163}, transient.ErrUnavailable},
+		{"connection closed", nats.ErrConnectionClosed, transient.ErrUnavailable},
+		{"cancelled", context.Canceled, transient.ErrUnavailable},
+		{"unknown", errors.New("something new"), transient.ErrUnavailable},
+		{"server max payload", fmt.Errorf("publish: %w", nats.ErrMaxPayload), transient.ErrPermanent},
+		{"stream max message size", &jetstream.APIError{Code: 400, ErrorCode: 10054}, transient.ErrPermanent},
+		{"wrong stream", &jetstream.APIError{Code: 400, ErrorCode: 10060}, transient.ErrPermanent},
+		{"bad request", jetstream.ErrBadRequest, transient.ErrPermanent},
+		{"stream not found", jetstream.ErrStreamNotFound, transient.ErrPermanent},
+		{"invalid key", jetstream.ErrInvalidKey, transient.ErrPermanent},
+		{"already classified", fmt.Errorf("get: %w", transient.ErrPermanent), transient.ErrPermanent},
+	} {
+		got := transient.Classify(c.err)
+		if !errors.Is(got, c.want) || !errors.Is(got, c.err) {
+			t.Errorf("%s: Classify(%v) = %v, want %v wrapping it", c.name, c.err, got, c.want)
+		}
+		other := transient.ErrPermanent
+		if c.want == transient.ErrPermanent {
+			other = transient.ErrUnavailable
+		}
+		if errors.Is(got, other) {
+			t.Errorf("%s: Classify(%v) = %v is both", c.name, c.err, got)
+		}
+	}
+	if transient.Classify(nil) != nil {
+		t.Error("Classify(nil) is not nil")
+	}
+}
+
+func TestRetryAndFinal(t *testing.T) {
+	stop := errors.New("closed for good")
+	p := transient.Policy{Attempts: 5, Wait: time.Millisecond, Retry: func(err error) bool { return !errors.Is(err, stop) }}
+	tries := 0
+	err := transient.Do(context.Background(), p, func(context.Context) error {
+		if tries++; tries < 3 {
+			return errors.New("anything")
+		}
+		return stop
+	})
+	if !errors.Is(err, stop) || tries != 3 {
+		t.Errorf("own retry rule: %v after %d tries, want the stop after 3", err, tries)
+	}
+	tries = 0
+	err = transient.Do(context.Background(), transient.Reads, func(context.Context) error {
+		tries++
+		return transient.Final(nats.ErrTimeout)
+	})
+	if !errors.Is(err, nats.ErrTimeout) || tries != 1 {
+		t.Errorf("final: %v after %d tries, want it after 1", err, tries)
+	}
+}

@@ -9,23 +9,18 @@ import (
 
 	"github.com/ThreeDotsLabs/watermill"
 	"github.com/ThreeDotsLabs/watermill/message"
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/helpline-org/helpline/internal/transient"
 )
 
 // ErrClosed is returned by Publish and Subscribe after Close.
 var ErrClosed = errors.New("wmjetstream: closed")
 
-// errCodeTemporarilyUnavailable is JetStream's "expected last sequence per
-// subject temporarily unavailable" (HTTP 503): the write may be retried.
-const errCodeTemporarilyUnavailable jetstream.ErrorCode = 10163
-
-// Publish retries: attempts in all, and the wait before the first retry,
-// doubled for each further one (50+100+200+400 ms).
-const (
-	publishAttempts   = 5
-	publishRetryFirst = 50 * time.Millisecond
-)
+// publishRetry is how a publish is retried through what passes by itself
+// (a leader election, a lost request): 5 tries, waiting 50, 100, 200 and
+// 400 ms (about) between them.
+var publishRetry = transient.Policy{Attempts: 5, Wait: 50 * time.Millisecond}
 
 // Publisher publishes watermill messages to JetStream and waits for each
 // PubAck.
@@ -84,42 +79,18 @@ func (p *Publisher) publish(subject string, msg *message.Message) error {
 	nm.Subject = subject
 	ctx := msg.Context()
 	id := p.cfg.MsgID(subject, msg)
-	wait := publishRetryFirst
-	for attempt := 1; ; attempt++ {
+	// Resending is safe because Nats-Msg-Id deduplicates it.
+	attempt := 0
+	return transient.Do(ctx, publishRetry, func(ctx context.Context) error {
+		if attempt++; attempt > 1 {
+			p.logger.Info("Retrying publish", watermill.LogFields{"uuid": msg.UUID, "subject": subject, "attempt": attempt})
+		}
 		ack, err := p.js.PublishMsg(ctx, nm, jetstream.WithMsgID(id))
-		if err == nil {
-			if ack.Duplicate {
-				p.logger.Debug("Publish was a duplicate", watermill.LogFields{"uuid": msg.UUID, "subject": subject, "stream_seq": ack.Sequence})
-			}
-			return nil
+		if err == nil && ack.Duplicate {
+			p.logger.Debug("Publish was a duplicate", watermill.LogFields{"uuid": msg.UUID, "subject": subject, "stream_seq": ack.Sequence})
 		}
-		if attempt == publishAttempts || !retryable(ctx, err) {
-			return err
-		}
-		p.logger.Info("Retrying publish", watermill.LogFields{"uuid": msg.UUID, "subject": subject, "attempt": attempt, "err": err})
-		select {
-		case <-ctx.Done():
-			return errors.Join(err, ctx.Err())
-		case <-time.After(wait):
-		}
-		wait *= 2
-	}
-}
-
-// retryable reports whether a failed publish may be sent again. Resending
-// is safe because Nats-Msg-Id deduplicates it.
-func retryable(ctx context.Context, err error) bool {
-	if ctx.Err() != nil {
-		return false
-	}
-	if apiErr, ok := errors.AsType[*jetstream.APIError](err); ok {
-		return apiErr.ErrorCode == errCodeTemporarilyUnavailable
-	}
-	// No stream answered (a leader election) or the request timed out:
-	// the message may or may not be stored.
-	return errors.Is(err, jetstream.ErrNoStreamResponse) ||
-		errors.Is(err, nats.ErrTimeout) ||
-		errors.Is(err, context.DeadlineExceeded)
+		return err
+	})
 }
 
 // Close makes further Publish calls fail; it waits for Publish calls in

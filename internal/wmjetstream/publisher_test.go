@@ -111,7 +111,7 @@ func TestPublishRetries(t *testing.T) {
 		wantErr   error
 	}{
 		{"temporarily unavailable, then stored", unavailable, 2, 3, 1, nil},
-		{"temporarily unavailable throughout", unavailable, 10, publishAttempts, 0, unavailable},
+		{"temporarily unavailable throughout", unavailable, 10, publishRetry.Attempts, 0, unavailable},
 		{"no stream response, then stored", jetstream.ErrNoStreamResponse, 1, 2, 1, nil},
 		{"not retryable", wrongSeq, 1, 1, 0, wrongSeq},
 	}

@@ -12,6 +12,8 @@ import (
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/helpline-org/helpline/internal/transient"
 )
 
 // Metadata keys the Subscriber sets on every message from the JetStream
@@ -52,10 +54,13 @@ const (
 	// repullCheck is how long a subscription waits for a message before
 	// making sure a pull request is outstanding (see next).
 	repullCheck = 250 * time.Millisecond
-	// restartWaitMax caps the wait between attempts to recreate a consumer
-	// or its pull subscription after an error.
-	restartWaitMax = 5 * time.Second
 )
+
+// restartRetry is how a failed pull subscription is recreated: every
+// error but a closed connection, until the subscription ends, waiting
+// from 100 ms up to 5 s between tries.
+var restartRetry = transient.Policy{Wait: 100 * time.Millisecond, MaxWait: 5 * time.Second,
+	Retry: func(err error) bool { return !errors.Is(err, nats.ErrConnectionClosed) }}
 
 // Subscriber reads topics through durable JetStream pull consumers.
 type Subscriber struct {
@@ -299,33 +304,33 @@ func (sub *subscription) drain(it jetstream.MessagesContext) {
 	}
 }
 
-// restart recreates the consumer and its pull subscription, waiting longer
-// after each failure; it returns nil when ctx is done first.
+// restart recreates the consumer and its pull subscription, after a
+// short pause and then waiting longer after each failure (restartRetry);
+// it returns nil when ctx is done first or the connection is closed.
 func (sub *subscription) restart(ctx context.Context) jetstream.MessagesContext {
-	wait := 100 * time.Millisecond
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-time.After(wait):
-		}
-		wait = min(2*wait, restartWaitMax)
+	select {
+	case <-ctx.Done():
+		return nil
+	case <-time.After(restartRetry.Wait):
+	}
+	var it jetstream.MessagesContext
+	err := transient.Do(ctx, restartRetry, func(ctx context.Context) error {
 		cons, err := sub.s.consumer(ctx, sub.topic)
 		if err == nil {
-			var it jetstream.MessagesContext
-			if it, err = sub.s.messages(cons); err == nil {
-				return it
-			}
+			it, err = sub.s.messages(cons)
 		}
-		if ctx.Err() != nil {
-			return nil
+		if err != nil && ctx.Err() == nil && !errors.Is(err, nats.ErrConnectionClosed) {
+			sub.logger.Error("Recreating pull subscription failed", err, nil)
 		}
-		if errors.Is(err, nats.ErrConnectionClosed) {
-			sub.logger.Error("NATS connection closed; subscription ends", err, nil)
-			return nil
-		}
-		sub.logger.Error("Recreating pull subscription failed", err, watermill.LogFields{"retry_in": wait})
+		return err
+	})
+	if errors.Is(err, nats.ErrConnectionClosed) {
+		sub.logger.Error("NATS connection closed; subscription ends", err, nil)
 	}
+	if err != nil {
+		return nil
+	}
+	return it
 }
 
 // deliver hands one message to the subscriber's channel and settles it on
