@@ -19,9 +19,14 @@ var (
 	// ErrConcurrency means the aggregate changed since the caller loaded
 	// it: reload, re-decide, and try again (or tell the user).
 	ErrConcurrency = errors.New("concurrent modification")
-	// ErrUnavailable means the log did not accept the write in time; the
-	// caller must not report success (a webhook answers 503).
-	ErrUnavailable = errors.New("event log unavailable")
+	// ErrUnavailable means the log did not accept the write, or answer
+	// the read, in time, or answered "not now": the caller must not report
+	// success (a webhook answers 503), and may try again later.
+	ErrUnavailable = transient.ErrUnavailable
+	// ErrPermanent means the log refused the write for a reason no retry
+	// fixes (an event over the size limit, a subject no stream takes): a
+	// webhook answers 500, a handler dead-letters the event.
+	ErrPermanent = transient.ErrPermanent
 )
 
 // StoreConfig configures the streams. The zero value plus SetDefaults is
@@ -570,23 +575,4 @@ func (s *Store) LastSequence(ctx context.Context) (uint64, error) {
 func (s *Store) Ping(ctx context.Context) error {
 	_, err := s.LastSequence(ctx)
 	return err
-}
-
-// EnsureKeyValue creates a key-value bucket or updates it to cfg. Like the
-// streams, it retries while a new cluster has no meta leader, and when a
-// creation stalls: replicas of a service that start together create the
-// same bucket at once, and nats-server (2.15.2, R3) then sometimes answers
-// neither request, though the bucket is made. Each attempt has its own
-// deadline; the whole takes at most a minute.
-func EnsureKeyValue(ctx context.Context, js jetstream.JetStream, cfg jetstream.KeyValueConfig) (jetstream.KeyValue, error) {
-	var kv jetstream.KeyValue
-	err := transient.Do(ctx, transient.Setup, func(ctx context.Context) error {
-		var err error
-		kv, err = js.CreateOrUpdateKeyValue(ctx, cfg)
-		return err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("bucket %s: %w", cfg.Bucket, err)
-	}
-	return kv, nil
 }

@@ -8,7 +8,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/helpline-org/helpline/internal/transient"
+	"github.com/helpline-org/helpline/internal/kv"
 )
 
 // DefaultBucket is the key-value bucket that holds wrapped data keys.
@@ -76,7 +76,7 @@ func (c BucketConfig) Validate() error {
 // (see Keyring.Erase); Rewrap does the same with keys wrapped under a
 // retired master key. Apart from those instants, each entry holds one
 // revision.
-func EnsureBucket(ctx context.Context, js jetstream.JetStream, cfg BucketConfig) (jetstream.KeyValue, error) {
+func EnsureBucket(ctx context.Context, js jetstream.JetStream, cfg BucketConfig) (*kv.Bucket, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -91,14 +91,11 @@ func EnsureBucket(ctx context.Context, js jetstream.JetStream, cfg BucketConfig)
 	} else if !errors.Is(err, jetstream.ErrStreamNotFound) {
 		return nil, fmt.Errorf("look up keyring bucket %s: %w", cfg.Name, err)
 	}
-	if err := createStream(ctx, js, want); err != nil {
-		return nil, fmt.Errorf("create keyring bucket %s: %w", cfg.Name, err)
-	}
-	kv, err := js.KeyValue(ctx, cfg.Name)
+	b, err := kv.Declare(ctx, js, cfg.Name, want)
 	if err != nil {
-		return nil, fmt.Errorf("open keyring bucket %s: %w", cfg.Name, err)
+		return nil, fmt.Errorf("keyring: %w", err)
 	}
-	return kv, nil
+	return b, nil
 }
 
 // bucketStreamConfig mirrors what jetstream.CreateKeyValue declares for a
@@ -139,14 +136,4 @@ func validBucketName(s string) bool {
 		}
 	}
 	return true
-}
-
-// createStream creates or updates the bucket's stream, waiting
-// (transient.Setup) while a new cluster comes up or replicas that start
-// together create the bucket at once.
-func createStream(ctx context.Context, js jetstream.JetStream, want jetstream.StreamConfig) error {
-	return transient.Do(ctx, transient.Setup, func(ctx context.Context) error {
-		_, err := js.CreateOrUpdateStream(ctx, want)
-		return err
-	})
 }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/helpline-org/helpline/internal/kv"
 )
 
 // Erase destroys the client's data key (crypto-shredding) and leaves a
@@ -37,20 +39,20 @@ func (k *Keyring) Erase(ctx context.Context, clientID string) error {
 	}
 	var lastErr error
 	for range maxAttempts {
-		kve, err := k.kv.Get(ctx, clientID)
+		kve, err := k.bucket.Get(ctx, clientID)
 		switch {
 		case err == nil && isTombstone(kve.Value()):
 			k.forget(clientID, true)
 			return k.wipeHistory(ctx, clientID, kve.Revision())
 		case err == nil:
-			_, err = k.kv.Update(ctx, clientID, tombstone(k.now()), kve.Revision())
-		case errors.Is(err, jetstream.ErrKeyNotFound):
+			_, err = k.bucket.Update(ctx, clientID, tombstone(k.now()), kve.Revision())
+		case errors.Is(err, kv.ErrNotFound):
 			// Never created, or removed outside the keyring: nothing to wipe.
-			_, err = k.kv.Create(ctx, clientID, tombstone(k.now()))
+			_, err = k.bucket.Create(ctx, clientID, tombstone(k.now()))
 		default:
 			return fmt.Errorf("erase %s: %w", clientID, err)
 		}
-		if errors.Is(err, jetstream.ErrKeyRevisionMismatch) || errors.Is(err, jetstream.ErrKeyExists) {
+		if errors.Is(err, kv.ErrExists) {
 			lastErr = err // created, rewrapped or erased meanwhile: look again
 			continue
 		}
@@ -66,8 +68,8 @@ func (k *Keyring) Erase(ctx context.Context, clientID string) error {
 // wipeHistory wipes every revision of the client's entry that holds a
 // wrapped key. keep is the revision of the tombstone when known.
 func (k *Keyring) wipeHistory(ctx context.Context, clientID string, keep uint64) error {
-	history, err := k.kv.History(ctx, clientID)
-	if errors.Is(err, jetstream.ErrKeyNotFound) {
+	history, err := k.bucket.History(ctx, clientID)
+	if errors.Is(err, kv.ErrNotFound) {
 		return nil
 	}
 	if err != nil {

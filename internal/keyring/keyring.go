@@ -14,7 +14,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/rs/zerolog"
 
-	"github.com/helpline-org/helpline/internal/transient"
+	"github.com/helpline-org/helpline/internal/kv"
 )
 
 // Sentinel errors callers act on.
@@ -104,7 +104,7 @@ func (c Config) Validate() error {
 // safe for concurrent use; several Keyrings (in one process or many) may
 // share a bucket.
 type Keyring struct {
-	kv     jetstream.KeyValue
+	bucket *kv.Bucket
 	stream jetstream.Stream // the bucket's stream, for secure deletes
 	keys   *keyMaterial     // behind a pointer: see secret
 	log    zerolog.Logger
@@ -136,7 +136,7 @@ func New(ctx context.Context, js jetstream.JetStream, cfg Config, logger zerolog
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
-	kv, err := js.KeyValue(ctx, cfg.Bucket)
+	bucket, err := kv.Lookup(ctx, js, cfg.Bucket)
 	if err != nil {
 		return nil, fmt.Errorf("open keyring bucket %s (created by EnsureBucket?): %w", cfg.Bucket, err)
 	}
@@ -148,7 +148,7 @@ func New(ctx context.Context, js jetstream.JetStream, cfg Config, logger zerolog
 		return nil, fmt.Errorf("keyring bucket %s was not created by EnsureBucket (deny_delete or allow_direct set): erasure would not be secure", cfg.Bucket)
 	}
 	k := &Keyring{
-		kv:        kv,
+		bucket:    bucket,
 		stream:    stream,
 		keys:      &keyMaterial{keks: []kekCipher{newKEKCipher(cfg.Master)}},
 		log:       logger.With().Str("component", "keyring").Str("bucket", cfg.Bucket).Logger(),
@@ -162,7 +162,7 @@ func New(ctx context.Context, js jetstream.JetStream, cfg Config, logger zerolog
 	// The watcher lives until Close, not until ctx ends.
 	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	// UpdatesOnly: the cache starts empty, so only changes from now matter.
-	w, err := kv.WatchAll(wctx, jetstream.UpdatesOnly())
+	w, err := bucket.Watch(wctx, true)
 	if err != nil {
 		cancel()
 		return nil, fmt.Errorf("watch keyring bucket %s: %w", cfg.Bucket, err)
@@ -191,7 +191,7 @@ func (k *Keyring) Close() error {
 }
 
 // String names the keyring's bucket and nothing else.
-func (k *Keyring) String() string { return "Keyring(" + k.kv.Bucket() + ")" }
+func (k *Keyring) String() string { return "Keyring(" + k.bucket.Name() + ")" }
 
 // Format prints String for every verb, so that printing a Keyring never
 // walks its fields (which hold keys) or races with its NATS client.
@@ -264,25 +264,13 @@ func (e *cacheEntry) use(wantKey bool) (cipher.AEAD, []byte, error) {
 	return e.aead, nil, nil
 }
 
-// get reads the client's record, retried through a leader election or a
-// lost request.
-func (k *Keyring) get(ctx context.Context, clientID string) (jetstream.KeyValueEntry, error) {
-	var kve jetstream.KeyValueEntry
-	err := transient.Do(ctx, transient.Reads, func(ctx context.Context) error {
-		var err error
-		kve, err = k.kv.Get(ctx, clientID)
-		return err
-	})
-	return kve, err
-}
-
 // fetch reads the client's entry from the bucket, creating it if asked.
 func (k *Keyring) fetch(ctx context.Context, clientID string, create bool) (*cacheEntry, error) {
-	kve, err := k.get(ctx, clientID)
+	kve, err := k.bucket.Get(ctx, clientID)
 	switch {
 	case err == nil:
 		return k.entryFromRecord(clientID, kve.Value())
-	case !errors.Is(err, jetstream.ErrKeyNotFound):
+	case !errors.Is(err, kv.ErrNotFound):
 		return nil, fmt.Errorf("get data key of %s: %w", clientID, err)
 	case !create:
 		return nil, fmt.Errorf("%s: %w", clientID, ErrNoKey)
@@ -300,25 +288,20 @@ func (k *Keyring) fetch(ctx context.Context, clientID string, create bool) (*cac
 func (k *Keyring) create(ctx context.Context, clientID string) (*cacheEntry, error) {
 	key := make([]byte, DataKeySize)
 	rand.Read(key)
-	// A retried try whose first did land finds its own key at revision 1:
-	// the mismatch path below reads it back.
 	record := wrapKey(k.keys.keks[0], clientID, key)
-	err := transient.Do(ctx, transient.Reads, func(ctx context.Context) error {
-		_, err := k.kv.Update(ctx, clientID, record, 0)
-		return err
-	})
+	_, err := k.bucket.Update(ctx, clientID, record, 0)
 	if err == nil {
 		return &cacheEntry{clientID: clientID, key: key, aead: mustGCM(key)}, nil
 	}
 	clear(key)
-	if !errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
+	if !errors.Is(err, kv.ErrExists) {
 		return nil, fmt.Errorf("create data key of %s: %w", clientID, err)
 	}
-	kve, err := k.get(ctx, clientID)
+	kve, err := k.bucket.Get(ctx, clientID)
 	switch {
 	case err == nil:
 		return k.entryFromRecord(clientID, kve.Value())
-	case errors.Is(err, jetstream.ErrKeyNotFound):
+	case errors.Is(err, kv.ErrNotFound):
 		// Something is there but reads as absent: a delete or purge marker,
 		// so someone removed the key outside the keyring. The client's
 		// content is unreadable already; refuse, as for a tombstone.

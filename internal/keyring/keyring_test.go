@@ -394,10 +394,10 @@ func TestEnsureBucket(t *testing.T) {
 	ts := startServer(t)
 	ctx := context.Background()
 	for range 2 { // idempotent
-		kv, err := EnsureBucket(ctx, ts.js, BucketConfig{Name: "keys_a"})
-		if err != nil {
+		if _, err := EnsureBucket(ctx, ts.js, BucketConfig{Name: "keys_a"}); err != nil {
 			t.Fatal(err)
 		}
+		kv, _ := ts.js.KeyValue(ctx, "keys_a")
 		st, err := kv.Status(ctx)
 		if err != nil {
 			t.Fatal(err)

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/nats-io/nats.go/jetstream"
+	"github.com/helpline-org/helpline/internal/kv"
 )
 
 // Master key rotation.
@@ -55,13 +55,12 @@ func (k *Keyring) Rewrap(ctx context.Context, oldMaster, newMaster MasterKey) (R
 		return stats, errors.New("rewrap: both master keys are required")
 	}
 	oldKEK, newKEK := newKEKCipher(oldMaster), newKEKCipher(newMaster)
-	lister, err := k.kv.ListKeys(ctx)
+	keys, err := k.bucket.Keys(ctx)
 	if err != nil {
 		return stats, fmt.Errorf("rewrap: list keys: %w", err)
 	}
-	defer lister.Stop()
 	var errs []error
-	for clientID := range lister.Keys() {
+	for _, clientID := range keys {
 		if err := k.rewrapOne(ctx, clientID, oldKEK, newKEK, &stats); err != nil {
 			errs = append(errs, err)
 		}
@@ -74,8 +73,8 @@ func (k *Keyring) Rewrap(ctx context.Context, oldMaster, newMaster MasterKey) (R
 
 func (k *Keyring) rewrapOne(ctx context.Context, clientID string, oldKEK, newKEK kekCipher, stats *RewrapStats) error {
 	for range maxAttempts {
-		kve, err := k.kv.Get(ctx, clientID)
-		if errors.Is(err, jetstream.ErrKeyNotFound) {
+		kve, err := k.bucket.Get(ctx, clientID)
+		if errors.Is(err, kv.ErrNotFound) {
 			return nil // removed since listed
 		}
 		if err != nil {
@@ -94,7 +93,7 @@ func (k *Keyring) rewrapOne(ctx context.Context, clientID string, oldKEK, newKEK
 		if err != nil {
 			return fmt.Errorf("rewrap %s: %w", clientID, err)
 		}
-		_, err = k.kv.Update(ctx, clientID, wrapKey(newKEK, clientID, key), kve.Revision())
+		_, err = k.bucket.Update(ctx, clientID, wrapKey(newKEK, clientID, key), kve.Revision())
 		clear(key)
 		if err == nil {
 			stats.Rewrapped++
@@ -105,7 +104,7 @@ func (k *Keyring) rewrapOne(ctx context.Context, clientID string, oldKEK, newKEK
 			}
 			return nil
 		}
-		if !errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
+		if !errors.Is(err, kv.ErrExists) {
 			return fmt.Errorf("rewrap %s: %w", clientID, err)
 		}
 		// Erased or rewrapped meanwhile: look again.

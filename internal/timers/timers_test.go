@@ -3,6 +3,7 @@ package timers
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/helpline-org/helpline/internal/natstest"
+	"github.com/helpline-org/helpline/internal/poll"
 )
 
 type clock struct {
@@ -100,5 +102,52 @@ func TestFailedHandlerRetries(t *testing.T) {
 	fail = false
 	if n, _ := s.Fire(ctx, fn); n != 1 || calls != 2 {
 		t.Fatalf("retry: fired %d, calls %d", n, calls)
+	}
+}
+
+// TestReplicasShareTheBucket: a timer set on one replica fires on another
+// (its watch brings it), once; one cancelled on another replica does not
+// fire, even from a schedule that may not have heard of the cancel yet.
+func TestReplicasShareTheBucket(t *testing.T) {
+	t.Parallel()
+	_, js := natstest.Connect(t, natstest.Server(t, "").ClientURL())
+	ctx := context.Background()
+	c := &clock{t: time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC)}
+	a, err := Open(ctx, js, "t_replicas", 1, c.now, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := Open(ctx, js, "t_replicas", 1, c.now, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if err := a.Set(ctx, Timer{Key: "x", Due: c.now().Add(time.Minute), Data: map[string]string{"conv": "c1"}}); err != nil {
+		t.Fatal(err)
+	}
+	c.add(time.Minute)
+	var fired []string
+	fn := func(_ context.Context, tm Timer) error { fired = append(fired, tm.Key+":"+tm.Data["conv"]); return nil }
+	poll.Until(t, 10*time.Second, func() error {
+		if _, err := b.Fire(ctx, fn); err != nil || len(fired) == 0 {
+			return fmt.Errorf("b fired %v (%v)", fired, err)
+		}
+		return nil
+	})
+	if n, _ := a.Fire(ctx, fn); n != 0 || len(fired) != 1 || fired[0] != "x:c1" {
+		t.Fatalf("fired %v: want x once, on b", fired)
+	}
+	if err := a.Set(ctx, Timer{Key: "y", Due: c.now()}); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Cancel(ctx, "y"); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := a.Fire(ctx, fn); n != 0 {
+		t.Fatalf("a timer cancelled on another replica fired: %v", fired)
+	}
+	if d := a.Due(); len(d) != 0 {
+		t.Fatalf("a cancelled timer stayed in the schedule: %v", d)
 	}
 }

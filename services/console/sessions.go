@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/helpline-org/helpline/internal/kv"
 )
 
 // SessionBucket is the JetStream key-value bucket of staff sessions.
@@ -35,7 +37,7 @@ type Session struct {
 // Sessions keeps sessions in a key-value bucket, with an idle timeout and
 // an absolute lifetime measured on the injected clock.
 type Sessions struct {
-	kv       jetstream.KeyValue
+	bucket   *kv.Bucket
 	idle     time.Duration
 	lifetime time.Duration
 	now      func() time.Time
@@ -44,14 +46,14 @@ type Sessions struct {
 // OpenSessions creates or opens the session bucket. Entries also expire in
 // the bucket after the lifetime, so nothing outlives it on disk.
 func OpenSessions(ctx context.Context, js jetstream.JetStream, replicas int, idle, lifetime time.Duration, now func() time.Time) (*Sessions, error) {
-	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+	b, err := kv.Open(ctx, js, jetstream.KeyValueConfig{
 		Bucket: SessionBucket, Description: "Helpline console sessions (keys are token hashes)",
 		History: 1, TTL: lifetime, Replicas: max(replicas, 1), Storage: jetstream.FileStorage,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("session bucket: %w", err)
 	}
-	return &Sessions{kv: kv, idle: idle, lifetime: lifetime, now: now}, nil
+	return &Sessions{bucket: b, idle: idle, lifetime: lifetime, now: now}, nil
 }
 
 func randomToken() string {
@@ -81,8 +83,8 @@ func (s *Sessions) put(ctx context.Context, token string, sess Session) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.kv.Put(ctx, tokenKey(token), b); err != nil {
-		return fmt.Errorf("%w: session: %w", errUnavailable, err)
+	if _, err := s.bucket.Put(ctx, tokenKey(token), b); err != nil {
+		return fmt.Errorf("session: %w", err)
 	}
 	return nil
 }
@@ -93,12 +95,12 @@ func (s *Sessions) Touch(ctx context.Context, token string) (Session, error) {
 	if token == "" {
 		return Session{}, ErrNoSession
 	}
-	e, err := s.kv.Get(ctx, tokenKey(token))
-	if errors.Is(err, jetstream.ErrKeyNotFound) {
+	e, err := s.bucket.Get(ctx, tokenKey(token))
+	if errors.Is(err, kv.ErrNotFound) {
 		return Session{}, ErrNoSession
 	}
 	if err != nil {
-		return Session{}, fmt.Errorf("%w: session: %w", errUnavailable, err)
+		return Session{}, fmt.Errorf("session: %w", err)
 	}
 	var sess Session
 	if err := json.Unmarshal(e.Value(), &sess); err != nil {
@@ -106,7 +108,7 @@ func (s *Sessions) Touch(ctx context.Context, token string) (Session, error) {
 	}
 	now := s.now()
 	if now.Sub(sess.Seen) > s.idle || now.Sub(sess.Created) > s.lifetime {
-		_ = s.kv.Delete(ctx, tokenKey(token))
+		_ = s.bucket.Delete(ctx, tokenKey(token), 0)
 		return Session{}, ErrNoSession
 	}
 	// Recording every request would write on every poll; a minute's
@@ -125,8 +127,8 @@ func (s *Sessions) Delete(ctx context.Context, token string) error {
 	if token == "" {
 		return nil
 	}
-	if err := s.kv.Delete(ctx, tokenKey(token)); err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
-		return fmt.Errorf("%w: session: %w", errUnavailable, err)
+	if err := s.bucket.Delete(ctx, tokenKey(token), 0); err != nil {
+		return fmt.Errorf("session: %w", err)
 	}
 	return nil
 }
@@ -134,7 +136,7 @@ func (s *Sessions) Delete(ctx context.Context, token string) error {
 // Alive reports whether token's session is still live, without counting
 // this as a use (a live stream must not keep an idle session open).
 func (s *Sessions) Alive(ctx context.Context, token string) bool {
-	e, err := s.kv.Get(ctx, tokenKey(token))
+	e, err := s.bucket.Get(ctx, tokenKey(token))
 	if err != nil {
 		return false
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/helpline-org/helpline/events"
+	"github.com/helpline-org/helpline/internal/kv"
 )
 
 // ChatSessionBucket is the key-value bucket of web chat sessions: key the
@@ -19,7 +20,7 @@ const ChatSessionBucket = "helpline_chat"
 // KVChatSessions is ChatSessions in a JetStream key-value bucket. The
 // bucket's TTL drops a session that long after it was written, so expired
 // sessions do not pile up; Chat.Authenticate checks the expiry itself too.
-type KVChatSessions struct{ kv jetstream.KeyValue }
+type KVChatSessions struct{ b *kv.Bucket }
 
 var _ ChatSessions = (*KVChatSessions)(nil)
 
@@ -33,7 +34,7 @@ func NewKVChatSessions(ctx context.Context, js jetstream.JetStream, replicas int
 	if replicas == 0 {
 		replicas = 1
 	}
-	kv, err := events.EnsureKeyValue(ctx, js, jetstream.KeyValueConfig{
+	b, err := kv.Open(ctx, js, jetstream.KeyValueConfig{
 		Bucket:       ChatSessionBucket,
 		Description:  "Helpline web chat: SHA-256 of a session token -> client, conversation, line, times",
 		History:      1,
@@ -45,7 +46,7 @@ func NewKVChatSessions(ctx context.Context, js jetstream.JetStream, replicas int
 	if err != nil {
 		return nil, err
 	}
-	return &KVChatSessions{kv: kv}, nil
+	return &KVChatSessions{b: b}, nil
 }
 
 // Create stores a new session; a key that exists is an error.
@@ -54,20 +55,20 @@ func (x *KVChatSessions) Create(ctx context.Context, key string, s ChatSession) 
 	if err != nil {
 		return fmt.Errorf("encode chat session: %w", err)
 	}
-	if _, err := x.kv.Create(ctx, key, b); err != nil {
-		return fmt.Errorf("%w: create chat session: %w", events.ErrUnavailable, err)
+	if _, err := x.b.Create(ctx, key, b); err != nil {
+		return fmt.Errorf("create chat session: %w", err)
 	}
 	return nil
 }
 
 // Get returns the session stored under key, or ErrChatNoSession.
 func (x *KVChatSessions) Get(ctx context.Context, key string) (ChatSession, error) {
-	e, err := x.kv.Get(ctx, key)
-	if errors.Is(err, jetstream.ErrKeyNotFound) {
+	e, err := x.b.Get(ctx, key)
+	if errors.Is(err, kv.ErrNotFound) {
 		return ChatSession{}, ErrChatNoSession
 	}
 	if err != nil {
-		return ChatSession{}, fmt.Errorf("%w: get chat session: %w", events.ErrUnavailable, err)
+		return ChatSession{}, fmt.Errorf("get chat session: %w", err)
 	}
 	var s ChatSession
 	if err := json.Unmarshal(e.Value(), &s); err != nil || events.ValidateID(s.ConversationID) != nil || events.ValidateID(s.ClientID) != nil {
@@ -79,8 +80,8 @@ func (x *KVChatSessions) Get(ctx context.Context, key string) (ChatSession, erro
 
 // Delete forgets the session stored under key.
 func (x *KVChatSessions) Delete(ctx context.Context, key string) error {
-	if err := x.kv.Delete(ctx, key); err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
-		return fmt.Errorf("%w: delete chat session: %w", events.ErrUnavailable, err)
+	if err := x.b.Delete(ctx, key, 0); err != nil {
+		return fmt.Errorf("delete chat session: %w", err)
 	}
 	return nil
 }
