@@ -238,7 +238,9 @@ func (s *Store) Append(ctx context.Context, expect Expect, envs ...Envelope) ([]
 func (s *Store) appendOne(ctx context.Context, expect Expect, e Envelope) (Appended, error) {
 	msg, err := Marshal(e)
 	if err != nil {
-		return Appended{}, err
+		// An event the codec refuses (over MaxEnvelopeBytes, say) is
+		// refused for good, like one over the server's limit.
+		return Appended{}, fmt.Errorf("%w: %w", ErrPermanent, err)
 	}
 	opts := []jetstream.PublishOpt{jetstream.WithMsgID(e.ID), jetstream.WithExpectStream(s.cfg.Stream)}
 	if !expect.any {
@@ -280,8 +282,11 @@ func (s *Store) findSince(ctx context.Context, subject string, from uint64, id s
 }
 
 // publish sends one message and maps JetStream's answers to the store's
-// sentinels, retrying while a cluster is temporarily unavailable. Retrying
-// is safe: the message id makes a resend a duplicate, not a second event.
+// sentinels: a wrong last sequence is ErrConcurrency; what passes by
+// itself is retried while the cluster is temporarily unavailable, then
+// ErrUnavailable; a refusal no retry fixes is ErrPermanent at once (see
+// transient.Classify). Retrying is safe: the message id makes a resend a
+// duplicate, not a second event.
 func (s *Store) publish(ctx context.Context, msg *nats.Msg, opts []jetstream.PublishOpt) (*jetstream.PubAck, error) {
 	p := transient.Policy{Attempts: s.cfg.UnavailableRetries + 1, Attempt: s.cfg.AttemptTimeout, Wait: s.cfg.RetryWait}
 	var ack *jetstream.PubAck
@@ -297,14 +302,13 @@ func (s *Store) publish(ctx context.Context, msg *nats.Msg, opts []jetstream.Pub
 		}
 		return err
 	})
-	switch {
-	case err == nil:
+	if err == nil {
 		return ack, nil
-	case errors.Is(err, ErrConcurrency):
-		return nil, err
-	default:
-		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
+	if errors.Is(err, ErrConcurrency) {
+		return nil, err
+	}
+	return nil, transient.Classify(err)
 }
 
 // AppendAudit writes one audit record. Audit records are envelopes too, so
@@ -316,7 +320,9 @@ func (s *Store) AppendAudit(ctx context.Context, kind string, e Envelope) (Appen
 	}
 	msg, err := Marshal(e)
 	if err != nil {
-		return Appended{}, err
+		// An event the codec refuses (over MaxEnvelopeBytes, say) is
+		// refused for good, like one over the server's limit.
+		return Appended{}, fmt.Errorf("%w: %w", ErrPermanent, err)
 	}
 	msg.Subject = AuditSubject(kind)
 	ack, err := s.publish(ctx, msg, []jetstream.PublishOpt{jetstream.WithMsgID(e.ID), jetstream.WithExpectStream(s.cfg.AuditStream)})
@@ -410,25 +416,29 @@ func (s *Store) read(ctx context.Context, stream, subject string, from uint64, f
 	}
 	// A new ordered consumer in a cluster may not answer its first pulls
 	// ("no responders"), and a leader may move mid-read: go on from the
-	// last event read, with a fresh consumer, a few times.
-	wait := 100 * time.Millisecond
-	for attempt := 1; ; attempt++ {
+	// last event read, with a fresh consumer, until five tries in a row
+	// read nothing.
+	stalled := 0
+	err := transient.Do(ctx, resumeRead, func(ctx context.Context) error {
 		l, err := s.readConsumer(ctx, stream, subject, last, fn)
 		if l > last {
-			last, attempt = l, 1
+			last, stalled = l, 0
 		}
-		if err == nil || !errors.Is(err, ErrUnavailable) || attempt >= 5 {
-			return last, err
+		if err != nil && errors.Is(err, ErrUnavailable) {
+			if stalled++; stalled >= 5 {
+				return transient.Final(err)
+			}
+			s.log.Debug().Err(err).Str("subject", subject).Uint64("after", last).Msg("read interrupted; resuming")
 		}
-		s.log.Debug().Err(err).Str("subject", subject).Uint64("after", last).Msg("read interrupted; resuming")
-		select {
-		case <-ctx.Done():
-			return last, err
-		case <-time.After(wait):
-		}
-		wait = min(2*wait, time.Second)
-	}
+		return err
+	})
+	return last, err
 }
+
+// resumeRead is how read resumes an interrupted consumer: whatever the
+// log could not serve (ErrUnavailable), after a short wait.
+var resumeRead = transient.Policy{Wait: 100 * time.Millisecond, MaxWait: time.Second,
+	Retry: func(err error) bool { return errors.Is(err, ErrUnavailable) }}
 
 // msgGetResponse is the answer of $JS.API.STREAM.MSG.GET.
 type msgGetResponse struct {
@@ -459,7 +469,7 @@ func (s *Store) getNext(ctx context.Context, stream, subject string, seq uint64)
 	req, _ := json.Marshal(map[string]any{"seq": seq, "next_by_subj": subject})
 	msg, err := s.request(ctx, "$JS.API.STREAM.MSG.GET."+stream, req)
 	if err != nil {
-		return Envelope{}, false, fmt.Errorf("%w: get %s after %d: %w", ErrUnavailable, subject, seq, err)
+		return Envelope{}, false, fmt.Errorf("get %s after %d: %w", subject, seq, transient.Classify(err))
 	}
 	var resp msgGetResponse
 	if err := json.Unmarshal(msg.Data, &resp); err != nil {
@@ -471,7 +481,7 @@ func (s *Store) getNext(ctx context.Context, stream, subject string, seq uint64)
 		if resp.Error.ErrorCode == jetstream.JSErrCodeMessageNotFound {
 			return Envelope{}, false, nil
 		}
-		return Envelope{}, false, fmt.Errorf("%w: get %s: %w", ErrUnavailable, subject, resp.Error)
+		return Envelope{}, false, fmt.Errorf("get %s: %w", subject, transient.Classify(resp.Error))
 	}
 	if resp.Message == nil {
 		return Envelope{}, false, fmt.Errorf("%w: get %s: empty answer", ErrUnavailable, subject)
@@ -497,11 +507,11 @@ func (s *Store) readConsumer(ctx context.Context, stream, subject string, from u
 	cfg.InactiveThreshold = 10 * time.Second
 	cons, err := s.js.OrderedConsumer(ctx, stream, cfg)
 	if err != nil {
-		return 0, fmt.Errorf("%w: ordered consumer: %w", ErrUnavailable, err)
+		return from, fmt.Errorf("ordered consumer: %w", transient.Classify(err))
 	}
 	info, err := cons.Info(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("%w: consumer info: %w", ErrUnavailable, err)
+		return from, fmt.Errorf("consumer info: %w", transient.Classify(err))
 	}
 	// An ordered consumer re-creates its server-side consumer (under a
 	// new name) when it starts fetching: delete whichever is current last.
@@ -517,7 +527,7 @@ func (s *Store) readConsumer(ctx context.Context, stream, subject string, from u
 	for {
 		batch, err := cons.Fetch(256, jetstream.FetchMaxWait(2*time.Second))
 		if err != nil {
-			return last, fmt.Errorf("%w: fetch: %w", ErrUnavailable, err)
+			return last, fmt.Errorf("fetch: %w", transient.Classify(err))
 		}
 		n := 0
 		for m := range batch.Messages() {
@@ -539,7 +549,7 @@ func (s *Store) readConsumer(ctx context.Context, stream, subject string, from u
 			}
 		}
 		if err := batch.Error(); err != nil {
-			return last, fmt.Errorf("%w: fetch: %w", ErrUnavailable, err)
+			return last, fmt.Errorf("fetch: %w", transient.Classify(err))
 		}
 		if n == 0 {
 			if err := ctx.Err(); err != nil {
@@ -562,11 +572,11 @@ func (s *Store) deleteReader(stream, name string) {
 func (s *Store) LastSequence(ctx context.Context) (uint64, error) {
 	st, err := s.js.Stream(ctx, s.cfg.Stream)
 	if err != nil {
-		return 0, fmt.Errorf("%w: %w", ErrUnavailable, err)
+		return 0, transient.Classify(err)
 	}
 	info, err := st.Info(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("%w: %w", ErrUnavailable, err)
+		return 0, transient.Classify(err)
 	}
 	return info.State.LastSeq, nil
 }

@@ -3,7 +3,12 @@
 // watermill router with a recoverer, retries with backoff, and a poison
 // queue for events a handler can never process. Transient failures are
 // never dead-lettered: a page that cannot be sent now is retried until it
-// can, because a dead-lettered page is a missed page.
+// can, because a dead-lettered page is a missed page. A failure the event
+// log reports as permanent (events.ErrPermanent: an event over its size
+// limit, say) is retried a few times in process, then dead-lettered, so
+// that one bad event does not hold its handler back forever. Every dead
+// letter is counted (helpline_events_dead_lettered_total) and logged at
+// error level.
 package consume
 
 import (
@@ -25,7 +30,8 @@ import (
 
 // Handler handles one event. Handlers are idempotent: a redelivered event
 // changes nothing twice. Returning an error retries the event; wrap it
-// with Permanent to send it to the dead-letter stream instead.
+// with Permanent to send it to the dead-letter stream instead. An error
+// that is events.ErrPermanent goes there after Config.Retries retries.
 type Handler func(ctx context.Context, e events.Envelope) error
 
 // permanentError marks an event that can never be processed.
@@ -44,6 +50,30 @@ func IsPermanent(err error) bool {
 	var p permanentError
 	return errors.As(err, &p)
 }
+
+// deadLetter says why an event whose handling ended with err goes to the
+// dead-letter stream, or "" if it does not: marked Permanent by the
+// handler, or refused for good by the event log (the in-process retries
+// are spent by then).
+func deadLetter(err error) string {
+	switch {
+	case err == nil:
+		return ""
+	case errors.As(err, new(undecodable)):
+		return "undecodable"
+	case IsPermanent(err):
+		return "permanent"
+	case errors.Is(err, events.ErrPermanent):
+		return "log_refused"
+	}
+	return ""
+}
+
+// undecodable is an event the envelope codec cannot read.
+type undecodable struct{ err error }
+
+func (u undecodable) Error() string { return "undecodable event: " + u.err.Error() }
+func (u undecodable) Unwrap() error { return u.err }
 
 // Spec describes one handler and its consumer.
 type Spec struct {
@@ -89,8 +119,9 @@ type Router struct {
 }
 
 type metrics struct {
-	handled  *prometheus.CounterVec
-	duration *prometheus.HistogramVec
+	handled      *prometheus.CounterVec
+	deadLettered *prometheus.CounterVec
+	duration     *prometheus.HistogramVec
 }
 
 // NewRouter builds a router whose handlers consume from store's stream and
@@ -109,15 +140,27 @@ func NewRouter(js jetstream.JetStream, store *events.Store, cfg Config, specs []
 	m := &metrics{
 		handled: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "helpline_events_handled_total",
 			Help: "Events handled, by handler and outcome (ok, retry, dead_letter)."}, []string{"handler", "outcome"}),
+		deadLettered: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "helpline_events_dead_lettered_total",
+			Help: "Events sent to the dead-letter stream, by handler and reason (undecodable, permanent, log_refused)."},
+			[]string{"handler", "reason"}),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "helpline_event_handler_seconds",
 			Help: "Event handler latency.", Buckets: prometheus.DefBuckets}, []string{"handler"}),
 	}
 	if reg != nil {
-		for _, c := range []prometheus.Collector{m.handled, m.duration} {
+		for i, c := range []prometheus.Collector{m.handled, m.deadLettered, m.duration} {
 			if err := reg.Register(c); err != nil {
 				var are prometheus.AlreadyRegisteredError
 				if !errors.As(err, &are) {
 					return nil, err
+				}
+				// A second router in the process counts in the first's.
+				switch i {
+				case 0:
+					m.handled = are.ExistingCollector.(*prometheus.CounterVec)
+				case 1:
+					m.deadLettered = are.ExistingCollector.(*prometheus.CounterVec)
+				case 2:
+					m.duration = are.ExistingCollector.(*prometheus.HistogramVec)
 				}
 			}
 		}
@@ -141,14 +184,17 @@ func NewRouter(js jetstream.JetStream, store *events.Store, cfg Config, specs []
 		if err != nil {
 			return nil, err
 		}
-		poison, err := middleware.PoisonQueueWithFilter(pub, events.DeadLetterSubjectPrefix+"."+s.Name, IsPermanent)
+		poison, err := middleware.PoisonQueueWithFilter(pub, events.DeadLetterSubjectPrefix+"."+s.Name,
+			func(err error) bool { return deadLetter(err) != "" })
 		if err != nil {
 			return nil, err
 		}
 		retry := middleware.Retry{MaxRetries: cfg.Retries, InitialInterval: cfg.RetryWait, MaxInterval: 2 * time.Second, Multiplier: 2,
 			ShouldRetry: func(p middleware.RetryParams) bool { return !IsPermanent(p.Err) }, Logger: wlog}
 		h := r.AddConsumerHandler(s.Name, s.Filter, sub, m.wrap(s, log))
-		h.AddMiddleware(poison, retry.Middleware)
+		// Outermost first: the poison queue sees what is left once the
+		// retries are spent, and the count sees it on its way there.
+		h.AddMiddleware(poison, m.countDeadLetters(s.Name, log), retry.Middleware)
 	}
 	return &Router{r: r, metrics: m}, nil
 }
@@ -162,22 +208,41 @@ func (m *metrics) wrap(s Spec, log zerolog.Logger) message.NoPublishHandlerFunc 
 		_, _ = fmt.Sscan(msg.Metadata.Get("js_stream_seq"), &seq)
 		e, err := events.Unmarshal(msg.Payload, seq)
 		if err != nil {
-			m.handled.WithLabelValues(s.Name, "dead_letter").Inc()
-			log.Error().Err(err).Str("handler", s.Name).Uint64("seq", seq).Msg("undecodable event: dead-lettered")
-			return Permanent(err)
+			return Permanent(undecodable{err})
 		}
 		err = s.Handler(msg.Context(), e)
 		switch {
 		case err == nil:
 			m.handled.WithLabelValues(s.Name, "ok").Inc()
 		case IsPermanent(err):
-			m.handled.WithLabelValues(s.Name, "dead_letter").Inc()
-			log.Error().Err(err).Str("handler", s.Name).Str("event", e.ID).Str("type", e.Type).Str("correlation_id", e.CorrelationID).Msg("event dead-lettered")
+			// Counted and logged on its way to the dead-letter stream.
 		default:
 			m.handled.WithLabelValues(s.Name, "retry").Inc()
 			log.Warn().Err(err).Str("handler", s.Name).Str("event", e.ID).Str("type", e.Type).Str("correlation_id", e.CorrelationID).Msg("handler failed; will retry")
 		}
 		return err
+	}
+}
+
+// countDeadLetters counts and logs, at error level, each event whose
+// handling ends in the dead-letter stream.
+func (m *metrics) countDeadLetters(handler string, log zerolog.Logger) message.HandlerMiddleware {
+	return func(h message.HandlerFunc) message.HandlerFunc {
+		return func(msg *message.Message) ([]*message.Message, error) {
+			out, err := h(msg)
+			reason := deadLetter(err)
+			if reason == "" {
+				return out, err
+			}
+			m.handled.WithLabelValues(handler, "dead_letter").Inc()
+			m.deadLettered.WithLabelValues(handler, reason).Inc()
+			l := log.Error().Err(err).Str("handler", handler).Str("reason", reason).Str("seq", msg.Metadata.Get("js_stream_seq"))
+			if e, derr := events.Unmarshal(msg.Payload, 0); derr == nil {
+				l = l.Str("event", e.ID).Str("type", e.Type).Str("correlation_id", e.CorrelationID)
+			}
+			l.Msg("event dead-lettered")
+			return out, err
+		}
 	}
 }
 

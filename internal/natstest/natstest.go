@@ -18,10 +18,21 @@ import (
 // when dir is empty) and fsync on every write, as in production.
 func Server(t testing.TB, dir string) *server.Server {
 	t.Helper()
+	return ServerWith(t, dir, nil)
+}
+
+// ServerWith is Server with options changed by configure (when not nil):
+// a lower max_payload, say.
+func ServerWith(t testing.TB, dir string, configure func(*server.Options)) *server.Server {
+	t.Helper()
 	if dir == "" {
 		dir = t.TempDir()
 	}
-	s := start(t, &server.Options{JetStream: true, StoreDir: dir, Port: -1, NoSigs: true, SyncAlways: true})
+	o := &server.Options{JetStream: true, StoreDir: dir, Port: -1, NoSigs: true, SyncAlways: true}
+	if configure != nil {
+		configure(o)
+	}
+	s := start(t, o)
 	t.Cleanup(func() { s.Shutdown(); s.WaitForShutdown() })
 	return s
 }
