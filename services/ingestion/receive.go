@@ -93,9 +93,10 @@ type Receipt struct {
 
 // unavailable marks a failure of the platform under the use case (the
 // key-value store, the keyring): the message is not durable, and the
-// provider should try again or use its fallback.
+// provider should try again or use its fallback. A failure the log's
+// boundary already classified keeps its class (a permanent one is a 500).
 func unavailable(what string, err error) error {
-	if errors.Is(err, events.ErrUnavailable) {
+	if errors.Is(err, events.ErrUnavailable) || errors.Is(err, events.ErrPermanent) {
 		return fmt.Errorf("%s: %w", what, err)
 	}
 	return fmt.Errorf("%w: %s: %w", events.ErrUnavailable, what, err)

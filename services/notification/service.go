@@ -15,6 +15,7 @@ import (
 	"github.com/helpline-org/helpline/internal/consume"
 	"github.com/helpline-org/helpline/internal/sms"
 	"github.com/helpline-org/helpline/internal/timers"
+	"github.com/helpline-org/helpline/internal/transient"
 )
 
 // Sender sends one SMS through the provider and returns its id.
@@ -162,30 +163,21 @@ func (s *Service) limiter(number string) *rate.Limiter {
 }
 
 // sendSMS sends one message, keeping to the per-number rate and retrying
-// 429 and 5xx with backoff. A permanent refusal comes back as a
-// *sms.SendError with Permanent set; anything else is retryable.
+// 429 and 5xx through the one retry policy, from 200 ms on. A permanent
+// refusal comes back as a *sms.SendError with Permanent set; anything
+// else is retryable.
 func (s *Service) sendSMS(ctx context.Context, m sms.Message) (string, error) {
-	wait := 200 * time.Millisecond
-	var err error
-	for attempt := 1; ; attempt++ {
-		if lerr := s.limiter(m.From).Wait(ctx); lerr != nil {
-			return "", lerr
+	var sid string
+	p := transient.Policy{Attempts: s.cfg.SendAttempts, Wait: 200 * time.Millisecond, Retry: sms.IsRetryable}
+	err := transient.Do(ctx, p, func(ctx context.Context) error {
+		if err := s.limiter(m.From).Wait(ctx); err != nil {
+			return transient.Final(err)
 		}
-		var sid string
+		var err error
 		sid, err = s.send.Send(ctx, m)
-		if err == nil {
-			return sid, nil
-		}
-		if !sms.IsRetryable(err) || attempt >= s.cfg.SendAttempts {
-			return "", err
-		}
-		select {
-		case <-ctx.Done():
-			return "", ctx.Err()
-		case <-time.After(wait):
-		}
-		wait *= 4
-	}
+		return err
+	})
+	return sid, err
 }
 
 // permanent reports a send the provider will never accept.
