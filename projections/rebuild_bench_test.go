@@ -15,6 +15,7 @@ import (
 	"github.com/helpline-org/helpline/projections/escalations"
 	"github.com/helpline-org/helpline/projections/inbox"
 	"github.com/helpline-org/helpline/projections/projectiontest"
+	"github.com/helpline-org/helpline/projections/responsetimes"
 )
 
 // sliceLog is a projections.Log over a slice, for benchmarks without a
@@ -122,10 +123,10 @@ func BenchmarkRebuild(b *testing.B) {
 	}{
 		{"response-times",
 			func() projections.Projection {
-				return projections.NewResponseTimes(projections.NewMemoryStore(), targets)
+				return responsetimes.NewView(responsetimes.NewMemoryStore(), targets)
 			},
 			func(p *pgxpool.Pool) projections.Projection {
-				return projections.NewResponseTimes(projections.NewSQLStore(p), targets)
+				return responsetimes.NewView(responsetimes.NewSQLStore(p), targets)
 			}},
 		{"escalations",
 			func() projections.Projection { return escalations.NewQueue(escalations.NewMemoryStore()) },
@@ -161,8 +162,8 @@ func BenchmarkCatchUp(b *testing.B) {
 		make func(*pgxpool.Pool) (projections.Projection, resetter)
 	}{
 		{"response-times", func(p *pgxpool.Pool) (projections.Projection, resetter) {
-			s := projections.NewSQLStore(p)
-			return projections.NewResponseTimes(s, targets), s
+			s := responsetimes.NewSQLStore(p)
+			return responsetimes.NewView(s, targets), s
 		}},
 		{"escalations", func(p *pgxpool.Pool) (projections.Projection, resetter) {
 			s := escalations.NewSQLStore(p)

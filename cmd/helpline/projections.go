@@ -18,6 +18,7 @@ import (
 	"github.com/helpline-org/helpline/projections"
 	"github.com/helpline-org/helpline/projections/escalations"
 	"github.com/helpline-org/helpline/projections/inbox"
+	"github.com/helpline-org/helpline/projections/responsetimes"
 )
 
 // maxReadyLag is how many events a projection may have left to apply and
@@ -31,7 +32,7 @@ type projectionSet struct {
 	inbox *inbox.View
 	// times and queue are the managers' figures and the duty queue, for
 	// the console.
-	times  *projections.ResponseTimes
+	times  *responsetimes.View
 	queue  *escalations.Queue
 	js     jetstream.JetStream
 	stream string
@@ -46,23 +47,23 @@ func openProjections(ctx context.Context, p *platform, file *config.File) (*proj
 		targets[l.ID] = l.FirstResponseTarget.Duration
 	}
 	var (
-		rtStore    projections.Store
+		rtStore    responsetimes.Store
 		escStore   escalations.Store
 		inboxStore inbox.Store
 	)
 	closeFn := func() {}
 	if p.env.DatabaseURL == "" {
-		rtStore, escStore, inboxStore = projections.NewMemoryStore(), escalations.NewMemoryStore(), inbox.NewMemoryStore()
+		rtStore, escStore, inboxStore = responsetimes.NewMemoryStore(), escalations.NewMemoryStore(), inbox.NewMemoryStore()
 	} else {
 		pool, err := pgxpool.New(ctx, p.env.DatabaseURL)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", config.VarDatabaseURL, err)
 		}
-		rtStore, escStore, inboxStore = projections.NewSQLStore(pool), escalations.NewSQLStore(pool), inbox.NewSQLStore(pool)
+		rtStore, escStore, inboxStore = responsetimes.NewSQLStore(pool), escalations.NewSQLStore(pool), inbox.NewSQLStore(pool)
 		closeFn = pool.Close
 	}
 	set := &projectionSet{js: p.js, stream: p.store.Config().Stream, close: closeFn, inbox: inbox.NewView(inboxStore),
-		times: projections.NewResponseTimes(rtStore, targets), queue: escalations.NewQueue(escStore)}
+		times: responsetimes.NewView(rtStore, targets), queue: escalations.NewQueue(escStore)}
 	for _, view := range []projections.Projection{set.times, set.queue, set.inbox} {
 		set.runners = append(set.runners, projections.NewRunner(p.store, view, p.log))
 	}
@@ -151,7 +152,7 @@ const projectionPrefix = "projection-"
 // rate. Readers of the database see the old projection until the swap
 // commits; killed before, the old one stays as it was.
 func cmdProjections(ctx context.Context, args []string, io stdio, lookup lookupFunc) error {
-	names := []string{projections.ResponseTimesName, escalations.Name, inbox.Name}
+	names := []string{responsetimes.Name, escalations.Name, inbox.Name}
 	usage := "usage: helpline projections rebuild [" + strings.Join(names, "|") + "] (the projection- prefix may be left out)"
 	if len(args) == 0 || args[0] != "rebuild" || len(args) > 2 {
 		return usageError{usage}
@@ -196,7 +197,7 @@ func cmdProjections(ctx context.Context, args []string, io stdio, lookup lookupF
 	if err != nil {
 		return err
 	}
-	views := []projections.Projection{projections.NewResponseTimes(projections.NewSQLStore(pool), targets),
+	views := []projections.Projection{responsetimes.NewView(responsetimes.NewSQLStore(pool), targets),
 		escalations.NewQueue(escalations.NewSQLStore(pool)), inbox.NewView(inbox.NewSQLStore(pool))}
 	for _, view := range views {
 		if only != "" && only != view.Name() {

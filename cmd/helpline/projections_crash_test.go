@@ -27,6 +27,7 @@ import (
 	"github.com/helpline-org/helpline/projections"
 	"github.com/helpline-org/helpline/projections/escalations"
 	"github.com/helpline-org/helpline/projections/inbox"
+	"github.com/helpline-org/helpline/projections/responsetimes"
 )
 
 // crashLine is the line of the crash test's conversations. No line of the
@@ -97,7 +98,7 @@ func TestProjectorKilledMidReplayAndMidRebuild(t *testing.T) {
 
 	// 2. Killed mid rebuild: after the first swap, before the last.
 	rebuild := startGroup(t, env, "projections", "rebuild")
-	waitFor(t, ctx, rebuild, func() bool { return strings.Contains(rebuild.out(), "rebuilt "+projections.ResponseTimesName) })
+	waitFor(t, ctx, rebuild, func() bool { return strings.Contains(rebuild.out(), "rebuilt "+responsetimes.Name) })
 	rebuild.kill(t)
 	if out := rebuild.out(); strings.Contains(out, "rebuilt "+inbox.Name) {
 		t.Fatalf("the rebuild finished before the kill:\n%s", out)
@@ -110,7 +111,7 @@ func TestProjectorKilledMidReplayAndMidRebuild(t *testing.T) {
 	if err := rebuild.wait(ctx); err != nil {
 		t.Fatalf("rebuild: %v\n%s\n%s", err, rebuild.out(), rebuild.logs())
 	}
-	for _, name := range []string{projections.ResponseTimesName, escalations.Name, inbox.Name} {
+	for _, name := range []string{responsetimes.Name, escalations.Name, inbox.Name} {
 		if !strings.Contains(rebuild.out(), "rebuilt "+name) {
 			t.Fatalf("rebuild output:\n%s", rebuild.out())
 		}
@@ -126,7 +127,7 @@ func TestProjectorKilledMidReplayAndMidRebuild(t *testing.T) {
 
 // cleanState is every projection's state after one clean pass.
 type cleanState struct {
-	rt  projections.Snapshot
+	rt  responsetimes.Snapshot
 	esc escalations.Snapshot
 	in  inbox.Snapshot
 }
@@ -207,14 +208,14 @@ func fillCrashLog(t *testing.T, dir string, n int) (cleanState, uint64) {
 		for _, l := range file.Lines {
 			targets[l.ID] = l.FirstResponseTarget.Duration
 		}
-		rt, esc, in := projections.NewMemoryStore(), escalations.NewMemoryStore(), inbox.NewMemoryStore()
-		for _, p := range []projections.Projection{projections.NewResponseTimes(rt, targets), escalations.NewQueue(esc), inbox.NewView(in)} {
+		rt, esc, in := responsetimes.NewMemoryStore(), escalations.NewMemoryStore(), inbox.NewMemoryStore()
+		for _, p := range []projections.Projection{responsetimes.NewView(rt, targets), escalations.NewQueue(esc), inbox.NewView(in)} {
 			if _, err := projections.NewRunner(s, p, zerolog.Nop()).Replay(ctx); err != nil {
 				t.Fatal(err)
 			}
 		}
 		var errs [3]error
-		clean.rt, errs[0] = rt.Export(ctx, projections.ResponseTimesName)
+		clean.rt, errs[0] = rt.Export(ctx, responsetimes.Name)
 		clean.esc, errs[1] = esc.Export(ctx, escalations.Name)
 		clean.in, errs[2] = in.Export(ctx, inbox.Name)
 		for _, err := range errs {
@@ -235,7 +236,7 @@ func fillCrashLog(t *testing.T, dir string, n int) (cleanState, uint64) {
 // sameAsClean compares every projection's SQL state, checkpoint included,
 // with the clean pass.
 func sameAsClean(ctx context.Context, pool *pgxpool.Pool, clean cleanState) error {
-	rt, err := projections.NewSQLStore(pool).Export(ctx, projections.ResponseTimesName)
+	rt, err := responsetimes.NewSQLStore(pool).Export(ctx, responsetimes.Name)
 	if err != nil {
 		return err
 	}

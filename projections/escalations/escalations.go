@@ -7,7 +7,7 @@
 // Duty workers may see a client's pseudonym, so this projection holds it;
 // it never holds a phone number, a client id or a message body. It lives in
 // a package (and a SQL schema) of its own so that the managers' view in
-// package projections stays free of client identifiers.
+// package responsetimes stays free of client identifiers.
 package escalations
 
 import (

@@ -30,7 +30,7 @@ func TestNoContentFields(t *testing.T) {
 }
 
 // TestNoContentColumns checks the escalations schema's columns. The
-// managers' schema is checked by package projections, which also keeps
+// managers' schema is checked by package responsetimes, which also keeps
 // the pseudonym out of it.
 func TestNoContentColumns(t *testing.T) {
 	t.Parallel()

@@ -16,9 +16,9 @@ import (
 	"github.com/helpline-org/helpline/events"
 	"github.com/helpline-org/helpline/internal/config"
 	"github.com/helpline-org/helpline/internal/sse"
-	"github.com/helpline-org/helpline/projections"
 	"github.com/helpline-org/helpline/projections/escalations"
 	"github.com/helpline-org/helpline/projections/inbox"
+	"github.com/helpline-org/helpline/projections/responsetimes"
 )
 
 // Config is the console's settings. The zero value plus SetDefaults is the
@@ -110,9 +110,9 @@ type Queue interface {
 	Get(ctx context.Context, escalationID string) (escalations.Escalation, error)
 }
 
-// Figures is the response-times projection (*projections.ResponseTimes).
+// Figures is the response-times projection (*responsetimes.View).
 type Figures interface {
-	Figures(ctx context.Context, lineID string, from, to time.Time) (projections.Report, error)
+	Figures(ctx context.Context, lineID string, from, to time.Time) (responsetimes.Report, error)
 }
 
 // Deps are the console's collaborators.

@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/helpline-org/helpline/projections"
+	"github.com/helpline-org/helpline/projections/responsetimes"
 	"github.com/helpline-org/helpline/services/console/views"
 )
 
@@ -44,18 +44,18 @@ func (s *Service) figuresQuery(r *http.Request) (figuresQuery, error) {
 }
 
 func seconds(d time.Duration) *float64 {
-	if d == projections.Beyond {
+	if d == responsetimes.Beyond {
 		return nil
 	}
 	v := d.Seconds()
 	return &v
 }
 
-func quantilesOf(q projections.Quantiles) views.Quantiles {
+func quantilesOf(q responsetimes.Quantiles) views.Quantiles {
 	return views.Quantiles{Count: q.Count, P50: seconds(q.P50), P90: seconds(q.P90), P99: seconds(q.P99)}
 }
 
-func figuresOf(f projections.Figures) views.Figures {
+func figuresOf(f responsetimes.Figures) views.Figures {
 	return views.Figures{Received: f.Received, OutOfHours: f.OutOfHours, OutOfHoursShare: f.OutOfHoursShare, Breaches: f.Breaches,
 		FirstReply: quantilesOf(f.FirstReply), Ack: quantilesOf(f.Ack)}
 }

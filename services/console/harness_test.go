@@ -25,6 +25,7 @@ import (
 	"github.com/helpline-org/helpline/projections"
 	"github.com/helpline-org/helpline/projections/escalations"
 	"github.com/helpline-org/helpline/projections/inbox"
+	"github.com/helpline-org/helpline/projections/responsetimes"
 	"github.com/helpline-org/helpline/services/console"
 	"github.com/helpline-org/helpline/services/ingestion"
 	"github.com/helpline-org/helpline/services/notification"
@@ -141,7 +142,7 @@ func newWorld(t testing.TB, _ worldOpts) *world {
 	w.router = r
 	w.srv = httptest.NewServer(r)
 	t.Cleanup(w.srv.Close)
-	times := projections.NewResponseTimes(projections.NewMemoryStore(), map[string]time.Duration{"main": time.Hour})
+	times := responsetimes.NewView(responsetimes.NewMemoryStore(), map[string]time.Duration{"main": time.Hour})
 	w.inbox = inbox.NewView(inbox.NewMemoryStore())
 	var specs []consume.Spec
 	for _, p := range []projections.Projection{times, w.queue, w.inbox} {

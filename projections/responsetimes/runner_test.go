@@ -1,4 +1,4 @@
-package projections
+package responsetimes
 
 import (
 	"context"
@@ -8,9 +8,10 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/helpline-org/helpline/events"
+	"github.com/helpline-org/helpline/projections"
 )
 
-// growingLog is a Log that a test can append to while a runner reads it.
+// growingLog is a projections.Log that a test can append to while a runner reads it.
 type growingLog struct{ envs []events.Envelope }
 
 func (l *growingLog) Read(ctx context.Context, subject string, from uint64, fn func(events.Envelope) error) (uint64, error) {
@@ -22,18 +23,18 @@ func (l *growingLog) Read(ctx context.Context, subject string, from uint64, fn f
 // log and apply it to the target store first: the swap must then be
 // refused, the scratch catch up, and the second swap win.
 type liveMeanwhile struct {
-	*ResponseTimes
+	*View
 	log  *growingLog
 	rest []events.Envelope
-	live *Runner
+	live *projections.Runner
 }
 
-func (p *liveMeanwhile) Scratch() Scratch {
-	return &liveScratch{inner: p.ResponseTimes.Scratch(), p: p}
+func (p *liveMeanwhile) Scratch() projections.Scratch {
+	return &liveScratch{inner: p.View.Scratch(), p: p}
 }
 
 type liveScratch struct {
-	inner Scratch
+	inner projections.Scratch
 	p     *liveMeanwhile
 	swaps int
 }
@@ -41,7 +42,7 @@ type liveScratch struct {
 func (s *liveScratch) Name() string                                   { return s.inner.Name() }
 func (s *liveScratch) Filter() string                                 { return s.inner.Filter() }
 func (s *liveScratch) Checkpoint(ctx context.Context) (uint64, error) { return s.inner.Checkpoint(ctx) }
-func (s *liveScratch) Scratch() Scratch                               { return s.inner.Scratch() }
+func (s *liveScratch) Scratch() projections.Scratch                   { return s.inner.Scratch() }
 func (s *liveScratch) Apply(ctx context.Context, e events.Envelope) (bool, error) {
 	return s.inner.Apply(ctx, e)
 }
@@ -55,7 +56,7 @@ func (s *liveScratch) Swap(ctx context.Context, seq, expect uint64) error {
 		}
 	}
 	err := s.inner.Swap(ctx, seq, expect)
-	if s.swaps == 1 && !errors.Is(err, ErrMovedOn) {
+	if s.swaps == 1 && !errors.Is(err, projections.ErrMovedOn) {
 		return errors.New("first swap was not refused")
 	}
 	return err
@@ -73,9 +74,9 @@ func TestRebuildWhileLiveRunnerMovesOn(t *testing.T) {
 			half := len(envs) / 2
 			log := &growingLog{envs: envs[:half]}
 			st := s.make(t)
-			rt := NewResponseTimes(st, scenarioTargets)
-			p := &liveMeanwhile{ResponseTimes: rt, log: log, rest: envs[half:], live: NewRunner(log, rt, zerolog.Nop())}
-			if _, err := NewRunner(log, p, zerolog.Nop()).Rebuild(ctx, nil); err != nil {
+			rt := NewView(st, scenarioTargets)
+			p := &liveMeanwhile{View: rt, log: log, rest: envs[half:], live: projections.NewRunner(log, rt, zerolog.Nop())}
+			if _, err := projections.NewRunner(log, p, zerolog.Nop()).Rebuild(ctx, nil); err != nil {
 				t.Fatal(err)
 			}
 			assertReport(t, rt, scenarioReport())

@@ -1,4 +1,4 @@
-package projections
+package responsetimes
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/helpline-org/helpline/events"
+	"github.com/helpline-org/helpline/projections"
 )
 
 // TestStores runs the one store suite against every implementation.
@@ -166,7 +167,7 @@ func storeSuite(t *testing.T, newStore storeMaker) {
 			}, true)
 		}},
 		{"scenario figures are exact", func(t *testing.T, s Store) {
-			rt := NewResponseTimes(s, scenarioTargets)
+			rt := NewView(s, scenarioTargets)
 			for _, e := range scenario(t) {
 				if _, err := rt.Apply(ctx, e); err != nil {
 					t.Fatal(err)
@@ -175,7 +176,7 @@ func storeSuite(t *testing.T, newStore storeMaker) {
 			assertReport(t, rt, scenarioReport())
 		}},
 		{"applying an event twice changes nothing", func(t *testing.T, s Store) {
-			rt := NewResponseTimes(s, scenarioTargets)
+			rt := NewView(s, scenarioTargets)
 			envs := scenario(t)
 			for i, e := range envs {
 				mustApply(t, rt, e)
@@ -192,54 +193,54 @@ func storeSuite(t *testing.T, newStore storeMaker) {
 		}},
 		{"an imported snapshot reads as the events it came from", func(t *testing.T, s Store) {
 			// Whatever s held before is replaced, checkpoint included.
-			mustUpdate(t, s, ResponseTimesName, 3, func(tx Tx) error {
+			mustUpdate(t, s, Name, 3, func(tx Tx) error {
 				must(t, tx.AddCounts(ctx, "main", at(2, 9, 0, 0), Counts{Received: 5}))
 				return tx.PutPendingReply(ctx, "stale", PendingReply{LineID: "main", ReceivedAt: at(2, 9, 0, 0)})
 			}, true)
 			src := NewMemoryStore()
-			mustApplyAll(t, NewResponseTimes(src, scenarioTargets), scenario(t))
-			snap, err := src.Export(ctx, ResponseTimesName)
+			mustApplyAll(t, NewView(src, scenarioTargets), scenario(t))
+			snap, err := src.Export(ctx, Name)
 			must(t, err)
 			if len(snap.Hours) == 0 || len(snap.Acks) != 0 || len(snap.Replies) == 0 || snap.Checkpoint == 0 {
 				t.Fatalf("snapshot of the scenario: %+v", snap)
 			}
-			must(t, s.Import(ctx, ResponseTimesName, snap, 3))
-			rt := NewResponseTimes(s, scenarioTargets)
+			must(t, s.Import(ctx, Name, snap, 3))
+			rt := NewView(s, scenarioTargets)
 			assertReport(t, rt, scenarioReport())
-			got, err := s.Export(ctx, ResponseTimesName)
+			got, err := s.Export(ctx, Name)
 			must(t, err)
 			if !reflect.DeepEqual(got, snap) {
 				t.Fatalf("export after import\n got %+v\nwant %+v", got, snap)
 			}
 			// Importing again changes nothing; events after it apply on top.
-			must(t, s.Import(ctx, ResponseTimesName, snap, snap.Checkpoint))
+			must(t, s.Import(ctx, Name, snap, snap.Checkpoint))
 			e, err := events.New("conve", events.ConversationClosed{ByStaffID: "alex"}, events.Meta{OccurredAt: at(2, 12, 0, 0)})
 			must(t, err)
 			e.Sequence = snap.Checkpoint + 1
 			mustApply(t, rt, e)
-			after, err := s.Export(ctx, ResponseTimesName)
+			after, err := s.Export(ctx, Name)
 			must(t, err)
 			if _, open := after.Replies["conve"]; open || len(after.Replies) != len(snap.Replies)-1 || after.Checkpoint != e.Sequence {
 				t.Fatalf("after a close on top of the import: %+v", after)
 			}
 		}},
 		{"a rejected import changes nothing", func(t *testing.T, s Store) {
-			rt := NewResponseTimes(s, scenarioTargets)
+			rt := NewView(s, scenarioTargets)
 			mustApplyAll(t, rt, scenario(t))
-			before, err := s.Export(ctx, ResponseTimesName)
+			before, err := s.Export(ctx, Name)
 			must(t, err)
 			twice := before
 			twice.Hours = append(slices.Clone(before.Hours), before.Hours[0])
-			if err := s.Import(ctx, ResponseTimesName, twice, before.Checkpoint); err == nil {
+			if err := s.Import(ctx, Name, twice, before.Checkpoint); err == nil {
 				t.Fatal("a snapshot with an hour twice was imported")
 			}
 			// The projection moved on past the snapshot since the rebuild
 			// began at 1: the swap would move it back.
 			older := Snapshot{Checkpoint: before.Checkpoint - 1}
-			if err := s.Import(ctx, ResponseTimesName, older, 1); !errors.Is(err, ErrMovedOn) {
+			if err := s.Import(ctx, Name, older, 1); !errors.Is(err, projections.ErrMovedOn) {
 				t.Fatalf("import behind the checkpoint: %v, want ErrMovedOn", err)
 			}
-			got, err := s.Export(ctx, ResponseTimesName)
+			got, err := s.Export(ctx, Name)
 			must(t, err)
 			if !reflect.DeepEqual(got, before) {
 				t.Fatalf("after rejected imports\n got %+v\nwant %+v", got, before)
@@ -247,13 +248,13 @@ func storeSuite(t *testing.T, newStore storeMaker) {
 			assertReport(t, rt, scenarioReport())
 			// Unmoved since the rebuild began, a snapshot may go back (the
 			// log was replaced, or a projection reads fewer events now).
-			must(t, s.Import(ctx, ResponseTimesName, older, before.Checkpoint))
-			if cp, _ := s.Checkpoint(ctx, ResponseTimesName); cp != older.Checkpoint {
+			must(t, s.Import(ctx, Name, older, before.Checkpoint))
+			if cp, _ := s.Checkpoint(ctx, Name); cp != older.Checkpoint {
 				t.Fatalf("checkpoint %d, want %d", cp, older.Checkpoint)
 			}
 		}},
 		{"a batch overlapping the checkpoint applies the rest once", func(t *testing.T, s Store) {
-			rt := NewResponseTimes(s, scenarioTargets)
+			rt := NewView(s, scenarioTargets)
 			envs := scenario(t)
 			half := len(envs) / 2
 			mustApplyAll(t, rt, envs[:half])
@@ -273,8 +274,8 @@ func storeSuite(t *testing.T, newStore storeMaker) {
 			assertReport(t, rt, scenarioReport())
 		}},
 		{"rebuild from the log equals one pass", func(t *testing.T, s Store) {
-			rt := NewResponseTimes(s, scenarioTargets)
-			r := NewRunner(sliceLog(scenario(t)), rt, zerolog.Nop())
+			rt := NewView(s, scenarioTargets)
+			r := projections.NewRunner(sliceLog(scenario(t)), rt, zerolog.Nop())
 			for range 2 {
 				if _, err := r.Rebuild(ctx, nil); err != nil {
 					t.Fatal(err)
@@ -312,14 +313,14 @@ func mustUpdate(t testing.TB, s Store, name string, seq uint64, fn func(Tx) erro
 	}
 }
 
-func mustApply(t testing.TB, rt *ResponseTimes, e events.Envelope) {
+func mustApply(t testing.TB, rt *View, e events.Envelope) {
 	t.Helper()
 	if ok, err := rt.Apply(context.Background(), e); err != nil || (!ok && relevant[e.Type]) {
 		t.Fatalf("apply seq %d: %v %v", e.Sequence, ok, err)
 	}
 }
 
-func mustApplyAll(t testing.TB, rt *ResponseTimes, envs []events.Envelope) {
+func mustApplyAll(t testing.TB, rt *View, envs []events.Envelope) {
 	t.Helper()
 	for _, e := range envs {
 		mustApply(t, rt, e)
@@ -335,7 +336,7 @@ func mustHours(t testing.TB, s Store, line string) []Hour {
 	return hours
 }
 
-func assertReport(t testing.TB, rt *ResponseTimes, want Report) {
+func assertReport(t testing.TB, rt *View, want Report) {
 	t.Helper()
 	got, err := rt.Figures(context.Background(), want.LineID, want.From, want.To)
 	if err != nil {

@@ -1,4 +1,4 @@
-package projections
+package responsetimes
 
 import (
 	"context"
@@ -6,18 +6,20 @@ import (
 	"maps"
 	"sort"
 	"time"
+
+	"github.com/helpline-org/helpline/projections"
 )
 
 // MemoryStore is the embedded default Store: maps behind one mutex. An
 // update stages its writes and commits them with the checkpoint under the
-// lock (MemoryCheckpoints), so state and checkpoint change together or not
+// lock (projections.MemoryCheckpoints), so state and checkpoint change together or not
 // at all.
 type MemoryStore struct {
-	MemoryUpdates[Tx] // Checkpoint, Update, UpdateBatch, Reset
-	cps               MemoryCheckpoints
-	hours             map[hourKey]*Hour
-	replies           map[string]PendingReply
-	acks              map[string]PendingAck
+	projections.MemoryUpdates[Tx] // Checkpoint, Update, UpdateBatch, Reset
+	cps                           projections.MemoryCheckpoints
+	hours                         map[hourKey]*Hour
+	replies                       map[string]PendingReply
+	acks                          map[string]PendingAck
 }
 
 var _ Store = (*MemoryStore)(nil)
@@ -30,7 +32,7 @@ type hourKey struct {
 // NewMemoryStore returns an empty store.
 func NewMemoryStore() *MemoryStore {
 	s := &MemoryStore{}
-	s.MemoryUpdates = NewMemoryUpdates(&s.cps, s.begin, s.clear)
+	s.MemoryUpdates = projections.NewMemoryUpdates(&s.cps, s.begin, s.clear)
 	s.clear()
 	return s
 }

@@ -1,4 +1,4 @@
-package projections
+package responsetimes
 
 import (
 	"context"
@@ -8,16 +8,18 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/helpline-org/helpline/projections"
 )
 
 // SQLStore is the Store on PostgreSQL or CockroachDB (schema from
-// Migrate). Every update is one SERIALIZABLE transaction, retried whole on
+// projections.Migrate). Every update is one SERIALIZABLE transaction, retried whole on
 // a serialization failure (40001): crdb.ExecuteCtx around pgx.BeginTxFunc,
 // which, unlike crdbpgxv5.ExecuteTx, returns PostgreSQL's commit error
 // instead of swallowing it.
 type SQLStore struct {
-	SQLCheckpoints[Tx] // Checkpoint, Update, UpdateBatch, Reset
-	pool               *pgxpool.Pool
+	projections.SQLCheckpoints[Tx] // Checkpoint, Update, UpdateBatch, Reset
+	pool                           *pgxpool.Pool
 }
 
 var _ Store = (*SQLStore)(nil)
@@ -25,7 +27,7 @@ var _ Store = (*SQLStore)(nil)
 // NewSQLStore returns a store over pool; the caller owns the pool.
 func NewSQLStore(pool *pgxpool.Pool) *SQLStore {
 	wrap := func(tx pgx.Tx) Tx { return sqlTx{tx} }
-	return &SQLStore{SQLCheckpoints: NewSQLCheckpoints(pool, wrap, rtTables...), pool: pool}
+	return &SQLStore{SQLCheckpoints: projections.NewSQLCheckpoints(pool, wrap, rtTables...), pool: pool}
 }
 
 // rtTables are the response-times tables, emptied by Reset and Import.
@@ -43,7 +45,7 @@ func (s *SQLStore) Hours(ctx context.Context, lineID string, from, to time.Time)
 
 // readHours reads the figures of the rows that where selects from both
 // tables, merged per line and hour, in no particular order.
-func readHours(ctx context.Context, q Querier, where string, args ...any) ([]Hour, error) {
+func readHours(ctx context.Context, q projections.Querier, where string, args ...any) ([]Hour, error) {
 	byKey := map[hourKey]*Hour{}
 	var order []*Hour
 	get := func(line string, t time.Time) *Hour {
@@ -106,7 +108,7 @@ func readHours(ctx context.Context, q Querier, where string, args ...any) ([]Hou
 // Export implements Store: every table read in one transaction.
 func (s *SQLStore) Export(ctx context.Context, name string) (Snapshot, error) {
 	var snap Snapshot
-	err := ExportAtCheckpoint(ctx, s.pool, name, func(tx pgx.Tx, cp uint64) error {
+	err := projections.ExportAtCheckpoint(ctx, s.pool, name, func(tx pgx.Tx, cp uint64) error {
 		snap = Snapshot{Checkpoint: cp}
 		var err error
 		if snap.Hours, err = readHours(ctx, tx, ""); err != nil {
@@ -165,7 +167,7 @@ func (s *SQLStore) Export(ctx context.Context, name string) (Snapshot, error) {
 }
 
 // Import implements Store: the tables emptied and copied into in one
-// transaction with the checkpoint (SwapAtCheckpoint).
+// transaction with the checkpoint (projections.SwapAtCheckpoint).
 func (s *SQLStore) Import(ctx context.Context, name string, snap Snapshot, expect uint64) error {
 	if err := snap.validate(); err != nil {
 		return err
@@ -186,13 +188,13 @@ func (s *SQLStore) Import(ctx context.Context, name string, snap Snapshot, expec
 		}
 	}
 	for id, p := range snap.Replies {
-		replies = append(replies, []any{id, p.LineID, NullTime(p.ReceivedAt), p.Replied})
+		replies = append(replies, []any{id, p.LineID, projections.NullTime(p.ReceivedAt), p.Replied})
 	}
 	for id, p := range snap.Acks {
-		acks = append(acks, []any{id, p.LineID, NullTime(p.PagedAt)})
+		acks = append(acks, []any{id, p.LineID, projections.NullTime(p.PagedAt)})
 	}
-	return SwapAtCheckpoint(ctx, s.pool, name, snap.Checkpoint, expect, func(tx pgx.Tx) error {
-		if err := DeleteAll(ctx, tx, rtTables...); err != nil {
+	return projections.SwapAtCheckpoint(ctx, s.pool, name, snap.Checkpoint, expect, func(tx pgx.Tx) error {
+		if err := projections.DeleteAll(ctx, tx, rtTables...); err != nil {
 			return err
 		}
 		for _, c := range []struct {
@@ -205,7 +207,7 @@ func (s *SQLStore) Import(ctx context.Context, name string, snap Snapshot, expec
 			{"rt_pending_replies", []string{"conversation_id", "line_id", "received_at", "replied"}, replies},
 			{"rt_pending_acks", []string{"escalation_id", "line_id", "paged_at"}, acks},
 		} {
-			if err := CopyRows(ctx, tx, pgx.Identifier{c.table}, c.cols, c.rows); err != nil {
+			if err := projections.CopyRows(ctx, tx, pgx.Identifier{c.table}, c.cols, c.rows); err != nil {
 				return err
 			}
 		}
@@ -238,7 +240,7 @@ func (t sqlTx) PendingReply(ctx context.Context, id string) (PendingReply, bool,
 func (t sqlTx) PutPendingReply(ctx context.Context, id string, p PendingReply) error {
 	_, err := t.tx.Exec(ctx, `INSERT INTO rt_pending_replies (conversation_id, line_id, received_at, replied) VALUES ($1, $2, $3, $4)
 		ON CONFLICT (conversation_id) DO UPDATE SET line_id = excluded.line_id, received_at = excluded.received_at, replied = excluded.replied`,
-		id, p.LineID, NullTime(p.ReceivedAt), p.Replied)
+		id, p.LineID, projections.NullTime(p.ReceivedAt), p.Replied)
 	if err != nil {
 		return fmt.Errorf("write pending reply: %w", err)
 	}
@@ -273,7 +275,7 @@ func (t sqlTx) PendingAck(ctx context.Context, id string) (PendingAck, bool, err
 func (t sqlTx) PutPendingAck(ctx context.Context, id string, p PendingAck) error {
 	_, err := t.tx.Exec(ctx, `INSERT INTO rt_pending_acks (escalation_id, line_id, paged_at) VALUES ($1, $2, $3)
 		ON CONFLICT (escalation_id) DO UPDATE SET line_id = excluded.line_id, paged_at = excluded.paged_at`,
-		id, p.LineID, NullTime(p.PagedAt))
+		id, p.LineID, projections.NullTime(p.PagedAt))
 	if err != nil {
 		return fmt.Errorf("write pending ack: %w", err)
 	}

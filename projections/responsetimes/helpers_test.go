@@ -1,4 +1,4 @@
-package projections
+package responsetimes
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 
 	"github.com/helpline-org/helpline/events"
 	"github.com/helpline-org/helpline/internal/pgtest"
+	"github.com/helpline-org/helpline/projections"
 )
 
 // storeMaker makes one empty store for a test.
@@ -25,7 +26,7 @@ func migratedPool(t testing.TB) *pgxpool.Pool {
 	t.Helper()
 	dsn := pgtest.NewDatabase(t)
 	ctx := context.Background()
-	if err := Migrate(ctx, dsn); err != nil {
+	if err := projections.Migrate(ctx, dsn); err != nil {
 		t.Fatal(err)
 	}
 	pool, err := pgxpool.New(ctx, dsn)
@@ -61,7 +62,7 @@ func (s *script) add(conv string, at time.Time, p events.Payload) {
 	s.envs = append(s.envs, e)
 }
 
-// sliceLog is a Log over a slice: what events.Store.Read does, without a
+// sliceLog is a projections.Log over a slice: what events.Store.Read does, without a
 // server, for unit tests and benchmarks.
 type sliceLog []events.Envelope
 

@@ -1,65 +1,66 @@
-package projections
+package responsetimes
 
 import (
 	"context"
 	"time"
 
 	"github.com/helpline-org/helpline/events"
+	"github.com/helpline-org/helpline/projections"
 )
 
-// ResponseTimesName is the response-times projection's consumer name and
+// Name is the response-times projection's consumer name and
 // checkpoint key. Renaming it rebuilds the projection from the log.
-const ResponseTimesName = "projection-response-times"
+const Name = "projection-response-times"
 
-// ResponseTimes is the managers' view: per line and UTC hour, messages
+// View is the managers' view: per line and UTC hour, messages
 // received, out-of-hours messages, time to first worker reply, time from
 // page to acknowledgement, and first-reply target breaches. It is built
 // from timestamps only: it never decodes a body, and never stores a client
 // id, pseudonym or number.
-type ResponseTimes struct {
+type View struct {
 	store   Store
 	targets map[string]time.Duration
 }
 
 var (
-	_ Projection = (*ResponseTimes)(nil)
-	_ Batcher    = (*ResponseTimes)(nil)
+	_ projections.Projection = (*View)(nil)
+	_ projections.Batcher    = (*View)(nil)
 )
 
-// NewResponseTimes returns the projection over store. targets maps a line
+// NewView returns the projection over store. targets maps a line
 // id to its first-reply target; a line without one has no breaches.
-func NewResponseTimes(store Store, targets map[string]time.Duration) *ResponseTimes {
+func NewView(store Store, targets map[string]time.Duration) *View {
 	t := make(map[string]time.Duration, len(targets))
 	for k, v := range targets {
 		t[k] = v
 	}
-	return &ResponseTimes{store: store, targets: t}
+	return &View{store: store, targets: t}
 }
 
-// Name implements Projection.
-func (r *ResponseTimes) Name() string { return ResponseTimesName }
+// Name implements projections.Projection.
+func (r *View) Name() string { return Name }
 
 // Filter implements Projection: every figure comes from conversation
 // events.
-func (r *ResponseTimes) Filter() string {
+func (r *View) Filter() string {
 	return events.AggregateSubjects(events.AggregateConversation)
 }
 
-// Checkpoint implements Projection.
-func (r *ResponseTimes) Checkpoint(ctx context.Context) (uint64, error) {
-	return r.store.Checkpoint(ctx, ResponseTimesName)
+// Checkpoint implements projections.Projection.
+func (r *View) Checkpoint(ctx context.Context) (uint64, error) {
+	return r.store.Checkpoint(ctx, Name)
 }
 
 // Reset empties the projection's state and its checkpoint.
-func (r *ResponseTimes) Reset(ctx context.Context) error {
-	return r.store.Reset(ctx, ResponseTimesName)
+func (r *View) Reset(ctx context.Context) error {
+	return r.store.Reset(ctx, Name)
 }
 
-// Scratch implements Projection: the same targets over an empty memory
+// projections.Scratch implements Projection: the same targets over an empty memory
 // store.
-func (r *ResponseTimes) Scratch() Scratch {
+func (r *View) Scratch() projections.Scratch {
 	mem := NewMemoryStore()
-	return NewMemoryScratch(NewResponseTimes(mem, r.targets), mem, r.store, func(s *Snapshot, seq uint64) { s.Checkpoint = seq })
+	return projections.NewMemoryScratch(NewView(mem, r.targets), mem, r.store, func(s *Snapshot, seq uint64) { s.Checkpoint = seq })
 }
 
 // stamp is an event's time as both stores keep it: UTC, to the
@@ -82,20 +83,20 @@ var relevant = map[string]bool{
 	"conversation.closed":                        true,
 }
 
-// Apply implements Projection.
-func (r *ResponseTimes) Apply(ctx context.Context, e events.Envelope) (bool, error) {
+// Apply implements projections.Projection.
+func (r *View) Apply(ctx context.Context, e events.Envelope) (bool, error) {
 	n, err := r.ApplyBatch(ctx, []events.Envelope{e})
 	return n > 0, err
 }
 
-// ApplyBatch implements Batcher.
-func (r *ResponseTimes) ApplyBatch(ctx context.Context, es []events.Envelope) (int, error) {
-	return ApplyBatch(ctx, es, relevant, ResponseTimesName, r.store.UpdateBatch, r.apply)
+// projections.ApplyBatch implements projections.Batcher.
+func (r *View) ApplyBatch(ctx context.Context, es []events.Envelope) (int, error) {
+	return projections.ApplyBatch(ctx, es, relevant, Name, r.store.UpdateBatch, r.apply)
 }
 
 // apply changes the state for one event. Times are the events' own: a
 // replay months later gives the same figures.
-func (r *ResponseTimes) apply(ctx context.Context, tx Tx, e events.Envelope, p events.Payload) error {
+func (r *View) apply(ctx context.Context, tx Tx, e events.Envelope, p events.Payload) error {
 	conv := e.AggregateID
 	switch p := p.(type) {
 	case events.MessageReceived:

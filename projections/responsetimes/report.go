@@ -1,4 +1,4 @@
-package projections
+package responsetimes
 
 import (
 	"context"
@@ -67,7 +67,7 @@ func utcDay(t time.Time) time.Time {
 
 // Figures returns a line's figures for the UTC days from `from` up to but
 // not including `to` (both taken as their UTC day).
-func (r *ResponseTimes) Figures(ctx context.Context, lineID string, from, to time.Time) (Report, error) {
+func (r *View) Figures(ctx context.Context, lineID string, from, to time.Time) (Report, error) {
 	from, to = utcDay(from), utcDay(to)
 	if !to.After(from) {
 		return Report{}, fmt.Errorf("figures: empty range %s to %s", from.Format(time.DateOnly), to.Format(time.DateOnly))

@@ -1,4 +1,4 @@
-package projections
+package responsetimes
 
 // The scenario and its checks, for the external tests (package
 // projections_test), which use projectiontest: it imports this package, so

@@ -1,4 +1,4 @@
-package projections_test
+package responsetimes_test
 
 import (
 	"context"
@@ -15,15 +15,16 @@ import (
 	"github.com/helpline-org/helpline/internal/poll"
 	"github.com/helpline-org/helpline/projections"
 	"github.com/helpline-org/helpline/projections/projectiontest"
+	"github.com/helpline-org/helpline/projections/responsetimes"
 )
 
 // crashingStore is a Store whose transactions die half-way when c says.
 type crashingStore struct {
-	projections.Store
+	responsetimes.Store
 	c *projectiontest.Crasher
 }
 
-func (s crashingStore) UpdateBatch(ctx context.Context, name string, seq uint64, fn func(projections.Tx, uint64) error) (bool, error) {
+func (s crashingStore) UpdateBatch(ctx context.Context, name string, seq uint64, fn func(responsetimes.Tx, uint64) error) (bool, error) {
 	return projectiontest.CrashingUpdate(ctx, s.c, s.Store.UpdateBatch, name, seq, fn)
 }
 
@@ -33,21 +34,21 @@ func (s crashingStore) UpdateBatch(ctx context.Context, name string, seq uint64,
 // clean pass. Both stores, a real JetStream log.
 func TestCrashThenReplay(t *testing.T) {
 	t.Parallel()
-	log, envs := projectiontest.LogWith(t, projections.Scenario(t))
-	newRT := func(s projections.Store) *projections.ResponseTimes {
-		return projections.NewResponseTimes(s, projections.ScenarioTargets)
+	log, envs := projectiontest.LogWith(t, responsetimes.Scenario(t))
+	newRT := func(s responsetimes.Store) *responsetimes.View {
+		return responsetimes.NewView(s, responsetimes.ScenarioTargets)
 	}
-	projectiontest.CrashThenReplay(t, log, envs[len(envs)-1].Sequence, projectiontest.Crash[projections.Store, *projections.ResponseTimes]{
-		Name: projections.ResponseTimesName,
+	projectiontest.CrashThenReplay(t, log, envs[len(envs)-1].Sequence, projectiontest.Crash[responsetimes.Store, *responsetimes.View]{
+		Name: responsetimes.Name,
 		Backends: projectiontest.Backends(
-			func() projections.Store { return projections.NewMemoryStore() },
-			func(p *pgxpool.Pool) projections.Store { return projections.NewSQLStore(p) }),
+			func() responsetimes.Store { return responsetimes.NewMemoryStore() },
+			func(p *pgxpool.Pool) responsetimes.Store { return responsetimes.NewSQLStore(p) }),
 		Points:   []projectiontest.CrashPoint{{Batch: 1, At: len(envs) / 2}, {Batch: 4, At: 3}},
-		Crashing: func(s projections.Store, c *projectiontest.Crasher) projections.Store { return crashingStore{s, c} },
+		Crashing: func(s responsetimes.Store, c *projectiontest.Crasher) responsetimes.Store { return crashingStore{s, c} },
 		New:      newRT,
-		Assert: func(t testing.TB, rt *projections.ResponseTimes) {
+		Assert: func(t testing.TB, rt *responsetimes.View) {
 			t.Helper()
-			projections.AssertReport(t, rt, projections.ScenarioReport())
+			responsetimes.AssertReport(t, rt, responsetimes.ScenarioReport())
 		},
 	})
 }
@@ -62,7 +63,7 @@ func TestFollowLive(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rt := projections.NewResponseTimes(projections.NewMemoryStore(), projections.ScenarioTargets)
+	rt := responsetimes.NewView(responsetimes.NewMemoryStore(), responsetimes.ScenarioTargets)
 	r := projections.NewRunner(store, rt, zerolog.Nop())
 	router, err := consume.NewRouter(js, store, consume.Config{NackDelay: 20 * time.Millisecond, RetryWait: time.Millisecond},
 		[]consume.Spec{r.Spec()}, nil, zerolog.Nop())
@@ -75,7 +76,7 @@ func TestFollowLive(t *testing.T) {
 	t.Cleanup(func() { cancel(); <-done })
 	<-router.Running()
 
-	envs := projections.Scenario(t)
+	envs := responsetimes.Scenario(t)
 	for _, e := range envs {
 		if _, err := store.Append(ctx, events.ExpectAny, e); err != nil {
 			t.Fatal(err)
@@ -91,5 +92,5 @@ func TestFollowLive(t *testing.T) {
 		}
 		return nil
 	})
-	projections.AssertReport(t, rt, projections.ScenarioReport())
+	responsetimes.AssertReport(t, rt, responsetimes.ScenarioReport())
 }
