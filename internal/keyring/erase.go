@@ -8,6 +8,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/helpline-org/helpline/internal/kv"
+	"github.com/helpline-org/helpline/internal/transient"
 )
 
 // Erase destroys the client's data key (crypto-shredding) and leaves a
@@ -37,13 +38,15 @@ func (k *Keyring) Erase(ctx context.Context, clientID string) error {
 	if err := validateClientID(clientID); err != nil {
 		return err
 	}
-	var lastErr error
-	for range maxAttempts {
+	// keep is the revision of a tombstone found in place, 0 for one
+	// written now.
+	var keep uint64
+	err := transient.Do(ctx, contended, func(ctx context.Context) error {
 		kve, err := k.bucket.Get(ctx, clientID)
 		switch {
 		case err == nil && isTombstone(kve.Value()):
-			k.forget(clientID, true)
-			return k.wipeHistory(ctx, clientID, kve.Revision())
+			keep = kve.Revision()
+			return nil
 		case err == nil:
 			_, err = k.bucket.Update(ctx, clientID, tombstone(k.now()), kve.Revision())
 		case errors.Is(err, kv.ErrNotFound):
@@ -52,17 +55,21 @@ func (k *Keyring) Erase(ctx context.Context, clientID string) error {
 		default:
 			return fmt.Errorf("erase %s: %w", clientID, err)
 		}
-		if errors.Is(err, kv.ErrExists) {
-			lastErr = err // created, rewrapped or erased meanwhile: look again
-			continue
-		}
-		if err != nil {
+		// kv.ErrExists: created, rewrapped or erased meanwhile; look again.
+		if err != nil && !errors.Is(err, kv.ErrExists) {
 			return fmt.Errorf("erase %s: write tombstone: %w", clientID, err)
 		}
-		k.forget(clientID, true)
-		return k.wipeHistory(ctx, clientID, 0)
+		keep = 0
+		return err
+	})
+	if errors.Is(err, kv.ErrExists) {
+		return fmt.Errorf("erase %s: still contended after %d attempts: %w", clientID, maxAttempts, err)
 	}
-	return fmt.Errorf("erase %s: still contended after %d attempts: %w", clientID, maxAttempts, lastErr)
+	if err != nil {
+		return err
+	}
+	k.forget(clientID, true)
+	return k.wipeHistory(ctx, clientID, keep)
 }
 
 // wipeHistory wipes every revision of the client's entry that holds a

@@ -15,6 +15,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/helpline-org/helpline/internal/kv"
+	"github.com/helpline-org/helpline/internal/transient"
 )
 
 // Sentinel errors callers act on.
@@ -35,9 +36,15 @@ var (
 	ErrInvalidClientID = errors.New("keyring: invalid client id")
 )
 
-// maxAttempts bounds the retry loops that resolve races with other writers
-// and with evictions.
+// maxAttempts bounds the retries that resolve races with other writers
+// (contended) and with evictions (lookup).
 const maxAttempts = 8
+
+// contended is how a compare-and-set that lost a race with another writer
+// (kv.ErrExists) is tried again on what is there now: at once, then after
+// a millisecond or two, so that writers who collided spread out.
+var contended = transient.Policy{Attempts: maxAttempts, Wait: time.Millisecond, MaxWait: 20 * time.Millisecond,
+	Retry: func(err error) bool { return errors.Is(err, kv.ErrExists) }}
 
 // Config configures a Keyring.
 type Config struct {

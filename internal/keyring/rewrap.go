@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/helpline-org/helpline/internal/kv"
+	"github.com/helpline-org/helpline/internal/transient"
 )
 
 // Master key rotation.
@@ -72,7 +73,7 @@ func (k *Keyring) Rewrap(ctx context.Context, oldMaster, newMaster MasterKey) (R
 }
 
 func (k *Keyring) rewrapOne(ctx context.Context, clientID string, oldKEK, newKEK kekCipher, stats *RewrapStats) error {
-	for range maxAttempts {
+	err := transient.Do(ctx, contended, func(ctx context.Context) error {
 		kve, err := k.bucket.Get(ctx, clientID)
 		if errors.Is(err, kv.ErrNotFound) {
 			return nil // removed since listed
@@ -95,19 +96,22 @@ func (k *Keyring) rewrapOne(ctx context.Context, clientID string, oldKEK, newKEK
 		}
 		_, err = k.bucket.Update(ctx, clientID, wrapKey(newKEK, clientID, key), kve.Revision())
 		clear(key)
-		if err == nil {
-			stats.Rewrapped++
-			// The replaced revision is kept as history: wipe it, so the old
-			// master key stops mattering for this entry sooner.
-			if err := k.wipe(ctx, kve.Revision()); err != nil {
-				return fmt.Errorf("rewrap %s: rewrapped, but the old record is not wiped: %w", clientID, err)
-			}
-			return nil
+		if errors.Is(err, kv.ErrExists) {
+			return err // erased or rewrapped meanwhile: look again
 		}
-		if !errors.Is(err, kv.ErrExists) {
+		if err != nil {
 			return fmt.Errorf("rewrap %s: %w", clientID, err)
 		}
-		// Erased or rewrapped meanwhile: look again.
+		stats.Rewrapped++
+		// The replaced revision is kept as history: wipe it, so the old
+		// master key stops mattering for this entry sooner.
+		if err := k.wipe(ctx, kve.Revision()); err != nil {
+			return fmt.Errorf("rewrap %s: rewrapped, but the old record is not wiped: %w", clientID, err)
+		}
+		return nil
+	})
+	if errors.Is(err, kv.ErrExists) {
+		return fmt.Errorf("rewrap %s: still contended after %d attempts: %w", clientID, maxAttempts, err)
 	}
-	return fmt.Errorf("rewrap %s: still contended after %d attempts", clientID, maxAttempts)
+	return err
 }
