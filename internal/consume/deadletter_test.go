@@ -60,6 +60,8 @@ func TestRefusedByTheLogDeadLetters(t *testing.T) {
 	go func() { _ = r.Run(rctx); close(done) }()
 	defer func() { cancel(); <-done }()
 
+	// The first try and Config.Retries (3) more, then the dead letter: the
+	// consumer has acknowledged the event and does not hand it out again.
 	dlq, err := js.Stream(ctx, events.DefaultDeadLetterStream)
 	if err != nil {
 		t.Fatal(err)
@@ -69,30 +71,20 @@ func TestRefusedByTheLogDeadLetters(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		if info.State.Msgs != 1 || handled.Load() != 1 {
-			return fmt.Errorf("%d dead letters, %d handled", info.State.Msgs, handled.Load())
+		cons, err := js.Consumer(ctx, events.DefaultStream, "refused")
+		if err != nil {
+			return err
+		}
+		ci := cons.CachedInfo()
+		if info.State.Msgs != 1 || handled.Load() != 1 || ci.NumAckPending != 0 || ci.NumPending != 0 {
+			return fmt.Errorf("%d dead letters, %d handled; consumer: %d pending, %d unacknowledged",
+				info.State.Msgs, handled.Load(), ci.NumPending, ci.NumAckPending)
 		}
 		return nil
 	})
 	if _, err := dlq.GetLastMsgForSubject(ctx, events.DeadLetterSubjectPrefix+".refused"); err != nil {
 		t.Fatalf("dead letter not under helpline.dlq.refused: %v", err)
 	}
-	// The first try and Config.Retries (3) more, then the dead letter: the
-	// consumer has acknowledged it and does not hand it out again.
-	cons, err := js.Consumer(ctx, events.DefaultStream, "refused")
-	if err != nil {
-		t.Fatal(err)
-	}
-	poll.Until(t, 10*time.Second, func() error {
-		ci, err := cons.Info(ctx)
-		if err != nil {
-			return err
-		}
-		if ci.NumAckPending != 0 || ci.NumPending != 0 {
-			return fmt.Errorf("consumer: %d pending, %d unacknowledged", ci.NumPending, ci.NumAckPending)
-		}
-		return nil
-	})
 	if n := tries.Load(); n != 4 {
 		t.Errorf("the refused event was tried %d times, want 4 (1 + 3 retries)", n)
 	}
