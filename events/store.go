@@ -128,6 +128,36 @@ func NewStore(ctx context.Context, js jetstream.JetStream, cfg StoreConfig, log 
 	return s, nil
 }
 
+// ErrNoStreams means the log's streams have not been created: on an
+// external NATS, `helpline migrate` creates them (its setup user is the
+// only one allowed to).
+var ErrNoStreams = errors.New("the log's streams do not exist (create them with 'helpline migrate')")
+
+// OpenStore returns a store over streams that exist, changing nothing:
+// services and administrative commands open the log this way (their NATS
+// users may neither create nor reconfigure streams, nor look at the ones
+// they do not use). It looks up the domain events stream, which is made
+// with the others, and fails with ErrNoStreams when it is missing.
+func OpenStore(ctx context.Context, js jetstream.JetStream, cfg StoreConfig, log zerolog.Logger) (*Store, error) {
+	cfg.SetDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("store config: %w", err)
+	}
+	// A new cluster has no meta leader for a few seconds: wait for it; a
+	// missing stream is not retried.
+	err := transient.Do(ctx, transient.Setup, func(ctx context.Context) error {
+		_, err := js.Stream(ctx, cfg.Stream)
+		return err
+	})
+	if errors.Is(err, jetstream.ErrStreamNotFound) {
+		return nil, fmt.Errorf("stream %s: %w", cfg.Stream, ErrNoStreams)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("look up stream %s: %w", cfg.Stream, err)
+	}
+	return &Store{js: js, cfg: cfg, log: log.With().Str("component", "eventstore").Logger()}, nil
+}
+
 func (s *Store) streamConfigs() []jetstream.StreamConfig {
 	base := func(name, subjects, desc string) jetstream.StreamConfig {
 		return jetstream.StreamConfig{

@@ -77,6 +77,11 @@ func commands() map[string]command {
 			usage:   usersUsage,
 			run:     cmdUsers,
 		},
+		"nats": {
+			summary: "make the NATS users' nkey seeds and the servers' authorization block (users), or test TLS certificates (tls)",
+			usage:   natsUsage,
+			run:     cmdNATS,
+		},
 		"help": {
 			summary: "show help for a command",
 			usage:   "helpline help [command]",

@@ -23,6 +23,8 @@ type Env struct {
 	ConfigFile       string
 	NATSURL          string
 	NATSListen       string
+	NATSNkeyFile     string
+	NATSCAFile       string
 	DatabaseURL      string
 	TwilioAccountSID string
 	TwilioAuthToken  string
@@ -44,6 +46,8 @@ const (
 	VarConfig        = "HELPLINE_CONFIG"
 	VarNATSURL       = "HELPLINE_NATS_URL"
 	VarNATSListen    = "HELPLINE_NATS_LISTEN"
+	VarNATSNkeyFile  = "HELPLINE_NATS_NKEY_FILE"
+	VarNATSCAFile    = "HELPLINE_NATS_CA_FILE"
 	VarDatabaseURL   = "HELPLINE_DATABASE_URL"
 	VarTwilioSID     = "HELPLINE_TWILIO_ACCOUNT_SID"
 	VarTwilioToken   = "HELPLINE_TWILIO_AUTH_TOKEN"
@@ -87,7 +91,9 @@ func Vars() []VarDoc {
 		{VarDataDir, DefaultDataDir, "embedded server's storage, generated keys"},
 		{VarConfig, DefaultConfigFile, "the YAML file of lines, staff, rota, policies"},
 		{VarNATSURL, "(empty: embedded server)", "external NATS cluster URL(s), comma-separated"},
-		{VarNATSListen, "(empty: no port)", "host:port for the embedded server's client port, for the nats CLI"},
+		{VarNATSListen, "(empty: no port)", "host:port for the embedded server's client port (it requires the credential DATA_DIR/nats/admin.nk)"},
+		{VarNATSNkeyFile, "(unset: no credential)", "file holding this process's NATS nkey seed (helpline nats users makes them; never logged)"},
+		{VarNATSCAFile, "(unset: the system's)", "certificate authority of the NATS servers' TLS certificates"},
 		{VarDatabaseURL, "(empty: memory projections)", "CockroachDB/PostgreSQL URL for projections"},
 		{VarTwilioSID, "(unset: local SMS sandbox)", "Twilio account SID"},
 		{VarTwilioToken, "(unset: local SMS sandbox)", "Twilio auth token (never logged)"},
@@ -121,6 +127,8 @@ func LoadEnv(lookup func(string) (string, bool)) (Env, error) {
 		ConfigFile:       get(VarConfig, DefaultConfigFile),
 		NATSURL:          get(VarNATSURL, ""),
 		NATSListen:       get(VarNATSListen, ""),
+		NATSNkeyFile:     get(VarNATSNkeyFile, ""),
+		NATSCAFile:       get(VarNATSCAFile, ""),
 		DatabaseURL:      get(VarDatabaseURL, ""),
 		TwilioAccountSID: get(VarTwilioSID, ""),
 		TwilioAuthToken:  get(VarTwilioToken, ""),

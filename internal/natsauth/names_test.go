@@ -1,0 +1,28 @@
+package natsauth
+
+import (
+	"testing"
+
+	"github.com/helpline-org/helpline/projections/escalations"
+	"github.com/helpline-org/helpline/projections/inbox"
+	"github.com/helpline-org/helpline/projections/responsetimes"
+	"github.com/helpline-org/helpline/services/console"
+	"github.com/helpline-org/helpline/services/ingestion"
+)
+
+// TestBucketNamesMatchTheirOwners: the matrix names buckets and durable
+// consumers as the code that declares them does.
+func TestBucketNamesMatchTheirOwners(t *testing.T) {
+	for _, c := range []struct{ matrix, code string }{
+		{bucketIngestionIndex, ingestion.IndexBucket},
+		{bucketChatSessions, ingestion.ChatSessionBucket},
+		{bucketConsoleSessions, console.SessionBucket},
+		{durableResponseTimes, responsetimes.Name},
+		{durableEscalations, escalations.Name},
+		{durableInbox, inbox.Name},
+	} {
+		if c.matrix != c.code {
+			t.Errorf("the matrix says %q, the code %q", c.matrix, c.code)
+		}
+	}
+}
