@@ -18,9 +18,9 @@ type TailReader interface {
 
 // DefaultConversationCacheSize is how many conversations a service keeps
 // folded unless told otherwise. One entry costs about 1 KiB, plus about
-// 100 bytes per message received (its id in Triaged), about 300 bytes per
-// escalation and the sealed body of every reply (up to ~2 KiB each): a
-// full cache of ordinary conversations is a few MiB, tens of MiB at worst.
+// 200 bytes per message received (its id in Messages and Triaged), about
+// 300 bytes per escalation and the sealed body of every reply (up to
+// ~2 KiB each): a full cache of ordinary conversations is a few MiB, tens of MiB at worst.
 const DefaultConversationCacheSize = 4096
 
 // conversationCacheTail is how many events a cached conversation may be

@@ -94,6 +94,10 @@ type Conversation struct {
 	Sends map[string]string
 	// Replies holds worker replies not yet sent, failed or blocked.
 	Replies map[string]ReplyRequested
+	// Messages maps the id of every message received to the stream
+	// sequence of its event (0 while recorded and not yet appended), so a
+	// message sent again is found however long after.
+	Messages map[string]uint64
 	// Triaged holds the ids of the messages a verdict was recorded for, so
 	// a redelivered message is not triaged (escalated, paged) twice.
 	Triaged map[string]bool
@@ -108,7 +112,7 @@ type Conversation struct {
 // NewConversation returns an empty conversation with the given id.
 func NewConversation(id string) *Conversation {
 	return &Conversation{ID: id, Escalations: map[string]*Escalation{}, Sends: map[string]string{}, Replies: map[string]ReplyRequested{},
-		Triaged: map[string]bool{}}
+		Messages: map[string]uint64{}, Triaged: map[string]bool{}}
 }
 
 // Clone returns a deep copy: changing the copy (applying events, recording
@@ -127,6 +131,7 @@ func (c *Conversation) Clone() *Conversation {
 		r.Body.Data = bytes.Clone(r.Body.Data)
 		out.Replies[id] = r
 	}
+	out.Messages = maps.Clone(c.Messages)
 	out.Triaged = maps.Clone(c.Triaged)
 	out.pending = slices.Clone(c.pending)
 	return &out
@@ -148,14 +153,14 @@ func (c *Conversation) Apply(e Envelope) error {
 	if err != nil {
 		return err
 	}
-	c.apply(p, e.OccurredAt)
+	c.apply(p, e.OccurredAt, e.Sequence)
 	if e.Sequence > c.Version {
 		c.Version = e.Sequence
 	}
 	return nil
 }
 
-func (c *Conversation) apply(p Payload, at time.Time) {
+func (c *Conversation) apply(p Payload, at time.Time, seq uint64) {
 	switch p := p.(type) {
 	case ConversationStarted:
 		c.Started, c.LineID, c.ClientID, c.Pseudonym, c.Channel = true, p.LineID, p.ClientID, p.Pseudonym, p.Channel
@@ -164,6 +169,7 @@ func (c *Conversation) apply(p Payload, at time.Time) {
 	case MessageReceived:
 		c.Received++
 		c.LastInboundAt = p.ReceivedAt
+		c.Messages[p.MessageID] = seq
 	case ReplyRequested:
 		if c.FirstReplyAt.IsZero() {
 			c.FirstReplyAt = at
@@ -207,27 +213,6 @@ func (c *Conversation) apply(p Payload, at time.Time) {
 	}
 }
 
-// record validates nothing: commands call it after validating. It applies
-// the event to the state and keeps it for appending.
-func (c *Conversation) record(p Payload, m Meta) error {
-	env, err := New(c.ID, p, m)
-	if err != nil {
-		return err
-	}
-	c.apply(p, env.OccurredAt)
-	c.pending = append(c.pending, env)
-	return nil
-}
-
-// Pending returns the events recorded by commands and not yet appended.
-func (c *Conversation) Pending() []Envelope { return c.pending }
-
-// MarkSaved forgets pending events once they are in the log at seq.
-func (c *Conversation) MarkSaved(seq uint64) {
-	c.pending = nil
-	c.Version = seq
-}
-
 // OpenEscalations returns the escalations still waiting for someone, oldest
 // first.
 func (c *Conversation) OpenEscalations() []*Escalation {
@@ -239,62 +224,3 @@ func (c *Conversation) OpenEscalations() []*Escalation {
 	}
 	return out
 }
-
-// Acknowledge records that staffID takes escalationID on. Only the first
-// acknowledgement counts: a later one gets *AlreadyAcknowledgedError.
-func (c *Conversation) Acknowledge(escalationID, staffID string, m Meta) error {
-	esc, ok := c.Escalations[escalationID]
-	if !ok {
-		return fmt.Errorf("escalation %s: %w", escalationID, ErrNotFound)
-	}
-	if esc.Acknowledged {
-		return &AlreadyAcknowledgedError{StaffID: esc.AcknowledgedBy, At: esc.AcknowledgedAt}
-	}
-	if err := ValidateID(staffID); err != nil {
-		return fmt.Errorf("staff id: %w", err)
-	}
-	return c.record(EscalationAcknowledged{EscalationID: escalationID, StaffID: staffID}, m)
-}
-
-// Assign records that a worker (and optionally a team) answers the
-// conversation.
-func (c *Conversation) Assign(assigneeID, teamID, byStaffID string, m Meta) error {
-	if err := c.mustBeOpen(); err != nil {
-		return err
-	}
-	if err := ValidateID(assigneeID); err != nil {
-		return fmt.Errorf("assignee: %w", err)
-	}
-	return c.record(ConversationAssigned{AssigneeID: assigneeID, TeamID: teamID, ByStaffID: byStaffID}, m)
-}
-
-// RequestReply records a worker's reply for the SMS bridge to send.
-func (c *Conversation) RequestReply(replyID, staffID, senderName string, body Sealed, m Meta) error {
-	if err := c.mustBeOpen(); err != nil {
-		return err
-	}
-	if len(body.Data) == 0 {
-		return fmt.Errorf("%w: empty reply", ErrInvalidEnvelope)
-	}
-	return c.record(ReplyRequested{ReplyID: replyID, StaffID: staffID, SenderName: senderName, Body: body}, m)
-}
-
-// Close records the end of the conversation.
-func (c *Conversation) Close(byStaffID, reason string, m Meta) error {
-	if err := c.mustBeOpen(); err != nil {
-		return err
-	}
-	return c.record(ConversationClosed{ByStaffID: byStaffID, Reason: reason}, m)
-}
-
-func (c *Conversation) mustBeOpen() error {
-	if !c.Started {
-		return fmt.Errorf("conversation %s: %w", c.ID, ErrNotFound)
-	}
-	if c.Closed {
-		return fmt.Errorf("conversation %s: %w", c.ID, ErrClosed)
-	}
-	return nil
-}
-
-func (c *Conversation) version() uint64 { return c.Version }

@@ -70,7 +70,7 @@ func (s Saved[A]) Seq() uint64 {
 // recorder is an aggregate whose commands record events for an append.
 type recorder interface {
 	Pending() []Envelope
-	MarkSaved(seq uint64)
+	markSaved(acks []Appended)
 	version() uint64
 }
 
@@ -104,7 +104,7 @@ func update[A recorder](ctx context.Context, log Appender, load func(context.Con
 		if saved != nil {
 			saved(after, pending, acks)
 		}
-		agg.MarkSaved(max(after, acks[len(acks)-1].Seq))
+		agg.markSaved(acks)
 		return Saved[A]{State: agg, Appended: acks}, nil
 	}
 	return backoff.Retry(ctx, attempt, backoff.WithBackOff(conflictBackOff()), backoff.WithMaxTries(conflictAttempts),

@@ -188,10 +188,12 @@ func (w *Worker) record(p Payload, m Meta) error {
 // Pending returns the events recorded by commands and not yet appended.
 func (w *Worker) Pending() []Envelope { return w.pending }
 
-// MarkSaved forgets pending events once they are in the log at seq.
-func (w *Worker) MarkSaved(seq uint64) {
+// markSaved forgets pending events once the log acknowledged them.
+func (w *Worker) markSaved(acks []Appended) {
 	w.pending = nil
-	w.Version = seq
+	if n := len(acks); n > 0 && acks[n-1].Seq > w.Version {
+		w.Version = acks[n-1].Seq
+	}
 }
 
 func (w *Worker) version() uint64 { return w.Version }

@@ -77,7 +77,7 @@ func findClients(ctx context.Context, store *events.Store, target string) ([]str
 	}
 	var found []string
 	_, err := store.Read(ctx, events.AggregateSubjects(events.AggregateClient), 0, func(e events.Envelope) error {
-		if e.Type != "client.registered" {
+		if e.Type != events.TypeClientRegistered {
 			return nil
 		}
 		p, err := e.Decode()

@@ -92,7 +92,7 @@ func ReadLog(ctx context.Context, natsURL string) (LogCounts, error) {
 	out := LogCounts{Received: map[string]int{}}
 	out.LastSeq, err = store.Read(ctx, events.SubjectPrefix+".>", 0, func(e events.Envelope) error {
 		switch e.Type {
-		case "conversation.message_received", "conversation.escalation_raised", "conversation.escalation_paged":
+		case events.TypeMessageReceived, events.TypeEscalationRaised, events.TypeEscalationPaged:
 		default:
 			return nil
 		}

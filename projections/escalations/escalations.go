@@ -218,13 +218,13 @@ func (q *Queue) Get(ctx context.Context, escalationID string) (Escalation, error
 // relevant lists the event types the projection reads; others are passed
 // over without a transaction.
 var relevant = map[string]bool{
-	"conversation.started":                 true,
-	"conversation.escalation_raised":       true,
-	"conversation.escalation_paged":        true,
-	"conversation.escalation_reescalated":  true,
-	"conversation.escalation_acknowledged": true,
-	"conversation.escalation_exhausted":    true,
-	"conversation.closed":                  true,
+	events.TypeConversationStarted:    true,
+	events.TypeEscalationRaised:       true,
+	events.TypeEscalationPaged:        true,
+	events.TypeEscalationReEscalated:  true,
+	events.TypeEscalationAcknowledged: true,
+	events.TypeEscalationExhausted:    true,
+	events.TypeConversationClosed:     true,
 }
 
 // Apply implements projections.Projection.

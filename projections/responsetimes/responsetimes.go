@@ -73,14 +73,14 @@ func stamp(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
 // over without a transaction: they change nothing, so re-reading them
 // after a crash is harmless.
 var relevant = map[string]bool{
-	"conversation.message_received":              true,
-	"conversation.reply_requested":               true,
-	"conversation.out_of_hours_contact_recorded": true,
-	"conversation.escalation_raised":             true,
-	"conversation.escalation_paged":              true,
-	"conversation.escalation_acknowledged":       true,
-	"conversation.escalation_exhausted":          true,
-	"conversation.closed":                        true,
+	events.TypeMessageReceived:           true,
+	events.TypeReplyRequested:            true,
+	events.TypeOutOfHoursContactRecorded: true,
+	events.TypeEscalationRaised:          true,
+	events.TypeEscalationPaged:           true,
+	events.TypeEscalationAcknowledged:    true,
+	events.TypeEscalationExhausted:       true,
+	events.TypeConversationClosed:        true,
 }
 
 // Apply implements projections.Projection.

@@ -61,28 +61,30 @@ func (a Account) FirstName() string {
 	return a.Name
 }
 
-// AccountLog is what the accounts read model reads and appends.
+// AccountLog is what the accounts read model reads, and what its changes
+// go through (events.Workers).
 type AccountLog interface {
 	Read(ctx context.Context, subject string, from uint64, fn func(events.Envelope) error) (uint64, error)
-	Append(ctx context.Context, expect events.Expect, envs ...events.Envelope) ([]events.Appended, error)
+	events.Loader
+	events.Appender
 }
 
 // Accounts is the staff accounts read model: small (staff are few), kept
 // in memory, and caught up from the log before every sign-in and every
 // change, so it is never behind what an admin just did.
 type Accounts struct {
-	log  AccountLog
-	mu   sync.Mutex
-	last uint64
+	log     AccountLog
+	workers *events.Workers
+	mu      sync.Mutex
+	last    uint64
 	// refreshed is when Refresh last read the log.
 	refreshed time.Time
 	byID      map[string]*Account
-	seq       map[string]uint64
 }
 
 // NewAccounts returns an empty read model over the log; Refresh fills it.
 func NewAccounts(log AccountLog) *Accounts {
-	return &Accounts{log: log, byID: map[string]*Account{}, seq: map[string]uint64{}}
+	return &Accounts{log: log, workers: events.NewWorkers(log), byID: map[string]*Account{}}
 }
 
 // Refresh applies the worker events appended since the last refresh.
@@ -95,7 +97,6 @@ func (a *Accounts) Refresh(ctx context.Context) error {
 			return err
 		}
 		a.apply(e.AggregateID, p)
-		a.seq[e.AggregateID] = e.Sequence
 		return nil
 	})
 	if err != nil {
@@ -219,46 +220,24 @@ func (a *Accounts) Register(ctx context.Context, id, name, role, password, by st
 	if err != nil {
 		return err
 	}
-	if err := a.Refresh(ctx); err != nil {
-		return err
-	}
-	if _, exists := a.Get(id); exists {
+	_, err = a.workers.Update(ctx, id, func(w *events.Worker) error { return w.Register(name, hash, role, by, m) })
+	if errors.Is(err, events.ErrWorkerExists) {
 		return fmt.Errorf("%s: %w", id, ErrAccountExists)
 	}
-	reg, err := events.New(id, events.WorkerRegistered{Name: name, PasswordHash: hash, ByStaffID: by}, m)
 	if err != nil {
-		return err
-	}
-	grant, err := events.New(id, events.WorkerRoleGranted{Role: role, ByStaffID: by}, m)
-	if err != nil {
-		return err
-	}
-	if _, err := a.log.Append(ctx, events.ExpectNew, reg, grant); err != nil {
-		if errors.Is(err, events.ErrConcurrency) {
-			return fmt.Errorf("%s: %w", id, ErrAccountExists)
-		}
 		return err
 	}
 	return a.Refresh(ctx)
 }
 
-// Change records one change to an existing account (a role granted or
-// revoked, a disabling), with the account's expected sequence.
-func (a *Accounts) Change(ctx context.Context, id string, p events.Payload, m events.Meta) error {
-	if err := a.Refresh(ctx); err != nil {
-		return err
-	}
-	if _, ok := a.Get(id); !ok {
+// Change runs one command on an existing account (a role granted or
+// revoked, a disabling) through the worker repository.
+func (a *Accounts) Change(ctx context.Context, id string, change func(*events.Worker) error) error {
+	_, err := a.workers.Update(ctx, id, change)
+	if errors.Is(err, events.ErrNotFound) {
 		return fmt.Errorf("%s: %w", id, ErrNoAccount)
 	}
-	a.mu.Lock()
-	seq := a.seq[id]
-	a.mu.Unlock()
-	env, err := events.New(id, p, m)
 	if err != nil {
-		return err
-	}
-	if _, err := a.log.Append(ctx, events.ExpectSeq(seq), env); err != nil {
 		return err
 	}
 	return a.Refresh(ctx)

@@ -79,11 +79,13 @@ func (s *Service) changeRole(ctx context.Context, v *viewer, id, role string, gr
 	if !grant && id == v.ID && role == events.RoleAdmin {
 		return badRequest("you cannot revoke your own admin role")
 	}
-	var p events.Payload = events.WorkerRoleRevoked{Role: role, ByStaffID: v.ID}
-	if grant {
-		p = events.WorkerRoleGranted{Role: role, ByStaffID: v.ID}
-	}
-	return s.accounts.Change(ctx, id, p, s.meta())
+	m := s.meta()
+	return s.accounts.Change(ctx, id, func(w *events.Worker) error {
+		if grant {
+			return w.Grant(role, v.ID, m)
+		}
+		return w.Revoke(role, v.ID, m)
+	})
 }
 
 func (s *Service) userRoleSubmit(w http.ResponseWriter, r *http.Request, v *viewer) error {
@@ -120,7 +122,8 @@ func (s *Service) disableUser(ctx context.Context, v *viewer, id, reason string)
 	if len(reason) > 500 {
 		return badRequest("the reason is at most 500 characters")
 	}
-	return s.accounts.Change(ctx, id, events.WorkerDisabled{ByStaffID: v.ID, Reason: strings.TrimSpace(reason)}, s.meta())
+	m := s.meta()
+	return s.accounts.Change(ctx, id, func(w *events.Worker) error { return w.Disable(v.ID, strings.TrimSpace(reason), m) })
 }
 
 func (s *Service) userDisableSubmit(w http.ResponseWriter, r *http.Request, v *viewer) error {

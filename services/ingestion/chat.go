@@ -140,6 +140,7 @@ type ChatDeps struct {
 type Chat struct {
 	cfg    ChatConfig
 	d      ChatDeps
+	convs  *events.Conversations
 	logger zerolog.Logger
 }
 
@@ -158,7 +159,11 @@ func NewChat(cfg ChatConfig, d ChatDeps, logger zerolog.Logger) (*Chat, error) {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	return &Chat{cfg: cfg, d: d, logger: logger.With().Str("svc", "ingestion").Str("channel", events.ChannelWebChat).Logger()}, nil
+	convs, err := events.NewConversations(d.Log, events.DefaultConversationCacheSize)
+	if err != nil {
+		return nil, err
+	}
+	return &Chat{cfg: cfg, d: d, convs: convs, logger: logger.With().Str("svc", "ingestion").Str("channel", events.ChannelWebChat).Logger()}, nil
 }
 
 // Line returns the line a chat for lineID reaches: the default line when
@@ -208,16 +213,13 @@ func (c *Chat) Start(ctx context.Context, lineID, language string) (ChatStarted,
 	if err != nil {
 		return ChatStarted{}, err
 	}
-	start, err := events.NewWithID("start-"+s.ConversationID, s.ConversationID, events.ConversationStarted{LineID: line.ID,
-		ClientID: s.ClientID, Pseudonym: pseudonym, Channel: events.ChannelWebChat}, meta)
-	if err != nil {
-		return ChatStarted{}, err
-	}
 	// Both ids are new and random: ExpectNew can only fail on a bug.
 	if _, err := c.d.Log.Append(ctx, events.ExpectNew, reg); err != nil {
 		return ChatStarted{}, err
 	}
-	if _, err := c.d.Log.Append(ctx, events.ExpectNew, start); err != nil {
+	if _, err := c.convs.Update(ctx, s.ConversationID, func(conv *events.Conversation) error {
+		return conv.Start(line.ID, s.ClientID, pseudonym, events.ChannelWebChat, meta)
+	}); err != nil {
 		return ChatStarted{}, err
 	}
 	token := newChatToken()
@@ -288,50 +290,28 @@ func (c *Chat) Send(ctx context.Context, s ChatSession, clientMsgID, body string
 	}
 	meta := events.Meta{CorrelationID: eventID, OccurredAt: c.d.Now()}
 	var sealed []byte
-	for range maxAppendAttempts {
-		conv, history, err := c.load(ctx, s.ConversationID)
-		if err != nil {
-			return ChatSent{}, err
+	saved, err := c.convs.Update(ctx, s.ConversationID, func(conv *events.Conversation) error {
+		if !conv.Started || conv.ClientID != s.ClientID {
+			return fmt.Errorf("conversation %s: %w", s.ConversationID, events.ErrNotFound)
 		}
-		// Beyond the log's dedupe window a repeat is still found here.
-		for _, e := range history {
-			if e.ID == eventID {
-				return ChatSent{EventID: eventID, Seq: e.Sequence, Duplicate: true}, nil
-			}
-		}
-		switch {
-		case !conv.Started || conv.ClientID != s.ClientID:
-			return ChatSent{}, fmt.Errorf("conversation %s: %w", s.ConversationID, events.ErrNotFound)
-		case conv.Closed:
-			return ChatSent{}, fmt.Errorf("conversation %s: %w", s.ConversationID, events.ErrClosed)
-		}
-		if sealed == nil {
+		if _, seen := conv.Messages[eventID]; !seen && !conv.Closed && sealed == nil {
+			var err error
 			if sealed, err = c.d.Keys.Seal(ctx, s.ClientID, []byte(body), events.BodyAAD(eventID)); err != nil {
-				return ChatSent{}, fmt.Errorf("seal body: %w", err)
+				return fmt.Errorf("seal body: %w", err)
 			}
 		}
-		e, err := events.NewWithID(eventID, s.ConversationID, events.MessageReceived{MessageID: eventID, LineID: s.LineID,
-			ClientID: s.ClientID, Channel: events.ChannelWebChat, Body: events.Sealed{KeyID: s.ClientID, Data: sealed},
-			ReceivedAt: meta.OccurredAt}, meta)
-		if err != nil {
-			return ChatSent{}, err
-		}
-		acks, err := c.d.Log.Append(ctx, events.ExpectSeq(conv.Version), e)
-		if errors.Is(err, events.ErrConcurrency) {
-			continue // the conversation moved on (a reply, a close): look again
-		}
-		if err != nil {
-			return ChatSent{}, err
-		}
-		c.logger.Info().Str("conversation", s.ConversationID).Str("client", c.Pseudonym(s)).Str("event", eventID).
-			Bool("duplicate", acks[0].Duplicate).Msg("web chat message received")
-		return ChatSent{EventID: eventID, Seq: acks[0].Seq, Duplicate: acks[0].Duplicate}, nil
+		return conv.Receive(eventID, "", events.Sealed{KeyID: s.ClientID, Data: sealed}, meta)
+	})
+	if err != nil {
+		return ChatSent{}, err
 	}
-	return ChatSent{}, fmt.Errorf("conversation kept changing: %w", events.ErrConcurrency)
-}
-
-func (c *Chat) load(ctx context.Context, id string) (*events.Conversation, []events.Envelope, error) {
-	return events.LoadConversation(ctx, c.d.Log, id)
+	if len(saved.Appended) == 0 {
+		// A repeat the conversation holds already, however long after.
+		return ChatSent{EventID: eventID, Seq: saved.State.Messages[eventID], Duplicate: true}, nil
+	}
+	c.logger.Info().Str("conversation", s.ConversationID).Str("client", c.Pseudonym(s)).Str("event", eventID).
+		Bool("duplicate", saved.Duplicate()).Msg("web chat message received")
+	return ChatSent{EventID: eventID, Seq: saved.Seq(), Duplicate: saved.Duplicate()}, nil
 }
 
 func validateChatBody(body string) error {

@@ -41,11 +41,9 @@ type Sealer interface {
 	Seal(ctx context.Context, clientID string, plaintext, aad []byte) ([]byte, error)
 }
 
-// Log is the event log.
-type Log interface {
-	Append(ctx context.Context, expect events.Expect, envs ...events.Envelope) ([]events.Appended, error)
-	Load(ctx context.Context, aggregateType, aggregateID string) ([]events.Envelope, uint64, error)
-}
+// Log is the event log: append, and read an aggregate whole or only what
+// it gained since a sequence.
+type Log = events.AppendLog
 
 // Index remembers, per client, that it is registered and which
 // conversation is open. It holds ids only.
@@ -61,16 +59,17 @@ type Receiver struct {
 	seal   Sealer
 	log    Log
 	index  Index
-	convs  *convCache
+	convs  *events.Conversations
 	now    func() time.Time
 	logger zerolog.Logger
 }
 
-// NewReceiver wires the use case. A log that also offers Since (an
-// events.TailReader, as events.Store is) lets it keep recently seen conversations' state and
-// read only what was appended since.
+// NewReceiver wires the use case. It keeps recently seen conversations
+// folded (events.Conversations), so a webhook reads only what a
+// conversation gained since the client's last message.
 func NewReceiver(lines Lines, ids Identities, seal Sealer, log Log, index Index, now func() time.Time, logger zerolog.Logger) *Receiver {
-	return &Receiver{lines: lines, ids: ids, seal: seal, log: log, index: index, convs: newConvCache(log), now: now, logger: logger}
+	convs, _ := events.NewConversations(log, events.DefaultConversationCacheSize) // size > 0: cannot fail
+	return &Receiver{lines: lines, ids: ids, seal: seal, log: log, index: index, convs: convs, now: now, logger: logger}
 }
 
 // InboundSMS is one message from Twilio's webhook.
@@ -102,10 +101,6 @@ func unavailable(what string, err error) error {
 	return fmt.Errorf("%w: %s: %w", events.ErrUnavailable, what, err)
 }
 
-// maxAppendAttempts bounds retries when a conversation changes between
-// reading and appending (a worker closing it, say).
-const maxAppendAttempts = 8
-
 // ReceiveSMS records an inbound SMS durably. When it returns nil the
 // message is in the log; the same MessageSid again is the same event.
 func (r *Receiver) ReceiveSMS(ctx context.Context, in InboundSMS) (Receipt, error) {
@@ -127,11 +122,15 @@ func (r *Receiver) ReceiveSMS(ctx context.Context, in InboundSMS) (Receipt, erro
 	if err != nil {
 		return rc, unavailable("seal body", err)
 	}
-	msg := events.MessageReceived{MessageID: rc.EventID, LineID: line.ID, ClientID: clientID, Channel: events.ChannelSMS,
-		ProviderMessageID: in.MessageSid, Body: events.Sealed{KeyID: clientID, Data: body}, ReceivedAt: meta.OccurredAt}
+	receive := func(c *events.Conversation) error {
+		return c.Receive(rc.EventID, in.MessageSid, events.Sealed{KeyID: clientID, Data: body}, meta)
+	}
+	start := func(c *events.Conversation) error {
+		return c.Start(line.ID, clientID, rc.Pseudonym, events.ChannelSMS, meta)
+	}
 	// A new conversation takes its id from the message that opened it, so a
 	// retried webhook opens the same conversation, not a second one.
-	rc.ConversationID, rc.Duplicate, err = r.appendToConversation(ctx, clientID, "cv-"+rc.EventID[len("sms-"):], line.ID, rc.Pseudonym, events.ChannelSMS, msg, meta)
+	rc.ConversationID, rc.Duplicate, err = r.appendToConversation(ctx, clientID, "cv-"+rc.EventID[len("sms-"):], start, receive)
 	if err != nil {
 		return rc, err
 	}
@@ -180,62 +179,50 @@ func (r *Receiver) ensureClient(ctx context.Context, lineID, clientID, pseudonym
 	return nil
 }
 
-// appendToConversation appends msg to the client's open conversation,
-// opening one (with id newID) when there is none or the last was closed.
-// The append carries the conversation's expected sequence, so a message
-// never lands in a conversation closed a moment before.
-func (r *Receiver) appendToConversation(ctx context.Context, clientID, newID, lineID, pseudonym, channel string, msg events.Payload, meta events.Meta) (string, bool, error) {
-	for attempt := 0; attempt < maxAppendAttempts; attempt++ {
-		convID, _, err := r.index.Get(ctx, clientID)
+// appendToConversation records a message (receive) in the client's open
+// conversation, or, when there is none or the last was closed, in a new
+// one, newID, started by start in the same append. Each append carries
+// the conversation's expected sequence, so a message never lands in a
+// conversation closed a moment before. It reports whether the message
+// was in the log already (a retried webhook).
+func (r *Receiver) appendToConversation(ctx context.Context, clientID, newID string, start, receive func(*events.Conversation) error) (string, bool, error) {
+	convID, _, err := r.index.Get(ctx, clientID)
+	if err != nil {
+		return "", false, unavailable("index", err)
+	}
+	// The index may move on while we look (another message of the
+	// client's opened a conversation): follow it a few times.
+	for range 3 {
+		if convID == "" {
+			break
+		}
+		saved, err := r.convs.Update(ctx, convID, receive)
+		if err == nil {
+			return convID, len(saved.Appended) == 0 || saved.Duplicate(), nil
+		}
+		if !errors.Is(err, events.ErrClosed) && !errors.Is(err, events.ErrNotFound) {
+			return "", false, err
+		}
+		next, _, err := r.index.Get(ctx, clientID)
 		if err != nil {
 			return "", false, unavailable("index", err)
 		}
-		var conv convStatus
-		if convID != "" {
-			if conv, err = r.convs.status(ctx, convID); err != nil {
-				return "", false, err
-			}
+		if next == convID {
+			break
 		}
-		if !conv.Started || conv.Closed {
-			convID = newID
-			if conv, err = r.openConversation(ctx, convID, lineID, clientID, pseudonym, channel, meta); err != nil {
-				return "", false, err
-			}
-			if err := r.index.Put(ctx, clientID, convID); err != nil {
-				return "", false, unavailable("index", err)
-			}
-		}
-		eventID := meta.CorrelationID
-		e, err := events.NewWithID(eventID, convID, msg, meta)
-		if err != nil {
-			return "", false, err
-		}
-		acks, err := r.log.Append(ctx, events.ExpectSeq(conv.Version), e)
-		if errors.Is(err, events.ErrConcurrency) {
-			continue // the conversation moved on: look again
-		}
-		if err != nil {
-			return "", false, err
-		}
-		r.convs.appended(conv.Version, e, acks[0])
-		return convID, acks[0].Duplicate, nil
+		convID = next
 	}
-	return "", false, fmt.Errorf("conversation kept changing: %w", events.ErrConcurrency)
-}
-
-// openConversation starts conversation id, or finds it already started
-// by an earlier attempt at the same message.
-func (r *Receiver) openConversation(ctx context.Context, id, lineID, clientID, pseudonym, channel string, meta events.Meta) (convStatus, error) {
-	e, err := events.NewWithID("start-"+id, id, events.ConversationStarted{LineID: lineID, ClientID: clientID, Pseudonym: pseudonym, Channel: channel}, meta)
+	saved, err := r.convs.Update(ctx, newID, func(c *events.Conversation) error {
+		if err := start(c); err != nil {
+			return err
+		}
+		return receive(c)
+	})
 	if err != nil {
-		return convStatus{}, err
+		return "", false, err
 	}
-	acks, err := r.log.Append(ctx, events.ExpectNew, e)
-	if err != nil && !errors.Is(err, events.ErrConcurrency) {
-		return convStatus{}, err
+	if err := r.index.Put(ctx, clientID, newID); err != nil {
+		return "", false, unavailable("index", err)
 	}
-	if err == nil {
-		r.convs.appended(0, e, acks[0])
-	}
-	return r.convs.status(ctx, id)
+	return newID, len(saved.Appended) == 0 || saved.Duplicate(), nil
 }

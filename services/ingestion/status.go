@@ -3,7 +3,6 @@ package ingestion
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/helpline-org/helpline/events"
 )
@@ -35,12 +34,8 @@ func (r *Receiver) RecordStatus(ctx context.Context, s DeliveryStatus) error {
 	if !deliveryStatuses[s.Status] {
 		return fmt.Errorf("%w: unknown MessageStatus", ErrBadInput)
 	}
-	id := "dlv-" + strings.ToLower(s.MessageSid) + "-" + s.Status
-	e, err := events.NewWithID(id, s.ConversationID, events.DeliveryStatusChanged{ProviderMessageID: s.MessageSid, Status: s.Status, ErrorCode: s.ErrorCode},
-		events.Meta{OccurredAt: r.now()})
-	if err != nil {
-		return err
-	}
-	_, err = r.log.Append(ctx, events.ExpectAny, e)
+	_, err := r.convs.Update(ctx, s.ConversationID, func(c *events.Conversation) error {
+		return c.RecordDeliveryStatus(s.MessageSid, s.Status, s.ErrorCode, events.Meta{OccurredAt: r.now()})
+	})
 	return err
 }

@@ -47,7 +47,7 @@ func (s *Service) sendReply(ctx context.Context, e events.Envelope, r events.Rep
 	}
 	if blocked != "" {
 		s.logger.Info().Str("conversation", conv.ID).Str("reply", r.ReplyID).Str("reason", blocked).Msg("reply blocked")
-		return s.record(ctx, conv.ID, "blocked-"+r.ReplyID, events.ReplyBlocked{ReplyID: r.ReplyID, Reason: blocked}, meta)
+		return s.update(ctx, conv.ID, func(c *events.Conversation) error { return c.BlockSend(r.ReplyID, blocked, meta) })
 	}
 	line, err := s.line(conv.LineID)
 	if err != nil {
@@ -133,16 +133,15 @@ func (s *Service) openForSend(ctx context.Context, clientID string, body events.
 func (s *Service) deliver(ctx context.Context, convID, sendID, kind string, m sms.Message, meta events.Meta) error {
 	sid, err := s.sendSMS(ctx, m)
 	if errors.Is(err, sms.ErrOptedOut) {
-		return s.record(ctx, convID, "blocked-"+sendID, events.ReplyBlocked{ReplyID: sendID, Reason: blockedOptedOut}, meta)
+		return s.update(ctx, convID, func(c *events.Conversation) error { return c.BlockSend(sendID, blockedOptedOut, meta) })
 	}
 	if se, ok := permanent(err); ok {
 		s.logger.Error().Str("conversation", convID).Str("send", sendID).Int("code", se.Code).Msg("send refused by the provider")
-		return s.record(ctx, convID, "failed-"+sendID, events.MessageSendFailed{SendID: sendID, Kind: kind, Recipient: "client",
-			Reason: se.Error(), Code: se.Code}, meta)
+		return s.update(ctx, convID, func(c *events.Conversation) error { return c.RecordSendFailed(sendID, kind, se.Error(), se.Code, meta) })
 	}
 	if err != nil {
 		return fmt.Errorf("send %s: %w", sendID, err)
 	}
 	s.logger.Info().Str("conversation", convID).Str("send", sendID).Str("kind", kind).Str("sid", sid).Msg("sms sent")
-	return s.record(ctx, convID, "sent-"+sendID, events.MessageSent{SendID: sendID, Kind: kind, Recipient: "client", ProviderMessageID: sid}, meta)
+	return s.update(ctx, convID, func(c *events.Conversation) error { return c.RecordSent(sendID, kind, sid, meta) })
 }

@@ -58,8 +58,9 @@ func (s *Service) pageStep(ctx context.Context, conv *events.Conversation, esc *
 				// console and go on paging; the policy moves on if nobody
 				// at this level can be reached.
 				s.logger.Error().Str("escalation", esc.ID).Str("staff", st.ID).Int("code", se.Code).Msg("page refused by the provider")
-				if err := s.record(ctx, conv.ID, "pagefail-"+esc.ID+"-"+events.Step(step.Round, step.Level)+"-"+st.ID,
-					events.MessageSendFailed{SendID: esc.ID, Kind: events.SendPage, Recipient: st.ID, Reason: se.Error(), Code: se.Code}, meta); err != nil {
+				if err := s.update(ctx, conv.ID, func(c *events.Conversation) error {
+					return c.RecordPageFailed(esc.ID, step.Round, step.Level, st.ID, se.Error(), se.Code, meta)
+				}); err != nil {
 					return err
 				}
 				continue
@@ -67,8 +68,9 @@ func (s *Service) pageStep(ctx context.Context, conv *events.Conversation, esc *
 			if err != nil {
 				return fmt.Errorf("page %s: %w", st.ID, err)
 			}
-			if err := s.record(ctx, conv.ID, "page-"+esc.ID+"-"+events.Step(step.Round, step.Level)+"-"+st.ID,
-				events.EscalationPaged{EscalationID: esc.ID, Level: step.Level, LevelName: level, StaffID: st.ID, Round: step.Round, ProviderMessageID: sid}, meta); err != nil {
+			if err := s.update(ctx, conv.ID, func(c *events.Conversation) error {
+				return c.RecordPage(esc.ID, step.Round, step.Level, level, st.ID, sid, meta)
+			}); err != nil {
 				return err
 			}
 			s.logger.Info().Str("escalation", esc.ID).Str("conversation", conv.ID).Str("staff", st.ID).Str("step", step.String()).
@@ -88,29 +90,30 @@ func (s *Service) pageStep(ctx context.Context, conv *events.Conversation, esc *
 		if !ok {
 			return s.exhaust(ctx, conv.ID, esc.ID, step.Round, meta)
 		}
-		if err := s.record(ctx, conv.ID, "reesc-"+esc.ID+"-"+events.Step(next.Round, next.Level),
-			events.EscalationReEscalated{EscalationID: esc.ID, FromLevel: step.Level, ToLevel: next.Level, Round: next.Round, Reason: reason}, meta); err != nil {
+		if err := s.update(ctx, conv.ID, func(c *events.Conversation) error {
+			return c.ReEscalate(esc.ID, step.Level, next.Level, next.Round, reason, meta)
+		}); err != nil {
 			return err
 		}
 		step = next
 	}
 }
 
-// record appends a fact with a deterministic id: a redelivery records it
-// once (the log's dedupe window, and the store's look-back on a single
-// node).
-func (s *Service) record(ctx context.Context, convID, id string, p events.Payload, meta events.Meta) error {
-	e, err := events.NewWithID(id, convID, p, meta)
-	if err != nil {
+// update runs one decision on a conversation through the repository.
+// Every record has a deterministic id and its command records nothing
+// when the state shows it made, so a redelivery records it once. An event
+// the catalogue refuses will never be accepted: it is not retried.
+func (s *Service) update(ctx context.Context, convID string, decide func(*events.Conversation) error) error {
+	_, err := s.convs.Update(ctx, convID, decide)
+	if errors.Is(err, events.ErrInvalidEnvelope) || errors.Is(err, events.ErrInvalidID) {
 		return consume.Permanent(err)
 	}
-	_, err = s.log.Append(ctx, events.ExpectAny, e)
 	return err
 }
 
 func (s *Service) exhaust(ctx context.Context, convID, escID string, rounds int, meta events.Meta) error {
 	s.logger.Error().Str("escalation", escID).Str("conversation", convID).Msg("escalation policy exhausted without an acknowledgement")
-	if err := s.record(ctx, convID, "exhausted-"+escID, events.EscalationExhausted{EscalationID: escID, Rounds: rounds}, meta); err != nil {
+	if err := s.update(ctx, convID, func(c *events.Conversation) error { return c.Exhaust(escID, rounds, meta) }); err != nil {
 		return err
 	}
 	return s.timers.Cancel(ctx, ackTimerKey(escID))
@@ -120,8 +123,8 @@ func (s *Service) exhaust(ctx context.Context, convID, escID string, rounds int,
 // unless someone acknowledged, it records the move to the next step and
 // pages it. Two replicas may fire the same timer: the re-escalation is
 // appended with the conversation's expected sequence, so one wins and
-// pages; the other sees the conflict and tries again later, when the
-// timer has moved on.
+// pages; the other finds the escalation moved and tries again later, when
+// the timer has moved on.
 func (s *Service) OnAckTimeout(ctx context.Context, t timers.Timer) error {
 	convID, escID := t.Data["conversation"], t.Key[len("ack-"):]
 	round, _ := strconv.Atoi(t.Data["round"])
@@ -154,25 +157,24 @@ func (s *Service) OnAckTimeout(ctx context.Context, t timers.Timer) error {
 	if !ok {
 		return s.exhaust(ctx, convID, escID, cur.Round, meta)
 	}
-	e, err := events.NewWithID("reesc-"+escID+"-"+events.Step(next.Round, next.Level), convID,
-		events.EscalationReEscalated{EscalationID: escID, FromLevel: cur.Level, ToLevel: next.Level, Round: next.Round, Reason: "ack_timeout"}, meta)
+	saved, err := s.convs.Update(ctx, convID, func(c *events.Conversation) error {
+		esc := c.Escalations[escID]
+		if esc == nil || !esc.Open() {
+			return nil // acknowledged meanwhile
+		}
+		if esc.Round != cur.Round || esc.Level != cur.Level {
+			// Another replica moved it: keep the timer, so that if that
+			// replica dies before paging, a later firing pages.
+			return fmt.Errorf("escalation %s changed meanwhile: %w", escID, events.ErrConcurrency)
+		}
+		return c.ReEscalate(escID, cur.Level, next.Level, next.Round, "ack_timeout", meta)
+	})
 	if err != nil {
 		return err
 	}
-	acks, err := s.log.Append(ctx, events.ExpectSeq(conv.Version), e)
-	if errors.Is(err, events.ErrConcurrency) {
-		return fmt.Errorf("escalation %s changed meanwhile: %w", escID, err)
-	}
-	if err != nil {
-		return err
-	}
-	if acks[0].Duplicate {
-		return nil // recorded by another replica, which pages
-	}
-	e.Sequence = acks[0].Seq
-	if err := conv.Apply(e); err != nil {
-		return err
+	if len(saved.Appended) == 0 || saved.Duplicate() {
+		return nil // acknowledged meanwhile, or recorded by another replica, which pages
 	}
 	s.logger.Warn().Str("escalation", escID).Str("conversation", convID).Str("step", next.String()).Msg("not acknowledged in time: paging the next level")
-	return s.pageStep(ctx, conv, esc, next, meta)
+	return s.pageStep(ctx, saved.State, saved.State.Escalations[escID], next, meta)
 }

@@ -29,10 +29,7 @@ type Opener interface {
 }
 
 // Log is the event log.
-type Log interface {
-	Append(ctx context.Context, expect events.Expect, envs ...events.Envelope) ([]events.Appended, error)
-	events.TailReader
-}
+type Log = events.AppendLog
 
 // Timers hold the acknowledgement deadlines.
 type Timers interface {
@@ -70,7 +67,7 @@ type Service struct {
 	send     Sender
 	keys     Opener
 	log      Log
-	convs    *events.ConversationCache
+	convs    *events.Conversations
 	timers   Timers
 	now      func() time.Time
 	logger   zerolog.Logger
@@ -87,7 +84,7 @@ func New(cfg Config, file *config.File, rota Rota, send Sender, keys Opener, log
 	if cfg.StepGrace == 0 {
 		cfg.StepGrace = 30 * time.Second
 	}
-	convs, _ := events.NewConversationCache(log, events.DefaultConversationCacheSize) // size > 0: cannot fail
+	convs, _ := events.NewConversations(log, events.DefaultConversationCacheSize) // size > 0: cannot fail
 	return &Service{cfg: cfg, file: file, policies: NewPolicies(file), rota: rota, send: send, keys: keys, log: log, convs: convs, timers: tm,
 		now: now, logger: logger.With().Str("svc", "notification").Logger(), limiters: map[string]*rate.Limiter{}}
 }
@@ -100,8 +97,7 @@ func (s *Service) Specs() []consume.Spec {
 // Handle dispatches one conversation event.
 func (s *Service) Handle(ctx context.Context, e events.Envelope) error {
 	switch e.Type {
-	case "conversation.escalation_raised", "conversation.escalation_acknowledged",
-		"conversation.reply_requested", "conversation.out_of_hours_contact_recorded":
+	case events.TypeEscalationRaised, events.TypeEscalationAcknowledged, events.TypeReplyRequested, events.TypeOutOfHoursContactRecorded:
 	default:
 		return nil
 	}

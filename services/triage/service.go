@@ -29,10 +29,7 @@ type Opener interface {
 }
 
 // Log is the event log.
-type Log interface {
-	Append(ctx context.Context, expect events.Expect, envs ...events.Envelope) ([]events.Appended, error)
-	events.TailReader
-}
+type Log = events.AppendLog
 
 // Timers hold the first-response deadlines.
 type Timers interface {
@@ -50,8 +47,7 @@ type Service struct {
 	lines    map[string]line
 	classify *lexicon.Classifier
 	keys     Opener
-	log      Log
-	convs    *events.ConversationCache
+	convs    *events.Conversations
 	timers   Timers
 	now      func() time.Time
 	logger   zerolog.Logger
@@ -59,11 +55,11 @@ type Service struct {
 
 // New builds the service; a line whose hours do not parse is an error.
 func New(file *config.File, cl *lexicon.Classifier, keys Opener, log Log, tm Timers, now func() time.Time, logger zerolog.Logger) (*Service, error) {
-	convs, err := events.NewConversationCache(log, events.DefaultConversationCacheSize)
+	convs, err := events.NewConversations(log, events.DefaultConversationCacheSize)
 	if err != nil {
 		return nil, err
 	}
-	s := &Service{lines: map[string]line{}, classify: cl, keys: keys, log: log, convs: convs, timers: tm, now: now,
+	s := &Service{lines: map[string]line{}, classify: cl, keys: keys, convs: convs, timers: tm, now: now,
 		logger: logger.With().Str("svc", "triage").Logger()}
 	for _, l := range file.Lines {
 		h, err := Hours(l)
@@ -94,13 +90,13 @@ func unansweredKey(convID string) string { return "unanswered-" + convID }
 // Handle dispatches one conversation event.
 func (s *Service) Handle(ctx context.Context, e events.Envelope) error {
 	switch e.Type {
-	case "conversation.message_received":
+	case events.TypeMessageReceived:
 		p, err := e.Decode()
 		if err != nil {
 			return consume.Permanent(err)
 		}
 		return s.triage(ctx, e, p.(events.MessageReceived))
-	case "conversation.reply_requested", "conversation.closed":
+	case events.TypeReplyRequested, events.TypeConversationClosed:
 		// Answered (or closed): the first-response deadline no longer
 		// applies. OnUnanswered checks the state too.
 		return s.timers.Cancel(ctx, unansweredKey(e.AggregateID))
@@ -108,13 +104,9 @@ func (s *Service) Handle(ctx context.Context, e events.Envelope) error {
 	return nil
 }
 
-// maxAttempts bounds retries when the conversation changes between
-// reading and appending.
-const maxAttempts = 8
-
 // triage classifies one message and records the verdict and what follows
-// from it, once: the records' ids derive from the message's, and a
-// message already triaged is skipped.
+// from it (Conversation.Triage), once: the records' ids derive from the
+// message's, and a message already triaged is skipped.
 func (s *Service) triage(ctx context.Context, e events.Envelope, m events.MessageReceived) error {
 	l, ok := s.lines[m.LineID]
 	if !ok {
@@ -128,99 +120,35 @@ func (s *Service) triage(ctx context.Context, e events.Envelope, m events.Messag
 		return fmt.Errorf("open body: %w", err)
 	}
 	v := s.classify.Classify(string(body))
-	open := l.hours.IsOpen(m.ReceivedAt)
-	for attempt := 0; attempt < maxAttempts; attempt++ {
-		conv, err := s.convs.Load(ctx, e.AggregateID)
-		if err != nil {
-			return err
-		}
-		if conv.Triaged[m.MessageID] {
-			return nil // a redelivery: the verdict, recorded last, and all before it are in the log
-		}
-		recs, err := s.decide(l, conv, m, v, open, e.Caused(s.now()))
-		if err != nil {
-			return err
-		}
-		acks, err := s.log.Append(ctx, events.ExpectSeq(conv.Version), recs...)
-		if errors.Is(err, events.ErrConcurrency) {
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		s.convs.Appended(conv.Version, recs, acks)
-		s.logger.Info().Str("conversation", conv.ID).Str("message", m.MessageID).Str("risk", string(v.Risk)).
-			Str("rule", v.Rule).Bool("out_of_hours", !open).Int("records", len(recs)).Str("correlation_id", e.CorrelationID).Msg("triaged")
-		return s.startClock(ctx, l, conv, m.ReceivedAt, open)
+	arrival := events.Arrival{OutOfHours: !l.hours.IsOpen(m.ReceivedAt)}
+	if arrival.OutOfHours {
+		arrival.ClosedSince, _, _ = l.hours.ClosedPeriod(m.ReceivedAt)
+		arrival.NextOpen, _ = l.hours.NextOpen(m.ReceivedAt)
 	}
-	return fmt.Errorf("conversation %s kept changing: %w", e.AggregateID, events.ErrConcurrency)
-}
-
-// decide turns a verdict into events. The rules:
-//   - every message gets its verdict recorded (risk, score, terms, rule,
-//     lexicon version, whether it came out of hours);
-//   - crisis, at any hour, raises an escalation (reason crisis), unless the
-//     conversation already has an open crisis escalation: the duty worker
-//     is already being paged for it;
-//   - out of hours, elevated risk raises an escalation (reason
-//     out_of_hours): nobody is reading, and "when unsure, elevated" means
-//     a person should look;
-//   - out of hours, anything short of crisis records an out-of-hours
-//     contact, so the client is told when the line opens and what to do in
-//     an emergency (once per closed period: the notification service).
-func (s *Service) decide(l line, conv *events.Conversation, m events.MessageReceived, v lexicon.Verdict, open bool, meta events.Meta) ([]events.Envelope, error) {
-	var out []events.Envelope
-	add := func(id string, p events.Payload) error {
-		e, err := events.NewWithID(id, conv.ID, p, meta)
-		if err == nil {
-			out = append(out, e)
-		}
+	saved, err := s.convs.Update(ctx, e.AggregateID, func(c *events.Conversation) error {
+		return c.Triage(m.MessageID, verdict(v), arrival, e.Caused(s.now()))
+	})
+	if err != nil {
 		return err
 	}
+	if len(saved.Appended) == 0 {
+		return nil // a redelivery: the verdict, recorded last, and all before it are in the log
+	}
+	s.logger.Info().Str("conversation", e.AggregateID).Str("message", m.MessageID).Str("risk", string(v.Risk)).
+		Str("rule", v.Rule).Bool("out_of_hours", arrival.OutOfHours).Int("records", len(saved.Appended)).Str("correlation_id", e.CorrelationID).Msg("triaged")
+	return s.startClock(ctx, l, saved.State, m.ReceivedAt, !arrival.OutOfHours)
+}
+
+// verdict is the classifier's verdict as the conversation records it: the
+// matches, and the categories and terms the duty worker is told.
+func verdict(v lexicon.Verdict) events.Verdict {
 	matches := make([]events.TriageMatch, 0, len(v.Matches))
 	for _, mt := range v.Matches {
 		matches = append(matches, events.TriageMatch{Term: mt.Term, Category: mt.Category, Language: mt.Language, Weight: mt.Weight})
 	}
-	// The verdict is the batch's last record. The log stores a batch's
-	// prefix if triage dies mid-append, and a message whose verdict is in
-	// the log is skipped when redelivered (conv.Triaged): with the verdict
-	// first, a crash right after it would lose the escalation, a missed
-	// page. Last, a redelivery finds no verdict and completes the batch
-	// (an escalation already raised is open, so it is not raised again).
-	verdict, err := events.NewWithID("tri-"+m.MessageID, conv.ID, events.MessageTriaged{MessageID: m.MessageID, Risk: string(v.Risk),
-		Score: v.Score, Matches: matches, LexiconVersion: v.LexiconVersion, Rule: v.Rule, OutOfHours: !open}, meta)
-	if err != nil {
-		return nil, err
-	}
 	categories, terms := summarise(v.Matches)
-	raise := func(reason string) error {
-		for _, esc := range conv.OpenEscalations() {
-			if esc.Reason == reason || esc.Reason == events.ReasonCrisis {
-				return nil // someone is already being paged for this conversation
-			}
-		}
-		return add("esc-"+m.MessageID, events.EscalationRaised{EscalationID: "esc-" + m.MessageID, LineID: l.cfg.ID, MessageID: m.MessageID,
-			Reason: reason, Risk: string(v.Risk), Categories: categories, Terms: terms})
-	}
-	switch {
-	case v.Risk == lexicon.RiskCrisis:
-		if err := raise(events.ReasonCrisis); err != nil {
-			return nil, err
-		}
-	case !open && v.Risk == lexicon.RiskElevated:
-		if err := raise(events.ReasonOutOfHours); err != nil {
-			return nil, err
-		}
-	}
-	if !open && v.Risk != lexicon.RiskCrisis {
-		start, _, _ := l.hours.ClosedPeriod(m.ReceivedAt)
-		next, _ := l.hours.NextOpen(m.ReceivedAt)
-		if err := add("ooh-"+m.MessageID, events.OutOfHoursContactRecorded{MessageID: m.MessageID, LineID: l.cfg.ID,
-			ClosedPeriod: start.UTC().Format(time.RFC3339), NextOpen: next.UTC(), Language: language(v.Matches)}); err != nil {
-			return nil, err
-		}
-	}
-	return append(out, verdict), nil
+	return events.Verdict{Risk: string(v.Risk), Score: v.Score, Matches: matches, LexiconVersion: v.LexiconVersion, Rule: v.Rule,
+		Categories: categories, Terms: terms, Language: language(v.Matches)}
 }
 
 // startClock sets the first-response deadline of a conversation nobody has
@@ -248,35 +176,13 @@ func (s *Service) startClock(ctx context.Context, l line, conv *events.Conversat
 // still without a worker's reply at its deadline.
 func (s *Service) OnUnanswered(ctx context.Context, t timers.Timer) error {
 	convID := t.Data["conversation"]
-	escID := "esc-unanswered-" + convID
-	for attempt := 0; attempt < maxAttempts; attempt++ {
-		conv, err := s.convs.Load(ctx, convID)
-		if err != nil {
-			return err
-		}
-		if _, raised := conv.Escalations[escID]; raised {
-			return nil // a timer fired twice: raised once already
-		}
-		if !conv.FirstReplyAt.IsZero() || conv.Closed || len(conv.OpenEscalations()) > 0 {
-			return nil // answered, closed, or someone is already being paged
-		}
-		e, err := events.NewWithID(escID, convID, events.EscalationRaised{EscalationID: escID,
-			LineID: conv.LineID, Reason: events.ReasonUnanswered, Risk: events.RiskNone, Categories: []string{}, Terms: []string{}},
-			events.Meta{CorrelationID: convID, OccurredAt: s.now()})
-		if err != nil {
-			return err
-		}
-		acks, err := s.log.Append(ctx, events.ExpectSeq(conv.Version), e)
-		if errors.Is(err, events.ErrConcurrency) {
-			continue
-		}
-		if err == nil {
-			s.convs.Appended(conv.Version, []events.Envelope{e}, acks)
-			s.logger.Warn().Str("conversation", convID).Msg("no first reply within the line's target: escalated")
-		}
-		return err
+	saved, err := s.convs.Update(ctx, convID, func(c *events.Conversation) error {
+		return c.EscalateUnanswered(events.Meta{CorrelationID: convID, OccurredAt: s.now()})
+	})
+	if err == nil && len(saved.Appended) > 0 {
+		s.logger.Warn().Str("conversation", convID).Msg("no first reply within the line's target: escalated")
 	}
-	return fmt.Errorf("conversation %s kept changing: %w", convID, events.ErrConcurrency)
+	return err
 }
 
 // summarise lists the categories and canonical terms of the matches that

@@ -1,0 +1,356 @@
+package events
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Every decision that changes a conversation is one command method here:
+// it checks the conversation's state, then records its events, which the
+// Conversations repository appends with the conversation's expected
+// sequence. Where a decision must happen once (a message, a verdict, a
+// page), its event id derives from what caused it, so a redelivery or a
+// second replica records the same event and the log keeps one; and the
+// command records nothing when the state shows it made already.
+
+// record validates nothing: commands call it after validating. It applies
+// the event to the state and keeps it for appending, with a new random id.
+func (c *Conversation) record(p Payload, m Meta) error {
+	return c.recordWithID(NewID(), p, m)
+}
+
+// recordWithID is record with a deterministic event id.
+func (c *Conversation) recordWithID(id string, p Payload, m Meta) error {
+	env, err := NewWithID(id, c.ID, p, m)
+	if err != nil {
+		return err
+	}
+	c.apply(p, env.OccurredAt, 0)
+	c.pending = append(c.pending, env)
+	return nil
+}
+
+// Pending returns the events recorded by commands and not yet appended.
+func (c *Conversation) Pending() []Envelope { return c.pending }
+
+// markSaved forgets pending events once the log acknowledged them.
+func (c *Conversation) markSaved(acks []Appended) {
+	for i, e := range c.pending {
+		if e.Type != TypeMessageReceived || i >= len(acks) {
+			continue
+		}
+		if p, err := e.Decode(); err == nil {
+			c.Messages[p.(MessageReceived).MessageID] = acks[i].Seq
+		}
+	}
+	c.pending = nil
+	if n := len(acks); n > 0 && acks[n-1].Seq > c.Version {
+		c.Version = acks[n-1].Seq
+	}
+}
+
+func (c *Conversation) version() uint64 { return c.Version }
+
+func (c *Conversation) mustBeOpen() error {
+	if !c.Started {
+		return fmt.Errorf("conversation %s: %w", c.ID, ErrNotFound)
+	}
+	if c.Closed {
+		return fmt.Errorf("conversation %s: %w", c.ID, ErrClosed)
+	}
+	return nil
+}
+
+func (c *Conversation) escalation(id string) (*Escalation, error) {
+	esc, ok := c.Escalations[id]
+	if !ok {
+		return nil, fmt.Errorf("escalation %s: %w", id, ErrNotFound)
+	}
+	return esc, nil
+}
+
+// Start records a new conversation between a client and a line. Its
+// event id derives from the conversation's, so starting it again (a
+// retried webhook) records nothing; a started conversation never changes
+// client.
+func (c *Conversation) Start(lineID, clientID, pseudonym, channel string, m Meta) error {
+	if c.Started {
+		if c.ClientID != clientID {
+			return fmt.Errorf("%w: conversation %s belongs to another client", ErrInvalidEnvelope, c.ID)
+		}
+		return nil
+	}
+	return c.recordWithID("start-"+c.ID, ConversationStarted{LineID: lineID, ClientID: clientID, Pseudonym: pseudonym, Channel: channel}, m)
+}
+
+// Receive records one inbound message, its body sealed with the client's
+// key and bound to messageID (the event's id: BodyAAD(messageID)). A
+// message already received is not recorded again, even once the
+// conversation closed; a new one joins only an open conversation.
+func (c *Conversation) Receive(messageID, providerMessageID string, body Sealed, m Meta) error {
+	if _, seen := c.Messages[messageID]; seen {
+		return nil
+	}
+	if err := c.mustBeOpen(); err != nil {
+		return err
+	}
+	return c.recordWithID(messageID, MessageReceived{MessageID: messageID, LineID: c.LineID, ClientID: c.ClientID, Channel: c.Channel,
+		ProviderMessageID: providerMessageID, Body: body, ReceivedAt: m.OccurredAt}, m)
+}
+
+// Verdict is triage's explainable decision on one message.
+type Verdict struct {
+	Risk           string
+	Score          float64
+	Matches        []TriageMatch
+	LexiconVersion string
+	Rule           string
+	// Categories and Terms summarise the matches that scored: what the
+	// duty worker is told.
+	Categories, Terms []string
+	// Language is the client's language where triage could tell.
+	Language string
+}
+
+// Arrival is when a message came relative to its line's opening hours.
+type Arrival struct {
+	OutOfHours bool
+	// ClosedSince and NextOpen bound the closed period an out-of-hours
+	// message came in (NextOpen zero: the line does not open again).
+	ClosedSince, NextOpen time.Time
+}
+
+// Triage records triage's verdict on message messageID and what follows
+// from it, once. The rules:
+//   - every message gets its verdict recorded (risk, score, terms, rule,
+//     lexicon version, whether it came out of hours);
+//   - crisis, at any hour, raises an escalation (reason crisis), unless the
+//     conversation already has an open crisis escalation: the duty worker
+//     is already being paged for it;
+//   - out of hours, elevated risk raises an escalation (reason
+//     out_of_hours): nobody is reading, and "when unsure, elevated" means
+//     a person should look;
+//   - out of hours, anything short of crisis records an out-of-hours
+//     contact, so the client is told when the line opens and what to do in
+//     an emergency (once per closed period: the notification service).
+//
+// The verdict is recorded last. The log stores a batch's prefix if triage
+// dies mid-append, and a message whose verdict is in the log is not
+// triaged again (Triaged): with the verdict first, a crash right after it
+// would lose the escalation, a missed page. Last, a redelivery finds no
+// verdict and completes the batch (an escalation already raised is open,
+// so it is not raised again).
+func (c *Conversation) Triage(messageID string, v Verdict, a Arrival, m Meta) error {
+	if c.Triaged[messageID] {
+		return nil
+	}
+	switch {
+	case v.Risk == RiskCrisis:
+		if err := c.raise("esc-"+messageID, messageID, ReasonCrisis, v, m); err != nil {
+			return err
+		}
+	case a.OutOfHours && v.Risk == RiskElevated:
+		if err := c.raise("esc-"+messageID, messageID, ReasonOutOfHours, v, m); err != nil {
+			return err
+		}
+	}
+	if a.OutOfHours && v.Risk != RiskCrisis {
+		if err := c.recordWithID("ooh-"+messageID, OutOfHoursContactRecorded{MessageID: messageID, LineID: c.LineID,
+			ClosedPeriod: a.ClosedSince.UTC().Format(time.RFC3339), NextOpen: a.NextOpen.UTC(), Language: v.Language}, m); err != nil {
+			return err
+		}
+	}
+	matches := v.Matches
+	if matches == nil {
+		matches = []TriageMatch{}
+	}
+	return c.recordWithID("tri-"+messageID, MessageTriaged{MessageID: messageID, Risk: v.Risk, Score: v.Score, Matches: matches,
+		LexiconVersion: v.LexiconVersion, Rule: v.Rule, OutOfHours: a.OutOfHours}, m)
+}
+
+// raise records an escalation unless an open one already covers it: one
+// for the same reason, or a crisis one (someone is already being paged
+// for this conversation).
+func (c *Conversation) raise(escID, messageID, reason string, v Verdict, m Meta) error {
+	if _, raised := c.Escalations[escID]; raised {
+		return nil
+	}
+	for _, esc := range c.OpenEscalations() {
+		if esc.Reason == reason || esc.Reason == ReasonCrisis {
+			return nil
+		}
+	}
+	categories, terms := v.Categories, v.Terms
+	if categories == nil {
+		categories = []string{}
+	}
+	if terms == nil {
+		terms = []string{}
+	}
+	return c.recordWithID(escID, EscalationRaised{EscalationID: escID, LineID: c.LineID, MessageID: messageID, Reason: reason, Risk: v.Risk,
+		Categories: categories, Terms: terms}, m)
+}
+
+// EscalateUnanswered raises an escalation (reason unanswered) for a
+// conversation still without a worker's reply at its first-response
+// deadline, once. Nothing is raised once it is answered or closed, or
+// while someone is being paged for it already.
+func (c *Conversation) EscalateUnanswered(m Meta) error {
+	escID := "esc-unanswered-" + c.ID
+	if _, raised := c.Escalations[escID]; raised {
+		return nil // a timer fired twice
+	}
+	if !c.Started || !c.FirstReplyAt.IsZero() || c.Closed || len(c.OpenEscalations()) > 0 {
+		return nil
+	}
+	return c.raise(escID, "", ReasonUnanswered, Verdict{Risk: RiskNone}, m)
+}
+
+// RecordPage records that staffID was paged for an escalation at a step
+// of its policy (providerMessageID: the page SMS's id). A page already
+// recorded at that step is not recorded again.
+func (c *Conversation) RecordPage(escalationID string, round, level int, levelName, staffID, providerMessageID string, m Meta) error {
+	esc, err := c.escalation(escalationID)
+	if err != nil {
+		return err
+	}
+	if esc.PagedAtStep(round, level, staffID) {
+		return nil
+	}
+	return c.recordWithID("page-"+escalationID+"-"+Step(round, level)+"-"+staffID, EscalationPaged{EscalationID: escalationID,
+		Level: level, LevelName: levelName, StaffID: staffID, Round: round, ProviderMessageID: providerMessageID}, m)
+}
+
+// RecordPageFailed records that the provider refused for good to page
+// staffID (a wrong or unreachable work phone) at a step, with its reason.
+func (c *Conversation) RecordPageFailed(escalationID string, round, level int, staffID, reason string, code int, m Meta) error {
+	if _, err := c.escalation(escalationID); err != nil {
+		return err
+	}
+	return c.recordWithID("pagefail-"+escalationID+"-"+Step(round, level)+"-"+staffID, MessageSendFailed{SendID: escalationID,
+		Kind: SendPage, Recipient: staffID, Reason: reason, Code: code}, m)
+}
+
+// ReEscalate records the move of an open escalation from fromLevel to the
+// step (round, toLevel), for reason. An escalation already at or past
+// that step (another replica moved it) records nothing.
+func (c *Conversation) ReEscalate(escalationID string, fromLevel, toLevel, round int, reason string, m Meta) error {
+	esc, err := c.escalation(escalationID)
+	if err != nil {
+		return err
+	}
+	if !esc.Open() || esc.Round > round || esc.Round == round && esc.Level >= toLevel {
+		return nil
+	}
+	return c.recordWithID("reesc-"+escalationID+"-"+Step(round, toLevel), EscalationReEscalated{EscalationID: escalationID,
+		FromLevel: fromLevel, ToLevel: toLevel, Round: round, Reason: reason}, m)
+}
+
+// Exhaust records that every step of the policy was paged, rounds times,
+// without an acknowledgement. An escalation acknowledged or exhausted
+// meanwhile records nothing.
+func (c *Conversation) Exhaust(escalationID string, rounds int, m Meta) error {
+	esc, err := c.escalation(escalationID)
+	if err != nil {
+		return err
+	}
+	if !esc.Open() {
+		return nil
+	}
+	return c.recordWithID("exhausted-"+escalationID, EscalationExhausted{EscalationID: escalationID, Rounds: rounds}, m)
+}
+
+// Acknowledge records that staffID takes escalationID on. Only the first
+// acknowledgement counts: a later one gets *AlreadyAcknowledgedError.
+func (c *Conversation) Acknowledge(escalationID, staffID string, m Meta) error {
+	esc, err := c.escalation(escalationID)
+	if err != nil {
+		return err
+	}
+	if esc.Acknowledged {
+		return &AlreadyAcknowledgedError{StaffID: esc.AcknowledgedBy, At: esc.AcknowledgedAt}
+	}
+	if err := ValidateID(staffID); err != nil {
+		return fmt.Errorf("staff id: %w", err)
+	}
+	return c.record(EscalationAcknowledged{EscalationID: escalationID, StaffID: staffID}, m)
+}
+
+// Assign records that a worker (and optionally a team) answers the
+// conversation.
+func (c *Conversation) Assign(assigneeID, teamID, byStaffID string, m Meta) error {
+	if err := c.mustBeOpen(); err != nil {
+		return err
+	}
+	if err := ValidateID(assigneeID); err != nil {
+		return fmt.Errorf("assignee: %w", err)
+	}
+	return c.record(ConversationAssigned{AssigneeID: assigneeID, TeamID: teamID, ByStaffID: byStaffID}, m)
+}
+
+// ReplyEventID is the id of the event that requests reply replyID: its
+// body is sealed bound to it (BodyAAD(ReplyEventID(replyID))).
+func ReplyEventID(replyID string) string { return "rq-" + replyID }
+
+// RequestReply records a worker's reply for the SMS bridge to send, once
+// per reply id.
+func (c *Conversation) RequestReply(replyID, staffID, senderName string, body Sealed, m Meta) error {
+	if _, requested := c.Replies[replyID]; requested || c.Sends[replyID] != "" {
+		return nil
+	}
+	if err := c.mustBeOpen(); err != nil {
+		return err
+	}
+	if len(body.Data) == 0 {
+		return fmt.Errorf("%w: empty reply", ErrInvalidEnvelope)
+	}
+	return c.recordWithID(ReplyEventID(replyID), ReplyRequested{ReplyID: replyID, StaffID: staffID, SenderName: senderName, Body: body}, m)
+}
+
+// Recipients of a send other than a staff member.
+const RecipientClient = "client"
+
+// RecordSent records an SMS (a reply, an auto-reply) the provider
+// accepted for the client, once per send id.
+func (c *Conversation) RecordSent(sendID, kind, providerMessageID string, m Meta) error {
+	if c.Sends[sendID] != "" {
+		return nil
+	}
+	return c.recordWithID("sent-"+sendID, MessageSent{SendID: sendID, Kind: kind, Recipient: RecipientClient, ProviderMessageID: providerMessageID}, m)
+}
+
+// RecordSendFailed records a send to the client the provider refused for
+// good, with the reason for staff to see, once per send id.
+func (c *Conversation) RecordSendFailed(sendID, kind, reason string, code int, m Meta) error {
+	if c.Sends[sendID] != "" {
+		return nil
+	}
+	return c.recordWithID("failed-"+sendID, MessageSendFailed{SendID: sendID, Kind: kind, Recipient: RecipientClient, Reason: reason, Code: code}, m)
+}
+
+// BlockSend records that a send to the client did not happen (the client
+// opted out, or was erased), with the reason, once per send id.
+func (c *Conversation) BlockSend(sendID, reason string, m Meta) error {
+	if c.Sends[sendID] != "" {
+		return nil
+	}
+	return c.recordWithID("blocked-"+sendID, ReplyBlocked{ReplyID: sendID, Reason: reason}, m)
+}
+
+// RecordDeliveryStatus records a provider's delivery status callback for
+// one of the conversation's messages. It decides nothing: the same
+// callback again is the same event (its id derives from the message and
+// the status).
+func (c *Conversation) RecordDeliveryStatus(providerMessageID, status string, errorCode int, m Meta) error {
+	return c.recordWithID("dlv-"+strings.ToLower(providerMessageID)+"-"+status, DeliveryStatusChanged{ProviderMessageID: providerMessageID,
+		Status: status, ErrorCode: errorCode}, m)
+}
+
+// Close records the end of the conversation.
+func (c *Conversation) Close(byStaffID, reason string, m Meta) error {
+	if err := c.mustBeOpen(); err != nil {
+		return err
+	}
+	return c.record(ConversationClosed{ByStaffID: byStaffID, Reason: reason}, m)
+}
