@@ -1,10 +1,11 @@
 package lexicon
 
 import (
-	"cmp"
-	"math"
-	"slices"
+	"errors"
+	"fmt"
+	"sort"
 	"sync"
+	"time"
 )
 
 // Risk is triage's verdict on one message.
@@ -17,114 +18,159 @@ const (
 	RiskCrisis   Risk = "crisis"
 )
 
-// Thresholds on a message's score. The weights in the lexicon are chosen
-// against them: 3 is a crisis term on its own, 1 to 2.5 is elevated.
-const (
-	ElevatedThreshold = 1.0
-	CrisisThreshold   = 3.0
-)
-
-// MaxMatches bounds the matches a verdict lists; the score counts them all.
+// MaxMatches bounds the matches a verdict lists.
 const MaxMatches = 64
 
-// Rules: which rule decided a verdict (see verdict for what each means).
+// Windows, in words, within which two terms are read together.
 const (
-	RuleNoMatch             = "no_match"
-	RuleBelowElevated       = "score<elevated_threshold"
-	RuleIdiomSuppressed     = "idiom_suppressed"
-	RuleElevated            = "score>=elevated_threshold"
-	RuleCrisis              = "score>=crisis_threshold"
-	RuleMeansIntent         = "means+intent"
-	RuleNegatedDowngraded   = "negated_downgraded_to_elevated"
-	RuleNegatedKeptElevated = "negated_kept_elevated"
-	RuleHistoryDowngraded   = "history_downgraded_to_elevated"
-	RuleHistoryKeptElevated = "history_kept_elevated"
-)
-
-const (
-	// qualifiedWeightFactor scales a negated or past-tense term's weight.
-	qualifiedWeightFactor = 0.5
+	nearWindow     = 6  // a cue and its means: "bought ... pills", either order
+	manyWindow     = 3  // a count before its means: "30 of my pills"
+	negationGap    = 3  // a negation and its term, fillers only between
+	voidGap        = 2  // a void cue and its negation
+	historyGapPast = 4  // a term and a past cue after it: "... when I was 15"
+	personWindow   = 6  // a pronoun cue before a term
+	scopeWindow    = 12 // a media or hypothetical cue and a term of its sentence
 	// maxHits and maxHitsPerTerm bound the work one message can cause; an
 	// SMS or chat message comes nowhere near them.
 	maxHits        = 1024
 	maxHitsPerTerm = 8
-	// Word gaps: between a negation or history cue and its term, a
-	// quantity and what it counts, a void cue and its negation, and a term
-	// and a history cue after it.
-	negationGap    = 3
-	doseGap        = 3
-	voidGap        = 2
-	historyGapPast = 4
 )
 
 // Match is one lexicon term found in a message.
 type Match struct {
 	// Term is the lexicon's canonical phrase, never the client's own words.
-	Term     string  `json:"term"`
-	Category string  `json:"category"`
-	Language string  `json:"language"`
-	Weight   float64 `json:"weight"`
+	Term string `json:"term"`
+	// Category is the signal the term raised, or the modifier it is
+	// (negation, past, third_party, idiom, ...).
+	Category string `json:"category"`
+	Language string `json:"language"`
+	// Weight is 1 for a term whose signal counted, 0.5 for one found but
+	// held (negated, past, about someone else), 0 for a modifier.
+	Weight float64 `json:"weight"`
 	// Start and End are byte offsets of the matched words in the original
 	// text (End exclusive); they fall on rune boundaries.
 	Start int `json:"start"`
 	End   int `json:"end"`
+	// Kind is the signal's sub-kind ("acquired", "grooming"); Means is
+	// what a method's means is ("doses", "heights").
+	Kind  string `json:"kind,omitempty"`
+	Means string `json:"means,omitempty"`
 }
 
 // Verdict is the classifier's explainable decision on one message.
 type Verdict struct {
-	Risk  Risk    `json:"risk"`
+	Risk Risk `json:"risk"`
+	// Score is the number of signals raised.
 	Score float64 `json:"score"`
-	// Matches are the terms that counted, and the idioms, negations and
-	// history cues that changed how they counted (weight 0), in text order;
-	// nil when there are none.
+	// Matches are the terms that raised signals and the modifiers that
+	// changed how they counted, in text order; nil when there are none.
 	Matches        []Match `json:"matches"`
 	LexiconVersion string  `json:"lexicon_version"`
-	Rule           string  `json:"rule"`
+	// Rule is the named rule that decided the risk (see rules.go).
+	Rule string `json:"rule"`
+	// Signals are the signals raised about the writer, now, in the
+	// guide's order; Held are those found but negated, in the past, about
+	// someone else, or in a story or the news.
+	Signals []string `json:"signals,omitempty"`
+	Held    []string `json:"held,omitempty"`
+	// Context is set when the conversation's recent messages changed the
+	// verdict (see ClassifyIn).
+	Context      bool   `json:"context,omitempty"`
+	RulesVersion string `json:"rules_version"`
+}
+
+// Options configure how a message is read with its conversation.
+type Options struct {
+	// RepeatWindow: a second elevated message about the writer within it
+	// of another is a crisis (rule repeated_elevated).
+	RepeatWindow time.Duration
+	// ContextWindow: how long a message's signals count towards later
+	// messages ("I've got them here" after "I want to die").
+	ContextWindow time.Duration
+}
+
+// DefaultOptions are 30 minutes to repeat and two hours of context.
+func DefaultOptions() Options {
+	return Options{RepeatWindow: 30 * time.Minute, ContextWindow: 2 * time.Hour}
+}
+
+// Validate reports what is wrong with o.
+func (o Options) Validate() error {
+	var errs []error
+	if o.RepeatWindow <= 0 || o.RepeatWindow > RecentMaxAge {
+		errs = append(errs, fmt.Errorf("repeat window %s: want above 0 and at most %s", o.RepeatWindow, RecentMaxAge))
+	}
+	if o.ContextWindow <= 0 || o.ContextWindow > RecentMaxAge {
+		errs = append(errs, fmt.Errorf("context window %s: want above 0 and at most %s", o.ContextWindow, RecentMaxAge))
+	}
+	return errors.Join(errs...)
 }
 
 // Classifier classifies messages against a compiled lexicon. It is safe
 // for concurrent use; each call borrows scratch buffers from a pool, so a
-// message without matches is classified without allocating.
+// message that raises no signal is classified without allocating.
 type Classifier struct {
 	c       *compiled
 	version string
+	opts    Options
 	pool    sync.Pool
 }
 
-// NewClassifier compiles l. A nil lexicon gives a classifier that finds
-// nothing.
+// NewClassifier compiles l with DefaultOptions. A nil lexicon gives a
+// classifier that finds nothing.
 func NewClassifier(l *Lexicon) *Classifier {
-	if l == nil {
-		l = &Lexicon{}
-	}
-	cl := &Classifier{c: compile(l), version: l.Version()}
-	cl.pool.New = func() any {
-		return &scratch{
-			count: make([]uint8, len(cl.c.terms)),
-			state: make([]uint8, len(cl.c.terms)),
-		}
-	}
+	cl, _ := NewClassifierWithOptions(l, DefaultOptions())
 	return cl
 }
 
+// NewClassifierWithOptions compiles l with o.
+func NewClassifierWithOptions(l *Lexicon, o Options) (*Classifier, error) {
+	if err := o.Validate(); err != nil {
+		return nil, fmt.Errorf("classifier options: %w", err)
+	}
+	if l == nil {
+		l = &Lexicon{}
+	}
+	cl := &Classifier{c: compile(l), version: l.Version(), opts: o}
+	cl.pool.New = func() any {
+		sc := &scratch{count: make([]uint8, len(cl.c.terms))}
+		sc.n[0].vocab, sc.n[1].vocab = cl.c.vocab, cl.c.vocab
+		sc.n[1].join = true
+		return sc
+	}
+	return cl, nil
+}
+
+// Version returns the lexicon version verdicts record.
+func (cl *Classifier) Version() string { return cl.version }
+
 // hit is one match found during a classification, in the coordinates of
-// the normalised text of its pass (ns, ne) and of the original (os, oe).
+// the normalised text of its pass (ns, ne; words ws to we) and of the
+// original (os, oe).
 type hit struct {
-	term   int32
-	kind   termKind
-	pass   uint8
-	flags  uint8
-	ns, ne int32
-	os, oe int32
+	term    int32
+	partner int32 // the means a near cue counted with, or -1
+	kind    termKind
+	pass    uint8
+	person  person
+	flags   uint16
+	ns, ne  int32
+	ws, we  int32
+	os, oe  int32
 }
 
 const (
-	hitDropped   uint8 = 1 << iota // hidden by an idiom or inside a longer term
-	hitNegated                     // a negation cue governs it
-	hitHistoric                    // a history cue puts it in the past
-	hitEvidence                    // a cue or idiom that changed another hit
-	hitUnlisted                    // not reported in the verdict's matches
-	hitQualified = hitNegated | hitHistoric
+	hitDropped   uint16 = 1 << iota // hidden by an idiom or inside a longer term
+	hitUnmet                        // a near or with condition not met
+	hitNegated                      // a negation cue governs it
+	hitPast                         // a past cue puts it in the past
+	hitHidden                       // in a story or the news
+	hitEvidence                     // a cue or idiom that changed another hit
+	hitCounted                      // its signal counted (raised)
+	hitHeld                         // found but held (negated, past, third party, hidden)
+	hitUnlisted                     // not reported in the verdict's matches
+	hitQualified = hitNegated | hitPast | hitHidden
+	hitOut       = hitDropped | hitUnmet
 )
 
 // scratch is one classification's working memory, reused through the pool.
@@ -132,39 +178,41 @@ type scratch struct {
 	n       [2]normaliser
 	hits    []hit
 	count   []uint8 // per term: occurrences so far
-	state   []uint8 // per term: stateAffirmative, stateQualified
 	touched []int32
 	kinds   uint16 // bit k set: a hit of termKind k was found
 }
 
-const (
-	stateAffirmative uint8 = 1 << iota
-	stateQualified
-)
-
-// Classify returns the verdict on text. It is deterministic for a given
-// lexicon version.
+// Classify returns the verdict on text read alone. It is deterministic for
+// a given lexicon and rules version.
 func (cl *Classifier) Classify(text string) Verdict {
+	return cl.ClassifyIn(text, Recent{}, time.Time{})
+}
+
+// ClassifyIn returns the verdict on text read with its conversation's
+// recent verdicts, at now: a means after ideation, or a second elevated
+// message within the repeat window, is a crisis (see contextRules). It is
+// deterministic for given arguments.
+func (cl *Classifier) ClassifyIn(text string, recent Recent, now time.Time) Verdict {
 	sc := cl.pool.Get().(*scratch)
 	sc.hits, sc.kinds = sc.hits[:0], 0
 	sc.n[0].run(text)
 	cl.collect(sc, 0)
-	// Second pass, only when the text has a run of three or more
-	// single letters: the same text with such runs joined into words, so
-	// "k i l l  m y s e l f" is found without losing "i m a mess".
+	// Second pass, only when the text has a run of three or more single
+	// letters or letters glued by dots and dashes: the same text with
+	// those joined into words, so "k i l l  m y s e l f" and "sui-cide" are
+	// found without losing "i m a mess".
 	if sc.n[0].spaced {
-		sc.n[1].join = true
 		sc.n[1].run(text)
 		cl.collect(sc, 1)
 	}
 	var v Verdict
-	if len(sc.hits) == 0 {
-		v = Verdict{Risk: RiskNone, LexiconVersion: cl.version, Rule: RuleNoMatch}
+	if sc.kinds&(1<<tkSignal) == 0 {
+		v = Verdict{Risk: RiskNone, LexiconVersion: cl.version, Rule: RuleNoMatch, RulesVersion: RulesVersion}
 	} else {
-		v = cl.decide(sc)
+		v = cl.decide(sc, cl.conversation(recent, now))
 	}
 	for _, t := range sc.touched {
-		sc.count[t], sc.state[t] = 0, 0
+		sc.count[t] = 0
 	}
 	sc.touched = sc.touched[:0]
 	cl.pool.Put(sc)
@@ -183,15 +231,17 @@ func (cl *Classifier) collect(sc *scratch, pass uint8) {
 			for last = at; last+1 < len(buf) && buf[last+1] != ' '; last++ {
 			}
 		}
-		h := hit{term: t, kind: c.terms[t].kind, pass: pass, ns: int32(first), ne: int32(last + 1), os: n.off[first].start, oe: n.off[last].end}
 		if sc.count[t] >= maxHitsPerTerm || len(sc.hits) >= maxHits {
 			return
 		}
+		h := hit{term: t, partner: -1, kind: c.terms[t].kind, pass: pass, ns: int32(first), ne: int32(last + 1),
+			os: n.off[first].start, oe: n.off[last].end}
 		for _, o := range sc.hits {
-			if o.term == t && o.os == h.os && o.oe == h.oe {
+			if o.term == t && o.pass == pass && o.os == h.os && o.oe == h.oe {
 				return
 			}
 		}
+		h.ws, h.we = n.wordAt(h.ns), n.wordAt(h.ne-1)
 		if sc.count[t] == 0 {
 			sc.touched = append(sc.touched, t)
 		}
@@ -201,344 +251,15 @@ func (cl *Classifier) collect(sc *scratch, pass uint8) {
 	})
 }
 
-// scores reports whether a hit's term adds to the score.
-func scores(h hit) bool {
-	switch h.kind {
-	case kindRisk, kindUrgency, kindDose:
-		return true
-	}
-	return false
+// wordAt returns the index of the word that byte i of buf is in.
+func (n *normaliser) wordAt(i int32) int32 {
+	return int32(sort.Search(len(n.words), func(k int) bool { return n.words[k] > i })) - 1
 }
 
-// decide applies the rules to the hits, in this order.
-func (cl *Classifier) decide(sc *scratch) Verdict {
-	has := func(k termKind) bool { return sc.kinds&(1<<k) != 0 }
-	if has(kindMany) || has(kindFew) {
-		cl.doses(sc)
+// sentenceOf returns the sentence of word w.
+func (n *normaliser) sentenceOf(w int32) uint16 {
+	if w < 0 || int(w) >= len(n.sents) {
+		return 0
 	}
-	suppressed := has(kindIdiom) && cl.idioms(sc)
-	cl.contained(sc)
-	if has(kindNegation) || has(kindHistory) {
-		cl.qualify(sc)
-	}
-	return cl.verdict(sc, suppressed)
+	return n.sents[w]
 }
-
-// doses: a quantity ("30", "twenty", "a whole packet of") followed by a
-// countable term ("paracetamol", "pills"), with at most three filler words
-// between ("30 of my pills"), is a dose: a term of its own, "{many}
-// paracetamol" or "{few} paracetamol". A number with a unit ("500mg") is a
-// strength, not a count: units are not fillers, so "500mg paracetamol" is
-// not a dose. A normal dose ("2 paracetamol") is just the medicine, which is
-// at most elevated.
-func (cl *Classifier) doses(sc *scratch) {
-	n := len(sc.hits)
-	for i := 0; i < n; i++ {
-		q := sc.hits[i]
-		k := q.kind
-		if k != kindMany && k != kindFew {
-			continue
-		}
-		for j := 0; j < n; j++ {
-			m := sc.hits[j]
-			t := &cl.c.terms[m.term]
-			if !t.countable || m.pass != q.pass || m.ns <= q.ne ||
-				!gapOK(sc.n[q.pass].buf, q.ne, m.ns, doseGap, cl.c.doseFillers) {
-				continue
-			}
-			d := t.dose[0]
-			if k == kindFew {
-				d = t.dose[1]
-			}
-			if len(sc.hits) < maxHits {
-				if sc.count[d] == 0 {
-					sc.touched = append(sc.touched, d)
-				}
-				sc.count[d]++
-				sc.hits = append(sc.hits, hit{term: d, kind: kindDose, pass: q.pass, ns: q.ns, ne: m.ne, os: q.os, oe: m.oe})
-			}
-		}
-	}
-}
-
-// idioms: an idiom hides every risk term it overlaps in the original text
-// ("this traffic is killing me", "kill myself laughing", "to die for"), and
-// nothing else: a risk term outside the idiom's words still counts ("dead
-// tired, I want to die" is a crisis). Idioms are listed narrowly for that
-// reason. It reports whether anything was hidden.
-func (cl *Classifier) idioms(sc *scratch) bool {
-	suppressed := false
-	for i := range sc.hits {
-		g := &sc.hits[i]
-		if g.kind != kindIdiom {
-			continue
-		}
-		for j := range sc.hits {
-			h := &sc.hits[j]
-			if scores(*h) && h.flags&hitDropped == 0 && h.os < g.oe && g.os < h.oe {
-				h.flags |= hitDropped
-				g.flags |= hitEvidence
-				suppressed = true
-			}
-		}
-	}
-	return suppressed
-}
-
-// contained: a term inside a longer term counts only as part of it, so
-// "suicide note" is not also "suicide", and "took 30 pills" not also "pills".
-func (cl *Classifier) contained(sc *scratch) {
-	for i := range sc.hits {
-		a := sc.hits[i]
-		if !scores(a) || a.flags&hitDropped != 0 {
-			continue
-		}
-		for j := range sc.hits {
-			b := &sc.hits[j]
-			if i != j && scores(*b) && a.os <= b.os && b.oe <= a.oe && a.oe-a.os > b.oe-b.os {
-				b.flags |= hitDropped
-			}
-		}
-	}
-}
-
-// qualify marks risk terms that are negated or in the past.
-//
-// Negation: a cue ("not", "never", "won't", "no", "pas", "nunca") counts
-// only when it ends right before the term, with at most three filler words
-// between ("not GOING TO kill myself", "no ME quiero matar"). Anything else
-// between breaks it, so "I'm not okay, I want to die" and "not going to
-// lie, I want to die" stay crises. "Can't" is not a cue: "I can't stop
-// thinking about killing myself" is a crisis. A void cue right before the
-// negation cancels it ("can't promise I won't kill myself").
-//
-// History: a cue right before the term ("used to") or up to four words
-// after it ("when I was 15", "two years ago") puts it in the past.
-//
-// A qualified term is never dropped: it counts half, and the verdict is at
-// least elevated (see verdict).
-func (cl *Classifier) qualify(sc *scratch) {
-	for i := range sc.hits {
-		h := &sc.hits[i]
-		if k := h.kind; (k != kindRisk && k != kindDose) || h.flags&hitDropped != 0 {
-			continue
-		}
-		buf := sc.n[h.pass].buf
-		for j := range sc.hits {
-			g := &sc.hits[j]
-			if g.pass != h.pass {
-				continue
-			}
-			switch g.kind {
-			case kindNegation:
-				if g.ne <= h.ns && gapOK(buf, g.ne, h.ns, negationGap, cl.c.negFillers) && !cl.voided(sc, *g) {
-					h.flags |= hitNegated
-					g.flags |= hitEvidence
-				}
-			case kindHistory:
-				before := g.ne <= h.ns && gapOK(buf, g.ne, h.ns, negationGap, cl.c.negFillers)
-				after := g.ns >= h.ne && gapOK(buf, h.ne, g.ns, historyGapPast, nil)
-				if before || after {
-					h.flags |= hitHistoric
-					g.flags |= hitEvidence
-				}
-			}
-		}
-	}
-}
-
-// voided reports whether a void cue stands right before negation cue g.
-func (cl *Classifier) voided(sc *scratch, g hit) bool {
-	for _, v := range sc.hits {
-		if v.pass == g.pass && v.kind == kindVoid && v.ne <= g.ns && gapOK(sc.n[g.pass].buf, v.ne, g.ns, voidGap, nil) {
-			return true
-		}
-	}
-	return false
-}
-
-// verdict scores the remaining terms and picks the rule.
-//
-// Each distinct term counts once, at its weight; a term found only
-// negated or in the past counts half. Urgency terms ("tonight") add the
-// largest of their weights, and only to a score other terms have started.
-//
-//   - crisis, "score>=crisis_threshold": the unqualified terms reach the
-//     crisis threshold.
-//   - crisis, "means+intent": concrete means (a medicine, a dose, a place,
-//     a tool) together with any intent, plan, despair or threat, whatever
-//     the score: on crisis lines, means predict imminent risk more strongly
-//     than the word "suicide".
-//   - elevated, "negated_downgraded_to_elevated" (or history_...): the
-//     terms would have been a crisis without the negation (or the past
-//     tense). A negation never takes a verdict to none.
-//   - elevated, "negated_kept_elevated" (or history_...): a qualified term
-//     that would have been elevated anyway.
-//   - elevated, "score>=elevated_threshold".
-//   - none, "idiom_suppressed": risk terms were found, all inside idioms.
-//   - none, "score<elevated_threshold": only weak terms ("pills" alone).
-func (cl *Classifier) verdict(sc *scratch, suppressed bool) Verdict {
-	terms := cl.c.terms
-	var sa, su, sq float64
-	var meansA, intentA, meansQ, intentQ, negated, anyScoring bool
-	for _, h := range sc.hits {
-		if !scores(h) || h.flags&hitDropped != 0 {
-			continue
-		}
-		anyScoring = anyScoring || h.kind != kindUrgency
-		if h.flags&hitQualified == 0 {
-			sc.state[h.term] |= stateAffirmative
-		} else {
-			sc.state[h.term] |= stateQualified
-			negated = negated || h.flags&hitNegated != 0
-		}
-	}
-	for _, t := range sc.touched {
-		st := sc.state[t]
-		if st == 0 {
-			continue
-		}
-		tm := &terms[t]
-		switch {
-		case tm.kind == kindUrgency:
-			if st&stateAffirmative != 0 {
-				su = max(su, tm.weight)
-			}
-		case st&stateAffirmative != 0:
-			sa += tm.weight
-			meansA, intentA = meansA || tm.means, intentA || tm.intent
-		default:
-			sq += tm.weight * qualifiedWeightFactor
-			meansQ, intentQ = meansQ || tm.means, intentQ || tm.intent
-		}
-	}
-	if sa == 0 {
-		su = 0
-	}
-	v := Verdict{Risk: RiskNone, Score: round(sa + su + sq), LexiconVersion: cl.version, Matches: cl.matches(sc, sa > 0)}
-	affirmative := round(sa + su)
-	switch {
-	case affirmative >= CrisisThreshold:
-		v.Risk, v.Rule = RiskCrisis, RuleCrisis
-	case meansA && intentA:
-		v.Risk, v.Rule = RiskCrisis, RuleMeansIntent
-	case sq > 0:
-		v.Risk = RiskElevated
-		wouldBeCrisis := round(sa+su+sq/qualifiedWeightFactor) >= CrisisThreshold ||
-			((meansA || meansQ) && (intentA || intentQ))
-		switch {
-		case wouldBeCrisis && negated:
-			v.Rule = RuleNegatedDowngraded
-		case wouldBeCrisis:
-			v.Rule = RuleHistoryDowngraded
-		case affirmative >= ElevatedThreshold:
-			v.Rule = RuleElevated
-		case negated:
-			v.Rule = RuleNegatedKeptElevated
-		default:
-			v.Rule = RuleHistoryKeptElevated
-		}
-	case affirmative >= ElevatedThreshold:
-		v.Risk, v.Rule = RiskElevated, RuleElevated
-	case !anyScoring && suppressed:
-		v.Rule = RuleIdiomSuppressed
-	case anyScoring:
-		v.Rule = RuleBelowElevated
-	default:
-		v.Rule = RuleNoMatch
-	}
-	return v
-}
-
-// matches lists the scoring hits that survived and the cues that changed
-// them, in text order (then by end, then by term, an order fixed by the
-// lexicon version). Urgency terms are listed only when they counted, that
-// is next to unqualified risk. Of overlapping cues of one category ("i'm
-// not", "not", "not going to") only the longest is listed.
-func (cl *Classifier) matches(sc *scratch, urgencyCounted bool) []Match {
-	hits := sc.hits
-	for i := range hits {
-		h := &hits[i]
-		switch {
-		case h.kind == kindUrgency && !urgencyCounted, scores(*h) && h.flags&hitDropped != 0,
-			!scores(*h) && h.flags&hitEvidence == 0:
-			h.flags |= hitUnlisted
-		}
-	}
-	for i := range hits {
-		h := &hits[i]
-		if scores(*h) || h.flags&hitUnlisted != 0 {
-			continue
-		}
-		for _, o := range hits {
-			if o.flags&hitUnlisted == 0 && !scores(o) && cl.c.terms[o.term].category == cl.c.terms[h.term].category &&
-				o.os <= h.os && h.oe <= o.oe && o.oe-o.os > h.oe-h.os {
-				h.flags |= hitUnlisted
-				break
-			}
-		}
-	}
-	// Sort the listed hits to the front, by position and term.
-	slices.SortFunc(hits, func(a, b hit) int {
-		if c := cmp.Compare(a.flags&hitUnlisted, b.flags&hitUnlisted); c != 0 {
-			return c
-		}
-		if a.os != b.os {
-			return cmp.Compare(a.os, b.os)
-		}
-		if a.oe != b.oe {
-			return cmp.Compare(a.oe, b.oe)
-		}
-		return cmp.Compare(a.term, b.term)
-	})
-	n := 0
-	for n < len(hits) && hits[n].flags&hitUnlisted == 0 {
-		n++
-	}
-	if n == 0 {
-		return nil
-	}
-	out := make([]Match, 0, min(n, MaxMatches))
-	for i, h := range hits[:n] {
-		if len(out) == MaxMatches {
-			break
-		}
-		if i > 0 && h.term == hits[i-1].term && h.os == hits[i-1].os && h.oe == hits[i-1].oe {
-			continue
-		}
-		t := &cl.c.terms[h.term]
-		w := t.weight
-		if !scores(h) {
-			w = 0
-		}
-		out = append(out, Match{Term: t.phrase, Category: t.category, Language: t.language, Weight: w, Start: int(h.os), End: int(h.oe)})
-	}
-	return out
-}
-
-// gapOK reports whether the words of buf[from:to] number at most max and,
-// when allowed is not nil, are all in it.
-func gapOK(buf []byte, from, to int32, max int, allowed map[string]bool) bool {
-	if from > to {
-		return false
-	}
-	words := 0
-	for i := from; i < to; {
-		if buf[i] == ' ' {
-			i++
-			continue
-		}
-		j := i
-		for j < to && buf[j] != ' ' {
-			j++
-		}
-		words++
-		if words > max || (allowed != nil && !allowed[string(buf[i:j])]) {
-			return false
-		}
-		i = j
-	}
-	return true
-}
-
-func round(x float64) float64 { return math.Round(x*100) / 100 }

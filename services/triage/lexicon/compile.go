@@ -12,39 +12,31 @@ const placeholderNumber = "{n}"
 type termKind uint8
 
 const (
-	kindRisk     termKind = iota // scores
-	kindUrgency                  // scores only next to other risk
-	kindIdiom                    // hides the risk terms it overlaps
-	kindNegation                 // negates the risk term right after it
-	kindVoid                     // cancels the negation right after it
-	kindHistory                  // puts the risk term next to it in the past
-	kindMany                     // a quantity of ten or more
-	kindFew                      // a quantity of five to nine
-	kindDose                     // a quantity counting a countable term: built from two matches
+	tkSignal       termKind = iota // raises a signal
+	tkSelf                         // the writer: "i", "my"
+	tkThird                        // someone else: "my friend", "she"
+	tkNegation                     // negates the term right after it
+	tkVoid                         // cancels the negation right after it
+	tkPast                         // puts the term next to it in the past
+	tkResolved                     // the past is over: "i'm fine now"
+	tkTime                         // a time frame: "tonight"
+	tkHypothetical                 // a story or a question: "in my novel"
+	tkMedia                        // the news, a film
+	tkIdiom                        // hides the terms it overlaps
+	tkJoke                         // "lol", "jk"
+	tkMany                         // a count of ten or more
 )
 
 // term is one thing the classifier can find.
 type term struct {
-	phrase    string
-	category  string
-	language  string
-	weight    float64
-	kind      termKind
-	countable bool
-	means     bool // concrete means: medicines, doses, places, tools
-	intent    bool // intent, plan, despair or threat: makes means a crisis
-	// dose[0] and dose[1] are the dose terms for ten-or-more and for five
-	// to nine of this countable term.
-	dose [2]int32
+	phrase   string
+	category string // the signal's or the modifier's name
+	language string
+	kind     termKind
+	r        resolved // for tkSignal
+	action   bool
+	many     bool
 }
-
-// Weights of a dose: a quantity directly counting a countable term. Ten or
-// more pills is a crisis on its own; five to nine is elevated, and a crisis
-// with any sign of intent (the means+intent rule).
-const (
-	doseManyWeight = 3.0
-	doseFewWeight  = 1.5
-)
 
 // pattern priorities: where two patterns are the same bytes, an explicit
 // phrase wins over a joined form, which wins over a misspelling.
@@ -56,13 +48,13 @@ const (
 
 // compiled is the matcher built from a lexicon.
 type compiled struct {
-	terms       []term
-	patTerm     []int32 // pattern → term
-	patLen      []int32 // pattern length in bytes, padding spaces included
-	patPrefix   []bool  // pattern ends in the middle of a word
-	ac          *automaton
-	doseFillers map[string]bool
-	negFillers  map[string]bool
+	terms      []term
+	patTerm    []int32 // pattern → term
+	patLen     []int32 // pattern length in bytes, padding spaces included
+	patPrefix  []bool  // pattern ends in the middle of a word
+	ac         *automaton
+	negFillers map[string]bool
+	vocab      *vocabulary
 }
 
 type candidate struct {
@@ -71,7 +63,7 @@ type candidate struct {
 }
 
 func compile(l *Lexicon) *compiled {
-	c := &compiled{doseFillers: map[string]bool{}, negFillers: map[string]bool{}}
+	c := &compiled{negFillers: map[string]bool{}}
 	cands := map[string]candidate{}
 	var order []string
 	add := func(form string, t int32, prio int) {
@@ -93,20 +85,18 @@ func compile(l *Lexicon) *compiled {
 			add(j, t, prioJoined)
 		}
 	}
+	var words []string
 	for _, p := range l.parts {
 		for _, e := range p.Entries {
-			t := term{
-				phrase: e.Phrase, category: e.Category, language: p.Language, weight: e.Weight,
-				kind: kindRisk, countable: e.Countable, means: e.Category == CategoryOverdoseMeans,
-				intent: isIntent(e.Category), dose: [2]int32{-1, -1},
-			}
-			if e.Category == CategoryUrgency {
-				t.kind, t.intent = kindUrgency, false
-			}
+			r, _ := e.resolve() // validated by Parse
 			id := int32(len(c.terms))
-			c.terms = append(c.terms, t)
+			c.terms = append(c.terms, term{phrase: e.Phrase, category: signalNames[r.signal], language: p.Language,
+				kind: tkSignal, r: r, action: e.Action, many: e.Many})
 			for _, ph := range append([]string{e.Phrase}, e.Variants...) {
 				addPhrase(ph, id, true)
+				for _, f := range phraseForms(ph) {
+					words = append(words, strings.Fields(f)...)
+				}
 			}
 			if e.Fuzzy {
 				for _, ph := range append([]string{e.Phrase}, e.Variants...) {
@@ -116,54 +106,26 @@ func compile(l *Lexicon) *compiled {
 				}
 			}
 		}
-		lists := []struct {
-			kind     termKind
-			category string
-			phrases  []string
-		}{
-			{kindIdiom, CategoryIdiom, p.Idioms}, {kindNegation, CategoryNegation, p.Negations},
-			{kindVoid, CategoryNegation, p.NegationVoids}, {kindHistory, CategoryHistory, p.History},
-			{kindMany, "", p.Quantities.Many}, {kindFew, "", p.Quantities.Few},
-		}
-		for _, list := range lists {
+		for _, list := range p.modifierLists() {
+			category := list.name
+			if list.kind == tkVoid {
+				category = ModifierNegation
+			}
 			for _, ph := range list.phrases {
 				id := int32(len(c.terms))
-				c.terms = append(c.terms, term{phrase: ph, category: list.category, language: p.Language, kind: list.kind})
+				c.terms = append(c.terms, term{phrase: ph, category: category, language: p.Language, kind: list.kind})
 				addPhrase(ph, id, false)
 			}
 		}
-		for _, w := range p.DoseFillers {
-			c.doseFillers[Normalise(w)] = true
-		}
-		for _, w := range p.NegationFillers {
+		for _, w := range p.Modifiers.NegationFillers {
 			c.negFillers[Normalise(w)] = true
 		}
 	}
-	// Numerals are quantities in every language.
-	for _, q := range []struct {
-		kind termKind
-		form string
-	}{{kindMany, numMany}, {kindFew, numFew}} {
-		id := int32(len(c.terms))
-		c.terms = append(c.terms, term{phrase: q.form, kind: q.kind})
-		add(" "+q.form+" ", id, prioExplicit)
-	}
-	// Every countable term gets its two dose terms.
-	for i := range c.terms {
-		if !c.terms[i].countable {
-			continue
-		}
-		for k, d := range []struct {
-			label  string
-			weight float64
-		}{{"{many} ", doseManyWeight}, {"{few} ", doseFewWeight}} {
-			c.terms[i].dose[k] = int32(len(c.terms))
-			c.terms = append(c.terms, term{
-				phrase: d.label + c.terms[i].phrase, category: CategoryOverdoseMeans, language: c.terms[i].language,
-				weight: d.weight, kind: kindDose, means: true,
-			})
-		}
-	}
+	// Numerals of ten or more are counts in every language.
+	id := int32(len(c.terms))
+	c.terms = append(c.terms, term{phrase: placeholderNumber, category: "many", kind: tkMany})
+	add(" "+numMany+" ", id, prioExplicit)
+
 	pats := make([]string, 0, len(order))
 	for _, f := range order {
 		pats = append(pats, f)
@@ -172,17 +134,8 @@ func compile(l *Lexicon) *compiled {
 		c.patPrefix = append(c.patPrefix, !strings.HasSuffix(f, " "))
 	}
 	c.ac = newAutomaton(pats)
+	c.vocab = newVocabulary(words)
 	return c
-}
-
-// isIntent reports whether a category shows intent, a plan, despair or a
-// threat: with concrete means present, any of these is a crisis.
-func isIntent(category string) bool {
-	switch category {
-	case CategorySuicide, CategorySelfHarm, CategoryHopelessness, CategoryPlanning, CategoryAbuseViolence:
-		return true
-	}
-	return false
 }
 
 // phraseForms returns the normalised patterns a phrase stands for: " a b "

@@ -19,31 +19,6 @@ import (
 // that can't be used.
 var ErrInvalid = errors.New("invalid lexicon")
 
-// Categories of risk terms. Urgency terms ("tonight", "right now") only add
-// to a score that other terms have started.
-const (
-	CategorySuicide         = "suicide"
-	CategorySelfHarm        = "self_harm"
-	CategoryOverdoseMeans   = "overdose_means"
-	CategoryAbuseViolence   = "abuse_violence"
-	CategorySubstanceMisuse = "substance_misuse"
-	CategoryHopelessness    = "hopelessness"
-	CategoryPlanning        = "planning"
-	CategoryUrgency         = "urgency"
-)
-
-// Categories of the evidence matches that explain a rule; they carry weight 0.
-const (
-	CategoryIdiom    = "idiom"
-	CategoryNegation = "negation"
-	CategoryHistory  = "history"
-)
-
-var riskCategories = []string{
-	CategorySuicide, CategorySelfHarm, CategoryOverdoseMeans, CategoryAbuseViolence,
-	CategorySubstanceMisuse, CategoryHopelessness, CategoryPlanning, CategoryUrgency,
-}
-
 // Lexicon is a parsed, validated set of per-language term lists. It is
 // immutable once built.
 type Lexicon struct {
@@ -54,46 +29,75 @@ type Lexicon struct {
 type part struct {
 	Language string `yaml:"language"`
 	Version  string `yaml:"version"`
-	// Entries are the risk terms.
+	// Entries are the terms that raise signals.
 	Entries []entry `yaml:"entries"`
-	// Quantities are words for counts: Many (ten or more: "twenty", "a
-	// whole packet of") and Few (five to nine). Numerals are built in.
-	Quantities struct {
-		Many []string `yaml:"many"`
-		Few  []string `yaml:"few"`
-	} `yaml:"quantities"`
-	// DoseFillers may stand between a quantity and what it counts ("30 OF
-	// MY paracetamol").
-	DoseFillers []string `yaml:"dose_fillers"`
-	// Idioms are everyday phrases whose words would otherwise be risk
-	// terms ("kill myself laughing"); a risk term they overlap is ignored.
-	Idioms []string `yaml:"idioms"`
-	// Negations are cues that negate the risk term right after them ("not
-	// going to", "never"); NegationFillers may stand between the two.
-	Negations       []string `yaml:"negations"`
-	NegationFillers []string `yaml:"negation_fillers"`
-	// NegationVoids cancel a negation that follows them ("can't promise I
-	// won't").
-	NegationVoids []string `yaml:"negation_voids"`
-	// History are cues that put a risk term in the past ("when I was 15",
-	// "years ago").
-	History []string `yaml:"history"`
+	// Modifiers are the cues that change what a signal means.
+	Modifiers modifiers `yaml:"modifiers"`
 }
 
-// entry is one risk term.
+// modifiers are one language's cue lists.
+type modifiers struct {
+	// Self and ThirdParty are whom a signal is about: the nearest cue
+	// before a signal's term decides ("my friend ... wants to die").
+	Self       []string `yaml:"self"`
+	ThirdParty []string `yaml:"third_party"`
+	// Negation cues negate the term right after them, with at most three
+	// NegationFillers between ("not GOING TO"); NegationVoids cancel a
+	// negation right after them ("can't promise I won't").
+	Negation        []string `yaml:"negation"`
+	NegationFillers []string `yaml:"negation_fillers"`
+	NegationVoids   []string `yaml:"negation_voids"`
+	// Past puts the term next to it in the past ("when I was 15");
+	// Resolved says the past is over ("I'm fine now").
+	Past     []string `yaml:"past"`
+	Resolved []string `yaml:"resolved"`
+	// Time is a time frame that makes a method or intent imminent.
+	Time []string `yaml:"time"`
+	// Hypothetical and Media put the terms of their sentence in a story,
+	// a question or the news, unless the writer says they are about
+	// themselves.
+	Hypothetical []string `yaml:"hypothetical"`
+	Media        []string `yaml:"media"`
+	// Idioms hide the terms they overlap ("this exam is killing me").
+	Idioms []string `yaml:"idioms"`
+	// Joke markers ("lol", "jk") hold ideation alone at elevated.
+	Joke []string `yaml:"joke"`
+	// Many are counts of ten or more ("all my", "a whole box of");
+	// numerals are built in.
+	Many []string `yaml:"many"`
+}
+
+// entry is one term that raises a signal.
 type entry struct {
 	// Phrase is the canonical term, reported in matches instead of the
 	// client's own words. A trailing "*" matches any word it begins
 	// ("overdos*"); "{n}" stands for any number.
 	Phrase   string   `yaml:"phrase"`
-	Weight   float64  `yaml:"weight"`
-	Category string   `yaml:"category"`
 	Variants []string `yaml:"variants"`
+	Signal   string   `yaml:"signal"`
+	// Kind is the signal's sub-kind (see signals.go); empty is the
+	// signal's default.
+	Kind string `yaml:"kind"`
+	// Means is what a method term names: doses, heights, ligature,
+	// weapon, traffic, drowning, other. Action marks a means written as
+	// the act ("jump off", "hang").
+	Means  string `yaml:"means"`
+	Action bool   `yaml:"action"`
+	// Person fixes whom the term is about ("kill myself": self, "wants to
+	// die": third); empty leaves it to the cues around it.
+	Person string `yaml:"person"`
+	// Near makes the term count only with a means of these kinds ("any",
+	// "action" or a means kind) within a few words, in either order:
+	// "bought" counts next to "pills". Many also needs a count of ten or
+	// more before that means ("took 30 pills").
+	Near []string `yaml:"near"`
+	Many bool     `yaml:"many"`
+	// With makes the term count only when one of these signals is raised
+	// in the message or in the conversation's recent messages ("I've got
+	// them here" after "I want to die").
+	With []string `yaml:"with"`
 	// Fuzzy also matches common one-letter misspellings of its long words.
 	Fuzzy bool `yaml:"fuzzy"`
-	// Countable terms are things a quantity can count: pills, named
-	// medicines ("30 paracetamol").
-	Countable bool `yaml:"countable"`
 }
 
 var languageCode = regexp.MustCompile(`^[a-z]{2,3}$`)
@@ -103,13 +107,22 @@ var shipped embed.FS
 
 // Default returns the shipped lexicons of every language, merged.
 func Default() (*Lexicon, error) {
-	names, err := fs.Glob(shipped, "data/*.yaml")
+	return FromFS(shipped, "data")
+}
+
+// FromFS reads every *.yaml file in dir of fsys as one language's lexicon
+// and merges them.
+func FromFS(fsys fs.FS, dir string) (*Lexicon, error) {
+	names, err := fs.Glob(fsys, path.Join(dir, "*.yaml"))
 	if err != nil {
-		return nil, fmt.Errorf("list shipped lexicons: %w", err)
+		return nil, fmt.Errorf("list lexicons: %w", err)
+	}
+	if len(names) == 0 {
+		return nil, fmt.Errorf("%w: no *.yaml files in %s", ErrInvalid, dir)
 	}
 	ls := make([]*Lexicon, 0, len(names))
 	for _, name := range names {
-		data, err := shipped.ReadFile(name)
+		data, err := fs.ReadFile(fsys, name)
 		if err != nil {
 			return nil, fmt.Errorf("read %s: %w", name, err)
 		}
@@ -162,8 +175,8 @@ func Merge(ls ...*Lexicon) (*Lexicon, error) {
 }
 
 // Version returns the combined version of the lexicon's languages, as
-// "en-2026.11.1+es-2026.11.1+fr-2026.11.1". A verdict is reproducible from
-// its text and this version.
+// "en-2026.12.1+es-2026.12.1+fr-2026.12.1". A verdict is reproducible from
+// its text, this version and RulesVersion.
 func (l *Lexicon) Version() string {
 	var b strings.Builder
 	for i, p := range l.parts {
@@ -184,6 +197,28 @@ func (l *Lexicon) Languages() []string {
 	return out
 }
 
+// modifierLists returns the part's cue lists with their names, in a fixed
+// order.
+func (p *part) modifierLists() []struct {
+	name    string
+	kind    termKind
+	phrases []string
+} {
+	m := &p.Modifiers
+	return []struct {
+		name    string
+		kind    termKind
+		phrases []string
+	}{
+		{ModifierSelf, tkSelf, m.Self}, {ModifierThirdParty, tkThird, m.ThirdParty},
+		{ModifierNegation, tkNegation, m.Negation}, {"negation_voids", tkVoid, m.NegationVoids},
+		{ModifierPast, tkPast, m.Past}, {ModifierResolved, tkResolved, m.Resolved},
+		{ModifierTime, tkTime, m.Time}, {ModifierHypothetical, tkHypothetical, m.Hypothetical},
+		{ModifierMedia, tkMedia, m.Media}, {ModifierIdiom, tkIdiom, m.Idioms},
+		{ModifierJoke, tkJoke, m.Joke}, {"many", tkMany, m.Many},
+	}
+}
+
 func (p *part) validate() error {
 	bad := func(format string, args ...any) error {
 		return fmt.Errorf("%w: lexicon %q: %s", ErrInvalid, p.Language, fmt.Sprintf(format, args...))
@@ -200,7 +235,7 @@ func (p *part) validate() error {
 	seen := map[string]string{} // normalised phrase → where it was given
 	claim := func(where, phrase string) error {
 		for _, form := range phraseForms(phrase) {
-			if prev, ok := seen[form]; ok {
+			if prev, ok := seen[form]; ok && !strings.HasPrefix(prev, where+" (") {
 				return bad("%s: %q is the same phrase as %s once normalised", where, phrase, prev)
 			}
 			seen[form] = fmt.Sprintf("%s (%q)", where, phrase)
@@ -209,11 +244,8 @@ func (p *part) validate() error {
 	}
 	for i, e := range p.Entries {
 		where := fmt.Sprintf("entry %d (%q)", i+1, e.Phrase)
-		if !slices.Contains(riskCategories, e.Category) {
-			return bad("%s: category %q: want one of %s", where, e.Category, strings.Join(riskCategories, ", "))
-		}
-		if !(e.Weight > 0 && e.Weight <= 10) {
-			return bad("%s: weight %v: want a number above 0 and at most 10", where, e.Weight)
+		if _, err := e.resolve(); err != nil {
+			return bad("%s: %v", where, err)
 		}
 		for _, ph := range append([]string{e.Phrase}, e.Variants...) {
 			if err := checkPhrase(ph); err != nil {
@@ -224,17 +256,9 @@ func (p *part) validate() error {
 			}
 		}
 	}
-	lists := []struct {
-		name   string
-		phrase []string
-	}{
-		{"quantities.many", p.Quantities.Many}, {"quantities.few", p.Quantities.Few},
-		{"idioms", p.Idioms}, {"negations", p.Negations}, {"negation_voids", p.NegationVoids},
-		{"history", p.History},
-	}
-	for _, list := range lists {
-		for i, ph := range list.phrase {
-			where := fmt.Sprintf("%s[%d]", list.name, i)
+	for _, list := range p.modifierLists() {
+		for _, ph := range list.phrases {
+			where := "modifiers." + list.name
 			if err := checkPhrase(ph); err != nil {
 				return bad("%s: %v", where, err)
 			}
@@ -243,14 +267,89 @@ func (p *part) validate() error {
 			}
 		}
 	}
-	for _, words := range [][]string{p.DoseFillers, p.NegationFillers} {
-		for _, w := range words {
-			if n := Normalise(w); n == "" || strings.Contains(n, " ") {
-				return bad("filler %q: want one word", w)
-			}
+	for _, w := range p.Modifiers.NegationFillers {
+		if n := Normalise(w); n == "" || strings.Contains(n, " ") {
+			return bad("modifiers.negation_fillers: %q: want one word", w)
 		}
 	}
 	return nil
+}
+
+// resolved is an entry's meaning, checked.
+type resolved struct {
+	signal signal
+	kind   subKind
+	means  meansKind
+	person person
+	near   meansSet
+	with   signalSet
+}
+
+// resolve checks an entry's fields and returns what they mean.
+func (e *entry) resolve() (resolved, error) {
+	var r resolved
+	g, ok := signalByName(e.Signal)
+	if !ok {
+		return r, fmt.Errorf("signal %q: want one of %s", e.Signal, strings.Join(signalNames[:], ", "))
+	}
+	r.signal, r.kind = g, defaultKind[g]
+	if e.Kind != "" {
+		k := slices.IndexFunc(kindInfo[:], func(ki struct {
+			name   string
+			signal signal
+		}) bool {
+			return ki.name == e.Kind && ki.signal == g
+		})
+		if k <= 0 {
+			return r, fmt.Errorf("kind %q is not a kind of %s", e.Kind, e.Signal)
+		}
+		r.kind = subKind(k)
+	}
+	if e.Means != "" {
+		m := slices.Index(meansNames[:], e.Means)
+		if m <= 0 {
+			return r, fmt.Errorf("means %q: want one of %s", e.Means, strings.Join(meansNames[1:], ", "))
+		}
+		r.means = meansKind(m)
+	}
+	if g == sigMethod && r.kind == kindNamed && r.means == meansNone {
+		return r, errors.New("a named method needs a means kind")
+	}
+	if e.Action && r.means == meansNone {
+		return r, errors.New("action: only a means can be an action")
+	}
+	switch e.Person {
+	case "":
+	case "self":
+		r.person = personSelf
+	case "third":
+		r.person = personThird
+	default:
+		return r, fmt.Errorf("person %q: want self or third", e.Person)
+	}
+	for _, n := range e.Near {
+		switch m := slices.Index(meansNames[:], n); {
+		case n == "any":
+			r.near |= 1<<numMeans - 2
+		case n == "action":
+			r.near |= 1 << meansAction
+		case m > 0:
+			r.near |= 1 << m
+		default:
+			return r, fmt.Errorf("near %q: want any, action or a means kind", n)
+		}
+	}
+	if e.Many && r.near == 0 {
+		return r, errors.New("many needs near: a count counts a means")
+	}
+	for _, w := range e.With {
+		s, ok := signalByName(w)
+		if !ok {
+			return r, fmt.Errorf("with %q: not a signal", w)
+		}
+		r.with = r.with.with(s)
+	}
+	return r, nil
 }
 
 // checkPhrase reports what is wrong with a phrase, if anything.

@@ -24,6 +24,10 @@ import (
 //     is "s", "@" next to a letter is "a", "!" between letters is "i". A word
 //     may start with 0, 1 or 3 read as a letter only when three letters
 //     follow ("0verdose"), so "3am" and "1st" stay numbers.
+//   - A "*" inside a word is a masked letter: "k*ll", "su**ide". The
+//     classifier resolves a masked word to the lexicon word it can only be
+//     (see vocabulary); Normalise alone keeps the "*".
+//   - "|" inside a word is "l"; "€" is "e".
 //   - A number becomes one of three tokens by its value: "#s" (0–4), "#f"
 //     (5–9), "#m" (10 and more), so "30 pills" is "#m pils". Digits directly
 //     followed by letters are split from them: "500mg" is "#m mg".
@@ -32,7 +36,11 @@ import (
 //   - An emoji is a word of its own: "💊💊" is two words.
 //   - In the second pass only (see join), a run of single letters is joined
 //     into one word: "k i l l  m y s e l f" becomes "kilmyself", which the
-//     lexicon also holds as the joined form of "kill myself".
+//     lexicon also holds as the joined form of "kill myself"; and a dot,
+//     dash or underscore between two letters joins them: "sui-cide" and
+//     "s.u.i.c.i.d.e" become "suicide".
+//   - Sentence ends (". ! ? ; :" and new lines) are not written, but each
+//     word records the sentence it is in.
 //
 // For every byte it writes, the normaliser records the byte offsets of the
 // source rune in the original text, so matches map back to the client's
@@ -43,8 +51,19 @@ type normaliser struct {
 	// (extended over any repeats collapsed into it).
 	off []span
 
+	// words[i] is the index in buf of word i's first byte; sents[i] is
+	// the sentence word i is in.
+	words []int32
+	sents []uint16
+
 	// join makes runs of single-letter words into one word (second pass).
 	join bool
+	// vocab resolves masked words ("k*ll"); nil keeps the masks.
+	vocab *vocabulary
+
+	sent   uint16 // the current sentence
+	brk    bool   // a sentence ended since the last word
+	masked bool   // the word being built has a masked letter
 
 	tok      uint8 // kind of the word being built: tokNone, tokLetter or tokNumber
 	tokAt    int   // index in buf of the word's first byte
@@ -58,7 +77,7 @@ type normaliser struct {
 	prevSingle bool // the previous word was a single letter (or a joined run of them)
 	prevLast   rune // the last letter of the previous word
 	singles    int  // length of the current run of single-letter words
-	spaced     bool // a run of three or more single-letter words was seen
+	spaced     bool // a run of three or more single-letter words, or letters glued by punctuation, was seen
 }
 
 // span is a byte range [start, end) of the original text.
@@ -102,6 +121,14 @@ var asciiKind = func() (t [utf8.RuneSelf]uint8) {
 			t[c] = aBang
 		case c == '.' || c == ',':
 			t[c] = aPoint
+		case c == '*':
+			t[c] = aStar
+		case c == '-' || c == '_':
+			t[c] = aGlue
+		case c == '|':
+			t[c] = aBar
+		case c == '?' || c == ';' || c == ':' || c == '\n':
+			t[c] = aStop
 		default:
 			t[c] = aSep
 		}
@@ -118,6 +145,10 @@ const (
 	aAt
 	aBang
 	aPoint
+	aStar
+	aGlue
+	aBar
+	aStop
 )
 
 // leet maps digits read as letters inside a word.
@@ -141,6 +172,8 @@ func (n *normaliser) reset() {
 	n.off = append(n.off[:0], span{})
 	n.tok, n.tokAt, n.tokRunes, n.last = tokNone, 0, 0, -1
 	n.prevSingle, n.prevLast, n.singles, n.spaced = false, -1, 0, false
+	n.words, n.sents = n.words[:0], n.sents[:0]
+	n.sent, n.brk, n.masked = 0, false, false
 }
 
 // run normalises s into n.buf.
@@ -175,7 +208,7 @@ func (n *normaliser) run(s string) {
 		case (k == aLower || k == aUpper) && n.tok == tokNone:
 			l := c | 0x20
 			n.beginWord(i)
-			n.tok, n.tokRunes, n.last = tokLetter, 1, rune(l)
+			n.tok, n.tokRunes, n.last, n.masked = tokLetter, 1, rune(l), false
 			n.put(l, int32(i), int32(i+1))
 		case k == aSep:
 			n.endToken()
@@ -225,6 +258,7 @@ func (n *normaliser) ascii(s string, i int, c byte) {
 			return
 		}
 		n.endToken()
+		n.brk = true
 	case aPoint:
 		// A point or comma between digits continues the number; after a
 		// point the digits are a fraction and don't add to the value.
@@ -234,7 +268,32 @@ func (n *normaliser) ascii(s string, i int, c byte) {
 			}
 			return
 		}
+		if n.glue(next) {
+			return
+		}
 		n.endToken()
+		if c == '.' {
+			n.brk = true
+		}
+	case aGlue:
+		if !n.glue(next) {
+			n.endToken()
+		}
+	case aStar:
+		if n.tok == tokLetter && (isASCIILetter(next) || next == '*') {
+			n.mask(i)
+			return
+		}
+		n.endToken()
+	case aBar:
+		if n.tok == tokLetter {
+			n.letter('l', i, i+1)
+			return
+		}
+		n.endToken()
+	case aStop:
+		n.endToken()
+		n.brk = true
 	default:
 		n.endToken()
 	}
@@ -268,6 +327,34 @@ func (n *normaliser) beginWord(s int) {
 		n.put(' ', int32(s), int32(s))
 	}
 	n.tokAt = len(n.buf)
+	if n.brk {
+		n.sent++
+		n.brk = false
+	}
+	n.words = append(n.words, int32(n.tokAt))
+	n.sents = append(n.sents, n.sent)
+}
+
+// glue reports whether a dot, dash or underscore before next is skipped as
+// part of the word being built: in the second pass, between two letters
+// ("sui-cide"). In the first it notes that a second pass is needed.
+func (n *normaliser) glue(next byte) bool {
+	if n.tok != tokLetter || !isASCIILetter(next) {
+		return false
+	}
+	if !n.join {
+		n.spaced = true
+		return false
+	}
+	return true
+}
+
+// mask writes a masked letter: "*" inside a word. Masks never collapse.
+func (n *normaliser) mask(i int) {
+	n.tokRunes++
+	n.masked = true
+	n.last = -2
+	n.put('*', int32(i), int32(i+1))
 }
 
 func (n *normaliser) letter(r rune, s, e int) {
@@ -276,7 +363,7 @@ func (n *normaliser) letter(r rune, s, e int) {
 	}
 	if n.tok == tokNone {
 		n.beginWord(s)
-		n.tok, n.tokRunes, n.last = tokLetter, 0, -1
+		n.tok, n.tokRunes, n.last, n.masked = tokLetter, 0, -1, false
 	}
 	n.tokRunes++
 	if r == n.last {
@@ -338,6 +425,12 @@ func (n *normaliser) endToken() {
 		n.tok, n.prevSingle, n.prevLast, n.singles = tokNone, false, -1, 0
 		return
 	}
+	if n.masked {
+		n.masked = false
+		if n.vocab != nil {
+			n.vocab.unmask(n)
+		}
+	}
 	single := n.tokRunes == 1
 	if single {
 		n.singles++
@@ -361,6 +454,8 @@ func (n *normaliser) joinLast() {
 	if at < 2 || n.buf[at-1] != ' ' {
 		return
 	}
+	// The word joins the one before: it is no longer a word of its own.
+	n.words, n.sents = n.words[:len(n.words)-1], n.sents[:len(n.sents)-1]
 	if n.last == n.prevLast {
 		n.off[at-2].end = n.off[len(n.off)-1].end
 		n.buf, n.off = n.buf[:at-1], n.off[:at-1]

@@ -1,0 +1,204 @@
+package lexicon
+
+import (
+	"cmp"
+	"slices"
+	"time"
+)
+
+// conversation is what the classifier reads from a conversation's recent
+// verdicts at one moment.
+type conversation struct {
+	signals  signalSet // raised within the context window
+	repeated bool      // an elevated or crisis verdict about the writer within the repeat window
+}
+
+func (cl *Classifier) conversation(r Recent, now time.Time) conversation {
+	var c conversation
+	for _, e := range r.Entries {
+		age := now.Sub(e.At)
+		if age < 0 || age > cl.opts.ContextWindow {
+			continue
+		}
+		s := setOf(e.Signals)
+		c.signals |= s
+		if age <= cl.opts.RepeatWindow && s != 0 && (e.Risk == RiskElevated || e.Risk == RiskCrisis) {
+			c.repeated = true
+		}
+	}
+	return c
+}
+
+// decide applies the structure steps and the rules to the hits.
+func (cl *Classifier) decide(sc *scratch, conv conversation) Verdict {
+	has := func(k termKind) bool { return sc.kinds&(1<<k) != 0 }
+	f := facts{recent: conv.signals, time: has(tkTime), joke: has(tkJoke), resolved: has(tkResolved)}
+	if has(tkIdiom) {
+		f.idiom = cl.idioms(sc)
+	}
+	cl.near(sc)
+	cl.contained(sc)
+	cl.qualify(sc)
+	cl.gather(sc, &f, false)
+	cl.gather(sc, &f, true)
+	risk, rule, ctx := decideRisk(&f, conv.repeated)
+	v := Verdict{Risk: risk, Score: float64(popcount(uint8(f.raised))), LexiconVersion: cl.version, Rule: rule,
+		Signals: f.raised.names(), Held: ((f.third | f.negated | f.past | f.hidden) &^ f.raised).names(),
+		Context: ctx, RulesVersion: RulesVersion}
+	v.Matches = cl.matches(sc, &f)
+	return v
+}
+
+// gather adds the hits' signals to f: first (withPass false) those without
+// a with condition, then those with one, which count only next to a signal
+// already raised in the message or in the conversation.
+func (cl *Classifier) gather(sc *scratch, f *facts, withPass bool) {
+	terms := cl.c.terms
+	base := f.raised
+	for i := range sc.hits {
+		h := &sc.hits[i]
+		if h.kind != tkSignal || h.flags&hitOut != 0 {
+			continue
+		}
+		t := &terms[h.term]
+		if (t.r.with != 0) != withPass {
+			continue
+		}
+		if withPass {
+			switch {
+			case base&t.r.with != 0:
+			case f.recent&t.r.with != 0:
+				f.fromRecent = true
+			default:
+				h.flags |= hitUnmet
+				continue
+			}
+		}
+		g, k := t.r.signal, t.r.kind
+		weak := g == sigMethod && k == kindNamed // an ordinary word alone
+		switch {
+		case h.flags&hitHidden != 0:
+			if !weak {
+				f.hidden = f.hidden.with(g)
+			}
+		case h.flags&hitNegated != 0:
+			if !weak {
+				f.negated = f.negated.with(g)
+			}
+		case h.flags&hitPast != 0:
+			if !weak {
+				f.past = f.past.with(g)
+			}
+		case h.person == personThird:
+			if !weak {
+				f.third = f.third.with(g)
+			}
+		default:
+			f.raised = f.raised.with(g)
+			f.kinds |= 1 << k
+			f.weapon = f.weapon || t.r.means == meansWeapon
+			if h.partner >= 0 && terms[sc.hits[h.partner].term].r.means == meansWeapon {
+				f.weapon = true
+			}
+			h.flags |= hitCounted
+			continue
+		}
+		if !weak {
+			h.flags |= hitHeld
+		}
+	}
+}
+
+// matches lists the signal terms that counted or were held and the cues
+// that changed them, in text order (then by end, then by term: an order
+// fixed by the lexicon version). Of overlapping cues of one category only
+// the longest is listed.
+func (cl *Classifier) matches(sc *scratch, f *facts) []Match {
+	terms := cl.c.terms
+	hits := sc.hits
+	for i := range hits {
+		h := &hits[i]
+		switch h.kind {
+		case tkSignal:
+			if h.flags&(hitCounted|hitHeld) == 0 {
+				h.flags |= hitUnlisted
+			}
+		case tkTime:
+			if f.raised == 0 {
+				h.flags |= hitUnlisted
+			}
+		case tkJoke:
+			if !f.raised.has(sigIdeation) {
+				h.flags |= hitUnlisted
+			}
+		default:
+			if h.flags&hitEvidence == 0 {
+				h.flags |= hitUnlisted
+			}
+		}
+	}
+	for i := range hits {
+		h := &hits[i]
+		if h.kind == tkSignal || h.flags&hitUnlisted != 0 {
+			continue
+		}
+		for _, o := range hits {
+			if o.flags&hitUnlisted == 0 && o.kind != tkSignal && terms[o.term].category == terms[h.term].category &&
+				o.os <= h.os && h.oe <= o.oe && o.oe-o.os > h.oe-h.os {
+				h.flags |= hitUnlisted
+				break
+			}
+		}
+	}
+	// Sort the listed hits to the front, by position and term. Partners
+	// are not read after this point.
+	slices.SortFunc(hits, func(a, b hit) int {
+		if c := cmp.Compare(a.flags&hitUnlisted, b.flags&hitUnlisted); c != 0 {
+			return c
+		}
+		if a.os != b.os {
+			return cmp.Compare(a.os, b.os)
+		}
+		if a.oe != b.oe {
+			return cmp.Compare(a.oe, b.oe)
+		}
+		return cmp.Compare(a.term, b.term)
+	})
+	n := 0
+	for n < len(hits) && hits[n].flags&hitUnlisted == 0 {
+		n++
+	}
+	if n == 0 {
+		return nil
+	}
+	out := make([]Match, 0, min(n, MaxMatches))
+	for i, h := range hits[:n] {
+		if len(out) == MaxMatches {
+			break
+		}
+		// One term found in overlapping words (two variants, two
+		// passes) is listed once, over the words of both.
+		if k := len(out) - 1; k >= 0 && h.term == hits[i-1].term && h.os < int32(out[k].End) {
+			out[k].End = max(out[k].End, int(h.oe))
+			continue
+		}
+		t := &terms[h.term]
+		m := Match{Term: t.phrase, Category: t.category, Language: t.language, Start: int(h.os), End: int(h.oe)}
+		if h.kind == tkSignal {
+			m.Weight, m.Kind, m.Means = 1, kindInfo[t.r.kind].name, meansNames[t.r.means]
+			if h.flags&hitCounted == 0 {
+				m.Weight = 0.5
+			}
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+func popcount(b uint8) int {
+	n := 0
+	for ; b != 0; b &= b - 1 {
+		n++
+	}
+	return n
+}

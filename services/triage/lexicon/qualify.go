@@ -1,0 +1,225 @@
+package lexicon
+
+// The structure beyond phrases: which terms count, with what, about whom,
+// and when. Each step marks hits; facts then reads the marks.
+
+// idioms: an idiom hides every signal term it overlaps in the original
+// text ("this exam is killing me", "me muero de risa"), and nothing else: a
+// term outside the idiom's words still counts ("dead tired, I want to
+// die"). It reports whether anything was hidden.
+func (cl *Classifier) idioms(sc *scratch) bool {
+	hidden := false
+	for i := range sc.hits {
+		g := &sc.hits[i]
+		if g.kind != tkIdiom {
+			continue
+		}
+		for j := range sc.hits {
+			h := &sc.hits[j]
+			if h.kind == tkSignal && h.flags&hitDropped == 0 && h.os < g.oe && g.os < h.oe {
+				h.flags |= hitDropped
+				g.flags |= hitEvidence
+				hidden = true
+			}
+		}
+	}
+	return hidden
+}
+
+// contained: a signal term inside a longer one counts only as part of it,
+// so "suicide note" is not also "suicide". A longer term whose near
+// condition is not met hides nothing ("to die" with no means still leaves
+// "want to die").
+func (cl *Classifier) contained(sc *scratch) {
+	for i := range sc.hits {
+		a := sc.hits[i]
+		if a.kind != tkSignal || a.flags&hitOut != 0 {
+			continue
+		}
+		for j := range sc.hits {
+			b := &sc.hits[j]
+			if i != j && b.kind == tkSignal && b.pass == a.pass && a.os <= b.os && b.oe <= a.oe && a.oe-a.os > b.oe-b.os {
+				b.flags |= hitDropped
+			}
+		}
+	}
+}
+
+// near: a term with a near condition counts only with a means of an
+// accepted kind within nearWindow words, in either order ("bought" ...
+// "pills", "pills" ... "ordered"), and, when it needs many, with a count
+// of ten or more at most manyWindow words before that means ("took 30 of
+// my pills", "swallowed the whole box"). The nearest means wins.
+func (cl *Classifier) near(sc *scratch) {
+	terms := cl.c.terms
+	for i := range sc.hits {
+		h := &sc.hits[i]
+		if h.kind != tkSignal || h.flags&hitDropped != 0 {
+			continue
+		}
+		t := &terms[h.term]
+		if t.r.near == 0 {
+			continue
+		}
+		best, bestGap := int32(-1), int32(1<<30)
+		for j := range sc.hits {
+			m := &sc.hits[j]
+			mt := &terms[m.term]
+			if j == i || m.kind != tkSignal || m.pass != h.pass || m.flags&hitDropped != 0 || mt.r.means == meansNone ||
+				!t.r.near.accepts(mt.r.means, mt.action) {
+				continue
+			}
+			gap := max(m.ws-h.we, h.ws-m.we, 0)
+			if gap > nearWindow || gap >= bestGap || (t.many && !cl.counted(sc, *m)) {
+				continue
+			}
+			best, bestGap = int32(j), gap
+		}
+		if best < 0 {
+			h.flags |= hitUnmet
+			continue
+		}
+		h.partner = best
+	}
+}
+
+// counted reports whether a count of ten or more stands at most
+// manyWindow words before means m.
+func (cl *Classifier) counted(sc *scratch, m hit) bool {
+	for _, q := range sc.hits {
+		if q.kind == tkMany && q.pass == m.pass && q.we < m.ws && m.ws-q.we <= manyWindow && !strength(sc.n[q.pass].buf, q.ne) {
+			return true
+		}
+	}
+	return false
+}
+
+// units of a strength: "500mg paracetamol" is one tablet, not 500.
+var units = map[string]bool{"mg": true, "mcg": true, "ml": true, "g": true, "milligrams": true, "miligramos": true,
+	"milligrammes": true, "grams": true, "gramos": true, "grammes": true, "units": true, "unidades": true, "unites": true, "iu": true}
+
+// strength reports whether the word after byte i of buf is a unit.
+func strength(buf []byte, i int32) bool {
+	for i < int32(len(buf)) && buf[i] == ' ' {
+		i++
+	}
+	j := i
+	for j < int32(len(buf)) && buf[j] != ' ' {
+		j++
+	}
+	return units[string(buf[i:j])]
+}
+
+// qualify marks signal terms that are negated, in the past, or in a story
+// or the news, and decides whom each is about.
+//
+// Negation: a cue ("not", "never", "no", "pas", "nunca") counts only when
+// it ends right before the term, with at most three filler words between
+// ("not GOING TO kill myself", "no ME quiero matar"). Anything else
+// between breaks it, so "I'm not okay, I want to die" stays a crisis. A
+// void cue right before the negation cancels it ("can't promise I won't").
+//
+// Past: a cue right before the term ("used to") or up to four words after
+// it ("when I was 15", "two years ago").
+//
+// Person: the term's own person if it has one ("kill myself", "quiere
+// morirse"), else the nearest self or third-party cue ending at most
+// personWindow words before it ("my friend said she wants to die"). With
+// no cue a term is read as the writer's. Harm from others is the writer's
+// unless its term says otherwise: the "he" in "he hit me" is not whom the
+// harm is about.
+//
+// Scope: a media or hypothetical cue in the same sentence, within
+// scopeWindow words, hides a term that is not explicitly the writer's ("a
+// documentary about suicide", but not "after the film I want to die").
+func (cl *Classifier) qualify(sc *scratch) {
+	terms := cl.c.terms
+	for i := range sc.hits {
+		h := &sc.hits[i]
+		if h.kind != tkSignal || h.flags&hitOut != 0 {
+			continue
+		}
+		t := &terms[h.term]
+		n := &sc.n[h.pass]
+		h.person = t.r.person
+		cueEnd := int32(-1)
+		for j := range sc.hits {
+			g := &sc.hits[j]
+			if g.pass != h.pass {
+				continue
+			}
+			switch g.kind {
+			case tkNegation:
+				if g.ne <= h.ns && gapOK(n.buf, g.ne, h.ns, negationGap, cl.c.negFillers) && !cl.voided(sc, *g) {
+					h.flags |= hitNegated
+					g.flags |= hitEvidence
+				}
+			case tkPast:
+				before := g.ne <= h.ns && gapOK(n.buf, g.ne, h.ns, negationGap, cl.c.negFillers)
+				after := g.ns >= h.ne && g.ws-h.we <= historyGapPast
+				if before || after {
+					h.flags |= hitPast
+					g.flags |= hitEvidence
+				}
+			case tkSelf, tkThird:
+				if t.r.person != personUnknown || t.r.signal == sigHarm || g.ne > h.ns || h.ws-g.we > personWindow || g.ne < cueEnd {
+					continue
+				}
+				// The nearest cue wins; of two ending together, the
+				// longer ("my friend" over "my").
+				if g.ne > cueEnd || g.kind == tkThird {
+					cueEnd = g.ne
+					h.person = personSelf
+					if g.kind == tkThird {
+						h.person = personThird
+					}
+				}
+			}
+		}
+		if h.person != personSelf {
+			for j := range sc.hits {
+				g := &sc.hits[j]
+				if (g.kind == tkMedia || g.kind == tkHypothetical) && g.pass == h.pass &&
+					n.sentenceOf(g.ws) == n.sentenceOf(h.ws) && max(g.ws-h.we, h.ws-g.we) <= scopeWindow {
+					h.flags |= hitHidden
+					g.flags |= hitEvidence
+				}
+			}
+		}
+	}
+}
+
+// voided reports whether a void cue stands right before negation cue g.
+func (cl *Classifier) voided(sc *scratch, g hit) bool {
+	for _, v := range sc.hits {
+		if v.pass == g.pass && v.kind == tkVoid && v.ne <= g.ns && gapOK(sc.n[g.pass].buf, v.ne, g.ns, voidGap, nil) {
+			return true
+		}
+	}
+	return false
+}
+
+// gapOK reports whether the words of buf[from:to] number at most max and,
+// when allowed is not nil, are all in it.
+func gapOK(buf []byte, from, to int32, max int, allowed map[string]bool) bool {
+	if from > to {
+		return false
+	}
+	words := 0
+	for i := from; i < to; {
+		if buf[i] == ' ' {
+			i++
+			continue
+		}
+		j := i
+		for j < to && buf[j] != ' ' {
+			j++
+		}
+		words++
+		if words > max || (allowed != nil && !allowed[string(buf[i:j])]) {
+			return false
+		}
+		i = j
+	}
+	return true
+}

@@ -1,0 +1,196 @@
+package lexicon
+
+// RulesVersion is the version of the rules below; verdicts record it next
+// to the lexicon version. Bump it on every change to a rule or window.
+const RulesVersion = "2026.12.1"
+
+// Rule names: which rule decided a verdict.
+const (
+	// Crisis, about the writer, now.
+	RuleRecentBehaviour       = "recent_behaviour"
+	RuleHarmImmediate         = "harm_immediate"
+	RuleThreatWeaponProximity = "threat_weapon_proximity"
+	RuleActiveIdeation        = "active_ideation"
+	RuleMethodIntent          = "method_intent"
+	RuleMethodPurpose         = "method_purpose"
+	RuleMethodPrepared        = "method_prepared"
+	RuleMethodTime            = "method_time"
+	RulePlan                  = "plan"
+	RuleIntentTime            = "intent_time"
+	RulePreparatoryAct        = "preparatory_act"
+	RulePreparatoryFarewell   = "preparatory_farewell"
+	RuleThirdPartyImmediate   = "third_party_immediate"
+	// Crisis from the conversation (ClassifyIn).
+	RuleMethodAfterIdeation      = "method_after_ideation"
+	RuleIntentAfterIdeation      = "intent_after_ideation"
+	RulePreparatoryAfterIdeation = "preparatory_after_ideation"
+	RuleRepeatedElevated         = "repeated_elevated"
+	// Elevated.
+	RuleJokeMarked     = "joke_marked"
+	RuleWishToBeDead   = "wish_to_be_dead"
+	RuleSelfHarmUrge   = "self_harm_urge"
+	RuleIdeationTopic  = "ideation_topic"
+	RuleHarmFromOthers = "harm_from_others"
+	RuleIntentAlone    = "intent_alone"
+	RuleMethodAlone    = "method_alone"
+	RuleFarewell       = "farewell"
+	RuleThirdParty     = "third_party"
+	RuleNegatedHeld    = "negated_held_elevated"
+	RulePastDisclosed  = "past_disclosed"
+	// None.
+	RulePastResolved    = "past_resolved"
+	RuleHidden          = "media_or_hypothetical"
+	RuleIdiomSuppressed = "idiom_suppressed"
+	RuleMeansOnly       = "means_only"
+	RuleNoMatch         = "no_match"
+)
+
+// facts are what a message's hits say, once qualified.
+type facts struct {
+	raised  signalSet // about the writer (or nobody in particular), now
+	kinds   kindSet   // sub-kinds of the raised signals
+	weapon  bool      // a weapon is named (a means or a harm term)
+	third   signalSet // about someone else
+	negated signalSet
+	past    signalSet
+	hidden  signalSet // in a story, a question or the news
+	// Modifiers present anywhere in the message.
+	time, joke, resolved, idiom bool
+	// Signals of the conversation's recent messages (ClassifyIn).
+	recent signalSet
+	// fromRecent: a with condition was met only by the conversation.
+	fromRecent bool
+}
+
+// strong are the signals that are more than a named means: a named means
+// alone is an ordinary word ("pills", "bridge") and never held.
+func (f *facts) heldAny() bool { return f.third|f.negated|f.past|f.hidden != 0 }
+
+func (f *facts) has(g signal) bool       { return f.raised.has(g) }
+func (f *facts) kind(ks ...subKind) bool { return f.kinds&kinds(ks...) != 0 }
+
+// rule is one named rule: the first whose test holds decides the risk.
+type rule struct {
+	name string
+	risk Risk
+	test func(f *facts) bool
+}
+
+// messageRules are the rules over one message's signals, in order. Each
+// business rule is stated next to its test.
+var messageRules = []rule{
+	// Has taken, has cut, has tried, is at the place now.
+	{RuleRecentBehaviour, RiskCrisis, func(f *facts) bool { return f.has(sigRecent) }},
+	// Strangulation, sexual abuse, grooming, a child afraid to go home,
+	// violence from a partner: each is a crisis on its own.
+	{RuleHarmImmediate, RiskCrisis, func(f *facts) bool {
+		return f.has(sigHarm) && f.kind(kindStrangulation, kindSexualAbuse, kindGrooming, kindChildAfraidHome, kindPartnerViolence)
+	}},
+	// Two of a threat, a weapon, someone close by, fear of them: "he's
+	// outside my door with a knife".
+	{RuleThreatWeaponProximity, RiskCrisis, func(f *facts) bool {
+		if !f.has(sigHarm) {
+			return false
+		}
+		n := 0
+		for _, b := range []bool{f.kind(kindThreat), f.weapon || f.kind(kindWeapon), f.kind(kindProximity), f.kind(kindFear)} {
+			if b {
+				n++
+			}
+		}
+		return n >= 2
+	}},
+	// Active ideation about oneself, not negated, past or hypothetical;
+	// a joke marker holds it at elevated (joke_marked, below).
+	{RuleActiveIdeation, RiskCrisis, func(f *facts) bool { return f.has(sigIdeation) && f.kind(kindSuicidal) && !f.joke }},
+	// A method with intent.
+	{RuleMethodIntent, RiskCrisis, func(f *facts) bool { return f.has(sigMethod) && f.has(sigIntent) }},
+	// A method with a purpose: wanting to die or to hurt oneself.
+	{RuleMethodPurpose, RiskCrisis, func(f *facts) bool { return f.has(sigMethod) && (f.has(sigWish) || f.has(sigIdeation)) }},
+	// A method prepared: "tied a noose", "lined up the pills".
+	{RuleMethodPrepared, RiskCrisis, func(f *facts) bool { return f.has(sigMethod) && f.kind(kindPrepared) }},
+	// A method acquired or researched, with a time frame: "bought pills
+	// for tonight".
+	{RuleMethodTime, RiskCrisis, func(f *facts) bool {
+		return f.has(sigMethod) && f.kind(kindAcquired, kindResearched) && f.time
+	}},
+	// A plan: time, place or how worked out.
+	{RulePlan, RiskCrisis, func(f *facts) bool { return f.has(sigPlan) }},
+	// Intent with a time frame, a wish to be dead or a preparatory act.
+	{RuleIntentTime, RiskCrisis, func(f *facts) bool {
+		return f.has(sigIntent) && (f.time || f.has(sigWish) || f.has(sigPrep))
+	}},
+	// A note, a final farewell, giving things away, stockpiling,
+	// arranging affairs.
+	{RulePreparatoryAct, RiskCrisis, func(f *facts) bool {
+		return f.has(sigPrep) && f.kind(kindNote, kindFinal, kindGivingAway, kindStockpiling, kindAffairs)
+	}},
+	// A goodbye with a wish to be dead, ideation, intent or a method.
+	{RulePreparatoryFarewell, RiskCrisis, func(f *facts) bool {
+		return f.has(sigPrep) && (f.has(sigWish) || f.has(sigIdeation) || f.has(sigIntent) || f.has(sigMethod))
+	}},
+	// Someone else who has taken, cut or is at the place now is in
+	// immediate danger.
+	{RuleThirdPartyImmediate, RiskCrisis, func(f *facts) bool { return f.third.has(sigRecent) }},
+
+	{RuleJokeMarked, RiskElevated, func(f *facts) bool { return f.has(sigIdeation) && f.kind(kindSuicidal) }},
+	{RuleWishToBeDead, RiskElevated, func(f *facts) bool { return f.has(sigWish) }},
+	{RuleSelfHarmUrge, RiskElevated, func(f *facts) bool { return f.has(sigIdeation) && f.kind(kindSelfHarm) }},
+	{RuleIdeationTopic, RiskElevated, func(f *facts) bool { return f.has(sigIdeation) }},
+	{RuleHarmFromOthers, RiskElevated, func(f *facts) bool { return f.has(sigHarm) }},
+	{RuleIntentAlone, RiskElevated, func(f *facts) bool { return f.has(sigIntent) }},
+	{RuleMethodAlone, RiskElevated, func(f *facts) bool { return f.has(sigMethod) && f.kind(kindAcquired, kindResearched) }},
+	{RuleFarewell, RiskElevated, func(f *facts) bool { return f.has(sigPrep) }},
+	// Someone else's risk is elevated at most.
+	{RuleThirdParty, RiskElevated, func(f *facts) bool { return f.third != 0 }},
+	// A negation never takes a verdict to none: "I'm not going to kill
+	// myself" is worth a worker's look.
+	{RuleNegatedHeld, RiskElevated, func(f *facts) bool { return f.negated != 0 }},
+	// The past, said to be over, is none; otherwise elevated.
+	{RulePastResolved, RiskNone, func(f *facts) bool { return f.past != 0 && f.resolved }},
+	{RulePastDisclosed, RiskElevated, func(f *facts) bool { return f.past != 0 }},
+	{RuleHidden, RiskNone, func(f *facts) bool { return f.hidden != 0 }},
+	{RuleIdiomSuppressed, RiskNone, func(f *facts) bool { return f.idiom }},
+	{RuleMeansOnly, RiskNone, func(f *facts) bool { return f.has(sigMethod) }},
+}
+
+// contextRules read a message with the conversation's recent signals
+// (within Options.ContextWindow); they apply to a verdict short of crisis.
+var contextRules = []rule{
+	// "I've got them here" after "I want to die".
+	{RuleMethodAfterIdeation, RiskCrisis, func(f *facts) bool {
+		return f.has(sigMethod) && (f.recent.has(sigWish) || f.recent.has(sigIdeation) || f.recent.has(sigIntent))
+	}},
+	// "I'm doing it tonight" after "I've got the pills".
+	{RuleIntentAfterIdeation, RiskCrisis, func(f *facts) bool {
+		return (f.has(sigIntent) || f.has(sigPlan)) && (f.recent.has(sigWish) || f.recent.has(sigIdeation) || f.recent.has(sigMethod))
+	}},
+	// A goodbye after ideation.
+	{RulePreparatoryAfterIdeation, RiskCrisis, func(f *facts) bool {
+		return f.has(sigPrep) && (f.recent.has(sigWish) || f.recent.has(sigIdeation) || f.recent.has(sigIntent) || f.recent.has(sigMethod))
+	}},
+}
+
+// decideRisk applies the message rules, then the context rules.
+func decideRisk(f *facts, repeated bool) (Risk, string, bool) {
+	risk, name := RiskNone, RuleNoMatch
+	for _, r := range messageRules {
+		if r.test(f) {
+			risk, name = r.risk, r.name
+			break
+		}
+	}
+	if risk == RiskCrisis {
+		return risk, name, f.fromRecent
+	}
+	for _, r := range contextRules {
+		if r.test(f) {
+			return r.risk, r.name, true
+		}
+	}
+	// Two elevated messages about the writer within the repeat window.
+	if risk == RiskElevated && f.raised != 0 && repeated {
+		return RiskCrisis, RuleRepeatedElevated, true
+	}
+	return risk, name, f.fromRecent
+}
