@@ -23,13 +23,16 @@ const MaxMatches = 64
 
 // Windows, in words, within which two terms are read together.
 const (
-	nearWindow     = 6  // a cue and its means: "bought ... pills", either order
-	manyWindow     = 3  // a count before its means: "30 of my pills"
-	negationGap    = 3  // a negation and its term, fillers only between
-	voidGap        = 2  // a void cue and its negation
-	historyGapPast = 4  // a term and a past cue after it: "... when I was 15"
-	personWindow   = 6  // a pronoun cue before a term
-	scopeWindow    = 12 // a media or hypothetical cue and a term of its sentence
+	nearWindow     = 8 // a cue and its means: "bought ... pills", either order
+	manyWindow     = 3 // a count before its means: "30 of my pills"
+	negationGap    = 3 // a negation and its term, fillers only between
+	voidGap        = 2 // a void cue and its negation
+	historyGapPast = 4 // a term and a past cue after it: "... when I was 15"
+	// historyGapBefore: a past cue before a term, in its sentence: "ten
+	// years ago I tried to ...".
+	historyGapBefore = 6
+	personWindow     = 6  // a pronoun cue before a term
+	scopeWindow      = 12 // a media or hypothetical cue and a term of its sentence
 	// maxHits and maxHitsPerTerm bound the work one message can cause; an
 	// SMS or chat message comes nowhere near them.
 	maxHits        = 1024

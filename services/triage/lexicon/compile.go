@@ -19,7 +19,9 @@ const (
 	tkVoid                         // cancels the negation right after it
 	tkPast                         // puts the term next to it in the past
 	tkResolved                     // the past is over: "i'm fine now"
-	tkTime                         // a time frame: "tonight"
+	tkTime                         // an imminent time frame: "tonight"
+	tkSoon                         // a near time frame: "today", "tomorrow"
+	tkMedical                      // everyday medicine: "for my headache"
 	tkHypothetical                 // a story or a question: "in my novel"
 	tkMedia                        // the news, a film
 	tkIdiom                        // hides the terms it overlaps
@@ -138,11 +140,23 @@ func compile(l *Lexicon) *compiled {
 	return c
 }
 
+// contractions are English words often typed without their apostrophe; a
+// phrase that has one also matches the form with the apostrophe, which
+// the normaliser splits ("cant" also matches "can't", read "can t").
+var contractions = strings.NewReplacer(" cant ", " can't ", " dont ", " don't ", " wont ", " won't ", " didnt ", " didn't ",
+	" doesnt ", " doesn't ", " isnt ", " isn't ", " wasnt ", " wasn't ", " havent ", " haven't ", " hasnt ", " hasn't ",
+	" wouldnt ", " wouldn't ", " couldnt ", " couldn't ", " im ", " i'm ", " ive ", " i've ", " youre ", " you're ",
+	" theyre ", " they're ", " thats ", " that's ", " whats ", " what's ", " wasnt ", " wasn't ")
+
 // phraseForms returns the normalised patterns a phrase stands for: " a b "
 // padded with spaces (no trailing space for a prefix), one per number token
-// for each {n}, and again without apostrophes ("don't" is also "dont").
+// for each {n}, again without apostrophes ("don't" is also "dont"), and
+// with the apostrophe of an English contraction typed without one.
 func phraseForms(ph string) []string {
 	raws := []string{ph}
+	if c := strings.TrimSpace(contractions.Replace(" " + strings.Join(strings.Fields(ph), "  ") + " ")); c != ph {
+		raws = append(raws, c)
+	}
 	if strings.ContainsAny(ph, "'’") {
 		raws = append(raws, strings.NewReplacer("'", "", "’", "").Replace(ph))
 	}

@@ -31,14 +31,28 @@ func (cl *Classifier) conversation(r Recent, now time.Time) conversation {
 
 // decide applies the structure steps and the rules to the hits.
 func (cl *Classifier) decide(sc *scratch, conv conversation) Verdict {
-	has := func(k termKind) bool { return sc.kinds&(1<<k) != 0 }
-	f := facts{recent: conv.signals, time: has(tkTime), joke: has(tkJoke), resolved: has(tkResolved)}
-	if has(tkIdiom) {
+	f := facts{recent: conv.signals}
+	if sc.kinds&(1<<tkIdiom) != 0 {
 		f.idiom = cl.idioms(sc)
 	}
 	cl.near(sc)
 	cl.contained(sc)
 	cl.qualify(sc)
+	for _, h := range sc.hits {
+		if h.flags&hitDropped != 0 {
+			continue
+		}
+		switch h.kind {
+		case tkTime:
+			f.time = true
+		case tkSoon:
+			f.soon = true
+		case tkJoke:
+			f.joke = true
+		case tkResolved:
+			f.resolved = true
+		}
+	}
 	cl.gather(sc, &f, false)
 	cl.gather(sc, &f, true)
 	risk, rule, ctx := decideRisk(&f, conv.repeated)
@@ -123,7 +137,7 @@ func (cl *Classifier) matches(sc *scratch, f *facts) []Match {
 			if h.flags&(hitCounted|hitHeld) == 0 {
 				h.flags |= hitUnlisted
 			}
-		case tkTime:
+		case tkTime, tkSoon:
 			if f.raised == 0 {
 				h.flags |= hitUnlisted
 			}

@@ -51,8 +51,14 @@ type modifiers struct {
 	// Resolved says the past is over ("I'm fine now").
 	Past     []string `yaml:"past"`
 	Resolved []string `yaml:"resolved"`
-	// Time is a time frame that makes a method or intent imminent.
+	// Time is an imminent time frame ("tonight") that makes a method or an
+	// intent a crisis; Soon ("today", "tomorrow") does for an intent only.
 	Time []string `yaml:"time"`
+	Soon []string `yaml:"soon"`
+	// Medical cues say a medicine is for everyday use ("for my
+	// headache", "from the doctor"): they hide the named, acquired or
+	// researched method of their sentence.
+	Medical []string `yaml:"medical"`
 	// Hypothetical and Media put the terms of their sentence in a story,
 	// a question or the news, unless the writer says they are about
 	// themselves.
@@ -213,7 +219,8 @@ func (p *part) modifierLists() []struct {
 		{ModifierSelf, tkSelf, m.Self}, {ModifierThirdParty, tkThird, m.ThirdParty},
 		{ModifierNegation, tkNegation, m.Negation}, {"negation_voids", tkVoid, m.NegationVoids},
 		{ModifierPast, tkPast, m.Past}, {ModifierResolved, tkResolved, m.Resolved},
-		{ModifierTime, tkTime, m.Time}, {ModifierHypothetical, tkHypothetical, m.Hypothetical},
+		{ModifierTime, tkTime, m.Time}, {ModifierTime, tkSoon, m.Soon}, {ModifierMedical, tkMedical, m.Medical},
+		{ModifierHypothetical, tkHypothetical, m.Hypothetical},
 		{ModifierMedia, tkMedia, m.Media}, {ModifierIdiom, tkIdiom, m.Idioms},
 		{ModifierJoke, tkJoke, m.Joke}, {"many", tkMany, m.Many},
 	}

@@ -29,16 +29,19 @@ func (cl *Classifier) idioms(sc *scratch) bool {
 // contained: a signal term inside a longer one counts only as part of it,
 // so "suicide note" is not also "suicide". A longer term whose near
 // condition is not met hides nothing ("to die" with no means still leaves
-// "want to die").
+// "want to die"). Likewise a modifier inside a longer modifier: the "my"
+// of "my story" says nothing about whom a term is about, the "now" of
+// "I'm fine now" is no time frame.
 func (cl *Classifier) contained(sc *scratch) {
 	for i := range sc.hits {
 		a := sc.hits[i]
-		if a.kind != tkSignal || a.flags&hitOut != 0 {
+		if a.flags&hitOut != 0 {
 			continue
 		}
 		for j := range sc.hits {
 			b := &sc.hits[j]
-			if i != j && b.kind == tkSignal && b.pass == a.pass && a.os <= b.os && b.oe <= a.oe && a.oe-a.os > b.oe-b.os {
+			if i != j && (b.kind == tkSignal) == (a.kind == tkSignal) && b.kind != tkNegation && b.pass == a.pass &&
+				a.os <= b.os && b.oe <= a.oe && a.oe-a.os > b.oe-b.os {
 				b.flags |= hitDropped
 			}
 		}
@@ -143,25 +146,39 @@ func (cl *Classifier) qualify(sc *scratch) {
 		n := &sc.n[h.pass]
 		h.person = t.r.person
 		cueEnd := int32(-1)
+		sent := n.sentenceOf(h.ws)
 		for j := range sc.hits {
 			g := &sc.hits[j]
-			if g.pass != h.pass {
+			if g.pass != h.pass || g.kind == tkSignal || g.flags&hitDropped != 0 {
 				continue
 			}
 			switch g.kind {
 			case tkNegation:
-				if g.ne <= h.ns && gapOK(n.buf, g.ne, h.ns, negationGap, cl.c.negFillers) && !cl.voided(sc, *g) {
+				// A purpose is often said with a negation: "so I don't
+				// wake up", "para no sobrevivir".
+				if t.r.kind != kindPurpose && g.ne <= h.ns && n.sentenceOf(g.we) == sent &&
+					gapOK(n.buf, g.ne, h.ns, negationGap, cl.c.negFillers) && !cl.voided(sc, *g) {
 					h.flags |= hitNegated
 					g.flags |= hitEvidence
 				}
 			case tkPast:
-				before := g.ne <= h.ns && gapOK(n.buf, g.ne, h.ns, negationGap, cl.c.negFillers)
+				before := g.ne <= h.ns && h.ws-g.we <= historyGapBefore && n.sentenceOf(g.we) == sent
 				after := g.ns >= h.ne && g.ws-h.we <= historyGapPast
 				if before || after {
 					h.flags |= hitPast
 					g.flags |= hitEvidence
 				}
+			case tkMedical:
+				// Everyday medicine: "bought paracetamol for my fever",
+				// "two boxes of tablets from the doctor".
+				if t.r.signal == sigMethod && t.r.kind != kindPrepared && n.sentenceOf(g.ws) == sent &&
+					max(g.ws-h.we, h.ws-g.we) <= scopeWindow {
+					h.flags |= hitHidden
+					g.flags |= hitEvidence
+				}
 			case tkSelf, tkThird:
+				// Of two cues ending together the longer wins below; a cue
+				// inside a longer one was dropped above.
 				if t.r.person != personUnknown || t.r.signal == sigHarm || g.ne > h.ns || h.ws-g.we > personWindow || g.ne < cueEnd {
 					continue
 				}
@@ -179,7 +196,7 @@ func (cl *Classifier) qualify(sc *scratch) {
 		if h.person != personSelf {
 			for j := range sc.hits {
 				g := &sc.hits[j]
-				if (g.kind == tkMedia || g.kind == tkHypothetical) && g.pass == h.pass &&
+				if (g.kind == tkMedia || g.kind == tkHypothetical) && g.pass == h.pass && g.flags&hitDropped == 0 &&
 					n.sentenceOf(g.ws) == n.sentenceOf(h.ws) && max(g.ws-h.we, h.ws-g.we) <= scopeWindow {
 					h.flags |= hitHidden
 					g.flags |= hitEvidence

@@ -55,7 +55,7 @@ type facts struct {
 	past    signalSet
 	hidden  signalSet // in a story, a question or the news
 	// Modifiers present anywhere in the message.
-	time, joke, resolved, idiom bool
+	time, soon, joke, resolved, idiom bool
 	// Signals of the conversation's recent messages (ClassifyIn).
 	recent signalSet
 	// fromRecent: a with condition was met only by the conversation.
@@ -116,9 +116,10 @@ var messageRules = []rule{
 	}},
 	// A plan: time, place or how worked out.
 	{RulePlan, RiskCrisis, func(f *facts) bool { return f.has(sigPlan) }},
-	// Intent with a time frame, a wish to be dead or a preparatory act.
+	// Intent with a time frame (today will do), a wish to be dead or a
+	// preparatory act.
 	{RuleIntentTime, RiskCrisis, func(f *facts) bool {
-		return f.has(sigIntent) && (f.time || f.has(sigWish) || f.has(sigPrep))
+		return f.has(sigIntent) && (f.time || f.soon || f.has(sigWish) || f.has(sigPrep))
 	}},
 	// A note, a final farewell, giving things away, stockpiling,
 	// arranging affairs.

@@ -28,6 +28,7 @@ const (
 	ModifierIdiom        = "idiom"
 	ModifierJoke         = "joke"
 	ModifierMedia        = "media"
+	ModifierMedical      = "medical_use"
 )
 
 // signal is a signal's index; the order is the order verdicts list them in.
