@@ -194,6 +194,13 @@ func (n *normaliser) run(s string) {
 			i += w
 			continue
 		}
+		// A possessive "'s" ends the word it belongs to: "mum's pills" is
+		// read "mum pills", so the count and the means stay close.
+		if c == '\'' && n.tok == tokLetter && i+1 < len(s) && s[i+1]|0x20 == 's' && (i+2 == len(s) || !isASCIILetter(s[i+2])) {
+			n.endToken()
+			i += 2
+			continue
+		}
 		// Fast paths for the common cases: a letter, a plain separator.
 		switch k := asciiKind[c]; {
 		case (k == aLower || k == aUpper) && n.tok == tokLetter:
