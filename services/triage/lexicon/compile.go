@@ -100,22 +100,18 @@ func compile(l *Lexicon) *compiled {
 					words = append(words, strings.Fields(f)...)
 				}
 			}
+			// Misspellings of the canonical phrase only: of every variant
+			// they would multiply the automaton several times over.
 			if e.Fuzzy {
-				for _, ph := range append([]string{e.Phrase}, e.Variants...) {
-					for _, f := range fuzzyForms(ph) {
-						add(f, id, prioFuzzy)
-					}
+				for _, f := range fuzzyForms(e.Phrase) {
+					add(f, id, prioFuzzy)
 				}
 			}
 		}
 		for _, list := range p.modifierLists() {
-			category := list.name
-			if list.kind == tkVoid {
-				category = ModifierNegation
-			}
 			for _, ph := range list.phrases {
 				id := int32(len(c.terms))
-				c.terms = append(c.terms, term{phrase: ph, category: category, language: p.Language, kind: list.kind})
+				c.terms = append(c.terms, term{phrase: ph, category: list.name, language: p.Language, kind: list.kind})
 				addPhrase(ph, id, false)
 			}
 		}
@@ -210,6 +206,9 @@ func expand(words []string) []string {
 	return forms
 }
 
+// maxJoined bounds the length of a joined form, in bytes.
+const maxJoined = 14
+
 // joinedForm returns the phrase written as one word, as a run of spaced-out
 // letters or a hashtag reads ("k i l l m y s e l f", "#killmyself"), or ""
 // where that would be too short to be safe or the phrase has a placeholder
@@ -222,8 +221,10 @@ func joinedForm(ph string) string {
 	if len(words) < 2 {
 		return ""
 	}
+	// Only short phrases are spelled out letter by letter ("k i l l m y
+	// s e l f"); joined forms of long ones would triple the automaton.
 	j := Normalise(strings.Join(words, ""))
-	if len(j) < 6 || strings.Contains(j, " ") {
+	if len(j) < 6 || len(j) > maxJoined || len(words) > 3 || strings.Contains(j, " ") {
 		return ""
 	}
 	return " " + j + " "

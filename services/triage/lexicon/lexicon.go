@@ -203,26 +203,25 @@ func (l *Lexicon) Languages() []string {
 	return out
 }
 
-// modifierLists returns the part's cue lists with their names, in a fixed
-// order.
-func (p *part) modifierLists() []struct {
-	name    string
-	kind    termKind
-	phrases []string
-} {
+// modifierList is one cue list: its YAML key, the category its matches
+// report and the kind of term it compiles to.
+type modifierList struct {
+	key, name string
+	kind      termKind
+	phrases   []string
+}
+
+// modifierLists returns the part's cue lists, in a fixed order.
+func (p *part) modifierLists() []modifierList {
 	m := &p.Modifiers
-	return []struct {
-		name    string
-		kind    termKind
-		phrases []string
-	}{
-		{ModifierSelf, tkSelf, m.Self}, {ModifierThirdParty, tkThird, m.ThirdParty},
-		{ModifierNegation, tkNegation, m.Negation}, {"negation_voids", tkVoid, m.NegationVoids},
-		{ModifierPast, tkPast, m.Past}, {ModifierResolved, tkResolved, m.Resolved},
-		{ModifierTime, tkTime, m.Time}, {ModifierTime, tkSoon, m.Soon}, {ModifierMedical, tkMedical, m.Medical},
-		{ModifierHypothetical, tkHypothetical, m.Hypothetical},
-		{ModifierMedia, tkMedia, m.Media}, {ModifierIdiom, tkIdiom, m.Idioms},
-		{ModifierJoke, tkJoke, m.Joke}, {"many", tkMany, m.Many},
+	return []modifierList{
+		{"self", ModifierSelf, tkSelf, m.Self}, {"third_party", ModifierThirdParty, tkThird, m.ThirdParty},
+		{"negation", ModifierNegation, tkNegation, m.Negation}, {"negation_voids", ModifierNegation, tkVoid, m.NegationVoids},
+		{"past", ModifierPast, tkPast, m.Past}, {"resolved", ModifierResolved, tkResolved, m.Resolved},
+		{"time", ModifierTime, tkTime, m.Time}, {"soon", ModifierTime, tkSoon, m.Soon},
+		{"medical", ModifierMedical, tkMedical, m.Medical}, {"hypothetical", ModifierHypothetical, tkHypothetical, m.Hypothetical},
+		{"media", ModifierMedia, tkMedia, m.Media}, {"idioms", ModifierIdiom, tkIdiom, m.Idioms},
+		{"joke", ModifierJoke, tkJoke, m.Joke}, {"many", "many", tkMany, m.Many},
 	}
 }
 
@@ -265,7 +264,7 @@ func (p *part) validate() error {
 	}
 	for _, list := range p.modifierLists() {
 		for _, ph := range list.phrases {
-			where := "modifiers." + list.name
+			where := "modifiers." + list.key
 			if err := checkPhrase(ph); err != nil {
 				return bad("%s: %v", where, err)
 			}

@@ -41,6 +41,11 @@ func TestNormalise(t *testing.T) {
 		{"empty", "", ""},
 		{"only punctuation", "?!...", ""},
 		{"other scripts kept, look-alikes read as latin", "Привет мир", "пpиbet mиp"},
+		{"masked letters kept without a vocabulary", "k*ll su**ide", "k*l su**ide"},
+		{"a star outside a word separates", "*hug* kill*", "hug kil"},
+		{"bar and euro as letters", "ki|| d€ad", "kil dead"},
+		{"possessive s", "my mum's pills", "my mum pils"},
+		{"dash and dot split in the first pass", "sui-cide s.u.i", "sui cide s u i"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -61,6 +66,8 @@ func TestNormaliseJoinsSpacedLetters(t *testing.T) {
 		{"K-I-L-L", "kil", true},
 		{"i m a mess", "ima mes", true},
 		{"a b", "ab", false},
+		{"sui-cide", "suicide", true},
+		{"s.u.i.c.i.d.e", "suicide", true},
 		{"no single letters here", "no single leters here", false},
 	}
 	for _, tt := range tests {
@@ -111,6 +118,13 @@ func FuzzNormalise(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
+		// Idempotent: the normal form of a normal form is itself, except
+		// for number tokens, which are not numbers any more.
+		if once := Normalise(s); !strings.Contains(once, "#") && utf8.ValidString(s) {
+			if twice := Normalise(once); twice != once {
+				t.Fatalf("not idempotent: %q -> %q -> %q", s, once, twice)
+			}
+		}
 		for _, join := range []bool{false, true} {
 			var n normaliser
 			n.join = join
@@ -121,6 +135,9 @@ func FuzzNormalise(f *testing.F) {
 			}
 			if len(n.buf) != len(n.off) {
 				t.Fatalf("offset tables out of step")
+			}
+			if len(n.words) != len(n.sents) || len(n.words) != len(strings.Fields(string(n.buf))) {
+				t.Fatalf("%d words recorded for %q", len(n.words), n.buf)
 			}
 			if n.buf[0] != ' ' || n.buf[len(n.buf)-1] != ' ' || strings.Contains(string(n.buf), "  ") {
 				t.Fatalf("bad spacing: %q", n.buf)

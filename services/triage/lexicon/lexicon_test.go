@@ -1,0 +1,125 @@
+package lexicon
+
+import (
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+)
+
+const minimalYAML = `
+language: xx
+version: "1"
+entries:
+  - {phrase: "hopeless", signal: wish_to_be_dead, kind: hopeless}
+`
+
+func TestParseErrors(t *testing.T) {
+	entry := func(e string) string { return "language: xx\nversion: \"1\"\nentries:\n  - " + e + "\n" }
+	tests := []struct {
+		name, yaml, want string
+	}{
+		{"empty", ``, "empty document"},
+		{"not yaml", `language: [`, "yaml"},
+		{"unknown key", minimalYAML + "\nmood: sad\n", "field mood not found"},
+		{"old weights schema", entry(`{phrase: "sad", weight: 1, category: hopelessness}`), "field weight not found"},
+		{"bad language", strings.Replace(minimalYAML, "language: xx", "language: English", 1), "language"},
+		{"no version", strings.Replace(minimalYAML, `version: "1"`, `version: ""`, 1), "version"},
+		{"version with plus", strings.Replace(minimalYAML, `version: "1"`, `version: "1+2"`, 1), "version"},
+		{"no entries", "language: xx\nversion: \"1\"\n", "entries: none given"},
+		{"unknown signal", entry(`{phrase: "sad", signal: sadness}`), `entry 1 ("sad"): signal "sadness"`},
+		{"kind of another signal", entry(`{phrase: "sad", signal: method, kind: grooming}`), `kind "grooming" is not a kind of method`},
+		{"named method without means", entry(`{phrase: "pills", signal: method}`), "needs a means kind"},
+		{"unknown means", entry(`{phrase: "pills", signal: method, means: sweets}`), `means "sweets"`},
+		{"action without means", entry(`{phrase: "jump", signal: intent, action: true}`), "only a means can be an action"},
+		{"bad person", entry(`{phrase: "x y", signal: intent, person: you}`), `person "you"`},
+		{"bad near", entry(`{phrase: "x y", signal: intent, near: [sweets]}`), `near "sweets"`},
+		{"many without near", entry(`{phrase: "x y", signal: recent_behaviour, many: true}`), "many needs near"},
+		{"bad with", entry(`{phrase: "x y", signal: intent, with: [sadness]}`), `with "sadness"`},
+		{"empty phrase", entry(`{phrase: "  ", signal: intent}`), `empty phrase`},
+		{"no letters", entry(`{phrase: "!!!", signal: intent}`), `has no letters`},
+		{"duplicate once normalised", "language: xx\nversion: \"1\"\nentries:\n  - {phrase: \"kill myself\", signal: active_ideation}\n  - {phrase: \"hopeless\", signal: wish_to_be_dead, variants: [\"KIIILL  MySelf\"]}\n",
+			`entry 2 ("hopeless"): "KIIILL  MySelf" is the same phrase as entry 1 ("kill myself")`},
+		{"idiom clashing with an entry", minimalYAML + "modifiers:\n  idioms: [Hopeless]\n", `modifiers.idioms: "Hopeless" is the same phrase as entry 1`},
+		{"star inside", entry(`{phrase: "over*dose", signal: intent}`), `'*' only ends the last word`},
+		{"short prefix", entry(`{phrase: "sui*", signal: intent}`), `at least 4 letters`},
+		{"unknown placeholder", entry(`{phrase: "{many} pills", signal: intent}`), `{n} is the only placeholder`},
+		{"filler of two words", minimalYAML + "modifiers:\n  negation_fillers: [of my]\n", `"of my": want one word`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse([]byte(tt.yaml))
+			if err == nil || !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("Parse: %v; want ErrInvalid containing %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestMergeAndVersion(t *testing.T) {
+	parse := func(lang, version string) *Lexicon {
+		t.Helper()
+		l, err := Parse([]byte(strings.NewReplacer("language: xx", "language: "+lang, `version: "1"`, `version: "`+version+`"`).Replace(minimalYAML)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l
+	}
+	fr, en := parse("fr", "2026.1"), parse("en", "2026.2")
+	m, err := Merge(fr, nil, en)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := m.Version(), "en-2026.2+fr-2026.1"; got != want {
+		t.Errorf("Version = %q, want %q", got, want)
+	}
+	if _, err := Merge(m, parse("en", "3")); !errors.Is(err, ErrInvalid) {
+		t.Errorf("Merge with a language twice: %v, want ErrInvalid", err)
+	}
+	// The same spelling in two languages is reported by the first in order.
+	v := NewClassifier(m).Classify("hopeless")
+	if len(v.Matches) != 1 || v.Matches[0].Language != "en" || v.Risk != RiskElevated {
+		t.Errorf("shared spelling: %+v, want one elevated match in en", v)
+	}
+}
+
+// TestDefault: the shipped lexicons have every signal, every modifier and
+// the key sub-kinds in every language; none is a smaller copy of another.
+func TestDefault(t *testing.T) {
+	l, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := l.Languages(); !slices.Equal(got, []string{"en", "es", "fr"}) {
+		t.Errorf("Languages = %v", got)
+	}
+	if !strings.HasPrefix(l.Version(), "en-") || strings.Count(l.Version(), "+") != 2 {
+		t.Errorf("Version = %q", l.Version())
+	}
+	for _, p := range l.parts {
+		seen := map[string]bool{}
+		terms := 0
+		for _, e := range p.Entries {
+			r, _ := e.resolve()
+			seen[signalNames[r.signal]] = true
+			seen[kindInfo[r.kind].name] = true
+			seen[meansNames[r.means]] = true
+			terms += 1 + len(e.Variants)
+		}
+		for _, want := range append(slices.Clone(signalNames[:]), "named", "acquired", "prepared", "researched",
+			"doses", "heights", "ligature", "weapon", "traffic", "drowning",
+			"strangulation", "sexual_abuse", "grooming", "child_afraid_home", "partner_violence", "proximity") {
+			if !seen[want] {
+				t.Errorf("%s: no %s terms", p.Language, want)
+			}
+		}
+		for _, list := range p.modifierLists() {
+			if len(list.phrases) == 0 {
+				t.Errorf("%s: no %s cues", p.Language, list.name)
+			}
+		}
+		if terms < 800 {
+			t.Errorf("%s: %d terms and variants, want a lexicon of its own (800 or more)", p.Language, terms)
+		}
+	}
+}
