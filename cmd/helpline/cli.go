@@ -53,8 +53,8 @@ func commands() map[string]command {
 			run:     cmdClients,
 		},
 		"triage": {
-			summary: "explain triage verdicts: one message per line on stdin, one JSON verdict per line out",
-			usage:   "helpline triage explain [--lexicon FILE.yaml] < messages.txt",
+			summary: "explain triage verdicts: one message per line on stdin, one JSON verdict per line out (signals, terms, rule, versions); --compare OLD shows which verdicts a lexicon change moves",
+			usage:   strings.TrimPrefix(triageUsage, "usage: "),
 			run:     cmdTriage,
 		},
 		"health": {
