@@ -287,7 +287,12 @@ func (n *normaliser) ascii(s string, i int, c byte) {
 			n.endToken()
 		}
 	case aStar:
-		if n.tok == tokLetter && (isASCIILetter(next) || next == '*') {
+		// A run of stars inside a word, with a letter after it.
+		j := i + 1
+		for j < len(s) && s[j] == '*' {
+			j++
+		}
+		if n.tok == tokLetter && j < len(s) && isASCIILetter(s[j]) {
 			n.mask(i)
 			return
 		}
