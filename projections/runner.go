@@ -91,13 +91,19 @@ var _ Log = (*events.Store)(nil)
 
 // Runner applies the log to one projection, in stream order, exactly once.
 //
-// Order comes from the log, never from the live consumer: a durable
-// consumer may redeliver a nacked event after later ones, and applying the
-// later ones first would move the checkpoint past the nacked event and
-// lose it. So a live event is only a signal: the runner replays the log
-// from the checkpoint, which applies that event and everything before it
-// in order. Runners in several replicas may work at once: each applies in
-// log order and the checkpoint check sits inside each event's transaction.
+// Catching up (Replay, Rebuild) reads the log from the checkpoint in
+// batches. Live, the runner applies each event its consumer hands it, as
+// it is: the consumer is ordered (consume.Spec.Ordered: one event in
+// flight across every process, a failed one redelivered before any later
+// one), so an event arrives only once every earlier one was applied, and
+// the checkpoint can never pass an event that was not. The checkpoint is
+// read and written inside each event's transaction, so a redelivery, or
+// an event another replica or a catch-up already applied, changes nothing.
+//
+// An ordered durable consumer rather than an ordered (ephemeral)
+// consumer: the durable shares the events among replicas (each applied
+// once, whoever applies it), keeps the consumer's retries, dead letters
+// and metrics, and its lag is what readiness measures.
 type Runner struct {
 	log  Log
 	p    Projection
@@ -111,6 +117,10 @@ type Runner struct {
 	// found irrelevant); it may lag the store's checkpoint, never lead it
 	// for a relevant event.
 	position uint64
+	// caughtUp is set once a replay from the checkpoint has reached the
+	// end of the log in this process: from then on the live consumer's
+	// events are applied as they come.
+	caughtUp bool
 }
 
 // NewRunner returns a runner of p over log.
@@ -175,7 +185,7 @@ func (r *Runner) Rebuild(ctx context.Context, progress Progress) (int, error) {
 		}
 		err = scratch.Swap(ctx, sr.position, expect)
 		if err == nil {
-			r.position = sr.position
+			r.position, r.caughtUp = sr.position, true
 			return total, nil
 		}
 		if !errors.Is(err, ErrMovedOn) || attempt == maxSwaps {
@@ -247,6 +257,7 @@ func (r *Runner) replayLocked(ctx context.Context, progress Progress) (int, erro
 	if err != nil {
 		return applied, fmt.Errorf("replay %s: %w", r.p.Name(), err)
 	}
+	r.caughtUp = true
 	return applied, nil
 }
 
@@ -257,24 +268,31 @@ func (r *Runner) Position() uint64 {
 	return r.position
 }
 
-// Spec returns the live handler for a consume.Router: its durable consumer
-// is named after the projection. An event the runner has already passed is
-// acknowledged at once; any other triggers a replay from the checkpoint.
+// Spec returns the live handler for a consume.Router: an ordered durable
+// consumer named after the projection.
 func (r *Runner) Spec() consume.Spec {
-	return consume.Spec{Name: r.p.Name(), Filter: r.p.Filter(), Handler: r.handle}
+	return consume.Spec{Name: r.p.Name(), Filter: r.p.Filter(), Handler: r.handle, Ordered: true}
 }
 
+// handle applies one event handed over by the ordered consumer. The first
+// one in a process first catches up from the checkpoint through the log
+// (Replay, if nobody called it): the consumer's position may be ahead of
+// the projection's (a memory projection after a restart), and the events
+// between would otherwise be skipped.
 func (r *Runner) handle(ctx context.Context, e events.Envelope) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if !r.caughtUp {
+		if _, err := r.replayLocked(ctx, nil); err != nil {
+			return err
+		}
+	}
 	if e.Sequence != 0 && e.Sequence <= r.position {
 		return nil
 	}
-	if _, err := r.replayLocked(ctx, nil); err != nil {
-		return err
+	if _, err := r.p.Apply(ctx, e); err != nil {
+		return fmt.Errorf("apply seq %d (%s) to %s: %w", e.Sequence, e.Type, r.p.Name(), err)
 	}
-	if e.Sequence > r.position {
-		return fmt.Errorf("projection %s at %d has not reached seq %d yet", r.p.Name(), r.position, e.Sequence)
-	}
+	r.position = max(r.position, e.Sequence)
 	return nil
 }

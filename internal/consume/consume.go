@@ -83,6 +83,12 @@ type Spec struct {
 	// Filter is the subject filter, e.g. events.AggregateSubjects("conversation").
 	Filter  string
 	Handler Handler
+	// Ordered hands the handler its events strictly in stream order: at
+	// most one is in flight across every process sharing the consumer
+	// (MaxAckPending 1), and one that failed is redelivered before any
+	// later one. A projection, whose checkpoint must never pass an event
+	// it has not applied, needs it; it costs an ack round trip per event.
+	Ordered bool
 }
 
 // Config tunes every handler of a router.
@@ -170,7 +176,7 @@ func NewRouter(js jetstream.JetStream, store *events.Store, cfg Config, specs []
 		if err := events.ValidateID(s.Name); err != nil {
 			return nil, fmt.Errorf("handler name: %w", err)
 		}
-		sub, err := wmjetstream.NewSubscriber(js, wmjetstream.SubscriberConfig{
+		sc := wmjetstream.SubscriberConfig{
 			Stream:     store.Config().Stream,
 			Durable:    func(string) string { return s.Name },
 			AckWait:    cfg.AckWait,
@@ -180,7 +186,13 @@ func NewRouter(js jetstream.JetStream, store *events.Store, cfg Config, specs []
 			// costs a round trip each. Handlers take milliseconds, far
 			// below the ack wait the buffered ones run down meanwhile.
 			FetchBatch: 4,
-		}, wlog)
+		}
+		if s.Ordered {
+			// The server delivers nothing more while one event is
+			// unacknowledged, and redeliveries go before new events.
+			sc.MaxAckPending, sc.FetchBatch = 1, 1
+		}
+		sub, err := wmjetstream.NewSubscriber(js, sc, wlog)
 		if err != nil {
 			return nil, err
 		}
