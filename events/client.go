@@ -1,9 +1,16 @@
 package events
 
-import "time"
+import (
+	"errors"
+	"fmt"
+	"time"
+)
 
 // Client is the state of one client, folded from its events: what the SMS
-// bridge needs to decide whether and where it may send.
+// bridge needs to decide whether and where it may send. Like Conversation,
+// Apply only changes state; command methods validate, then record events
+// that the Clients repository appends with Version as the expected
+// sequence.
 type Client struct {
 	ID        string
 	LineID    string
@@ -16,6 +23,8 @@ type Client struct {
 	OptedOutAt time.Time
 	Erased     bool
 	Version    uint64
+
+	pending []Envelope
 }
 
 // NewClient returns an empty client with the given id.
@@ -27,6 +36,14 @@ func (c *Client) Apply(e Envelope) error {
 	if err != nil {
 		return err
 	}
+	c.apply(p, e.OccurredAt)
+	if e.Sequence > c.Version {
+		c.Version = e.Sequence
+	}
+	return nil
+}
+
+func (c *Client) apply(p Payload, at time.Time) {
 	switch p := p.(type) {
 	case ClientRegistered:
 		c.Registered, c.LineID, c.Pseudonym, c.Channel, c.Contact = true, p.LineID, p.Pseudonym, p.Channel, p.Contact
@@ -34,15 +51,71 @@ func (c *Client) Apply(e Envelope) error {
 		// STOP opts out until START; HELP changes nothing.
 		switch p.Consent {
 		case ConsentOptedOut:
-			c.OptedOut, c.OptedOutAt = true, e.OccurredAt
+			c.OptedOut, c.OptedOutAt = true, at
 		case ConsentOptedIn:
 			c.OptedOut = false
 		}
 	case ClientErased:
 		c.Erased = true
 	}
-	if e.Sequence > c.Version {
-		c.Version = e.Sequence
+}
+
+func (c *Client) recordWithID(id string, p Payload, m Meta) error {
+	env, err := NewWithID(id, c.ID, p, m)
+	if err != nil {
+		return err
 	}
+	c.apply(p, env.OccurredAt)
+	c.pending = append(c.pending, env)
 	return nil
+}
+
+// Pending returns the events recorded by commands and not yet appended.
+func (c *Client) Pending() []Envelope { return c.pending }
+
+func (c *Client) markSaved(acks []Appended) {
+	c.pending = nil
+	if n := len(acks); n > 0 && acks[n-1].Seq > c.Version {
+		c.Version = acks[n-1].Seq
+	}
+}
+
+func (c *Client) version() uint64 { return c.Version }
+
+// Register records a new client of a line: its pseudonym and its contact,
+// sealed with its own key (empty for web chat). A client registers once:
+// registering again records nothing.
+func (c *Client) Register(lineID, pseudonym, channel string, contact Sealed, m Meta) error {
+	if c.Registered {
+		return nil
+	}
+	if contact.Data == nil {
+		// The schema wants a string: a web-chat client has no number.
+		contact.Data = []byte{}
+	}
+	return c.recordWithID("reg-"+c.ID, ClientRegistered{LineID: lineID, Pseudonym: pseudonym, Channel: channel, Contact: contact}, m)
+}
+
+// ErrUnknownConsent is a consent change the catalogue does not know.
+var ErrUnknownConsent = errors.New("unknown consent change")
+
+// ChangeConsent records a consent keyword (STOP, START, HELP...) the
+// client sent in message messageID, once per message.
+func (c *Client) ChangeConsent(consent, keyword, messageID string, m Meta) error {
+	switch consent {
+	case ConsentOptedOut, ConsentOptedIn, ConsentHelpRequested:
+	default:
+		return fmt.Errorf("%w: %q", ErrUnknownConsent, consent)
+	}
+	return c.recordWithID("consent-"+messageID, ConsentChanged{LineID: c.LineID, Consent: consent, Keyword: keyword, MessageID: messageID}, m)
+}
+
+// Erase records that the client's data key was destroyed: every sealed
+// field of theirs is unreadable from now on. Erasing again records
+// nothing.
+func (c *Client) Erase(byStaffID, reason string, m Meta) error {
+	if c.Erased {
+		return nil
+	}
+	return c.recordWithID("erased-"+c.ID, ClientErased{ByStaffID: byStaffID, Reason: reason}, m)
 }

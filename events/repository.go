@@ -40,7 +40,9 @@ func conflictBackOff() backoff.BackOff {
 
 // Saved is the outcome of an Update: the aggregate as it stands after the
 // append, and the log's answer for each event the decision recorded, in
-// order (none when it recorded nothing).
+// order (none when it recorded nothing). When the log already held them
+// all (Duplicate), State is the decision's view, and the log may hold
+// more.
 type Saved[A any] struct {
 	State    A
 	Appended []Appended
@@ -74,41 +76,85 @@ type recorder interface {
 	version() uint64
 }
 
-// update is the one load, decide, append loop: it loads the aggregate,
-// lets decide run a command on it, and appends what the command recorded
-// with the loaded version as the expected sequence. On a conflict it
-// loads and decides again under the one conflict policy; any other error,
-// the decision's own included, ends it at once with nothing appended.
-// saved is told what was appended after which version (a cache).
-func update[A recorder](ctx context.Context, log Appender, load func(context.Context) (A, error), decide func(A) error,
-	saved func(after uint64, envs []Envelope, acks []Appended)) (Saved[A], error) {
+// repository is the one load, decide, append loop, over one aggregate
+// type.
+type repository[A recorder] struct {
+	aggregate string
+	log       Appender
+	load      func(ctx context.Context, id string) (A, error)
+	empty     func(id string) A
+	// saved, when set, is told what was appended after which version (a
+	// cache).
+	saved func(after uint64, envs []Envelope, acks []Appended)
+}
+
+// Load returns the aggregate as the log has it now, as a private copy:
+// for reading. An id with no events comes back empty, not as an error.
+func (r repository[A]) Load(ctx context.Context, id string) (A, error) { return r.load(ctx, id) }
+
+// Create is Update for an aggregate that is most likely new (its id is
+// fresh, or derives from a message seen for the first time): it first
+// decides on an empty aggregate without reading the log, and appends
+// expecting no events. If the aggregate exists after all (the append
+// conflicts), or the decision fails or records nothing on an empty one,
+// Create goes on as Update.
+func (r repository[A]) Create(ctx context.Context, id string, decide func(A) error) (Saved[A], error) {
+	agg := r.empty(id)
+	if err := decide(agg); err == nil && len(agg.Pending()) > 0 {
+		s, err := r.appendPending(ctx, agg)
+		if !errors.Is(err, ErrConcurrency) {
+			return s, err
+		}
+	}
+	return r.Update(ctx, id, decide)
+}
+
+// Update loads aggregate id, calls decide with it, and appends the events
+// decide recorded through command methods, expecting the version it
+// loaded. An error from decide appends nothing and is returned as is; a
+// decide that records nothing appends nothing and succeeds. When the
+// aggregate changed meanwhile, Update loads and decides again, up to
+// conflictAttempts times with conflictBackOff between, then returns an
+// error wrapping ErrConcurrency: decide must therefore be safe to run more
+// than once.
+func (r repository[A]) Update(ctx context.Context, id string, decide func(A) error) (Saved[A], error) {
 	attempt := func() (Saved[A], error) {
-		agg, err := load(ctx)
+		agg, err := r.load(ctx, id)
 		if err != nil {
 			return Saved[A]{}, backoff.Permanent(err)
 		}
 		if err := decide(agg); err != nil {
 			return Saved[A]{}, backoff.Permanent(err)
 		}
-		pending, after := agg.Pending(), agg.version()
-		if len(pending) == 0 {
+		if len(agg.Pending()) == 0 {
 			return Saved[A]{State: agg}, nil
 		}
-		acks, err := log.Append(ctx, ExpectSeq(after), pending...)
-		if errors.Is(err, ErrConcurrency) {
-			return Saved[A]{}, err // decide again on what is there now
+		s, err := r.appendPending(ctx, agg)
+		if err != nil && !errors.Is(err, ErrConcurrency) {
+			return s, backoff.Permanent(err)
 		}
-		if err != nil {
-			return Saved[A]{}, backoff.Permanent(err)
-		}
-		if saved != nil {
-			saved(after, pending, acks)
-		}
-		agg.markSaved(acks)
-		return Saved[A]{State: agg, Appended: acks}, nil
+		return s, err // on a conflict, decide again on what is there now
 	}
-	return backoff.Retry(ctx, attempt, backoff.WithBackOff(conflictBackOff()), backoff.WithMaxTries(conflictAttempts),
+	s, err := backoff.Retry(ctx, attempt, backoff.WithBackOff(conflictBackOff()), backoff.WithMaxTries(conflictAttempts),
 		backoff.WithMaxElapsedTime(0))
+	if errors.Is(err, ErrConcurrency) {
+		return s, fmt.Errorf("%s %s kept changing: %w", r.aggregate, id, err)
+	}
+	return s, err
+}
+
+// appendPending appends what agg recorded, expecting its version.
+func (r repository[A]) appendPending(ctx context.Context, agg A) (Saved[A], error) {
+	pending, after := agg.Pending(), agg.version()
+	acks, err := r.log.Append(ctx, ExpectSeq(after), pending...)
+	if err != nil {
+		return Saved[A]{}, err
+	}
+	if r.saved != nil {
+		r.saved(after, pending, acks)
+	}
+	agg.markSaved(acks)
+	return Saved[A]{State: agg, Appended: acks}, nil
 }
 
 // Conversations is the conversation repository: the one way to change a
@@ -117,8 +163,7 @@ func update[A recorder](ctx context.Context, log Appender, load func(context.Con
 // the conversation's expected sequence, retries conflicts under the one
 // policy, and tells the cache what was appended.
 type Conversations struct {
-	log   Appender
-	cache *ConversationCache
+	repository[*Conversation]
 }
 
 // NewConversations returns a repository over log that keeps up to
@@ -128,61 +173,38 @@ func NewConversations(log AppendLog, cacheSize int) (*Conversations, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Conversations{log: log, cache: cache}, nil
+	return &Conversations{repository[*Conversation]{aggregate: AggregateConversation, log: log, load: cache.Load, empty: NewConversation,
+		saved: cache.Appended}}, nil
 }
 
-// Load returns the conversation as the log has it now, as a private copy:
-// for reading. A conversation with no events comes back empty, not as an
-// error: check Started.
-func (r *Conversations) Load(ctx context.Context, id string) (*Conversation, error) {
-	return r.cache.Load(ctx, id)
-}
-
-// Update loads conversation id, calls decide with it, and appends the
-// events decide recorded through command methods, expecting the version
-// it loaded. An error from decide appends nothing and is returned as is;
-// a decide that records nothing appends nothing and succeeds. When the
-// conversation changed meanwhile, Update loads and decides again, a
-// bounded number of times, then returns an error wrapping ErrConcurrency:
-// decide must therefore be safe to run more than once.
-func (r *Conversations) Update(ctx context.Context, id string, decide func(*Conversation) error) (Saved[*Conversation], error) {
-	s, err := update(ctx, r.log, func(ctx context.Context) (*Conversation, error) { return r.cache.Load(ctx, id) }, decide,
-		r.cache.Appended)
-	if errors.Is(err, ErrConcurrency) {
-		return s, fmt.Errorf("conversation %s kept changing: %w", id, err)
-	}
-	return s, err
+// HistoryLog reads an aggregate's whole history and appends: what the
+// repositories of aggregates with short histories need.
+type HistoryLog interface {
+	Loader
+	Appender
 }
 
 // Workers is the staff account (worker aggregate) repository: the one way
 // to change an account. Accounts are few and their histories short, so it
 // loads each whole.
 type Workers struct {
-	log interface {
-		Loader
-		Appender
-	}
+	repository[*Worker]
 }
 
 // NewWorkers returns a repository over log.
-func NewWorkers(log interface {
-	Loader
-	Appender
-}) *Workers {
-	return &Workers{log: log}
+func NewWorkers(log HistoryLog) *Workers {
+	return &Workers{repository[*Worker]{aggregate: AggregateWorker, log: log,
+		load: func(ctx context.Context, id string) (*Worker, error) { return LoadWorker(ctx, log, id) }, empty: NewWorker}}
 }
 
-// Load returns the account as the log has it now. An id with no events
-// comes back empty, not as an error: check Registered.
-func (r *Workers) Load(ctx context.Context, id string) (*Worker, error) {
-	return LoadWorker(ctx, r.log, id)
+// Clients is the client repository (registration, consent, erasure). A
+// client's history is short, so it loads each whole.
+type Clients struct {
+	repository[*Client]
 }
 
-// Update is Conversations.Update for a staff account.
-func (r *Workers) Update(ctx context.Context, id string, decide func(*Worker) error) (Saved[*Worker], error) {
-	s, err := update(ctx, r.log, func(ctx context.Context) (*Worker, error) { return r.Load(ctx, id) }, decide, nil)
-	if errors.Is(err, ErrConcurrency) {
-		return s, fmt.Errorf("worker %s kept changing: %w", id, err)
-	}
-	return s, err
+// NewClients returns a repository over log.
+func NewClients(log HistoryLog) *Clients {
+	return &Clients{repository[*Client]{aggregate: AggregateClient, log: log,
+		load: func(ctx context.Context, id string) (*Client, error) { return LoadClient(ctx, log, id) }, empty: NewClient}}
 }

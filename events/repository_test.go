@@ -259,3 +259,72 @@ func TestWorkersRegisterOnceAndChange(t *testing.T) {
 		t.Fatalf("%d worker events, want 6 (registered, granted, granted, revoked, password, disabled)", len(h))
 	}
 }
+
+func TestCreateOnAnExistingAggregateGoesOnAsUpdate(t *testing.T) {
+	t.Parallel()
+	s, repos := replicas(t, 1)
+	ctx := context.Background()
+	const id = "conv-repo-create"
+	raised(t, s, id, "e1")
+	// Acknowledging fails on an empty conversation: Create loads and
+	// decides again on the one in the log.
+	saved, err := repos[0].Create(ctx, id, func(c *events.Conversation) error {
+		return c.Acknowledge("e1", "sam", events.Meta{OccurredAt: t0})
+	})
+	if err != nil || len(saved.Appended) != 1 || !saved.State.Escalations["e1"].Acknowledged {
+		t.Fatalf("create on an existing conversation: %+v, %v", saved, err)
+	}
+	// Starting a started conversation again is the same event: one start.
+	start := func(c *events.Conversation) error {
+		return c.Start("main", "c1", "C-AAAA", events.ChannelSMS, events.Meta{OccurredAt: t0})
+	}
+	if _, err := repos[0].Create(ctx, "conv-repo-new", start); err != nil {
+		t.Fatal(err)
+	}
+	if saved, err := repos[0].Create(ctx, "conv-repo-new", start); err != nil || (len(saved.Appended) > 0 && !saved.Duplicate()) {
+		t.Fatalf("second start: %+v, %v", saved, err)
+	}
+	if got := types(history(t, s, "conv-repo-new")); len(got) != 1 {
+		t.Fatalf("history %v: want one start", got)
+	}
+}
+
+func TestClientsRegisterOnceUnderRace(t *testing.T) {
+	t.Parallel()
+	_, js := natstest.Connect(t, natstest.Server(t, "").ClientURL())
+	s := newStore(t, js, 1)
+	r := events.NewClients(s)
+	ctx := context.Background()
+	m := events.Meta{OccurredAt: t0}
+	var wg sync.WaitGroup
+	errs := make([]error, 4)
+	for i := range errs {
+		wg.Go(func() {
+			_, errs[i] = r.Create(ctx, "k-race", func(c *events.Client) error {
+				return c.Register("main", "C-RACE", events.ChannelSMS, events.Sealed{KeyID: "k-race", Data: []byte{1}}, m)
+			})
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := r.Update(ctx, "k-race", func(c *events.Client) error { return c.ChangeConsent(events.ConsentOptedOut, "STOP", "m1", m) }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Update(ctx, "k-race", func(c *events.Client) error { return c.Erase("ada", "asked", m) }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Update(ctx, "k-race", func(c *events.Client) error { return c.Erase("ada", "asked", m) }); err != nil {
+		t.Fatal(err)
+	}
+	h, _, err := s.Load(ctx, events.AggregateClient, "k-race")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := types(h); len(got) != 3 || got[0] != events.TypeClientRegistered || got[1] != events.TypeConsentChanged || got[2] != events.TypeClientErased {
+		t.Fatalf("history %v: want registered once, opted out, erased once", got)
+	}
+}

@@ -51,15 +51,14 @@ func cmdClients(ctx context.Context, args []string, io stdio, lookup lookupFunc)
 	if err != nil {
 		return err
 	}
+	clients := events.NewClients(p.store)
 	for _, id := range ids {
 		if err := keys.Erase(ctx, id); err != nil {
 			return fmt.Errorf("erase key of %s: %w", id, err)
 		}
-		e, err := events.NewWithID("erased-"+id, id, events.ClientErased{ByStaffID: *by, Reason: *reason}, events.Meta{OccurredAt: time.Now()})
-		if err != nil {
-			return err
-		}
-		if _, err := p.store.Append(ctx, events.ExpectAny, e); err != nil {
+		if _, err := clients.Update(ctx, id, func(c *events.Client) error {
+			return c.Erase(*by, *reason, events.Meta{OccurredAt: time.Now()})
+		}); err != nil {
 			return err
 		}
 		log.Info().Str("client", id).Msg("client erased: data key destroyed, content unreadable")

@@ -138,10 +138,11 @@ type ChatDeps struct {
 // Chat holds the web chat use cases: start a chat, send a message, follow
 // the conversation, leave.
 type Chat struct {
-	cfg    ChatConfig
-	d      ChatDeps
-	convs  *events.Conversations
-	logger zerolog.Logger
+	cfg     ChatConfig
+	d       ChatDeps
+	convs   *events.Conversations
+	clients *events.Clients
+	logger  zerolog.Logger
 }
 
 // NewChat wires the use cases and checks the configuration.
@@ -163,7 +164,7 @@ func NewChat(cfg ChatConfig, d ChatDeps, logger zerolog.Logger) (*Chat, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Chat{cfg: cfg, d: d, convs: convs, logger: logger.With().Str("svc", "ingestion").Str("channel", events.ChannelWebChat).Logger()}, nil
+	return &Chat{cfg: cfg, d: d, convs: convs, clients: events.NewClients(d.Log), logger: logger.With().Str("svc", "ingestion").Str("channel", events.ChannelWebChat).Logger()}, nil
 }
 
 // Line returns the line a chat for lineID reaches: the default line when
@@ -206,18 +207,13 @@ func (c *Chat) Start(ctx context.Context, lineID, language string) (ChatStarted,
 		Created: now.UTC(), Expires: now.Add(c.cfg.SessionTTL).UTC()}
 	pseudonym := c.d.Pseudonyms.Pseudonym(s.ClientID)
 	meta := events.Meta{CorrelationID: s.ConversationID, OccurredAt: now}
-	// The contact is empty but present: the schema wants a string, and a
-	// web-chat client has no number to seal.
-	reg, err := events.NewWithID("reg-"+s.ClientID, s.ClientID, events.ClientRegistered{LineID: line.ID, Pseudonym: pseudonym,
-		Channel: events.ChannelWebChat, Contact: events.Sealed{KeyID: s.ClientID, Data: []byte{}}}, meta)
-	if err != nil {
+	// Both ids are new and random: each registers and starts once.
+	if _, err := c.clients.Create(ctx, s.ClientID, func(cl *events.Client) error {
+		return cl.Register(line.ID, pseudonym, events.ChannelWebChat, events.Sealed{KeyID: s.ClientID}, meta)
+	}); err != nil {
 		return ChatStarted{}, err
 	}
-	// Both ids are new and random: ExpectNew can only fail on a bug.
-	if _, err := c.d.Log.Append(ctx, events.ExpectNew, reg); err != nil {
-		return ChatStarted{}, err
-	}
-	if _, err := c.convs.Update(ctx, s.ConversationID, func(conv *events.Conversation) error {
+	if _, err := c.convs.Create(ctx, s.ConversationID, func(conv *events.Conversation) error {
 		return conv.Start(line.ID, s.ClientID, pseudonym, events.ChannelWebChat, meta)
 	}); err != nil {
 		return ChatStarted{}, err

@@ -54,14 +54,14 @@ type Index interface {
 
 // Receiver is the use case "a client's message arrives".
 type Receiver struct {
-	lines  Lines
-	ids    Identities
-	seal   Sealer
-	log    Log
-	index  Index
-	convs  *events.Conversations
-	now    func() time.Time
-	logger zerolog.Logger
+	lines   Lines
+	ids     Identities
+	seal    Sealer
+	index   Index
+	convs   *events.Conversations
+	clients *events.Clients
+	now     func() time.Time
+	logger  zerolog.Logger
 }
 
 // NewReceiver wires the use case. It keeps recently seen conversations
@@ -69,7 +69,7 @@ type Receiver struct {
 // conversation gained since the client's last message.
 func NewReceiver(lines Lines, ids Identities, seal Sealer, log Log, index Index, now func() time.Time, logger zerolog.Logger) *Receiver {
 	convs, _ := events.NewConversations(log, events.DefaultConversationCacheSize) // size > 0: cannot fail
-	return &Receiver{lines: lines, ids: ids, seal: seal, log: log, index: index, convs: convs, now: now, logger: logger}
+	return &Receiver{lines: lines, ids: ids, seal: seal, index: index, convs: convs, clients: events.NewClients(log), now: now, logger: logger}
 }
 
 // InboundSMS is one message from Twilio's webhook.
@@ -136,11 +136,7 @@ func (r *Receiver) ReceiveSMS(ctx context.Context, in InboundSMS) (Receipt, erro
 	}
 	if kw, consent, ok := ConsentKeyword(in.Body); ok {
 		rc.Consent = consent
-		e, err := events.NewWithID("consent-"+rc.EventID, clientID, events.ConsentChanged{LineID: line.ID, Consent: consent, Keyword: kw, MessageID: rc.EventID}, meta)
-		if err != nil {
-			return rc, err
-		}
-		if _, err := r.log.Append(ctx, events.ExpectAny, e); err != nil {
+		if _, err := r.clients.Update(ctx, clientID, func(c *events.Client) error { return c.ChangeConsent(consent, kw, rc.EventID, meta) }); err != nil {
 			return rc, err
 		}
 	}
@@ -163,14 +159,11 @@ func (r *Receiver) ensureClient(ctx context.Context, lineID, clientID, pseudonym
 			return unavailable("seal contact", err)
 		}
 	}
-	e, err := events.NewWithID("reg-"+clientID, clientID, events.ClientRegistered{LineID: lineID, Pseudonym: pseudonym, Channel: channel,
-		Contact: events.Sealed{KeyID: clientID, Data: sealed}}, meta)
-	if err != nil {
-		return err
-	}
-	// ExpectNew: a client registers once. A conflict means another replica
-	// (or an earlier attempt) registered it: fine.
-	if _, err := r.log.Append(ctx, events.ExpectNew, e); err != nil && !errors.Is(err, events.ErrConcurrency) {
+	// A client registers once: another replica (or an earlier attempt)
+	// may have registered it already, and then this records nothing.
+	if _, err := r.clients.Create(ctx, clientID, func(c *events.Client) error {
+		return c.Register(lineID, pseudonym, channel, events.Sealed{KeyID: clientID, Data: sealed}, meta)
+	}); err != nil {
 		return err
 	}
 	if err := r.index.Put(ctx, clientID, ""); err != nil {
@@ -212,7 +205,7 @@ func (r *Receiver) appendToConversation(ctx context.Context, clientID, newID str
 		}
 		convID = next
 	}
-	saved, err := r.convs.Update(ctx, newID, func(c *events.Conversation) error {
+	saved, err := r.convs.Create(ctx, newID, func(c *events.Conversation) error {
 		if err := start(c); err != nil {
 			return err
 		}
