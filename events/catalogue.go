@@ -110,6 +110,27 @@ const (
 	ReasonCrisis     = "crisis"
 	ReasonOutOfHours = "out_of_hours"
 	ReasonUnanswered = "unanswered"
+	// ReasonManual: a worker or duty worker raised it by hand.
+	ReasonManual = "manual"
+)
+
+// Reasons a staff member may give for raising an escalation by hand:
+// codes, never free text (a note could carry a client's words).
+const (
+	ManualRiskToLife    = "risk_to_life"
+	ManualSafeguarding  = "safeguarding"
+	ManualTriageMissed  = "triage_missed"
+	ManualNeedsDutyLead = "needs_duty_worker"
+)
+
+// ManualReasons are the codes EscalationRequested accepts, in the order the
+// console offers them.
+var ManualReasons = []string{ManualRiskToLife, ManualSafeguarding, ManualTriageMissed, ManualNeedsDutyLead}
+
+// Triage feedback a staff member may record on a message's verdict.
+const (
+	FeedbackMissed     = "missed"      // triage should have escalated it
+	FeedbackFalseAlarm = "false_alarm" // triage escalated what was not a crisis
 )
 
 // Consent changes a client can make by keyword.
@@ -310,6 +331,32 @@ type ClientErased struct {
 	Reason    string `json:"reason,omitempty"`
 }
 
+// EscalationRequested records that a staff member raised an escalation by
+// hand, with a reason code; the EscalationRaised it comes with is paged like
+// any other.
+type EscalationRequested struct {
+	EscalationID string `json:"escalation_id"`
+	StaffID      string `json:"staff_id"`
+	Reason       string `json:"reason"`
+	MessageID    string `json:"message_id,omitempty"`
+}
+
+// TriageFeedbackRecorded records a staff member's mark on triage's verdict
+// on one message: it missed a crisis, or it raised a false alarm. It copies
+// the verdict as it was (risk, rule, lexicon version, signals and canonical
+// terms: never the client's words), so lexicon authors can learn from it
+// without reading the conversation.
+type TriageFeedbackRecorded struct {
+	MessageID      string   `json:"message_id"`
+	StaffID        string   `json:"staff_id"`
+	Feedback       string   `json:"feedback"`
+	Risk           string   `json:"risk"`
+	Rule           string   `json:"rule"`
+	LexiconVersion string   `json:"lexicon_version"`
+	Signals        []string `json:"signals"`
+	Terms          []string `json:"terms"`
+}
+
 // Catalogue registrations, v1. Adding a version means a new struct and a new
 // line here; existing lines never change.
 var _ = []bool{
@@ -368,6 +415,15 @@ var _ = []bool{
 		func() Payload { return ConversationAssigned{AssigneeID: "alex", TeamID: "day", ByStaffID: "sam"} }),
 	register(AggregateConversation, TypeConversationClosed, 1, "A conversation was closed.",
 		func() Payload { return ConversationClosed{ByStaffID: "alex", Reason: "resolved"} }),
+	register(AggregateConversation, TypeEscalationRequested, 1, "A staff member raised an escalation by hand, with a reason code.",
+		func() Payload {
+			return EscalationRequested{EscalationID: "esc-manual-1", StaffID: "sam", Reason: ManualRiskToLife, MessageID: "m1"}
+		}),
+	register(AggregateConversation, TypeTriageFeedbackRecorded, 1, "A staff member marked triage's verdict on a message as missed or a false alarm.",
+		func() Payload {
+			return TriageFeedbackRecorded{MessageID: "m1", StaffID: "sam", Feedback: FeedbackMissed, Risk: RiskNone, Rule: "no_signal",
+				LexiconVersion: "en-2026.12.1", Signals: []string{}, Terms: []string{}}
+		}),
 	register(AggregateClient, TypeClientRegistered, 1, "A new client of a line, contact sealed with its own key.",
 		func() Payload {
 			return ClientRegistered{LineID: "main", Pseudonym: "C-7Q2KX3", Channel: ChannelSMS, Contact: exampleSealed}

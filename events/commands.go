@@ -2,6 +2,7 @@ package events
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -177,7 +178,7 @@ func (c *Conversation) raise(escID, messageID, reason string, v Verdict, m Meta)
 		return nil
 	}
 	for _, esc := range c.OpenEscalations() {
-		if esc.Reason == reason || esc.Reason == ReasonCrisis {
+		if esc.Reason == reason || esc.Reason == ReasonCrisis || esc.Reason == ReasonManual {
 			return nil
 		}
 	}
@@ -353,4 +354,56 @@ func (c *Conversation) Close(byStaffID, reason string, m Meta) error {
 		return err
 	}
 	return c.record(ConversationClosed{ByStaffID: byStaffID, Reason: reason}, m)
+}
+
+// EscalateByHand records a staff member's escalation of the conversation,
+// with a reason code (ManualReasons) and, optionally, the message that
+// prompted it: a crisis-level escalation that notification pages like any
+// other. While another escalation is open someone is already being paged,
+// so it records nothing and says so (ErrAlreadyEscalated). The id derives
+// from the request's (requestID: one per button press), so a retried
+// request records it once.
+func (c *Conversation) EscalateByHand(requestID, staffID, reason, messageID string, m Meta) error {
+	if err := c.mustBeOpen(); err != nil {
+		return err
+	}
+	if !slices.Contains(ManualReasons, reason) {
+		return fmt.Errorf("%w: reason %q (one of %s)", ErrInvalidCommand, reason, strings.Join(ManualReasons, ", "))
+	}
+	if messageID != "" {
+		if _, ok := c.Messages[messageID]; !ok {
+			return fmt.Errorf("message %s: %w", messageID, ErrNotFound)
+		}
+	}
+	escID := "esc-manual-" + requestID
+	if _, raised := c.Escalations[escID]; raised {
+		return nil
+	}
+	if open := c.OpenEscalations(); len(open) > 0 {
+		return fmt.Errorf("conversation %s (%s): %w", c.ID, open[0].ID, ErrAlreadyEscalated)
+	}
+	if err := c.recordWithID(escID+"-by", EscalationRequested{EscalationID: escID, StaffID: staffID, Reason: reason, MessageID: messageID}, m); err != nil {
+		return err
+	}
+	return c.recordWithID(escID, EscalationRaised{EscalationID: escID, LineID: c.LineID, MessageID: messageID, Reason: ReasonManual,
+		Risk: RiskCrisis, Categories: []string{reason}, Terms: []string{}}, m)
+}
+
+// RecordTriageFeedback records a staff member's mark on triage's verdict on
+// one message (FeedbackMissed or FeedbackFalseAlarm), copying the verdict
+// as it was. Marking the same message the same way twice records it once
+// per staff member.
+func (c *Conversation) RecordTriageFeedback(messageID, staffID, feedback string, m Meta) error {
+	if !c.Started {
+		return fmt.Errorf("conversation %s: %w", c.ID, ErrNotFound)
+	}
+	if feedback != FeedbackMissed && feedback != FeedbackFalseAlarm {
+		return fmt.Errorf("%w: feedback %q (missed or false_alarm)", ErrInvalidCommand, feedback)
+	}
+	v, ok := c.Verdicts[messageID]
+	if !ok {
+		return fmt.Errorf("verdict on message %s: %w", messageID, ErrNotFound)
+	}
+	return c.recordWithID(DerivedID("triage-feedback", c.ID, messageID, staffID, feedback), TriageFeedbackRecorded{MessageID: messageID, StaffID: staffID,
+		Feedback: feedback, Risk: v.Risk, Rule: v.Rule, LexiconVersion: v.LexiconVersion, Signals: v.clone().Signals, Terms: v.clone().Terms}, m)
 }

@@ -14,6 +14,12 @@ var (
 	ErrNotFound            = errors.New("not found")
 	ErrClosed              = errors.New("conversation is closed")
 	ErrAlreadyAcknowledged = errors.New("already acknowledged")
+	// ErrAlreadyEscalated: someone is already being paged for the
+	// conversation, so a manual escalation adds nothing.
+	ErrAlreadyEscalated = errors.New("an escalation is already open")
+	// ErrInvalidCommand: a command's argument is not one the domain
+	// accepts (an unknown reason code, an unknown feedback).
+	ErrInvalidCommand = errors.New("invalid command")
 )
 
 // AlreadyAcknowledgedError tells a duty worker who got there first.
@@ -101,6 +107,14 @@ type Conversation struct {
 	// Triaged holds the ids of the messages a verdict was recorded for, so
 	// a redelivered message is not triaged (escalated, paged) twice.
 	Triaged map[string]bool
+	// Verdicts holds each triaged message's verdict, content-free (risk,
+	// rule, versions, signals, canonical terms): what a staff member's
+	// feedback on it copies.
+	Verdicts map[string]VerdictSummary
+	// Recent lists the latest verdicts, oldest first, at most
+	// RecentVerdicts of them: triage reads a message with its
+	// conversation's recent state.
+	Recent []RecentVerdict
 
 	// Version is the stream sequence of the last applied event: the
 	// expected sequence for the next append.
@@ -112,7 +126,7 @@ type Conversation struct {
 // NewConversation returns an empty conversation with the given id.
 func NewConversation(id string) *Conversation {
 	return &Conversation{ID: id, Escalations: map[string]*Escalation{}, Sends: map[string]string{}, Replies: map[string]ReplyRequested{},
-		Messages: map[string]uint64{}, Triaged: map[string]bool{}}
+		Messages: map[string]uint64{}, Triaged: map[string]bool{}, Verdicts: map[string]VerdictSummary{}}
 }
 
 // Clone returns a deep copy: changing the copy (applying events, recording
@@ -133,6 +147,14 @@ func (c *Conversation) Clone() *Conversation {
 	}
 	out.Messages = maps.Clone(c.Messages)
 	out.Triaged = maps.Clone(c.Triaged)
+	out.Verdicts = make(map[string]VerdictSummary, len(c.Verdicts))
+	for id, v := range c.Verdicts {
+		out.Verdicts[id] = v.clone()
+	}
+	out.Recent = make([]RecentVerdict, len(c.Recent))
+	for i, r := range c.Recent {
+		out.Recent[i] = RecentVerdict{At: r.At, Risk: r.Risk, Signals: slices.Clone(r.Signals)}
+	}
 	out.pending = slices.Clone(c.pending)
 	return &out
 }
@@ -166,6 +188,12 @@ func (c *Conversation) apply(p Payload, at time.Time, seq uint64) {
 		c.Started, c.LineID, c.ClientID, c.Pseudonym, c.Channel = true, p.LineID, p.ClientID, p.Pseudonym, p.Channel
 	case MessageTriaged:
 		c.Triaged[p.MessageID] = true
+		v := summarise(p)
+		c.Verdicts[p.MessageID] = v
+		c.Recent = append(c.Recent, RecentVerdict{At: at, Risk: p.Risk, Signals: v.Signals})
+		if n := len(c.Recent); n > RecentVerdicts {
+			c.Recent = slices.Clone(c.Recent[n-RecentVerdicts:])
+		}
 	case MessageReceived:
 		c.Received++
 		c.LastInboundAt = p.ReceivedAt

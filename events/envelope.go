@@ -9,6 +9,7 @@ package events
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -85,6 +86,16 @@ func AggregateSubjects(aggregateType string) string {
 // under.
 func AuditSubject(kind string) string {
 	return AuditSubjectPrefix + "." + kind
+}
+
+// DerivedID returns a deterministic id of 26 lowercase base32 characters
+// for a decision identified by parts (for example a message, a staff member
+// and a mark): the same parts give the same id, so the log's dedupe keeps
+// one event however often the decision is recorded, and the id stays within
+// idPattern however long the parts are.
+func DerivedID(parts ...string) string {
+	h := sha256.Sum256([]byte(strings.Join(parts, "\x00")))
+	return strings.ToLower(idEncoding.EncodeToString(h[:16]))
 }
 
 // NewID returns a new random, time-ordered-free identifier of 26 lowercase

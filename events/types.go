@@ -19,6 +19,8 @@ const (
 	TypeDeliveryStatusChanged     = "conversation.delivery_status_changed"
 	TypeConversationAssigned      = "conversation.assigned"
 	TypeConversationClosed        = "conversation.closed"
+	TypeEscalationRequested       = "conversation.escalation_requested"
+	TypeTriageFeedbackRecorded    = "conversation.triage_feedback_recorded"
 
 	TypeClientRegistered = "client.registered"
 	TypeConsentChanged   = "client.consent_changed"

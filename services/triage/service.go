@@ -119,7 +119,14 @@ func (s *Service) triage(ctx context.Context, e events.Envelope, m events.Messag
 	if err != nil {
 		return fmt.Errorf("open body: %w", err)
 	}
-	v := s.classify.Classify(string(body))
+	conv, err := s.convs.Load(ctx, e.AggregateID)
+	if err != nil {
+		return err
+	}
+	// The message is read with its conversation's recent verdicts: "I've
+	// got them here" after "I want to die" is a crisis, and so is a second
+	// elevated message soon after the first.
+	v := s.classify.ClassifyIn(string(body), recent(conv), m.ReceivedAt)
 	arrival := events.Arrival{OutOfHours: !l.hours.IsOpen(m.ReceivedAt)}
 	if arrival.OutOfHours {
 		arrival.ClosedSince, _, _ = l.hours.ClosedPeriod(m.ReceivedAt)
@@ -137,6 +144,19 @@ func (s *Service) triage(ctx context.Context, e events.Envelope, m events.Messag
 	s.logger.Info().Str("conversation", e.AggregateID).Str("message", m.MessageID).Str("risk", string(v.Risk)).
 		Str("rule", v.Rule).Bool("out_of_hours", arrival.OutOfHours).Int("records", len(saved.Appended)).Str("correlation_id", e.CorrelationID).Msg("triaged")
 	return s.startClock(ctx, l, saved.State, m.ReceivedAt, !arrival.OutOfHours)
+}
+
+// recent is a conversation's recent verdicts as the classifier reads them.
+func recent(c *events.Conversation) lexicon.Recent {
+	var r lexicon.Recent
+	for _, v := range c.Recent {
+		r = r.Add(lexicon.Verdict{Risk: lexicon.Risk(v.Risk), Signals: v.Signals}, v.At)
+	}
+	open := false
+	for _, esc := range c.OpenEscalations() {
+		open = open || esc.Reason == events.ReasonCrisis || esc.Reason == events.ReasonManual
+	}
+	return r.WithEscalationOpen(open)
 }
 
 // verdict is the classifier's verdict as the conversation records it: the

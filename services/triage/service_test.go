@@ -349,3 +349,37 @@ func TestDeathMidBatchIsCompletedOnRedelivery(t *testing.T) {
 		t.Fatalf("after the redeliveries: %v, want one escalation and one verdict", count)
 	}
 }
+
+// TestConversationStateRaisesWhatOneMessageDoesNot: each message is read
+// with its conversation's recent verdicts, kept in the conversation's
+// state: a second elevated message soon after the first is a crisis and
+// pages, and a means named after ideation keeps the one escalation open
+// rather than raising another.
+func TestConversationStateRaisesWhatOneMessageDoesNot(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, inHours)
+	w.start(t)
+	const client = "+447700900230"
+	w.text(t, client, "i dont want to be here anymore")
+	first := w.waitFor(t, events.TypeMessageTriaged, 1)[0]
+	if p, _ := first.Decode(); p.(events.MessageTriaged).Risk != events.RiskElevated {
+		t.Fatalf("first message alone: %+v, want elevated", p)
+	}
+	if n := len(w.byType(t, events.TypeEscalationRaised)); n != 0 {
+		t.Fatalf("an elevated message in hours raised %d escalations", n)
+	}
+	w.text(t, client, "everyone would be better off without me")
+	esc := w.waitFor(t, events.TypeEscalationRaised, 1)[0]
+	p, _ := esc.Decode()
+	if r := p.(events.EscalationRaised); r.Reason != events.ReasonCrisis || r.Risk != events.RiskCrisis {
+		t.Fatalf("escalation %+v, want a crisis one", r)
+	}
+	w.text(t, client, "ive got them here")
+	triaged := w.waitFor(t, events.TypeMessageTriaged, 3)
+	if p, _ := triaged[2].Decode(); p.(events.MessageTriaged).Risk != events.RiskCrisis {
+		t.Fatalf("a means after ideation: %+v, want crisis", p)
+	}
+	if n := len(w.byType(t, events.TypeEscalationRaised)); n != 1 {
+		t.Fatalf("%d escalations, want the one kept open", n)
+	}
+}
