@@ -151,9 +151,9 @@ func (c *Conversation) Clone() *Conversation {
 	for id, v := range c.Verdicts {
 		out.Verdicts[id] = v.clone()
 	}
-	out.Recent = make([]RecentVerdict, len(c.Recent))
-	for i, r := range c.Recent {
-		out.Recent[i] = RecentVerdict{At: r.At, Risk: r.Risk, Signals: slices.Clone(r.Signals)}
+	out.Recent = slices.Clone(c.Recent)
+	for i, r := range out.Recent {
+		out.Recent[i].Signals = slices.Clone(r.Signals)
 	}
 	out.pending = slices.Clone(c.pending)
 	return &out
