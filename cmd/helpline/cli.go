@@ -14,6 +14,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/helpline-org/helpline/deploy"
+	"github.com/helpline-org/helpline/internal/app"
 	"github.com/helpline-org/helpline/internal/config"
 )
 
@@ -43,8 +44,8 @@ func commands() map[string]command {
 			run:     cmdRun,
 		},
 		"serve": {
-			summary: "run one service as its own process against a NATS cluster (" + serviceNames() + ")",
-			usage:   "helpline serve " + serviceNames() + " [--http ADDR]",
+			summary: "run one service as its own process against a NATS cluster (" + app.ServiceNames() + ")",
+			usage:   "helpline serve " + app.ServiceNames() + " [--http ADDR]",
 			run:     cmdServe,
 		},
 		"clients": {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/helpline-org/helpline/events"
+	"github.com/helpline-org/helpline/internal/app/platform"
 	"github.com/helpline-org/helpline/internal/config"
 	"github.com/helpline-org/helpline/internal/logging"
 )
@@ -35,23 +36,22 @@ func cmdClients(ctx context.Context, args []string, io stdio, lookup lookupFunc)
 		return err
 	}
 	log := logging.New(io.err, env.LogLevel, env.LogFormat).With().Str("svc", "clients").Logger()
-	p, err := openPlatform(ctx, env, log, "helpline-clients")
+	p, err := platform.Open(ctx, platform.Config{Env: env, Name: "helpline-clients"}, log)
 	if err != nil {
 		return fmt.Errorf("%w (in embedded mode stop 'helpline run' first, or run it with %s and point %s at it, with %s=1)",
 			err, config.VarNATSListen, config.VarNATSURL, config.VarReplicas)
 	}
-	defer p.close()
-	keys, _, err := openKeys(ctx, p)
+	defer p.Close()
+	keys, _, err := p.Keys(ctx)
 	if err != nil {
 		return err
 	}
-	defer keys.Close()
 
-	ids, err := findClients(ctx, p.store, target)
+	ids, err := findClients(ctx, p.Store, target)
 	if err != nil {
 		return err
 	}
-	clients := events.NewClients(p.store)
+	clients := events.NewClients(p.Store)
 	for _, id := range ids {
 		if err := keys.Erase(ctx, id); err != nil {
 			return fmt.Errorf("erase key of %s: %w", id, err)

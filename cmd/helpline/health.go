@@ -6,6 +6,8 @@ import (
 	"io"
 	"net/http"
 	"time"
+
+	"github.com/helpline-org/helpline/internal/httpserver"
 )
 
 // cmdHealth asks a running helpline for its readiness over loopback: the
@@ -20,7 +22,7 @@ func cmdHealth(ctx context.Context, args []string, std stdio, lookup lookupFunc)
 	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, loopbackURL(env.HTTPAddr)+"/readyz", nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, httpserver.LoopbackURL(env.HTTPAddr)+"/readyz", nil)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,6 @@
-// Command helpline is Helpline's one binary. main is the composition root
-// and nothing else: it reads the environment, builds the pieces a
-// subcommand needs, runs it, and exits once.
+// Command helpline is Helpline's one binary. main reads the command line
+// and the environment, hands the process to internal/app (the composition
+// root: `run`, `serve`, and the platform the tools open), and exits once.
 package main
 
 import (

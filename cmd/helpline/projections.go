@@ -2,127 +2,23 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/nats-io/nats.go/jetstream"
 	"github.com/schollz/progressbar/v3"
 
+	"github.com/helpline-org/helpline/internal/app"
+	"github.com/helpline-org/helpline/internal/app/platform"
 	"github.com/helpline-org/helpline/internal/config"
-	"github.com/helpline-org/helpline/internal/consume"
 	"github.com/helpline-org/helpline/internal/logging"
 	"github.com/helpline-org/helpline/projections"
 	"github.com/helpline-org/helpline/projections/escalations"
 	"github.com/helpline-org/helpline/projections/inbox"
 	"github.com/helpline-org/helpline/projections/responsetimes"
 )
-
-// maxReadyLag is how many events a projection may have left to apply and
-// still count as caught up for readiness.
-const maxReadyLag = 100
-
-// projectionSet is the read models of a process.
-type projectionSet struct {
-	runners []*projections.Runner
-	// inbox is the worker inbox, for the console to query.
-	inbox *inbox.View
-	// times and queue are the managers' figures and the duty queue, for
-	// the console.
-	times  *responsetimes.View
-	queue  *escalations.Queue
-	js     jetstream.JetStream
-	stream string
-	close  func()
-}
-
-// openProjections builds the projections on memory (the embedded default,
-// rebuilt from the log now) or on the SQL database, and catches them up.
-func openProjections(ctx context.Context, p *platform, file *config.File) (*projectionSet, error) {
-	targets := map[string]time.Duration{}
-	for _, l := range file.Lines {
-		targets[l.ID] = l.FirstResponseTarget.Duration
-	}
-	var (
-		rtStore    responsetimes.Store
-		escStore   escalations.Store
-		inboxStore inbox.Store
-	)
-	closeFn := func() {}
-	if p.env.DatabaseURL == "" {
-		rtStore, escStore, inboxStore = responsetimes.NewMemoryStore(), escalations.NewMemoryStore(), inbox.NewMemoryStore()
-	} else {
-		pool, err := pgxpool.New(ctx, p.env.DatabaseURL)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", config.VarDatabaseURL, err)
-		}
-		rtStore, escStore, inboxStore = responsetimes.NewSQLStore(pool), escalations.NewSQLStore(pool), inbox.NewSQLStore(pool)
-		closeFn = pool.Close
-	}
-	set := &projectionSet{js: p.js, stream: p.store.Config().Stream, close: closeFn, inbox: inbox.NewView(inboxStore),
-		times: responsetimes.NewView(rtStore, targets), queue: escalations.NewQueue(escStore)}
-	for _, view := range []projections.Projection{set.times, set.queue, set.inbox} {
-		set.runners = append(set.runners, projections.NewRunner(p.store, view, p.log))
-	}
-	for _, r := range set.runners {
-		start := time.Now()
-		n, err := r.Replay(ctx)
-		if err != nil {
-			closeFn()
-			return nil, fmt.Errorf("catch up projection: %w", err)
-		}
-		p.log.Info().Str("svc", "projections").Int("events", n).Dur("took", time.Since(start)).Msg("projection caught up")
-	}
-	return set, nil
-}
-
-// addProjections opens the projections, catches them up, and adds their
-// handlers and readiness (caught up) to pr.
-func addProjections(ctx context.Context, pr *process, file *config.File) (*projectionSet, error) {
-	views, err := openProjections(ctx, pr.p, file)
-	if err != nil {
-		return nil, err
-	}
-	pr.onClose(views.close)
-	pr.health.Add("projections", views.Ready)
-	pr.add(views.Specs(), nil)
-	return views, nil
-}
-
-// Specs are the live handlers, one durable consumer per projection.
-func (s *projectionSet) Specs() []consume.Spec {
-	var out []consume.Spec
-	for _, r := range s.runners {
-		out = append(out, r.Spec())
-	}
-	return out
-}
-
-// Ready reports whether every projection has caught up: its durable
-// consumer has at most maxReadyLag events left.
-func (s *projectionSet) Ready(ctx context.Context) error {
-	for _, r := range s.runners {
-		name := r.Spec().Name
-		c, err := s.js.Consumer(ctx, s.stream, name)
-		if errors.Is(err, jetstream.ErrConsumerNotFound) {
-			return fmt.Errorf("%s: not following the log yet", name)
-		}
-		if err != nil {
-			return err
-		}
-		info, err := c.Info(ctx)
-		if err != nil {
-			return err
-		}
-		if lag := info.NumPending + uint64(info.NumAckPending); lag > maxReadyLag {
-			return fmt.Errorf("%s: %d events behind", name, lag)
-		}
-	}
-	return nil
-}
 
 // cmdMigrate runs `helpline migrate`: the SQL schema of the projections.
 func cmdMigrate(ctx context.Context, args []string, io stdio, lookup lookupFunc) error {
@@ -179,31 +75,25 @@ func cmdProjections(ctx context.Context, args []string, io stdio, lookup lookupF
 	if err != nil {
 		return err
 	}
-	p, err := openPlatform(ctx, env, log, "helpline-projections")
+	p, err := platform.Open(ctx, platform.Config{Env: env, Name: "helpline-projections"}, log)
 	if err != nil {
 		return err
 	}
-	defer p.close()
+	defer p.Close()
 	pool, err := pgxpool.New(ctx, env.DatabaseURL)
 	if err != nil {
 		return fmt.Errorf("%s: %w", config.VarDatabaseURL, err)
 	}
 	defer pool.Close()
-	targets := map[string]time.Duration{}
-	for _, l := range file.Lines {
-		targets[l.ID] = l.FirstResponseTarget.Duration
-	}
-	last, err := p.store.LastSequence(ctx)
+	last, err := p.Store.LastSequence(ctx)
 	if err != nil {
 		return err
 	}
-	views := []projections.Projection{responsetimes.NewView(responsetimes.NewSQLStore(pool), targets),
-		escalations.NewQueue(escalations.NewSQLStore(pool)), inbox.NewView(inbox.NewSQLStore(pool))}
-	for _, view := range views {
+	for _, view := range app.SQLProjections(file, pool) {
 		if only != "" && only != view.Name() {
 			continue
 		}
-		if err := rebuild(ctx, io, projections.NewRunner(p.store, view, log), view.Name(), last); err != nil {
+		if err := rebuild(ctx, io, projections.NewRunner(p.Store, view, log), view.Name(), last); err != nil {
 			return err
 		}
 	}

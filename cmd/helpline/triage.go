@@ -7,47 +7,9 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"time"
 
-	"github.com/helpline-org/helpline/internal/config"
-	"github.com/helpline-org/helpline/internal/consume"
-	"github.com/helpline-org/helpline/internal/keyring"
-	"github.com/helpline-org/helpline/internal/timers"
-	"github.com/helpline-org/helpline/services/triage"
 	"github.com/helpline-org/helpline/services/triage/lexicon"
 )
-
-// triageService builds triage and returns its handlers and timer loop.
-func triageService(ctx context.Context, p *platform, file *config.File, keys *keyring.Keyring) ([]consume.Spec, func(context.Context), error) {
-	lex, err := lexicon.Default()
-	if err != nil {
-		return nil, nil, err
-	}
-	tm, err := timers.Open(ctx, p.js, "helpline_triage_timers", p.env.Replicas, time.Now, p.log)
-	if err != nil {
-		return nil, nil, err
-	}
-	svc, err := triage.New(file, lexicon.NewClassifier(lex), keys, p.store, tm, time.Now, p.log)
-	if err != nil {
-		return nil, nil, err
-	}
-	p.log.Info().Str("svc", "triage").Str("lexicon", lex.Version()).Msg("lexicon loaded")
-	return svc.Specs(), func(ctx context.Context) { tm.Run(ctx, time.Second, svc.OnUnanswered) }, nil
-}
-
-// addTriage adds triage's handlers and its first-response timers to pr.
-// Replicas share the durable consumer (each event is triaged once by the
-// group) and the timer bucket (a timer may fire on two replicas at once:
-// the escalation is appended with the conversation's expected sequence
-// and a deterministic id, so it is recorded once).
-func addTriage(ctx context.Context, pr *process, file *config.File, keys *keyring.Keyring) error {
-	specs, loop, err := triageService(ctx, pr.p, file, keys)
-	if err != nil {
-		return err
-	}
-	pr.add(specs, loop)
-	return nil
-}
 
 // triageUsage is `helpline triage`'s usage line.
 const triageUsage = "usage: helpline triage explain [--lexicon FILE.yaml] [--compare OLD] < messages.txt"

@@ -246,3 +246,9 @@ func (e Env) Redacted() Env {
 	}
 	return r
 }
+
+// MapLookup looks variables up in m: LoadEnv's lookup for a process that
+// is not configured by its real environment (test beds, load tests).
+func MapLookup(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}

@@ -1,8 +1,10 @@
-// Package testbed assembles the real platform in one process for tests
-// and load tests: an in-process NATS server with JetStream (fsync on every
-// write), the event store, the keyring, a configuration, ingestion's
-// receiver, durable timers and consumer routers, all on an injectable
-// clock. Nothing in it is a mock.
+// Package testbed assembles the real platform in one process for tests,
+// through the composition root's platform (internal/app/platform): the
+// embedded NATS server with JetStream (fsync on every write), the event
+// store, the keyring, a configuration, ingestion's receiver, durable timers
+// and consumer routers, all on an injectable clock; a whole process is
+// built on a bed with app.Build and Config.Platform. Nothing in it is a
+// mock.
 package testbed
 
 import (
@@ -17,10 +19,10 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/helpline-org/helpline/events"
+	"github.com/helpline-org/helpline/internal/app/platform"
 	"github.com/helpline-org/helpline/internal/config"
 	"github.com/helpline-org/helpline/internal/consume"
 	"github.com/helpline-org/helpline/internal/keyring"
-	"github.com/helpline-org/helpline/internal/natstest"
 	"github.com/helpline-org/helpline/internal/poll"
 	"github.com/helpline-org/helpline/internal/timers"
 	"github.com/helpline-org/helpline/services/ingestion"
@@ -43,6 +45,10 @@ func (c *Clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unloc
 
 // Bed is one assembled platform.
 type Bed struct {
+	// Env is the bed's environment: the defaults, with the embedded
+	// server in a temporary directory.
+	Env      config.Env
+	Platform *platform.Platform
 	JS       jetstream.JetStream
 	Store    *events.Store
 	Keys     *keyring.Keyring
@@ -56,30 +62,32 @@ type Bed struct {
 func New(t testing.TB, yamlConfig string, at time.Time) *Bed {
 	t.Helper()
 	ctx := context.Background()
-	_, js := natstest.Connect(t, natstest.Server(t, "").ClientURL())
-	b := &Bed{JS: js, Clock: NewClock(at)}
+	b := &Bed{Clock: NewClock(at)}
 	var err error
-	if b.Store, err = events.NewStore(ctx, js, events.StoreConfig{}, zerolog.Nop()); err != nil {
+	if b.Env, err = config.LoadEnv(config.MapLookup(map[string]string{config.VarDataDir: t.TempDir()})); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := keyring.EnsureBucket(ctx, js, keyring.BucketConfig{}); err != nil {
-		t.Fatal(err)
-	}
-	master := keyring.GenerateMasterKey()
-	if b.Keys, err = keyring.New(ctx, js, keyring.Config{Master: master}, zerolog.Nop()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { b.Keys.Close() })
-	b.Pseudo = keyring.NewPseudonymizer(master)
 	if b.File, err = config.ParseFile([]byte(yamlConfig)); err != nil {
 		t.Fatal(err)
 	}
-	index, err := ingestion.NewKVIndex(ctx, js, 1)
-	if err != nil {
+	if b.Platform, err = platform.Open(ctx, platform.Config{Env: b.Env, Name: "testbed"}, zerolog.Nop()); err != nil {
 		t.Fatal(err)
 	}
-	b.Receiver = ingestion.NewReceiver(b.File, ingestion.KeyringIdentities{Keys: b.Keys, Pseudo: b.Pseudo}, b.Keys, b.Store, index, b.Clock.Now, zerolog.Nop())
+	t.Cleanup(b.Platform.Close)
+	b.JS, b.Store = b.Platform.JS, b.Platform.Store
+	if b.Keys, b.Pseudo, err = b.Platform.Keys(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if b.Receiver, err = b.Platform.Receiver(ctx, b.File, b.Clock.Now); err != nil {
+		t.Fatal(err)
+	}
 	return b
+}
+
+// ConsumeConfig redelivers and retries quickly, so tests of failures
+// finish soon.
+func ConsumeConfig() consume.Config {
+	return consume.Config{NackDelay: 20 * time.Millisecond, RetryWait: time.Millisecond}
 }
 
 var sids atomic.Int64
@@ -111,7 +119,7 @@ func (b *Bed) Timers(t testing.TB, bucket string) *timers.Store {
 // returned stop (also run at cleanup) ends it and waits.
 func (b *Bed) Run(t testing.TB, specs []consume.Spec) (stop func()) {
 	t.Helper()
-	r, err := consume.NewRouter(b.JS, b.Store, consume.Config{NackDelay: 20 * time.Millisecond, RetryWait: time.Millisecond}, specs, nil, zerolog.Nop())
+	r, err := consume.NewRouter(b.JS, b.Store, ConsumeConfig(), specs, nil, zerolog.Nop())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,23 +14,17 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-chi/chi/v5"
 	"github.com/rs/zerolog"
 
 	"github.com/helpline-org/helpline/events"
-	"github.com/helpline-org/helpline/internal/consume"
+	"github.com/helpline-org/helpline/internal/app"
 	"github.com/helpline-org/helpline/internal/sms"
 	"github.com/helpline-org/helpline/internal/testbed"
 	"github.com/helpline-org/helpline/internal/twiliofake"
-	"github.com/helpline-org/helpline/projections"
 	"github.com/helpline-org/helpline/projections/escalations"
 	"github.com/helpline-org/helpline/projections/inbox"
-	"github.com/helpline-org/helpline/projections/responsetimes"
 	"github.com/helpline-org/helpline/services/console"
 	"github.com/helpline-org/helpline/services/ingestion"
-	"github.com/helpline-org/helpline/services/notification"
-	"github.com/helpline-org/helpline/services/triage"
-	"github.com/helpline-org/helpline/services/triage/lexicon"
 )
 
 const (
@@ -42,7 +36,7 @@ const (
 
 const worldConfig = `
 lines:
-  - {id: main, name: Test Line, number: "` + lineNumber + `", timezone: Europe/London, always_open: true, first_response_target: 1h}
+  - {id: main, name: Test Line, number: "` + lineNumber + `", timezone: Europe/London, always_open: true, first_response_target: 1h, send_rate: 1000}
 staff:
   - {id: dana, name: Dana Duty, role: duty, work_phone: "` + dutyPhone + `", teams: [day]}
   - {id: bo, name: Bo Backup, role: duty, work_phone: "` + dutyPhone2 + `", teams: [day]}
@@ -62,57 +56,23 @@ var accounts = map[string]string{"dana": "duty", "bo": "duty", "wes": "worker", 
 
 var names = map[string]string{"dana": "Dana Duty", "bo": "Bo Backup", "wes": "Wes Worker", "nia": "Nia Night", "mia": "Mia Manager", "ada": "Ada Admin"}
 
-// world is the console over the real platform: embedded NATS, the event
-// store, the keyring, the real projections on memory stores, followed by
-// their durable consumers.
+// world is the console in a whole helpline process built by internal/app,
+// as `helpline run` builds it, on a test bed's platform and clock: the
+// real ingestion webhook, triage, notification (sending to the
+// Twilio-compatible fake) and projections on memory stores.
 type world struct {
 	*testbed.Bed
-	svc    *console.Service
-	srv    *httptest.Server
-	queue  *escalations.Queue
-	fake   *twiliofake.Fake
-	logs   syncBuffer
-	inbox  *inbox.View
-	extra  []consume.Spec
-	router chi.Router
+	svc   *console.Service
+	srv   *httptest.Server
+	queue *escalations.Queue
+	fake  *twiliofake.Fake
+	logs  syncBuffer
+	inbox *inbox.View
 }
 
 type worldOpts struct{}
 
 const twilioToken = "consoletoken0123456789"
-
-// services runs the real triage and notification services against the
-// Twilio-compatible fake, and mounts ingestion's signed SMS webhook.
-func (w *world) services(t testing.TB, r chi.Router) []consume.Spec {
-	t.Helper()
-	b := w.Bed
-	w.fake = twiliofake.New(twiliofake.Config{AuthToken: twilioToken}, zerolog.Nop())
-	fakeSrv := httptest.NewServer(w.fake)
-	t.Cleanup(func() { fakeSrv.Close(); w.fake.Close() })
-	sender, err := sms.NewSender(sms.Config{AccountSID: w.fake.AccountSID(), AuthToken: twilioToken, APIURL: fakeSrv.URL})
-	if err != nil {
-		t.Fatal(err)
-	}
-	lex, err := lexicon.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
-	tri, err := triage.New(b.File, lexicon.NewClassifier(lex), b.Keys, b.Store, b.Timers(t, "console_triage"), b.Clock.Now, zerolog.Nop())
-	if err != nil {
-		t.Fatal(err)
-	}
-	rota, err := notification.NewRota(b.File)
-	if err != nil {
-		t.Fatal(err)
-	}
-	notify := notification.New(notification.Config{PublicURL: w.srv.URL, SendRate: 1000}, b.File, rota, sender, b.Keys, b.Store,
-		b.Timers(t, "console_notification"), b.Clock.Now, zerolog.Nop())
-	wh := ingestion.NewWebhooks(ingestion.WebhookConfig{PublicURL: w.srv.URL}, b.Receiver,
-		func(u string, f url.Values, sig string) bool { return sms.Valid(twilioToken, u, f, sig) }, zerolog.Nop())
-	r.Post(ingestion.SMSPath, wh.SMS)
-	r.Post(ingestion.StatusPath, wh.Status)
-	return append(tri.Specs(), notify.Specs()...)
-}
 
 // text posts an SMS from a client's number to the line as Twilio would,
 // signed, and waits for the 200.
@@ -135,37 +95,42 @@ func (w *world) text(t testing.TB, from, body string) {
 
 func newWorld(t testing.TB, _ worldOpts) *world {
 	t.Helper()
-	ctx := context.Background()
 	b := testbed.New(t, worldConfig, time.Now().UTC().Truncate(time.Second))
-	w := &world{Bed: b, queue: escalations.NewQueue(escalations.NewMemoryStore())}
-	r := chi.NewRouter()
-	w.router = r
-	w.srv = httptest.NewServer(r)
+	w := &world{Bed: b}
+	w.fake = twiliofake.New(twiliofake.Config{AuthToken: twilioToken}, zerolog.Nop())
+	fakeSrv := httptest.NewServer(w.fake)
+	t.Cleanup(func() { fakeSrv.Close(); w.fake.Close() })
+	// The process's public URL is its server's, known before it is built.
+	w.srv = httptest.NewUnstartedServer(nil)
+	env := b.Env
+	env.PublicURL = "http://" + w.srv.Listener.Addr().String()
+	env.TwilioAccountSID, env.TwilioAuthToken, env.TwilioAPIURL = w.fake.AccountSID(), twilioToken, fakeSrv.URL
+	ctx, stop := context.WithCancel(context.Background())
+	p, err := app.Build(ctx, app.Config{Env: env, File: b.File, Platform: b.Platform, Now: b.Clock.Now, Consume: testbed.ConsumeConfig(),
+		Console: console.Config{LivePoll: 50 * time.Millisecond, SignInBurst: 1000}}, zerolog.New(&w.logs).Level(zerolog.DebugLevel))
+	if err != nil {
+		stop()
+		t.Fatal(err)
+	}
+	w.srv.Config.Handler = p.Handler()
+	w.srv.Start()
 	t.Cleanup(w.srv.Close)
-	times := responsetimes.NewView(responsetimes.NewMemoryStore(), map[string]time.Duration{"main": time.Hour})
-	w.inbox = inbox.NewView(inbox.NewMemoryStore())
-	var specs []consume.Spec
-	for _, p := range []projections.Projection{times, w.queue, w.inbox} {
-		specs = append(specs, projections.NewRunner(b.Store, p, zerolog.Nop()).Spec())
-	}
-	specs = append(specs, w.services(t, r)...)
-	b.Run(t, specs)
-	sessions, err := console.OpenSessions(ctx, b.JS, 1, 15*time.Minute, 12*time.Hour, b.Clock.Now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := console.Deps{Log: b.Store, Keys: b.Keys, Inbox: w.inbox, Queue: w.queue, Figures: times, Sessions: sessions, File: b.File,
-		Now: b.Clock.Now, Logger: zerolog.New(&w.logs).Level(zerolog.DebugLevel)}
-	w.svc, err = console.New(ctx, console.Config{LivePoll: 50 * time.Millisecond, SignInBurst: 1000}, d)
-	if err != nil {
-		t.Fatal(err)
-	}
+	done := make(chan error, 1)
+	go func() { done <- p.Serve(ctx, nil) }()
+	t.Cleanup(func() {
+		stop()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+		p.Close()
+	})
+	<-p.Running()
+	w.svc, w.queue, w.inbox = p.Console, p.Views.Queue, p.Views.Inbox
 	for id, role := range accounts {
 		if err := w.svc.Accounts().Register(ctx, id, names[id], role, password, "test", events.Meta{OccurredAt: b.Clock.Now()}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	w.svc.Mount(r)
 	return w
 }
 

@@ -1,0 +1,47 @@
+package app
+
+import (
+	"context"
+	"net/url"
+
+	"github.com/helpline-org/helpline/internal/sms"
+	"github.com/helpline-org/helpline/services/ingestion"
+)
+
+// mountIngestion adds the Twilio webhooks, checked against token, and the
+// web chat. The chat's event streams end when ctx does.
+func (pr *Process) mountIngestion(ctx context.Context, token string) error {
+	p, env, file, r := pr.Platform, pr.cfg.Env, pr.cfg.File, pr.srv.Router
+	rcv, err := p.Receiver(ctx, file, pr.cfg.Now)
+	if err != nil {
+		return err
+	}
+	wh := ingestion.NewWebhooks(ingestion.WebhookConfig{PublicURL: env.PublicURL, AccountSID: env.TwilioAccountSID}, rcv,
+		func(u string, f url.Values, sig string) bool { return sms.Valid(token, u, f, sig) }, pr.log)
+	r.Post(ingestion.SMSPath, wh.SMS)
+	r.Post(ingestion.StatusPath, wh.Status)
+
+	keys, pseudo, err := p.Keys(ctx)
+	if err != nil {
+		return err
+	}
+	sessions, err := ingestion.NewKVChatSessions(ctx, p.JS, p.Env.Replicas, ingestion.DefaultChatSessionTTL)
+	if err != nil {
+		return err
+	}
+	chat, err := ingestion.NewChat(ingestion.ChatConfig{DefaultLine: file.Lines[0].ID}, ingestion.ChatDeps{Lines: file,
+		Pseudonyms: ingestion.KeyringIdentities{Keys: keys, Pseudo: pseudo}, Keys: keys, Log: p.Store,
+		Feed: ingestion.NewJetStreamChatFeed(p.JS, p.Store.Config().Stream, pr.log), Sessions: sessions, Now: pr.cfg.Now}, pr.log)
+	if err != nil {
+		return err
+	}
+	web, err := ingestion.NewChatHTTP(ingestion.ChatHTTPConfig{PublicURL: env.PublicURL, ClientAddrHeader: env.ClientIPHeader}, chat, pr.log)
+	if err != nil {
+		return err
+	}
+	context.AfterFunc(ctx, web.Close)
+	for _, pattern := range []string{ingestion.ChatPagePath, ingestion.ChatPagePath + "/*", ingestion.ChatAPIPrefix + "/*"} {
+		r.Handle(pattern, web)
+	}
+	return nil
+}

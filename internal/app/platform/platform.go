@@ -1,0 +1,167 @@
+// Package platform is what every helpline service stands on, opened the
+// same way by processes (internal/app), the command-line tools and the
+// test beds: the log (the embedded NATS server or an external cluster),
+// the event store over it, the keyring, the metrics registry, and the
+// receiver through which messages enter the log.
+package platform
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/rs/zerolog"
+
+	"github.com/helpline-org/helpline/events"
+	"github.com/helpline-org/helpline/internal/config"
+	"github.com/helpline-org/helpline/internal/keyring"
+	"github.com/helpline-org/helpline/internal/natsembed"
+)
+
+// Config is what a platform is opened from.
+type Config struct {
+	// Env gives the log (NATSURL, or the embedded server in DataDir), the
+	// streams' replicas and dedupe window, and the master key file.
+	Env config.Env
+	// Name names the NATS connection (helpline-run, helpline-triage, ...);
+	// default "helpline".
+	Name string
+}
+
+// SetDefaults fills unset fields.
+func (c *Config) SetDefaults() {
+	if c.Name == "" {
+		c.Name = "helpline"
+	}
+}
+
+// Validate reports a configuration that cannot open a platform.
+func (c Config) Validate() error {
+	var errs []error
+	if c.Env.Embedded() && c.Env.DataDir == "" {
+		errs = append(errs, fmt.Errorf("%s is empty: the embedded server needs a data directory", config.VarDataDir))
+	}
+	if c.Env.Replicas < 1 {
+		errs = append(errs, fmt.Errorf("%s: want at least 1 replica, have %d", config.VarReplicas, c.Env.Replicas))
+	}
+	if c.Env.MasterKeyFile == "" {
+		errs = append(errs, fmt.Errorf("%s is empty", config.VarMasterKeyFile))
+	}
+	return errors.Join(errs...)
+}
+
+// Platform is what every service stands on: the log (embedded or
+// external), the event store over it, the keyring, and the metrics
+// registry. The command-line tools open one by itself; a process opens
+// one, or builds on a test bed's.
+type Platform struct {
+	Env     config.Env
+	JS      jetstream.JetStream
+	Store   *events.Store
+	Metrics *prometheus.Registry
+	Log     zerolog.Logger
+
+	embedded *natsembed.Server
+	nc       *nats.Conn
+
+	keysMu sync.Mutex
+	keys   *keyring.Keyring
+	pseudo *keyring.Pseudonymizer
+}
+
+// Open connects to the log (starting the embedded server when no external
+// NATS is configured) and makes sure the streams exist.
+func Open(ctx context.Context, cfg Config, log zerolog.Logger) (*Platform, error) {
+	cfg.SetDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	env, name := cfg.Env, cfg.Name
+	p := &Platform{Env: env, Log: log, Metrics: prometheus.NewRegistry()}
+	p.Metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	var err error
+	if env.Embedded() {
+		p.embedded, err = natsembed.Start(natsembed.Config{DataDir: env.DataDir, ListenAddr: env.NATSListen}, log)
+		if err != nil {
+			return nil, fmt.Errorf("embedded nats: %w", err)
+		}
+		p.nc, err = p.embedded.Connect(name)
+	} else {
+		p.nc, err = nats.Connect(env.NATSURL, nats.Name(name), nats.MaxReconnects(-1), nats.ReconnectWait(250*time.Millisecond),
+			nats.DisconnectErrHandler(func(_ *nats.Conn, err error) { log.Warn().Err(err).Msg("nats disconnected") }),
+			nats.ReconnectHandler(func(*nats.Conn) { log.Info().Msg("nats reconnected") }))
+	}
+	if err != nil {
+		p.Close()
+		return nil, fmt.Errorf("connect nats: %w", err)
+	}
+	if p.JS, err = jetstream.New(p.nc); err != nil {
+		p.Close()
+		return nil, fmt.Errorf("jetstream: %w", err)
+	}
+	sctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	if p.Store, err = events.NewStore(sctx, p.JS, events.StoreConfig{Replicas: env.Replicas, Duplicates: env.DuplicatesWindow}, log); err != nil {
+		p.Close()
+		return nil, err
+	}
+	return p, nil
+}
+
+// Keys opens the keyring on first use and returns it with the
+// pseudonymizer. The embedded default generates a master key on first run
+// (with a warning to back it up); against an external NATS the key must
+// exist, or each replica would make its own and none could read the
+// others' data. The platform closes the keyring.
+func (p *Platform) Keys(ctx context.Context) (*keyring.Keyring, *keyring.Pseudonymizer, error) {
+	p.keysMu.Lock()
+	defer p.keysMu.Unlock()
+	if p.keys != nil {
+		return p.keys, p.pseudo, nil
+	}
+	master, created, err := keyring.LoadOrCreateMasterKey(p.Env.MasterKeyFile, p.Env.Embedded())
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", config.VarMasterKeyFile, err)
+	}
+	if created {
+		p.Log.Warn().Str("file", p.Env.MasterKeyFile).
+			Msg("generated a new master key: back it up and keep it secret; without it no stored message can be read")
+	}
+	if _, err := keyring.EnsureBucket(ctx, p.JS, keyring.BucketConfig{Replicas: p.Env.Replicas}); err != nil {
+		return nil, nil, err
+	}
+	keys, err := keyring.New(ctx, p.JS, keyring.Config{Master: master}, p.Log)
+	if err != nil {
+		return nil, nil, err
+	}
+	p.keys, p.pseudo = keys, keyring.NewPseudonymizer(master)
+	return p.keys, p.pseudo, nil
+}
+
+// Close closes the keyring, drains the connection (finishing in-flight
+// publishes and acks) and stops the embedded server, flushing it to disk.
+func (p *Platform) Close() {
+	p.keysMu.Lock()
+	if p.keys != nil {
+		p.keys.Close()
+		p.keys = nil
+	}
+	p.keysMu.Unlock()
+	if p.nc != nil {
+		if err := p.nc.Drain(); err != nil {
+			p.nc.Close()
+		}
+		for i := 0; i < 100 && !p.nc.IsClosed(); i++ {
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	if p.embedded != nil {
+		p.embedded.Shutdown()
+	}
+}

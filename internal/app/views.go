@@ -1,0 +1,118 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/helpline-org/helpline/internal/config"
+	"github.com/helpline-org/helpline/internal/consume"
+	"github.com/helpline-org/helpline/projections"
+	"github.com/helpline-org/helpline/projections/escalations"
+	"github.com/helpline-org/helpline/projections/inbox"
+	"github.com/helpline-org/helpline/projections/responsetimes"
+)
+
+// maxReadyLag is how many events a projection may have left to apply and
+// still count as caught up for readiness.
+const maxReadyLag = 100
+
+// Views are a process's read models and the runners that follow the log
+// into them.
+type Views struct {
+	// Inbox is the worker inbox.
+	Inbox *inbox.View
+	// Queue is the duty workers' escalation queue.
+	Queue *escalations.Queue
+	// Times are the managers' response-time figures.
+	Times *responsetimes.View
+
+	runners []*projections.Runner
+	js      jetstream.JetStream
+	stream  string
+}
+
+// readModels builds the read models over SQL stores on pool, or memory
+// stores when pool is nil.
+func readModels(file *config.File, pool *pgxpool.Pool) *Views {
+	targets := map[string]time.Duration{}
+	for _, l := range file.Lines {
+		targets[l.ID] = l.FirstResponseTarget.Duration
+	}
+	if pool == nil {
+		return &Views{Inbox: inbox.NewView(inbox.NewMemoryStore()), Queue: escalations.NewQueue(escalations.NewMemoryStore()),
+			Times: responsetimes.NewView(responsetimes.NewMemoryStore(), targets)}
+	}
+	return &Views{Inbox: inbox.NewView(inbox.NewSQLStore(pool)), Queue: escalations.NewQueue(escalations.NewSQLStore(pool)),
+		Times: responsetimes.NewView(responsetimes.NewSQLStore(pool), targets)}
+}
+
+// projections lists the read models.
+func (v *Views) projections() []projections.Projection {
+	return []projections.Projection{v.Times, v.Queue, v.Inbox}
+}
+
+// SQLProjections are the read models over the SQL database at pool, for
+// `helpline projections rebuild`.
+func SQLProjections(file *config.File, pool *pgxpool.Pool) []projections.Projection {
+	return readModels(file, pool).projections()
+}
+
+// addProjections builds the projections on memory (the embedded default,
+// rebuilt from the log now) or on the SQL database, catches them up, and
+// adds their handlers and their readiness (caught up).
+func (pr *Process) addProjections(ctx context.Context) error {
+	p := pr.Platform
+	var pool *pgxpool.Pool
+	if url := pr.cfg.Env.DatabaseURL; url != "" {
+		var err error
+		if pool, err = pgxpool.New(ctx, url); err != nil {
+			return fmt.Errorf("%s: %w", config.VarDatabaseURL, err)
+		}
+		pr.onClose(pool.Close)
+	}
+	v := readModels(pr.cfg.File, pool)
+	v.js, v.stream = p.JS, p.Store.Config().Stream
+	for _, view := range v.projections() {
+		v.runners = append(v.runners, projections.NewRunner(p.Store, view, pr.log))
+	}
+	for _, r := range v.runners {
+		start := time.Now()
+		n, err := r.Replay(ctx)
+		if err != nil {
+			return fmt.Errorf("catch up projection: %w", err)
+		}
+		pr.log.Info().Str("svc", "projections").Int("events", n).Dur("took", time.Since(start)).Msg("projection caught up")
+		pr.add([]consume.Spec{r.Spec()}, nil)
+	}
+	pr.health.Add("projections", v.Ready)
+	pr.Views = v
+	return nil
+}
+
+// Ready reports whether every projection has caught up: its durable
+// consumer has at most maxReadyLag events left.
+func (v *Views) Ready(ctx context.Context) error {
+	for _, r := range v.runners {
+		name := r.Spec().Name
+		c, err := v.js.Consumer(ctx, v.stream, name)
+		if errors.Is(err, jetstream.ErrConsumerNotFound) {
+			return fmt.Errorf("%s: not following the log yet", name)
+		}
+		if err != nil {
+			return err
+		}
+		info, err := c.Info(ctx)
+		if err != nil {
+			return err
+		}
+		if lag := info.NumPending + uint64(info.NumAckPending); lag > maxReadyLag {
+			return fmt.Errorf("%s: %d events behind", name, lag)
+		}
+	}
+	return nil
+}
