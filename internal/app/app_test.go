@@ -1,0 +1,151 @@
+package app_test
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/helpline-org/helpline/internal/app"
+	"github.com/helpline-org/helpline/internal/config"
+	"github.com/helpline-org/helpline/internal/poll"
+	"github.com/helpline-org/helpline/internal/sms"
+	"github.com/helpline-org/helpline/internal/twiliofake"
+	"github.com/helpline-org/helpline/services/ingestion"
+)
+
+const (
+	lineNumber = "+442079460000"
+	dutyPhone  = "+447700900101"
+	token      = "apptoken0123456789"
+)
+
+const yamlConfig = `
+lines:
+  - {id: main, name: App Line, number: "` + lineNumber + `", timezone: Europe/London, always_open: true, first_response_target: 1h}
+staff:
+  - {id: dana, name: Dana Duty, role: duty, work_phone: "` + dutyPhone + `"}
+rota:
+  - {line: main, level: duty, staff: dana}
+policies:
+  - {id: default, levels: [duty], ack_timeout: 1h, rounds: 1}
+`
+
+func TestConfigValidateNamesWhatCannotRun(t *testing.T) {
+	t.Parallel()
+	file, err := config.ParseFile([]byte(yamlConfig))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sandbox, err := config.LoadEnv(config.MapLookup(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	twilio := sandbox
+	twilio.TwilioAccountSID, twilio.TwilioAuthToken = "AC1", "token"
+	tests := []struct {
+		name string
+		cfg  app.Config
+		want string // "" is valid
+	}{
+		{"everything, sandbox", app.Config{Env: sandbox, File: file}, ""},
+		{"no file", app.Config{Env: sandbox}, "no configuration file"},
+		{"unknown service", app.Config{Env: twilio, File: file, Services: []app.Service{"pager"}}, `no service "pager"`},
+		{"sandbox without notification", app.Config{Env: sandbox, File: file, Services: []app.Service{app.Ingestion}}, config.VarTwilioSID},
+		{"sandbox without ingestion", app.Config{Env: sandbox, File: file, Services: []app.Service{app.Notification}}, config.VarTwilioSID},
+		{"notification alone with Twilio", app.Config{Env: twilio, File: file, Services: []app.Service{app.Notification}}, ""},
+		{"projector alone in the sandbox", app.Config{Env: sandbox, File: file, Services: []app.Service{app.Projector}}, ""},
+	}
+	for _, tt := range tests {
+		tt.cfg.SetDefaults()
+		err := tt.cfg.Validate()
+		if tt.want == "" && err != nil || tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)) {
+			t.Errorf("%s: Validate() = %v, want %q", tt.name, err, tt.want)
+		}
+	}
+}
+
+// TestRunPagesDutyForACrisisText runs a whole process as `helpline run`
+// builds it, against the Twilio-compatible fake: a signed crisis webhook
+// is answered 200 and pages the duty worker; readiness counts the log and
+// the projections; the process stops when its context ends.
+func TestRunPagesDutyForACrisisText(t *testing.T) {
+	t.Parallel()
+	fake := twiliofake.New(twiliofake.Config{AuthToken: token}, zerolog.Nop())
+	fakeSrv := httptest.NewServer(fake)
+	t.Cleanup(func() { fakeSrv.Close(); fake.Close() })
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := "http://" + l.Addr().String()
+	env, err := config.LoadEnv(config.MapLookup(map[string]string{config.VarDataDir: t.TempDir(), config.VarHTTPAddr: l.Addr().String(),
+		config.VarTwilioSID: fake.AccountSID(), config.VarTwilioToken: token, config.VarTwilioAPIURL: fakeSrv.URL}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	file, err := config.ParseFile([]byte(yamlConfig))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- app.Run(ctx, app.Config{Env: env, File: file, Listener: l}, zerolog.Nop()) }()
+	t.Cleanup(func() {
+		stop()
+		if err := <-done; err != nil {
+			t.Errorf("run: %v", err)
+		}
+	})
+
+	poll.Until(t, 30*time.Second, func() error {
+		resp, err := http.Get(base + "/readyz")
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("readyz: %d", resp.StatusCode)
+		}
+		return nil
+	})
+	form := url.Values{"MessageSid": {"SM0123456789abcdef0123456789abcdef"}, "AccountSid": {fake.AccountSID()}, "From": {"+447700900201"},
+		"To": {lineNumber}, "Body": {"i took 30 paracetamol and i want to die"}}
+	req, _ := http.NewRequest(http.MethodPost, base+ingestion.SMSPath, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set(sms.SignatureHeader, sms.Sign(token, base+ingestion.SMSPath, form))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("webhook: %d", resp.StatusCode)
+	}
+	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if _, err := fake.WaitFor(wctx, func(m twiliofake.SentMessage) bool { return m.To == dutyPhone }); err != nil {
+		t.Fatalf("no page reached the duty phone: %v", err)
+	}
+}
+
+func TestBuildFailsWithoutTheLog(t *testing.T) {
+	t.Parallel()
+	env, err := config.LoadEnv(config.MapLookup(map[string]string{config.VarNATSURL: "nats://127.0.0.1:1", config.VarTwilioSID: "AC1",
+		config.VarTwilioToken: "token", config.VarMasterKeyFile: "/nonexistent"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	file, _ := config.ParseFile([]byte(yamlConfig))
+	_, err = app.Build(context.Background(), app.Config{Env: env, File: file, Name: "triage", Services: []app.Service{app.Triage}}, zerolog.Nop())
+	if err == nil || !strings.Contains(err.Error(), "connect nats") {
+		t.Fatalf("Build against no NATS: %v, want a connect error", err)
+	}
+}
