@@ -28,7 +28,11 @@ func BenchmarkCrisisToPage(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			defer s.Close()
+			defer func() {
+				if err := s.Close(); err != nil {
+					b.Error(err)
+				}
+			}()
 			pages, cancel := s.Fake.Subscribe()
 			defer cancel()
 			client := &http.Client{Timeout: 30 * time.Second}

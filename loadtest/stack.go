@@ -1,34 +1,29 @@
-// Package loadtest measures Helpline under load: an in-process stack of
-// the real services (embedded NATS with fsync on every write, keyring,
-// ingestion's signed webhook, triage, notification) talking to the
-// Twilio-compatible fake over loopback HTTP, and benchmarks that report
-// latencies as percentiles from HDR histograms.
+// Package loadtest measures Helpline under load: a process-shaped cluster
+// (rig.go, cluster/) for the load sweep and the fault drills, and an
+// in-process Stack for benchmarks: the shipped composition (internal/app,
+// what `helpline run` builds, projections and console included) on the
+// embedded NATS with fsync on every write, talking to the
+// Twilio-compatible fake over loopback HTTP. Latencies are reported as
+// percentiles from HDR histograms.
 package loadtest
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"time"
 
-	"github.com/nats-io/nats.go/jetstream"
 	"github.com/rs/zerolog"
 
-	"github.com/helpline-org/helpline/events"
+	"github.com/helpline-org/helpline/internal/app"
 	"github.com/helpline-org/helpline/internal/config"
-	"github.com/helpline-org/helpline/internal/consume"
-	"github.com/helpline-org/helpline/internal/keyring"
-	"github.com/helpline-org/helpline/internal/natsembed"
 	"github.com/helpline-org/helpline/internal/sms"
-	"github.com/helpline-org/helpline/internal/timers"
 	"github.com/helpline-org/helpline/internal/twiliofake"
 	"github.com/helpline-org/helpline/services/ingestion"
-	"github.com/helpline-org/helpline/services/notification"
-	"github.com/helpline-org/helpline/services/triage"
-	"github.com/helpline-org/helpline/services/triage/lexicon"
 )
 
 // LineNumber is the stack's line; DutyPhone is paged for it.
@@ -37,9 +32,12 @@ const (
 	DutyPhone  = "+447700900101"
 )
 
+// stackConfig is the stack's line. Its send_rate lets the duty phone be
+// paged as fast as crisis texts come (the cluster's line says the same),
+// so the benchmarks measure the pipeline, not the per-number limit.
 const stackConfig = `
 lines:
-  - {id: main, name: Load Line, number: "` + LineNumber + `", timezone: Europe/London, always_open: true, first_response_target: 1h}
+  - {id: main, name: Load Line, number: "` + LineNumber + `", timezone: Europe/London, always_open: true, first_response_target: 1h, send_rate: 1000}
 staff:
   - {id: dana, name: Dana Duty, role: duty, work_phone: "` + DutyPhone + `"}
 rota:
@@ -48,108 +46,67 @@ policies:
   - {id: default, levels: [duty], ack_timeout: 1h, rounds: 1}
 `
 
-// Stack is the running services.
+// Stack is a running helpline process.
 type Stack struct {
 	Fake       *twiliofake.Fake
 	WebhookURL string
 	token      string
-	closers    []func()
+	closers    []func() error
 }
 
-// Start assembles the stack in dir.
+// Start builds and runs the process in dir, as `helpline run` does with
+// Twilio credentials that point at the fake. It runs until Close.
 func Start(ctx context.Context, dir string) (*Stack, error) {
-	log := zerolog.Nop()
 	s := &Stack{token: "loadtoken0123456789"}
-	srv, err := natsembed.Start(natsembed.Config{DataDir: dir}, log)
-	if err != nil {
-		return nil, err
-	}
-	s.closers = append(s.closers, srv.Shutdown)
-	nc, err := srv.Connect("loadtest")
+	s.Fake = twiliofake.New(twiliofake.Config{AuthToken: s.token}, zerolog.Nop())
+	fakeSrv := httptest.NewServer(s.Fake)
+	s.closers = append(s.closers, func() error { fakeSrv.Close(); return s.Fake.Close() })
+	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, s.fail(err)
 	}
-	s.closers = append(s.closers, nc.Close)
-	js, _ := jetstream.New(nc)
-	store, err := events.NewStore(ctx, js, events.StoreConfig{}, log)
+	s.WebhookURL = "http://" + l.Addr().String() + ingestion.SMSPath
+	env, err := config.LoadEnv(config.MapLookup(map[string]string{config.VarDataDir: dir, config.VarHTTPAddr: l.Addr().String(),
+		config.VarTwilioSID: s.Fake.AccountSID(), config.VarTwilioToken: s.token, config.VarTwilioAPIURL: fakeSrv.URL}))
 	if err != nil {
+		l.Close()
 		return nil, s.fail(err)
 	}
-	if _, err := keyring.EnsureBucket(ctx, js, keyring.BucketConfig{}); err != nil {
-		return nil, s.fail(err)
-	}
-	master := keyring.GenerateMasterKey()
-	keys, err := keyring.New(ctx, js, keyring.Config{Master: master}, log)
-	if err != nil {
-		return nil, s.fail(err)
-	}
-	s.closers = append(s.closers, func() { keys.Close() })
 	file, err := config.ParseFile([]byte(stackConfig))
 	if err != nil {
+		l.Close()
 		return nil, s.fail(err)
 	}
-	index, err := ingestion.NewKVIndex(ctx, js, 1)
+	pctx, cancel := context.WithCancel(ctx)
+	p, err := app.Build(pctx, app.Config{Env: env, File: file, Listener: l}, zerolog.Nop())
 	if err != nil {
+		cancel()
+		l.Close()
 		return nil, s.fail(err)
 	}
-	rcv := ingestion.NewReceiver(file, ingestion.KeyringIdentities{Keys: keys, Pseudo: keyring.NewPseudonymizer(master)}, keys, store, index, time.Now, log)
-	mux := http.NewServeMux()
-	web := httptest.NewServer(mux)
-	s.closers = append(s.closers, web.Close)
-	s.WebhookURL = web.URL + ingestion.SMSPath
-	wh := ingestion.NewWebhooks(ingestion.WebhookConfig{PublicURL: web.URL}, rcv,
-		func(u string, f url.Values, sig string) bool { return sms.Valid(s.token, u, f, sig) }, log)
-	mux.HandleFunc("POST "+ingestion.SMSPath, wh.SMS)
-	mux.HandleFunc("POST "+ingestion.StatusPath, wh.Status)
-
-	s.Fake = twiliofake.New(twiliofake.Config{AuthToken: s.token}, log)
-	fakeSrv := httptest.NewServer(s.Fake)
-	s.closers = append(s.closers, fakeSrv.Close, func() { s.Fake.Close() })
-	sender, err := sms.NewSender(sms.Config{AccountSID: s.Fake.AccountSID(), AuthToken: s.token, APIURL: fakeSrv.URL})
-	if err != nil {
+	done := make(chan error, 1)
+	go func() { done <- p.Run(pctx) }()
+	select {
+	case <-p.Running():
+	case err := <-done:
+		cancel()
+		p.Close()
 		return nil, s.fail(err)
 	}
-	lex, err := lexicon.Default()
-	if err != nil {
-		return nil, s.fail(err)
-	}
-	ttm, err := timers.Open(ctx, js, "lt_triage", 1, time.Now, log)
-	if err != nil {
-		return nil, s.fail(err)
-	}
-	tri, err := triage.New(file, lexicon.NewClassifier(lex), keys, store, ttm, time.Now, log)
-	if err != nil {
-		return nil, s.fail(err)
-	}
-	ntm, err := timers.Open(ctx, js, "lt_notification", 1, time.Now, log)
-	if err != nil {
-		return nil, s.fail(err)
-	}
-	rota, err := notification.NewRota(file)
-	if err != nil {
-		return nil, s.fail(err)
-	}
-	notify := notification.New(notification.Config{PublicURL: web.URL, SendRate: 10000}, file, rota, sender, keys, store, ntm, time.Now, log)
-	router, err := consume.NewRouter(js, store, consume.Config{}, append(tri.Specs(), notify.Specs()...), nil, log)
-	if err != nil {
-		return nil, s.fail(err)
-	}
-	rctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() { _ = router.Run(rctx); close(done) }()
-	s.closers = append(s.closers, func() { cancel(); <-done })
-	<-router.Running()
+	s.closers = append(s.closers, func() error { cancel(); err := <-done; p.Close(); return err })
 	return s, nil
 }
 
-func (s *Stack) fail(err error) error { s.Close(); return err }
+func (s *Stack) fail(err error) error { return errors.Join(err, s.Close()) }
 
-// Close stops everything, newest first.
-func (s *Stack) Close() {
+// Close stops everything, newest first, and returns what went wrong.
+func (s *Stack) Close() error {
+	var errs []error
 	for i := len(s.closers) - 1; i >= 0; i-- {
-		s.closers[i]()
+		errs = append(errs, s.closers[i]())
 	}
 	s.closers = nil
+	return errors.Join(errs...)
 }
 
 // Text posts a webhook signed as Twilio signs it and returns the status.
