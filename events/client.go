@@ -22,28 +22,17 @@ type Client struct {
 	OptedOut   bool
 	OptedOutAt time.Time
 	Erased     bool
-	Version    uint64
 
-	pending []Envelope
+	recording
 }
 
 // NewClient returns an empty client with the given id.
 func NewClient(id string) *Client { return &Client{ID: id} }
 
 // Apply folds one stored event into the state.
-func (c *Client) Apply(e Envelope) error {
-	p, err := e.Decode()
-	if err != nil {
-		return err
-	}
-	c.apply(p, e.OccurredAt)
-	if e.Sequence > c.Version {
-		c.Version = e.Sequence
-	}
-	return nil
-}
+func (c *Client) Apply(e Envelope) error { return c.applyStored(e, c.apply) }
 
-func (c *Client) apply(p Payload, at time.Time) {
+func (c *Client) apply(p Payload, e Envelope) {
 	switch p := p.(type) {
 	case ClientRegistered:
 		c.Registered, c.LineID, c.Pseudonym, c.Channel, c.Contact = true, p.LineID, p.Pseudonym, p.Channel, p.Contact
@@ -51,7 +40,7 @@ func (c *Client) apply(p Payload, at time.Time) {
 		// STOP opts out until START; HELP changes nothing.
 		switch p.Consent {
 		case ConsentOptedOut:
-			c.OptedOut, c.OptedOutAt = true, at
+			c.OptedOut, c.OptedOutAt = true, e.OccurredAt
 		case ConsentOptedIn:
 			c.OptedOut = false
 		}
@@ -61,26 +50,8 @@ func (c *Client) apply(p Payload, at time.Time) {
 }
 
 func (c *Client) recordWithID(id string, p Payload, m Meta) error {
-	env, err := NewWithID(id, c.ID, p, m)
-	if err != nil {
-		return err
-	}
-	c.apply(p, env.OccurredAt)
-	c.pending = append(c.pending, env)
-	return nil
+	return c.recording.record(id, c.ID, p, m, c.apply)
 }
-
-// Pending returns the events recorded by commands and not yet appended.
-func (c *Client) Pending() []Envelope { return c.pending }
-
-func (c *Client) markSaved(acks []Appended) {
-	c.pending = nil
-	if n := len(acks); n > 0 && acks[n-1].Seq > c.Version {
-		c.Version = acks[n-1].Seq
-	}
-}
-
-func (c *Client) version() uint64 { return c.Version }
 
 // Register records a new client of a line: its pseudonym and its contact,
 // sealed with its own key (empty for web chat). A client registers once:

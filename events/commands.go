@@ -15,27 +15,17 @@ import (
 // second replica records the same event and the log keeps one; and the
 // command records nothing when the state shows it made already.
 
-// record validates nothing: commands call it after validating. It applies
-// the event to the state and keeps it for appending, with a new random id.
 func (c *Conversation) record(p Payload, m Meta) error {
-	return c.recordWithID(NewID(), p, m)
+	return c.recording.record(NewID(), c.ID, p, m, c.apply)
 }
 
 // recordWithID is record with a deterministic event id.
 func (c *Conversation) recordWithID(id string, p Payload, m Meta) error {
-	env, err := NewWithID(id, c.ID, p, m)
-	if err != nil {
-		return err
-	}
-	c.apply(p, env.OccurredAt, 0)
-	c.pending = append(c.pending, env)
-	return nil
+	return c.recording.record(id, c.ID, p, m, c.apply)
 }
 
-// Pending returns the events recorded by commands and not yet appended.
-func (c *Conversation) Pending() []Envelope { return c.pending }
-
-// markSaved forgets pending events once the log acknowledged them.
+// markSaved forgets pending events once the log acknowledged them, and
+// notes the sequence of each message received among them.
 func (c *Conversation) markSaved(acks []Appended) {
 	for i, e := range c.pending {
 		if e.Type != TypeMessageReceived || i >= len(acks) {
@@ -45,13 +35,8 @@ func (c *Conversation) markSaved(acks []Appended) {
 			c.Messages[p.(MessageReceived).MessageID] = acks[i].Seq
 		}
 	}
-	c.pending = nil
-	if n := len(acks); n > 0 && acks[n-1].Seq > c.Version {
-		c.Version = acks[n-1].Seq
-	}
+	c.recording.markSaved(acks)
 }
-
-func (c *Conversation) version() uint64 { return c.Version }
 
 func (c *Conversation) mustBeOpen() error {
 	if !c.Started {

@@ -116,11 +116,7 @@ type Conversation struct {
 	// conversation's recent state.
 	Recent []RecentVerdict
 
-	// Version is the stream sequence of the last applied event: the
-	// expected sequence for the next append.
-	Version uint64
-
-	pending []Envelope
+	recording
 }
 
 // NewConversation returns an empty conversation with the given id.
@@ -170,19 +166,12 @@ func (e *Escalation) clone() *Escalation {
 }
 
 // Apply folds one stored event into the state.
-func (c *Conversation) Apply(e Envelope) error {
-	p, err := e.Decode()
-	if err != nil {
-		return err
-	}
-	c.apply(p, e.OccurredAt, e.Sequence)
-	if e.Sequence > c.Version {
-		c.Version = e.Sequence
-	}
-	return nil
-}
+func (c *Conversation) Apply(e Envelope) error { return c.applyStored(e, c.apply) }
 
-func (c *Conversation) apply(p Payload, at time.Time, seq uint64) {
+// apply only changes state: e is the event p came in (its sequence is 0
+// while it is recorded and not yet appended).
+func (c *Conversation) apply(p Payload, e Envelope) {
+	at := e.OccurredAt
 	switch p := p.(type) {
 	case ConversationStarted:
 		c.Started, c.LineID, c.ClientID, c.Pseudonym, c.Channel = true, p.LineID, p.ClientID, p.Pseudonym, p.Channel
@@ -197,7 +186,7 @@ func (c *Conversation) apply(p Payload, at time.Time, seq uint64) {
 	case MessageReceived:
 		c.Received++
 		c.LastInboundAt = p.ReceivedAt
-		c.Messages[p.MessageID] = seq
+		c.Messages[p.MessageID] = e.Sequence
 	case ReplyRequested:
 		if c.FirstReplyAt.IsZero() {
 			c.FirstReplyAt = at

@@ -12,30 +12,17 @@ type Loader interface {
 // made). A conversation with no events comes back empty, not as an error:
 // check Started.
 func LoadConversation(ctx context.Context, l Loader, id string) (*Conversation, []Envelope, error) {
-	history, _, err := l.Load(ctx, AggregateConversation, id)
-	if err != nil {
-		return nil, nil, err
-	}
-	c := NewConversation(id)
-	for _, e := range history {
-		if err := c.Apply(e); err != nil {
-			return nil, nil, err
-		}
-	}
-	return c, history, nil
+	return fold(ctx, l, AggregateConversation, id, NewConversation)
 }
 
 // LoadClient folds a client from the log.
 func LoadClient(ctx context.Context, l Loader, id string) (*Client, error) {
-	history, _, err := l.Load(ctx, AggregateClient, id)
-	if err != nil {
-		return nil, err
-	}
-	c := NewClient(id)
-	for _, e := range history {
-		if err := c.Apply(e); err != nil {
-			return nil, err
-		}
-	}
-	return c, nil
+	c, _, err := fold(ctx, l, AggregateClient, id, NewClient)
+	return c, err
+}
+
+// LoadWorker folds a staff account from the log.
+func LoadWorker(ctx context.Context, l Loader, id string) (*Worker, error) {
+	w, _, err := fold(ctx, l, AggregateWorker, id, NewWorker)
+	return w, err
 }

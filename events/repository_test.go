@@ -4,16 +4,16 @@ import (
 	"context"
 	"errors"
 	"sync"
-	"sync/atomic"
 	"testing"
 
 	"github.com/helpline-org/helpline/events"
 	"github.com/helpline-org/helpline/internal/natstest"
 )
 
-// replicas returns a store on a real server and n repositories over it,
-// each with its own cache, like n replicas of a service.
-func replicas(t *testing.T, n int) (*events.Store, []*events.Conversations) {
+// replicas returns a store on a real server holding conversation id with
+// an open crisis escalation e1, and n repositories over it, each with its
+// own cache, like n replicas of a service.
+func replicas(t *testing.T, n int, id string) (*events.Store, []*events.Conversations) {
 	t.Helper()
 	_, js := natstest.Connect(t, natstest.Server(t, "").ClientURL())
 	s := newStore(t, js, 1)
@@ -25,6 +25,7 @@ func replicas(t *testing.T, n int) (*events.Store, []*events.Conversations) {
 		}
 		out[i] = r
 	}
+	raised(t, s, id, "e1")
 	return s, out
 }
 
@@ -41,19 +42,28 @@ func raised(t *testing.T, s *events.Store, convID, escID string) {
 	}
 }
 
-// together returns a decide wrapper that holds each of n deciders after
-// its first load until all n have loaded: their first appends then all
-// expect the same version, and all but one conflict.
-func together(n int) func(decide func(*events.Conversation) error) func(*events.Conversation) error {
-	var loaded sync.WaitGroup
-	loaded.Add(n)
-	return func(decide func(*events.Conversation) error) func(*events.Conversation) error {
-		var once sync.Once
-		return func(c *events.Conversation) error {
-			once.Do(func() { loaded.Done(); loaded.Wait() })
-			return decide(c)
-		}
+// race runs one Update per staff member on conversation id, each through
+// its own replica, holding each decider after its first load until all
+// have loaded: their first appends then all expect the same version, and
+// all but one conflict. It returns each Update's error and how often each
+// decided.
+func race(repos []*events.Conversations, id string, staff []string, decide func(c *events.Conversation, staff string) error) ([]error, []int) {
+	var loaded, done sync.WaitGroup
+	loaded.Add(len(staff))
+	errs, calls := make([]error, len(staff)), make([]int, len(staff))
+	for i, who := range staff {
+		done.Go(func() {
+			_, errs[i] = repos[i].Update(context.Background(), id, func(c *events.Conversation) error {
+				if calls[i]++; calls[i] == 1 {
+					loaded.Done()
+					loaded.Wait()
+				}
+				return decide(c, who)
+			})
+		})
 	}
+	done.Wait()
+	return errs, calls
 }
 
 func history(t *testing.T, s *events.Store, id string) []events.Envelope {
@@ -75,30 +85,19 @@ func types(es []events.Envelope) []string {
 
 func TestUpdatesRacingOnOneConversationBothLand(t *testing.T) {
 	t.Parallel()
-	s, repos := replicas(t, 2)
-	ctx := context.Background()
 	const id = "conv-repo-race"
-	raised(t, s, id, "e1")
-	hold := together(2)
-	var calls [2]atomic.Int32
-	var wg sync.WaitGroup
-	errs := make([]error, 2)
-	for i, staff := range []string{"alex", "sam"} {
-		wg.Go(func() {
-			_, errs[i] = repos[i].Update(ctx, id, hold(func(c *events.Conversation) error {
-				calls[i].Add(1)
-				return c.Assign(staff, "", staff, events.Meta{OccurredAt: t0})
-			}))
-		})
-	}
-	wg.Wait()
+	s, repos := replicas(t, 2, id)
+	ctx := context.Background()
+	errs, calls := race(repos, id, []string{"alex", "sam"}, func(c *events.Conversation, staff string) error {
+		return c.Assign(staff, "", staff, events.Meta{OccurredAt: t0})
+	})
 	for i, err := range errs {
 		if err != nil {
 			t.Fatalf("update %d: %v", i, err)
 		}
 	}
-	if calls[0].Load()+calls[1].Load() < 3 {
-		t.Fatalf("decided %d and %d times: one of two racing appends must have conflicted and decided again", calls[0].Load(), calls[1].Load())
+	if calls[0]+calls[1] < 3 {
+		t.Fatalf("decided %d and %d times: one of two racing appends must have conflicted and decided again", calls[0], calls[1])
 	}
 	h := history(t, s, id)
 	if got := types(h); len(got) != 4 || got[2] != events.TypeConversationAssigned || got[3] != events.TypeConversationAssigned {
@@ -118,21 +117,11 @@ func TestUpdatesRacingOnOneConversationBothLand(t *testing.T) {
 
 func TestDecisionInvalidAfterReloadAppendsNothing(t *testing.T) {
 	t.Parallel()
-	s, repos := replicas(t, 2)
-	ctx := context.Background()
 	const id = "conv-repo-ack"
-	raised(t, s, id, "e1")
-	hold := together(2)
-	var wg sync.WaitGroup
-	errs := make([]error, 2)
-	for i, staff := range []string{"alex", "sam"} {
-		wg.Go(func() {
-			_, errs[i] = repos[i].Update(ctx, id, hold(func(c *events.Conversation) error {
-				return c.Acknowledge("e1", staff, events.Meta{OccurredAt: t0})
-			}))
-		})
-	}
-	wg.Wait()
+	s, repos := replicas(t, 2, id)
+	errs, _ := race(repos, id, []string{"alex", "sam"}, func(c *events.Conversation, staff string) error {
+		return c.Acknowledge("e1", staff, events.Meta{OccurredAt: t0})
+	})
 	won, lost := 0, 0
 	for _, err := range errs {
 		var already *events.AlreadyAcknowledgedError
@@ -155,10 +144,9 @@ func TestDecisionInvalidAfterReloadAppendsNothing(t *testing.T) {
 
 func TestUpdateWithoutEventsAppendsNothing(t *testing.T) {
 	t.Parallel()
-	s, repos := replicas(t, 1)
-	ctx := context.Background()
 	const id = "conv-repo-noop"
-	raised(t, s, id, "e1")
+	s, repos := replicas(t, 1, id)
+	ctx := context.Background()
 	saved, err := repos[0].Update(ctx, id, func(*events.Conversation) error { return nil })
 	if err != nil || len(saved.Appended) != 0 || saved.Duplicate() || saved.State.Version != 2 {
 		t.Fatalf("no-op update: %+v, %v", saved, err)
@@ -180,10 +168,9 @@ func TestUpdateWithoutEventsAppendsNothing(t *testing.T) {
 
 func TestConflictsAreRetriedABoundedNumberOfTimes(t *testing.T) {
 	t.Parallel()
-	s, repos := replicas(t, 1)
-	ctx := context.Background()
 	const id = "conv-repo-bounded"
-	raised(t, s, id, "e1")
+	s, repos := replicas(t, 1, id)
+	ctx := context.Background()
 	calls := 0
 	_, err := repos[0].Update(ctx, id, func(c *events.Conversation) error {
 		calls++
@@ -262,10 +249,9 @@ func TestWorkersRegisterOnceAndChange(t *testing.T) {
 
 func TestCreateOnAnExistingAggregateGoesOnAsUpdate(t *testing.T) {
 	t.Parallel()
-	s, repos := replicas(t, 1)
-	ctx := context.Background()
 	const id = "conv-repo-create"
-	raised(t, s, id, "e1")
+	s, repos := replicas(t, 1, id)
+	ctx := context.Background()
 	// Acknowledging fails on an empty conversation: Create loads and
 	// decides again on the one in the log.
 	saved, err := repos[0].Create(ctx, id, func(c *events.Conversation) error {

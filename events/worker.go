@@ -1,7 +1,6 @@
 package events
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -118,44 +117,17 @@ type Worker struct {
 	Roles        []string
 	Registered   bool
 	Disabled     bool
-	// Version is the stream sequence of the last applied event.
-	Version uint64
 
-	pending []Envelope
+	recording
 }
 
 // NewWorker returns an empty account with the given id.
 func NewWorker(id string) *Worker { return &Worker{ID: id} }
 
-// LoadWorker folds a staff account from the log.
-func LoadWorker(ctx context.Context, l Loader, id string) (*Worker, error) {
-	history, _, err := l.Load(ctx, AggregateWorker, id)
-	if err != nil {
-		return nil, err
-	}
-	w := NewWorker(id)
-	for _, e := range history {
-		if err := w.Apply(e); err != nil {
-			return nil, err
-		}
-	}
-	return w, nil
-}
-
 // Apply folds one stored event into the state.
-func (w *Worker) Apply(e Envelope) error {
-	p, err := e.Decode()
-	if err != nil {
-		return err
-	}
-	w.apply(p)
-	if e.Sequence > w.Version {
-		w.Version = e.Sequence
-	}
-	return nil
-}
+func (w *Worker) Apply(e Envelope) error { return w.applyStored(e, w.apply) }
 
-func (w *Worker) apply(p Payload) {
+func (w *Worker) apply(p Payload, _ Envelope) {
 	switch p := p.(type) {
 	case WorkerRegistered:
 		w.Registered, w.Name, w.PasswordHash = true, p.Name, p.PasswordHash
@@ -176,27 +148,8 @@ func (w *Worker) apply(p Payload) {
 func (w *Worker) Has(r string) bool { return slices.Contains(w.Roles, r) }
 
 func (w *Worker) record(p Payload, m Meta) error {
-	env, err := New(w.ID, p, m)
-	if err != nil {
-		return err
-	}
-	w.apply(p)
-	w.pending = append(w.pending, env)
-	return nil
+	return w.recording.record(NewID(), w.ID, p, m, w.apply)
 }
-
-// Pending returns the events recorded by commands and not yet appended.
-func (w *Worker) Pending() []Envelope { return w.pending }
-
-// markSaved forgets pending events once the log acknowledged them.
-func (w *Worker) markSaved(acks []Appended) {
-	w.pending = nil
-	if n := len(acks); n > 0 && acks[n-1].Seq > w.Version {
-		w.Version = acks[n-1].Seq
-	}
-}
-
-func (w *Worker) version() uint64 { return w.Version }
 
 // Register records a new account holding one role. passwordHash is the
 // argon2id hash, never the password. An id is registered once.
