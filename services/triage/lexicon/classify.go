@@ -172,6 +172,7 @@ const (
 	hitCounted                      // its signal counted (raised)
 	hitHeld                         // found but held (negated, past, third party, hidden)
 	hitUnlisted                     // not reported in the verdict's matches
+	hitSynthetic                    // raised by a cue rule (cues.go)
 	hitQualified = hitNegated | hitPast | hitHidden
 	hitOut       = hitDropped | hitUnmet
 )
@@ -209,7 +210,7 @@ func (cl *Classifier) ClassifyIn(text string, recent Recent, now time.Time) Verd
 		cl.collect(sc, 1)
 	}
 	var v Verdict
-	if sc.kinds&(1<<tkSignal) == 0 {
+	if sc.kinds&(1<<tkSignal|1<<tkCue) == 0 {
 		v = Verdict{Risk: RiskNone, LexiconVersion: cl.version, Rule: RuleNoMatch, RulesVersion: RulesVersion}
 	} else {
 		v = cl.decide(sc, cl.conversation(recent, now))

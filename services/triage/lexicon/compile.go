@@ -27,6 +27,7 @@ const (
 	tkIdiom                        // hides the terms it overlaps
 	tkJoke                         // "lol", "jk"
 	tkMany                         // a count of ten or more
+	tkCue                          // a word of a cue class (cues.go)
 )
 
 // term is one thing the classifier can find.
@@ -38,6 +39,7 @@ type term struct {
 	r        resolved // for tkSignal
 	action   bool
 	many     bool
+	cue      cueClass // for tkCue
 }
 
 // pattern priorities: where two patterns are the same bytes, an explicit
@@ -57,6 +59,10 @@ type compiled struct {
 	ac         *automaton
 	negFillers map[string]bool
 	vocab      *vocabulary
+	// cueFirst[l][r] is the first synthetic term of cue rule r in the
+	// language numbered cueLang[code].
+	cueFirst [][]int32
+	cueLang  map[string]int
 }
 
 type candidate struct {
@@ -130,6 +136,48 @@ func compile(l *Lexicon) *compiled {
 		c.patTerm = append(c.patTerm, cands[f].term)
 		c.patLen = append(c.patLen, int32(len(f)))
 		c.patPrefix = append(c.patPrefix, !strings.HasSuffix(f, " "))
+	}
+	// Cue words are patterns of their own: a word can be a lexicon term
+	// and a cue ("pills"), and both are reported.
+	for _, p := range l.parts {
+		seen := map[string]bool{}
+		for _, list := range p.Cues.lists() {
+			for _, ph := range list.phrases {
+				id := int32(len(c.terms))
+				c.terms = append(c.terms, term{phrase: ph, category: "cue_" + cueNames[list.class], language: p.Language,
+					kind: tkCue, cue: list.class})
+				for _, f := range phraseForms(ph) {
+					if key := cueNames[list.class] + "|" + f; !seen[key] {
+						seen[key] = true
+						pats = append(pats, f)
+						c.patTerm = append(c.patTerm, id)
+						c.patLen = append(c.patLen, int32(len(f)))
+						c.patPrefix = append(c.patPrefix, !strings.HasSuffix(f, " "))
+					}
+				}
+			}
+		}
+	}
+	// Synthetic terms of the cue rules, per language; index 0 stands for
+	// a rule fired by language-less hits (numerals) and is the first
+	// language's.
+	c.cueLang = map[string]int{}
+	for i, p := range l.parts {
+		syn, first := cueTerms(p.Language)
+		for k := range first {
+			first[k] += int32(len(c.terms))
+		}
+		c.cueFirst = append(c.cueFirst, first)
+		c.cueLang[p.Language] = i
+		c.terms = append(c.terms, syn...)
+	}
+	if len(c.cueFirst) == 0 {
+		syn, first := cueTerms("")
+		for k := range first {
+			first[k] += int32(len(c.terms))
+		}
+		c.cueFirst = append(c.cueFirst, first)
+		c.terms = append(c.terms, syn...)
 	}
 	c.ac = newAutomaton(pats)
 	c.vocab = newVocabulary(words)

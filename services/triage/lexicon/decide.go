@@ -37,6 +37,7 @@ func (cl *Classifier) decide(sc *scratch, conv conversation) Verdict {
 	}
 	cl.near(sc)
 	cl.contained(sc)
+	cl.cooccur(sc)
 	cl.qualify(sc)
 	for _, h := range sc.hits {
 		if h.flags&hitDropped != 0 {
@@ -104,7 +105,8 @@ func (cl *Classifier) gather(sc *scratch, f *facts, withPass bool) {
 				f.past = f.past.with(g)
 			}
 		case h.person == personThird:
-			if !weak {
+			// Cues about someone else say too little to count: held.
+			if !weak && h.flags&hitSynthetic == 0 {
 				f.third = f.third.with(g)
 			}
 		default:

@@ -33,6 +33,9 @@ type part struct {
 	Entries []entry `yaml:"entries"`
 	// Modifiers are the cues that change what a signal means.
 	Modifiers modifiers `yaml:"modifiers"`
+	// Cues are word-level cue classes, combined by the cue rules
+	// (cues.go).
+	Cues cueLists `yaml:"cues"`
 }
 
 // modifiers are one language's cue lists.
@@ -272,6 +275,9 @@ func (p *part) validate() error {
 				return err
 			}
 		}
+	}
+	if err := p.Cues.validate(); err != nil {
+		return bad("%v", err)
 	}
 	for _, w := range p.Modifiers.NegationFillers {
 		if n := Normalise(w); n == "" || strings.Contains(n, " ") {

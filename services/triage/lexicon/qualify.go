@@ -16,10 +16,14 @@ func (cl *Classifier) idioms(sc *scratch) bool {
 		}
 		for j := range sc.hits {
 			h := &sc.hits[j]
-			if h.kind == tkSignal && h.flags&hitDropped == 0 && h.os < g.oe && g.os < h.oe {
+			if (h.kind == tkSignal || h.kind == tkCue) && h.flags&hitDropped == 0 && h.os < g.oe && g.os < h.oe {
 				h.flags |= hitDropped
-				g.flags |= hitEvidence
-				hidden = true
+				// Cue words are no evidence of their own: an idiom
+				// that hides only cues changed no signal.
+				if h.kind == tkSignal {
+					g.flags |= hitEvidence
+					hidden = true
+				}
 			}
 		}
 	}
@@ -35,12 +39,12 @@ func (cl *Classifier) idioms(sc *scratch) bool {
 func (cl *Classifier) contained(sc *scratch) {
 	for i := range sc.hits {
 		a := sc.hits[i]
-		if a.flags&hitOut != 0 {
+		if a.flags&hitOut != 0 || a.kind == tkCue {
 			continue
 		}
 		for j := range sc.hits {
 			b := &sc.hits[j]
-			if i != j && (b.kind == tkSignal) == (a.kind == tkSignal) && b.kind != tkNegation && b.pass == a.pass &&
+			if i != j && b.kind != tkCue && (b.kind == tkSignal) == (a.kind == tkSignal) && b.kind != tkNegation && b.pass == a.pass &&
 				a.os <= b.os && b.oe <= a.oe && a.oe-a.os > b.oe-b.os {
 				b.flags |= hitDropped
 			}

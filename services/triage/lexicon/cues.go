@@ -1,0 +1,308 @@
+package lexicon
+
+// Word-level cue classes and the co-occurrence rules over them: the
+// structure that catches an unseen phrasing of a known idea. A cue is one
+// word or short phrase of a broad class (a means, an acquisition verb, a
+// death word, an aggressor's act...); a cue rule fires when one cue of each
+// of its slots stands within cueWindow words of the first, in any order,
+// and adds synthetic signal hits spanning those cues. The synthetic hits
+// then go through the same qualification as lexicon terms (negation right
+// before them, past, whom they are about, a story or the news), so "I
+// don't want to die" and "my friend bought pills" are held as before.
+
+import "fmt"
+
+// cueClass is a class of cue words.
+type cueClass uint8
+
+const (
+	cueNone      cueClass = iota
+	cueDeath              // die, dead, not wake up, stop existing
+	cueWish               // wish, want, rather, envie, ganas
+	cueMeans              // any means (the lexicon's named means count too)
+	cueAcquire            // bought, got, ordered, compré, acheté
+	cueResearch           // looked up, googled, how many, lethal
+	cueQuantity           // whole box, all of them (counts of ten or more count too)
+	cueAct                // took, swallowed, cut, jumped: done
+	cueJump               // jump, throw myself: an act on a place
+	cueIntent             // going to, decided, ready, voy a, je vais
+	cueTime               // tonight, now (the time and soon modifiers count too)
+	cueFarewell           // note, letter, goodbye, carta, lettre
+	cueGone               // for when I'm gone, cuando ya no esté
+	cueGiveAway           // gave away, rehomed, sorted the will
+	cueThreat             // an aggressor's act: beat, hit me, following me
+	cueStrangle           // strangled, choked, apretar el cuello
+	cueProximity          // outside, at the door, downstairs, en el portal
+	cueWeapon             // knife, gun
+	cueChild              // I'm 12, my son of 9
+	cueSecret             // don't tell, secret, photos, meet
+	cueHomeFear           // don't want to go home, scared to go home
+	numCues
+)
+
+// cueNames are the YAML keys and the categories cue matches report.
+var cueNames = [numCues]string{"", "death", "wish", "means", "acquire", "research", "quantity", "act", "jump", "intent",
+	"time", "farewell", "gone", "give_away", "threat", "strangle", "proximity", "weapon", "child", "secret", "home_fear"}
+
+// cueSet is a set of cue classes.
+type cueSet uint32
+
+func cs(cls ...cueClass) cueSet {
+	var s cueSet
+	for _, c := range cls {
+		s |= 1 << c
+	}
+	return s
+}
+
+// cueWindow bounds, in words, how far a rule's cues may stand from the
+// first of them.
+const cueWindow = 10
+
+// cueOut is one signal a cue rule raises.
+type cueOut struct {
+	signal signal
+	kind   subKind
+}
+
+// cueRule is one co-occurrence rule: a cue of each slot within cueWindow
+// words, in any order.
+type cueRule struct {
+	name  string
+	slots []cueSet
+	out   []cueOut
+}
+
+// cueRules, in order; every rule that fires adds its signals.
+var cueRules = []cueRule{
+	// "wish I'd never wake up", "ojalá no despertar", "envie de disparaître".
+	{"wish_death", []cueSet{cs(cueWish), cs(cueDeath)}, []cueOut{{sigWish, kindPassive}}},
+	// "got a rope in the boot", "compré pastillas", "acheté une corde".
+	{"means_acquired", []cueSet{cs(cueMeans), cs(cueAcquire)}, []cueOut{{sigMethod, kindAcquired}}},
+	// "looked up how many of my sertraline", "desde qué altura".
+	{"means_researched", []cueSet{cs(cueMeans), cs(cueResearch)}, []cueOut{{sigMethod, kindResearched}}},
+	// "how many it would take to die", "à partir de quel étage on survit pas".
+	{"research_death", []cueSet{cs(cueResearch), cs(cueDeath), cs(cueMeans)}, []cueOut{{sigMethod, kindResearched}, {sigIntent, kindPurpose}}},
+	// A means with a wish to be dead: "plus envie d'exister ... doliprane".
+	{"means_wish_death", []cueSet{cs(cueMeans), cs(cueWish), cs(cueDeath)}, []cueOut{{sigMethod, kindNamed}}},
+	// Done: "swallowed the whole strip of lexomil", "me tomé todo".
+	{"act_means_taken", []cueSet{cs(cueAct), cs(cueMeans), cs(cueQuantity, cueDeath)}, []cueOut{{sigRecent, kindTaken}}},
+	// "mañana me tiro a las vías", "je saute du pont ce soir".
+	{"jump_place_intent", []cueSet{cs(cueJump), cs(cueMeans), cs(cueIntent, cueTime)}, []cueOut{{sigMethod, kindNamed}, {sigIntent, kindDecided}}},
+	// A letter for when I'm gone.
+	{"farewell_gone", []cueSet{cs(cueFarewell, cueGiveAway), cs(cueGone)}, []cueOut{{sigPrep, kindNote}}},
+	// Affairs put in order: two give-away acts ("sorted the will, rehomed the dog").
+	{"affairs", []cueSet{cs(cueGiveAway), cs(cueGiveAway)}, []cueOut{{sigPrep, kindAffairs}}},
+	{"strangled", []cueSet{cs(cueStrangle)}, []cueOut{{sigHarm, kindStrangulation}}},
+	// "he's outside and trying the door", "mi ex está en el portal".
+	{"threat_proximity", []cueSet{cs(cueThreat), cs(cueProximity)}, []cueOut{{sigHarm, kindThreat}, {sigHarm, kindProximity}}},
+	{"threat_weapon", []cueSet{cs(cueThreat), cs(cueWeapon)}, []cueOut{{sigHarm, kindThreat}, {sigHarm, kindWeapon}}},
+	// "I'm 12 and a man says not to tell anyone".
+	{"child_secret", []cueSet{cs(cueChild), cs(cueSecret)}, []cueOut{{sigHarm, kindGrooming}}},
+	// "don't want to go home, dad said he'd beat me".
+	{"child_afraid_home", []cueSet{cs(cueHomeFear), cs(cueThreat)}, []cueOut{{sigHarm, kindChildAfraidHome}}},
+}
+
+// cueTerms returns one synthetic term per rule output of language lang;
+// the term's phrase names the rule ("cue:means_acquired"). first[r] is the
+// index in terms of rule r's first output.
+func cueTerms(lang string) (terms []term, first []int32) {
+	for _, r := range cueRules {
+		first = append(first, int32(len(terms)))
+		for _, o := range r.out {
+			terms = append(terms, term{phrase: "cue:" + r.name, category: signalNames[o.signal], language: lang,
+				kind: tkSignal, r: resolved{signal: o.signal, kind: o.kind}})
+		}
+	}
+	return terms, first
+}
+
+// cueOf returns the cue classes a hit stands for: a cue's own, and those
+// the lexicon's terms lend (a named means, a time frame, a count).
+func (cl *Classifier) cueOf(h *hit) cueSet {
+	t := &cl.c.terms[h.term]
+	switch h.kind {
+	case tkCue:
+		return 1 << t.cue
+	case tkTime, tkSoon:
+		return cs(cueTime)
+	case tkMany:
+		return cs(cueQuantity)
+	case tkSignal:
+		if t.r.signal == sigMethod && t.r.kind == kindNamed && t.r.means != meansNone {
+			s := cs(cueMeans)
+			if t.r.means == meansWeapon {
+				s |= cs(cueWeapon)
+			}
+			return s
+		}
+	}
+	return 0
+}
+
+// cooccur fires the cue rules over the hits of each pass and appends
+// their synthetic hits. It runs after idioms (an idiom's words are no
+// cues) and before qualify.
+func (cl *Classifier) cooccur(sc *scratch) {
+	n := len(sc.hits)
+	var classes [maxHits]cueSet
+	any := false
+	for i := 0; i < n; i++ {
+		h := &sc.hits[i]
+		if h.flags&hitDropped != 0 || h.flags&hitSynthetic != 0 {
+			continue
+		}
+		classes[i] = cl.cueOf(h)
+		any = any || classes[i] != 0
+	}
+	if !any {
+		return
+	}
+	var used [4]int
+	for ri, r := range cueRules {
+		for a := 0; a < n; a++ {
+			if classes[a]&r.slots[0] == 0 {
+				continue
+			}
+			h := &sc.hits[a]
+			lo, hi := h.ws, h.we
+			used[0] = a
+			ok := true
+			for s := 1; s < len(r.slots) && ok; s++ {
+				best, bestGap := -1, int32(cueWindow+1)
+				for b := 0; b < n; b++ {
+					g := &sc.hits[b]
+					if classes[b]&r.slots[s] == 0 || g.pass != h.pass || usedIn(used[:s], b) || overlapsAny(sc, used[:s], g) {
+						continue
+					}
+					if gap := max(g.ws-h.we, h.ws-g.we, 0); gap < bestGap {
+						best, bestGap = b, gap
+					}
+				}
+				if best < 0 {
+					ok = false
+					break
+				}
+				used[s] = best
+				g := &sc.hits[best]
+				lo, hi = min(lo, g.ws), max(hi, g.we)
+			}
+			if !ok {
+				continue
+			}
+			cl.fire(sc, ri, used[:len(r.slots)], lo, hi)
+			break
+		}
+	}
+}
+
+func usedIn(used []int, b int) bool {
+	for _, u := range used {
+		if u == b {
+			return true
+		}
+	}
+	return false
+}
+
+// overlapsAny reports whether g shares words with one of the used hits: one
+// word is one cue ("dead" is not both the wish and the death).
+func overlapsAny(sc *scratch, used []int, g *hit) bool {
+	for _, u := range used {
+		o := &sc.hits[u]
+		if g.ws <= o.we && o.ws <= g.we {
+			return true
+		}
+	}
+	return false
+}
+
+// fire appends rule ri's synthetic hits over the words lo..hi of the used
+// hits' pass, and marks the cues as evidence.
+func (cl *Classifier) fire(sc *scratch, ri int, used []int, lo, hi int32) {
+	if len(sc.hits)+len(cueRules[ri].out) > maxHits {
+		return
+	}
+	first := sc.hits[used[0]]
+	p := &sc.n[first.pass]
+	ns := p.words[lo]
+	ne := int32(len(p.buf))
+	if int(hi+1) < len(p.words) {
+		ne = p.words[hi+1] - 1
+	}
+	for ne > ns && p.buf[ne-1] == ' ' {
+		ne--
+	}
+	partner := int32(-1)
+	for _, u := range used {
+		sc.hits[u].flags |= hitEvidence
+		if cl.cueOf(&sc.hits[u])&cs(cueMeans) != 0 {
+			partner = int32(u)
+		}
+	}
+	// A message marked as a joke ("me tiro por la ventana jajaja") holds
+	// what its cues say.
+	flags := hitSynthetic
+	if sc.kinds&(1<<tkJoke) != 0 {
+		flags |= hitHidden
+	}
+	for k := range cueRules[ri].out {
+		t := cl.c.cueFirst[cl.c.cueLang[cl.c.terms[first.term].language]][ri] + int32(k)
+		sc.hits = append(sc.hits, hit{term: t, partner: partner, kind: tkSignal, pass: first.pass, flags: flags,
+			ns: ns, ne: ne, ws: lo, we: hi, os: p.off[ns].start, oe: p.off[ne-1].end})
+	}
+	sc.kinds |= 1 << tkSignal
+}
+
+// cueList is one class's words of one language.
+type cueList struct {
+	class   cueClass
+	phrases []string
+}
+
+// lists returns a language's cue lists in class order.
+func (c *cueLists) lists() []cueList {
+	return []cueList{
+		{cueDeath, c.Death}, {cueWish, c.Wish}, {cueMeans, c.Means}, {cueAcquire, c.Acquire}, {cueResearch, c.Research},
+		{cueQuantity, c.Quantity}, {cueAct, c.Act}, {cueJump, c.Jump}, {cueIntent, c.Intent}, {cueTime, c.Time},
+		{cueFarewell, c.Farewell}, {cueGone, c.Gone}, {cueGiveAway, c.GiveAway}, {cueThreat, c.Threat},
+		{cueStrangle, c.Strangle}, {cueProximity, c.Proximity}, {cueWeapon, c.Weapon}, {cueChild, c.Child},
+		{cueSecret, c.Secret}, {cueHomeFear, c.HomeFear},
+	}
+}
+
+// cueLists are one language's cue words, by class (see cueClass).
+type cueLists struct {
+	Death     []string `yaml:"death"`
+	Wish      []string `yaml:"wish"`
+	Means     []string `yaml:"means"`
+	Acquire   []string `yaml:"acquire"`
+	Research  []string `yaml:"research"`
+	Quantity  []string `yaml:"quantity"`
+	Act       []string `yaml:"act"`
+	Jump      []string `yaml:"jump"`
+	Intent    []string `yaml:"intent"`
+	Time      []string `yaml:"time"`
+	Farewell  []string `yaml:"farewell"`
+	Gone      []string `yaml:"gone"`
+	GiveAway  []string `yaml:"give_away"`
+	Threat    []string `yaml:"threat"`
+	Strangle  []string `yaml:"strangle"`
+	Proximity []string `yaml:"proximity"`
+	Weapon    []string `yaml:"weapon"`
+	Child     []string `yaml:"child"`
+	Secret    []string `yaml:"secret"`
+	HomeFear  []string `yaml:"home_fear"`
+}
+
+// validate checks every cue phrase.
+func (c *cueLists) validate() error {
+	for _, l := range c.lists() {
+		for _, ph := range l.phrases {
+			if err := checkPhrase(ph); err != nil {
+				return fmt.Errorf("cues.%s: %v", cueNames[l.class], err)
+			}
+		}
+	}
+	return nil
+}
