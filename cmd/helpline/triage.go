@@ -12,7 +12,7 @@ import (
 )
 
 // triageUsage is `helpline triage`'s usage line.
-const triageUsage = "usage: helpline triage explain [--lexicon FILE.yaml] [--compare OLD] < messages.txt"
+const triageUsage = "usage: helpline triage explain [--lexicon FILE.yaml] [--compare OLD] < messages.txt\n       helpline triage feedback [--break-glass-reason TEXT --by ADMIN]"
 
 // cmdTriage runs `helpline triage explain`: one message per line on stdin,
 // one JSON verdict per line on stdout, so an admin can try a lexicon
@@ -20,7 +20,10 @@ const triageUsage = "usage: helpline triage explain [--lexicon FILE.yaml] [--com
 // files, or one file) each verdict also says where OLD's verdict differs
 // (old_risk, old_rule, and moved when the risk differs), and a summary of
 // the moves between levels goes to stderr.
-func cmdTriage(_ context.Context, args []string, io stdio, _ lookupFunc) error {
+func cmdTriage(ctx context.Context, args []string, io stdio, lookup lookupFunc) error {
+	if len(args) > 0 && args[0] == "feedback" {
+		return cmdTriageFeedback(ctx, args[1:], io, lookup)
+	}
 	if len(args) == 0 || args[0] != "explain" {
 		return usageError{triageUsage}
 	}

@@ -1,0 +1,148 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/helpline-org/helpline/events"
+	"github.com/helpline-org/helpline/internal/config"
+)
+
+// TestTriageFeedbackExportsMarksWithoutText: a "triage missed this" mark
+// shows in `helpline triage feedback` with the verdict it had (signals,
+// terms, rule, lexicon version) and no text, pseudonym or conversation id;
+// the text comes only for an active admin who states a break-glass reason,
+// and each text read is audited.
+func TestTriageFeedbackExportsMarksWithoutText(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dataDir := t.TempDir()
+	lookup := func(k string) (string, bool) {
+		switch k {
+		case config.VarDataDir:
+			return dataDir, true
+		case "HELPLINE_LOG_FORMAT":
+			return "json", true
+		}
+		return "", false
+	}
+	const text = "i have been saving my tablets"
+	func() {
+		env, err := loadEnv(lookup)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := openPlatform(ctx, env, zerolog.Nop(), "feedback-test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer p.close()
+		keys, _, err := openKeys(ctx, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer keys.Close()
+		m := events.Meta{OccurredAt: time.Now()}
+		msgID := events.NewID()
+		sealed, err := keys.Seal(ctx, "client-fb", []byte(text), events.BodyAAD(msgID))
+		if err != nil {
+			t.Fatal(err)
+		}
+		convs, err := events.NewConversations(p.store, 16)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := convs.Update(ctx, "conv-fb", func(c *events.Conversation) error {
+			if err := c.Start("main", "client-fb", "C-FB12", events.ChannelSMS, m); err != nil {
+				return err
+			}
+			if err := c.Receive(msgID, "SMfb", events.Sealed{KeyID: "client-fb", Data: sealed}, m); err != nil {
+				return err
+			}
+			return c.Triage(msgID, events.Verdict{Risk: events.RiskElevated, Rule: "wish_alone", LexiconVersion: "en-test",
+				Matches: []events.TriageMatch{{Term: "saving tablets", Category: "method", Language: "en", Weight: 0.5}}}, events.Arrival{}, m)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := convs.Update(ctx, "conv-fb", func(c *events.Conversation) error {
+			return c.RecordTriageFeedback(msgID, "kim", events.FeedbackMissed, m)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		workers := events.NewWorkers(p.store)
+		for id, role := range map[string]string{"ada": events.RoleAdmin, "wes": events.RoleWorker} {
+			if _, err := workers.Update(ctx, id, func(w *events.Worker) error {
+				return w.Register(id, "$argon2id$test", role, "test", m)
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}()
+
+	run := func(args ...string) (string, error) {
+		var out, errOut bytes.Buffer
+		err := cmdTriage(ctx, append([]string{"feedback"}, args...), stdio{in: strings.NewReader(""), out: &out, err: &errOut}, lookup)
+		return out.String(), err
+	}
+	out, err := run()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var line feedbackLine
+	if err := json.Unmarshal([]byte(out), &line); err != nil {
+		t.Fatalf("%v: %q", err, out)
+	}
+	if line.Feedback != events.FeedbackMissed || line.Risk != events.RiskElevated || line.Rule != "wish_alone" ||
+		line.LexiconVersion != "en-test" || len(line.Terms) != 1 || line.Text != "" {
+		t.Fatalf("exported %+v", line)
+	}
+	for _, leak := range []string{text, "C-FB12", "conv-fb", "client-fb"} {
+		if strings.Contains(out, leak) {
+			t.Fatalf("the export without break-glass holds %q: %s", leak, out)
+		}
+	}
+	if _, err := run("--break-glass-reason", "lexicon review"); err == nil {
+		t.Fatal("break-glass without --by was accepted")
+	}
+	if _, err := run("--break-glass-reason", "lexicon review", "--by", "wes"); err == nil {
+		t.Fatal("a worker read text by break-glass")
+	}
+	out, err = run("--break-glass-reason", "lexicon review", "--by", "ada")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, text) {
+		t.Fatalf("break-glass export has no text: %s", out)
+	}
+
+	env, err := loadEnv(lookup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := openPlatform(ctx, env, zerolog.Nop(), "feedback-test-audit")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.close()
+	var audits []events.ContentRead
+	if _, err := p.store.ReadAudit(ctx, 0, func(e events.Envelope) error {
+		pl, err := e.Decode()
+		if err == nil {
+			if cr, ok := pl.(events.ContentRead); ok {
+				audits = append(audits, cr)
+			}
+		}
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(audits) != 1 || audits[0].BreakGlassReason != "lexicon review" || audits[0].Via != "cli" || audits[0].ConversationID != "conv-fb" {
+		t.Fatalf("audit records %+v, want the one break-glass reading", audits)
+	}
+}
