@@ -12,6 +12,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/helpline-org/helpline/events"
+	"github.com/helpline-org/helpline/internal/app/platform"
 	"github.com/helpline-org/helpline/internal/config"
 	"github.com/helpline-org/helpline/internal/keyring"
 	"github.com/helpline-org/helpline/internal/logging"
@@ -68,28 +69,28 @@ func cmdTriageFeedback(ctx context.Context, args []string, io stdio, lookup look
 		return err
 	}
 	log := logging.New(io.err, env.LogLevel, env.LogFormat).With().Str("svc", "triage-feedback").Logger()
-	p, err := openPlatform(ctx, env, log, "helpline-triage-feedback")
+	p, err := platform.Open(ctx, platform.Config{Env: env, Name: "helpline-triage-feedback"}, log)
 	if err != nil {
 		return fmt.Errorf("%w (in embedded mode stop 'helpline run' first, or run it with %s and point %s at it, with %s=1)",
 			err, config.VarNATSListen, config.VarNATSURL, config.VarReplicas)
 	}
-	defer p.close()
+	defer p.Close()
 
 	var reader *textReader
 	if glass != "" {
-		admin, err := events.NewWorkers(p.store).Load(ctx, *by)
+		admin, err := events.NewWorkers(p.Store).Load(ctx, *by)
 		if err != nil {
 			return err
 		}
 		if !admin.Registered || admin.Disabled || !admin.Has(events.RoleAdmin) {
 			return fmt.Errorf("%s is not an active admin: only an admin may read messages by break-glass", *by)
 		}
-		keys, _, err := openKeys(ctx, p)
+		keys, _, err := p.Keys(ctx)
 		if err != nil {
 			return err
 		}
 		defer keys.Close()
-		reader = &textReader{store: p.store, keys: keys, by: *by, reason: glass, log: log}
+		reader = &textReader{store: p.Store, keys: keys, by: *by, reason: glass, log: log}
 	}
 
 	out := bufio.NewWriter(io.out)
@@ -97,7 +98,7 @@ func cmdTriageFeedback(ctx context.Context, args []string, io stdio, lookup look
 	enc := json.NewEncoder(out)
 	enc.SetEscapeHTML(false)
 	n := 0
-	_, err = p.store.Read(ctx, events.AggregateSubjects(events.AggregateConversation), 0, func(e events.Envelope) error {
+	_, err = p.Store.Read(ctx, events.AggregateSubjects(events.AggregateConversation), 0, func(e events.Envelope) error {
 		if e.Type != events.TypeTriageFeedbackRecorded {
 			return nil
 		}

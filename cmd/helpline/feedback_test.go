@@ -11,6 +11,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/helpline-org/helpline/events"
+	"github.com/helpline-org/helpline/internal/app/platform"
 	"github.com/helpline-org/helpline/internal/config"
 )
 
@@ -38,12 +39,12 @@ func TestTriageFeedbackExportsMarksWithoutText(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		p, err := openPlatform(ctx, env, zerolog.Nop(), "feedback-test")
+		p, err := platform.Open(ctx, platform.Config{Env: env, Name: "feedback-test"}, zerolog.Nop())
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer p.close()
-		keys, _, err := openKeys(ctx, p)
+		defer p.Close()
+		keys, _, err := p.Keys(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -54,7 +55,7 @@ func TestTriageFeedbackExportsMarksWithoutText(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		convs, err := events.NewConversations(p.store, 16)
+		convs, err := events.NewConversations(p.Store, 16)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -75,7 +76,7 @@ func TestTriageFeedbackExportsMarksWithoutText(t *testing.T) {
 		}); err != nil {
 			t.Fatal(err)
 		}
-		workers := events.NewWorkers(p.store)
+		workers := events.NewWorkers(p.Store)
 		for id, role := range map[string]string{"ada": events.RoleAdmin, "wes": events.RoleWorker} {
 			if _, err := workers.Update(ctx, id, func(w *events.Worker) error {
 				return w.Register(id, "$argon2id$test", role, "test", m)
@@ -125,13 +126,13 @@ func TestTriageFeedbackExportsMarksWithoutText(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := openPlatform(ctx, env, zerolog.Nop(), "feedback-test-audit")
+	p, err := platform.Open(ctx, platform.Config{Env: env, Name: "feedback-test-audit"}, zerolog.Nop())
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer p.close()
+	defer p.Close()
 	var audits []events.ContentRead
-	if _, err := p.store.ReadAudit(ctx, 0, func(e events.Envelope) error {
+	if _, err := p.Store.ReadAudit(ctx, 0, func(e events.Envelope) error {
 		pl, err := e.Decode()
 		if err == nil {
 			if cr, ok := pl.(events.ContentRead); ok {
