@@ -14,14 +14,12 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
-	"strings"
+	"time"
 
 	"github.com/rs/zerolog"
 
 	"github.com/helpline-org/helpline/internal/app"
 	"github.com/helpline-org/helpline/internal/config"
-	"github.com/helpline-org/helpline/internal/sms"
 	"github.com/helpline-org/helpline/internal/twiliofake"
 	"github.com/helpline-org/helpline/services/ingestion"
 )
@@ -50,15 +48,15 @@ policies:
 type Stack struct {
 	Fake       *twiliofake.Fake
 	WebhookURL string
-	token      string
 	closers    []func() error
 }
 
 // Start builds and runs the process in dir, as `helpline run` does with
 // Twilio credentials that point at the fake. It runs until Close.
 func Start(ctx context.Context, dir string) (*Stack, error) {
-	s := &Stack{token: "loadtoken0123456789"}
-	s.Fake = twiliofake.New(twiliofake.Config{AuthToken: s.token}, zerolog.Nop())
+	const token = "loadtoken0123456789"
+	s := &Stack{}
+	s.Fake = twiliofake.New(twiliofake.Config{AuthToken: token, HTTPClient: &http.Client{Timeout: 30 * time.Second}}, zerolog.Nop())
 	fakeSrv := httptest.NewServer(s.Fake)
 	s.closers = append(s.closers, func() error { fakeSrv.Close(); return s.Fake.Close() })
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -67,7 +65,7 @@ func Start(ctx context.Context, dir string) (*Stack, error) {
 	}
 	s.WebhookURL = "http://" + l.Addr().String() + ingestion.SMSPath
 	env, err := config.LoadEnv(config.MapLookup(map[string]string{config.VarDataDir: dir, config.VarHTTPAddr: l.Addr().String(),
-		config.VarTwilioSID: s.Fake.AccountSID(), config.VarTwilioToken: s.token, config.VarTwilioAPIURL: fakeSrv.URL}))
+		config.VarTwilioSID: s.Fake.AccountSID(), config.VarTwilioToken: token, config.VarTwilioAPIURL: fakeSrv.URL}))
 	if err != nil {
 		l.Close()
 		return nil, s.fail(err)
@@ -109,20 +107,13 @@ func (s *Stack) Close() error {
 	return errors.Join(errs...)
 }
 
-// Text posts a webhook signed as Twilio signs it and returns the status.
-func (s *Stack) Text(ctx context.Context, client *http.Client, sid, from, body string) (int, error) {
-	form := url.Values{"MessageSid": {sid}, "AccountSid": {s.Fake.AccountSID()}, "From": {from}, "To": {LineNumber}, "Body": {body}}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.WebhookURL, strings.NewReader(form.Encode()))
+// Text posts an inbound SMS webhook as Twilio does (signed, through the
+// fake) and returns the status.
+func (s *Stack) Text(ctx context.Context, sid, from, body string) (int, error) {
+	resp, err := s.Fake.DeliverInboundWithSid(ctx, s.WebhookURL, sid, from, LineNumber, body)
 	if err != nil {
 		return 0, err
 	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set(sms.SignatureHeader, sms.Sign(s.token, s.WebhookURL, form))
-	resp, err := client.Do(req)
-	if err != nil {
-		return 0, err
-	}
-	resp.Body.Close()
 	return resp.StatusCode, nil
 }
 

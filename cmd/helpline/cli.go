@@ -174,6 +174,24 @@ func readFile(path string) ([]byte, error) {
 	return data, nil
 }
 
+// processEnv parses the flags of a command that runs a process, --http
+// (which overrides HELPLINE_HTTP_ADDR) added to fs's own, and reads the
+// environment.
+func processEnv(fs *flag.FlagSet, args []string, lookup lookupFunc) (config.Env, error) {
+	addr := fs.String("http", "", "listen address (overrides "+config.VarHTTPAddr+")")
+	if err := parseFlags(fs, args); err != nil {
+		return config.Env{}, err
+	}
+	env, err := loadEnv(lookup)
+	if err != nil {
+		return env, err
+	}
+	if *addr != "" {
+		env.HTTPAddr = *addr
+	}
+	return env, nil
+}
+
 // loadEnv reads and validates the HELPLINE_* environment.
 func loadEnv(env lookupFunc) (config.Env, error) {
 	e, err := config.LoadEnv(env)

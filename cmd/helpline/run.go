@@ -11,17 +11,10 @@ import (
 // cmdRun runs every service in one process: the embedded default.
 func cmdRun(ctx context.Context, args []string, io stdio, lookup lookupFunc) error {
 	fs := newFlags("run", io)
-	addr := fs.String("http", "", "listen address (overrides "+config.VarHTTPAddr+")")
 	migrate := fs.Bool("migrate", false, "apply SQL migrations at start (with "+config.VarDatabaseURL+")")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	env, err := loadEnv(lookup)
+	env, err := processEnv(fs, args, lookup)
 	if err != nil {
 		return err
-	}
-	if *addr != "" {
-		env.HTTPAddr = *addr
 	}
 	log := logging.New(io.err, env.LogLevel, env.LogFormat)
 	file, err := loadConfigFile(env, lookup, log)

@@ -24,17 +24,9 @@ func cmdServe(ctx context.Context, args []string, io stdio, lookup lookupFunc) e
 	if err != nil {
 		return usageError{fmt.Sprintf("no service %q; %s", name, usage)}
 	}
-	fs := newFlags("serve "+name, io)
-	addr := fs.String("http", "", "listen address (overrides "+config.VarHTTPAddr+")")
-	if err := parseFlags(fs, args[1:]); err != nil {
-		return err
-	}
-	env, err := loadEnv(lookup)
+	env, err := processEnv(newFlags("serve "+name, io), args[1:], lookup)
 	if err != nil {
 		return err
-	}
-	if *addr != "" {
-		env.HTTPAddr = *addr
 	}
 	if err := distributedEnv(svc, env, lookup); err != nil {
 		return err

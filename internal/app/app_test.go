@@ -6,7 +6,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -16,7 +15,6 @@ import (
 	"github.com/helpline-org/helpline/internal/app"
 	"github.com/helpline-org/helpline/internal/config"
 	"github.com/helpline-org/helpline/internal/poll"
-	"github.com/helpline-org/helpline/internal/sms"
 	"github.com/helpline-org/helpline/internal/twiliofake"
 	"github.com/helpline-org/helpline/services/ingestion"
 )
@@ -116,16 +114,11 @@ func TestRunPagesDutyForACrisisText(t *testing.T) {
 		}
 		return nil
 	})
-	form := url.Values{"MessageSid": {"SM0123456789abcdef0123456789abcdef"}, "AccountSid": {fake.AccountSID()}, "From": {"+447700900201"},
-		"To": {lineNumber}, "Body": {"i took 30 paracetamol and i want to die"}}
-	req, _ := http.NewRequest(http.MethodPost, base+ingestion.SMSPath, strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set(sms.SignatureHeader, sms.Sign(token, base+ingestion.SMSPath, form))
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := fake.DeliverInboundWithSid(ctx, base+ingestion.SMSPath, "SM0123456789abcdef0123456789abcdef", "+447700900201", lineNumber,
+		"i took 30 paracetamol and i want to die")
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("webhook: %d", resp.StatusCode)
 	}
