@@ -3,46 +3,76 @@ package projections
 import (
 	"context"
 	"fmt"
+	"iter"
 	"sync"
 )
 
-// MemoryCheckpoints is the shell every memory store shares: one lock over
-// the store's maps and the projections' checkpoints. An update stages its
-// writes and commits them with the checkpoint under the write lock, so
-// state and checkpoint change together or not at all. The zero value is
-// ready to use.
-type MemoryCheckpoints struct {
+// MemoryShell is, embedded in a read model's memory store, everything the
+// store does with its state as a whole: Checkpoint, Update, UpdateBatch,
+// Reset, Export and Import, over the store's maps behind one lock. An
+// update stages its writes (MemoryHooks.Begin) and commits them with the
+// checkpoint under the write lock, so state and checkpoint change together
+// or not at all. Queries take the read lock (RLock).
+type MemoryShell[Tx, S any, PS Snapshot[S]] struct {
 	mu          sync.RWMutex
 	checkpoints map[string]uint64
+	hooks       MemoryHooks[Tx, S]
+}
+
+// MemoryHooks are what a memory store gives its shell.
+type MemoryHooks[Tx, S any] struct {
+	// Begin stages one update's writes: the Tx, and the commit that
+	// applies them (called under the write lock, only if the update
+	// succeeds).
+	Begin func() (tx Tx, commit func())
+	// Clear empties the store's maps.
+	Clear func()
+	// Export copies the whole state, but for its checkpoint (the read lock
+	// is held).
+	Export func() S
+	// Import loads s into the emptied maps (the write lock is held).
+	Import func(s S)
+}
+
+// Init sets the store's hooks and empties it. Call it once, from the
+// store's constructor.
+func (m *MemoryShell[Tx, S, PS]) Init(h MemoryHooks[Tx, S]) {
+	m.hooks = h
+	h.Clear()
 }
 
 // RLock takes the read lock, for a store's queries.
-func (m *MemoryCheckpoints) RLock() { m.mu.RLock() }
+func (m *MemoryShell[Tx, S, PS]) RLock() { m.mu.RLock() }
 
 // RUnlock releases the read lock.
-func (m *MemoryCheckpoints) RUnlock() { m.mu.RUnlock() }
+func (m *MemoryShell[Tx, S, PS]) RUnlock() { m.mu.RUnlock() }
 
 // Checkpoint returns the last sequence applied under name (0: none).
-func (m *MemoryCheckpoints) Checkpoint(name string) uint64 {
+func (m *MemoryShell[Tx, S, PS]) Checkpoint(_ context.Context, name string) (uint64, error) {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	return m.checkpoints[name]
+	return m.checkpoints[name], nil
 }
 
-// Update is a memory store's UpdateBatch: under the write lock, unless seq
-// is at or below name's checkpoint (then it reports false), stage gets the
-// checkpoint and stages its writes; when it succeeds, the commit it
-// returned runs and the checkpoint becomes seq. When it fails, nothing
-// changes.
-func (m *MemoryCheckpoints) Update(name string, seq uint64, stage func(checkpoint uint64) (commit func(), err error)) (bool, error) {
+// Update runs fn and moves name's checkpoint to seq together, unless seq
+// is at or below the checkpoint.
+func (m *MemoryShell[Tx, S, PS]) Update(ctx context.Context, name string, seq uint64, fn func(Tx) error) (bool, error) {
+	return m.UpdateBatch(ctx, name, seq, func(tx Tx, _ uint64) error { return fn(tx) })
+}
+
+// UpdateBatch is Update for a batch: fn gets the checkpoint. Under the
+// write lock, unless seq is at or below name's checkpoint (then it reports
+// false), fn stages its writes; when it succeeds they are committed and
+// the checkpoint becomes seq. When it fails, nothing changes.
+func (m *MemoryShell[Tx, S, PS]) UpdateBatch(_ context.Context, name string, seq uint64, fn func(Tx, uint64) error) (bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	cp := m.checkpoints[name]
 	if seq <= cp {
 		return false, nil
 	}
-	commit, err := stage(cp)
-	if err != nil {
+	tx, commit := m.hooks.Begin()
+	if err := fn(tx, cp); err != nil {
 		return false, err
 	}
 	commit()
@@ -50,81 +80,103 @@ func (m *MemoryCheckpoints) Update(name string, seq uint64, stage func(checkpoin
 	return true, nil
 }
 
-// Reset runs clear under the write lock and forgets name's checkpoint.
-func (m *MemoryCheckpoints) Reset(name string, clear func()) {
+// Reset empties the store and forgets name's checkpoint.
+func (m *MemoryShell[Tx, S, PS]) Reset(_ context.Context, name string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	clear()
+	m.hooks.Clear()
 	delete(m.checkpoints, name)
+	return nil
 }
 
-// Export runs read under the read lock with name's checkpoint: a
-// snapshot consistent with it.
-func (m *MemoryCheckpoints) Export(name string, read func(checkpoint uint64)) {
+// Export returns the whole state and name's checkpoint, consistent with
+// each other.
+func (m *MemoryShell[Tx, S, PS]) Export(_ context.Context, name string) (S, error) {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	read(m.checkpoints[name])
+	s := m.hooks.Export()
+	*PS(&s).CheckpointRef() = m.checkpoints[name]
+	return s, nil
 }
 
-// Import is a memory store's Import: under the write lock, when name's
-// checkpoint is expect or at most seq, replace replaces the whole state
-// and the checkpoint becomes seq; otherwise it returns ErrMovedOn and
-// nothing changes.
-func (m *MemoryCheckpoints) Import(name string, seq, expect uint64, replace func()) error {
+// Import replaces the whole state with s and sets name's checkpoint to
+// s's, when the checkpoint is now expect or at most s's; otherwise it
+// returns ErrMovedOn. An invalid snapshot changes nothing.
+func (m *MemoryShell[Tx, S, PS]) Import(_ context.Context, name string, s S, expect uint64) error {
+	if err := PS(&s).Validate(); err != nil {
+		return err
+	}
+	seq := *PS(&s).CheckpointRef()
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if cp := m.checkpoints[name]; cp != expect && cp > seq {
 		return fmt.Errorf("%s at %d, rebuilt to %d: %w", name, cp, seq, ErrMovedOn)
 	}
-	replace()
+	m.hooks.Clear()
+	m.hooks.Import(s)
 	m.set(name, seq)
 	return nil
 }
 
 // set moves name's checkpoint to seq; the caller holds the write lock.
-func (m *MemoryCheckpoints) set(name string, seq uint64) {
+func (m *MemoryShell[Tx, S, PS]) set(name string, seq uint64) {
 	if m.checkpoints == nil {
 		m.checkpoints = map[string]uint64{}
 	}
 	m.checkpoints[name] = seq
 }
 
-// MemoryUpdates is, embedded in a projection's memory store, the store's
-// Checkpoint, Update, UpdateBatch and Reset over its MemoryCheckpoints:
-// begin stages a transaction (the Tx and its commit), clear empties the
-// store's maps.
-type MemoryUpdates[Tx any] struct {
-	cps   *MemoryCheckpoints
-	begin func() (tx Tx, commit func())
-	clear func()
+// Staged is one update's writes to one map of a memory store: reads see
+// them over the committed map, Commit applies them. The store's write
+// lock is held from Begin to the commit, so the map does not change under
+// it.
+type Staged[K comparable, V any] struct {
+	base   map[K]V
+	writes map[K]*V // nil: deleted
 }
 
-// NewMemoryUpdates returns the update plumbing of a memory store.
-func NewMemoryUpdates[Tx any](cps *MemoryCheckpoints, begin func() (tx Tx, commit func()), clear func()) MemoryUpdates[Tx] {
-	return MemoryUpdates[Tx]{cps: cps, begin: begin, clear: clear}
+// Stage starts staging writes to base.
+func Stage[K comparable, V any](base map[K]V) *Staged[K, V] {
+	return &Staged[K, V]{base: base, writes: map[K]*V{}}
 }
 
-// Checkpoint returns the last sequence applied under name (0: none).
-func (u MemoryUpdates[Tx]) Checkpoint(_ context.Context, name string) (uint64, error) {
-	return u.cps.Checkpoint(name), nil
+// Get returns k's value as the update sees it.
+func (s *Staged[K, V]) Get(k K) (V, bool) {
+	if v, staged := s.writes[k]; staged {
+		if v == nil {
+			var zero V
+			return zero, false
+		}
+		return *v, true
+	}
+	v, ok := s.base[k]
+	return v, ok
 }
 
-// Update runs fn and moves name's checkpoint to seq together, unless seq
-// is at or below the checkpoint.
-func (u MemoryUpdates[Tx]) Update(ctx context.Context, name string, seq uint64, fn func(Tx) error) (bool, error) {
-	return u.UpdateBatch(ctx, name, seq, func(tx Tx, _ uint64) error { return fn(tx) })
+// Put stages k's new value.
+func (s *Staged[K, V]) Put(k K, v V) { s.writes[k] = &v }
+
+// Delete stages k's removal.
+func (s *Staged[K, V]) Delete(k K) { s.writes[k] = nil }
+
+// Puts yields each key the update writes (not deletes) and its new value.
+func (s *Staged[K, V]) Puts() iter.Seq2[K, V] {
+	return func(yield func(K, V) bool) {
+		for k, v := range s.writes {
+			if v != nil && !yield(k, *v) {
+				return
+			}
+		}
+	}
 }
 
-// UpdateBatch is Update for a batch: fn gets the checkpoint.
-func (u MemoryUpdates[Tx]) UpdateBatch(_ context.Context, name string, seq uint64, fn func(Tx, uint64) error) (bool, error) {
-	return u.cps.Update(name, seq, func(cp uint64) (func(), error) {
-		tx, commit := u.begin()
-		return commit, fn(tx, cp)
-	})
-}
-
-// Reset empties the store and forgets name's checkpoint.
-func (u MemoryUpdates[Tx]) Reset(_ context.Context, name string) error {
-	u.cps.Reset(name, u.clear)
-	return nil
+// Commit applies the staged writes to the map.
+func (s *Staged[K, V]) Commit() {
+	for k, v := range s.writes {
+		if v == nil {
+			delete(s.base, k)
+		} else {
+			s.base[k] = *v
+		}
+	}
 }

@@ -47,19 +47,15 @@ func ReadCheckpoint(ctx context.Context, q Querier, name string) (uint64, error)
 	return uint64(seq), nil
 }
 
-// ApplyAtCheckpoint runs fn and moves the projection's checkpoint to seq in
-// one transaction, unless seq is at or below the checkpoint: then nothing
-// runs and it reports false. This is what makes a redelivered or replayed
-// event change nothing, and a crash neither skip nor repeat one.
-func ApplyAtCheckpoint(ctx context.Context, pool *pgxpool.Pool, name string, seq uint64, fn func(pgx.Tx) error) (bool, error) {
-	return ApplyBatchAtCheckpoint(ctx, pool, name, seq, func(tx pgx.Tx, _ uint64) error { return fn(tx) })
-}
-
-// ApplyBatchAtCheckpoint is ApplyAtCheckpoint for a batch of events whose
-// last has sequence seq: fn gets the checkpoint as read inside the
-// transaction and applies only the events after it, so a batch that
-// overlaps what another runner applied meanwhile applies the rest once.
-func ApplyBatchAtCheckpoint(ctx context.Context, pool *pgxpool.Pool, name string, seq uint64, fn func(tx pgx.Tx, checkpoint uint64) error) (bool, error) {
+// applyAtCheckpoint runs fn and moves the projection's checkpoint to seq
+// in one transaction, unless seq is at or below the checkpoint: then
+// nothing runs and it reports false. This is what makes a redelivered or
+// replayed event change nothing, and a crash neither skip nor repeat one.
+// For a batch of events whose last has sequence seq, fn gets the
+// checkpoint as read inside the transaction and applies only the events
+// after it, so a batch that overlaps what another runner applied
+// meanwhile applies the rest once.
+func applyAtCheckpoint(ctx context.Context, pool *pgxpool.Pool, name string, seq uint64, fn func(tx pgx.Tx, checkpoint uint64) error) (bool, error) {
 	var applied bool
 	err := SerializableTx(ctx, pool, func(tx pgx.Tx) error {
 		applied = false // a retried transaction starts again
@@ -86,12 +82,12 @@ func ApplyBatchAtCheckpoint(ctx context.Context, pool *pgxpool.Pool, name string
 	return applied, nil
 }
 
-// ExportAtCheckpoint reads a projection's whole state in one
+// exportAtCheckpoint reads a projection's whole state in one
 // SERIALIZABLE transaction, retried whole: fn reads every table into the
 // caller's snapshot, given the checkpoint read in the same transaction, so
 // the two are consistent. fn may run more than once: it must start its
 // snapshot again each time.
-func ExportAtCheckpoint(ctx context.Context, pool *pgxpool.Pool, name string, fn func(tx pgx.Tx, checkpoint uint64) error) error {
+func exportAtCheckpoint(ctx context.Context, pool *pgxpool.Pool, name string, fn func(tx pgx.Tx, checkpoint uint64) error) error {
 	err := SerializableTx(ctx, pool, func(tx pgx.Tx) error {
 		cp, err := ReadCheckpoint(ctx, tx, name)
 		if err != nil {
@@ -116,9 +112,9 @@ var ErrMovedOn = errors.New("projection moved on during the rebuild")
 // statement (and the client's buffer).
 const copyChunk = 5000
 
-// SwapAtCheckpoint replaces a projection's rows and checkpoint in ONE
+// swapAtCheckpoint replaces a projection's rows and checkpoint in ONE
 // SERIALIZABLE transaction, retried whole: fn deletes the projection's
-// rows and copies the new ones in (CopyRows), and the checkpoint becomes
+// rows and copies the new ones in (copyRows), and the checkpoint becomes
 // seq. Readers see the old rows until it commits; a crash before leaves
 // them intact.
 //
@@ -139,7 +135,7 @@ const copyChunk = 5000
 // transaction. Beyond it the swap needs a generation column (write the
 // new state in bounded transactions, flip one pointer, delete the old
 // generation in batches), which is not built.
-func SwapAtCheckpoint(ctx context.Context, pool *pgxpool.Pool, name string, seq, expect uint64, fn func(pgx.Tx) error) error {
+func swapAtCheckpoint(ctx context.Context, pool *pgxpool.Pool, name string, seq, expect uint64, fn func(pgx.Tx) error) error {
 	return SerializableTx(ctx, pool, func(tx pgx.Tx) error {
 		cp, err := ReadCheckpoint(ctx, tx, name)
 		if err != nil {
@@ -159,11 +155,11 @@ func SwapAtCheckpoint(ctx context.Context, pool *pgxpool.Pool, name string, seq,
 	})
 }
 
-// ResetAtCheckpoint empties tables and deletes the projection's
+// resetAtCheckpoint empties tables and deletes the projection's
 // checkpoint, in one transaction: what a store's Reset does.
-func ResetAtCheckpoint(ctx context.Context, pool *pgxpool.Pool, name string, tables ...string) error {
+func resetAtCheckpoint(ctx context.Context, pool *pgxpool.Pool, name string, tables []Table) error {
 	return SerializableTx(ctx, pool, func(tx pgx.Tx) error {
-		if err := DeleteAll(ctx, tx, tables...); err != nil {
+		if err := deleteAll(ctx, tx, tables); err != nil {
 			return fmt.Errorf("reset: %w", err)
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM projection_checkpoints WHERE name = $1`, name); err != nil {
@@ -191,63 +187,44 @@ func NotNullList(s []string) []string {
 	return s
 }
 
-// DeleteAll empties tables inside tx. DELETE rather than TRUNCATE:
+// deleteAll empties tables inside tx. DELETE rather than TRUNCATE:
 // CockroachDB's TRUNCATE is not transactional with the checkpoint.
-func DeleteAll(ctx context.Context, tx pgx.Tx, tables ...string) error {
+func deleteAll(ctx context.Context, tx pgx.Tx, tables []Table) error {
 	for _, t := range tables {
-		if _, err := tx.Exec(ctx, `DELETE FROM `+t+` WHERE true`); err != nil {
-			return fmt.Errorf("empty %s: %w", t, err)
+		if _, err := tx.Exec(ctx, `DELETE FROM `+t.Name.Sanitize()+` WHERE true`); err != nil {
+			return fmt.Errorf("empty %s: %w", t.Name.Sanitize(), err)
 		}
 	}
 	return nil
 }
 
-// CopyRows bulk-inserts rows into table inside tx with COPY (pgx.CopyFrom,
+// copyRows bulk-inserts rows into t inside tx with COPY (pgx.CopyFrom,
 // which PostgreSQL and CockroachDB both take), copyChunk rows at a time.
-func CopyRows(ctx context.Context, tx pgx.Tx, table pgx.Identifier, columns []string, rows [][]any) error {
+func copyRows(ctx context.Context, tx pgx.Tx, t Table, rows [][]any) error {
 	for i := 0; i < len(rows); i += copyChunk {
-		if _, err := tx.CopyFrom(ctx, table, columns, pgx.CopyFromRows(rows[i:min(i+copyChunk, len(rows))])); err != nil {
-			return fmt.Errorf("copy into %s: %w", table.Sanitize(), err)
+		if _, err := tx.CopyFrom(ctx, t.Name, t.Columns, pgx.CopyFromRows(rows[i:min(i+copyChunk, len(rows))])); err != nil {
+			return fmt.Errorf("copy into %s: %w", t.Name.Sanitize(), err)
 		}
 	}
 	return nil
 }
 
-// SQLCheckpoints is, embedded in a projection's SQL store, the store's
-// Checkpoint, Update, UpdateBatch (each update one SERIALIZABLE
-// transaction with the checkpoint: ApplyBatchAtCheckpoint) and Reset
-// (ResetAtCheckpoint of its tables), with the projection's Tx made from
-// the pgx.Tx by wrap.
-type SQLCheckpoints[Tx any] struct {
-	pool   *pgxpool.Pool
-	wrap   func(pgx.Tx) Tx
-	tables []string
+// Found maps the error of a one-row read (QueryRow(...).Scan): no row is
+// not found, without an error; any other error is wrapped, naming what.
+func Found(err error, what string) (bool, error) {
+	if errors.Is(err, pgx.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("read %s: %w", what, err)
+	}
+	return true, nil
 }
 
-// NewSQLCheckpoints returns the checkpoint plumbing of a store over pool
-// whose state is tables.
-func NewSQLCheckpoints[Tx any](pool *pgxpool.Pool, wrap func(pgx.Tx) Tx, tables ...string) SQLCheckpoints[Tx] {
-	return SQLCheckpoints[Tx]{pool: pool, wrap: wrap, tables: tables}
-}
-
-// Checkpoint returns the last sequence applied under name (0: none).
-func (c SQLCheckpoints[Tx]) Checkpoint(ctx context.Context, name string) (uint64, error) {
-	return ReadCheckpoint(ctx, c.pool, name)
-}
-
-// Update runs fn and moves name's checkpoint to seq in one transaction,
-// unless seq is at or below the checkpoint (ApplyAtCheckpoint).
-func (c SQLCheckpoints[Tx]) Update(ctx context.Context, name string, seq uint64, fn func(Tx) error) (bool, error) {
-	return ApplyAtCheckpoint(ctx, c.pool, name, seq, func(tx pgx.Tx) error { return fn(c.wrap(tx)) })
-}
-
-// UpdateBatch is Update for a batch (ApplyBatchAtCheckpoint).
-func (c SQLCheckpoints[Tx]) UpdateBatch(ctx context.Context, name string, seq uint64, fn func(Tx, uint64) error) (bool, error) {
-	return ApplyBatchAtCheckpoint(ctx, c.pool, name, seq, func(tx pgx.Tx, cp uint64) error { return fn(c.wrap(tx), cp) })
-}
-
-// Reset empties the store's tables and name's checkpoint, in one
-// transaction.
-func (c SQLCheckpoints[Tx]) Reset(ctx context.Context, name string) error {
-	return ResetAtCheckpoint(ctx, c.pool, name, c.tables...)
+// Exec runs one write inside tx; its error is wrapped, naming what.
+func Exec(ctx context.Context, tx pgx.Tx, what, sql string, args ...any) error {
+	if _, err := tx.Exec(ctx, sql, args...); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return nil
 }

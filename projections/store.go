@@ -31,3 +31,21 @@ type CheckpointedStore[Tx, S any] interface {
 	// changes nothing.
 	Import(ctx context.Context, name string, s S, expect uint64) error
 }
+
+// Snapshot is what the framework needs of a read model's snapshot type S
+// (its whole state): through *S, the snapshot's checkpoint, and a check
+// that a store could hold it. Each read model's Snapshot implements it.
+type Snapshot[S any] interface {
+	*S
+	// CheckpointRef returns the snapshot's checkpoint, to read or set.
+	CheckpointRef() *uint64
+	// Validate reports a snapshot that no store could hold (a row twice).
+	Validate() error
+}
+
+// SnapshotStore is what a scratch copy needs of a projection's stores:
+// the whole state out of the memory store, and into the target.
+type SnapshotStore[S any] interface {
+	Export(ctx context.Context, name string) (S, error)
+	Import(ctx context.Context, name string, s S, expect uint64) error
+}

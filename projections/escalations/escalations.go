@@ -143,8 +143,12 @@ type Snapshot struct {
 	Conversations map[string]Conversation // by conversation id
 }
 
-// validate rejects a snapshot that no store could hold.
-func (s Snapshot) validate() error {
+// CheckpointRef implements projections.Snapshot.
+func (s *Snapshot) CheckpointRef() *uint64 { return &s.Checkpoint }
+
+// Validate implements projections.Snapshot: it rejects an escalation
+// without an id or twice.
+func (s *Snapshot) Validate() error {
 	seen := make(map[string]bool, len(s.Escalations))
 	for _, e := range s.Escalations {
 		if e.ID == "" || seen[e.ID] {
@@ -172,37 +176,22 @@ type Tx interface {
 
 // Queue is the escalation queue projection.
 type Queue struct {
-	store Store
+	*projections.ReadModel[Tx, Snapshot, *Snapshot] // Name, Filter, Checkpoint, Reset, Apply, ApplyBatch, Scratch
+	store                                           Store
 }
 
-var (
-	_ projections.Projection = (*Queue)(nil)
-	_ projections.Batcher    = (*Queue)(nil)
-)
+var _ projections.BatchProjection = (*Queue)(nil)
 
 // NewQueue returns the projection over store.
-func NewQueue(store Store) *Queue { return &Queue{store: store} }
-
-// Name implements projections.Projection.
-func (q *Queue) Name() string { return Name }
-
-// Filter implements projections.Projection: escalations are conversation
-// events.
-func (q *Queue) Filter() string { return events.AggregateSubjects(events.AggregateConversation) }
-
-// Checkpoint implements projections.Projection.
-func (q *Queue) Checkpoint(ctx context.Context) (uint64, error) {
-	return q.store.Checkpoint(ctx, Name)
-}
-
-// Reset empties the queue, its working state and its checkpoint.
-func (q *Queue) Reset(ctx context.Context) error { return q.store.Reset(ctx, Name) }
-
-// Scratch implements projections.Projection: a queue over an empty
-// memory store.
-func (q *Queue) Scratch() projections.Scratch {
-	mem := NewMemoryStore()
-	return projections.NewMemoryScratch(NewQueue(mem), mem, q.store, func(s *Snapshot, seq uint64) { s.Checkpoint = seq })
+func NewQueue(store Store) *Queue {
+	return &Queue{store: store, ReadModel: projections.NewReadModel[Tx, Snapshot](projections.Model[Tx, Snapshot]{
+		Name: Name,
+		// Escalations are conversation events.
+		Filter:   events.AggregateSubjects(events.AggregateConversation),
+		Relevant: relevant,
+		Apply:    apply,
+		Memory:   func() projections.CheckpointedStore[Tx, Snapshot] { return NewMemoryStore() },
+	}, store)}
 }
 
 // Open returns a page of the open queue of lineIDs; see Store.Open.
@@ -215,8 +204,7 @@ func (q *Queue) Get(ctx context.Context, escalationID string) (Escalation, error
 	return q.store.Get(ctx, escalationID)
 }
 
-// relevant lists the event types the projection reads; others are passed
-// over without a transaction.
+// relevant lists the event types the projection reads.
 var relevant = map[string]bool{
 	events.TypeConversationStarted:    true,
 	events.TypeEscalationRaised:       true,
@@ -227,25 +215,10 @@ var relevant = map[string]bool{
 	events.TypeConversationClosed:     true,
 }
 
-// Apply implements projections.Projection.
-func (q *Queue) Apply(ctx context.Context, e events.Envelope) (bool, error) {
-	n, err := q.ApplyBatch(ctx, []events.Envelope{e})
-	return n > 0, err
-}
-
-// ApplyBatch implements projections.Batcher.
-func (q *Queue) ApplyBatch(ctx context.Context, es []events.Envelope) (int, error) {
-	return projections.ApplyBatch(ctx, es, relevant, Name, q.store.UpdateBatch, apply)
-}
-
-// stamp is an event's time as both stores keep it: UTC, to the
-// microsecond (PostgreSQL's precision).
-func stamp(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
-
 // apply changes the state for one event. Times are the events' own, so a
 // replay gives the same rows.
 func apply(ctx context.Context, tx Tx, e events.Envelope, p events.Payload) error {
-	at := stamp(e.OccurredAt)
+	at := projections.Stamp(e.OccurredAt)
 	switch p := p.(type) {
 	case events.ConversationStarted:
 		return tx.PutConversation(ctx, e.AggregateID, Conversation{LineID: p.LineID, Pseudonym: p.Pseudonym})
@@ -261,7 +234,7 @@ func apply(ctx context.Context, tx Tx, e events.Envelope, p events.Payload) erro
 		// The policy starts at level 0, round 1, as in events.Conversation.
 		return tx.PutEscalation(ctx, Escalation{
 			ID: p.EscalationID, ConversationID: e.AggregateID, LineID: p.LineID, Pseudonym: conv.Pseudonym,
-			Reason: p.Reason, Risk: p.Risk, Categories: nonEmpty(p.Categories), Terms: nonEmpty(p.Terms),
+			Reason: p.Reason, Risk: p.Risk, Categories: projections.NonEmpty(p.Categories), Terms: projections.NonEmpty(p.Terms),
 			Round: 1, RaisedAt: at,
 		})
 
@@ -307,13 +280,4 @@ func apply(ctx context.Context, tx Tx, e events.Envelope, p events.Payload) erro
 		return tx.DeleteConversation(ctx, e.AggregateID)
 	}
 	return nil
-}
-
-// nonEmpty returns a copy of s, or nil when s is empty: both stores read an
-// empty list back as nil.
-func nonEmpty(s []string) []string {
-	if len(s) == 0 {
-		return nil
-	}
-	return append([]string(nil), s...)
 }

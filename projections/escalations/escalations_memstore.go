@@ -10,24 +10,18 @@ import (
 	"github.com/helpline-org/helpline/projections"
 )
 
-// MemoryStore is the embedded default Store: maps behind one mutex. An
-// update stages its writes and commits them with the checkpoint under the
-// lock (projections.MemoryCheckpoints), so rows and checkpoint change
-// together or not at all.
+// MemoryStore is the embedded default Store: maps under a
+// projections.MemoryShell, which holds them behind one lock.
 type MemoryStore struct {
-	projections.MemoryUpdates[Tx] // Checkpoint, Update, UpdateBatch, Reset
-	cps                           projections.MemoryCheckpoints
-	escalations                   map[string]Escalation
-	conversations                 map[string]Conversation
+	projections.MemoryShell[Tx, Snapshot, *Snapshot] // Checkpoint, Update, UpdateBatch, Reset, Export, Import
+	escalations                                      map[string]Escalation
+	conversations                                    map[string]Conversation
 }
-
-var _ Store = (*MemoryStore)(nil)
 
 // NewMemoryStore returns an empty store.
 func NewMemoryStore() *MemoryStore {
 	s := &MemoryStore{}
-	s.MemoryUpdates = projections.NewMemoryUpdates(&s.cps, s.begin, s.clear)
-	s.clear()
+	s.Init(projections.MemoryHooks[Tx, Snapshot]{Begin: s.begin, Clear: s.clear, Export: s.export, Import: s.load})
 	return s
 }
 
@@ -38,38 +32,27 @@ func (s *MemoryStore) clear() {
 
 // begin stages one update's writes, to commit with the checkpoint.
 func (s *MemoryStore) begin() (Tx, func()) {
-	tx := &memTx{s: s, escalations: map[string]Escalation{}, conversations: map[string]*Conversation{}}
+	tx := &memTx{escalations: projections.Stage(s.escalations), conversations: projections.Stage(s.conversations)}
 	return tx, tx.commit
 }
 
-// Export implements Store.
-func (s *MemoryStore) Export(_ context.Context, name string) (Snapshot, error) {
+func (s *MemoryStore) export() Snapshot {
 	var snap Snapshot
-	s.cps.Export(name, func(cp uint64) {
-		snap.Checkpoint = cp
-		for _, e := range s.escalations {
-			snap.Escalations = append(snap.Escalations, clone(e))
-		}
-		sort.Slice(snap.Escalations, func(i, j int) bool { return snap.Escalations[i].ID < snap.Escalations[j].ID })
-		if len(s.conversations) > 0 {
-			snap.Conversations = maps.Clone(s.conversations)
-		}
-	})
-	return snap, nil
+	for _, e := range s.escalations {
+		snap.Escalations = append(snap.Escalations, clone(e))
+	}
+	sort.Slice(snap.Escalations, func(i, j int) bool { return snap.Escalations[i].ID < snap.Escalations[j].ID })
+	if len(s.conversations) > 0 {
+		snap.Conversations = maps.Clone(s.conversations)
+	}
+	return snap
 }
 
-// Import implements Store.
-func (s *MemoryStore) Import(_ context.Context, name string, snap Snapshot, expect uint64) error {
-	if err := snap.validate(); err != nil {
-		return err
+func (s *MemoryStore) load(snap Snapshot) {
+	for _, e := range snap.Escalations {
+		s.escalations[e.ID] = clone(e)
 	}
-	return s.cps.Import(name, snap.Checkpoint, expect, func() {
-		s.clear()
-		for _, e := range snap.Escalations {
-			s.escalations[e.ID] = clone(e)
-		}
-		maps.Copy(s.conversations, snap.Conversations)
-	})
+	maps.Copy(s.conversations, snap.Conversations)
 }
 
 // Open implements Store.
@@ -77,8 +60,8 @@ func (s *MemoryStore) Open(_ context.Context, lineIDs []string, limit int, after
 	if limit <= 0 {
 		return nil, fmt.Errorf("limit %d: want at least 1", limit)
 	}
-	s.cps.RLock()
-	defer s.cps.RUnlock()
+	s.RLock()
+	defer s.RUnlock()
 	var out []Escalation
 	for _, e := range s.escalations {
 		if e.Open() && slices.Contains(lineIDs, e.LineID) && (after.IsZero() || less(after, e.After())) {
@@ -105,8 +88,8 @@ func less(a, b Cursor) bool {
 
 // Get implements Store.
 func (s *MemoryStore) Get(_ context.Context, id string) (Escalation, error) {
-	s.cps.RLock()
-	defer s.cps.RUnlock()
+	s.RLock()
+	defer s.RUnlock()
 	e, ok := s.escalations[id]
 	if !ok {
 		return Escalation{}, fmt.Errorf("escalation %s: %w", id, ErrNotFound)
@@ -116,8 +99,8 @@ func (s *MemoryStore) Get(_ context.Context, id string) (Escalation, error) {
 
 // clone copies e's lists, so a caller never shares the store's memory.
 func clone(e Escalation) Escalation {
-	e.Categories = nonEmpty(e.Categories)
-	e.Terms = nonEmpty(e.Terms)
+	e.Categories = projections.NonEmpty(e.Categories)
+	e.Terms = projections.NonEmpty(e.Terms)
 	if len(e.Pages) == 0 {
 		e.Pages = nil
 	} else {
@@ -126,39 +109,31 @@ func clone(e Escalation) Escalation {
 	return e
 }
 
-// memTx stages one update's writes; a nil conversation is a deletion.
+var _ Store = (*MemoryStore)(nil)
+
+// memTx stages one update's writes.
 type memTx struct {
-	s             *MemoryStore
-	escalations   map[string]Escalation
-	conversations map[string]*Conversation
+	escalations   *projections.Staged[string, Escalation]
+	conversations *projections.Staged[string, Conversation]
 }
 
 func (t *memTx) Conversation(_ context.Context, id string) (Conversation, bool, error) {
-	if c, staged := t.conversations[id]; staged {
-		if c == nil {
-			return Conversation{}, false, nil
-		}
-		return *c, true, nil
-	}
-	c, ok := t.s.conversations[id]
+	c, ok := t.conversations.Get(id)
 	return c, ok, nil
 }
 
 func (t *memTx) PutConversation(_ context.Context, id string, c Conversation) error {
-	t.conversations[id] = &c
+	t.conversations.Put(id, c)
 	return nil
 }
 
 func (t *memTx) DeleteConversation(_ context.Context, id string) error {
-	t.conversations[id] = nil
+	t.conversations.Delete(id)
 	return nil
 }
 
 func (t *memTx) Escalation(_ context.Context, id string) (Escalation, bool, error) {
-	if e, staged := t.escalations[id]; staged {
-		return clone(e), true, nil
-	}
-	e, ok := t.s.escalations[id]
+	e, ok := t.escalations.Get(id)
 	return clone(e), ok, nil
 }
 
@@ -166,7 +141,7 @@ func (t *memTx) PutEscalation(ctx context.Context, e Escalation) error {
 	old, _, _ := t.Escalation(ctx, e.ID)
 	e = clone(e)
 	e.Pages = old.Pages // pages only change through AddPage
-	t.escalations[e.ID] = e
+	t.escalations.Put(e.ID, e)
 	return nil
 }
 
@@ -176,20 +151,12 @@ func (t *memTx) AddPage(ctx context.Context, id string, _ uint64, p Page) error 
 		return fmt.Errorf("add page: escalation %s: %w", id, ErrNotFound)
 	}
 	e.Pages = append(e.Pages, p)
-	t.escalations[id] = e
+	t.escalations.Put(id, e)
 	return nil
 }
 
 // commit applies the staged writes; the caller holds the store's lock.
 func (t *memTx) commit() {
-	for id, e := range t.escalations {
-		t.s.escalations[id] = e
-	}
-	for id, c := range t.conversations {
-		if c == nil {
-			delete(t.s.conversations, id)
-		} else {
-			t.s.conversations[id] = *c
-		}
-	}
+	t.escalations.Commit()
+	t.conversations.Commit()
 }

@@ -4,47 +4,48 @@ import (
 	"testing"
 
 	"github.com/helpline-org/helpline/events"
+	"github.com/helpline-org/helpline/projections/projectiontest"
 )
 
 // scenario: four conversations on lines "main" and "other", escalations
 // acknowledged, exhausted and still open, in stream order.
 func scenario(t testing.TB) []events.Envelope {
-	s := &script{t: t}
+	s := &projectiontest.Script{T: t}
 	started := func(conv, line, pseudonym string, h, m, sec int) {
-		s.add(conv, at(h, m, sec), events.ConversationStarted{LineID: line, ClientID: "client" + conv, Pseudonym: pseudonym, Channel: events.ChannelSMS})
+		s.Add(conv, at(h, m, sec), events.ConversationStarted{LineID: line, ClientID: "client" + conv, Pseudonym: pseudonym, Channel: events.ChannelSMS})
 	}
 	page := func(conv, esc, staff string, level int, name string, round, h, m, sec int) {
-		s.add(conv, at(h, m, sec), events.EscalationPaged{EscalationID: esc, Level: level, LevelName: name, StaffID: staff, Round: round})
+		s.Add(conv, at(h, m, sec), events.EscalationPaged{EscalationID: esc, Level: level, LevelName: name, StaffID: staff, Round: round})
 	}
 	// conv1: crisis, re-escalated, acknowledged at the backup level.
 	started("conv1", "main", "C-AAAA", 10, 0, 0)
-	s.add("conv1", at(10, 0, 1), events.MessageReceived{MessageID: "m1", LineID: "main", ClientID: "clientconv1", Channel: events.ChannelSMS,
+	s.Add("conv1", at(10, 0, 1), events.MessageReceived{MessageID: "m1", LineID: "main", ClientID: "clientconv1", Channel: events.ChannelSMS,
 		Body: events.Sealed{KeyID: "k", Data: []byte("sealed")}, ReceivedAt: at(10, 0, 1)}) // not this projection's
-	s.add("conv1", at(10, 0, 5), events.EscalationRaised{EscalationID: "esc1", LineID: "main", MessageID: "m1", Reason: events.ReasonCrisis,
+	s.Add("conv1", at(10, 0, 5), events.EscalationRaised{EscalationID: "esc1", LineID: "main", MessageID: "m1", Reason: events.ReasonCrisis,
 		Risk: events.RiskCrisis, Categories: []string{"self_harm"}, Terms: []string{"end it"}})
 	page("conv1", "esc1", "sam", 0, "duty", 1, 10, 0, 10)
-	s.add("conv1", at(10, 5, 10), events.EscalationReEscalated{EscalationID: "esc1", FromLevel: 0, ToLevel: 1, Round: 1, Reason: "ack_timeout"})
+	s.Add("conv1", at(10, 5, 10), events.EscalationReEscalated{EscalationID: "esc1", FromLevel: 0, ToLevel: 1, Round: 1, Reason: "ack_timeout"})
 	page("conv1", "esc1", "kim", 1, "backup", 1, 10, 5, 11)
-	s.add("conv1", at(10, 6, 0), events.EscalationAcknowledged{EscalationID: "esc1", StaffID: "kim"})
-	s.add("conv1", at(10, 6, 1), events.EscalationAcknowledged{EscalationID: "esc1", StaffID: "sam"}) // late: not counted
+	s.Add("conv1", at(10, 6, 0), events.EscalationAcknowledged{EscalationID: "esc1", StaffID: "kim"})
+	s.Add("conv1", at(10, 6, 1), events.EscalationAcknowledged{EscalationID: "esc1", StaffID: "sam"}) // late: not counted
 	// conv2: out of hours, nobody answered: exhausted.
 	started("conv2", "main", "C-BBBB", 10, 4, 0)
-	s.add("conv2", at(10, 5, 0), events.EscalationRaised{EscalationID: "esc2", LineID: "main", Reason: events.ReasonOutOfHours, Risk: events.RiskNone})
+	s.Add("conv2", at(10, 5, 0), events.EscalationRaised{EscalationID: "esc2", LineID: "main", Reason: events.ReasonOutOfHours, Risk: events.RiskNone})
 	page("conv2", "esc2", "sam", 0, "duty", 1, 10, 5, 1)
-	s.add("conv2", at(10, 30, 0), events.EscalationExhausted{EscalationID: "esc2", Rounds: 1})
+	s.Add("conv2", at(10, 30, 0), events.EscalationExhausted{EscalationID: "esc2", Rounds: 1})
 	// conv3: another line, open.
 	started("conv3", "other", "C-CCCC", 10, 6, 0)
-	s.add("conv3", at(10, 6, 30), events.EscalationRaised{EscalationID: "esc3", LineID: "other", Reason: events.ReasonCrisis, Risk: events.RiskCrisis,
+	s.Add("conv3", at(10, 6, 30), events.EscalationRaised{EscalationID: "esc3", LineID: "other", Reason: events.ReasonCrisis, Risk: events.RiskCrisis,
 		Categories: []string{"overdose_means"}, Terms: []string{"overdose"}})
 	// conv4: two escalations raised in the same instant, both open.
 	started("conv4", "main", "C-DDDD", 10, 7, 0)
-	s.add("conv4", at(10, 7, 30), events.EscalationRaised{EscalationID: "esc5", LineID: "main", Reason: events.ReasonUnanswered, Risk: events.RiskElevated})
-	s.add("conv4", at(10, 7, 30), events.EscalationRaised{EscalationID: "esc4", LineID: "main", Reason: events.ReasonCrisis, Risk: events.RiskCrisis,
+	s.Add("conv4", at(10, 7, 30), events.EscalationRaised{EscalationID: "esc5", LineID: "main", Reason: events.ReasonUnanswered, Risk: events.RiskElevated})
+	s.Add("conv4", at(10, 7, 30), events.EscalationRaised{EscalationID: "esc4", LineID: "main", Reason: events.ReasonCrisis, Risk: events.RiskCrisis,
 		Categories: []string{"self_harm", "plan"}, Terms: []string{"end it", "tonight"}})
 	page("conv4", "esc4", "sam", 0, "duty", 1, 10, 7, 31)
-	s.add("conv4", at(10, 7, 31), events.EscalationRaised{EscalationID: "esc4", LineID: "main", Reason: events.ReasonOutOfHours}) // repeat: ignored
-	s.add("conv1", at(10, 40, 0), events.ConversationClosed{ByStaffID: "kim", Reason: "resolved"})
-	return s.envs
+	s.Add("conv4", at(10, 7, 31), events.EscalationRaised{EscalationID: "esc4", LineID: "main", Reason: events.ReasonOutOfHours}) // repeat: ignored
+	s.Add("conv1", at(10, 40, 0), events.ConversationClosed{ByStaffID: "kim", Reason: "resolved"})
+	return s.Envs
 }
 
 // scenarioRows are the scenario's rows, by hand.

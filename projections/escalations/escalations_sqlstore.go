@@ -2,7 +2,6 @@ package escalations
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -13,66 +12,57 @@ import (
 	"github.com/helpline-org/helpline/projections"
 )
 
-// SQLStore is the Store on PostgreSQL or CockroachDB, in the escalations
-// schema of deploy/migrations (projections.Migrate), with its checkpoint in
-// the shared projection_checkpoints table. Every update is one
-// SERIALIZABLE transaction, retried whole on a serialization failure, as
-// projections.SQLStore does.
+// SQLStore is the Store on PostgreSQL or CockroachDB: the escalations schema
+// of deploy/migrations under a projections.SQLShell.
 type SQLStore struct {
-	projections.SQLCheckpoints[Tx] // Checkpoint, Update, UpdateBatch, Reset
-	pool                           *pgxpool.Pool
+	projections.SQLShell[Tx, Snapshot, *Snapshot]
 }
-
-var _ Store = (*SQLStore)(nil)
 
 // NewSQLStore returns a store over pool; the caller owns the pool.
 func NewSQLStore(pool *pgxpool.Pool) *SQLStore {
-	wrap := func(tx pgx.Tx) Tx { return sqlTx{tx: tx} }
-	return &SQLStore{SQLCheckpoints: projections.NewSQLCheckpoints(pool, wrap, tables...), pool: pool}
+	return &SQLStore{projections.NewSQLShell[Tx, Snapshot](pool, projections.SQLHooks[Tx, Snapshot]{
+		Wrap: func(tx pgx.Tx) Tx { return sqlTx{tx} }, Tables: tables, Export: export, Rows: rows})}
 }
 
-// tables are the queue's tables, emptied by Reset and Import.
-var tables = []string{"escalations.pages", "escalations.queue", "escalations.conversations"}
+// tables are the queue's tables.
+var tables = []projections.Table{
+	{Name: pgx.Identifier{"escalations", "queue"}, Columns: strings.Fields(strings.ReplaceAll(escalationColumns, ",", " "))},
+	{Name: pgx.Identifier{"escalations", "pages"}, Columns: []string{"escalation_id", "seq", "staff_id", "policy_level", "level_name", "policy_round", "paged_at"}},
+	{Name: pgx.Identifier{"escalations", "conversations"}, Columns: []string{"conversation_id", "line_id", "pseudonym"}},
+}
 
-// Export implements Store: every table read in one transaction.
-func (s *SQLStore) Export(ctx context.Context, name string) (Snapshot, error) {
+// export reads every table but the checkpoint.
+func export(ctx context.Context, tx pgx.Tx) (Snapshot, error) {
 	var snap Snapshot
-	err := projections.ExportAtCheckpoint(ctx, s.pool, name, func(tx pgx.Tx, cp uint64) error {
-		snap = Snapshot{Checkpoint: cp}
-		rows, err := tx.Query(ctx, `SELECT `+escalationColumns+` FROM escalations.queue ORDER BY escalation_id`)
-		if err != nil {
-			return fmt.Errorf("read escalations: %w", err)
-		}
-		if snap.Escalations, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Escalation, error) { return scanEscalation(r) }); err != nil {
-			return fmt.Errorf("read escalations: %w", err)
-		}
-		if len(snap.Escalations) == 0 {
-			snap.Escalations = nil
-		}
-		if err := allPages(ctx, tx, snap.Escalations); err != nil {
-			return err
-		}
-		rows, err = tx.Query(ctx, `SELECT conversation_id, line_id, pseudonym FROM escalations.conversations`)
-		if err != nil {
-			return fmt.Errorf("read conversations: %w", err)
-		}
-		var (
-			id string
-			c  Conversation
-		)
-		if _, err := pgx.ForEachRow(rows, []any{&id, &c.LineID, &c.Pseudonym}, func() error {
-			if snap.Conversations == nil {
-				snap.Conversations = map[string]Conversation{}
-			}
-			snap.Conversations[id] = c
-			return nil
-		}); err != nil {
-			return fmt.Errorf("read conversations: %w", err)
-		}
-		return nil
-	})
+	rows, err := tx.Query(ctx, `SELECT `+escalationColumns+` FROM escalations.queue ORDER BY escalation_id`)
 	if err != nil {
+		return Snapshot{}, fmt.Errorf("read escalations: %w", err)
+	}
+	if snap.Escalations, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Escalation, error) { return scanEscalation(r) }); err != nil {
+		return Snapshot{}, fmt.Errorf("read escalations: %w", err)
+	}
+	if len(snap.Escalations) == 0 {
+		snap.Escalations = nil
+	}
+	if err := allPages(ctx, tx, snap.Escalations); err != nil {
 		return Snapshot{}, err
+	}
+	rows, err = tx.Query(ctx, `SELECT conversation_id, line_id, pseudonym FROM escalations.conversations`)
+	if err != nil {
+		return Snapshot{}, fmt.Errorf("read conversations: %w", err)
+	}
+	var (
+		id string
+		c  Conversation
+	)
+	if _, err := pgx.ForEachRow(rows, []any{&id, &c.LineID, &c.Pseudonym}, func() error {
+		if snap.Conversations == nil {
+			snap.Conversations = map[string]Conversation{}
+		}
+		snap.Conversations[id] = c
+		return nil
+	}); err != nil {
+		return Snapshot{}, fmt.Errorf("read conversations: %w", err)
 	}
 	return snap, nil
 }
@@ -111,8 +101,7 @@ func readPages(ctx context.Context, q projections.Querier, es []Escalation, wher
 	return nil
 }
 
-// Import implements Store: the tables emptied and copied into in one
-// transaction with the checkpoint (projections.SwapAtCheckpoint).
+// rows are the rows of each of tables that hold snap.
 //
 // A page's seq column is its event's stream sequence when applied live;
 // an imported page gets its place among the escalation's pages (1, 2, ...)
@@ -120,10 +109,7 @@ func readPages(ctx context.Context, q projections.Querier, es []Escalation, wher
 // applied after the import have stream sequences above the checkpoint,
 // which is at least the number of events ever applied, so they still sort
 // after the imported ones and never collide with them.
-func (s *SQLStore) Import(ctx context.Context, name string, snap Snapshot, expect uint64) error {
-	if err := snap.validate(); err != nil {
-		return err
-	}
+func rows(snap Snapshot) [][][]any {
 	var queue, pages, convs [][]any
 	for _, e := range snap.Escalations {
 		var ackBy *string
@@ -139,25 +125,7 @@ func (s *SQLStore) Import(ctx context.Context, name string, snap Snapshot, expec
 	for id, c := range snap.Conversations {
 		convs = append(convs, []any{id, c.LineID, c.Pseudonym})
 	}
-	return projections.SwapAtCheckpoint(ctx, s.pool, name, snap.Checkpoint, expect, func(tx pgx.Tx) error {
-		if err := projections.DeleteAll(ctx, tx, tables...); err != nil {
-			return err
-		}
-		for _, c := range []struct {
-			table pgx.Identifier
-			cols  []string
-			rows  [][]any
-		}{
-			{pgx.Identifier{"escalations", "queue"}, strings.Fields(strings.ReplaceAll(escalationColumns, ",", " ")), queue},
-			{pgx.Identifier{"escalations", "pages"}, []string{"escalation_id", "seq", "staff_id", "policy_level", "level_name", "policy_round", "paged_at"}, pages},
-			{pgx.Identifier{"escalations", "conversations"}, []string{"conversation_id", "line_id", "pseudonym"}, convs},
-		} {
-			if err := projections.CopyRows(ctx, tx, c.table, c.cols, c.rows); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	return [][][]any{queue, pages, convs}
 }
 
 const escalationColumns = `escalation_id, conversation_id, line_id, pseudonym, reason, risk, categories, terms,
@@ -179,7 +147,7 @@ func scanEscalation(row pgx.Row) (Escalation, error) {
 		&level, &round, &raised, &ackBy, &ackAt, &e.Exhausted); err != nil {
 		return Escalation{}, err
 	}
-	e.Categories, e.Terms = nonEmpty(cats), nonEmpty(matched)
+	e.Categories, e.Terms = projections.NonEmpty(cats), projections.NonEmpty(matched)
 	e.Level, e.Round, e.RaisedAt = int(level), int(round), raised.UTC()
 	if ackBy != nil {
 		e.AcknowledgedBy = *ackBy
@@ -205,11 +173,8 @@ func withPages(ctx context.Context, q projections.Querier, es []Escalation) erro
 // getIn reads one escalation with its pages.
 func getIn(ctx context.Context, q projections.Querier, id string) (Escalation, bool, error) {
 	e, err := scanEscalation(q.QueryRow(ctx, `SELECT `+escalationColumns+` FROM escalations.queue WHERE escalation_id = $1`, id))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return Escalation{}, false, nil
-	}
-	if err != nil {
-		return Escalation{}, false, fmt.Errorf("read escalation %s: %w", id, err)
+	if ok, err := projections.Found(err, "escalation "+id); !ok {
+		return Escalation{}, false, err
 	}
 	es := []Escalation{e}
 	if err := withPages(ctx, q, es); err != nil {
@@ -234,7 +199,7 @@ func (s *SQLStore) Open(ctx context.Context, lineIDs []string, limit int, after 
 		args = append(args, after.RaisedAt.UTC(), after.ID)
 	}
 	q += ` ORDER BY raised_at, escalation_id LIMIT $2`
-	rows, err := s.pool.Query(ctx, q, args...)
+	rows, err := s.Pool().Query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read open escalations: %w", err)
 	}
@@ -245,7 +210,7 @@ func (s *SQLStore) Open(ctx context.Context, lineIDs []string, limit int, after 
 	if len(out) == 0 {
 		return nil, nil
 	}
-	if err := withPages(ctx, s.pool, out); err != nil {
+	if err := withPages(ctx, s.Pool(), out); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -253,7 +218,7 @@ func (s *SQLStore) Open(ctx context.Context, lineIDs []string, limit int, after 
 
 // Get implements Store.
 func (s *SQLStore) Get(ctx context.Context, id string) (Escalation, error) {
-	e, ok, err := getIn(ctx, s.pool, id)
+	e, ok, err := getIn(ctx, s.Pool(), id)
 	if err != nil {
 		return Escalation{}, err
 	}
@@ -263,39 +228,26 @@ func (s *SQLStore) Get(ctx context.Context, id string) (Escalation, error) {
 	return e, nil
 }
 
+var _ Store = (*SQLStore)(nil)
+
 // sqlTx is Tx inside one database transaction.
-type sqlTx struct {
-	tx pgx.Tx
-}
+type sqlTx struct{ tx pgx.Tx }
 
 func (t sqlTx) Conversation(ctx context.Context, id string) (Conversation, bool, error) {
 	var c Conversation
-	err := t.tx.QueryRow(ctx, `SELECT line_id, pseudonym FROM escalations.conversations WHERE conversation_id = $1`, id).
-		Scan(&c.LineID, &c.Pseudonym)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return Conversation{}, false, nil
-	}
-	if err != nil {
-		return Conversation{}, false, fmt.Errorf("read conversation: %w", err)
-	}
-	return c, true, nil
+	ok, err := projections.Found(t.tx.QueryRow(ctx, `SELECT line_id, pseudonym FROM escalations.conversations WHERE conversation_id = $1`, id).
+		Scan(&c.LineID, &c.Pseudonym), "conversation")
+	return c, ok, err
 }
 
 func (t sqlTx) PutConversation(ctx context.Context, id string, c Conversation) error {
-	_, err := t.tx.Exec(ctx, `INSERT INTO escalations.conversations (conversation_id, line_id, pseudonym) VALUES ($1, $2, $3)
-		ON CONFLICT (conversation_id) DO UPDATE SET line_id = excluded.line_id, pseudonym = excluded.pseudonym`,
+	return projections.Exec(ctx, t.tx, "write conversation", `INSERT INTO escalations.conversations (conversation_id, line_id, pseudonym)
+		VALUES ($1, $2, $3) ON CONFLICT (conversation_id) DO UPDATE SET line_id = excluded.line_id, pseudonym = excluded.pseudonym`,
 		id, c.LineID, c.Pseudonym)
-	if err != nil {
-		return fmt.Errorf("write conversation: %w", err)
-	}
-	return nil
 }
 
 func (t sqlTx) DeleteConversation(ctx context.Context, id string) error {
-	if _, err := t.tx.Exec(ctx, `DELETE FROM escalations.conversations WHERE conversation_id = $1`, id); err != nil {
-		return fmt.Errorf("delete conversation: %w", err)
-	}
-	return nil
+	return projections.Exec(ctx, t.tx, "delete conversation", `DELETE FROM escalations.conversations WHERE conversation_id = $1`, id)
 }
 
 func (t sqlTx) Escalation(ctx context.Context, id string) (Escalation, bool, error) {
@@ -307,7 +259,7 @@ func (t sqlTx) PutEscalation(ctx context.Context, e Escalation) error {
 	if e.AcknowledgedBy != "" {
 		ackBy = &e.AcknowledgedBy
 	}
-	_, err := t.tx.Exec(ctx, `INSERT INTO escalations.queue (`+escalationColumns+`)
+	return projections.Exec(ctx, t.tx, "write escalation "+e.ID, `INSERT INTO escalations.queue (`+escalationColumns+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
 		ON CONFLICT (escalation_id) DO UPDATE SET conversation_id = excluded.conversation_id, line_id = excluded.line_id,
 			pseudonym = excluded.pseudonym, reason = excluded.reason, risk = excluded.risk, categories = excluded.categories,
@@ -316,18 +268,11 @@ func (t sqlTx) PutEscalation(ctx context.Context, e Escalation) error {
 			acknowledged_at = excluded.acknowledged_at, exhausted = excluded.exhausted`,
 		e.ID, e.ConversationID, e.LineID, e.Pseudonym, e.Reason, e.Risk, projections.NotNullList(e.Categories), projections.NotNullList(e.Terms),
 		int32(e.Level), int32(e.Round), e.RaisedAt.UTC(), ackBy, projections.NullTime(e.AcknowledgedAt), e.Exhausted)
-	if err != nil {
-		return fmt.Errorf("write escalation %s: %w", e.ID, err)
-	}
-	return nil
 }
 
 func (t sqlTx) AddPage(ctx context.Context, id string, seq uint64, p Page) error {
-	_, err := t.tx.Exec(ctx, `INSERT INTO escalations.pages (escalation_id, seq, staff_id, policy_level, level_name, policy_round, paged_at)
+	return projections.Exec(ctx, t.tx, "add page to "+id, `INSERT INTO escalations.pages
+		(escalation_id, seq, staff_id, policy_level, level_name, policy_round, paged_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (escalation_id, seq) DO NOTHING`,
 		id, int64(seq), p.StaffID, int32(p.Level), p.LevelName, int32(p.Round), p.At.UTC())
-	if err != nil {
-		return fmt.Errorf("add page to %s: %w", id, err)
-	}
-	return nil
 }

@@ -34,7 +34,7 @@ func storeSuite(t *testing.T, newStore func(testing.TB) Store) {
 		{"reset empties rows and checkpoint", func(t *testing.T, s Store) {
 			q := NewQueue(s)
 			applyAll(t, q, scenario(t))
-			must(t, q.Reset(ctx))
+			projectiontest.Must(t, q.Reset(ctx))
 			if cp, err := q.Checkpoint(ctx); err != nil || cp != 0 {
 				t.Fatalf("checkpoint %d, %v after reset", cp, err)
 			}
@@ -48,46 +48,46 @@ func storeSuite(t *testing.T, newStore func(testing.TB) Store) {
 			}
 			// The working state went too: an escalation raised in a
 			// conversation started before the reset has no pseudonym.
-			s2 := &script{t: t}
-			s2.add("conv4", at(11, 0, 0), events.EscalationRaised{EscalationID: "esc9", LineID: "main", Reason: events.ReasonCrisis})
-			applyAll(t, q, s2.envs)
+			s2 := &projectiontest.Script{T: t}
+			s2.Add("conv4", at(11, 0, 0), events.EscalationRaised{EscalationID: "esc9", LineID: "main", Reason: events.ReasonCrisis})
+			applyAll(t, q, s2.Envs)
 			if e, err := q.Get(ctx, "esc9"); err != nil || e.Pseudonym != "" {
 				t.Fatalf("after reset: %+v, %v", e, err)
 			}
 		}},
 		{"an imported snapshot reads as the events it came from", func(t *testing.T, s Store) {
 			// Whatever s held before is replaced, checkpoint included.
-			old := &script{t: t}
-			old.add("stale", at(8, 0, 0), events.ConversationStarted{LineID: "main", Pseudonym: "C-OLD"})
-			old.add("stale", at(8, 0, 1), events.EscalationRaised{EscalationID: "old", LineID: "main", Reason: events.ReasonCrisis})
-			applyAll(t, NewQueue(s), old.envs)
+			old := &projectiontest.Script{T: t}
+			old.Add("stale", at(8, 0, 0), events.ConversationStarted{LineID: "main", Pseudonym: "C-OLD"})
+			old.Add("stale", at(8, 0, 1), events.EscalationRaised{EscalationID: "old", LineID: "main", Reason: events.ReasonCrisis})
+			applyAll(t, NewQueue(s), old.Envs)
 			src := NewMemoryStore()
 			applyAll(t, NewQueue(src), scenario(t))
 			snap, err := src.Export(ctx, Name)
-			must(t, err)
+			projectiontest.Must(t, err)
 			if len(snap.Escalations) != len(scenarioRows()) || len(snap.Conversations) == 0 {
 				t.Fatalf("snapshot of the scenario: %+v", snap)
 			}
-			must(t, s.Import(ctx, Name, snap, 2))
+			projectiontest.Must(t, s.Import(ctx, Name, snap, 2))
 			q := NewQueue(s)
 			assertScenario(t, q)
 			if _, err := q.Get(ctx, "old"); !errors.Is(err, ErrNotFound) {
 				t.Fatalf("an escalation from before the import: %v", err)
 			}
 			got, err := s.Export(ctx, Name)
-			must(t, err)
+			projectiontest.Must(t, err)
 			if !reflect.DeepEqual(got, snap) {
 				t.Fatalf("export after import\n got %+v\nwant %+v", got, snap)
 			}
 			// A page applied on top goes after the imported ones.
 			open, err := q.Get(ctx, "esc1") // paged twice
-			must(t, err)
-			page := &script{t: t}
-			page.add(open.ConversationID, at(12, 0, 0), events.EscalationPaged{EscalationID: open.ID, StaffID: "kim", Level: 1, LevelName: "backup", Round: 1})
-			page.envs[0].Sequence = snap.Checkpoint + 1
-			applyAll(t, q, page.envs)
+			projectiontest.Must(t, err)
+			page := &projectiontest.Script{T: t}
+			page.Add(open.ConversationID, at(12, 0, 0), events.EscalationPaged{EscalationID: open.ID, StaffID: "kim", Level: 1, LevelName: "backup", Round: 1})
+			page.Envs[0].Sequence = snap.Checkpoint + 1
+			applyAll(t, q, page.Envs)
 			e, err := q.Get(ctx, open.ID)
-			must(t, err)
+			projectiontest.Must(t, err)
 			if len(open.Pages) != 2 || len(e.Pages) != 3 || !reflect.DeepEqual(e.Pages[:len(open.Pages)], open.Pages) || e.Pages[len(open.Pages)].StaffID != "kim" {
 				t.Fatalf("pages after one on top of the import: %+v", e.Pages)
 			}
@@ -96,7 +96,7 @@ func storeSuite(t *testing.T, newStore func(testing.TB) Store) {
 			q := NewQueue(s)
 			applyAll(t, q, scenario(t))
 			before, err := s.Export(ctx, Name)
-			must(t, err)
+			projectiontest.Must(t, err)
 			twice := before
 			twice.Escalations = append(slices.Clone(before.Escalations), before.Escalations[0])
 			projectiontest.RejectedImports(t, s, Name, before, before.Checkpoint, []Snapshot{twice}, Snapshot{Checkpoint: before.Checkpoint - 1})
@@ -107,9 +107,9 @@ func storeSuite(t *testing.T, newStore func(testing.TB) Store) {
 		{"a failed update changes nothing", func(t *testing.T, s Store) {
 			boom := errors.New("boom")
 			_, err := s.Update(ctx, Name, 1, func(tx Tx) error {
-				must(t, tx.PutConversation(ctx, "c1", Conversation{LineID: "main", Pseudonym: "C-X"}))
-				must(t, tx.PutEscalation(ctx, Escalation{ID: "e1", ConversationID: "c1", LineID: "main", Round: 1, RaisedAt: at(9, 0, 0)}))
-				must(t, tx.AddPage(ctx, "e1", 1, Page{StaffID: "sam", Round: 1, At: at(9, 0, 1)}))
+				projectiontest.Must(t, tx.PutConversation(ctx, "c1", Conversation{LineID: "main", Pseudonym: "C-X"}))
+				projectiontest.Must(t, tx.PutEscalation(ctx, Escalation{ID: "e1", ConversationID: "c1", LineID: "main", Round: 1, RaisedAt: at(9, 0, 0)}))
+				projectiontest.Must(t, tx.AddPage(ctx, "e1", 1, Page{StaffID: "sam", Round: 1, At: at(9, 0, 1)}))
 				return boom
 			})
 			if !errors.Is(err, boom) {
@@ -136,20 +136,20 @@ func storeSuite(t *testing.T, newStore func(testing.TB) Store) {
 				Categories: []string{"a"}, Round: 1, RaisedAt: at(9, 0, 0),
 				Pages: []Page{{StaffID: "sam", LevelName: "duty", Round: 1, At: at(9, 0, 1)}}}
 			_, err := s.Update(ctx, Name, 1, func(tx Tx) error {
-				must(t, tx.PutConversation(ctx, "c1", Conversation{LineID: "main", Pseudonym: "C-X"}))
-				must(t, tx.PutEscalation(ctx, want))
-				must(t, tx.AddPage(ctx, "e1", 1, want.Pages[0]))
+				projectiontest.Must(t, tx.PutConversation(ctx, "c1", Conversation{LineID: "main", Pseudonym: "C-X"}))
+				projectiontest.Must(t, tx.PutEscalation(ctx, want))
+				projectiontest.Must(t, tx.AddPage(ctx, "e1", 1, want.Pages[0]))
 				got, ok, err := tx.Escalation(ctx, "e1")
 				if err != nil || !ok || !reflect.DeepEqual(got, want) {
 					t.Errorf("in tx:\n got %+v %v %v\nwant %+v", got, ok, err, want)
 				}
-				must(t, tx.DeleteConversation(ctx, "c1"))
+				projectiontest.Must(t, tx.DeleteConversation(ctx, "c1"))
 				if _, ok, _ := tx.Conversation(ctx, "c1"); ok {
 					t.Error("deleted conversation still read in tx")
 				}
 				return nil
 			})
-			must(t, err)
+			projectiontest.Must(t, err)
 			if got, err := s.Get(ctx, "e1"); err != nil || !reflect.DeepEqual(got, want) {
 				t.Fatalf("after commit:\n got %+v %v\nwant %+v", got, err, want)
 			}
@@ -174,7 +174,7 @@ func storeSuite(t *testing.T, newStore func(testing.TB) Store) {
 					}
 					// Through the string form, as a URL would carry it.
 					c, err := ParseCursor(page[len(page)-1].After().String())
-					must(t, err)
+					projectiontest.Must(t, err)
 					cursor = c
 				}
 				if !reflect.DeepEqual(got, want) {
@@ -184,19 +184,19 @@ func storeSuite(t *testing.T, newStore func(testing.TB) Store) {
 		}},
 		{"acknowledged and exhausted escalations leave the open queue", func(t *testing.T, s Store) {
 			q := NewQueue(s)
-			sc := &script{t: t}
-			sc.add("c", at(9, 0, 0), events.ConversationStarted{LineID: "main", Pseudonym: "C-Q"})
+			sc := &projectiontest.Script{T: t}
+			sc.Add("c", at(9, 0, 0), events.ConversationStarted{LineID: "main", Pseudonym: "C-Q"})
 			for _, id := range []string{"a", "b", "c"} {
-				sc.add("c", at(9, 1, 0), events.EscalationRaised{EscalationID: id, LineID: "main", Reason: events.ReasonCrisis})
+				sc.Add("c", at(9, 1, 0), events.EscalationRaised{EscalationID: id, LineID: "main", Reason: events.ReasonCrisis})
 			}
-			applyAll(t, q, sc.envs)
+			applyAll(t, q, sc.Envs)
 			if got := ids(mustOpen(t, q, []string{"main"}, 10, Cursor{})); !reflect.DeepEqual(got, []string{"a", "b", "c"}) {
 				t.Fatalf("open %v", got)
 			}
-			n := len(sc.envs)
-			sc.add("c", at(9, 2, 0), events.EscalationAcknowledged{EscalationID: "a", StaffID: "sam"})
-			sc.add("c", at(9, 3, 0), events.EscalationExhausted{EscalationID: "c", Rounds: 2})
-			applyAll(t, q, sc.envs[n:])
+			n := len(sc.Envs)
+			sc.Add("c", at(9, 2, 0), events.EscalationAcknowledged{EscalationID: "a", StaffID: "sam"})
+			sc.Add("c", at(9, 3, 0), events.EscalationExhausted{EscalationID: "c", Rounds: 2})
+			applyAll(t, q, sc.Envs[n:])
 			if got := ids(mustOpen(t, q, []string{"main"}, 10, Cursor{})); !reflect.DeepEqual(got, []string{"b"}) {
 				t.Fatalf("open %v, want [b]", got)
 			}
@@ -232,8 +232,8 @@ func storeSuite(t *testing.T, newStore func(testing.TB) Store) {
 // same instant, out of id order, and returns the events and the ids in
 // queue order.
 func manyEscalations(t testing.TB, n int) ([]events.Envelope, []string) {
-	s := &script{t: t}
-	s.add("c", at(8, 0, 0), events.ConversationStarted{LineID: "main", Pseudonym: "C-M"})
+	s := &projectiontest.Script{T: t}
+	s.Add("c", at(8, 0, 0), events.ConversationStarted{LineID: "main", Pseudonym: "C-M"})
 	want := make([]string, 0, n)
 	for i := n - 1; i >= 0; i-- { // raised newest id first
 		id := fmt.Sprintf("e%02d", i)
@@ -241,12 +241,12 @@ func manyEscalations(t testing.TB, n int) ([]events.Envelope, []string) {
 		if i%4 == 0 {
 			line = "other"
 		}
-		s.add("c", at(9, i/3, 0), events.EscalationRaised{EscalationID: id, LineID: line, Reason: events.ReasonCrisis})
+		s.Add("c", at(9, i/3, 0), events.EscalationRaised{EscalationID: id, LineID: line, Reason: events.ReasonCrisis})
 	}
 	for i := range n {
 		want = append(want, fmt.Sprintf("e%02d", i))
 	}
-	return s.envs, want
+	return s.Envs, want
 }
 
 func ids(es []Escalation) []string {

@@ -7,17 +7,14 @@ import (
 	"time"
 
 	"github.com/helpline-org/helpline/events"
+	"github.com/helpline-org/helpline/projections"
 )
-
-// stamp is an event's time as both stores keep it: UTC, to the
-// microsecond (PostgreSQL's precision).
-func stamp(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
 
 // apply changes the state for one event. Times are the events' own, so a
 // replay gives the same rows. An event about a conversation the inbox does
 // not hold (its start was never seen) changes nothing.
 func apply(ctx context.Context, tx Tx, e events.Envelope, p events.Payload) error {
-	at := stamp(e.OccurredAt)
+	at := projections.Stamp(e.OccurredAt)
 	switch p := p.(type) {
 	case events.ConversationStarted:
 		return started(ctx, tx, e.AggregateID, p, at)
@@ -92,9 +89,9 @@ func received(ctx context.Context, tx Tx, c Conversation, e events.Envelope, p e
 	if _, ok, err := tx.Message(ctx, c.ID, p.MessageID); err != nil || ok {
 		return err
 	}
-	m := Message{ID: p.MessageID, EventID: e.ID, Direction: DirectionIn, At: stamp(p.ReceivedAt), Body: sealedCopy(p.Body), Status: "received"}
+	m := Message{ID: p.MessageID, EventID: e.ID, Direction: DirectionIn, At: projections.Stamp(p.ReceivedAt), Body: sealedCopy(p.Body), Status: "received"}
 	if m.At.IsZero() {
-		m.At = stamp(e.OccurredAt)
+		m.At = projections.Stamp(e.OccurredAt)
 	}
 	if c.Erased {
 		m.Body = events.Sealed{} // the key is gone: nothing to keep
@@ -310,7 +307,7 @@ func flagsOf(c Conversation) []string {
 		out = append(out, FlagErased)
 	}
 	slices.Sort(out)
-	return nonEmpty(slices.Compact(out))
+	return projections.NonEmpty(slices.Compact(out))
 }
 
 // withFlag returns c with flag f set.
@@ -387,16 +384,7 @@ func union(a, b []string) []string {
 		}
 	}
 	slices.Sort(out)
-	return nonEmpty(slices.Compact(out))
-}
-
-// nonEmpty returns a copy of s, or nil when s is empty: both stores read an
-// empty list back as nil.
-func nonEmpty(s []string) []string {
-	if len(s) == 0 {
-		return nil
-	}
-	return slices.Clone(s)
+	return projections.NonEmpty(slices.Compact(out))
 }
 
 // sealedCopy returns s with its own copy of the ciphertext; an empty one

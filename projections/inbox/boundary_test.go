@@ -101,10 +101,10 @@ func TestPlaintextNeverReachesTheStore(t *testing.T) {
 	b.Text(t, clientPhone, bedLine, "STOP")
 	replyEvent := "reply-" + events.NewID()
 	body, err := b.Keys.Seal(ctx, rc.ClientID, []byte(workerWords), events.BodyAAD(replyEvent))
-	must(t, err)
+	projectiontest.Must(t, err)
 	reply, err := events.NewWithID(replyEvent, rc.ConversationID, events.ReplyRequested{ReplyID: "r1", StaffID: "alex", SenderName: "Alex",
 		Body: events.Sealed{KeyID: rc.ClientID, Data: body}}, events.Meta{OccurredAt: b.Clock.Now()})
-	must(t, err)
+	projectiontest.Must(t, err)
 	if _, err := b.Store.Append(ctx, events.ExpectAny, reply); err != nil {
 		t.Fatal(err)
 	}
@@ -122,12 +122,12 @@ func TestPlaintextNeverReachesTheStore(t *testing.T) {
 			t.Fatalf("%s: %v", name, err)
 		}
 		c, err := v.Get(ctx, rc.ConversationID)
-		must(t, err)
+		projectiontest.Must(t, err)
 		if c.Pseudonym != rc.Pseudonym || c.Consent != events.ConsentOptedOut || c.Unread != 0 {
 			t.Fatalf("%s: %+v", name, c)
 		}
 		msgs, err := v.Messages(ctx, rc.ConversationID)
-		must(t, err)
+		projectiontest.Must(t, err)
 		var opened []string
 		for _, m := range msgs {
 			text, err := Open(ctx, b.Keys, c, m)
@@ -148,13 +148,13 @@ func TestPlaintextNeverReachesTheStore(t *testing.T) {
 	// Erase the client as `helpline clients erase` does: key first, then
 	// the event.
 	before, err := views["memory"].Get(ctx, rc.ConversationID)
-	must(t, err)
+	projectiontest.Must(t, err)
 	beforeMsgs, err := views["memory"].Messages(ctx, rc.ConversationID)
-	must(t, err)
-	must(t, b.Keys.Erase(ctx, rc.ClientID))
+	projectiontest.Must(t, err)
+	projectiontest.Must(t, b.Keys.Erase(ctx, rc.ClientID))
 	erase, err := events.NewWithID("erased-"+rc.ClientID, rc.ClientID, events.ClientErased{ByStaffID: "admin", Reason: "client request"},
 		events.Meta{OccurredAt: b.Clock.Now()})
-	must(t, err)
+	projectiontest.Must(t, err)
 	if _, err := b.Store.Append(ctx, events.ExpectAny, erase); err != nil {
 		t.Fatal(err)
 	}
@@ -166,12 +166,12 @@ func TestPlaintextNeverReachesTheStore(t *testing.T) {
 			t.Fatalf("%s: %v", name, err)
 		}
 		c, err := v.Get(ctx, rc.ConversationID)
-		must(t, err)
+		projectiontest.Must(t, err)
 		if !c.Erased || !reflect.DeepEqual(c.Flags, []string{FlagErased, FlagOptedOut}) {
 			t.Fatalf("%s after erasure: %+v", name, c)
 		}
 		msgs, err := v.Messages(ctx, rc.ConversationID)
-		must(t, err)
+		projectiontest.Must(t, err)
 		for _, m := range msgs {
 			if m.Body.KeyID != "" || len(m.Body.Data) != 0 {
 				t.Fatalf("%s: message %s keeps its sealed body after erasure", name, m.ID)
@@ -183,7 +183,7 @@ func TestPlaintextNeverReachesTheStore(t *testing.T) {
 	}
 	if pool != nil {
 		var n int
-		must(t, pool.QueryRow(ctx, `SELECT count(*) FROM inbox.messages WHERE body IS NOT NULL OR body_key_id <> ''`).Scan(&n))
+		projectiontest.Must(t, pool.QueryRow(ctx, `SELECT count(*) FROM inbox.messages WHERE body IS NOT NULL OR body_key_id <> ''`).Scan(&n))
 		if n != 0 {
 			t.Fatalf("%d sealed bodies left in SQL after erasure", n)
 		}
@@ -239,15 +239,15 @@ func sqlRows(t testing.TB, pool *pgxpool.Pool) [][]byte {
 	t.Helper()
 	ctx := context.Background()
 	rows, err := pool.Query(ctx, `SELECT table_name FROM information_schema.tables WHERE table_schema = 'inbox'`)
-	must(t, err)
+	projectiontest.Must(t, err)
 	tables, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	must(t, err)
+	projectiontest.Must(t, err)
 	var out [][]byte
 	for _, table := range tables {
 		rows, err := pool.Query(ctx, `SELECT t::text FROM inbox.`+pgx.Identifier{table}.Sanitize()+` t`)
-		must(t, err)
+		projectiontest.Must(t, err)
 		texts, err := pgx.CollectRows(rows, pgx.RowTo[string])
-		must(t, err)
+		projectiontest.Must(t, err)
 		for _, s := range texts {
 			out = append(out, []byte(s))
 		}

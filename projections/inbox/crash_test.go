@@ -24,7 +24,7 @@ func (s crashingStore) UpdateBatch(ctx context.Context, name string, seq uint64,
 func TestCrashThenReplay(t *testing.T) {
 	t.Parallel()
 	log, envs := projectiontest.LogWith(t, scenario(t))
-	eventID := (&script{}).eventID
+	eventID := func(n int) string { return projectiontest.EventID("", n) }
 	projectiontest.CrashThenReplay(t, log, envs[len(envs)-1].Sequence, projectiontest.Crash[Store, *View]{
 		Name:     Name,
 		Backends: stores,

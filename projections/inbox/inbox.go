@@ -250,8 +250,13 @@ type Snapshot struct {
 	Deliveries map[string]map[string]Delivery
 }
 
-// validate rejects a snapshot that no store could hold.
-func (s Snapshot) validate() error {
+// CheckpointRef implements projections.Snapshot.
+func (s *Snapshot) CheckpointRef() *uint64 { return &s.Checkpoint }
+
+// Validate implements projections.Snapshot: it rejects a conversation
+// without an id or twice, and messages of an unknown conversation, without
+// an id, or twice.
+func (s *Snapshot) Validate() error {
 	seen := make(map[string]bool, len(s.Conversations))
 	for _, c := range s.Conversations {
 		if c.ID == "" || seen[c.ID] {
@@ -295,36 +300,23 @@ type Tx interface {
 
 // View is the inbox projection and its queries.
 type View struct {
-	store Store
+	*projections.ReadModel[Tx, Snapshot, *Snapshot] // Name, Filter, Checkpoint, Reset, Apply, ApplyBatch, Scratch
+	store                                           Store
 }
 
-var (
-	_ projections.Projection = (*View)(nil)
-	_ projections.Batcher    = (*View)(nil)
-)
+var _ projections.BatchProjection = (*View)(nil)
 
 // NewView returns the projection over s.
-func NewView(s Store) *View { return &View{store: s} }
-
-// Name implements projections.Projection.
-func (v *View) Name() string { return Name }
-
-// Filter implements projections.Projection: conversation events, and
-// client events for consent and erasure.
-func (v *View) Filter() string { return events.SubjectPrefix + ".>" }
-
-// Checkpoint implements projections.Projection.
-func (v *View) Checkpoint(ctx context.Context) (uint64, error) { return v.store.Checkpoint(ctx, Name) }
-
-// Scratch implements projections.Projection: a view over an empty memory
-// store.
-func (v *View) Scratch() projections.Scratch {
-	mem := NewMemoryStore()
-	return projections.NewMemoryScratch(NewView(mem), mem, v.store, func(s *Snapshot, seq uint64) { s.Checkpoint = seq })
+func NewView(s Store) *View {
+	return &View{store: s, ReadModel: projections.NewReadModel[Tx, Snapshot](projections.Model[Tx, Snapshot]{
+		Name: Name,
+		// Conversation events, and client events for consent and erasure.
+		Filter:   events.SubjectPrefix + ".>",
+		Relevant: relevant,
+		Apply:    apply,
+		Memory:   func() projections.CheckpointedStore[Tx, Snapshot] { return NewMemoryStore() },
+	}, s)}
 }
-
-// Reset empties the inbox, its working state and its checkpoint.
-func (v *View) Reset(ctx context.Context) error { return v.store.Reset(ctx, Name) }
 
 // List returns a page of conversations; see Query and Store.List.
 func (v *View) List(ctx context.Context, q Query) ([]Conversation, error) {
@@ -346,8 +338,7 @@ func (v *View) Messages(ctx context.Context, conversationID string) ([]Message, 
 	return v.store.Messages(ctx, conversationID)
 }
 
-// relevant lists the event types the projection reads; others are passed
-// over without a transaction.
+// relevant lists the event types the projection reads.
 var relevant = map[string]bool{
 	events.TypeConversationStarted:       true,
 	events.TypeMessageReceived:           true,
@@ -363,15 +354,4 @@ var relevant = map[string]bool{
 	events.TypeConversationClosed:        true,
 	events.TypeConsentChanged:            true,
 	events.TypeClientErased:              true,
-}
-
-// Apply implements projections.Projection.
-func (v *View) Apply(ctx context.Context, e events.Envelope) (bool, error) {
-	n, err := v.ApplyBatch(ctx, []events.Envelope{e})
-	return n > 0, err
-}
-
-// ApplyBatch implements projections.Batcher.
-func (v *View) ApplyBatch(ctx context.Context, es []events.Envelope) (int, error) {
-	return projections.ApplyBatch(ctx, es, relevant, Name, v.store.UpdateBatch, apply)
 }

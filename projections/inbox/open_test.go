@@ -9,6 +9,7 @@ import (
 	"github.com/helpline-org/helpline/events"
 	"github.com/helpline-org/helpline/internal/keyring"
 	"github.com/helpline-org/helpline/internal/testbed"
+	"github.com/helpline-org/helpline/projections/projectiontest"
 )
 
 // TestOpen checks Open against the real keyring, with bodies sealed as
@@ -20,7 +21,7 @@ func TestOpen(t *testing.T) {
 	b := testbed.New(t, bedConfig, time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC))
 	seal := func(client, eventID, text string) events.Sealed {
 		data, err := b.Keys.Seal(ctx, client, []byte(text), events.BodyAAD(eventID))
-		must(t, err)
+		projectiontest.Must(t, err)
 		return events.Sealed{KeyID: client, Data: data}
 	}
 	conv := Conversation{ID: "c1", ClientID: "client-a"}
@@ -47,7 +48,7 @@ func TestOpen(t *testing.T) {
 			t.Errorf("%s: %v, want %v", tc.name, err, tc.want)
 		}
 	}
-	must(t, b.Keys.Erase(ctx, "client-a"))
+	projectiontest.Must(t, b.Keys.Erase(ctx, "client-a"))
 	if _, err := Open(ctx, b.Keys, conv, msg); !errors.Is(err, keyring.ErrErased) {
 		t.Fatalf("open after the key was erased: %v, want ErrErased", err)
 	}

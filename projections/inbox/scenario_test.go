@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/helpline-org/helpline/events"
+	"github.com/helpline-org/helpline/projections/projectiontest"
 )
 
 // sealed is a stand-in ciphertext: the store keeps whatever the event
@@ -18,67 +19,67 @@ func sealed(client, what string) events.Sealed {
 // nothing) carried into the client's next conversation, a blocked and a
 // failed reply, assignment, closing and an erased client.
 func scenario(t testing.TB) []events.Envelope {
-	s := &script{t: t}
+	s := &projectiontest.Script{T: t}
 	started := func(conv, client, line, pseudonym string, h, m, sec int) {
-		s.add(conv, at(h, m, sec), events.ConversationStarted{LineID: line, ClientID: client, Pseudonym: pseudonym, Channel: events.ChannelSMS})
+		s.Add(conv, at(h, m, sec), events.ConversationStarted{LineID: line, ClientID: client, Pseudonym: pseudonym, Channel: events.ChannelSMS})
 	}
 	in := func(conv, client, line, msg string, h, m, sec int) {
-		s.add(conv, at(h, m, sec), events.MessageReceived{MessageID: msg, LineID: line, ClientID: client, Channel: events.ChannelSMS,
+		s.Add(conv, at(h, m, sec), events.MessageReceived{MessageID: msg, LineID: line, ClientID: client, Channel: events.ChannelSMS,
 			ProviderMessageID: "SMin" + msg, Body: sealed(client, msg), ReceivedAt: at(h, m, sec)})
 	}
 	reply := func(conv, client, id string, h, m, sec int) {
-		s.add(conv, at(h, m, sec), events.ReplyRequested{ReplyID: id, StaffID: "alex", SenderName: "Alex", Body: sealed(client, id)})
+		s.Add(conv, at(h, m, sec), events.ReplyRequested{ReplyID: id, StaffID: "alex", SenderName: "Alex", Body: sealed(client, id)})
 	}
 	status := func(conv, sid, st string, code, h, m, sec int) {
-		s.add(conv, at(h, m, sec), events.DeliveryStatusChanged{ProviderMessageID: sid, Status: st, ErrorCode: code})
+		s.Add(conv, at(h, m, sec), events.DeliveryStatusChanged{ProviderMessageID: sid, Status: st, ErrorCode: code})
 	}
 
 	// conv1 (cA): crisis, escalated; reply r1 whose "sent" callback is in
 	// the log before the send, then delivered, then a late "sent".
 	started("conv1", "cA", "main", "C-AAAA", 10, 0, 0)
 	in("conv1", "cA", "main", "m1", 10, 0, 1)
-	s.add("conv1", at(10, 0, 2), events.MessageTriaged{MessageID: "m1", Risk: events.RiskCrisis, Score: 3,
+	s.Add("conv1", at(10, 0, 2), events.MessageTriaged{MessageID: "m1", Risk: events.RiskCrisis, Score: 3,
 		Matches: []events.TriageMatch{{Term: "overdose", Category: "overdose_means", Language: "en", Weight: 3}}, LexiconVersion: "v1"})
-	s.add("conv1", at(10, 0, 3), events.EscalationRaised{EscalationID: "e1", LineID: "main", MessageID: "m1", Reason: events.ReasonCrisis,
+	s.Add("conv1", at(10, 0, 3), events.EscalationRaised{EscalationID: "e1", LineID: "main", MessageID: "m1", Reason: events.ReasonCrisis,
 		Risk: events.RiskCrisis, Categories: []string{"overdose_means"}, Terms: []string{"overdose"}})
-	s.add("conv1", at(10, 0, 4), events.MessageSent{SendID: "e1", Kind: events.SendPage, Recipient: "sam", ProviderMessageID: "SMpage"}) // a page: not a message
+	s.Add("conv1", at(10, 0, 4), events.MessageSent{SendID: "e1", Kind: events.SendPage, Recipient: "sam", ProviderMessageID: "SMpage"}) // a page: not a message
 	reply("conv1", "cA", "r1", 10, 2, 0)
 	status("conv1", "SMr1", "sent", 0, 10, 2, 1)
-	s.add("conv1", at(10, 2, 2), events.MessageSent{SendID: "r1", Kind: events.SendReply, Recipient: "client", ProviderMessageID: "SMr1"})
+	s.Add("conv1", at(10, 2, 2), events.MessageSent{SendID: "r1", Kind: events.SendReply, Recipient: "client", ProviderMessageID: "SMr1"})
 	status("conv1", "SMr1", "delivered", 0, 10, 2, 3)
 	status("conv1", "SMr1", "sent", 0, 10, 2, 4)
 	in("conv1", "cA", "main", "m2", 10, 3, 0)
-	s.add("conv1", at(10, 4, 0), events.ConversationAssigned{AssigneeID: "alex", TeamID: "day", ByStaffID: "sam"})
+	s.Add("conv1", at(10, 4, 0), events.ConversationAssigned{AssigneeID: "alex", TeamID: "day", ByStaffID: "sam"})
 
 	// conv2 (cB): out of hours, an auto-reply, STOP, a blocked reply, HELP,
 	// closed.
 	started("conv2", "cB", "main", "C-BBBB", 10, 5, 0)
 	in("conv2", "cB", "main", "m3", 10, 5, 1)
-	s.add("conv2", at(10, 5, 2), events.MessageTriaged{MessageID: "m3", Risk: events.RiskElevated, OutOfHours: true,
+	s.Add("conv2", at(10, 5, 2), events.MessageTriaged{MessageID: "m3", Risk: events.RiskElevated, OutOfHours: true,
 		Matches: []events.TriageMatch{{Term: "hopeless", Category: "despair", Language: "en", Weight: 1}, {Term: "alone", Category: "despair", Language: "en", Weight: 1}}})
-	s.add("conv2", at(10, 5, 3), events.OutOfHoursContactRecorded{MessageID: "m3", LineID: "main", ClosedPeriod: "p1", NextOpen: at(18, 0, 0)})
-	s.add("conv2", at(10, 5, 4), events.MessageSent{SendID: "ooh-conv2", Kind: events.SendAutoReply, Recipient: "client", ProviderMessageID: "SMooh"})
-	s.add("cB", at(10, 6, 0), events.ConsentChanged{LineID: "main", Consent: events.ConsentOptedOut, Keyword: "STOP", MessageID: "m3"})
+	s.Add("conv2", at(10, 5, 3), events.OutOfHoursContactRecorded{MessageID: "m3", LineID: "main", ClosedPeriod: "p1", NextOpen: at(18, 0, 0)})
+	s.Add("conv2", at(10, 5, 4), events.MessageSent{SendID: "ooh-conv2", Kind: events.SendAutoReply, Recipient: "client", ProviderMessageID: "SMooh"})
+	s.Add("cB", at(10, 6, 0), events.ConsentChanged{LineID: "main", Consent: events.ConsentOptedOut, Keyword: "STOP", MessageID: "m3"})
 	reply("conv2", "cB", "r2", 10, 8, 0)
-	s.add("conv2", at(10, 8, 1), events.ReplyBlocked{ReplyID: "r2", Reason: "client opted out"})
-	s.add("cB", at(10, 9, 0), events.ConsentChanged{LineID: "main", Consent: events.ConsentHelpRequested, Keyword: "HELP"})
-	s.add("conv2", at(10, 20, 0), events.ConversationClosed{ByStaffID: "sam", Reason: "resolved"})
+	s.Add("conv2", at(10, 8, 1), events.ReplyBlocked{ReplyID: "r2", Reason: "client opted out"})
+	s.Add("cB", at(10, 9, 0), events.ConsentChanged{LineID: "main", Consent: events.ConsentHelpRequested, Keyword: "HELP"})
+	s.Add("conv2", at(10, 20, 0), events.ConversationClosed{ByStaffID: "sam", Reason: "resolved"})
 
 	// conv4 (cC, other line): a reply the provider refuses, then the
 	// client is erased.
 	started("conv4", "cC", "other", "C-CCCC", 10, 10, 0)
 	in("conv4", "cC", "other", "m5", 10, 10, 1)
 	reply("conv4", "cC", "r3", 10, 11, 0)
-	s.add("conv4", at(10, 11, 1), events.MessageSendFailed{SendID: "r3", Kind: events.SendReply, Recipient: "client", Reason: "invalid number", Code: 21211})
+	s.Add("conv4", at(10, 11, 1), events.MessageSendFailed{SendID: "r3", Kind: events.SendReply, Recipient: "client", Reason: "invalid number", Code: 21211})
 
 	// conv3 (cB again): still opted out from conv2.
 	started("conv3", "cB", "main", "C-BBBB", 10, 30, 0)
 	in("conv3", "cB", "main", "m4", 10, 30, 1)
 
-	s.add("cC", at(10, 40, 0), events.ClientErased{ByStaffID: "admin", Reason: "client request"})
+	s.Add("cC", at(10, 40, 0), events.ClientErased{ByStaffID: "admin", Reason: "client request"})
 	in("conv4", "cC", "other", "m6", 10, 40, 1)                                                            // in flight when the key went: no body kept
-	s.add("conv9", at(10, 41, 0), events.MessageReceived{MessageID: "m9", LineID: "main", ClientID: "cZ"}) // never started: ignored
-	return s.envs
+	s.Add("conv9", at(10, 41, 0), events.MessageReceived{MessageID: "m9", LineID: "main", ClientID: "cZ"}) // never started: ignored
+	return s.Envs
 }
 
 // scenarioConversations are the scenario's conversations, by hand.

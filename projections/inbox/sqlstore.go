@@ -2,7 +2,6 @@ package inbox
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -15,82 +14,75 @@ import (
 	"github.com/helpline-org/helpline/projections"
 )
 
-// SQLStore is the Store on PostgreSQL or CockroachDB, in the inbox schema
-// of deploy/migrations (projections.Migrate), with its checkpoint in the
-// shared projection_checkpoints table. Every update is one SERIALIZABLE
-// transaction, retried whole on a serialization failure.
+// SQLStore is the Store on PostgreSQL or CockroachDB: the inbox schema
+// of deploy/migrations under a projections.SQLShell.
 type SQLStore struct {
-	projections.SQLCheckpoints[Tx] // Checkpoint, Update, UpdateBatch, Reset
-	pool                           *pgxpool.Pool
+	projections.SQLShell[Tx, Snapshot, *Snapshot]
 }
-
-var _ Store = (*SQLStore)(nil)
 
 // NewSQLStore returns a store over pool; the caller owns the pool.
 func NewSQLStore(pool *pgxpool.Pool) *SQLStore {
-	wrap := func(tx pgx.Tx) Tx { return sqlTx{tx: tx} }
-	return &SQLStore{SQLCheckpoints: projections.NewSQLCheckpoints(pool, wrap, tables...), pool: pool}
+	return &SQLStore{projections.NewSQLShell[Tx, Snapshot](pool, projections.SQLHooks[Tx, Snapshot]{
+		Wrap: func(tx pgx.Tx) Tx { return sqlTx{tx} }, Tables: tables, Export: export, Rows: rows})}
 }
 
-// tables are the inbox's tables, emptied by Reset and Import.
-var tables = []string{"inbox.deliveries", "inbox.clients", "inbox.messages", "inbox.conversations"}
+// tables are the inbox's tables.
+var tables = []projections.Table{
+	{Name: pgx.Identifier{"inbox", "conversations"}, Columns: columns(conversationColumns)},
+	{Name: pgx.Identifier{"inbox", "messages"}, Columns: append([]string{"conversation_id", "position"}, columns(messageColumns)...)},
+	{Name: pgx.Identifier{"inbox", "clients"}, Columns: []string{"client_id", "consent", "erased"}},
+	{Name: pgx.Identifier{"inbox", "deliveries"}, Columns: []string{"conversation_id", "provider_message_id", "status", "reason"}},
+}
 
-// Export implements Store: every table read in one transaction.
-func (s *SQLStore) Export(ctx context.Context, name string) (Snapshot, error) {
+// export reads every table but the checkpoint.
+func export(ctx context.Context, tx pgx.Tx) (Snapshot, error) {
 	var snap Snapshot
-	err := projections.ExportAtCheckpoint(ctx, s.pool, name, func(tx pgx.Tx, cp uint64) error {
-		snap = Snapshot{Checkpoint: cp}
-		rows, err := tx.Query(ctx, `SELECT `+conversationColumns+` FROM inbox.conversations ORDER BY conversation_id`)
-		if err != nil {
-			return fmt.Errorf("read conversations: %w", err)
-		}
-		if snap.Conversations, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Conversation, error) { return scanConversation(r) }); err != nil {
-			return fmt.Errorf("read conversations: %w", err)
-		}
-		if len(snap.Conversations) == 0 {
-			snap.Conversations = nil
-		}
-		if snap.Messages, err = allMessages(ctx, tx); err != nil {
-			return err
-		}
-		rows, err = tx.Query(ctx, `SELECT client_id, consent, erased FROM inbox.clients`)
-		if err != nil {
-			return fmt.Errorf("read clients: %w", err)
-		}
-		var (
-			id, provider string
-			cl           Client
-			d            Delivery
-		)
-		if _, err := pgx.ForEachRow(rows, []any{&id, &cl.Consent, &cl.Erased}, func() error {
-			if snap.Clients == nil {
-				snap.Clients = map[string]Client{}
-			}
-			snap.Clients[id] = cl
-			return nil
-		}); err != nil {
-			return fmt.Errorf("read clients: %w", err)
-		}
-		rows, err = tx.Query(ctx, `SELECT conversation_id, provider_message_id, status, reason FROM inbox.deliveries`)
-		if err != nil {
-			return fmt.Errorf("read deliveries: %w", err)
-		}
-		if _, err := pgx.ForEachRow(rows, []any{&id, &provider, &d.Status, &d.Reason}, func() error {
-			if snap.Deliveries == nil {
-				snap.Deliveries = map[string]map[string]Delivery{}
-			}
-			if snap.Deliveries[id] == nil {
-				snap.Deliveries[id] = map[string]Delivery{}
-			}
-			snap.Deliveries[id][provider] = d
-			return nil
-		}); err != nil {
-			return fmt.Errorf("read deliveries: %w", err)
-		}
-		return nil
-	})
+	rows, err := tx.Query(ctx, `SELECT `+conversationColumns+` FROM inbox.conversations ORDER BY conversation_id`)
 	if err != nil {
+		return Snapshot{}, fmt.Errorf("read conversations: %w", err)
+	}
+	if snap.Conversations, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Conversation, error) { return scanConversation(r) }); err != nil {
+		return Snapshot{}, fmt.Errorf("read conversations: %w", err)
+	}
+	if len(snap.Conversations) == 0 {
+		snap.Conversations = nil
+	}
+	if snap.Messages, err = allMessages(ctx, tx); err != nil {
 		return Snapshot{}, err
+	}
+	rows, err = tx.Query(ctx, `SELECT client_id, consent, erased FROM inbox.clients`)
+	if err != nil {
+		return Snapshot{}, fmt.Errorf("read clients: %w", err)
+	}
+	var (
+		id, provider string
+		cl           Client
+		d            Delivery
+	)
+	if _, err := pgx.ForEachRow(rows, []any{&id, &cl.Consent, &cl.Erased}, func() error {
+		if snap.Clients == nil {
+			snap.Clients = map[string]Client{}
+		}
+		snap.Clients[id] = cl
+		return nil
+	}); err != nil {
+		return Snapshot{}, fmt.Errorf("read clients: %w", err)
+	}
+	rows, err = tx.Query(ctx, `SELECT conversation_id, provider_message_id, status, reason FROM inbox.deliveries`)
+	if err != nil {
+		return Snapshot{}, fmt.Errorf("read deliveries: %w", err)
+	}
+	if _, err := pgx.ForEachRow(rows, []any{&id, &provider, &d.Status, &d.Reason}, func() error {
+		if snap.Deliveries == nil {
+			snap.Deliveries = map[string]map[string]Delivery{}
+		}
+		if snap.Deliveries[id] == nil {
+			snap.Deliveries[id] = map[string]Delivery{}
+		}
+		snap.Deliveries[id][provider] = d
+		return nil
+	}); err != nil {
+		return Snapshot{}, fmt.Errorf("read deliveries: %w", err)
 	}
 	return snap, nil
 }
@@ -121,14 +113,10 @@ func allMessages(ctx context.Context, tx pgx.Tx) (map[string][]Message, error) {
 	return out, nil
 }
 
-// Import implements Store: the tables emptied and copied into in one
-// transaction with the checkpoint (projections.SwapAtCheckpoint). A
-// message's position is its place in the snapshot's list (1, 2, ...);
-// messages written after the import take the next ones.
-func (s *SQLStore) Import(ctx context.Context, name string, snap Snapshot, expect uint64) error {
-	if err := snap.validate(); err != nil {
-		return err
-	}
+// rows are the rows of each of tables that hold snap. A message's
+// position is its place in the snapshot's list (1, 2, ...); messages
+// written after the import take the next ones.
+func rows(snap Snapshot) [][][]any {
 	var convs, msgs, clients, deliveries [][]any
 	for _, c := range snap.Conversations {
 		convs = append(convs, []any{c.ID, c.LineID, c.ClientID, c.Pseudonym, c.Channel, c.TeamID, c.AssigneeID, c.Open,
@@ -149,26 +137,7 @@ func (s *SQLStore) Import(ctx context.Context, name string, snap Snapshot, expec
 			deliveries = append(deliveries, []any{conv, provider, d.Status, d.Reason})
 		}
 	}
-	return projections.SwapAtCheckpoint(ctx, s.pool, name, snap.Checkpoint, expect, func(tx pgx.Tx) error {
-		if err := projections.DeleteAll(ctx, tx, tables...); err != nil {
-			return err
-		}
-		for _, c := range []struct {
-			table pgx.Identifier
-			cols  []string
-			rows  [][]any
-		}{
-			{pgx.Identifier{"inbox", "conversations"}, columns(conversationColumns), convs},
-			{pgx.Identifier{"inbox", "messages"}, append([]string{"conversation_id", "position"}, columns(messageColumns)...), msgs},
-			{pgx.Identifier{"inbox", "clients"}, []string{"client_id", "consent", "erased"}, clients},
-			{pgx.Identifier{"inbox", "deliveries"}, []string{"conversation_id", "provider_message_id", "status", "reason"}, deliveries},
-		} {
-			if err := projections.CopyRows(ctx, tx, c.table, c.cols, c.rows); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	return [][][]any{convs, msgs, clients, deliveries}
 }
 
 // columns splits a comma-separated column list.
@@ -194,19 +163,14 @@ func scanConversation(row pgx.Row) (Conversation, error) {
 	if closed != nil {
 		c.ClosedAt = closed.UTC()
 	}
-	c.Flags, c.Categories, c.Terms = nonEmpty(flags), nonEmpty(cats), nonEmpty(tms)
+	c.Flags, c.Categories, c.Terms = projections.NonEmpty(flags), projections.NonEmpty(cats), projections.NonEmpty(tms)
 	return c, nil
 }
 
 func conversationIn(ctx context.Context, q projections.Querier, id string) (Conversation, bool, error) {
 	c, err := scanConversation(q.QueryRow(ctx, `SELECT `+conversationColumns+` FROM inbox.conversations WHERE conversation_id = $1`, id))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return Conversation{}, false, nil
-	}
-	if err != nil {
-		return Conversation{}, false, fmt.Errorf("read conversation %s: %w", id, err)
-	}
-	return c, true, nil
+	ok, err := projections.Found(err, "conversation "+id)
+	return c, ok, err
 }
 
 // List implements Store.
@@ -239,7 +203,7 @@ func (s *SQLStore) List(ctx context.Context, q Query) ([]Conversation, error) {
 		sql += ` AND (last_activity_at, conversation_id) < (` + arg(q.After.LastActivityAt.UTC()) + `, ` + arg(q.After.ID) + `)`
 	}
 	sql += ` ORDER BY last_activity_at DESC, conversation_id DESC LIMIT ` + arg(q.Limit)
-	rows, err := s.pool.Query(ctx, sql, args...)
+	rows, err := s.Pool().Query(ctx, sql, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list conversations: %w", err)
 	}
@@ -255,7 +219,7 @@ func (s *SQLStore) List(ctx context.Context, q Query) ([]Conversation, error) {
 
 // Get implements Store.
 func (s *SQLStore) Get(ctx context.Context, id string) (Conversation, error) {
-	c, ok, err := conversationIn(ctx, s.pool, id)
+	c, ok, err := conversationIn(ctx, s.Pool(), id)
 	if err != nil {
 		return Conversation{}, err
 	}
@@ -269,7 +233,7 @@ func (s *SQLStore) Get(ctx context.Context, id string) (Conversation, error) {
 // in one transaction, so they agree.
 func (s *SQLStore) Messages(ctx context.Context, id string) ([]Message, error) {
 	var out []Message
-	err := projections.SerializableTx(ctx, s.pool, func(tx pgx.Tx) error {
+	err := projections.SerializableTx(ctx, s.Pool(), func(tx pgx.Tx) error {
 		_, ok, err := conversationIn(ctx, tx, id)
 		if err != nil {
 			return err
@@ -328,7 +292,7 @@ func scanMessage(row pgx.Row, conv *string) (Message, error) {
 	if err := row.Scan(dest...); err != nil {
 		return Message{}, err
 	}
-	m.At, m.Terms, m.Body = at.UTC(), nonEmpty(terms), sealedCopy(m.Body)
+	m.At, m.Terms, m.Body = at.UTC(), projections.NonEmpty(terms), sealedCopy(m.Body)
 	return m, nil
 }
 
@@ -341,17 +305,17 @@ func bodyBytes(b events.Sealed) []byte {
 	return b.Data
 }
 
+var _ Store = (*SQLStore)(nil)
+
 // sqlTx is Tx inside one database transaction.
-type sqlTx struct {
-	tx pgx.Tx
-}
+type sqlTx struct{ tx pgx.Tx }
 
 func (t sqlTx) Conversation(ctx context.Context, id string) (Conversation, bool, error) {
 	return conversationIn(ctx, t.tx, id)
 }
 
 func (t sqlTx) PutConversation(ctx context.Context, c Conversation) error {
-	_, err := t.tx.Exec(ctx, `INSERT INTO inbox.conversations (`+conversationColumns+`)
+	return projections.Exec(ctx, t.tx, "write conversation "+c.ID, `INSERT INTO inbox.conversations (`+conversationColumns+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
 		ON CONFLICT (conversation_id) DO UPDATE SET line_id = excluded.line_id, client_id = excluded.client_id,
 			pseudonym = excluded.pseudonym, channel = excluded.channel, team_id = excluded.team_id,
@@ -362,10 +326,6 @@ func (t sqlTx) PutConversation(ctx context.Context, c Conversation) error {
 		c.ID, c.LineID, c.ClientID, c.Pseudonym, c.Channel, c.TeamID, c.AssigneeID, c.Open,
 		c.StartedAt.UTC(), c.LastActivityAt.UTC(), projections.NullTime(c.ClosedAt), int32(c.Unread), c.Risk,
 		projections.NotNullList(c.Flags), projections.NotNullList(c.Categories), projections.NotNullList(c.Terms), c.Consent, c.Erased)
-	if err != nil {
-		return fmt.Errorf("write conversation %s: %w", c.ID, err)
-	}
-	return nil
 }
 
 func (t sqlTx) ClientConversations(ctx context.Context, clientID string) ([]string, error) {
@@ -382,23 +342,14 @@ func (t sqlTx) ClientConversations(ctx context.Context, clientID string) ([]stri
 
 func (t sqlTx) Client(ctx context.Context, id string) (Client, bool, error) {
 	var c Client
-	err := t.tx.QueryRow(ctx, `SELECT consent, erased FROM inbox.clients WHERE client_id = $1`, id).Scan(&c.Consent, &c.Erased)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return Client{}, false, nil
-	}
-	if err != nil {
-		return Client{}, false, fmt.Errorf("read client: %w", err)
-	}
-	return c, true, nil
+	ok, err := projections.Found(t.tx.QueryRow(ctx, `SELECT consent, erased FROM inbox.clients WHERE client_id = $1`, id).
+		Scan(&c.Consent, &c.Erased), "client")
+	return c, ok, err
 }
 
 func (t sqlTx) PutClient(ctx context.Context, id string, c Client) error {
-	_, err := t.tx.Exec(ctx, `INSERT INTO inbox.clients (client_id, consent, erased) VALUES ($1, $2, $3)
+	return projections.Exec(ctx, t.tx, "write client", `INSERT INTO inbox.clients (client_id, consent, erased) VALUES ($1, $2, $3)
 		ON CONFLICT (client_id) DO UPDATE SET consent = excluded.consent, erased = excluded.erased`, id, c.Consent, c.Erased)
-	if err != nil {
-		return fmt.Errorf("write client: %w", err)
-	}
-	return nil
 }
 
 func (t sqlTx) Messages(ctx context.Context, convID string) ([]Message, error) {
@@ -417,7 +368,7 @@ func (t sqlTx) Message(ctx context.Context, convID, id string) (Message, bool, e
 // conversation; an existing one keeps its position.
 func (t sqlTx) PutMessage(ctx context.Context, convID string, m Message) error {
 	body := bodyBytes(m.Body)
-	_, err := t.tx.Exec(ctx, `INSERT INTO inbox.messages (conversation_id, position, `+messageColumns+`)
+	return projections.Exec(ctx, t.tx, "write message "+m.ID, `INSERT INTO inbox.messages (conversation_id, position, `+messageColumns+`)
 		VALUES ($1, (SELECT COALESCE(MAX(position), 0) + 1 FROM inbox.messages WHERE conversation_id = $1),
 			$2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
 		ON CONFLICT (conversation_id, message_id) DO UPDATE SET event_id = excluded.event_id, direction = excluded.direction,
@@ -427,31 +378,17 @@ func (t sqlTx) PutMessage(ctx context.Context, convID string, m Message) error {
 			provider_message_id = excluded.provider_message_id`,
 		convID, m.ID, m.EventID, m.Direction, m.Kind, m.At.UTC(), m.StaffID, m.SenderName, m.Body.KeyID, body,
 		m.Status, m.Reason, m.Risk, projections.NotNullList(m.Terms), m.ProviderMessageID)
-	if err != nil {
-		return fmt.Errorf("write message %s: %w", m.ID, err)
-	}
-	return nil
 }
 
 func (t sqlTx) Delivery(ctx context.Context, convID, providerID string) (Delivery, bool, error) {
 	var d Delivery
-	err := t.tx.QueryRow(ctx, `SELECT status, reason FROM inbox.deliveries WHERE conversation_id = $1 AND provider_message_id = $2`,
-		convID, providerID).Scan(&d.Status, &d.Reason)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return Delivery{}, false, nil
-	}
-	if err != nil {
-		return Delivery{}, false, fmt.Errorf("read delivery: %w", err)
-	}
-	return d, true, nil
+	ok, err := projections.Found(t.tx.QueryRow(ctx, `SELECT status, reason FROM inbox.deliveries WHERE conversation_id = $1 AND provider_message_id = $2`,
+		convID, providerID).Scan(&d.Status, &d.Reason), "delivery")
+	return d, ok, err
 }
 
 func (t sqlTx) PutDelivery(ctx context.Context, convID, providerID string, d Delivery) error {
-	_, err := t.tx.Exec(ctx, `INSERT INTO inbox.deliveries (conversation_id, provider_message_id, status, reason) VALUES ($1, $2, $3, $4)
-		ON CONFLICT (conversation_id, provider_message_id) DO UPDATE SET status = excluded.status, reason = excluded.reason`,
+	return projections.Exec(ctx, t.tx, "write delivery", `INSERT INTO inbox.deliveries (conversation_id, provider_message_id, status, reason)
+		VALUES ($1, $2, $3, $4) ON CONFLICT (conversation_id, provider_message_id) DO UPDATE SET status = excluded.status, reason = excluded.reason`,
 		convID, providerID, d.Status, d.Reason)
-	if err != nil {
-		return fmt.Errorf("write delivery: %w", err)
-	}
-	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/helpline-org/helpline/events"
+	"github.com/helpline-org/helpline/projections"
 	"github.com/helpline-org/helpline/projections/projectiontest"
 )
 
@@ -21,7 +22,7 @@ func TestStores(t *testing.T) {
 
 func storeSuite(t *testing.T, newStore func(testing.TB) Store) {
 	ctx := context.Background()
-	plain := (&script{}).eventID
+	plain := func(n int) string { return projectiontest.EventID("", n) }
 	cases := projectiontest.Scenario[*View]{Events: scenario, Relevant: relevant,
 		Assert: func(t testing.TB, v *View) { t.Helper(); assertScenario(t, v, plain) }}
 	tests := []struct {
@@ -57,7 +58,7 @@ func storeSuite(t *testing.T, newStore func(testing.TB) Store) {
 		{"reset empties rows and checkpoint", func(t *testing.T, s Store) {
 			v := NewView(s)
 			applyAll(t, v, scenario(t))
-			must(t, v.Reset(ctx))
+			projectiontest.Must(t, v.Reset(ctx))
 			if cp, err := v.Checkpoint(ctx); err != nil || cp != 0 {
 				t.Fatalf("checkpoint %d, %v after reset", cp, err)
 			}
@@ -73,9 +74,9 @@ func storeSuite(t *testing.T, newStore func(testing.TB) Store) {
 				t.Fatalf("list after reset: %v", ids(got))
 			}
 			// The working state went too: cB's STOP is forgotten.
-			s2 := &script{t: t, prefix: "x"}
-			s2.add("conv7", at(11, 0, 0), events.ConversationStarted{LineID: "main", ClientID: "cB", Pseudonym: "C-BBBB", Channel: events.ChannelSMS})
-			applyAll(t, v, s2.envs)
+			s2 := &projectiontest.Script{T: t, Prefix: "x"}
+			s2.Add("conv7", at(11, 0, 0), events.ConversationStarted{LineID: "main", ClientID: "cB", Pseudonym: "C-BBBB", Channel: events.ChannelSMS})
+			applyAll(t, v, s2.Envs)
 			if c, err := v.Get(ctx, "conv7"); err != nil || c.Consent != "" || c.Flags != nil {
 				t.Fatalf("after reset: %+v, %v", c, err)
 			}
@@ -87,31 +88,31 @@ func storeSuite(t *testing.T, newStore func(testing.TB) Store) {
 			src := NewMemoryStore()
 			applyAll(t, NewView(src), scenario(t))
 			snap, err := src.Export(ctx, Name)
-			must(t, err)
+			projectiontest.Must(t, err)
 			if len(snap.Conversations) != len(scenarioConversations()) || len(snap.Messages) == 0 || len(snap.Clients) == 0 || len(snap.Deliveries) == 0 {
 				t.Fatalf("snapshot of the scenario: %+v", snap)
 			}
 			last := old[len(old)-1].Sequence
-			must(t, s.Import(ctx, Name, snap, last))
+			projectiontest.Must(t, s.Import(ctx, Name, snap, last))
 			v := NewView(s)
 			assertScenario(t, v, plain)
 			if _, err := v.Get(ctx, "c00"); !errors.Is(err, ErrNotFound) {
 				t.Fatalf("a conversation from before the import: %v", err)
 			}
 			got, err := s.Export(ctx, Name)
-			must(t, err)
+			projectiontest.Must(t, err)
 			if !reflect.DeepEqual(got, snap) {
 				t.Fatalf("export after import\n got %+v\nwant %+v", got, snap)
 			}
 			// A message applied on top goes after the imported ones.
 			before, err := v.Messages(ctx, "conv1")
-			must(t, err)
-			more := &script{t: t, prefix: "more"}
-			more.add("conv1", at(12, 0, 0), events.MessageReceived{MessageID: "m9", LineID: "main", ClientID: "cA", ReceivedAt: at(12, 0, 0)})
-			more.envs[0].Sequence = snap.Checkpoint + 1
-			applyAll(t, v, more.envs)
+			projectiontest.Must(t, err)
+			more := &projectiontest.Script{T: t, Prefix: "more"}
+			more.Add("conv1", at(12, 0, 0), events.MessageReceived{MessageID: "m9", LineID: "main", ClientID: "cA", ReceivedAt: at(12, 0, 0)})
+			more.Envs[0].Sequence = snap.Checkpoint + 1
+			applyAll(t, v, more.Envs)
 			after, err := v.Messages(ctx, "conv1")
-			must(t, err)
+			projectiontest.Must(t, err)
 			if len(after) != len(before)+1 || !reflect.DeepEqual(after[:len(before)], before) || after[len(before)].ID != "m9" {
 				t.Fatalf("messages after one on top of the import: %+v", after)
 			}
@@ -120,7 +121,7 @@ func storeSuite(t *testing.T, newStore func(testing.TB) Store) {
 			v := NewView(s)
 			applyAll(t, v, scenario(t))
 			before, err := s.Export(ctx, Name)
-			must(t, err)
+			projectiontest.Must(t, err)
 			twice := before
 			twice.Conversations = append(slices.Clone(before.Conversations), before.Conversations[0])
 			orphan := before
@@ -133,10 +134,10 @@ func storeSuite(t *testing.T, newStore func(testing.TB) Store) {
 		{"a failed update changes nothing", func(t *testing.T, s Store) {
 			boom := errors.New("boom")
 			_, err := s.Update(ctx, Name, 1, func(tx Tx) error {
-				must(t, tx.PutConversation(ctx, Conversation{ID: "c1", ClientID: "k1", LineID: "main", Open: true, StartedAt: at(9, 0, 0), LastActivityAt: at(9, 0, 0)}))
-				must(t, tx.PutMessage(ctx, "c1", Message{ID: "m1", Direction: DirectionIn, At: at(9, 0, 0), Body: sealed("k1", "m1")}))
-				must(t, tx.PutClient(ctx, "k1", Client{Consent: events.ConsentOptedOut}))
-				must(t, tx.PutDelivery(ctx, "c1", "SM1", Delivery{Status: "sent"}))
+				projectiontest.Must(t, tx.PutConversation(ctx, Conversation{ID: "c1", ClientID: "k1", LineID: "main", Open: true, StartedAt: at(9, 0, 0), LastActivityAt: at(9, 0, 0)}))
+				projectiontest.Must(t, tx.PutMessage(ctx, "c1", Message{ID: "m1", Direction: DirectionIn, At: at(9, 0, 0), Body: sealed("k1", "m1")}))
+				projectiontest.Must(t, tx.PutClient(ctx, "k1", Client{Consent: events.ConsentOptedOut}))
+				projectiontest.Must(t, tx.PutDelivery(ctx, "c1", "SM1", Delivery{Status: "sent"}))
 				return boom
 			})
 			if !errors.Is(err, boom) {
@@ -173,15 +174,15 @@ func storeSuite(t *testing.T, newStore func(testing.TB) Store) {
 			m1 := Message{ID: "m1", EventID: "ev1", Direction: DirectionIn, At: at(9, 0, 0), Body: sealed("k1", "m1"), Status: "received", Terms: []string{"a"}}
 			m2 := Message{ID: "m0", EventID: "ev2", Direction: DirectionOut, Kind: events.SendReply, At: at(9, 1, 0), StaffID: "alex", Body: sealed("k1", "m0"), Status: "requested"}
 			_, err := s.Update(ctx, Name, 1, func(tx Tx) error {
-				must(t, tx.PutConversation(ctx, Conversation{ID: "c1", ClientID: "k1", LineID: "main", StartedAt: at(8, 0, 0), LastActivityAt: at(8, 0, 0)}))
-				must(t, tx.PutConversation(ctx, conv))
-				must(t, tx.PutConversation(ctx, Conversation{ID: "c3", ClientID: "k2", LineID: "main", StartedAt: at(8, 0, 0), LastActivityAt: at(8, 0, 0)}))
-				must(t, tx.PutMessage(ctx, "c2", m1))
-				must(t, tx.PutMessage(ctx, "c2", m2))
+				projectiontest.Must(t, tx.PutConversation(ctx, Conversation{ID: "c1", ClientID: "k1", LineID: "main", StartedAt: at(8, 0, 0), LastActivityAt: at(8, 0, 0)}))
+				projectiontest.Must(t, tx.PutConversation(ctx, conv))
+				projectiontest.Must(t, tx.PutConversation(ctx, Conversation{ID: "c3", ClientID: "k2", LineID: "main", StartedAt: at(8, 0, 0), LastActivityAt: at(8, 0, 0)}))
+				projectiontest.Must(t, tx.PutMessage(ctx, "c2", m1))
+				projectiontest.Must(t, tx.PutMessage(ctx, "c2", m2))
 				m1.Status = "changed" // keeps its place before m0
-				must(t, tx.PutMessage(ctx, "c2", m1))
-				must(t, tx.PutClient(ctx, "k1", Client{Erased: true}))
-				must(t, tx.PutDelivery(ctx, "c2", "SM1", Delivery{Status: "sent", Reason: "r"}))
+				projectiontest.Must(t, tx.PutMessage(ctx, "c2", m1))
+				projectiontest.Must(t, tx.PutClient(ctx, "k1", Client{Erased: true}))
+				projectiontest.Must(t, tx.PutDelivery(ctx, "c2", "SM1", Delivery{Status: "sent", Reason: "r"}))
 				if got, ok, err := tx.Conversation(ctx, "c2"); err != nil || !ok || !reflect.DeepEqual(got, conv) {
 					t.Errorf("conversation in tx:\n got %+v %v %v\nwant %+v", got, ok, err, conv)
 				}
@@ -202,7 +203,7 @@ func storeSuite(t *testing.T, newStore func(testing.TB) Store) {
 				}
 				return nil
 			})
-			must(t, err)
+			projectiontest.Must(t, err)
 			if got, err := s.Get(ctx, "c2"); err != nil || !reflect.DeepEqual(got, conv) {
 				t.Fatalf("after commit:\n got %+v %v\nwant %+v", got, err, conv)
 			}
@@ -215,7 +216,7 @@ func storeSuite(t *testing.T, newStore func(testing.TB) Store) {
 				}
 				return nil
 			})
-			must(t, err)
+			projectiontest.Must(t, err)
 		}},
 		{"listings page without duplicates or gaps", func(t *testing.T, s Store) {
 			v := NewView(s)
@@ -234,7 +235,7 @@ func storeSuite(t *testing.T, newStore func(testing.TB) Store) {
 					}
 					got = append(got, ids(page)...)
 					c, err := ParseCursor(page[len(page)-1].After().String()) // as a URL carries it
-					must(t, err)
+					projectiontest.Must(t, err)
 					cursor = c
 				}
 				if !reflect.DeepEqual(got, want) {
@@ -265,7 +266,7 @@ func storeSuite(t *testing.T, newStore func(testing.TB) Store) {
 				{Query{After: Cursor{LastActivityAt: at(10, 30, 1), ID: "conv3"}}, []string{"conv1"}},
 			} {
 				got := mustList(t, v, c.q)
-				if !reflect.DeepEqual(ids(got), nonEmpty(c.want)) && !(len(got) == 0 && len(c.want) == 0) {
+				if !reflect.DeepEqual(ids(got), projections.NonEmpty(c.want)) && !(len(got) == 0 && len(c.want) == 0) {
 					t.Errorf("list %+v: %v, want %v", c.q, ids(got), c.want)
 				}
 			}
@@ -300,24 +301,24 @@ func storeSuite(t *testing.T, newStore func(testing.TB) Store) {
 // same last activity, some closed, and returns the events and the ids in
 // listing order (newest activity first, then greater id).
 func manyConversations(t testing.TB, n int) ([]events.Envelope, []string) {
-	s := &script{t: t}
+	s := &projectiontest.Script{T: t}
 	for i := range n {
 		id := fmt.Sprintf("c%02d", i)
 		line := "main"
 		if i%4 == 0 {
 			line = "other"
 		}
-		s.add(id, at(9, 0, 0), events.ConversationStarted{LineID: line, ClientID: "k" + id, Pseudonym: "C-" + id, Channel: events.ChannelSMS})
-		s.add(id, at(9, i/3, 0), events.MessageReceived{MessageID: "m" + id, LineID: line, ClientID: "k" + id, ReceivedAt: at(9, i/3, 0)})
+		s.Add(id, at(9, 0, 0), events.ConversationStarted{LineID: line, ClientID: "k" + id, Pseudonym: "C-" + id, Channel: events.ChannelSMS})
+		s.Add(id, at(9, i/3, 0), events.MessageReceived{MessageID: "m" + id, LineID: line, ClientID: "k" + id, ReceivedAt: at(9, i/3, 0)})
 		if i%5 == 0 {
-			s.add(id, at(10, 0, 0), events.ConversationClosed{ByStaffID: "sam"})
+			s.Add(id, at(10, 0, 0), events.ConversationClosed{ByStaffID: "sam"})
 		}
 	}
 	want := make([]string, 0, n)
 	for i := n - 1; i >= 0; i-- {
 		want = append(want, fmt.Sprintf("c%02d", i))
 	}
-	return s.envs, want
+	return s.Envs, want
 }
 
 // assertScenario checks every conversation and message of the scenario.
@@ -362,7 +363,7 @@ func TestSQLImportFailsWhole(t *testing.T) {
 	s := NewSQLStore(projectiontest.MigratedPool(t))
 	applyAll(t, NewView(s), scenario(t))
 	before, err := s.Export(ctx, Name)
-	must(t, err)
+	projectiontest.Must(t, err)
 	bad := before
 	bad.Messages = maps.Clone(before.Messages)
 	bad.Messages["conv1"] = append(slices.Clone(before.Messages["conv1"]), Message{ID: "m-nul", Status: "received\x00"})
@@ -370,7 +371,7 @@ func TestSQLImportFailsWhole(t *testing.T) {
 		t.Fatal("PostgreSQL took a NUL byte")
 	}
 	got, err := s.Export(ctx, Name)
-	must(t, err)
+	projectiontest.Must(t, err)
 	if !reflect.DeepEqual(got, before) {
 		t.Fatalf("after a failed import\n got %+v\nwant %+v", got, before)
 	}

@@ -2,7 +2,9 @@ package projectiontest
 
 import (
 	"context"
+	"fmt"
 	"testing"
+	"time"
 
 	"github.com/rs/zerolog"
 
@@ -51,3 +53,28 @@ func (l SliceLog) Read(_ context.Context, _ string, from uint64, fn func(events.
 	}
 	return last, nil
 }
+
+// Script builds events in stream order, with sequences 1, 2, ... as a
+// read filtered to one projection's subjects would see them, and envelope
+// ids Prefix+"ev1", Prefix+"ev2", ... (EventID; a prefix lets several
+// scripts share one log).
+type Script struct {
+	T      testing.TB
+	Prefix string
+	Envs   []events.Envelope
+}
+
+// Add appends an event of aggregateID with payload p, occurred at at.
+func (s *Script) Add(aggregateID string, at time.Time, p events.Payload) events.Envelope {
+	s.T.Helper()
+	e, err := events.NewWithID(EventID(s.Prefix, len(s.Envs)+1), aggregateID, p, events.Meta{OccurredAt: at})
+	if err != nil {
+		s.T.Fatal(err)
+	}
+	e.Sequence = uint64(len(s.Envs) + 1)
+	s.Envs = append(s.Envs, e)
+	return e
+}
+
+// EventID is the id of a script's n-th event.
+func EventID(prefix string, n int) string { return fmt.Sprintf("%sev%d", prefix, n) }

@@ -54,3 +54,11 @@ func RunSuite[S any](t *testing.T, backends []Backend[S], suite func(t *testing.
 		})
 	}
 }
+
+// Must fails the test on err.
+func Must(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}

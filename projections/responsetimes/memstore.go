@@ -10,19 +10,14 @@ import (
 	"github.com/helpline-org/helpline/projections"
 )
 
-// MemoryStore is the embedded default Store: maps behind one mutex. An
-// update stages its writes and commits them with the checkpoint under the
-// lock (projections.MemoryCheckpoints), so state and checkpoint change together or not
-// at all.
+// MemoryStore is the embedded default Store: maps under a
+// projections.MemoryShell, which holds them behind one lock.
 type MemoryStore struct {
-	projections.MemoryUpdates[Tx] // Checkpoint, Update, UpdateBatch, Reset
-	cps                           projections.MemoryCheckpoints
-	hours                         map[hourKey]*Hour
-	replies                       map[string]PendingReply
-	acks                          map[string]PendingAck
+	projections.MemoryShell[Tx, Snapshot, *Snapshot] // Checkpoint, Update, UpdateBatch, Reset, Export, Import
+	hours                                            map[hourKey]*Hour
+	replies                                          map[string]PendingReply
+	acks                                             map[string]PendingAck
 }
-
-var _ Store = (*MemoryStore)(nil)
 
 type hourKey struct {
 	line  string
@@ -32,8 +27,7 @@ type hourKey struct {
 // NewMemoryStore returns an empty store.
 func NewMemoryStore() *MemoryStore {
 	s := &MemoryStore{}
-	s.MemoryUpdates = projections.NewMemoryUpdates(&s.cps, s.begin, s.clear)
-	s.clear()
+	s.Init(projections.MemoryHooks[Tx, Snapshot]{Begin: s.begin, Clear: s.clear, Export: s.export, Import: s.load})
 	return s
 }
 
@@ -45,49 +39,38 @@ func (s *MemoryStore) clear() {
 
 // begin stages one update's writes, to commit with the checkpoint.
 func (s *MemoryStore) begin() (Tx, func()) {
-	tx := &memTx{s: s, replies: map[string]*PendingReply{}, acks: map[string]*PendingAck{}}
+	tx := &memTx{s: s, replies: projections.Stage(s.replies), acks: projections.Stage(s.acks)}
 	return tx, tx.commit
 }
 
-// Export implements Store.
-func (s *MemoryStore) Export(_ context.Context, name string) (Snapshot, error) {
+func (s *MemoryStore) export() Snapshot {
 	var snap Snapshot
-	s.cps.Export(name, func(cp uint64) {
-		snap.Checkpoint = cp
-		for _, h := range s.hours {
-			snap.Hours = append(snap.Hours, *h)
-		}
-		sortHoursByLine(snap.Hours)
-		if len(s.replies) > 0 {
-			snap.Replies = maps.Clone(s.replies)
-		}
-		if len(s.acks) > 0 {
-			snap.Acks = maps.Clone(s.acks)
-		}
-	})
-	return snap, nil
+	for _, h := range s.hours {
+		snap.Hours = append(snap.Hours, *h)
+	}
+	sortHoursByLine(snap.Hours)
+	if len(s.replies) > 0 {
+		snap.Replies = maps.Clone(s.replies)
+	}
+	if len(s.acks) > 0 {
+		snap.Acks = maps.Clone(s.acks)
+	}
+	return snap
 }
 
-// Import implements Store.
-func (s *MemoryStore) Import(_ context.Context, name string, snap Snapshot, expect uint64) error {
-	if err := snap.validate(); err != nil {
-		return err
+func (s *MemoryStore) load(snap Snapshot) {
+	for _, h := range snap.Hours {
+		h.Start = h.Start.UTC()
+		s.hours[hourKey{h.LineID, h.Start.Unix()}] = &h
 	}
-	return s.cps.Import(name, snap.Checkpoint, expect, func() {
-		s.clear()
-		for _, h := range snap.Hours {
-			h.Start = h.Start.UTC()
-			s.hours[hourKey{h.LineID, h.Start.Unix()}] = &h
-		}
-		maps.Copy(s.replies, snap.Replies)
-		maps.Copy(s.acks, snap.Acks)
-	})
+	maps.Copy(s.replies, snap.Replies)
+	maps.Copy(s.acks, snap.Acks)
 }
 
 // Hours implements Store.
 func (s *MemoryStore) Hours(_ context.Context, lineID string, from, to time.Time) ([]Hour, error) {
-	s.cps.RLock()
-	defer s.cps.RUnlock()
+	s.RLock()
+	defer s.RUnlock()
 	var out []Hour
 	for k, h := range s.hours {
 		if k.line == lineID && !h.Start.Before(from) && h.Start.Before(to) {
@@ -112,53 +95,43 @@ func sortHoursByLine(hs []Hour) {
 	})
 }
 
-// memTx stages one update's writes; a nil map value is a deletion.
+var _ Store = (*MemoryStore)(nil)
+
+// memTx stages one update's writes.
 type memTx struct {
 	s       *MemoryStore
-	replies map[string]*PendingReply
-	acks    map[string]*PendingAck
+	replies *projections.Staged[string, PendingReply]
+	acks    *projections.Staged[string, PendingAck]
 	counts  []Hour // deltas, applied in order at commit
 }
 
 func (t *memTx) PendingReply(_ context.Context, id string) (PendingReply, bool, error) {
-	if p, staged := t.replies[id]; staged {
-		if p == nil {
-			return PendingReply{}, false, nil
-		}
-		return *p, true, nil
-	}
-	p, ok := t.s.replies[id]
+	p, ok := t.replies.Get(id)
 	return p, ok, nil
 }
 
 func (t *memTx) PutPendingReply(_ context.Context, id string, p PendingReply) error {
-	t.replies[id] = &p
+	t.replies.Put(id, p)
 	return nil
 }
 
 func (t *memTx) DeletePendingReply(_ context.Context, id string) error {
-	t.replies[id] = nil
+	t.replies.Delete(id)
 	return nil
 }
 
 func (t *memTx) PendingAck(_ context.Context, id string) (PendingAck, bool, error) {
-	if p, staged := t.acks[id]; staged {
-		if p == nil {
-			return PendingAck{}, false, nil
-		}
-		return *p, true, nil
-	}
-	p, ok := t.s.acks[id]
+	p, ok := t.acks.Get(id)
 	return p, ok, nil
 }
 
 func (t *memTx) PutPendingAck(_ context.Context, id string, p PendingAck) error {
-	t.acks[id] = &p
+	t.acks.Put(id, p)
 	return nil
 }
 
 func (t *memTx) DeletePendingAck(_ context.Context, id string) error {
-	t.acks[id] = nil
+	t.acks.Delete(id)
 	return nil
 }
 
@@ -186,20 +159,8 @@ func (t *memTx) Observe(_ context.Context, lineID string, hour time.Time, m Metr
 
 // commit applies the staged writes; the caller holds the store's lock.
 func (t *memTx) commit() {
-	for id, p := range t.replies {
-		if p == nil {
-			delete(t.s.replies, id)
-		} else {
-			t.s.replies[id] = *p
-		}
-	}
-	for id, p := range t.acks {
-		if p == nil {
-			delete(t.s.acks, id)
-		} else {
-			t.s.acks[id] = *p
-		}
-	}
+	t.replies.Commit()
+	t.acks.Commit()
 	for _, d := range t.counts {
 		k := hourKey{d.LineID, d.Start.Unix()}
 		h := t.s.hours[k]

@@ -2,6 +2,7 @@ package responsetimes
 
 import (
 	"context"
+	"maps"
 	"time"
 
 	"github.com/helpline-org/helpline/events"
@@ -18,60 +19,27 @@ const Name = "projection-response-times"
 // from timestamps only: it never decodes a body, and never stores a client
 // id, pseudonym or number.
 type View struct {
-	store   Store
-	targets map[string]time.Duration
+	*projections.ReadModel[Tx, Snapshot, *Snapshot] // Name, Filter, Checkpoint, Reset, Apply, ApplyBatch, Scratch
+	store                                           Store
 }
 
-var (
-	_ projections.Projection = (*View)(nil)
-	_ projections.Batcher    = (*View)(nil)
-)
+var _ projections.BatchProjection = (*View)(nil)
 
 // NewView returns the projection over store. targets maps a line
 // id to its first-reply target; a line without one has no breaches.
 func NewView(store Store, targets map[string]time.Duration) *View {
-	t := make(map[string]time.Duration, len(targets))
-	for k, v := range targets {
-		t[k] = v
-	}
-	return &View{store: store, targets: t}
+	r := rules{targets: maps.Clone(targets)}
+	return &View{store: store, ReadModel: projections.NewReadModel[Tx, Snapshot](projections.Model[Tx, Snapshot]{
+		Name: Name,
+		// Every figure comes from conversation events.
+		Filter:   events.AggregateSubjects(events.AggregateConversation),
+		Relevant: relevant,
+		Apply:    r.apply,
+		Memory:   func() projections.CheckpointedStore[Tx, Snapshot] { return NewMemoryStore() },
+	}, store)}
 }
 
-// Name implements projections.Projection.
-func (r *View) Name() string { return Name }
-
-// Filter implements Projection: every figure comes from conversation
-// events.
-func (r *View) Filter() string {
-	return events.AggregateSubjects(events.AggregateConversation)
-}
-
-// Checkpoint implements projections.Projection.
-func (r *View) Checkpoint(ctx context.Context) (uint64, error) {
-	return r.store.Checkpoint(ctx, Name)
-}
-
-// Reset empties the projection's state and its checkpoint.
-func (r *View) Reset(ctx context.Context) error {
-	return r.store.Reset(ctx, Name)
-}
-
-// projections.Scratch implements Projection: the same targets over an empty memory
-// store.
-func (r *View) Scratch() projections.Scratch {
-	mem := NewMemoryStore()
-	return projections.NewMemoryScratch(NewView(mem, r.targets), mem, r.store, func(s *Snapshot, seq uint64) { s.Checkpoint = seq })
-}
-
-// stamp is an event's time as both stores keep it: UTC, to the
-// microsecond (PostgreSQL's precision). Without it a rebuild in memory
-// would keep nanoseconds that the same events applied in SQL lose, and
-// the two could differ by a breach at the target's edge.
-func stamp(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
-
-// relevant lists the event types the projection reads. Others are passed
-// over without a transaction: they change nothing, so re-reading them
-// after a crash is harmless.
+// relevant lists the event types the projection reads.
 var relevant = map[string]bool{
 	events.TypeMessageReceived:           true,
 	events.TypeReplyRequested:            true,
@@ -83,26 +51,20 @@ var relevant = map[string]bool{
 	events.TypeConversationClosed:        true,
 }
 
-// Apply implements projections.Projection.
-func (r *View) Apply(ctx context.Context, e events.Envelope) (bool, error) {
-	n, err := r.ApplyBatch(ctx, []events.Envelope{e})
-	return n > 0, err
-}
-
-// projections.ApplyBatch implements projections.Batcher.
-func (r *View) ApplyBatch(ctx context.Context, es []events.Envelope) (int, error) {
-	return projections.ApplyBatch(ctx, es, relevant, Name, r.store.UpdateBatch, r.apply)
+// rules are the line settings the figures depend on.
+type rules struct {
+	targets map[string]time.Duration // first-reply target by line
 }
 
 // apply changes the state for one event. Times are the events' own: a
 // replay months later gives the same figures.
-func (r *View) apply(ctx context.Context, tx Tx, e events.Envelope, p events.Payload) error {
+func (r rules) apply(ctx context.Context, tx Tx, e events.Envelope, p events.Payload) error {
 	conv := e.AggregateID
 	switch p := p.(type) {
 	case events.MessageReceived:
-		at := stamp(p.ReceivedAt)
+		at := projections.Stamp(p.ReceivedAt)
 		if at.IsZero() {
-			at = stamp(e.OccurredAt)
+			at = projections.Stamp(e.OccurredAt)
 		}
 		if err := tx.AddCounts(ctx, p.LineID, at, Counts{Received: 1}); err != nil {
 			return err
@@ -118,7 +80,7 @@ func (r *View) apply(ctx context.Context, tx Tx, e events.Envelope, p events.Pay
 		if err != nil || !ok || pr.Replied {
 			return err
 		}
-		wait := max(stamp(e.OccurredAt).Sub(pr.ReceivedAt), 0)
+		wait := max(projections.Stamp(e.OccurredAt).Sub(pr.ReceivedAt), 0)
 		if err := tx.Observe(ctx, pr.LineID, pr.ReceivedAt, MetricFirstReply, BucketOf(wait)); err != nil {
 			return err
 		}
@@ -146,7 +108,7 @@ func (r *View) apply(ctx context.Context, tx Tx, e events.Envelope, p events.Pay
 		if err != nil || !ok || !pa.PagedAt.IsZero() {
 			return err
 		}
-		pa.PagedAt = stamp(e.OccurredAt)
+		pa.PagedAt = projections.Stamp(e.OccurredAt)
 		return tx.PutPendingAck(ctx, p.EscalationID, pa)
 
 	case events.EscalationAcknowledged:
@@ -155,7 +117,7 @@ func (r *View) apply(ctx context.Context, tx Tx, e events.Envelope, p events.Pay
 			return err
 		}
 		if !pa.PagedAt.IsZero() {
-			wait := max(stamp(e.OccurredAt).Sub(pa.PagedAt), 0)
+			wait := max(projections.Stamp(e.OccurredAt).Sub(pa.PagedAt), 0)
 			if err := tx.Observe(ctx, pa.LineID, pa.PagedAt, MetricAck, BucketOf(wait)); err != nil {
 				return err
 			}

@@ -9,13 +9,14 @@ import (
 
 	"github.com/helpline-org/helpline/events"
 	"github.com/helpline-org/helpline/projections"
+	"github.com/helpline-org/helpline/projections/projectiontest"
 )
 
 // growingLog is a projections.Log that a test can append to while a runner reads it.
 type growingLog struct{ envs []events.Envelope }
 
 func (l *growingLog) Read(ctx context.Context, subject string, from uint64, fn func(events.Envelope) error) (uint64, error) {
-	return sliceLog(l.envs).Read(ctx, subject, from, fn)
+	return projectiontest.SliceLog(l.envs).Read(ctx, subject, from, fn)
 }
 
 // liveMeanwhile is a response-times projection whose scratch, on its first
@@ -68,12 +69,12 @@ func TestRebuildWhileLiveRunnerMovesOn(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	for _, s := range stores {
-		t.Run(s.name, func(t *testing.T) {
+		t.Run(s.Name, func(t *testing.T) {
 			t.Parallel()
 			envs := scenario(t)
 			half := len(envs) / 2
 			log := &growingLog{envs: envs[:half]}
-			st := s.make(t)
+			st := s.Make(t)
 			rt := NewView(st, scenarioTargets)
 			p := &liveMeanwhile{View: rt, log: log, rest: envs[half:], live: projections.NewRunner(log, rt, zerolog.Nop())}
 			if _, err := projections.NewRunner(log, p, zerolog.Nop()).Rebuild(ctx, nil); err != nil {

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/helpline-org/helpline/events"
+	"github.com/helpline-org/helpline/projections/projectiontest"
 )
 
 // scenarioTargets: line "main" must answer within 5 minutes.
@@ -13,12 +14,12 @@ var scenarioTargets = map[string]time.Duration{"main": 5 * time.Minute}
 // scenario is a day of line "main" (Monday 2 March 2026, UTC) plus one
 // message to another line, in stream order.
 func scenario(t testing.TB) []events.Envelope {
-	s := &script{t: t}
+	s := &projectiontest.Script{T: t}
 	recv := func(conv, line string, when time.Time) {
-		s.add(conv, when, events.MessageReceived{MessageID: events.NewID(), LineID: line, Channel: events.ChannelSMS, ReceivedAt: when})
+		s.Add(conv, when, events.MessageReceived{MessageID: events.NewID(), LineID: line, Channel: events.ChannelSMS, ReceivedAt: when})
 	}
 	reply := func(conv string, when time.Time) {
-		s.add(conv, when, events.ReplyRequested{ReplyID: events.NewID(), StaffID: "alex"})
+		s.Add(conv, when, events.ReplyRequested{ReplyID: events.NewID(), StaffID: "alex"})
 	}
 	// 10:00 hour.
 	recv("conva", "main", at(2, 10, 0, 0))
@@ -29,20 +30,20 @@ func scenario(t testing.TB) []events.Envelope {
 	reply("convb", at(2, 10, 27, 0))        // B: 7m, a breach
 	// 11:00 hour.
 	recv("convc", "main", at(2, 11, 10, 0))
-	s.add("convc", at(2, 11, 10, 5), events.EscalationRaised{EscalationID: "esc1", LineID: "main", Reason: events.ReasonCrisis, Risk: events.RiskCrisis})
-	s.add("convc", at(2, 11, 10, 10), events.EscalationPaged{EscalationID: "esc1", StaffID: "sam", Round: 1})
-	s.add("convc", at(2, 11, 11, 10), events.EscalationPaged{EscalationID: "esc1", Level: 1, StaffID: "kim", Round: 1}) // re-page: clock not restarted
-	s.add("convc", at(2, 11, 11, 40), events.EscalationAcknowledged{EscalationID: "esc1", StaffID: "sam"})              // 90s after the first page
+	s.Add("convc", at(2, 11, 10, 5), events.EscalationRaised{EscalationID: "esc1", LineID: "main", Reason: events.ReasonCrisis, Risk: events.RiskCrisis})
+	s.Add("convc", at(2, 11, 10, 10), events.EscalationPaged{EscalationID: "esc1", StaffID: "sam", Round: 1})
+	s.Add("convc", at(2, 11, 11, 10), events.EscalationPaged{EscalationID: "esc1", Level: 1, StaffID: "kim", Round: 1}) // re-page: clock not restarted
+	s.Add("convc", at(2, 11, 11, 40), events.EscalationAcknowledged{EscalationID: "esc1", StaffID: "sam"})              // 90s after the first page
 	reply("convc", at(2, 11, 12, 0))                                                                                    // C: 2m
 	reply("convc", at(2, 11, 20, 0))                                                                                    // C's second reply: not a first reply
 	recv("conve", "main", at(2, 11, 30, 0))
 	reply("conve", at(2, 11, 35, 0)) // E: exactly 5m, the target: not a breach
-	s.add("conva", at(2, 11, 40, 0), events.ConversationClosed{ByStaffID: "alex"})
+	s.Add("conva", at(2, 11, 40, 0), events.ConversationClosed{ByStaffID: "alex"})
 	// 23:00 hour: out of hours, answered next morning.
 	recv("convd", "main", at(2, 23, 30, 0))
-	s.add("convd", at(2, 23, 30, 1), events.OutOfHoursContactRecorded{MessageID: "m", LineID: "main", ClosedPeriod: "x", NextOpen: at(3, 8, 0, 0)})
+	s.Add("convd", at(2, 23, 30, 1), events.OutOfHoursContactRecorded{MessageID: "m", LineID: "main", ClosedPeriod: "x", NextOpen: at(3, 8, 0, 0)})
 	reply("convd", at(3, 8, 0, 30)) // D: 8h0m30s, a breach, counted on 2 March
-	return s.envs
+	return s.Envs
 }
 
 // scenarioReport is the scenario's report for main over 2-3 March, by hand.

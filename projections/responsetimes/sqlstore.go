@@ -12,30 +12,29 @@ import (
 	"github.com/helpline-org/helpline/projections"
 )
 
-// SQLStore is the Store on PostgreSQL or CockroachDB (schema from
-// projections.Migrate). Every update is one SERIALIZABLE transaction, retried whole on
-// a serialization failure (40001): crdb.ExecuteCtx around pgx.BeginTxFunc,
-// which, unlike crdbpgxv5.ExecuteTx, returns PostgreSQL's commit error
-// instead of swallowing it.
+// SQLStore is the Store on PostgreSQL or CockroachDB: the public schema's rt_ tables
+// of deploy/migrations under a projections.SQLShell.
 type SQLStore struct {
-	projections.SQLCheckpoints[Tx] // Checkpoint, Update, UpdateBatch, Reset
-	pool                           *pgxpool.Pool
+	projections.SQLShell[Tx, Snapshot, *Snapshot]
 }
-
-var _ Store = (*SQLStore)(nil)
 
 // NewSQLStore returns a store over pool; the caller owns the pool.
 func NewSQLStore(pool *pgxpool.Pool) *SQLStore {
-	wrap := func(tx pgx.Tx) Tx { return sqlTx{tx} }
-	return &SQLStore{SQLCheckpoints: projections.NewSQLCheckpoints(pool, wrap, rtTables...), pool: pool}
+	return &SQLStore{projections.NewSQLShell[Tx, Snapshot](pool, projections.SQLHooks[Tx, Snapshot]{
+		Wrap: func(tx pgx.Tx) Tx { return sqlTx{tx} }, Tables: tables, Export: export, Rows: rows})}
 }
 
-// rtTables are the response-times tables, emptied by Reset and Import.
-var rtTables = []string{"rt_hours", "rt_histograms", "rt_pending_replies", "rt_pending_acks"}
+// tables are the response-times tables.
+var tables = []projections.Table{
+	{Name: pgx.Identifier{"rt_hours"}, Columns: []string{"line_id", "hour", "received", "out_of_hours", "breaches"}},
+	{Name: pgx.Identifier{"rt_histograms"}, Columns: []string{"line_id", "hour", "metric", "bucket", "n"}},
+	{Name: pgx.Identifier{"rt_pending_replies"}, Columns: []string{"conversation_id", "line_id", "received_at", "replied"}},
+	{Name: pgx.Identifier{"rt_pending_acks"}, Columns: []string{"escalation_id", "line_id", "paged_at"}},
+}
 
 // Hours implements Store.
 func (s *SQLStore) Hours(ctx context.Context, lineID string, from, to time.Time) ([]Hour, error) {
-	hours, err := readHours(ctx, s.pool, `WHERE line_id = $1 AND hour >= $2 AND hour < $3`, lineID, from, to)
+	hours, err := readHours(ctx, s.Pool(), `WHERE line_id = $1 AND hour >= $2 AND hour < $3`, lineID, from, to)
 	if err != nil {
 		return nil, err
 	}
@@ -105,73 +104,62 @@ func readHours(ctx context.Context, q projections.Querier, where string, args ..
 	return out, nil
 }
 
-// Export implements Store: every table read in one transaction.
-func (s *SQLStore) Export(ctx context.Context, name string) (Snapshot, error) {
+// export reads every table but the checkpoint.
+func export(ctx context.Context, tx pgx.Tx) (Snapshot, error) {
 	var snap Snapshot
-	err := projections.ExportAtCheckpoint(ctx, s.pool, name, func(tx pgx.Tx, cp uint64) error {
-		snap = Snapshot{Checkpoint: cp}
-		var err error
-		if snap.Hours, err = readHours(ctx, tx, ""); err != nil {
-			return err
-		}
-		if len(snap.Hours) == 0 {
-			snap.Hours = nil
-		}
-		sortHoursByLine(snap.Hours)
-		rows, err := tx.Query(ctx, `SELECT conversation_id, line_id, received_at, replied FROM rt_pending_replies`)
-		if err != nil {
-			return fmt.Errorf("read pending replies: %w", err)
-		}
-		var (
-			id string
-			pr PendingReply
-			at *time.Time
-		)
-		if _, err := pgx.ForEachRow(rows, []any{&id, &pr.LineID, &at, &pr.Replied}, func() error {
-			if snap.Replies == nil {
-				snap.Replies = map[string]PendingReply{}
-			}
-			p := pr
-			if at != nil {
-				p.ReceivedAt = at.UTC()
-			}
-			snap.Replies[id] = p
-			return nil
-		}); err != nil {
-			return fmt.Errorf("read pending replies: %w", err)
-		}
-		rows, err = tx.Query(ctx, `SELECT escalation_id, line_id, paged_at FROM rt_pending_acks`)
-		if err != nil {
-			return fmt.Errorf("read pending acks: %w", err)
-		}
-		var line string
-		if _, err := pgx.ForEachRow(rows, []any{&id, &line, &at}, func() error {
-			if snap.Acks == nil {
-				snap.Acks = map[string]PendingAck{}
-			}
-			p := PendingAck{LineID: line}
-			if at != nil {
-				p.PagedAt = at.UTC()
-			}
-			snap.Acks[id] = p
-			return nil
-		}); err != nil {
-			return fmt.Errorf("read pending acks: %w", err)
-		}
-		return nil
-	})
-	if err != nil {
+	var err error
+	if snap.Hours, err = readHours(ctx, tx, ""); err != nil {
 		return Snapshot{}, err
+	}
+	if len(snap.Hours) == 0 {
+		snap.Hours = nil
+	}
+	sortHoursByLine(snap.Hours)
+	rows, err := tx.Query(ctx, `SELECT conversation_id, line_id, received_at, replied FROM rt_pending_replies`)
+	if err != nil {
+		return Snapshot{}, fmt.Errorf("read pending replies: %w", err)
+	}
+	var (
+		id string
+		pr PendingReply
+		at *time.Time
+	)
+	if _, err := pgx.ForEachRow(rows, []any{&id, &pr.LineID, &at, &pr.Replied}, func() error {
+		if snap.Replies == nil {
+			snap.Replies = map[string]PendingReply{}
+		}
+		p := pr
+		if at != nil {
+			p.ReceivedAt = at.UTC()
+		}
+		snap.Replies[id] = p
+		return nil
+	}); err != nil {
+		return Snapshot{}, fmt.Errorf("read pending replies: %w", err)
+	}
+	rows, err = tx.Query(ctx, `SELECT escalation_id, line_id, paged_at FROM rt_pending_acks`)
+	if err != nil {
+		return Snapshot{}, fmt.Errorf("read pending acks: %w", err)
+	}
+	var line string
+	if _, err := pgx.ForEachRow(rows, []any{&id, &line, &at}, func() error {
+		if snap.Acks == nil {
+			snap.Acks = map[string]PendingAck{}
+		}
+		p := PendingAck{LineID: line}
+		if at != nil {
+			p.PagedAt = at.UTC()
+		}
+		snap.Acks[id] = p
+		return nil
+	}); err != nil {
+		return Snapshot{}, fmt.Errorf("read pending acks: %w", err)
 	}
 	return snap, nil
 }
 
-// Import implements Store: the tables emptied and copied into in one
-// transaction with the checkpoint (projections.SwapAtCheckpoint).
-func (s *SQLStore) Import(ctx context.Context, name string, snap Snapshot, expect uint64) error {
-	if err := snap.validate(); err != nil {
-		return err
-	}
+// rows are the rows of each of tables that hold snap.
+func rows(snap Snapshot) [][][]any {
 	var hours, hists, replies, acks [][]any
 	for _, h := range snap.Hours {
 		start := h.Start.UTC()
@@ -193,27 +181,10 @@ func (s *SQLStore) Import(ctx context.Context, name string, snap Snapshot, expec
 	for id, p := range snap.Acks {
 		acks = append(acks, []any{id, p.LineID, projections.NullTime(p.PagedAt)})
 	}
-	return projections.SwapAtCheckpoint(ctx, s.pool, name, snap.Checkpoint, expect, func(tx pgx.Tx) error {
-		if err := projections.DeleteAll(ctx, tx, rtTables...); err != nil {
-			return err
-		}
-		for _, c := range []struct {
-			table string
-			cols  []string
-			rows  [][]any
-		}{
-			{"rt_hours", []string{"line_id", "hour", "received", "out_of_hours", "breaches"}, hours},
-			{"rt_histograms", []string{"line_id", "hour", "metric", "bucket", "n"}, hists},
-			{"rt_pending_replies", []string{"conversation_id", "line_id", "received_at", "replied"}, replies},
-			{"rt_pending_acks", []string{"escalation_id", "line_id", "paged_at"}, acks},
-		} {
-			if err := projections.CopyRows(ctx, tx, pgx.Identifier{c.table}, c.cols, c.rows); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	return [][][]any{hours, hists, replies, acks}
 }
+
+var _ Store = (*SQLStore)(nil)
 
 // sqlTx is Tx inside one database transaction.
 type sqlTx struct{ tx pgx.Tx }

@@ -48,9 +48,12 @@ type Snapshot struct {
 	Acks       map[string]PendingAck   // by escalation id
 }
 
-// validate rejects a snapshot that no store could hold: one line's hour
+// CheckpointRef implements projections.Snapshot.
+func (s *Snapshot) CheckpointRef() *uint64 { return &s.Checkpoint }
+
+// Validate implements projections.Snapshot: it rejects one line's hour
 // twice.
-func (s Snapshot) validate() error {
+func (s *Snapshot) Validate() error {
 	seen := make(map[hourKey]bool, len(s.Hours))
 	for _, h := range s.Hours {
 		k := hourKey{h.LineID, h.Start.Unix()}

@@ -12,19 +12,20 @@ import (
 
 	"github.com/helpline-org/helpline/events"
 	"github.com/helpline-org/helpline/projections"
+	"github.com/helpline-org/helpline/projections/projectiontest"
 )
 
 // TestStores runs the one store suite against every implementation.
 func TestStores(t *testing.T) {
 	for _, s := range stores {
-		t.Run(s.name, func(t *testing.T) {
+		t.Run(s.Name, func(t *testing.T) {
 			t.Parallel()
-			storeSuite(t, s.make)
+			storeSuite(t, s.Make)
 		})
 	}
 }
 
-func storeSuite(t *testing.T, newStore storeMaker) {
+func storeSuite(t *testing.T, newStore func(testing.TB) Store) {
 	ctx := context.Background()
 	tests := []struct {
 		name string
@@ -83,12 +84,12 @@ func storeSuite(t *testing.T, newStore storeMaker) {
 		{"working state reads its own writes", func(t *testing.T, s Store) {
 			received := at(2, 10, 0, 0)
 			mustUpdate(t, s, "p", 1, func(tx Tx) error {
-				must(t, tx.PutPendingReply(ctx, "c1", PendingReply{LineID: "l", ReceivedAt: received}))
+				projectiontest.Must(t, tx.PutPendingReply(ctx, "c1", PendingReply{LineID: "l", ReceivedAt: received}))
 				got, ok, err := tx.PendingReply(ctx, "c1")
 				if err != nil || !ok || got.LineID != "l" || !got.ReceivedAt.Equal(received) {
 					t.Errorf("in tx: %+v %v %v", got, ok, err)
 				}
-				must(t, tx.PutPendingAck(ctx, "e1", PendingAck{LineID: "l"}))
+				projectiontest.Must(t, tx.PutPendingAck(ctx, "e1", PendingAck{LineID: "l"}))
 				return nil
 			}, true)
 			mustUpdate(t, s, "p", 2, func(tx Tx) error {
@@ -100,8 +101,8 @@ func storeSuite(t *testing.T, newStore storeMaker) {
 				if err != nil || !ok || ack.LineID != "l" || !ack.PagedAt.IsZero() {
 					t.Errorf("ack: %+v %v %v", ack, ok, err)
 				}
-				must(t, tx.PutPendingReply(ctx, "c1", PendingReply{LineID: "l", Replied: true}))
-				must(t, tx.DeletePendingAck(ctx, "e1"))
+				projectiontest.Must(t, tx.PutPendingReply(ctx, "c1", PendingReply{LineID: "l", Replied: true}))
+				projectiontest.Must(t, tx.DeletePendingAck(ctx, "e1"))
 				if _, ok, _ := tx.PendingAck(ctx, "e1"); ok {
 					t.Error("deleted ack still read in tx")
 				}
@@ -115,18 +116,18 @@ func storeSuite(t *testing.T, newStore storeMaker) {
 				if _, ok, _ := tx.PendingAck(ctx, "e1"); ok {
 					t.Error("deleted ack still there")
 				}
-				must(t, tx.DeletePendingReply(ctx, "c1"))
+				projectiontest.Must(t, tx.DeletePendingReply(ctx, "c1"))
 				return nil
 			}, true)
 		}},
 		{"figures and histograms merge per line and hour", func(t *testing.T, s Store) {
 			mustUpdate(t, s, "p", 1, func(tx Tx) error {
-				must(t, tx.AddCounts(ctx, "l", at(2, 10, 5, 0), Counts{Received: 2, OutOfHours: 1}))
-				must(t, tx.AddCounts(ctx, "l", at(2, 10, 59, 59), Counts{Breaches: 1}))
-				must(t, tx.Observe(ctx, "l", at(2, 10, 30, 0), MetricFirstReply, 3))
-				must(t, tx.Observe(ctx, "l", at(2, 10, 30, 0), MetricFirstReply, 3))
-				must(t, tx.Observe(ctx, "l", at(2, 11, 0, 0), MetricAck, NumBuckets-1))
-				must(t, tx.AddCounts(ctx, "other", at(2, 10, 0, 0), Counts{Received: 7}))
+				projectiontest.Must(t, tx.AddCounts(ctx, "l", at(2, 10, 5, 0), Counts{Received: 2, OutOfHours: 1}))
+				projectiontest.Must(t, tx.AddCounts(ctx, "l", at(2, 10, 59, 59), Counts{Breaches: 1}))
+				projectiontest.Must(t, tx.Observe(ctx, "l", at(2, 10, 30, 0), MetricFirstReply, 3))
+				projectiontest.Must(t, tx.Observe(ctx, "l", at(2, 10, 30, 0), MetricFirstReply, 3))
+				projectiontest.Must(t, tx.Observe(ctx, "l", at(2, 11, 0, 0), MetricAck, NumBuckets-1))
+				projectiontest.Must(t, tx.AddCounts(ctx, "other", at(2, 10, 0, 0), Counts{Received: 7}))
 				return nil
 			}, true)
 			mustUpdate(t, s, "p", 2, func(tx Tx) error {
@@ -147,7 +148,7 @@ func storeSuite(t *testing.T, newStore storeMaker) {
 		}},
 		{"reset empties state and checkpoint", func(t *testing.T, s Store) {
 			mustUpdate(t, s, "p", 9, func(tx Tx) error {
-				must(t, tx.AddCounts(ctx, "l", at(2, 10, 0, 0), Counts{Received: 1}))
+				projectiontest.Must(t, tx.AddCounts(ctx, "l", at(2, 10, 0, 0), Counts{Received: 1}))
 				return tx.PutPendingReply(ctx, "c1", PendingReply{LineID: "l", ReceivedAt: at(2, 10, 0, 0)})
 			}, true)
 			if err := s.Reset(ctx, "p"); err != nil {
@@ -194,32 +195,32 @@ func storeSuite(t *testing.T, newStore storeMaker) {
 		{"an imported snapshot reads as the events it came from", func(t *testing.T, s Store) {
 			// Whatever s held before is replaced, checkpoint included.
 			mustUpdate(t, s, Name, 3, func(tx Tx) error {
-				must(t, tx.AddCounts(ctx, "main", at(2, 9, 0, 0), Counts{Received: 5}))
+				projectiontest.Must(t, tx.AddCounts(ctx, "main", at(2, 9, 0, 0), Counts{Received: 5}))
 				return tx.PutPendingReply(ctx, "stale", PendingReply{LineID: "main", ReceivedAt: at(2, 9, 0, 0)})
 			}, true)
 			src := NewMemoryStore()
 			mustApplyAll(t, NewView(src, scenarioTargets), scenario(t))
 			snap, err := src.Export(ctx, Name)
-			must(t, err)
+			projectiontest.Must(t, err)
 			if len(snap.Hours) == 0 || len(snap.Acks) != 0 || len(snap.Replies) == 0 || snap.Checkpoint == 0 {
 				t.Fatalf("snapshot of the scenario: %+v", snap)
 			}
-			must(t, s.Import(ctx, Name, snap, 3))
+			projectiontest.Must(t, s.Import(ctx, Name, snap, 3))
 			rt := NewView(s, scenarioTargets)
 			assertReport(t, rt, scenarioReport())
 			got, err := s.Export(ctx, Name)
-			must(t, err)
+			projectiontest.Must(t, err)
 			if !reflect.DeepEqual(got, snap) {
 				t.Fatalf("export after import\n got %+v\nwant %+v", got, snap)
 			}
 			// Importing again changes nothing; events after it apply on top.
-			must(t, s.Import(ctx, Name, snap, snap.Checkpoint))
+			projectiontest.Must(t, s.Import(ctx, Name, snap, snap.Checkpoint))
 			e, err := events.New("conve", events.ConversationClosed{ByStaffID: "alex"}, events.Meta{OccurredAt: at(2, 12, 0, 0)})
-			must(t, err)
+			projectiontest.Must(t, err)
 			e.Sequence = snap.Checkpoint + 1
 			mustApply(t, rt, e)
 			after, err := s.Export(ctx, Name)
-			must(t, err)
+			projectiontest.Must(t, err)
 			if _, open := after.Replies["conve"]; open || len(after.Replies) != len(snap.Replies)-1 || after.Checkpoint != e.Sequence {
 				t.Fatalf("after a close on top of the import: %+v", after)
 			}
@@ -228,7 +229,7 @@ func storeSuite(t *testing.T, newStore storeMaker) {
 			rt := NewView(s, scenarioTargets)
 			mustApplyAll(t, rt, scenario(t))
 			before, err := s.Export(ctx, Name)
-			must(t, err)
+			projectiontest.Must(t, err)
 			twice := before
 			twice.Hours = append(slices.Clone(before.Hours), before.Hours[0])
 			if err := s.Import(ctx, Name, twice, before.Checkpoint); err == nil {
@@ -241,14 +242,14 @@ func storeSuite(t *testing.T, newStore storeMaker) {
 				t.Fatalf("import behind the checkpoint: %v, want ErrMovedOn", err)
 			}
 			got, err := s.Export(ctx, Name)
-			must(t, err)
+			projectiontest.Must(t, err)
 			if !reflect.DeepEqual(got, before) {
 				t.Fatalf("after rejected imports\n got %+v\nwant %+v", got, before)
 			}
 			assertReport(t, rt, scenarioReport())
 			// Unmoved since the rebuild began, a snapshot may go back (the
 			// log was replaced, or a projection reads fewer events now).
-			must(t, s.Import(ctx, Name, older, before.Checkpoint))
+			projectiontest.Must(t, s.Import(ctx, Name, older, before.Checkpoint))
 			if cp, _ := s.Checkpoint(ctx, Name); cp != older.Checkpoint {
 				t.Fatalf("checkpoint %d, want %d", cp, older.Checkpoint)
 			}
@@ -275,7 +276,7 @@ func storeSuite(t *testing.T, newStore storeMaker) {
 		}},
 		{"rebuild from the log equals one pass", func(t *testing.T, s Store) {
 			rt := NewView(s, scenarioTargets)
-			r := projections.NewRunner(sliceLog(scenario(t)), rt, zerolog.Nop())
+			r := projections.NewRunner(projectiontest.SliceLog(scenario(t)), rt, zerolog.Nop())
 			for range 2 {
 				if _, err := r.Rebuild(ctx, nil); err != nil {
 					t.Fatal(err)
@@ -292,13 +293,6 @@ func storeSuite(t *testing.T, newStore storeMaker) {
 			t.Parallel()
 			tc.run(t, newStore(t))
 		})
-	}
-}
-
-func must(t testing.TB, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
 	}
 }
 

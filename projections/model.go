@@ -1,0 +1,87 @@
+package projections
+
+import (
+	"context"
+	"time"
+
+	"github.com/helpline-org/helpline/events"
+)
+
+// Model describes one read model to the framework: what the Runner needs
+// to drive it, apart from its store.
+type Model[Tx, S any] struct {
+	// Name is the projection's durable consumer name and checkpoint key.
+	// Renaming it rebuilds the projection from the log.
+	Name string
+	// Filter is the subject filter of the events it is built from.
+	Filter string
+	// Relevant lists the event types it reads. Others are passed over
+	// without a transaction: they change nothing, so re-reading them after
+	// a crash is harmless.
+	Relevant map[string]bool
+	// Apply changes the state for one event inside tx. Times must be the
+	// events' own (Stamp), so a replay gives the same state.
+	Apply func(ctx context.Context, tx Tx, e events.Envelope, p events.Payload) error
+	// Memory returns an empty memory store: where a rebuild replays the
+	// log before swapping the state in.
+	Memory func() CheckpointedStore[Tx, S]
+}
+
+// ReadModel is a Model over its store: the Projection and Batcher the
+// Runner drives. A read model's type embeds one and adds its queries.
+type ReadModel[Tx, S any, PS Snapshot[S]] struct {
+	m     Model[Tx, S]
+	store CheckpointedStore[Tx, S]
+}
+
+// NewReadModel returns m over store.
+func NewReadModel[Tx, S any, PS Snapshot[S]](m Model[Tx, S], store CheckpointedStore[Tx, S]) *ReadModel[Tx, S, PS] {
+	return &ReadModel[Tx, S, PS]{m: m, store: store}
+}
+
+// Name implements Projection.
+func (r *ReadModel[Tx, S, PS]) Name() string { return r.m.Name }
+
+// Filter implements Projection.
+func (r *ReadModel[Tx, S, PS]) Filter() string { return r.m.Filter }
+
+// Checkpoint implements Projection.
+func (r *ReadModel[Tx, S, PS]) Checkpoint(ctx context.Context) (uint64, error) {
+	return r.store.Checkpoint(ctx, r.m.Name)
+}
+
+// Reset empties the projection's state and its checkpoint.
+func (r *ReadModel[Tx, S, PS]) Reset(ctx context.Context) error { return r.store.Reset(ctx, r.m.Name) }
+
+// Apply implements Projection.
+func (r *ReadModel[Tx, S, PS]) Apply(ctx context.Context, e events.Envelope) (bool, error) {
+	n, err := r.ApplyBatch(ctx, []events.Envelope{e})
+	return n > 0, err
+}
+
+// ApplyBatch implements Batcher.
+func (r *ReadModel[Tx, S, PS]) ApplyBatch(ctx context.Context, es []events.Envelope) (int, error) {
+	return ApplyBatch(ctx, es, r.m.Relevant, r.m.Name, r.store.UpdateBatch, r.m.Apply)
+}
+
+// Scratch implements Projection: the same model over an empty memory
+// store, swapped into this one's.
+func (r *ReadModel[Tx, S, PS]) Scratch() Scratch {
+	mem := r.m.Memory()
+	return NewMemoryScratch[S, PS](NewReadModel[Tx, S, PS](r.m, mem), mem, r.store)
+}
+
+// Stamp is an event's time as every store keeps it: UTC, to the
+// microsecond (PostgreSQL's precision). Without it a rebuild in memory
+// would keep nanoseconds that the same events applied in SQL lose, and the
+// two could differ (a response-time breach at the target's edge).
+func Stamp(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
+
+// NonEmpty returns a copy of s, or nil when s is empty: every store reads
+// an empty list back as nil.
+func NonEmpty(s []string) []string {
+	if len(s) == 0 {
+		return nil
+	}
+	return append([]string(nil), s...)
+}
