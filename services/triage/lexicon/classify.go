@@ -25,6 +25,7 @@ const MaxMatches = 64
 const (
 	nearWindow     = 8 // a cue and its means: "bought ... pills", either order
 	manyWindow     = 3 // a count before its means: "30 of my pills"
+	atPlaceWindow  = 5 // where one is and the place after it: "I'm on top of the car park"
 	negationGap    = 3 // a negation and its term, fillers only between
 	voidGap        = 2 // a void cue and its negation
 	historyGapPast = 4 // a term and a past cue after it: "... when I was 15"

@@ -37,12 +37,14 @@ const (
 	cueChild              // I'm 12, my son of 9
 	cueSecret             // don't tell, secret, photos, meet
 	cueHomeFear           // don't want to go home, scared to go home
+	cueDeadWish           // the lexicon's wish to be dead or suicidal ideation
+	cueTonight            // an imminent time frame (the time modifier: \"tonight\")
 	numCues
 )
 
 // cueNames are the YAML keys and the categories cue matches report.
 var cueNames = [numCues]string{"", "death", "wish", "means", "acquire", "research", "quantity", "act", "jump", "intent",
-	"time", "farewell", "gone", "give_away", "threat", "strangle", "proximity", "weapon", "child", "secret", "home_fear"}
+	"time", "farewell", "gone", "give_away", "threat", "strangle", "proximity", "weapon", "child", "secret", "home_fear", "dead_wish", "tonight"}
 
 // cueSet is a set of cue classes.
 type cueSet uint32
@@ -59,48 +61,72 @@ func cs(cls ...cueClass) cueSet {
 // first of them.
 const cueWindow = 10
 
-// cueOut is one signal a cue rule raises.
+// cueOut is one signal a cue rule raises, at the words of the cue that
+// filled its anchor slot: negation, the past and whom it is about are
+// read there ("I'm NOT going to, I want to die" holds the intent only).
 type cueOut struct {
 	signal signal
 	kind   subKind
+	anchor int
 }
 
 // cueRule is one co-occurrence rule: a cue of each slot within cueWindow
-// words, in any order.
+// words, in any order. A rule with a with set fires only when the
+// conversation's recent messages raised one of those signals ("tonight. I
+// mean it" after "I want to die").
 type cueRule struct {
 	name  string
 	slots []cueSet
 	out   []cueOut
+	with  signalSet
 }
+
+// suicidal are the signals after which a conversation reads a bare time,
+// means or goodbye as part of a plan.
+var suicidal = setOf([]string{SignalWishToBeDead, SignalActiveIdeation, SignalIntent, SignalMethod, SignalPlan})
 
 // cueRules, in order; every rule that fires adds its signals.
 var cueRules = []cueRule{
 	// "wish I'd never wake up", "ojalá no despertar", "envie de disparaître".
-	{"wish_death", []cueSet{cs(cueWish), cs(cueDeath)}, []cueOut{{sigWish, kindPassive}}},
+	{name: "wish_death", slots: []cueSet{cs(cueWish), cs(cueDeath)}, out: []cueOut{{sigWish, kindPassive, 0}}},
 	// "got a rope in the boot", "compré pastillas", "acheté une corde".
-	{"means_acquired", []cueSet{cs(cueMeans), cs(cueAcquire)}, []cueOut{{sigMethod, kindAcquired}}},
+	{name: "means_acquired", slots: []cueSet{cs(cueAcquire), cs(cueMeans)}, out: []cueOut{{sigMethod, kindAcquired, 0}}},
 	// "looked up how many of my sertraline", "desde qué altura".
-	{"means_researched", []cueSet{cs(cueMeans), cs(cueResearch)}, []cueOut{{sigMethod, kindResearched}}},
+	{name: "means_researched", slots: []cueSet{cs(cueResearch), cs(cueMeans)}, out: []cueOut{{sigMethod, kindResearched, 0}}},
 	// "how many it would take to die", "à partir de quel étage on survit pas".
-	{"research_death", []cueSet{cs(cueResearch), cs(cueDeath), cs(cueMeans)}, []cueOut{{sigMethod, kindResearched}, {sigIntent, kindPurpose}}},
+	{name: "research_death", slots: []cueSet{cs(cueResearch), cs(cueDeath), cs(cueMeans)},
+		out: []cueOut{{sigMethod, kindResearched, 0}, {sigIntent, kindPurpose, 1}}},
 	// A means with a wish to be dead: "plus envie d'exister ... doliprane".
-	{"means_wish_death", []cueSet{cs(cueMeans), cs(cueWish), cs(cueDeath)}, []cueOut{{sigMethod, kindNamed}}},
+	{name: "means_wish_death", slots: []cueSet{cs(cueWish), cs(cueDeath), cs(cueMeans)}, out: []cueOut{{sigMethod, kindNamed, 2}}},
+	// Intent next to a wish to be dead or ideation: "I don't want to
+	// exist and I'm going to make sure I don't".
+	{name: "intent_deadwish", slots: []cueSet{cs(cueIntent), cs(cueDeadWish)}, out: []cueOut{{sigIntent, kindDecided, 0}}},
 	// Done: "swallowed the whole strip of lexomil", "me tomé todo".
-	{"act_means_taken", []cueSet{cs(cueAct), cs(cueMeans), cs(cueQuantity, cueDeath)}, []cueOut{{sigRecent, kindTaken}}},
+	{name: "act_means_taken", slots: []cueSet{cs(cueAct), cs(cueMeans), cs(cueQuantity, cueDeath)}, out: []cueOut{{sigRecent, kindTaken, 0}}},
 	// "mañana me tiro a las vías", "je saute du pont ce soir".
-	{"jump_place_intent", []cueSet{cs(cueJump), cs(cueMeans), cs(cueIntent, cueTime)}, []cueOut{{sigMethod, kindNamed}, {sigIntent, kindDecided}}},
+	{name: "jump_place_intent", slots: []cueSet{cs(cueJump), cs(cueMeans), cs(cueIntent, cueTime)},
+		out: []cueOut{{sigMethod, kindNamed, 1}, {sigIntent, kindDecided, 0}}},
 	// A letter for when I'm gone.
-	{"farewell_gone", []cueSet{cs(cueFarewell, cueGiveAway), cs(cueGone)}, []cueOut{{sigPrep, kindNote}}},
+	{name: "farewell_gone", slots: []cueSet{cs(cueFarewell, cueGiveAway), cs(cueGone)}, out: []cueOut{{sigPrep, kindNote, 0}}},
 	// Affairs put in order: two give-away acts ("sorted the will, rehomed the dog").
-	{"affairs", []cueSet{cs(cueGiveAway), cs(cueGiveAway)}, []cueOut{{sigPrep, kindAffairs}}},
-	{"strangled", []cueSet{cs(cueStrangle)}, []cueOut{{sigHarm, kindStrangulation}}},
+	{name: "affairs", slots: []cueSet{cs(cueGiveAway), cs(cueGiveAway)}, out: []cueOut{{sigPrep, kindAffairs, 0}}},
+	{name: "strangled", slots: []cueSet{cs(cueStrangle)}, out: []cueOut{{sigHarm, kindStrangulation, 0}}},
 	// "he's outside and trying the door", "mi ex está en el portal".
-	{"threat_proximity", []cueSet{cs(cueThreat), cs(cueProximity)}, []cueOut{{sigHarm, kindThreat}, {sigHarm, kindProximity}}},
-	{"threat_weapon", []cueSet{cs(cueThreat), cs(cueWeapon)}, []cueOut{{sigHarm, kindThreat}, {sigHarm, kindWeapon}}},
+	{name: "threat_proximity", slots: []cueSet{cs(cueThreat), cs(cueProximity)},
+		out: []cueOut{{sigHarm, kindThreat, 0}, {sigHarm, kindProximity, 1}}},
+	{name: "threat_weapon", slots: []cueSet{cs(cueThreat), cs(cueWeapon)}, out: []cueOut{{sigHarm, kindThreat, 0}, {sigHarm, kindWeapon, 1}}},
 	// "I'm 12 and a man says not to tell anyone".
-	{"child_secret", []cueSet{cs(cueChild), cs(cueSecret)}, []cueOut{{sigHarm, kindGrooming}}},
+	{name: "child_secret", slots: []cueSet{cs(cueChild), cs(cueSecret)}, out: []cueOut{{sigHarm, kindGrooming, 1}}},
 	// "don't want to go home, dad said he'd beat me".
-	{"child_afraid_home", []cueSet{cs(cueHomeFear), cs(cueThreat)}, []cueOut{{sigHarm, kindChildAfraidHome}}},
+	{name: "child_afraid_home", slots: []cueSet{cs(cueHomeFear), cs(cueThreat)}, out: []cueOut{{sigHarm, kindChildAfraidHome, 0}}},
+	// With the conversation: after ideation, a time or a decision is an
+	// intent, a means is a method, a goodbye is a preparatory act; after
+	// harm, someone close by or an aggressor's act is harm again.
+	{name: "intent_in_conversation", slots: []cueSet{cs(cueIntent, cueTonight)}, out: []cueOut{{sigIntent, kindDecided, 0}}, with: suicidal},
+	{name: "means_in_conversation", slots: []cueSet{cs(cueMeans, cueJump, cueAct)}, out: []cueOut{{sigMethod, kindNamed, 0}}, with: suicidal},
+	{name: "farewell_in_conversation", slots: []cueSet{cs(cueFarewell, cueGone, cueGiveAway)}, out: []cueOut{{sigPrep, kindFarewell, 0}}, with: suicidal},
+	{name: "harm_in_conversation", slots: []cueSet{cs(cueThreat, cueProximity, cueStrangle, cueWeapon)}, out: []cueOut{{sigHarm, kindProximity, 0}},
+		with: setOf([]string{SignalHarmFromOthers})},
 }
 
 // cueTerms returns one synthetic term per rule output of language lang;
@@ -124,11 +150,16 @@ func (cl *Classifier) cueOf(h *hit) cueSet {
 	switch h.kind {
 	case tkCue:
 		return 1 << t.cue
-	case tkTime, tkSoon:
+	case tkTime:
+		return cs(cueTime, cueTonight)
+	case tkSoon:
 		return cs(cueTime)
 	case tkMany:
 		return cs(cueQuantity)
 	case tkSignal:
+		if t.r.signal == sigWish && t.r.kind != kindHopeless || t.r.signal == sigIdeation && t.r.kind == kindSuicidal {
+			return cs(cueDeadWish)
+		}
 		if t.r.signal == sigMethod && t.r.kind == kindNamed && t.r.means != meansNone {
 			s := cs(cueMeans)
 			if t.r.means == meansWeapon {
@@ -143,7 +174,7 @@ func (cl *Classifier) cueOf(h *hit) cueSet {
 // cooccur fires the cue rules over the hits of each pass and appends
 // their synthetic hits. It runs after idioms (an idiom's words are no
 // cues) and before qualify.
-func (cl *Classifier) cooccur(sc *scratch) {
+func (cl *Classifier) cooccur(sc *scratch, recent signalSet) {
 	n := len(sc.hits)
 	var classes [maxHits]cueSet
 	any := false
@@ -153,6 +184,11 @@ func (cl *Classifier) cooccur(sc *scratch) {
 			continue
 		}
 		classes[i] = cl.cueOf(h)
+		// "going to" with a negation right after it says no intent:
+		// "je vais rien faire".
+		if classes[i]&cs(cueIntent) != 0 && negatedAfter(sc, h) {
+			classes[i] &^= cs(cueIntent)
+		}
 		any = any || classes[i] != 0
 	}
 	if !any {
@@ -160,12 +196,14 @@ func (cl *Classifier) cooccur(sc *scratch) {
 	}
 	var used [4]int
 	for ri, r := range cueRules {
+		if r.with != 0 && recent&r.with == 0 {
+			continue
+		}
 		for a := 0; a < n; a++ {
 			if classes[a]&r.slots[0] == 0 {
 				continue
 			}
 			h := &sc.hits[a]
-			lo, hi := h.ws, h.we
 			used[0] = a
 			ok := true
 			for s := 1; s < len(r.slots) && ok; s++ {
@@ -184,16 +222,25 @@ func (cl *Classifier) cooccur(sc *scratch) {
 					break
 				}
 				used[s] = best
-				g := &sc.hits[best]
-				lo, hi = min(lo, g.ws), max(hi, g.we)
 			}
 			if !ok {
 				continue
 			}
-			cl.fire(sc, ri, used[:len(r.slots)], lo, hi)
+			cl.fire(sc, ri, used[:len(r.slots)])
 			break
 		}
 	}
+}
+
+// negatedAfter reports whether a negation cue begins at the word after h.
+func negatedAfter(sc *scratch, h *hit) bool {
+	for i := range sc.hits {
+		g := &sc.hits[i]
+		if g.kind == tkNegation && g.pass == h.pass && g.ws == h.we+1 {
+			return true
+		}
+	}
+	return false
 }
 
 func usedIn(used []int, b int) bool {
@@ -217,21 +264,11 @@ func overlapsAny(sc *scratch, used []int, g *hit) bool {
 	return false
 }
 
-// fire appends rule ri's synthetic hits over the words lo..hi of the used
-// hits' pass, and marks the cues as evidence.
-func (cl *Classifier) fire(sc *scratch, ri int, used []int, lo, hi int32) {
+// fire appends rule ri's synthetic hits, each over the words of the cue of
+// its anchor slot, and marks the cues as evidence.
+func (cl *Classifier) fire(sc *scratch, ri int, used []int) {
 	if len(sc.hits)+len(cueRules[ri].out) > maxHits {
 		return
-	}
-	first := sc.hits[used[0]]
-	p := &sc.n[first.pass]
-	ns := p.words[lo]
-	ne := int32(len(p.buf))
-	if int(hi+1) < len(p.words) {
-		ne = p.words[hi+1] - 1
-	}
-	for ne > ns && p.buf[ne-1] == ' ' {
-		ne--
 	}
 	partner := int32(-1)
 	for _, u := range used {
@@ -246,10 +283,11 @@ func (cl *Classifier) fire(sc *scratch, ri int, used []int, lo, hi int32) {
 	if sc.kinds&(1<<tkJoke) != 0 {
 		flags |= hitHidden
 	}
-	for k := range cueRules[ri].out {
-		t := cl.c.cueFirst[cl.c.cueLang[cl.c.terms[first.term].language]][ri] + int32(k)
-		sc.hits = append(sc.hits, hit{term: t, partner: partner, kind: tkSignal, pass: first.pass, flags: flags,
-			ns: ns, ne: ne, ws: lo, we: hi, os: p.off[ns].start, oe: p.off[ne-1].end})
+	lang := cl.c.cueLang[cl.c.terms[sc.hits[used[0]].term].language]
+	for k, o := range cueRules[ri].out {
+		a := sc.hits[used[o.anchor]]
+		sc.hits = append(sc.hits, hit{term: cl.c.cueFirst[lang][ri] + int32(k), partner: partner, kind: tkSignal,
+			pass: a.pass, flags: flags, ns: a.ns, ne: a.ne, ws: a.ws, we: a.we, os: a.os, oe: a.oe})
 	}
 	sc.kinds |= 1 << tkSignal
 }

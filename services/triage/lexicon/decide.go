@@ -37,7 +37,7 @@ func (cl *Classifier) decide(sc *scratch, conv conversation) Verdict {
 	}
 	cl.near(sc)
 	cl.contained(sc)
-	cl.cooccur(sc)
+	cl.cooccur(sc, conv.signals)
 	cl.qualify(sc)
 	for _, h := range sc.hits {
 		if h.flags&hitDropped != 0 {

@@ -77,6 +77,11 @@ func (cl *Classifier) near(sc *scratch) {
 				continue
 			}
 			gap := max(m.ws-h.we, h.ws-m.we, 0)
+			// Where one is, the place follows closely: "I'm on the
+			// bridge", not "I'm at home, not at any bridge".
+			if t.r.kind == kindAtPlace && (m.ws <= h.we || gap > atPlaceWindow) {
+				continue
+			}
 			if gap > nearWindow || gap >= bestGap || (t.many && !cl.counted(sc, *m)) {
 				continue
 			}
