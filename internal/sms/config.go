@@ -1,5 +1,7 @@
-// Package sms owns sending SMS through Twilio (twilio-go) and the Twilio webhook
-// signature: computing it (Sign) and checking it (Valid).
+// Package sms owns the helpline's side of Twilio (twilio-go): sending SMS and
+// placing voice calls (Sender), the TwiML a page call speaks, the webhook
+// signature (Sign, Valid), and reading what Twilio posts back: a page call's
+// key press (Gather) and the status callbacks of messages and calls.
 package sms
 
 import (
@@ -10,7 +12,7 @@ import (
 	"time"
 )
 
-// DefaultTimeout bounds one Send when Config.Timeout is zero. It matches twilio-go's
+// DefaultTimeout bounds one Send or Call when Config.Timeout is zero. It matches twilio-go's
 // own default HTTP client timeout.
 const DefaultTimeout = 10 * time.Second
 
@@ -29,7 +31,7 @@ type Config struct {
 	// APIURL optionally replaces https://api.twilio.com as the REST base URL, for
 	// example a local twiliofake. Only its scheme, host and path prefix are used.
 	APIURL string
-	// Timeout bounds one Send, including reading the response. Zero means
+	// Timeout bounds one Send or Call, including reading the response. Zero means
 	// DefaultTimeout.
 	Timeout time.Duration
 }

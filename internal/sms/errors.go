@@ -30,9 +30,11 @@ var (
 	ErrUnauthorized = errors.New("twilio rejected the credentials")
 	// ErrInvalidMessage means the Message was rejected before calling Twilio.
 	ErrInvalidMessage = errors.New("invalid message")
+	// ErrInvalidCall means the Call was rejected before calling Twilio.
+	ErrInvalidCall = errors.New("invalid call")
 )
 
-// SendError is the error Send returns once a request was attempted. Its text
+// SendError is the error Send and Call return once a request was attempted. Its text
 // holds the HTTP status and Twilio code only: Twilio's own message can contain the
 // phone number, so it stays in the wrapped error.
 type SendError struct {
@@ -41,9 +43,10 @@ type SendError struct {
 	Status int
 	// Code is Twilio's error code, 0 when there was none.
 	Code int
-	// Permanent is true when sending the same message again cannot succeed, or
-	// when Twilio already accepted it (a 2xx answer whose body could not be read):
-	// in both cases the caller must not retry.
+	// Permanent is true when sending the same message (or placing the same
+	// call) again cannot succeed, or when Twilio already accepted it (a 2xx
+	// answer whose body could not be read): in both cases the caller must not
+	// retry.
 	Permanent bool
 	// Err is the underlying error (*client.TwilioRestError, *url.Error, ...).
 	Err error
@@ -81,7 +84,7 @@ func (e *SendError) Is(target error) bool {
 
 // IsRetryable reports whether sending again later may succeed: Twilio throttled
 // (429) or failed (5xx), or no answer arrived. A retry after no answer can send
-// the SMS twice: Twilio's Messages API has no idempotency key.
+// the SMS (or ring the phone) twice: Twilio's APIs have no idempotency key.
 func IsRetryable(err error) bool {
 	var se *SendError
 	return errors.As(err, &se) && !se.Permanent

@@ -42,12 +42,12 @@ func (m Message) validate() error {
 	return nil
 }
 
-// Sender sends SMS through Twilio's Messages API with twilio-go. It is safe for
-// concurrent use.
+// Sender sends SMS through Twilio's Messages API, and places voice calls
+// through its Calls API, with twilio-go. It is safe for concurrent use.
 type Sender struct {
 	cfg    Config
 	apiURL *url.URL // nil: Twilio itself
-	// base is shared by every Send so connections are pooled.
+	// base is shared by every Send and Call so connections are pooled.
 	base *http.Transport
 }
 
@@ -76,25 +76,38 @@ func (s *Sender) Send(ctx context.Context, m Message) (string, error) {
 	if err := m.validate(); err != nil {
 		return "", err
 	}
-	ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
-	defer cancel()
-
-	rt := &callTransport{ctx: ctx, base: s.base, apiURL: s.apiURL}
-	api := s.api(rt)
 	params := &openapi.CreateMessageParams{}
 	params.SetTo(m.To).SetFrom(m.From).SetBody(m.Body)
 	if m.StatusCallback != "" {
 		params.SetStatusCallback(m.StatusCallback)
 	}
-	msg, err := api.CreateMessage(params)
+	return s.create(ctx, func(api *openapi.ApiService) (*string, error) {
+		msg, err := api.CreateMessage(params)
+		if err != nil {
+			return nil, err
+		}
+		return msg.Sid, nil
+	})
+}
+
+// create makes one create request through twilio-go under ctx and
+// Config.Timeout, and returns the new resource's SID (a message or a call):
+// the one place a request is sent, its answer classified, and an answer
+// without a SID refused.
+func (s *Sender) create(ctx context.Context, do func(*openapi.ApiService) (*string, error)) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
+	defer cancel()
+
+	rt := &requestTransport{ctx: ctx, base: s.base, apiURL: s.apiURL}
+	sid, err := do(s.api(rt))
 	if err != nil {
 		return "", classify(err, rt.lastStatus())
 	}
-	if msg.Sid == nil || *msg.Sid == "" {
+	if sid == nil || *sid == "" {
 		// Twilio said yes but gave no SID: do not resend.
-		return "", &SendError{Status: rt.lastStatus(), Permanent: true, Err: errors.New("answer without a message SID")}
+		return "", &SendError{Status: rt.lastStatus(), Permanent: true, Err: errors.New("answer without a SID")}
 	}
-	return *msg.Sid, nil
+	return *sid, nil
 }
 
 // api builds a twilio-go Api service whose HTTP requests go through rt. Building
@@ -118,10 +131,10 @@ func (s *Sender) api(rt http.RoundTripper) *openapi.ApiService {
 	return openapi.NewApiService(rh)
 }
 
-// callTransport serves one Send. It holds that call's context (twilio-go builds
-// its requests with context.Background), optionally points requests at APIURL,
-// and records the HTTP status it saw.
-type callTransport struct {
+// requestTransport serves one request (a Send or a Call). It holds that
+// request's context (twilio-go builds its requests with context.Background),
+// optionally points requests at APIURL, and records the HTTP status it saw.
+type requestTransport struct {
 	ctx    context.Context
 	base   http.RoundTripper
 	apiURL *url.URL
@@ -131,7 +144,7 @@ type callTransport struct {
 }
 
 // RoundTrip implements http.RoundTripper.
-func (t *callTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+func (t *requestTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	out := req.Clone(t.ctx)
 	if t.apiURL != nil {
 		out.URL.Scheme = t.apiURL.Scheme
@@ -160,7 +173,7 @@ func (t *callTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
-func (t *callTransport) lastStatus() int {
+func (t *requestTransport) lastStatus() int {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return t.status

@@ -58,10 +58,10 @@ func TestConfigValidate(t *testing.T) {
 	}
 }
 
-// TestSendRequestShape checks what twilio-go puts on the wire through our
-// transport, including an APIURL path prefix.
-func TestSendRequestShape(t *testing.T) {
-	t.Parallel()
+// captureAPI is a Twilio API that keeps each request (form parsed) and
+// answers 201 with answer.
+func captureAPI(t *testing.T, answer string) (string, <-chan *http.Request) {
+	t.Helper()
 	got := make(chan *http.Request, 1)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := r.ParseForm(); err != nil {
@@ -69,20 +69,18 @@ func TestSendRequestShape(t *testing.T) {
 		}
 		got <- r
 		w.WriteHeader(http.StatusCreated)
-		w.Write([]byte(`{"sid":"SM00000000000000000000000000000001","status":"queued"}`))
+		w.Write([]byte(answer))
 	}))
-	defer srv.Close()
+	t.Cleanup(srv.Close)
+	return srv.URL, got
+}
 
-	s := newTestSender(t, srv.URL+"/twilio/", 0)
-	sid, err := s.Send(context.Background(), Message{From: "+447700900001", To: "+447700900123", Body: "hi & bye", StatusCallback: "https://h.example/status"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if sid != "SM00000000000000000000000000000001" {
-		t.Errorf("sid = %q", sid)
-	}
-	r := <-got
-	if want := "/twilio/2010-04-01/Accounts/" + testSID + "/Messages.json"; r.Method != http.MethodPost || r.URL.Path != want {
+// checkCreate checks what twilio-go puts on the wire to create a resource
+// ("Messages", "Calls") through our transport, with the "/twilio/" prefix
+// of captureAPI's URL, and the form's fields.
+func checkCreate(t *testing.T, r *http.Request, resource string, fields map[string]string) {
+	t.Helper()
+	if want := "/twilio/2010-04-01/Accounts/" + testSID + "/" + resource + ".json"; r.Method != http.MethodPost || r.URL.Path != want {
 		t.Errorf("%s %s, want POST %s", r.Method, r.URL.Path, want)
 	}
 	if u, p, ok := r.BasicAuth(); !ok || u != testSID || p != testToken {
@@ -94,11 +92,27 @@ func TestSendRequestShape(t *testing.T) {
 	if ua := r.Header.Get("User-Agent"); !strings.HasPrefix(ua, "twilio-go/") {
 		t.Errorf("user agent %q", ua)
 	}
-	for k, want := range map[string]string{"From": "+447700900001", "To": "+447700900123", "Body": "hi & bye", "StatusCallback": "https://h.example/status"} {
+	for k, want := range fields {
 		if v := r.PostForm.Get(k); v != want {
 			t.Errorf("%s = %q, want %q", k, v, want)
 		}
 	}
+}
+
+// TestSendRequestShape checks what twilio-go puts on the wire through our
+// transport, including an APIURL path prefix.
+func TestSendRequestShape(t *testing.T) {
+	t.Parallel()
+	api, got := captureAPI(t, `{"sid":"SM00000000000000000000000000000001","status":"queued"}`)
+	s := newTestSender(t, api+"/twilio/", 0)
+	sid, err := s.Send(context.Background(), Message{From: "+447700900001", To: "+447700900123", Body: "hi & bye", StatusCallback: "https://h.example/status"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sid != "SM00000000000000000000000000000001" {
+		t.Errorf("sid = %q", sid)
+	}
+	checkCreate(t, <-got, "Messages", map[string]string{"From": "+447700900001", "To": "+447700900123", "Body": "hi & bye", "StatusCallback": "https://h.example/status"})
 }
 
 func TestSendRejectsIncompleteMessage(t *testing.T) {
@@ -123,63 +137,95 @@ func hangingServer(t *testing.T) *httptest.Server {
 	return srv
 }
 
+// requests are the two kinds of request a Sender makes, for tests that hold
+// for both.
+var requests = map[string]func(context.Context, *Sender) error{
+	"send": func(ctx context.Context, s *Sender) error {
+		_, err := s.Send(ctx, Message{From: "+1", To: "+2", Body: "x"})
+		return err
+	},
+	"call": func(ctx context.Context, s *Sender) error {
+		_, err := s.Call(ctx, Call{From: "+1", To: "+2", TwiML: pageTwiML})
+		return err
+	},
+}
+
 func TestSendHonoursContext(t *testing.T) {
 	t.Parallel()
-	s := newTestSender(t, hangingServer(t).URL, time.Minute)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		_, err := s.Send(ctx, Message{From: "+1", To: "+2", Body: "x"})
-		done <- err
-	}()
-	cancel()
-	select {
-	case err := <-done:
-		if !errors.Is(err, context.Canceled) || !IsRetryable(err) {
-			t.Errorf("err = %v, want a retryable error wrapping context.Canceled", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("Send ignored the cancelled context")
+	for name, request := range requests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			s := newTestSender(t, hangingServer(t).URL, time.Minute)
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan error, 1)
+			go func() { done <- request(ctx, s) }()
+			cancel()
+			select {
+			case err := <-done:
+				if !errors.Is(err, context.Canceled) || !IsRetryable(err) {
+					t.Errorf("err = %v, want a retryable error wrapping context.Canceled", err)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("the request ignored the cancelled context")
+			}
+		})
 	}
 }
 
 func TestSendHonoursTimeout(t *testing.T) {
 	t.Parallel()
-	s := newTestSender(t, hangingServer(t).URL, 50*time.Millisecond)
-	_, err := s.Send(context.Background(), Message{From: "+1", To: "+2", Body: "x"})
-	var se *SendError
-	if !errors.As(err, &se) || se.Status != 0 || !IsRetryable(err) || !errors.Is(err, context.DeadlineExceeded) {
-		t.Errorf("err = %v, want a retryable deadline error without status", err)
+	for name, request := range requests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			s := newTestSender(t, hangingServer(t).URL, 50*time.Millisecond)
+			err := request(context.Background(), s)
+			var se *SendError
+			if !errors.As(err, &se) || se.Status != 0 || !IsRetryable(err) || !errors.Is(err, context.DeadlineExceeded) {
+				t.Errorf("err = %v, want a retryable deadline error without status", err)
+			}
+		})
 	}
 }
 
-func TestSendNonTwilioAnswers(t *testing.T) {
+// TestAnswersClassified: what Twilio (or a proxy in front of it) answers is
+// classified alike for messages and calls.
+func TestAnswersClassified(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name          string
 		status        int
 		body          string
+		wantCode      int
 		wantRetryable bool
+		wantIs        error
 	}{
-		{"proxy 502 page", http.StatusBadGateway, "<html>bad gateway</html>", true},
-		{"proxy 403 page", http.StatusForbidden, "<html>forbidden</html>", false},
-		{"accepted, garbage body", http.StatusCreated, "{not json", false},
-		{"accepted, no sid", http.StatusCreated, `{"status":"queued"}`, false},
+		{"proxy 502 page", http.StatusBadGateway, "<html>bad gateway</html>", 0, true, nil},
+		{"proxy 403 page", http.StatusForbidden, "<html>forbidden</html>", 0, false, nil},
+		{"accepted, garbage body", http.StatusCreated, "{not json", 0, false, nil},
+		{"accepted, no sid", http.StatusCreated, `{"status":"queued"}`, 0, false, nil},
+		{"invalid number", 400, `{"code":21211,"message":"Invalid 'To' Phone Number","status":400}`, 21211, false, ErrInvalidNumber},
+		{"throttled", 429, `{"code":20429,"message":"Too Many Requests","status":429}`, 20429, true, nil},
+		{"unauthorized", 401, `{"code":20003,"message":"Authenticate","status":401}`, 20003, false, ErrUnauthorized},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				w.WriteHeader(tt.status)
-				w.Write([]byte(tt.body))
-			}))
-			defer srv.Close()
-			_, err := newTestSender(t, srv.URL, 0).Send(context.Background(), Message{From: "+1", To: "+2", Body: "x"})
-			var se *SendError
-			if !errors.As(err, &se) || se.Status != tt.status || IsRetryable(err) != tt.wantRetryable {
-				t.Errorf("err = %#v, want status %d retryable %v", err, tt.status, tt.wantRetryable)
-			}
-		})
+		for kind, request := range requests {
+			t.Run(tt.name+"/"+kind, func(t *testing.T) {
+				t.Parallel()
+				srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					w.WriteHeader(tt.status)
+					w.Write([]byte(tt.body))
+				}))
+				defer srv.Close()
+				err := request(context.Background(), newTestSender(t, srv.URL, 0))
+				var se *SendError
+				if !errors.As(err, &se) || se.Status != tt.status || se.Code != tt.wantCode || IsRetryable(err) != tt.wantRetryable {
+					t.Errorf("err = %#v, want status %d code %d retryable %v", err, tt.status, tt.wantCode, tt.wantRetryable)
+				}
+				if tt.wantIs != nil && !errors.Is(err, tt.wantIs) {
+					t.Errorf("errors.Is(%v) = false", tt.wantIs)
+				}
+			})
+		}
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/helpline-org/helpline/events"
+	"github.com/helpline-org/helpline/internal/sms"
 )
 
 // DeliveryStatus is one provider delivery callback. The conversation id
@@ -17,13 +18,6 @@ type DeliveryStatus struct {
 	ErrorCode      int
 }
 
-// deliveryStatuses are Twilio's message statuses.
-var deliveryStatuses = map[string]bool{
-	"queued": true, "accepted": true, "sending": true, "sent": true, "delivered": true, "undelivered": true,
-	"failed": true, "read": true, "receiving": true, "received": true, "canceled": true, "scheduled": true,
-	"partially_delivered": true,
-}
-
 // RecordStatus records a delivery status durably; the same callback twice
 // is one event.
 func (r *Receiver) RecordStatus(ctx context.Context, s DeliveryStatus) error {
@@ -31,7 +25,7 @@ func (r *Receiver) RecordStatus(ctx context.Context, s DeliveryStatus) error {
 		// Name the parameter, never echo its value.
 		return fmt.Errorf("%w: query parameter c must be a conversation id", ErrBadInput)
 	}
-	if !deliveryStatuses[s.Status] {
+	if !sms.MessageStatus(s.Status).Known() {
 		return fmt.Errorf("%w: unknown MessageStatus", ErrBadInput)
 	}
 	_, err := r.convs.Update(ctx, s.ConversationID, func(c *events.Conversation) error {

@@ -6,13 +6,13 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
-	"strconv"
 	"unicode/utf8"
 
 	"github.com/rs/zerolog"
 
 	"github.com/helpline-org/helpline/events"
 	"github.com/helpline-org/helpline/internal/config"
+	"github.com/helpline-org/helpline/internal/sms"
 )
 
 // SignatureChecker verifies X-Twilio-Signature for the URL Twilio called.
@@ -51,10 +51,7 @@ const (
 	StatusPath = "/twilio/status"
 )
 
-var (
-	messageSid = regexp.MustCompile(`^(SM|MM)[0-9a-fA-F]{32}$`)
-	accountSid = regexp.MustCompile(`^AC[0-9a-zA-Z]{1,40}$`)
-)
+var accountSid = regexp.MustCompile(`^AC[0-9a-zA-Z]{1,40}$`)
 
 // maxBodyChars is Twilio's limit for one message.
 const maxBodyChars = 1600
@@ -93,19 +90,12 @@ func (h *Webhooks) Status(w http.ResponseWriter, req *http.Request) {
 	if !ok {
 		return
 	}
-	s := DeliveryStatus{ConversationID: req.URL.Query().Get("c"), MessageSid: form.Get("MessageSid"), Status: form.Get("MessageStatus")}
-	if !messageSid.MatchString(s.MessageSid) {
-		h.fail(w, req, fmt.Errorf("%w: MessageSid", ErrBadInput))
+	cb, err := sms.ParseMessageStatus(form)
+	if err != nil {
+		h.fail(w, req, fmt.Errorf("%w: %w", ErrBadInput, err))
 		return
 	}
-	if code := form.Get("ErrorCode"); code != "" {
-		n, err := strconv.Atoi(code)
-		if err != nil || n < 0 {
-			h.fail(w, req, fmt.Errorf("%w: ErrorCode", ErrBadInput))
-			return
-		}
-		s.ErrorCode = n
-	}
+	s := DeliveryStatus{ConversationID: req.URL.Query().Get("c"), MessageSid: cb.MessageSid, Status: string(cb.Status), ErrorCode: cb.ErrorCode}
 	if err := h.r.RecordStatus(req.Context(), s); err != nil {
 		h.fail(w, req, err)
 		return
@@ -127,12 +117,8 @@ func (h *Webhooks) parse(w http.ResponseWriter, req *http.Request, path string) 
 		return nil, false
 	}
 	// The signature covers the public URL Twilio called, with its query.
-	signed := h.cfg.PublicURL + path
-	if req.URL.RawQuery != "" {
-		signed += "?" + req.URL.RawQuery
-	}
-	sig := req.Header.Get("X-Twilio-Signature")
-	if sig == "" || !h.valid(signed, req.PostForm, sig) {
+	sig := req.Header.Get(sms.SignatureHeader)
+	if sig == "" || !h.valid(sms.SignedURL(h.cfg.PublicURL, path, req), req.PostForm, sig) {
 		h.respond(w, req, http.StatusForbidden, "invalid or missing X-Twilio-Signature")
 		return nil, false
 	}
@@ -145,7 +131,7 @@ func (h *Webhooks) parse(w http.ResponseWriter, req *http.Request, path string) 
 
 func validateInbound(in InboundSMS) error {
 	switch {
-	case !messageSid.MatchString(in.MessageSid):
+	case !sms.ValidMessageSid(in.MessageSid):
 		return fmt.Errorf("%w: MessageSid missing or malformed", ErrBadInput)
 	case !config.ValidE164(in.From):
 		return fmt.Errorf("%w: From must be an E.164 number", ErrBadInput)
