@@ -35,6 +35,12 @@ var errorMessages = map[int]string{
 	21610: "Attempt to send to unsubscribed recipient",
 	21614: "'To' number is not a valid mobile number",
 	21617: "The concatenated message body exceeds the 1600 character limit.",
+	21201: "No 'To' number is specified",
+	21213: "No 'From' number is specified",
+	21205: "Url parameter is required",
+	12100: "Document parse failure",
+	30003: "Unreachable destination handset",
+	30005: "Unknown destination handset",
 }
 
 func defaultCode(status int) int {
@@ -87,8 +93,9 @@ type messageResource struct {
 func (f *Fake) routes() *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /2010-04-01/Accounts/{AccountSid}/Messages.json", f.createMessage)
-	// A wildcard must be a whole segment, so "{MessageSid}.json" is matched by hand.
 	mux.HandleFunc("GET /2010-04-01/Accounts/{AccountSid}/Messages/{file}", f.fetchMessage)
+	mux.HandleFunc("POST /2010-04-01/Accounts/{AccountSid}/Calls.json", f.createCall)
+	mux.HandleFunc("GET /2010-04-01/Accounts/{AccountSid}/Calls/{file}", f.fetchCall)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, 20404)
 	})
@@ -113,18 +120,28 @@ func (f *Fake) authorize(w http.ResponseWriter, r *http.Request) bool {
 	return true
 }
 
-func (f *Fake) createMessage(w http.ResponseWriter, r *http.Request) {
+// acceptCreate starts every create request: credentials, a bounded form
+// (badForm is the error code when it cannot be read), and the next injected
+// fault. It writes the error answer itself and reports whether to go on.
+func (f *Fake) acceptCreate(w http.ResponseWriter, r *http.Request, badForm int) bool {
 	if !f.authorize(w, r) {
-		return
+		return false
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormSize)
 	if err := r.ParseForm(); err != nil {
-		writeError(w, http.StatusBadRequest, 21602)
-		return
+		writeError(w, http.StatusBadRequest, badForm)
+		return false
 	}
 	if ft, ok := f.takeFault(); ok {
 		f.logger.Info().Int("status", ft.status).Int("code", ft.code).Msg("injected fault")
 		writeError(w, ft.status, ft.code)
+		return false
+	}
+	return true
+}
+
+func (f *Fake) createMessage(w http.ResponseWriter, r *http.Request) {
+	if !f.acceptCreate(w, r, 21602) {
 		return
 	}
 	m := SentMessage{
@@ -169,16 +186,23 @@ func (f *Fake) check(m SentMessage) int {
 }
 
 func (f *Fake) fetchMessage(w http.ResponseWriter, r *http.Request) {
+	fetch(f, w, r, f.message, f.resource)
+}
+
+// fetch serves GET .../{Resource}/{Sid}.json: find looks the SID up, show
+// renders what it found. A wildcard must be a whole path segment, so the
+// ".json" is cut by hand.
+func fetch[T, R any](f *Fake, w http.ResponseWriter, r *http.Request, find func(string) (T, bool), show func(T) R) {
 	if !f.authorize(w, r) {
 		return
 	}
 	sid, ok := strings.CutSuffix(r.PathValue("file"), ".json")
-	m, found := f.message(sid)
+	v, found := find(sid)
 	if !ok || !found {
 		writeError(w, http.StatusNotFound, 20404)
 		return
 	}
-	writeJSON(w, http.StatusOK, f.resource(m))
+	writeJSON(w, http.StatusOK, show(v))
 }
 
 func (f *Fake) resource(m SentMessage) messageResource {
@@ -206,8 +230,12 @@ func (f *Fake) resource(m SentMessage) messageResource {
 	if m.MessagingServiceSID != "" {
 		res.MessagingServiceSID = &m.MessagingServiceSID
 	}
-	if m.Status == "sent" || m.Status == "delivered" {
+	if m.Status == "sent" || m.Status == "delivered" || m.Status == "undelivered" {
 		res.DateSent = &res.DateUpdated
+	}
+	if m.ErrorCode != 0 {
+		code, text := m.ErrorCode, errorMessages[m.ErrorCode]
+		res.ErrorCode, res.ErrorMessage = &code, &text
 	}
 	if m.ViaTwiML {
 		res.Direction = "outbound-reply"

@@ -1,7 +1,9 @@
 // Package twiliofake is a local, in-memory stand-in for Twilio Programmable
-// Messaging: a REST endpoint twilio-go can send SMS through, signed status
-// callbacks and inbound-SMS webhooks, fault injection for tests, and a sandbox
-// page for trying the helpline by hand. It is for development and tests only.
+// Messaging and Voice: a REST endpoint twilio-go can send SMS and place calls
+// through, signed status callbacks, inbound-SMS webhooks and key presses on a
+// call's <Gather>, fault injection for tests (refused requests, undelivered
+// messages, unanswered calls), and a sandbox page for trying the helpline by
+// hand. It is for development and tests only.
 package twiliofake
 
 import (
@@ -41,10 +43,12 @@ type Config struct {
 	MessagingServiceSID string
 	// DeliverStatus makes every accepted message go on to "sent" then
 	// "delivered", posting a signed status callback for each when the message has
-	// a StatusCallback URL.
+	// a StatusCallback URL. Messages to a number given to FailDeliveries go on
+	// to their failure whether or not DeliverStatus is set; calls always ring.
 	DeliverStatus bool
-	// CallbackQueue bounds the messages waiting for status delivery; beyond it
-	// they stay "queued" (and a warning is logged). Zero means DefaultCallbackQueue.
+	// CallbackQueue bounds the messages and calls waiting for status changes;
+	// beyond it they stay "queued" (and a warning is logged). Zero means
+	// DefaultCallbackQueue.
 	CallbackQueue int
 	// HTTPClient posts webhooks and status callbacks. Nil means a client with
 	// DefaultWebhookTimeout.
@@ -85,22 +89,30 @@ func (c Config) withDefaults() Config {
 
 // SentMessage is one SMS the fake accepted, as it stands now.
 type SentMessage struct {
-	SID                 string    `json:"sid"`
-	AccountSID          string    `json:"account_sid"`
-	From                string    `json:"from"`
-	To                  string    `json:"to"`
-	MessagingServiceSID string    `json:"messaging_service_sid,omitempty"`
-	Body                string    `json:"body"`
-	StatusCallback      string    `json:"status_callback,omitempty"`
-	Status              string    `json:"status"`
-	NumSegments         int       `json:"num_segments"`
-	SentAt              time.Time `json:"sent_at"`
+	SID                 string `json:"sid"`
+	AccountSID          string `json:"account_sid"`
+	From                string `json:"from"`
+	To                  string `json:"to"`
+	MessagingServiceSID string `json:"messaging_service_sid,omitempty"`
+	Body                string `json:"body"`
+	StatusCallback      string `json:"status_callback,omitempty"`
+	Status              string `json:"status"`
+	NumSegments         int    `json:"num_segments"`
+	// ErrorCode is Twilio's error code for an undelivered or failed message.
+	ErrorCode int       `json:"error_code,omitempty"`
+	SentAt    time.Time `json:"sent_at"`
 	// ViaTwiML is true when the message came from a TwiML <Message> in a webhook
 	// answer rather than from the REST API.
 	ViaTwiML bool `json:"via_twiml,omitempty"`
 }
 
 type fault struct{ status, code, left int }
+
+// outcome is how deliveries or calls to a number end.
+type outcome struct {
+	status string
+	code   int
+}
 
 // Fake is a Twilio stand-in. Its ServeHTTP serves the REST API; it is safe for
 // concurrent use. Call Close when done.
@@ -109,17 +121,21 @@ type Fake struct {
 	logger zerolog.Logger
 	mux    *http.ServeMux
 
-	mu       sync.Mutex
-	messages []SentMessage
-	index    map[string]int
-	changed  chan struct{} // closed and replaced at every change
-	subs     map[int]chan SentMessage
-	nextSub  int
-	faults   []fault
-	optedOut map[string]bool
-	closed   bool
+	mu          sync.Mutex
+	messages    []SentMessage
+	index       map[string]int
+	calls       []*callRecord
+	callIndex   map[string]int
+	changed     chan struct{} // closed and replaced at every change
+	subs        map[int]subscriber
+	nextSub     int
+	faults      []fault
+	optedOut    map[string]bool
+	undelivered map[string]outcome // by number: how messages to it end
+	unanswered  map[string]outcome // by number: how calls to it end
+	closed      bool
 
-	callbacks chan SentMessage
+	jobs      chan func()     // status changes to make: message deliveries, calls ringing
 	ctx       context.Context // cancelled by Close: stops callback delivery
 	cancel    context.CancelFunc
 	wg        sync.WaitGroup
@@ -134,21 +150,22 @@ func New(cfg Config, logger zerolog.Logger) *Fake {
 	cfg = cfg.withDefaults()
 	ctx, cancel := context.WithCancel(context.Background())
 	f := &Fake{
-		cfg:       cfg,
-		logger:    logger.With().Str("component", "twiliofake").Logger(),
-		index:     map[string]int{},
-		changed:   make(chan struct{}),
-		subs:      map[int]chan SentMessage{},
-		optedOut:  map[string]bool{},
-		callbacks: make(chan SentMessage, cfg.CallbackQueue),
-		ctx:       ctx,
-		cancel:    cancel,
+		cfg:         cfg,
+		logger:      logger.With().Str("component", "twiliofake").Logger(),
+		index:       map[string]int{},
+		callIndex:   map[string]int{},
+		changed:     make(chan struct{}),
+		subs:        map[int]subscriber{},
+		optedOut:    map[string]bool{},
+		undelivered: map[string]outcome{},
+		unanswered:  map[string]outcome{},
+		jobs:        make(chan func(), cfg.CallbackQueue),
+		ctx:         ctx,
+		cancel:      cancel,
 	}
 	f.mux = f.routes()
-	if cfg.DeliverStatus {
-		for range callbackWorkers {
-			f.wg.Go(f.deliverStatuses)
-		}
+	for range callbackWorkers {
+		f.wg.Go(f.work)
 	}
 	return f
 }
@@ -162,8 +179,8 @@ func (f *Fake) AuthToken() string { return f.cfg.AuthToken }
 // ServeHTTP serves Twilio's REST API paths under /2010-04-01/.
 func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) { f.mux.ServeHTTP(w, r) }
 
-// Close stops status delivery (pending callbacks are dropped) and ends every
-// subscription. The REST API keeps answering.
+// Close stops status delivery and calls ringing (pending callbacks are
+// dropped) and ends every subscription. The REST API keeps answering.
 func (f *Fake) Close() error {
 	f.closeOnce.Do(func() {
 		f.cancel()
@@ -171,8 +188,8 @@ func (f *Fake) Close() error {
 		f.mu.Lock()
 		defer f.mu.Unlock()
 		f.closed = true
-		for id, ch := range f.subs {
-			close(ch)
+		for id, sub := range f.subs {
+			sub.close()
 			delete(f.subs, id)
 		}
 	})
@@ -189,99 +206,7 @@ func (f *Fake) Sent() []SentMessage {
 // WaitFor returns the first message (oldest first, in its current state) for
 // which pred is true, waiting for new messages and status changes until ctx ends.
 func (f *Fake) WaitFor(ctx context.Context, pred func(SentMessage) bool) (SentMessage, error) {
-	for {
-		f.mu.Lock()
-		msgs, changed := slices.Clone(f.messages), f.changed
-		f.mu.Unlock()
-		for _, m := range msgs {
-			if pred(m) {
-				return m, nil
-			}
-		}
-		select {
-		case <-changed:
-		case <-ctx.Done():
-			return SentMessage{}, fmt.Errorf("wait for message: %w", ctx.Err())
-		}
-	}
-}
-
-// Subscribe returns a channel receiving every new message and every status
-// change (the message in its new state), and a cancel func. A subscriber that
-// falls more than a buffer behind has its channel closed: resync with Sent.
-// Close also closes the channel.
-func (f *Fake) Subscribe() (<-chan SentMessage, func()) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	ch := make(chan SentMessage, subscriberBuffer)
-	if f.closed {
-		close(ch)
-		return ch, func() {}
-	}
-	id := f.nextSub
-	f.nextSub++
-	f.subs[id] = ch
-	return ch, func() {
-		f.mu.Lock()
-		defer f.mu.Unlock()
-		if c, ok := f.subs[id]; ok {
-			close(c)
-			delete(f.subs, id)
-		}
-	}
-}
-
-// FailNext makes the next n create-message requests fail with HTTP status and
-// Twilio error code (0: a code usual for the status, such as 20429 for 429).
-// Calls queue up: FailNext(1, 429, 0) then FailNext(1, 500, 0) fails with 429,
-// then 500.
-func (f *Fake) FailNext(n, status, code int) {
-	if n <= 0 {
-		return
-	}
-	if code == 0 {
-		code = defaultCode(status)
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.faults = append(f.faults, fault{status: status, code: code, left: n})
-}
-
-// OptOut makes sending to number fail with 400 / 21610, as after the recipient
-// texted STOP. Unlike Twilio, which scopes an opt-out to the sender number or
-// messaging service, the fake's opt-outs apply to every sender.
-func (f *Fake) OptOut(number string) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.optedOut[number] = true
-}
-
-// OptIn undoes OptOut, as after the recipient texted START.
-func (f *Fake) OptIn(number string) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	delete(f.optedOut, number)
-}
-
-func (f *Fake) isOptedOut(number string) bool {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.optedOut[number]
-}
-
-// takeFault consumes the next injected fault, if any.
-func (f *Fake) takeFault() (fault, bool) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if len(f.faults) == 0 {
-		return fault{}, false
-	}
-	ft := f.faults[0]
-	f.faults[0].left--
-	if f.faults[0].left == 0 {
-		f.faults = f.faults[1:]
-	}
-	return ft, true
+	return waitFor(ctx, f, "message", func() []SentMessage { return slices.Clone(f.messages) }, pred)
 }
 
 // record stores a new message and tells waiters and subscribers.
@@ -290,20 +215,22 @@ func (f *Fake) record(m SentMessage) {
 	defer f.mu.Unlock()
 	f.index[m.SID] = len(f.messages)
 	f.messages = append(f.messages, m)
-	f.notifyLocked(m)
+	f.notifyLocked(Update{Message: &m})
 }
 
-// setStatus changes a message's status and tells waiters and subscribers.
-func (f *Fake) setStatus(sid, status string) (SentMessage, bool) {
+// setStatus changes a message's status and error code, and tells waiters and
+// subscribers.
+func (f *Fake) setStatus(sid, status string, code int) (SentMessage, bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	i, ok := f.index[sid]
 	if !ok {
 		return SentMessage{}, false
 	}
-	f.messages[i].Status = status
-	f.notifyLocked(f.messages[i])
-	return f.messages[i], true
+	f.messages[i].Status, f.messages[i].ErrorCode = status, code
+	m := f.messages[i]
+	f.notifyLocked(Update{Message: &m})
+	return m, true
 }
 
 func (f *Fake) message(sid string) (SentMessage, bool) {
@@ -316,17 +243,24 @@ func (f *Fake) message(sid string) (SentMessage, bool) {
 	return f.messages[i], true
 }
 
-func (f *Fake) notifyLocked(m SentMessage) {
-	close(f.changed)
-	f.changed = make(chan struct{})
-	for id, ch := range f.subs {
+// enqueue queues a status job for the workers; a full queue leaves the
+// message or call as it is, with a warning.
+func (f *Fake) enqueue(sid string, job func()) {
+	select {
+	case f.jobs <- job:
+	default:
+		f.logger.Warn().Str("sid", sid).Msg("status queue full; left as it is")
+	}
+}
+
+// work runs status jobs until Close.
+func (f *Fake) work() {
+	for {
 		select {
-		case ch <- m:
-		default:
-			// Too slow: cut it off rather than block the API or lose events silently.
-			close(ch)
-			delete(f.subs, id)
-			f.logger.Warn().Int("subscriber", id).Msg("subscriber fell behind; closed")
+		case <-f.ctx.Done():
+			return
+		case job := <-f.jobs:
+			job()
 		}
 	}
 }

@@ -294,12 +294,19 @@ func newWebhook(t *testing.T, answer func(w http.ResponseWriter)) *webhookRecord
 
 func (wr *webhookRecorder) next(t *testing.T) recorded {
 	t.Helper()
+	return receive(t, wr.requests, "webhook call")
+}
+
+// receive returns the next value from ch, failing the test after 10 s.
+func receive[T any](t *testing.T, ch <-chan T, what string) T {
+	t.Helper()
 	select {
-	case r := <-wr.requests:
-		return r
+	case v := <-ch:
+		return v
 	case <-time.After(10 * time.Second):
-		t.Fatal("no webhook call")
-		return recorded{}
+		t.Fatalf("no %s", what)
+		var zero T
+		return zero
 	}
 }
 
@@ -513,5 +520,77 @@ func TestConfigValidate(t *testing.T) {
 		if err := tt.cfg.Validate(); (err == nil) != tt.valid {
 			t.Errorf("Validate(%+v) = %v", tt.cfg, err)
 		}
+	}
+}
+
+// TestUndeliveredMessages: a message to a number set with FailDeliveries
+// ends undelivered (after sent) or failed, with the error code in its status
+// callback and its resource, with or without DeliverStatus.
+func TestUndeliveredMessages(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		status  string
+		code    int
+		deliver bool
+		want    []sms.MessageStatus
+	}{
+		{"undelivered", sms.CodeUnreachable, true, []sms.MessageStatus{sms.MessageSent, sms.MessageUndelivered}},
+		{"undelivered", sms.CodeUnreachable, false, []sms.MessageStatus{sms.MessageSent, sms.MessageUndelivered}},
+		{"failed", sms.CodeUnknownDestination, true, []sms.MessageStatus{sms.MessageFailed}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.status, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, twiliofake.Config{DeliverStatus: tt.deliver})
+			if err := e.fake.FailDeliveries(worker, tt.status, tt.code); err != nil {
+				t.Fatal(err)
+			}
+			hook := newWebhook(t, nil)
+			cb := hook.srv.URL + "/twilio/status?c=conv1"
+			sid, err := e.sender.Send(ctxFor(t), sms.Message{From: line, To: worker, Body: "Helpline page", StatusCallback: cb})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, want := range tt.want {
+				got := hook.next(t)
+				if !sms.Valid(e.fake.AuthToken(), cb, got.form, got.header.Get(sms.SignatureHeader)) {
+					t.Errorf("callback %d: bad signature", i)
+				}
+				st, err := sms.ParseMessageStatus(got.form)
+				wantCode := 0
+				if want.Failed() {
+					wantCode = tt.code
+				}
+				if err != nil || st.MessageSid != sid || st.Status != want || st.ErrorCode != wantCode {
+					t.Errorf("callback %d: %+v, %v; want %s with code %d", i, st, err, want, wantCode)
+				}
+			}
+			m, err := e.fake.WaitFor(ctxFor(t), func(m twiliofake.SentMessage) bool { return m.SID == sid && m.Status == tt.status })
+			if err != nil || m.ErrorCode != tt.code {
+				t.Fatalf("message %+v, %v", m, err)
+			}
+			status, body := getAPI(t, e, "/Messages/"+sid+".json")
+			if status != 200 || body["status"] != tt.status || body["error_code"] != float64(tt.code) || body["error_message"] == "" {
+				t.Errorf("GET message = %d %v", status, body)
+			}
+
+			// Undone, the next message to the number is delivered (or, without
+			// DeliverStatus, stays queued).
+			if err := e.fake.FailDeliveries(worker, "", 0); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := e.sender.Send(ctxFor(t), sms.Message{From: line, To: worker, Body: "again", StatusCallback: cb}); err != nil {
+				t.Fatal(err)
+			}
+			if tt.deliver {
+				if st, _ := sms.ParseMessageStatus(hook.next(t).form); st.Status != sms.MessageSent {
+					t.Errorf("after FailDeliveries undone: %+v", st)
+				}
+			}
+		})
+	}
+	e := newEnv(t, twiliofake.Config{})
+	if err := e.fake.FailDeliveries(worker, "busy", 0); err == nil {
+		t.Error("FailDeliveries accepted a call status")
 	}
 }

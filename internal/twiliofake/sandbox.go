@@ -3,6 +3,7 @@ package twiliofake
 import (
 	"context"
 	"embed"
+	"errors"
 	"fmt"
 	"html/template"
 	"io"
@@ -17,9 +18,9 @@ import (
 	"github.com/helpline-org/helpline/internal/sse"
 )
 
-// The sandbox page shows phone numbers and message bodies: it stands in for the
-// phones of clients and duty workers, and every number in a sandbox is fake. It
-// must never be mounted in front of real Twilio traffic.
+// The sandbox page shows phone numbers, message bodies and what calls say: it
+// stands in for the phones of clients and duty workers, and every number in a
+// sandbox is fake. It must never be mounted in front of real Twilio traffic.
 
 //go:embed sandbox
 var sandboxFiles embed.FS
@@ -46,9 +47,10 @@ type sandbox struct {
 	streams    *sse.Server
 }
 
-// sendResult is what a sandbox send did.
+// sendResult is what a sandbox send or key press did.
 type sendResult struct {
 	MessageSID  string `json:"message_sid,omitempty"`
+	CallSID     string `json:"call_sid,omitempty"`
 	Status      int    `json:"status,omitempty"`
 	StatusText  string `json:"status_text,omitempty"`
 	ContentType string `json:"content_type,omitempty"`
@@ -63,15 +65,19 @@ type pageData struct {
 	Body     string
 	Result   *sendResult
 	Messages []SentMessage // newest first
+	Calls    []Call        // newest first
 	Names    map[string]string
+	Keys     []string // the keys a call can be answered with
 }
 
 // SandboxHandler serves the sandbox page, meant to be mounted with
 // http.StripPrefix (for example at /sandbox/); every link in it is relative.
 // Sending posts a signed inbound webhook to webhookURL from the chosen number to
-// one of lines. Paths: GET / (page), GET /messages (JSON), GET /events
-// (server-sent events, one JSON message per event), POST /send. Cross-site POSTs
-// are refused (Sec-Fetch-Site / Origin check).
+// one of lines. Calls the line places are shown with what they say, and
+// answered with a key press (PressKey). Paths: GET / (page), GET /messages and
+// GET /calls (JSON), GET /events (server-sent events, one JSON Update per
+// event), POST /send, POST /press (call, digits). Cross-site POSTs are refused
+// (Sec-Fetch-Site / Origin check).
 func (f *Fake) SandboxHandler(webhookURL string, lines []SandboxLine) http.Handler {
 	s := &sandbox{fake: f, webhookURL: webhookURL, lines: slices.Clone(lines), streams: sse.New(sse.Config{Retry: 2 * time.Second})}
 	context.AfterFunc(f.ctx, s.streams.Close) // the fake's Close ends the streams
@@ -80,8 +86,10 @@ func (f *Fake) SandboxHandler(webhookURL string, lines []SandboxLine) http.Handl
 	mux.HandleFunc("GET /sandbox.js", asset("sandbox.js"))
 	mux.HandleFunc("GET /sandbox.css", asset("sandbox.css"))
 	mux.HandleFunc("GET /messages", s.messages)
+	mux.HandleFunc("GET /calls", s.calls)
 	mux.HandleFunc("GET /events", s.events)
 	mux.HandleFunc("POST /send", s.send)
+	mux.HandleFunc("POST /press", s.press)
 	protected := http.NewCrossOriginProtection().Handler(mux)
 
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -121,6 +129,9 @@ func (s *sandbox) render(w http.ResponseWriter, status int, d pageData) {
 	}
 	d.Messages = s.fake.Sent()
 	slices.Reverse(d.Messages)
+	d.Calls = s.fake.Calls()
+	slices.Reverse(d.Calls)
+	d.Keys = []string{"1", "2"}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
@@ -134,9 +145,15 @@ func (s *sandbox) messages(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, s.fake.Sent())
 }
 
-// events streams every new message and status change as server-sent events.
+func (s *sandbox) calls(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusOK, s.fake.Calls())
+}
+
+// events streams every new message and call, and every change to one, as
+// server-sent events.
 func (s *sandbox) events(w http.ResponseWriter, r *http.Request) {
-	ch, cancel := s.fake.Subscribe()
+	ch, cancel := s.fake.SubscribeUpdates()
 	defer cancel()
 	_ = s.streams.Serve(w, r, func(ctx context.Context, st *sse.Stream) error {
 		// Subscribed before this greeting: whatever is sent after it arrives.
@@ -159,11 +176,21 @@ func (s *sandbox) events(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-func (s *sandbox) send(w http.ResponseWriter, r *http.Request) {
+// readForm reads a sandbox form, bounded, and whether the answer is wanted
+// as JSON. It answers itself, and reports false, when the form is unreadable.
+func (s *sandbox) readForm(w http.ResponseWriter, r *http.Request) (wantJSON, ok bool) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxSandboxForm)
-	wantJSON := strings.Contains(r.Header.Get("Accept"), sandboxAcceptJSON)
+	wantJSON = strings.Contains(r.Header.Get("Accept"), sandboxAcceptJSON)
 	if err := r.ParseForm(); err != nil {
 		s.answer(w, wantJSON, http.StatusBadRequest, pageData{}, &sendResult{Error: "The form could not be read."})
+		return wantJSON, false
+	}
+	return wantJSON, true
+}
+
+func (s *sandbox) send(w http.ResponseWriter, r *http.Request) {
+	wantJSON, ok := s.readForm(w, r)
+	if !ok {
 		return
 	}
 	d := pageData{Line: r.PostForm.Get("line"), From: strings.TrimSpace(r.PostForm.Get("from")), Body: r.PostForm.Get("body")}
@@ -175,15 +202,47 @@ func (s *sandbox) send(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	sid, resp, err := s.fake.DeliverInbound(ctx, s.webhookURL, d.From, d.Line, d.Body)
 	res := &sendResult{MessageSID: sid}
-	if err != nil {
-		res.Error = "The webhook could not be reached: " + err.Error()
-	} else {
-		res.Status, res.StatusText = resp.StatusCode, http.StatusText(resp.StatusCode)
-		res.ContentType = resp.Header.Get("Content-Type")
-		res.Answer = readShown(resp)
+	s.webhookResult(res, resp, err)
+	if err == nil {
 		d.Body = "" // sent: clear the box for the next message
 	}
 	s.answer(w, wantJSON, http.StatusOK, d, res)
+}
+
+// press presses a key on a call, as its callee would.
+func (s *sandbox) press(w http.ResponseWriter, r *http.Request) {
+	wantJSON, ok := s.readForm(w, r)
+	if !ok {
+		return
+	}
+	callSid, digits := r.PostForm.Get("call"), r.PostForm.Get("digits")
+	res := &sendResult{CallSID: callSid}
+	if !digitsPattern.MatchString(digits) {
+		res.Error = "Press 0-9, * or #."
+		s.answer(w, wantJSON, http.StatusBadRequest, pageData{}, res)
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), DefaultWebhookTimeout)
+	defer cancel()
+	resp, err := s.fake.PressKey(ctx, callSid, digits)
+	if errors.Is(err, ErrNoSuchCall) || errors.Is(err, ErrCallEnded) || errors.Is(err, ErrNoGather) {
+		res.Error = "That call is not waiting for a key press."
+		s.answer(w, wantJSON, http.StatusConflict, pageData{}, res)
+		return
+	}
+	s.webhookResult(res, resp, err)
+	s.answer(w, wantJSON, http.StatusOK, pageData{}, res)
+}
+
+// webhookResult fills res with what a webhook answered, or why it could not.
+func (s *sandbox) webhookResult(res *sendResult, resp *http.Response, err error) {
+	if err != nil {
+		res.Error = "The webhook could not be reached: " + err.Error()
+		return
+	}
+	res.Status, res.StatusText = resp.StatusCode, http.StatusText(resp.StatusCode)
+	res.ContentType = resp.Header.Get("Content-Type")
+	res.Answer = readShown(resp)
 }
 
 func (s *sandbox) checkSend(d pageData) string {

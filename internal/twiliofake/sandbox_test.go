@@ -117,9 +117,9 @@ func TestSandboxEscapesMessages(t *testing.T) {
 	}
 }
 
-func sandboxPost(t *testing.T, s *sandboxEnv, form url.Values, header map[string]string) (*http.Response, string) {
+func sandboxPost(t *testing.T, s *sandboxEnv, path string, form url.Values, header map[string]string) (*http.Response, string) {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, s.srv.URL+"/sandbox/send", strings.NewReader(form.Encode()))
+	req, _ := http.NewRequest(http.MethodPost, s.srv.URL+"/sandbox/"+path, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	for k, v := range header {
 		req.Header.Set(k, v)
@@ -140,7 +140,7 @@ func TestSandboxSendPostsSignedWebhook(t *testing.T) {
 		w.Write([]byte("ok <b>"))
 	})
 	form := url.Values{"line": {line}, "from": {client}, "body": {"can anyone hear me"}}
-	resp, body := sandboxPost(t, s, form, map[string]string{"Accept": "application/json", "Sec-Fetch-Site": "same-origin", "Origin": s.srv.URL})
+	resp, body := sandboxPost(t, s, "send", form, map[string]string{"Accept": "application/json", "Sec-Fetch-Site": "same-origin", "Origin": s.srv.URL})
 	var res map[string]any
 	if err := json.Unmarshal([]byte(body), &res); err != nil || resp.StatusCode != 200 {
 		t.Fatalf("send = %d %s", resp.StatusCode, body)
@@ -157,7 +157,7 @@ func TestSandboxSendPostsSignedWebhook(t *testing.T) {
 	}
 
 	// Without JavaScript: the page comes back with the (escaped) result.
-	resp, page := sandboxPost(t, s, form, map[string]string{"Sec-Fetch-Site": "same-origin"})
+	resp, page := sandboxPost(t, s, "send", form, map[string]string{"Sec-Fetch-Site": "same-origin"})
 	s.hook.next(t)
 	if resp.StatusCode != 200 || !strings.Contains(page, "Webhook answered <strong>200 OK</strong>") || !strings.Contains(page, "<pre>ok &lt;b&gt;</pre>") {
 		t.Errorf("no-JS result page %d: %s", resp.StatusCode, page)
@@ -185,7 +185,7 @@ func TestSandboxSendRefusals(t *testing.T) {
 		{"too long", url.Values{"line": {line}, "from": {client}, "body": {strings.Repeat("é", 1601)}}, nil, http.StatusBadRequest},
 	}
 	for _, tt := range tests {
-		resp, _ := sandboxPost(t, s, tt.form, tt.header)
+		resp, _ := sandboxPost(t, s, "send", tt.form, tt.header)
 		if resp.StatusCode != tt.want {
 			t.Errorf("%s: status %d, want %d", tt.name, resp.StatusCode, tt.want)
 		}
@@ -222,14 +222,70 @@ func TestSandboxEventsStreamSentMessages(t *testing.T) {
 		if !ok {
 			continue
 		}
-		var m twiliofake.SentMessage
-		if err := json.Unmarshal([]byte(data), &m); err != nil {
-			t.Fatal(err)
+		var u twiliofake.Update
+		if err := json.Unmarshal([]byte(data), &u); err != nil || u.Message == nil || u.Call != nil {
+			t.Fatalf("event %s: %v", data, err)
 		}
-		if m.SID != sid || m.To != worker || m.Body != "New client on the main line" || m.Status != "queued" {
+		if m := *u.Message; m.SID != sid || m.To != worker || m.Body != "New client on the main line" || m.Status != "queued" {
 			t.Errorf("event %+v", m)
 		}
 		return
 	}
 	t.Fatalf("stream ended without the message: %v", lines.Err())
+}
+
+// TestSandboxCalls: a call to a staff phone is shown with what it says
+// (escaped), listed as JSON, and answered with a key press from the page.
+func TestSandboxCalls(t *testing.T) {
+	t.Parallel()
+	s := newSandbox(t, nil)
+	hook := newGatherHook(t, s.fake.AuthToken(), answerAsHelpline(t))
+	doc, err := sms.Voice{}.PageTwiML(sms.PageCall{PublicURL: hook.srv.URL, PageID: "p1", LineName: `Main <b>line</b>`, Reason: "crisis", Pseudonym: "C-7Q2K9A"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sid, err := s.sender.Call(ctxFor(t), sms.Call{From: line, To: worker, TwiML: doc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.fake.WaitForCall(ctxFor(t), func(c twiliofake.Call) bool { return c.Status == "in-progress" }); err != nil {
+		t.Fatal(err)
+	}
+	_, page := get(t, s.srv.URL+"/sandbox/")
+	for _, want := range []string{
+		`Helpline page for Main &lt;b&gt;line&lt;/b&gt;. Reason: crisis.`, `<span class="to">` + htmlNumber(worker) + `</span>`,
+		`<input type="hidden" name="call" value="` + sid + `">`, `<button type="submit">Press 1</button>`, `<button type="submit">Press 2</button>`,
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("page lacks %s", want)
+		}
+	}
+	if strings.Contains(page, "<b>line") || strings.Contains(page, hook.srv.URL) {
+		t.Error("page shows the call unescaped, or its gather URL")
+	}
+	_, body := get(t, s.srv.URL+"/sandbox/calls")
+	var calls []twiliofake.Call
+	if err := json.Unmarshal([]byte(body), &calls); err != nil || len(calls) != 1 || calls[0].SID != sid || calls[0].TwiML != doc {
+		t.Errorf("calls JSON %s: %v", body, err)
+	}
+
+	same := map[string]string{"Accept": "application/json", "Sec-Fetch-Site": "same-origin"}
+	if resp, _ := sandboxPost(t, s, "press", url.Values{"call": {sid}, "digits": {"1"}}, map[string]string{"Sec-Fetch-Site": "cross-site"}); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("cross-site press = %d", resp.StatusCode)
+	}
+	if resp, _ := sandboxPost(t, s, "press", url.Values{"call": {sid}, "digits": {"x"}}, same); resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("press x = %d", resp.StatusCode)
+	}
+	resp, body := sandboxPost(t, s, "press", url.Values{"call": {sid}, "digits": {"1"}}, same)
+	var res map[string]any
+	if err := json.Unmarshal([]byte(body), &res); err != nil || resp.StatusCode != 200 || res["status"] != 200.0 || res["call_sid"] != sid ||
+		!strings.Contains(res["answer"].(string), "Acknowledged. Thank you.") {
+		t.Fatalf("press 1 = %d %s", resp.StatusCode, body)
+	}
+	if g := hook.next(t); g.err != nil || g.gather.Reply() != sms.ReplyAcknowledge {
+		t.Errorf("gather %+v", g)
+	}
+	if resp, _ := sandboxPost(t, s, "press", url.Values{"call": {sid}, "digits": {"2"}}, same); resp.StatusCode != http.StatusConflict {
+		t.Errorf("press on an ended call = %d", resp.StatusCode)
+	}
 }

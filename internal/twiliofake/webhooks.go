@@ -11,6 +11,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/helpline-org/helpline/internal/sms"
@@ -26,57 +27,65 @@ var (
 	optInWords  = map[string]bool{"START": true, "YES": true, "UNSTOP": true}
 )
 
-// enqueueStatus queues m for "sent" and "delivered" when DeliverStatus is on.
+// enqueueStatus queues m's delivery: "sent" then "delivered" when
+// DeliverStatus is on, or the failure FailDeliveries set for its number.
 func (f *Fake) enqueueStatus(m SentMessage) {
-	if !f.cfg.DeliverStatus {
+	f.mu.Lock()
+	fail, failing := f.undelivered[m.To]
+	f.mu.Unlock()
+	if !f.cfg.DeliverStatus && !failing {
 		return
 	}
-	select {
-	case f.callbacks <- m:
-	default:
-		f.logger.Warn().Str("message_sid", m.SID).Msg("status queue full; message stays queued")
-	}
+	f.enqueue(m.SID, func() { f.deliver(m, fail) })
 }
 
-// deliverStatuses is a callback worker: it moves each queued message to "sent",
-// then "delivered", posting a signed status callback for each.
-func (f *Fake) deliverStatuses() {
-	for {
-		select {
-		case <-f.ctx.Done():
+// deliver moves a queued message through its statuses, posting a signed
+// status callback for each: sent, delivered; sent, undelivered; or failed.
+func (f *Fake) deliver(m SentMessage, fail outcome) {
+	steps := []outcome{{status: "sent"}, {status: "delivered"}}
+	switch fail.status {
+	case "undelivered":
+		steps = []outcome{{status: "sent"}, fail}
+	case "failed":
+		steps = []outcome{fail}
+	}
+	for _, st := range steps {
+		if f.ctx.Err() != nil {
 			return
-		case m := <-f.callbacks:
-			for _, status := range []string{"sent", "delivered"} {
-				if f.ctx.Err() != nil {
-					return
-				}
-				f.setStatus(m.SID, status)
-				if m.StatusCallback != "" {
-					f.postStatus(m, status)
-				}
-			}
+		}
+		f.setStatus(m.SID, st.status, st.code)
+		if m.StatusCallback != "" {
+			f.postStatus(m, st)
 		}
 	}
 }
 
 // postStatus posts one status callback with the fields of Twilio's SMS status
 // callback. Like Twilio by default, it does not retry.
-func (f *Fake) postStatus(m SentMessage, status string) {
+func (f *Fake) postStatus(m SentMessage, st outcome) {
 	form := url.Values{
 		"AccountSid":    {m.AccountSID},
 		"ApiVersion":    {apiVersion},
 		"From":          {m.From},
 		"MessageSid":    {m.SID},
-		"MessageStatus": {status},
+		"MessageStatus": {st.status},
 		"SmsSid":        {m.SID},
-		"SmsStatus":     {status},
+		"SmsStatus":     {st.status},
 		"To":            {m.To},
 	}
 	if m.MessagingServiceSID != "" {
 		form.Set("MessagingServiceSid", m.MessagingServiceSID)
 	}
-	log := f.logger.With().Str("message_sid", m.SID).Str("status", status).Logger()
-	resp, err := f.post(f.ctx, m.StatusCallback, form, idempotencyToken(m.SID, status))
+	if st.code != 0 {
+		form.Set("ErrorCode", strconv.Itoa(st.code))
+	}
+	f.callback(m.StatusCallback, form, m.SID, st.status)
+}
+
+// callback posts a status callback and logs how it went.
+func (f *Fake) callback(target string, form url.Values, sid, status string) {
+	log := f.logger.With().Str("sid", sid).Str("status", status).Logger()
+	resp, err := f.post(f.ctx, target, form, idempotencyToken(sid, status))
 	if err != nil {
 		log.Warn().Err(err).Msg("status callback failed")
 		return
