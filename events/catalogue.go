@@ -24,6 +24,9 @@ type Definition struct {
 	Example func() Payload
 
 	goType reflect.Type
+	// upcast, for an older version, turns its payload into the current
+	// version's Go type.
+	upcast func(Payload) Payload
 }
 
 // New returns a pointer to a zero payload of this definition's Go type.
@@ -53,6 +56,21 @@ func register(aggregate, typ string, version int, doc string, example func() Pay
 	}
 	byKey[k] = d
 	byGoType[t] = d
+	return true
+}
+
+// upcast makes Decode return an older version's payload as the current
+// version's Go type. It runs only from this package's var initialisation,
+// after the version's register.
+func upcast(typ string, version int, fn func(Payload) Payload) bool {
+	k := defKey{typ, version}
+	d, ok := byKey[k]
+	if !ok {
+		panic(fmt.Sprintf("events: upcast of unregistered %s v%d", typ, version))
+	}
+	d.upcast = fn
+	byKey[k] = d
+	byGoType[d.goType] = d
 	return true
 }
 
@@ -138,6 +156,14 @@ const (
 	ConsentOptedOut      = "opted_out"
 	ConsentOptedIn       = "opted_in"
 	ConsentHelpRequested = "help_requested"
+)
+
+// How a staff member acknowledged (or declined) an escalation.
+const (
+	AckConsole = "console" // the console's Acknowledge button
+	AckReply   = "reply"   // a reply to the client in the conversation
+	AckSMS     = "sms"     // "1" (or "2") texted back to the page
+	AckCall    = "call"    // 1 pressed on a page call
 )
 
 // Kinds of outbound SMS.
@@ -229,10 +255,32 @@ type EscalationPaged struct {
 }
 
 // EscalationAcknowledged records the staff member who took the escalation
-// on; it stops further paging.
+// on, and how (Via: AckConsole, AckReply, AckSMS, AckCall); it stops
+// further paging. Version 2: version 1 had no Via.
 type EscalationAcknowledged struct {
 	EscalationID string `json:"escalation_id"`
 	StaffID      string `json:"staff_id"`
+	Via          string `json:"via"`
+}
+
+// EscalationAcknowledgedV1 is version 1 of EscalationAcknowledged, before
+// it said how. Decode returns it as an EscalationAcknowledged made in the
+// console, the only way to acknowledge then.
+type EscalationAcknowledgedV1 struct {
+	EscalationID string `json:"escalation_id"`
+	StaffID      string `json:"staff_id"`
+}
+
+// EscalationDeclined records that a paged staff member said they cannot
+// take the escalation on (by replying "2" to the page, or in the console):
+// the policy moves to its next step at once.
+type EscalationDeclined struct {
+	EscalationID string `json:"escalation_id"`
+	StaffID      string `json:"staff_id"`
+	// Round and Level name the step the escalation was at.
+	Round int    `json:"round"`
+	Level int    `json:"level"`
+	Via   string `json:"via"`
 }
 
 // EscalationReEscalated records a move to the next level of the policy
@@ -388,7 +436,7 @@ var _ = []bool{
 			return EscalationPaged{EscalationID: "e1", Level: 0, LevelName: "duty", StaffID: "sam", Round: 1, ProviderMessageID: "SMaaaa"}
 		}),
 	register(AggregateConversation, TypeEscalationAcknowledged, 1, "A staff member took the escalation on.",
-		func() Payload { return EscalationAcknowledged{EscalationID: "e1", StaffID: "sam"} }),
+		func() Payload { return EscalationAcknowledgedV1{EscalationID: "e1", StaffID: "sam"} }),
 	register(AggregateConversation, TypeEscalationReEscalated, 1, "Nobody acknowledged in time: the next level is paged.",
 		func() Payload {
 			return EscalationReEscalated{EscalationID: "e1", FromLevel: 0, ToLevel: 1, Round: 1, Reason: "ack_timeout"}
@@ -434,6 +482,21 @@ var _ = []bool{
 		}),
 	register(AggregateClient, TypeClientErased, 1, "The client's data key was destroyed (crypto-shredding).",
 		func() Payload { return ClientErased{ByStaffID: "admin", Reason: "client request"} }),
+}
+
+// Registrations of later versions, and how an older version is read: as
+// the current Go type (Decode upcasts), so handlers know one shape.
+var _ = []bool{
+	register(AggregateConversation, TypeEscalationAcknowledged, 2, "A staff member took the escalation on, saying how (console, reply, sms, call).",
+		func() Payload { return EscalationAcknowledged{EscalationID: "e1", StaffID: "sam", Via: AckSMS} }),
+	upcast(TypeEscalationAcknowledged, 1, func(p Payload) Payload {
+		v1 := p.(EscalationAcknowledgedV1)
+		return EscalationAcknowledged{EscalationID: v1.EscalationID, StaffID: v1.StaffID, Via: AckConsole}
+	}),
+	register(AggregateConversation, TypeEscalationDeclined, 1, "A paged staff member cannot take the escalation on: the next step is paged at once.",
+		func() Payload {
+			return EscalationDeclined{EscalationID: "e1", StaffID: "sam", Round: 1, Level: 0, Via: AckSMS}
+		}),
 }
 
 // BodyAAD is the additional authenticated data a message or reply body is

@@ -247,9 +247,18 @@ func (c *Conversation) Exhaust(escalationID string, rounds int, m Meta) error {
 	return c.recordWithID("exhausted-"+escalationID, EscalationExhausted{EscalationID: escalationID, Rounds: rounds}, m)
 }
 
-// Acknowledge records that staffID takes escalationID on. Only the first
-// acknowledgement counts: a later one gets *AlreadyAcknowledgedError.
+// Acknowledge records that staffID takes escalationID on in the console.
+// Only the first acknowledgement counts: a later one gets
+// *AlreadyAcknowledgedError.
 func (c *Conversation) Acknowledge(escalationID, staffID string, m Meta) error {
+	return c.AcknowledgeVia(escalationID, staffID, AckConsole, m)
+}
+
+// AcknowledgeVia records that staffID takes escalationID on, and how (one
+// of AckConsole, AckReply, AckSMS, AckCall). Only the first
+// acknowledgement counts: a later one, whichever way it came, gets
+// *AlreadyAcknowledgedError naming who was first.
+func (c *Conversation) AcknowledgeVia(escalationID, staffID, via string, m Meta) error {
 	esc, err := c.escalation(escalationID)
 	if err != nil {
 		return err
@@ -257,10 +266,44 @@ func (c *Conversation) Acknowledge(escalationID, staffID string, m Meta) error {
 	if esc.Acknowledged {
 		return &AlreadyAcknowledgedError{StaffID: esc.AcknowledgedBy, At: esc.AcknowledgedAt}
 	}
+	if err := validAck(staffID, via); err != nil {
+		return err
+	}
+	return c.record(EscalationAcknowledged{EscalationID: escalationID, StaffID: staffID, Via: via}, m)
+}
+
+func validAck(staffID, via string) error {
 	if err := ValidateID(staffID); err != nil {
 		return fmt.Errorf("staff id: %w", err)
 	}
-	return c.record(EscalationAcknowledged{EscalationID: escalationID, StaffID: staffID}, m)
+	if !slices.Contains([]string{AckConsole, AckReply, AckSMS, AckCall}, via) {
+		return fmt.Errorf("%w: acknowledged via %q", ErrInvalidCommand, via)
+	}
+	return nil
+}
+
+// Decline records that staffID, paged for escalationID, cannot take it on.
+// Once everyone paged at the escalation's current step declined (or their
+// page failed), the step is refused (Escalation.StepRefused) and the pager
+// moves on at once. A decline after someone acknowledged gets
+// *AlreadyAcknowledgedError naming who; declining twice at a step records
+// it once; an exhausted escalation records nothing.
+func (c *Conversation) Decline(escalationID, staffID, via string, m Meta) error {
+	esc, err := c.escalation(escalationID)
+	if err != nil {
+		return err
+	}
+	if esc.Acknowledged {
+		return &AlreadyAcknowledgedError{StaffID: esc.AcknowledgedBy, At: esc.AcknowledgedAt}
+	}
+	if err := validAck(staffID, via); err != nil {
+		return err
+	}
+	if esc.Exhausted {
+		return nil
+	}
+	return c.recordWithID(DerivedID("decline", escalationID, Step(esc.Round, esc.Level), staffID), EscalationDeclined{EscalationID: escalationID,
+		StaffID: staffID, Round: esc.Round, Level: esc.Level, Via: via}, m)
 }
 
 // Assign records that a worker (and optionally a team) answers the
@@ -280,7 +323,9 @@ func (c *Conversation) Assign(assigneeID, teamID, byStaffID string, m Meta) erro
 func ReplyEventID(replyID string) string { return "rq-" + replyID }
 
 // RequestReply records a worker's reply for the SMS bridge to send, once
-// per reply id.
+// per reply id. A worker answering the client has taken the conversation
+// on: every escalation open when the reply came is acknowledged by them
+// (via AckReply), so nobody else is paged for it.
 func (c *Conversation) RequestReply(replyID, staffID, senderName string, body Sealed, m Meta) error {
 	if _, requested := c.Replies[replyID]; requested || c.Sends[replyID] != "" {
 		return nil
@@ -291,7 +336,26 @@ func (c *Conversation) RequestReply(replyID, staffID, senderName string, body Se
 	if len(body.Data) == 0 {
 		return fmt.Errorf("%w: empty reply", ErrInvalidEnvelope)
 	}
-	return c.recordWithID(ReplyEventID(replyID), ReplyRequested{ReplyID: replyID, StaffID: staffID, SenderName: senderName, Body: body}, m)
+	if err := c.recordWithID(ReplyEventID(replyID), ReplyRequested{ReplyID: replyID, StaffID: staffID, SenderName: senderName, Body: body}, m); err != nil {
+		return err
+	}
+	return c.AcknowledgeReplied(m)
+}
+
+// AcknowledgeReplied acknowledges, by the replying worker (via AckReply),
+// each escalation a worker's reply came in while it was open. RequestReply
+// does so itself; the notification service runs it for a reply appended
+// otherwise. Once acknowledged (by anyone) nothing more is recorded.
+func (c *Conversation) AcknowledgeReplied(m Meta) error {
+	for _, esc := range c.OpenEscalations() {
+		if esc.RepliedBy == "" || ValidateID(esc.RepliedBy) != nil {
+			continue
+		}
+		if err := c.recordWithID(DerivedID("ack-reply", esc.ID), EscalationAcknowledged{EscalationID: esc.ID, StaffID: esc.RepliedBy, Via: AckReply}, m); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Recipients of a send other than a staff member.

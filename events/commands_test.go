@@ -1,6 +1,7 @@
 package events_test
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/helpline-org/helpline/events"
@@ -18,32 +19,35 @@ func TestCommandsRecordOnce(t *testing.T) {
 		name   string
 		cmd    func(*events.Conversation) error
 		wantID string // "" when the command must record nothing
+		// then lists the types of the events recorded after wantID's.
+		then []string
 	}{
-		{"start", func(c *events.Conversation) error { return c.Start("main", "k1", "C-AB12", events.ChannelSMS, m) }, ""},
-		{"receive", func(c *events.Conversation) error { return c.Receive("m2", "SM2", body, m) }, "m2"},
-		{"receive again", func(c *events.Conversation) error { return c.Receive("m1", "SM1", body, m) }, ""},
+		{"start", func(c *events.Conversation) error { return c.Start("main", "k1", "C-AB12", events.ChannelSMS, m) }, "", nil},
+		{"receive", func(c *events.Conversation) error { return c.Receive("m2", "SM2", body, m) }, "m2", nil},
+		{"receive again", func(c *events.Conversation) error { return c.Receive("m1", "SM1", body, m) }, "", nil},
 		{"triage", func(c *events.Conversation) error {
 			return c.Triage("m2", events.Verdict{Risk: events.RiskNone}, events.Arrival{}, m)
-		}, "tri-m2"},
+		}, "tri-m2", nil},
 		{"triage again", func(c *events.Conversation) error {
 			return c.Triage("m1", events.Verdict{Risk: events.RiskCrisis}, events.Arrival{}, m)
-		}, ""},
+		}, "", nil},
 		{"crisis while a crisis escalation is open", func(c *events.Conversation) error {
 			return c.Triage("m2", events.Verdict{Risk: events.RiskCrisis}, events.Arrival{}, m)
-		}, "tri-m2"},
-		{"unanswered while an escalation is open", func(c *events.Conversation) error { return c.EscalateUnanswered(m) }, ""},
-		{"page", func(c *events.Conversation) error { return c.RecordPage("e1", 1, 0, "duty", "kim", "SMp", m) }, "page-e1-r1-l0-kim"},
-		{"page again", func(c *events.Conversation) error { return c.RecordPage("e1", 1, 0, "duty", "sam", "SMp", m) }, ""},
-		{"re-escalate", func(c *events.Conversation) error { return c.ReEscalate("e1", 0, 1, 1, "ack_timeout", m) }, "reesc-e1-r1-l1"},
-		{"re-escalate to a past step", func(c *events.Conversation) error { return c.ReEscalate("e1", 0, 0, 1, "ack_timeout", m) }, ""},
-		{"exhaust", func(c *events.Conversation) error { return c.Exhaust("e1", 2, m) }, "exhausted-e1"},
-		{"reply", func(c *events.Conversation) error { return c.RequestReply("r2", "alex", "Alex", body, m) }, "rq-r2"},
-		{"reply again", func(c *events.Conversation) error { return c.RequestReply("r1", "alex", "Alex", body, m) }, ""},
-		{"sent", func(c *events.Conversation) error { return c.RecordSent("r1", events.SendReply, "SMr", m) }, "sent-r1"},
-		{"sent again", func(c *events.Conversation) error { return c.RecordSent("r0", events.SendReply, "SMr", m) }, ""},
-		{"failed after sent", func(c *events.Conversation) error { return c.RecordSendFailed("r0", events.SendReply, "no", 1, m) }, ""},
-		{"blocked", func(c *events.Conversation) error { return c.BlockSend("r1", "opted out", m) }, "blocked-r1"},
-		{"delivery status", func(c *events.Conversation) error { return c.RecordDeliveryStatus("SMAB", "delivered", 0, m) }, "dlv-smab-delivered"},
+		}, "tri-m2", nil},
+		{"unanswered while an escalation is open", func(c *events.Conversation) error { return c.EscalateUnanswered(m) }, "", nil},
+		{"page", func(c *events.Conversation) error { return c.RecordPage("e1", 1, 0, "duty", "kim", "SMp", m) }, "page-e1-r1-l0-kim", nil},
+		{"page again", func(c *events.Conversation) error { return c.RecordPage("e1", 1, 0, "duty", "sam", "SMp", m) }, "", nil},
+		{"re-escalate", func(c *events.Conversation) error { return c.ReEscalate("e1", 0, 1, 1, "ack_timeout", m) }, "reesc-e1-r1-l1", nil},
+		{"re-escalate to a past step", func(c *events.Conversation) error { return c.ReEscalate("e1", 0, 0, 1, "ack_timeout", m) }, "", nil},
+		{"exhaust", func(c *events.Conversation) error { return c.Exhaust("e1", 2, m) }, "exhausted-e1", nil},
+		{"reply", func(c *events.Conversation) error { return c.RequestReply("r2", "alex", "Alex", body, m) }, "rq-r2",
+			[]string{events.TypeEscalationAcknowledged}}, // the open escalation, by the worker who replied
+		{"reply again", func(c *events.Conversation) error { return c.RequestReply("r1", "alex", "Alex", body, m) }, "", nil},
+		{"sent", func(c *events.Conversation) error { return c.RecordSent("r1", events.SendReply, "SMr", m) }, "sent-r1", nil},
+		{"sent again", func(c *events.Conversation) error { return c.RecordSent("r0", events.SendReply, "SMr", m) }, "", nil},
+		{"failed after sent", func(c *events.Conversation) error { return c.RecordSendFailed("r0", events.SendReply, "no", 1, m) }, "", nil},
+		{"blocked", func(c *events.Conversation) error { return c.BlockSend("r1", "opted out", m) }, "blocked-r1", nil},
+		{"delivery status", func(c *events.Conversation) error { return c.RecordDeliveryStatus("SMAB", "delivered", 0, m) }, "dlv-smab-delivered", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -59,15 +63,20 @@ func TestCommandsRecordOnce(t *testing.T) {
 			if err := tt.cmd(c); err != nil {
 				t.Fatal(err)
 			}
-			var ids []string
-			for _, e := range c.Pending() {
+			var ids, then []string
+			for i, e := range c.Pending() {
 				ids = append(ids, e.ID)
+				if i > 0 {
+					then = append(then, e.Type)
+				}
 			}
 			switch {
 			case tt.wantID == "" && len(ids) != 0:
 				t.Fatalf("recorded %v, want nothing", ids)
-			case tt.wantID != "" && (len(ids) != 1 || ids[0] != tt.wantID):
-				t.Fatalf("recorded %v, want [%s]", ids, tt.wantID)
+			case tt.wantID != "" && (len(ids) != 1+len(tt.then) || ids[0] != tt.wantID):
+				t.Fatalf("recorded %v, want [%s] then %v", ids, tt.wantID, tt.then)
+			case fmt.Sprint(then) != fmt.Sprint(tt.then) && len(tt.then) > 0:
+				t.Fatalf("recorded %v after %s, want %v", then, tt.wantID, tt.then)
 			}
 		})
 	}

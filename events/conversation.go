@@ -45,13 +45,21 @@ type Escalation struct {
 	Round      int
 	// StepAt is when the escalation reached its current step (raised or
 	// re-escalated).
-	StepAt         time.Time
-	LastPagedAt    time.Time
-	Pages          int
-	Acknowledged   bool
-	AcknowledgedBy string
-	AcknowledgedAt time.Time
-	Exhausted      bool
+	StepAt          time.Time
+	LastPagedAt     time.Time
+	Pages           int
+	Acknowledged    bool
+	AcknowledgedBy  string
+	AcknowledgedAt  time.Time
+	AcknowledgedVia string
+	Exhausted       bool
+	// RepliedBy is the first staff member whose reply to the client came
+	// while the escalation was open: they have taken it on
+	// (Conversation.AcknowledgeReplied).
+	RepliedBy string
+	// Refused records, by Step(round, level), who declined or whose page
+	// was not delivered: a step everyone paged at refused moves on at once.
+	Refused map[string][]string
 	// Paged records which staff were paged at which step of the policy,
 	// keyed by Step(round, level), so a redelivered event or a restarted
 	// timer can tell whether a step still needs its page.
@@ -69,6 +77,30 @@ func (e *Escalation) PagedAtStep(round, level int, staffID string) bool {
 		}
 	}
 	return false
+}
+
+// StepRefused reports whether everyone paged at (round, level) declined
+// or could not be reached: nobody at that step will take it on.
+func (e *Escalation) StepRefused(round, level int) bool {
+	step := Step(round, level)
+	paged := e.Paged[step]
+	if len(paged) == 0 {
+		return false
+	}
+	for _, s := range paged {
+		if !slices.Contains(e.Refused[step], s) {
+			return false
+		}
+	}
+	return true
+}
+
+// PageRef names one page SMS: the escalation, step and staff member it
+// paged.
+type PageRef struct {
+	EscalationID string
+	Round, Level int
+	StaffID      string
 }
 
 // Open reports whether the escalation still needs someone.
@@ -115,6 +147,9 @@ type Conversation struct {
 	// RecentVerdicts of them: triage reads a message with its
 	// conversation's recent state.
 	Recent []RecentVerdict
+	// Pages maps each page SMS's provider id to the page it was, so a
+	// delivery status names who could not be reached.
+	Pages map[string]PageRef
 
 	recording
 }
@@ -122,7 +157,7 @@ type Conversation struct {
 // NewConversation returns an empty conversation with the given id.
 func NewConversation(id string) *Conversation {
 	return &Conversation{ID: id, Escalations: map[string]*Escalation{}, Sends: map[string]string{}, Replies: map[string]ReplyRequested{},
-		Messages: map[string]uint64{}, Triaged: map[string]bool{}, Verdicts: map[string]VerdictSummary{}}
+		Messages: map[string]uint64{}, Triaged: map[string]bool{}, Verdicts: map[string]VerdictSummary{}, Pages: map[string]PageRef{}}
 }
 
 // Clone returns a deep copy: changing the copy (applying events, recording
@@ -147,6 +182,7 @@ func (c *Conversation) Clone() *Conversation {
 	for id, v := range c.Verdicts {
 		out.Verdicts[id] = v.clone()
 	}
+	out.Pages = maps.Clone(c.Pages)
 	out.Recent = slices.Clone(c.Recent)
 	for i, r := range out.Recent {
 		out.Recent[i].Signals = slices.Clone(r.Signals)
@@ -161,6 +197,10 @@ func (e *Escalation) clone() *Escalation {
 	out.Paged = make(map[string][]string, len(e.Paged))
 	for step, staff := range e.Paged {
 		out.Paged[step] = slices.Clone(staff)
+	}
+	out.Refused = make(map[string][]string, len(e.Refused))
+	for step, staff := range e.Refused {
+		out.Refused[step] = slices.Clone(staff)
 	}
 	return &out
 }
@@ -192,6 +232,11 @@ func (c *Conversation) apply(p Payload, e Envelope) {
 			c.FirstReplyAt = at
 		}
 		c.Replies[p.ReplyID] = p
+		for _, esc := range c.OpenEscalations() {
+			if esc.RepliedBy == "" {
+				esc.RepliedBy = p.StaffID
+			}
+		}
 	case MessageSent:
 		c.Sends[p.SendID] = "sent"
 	case MessageSendFailed:
@@ -201,7 +246,7 @@ func (c *Conversation) apply(p Payload, e Envelope) {
 	case EscalationRaised:
 		if _, seen := c.Escalations[p.EscalationID]; !seen {
 			c.Escalations[p.EscalationID] = &Escalation{ID: p.EscalationID, Reason: p.Reason, Categories: p.Categories, RaisedAt: at, Round: 1,
-				StepAt: at, Paged: map[string][]string{}}
+				StepAt: at, Paged: map[string][]string{}, Refused: map[string][]string{}}
 			c.EscalationOrder = append(c.EscalationOrder, p.EscalationID)
 		}
 	case EscalationPaged:
@@ -210,6 +255,19 @@ func (c *Conversation) apply(p Payload, e Envelope) {
 			esc.Pages++
 			step := Step(p.Round, p.Level)
 			esc.Paged[step] = append(esc.Paged[step], p.StaffID)
+			if p.ProviderMessageID != "" {
+				c.Pages[p.ProviderMessageID] = PageRef{EscalationID: p.EscalationID, Round: p.Round, Level: p.Level, StaffID: p.StaffID}
+			}
+		}
+	case EscalationDeclined:
+		if esc := c.Escalations[p.EscalationID]; esc != nil {
+			esc.refuse(Step(p.Round, p.Level), p.StaffID)
+		}
+	case DeliveryStatusChanged:
+		if ref, ok := c.Pages[p.ProviderMessageID]; ok && PageUndelivered(p.Status) {
+			if esc := c.Escalations[ref.EscalationID]; esc != nil {
+				esc.refuse(Step(ref.Round, ref.Level), ref.StaffID)
+			}
 		}
 	case EscalationReEscalated:
 		if esc := c.Escalations[p.EscalationID]; esc != nil {
@@ -217,7 +275,7 @@ func (c *Conversation) apply(p Payload, e Envelope) {
 		}
 	case EscalationAcknowledged:
 		if esc := c.Escalations[p.EscalationID]; esc != nil && !esc.Acknowledged {
-			esc.Acknowledged, esc.AcknowledgedBy, esc.AcknowledgedAt = true, p.StaffID, at
+			esc.Acknowledged, esc.AcknowledgedBy, esc.AcknowledgedAt, esc.AcknowledgedVia = true, p.StaffID, at, p.Via
 		}
 	case EscalationExhausted:
 		if esc := c.Escalations[p.EscalationID]; esc != nil {
@@ -229,6 +287,16 @@ func (c *Conversation) apply(p Payload, e Envelope) {
 		c.Closed = true
 	}
 }
+
+func (e *Escalation) refuse(step, staffID string) {
+	if !slices.Contains(e.Refused[step], staffID) {
+		e.Refused[step] = append(e.Refused[step], staffID)
+	}
+}
+
+// PageUndelivered reports a provider delivery status that means the page
+// never reached the phone: a refusal, like a decline.
+func PageUndelivered(status string) bool { return status == "undelivered" || status == "failed" }
 
 // OpenEscalations returns the escalations still waiting for someone, oldest
 // first.

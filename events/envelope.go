@@ -202,7 +202,8 @@ func NewWithID(id, aggregateID string, p Payload, m Meta) (Envelope, error) {
 	return env, env.Validate()
 }
 
-// Decode returns the envelope's payload as its catalogued Go type.
+// Decode returns the envelope's payload as its catalogued Go type; an
+// older version of a type comes back as its current version's Go type.
 func (e Envelope) Decode() (Payload, error) {
 	def, ok := Lookup(e.Type, e.Version)
 	if !ok {
@@ -211,6 +212,9 @@ func (e Envelope) Decode() (Payload, error) {
 	p := def.New()
 	if err := json.Unmarshal(e.Payload, p); err != nil {
 		return nil, fmt.Errorf("decode %s v%d: %w", e.Type, e.Version, err)
+	}
+	if def.upcast != nil {
+		return def.upcast(derefPayload(p)), nil
 	}
 	return derefPayload(p), nil
 }

@@ -87,6 +87,9 @@ func TestCodecRoundTripEveryType(t *testing.T) {
 			t.Fatalf("%s: %v", d.Type, err)
 		}
 		again, err := events.New("agg-1", p, events.Meta{OccurredAt: t0})
+		if err == nil && again.Type == d.Type && again.Version > d.Version {
+			continue // an older version, read as the current one (upcast): TestAcknowledgedV1ReadsAsConsole
+		}
 		if err != nil || string(again.Payload) != string(e.Payload) || back.Sequence != 7 {
 			t.Errorf("%s did not round-trip: %s vs %s", d.Type, again.Payload, e.Payload)
 		}

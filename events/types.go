@@ -21,6 +21,7 @@ const (
 	TypeConversationClosed        = "conversation.closed"
 	TypeEscalationRequested       = "conversation.escalation_requested"
 	TypeTriageFeedbackRecorded    = "conversation.triage_feedback_recorded"
+	TypeEscalationDeclined        = "conversation.escalation_declined"
 
 	TypeClientRegistered = "client.registered"
 	TypeConsentChanged   = "client.consent_changed"

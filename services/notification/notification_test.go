@@ -82,8 +82,14 @@ func (w *world) service(t *testing.T) (*notification.Service, func()) {
 // escalation on its conversation, as triage does.
 func (w *world) crisis(t *testing.T, text string) (convID, escID, pseudonym string) {
 	t.Helper()
+	return w.crisisFrom(t, clientNum, text)
+}
+
+// crisisFrom is crisis from another client's number.
+func (w *world) crisisFrom(t *testing.T, number, text string) (convID, escID, pseudonym string) {
+	t.Helper()
 	ctx := context.Background()
-	rc := w.Text(t, clientNum, lineNum, text)
+	rc := w.Text(t, number, lineNum, text)
 	escID = "esc-" + rc.EventID
 	e, err := events.NewWithID(escID, rc.ConversationID, events.EscalationRaised{EscalationID: escID, LineID: "main", MessageID: rc.EventID,
 		Reason: events.ReasonCrisis, Risk: events.RiskCrisis, Categories: []string{"overdose_means"}, Terms: []string{"all my pills"}},

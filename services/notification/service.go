@@ -113,6 +113,12 @@ func (s *Service) Handle(ctx context.Context, e events.Envelope) error {
 		// state too, so a lost cancel only costs a no-op firing.
 		return s.timers.Cancel(ctx, ackTimerKey(p.EscalationID))
 	case events.ReplyRequested:
+		// A worker answering the client has taken the conversation on:
+		// acknowledge what was open when the reply came (RequestReply
+		// does so itself; this covers a reply appended otherwise).
+		if err := s.update(ctx, e.AggregateID, func(c *events.Conversation) error { return c.AcknowledgeReplied(e.Caused(s.now())) }); err != nil {
+			return err
+		}
 		return s.sendReply(ctx, e, p)
 	case events.OutOfHoursContactRecorded:
 		return s.sendAutoReply(ctx, e, p)
