@@ -182,7 +182,8 @@ const (
 type scratch struct {
 	n       [2]normaliser
 	hits    []hit
-	count   []uint8 // per term: occurrences so far
+	cues    []cueSet // per hit: the cue classes it stands for (cues.go)
+	count   []uint8  // per term: occurrences so far
 	touched []int32
 	kinds   uint16 // bit k set: a hit of termKind k was found
 }

@@ -39,12 +39,13 @@ const (
 	cueHomeFear           // don't want to go home, scared to go home
 	cueDeadWish           // the lexicon's wish to be dead or suicidal ideation
 	cueTonight            // an imminent time frame (the time modifier: \"tonight\")
+	cueFinal              // I won't be around, ya no estaré, je serai plus là
 	numCues
 )
 
 // cueNames are the YAML keys and the categories cue matches report.
 var cueNames = [numCues]string{"", "death", "wish", "means", "acquire", "research", "quantity", "act", "jump", "intent",
-	"time", "farewell", "gone", "give_away", "threat", "strangle", "proximity", "weapon", "child", "secret", "home_fear", "dead_wish", "tonight"}
+	"time", "farewell", "gone", "give_away", "threat", "strangle", "proximity", "weapon", "child", "secret", "home_fear", "dead_wish", "tonight", "final"}
 
 // cueSet is a set of cue classes.
 type cueSet uint32
@@ -108,6 +109,11 @@ var cueRules = []cueRule{
 		out: []cueOut{{sigMethod, kindNamed, 1}, {sigIntent, kindDecided, 0}}},
 	// A letter for when I'm gone.
 	{name: "farewell_gone", slots: []cueSet{cs(cueFarewell, cueGiveAway), cs(cueGone)}, out: []cueOut{{sigPrep, kindNote, 0}}},
+	// "I won't be around by Friday", "ya no estaré ... dejé cartas".
+	{name: "final_words", slots: []cueSet{cs(cueFinal), cs(cueTime, cueIntent, cueFarewell, cueGiveAway, cueDeadWish)},
+		out: []cueOut{{sigPrep, kindFinal, 0}}},
+	// "gonna s*icide tonight": a decision, a death word and a time.
+	{name: "intent_death_time", slots: []cueSet{cs(cueIntent), cs(cueDeath), cs(cueTonight)}, out: []cueOut{{sigIntent, kindDecided, 0}}},
 	// Affairs put in order: two give-away acts ("sorted the will, rehomed the dog").
 	{name: "affairs", slots: []cueSet{cs(cueGiveAway), cs(cueGiveAway)}, out: []cueOut{{sigPrep, kindAffairs, 0}}},
 	{name: "strangled", slots: []cueSet{cs(cueStrangle)}, out: []cueOut{{sigHarm, kindStrangulation, 0}}},
@@ -160,6 +166,9 @@ func (cl *Classifier) cueOf(h *hit) cueSet {
 		if t.r.signal == sigWish && t.r.kind != kindHopeless || t.r.signal == sigIdeation && t.r.kind == kindSuicidal {
 			return cs(cueDeadWish)
 		}
+		if t.r.signal == sigIdeation && t.r.kind == kindTopic {
+			return cs(cueDeath)
+		}
 		if t.r.signal == sigMethod && t.r.kind == kindNamed && t.r.means != meansNone {
 			s := cs(cueMeans)
 			if t.r.means == meansWeapon {
@@ -176,7 +185,11 @@ func (cl *Classifier) cueOf(h *hit) cueSet {
 // cues) and before qualify.
 func (cl *Classifier) cooccur(sc *scratch, recent signalSet) {
 	n := len(sc.hits)
-	var classes [maxHits]cueSet
+	for len(sc.cues) < n {
+		sc.cues = append(sc.cues, 0)
+	}
+	classes := sc.cues[:n]
+	clear(classes)
 	any := false
 	for i := 0; i < n; i++ {
 		h := &sc.hits[i]
@@ -305,7 +318,7 @@ func (c *cueLists) lists() []cueList {
 		{cueQuantity, c.Quantity}, {cueAct, c.Act}, {cueJump, c.Jump}, {cueIntent, c.Intent}, {cueTime, c.Time},
 		{cueFarewell, c.Farewell}, {cueGone, c.Gone}, {cueGiveAway, c.GiveAway}, {cueThreat, c.Threat},
 		{cueStrangle, c.Strangle}, {cueProximity, c.Proximity}, {cueWeapon, c.Weapon}, {cueChild, c.Child},
-		{cueSecret, c.Secret}, {cueHomeFear, c.HomeFear},
+		{cueSecret, c.Secret}, {cueHomeFear, c.HomeFear}, {cueFinal, c.Final},
 	}
 }
 
@@ -331,6 +344,7 @@ type cueLists struct {
 	Child     []string `yaml:"child"`
 	Secret    []string `yaml:"secret"`
 	HomeFear  []string `yaml:"home_fear"`
+	Final     []string `yaml:"final"`
 }
 
 // validate checks every cue phrase.

@@ -26,6 +26,25 @@
 // ("overdos*"); Spanish and French verb forms carry the person ("quiero
 // morir" is the writer's, "quiere morir" someone else's).
 //
+// # Cue classes
+//
+// Beside its phrases, each language lists broad word-level cue classes
+// (data/*.yaml, key cues; cues.go): death words, wish words, means (every
+// common medicine, blades, ligatures, heights, rails, water...), acquisition
+// and research verbs, quantities, acts done, intent and time markers,
+// farewells, giving away, an aggressor's acts, proximity, weapons, a
+// child's age, secrecy, fear of going home. The lexicon's own named means,
+// time frames and counts count as cues too. Named cue rules fire when one
+// cue of each of their slots stands within cueWindow words, in either
+// order ("picked up ... co-codamol", "combien de tercian ... pas me
+// réveiller"), and raise a signal at one anchor cue, where negation, the
+// past and the person are read as for any term; some rules need the
+// conversation (a bare "tonight" after ideation is an intent). A message
+// marked as a joke holds what its cues raise, and cues about someone else
+// are held, never counted as a third party's crisis. A verdict names a cue
+// rule's signal as the term "cue:<rule>" and lists the cue words that made
+// it.
+//
 // # Modifiers
 //
 // Cues change what a term means: whom it is about (the nearest self or

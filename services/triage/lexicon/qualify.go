@@ -79,7 +79,7 @@ func (cl *Classifier) near(sc *scratch) {
 			gap := max(m.ws-h.we, h.ws-m.we, 0)
 			// Where one is, the place follows closely: "I'm on the
 			// bridge", not "I'm at home, not at any bridge".
-			if t.r.kind == kindAtPlace && (m.ws <= h.we || gap > atPlaceWindow) {
+			if t.r.kind == kindAtPlace && (m.ws <= h.we || gap > atPlaceWindow || negationBetween(sc, h.pass, h.we, m.ws)) {
 				continue
 			}
 			if gap > nearWindow || gap >= bestGap || (t.many && !cl.counted(sc, *m)) {
@@ -248,4 +248,16 @@ func gapOK(buf []byte, from, to int32, max int, allowed map[string]bool) bool {
 		i = j
 	}
 	return true
+}
+
+// negationBetween reports whether a negation cue stands between words from
+// and to of a pass: "je suis sur AUCUN pont".
+func negationBetween(sc *scratch, pass uint8, from, to int32) bool {
+	for i := range sc.hits {
+		g := &sc.hits[i]
+		if g.kind == tkNegation && g.pass == pass && g.ws > from && g.we < to {
+			return true
+		}
+	}
+	return false
 }
