@@ -17,12 +17,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go/jetstream"
 	"github.com/rs/zerolog"
 
 	"github.com/helpline-org/helpline/events"
+	"github.com/helpline-org/helpline/internal/app/platform"
+	"github.com/helpline-org/helpline/internal/config"
 	"github.com/helpline-org/helpline/internal/keyring"
-	"github.com/helpline-org/helpline/internal/natsembed"
 	"github.com/helpline-org/helpline/internal/poll"
 	"github.com/helpline-org/helpline/internal/sms"
 )
@@ -209,33 +209,27 @@ func assertLogsClean(t *testing.T, logs string, msgs []sent) {
 	}
 }
 
-// withLog opens the data directory's log in this process (the helpline
-// process must be stopped).
-func withLog(t *testing.T, dir string, fn func(jetstream.JetStream, *events.Store)) {
+// withPlatform opens the data directory's platform in this process, as
+// the command-line tools do (the helpline process must be stopped).
+func withPlatform(t *testing.T, dir string, fn func(*platform.Platform)) {
 	t.Helper()
-	srv, err := natsembed.Start(natsembed.Config{DataDir: dir}, zerolog.Nop())
+	env, err := config.LoadEnv(config.MapLookup(map[string]string{config.VarDataDir: dir}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer srv.Shutdown()
-	nc, err := srv.Connect("test")
+	p, err := platform.Open(context.Background(), platform.Config{Env: env, Name: "test"}, zerolog.Nop())
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer nc.Close()
-	js, _ := jetstream.New(nc)
-	store, err := events.NewStore(context.Background(), js, events.StoreConfig{}, zerolog.Nop())
-	if err != nil {
-		t.Fatal(err)
-	}
-	fn(js, store)
+	defer p.Close()
+	fn(p)
 }
 
 func readLog(t *testing.T, dir string) []events.Envelope {
 	t.Helper()
 	var out []events.Envelope
-	withLog(t, dir, func(_ jetstream.JetStream, s *events.Store) {
-		if _, err := s.Read(context.Background(), events.SubjectPrefix+".>", 0, func(e events.Envelope) error {
+	withPlatform(t, dir, func(p *platform.Platform) {
+		if _, err := p.Store.Read(context.Background(), events.SubjectPrefix+".>", 0, func(e events.Envelope) error {
 			out = append(out, e)
 			return nil
 		}); err != nil {
@@ -248,7 +242,7 @@ func readLog(t *testing.T, dir string) []events.Envelope {
 func pseudonymOf(t *testing.T, es []events.Envelope, clientID string) string {
 	t.Helper()
 	for _, e := range es {
-		if e.Type == "client.registered" && e.AggregateID == clientID {
+		if e.Type == events.TypeClientRegistered && e.AggregateID == clientID {
 			p, _ := e.Decode()
 			return p.(events.ClientRegistered).Pseudonym
 		}
@@ -262,17 +256,12 @@ func pseudonymOf(t *testing.T, es []events.Envelope, clientID string) string {
 func openAll(t *testing.T, dir string, es []events.Envelope, victim string) (opened, refused map[string]int) {
 	t.Helper()
 	opened, refused = map[string]int{}, map[string]int{}
-	master, _, err := keyring.LoadOrCreateMasterKey(filepath.Join(dir, "master.key"), false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	withLog(t, dir, func(js jetstream.JetStream, _ *events.Store) {
+	withPlatform(t, dir, func(p *platform.Platform) {
 		ctx := context.Background()
-		keys, err := keyring.New(ctx, js, keyring.Config{Master: master}, zerolog.Nop())
+		keys, _, err := p.Keys(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer keys.Close()
 		try := func(sealed events.Sealed, aad []byte) {
 			if _, err := keys.Open(ctx, sealed.KeyID, sealed.Data, aad); err != nil {
 				if sealed.KeyID == victim && !errors.Is(err, keyring.ErrErased) {

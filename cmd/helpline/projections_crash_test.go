@@ -16,11 +16,11 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/nats-io/nats.go/jetstream"
 	"github.com/rs/zerolog"
 
 	"github.com/helpline-org/helpline/deploy"
 	"github.com/helpline-org/helpline/events"
+	"github.com/helpline-org/helpline/internal/app/platform"
 	"github.com/helpline-org/helpline/internal/config"
 	"github.com/helpline-org/helpline/internal/pgtest"
 	"github.com/helpline-org/helpline/internal/poll"
@@ -145,7 +145,8 @@ func fillCrashLog(t *testing.T, dir string, n int) (cleanState, uint64) {
 		clean cleanState
 		last  uint64
 	)
-	withLog(t, dir, func(_ jetstream.JetStream, s *events.Store) {
+	withPlatform(t, dir, func(p *platform.Platform) {
+		s := p.Store
 		add := func(agg string, at time.Time, p events.Payload) {
 			e, err := events.New(agg, p, events.Meta{OccurredAt: at})
 			if err != nil {
