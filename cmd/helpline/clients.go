@@ -9,8 +9,8 @@ import (
 
 	"github.com/helpline-org/helpline/events"
 	"github.com/helpline-org/helpline/internal/app/platform"
-	"github.com/helpline-org/helpline/internal/config"
 	"github.com/helpline-org/helpline/internal/logging"
+	"github.com/helpline-org/helpline/internal/natsauth"
 )
 
 // cmdClients runs `helpline clients erase`.
@@ -36,10 +36,9 @@ func cmdClients(ctx context.Context, args []string, io stdio, lookup lookupFunc)
 		return err
 	}
 	log := logging.New(io.err, env.LogLevel, env.LogFormat).With().Str("svc", "clients").Logger()
-	p, err := platform.Open(ctx, platform.Config{Env: env, Name: "helpline-clients"}, log)
+	p, err := platform.Open(ctx, platform.Config{Env: env, Name: "helpline-clients", Role: natsauth.Admin}, log)
 	if err != nil {
-		return fmt.Errorf("%w (in embedded mode stop 'helpline run' first, or run it with %s and point %s at it, with %s=1)",
-			err, config.VarNATSListen, config.VarNATSURL, config.VarReplicas)
+		return err // a data directory in use says by whom, and how to reach it
 	}
 	defer p.Close()
 	keys, _, err := p.Keys(ctx)

@@ -312,7 +312,8 @@ func TestEraseWhileRunning(t *testing.T) {
 		return nil
 	})
 	erase := exec.Command(binary(t), "clients", "erase", "--reason", "client asked", pseudonym[1])
-	erase.Env = append(os.Environ(), "HELPLINE_DATA_DIR="+dataDir, "HELPLINE_NATS_URL=nats://"+natsAddr, "HELPLINE_STREAM_REPLICAS=1")
+	erase.Env = append(os.Environ(), "HELPLINE_DATA_DIR="+dataDir, "HELPLINE_NATS_URL=nats://"+natsAddr,
+		"HELPLINE_NATS_NKEY_FILE="+filepath.Join(dataDir, "nats", "admin.nk"))
 	if out, err := erase.CombinedOutput(); err != nil || !strings.Contains(string(out), "erased ") {
 		t.Fatalf("erase while running: %v\n%s", err, out)
 	}

@@ -13,14 +13,19 @@ import (
 	"github.com/helpline-org/helpline/internal/app"
 	"github.com/helpline-org/helpline/internal/app/platform"
 	"github.com/helpline-org/helpline/internal/config"
+	"github.com/helpline-org/helpline/internal/keyring"
 	"github.com/helpline-org/helpline/internal/logging"
+	"github.com/helpline-org/helpline/internal/natsauth"
 	"github.com/helpline-org/helpline/projections"
 	"github.com/helpline-org/helpline/projections/escalations"
 	"github.com/helpline-org/helpline/projections/inbox"
 	"github.com/helpline-org/helpline/projections/responsetimes"
 )
 
-// cmdMigrate runs `helpline migrate`: the SQL schema of the projections.
+// cmdMigrate runs `helpline migrate`: before a rollout, the log's streams
+// and shared keys bucket on the external NATS (as its setup user, the only
+// one allowed to create or reconfigure them), and the SQL schema of the
+// projections.
 func cmdMigrate(ctx context.Context, args []string, io stdio, lookup lookupFunc) error {
 	if len(args) != 0 {
 		return usageError{"usage: helpline migrate"}
@@ -29,13 +34,29 @@ func cmdMigrate(ctx context.Context, args []string, io stdio, lookup lookupFunc)
 	if err != nil {
 		return err
 	}
-	if env.DatabaseURL == "" {
-		return fmt.Errorf("%s is not set: memory projections need no migration", config.VarDatabaseURL)
+	if env.Embedded() && env.DatabaseURL == "" {
+		return fmt.Errorf("neither %s nor %s is set: 'helpline run' makes its own log, and memory projections need no migration",
+			config.VarNATSURL, config.VarDatabaseURL)
 	}
-	if err := projections.Migrate(ctx, env.DatabaseURL); err != nil {
-		return fmt.Errorf("migrate: %w", err)
+	if !env.Embedded() {
+		log := logging.New(io.err, env.LogLevel, env.LogFormat).With().Str("svc", "migrate").Logger()
+		p, err := platform.Open(ctx, platform.Config{Env: env, Name: "helpline-migrate", Role: natsauth.Setup}, log)
+		if err != nil {
+			return err
+		}
+		_, err = keyring.EnsureBucket(ctx, p.JS, keyring.BucketConfig{Replicas: env.Replicas})
+		p.Close()
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(io.out, "log streams and keys bucket ready (%d replicas)\n", env.Replicas)
 	}
-	fmt.Fprintln(io.out, "migrations applied")
+	if env.DatabaseURL != "" {
+		if err := projections.Migrate(ctx, env.DatabaseURL); err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		fmt.Fprintln(io.out, "migrations applied")
+	}
 	return nil
 }
 
@@ -75,7 +96,7 @@ func cmdProjections(ctx context.Context, args []string, io stdio, lookup lookupF
 	if err != nil {
 		return err
 	}
-	p, err := platform.Open(ctx, platform.Config{Env: env, Name: "helpline-projections"}, log)
+	p, err := platform.Open(ctx, platform.Config{Env: env, Name: "helpline-projections", Role: natsauth.Admin}, log)
 	if err != nil {
 		return err
 	}

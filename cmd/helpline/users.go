@@ -10,8 +10,8 @@ import (
 
 	"github.com/helpline-org/helpline/events"
 	"github.com/helpline-org/helpline/internal/app/platform"
-	"github.com/helpline-org/helpline/internal/config"
 	"github.com/helpline-org/helpline/internal/logging"
+	"github.com/helpline-org/helpline/internal/natsauth"
 	"github.com/helpline-org/helpline/services/console"
 )
 
@@ -61,10 +61,9 @@ func cmdUsers(ctx context.Context, args []string, io stdio, lookup lookupFunc) e
 			return usageError{"--id is needed: no staff member of that name in the configuration"}
 		}
 	}
-	p, err := platform.Open(ctx, platform.Config{Env: env, Name: "helpline-users"}, log)
+	p, err := platform.Open(ctx, platform.Config{Env: env, Name: "helpline-users", Role: natsauth.Admin}, log)
 	if err != nil {
-		return fmt.Errorf("%w (in embedded mode stop 'helpline run' first, or run it with %s and point %s at it, with %s=1)",
-			err, config.VarNATSListen, config.VarNATSURL, config.VarReplicas)
+		return err // a data directory in use says by whom, and how to reach it
 	}
 	defer p.Close()
 	accounts := console.NewAccounts(p.Store)

@@ -14,6 +14,7 @@ import (
 	"github.com/helpline-org/helpline/internal/consume"
 	"github.com/helpline-org/helpline/internal/health"
 	"github.com/helpline-org/helpline/internal/httpserver"
+	"github.com/helpline-org/helpline/internal/natsauth"
 	"github.com/helpline-org/helpline/internal/sms"
 	"github.com/helpline-org/helpline/internal/twiliofake"
 	"github.com/helpline-org/helpline/projections"
@@ -67,7 +68,13 @@ func Build(ctx context.Context, cfg Config, log zerolog.Logger) (*Process, error
 	}
 	pr := &Process{cfg: cfg, log: log, Platform: cfg.Platform, running: make(chan struct{})}
 	if pr.Platform == nil {
-		p, err := platform.Open(ctx, platform.Config{Env: cfg.Env, Name: "helpline-" + cfg.Name}, log)
+		// One service connects as its own NATS user; several in one
+		// process (helpline run) as the union of theirs.
+		role := natsauth.Run
+		if len(cfg.Services) == 1 {
+			role = natsauth.Role(cfg.Services[0])
+		}
+		p, err := platform.Open(ctx, platform.Config{Env: cfg.Env, Name: "helpline-" + cfg.Name, Role: role}, log)
 		if err != nil {
 			return nil, err
 		}

@@ -21,6 +21,7 @@ import (
 	"github.com/helpline-org/helpline/events"
 	"github.com/helpline-org/helpline/internal/config"
 	"github.com/helpline-org/helpline/internal/keyring"
+	"github.com/helpline-org/helpline/internal/natsauth"
 	"github.com/helpline-org/helpline/internal/natsembed"
 )
 
@@ -32,6 +33,10 @@ type Config struct {
 	// Name names the NATS connection (helpline-run, helpline-triage, ...);
 	// default "helpline".
 	Name string
+	// Role is the NATS user the platform connects as to an external NATS
+	// (with Env's HELPLINE_NATS_NKEY_FILE), and says whether it
+	// provisions the log (see Provisions); default natsauth.Run.
+	Role natsauth.Role
 }
 
 // SetDefaults fills unset fields.
@@ -39,6 +44,18 @@ func (c *Config) SetDefaults() {
 	if c.Name == "" {
 		c.Name = "helpline"
 	}
+	if c.Role == "" {
+		c.Role = natsauth.Run
+	}
+}
+
+// Provisions reports whether a platform of role creates and updates the
+// streams and the shared keys bucket: the setup user (helpline migrate),
+// and `helpline run` (or a test bed) on its own embedded server. Services
+// and administrative commands open what exists and change no
+// configuration: their NATS users may not.
+func Provisions(env config.Env, role natsauth.Role) bool {
+	return role == natsauth.Setup || (env.Embedded() && role == natsauth.Run)
 }
 
 // Validate reports a configuration that cannot open a platform.
@@ -67,23 +84,27 @@ type Platform struct {
 	Metrics *prometheus.Registry
 	Log     zerolog.Logger
 
-	embedded *natsembed.Server
-	nc       *nats.Conn
+	embedded  *natsembed.Server
+	nc        *nats.Conn
+	provision bool
 
 	keysMu sync.Mutex
 	keys   *keyring.Keyring
 	pseudo *keyring.Pseudonymizer
 }
 
-// Open connects to the log (starting the embedded server when no external
-// NATS is configured) and makes sure the streams exist.
+// Open connects to the log (starting the embedded server, which takes the
+// data directory's lock, when no external NATS is configured; otherwise as
+// cfg.Role's NATS user) and opens the streams, creating or updating them
+// if the role provisions. An administrative command on a fresh embedded
+// data directory creates them.
 func Open(ctx context.Context, cfg Config, log zerolog.Logger) (*Platform, error) {
 	cfg.SetDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	env, name := cfg.Env, cfg.Name
-	p := &Platform{Env: env, Log: log, Metrics: prometheus.NewRegistry()}
+	p := &Platform{Env: env, Log: log, Metrics: prometheus.NewRegistry(), provision: Provisions(cfg.Env, cfg.Role)}
 	p.Metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	var err error
 	if env.Embedded() {
@@ -93,9 +114,8 @@ func Open(ctx context.Context, cfg Config, log zerolog.Logger) (*Platform, error
 		}
 		p.nc, err = p.embedded.Connect(name)
 	} else {
-		p.nc, err = nats.Connect(env.NATSURL, nats.Name(name), nats.MaxReconnects(-1), nats.ReconnectWait(250*time.Millisecond),
-			nats.DisconnectErrHandler(func(_ *nats.Conn, err error) { log.Warn().Err(err).Msg("nats disconnected") }),
-			nats.ReconnectHandler(func(*nats.Conn) { log.Info().Msg("nats reconnected") }))
+		c := natsauth.Client{Role: cfg.Role, NkeyFile: env.NATSNkeyFile, CAFile: env.NATSCAFile, Name: name}
+		p.nc, err = c.Connect(env.NATSURL, log)
 	}
 	if err != nil {
 		p.Close()
@@ -107,7 +127,13 @@ func Open(ctx context.Context, cfg Config, log zerolog.Logger) (*Platform, error
 	}
 	sctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
-	if p.Store, err = events.NewStore(sctx, p.JS, events.StoreConfig{Replicas: env.Replicas, Duplicates: env.DuplicatesWindow}, log); err != nil {
+	scfg := events.StoreConfig{Replicas: env.Replicas, Duplicates: env.DuplicatesWindow}
+	if p.provision {
+		p.Store, err = events.NewStore(sctx, p.JS, scfg, log)
+	} else if p.Store, err = events.OpenStore(sctx, p.JS, scfg, log); errors.Is(err, events.ErrNoStreams) && env.Embedded() {
+		p.Store, err = events.NewStore(sctx, p.JS, scfg, log)
+	}
+	if err != nil {
 		p.Close()
 		return nil, err
 	}
@@ -133,8 +159,10 @@ func (p *Platform) Keys(ctx context.Context) (*keyring.Keyring, *keyring.Pseudon
 		p.Log.Warn().Str("file", p.Env.MasterKeyFile).
 			Msg("generated a new master key: back it up and keep it secret; without it no stored message can be read")
 	}
-	if _, err := keyring.EnsureBucket(ctx, p.JS, keyring.BucketConfig{Replicas: p.Env.Replicas}); err != nil {
-		return nil, nil, err
+	if p.provision {
+		if _, err := keyring.EnsureBucket(ctx, p.JS, keyring.BucketConfig{Replicas: p.Env.Replicas}); err != nil {
+			return nil, nil, err
+		}
 	}
 	keys, err := keyring.New(ctx, p.JS, keyring.Config{Master: master}, p.Log)
 	if err != nil {
