@@ -3,6 +3,7 @@ package deploy_test
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,9 +12,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats-server/v2/server"
 	"gopkg.in/yaml.v3"
 
 	"github.com/helpline-org/helpline/internal/config"
+	"github.com/helpline-org/helpline/internal/natsauth"
 )
 
 // serveServices are the services `helpline serve` runs (cmd/helpline).
@@ -66,6 +69,10 @@ func loadCompose(t *testing.T) composeFile {
 // variables, and the NATS nodes use the shared cluster config.
 func TestComposeShape(t *testing.T) {
 	f := loadCompose(t)
+	header, err := os.ReadFile("../docker-compose.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
 	vars := map[string]bool{}
 	for _, v := range config.Vars() {
 		vars[v.Name] = true
@@ -97,7 +104,12 @@ func TestComposeShape(t *testing.T) {
 		}
 		for _, v := range s.Volumes {
 			src := strings.SplitN(v, ":", 2)[0]
-			if strings.HasPrefix(src, "./") {
+			if strings.HasPrefix(src, "./deploy/secrets/") {
+				// Made by the commands the header documents.
+				if !strings.Contains(string(header), "--dir deploy/secrets/nats") {
+					t.Errorf("%s mounts %s, which the header does not say how to make", name, src)
+				}
+			} else if strings.HasPrefix(src, "./") {
 				if _, err := os.Stat(filepath.Join("..", src)); err != nil {
 					t.Errorf("%s mounts %s: %v", name, src, err)
 				}
@@ -139,6 +151,11 @@ func TestComposeShape(t *testing.T) {
 		if len(s.Command) == 2 && s.DependsOn["migrate"].Condition != "service_completed_successfully" {
 			t.Errorf("%s must start after the migration", name)
 		}
+		role := "setup"
+		if len(s.Command) == 2 {
+			role = s.Command[1]
+		}
+		checkNATSClient(t, f, name, role, s)
 	}
 	count := map[string]int{}
 	for _, r := range roles {
@@ -165,6 +182,16 @@ func TestComposeShape(t *testing.T) {
 			if s.Environment["NATS_SERVER_NAME"] != name || s.Environment["NATS_ROUTE_3"] == "" {
 				t.Errorf("%s: server name %q, routes %q", name, s.Environment["NATS_SERVER_NAME"], s.Environment["NATS_ROUTE_3"])
 			}
+			// The users and the certificates sit where cluster.conf
+			// includes and names them.
+			if !contains(s.Volumes, "./deploy/secrets/nats/auth.conf:/etc/nats/auth.conf:ro") || !contains(s.Volumes, "./deploy/secrets/nats/tls:/etc/nats/tls:ro") {
+				t.Errorf("%s does not mount the NATS users (auth.conf) and certificates", name)
+			}
+			for _, v := range []string{"NATS_TLS_CERT", "NATS_TLS_KEY", "NATS_TLS_CA"} {
+				if !strings.HasPrefix(s.Environment[v], "/etc/nats/tls/") {
+					t.Errorf("%s: %s=%q, want a file of the mounted certificates", name, v, s.Environment[v])
+				}
+			}
 		case strings.HasPrefix(s.Image, "cockroachdb/") && len(s.Command) > 0 && s.Command[0] == "start":
 			crdb++
 		}
@@ -174,6 +201,32 @@ func TestComposeShape(t *testing.T) {
 	}
 	if _, ok := f.Services["cockroach-init"]; !ok {
 		t.Error("no cockroach-init job")
+	}
+}
+
+// checkNATSClient checks a helpline container connects to NATS over TLS
+// as the role's user, with the role's seed mounted as a secret of its own.
+func checkNATSClient(t *testing.T, f composeFile, name, role string, s composeService) {
+	t.Helper()
+	for _, u := range strings.Split(s.Environment[config.VarNATSURL], ",") {
+		if !strings.HasPrefix(u, "tls://") {
+			t.Errorf("%s: NATS URL %q is not TLS", name, u)
+		}
+	}
+	secret := "nats_" + role
+	if s.Environment[config.VarNATSNkeyFile] != "/run/secrets/"+secret || !contains(s.Secrets, secret) {
+		t.Errorf("%s: %s=%q, secrets %v; want the %s user's seed, secret %s", name, config.VarNATSNkeyFile, s.Environment[config.VarNATSNkeyFile], s.Secrets, role, secret)
+	}
+	if want := "./deploy/secrets/nats/" + role + natsauth.SeedExt; f.Secrets[secret].File != want {
+		t.Errorf("secret %s is %q, want %s", secret, f.Secrets[secret].File, want)
+	}
+	for _, other := range s.Secrets {
+		if strings.HasPrefix(other, "nats_") && other != secret && other != "nats_ca" {
+			t.Errorf("%s also gets %s: a service holds its own credential only", name, other)
+		}
+	}
+	if ca := s.Environment[config.VarNATSCAFile]; ca != "/run/secrets/nats_ca" || !contains(s.Secrets, "nats_ca") {
+		t.Errorf("%s: %s=%q, want the NATS authority", name, config.VarNATSCAFile, ca)
 	}
 }
 
@@ -231,6 +284,97 @@ func TestNATSConfigSyncsAlways(t *testing.T) {
 	}
 }
 
+// TestNATSConfigAdmitsOnlyUsersOverTLS loads the shipped cluster config as
+// nats-server does, next to an auth.conf and certificates made by the
+// commands README documents: every client needs a NATS user (one per
+// role, each with permissions, no anonymous user) and TLS, and routes are
+// mutual TLS.
+func TestNATSConfigAdmitsOnlyUsersOverTLS(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := natsauth.Users(dir, natsauth.Roles()); err != nil {
+		t.Fatal(err)
+	}
+	if err := natsauth.WriteTLS(filepath.Join(dir, "tls"), []string{"nats-1", "nats-2", "nats-3"}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	conf, err := os.ReadFile("nats/cluster.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "cluster.conf")
+	if err := os.WriteFile(path, conf, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range map[string]string{"NATS_SERVER_NAME": "nats-1", "NATS_LISTEN": "0.0.0.0:4222", "NATS_HTTP": "0.0.0.0:8222",
+		"NATS_CLUSTER": "0.0.0.0:6222", "NATS_ROUTE_1": "nats://nats-1:6222", "NATS_ROUTE_2": "nats://nats-2:6222",
+		"NATS_ROUTE_3": "nats://nats-3:6222", "NATS_STORE_DIR": filepath.Join(dir, "js"),
+		"NATS_TLS_CERT": filepath.Join(dir, "tls", natsauth.TLSCertFile), "NATS_TLS_KEY": filepath.Join(dir, "tls", natsauth.TLSKeyFile),
+		"NATS_TLS_CA": filepath.Join(dir, "tls", natsauth.TLSCAFile)} {
+		t.Setenv(k, v)
+	}
+	opts, err := server.ProcessConfigFile(path)
+	if err != nil {
+		t.Fatalf("nats/cluster.conf with a rendered auth.conf: %v", err)
+	}
+	if len(opts.Nkeys) != len(natsauth.Roles()) || len(opts.Users) != 0 || opts.NoAuthUser != "" || opts.Authorization != "" {
+		t.Errorf("%d nkey users, %d other users, no_auth_user %q; want exactly one nkey user per role", len(opts.Nkeys), len(opts.Users), opts.NoAuthUser)
+	}
+	for _, u := range opts.Nkeys {
+		if u.Permissions == nil || u.Permissions.Publish == nil || u.Permissions.Subscribe == nil || len(u.AllowedConnectionTypes) != 1 {
+			t.Errorf("user %s has no permissions, or is admitted on any connection", u.Nkey)
+		}
+	}
+	if opts.TLSConfig == nil || opts.AllowNonTLS {
+		t.Error("clients are not required to use TLS")
+	}
+	if opts.Cluster.TLSConfig == nil || opts.Cluster.TLSConfig.ClientAuth != tls.RequireAndVerifyClientCert {
+		t.Error("routes are not mutual TLS")
+	}
+}
+
+// TestNATSHelmValuesAuthAndTLS: the chart's servers include the users,
+// use TLS for clients and routes, and ship no unauthenticated nats-box.
+func TestNATSHelmValuesAuthAndTLS(t *testing.T) {
+	data, err := os.ReadFile("k8s/nats-values.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	type tls struct {
+		Enabled    bool           `yaml:"enabled"`
+		SecretName string         `yaml:"secretName"`
+		Merge      map[string]any `yaml:"merge"`
+	}
+	var v struct {
+		Config struct {
+			Cluster struct {
+				TLS tls `yaml:"tls"`
+			} `yaml:"cluster"`
+			NATS struct {
+				TLS tls `yaml:"tls"`
+			} `yaml:"nats"`
+			Merge map[string]any `yaml:"merge"`
+		} `yaml:"config"`
+		NatsBox struct {
+			Enabled *bool `yaml:"enabled"`
+		} `yaml:"natsBox"`
+	}
+	if err := yaml.Unmarshal(data, &v); err != nil {
+		t.Fatal(err)
+	}
+	if v.Config.Merge["$include"] != natsauth.AuthFile || !strings.Contains(string(data), "configMap.merge.data.auth\\.conf=") {
+		t.Errorf("the servers do not include the NATS users (%s) from the install command", natsauth.AuthFile)
+	}
+	if !v.Config.NATS.TLS.Enabled || v.Config.NATS.TLS.SecretName == "" {
+		t.Error("clients are not on TLS")
+	}
+	if c := v.Config.Cluster.TLS; !c.Enabled || c.SecretName == "" || c.Merge["verify"] != true || c.Merge["ca_file"] == nil {
+		t.Error("routes are not mutual TLS")
+	}
+	if v.NatsBox.Enabled == nil || *v.NatsBox.Enabled {
+		t.Error("nats-box is enabled")
+	}
+}
+
 type k8sObject struct {
 	Kind     string `yaml:"kind"`
 	Metadata struct {
@@ -244,18 +388,45 @@ type k8sObject struct {
 		Template struct {
 			Spec podSpec `yaml:"spec"`
 		} `yaml:"template"`
+		// NetworkPolicy
+		PodSelector labelSelector `yaml:"podSelector"`
+		Ingress     []struct {
+			From []struct {
+				PodSelector       *labelSelector `yaml:"podSelector"`
+				NamespaceSelector any            `yaml:"namespaceSelector"`
+				IPBlock           any            `yaml:"ipBlock"`
+			} `yaml:"from"`
+			Ports []struct {
+				Port int `yaml:"port"`
+			} `yaml:"ports"`
+		} `yaml:"ingress"`
 	} `yaml:"spec"`
+}
+
+type labelSelector struct {
+	MatchLabels map[string]string `yaml:"matchLabels"`
 }
 
 type podSpec struct {
 	SecurityContext struct {
 		RunAsNonRoot bool `yaml:"runAsNonRoot"`
 	} `yaml:"securityContext"`
+	Volumes []struct {
+		Name   string `yaml:"name"`
+		Secret struct {
+			SecretName string `yaml:"secretName"`
+		} `yaml:"secret"`
+	} `yaml:"volumes"`
 	Containers []struct {
 		Args []string `yaml:"args"`
 		Env  []struct {
-			Name string `yaml:"name"`
+			Name  string `yaml:"name"`
+			Value string `yaml:"value"`
 		} `yaml:"env"`
+		VolumeMounts []struct {
+			Name      string `yaml:"name"`
+			MountPath string `yaml:"mountPath"`
+		} `yaml:"volumeMounts"`
 		LivenessProbe  *probe `yaml:"livenessProbe"`
 		ReadinessProbe *probe `yaml:"readinessProbe"`
 	} `yaml:"containers"`
@@ -303,6 +474,7 @@ func TestKubernetesManifests(t *testing.T) {
 	}
 	served := map[string]map[string]string{}
 	pdbs := map[string]bool{}
+	natsPolicy := false
 	for _, o := range objs {
 		switch o.Kind {
 		case "Deployment":
@@ -312,6 +484,7 @@ func TestKubernetesManifests(t *testing.T) {
 				continue
 			}
 			served[c[0].Args[1]] = o.Spec.Selector.MatchLabels
+			checkNATSCredential(t, o, c[0].Args[1])
 			if c[0].LivenessProbe == nil || c[0].LivenessProbe.HTTPGet.Path != "/healthz" || c[0].ReadinessProbe == nil || c[0].ReadinessProbe.HTTPGet.Path != "/readyz" {
 				t.Errorf("%s: probes must be /healthz (liveness) and /readyz (readiness)", o.Metadata.Name)
 			}
@@ -325,7 +498,16 @@ func TestKubernetesManifests(t *testing.T) {
 			}
 		case "PodDisruptionBudget":
 			pdbs[o.Spec.Selector.MatchLabels["app.kubernetes.io/component"]] = true
+		case "Job":
+			checkNATSCredential(t, o, string(natsauth.Setup))
+		case "NetworkPolicy":
+			if o.Spec.PodSelector.MatchLabels["app.kubernetes.io/name"] == "nats" {
+				natsPolicy = checkNATSPolicy(t, o)
+			}
 		}
+	}
+	if !natsPolicy {
+		t.Error("no NetworkPolicy admits only Helpline's pods to NATS's client port and only NATS's to its cluster port")
 	}
 	for svc := range serveServices {
 		if served[svc] == nil {
@@ -334,6 +516,62 @@ func TestKubernetesManifests(t *testing.T) {
 			t.Errorf("no PodDisruptionBudget for %s", svc)
 		}
 	}
+}
+
+// checkNATSCredential checks a pod connects to NATS over TLS as the
+// role's user, with the role's seed from a Secret of its own.
+func checkNATSCredential(t *testing.T, o k8sObject, role string) {
+	t.Helper()
+	spec := o.Spec.Template.Spec
+	env := map[string]string{}
+	for _, e := range spec.Containers[0].Env {
+		env[e.Name] = e.Value
+	}
+	if !strings.HasPrefix(env[config.VarNATSURL], "tls://") || env[config.VarNATSCAFile] == "" {
+		t.Errorf("%s: NATS at %q with authority %q: want TLS", o.Metadata.Name, env[config.VarNATSURL], env[config.VarNATSCAFile])
+	}
+	mounted := map[string]string{} // mount path -> secret
+	for _, m := range spec.Containers[0].VolumeMounts {
+		for _, v := range spec.Volumes {
+			if v.Name == m.Name && v.Secret.SecretName != "" {
+				mounted[m.MountPath] = v.Secret.SecretName
+			}
+		}
+	}
+	if got := mounted[filepath.Dir(env[config.VarNATSNkeyFile])]; got != "helpline-nats-"+role {
+		t.Errorf("%s: %s=%q is in secret %q, want helpline-nats-%s", o.Metadata.Name, config.VarNATSNkeyFile, env[config.VarNATSNkeyFile], got, role)
+	}
+	for _, sec := range mounted {
+		if strings.HasPrefix(sec, "helpline-nats-") && sec != "helpline-nats-"+role {
+			t.Errorf("%s mounts %s: a service holds its own NATS credential only", o.Metadata.Name, sec)
+		}
+	}
+}
+
+// checkNATSPolicy reports whether the policy admits Helpline's pods (and
+// no one else) on 4222 and NATS's own pods (and no one else) on 6222.
+func checkNATSPolicy(t *testing.T, o k8sObject) bool {
+	t.Helper()
+	admitted := map[int][]string{} // port -> app.kubernetes.io/name of the pods admitted
+	for _, in := range o.Spec.Ingress {
+		for _, p := range in.Ports {
+			for _, f := range in.From {
+				if f.PodSelector == nil || f.NamespaceSelector != nil || f.IPBlock != nil {
+					t.Errorf("%s admits more than pods of this namespace on %d", o.Metadata.Name, p.Port)
+					continue
+				}
+				admitted[p.Port] = append(admitted[p.Port], f.PodSelector.MatchLabels["app.kubernetes.io/name"])
+			}
+		}
+		if len(in.Ports) == 0 || len(in.From) == 0 {
+			t.Errorf("%s has a rule for every port or every source", o.Metadata.Name)
+		}
+	}
+	ok := strings.Join(admitted[4222], ",") == "helpline" && strings.Join(admitted[6222], ",") == "nats" && len(admitted) == 2
+	if !ok {
+		t.Errorf("%s admits %v; want helpline on 4222 and nats on 6222 only", o.Metadata.Name, admitted)
+	}
+	return ok
 }
 
 func contains(list []string, s string) bool {

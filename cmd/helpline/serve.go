@@ -49,6 +49,9 @@ func distributedEnv(svc app.Service, env config.Env, lookup lookupFunc) error {
 	if env.Embedded() {
 		errs = append(errs, fmt.Errorf("%s is not set: 'helpline serve' runs against a NATS cluster ('helpline run' embeds one)", config.VarNATSURL))
 	}
+	if env.NATSNkeyFile == "" {
+		errs = append(errs, fmt.Errorf("%s is not set: each service connects to NATS as its own user ('helpline nats users' makes their seeds)", config.VarNATSNkeyFile))
+	}
 	if v, ok := lookup(config.VarMasterKeyFile); svc.NeedsKeys() && (!ok || strings.TrimSpace(v) == "") {
 		errs = append(errs, fmt.Errorf("%s is not set: every replica must use the same master key", config.VarMasterKeyFile))
 	}

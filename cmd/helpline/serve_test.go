@@ -19,7 +19,7 @@ func TestServeNamesWhatADistributedServiceLacks(t *testing.T) {
 		want    []string
 	}{
 		{"ingestion", nil, []string{"HELPLINE_NATS_URL", "HELPLINE_MASTER_KEY_FILE", "HELPLINE_TWILIO_ACCOUNT_SID"}},
-		{"triage", map[string]string{"HELPLINE_NATS_URL": "nats://127.0.0.1:1"}, []string{"HELPLINE_MASTER_KEY_FILE"}},
+		{"triage", map[string]string{"HELPLINE_NATS_URL": "nats://127.0.0.1:1"}, []string{"HELPLINE_MASTER_KEY_FILE", "HELPLINE_NATS_NKEY_FILE"}},
 		{"notification", map[string]string{"HELPLINE_MASTER_KEY_FILE": "/nonexistent"}, []string{"HELPLINE_NATS_URL", "HELPLINE_TWILIO_ACCOUNT_SID"}},
 		{"projector", map[string]string{"HELPLINE_NATS_URL": "nats://127.0.0.1:1"}, []string{"HELPLINE_DATABASE_URL"}},
 	}

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/rs/zerolog"
 
@@ -74,9 +73,9 @@ type LogCounts struct {
 	LastSeq     uint64
 }
 
-// ReadLog reads the whole domain stream of the cluster at natsURL.
-func ReadLog(ctx context.Context, natsURL string) (LogCounts, error) {
-	nc, err := nats.Connect(natsURL, nats.Name("helpline-audit"))
+// ReadLog reads the whole domain stream of the cluster, as its admin user.
+func (c *Cluster) ReadLog(ctx context.Context) (LogCounts, error) {
+	nc, err := c.Connect("helpline-audit")
 	if err != nil {
 		return LogCounts{}, err
 	}
@@ -85,7 +84,7 @@ func ReadLog(ctx context.Context, natsURL string) (LogCounts, error) {
 	if err != nil {
 		return LogCounts{}, err
 	}
-	store, err := events.NewStore(ctx, js, events.StoreConfig{Replicas: 3}, zerolog.Nop())
+	store, err := events.OpenStore(ctx, js, events.StoreConfig{Replicas: 3}, zerolog.Nop())
 	if err != nil {
 		return LogCounts{}, err
 	}

@@ -1,7 +1,8 @@
 // Package cluster brings up Helpline's distributed shape as processes on
 // loopback, where there is no container engine: three nats-server
-// processes as a JetStream cluster (sync on every write, the config of
-// deploy/nats/ that docker-compose.yml uses), a PostgreSQL the caller
+// processes as a JetStream cluster (sync on every write, TLS, a NATS user
+// per role: the config of deploy/nats/ that docker-compose.yml uses, with
+// credentials and certificates made as README says), a PostgreSQL the caller
 // provides, and each service as its own `helpline serve` process, two
 // ingestion replicas among them. The process-shaped cluster test, the
 // local-cluster script, the load generator and the fault drills all stand
@@ -23,7 +24,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nats-io/nats.go"
+	"github.com/rs/zerolog"
+
 	"github.com/helpline-org/helpline/internal/keyring"
+	"github.com/helpline-org/helpline/internal/natsauth"
 )
 
 // Line is the line every cluster configures; DutyPhone and BackupPhone
@@ -128,7 +133,10 @@ type Cluster struct {
 	// so a load generator can tell which pseudonym a number will get.
 	Master  keyring.MasterKey
 	natsURL string
-	env     []string // the services' environment, without their own addresses
+	// auth holds each role's nkey seed, the servers' auth.conf and
+	// cluster.conf, and tls/ the certificates.
+	auth string
+	env  []string // the services' environment, without their own addresses or credential
 }
 
 // Start brings the cluster up and returns once every process is ready.
@@ -154,10 +162,11 @@ func Start(ctx context.Context, cfg Config) (*Cluster, error) {
 
 func (c *Cluster) start(ctx context.Context, reps map[string]int) error {
 	cfg := c.cfg
-	natsConf, err := natsConfigPath(ctx)
+	natsConf, err := c.natsAuth(ctx)
 	if err != nil {
 		return err
 	}
+	tlsDir := filepath.Join(c.auth, "tls")
 	var routes, clients []string
 	type node struct{ client, http, cluster string }
 	nodes := make([]node, 3)
@@ -172,7 +181,7 @@ func (c *Cluster) start(ctx context.Context, reps map[string]int) error {
 			return err
 		}
 		routes = append(routes, "nats://"+nodes[i].cluster)
-		clients = append(clients, "nats://"+nodes[i].client)
+		clients = append(clients, "tls://"+nodes[i].client)
 	}
 	c.natsURL = strings.Join(clients, ",")
 	for i, n := range nodes {
@@ -181,7 +190,8 @@ func (c *Cluster) start(ctx context.Context, reps map[string]int) error {
 			args: []string{"-c", natsConf}, logPath: filepath.Join(cfg.Dir, name+".log"),
 			env: append(baseEnv(), "NATS_SERVER_NAME="+name, "NATS_LISTEN="+n.client, "NATS_HTTP="+n.http, "NATS_CLUSTER="+n.cluster,
 				"NATS_ROUTE_1="+routes[0], "NATS_ROUTE_2="+routes[1], "NATS_ROUTE_3="+routes[2],
-				"NATS_STORE_DIR="+filepath.Join(cfg.Dir, name))})
+				"NATS_STORE_DIR="+filepath.Join(cfg.Dir, name), "NATS_TLS_CERT="+filepath.Join(tlsDir, natsauth.TLSCertFile),
+				"NATS_TLS_KEY="+filepath.Join(tlsDir, natsauth.TLSKeyFile), "NATS_TLS_CA="+filepath.Join(tlsDir, natsauth.TLSCAFile))})
 	}
 	for _, p := range c.NATS {
 		if err := p.Start(); err != nil {
@@ -210,7 +220,7 @@ func (c *Cluster) start(ctx context.Context, reps map[string]int) error {
 		"HELPLINE_MASTER_KEY_FILE="+keyFile, "HELPLINE_CONFIG="+confFile, "HELPLINE_PUBLIC_URL="+PublicURL,
 		"HELPLINE_TWILIO_ACCOUNT_SID="+cfg.TwilioAccountSID, "HELPLINE_TWILIO_AUTH_TOKEN="+cfg.TwilioAuthToken,
 		"HELPLINE_TWILIO_API_URL="+cfg.TwilioAPIURL, "HELPLINE_LOG_FORMAT=json", "HELPLINE_LOG_LEVEL="+cfg.LogLevel,
-		"HELPLINE_SHUTDOWN_TIMEOUT=5s")
+		"HELPLINE_SHUTDOWN_TIMEOUT=5s", "HELPLINE_NATS_CA_FILE="+c.CAFile())
 	c.env = env
 	migrate := c.Command(ctx, "migrate")
 	if out, err := migrate.CombinedOutput(); err != nil {
@@ -229,27 +239,18 @@ func (c *Cluster) start(ctx context.Context, reps map[string]int) error {
 			}
 			c.Services = append(c.Services, &Proc{Name: name, Role: role, HTTPAddr: addr, bin: cfg.Bin.Helpline,
 				args: []string{"serve", role}, logPath: filepath.Join(cfg.Dir, name+".log"),
-				env: append(append([]string(nil), env...), "HELPLINE_HTTP_ADDR="+addr, "HELPLINE_DATA_DIR="+data)})
+				env: append(append([]string(nil), env...), "HELPLINE_HTTP_ADDR="+addr, "HELPLINE_DATA_DIR="+data, c.nkeyEnv(natsauth.Role(role)))})
 		}
 	}
-	// The first service creates the streams and the shared buckets on a
-	// new cluster; the rest then start together (each creates only its
-	// own timer bucket), as a deployment rolling out would.
-	if len(c.Services) == 0 {
-		return nil
-	}
-	if err := c.Services[0].Start(); err != nil {
-		return err
-	}
-	if err := c.WaitReady(ctx, c.Services[0], 2*time.Minute); err != nil {
-		return err
-	}
-	for _, p := range c.Services[1:] {
+	// The migration made the streams and the shared keys bucket; the
+	// services start together (each creates only its own buckets), as a
+	// deployment rolling out would.
+	for _, p := range c.Services {
 		if err := p.Start(); err != nil {
 			return err
 		}
 	}
-	for _, p := range c.Services[1:] {
+	for _, p := range c.Services {
 		if err := c.WaitReady(ctx, p, 2*time.Minute); err != nil {
 			return err
 		}
@@ -258,11 +259,57 @@ func (c *Cluster) start(ctx context.Context, reps map[string]int) error {
 }
 
 // Command is a helpline command (e.g. "users", "add", ...) against the
-// cluster, with the services' environment.
+// cluster, with the services' environment and the admin user's credential
+// (the setup user's for migrate).
 func (c *Cluster) Command(ctx context.Context, args ...string) *exec.Cmd {
+	role := natsauth.Admin
+	if len(args) > 0 && args[0] == "migrate" {
+		role = natsauth.Setup
+	}
 	cmd := exec.CommandContext(ctx, c.cfg.Bin.Helpline, args...)
-	cmd.Env = append([]string(nil), c.env...)
+	cmd.Env = append(append([]string(nil), c.env...), c.nkeyEnv(role))
 	return cmd
+}
+
+// natsAuth makes what `helpline nats users` and `helpline nats tls` make
+// for an operator (a seed per role, auth.conf, a certificate for
+// loopback) and puts the shipped cluster.conf beside them, where its
+// include finds auth.conf. It returns that cluster.conf.
+func (c *Cluster) natsAuth(ctx context.Context) (string, error) {
+	c.auth = filepath.Join(c.cfg.Dir, "nats-auth")
+	if _, err := natsauth.Users(c.auth, natsauth.Roles()); err != nil {
+		return "", err
+	}
+	if err := natsauth.WriteTLS(filepath.Join(c.auth, "tls"), []string{"127.0.0.1", "localhost"}, time.Now()); err != nil {
+		return "", err
+	}
+	shipped, err := natsConfigPath(ctx)
+	if err != nil {
+		return "", err
+	}
+	conf, err := os.ReadFile(shipped)
+	if err != nil {
+		return "", err
+	}
+	path := filepath.Join(c.auth, "cluster.conf")
+	return path, os.WriteFile(path, conf, 0o600)
+}
+
+// NkeyFile is the role's seed; CAFile the authority of the nodes' TLS
+// certificates.
+func (c *Cluster) NkeyFile(r natsauth.Role) string {
+	return filepath.Join(c.auth, string(r)+natsauth.SeedExt)
+}
+func (c *Cluster) CAFile() string { return filepath.Join(c.auth, "tls", natsauth.TLSCAFile) }
+
+// nkeyEnv points HELPLINE_NATS_NKEY_FILE at the role's seed.
+func (c *Cluster) nkeyEnv(r natsauth.Role) string { return "HELPLINE_NATS_NKEY_FILE=" + c.NkeyFile(r) }
+
+// Connect connects to the cluster as the admin user (what an operator's
+// tools may do: read the log, look at streams and consumers).
+func (c *Cluster) Connect(name string) (*nats.Conn, error) {
+	cl := natsauth.Client{Role: natsauth.Admin, NkeyFile: c.NkeyFile(natsauth.Admin), CAFile: c.CAFile(), Name: name}
+	return cl.Connect(c.natsURL, zerolog.Nop())
 }
 
 // WaitReady waits until p answers ready: /readyz for a service, /healthz

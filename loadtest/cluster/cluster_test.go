@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -16,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/rs/zerolog"
 
 	"github.com/helpline-org/helpline/internal/pgtest"
@@ -61,6 +63,18 @@ func TestProcessCluster(t *testing.T) {
 			dumpLogs(t, dir)
 		}
 	})
+	// The nodes run the shipped configuration: TLS for clients, and no
+	// client without a NATS user's credential.
+	if nc, err := nats.Connect(c.NATSURL(), nats.RootCAs(c.CAFile())); err == nil || !errors.Is(err, nats.ErrAuthorization) {
+		t.Errorf("a client without credentials: %v, want an authorization violation", err)
+		if nc != nil {
+			nc.Close()
+		}
+	}
+	if nc, err := nats.Connect(strings.ReplaceAll(c.NATSURL(), "tls://", "nats://")); err == nil {
+		nc.Close()
+		t.Error("a client without TLS connected")
+	}
 	var urls []string
 	for _, p := range c.Role("ingestion") {
 		urls = append(urls, "http://"+p.HTTPAddr)
@@ -118,7 +132,7 @@ func TestProcessCluster(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	log, err := ReadLog(ctx, c.NATSURL())
+	log, err := c.ReadLog(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,6 +167,12 @@ func TestProcessCluster(t *testing.T) {
 			t.Errorf("stop %s: %v", p.Name, err)
 		} else if err := p.ExitErr(); err != nil {
 			t.Errorf("%s did not exit cleanly on SIGTERM: %v", p.Name, err)
+		}
+	}
+	// Each service did all it does as its own NATS user: nothing refused.
+	for _, p := range c.Services {
+		if b, err := os.ReadFile(p.LogPath()); err != nil || bytes.Contains(bytes.ToLower(b), []byte("permissions violation")) {
+			t.Errorf("%s: a NATS permission was refused (or no log: %v); see %s", p.Name, err, p.LogPath())
 		}
 	}
 }

@@ -20,6 +20,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/helpline-org/helpline/internal/natsauth"
 	"github.com/helpline-org/helpline/internal/twiliofake"
 	"github.com/helpline-org/helpline/loadtest/cluster"
 )
@@ -75,6 +76,7 @@ func run(ctx context.Context) error {
 	defer c.Stop()
 	fmt.Printf("helpline cluster up; logs and storage in %s\n", *dir)
 	fmt.Printf("  HELPLINE_NATS_URL=%s\n", c.NATSURL())
+	fmt.Printf("  HELPLINE_NATS_CA_FILE=%s HELPLINE_NATS_NKEY_FILE=%s (admin; the other roles' seeds beside it)\n", c.CAFile(), c.NkeyFile(natsauth.Admin))
 	fmt.Printf("  Twilio fake       http://%s (account %s, token %s)\n", l.Addr(), fake.AccountSID(), fake.AuthToken())
 	fmt.Printf("  public URL        %s (webhooks are signed for it; post them to any ingestion replica)\n", cluster.PublicURL)
 	for _, p := range append(append([]*cluster.Proc(nil), c.NATS...), c.Services...) {

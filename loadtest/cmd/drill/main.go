@@ -24,7 +24,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/helpline-org/helpline/events"
@@ -95,7 +94,7 @@ func run(ctx context.Context) error {
 	}
 	defer rig.Close()
 	c := rig.Cluster
-	nc, err := nats.Connect(c.NATSURL(), nats.Name("helpline-drill"), nats.MaxReconnects(-1))
+	nc, err := c.Connect("helpline-drill")
 	if err != nil {
 		return err
 	}
@@ -213,7 +212,7 @@ func check(ctx context.Context, rig *loadtest.Rig, sent []loadtest.Sent) (verdic
 	var v verdict
 	var lastErr error
 	err := cluster.Eventually(ctx, 2*time.Minute, func() error {
-		log, err := cluster.ReadLog(ctx, rig.Cluster.NATSURL())
+		log, err := rig.Cluster.ReadLog(ctx)
 		if err != nil {
 			lastErr = err
 			return err
