@@ -140,24 +140,32 @@ func Stage[K comparable, V any](base map[K]V) *Staged[K, V] {
 	return &Staged[K, V]{base: base, writes: map[K]*V{}}
 }
 
-// Get returns k's value as the update sees it.
-func (s *Staged[K, V]) Get(k K) (V, bool) {
+// Get returns k's value as the update sees it, and whether it has one.
+// Like Put and Delete, it has the signature of a Tx method and never
+// fails.
+func (s *Staged[K, V]) Get(k K) (V, bool, error) {
 	if v, staged := s.writes[k]; staged {
 		if v == nil {
 			var zero V
-			return zero, false
+			return zero, false, nil
 		}
-		return *v, true
+		return *v, true, nil
 	}
 	v, ok := s.base[k]
-	return v, ok
+	return v, ok, nil
 }
 
 // Put stages k's new value.
-func (s *Staged[K, V]) Put(k K, v V) { s.writes[k] = &v }
+func (s *Staged[K, V]) Put(k K, v V) error {
+	s.writes[k] = &v
+	return nil
+}
 
 // Delete stages k's removal.
-func (s *Staged[K, V]) Delete(k K) { s.writes[k] = nil }
+func (s *Staged[K, V]) Delete(k K) error {
+	s.writes[k] = nil
+	return nil
+}
 
 // Puts yields each key the update writes (not deletes) and its new value.
 func (s *Staged[K, V]) Puts() iter.Seq2[K, V] {

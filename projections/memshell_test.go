@@ -13,17 +13,18 @@ func TestStagedReadsItsWritesAndCommitsThemOnly(t *testing.T) {
 	t.Parallel()
 	base := map[string]int{"kept": 1, "changed": 2, "deleted": 3}
 	st := projections.Stage(base)
-	st.Put("changed", 20)
-	st.Put("added", 4)
-	st.Delete("deleted")
-	st.Delete("never")
+	for _, err := range []error{st.Put("changed", 20), st.Put("added", 4), st.Delete("deleted"), st.Delete("never")} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
 
 	for k, want := range map[string]struct {
 		v  int
 		ok bool
 	}{"kept": {1, true}, "changed": {20, true}, "added": {4, true}, "deleted": {0, false}, "never": {0, false}} {
-		if v, ok := st.Get(k); v != want.v || ok != want.ok {
-			t.Errorf("Get(%q) = %d, %t; want %d, %t", k, v, ok, want.v, want.ok)
+		if v, ok, err := st.Get(k); v != want.v || ok != want.ok || err != nil {
+			t.Errorf("Get(%q) = %d, %t, %v; want %d, %t", k, v, ok, err, want.v, want.ok)
 		}
 	}
 	if want := map[string]int{"kept": 1, "changed": 2, "deleted": 3}; !maps.Equal(base, want) {

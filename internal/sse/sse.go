@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -49,6 +50,7 @@ func (c *Config) SetDefaults() {
 type Server struct {
 	cfg       Config
 	done      chan struct{}
+	closed    atomic.Bool
 	closeOnce sync.Once
 }
 
@@ -61,17 +63,15 @@ func New(cfg Config) *Server {
 // Close ends every open stream and makes Serve refuse new ones with
 // ErrClosed. Call it when the HTTP server shuts down: a stream never ends
 // by itself, and http.Server.Shutdown waits for open handlers.
-func (s *Server) Close() { s.closeOnce.Do(func() { close(s.done) }) }
+func (s *Server) Close() {
+	s.closeOnce.Do(func() {
+		s.closed.Store(true)
+		close(s.done)
+	})
+}
 
 // Closed reports whether Close was called.
-func (s *Server) Closed() bool {
-	select {
-	case <-s.done:
-		return true
-	default:
-		return false
-	}
-}
+func (s *Server) Closed() bool { return s.closed.Load() }
 
 // Serve answers r with an event stream and calls fn to produce its events.
 // fn sends on st and returns when it has nothing more to send or when ctx

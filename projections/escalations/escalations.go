@@ -61,7 +61,7 @@ type Escalation struct {
 func (e Escalation) Open() bool { return e.AcknowledgedAt.IsZero() && !e.Exhausted }
 
 // After returns the cursor that continues a listing after e.
-func (e Escalation) After() Cursor { return Cursor{RaisedAt: e.RaisedAt, ID: e.ID} }
+func (e Escalation) After() Cursor { return Cursor{At: e.RaisedAt, ID: e.ID} }
 
 // Page is one page sent for an escalation.
 type Page struct {
@@ -80,32 +80,11 @@ type Conversation struct {
 }
 
 // Cursor is a position in the open queue, which is ordered by raised time
-// then id. The zero Cursor is the start.
-type Cursor struct {
-	RaisedAt time.Time
-	ID       string
-}
-
-// IsZero reports whether c is the start of the queue.
-func (c Cursor) IsZero() bool { return c.RaisedAt.IsZero() && c.ID == "" }
-
-// String encodes c for a URL: unix microseconds, a dot, the id. The zero
-// cursor is the empty string.
-func (c Cursor) String() string {
-	if c.IsZero() {
-		return ""
-	}
-	return projections.FormatCursor(c.RaisedAt, c.ID)
-}
+// then id.
+type Cursor = projections.Cursor
 
 // ParseCursor decodes a cursor made by Cursor.String.
-func ParseCursor(s string) (Cursor, error) {
-	at, id, err := projections.ParseCursor(s)
-	if err != nil {
-		return Cursor{}, err
-	}
-	return Cursor{RaisedAt: at, ID: id}, nil
-}
+func ParseCursor(s string) (Cursor, error) { return projections.ParseCursor(s) }
 
 // Limits of one page of the open queue.
 const (

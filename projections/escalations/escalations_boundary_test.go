@@ -24,15 +24,7 @@ var exportedTypes = []reflect.Type{
 // boundary is what the duty workers' queue must not be able to hold.
 var boundary = projectiontest.Boundary{Forbidden: forbidden, What: "content or a phone number"}
 
-func TestNoContentFields(t *testing.T) {
-	t.Parallel()
-	boundary.CheckTypes(t, exportedTypes)
-}
-
-// TestNoContentColumns checks the escalations schema's columns. The
-// managers' schema is checked by package responsetimes, which also keeps
-// the pseudonym out of it.
-func TestNoContentColumns(t *testing.T) {
-	t.Parallel()
-	boundary.CheckColumns(t, projectiontest.MigratedPool(t), "escalations", 20)
-}
+// TestNoContent checks the package's types and the escalations schema's
+// columns. The managers' schema is checked by package responsetimes,
+// which also keeps the pseudonym out of it.
+func TestNoContent(t *testing.T) { boundary.Check(t, exportedTypes, "escalations", 20) }

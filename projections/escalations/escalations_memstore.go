@@ -80,8 +80,8 @@ func (s *MemoryStore) Open(_ context.Context, lineIDs []string, limit int, after
 
 // less orders cursors by raised time, then id.
 func less(a, b Cursor) bool {
-	if !a.RaisedAt.Equal(b.RaisedAt) {
-		return a.RaisedAt.Before(b.RaisedAt)
+	if !a.At.Equal(b.At) {
+		return a.At.Before(b.At)
 	}
 	return a.ID < b.ID
 }
@@ -118,31 +118,27 @@ type memTx struct {
 }
 
 func (t *memTx) Conversation(_ context.Context, id string) (Conversation, bool, error) {
-	c, ok := t.conversations.Get(id)
-	return c, ok, nil
+	return t.conversations.Get(id)
 }
 
 func (t *memTx) PutConversation(_ context.Context, id string, c Conversation) error {
-	t.conversations.Put(id, c)
-	return nil
+	return t.conversations.Put(id, c)
 }
 
 func (t *memTx) DeleteConversation(_ context.Context, id string) error {
-	t.conversations.Delete(id)
-	return nil
+	return t.conversations.Delete(id)
 }
 
 func (t *memTx) Escalation(_ context.Context, id string) (Escalation, bool, error) {
-	e, ok := t.escalations.Get(id)
-	return clone(e), ok, nil
+	e, ok, err := t.escalations.Get(id)
+	return clone(e), ok, err
 }
 
 func (t *memTx) PutEscalation(ctx context.Context, e Escalation) error {
 	old, _, _ := t.Escalation(ctx, e.ID)
 	e = clone(e)
 	e.Pages = old.Pages // pages only change through AddPage
-	t.escalations.Put(e.ID, e)
-	return nil
+	return t.escalations.Put(e.ID, e)
 }
 
 func (t *memTx) AddPage(ctx context.Context, id string, _ uint64, p Page) error {
@@ -151,11 +147,11 @@ func (t *memTx) AddPage(ctx context.Context, id string, _ uint64, p Page) error 
 		return fmt.Errorf("add page: escalation %s: %w", id, ErrNotFound)
 	}
 	e.Pages = append(e.Pages, p)
-	t.escalations.Put(id, e)
-	return nil
+	return t.escalations.Put(id, e)
 }
 
 // commit applies the staged writes; the caller holds the store's lock.
+
 func (t *memTx) commit() {
 	t.escalations.Commit()
 	t.conversations.Commit()

@@ -196,7 +196,7 @@ func (s *SQLStore) Open(ctx context.Context, lineIDs []string, limit int, after 
 	args := []any{lineIDs, limit}
 	if !after.IsZero() {
 		q += ` AND (raised_at, escalation_id) > ($3, $4)`
-		args = append(args, after.RaisedAt.UTC(), after.ID)
+		args = append(args, after.At.UTC(), after.ID)
 	}
 	q += ` ORDER BY raised_at, escalation_id LIMIT $2`
 	rows, err := s.Pool().Query(ctx, q, args...)

@@ -58,17 +58,10 @@ var boundary = projectiontest.Boundary{
 	},
 }
 
-func TestNoContactOrPlaintextFields(t *testing.T) {
-	t.Parallel()
-	boundary.CheckTypes(t, exportedTypes)
-}
-
-// TestNoContactOrPlaintextColumns checks the inbox schema's columns: none
-// named for contact details or plaintext, and a body only as BYTEA.
-func TestNoContactOrPlaintextColumns(t *testing.T) {
-	t.Parallel()
-	boundary.CheckColumns(t, projectiontest.MigratedPool(t), "inbox", 30)
-}
+// TestNoContactOrPlaintext checks the package's types and the inbox
+// schema's columns: none named for contact details or plaintext, and a
+// body only as events.Sealed, stored as BYTEA.
+func TestNoContactOrPlaintext(t *testing.T) { boundary.Check(t, exportedTypes, "inbox", 30) }
 
 const (
 	bedLine   = "+447700900001"

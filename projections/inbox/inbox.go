@@ -87,7 +87,7 @@ type Conversation struct {
 }
 
 // After returns the cursor that continues a listing after c.
-func (c Conversation) After() Cursor { return Cursor{LastActivityAt: c.LastActivityAt, ID: c.ID} }
+func (c Conversation) After() Cursor { return Cursor{At: c.LastActivityAt, ID: c.ID} }
 
 // Message is one message of a conversation, either way.
 type Message struct {
@@ -140,41 +140,20 @@ type Delivery struct {
 }
 
 // Cursor is a position in a listing, which is ordered by last activity,
-// newest first, then by id (descending). The zero Cursor is the start.
-// Activity moves conversations up while someone pages: a conversation may
-// then appear again on a later page's top, or be missed until the next
-// listing; the console refreshes from the start on live updates.
-type Cursor struct {
-	LastActivityAt time.Time
-	ID             string
-}
-
-// IsZero reports whether c is the start of a listing.
-func (c Cursor) IsZero() bool { return c.LastActivityAt.IsZero() && c.ID == "" }
-
-// String encodes c for a URL: unix microseconds, a dot, the id. The zero
-// cursor is the empty string.
-func (c Cursor) String() string {
-	if c.IsZero() {
-		return ""
-	}
-	return projections.FormatCursor(c.LastActivityAt, c.ID)
-}
+// newest first, then by id (descending). Activity moves conversations up
+// while someone pages: a conversation may then appear again on a later
+// page's top, or be missed until the next listing; the console refreshes
+// from the start on live updates.
+type Cursor = projections.Cursor
 
 // ParseCursor decodes a cursor made by Cursor.String.
-func ParseCursor(s string) (Cursor, error) {
-	at, id, err := projections.ParseCursor(s)
-	if err != nil {
-		return Cursor{}, err
-	}
-	return Cursor{LastActivityAt: at, ID: id}, nil
-}
+func ParseCursor(s string) (Cursor, error) { return projections.ParseCursor(s) }
 
 // before reports whether a comes before b in a listing: newer activity
 // first, then the greater id.
 func before(a, b Cursor) bool {
-	if !a.LastActivityAt.Equal(b.LastActivityAt) {
-		return a.LastActivityAt.After(b.LastActivityAt)
+	if !a.At.Equal(b.At) {
+		return a.At.After(b.At)
 	}
 	return a.ID > b.ID
 }

@@ -182,13 +182,12 @@ type memTx struct {
 }
 
 func (t *memTx) Conversation(_ context.Context, id string) (Conversation, bool, error) {
-	c, ok := t.conversations.Get(id)
-	return cloneConversation(c), ok, nil
+	c, ok, err := t.conversations.Get(id)
+	return cloneConversation(c), ok, err
 }
 
 func (t *memTx) PutConversation(_ context.Context, c Conversation) error {
-	t.conversations.Put(c.ID, cloneConversation(c))
-	return nil
+	return t.conversations.Put(c.ID, cloneConversation(c))
 }
 
 func (t *memTx) ClientConversations(_ context.Context, clientID string) ([]string, error) {
@@ -201,19 +200,13 @@ func (t *memTx) ClientConversations(_ context.Context, clientID string) ([]strin
 	return ids, nil
 }
 
-func (t *memTx) Client(_ context.Context, id string) (Client, bool, error) {
-	c, ok := t.clients.Get(id)
-	return c, ok, nil
-}
+func (t *memTx) Client(_ context.Context, id string) (Client, bool, error) { return t.clients.Get(id) }
 
-func (t *memTx) PutClient(_ context.Context, id string, c Client) error {
-	t.clients.Put(id, c)
-	return nil
-}
+func (t *memTx) PutClient(_ context.Context, id string, c Client) error { return t.clients.Put(id, c) }
 
 func (t *memTx) Messages(_ context.Context, convID string) ([]Message, error) {
-	ms, _ := t.messages.Get(convID)
-	return cloneMessages(ms), nil
+	ms, _, err := t.messages.Get(convID)
+	return cloneMessages(ms), err
 }
 
 func (t *memTx) Message(ctx context.Context, convID, id string) (Message, bool, error) {
@@ -234,21 +227,19 @@ func (t *memTx) PutMessage(ctx context.Context, convID string, m Message) error 
 	} else {
 		ms = append(ms, m)
 	}
-	t.messages.Put(convID, ms)
-	return nil
+	return t.messages.Put(convID, ms)
 }
 
 func (t *memTx) Delivery(_ context.Context, convID, providerID string) (Delivery, bool, error) {
-	d, ok := t.deliveries.Get(deliveryKey{convID, providerID})
-	return d, ok, nil
+	return t.deliveries.Get(deliveryKey{convID, providerID})
 }
 
 func (t *memTx) PutDelivery(_ context.Context, convID, providerID string, d Delivery) error {
-	t.deliveries.Put(deliveryKey{convID, providerID}, d)
-	return nil
+	return t.deliveries.Put(deliveryKey{convID, providerID}, d)
 }
 
 // commit applies the staged writes; the caller holds the store's lock.
+
 func (t *memTx) commit() {
 	s := t.s
 	for id, c := range t.conversations.Puts() {

@@ -200,7 +200,7 @@ func (s *SQLStore) List(ctx context.Context, q Query) ([]Conversation, error) {
 		sql += ` AND assignee_id = ''`
 	}
 	if !q.After.IsZero() {
-		sql += ` AND (last_activity_at, conversation_id) < (` + arg(q.After.LastActivityAt.UTC()) + `, ` + arg(q.After.ID) + `)`
+		sql += ` AND (last_activity_at, conversation_id) < (` + arg(q.After.At.UTC()) + `, ` + arg(q.After.ID) + `)`
 	}
 	sql += ` ORDER BY last_activity_at DESC, conversation_id DESC LIMIT ` + arg(q.Limit)
 	rows, err := s.Pool().Query(ctx, sql, args...)

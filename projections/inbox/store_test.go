@@ -263,7 +263,7 @@ func storeSuite(t *testing.T, newStore func(testing.TB) Store) {
 				{Query{AssigneeID: "kim"}, nil},
 				{Query{Unassigned: true}, []string{"conv4", "conv3"}},
 				{Query{Unassigned: true, LineIDs: []string{"main"}, IncludeClosed: true}, []string{"conv3", "conv2"}},
-				{Query{After: Cursor{LastActivityAt: at(10, 30, 1), ID: "conv3"}}, []string{"conv1"}},
+				{Query{After: Cursor{At: at(10, 30, 1), ID: "conv3"}}, []string{"conv1"}},
 			} {
 				got := mustList(t, v, c.q)
 				if !reflect.DeepEqual(ids(got), projections.NonEmpty(c.want)) && !(len(got) == 0 && len(c.want) == 0) {

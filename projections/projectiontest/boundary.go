@@ -33,6 +33,22 @@ type Boundary struct {
 	Column func(table, column, dataType string) string
 }
 
+// Check runs CheckTypes over types and CheckColumns over schema on a
+// fresh migrated database (at least minColumns columns), as parallel
+// subtests "fields" and "columns": a projection's whole boundary test.
+func (b Boundary) Check(t *testing.T, types []reflect.Type, schema string, minColumns int) {
+	t.Helper()
+	t.Parallel()
+	t.Run("fields", func(t *testing.T) {
+		t.Parallel()
+		b.CheckTypes(t, types)
+	})
+	t.Run("columns", func(t *testing.T) {
+		t.Parallel()
+		b.CheckColumns(t, MigratedPool(t), schema, minColumns)
+	})
+}
+
 // CheckTypes walks types (every exported type of the package in the
 // current directory, which it checks is the whole list), and reports each
 // type and field, at any depth within the package, named like b.Forbidden.

@@ -27,12 +27,5 @@ var exportedTypes = []reflect.Type{
 // boundary is what the managers' figures must not be able to hold.
 var boundary = projectiontest.Boundary{Forbidden: forbidden, What: "content or a client identifier"}
 
-func TestNoContentFields(t *testing.T) {
-	t.Parallel()
-	boundary.CheckTypes(t, exportedTypes)
-}
-
-func TestNoContentColumns(t *testing.T) {
-	t.Parallel()
-	boundary.CheckColumns(t, projectiontest.MigratedPool(t), "", 15)
-}
+// TestNoContent checks the package's types and the rt_ tables' columns.
+func TestNoContent(t *testing.T) { boundary.Check(t, exportedTypes, "", 15) }

@@ -106,34 +106,24 @@ type memTx struct {
 }
 
 func (t *memTx) PendingReply(_ context.Context, id string) (PendingReply, bool, error) {
-	p, ok := t.replies.Get(id)
-	return p, ok, nil
+	return t.replies.Get(id)
 }
 
 func (t *memTx) PutPendingReply(_ context.Context, id string, p PendingReply) error {
-	t.replies.Put(id, p)
-	return nil
+	return t.replies.Put(id, p)
 }
 
-func (t *memTx) DeletePendingReply(_ context.Context, id string) error {
-	t.replies.Delete(id)
-	return nil
-}
+func (t *memTx) DeletePendingReply(_ context.Context, id string) error { return t.replies.Delete(id) }
 
 func (t *memTx) PendingAck(_ context.Context, id string) (PendingAck, bool, error) {
-	p, ok := t.acks.Get(id)
-	return p, ok, nil
+	return t.acks.Get(id)
 }
 
 func (t *memTx) PutPendingAck(_ context.Context, id string, p PendingAck) error {
-	t.acks.Put(id, p)
-	return nil
+	return t.acks.Put(id, p)
 }
 
-func (t *memTx) DeletePendingAck(_ context.Context, id string) error {
-	t.acks.Delete(id)
-	return nil
-}
+func (t *memTx) DeletePendingAck(_ context.Context, id string) error { return t.acks.Delete(id) }
 
 func (t *memTx) AddCounts(_ context.Context, lineID string, hour time.Time, c Counts) error {
 	t.counts = append(t.counts, Hour{LineID: lineID, Start: hourOf(hour), Counts: c})
@@ -158,6 +148,7 @@ func (t *memTx) Observe(_ context.Context, lineID string, hour time.Time, m Metr
 }
 
 // commit applies the staged writes; the caller holds the store's lock.
+
 func (t *memTx) commit() {
 	t.replies.Commit()
 	t.acks.Commit()

@@ -2,7 +2,6 @@ package responsetimes
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -194,35 +193,23 @@ func (t sqlTx) PendingReply(ctx context.Context, id string) (PendingReply, bool,
 		p  PendingReply
 		at *time.Time
 	)
-	err := t.tx.QueryRow(ctx, `SELECT line_id, received_at, replied FROM rt_pending_replies WHERE conversation_id = $1`, id).
-		Scan(&p.LineID, &at, &p.Replied)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return PendingReply{}, false, nil
-	}
-	if err != nil {
-		return PendingReply{}, false, fmt.Errorf("read pending reply: %w", err)
-	}
+	ok, err := projections.Found(t.tx.QueryRow(ctx, `SELECT line_id, received_at, replied FROM rt_pending_replies WHERE conversation_id = $1`, id).
+		Scan(&p.LineID, &at, &p.Replied), "pending reply")
 	if at != nil {
 		p.ReceivedAt = at.UTC()
 	}
-	return p, true, nil
+	return p, ok, err
 }
 
 func (t sqlTx) PutPendingReply(ctx context.Context, id string, p PendingReply) error {
-	_, err := t.tx.Exec(ctx, `INSERT INTO rt_pending_replies (conversation_id, line_id, received_at, replied) VALUES ($1, $2, $3, $4)
-		ON CONFLICT (conversation_id) DO UPDATE SET line_id = excluded.line_id, received_at = excluded.received_at, replied = excluded.replied`,
+	return projections.Exec(ctx, t.tx, "write pending reply", `INSERT INTO rt_pending_replies (conversation_id, line_id, received_at, replied)
+		VALUES ($1, $2, $3, $4) ON CONFLICT (conversation_id) DO UPDATE
+		SET line_id = excluded.line_id, received_at = excluded.received_at, replied = excluded.replied`,
 		id, p.LineID, projections.NullTime(p.ReceivedAt), p.Replied)
-	if err != nil {
-		return fmt.Errorf("write pending reply: %w", err)
-	}
-	return nil
 }
 
 func (t sqlTx) DeletePendingReply(ctx context.Context, id string) error {
-	if _, err := t.tx.Exec(ctx, `DELETE FROM rt_pending_replies WHERE conversation_id = $1`, id); err != nil {
-		return fmt.Errorf("delete pending reply: %w", err)
-	}
-	return nil
+	return projections.Exec(ctx, t.tx, "delete pending reply", `DELETE FROM rt_pending_replies WHERE conversation_id = $1`, id)
 }
 
 func (t sqlTx) PendingAck(ctx context.Context, id string) (PendingAck, bool, error) {
@@ -230,56 +217,36 @@ func (t sqlTx) PendingAck(ctx context.Context, id string) (PendingAck, bool, err
 		p  PendingAck
 		at *time.Time
 	)
-	err := t.tx.QueryRow(ctx, `SELECT line_id, paged_at FROM rt_pending_acks WHERE escalation_id = $1`, id).Scan(&p.LineID, &at)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return PendingAck{}, false, nil
-	}
-	if err != nil {
-		return PendingAck{}, false, fmt.Errorf("read pending ack: %w", err)
-	}
+	ok, err := projections.Found(t.tx.QueryRow(ctx, `SELECT line_id, paged_at FROM rt_pending_acks WHERE escalation_id = $1`, id).
+		Scan(&p.LineID, &at), "pending ack")
 	if at != nil {
 		p.PagedAt = at.UTC()
 	}
-	return p, true, nil
+	return p, ok, err
 }
 
 func (t sqlTx) PutPendingAck(ctx context.Context, id string, p PendingAck) error {
-	_, err := t.tx.Exec(ctx, `INSERT INTO rt_pending_acks (escalation_id, line_id, paged_at) VALUES ($1, $2, $3)
-		ON CONFLICT (escalation_id) DO UPDATE SET line_id = excluded.line_id, paged_at = excluded.paged_at`,
+	return projections.Exec(ctx, t.tx, "write pending ack", `INSERT INTO rt_pending_acks (escalation_id, line_id, paged_at)
+		VALUES ($1, $2, $3) ON CONFLICT (escalation_id) DO UPDATE SET line_id = excluded.line_id, paged_at = excluded.paged_at`,
 		id, p.LineID, projections.NullTime(p.PagedAt))
-	if err != nil {
-		return fmt.Errorf("write pending ack: %w", err)
-	}
-	return nil
 }
 
 func (t sqlTx) DeletePendingAck(ctx context.Context, id string) error {
-	if _, err := t.tx.Exec(ctx, `DELETE FROM rt_pending_acks WHERE escalation_id = $1`, id); err != nil {
-		return fmt.Errorf("delete pending ack: %w", err)
-	}
-	return nil
+	return projections.Exec(ctx, t.tx, "delete pending ack", `DELETE FROM rt_pending_acks WHERE escalation_id = $1`, id)
 }
 
 func (t sqlTx) AddCounts(ctx context.Context, lineID string, hour time.Time, c Counts) error {
-	_, err := t.tx.Exec(ctx, `INSERT INTO rt_hours (line_id, hour, received, out_of_hours, breaches) VALUES ($1, $2, $3, $4, $5)
-		ON CONFLICT (line_id, hour) DO UPDATE SET received = rt_hours.received + excluded.received,
+	return projections.Exec(ctx, t.tx, "add counts", `INSERT INTO rt_hours (line_id, hour, received, out_of_hours, breaches)
+		VALUES ($1, $2, $3, $4, $5) ON CONFLICT (line_id, hour) DO UPDATE SET received = rt_hours.received + excluded.received,
 			out_of_hours = rt_hours.out_of_hours + excluded.out_of_hours, breaches = rt_hours.breaches + excluded.breaches`,
 		lineID, hourOf(hour), c.Received, c.OutOfHours, c.Breaches)
-	if err != nil {
-		return fmt.Errorf("add counts: %w", err)
-	}
-	return nil
 }
 
 func (t sqlTx) Observe(ctx context.Context, lineID string, hour time.Time, m Metric, bucket int) error {
 	if bucket < 0 || bucket >= NumBuckets {
 		return fmt.Errorf("bucket %d out of range", bucket)
 	}
-	_, err := t.tx.Exec(ctx, `INSERT INTO rt_histograms (line_id, hour, metric, bucket, n) VALUES ($1, $2, $3, $4, 1)
-		ON CONFLICT (line_id, hour, metric, bucket) DO UPDATE SET n = rt_histograms.n + 1`,
+	return projections.Exec(ctx, t.tx, "observe "+string(m), `INSERT INTO rt_histograms (line_id, hour, metric, bucket, n)
+		VALUES ($1, $2, $3, $4, 1) ON CONFLICT (line_id, hour, metric, bucket) DO UPDATE SET n = rt_histograms.n + 1`,
 		lineID, hourOf(hour), string(m), int32(bucket))
-	if err != nil {
-		return fmt.Errorf("observe %s: %w", m, err)
-	}
-	return nil
 }
