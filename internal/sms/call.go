@@ -65,11 +65,10 @@ type Call struct {
 }
 
 func (c Call) validate() error {
+	if err := needParties(c.From, c.To, ErrInvalidCall); err != nil {
+		return err
+	}
 	switch {
-	case c.From == "":
-		return fmt.Errorf("%w: no From", ErrInvalidCall)
-	case c.To == "":
-		return fmt.Errorf("%w: no To", ErrInvalidCall)
 	case (c.TwiML == "") == (c.URL == ""):
 		return fmt.Errorf("%w: want exactly one of TwiML and URL", ErrInvalidCall)
 	case utf8.RuneCountInString(c.TwiML) > MaxTwiML:

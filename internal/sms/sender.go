@@ -31,13 +31,23 @@ type Message struct {
 }
 
 func (m Message) validate() error {
-	switch {
-	case m.From == "":
-		return fmt.Errorf("%w: no From", ErrInvalidMessage)
-	case m.To == "":
-		return fmt.Errorf("%w: no To", ErrInvalidMessage)
-	case strings.TrimSpace(m.Body) == "":
+	if err := needParties(m.From, m.To, ErrInvalidMessage); err != nil {
+		return err
+	}
+	if strings.TrimSpace(m.Body) == "" {
 		return fmt.Errorf("%w: empty Body", ErrInvalidMessage)
+	}
+	return nil
+}
+
+// needParties refuses a message or call (invalid says which) without a From
+// or a To.
+func needParties(from, to string, invalid error) error {
+	switch {
+	case from == "":
+		return fmt.Errorf("%w: no From", invalid)
+	case to == "":
+		return fmt.Errorf("%w: no To", invalid)
 	}
 	return nil
 }

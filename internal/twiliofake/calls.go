@@ -18,13 +18,6 @@ import (
 	"time"
 )
 
-// Errors of PressKey and Hangup.
-var (
-	ErrNoSuchCall = errors.New("no such call")
-	ErrCallEnded  = errors.New("call has ended")
-	ErrNoGather   = errors.New("call waits for no key press")
-)
-
 // Call is one voice call the fake placed, as it stands now. It rings as soon
 // as it is created: queued, initiated, ringing, then answered (in-progress), or
 // ended as FailCalls set for its number. An answered call whose TwiML gathers
@@ -266,6 +259,13 @@ func (f *Fake) answer(rec *callRecord) {
 }
 
 var digitsPattern = regexp.MustCompile(`^[0-9*#]{1,32}$`)
+
+// Errors of PressKey and Hangup.
+var (
+	ErrNoSuchCall = errors.New("no such call")
+	ErrCallEnded  = errors.New("call has ended")
+	ErrNoGather   = errors.New("call waits for no key press")
+)
 
 // PressKey answers the call (if it is not answered yet) and presses digits
 // ("1", "2", ...) on it: it posts the gather webhook to the <Gather>'s action

@@ -25,7 +25,18 @@ import (
 //go:embed sandbox
 var sandboxFiles embed.FS
 
-var sandboxPage = template.Must(template.ParseFS(sandboxFiles, "sandbox/page.html"))
+var sandboxPage = template.Must(template.New("page.html").Funcs(template.FuncMap{"meta": newMetaLine}).ParseFS(sandboxFiles, "sandbox/page.html"))
+
+// metaLine is the line above a text or a call on the page: who to whom,
+// when, and how it stands.
+type metaLine struct {
+	Name, From, To, Status string
+	At                     time.Time
+}
+
+func newMetaLine(name, from, to string, at time.Time, status string) metaLine {
+	return metaLine{Name: name, From: from, To: to, At: at, Status: status}
+}
 
 const (
 	maxSandboxForm    = 16 << 10
