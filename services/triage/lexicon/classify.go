@@ -212,10 +212,13 @@ func (cl *Classifier) ClassifyIn(text string, recent Recent, now time.Time) Verd
 		cl.collect(sc, 1)
 	}
 	var v Verdict
-	if sc.kinds&(1<<tkSignal|1<<tkCue) == 0 {
+	// Cue words alone ("now", "my son") decide nothing unless a cue rule
+	// can fire on them.
+	conv := cl.conversation(recent, now)
+	if sc.kinds&(1<<tkSignal) == 0 && (sc.kinds&(1<<tkCue) == 0 || !cl.cuesMayFire(sc, conv.signals)) {
 		v = Verdict{Risk: RiskNone, LexiconVersion: cl.version, Rule: RuleNoMatch, RulesVersion: RulesVersion}
 	} else {
-		v = cl.decide(sc, cl.conversation(recent, now))
+		v = cl.decide(sc, conv)
 	}
 	for _, t := range sc.touched {
 		sc.count[t] = 0

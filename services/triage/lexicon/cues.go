@@ -180,6 +180,40 @@ func (cl *Classifier) cueOf(h *hit) cueSet {
 	return 0
 }
 
+// cueUnion returns the cue classes of all the hits.
+func (cl *Classifier) cueUnion(sc *scratch) cueSet {
+	var u cueSet
+	for i := range sc.hits {
+		u |= cl.cueOf(&sc.hits[i])
+	}
+	return u
+}
+
+// mayFire reports whether every slot of r has a cue in u and the
+// conversation meets its with condition.
+func (r *cueRule) mayFire(u cueSet, recent signalSet) bool {
+	if r.with != 0 && recent&r.with == 0 {
+		return false
+	}
+	for _, s := range r.slots {
+		if u&s == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// cuesMayFire reports whether some cue rule may fire on the hits.
+func (cl *Classifier) cuesMayFire(sc *scratch, recent signalSet) bool {
+	u := cl.cueUnion(sc)
+	for i := range cueRules {
+		if cueRules[i].mayFire(u, recent) {
+			return true
+		}
+	}
+	return false
+}
+
 // cooccur fires the cue rules over the hits of each pass and appends
 // their synthetic hits. It runs after idioms (an idiom's words are no
 // cues) and before qualify.
@@ -207,9 +241,14 @@ func (cl *Classifier) cooccur(sc *scratch, recent signalSet) {
 	if !any {
 		return
 	}
+	var u cueSet
+	for _, c := range classes {
+		u |= c
+	}
 	var used [4]int
-	for ri, r := range cueRules {
-		if r.with != 0 && recent&r.with == 0 {
+	for ri := range cueRules {
+		r := &cueRules[ri]
+		if !r.mayFire(u, recent) {
 			continue
 		}
 		for a := 0; a < n; a++ {
