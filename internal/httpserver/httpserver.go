@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"strconv"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/helpline-org/helpline/internal/health"
+	"github.com/helpline-org/helpline/internal/logging"
 )
 
 // Server owns the listener and the router.
@@ -40,7 +42,7 @@ func New(h *health.Health, reg *prometheus.Registry, log zerolog.Logger) *Server
 	reg.MustRegister(requests, latency)
 
 	r := chi.NewRouter()
-	r.Use(middleware.Recoverer)
+	r.Use(recoverer(log))
 	r.Use(func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 			start := time.Now()
@@ -85,6 +87,9 @@ func (s *Server) Serve(ctx context.Context, l net.Listener, grace time.Duration)
 		MaxHeaderBytes:    64 << 10,
 		// WriteTimeout stays 0: server-sent event streams are long-lived;
 		// handlers bound their own work.
+		// What net/http reports (a TLS handshake error, a header written
+		// twice) goes to the structured log, not raw to stderr.
+		ErrorLog: logging.StdLogger(s.log.With().Str("component", "http").Logger()),
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- s.srv.Serve(l) }()
@@ -118,4 +123,26 @@ func LoopbackURL(addr string) string {
 		host = "127.0.0.1"
 	}
 	return "http://" + net.JoinHostPort(host, port)
+}
+
+// recoverer answers 500 for a handler that panics and logs the panic with
+// its stack through the structured log (chi's Recoverer prints it raw on
+// stderr). http.ErrAbortHandler is net/http's own way to abort: passed on.
+func recoverer(log zerolog.Logger) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+			defer func() {
+				v := recover()
+				if v == nil {
+					return
+				}
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				log.Error().Str("panic", fmt.Sprint(v)).Str("stack", string(debug.Stack())).Str("method", req.Method).Msg("http handler panicked")
+				w.WriteHeader(http.StatusInternalServerError)
+			}()
+			next.ServeHTTP(w, req)
+		})
+	}
 }

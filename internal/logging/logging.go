@@ -5,8 +5,10 @@ package logging
 
 import (
 	"io"
+	stdlog "log"
 	"os"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/mattn/go-isatty"
@@ -52,6 +54,24 @@ func (r *Redactor) Write(p []byte) (int, error) {
 	}
 	if _, err := r.W.Write(p); err != nil {
 		return 0, err
+	}
+	return len(p), nil
+}
+
+// StdLogger is a standard library logger whose every line becomes a
+// structured warning on log: for libraries that only take a *log.Logger
+// (net/http's ErrorLog), so nothing a process writes bypasses the
+// structured log.
+func StdLogger(log zerolog.Logger) *stdlog.Logger {
+	return stdlog.New(lineWriter{log: log}, "", 0)
+}
+
+// lineWriter writes each line it is given as one log message.
+type lineWriter struct{ log zerolog.Logger }
+
+func (w lineWriter) Write(p []byte) (int, error) {
+	for _, line := range strings.Split(strings.TrimRight(string(p), "\n"), "\n") {
+		w.log.Warn().Msg(line)
 	}
 	return len(p), nil
 }
