@@ -2,6 +2,7 @@ package events
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -216,6 +217,27 @@ func (c *Conversation) RecordPageFailed(escalationID string, round, level int, s
 	}
 	return c.recordWithID("pagefail-"+escalationID+"-"+Step(round, level)+"-"+staffID, MessageSendFailed{SendID: escalationID,
 		Kind: SendPage, Recipient: staffID, Reason: reason, Code: code}, m)
+}
+
+// RecordUndeliveredPages records, as failed pages with the provider's
+// status and error code, the pages of escalationID's current step that the
+// provider reported undelivered or failed (once each).
+func (c *Conversation) RecordUndeliveredPages(escalationID string, m Meta) error {
+	esc, err := c.escalation(escalationID)
+	if err != nil {
+		return err
+	}
+	sids := slices.Sorted(maps.Keys(c.Pages))
+	for _, sid := range sids {
+		ref, st := c.Pages[sid], c.Undelivered[sid]
+		if ref.EscalationID != esc.ID || ref.Round != esc.Round || ref.Level != esc.Level || st.Status == "" {
+			continue
+		}
+		if err := c.RecordPageFailed(esc.ID, ref.Round, ref.Level, ref.StaffID, st.Status, st.ErrorCode, m); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // ReEscalate records the move of an open escalation from fromLevel to the

@@ -60,6 +60,8 @@ type Escalation struct {
 	// Refused records, by Step(round, level), who declined or whose page
 	// was not delivered: a step everyone paged at refused moves on at once.
 	Refused map[string][]string
+	// Declined records, by step, who declined (a subset of Refused).
+	Declined map[string][]string
 	// Paged records which staff were paged at which step of the policy,
 	// keyed by Step(round, level), so a redelivered event or a restarted
 	// timer can tell whether a step still needs its page.
@@ -93,6 +95,15 @@ func (e *Escalation) StepRefused(round, level int) bool {
 		}
 	}
 	return true
+}
+
+// RefusalReason says why a refused step is moved on from: "declined" when
+// anyone paged at it declined, else "undelivered".
+func (e *Escalation) RefusalReason(round, level int) string {
+	if len(e.Declined[Step(round, level)]) > 0 {
+		return "declined"
+	}
+	return "undelivered"
 }
 
 // PageRef names one page SMS: the escalation, step and staff member it
@@ -150,6 +161,9 @@ type Conversation struct {
 	// Pages maps each page SMS's provider id to the page it was, so a
 	// delivery status names who could not be reached.
 	Pages map[string]PageRef
+	// Undelivered holds the provider's failure statuses by message id: a
+	// callback may come before the page it is about is recorded.
+	Undelivered map[string]DeliveryStatusChanged
 
 	recording
 }
@@ -157,7 +171,7 @@ type Conversation struct {
 // NewConversation returns an empty conversation with the given id.
 func NewConversation(id string) *Conversation {
 	return &Conversation{ID: id, Escalations: map[string]*Escalation{}, Sends: map[string]string{}, Replies: map[string]ReplyRequested{},
-		Messages: map[string]uint64{}, Triaged: map[string]bool{}, Verdicts: map[string]VerdictSummary{}, Pages: map[string]PageRef{}}
+		Messages: map[string]uint64{}, Triaged: map[string]bool{}, Verdicts: map[string]VerdictSummary{}, Pages: map[string]PageRef{}, Undelivered: map[string]DeliveryStatusChanged{}}
 }
 
 // Clone returns a deep copy: changing the copy (applying events, recording
@@ -183,6 +197,7 @@ func (c *Conversation) Clone() *Conversation {
 		out.Verdicts[id] = v.clone()
 	}
 	out.Pages = maps.Clone(c.Pages)
+	out.Undelivered = maps.Clone(c.Undelivered)
 	out.Recent = slices.Clone(c.Recent)
 	for i, r := range out.Recent {
 		out.Recent[i].Signals = slices.Clone(r.Signals)
@@ -194,15 +209,17 @@ func (c *Conversation) Clone() *Conversation {
 func (e *Escalation) clone() *Escalation {
 	out := *e
 	out.Categories = slices.Clone(e.Categories)
-	out.Paged = make(map[string][]string, len(e.Paged))
-	for step, staff := range e.Paged {
-		out.Paged[step] = slices.Clone(staff)
-	}
-	out.Refused = make(map[string][]string, len(e.Refused))
-	for step, staff := range e.Refused {
-		out.Refused[step] = slices.Clone(staff)
-	}
+	out.Paged = cloneSteps(e.Paged)
+	out.Refused, out.Declined = cloneSteps(e.Refused), cloneSteps(e.Declined)
 	return &out
+}
+
+func cloneSteps(m map[string][]string) map[string][]string {
+	out := make(map[string][]string, len(m))
+	for step, staff := range m {
+		out[step] = slices.Clone(staff)
+	}
+	return out
 }
 
 // Apply folds one stored event into the state.
@@ -246,7 +263,8 @@ func (c *Conversation) apply(p Payload, e Envelope) {
 	case EscalationRaised:
 		if _, seen := c.Escalations[p.EscalationID]; !seen {
 			c.Escalations[p.EscalationID] = &Escalation{ID: p.EscalationID, Reason: p.Reason, Categories: p.Categories, RaisedAt: at, Round: 1,
-				StepAt: at, Paged: map[string][]string{}, Refused: map[string][]string{}}
+				StepAt: at, Paged: map[string][]string{}, Refused: map[string][]string{},
+				Declined: map[string][]string{}}
 			c.EscalationOrder = append(c.EscalationOrder, p.EscalationID)
 		}
 	case EscalationPaged:
@@ -257,14 +275,24 @@ func (c *Conversation) apply(p Payload, e Envelope) {
 			esc.Paged[step] = append(esc.Paged[step], p.StaffID)
 			if p.ProviderMessageID != "" {
 				c.Pages[p.ProviderMessageID] = PageRef{EscalationID: p.EscalationID, Round: p.Round, Level: p.Level, StaffID: p.StaffID}
+				if _, failed := c.Undelivered[p.ProviderMessageID]; failed {
+					esc.refuse(step, p.StaffID)
+				}
 			}
 		}
 	case EscalationDeclined:
 		if esc := c.Escalations[p.EscalationID]; esc != nil {
 			esc.refuse(Step(p.Round, p.Level), p.StaffID)
+			if step := Step(p.Round, p.Level); !slices.Contains(esc.Declined[step], p.StaffID) {
+				esc.Declined[step] = append(esc.Declined[step], p.StaffID)
+			}
 		}
 	case DeliveryStatusChanged:
-		if ref, ok := c.Pages[p.ProviderMessageID]; ok && PageUndelivered(p.Status) {
+		if !PageUndelivered(p.Status) {
+			break
+		}
+		c.Undelivered[p.ProviderMessageID] = p
+		if ref, ok := c.Pages[p.ProviderMessageID]; ok {
 			if esc := c.Escalations[ref.EscalationID]; esc != nil {
 				esc.refuse(Step(ref.Round, ref.Level), ref.StaffID)
 			}

@@ -49,11 +49,15 @@ type world struct {
 	fake   *twiliofake.Fake
 	sender *sms.Sender
 	tm     *timers.Store
+	// public is the public URL the service gives Twilio and staff.
+	public string
 }
 
-func newWorld(t *testing.T) *world {
+func newWorld(t *testing.T) *world { return newWorldWith(t, testConfig) }
+
+func newWorldWith(t *testing.T, yamlConfig string) *world {
 	t.Helper()
-	w := &world{Bed: testbed.New(t, testConfig, time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC))}
+	w := &world{Bed: testbed.New(t, yamlConfig, time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC)), public: "https://helpline.example"}
 	w.fake = twiliofake.New(twiliofake.Config{}, zerolog.Nop())
 	t.Cleanup(func() { w.fake.Close() })
 	srv := httptest.NewServer(w.fake)
@@ -74,7 +78,7 @@ func (w *world) service(t *testing.T) (*notification.Service, func()) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := notification.New(notification.Config{PublicURL: "https://helpline.example", SendRate: 1000}, w.File, rota, w.sender, w.Keys, w.Store, w.tm, w.Clock.Now, zerolog.Nop())
+	svc := notification.New(notification.Config{PublicURL: w.public, SendRate: 1000}, w.File, rota, w.sender, w.Keys, w.Store, w.tm, w.Clock.Now, zerolog.Nop())
 	return svc, w.Run(t, svc.Specs())
 }
 

@@ -78,8 +78,11 @@ func (s *Service) pageStep(ctx context.Context, conv *events.Conversation, esc *
 			paged++
 		}
 		if paged > 0 {
-			return s.timers.Set(ctx, timers.Timer{Key: ackTimerKey(esc.ID), Due: s.now().Add(policy.AckTimeout.Duration),
-				Data: map[string]string{"conversation": conv.ID, "round": strconv.Itoa(step.Round), "level": strconv.Itoa(step.Level)}})
+			if err := s.timers.Set(ctx, timers.Timer{Key: ackTimerKey(esc.ID), Due: s.now().Add(policy.AckTimeout.Duration),
+				Data: map[string]string{"conversation": conv.ID, "round": strconv.Itoa(step.Round), "level": strconv.Itoa(step.Level)}}); err != nil {
+				return err
+			}
+			return s.moveRefused(ctx, conv.ID, meta)
 		}
 		reason := "nobody_on_call"
 		if len(staff) > 0 {
@@ -149,25 +152,36 @@ func (s *Service) OnAckTimeout(ctx context.Context, t timers.Timer) error {
 		}
 		return nil
 	}
+	return s.advance(ctx, conv, escID, cur, "ack_timeout", meta)
+}
+
+// errMoved: another replica moved the escalation past the step meanwhile.
+var errMoved = errors.New("escalation moved meanwhile")
+
+// advance records the move of an open escalation from step cur to the
+// next step of its line's policy, for reason, and pages that step; past
+// the last step it exhausts the escalation. Acknowledged meanwhile, it
+// moves nowhere. Moved past cur by another replica, it returns an error
+// wrapping errMoved and events.ErrConcurrency (so a timer is kept: if
+// that replica dies before paging, a later firing pages).
+func (s *Service) advance(ctx context.Context, conv *events.Conversation, escID string, cur Step, reason string, meta events.Meta) error {
 	line, err := s.line(conv.LineID)
 	if err != nil {
 		return err
 	}
 	next, ok := Next(s.policies.For(line), cur)
 	if !ok {
-		return s.exhaust(ctx, convID, escID, cur.Round, meta)
+		return s.exhaust(ctx, conv.ID, escID, cur.Round, meta)
 	}
-	saved, err := s.convs.Update(ctx, convID, func(c *events.Conversation) error {
+	saved, err := s.convs.Update(ctx, conv.ID, func(c *events.Conversation) error {
 		esc := c.Escalations[escID]
 		if esc == nil || !esc.Open() {
 			return nil // acknowledged meanwhile
 		}
 		if esc.Round != cur.Round || esc.Level != cur.Level {
-			// Another replica moved it: keep the timer, so that if that
-			// replica dies before paging, a later firing pages.
-			return fmt.Errorf("escalation %s changed meanwhile: %w", escID, events.ErrConcurrency)
+			return fmt.Errorf("escalation %s: %w: %w", escID, errMoved, events.ErrConcurrency)
 		}
-		return c.ReEscalate(escID, cur.Level, next.Level, next.Round, "ack_timeout", meta)
+		return c.ReEscalate(escID, cur.Level, next.Level, next.Round, reason, meta)
 	})
 	if err != nil {
 		return err
@@ -175,6 +189,36 @@ func (s *Service) OnAckTimeout(ctx context.Context, t timers.Timer) error {
 	if len(saved.Appended) == 0 || saved.Duplicate() {
 		return nil // acknowledged meanwhile, or recorded by another replica, which pages
 	}
-	s.logger.Warn().Str("escalation", escID).Str("conversation", convID).Str("step", next.String()).Msg("not acknowledged in time: paging the next level")
+	s.logger.Warn().Str("escalation", escID).Str("conversation", conv.ID).Str("step", next.String()).Str("reason", reason).Msg("paging the next level")
 	return s.pageStep(ctx, saved.State, saved.State.Escalations[escID], next, meta)
+}
+
+// moveRefused moves each open escalation of the conversation whose
+// current step everyone paged at refused (declined, or their page was not
+// delivered) to its next step at once: a refusal is an answer, not a
+// silence to wait out until the timeout. Pages not delivered are recorded
+// first as failed pages, with the provider's error code, like pages the
+// provider refused outright. It runs on a decline, on a delivery failure,
+// and after a step is paged (a failure may be reported before its page is
+// recorded).
+func (s *Service) moveRefused(ctx context.Context, convID string, meta events.Meta) error {
+	conv, err := s.conversation(ctx, convID)
+	if err != nil {
+		return err
+	}
+	for _, esc := range conv.OpenEscalations() {
+		if !esc.StepRefused(esc.Round, esc.Level) {
+			continue // someone at the step may still take it on: the timer runs
+		}
+		escID, cur, reason := esc.ID, Step{Round: esc.Round, Level: esc.Level}, esc.RefusalReason(esc.Round, esc.Level)
+		s.logger.Warn().Str("escalation", escID).Str("step", cur.String()).Str("reason", reason).Msg("everyone paged refused")
+		saved, err := s.convs.Update(ctx, convID, func(c *events.Conversation) error { return c.RecordUndeliveredPages(escID, meta) })
+		if err != nil {
+			return err
+		}
+		if err := s.advance(ctx, saved.State, escID, cur, reason, meta); err != nil && !errors.Is(err, errMoved) {
+			return err
+		}
+	}
+	return nil
 }

@@ -3,11 +3,18 @@ package notification_test
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"testing"
 	"time"
 
+	"github.com/rs/zerolog"
+
 	"github.com/helpline-org/helpline/events"
 	"github.com/helpline-org/helpline/internal/poll"
+	"github.com/helpline-org/helpline/internal/sms"
+	"github.com/helpline-org/helpline/services/ingestion"
 )
 
 // acknowledged returns how each escalation of the conversation was
@@ -95,5 +102,115 @@ func TestReplyToClientAcknowledges(t *testing.T) {
 	w.fire(t, svc)
 	if n := len(w.sentTo(backup)); n != 0 {
 		t.Fatalf("backup paged %d times after the replies", n)
+	}
+}
+
+// webhooks serves ingestion's Twilio webhooks (SMS, delivery status) on
+// a local server the fake calls, and makes it the public URL: start it
+// before the service.
+func (w *world) webhooks(t *testing.T) {
+	t.Helper()
+	mux := http.NewServeMux()
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	w.public = srv.URL
+	wh := ingestion.NewWebhooks(ingestion.WebhookConfig{PublicURL: srv.URL}, w.Receiver,
+		func(u string, f url.Values, sig string) bool { return sms.Valid(w.fake.AuthToken(), u, f, sig) }, zerolog.Nop())
+	mux.HandleFunc("POST "+ingestion.SMSPath, wh.SMS)
+	mux.HandleFunc("POST "+ingestion.StatusPath, wh.Status)
+}
+
+// refusals lists the failed pages and re-escalations recorded, in order.
+func (w *world) refusals(t *testing.T) []string {
+	t.Helper()
+	var out []string
+	for _, e := range w.Events(t, events.AggregateConversation, "") {
+		p, _ := e.Decode()
+		switch p := p.(type) {
+		case events.MessageSendFailed:
+			out = append(out, fmt.Sprintf("failed:%s:%d", p.Recipient, p.Code))
+		case events.EscalationReEscalated:
+			out = append(out, "reescalated:"+p.Reason)
+		}
+	}
+	return out
+}
+
+// TestUndeliveredPageEscalatesAtOnce: Twilio accepts the page but its
+// status callback says undelivered; the backup is paged at once (the
+// clock never moves, so no timeout could have done it), with the error
+// code recorded.
+func TestUndeliveredPageEscalatesAtOnce(t *testing.T) {
+	t.Parallel()
+	for _, status := range []string{"undelivered", "failed"} {
+		t.Run(status, func(t *testing.T) {
+			t.Parallel()
+			w := newWorld(t)
+			w.webhooks(t)
+			w.service(t)
+			if err := w.fake.FailDeliveries(dutyPhone, status, 30003); err != nil {
+				t.Fatal(err)
+			}
+			_, escID, _ := w.crisis(t, body)
+			w.waitSent(t, dutyPhone, 1)
+			w.waitSent(t, backup, 1)
+			if got := fmt.Sprint(w.refusals(t)); got != "[failed:sam:30003 reescalated:undelivered]" {
+				t.Fatalf("recorded %s", got)
+			}
+			poll.Until(t, 10*time.Second, func() error {
+				if tm, ok, _ := w.tm.Get(context.Background(), "ack-"+escID); !ok || tm.Data["level"] != "1" {
+					return fmt.Errorf("timer not at the backup step")
+				}
+				return nil
+			})
+		})
+	}
+}
+
+const twoOnDutyConfig = `
+lines:
+  - {id: main, name: Test Line, number: "` + lineNum + `", timezone: Europe/London, always_open: true, policy: default}
+staff:
+  - {id: sam, name: Sam Duty, role: duty, work_phone: "` + dutyPhone + `"}
+  - {id: ali, name: Ali Duty, role: duty, work_phone: "+447700900104"}
+  - {id: robin, name: Robin Backup, role: duty, work_phone: "` + backup + `"}
+rota:
+  - {line: main, level: duty, staff: sam}
+  - {line: main, level: duty, staff: ali}
+  - {line: main, level: backup, staff: robin}
+policies:
+  - {id: default, levels: [duty, backup], ack_timeout: 5m, rounds: 1}
+`
+
+// TestOneUndeliveredOfTwoWaits: two are paged at the step and one page
+// is not delivered; the other may still acknowledge, so nothing moves
+// until they decline too: then the backup is paged at once.
+func TestOneUndeliveredOfTwoWaits(t *testing.T) {
+	t.Parallel()
+	w := newWorldWith(t, twoOnDutyConfig)
+	w.webhooks(t)
+	w.service(t)
+	if err := w.fake.FailDeliveries(dutyPhone, "undelivered", 30003); err != nil {
+		t.Fatal(err)
+	}
+	convID, escID, _ := w.crisis(t, body)
+	w.waitSent(t, "+447700900104", 1)
+	w.WaitEvents(t, events.TypeDeliveryStatusChanged, 2) // sent, then undelivered
+	if got := w.refusals(t); len(got) != 0 {
+		t.Fatalf("one of two pages undelivered recorded %v", got)
+	}
+	convs, err := events.NewConversations(w.Store, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := convs.Update(context.Background(), convID, func(c *events.Conversation) error {
+		return c.Decline(escID, "ali", events.AckConsole, events.Meta{OccurredAt: w.Clock.Now()})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	w.waitSent(t, backup, 1)
+	// Moved by the decline, not by sam's undelivered page before it.
+	if got := fmt.Sprint(w.refusals(t)); got != "[failed:sam:30003 reescalated:declined]" {
+		t.Fatalf("recorded %s", got)
 	}
 }

@@ -97,7 +97,8 @@ func (s *Service) Specs() []consume.Spec {
 // Handle dispatches one conversation event.
 func (s *Service) Handle(ctx context.Context, e events.Envelope) error {
 	switch e.Type {
-	case events.TypeEscalationRaised, events.TypeEscalationAcknowledged, events.TypeReplyRequested, events.TypeOutOfHoursContactRecorded:
+	case events.TypeEscalationRaised, events.TypeEscalationAcknowledged, events.TypeReplyRequested, events.TypeOutOfHoursContactRecorded,
+		events.TypeDeliveryStatusChanged, events.TypeEscalationDeclined:
 	default:
 		return nil
 	}
@@ -122,6 +123,13 @@ func (s *Service) Handle(ctx context.Context, e events.Envelope) error {
 		return s.sendReply(ctx, e, p)
 	case events.OutOfHoursContactRecorded:
 		return s.sendAutoReply(ctx, e, p)
+	case events.DeliveryStatusChanged:
+		if !events.PageUndelivered(p.Status) {
+			return nil
+		}
+		return s.moveRefused(ctx, e.AggregateID, e.Caused(s.now()))
+	case events.EscalationDeclined:
+		return s.moveRefused(ctx, e.AggregateID, e.Caused(s.now()))
 	}
 	return nil
 }
