@@ -99,9 +99,9 @@ func TestParseFileReportsEveryProblem(t *testing.T) {
 	t.Parallel()
 	bad := `
 lines:
-  - {id: Main, number: "07700900123", timezone: Mars/Olympus, hours: {funday: ["09:00-17:00"]}}
+  - {id: Main, number: "07700900123", timezone: Mars/Olympus, hours: {funday: ["09:00-17:00"]}, page_reply: {English: "1 or 2", es: ""}}
 staff:
-  - {id: sam, name: Sam, role: boss, work_phone: "12345"}
+  - {id: sam, name: Sam, role: boss, work_phone: "12345", language: Spanish}
 rota:
   - {line: nowhere, level: duty, staff: ghost}
 `
@@ -109,7 +109,8 @@ rota:
 	if err == nil {
 		t.Fatal("accepted a bad file")
 	}
-	for _, want := range []string{"id: want lowercase", "number: want E.164", "timezone", "funday", "role \"boss\"", "work_phone", "line \"nowhere\"", "staff \"ghost\""} {
+	for _, want := range []string{"id: want lowercase", "number: want E.164", "timezone", "funday", "role \"boss\"", "work_phone", "line \"nowhere\"", "staff \"ghost\"",
+		`page_reply["English"]`, `page_reply["es"]`, `language "Spanish"`} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error does not mention %q:\n%v", want, err)
 		}

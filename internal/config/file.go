@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -42,6 +43,10 @@ type Line struct {
 	// is replaced by when the line opens again.
 	OutOfHoursReply map[string]string `yaml:"out_of_hours_reply"`
 	HelpReply       string            `yaml:"help_reply"`
+	// PageReply is the line each page SMS ends with, saying how to answer
+	// it, per language code; a built-in default ("Reply 1 to acknowledge,
+	// 2 if you cannot take it") where none is given.
+	PageReply map[string]string `yaml:"page_reply"`
 	// EmergencyNotice is what the web chat page says to do in an
 	// emergency, e.g. "If you are in immediate danger, call 999."; the
 	// page's default (UK) when empty. Set it for lines outside the UK.
@@ -53,11 +58,14 @@ type Line struct {
 
 // Staff is a member of staff known from configuration.
 type Staff struct {
-	ID        string   `yaml:"id"`
-	Name      string   `yaml:"name"`
-	Role      string   `yaml:"role"`
-	WorkPhone string   `yaml:"work_phone"`
-	Teams     []string `yaml:"teams"`
+	ID        string `yaml:"id"`
+	Name      string `yaml:"name"`
+	Role      string `yaml:"role"`
+	WorkPhone string `yaml:"work_phone"`
+	// Language is the language code pages to them are written in
+	// (en, es, fr); default en.
+	Language string   `yaml:"language"`
+	Teams    []string `yaml:"teams"`
 }
 
 // Shift puts a staff member on call at a level of a line's policy, on some
@@ -161,6 +169,13 @@ func (f *File) setDefaults() {
 	}
 }
 
+// langPattern is a language code as texts are keyed by: en, es, pt-br.
+var langPattern = regexp.MustCompile(`^[a-z]{2,3}(-[a-z]{2,4})?$`)
+
+// maxStaffText bounds a configured text sent to staff: it shares one SMS
+// with the page.
+const maxStaffText = 160
+
 // Validate checks the whole file and reports every problem at once.
 func (f *File) Validate() error {
 	var errs []error
@@ -217,6 +232,11 @@ func (f *File) Validate() error {
 		if len(f.Policies) > 0 && !policyIDs[l.Policy] {
 			bad("%s: policy %q is not defined", where, l.Policy)
 		}
+		for lang, text := range l.PageReply {
+			if !langPattern.MatchString(lang) || strings.TrimSpace(text) == "" || len(text) > maxStaffText {
+				bad("%s: page_reply[%q]: want a language code (en, es...) and a text of 1 to %d bytes", where, lang, maxStaffText)
+			}
+		}
 	}
 	for i := range f.Staff {
 		s := &f.Staff[i]
@@ -236,6 +256,9 @@ func (f *File) Validate() error {
 		}
 		if s.WorkPhone != "" && !ValidE164(s.WorkPhone) {
 			bad("%s: work_phone: want E.164", where)
+		}
+		if s.Language != "" && !langPattern.MatchString(s.Language) {
+			bad("%s: language %q: want a language code like en", where, s.Language)
 		}
 	}
 	for i, sh := range f.Rota {

@@ -160,7 +160,7 @@ func TestPageThenNextLevelUntilAcknowledged(t *testing.T) {
 	if page.From != lineNum {
 		t.Errorf("page from %s, want the line's number", page.From)
 	}
-	for _, want := range []string{pseudonym, "crisis", "overdose means"} {
+	for _, want := range []string{pseudonym, "crisis", "overdose means", w.public + "/queue/" + escID, "Reply 1 to acknowledge, 2 if you cannot take it"} {
 		if !strings.Contains(page.Body, want) {
 			t.Errorf("page %q lacks %q", page.Body, want)
 		}

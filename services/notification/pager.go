@@ -51,7 +51,8 @@ func (s *Service) pageStep(ctx context.Context, conv *events.Conversation, esc *
 				paged++
 				continue
 			}
-			text := PageText(line.Name, conv.Pseudonym, esc.Reason, esc.Categories, step, s.cfg.PublicURL)
+			text := PageText(Page{Line: line, Language: st.Language, Pseudonym: conv.Pseudonym, EscalationID: esc.ID, Reason: esc.Reason,
+				Categories: esc.Categories, Step: step}, s.cfg.PublicURL)
 			sid, err := s.sendSMS(ctx, sms.Message{From: line.Number, To: st.WorkPhone, Body: text, StatusCallback: s.statusCallback(conv.ID)})
 			if se, ok := permanent(err); ok {
 				// A wrong or unreachable work phone: record it for the

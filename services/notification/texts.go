@@ -2,26 +2,62 @@ package notification
 
 import (
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 
 	"github.com/helpline-org/helpline/internal/config"
 )
 
+// Page is what a page SMS says.
+type Page struct {
+	Line config.Line
+	// Language is the paged person's (config staff[].language).
+	Language     string
+	Pseudonym    string
+	EscalationID string
+	Reason       string
+	Categories   []string
+	Step         Step
+}
+
+// defaultPageReply is how to answer a page, where the line configures no
+// text (page_reply) for the language.
+var defaultPageReply = map[string]string{
+	"en": "Reply 1 to acknowledge, 2 if you cannot take it.",
+	"es": "Responde 1 para aceptarlo, 2 si no puedes atenderlo.",
+	"fr": "Répondez 1 pour le prendre, 2 si vous ne pouvez pas.",
+}
+
 // PageText is the SMS a duty worker's phone receives. It names the line,
-// the client's pseudonym and the reason, and where to acknowledge; never
-// the client's number or words.
-func PageText(lineName, pseudonym, reason string, categories []string, step Step, consoleURL string) string {
-	why := reason
-	if len(categories) > 0 {
-		why += ": " + strings.ReplaceAll(strings.Join(categories, ", "), "_", " ")
+// the client's pseudonym and the reason, links to that escalation in the
+// console (its id only: no number, no content) and says how to answer by
+// SMS; never the client's number or words.
+func PageText(p Page, consoleURL string) string {
+	why := p.Reason
+	if len(p.Categories) > 0 {
+		why += ": " + strings.ReplaceAll(strings.Join(p.Categories, ", "), "_", " ")
 	}
 	again := ""
-	if step.Round > 1 || step.Level > 0 {
+	if p.Step.Round > 1 || p.Step.Level > 0 {
 		again = " (not yet acknowledged)"
 	}
-	return fmt.Sprintf("Helpline page%s. %s: %s, client %s. Acknowledge in the console: %s/escalations",
-		again, lineName, why, pseudonym, strings.TrimRight(consoleURL, "/"))
+	return fmt.Sprintf("Helpline page%s. %s: %s, client %s. %s %s", again, p.Line.Name, why, p.Pseudonym,
+		EscalationLink(consoleURL, p.EscalationID), PageReplyText(p.Line, p.Language))
+}
+
+// EscalationLink is the console's page for one escalation.
+func EscalationLink(consoleURL, escalationID string) string {
+	return strings.TrimRight(consoleURL, "/") + "/queue/" + url.PathEscape(escalationID)
+}
+
+// PageReplyText says how to answer a page, in the line's text for the
+// language, else the built-in one.
+func PageReplyText(l config.Line, lang string) string {
+	if t := pick(l.PageReply, lang); t != "" {
+		return t
+	}
+	return pick(defaultPageReply, lang)
 }
 
 // defaultOutOfHours is used when a line configures no text for a language.
