@@ -122,6 +122,9 @@ type Projected struct {
 	Escalations int64 // rows of the escalation queue
 	Exhausted   int64 // escalations whose policy ran out
 	Pages       int64 // pages recorded in the queue
+	// Acknowledged counts escalations someone took on (in the console, by
+	// replying to the client, or by answering the page).
+	Acknowledged int64
 }
 
 // ReadProjections reads the projections' figures from the database.
@@ -136,7 +139,8 @@ func ReadProjections(ctx context.Context, dbURL string) (Projected, error) {
 		(SELECT COALESCE(SUM(received), 0)::INT8 FROM rt_hours),
 		(SELECT count(*) FROM escalations.queue),
 		(SELECT count(*) FROM escalations.queue WHERE exhausted),
-		(SELECT count(*) FROM escalations.pages)`).Scan(&p.Received, &p.Escalations, &p.Exhausted, &p.Pages)
+		(SELECT count(*) FROM escalations.pages),
+		(SELECT count(*) FROM escalations.queue WHERE acknowledged_at IS NOT NULL)`).Scan(&p.Received, &p.Escalations, &p.Exhausted, &p.Pages, &p.Acknowledged)
 	if err != nil {
 		return Projected{}, fmt.Errorf("read projections: %w", err)
 	}
