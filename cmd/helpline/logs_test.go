@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -40,19 +39,7 @@ func TestEveryLineIsStructured(t *testing.T) {
 	if stream.StatusCode != http.StatusOK {
 		t.Fatalf("chat events: %d", stream.StatusCode)
 	}
-	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- p.cmd.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("exit: %v\n%s", err, p.logs())
-		}
-	case <-time.After(60 * time.Second):
-		t.Fatalf("still running a minute after SIGTERM:\n%s", p.logs())
-	}
+	p.terminate(t, time.Minute)
 	sc := bufio.NewScanner(strings.NewReader(p.logs()))
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	lines := 0

@@ -91,6 +91,29 @@ func (p *proc) logs() string {
 	return p.stderr.String()
 }
 
+// terminate sends SIGTERM and waits up to within for the process to exit
+// 0; anything else fails the test.
+func (p *proc) terminate(t *testing.T, within time.Duration) {
+	t.Helper()
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- p.cmd.Wait() }()
+	select {
+	case err := <-done:
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			t.Fatalf("exit %d after SIGTERM; logs:\n%s", ee.ExitCode(), p.logs())
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(within):
+		t.Fatalf("still running %s after SIGTERM; logs:\n%s", within, p.logs())
+	}
+}
+
 type lockedWriter struct {
 	w  *bytes.Buffer
 	mu *sync.Mutex
@@ -146,23 +169,7 @@ func TestRunAnswersHealthAndStopsOnSIGTERM(t *testing.T) {
 	}
 
 	stop := time.Now()
-	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- p.cmd.Wait() }()
-	select {
-	case err := <-done:
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			t.Fatalf("exit %d after SIGTERM; logs:\n%s", ee.ExitCode(), p.logs())
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatalf("still running 15s after SIGTERM; logs:\n%s", p.logs())
-	}
+	p.terminate(t, 15*time.Second)
 	t.Logf("exited 0 %s after SIGTERM (acceptance: within 5s)", time.Since(stop))
 	if out, err := health.CombinedOutput(); err == nil {
 		t.Fatalf("helpline health succeeded with nothing running:\n%s", out)

@@ -1,12 +1,10 @@
 package httpserver_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,32 +13,16 @@ import (
 
 	"github.com/helpline-org/helpline/internal/health"
 	"github.com/helpline-org/helpline/internal/httpserver"
+	"github.com/helpline-org/helpline/internal/logtest"
 	"github.com/helpline-org/helpline/internal/poll"
 )
-
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // TestWhatHTTPReportsIsLogged: a handler's panic and what net/http itself
 // reports are structured log lines (not chi's or net/http's raw stderr),
 // and the panicking request is answered 500.
 func TestWhatHTTPReportsIsLogged(t *testing.T) {
 	t.Parallel()
-	var buf logBuffer
+	var buf logtest.Buffer
 	s := httpserver.New(health.New(0), prometheus.NewRegistry(), zerolog.New(&buf))
 	s.Router.Get("/panic", func(http.ResponseWriter, *http.Request) { panic("boom") })
 	s.Router.Get("/hijacked", func(w http.ResponseWriter, _ *http.Request) {

@@ -1,6 +1,7 @@
 package natsauth
 
 import (
+	"maps"
 	"slices"
 
 	"github.com/helpline-org/helpline/events"
@@ -59,7 +60,7 @@ func PermissionsOf(r Role) (Permissions, error) {
 	if g.readDeadLetters {
 		p.readStream(streamDLQ)
 	}
-	for _, b := range sortedKeys(g.buckets) {
+	for _, b := range slices.Sorted(maps.Keys(g.buckets)) {
 		p.bucket(b, g.buckets[b])
 	}
 	if g.eraseKeys {
@@ -129,12 +130,3 @@ func (p *perms) done() Permissions {
 }
 
 func kvStream(bucket string) string { return "KV_" + bucket }
-
-func sortedKeys(m map[string]access) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
-}

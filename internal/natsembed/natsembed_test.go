@@ -1,7 +1,6 @@
 package natsembed_test
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -15,6 +14,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/rs/zerolog"
 
+	"github.com/helpline-org/helpline/internal/logtest"
 	"github.com/helpline-org/helpline/internal/natsauth"
 	"github.com/helpline-org/helpline/internal/natsembed"
 	"github.com/helpline-org/helpline/internal/poll"
@@ -92,7 +92,7 @@ func TestEmbeddedPortNeedsTheCredential(t *testing.T) {
 func TestClientReportsGoToTheLog(t *testing.T) {
 	stderr := captureStderr(t)
 	dir := t.TempDir()
-	var buf lockedBuffer
+	var buf logtest.Buffer
 	s, err := natsembed.Start(natsembed.Config{DataDir: dir, ListenAddr: "127.0.0.1:-1"}, zerolog.New(&buf))
 	if err != nil {
 		t.Fatal(err)
@@ -169,21 +169,4 @@ func captureStderr(t *testing.T) func() string {
 	}
 	t.Cleanup(func() { stop() })
 	return stop
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }

@@ -29,6 +29,7 @@ import (
 	"github.com/helpline-org/helpline/internal/health"
 	"github.com/helpline-org/helpline/internal/httpserver"
 	"github.com/helpline-org/helpline/internal/keyring"
+	"github.com/helpline-org/helpline/internal/logtest"
 	"github.com/helpline-org/helpline/internal/natstest"
 	"github.com/helpline-org/helpline/internal/poll"
 	"github.com/helpline-org/helpline/services/ingestion"
@@ -42,26 +43,8 @@ type chatHarness struct {
 	store *events.Store
 	keys  *keyring.Keyring
 	js    jetstream.JetStream
-	logs  *lockedBuffer
+	logs  *logtest.Buffer
 	clock *testClock
-}
-
-// lockedBuffer collects logs written from handler goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // testClock is the real time plus an offset the test moves.
@@ -92,7 +75,7 @@ func newChatHarness(t testing.TB, opts chatOptions) *chatHarness {
 	t.Helper()
 	ctx := context.Background()
 	_, js := natstest.Connect(t, natstest.Server(t, "").ClientURL())
-	logs := &lockedBuffer{}
+	logs := &logtest.Buffer{}
 	log := zerolog.New(logs)
 	store, err := events.NewStore(ctx, js, events.StoreConfig{}, log)
 	if err != nil {
