@@ -142,8 +142,8 @@ func TestProcessCluster(t *testing.T) {
 			t.Errorf("message %s is in the log %d times, want once", sid, log.Received[sid])
 		}
 	}
-	if len(log.Received) != len(sids) || log.Escalations != 1 || log.Pages != 2 {
-		t.Errorf("log: %d messages, %d escalations, %d pages; want %d, 1, 2", len(log.Received), log.Escalations, log.Pages, len(sids))
+	if len(log.Received) != len(sids) || log.Escalations != 1 || log.Pages != 1 {
+		t.Errorf("log: %d messages, %d escalations, %d pages; want %d, 1, 1", len(log.Received), log.Escalations, log.Pages, len(sids))
 	}
 	duty, backup := 0, 0
 	for _, m := range fake.Sent() {
@@ -154,8 +154,10 @@ func TestProcessCluster(t *testing.T) {
 			backup++
 		}
 	}
-	if duty != 1 || backup != 1 {
-		t.Errorf("pages at the fake: duty %d, backup %d; want 1 each (timers fire once across replicas)", duty, backup)
+	// The duty worker's reply acknowledged the escalation, so the backup is
+	// never paged, by either notification replica.
+	if duty != 1 || backup != 0 {
+		t.Errorf("pages at the fake: duty %d, backup %d; want 1 and 0", duty, backup)
 	}
 	for _, p := range append(append([]*Proc(nil), c.Services...), c.NATS...) {
 		if rss, err := p.RSS(); err == nil {
