@@ -1,25 +1,29 @@
 package natsauth_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"net/http/httptest"
 	"path/filepath"
-	"sync"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 	"github.com/rs/zerolog"
 
 	"github.com/helpline-org/helpline/events"
+	"github.com/helpline-org/helpline/internal/app/platform"
+	"github.com/helpline-org/helpline/internal/config"
 	"github.com/helpline-org/helpline/internal/consume"
 	"github.com/helpline-org/helpline/internal/keyring"
+	"github.com/helpline-org/helpline/internal/logtest"
 	"github.com/helpline-org/helpline/internal/natsauth"
 	"github.com/helpline-org/helpline/internal/poll"
 	"github.com/helpline-org/helpline/internal/timers"
+	"github.com/helpline-org/helpline/internal/twiliofake"
 	"github.com/helpline-org/helpline/projections/escalations"
 	"github.com/helpline-org/helpline/projections/inbox"
 	"github.com/helpline-org/helpline/projections/responsetimes"
@@ -27,74 +31,100 @@ import (
 	"github.com/helpline-org/helpline/services/ingestion"
 )
 
-// violations collects what the server refused any connection of a test.
-// The first ends the test's context, so that an operation refused fails
-// at once instead of waiting out its retries.
-type violations struct {
-	mu     sync.Mutex
-	errs   []error
+// refusals watches the processes' log for what the server refused; the
+// first refusal ends the test's context, so that an operation refused
+// fails at once instead of waiting out its retries.
+type refusals struct {
+	logs   logtest.Buffer
 	cancel context.CancelFunc
 }
 
-func (v *violations) option() nats.Option {
-	return nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
-		v.mu.Lock()
-		defer v.mu.Unlock()
-		v.errs = append(v.errs, err)
-		v.cancel()
-	})
+func (r *refusals) Write(p []byte) (int, error) {
+	if bytes.Contains(bytes.ToLower(p), []byte("permissions violation")) {
+		r.cancel()
+	}
+	return r.logs.Write(p)
 }
 
-func (v *violations) check(t *testing.T) {
+func (r *refusals) check(t *testing.T) {
 	t.Helper()
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	for _, err := range v.errs {
-		t.Errorf("refused: %v", err)
+	if strings.Contains(strings.ToLower(r.logs.String()), "permissions violation") {
+		t.Errorf("refused:\n%s", r.logs.String())
 	}
 }
 
-// platform is one role's view of the log.
-type platform struct {
-	js    jetstream.JetStream
-	store *events.Store
+// authLog is a NATS server with the rendered authorization, a seed for
+// every role, a master key, and the Twilio-compatible fake the services
+// send through.
+type authLog struct {
+	url, dir, master string
+	fake             *twiliofake.Fake
+	fakeURL          string
+	log              zerolog.Logger
+	refusals         *refusals
 }
 
-func openAs(t *testing.T, ctx context.Context, url, dir string, r natsauth.Role, v *violations) platform {
+// provisioned starts an authLog, provisions the log as the setup user
+// (helpline migrate), and returns it with a context of two minutes that
+// the first refusal ends; refusals fail the test.
+func provisioned(t *testing.T) (context.Context, *authLog) {
 	t.Helper()
-	c := natsauth.Client{Role: r, NkeyFile: filepath.Join(dir, string(r)+natsauth.SeedExt), Name: "work-" + string(r)}
-	nc, err := c.Connect(url, zerolog.Nop(), v.option())
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	t.Cleanup(cancel)
+	r := &refusals{cancel: cancel}
+	t.Cleanup(func() { r.check(t) })
+	url, dir := authServer(t)
+	fake := twiliofake.New(twiliofake.Config{AuthToken: twilioToken}, zerolog.Nop())
+	fakeSrv := httptest.NewServer(fake)
+	t.Cleanup(func() { fakeSrv.Close(); fake.Close() })
+	master := filepath.Join(dir, "master.key")
+	if _, _, err := keyring.LoadOrCreateMasterKey(master, true); err != nil {
+		t.Fatal(err)
+	}
+	a := &authLog{url: url, dir: dir, master: master, fake: fake, fakeURL: fakeSrv.URL, log: zerolog.New(r), refusals: r}
+	a.open(t, ctx, natsauth.Setup)
+	return ctx, a
+}
+
+// logs is what the processes logged so far.
+func (a *authLog) logs() string { return a.refusals.logs.String() }
+
+// env is the environment of a process connecting as role.
+func (a *authLog) env(t *testing.T, role natsauth.Role) config.Env {
+	t.Helper()
+	env, err := config.LoadEnv(config.MapLookup(map[string]string{config.VarNATSURL: a.url, config.VarReplicas: "1",
+		config.VarNATSNkeyFile: filepath.Join(a.dir, string(role)+natsauth.SeedExt), config.VarMasterKeyFile: a.master,
+		config.VarDataDir: t.TempDir(), config.VarTwilioSID: a.fake.AccountSID(), config.VarTwilioToken: twilioToken,
+		config.VarTwilioAPIURL: a.fakeURL}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
+	return env
+}
+
+// open opens the platform as role, as the services and commands do; the
+// setup user (helpline migrate) also makes the keys bucket.
+func (a *authLog) open(t *testing.T, ctx context.Context, role natsauth.Role) *platform.Platform {
+	t.Helper()
+	p, err := platform.Open(ctx, platform.Config{Env: a.env(t, role), Role: role}, a.log.With().Str("role", string(role)).Logger())
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("%s opens the log: %v", role, err)
 	}
-	p := platform{js: js}
-	if r == natsauth.Setup {
-		if p.store, err = events.NewStore(ctx, js, events.StoreConfig{}, zerolog.Nop()); err != nil {
-			t.Fatalf("setup creates the streams: %v", err)
-		}
-		if _, err := keyring.EnsureBucket(ctx, js, keyring.BucketConfig{}); err != nil {
+	t.Cleanup(p.Close)
+	if role == natsauth.Setup {
+		if _, err := keyring.EnsureBucket(ctx, p.JS, keyring.BucketConfig{}); err != nil {
 			t.Fatalf("setup creates the keys bucket: %v", err)
 		}
-		return p
-	}
-	if p.store, err = events.OpenStore(ctx, js, events.StoreConfig{}, zerolog.Nop()); err != nil {
-		t.Fatalf("%s opens the log: %v", r, err)
 	}
 	return p
 }
 
-func (p platform) keys(t *testing.T, ctx context.Context, master keyring.MasterKey) *keyring.Keyring {
+func keysOf(t *testing.T, ctx context.Context, p *platform.Platform) *keyring.Keyring {
 	t.Helper()
-	k, err := keyring.New(ctx, p.js, keyring.Config{Master: master}, zerolog.Nop())
+	k, _, err := p.Keys(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { k.Close() })
 	return k
 }
 
@@ -115,7 +145,7 @@ func example(t *testing.T, typ, id string) events.Envelope {
 // consumeAll runs a router with handlers named names on conversation
 // events until each has seen want events; the first event of each is
 // dead-lettered once (a permanent failure).
-func consumeAll(t *testing.T, ctx context.Context, p platform, names []string, want int) {
+func consumeAll(t *testing.T, ctx context.Context, p *platform.Platform, names []string, want int) {
 	t.Helper()
 	seen := make([]atomic.Int64, len(names))
 	var specs []consume.Spec
@@ -128,7 +158,7 @@ func consumeAll(t *testing.T, ctx context.Context, p platform, names []string, w
 				return nil
 			}})
 	}
-	r, err := consume.NewRouter(p.js, p.store, consume.Config{}, specs, nil, zerolog.Nop())
+	r, err := consume.NewRouter(p.JS, p.Store, consume.Config{}, specs, nil, zerolog.Nop())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,40 +193,33 @@ func consumeAll(t *testing.T, ctx context.Context, p platform, names []string, w
 // Nothing any of them does is refused.
 func TestEachRoleDoesItsWork(t *testing.T) {
 	t.Parallel()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	url, dir := authServer(t)
-	master := keyring.GenerateMasterKey()
+	ctx, a := provisioned(t)
 	const n = 70 // beyond the store's 64 single gets: an ordered reader
-	v := violations{cancel: cancel}
-	t.Cleanup(func() { v.check(t) })
 
-	openAs(t, ctx, url, dir, natsauth.Setup, &v)
-
-	in := openAs(t, ctx, url, dir, natsauth.Ingestion, &v)
-	sealed, err := in.keys(t, ctx, master).Seal(ctx, "c1", []byte("hello"), []byte("aad"))
+	in := a.open(t, ctx, natsauth.Ingestion)
+	sealed, err := keysOf(t, ctx, in).Seal(ctx, "c1", []byte("hello"), []byte("aad"))
 	if err != nil {
 		t.Fatalf("ingestion seals (creating the key): %v", err)
 	}
-	if _, err := in.store.Append(ctx, events.ExpectAny, example(t, events.TypeClientRegistered, "c1")); err != nil {
+	if _, err := in.Store.Append(ctx, events.ExpectAny, example(t, events.TypeClientRegistered, "c1")); err != nil {
 		t.Fatal(err)
 	}
 	for range n {
-		if _, err := in.store.Append(ctx, events.ExpectAny, example(t, events.TypeMessageReceived, "conv1")); err != nil {
+		if _, err := in.Store.Append(ctx, events.ExpectAny, example(t, events.TypeMessageReceived, "conv1")); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if got, _, err := in.store.Load(ctx, events.AggregateConversation, "conv1"); err != nil || len(got) != n {
+	if got, _, err := in.Store.Load(ctx, events.AggregateConversation, "conv1"); err != nil || len(got) != n {
 		t.Fatalf("ingestion loads a long history: %d events, %v", len(got), err)
 	}
-	index, err := ingestion.NewKVIndex(ctx, in.js, 1)
+	index, err := ingestion.NewKVIndex(ctx, in.JS, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := index.Put(ctx, "c1", "conv1"); err != nil {
 		t.Fatal(err)
 	}
-	chats, err := ingestion.NewKVChatSessions(ctx, in.js, 1, time.Hour)
+	chats, err := ingestion.NewKVChatSessions(ctx, in.JS, 1, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,11 +231,11 @@ func TestEachRoleDoesItsWork(t *testing.T) {
 		role   natsauth.Role
 		bucket string
 	}{{natsauth.Triage, "helpline_triage_timers"}, {natsauth.Notification, "helpline_notification_timers"}} {
-		p := openAs(t, ctx, url, dir, svc.role, &v)
-		if b, err := p.keys(t, ctx, master).Open(ctx, "c1", sealed, []byte("aad")); err != nil || string(b) != "hello" {
+		p := a.open(t, ctx, svc.role)
+		if b, err := keysOf(t, ctx, p).Open(ctx, "c1", sealed, []byte("aad")); err != nil || string(b) != "hello" {
 			t.Fatalf("%s opens content: %q %v", svc.role, b, err)
 		}
-		tm, err := timers.Open(ctx, p.js, svc.bucket, 1, time.Now, zerolog.Nop())
+		tm, err := timers.Open(ctx, p.JS, svc.bucket, 1, time.Now, zerolog.Nop())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -223,36 +246,36 @@ func TestEachRoleDoesItsWork(t *testing.T) {
 			t.Fatalf("%s fires its timer: %d %v", svc.role, fired, err)
 		}
 		consumeAll(t, ctx, p, []string{string(svc.role)}, n)
-		if _, err := p.store.Append(ctx, events.ExpectAny, example(t, events.TypeMessageTriaged, "conv1")); err != nil {
+		if _, err := p.Store.Append(ctx, events.ExpectAny, example(t, events.TypeMessageTriaged, "conv1")); err != nil {
 			t.Fatalf("%s appends: %v", svc.role, err)
 		}
 	}
 
 	names := []string{responsetimes.Name, escalations.Name, inbox.Name}
-	consumeAll(t, ctx, openAs(t, ctx, url, dir, natsauth.Projector, &v), names, n)
+	consumeAll(t, ctx, a.open(t, ctx, natsauth.Projector), names, n)
 
 	// The console follows the log on the projector's consumers: it
 	// applies what the projector has not.
-	con := openAs(t, ctx, url, dir, natsauth.Console, &v)
+	con := a.open(t, ctx, natsauth.Console)
 	for range n {
-		if _, err := con.store.Append(ctx, events.ExpectAny, example(t, events.TypeConversationAssigned, "conv1")); err != nil {
+		if _, err := con.Store.Append(ctx, events.ExpectAny, example(t, events.TypeConversationAssigned, "conv1")); err != nil {
 			t.Fatalf("console appends: %v", err)
 		}
 	}
 	consumeAll(t, ctx, con, names, n)
-	if _, err := con.keys(t, ctx, master).Seal(ctx, "c1", []byte("a reply"), []byte("aad")); err != nil {
+	if _, err := keysOf(t, ctx, con).Seal(ctx, "c1", []byte("a reply"), []byte("aad")); err != nil {
 		t.Fatalf("console seals a reply: %v", err)
 	}
-	if _, err := con.store.AppendAudit(ctx, events.AuditContentRead, example(t, events.TypeContentRead, "ada")); err != nil {
+	if _, err := con.Store.AppendAudit(ctx, events.AuditContentRead, example(t, events.TypeContentRead, "ada")); err != nil {
 		t.Fatalf("console audits: %v", err)
 	}
-	if _, err := con.store.ReadAudit(ctx, 0, func(events.Envelope) error { return nil }); err != nil {
+	if _, err := con.Store.ReadAudit(ctx, 0, func(events.Envelope) error { return nil }); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := con.store.Append(ctx, events.ExpectAny, example(t, events.TypeWorkerRegistered, "bo")); err != nil {
+	if _, err := con.Store.Append(ctx, events.ExpectAny, example(t, events.TypeWorkerRegistered, "bo")); err != nil {
 		t.Fatal(err)
 	}
-	sessions, err := console.OpenSessions(ctx, con.js, 1, time.Minute, time.Hour, time.Now)
+	sessions, err := console.OpenSessions(ctx, con.JS, 1, time.Minute, time.Hour, time.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -260,17 +283,17 @@ func TestEachRoleDoesItsWork(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	adm := openAs(t, ctx, url, dir, natsauth.Admin, &v)
-	if _, err := adm.store.Append(ctx, events.ExpectAny, example(t, events.TypeWorkerRegistered, "cy")); err != nil {
+	adm := a.open(t, ctx, natsauth.Admin)
+	if _, err := adm.Store.Append(ctx, events.ExpectAny, example(t, events.TypeWorkerRegistered, "cy")); err != nil {
 		t.Fatalf("admin adds staff: %v", err)
 	}
-	if err := adm.keys(t, ctx, master).Erase(ctx, "c1"); err != nil {
+	if err := keysOf(t, ctx, adm).Erase(ctx, "c1"); err != nil {
 		t.Fatalf("admin erases a client's key: %v", err)
 	}
-	if _, err := adm.store.Append(ctx, events.ExpectAny, example(t, events.TypeClientErased, "c1")); err != nil {
+	if _, err := adm.Store.Append(ctx, events.ExpectAny, example(t, events.TypeClientErased, "c1")); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := adm.store.LastSequence(ctx); err != nil {
+	if _, err := adm.Store.LastSequence(ctx); err != nil {
 		t.Fatal(err)
 	}
 }
