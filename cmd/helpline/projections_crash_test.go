@@ -190,6 +190,12 @@ func fillCrashLog(t *testing.T, dir string, n int) (cleanState, uint64) {
 			}
 			reply := t0.Add(time.Duration(i%600)*time.Second + 7*time.Second)
 			add(conv, reply, events.ReplyRequested{ReplyID: "r1", StaffID: "alex", SenderName: "Alex", Body: sealed("r1")})
+			if i%5 == 0 && i%10 != 0 {
+				// A reply in an escalated conversation acknowledges it
+				// (Conversation.RequestReply records both): without it the
+				// live notification service would complete the log.
+				add(conv, reply, events.EscalationAcknowledged{EscalationID: "esc-" + conv, StaffID: "alex", Via: events.AckReply})
+			}
 			add(conv, reply.Add(time.Second), events.MessageSent{SendID: "r1", Kind: events.SendReply, Recipient: "client", ProviderMessageID: "SMr" + conv})
 			add(conv, reply.Add(2*time.Second), events.DeliveryStatusChanged{ProviderMessageID: "SMr" + conv, Status: "delivered"})
 			add(conv, reply.Add(3*time.Second), events.MessageReceived{MessageID: "m2", LineID: crashLine, ClientID: client, Channel: events.ChannelSMS,
