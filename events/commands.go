@@ -278,11 +278,8 @@ func (c *Conversation) Acknowledge(escalationID, staffID string, m Meta) error {
 
 // AcknowledgeVia records that staffID takes escalationID on, and how (one
 // of AckConsole, AckReply, AckSMS, AckCall). Only the first
-// acknowledgement counts: a later one by someone else, whichever way it
-// came, gets *AlreadyAcknowledgedError naming who was first. The same
-// person acknowledging again (a second press, or the repository deciding
-// again after its own append was stored but not confirmed) records
-// nothing and succeeds: they have it.
+// acknowledgement counts: a later one, whichever way it came, gets
+// *AlreadyAcknowledgedError naming who was first.
 func (c *Conversation) AcknowledgeVia(escalationID, staffID, via string, m Meta) error {
 	esc, err := c.escalation(escalationID)
 	if err != nil {
@@ -290,9 +287,6 @@ func (c *Conversation) AcknowledgeVia(escalationID, staffID, via string, m Meta)
 	}
 	if err := validAck(staffID, via); err != nil {
 		return err
-	}
-	if esc.Acknowledged && esc.AcknowledgedBy == staffID {
-		return nil
 	}
 	if esc.Acknowledged {
 		return &AlreadyAcknowledgedError{StaffID: esc.AcknowledgedBy, At: esc.AcknowledgedAt}

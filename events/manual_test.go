@@ -123,22 +123,3 @@ func TestRecentVerdicts(t *testing.T) {
 		t.Fatal("a clone shares its recent verdicts' signals")
 	}
 }
-
-// TestAcknowledgeAgainBySamePerson: whoever has an escalation acknowledging
-// it again records nothing and succeeds; anyone else is told who has it.
-func TestAcknowledgeAgainBySamePerson(t *testing.T) {
-	t.Parallel()
-	m := events.Meta{OccurredAt: t0}
-	c := fold(t, "c-ack-again",
-		events.ConversationStarted{LineID: "main", ClientID: "k1", Pseudonym: "C-AB12", Channel: events.ChannelSMS},
-		events.EscalationRaised{EscalationID: "e1", LineID: "main", Reason: events.ReasonCrisis, Risk: events.RiskCrisis},
-		events.EscalationAcknowledged{EscalationID: "e1", StaffID: "kim"},
-	)
-	if err := c.Acknowledge("e1", "kim", m); err != nil || len(c.Pending()) != 0 {
-		t.Fatalf("the same person again: %v, %d recorded; want success and nothing recorded", err, len(c.Pending()))
-	}
-	var already *events.AlreadyAcknowledgedError
-	if err := c.Acknowledge("e1", "sam", m); !errors.As(err, &already) || already.StaffID != "kim" {
-		t.Fatalf("someone else: %v, want AlreadyAcknowledgedError naming kim", err)
-	}
-}
