@@ -66,7 +66,7 @@ func cmdUsers(ctx context.Context, args []string, io stdio, lookup lookupFunc) e
 		return err // a data directory in use says by whom, and how to reach it
 	}
 	defer p.Close()
-	accounts := console.NewAccounts(p.Store)
+	accounts := console.NewAccounts(p.Store, nil, time.Now, log)
 	if err := accounts.Register(ctx, *id, strings.TrimSpace(*name), *role, password, "cli", events.Meta{OccurredAt: time.Now()}); err != nil {
 		if errors.Is(err, console.ErrWeakPassword) {
 			return usageError{err.Error()}

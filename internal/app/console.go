@@ -31,7 +31,7 @@ func (pr *Process) mountConsole(ctx context.Context) error {
 	}
 	svc.Mount(pr.srv.Router)
 	context.AfterFunc(ctx, svc.Close) // shutdown ends the live streams
-	if len(svc.Accounts().List()) == 0 {
+	if all, err := svc.Accounts().List(ctx); err == nil && len(all) == 0 {
 		pr.log.Warn().Str("svc", "console").Msg("no staff accounts yet: create the first admin with 'helpline users add --id ID --name NAME --role admin' (password on stdin)")
 	}
 	pr.Console = svc

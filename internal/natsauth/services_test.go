@@ -83,7 +83,7 @@ func TestEachServiceRunsAsItsOwnUser(t *testing.T) {
 
 	// helpline users add, as the admin user; then sign in at the console.
 	adm := a.open(t, ctx, natsauth.Admin)
-	if err := console.NewAccounts(adm.Store).Register(ctx, "ada", "Ada Admin", "admin", "a long enough admin password", "cli",
+	if err := console.NewAccounts(adm.Store, nil, time.Now, a.log).Register(ctx, "ada", "Ada Admin", "admin", "a long enough admin password", "cli",
 		events.Meta{OccurredAt: time.Now()}); err != nil {
 		t.Fatal(err)
 	}

@@ -4,106 +4,63 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
-	"sort"
 	"sync"
 	"time"
 
 	"github.com/alexedwards/argon2id"
+	"github.com/rs/zerolog"
 
 	"github.com/helpline-org/helpline/events"
+	"github.com/helpline-org/helpline/projections"
+	"github.com/helpline-org/helpline/projections/accounts"
 )
 
 // Errors about accounts that callers act on.
 var (
-	ErrNoAccount     = errors.New("no such account")
-	ErrAccountExists = errors.New("account already exists")
-	ErrBadRole       = errors.New("unknown role")
-	ErrWeakPassword  = errors.New("password must be at least 12 characters")
+	ErrBadRole      = errors.New("unknown role")
+	ErrWeakPassword = errors.New("password must be at least 12 characters")
 )
 
-// roleOrder is the order in which a session picks its role when an
-// account holds several (normally it holds one): the operational roles
-// first, so a duty worker who is also a manager signs in to the queue.
-// A session acts in one role; its routes are that role's.
-var roleOrder = []string{events.RoleDuty, events.RoleWorker, events.RoleManager, events.RoleAdmin}
-
-// Account is one staff account, folded from its worker events.
-type Account struct {
-	ID       string
-	Name     string
-	Roles    []string
-	Disabled bool
-	hash     string
-}
-
-// Has reports whether the account holds role r.
-func (a Account) Has(r string) bool { return slices.Contains(a.Roles, r) }
-
-// Role returns the role a session of this account acts in: the first of
-// roleOrder it holds, or "" for none.
-func (a Account) Role() string {
-	for _, r := range roleOrder {
-		if a.Has(r) {
-			return r
-		}
-	}
-	return ""
-}
-
-// FirstName is what a client may see of a worker's name.
-func (a Account) FirstName() string {
-	for i, r := range a.Name {
-		if r == ' ' {
-			return a.Name[:i]
-		}
-	}
-	return a.Name
-}
-
-// AccountLog is what the accounts read model reads, and what its changes
-// go through (events.Workers).
+// AccountLog is what staff accounts are read from (the accounts
+// projection's runner) and changed through (events.Workers).
 type AccountLog interface {
-	Read(ctx context.Context, subject string, from uint64, fn func(events.Envelope) error) (uint64, error)
+	projections.Log
 	events.Loader
 	events.Appender
 }
 
-// Accounts is the staff accounts read model: small (staff are few), kept
-// in memory, and caught up from the log before every sign-in and every
-// change, so it is never behind what an admin just did.
+// Accounts are the staff accounts as the console uses them: the accounts
+// projection, caught up from the log before every sign-in and after every
+// change, so it is never behind what an admin just did; and the one way
+// to change an account, the Workers repository.
 type Accounts struct {
-	log     AccountLog
+	view    *accounts.View
+	runner  *projections.Runner
 	workers *events.Workers
-	mu      sync.Mutex
-	last    uint64
-	// refreshed is when Refresh last read the log.
-	refreshed time.Time
-	byID      map[string]*Account
+	now     func() time.Time
+
+	mu sync.Mutex
+	// caughtUp is when the projection last caught up with the log.
+	caughtUp time.Time
 }
 
-// NewAccounts returns an empty read model over the log; Refresh fills it.
-func NewAccounts(log AccountLog) *Accounts {
-	return &Accounts{log: log, workers: events.NewWorkers(log), byID: map[string]*Account{}}
+// NewAccounts returns the accounts over view (a memory store when nil),
+// caught up from log; now is the clock that says when they are stale.
+func NewAccounts(log AccountLog, view *accounts.View, now func() time.Time, logger zerolog.Logger) *Accounts {
+	if view == nil {
+		view = accounts.NewView(accounts.NewMemoryStore())
+	}
+	return &Accounts{view: view, runner: projections.NewRunner(log, view, logger), workers: events.NewWorkers(log), now: now}
 }
 
-// Refresh applies the worker events appended since the last refresh.
+// Refresh catches the projection up with the log.
 func (a *Accounts) Refresh(ctx context.Context) error {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	last, err := a.log.Read(ctx, events.AggregateSubjects(events.AggregateWorker), a.last, func(e events.Envelope) error {
-		p, err := e.Decode()
-		if err != nil {
-			return err
-		}
-		a.apply(e.AggregateID, p)
-		return nil
-	})
-	if err != nil {
+	if _, err := a.runner.Replay(ctx); err != nil {
 		return fmt.Errorf("accounts: %w", err)
 	}
-	a.last = last
-	a.refreshed = time.Now()
+	a.mu.Lock()
+	a.caughtUp = a.now()
+	a.mu.Unlock()
 	return nil
 }
 
@@ -112,7 +69,7 @@ func (a *Accounts) Refresh(ctx context.Context) error {
 // another console replica takes effect within d.
 func (a *Accounts) RefreshEvery(ctx context.Context, d time.Duration) error {
 	a.mu.Lock()
-	stale := time.Since(a.refreshed) > d
+	stale := a.now().Sub(a.caughtUp) > d
 	a.mu.Unlock()
 	if !stale {
 		return nil
@@ -120,58 +77,13 @@ func (a *Accounts) RefreshEvery(ctx context.Context, d time.Duration) error {
 	return a.Refresh(ctx)
 }
 
-func (a *Accounts) apply(id string, p events.Payload) {
-	acc := a.byID[id]
-	if acc == nil {
-		acc = &Account{ID: id}
-		a.byID[id] = acc
-	}
-	switch p := p.(type) {
-	case events.WorkerRegistered:
-		acc.Name, acc.hash = p.Name, p.PasswordHash
-	case events.WorkerPasswordChanged:
-		acc.hash = p.PasswordHash
-	case events.WorkerRoleGranted:
-		if !acc.Has(p.Role) {
-			acc.Roles = append(acc.Roles, p.Role)
-		}
-	case events.WorkerRoleRevoked:
-		acc.Roles = slices.DeleteFunc(acc.Roles, func(r string) bool { return r == p.Role })
-	case events.WorkerDisabled:
-		acc.Disabled = true
-	}
-}
-
-// Get returns a copy of one account.
-func (a *Accounts) Get(id string) (Account, bool) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	acc, ok := a.byID[id]
-	if !ok || acc.Name == "" {
-		return Account{}, false
-	}
-	c := *acc
-	c.Roles = slices.Clone(acc.Roles)
-	return c, true
+// Get returns one account, or an error wrapping accounts.ErrNotFound.
+func (a *Accounts) Get(ctx context.Context, id string) (accounts.Account, error) {
+	return a.view.Get(ctx, id)
 }
 
 // List returns every account, by id.
-func (a *Accounts) List() []Account {
-	a.mu.Lock()
-	ids := make([]string, 0, len(a.byID))
-	for id := range a.byID {
-		ids = append(ids, id)
-	}
-	a.mu.Unlock()
-	sort.Strings(ids)
-	out := make([]Account, 0, len(ids))
-	for _, id := range ids {
-		if acc, ok := a.Get(id); ok {
-			out = append(out, acc)
-		}
-	}
-	return out
-}
+func (a *Accounts) List(ctx context.Context) ([]accounts.Account, error) { return a.view.List(ctx) }
 
 // passwordParams are argon2id parameters after RFC 9106's second
 // recommendation (64 MiB, 3 passes), with 2 lanes for small machines.
@@ -189,20 +101,23 @@ func HashPassword(password string) (string, error) {
 // sign-in takes as long for an unknown id as for a wrong password.
 var dummyHash, _ = argon2id.CreateHash("not a password of anyone", passwordParams)
 
-// Verify reports whether password is the account's (enabled, with a role).
-func (a *Accounts) Verify(id, password string) (Account, bool) {
-	acc, ok := a.Get(id)
-	a.mu.Lock()
+// Verify reports whether password is the account's (enabled, with a
+// role).
+func (a *Accounts) Verify(ctx context.Context, id, password string) (accounts.Account, bool, error) {
+	acc, err := a.view.Get(ctx, id)
+	known := err == nil
+	if err != nil && !errors.Is(err, accounts.ErrNotFound) {
+		return accounts.Account{}, false, err
+	}
 	hash := dummyHash
-	if ok {
-		hash = a.byID[id].hash
+	if known {
+		hash = acc.PasswordHash
 	}
-	a.mu.Unlock()
 	match, err := argon2id.ComparePasswordAndHash(password, hash)
-	if err != nil || !match || !ok || acc.Disabled || acc.Role() == "" {
-		return Account{}, false
+	if err != nil || !match || !known || acc.Disabled || acc.Role() == "" {
+		return accounts.Account{}, false, nil
 	}
-	return acc, true
+	return acc, true, nil
 }
 
 // Register records a new account with one role.
@@ -220,24 +135,29 @@ func (a *Accounts) Register(ctx context.Context, id, name, role, password, by st
 	if err != nil {
 		return err
 	}
-	_, err = a.workers.Update(ctx, id, func(w *events.Worker) error { return w.Register(name, hash, role, by, m) })
-	if errors.Is(err, events.ErrWorkerExists) {
-		return fmt.Errorf("%s: %w", id, ErrAccountExists)
-	}
-	if err != nil {
-		return err
-	}
-	return a.Refresh(ctx)
+	return a.change(ctx, id, func(w *events.Worker) error { return w.Register(name, hash, role, by, m) })
 }
 
-// Change runs one command on an existing account (a role granted or
-// revoked, a disabling) through the worker repository.
-func (a *Accounts) Change(ctx context.Context, id string, change func(*events.Worker) error) error {
-	_, err := a.workers.Update(ctx, id, change)
-	if errors.Is(err, events.ErrNotFound) {
-		return fmt.Errorf("%s: %w", id, ErrNoAccount)
-	}
-	if err != nil {
+// Grant gives an account a role.
+func (a *Accounts) Grant(ctx context.Context, id, role, by string, m events.Meta) error {
+	return a.change(ctx, id, func(w *events.Worker) error { return w.Grant(role, by, m) })
+}
+
+// Revoke takes a role from an account.
+func (a *Accounts) Revoke(ctx context.Context, id, role, by string, m events.Meta) error {
+	return a.change(ctx, id, func(w *events.Worker) error { return w.Revoke(role, by, m) })
+}
+
+// Disable stops an account from signing in; its sessions end at their
+// next request.
+func (a *Accounts) Disable(ctx context.Context, id, by, reason string, m events.Meta) error {
+	return a.change(ctx, id, func(w *events.Worker) error { return w.Disable(by, reason, m) })
+}
+
+// change runs one command on an account through the repository, then
+// catches the projection up, so the change shows at once.
+func (a *Accounts) change(ctx context.Context, id string, decide func(*events.Worker) error) error {
+	if _, err := a.workers.Update(ctx, id, decide); err != nil {
 		return err
 	}
 	return a.Refresh(ctx)

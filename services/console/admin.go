@@ -10,23 +10,32 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/helpline-org/helpline/events"
+	"github.com/helpline-org/helpline/projections/accounts"
 	"github.com/helpline-org/helpline/services/console/views"
 )
 
-func (s *Service) users() []views.User {
+func (s *Service) users(ctx context.Context) ([]views.User, error) {
+	all, err := s.accounts.List(ctx)
+	if err != nil {
+		return nil, err
+	}
 	out := []views.User{}
-	for _, a := range s.accounts.List() {
+	for _, a := range all {
 		_, inConfig := s.staff[a.ID]
 		out = append(out, views.User{ID: a.ID, Name: a.Name, Roles: views.NonNil(a.Roles), Disabled: a.Disabled, Teams: views.NonNil(s.teams(a.ID)), InConfig: inConfig})
 	}
-	return out
+	return out, nil
 }
 
 func (s *Service) usersPage(w http.ResponseWriter, r *http.Request, v *viewer) error {
 	if err := s.accounts.Refresh(r.Context()); err != nil {
 		return err
 	}
-	s.render(w, http.StatusOK, "users", v, &views.UsersPage{Chrome: views.Chrome{Title: "Staff accounts"}, Users: s.users(), Roles: roleOrder, Done: r.URL.Query().Get("done")})
+	users, err := s.users(r.Context())
+	if err != nil {
+		return err
+	}
+	s.render(w, http.StatusOK, "users", v, &views.UsersPage{Chrome: views.Chrome{Title: "Staff accounts"}, Users: users, Roles: accounts.Roles(), Done: r.URL.Query().Get("done")})
 	return nil
 }
 
@@ -34,7 +43,11 @@ func (s *Service) apiUsers(w http.ResponseWriter, r *http.Request, _ *viewer) er
 	if err := s.accounts.Refresh(r.Context()); err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, views.UserList{Users: s.users()})
+	users, err := s.users(r.Context())
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, views.UserList{Users: users})
 	return nil
 }
 
@@ -79,13 +92,10 @@ func (s *Service) changeRole(ctx context.Context, v *viewer, id, role string, gr
 	if !grant && id == v.ID && role == events.RoleAdmin {
 		return badRequest("you cannot revoke your own admin role")
 	}
-	m := s.meta()
-	return s.accounts.Change(ctx, id, func(w *events.Worker) error {
-		if grant {
-			return w.Grant(role, v.ID, m)
-		}
-		return w.Revoke(role, v.ID, m)
-	})
+	if grant {
+		return s.accounts.Grant(ctx, id, role, v.ID, s.meta())
+	}
+	return s.accounts.Revoke(ctx, id, role, v.ID, s.meta())
 }
 
 func (s *Service) userRoleSubmit(w http.ResponseWriter, r *http.Request, v *viewer) error {
@@ -122,8 +132,7 @@ func (s *Service) disableUser(ctx context.Context, v *viewer, id, reason string)
 	if len(reason) > 500 {
 		return badRequest("the reason is at most 500 characters")
 	}
-	m := s.meta()
-	return s.accounts.Change(ctx, id, func(w *events.Worker) error { return w.Disable(v.ID, strings.TrimSpace(reason), m) })
+	return s.accounts.Disable(ctx, id, v.ID, strings.TrimSpace(reason), s.meta())
 }
 
 func (s *Service) userDisableSubmit(w http.ResponseWriter, r *http.Request, v *viewer) error {
@@ -169,7 +178,7 @@ func (s *Service) auditTrail(ctx context.Context, cursor string, limit int) (vie
 			return err
 		}
 		if cr, ok := p.(events.ContentRead); ok {
-			out.Records = append(out.Records, views.AuditRecord{Seq: e.Sequence, At: e.OccurredAt, StaffID: e.AggregateID, StaffName: s.staffName(e.AggregateID),
+			out.Records = append(out.Records, views.AuditRecord{Seq: e.Sequence, At: e.OccurredAt, StaffID: e.AggregateID, StaffName: s.staffName(ctx, e.AggregateID),
 				Role: cr.Role, ConversationID: cr.ConversationID, Via: cr.Via, BreakGlassReason: cr.BreakGlassReason, Messages: cr.MessagesDisclosed})
 		}
 		if len(out.Records) == limit {

@@ -31,13 +31,16 @@ func (s *Service) signIn(w http.ResponseWriter, r *http.Request, id, password st
 		// The lock holds for the right password too, until it expires.
 		return nil, lockedError{until}
 	}
-	acc, ok := s.accounts.Verify(id, password)
+	acc, ok, err := s.accounts.Verify(r.Context(), id, password)
+	if err != nil {
+		return nil, err
+	}
 	if !ok {
 		s.lockout.Fail(id)
 		if locked, until := s.lockout.Locked(id); locked {
 			// What was typed as an id is logged only when it is an
 			// account's id: it could be anything, a name or a number.
-			if _, known := s.accounts.Get(id); known {
+			if _, err := s.accounts.Get(r.Context(), id); err == nil {
 				s.log.Warn().Str("staff_id", id).Msg("account locked after repeated wrong passwords")
 			} else {
 				s.log.Warn().Msg("an unknown staff id was locked after repeated attempts")
@@ -77,7 +80,7 @@ func (s *Service) loginPage(w http.ResponseWriter, r *http.Request, v *viewer) e
 
 func (s *Service) loginSubmit(w http.ResponseWriter, r *http.Request, _ *viewer) error {
 	if _, err := s.signIn(w, r, r.PostFormValue("id"), r.PostFormValue("password")); err != nil {
-		code, msg := s.statusOf(err)
+		code, msg := s.statusOf(r.Context(), err)
 		if code >= 500 {
 			return err
 		}

@@ -16,6 +16,7 @@ import (
 	"github.com/helpline-org/helpline/events"
 	"github.com/helpline-org/helpline/internal/config"
 	"github.com/helpline-org/helpline/internal/sse"
+	"github.com/helpline-org/helpline/projections/accounts"
 	"github.com/helpline-org/helpline/projections/escalations"
 	"github.com/helpline-org/helpline/projections/inbox"
 	"github.com/helpline-org/helpline/projections/responsetimes"
@@ -123,6 +124,9 @@ type Deps struct {
 	Queue    Queue
 	Figures  Figures
 	Sessions *Sessions
+	// Accounts is the staff accounts projection (on a memory store when
+	// nil); the console catches it up from Log when it needs to.
+	Accounts *accounts.View
 	File     *config.File
 	Now      func() time.Time
 	Logger   zerolog.Logger
@@ -150,7 +154,7 @@ func New(ctx context.Context, cfg Config, d Deps) (*Service, error) {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	s := &Service{cfg: cfg, d: d, accounts: NewAccounts(d.Log), lockout: NewLockout(cfg.MaxFailures, cfg.LockFor, d.Now),
+	s := &Service{cfg: cfg, d: d, accounts: NewAccounts(d.Log, d.Accounts, d.Now, d.Logger), lockout: NewLockout(cfg.MaxFailures, cfg.LockFor, d.Now),
 		limiter: newAddrLimiter(cfg.SignInBurst, cfg.SignInEvery, d.Now), staff: map[string]config.Staff{}, streams: sse.New(sse.Config{}), log: d.Logger.With().Str("svc", "console").Logger()}
 	for _, l := range d.File.Lines {
 		s.lineIDs = append(s.lineIDs, l.ID)
@@ -172,8 +176,8 @@ func (s *Service) Close() { s.streams.Close() }
 func (s *Service) Accounts() *Accounts { return s.accounts }
 
 // staffName is how a staff id is shown to other staff.
-func (s *Service) staffName(id string) string {
-	if a, ok := s.accounts.Get(id); ok {
+func (s *Service) staffName(ctx context.Context, id string) string {
+	if a, err := s.accounts.Get(ctx, id); err == nil {
 		return a.Name
 	}
 	if st, ok := s.staff[id]; ok && st.Name != "" {

@@ -21,12 +21,12 @@ import (
 // message).
 const maxReply = 1600
 
-func (s *Service) conversationOf(c inbox.Conversation) views.Conversation {
+func (s *Service) conversationOf(ctx context.Context, c inbox.Conversation) views.Conversation {
 	out := views.Conversation{ID: c.ID, LineID: c.LineID, Pseudonym: c.Pseudonym, Channel: c.Channel, TeamID: c.TeamID,
 		AssigneeID: c.AssigneeID, Open: c.Open, StartedAt: c.StartedAt, LastActivityAt: c.LastActivityAt, Unread: c.Unread,
 		Risk: c.Risk, Flags: views.NonNil(c.Flags), Categories: views.NonNil(c.Categories), Terms: views.NonNil(c.Terms), Consent: c.Consent, Erased: c.Erased}
 	if c.AssigneeID != "" {
-		out.AssigneeName = s.staffName(c.AssigneeID)
+		out.AssigneeName = s.staffName(ctx, c.AssigneeID)
 	}
 	return out
 }
@@ -69,7 +69,7 @@ func (s *Service) readConversation(ctx context.Context, v *viewer, id, via, brea
 	if err := s.audit(ctx, v, id, via, breakGlass, len(msgs)); err != nil {
 		return views.Conversation{}, err
 	}
-	out := s.conversationOf(c)
+	out := s.conversationOf(ctx, c)
 	for _, m := range msgs {
 		mj := views.Message{ID: m.ID, Direction: m.Direction, At: m.At, SenderName: m.SenderName, Status: m.Status,
 			Reason: m.Reason, Risk: m.Risk, Terms: views.NonNil(m.Terms)}
@@ -265,7 +265,7 @@ func (s *Service) assign(ctx context.Context, v *viewer, conversationID, assigne
 	if err := events.ValidateID(conversationID); err != nil {
 		return errNotFound
 	}
-	if _, ok := s.accounts.Get(assigneeID); !ok {
+	if _, err := s.accounts.Get(ctx, assigneeID); err != nil {
 		return badRequest("no staff account has that id")
 	}
 	if teamID != "" && events.ValidateID(teamID) != nil {

@@ -1,12 +1,14 @@
 package console
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
 	"time"
 
 	"github.com/helpline-org/helpline/events"
+	"github.com/helpline-org/helpline/projections/accounts"
 	"github.com/helpline-org/helpline/projections/escalations"
 	"github.com/helpline-org/helpline/projections/inbox"
 )
@@ -36,12 +38,12 @@ func badRequest(reason string) error { return fmt.Errorf("%w: %s", errBadRequest
 
 // statusOf maps an error to its HTTP status and the text staff see. It is
 // the only place statuses are chosen for errors.
-func (s *Service) statusOf(err error) (int, string) {
+func (s *Service) statusOf(ctx context.Context, err error) (int, string) {
 	var locked lockedError
 	var already *events.AlreadyAcknowledgedError
 	switch {
 	case errors.As(err, &already):
-		return http.StatusConflict, fmt.Sprintf("Already acknowledged by %s at %s UTC.", s.staffName(already.StaffID), already.At.UTC().Format("15:04:05"))
+		return http.StatusConflict, fmt.Sprintf("Already acknowledged by %s at %s UTC.", s.staffName(ctx, already.StaffID), already.At.UTC().Format("15:04:05"))
 	case errors.As(err, &locked):
 		return http.StatusLocked, locked.Error()
 	case errors.Is(err, ErrNoSession):
@@ -55,15 +57,15 @@ func (s *Service) statusOf(err error) (int, string) {
 	case errors.Is(err, errTooMany):
 		return http.StatusTooManyRequests, errTooMany.Error()
 	case errors.Is(err, errNotFound), errors.Is(err, inbox.ErrNotFound), errors.Is(err, escalations.ErrNotFound),
-		errors.Is(err, events.ErrNotFound), errors.Is(err, ErrNoAccount), errors.Is(err, events.ErrInvalidID):
+		errors.Is(err, events.ErrNotFound), errors.Is(err, accounts.ErrNotFound), errors.Is(err, events.ErrInvalidID):
 		return http.StatusNotFound, "Not found."
 	case errors.Is(err, events.ErrClosed):
 		return http.StatusConflict, "This conversation is closed."
-	case errors.Is(err, ErrAccountExists):
+	case errors.Is(err, events.ErrWorkerExists):
 		return http.StatusConflict, "An account with that id already exists."
 	case errors.Is(err, events.ErrConcurrency):
 		return http.StatusConflict, "Someone else changed this at the same moment: reload and try again."
-	case errors.Is(err, errBadRequest), errors.Is(err, inbox.ErrBadQuery), errors.Is(err, ErrBadRole), errors.Is(err, ErrWeakPassword):
+	case errors.Is(err, errBadRequest), errors.Is(err, inbox.ErrBadQuery), errors.Is(err, ErrBadRole), errors.Is(err, events.ErrUnknownRole), errors.Is(err, ErrWeakPassword):
 		return http.StatusBadRequest, err.Error()
 	case errors.Is(err, errUnavailable), errors.Is(err, events.ErrUnavailable):
 		return http.StatusServiceUnavailable, "The service is briefly unavailable: try again in a moment."

@@ -16,16 +16,16 @@ import (
 	"github.com/helpline-org/helpline/services/console/views"
 )
 
-func (s *Service) escalationOf(e escalations.Escalation) views.Escalation {
+func (s *Service) escalationOf(ctx context.Context, e escalations.Escalation) views.Escalation {
 	out := views.Escalation{ID: e.ID, ConversationID: e.ConversationID, LineID: e.LineID, Pseudonym: e.Pseudonym, Reason: e.Reason,
 		Risk: e.Risk, Categories: views.NonNil(e.Categories), Terms: views.NonNil(e.Terms), Level: e.Level, Round: e.Round, RaisedAt: e.RaisedAt,
 		Pages: []views.PageSent{}, Exhausted: e.Exhausted, Open: e.Open()}
 	for _, p := range e.Pages {
-		out.Pages = append(out.Pages, views.PageSent{StaffID: p.StaffID, StaffName: s.staffName(p.StaffID), LevelName: p.LevelName, Round: p.Round, At: p.At})
+		out.Pages = append(out.Pages, views.PageSent{StaffID: p.StaffID, StaffName: s.staffName(ctx, p.StaffID), LevelName: p.LevelName, Round: p.Round, At: p.At})
 	}
 	if !e.AcknowledgedAt.IsZero() {
 		at := e.AcknowledgedAt
-		out.AcknowledgedBy, out.AcknowledgedByName, out.AcknowledgedAt = e.AcknowledgedBy, s.staffName(e.AcknowledgedBy), &at
+		out.AcknowledgedBy, out.AcknowledgedByName, out.AcknowledgedAt = e.AcknowledgedBy, s.staffName(ctx, e.AcknowledgedBy), &at
 	}
 	return out
 }
@@ -57,7 +57,7 @@ func (s *Service) queueList(ctx context.Context, cursor string, limit int) (view
 	}
 	out := views.QueueList{Escalations: []views.Escalation{}}
 	for _, e := range rows {
-		out.Escalations = append(out.Escalations, s.escalationOf(e))
+		out.Escalations = append(out.Escalations, s.escalationOf(ctx, e))
 	}
 	if len(rows) == limit {
 		out.Next = rows[len(rows)-1].After().String()
@@ -110,7 +110,7 @@ func (s *Service) escalationPage(w http.ResponseWriter, r *http.Request, v *view
 	if err != nil {
 		return err
 	}
-	s.render(w, http.StatusOK, "escalation", v, &views.EscalationPage{Chrome: views.Chrome{Title: "Escalation " + e.Pseudonym}, Escalation: s.escalationOf(e)})
+	s.render(w, http.StatusOK, "escalation", v, &views.EscalationPage{Chrome: views.Chrome{Title: "Escalation " + e.Pseudonym}, Escalation: s.escalationOf(r.Context(), e)})
 	return nil
 }
 
@@ -119,7 +119,7 @@ func (s *Service) apiEscalation(w http.ResponseWriter, r *http.Request, _ *viewe
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, s.escalationOf(e))
+	writeJSON(w, http.StatusOK, s.escalationOf(r.Context(), e))
 	return nil
 }
 
@@ -168,8 +168,8 @@ func (s *Service) ackSubmit(w http.ResponseWriter, r *http.Request, v *viewer) e
 		if gerr != nil {
 			return err
 		}
-		code, msg := s.statusOf(err)
-		s.render(w, code, "escalation", v, &views.EscalationPage{Chrome: views.Chrome{Title: "Escalation " + e.Pseudonym}, Escalation: s.escalationOf(e), Error: msg})
+		code, msg := s.statusOf(r.Context(), err)
+		s.render(w, code, "escalation", v, &views.EscalationPage{Chrome: views.Chrome{Title: "Escalation " + e.Pseudonym}, Escalation: s.escalationOf(r.Context(), e), Error: msg})
 		return nil
 	}
 	if err != nil {
@@ -241,7 +241,7 @@ func (s *Service) inboxList(ctx context.Context, v *viewer, cursor string, limit
 		all = all[:limit]
 	}
 	for _, c := range all {
-		out.Conversations = append(out.Conversations, s.conversationOf(c))
+		out.Conversations = append(out.Conversations, s.conversationOf(ctx, c))
 	}
 	if len(all) == limit {
 		last := all[len(all)-1]

@@ -9,6 +9,8 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/helpline-org/helpline/projections/accounts"
+
 	"github.com/helpline-org/helpline/services/console/views"
 )
 
@@ -45,7 +47,7 @@ func TestEveryPageRendersItsModel(t *testing.T) {
 		}
 	}
 	s := &Service{log: zerolog.Nop()}
-	v := &viewer{Account: Account{ID: "dana", Name: "Dana Duty", Roles: []string{"duty"}}, Session: Session{Role: "duty", CSRF: "tok"}}
+	v := &viewer{Account: accounts.Account{ID: "dana", Name: "Dana Duty", Roles: []string{"duty"}}, Session: Session{Role: "duty", CSRF: "tok"}}
 	for name, m := range models {
 		rec := httptest.NewRecorder()
 		s.render(rec, http.StatusOK, name, v, m)

@@ -13,6 +13,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/helpline-org/helpline/events"
+	"github.com/helpline-org/helpline/projections/accounts"
 	"github.com/helpline-org/helpline/services/console/views"
 )
 
@@ -103,7 +104,7 @@ func (s *Service) Mount(r chi.Router) {
 // viewer is who is asking: the account and its session (nil for public
 // routes without one).
 type viewer struct {
-	Account
+	accounts.Account
 	Session Session
 	token   string
 }
@@ -161,8 +162,11 @@ func (s *Service) viewerOf(r *http.Request) (*viewer, error) {
 	if err := s.accounts.RefreshEvery(r.Context(), 5*time.Second); err != nil {
 		return nil, fmt.Errorf("%w: %w", errUnavailable, err)
 	}
-	acc, ok := s.accounts.Get(sess.StaffID)
-	if !ok || acc.Disabled || !acc.Has(sess.Role) {
+	acc, err := s.accounts.Get(r.Context(), sess.StaffID)
+	if err != nil && !errors.Is(err, accounts.ErrNotFound) {
+		return nil, err
+	}
+	if err != nil || acc.Disabled || !acc.Has(sess.Role) {
 		_ = s.d.Sessions.Delete(r.Context(), c.Value)
 		return nil, ErrNoSession
 	}
@@ -186,7 +190,7 @@ func isAPI(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/api/")
 // writeError answers err with its status, as JSON under /api/ and as a
 // page elsewhere. Only unexpected errors are logged, without content.
 func (s *Service) writeError(w http.ResponseWriter, r *http.Request, err error) {
-	code, msg := s.statusOf(err)
+	code, msg := s.statusOf(r.Context(), err)
 	if code >= 500 {
 		s.log.Error().Err(err).Str("route", chi.RouteContext(r.Context()).RoutePattern()).Msg("console request")
 	}

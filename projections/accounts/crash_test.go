@@ -1,0 +1,34 @@
+package accounts
+
+import (
+	"context"
+	"testing"
+
+	"github.com/helpline-org/helpline/projections/projectiontest"
+)
+
+// crashingStore is a Store whose transactions die half-way when c says.
+type crashingStore struct {
+	Store
+	c *projectiontest.Crasher
+}
+
+func (s crashingStore) UpdateBatch(ctx context.Context, name string, seq uint64, fn func(Tx, uint64) error) (bool, error) {
+	return projectiontest.CrashingUpdate(ctx, s.c, s.Store.UpdateBatch, name, seq, fn)
+}
+
+// TestCrashThenReplay: a runner dies in the middle of an event's
+// transaction; a new runner over the same store replays from the real
+// JetStream log; the accounts equal a clean rebuild's. Both stores.
+func TestCrashThenReplay(t *testing.T) {
+	t.Parallel()
+	log, envs := projectiontest.LogWith(t, scenario(t))
+	projectiontest.CrashThenReplay(t, log, envs[len(envs)-1].Sequence, projectiontest.Crash[Store, *View]{
+		Name:     Name,
+		Backends: stores,
+		Points:   []projectiontest.CrashPoint{{Batch: 1, At: len(envs) / 2}, {Batch: 4, At: 2}},
+		Crashing: func(s Store, c *projectiontest.Crasher) Store { return crashingStore{s, c} },
+		New:      NewView,
+		Assert:   func(t testing.TB, v *View) { t.Helper(); assertScenario(t, v) },
+	})
+}

@@ -1,0 +1,138 @@
+package accounts
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"slices"
+	"testing"
+
+	"github.com/helpline-org/helpline/events"
+	"github.com/helpline-org/helpline/projections/projectiontest"
+)
+
+// TestStores runs the one store suite against every implementation.
+func TestStores(t *testing.T) {
+	t.Parallel()
+	projectiontest.RunSuite(t, stores, storeSuite)
+}
+
+func storeSuite(t *testing.T, newStore func(testing.TB) Store) {
+	ctx := context.Background()
+	cases := projectiontest.Scenario[*View]{Events: scenario, Relevant: relevant, Assert: assertScenario}
+	tests := []struct {
+		name string
+		run  func(t *testing.T, s Store)
+	}{
+		{"scenario accounts are exact", func(t *testing.T, s Store) {
+			v := NewView(s)
+			applyAll(t, v, scenario(t))
+			assertScenario(t, v)
+			if _, err := v.Get(ctx, "ghost"); !errors.Is(err, ErrNotFound) {
+				t.Fatalf("an account never registered: %v", err)
+			}
+		}},
+		{"applying an event twice changes nothing", func(t *testing.T, s Store) { cases.ApplyTwice(t, NewView(s)) }},
+		{"a batch overlapping the checkpoint applies the rest once", func(t *testing.T, s Store) { cases.BatchOverlap(t, NewView(s)) }},
+		{"rebuild from the log equals one pass", func(t *testing.T, s Store) { cases.RebuildEqualsOnePass(t, NewView(s)) }},
+		{"reset empties accounts and checkpoint", func(t *testing.T, s Store) {
+			v := NewView(s)
+			applyAll(t, v, scenario(t))
+			projectiontest.Must(t, v.Reset(ctx))
+			if cp, err := v.Checkpoint(ctx); err != nil || cp != 0 {
+				t.Fatalf("checkpoint %d, %v after reset", cp, err)
+			}
+			if got, err := v.List(ctx); err != nil || len(got) != 0 {
+				t.Fatalf("list after reset: %+v, %v", got, err)
+			}
+		}},
+		{"an imported snapshot reads as the events it came from", func(t *testing.T, s Store) {
+			old := &projectiontest.Script{T: t}
+			add(old, "stale", events.WorkerRegistered{Name: "Stale", PasswordHash: hash1})
+			applyAll(t, NewView(s), old.Envs)
+			src := NewMemoryStore()
+			applyAll(t, NewView(src), scenario(t))
+			snap, err := src.Export(ctx, Name)
+			projectiontest.Must(t, err)
+			projectiontest.Must(t, s.Import(ctx, Name, snap, 1))
+			v := NewView(s)
+			assertScenario(t, v)
+			if _, err := v.Get(ctx, "stale"); !errors.Is(err, ErrNotFound) {
+				t.Fatalf("an account from before the import: %v", err)
+			}
+			got, err := s.Export(ctx, Name)
+			projectiontest.Must(t, err)
+			if !reflect.DeepEqual(got, snap) {
+				t.Fatalf("export after import\n got %+v\nwant %+v", got, snap)
+			}
+		}},
+		{"a rejected import changes nothing", func(t *testing.T, s Store) {
+			v := NewView(s)
+			applyAll(t, v, scenario(t))
+			before, err := s.Export(ctx, Name)
+			projectiontest.Must(t, err)
+			twice := before
+			twice.Accounts = append(slices.Clone(before.Accounts), before.Accounts[0])
+			noID := Snapshot{Checkpoint: before.Checkpoint, Accounts: []Account{{Name: "No Id"}}}
+			projectiontest.RejectedImports(t, s, Name, before, before.Checkpoint, []Snapshot{twice, noID}, Snapshot{Checkpoint: before.Checkpoint - 1})
+			assertScenario(t, v)
+		}},
+		{"a failed update changes nothing", func(t *testing.T, s Store) {
+			boom := errors.New("boom")
+			_, err := s.Update(ctx, Name, 1, func(tx Tx) error {
+				projectiontest.Must(t, tx.PutAccount(ctx, Account{ID: "x", Name: "X", PasswordHash: hash1}))
+				return boom
+			})
+			if !errors.Is(err, boom) {
+				t.Fatalf("err %v, want boom", err)
+			}
+			if _, err := s.Get(ctx, "x"); !errors.Is(err, ErrNotFound) {
+				t.Fatalf("get after failure: %v", err)
+			}
+			if cp, _ := s.Checkpoint(ctx, Name); cp != 0 {
+				t.Fatalf("checkpoint %d after failure", cp)
+			}
+		}},
+		{"a transaction reads its own writes", func(t *testing.T, s Store) {
+			want := Account{ID: "x", Name: "X Y", Roles: []string{events.RoleDuty, events.RoleAdmin}, PasswordHash: hash1}
+			_, err := s.Update(ctx, Name, 1, func(tx Tx) error {
+				projectiontest.Must(t, tx.PutAccount(ctx, want))
+				if got, ok, err := tx.Account(ctx, "x"); err != nil || !ok || !reflect.DeepEqual(got, want) {
+					t.Errorf("in tx: %+v %v %v", got, ok, err)
+				}
+				return nil
+			})
+			projectiontest.Must(t, err)
+			if got, err := s.Get(ctx, "x"); err != nil || !reflect.DeepEqual(got, want) {
+				t.Fatalf("after commit: %+v, %v", got, err)
+			}
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			tc.run(t, newStore(t))
+		})
+	}
+}
+
+// TestSessionRole: a session acts in the operational role first.
+func TestSessionRole(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		roles []string
+		want  string
+	}{
+		{nil, ""},
+		{[]string{events.RoleAdmin}, events.RoleAdmin},
+		{[]string{events.RoleManager, events.RoleDuty}, events.RoleDuty},
+		{[]string{events.RoleAdmin, events.RoleWorker, events.RoleManager}, events.RoleWorker},
+	} {
+		if got := (Account{Roles: c.roles}).Role(); got != c.want {
+			t.Errorf("roles %v: %q, want %q", c.roles, got, c.want)
+		}
+	}
+	if got := (Account{Name: "Wes Worker"}).FirstName(); got != "Wes" {
+		t.Errorf("first name %q", got)
+	}
+}
