@@ -12,7 +12,7 @@ import (
 	"github.com/helpline-org/helpline/internal/app/platform"
 	"github.com/helpline-org/helpline/internal/logging"
 	"github.com/helpline-org/helpline/internal/natsauth"
-	"github.com/helpline-org/helpline/services/console"
+	"github.com/helpline-org/helpline/services/console/app"
 )
 
 const usersUsage = "helpline users add [--id STAFF_ID] --name NAME --role worker|duty|manager|admin < password"
@@ -66,9 +66,9 @@ func cmdUsers(ctx context.Context, args []string, io stdio, lookup lookupFunc) e
 		return err // a data directory in use says by whom, and how to reach it
 	}
 	defer p.Close()
-	accounts := console.NewAccounts(p.Store, nil, time.Now, log)
-	if err := accounts.Register(ctx, *id, strings.TrimSpace(*name), *role, password, "cli", events.Meta{OccurredAt: time.Now()}); err != nil {
-		if errors.Is(err, console.ErrWeakPassword) {
+	staff := app.NewStaff(p.Store, nil, file, time.Now, log)
+	if err := staff.Register(ctx, *id, strings.TrimSpace(*name), *role, password, "cli", events.Meta{OccurredAt: time.Now()}); err != nil {
+		if errors.Is(err, app.ErrWeakPassword) {
 			return usageError{err.Error()}
 		}
 		return err

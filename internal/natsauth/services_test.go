@@ -16,7 +16,7 @@ import (
 	"github.com/helpline-org/helpline/internal/poll"
 	"github.com/helpline-org/helpline/internal/twiliofake"
 	"github.com/helpline-org/helpline/loadtest/cluster"
-	"github.com/helpline-org/helpline/services/console"
+	consoleapp "github.com/helpline-org/helpline/services/console/app"
 	"github.com/helpline-org/helpline/services/ingestion"
 )
 
@@ -83,7 +83,7 @@ func TestEachServiceRunsAsItsOwnUser(t *testing.T) {
 
 	// helpline users add, as the admin user; then sign in at the console.
 	adm := a.open(t, ctx, natsauth.Admin)
-	if err := console.NewAccounts(adm.Store, nil, time.Now, a.log).Register(ctx, "ada", "Ada Admin", "admin", "a long enough admin password", "cli",
+	if err := consoleapp.NewStaff(adm.Store, nil, file, time.Now, a.log).Register(ctx, "ada", "Ada Admin", "admin", "a long enough admin password", "cli",
 		events.Meta{OccurredAt: time.Now()}); err != nil {
 		t.Fatal(err)
 	}

@@ -1,9 +1,16 @@
-// Package console is the staff side of Helpline: sign-in, server-side
-// sessions, role checks on every route (in one table, routes.go), the
-// audited reading of conversations, the duty queue with its acknowledge
-// button, replies, the managers' dashboard, the admin pages, and the same
-// things as a JSON API under /api/. It reads projections and appends
-// commands to the log; it never calls another service.
+// Package console is the staff side of Helpline: the web pages and the
+// JSON API under /api/ for workers, duty workers, managers and admins. It
+// reads projections and changes the log through the repositories; it
+// never calls another service.
+//
+// It is split by role of code. Package app holds the use cases (commands
+// and queries, tested without HTTP) and package views the typed view
+// models both ports share. This package holds the ports over them: the
+// HTML pages (pages*.go, rendering web/ templates) and the JSON API
+// (api*.go), thin, behind one role-by-route table (routes.go) with one
+// error-to-status map (errors.go); authentication (sign-in, lockout,
+// sessions, CSRF: auth.go, lockout.go, sessions.go); and live updates
+// (live.go).
 package console
 
 import (
@@ -16,10 +23,9 @@ import (
 	"github.com/helpline-org/helpline/events"
 	"github.com/helpline-org/helpline/internal/config"
 	"github.com/helpline-org/helpline/internal/sse"
+	"github.com/helpline-org/helpline/projections"
 	"github.com/helpline-org/helpline/projections/accounts"
-	"github.com/helpline-org/helpline/projections/escalations"
-	"github.com/helpline-org/helpline/projections/inbox"
-	"github.com/helpline-org/helpline/projections/responsetimes"
+	"github.com/helpline-org/helpline/services/console/app"
 )
 
 // Config is the console's settings. The zero value plus SetDefaults is the
@@ -84,45 +90,23 @@ func (c Config) Validate() error {
 	return nil
 }
 
-// Log is what the console appends to and reads from the event log.
+// Log is what the console reads from and appends to: conversations
+// through the Conversations repository (which owns loading, the expected
+// sequence and conflict retries), staff accounts (the projection's runner
+// and the Workers repository), and the audit trail (*events.Store).
 type Log interface {
-	AccountLog
-	events.Loader
-	AppendAudit(ctx context.Context, kind string, e events.Envelope) (events.Appended, error)
-	ReadAudit(ctx context.Context, from uint64, fn func(events.Envelope) error) (uint64, error)
-}
-
-// Keys seals replies and opens message bodies (a *keyring.Keyring).
-type Keys interface {
-	inbox.Opener
-	Seal(ctx context.Context, clientID string, plaintext, aad []byte) ([]byte, error)
-}
-
-// Inbox is the worker inbox projection (*inbox.View).
-type Inbox interface {
-	List(ctx context.Context, q inbox.Query) ([]inbox.Conversation, error)
-	Get(ctx context.Context, id string) (inbox.Conversation, error)
-	Messages(ctx context.Context, id string) ([]inbox.Message, error)
-}
-
-// Queue is the escalation queue projection (*escalations.Queue).
-type Queue interface {
-	Open(ctx context.Context, lineIDs []string, limit int, after escalations.Cursor) ([]escalations.Escalation, error)
-	Get(ctx context.Context, escalationID string) (escalations.Escalation, error)
-}
-
-// Figures is the response-times projection (*responsetimes.View).
-type Figures interface {
-	Figures(ctx context.Context, lineID string, from, to time.Time) (responsetimes.Report, error)
+	events.AppendLog
+	projections.Log
+	app.AuditLog
 }
 
 // Deps are the console's collaborators.
 type Deps struct {
 	Log      Log
-	Keys     Keys
-	Inbox    Inbox
-	Queue    Queue
-	Figures  Figures
+	Keys     app.Keys
+	Inbox    app.InboxView
+	Queue    app.QueueView
+	Figures  app.FiguresView
 	Sessions *Sessions
 	// Accounts is the staff accounts projection (on a memory store when
 	// nil); the console catches it up from Log when it needs to.
@@ -132,20 +116,24 @@ type Deps struct {
 	Logger   zerolog.Logger
 }
 
-// Service is the console.
+// conversationCache is how many conversations the console keeps folded
+// for its commands: staff act on few at a time.
+const conversationCache = 1024
+
+// Service is the console: the application and the ports over it.
 type Service struct {
-	cfg      Config
-	d        Deps
-	accounts *Accounts
-	lockout  *Lockout
-	limiter  *addrLimiter
-	lineIDs  []string
-	staff    map[string]config.Staff
-	streams  *sse.Server
-	log      zerolog.Logger
+	cfg     Config
+	staff   *app.Staff
+	auth    *authn
+	pages   *pages
+	api     *api
+	live    *live
+	render  *renderer
+	streams *sse.Server
+	log     zerolog.Logger
 }
 
-// New builds the console and loads the staff accounts from the log.
+// New builds the console and catches the staff accounts up with the log.
 func New(ctx context.Context, cfg Config, d Deps) (*Service, error) {
 	cfg.SetDefaults()
 	if err := cfg.Validate(); err != nil {
@@ -154,15 +142,20 @@ func New(ctx context.Context, cfg Config, d Deps) (*Service, error) {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	s := &Service{cfg: cfg, d: d, accounts: NewAccounts(d.Log, d.Accounts, d.Now, d.Logger), lockout: NewLockout(cfg.MaxFailures, cfg.LockFor, d.Now),
-		limiter: newAddrLimiter(cfg.SignInBurst, cfg.SignInEvery, d.Now), staff: map[string]config.Staff{}, streams: sse.New(sse.Config{}), log: d.Logger.With().Str("svc", "console").Logger()}
-	for _, l := range d.File.Lines {
-		s.lineIDs = append(s.lineIDs, l.ID)
+	convs, err := events.NewConversations(d.Log, conversationCache)
+	if err != nil {
+		return nil, err
 	}
-	for _, st := range d.File.Staff {
-		s.staff[st.ID] = st
-	}
-	if err := s.accounts.Refresh(ctx); err != nil {
+	log := d.Logger.With().Str("svc", "console").Logger()
+	staff := app.NewStaff(d.Log, d.Accounts, d.File, d.Now, d.Logger)
+	a := app.New(app.Deps{Conversations: convs, Log: d.Log, Audit: d.Log, Keys: d.Keys, Inbox: d.Inbox, Queue: d.Queue, Figures: d.Figures,
+		Staff: staff, File: d.File, Now: d.Now, Logger: d.Logger})
+	auth := newAuthn(cfg, staff, d.Sessions, d.Now, log)
+	rnd := &renderer{log: log}
+	s := &Service{cfg: cfg, staff: staff, auth: auth, render: rnd, streams: sse.New(sse.Config{}), log: log,
+		pages: &pages{app: a, auth: auth, render: rnd, lines: staff.Lines()}, api: &api{app: a, auth: auth}}
+	s.live = &live{app: a, sessions: d.Sessions, streams: s.streams, poll: cfg.LivePoll, log: log}
+	if err := staff.CatchUp(ctx); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -172,19 +165,6 @@ func New(ctx context.Context, cfg Config, d Deps) (*Service, error) {
 // when the server shuts down: a live page's stream never ends by itself.
 func (s *Service) Close() { s.streams.Close() }
 
-// Accounts returns the staff accounts read model.
-func (s *Service) Accounts() *Accounts { return s.accounts }
-
-// staffName is how a staff id is shown to other staff.
-func (s *Service) staffName(ctx context.Context, id string) string {
-	if a, err := s.accounts.Get(ctx, id); err == nil {
-		return a.Name
-	}
-	if st, ok := s.staff[id]; ok && st.Name != "" {
-		return st.Name
-	}
-	return id
-}
-
-// teams returns the teams a staff member belongs to, from configuration.
-func (s *Service) teams(id string) []string { return s.staff[id].Teams }
+// Accounts returns the staff: the accounts projection and the one way to
+// register an account.
+func (s *Service) Accounts() *app.Staff { return s.staff }

@@ -1,49 +1,39 @@
 package console
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net/http"
-	"time"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
 
 	"github.com/helpline-org/helpline/events"
 	"github.com/helpline-org/helpline/projections/accounts"
 	"github.com/helpline-org/helpline/projections/escalations"
 	"github.com/helpline-org/helpline/projections/inbox"
+	"github.com/helpline-org/helpline/services/console/app"
+	"github.com/helpline-org/helpline/services/console/views"
 )
 
-// Errors the handlers return; status codes come from them in one place,
-// statusOf.
-var (
-	errUnavailable = errors.New("temporarily unavailable")
-	errForbidden   = errors.New("your role does not allow this")
-	errNotFound    = errors.New("not found")
-	errBadRequest  = errors.New("bad request")
-	errCSRF        = errors.New("the form is out of date or came from another site: reload the page and try again")
-	errBadLogin    = errors.New("wrong staff id or password")
-	errTooMany     = errors.New("too many sign-in attempts: wait a minute and try again")
-)
+// errForbidden is a route's role check failing: the same refusal as the
+// application's.
+var errForbidden = app.ErrForbidden
 
-// lockedError tells a staff member their account is locked, and until when.
-type lockedError struct{ until time.Time }
-
-func (e lockedError) Error() string {
-	return fmt.Sprintf("too many wrong passwords: this account is locked until %s UTC", e.until.UTC().Format("15:04"))
-}
-
-// badRequest wraps a reason a form or body was refused; the reason never
-// quotes what was sent.
-func badRequest(reason string) error { return fmt.Errorf("%w: %s", errBadRequest, reason) }
+// badRequest wraps a reason a request could not be decoded; the reason
+// never quotes what was sent.
+func badRequest(reason string) error { return fmt.Errorf("%w: %s", app.ErrBadRequest, reason) }
 
 // statusOf maps an error to its HTTP status and the text staff see. It is
-// the only place statuses are chosen for errors.
-func (s *Service) statusOf(ctx context.Context, err error) (int, string) {
+// the only place statuses are chosen for errors, for the pages and the
+// API alike.
+func statusOf(err error) (int, string) {
 	var locked lockedError
-	var already *events.AlreadyAcknowledgedError
+	var already *app.AlreadyAcknowledgedError
+	var tooLarge *http.MaxBytesError
 	switch {
 	case errors.As(err, &already):
-		return http.StatusConflict, fmt.Sprintf("Already acknowledged by %s at %s UTC.", s.staffName(ctx, already.StaffID), already.At.UTC().Format("15:04:05"))
+		return http.StatusConflict, already.Error()
 	case errors.As(err, &locked):
 		return http.StatusLocked, locked.Error()
 	case errors.Is(err, ErrNoSession):
@@ -52,11 +42,11 @@ func (s *Service) statusOf(ctx context.Context, err error) (int, string) {
 		return http.StatusUnauthorized, errBadLogin.Error()
 	case errors.Is(err, errCSRF):
 		return http.StatusForbidden, errCSRF.Error()
-	case errors.Is(err, errForbidden):
-		return http.StatusForbidden, errForbidden.Error()
+	case errors.Is(err, app.ErrForbidden):
+		return http.StatusForbidden, app.ErrForbidden.Error()
 	case errors.Is(err, errTooMany):
 		return http.StatusTooManyRequests, errTooMany.Error()
-	case errors.Is(err, errNotFound), errors.Is(err, inbox.ErrNotFound), errors.Is(err, escalations.ErrNotFound),
+	case errors.Is(err, app.ErrNotFound), errors.Is(err, inbox.ErrNotFound), errors.Is(err, escalations.ErrNotFound),
 		errors.Is(err, events.ErrNotFound), errors.Is(err, accounts.ErrNotFound), errors.Is(err, events.ErrInvalidID):
 		return http.StatusNotFound, "Not found."
 	case errors.Is(err, events.ErrClosed):
@@ -65,14 +55,34 @@ func (s *Service) statusOf(ctx context.Context, err error) (int, string) {
 		return http.StatusConflict, "An account with that id already exists."
 	case errors.Is(err, events.ErrConcurrency):
 		return http.StatusConflict, "Someone else changed this at the same moment: reload and try again."
-	case errors.Is(err, errBadRequest), errors.Is(err, inbox.ErrBadQuery), errors.Is(err, ErrBadRole), errors.Is(err, events.ErrUnknownRole), errors.Is(err, ErrWeakPassword):
+	case errors.Is(err, app.ErrBadRequest), errors.Is(err, inbox.ErrBadQuery), errors.Is(err, events.ErrUnknownRole), errors.Is(err, app.ErrWeakPassword):
 		return http.StatusBadRequest, err.Error()
-	case errors.Is(err, errUnavailable), errors.Is(err, events.ErrUnavailable):
+	case errors.Is(err, app.ErrUnavailable), errors.Is(err, events.ErrUnavailable):
 		return http.StatusServiceUnavailable, "The service is briefly unavailable: try again in a moment."
-	}
-	var tooLarge *http.MaxBytesError
-	if errors.As(err, &tooLarge) {
+	case errors.As(err, &tooLarge):
 		return http.StatusRequestEntityTooLarge, "That is too long."
 	}
 	return http.StatusInternalServerError, "Something went wrong; it has been logged."
+}
+
+// isAPI reports whether the request wants JSON.
+func isAPI(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/api/") }
+
+// writeError answers err with its status, as JSON under /api/ and as a
+// page elsewhere. Only unexpected errors are logged, without content.
+func (s *Service) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	code, msg := statusOf(err)
+	if code >= 500 {
+		s.log.Error().Err(err).Str("route", chi.RouteContext(r.Context()).RoutePattern()).Msg("console request")
+	}
+	if isAPI(r) {
+		writeJSON(w, code, views.Error{Error: msg})
+		return
+	}
+	if code == http.StatusUnauthorized && r.Method == http.MethodGet && r.URL.Path != "/login" {
+		http.Redirect(w, r, "/login", http.StatusSeeOther)
+		return
+	}
+	v, _ := s.auth.viewerOf(r)
+	s.render.page(w, code, "error", v, &views.ErrorPage{Chrome: views.Chrome{Title: http.StatusText(code)}, Message: msg})
 }

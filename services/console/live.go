@@ -9,17 +9,30 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rs/zerolog"
+
 	"github.com/helpline-org/helpline/events"
 	"github.com/helpline-org/helpline/internal/sse"
+	"github.com/helpline-org/helpline/services/console/app"
+	"github.com/helpline-org/helpline/services/console/views"
 )
 
-// live streams server-sent events to an open inbox or queue page: an
+// live is the live updates of the inbox and the queue pages.
+type live struct {
+	app      app.Application
+	sessions *Sessions
+	streams  *sse.Server
+	poll     time.Duration
+	log      zerolog.Logger
+}
+
+// serve streams server-sent events to an open inbox or queue page: an
 // event `changed` whenever what the viewer's list shows has changed (and
 // once at the start), so the page fetches itself again. The stream carries
 // no content and no pseudonym. It looks at the projection every LivePoll,
 // so it follows the read model, never racing ahead of it. It does not keep
 // the session alive: the stream ends when the session goes idle.
-func (s *Service) live(w http.ResponseWriter, r *http.Request, v *viewer) error {
+func (l *live) serve(w http.ResponseWriter, r *http.Request, v *viewer) error {
 	view := r.URL.Query().Get("view")
 	switch {
 	case view == "queue" && v.Role() == events.RoleDuty, view == "inbox":
@@ -28,17 +41,17 @@ func (s *Service) live(w http.ResponseWriter, r *http.Request, v *viewer) error 
 	default:
 		return badRequest("view must be inbox or queue")
 	}
-	err := s.streams.Serve(w, r, func(ctx context.Context, st *sse.Stream) error {
-		tick := time.NewTicker(s.cfg.LivePoll)
+	err := l.streams.Serve(w, r, func(ctx context.Context, st *sse.Stream) error {
+		tick := time.NewTicker(l.poll)
 		defer tick.Stop()
 		last := ""
 		for {
-			sig, err := s.signature(ctx, v, view)
+			sig, err := l.signature(ctx, v, view)
 			if err != nil {
-				s.log.Warn().Err(err).Msg("live view")
+				l.log.Warn().Err(err).Msg("live view")
 			} else if sig != last {
 				last = sig
-				if err := st.SendJSON("changed", "", map[string]string{"view": view}); err != nil {
+				if err := st.SendJSON("changed", "", views.Changed{View: view}); err != nil {
 					return err
 				}
 			}
@@ -47,22 +60,22 @@ func (s *Service) live(w http.ResponseWriter, r *http.Request, v *viewer) error 
 				return nil
 			case <-tick.C:
 			}
-			if !s.d.Sessions.Alive(ctx, v.token) {
+			if !l.sessions.Alive(ctx, v.token) {
 				return st.Send(sse.Event{Name: "signed_out", Data: []byte("{}")})
 			}
 		}
 	})
 	if errors.Is(err, sse.ErrClosed) {
-		return errUnavailable
+		return app.ErrUnavailable
 	}
 	return err
 }
 
 // signature is a digest of what the viewer's list shows now.
-func (s *Service) signature(ctx context.Context, v *viewer, view string) (string, error) {
+func (l *live) signature(ctx context.Context, v *viewer, view string) (string, error) {
 	var b strings.Builder
 	if view == "queue" {
-		q, err := s.queueList(ctx, "", 0)
+		q, err := l.app.Queries.Queue.Handle(ctx, app.Queue{})
 		if err != nil {
 			return "", err
 		}
@@ -70,11 +83,11 @@ func (s *Service) signature(ctx context.Context, v *viewer, view string) (string
 			fmt.Fprintf(&b, "%s/%d/%d/%d/%s;", e.ID, e.Level, e.Round, len(e.Pages), e.AcknowledgedBy)
 		}
 	} else {
-		l, err := s.inboxList(ctx, v, "", 0)
+		in, err := l.app.Queries.Inbox.Handle(ctx, app.Inbox{Actor: actor(v)})
 		if err != nil {
 			return "", err
 		}
-		for _, c := range l.Conversations {
+		for _, c := range in.Conversations {
 			fmt.Fprintf(&b, "%s/%d/%d/%s/%t;", c.ID, c.LastActivityAt.UnixMicro(), c.Unread, c.AssigneeID, c.Open)
 		}
 	}

@@ -9,14 +9,16 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rs/zerolog"
+
 	"github.com/helpline-org/helpline/services/console/views"
 )
 
 //go:embed web
 var webFS embed.FS
 
-// pages are parsed once: each page template with the shared layout.
-var pages = func() map[string]*template.Template {
+// templates are parsed once: each page template with the shared layout.
+var templates = func() map[string]*template.Template {
 	funcs := template.FuncMap{
 		"when": func(t time.Time) string {
 			if t.IsZero() {
@@ -43,10 +45,15 @@ var pages = func() map[string]*template.Template {
 	return out
 }()
 
-// render writes a page, with the layout's chrome: who is signed in and
-// the CSRF token for its forms. html/template escapes every value.
-func (s *Service) render(w http.ResponseWriter, code int, name string, v *viewer, p views.Page) {
-	t, ok := pages[name]
+// renderer writes pages.
+type renderer struct {
+	log zerolog.Logger
+}
+
+// page writes a page, with the layout's chrome: who is signed in and the
+// CSRF token for its forms. html/template escapes every value.
+func (rd *renderer) page(w http.ResponseWriter, code int, name string, v *viewer, p views.Page) {
+	t, ok := templates[name]
 	if !ok {
 		http.Error(w, "no such page", http.StatusInternalServerError)
 		return
@@ -58,7 +65,7 @@ func (s *Service) render(w http.ResponseWriter, code int, name string, v *viewer
 	}
 	var buf bytes.Buffer
 	if err := t.Execute(&buf, p); err != nil {
-		s.log.Error().Err(err).Str("page", name).Msg("render")
+		rd.log.Error().Err(err).Str("page", name).Msg("render")
 		http.Error(w, "Something went wrong; it has been logged.", http.StatusInternalServerError)
 		return
 	}

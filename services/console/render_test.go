@@ -41,16 +41,16 @@ func TestEveryPageRendersItsModel(t *testing.T) {
 		"audit":        &views.AuditPage{Chrome: views.Chrome{Title: "Audit trail"}, Audit: views.AuditList{Records: []views.AuditRecord{{Seq: 1, At: at, StaffID: "wes", StaffName: "Wes Worker"}}}},
 		"config":       &views.ConfigPage{Chrome: views.Chrome{Title: "Configuration"}, Config: views.Config{Lines: []views.Line{{ID: "main"}}, Staff: []views.StaffMember{{ID: "wes"}}, Rota: []views.Shift{{Line: "main"}}}},
 	}
-	for name := range pages {
+	for name := range templates {
 		if models[name] == nil {
 			t.Errorf("no model for page %s", name)
 		}
 	}
-	s := &Service{log: zerolog.Nop()}
+	rd := &renderer{log: zerolog.Nop()}
 	v := &viewer{Account: accounts.Account{ID: "dana", Name: "Dana Duty", Roles: []string{"duty"}}, Session: Session{Role: "duty", CSRF: "tok"}}
 	for name, m := range models {
 		rec := httptest.NewRecorder()
-		s.render(rec, http.StatusOK, name, v, m)
+		rd.page(rec, http.StatusOK, name, v, m)
 		if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "Dana Duty") {
 			t.Errorf("page %s: %d\n%s", name, rec.Code, rec.Body.String())
 		}

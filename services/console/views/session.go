@@ -20,3 +20,9 @@ type Session struct {
 type Error struct {
 	Error string `json:"error"`
 }
+
+// Changed is the data of a live stream's "changed" event: which list
+// changed. It carries no content and no pseudonym.
+type Changed struct {
+	View string `json:"view"`
+}

@@ -1,0 +1,148 @@
+package console
+
+import (
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/helpline-org/helpline/services/console/app"
+	"github.com/helpline-org/helpline/services/console/views"
+)
+
+// api is the JSON port: the same use cases as the pages, over the same
+// view models, decoded from and encoded to JSON (contracts/openapi.yaml).
+type api struct {
+	app  app.Application
+	auth *authn
+}
+
+func (a *api) signIn(w http.ResponseWriter, r *http.Request, _ *viewer) error {
+	var in struct {
+		StaffID  string `json:"staff_id"`
+		Password string `json:"password"`
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	v, err := a.auth.signIn(w, r, in.StaffID, in.Password)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, a.auth.sessionOf(v))
+	return nil
+}
+
+func (a *api) session(w http.ResponseWriter, _ *http.Request, v *viewer) error {
+	writeJSON(w, http.StatusOK, a.auth.sessionOf(v))
+	return nil
+}
+
+func (a *api) signOut(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	if err := a.auth.signOut(w, r, v); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (a *api) inbox(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	cursor, limit, err := pageParams(r)
+	if err != nil {
+		return err
+	}
+	l, err := a.app.Queries.Inbox.Handle(r.Context(), app.Inbox{Actor: actor(v), Cursor: cursor, Limit: limit})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, l)
+	return nil
+}
+
+func (a *api) queue(w http.ResponseWriter, r *http.Request, _ *viewer) error {
+	cursor, limit, err := pageParams(r)
+	if err != nil {
+		return err
+	}
+	q, err := a.app.Queries.Queue.Handle(r.Context(), app.Queue{Cursor: cursor, Limit: limit})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, q)
+	return nil
+}
+
+func (a *api) escalation(w http.ResponseWriter, r *http.Request, _ *viewer) error {
+	e, err := a.app.Queries.Escalation.Handle(r.Context(), chi.URLParam(r, "escalation"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, e)
+	return nil
+}
+
+func (a *api) acknowledge(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	id := chi.URLParam(r, "escalation")
+	conv, err := a.app.Commands.Acknowledge.Handle(r.Context(), app.Acknowledge{Actor: actor(v), EscalationID: id})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, views.Acknowledged{EscalationID: id, ConversationID: conv, AcknowledgedBy: v.ID})
+	return nil
+}
+
+func (a *api) conversation(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	c, err := a.app.Queries.ReadConversation.Handle(r.Context(), app.ReadConversation{Actor: actor(v), ConversationID: chi.URLParam(r, "conversation"), Via: "api"})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, c)
+	return nil
+}
+
+func (a *api) reply(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	var in struct {
+		ID   string `json:"id"`
+		Body string `json:"body"`
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	id, err := a.app.Commands.Reply.Handle(r.Context(), app.Reply{Actor: actor(v), ConversationID: chi.URLParam(r, "conversation"), ReplyID: in.ID, Body: in.Body})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusAccepted, views.ReplyAccepted{ReplyID: id})
+	return nil
+}
+
+func (a *api) assign(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	var in struct {
+		AssigneeID string `json:"assignee_id"`
+		TeamID     string `json:"team_id"`
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	cmd := app.Assign{Actor: actor(v), ConversationID: chi.URLParam(r, "conversation"), AssigneeID: in.AssigneeID, TeamID: in.TeamID}
+	if err := a.app.Commands.Assign.Handle(r.Context(), cmd); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (a *api) breakGlass(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	var in struct {
+		Reason string `json:"reason"`
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	c, err := a.app.Queries.ReadConversation.Handle(r.Context(), app.ReadConversation{Actor: actor(v), ConversationID: chi.URLParam(r, "conversation"),
+		Via: "api", BreakGlass: true, Reason: in.Reason})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, c)
+	return nil
+}

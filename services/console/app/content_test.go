@@ -1,0 +1,144 @@
+package app_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/helpline-org/helpline/events"
+	"github.com/helpline-org/helpline/services/console/app"
+)
+
+// TestReadingContentIsAudited: every reading that discloses content
+// leaves one audit record first; a refused reading leaves none.
+func TestReadingContentIsAudited(t *testing.T) {
+	t.Parallel()
+	b := newBed(t)
+	ctx := context.Background()
+	conv := b.conversation(t, "+447700900801", "I cannot sleep again")
+	b.assign(t, conv, "wes", "day")
+	read := func(q app.ReadConversation) error {
+		c, err := b.app.Queries.ReadConversation.Handle(ctx, q)
+		if err == nil && (len(c.Messages) != 1 || c.Messages[0].Text != "I cannot sleep again" || c.AssigneeName != "Wes Worker") {
+			t.Fatalf("read %+v", c)
+		}
+		return err
+	}
+	for _, c := range []struct {
+		name string
+		q    app.ReadConversation
+		want error
+	}{
+		{"the assignee", app.ReadConversation{Actor: wes, ConversationID: conv, Via: "api"}, nil},
+		{"a duty worker", app.ReadConversation{Actor: dana, ConversationID: conv, Via: "page"}, nil},
+		{"another team's worker", app.ReadConversation{Actor: nia, ConversationID: conv, Via: "api"}, app.ErrForbidden},
+		{"an admin without break-glass", app.ReadConversation{Actor: ada, ConversationID: conv, Via: "page"}, app.ErrForbidden},
+		{"break-glass without a reason", app.ReadConversation{Actor: ada, ConversationID: conv, Via: "page", BreakGlass: true, Reason: " short "}, app.ErrBadRequest},
+		{"break-glass with a reason", app.ReadConversation{Actor: ada, ConversationID: conv, Via: "api", BreakGlass: true, Reason: "Police safeguarding request"}, nil},
+	} {
+		if err := read(c.q); !errors.Is(err, c.want) {
+			t.Errorf("%s: %v, want %v", c.name, err, c.want)
+		}
+	}
+	want := []events.ContentRead{
+		{ConversationID: conv, Role: events.RoleWorker, Via: "api", MessagesDisclosed: 1},
+		{ConversationID: conv, Role: events.RoleDuty, Via: "page", MessagesDisclosed: 1},
+		{ConversationID: conv, Role: events.RoleAdmin, Via: "api", BreakGlassReason: "Police safeguarding request", MessagesDisclosed: 1},
+	}
+	got := b.audits(t)
+	if len(got) != len(want) {
+		t.Fatalf("audit %+v, want %+v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("audit %d: %+v, want %+v", i, got[i], want[i])
+		}
+	}
+	l, err := b.app.Queries.Audit.Handle(ctx, app.Audit{Limit: 2})
+	if err != nil || len(l.Records) != 2 || l.Next == "" || l.Records[0].StaffName != "Wes Worker" {
+		t.Fatalf("audit trail page: %+v, %v", l, err)
+	}
+}
+
+// TestInboxIsWhatEachMayRead: a worker's inbox is their own and their
+// teams' conversations; a duty worker's is every conversation of the
+// lines.
+func TestInboxIsWhatEachMayRead(t *testing.T) {
+	t.Parallel()
+	b := newBed(t)
+	ctx := context.Background()
+	mine := b.conversation(t, "+447700900802", "one")
+	team := b.conversation(t, "+447700900803", "two")
+	other := b.conversation(t, "+447700900804", "three")
+	b.assign(t, mine, "wes", "")
+	b.assign(t, team, "bo", "day")
+	b.assign(t, other, "nia", "night")
+	for _, c := range []struct {
+		a    app.Actor
+		want []string
+	}{
+		{wes, []string{mine, team}},
+		{nia, []string{other}},
+		{dana, []string{mine, team, other}},
+	} {
+		l, err := b.app.Queries.Inbox.Handle(ctx, app.Inbox{Actor: c.a})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]bool{}
+		for _, conv := range l.Conversations {
+			got[conv.ID] = true
+		}
+		if len(got) != len(c.want) {
+			t.Errorf("%s sees %v, want %v", c.a.ID, got, c.want)
+		}
+		for _, id := range c.want {
+			if !got[id] {
+				t.Errorf("%s does not see %s", c.a.ID, id)
+			}
+		}
+	}
+	if _, err := b.app.Queries.Inbox.Handle(ctx, app.Inbox{Actor: wes, Cursor: "garbage"}); !errors.Is(err, app.ErrBadRequest) {
+		t.Fatalf("bad cursor: %v", err)
+	}
+}
+
+// TestReplyRules: a reply is checked before anything is recorded, and a
+// repeated reply id is one reply.
+func TestReplyRules(t *testing.T) {
+	t.Parallel()
+	b := newBed(t)
+	ctx := context.Background()
+	conv := b.conversation(t, "+447700900805", "is anyone there")
+	b.assign(t, conv, "wes", "")
+	for _, c := range []struct {
+		name string
+		cmd  app.Reply
+		want error
+	}{
+		{"empty", app.Reply{Actor: wes, ConversationID: conv, Body: "  "}, app.ErrBadRequest},
+		{"too long", app.Reply{Actor: wes, ConversationID: conv, Body: strings.Repeat("x", 1601)}, app.ErrBadRequest},
+		{"bad reply id", app.Reply{Actor: wes, ConversationID: conv, ReplyID: "no spaces", Body: "hi"}, app.ErrBadRequest},
+		{"not theirs", app.Reply{Actor: nia, ConversationID: conv, Body: "hi"}, app.ErrForbidden},
+		{"no such conversation", app.Reply{Actor: wes, ConversationID: "../x", Body: "hi"}, app.ErrNotFound},
+	} {
+		if _, err := b.app.Commands.Reply.Handle(ctx, c.cmd); !errors.Is(err, c.want) {
+			t.Errorf("%s: %v, want %v", c.name, err, c.want)
+		}
+	}
+	for range 2 {
+		id, err := b.app.Commands.Reply.Handle(ctx, app.Reply{Actor: wes, ConversationID: conv, ReplyID: "r1", Body: "We are here."})
+		if err != nil || id != "r1" {
+			t.Fatalf("reply: %q, %v", id, err)
+		}
+	}
+	replies := b.Events(t, events.AggregateConversation, events.TypeReplyRequested)
+	if len(replies) != 1 {
+		t.Fatalf("%d reply events for one reply id", len(replies))
+	}
+	p, err := replies[0].Decode()
+	if r, ok := p.(events.ReplyRequested); err != nil || !ok || r.SenderName != "Wes" || r.StaffID != "wes" {
+		t.Fatalf("reply event %+v, %v: want signed with the first name only", p, err)
+	}
+}

@@ -1,0 +1,107 @@
+package app_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/helpline-org/helpline/events"
+	"github.com/helpline-org/helpline/services/console/app"
+)
+
+// TestTwoDutyWorkersAcknowledgeAtOnce: one wins and takes the
+// conversation over; the other is told who, by name.
+func TestTwoDutyWorkersAcknowledgeAtOnce(t *testing.T) {
+	t.Parallel()
+	b := newBed(t)
+	ctx := context.Background()
+	for i, from := range []string{"+447700900701", "+447700900702", "+447700900703"} {
+		conv := b.conversation(t, from, "help me")
+		esc := "esc" + string(rune('a'+i))
+		b.escalate(t, conv, esc)
+		var wg sync.WaitGroup
+		results := map[string]error{}
+		var mu sync.Mutex
+		for _, a := range []app.Actor{dana, bo} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				got, err := b.app.Commands.Acknowledge.Handle(ctx, app.Acknowledge{Actor: a, EscalationID: esc})
+				if err == nil && got != conv {
+					err = errors.New("acknowledged the wrong conversation " + got)
+				}
+				mu.Lock()
+				results[a.ID] = err
+				mu.Unlock()
+			}()
+		}
+		wg.Wait()
+		won, lost := dana, bo
+		if results["bo"] == nil {
+			won, lost = bo, dana
+		}
+		var already *app.AlreadyAcknowledgedError
+		if results[won.ID] != nil || !errors.As(results[lost.ID], &already) || !errors.Is(results[lost.ID], events.ErrAlreadyAcknowledged) {
+			t.Fatalf("round %d: %v, want one winner and one AlreadyAcknowledgedError", i, results)
+		}
+		if already.Name != won.Name || !strings.Contains(already.Error(), "Already acknowledged by "+won.Name) {
+			t.Fatalf("round %d: the loser was told %q, want %s", i, already.Error(), won.Name)
+		}
+		b.catchUp(t)
+		c, err := b.inbox.Get(ctx, conv)
+		if err != nil || c.AssigneeID != won.ID {
+			t.Fatalf("round %d: conversation with %q (%v), want the winner %s", i, c.AssigneeID, err, won.ID)
+		}
+	}
+}
+
+// TestAcknowledgeKeepsAnAssignee: acknowledging an escalation in a
+// conversation someone already has does not take it from them.
+func TestAcknowledgeKeepsAnAssignee(t *testing.T) {
+	t.Parallel()
+	b := newBed(t)
+	ctx := context.Background()
+	conv := b.conversation(t, "+447700900704", "help me")
+	b.assign(t, conv, "wes", "day")
+	b.escalate(t, conv, "esc1")
+	if _, err := b.app.Commands.Acknowledge.Handle(ctx, app.Acknowledge{Actor: dana, EscalationID: "esc1"}); err != nil {
+		t.Fatal(err)
+	}
+	b.catchUp(t)
+	if c, err := b.inbox.Get(ctx, conv); err != nil || c.AssigneeID != "wes" {
+		t.Fatalf("assignee %q, %v: want wes kept", c.AssigneeID, err)
+	}
+	e, err := b.app.Queries.Escalation.Handle(ctx, "esc1")
+	if err != nil || e.Open || e.AcknowledgedByName != "Dana Duty" {
+		t.Fatalf("escalation after the acknowledgement: %+v, %v", e, err)
+	}
+	for _, id := range []string{"nope", "../x"} {
+		if _, err := b.app.Commands.Acknowledge.Handle(ctx, app.Acknowledge{Actor: dana, EscalationID: id}); err == nil {
+			t.Fatalf("acknowledged unknown escalation %q", id)
+		}
+	}
+}
+
+// TestAssignRules: the assignee needs an account and the team a valid id.
+func TestAssignRules(t *testing.T) {
+	t.Parallel()
+	b := newBed(t)
+	ctx := context.Background()
+	conv := b.conversation(t, "+447700900705", "hello")
+	for _, c := range []struct {
+		name string
+		cmd  app.Assign
+		want error
+	}{
+		{"no account", app.Assign{Actor: dana, ConversationID: conv, AssigneeID: "nobody"}, app.ErrBadRequest},
+		{"bad team", app.Assign{Actor: dana, ConversationID: conv, AssigneeID: "wes", TeamID: "no team!"}, app.ErrBadRequest},
+		{"unknown conversation", app.Assign{Actor: dana, ConversationID: "k7q2kx3mz5d4a6ffh2rtw9pq1e", AssigneeID: "wes"}, app.ErrNotFound},
+		{"bad conversation id", app.Assign{Actor: dana, ConversationID: "../x", AssigneeID: "wes"}, app.ErrNotFound},
+	} {
+		if err := b.app.Commands.Assign.Handle(ctx, c.cmd); !errors.Is(err, c.want) {
+			t.Errorf("%s: %v, want %v", c.name, err, c.want)
+		}
+	}
+}

@@ -1,0 +1,86 @@
+package app
+
+import (
+	"context"
+	"slices"
+
+	"github.com/helpline-org/helpline/events"
+	"github.com/helpline-org/helpline/projections/escalations"
+	"github.com/helpline-org/helpline/services/console/views"
+)
+
+// Queue asks for one page of the open duty queue of the console's lines,
+// oldest first.
+type Queue struct {
+	Cursor string
+	Limit  int // 0: escalations.DefaultLimit
+}
+
+// QueueHandler reads the duty queue.
+type QueueHandler struct{ d *deps }
+
+// Handle returns one page of the open queue and the cursor of the next.
+func (h QueueHandler) Handle(ctx context.Context, q Queue) (views.QueueList, error) {
+	after, err := escalations.ParseCursor(q.Cursor)
+	if err != nil {
+		return views.QueueList{}, badRequest("the cursor is not valid")
+	}
+	limit := q.Limit
+	if limit == 0 {
+		limit = escalations.DefaultLimit
+	}
+	rows, err := h.d.Queue.Open(ctx, h.d.Staff.Lines(), limit, after)
+	if err != nil {
+		return views.QueueList{}, err
+	}
+	out := views.QueueList{Escalations: []views.Escalation{}}
+	for _, e := range rows {
+		out.Escalations = append(out.Escalations, h.d.escalationOf(ctx, e))
+	}
+	if len(rows) == limit {
+		out.Next = rows[len(rows)-1].After().String()
+	}
+	return out, nil
+}
+
+// EscalationHandler reads one escalation of the console's lines.
+type EscalationHandler struct{ d *deps }
+
+// Handle returns the escalation, open or not.
+func (h EscalationHandler) Handle(ctx context.Context, escalationID string) (views.Escalation, error) {
+	e, err := h.d.escalation(ctx, escalationID)
+	if err != nil {
+		return views.Escalation{}, err
+	}
+	return h.d.escalationOf(ctx, e), nil
+}
+
+// escalation reads one escalation; one of another line's is not found.
+func (d *deps) escalation(ctx context.Context, id string) (escalations.Escalation, error) {
+	if err := events.ValidateID(id); err != nil {
+		return escalations.Escalation{}, ErrNotFound
+	}
+	e, err := d.Queue.Get(ctx, id)
+	if err != nil {
+		return e, err
+	}
+	if !slices.Contains(d.Staff.Lines(), e.LineID) {
+		return e, ErrNotFound
+	}
+	return e, nil
+}
+
+// escalationOf is the view of an escalation: staff named, never numbers.
+func (d *deps) escalationOf(ctx context.Context, e escalations.Escalation) views.Escalation {
+	out := views.Escalation{ID: e.ID, ConversationID: e.ConversationID, LineID: e.LineID, Pseudonym: e.Pseudonym, Reason: e.Reason,
+		Risk: e.Risk, Categories: views.NonNil(e.Categories), Terms: views.NonNil(e.Terms), Level: e.Level, Round: e.Round, RaisedAt: e.RaisedAt,
+		Pages: []views.PageSent{}, Exhausted: e.Exhausted, Open: e.Open()}
+	for _, p := range e.Pages {
+		out.Pages = append(out.Pages, views.PageSent{StaffID: p.StaffID, StaffName: d.Staff.Name(ctx, p.StaffID), LevelName: p.LevelName, Round: p.Round, At: p.At})
+	}
+	if !e.AcknowledgedAt.IsZero() {
+		at := e.AcknowledgedAt
+		out.AcknowledgedBy, out.AcknowledgedByName, out.AcknowledgedAt = e.AcknowledgedBy, d.Staff.Name(ctx, e.AcknowledgedBy), &at
+	}
+	return out
+}

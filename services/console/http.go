@@ -1,0 +1,53 @@
+package console
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/helpline-org/helpline/services/console/app"
+)
+
+// What both ports share to decode a request and answer it.
+
+// actor is who the application acts for: the signed-in staff member in
+// their session's role.
+func actor(v *viewer) app.Actor { return app.Actor{ID: v.ID, Name: v.Name, Role: v.Role()} }
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// decodeJSON reads a JSON object body into v, refusing unknown fields.
+func decodeJSON(r *http.Request, v any) error {
+	if !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
+		return badRequest("send application/json")
+	}
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return err
+		}
+		return badRequest("the body is not the expected JSON")
+	}
+	return nil
+}
+
+// pageParams reads cursor and limit from the query.
+func pageParams(r *http.Request) (string, int, error) {
+	limit := 0
+	if l := r.URL.Query().Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > 500 {
+			return "", 0, badRequest("limit must be 1 to 500")
+		}
+		limit = n
+	}
+	return r.URL.Query().Get("cursor"), limit, nil
+}

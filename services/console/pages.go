@@ -1,0 +1,166 @@
+package console
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/helpline-org/helpline/events"
+	"github.com/helpline-org/helpline/services/console/app"
+	"github.com/helpline-org/helpline/services/console/views"
+)
+
+// pages is the HTML port: each handler reads the form or the query, calls
+// the application and renders a typed view model; a form that changes
+// something redirects (post/redirect/get).
+type pages struct {
+	app    app.Application
+	auth   *authn
+	render *renderer
+	lines  []string
+}
+
+func (p *pages) login(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	if v != nil {
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+		return nil
+	}
+	p.render.page(w, http.StatusOK, "login", nil, &views.LoginPage{Chrome: views.Chrome{Title: "Sign in"}})
+	return nil
+}
+
+func (p *pages) loginSubmit(w http.ResponseWriter, r *http.Request, _ *viewer) error {
+	if _, err := p.auth.signIn(w, r, r.PostFormValue("id"), r.PostFormValue("password")); err != nil {
+		code, msg := statusOf(err)
+		if code >= 500 {
+			return err
+		}
+		p.render.page(w, code, "login", nil, &views.LoginPage{Chrome: views.Chrome{Title: "Sign in"}, Error: msg})
+		return nil
+	}
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+	return nil
+}
+
+func (p *pages) logout(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	if err := p.auth.signOut(w, r, v); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+	return nil
+}
+
+// home sends each role to its first page.
+func (p *pages) home(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	to := map[string]string{events.RoleWorker: "/inbox", events.RoleDuty: "/queue", events.RoleManager: "/dashboard", events.RoleAdmin: "/admin/users"}[v.Role()]
+	http.Redirect(w, r, to, http.StatusSeeOther)
+	return nil
+}
+
+func (p *pages) inbox(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	cursor, limit, err := pageParams(r)
+	if err != nil {
+		return err
+	}
+	l, err := p.app.Queries.Inbox.Handle(r.Context(), app.Inbox{Actor: actor(v), Cursor: cursor, Limit: limit})
+	if err != nil {
+		return err
+	}
+	p.render.page(w, http.StatusOK, "inbox", v, &views.InboxPage{Chrome: views.Chrome{Title: "Inbox", Live: "inbox"}, Inbox: l})
+	return nil
+}
+
+func (p *pages) queue(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	cursor, limit, err := pageParams(r)
+	if err != nil {
+		return err
+	}
+	q, err := p.app.Queries.Queue.Handle(r.Context(), app.Queue{Cursor: cursor, Limit: limit})
+	if err != nil {
+		return err
+	}
+	p.render.page(w, http.StatusOK, "queue", v, &views.QueuePage{Chrome: views.Chrome{Title: "Duty queue", Live: "queue"}, Queue: q})
+	return nil
+}
+
+func (p *pages) escalation(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	e, err := p.app.Queries.Escalation.Handle(r.Context(), chi.URLParam(r, "escalation"))
+	if err != nil {
+		return err
+	}
+	p.render.page(w, http.StatusOK, "escalation", v, &views.EscalationPage{Chrome: views.Chrome{Title: "Escalation " + e.Pseudonym}, Escalation: e})
+	return nil
+}
+
+func (p *pages) acknowledge(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	id := chi.URLParam(r, "escalation")
+	conv, err := p.app.Commands.Acknowledge.Handle(r.Context(), app.Acknowledge{Actor: actor(v), EscalationID: id})
+	var already *app.AlreadyAcknowledgedError
+	if errors.As(err, &already) {
+		// Show the escalation as it is now, with who got there first.
+		e, gerr := p.app.Queries.Escalation.Handle(r.Context(), id)
+		if gerr != nil {
+			return err
+		}
+		code, msg := statusOf(err)
+		p.render.page(w, code, "escalation", v, &views.EscalationPage{Chrome: views.Chrome{Title: "Escalation " + e.Pseudonym}, Escalation: e, Error: msg})
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/conversations/"+conv+"?acknowledged=1", http.StatusSeeOther)
+	return nil
+}
+
+func (p *pages) conversation(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	c, err := p.app.Queries.ReadConversation.Handle(r.Context(), app.ReadConversation{Actor: actor(v), ConversationID: chi.URLParam(r, "conversation"), Via: "page"})
+	if err != nil {
+		return err
+	}
+	p.render.page(w, http.StatusOK, "conversation", v, &views.ConversationPage{Chrome: views.Chrome{Title: "Conversation " + c.Pseudonym},
+		Conversation: c, ReplyID: events.NewID(), Sent: r.URL.Query().Get("sent") != ""})
+	return nil
+}
+
+func (p *pages) reply(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	id := chi.URLParam(r, "conversation")
+	cmd := app.Reply{Actor: actor(v), ConversationID: id, ReplyID: r.PostFormValue("reply_id"), Body: r.PostFormValue("body")}
+	if _, err := p.app.Commands.Reply.Handle(r.Context(), cmd); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/conversations/"+id+"?sent=1", http.StatusSeeOther)
+	return nil
+}
+
+func (p *pages) assign(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	id := chi.URLParam(r, "conversation")
+	cmd := app.Assign{Actor: actor(v), ConversationID: id, AssigneeID: strings.TrimSpace(r.PostFormValue("assignee_id")),
+		TeamID: strings.TrimSpace(r.PostFormValue("team_id"))}
+	if err := p.app.Commands.Assign.Handle(r.Context(), cmd); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/conversations/"+id, http.StatusSeeOther)
+	return nil
+}
+
+func (p *pages) breakGlassForm(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	id := chi.URLParam(r, "conversation")
+	if err := events.ValidateID(id); err != nil {
+		return app.ErrNotFound
+	}
+	p.render.page(w, http.StatusOK, "breakglass", v, &views.BreakGlassPage{Chrome: views.Chrome{Title: "Break-glass reading"}, ConversationID: id})
+	return nil
+}
+
+func (p *pages) breakGlass(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	c, err := p.app.Queries.ReadConversation.Handle(r.Context(), app.ReadConversation{Actor: actor(v), ConversationID: chi.URLParam(r, "conversation"),
+		Via: "page", BreakGlass: true, Reason: r.PostFormValue("reason")})
+	if err != nil {
+		return err
+	}
+	p.render.page(w, http.StatusOK, "conversation", v, &views.ConversationPage{Chrome: views.Chrome{Title: "Break-glass: " + c.Pseudonym}, Conversation: c, BreakGlass: true})
+	return nil
+}
