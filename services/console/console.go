@@ -148,7 +148,7 @@ func New(ctx context.Context, cfg Config, d Deps) (*Service, error) {
 	}
 	log := d.Logger.With().Str("svc", "console").Logger()
 	staff := app.NewStaff(d.Log, d.Accounts, d.File, d.Now, d.Logger)
-	a := app.New(app.Deps{Conversations: convs, Log: d.Log, Audit: d.Log, Keys: d.Keys, Inbox: d.Inbox, Queue: d.Queue, Figures: d.Figures,
+	a := app.New(app.Deps{Conversations: convs, Audit: d.Log, Keys: d.Keys, Inbox: d.Inbox, Queue: d.Queue, Figures: d.Figures,
 		Staff: staff, File: d.File, Now: d.Now, Logger: d.Logger})
 	auth := newAuthn(cfg, staff, d.Sessions, d.Now, log)
 	rnd := &renderer{log: log}

@@ -108,7 +108,6 @@ type FiguresView interface {
 // Deps are the application's collaborators.
 type Deps struct {
 	Conversations Conversations
-	Log           ReplyLog
 	Audit         AuditLog
 	Keys          Keys
 	Inbox         InboxView

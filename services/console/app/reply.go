@@ -57,7 +57,25 @@ func (h ReplyHandler) Handle(ctx context.Context, cmd Reply) (string, error) {
 	if !h.d.mayRead(cmd.Actor, c) {
 		return "", ErrForbidden
 	}
-	if err := h.request(ctx, cmd.Actor, cmd.ConversationID, replyID, body); err != nil {
+	// The body is sealed with the client's key, bound to the event that
+	// requests the reply: its id derives from the reply id, and the
+	// command records nothing for a reply id it has recorded already.
+	eventID, m := events.ReplyEventID(replyID), h.d.meta()
+	var sealed events.Sealed
+	_, err = h.d.Conversations.Update(ctx, cmd.ConversationID, func(c *events.Conversation) error {
+		if !c.Started {
+			return ErrNotFound
+		}
+		if sealed.KeyID != c.ClientID {
+			data, err := h.d.Keys.Seal(ctx, c.ClientID, []byte(body), events.BodyAAD(eventID))
+			if err != nil {
+				return fmt.Errorf("seal reply: %w", err)
+			}
+			sealed = events.Sealed{KeyID: c.ClientID, Data: data}
+		}
+		return c.RequestReply(replyID, cmd.Actor.ID, cmd.Actor.FirstName(), sealed, m)
+	})
+	if err != nil {
 		return "", err
 	}
 	h.d.log.Info().Str("conversation_id", cmd.ConversationID).Str("staff_id", cmd.Actor.ID).Str("reply_id", replyID).Msg("reply requested")
