@@ -5,6 +5,7 @@ import (
 	"net/url"
 
 	"github.com/helpline-org/helpline/services/console"
+	"github.com/helpline-org/helpline/services/console/auth"
 )
 
 // mountConsole builds the console over the process's projections and adds
@@ -19,7 +20,7 @@ func (pr *Process) mountConsole(ctx context.Context) error {
 		cfg.SecureCookies = true
 	}
 	cfg.SetDefaults()
-	sessions, err := console.OpenSessions(ctx, p.JS, p.Env.Replicas, cfg.IdleTimeout, cfg.Lifetime, pr.cfg.Now)
+	sessions, err := auth.OpenSessions(ctx, p.JS, p.Env.Replicas, cfg.IdleTimeout, cfg.Lifetime, pr.cfg.Now)
 	if err != nil {
 		return err
 	}

@@ -6,7 +6,7 @@ import (
 	"github.com/helpline-org/helpline/projections/escalations"
 	"github.com/helpline-org/helpline/projections/inbox"
 	"github.com/helpline-org/helpline/projections/responsetimes"
-	"github.com/helpline-org/helpline/services/console"
+	"github.com/helpline-org/helpline/services/console/auth"
 	"github.com/helpline-org/helpline/services/ingestion"
 )
 
@@ -16,7 +16,7 @@ func TestBucketNamesMatchTheirOwners(t *testing.T) {
 	for _, c := range []struct{ matrix, code string }{
 		{bucketIngestionIndex, ingestion.IndexBucket},
 		{bucketChatSessions, ingestion.ChatSessionBucket},
-		{bucketConsoleSessions, console.SessionBucket},
+		{bucketConsoleSessions, auth.SessionBucket},
 		{durableResponseTimes, responsetimes.Name},
 		{durableEscalations, escalations.Name},
 		{durableInbox, inbox.Name},

@@ -27,7 +27,7 @@ import (
 	"github.com/helpline-org/helpline/projections/escalations"
 	"github.com/helpline-org/helpline/projections/inbox"
 	"github.com/helpline-org/helpline/projections/responsetimes"
-	"github.com/helpline-org/helpline/services/console"
+	"github.com/helpline-org/helpline/services/console/auth"
 	"github.com/helpline-org/helpline/services/ingestion"
 )
 
@@ -275,7 +275,7 @@ func TestEachRoleDoesItsWork(t *testing.T) {
 	if _, err := con.Store.Append(ctx, events.ExpectAny, example(t, events.TypeWorkerRegistered, "bo")); err != nil {
 		t.Fatal(err)
 	}
-	sessions, err := console.OpenSessions(ctx, con.JS, 1, time.Minute, time.Hour, time.Now)
+	sessions, err := auth.OpenSessions(ctx, con.JS, 1, time.Minute, time.Hour, time.Now)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/helpline-org/helpline/services/console/app"
+	"github.com/helpline-org/helpline/services/console/auth"
 	"github.com/helpline-org/helpline/services/console/views"
 )
 
@@ -13,10 +14,10 @@ import (
 // view models, decoded from and encoded to JSON (contracts/openapi.yaml).
 type api struct {
 	app  app.Application
-	auth *authn
+	auth *auth.Authenticator
 }
 
-func (a *api) signIn(w http.ResponseWriter, r *http.Request, _ *viewer) error {
+func (a *api) signIn(w http.ResponseWriter, r *http.Request, _ *auth.Viewer) error {
 	var in struct {
 		StaffID  string `json:"staff_id"`
 		Password string `json:"password"`
@@ -24,33 +25,33 @@ func (a *api) signIn(w http.ResponseWriter, r *http.Request, _ *viewer) error {
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	v, err := a.auth.signIn(w, r, in.StaffID, in.Password)
+	v, err := a.auth.SignIn(w, r, in.StaffID, in.Password)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, a.auth.sessionOf(v))
+	writeJSON(w, http.StatusCreated, a.auth.Session(v))
 	return nil
 }
 
-func (a *api) session(w http.ResponseWriter, _ *http.Request, v *viewer) error {
-	writeJSON(w, http.StatusOK, a.auth.sessionOf(v))
+func (a *api) session(w http.ResponseWriter, _ *http.Request, v *auth.Viewer) error {
+	writeJSON(w, http.StatusOK, a.auth.Session(v))
 	return nil
 }
 
-func (a *api) signOut(w http.ResponseWriter, r *http.Request, v *viewer) error {
-	if err := a.auth.signOut(w, r, v); err != nil {
+func (a *api) signOut(w http.ResponseWriter, r *http.Request, v *auth.Viewer) error {
+	if err := a.auth.SignOut(w, r, v); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
 
-func (a *api) inbox(w http.ResponseWriter, r *http.Request, v *viewer) error {
+func (a *api) inbox(w http.ResponseWriter, r *http.Request, v *auth.Viewer) error {
 	cursor, limit, err := pageParams(r)
 	if err != nil {
 		return err
 	}
-	l, err := a.app.Queries.Inbox.Handle(r.Context(), app.Inbox{Actor: actor(v), Cursor: cursor, Limit: limit})
+	l, err := a.app.Queries.Inbox.Handle(r.Context(), app.Inbox{Actor: v.Actor(), Cursor: cursor, Limit: limit})
 	if err != nil {
 		return err
 	}
@@ -58,7 +59,7 @@ func (a *api) inbox(w http.ResponseWriter, r *http.Request, v *viewer) error {
 	return nil
 }
 
-func (a *api) queue(w http.ResponseWriter, r *http.Request, _ *viewer) error {
+func (a *api) queue(w http.ResponseWriter, r *http.Request, _ *auth.Viewer) error {
 	cursor, limit, err := pageParams(r)
 	if err != nil {
 		return err
@@ -71,7 +72,7 @@ func (a *api) queue(w http.ResponseWriter, r *http.Request, _ *viewer) error {
 	return nil
 }
 
-func (a *api) escalation(w http.ResponseWriter, r *http.Request, _ *viewer) error {
+func (a *api) escalation(w http.ResponseWriter, r *http.Request, _ *auth.Viewer) error {
 	e, err := a.app.Queries.Escalation.Handle(r.Context(), chi.URLParam(r, "escalation"))
 	if err != nil {
 		return err
@@ -80,9 +81,9 @@ func (a *api) escalation(w http.ResponseWriter, r *http.Request, _ *viewer) erro
 	return nil
 }
 
-func (a *api) acknowledge(w http.ResponseWriter, r *http.Request, v *viewer) error {
+func (a *api) acknowledge(w http.ResponseWriter, r *http.Request, v *auth.Viewer) error {
 	id := chi.URLParam(r, "escalation")
-	conv, err := a.app.Commands.Acknowledge.Handle(r.Context(), app.Acknowledge{Actor: actor(v), EscalationID: id})
+	conv, err := a.app.Commands.Acknowledge.Handle(r.Context(), app.Acknowledge{Actor: v.Actor(), EscalationID: id})
 	if err != nil {
 		return err
 	}
@@ -90,8 +91,8 @@ func (a *api) acknowledge(w http.ResponseWriter, r *http.Request, v *viewer) err
 	return nil
 }
 
-func (a *api) conversation(w http.ResponseWriter, r *http.Request, v *viewer) error {
-	c, err := a.app.Queries.ReadConversation.Handle(r.Context(), app.ReadConversation{Actor: actor(v), ConversationID: chi.URLParam(r, "conversation"), Via: "api"})
+func (a *api) conversation(w http.ResponseWriter, r *http.Request, v *auth.Viewer) error {
+	c, err := a.app.Queries.ReadConversation.Handle(r.Context(), app.ReadConversation{Actor: v.Actor(), ConversationID: chi.URLParam(r, "conversation"), Via: "api"})
 	if err != nil {
 		return err
 	}
@@ -99,7 +100,7 @@ func (a *api) conversation(w http.ResponseWriter, r *http.Request, v *viewer) er
 	return nil
 }
 
-func (a *api) reply(w http.ResponseWriter, r *http.Request, v *viewer) error {
+func (a *api) reply(w http.ResponseWriter, r *http.Request, v *auth.Viewer) error {
 	var in struct {
 		ID   string `json:"id"`
 		Body string `json:"body"`
@@ -107,7 +108,7 @@ func (a *api) reply(w http.ResponseWriter, r *http.Request, v *viewer) error {
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	id, err := a.app.Commands.Reply.Handle(r.Context(), app.Reply{Actor: actor(v), ConversationID: chi.URLParam(r, "conversation"), ReplyID: in.ID, Body: in.Body})
+	id, err := a.app.Commands.Reply.Handle(r.Context(), app.Reply{Actor: v.Actor(), ConversationID: chi.URLParam(r, "conversation"), ReplyID: in.ID, Body: in.Body})
 	if err != nil {
 		return err
 	}
@@ -115,7 +116,7 @@ func (a *api) reply(w http.ResponseWriter, r *http.Request, v *viewer) error {
 	return nil
 }
 
-func (a *api) assign(w http.ResponseWriter, r *http.Request, v *viewer) error {
+func (a *api) assign(w http.ResponseWriter, r *http.Request, v *auth.Viewer) error {
 	var in struct {
 		AssigneeID string `json:"assignee_id"`
 		TeamID     string `json:"team_id"`
@@ -123,7 +124,7 @@ func (a *api) assign(w http.ResponseWriter, r *http.Request, v *viewer) error {
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	cmd := app.Assign{Actor: actor(v), ConversationID: chi.URLParam(r, "conversation"), AssigneeID: in.AssigneeID, TeamID: in.TeamID}
+	cmd := app.Assign{Actor: v.Actor(), ConversationID: chi.URLParam(r, "conversation"), AssigneeID: in.AssigneeID, TeamID: in.TeamID}
 	if err := a.app.Commands.Assign.Handle(r.Context(), cmd); err != nil {
 		return err
 	}
@@ -131,14 +132,14 @@ func (a *api) assign(w http.ResponseWriter, r *http.Request, v *viewer) error {
 	return nil
 }
 
-func (a *api) breakGlass(w http.ResponseWriter, r *http.Request, v *viewer) error {
+func (a *api) breakGlass(w http.ResponseWriter, r *http.Request, v *auth.Viewer) error {
 	var in struct {
 		Reason string `json:"reason"`
 	}
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	c, err := a.app.Queries.ReadConversation.Handle(r.Context(), app.ReadConversation{Actor: actor(v), ConversationID: chi.URLParam(r, "conversation"),
+	c, err := a.app.Queries.ReadConversation.Handle(r.Context(), app.ReadConversation{Actor: v.Actor(), ConversationID: chi.URLParam(r, "conversation"),
 		Via: "api", BreakGlass: true, Reason: in.Reason})
 	if err != nil {
 		return err

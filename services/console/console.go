@@ -8,9 +8,9 @@
 // models both ports share. This package holds the ports over them: the
 // HTML pages (pages*.go, rendering web/ templates) and the JSON API
 // (api*.go), thin, behind one role-by-route table (routes.go) with one
-// error-to-status map (errors.go); authentication (sign-in, lockout,
-// sessions, CSRF: auth.go, lockout.go, sessions.go); and live updates
-// (live.go).
+// error-to-status map (errors.go); and live updates (live.go). Package
+// auth is authentication: sign-in, lockout, sessions, CSRF and the check
+// before each route.
 package console
 
 import (
@@ -26,6 +26,7 @@ import (
 	"github.com/helpline-org/helpline/projections"
 	"github.com/helpline-org/helpline/projections/accounts"
 	"github.com/helpline-org/helpline/services/console/app"
+	"github.com/helpline-org/helpline/services/console/auth"
 )
 
 // Config is the console's settings. The zero value plus SetDefaults is the
@@ -107,7 +108,7 @@ type Deps struct {
 	Inbox    app.InboxView
 	Queue    app.QueueView
 	Figures  app.FiguresView
-	Sessions *Sessions
+	Sessions *auth.Sessions
 	// Accounts is the staff accounts projection (on a memory store when
 	// nil); the console catches it up from Log when it needs to.
 	Accounts *accounts.View
@@ -124,7 +125,7 @@ const conversationCache = 1024
 type Service struct {
 	cfg     Config
 	staff   *app.Staff
-	auth    *authn
+	auth    *auth.Authenticator
 	pages   *pages
 	api     *api
 	live    *live
@@ -150,11 +151,12 @@ func New(ctx context.Context, cfg Config, d Deps) (*Service, error) {
 	staff := app.NewStaff(d.Log, d.Accounts, d.File, d.Now, d.Logger)
 	a := app.New(app.Deps{Conversations: convs, Audit: d.Log, Keys: d.Keys, Inbox: d.Inbox, Queue: d.Queue, Figures: d.Figures,
 		Staff: staff, File: d.File, Now: d.Now, Logger: d.Logger})
-	auth := newAuthn(cfg, staff, d.Sessions, d.Now, log)
+	authn := auth.New(auth.Config{Lifetime: cfg.Lifetime, MaxFailures: cfg.MaxFailures, LockFor: cfg.LockFor, SignInBurst: cfg.SignInBurst,
+		SignInEvery: cfg.SignInEvery, SecureCookies: cfg.SecureCookies}, staff, d.Sessions, d.Now, log)
 	rnd := &renderer{log: log}
-	s := &Service{cfg: cfg, staff: staff, auth: auth, render: rnd, streams: sse.New(sse.Config{}), log: log,
-		pages: &pages{app: a, auth: auth, render: rnd, lines: staff.Lines()}, api: &api{app: a, auth: auth}}
-	s.live = &live{app: a, sessions: d.Sessions, streams: s.streams, poll: cfg.LivePoll, log: log}
+	s := &Service{cfg: cfg, staff: staff, auth: authn, render: rnd, streams: sse.New(sse.Config{}), log: log,
+		pages: &pages{app: a, auth: authn, render: rnd, lines: staff.Lines()}, api: &api{app: a, auth: authn}}
+	s.live = &live{app: a, auth: authn, streams: s.streams, poll: cfg.LivePoll, log: log}
 	if err := staff.CatchUp(ctx); err != nil {
 		return nil, err
 	}

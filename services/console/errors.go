@@ -13,12 +13,9 @@ import (
 	"github.com/helpline-org/helpline/projections/escalations"
 	"github.com/helpline-org/helpline/projections/inbox"
 	"github.com/helpline-org/helpline/services/console/app"
+	"github.com/helpline-org/helpline/services/console/auth"
 	"github.com/helpline-org/helpline/services/console/views"
 )
-
-// errForbidden is a route's role check failing: the same refusal as the
-// application's.
-var errForbidden = app.ErrForbidden
 
 // badRequest wraps a reason a request could not be decoded; the reason
 // never quotes what was sent.
@@ -28,7 +25,7 @@ func badRequest(reason string) error { return fmt.Errorf("%w: %s", app.ErrBadReq
 // the only place statuses are chosen for errors, for the pages and the
 // API alike.
 func statusOf(err error) (int, string) {
-	var locked lockedError
+	var locked auth.LockedError
 	var already *app.AlreadyAcknowledgedError
 	var tooLarge *http.MaxBytesError
 	switch {
@@ -36,16 +33,16 @@ func statusOf(err error) (int, string) {
 		return http.StatusConflict, already.Error()
 	case errors.As(err, &locked):
 		return http.StatusLocked, locked.Error()
-	case errors.Is(err, ErrNoSession):
+	case errors.Is(err, auth.ErrNoSession):
 		return http.StatusUnauthorized, "Please sign in."
-	case errors.Is(err, errBadLogin):
-		return http.StatusUnauthorized, errBadLogin.Error()
-	case errors.Is(err, errCSRF):
-		return http.StatusForbidden, errCSRF.Error()
+	case errors.Is(err, auth.ErrBadLogin):
+		return http.StatusUnauthorized, auth.ErrBadLogin.Error()
+	case errors.Is(err, auth.ErrCSRF):
+		return http.StatusForbidden, auth.ErrCSRF.Error()
 	case errors.Is(err, app.ErrForbidden):
 		return http.StatusForbidden, app.ErrForbidden.Error()
-	case errors.Is(err, errTooMany):
-		return http.StatusTooManyRequests, errTooMany.Error()
+	case errors.Is(err, auth.ErrTooMany):
+		return http.StatusTooManyRequests, auth.ErrTooMany.Error()
 	case errors.Is(err, app.ErrNotFound), errors.Is(err, inbox.ErrNotFound), errors.Is(err, escalations.ErrNotFound),
 		errors.Is(err, events.ErrNotFound), errors.Is(err, accounts.ErrNotFound), errors.Is(err, events.ErrInvalidID):
 		return http.StatusNotFound, "Not found."
@@ -83,6 +80,6 @@ func (s *Service) writeError(w http.ResponseWriter, r *http.Request, err error) 
 		http.Redirect(w, r, "/login", http.StatusSeeOther)
 		return
 	}
-	v, _ := s.auth.viewerOf(r)
+	v, _ := s.auth.Viewer(r)
 	s.render.page(w, code, "error", v, &views.ErrorPage{Chrome: views.Chrome{Title: http.StatusText(code)}, Message: msg})
 }

@@ -6,15 +6,9 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-
-	"github.com/helpline-org/helpline/services/console/app"
 )
 
 // What both ports share to decode a request and answer it.
-
-// actor is who the application acts for: the signed-in staff member in
-// their session's role.
-func actor(v *viewer) app.Actor { return app.Actor{ID: v.ID, Name: v.Name, Role: v.Role()} }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {
 	w.Header().Set("Content-Type", "application/json")

@@ -14,16 +14,17 @@ import (
 	"github.com/helpline-org/helpline/events"
 	"github.com/helpline-org/helpline/internal/sse"
 	"github.com/helpline-org/helpline/services/console/app"
+	"github.com/helpline-org/helpline/services/console/auth"
 	"github.com/helpline-org/helpline/services/console/views"
 )
 
 // live is the live updates of the inbox and the queue pages.
 type live struct {
-	app      app.Application
-	sessions *Sessions
-	streams  *sse.Server
-	poll     time.Duration
-	log      zerolog.Logger
+	app     app.Application
+	auth    *auth.Authenticator
+	streams *sse.Server
+	poll    time.Duration
+	log     zerolog.Logger
 }
 
 // serve streams server-sent events to an open inbox or queue page: an
@@ -32,12 +33,12 @@ type live struct {
 // no content and no pseudonym. It looks at the projection every LivePoll,
 // so it follows the read model, never racing ahead of it. It does not keep
 // the session alive: the stream ends when the session goes idle.
-func (l *live) serve(w http.ResponseWriter, r *http.Request, v *viewer) error {
+func (l *live) serve(w http.ResponseWriter, r *http.Request, v *auth.Viewer) error {
 	view := r.URL.Query().Get("view")
 	switch {
 	case view == "queue" && v.Role() == events.RoleDuty, view == "inbox":
 	case view == "queue":
-		return errForbidden
+		return app.ErrForbidden
 	default:
 		return badRequest("view must be inbox or queue")
 	}
@@ -60,7 +61,7 @@ func (l *live) serve(w http.ResponseWriter, r *http.Request, v *viewer) error {
 				return nil
 			case <-tick.C:
 			}
-			if !l.sessions.Alive(ctx, v.token) {
+			if !l.auth.Alive(ctx, v) {
 				return st.Send(sse.Event{Name: "signed_out", Data: []byte("{}")})
 			}
 		}
@@ -72,7 +73,7 @@ func (l *live) serve(w http.ResponseWriter, r *http.Request, v *viewer) error {
 }
 
 // signature is a digest of what the viewer's list shows now.
-func (l *live) signature(ctx context.Context, v *viewer, view string) (string, error) {
+func (l *live) signature(ctx context.Context, v *auth.Viewer, view string) (string, error) {
 	var b strings.Builder
 	if view == "queue" {
 		q, err := l.app.Queries.Queue.Handle(ctx, app.Queue{})
@@ -83,7 +84,7 @@ func (l *live) signature(ctx context.Context, v *viewer, view string) (string, e
 			fmt.Fprintf(&b, "%s/%d/%d/%d/%s;", e.ID, e.Level, e.Round, len(e.Pages), e.AcknowledgedBy)
 		}
 	} else {
-		in, err := l.app.Queries.Inbox.Handle(ctx, app.Inbox{Actor: actor(v)})
+		in, err := l.app.Queries.Inbox.Handle(ctx, app.Inbox{Actor: v.Actor()})
 		if err != nil {
 			return "", err
 		}

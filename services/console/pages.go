@@ -9,6 +9,7 @@ import (
 
 	"github.com/helpline-org/helpline/events"
 	"github.com/helpline-org/helpline/services/console/app"
+	"github.com/helpline-org/helpline/services/console/auth"
 	"github.com/helpline-org/helpline/services/console/views"
 )
 
@@ -17,12 +18,12 @@ import (
 // something redirects (post/redirect/get).
 type pages struct {
 	app    app.Application
-	auth   *authn
+	auth   *auth.Authenticator
 	render *renderer
 	lines  []string
 }
 
-func (p *pages) login(w http.ResponseWriter, r *http.Request, v *viewer) error {
+func (p *pages) login(w http.ResponseWriter, r *http.Request, v *auth.Viewer) error {
 	if v != nil {
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 		return nil
@@ -31,8 +32,8 @@ func (p *pages) login(w http.ResponseWriter, r *http.Request, v *viewer) error {
 	return nil
 }
 
-func (p *pages) loginSubmit(w http.ResponseWriter, r *http.Request, _ *viewer) error {
-	if _, err := p.auth.signIn(w, r, r.PostFormValue("id"), r.PostFormValue("password")); err != nil {
+func (p *pages) loginSubmit(w http.ResponseWriter, r *http.Request, _ *auth.Viewer) error {
+	if _, err := p.auth.SignIn(w, r, r.PostFormValue("id"), r.PostFormValue("password")); err != nil {
 		code, msg := statusOf(err)
 		if code >= 500 {
 			return err
@@ -44,8 +45,8 @@ func (p *pages) loginSubmit(w http.ResponseWriter, r *http.Request, _ *viewer) e
 	return nil
 }
 
-func (p *pages) logout(w http.ResponseWriter, r *http.Request, v *viewer) error {
-	if err := p.auth.signOut(w, r, v); err != nil {
+func (p *pages) logout(w http.ResponseWriter, r *http.Request, v *auth.Viewer) error {
+	if err := p.auth.SignOut(w, r, v); err != nil {
 		return err
 	}
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
@@ -53,18 +54,18 @@ func (p *pages) logout(w http.ResponseWriter, r *http.Request, v *viewer) error 
 }
 
 // home sends each role to its first page.
-func (p *pages) home(w http.ResponseWriter, r *http.Request, v *viewer) error {
+func (p *pages) home(w http.ResponseWriter, r *http.Request, v *auth.Viewer) error {
 	to := map[string]string{events.RoleWorker: "/inbox", events.RoleDuty: "/queue", events.RoleManager: "/dashboard", events.RoleAdmin: "/admin/users"}[v.Role()]
 	http.Redirect(w, r, to, http.StatusSeeOther)
 	return nil
 }
 
-func (p *pages) inbox(w http.ResponseWriter, r *http.Request, v *viewer) error {
+func (p *pages) inbox(w http.ResponseWriter, r *http.Request, v *auth.Viewer) error {
 	cursor, limit, err := pageParams(r)
 	if err != nil {
 		return err
 	}
-	l, err := p.app.Queries.Inbox.Handle(r.Context(), app.Inbox{Actor: actor(v), Cursor: cursor, Limit: limit})
+	l, err := p.app.Queries.Inbox.Handle(r.Context(), app.Inbox{Actor: v.Actor(), Cursor: cursor, Limit: limit})
 	if err != nil {
 		return err
 	}
@@ -72,7 +73,7 @@ func (p *pages) inbox(w http.ResponseWriter, r *http.Request, v *viewer) error {
 	return nil
 }
 
-func (p *pages) queue(w http.ResponseWriter, r *http.Request, v *viewer) error {
+func (p *pages) queue(w http.ResponseWriter, r *http.Request, v *auth.Viewer) error {
 	cursor, limit, err := pageParams(r)
 	if err != nil {
 		return err
@@ -85,7 +86,7 @@ func (p *pages) queue(w http.ResponseWriter, r *http.Request, v *viewer) error {
 	return nil
 }
 
-func (p *pages) escalation(w http.ResponseWriter, r *http.Request, v *viewer) error {
+func (p *pages) escalation(w http.ResponseWriter, r *http.Request, v *auth.Viewer) error {
 	e, err := p.app.Queries.Escalation.Handle(r.Context(), chi.URLParam(r, "escalation"))
 	if err != nil {
 		return err
@@ -94,9 +95,9 @@ func (p *pages) escalation(w http.ResponseWriter, r *http.Request, v *viewer) er
 	return nil
 }
 
-func (p *pages) acknowledge(w http.ResponseWriter, r *http.Request, v *viewer) error {
+func (p *pages) acknowledge(w http.ResponseWriter, r *http.Request, v *auth.Viewer) error {
 	id := chi.URLParam(r, "escalation")
-	conv, err := p.app.Commands.Acknowledge.Handle(r.Context(), app.Acknowledge{Actor: actor(v), EscalationID: id})
+	conv, err := p.app.Commands.Acknowledge.Handle(r.Context(), app.Acknowledge{Actor: v.Actor(), EscalationID: id})
 	var already *app.AlreadyAcknowledgedError
 	if errors.As(err, &already) {
 		// Show the escalation as it is now, with who got there first.
@@ -115,8 +116,8 @@ func (p *pages) acknowledge(w http.ResponseWriter, r *http.Request, v *viewer) e
 	return nil
 }
 
-func (p *pages) conversation(w http.ResponseWriter, r *http.Request, v *viewer) error {
-	c, err := p.app.Queries.ReadConversation.Handle(r.Context(), app.ReadConversation{Actor: actor(v), ConversationID: chi.URLParam(r, "conversation"), Via: "page"})
+func (p *pages) conversation(w http.ResponseWriter, r *http.Request, v *auth.Viewer) error {
+	c, err := p.app.Queries.ReadConversation.Handle(r.Context(), app.ReadConversation{Actor: v.Actor(), ConversationID: chi.URLParam(r, "conversation"), Via: "page"})
 	if err != nil {
 		return err
 	}
@@ -125,9 +126,9 @@ func (p *pages) conversation(w http.ResponseWriter, r *http.Request, v *viewer) 
 	return nil
 }
 
-func (p *pages) reply(w http.ResponseWriter, r *http.Request, v *viewer) error {
+func (p *pages) reply(w http.ResponseWriter, r *http.Request, v *auth.Viewer) error {
 	id := chi.URLParam(r, "conversation")
-	cmd := app.Reply{Actor: actor(v), ConversationID: id, ReplyID: r.PostFormValue("reply_id"), Body: r.PostFormValue("body")}
+	cmd := app.Reply{Actor: v.Actor(), ConversationID: id, ReplyID: r.PostFormValue("reply_id"), Body: r.PostFormValue("body")}
 	if _, err := p.app.Commands.Reply.Handle(r.Context(), cmd); err != nil {
 		return err
 	}
@@ -135,9 +136,9 @@ func (p *pages) reply(w http.ResponseWriter, r *http.Request, v *viewer) error {
 	return nil
 }
 
-func (p *pages) assign(w http.ResponseWriter, r *http.Request, v *viewer) error {
+func (p *pages) assign(w http.ResponseWriter, r *http.Request, v *auth.Viewer) error {
 	id := chi.URLParam(r, "conversation")
-	cmd := app.Assign{Actor: actor(v), ConversationID: id, AssigneeID: strings.TrimSpace(r.PostFormValue("assignee_id")),
+	cmd := app.Assign{Actor: v.Actor(), ConversationID: id, AssigneeID: strings.TrimSpace(r.PostFormValue("assignee_id")),
 		TeamID: strings.TrimSpace(r.PostFormValue("team_id"))}
 	if err := p.app.Commands.Assign.Handle(r.Context(), cmd); err != nil {
 		return err
@@ -146,7 +147,7 @@ func (p *pages) assign(w http.ResponseWriter, r *http.Request, v *viewer) error 
 	return nil
 }
 
-func (p *pages) breakGlassForm(w http.ResponseWriter, r *http.Request, v *viewer) error {
+func (p *pages) breakGlassForm(w http.ResponseWriter, r *http.Request, v *auth.Viewer) error {
 	id := chi.URLParam(r, "conversation")
 	if err := events.ValidateID(id); err != nil {
 		return app.ErrNotFound
@@ -155,8 +156,8 @@ func (p *pages) breakGlassForm(w http.ResponseWriter, r *http.Request, v *viewer
 	return nil
 }
 
-func (p *pages) breakGlass(w http.ResponseWriter, r *http.Request, v *viewer) error {
-	c, err := p.app.Queries.ReadConversation.Handle(r.Context(), app.ReadConversation{Actor: actor(v), ConversationID: chi.URLParam(r, "conversation"),
+func (p *pages) breakGlass(w http.ResponseWriter, r *http.Request, v *auth.Viewer) error {
+	c, err := p.app.Queries.ReadConversation.Handle(r.Context(), app.ReadConversation{Actor: v.Actor(), ConversationID: chi.URLParam(r, "conversation"),
 		Via: "page", BreakGlass: true, Reason: r.PostFormValue("reason")})
 	if err != nil {
 		return err

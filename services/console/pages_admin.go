@@ -10,12 +10,13 @@ import (
 
 	"github.com/helpline-org/helpline/projections/accounts"
 	"github.com/helpline-org/helpline/services/console/app"
+	"github.com/helpline-org/helpline/services/console/auth"
 	"github.com/helpline-org/helpline/services/console/views"
 )
 
 // The managers' and admins' pages.
 
-func (p *pages) dashboard(w http.ResponseWriter, r *http.Request, v *viewer) error {
+func (p *pages) dashboard(w http.ResponseWriter, r *http.Request, v *auth.Viewer) error {
 	rep, days, err := p.app.Queries.Figures.Handle(r.Context(), figuresQuery(r))
 	if err != nil {
 		return err
@@ -30,7 +31,7 @@ func figuresQuery(r *http.Request) app.Figures {
 }
 
 // dashboardCSV exports the daily figures of the dashboard.
-func (p *pages) dashboardCSV(w http.ResponseWriter, r *http.Request, _ *viewer) error {
+func (p *pages) dashboardCSV(w http.ResponseWriter, r *http.Request, _ *auth.Viewer) error {
 	out, _, err := p.app.Queries.Figures.Handle(r.Context(), figuresQuery(r))
 	if err != nil {
 		return err
@@ -56,7 +57,7 @@ func (p *pages) dashboardCSV(w http.ResponseWriter, r *http.Request, _ *viewer) 
 	return cw.Error()
 }
 
-func (p *pages) users(w http.ResponseWriter, r *http.Request, v *viewer) error {
+func (p *pages) users(w http.ResponseWriter, r *http.Request, v *auth.Viewer) error {
 	l, err := p.app.Queries.Staff.Handle(r.Context())
 	if err != nil {
 		return err
@@ -66,8 +67,8 @@ func (p *pages) users(w http.ResponseWriter, r *http.Request, v *viewer) error {
 	return nil
 }
 
-func (p *pages) userCreate(w http.ResponseWriter, r *http.Request, v *viewer) error {
-	cmd := app.AddStaff{Actor: actor(v), ID: r.PostFormValue("id"), Name: r.PostFormValue("name"), Role: r.PostFormValue("role"),
+func (p *pages) userCreate(w http.ResponseWriter, r *http.Request, v *auth.Viewer) error {
+	cmd := app.AddStaff{Actor: v.Actor(), ID: r.PostFormValue("id"), Name: r.PostFormValue("name"), Role: r.PostFormValue("role"),
 		Password: r.PostFormValue("password")}
 	if err := p.app.Commands.AddStaff.Handle(r.Context(), cmd); err != nil {
 		return err
@@ -76,8 +77,8 @@ func (p *pages) userCreate(w http.ResponseWriter, r *http.Request, v *viewer) er
 	return nil
 }
 
-func (p *pages) userRole(w http.ResponseWriter, r *http.Request, v *viewer) error {
-	cmd := app.ChangeRole{Actor: actor(v), StaffID: chi.URLParam(r, "staff"), Role: r.PostFormValue("role"), Grant: r.PostFormValue("action") != "revoke"}
+func (p *pages) userRole(w http.ResponseWriter, r *http.Request, v *auth.Viewer) error {
+	cmd := app.ChangeRole{Actor: v.Actor(), StaffID: chi.URLParam(r, "staff"), Role: r.PostFormValue("role"), Grant: r.PostFormValue("action") != "revoke"}
 	if err := p.app.Commands.ChangeRole.Handle(r.Context(), cmd); err != nil {
 		return err
 	}
@@ -85,8 +86,8 @@ func (p *pages) userRole(w http.ResponseWriter, r *http.Request, v *viewer) erro
 	return nil
 }
 
-func (p *pages) userDisable(w http.ResponseWriter, r *http.Request, v *viewer) error {
-	cmd := app.DisableStaff{Actor: actor(v), StaffID: chi.URLParam(r, "staff"), Reason: r.PostFormValue("reason")}
+func (p *pages) userDisable(w http.ResponseWriter, r *http.Request, v *auth.Viewer) error {
+	cmd := app.DisableStaff{Actor: v.Actor(), StaffID: chi.URLParam(r, "staff"), Reason: r.PostFormValue("reason")}
 	if err := p.app.Commands.DisableStaff.Handle(r.Context(), cmd); err != nil {
 		return err
 	}
@@ -94,7 +95,7 @@ func (p *pages) userDisable(w http.ResponseWriter, r *http.Request, v *viewer) e
 	return nil
 }
 
-func (p *pages) audit(w http.ResponseWriter, r *http.Request, v *viewer) error {
+func (p *pages) audit(w http.ResponseWriter, r *http.Request, v *auth.Viewer) error {
 	cursor, limit, err := pageParams(r)
 	if err != nil {
 		return err
@@ -107,7 +108,7 @@ func (p *pages) audit(w http.ResponseWriter, r *http.Request, v *viewer) error {
 	return nil
 }
 
-func (p *pages) config(w http.ResponseWriter, _ *http.Request, v *viewer) error {
+func (p *pages) config(w http.ResponseWriter, _ *http.Request, v *auth.Viewer) error {
 	p.render.page(w, http.StatusOK, "config", v, &views.ConfigPage{Chrome: views.Chrome{Title: "Configuration"}, Config: p.app.Queries.Config.Handle()})
 	return nil
 }

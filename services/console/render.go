@@ -11,6 +11,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/helpline-org/helpline/services/console/auth"
 	"github.com/helpline-org/helpline/services/console/views"
 )
 
@@ -52,7 +53,7 @@ type renderer struct {
 
 // page writes a page, with the layout's chrome: who is signed in and the
 // CSRF token for its forms. html/template escapes every value.
-func (rd *renderer) page(w http.ResponseWriter, code int, name string, v *viewer, p views.Page) {
+func (rd *renderer) page(w http.ResponseWriter, code int, name string, v *auth.Viewer, p views.Page) {
 	t, ok := templates[name]
 	if !ok {
 		http.Error(w, "no such page", http.StatusInternalServerError)

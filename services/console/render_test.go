@@ -10,6 +10,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/helpline-org/helpline/projections/accounts"
+	"github.com/helpline-org/helpline/services/console/auth"
 
 	"github.com/helpline-org/helpline/services/console/views"
 )
@@ -47,7 +48,7 @@ func TestEveryPageRendersItsModel(t *testing.T) {
 		}
 	}
 	rd := &renderer{log: zerolog.Nop()}
-	v := &viewer{Account: accounts.Account{ID: "dana", Name: "Dana Duty", Roles: []string{"duty"}}, Session: Session{Role: "duty", CSRF: "tok"}}
+	v := &auth.Viewer{Account: accounts.Account{ID: "dana", Name: "Dana Duty", Roles: []string{"duty"}}, Session: auth.Session{Role: "duty", CSRF: "tok"}}
 	for name, m := range models {
 		rec := httptest.NewRecorder()
 		rd.page(rec, http.StatusOK, name, v, m)

@@ -1,13 +1,12 @@
 package console
 
 import (
-	"errors"
 	"net/http"
-	"slices"
 
 	"github.com/go-chi/chi/v5"
 
 	"github.com/helpline-org/helpline/events"
+	"github.com/helpline-org/helpline/services/console/auth"
 )
 
 // Role sets used by the route table.
@@ -31,7 +30,7 @@ type route struct {
 
 // handlerFunc is a port's handler: v is who is signed in (nil on a public
 // route without a session); an error is answered by writeError.
-type handlerFunc func(w http.ResponseWriter, r *http.Request, v *viewer) error
+type handlerFunc func(w http.ResponseWriter, r *http.Request, v *auth.Viewer) error
 
 func (s *Service) routes() []route {
 	p, a := s.pages, s.api
@@ -85,7 +84,7 @@ func (s *Service) routes() []route {
 func (s *Service) Mount(r chi.Router) {
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		s.writeError(w, req, errCSRF)
+		s.writeError(w, req, auth.ErrCSRF)
 	}))
 	r.Group(func(r chi.Router) {
 		r.Use(securityHeaders, cop.Handler)
@@ -107,31 +106,17 @@ func (s *Service) Routes() []string {
 	return out
 }
 
-// wrap applies, in order: body limit, session, role, CSRF token, then the
-// handler, and turns its error into a status.
+// wrap applies, in order: the body limit, authentication's check
+// (session, role, CSRF token), then the handler, and turns an error into
+// a status.
 func (s *Service) wrap(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBody)
-		v, err := s.auth.viewerOf(r)
-		if err != nil && !errors.Is(err, ErrNoSession) {
-			s.writeError(w, r, err)
-			return
+		v, err := s.auth.Authorize(r, rt.roles)
+		if err == nil {
+			err = rt.h(w, r, v)
 		}
-		if rt.roles != nil {
-			if v == nil {
-				s.writeError(w, r, ErrNoSession)
-				return
-			}
-			if !slices.Contains(rt.roles, v.Role()) {
-				s.writeError(w, r, errForbidden)
-				return
-			}
-			if r.Method != http.MethodGet && !csrfOK(r, v) {
-				s.writeError(w, r, errCSRF)
-				return
-			}
-		}
-		if err := rt.h(w, r, v); err != nil {
+		if err != nil {
 			s.writeError(w, r, err)
 		}
 	})
