@@ -12,7 +12,6 @@ import (
 	"github.com/helpline-org/helpline/internal/config"
 	"github.com/helpline-org/helpline/internal/consume"
 	"github.com/helpline-org/helpline/projections"
-	"github.com/helpline-org/helpline/projections/accounts"
 	"github.com/helpline-org/helpline/projections/escalations"
 	"github.com/helpline-org/helpline/projections/inbox"
 	"github.com/helpline-org/helpline/projections/responsetimes"
@@ -31,8 +30,6 @@ type Views struct {
 	Queue *escalations.Queue
 	// Times are the managers' response-time figures.
 	Times *responsetimes.View
-	// Accounts are the staff accounts the console signs staff in against.
-	Accounts *accounts.View
 
 	runners []*projections.Runner
 	js      jetstream.JetStream
@@ -48,15 +45,15 @@ func readModels(file *config.File, pool *pgxpool.Pool) *Views {
 	}
 	if pool == nil {
 		return &Views{Inbox: inbox.NewView(inbox.NewMemoryStore()), Queue: escalations.NewQueue(escalations.NewMemoryStore()),
-			Times: responsetimes.NewView(responsetimes.NewMemoryStore(), targets), Accounts: accounts.NewView(accounts.NewMemoryStore())}
+			Times: responsetimes.NewView(responsetimes.NewMemoryStore(), targets)}
 	}
 	return &Views{Inbox: inbox.NewView(inbox.NewSQLStore(pool)), Queue: escalations.NewQueue(escalations.NewSQLStore(pool)),
-		Times: responsetimes.NewView(responsetimes.NewSQLStore(pool), targets), Accounts: accounts.NewView(accounts.NewSQLStore(pool))}
+		Times: responsetimes.NewView(responsetimes.NewSQLStore(pool), targets)}
 }
 
 // projections lists the read models.
 func (v *Views) projections() []projections.Projection {
-	return []projections.Projection{v.Times, v.Queue, v.Inbox, v.Accounts}
+	return []projections.Projection{v.Times, v.Queue, v.Inbox}
 }
 
 // SQLProjections are the read models over the SQL database at pool, for

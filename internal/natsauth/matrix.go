@@ -97,10 +97,9 @@ const (
 	durableResponseTimes = "projection-response-times"
 	durableEscalations   = "projection-escalations"
 	durableInbox         = "projection-inbox"
-	durableAccounts      = "projection-accounts"
 )
 
-var projectionDurables = []string{durableResponseTimes, durableEscalations, durableInbox, durableAccounts}
+var projectionDurables = []string{durableResponseTimes, durableEscalations, durableInbox}
 
 // access is what a role may do with a key-value bucket.
 type access int
