@@ -12,6 +12,7 @@ import (
 	"github.com/helpline-org/helpline/internal/config"
 	"github.com/helpline-org/helpline/internal/consume"
 	"github.com/helpline-org/helpline/projections"
+	"github.com/helpline-org/helpline/projections/accounts"
 	"github.com/helpline-org/helpline/projections/escalations"
 	"github.com/helpline-org/helpline/projections/inbox"
 	"github.com/helpline-org/helpline/projections/responsetimes"
@@ -30,6 +31,12 @@ type Views struct {
 	Queue *escalations.Queue
 	// Times are the managers' response-time figures.
 	Times *responsetimes.View
+	// Accounts are the staff accounts the console signs staff in against,
+	// on the SQL database; nil on memory, where the console keeps its own
+	// copy and catches it up from the log when it needs it (every replica
+	// reads the whole log for it; no consumer shared with other processes
+	// could feed it half the events).
+	Accounts *accounts.View
 
 	runners []*projections.Runner
 	js      jetstream.JetStream
@@ -48,12 +55,16 @@ func readModels(file *config.File, pool *pgxpool.Pool) *Views {
 			Times: responsetimes.NewView(responsetimes.NewMemoryStore(), targets)}
 	}
 	return &Views{Inbox: inbox.NewView(inbox.NewSQLStore(pool)), Queue: escalations.NewQueue(escalations.NewSQLStore(pool)),
-		Times: responsetimes.NewView(responsetimes.NewSQLStore(pool), targets)}
+		Times: responsetimes.NewView(responsetimes.NewSQLStore(pool), targets), Accounts: accounts.NewView(accounts.NewSQLStore(pool))}
 }
 
 // projections lists the read models.
 func (v *Views) projections() []projections.Projection {
-	return []projections.Projection{v.Times, v.Queue, v.Inbox}
+	out := []projections.Projection{v.Times, v.Queue, v.Inbox}
+	if v.Accounts != nil {
+		out = append(out, v.Accounts)
+	}
+	return out
 }
 
 // SQLProjections are the read models over the SQL database at pool, for

@@ -97,9 +97,10 @@ const (
 	durableResponseTimes = "projection-response-times"
 	durableEscalations   = "projection-escalations"
 	durableInbox         = "projection-inbox"
+	durableAccounts      = "projection-accounts"
 )
 
-var projectionDurables = []string{durableResponseTimes, durableEscalations, durableInbox}
+var projectionDurables = []string{durableResponseTimes, durableEscalations, durableInbox, durableAccounts}
 
 // access is what a role may do with a key-value bucket.
 type access int

@@ -3,6 +3,7 @@ package natsauth
 import (
 	"testing"
 
+	"github.com/helpline-org/helpline/projections/accounts"
 	"github.com/helpline-org/helpline/projections/escalations"
 	"github.com/helpline-org/helpline/projections/inbox"
 	"github.com/helpline-org/helpline/projections/responsetimes"
@@ -20,6 +21,7 @@ func TestBucketNamesMatchTheirOwners(t *testing.T) {
 		{durableResponseTimes, responsetimes.Name},
 		{durableEscalations, escalations.Name},
 		{durableInbox, inbox.Name},
+		{durableAccounts, accounts.Name},
 	} {
 		if c.matrix != c.code {
 			t.Errorf("the matrix says %q, the code %q", c.matrix, c.code)
