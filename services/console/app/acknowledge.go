@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/helpline-org/helpline/events"
 )
@@ -18,10 +19,13 @@ type AcknowledgeHandler struct{ d *deps }
 
 // Handle records that the duty worker takes the escalation on and, when
 // nobody has the conversation yet, gives it to them; it returns the
-// conversation's id. The repository appends with the conversation's
-// expected sequence: of two simultaneous acknowledgements one wins, the
-// other is decided again on the conversation as the winner left it and
-// gets *AlreadyAcknowledgedError, naming who got there first.
+// conversation's id. The acknowledgement is one event appended with the
+// conversation's expected sequence: of two simultaneous acknowledgements
+// one lands, the other is decided again on the conversation as the winner
+// left it and gets *AlreadyAcknowledgedError, naming who got there first.
+// The assignment is a second decision, on the conversation as it is then:
+// an append of both at once could land the first and conflict on the
+// second, and deciding again would then tell the winner they had lost.
 func (h AcknowledgeHandler) Handle(ctx context.Context, cmd Acknowledge) (string, error) {
 	e, err := h.d.escalation(ctx, cmd.EscalationID)
 	if err != nil {
@@ -29,13 +33,7 @@ func (h AcknowledgeHandler) Handle(ctx context.Context, cmd Acknowledge) (string
 	}
 	m := h.d.meta()
 	_, err = h.d.Conversations.Update(ctx, e.ConversationID, func(c *events.Conversation) error {
-		if err := c.Acknowledge(cmd.EscalationID, cmd.Actor.ID, m); err != nil {
-			return err
-		}
-		if c.AssigneeID != "" || c.Closed {
-			return nil
-		}
-		return c.Assign(cmd.Actor.ID, c.TeamID, cmd.Actor.ID, m)
+		return c.Acknowledge(cmd.EscalationID, cmd.Actor.ID, m)
 	})
 	var already *events.AlreadyAcknowledgedError
 	if errors.As(err, &already) {
@@ -45,5 +43,14 @@ func (h AcknowledgeHandler) Handle(ctx context.Context, cmd Acknowledge) (string
 		return "", err
 	}
 	h.d.log.Info().Str("escalation_id", cmd.EscalationID).Str("staff_id", cmd.Actor.ID).Msg("escalation acknowledged")
+	_, err = h.d.Conversations.Update(ctx, e.ConversationID, func(c *events.Conversation) error {
+		if c.AssigneeID != "" || c.Closed {
+			return nil
+		}
+		return c.Assign(cmd.Actor.ID, c.TeamID, cmd.Actor.ID, m)
+	})
+	if err != nil {
+		return "", fmt.Errorf("acknowledged; take over: %w", err)
+	}
 	return e.ConversationID, nil
 }

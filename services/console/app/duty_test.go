@@ -3,25 +3,39 @@ package app_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/helpline-org/helpline/events"
+	"github.com/helpline-org/helpline/internal/testbed"
 	"github.com/helpline-org/helpline/services/console/app"
+	"github.com/helpline-org/helpline/services/ingestion"
 )
 
 // TestTwoDutyWorkersAcknowledgeAtOnce: one wins and takes the
-// conversation over; the other is told who, by name.
+// conversation over; the other is told who, by name. The client keeps
+// texting meanwhile, so the conversation also changes under both.
 func TestTwoDutyWorkersAcknowledgeAtOnce(t *testing.T) {
 	t.Parallel()
 	b := newBed(t)
 	ctx := context.Background()
-	for i, from := range []string{"+447700900701", "+447700900702", "+447700900703"} {
+	for i := range 12 {
+		from := fmt.Sprintf("+4477009007%02d", i)
 		conv := b.conversation(t, from, "help me")
-		esc := "esc" + string(rune('a'+i))
+		esc := fmt.Sprintf("esc%02d", i)
 		b.escalate(t, conv, esc)
 		var wg sync.WaitGroup
+		var texted error
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 3 {
+				_, err := b.Receiver.ReceiveSMS(ctx, ingestion.InboundSMS{MessageSid: testbed.SID(), From: from, To: lineNumber, Body: "are you there"})
+				texted = errors.Join(texted, err)
+			}
+		}()
 		results := map[string]error{}
 		var mu sync.Mutex
 		for _, a := range []app.Actor{dana, bo} {
@@ -38,6 +52,9 @@ func TestTwoDutyWorkersAcknowledgeAtOnce(t *testing.T) {
 			}()
 		}
 		wg.Wait()
+		if texted != nil {
+			t.Fatal(texted)
+		}
 		won, lost := dana, bo
 		if results["bo"] == nil {
 			won, lost = bo, dana
