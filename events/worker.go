@@ -1,6 +1,7 @@
 package events
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -69,6 +70,25 @@ type ContentRead struct {
 
 // AuditContentRead is the audit kind (last subject token) of ContentRead.
 const AuditContentRead = "content_read"
+
+// AuditAppender appends to the audit trail (*Store).
+type AuditAppender interface {
+	AppendAudit(ctx context.Context, kind string, e Envelope) (Appended, error)
+}
+
+// RecordContentRead appends the audit record of one reading of a
+// conversation's content by staffID: the one way a reading is recorded,
+// by the console and the command line alike, before the content is shown.
+func RecordContentRead(ctx context.Context, log AuditAppender, staffID string, r ContentRead, m Meta) error {
+	e, err := New(staffID, r, m)
+	if err != nil {
+		return err
+	}
+	if _, err := log.AppendAudit(ctx, AuditContentRead, e); err != nil {
+		return fmt.Errorf("audit %s: %w", AuditContentRead, err)
+	}
+	return nil
+}
 
 var _ = []bool{
 	register(AggregateWorker, TypeWorkerRegistered, 1, "A staff account was created (argon2id password hash, never the password).",

@@ -165,13 +165,9 @@ func (r *textReader) text(ctx context.Context, conversationID, messageID string)
 	if err != nil {
 		return "", "", fmt.Errorf("open message %s: %w", messageID, err)
 	}
-	audit, err := events.New(r.by, events.ContentRead{ConversationID: conversationID, Role: events.RoleAdmin, Via: "cli",
-		BreakGlassReason: r.reason, MessagesDisclosed: 1}, events.Meta{OccurredAt: time.Now()})
-	if err != nil {
+	if err := events.RecordContentRead(ctx, r.store, r.by, events.ContentRead{ConversationID: conversationID, Role: events.RoleAdmin, Via: "cli",
+		BreakGlassReason: r.reason, MessagesDisclosed: 1}, events.Meta{OccurredAt: time.Now()}); err != nil {
 		return "", "", err
-	}
-	if _, err := r.store.AppendAudit(ctx, events.AuditContentRead, audit); err != nil {
-		return "", "", fmt.Errorf("audit: %w", err)
 	}
 	return string(plain), "", nil
 }

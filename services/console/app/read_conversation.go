@@ -83,13 +83,10 @@ func (h ReadConversationHandler) Handle(ctx context.Context, q ReadConversation)
 
 // audit appends one content_read record.
 func (h ReadConversationHandler) audit(ctx context.Context, q ReadConversation, n int) error {
-	e, err := events.New(q.Actor.ID, events.ContentRead{ConversationID: q.ConversationID, Role: q.Actor.Role, Via: q.Via,
-		BreakGlassReason: q.Reason, MessagesDisclosed: n}, h.d.meta())
+	err := events.RecordContentRead(ctx, h.d.Audit, q.Actor.ID, events.ContentRead{ConversationID: q.ConversationID, Role: q.Actor.Role,
+		Via: q.Via, BreakGlassReason: q.Reason, MessagesDisclosed: n}, h.d.meta())
 	if err != nil {
-		return err
-	}
-	if _, err := h.d.Audit.AppendAudit(ctx, events.AuditContentRead, e); err != nil {
-		return fmt.Errorf("%w: audit: %w", ErrUnavailable, err)
+		return fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 	return nil
 }
