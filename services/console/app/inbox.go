@@ -23,13 +23,9 @@ type InboxHandler struct{ d *deps }
 
 // Handle returns one page of the inbox and the cursor of the next.
 func (h InboxHandler) Handle(ctx context.Context, q Inbox) (views.InboxList, error) {
-	after, err := inbox.ParseCursor(q.Cursor)
+	after, limit, err := page(q.Cursor, q.Limit, 50)
 	if err != nil {
-		return views.InboxList{}, badRequest("the cursor is not valid")
-	}
-	limit := q.Limit
-	if limit == 0 {
-		limit = 50
+		return views.InboxList{}, err
 	}
 	if h.d.Inbox == nil {
 		return views.InboxList{}, ErrUnavailable

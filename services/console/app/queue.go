@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/helpline-org/helpline/events"
+	"github.com/helpline-org/helpline/projections"
 	"github.com/helpline-org/helpline/projections/escalations"
 	"github.com/helpline-org/helpline/services/console/views"
 )
@@ -21,13 +22,9 @@ type QueueHandler struct{ d *deps }
 
 // Handle returns one page of the open queue and the cursor of the next.
 func (h QueueHandler) Handle(ctx context.Context, q Queue) (views.QueueList, error) {
-	after, err := escalations.ParseCursor(q.Cursor)
+	after, limit, err := page(q.Cursor, q.Limit, escalations.DefaultLimit)
 	if err != nil {
-		return views.QueueList{}, badRequest("the cursor is not valid")
-	}
-	limit := q.Limit
-	if limit == 0 {
-		limit = escalations.DefaultLimit
+		return views.QueueList{}, err
 	}
 	rows, err := h.d.Queue.Open(ctx, h.d.Staff.Lines(), limit, after)
 	if err != nil {
@@ -41,6 +38,19 @@ func (h QueueHandler) Handle(ctx context.Context, q Queue) (views.QueueList, err
 		out.Next = rows[len(rows)-1].After().String()
 	}
 	return out, nil
+}
+
+// page is a listing's position and size: the cursor decoded, and the
+// limit asked for, or def when none was.
+func page(cursor string, limit, def int) (projections.Cursor, int, error) {
+	after, err := projections.ParseCursor(cursor)
+	if err != nil {
+		return projections.Cursor{}, 0, badRequest("the cursor is not valid")
+	}
+	if limit == 0 {
+		limit = def
+	}
+	return after, limit, nil
 }
 
 // EscalationHandler reads one escalation of the console's lines.
