@@ -110,6 +110,19 @@ type Store struct {
 	js  jetstream.JetStream
 	cfg StoreConfig
 	log zerolog.Logger
+	// getsOnly: reads never switch to a consumer (see WithoutConsumers).
+	getsOnly bool
+}
+
+// WithoutConsumers returns a view of the store whose reads never create a
+// consumer, however long: one message get per event. The paths anonymous
+// traffic can start (the web chat) read through it, so they never spend
+// the stream's consumer limit, which triage, notification and the console
+// need (nats-server gives each stream 1,000 by default).
+func (s *Store) WithoutConsumers() *Store {
+	v := *s
+	v.getsOnly = true
+	return &v
 }
 
 // NewStore creates or updates the streams (idempotently) and returns a
@@ -434,7 +447,7 @@ const getReadLimit = 64
 // to an ordered consumer after getReadLimit events.
 func (s *Store) read(ctx context.Context, stream, subject string, from uint64, fn func(Envelope) error) (uint64, error) {
 	last := from
-	for range getReadLimit {
+	for i := 0; s.getsOnly || i < getReadLimit; i++ {
 		e, ok, err := s.getNext(ctx, stream, subject, last+1)
 		if err != nil || !ok {
 			return last, err

@@ -29,9 +29,15 @@ func (pr *Process) mountIngestion(ctx context.Context, token string) error {
 	if err != nil {
 		return err
 	}
+	// Anonymous chat reads the log without consumers and follows it
+	// through the process's one subscription: open chat pages never spend
+	// the consumers triage, notification and the console need.
+	chatLog := p.Store.WithoutConsumers()
+	feed := ingestion.NewJetStreamChatFeed(p.JS, p.Store.Config().Stream, chatLog, pr.log)
+	pr.onClose(feed.Close)
 	chat, err := ingestion.NewChat(ingestion.ChatConfig{DefaultLine: file.Lines[0].ID}, ingestion.ChatDeps{Lines: file,
-		Pseudonyms: ingestion.KeyringIdentities{Keys: keys, Pseudo: pseudo}, Keys: keys, Log: p.Store,
-		Feed: ingestion.NewJetStreamChatFeed(p.JS, p.Store.Config().Stream, pr.log), Sessions: sessions, Now: pr.cfg.Now}, pr.log)
+		Pseudonyms: ingestion.KeyringIdentities{Keys: keys, Pseudo: pseudo}, Keys: keys, Log: chatLog,
+		Feed: feed, Sessions: sessions, Now: pr.cfg.Now}, pr.log)
 	if err != nil {
 		return err
 	}

@@ -257,6 +257,20 @@ func (c *Chat) End(ctx context.Context, s ChatSession) error {
 	return nil
 }
 
+// sessionEnded reports whether the session stored under key is gone or
+// expired: left through another replica, say. A failing store is not an
+// end.
+func (c *Chat) sessionEnded(ctx context.Context, key string) (bool, error) {
+	s, err := c.d.Sessions.Get(ctx, key)
+	if errors.Is(err, ErrChatNoSession) {
+		return true, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return !c.d.Now().Before(s.Expires), nil
+}
+
 // maxChatBodyChars matches SMS: a chat message is at most 1,600 characters.
 const maxChatBodyChars = 1600
 

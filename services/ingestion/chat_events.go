@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/helpline-org/helpline/internal/sse"
 )
@@ -25,18 +26,20 @@ func (h *ChatHTTP) events(w http.ResponseWriter, req *http.Request) {
 		h.fail(w, req, errChatClosing)
 		return
 	}
-	release, ok := h.streams.acquire(s.key)
+	ended, release, ok := h.streams.acquire(s.key)
 	if !ok {
 		h.fail(w, req, errChatBusy)
 		return
 	}
 	defer release()
 
-	// The stream ends with the session, on shutdown (Close), or when the
-	// client goes.
+	// The stream ends with the session (its expiry, or the client leaving
+	// it, here or through another replica), on shutdown (Close), or when
+	// the client goes.
 	err = h.sse.Serve(w, req, func(ctx context.Context, st *sse.Stream) error {
 		ctx, cancel := context.WithDeadline(ctx, s.Expires)
 		defer cancel()
+		defer context.AfterFunc(ended, cancel)()
 		return h.chat.Stream(ctx, s, chatAfter(req), func(it ChatItem) error {
 			id := ""
 			if it.Seq > 0 {
@@ -66,4 +69,31 @@ func chatAfter(req *http.Request) uint64 {
 		return 0
 	}
 	return n
+}
+
+// endLeftSessions ends the streams of sessions that ended elsewhere (left
+// through another replica): every SessionCheck it asks the store about
+// each session with a stream open here, until Close.
+func (h *ChatHTTP) endLeftSessions() {
+	t := time.NewTicker(h.cfg.SessionCheck)
+	defer t.Stop()
+	for {
+		select {
+		case <-h.done:
+			return
+		case <-t.C:
+		}
+		for _, key := range h.streams.sessions() {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			ended, err := h.chat.sessionEnded(ctx, key)
+			cancel()
+			if err != nil {
+				h.logger.Debug().Err(err).Msg("check chat sessions: the next round tries again")
+				break
+			}
+			if ended {
+				h.streams.end(key)
+			}
+		}
+	}
 }

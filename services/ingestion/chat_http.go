@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -63,11 +64,17 @@ type ChatHTTPConfig struct {
 	// Heartbeat is how often an idle event stream gets a comment, so
 	// proxies keep it open and dead clients are noticed; default 15 s.
 	Heartbeat time.Duration
-	// MaxStreams bounds open event streams in this process (each holds a
-	// consumer on the NATS server); default 2,000. MaxStreamsPerSession
-	// bounds them per session (tabs); default 4.
+	// MaxStreams bounds open event streams in this process; default
+	// 5,000. They share the process's one subscription to the log, so the
+	// bound is for memory (about 20 KiB a stream) and file descriptors:
+	// past it the chat answers 503, and nothing else is touched.
+	// MaxStreamsPerSession bounds them per session (tabs); default 4.
 	MaxStreams           int
 	MaxStreamsPerSession int
+	// SessionCheck is how often open streams' sessions are looked up, so
+	// a chat left through another replica ends its streams here too;
+	// default 30 s. A chat left through this process ends them at once.
+	SessionCheck time.Duration
 	// EmergencyNotice is shown at the top of the chat page; default
 	// ChatDefaultEmergencyNotice.
 	EmergencyNotice string
@@ -101,7 +108,8 @@ func (c *ChatHTTPConfig) SetDefaults() {
 	defDur(&c.SendEvery, 2*time.Second)
 	def(&c.LimiterKeys, 10_000)
 	defDur(&c.Heartbeat, 15*time.Second)
-	def(&c.MaxStreams, 2000)
+	defDur(&c.SessionCheck, 30*time.Second)
+	def(&c.MaxStreams, 5000)
 	def(&c.MaxStreamsPerSession, 4)
 	if c.EmergencyNotice == "" {
 		c.EmergencyNotice = ChatDefaultEmergencyNotice
@@ -120,6 +128,8 @@ func (c ChatHTTPConfig) Validate() error {
 		return errors.New("chat: rate limits must be positive")
 	case c.LimiterKeys < 1 || c.MaxStreams < 1 || c.MaxStreamsPerSession < 1:
 		return errors.New("chat: limiter keys and stream limits must be positive")
+	case c.SessionCheck < 10*time.Millisecond:
+		return fmt.Errorf("chat: session check every %s: want at least 10ms", c.SessionCheck)
 	case c.Heartbeat < 100*time.Millisecond:
 		return fmt.Errorf("chat: heartbeat %s: want at least 100ms", c.Heartbeat)
 	}
@@ -138,6 +148,8 @@ type ChatHTTP struct {
 	streams *chatStreams
 	page    *chatPage
 	sse     *sse.Server
+	done    chan struct{} // closed by Close
+	closing sync.Once
 	secure  bool
 	logger  zerolog.Logger
 }
@@ -163,7 +175,9 @@ func NewChatHTTP(cfg ChatHTTPConfig, chat *Chat, logger zerolog.Logger) (*ChatHT
 		secure:  strings.HasPrefix(strings.ToLower(cfg.PublicURL), "https://"),
 		logger:  logger.With().Str("svc", "ingestion").Str("channel", events.ChannelWebChat).Logger(),
 		sse:     sse.New(sse.Config{Heartbeat: cfg.Heartbeat}),
+		done:    make(chan struct{}),
 	}
+	go h.endLeftSessions()
 	h.mux.HandleFunc("GET "+ChatPagePath, h.showPage)
 	h.mux.HandleFunc("GET "+chatScriptPath, h.page.script)
 	h.mux.HandleFunc("GET "+chatStylePath, h.page.style)
@@ -195,7 +209,13 @@ func (h *ChatHTTP) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 // Close ends every open event stream and refuses new ones; the rest of
 // the chat keeps working until the server stops. Call it when the server
 // shuts down: streams never end by themselves.
-func (h *ChatHTTP) Close() { h.sse.Close() }
+func (h *ChatHTTP) Close() {
+	h.sse.Close()
+	h.closing.Do(func() { close(h.done) })
+}
+
+// OpenStreams is how many event streams are open.
+func (h *ChatHTTP) OpenStreams() int { return h.streams.open() }
 
 type chatStartRequest struct {
 	Line     string `json:"line"`
@@ -248,6 +268,10 @@ func (h *ChatHTTP) leave(w http.ResponseWriter, req *http.Request) {
 	s, err := h.authenticate(req)
 	if err == nil {
 		err = h.chat.End(req.Context(), s)
+	}
+	if err == nil {
+		// Its open streams (other tabs) end with it.
+		h.streams.end(s.key)
 	}
 	if err != nil && !errors.Is(err, ErrChatNoSession) {
 		h.fail(w, req, err)

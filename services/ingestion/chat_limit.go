@@ -1,10 +1,13 @@
 package ingestion
 
 import (
+	"context"
+	"maps"
 	"math"
 	"net"
 	"net/http"
 	"net/netip"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -124,37 +127,74 @@ func chatClientAddr(req *http.Request, header string) string {
 }
 
 // chatStreams counts open event streams, in all and per session, so that
-// one client (or many) cannot hold every consumer the server allows.
+// one client (or many) cannot hold more than the process can serve, and
+// ends a session's streams when the session ends.
 type chatStreams struct {
 	max, perSession int
 
 	mu     sync.Mutex
 	total  int
-	bySess map[string]int
+	bySess map[string]map[*chatStreamSlot]struct{}
+}
+
+// chatStreamSlot is one open stream: ended is done when its session ends.
+type chatStreamSlot struct {
+	ended context.Context
+	end   context.CancelFunc
 }
 
 func newChatStreams(max, perSession int) *chatStreams {
-	return &chatStreams{max: max, perSession: perSession, bySess: make(map[string]int)}
+	return &chatStreams{max: max, perSession: perSession, bySess: make(map[string]map[*chatStreamSlot]struct{})}
 }
 
-// acquire takes a slot for session key; release gives it back.
-func (s *chatStreams) acquire(key string) (release func(), ok bool) {
+// acquire takes a slot for session key; release gives it back. ended is
+// done when end(key) is called meanwhile.
+func (s *chatStreams) acquire(key string) (ended context.Context, release func(), ok bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.total >= s.max || s.bySess[key] >= s.perSession {
-		return nil, false
+	if s.total >= s.max || len(s.bySess[key]) >= s.perSession {
+		return nil, nil, false
 	}
+	slot := &chatStreamSlot{}
+	slot.ended, slot.end = context.WithCancel(context.Background())
+	if s.bySess[key] == nil {
+		s.bySess[key] = make(map[*chatStreamSlot]struct{})
+	}
+	s.bySess[key][slot] = struct{}{}
 	s.total++
-	s.bySess[key]++
 	var once sync.Once
-	return func() {
+	return slot.ended, func() {
 		once.Do(func() {
+			slot.end()
 			s.mu.Lock()
 			defer s.mu.Unlock()
 			s.total--
-			if s.bySess[key]--; s.bySess[key] <= 0 {
+			if delete(s.bySess[key], slot); len(s.bySess[key]) == 0 {
 				delete(s.bySess, key)
 			}
 		})
 	}, true
+}
+
+// end ends every open stream of session key.
+func (s *chatStreams) end(key string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for slot := range s.bySess[key] {
+		slot.end()
+	}
+}
+
+// sessions returns the sessions with open streams.
+func (s *chatStreams) sessions() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Collect(maps.Keys(s.bySess))
+}
+
+// open is how many streams are open.
+func (s *chatStreams) open() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.total
 }

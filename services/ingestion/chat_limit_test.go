@@ -71,24 +71,34 @@ func TestChatClientAddr(t *testing.T) {
 func TestChatStreamsLimit(t *testing.T) {
 	t.Parallel()
 	s := newChatStreams(3, 2)
-	r1, ok1 := s.acquire("a")
-	_, ok2 := s.acquire("a")
-	_, ok3 := s.acquire("a")
+	endedA, r1, ok1 := s.acquire("a")
+	_, _, ok2 := s.acquire("a")
+	_, _, ok3 := s.acquire("a")
 	if !ok1 || !ok2 || ok3 {
 		t.Fatalf("per-session limit: %v %v %v", ok1, ok2, ok3)
 	}
-	_, okB := s.acquire("b")
-	_, okC := s.acquire("c")
+	endedB, _, okB := s.acquire("b")
+	_, _, okC := s.acquire("c")
 	if !okB || okC {
 		t.Fatalf("total limit: %v %v", okB, okC)
 	}
 	r1()
 	r1() // releasing twice gives back one slot
-	if _, ok := s.acquire("c"); !ok {
+	if _, _, ok := s.acquire("c"); !ok {
 		t.Fatal("released slot not reusable")
 	}
-	if _, ok := s.acquire("d"); ok {
+	if _, _, ok := s.acquire("d"); ok {
 		t.Fatal("double release freed two slots")
+	}
+	if got := s.sessions(); len(got) != 3 {
+		t.Fatalf("sessions with streams: %v", got)
+	}
+	s.end("b")
+	if endedB.Err() == nil || endedA.Err() == nil {
+		t.Fatal("ending a session (or releasing a slot) did not end its stream")
+	}
+	if s.open() != 3 {
+		t.Fatalf("%d open: ending does not release, the stream's handler does", s.open())
 	}
 }
 

@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
@@ -40,6 +41,7 @@ import (
 type chatHarness struct {
 	srv   *httptest.Server
 	web   *ingestion.ChatHTTP
+	feed  *ingestion.JetStreamChatFeed
 	store *events.Store
 	keys  *keyring.Keyring
 	js    jetstream.JetStream
@@ -69,12 +71,19 @@ type chatOptions struct {
 	http ingestion.ChatHTTPConfig
 	// timeout, when set, replaces the server's read and write timeouts.
 	timeout time.Duration
+	// maxConsumers, when set, is the NATS server's consumer limit per
+	// stream (nats-server's default is 1,000).
+	maxConsumers int
 }
 
 func newChatHarness(t testing.TB, opts chatOptions) *chatHarness {
 	t.Helper()
 	ctx := context.Background()
-	_, js := natstest.Connect(t, natstest.Server(t, "").ClientURL())
+	_, js := natstest.Connect(t, natstest.ServerWith(t, "", func(o *server.Options) {
+		if opts.maxConsumers > 0 {
+			o.JetStreamLimits.DefaultMaxConsumers = opts.maxConsumers
+		}
+	}).ClientURL())
 	logs := &logtest.Buffer{}
 	log := zerolog.New(logs)
 	store, err := events.NewStore(ctx, js, events.StoreConfig{}, log)
@@ -103,9 +112,13 @@ lines:
 		t.Fatal(err)
 	}
 	clock := &testClock{}
+	// As internal/app wires it: no consumer per page or per read.
+	chatLog := store.WithoutConsumers()
+	feed := ingestion.NewJetStreamChatFeed(js, store.Config().Stream, chatLog, log)
+	t.Cleanup(feed.Close)
 	chat, err := ingestion.NewChat(ingestion.ChatConfig{DefaultLine: file.Lines[0].ID}, ingestion.ChatDeps{
 		Lines: file, Pseudonyms: ingestion.KeyringIdentities{Keys: keys, Pseudo: keyring.NewPseudonymizer(master)},
-		Keys: keys, Log: store, Feed: ingestion.NewJetStreamChatFeed(js, store.Config().Stream, log), Sessions: sessions, Now: clock.now,
+		Keys: keys, Log: chatLog, Feed: feed, Sessions: sessions, Now: clock.now,
 	}, log)
 	if err != nil {
 		t.Fatal(err)
@@ -134,7 +147,7 @@ lines:
 	srv.Start()
 	t.Cleanup(srv.Close)
 	t.Cleanup(web.Close)
-	return &chatHarness{srv: srv, web: web, store: store, keys: keys, js: js, logs: logs, clock: clock}
+	return &chatHarness{srv: srv, web: web, feed: feed, store: store, keys: keys, js: js, logs: logs, clock: clock}
 }
 
 type chatResponse struct {
@@ -598,6 +611,87 @@ func TestChatLeaveForgetsTheSession(t *testing.T) {
 	}
 }
 
+// TestChatLeaveEndsItsStreams: leaving a chat ends its open streams (other
+// tabs) at once, not at the session's expiry a day later. (The session
+// check that catches a leave through another replica is an hour away.)
+func TestChatLeaveEndsItsStreams(t *testing.T) {
+	t.Parallel()
+	h := newChatHarness(t, chatOptions{http: ingestion.ChatHTTPConfig{SessionCheck: time.Hour}})
+	token, _ := h.startChat(t)
+	other, _ := h.startChat(t)
+	a, b := h.openEvents(t, token, ""), h.openEvents(t, token, "")
+	stays := h.openEvents(t, other, "")
+	for _, s := range []*sseStream{a, b, stays} {
+		s.waitFor(t, "ready", "")
+	}
+	if r := h.do(t, http.MethodDelete, ingestion.ChatSessionPath, token, ""); r.code != http.StatusNoContent {
+		t.Fatalf("leave: %d %s", r.code, r.body)
+	}
+	poll.Until(t, 20*time.Second, func() error {
+		if !a.ended() || !b.ended() {
+			return errors.New("the left chat's streams are still open")
+		}
+		if n := h.web.OpenStreams(); n != 1 {
+			return fmt.Errorf("%d streams counted open, want the other chat's", n)
+		}
+		return nil
+	})
+	if stays.ended() {
+		t.Fatal("another chat's stream ended")
+	}
+}
+
+// TestChatLeftElsewhereEndsStreamsHere: a chat left through another
+// replica (its session deleted from the shared bucket) ends the streams
+// open here at the next session check.
+func TestChatLeftElsewhereEndsStreamsHere(t *testing.T) {
+	t.Parallel()
+	h := newChatHarness(t, chatOptions{http: ingestion.ChatHTTPConfig{SessionCheck: 50 * time.Millisecond}})
+	token, _ := h.startChat(t)
+	other, _ := h.startChat(t)
+	gone, stays := h.openEvents(t, token, ""), h.openEvents(t, other, "")
+	gone.waitFor(t, "ready", "")
+	stays.waitFor(t, "ready", "")
+	kv, err := h.js.KeyValue(context.Background(), ingestion.ChatSessionBucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256([]byte(token))
+	if err := kv.Delete(context.Background(), hex.EncodeToString(sum[:])); err != nil {
+		t.Fatal(err)
+	}
+	poll.Until(t, 30*time.Second, func() error {
+		if !gone.ended() {
+			return errors.New("the stream of a chat left elsewhere is still open")
+		}
+		return nil
+	})
+	if stays.ended() {
+		t.Fatal("another chat's stream ended")
+	}
+}
+
+// TestChatStreamsAreCapped: past the process's cap (or a session's), a new
+// stream is refused with 503 and Retry-After, and the chat goes on.
+func TestChatStreamsAreCapped(t *testing.T) {
+	t.Parallel()
+	h := newChatHarness(t, chatOptions{http: ingestion.ChatHTTPConfig{MaxStreams: 3, MaxStreamsPerSession: 2}})
+	a, _ := h.startChat(t)
+	b, _ := h.startChat(t)
+	for _, tok := range []string{a, a, b} {
+		h.openEvents(t, tok, "").waitFor(t, "ready", "")
+	}
+	for name, tok := range map[string]string{"third stream of a session": a, "fourth stream in all": b} {
+		r := h.do(t, http.MethodGet, ingestion.ChatEventsPath, tok, "")
+		if r.code != http.StatusServiceUnavailable || r.hdr.Get("Retry-After") == "" {
+			t.Errorf("%s: %d %s", name, r.code, r.body)
+		}
+	}
+	if r := h.send(t, b, "", "still here"); r.code != http.StatusAccepted {
+		t.Fatalf("send beside full streams: %d %s", r.code, r.body)
+	}
+}
+
 func TestChatRejectsBadRequestsWithoutEcho(t *testing.T) {
 	t.Parallel()
 	h := newChatHarness(t, chatOptions{})
@@ -753,21 +847,29 @@ func TestChatEventsStreamHistoryAndLiveReplies(t *testing.T) {
 		}
 	}
 
-	// Closing ends both streams, and their consumers are gone.
+	// Closing ends both streams, and they leave nothing behind: no
+	// follower, and no consumer but the process's one subscription.
 	h.closeConversation(t, conv)
 	s.waitFor(t, "closed", "")
 	again.waitFor(t, "closed", "")
-	poll.Until(t, 10*time.Second, func() error {
+	poll.Until(t, 30*time.Second, func() error {
 		if !s.ended() || !again.ended() {
 			return errors.New("streams still open")
 		}
-		if n := h.consumers(t); n != 0 {
-			return fmt.Errorf("%d consumers left on the stream", n)
+		if n := h.feed.Followers(); n != 0 {
+			return fmt.Errorf("%d followers left", n)
 		}
 		return nil
 	})
+	if n := h.consumers(t); n > 1 {
+		t.Fatalf("%d consumers on the stream, want the feed's one at most", n)
+	}
 }
 
+// TestChatStreamCleansUpWhenTheClientGoes: streams whose clients went away
+// leave no follower behind. It waits on the feed's own count, which drops
+// as each handler returns (it used to wait for the server to delete a
+// consumer per stream, which a loaded machine could take longer to do).
 func TestChatStreamCleansUpWhenTheClientGoes(t *testing.T) {
 	t.Parallel()
 	h := newChatHarness(t, chatOptions{})
@@ -778,21 +880,79 @@ func TestChatStreamCleansUpWhenTheClientGoes(t *testing.T) {
 		s.waitFor(t, "ready", "")
 		streams = append(streams, s)
 	}
-	poll.Until(t, 10*time.Second, func() error {
-		if n := h.consumers(t); n != 3 {
-			return fmt.Errorf("%d consumers, want one per open stream", n)
+	poll.Until(t, 30*time.Second, func() error {
+		if n := h.feed.Followers(); n != 3 {
+			return fmt.Errorf("%d followers, want one per open stream", n)
 		}
 		return nil
 	})
 	for _, s := range streams {
 		s.cancel()
 	}
-	poll.Until(t, 10*time.Second, func() error {
-		if n := h.consumers(t); n != 0 {
-			return fmt.Errorf("%d consumers left after the clients went", n)
+	poll.Until(t, 30*time.Second, func() error {
+		if n := h.feed.Followers(); n != 0 {
+			return fmt.Errorf("%d followers left after the clients went", n)
 		}
 		return nil
 	})
+	if n := h.consumers(t); n > 1 {
+		t.Fatalf("%d consumers on the stream, want the feed's one at most", n)
+	}
+}
+
+// TestChatStreamsDoNotSpendTheLogsConsumers holds more open chat streams
+// than the server allows consumers per stream (8 here, 1,000 by default),
+// one of them over a history longer than a read by message gets: every
+// stream shows its history and its live replies, the stream keeps at most
+// the feed's one consumer, and a read that needs a consumer (as triage,
+// notification and the console's catch-up do) still gets one.
+func TestChatStreamsDoNotSpendTheLogsConsumers(t *testing.T) {
+	t.Parallel()
+	h := newChatHarness(t, chatOptions{maxConsumers: 8, http: ingestion.ChatHTTPConfig{SendBurst: 200}})
+	type chat struct {
+		token, conv string
+		streams     []*sseStream
+	}
+	var chats []*chat
+	for range 5 {
+		token, conv := h.startChat(t)
+		chats = append(chats, &chat{token: token, conv: conv})
+	}
+	const long = 70 // more than the store reads by message gets
+	for i := range long {
+		if r := h.send(t, chats[0].token, "", fmt.Sprint("line ", i)); r.code != http.StatusAccepted {
+			t.Fatalf("send %d: %d %s", i, r.code, r.body)
+		}
+	}
+	for _, c := range chats {
+		for range 4 {
+			s := h.openEvents(t, c.token, "")
+			s.waitFor(t, "ready", "")
+			c.streams = append(c.streams, s)
+		}
+	}
+	evs, _, _ := chats[0].streams[3].snapshot()
+	if n := len(evs); n != long+1 {
+		t.Fatalf("long history: %d events, want %d messages and ready", n, long)
+	}
+	if n := h.consumers(t); n > 1 {
+		t.Fatalf("%d consumers for 20 open chat streams, want the feed's one at most", n)
+	}
+	for i, c := range chats {
+		h.reply(t, c.conv, "sam", "Sam", fmt.Sprint("reply to chat ", i))
+	}
+	for i, c := range chats {
+		for _, s := range c.streams {
+			s.waitFor(t, "reply", fmt.Sprint("reply to chat ", i))
+		}
+	}
+	var n int
+	if _, err := h.store.Read(context.Background(), events.SubjectPrefix+".>", 0, func(events.Envelope) error { n++; return nil }); err != nil {
+		t.Fatalf("a long read beside 20 open chat streams: %v", err)
+	}
+	if n < long {
+		t.Fatalf("long read saw %d events", n)
+	}
 }
 
 func TestChatStreamsEndOnShutdown(t *testing.T) {
@@ -815,14 +975,18 @@ func TestChatStreamsEndOnShutdown(t *testing.T) {
 
 func TestChatStreamOutlivesServerTimeouts(t *testing.T) {
 	t.Parallel()
-	// A server with read and write timeouts (50ms) must not cut a stream
-	// off: heartbeats every 100ms keep arriving, then a reply.
-	h := newChatHarness(t, chatOptions{timeout: 50 * time.Millisecond, http: ingestion.ChatHTTPConfig{Heartbeat: 100 * time.Millisecond}})
+	// A server with read and write timeouts must not cut a stream off:
+	// heartbeats every 100ms keep arriving for more than twice the
+	// timeout, then a reply. The timeout is long enough for the chat's
+	// own requests (two fsynced appends) on a loaded machine.
+	const timeout = 500 * time.Millisecond
+	h := newChatHarness(t, chatOptions{timeout: timeout, http: ingestion.ChatHTTPConfig{Heartbeat: 100 * time.Millisecond}})
 	token, conv := h.startChat(t)
+	opened := time.Now()
 	s := h.openEvents(t, token, "")
-	poll.Until(t, 10*time.Second, func() error {
-		if _, _, n := s.snapshot(); n < 3 {
-			return fmt.Errorf("%d heartbeats", n)
+	poll.Until(t, 30*time.Second, func() error {
+		if _, _, n := s.snapshot(); n < 3 || time.Since(opened) < 2*timeout {
+			return fmt.Errorf("%d heartbeats after %s", n, time.Since(opened))
 		}
 		return nil
 	})
