@@ -61,7 +61,7 @@ func BenchmarkClassify(b *testing.B) {
 	}
 }
 
-// BenchmarkRegexBaseline is what the automaton replaces: one
+// BenchmarkRegexBaseline is what the matcher replaces: one
 // case-insensitive alternation of the same lexicon's phrases (entries,
 // variants and modifier cues, as written), over the lower-cased raw text.
 // It finds less (no folding, no masks, no rules) and is here for speed
@@ -138,7 +138,7 @@ func baselineRegexp(b *testing.B) *regexp.Regexp {
 }
 
 // baselinePattern is `(?i)\b(?:phrase|variant|...)\b` over every phrase the
-// automaton is built from, longest first.
+// matcher is built from, longest first.
 func baselinePattern(l *Lexicon) string {
 	var phrases []string
 	add := func(ph string) {

@@ -186,6 +186,8 @@ type scratch struct {
 	count   []uint8  // per term: occurrences so far
 	touched []int32
 	kinds   uint16 // bit k set: a hit of termKind k was found
+	ms      matchScratch
+	f       facts
 }
 
 // Classify returns the verdict on text read alone. It is deterministic for
@@ -228,12 +230,12 @@ func (cl *Classifier) ClassifyIn(text string, recent Recent, now time.Time) Verd
 	return v
 }
 
-// collect runs the automaton over one pass's normalised text.
+// collect runs the word matcher over one pass's normalised text.
 func (cl *Classifier) collect(sc *scratch, pass uint8) {
 	c := cl.c
 	n := &sc.n[pass]
 	buf := n.buf
-	c.ac.scan(buf, func(p int32, at int) {
+	c.m.scan(buf, &sc.ms, func(p int32, at int, ws, we int32) {
 		t := c.patTerm[p]
 		first, last := at-int(c.patLen[p])+2, at-1
 		if c.patPrefix[p] {
@@ -244,13 +246,12 @@ func (cl *Classifier) collect(sc *scratch, pass uint8) {
 			return
 		}
 		h := hit{term: t, partner: -1, kind: c.terms[t].kind, pass: pass, ns: int32(first), ne: int32(last + 1),
-			os: n.off[first].start, oe: n.off[last].end}
+			ws: ws, we: we, os: n.off[first].start, oe: n.off[last].end}
 		for _, o := range sc.hits {
 			if o.term == t && o.pass == pass && o.os == h.os && o.oe == h.oe {
 				return
 			}
 		}
-		h.ws, h.we = n.wordAt(h.ns), n.wordAt(h.ne-1)
 		if sc.count[t] == 0 {
 			sc.touched = append(sc.touched, t)
 		}

@@ -56,7 +56,8 @@ type compiled struct {
 	patTerm    []int32 // pattern → term
 	patLen     []int32 // pattern length in bytes, padding spaces included
 	patPrefix  []bool  // pattern ends in the middle of a word
-	ac         *automaton
+	m          *matcher
+	patterns   []string // by pattern id, for the tests
 	negFillers map[string]bool
 	vocab      *vocabulary
 	// cueFirst[l][r] is the first synthetic term of cue rule r in the
@@ -107,7 +108,7 @@ func compile(l *Lexicon) *compiled {
 				}
 			}
 			// Misspellings of the canonical phrase only: of every variant
-			// they would multiply the automaton several times over.
+			// they would multiply the patterns several times over.
 			if e.Fuzzy {
 				for _, f := range fuzzyForms(e.Phrase) {
 					add(f, id, prioFuzzy)
@@ -179,7 +180,8 @@ func compile(l *Lexicon) *compiled {
 		c.cueFirst = append(c.cueFirst, first)
 		c.terms = append(c.terms, syn...)
 	}
-	c.ac = newAutomaton(pats)
+	c.m = newMatcher(pats)
+	c.patterns = pats
 	c.vocab = newVocabulary(words)
 	return c
 }
@@ -270,7 +272,7 @@ func joinedForm(ph string) string {
 		return ""
 	}
 	// Only short phrases are spelled out letter by letter ("k i l l m y
-	// s e l f"); joined forms of long ones would triple the automaton.
+	// s e l f"); joined forms of long ones would triple the patterns.
 	j := Normalise(strings.Join(words, ""))
 	if len(j) < 6 || len(j) > maxJoined || len(words) > 3 || strings.Contains(j, " ") {
 		return ""

@@ -1,10 +1,6 @@
 package lexicon
 
-import (
-	"cmp"
-	"slices"
-	"time"
-)
+import "time"
 
 // conversation is what the classifier reads from a conversation's recent
 // verdicts at one moment.
@@ -31,7 +27,10 @@ func (cl *Classifier) conversation(r Recent, now time.Time) conversation {
 
 // decide applies the structure steps and the rules to the hits.
 func (cl *Classifier) decide(sc *scratch, conv conversation) Verdict {
-	f := facts{recent: conv.signals}
+	// The facts live in the scratch: the rules' tests are function
+	// values, through which a local would escape to the heap.
+	sc.f = facts{recent: conv.signals}
+	f := &sc.f
 	if sc.kinds&(1<<tkIdiom) != 0 {
 		f.idiom = cl.idioms(sc)
 	}
@@ -54,13 +53,13 @@ func (cl *Classifier) decide(sc *scratch, conv conversation) Verdict {
 			f.resolved = true
 		}
 	}
-	cl.gather(sc, &f, false)
-	cl.gather(sc, &f, true)
-	risk, rule, ctx := decideRisk(&f, conv.repeated)
+	cl.gather(sc, f, false)
+	cl.gather(sc, f, true)
+	risk, rule, ctx := decideRisk(f, conv.repeated)
 	v := Verdict{Risk: risk, Score: float64(popcount(uint8(f.raised))), LexiconVersion: cl.version, Rule: rule,
 		Signals: f.raised.names(), Held: ((f.third | f.negated | f.past | f.hidden) &^ f.raised).names(),
 		Context: ctx, RulesVersion: RulesVersion}
-	v.Matches = cl.matches(sc, &f)
+	v.Matches = cl.matches(sc, f)
 	return v
 }
 
@@ -166,26 +165,23 @@ func (cl *Classifier) matches(sc *scratch, f *facts) []Match {
 			}
 		}
 	}
-	// Sort the listed hits to the front, by position and term. Partners
-	// are not read after this point.
-	slices.SortFunc(hits, func(a, b hit) int {
-		if c := cmp.Compare(a.flags&hitUnlisted, b.flags&hitUnlisted); c != 0 {
-			return c
-		}
-		if a.os != b.os {
-			return cmp.Compare(a.os, b.os)
-		}
-		if a.oe != b.oe {
-			return cmp.Compare(a.oe, b.oe)
-		}
-		return cmp.Compare(a.term, b.term)
-	})
+	// The listed hits to the front, then sorted by position and term
+	// (insertion sort: a message lists a handful). Partners are not read
+	// after this point.
 	n := 0
-	for n < len(hits) && hits[n].flags&hitUnlisted == 0 {
-		n++
+	for i := range hits {
+		if hits[i].flags&hitUnlisted == 0 {
+			hits[n], hits[i] = hits[i], hits[n]
+			n++
+		}
 	}
 	if n == 0 {
 		return nil
+	}
+	for i := 1; i < n; i++ {
+		for j := i; j > 0 && hitBefore(&hits[j], &hits[j-1]); j-- {
+			hits[j], hits[j-1] = hits[j-1], hits[j]
+		}
 	}
 	out := make([]Match, 0, min(n, MaxMatches))
 	for i, h := range hits[:n] {
@@ -209,6 +205,17 @@ func (cl *Classifier) matches(sc *scratch, f *facts) []Match {
 		out = append(out, m)
 	}
 	return out
+}
+
+// hitBefore orders listed hits by where they start, then end, then term.
+func hitBefore(a, b *hit) bool {
+	if a.os != b.os {
+		return a.os < b.os
+	}
+	if a.oe != b.oe {
+		return a.oe < b.oe
+	}
+	return a.term < b.term
 }
 
 func popcount(b uint8) int {

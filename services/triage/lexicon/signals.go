@@ -58,19 +58,24 @@ type signalSet uint8
 func (s signalSet) has(g signal) bool       { return s&(1<<g) != 0 }
 func (s signalSet) with(g signal) signalSet { return s | 1<<g }
 
-// names lists the set's signal names in signal order, or nil.
-func (s signalSet) names() []string {
-	if s == 0 {
-		return nil
-	}
-	out := make([]string, 0, 4)
-	for g := signal(0); g < numSignals; g++ {
-		if s.has(g) {
-			out = append(out, signalNames[g])
+// names lists the set's signal names in signal order, or nil. The slice is
+// shared by every verdict with the same set, so a verdict costs no
+// allocation for it; its capacity is its length, so an append copies it.
+func (s signalSet) names() []string { return setNames[s] }
+
+// setNames are the names of every signal set, built once.
+var setNames = func() (t [1 << numSignals][]string) {
+	for s := range t {
+		var out []string
+		for g := signal(0); g < numSignals; g++ {
+			if signalSet(s).has(g) {
+				out = append(out, signalNames[g])
+			}
 		}
+		t[s] = out[:len(out):len(out)]
 	}
-	return out
-}
+	return t
+}()
 
 // signalByName returns a signal's index.
 func signalByName(name string) (signal, bool) {

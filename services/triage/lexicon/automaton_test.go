@@ -1,6 +1,13 @@
 package lexicon
 
-import "slices"
+import (
+	"fmt"
+	"slices"
+	"testing"
+)
+
+// The byte automaton below is what the word matcher (wordmatch.go)
+// replaced; it stays here as the reference the matcher must agree with.
 
 // automaton is an Aho-Corasick matcher compiled to a dense DFA over byte
 // classes: one table look-up per byte of normalised text, whatever the
@@ -141,3 +148,77 @@ func (a *automaton) scan(text []byte, emit func(pattern int32, at int)) {
 
 // states returns the number of DFA states, for tests and benchmarks.
 func (a *automaton) states() int { return len(a.delta) / int(a.nClasses) }
+
+// emissions returns what a matcher reports on the normalised text of s,
+// in both passes, as "pattern@byte" in order.
+// The words are those the normaliser records (wordAt).
+func emissions(c *compiled, s string, scan func(buf []byte, emit emitFunc)) []string {
+	var out []string
+	for _, join := range []bool{false, true} {
+		n := normaliser{join: join, vocab: c.vocab}
+		n.run(s)
+		scan(n.buf, func(p int32, at int, ws, we int32) {
+			out = append(out, fmt.Sprintf("%v:%d@%d words %d-%d", join, p, at, ws, we))
+		})
+	}
+	return out
+}
+
+// agree fails t where the word matcher and the automaton report different
+// matches, or the same in another order, on s.
+func agree(t *testing.T, c *compiled, ac *automaton, s string) {
+	t.Helper()
+	var ms matchScratch
+	got := emissions(c, s, func(buf []byte, emit emitFunc) { c.m.scan(buf, &ms, emit) })
+	want := emissions(c, s, func(buf []byte, emit emitFunc) {
+		n := normaliser{words: wordsOf(buf)}
+		ac.scan(buf, func(p int32, at int) {
+			first := at - int(c.patLen[p]) + 2
+			emit(p, at, n.wordAt(int32(first)), n.wordAt(int32(at-1)))
+		})
+	})
+	if !slices.Equal(got, want) {
+		t.Fatalf("%q: the word matcher reports\n%v\nthe automaton\n%v", s, got, want)
+	}
+}
+
+// TestMatcherAgreesWithAutomaton: on every development and validation
+// message, and on obfuscated and degenerate texts, the word matcher
+// reports the automaton's matches in the automaton's order, so verdicts
+// don't move with the matcher.
+func TestMatcherAgreesWithAutomaton(t *testing.T) {
+	c := defaultClassifier(t).c
+	ac := newAutomaton(c.patterns)
+	texts := []string{"", " ", "overdos", "overdosed overdosing", "k i l l  m y s e l f", "su**ide k*ll s.u.i-c 30 of my pills",
+		"i i i i i i i i i i i i i i i i i i i i", "💊💊💊", "je veux mourir ce soir", "me quiero morir esta noche"}
+	for _, path := range append([]string{devCorpus}, validationCorpora...) {
+		for _, l := range readCorpus(t, path) {
+			texts = append(texts, l.Text)
+			texts = append(texts, l.Context...)
+		}
+	}
+	for _, s := range texts {
+		agree(t, c, ac, s)
+	}
+}
+
+func FuzzMatcher(f *testing.F) {
+	c := defaultClassifier(f).c
+	ac := newAutomaton(c.patterns)
+	for _, l := range readCorpus(f, devCorpus)[:80] {
+		f.Add(l.Text)
+	}
+	f.Add("overdosed, k i l l  m y s e l f 💊💊💊 30 of my pills")
+	f.Fuzz(func(t *testing.T, s string) { agree(t, c, ac, s) })
+}
+
+// wordsOf returns the index of each word's first byte in buf.
+func wordsOf(buf []byte) []int32 {
+	var out []int32
+	for i := 1; i < len(buf); i++ {
+		if buf[i] != ' ' && buf[i-1] == ' ' {
+			out = append(out, int32(i))
+		}
+	}
+	return out
+}
