@@ -2,6 +2,7 @@ package projections
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/helpline-org/helpline/events"
@@ -76,6 +77,21 @@ func (r *ReadModel[Tx, S, PS]) Scratch() Scratch {
 // would keep nanoseconds that the same events applied in SQL lose, and the
 // two could differ (a response-time breach at the target's edge).
 func Stamp(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
+
+// UniqueIDs is what a snapshot's Validate checks of a list it holds: no
+// item without an id or twice (what names the items in the error). It
+// returns the ids it saw.
+func UniqueIDs[T any](what string, items []T, id func(T) string) (map[string]bool, error) {
+	seen := make(map[string]bool, len(items))
+	for _, it := range items {
+		k := id(it)
+		if k == "" || seen[k] {
+			return nil, fmt.Errorf("snapshot: %s %q empty or twice", what, k)
+		}
+		seen[k] = true
+	}
+	return seen, nil
+}
 
 // NonEmpty returns a copy of s, or nil when s is empty: every store reads
 // an empty list back as nil.

@@ -221,6 +221,46 @@ func Found(err error, what string) (bool, error) {
 	return true, nil
 }
 
+// QueryAll reads every row sql selects, each through scan; none is nil
+// (every store reads an empty list back as nil). Errors are wrapped,
+// naming what.
+func QueryAll[T any](ctx context.Context, q Querier, what string, scan func(pgx.CollectableRow) (T, error), sql string, args ...any) ([]T, error) {
+	rows, err := q.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	out, err := pgx.CollectRows(rows, scan)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	if len(out) == 0 {
+		return nil, nil
+	}
+	return out, nil
+}
+
+// QueryEach scans each row sql selects into dest and calls fn after each;
+// errors, fn's included, are wrapped, naming what.
+func QueryEach(ctx context.Context, q Querier, what string, dest []any, fn func() error, sql string, args ...any) error {
+	rows, err := q.Query(ctx, sql, args...)
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	if _, err := pgx.ForEachRow(rows, dest, fn); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return nil
+}
+
+// SetIn sets m[k] to v, making the map first when it is nil: a snapshot's
+// maps are nil when empty.
+func SetIn[K comparable, V any](m *map[K]V, k K, v V) {
+	if *m == nil {
+		*m = map[K]V{}
+	}
+	(*m)[k] = v
+}
+
 // Exec runs one write inside tx; its error is wrapped, naming what.
 func Exec(ctx context.Context, tx pgx.Tx, what, sql string, args ...any) error {
 	if _, err := tx.Exec(ctx, sql, args...); err != nil {

@@ -14,7 +14,6 @@ package accounts
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"strings"
 
@@ -100,14 +99,8 @@ func (s *Snapshot) CheckpointRef() *uint64 { return &s.Checkpoint }
 // Validate implements projections.Snapshot: it rejects an account without
 // an id or twice.
 func (s *Snapshot) Validate() error {
-	seen := make(map[string]bool, len(s.Accounts))
-	for _, a := range s.Accounts {
-		if a.ID == "" || seen[a.ID] {
-			return fmt.Errorf("snapshot: account %q empty or twice", a.ID)
-		}
-		seen[a.ID] = true
-	}
-	return nil
+	_, err := projections.UniqueIDs("account", s.Accounts, func(a Account) string { return a.ID })
+	return err
 }
 
 // View is the staff accounts projection.

@@ -22,13 +22,7 @@ func (s crashingStore) UpdateBatch(ctx context.Context, name string, seq uint64,
 // JetStream log; the accounts equal a clean rebuild's. Both stores.
 func TestCrashThenReplay(t *testing.T) {
 	t.Parallel()
-	log, envs := projectiontest.LogWith(t, scenario(t))
-	projectiontest.CrashThenReplay(t, log, envs[len(envs)-1].Sequence, projectiontest.Crash[Store, *View]{
-		Name:     Name,
-		Backends: stores,
-		Points:   []projectiontest.CrashPoint{{Batch: 1, At: len(envs) / 2}, {Batch: 4, At: 2}},
-		Crashing: func(s Store, c *projectiontest.Crasher) Store { return crashingStore{s, c} },
-		New:      NewView,
-		Assert:   func(t testing.TB, v *View) { t.Helper(); assertScenario(t, v) },
-	})
+	n := len(scenario(t))
+	fixture.CrashThenReplay(t, func(s Store, c *projectiontest.Crasher) Store { return crashingStore{s, c} },
+		projectiontest.CrashPoint{Batch: 1, At: n / 2}, projectiontest.CrashPoint{Batch: 4, At: 2})
 }

@@ -6,16 +6,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-
 	"github.com/helpline-org/helpline/events"
 	"github.com/helpline-org/helpline/projections/projectiontest"
 )
 
-// stores are the backends the suites run over.
-var stores = projectiontest.Backends(
-	func() Store { return NewMemoryStore() },
-	func(p *pgxpool.Pool) Store { return NewSQLStore(p) })
+// fixture is the projection to the shared store suite and crash test.
+var fixture = projectiontest.Fixture[Store, *View]{Name: Name, New: NewView,
+	Backends: projectiontest.Backends[Store](NewMemoryStore, NewSQLStore),
+	Events:   scenario, Relevant: relevant, Assert: assertScenario}
 
 // add appends a worker event to a script, a second after the last.
 func add(s *projectiontest.Script, staff string, p events.Payload) {
@@ -75,9 +73,4 @@ func assertScenario(t testing.TB, v *View) {
 	if cp, err := v.Checkpoint(ctx); err != nil || cp == 0 {
 		t.Fatalf("checkpoint %d, %v", cp, err)
 	}
-}
-
-func applyAll(t testing.TB, v *View, envs []events.Envelope) {
-	t.Helper()
-	projectiontest.ApplyAll(t, v, envs, relevant)
 }

@@ -68,22 +68,11 @@ func get(ctx context.Context, q projections.Querier, id string) (Account, bool, 
 }
 
 func list(ctx context.Context, q projections.Querier) ([]Account, error) {
-	rows, err := q.Query(ctx, `SELECT `+columns+` FROM accounts.accounts ORDER BY staff_id`)
-	if err != nil {
-		return nil, fmt.Errorf("read accounts: %w", err)
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Account, error) {
+	return projections.QueryAll(ctx, q, "read accounts", func(r pgx.CollectableRow) (Account, error) {
 		var a Account
 		err := r.Scan(&a.ID, &a.Name, &a.Roles, &a.Disabled, &a.PasswordHash)
 		return clone(a), err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("read accounts: %w", err)
-	}
-	if len(out) == 0 {
-		return nil, nil
-	}
-	return out, nil
+	}, `SELECT `+columns+` FROM accounts.accounts ORDER BY staff_id`)
 }
 
 // sqlTx is Tx inside one database transaction.

@@ -14,30 +14,18 @@ import (
 // TestStores runs the one store suite against every implementation.
 func TestStores(t *testing.T) {
 	t.Parallel()
-	projectiontest.RunSuite(t, stores, storeSuite)
-}
-
-func storeSuite(t *testing.T, newStore func(testing.TB) Store) {
 	ctx := context.Background()
-	cases := projectiontest.Scenario[*View]{Events: scenario, Relevant: relevant, Assert: assertScenario}
-	tests := []struct {
-		name string
-		run  func(t *testing.T, s Store)
-	}{
-		{"scenario accounts are exact", func(t *testing.T, s Store) {
+	fixture.Stores(t, projectiontest.Cases[Store]{
+		"an account never registered is not found": func(t *testing.T, s Store) {
 			v := NewView(s)
-			applyAll(t, v, scenario(t))
-			assertScenario(t, v)
+			fixture.ApplyAll(t, v, scenario(t))
 			if _, err := v.Get(ctx, "ghost"); !errors.Is(err, ErrNotFound) {
 				t.Fatalf("an account never registered: %v", err)
 			}
-		}},
-		{"applying an event twice changes nothing", func(t *testing.T, s Store) { cases.ApplyTwice(t, NewView(s)) }},
-		{"a batch overlapping the checkpoint applies the rest once", func(t *testing.T, s Store) { cases.BatchOverlap(t, NewView(s)) }},
-		{"rebuild from the log equals one pass", func(t *testing.T, s Store) { cases.RebuildEqualsOnePass(t, NewView(s)) }},
-		{"reset empties accounts and checkpoint", func(t *testing.T, s Store) {
+		},
+		"reset empties accounts and checkpoint": func(t *testing.T, s Store) {
 			v := NewView(s)
-			applyAll(t, v, scenario(t))
+			fixture.ApplyAll(t, v, scenario(t))
 			projectiontest.Must(t, v.Reset(ctx))
 			if cp, err := v.Checkpoint(ctx); err != nil || cp != 0 {
 				t.Fatalf("checkpoint %d, %v after reset", cp, err)
@@ -45,13 +33,13 @@ func storeSuite(t *testing.T, newStore func(testing.TB) Store) {
 			if got, err := v.List(ctx); err != nil || len(got) != 0 {
 				t.Fatalf("list after reset: %+v, %v", got, err)
 			}
-		}},
-		{"an imported snapshot reads as the events it came from", func(t *testing.T, s Store) {
+		},
+		"an imported snapshot reads as the events it came from": func(t *testing.T, s Store) {
 			old := &projectiontest.Script{T: t}
 			add(old, "stale", events.WorkerRegistered{Name: "Stale", PasswordHash: hash1})
-			applyAll(t, NewView(s), old.Envs)
+			fixture.ApplyAll(t, NewView(s), old.Envs)
 			src := NewMemoryStore()
-			applyAll(t, NewView(src), scenario(t))
+			fixture.ApplyAll(t, NewView(src), scenario(t))
 			snap, err := src.Export(ctx, Name)
 			projectiontest.Must(t, err)
 			projectiontest.Must(t, s.Import(ctx, Name, snap, 1))
@@ -65,10 +53,10 @@ func storeSuite(t *testing.T, newStore func(testing.TB) Store) {
 			if !reflect.DeepEqual(got, snap) {
 				t.Fatalf("export after import\n got %+v\nwant %+v", got, snap)
 			}
-		}},
-		{"a rejected import changes nothing", func(t *testing.T, s Store) {
+		},
+		"a rejected import changes nothing": func(t *testing.T, s Store) {
 			v := NewView(s)
-			applyAll(t, v, scenario(t))
+			fixture.ApplyAll(t, v, scenario(t))
 			before, err := s.Export(ctx, Name)
 			projectiontest.Must(t, err)
 			twice := before
@@ -76,8 +64,8 @@ func storeSuite(t *testing.T, newStore func(testing.TB) Store) {
 			noID := Snapshot{Checkpoint: before.Checkpoint, Accounts: []Account{{Name: "No Id"}}}
 			projectiontest.RejectedImports(t, s, Name, before, before.Checkpoint, []Snapshot{twice, noID}, Snapshot{Checkpoint: before.Checkpoint - 1})
 			assertScenario(t, v)
-		}},
-		{"a failed update changes nothing", func(t *testing.T, s Store) {
+		},
+		"a failed update changes nothing": func(t *testing.T, s Store) {
 			boom := errors.New("boom")
 			_, err := s.Update(ctx, Name, 1, func(tx Tx) error {
 				projectiontest.Must(t, tx.PutAccount(ctx, Account{ID: "x", Name: "X", PasswordHash: hash1}))
@@ -92,8 +80,8 @@ func storeSuite(t *testing.T, newStore func(testing.TB) Store) {
 			if cp, _ := s.Checkpoint(ctx, Name); cp != 0 {
 				t.Fatalf("checkpoint %d after failure", cp)
 			}
-		}},
-		{"a transaction reads its own writes", func(t *testing.T, s Store) {
+		},
+		"a transaction reads its own writes": func(t *testing.T, s Store) {
 			want := Account{ID: "x", Name: "X Y", Roles: []string{events.RoleDuty, events.RoleAdmin}, PasswordHash: hash1}
 			_, err := s.Update(ctx, Name, 1, func(tx Tx) error {
 				projectiontest.Must(t, tx.PutAccount(ctx, want))
@@ -106,14 +94,8 @@ func storeSuite(t *testing.T, newStore func(testing.TB) Store) {
 			if got, err := s.Get(ctx, "x"); err != nil || !reflect.DeepEqual(got, want) {
 				t.Fatalf("after commit: %+v, %v", got, err)
 			}
-		}},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			tc.run(t, newStore(t))
-		})
-	}
+		},
+	})
 }
 
 // TestSessionRole: a session acts in the operational role first.

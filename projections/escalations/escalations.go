@@ -13,7 +13,6 @@ package escalations
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/helpline-org/helpline/events"
@@ -128,14 +127,8 @@ func (s *Snapshot) CheckpointRef() *uint64 { return &s.Checkpoint }
 // Validate implements projections.Snapshot: it rejects an escalation
 // without an id or twice.
 func (s *Snapshot) Validate() error {
-	seen := make(map[string]bool, len(s.Escalations))
-	for _, e := range s.Escalations {
-		if e.ID == "" || seen[e.ID] {
-			return fmt.Errorf("snapshot: escalation %q empty or twice", e.ID)
-		}
-		seen[e.ID] = true
-	}
-	return nil
+	_, err := projections.UniqueIDs("escalation", s.Escalations, func(e Escalation) string { return e.ID })
+	return err
 }
 
 // Tx is what applying one event may read and write.

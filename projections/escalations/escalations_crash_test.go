@@ -22,13 +22,6 @@ func (s crashingStore) UpdateBatch(ctx context.Context, name string, seq uint64,
 // JetStream log; the rows equal a clean rebuild's. Both stores.
 func TestCrashThenReplay(t *testing.T) {
 	t.Parallel()
-	log, envs := projectiontest.LogWith(t, scenario(t))
-	projectiontest.CrashThenReplay(t, log, envs[len(envs)-1].Sequence, projectiontest.Crash[Store, *Queue]{
-		Name:     Name,
-		Backends: stores,
-		Points:   []projectiontest.CrashPoint{{Batch: 1, At: len(envs) / 2}},
-		Crashing: func(s Store, c *projectiontest.Crasher) Store { return crashingStore{s, c} },
-		New:      NewQueue,
-		Assert:   func(t testing.TB, q *Queue) { t.Helper(); assertScenario(t, q) },
-	})
+	fixture.CrashThenReplay(t, func(s Store, c *projectiontest.Crasher) Store { return crashingStore{s, c} },
+		projectiontest.CrashPoint{Batch: 1, At: len(scenario(t)) / 2})
 }

@@ -33,38 +33,23 @@ var tables = []projections.Table{
 
 // export reads every table but the checkpoint.
 func export(ctx context.Context, tx pgx.Tx) (Snapshot, error) {
-	var snap Snapshot
-	rows, err := tx.Query(ctx, `SELECT `+escalationColumns+` FROM escalations.queue ORDER BY escalation_id`)
-	if err != nil {
-		return Snapshot{}, fmt.Errorf("read escalations: %w", err)
-	}
-	if snap.Escalations, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Escalation, error) { return scanEscalation(r) }); err != nil {
-		return Snapshot{}, fmt.Errorf("read escalations: %w", err)
-	}
-	if len(snap.Escalations) == 0 {
-		snap.Escalations = nil
+	var (
+		snap Snapshot
+		err  error
+		id   string
+		c    Conversation
+	)
+	if snap.Escalations, err = projections.QueryAll(ctx, tx, "read escalations", collectEscalation,
+		`SELECT `+escalationColumns+` FROM escalations.queue ORDER BY escalation_id`); err != nil {
+		return Snapshot{}, err
 	}
 	if err := allPages(ctx, tx, snap.Escalations); err != nil {
 		return Snapshot{}, err
 	}
-	rows, err = tx.Query(ctx, `SELECT conversation_id, line_id, pseudonym FROM escalations.conversations`)
-	if err != nil {
-		return Snapshot{}, fmt.Errorf("read conversations: %w", err)
-	}
-	var (
-		id string
-		c  Conversation
-	)
-	if _, err := pgx.ForEachRow(rows, []any{&id, &c.LineID, &c.Pseudonym}, func() error {
-		if snap.Conversations == nil {
-			snap.Conversations = map[string]Conversation{}
-		}
-		snap.Conversations[id] = c
-		return nil
-	}); err != nil {
-		return Snapshot{}, fmt.Errorf("read conversations: %w", err)
-	}
-	return snap, nil
+	err = projections.QueryEach(ctx, tx, "read conversations", []any{&id, &c.LineID, &c.Pseudonym},
+		func() error { projections.SetIn(&snap.Conversations, id, c); return nil },
+		`SELECT conversation_id, line_id, pseudonym FROM escalations.conversations`)
+	return snap, err
 }
 
 // allPages reads every page, in one scan, onto es (sorted by id).
@@ -79,26 +64,19 @@ func readPages(ctx context.Context, q projections.Querier, es []Escalation, wher
 	for i := range es {
 		byID[es[i].ID] = &es[i]
 	}
-	rows, err := q.Query(ctx, `SELECT escalation_id, staff_id, policy_level, level_name, policy_round, paged_at
-		FROM escalations.pages `+where+` ORDER BY escalation_id, seq`, args...)
-	if err != nil {
-		return fmt.Errorf("read pages: %w", err)
-	}
 	var (
 		id           string
 		p            Page
 		level, round int32
 	)
-	if _, err := pgx.ForEachRow(rows, []any{&id, &p.StaffID, &level, &p.LevelName, &round, &p.At}, func() error {
+	return projections.QueryEach(ctx, q, "read pages", []any{&id, &p.StaffID, &level, &p.LevelName, &round, &p.At}, func() error {
 		p.Level, p.Round, p.At = int(level), int(round), p.At.UTC()
 		if e := byID[id]; e != nil {
 			e.Pages = append(e.Pages, p)
 		}
 		return nil
-	}); err != nil {
-		return fmt.Errorf("read pages: %w", err)
-	}
-	return nil
+	}, `SELECT escalation_id, staff_id, policy_level, level_name, policy_round, paged_at
+		FROM escalations.pages `+where+` ORDER BY escalation_id, seq`, args...)
 }
 
 // rows are the rows of each of tables that hold snap.
@@ -130,6 +108,9 @@ func rows(snap Snapshot) [][][]any {
 
 const escalationColumns = `escalation_id, conversation_id, line_id, pseudonym, reason, risk, categories, terms,
 	policy_level, policy_round, raised_at, acknowledged_by, acknowledged_at, exhausted`
+
+// collectEscalation is scanEscalation for a list of rows.
+func collectEscalation(r pgx.CollectableRow) (Escalation, error) { return scanEscalation(r) }
 
 // scanEscalation reads one row of escalationColumns.
 func scanEscalation(row pgx.Row) (Escalation, error) {
@@ -199,16 +180,9 @@ func (s *SQLStore) Open(ctx context.Context, lineIDs []string, limit int, after 
 		args = append(args, after.At.UTC(), after.ID)
 	}
 	q += ` ORDER BY raised_at, escalation_id LIMIT $2`
-	rows, err := s.Pool().Query(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("read open escalations: %w", err)
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Escalation, error) { return scanEscalation(r) })
-	if err != nil {
-		return nil, fmt.Errorf("read open escalations: %w", err)
-	}
-	if len(out) == 0 {
-		return nil, nil
+	out, err := projections.QueryAll(ctx, s.Pool(), "read open escalations", collectEscalation, q, args...)
+	if err != nil || len(out) == 0 {
+		return nil, err
 	}
 	if err := withPages(ctx, s.Pool(), out); err != nil {
 		return nil, err

@@ -15,25 +15,11 @@ import (
 // TestStores runs the one store suite against every implementation.
 func TestStores(t *testing.T) {
 	t.Parallel()
-	projectiontest.RunSuite(t, stores, storeSuite)
-}
-
-func storeSuite(t *testing.T, newStore func(testing.TB) Store) {
 	ctx := context.Background()
-	cases := projectiontest.Scenario[*Queue]{Events: scenario, Relevant: relevant, Assert: assertScenario}
-	tests := []struct {
-		name string
-		run  func(t *testing.T, s Store)
-	}{
-		{"scenario rows are exact", func(t *testing.T, s Store) {
+	fixture.Stores(t, projectiontest.Cases[Store]{
+		"reset empties rows and checkpoint": func(t *testing.T, s Store) {
 			q := NewQueue(s)
-			applyAll(t, q, scenario(t))
-			assertScenario(t, q)
-		}},
-		{"applying an event twice changes nothing", func(t *testing.T, s Store) { cases.ApplyTwice(t, NewQueue(s)) }},
-		{"reset empties rows and checkpoint", func(t *testing.T, s Store) {
-			q := NewQueue(s)
-			applyAll(t, q, scenario(t))
+			fixture.ApplyAll(t, q, scenario(t))
 			projectiontest.Must(t, q.Reset(ctx))
 			if cp, err := q.Checkpoint(ctx); err != nil || cp != 0 {
 				t.Fatalf("checkpoint %d, %v after reset", cp, err)
@@ -50,19 +36,19 @@ func storeSuite(t *testing.T, newStore func(testing.TB) Store) {
 			// conversation started before the reset has no pseudonym.
 			s2 := &projectiontest.Script{T: t}
 			s2.Add("conv4", at(11, 0, 0), events.EscalationRaised{EscalationID: "esc9", LineID: "main", Reason: events.ReasonCrisis})
-			applyAll(t, q, s2.Envs)
+			fixture.ApplyAll(t, q, s2.Envs)
 			if e, err := q.Get(ctx, "esc9"); err != nil || e.Pseudonym != "" {
 				t.Fatalf("after reset: %+v, %v", e, err)
 			}
-		}},
-		{"an imported snapshot reads as the events it came from", func(t *testing.T, s Store) {
+		},
+		"an imported snapshot reads as the events it came from": func(t *testing.T, s Store) {
 			// Whatever s held before is replaced, checkpoint included.
 			old := &projectiontest.Script{T: t}
 			old.Add("stale", at(8, 0, 0), events.ConversationStarted{LineID: "main", Pseudonym: "C-OLD"})
 			old.Add("stale", at(8, 0, 1), events.EscalationRaised{EscalationID: "old", LineID: "main", Reason: events.ReasonCrisis})
-			applyAll(t, NewQueue(s), old.Envs)
+			fixture.ApplyAll(t, NewQueue(s), old.Envs)
 			src := NewMemoryStore()
-			applyAll(t, NewQueue(src), scenario(t))
+			fixture.ApplyAll(t, NewQueue(src), scenario(t))
 			snap, err := src.Export(ctx, Name)
 			projectiontest.Must(t, err)
 			if len(snap.Escalations) != len(scenarioRows()) || len(snap.Conversations) == 0 {
@@ -85,26 +71,24 @@ func storeSuite(t *testing.T, newStore func(testing.TB) Store) {
 			page := &projectiontest.Script{T: t}
 			page.Add(open.ConversationID, at(12, 0, 0), events.EscalationPaged{EscalationID: open.ID, StaffID: "kim", Level: 1, LevelName: "backup", Round: 1})
 			page.Envs[0].Sequence = snap.Checkpoint + 1
-			applyAll(t, q, page.Envs)
+			fixture.ApplyAll(t, q, page.Envs)
 			e, err := q.Get(ctx, open.ID)
 			projectiontest.Must(t, err)
 			if len(open.Pages) != 2 || len(e.Pages) != 3 || !reflect.DeepEqual(e.Pages[:len(open.Pages)], open.Pages) || e.Pages[len(open.Pages)].StaffID != "kim" {
 				t.Fatalf("pages after one on top of the import: %+v", e.Pages)
 			}
-		}},
-		{"a rejected import changes nothing", func(t *testing.T, s Store) {
+		},
+		"a rejected import changes nothing": func(t *testing.T, s Store) {
 			q := NewQueue(s)
-			applyAll(t, q, scenario(t))
+			fixture.ApplyAll(t, q, scenario(t))
 			before, err := s.Export(ctx, Name)
 			projectiontest.Must(t, err)
 			twice := before
 			twice.Escalations = append(slices.Clone(before.Escalations), before.Escalations[0])
 			projectiontest.RejectedImports(t, s, Name, before, before.Checkpoint, []Snapshot{twice}, Snapshot{Checkpoint: before.Checkpoint - 1})
 			assertScenario(t, q)
-		}},
-		{"a batch overlapping the checkpoint applies the rest once", func(t *testing.T, s Store) { cases.BatchOverlap(t, NewQueue(s)) }},
-		{"rebuild from the log equals one pass", func(t *testing.T, s Store) { cases.RebuildEqualsOnePass(t, NewQueue(s)) }},
-		{"a failed update changes nothing", func(t *testing.T, s Store) {
+		},
+		"a failed update changes nothing": func(t *testing.T, s Store) {
 			boom := errors.New("boom")
 			_, err := s.Update(ctx, Name, 1, func(tx Tx) error {
 				projectiontest.Must(t, tx.PutConversation(ctx, "c1", Conversation{LineID: "main", Pseudonym: "C-X"}))
@@ -130,8 +114,8 @@ func storeSuite(t *testing.T, newStore func(testing.TB) Store) {
 			if err != nil || !applied {
 				t.Fatalf("update after failure: %v %v", applied, err)
 			}
-		}},
-		{"a transaction reads its own writes", func(t *testing.T, s Store) {
+		},
+		"a transaction reads its own writes": func(t *testing.T, s Store) {
 			want := Escalation{ID: "e1", ConversationID: "c1", LineID: "main", Pseudonym: "C-X", Reason: events.ReasonCrisis,
 				Categories: []string{"a"}, Round: 1, RaisedAt: at(9, 0, 0),
 				Pages: []Page{{StaffID: "sam", LevelName: "duty", Round: 1, At: at(9, 0, 1)}}}
@@ -153,11 +137,11 @@ func storeSuite(t *testing.T, newStore func(testing.TB) Store) {
 			if got, err := s.Get(ctx, "e1"); err != nil || !reflect.DeepEqual(got, want) {
 				t.Fatalf("after commit:\n got %+v %v\nwant %+v", got, err, want)
 			}
-		}},
-		{"open pages through the queue without duplicates or gaps", func(t *testing.T, s Store) {
+		},
+		"open pages through the queue without duplicates or gaps": func(t *testing.T, s Store) {
 			q := NewQueue(s)
 			envs, want := manyEscalations(t, 23)
-			applyAll(t, q, envs)
+			fixture.ApplyAll(t, q, envs)
 			for _, size := range []int{1, 5, 7, 23, 100} {
 				var got []string
 				cursor := Cursor{}
@@ -181,22 +165,22 @@ func storeSuite(t *testing.T, newStore func(testing.TB) Store) {
 					t.Fatalf("limit %d:\n got %v\nwant %v", size, got, want)
 				}
 			}
-		}},
-		{"acknowledged and exhausted escalations leave the open queue", func(t *testing.T, s Store) {
+		},
+		"acknowledged and exhausted escalations leave the open queue": func(t *testing.T, s Store) {
 			q := NewQueue(s)
 			sc := &projectiontest.Script{T: t}
 			sc.Add("c", at(9, 0, 0), events.ConversationStarted{LineID: "main", Pseudonym: "C-Q"})
 			for _, id := range []string{"a", "b", "c"} {
 				sc.Add("c", at(9, 1, 0), events.EscalationRaised{EscalationID: id, LineID: "main", Reason: events.ReasonCrisis})
 			}
-			applyAll(t, q, sc.Envs)
+			fixture.ApplyAll(t, q, sc.Envs)
 			if got := ids(mustOpen(t, q, []string{"main"}, 10, Cursor{})); !reflect.DeepEqual(got, []string{"a", "b", "c"}) {
 				t.Fatalf("open %v", got)
 			}
 			n := len(sc.Envs)
 			sc.Add("c", at(9, 2, 0), events.EscalationAcknowledged{EscalationID: "a", StaffID: "sam"})
 			sc.Add("c", at(9, 3, 0), events.EscalationExhausted{EscalationID: "c", Rounds: 2})
-			applyAll(t, q, sc.Envs[n:])
+			fixture.ApplyAll(t, q, sc.Envs[n:])
 			if got := ids(mustOpen(t, q, []string{"main"}, 10, Cursor{})); !reflect.DeepEqual(got, []string{"b"}) {
 				t.Fatalf("open %v, want [b]", got)
 			}
@@ -205,10 +189,10 @@ func storeSuite(t *testing.T, newStore func(testing.TB) Store) {
 					t.Fatalf("get %s: %+v %v", id, e, err)
 				}
 			}
-		}},
-		{"open needs lines and get an id", func(t *testing.T, s Store) {
+		},
+		"open needs lines and get an id": func(t *testing.T, s Store) {
 			q := NewQueue(s)
-			applyAll(t, q, scenario(t))
+			fixture.ApplyAll(t, q, scenario(t))
 			if got := mustOpen(t, q, nil, 10, Cursor{}); len(got) != 0 {
 				t.Fatalf("open with no lines: %v", ids(got))
 			}
@@ -218,14 +202,8 @@ func storeSuite(t *testing.T, newStore func(testing.TB) Store) {
 			if _, err := q.Get(ctx, "nope"); !errors.Is(err, ErrNotFound) {
 				t.Fatalf("get unknown: %v", err)
 			}
-		}},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			tc.run(t, newStore(t))
-		})
-	}
+		},
+	})
 }
 
 // manyEscalations raises n open escalations on two lines, several in the

@@ -5,24 +5,19 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-
-	"github.com/helpline-org/helpline/events"
 	"github.com/helpline-org/helpline/projections/projectiontest"
 )
 
-// stores are the backends the suites run over.
-var stores = projectiontest.Backends(
-	func() Store { return NewMemoryStore() },
-	func(p *pgxpool.Pool) Store { return NewSQLStore(p) })
+// fixture is the projection to the shared store suite and crash test.
+var fixture = projectiontest.Fixture[Store, *View]{Name: Name, New: NewView,
+	Backends: projectiontest.Backends[Store](NewMemoryStore, NewSQLStore),
+	Events:   scenario, Relevant: relevant, Assert: func(t testing.TB, v *View) { t.Helper(); assertScenario(t, v, plain) }}
+
+// plain is the scenario's event ids.
+func plain(n int) string { return projectiontest.EventID("", n) }
 
 func at(hour, minute, second int) time.Time {
 	return time.Date(2026, 3, 2, hour, minute, second, 0, time.UTC)
-}
-
-func applyAll(t testing.TB, v *View, envs []events.Envelope) {
-	t.Helper()
-	projectiontest.ApplyAll(t, v, envs, relevant)
 }
 
 func mustList(t testing.TB, v *View, q Query) []Conversation {

@@ -236,23 +236,16 @@ func (s *Snapshot) CheckpointRef() *uint64 { return &s.Checkpoint }
 // without an id or twice, and messages of an unknown conversation, without
 // an id, or twice.
 func (s *Snapshot) Validate() error {
-	seen := make(map[string]bool, len(s.Conversations))
-	for _, c := range s.Conversations {
-		if c.ID == "" || seen[c.ID] {
-			return fmt.Errorf("snapshot: conversation %q empty or twice", c.ID)
-		}
-		seen[c.ID] = true
+	seen, err := projections.UniqueIDs("conversation", s.Conversations, func(c Conversation) string { return c.ID })
+	if err != nil {
+		return err
 	}
 	for conv, ms := range s.Messages {
 		if !seen[conv] {
 			return fmt.Errorf("snapshot: messages of unknown conversation %q", conv)
 		}
-		ids := make(map[string]bool, len(ms))
-		for _, m := range ms {
-			if m.ID == "" || ids[m.ID] {
-				return fmt.Errorf("snapshot: message %q of %s empty or twice", m.ID, conv)
-			}
-			ids[m.ID] = true
+		if _, err := projections.UniqueIDs("message of "+conv, ms, func(m Message) string { return m.ID }); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -36,81 +36,47 @@ var tables = []projections.Table{
 
 // export reads every table but the checkpoint.
 func export(ctx context.Context, tx pgx.Tx) (Snapshot, error) {
-	var snap Snapshot
-	rows, err := tx.Query(ctx, `SELECT `+conversationColumns+` FROM inbox.conversations ORDER BY conversation_id`)
-	if err != nil {
-		return Snapshot{}, fmt.Errorf("read conversations: %w", err)
-	}
-	if snap.Conversations, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Conversation, error) { return scanConversation(r) }); err != nil {
-		return Snapshot{}, fmt.Errorf("read conversations: %w", err)
-	}
-	if len(snap.Conversations) == 0 {
-		snap.Conversations = nil
-	}
-	if snap.Messages, err = allMessages(ctx, tx); err != nil {
-		return Snapshot{}, err
-	}
-	rows, err = tx.Query(ctx, `SELECT client_id, consent, erased FROM inbox.clients`)
-	if err != nil {
-		return Snapshot{}, fmt.Errorf("read clients: %w", err)
-	}
 	var (
+		snap         Snapshot
+		err          error
 		id, provider string
 		cl           Client
 		d            Delivery
 	)
-	if _, err := pgx.ForEachRow(rows, []any{&id, &cl.Consent, &cl.Erased}, func() error {
-		if snap.Clients == nil {
-			snap.Clients = map[string]Client{}
-		}
-		snap.Clients[id] = cl
+	if snap.Conversations, err = projections.QueryAll(ctx, tx, "read conversations", collectConversation,
+		`SELECT `+conversationColumns+` FROM inbox.conversations ORDER BY conversation_id`); err != nil {
+		return Snapshot{}, err
+	}
+	if snap.Messages, err = allMessages(ctx, tx); err != nil {
+		return Snapshot{}, err
+	}
+	if err := projections.QueryEach(ctx, tx, "read clients", []any{&id, &cl.Consent, &cl.Erased},
+		func() error { projections.SetIn(&snap.Clients, id, cl); return nil },
+		`SELECT client_id, consent, erased FROM inbox.clients`); err != nil {
+		return Snapshot{}, err
+	}
+	err = projections.QueryEach(ctx, tx, "read deliveries", []any{&id, &provider, &d.Status, &d.Reason}, func() error {
+		byProvider := snap.Deliveries[id]
+		projections.SetIn(&byProvider, provider, d)
+		projections.SetIn(&snap.Deliveries, id, byProvider)
 		return nil
-	}); err != nil {
-		return Snapshot{}, fmt.Errorf("read clients: %w", err)
-	}
-	rows, err = tx.Query(ctx, `SELECT conversation_id, provider_message_id, status, reason FROM inbox.deliveries`)
-	if err != nil {
-		return Snapshot{}, fmt.Errorf("read deliveries: %w", err)
-	}
-	if _, err := pgx.ForEachRow(rows, []any{&id, &provider, &d.Status, &d.Reason}, func() error {
-		if snap.Deliveries == nil {
-			snap.Deliveries = map[string]map[string]Delivery{}
-		}
-		if snap.Deliveries[id] == nil {
-			snap.Deliveries[id] = map[string]Delivery{}
-		}
-		snap.Deliveries[id][provider] = d
-		return nil
-	}); err != nil {
-		return Snapshot{}, fmt.Errorf("read deliveries: %w", err)
-	}
-	return snap, nil
+	}, `SELECT conversation_id, provider_message_id, status, reason FROM inbox.deliveries`)
+	return snap, err
 }
 
 // allMessages reads every message, in one scan, by conversation, in log
 // order; nil when there are none.
 func allMessages(ctx context.Context, tx pgx.Tx) (map[string][]Message, error) {
-	rows, err := tx.Query(ctx, `SELECT conversation_id, `+messageColumns+` FROM inbox.messages ORDER BY conversation_id, position`)
-	if err != nil {
-		return nil, fmt.Errorf("read messages: %w", err)
-	}
 	var out map[string][]Message
-	_, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (struct{}, error) {
+	_, err := projections.QueryAll(ctx, tx, "read messages", func(r pgx.CollectableRow) (struct{}, error) {
 		var conv string
 		m, err := scanMessage(r, &conv)
-		if err != nil {
-			return struct{}{}, err
+		if err == nil {
+			projections.SetIn(&out, conv, append(out[conv], m))
 		}
-		if out == nil {
-			out = map[string][]Message{}
-		}
-		out[conv] = append(out[conv], m)
-		return struct{}{}, nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("read messages: %w", err)
-	}
-	return out, nil
+		return struct{}{}, err
+	}, `SELECT conversation_id, `+messageColumns+` FROM inbox.messages ORDER BY conversation_id, position`)
+	return out, err
 }
 
 // rows are the rows of each of tables that hold snap. A message's
@@ -145,6 +111,9 @@ func columns(list string) []string { return strings.Fields(strings.ReplaceAll(li
 
 const conversationColumns = `conversation_id, line_id, client_id, pseudonym, channel, team_id, assignee_id, is_open,
 	started_at, last_activity_at, closed_at, unread, risk, flags, categories, terms, consent, erased`
+
+// collectConversation is scanConversation for a list of rows.
+func collectConversation(r pgx.CollectableRow) (Conversation, error) { return scanConversation(r) }
 
 // scanConversation reads one row of conversationColumns.
 func scanConversation(row pgx.Row) (Conversation, error) {
@@ -203,18 +172,7 @@ func (s *SQLStore) List(ctx context.Context, q Query) ([]Conversation, error) {
 		sql += ` AND (last_activity_at, conversation_id) < (` + arg(q.After.At.UTC()) + `, ` + arg(q.After.ID) + `)`
 	}
 	sql += ` ORDER BY last_activity_at DESC, conversation_id DESC LIMIT ` + arg(q.Limit)
-	rows, err := s.Pool().Query(ctx, sql, args...)
-	if err != nil {
-		return nil, fmt.Errorf("list conversations: %w", err)
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Conversation, error) { return scanConversation(r) })
-	if err != nil {
-		return nil, fmt.Errorf("list conversations: %w", err)
-	}
-	if len(out) == 0 {
-		return nil, nil
-	}
-	return out, nil
+	return projections.QueryAll(ctx, s.Pool(), "list conversations", collectConversation, sql, args...)
 }
 
 // Get implements Store.
@@ -262,18 +220,8 @@ func messagesIn(ctx context.Context, q projections.Querier, convID, messageID st
 		sql += ` AND message_id = $2`
 		args = append(args, messageID)
 	}
-	rows, err := q.Query(ctx, sql+` ORDER BY position`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("read messages of %s: %w", convID, err)
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Message, error) { return scanMessage(r, nil) })
-	if err != nil {
-		return nil, fmt.Errorf("read messages of %s: %w", convID, err)
-	}
-	if len(out) == 0 {
-		return nil, nil
-	}
-	return out, nil
+	return projections.QueryAll(ctx, q, "read messages of "+convID,
+		func(r pgx.CollectableRow) (Message, error) { return scanMessage(r, nil) }, sql+` ORDER BY position`, args...)
 }
 
 // scanMessage reads one row of messageColumns, preceded by the

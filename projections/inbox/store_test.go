@@ -17,30 +17,14 @@ import (
 // TestStores runs the one store suite against every implementation.
 func TestStores(t *testing.T) {
 	t.Parallel()
-	projectiontest.RunSuite(t, stores, storeSuite)
-}
-
-func storeSuite(t *testing.T, newStore func(testing.TB) Store) {
 	ctx := context.Background()
-	plain := func(n int) string { return projectiontest.EventID("", n) }
-	cases := projectiontest.Scenario[*View]{Events: scenario, Relevant: relevant,
-		Assert: func(t testing.TB, v *View) { t.Helper(); assertScenario(t, v, plain) }}
-	tests := []struct {
-		name string
-		run  func(t *testing.T, s Store)
-	}{
-		{"scenario rows are exact", func(t *testing.T, s Store) {
-			v := NewView(s)
-			applyAll(t, v, scenario(t))
-			assertScenario(t, v, plain)
-		}},
-		{"applying an event twice changes nothing", func(t *testing.T, s Store) { cases.ApplyTwice(t, NewView(s)) }},
-		{"the same facts again under new sequences change nothing", func(t *testing.T, s Store) {
+	fixture.Stores(t, projectiontest.Cases[Store]{
+		"the same facts again under new sequences change nothing": func(t *testing.T, s Store) {
 			// A fact recorded twice (a retried append beyond the dedupe
 			// window) is two events: the second must not count twice.
 			v := NewView(s)
 			envs := scenario(t)
-			applyAll(t, v, envs)
+			fixture.ApplyAll(t, v, envs)
 			var again []events.Envelope
 			for i, e := range envs {
 				if e.Type == "conversation.message_received" || e.Type == "conversation.reply_requested" || e.Type == "conversation.started" {
@@ -54,10 +38,10 @@ func storeSuite(t *testing.T, newStore func(testing.TB) Store) {
 				}
 			}
 			assertScenario(t, v, plain)
-		}},
-		{"reset empties rows and checkpoint", func(t *testing.T, s Store) {
+		},
+		"reset empties rows and checkpoint": func(t *testing.T, s Store) {
 			v := NewView(s)
-			applyAll(t, v, scenario(t))
+			fixture.ApplyAll(t, v, scenario(t))
 			projectiontest.Must(t, v.Reset(ctx))
 			if cp, err := v.Checkpoint(ctx); err != nil || cp != 0 {
 				t.Fatalf("checkpoint %d, %v after reset", cp, err)
@@ -76,17 +60,17 @@ func storeSuite(t *testing.T, newStore func(testing.TB) Store) {
 			// The working state went too: cB's STOP is forgotten.
 			s2 := &projectiontest.Script{T: t, Prefix: "x"}
 			s2.Add("conv7", at(11, 0, 0), events.ConversationStarted{LineID: "main", ClientID: "cB", Pseudonym: "C-BBBB", Channel: events.ChannelSMS})
-			applyAll(t, v, s2.Envs)
+			fixture.ApplyAll(t, v, s2.Envs)
 			if c, err := v.Get(ctx, "conv7"); err != nil || c.Consent != "" || c.Flags != nil {
 				t.Fatalf("after reset: %+v, %v", c, err)
 			}
-		}},
-		{"an imported snapshot reads as the events it came from", func(t *testing.T, s Store) {
+		},
+		"an imported snapshot reads as the events it came from": func(t *testing.T, s Store) {
 			// Whatever s held before is replaced, checkpoint included.
 			old, _ := manyConversations(t, 3)
-			applyAll(t, NewView(s), old)
+			fixture.ApplyAll(t, NewView(s), old)
 			src := NewMemoryStore()
-			applyAll(t, NewView(src), scenario(t))
+			fixture.ApplyAll(t, NewView(src), scenario(t))
 			snap, err := src.Export(ctx, Name)
 			projectiontest.Must(t, err)
 			if len(snap.Conversations) != len(scenarioConversations()) || len(snap.Messages) == 0 || len(snap.Clients) == 0 || len(snap.Deliveries) == 0 {
@@ -110,16 +94,16 @@ func storeSuite(t *testing.T, newStore func(testing.TB) Store) {
 			more := &projectiontest.Script{T: t, Prefix: "more"}
 			more.Add("conv1", at(12, 0, 0), events.MessageReceived{MessageID: "m9", LineID: "main", ClientID: "cA", ReceivedAt: at(12, 0, 0)})
 			more.Envs[0].Sequence = snap.Checkpoint + 1
-			applyAll(t, v, more.Envs)
+			fixture.ApplyAll(t, v, more.Envs)
 			after, err := v.Messages(ctx, "conv1")
 			projectiontest.Must(t, err)
 			if len(after) != len(before)+1 || !reflect.DeepEqual(after[:len(before)], before) || after[len(before)].ID != "m9" {
 				t.Fatalf("messages after one on top of the import: %+v", after)
 			}
-		}},
-		{"a rejected import changes nothing", func(t *testing.T, s Store) {
+		},
+		"a rejected import changes nothing": func(t *testing.T, s Store) {
 			v := NewView(s)
-			applyAll(t, v, scenario(t))
+			fixture.ApplyAll(t, v, scenario(t))
 			before, err := s.Export(ctx, Name)
 			projectiontest.Must(t, err)
 			twice := before
@@ -128,10 +112,8 @@ func storeSuite(t *testing.T, newStore func(testing.TB) Store) {
 			orphan.Messages = map[string][]Message{"nowhere": {{ID: "m"}}}
 			projectiontest.RejectedImports(t, s, Name, before, before.Checkpoint, []Snapshot{twice, orphan}, Snapshot{Checkpoint: before.Checkpoint - 1})
 			assertScenario(t, v, plain)
-		}},
-		{"a batch overlapping the checkpoint applies the rest once", func(t *testing.T, s Store) { cases.BatchOverlap(t, NewView(s)) }},
-		{"rebuild from the log equals one pass", func(t *testing.T, s Store) { cases.RebuildEqualsOnePass(t, NewView(s)) }},
-		{"a failed update changes nothing", func(t *testing.T, s Store) {
+		},
+		"a failed update changes nothing": func(t *testing.T, s Store) {
 			boom := errors.New("boom")
 			_, err := s.Update(ctx, Name, 1, func(tx Tx) error {
 				projectiontest.Must(t, tx.PutConversation(ctx, Conversation{ID: "c1", ClientID: "k1", LineID: "main", Open: true, StartedAt: at(9, 0, 0), LastActivityAt: at(9, 0, 0)}))
@@ -167,8 +149,8 @@ func storeSuite(t *testing.T, newStore func(testing.TB) Store) {
 			if err != nil || !applied {
 				t.Fatalf("update after failure: %v %v", applied, err)
 			}
-		}},
-		{"a transaction reads its own writes", func(t *testing.T, s Store) {
+		},
+		"a transaction reads its own writes": func(t *testing.T, s Store) {
 			conv := Conversation{ID: "c2", ClientID: "k1", LineID: "main", Pseudonym: "C-X", Channel: events.ChannelWebChat, Open: true,
 				StartedAt: at(9, 0, 0), LastActivityAt: at(9, 1, 0), Risk: events.RiskNone, Flags: []string{"escalated"}, Unread: 2}
 			m1 := Message{ID: "m1", EventID: "ev1", Direction: DirectionIn, At: at(9, 0, 0), Body: sealed("k1", "m1"), Status: "received", Terms: []string{"a"}}
@@ -217,11 +199,11 @@ func storeSuite(t *testing.T, newStore func(testing.TB) Store) {
 				return nil
 			})
 			projectiontest.Must(t, err)
-		}},
-		{"listings page without duplicates or gaps", func(t *testing.T, s Store) {
+		},
+		"listings page without duplicates or gaps": func(t *testing.T, s Store) {
 			v := NewView(s)
 			envs, want := manyConversations(t, 23)
-			applyAll(t, v, envs)
+			fixture.ApplyAll(t, v, envs)
 			for _, size := range []int{1, 5, 7, 23, 100} {
 				var got []string
 				cursor := Cursor{}
@@ -245,10 +227,10 @@ func storeSuite(t *testing.T, newStore func(testing.TB) Store) {
 			if got := mustList(t, v, Query{Limit: 1000, IncludeClosed: true}); len(got) != 23 {
 				t.Fatalf("limit above the maximum: %d rows", len(got))
 			}
-		}},
-		{"filters select by line, team, assignee and state", func(t *testing.T, s Store) {
+		},
+		"filters select by line, team, assignee and state": func(t *testing.T, s Store) {
 			v := NewView(s)
-			applyAll(t, v, scenario(t))
+			fixture.ApplyAll(t, v, scenario(t))
 			for _, c := range []struct {
 				q    Query
 				want []string
@@ -275,10 +257,10 @@ func storeSuite(t *testing.T, newStore func(testing.TB) Store) {
 					t.Errorf("list %+v: %v, want ErrBadQuery", q, err)
 				}
 			}
-		}},
-		{"unknown conversations are not found", func(t *testing.T, s Store) {
+		},
+		"unknown conversations are not found": func(t *testing.T, s Store) {
 			v := NewView(s)
-			applyAll(t, v, scenario(t))
+			fixture.ApplyAll(t, v, scenario(t))
 			for _, id := range []string{"nope", "conv9"} {
 				if _, err := v.Get(ctx, id); !errors.Is(err, ErrNotFound) {
 					t.Fatalf("get %s: %v", id, err)
@@ -287,14 +269,8 @@ func storeSuite(t *testing.T, newStore func(testing.TB) Store) {
 					t.Fatalf("messages of %s: %v", id, err)
 				}
 			}
-		}},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			tc.run(t, newStore(t))
-		})
-	}
+		},
+	})
 }
 
 // manyConversations starts n conversations on two lines, several with the
@@ -361,7 +337,7 @@ func TestSQLImportFailsWhole(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	s := NewSQLStore(projectiontest.MigratedPool(t))
-	applyAll(t, NewView(s), scenario(t))
+	fixture.ApplyAll(t, NewView(s), scenario(t))
 	before, err := s.Export(ctx, Name)
 	projectiontest.Must(t, err)
 	bad := before

@@ -3,7 +3,9 @@ package projectiontest
 import (
 	"context"
 	"errors"
+	"maps"
 	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/rs/zerolog"
@@ -27,23 +29,85 @@ func ApplyAll(t testing.TB, p projections.Projection, envs []events.Envelope, re
 	}
 }
 
-// Scenario is a projection's scenario for the store-suite cases every
-// projection shares: its events, the event types it reads, and the check
-// that a projection holds exactly what the scenario makes.
-type Scenario[P projections.BatchProjection] struct {
+// Fixture is one projection as the shared test drivers see it: its
+// stores, the projection over one, and its scenario (the events, the
+// types it reads, the check that a projection holds exactly what they
+// make). A projection's tests declare one and run its Stores suite and its
+// CrashThenReplay.
+type Fixture[S Checkpointer, P projections.BatchProjection] struct {
+	// Name is the projection's checkpoint name.
+	Name     string
+	Backends []Backend[S]
+	// New makes the projection over a store.
+	New      func(S) P
 	Events   func(t testing.TB) []events.Envelope
 	Relevant map[string]bool
 	Assert   func(t testing.TB, p P)
 }
 
-// ApplyTwice applies each event, then again, then the one before it
+// Cases are a store suite's cases by name, each run on an empty store.
+type Cases[S any] map[string]func(t *testing.T, s S)
+
+// Stores runs the store suite against each backend: the cases every
+// projection shares and its own, each in parallel, on an empty store of
+// its own.
+func (f Fixture[S, P]) Stores(t *testing.T, own Cases[S]) {
+	t.Helper()
+	cases := Cases[S]{
+		"the scenario is exact": func(t *testing.T, s S) {
+			p := f.New(s)
+			f.ApplyAll(t, p, f.Events(t))
+			f.Assert(t, p)
+		},
+		"applying an event twice changes nothing":                  func(t *testing.T, s S) { f.applyTwice(t, f.New(s)) },
+		"a batch overlapping the checkpoint applies the rest once": func(t *testing.T, s S) { f.batchOverlap(t, f.New(s)) },
+		"rebuild from the log equals one pass":                     func(t *testing.T, s S) { f.rebuildEqualsOnePass(t, f.New(s)) },
+	}
+	for name, c := range own {
+		if cases[name] != nil {
+			t.Fatalf("case %q is one of the shared cases", name)
+		}
+		cases[name] = c
+	}
+	for _, b := range f.Backends {
+		t.Run(b.Name, func(t *testing.T) {
+			t.Parallel()
+			for _, name := range slices.Sorted(maps.Keys(cases)) {
+				t.Run(name, func(t *testing.T) {
+					t.Parallel()
+					cases[name](t, b.Make(t))
+				})
+			}
+		})
+	}
+}
+
+// ApplyAll applies envs to p one at a time, each of them applied exactly
+// when the projection reads its type.
+func (f Fixture[S, P]) ApplyAll(t testing.TB, p P, envs []events.Envelope) {
+	t.Helper()
+	ApplyAll(t, p, envs, f.Relevant)
+}
+
+// CrashThenReplay runs the crash-then-replay test (the function of that
+// name) over the scenario appended to a real JetStream log, at points;
+// crashing wraps a store so that a Crasher decides when its transactions
+// die.
+func (f Fixture[S, P]) CrashThenReplay(t *testing.T, crashing func(s S, c *Crasher) S, points ...CrashPoint) {
+	t.Helper()
+	log, envs := LogWith(t, f.Events(t))
+	CrashThenReplay(t, log, envs[len(envs)-1].Sequence, Crash[S, P]{
+		Name: f.Name, Backends: f.Backends, Points: points, Crashing: crashing, New: f.New, Assert: f.Assert})
+}
+
+// applyTwice applies each event, then again, then the one before it
 // again: the repeats change nothing and report false.
-func (sc Scenario[P]) ApplyTwice(t *testing.T, p P) {
+func (f Fixture[S, P]) applyTwice(t *testing.T, p P) {
 	t.Helper()
 	ctx := context.Background()
-	envs := sc.Events(t)
+	envs := f.Events(t)
 	for i, e := range envs {
-		ApplyAll(t, p, envs[i:i+1], sc.Relevant)
+		ApplyAll(t, p, envs[i:i+1], f.Relevant)
 		if ok, err := p.Apply(ctx, e); err != nil || ok {
 			t.Fatalf("second apply of seq %d: applied %v, %v", e.Sequence, ok, err)
 		}
@@ -53,21 +117,21 @@ func (sc Scenario[P]) ApplyTwice(t *testing.T, p P) {
 			}
 		}
 	}
-	sc.Assert(t, p)
+	f.Assert(t, p)
 }
 
-// BatchOverlap applies the first half of the events one at a time, then
+// batchOverlap applies the first half of the events one at a time, then
 // all of them as one batch: only those after the checkpoint apply, and
 // the same batch again applies none.
-func (sc Scenario[P]) BatchOverlap(t *testing.T, p P) {
+func (f Fixture[S, P]) batchOverlap(t *testing.T, p P) {
 	t.Helper()
 	ctx := context.Background()
-	envs := sc.Events(t)
+	envs := f.Events(t)
 	half := len(envs) / 2
-	ApplyAll(t, p, envs[:half], sc.Relevant)
+	ApplyAll(t, p, envs[:half], f.Relevant)
 	want := 0
 	for _, e := range envs[half:] {
-		if sc.Relevant[e.Type] {
+		if f.Relevant[e.Type] {
 			want++
 		}
 	}
@@ -78,20 +142,20 @@ func (sc Scenario[P]) BatchOverlap(t *testing.T, p P) {
 	if n, err := p.ApplyBatch(ctx, envs); err != nil || n != 0 {
 		t.Fatalf("the same batch again applied %d, %v", n, err)
 	}
-	sc.Assert(t, p)
+	f.Assert(t, p)
 }
 
-// RebuildEqualsOnePass rebuilds p from the events twice, each time equal
+// rebuildEqualsOnePass rebuilds p from the events twice, each time equal
 // to one pass; a replay after the rebuild applies nothing.
-func (sc Scenario[P]) RebuildEqualsOnePass(t *testing.T, p P) {
+func (f Fixture[S, P]) rebuildEqualsOnePass(t *testing.T, p P) {
 	t.Helper()
 	ctx := context.Background()
-	r := projections.NewRunner(SliceLog(sc.Events(t)), p, zerolog.Nop())
+	r := projections.NewRunner(SliceLog(f.Events(t)), p, zerolog.Nop())
 	for range 2 {
 		if _, err := r.Rebuild(ctx, nil); err != nil {
 			t.Fatal(err)
 		}
-		sc.Assert(t, p)
+		f.Assert(t, p)
 	}
 	if n, err := r.Replay(ctx); err != nil || n != 0 {
 		t.Fatalf("replay after rebuild applied %d, %v", n, err)

@@ -35,23 +35,12 @@ type Backend[S any] struct {
 }
 
 // Backends is the memory store and the SQL store on a fresh migrated
-// PostgreSQL database: what every store suite runs over.
-func Backends[S any](memory func() S, sql func(*pgxpool.Pool) S) []Backend[S] {
+// PostgreSQL database: what every store suite runs over. memory and sql
+// are a projection's constructors, whose stores are S's.
+func Backends[S, M, Q any](memory func() M, sql func(*pgxpool.Pool) Q) []Backend[S] {
 	return []Backend[S]{
-		{"memory", func(testing.TB) S { return memory() }},
-		{"postgres", func(t testing.TB) S { return sql(MigratedPool(t)) }},
-	}
-}
-
-// RunSuite runs suite in parallel against each backend, as a subtest named
-// for it.
-func RunSuite[S any](t *testing.T, backends []Backend[S], suite func(t *testing.T, newStore func(testing.TB) S)) {
-	t.Helper()
-	for _, b := range backends {
-		t.Run(b.Name, func(t *testing.T) {
-			t.Parallel()
-			suite(t, b.Make)
-		})
+		{"memory", func(testing.TB) S { return any(memory()).(S) }},
+		{"postgres", func(t testing.TB) S { return any(sql(MigratedPool(t))).(S) }},
 	}
 }
 

@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/rs/zerolog"
 
 	"github.com/helpline-org/helpline/events"
@@ -38,23 +37,9 @@ func (s crashingStore) UpdateBatch(ctx context.Context, name string, seq uint64,
 // clean pass. Both stores, a real JetStream log.
 func TestCrashThenReplay(t *testing.T) {
 	t.Parallel()
-	log, envs := projectiontest.LogWith(t, responsetimes.Scenario(t))
-	newRT := func(s responsetimes.Store) *responsetimes.View {
-		return responsetimes.NewView(s, responsetimes.ScenarioTargets)
-	}
-	projectiontest.CrashThenReplay(t, log, envs[len(envs)-1].Sequence, projectiontest.Crash[responsetimes.Store, *responsetimes.View]{
-		Name: responsetimes.Name,
-		Backends: projectiontest.Backends(
-			func() responsetimes.Store { return responsetimes.NewMemoryStore() },
-			func(p *pgxpool.Pool) responsetimes.Store { return responsetimes.NewSQLStore(p) }),
-		Points:   []projectiontest.CrashPoint{{Batch: 1, At: len(envs) / 2}, {Batch: 4, At: 3}},
-		Crashing: func(s responsetimes.Store, c *projectiontest.Crasher) responsetimes.Store { return crashingStore{s, c} },
-		New:      newRT,
-		Assert: func(t testing.TB, rt *responsetimes.View) {
-			t.Helper()
-			responsetimes.AssertReport(t, rt, responsetimes.ScenarioReport())
-		},
-	})
+	n := len(responsetimes.Scenario(t))
+	responsetimes.Fixture.CrashThenReplay(t, func(s responsetimes.Store, c *projectiontest.Crasher) responsetimes.Store { return crashingStore{s, c} },
+		projectiontest.CrashPoint{Batch: 1, At: n / 2}, projectiontest.CrashPoint{Batch: 4, At: 3})
 }
 
 // TestFollowLive: the runner's consume.Spec on a real router keeps the

@@ -8,4 +8,5 @@ var (
 	ScenarioTargets = scenarioTargets
 	ScenarioReport  = scenarioReport
 	AssertReport    = assertReport
+	Fixture         = fixture
 )

@@ -1,17 +1,18 @@
 package responsetimes
 
 import (
+	"testing"
 	"time"
-
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/helpline-org/helpline/projections/projectiontest"
 )
 
-// stores are the backends the suites run over.
-var stores = projectiontest.Backends(
-	func() Store { return NewMemoryStore() },
-	func(p *pgxpool.Pool) Store { return NewSQLStore(p) })
+// fixture is the projection to the shared store suite and crash test.
+var fixture = projectiontest.Fixture[Store, *View]{Name: Name,
+	New:      func(s Store) *View { return NewView(s, scenarioTargets) },
+	Backends: projectiontest.Backends[Store](NewMemoryStore, NewSQLStore),
+	Events:   scenario, Relevant: relevant,
+	Assert: func(t testing.TB, rt *View) { t.Helper(); assertReport(t, rt, scenarioReport()) }}
 
 func at(day, hour, minute, second int) time.Time {
 	return time.Date(2026, 3, day, hour, minute, second, 0, time.UTC)

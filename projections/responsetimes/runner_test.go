@@ -68,7 +68,7 @@ func (s *liveScratch) Swap(ctx context.Context, seq, expect uint64) error {
 func TestRebuildWhileLiveRunnerMovesOn(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	for _, s := range stores {
+	for _, s := range fixture.Backends {
 		t.Run(s.Name, func(t *testing.T) {
 			t.Parallel()
 			envs := scenario(t)

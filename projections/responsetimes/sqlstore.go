@@ -57,31 +57,20 @@ func readHours(ctx context.Context, q projections.Querier, where string, args ..
 		}
 		return h
 	}
-	rows, err := q.Query(ctx, `SELECT line_id, hour, received, out_of_hours, breaches FROM rt_hours `+where, args...)
-	if err != nil {
-		return nil, fmt.Errorf("read hours: %w", err)
-	}
 	var (
-		line string
-		at   time.Time
-		c    Counts
-	)
-	if _, err := pgx.ForEachRow(rows, []any{&line, &at, &c.Received, &c.OutOfHours, &c.Breaches}, func() error {
-		get(line, at).Counts.Add(c)
-		return nil
-	}); err != nil {
-		return nil, fmt.Errorf("read hours: %w", err)
-	}
-	rows, err = q.Query(ctx, `SELECT line_id, hour, metric, bucket, n FROM rt_histograms `+where, args...)
-	if err != nil {
-		return nil, fmt.Errorf("read histograms: %w", err)
-	}
-	var (
+		line   string
+		at     time.Time
+		c      Counts
 		metric string
 		bucket int32
 		n      int64
 	)
-	if _, err := pgx.ForEachRow(rows, []any{&line, &at, &metric, &bucket, &n}, func() error {
+	if err := projections.QueryEach(ctx, q, "read hours", []any{&line, &at, &c.Received, &c.OutOfHours, &c.Breaches},
+		func() error { get(line, at).Counts.Add(c); return nil },
+		`SELECT line_id, hour, received, out_of_hours, breaches FROM rt_hours `+where, args...); err != nil {
+		return nil, err
+	}
+	if err := projections.QueryEach(ctx, q, "read histograms", []any{&line, &at, &metric, &bucket, &n}, func() error {
 		if bucket < 0 || int(bucket) >= NumBuckets {
 			return fmt.Errorf("bucket %d out of range", bucket)
 		}
@@ -93,8 +82,8 @@ func readHours(ctx context.Context, q projections.Querier, where string, args ..
 			h.Ack[bucket] += n
 		}
 		return nil
-	}); err != nil {
-		return nil, fmt.Errorf("read histograms: %w", err)
+	}, `SELECT line_id, hour, metric, bucket, n FROM rt_histograms `+where, args...); err != nil {
+		return nil, err
 	}
 	out := make([]Hour, 0, len(order))
 	for _, h := range order {
@@ -114,47 +103,30 @@ func export(ctx context.Context, tx pgx.Tx) (Snapshot, error) {
 		snap.Hours = nil
 	}
 	sortHoursByLine(snap.Hours)
-	rows, err := tx.Query(ctx, `SELECT conversation_id, line_id, received_at, replied FROM rt_pending_replies`)
-	if err != nil {
-		return Snapshot{}, fmt.Errorf("read pending replies: %w", err)
-	}
 	var (
-		id string
-		pr PendingReply
-		at *time.Time
+		id, line string
+		pr       PendingReply
+		at       *time.Time
 	)
-	if _, err := pgx.ForEachRow(rows, []any{&id, &pr.LineID, &at, &pr.Replied}, func() error {
-		if snap.Replies == nil {
-			snap.Replies = map[string]PendingReply{}
-		}
+	if err := projections.QueryEach(ctx, tx, "read pending replies", []any{&id, &pr.LineID, &at, &pr.Replied}, func() error {
 		p := pr
 		if at != nil {
 			p.ReceivedAt = at.UTC()
 		}
-		snap.Replies[id] = p
+		projections.SetIn(&snap.Replies, id, p)
 		return nil
-	}); err != nil {
-		return Snapshot{}, fmt.Errorf("read pending replies: %w", err)
+	}, `SELECT conversation_id, line_id, received_at, replied FROM rt_pending_replies`); err != nil {
+		return Snapshot{}, err
 	}
-	rows, err = tx.Query(ctx, `SELECT escalation_id, line_id, paged_at FROM rt_pending_acks`)
-	if err != nil {
-		return Snapshot{}, fmt.Errorf("read pending acks: %w", err)
-	}
-	var line string
-	if _, err := pgx.ForEachRow(rows, []any{&id, &line, &at}, func() error {
-		if snap.Acks == nil {
-			snap.Acks = map[string]PendingAck{}
-		}
+	err = projections.QueryEach(ctx, tx, "read pending acks", []any{&id, &line, &at}, func() error {
 		p := PendingAck{LineID: line}
 		if at != nil {
 			p.PagedAt = at.UTC()
 		}
-		snap.Acks[id] = p
+		projections.SetIn(&snap.Acks, id, p)
 		return nil
-	}); err != nil {
-		return Snapshot{}, fmt.Errorf("read pending acks: %w", err)
-	}
-	return snap, nil
+	}, `SELECT escalation_id, line_id, paged_at FROM rt_pending_acks`)
+	return snap, err
 }
 
 // rows are the rows of each of tables that hold snap.

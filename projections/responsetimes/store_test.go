@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rs/zerolog"
-
 	"github.com/helpline-org/helpline/events"
 	"github.com/helpline-org/helpline/projections"
 	"github.com/helpline-org/helpline/projections/projectiontest"
@@ -17,21 +15,10 @@ import (
 
 // TestStores runs the one store suite against every implementation.
 func TestStores(t *testing.T) {
-	for _, s := range stores {
-		t.Run(s.Name, func(t *testing.T) {
-			t.Parallel()
-			storeSuite(t, s.Make)
-		})
-	}
-}
-
-func storeSuite(t *testing.T, newStore func(testing.TB) Store) {
+	t.Parallel()
 	ctx := context.Background()
-	tests := []struct {
-		name string
-		run  func(t *testing.T, s Store)
-	}{
-		{"checkpoint moves with the update", func(t *testing.T, s Store) {
+	fixture.Stores(t, projectiontest.Cases[Store]{
+		"checkpoint moves with the update": func(t *testing.T, s Store) {
 			calls := 0
 			write := func(tx Tx) error {
 				calls++
@@ -53,8 +40,8 @@ func storeSuite(t *testing.T, newStore func(testing.TB) Store) {
 			if len(hours) != 1 || hours[0].Counts.Received != 1 || !hours[0].Start.Equal(at(2, 10, 0, 0)) {
 				t.Fatalf("hours %+v", hours)
 			}
-		}},
-		{"a failed update changes nothing", func(t *testing.T, s Store) {
+		},
+		"a failed update changes nothing": func(t *testing.T, s Store) {
 			boom := errors.New("boom")
 			_, err := s.Update(ctx, "p", 1, func(tx Tx) error {
 				if err := tx.AddCounts(ctx, "l", at(2, 10, 0, 0), Counts{Received: 1}); err != nil {
@@ -80,8 +67,8 @@ func storeSuite(t *testing.T, newStore func(testing.TB) Store) {
 				}
 				return nil
 			}, true)
-		}},
-		{"working state reads its own writes", func(t *testing.T, s Store) {
+		},
+		"working state reads its own writes": func(t *testing.T, s Store) {
 			received := at(2, 10, 0, 0)
 			mustUpdate(t, s, "p", 1, func(tx Tx) error {
 				projectiontest.Must(t, tx.PutPendingReply(ctx, "c1", PendingReply{LineID: "l", ReceivedAt: received}))
@@ -119,8 +106,8 @@ func storeSuite(t *testing.T, newStore func(testing.TB) Store) {
 				projectiontest.Must(t, tx.DeletePendingReply(ctx, "c1"))
 				return nil
 			}, true)
-		}},
-		{"figures and histograms merge per line and hour", func(t *testing.T, s Store) {
+		},
+		"figures and histograms merge per line and hour": func(t *testing.T, s Store) {
 			mustUpdate(t, s, "p", 1, func(tx Tx) error {
 				projectiontest.Must(t, tx.AddCounts(ctx, "l", at(2, 10, 5, 0), Counts{Received: 2, OutOfHours: 1}))
 				projectiontest.Must(t, tx.AddCounts(ctx, "l", at(2, 10, 59, 59), Counts{Breaches: 1}))
@@ -145,8 +132,8 @@ func storeSuite(t *testing.T, newStore func(testing.TB) Store) {
 			if err != nil || !reflect.DeepEqual(got, []Hour{h11}) {
 				t.Fatalf("range: %+v %v", got, err)
 			}
-		}},
-		{"reset empties state and checkpoint", func(t *testing.T, s Store) {
+		},
+		"reset empties state and checkpoint": func(t *testing.T, s Store) {
 			mustUpdate(t, s, "p", 9, func(tx Tx) error {
 				projectiontest.Must(t, tx.AddCounts(ctx, "l", at(2, 10, 0, 0), Counts{Received: 1}))
 				return tx.PutPendingReply(ctx, "c1", PendingReply{LineID: "l", ReceivedAt: at(2, 10, 0, 0)})
@@ -166,40 +153,15 @@ func storeSuite(t *testing.T, newStore func(testing.TB) Store) {
 				}
 				return nil
 			}, true)
-		}},
-		{"scenario figures are exact", func(t *testing.T, s Store) {
-			rt := NewView(s, scenarioTargets)
-			for _, e := range scenario(t) {
-				if _, err := rt.Apply(ctx, e); err != nil {
-					t.Fatal(err)
-				}
-			}
-			assertReport(t, rt, scenarioReport())
-		}},
-		{"applying an event twice changes nothing", func(t *testing.T, s Store) {
-			rt := NewView(s, scenarioTargets)
-			envs := scenario(t)
-			for i, e := range envs {
-				mustApply(t, rt, e)
-				if ok, err := rt.Apply(ctx, e); err != nil || ok {
-					t.Fatalf("second apply of seq %d: applied %v, %v", e.Sequence, ok, err)
-				}
-				if i > 0 { // a stale redelivery of an earlier event
-					if ok, err := rt.Apply(ctx, envs[i-1]); err != nil || ok {
-						t.Fatalf("stale apply of seq %d: applied %v, %v", envs[i-1].Sequence, ok, err)
-					}
-				}
-			}
-			assertReport(t, rt, scenarioReport())
-		}},
-		{"an imported snapshot reads as the events it came from", func(t *testing.T, s Store) {
+		},
+		"an imported snapshot reads as the events it came from": func(t *testing.T, s Store) {
 			// Whatever s held before is replaced, checkpoint included.
 			mustUpdate(t, s, Name, 3, func(tx Tx) error {
 				projectiontest.Must(t, tx.AddCounts(ctx, "main", at(2, 9, 0, 0), Counts{Received: 5}))
 				return tx.PutPendingReply(ctx, "stale", PendingReply{LineID: "main", ReceivedAt: at(2, 9, 0, 0)})
 			}, true)
 			src := NewMemoryStore()
-			mustApplyAll(t, NewView(src, scenarioTargets), scenario(t))
+			fixture.ApplyAll(t, NewView(src, scenarioTargets), scenario(t))
 			snap, err := src.Export(ctx, Name)
 			projectiontest.Must(t, err)
 			if len(snap.Hours) == 0 || len(snap.Acks) != 0 || len(snap.Replies) == 0 || snap.Checkpoint == 0 {
@@ -224,10 +186,10 @@ func storeSuite(t *testing.T, newStore func(testing.TB) Store) {
 			if _, open := after.Replies["conve"]; open || len(after.Replies) != len(snap.Replies)-1 || after.Checkpoint != e.Sequence {
 				t.Fatalf("after a close on top of the import: %+v", after)
 			}
-		}},
-		{"a rejected import changes nothing", func(t *testing.T, s Store) {
+		},
+		"a rejected import changes nothing": func(t *testing.T, s Store) {
 			rt := NewView(s, scenarioTargets)
-			mustApplyAll(t, rt, scenario(t))
+			fixture.ApplyAll(t, rt, scenario(t))
 			before, err := s.Export(ctx, Name)
 			projectiontest.Must(t, err)
 			twice := before
@@ -253,47 +215,8 @@ func storeSuite(t *testing.T, newStore func(testing.TB) Store) {
 			if cp, _ := s.Checkpoint(ctx, Name); cp != older.Checkpoint {
 				t.Fatalf("checkpoint %d, want %d", cp, older.Checkpoint)
 			}
-		}},
-		{"a batch overlapping the checkpoint applies the rest once", func(t *testing.T, s Store) {
-			rt := NewView(s, scenarioTargets)
-			envs := scenario(t)
-			half := len(envs) / 2
-			mustApplyAll(t, rt, envs[:half])
-			want := 0
-			for _, e := range envs[half:] {
-				if relevant[e.Type] {
-					want++
-				}
-			}
-			n, err := rt.ApplyBatch(ctx, envs)
-			if err != nil || n != want {
-				t.Fatalf("batch over the whole log applied %d, %v; want the %d after the checkpoint", n, err, want)
-			}
-			if n, err := rt.ApplyBatch(ctx, envs); err != nil || n != 0 {
-				t.Fatalf("the same batch again applied %d, %v", n, err)
-			}
-			assertReport(t, rt, scenarioReport())
-		}},
-		{"rebuild from the log equals one pass", func(t *testing.T, s Store) {
-			rt := NewView(s, scenarioTargets)
-			r := projections.NewRunner(projectiontest.SliceLog(scenario(t)), rt, zerolog.Nop())
-			for range 2 {
-				if _, err := r.Rebuild(ctx, nil); err != nil {
-					t.Fatal(err)
-				}
-				assertReport(t, rt, scenarioReport())
-			}
-			if n, err := r.Replay(ctx); err != nil || n != 0 {
-				t.Fatalf("replay after rebuild applied %d, %v", n, err)
-			}
-		}},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			tc.run(t, newStore(t))
-		})
-	}
+		},
+	})
 }
 
 func mustUpdate(t testing.TB, s Store, name string, seq uint64, fn func(Tx) error, want bool) {
@@ -311,13 +234,6 @@ func mustApply(t testing.TB, rt *View, e events.Envelope) {
 	t.Helper()
 	if ok, err := rt.Apply(context.Background(), e); err != nil || (!ok && relevant[e.Type]) {
 		t.Fatalf("apply seq %d: %v %v", e.Sequence, ok, err)
-	}
-}
-
-func mustApplyAll(t testing.TB, rt *View, envs []events.Envelope) {
-	t.Helper()
-	for _, e := range envs {
-		mustApply(t, rt, e)
 	}
 }
 
