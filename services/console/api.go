@@ -72,8 +72,8 @@ func (a *api) queue(w http.ResponseWriter, r *http.Request, _ *auth.Viewer) erro
 	return nil
 }
 
-func (a *api) escalation(w http.ResponseWriter, r *http.Request, _ *auth.Viewer) error {
-	e, err := a.app.Queries.Escalation.Handle(r.Context(), chi.URLParam(r, "escalation"))
+func (a *api) escalation(w http.ResponseWriter, r *http.Request, v *auth.Viewer) error {
+	e, err := a.app.Queries.Escalation.Handle(r.Context(), app.Escalation{Actor: v.Actor(), EscalationID: chi.URLParam(r, "escalation")})
 	if err != nil {
 		return err
 	}

@@ -153,7 +153,7 @@ func New(ctx context.Context, cfg Config, d Deps) (*Service, error) {
 		Staff: staff, File: d.File, Now: d.Now, Logger: d.Logger})
 	authn := auth.New(auth.Config{Lifetime: cfg.Lifetime, MaxFailures: cfg.MaxFailures, LockFor: cfg.LockFor, SignInBurst: cfg.SignInBurst,
 		SignInEvery: cfg.SignInEvery, SecureCookies: cfg.SecureCookies}, staff, d.Sessions, d.Now, log)
-	rnd := &renderer{log: log}
+	rnd := newRenderer(d.File, d.Now, log)
 	s := &Service{cfg: cfg, staff: staff, auth: authn, render: rnd, streams: sse.New(sse.Config{}), log: log,
 		pages: &pages{app: a, auth: authn, render: rnd, lines: staff.Lines()}, api: &api{app: a, auth: authn}}
 	s.live = &live{app: a, auth: authn, streams: s.streams, poll: cfg.LivePoll, log: log}

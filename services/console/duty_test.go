@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -137,5 +138,44 @@ func TestReplyReachesClientsNumber(t *testing.T) {
 	}
 	if audited != reads {
 		t.Fatalf("%d readings, %d audit records", reads, audited)
+	}
+}
+
+// TestPageLinkSignsInAndReturns: the link of a page SMS, opened without a
+// session, asks to sign in and returns to that escalation; a next
+// pointing elsewhere is ignored.
+func TestPageLinkSignsInAndReturns(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, worldOpts{})
+	w.text(t, "+447700900704", "I want to end my life tonight")
+	esc := w.waitEscalation(t, "").ID
+	c := w.anonymous(t)
+	req, _ := http.NewRequest("GET", w.srv.URL+"/queue/"+esc, nil)
+	resp, err := c.c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	loc := resp.Header.Get("Location")
+	if resp.StatusCode != http.StatusSeeOther || loc != "/login?next=%2Fqueue%2F"+esc {
+		t.Fatalf("the page link without a session: %d to %q, want the sign-in returning to it", resp.StatusCode, loc)
+	}
+	for next, want := range map[string]string{"/queue/" + esc: "/queue/" + esc, "//evil.example/": "/"} {
+		s := w.anonymous(t)
+		code, _ := s.send("GET", loc, nil)
+		if code != http.StatusOK {
+			t.Fatalf("sign-in page: %d", code)
+		}
+		form := url.Values{"id": {"dana"}, "password": {password}, "next": {next}}
+		req, _ := http.NewRequest("POST", w.srv.URL+"/login", strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		resp, err := s.c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if got := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || got != want {
+			t.Fatalf("signed in with next %q: %d to %q, want %q", next, resp.StatusCode, got, want)
+		}
 	}
 }

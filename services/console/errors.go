@@ -77,7 +77,9 @@ func (s *Service) writeError(w http.ResponseWriter, r *http.Request, err error) 
 		return
 	}
 	if code == http.StatusUnauthorized && r.Method == http.MethodGet && r.URL.Path != "/login" {
-		http.Redirect(w, r, "/login", http.StatusSeeOther)
+		// Signing in returns to the page asked for (the link in a page
+		// SMS, opened without a session).
+		http.Redirect(w, r, loginURL(r.URL.RequestURI()), http.StatusSeeOther)
 		return
 	}
 	v, _ := s.auth.Viewer(r)

@@ -201,17 +201,23 @@ func (s *staff) do(method, path string, body any, hdr ...string) (int, []byte) {
 	return resp.StatusCode, b
 }
 
+// auditRead is one content_read audit record and who read.
+type auditRead struct {
+	events.ContentRead
+	StaffID string
+}
+
 // auditReads returns the content_read audit records, oldest first.
-func (w *world) auditReads(t testing.TB) []events.ContentRead {
+func (w *world) auditReads(t testing.TB) []auditRead {
 	t.Helper()
-	var out []events.ContentRead
+	var out []auditRead
 	if _, err := w.Store.ReadAudit(context.Background(), 0, func(e events.Envelope) error {
 		p, err := e.Decode()
 		if err != nil {
 			return err
 		}
 		if cr, ok := p.(events.ContentRead); ok {
-			out = append(out, cr)
+			out = append(out, auditRead{ContentRead: cr, StaffID: e.AggregateID})
 		}
 		return nil
 	}); err != nil {

@@ -23,25 +23,29 @@ type pages struct {
 	lines  []string
 }
 
+// login is the sign-in form; next is where signing in returns to (a
+// local path only).
 func (p *pages) login(w http.ResponseWriter, r *http.Request, v *auth.Viewer) error {
+	next := localPath(r.URL.Query().Get("next"))
 	if v != nil {
-		http.Redirect(w, r, "/", http.StatusSeeOther)
+		http.Redirect(w, r, next, http.StatusSeeOther)
 		return nil
 	}
-	p.render.page(w, http.StatusOK, "login", nil, &views.LoginPage{Chrome: views.Chrome{Title: "Sign in"}})
+	p.render.page(w, http.StatusOK, "login", nil, &views.LoginPage{Chrome: views.Chrome{Title: "Sign in"}, Next: next})
 	return nil
 }
 
 func (p *pages) loginSubmit(w http.ResponseWriter, r *http.Request, _ *auth.Viewer) error {
+	next := localPath(r.PostFormValue("next"))
 	if _, err := p.auth.SignIn(w, r, r.PostFormValue("id"), r.PostFormValue("password")); err != nil {
 		code, msg := statusOf(err)
 		if code >= 500 {
 			return err
 		}
-		p.render.page(w, code, "login", nil, &views.LoginPage{Chrome: views.Chrome{Title: "Sign in"}, Error: msg})
+		p.render.page(w, code, "login", nil, &views.LoginPage{Chrome: views.Chrome{Title: "Sign in"}, Error: msg, Next: next})
 		return nil
 	}
-	http.Redirect(w, r, "/", http.StatusSeeOther)
+	http.Redirect(w, r, next, http.StatusSeeOther)
 	return nil
 }
 
@@ -86,33 +90,67 @@ func (p *pages) queue(w http.ResponseWriter, r *http.Request, v *auth.Viewer) er
 	return nil
 }
 
+// escalation shows one escalation to whoever may take it on: what was
+// raised and why, who was paged, the Acknowledge button, first (on a
+// phone, without scrolling); then, to who may read it, the conversation.
 func (p *pages) escalation(w http.ResponseWriter, r *http.Request, v *auth.Viewer) error {
-	e, err := p.app.Queries.Escalation.Handle(r.Context(), chi.URLParam(r, "escalation"))
+	page, err := p.escalationPage(r, v, chi.URLParam(r, "escalation"))
 	if err != nil {
 		return err
 	}
-	p.render.page(w, http.StatusOK, "escalation", v, &views.EscalationPage{Chrome: views.Chrome{Title: "Escalation " + e.Pseudonym}, Escalation: e})
+	page.Acknowledged = r.URL.Query().Get("acknowledged") != ""
+	p.render.page(w, http.StatusOK, "escalation", v, page)
 	return nil
 }
 
+// escalationPage is the escalation and, when the viewer may read it (the
+// content rule, audited), its conversation.
+func (p *pages) escalationPage(r *http.Request, v *auth.Viewer, id string) (*views.EscalationPage, error) {
+	ctx := r.Context()
+	e, err := p.app.Queries.Escalation.Handle(ctx, app.Escalation{Actor: v.Actor(), EscalationID: id})
+	if err != nil {
+		return nil, err
+	}
+	page := &views.EscalationPage{Chrome: views.Chrome{Title: "Escalation"}, Escalation: e}
+	if e.Pseudonym != "" {
+		page.Title = "Escalation " + e.Pseudonym
+	}
+	c, err := p.app.Queries.ReadConversation.Handle(ctx, app.ReadConversation{Actor: v.Actor(), ConversationID: e.ConversationID, Via: "page"})
+	switch {
+	case err == nil:
+		page.Conversation = &c
+	case !errors.Is(err, app.ErrForbidden):
+		return nil, err
+	}
+	return page, nil
+}
+
+// acknowledge records the viewer taking the escalation on. Who may read
+// the conversation goes on to it, to answer; anyone else back to the
+// escalation. Both are told it worked; who was beaten to it sees the
+// escalation as it is now, with who got there first.
 func (p *pages) acknowledge(w http.ResponseWriter, r *http.Request, v *auth.Viewer) error {
 	id := chi.URLParam(r, "escalation")
 	conv, err := p.app.Commands.Acknowledge.Handle(r.Context(), app.Acknowledge{Actor: v.Actor(), EscalationID: id})
 	var already *app.AlreadyAcknowledgedError
 	if errors.As(err, &already) {
-		// Show the escalation as it is now, with who got there first.
-		e, gerr := p.app.Queries.Escalation.Handle(r.Context(), id)
+		page, gerr := p.escalationPage(r, v, id)
 		if gerr != nil {
 			return err
 		}
 		code, msg := statusOf(err)
-		p.render.page(w, code, "escalation", v, &views.EscalationPage{Chrome: views.Chrome{Title: "Escalation " + e.Pseudonym}, Escalation: e, Error: msg})
+		page.Error = msg
+		p.render.page(w, code, "escalation", v, page)
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	http.Redirect(w, r, "/conversations/"+conv+"?acknowledged=1", http.StatusSeeOther)
+	to := "/queue/" + id + "?acknowledged=1"
+	if v.Role() == events.RoleDuty || v.Role() == events.RoleWorker {
+		to = "/conversations/" + conv + "?acknowledged=1"
+	}
+	http.Redirect(w, r, to, http.StatusSeeOther)
 	return nil
 }
 
@@ -121,8 +159,14 @@ func (p *pages) conversation(w http.ResponseWriter, r *http.Request, v *auth.Vie
 	if err != nil {
 		return err
 	}
-	p.render.page(w, http.StatusOK, "conversation", v, &views.ConversationPage{Chrome: views.Chrome{Title: "Conversation " + c.Pseudonym},
-		Conversation: c, ReplyID: events.NewID(), Sent: r.URL.Query().Get("sent") != ""})
+	page := &views.ConversationPage{Chrome: views.Chrome{Title: "Conversation " + c.Pseudonym},
+		Conversation: c, ReplyID: events.NewID(), Sent: r.URL.Query().Get("sent") != "", Acknowledged: r.URL.Query().Get("acknowledged") != ""}
+	if v.Role() == events.RoleDuty {
+		if page.Assignees, err = p.app.Queries.Assignees.Handle(r.Context()); err != nil {
+			return err
+		}
+	}
+	p.render.page(w, http.StatusOK, "conversation", v, page)
 	return nil
 }
 

@@ -11,6 +11,8 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/helpline-org/helpline/internal/config"
+
 	"github.com/helpline-org/helpline/services/console/auth"
 	"github.com/helpline-org/helpline/services/console/views"
 )
@@ -33,6 +35,12 @@ var templates = func() map[string]*template.Template {
 		"secs":  views.Seconds,
 		"label": func(s string) string { return strings.ReplaceAll(s, "_", " ") },
 		"inc":   func(n int) int { return n + 1 },
+		"words": views.Words,
+		"list":  views.WordsList,
+		"terms": views.Terms,
+		// at is replaced by each renderer with one on its clock and its
+		// lines' zones (renderer.bind).
+		"at": func(t time.Time, lineID string) string { return views.At(t, time.Now(), time.UTC) },
 	}
 	out := map[string]*template.Template{}
 	names, _ := webFS.ReadDir("web")
@@ -46,15 +54,39 @@ var templates = func() map[string]*template.Template {
 	return out
 }()
 
-// renderer writes pages.
+// renderer writes pages, showing times in each line's zone and relative
+// to its clock.
 type renderer struct {
-	log zerolog.Logger
+	log       zerolog.Logger
+	templates map[string]*template.Template
+}
+
+// newRenderer returns a renderer on the clock now, for the lines of file.
+func newRenderer(file *config.File, now func() time.Time, log zerolog.Logger) *renderer {
+	zones := map[string]*time.Location{}
+	for _, l := range file.Lines {
+		if loc, err := time.LoadLocation(l.Timezone); err == nil {
+			zones[l.ID] = loc
+		}
+	}
+	at := func(t time.Time, lineID string) string {
+		loc := zones[lineID]
+		if loc == nil {
+			loc = time.UTC
+		}
+		return views.At(t, now(), loc)
+	}
+	rd := &renderer{log: log, templates: map[string]*template.Template{}}
+	for name, t := range templates {
+		rd.templates[name] = template.Must(t.Clone()).Funcs(template.FuncMap{"at": at})
+	}
+	return rd
 }
 
 // page writes a page, with the layout's chrome: who is signed in and the
 // CSRF token for its forms. html/template escapes every value.
 func (rd *renderer) page(w http.ResponseWriter, code int, name string, v *auth.Viewer, p views.Page) {
-	t, ok := templates[name]
+	t, ok := rd.templates[name]
 	if !ok {
 		http.Error(w, "no such page", http.StatusInternalServerError)
 		return

@@ -9,6 +9,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/helpline-org/helpline/internal/config"
 	"github.com/helpline-org/helpline/projections/accounts"
 	"github.com/helpline-org/helpline/services/console/auth"
 
@@ -47,7 +48,7 @@ func TestEveryPageRendersItsModel(t *testing.T) {
 			t.Errorf("no model for page %s", name)
 		}
 	}
-	rd := &renderer{log: zerolog.Nop()}
+	rd := newRenderer(&config.File{Lines: []config.Line{{ID: "main", Timezone: "Europe/London"}}}, func() time.Time { return at.Add(12 * time.Minute) }, zerolog.Nop())
 	v := &auth.Viewer{Account: accounts.Account{ID: "dana", Name: "Dana Duty", Roles: []string{"duty"}}, Session: auth.Session{Role: "duty", CSRF: "tok"}}
 	for name, m := range models {
 		rec := httptest.NewRecorder()

@@ -11,10 +11,13 @@ import (
 
 // Role sets used by the route table.
 var (
-	public    []string // no session needed
-	anyRole   = []string{events.RoleWorker, events.RoleDuty, events.RoleManager, events.RoleAdmin}
-	content   = []string{events.RoleWorker, events.RoleDuty} // may read conversations
-	dutyOnly  = []string{events.RoleDuty}
+	public   []string // no session needed
+	anyRole  = []string{events.RoleWorker, events.RoleDuty, events.RoleManager, events.RoleAdmin}
+	content  = []string{events.RoleWorker, events.RoleDuty} // may read conversations
+	dutyOnly = []string{events.RoleDuty}
+	// paged: a duty worker, or anyone paged for the escalation, whatever
+	// their role; the application checks the page (app.mayTake).
+	paged     = anyRole
 	figures   = []string{events.RoleManager, events.RoleAdmin}
 	adminOnly = []string{events.RoleAdmin}
 )
@@ -41,8 +44,8 @@ func (s *Service) routes() []route {
 		{"GET", "/", anyRole, p.home},
 		{"GET", "/inbox", content, p.inbox},
 		{"GET", "/queue", dutyOnly, p.queue},
-		{"GET", "/queue/{escalation}", dutyOnly, p.escalation},
-		{"POST", "/queue/{escalation}/ack", dutyOnly, p.acknowledge},
+		{"GET", "/queue/{escalation}", paged, p.escalation},
+		{"POST", "/queue/{escalation}/ack", paged, p.acknowledge},
 		{"GET", "/conversations/{conversation}", content, p.conversation},
 		{"POST", "/conversations/{conversation}/reply", content, p.reply},
 		{"POST", "/conversations/{conversation}/assign", dutyOnly, p.assign},
@@ -63,8 +66,8 @@ func (s *Service) routes() []route {
 		{"GET", "/api/live", content, s.live.serve},
 		{"GET", "/api/inbox", content, a.inbox},
 		{"GET", "/api/queue", dutyOnly, a.queue},
-		{"GET", "/api/escalations/{escalation}", dutyOnly, a.escalation},
-		{"POST", "/api/escalations/{escalation}/ack", dutyOnly, a.acknowledge},
+		{"GET", "/api/escalations/{escalation}", paged, a.escalation},
+		{"POST", "/api/escalations/{escalation}/ack", paged, a.acknowledge},
 		{"GET", "/api/conversations/{conversation}", content, a.conversation},
 		{"POST", "/api/conversations/{conversation}/replies", content, a.reply},
 		{"POST", "/api/conversations/{conversation}/assign", dutyOnly, a.assign},

@@ -8,7 +8,8 @@ import (
 	"github.com/helpline-org/helpline/events"
 )
 
-// Acknowledge is a duty worker taking an escalation on.
+// Acknowledge is a duty worker, or anyone paged for it, taking an
+// escalation on.
 type Acknowledge struct {
 	Actor        Actor
 	EscalationID string
@@ -17,8 +18,10 @@ type Acknowledge struct {
 // AcknowledgeHandler records acknowledgements.
 type AcknowledgeHandler struct{ d *deps }
 
-// Handle records that the duty worker takes the escalation on and, when
-// nobody has the conversation yet, gives it to them; it returns the
+// Handle records that the actor takes the escalation on (a duty worker
+// any of the lines', anyone else one they were paged for: mayTake) and,
+// when nobody has the conversation yet and they may read it, gives it to
+// them; it returns the
 // conversation's id. The acknowledgement is one event appended with the
 // conversation's expected sequence: of two simultaneous acknowledgements
 // one lands, the other is decided again on the conversation as the winner
@@ -33,6 +36,11 @@ func (h AcknowledgeHandler) Handle(ctx context.Context, cmd Acknowledge) (string
 	}
 	m := h.d.meta()
 	_, err = h.d.Conversations.Update(ctx, e.ConversationID, func(c *events.Conversation) error {
+		// Decided on the conversation itself, not the queue: a page the
+		// queue does not show yet still lets its recipient acknowledge.
+		if cmd.Actor.Role != events.RoleDuty && !pagedFor(c, cmd.EscalationID, cmd.Actor.ID) {
+			return ErrForbidden
+		}
 		return c.Acknowledge(cmd.EscalationID, cmd.Actor.ID, m)
 	})
 	var already *events.AlreadyAcknowledgedError
@@ -43,6 +51,11 @@ func (h AcknowledgeHandler) Handle(ctx context.Context, cmd Acknowledge) (string
 		return "", err
 	}
 	h.d.log.Info().Str("escalation_id", cmd.EscalationID).Str("staff_id", cmd.Actor.ID).Msg("escalation acknowledged")
+	if !contentRole(cmd.Actor.Role) {
+		// A manager or an admin takes the escalation on without the
+		// conversation: they cannot read it through their role.
+		return e.ConversationID, nil
+	}
 	_, err = h.d.Conversations.Update(ctx, e.ConversationID, func(c *events.Conversation) error {
 		if c.AssigneeID != "" || c.Closed {
 			return nil

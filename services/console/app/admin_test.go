@@ -65,7 +65,7 @@ func TestAdminActions(t *testing.T) {
 		t.Fatal("the account's password does not check")
 	}
 	l, err := b.app.Queries.Staff.Handle(ctx)
-	if err != nil || len(l.Users) != 6 {
+	if err != nil || len(l.Users) != 7 { // the six of the bed and sam
 		t.Fatalf("users %+v, %v", l, err)
 	}
 	for _, u := range l.Users {

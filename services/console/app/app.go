@@ -49,6 +49,7 @@ type Queries struct {
 	Staff            StaffHandler
 	Audit            AuditHandler
 	Config           ConfigHandler
+	Assignees        AssigneesHandler
 }
 
 // Actor is who a command or query is for: a signed-in staff member, and
@@ -149,6 +150,7 @@ func New(d Deps) Application {
 			Staff:            StaffHandler{s},
 			Audit:            AuditHandler{s},
 			Config:           ConfigHandler{s},
+			Assignees:        AssigneesHandler{s},
 		},
 	}
 }

@@ -30,6 +30,7 @@ staff:
   - {id: bo, name: Bo Backup, role: duty, teams: [day]}
   - {id: wes, name: Wes Worker, role: worker, teams: [day]}
   - {id: nia, name: Nia Night, role: worker, teams: [night]}
+  - {id: mia, name: Mia Manager, role: manager}
   - {id: ada, name: Ada Admin, role: admin}
 `
 
@@ -41,6 +42,7 @@ var (
 	bo   = app.Actor{ID: "bo", Name: "Bo Backup", Role: events.RoleDuty}
 	wes  = app.Actor{ID: "wes", Name: "Wes Worker", Role: events.RoleWorker}
 	nia  = app.Actor{ID: "nia", Name: "Nia Night", Role: events.RoleWorker}
+	mia  = app.Actor{ID: "mia", Name: "Mia Manager", Role: events.RoleManager}
 	ada  = app.Actor{ID: "ada", Name: "Ada Admin", Role: events.RoleAdmin}
 )
 
@@ -69,7 +71,7 @@ func newBed(t *testing.T) *bed {
 	}
 	b.app = app.New(app.Deps{Conversations: convs, Audit: b.Store, Keys: b.Keys, Inbox: b.inbox, Queue: b.queue,
 		Figures: times, Staff: b.staff, File: b.File, Now: b.Clock.Now, Logger: zerolog.Nop()})
-	for _, a := range []app.Actor{dana, bo, wes, nia, ada} {
+	for _, a := range []app.Actor{dana, bo, wes, nia, mia, ada} {
 		if err := b.staff.Register(ctx, a.ID, a.Name, a.Role, password, "test", events.Meta{OccurredAt: b.Clock.Now()}); err != nil {
 			t.Fatal(err)
 		}

@@ -142,3 +142,39 @@ func TestReplyRules(t *testing.T) {
 		t.Fatalf("reply event %+v, %v: want signed with the first name only", p, err)
 	}
 }
+
+// TestAutoRepliedConversationOpens: an out-of-hours auto-reply is stored
+// without a body on purpose; the conversation still opens, showing the
+// auto-reply as automatic with the line's text, and the audit record
+// counts only the content shown, written once it was.
+func TestAutoRepliedConversationOpens(t *testing.T) {
+	t.Parallel()
+	b := newBed(t)
+	ctx := context.Background()
+	conv := b.conversation(t, "+447700900805", "hello")
+	convs, err := events.NewConversations(b.Store, 8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := convs.Update(ctx, conv, func(c *events.Conversation) error {
+		return c.RecordSent("ooh-"+conv+"-0a1b2c", events.SendAutoReply, "SM0123", events.Meta{OccurredAt: b.Clock.Now()})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	b.catchUp(t)
+	c, err := b.app.Queries.ReadConversation.Handle(ctx, app.ReadConversation{Actor: dana, ConversationID: conv, Via: "page"})
+	if err != nil {
+		t.Fatalf("a conversation with an auto-reply: %v", err)
+	}
+	if len(c.Messages) != 2 || c.Messages[0].Text != "hello" {
+		t.Fatalf("messages %+v, want the client's and the auto-reply", c.Messages)
+	}
+	auto := c.Messages[1]
+	if !auto.Automatic || auto.AutoReply != "out of hours" || !strings.Contains(auto.Text, "We are closed now") {
+		t.Fatalf("auto-reply shown as %+v, want automatic, out of hours, with the line's text", auto)
+	}
+	want := []events.ContentRead{{ConversationID: conv, Role: events.RoleDuty, Via: "page", MessagesDisclosed: 1}}
+	if got := b.audits(t); len(got) != 1 || got[0] != want[0] {
+		t.Fatalf("audit %+v, want %+v", got, want)
+	}
+}

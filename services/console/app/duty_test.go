@@ -90,7 +90,7 @@ func TestAcknowledgeKeepsAnAssignee(t *testing.T) {
 	if c, err := b.inbox.Get(ctx, conv); err != nil || c.AssigneeID != "wes" {
 		t.Fatalf("assignee %q, %v: want wes kept", c.AssigneeID, err)
 	}
-	e, err := b.app.Queries.Escalation.Handle(ctx, "esc1")
+	e, err := b.app.Queries.Escalation.Handle(ctx, app.Escalation{Actor: dana, EscalationID: "esc1"})
 	if err != nil || e.Open || e.AcknowledgedByName != "Dana Duty" {
 		t.Fatalf("escalation after the acknowledgement: %+v, %v", e, err)
 	}
@@ -120,5 +120,58 @@ func TestAssignRules(t *testing.T) {
 		if err := b.app.Commands.Assign.Handle(ctx, c.cmd); !errors.Is(err, c.want) {
 			t.Errorf("%s: %v, want %v", c.name, err, c.want)
 		}
+	}
+}
+
+// TestWhoeverWasPagedMayTakeIt: a manager paged at a later level opens
+// the escalation and acknowledges it, as a duty worker would, without
+// its content (no pseudonym, no terms, no conversation, no audit
+// record) and without being given the conversation; before the page, or
+// never paged, they may not. The page counts as soon as the conversation
+// records it, before the queue shows it.
+func TestWhoeverWasPagedMayTakeIt(t *testing.T) {
+	t.Parallel()
+	b := newBed(t)
+	ctx := context.Background()
+	conv := b.conversation(t, "+447700900706", "help me")
+	b.escalate(t, conv, "esc1")
+	convs, err := events.NewConversations(b.Store, 8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mine := app.Escalation{Actor: mia, EscalationID: "esc1"}
+	if _, err := b.app.Queries.Escalation.Handle(ctx, mine); !errors.Is(err, app.ErrForbidden) {
+		t.Fatalf("a manager not paged opened the escalation: %v", err)
+	}
+	if _, err := b.app.Commands.Acknowledge.Handle(ctx, app.Acknowledge{Actor: mia, EscalationID: "esc1"}); !errors.Is(err, app.ErrForbidden) {
+		t.Fatalf("a manager not paged acknowledged: %v", err)
+	}
+	if _, err := convs.Update(ctx, conv, func(c *events.Conversation) error {
+		return c.RecordPage("esc1", 1, 2, "manager", "mia", "SM0001", events.Meta{OccurredAt: b.Clock.Now()})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	e, err := b.app.Queries.Escalation.Handle(ctx, mine)
+	if err != nil || e.Reason != events.ReasonCrisis || e.Pseudonym != "" || len(e.Terms) != 0 {
+		t.Fatalf("the paged manager's escalation: %+v, %v; want the reason without pseudonym or terms", e, err)
+	}
+	if _, err := b.app.Queries.Escalation.Handle(ctx, app.Escalation{Actor: ada, EscalationID: "esc1"}); !errors.Is(err, app.ErrForbidden) {
+		t.Fatalf("an admin not paged opened the escalation: %v", err)
+	}
+	if _, err := b.app.Commands.Acknowledge.Handle(ctx, app.Acknowledge{Actor: mia, EscalationID: "esc1"}); err != nil {
+		t.Fatalf("the paged manager acknowledges: %v", err)
+	}
+	b.catchUp(t)
+	if e, err := b.app.Queries.Escalation.Handle(ctx, mine); err != nil || e.Open || e.AcknowledgedByName != "Mia Manager" {
+		t.Fatalf("after the manager's acknowledgement: %+v, %v", e, err)
+	}
+	if c, err := b.inbox.Get(ctx, conv); err != nil || c.AssigneeID != "" {
+		t.Fatalf("the conversation went to %q (%v): a manager cannot read it", c.AssigneeID, err)
+	}
+	if _, err := b.app.Queries.ReadConversation.Handle(ctx, app.ReadConversation{Actor: mia, ConversationID: conv, Via: "page"}); !errors.Is(err, app.ErrForbidden) {
+		t.Fatalf("the manager read the conversation: %v", err)
+	}
+	if got := b.audits(t); len(got) != 0 {
+		t.Fatalf("audit %+v, want no reading", got)
 	}
 }

@@ -53,17 +53,80 @@ func page(cursor string, limit, def int) (projections.Cursor, int, error) {
 	return after, limit, nil
 }
 
+// Escalation asks for one escalation, for the actor.
+type Escalation struct {
+	Actor        Actor
+	EscalationID string
+}
+
 // EscalationHandler reads one escalation of the console's lines.
 type EscalationHandler struct{ d *deps }
 
-// Handle returns the escalation, open or not.
-func (h EscalationHandler) Handle(ctx context.Context, escalationID string) (views.Escalation, error) {
-	e, err := h.d.escalation(ctx, escalationID)
+// Handle returns the escalation, open or not, to whoever may take it on
+// (mayTake). Who may not read content (a manager, an admin) gets it
+// without the client's pseudonym or the matched terms: the reason, the
+// signals, the level and the pages are what they act on.
+func (h EscalationHandler) Handle(ctx context.Context, q Escalation) (views.Escalation, error) {
+	e, err := h.d.escalation(ctx, q.EscalationID)
 	if err != nil {
 		return views.Escalation{}, err
 	}
-	return h.d.escalationOf(ctx, e), nil
+	ok, err := h.d.mayTake(ctx, q.Actor, e)
+	if err != nil {
+		return views.Escalation{}, err
+	}
+	if !ok {
+		return views.Escalation{}, ErrForbidden
+	}
+	out := h.d.escalationOf(ctx, e)
+	if !contentRole(q.Actor.Role) {
+		out.Pseudonym, out.Terms = "", []string{}
+	}
+	return out, nil
 }
+
+// mayTake is the escalation rule: a duty worker may open and acknowledge
+// any escalation of the lines; anyone else, whatever their role (a
+// manager or an admin at a later level of the policy, a worker on the
+// rota), one they were paged for. Reading its conversation is still the
+// content rule's to decide.
+func (d *deps) mayTake(ctx context.Context, a Actor, e escalations.Escalation) (bool, error) {
+	if a.Role == events.RoleDuty {
+		return true, nil
+	}
+	for _, p := range e.Pages {
+		if p.StaffID == a.ID {
+			return true, nil
+		}
+	}
+	// The link in a page is followed as soon as the SMS arrives, possibly
+	// before the queue shows the page: the conversation itself decides.
+	paged := false
+	_, err := d.Conversations.Update(ctx, e.ConversationID, func(c *events.Conversation) error {
+		paged = pagedFor(c, e.ID, a.ID)
+		return nil
+	})
+	return paged, err
+}
+
+// pagedFor reports whether staffID was paged, at any step, for
+// escalationID of c.
+func pagedFor(c *events.Conversation, escalationID, staffID string) bool {
+	esc, ok := c.Escalations[escalationID]
+	if !ok {
+		return false
+	}
+	for _, staff := range esc.Paged {
+		if slices.Contains(staff, staffID) {
+			return true
+		}
+	}
+	return false
+}
+
+// contentRole reports whether a role reads conversations (through the
+// content rule); managers and admins never do through their role.
+func contentRole(role string) bool { return role == events.RoleDuty || role == events.RoleWorker }
 
 // escalation reads one escalation; one of another line's is not found.
 func (d *deps) escalation(ctx context.Context, id string) (escalations.Escalation, error) {

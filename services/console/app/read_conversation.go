@@ -27,9 +27,11 @@ type ReadConversation struct {
 // ReadConversationHandler reads conversations' content.
 type ReadConversationHandler struct{ d *deps }
 
-// Handle returns the conversation with its messages decrypted, after
-// recording the reading in the audit trail: no content leaves without its
-// audit record. Without break-glass the content rule applies (mayRead).
+// Handle returns the conversation with its messages decrypted, and
+// records the reading in the audit trail before returning: no content
+// leaves without its audit record, and no record is written for content
+// that was not shown. Without break-glass the content rule applies
+// (mayRead).
 func (h ReadConversationHandler) Handle(ctx context.Context, q ReadConversation) (views.Conversation, error) {
 	if q.BreakGlass {
 		reason, err := breakGlassReason(q.Reason)
@@ -57,23 +59,26 @@ func (h ReadConversationHandler) Handle(ctx context.Context, q ReadConversation)
 	if err != nil {
 		return views.Conversation{}, err
 	}
-	if err := h.audit(ctx, q, len(msgs)); err != nil {
-		return views.Conversation{}, err
-	}
 	out := h.d.conversationOf(ctx, c)
+	disclosed := 0
 	for _, m := range msgs {
-		mv := views.Message{ID: m.ID, Direction: m.Direction, At: m.At, SenderName: m.SenderName, Status: m.Status,
-			Reason: m.Reason, Risk: m.Risk, Terms: views.NonNil(m.Terms)}
-		text, err := inbox.Open(ctx, h.d.Keys, c, m)
-		switch {
-		case err == nil:
-			mv.Text = text
-		case errors.Is(err, keyring.ErrErased) || c.Erased:
-			mv.Unavailable = true
-		default:
-			return views.Conversation{}, fmt.Errorf("open message %s: %w", m.ID, err)
+		mv, err := h.d.messageOf(ctx, c, m)
+		if err != nil {
+			return views.Conversation{}, err
+		}
+		if mv.Text != "" && !mv.Automatic {
+			disclosed++
 		}
 		out.Messages = append(out.Messages, mv)
+	}
+	// The audit record is written once the content opened, and before it
+	// leaves: a reading that fails discloses nothing and records nothing;
+	// one that shows no client's or worker's words (only auto-replies, or
+	// an erased client's) is no reading of content.
+	if disclosed > 0 {
+		if err := h.audit(ctx, q, disclosed); err != nil {
+			return views.Conversation{}, err
+		}
 	}
 	if q.BreakGlass {
 		h.d.log.Warn().Str("staff_id", q.Actor.ID).Str("conversation_id", c.ID).Msg("break-glass reading")
@@ -81,7 +86,31 @@ func (h ReadConversationHandler) Handle(ctx context.Context, q ReadConversation)
 	return out, nil
 }
 
-// audit appends one content_read record.
+// messageOf is one message as staff see it, its body opened. An
+// auto-reply has no body in the log on purpose (its text is the line's
+// configuration, not the client's words): it shows as automatic, with
+// the configured text. An erased client's message shows as unavailable.
+func (d *deps) messageOf(ctx context.Context, c inbox.Conversation, m inbox.Message) (views.Message, error) {
+	mv := views.Message{ID: m.ID, Direction: m.Direction, At: m.At, SenderName: m.SenderName, Status: m.Status,
+		Reason: m.Reason, Risk: m.Risk, Terms: views.NonNil(m.Terms)}
+	if m.Kind == events.SendAutoReply {
+		mv.Automatic = true
+		mv.AutoReply, mv.Text = d.autoReply(c.LineID, m.ID)
+		return mv, nil
+	}
+	text, err := inbox.Open(ctx, d.Keys, c, m)
+	switch {
+	case err == nil:
+		mv.Text = text
+	case errors.Is(err, keyring.ErrErased) || c.Erased:
+		mv.Unavailable = true
+	default:
+		return views.Message{}, fmt.Errorf("open message %s: %w", m.ID, err)
+	}
+	return mv, nil
+}
+
+// audit appends one content_read record: n messages' content disclosed.
 func (h ReadConversationHandler) audit(ctx context.Context, q ReadConversation, n int) error {
 	err := events.RecordContentRead(ctx, h.d.Audit, q.Actor.ID, events.ContentRead{ConversationID: q.ConversationID, Role: q.Actor.Role,
 		Via: q.Via, BreakGlassReason: q.Reason, MessagesDisclosed: n}, h.d.meta())

@@ -35,11 +35,16 @@ type Message struct {
 	Text       string    `json:"text"`
 	// Unavailable is set when the text can no longer be read (the client
 	// was erased).
-	Unavailable bool     `json:"unavailable,omitempty"`
-	Status      string   `json:"status,omitempty"`
-	Reason      string   `json:"reason,omitempty"`
-	Risk        string   `json:"risk,omitempty"`
-	Terms       []string `json:"terms"`
+	Unavailable bool `json:"unavailable,omitempty"`
+	// Automatic is set for an auto-reply the line sent by itself, and
+	// AutoReply says which ("out of hours"); Text is then the line's
+	// configured text, not a copy of what was sent.
+	Automatic bool     `json:"automatic,omitempty"`
+	AutoReply string   `json:"auto_reply,omitempty"`
+	Status    string   `json:"status,omitempty"`
+	Reason    string   `json:"reason,omitempty"`
+	Risk      string   `json:"risk,omitempty"`
+	Terms     []string `json:"terms"`
 }
 
 // InboxList is one page of the conversations a staff member may see, most
@@ -61,4 +66,16 @@ func NonNil(s []string) []string {
 		return []string{}
 	}
 	return s
+}
+
+// Person is a member of staff a conversation may be given to.
+type Person struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// Assignees are who and which teams a conversation may be given to.
+type Assignees struct {
+	People []Person `json:"people"`
+	Teams  []string `json:"teams"`
 }

@@ -17,10 +17,12 @@ func (c *Chrome) Layout() *Chrome { return c }
 // Page is any page model.
 type Page interface{ Layout() *Chrome }
 
-// LoginPage is the sign-in form, with why the last attempt failed.
+// LoginPage is the sign-in form, with why the last attempt failed and
+// the local path signing in returns to.
 type LoginPage struct {
 	Chrome
 	Error string
+	Next  string
 }
 
 // ErrorPage tells staff why a request was refused.
@@ -42,11 +44,15 @@ type QueuePage struct {
 }
 
 // EscalationPage is one escalation, with why an acknowledgement was
-// refused (someone else got there first).
+// refused (someone else got there first), or that the viewer's
+// acknowledgement was recorded; and its conversation, for a viewer who
+// may read it (nil otherwise).
 type EscalationPage struct {
 	Chrome
-	Escalation Escalation
-	Error      string
+	Escalation   Escalation
+	Error        string
+	Acknowledged bool
+	Conversation *Conversation
 }
 
 // ConversationPage is a conversation read by a worker or duty worker, or
@@ -59,6 +65,11 @@ type ConversationPage struct {
 	ReplyID    string
 	Sent       bool
 	BreakGlass bool
+	// Acknowledged is set just after the viewer acknowledged an
+	// escalation in it.
+	Acknowledged bool
+	// Assignees are whom a duty worker may give the conversation to.
+	Assignees Assignees
 }
 
 // BreakGlassPage asks an admin for the reason to read a conversation.

@@ -1,0 +1,30 @@
+package app
+
+import (
+	"strings"
+
+	"github.com/helpline-org/helpline/services/notification"
+)
+
+// outOfHoursSend begins the send id of an out-of-hours auto-reply
+// (notification's sendAutoReply).
+const outOfHoursSend = "ooh-"
+
+// nextOpenShown stands, in an auto-reply shown to staff, for when the
+// line opens again: the log does not keep the text as it was sent.
+const nextOpenShown = "[when the line next opens]"
+
+// autoReply says what an auto-reply was: its kind, and its text as the
+// line's configuration writes it (in English). The log carries no body
+// for an auto-reply: the text is configuration, not anyone's words.
+func (d *deps) autoReply(lineID, sendID string) (kind, text string) {
+	for _, l := range d.File.Lines {
+		if l.ID != lineID {
+			continue
+		}
+		if strings.HasPrefix(sendID, outOfHoursSend) {
+			return "out of hours", notification.OutOfHoursText(l, "en", nextOpenShown)
+		}
+	}
+	return "automatic", ""
+}
