@@ -100,10 +100,12 @@ var _ Log = (*events.Store)(nil)
 // read and written inside each event's transaction, so a redelivery, or
 // an event another replica or a catch-up already applied, changes nothing.
 //
-// An ordered durable consumer rather than an ordered (ephemeral)
-// consumer: the durable shares the events among replicas (each applied
-// once, whoever applies it), keeps the consumer's retries, dead letters
-// and metrics, and its lag is what readiness measures.
+// A projection in SQL is followed by an ordered durable consumer (Spec):
+// it shares the events among replicas (each applied once, whoever applies
+// it), keeps the consumer's retries, dead letters and metrics, and its lag
+// is what readiness measures. A projection in memory belongs to one
+// process, which rebuilds it at start: it follows the log on a consumer
+// of its own that saves nothing (LocalSpec).
 type Runner struct {
 	log  Log
 	p    Projection
@@ -269,9 +271,19 @@ func (r *Runner) Position() uint64 {
 }
 
 // Spec returns the live handler for a consume.Router: an ordered durable
-// consumer named after the projection.
+// consumer named after the projection, shared by every process that
+// follows it (a projection in SQL).
 func (r *Runner) Spec() consume.Spec {
 	return consume.Spec{Name: r.p.Name(), Filter: r.p.Filter(), Handler: r.handle, Ordered: true}
+}
+
+// LocalSpec returns the live handler of a projection this process alone
+// holds (in memory, rebuilt from the log at every start): a consumer of
+// its own (consume.Spec.Local), in stream order, with nothing acknowledged
+// and nothing saved, starting after the runner's position. Each process
+// then sees every event, and the log's disk is not written per event.
+func (r *Runner) LocalSpec() consume.Spec {
+	return consume.Spec{Name: r.p.Name(), Filter: r.p.Filter(), Handler: r.handle, Local: true, From: r.Position}
 }
 
 // handle applies one event handed over by the ordered consumer. The first

@@ -6,16 +6,20 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"sort"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 
 	"github.com/helpline-org/helpline/internal/app"
+	"github.com/helpline-org/helpline/internal/app/platform"
 	"github.com/helpline-org/helpline/internal/config"
 	"github.com/helpline-org/helpline/internal/poll"
 	"github.com/helpline-org/helpline/internal/twiliofake"
+	"github.com/helpline-org/helpline/projections/escalations"
 	"github.com/helpline-org/helpline/services/ingestion"
 )
 
@@ -94,13 +98,18 @@ func TestRunPagesDutyForACrisisText(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx, stop := context.WithCancel(context.Background())
+	p, err := app.Build(ctx, app.Config{Env: env, File: file, Listener: l}, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
 	done := make(chan error, 1)
-	go func() { done <- app.Run(ctx, app.Config{Env: env, File: file, Listener: l}, zerolog.Nop()) }()
+	go func() { done <- p.Run(ctx) }()
 	t.Cleanup(func() {
 		stop()
 		if err := <-done; err != nil {
 			t.Errorf("run: %v", err)
 		}
+		p.Close()
 	})
 
 	poll.Until(t, 30*time.Second, func() error {
@@ -126,6 +135,57 @@ func TestRunPagesDutyForACrisisText(t *testing.T) {
 	defer cancel()
 	if _, err := fake.WaitFor(wctx, func(m twiliofake.SentMessage) bool { return m.To == dutyPhone }); err != nil {
 		t.Fatalf("no page reached the duty phone: %v", err)
+	}
+
+	// A second console on the same log holds its own memory projections:
+	// it sees every event (a durable consumer shared with the first would
+	// hand each of them part), and so does the first.
+	second := &platform.Platform{Env: p.Platform.Env, JS: p.Platform.JS, Store: p.Platform.Store, Metrics: prometheus.NewRegistry(), Log: zerolog.Nop()}
+	p2, err := app.Build(ctx, app.Config{Env: env, File: file, Name: "console", Services: []app.Service{app.Console}, Platform: second}, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	done2 := make(chan error, 1)
+	go func() { done2 <- p2.Serve(ctx, nil) }()
+	t.Cleanup(func() { stop(); <-done2; p2.Close() })
+	<-p2.Running()
+	for i := range 3 {
+		resp, err := fake.DeliverInboundWithSid(ctx, base+ingestion.SMSPath, fmt.Sprintf("SM0123456789abcdef0123456789abcd%02d", i),
+			fmt.Sprintf("+4477009003%02d", i), lineNumber, "i took 30 paracetamol and i want to die")
+		if err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("webhook %d: %v %v", i, resp, err)
+		}
+	}
+	for name, v := range map[string]*app.Views{"run": p.Views, "console": p2.Views} {
+		poll.Until(t, 30*time.Second, func() error {
+			open, err := v.Queue.Open(ctx, []string{"main"}, 10, escalations.Cursor{})
+			if err != nil || len(open) != 4 {
+				return fmt.Errorf("%s's queue: %d open escalations (%v), want 4", name, len(open), err)
+			}
+			return nil
+		})
+	}
+
+	// Only what must survive a restart is a durable consumer, each
+	// acknowledgement of which the log writes to disk: triage's and
+	// notification's positions. The memory projections save nothing.
+	st, err := p.Platform.JS.Stream(ctx, p.Platform.Store.Config().Stream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var durable []string
+	list := st.ListConsumers(ctx)
+	for info := range list.Info() {
+		if info.Config.Durable != "" {
+			durable = append(durable, info.Config.Durable)
+		}
+	}
+	if list.Err() != nil {
+		t.Fatal(list.Err())
+	}
+	sort.Strings(durable)
+	if got, want := strings.Join(durable, ","), "notification,triage"; got != want {
+		t.Errorf("durable consumers %s, want %s", got, want)
 	}
 }
 

@@ -188,6 +188,11 @@ func (pr *Process) Serve(ctx context.Context, l net.Listener) error {
 			}
 			return err
 		}
+		if pr.Views != nil {
+			js, stream := pr.Platform.JS, pr.Platform.Store.Config().Stream
+			lag := lagFunc(func(ctx context.Context, name string) (uint64, error) { return router.Lag(ctx, js, stream, name) })
+			pr.Views.lag.Store(&lag)
+		}
 	}
 	ev := log.Info().Str("svc", "main").Str("role", name).Str("public_url", env.PublicURL).Bool("embedded_nats", env.Embedded()).
 		Bool("sms_sandbox", pr.Sandbox != nil).Int("handlers", len(pr.specs))

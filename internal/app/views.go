@@ -4,10 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/helpline-org/helpline/internal/config"
 	"github.com/helpline-org/helpline/internal/consume"
@@ -39,9 +39,14 @@ type Views struct {
 	Accounts *accounts.View
 
 	runners []*projections.Runner
-	js      jetstream.JetStream
-	stream  string
+	specs   []consume.Spec
+	// lag reports a handler's lag once the process follows the log; nil
+	// before.
+	lag atomic.Pointer[lagFunc]
 }
+
+// lagFunc is how many events the handler of that name has left.
+type lagFunc func(ctx context.Context, name string) (uint64, error)
 
 // readModels builds the read models over SQL stores on pool, or memory
 // stores when pool is nil.
@@ -87,7 +92,6 @@ func (pr *Process) addProjections(ctx context.Context) error {
 		pr.onClose(pool.Close)
 	}
 	v := readModels(pr.cfg.File, pool)
-	v.js, v.stream = p.JS, p.Store.Config().Stream
 	for _, view := range v.projections() {
 		v.runners = append(v.runners, projections.NewRunner(p.Store, view, pr.log))
 	}
@@ -98,31 +102,35 @@ func (pr *Process) addProjections(ctx context.Context) error {
 			return fmt.Errorf("catch up projection: %w", err)
 		}
 		pr.log.Info().Str("svc", "projections").Int("events", n).Dur("took", time.Since(start)).Msg("projection caught up")
-		pr.add([]consume.Spec{r.Spec()}, nil)
+		// Memory is this process's own, rebuilt at every start: it
+		// follows the log alone and saves no position. SQL is shared by
+		// the projector and console replicas: one durable consumer each.
+		spec := r.Spec()
+		if pool == nil {
+			spec = r.LocalSpec()
+		}
+		v.specs = append(v.specs, spec)
 	}
+	pr.add(v.specs, nil)
 	pr.health.Add("projections", v.Ready)
 	pr.Views = v
 	return nil
 }
 
-// Ready reports whether every projection has caught up: its durable
-// consumer has at most maxReadyLag events left.
+// Ready reports whether every projection has caught up: at most
+// maxReadyLag events left to apply.
 func (v *Views) Ready(ctx context.Context) error {
-	for _, r := range v.runners {
-		name := r.Spec().Name
-		c, err := v.js.Consumer(ctx, v.stream, name)
-		if errors.Is(err, jetstream.ErrConsumerNotFound) {
-			return fmt.Errorf("%s: not following the log yet", name)
-		}
+	lagOf := v.lag.Load()
+	if lagOf == nil {
+		return errors.New("projections: not following the log yet")
+	}
+	for _, s := range v.specs {
+		lag, err := (*lagOf)(ctx, s.Name)
 		if err != nil {
 			return err
 		}
-		info, err := c.Info(ctx)
-		if err != nil {
-			return err
-		}
-		if lag := info.NumPending + uint64(info.NumAckPending); lag > maxReadyLag {
-			return fmt.Errorf("%s: %d events behind", name, lag)
+		if lag > maxReadyLag {
+			return fmt.Errorf("%s: %d events behind", s.Name, lag)
 		}
 	}
 	return nil

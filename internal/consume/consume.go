@@ -15,6 +15,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill"
@@ -23,6 +24,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/helpline-org/helpline/events"
 	"github.com/helpline-org/helpline/internal/wmjetstream"
@@ -89,6 +91,20 @@ type Spec struct {
 	// later one. A projection, whose checkpoint must never pass an event
 	// it has not applied, needs it; it costs an ack round trip per event.
 	Ordered bool
+	// Local has this process follow the log on its own instead of sharing
+	// a durable consumer: an ordered consumer, in stream order, with
+	// nothing acknowledged and no position kept by the server (no write to
+	// the log's disk per event), starting after From(). For a read model
+	// in memory, which each process holds whole and rebuilds at start: a
+	// durable consumer shared by several processes would hand each only
+	// part of the events, and its saved position is worth nothing to a
+	// model rebuilt anyway. A failure is retried in place; an event that
+	// can never be applied is counted, logged and passed over (every
+	// process would dead-letter the same one).
+	Local bool
+	// From returns the last stream sequence the handler already has
+	// (Local only).
+	From func() uint64
 }
 
 // Config tunes every handler of a router.
@@ -120,8 +136,10 @@ func (c *Config) setDefaults() {
 
 // Router runs handlers until its context ends.
 type Router struct {
-	r       *message.Router
-	metrics *metrics
+	r         *message.Router // the shared, durable consumers; nil without any
+	followers map[string]*follower
+	metrics   *metrics
+	running   chan struct{}
 }
 
 type metrics struct {
@@ -172,10 +190,19 @@ func NewRouter(js jetstream.JetStream, store *events.Store, cfg Config, specs []
 		}
 	}
 	r.AddMiddleware(middleware.Recoverer)
+	out := &Router{followers: map[string]*follower{}, metrics: m, running: make(chan struct{})}
 	for _, s := range specs {
 		if err := events.ValidateID(s.Name); err != nil {
 			return nil, fmt.Errorf("handler name: %w", err)
 		}
+		if s.Local {
+			if s.From == nil {
+				return nil, fmt.Errorf("handler %s: Local without From", s.Name)
+			}
+			out.followers[s.Name] = &follower{spec: s, js: js, stream: store.Config().Stream, cfg: cfg, m: m, log: log}
+			continue
+		}
+		out.r = r
 		sc := wmjetstream.SubscriberConfig{
 			Stream:     store.Config().Stream,
 			Durable:    func(string) string { return s.Name },
@@ -208,7 +235,7 @@ func NewRouter(js jetstream.JetStream, store *events.Store, cfg Config, specs []
 		// retries are spent, and the count sees it on its way there.
 		h.AddMiddleware(poison, m.countDeadLetters(s.Name, log), retry.Middleware)
 	}
-	return &Router{r: r, metrics: m}, nil
+	return out, nil
 }
 
 // wrap decodes the envelope and calls the handler.
@@ -263,15 +290,69 @@ func (m *metrics) countDeadLetters(handler string, log zerolog.Logger) message.H
 // Shutdown is not a failure: when ctx ends, even while handlers are still
 // subscribing, Run returns nil.
 func (r *Router) Run(ctx context.Context) error {
-	err := r.r.Run(ctx)
-	if err != nil && ctx.Err() != nil && errors.Is(err, context.Canceled) {
+	g, gctx := errgroup.WithContext(ctx)
+	var started sync.WaitGroup
+	if r.r != nil {
+		started.Add(1)
+		g.Go(func() error {
+			err := r.r.Run(gctx)
+			if err != nil && gctx.Err() != nil && errors.Is(err, context.Canceled) {
+				return nil
+			}
+			return err
+		})
+		go func() {
+			select {
+			case <-r.r.Running():
+			case <-gctx.Done():
+			}
+			started.Done()
+		}()
+	}
+	for _, f := range r.followers {
+		started.Add(1)
+		g.Go(func() error {
+			ready := sync.OnceFunc(started.Done)
+			defer ready() // also when it ends before following
+			return f.run(gctx, ready)
+		})
+	}
+	go func() {
+		started.Wait()
+		if gctx.Err() == nil {
+			close(r.running)
+		}
+	}()
+	err := g.Wait()
+	if ctx.Err() != nil {
 		return nil
 	}
 	return err
 }
 
 // Running is closed once every handler is subscribed.
-func (r *Router) Running() chan struct{} { return r.r.Running() }
+func (r *Router) Running() <-chan struct{} { return r.running }
+
+// Lag is how many events the handler of that name has still to handle:
+// for a shared consumer those the group has not acknowledged yet, for a
+// Local one those it has not received yet.
+func (r *Router) Lag(ctx context.Context, js jetstream.JetStream, stream, name string) (uint64, error) {
+	if f, ok := r.followers[name]; ok {
+		return f.pending(ctx)
+	}
+	c, err := js.Consumer(ctx, stream, name)
+	if errors.Is(err, jetstream.ErrConsumerNotFound) {
+		return 0, fmt.Errorf("%s: not following the log yet", name)
+	}
+	if err != nil {
+		return 0, err
+	}
+	info, err := c.Info(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return info.NumPending + uint64(info.NumAckPending), nil
+}
 
 // zlogAdapter is watermill's logger on zerolog.
 type zlogAdapter struct{ log zerolog.Logger }

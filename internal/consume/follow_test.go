@@ -1,0 +1,125 @@
+package consume_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/rs/zerolog"
+
+	"github.com/helpline-org/helpline/events"
+	"github.com/helpline-org/helpline/internal/consume"
+	"github.com/helpline-org/helpline/internal/natstest"
+	"github.com/helpline-org/helpline/internal/poll"
+)
+
+// localReader is a read model held in memory by one process: it remembers
+// the last sequence it applied, as a projection runner does.
+type localReader struct {
+	mu   sync.Mutex
+	ids  []string
+	last uint64
+	fail map[string]int // event id -> failures left
+}
+
+func (l *localReader) handle(_ context.Context, e events.Envelope) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.fail[e.ID] > 0 {
+		l.fail[e.ID]--
+		return errors.New("not now")
+	}
+	if e.ID == "e006" {
+		return consume.Permanent(errors.New("never"))
+	}
+	l.ids, l.last = append(l.ids, e.ID), e.Sequence
+	return nil
+}
+
+func (l *localReader) from() uint64 { l.mu.Lock(); defer l.mu.Unlock(); return l.last }
+func (l *localReader) list() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return strings.Join(l.ids, ",")
+}
+
+func runLocal(t *testing.T, js jetstream.JetStream, store *events.Store, l *localReader) (*consume.Router, context.CancelFunc) {
+	t.Helper()
+	spec := consume.Spec{Name: "local_model", Filter: events.AggregateSubjects(events.AggregateConversation), Handler: l.handle, Local: true, From: l.from}
+	r, err := consume.NewRouter(js, store, consume.Config{RetryWait: time.Millisecond}, []consume.Spec{spec}, nil, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- r.Run(ctx) }()
+	select {
+	case <-r.Running():
+	case err := <-done:
+		t.Fatalf("Run = %v before running", err)
+	}
+	return r, func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run = %v", err)
+		}
+	}
+}
+
+// TestLocalEveryProcessSeesEveryEventInOrder: two processes holding the
+// same read model in memory each get every event, in order, even under
+// the same handler name (a shared durable consumer would split them); a
+// failure is retried before anything later; an event that can never be
+// applied is passed over; a restart resumes after what the model has,
+// and the server keeps no consumer for it.
+func TestLocalEveryProcessSeesEveryEventInOrder(t *testing.T) {
+	t.Parallel()
+	_, js := natstest.Connect(t, natstest.Server(t, "").ClientURL())
+	ctx := context.Background()
+	store, err := events.NewStore(ctx, js, events.StoreConfig{}, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	appendN(t, store, 0, 3)
+	a := &localReader{fail: map[string]int{"e001": 3}}
+	b := &localReader{}
+	ra, stopA := runLocal(t, js, store, a)
+	_, stopB := runLocal(t, js, store, b)
+	appendN(t, store, 3, 4) // e003..e006; e006 is never applied
+	want := "e000,e001,e002,e003,e004,e005"
+	for name, l := range map[string]*localReader{"a": a, "b": b} {
+		poll.Until(t, 10*time.Second, func() error {
+			if got := l.list(); got != want {
+				return fmt.Errorf("process %s applied %s, want %s", name, got, want)
+			}
+			return nil
+		})
+	}
+	poll.Until(t, 10*time.Second, func() error {
+		lag, err := ra.Lag(ctx, js, store.Config().Stream, "local_model")
+		if err != nil || lag != 0 {
+			return fmt.Errorf("lag %d, %v", lag, err)
+		}
+		return nil
+	})
+	stopB()
+	appendN(t, store, 7, 1)
+	_, stopB = runLocal(t, js, store, b)
+	defer stopB()
+	defer stopA()
+	want += ",e007"
+	poll.Until(t, 10*time.Second, func() error {
+		if got := b.list(); got != want {
+			return fmt.Errorf("restarted process applied %s, want %s", got, want)
+		}
+		return nil
+	})
+	if _, err := js.Consumer(ctx, store.Config().Stream, "local_model"); !errors.Is(err, jetstream.ErrConsumerNotFound) {
+		t.Fatalf("durable consumer local_model: %v, want none", err)
+	}
+}
