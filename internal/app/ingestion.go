@@ -20,6 +20,13 @@ func (pr *Process) mountIngestion(ctx context.Context, token string) error {
 		func(u string, f url.Values, sig string) bool { return sms.Valid(token, u, f, sig) }, pr.log)
 	r.Post(ingestion.SMSPath, wh.SMS)
 	r.Post(ingestion.StatusPath, wh.Status)
+	// The pages each staff member was sent, for their SMS answers: kept
+	// from the log on ingestion's own durable consumer.
+	index, err := ingestion.NewKVIndex(ctx, p.JS, p.Env.Replicas)
+	if err != nil {
+		return err
+	}
+	pr.add(ingestion.NewPageIndexer(index).Specs(), nil)
 
 	keys, pseudo, err := p.Keys(ctx)
 	if err != nil {

@@ -47,6 +47,10 @@ type Line struct {
 	// it, per language code; a built-in default ("Reply 1 to acknowledge,
 	// 2 if you cannot take it") where none is given.
 	PageReply map[string]string `yaml:"page_reply"`
+	// PageHelpReply answers, per staff language, a text from a staff work
+	// phone that is neither "1" nor "2": how to answer a page by SMS. A
+	// built-in default where none is given.
+	PageHelpReply map[string]string `yaml:"page_help_reply"`
 	// EmergencyNotice is what the web chat page says to do in an
 	// emergency, e.g. "If you are in immediate danger, call 999."; the
 	// page's default (UK) when empty. Set it for lines outside the UK.
@@ -184,6 +188,7 @@ func (f *File) Validate() error {
 		bad("lines: at least one line is required")
 	}
 	lineIDs, numbers, staffIDs, policyIDs := map[string]bool{}, map[string]bool{}, map[string]*Staff{}, map[string]bool{}
+	phones := map[string]string{} // work phone -> staff id
 	for i, p := range f.Policies {
 		if !idPattern.MatchString(p.ID) {
 			bad("policies[%d].id %q: want lowercase letters, digits, '-' or '_'", i, p.ID)
@@ -232,9 +237,11 @@ func (f *File) Validate() error {
 		if len(f.Policies) > 0 && !policyIDs[l.Policy] {
 			bad("%s: policy %q is not defined", where, l.Policy)
 		}
-		for lang, text := range l.PageReply {
-			if !langPattern.MatchString(lang) || strings.TrimSpace(text) == "" || len(text) > maxStaffText {
-				bad("%s: page_reply[%q]: want a language code (en, es...) and a text of 1 to %d bytes", where, lang, maxStaffText)
+		for key, texts := range map[string]map[string]string{"page_reply": l.PageReply, "page_help_reply": l.PageHelpReply} {
+			for lang, text := range texts {
+				if !langPattern.MatchString(lang) || strings.TrimSpace(text) == "" || len(text) > maxStaffText {
+					bad("%s: %s[%q]: want a language code (en, es...) and a text of 1 to %d bytes", where, key, lang, maxStaffText)
+				}
 			}
 		}
 	}
@@ -256,6 +263,16 @@ func (f *File) Validate() error {
 		}
 		if s.WorkPhone != "" && !ValidE164(s.WorkPhone) {
 			bad("%s: work_phone: want E.164", where)
+		}
+		// A reply from a work phone answers its owner's pages: one phone
+		// is one person, and never a line. The number is never named.
+		if other := phones[s.WorkPhone]; s.WorkPhone != "" && other != "" {
+			bad("%s: work_phone is also %s's: each person needs their own", where, other)
+		} else if s.WorkPhone != "" {
+			phones[s.WorkPhone] = s.ID
+		}
+		if s.WorkPhone != "" && numbers[s.WorkPhone] {
+			bad("%s: work_phone is a line's number", where)
 		}
 		if s.Language != "" && !langPattern.MatchString(s.Language) {
 			bad("%s: language %q: want a language code like en", where, s.Language)

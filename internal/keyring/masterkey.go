@@ -29,6 +29,7 @@ const (
 	infoKEK       = "helpline/keyring/kek/v1"
 	infoPseudonym = "helpline/keyring/pseudonym/v1"
 	infoMasterID  = "helpline/keyring/master-id/v1"
+	infoStaffKey  = "helpline/keyring/staff-phone/v1"
 )
 
 const redacted = "MasterKey(REDACTED)"
@@ -124,6 +125,9 @@ func (m MasterKey) kek() []byte { return m.derive(infoKEK, 32) }
 
 // pseudonymKey returns the HMAC key for client pseudonyms.
 func (m MasterKey) pseudonymKey() []byte { return m.derive(infoPseudonym, 32) }
+
+// staffKey returns the HMAC key for staff work phones.
+func (m MasterKey) staffKey() []byte { return m.derive(infoStaffKey, 32) }
 
 // LoadOrCreateMasterKey reads the master key from path. The file holds the 32
 // key bytes as standard base64 (what this function writes) or as 64 hex

@@ -32,14 +32,26 @@ var (
 // can go from a number to an id, or check a guess; and nobody at all can go
 // from an id back to a number (ingestion keeps that mapping encrypted).
 type Pseudonymizer struct {
-	s *secret // see secret for why
+	s     *secret // see secret for why
+	staff *secret // the staff work phones' key: StaffPhone
 }
 
 // NewPseudonymizer derives the pseudonym key from the master key. Client ids
 // depend on it: see the rotation notes in rewrap.go before ever changing the
 // master key.
 func NewPseudonymizer(m MasterKey) *Pseudonymizer {
-	return &Pseudonymizer{s: newSecret(m.pseudonymKey())}
+	return &Pseudonymizer{s: newSecret(m.pseudonymKey()), staff: newSecret(m.staffKey())}
+}
+
+// StaffPhone returns the keyed hash a staff work phone is recognised by
+// (26 lowercase base32 characters of an HMAC-SHA256, under a key of its
+// own): ingestion holds the staff's numbers only as these, so a reply to
+// a page is known for a staff member's without the number being kept or
+// logged. It is never a client id: another key, another input.
+func (p *Pseudonymizer) StaffPhone(e164 string) string {
+	mac := hmac.New(sha256.New, p.staff.b[:])
+	mac.Write([]byte(stripNumber(e164)))
+	return strings.ToLower(clientIDEncoding.EncodeToString(mac.Sum(nil)[:16]))
 }
 
 // String is redacted.

@@ -149,3 +149,28 @@ func TestDisplayLabelsDisambiguate(t *testing.T) {
 		t.Fatal("no label grew: the test did not exercise collisions")
 	}
 }
+
+// TestStaffPhoneKeyedAndApart: a work phone's hash is stable, written
+// like a client id, keyed by the master key, and never any client id of
+// the same number.
+func TestStaffPhoneKeyedAndApart(t *testing.T) {
+	t.Parallel()
+	p := NewPseudonymizer(testMaster(1))
+	const number = "+447700900123"
+	h := p.StaffPhone(number)
+	if !clientIDPattern.MatchString(h) || strings.Contains(h, "447700900123") {
+		t.Fatalf("StaffPhone %q", h)
+	}
+	if p.StaffPhone("+44 7700 900123") != h || NewPseudonymizer(testMaster(1)).StaffPhone(number) != h {
+		t.Fatal("not stable across spellings and instances")
+	}
+	for what, other := range map[string]string{
+		"another number": p.StaffPhone("+447700900124"),
+		"another master": NewPseudonymizer(testMaster(2)).StaffPhone(number),
+		"its client id":  p.ClientID("", number),
+	} {
+		if other == h {
+			t.Errorf("%s gives the same hash", what)
+		}
+	}
+}

@@ -76,7 +76,7 @@ lines:
 	if err != nil {
 		t.Fatal(err)
 	}
-	rcv := ingestion.NewReceiver(file, ingestion.KeyringIdentities{Keys: keys, Pseudo: keyring.NewPseudonymizer(master)}, keys, store, index, time.Now, log)
+	rcv := ingestion.NewReceiver(file, ingestion.KeyringIdentities{Keys: keys, Pseudo: keyring.NewPseudonymizer(master)}, keys, store, index, nil, time.Now, log)
 	h := &harness{store: store, keys: keys, js: js, logs: logs, nats: nsrv}
 	mux := http.NewServeMux()
 	h.srv = httptest.NewServer(mux)

@@ -58,6 +58,7 @@ type Receiver struct {
 	ids     Identities
 	seal    Sealer
 	index   Index
+	duty    *Duty
 	convs   *events.Conversations
 	clients *events.Clients
 	now     func() time.Time
@@ -66,10 +67,11 @@ type Receiver struct {
 
 // NewReceiver wires the use case. It keeps recently seen conversations
 // folded (events.Conversations), so a webhook reads only what a
-// conversation gained since the client's last message.
-func NewReceiver(lines Lines, ids Identities, seal Sealer, log Log, index Index, now func() time.Time, logger zerolog.Logger) *Receiver {
+// conversation gained since the client's last message. duty, when not nil,
+// answers texts from staff work phones (nil: every sender is a client).
+func NewReceiver(lines Lines, ids Identities, seal Sealer, log Log, index Index, duty *Duty, now func() time.Time, logger zerolog.Logger) *Receiver {
 	convs, _ := events.NewConversations(log, events.DefaultConversationCacheSize) // size > 0: cannot fail
-	return &Receiver{lines: lines, ids: ids, seal: seal, index: index, convs: convs, clients: events.NewClients(log), now: now, logger: logger}
+	return &Receiver{lines: lines, ids: ids, seal: seal, index: index, duty: duty, convs: convs, clients: events.NewClients(log), now: now, logger: logger}
 }
 
 // InboundSMS is one message from Twilio's webhook.
@@ -81,6 +83,10 @@ type InboundSMS struct {
 
 // Receipt says where a message went. It holds no content.
 type Receipt struct {
+	// StaffID is set when the text came from a staff work phone: it went
+	// to no conversation, and Answer is what to text back.
+	StaffID        string
+	Answer         string
 	ConversationID string
 	ClientID       string
 	Pseudonym      string
@@ -107,6 +113,12 @@ func (r *Receiver) ReceiveSMS(ctx context.Context, in InboundSMS) (Receipt, erro
 	line, ok := r.lines.LineByNumber(in.To)
 	if !ok {
 		return Receipt{}, ErrUnknownLine
+	}
+	// A staff work phone answering a page is never a client: nothing of
+	// it enters a conversation but the answer's decision.
+	if st, ok := r.staff(in.From); ok {
+		answer, err := r.duty.Answer(ctx, st, line, in)
+		return Receipt{StaffID: st.ID, Answer: answer, LineID: line.ID, EventID: "sms-" + strings.ToLower(in.MessageSid)}, err
 	}
 	clientID, err := r.ids.ClientID(ctx, line.ID, in.From)
 	if err != nil {
@@ -141,6 +153,13 @@ func (r *Receiver) ReceiveSMS(ctx context.Context, in InboundSMS) (Receipt, erro
 		}
 	}
 	return rc, nil
+}
+
+func (r *Receiver) staff(e164 string) (config.Staff, bool) {
+	if r.duty == nil {
+		return config.Staff{}, false
+	}
+	return r.duty.Staff(e164)
 }
 
 // ensureClient registers a client the first time it is seen: its

@@ -1,11 +1,13 @@
 package ingestion
 
 import (
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/rs/zerolog"
@@ -78,10 +80,30 @@ func (h *Webhooks) SMS(w http.ResponseWriter, req *http.Request) {
 		h.fail(w, req, err)
 		return
 	}
+	w.Header().Set("Content-Type", "text/xml; charset=utf-8")
+	if rc.StaffID != "" {
+		// A staff member answering a page: the answer goes back to their
+		// phone as TwiML, from the line's number.
+		h.logger.Info().Str("line", rc.LineID).Str("staff", rc.StaffID).Str("correlation_id", rc.EventID).Msg("staff sms answered")
+		_, _ = w.Write([]byte(messageTwiML(rc.Answer)))
+		return
+	}
 	h.logger.Info().Str("line", rc.LineID).Str("client", rc.Pseudonym).Str("conversation", rc.ConversationID).
 		Str("event", rc.EventID).Str("correlation_id", rc.EventID).Bool("duplicate", rc.Duplicate).Str("consent", rc.Consent).Msg("sms received")
-	w.Header().Set("Content-Type", "text/xml; charset=utf-8")
 	_, _ = w.Write([]byte(emptyTwiML))
+}
+
+// messageTwiML answers a webhook with one SMS back to its sender (none
+// when text is empty); encoding/xml escapes the text.
+func messageTwiML(text string) string {
+	if text == "" {
+		return emptyTwiML
+	}
+	var b strings.Builder
+	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?><Response><Message>`)
+	_ = xml.EscapeText(&b, []byte(text)) // a strings.Builder never fails
+	b.WriteString(`</Message></Response>`)
+	return b.String()
 }
 
 // Status handles POST /twilio/status?c=<conversation id>.

@@ -21,5 +21,8 @@ func (p *Platform) Receiver(ctx context.Context, file *config.File, now func() t
 		return nil, err
 	}
 	ids := ingestion.KeyringIdentities{Keys: keys, Pseudo: pseudo}
-	return ingestion.NewReceiver(file, ids, keys, p.Store, index, now, p.Log), nil
+	// Staff work phones are known by their keyed hash only; the page index
+	// (kept from the log by ingestion.PageIndexer) shares the index bucket.
+	duty := ingestion.NewDuty(file.Staff, pseudo.StaffPhone, index, p.Store, now, p.Log)
+	return ingestion.NewReceiver(file, ids, keys, p.Store, index, duty, now, p.Log), nil
 }

@@ -1,0 +1,369 @@
+package ingestion_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/helpline-org/helpline/events"
+	"github.com/helpline-org/helpline/internal/app"
+	"github.com/helpline-org/helpline/internal/poll"
+	"github.com/helpline-org/helpline/internal/testbed"
+	"github.com/helpline-org/helpline/internal/twiliofake"
+	"github.com/helpline-org/helpline/services/ingestion"
+)
+
+const (
+	dutyLine    = "+442079460000"
+	danaPhone   = "+447700900101"
+	boPhone     = "+447700900102"
+	dutyToken   = "dutytoken0123456789"
+	dutyPass    = "correct horse battery staple"
+	crisisWords = "i took 30 paracetamol and i want to die"
+)
+
+const dutyConfig = `
+lines:
+  - {id: main, name: Duty Line, number: "` + dutyLine + `", timezone: Europe/London, always_open: true, first_response_target: 24h, send_rate: 1000}
+staff:
+  - {id: dana, name: Dana Duty, role: duty, work_phone: "` + danaPhone + `"}
+  - {id: bo, name: Bo Backup, role: duty, work_phone: "` + boPhone + `"}
+rota:
+  - {line: main, level: duty, staff: dana}
+  - {line: main, level: backup, staff: bo}
+policies:
+  - {id: default, levels: [duty, backup], ack_timeout: 5m, rounds: 1}
+`
+
+// dutyWorld is a whole helpline process as `helpline run` builds it, on a
+// test bed's platform and hand-moved clock, sending to the Twilio fake,
+// which posts signed webhooks to it.
+type dutyWorld struct {
+	*testbed.Bed
+	fake *twiliofake.Fake
+	base string
+}
+
+func newDutyWorld(t *testing.T) *dutyWorld {
+	t.Helper()
+	b := testbed.New(t, dutyConfig, time.Now().UTC().Truncate(time.Second))
+	w := &dutyWorld{Bed: b, fake: twiliofake.New(twiliofake.Config{AuthToken: dutyToken}, zerolog.Nop())}
+	fakeSrv := httptest.NewServer(w.fake)
+	t.Cleanup(func() { fakeSrv.Close(); w.fake.Close() })
+	srv := httptest.NewUnstartedServer(nil)
+	w.base = "http://" + srv.Listener.Addr().String()
+	env := b.Env
+	env.PublicURL = w.base
+	env.TwilioAccountSID, env.TwilioAuthToken, env.TwilioAPIURL = w.fake.AccountSID(), dutyToken, fakeSrv.URL
+	ctx, stop := context.WithCancel(context.Background())
+	p, err := app.Build(ctx, app.Config{Env: env, File: b.File, Platform: b.Platform, Now: b.Clock.Now, Consume: testbed.ConsumeConfig(),
+		TimerTick: 20 * time.Millisecond}, zerolog.Nop())
+	if err != nil {
+		stop()
+		t.Fatal(err)
+	}
+	srv.Config.Handler = p.Handler()
+	srv.Start()
+	t.Cleanup(srv.Close)
+	done := make(chan error, 1)
+	go func() { done <- p.Serve(ctx, nil) }()
+	t.Cleanup(func() {
+		stop()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+		p.Close()
+	})
+	<-p.Running()
+	for id, name := range map[string]string{"dana": "Dana Duty", "bo": "Bo Backup"} {
+		if err := p.Console.Accounts().Register(ctx, id, name, "duty", dutyPass, "test", events.Meta{OccurredAt: b.Clock.Now()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return w
+}
+
+// text posts an SMS to the line through the fake, signed as Twilio signs,
+// and returns what the webhook texted back (empty: nothing).
+func (w *dutyWorld) text(t *testing.T, from, body string) string {
+	t.Helper()
+	_, resp, err := w.fake.DeliverInbound(context.Background(), w.base+ingestion.SMSPath, from, dutyLine, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("webhook: %d", resp.StatusCode)
+	}
+	var answer struct {
+		XMLName xml.Name `xml:"Response"`
+		Message string   `xml:"Message"`
+	}
+	raw, _ := io.ReadAll(resp.Body)
+	if err := xml.Unmarshal(raw, &answer); err != nil {
+		t.Fatalf("webhook answer %q: %v", raw, err)
+	}
+	return answer.Message
+}
+
+// page waits for the n-th page SMS to phone and returns it.
+func (w *dutyWorld) page(t *testing.T, phone, about string) twiliofake.SentMessage {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	m, err := w.fake.WaitFor(ctx, func(m twiliofake.SentMessage) bool {
+		return m.To == phone && !m.ViaTwiML && strings.Contains(m.Body, about)
+	})
+	if err != nil {
+		t.Fatalf("no page to %s about %s: %v", phone, about, err)
+	}
+	return m
+}
+
+// crisis texts a crisis from a new client and returns its conversation,
+// escalation and pseudonym once the duty worker's page is in the index
+// their answers are read from.
+func (w *dutyWorld) crisis(t *testing.T, from string) (convID, escID, pseudonym string) {
+	t.Helper()
+	if answer := w.text(t, from, crisisWords); answer != "" {
+		t.Fatalf("a client was texted back by the webhook: %q", answer)
+	}
+	poll.Until(t, 15*time.Second, func() error {
+		for _, e := range w.Events(t, events.AggregateConversation, events.TypeEscalationPaged) {
+			conv, _, err := events.LoadConversation(context.Background(), w.Store, e.AggregateID)
+			if err != nil {
+				return err
+			}
+			if conv.ClientID == w.clientID(t, from) {
+				convID, pseudonym = conv.ID, conv.Pseudonym
+				escID = conv.EscalationOrder[0]
+				return nil
+			}
+		}
+		return fmt.Errorf("no page for %s's crisis yet", from)
+	})
+	w.page(t, danaPhone, pseudonym)
+	index, err := ingestion.NewKVIndex(context.Background(), w.JS, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	poll.Until(t, 15*time.Second, func() error {
+		refs, err := index.Recent(context.Background(), "dana")
+		for _, r := range refs {
+			if r.EscalationID == escID {
+				return nil
+			}
+		}
+		return fmt.Errorf("dana's page %s not indexed yet (%v)", escID, err)
+	})
+	return convID, escID, pseudonym
+}
+
+func (w *dutyWorld) clientID(t *testing.T, from string) string {
+	t.Helper()
+	id, err := w.Keys.ActiveClientID(context.Background(), w.Pseudo, "main", from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+func (w *dutyWorld) acks(t *testing.T, escID string) []events.EscalationAcknowledged {
+	t.Helper()
+	var out []events.EscalationAcknowledged
+	for _, e := range w.Events(t, events.AggregateConversation, events.TypeEscalationAcknowledged) {
+		p, err := e.Decode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a := p.(events.EscalationAcknowledged); a.EscalationID == escID {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// TestDutyPhoneAnswersPagesBySMS: "1" from the duty phone acknowledges
+// (via sms, the worker told so) and nobody else is paged after the
+// acknowledgement timeout, while an unanswered page of the same moment is;
+// "2" pages the next level within a second; a text from the duty phone
+// never becomes a conversation, and "1" from a client's number is the
+// client's message.
+func TestDutyPhoneAnswersPagesBySMS(t *testing.T) {
+	t.Parallel()
+	w := newDutyWorld(t)
+
+	// "1" acknowledges the newest page, recorded as by SMS.
+	_, escA, clientA := w.crisis(t, "+447700900201")
+	if got := w.text(t, danaPhone, " 1 "); !strings.Contains(got, "Acknowledged") || !strings.Contains(got, clientA) {
+		t.Fatalf("dana's 1 was answered %q", got)
+	}
+	if acks := w.acks(t, escA); len(acks) != 1 || acks[0].StaffID != "dana" || acks[0].Via != events.AckSMS {
+		t.Fatalf("acknowledgements of %s: %+v, want one by dana via sms", escA, acks)
+	}
+
+	// A second crisis nobody answers: after ack_timeout the backup is
+	// paged for it, and for it only.
+	_, _, clientB := w.crisis(t, "+447700900202")
+	w.Clock.Add(5*time.Minute + time.Second)
+	w.page(t, boPhone, clientB)
+	for _, m := range w.fake.Sent() {
+		if m.To == boPhone && strings.Contains(m.Body, clientA) {
+			t.Fatalf("the backup was paged for the acknowledged escalation: %q", m.Body)
+		}
+	}
+
+	// "2" declines: the backup is paged at once.
+	_, _, clientC := w.crisis(t, "+447700900203")
+	start := time.Now()
+	if got := w.text(t, danaPhone, "2 "+strings.TrimPrefix(clientC, "C-")); !strings.Contains(got, "next level") {
+		t.Fatalf("dana's 2 was answered %q", got)
+	}
+	w.page(t, boPhone, clientC)
+	if took := time.Since(start); took > time.Second {
+		t.Errorf("the next level was paged %s after the decline, want within a second", took)
+	}
+
+	// Anything else from a staff phone: the help text, and no conversation.
+	started := len(w.Events(t, events.AggregateConversation, events.TypeConversationStarted))
+	if got := w.text(t, danaPhone, "what is this"); !strings.Contains(got, "Reply 1") {
+		t.Fatalf("dana's other text was answered %q", got)
+	}
+	if n := len(w.Events(t, events.AggregateConversation, events.TypeConversationStarted)); n != started {
+		t.Fatalf("a staff text started a conversation (%d, was %d)", n, started)
+	}
+
+	// "1" from a client's number is the client's message.
+	if got := w.text(t, "+447700900299", "1"); got != "" {
+		t.Fatalf("a client's 1 was answered by the webhook: %q", got)
+	}
+	poll.Until(t, 5*time.Second, func() error {
+		if n := len(w.Events(t, events.AggregateConversation, events.TypeConversationStarted)); n != started+1 {
+			return fmt.Errorf("%d conversations, want %d", n, started+1)
+		}
+		return nil
+	})
+	for _, e := range w.Events(t, events.AggregateClient, events.TypeClientRegistered) {
+		for _, staffID := range []string{w.clientID(t, danaPhone), w.clientID(t, boPhone)} {
+			if e.AggregateID == staffID {
+				t.Fatal("a staff phone was registered as a client")
+			}
+		}
+	}
+}
+
+// TestSMSAndConsoleAcknowledgementsRace: dana texts "1" while bo presses
+// Acknowledge in the console, several times over: each escalation has one
+// acknowledgement, and whoever lost is told who won.
+func TestSMSAndConsoleAcknowledgementsRace(t *testing.T) {
+	t.Parallel()
+	w := newDutyWorld(t)
+	bo := w.signIn(t, "bo")
+	wins := map[string]int{}
+	for i := range 4 {
+		_, escID, _ := w.crisis(t, fmt.Sprintf("+4477009003%02d", i))
+		poll.Until(t, 15*time.Second, func() error {
+			if code, body := bo.get(t, "/api/escalations/"+escID); code != http.StatusOK {
+				return fmt.Errorf("the console does not show %s yet: %d %s", escID, code, body)
+			}
+			return nil
+		})
+		var (
+			wg       sync.WaitGroup
+			answer   string
+			code     int
+			consoled []byte
+		)
+		wg.Go(func() { answer = w.text(t, danaPhone, "1") })
+		wg.Go(func() { code, consoled = bo.post(t, "/api/escalations/"+escID+"/ack") })
+		wg.Wait()
+		acks := w.acks(t, escID)
+		if len(acks) != 1 {
+			t.Fatalf("round %d: %d acknowledgements, want 1: %+v", i, len(acks), acks)
+		}
+		winner := acks[0].StaffID
+		wins[winner]++
+		switch winner {
+		case "dana":
+			if code != http.StatusConflict || !strings.Contains(string(consoled), "Dana") {
+				t.Errorf("round %d: SMS won; the console was answered %d %s, want 409 naming Dana", i, code, consoled)
+			}
+			if !strings.Contains(answer, "Acknowledged") {
+				t.Errorf("round %d: SMS won but was answered %q", i, answer)
+			}
+		case "bo":
+			if code/100 != 2 {
+				t.Errorf("round %d: the console won but answered %d %s", i, code, consoled)
+			}
+			if !strings.Contains(answer, "Already acknowledged by Bo") {
+				t.Errorf("round %d: the console won; the SMS was answered %q, want who", i, answer)
+			}
+		default:
+			t.Fatalf("round %d: acknowledged by %q", i, winner)
+		}
+	}
+	t.Logf("winners: %v", wins)
+}
+
+// consoleClient is a signed-in console API client.
+type consoleClient struct {
+	c    *http.Client
+	base string
+	csrf string
+}
+
+func (w *dutyWorld) signIn(t *testing.T, id string) *consoleClient {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	cc := &consoleClient{c: &http.Client{Jar: jar, Timeout: 20 * time.Second}, base: w.base}
+	body, _ := json.Marshal(map[string]string{"staff_id": id, "password": dutyPass})
+	resp, err := cc.c.Post(w.base+"/api/session", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out struct {
+		CSRF string `json:"csrf_token"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != http.StatusCreated {
+		t.Fatalf("sign in %s: %d %v", id, resp.StatusCode, err)
+	}
+	cc.csrf = out.CSRF
+	return cc
+}
+
+func (cc *consoleClient) get(t *testing.T, path string) (int, []byte) {
+	return cc.do(t, http.MethodGet, path)
+}
+
+func (cc *consoleClient) post(t *testing.T, path string) (int, []byte) {
+	return cc.do(t, http.MethodPost, path)
+}
+
+func (cc *consoleClient) do(t *testing.T, method, path string) (int, []byte) {
+	req, err := http.NewRequest(method, cc.base+path, nil)
+	if err != nil {
+		t.Error(err)
+		return 0, nil
+	}
+	req.Header.Set("X-CSRF-Token", cc.csrf)
+	resp, err := cc.c.Do(req)
+	if err != nil {
+		t.Error(err)
+		return 0, nil
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, b
+}
