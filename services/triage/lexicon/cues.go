@@ -16,39 +16,55 @@ import "fmt"
 type cueClass uint8
 
 const (
-	cueNone      cueClass = iota
-	cueDeath              // die, dead, not wake up, stop existing
-	cueWish               // wish, want, rather, envie, ganas
-	cueMeans              // any means (the lexicon's named means count too)
-	cueAcquire            // bought, got, ordered, compré, acheté
-	cueResearch           // looked up, googled, how many, lethal
-	cueQuantity           // whole box, all of them (counts of ten or more count too)
-	cueAct                // took, swallowed, cut, jumped: done
-	cueJump               // jump, throw myself: an act on a place
-	cueIntent             // going to, decided, ready, voy a, je vais
-	cueTime               // tonight, now (the time and soon modifiers count too)
-	cueFarewell           // note, letter, goodbye, carta, lettre
-	cueGone               // for when I'm gone, cuando ya no esté
-	cueGiveAway           // gave away, rehomed, sorted the will
-	cueThreat             // an aggressor's act: beat, hit me, following me
-	cueStrangle           // strangled, choked, apretar el cuello
-	cueProximity          // outside, at the door, downstairs, en el portal
-	cueWeapon             // knife, gun
-	cueChild              // I'm 12, my son of 9
-	cueSecret             // don't tell, secret, photos, meet
-	cueHomeFear           // don't want to go home, scared to go home
-	cueDeadWish           // the lexicon's wish to be dead or suicidal ideation
-	cueTonight            // an imminent time frame (the time modifier: \"tonight\")
-	cueFinal              // I won't be around, ya no estaré, je serai plus là
+	cueNone        cueClass = iota
+	cueDeath                // die, dead, not wake up, stop existing
+	cueWish                 // wish, want, rather, envie, ganas
+	cueMeans                // any means (the lexicon's named means count too)
+	cueAcquire              // bought, got, ordered, compré, acheté
+	cueResearch             // looked up, googled, how many, lethal
+	cueQuantity             // whole box, all of them (counts of ten or more count too)
+	cueAct                  // took, swallowed, cut, jumped: done
+	cueJump                 // jump, throw myself: an act on a place
+	cueIntent               // going to, decided, ready, voy a, je vais
+	cueTime                 // tonight, now (the time and soon modifiers count too)
+	cueFarewell             // note, letter, goodbye, carta, lettre
+	cueGone                 // for when I'm gone, cuando ya no esté
+	cueGiveAway             // gave away, rehomed, sorted the will
+	cueThreat               // an aggressor's act: beat, hit me, following me
+	cueStrangle             // strangled, choked, apretar el cuello
+	cueProximity            // outside, at the door, downstairs, en el portal
+	cueWeapon               // knife, gun
+	cueChild                // I'm 12, my son of 9
+	cueSecret               // don't tell, secret, photos, meet
+	cueHomeFear             // don't want to go home, scared to go home
+	cueDeadWish             // the lexicon's wish to be dead or suicidal ideation
+	cueTonight              // an imminent time frame (the time modifier: \"tonight\")
+	cueFinal                // I won't be around, ya no estaré, je serai plus là
+	cuePresence             // where one is: I'm on, standing on, estoy en, je suis sur
+	cuePlace                // a place where being is the danger: ledge, parapet, railway line
+	cueCross                // past the barrier: climbed over, del otro lado, enjambé
+	cueBleed                // blood, bleeding, sangre, saigne
+	cueUnstoppable          // won't stop, soaked, no para, sans arrêt, dizzy
+	cuePoison               // bleach, drain cleaner, lejía, javel, destop
+	cueVehicle              // crash the car into, estrellar el coche, foncer dans
+	cueNotFault             // a message left for someone: not her fault, no fue culpa suya
+	cueConfine              // locked me in, took my phone, me encerró, m'a enfermée
+	cueSexual               // touches me, me toca, me touche
+	cueDoIt                 // do it, lo hago, je le fais: the act, unnamed
+	cueAlone                // when no one is there: is away, se duerman, sera couché
+	cueThinking             // thinking about, pienso en, je pense à
+	cueHowTo                // how I'd do it, cómo hacerlo, comment le faire
+	cueDecided              // decided, ya tomé la decisión, ma décision est prise
 	numCues
 )
 
 // cueNames are the YAML keys and the categories cue matches report.
 var cueNames = [numCues]string{"", "death", "wish", "means", "acquire", "research", "quantity", "act", "jump", "intent",
-	"time", "farewell", "gone", "give_away", "threat", "strangle", "proximity", "weapon", "child", "secret", "home_fear", "dead_wish", "tonight", "final"}
+	"time", "farewell", "gone", "give_away", "threat", "strangle", "proximity", "weapon", "child", "secret", "home_fear", "dead_wish", "tonight", "final",
+	"presence", "place", "cross", "bleed", "unstoppable", "poison", "vehicle", "not_fault", "confine", "sexual", "do_it", "alone", "thinking", "how_to", "decided"}
 
 // cueSet is a set of cue classes.
-type cueSet uint32
+type cueSet uint64
 
 func cs(cls ...cueClass) cueSet {
 	var s cueSet
@@ -60,7 +76,7 @@ func cs(cls ...cueClass) cueSet {
 
 // cueWindow bounds, in words, how far a rule's cues may stand from the
 // first of them.
-const cueWindow = 10
+const cueWindow = 16
 
 // cueOut is one signal a cue rule raises, at the words of the cue that
 // filled its anchor slot: negation, the past and whom it is about are
@@ -80,6 +96,9 @@ type cueRule struct {
 	slots []cueSet
 	out   []cueOut
 	with  signalSet
+	// self: the signals are the writer's whoever the words name ("tell
+	// my mum it wasn't her fault" is a message the writer leaves).
+	self bool
 }
 
 // suicidal are the signals after which a conversation reads a bare time,
@@ -117,6 +136,37 @@ var cueRules = []cueRule{
 	// Affairs put in order: two give-away acts ("sorted the will, rehomed the dog").
 	{name: "affairs", slots: []cueSet{cs(cueGiveAway), cs(cueGiveAway)}, out: []cueOut{{sigPrep, kindAffairs, 0}}},
 	{name: "strangled", slots: []cueSet{cs(cueStrangle)}, out: []cueOut{{sigHarm, kindStrangulation, 0}}},
+	// Is at the place now: "sat on the ledge of level 6", "estoy en la
+	// cornisa", "je suis sur le parapet".
+	{name: "at_place_now", slots: []cueSet{cs(cuePresence), cs(cuePlace)}, out: []cueOut{{sigRecent, kindAtPlace, 1}, {sigMethod, kindNamed, 1}}},
+	// Past the barrier of a height: "climbed over the railing", "pasé
+	// la valla del puente", "j'ai enjambé la rambarde".
+	{name: "past_the_barrier", slots: []cueSet{cs(cueCross), cs(cuePlace, cueMeans)}, out: []cueOut{{sigRecent, kindAtPlace, 0}, {sigMethod, kindNamed, 1}}},
+	// Bleeding that won't stop: "the blood won't stop", "no para de
+	// salir sangre", "ça saigne sans arrêt".
+	{name: "bleeding", slots: []cueSet{cs(cueBleed), cs(cueUnstoppable, cueQuantity)}, out: []cueOut{{sigRecent, kindCut, 0}}},
+	// A poison swallowed: "drank bleach", "me bebí la lejía", "avalé du destop".
+	{name: "poison_taken", slots: []cueSet{cs(cueAct), cs(cuePoison)}, out: []cueOut{{sigRecent, kindTaken, 0}, {sigMethod, kindNamed, 1}}},
+	// A crash as the means, with intent: "going to drive into the wall".
+	{name: "vehicle_intent", slots: []cueSet{cs(cueVehicle), cs(cueIntent, cueTime, cueDeadWish)},
+		out: []cueOut{{sigMethod, kindNamed, 0}, {sigIntent, kindDecided, 1}}},
+	// A goodbye with a wish to be dead: "ojalá me muera, dejé cartas".
+	{name: "farewell_deadwish", slots: []cueSet{cs(cueFarewell, cueGiveAway, cueNotFault), cs(cueDeadWish)}, out: []cueOut{{sigPrep, kindFarewell, 0}}, self: true},
+	// A message left for someone: "tell her it wasn't her fault".
+	{name: "not_their_fault", slots: []cueSet{cs(cueNotFault)}, out: []cueOut{{sigPrep, kindFinal, 0}}, self: true},
+	// The decision and the act: "ya tomé la decisión, lo hago", "c'est
+	// décidé, je me tue", "made up my mind, I won't be here".
+	{name: "decided_act", slots: []cueSet{cs(cueDecided), cs(cueDoIt, cueDeath, cueFinal, cueDeadWish)},
+		out: []cueOut{{sigIntent, kindDecided, 0}, {sigIdeation, kindSuicidal, 1}}},
+	// Held by someone: "he locked me in and took my phone".
+	{name: "confined", slots: []cueSet{cs(cueConfine)}, out: []cueOut{{sigHarm, kindThreat, 0}, {sigHarm, kindProximity, 0}}},
+	{name: "sexual_touch", slots: []cueSet{cs(cueSexual)}, out: []cueOut{{sigHarm, kindSexualAbuse, 0}}},
+	// The act when no one is there: "I'll do it when the house is
+	// empty", "lo hago en cuanto se duerman", "quand mon coloc sera couché".
+	{name: "act_when_alone", slots: []cueSet{cs(cueDoIt), cs(cueAlone)}, out: []cueOut{{sigPlan, kindWhen, 0}, {sigIntent, kindDecided, 0}}},
+	// Thinking out how: "I keep thinking about how I'd do it", "je pense
+	// à comment le faire".
+	{name: "thinking_how", slots: []cueSet{cs(cueThinking), cs(cueHowTo)}, out: []cueOut{{sigIdeation, kindSuicidal, 1}}},
 	// "he's outside and trying the door", "mi ex está en el portal".
 	{name: "threat_proximity", slots: []cueSet{cs(cueThreat), cs(cueProximity)},
 		out: []cueOut{{sigHarm, kindThreat, 0}, {sigHarm, kindProximity, 1}}},
@@ -128,10 +178,10 @@ var cueRules = []cueRule{
 	// With the conversation: after ideation, a time or a decision is an
 	// intent, a means is a method, a goodbye is a preparatory act; after
 	// harm, someone close by or an aggressor's act is harm again.
-	{name: "intent_in_conversation", slots: []cueSet{cs(cueIntent, cueTonight)}, out: []cueOut{{sigIntent, kindDecided, 0}}, with: suicidal},
-	{name: "means_in_conversation", slots: []cueSet{cs(cueMeans, cueJump, cueAct)}, out: []cueOut{{sigMethod, kindNamed, 0}}, with: suicidal},
-	{name: "farewell_in_conversation", slots: []cueSet{cs(cueFarewell, cueGone, cueGiveAway)}, out: []cueOut{{sigPrep, kindFarewell, 0}}, with: suicidal},
-	{name: "harm_in_conversation", slots: []cueSet{cs(cueThreat, cueProximity, cueStrangle, cueWeapon)}, out: []cueOut{{sigHarm, kindProximity, 0}},
+	{name: "intent_in_conversation", slots: []cueSet{cs(cueIntent, cueTonight, cueTime, cueDoIt, cueAlone)}, out: []cueOut{{sigIntent, kindDecided, 0}}, with: suicidal},
+	{name: "means_in_conversation", slots: []cueSet{cs(cueMeans, cueJump, cueAct, cuePlace, cueHowTo)}, out: []cueOut{{sigMethod, kindNamed, 0}}, with: suicidal},
+	{name: "farewell_in_conversation", slots: []cueSet{cs(cueFarewell, cueGone, cueGiveAway, cueFinal)}, out: []cueOut{{sigPrep, kindFarewell, 0}}, with: suicidal},
+	{name: "harm_in_conversation", slots: []cueSet{cs(cueThreat, cueProximity, cueStrangle, cueWeapon, cueConfine)}, out: []cueOut{{sigHarm, kindProximity, 0}},
 		with: setOf([]string{SignalHarmFromOthers})},
 }
 
@@ -142,8 +192,12 @@ func cueTerms(lang string) (terms []term, first []int32) {
 	for _, r := range cueRules {
 		first = append(first, int32(len(terms)))
 		for _, o := range r.out {
-			terms = append(terms, term{phrase: "cue:" + r.name, category: signalNames[o.signal], language: lang,
-				kind: tkSignal, r: resolved{signal: o.signal, kind: o.kind}})
+			t := term{phrase: "cue:" + r.name, category: signalNames[o.signal], language: lang,
+				kind: tkSignal, r: resolved{signal: o.signal, kind: o.kind}}
+			if r.self {
+				t.r.person = personSelf
+			}
+			terms = append(terms, t)
 		}
 	}
 	return terms, first
@@ -358,6 +412,10 @@ func (c *cueLists) lists() []cueList {
 		{cueFarewell, c.Farewell}, {cueGone, c.Gone}, {cueGiveAway, c.GiveAway}, {cueThreat, c.Threat},
 		{cueStrangle, c.Strangle}, {cueProximity, c.Proximity}, {cueWeapon, c.Weapon}, {cueChild, c.Child},
 		{cueSecret, c.Secret}, {cueHomeFear, c.HomeFear}, {cueFinal, c.Final},
+		{cuePresence, c.Presence}, {cuePlace, c.Place}, {cueCross, c.Cross}, {cueBleed, c.Bleed},
+		{cueUnstoppable, c.Unstoppable}, {cuePoison, c.Poison}, {cueVehicle, c.Vehicle}, {cueNotFault, c.NotFault},
+		{cueConfine, c.Confine}, {cueSexual, c.Sexual}, {cueDoIt, c.DoIt}, {cueAlone, c.Alone},
+		{cueThinking, c.Thinking}, {cueHowTo, c.HowTo}, {cueDecided, c.Decided},
 	}
 }
 
@@ -384,6 +442,28 @@ type cueLists struct {
 	Secret    []string `yaml:"secret"`
 	HomeFear  []string `yaml:"home_fear"`
 	Final     []string `yaml:"final"`
+	// Presence and Place: where one is now; Cross: past a barrier.
+	Presence []string `yaml:"presence"`
+	Place    []string `yaml:"place"`
+	Cross    []string `yaml:"cross"`
+	// Bleed and Unstoppable: bleeding that won't stop.
+	Bleed       []string `yaml:"bleed"`
+	Unstoppable []string `yaml:"unstoppable"`
+	Poison      []string `yaml:"poison"`
+	Vehicle     []string `yaml:"vehicle"`
+	NotFault    []string `yaml:"not_fault"`
+	Confine     []string `yaml:"confine"`
+	Sexual      []string `yaml:"sexual"`
+	// DoIt and Alone: the act and the moment no one is there, a plan.
+	DoIt  []string `yaml:"do_it"`
+	Alone []string `yaml:"alone"`
+	// Thinking and HowTo: thinking out how to do it, ideation with a
+	// method.
+	Thinking []string `yaml:"thinking"`
+	HowTo    []string `yaml:"how_to"`
+	// Decided: the decision made, an intent when the act is named or
+	// meant ("ma décision est prise, je vais passer à l'acte").
+	Decided []string `yaml:"decided"`
 }
 
 // validate checks every cue phrase.

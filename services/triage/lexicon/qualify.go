@@ -191,6 +191,12 @@ func (cl *Classifier) qualify(sc *scratch) {
 				if t.r.person != personUnknown || t.r.signal == sigHarm || g.ne > h.ns || h.ws-g.we > personWindow || g.ne < cueEnd {
 					continue
 				}
+				// Someone after a preposition is whom the act is for or
+				// to, not who does it: "wrote a letter TO my mum", "le
+				// escribí A mi madre", "dit au revoir AUX potes".
+				if g.kind == tkThird && objectMarkers[prevWord(n.buf, g.ns)] {
+					continue
+				}
 				// The nearest cue wins; of two ending together, the
 				// longer ("my friend" over "my").
 				if g.ne > cueEnd || g.kind == tkThird {
@@ -213,6 +219,25 @@ func (cl *Classifier) qualify(sc *scratch) {
 			}
 		}
 	}
+}
+
+// objectMarkers are the prepositions, in every language, after which a
+// person is the object of an act rather than its subject (normalised:
+// "à" is "a").
+var objectMarkers = map[string]bool{"to": true, "for": true, "a": true, "al": true, "para": true, "pour": true, "au": true, "aux": true}
+
+// prevWord returns the word of buf that ends right before byte i (a
+// word's first byte), or "".
+func prevWord(buf []byte, i int32) string {
+	e := i - 1 // the space before the word
+	s := e
+	for s > 0 && buf[s-1] != ' ' {
+		s--
+	}
+	if s >= e {
+		return ""
+	}
+	return string(buf[s:e])
 }
 
 // voided reports whether a void cue stands right before negation cue g.
