@@ -1,18 +1,16 @@
 package contracts_test
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"net/url"
-	"os"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
-	"gopkg.in/yaml.v3"
+
+	"github.com/helpline-org/helpline/contracts"
 )
 
 // openAPIURL is the base URL openapi.yaml is compiled under; schemas are
@@ -23,31 +21,12 @@ const openAPIURL = "https://helpline.example/contracts/openapi.yaml"
 // operationMethods are the keys of a path item that are operations.
 var operationMethods = []string{"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 
-// openAPIDoc reads openapi.yaml as JSON values: what a JSON parser would
-// give for the same document, numbers as json.Number.
+// openAPIDoc is contracts.OpenAPI, failing the test on an error.
 func openAPIDoc(t *testing.T) map[string]any {
 	t.Helper()
-	data, err := os.ReadFile("openapi.yaml")
+	doc, err := contracts.OpenAPI()
 	if err != nil {
 		t.Fatal(err)
-	}
-	var raw any
-	if err := yaml.Unmarshal(data, &raw); err != nil {
-		t.Fatalf("openapi.yaml: %v", err)
-	}
-	// A mapping with a key that is not a string (an unquoted response
-	// code) cannot be JSON: json.Marshal refuses it.
-	b, err := json.Marshal(raw)
-	if err != nil {
-		t.Fatalf("openapi.yaml is not JSON-compatible (quote response codes): %v", err)
-	}
-	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc, ok := v.(map[string]any)
-	if !ok {
-		t.Fatal("openapi.yaml is not a mapping")
 	}
 	return doc
 }

@@ -10,24 +10,20 @@ import (
 
 func TestCloneIsDeep(t *testing.T) {
 	t.Parallel()
-	orig := fold(t, "c-clone",
-		events.ConversationStarted{LineID: "main", ClientID: "k1", Pseudonym: "C-AB12", Channel: events.ChannelSMS},
-		events.MessageReceived{MessageID: "m1", LineID: "main", ClientID: "k1", Body: events.Sealed{KeyID: "k1", Data: []byte{1}}, ReceivedAt: t0},
-		events.MessageTriaged{MessageID: "m1", Risk: events.RiskCrisis},
-		events.EscalationRaised{EscalationID: "e1", LineID: "main", Reason: events.ReasonCrisis, Risk: events.RiskCrisis, Categories: []string{"self_harm"}},
-		events.EscalationPaged{EscalationID: "e1", Level: 0, LevelName: "duty", StaffID: "sam", Round: 1},
-		events.ReplyRequested{ReplyID: "r1", StaffID: "alex", Body: events.Sealed{KeyID: "k1", Data: []byte{2}}},
-		events.MessageSent{SendID: "r1"},
-	)
-	want := fold(t, "c-clone",
-		events.ConversationStarted{LineID: "main", ClientID: "k1", Pseudonym: "C-AB12", Channel: events.ChannelSMS},
-		events.MessageReceived{MessageID: "m1", LineID: "main", ClientID: "k1", Body: events.Sealed{KeyID: "k1", Data: []byte{1}}, ReceivedAt: t0},
-		events.MessageTriaged{MessageID: "m1", Risk: events.RiskCrisis},
-		events.EscalationRaised{EscalationID: "e1", LineID: "main", Reason: events.ReasonCrisis, Risk: events.RiskCrisis, Categories: []string{"self_harm"}},
-		events.EscalationPaged{EscalationID: "e1", Level: 0, LevelName: "duty", StaffID: "sam", Round: 1},
-		events.ReplyRequested{ReplyID: "r1", StaffID: "alex", Body: events.Sealed{KeyID: "k1", Data: []byte{2}}},
-		events.MessageSent{SendID: "r1"},
-	)
+	// Each fold gets payloads of its own, so orig and want share no
+	// slice that a shallow clone could let the test change in both.
+	history := func() []events.Payload {
+		return []events.Payload{
+			events.ConversationStarted{LineID: "main", ClientID: "k1", Pseudonym: "C-AB12", Channel: events.ChannelSMS},
+			events.MessageReceived{MessageID: "m1", LineID: "main", ClientID: "k1", Body: events.Sealed{KeyID: "k1", Data: []byte{1}}, ReceivedAt: t0},
+			events.MessageTriaged{MessageID: "m1", Risk: events.RiskCrisis},
+			events.EscalationRaised{EscalationID: "e1", LineID: "main", Reason: events.ReasonCrisis, Risk: events.RiskCrisis, Categories: []string{"self_harm"}},
+			events.EscalationPaged{EscalationID: "e1", Level: 0, LevelName: "duty", StaffID: "sam", Round: 1},
+			events.ReplyRequested{ReplyID: "r1", StaffID: "alex", Body: events.Sealed{KeyID: "k1", Data: []byte{2}}},
+			events.MessageSent{SendID: "r1"},
+		}
+	}
+	orig, want := fold(t, "c-clone", history()...), fold(t, "c-clone", history()...)
 	c := orig.Clone()
 	if !reflect.DeepEqual(c, orig) {
 		t.Fatalf("clone differs:\n%+v\n%+v", c, orig)

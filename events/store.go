@@ -1,6 +1,7 @@
 package events
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -68,30 +69,14 @@ const (
 
 // SetDefaults fills unset fields.
 func (c *StoreConfig) SetDefaults() {
-	if c.Stream == "" {
-		c.Stream = DefaultStream
-	}
-	if c.AuditStream == "" {
-		c.AuditStream = DefaultAuditStream
-	}
-	if c.DeadLetterStream == "" {
-		c.DeadLetterStream = DefaultDeadLetterStream
-	}
-	if c.Replicas == 0 {
-		c.Replicas = 1
-	}
-	if c.Duplicates == 0 {
-		c.Duplicates = 15 * time.Minute
-	}
-	if c.UnavailableRetries == 0 {
-		c.UnavailableRetries = 5
-	}
-	if c.RetryWait == 0 {
-		c.RetryWait = 50 * time.Millisecond
-	}
-	if c.AttemptTimeout == 0 {
-		c.AttemptTimeout = 4 * time.Second
-	}
+	c.Stream = cmp.Or(c.Stream, DefaultStream)
+	c.AuditStream = cmp.Or(c.AuditStream, DefaultAuditStream)
+	c.DeadLetterStream = cmp.Or(c.DeadLetterStream, DefaultDeadLetterStream)
+	c.Replicas = cmp.Or(c.Replicas, 1)
+	c.Duplicates = cmp.Or(c.Duplicates, 15*time.Minute)
+	c.UnavailableRetries = cmp.Or(c.UnavailableRetries, 5)
+	c.RetryWait = cmp.Or(c.RetryWait, 50*time.Millisecond)
+	c.AttemptTimeout = cmp.Or(c.AttemptTimeout, 4*time.Second)
 }
 
 // Validate reports a configuration that would lose or duplicate events.

@@ -30,6 +30,13 @@ func newStore(t *testing.T, js jetstream.JetStream, replicas int) *events.Store 
 	return s
 }
 
+// newStoreOnFreshServer is a one-replica store on a server of its own.
+func newStoreOnFreshServer(t *testing.T) *events.Store {
+	t.Helper()
+	_, js := natstest.Connect(t, natstest.Server(t, "").ClientURL())
+	return newStore(t, js, 1)
+}
+
 func started(t *testing.T, convID string) events.Envelope {
 	t.Helper()
 	e, err := events.New(convID, events.ConversationStarted{LineID: "main", ClientID: "c1", Pseudonym: "C-AAAA", Channel: events.ChannelSMS},
@@ -53,8 +60,7 @@ func received(t *testing.T, convID, msgID string) events.Envelope {
 
 func TestAppendLoadRoundTrip(t *testing.T) {
 	t.Parallel()
-	_, js := natstest.Connect(t, natstest.Server(t, "").ClientURL())
-	s := newStore(t, js, 1)
+	s := newStoreOnFreshServer(t)
 	ctx := context.Background()
 
 	in := []events.Envelope{started(t, "conv-rt"), received(t, "conv-rt", "m-rt-1"), received(t, "conv-rt", "m-rt-2")}
@@ -94,8 +100,7 @@ func TestAppendLoadRoundTrip(t *testing.T) {
 
 func TestConcurrentAppendsOneWins(t *testing.T) {
 	t.Parallel()
-	_, js := natstest.Connect(t, natstest.Server(t, "").ClientURL())
-	s := newStore(t, js, 1)
+	s := newStoreOnFreshServer(t)
 	ctx := context.Background()
 	acks, err := s.Append(ctx, events.ExpectNew, started(t, "conv-cc"))
 	if err != nil {
@@ -139,8 +144,7 @@ func TestConcurrentAppendsOneWins(t *testing.T) {
 
 func TestExpectNewRejectsExistingAggregate(t *testing.T) {
 	t.Parallel()
-	_, js := natstest.Connect(t, natstest.Server(t, "").ClientURL())
-	s := newStore(t, js, 1)
+	s := newStoreOnFreshServer(t)
 	ctx := context.Background()
 	if _, err := s.Append(ctx, events.ExpectNew, started(t, "conv-new")); err != nil {
 		t.Fatal(err)
@@ -153,8 +157,7 @@ func TestExpectNewRejectsExistingAggregate(t *testing.T) {
 
 func TestSameMessageIDIsOneEvent(t *testing.T) {
 	t.Parallel()
-	_, js := natstest.Connect(t, natstest.Server(t, "").ClientURL())
-	s := newStore(t, js, 1)
+	s := newStoreOnFreshServer(t)
 	ctx := context.Background()
 	e := received(t, "conv-dd", "twilio-SM0001")
 	first, err := s.Append(ctx, events.ExpectAny, e)
@@ -345,8 +348,7 @@ func TestReadersDoNotAccumulate(t *testing.T) {
 // once, across the switch; and a short load creates no consumer at all.
 func TestLongReadsSwitchToAConsumer(t *testing.T) {
 	t.Parallel()
-	_, js := natstest.Connect(t, natstest.Server(t, "").ClientURL())
-	s := newStore(t, js, 1)
+	s := newStoreOnFreshServer(t)
 	ctx := context.Background()
 	in := []events.Envelope{started(t, "conv-long")}
 	for i := range 150 {
@@ -389,8 +391,7 @@ func TestLongReadsSwitchToAConsumer(t *testing.T) {
 
 func TestSinceReadsOnlyWhatFollows(t *testing.T) {
 	t.Parallel()
-	_, js := natstest.Connect(t, natstest.Server(t, "").ClientURL())
-	s := newStore(t, js, 1)
+	s := newStoreOnFreshServer(t)
 	ctx := context.Background()
 	if got, last, err := s.Since(ctx, events.AggregateConversation, "conv-since", 0, 8); err != nil || len(got) != 0 || last != 0 {
 		t.Fatalf("empty aggregate: %d events, last %d, %v", len(got), last, err)

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
-	"os"
 	"regexp"
 	"slices"
 	"strconv"
@@ -18,11 +17,9 @@ import (
 	"time"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
-	"gopkg.in/yaml.v3"
-)
 
-// openAPIPath is the HTTP contract the routes are checked against.
-const openAPIPath = "../../contracts/openapi.yaml"
+	"github.com/helpline-org/helpline/contracts"
+)
 
 // openAPIURL is the base URL the document is compiled under; schemas are
 // JSON pointers into it.
@@ -44,7 +41,10 @@ type apiOp struct {
 // paths asked with a method the document does not list answer 404 or 405.
 func TestRoutesMatchOpenAPI(t *testing.T) {
 	t.Parallel()
-	doc := loadOpenAPI(t)
+	doc, err := contracts.OpenAPI() // the HTTP contract the routes are checked against
+	if err != nil {
+		t.Fatal(err)
+	}
 	c := jsonschema.NewCompiler()
 	c.DefaultDraft(jsonschema.Draft2020)
 	if err := c.AddResource(openAPIURL, doc); err != nil {
@@ -168,29 +168,6 @@ func TestRoutesMatchOpenAPI(t *testing.T) {
 			}
 		}
 	}
-}
-
-// loadOpenAPI reads the document as JSON values.
-func loadOpenAPI(t *testing.T) map[string]any {
-	t.Helper()
-	data, err := os.ReadFile(openAPIPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var raw any
-	if err := yaml.Unmarshal(data, &raw); err != nil {
-		t.Fatalf("openapi.yaml: %v", err)
-	}
-	b, err := json.Marshal(raw)
-	if err != nil {
-		t.Fatalf("openapi.yaml is not JSON-compatible: %v", err)
-	}
-	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc, _ := v.(map[string]any)
-	return doc
 }
 
 // apiOps lists the documented operations in the order they are sent:

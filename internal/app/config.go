@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net"
@@ -95,18 +96,14 @@ type Config struct {
 
 // SetDefaults fills unset fields.
 func (c *Config) SetDefaults() {
-	if c.Name == "" {
-		c.Name = "run"
-	}
+	c.Name = cmp.Or(c.Name, "run")
 	if len(c.Services) == 0 {
 		c.Services = All()
 	}
 	if c.Now == nil {
 		c.Now = time.Now
 	}
-	if c.TimerTick == 0 {
-		c.TimerTick = time.Second
-	}
+	c.TimerTick = cmp.Or(c.TimerTick, time.Second)
 }
 
 // Validate reports a configuration no process can run.

@@ -5,6 +5,7 @@
 package config
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net"
@@ -147,16 +148,12 @@ func LoadEnv(lookup func(string) (string, bool)) (Env, error) {
 			errs = append(errs, fmt.Errorf("%s=%q: want host:port: %w", VarNATSListen, e.NATSListen, err))
 		}
 	}
-	if e.PublicURL == "" {
-		e.PublicURL = "http://" + e.HTTPAddr
-	}
+	e.PublicURL = cmp.Or(e.PublicURL, "http://"+e.HTTPAddr)
 	if u, err := url.Parse(e.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		errs = append(errs, fmt.Errorf("%s=%q: want an absolute http(s) URL", VarPublicURL, e.PublicURL))
 	}
 	e.PublicURL = strings.TrimRight(e.PublicURL, "/")
-	if e.MasterKeyFile == "" {
-		e.MasterKeyFile = filepath.Join(e.DataDir, "master.key")
-	}
+	e.MasterKeyFile = cmp.Or(e.MasterKeyFile, filepath.Join(e.DataDir, "master.key"))
 	if (e.TwilioAccountSID == "") != (e.TwilioAuthToken == "") {
 		errs = append(errs, fmt.Errorf("%s and %s must be set together (both unset runs the local SMS sandbox)", VarTwilioSID, VarTwilioToken))
 	}

@@ -2,6 +2,7 @@ package config
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"os"
@@ -152,24 +153,14 @@ func ParseFile(data []byte) (*File, error) {
 func (f *File) setDefaults() {
 	for i := range f.Lines {
 		l := &f.Lines[i]
-		if l.Policy == "" {
-			l.Policy = "default"
-		}
-		if l.FirstResponseTarget.Duration == 0 {
-			l.FirstResponseTarget.Duration = 15 * time.Minute
-		}
-		if l.SendRate == 0 {
-			l.SendRate = 5
-		}
+		l.Policy = cmp.Or(l.Policy, "default")
+		l.FirstResponseTarget.Duration = cmp.Or(l.FirstResponseTarget.Duration, 15*time.Minute)
+		l.SendRate = cmp.Or(l.SendRate, 5)
 	}
 	for i := range f.Policies {
 		p := &f.Policies[i]
-		if p.Rounds == 0 {
-			p.Rounds = 2
-		}
-		if p.AckTimeout.Duration == 0 {
-			p.AckTimeout.Duration = 5 * time.Minute
-		}
+		p.Rounds = cmp.Or(p.Rounds, 2)
+		p.AckTimeout.Duration = cmp.Or(p.AckTimeout.Duration, 5*time.Minute)
 	}
 }
 

@@ -12,6 +12,7 @@
 package consume
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -117,21 +118,11 @@ type Config struct {
 }
 
 func (c *Config) setDefaults() {
-	if c.AckWait == 0 {
-		c.AckWait = 30 * time.Second
-	}
-	if c.NackDelay == 0 {
-		c.NackDelay = 2 * time.Second
-	}
-	if c.Retries == 0 {
-		c.Retries = 3
-	}
-	if c.RetryWait == 0 {
-		c.RetryWait = 100 * time.Millisecond
-	}
-	if c.CloseAfter == 0 {
-		c.CloseAfter = 10 * time.Second
-	}
+	c.AckWait = cmp.Or(c.AckWait, 30*time.Second)
+	c.NackDelay = cmp.Or(c.NackDelay, 2*time.Second)
+	c.Retries = cmp.Or(c.Retries, 3)
+	c.RetryWait = cmp.Or(c.RetryWait, 100*time.Millisecond)
+	c.CloseAfter = cmp.Or(c.CloseAfter, 10*time.Second)
 }
 
 // Router runs handlers until its context ends.

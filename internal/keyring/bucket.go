@@ -1,6 +1,7 @@
 package keyring
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -30,12 +31,8 @@ type BucketConfig struct {
 }
 
 func (c BucketConfig) withDefaults() BucketConfig {
-	if c.Name == "" {
-		c.Name = DefaultBucket
-	}
-	if c.Replicas == 0 {
-		c.Replicas = 1
-	}
+	c.Name = cmp.Or(c.Name, DefaultBucket)
+	c.Replicas = cmp.Or(c.Replicas, 1)
 	return c
 }
 

@@ -2,6 +2,7 @@ package keyring
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/cipher"
 	"crypto/rand"
@@ -69,15 +70,9 @@ type Config struct {
 }
 
 func (c Config) withDefaults() Config {
-	if c.Bucket == "" {
-		c.Bucket = DefaultBucket
-	}
-	if c.CacheSize == 0 {
-		c.CacheSize = 4096
-	}
-	if c.CacheTTL == 0 {
-		c.CacheTTL = 5 * time.Minute
-	}
+	c.Bucket = cmp.Or(c.Bucket, DefaultBucket)
+	c.CacheSize = cmp.Or(c.CacheSize, 4096)
+	c.CacheTTL = cmp.Or(c.CacheTTL, 5*time.Minute)
 	if c.Now == nil {
 		c.Now = time.Now
 	}

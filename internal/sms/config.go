@@ -5,6 +5,7 @@
 package sms
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net/url"
@@ -56,9 +57,7 @@ func (c Config) Validate() error {
 }
 
 func (c Config) withDefaults() Config {
-	if c.Timeout == 0 {
-		c.Timeout = DefaultTimeout
-	}
+	c.Timeout = cmp.Or(c.Timeout, DefaultTimeout)
 	return c
 }
 

@@ -7,6 +7,7 @@
 package twiliofake
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -69,12 +70,8 @@ func (c Config) Validate() error {
 }
 
 func (c Config) withDefaults() Config {
-	if c.AccountSID == "" {
-		c.AccountSID = newSID("AC")
-	}
-	if c.AuthToken == "" {
-		c.AuthToken = randomHex(16)
-	}
+	c.AccountSID = cmp.Or(c.AccountSID, newSID("AC"))
+	c.AuthToken = cmp.Or(c.AuthToken, randomHex(16))
 	if c.CallbackQueue <= 0 {
 		c.CallbackQueue = DefaultCallbackQueue
 	}

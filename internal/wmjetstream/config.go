@@ -1,6 +1,7 @@
 package wmjetstream
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -105,12 +106,8 @@ func (c *SubscriberConfig) setDefaults() {
 			c.AckWait = c.BackOff[0]
 		}
 	}
-	if c.MaxDeliver == 0 {
-		c.MaxDeliver = defaultMaxDeliver
-	}
-	if c.FetchBatch == 0 {
-		c.FetchBatch = defaultFetchBatch
-	}
+	c.MaxDeliver = cmp.Or(c.MaxDeliver, defaultMaxDeliver)
+	c.FetchBatch = cmp.Or(c.FetchBatch, defaultFetchBatch)
 	if c.Unmarshaler == nil {
 		c.Unmarshaler = HeaderMarshaler{}
 	}

@@ -6,6 +6,7 @@
 package platform
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -41,12 +42,8 @@ type Config struct {
 
 // SetDefaults fills unset fields.
 func (c *Config) SetDefaults() {
-	if c.Name == "" {
-		c.Name = "helpline"
-	}
-	if c.Role == "" {
-		c.Role = natsauth.Run
-	}
+	c.Name = cmp.Or(c.Name, "helpline")
+	c.Role = cmp.Or(c.Role, natsauth.Run)
 }
 
 // Provisions reports whether a platform of role creates and updates the

@@ -15,25 +15,16 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/rs/zerolog"
 
 	"github.com/helpline-org/helpline/internal/natsauth"
 	"github.com/helpline-org/helpline/internal/twiliofake"
+	"github.com/helpline-org/helpline/loadtest"
 	"github.com/helpline-org/helpline/loadtest/cluster"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx)
-	stop()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "cluster:", err)
-		os.Exit(1)
-	}
-}
+func main() { os.Exit(loadtest.Main("cluster", run)) }
 
 func run(ctx context.Context) error {
 	dir := flag.String("dir", "", "directory for the nodes' storage and the logs (default: a new temporary one)")

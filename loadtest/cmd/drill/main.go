@@ -19,9 +19,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"os/signal"
 	"path/filepath"
-	"syscall"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -31,15 +29,7 @@ import (
 	"github.com/helpline-org/helpline/loadtest/cluster"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx)
-	stop()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "drill:", err)
-		os.Exit(1)
-	}
-}
+func main() { os.Exit(loadtest.Main("drill", run)) }
 
 // drill is one fault: which process, and what it took to recover.
 type drill struct {
