@@ -301,6 +301,12 @@ func TestClusterKeepsAppendingWithOneNodeDown(t *testing.T) {
 
 func streamLeader(t *testing.T, ctx context.Context, js jetstream.JetStream) string {
 	t.Helper()
+	return streamInfo(t, ctx, js).Cluster.Leader
+}
+
+// streamInfo is the event stream's information as the server has it now.
+func streamInfo(t *testing.T, ctx context.Context, js jetstream.JetStream) *jetstream.StreamInfo {
+	t.Helper()
 	st, err := js.Stream(ctx, events.DefaultStream)
 	if err != nil {
 		t.Fatal(err)
@@ -309,7 +315,7 @@ func streamLeader(t *testing.T, ctx context.Context, js jetstream.JetStream) str
 	if err != nil {
 		t.Fatal(err)
 	}
-	return info.Cluster.Leader
+	return info
 }
 
 var nopLog = zerolog.Nop()
@@ -330,15 +336,7 @@ func TestReadersDoNotAccumulate(t *testing.T) {
 			t.Fatalf("load %d: %v", i, err)
 		}
 	}
-	st, err := js.Stream(ctx, events.DefaultStream)
-	if err != nil {
-		t.Fatal(err)
-	}
-	info, err := st.Info(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if info.State.Consumers > 2 {
+	if info := streamInfo(t, ctx, js); info.State.Consumers > 2 {
 		t.Fatalf("%d consumers left after 300 loads", info.State.Consumers)
 	}
 }

@@ -192,6 +192,15 @@ func processEnv(fs *flag.FlagSet, args []string, lookup lookupFunc) (config.Env,
 	return env, nil
 }
 
+// envOnly is the environment of a command that takes no arguments: usage
+// is its usage error when it is given some.
+func envOnly(args []string, usage string, lookup lookupFunc) (config.Env, error) {
+	if len(args) != 0 {
+		return config.Env{}, usageError{usage}
+	}
+	return loadEnv(lookup)
+}
+
 // loadEnv reads and validates the HELPLINE_* environment.
 func loadEnv(env lookupFunc) (config.Env, error) {
 	e, err := config.LoadEnv(env)

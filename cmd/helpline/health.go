@@ -13,10 +13,7 @@ import (
 // cmdHealth asks a running helpline for its readiness over loopback: the
 // container health check (images have no curl).
 func cmdHealth(ctx context.Context, args []string, std stdio, lookup lookupFunc) error {
-	if len(args) != 0 {
-		return usageError{"usage: helpline health"}
-	}
-	env, err := loadEnv(lookup)
+	env, err := envOnly(args, "usage: helpline health", lookup)
 	if err != nil {
 		return err
 	}

@@ -27,10 +27,7 @@ import (
 // one allowed to create or reconfigure them), and the SQL schema of the
 // projections.
 func cmdMigrate(ctx context.Context, args []string, io stdio, lookup lookupFunc) error {
-	if len(args) != 0 {
-		return usageError{"usage: helpline migrate"}
-	}
-	env, err := loadEnv(lookup)
+	env, err := envOnly(args, "usage: helpline migrate", lookup)
 	if err != nil {
 		return err
 	}

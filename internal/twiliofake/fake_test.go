@@ -1,7 +1,6 @@
 package twiliofake_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,13 +10,13 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/rs/zerolog"
 	twilioclient "github.com/twilio/twilio-go/client"
 
+	"github.com/helpline-org/helpline/internal/logtest"
 	"github.com/helpline-org/helpline/internal/sms"
 	"github.com/helpline-org/helpline/internal/twiliofake"
 )
@@ -33,29 +32,11 @@ var (
 	fixedNow   = time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
 )
 
-// syncBuffer collects logs from several goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 type env struct {
 	fake   *twiliofake.Fake
 	api    *httptest.Server
 	sender *sms.Sender
-	logs   *syncBuffer
+	logs   *logtest.Buffer
 }
 
 func newEnv(t *testing.T, cfg twiliofake.Config) *env {
@@ -63,7 +44,7 @@ func newEnv(t *testing.T, cfg twiliofake.Config) *env {
 	if cfg.Now == nil {
 		cfg.Now = func() time.Time { return fixedNow }
 	}
-	logs := &syncBuffer{}
+	logs := &logtest.Buffer{}
 	f := twiliofake.New(cfg, zerolog.New(logs))
 	api := httptest.NewServer(f)
 	t.Cleanup(api.Close)

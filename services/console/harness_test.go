@@ -10,7 +10,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,6 +17,7 @@ import (
 
 	"github.com/helpline-org/helpline/events"
 	"github.com/helpline-org/helpline/internal/app"
+	"github.com/helpline-org/helpline/internal/logtest"
 	"github.com/helpline-org/helpline/internal/sms"
 	"github.com/helpline-org/helpline/internal/testbed"
 	"github.com/helpline-org/helpline/internal/twiliofake"
@@ -66,7 +66,7 @@ type world struct {
 	srv   *httptest.Server
 	queue *escalations.Queue
 	fake  *twiliofake.Fake
-	logs  syncBuffer
+	logs  logtest.Buffer
 	inbox *inbox.View
 }
 
@@ -247,22 +247,4 @@ func (s *staff) send(method, path string, body any) (int, []byte) {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, b
-}
-
-// syncBuffer collects the console's log lines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
