@@ -16,17 +16,14 @@ func (pr *Process) mountIngestion(ctx context.Context, token string) error {
 	if err != nil {
 		return err
 	}
+	pr.Receiver = rcv
 	wh := ingestion.NewWebhooks(ingestion.WebhookConfig{PublicURL: env.PublicURL, AccountSID: env.TwilioAccountSID}, rcv,
 		func(u string, f url.Values, sig string) bool { return sms.Valid(token, u, f, sig) }, pr.log)
 	r.Post(ingestion.SMSPath, wh.SMS)
 	r.Post(ingestion.StatusPath, wh.Status)
 	// The pages each staff member was sent, for their SMS answers: kept
-	// from the log on ingestion's own durable consumer.
-	index, err := ingestion.NewKVIndex(ctx, p.JS, p.Env.Replicas)
-	if err != nil {
-		return err
-	}
-	pr.add(ingestion.NewPageIndexer(index).Specs(), nil)
+	// in memory from the log by a follower of this process's own.
+	pr.add(rcv.Specs(), nil)
 
 	keys, pseudo, err := p.Keys(ctx)
 	if err != nil {

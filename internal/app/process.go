@@ -19,6 +19,7 @@ import (
 	"github.com/helpline-org/helpline/internal/twiliofake"
 	"github.com/helpline-org/helpline/projections"
 	"github.com/helpline-org/helpline/services/console"
+	"github.com/helpline-org/helpline/services/ingestion"
 )
 
 // Process is one built helpline process, whichever services it holds: an
@@ -32,6 +33,8 @@ type Process struct {
 	Views *Views
 	// Console is the console, when the process holds it.
 	Console *console.Service
+	// Receiver is ingestion's receiver of SMS, when the process holds it.
+	Receiver *ingestion.Receiver
 	// Sandbox is the local SMS sandbox's fake Twilio, when no Twilio
 	// credentials are set.
 	Sandbox *twiliofake.Fake

@@ -92,13 +92,12 @@ const (
 // The durable consumers on the events stream, by the handler names their
 // services register (consume.Spec.Name; projections' Name()).
 const (
-	durableIngestionPages = "ingestion-pages" // ingestion.PagesConsumer
-	durableTriage         = "triage"
-	durableNotification   = "notification"
-	durableResponseTimes  = "projection-response-times"
-	durableEscalations    = "projection-escalations"
-	durableInbox          = "projection-inbox"
-	durableAccounts       = "projection-accounts"
+	durableTriage        = "triage"
+	durableNotification  = "notification"
+	durableResponseTimes = "projection-response-times"
+	durableEscalations   = "projection-escalations"
+	durableInbox         = "projection-inbox"
+	durableAccounts      = "projection-accounts"
 )
 
 var projectionDurables = []string{durableResponseTimes, durableEscalations, durableInbox, durableAccounts}
@@ -159,9 +158,9 @@ var matrix = map[Role]grant{
 		readAudit: true, buckets: map[string]access{bucketKeys: write}, eraseKeys: true, readDeadLetters: true, inspect: true},
 	// Ingestion: webhooks and web chat record conversations and clients,
 	// and create each new client's data key; it keeps its index and the
-	// chat sessions, and follows the pages sent to staff (its one durable
-	// consumer) so that a staff member's "1" or "2" answers theirs.
-	Ingestion: {readLog: true, appends: []string{events.AggregateConversation, events.AggregateClient}, durables: []string{durableIngestionPages},
+	// chat sessions. It has no durable consumer (it follows the pages sent
+	// to staff on an ordered reader of its own).
+	Ingestion: {readLog: true, appends: []string{events.AggregateConversation, events.AggregateClient},
 		buckets: map[string]access{bucketKeys: write, bucketIngestionIndex: own, bucketChatSessions: own}},
 	// Triage reads messages (opening bodies with the client's key) and
 	// records verdicts and escalations on conversations.

@@ -17,7 +17,6 @@ func TestBucketNamesMatchTheirOwners(t *testing.T) {
 	for _, c := range []struct{ matrix, code string }{
 		{bucketIngestionIndex, ingestion.IndexBucket},
 		{bucketChatSessions, ingestion.ChatSessionBucket},
-		{durableIngestionPages, ingestion.PagesConsumer},
 		{bucketConsoleSessions, auth.SessionBucket},
 		{durableResponseTimes, responsetimes.Name},
 		{durableEscalations, escalations.Name},

@@ -11,6 +11,7 @@ import (
 
 	"github.com/helpline-org/helpline/events"
 	"github.com/helpline-org/helpline/internal/config"
+	"github.com/helpline-org/helpline/internal/consume"
 	"github.com/helpline-org/helpline/internal/sms"
 )
 
@@ -27,16 +28,17 @@ type Duty struct {
 	byPhone map[string]config.Staff // keyed hash of the work phone -> staff
 	byID    map[string]config.Staff
 	hash    func(e164 string) string
-	pages   Pages
+	pages   *PageIndex
 	convs   *events.Conversations
 	now     func() time.Time
 	logger  zerolog.Logger
 }
 
 // NewDuty recognises the staff with a work phone. hash is the keyed hash
-// of a number; pages is the page index the log feeds (PageIndexer).
-func NewDuty(staff []config.Staff, hash func(e164 string) string, pages Pages, log Log, now func() time.Time, logger zerolog.Logger) *Duty {
-	d := &Duty{byPhone: map[string]config.Staff{}, byID: map[string]config.Staff{}, hash: hash, pages: pages, now: now,
+// of a number. The pages each person was sent come from the log: run
+// Specs.
+func NewDuty(staff []config.Staff, hash func(e164 string) string, log Log, now func() time.Time, logger zerolog.Logger) *Duty {
+	d := &Duty{byPhone: map[string]config.Staff{}, byID: map[string]config.Staff{}, hash: hash, pages: NewPageIndex(), now: now,
 		logger: logger.With().Str("svc", "ingestion").Str("use", "duty").Logger()}
 	d.convs, _ = events.NewConversations(log, events.DefaultConversationCacheSize) // size > 0: cannot fail
 	for _, st := range staff {
@@ -47,6 +49,9 @@ func NewDuty(staff []config.Staff, hash func(e164 string) string, pages Pages, l
 	}
 	return d
 }
+
+// Specs is what keeps the pages staff were sent from the log.
+func (d *Duty) Specs() []consume.Spec { return d.pages.Specs() }
 
 // Staff returns the staff member whose work phone e164 is, if any.
 func (d *Duty) Staff(e164 string) (config.Staff, bool) {
@@ -128,10 +133,7 @@ func (d *Duty) Answer(ctx context.Context, st config.Staff, line config.Line, in
 // the newest still unacknowledged (about client, when named); else the
 // newest (someone else acknowledged it: the reply is told who).
 func (d *Duty) choose(ctx context.Context, staffID, client string) (target, bool, error) {
-	refs, err := d.pages.Recent(ctx, staffID)
-	if err != nil {
-		return target{}, false, unavailable("pages", err)
-	}
+	refs := d.pages.Recent(staffID)
 	var newest target
 	for _, ref := range refs {
 		conv, err := d.convs.Load(ctx, ref.ConversationID)
@@ -158,11 +160,7 @@ func (d *Duty) choose(ctx context.Context, staffID, client string) (target, bool
 // stillOpen names another page to staffID still waiting for someone, if
 // any, and how to take it.
 func (d *Duty) stillOpen(ctx context.Context, t dutyTexts, staffID, except string) string {
-	refs, err := d.pages.Recent(ctx, staffID)
-	if err != nil {
-		return ""
-	}
-	for _, ref := range refs {
+	for _, ref := range d.pages.Recent(staffID) {
 		if ref.EscalationID == except {
 			continue
 		}

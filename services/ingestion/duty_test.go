@@ -54,6 +54,7 @@ type dutyWorld struct {
 	*testbed.Bed
 	fake *twiliofake.Fake
 	base string
+	rcv  *ingestion.Receiver
 }
 
 func newDutyWorld(t *testing.T) *dutyWorld {
@@ -87,6 +88,7 @@ func newDutyWorld(t *testing.T) *dutyWorld {
 		p.Close()
 	})
 	<-p.Running()
+	w.rcv = p.Receiver
 	for id, name := range map[string]string{"dana": "Dana Duty", "bo": "Bo Backup"} {
 		if err := p.Console.Accounts().Register(ctx, id, name, "duty", dutyPass, "test", events.Meta{OccurredAt: b.Clock.Now()}); err != nil {
 			t.Fatal(err)
@@ -154,18 +156,13 @@ func (w *dutyWorld) crisis(t *testing.T, from string) (convID, escID, pseudonym 
 		return fmt.Errorf("no page for %s's crisis yet", from)
 	})
 	w.page(t, danaPhone, pseudonym)
-	index, err := ingestion.NewKVIndex(context.Background(), w.JS, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
 	poll.Until(t, 15*time.Second, func() error {
-		refs, err := index.Recent(context.Background(), "dana")
-		for _, r := range refs {
+		for _, r := range w.rcv.Paged("dana") {
 			if r.EscalationID == escID {
 				return nil
 			}
 		}
-		return fmt.Errorf("dana's page %s not indexed yet (%v)", escID, err)
+		return fmt.Errorf("dana's page %s not indexed yet", escID)
 	})
 	return convID, escID, pseudonym
 }

@@ -2,119 +2,95 @@ package ingestion
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
-	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/helpline-org/helpline/events"
 	"github.com/helpline-org/helpline/internal/consume"
-	"github.com/helpline-org/helpline/internal/kv"
 )
 
 // PageRef is one page a staff member was sent: ids and a time, never a
 // number or content.
 type PageRef struct {
-	EscalationID   string    `json:"escalation_id"`
-	ConversationID string    `json:"conversation_id"`
-	PagedAt        time.Time `json:"paged_at"`
-}
-
-// Pages remembers, per staff member, the pages they were sent lately,
-// newest first: what a "1" or "2" texted back answers.
-type Pages interface {
-	Add(ctx context.Context, staffID string, p PageRef) error
-	Recent(ctx context.Context, staffID string) ([]PageRef, error)
+	EscalationID   string
+	ConversationID string
+	PagedAt        time.Time
 }
 
 // maxRecentPages is how many pages per staff member the index keeps: a
 // reply answers the newest open one, or one named by its client.
 const maxRecentPages = 16
 
-var _ Pages = (*KVIndex)(nil)
+// PagesHandler names the handler that follows the log into the index.
+const PagesHandler = "ingestion-pages"
 
-func pagesKey(staffID string) string { return "pages." + staffID }
-
-// Recent returns the staff member's latest pages, newest first.
-func (x *KVIndex) Recent(ctx context.Context, staffID string) ([]PageRef, error) {
-	refs, _, err := x.pages(ctx, staffID)
-	return refs, err
+// PageIndex remembers, per staff member, the pages they were sent lately,
+// newest first: what a "1" or "2" texted back answers. It is a read model
+// in memory, kept from the log's EscalationPaged events by a Local
+// follower of this process (no durable consumer, nothing written per
+// event) and rebuilt from the log at every start, so a restarted replica
+// knows every page again. It is safe for concurrent use.
+type PageIndex struct {
+	mu      sync.Mutex
+	byStaff map[string][]PageRef
+	last    uint64 // the last stream sequence applied
 }
 
-func (x *KVIndex) pages(ctx context.Context, staffID string) ([]PageRef, uint64, error) {
-	e, err := x.b.Get(ctx, pagesKey(staffID))
-	if errors.Is(err, kv.ErrNotFound) {
-		return nil, 0, nil
-	}
-	if err != nil {
-		return nil, 0, err
-	}
-	var refs []PageRef
-	if err := json.Unmarshal(e.Value(), &refs); err != nil {
-		return nil, 0, fmt.Errorf("pages of %s: %w", staffID, err)
-	}
-	return refs, e.Revision(), nil
+// NewPageIndex returns an empty index; run its Specs to fill it.
+func NewPageIndex() *PageIndex { return &PageIndex{byStaff: map[string][]PageRef{}} }
+
+// Specs is the index's follower of the log.
+func (x *PageIndex) Specs() []consume.Spec {
+	return []consume.Spec{{Name: PagesHandler, Filter: events.AggregateSubjects(events.AggregateConversation), Handler: x.Handle,
+		Local: true, From: x.applied}}
 }
 
-// Add records a page, once per escalation (a later page for the same
-// escalation moves it to the front), keeping the newest maxRecentPages.
-// Two replicas adding at once: each update expects the revision it read,
-// and the loser reads again.
-func (x *KVIndex) Add(ctx context.Context, staffID string, p PageRef) error {
-	for range 5 {
-		refs, rev, err := x.pages(ctx, staffID)
-		if err != nil {
-			return err
-		}
-		i := slices.IndexFunc(refs, func(r PageRef) bool { return r.EscalationID == p.EscalationID })
-		if i >= 0 && !refs[i].PagedAt.Before(p.PagedAt) {
-			return nil // a redelivery, or an older page of the same escalation
-		}
-		if i >= 0 {
-			refs = slices.Delete(refs, i, i+1)
-		}
-		// Newest first; of pages at the same moment, the one just made.
-		refs = append([]PageRef{p}, refs...)
-		slices.SortStableFunc(refs, func(a, b PageRef) int { return b.PagedAt.Compare(a.PagedAt) })
-		refs = refs[:min(len(refs), maxRecentPages)]
-		value, err := json.Marshal(refs)
-		if err != nil {
-			return err
-		}
-		_, err = x.b.Update(ctx, pagesKey(staffID), value, rev)
-		if !errors.Is(err, kv.ErrExists) {
-			return err
-		}
-	}
-	return fmt.Errorf("pages of %s kept changing: %w", staffID, events.ErrConcurrency)
-}
-
-// PagesConsumer is the durable consumer that feeds the page index from
-// the log (EscalationPaged events): a restarted ingestion, or another
-// replica, knows every page without keeping state of its own.
-const PagesConsumer = "ingestion-pages"
-
-// PageIndexer keeps the page index from the log.
-type PageIndexer struct{ pages Pages }
-
-// NewPageIndexer returns the handler that keeps pages from the log.
-func NewPageIndexer(pages Pages) *PageIndexer { return &PageIndexer{pages: pages} }
-
-// Specs is the indexer's durable consumer.
-func (p *PageIndexer) Specs() []consume.Spec {
-	return []consume.Spec{{Name: PagesConsumer, Filter: events.AggregateSubjects(events.AggregateConversation), Handler: p.Handle}}
+func (x *PageIndex) applied() uint64 {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.last
 }
 
 // Handle records one page; other events change nothing.
-func (p *PageIndexer) Handle(ctx context.Context, e events.Envelope) error {
-	if e.Type != events.TypeEscalationPaged {
-		return nil
+func (x *PageIndex) Handle(_ context.Context, e events.Envelope) error {
+	var paged events.EscalationPaged
+	if e.Type == events.TypeEscalationPaged {
+		d, err := e.Decode()
+		if err != nil {
+			return consume.Permanent(err)
+		}
+		paged = d.(events.EscalationPaged)
 	}
-	d, err := e.Decode()
-	if err != nil {
-		return consume.Permanent(err)
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.last = max(x.last, e.Sequence)
+	if paged.StaffID != "" {
+		x.add(paged.StaffID, PageRef{EscalationID: paged.EscalationID, ConversationID: e.AggregateID, PagedAt: e.OccurredAt})
 	}
-	paged := d.(events.EscalationPaged)
-	return p.pages.Add(ctx, paged.StaffID, PageRef{EscalationID: paged.EscalationID, ConversationID: e.AggregateID, PagedAt: e.OccurredAt})
+	return nil
+}
+
+// add records a page, once per escalation (a later page for the same
+// escalation moves it to the front), keeping the newest maxRecentPages.
+func (x *PageIndex) add(staffID string, p PageRef) {
+	refs := x.byStaff[staffID]
+	i := slices.IndexFunc(refs, func(r PageRef) bool { return r.EscalationID == p.EscalationID })
+	if i >= 0 && !refs[i].PagedAt.Before(p.PagedAt) {
+		return // a redelivery, or an older page of the same escalation
+	}
+	if i >= 0 {
+		refs = slices.Delete(refs, i, i+1)
+	}
+	// Newest first; of pages at the same moment, the one just made.
+	refs = append([]PageRef{p}, refs...)
+	slices.SortStableFunc(refs, func(a, b PageRef) int { return b.PagedAt.Compare(a.PagedAt) })
+	x.byStaff[staffID] = refs[:min(len(refs), maxRecentPages)]
+}
+
+// Recent returns the staff member's latest pages, newest first.
+func (x *PageIndex) Recent(staffID string) []PageRef {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return slices.Clone(x.byStaff[staffID])
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/helpline-org/helpline/events"
 	"github.com/helpline-org/helpline/internal/config"
+	"github.com/helpline-org/helpline/internal/consume"
 )
 
 // Errors the HTTP ports map to status codes.
@@ -153,6 +154,24 @@ func (r *Receiver) ReceiveSMS(ctx context.Context, in InboundSMS) (Receipt, erro
 		}
 	}
 	return rc, nil
+}
+
+// Specs are the receiver's followers of the log: the pages staff were
+// sent, which their SMS answers act on (none without staff recognition).
+func (r *Receiver) Specs() []consume.Spec {
+	if r.duty == nil {
+		return nil
+	}
+	return r.duty.Specs()
+}
+
+// Paged returns the pages staffID was sent lately, newest first, as far
+// as this process has read the log.
+func (r *Receiver) Paged(staffID string) []PageRef {
+	if r.duty == nil {
+		return nil
+	}
+	return r.duty.pages.Recent(staffID)
 }
 
 func (r *Receiver) staff(e164 string) (config.Staff, bool) {

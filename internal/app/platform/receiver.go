@@ -21,8 +21,8 @@ func (p *Platform) Receiver(ctx context.Context, file *config.File, now func() t
 		return nil, err
 	}
 	ids := ingestion.KeyringIdentities{Keys: keys, Pseudo: pseudo}
-	// Staff work phones are known by their keyed hash only; the page index
-	// (kept from the log by ingestion.PageIndexer) shares the index bucket.
-	duty := ingestion.NewDuty(file.Staff, pseudo.StaffPhone, index, p.Store, now, p.Log)
+	// Staff work phones are known by their keyed hash only; the pages they
+	// were sent come from the log (the receiver's Specs).
+	duty := ingestion.NewDuty(file.Staff, pseudo.StaffPhone, p.Store, now, p.Log)
 	return ingestion.NewReceiver(file, ids, keys, p.Store, index, duty, now, p.Log), nil
 }
