@@ -112,6 +112,20 @@ func (b *bed) escalate(t *testing.T, conversationID, escalationID string) {
 	b.catchUp(t)
 }
 
+// record changes a conversation as another service would: through a
+// repository of its own, so the application's must read the change from
+// the log.
+func (b *bed) record(t *testing.T, conversationID string, fn func(*events.Conversation) error) {
+	t.Helper()
+	convs, err := events.NewConversations(b.Store, 8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := convs.Update(context.Background(), conversationID, fn); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // assign gives a conversation to a worker, as a duty worker would.
 func (b *bed) assign(t *testing.T, conversationID, to, team string) {
 	t.Helper()

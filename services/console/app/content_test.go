@@ -152,15 +152,9 @@ func TestAutoRepliedConversationOpens(t *testing.T) {
 	b := newBed(t)
 	ctx := context.Background()
 	conv := b.conversation(t, "+447700900805", "hello")
-	convs, err := events.NewConversations(b.Store, 8)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := convs.Update(ctx, conv, func(c *events.Conversation) error {
+	b.record(t, conv, func(c *events.Conversation) error {
 		return c.RecordSent("ooh-"+conv+"-0a1b2c", events.SendAutoReply, "SM0123", events.Meta{OccurredAt: b.Clock.Now()})
-	}); err != nil {
-		t.Fatal(err)
-	}
+	})
 	b.catchUp(t)
 	c, err := b.app.Queries.ReadConversation.Handle(ctx, app.ReadConversation{Actor: dana, ConversationID: conv, Via: "page"})
 	if err != nil {

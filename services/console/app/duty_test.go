@@ -135,10 +135,6 @@ func TestWhoeverWasPagedMayTakeIt(t *testing.T) {
 	ctx := context.Background()
 	conv := b.conversation(t, "+447700900706", "help me")
 	b.escalate(t, conv, "esc1")
-	convs, err := events.NewConversations(b.Store, 8)
-	if err != nil {
-		t.Fatal(err)
-	}
 	mine := app.Escalation{Actor: mia, EscalationID: "esc1"}
 	if _, err := b.app.Queries.Escalation.Handle(ctx, mine); !errors.Is(err, app.ErrForbidden) {
 		t.Fatalf("a manager not paged opened the escalation: %v", err)
@@ -146,11 +142,9 @@ func TestWhoeverWasPagedMayTakeIt(t *testing.T) {
 	if _, err := b.app.Commands.Acknowledge.Handle(ctx, app.Acknowledge{Actor: mia, EscalationID: "esc1"}); !errors.Is(err, app.ErrForbidden) {
 		t.Fatalf("a manager not paged acknowledged: %v", err)
 	}
-	if _, err := convs.Update(ctx, conv, func(c *events.Conversation) error {
+	b.record(t, conv, func(c *events.Conversation) error {
 		return c.RecordPage("esc1", 1, 2, "manager", "mia", "SM0001", events.Meta{OccurredAt: b.Clock.Now()})
-	}); err != nil {
-		t.Fatal(err)
-	}
+	})
 	e, err := b.app.Queries.Escalation.Handle(ctx, mine)
 	if err != nil || e.Reason != events.ReasonCrisis || e.Pseudonym != "" || len(e.Terms) != 0 {
 		t.Fatalf("the paged manager's escalation: %+v, %v; want the reason without pseudonym or terms", e, err)
