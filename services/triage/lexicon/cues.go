@@ -55,13 +55,20 @@ const (
 	cueThinking             // thinking about, pienso en, je pense à
 	cueHowTo                // how I'd do it, cómo hacerlo, comment le faire
 	cueDecided              // decided, ya tomé la decisión, ma décision est prise
+	cueRail                 // platform, station, andén, quai
+	cueNotBoard             // the train that doesn't stop, not getting on: no me voy a subir
+	cuePrepare              // tied, rigged, até, accroché: a means made ready
+	cueNotAround            // won't be around to see, no voy a estar para ver
+	cueOnPlace              // on the roof, en la azotea, sur le parapet
+	cueMishap               // an everyday injury: chopping, nose, pelando, en cuisinant
+	cueDay                  // a day or a moment: saturday, el finde, dès que: a time only in a conversation
 	numCues
 )
 
 // cueNames are the YAML keys and the categories cue matches report.
 var cueNames = [numCues]string{"", "death", "wish", "means", "acquire", "research", "quantity", "act", "jump", "intent",
 	"time", "farewell", "gone", "give_away", "threat", "strangle", "proximity", "weapon", "child", "secret", "home_fear", "dead_wish", "tonight", "final",
-	"presence", "place", "cross", "bleed", "unstoppable", "poison", "vehicle", "not_fault", "confine", "sexual", "do_it", "alone", "thinking", "how_to", "decided"}
+	"presence", "place", "cross", "bleed", "unstoppable", "poison", "vehicle", "not_fault", "confine", "sexual", "do_it", "alone", "thinking", "how_to", "decided", "rail", "not_board", "prepare", "not_around", "on_place", "mishap", "day"}
 
 // cueSet is a set of cue classes.
 type cueSet uint64
@@ -99,6 +106,9 @@ type cueRule struct {
 	// self: the signals are the writer's whoever the words name ("tell
 	// my mum it wasn't her fault" is a message the writer leaves).
 	self bool
+	// unless: a cue of these classes anywhere in the message holds the
+	// rule ("cut my finger chopping onions, it keeps bleeding").
+	unless cueSet
 }
 
 // suicidal are the signals after which a conversation reads a bare time,
@@ -136,15 +146,19 @@ var cueRules = []cueRule{
 	// Affairs put in order: two give-away acts ("sorted the will, rehomed the dog").
 	{name: "affairs", slots: []cueSet{cs(cueGiveAway), cs(cueGiveAway)}, out: []cueOut{{sigPrep, kindAffairs, 0}}},
 	{name: "strangled", slots: []cueSet{cs(cueStrangle)}, out: []cueOut{{sigHarm, kindStrangulation, 0}}},
-	// Is at the place now: "sat on the ledge of level 6", "estoy en la
+	// Is on the edge now: "sat on the ledge of level 6", "estoy en la
 	// cornisa", "je suis sur le parapet".
-	{name: "at_place_now", slots: []cueSet{cs(cuePresence), cs(cuePlace)}, out: []cueOut{{sigRecent, kindAtPlace, 1}, {sigMethod, kindNamed, 1}}},
+	{name: "at_place_now", slots: []cueSet{cs(cuePresence, cueAlone), cs(cuePlace)}, out: []cueOut{{sigRecent, kindAtPlace, 1}, {sigMethod, kindNamed, 1}}},
+	// On a height with no one there: "on the roof of the car park, top
+	// floor. nobody about". Being on a roof or a bridge alone says
+	// nothing ("I'm on the roof terrace having lunch").
+	{name: "height_alone", slots: []cueSet{cs(cueOnPlace), cs(cueAlone)}, out: []cueOut{{sigRecent, kindAtPlace, 0}, {sigMethod, kindNamed, 0}}},
 	// Past the barrier of a height: "climbed over the railing", "pasé
 	// la valla del puente", "j'ai enjambé la rambarde".
-	{name: "past_the_barrier", slots: []cueSet{cs(cueCross), cs(cuePlace, cueMeans)}, out: []cueOut{{sigRecent, kindAtPlace, 0}, {sigMethod, kindNamed, 1}}},
-	// Bleeding that won't stop: "the blood won't stop", "no para de
-	// salir sangre", "ça saigne sans arrêt".
-	{name: "bleeding", slots: []cueSet{cs(cueBleed), cs(cueUnstoppable, cueQuantity)}, out: []cueOut{{sigRecent, kindCut, 0}}},
+	{name: "past_the_barrier", slots: []cueSet{cs(cueCross), cs(cuePlace, cueOnPlace, cueMeans)}, out: []cueOut{{sigRecent, kindAtPlace, 0}, {sigMethod, kindNamed, 1}}},
+	// Bleeding that won't stop, not from an everyday injury: "the blood
+	// won't stop", "no para de salir sangre", "ça saigne sans arrêt".
+	{name: "bleeding", slots: []cueSet{cs(cueBleed), cs(cueUnstoppable, cueQuantity)}, out: []cueOut{{sigRecent, kindCut, 0}}, unless: cs(cueMishap)},
 	// A poison swallowed: "drank bleach", "me bebí la lejía", "avalé du destop".
 	{name: "poison_taken", slots: []cueSet{cs(cueAct), cs(cuePoison)}, out: []cueOut{{sigRecent, kindTaken, 0}, {sigMethod, kindNamed, 1}}},
 	// A crash as the means, with intent: "going to drive into the wall".
@@ -152,21 +166,29 @@ var cueRules = []cueRule{
 		out: []cueOut{{sigMethod, kindNamed, 0}, {sigIntent, kindDecided, 1}}},
 	// A goodbye with a wish to be dead: "ojalá me muera, dejé cartas".
 	{name: "farewell_deadwish", slots: []cueSet{cs(cueFarewell, cueGiveAway, cueNotFault), cs(cueDeadWish)}, out: []cueOut{{sigPrep, kindFarewell, 0}}, self: true},
-	// A message left for someone: "tell her it wasn't her fault".
-	{name: "not_their_fault", slots: []cueSet{cs(cueNotFault)}, out: []cueOut{{sigPrep, kindFinal, 0}}, self: true},
-	// The decision and the act: "ya tomé la decisión, lo hago", "c'est
-	// décidé, je me tue", "made up my mind, I won't be here".
-	{name: "decided_act", slots: []cueSet{cs(cueDecided), cs(cueDoIt, cueDeath, cueFinal, cueDeadWish)},
+	// A means made ready with a second act or a death: "tied something
+	// to the loft hatch and stood on the chair".
+	{name: "means_prepared", slots: []cueSet{cs(cuePrepare), cs(cueMeans), cs(cuePrepare, cueDeath, cueDeadWish)}, out: []cueOut{{sigMethod, kindPrepared, 1}}},
+	// A message left for someone: "tell her it wasn't her fault"; a
+	// crisis with a wish to be dead or after ideation.
+	{name: "not_their_fault", slots: []cueSet{cs(cueNotFault)}, out: []cueOut{{sigPrep, kindFarewell, 0}}, self: true},
+	// The decision and the act named: "c'est décidé, je me tue", "made
+	// up my mind, I won't be here", "decided: the level crossing".
+	{name: "decided_act", slots: []cueSet{cs(cueDecided), cs(cueDeath, cueFinal, cueDeadWish, cuePlace, cueOnPlace, cueJump, cueVehicle)},
 		out: []cueOut{{sigIntent, kindDecided, 0}, {sigIdeation, kindSuicidal, 1}}},
 	// Held by someone: "he locked me in and took my phone".
 	{name: "confined", slots: []cueSet{cs(cueConfine)}, out: []cueOut{{sigHarm, kindThreat, 0}, {sigHarm, kindProximity, 0}}},
 	{name: "sexual_touch", slots: []cueSet{cs(cueSexual)}, out: []cueOut{{sigHarm, kindSexualAbuse, 0}}},
-	// The act when no one is there: "I'll do it when the house is
-	// empty", "lo hago en cuanto se duerman", "quand mon coloc sera couché".
-	{name: "act_when_alone", slots: []cueSet{cs(cueDoIt), cs(cueAlone)}, out: []cueOut{{sigPlan, kindWhen, 0}, {sigIntent, kindDecided, 0}}},
-	// Thinking out how: "I keep thinking about how I'd do it", "je pense
-	// à comment le faire".
-	{name: "thinking_how", slots: []cueSet{cs(cueThinking), cs(cueHowTo)}, out: []cueOut{{sigIdeation, kindSuicidal, 1}}},
+	// The act when no one is there, with a death in the message: "I'll
+	// do it when the house is empty, I want to die".
+	{name: "act_when_alone", slots: []cueSet{cs(cueDoIt), cs(cueAlone), cs(cueDeath, cueDeadWish)}, out: []cueOut{{sigPlan, kindWhen, 0}, {sigIntent, kindDecided, 0}}},
+	// Thinking of doing it, with a death in the message: "wishing I
+	// won't wake up and lately thinking of doing it myself"; thinking out
+	// how, likewise.
+	{name: "thinking_doit_deadwish", slots: []cueSet{cs(cueThinking), cs(cueDoIt, cueHowTo), cs(cueDeadWish, cueDeath)}, out: []cueOut{{sigIdeation, kindSuicidal, 1}}},
+	// At the station for the train one won't board: "platform 2, waiting
+	// for the fast one", "no me voy a subir precisamente".
+	{name: "rail_not_boarding", slots: []cueSet{cs(cueRail), cs(cueNotBoard)}, out: []cueOut{{sigRecent, kindAtPlace, 0}, {sigMethod, kindNamed, 0}}},
 	// "he's outside and trying the door", "mi ex está en el portal".
 	{name: "threat_proximity", slots: []cueSet{cs(cueThreat), cs(cueProximity)},
 		out: []cueOut{{sigHarm, kindThreat, 0}, {sigHarm, kindProximity, 1}}},
@@ -178,9 +200,9 @@ var cueRules = []cueRule{
 	// With the conversation: after ideation, a time or a decision is an
 	// intent, a means is a method, a goodbye is a preparatory act; after
 	// harm, someone close by or an aggressor's act is harm again.
-	{name: "intent_in_conversation", slots: []cueSet{cs(cueIntent, cueTonight, cueTime, cueDoIt, cueAlone)}, out: []cueOut{{sigIntent, kindDecided, 0}}, with: suicidal},
-	{name: "means_in_conversation", slots: []cueSet{cs(cueMeans, cueJump, cueAct, cuePlace, cueHowTo)}, out: []cueOut{{sigMethod, kindNamed, 0}}, with: suicidal},
-	{name: "farewell_in_conversation", slots: []cueSet{cs(cueFarewell, cueGone, cueGiveAway, cueFinal)}, out: []cueOut{{sigPrep, kindFarewell, 0}}, with: suicidal},
+	{name: "intent_in_conversation", slots: []cueSet{cs(cueIntent, cueTonight, cueTime, cueDay, cueDoIt, cueAlone, cueDecided)}, out: []cueOut{{sigIntent, kindDecided, 0}}, with: suicidal},
+	{name: "means_in_conversation", slots: []cueSet{cs(cueMeans, cueJump, cueAct, cuePlace, cueOnPlace, cueRail, cueHowTo, cueBleed)}, out: []cueOut{{sigMethod, kindNamed, 0}}, with: suicidal},
+	{name: "farewell_in_conversation", slots: []cueSet{cs(cueFarewell, cueGone, cueGiveAway, cueFinal, cueNotAround, cueNotFault)}, out: []cueOut{{sigPrep, kindFarewell, 0}}, with: suicidal},
 	{name: "harm_in_conversation", slots: []cueSet{cs(cueThreat, cueProximity, cueStrangle, cueWeapon, cueConfine)}, out: []cueOut{{sigHarm, kindProximity, 0}},
 		with: setOf([]string{SignalHarmFromOthers})},
 }
@@ -246,7 +268,7 @@ func (cl *Classifier) cueUnion(sc *scratch) cueSet {
 // mayFire reports whether every slot of r has a cue in u and the
 // conversation meets its with condition.
 func (r *cueRule) mayFire(u cueSet, recent signalSet) bool {
-	if r.with != 0 && recent&r.with == 0 {
+	if r.with != 0 && recent&r.with == 0 || u&r.unless != 0 {
 		return false
 	}
 	for _, s := range r.slots {
@@ -298,6 +320,12 @@ func (cl *Classifier) cooccur(sc *scratch, recent signalSet) {
 	var u cueSet
 	for _, c := range classes {
 		u |= c
+	}
+	// A rule's unless classes count even inside an idiom.
+	for i := 0; i < n; i++ {
+		if h := &sc.hits[i]; h.kind == tkCue && h.flags&hitDropped != 0 {
+			u |= cl.cueOf(h) & cs(cueMishap)
+		}
 	}
 	var used [4]int
 	for ri := range cueRules {
@@ -415,7 +443,8 @@ func (c *cueLists) lists() []cueList {
 		{cuePresence, c.Presence}, {cuePlace, c.Place}, {cueCross, c.Cross}, {cueBleed, c.Bleed},
 		{cueUnstoppable, c.Unstoppable}, {cuePoison, c.Poison}, {cueVehicle, c.Vehicle}, {cueNotFault, c.NotFault},
 		{cueConfine, c.Confine}, {cueSexual, c.Sexual}, {cueDoIt, c.DoIt}, {cueAlone, c.Alone},
-		{cueThinking, c.Thinking}, {cueHowTo, c.HowTo}, {cueDecided, c.Decided},
+		{cueThinking, c.Thinking}, {cueHowTo, c.HowTo}, {cueDecided, c.Decided}, {cueRail, c.Rail}, {cueNotBoard, c.NotBoard},
+		{cuePrepare, c.Prepare}, {cueNotAround, c.NotAround}, {cueOnPlace, c.OnPlace}, {cueMishap, c.Mishap}, {cueDay, c.Day},
 	}
 }
 
@@ -464,6 +493,21 @@ type cueLists struct {
 	// Decided: the decision made, an intent when the act is named or
 	// meant ("ma décision est prise, je vais passer à l'acte").
 	Decided []string `yaml:"decided"`
+	// Rail and NotBoard: at the station for the train one won't board.
+	Rail     []string `yaml:"rail"`
+	NotBoard []string `yaml:"not_board"`
+	// Prepare: a means made ready ("tied something to the loft hatch").
+	Prepare []string `yaml:"prepare"`
+	// NotAround: not being alive for what comes ("won't be around to see").
+	NotAround []string `yaml:"not_around"`
+	// OnPlace: on a dangerous place ("on the roof"), with no one there
+	// or now, is being there.
+	OnPlace []string `yaml:"on_place"`
+	// Mishap: an everyday injury, which holds the bleeding rule.
+	Mishap []string `yaml:"mishap"`
+	// Day: a day or a moment ("saturday", "dès que"), read as a time
+	// only after ideation.
+	Day []string `yaml:"day"`
 }
 
 // validate checks every cue phrase.

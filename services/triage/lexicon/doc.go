@@ -33,7 +33,13 @@
 // common medicine, blades, ligatures, heights, rails, water...), acquisition
 // and research verbs, quantities, acts done, intent and time markers,
 // farewells, giving away, an aggressor's acts, proximity, weapons, a
-// child's age, secrecy, fear of going home. The lexicon's own named means,
+// child's age, secrecy, fear of going home; and, from the taxonomy rather
+// than from examples, being on an edge or a height with no one there,
+// past a barrier, bleeding that won't stop (unless an everyday injury is
+// named), a poison swallowed, a crash as the means, a message left for
+// someone ("it wasn't her fault"), confinement, sexual touch, the act when
+// no one is there, thinking out how, a decision with the act named. The
+// lexicon's own named means,
 // time frames and counts count as cues too. Named cue rules fire when one
 // cue of each of their slots stands within cueWindow words, in either
 // order ("picked up ... co-codamol", "combien de tercian ... pas me
@@ -44,6 +50,20 @@
 // are held, never counted as a third party's crisis. A verdict names a cue
 // rule's signal as the term "cue:<rule>" and lists the cue words that made
 // it.
+//
+// Ordinary words are never enough on their own: a rule over everyday
+// words needs a risk word too (a death, a wish to be dead, no one there)
+// or the conversation's ideation ("I'll do it when the house is empty"
+// is a plan after "I want to die", not after "the kitchen needs a deep
+// clean"). A person after a preposition is whom an act is for, not who
+// does it ("wrote a letter TO my mum").
+//
+// # Matching
+//
+// Terms and cues are found word by word (wordmatch.go): each word of the
+// normalised text is hashed once and looked up, and phrases are paths in
+// a trie of word ids, so the cost per message is a few look-ups per word
+// whatever the lexicon's size.
 //
 // # Modifiers
 //

@@ -158,7 +158,10 @@ func (cl *Classifier) qualify(sc *scratch) {
 		sent := n.sentenceOf(h.ws)
 		for j := range sc.hits {
 			g := &sc.hits[j]
-			if g.pass != h.pass || g.kind == tkSignal || g.flags&hitDropped != 0 {
+			// A mishap cue counts even inside an idiom ("je me suis coupé
+			// EN CUISINANT").
+			mishap := g.kind == tkCue && cl.c.terms[g.term].cue == cueMishap
+			if g.pass != h.pass || g.kind == tkSignal || g.flags&hitDropped != 0 && !mishap {
 				continue
 			}
 			switch g.kind {
@@ -182,6 +185,14 @@ func (cl *Classifier) qualify(sc *scratch) {
 				// "two boxes of tablets from the doctor".
 				if t.r.signal == sigMethod && t.r.kind != kindPrepared && n.sentenceOf(g.ws) == sent &&
 					max(g.ws-h.we, h.ws-g.we) <= scopeWindow {
+					h.flags |= hitHidden
+					g.flags |= hitEvidence
+				}
+			case tkCue:
+				// An everyday injury: "me corté pelando patatas", "je me
+				// suis coupée en cuisinant" is no self-harm.
+				if mishap && t.r.signal == sigRecent && t.r.kind == kindCut &&
+					n.sentenceOf(g.ws) == sent && max(g.ws-h.we, h.ws-g.we) <= scopeWindow {
 					h.flags |= hitHidden
 					g.flags |= hitEvidence
 				}

@@ -25,6 +25,10 @@ type matcher struct {
 	// prefixLens has bit l set when some prefix is l bytes long.
 	prefixLens uint64
 	edges      edgeTable // (node, word id or prefix id|prefixEdge) → node
+	// rootChild[w] is the node a walk begun at word w reaches, or -1:
+	// every word of the text starts a walk, so the root's edges are an
+	// array rather than hash look-ups.
+	rootChild []int32
 	// outAt[n]:outAt[n+1] are node n's patterns in outs, by id.
 	outAt  []int32
 	outs   []int32
@@ -72,6 +76,13 @@ func newMatcher(patterns []string) *matcher {
 			node = child
 		}
 		own[node] = append(own[node], int32(id))
+	}
+	m.rootChild = make([]int32, len(m.words.words))
+	for w := range m.rootChild {
+		m.rootChild[w] = -1
+		if c, ok := m.edges.get(0, uint32(w)); ok {
+			m.rootChild[w] = c
+		}
 	}
 	for _, o := range own {
 		m.outAt = append(m.outAt, int32(len(m.outs)))
@@ -134,11 +145,15 @@ func (m *matcher) scan(buf []byte, ms *matchScratch, emit emitFunc) {
 		wid := m.words.find(h, buf[s:e])
 		next := ms.next[:0]
 		if wid >= 0 {
-			for _, node := range active {
+			for _, node := range active[:len(active)-1] {
 				c, ok := m.edges.get(node, uint32(wid))
 				if !ok {
 					continue
 				}
+				m.emitAt(c, e, word, emit)
+				next = append(next, c)
+			}
+			if c := m.rootChild[wid]; c >= 0 {
 				m.emitAt(c, e, word, emit)
 				next = append(next, c)
 			}
