@@ -86,19 +86,7 @@ func newChatHarness(t testing.TB, opts chatOptions) *chatHarness {
 	}).ClientURL())
 	logs := &logtest.Buffer{}
 	log := zerolog.New(logs)
-	store, err := events.NewStore(ctx, js, events.StoreConfig{}, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := keyring.EnsureBucket(ctx, js, keyring.BucketConfig{}); err != nil {
-		t.Fatal(err)
-	}
-	master := keyring.GenerateMasterKey()
-	keys, err := keyring.New(ctx, js, keyring.Config{Master: master}, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { keys.Close() })
+	store, keys, identities := openLogAndKeys(t, js, log)
 	file, err := config.ParseFile([]byte(`
 lines:
   - {id: main, name: "Example Support Line", number: "` + lineNum + `", timezone: Europe/London, always_open: true}
@@ -117,7 +105,7 @@ lines:
 	feed := ingestion.NewJetStreamChatFeed(js, store.Config().Stream, chatLog, log)
 	t.Cleanup(feed.Close)
 	chat, err := ingestion.NewChat(ingestion.ChatConfig{DefaultLine: file.Lines[0].ID}, ingestion.ChatDeps{
-		Lines: file, Pseudonyms: ingestion.KeyringIdentities{Keys: keys, Pseudo: keyring.NewPseudonymizer(master)},
+		Lines: file, Pseudonyms: identities,
 		Keys: keys, Log: chatLog, Feed: feed, Sessions: sessions, Now: clock.now,
 	}, log)
 	if err != nil {

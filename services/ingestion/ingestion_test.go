@@ -52,6 +52,37 @@ func newHarness(t testing.TB) *harness {
 	_, js := natstest.Connect(t, nsrv.ClientURL())
 	logs := &bytes.Buffer{}
 	log := zerolog.New(logs)
+	store, keys, identities := openLogAndKeys(t, js, log)
+	index, err := ingestion.NewKVIndex(ctx, js, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file, err := config.ParseFile([]byte(`
+lines:
+  - {id: main, number: "` + lineNum + `", timezone: Europe/London, always_open: true}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rcv := ingestion.NewReceiver(file, identities, keys, store, index, nil, time.Now, log)
+	h := &harness{store: store, keys: keys, js: js, logs: logs, nats: nsrv}
+	mux := http.NewServeMux()
+	h.srv = httptest.NewServer(mux)
+	t.Cleanup(h.srv.Close)
+	h.public = "https://helpline.example.org" // what Twilio calls: not the test server's address
+	wh := ingestion.NewWebhooks(ingestion.WebhookConfig{PublicURL: h.public}, rcv,
+		func(u string, f url.Values, s string) bool { return sms.Valid(token, u, f, s) }, log)
+	mux.HandleFunc("POST /twilio/sms", wh.SMS)
+	mux.HandleFunc("POST /twilio/status", wh.Status)
+	return h
+}
+
+// openLogAndKeys opens the event store and a keyring with a new master key
+// on js, as the services do, and the identities ingestion derives from
+// them; the keyring closes when the test ends.
+func openLogAndKeys(t testing.TB, js jetstream.JetStream, log zerolog.Logger) (*events.Store, *keyring.Keyring, ingestion.KeyringIdentities) {
+	t.Helper()
+	ctx := context.Background()
 	store, err := events.NewStore(ctx, js, events.StoreConfig{}, log)
 	if err != nil {
 		t.Fatal(err)
@@ -65,28 +96,7 @@ func newHarness(t testing.TB) *harness {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { keys.Close() })
-	index, err := ingestion.NewKVIndex(ctx, js, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	file, err := config.ParseFile([]byte(`
-lines:
-  - {id: main, number: "` + lineNum + `", timezone: Europe/London, always_open: true}
-`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	rcv := ingestion.NewReceiver(file, ingestion.KeyringIdentities{Keys: keys, Pseudo: keyring.NewPseudonymizer(master)}, keys, store, index, nil, time.Now, log)
-	h := &harness{store: store, keys: keys, js: js, logs: logs, nats: nsrv}
-	mux := http.NewServeMux()
-	h.srv = httptest.NewServer(mux)
-	t.Cleanup(h.srv.Close)
-	h.public = "https://helpline.example.org" // what Twilio calls: not the test server's address
-	wh := ingestion.NewWebhooks(ingestion.WebhookConfig{PublicURL: h.public}, rcv,
-		func(u string, f url.Values, s string) bool { return sms.Valid(token, u, f, s) }, log)
-	mux.HandleFunc("POST /twilio/sms", wh.SMS)
-	mux.HandleFunc("POST /twilio/status", wh.Status)
-	return h
+	return store, keys, ingestion.KeyringIdentities{Keys: keys, Pseudo: keyring.NewPseudonymizer(master)}
 }
 
 func inbound(sid, from, to, body string) url.Values {
