@@ -243,15 +243,51 @@ type EscalationRaised struct {
 }
 
 // EscalationPaged records one page sent to a staff member at a level of the
-// escalation policy.
+// escalation policy: one of their notification rules (an SMS or a voice
+// call). Version 2: version 1 was always an SMS, their only rule.
 type EscalationPaged struct {
 	EscalationID string `json:"escalation_id"`
 	Level        int    `json:"level"`
 	LevelName    string `json:"level_name"`
 	StaffID      string `json:"staff_id"`
 	Round        int    `json:"round"`
-	// ProviderMessageID is the page SMS's Twilio sid, if one was sent.
+	// ProviderMessageID is the page's Twilio sid (a message's, or a call's
+	// for PageByCall), if one was sent.
 	ProviderMessageID string `json:"provider_message_id,omitempty"`
+	// Channel is PageBySMS or PageByCall.
+	Channel string `json:"channel"`
+	// Rule is which of the person's notification rules this page is (0:
+	// the first, at the step's start).
+	Rule int `json:"rule"`
+	// Last is set when it is the person's last rule: once it fails, they
+	// refused the step.
+	Last bool `json:"last"`
+}
+
+// EscalationPagedV1 is version 1 of EscalationPaged: an SMS, the person's
+// one rule.
+type EscalationPagedV1 struct {
+	EscalationID      string `json:"escalation_id"`
+	Level             int    `json:"level"`
+	LevelName         string `json:"level_name"`
+	StaffID           string `json:"staff_id"`
+	Round             int    `json:"round"`
+	ProviderMessageID string `json:"provider_message_id,omitempty"`
+}
+
+// How a page reaches a staff member.
+const (
+	PageBySMS  = "sms"
+	PageByCall = "call"
+)
+
+// CallStatusChanged records a provider's status callback for a page call
+// (its progress, and how it ended: completed when answered; busy, failed,
+// no-answer or canceled when not).
+type CallStatusChanged struct {
+	ProviderCallID string `json:"provider_call_id"`
+	Status         string `json:"status"`
+	ErrorCode      int    `json:"error_code,omitempty"`
 }
 
 // EscalationAcknowledged records the staff member who took the escalation
@@ -433,7 +469,7 @@ var _ = []bool{
 		}),
 	register(AggregateConversation, TypeEscalationPaged, 1, "A staff member was paged for an escalation.",
 		func() Payload {
-			return EscalationPaged{EscalationID: "e1", Level: 0, LevelName: "duty", StaffID: "sam", Round: 1, ProviderMessageID: "SMaaaa"}
+			return EscalationPagedV1{EscalationID: "e1", Level: 0, LevelName: "duty", StaffID: "sam", Round: 1, ProviderMessageID: "SMaaaa"}
 		}),
 	register(AggregateConversation, TypeEscalationAcknowledged, 1, "A staff member took the escalation on.",
 		func() Payload { return EscalationAcknowledgedV1{EscalationID: "e1", StaffID: "sam"} }),
@@ -497,6 +533,18 @@ var _ = []bool{
 		func() Payload {
 			return EscalationDeclined{EscalationID: "e1", StaffID: "sam", Round: 1, Level: 0, Via: AckSMS}
 		}),
+	register(AggregateConversation, TypeEscalationPaged, 2, "A staff member was paged for an escalation, by one of their notification rules (SMS or voice call).",
+		func() Payload {
+			return EscalationPaged{EscalationID: "e1", Level: 0, LevelName: "duty", StaffID: "sam", Round: 1,
+				ProviderMessageID: "CAaaaa", Channel: PageByCall, Rule: 1, Last: true}
+		}),
+	upcast(TypeEscalationPaged, 1, func(p Payload) Payload {
+		v1 := p.(EscalationPagedV1)
+		return EscalationPaged{EscalationID: v1.EscalationID, Level: v1.Level, LevelName: v1.LevelName, StaffID: v1.StaffID, Round: v1.Round,
+			ProviderMessageID: v1.ProviderMessageID, Channel: PageBySMS, Rule: 0, Last: true}
+	}),
+	register(AggregateConversation, TypeCallStatusChanged, 1, "A provider status callback for a page call.",
+		func() Payload { return CallStatusChanged{ProviderCallID: "CAaaaa", Status: "no-answer"} }),
 }
 
 // BodyAAD is the additional authenticated data a message or reply body is

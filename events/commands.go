@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -198,25 +199,73 @@ func (c *Conversation) EscalateUnanswered(m Meta) error {
 // of its policy (providerMessageID: the page SMS's id). A page already
 // recorded at that step is not recorded again.
 func (c *Conversation) RecordPage(escalationID string, round, level int, levelName, staffID, providerMessageID string, m Meta) error {
-	esc, err := c.escalation(escalationID)
+	return c.RecordRulePage(RulePage{EscalationID: escalationID, Round: round, Level: level, LevelName: levelName, StaffID: staffID,
+		Channel: PageBySMS, Last: true, ProviderID: providerMessageID}, m)
+}
+
+// RulePage is one page by one of a person's notification rules.
+type RulePage struct {
+	EscalationID string
+	Round, Level int
+	LevelName    string
+	StaffID      string
+	// Rule is which of their rules (from 0); Last, whether their last.
+	Rule int
+	Last bool
+	// Channel is PageBySMS or PageByCall; ProviderID the message's or the
+	// call's sid.
+	Channel    string
+	ProviderID string
+}
+
+func (p RulePage) suffix() string {
+	if p.Rule == 0 {
+		return "" // the ids of pages before notification rules
+	}
+	return "-r" + strconv.Itoa(p.Rule)
+}
+
+// RecordRulePage records that staffID was paged by one of their rules at
+// a step of the policy. A rule already recorded at that step (or a later
+// one of theirs) is not recorded again.
+func (c *Conversation) RecordRulePage(p RulePage, m Meta) error {
+	esc, err := c.escalation(p.EscalationID)
 	if err != nil {
 		return err
 	}
-	if esc.PagedAtStep(round, level, staffID) {
+	if p.Channel != PageBySMS && p.Channel != PageByCall {
+		return fmt.Errorf("%w: page channel %q", ErrInvalidCommand, p.Channel)
+	}
+	if n, ok := esc.Notice(p.Round, p.Level, p.StaffID); ok && n.Rule >= p.Rule {
 		return nil
 	}
-	return c.recordWithID("page-"+escalationID+"-"+Step(round, level)+"-"+staffID, EscalationPaged{EscalationID: escalationID,
-		Level: level, LevelName: levelName, StaffID: staffID, Round: round, ProviderMessageID: providerMessageID}, m)
+	return c.recordWithID("page-"+p.EscalationID+"-"+Step(p.Round, p.Level)+"-"+p.StaffID+p.suffix(), EscalationPaged{
+		EscalationID: p.EscalationID, Level: p.Level, LevelName: p.LevelName, StaffID: p.StaffID, Round: p.Round,
+		ProviderMessageID: p.ProviderID, Channel: p.Channel, Rule: p.Rule, Last: p.Last}, m)
+}
+
+// RecordCallStatus records a provider's status callback for a page call.
+// It decides nothing: the same callback again is the same event.
+func (c *Conversation) RecordCallStatus(providerCallID, status string, errorCode int, m Meta) error {
+	return c.recordWithID("call-"+strings.ToLower(providerCallID)+"-"+status, CallStatusChanged{ProviderCallID: providerCallID,
+		Status: status, ErrorCode: errorCode}, m)
 }
 
 // RecordPageFailed records that the provider refused for good to page
 // staffID (a wrong or unreachable work phone) at a step, with its reason.
 func (c *Conversation) RecordPageFailed(escalationID string, round, level int, staffID, reason string, code int, m Meta) error {
-	if _, err := c.escalation(escalationID); err != nil {
+	return c.RecordRulePageFailed(RulePage{EscalationID: escalationID, Round: round, Level: level, StaffID: staffID}, reason, code, m)
+}
+
+// RecordRulePageFailed records that a page by one of a person's rules
+// failed (refused by the provider, not delivered, not answered), with
+// the reason and the provider's error code; once per rule and step.
+func (c *Conversation) RecordRulePageFailed(p RulePage, reason string, code int, m Meta) error {
+	if _, err := c.escalation(p.EscalationID); err != nil {
 		return err
 	}
-	return c.recordWithID("pagefail-"+escalationID+"-"+Step(round, level)+"-"+staffID, MessageSendFailed{SendID: escalationID,
-		Kind: SendPage, Recipient: staffID, Reason: reason, Code: code}, m)
+	return c.recordWithID("pagefail-"+p.EscalationID+"-"+Step(p.Round, p.Level)+"-"+p.StaffID+p.suffix(), MessageSendFailed{SendID: p.EscalationID,
+		Kind: SendPage, Recipient: p.StaffID, Reason: reason, Code: code}, m)
 }
 
 // RecordUndeliveredPages records, as failed pages with the provider's
@@ -233,7 +282,8 @@ func (c *Conversation) RecordUndeliveredPages(escalationID string, m Meta) error
 		if ref.EscalationID != esc.ID || ref.Round != esc.Round || ref.Level != esc.Level || st.Status == "" {
 			continue
 		}
-		if err := c.RecordPageFailed(esc.ID, ref.Round, ref.Level, ref.StaffID, st.Status, st.ErrorCode, m); err != nil {
+		p := RulePage{EscalationID: esc.ID, Round: ref.Round, Level: ref.Level, StaffID: ref.StaffID, Rule: ref.Rule}
+		if err := c.RecordRulePageFailed(p, st.Status, st.ErrorCode, m); err != nil {
 			return err
 		}
 	}

@@ -66,6 +66,33 @@ type Escalation struct {
 	// keyed by Step(round, level), so a redelivered event or a restarted
 	// timer can tell whether a step still needs its page.
 	Paged map[string][]string
+	// Notices holds, by noticeKey(step, staff), each paged person's latest
+	// page at the step: which of their notification rules, and whether it
+	// failed.
+	Notices map[string]Notice
+}
+
+// Notice is a person's latest page at one step of an escalation.
+type Notice struct {
+	// Rule is which of their notification rules it was (from 0), Channel
+	// how it went (PageBySMS, PageByCall).
+	Rule    int
+	Channel string
+	// Last: it was their last rule. Failed: the provider reported it not
+	// delivered (an SMS) or not answered (a call).
+	Last, Failed bool
+	// FirstAt is when the person was first paged at the step: their rules'
+	// delays count from it.
+	FirstAt time.Time
+}
+
+func noticeKey(step, staffID string) string { return step + "/" + staffID }
+
+// Notice returns staffID's latest page at (round, level), if they were
+// paged there.
+func (e *Escalation) Notice(round, level int, staffID string) (Notice, bool) {
+	n, ok := e.Notices[noticeKey(Step(round, level), staffID)]
+	return n, ok
 }
 
 // Step names one step of an escalation policy.
@@ -112,6 +139,9 @@ type PageRef struct {
 	EscalationID string
 	Round, Level int
 	StaffID      string
+	// Rule is which of the person's rules it was; Last, whether their last.
+	Rule int
+	Last bool
 }
 
 // Open reports whether the escalation still needs someone.
@@ -211,6 +241,7 @@ func (e *Escalation) clone() *Escalation {
 	out.Categories = slices.Clone(e.Categories)
 	out.Paged = cloneSteps(e.Paged)
 	out.Refused, out.Declined = cloneSteps(e.Refused), cloneSteps(e.Declined)
+	out.Notices = maps.Clone(e.Notices)
 	return &out
 }
 
@@ -264,7 +295,7 @@ func (c *Conversation) apply(p Payload, e Envelope) {
 		if _, seen := c.Escalations[p.EscalationID]; !seen {
 			c.Escalations[p.EscalationID] = &Escalation{ID: p.EscalationID, Reason: p.Reason, Categories: p.Categories, RaisedAt: at, Round: 1,
 				StepAt: at, Paged: map[string][]string{}, Refused: map[string][]string{},
-				Declined: map[string][]string{}}
+				Declined: map[string][]string{}, Notices: map[string]Notice{}}
 			c.EscalationOrder = append(c.EscalationOrder, p.EscalationID)
 		}
 	case EscalationPaged:
@@ -272,11 +303,22 @@ func (c *Conversation) apply(p Payload, e Envelope) {
 			esc.Level, esc.Round, esc.LastPagedAt = p.Level, p.Round, at
 			esc.Pages++
 			step := Step(p.Round, p.Level)
-			esc.Paged[step] = append(esc.Paged[step], p.StaffID)
+			if !slices.Contains(esc.Paged[step], p.StaffID) {
+				esc.Paged[step] = append(esc.Paged[step], p.StaffID)
+			}
+			k := noticeKey(step, p.StaffID)
+			if n, seen := esc.Notices[k]; !seen || n.Rule < p.Rule {
+				first := at
+				if seen {
+					first = n.FirstAt
+				}
+				esc.Notices[k] = Notice{Rule: p.Rule, Channel: p.Channel, Last: p.Last, FirstAt: first}
+			}
 			if p.ProviderMessageID != "" {
-				c.Pages[p.ProviderMessageID] = PageRef{EscalationID: p.EscalationID, Round: p.Round, Level: p.Level, StaffID: p.StaffID}
+				c.Pages[p.ProviderMessageID] = PageRef{EscalationID: p.EscalationID, Round: p.Round, Level: p.Level, StaffID: p.StaffID,
+					Rule: p.Rule, Last: p.Last}
 				if _, failed := c.Undelivered[p.ProviderMessageID]; failed {
-					esc.refuse(step, p.StaffID)
+					c.pageFailed(p.ProviderMessageID)
 				}
 			}
 		}
@@ -292,11 +334,13 @@ func (c *Conversation) apply(p Payload, e Envelope) {
 			break
 		}
 		c.Undelivered[p.ProviderMessageID] = p
-		if ref, ok := c.Pages[p.ProviderMessageID]; ok {
-			if esc := c.Escalations[ref.EscalationID]; esc != nil {
-				esc.refuse(Step(ref.Round, ref.Level), ref.StaffID)
-			}
+		c.pageFailed(p.ProviderMessageID)
+	case CallStatusChanged:
+		if !CallRefused(p.Status) {
+			break
 		}
+		c.Undelivered[p.ProviderCallID] = DeliveryStatusChanged{ProviderMessageID: p.ProviderCallID, Status: p.Status, ErrorCode: p.ErrorCode}
+		c.pageFailed(p.ProviderCallID)
 	case EscalationReEscalated:
 		if esc := c.Escalations[p.EscalationID]; esc != nil {
 			esc.Level, esc.Round, esc.StepAt = p.ToLevel, p.Round, at
@@ -316,6 +360,30 @@ func (c *Conversation) apply(p Payload, e Envelope) {
 	}
 }
 
+// pageFailed marks the page with provider id sid failed, if it is known:
+// the person's notice, if it is their latest, and the person as refused
+// at the step if it was their last rule (until then, the pager tries
+// their next rule at once).
+func (c *Conversation) pageFailed(sid string) {
+	ref, ok := c.Pages[sid]
+	if !ok {
+		return
+	}
+	esc := c.Escalations[ref.EscalationID]
+	if esc == nil {
+		return
+	}
+	step := Step(ref.Round, ref.Level)
+	k := noticeKey(step, ref.StaffID)
+	if n, ok := esc.Notices[k]; ok && n.Rule == ref.Rule {
+		n.Failed = true
+		esc.Notices[k] = n
+	}
+	if ref.Last {
+		esc.refuse(step, ref.StaffID)
+	}
+}
+
 func (e *Escalation) refuse(step, staffID string) {
 	if !slices.Contains(e.Refused[step], staffID) {
 		e.Refused[step] = append(e.Refused[step], staffID)
@@ -325,6 +393,12 @@ func (e *Escalation) refuse(step, staffID string) {
 // PageUndelivered reports a provider delivery status that means the page
 // never reached the phone: a refusal, like a decline.
 func PageUndelivered(status string) bool { return status == "undelivered" || status == "failed" }
+
+// CallRefused reports a page call's status that means nobody answered it:
+// a refusal, like an undelivered SMS.
+func CallRefused(status string) bool {
+	return status == "busy" || status == "failed" || status == "no-answer" || status == "canceled"
+}
 
 // OpenEscalations returns the escalations still waiting for someone, oldest
 // first.

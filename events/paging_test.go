@@ -14,7 +14,7 @@ func escalated(t *testing.T, id string, more ...events.Payload) *events.Conversa
 	return fold(t, id, append([]events.Payload{
 		events.ConversationStarted{LineID: "main", ClientID: "k1", Pseudonym: "C-AB12", Channel: events.ChannelSMS},
 		events.EscalationRaised{EscalationID: "e1", LineID: "main", Reason: events.ReasonCrisis, Risk: events.RiskCrisis},
-		events.EscalationPaged{EscalationID: "e1", Level: 0, LevelName: "duty", StaffID: "sam", Round: 1, ProviderMessageID: "SMsam"},
+		events.EscalationPaged{EscalationID: "e1", Level: 0, LevelName: "duty", StaffID: "sam", Round: 1, ProviderMessageID: "SMsam", Channel: events.PageBySMS, Last: true},
 	}, more...)...)
 }
 
@@ -113,7 +113,7 @@ func TestAcknowledgeViaRacesTellWho(t *testing.T) {
 // could not be reached; one of two is not enough.
 func TestStepRefused(t *testing.T) {
 	t.Parallel()
-	two := events.EscalationPaged{EscalationID: "e1", Level: 0, LevelName: "duty", StaffID: "kim", Round: 1, ProviderMessageID: "SMkim"}
+	two := events.EscalationPaged{EscalationID: "e1", Level: 0, LevelName: "duty", StaffID: "kim", Round: 1, ProviderMessageID: "SMkim", Channel: events.PageBySMS, Last: true}
 	undelivered := events.DeliveryStatusChanged{ProviderMessageID: "SMsam", Status: "undelivered", ErrorCode: 30003}
 	tests := []struct {
 		name string

@@ -17,6 +17,7 @@ const (
 	TypeMessageSendFailed         = "conversation.message_send_failed"
 	TypeReplyBlocked              = "conversation.reply_blocked"
 	TypeDeliveryStatusChanged     = "conversation.delivery_status_changed"
+	TypeCallStatusChanged         = "conversation.call_status_changed"
 	TypeConversationAssigned      = "conversation.assigned"
 	TypeConversationClosed        = "conversation.closed"
 	TypeEscalationRequested       = "conversation.escalation_requested"

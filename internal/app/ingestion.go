@@ -6,6 +6,7 @@ import (
 
 	"github.com/helpline-org/helpline/internal/sms"
 	"github.com/helpline-org/helpline/services/ingestion"
+	"github.com/helpline-org/helpline/services/notification"
 )
 
 // mountIngestion adds the Twilio webhooks, checked against token, and the
@@ -24,6 +25,10 @@ func (pr *Process) mountIngestion(ctx context.Context, token string) error {
 	// The pages each staff member was sent, for their SMS answers: kept
 	// in memory from the log by a follower of this process's own.
 	pr.add(rcv.Specs(), nil)
+	// Page calls' key presses and progress: signed like the SMS webhooks.
+	voice := notification.NewVoice(notification.VoiceConfig{PublicURL: env.PublicURL, AuthToken: token}, file, p.Store, pr.cfg.Now, pr.log)
+	r.Post(sms.GatherPath, voice.Gather)
+	r.Post(notification.CallStatusPath, voice.Status)
 
 	keys, pseudo, err := p.Keys(ctx)
 	if err != nil {

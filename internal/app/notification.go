@@ -8,7 +8,8 @@ import (
 	"github.com/helpline-org/helpline/services/notification"
 )
 
-// NotificationTimers is the bucket of notification's acknowledgement timers.
+// NotificationTimers is the bucket of notification's timers: acknowledgement
+// deadlines and the delays of staff's notification rules.
 const NotificationTimers = "helpline_notification_timers"
 
 // addNotification adds the SMS bridge and pager, sending through smsCfg
@@ -35,6 +36,6 @@ func (pr *Process) addNotification(ctx context.Context, smsCfg sms.Config) error
 		return err
 	}
 	svc := notification.New(notification.Config{PublicURL: pr.cfg.Env.PublicURL}, pr.cfg.File, rota, sender, keys, p.Store, tm, pr.cfg.Now, pr.log)
-	pr.add(svc.Specs(), func(ctx context.Context) { tm.Run(ctx, pr.cfg.TimerTick, svc.OnAckTimeout) })
+	pr.add(svc.Specs(), func(ctx context.Context) { tm.Run(ctx, pr.cfg.TimerTick, svc.OnTimer) })
 	return nil
 }

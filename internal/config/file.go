@@ -71,6 +71,9 @@ type Staff struct {
 	// (en, es, fr); default en.
 	Language string   `yaml:"language"`
 	Teams    []string `yaml:"teams"`
+	// Notify is how they are paged at each escalation step, e.g.
+	// [{sms: 0m}, {call: 2m}]; empty means DefaultNotify (an SMS at once).
+	Notify []NotifyRule `yaml:"notify,omitempty"`
 }
 
 // Shift puts a staff member on call at a level of a line's policy, on some
@@ -267,6 +270,9 @@ func (f *File) Validate() error {
 		}
 		if s.Language != "" && !langPattern.MatchString(s.Language) {
 			bad("%s: language %q: want a language code like en", where, s.Language)
+		}
+		if err := ValidateNotify(s.Notify, f.shortestAckTimeout()); err != nil {
+			bad("%s: %w", where, err)
 		}
 	}
 	for i, sh := range f.Rota {

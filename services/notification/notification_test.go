@@ -58,7 +58,7 @@ func newWorld(t *testing.T) *world { return newWorldWith(t, testConfig) }
 func newWorldWith(t *testing.T, yamlConfig string) *world {
 	t.Helper()
 	w := &world{Bed: testbed.New(t, yamlConfig, time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC)), public: "https://helpline.example"}
-	w.fake = twiliofake.New(twiliofake.Config{}, zerolog.Nop())
+	w.fake = twiliofake.New(twiliofake.Config{Now: w.Clock.Now}, zerolog.Nop())
 	t.Cleanup(func() { w.fake.Close() })
 	srv := httptest.NewServer(w.fake)
 	t.Cleanup(srv.Close)
@@ -108,13 +108,7 @@ func (w *world) crisisFrom(t *testing.T, number, text string) (convID, escID, ps
 }
 
 func (w *world) sentTo(number string) []twiliofake.SentMessage {
-	var out []twiliofake.SentMessage
-	for _, m := range w.fake.Sent() {
-		if m.To == number {
-			out = append(out, m)
-		}
-	}
-	return out
+	return addressedTo(w.fake.Sent(), func(m twiliofake.SentMessage) string { return m.To }, number)
 }
 
 func (w *world) waitSent(t *testing.T, number string, n int) []twiliofake.SentMessage {
@@ -144,7 +138,7 @@ func (w *world) waitTimers(t *testing.T, escIDs ...string) {
 
 func (w *world) fire(t *testing.T, svc *notification.Service) {
 	t.Helper()
-	if _, err := w.tm.Fire(context.Background(), svc.OnAckTimeout); err != nil {
+	if _, err := w.tm.Fire(context.Background(), svc.OnTimer); err != nil {
 		t.Fatal(err)
 	}
 }

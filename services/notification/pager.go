@@ -8,7 +8,6 @@ import (
 
 	"github.com/helpline-org/helpline/events"
 	"github.com/helpline-org/helpline/internal/consume"
-	"github.com/helpline-org/helpline/internal/sms"
 	"github.com/helpline-org/helpline/internal/timers"
 )
 
@@ -47,38 +46,26 @@ func (s *Service) pageStep(ctx context.Context, conv *events.Conversation, esc *
 		staff := s.rota.OnCall(line.ID, level, s.now())
 		paged := 0
 		for _, st := range staff {
-			if esc.PagedAtStep(step.Round, step.Level, st.ID) {
-				paged++
+			if _, ok := esc.Notice(step.Round, step.Level, st.ID); ok {
+				paged++ // paged before a redelivery: its next rule's timer may be missing
 				continue
 			}
-			text := PageText(Page{Line: line, Language: st.Language, Pseudonym: conv.Pseudonym, EscalationID: esc.ID, Reason: esc.Reason,
-				Categories: esc.Categories, Step: step}, s.cfg.PublicURL)
-			sid, err := s.sendSMS(ctx, sms.Message{From: line.Number, To: st.WorkPhone, Body: text, StatusCallback: s.statusCallback(conv.ID)})
-			if se, ok := permanent(err); ok {
-				// A wrong or unreachable work phone: record it for the
-				// console and go on paging; the policy moves on if nobody
-				// at this level can be reached.
-				s.logger.Error().Str("escalation", esc.ID).Str("staff", st.ID).Int("code", se.Code).Msg("page refused by the provider")
-				if err := s.update(ctx, conv.ID, func(c *events.Conversation) error {
-					return c.RecordPageFailed(esc.ID, step.Round, step.Level, st.ID, se.Error(), se.Code, meta)
-				}); err != nil {
-					return err
-				}
-				continue
-			}
+			reached, err := s.notify(ctx, conv, esc, step, level, st, 0, meta)
 			if err != nil {
-				return fmt.Errorf("page %s: %w", st.ID, err)
-			}
-			if err := s.update(ctx, conv.ID, func(c *events.Conversation) error {
-				return c.RecordPage(esc.ID, step.Round, step.Level, level, st.ID, sid, meta)
-			}); err != nil {
 				return err
 			}
-			s.logger.Info().Str("escalation", esc.ID).Str("conversation", conv.ID).Str("staff", st.ID).Str("step", step.String()).
-				Str("correlation_id", meta.CorrelationID).Msg("paged")
-			paged++
+			if reached {
+				paged++
+			}
 		}
 		if paged > 0 {
+			fresh, err := s.conversation(ctx, conv.ID)
+			if err != nil {
+				return err
+			}
+			if err := s.ensureRules(ctx, fresh, fresh.Escalations[esc.ID], step); err != nil {
+				return err
+			}
 			if err := s.timers.Set(ctx, timers.Timer{Key: ackTimerKey(esc.ID), Due: s.now().Add(policy.AckTimeout.Duration),
 				Data: map[string]string{"conversation": conv.ID, "round": strconv.Itoa(step.Round), "level": strconv.Itoa(step.Level)}}); err != nil {
 				return err
@@ -151,7 +138,7 @@ func (s *Service) OnAckTimeout(ctx context.Context, t timers.Timer) error {
 		if len(esc.Paged[events.Step(at.Round, at.Level)]) == 0 && s.now().Sub(esc.StepAt) > s.cfg.StepGrace {
 			return s.pageStep(ctx, conv, esc, at, meta)
 		}
-		return nil
+		return s.ensureRules(ctx, conv, esc, at)
 	}
 	return s.advance(ctx, conv, escID, cur, "ack_timeout", meta)
 }
@@ -208,15 +195,25 @@ func (s *Service) moveRefused(ctx context.Context, convID string, meta events.Me
 		return err
 	}
 	for _, esc := range conv.OpenEscalations() {
-		if !esc.StepRefused(esc.Round, esc.Level) {
+		escID, cur := esc.ID, Step{Round: esc.Round, Level: esc.Level}
+		refused, retry := esc.StepRefused(esc.Round, esc.Level), s.retriable(esc)
+		if !refused && len(retry) == 0 {
 			continue // someone at the step may still take it on: the timer runs
 		}
-		escID, cur, reason := esc.ID, Step{Round: esc.Round, Level: esc.Level}, esc.RefusalReason(esc.Round, esc.Level)
-		s.logger.Warn().Str("escalation", escID).Str("step", cur.String()).Str("reason", reason).Msg("everyone paged refused")
+		// Moving on (to a person's next rule, or the next step): the
+		// failures are recorded first, with the provider's error code.
 		saved, err := s.convs.Update(ctx, convID, func(c *events.Conversation) error { return c.RecordUndeliveredPages(escID, meta) })
 		if err != nil {
 			return err
 		}
+		if err := s.nextRules(ctx, saved.State, saved.State.Escalations[escID], retry, meta); err != nil {
+			return err
+		}
+		if !refused {
+			continue
+		}
+		reason := esc.RefusalReason(esc.Round, esc.Level)
+		s.logger.Warn().Str("escalation", escID).Str("step", cur.String()).Str("reason", reason).Msg("everyone paged refused")
 		if err := s.advance(ctx, saved.State, escID, cur, reason, meta); err != nil && !errors.Is(err, errMoved) {
 			return err
 		}

@@ -15,6 +15,7 @@ import (
 	"github.com/helpline-org/helpline/internal/poll"
 	"github.com/helpline-org/helpline/internal/sms"
 	"github.com/helpline-org/helpline/services/ingestion"
+	"github.com/helpline-org/helpline/services/notification"
 )
 
 // acknowledged returns how each escalation of the conversation was
@@ -105,7 +106,8 @@ func TestReplyToClientAcknowledges(t *testing.T) {
 	}
 }
 
-// webhooks serves ingestion's Twilio webhooks (SMS, delivery status) on
+// webhooks serves ingestion's Twilio webhooks (SMS, delivery status) and
+// the page calls' (key press, call status) on
 // a local server the fake calls, and makes it the public URL: start it
 // before the service.
 func (w *world) webhooks(t *testing.T) {
@@ -118,6 +120,9 @@ func (w *world) webhooks(t *testing.T) {
 		func(u string, f url.Values, sig string) bool { return sms.Valid(w.fake.AuthToken(), u, f, sig) }, zerolog.Nop())
 	mux.HandleFunc("POST "+ingestion.SMSPath, wh.SMS)
 	mux.HandleFunc("POST "+ingestion.StatusPath, wh.Status)
+	voice := notification.NewVoice(notification.VoiceConfig{PublicURL: srv.URL, AuthToken: w.fake.AuthToken()}, w.File, w.Store, w.Clock.Now, zerolog.Nop())
+	mux.HandleFunc("POST "+sms.GatherPath, voice.Gather)
+	mux.HandleFunc("POST "+notification.CallStatusPath, voice.Status)
 }
 
 // refusals lists the failed pages and re-escalations recorded, in order.

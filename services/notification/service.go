@@ -18,9 +18,11 @@ import (
 	"github.com/helpline-org/helpline/internal/transient"
 )
 
-// Sender sends one SMS through the provider and returns its id.
+// Sender sends one SMS, or places one voice call, through the provider
+// and returns its id.
 type Sender interface {
 	Send(ctx context.Context, m sms.Message) (string, error)
+	Call(ctx context.Context, c sms.Call) (string, error)
 }
 
 // Opener decrypts content sealed with a client's data key.
@@ -31,9 +33,11 @@ type Opener interface {
 // Log is the event log.
 type Log = events.AppendLog
 
-// Timers hold the acknowledgement deadlines.
+// Timers hold the acknowledgement deadlines and the notification rules'
+// delays.
 type Timers interface {
 	Set(ctx context.Context, t timers.Timer) error
+	SetIfAbsent(ctx context.Context, t timers.Timer) (bool, error)
 	Cancel(ctx context.Context, key string) error
 }
 
@@ -98,7 +102,7 @@ func (s *Service) Specs() []consume.Spec {
 func (s *Service) Handle(ctx context.Context, e events.Envelope) error {
 	switch e.Type {
 	case events.TypeEscalationRaised, events.TypeEscalationAcknowledged, events.TypeReplyRequested, events.TypeOutOfHoursContactRecorded,
-		events.TypeDeliveryStatusChanged, events.TypeEscalationDeclined:
+		events.TypeDeliveryStatusChanged, events.TypeEscalationDeclined, events.TypeCallStatusChanged:
 	default:
 		return nil
 	}
@@ -125,6 +129,11 @@ func (s *Service) Handle(ctx context.Context, e events.Envelope) error {
 		return s.sendAutoReply(ctx, e, p)
 	case events.DeliveryStatusChanged:
 		if !events.PageUndelivered(p.Status) {
+			return nil
+		}
+		return s.moveRefused(ctx, e.AggregateID, e.Caused(s.now()))
+	case events.CallStatusChanged:
+		if !events.CallRefused(p.Status) {
 			return nil
 		}
 		return s.moveRefused(ctx, e.AggregateID, e.Caused(s.now()))
@@ -177,14 +186,21 @@ func (s *Service) limiter(number string) *rate.Limiter {
 // refusal comes back as a *sms.SendError with Permanent set; anything
 // else is retryable.
 func (s *Service) sendSMS(ctx context.Context, m sms.Message) (string, error) {
+	return s.provider(ctx, m.From, func(ctx context.Context) (string, error) { return s.send.Send(ctx, m) })
+}
+
+// provider makes one request to the provider from the line number from
+// (a message or a call) as sendSMS does: within the number's rate,
+// retrying 429 and 5xx.
+func (s *Service) provider(ctx context.Context, from string, do func(context.Context) (string, error)) (string, error) {
 	var sid string
 	p := transient.Policy{Attempts: s.cfg.SendAttempts, Wait: 200 * time.Millisecond, Retry: sms.IsRetryable}
 	err := transient.Do(ctx, p, func(ctx context.Context) error {
-		if err := s.limiter(m.From).Wait(ctx); err != nil {
+		if err := s.limiter(from).Wait(ctx); err != nil {
 			return transient.Final(err)
 		}
 		var err error
-		sid, err = s.send.Send(ctx, m)
+		sid, err = do(ctx)
 		return err
 	})
 	return sid, err
