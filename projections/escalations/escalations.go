@@ -62,13 +62,23 @@ func (e Escalation) Open() bool { return e.AcknowledgedAt.IsZero() && !e.Exhaust
 // After returns the cursor that continues a listing after e.
 func (e Escalation) After() Cursor { return Cursor{At: e.RaisedAt, ID: e.ID} }
 
-// Page is one page sent for an escalation.
+// Page is one page sent for an escalation: an SMS or a voice call, and
+// how far it got.
 type Page struct {
 	StaffID   string
 	Level     int
 	LevelName string
 	Round     int
 	At        time.Time
+	// Channel is events.PageBySMS or events.PageByCall.
+	Channel string
+	// ProviderID is the provider's id of the message or call (a Twilio
+	// SID: no number, no content); empty for pages recorded without one.
+	ProviderID string
+	// Delivery is the page's state as the provider last reported it
+	// (Delivery*), ErrorCode the provider's code when it failed.
+	Delivery  string
+	ErrorCode int
 }
 
 // Conversation is the working state kept for each conversation until it
@@ -144,6 +154,10 @@ type Tx interface {
 	// the page's event: a transaction may apply several events (a batch),
 	// so the key cannot be the transaction's.
 	AddPage(ctx context.Context, escalationID string, seq uint64, p Page) error
+	// SetDelivery moves the page with the provider id sid to delivery
+	// state (with the provider's error code) if moves allows it; a sid no
+	// page has (a reply's, a client's) changes nothing.
+	SetDelivery(ctx context.Context, sid, state string, code int) error
 }
 
 // Queue is the escalation queue projection.
@@ -185,6 +199,8 @@ var relevant = map[string]bool{
 	events.TypeEscalationAcknowledged: true,
 	events.TypeEscalationExhausted:    true,
 	events.TypeConversationClosed:     true,
+	events.TypeDeliveryStatusChanged:  true,
+	events.TypeCallStatusChanged:      true,
 }
 
 // apply changes the state for one event. Times are the events' own, so a
@@ -219,7 +235,15 @@ func apply(ctx context.Context, tx Tx, e events.Envelope, p events.Payload) erro
 		if err := tx.PutEscalation(ctx, esc); err != nil {
 			return err
 		}
-		return tx.AddPage(ctx, p.EscalationID, e.Sequence, Page{StaffID: p.StaffID, Level: p.Level, LevelName: p.LevelName, Round: p.Round, At: at})
+		return tx.AddPage(ctx, p.EscalationID, e.Sequence, Page{StaffID: p.StaffID, Level: p.Level, LevelName: p.LevelName, Round: p.Round, At: at,
+			Channel: p.Channel, ProviderID: p.ProviderMessageID, Delivery: DeliveryQueued})
+
+	case events.DeliveryStatusChanged, events.CallStatusChanged:
+		sid, state, code, ok := deliveryOf(p)
+		if !ok {
+			return nil
+		}
+		return tx.SetDelivery(ctx, sid, state, code)
 
 	case events.EscalationReEscalated:
 		esc, ok, err := tx.Escalation(ctx, p.EscalationID)

@@ -16,6 +16,8 @@ type MemoryStore struct {
 	projections.MemoryShell[Tx, Snapshot, *Snapshot] // Checkpoint, Update, UpdateBatch, Reset, Export, Import
 	escalations                                      map[string]Escalation
 	conversations                                    map[string]Conversation
+	// bySID finds the escalation of a page by the provider's id.
+	bySID map[string]string
 }
 
 // NewMemoryStore returns an empty store.
@@ -28,11 +30,12 @@ func NewMemoryStore() *MemoryStore {
 func (s *MemoryStore) clear() {
 	s.escalations = map[string]Escalation{}
 	s.conversations = map[string]Conversation{}
+	s.bySID = map[string]string{}
 }
 
 // begin stages one update's writes, to commit with the checkpoint.
 func (s *MemoryStore) begin() (Tx, func()) {
-	tx := &memTx{escalations: projections.Stage(s.escalations), conversations: projections.Stage(s.conversations)}
+	tx := &memTx{escalations: projections.Stage(s.escalations), conversations: projections.Stage(s.conversations), bySID: projections.Stage(s.bySID)}
 	return tx, tx.commit
 }
 
@@ -51,6 +54,11 @@ func (s *MemoryStore) export() Snapshot {
 func (s *MemoryStore) load(snap Snapshot) {
 	for _, e := range snap.Escalations {
 		s.escalations[e.ID] = clone(e)
+		for _, p := range e.Pages {
+			if p.ProviderID != "" {
+				s.bySID[p.ProviderID] = e.ID
+			}
+		}
 	}
 	maps.Copy(s.conversations, snap.Conversations)
 }
@@ -115,6 +123,7 @@ var _ Store = (*MemoryStore)(nil)
 type memTx struct {
 	escalations   *projections.Staged[string, Escalation]
 	conversations *projections.Staged[string, Conversation]
+	bySID         *projections.Staged[string, string]
 }
 
 func (t *memTx) Conversation(_ context.Context, id string) (Conversation, bool, error) {
@@ -147,6 +156,28 @@ func (t *memTx) AddPage(ctx context.Context, id string, _ uint64, p Page) error 
 		return fmt.Errorf("add page: escalation %s: %w", id, ErrNotFound)
 	}
 	e.Pages = append(e.Pages, p)
+	if p.ProviderID != "" {
+		if err := t.bySID.Put(p.ProviderID, id); err != nil {
+			return err
+		}
+	}
+	return t.escalations.Put(id, e)
+}
+
+func (t *memTx) SetDelivery(ctx context.Context, sid, state string, code int) error {
+	id, ok, err := t.bySID.Get(sid)
+	if err != nil || !ok {
+		return err
+	}
+	e, ok, _ := t.Escalation(ctx, id)
+	if !ok {
+		return nil
+	}
+	for i, p := range e.Pages {
+		if p.ProviderID == sid && moves(p.Delivery, state) {
+			e.Pages[i].Delivery, e.Pages[i].ErrorCode = state, code
+		}
+	}
 	return t.escalations.Put(id, e)
 }
 
@@ -155,4 +186,5 @@ func (t *memTx) AddPage(ctx context.Context, id string, _ uint64, p Page) error 
 func (t *memTx) commit() {
 	t.escalations.Commit()
 	t.conversations.Commit()
+	t.bySID.Commit()
 }

@@ -27,7 +27,8 @@ func NewSQLStore(pool *pgxpool.Pool) *SQLStore {
 // tables are the queue's tables.
 var tables = []projections.Table{
 	{Name: pgx.Identifier{"escalations", "queue"}, Columns: strings.Fields(strings.ReplaceAll(escalationColumns, ",", " "))},
-	{Name: pgx.Identifier{"escalations", "pages"}, Columns: []string{"escalation_id", "seq", "staff_id", "policy_level", "level_name", "policy_round", "paged_at"}},
+	{Name: pgx.Identifier{"escalations", "pages"}, Columns: []string{"escalation_id", "seq", "staff_id", "policy_level", "level_name", "policy_round", "paged_at",
+		"channel", "provider_id", "delivery", "error_code"}},
 	{Name: pgx.Identifier{"escalations", "conversations"}, Columns: []string{"conversation_id", "line_id", "pseudonym"}},
 }
 
@@ -68,14 +69,16 @@ func readPages(ctx context.Context, q projections.Querier, es []Escalation, wher
 		id           string
 		p            Page
 		level, round int32
+		code         int32
 	)
-	return projections.QueryEach(ctx, q, "read pages", []any{&id, &p.StaffID, &level, &p.LevelName, &round, &p.At}, func() error {
-		p.Level, p.Round, p.At = int(level), int(round), p.At.UTC()
+	return projections.QueryEach(ctx, q, "read pages", []any{&id, &p.StaffID, &level, &p.LevelName, &round, &p.At,
+		&p.Channel, &p.ProviderID, &p.Delivery, &code}, func() error {
+		p.Level, p.Round, p.At, p.ErrorCode = int(level), int(round), p.At.UTC(), int(code)
 		if e := byID[id]; e != nil {
 			e.Pages = append(e.Pages, p)
 		}
 		return nil
-	}, `SELECT escalation_id, staff_id, policy_level, level_name, policy_round, paged_at
+	}, `SELECT escalation_id, staff_id, policy_level, level_name, policy_round, paged_at, channel, provider_id, delivery, error_code
 		FROM escalations.pages `+where+` ORDER BY escalation_id, seq`, args...)
 }
 
@@ -97,7 +100,8 @@ func rows(snap Snapshot) [][][]any {
 		queue = append(queue, []any{e.ID, e.ConversationID, e.LineID, e.Pseudonym, e.Reason, e.Risk, projections.NotNullList(e.Categories), projections.NotNullList(e.Terms),
 			int32(e.Level), int32(e.Round), e.RaisedAt.UTC(), ackBy, projections.NullTime(e.AcknowledgedAt), e.Exhausted})
 		for i, p := range e.Pages {
-			pages = append(pages, []any{e.ID, int64(i + 1), p.StaffID, int32(p.Level), p.LevelName, int32(p.Round), p.At.UTC()})
+			pages = append(pages, []any{e.ID, int64(i + 1), p.StaffID, int32(p.Level), p.LevelName, int32(p.Round), p.At.UTC(),
+				p.Channel, p.ProviderID, p.Delivery, int32(p.ErrorCode)})
 		}
 	}
 	for id, c := range snap.Conversations {
@@ -246,7 +250,20 @@ func (t sqlTx) PutEscalation(ctx context.Context, e Escalation) error {
 
 func (t sqlTx) AddPage(ctx context.Context, id string, seq uint64, p Page) error {
 	return projections.Exec(ctx, t.tx, "add page to "+id, `INSERT INTO escalations.pages
-		(escalation_id, seq, staff_id, policy_level, level_name, policy_round, paged_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (escalation_id, seq) DO NOTHING`,
-		id, int64(seq), p.StaffID, int32(p.Level), p.LevelName, int32(p.Round), p.At.UTC())
+		(escalation_id, seq, staff_id, policy_level, level_name, policy_round, paged_at, channel, provider_id, delivery, error_code)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (escalation_id, seq) DO NOTHING`,
+		id, int64(seq), p.StaffID, int32(p.Level), p.LevelName, int32(p.Round), p.At.UTC(), p.Channel, p.ProviderID, p.Delivery, int32(p.ErrorCode))
+}
+
+// SetDelivery moves the page forward only: the states it may move from
+// are those ranked below state.
+func (t sqlTx) SetDelivery(ctx context.Context, sid, state string, code int) error {
+	var from []string
+	for s := range deliveryRank {
+		if moves(s, state) {
+			from = append(from, s)
+		}
+	}
+	return projections.Exec(ctx, t.tx, "set page delivery", `UPDATE escalations.pages SET delivery = $2, error_code = $3
+		WHERE provider_id = $1 AND provider_id <> '' AND delivery = ANY($4)`, sid, state, int32(code), from)
 }

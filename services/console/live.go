@@ -82,6 +82,9 @@ func (l *live) signature(ctx context.Context, v *auth.Viewer, view string) (stri
 		}
 		for _, e := range q.Escalations {
 			fmt.Fprintf(&b, "%s/%d/%d/%d/%s;", e.ID, e.Level, e.Round, len(e.Pages), e.AcknowledgedBy)
+			for _, p := range e.Pages {
+				b.WriteString(p.Delivery) // a page's delivery changing refreshes the queue
+			}
 		}
 	} else {
 		in, err := l.app.Queries.Inbox.Handle(ctx, app.Inbox{Actor: v.Actor()})

@@ -149,7 +149,8 @@ func (d *deps) escalationOf(ctx context.Context, e escalations.Escalation) views
 		Risk: e.Risk, Categories: views.NonNil(e.Categories), Terms: views.NonNil(e.Terms), Level: e.Level, Round: e.Round, RaisedAt: e.RaisedAt,
 		Pages: []views.PageSent{}, Exhausted: e.Exhausted, Open: e.Open()}
 	for _, p := range e.Pages {
-		out.Pages = append(out.Pages, views.PageSent{StaffID: p.StaffID, StaffName: d.Staff.Name(ctx, p.StaffID), LevelName: p.LevelName, Round: p.Round, At: p.At})
+		out.Pages = append(out.Pages, views.PageSent{StaffID: p.StaffID, StaffName: d.Staff.Name(ctx, p.StaffID), LevelName: p.LevelName, Round: p.Round, At: p.At,
+			Channel: p.Channel, Delivery: p.Delivery, ErrorCode: p.ErrorCode})
 	}
 	if !e.AcknowledgedAt.IsZero() {
 		at := e.AcknowledgedAt

@@ -31,6 +31,12 @@ type PageSent struct {
 	LevelName string    `json:"level_name"`
 	Round     int       `json:"round"`
 	At        time.Time `json:"at"`
+	// Channel is how it went (sms, call); Delivery how far it got as the
+	// provider reported it (queued, sent, delivered, answered, failed),
+	// ErrorCode the provider's code when it failed.
+	Channel   string `json:"channel"`
+	Delivery  string `json:"delivery"`
+	ErrorCode int    `json:"error_code,omitempty"`
 }
 
 // QueueList is one page of the open queue and the cursor of the next.
