@@ -93,7 +93,13 @@ func computeFold(r rune) folded {
 				return f
 			}
 			f.kind = kindLetter
-			f.r[f.n] = unicode.ToLower(c)
+			l := unicode.ToLower(c)
+			// A look-alike can also come out of a decomposition: "ӗ" is
+			// Cyrillic "е" with a breve, read "e".
+			if m, ok := confusables[l]; ok {
+				l = m
+			}
+			f.r[f.n] = l
 			f.n++
 		case c >= '0' && c <= '9' && f.kind == 0 && f.n == 0:
 			f.kind, f.digit = kindDigit, uint8(c-'0')

@@ -107,7 +107,14 @@ type emitFunc func(pattern int32, at int, first, last int32)
 // words are kept earliest first, so at any one byte the longer pattern
 // comes first.
 func (m *matcher) scan(buf []byte, ms *matchScratch, emit emitFunc) {
-	active := ms.active[:0]
+	// Two buffers in turn, kept in locals: no write to the scratch per
+	// word.
+	// Neither is ever nil, so no word allocates: a walk is at most depth
+	// words long, so depth+1 walks are alive at once.
+	if cap(ms.active) == 0 {
+		ms.active, ms.next = make([]int32, 0, m.depth+1), make([]int32, 0, m.depth+1)
+	}
+	active, spare := ms.active[:0], ms.next[:0]
 	word := int32(-1)
 	for s := 1; s < len(buf); {
 		e := s
@@ -121,29 +128,30 @@ func (m *matcher) scan(buf []byte, ms *matchScratch, emit emitFunc) {
 		}
 		word++
 		active = append(active, 0) // a walk begins at this word
-		// Prefixes end inside the word, before its end: by length.
-		if lens := m.prefixLens >> 1 & (1<<min(e-s, maxPrefixLen) - 1); lens != 0 {
-			for i := s; i < e && lens != 0; i++ {
-				h = (h ^ uint64(buf[i])) * fnvPrime
-				l := i - s + 1
-				if lens&(1<<(l-1)) == 0 {
-					continue
-				}
-				lens &^= 1 << (l - 1)
-				pid := m.prefixes.find(h, buf[s:i+1])
-				if pid < 0 {
-					continue
-				}
-				for _, node := range active {
-					if c, ok := m.edges.get(node, uint32(pid)|prefixEdge); ok {
-						m.emitAt(c, i, word, emit)
+		// One pass over the word's bytes: its running hash, the first
+		// eight bytes packed, and the prefixes, which end inside the
+		// word before its end, by length.
+		lens := m.prefixLens >> 1 & (1<<min(e-s, maxPrefixLen) - 1)
+		var k uint64
+		for i := s; i < e; i++ {
+			c := buf[i]
+			h = (h ^ uint64(c)) * fnvPrime
+			if i-s < 8 {
+				k |= uint64(c) << (8 * (i - s))
+			}
+			if lens&1 != 0 {
+				if pid := m.prefixes.findHead(h, k, buf[s:i+1]); pid >= 0 {
+					for _, node := range active {
+						if c, ok := m.edges.get(node, uint32(pid)|prefixEdge); ok {
+							m.emitAt(c, i, word, emit)
+						}
 					}
 				}
 			}
+			lens >>= 1
 		}
-		h = hashBytes(buf[s:e])
-		wid := m.words.find(h, buf[s:e])
-		next := ms.next[:0]
+		wid := m.words.findHead(h, k, buf[s:e])
+		next := spare[:0]
 		if wid >= 0 {
 			for _, node := range active[:len(active)-1] {
 				c, ok := m.edges.get(node, uint32(wid))
@@ -162,11 +170,10 @@ func (m *matcher) scan(buf []byte, ms *matchScratch, emit emitFunc) {
 		if len(next) > m.depth {
 			next = next[len(next)-m.depth:]
 		}
-		ms.next, ms.active = active, next
-		active = next
+		spare, active = active, next
 		s = e + 1
 	}
-	ms.active = active[:0]
+	ms.active, ms.next = active[:0], spare[:0]
 }
 
 func (m *matcher) emitAt(node int32, at int, last int32, emit emitFunc) {
@@ -248,14 +255,17 @@ func (t *wordTable) insert(s wordSlot) {
 }
 
 // find returns w's id, or -1; h is hashBytes(w).
-func (t *wordTable) find(h uint64, w []byte) int32 {
+func (t *wordTable) find(h uint64, w []byte) int32 { return t.findHead(h, head(w), w) }
+
+// findHead is find with head(w) already known.
+func (t *wordTable) findHead(h, k uint64, w []byte) int32 {
 	mask := uint64(len(t.slots) - 1)
 	for i := h & mask; ; i = (i + 1) & mask {
 		s := &t.slots[i]
 		if s.id == 0 {
 			return -1
 		}
-		if s.hash == h && s.n == int32(len(w)) && s.head == head(w) && (len(w) <= 8 || t.words[s.id-1][8:] == string(w[8:])) {
+		if s.hash == h && s.n == int32(len(w)) && s.head == k && (len(w) <= 8 || t.words[s.id-1][8:] == string(w[8:])) {
 			return s.id - 1
 		}
 	}
