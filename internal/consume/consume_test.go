@@ -15,6 +15,7 @@ import (
 	"github.com/helpline-org/helpline/internal/consume"
 	"github.com/helpline-org/helpline/internal/natstest"
 	"github.com/helpline-org/helpline/internal/poll"
+	"github.com/helpline-org/helpline/internal/testbed"
 )
 
 type seen struct {
@@ -53,11 +54,7 @@ func run(t *testing.T, js jetstream.JetStream, store *events.Store, h consume.Ha
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { _ = r.Run(ctx); close(done) }()
-	<-r.Running()
-	return func() { cancel(); <-done }
+	return testbed.RunRouter(t, r)
 }
 
 func TestInOrderOnceAndResumesAfterRestart(t *testing.T) {

@@ -123,6 +123,12 @@ func (b *Bed) Run(t testing.TB, specs []consume.Spec) (stop func()) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return RunRouter(t, r)
+}
+
+// RunRouter runs r until the returned stop (also run at cleanup), which
+// ends it and waits; it returns once r is running.
+func RunRouter(t testing.TB, r *consume.Router) (stop func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { _ = r.Run(ctx); close(done) }()

@@ -16,6 +16,7 @@ import (
 	"github.com/helpline-org/helpline/internal/consume"
 	"github.com/helpline-org/helpline/internal/natstest"
 	"github.com/helpline-org/helpline/internal/poll"
+	"github.com/helpline-org/helpline/internal/testbed"
 	"github.com/helpline-org/helpline/projections"
 	"github.com/helpline-org/helpline/projections/projectiontest"
 	"github.com/helpline-org/helpline/projections/responsetimes"
@@ -123,11 +124,7 @@ func follow(t *testing.T, store *events.Store, r *projections.Runner) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { _ = router.Run(ctx); close(done) }()
-	t.Cleanup(func() { cancel(); <-done })
-	<-router.Running()
+	testbed.RunRouter(t, router)
 }
 
 func waitPosition(t *testing.T, r *projections.Runner, last uint64) {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/helpline-org/helpline/events"
 	"github.com/helpline-org/helpline/internal/app"
+	"github.com/helpline-org/helpline/internal/app/apptest"
 	"github.com/helpline-org/helpline/internal/logtest"
 	"github.com/helpline-org/helpline/internal/sms"
 	"github.com/helpline-org/helpline/internal/testbed"
@@ -97,35 +98,11 @@ func newWorld(t testing.TB, _ worldOpts) *world {
 	t.Helper()
 	b := testbed.New(t, worldConfig, time.Now().UTC().Truncate(time.Second))
 	w := &world{Bed: b}
-	w.fake = twiliofake.New(twiliofake.Config{AuthToken: twilioToken}, zerolog.Nop())
-	fakeSrv := httptest.NewServer(w.fake)
-	t.Cleanup(func() { fakeSrv.Close(); w.fake.Close() })
-	// The process's public URL is its server's, known before it is built.
-	w.srv = httptest.NewUnstartedServer(nil)
-	env := b.Env
-	env.PublicURL = "http://" + w.srv.Listener.Addr().String()
-	env.TwilioAccountSID, env.TwilioAuthToken, env.TwilioAPIURL = w.fake.AccountSID(), twilioToken, fakeSrv.URL
-	ctx, stop := context.WithCancel(context.Background())
-	p, err := app.Build(ctx, app.Config{Env: env, File: b.File, Platform: b.Platform, Now: b.Clock.Now, Consume: testbed.ConsumeConfig(),
-		Console: console.Config{LivePoll: 50 * time.Millisecond, SignInBurst: 1000}}, zerolog.New(&w.logs).Level(zerolog.DebugLevel))
-	if err != nil {
-		stop()
-		t.Fatal(err)
-	}
-	w.srv.Config.Handler = p.Handler()
-	w.srv.Start()
-	t.Cleanup(w.srv.Close)
-	done := make(chan error, 1)
-	go func() { done <- p.Serve(ctx, nil) }()
-	t.Cleanup(func() {
-		stop()
-		if err := <-done; err != nil {
-			t.Error(err)
-		}
-		p.Close()
-	})
-	<-p.Running()
+	p := apptest.Serve(t, b, twilioToken, app.Config{Console: console.Config{LivePoll: 50 * time.Millisecond, SignInBurst: 1000}},
+		zerolog.New(&w.logs).Level(zerolog.DebugLevel))
+	w.fake, w.srv = p.Fake, p.Server
 	w.svc, w.queue, w.inbox = p.Console, p.Views.Queue, p.Views.Inbox
+	ctx := context.Background()
 	for id, role := range accounts {
 		if err := w.svc.Accounts().Register(ctx, id, names[id], role, password, "test", events.Meta{OccurredAt: b.Clock.Now()}); err != nil {
 			t.Fatal(err)

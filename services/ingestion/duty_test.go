@@ -9,7 +9,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/cookiejar"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/helpline-org/helpline/events"
 	"github.com/helpline-org/helpline/internal/app"
+	"github.com/helpline-org/helpline/internal/app/apptest"
 	"github.com/helpline-org/helpline/internal/poll"
 	"github.com/helpline-org/helpline/internal/testbed"
 	"github.com/helpline-org/helpline/internal/twiliofake"
@@ -60,35 +60,9 @@ type dutyWorld struct {
 func newDutyWorld(t *testing.T) *dutyWorld {
 	t.Helper()
 	b := testbed.New(t, dutyConfig, time.Now().UTC().Truncate(time.Second))
-	w := &dutyWorld{Bed: b, fake: twiliofake.New(twiliofake.Config{AuthToken: dutyToken}, zerolog.Nop())}
-	fakeSrv := httptest.NewServer(w.fake)
-	t.Cleanup(func() { fakeSrv.Close(); w.fake.Close() })
-	srv := httptest.NewUnstartedServer(nil)
-	w.base = "http://" + srv.Listener.Addr().String()
-	env := b.Env
-	env.PublicURL = w.base
-	env.TwilioAccountSID, env.TwilioAuthToken, env.TwilioAPIURL = w.fake.AccountSID(), dutyToken, fakeSrv.URL
-	ctx, stop := context.WithCancel(context.Background())
-	p, err := app.Build(ctx, app.Config{Env: env, File: b.File, Platform: b.Platform, Now: b.Clock.Now, Consume: testbed.ConsumeConfig(),
-		TimerTick: 20 * time.Millisecond}, zerolog.Nop())
-	if err != nil {
-		stop()
-		t.Fatal(err)
-	}
-	srv.Config.Handler = p.Handler()
-	srv.Start()
-	t.Cleanup(srv.Close)
-	done := make(chan error, 1)
-	go func() { done <- p.Serve(ctx, nil) }()
-	t.Cleanup(func() {
-		stop()
-		if err := <-done; err != nil {
-			t.Error(err)
-		}
-		p.Close()
-	})
-	<-p.Running()
-	w.rcv = p.Receiver
+	p := apptest.Serve(t, b, dutyToken, app.Config{TimerTick: 20 * time.Millisecond}, zerolog.Nop())
+	w := &dutyWorld{Bed: b, fake: p.Fake, base: p.Server.URL, rcv: p.Receiver}
+	ctx := context.Background()
 	for id, name := range map[string]string{"dana": "Dana Duty", "bo": "Bo Backup"} {
 		if err := p.Console.Accounts().Register(ctx, id, name, "duty", dutyPass, "test", events.Meta{OccurredAt: b.Clock.Now()}); err != nil {
 			t.Fatal(err)
