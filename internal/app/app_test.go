@@ -168,7 +168,8 @@ func TestRunPagesDutyForACrisisText(t *testing.T) {
 
 	// Only what must survive a restart is a durable consumer, each
 	// acknowledgement of which the log writes to disk: triage's and
-	// notification's positions. The memory projections save nothing.
+	// notification's positions (its pager's and its bridge's). The memory
+	// projections save nothing.
 	st, err := p.Platform.JS.Stream(ctx, p.Platform.Store.Config().Stream)
 	if err != nil {
 		t.Fatal(err)
@@ -184,7 +185,7 @@ func TestRunPagesDutyForACrisisText(t *testing.T) {
 		t.Fatal(list.Err())
 	}
 	sort.Strings(durable)
-	if got, want := strings.Join(durable, ","), "notification,triage"; got != want {
+	if got, want := strings.Join(durable, ","), "notification,notification-pages,triage"; got != want {
 		t.Errorf("durable consumers %s, want %s", got, want)
 	}
 }

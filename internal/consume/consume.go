@@ -16,6 +16,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -92,6 +93,15 @@ type Spec struct {
 	// later one. A projection, whose checkpoint must never pass an event
 	// it has not applied, needs it; it costs an ack round trip per event.
 	Ordered bool
+	// Parallel handles events of different aggregates (conversations) at
+	// once, up to Config.InFlight per process, and the events of one
+	// aggregate one after another in stream order: one that fails is
+	// retried in place, before any later event of its aggregate. For
+	// handlers whose effects are per aggregate and appended with its
+	// expected sequence, so that a redelivery records nothing twice.
+	// Replicas share the consumer as before; two replicas may still hold
+	// events of one aggregate at once (the expected sequence decides).
+	Parallel bool
 	// Local has this process follow the log on its own instead of sharing
 	// a durable consumer: an ordered consumer, in stream order, with
 	// nothing acknowledged and no position kept by the server (no write to
@@ -115,6 +125,7 @@ type Config struct {
 	Retries    int           // in-process retries before the nack; default 3
 	RetryWait  time.Duration // first retry wait; default 100ms, doubling to 2s
 	CloseAfter time.Duration // how long Close waits for handlers; default 10s
+	InFlight   int           // events a Parallel handler holds at once; default 64
 }
 
 func (c *Config) setDefaults() {
@@ -123,7 +134,12 @@ func (c *Config) setDefaults() {
 	c.Retries = cmp.Or(c.Retries, 3)
 	c.RetryWait = cmp.Or(c.RetryWait, 100*time.Millisecond)
 	c.CloseAfter = cmp.Or(c.CloseAfter, 10*time.Second)
+	c.InFlight = cmp.Or(c.InFlight, 64)
 }
+
+// aggregateOf is the aggregate id of an event's subject (its last token:
+// events.Subject), what Parallel handlers are keyed by.
+func aggregateOf(subject string) string { return subject[strings.LastIndexByte(subject, '.')+1:] }
 
 // Router runs handlers until its context ends.
 type Router struct {
@@ -186,6 +202,9 @@ func NewRouter(js jetstream.JetStream, store *events.Store, cfg Config, specs []
 		if err := events.ValidateID(s.Name); err != nil {
 			return nil, fmt.Errorf("handler name: %w", err)
 		}
+		if s.Parallel && (s.Ordered || s.Local) {
+			return nil, fmt.Errorf("handler %s: Parallel is neither Ordered nor Local", s.Name)
+		}
 		if s.Local {
 			if s.From == nil {
 				return nil, fmt.Errorf("handler %s: Local without From", s.Name)
@@ -204,6 +223,11 @@ func NewRouter(js jetstream.JetStream, store *events.Store, cfg Config, specs []
 			// costs a round trip each. Handlers take milliseconds, far
 			// below the ack wait the buffered ones run down meanwhile.
 			FetchBatch: 4,
+		}
+		if s.Parallel {
+			// Many events in flight, keyed by aggregate: a batch per pull
+			// request, and room on the server for every replica's.
+			sc.Key, sc.InFlight, sc.FetchBatch = aggregateOf, cfg.InFlight, min(cfg.InFlight, 16)
 		}
 		if s.Ordered {
 			// The server delivers nothing more while one event is

@@ -168,3 +168,71 @@ func TestShutdownWhileSubscribingIsNoError(t *testing.T) {
 		}
 	}
 }
+
+// TestParallelAcrossConversationsInOrderWithin: a Parallel handler is
+// handed a second conversation's event while the first conversation's is
+// still being handled, and one conversation's events in order, a failed
+// one retried before the next.
+func TestParallelAcrossConversationsInOrderWithin(t *testing.T) {
+	t.Parallel()
+	_, js := natstest.Connect(t, natstest.Server(t, "").ClientURL())
+	ctx := context.Background()
+	store, err := events.NewStore(ctx, js, events.StoreConfig{}, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	add := func(id, conv string) {
+		e, err := events.NewWithID(id, conv, events.ConversationClosed{ByStaffID: "x"}, events.Meta{OccurredAt: time.Now()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := store.Append(ctx, events.ExpectAny, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	add("a1", "conv-a")
+	add("a2", "conv-a")
+	add("b1", "conv-b")
+	add("a3", "conv-a")
+	bDone := make(chan struct{})
+	var s seen
+	var mu sync.Mutex
+	failedA2 := false
+	h := func(_ context.Context, e events.Envelope) error {
+		switch e.ID {
+		case "a1": // holds conversation a until b's event is handled
+			select {
+			case <-bDone:
+			case <-time.After(10 * time.Second):
+				return consume.Permanent(errors.New("b1 never came while a1 was held"))
+			}
+		case "a2":
+			mu.Lock()
+			first := !failedA2
+			failedA2 = true
+			mu.Unlock()
+			if first {
+				return errors.New("not now")
+			}
+		case "b1":
+			defer close(bDone)
+		}
+		s.add(e.ID)
+		return nil
+	}
+	r, err := consume.NewRouter(js, store, consume.Config{NackDelay: 20 * time.Millisecond, RetryWait: time.Millisecond, Retries: 1},
+		[]consume.Spec{{Name: "parallel", Filter: events.AggregateSubjects(events.AggregateConversation), Handler: h, Parallel: true}}, nil, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { _ = r.Run(rctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	poll.Until(t, 20*time.Second, func() error {
+		if got := fmt.Sprint(s.list()); got != "[b1 a1 a2 a3]" {
+			return fmt.Errorf("handled %s, want [b1 a1 a2 a3]", got)
+		}
+		return nil
+	})
+}

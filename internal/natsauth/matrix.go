@@ -94,6 +94,7 @@ const (
 const (
 	durableTriage        = "triage"
 	durableNotification  = "notification"
+	durablePages         = "notification-pages"
 	durableResponseTimes = "projection-response-times"
 	durableEscalations   = "projection-escalations"
 	durableInbox         = "projection-inbox"
@@ -168,7 +169,7 @@ var matrix = map[Role]grant{
 		buckets: map[string]access{bucketKeys: read, bucketTriageTimers: own}},
 	// Notification sends and pages, recording it on conversations; it
 	// opens clients' numbers and bodies with their keys.
-	Notification: {readLog: true, appends: []string{events.AggregateConversation}, durables: []string{durableNotification},
+	Notification: {readLog: true, appends: []string{events.AggregateConversation}, durables: []string{durableNotification, durablePages},
 		buckets: map[string]access{bucketKeys: read, bucketNotificationTimers: own}},
 	// The projector builds the SQL read models; it holds no key.
 	Projector: {readLog: true, durables: projectionDurables},

@@ -9,6 +9,7 @@ import (
 	"github.com/helpline-org/helpline/projections/responsetimes"
 	"github.com/helpline-org/helpline/services/console/auth"
 	"github.com/helpline-org/helpline/services/ingestion"
+	"github.com/helpline-org/helpline/services/notification"
 )
 
 // TestBucketNamesMatchTheirOwners: the matrix names buckets and durable
@@ -22,6 +23,8 @@ func TestBucketNamesMatchTheirOwners(t *testing.T) {
 		{durableEscalations, escalations.Name},
 		{durableInbox, inbox.Name},
 		{durableAccounts, accounts.Name},
+		{durableNotification, notification.BridgeConsumer},
+		{durablePages, notification.PagerConsumer},
 	} {
 		if c.matrix != c.code {
 			t.Errorf("the matrix says %q, the code %q", c.matrix, c.code)

@@ -17,6 +17,7 @@ const (
 	defaultAckWait    = 30 * time.Second
 	defaultMaxDeliver = 10
 	defaultFetchBatch = 1
+	defaultInFlight   = 64
 	// maxDurableLen keeps generated consumer names short enough to be
 	// directory names in the server's file store.
 	maxDurableLen = 128
@@ -77,6 +78,20 @@ type SubscriberConfig struct {
 	// typical handler time well below AckWait.
 	FetchBatch int
 
+	// Key, when set, lets a subscription hand the handler several messages
+	// at once: messages whose keys differ (say, two conversations) are
+	// handled in parallel, messages with the same key one after another in
+	// the order the consumer delivered them. A nacked message keeps its
+	// key: it is handed over again in this process after NackDelay, before
+	// any later message of that key, instead of going back to the server.
+	// The key is computed from the subject. Nil: one message at a time.
+	Key func(subject string) string
+
+	// InFlight is how many messages a keyed subscription holds at once,
+	// handled or waiting behind one of their key (Key only). Default 64.
+	// Keep it at most MaxAckPending divided by the number of subscribers.
+	InFlight int
+
 	// NackDelay is how long the server waits before redelivering a nacked
 	// message. Zero: BackOff[n-1] for the n-th delivery when BackOff is
 	// set, otherwise immediately.
@@ -111,6 +126,9 @@ func (c *SubscriberConfig) setDefaults() {
 	if c.Unmarshaler == nil {
 		c.Unmarshaler = HeaderMarshaler{}
 	}
+	if c.InFlight == 0 {
+		c.InFlight = defaultInFlight
+	}
 }
 
 // Validate reports the first invalid field. Zero values are valid: they
@@ -131,6 +149,8 @@ func (c SubscriberConfig) Validate() error {
 		return fmt.Errorf("SubscriberConfig.FetchBatch %d is negative", c.FetchBatch)
 	case c.NackDelay < 0:
 		return fmt.Errorf("SubscriberConfig.NackDelay %s is negative", c.NackDelay)
+	case c.InFlight < 0:
+		return fmt.Errorf("SubscriberConfig.InFlight %d is negative", c.InFlight)
 	}
 	switch c.DeliverPolicy {
 	case jetstream.DeliverAllPolicy, jetstream.DeliverLastPolicy, jetstream.DeliverNewPolicy, jetstream.DeliverLastPerSubjectPolicy:

@@ -128,6 +128,9 @@ func (s *Subscriber) Subscribe(ctx context.Context, topic string) (<-chan *messa
 		out:     out,
 		logger:  s.logger.With(watermill.LogFields{"topic": topic, "consumer": cons.CachedInfo().Name}),
 	}
+	if s.cfg.Key != nil {
+		sub.keyed = newKeyed(s.cfg.InFlight)
+	}
 	subCtx, cancel := context.WithCancel(ctx)
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -201,19 +204,25 @@ func (s *Subscriber) messages(cons jetstream.Consumer) (jetstream.MessagesContex
 }
 
 // subscription is one Subscribe call: one goroutine pulling from the
-// consumer and handing messages to out one at a time.
+// consumer and handing messages to out, one at a time or, with a Key, as
+// keyed.go says.
 type subscription struct {
 	s       *Subscriber
 	topic   string
 	durable string
 	out     chan<- *message.Message
 	logger  watermill.LoggerAdapter
+	keyed   *keyed // nil: one message at a time
 }
 
 // run delivers messages until ctx is done or the connection is closed. When
 // the pull subscription fails for good (the consumer was deleted, say), it
 // recreates the consumer and pulls again.
 func (sub *subscription) run(ctx context.Context, it jetstream.MessagesContext) {
+	if sub.keyed != nil {
+		// Messages in flight end with ctx; out closes after them.
+		defer sub.keyed.wg.Wait()
+	}
 	for {
 		err := sub.pull(ctx, it)
 		if ctx.Err() != nil {
@@ -237,6 +246,8 @@ func (sub *subscription) pull(ctx context.Context, it jetstream.MessagesContext)
 	for {
 		jm, err := sub.next(ctx, it)
 		switch {
+		case err == nil && sub.keyed != nil:
+			sub.dispatch(ctx, jm)
 		case err == nil:
 			sub.deliver(ctx, jm)
 		case ctx.Err() != nil:
@@ -336,17 +347,21 @@ func (sub *subscription) restart(ctx context.Context) jetstream.MessagesContext 
 // deliver hands one message to the subscriber's channel and settles it on
 // the server once the handler acked or nacked it. Until then it sends
 // InProgress so that the server does not redeliver it elsewhere.
-func (sub *subscription) deliver(ctx context.Context, jm jetstream.Msg) {
+func (sub *subscription) deliver(ctx context.Context, jm jetstream.Msg) { sub.hand(ctx, jm, false) }
+
+// hand is deliver; with keepOnNack a nacked message is not settled on the
+// server, and hand reports true: the caller hands it over again.
+func (sub *subscription) hand(ctx context.Context, jm jetstream.Msg, keepOnNack bool) (nacked bool) {
 	meta, err := jm.Metadata()
 	if err != nil {
 		// Not a JetStream delivery: nothing to ack, nothing to hand over.
 		sub.logger.Error("Message without JetStream metadata dropped", err, watermill.LogFields{"subject": jm.Subject()})
-		return
+		return false
 	}
 	fields := watermill.LogFields{"stream_seq": meta.Sequence.Stream, "num_delivered": meta.NumDelivered}
 	if ctx.Err() != nil {
 		sub.nakOnClose(jm, fields)
-		return
+		return false
 	}
 	msg, err := sub.s.cfg.Unmarshaler.Unmarshal(jm)
 	if err != nil {
@@ -356,7 +371,7 @@ func (sub *subscription) deliver(ctx context.Context, jm jetstream.Msg) {
 		if err := jm.TermWithReason("wmjetstream: unmarshal failed"); err != nil {
 			sub.logger.Error("Term failed", err, fields)
 		}
-		return
+		return false
 	}
 	setDeliveryMetadata(msg, jm, meta)
 	fields["uuid"] = msg.UUID
@@ -375,10 +390,13 @@ func (sub *subscription) deliver(ctx context.Context, jm jetstream.Msg) {
 			out = nil
 		case <-msg.Acked():
 			sub.ack(jm, fields)
-			return
+			return false
 		case <-msg.Nacked():
+			if keepOnNack {
+				return true
+			}
 			sub.nack(jm, meta, fields)
-			return
+			return false
 		case <-keepalive.C:
 			if err := jm.InProgress(); err != nil {
 				sub.logger.Debug("InProgress failed", fields.Add(watermill.LogFields{"err": err}))
@@ -390,7 +408,7 @@ func (sub *subscription) deliver(ctx context.Context, jm jetstream.Msg) {
 			default:
 				sub.nakOnClose(jm, fields)
 			}
-			return
+			return false
 		}
 	}
 }

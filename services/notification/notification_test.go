@@ -74,11 +74,18 @@ func newWorldWith(t *testing.T, yamlConfig string) *world {
 // durable consumer. The returned stop ends it.
 func (w *world) service(t *testing.T) (*notification.Service, func()) {
 	t.Helper()
+	return w.serviceAt(t, 1000)
+}
+
+// serviceAt is service sending at most sendRate messages a second per
+// line number (burst 10).
+func (w *world) serviceAt(t *testing.T, sendRate float64) (*notification.Service, func()) {
+	t.Helper()
 	rota, err := notification.NewRota(w.File)
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := notification.New(notification.Config{PublicURL: w.public, SendRate: 1000}, w.File, rota, w.sender, w.Keys, w.Store, w.tm, w.Clock.Now, zerolog.Nop())
+	svc := notification.New(notification.Config{PublicURL: w.public, SendRate: sendRate}, w.File, rota, w.sender, w.Keys, w.Store, w.tm, w.Clock.Now, zerolog.Nop())
 	return svc, w.Run(t, svc.Specs())
 }
 
@@ -356,5 +363,38 @@ func TestUnreachableDutyPhoneEscalatesAtOnce(t *testing.T) {
 	}
 	if fmt.Sprint(reasons) != "[failed:sam reescalated:unreachable]" {
 		t.Fatalf("recorded %v", reasons)
+	}
+}
+
+// TestPageNeverQueuesBehindReplies: crisis first. Replies waiting for the
+// line number's send rate (here one every 10 s, after a burst of 10) do
+// not hold a page back: it has its own consumer and does not wait for the
+// rate.
+func TestPageNeverQueuesBehindReplies(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.serviceAt(t, 0.1)
+	ctx := context.Background()
+	rc := w.Text(t, clientNum, lineNum, "hello?")
+	for i := range 15 {
+		replyEventID := fmt.Sprintf("rq-q%02d", i)
+		sealed, err := w.Keys.Seal(ctx, rc.ClientID, []byte("We're here."), events.BodyAAD(replyEventID))
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, err := events.NewWithID(replyEventID, rc.ConversationID, events.ReplyRequested{ReplyID: fmt.Sprintf("q%02d", i), StaffID: "alex",
+			SenderName: "Alex", Body: events.Sealed{KeyID: rc.ClientID, Data: sealed}}, events.Meta{OccurredAt: w.Clock.Now()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.Store.Append(ctx, events.ExpectAny, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.waitSent(t, clientNum, 10) // the burst; the rest wait for the rate
+	w.crisisFrom(t, "+447700900556", body)
+	w.waitSent(t, dutyPhone, 1)
+	if n := len(w.sentTo(clientNum)); n >= 15 {
+		t.Fatalf("the page went out after all %d replies, want it before those still waiting for the rate", n)
 	}
 }

@@ -115,7 +115,7 @@ func (s *Service) sendRule(ctx context.Context, line config.Line, conv *events.C
 	if p.Channel == events.PageBySMS {
 		text := PageText(Page{Line: line, Language: st.Language, Pseudonym: conv.Pseudonym, EscalationID: esc.ID, Reason: esc.Reason,
 			Categories: esc.Categories, Step: step}, s.cfg.PublicURL)
-		return s.sendSMS(ctx, sms.Message{From: line.Number, To: st.WorkPhone, Body: text, StatusCallback: s.statusCallback(conv.ID)})
+		return s.sendPage(ctx, sms.Message{From: line.Number, To: st.WorkPhone, Body: text, StatusCallback: s.statusCallback(conv.ID)})
 	}
 	twiml, err := sms.Voice{Language: st.Language}.PageTwiML(sms.PageCall{PublicURL: s.cfg.PublicURL,
 		PageID: PageID(conv, esc.ID, st.ID), LineName: line.Name, Reason: esc.Reason, Pseudonym: conv.Pseudonym})

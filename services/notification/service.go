@@ -93,16 +93,43 @@ func New(cfg Config, file *config.File, rota Rota, send Sender, keys Opener, log
 		now: now, logger: logger.With().Str("svc", "notification").Logger(), limiters: map[string]*rate.Limiter{}}
 }
 
-// Specs are the service's event handlers, one durable consumer each.
+// Specs are the service's event handlers, one durable consumer each, both
+// handling conversations in parallel and each conversation's events in
+// order (consume.Spec.Parallel). Crisis first: the pager has a consumer
+// of its own, so a page never waits behind replies, out-of-hours
+// auto-replies or delivery callbacks (which wait on the provider and on
+// the line's send rate); the bridge has the other.
 func (s *Service) Specs() []consume.Spec {
-	return []consume.Spec{{Name: "notification", Filter: events.AggregateSubjects(events.AggregateConversation), Handler: s.Handle}}
+	all := events.AggregateSubjects(events.AggregateConversation)
+	return []consume.Spec{
+		{Name: PagerConsumer, Filter: all, Handler: s.HandlePages, Parallel: true},
+		{Name: BridgeConsumer, Filter: all, Handler: s.HandleBridge, Parallel: true},
+	}
 }
 
-// Handle dispatches one conversation event.
+// The service's durable consumers' names (stable: renaming one replays
+// the log to it).
+const (
+	PagerConsumer  = "notification-pages"
+	BridgeConsumer = "notification"
+)
+
+// Handle dispatches one conversation event to the pager and the bridge,
+// as their two consumers do.
 func (s *Service) Handle(ctx context.Context, e events.Envelope) error {
+	if err := s.HandlePages(ctx, e); err != nil {
+		return err
+	}
+	return s.HandleBridge(ctx, e)
+}
+
+// HandlePages handles what pages: an escalation raised (the first page),
+// acknowledged (no further page), declined, or a page not delivered or a
+// call refused (the next step at once).
+func (s *Service) HandlePages(ctx context.Context, e events.Envelope) error {
 	switch e.Type {
-	case events.TypeEscalationRaised, events.TypeEscalationAcknowledged, events.TypeReplyRequested, events.TypeOutOfHoursContactRecorded,
-		events.TypeDeliveryStatusChanged, events.TypeEscalationDeclined, events.TypeCallStatusChanged:
+	case events.TypeEscalationRaised, events.TypeEscalationAcknowledged, events.TypeDeliveryStatusChanged, events.TypeEscalationDeclined,
+		events.TypeCallStatusChanged:
 	default:
 		return nil
 	}
@@ -117,16 +144,6 @@ func (s *Service) Handle(ctx context.Context, e events.Envelope) error {
 		// Acknowledged: no further page. The timer handler checks the
 		// state too, so a lost cancel only costs a no-op firing.
 		return s.timers.Cancel(ctx, ackTimerKey(p.EscalationID))
-	case events.ReplyRequested:
-		// A worker answering the client has taken the conversation on:
-		// acknowledge what was open when the reply came (RequestReply
-		// does so itself; this covers a reply appended otherwise).
-		if err := s.update(ctx, e.AggregateID, func(c *events.Conversation) error { return c.AcknowledgeReplied(e.Caused(s.now())) }); err != nil {
-			return err
-		}
-		return s.sendReply(ctx, e, p)
-	case events.OutOfHoursContactRecorded:
-		return s.sendAutoReply(ctx, e, p)
 	case events.DeliveryStatusChanged:
 		if !events.PageUndelivered(p.Status) {
 			return nil
@@ -139,6 +156,33 @@ func (s *Service) Handle(ctx context.Context, e events.Envelope) error {
 		return s.moveRefused(ctx, e.AggregateID, e.Caused(s.now()))
 	case events.EscalationDeclined:
 		return s.moveRefused(ctx, e.AggregateID, e.Caused(s.now()))
+	}
+	return nil
+}
+
+// HandleBridge handles what goes to clients: workers' replies and
+// out-of-hours auto-replies.
+func (s *Service) HandleBridge(ctx context.Context, e events.Envelope) error {
+	switch e.Type {
+	case events.TypeReplyRequested, events.TypeOutOfHoursContactRecorded:
+	default:
+		return nil
+	}
+	p, err := e.Decode()
+	if err != nil {
+		return consume.Permanent(err)
+	}
+	switch p := p.(type) {
+	case events.ReplyRequested:
+		// A worker answering the client has taken the conversation on:
+		// acknowledge what was open when the reply came (RequestReply
+		// does so itself; this covers a reply appended otherwise).
+		if err := s.update(ctx, e.AggregateID, func(c *events.Conversation) error { return c.AcknowledgeReplied(e.Caused(s.now())) }); err != nil {
+			return err
+		}
+		return s.sendReply(ctx, e, p)
+	case events.OutOfHoursContactRecorded:
+		return s.sendAutoReply(ctx, e, p)
 	}
 	return nil
 }
@@ -186,17 +230,34 @@ func (s *Service) limiter(number string) *rate.Limiter {
 // refusal comes back as a *sms.SendError with Permanent set; anything
 // else is retryable.
 func (s *Service) sendSMS(ctx context.Context, m sms.Message) (string, error) {
+	return s.rated(ctx, m.From, false, func(ctx context.Context) (string, error) { return s.send.Send(ctx, m) })
+}
+
+// sendPage sends a page by SMS as provider does.
+func (s *Service) sendPage(ctx context.Context, m sms.Message) (string, error) {
 	return s.provider(ctx, m.From, func(ctx context.Context) (string, error) { return s.send.Send(ctx, m) })
 }
 
-// provider makes one request to the provider from the line number from
-// (a message or a call) as sendSMS does: within the number's rate,
-// retrying 429 and 5xx.
+// provider makes one request for a page to the provider from the line
+// number from (a message or a call) as sendSMS does, retrying 429 and
+// 5xx, except that it never waits for the number's rate: crisis first, a
+// page does not queue behind the replies and auto-replies waiting for
+// their turn. It still counts against the rate, so they wait for it
+// instead.
 func (s *Service) provider(ctx context.Context, from string, do func(context.Context) (string, error)) (string, error) {
+	return s.rated(ctx, from, true, do)
+}
+
+// rated makes one request to the provider from the line number from,
+// within the number's rate (a page without waiting for it), retrying 429
+// and 5xx.
+func (s *Service) rated(ctx context.Context, from string, page bool, do func(context.Context) (string, error)) (string, error) {
 	var sid string
 	p := transient.Policy{Attempts: s.cfg.SendAttempts, Wait: 200 * time.Millisecond, Retry: sms.IsRetryable}
 	err := transient.Do(ctx, p, func(ctx context.Context) error {
-		if err := s.limiter(from).Wait(ctx); err != nil {
+		if page {
+			s.limiter(from).Reserve() // counts, and is never waited for
+		} else if err := s.limiter(from).Wait(ctx); err != nil {
 			return transient.Final(err)
 		}
 		var err error

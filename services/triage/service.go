@@ -80,9 +80,11 @@ func Hours(l config.Line) (*schedule.Schedule, error) {
 	return h, nil
 }
 
-// Specs are the service's handlers: one durable consumer.
+// Specs are the service's handlers: one durable consumer, conversations
+// in parallel and each conversation's events in order (consume.Spec.Parallel):
+// a crisis text is not triaged behind another conversation's.
 func (s *Service) Specs() []consume.Spec {
-	return []consume.Spec{{Name: "triage", Filter: events.AggregateSubjects(events.AggregateConversation), Handler: s.Handle}}
+	return []consume.Spec{{Name: "triage", Filter: events.AggregateSubjects(events.AggregateConversation), Handler: s.Handle, Parallel: true}}
 }
 
 func unansweredKey(convID string) string { return "unanswered-" + convID }
