@@ -4,9 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -14,7 +12,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/helpline-org/helpline/internal/app"
-	"github.com/helpline-org/helpline/internal/config"
+	"github.com/helpline-org/helpline/internal/app/apptest"
 	"github.com/helpline-org/helpline/internal/poll"
 	"github.com/helpline-org/helpline/internal/testbed"
 	"github.com/helpline-org/helpline/internal/timers"
@@ -42,39 +40,9 @@ policies:
 // call), and the queue shows the call answered.
 func TestRunCallsAfterTheRuleDelayAndAKeyPressAcknowledges(t *testing.T) {
 	t.Parallel()
-	clock := testbed.NewClock(time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC))
-	fake := twiliofake.New(twiliofake.Config{AuthToken: token, Now: clock.Now}, zerolog.Nop())
-	fakeSrv := httptest.NewServer(fake)
-	t.Cleanup(func() { fakeSrv.Close(); fake.Close() })
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := "http://" + l.Addr().String()
-	env, err := config.LoadEnv(config.MapLookup(map[string]string{config.VarDataDir: t.TempDir(), config.VarHTTPAddr: l.Addr().String(),
-		config.VarTwilioSID: fake.AccountSID(), config.VarTwilioToken: token, config.VarTwilioAPIURL: fakeSrv.URL}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	file, err := config.ParseFile([]byte(rulesConfig))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, stop := context.WithCancel(context.Background())
-	p, err := app.Build(ctx, app.Config{Env: env, File: file, Listener: l, Now: clock.Now, TimerTick: 20 * time.Millisecond}, zerolog.Nop())
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- p.Run(ctx) }()
-	t.Cleanup(func() {
-		stop()
-		if err := <-done; err != nil {
-			t.Errorf("run: %v", err)
-		}
-		p.Close()
-	})
-	<-p.Running()
+	b := testbed.New(t, rulesConfig, time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC))
+	p := apptest.Serve(t, b, token, app.Config{TimerTick: 20 * time.Millisecond}, zerolog.Nop())
+	fake, clock, base, ctx := p.Fake, b.Clock, p.Server.URL, context.Background()
 
 	resp, err := fake.DeliverInboundWithSid(ctx, base+ingestion.SMSPath, "SM0123456789abcdef0123456789abcdef", "+447700900201", lineNumber,
 		"i took 30 paracetamol and i want to die")
@@ -97,7 +65,7 @@ func TestRunCallsAfterTheRuleDelayAndAKeyPressAcknowledges(t *testing.T) {
 	})
 
 	// The call is a durable timer due two minutes after the page.
-	tm, err := timers.Open(ctx, p.Platform.JS, app.NotificationTimers, 1, clock.Now, zerolog.Nop())
+	tm, err := timers.Open(ctx, b.JS, app.NotificationTimers, 1, clock.Now, zerolog.Nop())
 	if err != nil {
 		t.Fatal(err)
 	}
