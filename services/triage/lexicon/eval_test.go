@@ -269,14 +269,14 @@ func TestEvaluationDevelopment(t *testing.T) {
 // is lowered only with its reason recorded in testdata/frozen/README.md,
 // and the lexicon is never changed toward a frozen item.
 var frozenFloor = floor{
-	recall:      0.580,
-	falseCrisis: 0.034,
-	methodNone:  50,
+	recall:      0.657,
+	falseCrisis: 0.038,
+	methodNone:  38,
 	genericNone: 3,
 	groups: map[string]float64{
-		"wish_to_be_dead": 0.548, "active_ideation": 0.653, "method": 0.582, "intent": 0.533, "plan": 0.533,
-		"preparatory_acts": 0.625, "recent_behaviour": 0.662, "harm_from_others": 0.417,
-		"en": 0.664, "es": 0.538, "fr": 0.538,
+		"wish_to_be_dead": 0.631, "active_ideation": 0.725, "method": 0.647, "intent": 0.639, "plan": 0.707,
+		"preparatory_acts": 0.713, "recent_behaviour": 0.765, "harm_from_others": 0.488,
+		"en": 0.734, "es": 0.601, "fr": 0.634,
 	},
 }
 
