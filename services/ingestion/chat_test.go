@@ -215,17 +215,8 @@ func (h *chatHarness) send(t testing.TB, token, id, body string) chatResponse {
 	return h.do(t, http.MethodPost, ingestion.ChatMessagesPath, token, string(b))
 }
 
-func (h *chatHarness) all(t testing.TB) []events.Envelope {
-	t.Helper()
-	var out []events.Envelope
-	if _, err := h.store.Read(context.Background(), events.SubjectPrefix+".>", 0, func(e events.Envelope) error {
-		out = append(out, e)
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
+// all returns every event in the log, in order.
+func (h *chatHarness) all(t testing.TB) []events.Envelope { return allEvents(t, h.store) }
 
 // clientOf returns the client id of a conversation, from its start event.
 func (h *chatHarness) clientOf(t testing.TB, conversation string) string {

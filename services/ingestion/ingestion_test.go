@@ -128,10 +128,29 @@ func (h *harness) sendSMS(t testing.TB, sid, from, body string) (int, string) {
 	return h.post(t, "/twilio/sms", inbound(sid, from, lineNum, body), h.public+"/twilio/sms")
 }
 
-func (h *harness) all(t testing.TB) []events.Envelope {
+// closeConversation records a worker closing convID, appended at the
+// conversation's last sequence.
+func (h *harness) closeConversation(t testing.TB, convID string) {
+	t.Helper()
+	ctx := context.Background()
+	_, last, err := h.store.Load(ctx, events.AggregateConversation, convID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed, _ := events.New(convID, events.ConversationClosed{ByStaffID: "alex"}, events.Meta{OccurredAt: time.Now()})
+	if _, err := h.store.Append(ctx, events.ExpectSeq(last), closed); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// all returns every event in the log, in order.
+func (h *harness) all(t testing.TB) []events.Envelope { return allEvents(t, h.store) }
+
+// allEvents returns every event in store, in order.
+func allEvents(t testing.TB, store *events.Store) []events.Envelope {
 	t.Helper()
 	var out []events.Envelope
-	if _, err := h.store.Read(context.Background(), events.SubjectPrefix+".>", 0, func(e events.Envelope) error {
+	if _, err := store.Read(context.Background(), events.SubjectPrefix+".>", 0, func(e events.Envelope) error {
 		out = append(out, e)
 		return nil
 	}); err != nil {
@@ -293,7 +312,6 @@ func TestBadInputChangesNothing(t *testing.T) {
 func TestConversationContinuesThenRestartsAfterClose(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	ctx := context.Background()
 	h.sendSMS(t, newSid(), clientNum, "first")
 	h.sendSMS(t, newSid(), clientNum, "second")
 	started := ofType(h.all(t), "conversation.started")
@@ -301,14 +319,7 @@ func TestConversationContinuesThenRestartsAfterClose(t *testing.T) {
 		t.Fatalf("%d conversations after two messages, want 1", len(started))
 	}
 	convID := started[0].AggregateID
-	_, last, err := h.store.Load(ctx, events.AggregateConversation, convID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	closed, _ := events.New(convID, events.ConversationClosed{ByStaffID: "alex"}, events.Meta{OccurredAt: time.Now()})
-	if _, err := h.store.Append(ctx, events.ExpectSeq(last), closed); err != nil {
-		t.Fatal(err)
-	}
+	h.closeConversation(t, convID)
 	h.sendSMS(t, newSid(), clientNum, "third")
 	all := h.all(t)
 	started = ofType(all, "conversation.started")
@@ -414,14 +425,7 @@ func TestCloseSeenAfterManyEvents(t *testing.T) {
 		}
 	}
 	h.sendSMS(t, newSid(), clientNum, "second")
-	_, last, err := h.store.Load(ctx, events.AggregateConversation, convID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	closed, _ := events.New(convID, events.ConversationClosed{ByStaffID: "alex"}, events.Meta{OccurredAt: time.Now()})
-	if _, err := h.store.Append(ctx, events.ExpectSeq(last), closed); err != nil {
-		t.Fatal(err)
-	}
+	h.closeConversation(t, convID)
 	h.sendSMS(t, newSid(), clientNum, "third")
 	msgs := ofType(h.all(t), "conversation.message_received")
 	if len(msgs) != 3 || msgs[1].AggregateID != convID || msgs[2].AggregateID == convID {
