@@ -2,7 +2,7 @@
 # suite (vet, race tests) against a throwaway PostgreSQL it starts and stops.
 GO ?= go
 
-.PHONY: run test vet fmt bench fuzz build cluster loadtest drills
+.PHONY: run test vet fmt bench profile-webhook fuzz build cluster loadtest drills
 
 run:
 	$(GO) run ./cmd/helpline run
@@ -17,6 +17,13 @@ test:
 
 bench:
 	./.ci/with-postgres $(GO) test -run '^$$' -bench . -benchtime 2s ./...
+
+# The webhook path's CPU and blocking profiles (BenchmarkWebhookVsRaw, 16
+# senders), then the top of each: see loadtest/README.md.
+profile-webhook:
+	$(GO) test -run '^$$' -bench 'WebhookVsRaw/workers=16' -benchtime 2000x -cpuprofile /tmp/webhook.cpu -blockprofile /tmp/webhook.block -o /tmp/ingestion.test ./services/ingestion/
+	$(GO) tool pprof -top -cum -nodecount 40 /tmp/ingestion.test /tmp/webhook.cpu
+	$(GO) tool pprof -top -nodecount 20 /tmp/ingestion.test /tmp/webhook.block
 
 fmt:
 	gofmt -w .

@@ -2,8 +2,11 @@ package loadtest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
+	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -86,6 +89,9 @@ func BenchmarkCrisisToPage(b *testing.B) {
 			b.StopTimer()
 			close(stop)
 			wg.Wait()
+			if rss, err := residentMiB(); err == nil {
+				b.ReportMetric(rss, "rss_MiB") // the whole test process: the helpline run stack, the fake and the generator
+			}
 			b.ReportMetric(float64(missed), "missed")
 			b.ReportMetric(float64(h.TotalCount()), "paged")
 			b.ReportMetric(float64(h.ValueAtQuantile(50))/1000, "p50_ms")
@@ -93,6 +99,24 @@ func BenchmarkCrisisToPage(b *testing.B) {
 			b.ReportMetric(float64(h.Max())/1000, "max_ms")
 		})
 	}
+}
+
+// residentMiB is this process's resident memory (VmRSS).
+func residentMiB() (float64, error) {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0, err
+	}
+	for _, l := range strings.Split(string(data), "\n") {
+		if rest, ok := strings.CutPrefix(l, "VmRSS:"); ok {
+			var kb float64
+			if _, err := fmt.Sscan(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), &kb); err != nil {
+				return 0, err
+			}
+			return kb / 1024, nil
+		}
+	}
+	return 0, errors.New("no VmRSS")
 }
 
 // pageWait is how long a crisis text may wait for its page before the

@@ -128,7 +128,8 @@ func (r *Receiver) ReceiveSMS(ctx context.Context, in InboundSMS) (Receipt, erro
 	rc := Receipt{ClientID: clientID, Pseudonym: r.ids.Pseudonym(clientID), LineID: line.ID,
 		EventID: "sms-" + strings.ToLower(in.MessageSid)}
 	meta := events.Meta{CorrelationID: rc.EventID, OccurredAt: r.now()}
-	if err := r.ensureClient(ctx, line.ID, clientID, rc.Pseudonym, events.ChannelSMS, in.From, meta); err != nil {
+	openConv, err := r.ensureClient(ctx, line.ID, clientID, rc.Pseudonym, events.ChannelSMS, in.From, meta)
+	if err != nil {
 		return rc, err
 	}
 	body, err := r.seal.Seal(ctx, clientID, []byte(in.Body), events.BodyAAD(rc.EventID))
@@ -143,7 +144,7 @@ func (r *Receiver) ReceiveSMS(ctx context.Context, in InboundSMS) (Receipt, erro
 	}
 	// A new conversation takes its id from the message that opened it, so a
 	// retried webhook opens the same conversation, not a second one.
-	rc.ConversationID, rc.Duplicate, err = r.appendToConversation(ctx, clientID, "cv-"+rc.EventID[len("sms-"):], start, receive)
+	rc.ConversationID, rc.Duplicate, err = r.appendToConversation(ctx, clientID, openConv, "cv-"+rc.EventID[len("sms-"):], start, receive)
 	if err != nil {
 		return rc, err
 	}
@@ -182,19 +183,21 @@ func (r *Receiver) staff(e164 string) (config.Staff, bool) {
 }
 
 // ensureClient registers a client the first time it is seen: its
-// pseudonym, and its contact sealed with its own key.
-func (r *Receiver) ensureClient(ctx context.Context, lineID, clientID, pseudonym, channel, contact string, meta events.Meta) error {
-	_, registered, err := r.index.Get(ctx, clientID)
+// pseudonym, and its contact sealed with its own key. It returns the
+// client's latest conversation as the index has it ("" for none): the
+// one index read of a returning client's message.
+func (r *Receiver) ensureClient(ctx context.Context, lineID, clientID, pseudonym, channel, contact string, meta events.Meta) (string, error) {
+	convID, registered, err := r.index.Get(ctx, clientID)
 	if err != nil {
-		return unavailable("index", err)
+		return "", unavailable("index", err)
 	}
 	if registered {
-		return nil
+		return convID, nil
 	}
 	var sealed []byte
 	if contact != "" {
 		if sealed, err = r.seal.Seal(ctx, clientID, []byte(contact), events.ContactAAD(clientID)); err != nil {
-			return unavailable("seal contact", err)
+			return "", unavailable("seal contact", err)
 		}
 	}
 	// A client registers once: another replica (or an earlier attempt)
@@ -202,12 +205,12 @@ func (r *Receiver) ensureClient(ctx context.Context, lineID, clientID, pseudonym
 	if _, err := r.clients.Create(ctx, clientID, func(c *events.Client) error {
 		return c.Register(lineID, pseudonym, channel, events.Sealed{KeyID: clientID, Data: sealed}, meta)
 	}); err != nil {
-		return err
+		return "", err
 	}
 	if err := r.index.Put(ctx, clientID, ""); err != nil {
-		return unavailable("index", err)
+		return "", unavailable("index", err)
 	}
-	return nil
+	return "", nil
 }
 
 // appendToConversation records a message (receive) in the client's open
@@ -215,12 +218,9 @@ func (r *Receiver) ensureClient(ctx context.Context, lineID, clientID, pseudonym
 // one, newID, started by start in the same append. Each append carries
 // the conversation's expected sequence, so a message never lands in a
 // conversation closed a moment before. It reports whether the message
-// was in the log already (a retried webhook).
-func (r *Receiver) appendToConversation(ctx context.Context, clientID, newID string, start, receive func(*events.Conversation) error) (string, bool, error) {
-	convID, _, err := r.index.Get(ctx, clientID)
-	if err != nil {
-		return "", false, unavailable("index", err)
-	}
+// was in the log already (a retried webhook). convID is the client's
+// conversation as the index had it when the message came ("" for none).
+func (r *Receiver) appendToConversation(ctx context.Context, clientID, convID, newID string, start, receive func(*events.Conversation) error) (string, bool, error) {
 	// The index may move on while we look (another message of the
 	// client's opened a conversation): follow it a few times.
 	for range 3 {
