@@ -3,8 +3,6 @@ package events_test
 import (
 	"context"
 	"fmt"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -30,53 +28,27 @@ func BenchmarkAppendVsRaw(b *testing.B) {
 				b.Fatal(err)
 			}
 			ctx := context.Background()
-			var storeNs, rawNs atomic.Int64
-			var next atomic.Int64
-			b.ResetTimer()
-			var wg sync.WaitGroup
-			for w := range workers {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					for {
-						i := next.Add(1)
-						if i > int64(b.N) {
-							return
-						}
-						conv := fmt.Sprintf("bench-%d-%d", w, i%64)
-						storeEnv := benchEnvelope(b, conv, fmt.Sprintf("s-%d", i))
-						rawEnv := benchEnvelope(b, conv, fmt.Sprintf("r-%d", i))
-						rawMsg, err := events.Marshal(rawEnv)
-						if err != nil {
-							b.Error(err)
-							return
-						}
-
-						t := time.Now()
-						if _, err := s.Append(ctx, events.ExpectAny, storeEnv); err != nil {
-							b.Error(err)
-							return
-						}
-						storeNs.Add(int64(time.Since(t)))
-
-						t = time.Now()
-						if _, err := js.PublishMsg(ctx, &nats.Msg{Subject: rawMsg.Subject, Data: rawMsg.Data, Header: rawMsg.Header},
-							jetstream.WithMsgID(rawEnv.ID)); err != nil {
-							b.Error(err)
-							return
-						}
-						rawNs.Add(int64(time.Since(t)))
+			natstest.BenchVersusRaw(b, workers, natstest.Units{Ours: "store_appends/s", Raw: "raw_publishes/s", Ratio: "store/raw"},
+				func(w int, i int64) (time.Duration, time.Duration, error) {
+					conv := fmt.Sprintf("bench-%d-%d", w, i%64)
+					storeEnv := benchEnvelope(b, conv, fmt.Sprintf("s-%d", i))
+					rawEnv := benchEnvelope(b, conv, fmt.Sprintf("r-%d", i))
+					rawMsg, err := events.Marshal(rawEnv)
+					if err != nil {
+						return 0, 0, err
 					}
-				}()
-			}
-			wg.Wait()
-			b.StopTimer()
-			n := float64(b.N)
-			storeRate := n / (float64(storeNs.Load()) / 1e9) * float64(workers)
-			rawRate := n / (float64(rawNs.Load()) / 1e9) * float64(workers)
-			b.ReportMetric(storeRate, "store_appends/s")
-			b.ReportMetric(rawRate, "raw_publishes/s")
-			b.ReportMetric(storeRate/rawRate, "store/raw")
+					t := time.Now()
+					if _, err := s.Append(ctx, events.ExpectAny, storeEnv); err != nil {
+						return 0, 0, err
+					}
+					store := time.Since(t)
+					t = time.Now()
+					if _, err := js.PublishMsg(ctx, &nats.Msg{Subject: rawMsg.Subject, Data: rawMsg.Data, Header: rawMsg.Header},
+						jetstream.WithMsgID(rawEnv.ID)); err != nil {
+						return 0, 0, err
+					}
+					return store, time.Since(t), nil
+				})
 		})
 	}
 }

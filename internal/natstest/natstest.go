@@ -1,5 +1,7 @@
 // Package natstest starts real NATS servers for tests: one in-process node,
-// or a cluster of several in one process.
+// or a cluster of several in one process; and runs benchmarks that time a
+// path against raw JetStream publishes on the same server
+// (BenchVersusRaw).
 package natstest
 
 import (

@@ -4,13 +4,13 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/helpline-org/helpline/internal/natstest"
 )
 
 // BenchmarkWebhookVsRaw posts signed Twilio webhooks through the whole
@@ -33,8 +33,6 @@ func BenchmarkWebhookVsRaw(b *testing.B) {
 				b.Fatal(err)
 			}
 			payload := make([]byte, 600) // about an encoded message_received envelope
-			var hookNs, rawNs atomic.Int64
-			var next atomic.Int64
 			base := time.Now().UnixNano()
 			// Steady state: every sender has texted before. A first message
 			// from a new number also creates its data key, registers the
@@ -44,42 +42,21 @@ func BenchmarkWebhookVsRaw(b *testing.B) {
 					b.Fatalf("warm-up webhook: %d %s", code, resp)
 				}
 			}
-			b.ResetTimer()
-			var wg sync.WaitGroup
-			for w := range workers {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					for {
-						i := next.Add(1)
-						if i > int64(b.N) {
-							return
-						}
-						sid := fmt.Sprintf("SM%032x", base+i)
-						from := sender(int(i))
-						t := time.Now()
-						if code, resp := h.sendSMS(b, sid, from, "an ordinary message of ordinary length, nothing more"); code != http.StatusOK {
-							b.Errorf("webhook: %d %s", code, resp)
-							return
-						}
-						hookNs.Add(int64(time.Since(t)))
-						t = time.Now()
-						if _, err := h.js.PublishMsg(ctx, &nats.Msg{Subject: fmt.Sprintf("raw.%d.%d", w, i%500), Data: payload},
-							jetstream.WithMsgID(sid)); err != nil {
-							b.Error(err)
-							return
-						}
-						rawNs.Add(int64(time.Since(t)))
+			natstest.BenchVersusRaw(b, workers, natstest.Units{Ours: "webhooks/s", Raw: "raw_publishes/s", Ratio: "webhook/raw"},
+				func(w int, i int64) (time.Duration, time.Duration, error) {
+					sid := fmt.Sprintf("SM%032x", base+i)
+					t := time.Now()
+					if code, resp := h.sendSMS(b, sid, sender(int(i)), "an ordinary message of ordinary length, nothing more"); code != http.StatusOK {
+						return 0, 0, fmt.Errorf("webhook: %d %s", code, resp)
 					}
-				}()
-			}
-			wg.Wait()
-			b.StopTimer()
-			hookRate := float64(b.N) / (float64(hookNs.Load()) / 1e9) * float64(workers)
-			rawRate := float64(b.N) / (float64(rawNs.Load()) / 1e9) * float64(workers)
-			b.ReportMetric(hookRate, "webhooks/s")
-			b.ReportMetric(rawRate, "raw_publishes/s")
-			b.ReportMetric(hookRate/rawRate, "webhook/raw")
+					hook := time.Since(t)
+					t = time.Now()
+					if _, err := h.js.PublishMsg(ctx, &nats.Msg{Subject: fmt.Sprintf("raw.%d.%d", w, i%500), Data: payload},
+						jetstream.WithMsgID(sid)); err != nil {
+						return 0, 0, err
+					}
+					return hook, time.Since(t), nil
+				})
 		})
 	}
 }

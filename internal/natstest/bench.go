@@ -1,0 +1,52 @@
+package natstest
+
+import (
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// Units name what BenchVersusRaw reports: the rate of the path measured,
+// the rate of the raw JetStream publishes beside it, and their ratio.
+type Units struct {
+	Ours, Raw, Ratio string
+}
+
+// BenchVersusRaw runs b.N rounds over workers goroutines, round i by
+// worker w; a round does one operation of the path measured and one raw
+// JetStream publish, interleaved so machine noise hits both alike, and
+// returns how long each took. It reports both rates (per second, over the
+// workers) and their ratio. A round's error fails the benchmark and stops
+// its worker.
+func BenchVersusRaw(b *testing.B, workers int, u Units, round func(w int, i int64) (ours, raw time.Duration, err error)) {
+	var oursNs, rawNs, next atomic.Int64
+	b.ResetTimer()
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := next.Add(1)
+				if i > int64(b.N) {
+					return
+				}
+				ours, raw, err := round(w, i)
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				oursNs.Add(int64(ours))
+				rawNs.Add(int64(raw))
+			}
+		}()
+	}
+	wg.Wait()
+	b.StopTimer()
+	oursRate := float64(b.N) / (float64(oursNs.Load()) / 1e9) * float64(workers)
+	rawRate := float64(b.N) / (float64(rawNs.Load()) / 1e9) * float64(workers)
+	b.ReportMetric(oursRate, u.Ours)
+	b.ReportMetric(rawRate, u.Raw)
+	b.ReportMetric(oursRate/rawRate, u.Ratio)
+}
