@@ -192,6 +192,7 @@ func TestUndeliveredPageCallsAtOnce(t *testing.T) {
 	})
 	callback := time.Now()
 	w.waitCall(t, dutyPhone)
+	t.Logf("call %s after the undelivered callback was recorded", time.Since(callback))
 	if took := time.Since(callback); took > time.Second {
 		t.Errorf("the call came %s after the undelivered callback, want within a second", took)
 	}
