@@ -81,6 +81,13 @@ func screenshot(t *testing.T, ctx context.Context, dir, name string) {
 	if err != nil {
 		t.Fatalf("screenshot %s: %v", name, err)
 	}
+	save(t, dir, name, png)
+}
+
+// save writes a screenshot to dir and, with -update, to
+// testdata/screenshots.
+func save(t *testing.T, dir, name string, png []byte) {
+	t.Helper()
 	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -71,7 +71,12 @@ type world struct {
 	inbox *inbox.View
 }
 
-type worldOpts struct{}
+// worldOpts change a world: its configuration (worldConfig when empty)
+// and the time its clock starts at (now when zero).
+type worldOpts struct {
+	config string
+	at     time.Time
+}
 
 const twilioToken = "consoletoken0123456789"
 
@@ -94,11 +99,17 @@ func (w *world) text(t testing.TB, from, body string) {
 	}
 }
 
-func newWorld(t testing.TB, _ worldOpts) *world {
+func newWorld(t testing.TB, o worldOpts) *world {
 	t.Helper()
-	b := testbed.New(t, worldConfig, time.Now().UTC().Truncate(time.Second))
+	if o.config == "" {
+		o.config = worldConfig
+	}
+	if o.at.IsZero() {
+		o.at = time.Now().UTC().Truncate(time.Second)
+	}
+	b := testbed.New(t, o.config, o.at)
 	w := &world{Bed: b}
-	p := apptest.Serve(t, b, twilioToken, app.Config{Console: console.Config{LivePoll: 50 * time.Millisecond, SignInBurst: 1000}},
+	p := apptest.Serve(t, b, twilioToken, app.Config{TimerTick: 100 * time.Millisecond, Console: console.Config{LivePoll: 50 * time.Millisecond, SignInBurst: 1000}},
 		zerolog.New(&w.logs).Level(zerolog.DebugLevel))
 	w.fake, w.srv = p.Fake, p.Server
 	w.svc, w.queue, w.inbox = p.Console, p.Views.Queue, p.Views.Inbox

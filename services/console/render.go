@@ -29,15 +29,16 @@ var templates = func() map[string]*template.Template {
 			}
 			return t.UTC().Format("2006-01-02 15:04 UTC")
 		},
-		"iso":   func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-		"join":  func(s []string) string { return strings.Join(s, ", ") },
-		"pct":   func(f float64) string { return strconv.FormatFloat(f*100, 'f', 1, 64) + "%" },
-		"secs":  views.Seconds,
-		"label": func(s string) string { return strings.ReplaceAll(s, "_", " ") },
-		"inc":   func(n int) int { return n + 1 },
-		"words": views.Words,
-		"list":  views.WordsList,
-		"terms": views.Terms,
+		"iso":    func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"join":   func(s []string) string { return strings.Join(s, ", ") },
+		"pct":    func(f float64) string { return strconv.FormatFloat(f*100, 'f', 1, 64) + "%" },
+		"secs":   views.Seconds,
+		"label":  func(s string) string { return strings.ReplaceAll(s, "_", " ") },
+		"inc":    func(n int) int { return n + 1 },
+		"words":  views.Words,
+		"list":   views.WordsList,
+		"terms":  views.Terms,
+		"reason": views.Reason,
 		// at is replaced by each renderer with one on its clock and its
 		// lines' zones (renderer.bind).
 		"at": func(t time.Time, lineID string) string { return views.At(t, time.Now(), time.UTC) },

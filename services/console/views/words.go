@@ -31,18 +31,34 @@ var signalWords = map[string]string{
 	"joke":              "a joke",
 	"media":             "about a film, book or news",
 	"medical_use":       "medical use, as prescribed",
+	"many":              "a large number",
 	"out_of_hours":      "out of hours",
 	"escalated":         "escalated",
 	"opted_out":         "opted out (STOP)",
 	"erased":            "erased",
 	"crisis":            "crisis",
 	"elevated":          "elevated",
-	"unanswered":        "no reply in time",
-	"manual":            "raised by hand",
+	"none":              "no risk found",
 	"risk_to_life":      "risk to life",
 	"safeguarding":      "safeguarding",
 	"triage_missed":     "triage missed it",
 	"needs_duty_worker": "needs the duty worker",
+}
+
+// reasonWords say why an escalation was raised (events.Reason*).
+var reasonWords = map[string]string{
+	"crisis":       "a message read as a crisis",
+	"out_of_hours": "a message while the line is closed",
+	"unanswered":   "no reply within the line's target",
+	"manual":       "raised by a member of staff",
+}
+
+// Reason says why an escalation was raised, in words.
+func Reason(r string) string {
+	if w, ok := reasonWords[r]; ok {
+		return w
+	}
+	return Words(r)
 }
 
 // Words returns a signal, flag or reason in words; an unknown one with
@@ -54,11 +70,19 @@ func Words(name string) string {
 	return strings.ReplaceAll(name, "_", " ")
 }
 
-// WordsList is Words of each, joined with commas.
+// cueClass begins the category of a lexicon cue word ("cue_means"): a
+// kind of word that counts only with others, said by the signal it
+// raised, not shown alone.
+const cueClass = "cue_"
+
+// WordsList is Words of each but the cue words' classes, joined with
+// commas.
 func WordsList(names []string) string {
-	out := make([]string, len(names))
-	for i, n := range names {
-		out[i] = Words(n)
+	out := make([]string, 0, len(names))
+	for _, n := range names {
+		if !strings.HasPrefix(n, cueClass) {
+			out = append(out, Words(n))
+		}
 	}
 	return strings.Join(out, ", ")
 }
@@ -71,13 +95,30 @@ func Term(t string) string {
 	return "“" + t + "”"
 }
 
-// Terms is Term of each, joined with commas.
+// cueTerm begins the term of a lexicon cue rule ("cue:means_acquired"):
+// words of several kinds found together, not a phrase.
+const cueTerm = "cue:"
+
+// Terms is Term of each, joined with commas; the lexicon's cue rules are
+// said once, in words, after the phrases.
 func Terms(ts []string) string {
-	out := make([]string, len(ts))
-	for i, t := range ts {
-		out[i] = Term(t)
+	out := make([]string, 0, len(ts))
+	cues := false
+	for _, t := range ts {
+		if strings.HasPrefix(t, cueTerm) {
+			cues = true
+			continue
+		}
+		out = append(out, Term(t))
 	}
-	return strings.Join(out, ", ")
+	s := strings.Join(out, ", ")
+	switch {
+	case cues && s == "":
+		return "related words found together"
+	case cues:
+		return s + ", and related words found together"
+	}
+	return s
 }
 
 // At is t in the zone loc, with its day when it is not now's, and how

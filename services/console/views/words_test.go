@@ -22,7 +22,10 @@ func TestEverySignalHasWords(t *testing.T) {
 			t.Errorf("signal %s has no words", s)
 		}
 	}
-	if got := views.Terms([]string{"took {n} pills", "suicid*"}); got != "“took (a number) pills”, “suicid…”" {
+	if got := views.WordsList([]string{"cue_act", "many", "method"}); got != "a large number, a means named" {
+		t.Errorf("categories in words: %q", got)
+	}
+	if got := views.Terms([]string{"took {n} pills", "cue:act_means_taken", "suicid*"}); got != "“took (a number) pills”, “suicid…”, and related words found together" {
 		t.Errorf("terms in words: %q", got)
 	}
 }
