@@ -11,8 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/helpline-org/helpline/events"
 	"github.com/helpline-org/helpline/internal/poll"
 	"github.com/helpline-org/helpline/internal/twiliofake"
+	"github.com/helpline-org/helpline/projections/inbox"
 )
 
 // TestSimultaneousAcknowledgementsOneWins has two duty workers press
@@ -177,5 +179,70 @@ func TestPageLinkSignsInAndReturns(t *testing.T) {
 		if got := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || got != want {
 			t.Fatalf("signed in with next %q: %d to %q, want %q", next, resp.StatusCode, got, want)
 		}
+	}
+}
+
+// TestWorkerEscalatesByHandAndMarksVerdict: a worker reading a
+// conversation triage did not escalate presses Escalate with a reason:
+// the duty worker's phone is paged for it like for any other; a second
+// press while it is open is refused. The worker marks triage's verdict
+// missed: the mark is in the log, where `helpline triage feedback` reads
+// it. A worker of another team may do neither.
+func TestWorkerEscalatesByHandAndMarksVerdict(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, worldOpts{})
+	ctx := context.Background()
+	const from = "+447700900705"
+	w.text(t, from, "everything is too much lately")
+	conv := w.waitConversation(t, func(c inbox.Conversation) bool { return c.Risk != "" })
+	var msg string
+	poll.Until(t, 20*time.Second, func() error {
+		ms, err := w.inbox.Messages(ctx, conv.ID)
+		if err != nil || len(ms) == 0 || ms[0].Risk == "" {
+			return fmt.Errorf("message not triaged yet (%v)", err)
+		}
+		msg = ms[0].ID
+		return nil
+	})
+	dana := w.signIn(t, "dana")
+	if code, body := dana.do("POST", "/api/conversations/"+conv.ID+"/assign", map[string]string{"assignee_id": "wes", "team_id": "day"}); code != http.StatusNoContent {
+		t.Fatalf("assign: %d %s", code, body)
+	}
+	w.waitConversation(t, func(c inbox.Conversation) bool { return c.ID == conv.ID && c.AssigneeID == "wes" })
+	wes, nia := w.signIn(t, "wes"), w.signIn(t, "nia")
+	if code, page := wes.send("GET", "/conversations/"+conv.ID, nil); code != http.StatusOK || !strings.Contains(string(page), `id="escalate"`) ||
+		!strings.Contains(string(page), "Triage missed this") {
+		t.Fatalf("the conversation page: %d, want the Escalate form and the mark button", code)
+	}
+	escalate := "form:reason=risk_to_life&request_id=req1"
+	if code, _ := nia.send("POST", "/conversations/"+conv.ID+"/escalate", escalate); code != http.StatusForbidden {
+		t.Fatalf("another team's worker escalated: %d", code)
+	}
+	if code, body := wes.send("POST", "/conversations/"+conv.ID+"/escalate", escalate); code != http.StatusSeeOther {
+		t.Fatalf("escalate: %d %s", code, body)
+	}
+	page := w.waitSMS(t, "the page for the manual escalation", func(m twiliofake.SentMessage) bool {
+		return m.To == dutyPhone && strings.Contains(m.Body, "/queue/esc-manual-req1")
+	})
+	if strings.Contains(page.Body, from) || strings.Contains(page.Body, "too much") {
+		t.Fatalf("the page %q holds the client's number or words", page.Body)
+	}
+	if code, _ := wes.send("POST", "/conversations/"+conv.ID+"/escalate", "form:reason=safeguarding&request_id=req2"); code != http.StatusConflict {
+		t.Fatalf("a second escalation while one is open: %d, want 409", code)
+	}
+	feedback := "/conversations/" + conv.ID + "/messages/" + msg + "/feedback"
+	if code, _ := nia.send("POST", feedback, "form:feedback=missed"); code != http.StatusForbidden {
+		t.Fatalf("another team's worker marked the verdict: %d", code)
+	}
+	if code, body := wes.send("POST", feedback, "form:feedback=missed"); code != http.StatusSeeOther {
+		t.Fatalf("mark: %d %s", code, body)
+	}
+	marks := w.Events(t, events.AggregateConversation, events.TypeTriageFeedbackRecorded)
+	if len(marks) != 1 {
+		t.Fatalf("%d marks in the log, want 1", len(marks))
+	}
+	p, err := marks[0].Decode()
+	if fb, ok := p.(events.TriageFeedbackRecorded); err != nil || !ok || fb.StaffID != "wes" || fb.Feedback != events.FeedbackMissed || fb.MessageID != msg {
+		t.Fatalf("the mark: %+v, %v", p, err)
 	}
 }

@@ -48,6 +48,8 @@ func statusOf(err error) (int, string) {
 		return http.StatusNotFound, "Not found."
 	case errors.Is(err, events.ErrClosed):
 		return http.StatusConflict, "This conversation is closed."
+	case errors.Is(err, events.ErrAlreadyEscalated):
+		return http.StatusConflict, "An escalation of this conversation is already open: the duty worker is being paged."
 	case errors.Is(err, events.ErrWorkerExists):
 		return http.StatusConflict, "An account with that id already exists."
 	case errors.Is(err, events.ErrConcurrency):

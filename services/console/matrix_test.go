@@ -46,6 +46,10 @@ func (s *seeded) matrix() []matrixRoute {
 		{"POST", "/queue/{escalation}/ack", "/queue/" + esc + "/ack", "form:", rAny, http.StatusConflict, notPaged, true},
 		{"GET", "/conversations/{conversation}", "/conversations/" + a, nil, rContent, http.StatusOK, notNia, true},
 		{"POST", "/conversations/{conversation}/reply", "/conversations/" + a + "/reply", "form:body=We are here with you.", rContent, http.StatusSeeOther, notNia, true},
+		// Each escalates A by hand after a reply (which acknowledged the
+		// last one): the refusal while one is open is TestWorkerEscalatesByHandAndMarksVerdict's.
+		{"POST", "/conversations/{conversation}/escalate", "/conversations/" + a + "/escalate", "form:reason=risk_to_life&request_id=nobody", rContent, http.StatusSeeOther, notNia, true},
+		{"POST", "/conversations/{conversation}/messages/{message}/feedback", "/conversations/" + a + "/messages/" + s.msgA + "/feedback", "form:feedback=false_alarm", rContent, http.StatusSeeOther, notNia, true},
 		{"POST", "/conversations/{conversation}/assign", "/conversations/" + a + "/assign", "form:assignee_id=nobody", rDuty, http.StatusBadRequest, nil, true},
 		{"GET", "/conversations/{conversation}/break-glass", "/conversations/" + a + "/break-glass", nil, rAdmin, http.StatusOK, nil, true},
 		{"POST", "/conversations/{conversation}/break-glass", "/conversations/" + a + "/break-glass", "form:reason=safeguarding review ordered by the police", rAdmin, http.StatusOK, nil, true},

@@ -160,7 +160,9 @@ func (p *pages) conversation(w http.ResponseWriter, r *http.Request, v *auth.Vie
 		return err
 	}
 	page := &views.ConversationPage{Chrome: views.Chrome{Title: "Conversation " + c.Pseudonym},
-		Conversation: c, ReplyID: events.NewID(), Sent: r.URL.Query().Get("sent") != "", Acknowledged: r.URL.Query().Get("acknowledged") != ""}
+		Conversation: c, ReplyID: events.NewID(), Sent: r.URL.Query().Get("sent") != "", Acknowledged: r.URL.Query().Get("acknowledged") != "",
+		EscalationID: events.NewID(), Escalated: r.URL.Query().Get("escalated") != "", Marked: r.URL.Query().Get("marked") != "",
+		Reasons: events.ManualReasons}
 	if v.Role() == events.RoleDuty {
 		if page.Assignees, err = p.app.Queries.Assignees.Handle(r.Context()); err != nil {
 			return err
@@ -188,6 +190,29 @@ func (p *pages) assign(w http.ResponseWriter, r *http.Request, v *auth.Viewer) e
 		return err
 	}
 	http.Redirect(w, r, "/conversations/"+id, http.StatusSeeOther)
+	return nil
+}
+
+// escalate raises an escalation by hand: the duty worker is paged.
+func (p *pages) escalate(w http.ResponseWriter, r *http.Request, v *auth.Viewer) error {
+	id := chi.URLParam(r, "conversation")
+	cmd := app.EscalateByHand{Actor: v.Actor(), ConversationID: id, RequestID: r.PostFormValue("request_id"),
+		Reason: r.PostFormValue("reason"), MessageID: r.PostFormValue("message_id")}
+	if err := p.app.Commands.EscalateByHand.Handle(r.Context(), cmd); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/conversations/"+id+"?escalated=1", http.StatusSeeOther)
+	return nil
+}
+
+// feedback marks triage's verdict on one message, missed or a false alarm.
+func (p *pages) feedback(w http.ResponseWriter, r *http.Request, v *auth.Viewer) error {
+	id := chi.URLParam(r, "conversation")
+	cmd := app.MarkVerdict{Actor: v.Actor(), ConversationID: id, MessageID: chi.URLParam(r, "message"), Feedback: r.PostFormValue("feedback")}
+	if err := p.app.Commands.MarkVerdict.Handle(r.Context(), cmd); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/conversations/"+id+"?marked=1", http.StatusSeeOther)
 	return nil
 }
 

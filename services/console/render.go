@@ -39,6 +39,9 @@ var templates = func() map[string]*template.Template {
 		"list":   views.WordsList,
 		"terms":  views.Terms,
 		"reason": views.Reason,
+		"messages": func(c views.Conversation, csrf string, marks bool) views.MessagesBlock {
+			return views.MessagesBlock{Conversation: c, CSRF: csrf, Marks: marks}
+		},
 		// at is replaced by each renderer with one on its clock and its
 		// lines' zones (renderer.bind).
 		"at": func(t time.Time, lineID string) string { return views.At(t, time.Now(), time.UTC) },

@@ -49,6 +49,8 @@ func (s *Service) routes() []route {
 		{"GET", "/conversations/{conversation}", content, p.conversation},
 		{"POST", "/conversations/{conversation}/reply", content, p.reply},
 		{"POST", "/conversations/{conversation}/assign", dutyOnly, p.assign},
+		{"POST", "/conversations/{conversation}/escalate", content, p.escalate},
+		{"POST", "/conversations/{conversation}/messages/{message}/feedback", content, p.feedback},
 		{"GET", "/conversations/{conversation}/break-glass", adminOnly, p.breakGlassForm},
 		{"POST", "/conversations/{conversation}/break-glass", adminOnly, p.breakGlass},
 		{"GET", "/dashboard", figures, p.dashboard},

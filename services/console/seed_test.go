@@ -25,6 +25,8 @@ const (
 type seeded struct {
 	*world
 	convA, convB, escA, pseudoA, pseudoB string
+	// msgA is A's first message (triaged crisis).
+	msgA string
 }
 
 // waitConversation polls the inbox projection until a conversation
@@ -76,6 +78,11 @@ func seed(t testing.TB) *seeded {
 	w.text(t, clientA, wordsA)
 	e := w.waitEscalation(t, "")
 	s.convA, s.escA, s.pseudoA = e.ConversationID, e.ID, e.Pseudonym
+	if ms, err := w.inbox.Messages(context.Background(), s.convA); err != nil || len(ms) == 0 {
+		t.Fatalf("A's messages: %v", err)
+	} else {
+		s.msgA = ms[0].ID
+	}
 	w.text(t, clientB, wordsB)
 	b := w.waitConversation(t, func(c inbox.Conversation) bool { return c.ID != s.convA })
 	s.convB, s.pseudoB = b.ID, b.Pseudonym

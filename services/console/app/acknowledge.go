@@ -38,7 +38,7 @@ func (h AcknowledgeHandler) Handle(ctx context.Context, cmd Acknowledge) (string
 	_, err = h.d.Conversations.Update(ctx, e.ConversationID, func(c *events.Conversation) error {
 		// Decided on the conversation itself, not the queue: a page the
 		// queue does not show yet still lets its recipient acknowledge.
-		if cmd.Actor.Role != events.RoleDuty && !pagedFor(c, cmd.EscalationID, cmd.Actor.ID) {
+		if !mayTake(cmd.Actor, e, c.Escalations[cmd.EscalationID]) {
 			return ErrForbidden
 		}
 		return c.Acknowledge(cmd.EscalationID, cmd.Actor.ID, m)

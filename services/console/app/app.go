@@ -37,6 +37,9 @@ type Commands struct {
 	AddStaff     AddStaffHandler
 	ChangeRole   ChangeRoleHandler
 	DisableStaff DisableStaffHandler
+	// EscalateByHand and MarkVerdict are a worker's say over triage.
+	EscalateByHand EscalateByHandHandler
+	MarkVerdict    MarkVerdictHandler
 }
 
 // Queries read the projections (and, for content, the keyring).
@@ -134,12 +137,14 @@ func New(d Deps) Application {
 	s := &deps{Deps: d, log: d.Logger.With().Str("svc", "console").Logger()}
 	return Application{
 		Commands: Commands{
-			Acknowledge:  AcknowledgeHandler{s},
-			Assign:       AssignHandler{s},
-			Reply:        ReplyHandler{s},
-			AddStaff:     AddStaffHandler{s},
-			ChangeRole:   ChangeRoleHandler{s},
-			DisableStaff: DisableStaffHandler{s},
+			Acknowledge:    AcknowledgeHandler{s},
+			Assign:         AssignHandler{s},
+			Reply:          ReplyHandler{s},
+			AddStaff:       AddStaffHandler{s},
+			ChangeRole:     ChangeRoleHandler{s},
+			DisableStaff:   DisableStaffHandler{s},
+			EscalateByHand: EscalateByHandHandler{s},
+			MarkVerdict:    MarkVerdictHandler{s},
 		},
 		Queries: Queries{
 			Inbox:            InboxHandler{s},

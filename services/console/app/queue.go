@@ -63,7 +63,7 @@ type Escalation struct {
 type EscalationHandler struct{ d *deps }
 
 // Handle returns the escalation, open or not, to whoever may take it on
-// (mayTake). Who may not read content (a manager, an admin) gets it
+// (mayTake), as the log has it now. Who may not read content (a manager, an admin) gets it
 // without the client's pseudonym or the matched terms: the reason, the
 // signals, the level and the pages are what they act on.
 func (h EscalationHandler) Handle(ctx context.Context, q Escalation) (views.Escalation, error) {
@@ -71,14 +71,22 @@ func (h EscalationHandler) Handle(ctx context.Context, q Escalation) (views.Esca
 	if err != nil {
 		return views.Escalation{}, err
 	}
-	ok, err := h.d.mayTake(ctx, q.Actor, e)
-	if err != nil {
-		return views.Escalation{}, err
+	// The queue may be a moment behind the log: an acknowledgement just
+	// made, or a page just sent, are read from the conversation itself.
+	var live *events.Escalation
+	if e.Open() || !mayTake(q.Actor, e, nil) {
+		if live, err = h.d.liveEscalation(ctx, e); err != nil {
+			return views.Escalation{}, err
+		}
 	}
-	if !ok {
+	if !mayTake(q.Actor, e, live) {
 		return views.Escalation{}, ErrForbidden
 	}
 	out := h.d.escalationOf(ctx, e)
+	if live != nil && live.Acknowledged && out.Open {
+		at := live.AcknowledgedAt
+		out.Open, out.AcknowledgedBy, out.AcknowledgedByName, out.AcknowledgedAt = false, live.AcknowledgedBy, h.d.Staff.Name(ctx, live.AcknowledgedBy), &at
+	}
 	if !contentRole(q.Actor.Role) {
 		out.Pseudonym, out.Terms = "", []string{}
 	}
@@ -88,32 +96,39 @@ func (h EscalationHandler) Handle(ctx context.Context, q Escalation) (views.Esca
 // mayTake is the escalation rule: a duty worker may open and acknowledge
 // any escalation of the lines; anyone else, whatever their role (a
 // manager or an admin at a later level of the policy, a worker on the
-// rota), one they were paged for. Reading its conversation is still the
-// content rule's to decide.
-func (d *deps) mayTake(ctx context.Context, a Actor, e escalations.Escalation) (bool, error) {
-	if a.Role == events.RoleDuty {
-		return true, nil
+// rota), one they were paged for, as the queue shows it or, a moment
+// before, the conversation (live, when read). Reading its conversation
+// is still the content rule's to decide.
+func mayTake(a Actor, queued escalations.Escalation, live *events.Escalation) bool {
+	if a.Role == events.RoleDuty || pagedFor(live, a.ID) {
+		return true
 	}
-	for _, p := range e.Pages {
+	for _, p := range queued.Pages {
 		if p.StaffID == a.ID {
-			return true, nil
+			return true
 		}
 	}
-	// The link in a page is followed as soon as the SMS arrives, possibly
-	// before the queue shows the page: the conversation itself decides.
-	paged := false
-	_, err := d.Conversations.Update(ctx, e.ConversationID, func(c *events.Conversation) error {
-		paged = pagedFor(c, e.ID, a.ID)
-		return nil
-	})
-	return paged, err
+	return false
 }
 
-// pagedFor reports whether staffID was paged, at any step, for
-// escalationID of c.
-func pagedFor(c *events.Conversation, escalationID, staffID string) bool {
-	esc, ok := c.Escalations[escalationID]
-	if !ok {
+// liveEscalation reads the escalation from its conversation, as the log
+// has it now (the queue may be a moment behind).
+func (d *deps) liveEscalation(ctx context.Context, e escalations.Escalation) (*events.Escalation, error) {
+	var live *events.Escalation
+	_, err := d.Conversations.Update(ctx, e.ConversationID, func(c *events.Conversation) error {
+		if esc, ok := c.Escalations[e.ID]; ok {
+			cp := *esc
+			live = &cp
+		}
+		return nil
+	})
+	return live, err
+}
+
+// pagedFor reports whether staffID was paged, at any step, for esc (nil:
+// unknown).
+func pagedFor(esc *events.Escalation, staffID string) bool {
+	if esc == nil {
 		return false
 	}
 	for _, staff := range esc.Paged {

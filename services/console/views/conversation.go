@@ -79,3 +79,11 @@ type Assignees struct {
 	People []Person `json:"people"`
 	Teams  []string `json:"teams"`
 }
+
+// MessagesBlock is the messages of a conversation as a page lists them,
+// with the forms to mark triage's verdicts when Marks is set.
+type MessagesBlock struct {
+	Conversation Conversation
+	CSRF         string
+	Marks        bool
+}

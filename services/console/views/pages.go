@@ -70,6 +70,14 @@ type ConversationPage struct {
 	Acknowledged bool
 	// Assignees are whom a duty worker may give the conversation to.
 	Assignees Assignees
+	// EscalationID is the request id the escalate form sends, so a
+	// double submission raises one escalation; Reasons are its reason
+	// codes. Escalated and Marked confirm an escalation raised by hand
+	// and a verdict marked.
+	EscalationID string
+	Reasons      []string
+	Escalated    bool
+	Marked       bool
 }
 
 // BreakGlassPage asks an admin for the reason to read a conversation.
