@@ -28,4 +28,4 @@ var exportedTypes = []reflect.Type{
 var boundary = projectiontest.Boundary{Forbidden: forbidden, What: "content or a client identifier"}
 
 // TestNoContent checks the package's types and the rt_ tables' columns.
-func TestNoContent(t *testing.T) { boundary.Check(t, exportedTypes, "", 15) }
+func TestNoContent(t *testing.T) { boundary.Check(t, exportedTypes, "", 16) }

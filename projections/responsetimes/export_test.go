@@ -9,4 +9,5 @@ var (
 	ScenarioReport  = scenarioReport
 	AssertReport    = assertReport
 	Fixture         = fixture
+	Relevant        = relevant
 )

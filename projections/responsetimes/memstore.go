@@ -81,6 +81,19 @@ func (s *MemoryStore) Hours(_ context.Context, lineID string, from, to time.Time
 	return out, nil
 }
 
+// Waiting implements Store.
+func (s *MemoryStore) Waiting(_ context.Context, lineID string, from, to time.Time) ([]time.Time, error) {
+	s.RLock()
+	defer s.RUnlock()
+	var out []time.Time
+	for _, p := range s.replies {
+		if p.LineID == lineID && !p.Replied && !p.ReceivedAt.Before(from) && p.ReceivedAt.Before(to) {
+			out = append(out, p.ReceivedAt)
+		}
+	}
+	return out, nil
+}
+
 func sortHours(hs []Hour) {
 	sort.Slice(hs, func(i, j int) bool { return hs[i].Start.Before(hs[j].Start) })
 }

@@ -32,7 +32,11 @@ type Figures struct {
 	OutOfHours int64
 	// OutOfHoursShare is OutOfHours / Received (0 when nothing arrived).
 	OutOfHoursShare float64
-	Breaches        int64
+	// Breaches are first replies later than the line's target, and
+	// conversations still waiting for one past it when the figures are read.
+	Breaches int64
+	// Exhausted are escalations nobody acknowledged after every round.
+	Exhausted int64
 	// FirstReply and Ack percentiles are bucket upper bounds.
 	FirstReply Quantiles
 	Ack        Quantiles
@@ -51,12 +55,31 @@ func (m *merged) add(h Hour) {
 }
 
 func (m merged) figures() Figures {
-	f := Figures{Received: m.counts.Received, OutOfHours: m.counts.OutOfHours, Breaches: m.counts.Breaches,
+	f := Figures{Received: m.counts.Received, OutOfHours: m.counts.OutOfHours, Breaches: m.counts.Breaches, Exhausted: m.counts.Exhausted,
 		FirstReply: m.firstReply.Quantiles(), Ack: m.ack.Quantiles()}
 	if f.Received > 0 {
 		f.OutOfHoursShare = float64(f.OutOfHours) / float64(f.Received)
 	}
 	return f
+}
+
+// withWaiting adds the breaches of conversations still waiting, by hour,
+// to hours (sorted by start), keeping them sorted.
+func withWaiting(hours []Hour, lineID string, breaches map[time.Time]int64) []Hour {
+	if len(breaches) == 0 {
+		return hours
+	}
+	for i := range hours {
+		if n, ok := breaches[hours[i].Start]; ok {
+			hours[i].Counts.Breaches += n
+			delete(breaches, hours[i].Start)
+		}
+	}
+	for start, n := range breaches { // an hour always has its first message: never reached, kept safe
+		hours = append(hours, Hour{LineID: lineID, Start: start, Counts: Counts{Breaches: n}})
+	}
+	sortHours(hours)
+	return hours
 }
 
 // utcDay returns the UTC midnight starting t's day.
@@ -66,8 +89,10 @@ func utcDay(t time.Time) time.Time {
 }
 
 // Figures returns a line's figures for the UTC days from `from` up to but
-// not including `to` (both taken as their UTC day).
-func (r *View) Figures(ctx context.Context, lineID string, from, to time.Time) (Report, error) {
+// not including `to` (both taken as their UTC day), read at now:
+// conversations still waiting for a first reply longer than the line's
+// target count as breaches, in the hour the client wrote.
+func (r *View) Figures(ctx context.Context, lineID string, from, to, now time.Time) (Report, error) {
 	from, to = utcDay(from), utcDay(to)
 	if !to.After(from) {
 		return Report{}, fmt.Errorf("figures: empty range %s to %s", from.Format(time.DateOnly), to.Format(time.DateOnly))
@@ -76,6 +101,11 @@ func (r *View) Figures(ctx context.Context, lineID string, from, to time.Time) (
 	if err != nil {
 		return Report{}, fmt.Errorf("figures %s: %w", lineID, err)
 	}
+	waiting, err := r.store.Waiting(ctx, lineID, from, to)
+	if err != nil {
+		return Report{}, fmt.Errorf("figures %s: %w", lineID, err)
+	}
+	hours = withWaiting(hours, lineID, r.rules.waitingBreaches(waiting, lineID, now.UTC()))
 	rep := Report{LineID: lineID, From: from, To: to}
 	var total merged
 	days := map[time.Time]*merged{}

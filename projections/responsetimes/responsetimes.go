@@ -21,6 +21,7 @@ const Name = "projection-response-times"
 type View struct {
 	*projections.ReadModel[Tx, Snapshot, *Snapshot] // Name, Filter, Checkpoint, Reset, Apply, ApplyBatch, Scratch
 	store                                           Store
+	rules                                           rules
 }
 
 var _ projections.BatchProjection = (*View)(nil)
@@ -29,7 +30,7 @@ var _ projections.BatchProjection = (*View)(nil)
 // id to its first-reply target; a line without one has no breaches.
 func NewView(store Store, targets map[string]time.Duration) *View {
 	r := rules{targets: maps.Clone(targets)}
-	return &View{store: store, ReadModel: projections.NewReadModel[Tx, Snapshot](projections.Model[Tx, Snapshot]{
+	return &View{store: store, rules: r, ReadModel: projections.NewReadModel[Tx, Snapshot](projections.Model[Tx, Snapshot]{
 		Name: Name,
 		// Every figure comes from conversation events.
 		Filter:   events.AggregateSubjects(events.AggregateConversation),
@@ -41,19 +42,36 @@ func NewView(store Store, targets map[string]time.Duration) *View {
 
 // relevant lists the event types the projection reads.
 var relevant = map[string]bool{
-	events.TypeMessageReceived:           true,
-	events.TypeReplyRequested:            true,
-	events.TypeOutOfHoursContactRecorded: true,
-	events.TypeEscalationRaised:          true,
-	events.TypeEscalationPaged:           true,
-	events.TypeEscalationAcknowledged:    true,
-	events.TypeEscalationExhausted:       true,
-	events.TypeConversationClosed:        true,
+	events.TypeMessageReceived:        true,
+	events.TypeReplyRequested:         true,
+	events.TypeMessageTriaged:         true,
+	events.TypeEscalationRaised:       true,
+	events.TypeEscalationPaged:        true,
+	events.TypeEscalationAcknowledged: true,
+	events.TypeEscalationExhausted:    true,
+	events.TypeConversationClosed:     true,
 }
 
 // rules are the line settings the figures depend on.
 type rules struct {
 	targets map[string]time.Duration // first-reply target by line
+}
+
+// waitingBreaches counts, per hour the client wrote, the conversations of
+// line that still wait for a first reply at now, longer than the line's
+// target: a breach exists before any reply does.
+func (r rules) waitingBreaches(waiting []time.Time, lineID string, now time.Time) map[time.Time]int64 {
+	target, ok := r.targets[lineID]
+	if !ok {
+		return nil
+	}
+	out := map[time.Time]int64{}
+	for _, at := range waiting {
+		if now.Sub(at) > target {
+			out[hourOf(at)]++
+		}
+	}
+	return out
 }
 
 // apply changes the state for one event. Times are the events' own: a
@@ -93,8 +111,20 @@ func (r rules) apply(ctx context.Context, tx Tx, e events.Envelope, p events.Pay
 		}
 		return tx.PutPendingReply(ctx, conv, PendingReply{LineID: pr.LineID, Replied: true})
 
-	case events.OutOfHoursContactRecorded:
-		return tx.AddCounts(ctx, p.LineID, e.OccurredAt, Counts{OutOfHours: 1})
+	case events.MessageTriaged:
+		// Every message gets exactly one verdict, which says whether it came
+		// while the line was closed: crisis included, for which triage
+		// raises an escalation instead of recording an out-of-hours contact.
+		// So the verdict, not the contact record, is what is counted: each
+		// out-of-hours message once. The line is the conversation's.
+		if !p.OutOfHours {
+			return nil
+		}
+		pr, ok, err := tx.PendingReply(ctx, conv)
+		if err != nil || !ok {
+			return err
+		}
+		return tx.AddCounts(ctx, pr.LineID, e.OccurredAt, Counts{OutOfHours: 1})
 
 	case events.EscalationRaised:
 		if _, ok, err := tx.PendingAck(ctx, p.EscalationID); err != nil || ok {
@@ -125,6 +155,19 @@ func (r rules) apply(ctx context.Context, tx Tx, e events.Envelope, p events.Pay
 		return tx.DeletePendingAck(ctx, p.EscalationID)
 
 	case events.EscalationExhausted:
+		// Every round ran and nobody acknowledged: counted in the hour of
+		// the first page (of the exhaustion if it was never paged).
+		pa, ok, err := tx.PendingAck(ctx, p.EscalationID)
+		if err != nil || !ok {
+			return err
+		}
+		hour := pa.PagedAt
+		if hour.IsZero() {
+			hour = projections.Stamp(e.OccurredAt)
+		}
+		if err := tx.AddCounts(ctx, pa.LineID, hour, Counts{Exhausted: 1}); err != nil {
+			return err
+		}
 		return tx.DeletePendingAck(ctx, p.EscalationID)
 
 	case events.ConversationClosed:

@@ -42,30 +42,49 @@ func scenario(t testing.TB) []events.Envelope {
 	// 23:00 hour: out of hours, answered next morning.
 	recv("convd", "main", at(2, 23, 30, 0))
 	s.Add("convd", at(2, 23, 30, 1), events.OutOfHoursContactRecorded{MessageID: "m", LineID: "main", ClosedPeriod: "x", NextOpen: at(3, 8, 0, 0)})
-	reply("convd", at(3, 8, 0, 30)) // D: 8h0m30s, a breach, counted on 2 March
+	s.Add("convd", at(2, 23, 30, 2), events.MessageTriaged{MessageID: "m", Risk: events.RiskNone, OutOfHours: true}) // the same message: counted once
+	reply("convd", at(3, 8, 0, 30))                                                                                  // D: 8h0m30s, a breach, counted on 2 March
+	// 23:00 hour: a crisis while the line is closed. Triage raises an
+	// escalation instead of recording an out-of-hours contact; nobody
+	// acknowledges after every round, and nobody ever replies.
+	recv("convf", "main", at(2, 23, 40, 0))
+	s.Add("convf", at(2, 23, 40, 5), events.EscalationRaised{EscalationID: "esc2", LineID: "main", Reason: events.ReasonCrisis, Risk: events.RiskCrisis})
+	s.Add("convf", at(2, 23, 40, 6), events.MessageTriaged{MessageID: "mf", Risk: events.RiskCrisis, OutOfHours: true})
+	s.Add("convf", at(2, 23, 40, 10), events.EscalationPaged{EscalationID: "esc2", StaffID: "sam", Round: 1})
+	s.Add("convf", at(2, 23, 55, 0), events.EscalationExhausted{EscalationID: "esc2", Rounds: 3})
 	return s.Envs
 }
 
+// scenarioNow is when the scenario's report is read: the next day at noon.
+var scenarioNow = at(3, 12, 0, 0)
+
 // scenarioReport is the scenario's report for main over 2-3 March, by hand.
 //
-// Received: A 1, B 2, C 1, E 1, D 1 = 6 (the other line's message is not
-// main's). Out of hours: D's 1, share 1/6.
+// Received: A 1, B 2, C 1, E 1, D 1, F 1 = 7 (the other line's message is
+// not main's). Out of hours: D's (its contact record and its verdict mark
+// the same message: one) and F's crisis (a verdict out of hours, no
+// contact record) = 2, share 2/7.
 //
 // First replies, each into its bucket (upper bound):
 // A 40s -> 45s; B 7m -> 7m; C 2m -> 2m; E 5m -> 5m; D 8h0m30s -> 12h.
 // Sorted: 45s, 2m, 5m, 7m, 12h; n = 5. Nearest rank ceil(q*n):
 // p50 rank 3 -> 5m; p90 rank ceil(4.5) = 5 -> 12h; p99 rank ceil(4.95) = 5 -> 12h.
-// Breaches (over 5m): B and D = 2 (E, at exactly 5m, is not).
+// Breaches (over 5m): B and D = 2 (E, at exactly 5m, is not), plus F,
+// still waiting at read time (scenarioNow, 3 March 12:00) long past its
+// target = 3.
+//
+// Exhausted: esc2, paged at 23:40:10 and never acknowledged = 1, counted
+// in the hour of its first page.
 //
 // Acknowledgement: first page 11:10:10, ack 11:11:40 = 90s -> bucket 90s;
 // n = 1, so p50 = p90 = p99 = 90s.
 //
 // Everything is counted in the hour the client wrote or the page went, so
 // all of it falls on 2 March; 3 March is empty. Volume by hour of week:
-// Monday 10h = 3 (A, B, B), 11h = 2 (C, E), 23h = 1 (D).
+// Monday 10h = 3 (A, B, B), 11h = 2 (C, E), 23h = 2 (D, F).
 func scenarioReport() Report {
 	day := Figures{
-		Received: 6, OutOfHours: 1, OutOfHoursShare: 1.0 / 6, Breaches: 2,
+		Received: 7, OutOfHours: 2, OutOfHoursShare: 2.0 / 7, Breaches: 3, Exhausted: 1,
 		FirstReply: Quantiles{Count: 5, P50: 5 * time.Minute, P90: 12 * time.Hour, P99: 12 * time.Hour},
 		Ack:        Quantiles{Count: 1, P50: 90 * time.Second, P90: 90 * time.Second, P99: 90 * time.Second},
 	}
@@ -73,6 +92,6 @@ func scenarioReport() Report {
 		Days: []DayFigures{{Day: at(2, 0, 0, 0), Figures: day}, {Day: at(3, 0, 0, 0)}}}
 	r.HourOfWeek[time.Monday][10] = 3
 	r.HourOfWeek[time.Monday][11] = 2
-	r.HourOfWeek[time.Monday][23] = 1
+	r.HourOfWeek[time.Monday][23] = 2
 	return r
 }

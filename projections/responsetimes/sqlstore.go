@@ -25,7 +25,7 @@ func NewSQLStore(pool *pgxpool.Pool) *SQLStore {
 
 // tables are the response-times tables.
 var tables = []projections.Table{
-	{Name: pgx.Identifier{"rt_hours"}, Columns: []string{"line_id", "hour", "received", "out_of_hours", "breaches"}},
+	{Name: pgx.Identifier{"rt_hours"}, Columns: []string{"line_id", "hour", "received", "out_of_hours", "breaches", "exhausted"}},
 	{Name: pgx.Identifier{"rt_histograms"}, Columns: []string{"line_id", "hour", "metric", "bucket", "n"}},
 	{Name: pgx.Identifier{"rt_pending_replies"}, Columns: []string{"conversation_id", "line_id", "received_at", "replied"}},
 	{Name: pgx.Identifier{"rt_pending_acks"}, Columns: []string{"escalation_id", "line_id", "paged_at"}},
@@ -39,6 +39,18 @@ func (s *SQLStore) Hours(ctx context.Context, lineID string, from, to time.Time)
 	}
 	sortHours(hours)
 	return hours, nil
+}
+
+// Waiting implements Store.
+func (s *SQLStore) Waiting(ctx context.Context, lineID string, from, to time.Time) ([]time.Time, error) {
+	var (
+		out []time.Time
+		at  time.Time
+	)
+	err := projections.QueryEach(ctx, s.Pool(), "read waiting", []any{&at}, func() error { out = append(out, at.UTC()); return nil },
+		`SELECT received_at FROM rt_pending_replies WHERE line_id = $1 AND NOT replied AND received_at >= $2 AND received_at < $3`,
+		lineID, from, to)
+	return out, err
 }
 
 // readHours reads the figures of the rows that where selects from both
@@ -65,9 +77,9 @@ func readHours(ctx context.Context, q projections.Querier, where string, args ..
 		bucket int32
 		n      int64
 	)
-	if err := projections.QueryEach(ctx, q, "read hours", []any{&line, &at, &c.Received, &c.OutOfHours, &c.Breaches},
+	if err := projections.QueryEach(ctx, q, "read hours", []any{&line, &at, &c.Received, &c.OutOfHours, &c.Breaches, &c.Exhausted},
 		func() error { get(line, at).Counts.Add(c); return nil },
-		`SELECT line_id, hour, received, out_of_hours, breaches FROM rt_hours `+where, args...); err != nil {
+		`SELECT line_id, hour, received, out_of_hours, breaches, exhausted FROM rt_hours `+where, args...); err != nil {
 		return nil, err
 	}
 	if err := projections.QueryEach(ctx, q, "read histograms", []any{&line, &at, &metric, &bucket, &n}, func() error {
@@ -134,7 +146,7 @@ func rows(snap Snapshot) [][][]any {
 	var hours, hists, replies, acks [][]any
 	for _, h := range snap.Hours {
 		start := h.Start.UTC()
-		hours = append(hours, []any{h.LineID, start, h.Counts.Received, h.Counts.OutOfHours, h.Counts.Breaches})
+		hours = append(hours, []any{h.LineID, start, h.Counts.Received, h.Counts.OutOfHours, h.Counts.Breaches, h.Counts.Exhausted})
 		for _, m := range []struct {
 			metric Metric
 			h      Histogram
@@ -208,10 +220,11 @@ func (t sqlTx) DeletePendingAck(ctx context.Context, id string) error {
 }
 
 func (t sqlTx) AddCounts(ctx context.Context, lineID string, hour time.Time, c Counts) error {
-	return projections.Exec(ctx, t.tx, "add counts", `INSERT INTO rt_hours (line_id, hour, received, out_of_hours, breaches)
-		VALUES ($1, $2, $3, $4, $5) ON CONFLICT (line_id, hour) DO UPDATE SET received = rt_hours.received + excluded.received,
-			out_of_hours = rt_hours.out_of_hours + excluded.out_of_hours, breaches = rt_hours.breaches + excluded.breaches`,
-		lineID, hourOf(hour), c.Received, c.OutOfHours, c.Breaches)
+	return projections.Exec(ctx, t.tx, "add counts", `INSERT INTO rt_hours (line_id, hour, received, out_of_hours, breaches, exhausted)
+		VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (line_id, hour) DO UPDATE SET received = rt_hours.received + excluded.received,
+			out_of_hours = rt_hours.out_of_hours + excluded.out_of_hours, breaches = rt_hours.breaches + excluded.breaches,
+			exhausted = rt_hours.exhausted + excluded.exhausted`,
+		lineID, hourOf(hour), c.Received, c.OutOfHours, c.Breaches, c.Exhausted)
 }
 
 func (t sqlTx) Observe(ctx context.Context, lineID string, hour time.Time, m Metric, bucket int) error {

@@ -22,6 +22,10 @@ type Store interface {
 	// Hours returns the figures of one line for the UTC hours starting in
 	// [from, to), in time order; hours with nothing recorded are left out.
 	Hours(ctx context.Context, lineID string, from, to time.Time) ([]Hour, error)
+	// Waiting returns when the first message arrived of each of the
+	// line's conversations that arrived in [from, to) and still wait for
+	// a first worker reply (closed ones excluded).
+	Waiting(ctx context.Context, lineID string, from, to time.Time) ([]time.Time, error)
 }
 
 // Tx is what applying one event may read and write.
@@ -90,6 +94,9 @@ type Counts struct {
 	Received   int64 // messages received
 	OutOfHours int64 // messages received while the line was closed
 	Breaches   int64 // first replies later than the line's target
+	// Exhausted counts escalations that ran every round with nobody
+	// acknowledging, in the hour of their first page.
+	Exhausted int64
 }
 
 // Add merges o into c.
@@ -97,6 +104,7 @@ func (c *Counts) Add(o Counts) {
 	c.Received += o.Received
 	c.OutOfHours += o.OutOfHours
 	c.Breaches += o.Breaches
+	c.Exhausted += o.Exhausted
 }
 
 // Metric names a histogram of the projection.

@@ -133,6 +133,35 @@ func TestStores(t *testing.T) {
 				t.Fatalf("range: %+v %v", got, err)
 			}
 		},
+		"a conversation still waiting breaches at read time, once past its target": func(t *testing.T, s Store) {
+			rt := NewView(s, scenarioTargets)
+			e, err := events.New("waiting", events.MessageReceived{MessageID: "w1", LineID: "main", Channel: events.ChannelSMS, ReceivedAt: at(2, 10, 0, 0)},
+				events.Meta{OccurredAt: at(2, 10, 0, 0)})
+			projectiontest.Must(t, err)
+			e.Sequence = 1
+			mustApply(t, rt, e)
+			breaches := func(now time.Time) int64 {
+				t.Helper()
+				rep, err := rt.Figures(ctx, "main", at(2, 0, 0, 0), at(3, 0, 0, 0), now)
+				projectiontest.Must(t, err)
+				return rep.Totals.Breaches
+			}
+			if n := breaches(at(2, 10, 5, 0)); n != 0 {
+				t.Fatalf("at the target: %d breaches, want 0", n)
+			}
+			if n := breaches(at(2, 10, 5, 1)); n != 1 {
+				t.Fatalf("past the target, no reply yet: %d breaches, want 1", n)
+			}
+			rep, err := rt.Figures(ctx, "main", at(2, 0, 0, 0), at(3, 0, 0, 0), at(2, 11, 0, 0))
+			projectiontest.Must(t, err)
+			if rep.Days[0].Breaches != 1 || rep.Totals.FirstReply.Count != 0 {
+				t.Fatalf("day %+v", rep.Days[0])
+			}
+			// Another line's target does not apply; a line without one has none.
+			if rep, _ := rt.Figures(ctx, "other", at(2, 0, 0, 0), at(3, 0, 0, 0), at(9, 0, 0, 0)); rep.Totals.Breaches != 0 {
+				t.Fatalf("other line: %+v", rep.Totals)
+			}
+		},
 		"reset empties state and checkpoint": func(t *testing.T, s Store) {
 			mustUpdate(t, s, "p", 9, func(tx Tx) error {
 				projectiontest.Must(t, tx.AddCounts(ctx, "l", at(2, 10, 0, 0), Counts{Received: 1}))
@@ -248,7 +277,7 @@ func mustHours(t testing.TB, s Store, line string) []Hour {
 
 func assertReport(t testing.TB, rt *View, want Report) {
 	t.Helper()
-	got, err := rt.Figures(context.Background(), want.LineID, want.From, want.To)
+	got, err := rt.Figures(context.Background(), want.LineID, want.From, want.To, scenarioNow)
 	if err != nil {
 		t.Fatal(err)
 	}

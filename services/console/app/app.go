@@ -105,8 +105,10 @@ type QueueView interface {
 }
 
 // FiguresView is the response-times projection (*responsetimes.View).
+// Figures are read at now: a conversation still waiting past its target
+// is a breach already.
 type FiguresView interface {
-	Figures(ctx context.Context, lineID string, from, to time.Time) (responsetimes.Report, error)
+	Figures(ctx context.Context, lineID string, from, to, now time.Time) (responsetimes.Report, error)
 }
 
 // Deps are the application's collaborators.

@@ -36,9 +36,10 @@ func (h FiguresHandler) Handle(ctx context.Context, q Figures) (views.Report, in
 		}
 		days = n
 	}
-	y, m, d := h.d.Now().UTC().Date()
+	now := h.d.Now().UTC()
+	y, m, d := now.Date()
 	to := time.Date(y, m, d, 0, 0, 0, 0, time.UTC).AddDate(0, 0, 1)
-	rep, err := h.d.Figures.Figures(ctx, lineID, to.AddDate(0, 0, -days), to)
+	rep, err := h.d.Figures.Figures(ctx, lineID, to.AddDate(0, 0, -days), to, now)
 	if err != nil {
 		return views.Report{}, 0, err
 	}
