@@ -26,7 +26,7 @@ func (pr *Process) mountIngestion(ctx context.Context, token string) error {
 	// in memory from the log by a follower of this process's own.
 	pr.add(rcv.Specs(), nil)
 	// Page calls' key presses and progress: signed like the SMS webhooks.
-	voice := notification.NewVoice(notification.VoiceConfig{PublicURL: env.PublicURL, AuthToken: token}, file, p.Store, pr.cfg.Now, pr.log)
+	voice := notification.NewVoice(notification.VoiceConfig{PublicURL: env.PublicURL, AuthToken: token, AccountSID: env.TwilioAccountSID}, file, p.Store, pr.cfg.Now, pr.log)
 	r.Post(sms.GatherPath, voice.Gather)
 	r.Post(notification.CallStatusPath, voice.Status)
 

@@ -25,6 +25,9 @@ type VoiceConfig struct {
 	PublicURL string
 	// AuthToken checks X-Twilio-Signature.
 	AuthToken string
+	// AccountSID, when set, must match the webhook's AccountSid (as for
+	// the SMS webhooks).
+	AccountSID string
 	// MaxBodyBytes bounds a webhook's form; default 64 KiB.
 	MaxBodyBytes int64
 }
@@ -173,6 +176,10 @@ func (v *Voice) form(w http.ResponseWriter, r *http.Request) bool {
 			return false
 		}
 		http.Error(w, "malformed form body", http.StatusBadRequest)
+		return false
+	}
+	if sid := r.PostForm.Get("AccountSid"); v.cfg.AccountSID != "" && sid != v.cfg.AccountSID {
+		http.Error(w, "webhook is for another account", http.StatusForbidden)
 		return false
 	}
 	return true

@@ -23,10 +23,10 @@ func TestVoiceWebhooksRefuseWhatTwilioDidNotSign(t *testing.T) {
 	t.Parallel()
 	b := testbed.New(t, testConfig, time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC))
 	const public, token = "https://helpline.example", "voicetoken0123"
-	v := notification.NewVoice(notification.VoiceConfig{PublicURL: public, AuthToken: token}, b.File, b.Store, b.Clock.Now, zerolog.Nop())
+	v := notification.NewVoice(notification.VoiceConfig{PublicURL: public, AuthToken: token, AccountSID: "AC0123"}, b.File, b.Store, b.Clock.Now, zerolog.Nop())
 	press := url.Values{"CallSid": {"CA0123456789abcdef0123456789abcdef"}, "Digits": {"1"}, "CallStatus": {"in-progress"},
-		"From": {lineNum}, "To": {dutyPhone}}
-	status := url.Values{"CallSid": {"CA0123456789abcdef0123456789abcdef"}, "CallStatus": {"no-answer"}}
+		"From": {lineNum}, "To": {dutyPhone}, "AccountSid": {"AC0123"}}
+	status := url.Values{"CallSid": {"CA0123456789abcdef0123456789abcdef"}, "CallStatus": {"no-answer"}, "AccountSid": {"AC0123"}}
 	tests := []struct {
 		name    string
 		handler http.HandlerFunc
@@ -39,9 +39,10 @@ func TestVoiceWebhooksRefuseWhatTwilioDidNotSign(t *testing.T) {
 		{"gather signed by another", v.Gather, sms.GatherPath + "?page=conv1.0.sam", press, "othertoken", http.StatusForbidden},
 		{"gather naming no page", v.Gather, sms.GatherPath + "?page=conv1", press, token, http.StatusBadRequest},
 		{"gather of no escalation", v.Gather, sms.GatherPath + "?page=conv1.0.sam", press, token, http.StatusBadRequest},
+		{"gather for another account", v.Gather, sms.GatherPath + "?page=conv1.0.sam", with(press, "AccountSid", "AC9999"), token, http.StatusForbidden},
 		{"status unsigned", v.Status, notification.CallStatusPath + "?c=conv1", status, "", http.StatusForbidden},
 		{"status without a conversation", v.Status, notification.CallStatusPath + "?c=a.b", status, token, http.StatusBadRequest},
-		{"status unknown", v.Status, notification.CallStatusPath + "?c=conv1", url.Values{"CallSid": status["CallSid"], "CallStatus": {"exploded"}},
+		{"status unknown", v.Status, notification.CallStatusPath + "?c=conv1", with(status, "CallStatus", "exploded"),
 			token, http.StatusBadRequest},
 	}
 	for _, tt := range tests {
@@ -61,4 +62,14 @@ func TestVoiceWebhooksRefuseWhatTwilioDidNotSign(t *testing.T) {
 	if got := b.Events(t, "conversation", ""); len(got) != 0 {
 		t.Fatalf("%d events appended by refused webhooks", len(got))
 	}
+}
+
+// with returns a copy of form with key set to value.
+func with(form url.Values, key, value string) url.Values {
+	out := url.Values{}
+	for k, vs := range form {
+		out[k] = append([]string(nil), vs...)
+	}
+	out.Set(key, value)
+	return out
 }
