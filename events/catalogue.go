@@ -345,7 +345,9 @@ type ReplyRequested struct {
 	Body       Sealed `json:"body"`
 }
 
-// MessageSent records one SMS accepted by the provider.
+// MessageSent records one SMS accepted by the provider, or an automatic
+// reply (SendAutoReply) to a web chat, which the chat shows from the
+// line's texts: then ProviderMessageID is empty.
 type MessageSent struct {
 	SendID string `json:"send_id"`
 	Kind   string `json:"kind"`

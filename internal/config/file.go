@@ -52,6 +52,12 @@ type Line struct {
 	// phone that is neither "1" nor "2": how to answer a page by SMS. A
 	// built-in default where none is given.
 	PageHelpReply map[string]string `yaml:"page_help_reply"`
+	// CrisisReply is what a client is told at once, per language, when a
+	// crisis or elevated message comes while the line is closed: that
+	// someone on call has been alerted, and the emergency numbers to call
+	// meanwhile. A built-in (UK) default where none is given: set it for
+	// lines outside the UK.
+	CrisisReply map[string]string `yaml:"crisis_reply"`
 	// EmergencyNotice is what the web chat page says to do in an
 	// emergency, e.g. "If you are in immediate danger, call 999."; the
 	// page's default (UK) when empty. Set it for lines outside the UK.
@@ -174,6 +180,10 @@ var langPattern = regexp.MustCompile(`^[a-z]{2,3}(-[a-z]{2,4})?$`)
 // with the page.
 const maxStaffText = 160
 
+// maxClientText bounds a configured text sent to a client: what one SMS
+// (of several segments) can carry.
+const maxClientText = 1000
+
 // Validate checks the whole file and reports every problem at once.
 func (f *File) Validate() error {
 	var errs []error
@@ -236,6 +246,11 @@ func (f *File) Validate() error {
 				if !langPattern.MatchString(lang) || strings.TrimSpace(text) == "" || len(text) > maxStaffText {
 					bad("%s: %s[%q]: want a language code (en, es...) and a text of 1 to %d bytes", where, key, lang, maxStaffText)
 				}
+			}
+		}
+		for lang, text := range l.CrisisReply {
+			if !langPattern.MatchString(lang) || strings.TrimSpace(text) == "" || len(text) > maxClientText {
+				bad("%s: crisis_reply[%q]: want a language code (en, es...) and a text of 1 to %d bytes", where, lang, maxClientText)
 			}
 		}
 	}

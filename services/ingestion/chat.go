@@ -1,6 +1,7 @@
 package ingestion
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/helpline-org/helpline/events"
 	"github.com/helpline-org/helpline/internal/config"
+	"github.com/helpline-org/helpline/services/notification"
 )
 
 // Web chat: clients without SMS write to a line from its web page. A
@@ -387,8 +389,9 @@ var errChatStreamEnd = errors.New("chat stream ends")
 // time and never after Stream returns.
 func (c *Chat) Stream(ctx context.Context, s ChatSession, after uint64, emit func(ChatItem) error) error {
 	subject := events.Subject(events.AggregateConversation, s.ConversationID)
+	var st chatState
 	handle := func(e events.Envelope) error {
-		it, ok := c.item(ctx, s, e)
+		it, ok := c.item(ctx, s, &st, e)
 		if !ok {
 			return nil
 		}
@@ -417,8 +420,14 @@ func (c *Chat) Stream(ctx context.Context, s ChatSession, after uint64, emit fun
 	return err
 }
 
+// chatState is what a stream keeps of the events before the one it shows:
+// the latest out-of-hours contact, which an automatic reply answers.
+type chatState struct {
+	ooh events.OutOfHoursContactRecorded
+}
+
 // item turns an event into what the client sees, if anything.
-func (c *Chat) item(ctx context.Context, s ChatSession, e events.Envelope) (ChatItem, bool) {
+func (c *Chat) item(ctx context.Context, s ChatSession, st *chatState, e events.Envelope) (ChatItem, bool) {
 	p, err := e.Decode()
 	if err != nil {
 		c.logger.Warn().Err(err).Str("conversation", s.ConversationID).Uint64("seq", e.Sequence).Msg("skip undecodable event")
@@ -437,10 +446,42 @@ func (c *Chat) item(ctx context.Context, s ChatSession, e events.Envelope) (Chat
 		it.Text, it.Unavailable = c.open(ctx, s, e, p.Body)
 	case events.ConversationClosed:
 		it.Kind = ChatItemClosed
+	case events.OutOfHoursContactRecorded:
+		st.ooh = p
+		return ChatItem{}, false
+	case events.MessageSent:
+		text, ok := c.automatic(s, st, p)
+		if !ok {
+			return ChatItem{}, false
+		}
+		it.Kind, it.From, it.Text = ChatItemReply, "team", text
 	default:
 		return ChatItem{}, false
 	}
 	return it, true
+}
+
+// automatic is the text of an automatic reply the notification service
+// recorded as sent to a web chat, as an SMS client gets it: the line's
+// out-of-hours text (when it opens again, as the contact it answers said)
+// or its crisis text, in the contact's or the chat's language.
+func (c *Chat) automatic(s ChatSession, st *chatState, p events.MessageSent) (string, bool) {
+	line, ok := c.Line(s.LineID)
+	if p.Kind != events.SendAutoReply || p.Recipient != events.RecipientClient || !ok {
+		return "", false
+	}
+	lang := cmp.Or(st.ooh.Language, s.Language)
+	switch {
+	case strings.HasPrefix(p.SendID, notification.CrisisSendPrefix):
+		return notification.CrisisText(line, s.Language), true
+	case strings.HasPrefix(p.SendID, notification.OutOfHoursSendPrefix):
+		loc, err := time.LoadLocation(line.Timezone)
+		if err != nil {
+			return "", false
+		}
+		return notification.OutOfHoursText(line, lang, notification.DescribeOpening(st.ooh.NextOpen, loc, lang)), true
+	}
+	return "", false
 }
 
 // open decrypts a body sealed for this client and this event; anything

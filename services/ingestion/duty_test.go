@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -23,6 +24,7 @@ import (
 	"github.com/helpline-org/helpline/internal/testbed"
 	"github.com/helpline-org/helpline/internal/twiliofake"
 	"github.com/helpline-org/helpline/services/ingestion"
+	"github.com/helpline-org/helpline/services/notification"
 )
 
 const (
@@ -55,13 +57,18 @@ type dutyWorld struct {
 	fake *twiliofake.Fake
 	base string
 	rcv  *ingestion.Receiver
+	srv  *httptest.Server
 }
 
 func newDutyWorld(t *testing.T) *dutyWorld {
+	return newDutyWorldAt(t, dutyConfig, time.Now().UTC().Truncate(time.Second))
+}
+
+func newDutyWorldAt(t *testing.T, yamlConfig string, at time.Time) *dutyWorld {
 	t.Helper()
-	b := testbed.New(t, dutyConfig, time.Now().UTC().Truncate(time.Second))
+	b := testbed.New(t, yamlConfig, at)
 	p := apptest.Serve(t, b, dutyToken, app.Config{TimerTick: 20 * time.Millisecond}, zerolog.Nop())
-	w := &dutyWorld{Bed: b, fake: p.Fake, base: p.Server.URL, rcv: p.Receiver}
+	w := &dutyWorld{Bed: b, fake: p.Fake, base: p.Server.URL, rcv: p.Receiver, srv: p.Server}
 	ctx := context.Background()
 	for id, name := range map[string]string{"dana": "Dana Duty", "bo": "Bo Backup"} {
 		if err := p.Console.Accounts().Register(ctx, id, name, "duty", dutyPass, "test", events.Meta{OccurredAt: b.Clock.Now()}); err != nil {
@@ -337,4 +344,93 @@ func (cc *consoleClient) do(t *testing.T, method, path string) (int, []byte) {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, b
+}
+
+// closedConfig is dutyConfig's line open on Mondays only, with its own
+// crisis reply.
+const closedConfig = `
+lines:
+  - {id: main, name: Duty Line, number: "` + dutyLine + `", timezone: Europe/London, hours: {monday: ["09:00-17:00"]},
+     first_response_target: 24h, send_rate: 1000, crisis_reply: {en: "Someone on call has been alerted. In danger now? Call 999."}}
+staff:
+  - {id: dana, name: Dana Duty, role: duty, work_phone: "` + danaPhone + `"}
+rota:
+  - {line: main, level: duty, staff: dana}
+policies:
+  - {id: default, levels: [duty], ack_timeout: 5m, rounds: 1}
+`
+
+const crisisReply = "Someone on call has been alerted. In danger now? Call 999."
+
+// sunday3am is when the closed line's tests run: it opens again on
+// Monday at 09:00, London time.
+var sunday3am = time.Date(2026, 12, 6, 3, 0, 0, 0, time.UTC)
+
+func closedReply(t *testing.T, w *dutyWorld) string {
+	t.Helper()
+	line, _ := w.File.LineByID("main")
+	loc, _ := time.LoadLocation(line.Timezone)
+	return notification.OutOfHoursText(line, "en", notification.DescribeOpening(time.Date(2026, 12, 7, 9, 0, 0, 0, loc), loc, "en"))
+}
+
+// TestClosedLineTellsTheClientSomeoneIsAlerted: out of hours, "hello" gets
+// the out-of-hours reply; a crisis text then gets, at once, the line's
+// crisis reply (someone on call alerted, the emergency number) while the
+// duty worker is paged; a second crisis text in the same escalation gets
+// no second reply.
+func TestClosedLineTellsTheClientSomeoneIsAlerted(t *testing.T) {
+	t.Parallel()
+	w := newDutyWorldAt(t, closedConfig, sunday3am)
+	const client, control = "+447700900401", "+447700900402"
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	wait := func(to, body string) {
+		t.Helper()
+		if _, err := w.fake.WaitFor(ctx, func(m twiliofake.SentMessage) bool { return m.To == to && m.Body == body }); err != nil {
+			t.Fatalf("no %q to %s: %v", body, to, err)
+		}
+	}
+	w.text(t, client, "hello")
+	wait(client, closedReply(t, w))
+	w.text(t, client, crisisWords)
+	wait(client, crisisReply)
+	w.page(t, danaPhone, "crisis")
+	w.text(t, client, crisisWords+" now")
+	// Another client's crisis reply comes after the second text was read.
+	w.text(t, control, crisisWords)
+	wait(control, crisisReply)
+	poll.Until(t, 10*time.Second, func() error {
+		if n := len(w.Events(t, events.AggregateConversation, events.TypeMessageTriaged)); n < 4 {
+			return fmt.Errorf("%d verdicts, want 4", n)
+		}
+		return nil
+	})
+	var replies int
+	for _, m := range w.fake.Sent() {
+		if m.To == client && m.Body == crisisReply {
+			replies++
+		}
+	}
+	if replies != 1 {
+		t.Fatalf("%d crisis replies to the client, want 1", replies)
+	}
+}
+
+// TestClosedLineWebChatGetsTheSameReplies: the web chat shows the
+// out-of-hours reply and the crisis reply the SMS client gets.
+func TestClosedLineWebChatGetsTheSameReplies(t *testing.T) {
+	t.Parallel()
+	w := newDutyWorldAt(t, closedConfig, sunday3am)
+	h := &chatHarness{srv: w.srv}
+	token, _ := h.startChat(t)
+	stream := h.openEvents(t, token, "")
+	if r := h.send(t, token, "m1", "hello"); r.code != http.StatusAccepted {
+		t.Fatalf("send: %d %s", r.code, r.body)
+	}
+	stream.waitFor(t, "reply", closedReply(t, w))
+	if r := h.send(t, token, "m2", crisisWords); r.code != http.StatusAccepted {
+		t.Fatalf("send: %d %s", r.code, r.body)
+	}
+	stream.waitFor(t, "reply", crisisReply)
+	w.page(t, danaPhone, "crisis")
 }

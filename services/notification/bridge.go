@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/helpline-org/helpline/events"
+	"github.com/helpline-org/helpline/internal/config"
 	"github.com/helpline-org/helpline/internal/keyring"
 	"github.com/helpline-org/helpline/internal/sms"
 )
@@ -66,16 +67,12 @@ func (s *Service) sendAutoReply(ctx context.Context, e events.Envelope, o events
 		return err
 	}
 	sum := sha256.Sum256([]byte(o.ClosedPeriod))
-	sendID := "ooh-" + conv.ID[:min(len(conv.ID), 40)] + "-" + hex.EncodeToString(sum[:6])
-	if conv.Sends[sendID] != "" || conv.Channel != events.ChannelSMS {
+	sendID := OutOfHoursSendPrefix + conv.ID[:min(len(conv.ID), 40)] + "-" + hex.EncodeToString(sum[:6])
+	if conv.Sends[sendID] != "" {
 		return nil
 	}
-	_, number, blocked, err := s.openForSend(ctx, conv.ClientID, events.Sealed{}, nil)
-	if err != nil {
-		return err
-	}
-	if blocked != "" {
-		return nil // an auto-reply to an opted-out or erased client is simply not sent
+	if _, escalated := conv.Escalations["esc-"+o.MessageID]; escalated {
+		return nil // the message paged someone: the client is told so instead (sendCrisisReply)
 	}
 	line, err := s.line(o.LineID)
 	if err != nil {
@@ -86,9 +83,73 @@ func (s *Service) sendAutoReply(ctx context.Context, e events.Envelope, o events
 		return err
 	}
 	lang := o.Language
-	text := OutOfHoursText(line, lang, DescribeOpening(o.NextOpen, loc, lang))
+	return s.sendAutomatic(ctx, conv, sendID, line, OutOfHoursText(line, lang, DescribeOpening(o.NextOpen, loc, lang)), e.Caused(s.now()))
+}
+
+// Send ids of automatic replies begin with these: the console and the web
+// chat tell which reply one was by them.
+const (
+	OutOfHoursSendPrefix = "ooh-"
+	CrisisSendPrefix     = "alert-"
+)
+
+// sendCrisisReply answers a crisis or elevated message that came while
+// the line was closed, at once: someone on call has been alerted (triage
+// raised the escalation that pages them), and whom to call meanwhile. Once
+// per escalation: a client who writes again while the same escalation is
+// open is not told twice. Triage decides the risk and the hour; the
+// verdict is recorded after the escalation, so the escalation is in the
+// conversation when its verdict arrives.
+func (s *Service) sendCrisisReply(ctx context.Context, e events.Envelope, v events.MessageTriaged) error {
+	if !v.OutOfHours || v.Risk != events.RiskCrisis && v.Risk != events.RiskElevated {
+		return nil
+	}
+	conv, err := s.conversation(ctx, e.AggregateID)
+	if err != nil {
+		return err
+	}
+	esc := conv.Escalations["esc-"+v.MessageID]
+	if open := conv.OpenEscalations(); esc == nil && len(open) > 0 {
+		esc = open[len(open)-1] // an escalation already open covers this message
+	}
+	if esc == nil {
+		return nil
+	}
+	sendID := CrisisSendPrefix + esc.ID
+	if len(sendID) > 64 {
+		sendID = CrisisSendPrefix + events.DerivedID(esc.ID)
+	}
+	if conv.Sends[sendID] != "" {
+		return nil
+	}
+	line, err := s.line(conv.LineID)
+	if err != nil {
+		return err
+	}
+	lang := ""
+	if len(v.Matches) > 0 {
+		lang = v.Matches[0].Language // the language the client's words were read in
+	}
+	return s.sendAutomatic(ctx, conv, sendID, line, CrisisText(line, lang), e.Caused(s.now()))
+}
+
+// sendAutomatic sends an automatic reply (SendAutoReply) to the client,
+// once per send id. By SMS, from the line's number; in a web chat it is
+// recorded as sent, and the chat shows it from the line's texts. Nothing
+// goes to a client who opted out or was erased.
+func (s *Service) sendAutomatic(ctx context.Context, conv *events.Conversation, sendID string, line config.Line, text string, meta events.Meta) error {
+	if conv.Channel == events.ChannelWebChat {
+		return s.update(ctx, conv.ID, func(c *events.Conversation) error { return c.RecordSent(sendID, events.SendAutoReply, "", meta) })
+	}
+	_, number, blocked, err := s.openForSend(ctx, conv.ClientID, events.Sealed{}, nil)
+	if err != nil {
+		return err
+	}
+	if blocked != "" {
+		return nil // an auto-reply to an opted-out or erased client is simply not sent
+	}
 	return s.deliver(ctx, conv.ID, sendID, events.SendAutoReply, sms.Message{From: line.Number, To: number, Body: text,
-		StatusCallback: s.statusCallback(conv.ID)}, e.Caused(s.now()))
+		StatusCallback: s.statusCallback(conv.ID)}, meta)
 }
 
 // openForSend reads what a send to the client needs: the body (when one is

@@ -160,11 +160,12 @@ func (s *Service) HandlePages(ctx context.Context, e events.Envelope) error {
 	return nil
 }
 
-// HandleBridge handles what goes to clients: workers' replies and
-// out-of-hours auto-replies.
+// HandleBridge handles what goes to clients: workers' replies,
+// out-of-hours auto-replies, and the crisis reply to a crisis or elevated
+// message while the line is closed (on its verdict).
 func (s *Service) HandleBridge(ctx context.Context, e events.Envelope) error {
 	switch e.Type {
-	case events.TypeReplyRequested, events.TypeOutOfHoursContactRecorded:
+	case events.TypeReplyRequested, events.TypeOutOfHoursContactRecorded, events.TypeMessageTriaged:
 	default:
 		return nil
 	}
@@ -183,6 +184,8 @@ func (s *Service) HandleBridge(ctx context.Context, e events.Envelope) error {
 		return s.sendReply(ctx, e, p)
 	case events.OutOfHoursContactRecorded:
 		return s.sendAutoReply(ctx, e, p)
+	case events.MessageTriaged:
+		return s.sendCrisisReply(ctx, e, p)
 	}
 	return nil
 }

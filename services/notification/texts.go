@@ -78,6 +78,24 @@ func OutOfHoursText(l config.Line, lang string, nextOpen string) string {
 	return strings.ReplaceAll(tmpl, "{next_open}", nextOpen)
 }
 
+// defaultCrisisReply is used when a line configures no crisis_reply for a
+// language: UK emergency numbers.
+var defaultCrisisReply = map[string]string{
+	"en": "We have alerted the person on call, who will answer you as soon as they can. If you are in danger now, call 999, or Samaritans free on 116 123, any time.",
+	"es": "Hemos avisado a la persona de guardia, que te responderá lo antes posible. Si estás en peligro ahora, llama al 999, o a Samaritans gratis al 116 123, a cualquier hora.",
+	"fr": "Nous avons alerté la personne de garde, qui vous répondra dès que possible. Si vous êtes en danger maintenant, appelez le 999, ou Samaritans gratuitement au 116 123, à toute heure.",
+}
+
+// CrisisText is the reply to a crisis or elevated message that came while
+// the line was closed: someone on call has been alerted, and whom to call
+// meanwhile, in the client's language where the line has a text for it.
+func CrisisText(l config.Line, lang string) string {
+	if t := pick(l.CrisisReply, lang); t != "" {
+		return t
+	}
+	return pick(defaultCrisisReply, lang)
+}
+
 func pick(texts map[string]string, lang string) string {
 	if t, ok := texts[lang]; ok && t != "" {
 		return t

@@ -25,6 +25,9 @@ func (d *deps) autoReply(lineID, sendID string) (kind, text string) {
 		if strings.HasPrefix(sendID, outOfHoursSend) {
 			return "out of hours", notification.OutOfHoursText(l, "en", nextOpenShown)
 		}
+		if strings.HasPrefix(sendID, notification.CrisisSendPrefix) {
+			return "someone on call alerted", notification.CrisisText(l, "en")
+		}
 	}
 	return "automatic", ""
 }
