@@ -17,15 +17,13 @@ func TestStores(t *testing.T) {
 	ctx := context.Background()
 	fixture.Stores(t, projectiontest.Cases[Store]{
 		"an account never registered is not found": func(t *testing.T, s Store) {
-			v := NewView(s)
-			fixture.ApplyAll(t, v, scenario(t))
+			v := fixture.Scenario(t, s)
 			if _, err := v.Get(ctx, "ghost"); !errors.Is(err, ErrNotFound) {
 				t.Fatalf("an account never registered: %v", err)
 			}
 		},
 		"reset empties accounts and checkpoint": func(t *testing.T, s Store) {
-			v := NewView(s)
-			fixture.ApplyAll(t, v, scenario(t))
+			v := fixture.Scenario(t, s)
 			projectiontest.Must(t, v.Reset(ctx))
 			if cp, err := v.Checkpoint(ctx); err != nil || cp != 0 {
 				t.Fatalf("checkpoint %d, %v after reset", cp, err)
@@ -55,8 +53,7 @@ func TestStores(t *testing.T) {
 			}
 		},
 		"a rejected import changes nothing": func(t *testing.T, s Store) {
-			v := NewView(s)
-			fixture.ApplyAll(t, v, scenario(t))
+			v := fixture.Scenario(t, s)
 			before, err := s.Export(ctx, Name)
 			projectiontest.Must(t, err)
 			twice := before

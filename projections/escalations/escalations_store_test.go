@@ -18,8 +18,7 @@ func TestStores(t *testing.T) {
 	ctx := context.Background()
 	fixture.Stores(t, projectiontest.Cases[Store]{
 		"reset empties rows and checkpoint": func(t *testing.T, s Store) {
-			q := NewQueue(s)
-			fixture.ApplyAll(t, q, scenario(t))
+			q := fixture.Scenario(t, s)
 			projectiontest.Must(t, q.Reset(ctx))
 			if cp, err := q.Checkpoint(ctx); err != nil || cp != 0 {
 				t.Fatalf("checkpoint %d, %v after reset", cp, err)
@@ -79,8 +78,7 @@ func TestStores(t *testing.T) {
 			}
 		},
 		"a rejected import changes nothing": func(t *testing.T, s Store) {
-			q := NewQueue(s)
-			fixture.ApplyAll(t, q, scenario(t))
+			q := fixture.Scenario(t, s)
 			before, err := s.Export(ctx, Name)
 			projectiontest.Must(t, err)
 			twice := before
@@ -191,8 +189,7 @@ func TestStores(t *testing.T) {
 			}
 		},
 		"open needs lines and get an id": func(t *testing.T, s Store) {
-			q := NewQueue(s)
-			fixture.ApplyAll(t, q, scenario(t))
+			q := fixture.Scenario(t, s)
 			if got := mustOpen(t, q, nil, 10, Cursor{}); len(got) != 0 {
 				t.Fatalf("open with no lines: %v", ids(got))
 			}

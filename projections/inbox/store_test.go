@@ -40,8 +40,7 @@ func TestStores(t *testing.T) {
 			assertScenario(t, v, plain)
 		},
 		"reset empties rows and checkpoint": func(t *testing.T, s Store) {
-			v := NewView(s)
-			fixture.ApplyAll(t, v, scenario(t))
+			v := fixture.Scenario(t, s)
 			projectiontest.Must(t, v.Reset(ctx))
 			if cp, err := v.Checkpoint(ctx); err != nil || cp != 0 {
 				t.Fatalf("checkpoint %d, %v after reset", cp, err)
@@ -102,8 +101,7 @@ func TestStores(t *testing.T) {
 			}
 		},
 		"a rejected import changes nothing": func(t *testing.T, s Store) {
-			v := NewView(s)
-			fixture.ApplyAll(t, v, scenario(t))
+			v := fixture.Scenario(t, s)
 			before, err := s.Export(ctx, Name)
 			projectiontest.Must(t, err)
 			twice := before
@@ -229,8 +227,7 @@ func TestStores(t *testing.T) {
 			}
 		},
 		"filters select by line, team, assignee and state": func(t *testing.T, s Store) {
-			v := NewView(s)
-			fixture.ApplyAll(t, v, scenario(t))
+			v := fixture.Scenario(t, s)
 			for _, c := range []struct {
 				q    Query
 				want []string
@@ -259,8 +256,7 @@ func TestStores(t *testing.T) {
 			}
 		},
 		"unknown conversations are not found": func(t *testing.T, s Store) {
-			v := NewView(s)
-			fixture.ApplyAll(t, v, scenario(t))
+			v := fixture.Scenario(t, s)
 			for _, id := range []string{"nope", "conv9"} {
 				if _, err := v.Get(ctx, id); !errors.Is(err, ErrNotFound) {
 					t.Fatalf("get %s: %v", id, err)

@@ -54,11 +54,7 @@ type Cases[S any] map[string]func(t *testing.T, s S)
 func (f Fixture[S, P]) Stores(t *testing.T, own Cases[S]) {
 	t.Helper()
 	cases := Cases[S]{
-		"the scenario is exact": func(t *testing.T, s S) {
-			p := f.New(s)
-			f.ApplyAll(t, p, f.Events(t))
-			f.Assert(t, p)
-		},
+		"the scenario is exact":                                    func(t *testing.T, s S) { f.Assert(t, f.Scenario(t, s)) },
 		"applying an event twice changes nothing":                  func(t *testing.T, s S) { f.applyTwice(t, f.New(s)) },
 		"a batch overlapping the checkpoint applies the rest once": func(t *testing.T, s S) { f.batchOverlap(t, f.New(s)) },
 		"rebuild from the log equals one pass":                     func(t *testing.T, s S) { f.rebuildEqualsOnePass(t, f.New(s)) },
@@ -87,6 +83,14 @@ func (f Fixture[S, P]) Stores(t *testing.T, own Cases[S]) {
 func (f Fixture[S, P]) ApplyAll(t testing.TB, p P, envs []events.Envelope) {
 	t.Helper()
 	ApplyAll(t, p, envs, f.Relevant)
+}
+
+// Scenario returns the projection over s with the whole scenario applied.
+func (f Fixture[S, P]) Scenario(t testing.TB, s S) P {
+	t.Helper()
+	p := f.New(s)
+	f.ApplyAll(t, p, f.Events(t))
+	return p
 }
 
 // CrashThenReplay runs the crash-then-replay test (the function of that

@@ -217,8 +217,7 @@ func TestStores(t *testing.T) {
 			}
 		},
 		"a rejected import changes nothing": func(t *testing.T, s Store) {
-			rt := NewView(s, scenarioTargets)
-			fixture.ApplyAll(t, rt, scenario(t))
+			rt := fixture.Scenario(t, s)
 			before, err := s.Export(ctx, Name)
 			projectiontest.Must(t, err)
 			twice := before
