@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -21,6 +22,7 @@ import (
 	"github.com/helpline-org/helpline/internal/app"
 	"github.com/helpline-org/helpline/internal/config"
 	"github.com/helpline-org/helpline/internal/twiliofake"
+	"github.com/helpline-org/helpline/services/console"
 	"github.com/helpline-org/helpline/services/ingestion"
 )
 
@@ -48,12 +50,27 @@ policies:
 type Stack struct {
 	Fake       *twiliofake.Fake
 	WebhookURL string
-	closers    []func() error
+	// BaseURL is the process's HTTP surface (console, web chat).
+	BaseURL string
+	// Console is the process's console (to register staff accounts).
+	Console *console.Service
+	closers []func() error
+}
+
+// Options change the stack from what `helpline run` builds by default.
+type Options struct {
+	// Env adds environment variables (config.Var...).
+	Env map[string]string
+	// Console is the console's configuration.
+	Console console.Config
 }
 
 // Start builds and runs the process in dir, as `helpline run` does with
 // Twilio credentials that point at the fake. It runs until Close.
-func Start(ctx context.Context, dir string) (*Stack, error) {
+func Start(ctx context.Context, dir string) (*Stack, error) { return StartWith(ctx, dir, Options{}) }
+
+// StartWith is Start with options.
+func StartWith(ctx context.Context, dir string, o Options) (*Stack, error) {
 	const token = "loadtoken0123456789"
 	s := &Stack{}
 	s.Fake = twiliofake.New(twiliofake.Config{AuthToken: token, HTTPClient: &http.Client{Timeout: 30 * time.Second}}, zerolog.Nop())
@@ -64,8 +81,11 @@ func Start(ctx context.Context, dir string) (*Stack, error) {
 		return nil, s.fail(err)
 	}
 	s.WebhookURL = "http://" + l.Addr().String() + ingestion.SMSPath
-	env, err := config.LoadEnv(config.MapLookup(map[string]string{config.VarDataDir: dir, config.VarHTTPAddr: l.Addr().String(),
-		config.VarTwilioSID: s.Fake.AccountSID(), config.VarTwilioToken: token, config.VarTwilioAPIURL: fakeSrv.URL}))
+	s.BaseURL = "http://" + l.Addr().String()
+	vars := map[string]string{config.VarDataDir: dir, config.VarHTTPAddr: l.Addr().String(),
+		config.VarTwilioSID: s.Fake.AccountSID(), config.VarTwilioToken: token, config.VarTwilioAPIURL: fakeSrv.URL}
+	maps.Copy(vars, o.Env)
+	env, err := config.LoadEnv(config.MapLookup(vars))
 	if err != nil {
 		l.Close()
 		return nil, s.fail(err)
@@ -76,7 +96,7 @@ func Start(ctx context.Context, dir string) (*Stack, error) {
 		return nil, s.fail(err)
 	}
 	pctx, cancel := context.WithCancel(ctx)
-	p, err := app.Build(pctx, app.Config{Env: env, File: file, Listener: l}, zerolog.Nop())
+	p, err := app.Build(pctx, app.Config{Env: env, File: file, Listener: l, Console: o.Console}, zerolog.Nop())
 	if err != nil {
 		cancel()
 		l.Close()
@@ -92,6 +112,7 @@ func Start(ctx context.Context, dir string) (*Stack, error) {
 		return nil, s.fail(err)
 	}
 	s.closers = append(s.closers, func() error { cancel(); err := <-done; p.Close(); return err })
+	s.Console = p.Console
 	return s, nil
 }
 

@@ -40,6 +40,39 @@ func TestIdleSessionSignsOut(t *testing.T) {
 	}
 }
 
+// TestLiveRefreshesAreNotActivity: what a live page fetches by itself
+// (console.js marks it) and its event stream do not keep the session
+// alive: an unattended queue signs out after 15 idle minutes.
+func TestLiveRefreshesAreNotActivity(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, worldOpts{})
+	s := w.signIn(t, "dana")
+	if code, _ := s.do("GET", "/queue", nil); code != http.StatusOK {
+		t.Fatalf("queue: %d", code)
+	}
+	for range 2 {
+		w.Clock.Add(7 * time.Minute)
+		if code, _ := s.do("GET", "/queue", nil, "X-Helpline-Refresh", "background"); code != http.StatusOK {
+			t.Fatalf("live refresh within the idle timeout: %d, want 200", code)
+		}
+		if code, _ := s.do("GET", "/api/session", nil, "Accept", "text/event-stream"); code != http.StatusOK {
+			t.Fatalf("stream-like request within the idle timeout: %d, want 200", code)
+		}
+	}
+	w.Clock.Add(2 * time.Minute) // 16 minutes since the person did anything
+	if code, _ := s.do("GET", "/queue", nil, "X-Helpline-Refresh", "background"); code != http.StatusSeeOther {
+		t.Fatalf("live refresh after 16 unattended minutes: %d, want 303 to /login", code)
+	}
+	if code, _ := s.do("GET", "/api/session", nil); code != http.StatusUnauthorized {
+		t.Fatalf("session after 16 unattended minutes: %d, want 401", code)
+	}
+	// The page's script marks its refreshes.
+	code, js := w.anonymous(t).do("GET", "/assets/console.js", nil)
+	if code != http.StatusOK || !strings.Contains(string(js), `"X-Helpline-Refresh": "background"`) {
+		t.Fatalf("console.js does not mark its refreshes: %d", code)
+	}
+}
+
 func TestSessionLifetimeEndsEvenInUse(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, worldOpts{})

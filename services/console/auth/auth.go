@@ -28,6 +28,10 @@ var (
 	ErrCSRF     = errors.New("the form is out of date or came from another site: reload the page and try again")
 	ErrBadLogin = errors.New("wrong staff id or password")
 	ErrTooMany  = errors.New("too many sign-in attempts: wait a minute and try again")
+	// ErrBusy means every password hash the memory allows is running: the
+	// attempt was not checked (it still counts towards the lockout). It is
+	// a 503.
+	ErrBusy = fmt.Errorf("%w: too many sign-ins at once", app.ErrUnavailable)
 )
 
 // LockedError tells a staff member their account is locked, and until when.
@@ -46,6 +50,13 @@ type Config struct {
 	SignInBurst   int
 	SignInEvery   time.Duration
 	SecureCookies bool
+	// MaxHashes bounds the password hashes running at once (64 MiB each);
+	// default from the memory limit (defaultHashes). HashQueue attempts
+	// may wait for a turn, each at most HashWait (default 8 and 10 s);
+	// more are refused at once with ErrBusy.
+	MaxHashes int
+	HashQueue int
+	HashWait  time.Duration
 }
 
 // Accounts are the staff accounts signing in and each request are checked
@@ -89,14 +100,27 @@ type Authenticator struct {
 	sessions *Sessions
 	lockout  *Lockout
 	limiter  *addrLimiter
-	log      zerolog.Logger
+	hashes   *hashGate
+	// check compares a password with a hash: app.CheckPassword (tests
+	// count the comparisons).
+	check func(hash, password string) bool
+	log   zerolog.Logger
 }
 
 // New returns an authenticator over the accounts and the sessions, on the
 // clock now.
 func New(cfg Config, accts Accounts, sessions *Sessions, now func() time.Time, log zerolog.Logger) *Authenticator {
+	if cfg.MaxHashes <= 0 {
+		cfg.MaxHashes = defaultHashes()
+	}
+	if cfg.HashQueue <= 0 {
+		cfg.HashQueue = 8
+	}
+	if cfg.HashWait <= 0 {
+		cfg.HashWait = 10 * time.Second
+	}
 	return &Authenticator{cfg: cfg, accounts: accts, sessions: sessions, lockout: NewLockout(cfg.MaxFailures, cfg.LockFor, now),
-		limiter: newAddrLimiter(cfg.SignInBurst, cfg.SignInEvery, now), log: log}
+		limiter: newAddrLimiter(cfg.SignInBurst, cfg.SignInEvery, now), hashes: newHashGate(cfg.MaxHashes, cfg.HashQueue, cfg.HashWait), check: app.CheckPassword, log: log}
 }
 
 // SignIn checks a staff id and password against the lockout and the
@@ -114,7 +138,9 @@ func (a *Authenticator) SignIn(w http.ResponseWriter, r *http.Request, id, passw
 	if err := a.accounts.CatchUp(ctx); err != nil {
 		return nil, err
 	}
-	if locked, until := a.lockout.Locked(id); locked {
+	// The attempt is counted before the slow hash: parallel guesses
+	// cannot all pass the check before any is recorded.
+	if locked, until := a.lockout.Attempt(id); locked {
 		// The lock holds for the right password too, until it expires.
 		return nil, LockedError{until}
 	}
@@ -123,8 +149,16 @@ func (a *Authenticator) SignIn(w http.ResponseWriter, r *http.Request, id, passw
 	if err != nil && !errors.Is(err, accounts.ErrNotFound) {
 		return nil, err
 	}
-	if !app.CheckPassword(acc.PasswordHash, password) || !known || acc.Disabled || acc.Role() == "" {
-		a.lockout.Fail(id)
+	// An attempt refused here still counts: the count is of attempts, so
+	// twenty parallel guesses lock the account whatever the load.
+	release, ok := a.hashes.acquire(ctx)
+	if !ok {
+		a.log.Warn().Int("hashes", a.cfg.MaxHashes).Msg("sign-in refused: every password hash the memory allows is running")
+		return nil, ErrBusy
+	}
+	match := a.check(acc.PasswordHash, password)
+	release()
+	if !match || !known || acc.Disabled || acc.Role() == "" {
 		if locked, until := a.lockout.Locked(id); locked {
 			// What was typed as an id is logged only when it is an
 			// account's id: it could be anything, a name or a number.
@@ -161,6 +195,19 @@ func (a *Authenticator) setCookie(w http.ResponseWriter, token string, maxAge in
 		Secure: a.cfg.SecureCookies, SameSite: http.SameSiteStrictMode})
 }
 
+// BackgroundHeader marks a request the page makes by itself (the live
+// inbox and queue fetching themselves again): console.js sends it with
+// the value "background".
+const BackgroundHeader = "X-Helpline-Refresh"
+
+// Background reports whether r was made by the page by itself rather than
+// by the person: a live refresh, or an event stream (which a browser
+// reconnects by itself). It does not count as activity, so an unattended
+// screen signs out after the idle timeout like any other.
+func Background(r *http.Request) bool {
+	return r.Header.Get(BackgroundHeader) == "background" || r.Header.Get("Accept") == "text/event-stream"
+}
+
 // Viewer returns the request's live session and account, or
 // ErrNoSession. A disabled account, or one whose role was revoked, loses
 // its sessions at once.
@@ -170,7 +217,11 @@ func (a *Authenticator) Viewer(r *http.Request) (*Viewer, error) {
 		return nil, ErrNoSession
 	}
 	ctx := r.Context()
-	sess, err := a.sessions.Touch(ctx, c.Value)
+	use := a.sessions.Touch
+	if Background(r) {
+		use = a.sessions.Get
+	}
+	sess, err := use(ctx, c.Value)
 	if err != nil {
 		return nil, err
 	}

@@ -47,11 +47,28 @@ func (l *Lockout) Locked(id string) (bool, time.Time) {
 	return false, time.Time{}
 }
 
-// Fail records a failed sign-in for id.
-func (l *Lockout) Fail(id string) {
+// Attempt reserves a sign-in attempt for id before its password is
+// checked: the attempt counts as a failure from now on (Succeed forgets
+// it), so parallel guesses are counted as they arrive, not after the slow
+// hash, and at most MaxFailures of them are ever checked. When id is
+// locked it reports the lock and counts nothing.
+func (l *Lockout) Attempt(id string) (locked bool, until time.Time) {
+	if locked, until := l.Locked(id); locked {
+		return true, until
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
+	if f := l.failures[id]; f != nil && now.Before(f.lockedUntil) {
+		// Locked by an attempt reserved since Locked answered.
+		return true, f.lockedUntil
+	}
+	l.fail(id, now)
+	return false, time.Time{}
+}
+
+// fail counts a failure at now; the caller holds mu.
+func (l *Lockout) fail(id string, now time.Time) {
 	f := l.failures[id]
 	if f == nil || now.Sub(f.first) > l.lockFor {
 		f = &failures{first: now}

@@ -92,6 +92,26 @@ func (s *Sessions) put(ctx context.Context, token string, sess Session) error {
 // Touch returns the live session of token and records this use. An idle
 // or expired session is deleted and reported as ErrNoSession.
 func (s *Sessions) Touch(ctx context.Context, token string) (Session, error) {
+	sess, err := s.Get(ctx, token)
+	if err != nil {
+		return Session{}, err
+	}
+	// Recording every request would write on every poll; a minute's
+	// precision is enough for a 15-minute idle timeout.
+	if now := s.now(); now.Sub(sess.Seen) >= time.Minute {
+		sess.Seen = now
+		if err := s.put(ctx, token, sess); err != nil {
+			return Session{}, err
+		}
+	}
+	return sess, nil
+}
+
+// Get returns the live session of token without recording a use: for
+// what the browser does by itself (a live page refreshing), which must
+// not keep an unattended screen signed in. An idle or expired session is
+// deleted and reported as ErrNoSession.
+func (s *Sessions) Get(ctx context.Context, token string) (Session, error) {
 	if token == "" {
 		return Session{}, ErrNoSession
 	}
@@ -111,14 +131,6 @@ func (s *Sessions) Touch(ctx context.Context, token string) (Session, error) {
 		_ = s.bucket.Delete(ctx, tokenKey(token), 0)
 		return Session{}, ErrNoSession
 	}
-	// Recording every request would write on every poll; a minute's
-	// precision is enough for a 15-minute idle timeout.
-	if now.Sub(sess.Seen) >= time.Minute {
-		sess.Seen = now
-		if err := s.put(ctx, token, sess); err != nil {
-			return Session{}, err
-		}
-	}
 	return sess, nil
 }
 
@@ -136,14 +148,6 @@ func (s *Sessions) Delete(ctx context.Context, token string) error {
 // Alive reports whether token's session is still live, without counting
 // this as a use (a live stream must not keep an idle session open).
 func (s *Sessions) Alive(ctx context.Context, token string) bool {
-	e, err := s.bucket.Get(ctx, tokenKey(token))
-	if err != nil {
-		return false
-	}
-	var sess Session
-	if json.Unmarshal(e.Value(), &sess) != nil {
-		return false
-	}
-	now := s.now()
-	return now.Sub(sess.Seen) <= s.idle && now.Sub(sess.Created) <= s.lifetime
+	_, err := s.Get(ctx, token)
+	return err == nil
 }

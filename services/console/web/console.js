@@ -11,7 +11,9 @@
   function refresh() {
     if (busy) { again = true; return; }
     busy = true;
-    fetch(location.href, { credentials: "same-origin", headers: { "Accept": "text/html" } })
+    // A refresh the page makes by itself: not activity (the session still
+    // ends when the person is away).
+    fetch(location.href, { credentials: "same-origin", headers: { "Accept": "text/html", "X-Helpline-Refresh": "background" } })
       .then(function (r) {
         if (r.redirected || r.status === 401) { location.assign("/login"); return null; }
         return r.ok ? r.text() : null;
