@@ -36,6 +36,10 @@ var (
 	// ErrChatNoSession means the request carries no token, or one that is
 	// unknown or expired.
 	ErrChatNoSession = errors.New("no chat session")
+	// ErrChatFull means the chat holds as many messages as one chat may:
+	// the log cannot be pruned, so an anonymous session cannot write to
+	// it without end.
+	ErrChatFull = errors.New("this chat has reached its length limit")
 )
 
 // ChatLines finds a line by its id.
@@ -102,6 +106,10 @@ type ChatConfig struct {
 	// SessionTTL is how long a chat token is valid after the chat started;
 	// default DefaultChatSessionTTL.
 	SessionTTL time.Duration
+	// MaxMessages is how many messages one chat takes from its client;
+	// default 500 (a long conversation is a few hundred). Past it a new
+	// chat must be started, which the per-address start limit bounds.
+	MaxMessages int
 }
 
 // DefaultChatSessionTTL is how long a web chat session lasts by default.
@@ -112,12 +120,18 @@ func (c *ChatConfig) SetDefaults() {
 	if c.SessionTTL == 0 {
 		c.SessionTTL = DefaultChatSessionTTL
 	}
+	if c.MaxMessages == 0 {
+		c.MaxMessages = 500
+	}
 }
 
 // Validate reports a configuration that cannot work.
 func (c ChatConfig) Validate() error {
 	if c.DefaultLine == "" {
 		return errors.New("chat: no default line")
+	}
+	if c.MaxMessages < 1 {
+		return fmt.Errorf("chat: max messages %d: want at least 1", c.MaxMessages)
 	}
 	if c.SessionTTL < time.Minute {
 		return fmt.Errorf("chat: session TTL %s: want at least 1m", c.SessionTTL)
@@ -306,7 +320,11 @@ func (c *Chat) Send(ctx context.Context, s ChatSession, clientMsgID, body string
 		if !conv.Started || conv.ClientID != s.ClientID {
 			return fmt.Errorf("conversation %s: %w", s.ConversationID, events.ErrNotFound)
 		}
-		if _, seen := conv.Messages[eventID]; !seen && !conv.Closed && sealed == nil {
+		_, seen := conv.Messages[eventID]
+		if !seen && !conv.Closed && len(conv.Messages) >= c.cfg.MaxMessages {
+			return ErrChatFull
+		}
+		if !seen && !conv.Closed && sealed == nil {
 			var err error
 			if sealed, err = c.d.Keys.Seal(ctx, s.ClientID, []byte(body), events.BodyAAD(eventID)); err != nil {
 				return fmt.Errorf("seal body: %w", err)

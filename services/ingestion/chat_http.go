@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+	"golang.org/x/time/rate"
 
 	"github.com/helpline-org/helpline/events"
 	"github.com/helpline-org/helpline/internal/keyring"
@@ -53,6 +54,20 @@ type ChatHTTPConfig struct {
 	// many short messages; this only stops a flood.
 	SendBurst int
 	SendEvery time.Duration
+	// AddrSendBurst messages are allowed at once per client address, over
+	// all its chats, then one per AddrSendEvery: default 60, then one a
+	// second (a shared network's many clients fit; one client opening
+	// chat after chat does not multiply its rate).
+	AddrSendBurst int
+	AddrSendEvery time.Duration
+	// GlobalBytesPerSecond bounds what the whole web chat writes to the
+	// log (message bodies, and a start counted as chatStartBytes), in
+	// bytes a second, with GlobalBurstBytes at once: default 16 KiB/s
+	// (about 1.3 GiB a day at most; a message is about 100 bytes) and
+	// 1 MiB. Past it the chat answers 503: anonymous chat degrades before
+	// the log fills the disk, and SMS is not counted.
+	GlobalBytesPerSecond int
+	GlobalBurstBytes     int
 	// LimiterKeys bounds the addresses and sessions each limiter
 	// remembers; default 10,000.
 	LimiterKeys int
@@ -82,6 +97,10 @@ type ChatHTTPConfig struct {
 	Now func() time.Time
 }
 
+// chatStartBytes is what a start counts against the global rate: its two
+// events and its session.
+const chatStartBytes = 2 << 10
+
 // ChatDefaultEmergencyNotice is the page's emergency text unless
 // configured. It is a constant rather than a line's help_reply, which is
 // written for SMS (it mentions STOP).
@@ -106,6 +125,10 @@ func (c *ChatHTTPConfig) SetDefaults() {
 	defDur(&c.StartEvery, 2*time.Minute)
 	def(&c.SendBurst, 20)
 	defDur(&c.SendEvery, 2*time.Second)
+	def(&c.AddrSendBurst, 60)
+	defDur(&c.AddrSendEvery, time.Second)
+	def(&c.GlobalBytesPerSecond, 16<<10)
+	def(&c.GlobalBurstBytes, 1<<20)
 	def(&c.LimiterKeys, 10_000)
 	defDur(&c.Heartbeat, 15*time.Second)
 	defDur(&c.SessionCheck, 30*time.Second)
@@ -124,8 +147,10 @@ func (c ChatHTTPConfig) Validate() error {
 	switch {
 	case c.MaxBodyBytes < 1<<10:
 		return fmt.Errorf("chat: max body %d bytes: want at least 1 KiB", c.MaxBodyBytes)
-	case c.StartBurst < 1 || c.SendBurst < 1 || c.StartEvery <= 0 || c.SendEvery <= 0:
+	case c.StartBurst < 1 || c.SendBurst < 1 || c.StartEvery <= 0 || c.SendEvery <= 0 || c.AddrSendBurst < 1 || c.AddrSendEvery <= 0:
 		return errors.New("chat: rate limits must be positive")
+	case c.GlobalBytesPerSecond < 1 || c.GlobalBurstBytes < chatStartBytes+4*maxChatBodyChars:
+		return fmt.Errorf("chat: global rate %d B/s with burst %d B: want positive, and a burst of at least one start and one message", c.GlobalBytesPerSecond, c.GlobalBurstBytes)
 	case c.LimiterKeys < 1 || c.MaxStreams < 1 || c.MaxStreamsPerSession < 1:
 		return errors.New("chat: limiter keys and stream limits must be positive")
 	case c.SessionCheck < 10*time.Millisecond:
@@ -145,6 +170,8 @@ type ChatHTTP struct {
 	mux     *http.ServeMux
 	starts  *chatLimiter
 	sends   *chatLimiter
+	addrs   *chatLimiter // sends per client address
+	global  *rate.Limiter
 	streams *chatStreams
 	page    *chatPage
 	sse     *sse.Server
@@ -170,6 +197,8 @@ func NewChatHTTP(cfg ChatHTTPConfig, chat *Chat, logger zerolog.Logger) (*ChatHT
 		mux:     http.NewServeMux(),
 		starts:  newChatLimiter(cfg.StartEvery, cfg.StartBurst, cfg.LimiterKeys),
 		sends:   newChatLimiter(cfg.SendEvery, cfg.SendBurst, cfg.LimiterKeys),
+		addrs:   newChatLimiter(cfg.AddrSendEvery, cfg.AddrSendBurst, cfg.LimiterKeys),
+		global:  rate.NewLimiter(rate.Limit(cfg.GlobalBytesPerSecond), cfg.GlobalBurstBytes),
 		streams: newChatStreams(cfg.MaxStreams, cfg.MaxStreamsPerSession),
 		page:    page,
 		secure:  strings.HasPrefix(strings.ToLower(cfg.PublicURL), "https://"),
@@ -239,6 +268,10 @@ func (h *ChatHTTP) start(w http.ResponseWriter, req *http.Request) {
 		h.fail(w, req, err)
 		return
 	}
+	if !h.global.AllowN(h.cfg.Now(), chatStartBytes) {
+		h.fail(w, req, errChatSaturated)
+		return
+	}
 	st, err := h.chat.Start(req.Context(), in.Line, in.Language)
 	if err != nil {
 		h.fail(w, req, err)
@@ -306,8 +339,17 @@ func (h *ChatHTTP) send(w http.ResponseWriter, req *http.Request) {
 		h.fail(w, req, err)
 		return
 	}
-	if ok, wait := h.sends.allow(s.key, h.cfg.Now()); !ok {
+	now := h.cfg.Now()
+	if ok, wait := h.sends.allow(s.key, now); !ok {
 		h.fail(w, req, &chatRateLimited{wait: wait, what: "you are sending messages very fast; please wait a moment and send again"})
+		return
+	}
+	if ok, wait := h.addrs.allow(chatClientAddr(req, h.cfg.ClientAddrHeader), now); !ok {
+		h.fail(w, req, &chatRateLimited{wait: wait, what: "many messages are coming from your network; please wait a moment and send again"})
+		return
+	}
+	if !h.global.AllowN(now, len(in.Body)) {
+		h.fail(w, req, errChatSaturated)
 		return
 	}
 	sent, err := h.chat.Send(req.Context(), s, in.ID, in.Body)
@@ -332,6 +374,7 @@ var (
 	errChatMediaType = errors.New("send the request body as application/json")
 	errChatTooLarge  = errors.New("request body too large")
 	errChatBusy      = errors.New("too many open chat streams; please try again shortly")
+	errChatSaturated = errors.New("the chat is very busy; please try again in a minute, or text the line")
 	errChatClosing   = errors.New("the service is restarting; please reconnect shortly")
 )
 
@@ -399,7 +442,9 @@ func (h *ChatHTTP) fail(w http.ResponseWriter, req *http.Request, err error) {
 		h.reject(w, req, http.StatusConflict, "this conversation has ended; please start a new chat if you want to talk again")
 	case errors.Is(err, events.ErrNotFound), errors.Is(err, keyring.ErrErased):
 		h.reject(w, req, http.StatusGone, "this chat is no longer available; please start a new chat")
-	case errors.Is(err, errChatBusy), errors.Is(err, errChatClosing):
+	case errors.Is(err, ErrChatFull):
+		h.reject(w, req, http.StatusConflict, "this chat has reached its length limit; please start a new chat to go on")
+	case errors.Is(err, errChatBusy), errors.Is(err, errChatClosing), errors.Is(err, errChatSaturated):
 		w.Header().Set("Retry-After", "5")
 		h.reject(w, req, http.StatusServiceUnavailable, err.Error())
 	case errors.Is(err, events.ErrUnavailable), errors.Is(err, events.ErrConcurrency):

@@ -74,6 +74,8 @@ type chatOptions struct {
 	// maxConsumers, when set, is the NATS server's consumer limit per
 	// stream (nats-server's default is 1,000).
 	maxConsumers int
+	// maxMessages, when set, is how many messages one chat takes.
+	maxMessages int
 }
 
 func newChatHarness(t testing.TB, opts chatOptions) *chatHarness {
@@ -104,7 +106,7 @@ lines:
 	chatLog := store.WithoutConsumers()
 	feed := ingestion.NewJetStreamChatFeed(js, store.Config().Stream, chatLog, log)
 	t.Cleanup(feed.Close)
-	chat, err := ingestion.NewChat(ingestion.ChatConfig{DefaultLine: file.Lines[0].ID}, ingestion.ChatDeps{
+	chat, err := ingestion.NewChat(ingestion.ChatConfig{DefaultLine: file.Lines[0].ID, MaxMessages: opts.maxMessages}, ingestion.ChatDeps{
 		Lines: file, Pseudonyms: identities,
 		Keys: keys, Log: chatLog, Feed: feed, Sessions: sessions, Now: clock.now,
 	}, log)
@@ -757,6 +759,81 @@ func TestChatRateLimits(t *testing.T) {
 	if r := h.send(t, token, "", "one too many"); r.code != http.StatusTooManyRequests || r.hdr.Get("Retry-After") == "" {
 		t.Fatalf("flood: %d %s", r.code, r.body)
 	}
+}
+
+// TestChatQuotas: one chat takes at most maxMessages (a repeat of one it
+// holds is still fine); one address's chats share a send rate, so opening
+// chat after chat does not multiply it; and past the global byte rate the
+// chat answers 503 for everyone, new chats included, before the log fills
+// the disk.
+func TestChatQuotas(t *testing.T) {
+	t.Parallel()
+	t.Run("per chat", func(t *testing.T) {
+		t.Parallel()
+		h := newChatHarness(t, chatOptions{maxMessages: 3})
+		token, _ := h.startChat(t)
+		for i := range 3 {
+			if r := h.send(t, token, fmt.Sprint("q", i), "hello"); r.code != http.StatusAccepted {
+				t.Fatalf("send %d: %d %s", i, r.code, r.body)
+			}
+		}
+		if r := h.send(t, token, "q3", "one more"); r.code != http.StatusConflict || !strings.Contains(r.body, "start a new chat") {
+			t.Fatalf("send past the quota: %d %s", r.code, r.body)
+		}
+		if r := h.send(t, token, "q1", "hello"); r.code != http.StatusAccepted || r.json(t)["duplicate"] != true {
+			t.Fatalf("repeat within the quota: %d %s", r.code, r.body)
+		}
+		if n := len(ofType(h.all(t), "conversation.message_received")); n != 3 {
+			t.Fatalf("%d messages in the log, want 3", n)
+		}
+	})
+	t.Run("per address", func(t *testing.T) {
+		t.Parallel()
+		h := newChatHarness(t, chatOptions{http: ingestion.ChatHTTPConfig{ClientAddrHeader: "X-Forwarded-For", AddrSendBurst: 4}})
+		var tokens []string
+		for range 3 {
+			r := h.do(t, http.MethodPost, ingestion.ChatStartPath, "", `{}`, "X-Forwarded-For", "203.0.113.9")
+			tokens = append(tokens, chatCookie(t, r.resp).Value)
+		}
+		sendFrom := func(token, addr string) chatResponse {
+			return h.do(t, http.MethodPost, ingestion.ChatMessagesPath, token, `{"body":"hello"}`, "X-Forwarded-For", addr)
+		}
+		for i := range 4 {
+			if r := sendFrom(tokens[i%3], "203.0.113.9"); r.code != http.StatusAccepted {
+				t.Fatalf("send %d: %d %s", i, r.code, r.body)
+			}
+		}
+		if r := sendFrom(tokens[1], "203.0.113.9"); r.code != http.StatusTooManyRequests || r.hdr.Get("Retry-After") == "" {
+			t.Fatalf("fifth message from one address over three chats: %d %s", r.code, r.body)
+		}
+		other, _ := h.startChat(t)
+		if r := sendFrom(other, "198.51.100.4"); r.code != http.StatusAccepted {
+			t.Fatalf("another address: %d %s", r.code, r.body)
+		}
+	})
+	t.Run("global", func(t *testing.T) {
+		t.Parallel()
+		h := newChatHarness(t, chatOptions{http: ingestion.ChatHTTPConfig{GlobalBytesPerSecond: 1, GlobalBurstBytes: 20 << 10}})
+		token, _ := h.startChat(t)
+		big := strings.Repeat("a", 1600)
+		saturated := 0
+		for i := range 20 {
+			r := h.send(t, token, fmt.Sprint("g", i), big)
+			if r.code == http.StatusServiceUnavailable && r.hdr.Get("Retry-After") != "" {
+				saturated++
+				continue
+			}
+			if r.code != http.StatusAccepted || saturated > 0 {
+				t.Fatalf("send %d: %d %s (after %d refusals)", i, r.code, r.body, saturated)
+			}
+		}
+		if saturated == 0 {
+			t.Fatal("20 × 1,600 bytes passed a 20 KiB budget")
+		}
+		if r := h.do(t, http.MethodPost, ingestion.ChatStartPath, "", `{}`); r.code != http.StatusServiceUnavailable {
+			t.Fatalf("new chat while saturated: %d %s", r.code, r.body)
+		}
+	})
 }
 
 func TestChatClosedConversationRefusesMessages(t *testing.T) {
