@@ -63,6 +63,8 @@ type Options struct {
 	Env map[string]string
 	// Console is the console's configuration.
 	Console console.Config
+	// Chat is the web chat's configuration.
+	Chat ingestion.ChatHTTPConfig
 }
 
 // Start builds and runs the process in dir, as `helpline run` does with
@@ -96,7 +98,7 @@ func StartWith(ctx context.Context, dir string, o Options) (*Stack, error) {
 		return nil, s.fail(err)
 	}
 	pctx, cancel := context.WithCancel(ctx)
-	p, err := app.Build(pctx, app.Config{Env: env, File: file, Listener: l, Console: o.Console}, zerolog.Nop())
+	p, err := app.Build(pctx, app.Config{Env: env, File: file, Listener: l, Console: o.Console, Chat: o.Chat}, zerolog.Nop())
 	if err != nil {
 		cancel()
 		l.Close()

@@ -14,6 +14,7 @@ import (
 	"github.com/helpline-org/helpline/internal/config"
 	"github.com/helpline-org/helpline/internal/consume"
 	"github.com/helpline-org/helpline/services/console"
+	"github.com/helpline-org/helpline/services/ingestion"
 )
 
 // Service is one of the services a process can hold.
@@ -89,6 +90,9 @@ type Config struct {
 	// Console tunes the console (zero: its defaults); SecureCookies is
 	// also set when Env.PublicURL is https.
 	Console console.Config
+	// Chat tunes the web chat's HTTP port (zero: its defaults);
+	// PublicURL and ClientAddrHeader come from Env.
+	Chat ingestion.ChatHTTPConfig
 	// Migrate applies the SQL migrations of the projections at start,
 	// when Env.DatabaseURL is set.
 	Migrate bool

@@ -50,7 +50,9 @@ func (pr *Process) mountIngestion(ctx context.Context, token string) error {
 	if err != nil {
 		return err
 	}
-	web, err := ingestion.NewChatHTTP(ingestion.ChatHTTPConfig{PublicURL: env.PublicURL, ClientAddrHeader: env.ClientIPHeader}, chat, pr.log)
+	chatHTTP := pr.cfg.Chat
+	chatHTTP.PublicURL, chatHTTP.ClientAddrHeader = env.PublicURL, env.ClientIPHeader
+	web, err := ingestion.NewChatHTTP(chatHTTP, chat, pr.log)
 	if err != nil {
 		return err
 	}

@@ -964,7 +964,7 @@ func TestChatStreamCleansUpWhenTheClientGoes(t *testing.T) {
 // notification and the console's catch-up do) still gets one.
 func TestChatStreamsDoNotSpendTheLogsConsumers(t *testing.T) {
 	t.Parallel()
-	h := newChatHarness(t, chatOptions{maxConsumers: 8, http: ingestion.ChatHTTPConfig{SendBurst: 200}})
+	h := newChatHarness(t, chatOptions{maxConsumers: 8, http: ingestion.ChatHTTPConfig{SendBurst: 200, AddrSendBurst: 200}})
 	type chat struct {
 		token, conv string
 		streams     []*sseStream
