@@ -219,6 +219,12 @@ func TestWorkersRegisterOnceAndChange(t *testing.T) {
 	if _, err := r.Update(ctx, "sam", func(w *events.Worker) error { return w.Grant("overlord", "ada", m) }); !errors.Is(err, events.ErrUnknownRole) {
 		t.Fatalf("unknown role: %v", err)
 	}
+	// Nobody gives themselves a role that reads content; others may.
+	for _, role := range []string{events.RoleWorker} {
+		if _, err := r.Update(ctx, "sam", func(w *events.Worker) error { return w.Grant(role, "sam", m) }); !errors.Is(err, events.ErrSelfGrant) {
+			t.Fatalf("self-grant of %s: %v, want ErrSelfGrant", role, err)
+		}
+	}
 	for _, change := range []func(*events.Worker) error{
 		func(w *events.Worker) error { return w.Grant(events.RoleManager, "ada", m) },
 		func(w *events.Worker) error { return w.Revoke(events.RoleDuty, "ada", m) },

@@ -115,6 +115,10 @@ var _ = []bool{
 var (
 	ErrWorkerExists = errors.New("account already exists")
 	ErrUnknownRole  = errors.New("unknown role")
+	// ErrSelfGrant means a staff member tried to give themselves a role
+	// that reads clients' words: another admin must grant it (an admin
+	// reads content without one only by break-glass, with a reason).
+	ErrSelfGrant = errors.New("another admin must grant you a role that reads conversations; to read one now, use break-glass with a reason")
 )
 
 // ValidRole reports whether r is a staff role.
@@ -214,6 +218,12 @@ func (w *Worker) Grant(role, byStaffID string, m Meta) error {
 	}
 	if w.Has(role) {
 		return nil
+	}
+	// Nobody gives themselves a role that reads content (worker, duty):
+	// that would be a reading of clients' words no second person agreed
+	// to and no break-glass reason explains.
+	if byStaffID == w.ID && (role == RoleWorker || role == RoleDuty) {
+		return ErrSelfGrant
 	}
 	return w.record(WorkerRoleGranted{Role: role, ByStaffID: byStaffID}, m)
 }

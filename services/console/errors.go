@@ -41,6 +41,8 @@ func statusOf(err error) (int, string) {
 		return http.StatusForbidden, auth.ErrCSRF.Error()
 	case errors.Is(err, app.ErrForbidden):
 		return http.StatusForbidden, app.ErrForbidden.Error()
+	case errors.Is(err, events.ErrSelfGrant):
+		return http.StatusForbidden, events.ErrSelfGrant.Error()
 	case errors.Is(err, auth.ErrTooMany):
 		return http.StatusTooManyRequests, auth.ErrTooMany.Error()
 	case errors.Is(err, app.ErrNotFound), errors.Is(err, inbox.ErrNotFound), errors.Is(err, escalations.ErrNotFound),

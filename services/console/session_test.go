@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/helpline-org/helpline/events"
 )
 
 func TestIdleSessionSignsOut(t *testing.T) {
@@ -70,6 +72,40 @@ func TestLiveRefreshesAreNotActivity(t *testing.T) {
 	code, js := w.anonymous(t).do("GET", "/assets/console.js", nil)
 	if code != http.StatusOK || !strings.Contains(string(js), `"X-Helpline-Refresh": "background"`) {
 		t.Fatalf("console.js does not mark its refreshes: %d", code)
+	}
+}
+
+// TestAdminCannotGrantThemselvesAContentRole: an admin giving themselves
+// worker or duty (roles that read clients' words) is refused and nothing
+// is recorded; another admin may grant it, and a role without content
+// (manager) is fine.
+func TestAdminCannotGrantThemselvesAContentRole(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, worldOpts{})
+	ada := w.signIn(t, "ada")
+	for _, role := range []string{"duty", "worker"} {
+		code, body := ada.do("POST", "/api/users/ada/roles", map[string]any{"role": role, "grant": true})
+		if code != http.StatusForbidden || !strings.Contains(string(body), "another admin") {
+			t.Fatalf("self-grant of %s: %d %s", role, code, body)
+		}
+	}
+	if code, body := ada.do("POST", "/api/users/ada/roles", map[string]any{"role": "manager", "grant": true}); code >= 300 {
+		t.Fatalf("self-grant of manager: %d %s", code, body)
+	}
+	acc, err := w.svc.Accounts().Get(context.Background(), "ada")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if acc.Has("duty") || acc.Has("worker") {
+		t.Fatalf("a refused self-grant was recorded: %v", acc.Roles)
+	}
+	// A second admin grants it.
+	if err := w.svc.Accounts().Register(context.Background(), "ola", "Ola Admin", "admin", password, "test", events.Meta{OccurredAt: w.Clock.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	ola := w.signIn(t, "ola")
+	if code, body := ola.do("POST", "/api/users/ada/roles", map[string]any{"role": "duty", "grant": true}); code >= 300 {
+		t.Fatalf("another admin grants duty: %d %s", code, body)
 	}
 }
 
