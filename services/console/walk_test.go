@@ -52,11 +52,12 @@ var pageLink = regexp.MustCompile(`https?://\S+/queue/([a-z0-9_-]+)`)
 // TestPagedPathInTheBrowser walks the path from a page to its
 // acknowledgement on the real platform at 3 am on a Sunday, the line
 // closed: a client texts "hello" and gets the out-of-hours reply, then a
-// crisis text; the duty worker's phone gets the page; its link, opened
+// crisis text, and gets the crisis reply; the duty worker's phone gets
+// the page; its link, opened
 // in a phone-sized Chromium without a session, signs in and returns to
 // that escalation, whose reason, signals and Acknowledge button show
 // without scrolling, above the conversation with both messages and the
-// auto-reply; Acknowledge is pressed and the backup is never paged for
+// auto-replies; Acknowledge is pressed and the backup is never paged for
 // it. A second client's crisis goes unacknowledged up to the manager,
 // who follows their page's link the same way, sees the escalation
 // without its content and acknowledges it: nobody is paged again.
@@ -72,6 +73,9 @@ func TestPagedPathInTheBrowser(t *testing.T) {
 		return m.To == clientA && strings.Contains(m.Body, "We are closed now")
 	})
 	w.text(t, clientA, wordsA)
+	w.waitSMS(t, "the crisis reply to the client", func(m twiliofake.SentMessage) bool {
+		return m.To == clientA && strings.Contains(m.Body, "alerted the person on call")
+	})
 	pageA := w.waitSMS(t, "the page to the duty worker", func(m twiliofake.SentMessage) bool { return m.To == dutyPhone })
 	linkA, escA := linkOf(t, pageA.Body)
 	for _, never := range append([]string{wordsA, "sleeping"}, numbers...) {
@@ -96,7 +100,7 @@ func TestPagedPathInTheBrowser(t *testing.T) {
 	screenshot(t, dana, dir, "20-page-link-escalation")
 	viewport(t, dana, dir, "21-page-link-escalation-phone-fold")
 	msgs := value(t, dana, "messages", chromedp.Text(chromedp.CSS(`#messages`)))
-	for _, want := range []string{"hello", wordsA, "Automatic reply", "We are closed now"} {
+	for _, want := range []string{"hello", wordsA, "Automatic reply", "We are closed now", "alerted the person on call"} {
 		if !strings.Contains(msgs, want) {
 			t.Fatalf("the conversation under the escalation shows %q, want %q", msgs, want)
 		}
