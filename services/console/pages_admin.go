@@ -40,7 +40,7 @@ func (p *pages) dashboardCSV(w http.ResponseWriter, r *http.Request, _ *auth.Vie
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="helpline-%s-%s-%s.csv"`, out.LineID, out.From, out.To))
 	cw := csv.NewWriter(w)
 	_ = cw.Write([]string{"day", "line", "received", "out_of_hours", "out_of_hours_share", "breaches",
-		"first_reply_count", "first_reply_p50_s", "first_reply_p90_s", "first_reply_p99_s", "ack_count", "ack_p50_s", "ack_p90_s", "ack_p99_s"})
+		"first_reply_count", "first_reply_p50_s", "first_reply_p90_s", "first_reply_p99_s", "ack_count", "ack_p50_s", "ack_p90_s", "ack_p99_s", "exhausted"})
 	num := func(v *float64) string {
 		if v == nil {
 			return ">604800"
@@ -51,7 +51,7 @@ func (p *pages) dashboardCSV(w http.ResponseWriter, r *http.Request, _ *auth.Vie
 		_ = cw.Write([]string{d.Day, out.LineID, strconv.FormatInt(d.Received, 10), strconv.FormatInt(d.OutOfHours, 10),
 			strconv.FormatFloat(d.OutOfHoursShare, 'f', 3, 64), strconv.FormatInt(d.Breaches, 10),
 			strconv.FormatInt(d.FirstReply.Count, 10), num(d.FirstReply.P50), num(d.FirstReply.P90), num(d.FirstReply.P99),
-			strconv.FormatInt(d.Ack.Count, 10), num(d.Ack.P50), num(d.Ack.P90), num(d.Ack.P99)})
+			strconv.FormatInt(d.Ack.Count, 10), num(d.Ack.P50), num(d.Ack.P90), num(d.Ack.P99), strconv.FormatInt(d.Exhausted, 10)})
 	}
 	cw.Flush()
 	return cw.Error()

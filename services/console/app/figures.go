@@ -66,5 +66,5 @@ func quantilesOf(q responsetimes.Quantiles) views.Quantiles {
 
 func figuresOf(f responsetimes.Figures) views.Figures {
 	return views.Figures{Received: f.Received, OutOfHours: f.OutOfHours, OutOfHoursShare: f.OutOfHoursShare, Breaches: f.Breaches,
-		FirstReply: quantilesOf(f.FirstReply), Ack: quantilesOf(f.Ack)}
+		Exhausted: f.Exhausted, FirstReply: quantilesOf(f.FirstReply), Ack: quantilesOf(f.Ack)}
 }

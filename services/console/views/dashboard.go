@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 
 	"github.com/helpline-org/helpline/internal/schedule"
 )
@@ -29,6 +30,7 @@ type DashboardPage struct {
 func NewDashboardPage(rep Report, lineID string, days int, lines []string) *DashboardPage {
 	var labels []string
 	var p50, p90, breaches, received, ooh []float64
+	var answered []bool
 	val := func(p *float64) float64 {
 		if p == nil {
 			return 7 * 24 * 3600
@@ -37,6 +39,7 @@ func NewDashboardPage(rep Report, lineID string, days int, lines []string) *Dash
 	}
 	for _, d := range rep.Days {
 		labels = append(labels, d.Day[5:])
+		answered = append(answered, d.FirstReply.Count > 0)
 		p50 = append(p50, val(d.FirstReply.P50))
 		p90 = append(p90, val(d.FirstReply.P90))
 		breaches = append(breaches, float64(d.Breaches))
@@ -44,13 +47,21 @@ func NewDashboardPage(rep Report, lineID string, days int, lines []string) *Dash
 		ooh = append(ooh, float64(d.OutOfHours))
 	}
 	cells, maxHour := heatmap(rep.HourOfWeek)
+	firstReply := barChart("chart-first-reply", "Time to first reply by day",
+		"Median (p50) and 90th percentile (p90) time to a worker's first reply, per UTC day.", labels,
+		[][]float64{p50, p90}, []string{"s1", "s2"}, []string{"p50", "p90"}, Minutes, durationScale)
+	// A day without a reply has no time to first reply: its bars say so
+	// rather than "0s", which would read as instant answers.
+	for i, b := range firstReply.Bars {
+		if day := i / 2; !answered[day] {
+			firstReply.Bars[i].H, firstReply.Bars[i].Label = 0, b.Label[:strings.LastIndex(b.Label, ": ")]+": no replies yet"
+		}
+	}
 	return &DashboardPage{
 		Chrome: Chrome{Title: "Response times"}, Report: rep, LineID: lineID, Days: days, Lines: lines,
-		FirstReply: barChart("chart-first-reply", "Time to first reply by day",
-			"Median (p50) and 90th percentile (p90) time to a worker's first reply, per UTC day.", labels,
-			[][]float64{p50, p90}, []string{"s1", "s2"}, []string{"p50", "p90"}, Minutes, durationScale),
+		FirstReply: firstReply,
 		Breaches: barChart("chart-breaches", "First-response target breaches by day",
-			"Conversations that waited longer than the line's first-response target, per UTC day.", labels,
+			"Conversations that waited longer than the line's first-response target, or still wait past it, per UTC day.", labels,
 			[][]float64{breaches}, []string{"s3"}, []string{"breaches"}, count, countScale),
 		Volume: barChart("chart-ooh", "Messages by day, in and out of hours",
 			"Messages received per UTC day, split into those that arrived while the line was open and out of hours.", labels,

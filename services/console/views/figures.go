@@ -10,12 +10,16 @@ type Quantiles struct {
 
 // Figures are one line's counts and response times over a period.
 type Figures struct {
-	Received        int64     `json:"received"`
-	OutOfHours      int64     `json:"out_of_hours"`
-	OutOfHoursShare float64   `json:"out_of_hours_share"`
-	Breaches        int64     `json:"breaches"`
-	FirstReply      Quantiles `json:"first_reply"`
-	Ack             Quantiles `json:"acknowledgement"`
+	Received        int64   `json:"received"`
+	OutOfHours      int64   `json:"out_of_hours"`
+	OutOfHoursShare float64 `json:"out_of_hours_share"`
+	// Breaches include conversations still waiting past the target when
+	// the figures are read.
+	Breaches int64 `json:"breaches"`
+	// Exhausted are escalations nobody acknowledged after every round.
+	Exhausted  int64     `json:"exhausted"`
+	FirstReply Quantiles `json:"first_reply"`
+	Ack        Quantiles `json:"acknowledgement"`
 }
 
 // Day is the figures of one UTC day.
