@@ -208,10 +208,12 @@ func TestDutyPhoneAnswersPagesBySMS(t *testing.T) {
 	if got := w.text(t, danaPhone, "2 "+strings.TrimPrefix(clientC, "C-")); !strings.Contains(got, "next level") {
 		t.Fatalf("dana's 2 was answered %q", got)
 	}
+	// The clock does not move from here, so clientC's acknowledgement
+	// timer cannot fire: the backup's page can only come from the decline.
+	// Wall time is logged, not asserted (a bound on a loaded CI machine is
+	// a guess).
 	w.page(t, boPhone, clientC)
-	if took := time.Since(start); took > time.Second {
-		t.Errorf("the next level was paged %s after the decline, want within a second", took)
-	}
+	t.Logf("the next level was paged %s after the decline", time.Since(start))
 
 	// Anything else from a staff phone: the help text, and no conversation.
 	started := len(w.Events(t, events.AggregateConversation, events.TypeConversationStarted))
