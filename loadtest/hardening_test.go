@@ -138,6 +138,7 @@ func TestChatStreamsBesideTheCrisisPath(t *testing.T) {
 		k := i * len(chats) / min(100, len(chats))
 		req, _ := http.NewRequest("POST", s.BaseURL+ingestion.ChatMessagesPath, strings.NewReader(fmt.Sprintf(`{"id":"load-%d","body":"still there?"}`, k)))
 		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Forwarded-For", chatAddr(k))
 		req.AddCookie(&http.Cookie{Name: ingestion.ChatCookieName, Value: chats[k]})
 		resp, err := client.Do(req)
 		if err != nil {
@@ -183,7 +184,7 @@ func startChats(t *testing.T, client *http.Client, base string, n int) []string 
 				}
 				req, _ := http.NewRequest("POST", base+ingestion.ChatStartPath, strings.NewReader(`{}`))
 				req.Header.Set("Content-Type", "application/json")
-				req.Header.Set("X-Forwarded-For", fmt.Sprintf("10.%d.%d.%d", i/5/65536, i/5/256%256, i/5%256))
+				req.Header.Set("X-Forwarded-For", chatAddr(i))
 				resp, err := client.Do(req)
 				if err != nil {
 					errs <- err
@@ -210,6 +211,10 @@ func startChats(t *testing.T, client *http.Client, base string, n int) []string 
 	}
 	return tokens
 }
+
+// chatAddr is the client address of chat i: five chats an address (the
+// per-address start limit).
+func chatAddr(i int) string { return fmt.Sprintf("10.%d.%d.%d", i/5/65536, i/5/256%256, i/5%256) }
 
 // chatStream is one open event stream, read in the background.
 type chatStream struct {
