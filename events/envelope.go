@@ -24,6 +24,7 @@ const (
 	AggregateClient       = "client"
 	AggregateWorker       = "worker"
 	AggregateLine         = "line"
+	AggregateRota         = "rota"
 )
 
 // SubjectPrefix is the common prefix of every domain event subject.

@@ -34,4 +34,10 @@ const (
 	TypeWorkerRoleRevoked     = "worker.role_revoked"
 	TypeWorkerDisabled        = "worker.disabled"
 	TypeContentRead           = "worker.content_read"
+
+	TypeRotaOverrideAdded          = "rota.override_added"
+	TypeRotaSwapRecorded           = "rota.swap_recorded"
+	TypeRotaUnavailabilityRecorded = "rota.unavailability_recorded"
+	TypeRotaChangeCancelled        = "rota.change_cancelled"
+	TypeRotaGapWarned              = "rota.gap_warned"
 )

@@ -27,7 +27,7 @@ func (pr *Process) addNotification(ctx context.Context, smsCfg sms.Config) error
 	if err != nil {
 		return err
 	}
-	rota, err := notification.NewRota(pr.cfg.File)
+	rota, err := notification.NewRota(pr.cfg.File, p.Store)
 	if err != nil {
 		return err
 	}
@@ -36,6 +36,9 @@ func (pr *Process) addNotification(ctx context.Context, smsCfg sms.Config) error
 		return err
 	}
 	svc := notification.New(notification.Config{PublicURL: pr.cfg.Env.PublicURL}, pr.cfg.File, rota, sender, keys, p.Store, tm, pr.cfg.Now, pr.log)
+	if err := svc.StartGapWatch(ctx); err != nil {
+		return err
+	}
 	pr.add(svc.Specs(), func(ctx context.Context) { tm.Run(ctx, pr.cfg.TimerTick, svc.OnTimer) })
 	return nil
 }

@@ -65,6 +65,10 @@ type Line struct {
 	// SendRate is the most SMS per second sent from the line's number
 	// (the provider's per-sender limit); default 5.
 	SendRate float64 `yaml:"send_rate"`
+	// AdminContacts are the staff ids told by SMS, on their work phones,
+	// when a level of the line's rota has nobody on call in the next 24
+	// hours (once per gap).
+	AdminContacts []string `yaml:"admin_contacts"`
 }
 
 // Staff is a member of staff known from configuration.
@@ -288,6 +292,16 @@ func (f *File) Validate() error {
 		}
 		if err := ValidateNotify(s.Notify, f.shortestAckTimeout()); err != nil {
 			bad("%s: %w", where, err)
+		}
+	}
+	for i, l := range f.Lines {
+		for _, id := range l.AdminContacts {
+			switch st := staffIDs[id]; {
+			case st == nil:
+				bad("lines[%d] (%s): admin_contacts: staff %q is not defined", i, l.ID, id)
+			case st.WorkPhone == "":
+				bad("lines[%d] (%s): admin_contacts: staff %q has no work_phone to be told on", i, l.ID, id)
+			}
 		}
 	}
 	for i, sh := range f.Rota {

@@ -168,15 +168,17 @@ var matrix = map[Role]grant{
 	Triage: {readLog: true, appends: []string{events.AggregateConversation}, durables: []string{durableTriage},
 		buckets: map[string]access{bucketKeys: read, bucketTriageTimers: own}},
 	// Notification sends and pages, recording it on conversations; it
-	// opens clients' numbers and bodies with their keys.
-	Notification: {readLog: true, appends: []string{events.AggregateConversation}, durables: []string{durableNotification, durablePages},
+	// opens clients' numbers and bodies with their keys, and records the
+	// rota gaps it warned of.
+	Notification: {readLog: true, appends: []string{events.AggregateConversation, events.AggregateRota}, durables: []string{durableNotification, durablePages},
 		buckets: map[string]access{bucketKeys: read, bucketNotificationTimers: own}},
 	// The projector builds the SQL read models; it holds no key.
 	Projector: {readLog: true, durables: projectionDurables},
-	// The console: staff actions on conversations, staff accounts, the
+	// The console: staff actions on conversations, staff accounts, rota
+	// changes, the
 	// audit trail of every reading of content, its sessions; it follows
 	// the log into the SQL projections on the projector's consumers.
-	Console: {readLog: true, appends: []string{events.AggregateConversation, events.AggregateWorker}, durables: projectionDurables,
+	Console: {readLog: true, appends: []string{events.AggregateConversation, events.AggregateWorker, events.AggregateRota}, durables: projectionDurables,
 		writeAudit: true, readAudit: true, buckets: map[string]access{bucketKeys: read, bucketConsoleSessions: own}},
 }
 

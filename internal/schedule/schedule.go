@@ -275,3 +275,56 @@ func wallOf(t time.Time) time.Time {
 }
 
 func sameWall(t, wall time.Time) bool { return wallOf(t).Equal(wall) }
+
+// Interval is an open period as instants, [Start, End).
+type Interval struct {
+	Start, End time.Time
+}
+
+// Intervals returns when the schedule is open between from and to, in
+// order, each clipped to [from, to): the rota's shifts as spans, so a
+// timeline over days costs one pass instead of a check per minute.
+func (s *Schedule) Intervals(from, to time.Time) []Interval {
+	var out []Interval
+	first := dateOf(from.In(s.loc)).addDays(-1) // a period from the day before may run into from
+	for d := first; ; d = d.addDays(1) {
+		ivs := s.openOn(d)
+		if len(ivs) == 0 && s.instant(d, 0).After(to) {
+			break
+		}
+		past := false
+		for _, iv := range ivs {
+			if !iv.start.Before(to) {
+				past = true
+				break
+			}
+			start, end := maxTime(iv.start, from), minTime(iv.end, to)
+			if !end.After(start) {
+				continue
+			}
+			if n := len(out); n > 0 && !start.After(out[n-1].End) {
+				out[n-1].End = maxTime(out[n-1].End, end) // periods that touch or overlap are one
+				continue
+			}
+			out = append(out, Interval{start, end})
+		}
+		if past {
+			break
+		}
+	}
+	return out
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}

@@ -22,6 +22,7 @@ import (
 
 	"github.com/helpline-org/helpline/events"
 	"github.com/helpline-org/helpline/internal/config"
+	"github.com/helpline-org/helpline/internal/oncall"
 	"github.com/helpline-org/helpline/internal/sse"
 	"github.com/helpline-org/helpline/projections"
 	"github.com/helpline-org/helpline/projections/accounts"
@@ -149,11 +150,16 @@ func New(ctx context.Context, cfg Config, d Deps) (*Service, error) {
 	}
 	log := d.Logger.With().Str("svc", "console").Logger()
 	staff := app.NewStaff(d.Log, d.Accounts, d.File, d.Now, d.Logger)
+	rota, err := oncall.New(d.File)
+	if err != nil {
+		return nil, err
+	}
 	a := app.New(app.Deps{Conversations: convs, Audit: d.Log, Keys: d.Keys, Inbox: d.Inbox, Queue: d.Queue, Figures: d.Figures,
-		Staff: staff, File: d.File, Now: d.Now, Logger: d.Logger})
+		Staff: staff, Rota: oncall.NewLive(rota, d.Log), Rotas: events.NewRotas(d.Log), File: d.File, Now: d.Now, Logger: d.Logger})
 	authn := auth.New(auth.Config{Lifetime: cfg.Lifetime, MaxFailures: cfg.MaxFailures, LockFor: cfg.LockFor, SignInBurst: cfg.SignInBurst,
 		SignInEvery: cfg.SignInEvery, SecureCookies: cfg.SecureCookies}, staff, d.Sessions, d.Now, log)
 	rnd := newRenderer(d.File, d.Now, log)
+	rnd.warnings = a.Queries.RotaGaps.Handle
 	s := &Service{cfg: cfg, staff: staff, auth: authn, render: rnd, streams: sse.New(sse.Config{}), log: log,
 		pages: &pages{app: a, auth: authn, render: rnd, lines: staff.Lines()}, api: &api{app: a, auth: authn}}
 	s.live = &live{app: a, auth: authn, streams: s.streams, poll: cfg.LivePoll, log: log}

@@ -32,19 +32,20 @@ const (
 	lineNumber = "+442079460000"
 	dutyPhone  = "+447700900101"
 	dutyPhone2 = "+447700900102"
+	adminPhone = "+447700900104"
 	password   = "correct horse battery staple"
 )
 
 const worldConfig = `
 lines:
-  - {id: main, name: Test Line, number: "` + lineNumber + `", timezone: Europe/London, always_open: true, first_response_target: 1h, send_rate: 1000}
+  - {id: main, name: Test Line, number: "` + lineNumber + `", timezone: Europe/London, always_open: true, first_response_target: 1h, send_rate: 1000, admin_contacts: [ada]}
 staff:
   - {id: dana, name: Dana Duty, role: duty, work_phone: "` + dutyPhone + `", teams: [day]}
   - {id: bo, name: Bo Backup, role: duty, work_phone: "` + dutyPhone2 + `", teams: [day]}
   - {id: wes, name: Wes Worker, role: worker, teams: [day]}
   - {id: nia, name: Nia Night, role: worker, teams: [night]}
   - {id: mia, name: Mia Manager, role: manager}
-  - {id: ada, name: Ada Admin, role: admin}
+  - {id: ada, name: Ada Admin, role: admin, work_phone: "` + adminPhone + `"}
 rota:
   - {line: main, level: duty, staff: dana}
   - {line: main, level: backup, staff: bo}

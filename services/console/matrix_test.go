@@ -26,6 +26,8 @@ var (
 	rDuty    = []string{"duty"}
 	rFigures = []string{"manager", "admin"}
 	rAdmin   = []string{"admin"}
+	rRota    = []string{"duty", "manager", "admin"}
+	rRotaW   = []string{"duty", "admin"}
 )
 
 func (s *seeded) matrix() []matrixRoute {
@@ -61,6 +63,9 @@ func (s *seeded) matrix() []matrixRoute {
 		{"POST", "/admin/users/{staff}/disable", "/admin/users/ghost/disable", "form:", rAdmin, http.StatusNotFound, nil, true},
 		{"GET", "/admin/audit", "/admin/audit", nil, rAdmin, http.StatusOK, nil, true},
 		{"GET", "/admin/config", "/admin/config", nil, rAdmin, http.StatusOK, nil, true},
+		{"GET", "/rota", "/rota", nil, rRota, http.StatusOK, nil, true},
+		{"POST", "/rota/{line}/changes", "/rota/main/changes", "form:kind=override&level=duty&staff=nobody", rRotaW, http.StatusBadRequest, nil, true},
+		{"POST", "/rota/{line}/changes/{change}/cancel", "/rota/main/changes/ghost/cancel", "form:", rRotaW, http.StatusNotFound, nil, true},
 
 		{"POST", "/api/session", "/api/session", map[string]string{"staff_id": "nobody", "password": "x"}, nil, http.StatusUnauthorized, nil, false},
 		{"GET", "/api/session", "/api/session", nil, rAny, http.StatusOK, nil, false},
@@ -92,7 +97,7 @@ var phoneShaped = regexp.MustCompile(`\+\d{8,15}`)
 
 // numbers are the clients' and the duty workers' numbers, with and without
 // the plus.
-var numbers = []string{clientA, clientB, dutyPhone, dutyPhone2, clientA[1:], clientB[1:], dutyPhone[1:], dutyPhone2[1:], lineNumber, lineNumber[1:]}
+var numbers = []string{clientA, clientB, dutyPhone, dutyPhone2, adminPhone, clientA[1:], clientB[1:], dutyPhone[1:], dutyPhone2[1:], adminPhone[1:], lineNumber, lineNumber[1:]}
 
 // TestRoleByRouteMatrix sends every console route as every role and with
 // no session, and checks the status; and that no answer to a manager

@@ -2,6 +2,7 @@ package console
 
 import (
 	"bytes"
+	"context"
 	"embed"
 	"html/template"
 	"net/http"
@@ -11,8 +12,8 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/helpline-org/helpline/events"
 	"github.com/helpline-org/helpline/internal/config"
-
 	"github.com/helpline-org/helpline/services/console/auth"
 	"github.com/helpline-org/helpline/services/console/views"
 )
@@ -63,6 +64,9 @@ var templates = func() map[string]*template.Template {
 type renderer struct {
 	log       zerolog.Logger
 	templates map[string]*template.Template
+	// warnings are the rota's gaps in the next day, shown to admins and
+	// managers above every page.
+	warnings func(context.Context) ([]string, error)
 }
 
 // newRenderer returns a renderer on the clock now, for the lines of file.
@@ -87,6 +91,25 @@ func newRenderer(file *config.File, now func() time.Time, log zerolog.Logger) *r
 	return rd
 }
 
+// warningWait bounds the read of the rota for the banner: a page is not
+// held up for long by it.
+const warningWait = 2 * time.Second
+
+// banner returns what admins and managers are warned of on every page.
+func (rd *renderer) banner(role string) []string {
+	if rd.warnings == nil || role != events.RoleAdmin && role != events.RoleManager {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), warningWait)
+	defer cancel()
+	w, err := rd.warnings(ctx)
+	if err != nil {
+		rd.log.Warn().Err(err).Msg("rota gaps unknown for the banner")
+		return []string{"The rota could not be read just now: check it on the rota page."}
+	}
+	return w
+}
+
 // page writes a page, with the layout's chrome: who is signed in and the
 // CSRF token for its forms. html/template escapes every value.
 func (rd *renderer) page(w http.ResponseWriter, code int, name string, v *auth.Viewer, p views.Page) {
@@ -99,6 +122,7 @@ func (rd *renderer) page(w http.ResponseWriter, code int, name string, v *auth.V
 		c := p.Layout()
 		c.V = &views.Viewer{ID: v.ID, Name: v.Name, Role: v.Role()}
 		c.CSRF = v.Session.CSRF
+		c.Warnings = rd.banner(v.Role())
 	}
 	var buf bytes.Buffer
 	if err := t.Execute(&buf, p); err != nil {

@@ -41,7 +41,12 @@ func TestEveryPageRendersItsModel(t *testing.T) {
 		"dashboard":    views.NewDashboardPage(rep, "main", 2, []string{"main"}),
 		"users":        &views.UsersPage{Chrome: views.Chrome{Title: "Staff accounts"}, Users: []views.User{{ID: "wes", Name: "Wes Worker", Roles: []string{"worker"}}}, Roles: []string{"worker"}, Done: "created"},
 		"audit":        &views.AuditPage{Chrome: views.Chrome{Title: "Audit trail"}, Audit: views.AuditList{Records: []views.AuditRecord{{Seq: 1, At: at, StaffID: "wes", StaffName: "Wes Worker"}}}},
-		"config":       &views.ConfigPage{Chrome: views.Chrome{Title: "Configuration"}, Config: views.Config{Lines: []views.Line{{ID: "main"}}, Staff: []views.StaffMember{{ID: "wes"}}, Rota: []views.Shift{{Line: "main"}}}},
+		"rota": &views.RotaPage{Chrome: views.Chrome{Title: "Rota", Warnings: []string{"Nobody is on call at level backup."}}, Done: "override",
+			Rota: views.Rota{LineID: "main", Lines: []string{"main", "night"}, Timezone: "Europe/London", Now: []views.OnCallNow{{Level: "duty", Names: []string{"Dana Duty"}}, {Level: "backup"}},
+				Days:    []views.RotaDay{{Date: "2026-12-07", Label: "Mon 7 Dec", Levels: []views.RotaLevel{{Level: "duty", Slots: []views.RotaSlot{{From: "00:00", To: "24:00", Names: []string{"Dana Duty"}}, {From: "08:00", To: "09:00", Gap: true}}}}}},
+				Changes: []views.RotaChange{{ID: "ch1", Kind: "override", Summary: "Bo covers duty", By: "Bo", CanCancel: true}},
+				Gaps:    []string{"Nobody is on call at level backup."}, Staff: []views.StaffName{{ID: "dana", Name: "Dana Duty"}}, Levels: []string{"duty", "backup"}, Self: "dana"}},
+		"config": &views.ConfigPage{Chrome: views.Chrome{Title: "Configuration"}, Config: views.Config{Lines: []views.Line{{ID: "main"}}, Staff: []views.StaffMember{{ID: "wes"}}, Rota: []views.Shift{{Line: "main"}}}},
 	}
 	for name := range templates {
 		if models[name] == nil {

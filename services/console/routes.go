@@ -20,6 +20,10 @@ var (
 	paged     = anyRole
 	figures   = []string{events.RoleManager, events.RoleAdmin}
 	adminOnly = []string{events.RoleAdmin}
+	// The rota: duty workers change their own time, admins anyone's;
+	// managers read it.
+	rotaRead  = []string{events.RoleDuty, events.RoleManager, events.RoleAdmin}
+	rotaWrite = []string{events.RoleDuty, events.RoleAdmin}
 )
 
 // route is one line of the role-by-route table: the only place roles are
@@ -61,6 +65,9 @@ func (s *Service) routes() []route {
 		{"POST", "/admin/users/{staff}/disable", adminOnly, p.userDisable},
 		{"GET", "/admin/audit", adminOnly, p.audit},
 		{"GET", "/admin/config", adminOnly, p.config},
+		{"GET", "/rota", rotaRead, p.rota},
+		{"POST", "/rota/{line}/changes", rotaWrite, p.rotaChange},
+		{"POST", "/rota/{line}/changes/{change}/cancel", rotaWrite, p.rotaCancel},
 
 		{"POST", "/api/session", public, a.signIn},
 		{"GET", "/api/session", anyRole, a.session},

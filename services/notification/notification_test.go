@@ -81,7 +81,7 @@ func (w *world) service(t *testing.T) (*notification.Service, func()) {
 // line number (burst 10).
 func (w *world) serviceAt(t *testing.T, sendRate float64) (*notification.Service, func()) {
 	t.Helper()
-	rota, err := notification.NewRota(w.File)
+	rota, err := notification.NewRota(w.File, w.Store)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -43,7 +43,10 @@ func (s *Service) pageStep(ctx context.Context, conv *events.Conversation, esc *
 	policy := s.policies.For(line)
 	for {
 		level := policy.Levels[step.Level]
-		staff := s.rota.OnCall(line.ID, level, s.now())
+		staff, err := s.rota.OnCall(ctx, line.ID, level, s.now())
+		if err != nil {
+			return fmt.Errorf("rota of %s: %w", line.ID, err)
+		}
 		paged := 0
 		for _, st := range staff {
 			if _, ok := esc.Notice(step.Round, step.Level, st.ID); ok {

@@ -30,9 +30,12 @@ func ruleTimerKey(escalationID string, step Step, staffID string) string {
 	return rulePrefix + escalationID + "-" + events.Step(step.Round, step.Level) + "-" + staffID
 }
 
-// OnTimer runs one due timer: a person's next notification rule, or an
-// escalation's acknowledgement deadline.
+// OnTimer runs one due timer: a person's next notification rule, the
+// rota gap check, or an escalation's acknowledgement deadline.
 func (s *Service) OnTimer(ctx context.Context, t timers.Timer) error {
+	if t.Key == GapTimerKey {
+		return s.checkGaps(ctx)
+	}
 	if strings.HasPrefix(t.Key, rulePrefix) {
 		return s.onRuleDue(ctx, t)
 	}

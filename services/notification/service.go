@@ -33,17 +33,12 @@ type Opener interface {
 // Log is the event log.
 type Log = events.AppendLog
 
-// Timers hold the acknowledgement deadlines and the notification rules'
-// delays.
+// Timers hold the acknowledgement deadlines, the notification rules'
+// delays and the rota gap check.
 type Timers interface {
 	Set(ctx context.Context, t timers.Timer) error
 	SetIfAbsent(ctx context.Context, t timers.Timer) (bool, error)
 	Cancel(ctx context.Context, key string) error
-}
-
-// Rota tells who is on call.
-type Rota interface {
-	OnCall(lineID, level string, at time.Time) []config.Staff
 }
 
 // Config configures the service.
@@ -60,6 +55,9 @@ type Config struct {
 	// timer assumes the replica that recorded it died and pages instead;
 	// default 30s.
 	StepGrace time.Duration
+	// GapCheck is how often the rota is checked for levels with nobody
+	// on call in the next day; default 1m.
+	GapCheck time.Duration
 }
 
 // Service is the SMS bridge and the pager.
@@ -72,6 +70,7 @@ type Service struct {
 	keys     Opener
 	log      Log
 	convs    *events.Conversations
+	rotas    *events.Rotas
 	timers   Timers
 	now      func() time.Time
 	logger   zerolog.Logger
@@ -88,8 +87,11 @@ func New(cfg Config, file *config.File, rota Rota, send Sender, keys Opener, log
 	if cfg.StepGrace == 0 {
 		cfg.StepGrace = 30 * time.Second
 	}
+	if cfg.GapCheck == 0 {
+		cfg.GapCheck = time.Minute
+	}
 	convs, _ := events.NewConversations(log, events.DefaultConversationCacheSize) // size > 0: cannot fail
-	return &Service{cfg: cfg, file: file, policies: NewPolicies(file), rota: rota, send: send, keys: keys, log: log, convs: convs, timers: tm,
+	return &Service{cfg: cfg, file: file, policies: NewPolicies(file), rota: rota, send: send, keys: keys, log: log, convs: convs, rotas: events.NewRotas(log), timers: tm,
 		now: now, logger: logger.With().Str("svc", "notification").Logger(), limiters: map[string]*rate.Limiter{}}
 }
 

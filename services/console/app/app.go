@@ -18,6 +18,7 @@ import (
 
 	"github.com/helpline-org/helpline/events"
 	"github.com/helpline-org/helpline/internal/config"
+	"github.com/helpline-org/helpline/internal/oncall"
 	"github.com/helpline-org/helpline/projections/escalations"
 	"github.com/helpline-org/helpline/projections/inbox"
 	"github.com/helpline-org/helpline/projections/responsetimes"
@@ -40,6 +41,8 @@ type Commands struct {
 	// EscalateByHand and MarkVerdict are a worker's say over triage.
 	EscalateByHand EscalateByHandHandler
 	MarkVerdict    MarkVerdictHandler
+	ChangeRota     ChangeRotaHandler
+	CancelRota     CancelRotaChangeHandler
 }
 
 // Queries read the projections (and, for content, the keyring).
@@ -53,6 +56,8 @@ type Queries struct {
 	Audit            AuditHandler
 	Config           ConfigHandler
 	Assignees        AssigneesHandler
+	Rota             RotaHandler
+	RotaGaps         RotaGapsHandler
 }
 
 // Actor is who a command or query is for: a signed-in staff member, and
@@ -120,9 +125,13 @@ type Deps struct {
 	Queue         QueueView
 	Figures       FiguresView
 	Staff         *Staff
-	File          *config.File
-	Now           func() time.Time
-	Logger        zerolog.Logger
+	// Rota is who is on call, with the changes in the log; Rotas the one
+	// way to change it.
+	Rota   *oncall.Live
+	Rotas  Rotas
+	File   *config.File
+	Now    func() time.Time
+	Logger zerolog.Logger
 }
 
 // deps is what every handler shares.
@@ -147,6 +156,8 @@ func New(d Deps) Application {
 			DisableStaff:   DisableStaffHandler{s},
 			EscalateByHand: EscalateByHandHandler{s},
 			MarkVerdict:    MarkVerdictHandler{s},
+			ChangeRota:     ChangeRotaHandler{s},
+			CancelRota:     CancelRotaChangeHandler{s},
 		},
 		Queries: Queries{
 			Inbox:            InboxHandler{s},
@@ -158,6 +169,8 @@ func New(d Deps) Application {
 			Audit:            AuditHandler{s},
 			Config:           ConfigHandler{s},
 			Assignees:        AssigneesHandler{s},
+			Rota:             RotaHandler{s},
+			RotaGaps:         RotaGapsHandler{s},
 		},
 	}
 }

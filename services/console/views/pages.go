@@ -8,6 +8,9 @@ type Chrome struct {
 	V     *Viewer
 	CSRF  string
 	Live  string
+	// Warnings are shown above the page to admins and managers: levels
+	// of the rota with nobody on call in the next day.
+	Warnings []string
 }
 
 // Layout returns the page's chrome, for the renderer to fill in who is
