@@ -319,3 +319,28 @@ func FuzzParsePeriod(f *testing.F) {
 		}
 	})
 }
+
+func TestIntervals(t *testing.T) {
+	t.Parallel()
+	s := mustNew(t, exampleConfig)
+	tests := []struct {
+		name, from, to string
+		want           []string // "start/end" in London time
+	}{
+		{"a split day", "2026-12-02 00:00", "2026-12-03 00:00", []string{"2026-12-02 09:00/2026-12-02 13:00", "2026-12-02 14:00/2026-12-02 17:00"}},
+		{"clipped at both ends", "2026-12-02 10:00", "2026-12-02 15:00", []string{"2026-12-02 10:00/2026-12-02 13:00", "2026-12-02 14:00/2026-12-02 15:00"}},
+		{"a late shift into Saturday", "2026-12-05 00:00", "2026-12-05 12:00", []string{"2026-12-05 00:00/2026-12-05 02:00"}},
+		{"a holiday", "2026-12-25 00:00", "2026-12-26 00:00", nil},
+		{"a closed weekend", "2026-12-05 03:00", "2026-12-07 00:00", nil},
+	}
+	for _, tc := range tests {
+		got := s.Intervals(at(t, "Europe/London", tc.from), at(t, "Europe/London", tc.to))
+		var gs []string
+		for _, iv := range got {
+			gs = append(gs, iv.Start.In(s.Location()).Format("2006-01-02 15:04")+"/"+iv.End.In(s.Location()).Format("2006-01-02 15:04"))
+		}
+		if strings.Join(gs, ",") != strings.Join(tc.want, ",") {
+			t.Errorf("%s: %v, want %v", tc.name, gs, tc.want)
+		}
+	}
+}

@@ -44,7 +44,7 @@ func (h RotaHandler) Handle(ctx context.Context, q Rota) (views.Rota, error) {
 	l, _ := h.d.File.LineByID(line)
 	out := views.Rota{LineID: line, LineName: l.Name, Timezone: loc.String(), Lines: []string{}, Now: []views.OnCallNow{},
 		Days: []views.RotaDay{}, Changes: []views.RotaChange{}, Gaps: h.d.gapTexts(ch, line, now), Staff: []views.StaffName{},
-		Levels: r.Levels(line), Self: q.Actor.ID, Admin: q.Actor.Role == events.RoleAdmin, Today: now.In(loc).Format("2006-01-02")}
+		Levels: r.Levels(line), Self: q.Actor.ID, Admin: q.Actor.Role == events.RoleAdmin, FormID: events.NewID()}
 	for _, x := range h.d.File.Lines {
 		out.Lines = append(out.Lines, x.ID)
 	}

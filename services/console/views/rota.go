@@ -26,7 +26,9 @@ type Rota struct {
 	Levels []string    `json:"levels"`
 	Self   string      `json:"self"`
 	Admin  bool        `json:"admin"`
-	Today  string      `json:"today"`
+	// FormID is sent with a change, so a form submitted twice is one
+	// change.
+	FormID string `json:"form_id"`
 }
 
 // OnCallNow is who is on call at a level at this moment.
