@@ -263,7 +263,14 @@ func TestPressTwoDeclines(t *testing.T) {
 	t.Parallel()
 	w, p := pageWithRules(t)
 	w.Clock.Add(callDelay)
-	w.fire(t, p.svc)
+	w.fireUntil(t, p.svc, func() error {
+		for _, c := range w.fake.Calls() {
+			if c.To == dutyPhone {
+				return nil
+			}
+		}
+		return fmt.Errorf("no call to %s yet", dutyPhone)
+	})
 	call := w.waitCall(t, dutyPhone)
 	if status, answer := w.pressAndRead(t, call.SID, "2"); status != 200 || !strings.Contains(answer, "Declined") {
 		t.Fatalf("key press answered %d %q", status, answer)
