@@ -41,3 +41,10 @@ const (
 	TypeRotaChangeCancelled        = "rota.change_cancelled"
 	TypeRotaGapWarned              = "rota.gap_warned"
 )
+
+// Send ids of automatic replies begin with these: the console and the web
+// chat tell which reply one was by them.
+const (
+	OutOfHoursSendPrefix = "ooh-"
+	CrisisSendPrefix     = "alert-"
+)

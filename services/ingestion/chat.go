@@ -20,7 +20,6 @@ import (
 
 	"github.com/helpline-org/helpline/events"
 	"github.com/helpline-org/helpline/internal/config"
-	"github.com/helpline-org/helpline/services/notification"
 )
 
 // Web chat: clients without SMS write to a line from its web page. A
@@ -490,14 +489,14 @@ func (c *Chat) automatic(s ChatSession, st *chatState, p events.MessageSent) (st
 	}
 	lang := cmp.Or(st.ooh.Language, s.Language)
 	switch {
-	case strings.HasPrefix(p.SendID, notification.CrisisSendPrefix):
-		return notification.CrisisText(line, s.Language), true
-	case strings.HasPrefix(p.SendID, notification.OutOfHoursSendPrefix):
+	case strings.HasPrefix(p.SendID, events.CrisisSendPrefix):
+		return line.CrisisText(s.Language), true
+	case strings.HasPrefix(p.SendID, events.OutOfHoursSendPrefix):
 		loc, err := time.LoadLocation(line.Timezone)
 		if err != nil {
 			return "", false
 		}
-		return notification.OutOfHoursText(line, lang, notification.DescribeOpening(st.ooh.NextOpen, loc, lang)), true
+		return line.OutOfHoursText(lang, config.DescribeOpening(st.ooh.NextOpen, loc, lang)), true
 	}
 	return "", false
 }

@@ -20,11 +20,11 @@ import (
 	"github.com/helpline-org/helpline/events"
 	"github.com/helpline-org/helpline/internal/app"
 	"github.com/helpline-org/helpline/internal/app/apptest"
+	"github.com/helpline-org/helpline/internal/config"
 	"github.com/helpline-org/helpline/internal/poll"
 	"github.com/helpline-org/helpline/internal/testbed"
 	"github.com/helpline-org/helpline/internal/twiliofake"
 	"github.com/helpline-org/helpline/services/ingestion"
-	"github.com/helpline-org/helpline/services/notification"
 )
 
 const (
@@ -372,7 +372,7 @@ func closedReply(t *testing.T, w *dutyWorld) string {
 	t.Helper()
 	line, _ := w.File.LineByID("main")
 	loc, _ := time.LoadLocation(line.Timezone)
-	return notification.OutOfHoursText(line, "en", notification.DescribeOpening(time.Date(2026, 12, 7, 9, 0, 0, 0, loc), loc, "en"))
+	return line.OutOfHoursText("en", config.DescribeOpening(time.Date(2026, 12, 7, 9, 0, 0, 0, loc), loc, "en"))
 }
 
 // TestClosedLineTellsTheClientSomeoneIsAlerted: out of hours, "hello" gets

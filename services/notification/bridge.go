@@ -67,7 +67,7 @@ func (s *Service) sendAutoReply(ctx context.Context, e events.Envelope, o events
 		return err
 	}
 	sum := sha256.Sum256([]byte(o.ClosedPeriod))
-	sendID := OutOfHoursSendPrefix + conv.ID[:min(len(conv.ID), 40)] + "-" + hex.EncodeToString(sum[:6])
+	sendID := events.OutOfHoursSendPrefix + conv.ID[:min(len(conv.ID), 40)] + "-" + hex.EncodeToString(sum[:6])
 	if conv.Sends[sendID] != "" {
 		return nil
 	}
@@ -83,15 +83,8 @@ func (s *Service) sendAutoReply(ctx context.Context, e events.Envelope, o events
 		return err
 	}
 	lang := o.Language
-	return s.sendAutomatic(ctx, conv, sendID, line, OutOfHoursText(line, lang, DescribeOpening(o.NextOpen, loc, lang)), e.Caused(s.now()))
+	return s.sendAutomatic(ctx, conv, sendID, line, line.OutOfHoursText(lang, config.DescribeOpening(o.NextOpen, loc, lang)), e.Caused(s.now()))
 }
-
-// Send ids of automatic replies begin with these: the console and the web
-// chat tell which reply one was by them.
-const (
-	OutOfHoursSendPrefix = "ooh-"
-	CrisisSendPrefix     = "alert-"
-)
 
 // sendCrisisReply answers a crisis or elevated message that came while
 // the line was closed, at once: someone on call has been alerted (triage
@@ -115,9 +108,9 @@ func (s *Service) sendCrisisReply(ctx context.Context, e events.Envelope, v even
 	if esc == nil {
 		return nil
 	}
-	sendID := CrisisSendPrefix + esc.ID
+	sendID := events.CrisisSendPrefix + esc.ID
 	if len(sendID) > 64 {
-		sendID = CrisisSendPrefix + events.DerivedID(esc.ID)
+		sendID = events.CrisisSendPrefix + events.DerivedID(esc.ID)
 	}
 	if conv.Sends[sendID] != "" {
 		return nil
@@ -130,7 +123,7 @@ func (s *Service) sendCrisisReply(ctx context.Context, e events.Envelope, v even
 	if len(v.Matches) > 0 {
 		lang = v.Matches[0].Language // the language the client's words were read in
 	}
-	return s.sendAutomatic(ctx, conv, sendID, line, CrisisText(line, lang), e.Caused(s.now()))
+	return s.sendAutomatic(ctx, conv, sendID, line, line.CrisisText(lang), e.Caused(s.now()))
 }
 
 // sendAutomatic sends an automatic reply (SendAutoReply) to the client,

@@ -3,7 +3,6 @@ package notification
 import (
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/helpline-org/helpline/internal/config"
 )
@@ -58,31 +57,5 @@ func TestPageReplyTextPerLineAndLanguage(t *testing.T) {
 		if got := PageReplyText(tt.line, tt.lang); got != tt.want {
 			t.Errorf("%v %q: %q, want %q", tt.line.PageReply, tt.lang, got, tt.want)
 		}
-	}
-}
-
-func TestOutOfHoursText(t *testing.T) {
-	t.Parallel()
-	london, _ := time.LoadLocation("Europe/London")
-	monday9 := time.Date(2026, 11, 23, 9, 0, 0, 0, london)
-	when := DescribeOpening(monday9.UTC(), london, "en")
-	if when != "Monday at 09:00, London time" {
-		t.Fatalf("describe: %q", when)
-	}
-	l := config.Line{OutOfHoursReply: map[string]string{"en": "Closed. Back {next_open}.", "es": "Cerrado. Volvemos {next_open}."}}
-	if es := DescribeOpening(monday9, london, "es"); es != "el lunes a las 09:00, hora de London" {
-		t.Errorf("es describe: %q", es)
-	}
-	if fr := DescribeOpening(monday9, london, "fr"); fr != "lundi à 09:00, heure de London" {
-		t.Errorf("fr describe: %q", fr)
-	}
-	if got := OutOfHoursText(l, "es", "X"); got != "Cerrado. Volvemos X." {
-		t.Errorf("es: %q", got)
-	}
-	if got := OutOfHoursText(l, "fr", when); got != "Closed. Back Monday at 09:00, London time." {
-		t.Errorf("unknown language falls back to en: %q", got)
-	}
-	if got := OutOfHoursText(config.Line{}, "fr", when); !strings.Contains(got, "rouvrons Monday") {
-		t.Errorf("built-in fr: %q", got)
 	}
 }

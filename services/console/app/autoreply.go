@@ -3,12 +3,8 @@ package app
 import (
 	"strings"
 
-	"github.com/helpline-org/helpline/services/notification"
+	"github.com/helpline-org/helpline/events"
 )
-
-// outOfHoursSend begins the send id of an out-of-hours auto-reply
-// (notification's sendAutoReply).
-const outOfHoursSend = "ooh-"
 
 // nextOpenShown stands, in an auto-reply shown to staff, for when the
 // line opens again: the log does not keep the text as it was sent.
@@ -22,11 +18,11 @@ func (d *deps) autoReply(lineID, sendID string) (kind, text string) {
 		if l.ID != lineID {
 			continue
 		}
-		if strings.HasPrefix(sendID, outOfHoursSend) {
-			return "out of hours", notification.OutOfHoursText(l, "en", nextOpenShown)
+		if strings.HasPrefix(sendID, events.OutOfHoursSendPrefix) {
+			return "out of hours", l.OutOfHoursText("en", nextOpenShown)
 		}
-		if strings.HasPrefix(sendID, notification.CrisisSendPrefix) {
-			return "someone on call alerted", notification.CrisisText(l, "en")
+		if strings.HasPrefix(sendID, events.CrisisSendPrefix) {
+			return "someone on call alerted", l.CrisisText("en")
 		}
 	}
 	return "automatic", ""
