@@ -419,3 +419,38 @@ func TestPageNeverQueuesBehindReplies(t *testing.T) {
 		t.Fatalf("the page went out after all %d replies, want it before those still waiting for the rate", n)
 	}
 }
+
+// TestStepMovedButNotPagedIsPagedAfterTheGrace: a replica recorded the
+// move to the backup step and died before paging it. Another replica
+// firing the old timer within the grace pages nobody (the first might
+// still page) but keeps the timer; after the grace it pages the backup.
+// Before, the timer was deleted at the first firing and nobody was ever
+// paged.
+func TestStepMovedButNotPagedIsPagedAfterTheGrace(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	svc, _ := w.service(t)
+	convID, escID, _ := w.crisis(t, body)
+	w.waitSent(t, dutyPhone, 1)
+	w.waitTimers(t, escID)
+	w.Clock.Add(6 * time.Minute)
+
+	repo, err := events.NewConversations(w.Store, 16)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := repo.Update(context.Background(), convID, func(c *events.Conversation) error {
+		return c.ReEscalate(escID, 0, 1, 1, "ack_timeout", events.Meta{CorrelationID: escID, OccurredAt: w.Clock.Now()})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	w.fire(t, svc)
+	if n := len(w.sentTo(backup)); n != 0 {
+		t.Fatalf("the backup was paged %d times within the grace", n)
+	}
+	if _, ok, err := w.tm.Get(context.Background(), "ack-"+escID); err != nil || !ok {
+		t.Fatalf("the timer was dropped within the grace (%v): nobody would page the backup", err)
+	}
+	w.Clock.Add(31 * time.Second)
+	w.fireUntil(t, svc, w.sentAtLeast(backup, 1))
+}

@@ -69,7 +69,15 @@ func (s *Service) pageStep(ctx context.Context, conv *events.Conversation, esc *
 			if err := s.ensureRules(ctx, fresh, fresh.Escalations[esc.ID], step); err != nil {
 				return err
 			}
-			if err := s.timers.Set(ctx, timers.Timer{Key: ackTimerKey(esc.ID), Due: s.now().Add(policy.AckTimeout.Duration),
+			// The step's deadline runs from when the escalation reached it,
+			// not from now: a redelivered event (this replica died before
+			// acknowledging it) pages nobody again and must not push the
+			// deadline back by the time the replica was down.
+			due := s.now().Add(policy.AckTimeout.Duration)
+			if fe := fresh.Escalations[esc.ID]; fe != nil && !fe.StepAt.IsZero() {
+				due = fe.StepAt.Add(policy.AckTimeout.Duration)
+			}
+			if err := s.timers.Set(ctx, timers.Timer{Key: ackTimerKey(esc.ID), Due: due,
 				Data: map[string]string{"conversation": conv.ID, "round": strconv.Itoa(step.Round), "level": strconv.Itoa(step.Level)}}); err != nil {
 				return err
 			}
@@ -138,8 +146,14 @@ func (s *Service) OnAckTimeout(ctx context.Context, t timers.Timer) error {
 		// it. If that replica died before paging the new step, page it
 		// once the grace period shows nobody else will.
 		at := Step{Round: esc.Round, Level: esc.Level}
-		if len(esc.Paged[events.Step(at.Round, at.Level)]) == 0 && s.now().Sub(esc.StepAt) > s.cfg.StepGrace {
-			return s.pageStep(ctx, conv, esc, at, meta)
+		if len(esc.Paged[events.Step(at.Round, at.Level)]) == 0 {
+			if s.now().Sub(esc.StepAt) > s.cfg.StepGrace {
+				return s.pageStep(ctx, conv, esc, at, meta)
+			}
+			// Not yet: an error keeps this timer for a later firing. Done
+			// with (nil), the timer would be deleted, and if that replica
+			// died before paging, nobody would ever page the step.
+			return fmt.Errorf("escalation %s: step %s not paged yet by the replica that moved it (grace %s): %w", escID, at, s.cfg.StepGrace, errMoved)
 		}
 		return s.ensureRules(ctx, conv, esc, at)
 	}
