@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -78,7 +77,10 @@ func EnsureBucket(ctx context.Context, js jetstream.JetStream, cfg BucketConfig)
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
-	want := bucketStreamConfig(cfg)
+	want, err := bucketStreamConfig(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("keyring: %w", err)
+	}
 
 	if s, err := js.Stream(ctx, want.Name); err == nil {
 		if s.CachedInfo().Config.DenyDelete {
@@ -95,27 +97,21 @@ func EnsureBucket(ctx context.Context, js jetstream.JetStream, cfg BucketConfig)
 	return b, nil
 }
 
-// bucketStreamConfig mirrors what jetstream.CreateKeyValue declares for a
-// bucket (so that kv operations, watchers and the nats CLI treat it as one),
-// except for DenyDelete and AllowDirect; see EnsureBucket.
-func bucketStreamConfig(cfg BucketConfig) jetstream.StreamConfig {
-	return jetstream.StreamConfig{
-		Name:              bucketStream(cfg.Name),
-		Description:       "helpline: wrapped per-client data keys and erasure tombstones",
-		Subjects:          []string{"$KV." + cfg.Name + ".>"},
-		MaxMsgsPerSubject: bucketHistory,
-		MaxMsgs:           -1,
-		MaxBytes:          -1,
-		MaxConsumers:      -1,
-		MaxMsgSize:        maxRecordSize,
-		Storage:           cfg.Storage,
-		Replicas:          cfg.Replicas,
-		AllowRollup:       true,
-		DenyDelete:        false,
-		AllowDirect:       false,
-		Discard:           jetstream.DiscardNew,
-		Duplicates:        2 * time.Minute,
-	}
+// bucketStreamConfig is what kv.Open declares for a bucket (so that kv
+// operations, watchers and the nats CLI treat it as one), except for
+// DenyDelete and AllowDirect, off whatever the replicas; see EnsureBucket.
+func bucketStreamConfig(cfg BucketConfig) (jetstream.StreamConfig, error) {
+	sc, err := kv.StreamConfig(jetstream.KeyValueConfig{
+		Bucket:       cfg.Name,
+		Description:  "helpline: wrapped per-client data keys and erasure tombstones",
+		History:      bucketHistory,
+		MaxValueSize: maxRecordSize,
+		Storage:      cfg.Storage,
+		Replicas:     cfg.Replicas,
+	})
+	sc.DenyDelete = false
+	sc.AllowDirect = false
+	return sc, err
 }
 
 // bucketHistory is how many revisions of an entry the bucket keeps.

@@ -13,6 +13,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -38,17 +39,87 @@ type Bucket struct {
 // (transient.Setup) while a new cluster elects its meta leader and its
 // peers join, and when a creation raced by another replica goes
 // unanswered (nats-server 2.15.2, R3), though the bucket is made.
+//
+// The bucket is declared by its stream (StreamConfig), not by
+// jetstream.CreateOrUpdateKeyValue, so that a replicated bucket has direct
+// gets off: see StreamConfig.
 func Open(ctx context.Context, js jetstream.JetStream, cfg jetstream.KeyValueConfig) (*Bucket, error) {
-	var kv jetstream.KeyValue
-	err := transient.Do(ctx, transient.Setup, func(ctx context.Context) error {
-		var err error
-		kv, err = js.CreateOrUpdateKeyValue(ctx, cfg)
-		return err
-	})
+	sc, err := StreamConfig(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("bucket %s: %w", cfg.Bucket, transient.Classify(err))
+		return nil, err
 	}
-	return &Bucket{kv: kv}, nil
+	return Declare(ctx, js, cfg.Bucket, sc)
+}
+
+// StreamConfig is the stream jetstream.CreateKeyValue declares for cfg
+// (so kv operations, watchers and the nats CLI treat it as a bucket, and a
+// bucket made by either is updated in place), with one difference: when
+// the bucket is replicated, AllowDirect is off. A direct get may be
+// answered by any replica, including one that has not yet applied the
+// last write, so a session just created could read as missing on the next
+// request (TestProcessCluster saw exactly that: a 401 right after signing
+// in) and a timer just deleted could fire; NATS gives no read-after-write
+// with direct gets (nats-server issues 4710, 6557). Without them, reads go
+// through the stream leader. A single replica is its own leader, so it
+// keeps the faster direct gets.
+func StreamConfig(cfg jetstream.KeyValueConfig) (jetstream.StreamConfig, error) {
+	if !validBucket(cfg.Bucket) {
+		return jetstream.StreamConfig{}, fmt.Errorf("bucket %q: %w", cfg.Bucket, jetstream.ErrInvalidBucketName)
+	}
+	if cfg.RePublish != nil || cfg.Mirror != nil || len(cfg.Sources) > 0 || cfg.LimitMarkerTTL != 0 {
+		return jetstream.StreamConfig{}, fmt.Errorf("bucket %s: republish, mirrors, sources and limit markers are not supported here", cfg.Bucket)
+	}
+	if cfg.History > jetstream.KeyValueMaxHistory {
+		return jetstream.StreamConfig{}, fmt.Errorf("bucket %s: %w", cfg.Bucket, jetstream.ErrHistoryTooLarge)
+	}
+	orMinus1 := func(v int64) int64 {
+		if v == 0 {
+			return -1
+		}
+		return v
+	}
+	dup := 2 * time.Minute
+	if cfg.TTL > 0 && cfg.TTL < dup {
+		dup = cfg.TTL
+	}
+	replicas := max(cfg.Replicas, 1)
+	var compression jetstream.StoreCompression
+	if cfg.Compression {
+		compression = jetstream.S2Compression
+	}
+	return jetstream.StreamConfig{
+		Name:              "KV_" + cfg.Bucket,
+		Description:       cfg.Description,
+		Subjects:          []string{"$KV." + cfg.Bucket + ".>"},
+		MaxMsgsPerSubject: int64(max(cfg.History, 1)),
+		MaxBytes:          orMinus1(cfg.MaxBytes),
+		MaxAge:            cfg.TTL,
+		MaxMsgSize:        int32(orMinus1(int64(cfg.MaxValueSize))),
+		Storage:           cfg.Storage,
+		Replicas:          replicas,
+		Placement:         cfg.Placement,
+		AllowRollup:       true,
+		DenyDelete:        true,
+		Duplicates:        dup,
+		MaxMsgs:           -1,
+		MaxConsumers:      -1,
+		AllowDirect:       replicas == 1,
+		Compression:       compression,
+		Discard:           jetstream.DiscardNew,
+		Metadata:          cfg.Metadata,
+	}, nil
+}
+
+func validBucket(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 // Declare creates or updates a bucket declared by its stream, sc, for the

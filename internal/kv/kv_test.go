@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -134,5 +135,59 @@ func TestUnavailableWhenTheServerIsGone(t *testing.T) {
 	defer cancel()
 	if _, err := b.Get(gctx, "k"); !errors.Is(err, transient.ErrUnavailable) || errors.Is(err, kv.ErrNotFound) {
 		t.Errorf("get with the server gone: %v, want ErrUnavailable", err)
+	}
+}
+
+// A replicated bucket reads its own writes: a value put through one
+// server is found at once through every other (with direct gets, any
+// replica answers, and a lagging one reports the key missing: a session
+// just created read as "please sign in" in the process-cluster test).
+func TestReplicatedBucketReadsItsWrites(t *testing.T) {
+	t.Parallel()
+	c := natstest.StartCluster(t, 3)
+	ctx := context.Background()
+	var conns []jetstream.JetStream
+	for _, s := range c.Servers {
+		_, js := natstest.Connect(t, s.ClientURL())
+		conns = append(conns, js)
+	}
+	cfg := jetstream.KeyValueConfig{Bucket: "kv_r3", History: 1, Replicas: 3, Storage: jetstream.FileStorage}
+	buckets := make([]*kv.Bucket, len(conns))
+	for i, js := range conns {
+		b, err := kv.Open(ctx, js, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		buckets[i] = b
+	}
+	s, err := conns[0].Stream(ctx, "KV_kv_r3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.CachedInfo().Config.AllowDirect {
+		t.Fatal("a replicated bucket allows direct gets, which any lagging replica may answer")
+	}
+	for i := range 60 {
+		key := fmt.Sprintf("k%d", i)
+		if _, err := buckets[i%3].Put(ctx, key, []byte("v")); err != nil {
+			t.Fatal(err)
+		}
+		for j, b := range buckets {
+			if _, err := b.Get(ctx, key); err != nil {
+				t.Fatalf("key %s put through server %d, read through server %d: %v", key, i%3, j, err)
+			}
+		}
+	}
+
+	// A single replica is its own leader and keeps the faster direct gets;
+	// a bucket made by jetstream.CreateKeyValue is taken over in place.
+	if _, err := conns[0].CreateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: "kv_r1", History: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := kv.Open(ctx, conns[1], jetstream.KeyValueConfig{Bucket: "kv_r1", History: 1}); err != nil {
+		t.Fatalf("opening a bucket made by CreateKeyValue: %v", err)
+	}
+	if s, err := conns[0].Stream(ctx, "KV_kv_r1"); err != nil || !s.CachedInfo().Config.AllowDirect {
+		t.Fatalf("a single-replica bucket: %v, want direct gets kept", err)
 	}
 }
