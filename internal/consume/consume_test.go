@@ -30,21 +30,30 @@ func (s *seen) list() []string {
 	return append([]string(nil), s.ids...)
 }
 
+// appendN appends n events to conversation conv1, with ids e<from>,
+// e<from+1>, ... (three digits), and returns the ids.
 func appendN(t *testing.T, store *events.Store, from, n int) []string {
 	t.Helper()
 	var ids []string
 	for i := from; i < from+n; i++ {
-		id := fmt.Sprintf("e%03d", i)
-		e, err := events.NewWithID(id, "conv1", events.ConversationClosed{ByStaffID: "x"}, events.Meta{OccurredAt: time.Now()})
+		ids = append(ids, fmt.Sprintf("e%03d", i))
+	}
+	appendTo(t, store, "conv1", ids...)
+	return ids
+}
+
+// appendTo appends one event to conversation conv for each id, in order.
+func appendTo(t *testing.T, store *events.Store, conv string, ids ...string) {
+	t.Helper()
+	for _, id := range ids {
+		e, err := events.NewWithID(id, conv, events.ConversationClosed{ByStaffID: "x"}, events.Meta{OccurredAt: time.Now()})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if _, err := store.Append(context.Background(), events.ExpectAny, e); err != nil {
 			t.Fatal(err)
 		}
-		ids = append(ids, id)
 	}
-	return ids
 }
 
 func run(t *testing.T, js jetstream.JetStream, store *events.Store, h consume.Handler) context.CancelFunc {
@@ -59,11 +68,7 @@ func run(t *testing.T, js jetstream.JetStream, store *events.Store, h consume.Ha
 
 func TestInOrderOnceAndResumesAfterRestart(t *testing.T) {
 	t.Parallel()
-	_, js := natstest.Connect(t, natstest.Server(t, "").ClientURL())
-	store, err := events.NewStore(context.Background(), js, events.StoreConfig{}, zerolog.Nop())
-	if err != nil {
-		t.Fatal(err)
-	}
+	js, store := natstest.Log(t)
 	want := appendN(t, store, 0, 5)
 	var s seen
 	h := func(_ context.Context, e events.Envelope) error { s.add(e.ID); return nil }
@@ -92,12 +97,8 @@ func TestInOrderOnceAndResumesAfterRestart(t *testing.T) {
 
 func TestTransientRetriedPermanentDeadLettered(t *testing.T) {
 	t.Parallel()
-	_, js := natstest.Connect(t, natstest.Server(t, "").ClientURL())
+	js, store := natstest.Log(t)
 	ctx := context.Background()
-	store, err := events.NewStore(ctx, js, events.StoreConfig{}, zerolog.Nop())
-	if err != nil {
-		t.Fatal(err)
-	}
 	appendN(t, store, 0, 2)
 	var mu sync.Mutex
 	attempts := map[string]int{}
@@ -146,11 +147,7 @@ func TestTransientRetriedPermanentDeadLettered(t *testing.T) {
 // handlers are still subscribing ends Run cleanly, as a later one does.
 func TestShutdownWhileSubscribingIsNoError(t *testing.T) {
 	t.Parallel()
-	_, js := natstest.Connect(t, natstest.Server(t, "").ClientURL())
-	store, err := events.NewStore(context.Background(), js, events.StoreConfig{}, zerolog.Nop())
-	if err != nil {
-		t.Fatal(err)
-	}
+	js, store := natstest.Log(t)
 	for _, delay := range []time.Duration{0, time.Millisecond, 5 * time.Millisecond} {
 		var specs []consume.Spec
 		for i := range 8 {
@@ -175,25 +172,10 @@ func TestShutdownWhileSubscribingIsNoError(t *testing.T) {
 // one retried before the next.
 func TestParallelAcrossConversationsInOrderWithin(t *testing.T) {
 	t.Parallel()
-	_, js := natstest.Connect(t, natstest.Server(t, "").ClientURL())
-	ctx := context.Background()
-	store, err := events.NewStore(ctx, js, events.StoreConfig{}, zerolog.Nop())
-	if err != nil {
-		t.Fatal(err)
-	}
-	add := func(id, conv string) {
-		e, err := events.NewWithID(id, conv, events.ConversationClosed{ByStaffID: "x"}, events.Meta{OccurredAt: time.Now()})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := store.Append(ctx, events.ExpectAny, e); err != nil {
-			t.Fatal(err)
-		}
-	}
-	add("a1", "conv-a")
-	add("a2", "conv-a")
-	add("b1", "conv-b")
-	add("a3", "conv-a")
+	js, store := natstest.Log(t)
+	appendTo(t, store, "conv-a", "a1", "a2")
+	appendTo(t, store, "conv-b", "b1")
+	appendTo(t, store, "conv-a", "a3")
 	bDone := make(chan struct{})
 	var s seen
 	var mu sync.Mutex
@@ -225,10 +207,7 @@ func TestParallelAcrossConversationsInOrderWithin(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() { _ = r.Run(rctx); close(done) }()
-	defer func() { cancel(); <-done }()
+	testbed.RunRouter(t, r)
 	poll.Until(t, 20*time.Second, func() error {
 		if got := fmt.Sprint(s.list()); got != "[b1 a1 a2 a3]" {
 			return fmt.Errorf("handled %s, want [b1 a1 a2 a3]", got)

@@ -16,6 +16,7 @@ import (
 	"github.com/helpline-org/helpline/internal/consume"
 	"github.com/helpline-org/helpline/internal/natstest"
 	"github.com/helpline-org/helpline/internal/poll"
+	"github.com/helpline-org/helpline/internal/testbed"
 )
 
 // TestRefusedByTheLogDeadLetters: a handler whose append the log refuses
@@ -26,12 +27,8 @@ func TestRefusedByTheLogDeadLetters(t *testing.T) {
 	t.Parallel()
 	const maxPayload = 16 << 10
 	srv := natstest.ServerWith(t, "", func(o *server.Options) { o.MaxPayload = maxPayload })
-	_, js := natstest.Connect(t, srv.ClientURL())
+	js, store := natstest.LogOn(t, srv)
 	ctx := context.Background()
-	store, err := events.NewStore(ctx, js, events.StoreConfig{}, zerolog.Nop())
-	if err != nil {
-		t.Fatal(err)
-	}
 	appendN(t, store, 0, 2)
 	var tries, handled atomic.Int32
 	h := func(ctx context.Context, e events.Envelope) error {
@@ -55,10 +52,7 @@ func TestRefusedByTheLogDeadLetters(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() { _ = r.Run(rctx); close(done) }()
-	defer func() { cancel(); <-done }()
+	testbed.RunRouter(t, r)
 
 	// The first try and Config.Retries (3) more, then the dead letter: the
 	// consumer has acknowledged the event and does not hand it out again.

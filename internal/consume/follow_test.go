@@ -79,12 +79,8 @@ func runLocal(t *testing.T, js jetstream.JetStream, store *events.Store, l *loca
 // and the server keeps no consumer for it.
 func TestLocalEveryProcessSeesEveryEventInOrder(t *testing.T) {
 	t.Parallel()
-	_, js := natstest.Connect(t, natstest.Server(t, "").ClientURL())
+	js, store := natstest.Log(t)
 	ctx := context.Background()
-	store, err := events.NewStore(ctx, js, events.StoreConfig{}, zerolog.Nop())
-	if err != nil {
-		t.Fatal(err)
-	}
 	appendN(t, store, 0, 3)
 	a := &localReader{fail: map[string]int{"e001": 3}}
 	b := &localReader{}

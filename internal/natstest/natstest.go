@@ -1,10 +1,11 @@
 // Package natstest starts real NATS servers for tests: one in-process node,
-// or a cluster of several in one process; and runs benchmarks that time a
-// path against raw JetStream publishes on the same server
-// (BenchVersusRaw).
+// or a cluster of several in one process; opens the event log on one
+// (Log); and runs benchmarks that time a path against raw JetStream
+// publishes on the same server (BenchVersusRaw).
 package natstest
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"strings"
@@ -14,6 +15,9 @@ import (
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/rs/zerolog"
+
+	"github.com/helpline-org/helpline/events"
 )
 
 // Server starts a JetStream server with file storage in dir (t.TempDir()
@@ -66,6 +70,25 @@ func Connect(t testing.TB, urls string) (*nats.Conn, jetstream.JetStream) {
 		t.Fatalf("jetstream: %v", err)
 	}
 	return nc, js
+}
+
+// Log is the event log (events.Store, default configuration) on a server
+// of its own (Server), and the JetStream context it is on.
+func Log(t testing.TB) (jetstream.JetStream, *events.Store) {
+	t.Helper()
+	return LogOn(t, Server(t, ""))
+}
+
+// LogOn is the event log (events.Store, default configuration) on s, and
+// the JetStream context it is on.
+func LogOn(t testing.TB, s *server.Server) (jetstream.JetStream, *events.Store) {
+	t.Helper()
+	_, js := Connect(t, s.ClientURL())
+	store, err := events.NewStore(context.Background(), js, events.StoreConfig{}, zerolog.Nop())
+	if err != nil {
+		t.Fatalf("event store: %v", err)
+	}
+	return js, store
 }
 
 // Cluster is n JetStream servers routed together in one process.

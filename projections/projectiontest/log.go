@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rs/zerolog"
-
 	"github.com/helpline-org/helpline/events"
 	"github.com/helpline-org/helpline/internal/natstest"
 )
@@ -17,11 +15,7 @@ import (
 func LogWith(t testing.TB, envs []events.Envelope) (*events.Store, []events.Envelope) {
 	t.Helper()
 	ctx := context.Background()
-	_, js := natstest.Connect(t, natstest.Server(t, "").ClientURL())
-	store, err := events.NewStore(ctx, js, events.StoreConfig{}, zerolog.Nop())
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, store := natstest.Log(t)
 	out := make([]events.Envelope, len(envs))
 	for i, e := range envs {
 		a, err := store.Append(ctx, events.ExpectAny, e)

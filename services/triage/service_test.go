@@ -41,7 +41,9 @@ func newWorld(t *testing.T, at time.Time) *world {
 	return &world{Bed: b, tm: b.Timers(t, "triage_timers")}
 }
 
-func (w *world) start(t *testing.T) (*triage.Service, func()) {
+// service is a triage replica on the world's platform and clock, with
+// the default lexicon, not yet consuming.
+func (w *world) service(t *testing.T) *triage.Service {
 	t.Helper()
 	lex, err := lexicon.Default()
 	if err != nil {
@@ -51,7 +53,26 @@ func (w *world) start(t *testing.T) (*triage.Service, func()) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return svc
+}
+
+// start runs a triage replica on the world's consumers.
+func (w *world) start(t *testing.T) (*triage.Service, func()) {
+	t.Helper()
+	svc := w.service(t)
 	return svc, w.Run(t, svc.Specs())
+}
+
+// receivedIn is the last message received in conversation conv.
+func (w *world) receivedIn(t *testing.T, conv string) events.Envelope {
+	t.Helper()
+	var msg events.Envelope
+	for _, e := range w.byType(t, "conversation.message_received") {
+		if e.AggregateID == conv {
+			msg = e
+		}
+	}
+	return msg
 }
 
 func (w *world) text(t *testing.T, from, body string) ingestion.Receipt {
@@ -214,18 +235,7 @@ func TestStaleCacheNeitherRepeatsNorMissesAnotherReplicasWork(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, inHours)
 	ctx := context.Background()
-	lex, err := lexicon.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
-	replica := func() *triage.Service {
-		svc, err := triage.New(w.File, lexicon.NewClassifier(lex), w.Keys, w.Store, w.tm, w.Clock.Now, zerolog.Nop())
-		if err != nil {
-			t.Fatal(err)
-		}
-		return svc
-	}
-	a, b := replica(), replica()
+	a, b := w.service(t), w.service(t)
 	received := func(n int) events.Envelope {
 		t.Helper()
 		got := w.byType(t, "conversation.message_received")
@@ -284,21 +294,9 @@ func TestDeathMidBatchIsCompletedOnRedelivery(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, inHours)
 	ctx := context.Background()
-	lex, err := lexicon.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc, err := triage.New(w.File, lexicon.NewClassifier(lex), w.Keys, w.Store, w.tm, w.Clock.Now, zerolog.Nop())
-	if err != nil {
-		t.Fatal(err)
-	}
+	svc := w.service(t)
 	rc := w.text(t, "+447700900298", "i want to kill myself tonight")
-	var msg events.Envelope
-	for _, e := range w.byType(t, "conversation.message_received") {
-		if e.AggregateID == rc.ConversationID {
-			msg = e
-		}
-	}
+	msg := w.receivedIn(t, rc.ConversationID)
 	// Whole batch once, in a fresh conversation: the verdict is last.
 	if err := svc.Handle(ctx, msg); err != nil {
 		t.Fatal(err)
@@ -316,12 +314,7 @@ func TestDeathMidBatchIsCompletedOnRedelivery(t *testing.T) {
 	// Another client's crisis, where triage died after the escalation: the
 	// prefix a crash leaves.
 	rc2 := w.text(t, "+447700900297", "i took all my pills")
-	var msg2 events.Envelope
-	for _, e := range w.byType(t, "conversation.message_received") {
-		if e.AggregateID == rc2.ConversationID {
-			msg2 = e
-		}
-	}
+	msg2 := w.receivedIn(t, rc2.ConversationID)
 	p2, _ := msg2.Decode()
 	m2 := p2.(events.MessageReceived)
 	prefix, err := events.NewWithID("esc-"+m2.MessageID, rc2.ConversationID, events.EscalationRaised{EscalationID: "esc-" + m2.MessageID,
