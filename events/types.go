@@ -33,6 +33,7 @@ const (
 	TypeWorkerRoleGranted     = "worker.role_granted"
 	TypeWorkerRoleRevoked     = "worker.role_revoked"
 	TypeWorkerDisabled        = "worker.disabled"
+	TypeWorkerNotifyRulesSet  = "worker.notify_rules_set"
 	TypeContentRead           = "worker.content_read"
 
 	TypeRotaOverrideAdded          = "rota.override_added"

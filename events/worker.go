@@ -121,6 +121,25 @@ var (
 	ErrSelfGrant = errors.New("another admin must grant you a role that reads conversations; to read one now, use break-glass with a reason")
 )
 
+// ReadsContent reports whether a role reads clients' conversations, and so
+// sees their pseudonyms: worker and duty. Managers see figures, never
+// content or who a client is; admins read content only by break-glass,
+// with a stated reason. The console's routes and every page sent to a
+// staff member's phone follow it (PageClient).
+func ReadsContent(role string) bool { return role == RoleWorker || role == RoleDuty }
+
+// PageClient is how a page, a page call or an answer to a staff
+// member's SMS names the client to someone of role: by pseudonym when
+// the role reads content (the console would show it to them), else not
+// at all (""): they act on the line, the reason and the level. No page
+// names a client's number or words, whatever the role.
+func PageClient(role, pseudonym string) string {
+	if ReadsContent(role) {
+		return pseudonym
+	}
+	return ""
+}
+
 // ValidRole reports whether r is a staff role.
 func ValidRole(r string) bool {
 	switch r {
@@ -141,6 +160,10 @@ type Worker struct {
 	Roles        []string
 	Registered   bool
 	Disabled     bool
+	// Notify are the rules the person set in the console (NotifySet);
+	// until then the configuration's apply.
+	Notify    []NotifyRule
+	NotifySet bool
 
 	recording
 }
@@ -165,7 +188,18 @@ func (w *Worker) apply(p Payload, _ Envelope) {
 		w.Roles = slices.DeleteFunc(w.Roles, func(r string) bool { return r == p.Role })
 	case WorkerDisabled:
 		w.Disabled = true
+	case WorkerNotifyRulesSet:
+		w.Notify, w.NotifySet = slices.Clone(p.Rules), true
 	}
+}
+
+// Clone returns a copy that shares no memory with w.
+func (w *Worker) Clone() *Worker {
+	c := *w
+	c.Roles = slices.Clone(w.Roles)
+	c.Notify = slices.Clone(w.Notify)
+	c.pending = slices.Clone(w.pending)
+	return &c
 }
 
 // Has reports whether the account holds role r.
@@ -222,7 +256,7 @@ func (w *Worker) Grant(role, byStaffID string, m Meta) error {
 	// Nobody gives themselves a role that reads content (worker, duty):
 	// that would be a reading of clients' words no second person agreed
 	// to and no break-glass reason explains.
-	if byStaffID == w.ID && (role == RoleWorker || role == RoleDuty) {
+	if byStaffID == w.ID && ReadsContent(role) {
 		return ErrSelfGrant
 	}
 	return w.record(WorkerRoleGranted{Role: role, ByStaffID: byStaffID}, m)

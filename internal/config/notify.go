@@ -1,17 +1,18 @@
 package config
 
 import (
-	"errors"
 	"fmt"
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/helpline-org/helpline/events"
 )
 
 // Channels a notification rule pages by.
 const (
-	NotifySMS  = "sms"
-	NotifyCall = "call"
+	NotifySMS  = events.PageBySMS
+	NotifyCall = events.PageByCall
 )
 
 // NotifyRule is one step of how a person is paged at an escalation step:
@@ -27,7 +28,7 @@ type NotifyRule struct {
 var DefaultNotify = []NotifyRule{{Channel: NotifySMS}}
 
 // MaxNotifyRules bounds a person's rules.
-const MaxNotifyRules = 5
+const MaxNotifyRules = events.MaxNotifyRules
 
 // UnmarshalYAML reads `{sms: 0m}` or `{call: 2m}`.
 func (r *NotifyRule) UnmarshalYAML(n *yaml.Node) error {
@@ -59,29 +60,37 @@ func (s Staff) NotifyRules() []NotifyRule {
 	return s.Notify
 }
 
-// ValidateNotify checks a person's rules: known channels, the first at
-// once (a page is never held back), times in order, and every one before
-// ackTimeout (0: no bound), the shortest acknowledgement timeout that may
-// page them: a rule due after the level has moved on would never run.
+// ValidateNotify checks a person's rules as events.ValidateNotify does
+// (the one rule, for the configuration and the console alike), with
+// ackTimeout the shortest acknowledgement timeout that may page them.
 func ValidateNotify(rules []NotifyRule, ackTimeout time.Duration) error {
-	if len(rules) > MaxNotifyRules {
-		return fmt.Errorf("notify: at most %d rules", MaxNotifyRules)
+	if err := events.ValidateNotify(EventRules(rules), ackTimeout); err != nil {
+		return fmt.Errorf("notify: %w", err)
 	}
-	var errs []error
-	for i, r := range rules {
-		switch {
-		case r.Channel != NotifySMS && r.Channel != NotifyCall:
-			errs = append(errs, fmt.Errorf("notify[%d]: channel %q: want sms or call", i, r.Channel))
-		case i == 0 && r.After.Duration != 0:
-			errs = append(errs, fmt.Errorf("notify[0]: the first rule pages at once (0m), not after %s", r.After))
-		case i > 0 && r.After.Duration <= rules[i-1].After.Duration:
-			errs = append(errs, fmt.Errorf("notify[%d]: after %s: want later than the rule before", i, r.After))
-		case ackTimeout > 0 && r.After.Duration >= ackTimeout:
-			errs = append(errs, fmt.Errorf("notify[%d]: after %s: want before the acknowledgement timeout %s, or it never runs", i, r.After, ackTimeout))
-		}
-	}
-	return errors.Join(errs...)
+	return nil
 }
+
+// EventRules converts rules to their form in events.
+func EventRules(rules []NotifyRule) []events.NotifyRule {
+	out := make([]events.NotifyRule, 0, len(rules))
+	for _, r := range rules {
+		out = append(out, events.NotifyRule{Channel: r.Channel, AfterSeconds: int(r.After.Duration / time.Second)})
+	}
+	return out
+}
+
+// RulesFromEvents converts rules recorded in the log to the pager's form.
+func RulesFromEvents(rules []events.NotifyRule) []NotifyRule {
+	out := make([]NotifyRule, 0, len(rules))
+	for _, r := range rules {
+		out = append(out, NotifyRule{Channel: r.Channel, After: Duration{r.After()}})
+	}
+	return out
+}
+
+// NotifyWithin is the shortest acknowledgement timeout of the policies
+// (0 when there are none): what bounds the delay of anyone's rule.
+func (f *File) NotifyWithin() time.Duration { return f.shortestAckTimeout() }
 
 // shortestAckTimeout is the shortest ack_timeout of the policies, 0 when
 // there are none.

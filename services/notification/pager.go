@@ -53,6 +53,9 @@ func (s *Service) pageStep(ctx context.Context, conv *events.Conversation, esc *
 				paged++ // paged before a redelivery: its next rule's timer may be missing
 				continue
 			}
+			if st, err = s.people.Refresh(ctx, st); err != nil {
+				return fmt.Errorf("staff %s: %w", st.ID, err)
+			}
 			reached, err := s.notify(ctx, conv, esc, step, level, st, 0, meta)
 			if err != nil {
 				return err
@@ -213,7 +216,11 @@ func (s *Service) moveRefused(ctx context.Context, convID string, meta events.Me
 	}
 	for _, esc := range conv.OpenEscalations() {
 		escID, cur := esc.ID, Step{Round: esc.Round, Level: esc.Level}
-		refused, retry := esc.StepRefused(esc.Round, esc.Level), s.retriable(esc)
+		refused := esc.StepRefused(esc.Round, esc.Level)
+		retry, err := s.retriable(ctx, esc)
+		if err != nil {
+			return err
+		}
 		if !refused && len(retry) == 0 {
 			continue // someone at the step may still take it on: the timer runs
 		}

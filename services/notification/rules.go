@@ -13,8 +13,10 @@ import (
 	"github.com/helpline-org/helpline/internal/timers"
 )
 
-// Each paged person has notification rules (config staff[].notify, by
-// default an SMS at once): at a step of the policy, their first rule pages
+// Each paged person has notification rules (the ones they set in the
+// console, else config staff[].notify, by default an SMS at once), read
+// from the log at every page and every rule's timer, so a change counts
+// at the next page on every replica: at a step of the policy, their first rule pages
 // them at once and each later rule runs its delay after that, unless
 // someone acknowledged or the step moved on. A rule that fails (the
 // provider refuses the page, reports the SMS undelivered, or the call
@@ -42,14 +44,14 @@ func (s *Service) OnTimer(ctx context.Context, t timers.Timer) error {
 	return s.OnAckTimeout(ctx, t)
 }
 
-// staff returns a staff member of the configuration by id.
-func (s *Service) staff(id string) (config.Staff, bool) {
-	for _, st := range s.file.Staff {
-		if st.ID == id {
-			return st, true
-		}
+// staff returns a staff member of the configuration by id, with their
+// latest notification rules.
+func (s *Service) staff(ctx context.Context, id string) (config.Staff, bool, error) {
+	st, known, err := s.people.Get(ctx, id)
+	if err != nil {
+		return config.Staff{}, false, fmt.Errorf("staff %s: %w", id, err)
 	}
-	return config.Staff{}, false
+	return st, known, nil
 }
 
 // notify pages st at a step of an escalation by their rule number rule,
@@ -148,7 +150,10 @@ func (s *Service) onRuleDue(ctx context.Context, t timers.Timer) error {
 		return nil
 	}
 	n, paged := esc.Notice(round, level, staffID)
-	st, known := s.staff(staffID)
+	st, known, err := s.staff(ctx, staffID)
+	if err != nil {
+		return err
+	}
 	if !paged || !known || n.Rule >= rule || slices.Contains(esc.Refused[events.Step(round, level)], staffID) {
 		return nil
 	}
@@ -171,17 +176,23 @@ func (s *Service) runRule(ctx context.Context, conv *events.Conversation, esc *e
 
 // retriable lists who, paged at the escalation's step, saw their latest
 // page fail and has rules left: their next rule runs at once.
-func (s *Service) retriable(esc *events.Escalation) []config.Staff {
+func (s *Service) retriable(ctx context.Context, esc *events.Escalation) ([]config.Staff, error) {
 	key := events.Step(esc.Round, esc.Level)
 	var out []config.Staff
 	for _, staffID := range esc.Paged[key] {
 		n, _ := esc.Notice(esc.Round, esc.Level, staffID)
-		st, known := s.staff(staffID)
-		if n.Failed && !n.Last && known && !slices.Contains(esc.Refused[key], staffID) {
+		if !n.Failed || n.Last {
+			continue
+		}
+		st, known, err := s.staff(ctx, staffID)
+		if err != nil {
+			return nil, err
+		}
+		if known && !slices.Contains(esc.Refused[key], staffID) {
 			out = append(out, st)
 		}
 	}
-	return out
+	return out, nil
 }
 
 // nextRules runs at once the next rule of each of retry (see retriable).
@@ -202,8 +213,14 @@ func (s *Service) nextRules(ctx context.Context, conv *events.Conversation, esc 
 func (s *Service) ensureRules(ctx context.Context, conv *events.Conversation, esc *events.Escalation, step Step) error {
 	for _, staffID := range esc.Paged[events.Step(step.Round, step.Level)] {
 		n, _ := esc.Notice(step.Round, step.Level, staffID)
-		st, known := s.staff(staffID)
-		if !known || n.Failed || n.Last {
+		if n.Failed || n.Last {
+			continue
+		}
+		st, known, err := s.staff(ctx, staffID)
+		if err != nil {
+			return err
+		}
+		if !known {
 			continue
 		}
 		if err := s.scheduleNext(ctx, conv.ID, esc.ID, step, st, n, true); err != nil {

@@ -105,6 +105,25 @@ func (w *world) pressAndRead(t *testing.T, sid, digits string) (int, string) {
 	return resp.StatusCode, string(b)
 }
 
+// callComesAt moves the clock to a second before delay after paged and
+// fires the due timers: no call to the duty worker; then to delay: their
+// call comes, placed delay after paged. It returns the call.
+func (w *world) callComesAt(t *testing.T, svc *notification.Service, paged time.Time, delay time.Duration) twiliofake.Call {
+	t.Helper()
+	w.Clock.Add(paged.Add(delay - time.Second).Sub(w.Clock.Now()))
+	w.fire(t, svc)
+	if n := len(w.callsTo(dutyPhone)); n != 0 {
+		t.Fatalf("%d calls before the rule's delay", n)
+	}
+	w.Clock.Add(time.Second)
+	w.fire(t, svc)
+	call := w.waitCall(t, dutyPhone)
+	if got := call.CreatedAt.Sub(paged); got != delay {
+		t.Errorf("call placed %s after the page, want %s", got, delay)
+	}
+	return call
+}
+
 // TestCallRuleAtItsDelayAndKeyPressAcknowledges: with no acknowledgement
 // the call reaches the fake at the configured delay (not before), reads
 // the line, reason and pseudonym (never the client's number or words),
@@ -114,17 +133,7 @@ func TestCallRuleAtItsDelayAndKeyPressAcknowledges(t *testing.T) {
 	w, p := pageWithRules(t)
 	svc, convID, escID, pseudonym, paged := p.svc, p.convID, p.escID, p.pseudonym, p.at
 
-	w.Clock.Add(callDelay - time.Second)
-	w.fire(t, svc)
-	if n := len(w.callsTo(dutyPhone)); n != 0 {
-		t.Fatalf("%d calls before the rule's delay", n)
-	}
-	w.Clock.Add(time.Second)
-	w.fire(t, svc)
-	call := w.waitCall(t, dutyPhone)
-	if got := call.CreatedAt.Sub(paged); got != callDelay {
-		t.Errorf("call placed %s after the page, want %s", got, callDelay)
-	}
+	call := w.callComesAt(t, svc, paged, callDelay)
 	if call.From != lineNum {
 		t.Errorf("call from %s, want the line's number", call.From)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/helpline-org/helpline/events"
 	"github.com/helpline-org/helpline/internal/config"
 	"github.com/helpline-org/helpline/internal/consume"
+	"github.com/helpline-org/helpline/internal/oncall"
 	"github.com/helpline-org/helpline/internal/sms"
 	"github.com/helpline-org/helpline/internal/timers"
 	"github.com/helpline-org/helpline/internal/transient"
@@ -66,6 +67,7 @@ type Service struct {
 	file     *config.File
 	policies Policies
 	rota     Rota
+	people   *oncall.People
 	send     Sender
 	keys     Opener
 	log      Log
@@ -91,7 +93,7 @@ func New(cfg Config, file *config.File, rota Rota, send Sender, keys Opener, log
 		cfg.GapCheck = time.Minute
 	}
 	convs, _ := events.NewConversations(log, events.DefaultConversationCacheSize) // size > 0: cannot fail
-	return &Service{cfg: cfg, file: file, policies: NewPolicies(file), rota: rota, send: send, keys: keys, log: log, convs: convs, rotas: events.NewRotas(log), timers: tm,
+	return &Service{cfg: cfg, file: file, policies: NewPolicies(file), rota: rota, people: oncall.NewPeople(file, log), send: send, keys: keys, log: log, convs: convs, rotas: events.NewRotas(log), timers: tm,
 		now: now, logger: logger.With().Str("svc", "notification").Logger(), limiters: map[string]*rate.Limiter{}}
 }
 
