@@ -3,6 +3,7 @@ package ingestion
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -29,19 +30,42 @@ func NewKVIndex(ctx context.Context, js jetstream.JetStream, replicas int) (*KVI
 	return &KVIndex{b: b}, nil
 }
 
-// Get returns the client's open conversation and whether it is known.
-func (x *KVIndex) Get(ctx context.Context, clientID string) (string, bool, error) {
+// Get returns the client's entry.
+func (x *KVIndex) Get(ctx context.Context, clientID string) (IndexEntry, error) {
 	e, err := x.b.Get(ctx, "client."+clientID)
 	if errors.Is(err, kv.ErrNotFound) {
-		return "", false, nil
+		return IndexEntry{}, nil
 	}
 	if err != nil {
-		return "", false, err
+		return IndexEntry{}, err
 	}
-	return string(e.Value()), true, nil
+	return IndexEntry{ConversationID: string(e.Value()), Registered: true, Revision: e.Revision()}, nil
 }
 
-// Put records the client's open conversation. Repeating it is harmless.
+// Register records the client, with no conversation, unless it is
+// registered already (then it changes nothing: it must not undo a
+// conversation another message claimed meanwhile).
+func (x *KVIndex) Register(ctx context.Context, clientID string) error {
+	_, err := x.b.Create(ctx, "client."+clientID, nil)
+	if errors.Is(err, kv.ErrExists) {
+		return nil
+	}
+	return err
+}
+
+// Claim makes conversationID the client's open conversation if the entry
+// is still at revision rev; ErrClaimed if it changed (another message
+// of the client's claimed one first).
+func (x *KVIndex) Claim(ctx context.Context, clientID, conversationID string, rev uint64) error {
+	_, err := x.b.Update(ctx, "client."+clientID, []byte(conversationID), rev)
+	if errors.Is(err, kv.ErrExists) {
+		return fmt.Errorf("client %s: %w", clientID, ErrClaimed)
+	}
+	return err
+}
+
+// Put records the client's open conversation, whatever the entry held:
+// for administrative repair and tests; messages claim (Claim).
 func (x *KVIndex) Put(ctx context.Context, clientID, conversationID string) error {
 	_, err := x.b.Put(ctx, "client."+clientID, []byte(conversationID))
 	return err

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -439,4 +440,67 @@ func aggregates(es []events.Envelope) []string {
 		out = append(out, e.AggregateID)
 	}
 	return out
+}
+
+// A new client's first texts arriving at once open one conversation, and
+// so do texts arriving at once after it closed: one client has one open
+// conversation per line, whatever the timing (each message used to start
+// its own, and each got its own out-of-hours reply).
+func TestSimultaneousTextsOpenOneConversation(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	const n = 10
+	burst := func(from, body string) map[string]int {
+		t.Helper()
+		var wg sync.WaitGroup
+		codes := make([]int, n)
+		for i := range n {
+			wg.Go(func() { codes[i], _ = h.sendSMS(t, newSid(), from, fmt.Sprintf("%s %d", body, i)) })
+		}
+		wg.Wait()
+		for i, c := range codes {
+			if c != http.StatusOK {
+				t.Fatalf("text %d answered %d", i, c)
+			}
+		}
+		per := map[string]int{}
+		for _, e := range ofType(h.all(t), "conversation.message_received") {
+			per[e.AggregateID]++
+		}
+		return per
+	}
+	const from = "+447700900556"
+	first := burst(from, "are you there")
+	if len(first) != 1 {
+		t.Fatalf("%d texts at once opened %d conversations (%v), want 1", n, len(first), first)
+	}
+	var convID string
+	for id, got := range first {
+		if convID = id; got != n {
+			t.Fatalf("conversation %s holds %d messages, want %d", id, got, n)
+		}
+	}
+	if s := ofType(h.all(t), "conversation.started"); len(s) != 1 {
+		t.Fatalf("%d conversations started, want 1", len(s))
+	}
+
+	convs, err := events.NewConversations(h.store, 16)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := convs.Update(context.Background(), convID, func(c *events.Conversation) error {
+		return c.Close("sam", "resolved", events.Meta{OccurredAt: time.Now()})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	after := burst(from, "me again")
+	delete(after, convID)
+	if len(after) != 1 {
+		t.Fatalf("%d texts at once after closing opened %d new conversations (%v), want 1", n, len(after), after)
+	}
+	for id, got := range after {
+		if got != n {
+			t.Fatalf("new conversation %s holds %d messages, want %d", id, got, n)
+		}
+	}
 }

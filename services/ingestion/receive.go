@@ -47,11 +47,31 @@ type Sealer interface {
 type Log = events.AppendLog
 
 // Index remembers, per client, that it is registered and which
-// conversation is open. It holds ids only.
+// conversation is open. It holds ids only. A new conversation is claimed
+// in it before it is started, with the revision the claimant read, so two
+// first texts of one client arriving at once open one conversation.
 type Index interface {
-	Get(ctx context.Context, clientID string) (conversationID string, registered bool, err error)
-	Put(ctx context.Context, clientID, conversationID string) error
+	Get(ctx context.Context, clientID string) (IndexEntry, error)
+	// Register records the client with no conversation unless it is
+	// registered already.
+	Register(ctx context.Context, clientID string) error
+	// Claim makes conversationID the client's conversation if the entry
+	// is still at rev; an error wrapping ErrClaimed if it moved.
+	Claim(ctx context.Context, clientID, conversationID string, rev uint64) error
 }
+
+// IndexEntry is one client's entry in the Index.
+type IndexEntry struct {
+	// ConversationID is the conversation last claimed for the client ("" for
+	// none yet). It may be closed, or claimed and not yet started.
+	ConversationID string
+	Registered     bool
+	Revision       uint64
+}
+
+// ErrClaimed means another message of the client's claimed a conversation
+// first: follow its claim.
+var ErrClaimed = errors.New("the client's conversation was claimed meanwhile")
 
 // Receiver is the use case "a client's message arrives".
 type Receiver struct {
@@ -128,7 +148,7 @@ func (r *Receiver) ReceiveSMS(ctx context.Context, in InboundSMS) (Receipt, erro
 	rc := Receipt{ClientID: clientID, Pseudonym: r.ids.Pseudonym(clientID), LineID: line.ID,
 		EventID: "sms-" + strings.ToLower(in.MessageSid)}
 	meta := events.Meta{CorrelationID: rc.EventID, OccurredAt: r.now()}
-	openConv, err := r.ensureClient(ctx, line.ID, clientID, rc.Pseudonym, events.ChannelSMS, in.From, meta)
+	entry, err := r.ensureClient(ctx, line.ID, clientID, rc.Pseudonym, events.ChannelSMS, in.From, meta)
 	if err != nil {
 		return rc, err
 	}
@@ -144,7 +164,7 @@ func (r *Receiver) ReceiveSMS(ctx context.Context, in InboundSMS) (Receipt, erro
 	}
 	// A new conversation takes its id from the message that opened it, so a
 	// retried webhook opens the same conversation, not a second one.
-	rc.ConversationID, rc.Duplicate, err = r.appendToConversation(ctx, clientID, openConv, "cv-"+rc.EventID[len("sms-"):], start, receive)
+	rc.ConversationID, rc.Duplicate, err = r.appendToConversation(ctx, clientID, entry, "cv-"+rc.EventID[len("sms-"):], start, receive)
 	if err != nil {
 		return rc, err
 	}
@@ -184,20 +204,20 @@ func (r *Receiver) staff(e164 string) (config.Staff, bool) {
 
 // ensureClient registers a client the first time it is seen: its
 // pseudonym, and its contact sealed with its own key. It returns the
-// client's latest conversation as the index has it ("" for none): the
-// one index read of a returning client's message.
-func (r *Receiver) ensureClient(ctx context.Context, lineID, clientID, pseudonym, channel, contact string, meta events.Meta) (string, error) {
-	convID, registered, err := r.index.Get(ctx, clientID)
+// client's index entry: the one index read of a returning client's
+// message.
+func (r *Receiver) ensureClient(ctx context.Context, lineID, clientID, pseudonym, channel, contact string, meta events.Meta) (IndexEntry, error) {
+	entry, err := r.index.Get(ctx, clientID)
 	if err != nil {
-		return "", unavailable("index", err)
+		return IndexEntry{}, unavailable("index", err)
 	}
-	if registered {
-		return convID, nil
+	if entry.Registered {
+		return entry, nil
 	}
 	var sealed []byte
 	if contact != "" {
 		if sealed, err = r.seal.Seal(ctx, clientID, []byte(contact), events.ContactAAD(clientID)); err != nil {
-			return "", unavailable("seal contact", err)
+			return IndexEntry{}, unavailable("seal contact", err)
 		}
 	}
 	// A client registers once: another replica (or an earlier attempt)
@@ -205,55 +225,68 @@ func (r *Receiver) ensureClient(ctx context.Context, lineID, clientID, pseudonym
 	if _, err := r.clients.Create(ctx, clientID, func(c *events.Client) error {
 		return c.Register(lineID, pseudonym, channel, events.Sealed{KeyID: clientID, Data: sealed}, meta)
 	}); err != nil {
-		return "", err
+		return IndexEntry{}, err
 	}
-	if err := r.index.Put(ctx, clientID, ""); err != nil {
-		return "", unavailable("index", err)
+	if err := r.index.Register(ctx, clientID); err != nil {
+		return IndexEntry{}, unavailable("index", err)
 	}
-	return "", nil
+	// Read it back for its revision: another first text of the client's
+	// may have claimed a conversation in between.
+	if entry, err = r.index.Get(ctx, clientID); err != nil {
+		return IndexEntry{}, unavailable("index", err)
+	}
+	return entry, nil
 }
+
+// claimAttempts bounds how often one message follows another's claim of
+// the client's conversation: each try that loses found a newer claim,
+// which only another message of the same client can make.
+const claimAttempts = 8
 
 // appendToConversation records a message (receive) in the client's open
 // conversation, or, when there is none or the last was closed, in a new
 // one, newID, started by start in the same append. Each append carries
 // the conversation's expected sequence, so a message never lands in a
-// conversation closed a moment before. It reports whether the message
-// was in the log already (a retried webhook). convID is the client's
-// conversation as the index had it when the message came ("" for none).
-func (r *Receiver) appendToConversation(ctx context.Context, clientID, convID, newID string, start, receive func(*events.Conversation) error) (string, bool, error) {
-	// The index may move on while we look (another message of the
-	// client's opened a conversation): follow it a few times.
-	for range 3 {
-		if convID == "" {
-			break
-		}
-		saved, err := r.convs.Update(ctx, convID, receive)
-		if err == nil {
-			return convID, len(saved.Appended) == 0 || saved.Duplicate(), nil
-		}
-		if !errors.Is(err, events.ErrClosed) && !errors.Is(err, events.ErrNotFound) {
-			return "", false, err
-		}
-		next, _, err := r.index.Get(ctx, clientID)
-		if err != nil {
-			return "", false, unavailable("index", err)
-		}
-		if next == convID {
-			break
-		}
-		convID = next
-	}
-	saved, err := r.convs.Create(ctx, newID, func(c *events.Conversation) error {
+// conversation closed a moment before. A new conversation is claimed in
+// the index first (compare-and-set on the revision read), so messages of
+// one client arriving together all join the one that claimed first; a
+// claimed conversation not started yet (its message still on its way, or
+// its process died) is started by whichever message gets there first. It
+// reports whether the message was in the log already (a retried webhook).
+func (r *Receiver) appendToConversation(ctx context.Context, clientID string, entry IndexEntry, newID string, start, receive func(*events.Conversation) error) (string, bool, error) {
+	startAndReceive := func(c *events.Conversation) error {
 		if err := start(c); err != nil {
 			return err
 		}
 		return receive(c)
-	})
-	if err != nil {
-		return "", false, err
 	}
-	if err := r.index.Put(ctx, clientID, newID); err != nil {
-		return "", false, unavailable("index", err)
+	for range claimAttempts {
+		if convID := entry.ConversationID; convID != "" {
+			saved, err := r.convs.Update(ctx, convID, receive)
+			if errors.Is(err, events.ErrNotFound) {
+				saved, err = r.convs.Create(ctx, convID, startAndReceive)
+			}
+			if err == nil {
+				return convID, len(saved.Appended) == 0 || saved.Duplicate(), nil
+			}
+			if !errors.Is(err, events.ErrClosed) {
+				return "", false, err
+			}
+		}
+		err := r.index.Claim(ctx, clientID, newID, entry.Revision)
+		if err == nil {
+			saved, err := r.convs.Create(ctx, newID, startAndReceive)
+			if err != nil {
+				return "", false, err
+			}
+			return newID, len(saved.Appended) == 0 || saved.Duplicate(), nil
+		}
+		if !errors.Is(err, ErrClaimed) {
+			return "", false, unavailable("index", err)
+		}
+		if entry, err = r.index.Get(ctx, clientID); err != nil {
+			return "", false, unavailable("index", err)
+		}
 	}
-	return newID, len(saved.Appended) == 0 || saved.Duplicate(), nil
+	return "", false, fmt.Errorf("%w: client %s: its conversation kept being claimed by other messages", events.ErrConcurrency, clientID)
 }
