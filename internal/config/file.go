@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"regexp"
 	"strings"
@@ -62,6 +63,10 @@ type Line struct {
 	// emergency, e.g. "If you are in immediate danger, call 999."; the
 	// page's default (UK) when empty. Set it for lines outside the UK.
 	EmergencyNotice string `yaml:"emergency_notice"`
+	// QuickExitURL is the neutral site the web chat's quick exit (its
+	// button, or the Escape key) replaces the page with; default
+	// DefaultQuickExitURL. An absolute http(s) URL.
+	QuickExitURL string `yaml:"quick_exit_url"`
 	// SendRate is the most SMS per second sent from the line's number
 	// (the provider's per-sender limit); default 5.
 	SendRate float64 `yaml:"send_rate"`
@@ -169,12 +174,25 @@ func (f *File) setDefaults() {
 		l.Policy = cmp.Or(l.Policy, "default")
 		l.FirstResponseTarget.Duration = cmp.Or(l.FirstResponseTarget.Duration, 15*time.Minute)
 		l.SendRate = cmp.Or(l.SendRate, 5)
+		l.QuickExitURL = cmp.Or(l.QuickExitURL, DefaultQuickExitURL)
 	}
 	for i := range f.Policies {
 		p := &f.Policies[i]
 		p.Rounds = cmp.Or(p.Rounds, 2)
 		p.AckTimeout.Duration = cmp.Or(p.AckTimeout.Duration, 5*time.Minute)
 	}
+}
+
+// DefaultQuickExitURL is where the web chat's quick exit goes unless a
+// line sets quick_exit_url: a neutral page nobody looking over a client's
+// shoulder would remark on.
+const DefaultQuickExitURL = "https://www.bbc.co.uk/weather"
+
+// validQuickExit reports whether s is an absolute http or https URL with a
+// host: the page must leave for another site, never run script.
+func validQuickExit(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" && u.User == nil
 }
 
 // langPattern is a language code as texts are keyed by: en, es, pt-br.
@@ -251,6 +269,9 @@ func (f *File) Validate() error {
 					bad("%s: %s[%q]: want a language code (en, es...) and a text of 1 to %d bytes", where, key, lang, maxStaffText)
 				}
 			}
+		}
+		if !validQuickExit(l.QuickExitURL) {
+			bad("%s: quick_exit_url: want an absolute https URL like %s", where, DefaultQuickExitURL)
 		}
 		for lang, text := range l.CrisisReply {
 			if !langPattern.MatchString(lang) || strings.TrimSpace(text) == "" || len(text) > maxClientText {

@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,50 +12,17 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/helpline-org/helpline/internal/browsertest"
 	"github.com/helpline-org/helpline/internal/twiliofake"
 )
 
 var update = flag.Bool("update", false, "also write browser screenshots to testdata/screenshots/")
 
-const chromiumPath = "/usr/bin/chromium"
-
 // browser starts a fresh headless Chromium (its own profile, so its own
-// cookies) and returns a context for it. Without chromium the test is
-// skipped, except under CI=true, where it fails: the browser tests are
-// part of the acceptance.
+// cookies) and returns a context for it (browsertest.Start).
 func browser(t *testing.T, width, height int64) context.Context {
 	t.Helper()
-	path := chromiumPath
-	if _, err := os.Stat(path); err != nil {
-		if p, lerr := exec.LookPath("chromium"); lerr == nil {
-			path = p
-		} else if os.Getenv("CI") == "true" {
-			t.Fatalf("chromium is not installed (%s): the browser tests must run in CI (apt-get install -y chromium)", chromiumPath)
-		} else {
-			t.Skipf("chromium is not installed (%s); install it to run the browser tests", chromiumPath)
-		}
-	}
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(path),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.Headless,
-		chromedp.Flag("no-sandbox", true),
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.WindowSize(int(width), int(height)),
-	}
-	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancel := chromedp.NewContext(actx)
-	t.Cleanup(func() { cancel(); cancelA() })
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, height)); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
-	return ctx
+	return browsertest.Start(t, width, height)
 }
 
 // artifacts is where screenshots go: $HELPLINE_TEST_ARTIFACTS, or a
@@ -104,23 +70,13 @@ func save(t *testing.T, dir, name string, png []byte) {
 // step runs browser actions with a deadline, failing with the step's name.
 func step(t *testing.T, ctx context.Context, name string, actions ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
-	sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	if err := chromedp.Do(sctx, actions...); err != nil {
-		t.Fatalf("%s: %v", name, err)
-	}
+	browsertest.Step(t, ctx, name, actions...)
 }
 
 // value runs one browser action that returns a value.
 func value[T any](t *testing.T, ctx context.Context, name string, a chromedp.Action[T]) T {
 	t.Helper()
-	sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	v, err := chromedp.Run(sctx, a)
-	if err != nil {
-		t.Fatalf("%s: %v", name, err)
-	}
-	return v
+	return browsertest.Value(t, ctx, name, a)
 }
 
 func signInBrowser(t *testing.T, ctx context.Context, base, id string) {

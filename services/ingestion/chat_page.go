@@ -2,10 +2,13 @@ package ingestion
 
 import (
 	"bytes"
+	"cmp"
 	"embed"
 	"fmt"
 	"html/template"
 	"net/http"
+
+	"github.com/helpline-org/helpline/internal/config"
 )
 
 // chatWeb holds the chat page, its script and its style. They are served
@@ -43,6 +46,8 @@ type chatPageData struct {
 	LineName  string
 	Emergency string
 	MaxChars  int
+	// QuickExit is where the quick exit goes: the line's neutral site.
+	QuickExit string
 }
 
 // showPage handles GET /chat[?line=<line id>]. The page renders no
@@ -62,7 +67,7 @@ func (h *ChatHTTP) showPage(w http.ResponseWriter, req *http.Request) {
 	}
 	var buf bytes.Buffer
 	if err := h.page.tmpl.Execute(&buf, chatPageData{LineID: line.ID, LineName: name, Emergency: emergencyNotice(line.EmergencyNotice, h.cfg.EmergencyNotice),
-		MaxChars: maxChatBodyChars}); err != nil {
+		MaxChars: maxChatBodyChars, QuickExit: cmp.Or(line.QuickExitURL, config.DefaultQuickExitURL)}); err != nil {
 		h.fail(w, req, err)
 		return
 	}

@@ -76,6 +76,8 @@ type chatOptions struct {
 	maxConsumers int
 	// maxMessages, when set, is how many messages one chat takes.
 	maxMessages int
+	// quickExit, when set, is the main line's quick_exit_url.
+	quickExit string
 }
 
 func newChatHarness(t testing.TB, opts chatOptions) *chatHarness {
@@ -89,9 +91,13 @@ func newChatHarness(t testing.TB, opts chatOptions) *chatHarness {
 	logs := &logtest.Buffer{}
 	log := zerolog.New(logs)
 	store, keys, identities := openLogAndKeys(t, js, log)
+	quickExit := ""
+	if opts.quickExit != "" {
+		quickExit = `, quick_exit_url: "` + opts.quickExit + `"`
+	}
 	file, err := config.ParseFile([]byte(`
 lines:
-  - {id: main, name: "Example Support Line", number: "` + lineNum + `", timezone: Europe/London, always_open: true}
+  - {id: main, name: "Example Support Line", number: "` + lineNum + `", timezone: Europe/London, always_open: true` + quickExit + `}
   - {id: night, name: "Example Night Line", number: "+442079460001", timezone: Europe/London, always_open: true, emergency_notice: "In an emergency call 112."}
 `))
 	if err != nil {
@@ -305,7 +311,9 @@ func (h *chatHarness) openEvents(t testing.TB, token, lastEventID string) *sseSt
 		cancel()
 		t.Fatal(err)
 	}
-	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") {
+	// No-store: nothing of the transcript is kept by the browser after a
+	// quick exit.
+	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") || resp.Header.Get("Cache-Control") != "no-store" {
 		b, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		cancel()
@@ -1086,10 +1094,17 @@ func TestChatPageIsSafeAndAccessible(t *testing.T) {
 		!strings.Contains(csp, "default-src 'none'") {
 		t.Fatalf("CSP: %q", csp)
 	}
-	if r.hdr.Get("X-Content-Type-Options") != "nosniff" || r.hdr.Get("Referrer-Policy") != "no-referrer" {
+	if r.hdr.Get("X-Content-Type-Options") != "nosniff" || r.hdr.Get("Referrer-Policy") != "no-referrer" || r.hdr.Get("Cache-Control") != "no-store" {
 		t.Fatalf("headers: %v", r.hdr)
 	}
 	page := r.body
+	// The one URL of another site is the quick exit's, in its link and
+	// for the script: the neutral site the page leaves for.
+	exit := config.DefaultQuickExitURL
+	if !strings.Contains(page, `id="quick-exit" class="quick-exit-button" href="`+exit+`"`) || !strings.Contains(page, `data-exit="`+exit+`"`) {
+		t.Fatalf("page lacks the quick exit link to %s", exit)
+	}
+	page = strings.ReplaceAll(page, exit, "")
 	for _, tag := range regexp.MustCompile(`(?i)<script[^>]*>`).FindAllString(page, -1) {
 		if !strings.Contains(tag, `src="/chat/app.js"`) {
 			t.Fatalf("inline or foreign script: %s", tag)

@@ -17,6 +17,7 @@
   const leaveButton = $("leave");
   const pseudonym = $("pseudonym");
   const statusLine = $("status");
+  const quickExitLink = $("quick-exit");
 
   let source = null; // the EventSource of the conversation
   let lastSeq = 0; // highest stream sequence received
@@ -240,6 +241,39 @@
     }
   }
 
+  // quickExit leaves at once for the line's neutral site: it tells the
+  // server to end the session (keepalive: the request outlives the page),
+  // empties the page, drops its history entry's state and replaces the
+  // entry with the neutral site, so Back never comes back to the chat.
+  // The chat page and its stream are sent with Cache-Control: no-store,
+  // so nothing of the transcript is kept to be shown again.
+  let exiting = false;
+  function quickExit(e) {
+    if (e) e.preventDefault();
+    if (exiting) return;
+    exiting = true;
+    try {
+      fetch("/api/chat/session", { method: "DELETE", credentials: "same-origin", cache: "no-store", keepalive: true });
+    } catch (err) {
+      // Leaving matters more than being told it worked.
+    }
+    stopStream();
+    list.replaceChildren();
+    input.value = "";
+    pseudonym.textContent = "";
+    try {
+      sessionStorage.clear();
+      history.replaceState(null, "", location.pathname);
+    } catch (err) {
+      // Storage or history may be unavailable: go anyway.
+    }
+    location.replace(root.dataset.exit || quickExitLink.href);
+  }
+
+  quickExitLink.addEventListener("click", quickExit);
+  document.addEventListener("keydown", (e) => {
+    if (e.key === "Escape") quickExit(e);
+  });
   startButton.addEventListener("click", start);
   newChatButton.addEventListener("click", start);
   form.addEventListener("submit", send);
