@@ -387,8 +387,20 @@ type ConversationAssigned struct {
 	ByStaffID  string `json:"by_staff_id"`
 }
 
-// ConversationClosed records the end of a conversation.
+// ConversationClosed records the end of a conversation: the worker's
+// wrap-up, an outcome and categories from the line's taxonomy (each
+// category "group:value", e.g. "risk:high"). Version 2: version 1 had no
+// outcome or categories (they read as "" and none).
 type ConversationClosed struct {
+	ByStaffID  string   `json:"by_staff_id"`
+	Reason     string   `json:"reason,omitempty"`
+	Outcome    string   `json:"outcome"`
+	Categories []string `json:"categories"`
+}
+
+// ConversationClosedV1 is version 1 of ConversationClosed, before the
+// wrap-up.
+type ConversationClosedV1 struct {
 	ByStaffID string `json:"by_staff_id"`
 	Reason    string `json:"reason,omitempty"`
 }
@@ -500,7 +512,7 @@ var _ = []bool{
 	register(AggregateConversation, TypeConversationAssigned, 1, "A conversation was assigned to a worker or team.",
 		func() Payload { return ConversationAssigned{AssigneeID: "alex", TeamID: "day", ByStaffID: "sam"} }),
 	register(AggregateConversation, TypeConversationClosed, 1, "A conversation was closed.",
-		func() Payload { return ConversationClosed{ByStaffID: "alex", Reason: "resolved"} }),
+		func() Payload { return ConversationClosedV1{ByStaffID: "alex", Reason: "resolved"} }),
 	register(AggregateConversation, TypeEscalationRequested, 1, "A staff member raised an escalation by hand, with a reason code.",
 		func() Payload {
 			return EscalationRequested{EscalationID: "esc-manual-1", StaffID: "sam", Reason: ManualRiskToLife, MessageID: "m1"}

@@ -56,7 +56,7 @@ func TestCloneIsDeep(t *testing.T) {
 	if err := c.Apply(e); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.Close("sam", "done", events.Meta{OccurredAt: t0}); err != nil {
+	if err := c.Close("sam", events.WrapUp{Outcome: "supported", SeenSeq: c.Version}, testTaxonomy{}, events.Meta{OccurredAt: t0}); err != nil {
 		t.Fatal(err)
 	}
 

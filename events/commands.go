@@ -35,6 +35,7 @@ func (c *Conversation) markSaved(acks []Appended) {
 		}
 		if p, err := e.Decode(); err == nil {
 			c.Messages[p.(MessageReceived).MessageID] = acks[i].Seq
+			c.LastInboundSeq = max(c.LastInboundSeq, acks[i].Seq)
 		}
 	}
 	c.recording.markSaved(acks)
@@ -75,10 +76,16 @@ func (c *Conversation) Start(lineID, clientID, pseudonym, channel string, m Meta
 // Receive records one inbound message, its body sealed with the client's
 // key and bound to messageID (the event's id: BodyAAD(messageID)). A
 // message already received is not recorded again, even once the
-// conversation closed; a new one joins only an open conversation.
-func (c *Conversation) Receive(messageID, providerMessageID string, body Sealed, m Meta) error {
+// conversation closed. A new one joins an open conversation, or reopens
+// one closed within reopenWithin (the line's reopen window) before it
+// came; a conversation closed longer ago refuses it with ErrClosed, and
+// the message starts the client's next conversation.
+func (c *Conversation) Receive(messageID, providerMessageID string, body Sealed, reopenWithin time.Duration, m Meta) error {
 	if _, seen := c.Messages[messageID]; seen {
 		return nil
+	}
+	if err := c.reopenFor(messageID, reopenWithin, m); err != nil {
+		return err
 	}
 	if err := c.mustBeOpen(); err != nil {
 		return err
@@ -467,14 +474,6 @@ func (c *Conversation) BlockSend(sendID, reason string, m Meta) error {
 func (c *Conversation) RecordDeliveryStatus(providerMessageID, status string, errorCode int, m Meta) error {
 	return c.recordWithID("dlv-"+strings.ToLower(providerMessageID)+"-"+status, DeliveryStatusChanged{ProviderMessageID: providerMessageID,
 		Status: status, ErrorCode: errorCode}, m)
-}
-
-// Close records the end of the conversation.
-func (c *Conversation) Close(byStaffID, reason string, m Meta) error {
-	if err := c.mustBeOpen(); err != nil {
-		return err
-	}
-	return c.record(ConversationClosed{ByStaffID: byStaffID, Reason: reason}, m)
 }
 
 // EscalateByHand records a staff member's escalation of the conversation,

@@ -23,8 +23,8 @@ func TestCommandsRecordOnce(t *testing.T) {
 		then []string
 	}{
 		{"start", func(c *events.Conversation) error { return c.Start("main", "k1", "C-AB12", events.ChannelSMS, m) }, "", nil},
-		{"receive", func(c *events.Conversation) error { return c.Receive("m2", "SM2", body, m) }, "m2", nil},
-		{"receive again", func(c *events.Conversation) error { return c.Receive("m1", "SM1", body, m) }, "", nil},
+		{"receive", func(c *events.Conversation) error { return c.Receive("m2", "SM2", body, 0, m) }, "m2", nil},
+		{"receive again", func(c *events.Conversation) error { return c.Receive("m1", "SM1", body, 0, m) }, "", nil},
 		{"triage", func(c *events.Conversation) error {
 			return c.Triage("m2", events.Verdict{Risk: events.RiskNone}, events.Arrival{}, m)
 		}, "tri-m2", nil},

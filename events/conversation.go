@@ -152,15 +152,25 @@ func (e *Escalation) Open() bool { return !e.Acknowledged && !e.Exhausted }
 // that the repository appends with the conversation's Version as the
 // expected sequence.
 type Conversation struct {
-	ID         string
-	LineID     string
-	ClientID   string
-	Pseudonym  string
-	Channel    string
-	Started    bool
-	Closed     bool
+	ID        string
+	LineID    string
+	ClientID  string
+	Pseudonym string
+	Channel   string
+	Started   bool
+	Closed    bool
+	// ClosedAt is when it was last closed (zero while it never was); a
+	// client's message within the line's reopen window after it reopens
+	// the conversation.
+	ClosedAt   time.Time
 	AssigneeID string
 	TeamID     string
+	// LastInboundSeq is the stream sequence of the latest client message:
+	// a close on a page that did not show it is refused.
+	LastInboundSeq uint64
+	// HandOvers holds the event ids of the hand-overs recorded, so a
+	// retried request records one.
+	HandOvers map[string]bool
 
 	Received        int
 	LastInboundAt   time.Time
@@ -201,7 +211,7 @@ type Conversation struct {
 // NewConversation returns an empty conversation with the given id.
 func NewConversation(id string) *Conversation {
 	return &Conversation{ID: id, Escalations: map[string]*Escalation{}, Sends: map[string]string{}, Replies: map[string]ReplyRequested{},
-		Messages: map[string]uint64{}, Triaged: map[string]bool{}, Verdicts: map[string]VerdictSummary{}, Pages: map[string]PageRef{}, Undelivered: map[string]DeliveryStatusChanged{}}
+		Messages: map[string]uint64{}, Triaged: map[string]bool{}, HandOvers: map[string]bool{}, Verdicts: map[string]VerdictSummary{}, Pages: map[string]PageRef{}, Undelivered: map[string]DeliveryStatusChanged{}}
 }
 
 // Clone returns a deep copy: changing the copy (applying events, recording
@@ -222,6 +232,7 @@ func (c *Conversation) Clone() *Conversation {
 	}
 	out.Messages = maps.Clone(c.Messages)
 	out.Triaged = maps.Clone(c.Triaged)
+	out.HandOvers = maps.Clone(c.HandOvers)
 	out.Verdicts = make(map[string]VerdictSummary, len(c.Verdicts))
 	for id, v := range c.Verdicts {
 		out.Verdicts[id] = v.clone()
@@ -275,6 +286,7 @@ func (c *Conversation) apply(p Payload, e Envelope) {
 		c.Received++
 		c.LastInboundAt = p.ReceivedAt
 		c.Messages[p.MessageID] = e.Sequence
+		c.LastInboundSeq = max(c.LastInboundSeq, e.Sequence)
 	case ReplyRequested:
 		if c.FirstReplyAt.IsZero() {
 			c.FirstReplyAt = at
@@ -356,7 +368,12 @@ func (c *Conversation) apply(p Payload, e Envelope) {
 	case ConversationAssigned:
 		c.AssigneeID, c.TeamID = p.AssigneeID, p.TeamID
 	case ConversationClosed:
-		c.Closed = true
+		c.Closed, c.ClosedAt = true, at
+	case ConversationReopened:
+		c.Closed = false
+	case ConversationHandedOver:
+		c.AssigneeID, c.TeamID = p.AssigneeID, p.TeamID
+		c.HandOvers[e.ID] = true
 	}
 }
 

@@ -88,7 +88,7 @@ func TestClosedConversationRefusesCommands(t *testing.T) {
 	for name, err := range map[string]error{
 		"assign": c.Assign("alex", "", "sam", m),
 		"reply":  c.RequestReply("r1", "alex", "Alex", events.Sealed{KeyID: "k1", Data: []byte{1}}, m),
-		"close":  c.Close("alex", "", m),
+		"close":  c.Close("alex", events.WrapUp{Outcome: "supported"}, testTaxonomy{}, m),
 	} {
 		if !errors.Is(err, events.ErrClosed) {
 			t.Errorf("%s on a closed conversation: %v", name, err)

@@ -182,7 +182,7 @@ func TestConflictsAreRetriedABoundedNumberOfTimes(t *testing.T) {
 		if _, err := s.Append(ctx, events.ExpectAny, other); err != nil {
 			return err
 		}
-		return c.Close("alex", "resolved", events.Meta{OccurredAt: t0})
+		return c.Close("alex", events.WrapUp{Outcome: "supported", SeenSeq: c.Version}, testTaxonomy{}, events.Meta{OccurredAt: t0})
 	})
 	if !errors.Is(err, events.ErrConcurrency) {
 		t.Fatalf("update: %v, want ErrConcurrency", err)

@@ -23,6 +23,8 @@ const (
 	TypeEscalationRequested       = "conversation.escalation_requested"
 	TypeTriageFeedbackRecorded    = "conversation.triage_feedback_recorded"
 	TypeEscalationDeclined        = "conversation.escalation_declined"
+	TypeConversationReopened      = "conversation.reopened"
+	TypeConversationHandedOver    = "conversation.handed_over"
 
 	TypeClientRegistered = "client.registered"
 	TypeConsentChanged   = "client.consent_changed"

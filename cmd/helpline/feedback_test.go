@@ -63,7 +63,7 @@ func TestTriageFeedbackExportsMarksWithoutText(t *testing.T) {
 			if err := c.Start("main", "client-fb", "C-FB12", events.ChannelSMS, m); err != nil {
 				return err
 			}
-			if err := c.Receive(msgID, "SMfb", events.Sealed{KeyID: "client-fb", Data: sealed}, m); err != nil {
+			if err := c.Receive(msgID, "SMfb", events.Sealed{KeyID: "client-fb", Data: sealed}, 0, m); err != nil {
 				return err
 			}
 			return c.Triage(msgID, events.Verdict{Risk: events.RiskElevated, Rule: "wish_alone", LexiconVersion: "en-test",

@@ -74,6 +74,13 @@ type Line struct {
 	// when a level of the line's rota has nobody on call in the next 24
 	// hours (once per gap).
 	AdminContacts []string `yaml:"admin_contacts"`
+	// Taxonomy is what workers choose from when they close a conversation
+	// (an outcome, categories); DefaultTaxonomy when not given.
+	Taxonomy *Taxonomy `yaml:"taxonomy"`
+	// ReopenWindow is how long after its closing a client's message
+	// reopens the same conversation; later, it starts a new one. Default
+	// DefaultReopenWindow.
+	ReopenWindow Duration `yaml:"reopen_window"`
 }
 
 // Staff is a member of staff known from configuration.
@@ -175,6 +182,10 @@ func (f *File) setDefaults() {
 		l.FirstResponseTarget.Duration = cmp.Or(l.FirstResponseTarget.Duration, 15*time.Minute)
 		l.SendRate = cmp.Or(l.SendRate, 5)
 		l.QuickExitURL = cmp.Or(l.QuickExitURL, DefaultQuickExitURL)
+		l.ReopenWindow.Duration = cmp.Or(l.ReopenWindow.Duration, DefaultReopenWindow)
+		if l.Taxonomy == nil {
+			l.Taxonomy = DefaultTaxonomy()
+		}
 	}
 	for i := range f.Policies {
 		p := &f.Policies[i]
@@ -272,6 +283,12 @@ func (f *File) Validate() error {
 		}
 		if !validQuickExit(l.QuickExitURL) {
 			bad("%s: quick_exit_url: want an absolute https URL like %s", where, DefaultQuickExitURL)
+		}
+		if l.ReopenWindow.Duration < time.Minute || l.ReopenWindow.Duration > 90*24*time.Hour {
+			bad("%s: reopen_window %s: want 1m to 2160h", where, l.ReopenWindow.Duration)
+		}
+		if l.Taxonomy != nil {
+			errs = append(errs, l.Taxonomy.validate(where)...)
 		}
 		for lang, text := range l.CrisisReply {
 			if !langPattern.MatchString(lang) || strings.TrimSpace(text) == "" || len(text) > maxClientText {

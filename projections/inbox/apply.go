@@ -63,6 +63,11 @@ func apply(ctx context.Context, tx Tx, e events.Envelope, p events.Payload) erro
 			c.Open, c.ClosedAt = false, at
 		}
 		return putConversation(ctx, tx, c)
+	case events.ConversationReopened:
+		c.Open, c.ClosedAt = true, time.Time{}
+		return putConversation(ctx, tx, c)
+	case events.ConversationHandedOver:
+		return handedOver(ctx, tx, c, e, p, at)
 	}
 	return nil
 }
@@ -120,6 +125,29 @@ func replyRequested(ctx context.Context, tx Tx, c Conversation, e events.Envelop
 	}
 	c.Unread = 0
 	c.LastActivityAt = latest(c.LastActivityAt, at)
+	return putConversation(ctx, tx, c)
+}
+
+// handedOver gives the conversation to its new assignee and keeps the
+// hand-over's note, sealed, among its messages, where the new assignee
+// reads it.
+func handedOver(ctx context.Context, tx Tx, c Conversation, e events.Envelope, p events.ConversationHandedOver, at time.Time) error {
+	if _, ok, err := tx.Message(ctx, c.ID, e.ID); err != nil || ok {
+		return err
+	}
+	to := p.AssigneeID
+	if to == "" {
+		to = NoteToTeam + p.TeamID
+	}
+	m := Message{ID: e.ID, EventID: e.ID, Direction: DirectionNote, Kind: KindHandOver, At: at, StaffID: p.ByStaffID, SenderName: to,
+		Body: sealedCopy(p.Note), Status: "handed_over"}
+	if c.Erased {
+		m.Body = events.Sealed{}
+	}
+	if err := tx.PutMessage(ctx, c.ID, m); err != nil {
+		return err
+	}
+	c.AssigneeID, c.TeamID = p.AssigneeID, p.TeamID
 	return putConversation(ctx, tx, c)
 }
 

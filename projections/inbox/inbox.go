@@ -43,6 +43,16 @@ var (
 const (
 	DirectionIn  = "in"  // from the client
 	DirectionOut = "out" // to the client: a worker's reply or an auto-reply
+	// DirectionNote is a note between staff, never sent to the client: a
+	// hand-over's note for the new assignee (Kind KindHandOver).
+	DirectionNote = "note"
+)
+
+// KindHandOver is the Kind of a hand-over's note. The note's SenderName
+// is whom it went to: a staff id, or NoteToTeam and a team id.
+const (
+	KindHandOver = "handover"
+	NoteToTeam   = "team:"
 )
 
 // Flags a conversation can carry, besides its risk ("elevated", "crisis").
@@ -98,10 +108,13 @@ type Message struct {
 	EventID   string
 	Direction string // DirectionIn or DirectionOut
 	// Kind is, for an outbound message, events.SendReply or
-	// events.SendAutoReply; "" for an inbound one.
+	// events.SendAutoReply; KindHandOver for a note; "" for an inbound
+	// one.
 	Kind string
 	At   time.Time
-	// StaffID and SenderName (a first name at most) are a reply's.
+	// StaffID and SenderName (a first name at most) are a reply's; a
+	// note's StaffID is who wrote it, its SenderName whom it went to
+	// (KindHandOver).
 	StaffID, SenderName string
 	// Body is as in the event: still sealed. Empty for an auto-reply and
 	// once the client is erased.
@@ -324,6 +337,8 @@ var relevant = map[string]bool{
 	events.TypeDeliveryStatusChanged:     true,
 	events.TypeConversationAssigned:      true,
 	events.TypeConversationClosed:        true,
+	events.TypeConversationReopened:      true,
+	events.TypeConversationHandedOver:    true,
 	events.TypeConsentChanged:            true,
 	events.TypeClientErased:              true,
 }

@@ -314,22 +314,26 @@ func (c *Chat) Send(ctx context.Context, s ChatSession, clientMsgID, body string
 		eventID = chatMessageID(s.ConversationID, clientMsgID)
 	}
 	meta := events.Meta{CorrelationID: eventID, OccurredAt: c.d.Now()}
+	// A message soon after a worker closed the conversation reopens it
+	// (the line's reopen window); later, the chat has ended and the
+	// client is told to start a new one.
+	line, _ := c.Line(s.LineID)
 	var sealed []byte
 	saved, err := c.convs.Update(ctx, s.ConversationID, func(conv *events.Conversation) error {
 		if !conv.Started || conv.ClientID != s.ClientID {
 			return fmt.Errorf("conversation %s: %w", s.ConversationID, events.ErrNotFound)
 		}
 		_, seen := conv.Messages[eventID]
-		if !seen && !conv.Closed && len(conv.Messages) >= c.cfg.MaxMessages {
+		if !seen && len(conv.Messages) >= c.cfg.MaxMessages {
 			return ErrChatFull
 		}
-		if !seen && !conv.Closed && sealed == nil {
+		if !seen && sealed == nil {
 			var err error
 			if sealed, err = c.d.Keys.Seal(ctx, s.ClientID, []byte(body), events.BodyAAD(eventID)); err != nil {
 				return fmt.Errorf("seal body: %w", err)
 			}
 		}
-		return conv.Receive(eventID, "", events.Sealed{KeyID: s.ClientID, Data: sealed}, meta)
+		return conv.Receive(eventID, "", events.Sealed{KeyID: s.ClientID, Data: sealed}, line.ReopenWindow.Duration, meta)
 	})
 	if err != nil {
 		return ChatSent{}, err

@@ -157,7 +157,7 @@ func (r *Receiver) ReceiveSMS(ctx context.Context, in InboundSMS) (Receipt, erro
 		return rc, unavailable("seal body", err)
 	}
 	receive := func(c *events.Conversation) error {
-		return c.Receive(rc.EventID, in.MessageSid, events.Sealed{KeyID: clientID, Data: body}, meta)
+		return c.Receive(rc.EventID, in.MessageSid, events.Sealed{KeyID: clientID, Data: body}, line.ReopenWindow.Duration, meta)
 	}
 	start := func(c *events.Conversation) error {
 		return c.Start(line.ID, clientID, rc.Pseudonym, events.ChannelSMS, meta)
@@ -243,8 +243,9 @@ func (r *Receiver) ensureClient(ctx context.Context, lineID, clientID, pseudonym
 // which only another message of the same client can make.
 const claimAttempts = 8
 
-// appendToConversation records a message (receive) in the client's open
-// conversation, or, when there is none or the last was closed, in a new
+// appendToConversation records a message (receive) in the client's latest
+// conversation (reopening it when it was closed within the line's reopen
+// window), or, when there is none or it was closed longer ago, in a new
 // one, newID, started by start in the same append. Each append carries
 // the conversation's expected sequence, so a message never lands in a
 // conversation closed a moment before. A new conversation is claimed in

@@ -1,0 +1,93 @@
+package config
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+const oneLine = `
+lines:
+  - id: main
+    number: "+442079460000"
+    timezone: Europe/London
+    always_open: true
+`
+
+func TestLineDefaultsToTheShippedTaxonomy(t *testing.T) {
+	t.Parallel()
+	f, err := ParseFile([]byte(oneLine))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := f.Lines[0]
+	if l.ReopenWindow.Duration != DefaultReopenWindow || l.Taxonomy == nil || len(l.Taxonomy.Categories) != 4 {
+		t.Fatalf("defaults: window %s, taxonomy %+v", l.ReopenWindow, l.Taxonomy)
+	}
+	if err := l.Taxonomy.CheckWrapUp("supported", []string{"reason:mental_health", "reason:family", "risk:low", "referral:none"}); err != nil {
+		t.Fatalf("a good wrap-up: %v", err)
+	}
+}
+
+func TestTaxonomyChecksTheWrapUp(t *testing.T) {
+	t.Parallel()
+	tax := DefaultTaxonomy()
+	tests := []struct {
+		outcome    string
+		categories []string
+		want       string
+	}{
+		{"vanished", []string{"reason:family", "risk:low"}, `outcome "vanished" is not one of the line's`},
+		{"supported", []string{"reason:family", "risk:low", "mood:blue"}, `category "mood:blue" is not one of the line's`},
+		{"supported", []string{"reason:family", "risk:lowish"}, `"lowish" is not a value of Risk level assessed`},
+		{"supported", []string{"reason:family"}, "Risk level assessed: choose one"},
+		{"supported", []string{"reason:family", "risk:low", "risk:high"}, "Risk level assessed: choose only one"},
+		{"supported", []string{"reason:family", "reason:family", "risk:low"}, "a category is given twice"},
+		{"supported", nil, "Reason for contact: choose one"},
+	}
+	for _, tt := range tests {
+		err := tax.CheckWrapUp(tt.outcome, tt.categories)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s %v: %v, want %q", tt.outcome, tt.categories, err, tt.want)
+		}
+	}
+}
+
+func TestTaxonomyIsValidatedAtLoad(t *testing.T) {
+	t.Parallel()
+	bad := oneLine + `    reopen_window: 10s
+    taxonomy:
+      outcomes: [{id: Done, label: Done}, {id: ok, label: ""}]
+      categories:
+        - {id: risk, label: Risk, values: []}
+        - {id: risk, label: Risk again, values: [{id: low, label: Low}, {id: low, label: Low}]}
+`
+	_, err := ParseFile([]byte(bad))
+	if err == nil {
+		t.Fatal("a bad taxonomy was accepted")
+	}
+	for _, want := range []string{
+		"lines[0] (main): reopen_window 10s",
+		`lines[0] (main): taxonomy: outcomes[0]: id "Done"`,
+		"lines[0] (main): taxonomy: outcomes[1] (ok): label is required",
+		"lines[0] (main): taxonomy: categories[0] (risk): values: at least one",
+		`lines[0] (main): taxonomy: categories[1] (risk).values[1]: duplicate id "low"`,
+		`lines[0] (main): taxonomy: categories[1]: duplicate id "risk"`,
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not say %q:\n%v", want, err)
+		}
+	}
+	good := oneLine + `    reopen_window: 2h
+    taxonomy:
+      outcomes: [{id: done, label: Done}]
+      categories: [{id: topic, label: Topic, required: true, values: [{id: money, label: Money}]}]
+`
+	f, err := ParseFile([]byte(good))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l := f.Lines[0]; l.ReopenWindow.Duration != 2*time.Hour || l.Taxonomy.CheckWrapUp("done", []string{"topic:money"}) != nil {
+		t.Fatalf("configured line: %+v", l)
+	}
+}
