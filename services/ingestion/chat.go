@@ -416,8 +416,6 @@ func (c *Chat) Stream(ctx context.Context, s ChatSession, after uint64, emit fun
 		if !ok {
 			return nil
 		}
-		// A closed conversation's stream always ends with its closed item,
-		// even when the client saw it before: then the page stops.
 		if e.Sequence > after || it.Kind == ChatItemClosed {
 			if err := emit(it); err != nil {
 				return err
@@ -428,7 +426,31 @@ func (c *Chat) Stream(ctx context.Context, s ChatSession, after uint64, emit fun
 		}
 		return nil
 	}
-	last, err := c.d.Log.Read(ctx, subject, 0, handle)
+	// The history ends the stream only when the conversation is closed
+	// still: a client's message soon after a close reopened it.
+	var closed *ChatItem
+	history := func(e events.Envelope) error {
+		switch e.Type {
+		case events.TypeConversationClosed:
+			if it, ok := c.item(ctx, s, &st, e); ok {
+				closed = &it
+			}
+			return nil
+		case events.TypeConversationReopened:
+			closed = nil
+			return nil
+		}
+		return handle(e)
+	}
+	last, err := c.d.Log.Read(ctx, subject, 0, history)
+	if err == nil && closed != nil {
+		// Always sent, even when the client saw it before: then the page
+		// stops.
+		if err := emit(*closed); err != nil && ctx.Err() == nil {
+			return err
+		}
+		return nil
+	}
 	if err == nil {
 		err = emit(ChatItem{Kind: ChatItemReady})
 	}

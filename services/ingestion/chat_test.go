@@ -262,9 +262,13 @@ func (h *chatHarness) reply(t testing.TB, conversation, staffID, senderName, tex
 	return e, acks[0].Seq
 }
 
-func (h *chatHarness) closeConversation(t testing.TB, conversation string) {
+// closeConversation closes a conversation ago before now: longer ago than
+// the line's reopen window (closedLongAgo), a message of the client's
+// starts a new conversation.
+func (h *chatHarness) closeConversation(t testing.TB, conversation string, ago time.Duration) {
 	t.Helper()
-	e, _ := events.New(conversation, events.ConversationClosed{ByStaffID: "alex", Reason: "resolved"}, events.Meta{OccurredAt: time.Now()})
+	e, _ := events.New(conversation, events.ConversationClosed{ByStaffID: "alex", Outcome: "supported", Categories: []string{}},
+		events.Meta{OccurredAt: time.Now().Add(-ago)})
 	if _, err := h.store.Append(context.Background(), events.ExpectAny, e); err != nil {
 		t.Fatal(err)
 	}
@@ -849,7 +853,7 @@ func TestChatClosedConversationRefusesMessages(t *testing.T) {
 	h := newChatHarness(t, chatOptions{})
 	token, conv := h.startChat(t)
 	h.send(t, token, "m1", "thank you")
-	h.closeConversation(t, conv)
+	h.closeConversation(t, conv, closedLongAgo)
 	r := h.send(t, token, "m2", "one more thing")
 	if r.code != http.StatusConflict || !strings.Contains(r.body, "start a new chat") {
 		t.Fatalf("send to closed: %d %s", r.code, r.body)
@@ -870,6 +874,29 @@ func TestChatClosedConversationRefusesMessages(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+func TestChatMessageSoonAfterCloseReopens(t *testing.T) {
+	t.Parallel()
+	h := newChatHarness(t, chatOptions{})
+	token, conv := h.startChat(t)
+	h.send(t, token, "m1", "thank you")
+	h.closeConversation(t, conv, time.Hour)
+	if r := h.send(t, token, "m2", "one more thing"); r.code != http.StatusAccepted {
+		t.Fatalf("send within the reopen window: %d %s", r.code, r.body)
+	}
+	all := h.all(t)
+	reopened, msgs := ofType(all, events.TypeConversationReopened), ofType(all, events.TypeMessageReceived)
+	if len(reopened) != 1 || reopened[0].AggregateID != conv || len(msgs) != 2 || msgs[1].AggregateID != conv {
+		t.Fatalf("%d reopened, %d messages: want the chat's conversation reopened with the message", len(reopened), len(msgs))
+	}
+	// The reopened conversation's stream goes on past the earlier close.
+	s := h.openEvents(t, token, "")
+	s.waitFor(t, "message", "one more thing")
+	s.waitFor(t, "ready", "")
+	if s.ended() {
+		t.Fatal("the stream of a reopened conversation ended")
+	}
 }
 
 func TestChatEventsStreamHistoryAndLiveReplies(t *testing.T) {
@@ -913,7 +940,7 @@ func TestChatEventsStreamHistoryAndLiveReplies(t *testing.T) {
 
 	// Closing ends both streams, and they leave nothing behind: no
 	// follower, and no consumer but the process's one subscription.
-	h.closeConversation(t, conv)
+	h.closeConversation(t, conv, closedLongAgo)
 	s.waitFor(t, "closed", "")
 	again.waitFor(t, "closed", "")
 	poll.Until(t, 30*time.Second, func() error {

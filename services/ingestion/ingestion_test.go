@@ -131,14 +131,19 @@ func (h *harness) sendSMS(t testing.TB, sid, from, body string) (int, string) {
 
 // closeConversation records a worker closing convID, appended at the
 // conversation's last sequence.
-func (h *harness) closeConversation(t testing.TB, convID string) {
+// closedLongAgo is longer ago than the lines' reopen window.
+const closedLongAgo = config.DefaultReopenWindow + time.Hour
+
+// closeConversation closes a conversation ago before now.
+func (h *harness) closeConversation(t testing.TB, convID string, ago time.Duration) {
 	t.Helper()
 	ctx := context.Background()
 	_, last, err := h.store.Load(ctx, events.AggregateConversation, convID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	closed, _ := events.New(convID, events.ConversationClosed{ByStaffID: "alex"}, events.Meta{OccurredAt: time.Now()})
+	closed, _ := events.New(convID, events.ConversationClosed{ByStaffID: "alex", Outcome: "supported", Categories: []string{}},
+		events.Meta{OccurredAt: time.Now().Add(-ago)})
 	if _, err := h.store.Append(ctx, events.ExpectSeq(last), closed); err != nil {
 		t.Fatal(err)
 	}
@@ -320,7 +325,7 @@ func TestConversationContinuesThenRestartsAfterClose(t *testing.T) {
 		t.Fatalf("%d conversations after two messages, want 1", len(started))
 	}
 	convID := started[0].AggregateID
-	h.closeConversation(t, convID)
+	h.closeConversation(t, convID, closedLongAgo)
 	h.sendSMS(t, newSid(), clientNum, "third")
 	all := h.all(t)
 	started = ofType(all, "conversation.started")
@@ -336,6 +341,25 @@ func TestConversationContinuesThenRestartsAfterClose(t *testing.T) {
 	regs := ofType(h.all(t), "client.registered")
 	if len(regs) != 2 || regs[0].AggregateID == regs[1].AggregateID {
 		t.Fatalf("clients: %v", regs)
+	}
+}
+
+// TestMessageSoonAfterCloseReopens: a client who writes again within the
+// line's reopen window goes on in the same conversation, reopened.
+func TestMessageSoonAfterCloseReopens(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.sendSMS(t, newSid(), clientNum, "first")
+	convID := ofType(h.all(t), "conversation.started")[0].AggregateID
+	h.closeConversation(t, convID, time.Hour)
+	h.sendSMS(t, newSid(), clientNum, "one more thing")
+	all := h.all(t)
+	if n := len(ofType(all, "conversation.started")); n != 1 {
+		t.Fatalf("%d conversations, want the one reopened", n)
+	}
+	reopened, msgs := ofType(all, events.TypeConversationReopened), ofType(all, events.TypeMessageReceived)
+	if len(reopened) != 1 || reopened[0].AggregateID != convID || len(msgs) != 2 || msgs[1].AggregateID != convID || reopened[0].Sequence > msgs[1].Sequence {
+		t.Fatalf("reopened %v, messages to %v: want %s reopened, then the message in it", aggregates(reopened), aggregates(msgs), convID)
 	}
 }
 
@@ -426,7 +450,7 @@ func TestCloseSeenAfterManyEvents(t *testing.T) {
 		}
 	}
 	h.sendSMS(t, newSid(), clientNum, "second")
-	h.closeConversation(t, convID)
+	h.closeConversation(t, convID, closedLongAgo)
 	h.sendSMS(t, newSid(), clientNum, "third")
 	msgs := ofType(h.all(t), "conversation.message_received")
 	if len(msgs) != 3 || msgs[1].AggregateID != convID || msgs[2].AggregateID == convID {
