@@ -513,7 +513,10 @@ func TestSimultaneousTextsOpenOneConversation(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := convs.Update(context.Background(), convID, func(c *events.Conversation) error {
-		return c.Close("sam", "resolved", events.Meta{OccurredAt: time.Now()})
+		// Closed longer ago than the reopen window: the next texts start
+		// a new conversation.
+		return c.Close("sam", events.WrapUp{Outcome: "supported", Categories: []string{"reason:other", "risk:none"}, SeenSeq: c.LastInboundSeq},
+			config.DefaultTaxonomy(), events.Meta{OccurredAt: time.Now().Add(-closedLongAgo)})
 	}); err != nil {
 		t.Fatal(err)
 	}
