@@ -81,9 +81,10 @@ const (
 // The key-value buckets, by the name their owners declare them under
 // (TestBucketNamesMatchTheirOwners checks these against the code).
 const (
-	bucketKeys               = keyring.DefaultBucket // wrapped per-client data keys
-	bucketIngestionIndex     = "helpline_ingestion"  // ingestion.IndexBucket
-	bucketChatSessions       = "helpline_chat"       // ingestion.ChatSessionBucket
+	bucketKeys               = keyring.DefaultBucket         // wrapped per-client data keys
+	bucketIngestionIndex     = "helpline_ingestion"          // ingestion.IndexBucket
+	bucketIngestionMessages  = "helpline_ingestion_messages" // ingestion.MessageBucket
+	bucketChatSessions       = "helpline_chat"               // ingestion.ChatSessionBucket
 	bucketConsoleSessions    = "helpline_console_sessions"
 	bucketTriageTimers       = "helpline_triage_timers"
 	bucketNotificationTimers = "helpline_notification_timers"
@@ -162,7 +163,7 @@ var matrix = map[Role]grant{
 	// chat sessions. It has no durable consumer (it follows the pages sent
 	// to staff on an ordered reader of its own).
 	Ingestion: {readLog: true, appends: []string{events.AggregateConversation, events.AggregateClient},
-		buckets: map[string]access{bucketKeys: write, bucketIngestionIndex: own, bucketChatSessions: own}},
+		buckets: map[string]access{bucketKeys: write, bucketIngestionIndex: own, bucketIngestionMessages: own, bucketChatSessions: own}},
 	// Triage reads messages (opening bodies with the client's key) and
 	// records verdicts and escalations on conversations.
 	Triage: {readLog: true, appends: []string{events.AggregateConversation}, durables: []string{durableTriage},

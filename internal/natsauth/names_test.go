@@ -17,6 +17,7 @@ import (
 func TestBucketNamesMatchTheirOwners(t *testing.T) {
 	for _, c := range []struct{ matrix, code string }{
 		{bucketIngestionIndex, ingestion.IndexBucket},
+		{bucketIngestionMessages, ingestion.MessageBucket},
 		{bucketChatSessions, ingestion.ChatSessionBucket},
 		{bucketConsoleSessions, auth.SessionBucket},
 		{durableResponseTimes, responsetimes.Name},

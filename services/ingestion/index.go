@@ -4,19 +4,34 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/helpline-org/helpline/internal/kv"
 )
 
-// KVIndex is the Index in a JetStream key-value bucket: key
-// "client.<client id>", value the open conversation's id (empty when none).
-// Ids only: nothing in it identifies a person without the master key.
-type KVIndex struct{ b *kv.Bucket }
+// KVIndex is the Index in JetStream key-value buckets: in IndexBucket, key
+// "client.<client id>", value the open conversation's id (empty when
+// none); in MessageBucket, key a message's event id, value its
+// conversation's id, for MessageRetention. Ids only: nothing in them
+// identifies a person without the master key.
+type KVIndex struct{ b, msgs *kv.Bucket }
 
-// IndexBucket is the bucket's name.
-const IndexBucket = "helpline_ingestion"
+// IndexBucket and MessageBucket are the buckets' names.
+const (
+	IndexBucket   = "helpline_ingestion"
+	MessageBucket = "helpline_ingestion_messages"
+)
+
+// MessageRetention is how long a received message's id is remembered, so
+// that the same webhook brought again (Twilio retrying, or a captured
+// request replayed) records nothing: far beyond Twilio's retries, and
+// beyond the log's two-minute duplicate window and a conversation's life,
+// after which the conversation's own record of its messages no longer
+// catches it. A replay older than this would be recorded again (Twilio's
+// signature carries no time to refuse it by).
+const MessageRetention = 30 * 24 * time.Hour
 
 // NewKVIndex creates or opens the bucket.
 func NewKVIndex(ctx context.Context, js jetstream.JetStream, replicas int) (*KVIndex, error) {
@@ -27,7 +42,33 @@ func NewKVIndex(ctx context.Context, js jetstream.JetStream, replicas int) (*KVI
 	if err != nil {
 		return nil, err
 	}
-	return &KVIndex{b: b}, nil
+	msgs, err := kv.Open(ctx, js, jetstream.KeyValueConfig{
+		Bucket: MessageBucket, Description: "Helpline ingestion: received message id -> conversation id, for dedupe",
+		History: 1, TTL: MessageRetention, Storage: jetstream.FileStorage, Replicas: replicas,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &KVIndex{b: b, msgs: msgs}, nil
+}
+
+// Received returns the conversation a message (by event id) was recorded
+// in, if it was within MessageRetention.
+func (x *KVIndex) Received(ctx context.Context, eventID string) (string, bool, error) {
+	e, err := x.msgs.Get(ctx, eventID)
+	if errors.Is(err, kv.ErrNotFound) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, err
+	}
+	return string(e.Value()), true, nil
+}
+
+// RecordReceived remembers that a message was recorded in a conversation.
+func (x *KVIndex) RecordReceived(ctx context.Context, eventID, conversationID string) error {
+	_, err := x.msgs.Put(ctx, eventID, []byte(conversationID))
+	return err
 }
 
 // Get returns the client's entry.

@@ -1,7 +1,6 @@
 package ingestion_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -21,6 +20,7 @@ import (
 	"github.com/helpline-org/helpline/events"
 	"github.com/helpline-org/helpline/internal/config"
 	"github.com/helpline-org/helpline/internal/keyring"
+	"github.com/helpline-org/helpline/internal/logtest"
 	"github.com/helpline-org/helpline/internal/natstest"
 	"github.com/helpline-org/helpline/internal/sms"
 	"github.com/helpline-org/helpline/services/ingestion"
@@ -38,7 +38,7 @@ type harness struct {
 	store  *events.Store
 	keys   *keyring.Keyring
 	js     jetstream.JetStream
-	logs   *bytes.Buffer
+	logs   *logtest.Buffer
 	nats   *server.Server
 }
 
@@ -51,7 +51,7 @@ func newHarness(t testing.TB) *harness {
 	ctx := context.Background()
 	nsrv := natstest.Server(t, "")
 	_, js := natstest.Connect(t, nsrv.ClientURL())
-	logs := &bytes.Buffer{}
+	logs := &logtest.Buffer{}
 	log := zerolog.New(logs)
 	store, keys, identities := openLogAndKeys(t, js, log)
 	index, err := ingestion.NewKVIndex(ctx, js, 1)
@@ -531,3 +531,61 @@ func TestSimultaneousTextsOpenOneConversation(t *testing.T) {
 		}
 	}
 }
+
+// A webhook brought again after its conversation closed and another
+// opened, past the log's duplicate window, records nothing: it used to
+// land in the client's new conversation as a new message.
+func TestReplayAfterCloseRecordsNothing(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	// The log's own duplicate window (ten minutes at least) shortened, to
+	// stand for a replay long after.
+	const window = 200 * time.Millisecond
+	ctx := context.Background()
+	stream, err := h.js.Stream(ctx, events.DefaultStream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := stream.CachedInfo().Config
+	sc.Duplicates = window
+	if _, err := h.js.UpdateStream(ctx, sc); err != nil {
+		t.Fatal(err)
+	}
+	convs, err := events.NewConversations(h.store, 16)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const from = "+447700900557"
+	send := func(sid string) {
+		t.Helper()
+		if code, resp := h.sendSMS(t, sid, from, "is anyone there"); code != http.StatusOK {
+			t.Fatalf("status %d: %s", code, resp)
+		}
+	}
+	old := newSid()
+	send(old)
+	started := ofType(h.all(t), "conversation.started")
+	if len(started) != 1 {
+		t.Fatalf("%d conversations, want 1", len(started))
+	}
+	if _, err := convs.Update(ctx, started[0].AggregateID, func(c *events.Conversation) error {
+		return c.Close("sam", events.WrapUp{Outcome: "supported", SeenSeq: c.Version}, anyWrapUp{}, events.Meta{OccurredAt: time.Now()})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	send(newSid()) // opens the client's next conversation
+	before := len(h.all(t))
+	// Past the log's duplicate window: a fixed span the server keeps, not a
+	// guess at how long something takes.
+	time.Sleep(2 * window)
+	send(old)
+	if all := h.all(t); len(all) != before {
+		t.Fatalf("a replayed webhook recorded %v", types(all[before:]))
+	}
+}
+
+// anyWrapUp accepts every wrap-up: these tests close conversations only to
+// see what the client's next messages do.
+type anyWrapUp struct{}
+
+func (anyWrapUp) CheckWrapUp(string, []string) error { return nil }

@@ -58,6 +58,10 @@ type Index interface {
 	// Claim makes conversationID the client's conversation if the entry
 	// is still at rev; an error wrapping ErrClaimed if it moved.
 	Claim(ctx context.Context, clientID, conversationID string, rev uint64) error
+	// Received returns the conversation a message (by event id) was
+	// recorded in, if it is remembered; RecordReceived remembers it.
+	Received(ctx context.Context, eventID string) (conversationID string, ok bool, err error)
+	RecordReceived(ctx context.Context, eventID, conversationID string) error
 }
 
 // IndexEntry is one client's entry in the Index.
@@ -141,12 +145,19 @@ func (r *Receiver) ReceiveSMS(ctx context.Context, in InboundSMS) (Receipt, erro
 		answer, err := r.duty.Answer(ctx, st, line, in)
 		return Receipt{StaffID: st.ID, Answer: answer, LineID: line.ID, EventID: "sms-" + strings.ToLower(in.MessageSid)}, err
 	}
+	eventID := "sms-" + strings.ToLower(in.MessageSid)
+	// The same message again (a retry, a replay) records nothing, even
+	// once its conversation has closed and another opened.
+	if convID, seen, err := r.index.Received(ctx, eventID); err != nil {
+		return Receipt{}, unavailable("message index", err)
+	} else if seen {
+		return Receipt{LineID: line.ID, EventID: eventID, ConversationID: convID, Duplicate: true}, nil
+	}
 	clientID, err := r.ids.ClientID(ctx, line.ID, in.From)
 	if err != nil {
 		return Receipt{}, unavailable("client id", err)
 	}
-	rc := Receipt{ClientID: clientID, Pseudonym: r.ids.Pseudonym(clientID), LineID: line.ID,
-		EventID: "sms-" + strings.ToLower(in.MessageSid)}
+	rc := Receipt{ClientID: clientID, Pseudonym: r.ids.Pseudonym(clientID), LineID: line.ID, EventID: eventID}
 	meta := events.Meta{CorrelationID: rc.EventID, OccurredAt: r.now()}
 	entry, err := r.ensureClient(ctx, line.ID, clientID, rc.Pseudonym, events.ChannelSMS, in.From, meta)
 	if err != nil {
@@ -173,6 +184,10 @@ func (r *Receiver) ReceiveSMS(ctx context.Context, in InboundSMS) (Receipt, erro
 		if _, err := r.clients.Update(ctx, clientID, func(c *events.Client) error { return c.ChangeConsent(consent, kw, rc.EventID, meta) }); err != nil {
 			return rc, err
 		}
+	}
+	if err := r.index.RecordReceived(ctx, rc.EventID, rc.ConversationID); err != nil {
+		// The message is durable: a retry finds it in its conversation.
+		r.logger.Warn().Err(err).Str("event", rc.EventID).Msg("message index not updated")
 	}
 	return rc, nil
 }
