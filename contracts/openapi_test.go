@@ -2,6 +2,7 @@ package contracts_test
 
 import (
 	"fmt"
+	"maps"
 	"net/url"
 	"regexp"
 	"slices"
@@ -101,7 +102,7 @@ type operation struct {
 func operations(doc map[string]any) []operation {
 	var ops []operation
 	paths, _ := doc["paths"].(map[string]any)
-	for _, path := range sortedKeys(paths) {
+	for _, path := range slices.Sorted(maps.Keys(paths)) {
 		item, _ := paths[path].(map[string]any)
 		for _, m := range operationMethods {
 			if op, ok := item[m].(map[string]any); ok {
@@ -120,7 +121,7 @@ func documentSchemas(t *testing.T, doc map[string]any) []schemaAt {
 	var out []schemaAt
 	comps, _ := doc["components"].(map[string]any)
 	schemas, _ := comps["schemas"].(map[string]any)
-	for _, name := range sortedKeys(schemas) {
+	for _, name := range slices.Sorted(maps.Keys(schemas)) {
 		s, _ := schemas[name].(map[string]any)
 		ex, _ := s["examples"].([]any)
 		out = append(out, schemaAt{where: "components/schemas/" + name, ptr: []string{"components", "schemas", name}, schema: s, examples: ex})
@@ -140,7 +141,7 @@ func documentSchemas(t *testing.T, doc map[string]any) []schemaAt {
 			ex = append(ex, e)
 		}
 		if named, ok := obj["examples"].(map[string]any); ok {
-			for _, n := range sortedKeys(named) {
+			for _, n := range slices.Sorted(maps.Keys(named)) {
 				e := deref(t, doc, named[n])
 				if v, ok := e["value"]; ok {
 					ex = append(ex, v)
@@ -151,7 +152,7 @@ func documentSchemas(t *testing.T, doc map[string]any) []schemaAt {
 	}
 	contentOf := func(where string, ptr []string, owner map[string]any) {
 		content, _ := owner["content"].(map[string]any)
-		for _, mt := range sortedKeys(content) {
+		for _, mt := range slices.Sorted(maps.Keys(content)) {
 			m, _ := content[mt].(map[string]any)
 			withSchema(where+" "+mt, append(slices.Clone(ptr), "content", mt), m)
 		}
@@ -162,7 +163,7 @@ func documentSchemas(t *testing.T, doc map[string]any) []schemaAt {
 		}
 		contentOf(where, ptr, r)
 		headers, _ := r["headers"].(map[string]any)
-		for _, h := range sortedKeys(headers) {
+		for _, h := range slices.Sorted(maps.Keys(headers)) {
 			hm, _ := headers[h].(map[string]any)
 			withSchema(where+" header "+h, append(slices.Clone(ptr), "headers", h), hm)
 		}
@@ -174,7 +175,7 @@ func documentSchemas(t *testing.T, doc map[string]any) []schemaAt {
 		}
 	}
 	paths, _ := doc["paths"].(map[string]any)
-	for _, path := range sortedKeys(paths) {
+	for _, path := range slices.Sorted(maps.Keys(paths)) {
 		item, _ := paths[path].(map[string]any)
 		list, _ := item["parameters"].([]any)
 		params(path, []string{"paths", path, "parameters"}, list)
@@ -188,33 +189,24 @@ func documentSchemas(t *testing.T, doc map[string]any) []schemaAt {
 			contentOf(where+" request", append(slices.Clone(ptr), "requestBody"), rb)
 		}
 		responses, _ := o.op["responses"].(map[string]any)
-		for _, code := range sortedKeys(responses) {
+		for _, code := range slices.Sorted(maps.Keys(responses)) {
 			r, _ := responses[code].(map[string]any)
 			response(where+" "+code, append(slices.Clone(ptr), "responses", code), r)
 		}
 	}
 	for _, kind := range []string{"parameters", "headers"} {
 		objs, _ := comps[kind].(map[string]any)
-		for _, name := range sortedKeys(objs) {
+		for _, name := range slices.Sorted(maps.Keys(objs)) {
 			o, _ := objs[name].(map[string]any)
 			withSchema("components/"+kind+"/"+name, []string{"components", kind, name}, o)
 		}
 	}
 	rs, _ := comps["responses"].(map[string]any)
-	for _, name := range sortedKeys(rs) {
+	for _, name := range slices.Sorted(maps.Keys(rs)) {
 		r, _ := rs[name].(map[string]any)
 		response("components/responses/"+name, []string{"components", "responses", name}, r)
 	}
 	return out
-}
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 // TestOpenAPIStructure checks the basics a tool needs of the document: an
@@ -250,7 +242,7 @@ func TestOpenAPIStructure(t *testing.T) {
 	}
 	templated := regexp.MustCompile(`\{([^{}]+)\}`)
 	ids := map[string]string{}
-	for _, path := range sortedKeys(paths) {
+	for _, path := range slices.Sorted(maps.Keys(paths)) {
 		if !strings.HasPrefix(path, "/") {
 			t.Errorf("path %q does not start with /", path)
 		}
@@ -273,7 +265,7 @@ func TestOpenAPIStructure(t *testing.T) {
 		if len(responses) == 0 {
 			t.Errorf("%s has no responses", name)
 		}
-		for _, code := range sortedKeys(responses) {
+		for _, code := range slices.Sorted(maps.Keys(responses)) {
 			if !regexp.MustCompile(`^([1-5]([0-9]{2}|XX)|default)$`).MatchString(code) {
 				t.Errorf("%s: response %q is not a status code", name, code)
 			}
@@ -345,7 +337,7 @@ func TestOpenAPIRefsResolve(t *testing.T) {
 					t.Errorf("%s: %v", where, err)
 				}
 			}
-			for _, k := range sortedKeys(v) {
+			for _, k := range slices.Sorted(maps.Keys(v)) {
 				walk(where+"/"+k, v[k])
 			}
 		case []any:

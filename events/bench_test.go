@@ -22,11 +22,7 @@ import (
 func BenchmarkAppendVsRaw(b *testing.B) {
 	for _, workers := range []int{1, 16} {
 		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
-			_, js := natstest.Connect(b, natstest.Server(b, "").ClientURL())
-			s, err := events.NewStore(context.Background(), js, events.StoreConfig{}, nopLog)
-			if err != nil {
-				b.Fatal(err)
-			}
+			js, s := natstest.Log(b)
 			ctx := context.Background()
 			natstest.BenchVersusRaw(b, workers, natstest.Units{Ours: "store_appends/s", Raw: "raw_publishes/s", Ratio: "store/raw"},
 				func(w int, i int64) (time.Duration, time.Duration, error) {

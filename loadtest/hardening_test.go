@@ -2,13 +2,11 @@ package loadtest
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/cookiejar"
 	"os"
 	"strconv"
 	"strings"
@@ -20,6 +18,7 @@ import (
 	"github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/helpline-org/helpline/events"
+	"github.com/helpline-org/helpline/internal/app/apptest"
 	"github.com/helpline-org/helpline/internal/config"
 	"github.com/helpline-org/helpline/internal/poll"
 	"github.com/helpline-org/helpline/services/console"
@@ -86,7 +85,7 @@ func TestChatStreamsBesideTheCrisisPath(t *testing.T) {
 	streams := openStreams(t, client, s.BaseURL, chats)
 	t.Logf("%d chat streams open in %s; process RSS %.0f MiB", len(streams), time.Since(t0).Round(time.Millisecond), rssMiB("VmRSS"))
 
-	duty := signInStaff(t, s.BaseURL, "dana")
+	duty := apptest.SignIn(t, s.BaseURL, "dana", staffPassword)
 	const crises = 20
 	lat := hdrhistogram.New(1, 60_000_000, 3)
 	for i := range crises {
@@ -113,7 +112,7 @@ func TestChatStreamsBesideTheCrisisPath(t *testing.T) {
 		} `json:"escalations"`
 	}
 	poll.Until(t, 60*time.Second, func() error {
-		if code, body := duty.do(t, "GET", "/api/queue", nil); code != http.StatusOK || json.Unmarshal(body, &queue) != nil {
+		if code, body := duty.Do("GET", "/api/queue", nil); code != http.StatusOK || json.Unmarshal(body, &queue) != nil {
 			return fmt.Errorf("queue: %d %s", code, body)
 		}
 		if len(queue.Escalations) < crises {
@@ -122,11 +121,11 @@ func TestChatStreamsBesideTheCrisisPath(t *testing.T) {
 		return nil
 	})
 	for i, e := range queue.Escalations {
-		if code, body := duty.do(t, "POST", "/api/escalations/"+e.ID+"/ack", nil); code >= 300 {
+		if code, body := duty.Do("POST", "/api/escalations/"+e.ID+"/ack", nil); code >= 300 {
 			t.Fatalf("acknowledge %d: %d %s", i, code, body)
 		}
 		reply := map[string]string{"id": fmt.Sprintf("load-reply-%d", i), "body": "We are here. Are you safe right now?"}
-		if code, body := duty.do(t, "POST", "/api/conversations/"+e.ConversationID+"/replies", reply); code != http.StatusAccepted {
+		if code, body := duty.Do("POST", "/api/conversations/"+e.ConversationID+"/replies", reply); code != http.StatusAccepted {
 			t.Fatalf("reply %d: %d %s", i, code, body)
 		}
 	}
@@ -268,50 +267,13 @@ func openStreams(t *testing.T, client *http.Client, base string, tokens []string
 	return streams
 }
 
-// staffClient is a console API client with a session.
-type staffClient struct {
-	base string
-	c    *http.Client
-	csrf string
-}
-
-func signInStaff(t *testing.T, base, id string) *staffClient {
-	jar, _ := cookiejar.New(nil)
-	s := &staffClient{base: base, c: &http.Client{Jar: jar, Timeout: 30 * time.Second}}
-	code, body := s.do(t, "POST", "/api/session", map[string]string{"staff_id": id, "password": staffPassword})
-	if code != http.StatusCreated {
-		t.Fatalf("sign in %s: %d %s", id, code, body)
-	}
-	var out struct {
-		CSRF string `json:"csrf_token"`
-	}
-	if err := json.Unmarshal(body, &out); err != nil {
-		t.Fatal(err)
-	}
-	s.csrf = out.CSRF
-	return s
-}
-
-func (s *staffClient) do(t *testing.T, method, path string, body any) (int, []byte) {
-	var rd io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		rd = bytes.NewReader(b)
-	}
-	req, _ := http.NewRequest(method, s.base+path, rd)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if s.csrf != "" {
-		req.Header.Set("X-CSRF-Token", s.csrf)
-	}
-	resp, err := s.c.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, b
+// signInAttempt posts one sign-in from a client of its own, waiting up
+// to a minute for the answer, and returns its status.
+func signInAttempt(t *testing.T, base, id, password string) int {
+	c := apptest.NewStaff(t, base)
+	c.HTTP.Timeout = time.Minute
+	code, _ := c.Do("POST", "/api/session", map[string]string{"staff_id": id, "password": password})
+	return code
 }
 
 // rssMiB reads a memory figure of this process (VmRSS now, VmHWM its
@@ -355,8 +317,7 @@ func TestSignInsUnderMemoryLimit(t *testing.T) {
 	t0 := time.Now()
 	for i := range n {
 		wg.Go(func() {
-			c := &staffClient{base: s.BaseURL, c: &http.Client{Timeout: time.Minute}}
-			statuses[i], _ = c.do(t, "POST", "/api/session", map[string]string{"staff_id": fmt.Sprintf("nobody%d", i), "password": "not the password"})
+			statuses[i] = signInAttempt(t, s.BaseURL, fmt.Sprintf("nobody%d", i), "not the password")
 		})
 	}
 	wg.Wait()
@@ -377,13 +338,11 @@ func TestSignInsUnderMemoryLimit(t *testing.T) {
 	statuses = make([]int, 20)
 	for i := range 20 {
 		wg.Go(func() {
-			c := &staffClient{base: s.BaseURL, c: &http.Client{Timeout: time.Minute}}
-			statuses[i], _ = c.do(t, "POST", "/api/session", map[string]string{"staff_id": "staff0x", "password": "not the password"})
+			statuses[i] = signInAttempt(t, s.BaseURL, "staff0x", "not the password")
 		})
 	}
 	wg.Wait()
-	c := &staffClient{base: s.BaseURL, c: &http.Client{Timeout: time.Minute}}
-	code, _ := c.do(t, "POST", "/api/session", map[string]string{"staff_id": "staff0x", "password": staffPassword})
+	code := signInAttempt(t, s.BaseURL, "staff0x", staffPassword)
 	t.Logf("20 parallel wrong passwords: statuses %v; then the right password: %d", count(statuses), code)
 	if code != http.StatusLocked {
 		t.Fatalf("right password after 20 parallel wrong ones: %d, want 423", code)

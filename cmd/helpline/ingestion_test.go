@@ -1,12 +1,10 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"net/http"
 	"net/url"
 	"os"
@@ -22,6 +20,7 @@ import (
 	"github.com/helpline-org/helpline/events"
 	"github.com/helpline-org/helpline/internal/app/platform"
 	"github.com/helpline-org/helpline/internal/config"
+	"github.com/helpline-org/helpline/internal/disktest"
 	"github.com/helpline-org/helpline/internal/keyring"
 	"github.com/helpline-org/helpline/internal/poll"
 	"github.com/helpline-org/helpline/internal/sms"
@@ -176,29 +175,15 @@ func TestIngestionSurvivesKillLeaksNothingAndErases(t *testing.T) {
 
 func assertNoPlaintext(t *testing.T, dir string, msgs []sent) {
 	t.Helper()
-	var needles [][]byte
+	needles := map[string][]byte{}
 	for _, m := range msgs {
-		needles = append(needles, []byte(m.body), []byte(m.from), []byte(strings.TrimPrefix(m.from, "+")))
+		for _, n := range []string{m.body, m.from, strings.TrimPrefix(m.from, "+")} {
+			needles[n] = []byte(n)
+		}
 	}
-	files := 0
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		files++
-		for _, n := range needles {
-			if bytes.Contains(data, n) {
-				t.Errorf("%s contains plaintext %q", path, n)
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
+	found, files := disktest.Search(t, dir, needles)
+	for n, path := range found {
+		t.Errorf("%s contains plaintext %q", path, n)
 	}
 	if files < 3 {
 		t.Fatalf("only %d files under the data directory: the search proves nothing", files)

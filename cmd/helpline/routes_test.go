@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"mime"
 	"net/http"
 	"net/http/cookiejar"
@@ -97,7 +98,7 @@ func TestRoutesMatchOpenAPI(t *testing.T) {
 			continue
 		}
 		if _, ok := content[mt]; !ok {
-			t.Errorf("%s %d: Content-Type %q, document lists %v", name, resp.StatusCode, mt, sortedKeys(content))
+			t.Errorf("%s %d: Content-Type %q, document lists %v", name, resp.StatusCode, mt, slices.Sorted(maps.Keys(content)))
 			continue
 		}
 		media, _ := content[mt].(map[string]any)
@@ -147,7 +148,7 @@ func TestRoutesMatchOpenAPI(t *testing.T) {
 		}
 	}
 	// Methods nobody documented. /sandbox redirects whatever the method.
-	for _, path := range sortedKeys(paths) {
+	for _, path := range slices.Sorted(maps.Keys(paths)) {
 		item, _ := paths[path].(map[string]any)
 		for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
 			if item[strings.ToLower(m)] != nil || path == "/sandbox" {
@@ -178,7 +179,7 @@ func apiOps(doc map[string]any) []apiOp {
 	rank := map[string]int{"post": 0, "get": 1, "put": 1, "patch": 1, "delete": 2}
 	var ops []apiOp
 	paths, _ := doc["paths"].(map[string]any)
-	for _, path := range sortedKeys(paths) {
+	for _, path := range slices.Sorted(maps.Keys(paths)) {
 		item, _ := paths[path].(map[string]any)
 		for m := range rank {
 			if op, ok := item[m].(map[string]any); ok {
@@ -225,7 +226,7 @@ func exampleRequest(t *testing.T, doc map[string]any, base string, o apiOp) *htt
 	var body io.Reader
 	if rb, ok := o.op["requestBody"]; ok {
 		content, _ := derefMap(t, doc, rb)["content"].(map[string]any)
-		mt := sortedKeys(content)[0]
+		mt := slices.Sorted(maps.Keys(content))[0]
 		media, _ := content[mt].(map[string]any)
 		ex, ok := media["example"]
 		if !ok {
@@ -339,13 +340,4 @@ func jsonPointer(tokens ...string) string {
 		b.WriteString("/" + url.PathEscape(strings.NewReplacer("~", "~0", "/", "~1").Replace(tok)))
 	}
 	return b.String()
-}
-
-func sortedKeys(m map[string]any) []string {
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	slices.Sort(ks)
-	return ks
 }

@@ -1,14 +1,13 @@
 package main
 
 import (
-	"bytes"
-	"io/fs"
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/helpline-org/helpline/internal/disktest"
 )
 
 // TestUsersAddThenSignIn is the quick start's first admin: `helpline users
@@ -64,20 +63,6 @@ func TestUsersAddThenSignIn(t *testing.T) {
 // must be in none (only its argon2id hash is).
 func dataContains(t *testing.T, dir, s string) bool {
 	t.Helper()
-	found := false
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		found = found || bytes.Contains(b, []byte(s))
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return found
+	found, _ := disktest.Search(t, dir, map[string][]byte{s: []byte(s)})
+	return found[s] != ""
 }

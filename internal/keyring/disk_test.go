@@ -6,12 +6,12 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
-	"io/fs"
-	"os"
-	"path/filepath"
+	"maps"
 	"testing"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/helpline-org/helpline/internal/disktest"
 )
 
 // TestNothingSecretOnDisk seals content into a stream, erases another client,
@@ -68,16 +68,9 @@ func TestNothingSecretOnDisk(t *testing.T) {
 
 	ts.srv.Shutdown()
 	ts.srv.WaitForShutdown()
-	files := readTree(t, ts.storeDir)
-
 	mustFind := map[string][]byte{
 		"sealed message (control)":      sealed[1+nonceSize:],
 		"live wrapped record (control)": liveRec,
-	}
-	for what, b := range mustFind {
-		if where := findIn(files, b); where == "" {
-			t.Errorf("%s not found on disk: the search proves nothing", what)
-		}
 	}
 	mustNotFind := map[string][]byte{
 		"plaintext":           plaintext,
@@ -92,8 +85,16 @@ func TestNothingSecretOnDisk(t *testing.T) {
 		"live data key (b64)": []byte(base64.StdEncoding.EncodeToString(liveKey)),
 		"master key (b64)":    []byte(base64.StdEncoding.EncodeToString(master.s.b[:])),
 	}
-	for what, b := range mustNotFind {
-		if where := findIn(files, b); where != "" {
+	needles := maps.Clone(mustFind)
+	maps.Copy(needles, mustNotFind)
+	found, _ := disktest.Search(t, ts.storeDir, needles)
+	for what := range mustFind {
+		if found[what] == "" {
+			t.Errorf("%s not found on disk: the search proves nothing", what)
+		}
+	}
+	for what := range mustNotFind {
+		if where := found[what]; where != "" {
 			t.Errorf("%s found on disk in %s", what, where)
 		}
 	}
@@ -106,33 +107,4 @@ func mustGet(t *testing.T, kv jetstream.KeyValue, key string) []byte {
 		t.Fatal(err)
 	}
 	return bytes.Clone(e.Value())
-}
-
-func readTree(t *testing.T, root string) map[string][]byte {
-	t.Helper()
-	files := map[string][]byte{}
-	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(path)
-		files[path] = b
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(files) == 0 {
-		t.Fatal("store directory is empty")
-	}
-	return files
-}
-
-func findIn(files map[string][]byte, needle []byte) string {
-	for path, b := range files {
-		if bytes.Contains(b, needle) {
-			return path
-		}
-	}
-	return ""
 }

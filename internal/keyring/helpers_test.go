@@ -61,22 +61,6 @@ func (ts *testServer) keyring(t testing.TB, cfg Config) *Keyring {
 	return k
 }
 
-// eventually polls cond until it returns nil or wait has passed.
-func eventually(t testing.TB, wait time.Duration, cond func() error) {
-	t.Helper()
-	deadline := time.Now().Add(wait)
-	for {
-		err := cond()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("not true after %s: %v", wait, err)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 // testMaster returns a fixed master key: bytes seed, seed+1, ...
 func testMaster(seed byte) MasterKey {
 	b := make([]byte, MasterKeySize)

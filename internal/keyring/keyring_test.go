@@ -13,6 +13,8 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/rs/zerolog"
+
+	"github.com/helpline-org/helpline/internal/poll"
 )
 
 func TestSealOpenRoundTrip(t *testing.T) {
@@ -237,7 +239,7 @@ func TestRemovedKeyIsNotRecreated(t *testing.T) {
 	if err := kv.Purge(ctx, "client-a"); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 5*time.Second, func() error {
+	poll.Until(t, 5*time.Second, func() error {
 		if _, err := k2.Open(ctx, "client-a", make([]byte, sealOverhead), nil); !errors.Is(err, ErrNoKey) {
 			return fmt.Errorf("Open: %v, want ErrNoKey", err)
 		}
@@ -274,7 +276,7 @@ func TestEraseReachesOtherInstances(t *testing.T) {
 	if err := k1.Erase(ctx, "client-a"); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 5*time.Second, func() error {
+	poll.Until(t, 5*time.Second, func() error {
 		if _, err := k2.Open(ctx, "client-a", sealed, aad); !errors.Is(err, ErrErased) {
 			return fmt.Errorf("second keyring Open: %v, want ErrErased", err)
 		}
@@ -588,7 +590,7 @@ func TestLostWatcherDisablesCache(t *testing.T) {
 		t.Fatal(err)
 	}
 	nc.Close()
-	eventually(t, 5*time.Second, func() error {
+	poll.Until(t, 5*time.Second, func() error {
 		k.mu.Lock()
 		defer k.mu.Unlock()
 		if !k.cacheOff || k.cache.len() != 0 {

@@ -48,7 +48,7 @@ func TestCrashThenReplay(t *testing.T) {
 func TestFollowLive(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	store := newLog(t)
+	_, store := natstest.Log(t)
 	rt := responsetimes.NewView(responsetimes.NewMemoryStore(), responsetimes.ScenarioTargets)
 	r := projections.NewRunner(store, rt, zerolog.Nop())
 	follow(t, store, r)
@@ -74,7 +74,7 @@ func TestFollowLive(t *testing.T) {
 func TestFollowLiveInOrderThroughFailures(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	store := newLog(t)
+	_, store := natstest.Log(t)
 	flaky := &flakyStore{Store: responsetimes.NewMemoryStore()}
 	rt := responsetimes.NewView(flaky, responsetimes.ScenarioTargets)
 	log := &countingLog{Log: store}
@@ -107,16 +107,6 @@ func TestFollowLiveInOrderThroughFailures(t *testing.T) {
 	if n := log.reads.Load(); n != 1 {
 		t.Fatalf("the log was read %d times, want once (the catch-up): live events are applied as handed over", n)
 	}
-}
-
-func newLog(t *testing.T) *events.Store {
-	t.Helper()
-	_, js := natstest.Connect(t, natstest.Server(t, "").ClientURL())
-	store, err := events.NewStore(context.Background(), js, events.StoreConfig{}, zerolog.Nop())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return store
 }
 
 // follow runs r's live handler on a router over store until the test ends.

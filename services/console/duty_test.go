@@ -153,7 +153,7 @@ func TestPageLinkSignsInAndReturns(t *testing.T) {
 	esc := w.waitEscalation(t, "").ID
 	c := w.anonymous(t)
 	req, _ := http.NewRequest("GET", w.srv.URL+"/queue/"+esc, nil)
-	resp, err := c.c.Do(req)
+	resp, err := c.HTTP.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +171,7 @@ func TestPageLinkSignsInAndReturns(t *testing.T) {
 		form := url.Values{"id": {"dana"}, "password": {password}, "next": {next}}
 		req, _ := http.NewRequest("POST", w.srv.URL+"/login", strings.NewReader(form.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		resp, err := s.c.Do(req)
+		resp, err := s.HTTP.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,12 +1,9 @@
 package console_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"io"
 	"net/http"
-	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"strings"
@@ -123,71 +120,30 @@ func newWorld(t testing.TB, o worldOpts) *world {
 	return w
 }
 
-// staff is one signed-in API client (cookie jar and CSRF token).
-type staff struct {
-	t    testing.TB
-	w    *world
-	c    *http.Client
-	csrf string
-}
+// staff is one console client of the world's (cookie jar and CSRF
+// token once signed in).
+type staff struct{ apptest.Staff }
 
 // anonymous is a client with no session.
 func (w *world) anonymous(t testing.TB) *staff {
-	jar, _ := cookiejar.New(nil)
-	return &staff{t: t, w: w, c: &http.Client{Jar: jar, Timeout: 20 * time.Second,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+	s := &staff{*apptest.NewStaff(t, w.srv.URL)}
+	s.HTTP.Timeout = 20 * time.Second
+	return s
 }
 
 // signIn signs id in through the API and keeps its session.
 func (w *world) signIn(t testing.TB, id string) *staff {
 	t.Helper()
-	s := w.anonymous(t)
-	code, body := s.do("POST", "/api/session", map[string]string{"staff_id": id, "password": password})
-	if code != http.StatusCreated {
-		t.Fatalf("sign in %s: %d %s", id, code, body)
-	}
-	var out struct {
-		CSRF string `json:"csrf_token"`
-	}
-	if err := json.Unmarshal(body, &out); err != nil {
-		t.Fatal(err)
-	}
-	s.csrf = out.CSRF
+	s := &staff{*apptest.SignIn(t, w.srv.URL, id, password)}
+	s.HTTP.Timeout = 20 * time.Second
 	return s
 }
 
 // do sends a request (JSON body when body is not nil) with the session's
-// CSRF token, and returns the status and body.
+// CSRF token, and returns the status and body (apptest.Staff.Do).
 func (s *staff) do(method, path string, body any, hdr ...string) (int, []byte) {
-	s.t.Helper()
-	var rd io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequest(method, s.w.srv.URL+path, rd)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if s.csrf != "" {
-		req.Header.Set("X-CSRF-Token", s.csrf)
-	}
-	for i := 0; i+1 < len(hdr); i += 2 {
-		req.Header.Set(hdr[i], hdr[i+1])
-	}
-	resp, err := s.c.Do(req)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") {
-		return resp.StatusCode, nil
-	}
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, b
+	s.T.Helper()
+	return s.Do(method, path, body, hdr...)
 }
 
 // auditRead is one content_read audit record and who read.
@@ -218,20 +174,20 @@ func (w *world) auditReads(t testing.TB) []auditRead {
 // send is do with a body that may be a form ("form:a=b&c=d", sent with
 // the CSRF token as a field).
 func (s *staff) send(method, path string, body any) (int, []byte) {
-	s.t.Helper()
+	s.T.Helper()
 	f, ok := body.(string)
 	if !ok || !strings.HasPrefix(f, "form:") {
 		return s.do(method, path, body)
 	}
 	form, _ := url.ParseQuery(strings.TrimPrefix(f, "form:"))
-	if s.csrf != "" {
-		form.Set("csrf", s.csrf)
+	if s.CSRF != "" {
+		form.Set("csrf", s.CSRF)
 	}
-	req, _ := http.NewRequest(method, s.w.srv.URL+path, strings.NewReader(form.Encode()))
+	req, _ := http.NewRequest(method, s.Base+path, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	resp, err := s.c.Do(req)
+	resp, err := s.HTTP.Do(req)
 	if err != nil {
-		s.t.Fatal(err)
+		s.T.Fatal(err)
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)

@@ -18,7 +18,7 @@ func TestLiveStreamDoesNotKeepAnIdleSessionAlive(t *testing.T) {
 	w := newWorld(t, worldOpts{})
 	dana := w.signIn(t, "dana")
 	req, _ := http.NewRequest("GET", w.srv.URL+"/api/live?view=queue", nil)
-	resp, err := dana.c.Do(req)
+	resp, err := dana.HTTP.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

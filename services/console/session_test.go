@@ -131,7 +131,7 @@ func TestForgedCrossSitePostIsRefused(t *testing.T) {
 	// A page on another site posts with the victim's cookie: the browser
 	// says so (Sec-Fetch-Site, Origin), and the token is missing.
 	forged := *s
-	forged.csrf = ""
+	forged.CSRF = ""
 	code, _ := forged.do("POST", "/api/users", body, "Origin", "https://evil.example", "Sec-Fetch-Site", "cross-site")
 	if code != http.StatusForbidden {
 		t.Fatalf("cross-site POST: %d, want 403", code)
@@ -150,7 +150,7 @@ func TestForgedCrossSitePostIsRefused(t *testing.T) {
 	req, _ := http.NewRequest("POST", w.srv.URL+"/admin/users", strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Origin", "https://evil.example")
-	resp, err := s.c.Do(req)
+	resp, err := s.HTTP.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -228,7 +228,7 @@ func TestSignInCookieIsHttpOnlyStrict(t *testing.T) {
 	a := w.anonymous(t)
 	req, _ := http.NewRequest("POST", w.srv.URL+"/api/session", strings.NewReader(`{"staff_id":"dana","password":"`+password+`"}`))
 	req.Header.Set("Content-Type", "application/json")
-	resp, err := a.c.Do(req)
+	resp, err := a.HTTP.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,14 +1,11 @@
 package ingestion_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"encoding/xml"
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/cookiejar"
 	"net/http/httptest"
 	"strings"
 	"sync"
@@ -254,7 +251,7 @@ func TestSMSAndConsoleAcknowledgementsRace(t *testing.T) {
 	for i := range 4 {
 		_, escID, _ := w.crisis(t, fmt.Sprintf("+4477009003%02d", i))
 		poll.Until(t, 15*time.Second, func() error {
-			if code, body := bo.get(t, "/api/escalations/"+escID); code != http.StatusOK {
+			if code, body := bo.Do(http.MethodGet, "/api/escalations/"+escID, nil); code != http.StatusOK {
 				return fmt.Errorf("the console does not show %s yet: %d %s", escID, code, body)
 			}
 			return nil
@@ -266,7 +263,7 @@ func TestSMSAndConsoleAcknowledgementsRace(t *testing.T) {
 			consoled []byte
 		)
 		wg.Go(func() { answer = w.text(t, danaPhone, "1") })
-		wg.Go(func() { code, consoled = bo.post(t, "/api/escalations/"+escID+"/ack") })
+		wg.Go(func() { code, consoled = bo.Do(http.MethodPost, "/api/escalations/"+escID+"/ack", nil) })
 		wg.Wait()
 		acks := w.acks(t, escID)
 		if len(acks) != 1 {
@@ -296,56 +293,11 @@ func TestSMSAndConsoleAcknowledgementsRace(t *testing.T) {
 	t.Logf("winners: %v", wins)
 }
 
-// consoleClient is a signed-in console API client.
-type consoleClient struct {
-	c    *http.Client
-	base string
-	csrf string
-}
-
-func (w *dutyWorld) signIn(t *testing.T, id string) *consoleClient {
+func (w *dutyWorld) signIn(t *testing.T, id string) *apptest.Staff {
 	t.Helper()
-	jar, _ := cookiejar.New(nil)
-	cc := &consoleClient{c: &http.Client{Jar: jar, Timeout: 20 * time.Second}, base: w.base}
-	body, _ := json.Marshal(map[string]string{"staff_id": id, "password": dutyPass})
-	resp, err := cc.c.Post(w.base+"/api/session", "application/json", bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var out struct {
-		CSRF string `json:"csrf_token"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != http.StatusCreated {
-		t.Fatalf("sign in %s: %d %v", id, resp.StatusCode, err)
-	}
-	cc.csrf = out.CSRF
-	return cc
-}
-
-func (cc *consoleClient) get(t *testing.T, path string) (int, []byte) {
-	return cc.do(t, http.MethodGet, path)
-}
-
-func (cc *consoleClient) post(t *testing.T, path string) (int, []byte) {
-	return cc.do(t, http.MethodPost, path)
-}
-
-func (cc *consoleClient) do(t *testing.T, method, path string) (int, []byte) {
-	req, err := http.NewRequest(method, cc.base+path, nil)
-	if err != nil {
-		t.Error(err)
-		return 0, nil
-	}
-	req.Header.Set("X-CSRF-Token", cc.csrf)
-	resp, err := cc.c.Do(req)
-	if err != nil {
-		t.Error(err)
-		return 0, nil
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, b
+	s := apptest.SignIn(t, w.base, id, dutyPass)
+	s.HTTP.Timeout = 20 * time.Second
+	return s
 }
 
 // closedConfig is dutyConfig's line open on Mondays only, with its own

@@ -1,7 +1,8 @@
 // Package apptest runs a whole process as the tests of several services
 // need it: built by the one composition root (app.Build) on a testbed,
 // its HTTP surface served at its public URL, its SMS and calls going to a
-// Twilio fake. It is imported by tests only.
+// Twilio fake; and Staff, a client of its console signed in as one member
+// of staff. It is imported by tests only.
 package apptest
 
 import (
