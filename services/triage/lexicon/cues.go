@@ -62,13 +62,27 @@ const (
 	cueOnPlace              // on the roof, en la azotea, sur le parapet
 	cueMishap               // an everyday injury: chopping, nose, pelando, en cuisinant
 	cueDay                  // a day or a moment: saturday, el finde, dès que: a time only in a conversation
+	cueDone                 // an end said of oneself: then i'm done, se acabó, c'est fini
+	cueNotFor               // a purpose denied: not for crafts, no son para afeitarme, pas pour
+	cueUnfound              // where no one will find me, donde nadie me encuentre
+	cueEnough               // enough, suficientes, assez: a quantity gathered
+	cueShops                // several shops: chemists, farmacias, pharmacies
+	cueTravel               // on the way to: walking to, voy camino de, je marche vers
+	cueAggressor            // who harms: my ex, my husband, mi padrastro, mon copain
+	cueAssault              // a blow done: punched me, me pegó, m'a frappée
+	cueLeave                // the condition of control: if i leave him, si lo dejo
+	cueRecipient            // whom letters are for: each of my kids, para cada uno
+	cueOccasion             // an everyday letter: birthday, cover letter, motivation
+	cuePersist              // every day, all the time, h24, todos los días
+	cueSuicide              // the act named: suicide, suicidarme, en finir
 	numCues
 )
 
 // cueNames are the YAML keys and the categories cue matches report.
 var cueNames = [numCues]string{"", "death", "wish", "means", "acquire", "research", "quantity", "act", "jump", "intent",
 	"time", "farewell", "gone", "give_away", "threat", "strangle", "proximity", "weapon", "child", "secret", "home_fear", "dead_wish", "tonight", "final",
-	"presence", "place", "cross", "bleed", "unstoppable", "poison", "vehicle", "not_fault", "confine", "sexual", "do_it", "alone", "thinking", "how_to", "decided", "rail", "not_board", "prepare", "not_around", "on_place", "mishap", "day"}
+	"presence", "place", "cross", "bleed", "unstoppable", "poison", "vehicle", "not_fault", "confine", "sexual", "do_it", "alone", "thinking", "how_to", "decided", "rail", "not_board", "prepare", "not_around", "on_place", "mishap", "day",
+	"done", "not_for", "unfound", "enough", "shops", "travel", "aggressor", "assault", "leave", "recipient", "occasion", "persist", "suicide"}
 
 // cueSet is a set of cue classes.
 type cueSet uint64
@@ -197,6 +211,37 @@ var cueRules = []cueRule{
 	{name: "child_secret", slots: []cueSet{cs(cueChild), cs(cueSecret)}, out: []cueOut{{sigHarm, kindGrooming, 1}}},
 	// "don't want to go home, dad said he'd beat me".
 	{name: "child_afraid_home", slots: []cueSet{cs(cueHomeFear), cs(cueThreat)}, out: []cueOut{{sigHarm, kindChildAfraidHome, 0}}},
+	// A means acquired or at hand with what it is for: "ordered a rope,
+	// it comes tomorrow and then I'm done", "compré cuchillas y no son
+	// para afeitarme", "j'ai les médocs, je pars là où personne me
+	// trouvera". Ordinary errands ("picked up paracetamol for my son")
+	// name no such purpose.
+	{name: "means_acquired_purpose", slots: []cueSet{cs(cueAcquire), cs(cueMeans), cs(cueDone, cueNotFor, cueUnfound, cueEnough, cueDeath, cueDeadWish, cueFinal, cueDecided, cueSuicide)},
+		out: []cueOut{{sigMethod, kindAcquired, 1}, {sigIntent, kindPurpose, 1}}},
+	// Several shops to have enough: "went to 3 chemists so I'd have enough".
+	{name: "shops_enough", slots: []cueSet{cs(cueShops), cs(cueEnough, cueQuantity)}, out: []cueOut{{sigPrep, kindStockpiling, 0}}},
+	// On the way to a place with a means: "walking to the reservoir with
+	// the tablets", "voy camino del puente con mis pastillas".
+	{name: "means_travel", slots: []cueSet{cs(cueTravel), cs(cueMeans), cs(cueMeans, cueUnfound, cueAlone, cueTonight, cueDone)},
+		out: []cueOut{{sigPlan, kindWhere, 1}, {sigMethod, kindNamed, 1}}},
+	// Someone armed close by: "my ex is at the window with a bat", "mi
+	// padrastro está abajo con la escopeta".
+	{name: "armed_near", slots: []cueSet{cs(cueAggressor, cueThreat), cs(cueWeapon), cs(cueProximity)},
+		out: []cueOut{{sigHarm, kindThreat, 0}, {sigHarm, kindWeapon, 1}, {sigHarm, kindProximity, 2}}, unless: cs(cueMishap)},
+	// A blow from a partner or a parent: "my boyfriend punched me", "mi
+	// novio me ha vuelto a pegar", "mon copain m'a frappée".
+	{name: "aggressor_assault", slots: []cueSet{cs(cueAggressor), cs(cueAssault)}, out: []cueOut{{sigHarm, kindPartnerViolence, 1}}},
+	// Two acts of violence: "pushed me down the stairs and took my phone".
+	{name: "assault_acts", slots: []cueSet{cs(cueAssault), cs(cueAssault, cueThreat, cueConfine)}, out: []cueOut{{sigHarm, kindPartnerViolence, 0}}},
+	// A threat to keep one from leaving: "he'll kill me if I leave him".
+	{name: "threat_leave", slots: []cueSet{cs(cueThreat), cs(cueLeave)}, out: []cueOut{{sigHarm, kindPartnerViolence, 0}}},
+	// Letters for each of one's people: "wrote a letter for each of my
+	// kids", "una carta para cada uno" (not a birthday card or a cover
+	// letter).
+	{name: "letters_for_each", slots: []cueSet{cs(cueFarewell), cs(cueRecipient)}, out: []cueOut{{sigPrep, kindNote, 0}}, unless: cs(cueOccasion)},
+	// Suicide in one's thoughts every day: "je pense au suicide tous les
+	// jours", "s u i c i d e keeps going round my head".
+	{name: "suicide_persistent", slots: []cueSet{cs(cueSuicide), cs(cuePersist)}, out: []cueOut{{sigIdeation, kindSuicidal, 0}}},
 	// With the conversation: after ideation, a time or a decision is an
 	// intent, a means is a method, a goodbye is a preparatory act; after
 	// harm, someone close by or an aggressor's act is harm again.
@@ -243,7 +288,7 @@ func (cl *Classifier) cueOf(h *hit) cueSet {
 			return cs(cueDeadWish)
 		}
 		if t.r.signal == sigIdeation && t.r.kind == kindTopic {
-			return cs(cueDeath)
+			return cs(cueDeath, cueSuicide)
 		}
 		if t.r.signal == sigMethod && t.r.kind == kindNamed && t.r.means != meansNone {
 			s := cs(cueMeans)
@@ -445,6 +490,9 @@ func (c *cueLists) lists() []cueList {
 		{cueConfine, c.Confine}, {cueSexual, c.Sexual}, {cueDoIt, c.DoIt}, {cueAlone, c.Alone},
 		{cueThinking, c.Thinking}, {cueHowTo, c.HowTo}, {cueDecided, c.Decided}, {cueRail, c.Rail}, {cueNotBoard, c.NotBoard},
 		{cuePrepare, c.Prepare}, {cueNotAround, c.NotAround}, {cueOnPlace, c.OnPlace}, {cueMishap, c.Mishap}, {cueDay, c.Day},
+		{cueDone, c.Done}, {cueNotFor, c.NotFor}, {cueUnfound, c.Unfound}, {cueEnough, c.Enough}, {cueShops, c.Shops},
+		{cueTravel, c.Travel}, {cueAggressor, c.Aggressor}, {cueAssault, c.Assault}, {cueLeave, c.Leave},
+		{cueRecipient, c.Recipient}, {cueOccasion, c.Occasion}, {cuePersist, c.Persist}, {cueSuicide, c.Suicide},
 	}
 }
 
@@ -508,6 +556,29 @@ type cueLists struct {
 	// Day: a day or a moment ("saturday", "dès que"), read as a time
 	// only after ideation.
 	Day []string `yaml:"day"`
+	// Done, NotFor, Unfound and Enough: what a means acquired is for ("then
+	// I'm done", "not for shaving", "where no one will find me", "enough");
+	// Shops: several shops for one thing, stockpiling.
+	Done    []string `yaml:"done"`
+	NotFor  []string `yaml:"not_for"`
+	Unfound []string `yaml:"unfound"`
+	Enough  []string `yaml:"enough"`
+	Shops   []string `yaml:"shops"`
+	// Travel: on the way to a place, with a means.
+	Travel []string `yaml:"travel"`
+	// Aggressor, Assault and Leave: violence from a partner or a parent,
+	// happening or threatened to keep one from leaving.
+	Aggressor []string `yaml:"aggressor"`
+	Assault   []string `yaml:"assault"`
+	Leave     []string `yaml:"leave"`
+	// Recipient: letters for each of one's people, a note; Occasion: an
+	// everyday letter (a birthday, a cover letter), which holds it.
+	Recipient []string `yaml:"recipient"`
+	Occasion  []string `yaml:"occasion"`
+	// Persist: a thought every day or all the time; Suicide: the act
+	// named, which with it is active ideation.
+	Persist []string `yaml:"persist"`
+	Suicide []string `yaml:"suicide"`
 }
 
 // validate checks every cue phrase.

@@ -443,6 +443,7 @@ func (n *normaliser) endToken() {
 			n.vocab.unmask(n)
 		}
 	}
+	n.dropOwn()
 	single := n.tokRunes == 1
 	if single {
 		n.singles++
@@ -456,6 +457,47 @@ func (n *normaliser) endToken() {
 		n.joinLast()
 	}
 	n.prevSingle, n.prevLast, n.tok = single, n.last, tokNone
+}
+
+// ownWords only intensify the possessive before them when a word of
+// ownNouns follows: "my own life", "mi propia vida", "ma propre vie" are
+// read "my life", "mi vida", "ma vie", in the lexicon as in the text ("on
+// my own" stays).
+var (
+	ownWords    = []string{"own", "propia", "propio", "propias", "propios", "propre", "propres"}
+	possessives = []string{"my", "mi", "mis", "ma", "mon", "mes"}
+	ownNouns    = []string{"life", "self", "hand", "hands", "vida", "mano", "manos", "vie", "main", "mains", "jours"}
+)
+
+// dropOwn removes the intensifier before the word just finished when the
+// three words are a possessive, an intensifier and one of ownNouns in one
+// sentence.
+func (n *normaliser) dropOwn() {
+	k := len(n.words)
+	if n.tok != tokLetter || k < 3 || n.sents[k-1] != n.sents[k-3] || !wordIn(n.buf[n.tokAt:], ownNouns) {
+		return
+	}
+	own, poss := n.words[k-2], n.words[k-3]
+	if int(own) >= n.tokAt || !wordIn(n.buf[own:n.tokAt-1], ownWords) || !wordIn(n.buf[poss:own-1], possessives) {
+		return
+	}
+	// Remove "own " (the word and the separator after it).
+	cut := int32(n.tokAt) - own
+	copy(n.buf[own:], n.buf[n.tokAt:])
+	copy(n.off[own:], n.off[n.tokAt:])
+	n.buf, n.off = n.buf[:len(n.buf)-int(cut)], n.off[:len(n.off)-int(cut)]
+	n.tokAt = int(own)
+	n.words[k-2], n.sents[k-2] = own, n.sents[k-1]
+	n.words, n.sents = n.words[:k-1], n.sents[:k-1]
+}
+
+func wordIn(w []byte, list []string) bool {
+	for _, s := range list {
+		if string(w) == s {
+			return true
+		}
+	}
+	return false
 }
 
 // joinLast removes the separator before the single-letter word just
