@@ -75,6 +75,11 @@ const (
 	cueOccasion             // an everyday letter: birthday, cover letter, motivation
 	cuePersist              // every day, all the time, h24, todos los días
 	cueSuicide              // the act named: suicide, suicidarme, en finir
+	cueBenign               // an everyday purpose of a means: for the family, para escalar, trousse de secours
+	cueStockpile            // gathered over time or hidden: saved up, stash, juntando, mis de côté
+	cueRemote               // a place away from people: the woods, el monte, les bois
+	cueShout                // someone raging: screaming, gritando, il hurle
+	cueExtreme              // the highest, the deepest, más alto, le plus haut
 	numCues
 )
 
@@ -82,7 +87,8 @@ const (
 var cueNames = [numCues]string{"", "death", "wish", "means", "acquire", "research", "quantity", "act", "jump", "intent",
 	"time", "farewell", "gone", "give_away", "threat", "strangle", "proximity", "weapon", "child", "secret", "home_fear", "dead_wish", "tonight", "final",
 	"presence", "place", "cross", "bleed", "unstoppable", "poison", "vehicle", "not_fault", "confine", "sexual", "do_it", "alone", "thinking", "how_to", "decided", "rail", "not_board", "prepare", "not_around", "on_place", "mishap", "day",
-	"done", "not_for", "unfound", "enough", "shops", "travel", "aggressor", "assault", "leave", "recipient", "occasion", "persist", "suicide"}
+	"done", "not_for", "unfound", "enough", "shops", "travel", "aggressor", "assault", "leave", "recipient", "occasion", "persist", "suicide",
+	"benign", "stockpile", "remote", "shout", "extreme"}
 
 // cueSet is a set of cue classes.
 type cueSet uint64
@@ -123,6 +129,9 @@ type cueRule struct {
 	// unless: a cue of these classes anywhere in the message holds the
 	// rule ("cut my finger chopping onions, it keeps bleeding").
 	unless cueSet
+	// window, when set, bounds the words between the cues more tightly
+	// than cueWindow ("want to $u!c!de", not "want to talk about suicide").
+	window int32
 }
 
 // suicidal are the signals after which a conversation reads a bare time,
@@ -138,7 +147,8 @@ var cueRules = []cueRule{
 	// "looked up how many of my sertraline", "desde qué altura".
 	{name: "means_researched", slots: []cueSet{cs(cueResearch), cs(cueMeans)}, out: []cueOut{{sigMethod, kindResearched, 0}}},
 	// "how many it would take to die", "à partir de quel étage on survit pas".
-	{name: "research_death", slots: []cueSet{cs(cueResearch), cs(cueDeath), cs(cueMeans)},
+	// "looked up which bridge is the highest".
+	{name: "research_death", slots: []cueSet{cs(cueResearch), cs(cueDeath, cueExtreme), cs(cueMeans)},
 		out: []cueOut{{sigMethod, kindResearched, 0}, {sigIntent, kindPurpose, 1}}},
 	// A means with a wish to be dead: "plus envie d'exister ... doliprane".
 	{name: "means_wish_death", slots: []cueSet{cs(cueWish), cs(cueDeath), cs(cueMeans)}, out: []cueOut{{sigMethod, kindNamed, 2}}},
@@ -158,7 +168,8 @@ var cueRules = []cueRule{
 	// "gonna s*icide tonight": a decision, a death word and a time.
 	{name: "intent_death_time", slots: []cueSet{cs(cueIntent), cs(cueDeath), cs(cueTonight)}, out: []cueOut{{sigIntent, kindDecided, 0}}},
 	// Affairs put in order: two give-away acts ("sorted the will, rehomed the dog").
-	{name: "affairs", slots: []cueSet{cs(cueGiveAway), cs(cueGiveAway)}, out: []cueOut{{sigPrep, kindAffairs, 0}}},
+	// Not an everyday clear-out ("old clothes to charity, cancelled the gym").
+	{name: "affairs", slots: []cueSet{cs(cueGiveAway), cs(cueGiveAway)}, out: []cueOut{{sigPrep, kindAffairs, 0}}, unless: cs(cueOccasion)},
 	{name: "strangled", slots: []cueSet{cs(cueStrangle)}, out: []cueOut{{sigHarm, kindStrangulation, 0}}},
 	// Is on the edge now: "sat on the ledge of level 6", "estoy en la
 	// cornisa", "je suis sur le parapet".
@@ -182,7 +193,7 @@ var cueRules = []cueRule{
 	{name: "farewell_deadwish", slots: []cueSet{cs(cueFarewell, cueGiveAway, cueNotFault), cs(cueDeadWish)}, out: []cueOut{{sigPrep, kindFarewell, 0}}, self: true},
 	// A means made ready with a second act or a death: "tied something
 	// to the loft hatch and stood on the chair".
-	{name: "means_prepared", slots: []cueSet{cs(cuePrepare), cs(cueMeans), cs(cuePrepare, cueDeath, cueDeadWish)}, out: []cueOut{{sigMethod, kindPrepared, 1}}},
+	{name: "means_prepared", slots: []cueSet{cs(cuePrepare), cs(cueMeans), cs(cuePrepare, cueDeath, cueDeadWish)}, out: []cueOut{{sigMethod, kindPrepared, 1}}, unless: cs(cueMishap)},
 	// A message left for someone: "tell her it wasn't her fault"; a
 	// crisis with a wish to be dead or after ideation.
 	{name: "not_their_fault", slots: []cueSet{cs(cueNotFault)}, out: []cueOut{{sigPrep, kindFarewell, 0}}, self: true},
@@ -217,16 +228,26 @@ var cueRules = []cueRule{
 	// trouvera". Ordinary errands ("picked up paracetamol for my son")
 	// name no such purpose.
 	{name: "means_acquired_purpose", slots: []cueSet{cs(cueAcquire), cs(cueMeans), cs(cueDone, cueNotFor, cueUnfound, cueEnough, cueDeath, cueDeadWish, cueFinal, cueDecided, cueSuicide)},
-		out: []cueOut{{sigMethod, kindAcquired, 1}, {sigIntent, kindPurpose, 1}}},
+		out: []cueOut{{sigMethod, kindAcquired, 1}, {sigIntent, kindPurpose, 1}}, unless: cs(cueBenign)},
+	// A means gathered over time or hidden: "a whole stash of my mum's
+	// oxy saved up", "buying paracetamol a pack at a time so nobody
+	// notices", "llevo un mes juntando pastillas".
+	{name: "stockpiled", slots: []cueSet{cs(cueStockpile), cs(cueMeans)}, out: []cueOut{{sigPrep, kindStockpiling, 0}, {sigMethod, kindAcquired, 1}}, unless: cs(cueBenign)},
+	// A means taken to a place away from people, soon: "taking the rope
+	// to the woods tonight", "je prends la corde et je vais dans les bois".
+	{name: "means_remote", slots: []cueSet{cs(cueMeans), cs(cueRemote), cs(cueTonight, cueTravel, cueUnfound, cueAlone, cueDeadWish, cueDeath, cueDone)},
+		out: []cueOut{{sigPlan, kindWhere, 0}, {sigMethod, kindNamed, 0}}, unless: cs(cueBenign)},
+	// "i want to $u!c!de": a wish right next to the act named.
+	{name: "wish_suicide", slots: []cueSet{cs(cueWish), cs(cueSuicide)}, out: []cueOut{{sigIdeation, kindSuicidal, 1}}, window: 2},
 	// Several shops to have enough: "went to 3 chemists so I'd have enough".
-	{name: "shops_enough", slots: []cueSet{cs(cueShops), cs(cueEnough, cueQuantity)}, out: []cueOut{{sigPrep, kindStockpiling, 0}}},
+	{name: "shops_enough", slots: []cueSet{cs(cueShops), cs(cueEnough, cueQuantity)}, out: []cueOut{{sigPrep, kindStockpiling, 0}}, unless: cs(cueBenign)},
 	// On the way to a place with a means: "walking to the reservoir with
 	// the tablets", "voy camino del puente con mis pastillas".
-	{name: "means_travel", slots: []cueSet{cs(cueTravel), cs(cueMeans), cs(cueMeans, cueUnfound, cueAlone, cueTonight, cueDone)},
+	{name: "means_travel", slots: []cueSet{cs(cueTravel), cs(cueMeans), cs(cueMeans, cueRemote, cueUnfound, cueAlone, cueTonight, cueDone)},
 		out: []cueOut{{sigPlan, kindWhere, 1}, {sigMethod, kindNamed, 1}}},
 	// Someone armed close by: "my ex is at the window with a bat", "mi
 	// padrastro está abajo con la escopeta".
-	{name: "armed_near", slots: []cueSet{cs(cueAggressor, cueThreat), cs(cueWeapon), cs(cueProximity)},
+	{name: "armed_near", slots: []cueSet{cs(cueAggressor, cueThreat, cueShout), cs(cueWeapon), cs(cueProximity)},
 		out: []cueOut{{sigHarm, kindThreat, 0}, {sigHarm, kindWeapon, 1}, {sigHarm, kindProximity, 2}}, unless: cs(cueMishap)},
 	// A blow from a partner or a parent: "my boyfriend punched me", "mi
 	// novio me ha vuelto a pegar", "mon copain m'a frappée".
@@ -247,7 +268,9 @@ var cueRules = []cueRule{
 	// harm, someone close by or an aggressor's act is harm again.
 	{name: "intent_in_conversation", slots: []cueSet{cs(cueIntent, cueTonight, cueTime, cueDay, cueDoIt, cueAlone, cueDecided)}, out: []cueOut{{sigIntent, kindDecided, 0}}, with: suicidal},
 	{name: "means_in_conversation", slots: []cueSet{cs(cueMeans, cueJump, cueAct, cuePlace, cueOnPlace, cueRail, cueHowTo, cueBleed)}, out: []cueOut{{sigMethod, kindNamed, 0}}, with: suicidal},
-	{name: "farewell_in_conversation", slots: []cueSet{cs(cueFarewell, cueGone, cueGiveAway, cueFinal, cueNotAround, cueNotFault)}, out: []cueOut{{sigPrep, kindFarewell, 0}}, with: suicidal},
+	// A goodbye after ideation is the writer's, whomever it names ("sent
+	// my mum a message saying sorry for everything").
+	{name: "farewell_in_conversation", slots: []cueSet{cs(cueFarewell, cueGone, cueGiveAway, cueFinal, cueNotAround, cueNotFault)}, out: []cueOut{{sigPrep, kindFarewell, 0}}, with: suicidal, self: true},
 	{name: "harm_in_conversation", slots: []cueSet{cs(cueThreat, cueProximity, cueStrangle, cueWeapon, cueConfine)}, out: []cueOut{{sigHarm, kindProximity, 0}},
 		with: setOf([]string{SignalHarmFromOthers})},
 }
@@ -386,7 +409,11 @@ func (cl *Classifier) cooccur(sc *scratch, recent signalSet) {
 			used[0] = a
 			ok := true
 			for s := 1; s < len(r.slots) && ok; s++ {
-				best, bestGap := -1, int32(cueWindow+1)
+				limit := int32(cueWindow)
+				if r.window > 0 {
+					limit = r.window
+				}
+				best, bestGap := -1, limit+1
 				for b := 0; b < n; b++ {
 					g := &sc.hits[b]
 					if classes[b]&r.slots[s] == 0 || g.pass != h.pass || usedIn(used[:s], b) || overlapsAny(sc, used[:s], g) {
@@ -493,6 +520,7 @@ func (c *cueLists) lists() []cueList {
 		{cueDone, c.Done}, {cueNotFor, c.NotFor}, {cueUnfound, c.Unfound}, {cueEnough, c.Enough}, {cueShops, c.Shops},
 		{cueTravel, c.Travel}, {cueAggressor, c.Aggressor}, {cueAssault, c.Assault}, {cueLeave, c.Leave},
 		{cueRecipient, c.Recipient}, {cueOccasion, c.Occasion}, {cuePersist, c.Persist}, {cueSuicide, c.Suicide},
+		{cueBenign, c.Benign}, {cueStockpile, c.Stockpile}, {cueRemote, c.Remote}, {cueShout, c.Shout}, {cueExtreme, c.Extreme},
 	}
 }
 
@@ -579,6 +607,17 @@ type cueLists struct {
 	// named, which with it is active ideation.
 	Persist []string `yaml:"persist"`
 	Suicide []string `yaml:"suicide"`
+	// Benign: an everyday purpose, which holds a means acquired ("got
+	// enough paracetamol for the whole family").
+	Benign []string `yaml:"benign"`
+	// Stockpile: a means gathered over time or hidden from others.
+	Stockpile []string `yaml:"stockpile"`
+	// Remote: a place away from people, where a means is taken to.
+	Remote []string `yaml:"remote"`
+	// Shout: someone raging, with a weapon close by.
+	Shout []string `yaml:"shout"`
+	// Extreme: the highest or deepest of a means, researched.
+	Extreme []string `yaml:"extreme"`
 }
 
 // validate checks every cue phrase.

@@ -191,8 +191,16 @@ func (cl *Classifier) qualify(sc *scratch) {
 			case tkCue:
 				// An everyday injury: "me corté pelando patatas", "je me
 				// suis coupée en cuisinant" is no self-harm.
-				if mishap && t.r.signal == sigRecent && t.r.kind == kindCut &&
-					n.sentenceOf(g.ws) == sent && max(g.ws-h.we, h.ws-g.we) <= scopeWindow {
+				// An everyday task likewise explains a means made ready or
+				// a tool in someone's hand ("il prépare le dîner avec un
+				// couteau", "downstairs with a hammer putting up shelves");
+				// a threat beside it still counts.
+				everyday := t.r.signal == sigRecent && t.r.kind == kindCut || t.r.signal == sigMethod && t.r.kind == kindPrepared ||
+					t.r.signal == sigHarm && t.r.kind == kindWeapon
+				// The task is other words than the term's ("noose" folds
+				// to "nose"), or encloses them ("il PRÉPARE le dîner").
+				apart := g.ws > h.we || g.we < h.ws || g.ws <= h.ws && g.we >= h.we && g.we-g.ws > h.we-h.ws
+				if mishap && everyday && apart && n.sentenceOf(g.ws) == sent && max(g.ws-h.we, h.ws-g.we) <= scopeWindow {
 					h.flags |= hitHidden
 					g.flags |= hitEvidence
 				}
