@@ -86,7 +86,7 @@ func Build(ctx context.Context, cfg Config, log zerolog.Logger) (*Process, error
 	}
 	pr.health = health.New(0)
 	pr.health.Add("log", pr.Platform.Store.Ping)
-	pr.srv = httpserver.New(pr.health, pr.Platform.Metrics, log)
+	pr.srv = httpserver.New(pr.health, pr.Platform.Metrics, log, pr.Platform.Env.MetricsToken)
 	if err := pr.build(ctx); err != nil {
 		pr.Close()
 		return nil, err

@@ -38,6 +38,9 @@ type Env struct {
 	DuplicatesWindow time.Duration
 	ShutdownTimeout  time.Duration
 	ClientIPHeader   string
+	// MetricsToken, when set, is the bearer token /metrics requires;
+	// unset, /metrics answers only this machine (see httpserver).
+	MetricsToken string
 }
 
 // Variable names. These are fixed: operators and scripts rely on them.
@@ -61,6 +64,7 @@ const (
 	VarDuplicates    = "HELPLINE_DEDUPE_WINDOW"
 	VarShutdown      = "HELPLINE_SHUTDOWN_TIMEOUT"
 	VarClientIP      = "HELPLINE_CLIENT_IP_HEADER"
+	VarMetricsToken  = "HELPLINE_METRICS_TOKEN"
 )
 
 // Defaults of the variables that have one: LoadEnv applies them, Vars
@@ -106,6 +110,7 @@ func Vars() []VarDoc {
 		{VarReplicas, fmt.Sprintf("%d embedded, %d with an external NATS", DefaultReplicas, DefaultClusterReplicas), "replicas of the streams"},
 		{VarDuplicates, shortDuration(DefaultDuplicates), "message-id dedupe window (at least " + shortDuration(MinDuplicates) + ")"},
 		{VarShutdown, shortDuration(DefaultShutdown), "how long shutdown waits for in-flight work"},
+		{VarMetricsToken, "(unset: /metrics answers only this machine)", "bearer token a Prometheus scraping from elsewhere sends to /metrics (at least 16 characters; never logged)"},
 		{VarClientIP, "(empty: the connection's address)", "header a trusted reverse proxy sets to the client's address (e.g. X-Forwarded-For; the last entry is used)"},
 	}
 }
@@ -139,6 +144,10 @@ func LoadEnv(lookup func(string) (string, bool)) (Env, error) {
 		LogLevel:         get(VarLogLevel, DefaultLogLevel),
 		LogFormat:        get(VarLogFormat, DefaultLogFormat),
 		ClientIPHeader:   get(VarClientIP, ""),
+		MetricsToken:     get(VarMetricsToken, ""),
+	}
+	if e.MetricsToken != "" && len(e.MetricsToken) < 16 {
+		errs = append(errs, fmt.Errorf("%s: want at least 16 characters", VarMetricsToken))
 	}
 	if _, _, err := net.SplitHostPort(e.HTTPAddr); err != nil {
 		errs = append(errs, fmt.Errorf("%s=%q: want host:port: %w", VarHTTPAddr, e.HTTPAddr, err))

@@ -4,12 +4,15 @@ package httpserver
 
 import (
 	"context"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
+	"net/netip"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -30,8 +33,10 @@ type Server struct {
 }
 
 // New builds a router with health, readiness and metrics mounted, and
-// request metrics recorded into reg.
-func New(h *health.Health, reg *prometheus.Registry, log zerolog.Logger) *Server {
+// request metrics recorded into reg. /metrics is not public (see
+// metricsGuard): it needs metricsToken as a bearer token, or, with none
+// set, a request from this machine.
+func New(h *health.Health, reg *prometheus.Registry, log zerolog.Logger, metricsToken string) *Server {
 	requests := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "helpline_http_requests_total", Help: "HTTP requests by route pattern, method and status.",
 	}, []string{"route", "method", "code"})
@@ -62,8 +67,49 @@ func New(h *health.Health, reg *prometheus.Registry, log zerolog.Logger) *Server
 	})
 	r.Get("/healthz", h.Live)
 	r.Get("/readyz", h.Ready)
-	r.Method(http.MethodGet, "/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	r.Method(http.MethodGet, "/metrics", metricsGuard(metricsToken, promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg})))
 	return &Server{Router: r, log: log}
+}
+
+// metricsGuard keeps /metrics from whoever reaches the public port: the
+// figures name routes, consumers and volumes an attacker would like to
+// watch. With a token, a request must carry "Authorization: Bearer
+// <token>" (compared in constant time); without one, only a request made
+// directly from this machine is answered (loopback peer, and no proxy's
+// forwarding header: a reverse proxy on the same host connects from
+// loopback on behalf of anyone).
+func metricsGuard(token string, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if token != "" {
+			got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+			if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(token)) != 1 {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="metrics"`)
+				http.Error(w, "metrics need the bearer token set in HELPLINE_METRICS_TOKEN", http.StatusUnauthorized)
+				return
+			}
+			next.ServeHTTP(w, r)
+			return
+		}
+		if !fromThisMachine(r) {
+			http.Error(w, "metrics answer only this machine; set HELPLINE_METRICS_TOKEN to scrape from elsewhere", http.StatusForbidden)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func fromThisMachine(r *http.Request) bool {
+	for _, h := range []string{"Forwarded", "X-Forwarded-For", "X-Real-Ip", "X-Forwarded-Host"} {
+		if r.Header.Get(h) != "" {
+			return false
+		}
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return false
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.Unmap().IsLoopback()
 }
 
 // Listen binds addr; separate from Serve so a caller knows the port is

@@ -128,7 +128,7 @@ lines:
 	if err != nil {
 		t.Fatal(err)
 	}
-	router := httpserver.New(health.New(0), prometheus.NewRegistry(), log).Router
+	router := httpserver.New(health.New(0), prometheus.NewRegistry(), log, "").Router
 	router.Handle(ingestion.ChatPagePath, web)
 	router.Handle(ingestion.ChatPagePath+"/*", web)
 	router.Handle(ingestion.ChatAPIPrefix+"/*", web)
