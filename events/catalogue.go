@@ -231,6 +231,34 @@ type OutOfHoursContactRecorded struct {
 	Language string `json:"language,omitempty"`
 }
 
+// Kinds of response clock: the wait for a conversation's first worker
+// reply, and for the next one after a client writes again.
+const (
+	ClockFirstResponse = "first_response"
+	ClockNextResponse  = "next_response"
+)
+
+// ResponseClockStarted records that a client's message started a response
+// clock: the line owes the client a worker's reply by Due, or the
+// conversation escalates (reason unanswered, escalation id
+// UnansweredEscalationID(ClockID)). The clock stops at the conversation's
+// next reply_requested (a worker's reply) or closed event; no event
+// records the stop. Times are what figures need: the wait counts from
+// From (ReceivedAt, or the line's next opening for a message that came
+// while it was closed), and is past its target after Due.
+type ResponseClockStarted struct {
+	ClockID    string    `json:"clock_id"`
+	Kind       string    `json:"kind"`
+	MessageID  string    `json:"message_id"`
+	LineID     string    `json:"line_id"`
+	ReceivedAt time.Time `json:"received_at"`
+	From       time.Time `json:"from"`
+	Due        time.Time `json:"due"`
+	// TargetSeconds is the line's target for this kind when it started:
+	// Due is From plus it.
+	TargetSeconds int64 `json:"target_seconds"`
+}
+
 // EscalationRaised records that a person must be paged, and why.
 type EscalationRaised struct {
 	EscalationID string   `json:"escalation_id"`
@@ -475,6 +503,11 @@ var _ = []bool{
 	register(AggregateConversation, TypeOutOfHoursContactRecorded, 1, "A message arrived while the line was closed.",
 		func() Payload {
 			return OutOfHoursContactRecorded{MessageID: "m1", LineID: "main", ClosedPeriod: "2026-11-21T17:00:00Z", NextOpen: exampleTime, Language: "en"}
+		}),
+	register(AggregateConversation, TypeResponseClockStarted, 1, "A client's message started a response clock: a worker's reply is owed by its due time.",
+		func() Payload {
+			return ResponseClockStarted{ClockID: "k1", Kind: ClockNextResponse, MessageID: "m1", LineID: "main", ReceivedAt: exampleTime,
+				From: exampleTime, Due: exampleTime.Add(10 * time.Minute), TargetSeconds: 600}
 		}),
 	register(AggregateConversation, TypeEscalationRaised, 1, "Someone must be paged, with the reason.",
 		func() Payload {

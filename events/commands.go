@@ -108,12 +108,17 @@ type Verdict struct {
 	Language string
 }
 
-// Arrival is when a message came relative to its line's opening hours.
+// Arrival is when a message came relative to its line's opening hours,
+// and the line's response targets.
 type Arrival struct {
 	OutOfHours bool
 	// ClosedSince and NextOpen bound the closed period an out-of-hours
 	// message came in (NextOpen zero: the line does not open again).
 	ClosedSince, NextOpen time.Time
+	// ReceivedAt is when the message came.
+	ReceivedAt time.Time
+	// Targets are the line's response targets (zero: no clock).
+	Targets ResponseTargets
 }
 
 // Triage records triage's verdict on message messageID and what follows
@@ -129,6 +134,8 @@ type Arrival struct {
 //   - out of hours, anything short of crisis records an out-of-hours
 //     contact, so the client is told when the line opens and what to do in
 //     an emergency (once per closed period: the notification service).
+//   - a message nobody has answered yet starts a response clock, unless
+//     one runs already (startClock).
 //
 // The verdict is recorded last. The log stores a batch's prefix if triage
 // dies mid-append, and a message whose verdict is in the log is not
@@ -155,6 +162,9 @@ func (c *Conversation) Triage(messageID string, v Verdict, a Arrival, m Meta) er
 			ClosedPeriod: a.ClosedSince.UTC().Format(time.RFC3339), NextOpen: a.NextOpen.UTC(), Language: v.Language}, m); err != nil {
 			return err
 		}
+	}
+	if err := c.startClock(messageID, a, m); err != nil {
+		return err
 	}
 	matches := v.Matches
 	if matches == nil {
@@ -185,21 +195,6 @@ func (c *Conversation) raise(escID, messageID, reason string, v Verdict, m Meta)
 	}
 	return c.recordWithID(escID, EscalationRaised{EscalationID: escID, LineID: c.LineID, MessageID: messageID, Reason: reason, Risk: v.Risk,
 		Categories: categories, Terms: terms}, m)
-}
-
-// EscalateUnanswered raises an escalation (reason unanswered) for a
-// conversation still without a worker's reply at its first-response
-// deadline, once. Nothing is raised once it is answered or closed, or
-// while someone is being paged for it already.
-func (c *Conversation) EscalateUnanswered(m Meta) error {
-	escID := "esc-unanswered-" + c.ID
-	if _, raised := c.Escalations[escID]; raised {
-		return nil // a timer fired twice
-	}
-	if !c.Started || !c.FirstReplyAt.IsZero() || c.Closed || len(c.OpenEscalations()) > 0 {
-		return nil
-	}
-	return c.raise(escID, "", ReasonUnanswered, Verdict{Risk: RiskNone}, m)
 }
 
 // RecordPage records that staffID was paged for an escalation at a step

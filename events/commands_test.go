@@ -34,7 +34,7 @@ func TestCommandsRecordOnce(t *testing.T) {
 		{"crisis while a crisis escalation is open", func(c *events.Conversation) error {
 			return c.Triage("m2", events.Verdict{Risk: events.RiskCrisis}, events.Arrival{}, m)
 		}, "tri-m2", nil},
-		{"unanswered while an escalation is open", func(c *events.Conversation) error { return c.EscalateUnanswered(m) }, "", nil},
+		{"unanswered while an escalation is open", func(c *events.Conversation) error { return c.EscalateUnanswered("", m) }, "", nil},
 		{"page", func(c *events.Conversation) error { return c.RecordPage("e1", 1, 0, "duty", "kim", "SMp", m) }, "page-e1-r1-l0-kim", nil},
 		{"page again", func(c *events.Conversation) error { return c.RecordPage("e1", 1, 0, "duty", "sam", "SMp", m) }, "", nil},
 		{"re-escalate", func(c *events.Conversation) error { return c.ReEscalate("e1", 0, 1, 1, "ack_timeout", m) }, "reesc-e1-r1-l1", nil},

@@ -204,6 +204,11 @@ type Conversation struct {
 	// Undelivered holds the provider's failure statuses by message id: a
 	// callback may come before the page it is about is recorded.
 	Undelivered map[string]DeliveryStatusChanged
+	// Clock is the response clock running, if any (clocks.go).
+	Clock ResponseClock
+	// StoppedSeq is the log sequence of the latest worker reply or close,
+	// which stopped any clock: a message before it needs none.
+	StoppedSeq uint64
 
 	recording
 }
@@ -291,6 +296,7 @@ func (c *Conversation) apply(p Payload, e Envelope) {
 		if c.FirstReplyAt.IsZero() {
 			c.FirstReplyAt = at
 		}
+		c.stopClock(e)
 		c.Replies[p.ReplyID] = p
 		for _, esc := range c.OpenEscalations() {
 			if esc.RepliedBy == "" {
@@ -369,11 +375,14 @@ func (c *Conversation) apply(p Payload, e Envelope) {
 		c.AssigneeID, c.TeamID = p.AssigneeID, p.TeamID
 	case ConversationClosed:
 		c.Closed, c.ClosedAt = true, at
+		c.stopClock(e)
 	case ConversationReopened:
 		c.Closed = false
 	case ConversationHandedOver:
 		c.AssigneeID, c.TeamID = p.AssigneeID, p.TeamID
 		c.HandOvers[e.ID] = true
+	case ResponseClockStarted:
+		c.Clock = ResponseClock{ID: p.ClockID, Kind: p.Kind, MessageID: p.MessageID, From: p.From, Due: p.Due}
 	}
 }
 

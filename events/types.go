@@ -25,6 +25,7 @@ const (
 	TypeEscalationDeclined        = "conversation.escalation_declined"
 	TypeConversationReopened      = "conversation.reopened"
 	TypeConversationHandedOver    = "conversation.handed_over"
+	TypeResponseClockStarted      = "conversation.response_clock_started"
 
 	TypeClientRegistered = "client.registered"
 	TypeConsentChanged   = "client.consent_changed"

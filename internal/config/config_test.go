@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -119,5 +120,39 @@ rota:
 	}
 	if _, err := ParseFile([]byte("lines: []\nunknown_key: 1\n")); err == nil || !strings.Contains(err.Error(), "unknown_key") {
 		t.Errorf("unknown key: %v", err)
+	}
+}
+
+func TestResponseTargets(t *testing.T) {
+	t.Parallel()
+	const line = `lines: [{id: main, number: "+442079460000", timezone: Europe/London, always_open: true%s}]`
+	tests := []struct {
+		name        string
+		fields      string
+		first, next time.Duration
+		err         string
+	}{
+		{"defaults", "", 15 * time.Minute, 15 * time.Minute, ""},
+		{"next defaults to first", ", first_response_target: 5m", 5 * time.Minute, 5 * time.Minute, ""},
+		{"both", ", first_response_target: 5m, next_response_target: 20m", 5 * time.Minute, 20 * time.Minute, ""},
+		{"too short", ", next_response_target: 30s", 0, 0, "lines[0] (main): next_response_target 30s: want 1m0s to 24h0m0s"},
+		{"too long", ", first_response_target: 25h", 0, 0, "lines[0] (main): first_response_target 25h0m0s: want 1m0s to 24h0m0s"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, err := ParseFile(fmt.Appendf(nil, line, tt.fields))
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("error %v, want %q", err, tt.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if l := f.Lines[0]; l.FirstResponseTarget.Duration != tt.first || l.NextResponseTarget.Duration != tt.next {
+				t.Fatalf("targets %s, %s; want %s, %s", l.FirstResponseTarget, l.NextResponseTarget, tt.first, tt.next)
+			}
+		})
 	}
 }

@@ -37,8 +37,13 @@ type Line struct {
 	AlwaysOpen bool                `yaml:"always_open"`
 	Holidays   []string            `yaml:"holidays"`
 	// FirstResponseTarget is how long a conversation may wait for a
-	// worker's first reply before it escalates (reason unanswered).
+	// worker's first reply before it escalates (reason unanswered);
+	// default 15m.
 	FirstResponseTarget Duration `yaml:"first_response_target"`
+	// NextResponseTarget is how long a client who writes again after a
+	// worker's reply may wait for the next reply before the conversation
+	// escalates (reason unanswered); default the first-response target.
+	NextResponseTarget Duration `yaml:"next_response_target"`
 	// Policy names the escalation policy; default "default".
 	Policy string `yaml:"policy"`
 	// OutOfHoursReply is the auto-reply text per language code; {next_open}
@@ -180,6 +185,7 @@ func (f *File) setDefaults() {
 		l := &f.Lines[i]
 		l.Policy = cmp.Or(l.Policy, "default")
 		l.FirstResponseTarget.Duration = cmp.Or(l.FirstResponseTarget.Duration, 15*time.Minute)
+		l.NextResponseTarget.Duration = cmp.Or(l.NextResponseTarget.Duration, l.FirstResponseTarget.Duration)
 		l.SendRate = cmp.Or(l.SendRate, 5)
 		l.QuickExitURL = cmp.Or(l.QuickExitURL, DefaultQuickExitURL)
 		l.ReopenWindow.Duration = cmp.Or(l.ReopenWindow.Duration, DefaultReopenWindow)
@@ -216,6 +222,13 @@ const maxStaffText = 160
 // maxClientText bounds a configured text sent to a client: what one SMS
 // (of several segments) can carry.
 const maxClientText = 1000
+
+// Response targets are bounded: shorter than a minute pages for messages
+// nobody could have answered yet; longer than a day is no clock at all.
+const (
+	minResponseTarget = time.Minute
+	maxResponseTarget = 24 * time.Hour
+)
 
 // Validate checks the whole file and reports every problem at once.
 func (f *File) Validate() error {
@@ -259,6 +272,14 @@ func (f *File) Validate() error {
 		}
 		if l.SendRate < 0.1 || l.SendRate > 1000 {
 			bad("%s: send_rate %g: want 0.1 to 1000 messages per second", where, l.SendRate)
+		}
+		for _, t := range []struct {
+			key string
+			d   time.Duration
+		}{{"first_response_target", l.FirstResponseTarget.Duration}, {"next_response_target", l.NextResponseTarget.Duration}} {
+			if t.d < minResponseTarget || t.d > maxResponseTarget {
+				bad("%s: %s %s: want %s to %s", where, t.key, t.d, minResponseTarget, maxResponseTarget)
+			}
 		}
 		if l.AlwaysOpen && len(l.Hours) > 0 {
 			bad("%s: always_open and hours are exclusive", where)

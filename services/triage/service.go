@@ -31,11 +31,14 @@ type Opener interface {
 // Log is the event log.
 type Log = events.AppendLog
 
-// Timers hold the first-response deadlines.
+// Timers hold the response clocks' deadlines.
 type Timers interface {
-	SetIfAbsent(ctx context.Context, t timers.Timer) (bool, error)
+	Get(ctx context.Context, key string) (timers.Timer, bool, error)
+	Set(ctx context.Context, t timers.Timer) error
 	Cancel(ctx context.Context, key string) error
 }
+
+var _ Timers = (*timers.Store)(nil)
 
 type line struct {
 	cfg   config.Line
@@ -87,7 +90,12 @@ func (s *Service) Specs() []consume.Spec {
 	return []consume.Spec{{Name: "triage", Filter: events.AggregateSubjects(events.AggregateConversation), Handler: s.Handle, Parallel: true}}
 }
 
-func unansweredKey(convID string) string { return "unanswered-" + convID }
+// clockKey names a conversation's one timer: the deadline of its running
+// response clock (events/clocks.go).
+func clockKey(convID string) string { return "clock-" + convID }
+
+// legacyKey names a first-response timer set before clocks were events.
+func legacyKey(convID string) string { return "unanswered-" + convID }
 
 // Handle dispatches one conversation event.
 func (s *Service) Handle(ctx context.Context, e events.Envelope) error {
@@ -99,9 +107,16 @@ func (s *Service) Handle(ctx context.Context, e events.Envelope) error {
 		}
 		return s.triage(ctx, e, p.(events.MessageReceived))
 	case events.TypeReplyRequested, events.TypeConversationClosed:
-		// Answered (or closed): the first-response deadline no longer
-		// applies. OnUnanswered checks the state too.
-		return s.timers.Cancel(ctx, unansweredKey(e.AggregateID))
+		// Answered (or closed): the clock stopped. OnUnanswered checks the
+		// state too.
+		if err := s.timers.Cancel(ctx, legacyKey(e.AggregateID)); err != nil {
+			return err
+		}
+		conv, err := s.convs.Load(ctx, e.AggregateID)
+		if err != nil {
+			return err
+		}
+		return s.syncTimer(ctx, conv)
 	}
 	return nil
 }
@@ -129,7 +144,8 @@ func (s *Service) triage(ctx context.Context, e events.Envelope, m events.Messag
 	// got them here" after "I want to die" is a crisis, and so is a second
 	// elevated message soon after the first.
 	v := s.classify.ClassifyIn(string(body), recent(conv), m.ReceivedAt)
-	arrival := events.Arrival{OutOfHours: !l.hours.IsOpen(m.ReceivedAt)}
+	arrival := events.Arrival{OutOfHours: !l.hours.IsOpen(m.ReceivedAt), ReceivedAt: m.ReceivedAt,
+		Targets: events.ResponseTargets{First: l.cfg.FirstResponseTarget.Duration, Next: l.cfg.NextResponseTarget.Duration}}
 	if arrival.OutOfHours {
 		arrival.ClosedSince, _, _ = l.hours.ClosedPeriod(m.ReceivedAt)
 		arrival.NextOpen, _ = l.hours.NextOpen(m.ReceivedAt)
@@ -140,12 +156,13 @@ func (s *Service) triage(ctx context.Context, e events.Envelope, m events.Messag
 	if err != nil {
 		return err
 	}
-	if len(saved.Appended) == 0 {
-		return nil // a redelivery: the verdict, recorded last, and all before it are in the log
+	if len(saved.Appended) > 0 { // else a redelivery: the verdict, recorded last, and all before it are in the log
+		s.logger.Info().Str("conversation", e.AggregateID).Str("message", m.MessageID).Str("risk", string(v.Risk)).
+			Str("rule", v.Rule).Bool("out_of_hours", arrival.OutOfHours).Int("records", len(saved.Appended)).Str("correlation_id", e.CorrelationID).Msg("triaged")
 	}
-	s.logger.Info().Str("conversation", e.AggregateID).Str("message", m.MessageID).Str("risk", string(v.Risk)).
-		Str("rule", v.Rule).Bool("out_of_hours", arrival.OutOfHours).Int("records", len(saved.Appended)).Str("correlation_id", e.CorrelationID).Msg("triaged")
-	return s.startClock(ctx, l, saved.State, m.ReceivedAt, !arrival.OutOfHours)
+	// A redelivery sets the timer too: the handler may have died between
+	// the append and the timer.
+	return s.syncTimer(ctx, saved.State)
 }
 
 // recent is a conversation's recent verdicts as the classifier reads them.
@@ -173,38 +190,43 @@ func verdict(v lexicon.Verdict) events.Verdict {
 		Categories: categories, Terms: terms, Language: language(v.Matches)}
 }
 
-// startClock sets the first-response deadline of a conversation nobody has
-// answered yet: the line's target from the first message, or from the
-// next opening when it came out of hours. Set once: later messages do not
-// push it back.
-func (s *Service) startClock(ctx context.Context, l line, conv *events.Conversation, at time.Time, open bool) error {
-	if !conv.FirstReplyAt.IsZero() || conv.Closed {
-		return nil
+// syncTimer makes the conversation's timer say what its state says: the
+// running clock's due time, or no timer once the clock stopped. A timer
+// already right is left alone (one read, no write).
+func (s *Service) syncTimer(ctx context.Context, conv *events.Conversation) error {
+	key := clockKey(conv.ID)
+	t, set, err := s.timers.Get(ctx, key)
+	if err != nil {
+		return err
 	}
-	from := at
-	if !open {
-		next, ok := l.hours.NextOpen(at)
-		if !ok {
-			return nil
-		}
-		from = next
+	switch k := conv.Clock; {
+	case !k.Running() && set:
+		return s.timers.Cancel(ctx, key)
+	case k.Running() && (!set || t.Data["clock"] != k.ID || !t.Due.Equal(k.Due)):
+		return s.timers.Set(ctx, timers.Timer{Key: key, Due: k.Due, Data: map[string]string{"conversation": conv.ID, "clock": k.ID}})
 	}
-	_, err := s.timers.SetIfAbsent(ctx, timers.Timer{Key: unansweredKey(conv.ID), Due: from.Add(l.cfg.FirstResponseTarget.Duration),
-		Data: map[string]string{"conversation": conv.ID}})
-	return err
+	return nil
 }
 
 // OnUnanswered raises an escalation (reason unanswered) for a conversation
-// still without a worker's reply at its deadline.
+// whose response clock is past due with no worker's reply
+// (Conversation.EscalateUnanswered). A timer of a clock that stopped or
+// was replaced raises nothing; if another clock runs, its timer is set.
 func (s *Service) OnUnanswered(ctx context.Context, t timers.Timer) error {
-	convID := t.Data["conversation"]
+	convID, clockID := t.Data["conversation"], t.Data["clock"]
 	saved, err := s.convs.Update(ctx, convID, func(c *events.Conversation) error {
-		return c.EscalateUnanswered(events.Meta{CorrelationID: convID, OccurredAt: s.now()})
+		return c.EscalateUnanswered(clockID, events.Meta{CorrelationID: convID, OccurredAt: s.now()})
 	})
-	if err == nil && len(saved.Appended) > 0 {
-		s.logger.Warn().Str("conversation", convID).Msg("no first reply within the line's target: escalated")
+	if err != nil {
+		return err
 	}
-	return err
+	if len(saved.Appended) > 0 {
+		s.logger.Warn().Str("conversation", convID).Str("clock", clockID).Str("kind", saved.State.Clock.Kind).Msg("no reply within the line's target: escalated")
+	}
+	if k := saved.State.Clock; clockID != "" && k.Running() && k.ID != clockID {
+		return s.syncTimer(ctx, saved.State)
+	}
+	return nil
 }
 
 // summarise lists the categories and canonical terms of the matches that

@@ -27,6 +27,7 @@ lines:
     number: "` + dayLine + `"
     timezone: Europe/London
     first_response_target: 10m
+    next_response_target: 5m
     hours: {monday: ["09:00-17:00"], tuesday: ["09:00-17:00"], wednesday: ["09:00-17:00"], thursday: ["09:00-17:00"], friday: ["09:00-17:00"]}
 `
 
@@ -181,7 +182,7 @@ func TestUnansweredConversationEscalates(t *testing.T) {
 	w.waitFor(t, "conversation.message_triaged", 1)
 	ctx := context.Background()
 	poll.Until(t, 10*time.Second, func() error { // the verdict is recorded, then the clock set
-		if _, ok, err := w.tm.Get(ctx, "unanswered-"+rc.ConversationID); err != nil || !ok {
+		if _, ok, err := w.tm.Get(ctx, "clock-"+rc.ConversationID); err != nil || !ok {
 			return fmt.Errorf("no first-response timer yet (%v)", err)
 		}
 		return nil

@@ -1,0 +1,231 @@
+package triage_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/helpline-org/helpline/events"
+	"github.com/helpline-org/helpline/internal/poll"
+	"github.com/helpline-org/helpline/internal/timers"
+	"github.com/helpline-org/helpline/services/triage"
+)
+
+// update runs a command on a conversation as the console would.
+func (w *world) update(t *testing.T, convID string, cmd func(*events.Conversation, events.Meta) error) {
+	t.Helper()
+	convs, err := events.NewConversations(w.Store, 16)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := events.Meta{CorrelationID: convID, OccurredAt: w.Clock.Now()}
+	if _, err := convs.Update(context.Background(), convID, func(c *events.Conversation) error { return cmd(c, m) }); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// reply is a worker's reply (its body is never read here).
+func (w *world) reply(t *testing.T, convID, replyID string) {
+	t.Helper()
+	w.update(t, convID, func(c *events.Conversation, m events.Meta) error {
+		return c.RequestReply(replyID, "alex", "Alex", events.Sealed{KeyID: c.ClientID, Data: []byte{1}}, m)
+	})
+}
+
+// clockTimer waits for the conversation's timer to be ok (set, or gone).
+func (w *world) clockTimer(t *testing.T, convID string, ok func(timers.Timer, bool) error) timers.Timer {
+	t.Helper()
+	var got timers.Timer
+	poll.Until(t, 20*time.Second, func() error {
+		tm, set, err := w.tm.Get(context.Background(), "clock-"+convID)
+		if err != nil {
+			return err
+		}
+		got = tm
+		return ok(tm, set)
+	})
+	return got
+}
+
+func timerGone(_ timers.Timer, set bool) error {
+	if set {
+		return fmt.Errorf("the clock's timer is still set")
+	}
+	return nil
+}
+
+// clocks returns the conversation's clocks started so far.
+func (w *world) clocks(t *testing.T, convID string) []events.ResponseClockStarted {
+	t.Helper()
+	var out []events.ResponseClockStarted
+	for _, e := range w.byType(t, events.TypeResponseClockStarted) {
+		if e.AggregateID == convID {
+			p, _ := e.Decode()
+			out = append(out, p.(events.ResponseClockStarted))
+		}
+	}
+	return out
+}
+
+// unanswered returns the conversation's unanswered escalations.
+func (w *world) unanswered(t *testing.T, convID string) []events.EscalationRaised {
+	t.Helper()
+	var out []events.EscalationRaised
+	for _, e := range w.byType(t, events.TypeEscalationRaised) {
+		if p, _ := e.Decode(); e.AggregateID == convID && p.(events.EscalationRaised).Reason == events.ReasonUnanswered {
+			out = append(out, p.(events.EscalationRaised))
+		}
+	}
+	return out
+}
+
+func (w *world) fire(t *testing.T, svc *triage.Service) {
+	t.Helper()
+	if _, err := w.tm.Fire(context.Background(), svc.OnUnanswered); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestNextResponseClockEscalatesAtItsTarget: the client writes again after
+// a worker's reply and nobody answers: the next-response clock (5m on
+// this line) escalates at its due time, not a second before, once; the
+// worker's reply had stopped the first clock.
+func TestNextResponseClockEscalatesAtItsTarget(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, inHours)
+	svc, _ := w.start(t)
+	rc := w.text(t, "+447700900241", "hello")
+	first := w.clockTimer(t, rc.ConversationID, func(tm timers.Timer, set bool) error {
+		if !set {
+			return fmt.Errorf("no first-response timer yet")
+		}
+		return nil
+	})
+	if want := inHours.Add(10 * time.Minute); !first.Due.Equal(want) {
+		t.Fatalf("first-response timer due %s, want %s", first.Due, want)
+	}
+	w.Clock.Add(time.Minute)
+	w.reply(t, rc.ConversationID, "r1")
+	w.clockTimer(t, rc.ConversationID, timerGone)
+
+	w.Clock.Add(time.Minute)
+	w.text(t, "+447700900241", "are you still there?")
+	written := w.Clock.Now()
+	next := w.clockTimer(t, rc.ConversationID, func(tm timers.Timer, set bool) error {
+		if !set || tm.Data["clock"] == first.Data["clock"] {
+			return fmt.Errorf("no next-response timer yet")
+		}
+		return nil
+	})
+	clocks := w.clocks(t, rc.ConversationID)
+	if len(clocks) != 2 || clocks[0].Kind != events.ClockFirstResponse || clocks[1].Kind != events.ClockNextResponse ||
+		!clocks[1].From.Equal(written) || !clocks[1].Due.Equal(written.Add(5*time.Minute)) || !next.Due.Equal(clocks[1].Due) {
+		t.Fatalf("clocks %+v, timer %+v; want a next-response clock from %s due 5m later", clocks, next, written)
+	}
+	w.text(t, "+447700900241", "hello??") // a later message does not push it back
+	w.waitFor(t, events.TypeMessageTriaged, 3)
+
+	w.Clock.Add(5*time.Minute - time.Second)
+	w.fire(t, svc)
+	if esc := w.unanswered(t, rc.ConversationID); len(esc) != 0 {
+		t.Fatalf("escalated a second before the target: %+v", esc)
+	}
+	w.Clock.Add(time.Second)
+	w.fire(t, svc)
+	w.fire(t, svc)
+	esc := w.unanswered(t, rc.ConversationID)
+	if len(esc) != 1 || esc[0].EscalationID != events.UnansweredEscalationID(clocks[1].ClockID) || esc[0].MessageID != clocks[1].MessageID {
+		t.Fatalf("escalations %+v, want one for the next-response clock", esc)
+	}
+}
+
+// TestReplyAndCloseStopTheClock: a worker's reply before the target stops
+// the next-response clock; closing the conversation stops its clock.
+func TestReplyAndCloseStopTheClock(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, inHours)
+	svc, _ := w.start(t)
+	set := func(tm timers.Timer, set bool) error {
+		if !set {
+			return fmt.Errorf("no timer yet")
+		}
+		return nil
+	}
+	replied := w.text(t, "+447700900242", "hello")
+	closed := w.text(t, "+447700900243", "hello")
+	w.clockTimer(t, replied.ConversationID, set)
+	w.clockTimer(t, closed.ConversationID, set)
+	w.reply(t, replied.ConversationID, "r1")
+	w.clockTimer(t, replied.ConversationID, timerGone)
+	w.text(t, "+447700900242", "thanks, one more thing")
+	k := w.clockTimer(t, replied.ConversationID, set)
+
+	w.Clock.Add(4 * time.Minute)
+	w.reply(t, replied.ConversationID, "r2")
+	w.update(t, closed.ConversationID, func(c *events.Conversation, m events.Meta) error { return c.Close("alex", "resolved", m) })
+	w.clockTimer(t, replied.ConversationID, timerGone)
+	w.clockTimer(t, closed.ConversationID, timerGone)
+
+	// Even a timer that outlived its clock (set again by hand) raises
+	// nothing: the conversation's state decides.
+	if err := w.tm.Set(context.Background(), k); err != nil {
+		t.Fatal(err)
+	}
+	w.Clock.Add(time.Hour)
+	w.fire(t, svc)
+	for _, id := range []string{replied.ConversationID, closed.ConversationID} {
+		if esc := w.unanswered(t, id); len(esc) != 0 {
+			t.Fatalf("conversation %s escalated after its clock stopped: %+v", id, esc)
+		}
+	}
+}
+
+// TestClockOfAMessageWhileClosedRunsFromTheOpening: on a line open 09:00 to
+// 17:00, a client writes at 03:00, a worker on call answers, the client
+// writes again at 03:10: the next-response clock runs from 09:00 and
+// escalates at 09:05, not before.
+func TestClockOfAMessageWhileClosedRunsFromTheOpening(t *testing.T) {
+	t.Parallel()
+	threeAM := time.Date(2026, 11, 25, 3, 0, 0, 0, time.UTC) // Wednesday, GMT
+	opens := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+	w := newWorld(t, threeAM)
+	svc, _ := w.start(t)
+	rc := w.text(t, "+447700900244", "can someone call me back")
+	first := w.clockTimer(t, rc.ConversationID, func(tm timers.Timer, set bool) error {
+		if !set {
+			return fmt.Errorf("no timer yet")
+		}
+		return nil
+	})
+	if want := opens.Add(10 * time.Minute); !first.Due.Equal(want) {
+		t.Fatalf("first-response timer due %s, want %s (from the opening)", first.Due, want)
+	}
+	w.Clock.Add(5 * time.Minute)
+	w.reply(t, rc.ConversationID, "r1")
+	w.clockTimer(t, rc.ConversationID, timerGone)
+	w.Clock.Add(5 * time.Minute)
+	w.text(t, "+447700900244", "ok, when?")
+	next := w.clockTimer(t, rc.ConversationID, func(tm timers.Timer, set bool) error {
+		if !set || tm.Data["clock"] == first.Data["clock"] {
+			return fmt.Errorf("no next-response timer yet")
+		}
+		return nil
+	})
+	if want := opens.Add(5 * time.Minute); !next.Due.Equal(want) {
+		t.Fatalf("next-response timer due %s, want %s (from the opening)", next.Due, want)
+	}
+	if k := w.clocks(t, rc.ConversationID); len(k) != 2 || !k[1].From.Equal(opens) || !k[1].ReceivedAt.Equal(threeAM.Add(10*time.Minute)) {
+		t.Fatalf("clocks %+v", k)
+	}
+	w.Clock.Add(opens.Add(5*time.Minute - time.Second).Sub(w.Clock.Now()))
+	w.fire(t, svc)
+	if esc := w.unanswered(t, rc.ConversationID); len(esc) != 0 {
+		t.Fatalf("escalated before the target counted from the opening: %+v", esc)
+	}
+	w.Clock.Add(time.Second)
+	w.fire(t, svc)
+	if esc := w.unanswered(t, rc.ConversationID); len(esc) != 1 {
+		t.Fatalf("%d unanswered escalations at the target, want 1", len(esc))
+	}
+}
