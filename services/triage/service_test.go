@@ -308,7 +308,7 @@ func TestDeathMidBatchIsCompletedOnRedelivery(t *testing.T) {
 			types = append(types, e.Type)
 		}
 	}
-	if want := "conversation.escalation_raised,conversation.message_triaged"; strings.Join(types, ",") != want {
+	if want := "conversation.escalation_raised,conversation.response_clock_started,conversation.message_triaged"; strings.Join(types, ",") != want {
 		t.Fatalf("records %v, want %s", types, want)
 	}
 
