@@ -11,7 +11,7 @@ func (h ConfigHandler) Handle() views.Config {
 	out := views.Config{Lines: []views.Line{}, Staff: []views.StaffMember{}, Rota: []views.Shift{}}
 	for _, l := range h.d.File.Lines {
 		out.Lines = append(out.Lines, views.Line{ID: l.ID, Name: l.Name, Timezone: l.Timezone, AlwaysOpen: l.AlwaysOpen,
-			FirstResponseTarget: l.FirstResponseTarget.Duration.String(), Policy: l.Policy})
+			FirstResponseTarget: l.FirstResponseTarget.Duration.String(), NextResponseTarget: l.NextResponseTarget.Duration.String(), Policy: l.Policy})
 	}
 	for _, st := range h.d.File.Staff {
 		out.Staff = append(out.Staff, views.StaffMember{ID: st.ID, Name: st.Name, Role: st.Role, Teams: views.NonNil(st.Teams), HasWorkPhone: st.WorkPhone != ""})

@@ -56,6 +56,7 @@ type Line struct {
 	Timezone            string `json:"timezone"`
 	AlwaysOpen          bool   `json:"always_open"`
 	FirstResponseTarget string `json:"first_response_target"`
+	NextResponseTarget  string `json:"next_response_target"`
 	Policy              string `json:"policy"`
 }
 
