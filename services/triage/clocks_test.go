@@ -3,6 +3,7 @@ package triage_test
 import (
 	"context"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -90,7 +91,8 @@ func (w *world) fire(t *testing.T, svc *triage.Service) {
 // TestNextResponseClockEscalatesAtItsTarget: the client writes again after
 // a worker's reply and nobody answers: the next-response clock (5m on
 // this line) escalates at its due time, not a second before, once; the
-// worker's reply had stopped the first clock.
+// worker's reply had stopped the first clock. Two replicas firing the
+// timer at once raise one escalation.
 func TestNextResponseClockEscalatesAtItsTarget(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, inHours)
@@ -131,8 +133,29 @@ func TestNextResponseClockEscalatesAtItsTarget(t *testing.T) {
 	if esc := w.unanswered(t, rc.ConversationID); len(esc) != 0 {
 		t.Fatalf("escalated a second before the target: %+v", esc)
 	}
+	// At the target, two replicas, each with its own view of the timer
+	// bucket, fire at once: one escalation.
 	w.Clock.Add(time.Second)
-	w.fire(t, svc)
+	other, otherTimers := w.service(t), w.Timers(t, "triage_timers")
+	defer otherTimers.Close()
+	poll.Until(t, 20*time.Second, func() error { // the second view has loaded the bucket's timer
+		if len(otherTimers.Due()) == 0 {
+			return fmt.Errorf("the second replica sees no due timer")
+		}
+		return nil
+	})
+	var wg sync.WaitGroup
+	for _, r := range []struct {
+		tm  *timers.Store
+		svc *triage.Service
+	}{{w.tm, svc}, {otherTimers, other}} {
+		wg.Go(func() {
+			if _, err := r.tm.Fire(context.Background(), r.svc.OnUnanswered); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
 	w.fire(t, svc)
 	esc := w.unanswered(t, rc.ConversationID)
 	if len(esc) != 1 || esc[0].EscalationID != events.UnansweredEscalationID(clocks[1].ClockID) || esc[0].MessageID != clocks[1].MessageID {

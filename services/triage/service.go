@@ -94,9 +94,6 @@ func (s *Service) Specs() []consume.Spec {
 // response clock (events/clocks.go).
 func clockKey(convID string) string { return "clock-" + convID }
 
-// legacyKey names a first-response timer set before clocks were events.
-func legacyKey(convID string) string { return "unanswered-" + convID }
-
 // Handle dispatches one conversation event.
 func (s *Service) Handle(ctx context.Context, e events.Envelope) error {
 	switch e.Type {
@@ -108,10 +105,9 @@ func (s *Service) Handle(ctx context.Context, e events.Envelope) error {
 		return s.triage(ctx, e, p.(events.MessageReceived))
 	case events.TypeReplyRequested, events.TypeConversationClosed:
 		// Answered (or closed): the clock stopped. OnUnanswered checks the
-		// state too.
-		if err := s.timers.Cancel(ctx, legacyKey(e.AggregateID)); err != nil {
-			return err
-		}
+		// state too (also for a first-response timer of before clocks were
+		// events, "unanswered-<conversation>", left to fire and find it
+		// answered).
 		conv, err := s.convs.Load(ctx, e.AggregateID)
 		if err != nil {
 			return err
