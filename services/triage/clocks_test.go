@@ -81,6 +81,12 @@ func (w *world) unanswered(t *testing.T, convID string) []events.EscalationRaise
 	return out
 }
 
+// wrapUp is a worker's wrap-up of everything c holds, in the default
+// taxonomy.
+func wrapUp(c *events.Conversation) events.WrapUp {
+	return events.WrapUp{Outcome: "supported", Categories: []string{"reason:other", "risk:none"}, SeenSeq: c.Version}
+}
+
 func (w *world) fire(t *testing.T, svc *triage.Service) {
 	t.Helper()
 	if _, err := w.tm.Fire(context.Background(), svc.OnUnanswered); err != nil {
@@ -186,7 +192,10 @@ func TestReplyAndCloseStopTheClock(t *testing.T) {
 
 	w.Clock.Add(4 * time.Minute)
 	w.reply(t, replied.ConversationID, "r2")
-	w.update(t, closed.ConversationID, func(c *events.Conversation, m events.Meta) error { return c.Close("alex", "resolved", m) })
+	w.update(t, closed.ConversationID, func(c *events.Conversation, m events.Meta) error {
+		l, _ := w.File.LineByID(c.LineID)
+		return c.Close("alex", wrapUp(c), l.Taxonomy, m)
+	})
 	w.clockTimer(t, replied.ConversationID, timerGone)
 	w.clockTimer(t, closed.ConversationID, timerGone)
 

@@ -77,7 +77,10 @@ func (s *scenario) reply(t *testing.T, convID, replyID string) {
 func (s *scenario) close(t *testing.T, convID string) {
 	t.Helper()
 	m := events.Meta{CorrelationID: convID, OccurredAt: s.Clock.Now()}
-	if _, err := s.convs.Update(context.Background(), convID, func(c *events.Conversation) error { return c.Close("alex", "resolved", m) }); err != nil {
+	if _, err := s.convs.Update(context.Background(), convID, func(c *events.Conversation) error {
+		l, _ := s.File.LineByID(c.LineID)
+		return c.Close("alex", wrapUp(c), l.Taxonomy, m)
+	}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -161,7 +164,9 @@ func (s *scenario) paged(t *testing.T, escalationID string) {
 //   - C writes again and a worker replies before the target: no
 //     escalation; D writes again and is closed: no escalation;
 //   - E writes to the day line at 08:50, while it is closed: its clock
-//     runs from 09:00 and escalates at 09:10, not at 09:00.
+//     runs from 09:00 and escalates at 09:10, not at 09:00;
+//   - D writes after the close: the conversation reopens and its clock
+//     starts again.
 func TestClocksFollowTheConversation(t *testing.T) {
 	t.Parallel()
 	t0 := time.Date(2026, 11, 24, 8, 50, 0, 0, time.UTC) // Tuesday, GMT: the day line opens at 09:00
@@ -231,5 +236,19 @@ func TestClocksFollowTheConversation(t *testing.T) {
 		if esc := s.escalations(t, id); len(esc) != 0 {
 			t.Fatalf("%s was escalated: %+v", who, esc)
 		}
+	}
+
+	// 09:10: D writes again, within the reopen window: the conversation
+	// reopens and a next-response clock starts; at 09:15 it escalates.
+	if again := s.text(t, "+447700900124", scenarioMain, "sorry, me again"); again != d {
+		t.Fatalf("D's message went to conversation %s, want the reopened %s", again, d)
+	}
+	reopened := s.clocks(t, d, 3)[2]
+	if reopened.Kind != events.ClockNextResponse || !reopened.Due.Equal(clock.Now().Add(5*time.Minute)) {
+		t.Fatalf("D's clock after reopening: %+v", reopened)
+	}
+	clock.Add(5 * time.Minute)
+	if esc := s.escalated(t, d); esc.EscalationID != events.UnansweredEscalationID(reopened.ClockID) {
+		t.Fatalf("D's escalation %+v, want the reopened clock's", esc)
 	}
 }
