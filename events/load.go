@@ -21,6 +21,12 @@ func LoadClient(ctx context.Context, l Loader, id string) (*Client, error) {
 	return c, err
 }
 
+// LoadWorkerHistory folds a staff account from the log, and returns its
+// history too (who changed what, when).
+func LoadWorkerHistory(ctx context.Context, l Loader, id string) (*Worker, []Envelope, error) {
+	return fold(ctx, l, AggregateWorker, id, NewWorker)
+}
+
 // LoadWorker folds a staff account from the log.
 func LoadWorker(ctx context.Context, l Loader, id string) (*Worker, error) {
 	w, _, err := fold(ctx, l, AggregateWorker, id, NewWorker)

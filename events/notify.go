@@ -54,7 +54,7 @@ var (
 	ErrInvalidNotify = errors.New("invalid notification rules")
 	// ErrNoWorkPhone means the person has no work phone (config
 	// staff[].work_phone) for an SMS or a call to reach.
-	ErrNoWorkPhone = errors.New("no work phone is configured for you: an admin adds staff[].work_phone to the configuration first")
+	ErrNoWorkPhone = errors.New("no work phone is configured for this person: an admin adds staff[].work_phone to the configuration first")
 )
 
 // ValidateNotify checks rules as the pager needs them: at most

@@ -349,7 +349,7 @@ func (f *File) Validate() error {
 		if s.Language != "" && !langPattern.MatchString(s.Language) {
 			bad("%s: language %q: want a language code like en", where, s.Language)
 		}
-		if err := ValidateNotify(s.Notify, f.shortestAckTimeout()); err != nil {
+		if err := ValidateNotify(s.Notify, f.NotifyWithin()); err != nil {
 			bad("%s: %w", where, err)
 		}
 	}

@@ -88,9 +88,20 @@ func RulesFromEvents(rules []events.NotifyRule) []NotifyRule {
 	return out
 }
 
-// NotifyWithin is the shortest acknowledgement timeout of the policies
-// (0 when there are none): what bounds the delay of anyone's rule.
-func (f *File) NotifyWithin() time.Duration { return f.shortestAckTimeout() }
+// DefaultAckTimeout is the acknowledgement timeout of the built-in policy
+// that lines follow when the file defines none.
+const DefaultAckTimeout = 5 * time.Minute
+
+// NotifyWithin is the shortest acknowledgement timeout that may page
+// anyone (the built-in policy's when the file defines none): what bounds
+// the delay of anyone's rule, since a rule due after its level moved on
+// never runs.
+func (f *File) NotifyWithin() time.Duration {
+	if d := f.shortestAckTimeout(); d > 0 {
+		return d
+	}
+	return DefaultAckTimeout
+}
 
 // shortestAckTimeout is the shortest ack_timeout of the policies, 0 when
 // there are none.

@@ -12,13 +12,17 @@ import (
 // gatherTimeout is how many seconds a page call waits for a key press.
 const gatherTimeout = 10
 
-// CallTexts are what a page call says in one language. In Prompt, {line},
-// {reason} and {client} stand for the line's name, the reason and the
-// client's pseudonym (spelled out). An empty field takes the default text.
+// CallTexts are what a page call says in one language. In Prompt, {line}
+// and {reason} stand for the line's name and the reason; in Client,
+// {client} for the client's pseudonym (spelled out). An empty field takes
+// the default text.
 type CallTexts struct {
-	// Prompt opens the call, e.g. "Helpline page for {line}. Reason: {reason}.
-	// Client {client}."
+	// Prompt opens the call, e.g. "Helpline page for {line}. Reason:
+	// {reason}." It never names the client: Client does, for whom it may.
 	Prompt string
+	// Client follows the prompt when the call may name the client (see
+	// PageCall.Pseudonym), e.g. "Client {client}."
+	Client string
 	// Instruction follows the prompt, and is repeated after a wrong key.
 	Instruction string
 	// NoInput is said when no key was pressed, before the call hangs up.
@@ -33,7 +37,8 @@ type CallTexts struct {
 // defaultCallTexts are the texts for the languages the helpline ships.
 var defaultCallTexts = map[string]CallTexts{
 	"en": {
-		Prompt:       "Helpline page for {line}. Reason: {reason}. Client {client}.",
+		Prompt:       "Helpline page for {line}. Reason: {reason}.",
+		Client:       "Client {client}.",
 		Instruction:  "Press 1 to acknowledge, 2 if you cannot take it.",
 		NoInput:      "No key was pressed. The page is still open. Goodbye.",
 		Acknowledged: "Acknowledged. Thank you.",
@@ -41,7 +46,8 @@ var defaultCallTexts = map[string]CallTexts{
 		Unknown:      "That key does nothing.",
 	},
 	"es": {
-		Prompt:       "Aviso de la línea de ayuda {line}. Motivo: {reason}. Cliente {client}.",
+		Prompt:       "Aviso de la línea de ayuda {line}. Motivo: {reason}.",
+		Client:       "Cliente {client}.",
 		Instruction:  "Pulse 1 para aceptar, 2 si no puede atenderlo.",
 		NoInput:      "No se ha pulsado ninguna tecla. El aviso sigue abierto. Adiós.",
 		Acknowledged: "Aceptado. Gracias.",
@@ -49,7 +55,8 @@ var defaultCallTexts = map[string]CallTexts{
 		Unknown:      "Esa tecla no hace nada.",
 	},
 	"fr": {
-		Prompt:       "Alerte de la ligne d'écoute {line}. Motif : {reason}. Client {client}.",
+		Prompt:       "Alerte de la ligne d'écoute {line}. Motif : {reason}.",
+		Client:       "Client {client}.",
 		Instruction:  "Appuyez sur 1 pour accepter, sur 2 si vous ne pouvez pas le prendre.",
 		NoInput:      "Aucune touche pressée. L'alerte reste ouverte. Au revoir.",
 		Acknowledged: "Accepté. Merci.",
@@ -112,6 +119,7 @@ func (v Voice) texts() (string, CallTexts, error) {
 		text, std *string
 	}{
 		{"prompt", &t.Prompt, &def.Prompt},
+		{"client", &t.Client, &def.Client},
 		{"instruction", &t.Instruction, &def.Instruction},
 		{"no_input", &t.NoInput, &def.NoInput},
 		{"acknowledged", &t.Acknowledged, &def.Acknowledged},
@@ -124,6 +132,11 @@ func (v Voice) texts() (string, CallTexts, error) {
 		if err := checkSpoken(*f.text); err != nil {
 			return "", CallTexts{}, fmt.Errorf("call text %s (%s): %w", f.name, lang, err)
 		}
+	}
+	// The client is named in Client alone, so that a call to someone who
+	// may not know who the client is can leave it out whole.
+	if strings.Contains(t.Prompt, "{client}") {
+		return "", CallTexts{}, fmt.Errorf("call text prompt (%s): name the client in the client text, not the prompt", lang)
 	}
 	return lang, t, nil
 }
@@ -155,7 +168,8 @@ func checkSpoken(s string) error {
 }
 
 // PageCall is what a page call is about. It holds no phone number and nothing
-// a client wrote: the line's name, a reason word and the client's pseudonym.
+// a client wrote: the line's name, a reason word and, for whom it may name
+// the client, the client's pseudonym.
 type PageCall struct {
 	// PublicURL is the base URL Twilio calls (HELPLINE_PUBLIC_URL).
 	PublicURL string
@@ -166,7 +180,9 @@ type PageCall struct {
 	LineName string
 	// Reason is a word or two ("crisis", "out_of_hours"), never content.
 	Reason string
-	// Pseudonym is the client's pseudonym ("C-7Q2K").
+	// Pseudonym is the client's pseudonym ("C-7Q2K") when the paged
+	// person's role may see it (events.PageClient), else empty: the call
+	// then names the line and the reason only.
 	Pseudonym string
 }
 
@@ -183,18 +199,17 @@ func (v Voice) PageTwiML(p PageCall) (string, error) {
 		return "", fmt.Errorf("line name: %w", checkSpoken(p.LineName))
 	case !reasonPattern.MatchString(p.Reason):
 		return "", errors.New("reason: want a word or two of letters, spaces, '_' or '-'")
-	case !pseudonymPattern.MatchString(p.Pseudonym):
+	case p.Pseudonym != "" && !pseudonymPattern.MatchString(p.Pseudonym):
 		return "", errors.New("pseudonym: want letters, '-', then letters and digits (C-7Q2K)")
 	}
 	action, err := GatherURL(p.PublicURL, p.PageID)
 	if err != nil {
 		return "", err
 	}
-	prompt := strings.NewReplacer(
-		"{line}", p.LineName,
-		"{reason}", strings.ReplaceAll(p.Reason, "_", " "),
-		"{client}", spellOut(p.Pseudonym),
-	).Replace(t.Prompt)
+	prompt := strings.NewReplacer("{line}", p.LineName, "{reason}", strings.ReplaceAll(p.Reason, "_", " ")).Replace(t.Prompt)
+	if p.Pseudonym != "" {
+		prompt += " " + strings.ReplaceAll(t.Client, "{client}", spellOut(p.Pseudonym))
+	}
 	s := v.say(lang, prompt+" "+t.Instruction)
 	return render(gatherVerb(action, s), v.say(lang, t.NoInput))
 }

@@ -29,6 +29,28 @@ func TestPageTwiML(t *testing.T) {
 	}
 }
 
+// TestPageTwiMLWithoutClient: a call to someone whose role may not see
+// the client's pseudonym (no Pseudonym given) says the line and the
+// reason, in every language, and nothing of the client.
+func TestPageTwiMLWithoutClient(t *testing.T) {
+	t.Parallel()
+	p := page
+	p.Pseudonym = ""
+	for lang, want := range map[string]string{
+		"en": "Helpline page for Main line. Reason: out of hours. Press 1 to acknowledge, 2 if you cannot take it.",
+		"es": "Aviso de la línea de ayuda Main line. Motivo: out of hours. Pulse 1 para aceptar, 2 si no puede atenderlo.",
+		"fr": "Alerte de la ligne d'écoute Main line. Motif : out of hours. Appuyez sur 1 pour accepter, sur 2 si vous ne pouvez pas le prendre.",
+	} {
+		got, err := Voice{Language: lang}.PageTwiML(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if said := readTwiML(t, got).Gather.Say.Text; said != want {
+			t.Errorf("%s: said %q, want %q", lang, said, want)
+		}
+	}
+}
+
 // twimlDoc is a page call's TwiML read back with encoding/xml.
 type twimlDoc struct {
 	Gather struct {
@@ -79,9 +101,9 @@ func TestPageTwiMLLanguages(t *testing.T) {
 	}{
 		{Voice{Language: "es"}, "es-ES", "Aviso de la línea de ayuda Main line. Motivo: out of hours. Cliente C 7 Q 2 K 9 A. Pulse 1 para aceptar, 2 si no puede atenderlo."},
 		{Voice{Language: "fr-CA", Name: "Polly.Chantal"}, "fr-CA", "Alerte de la ligne d'écoute Main line. Motif : out of hours. Client C 7 Q 2 K 9 A. Appuyez sur 1 pour accepter, sur 2 si vous ne pouvez pas le prendre."},
-		{Voice{Language: "en-US", Texts: CallTexts{Prompt: "Page: {client} on {line}, {reason}."}}, "en-US", "Page: C 7 Q 2 K 9 A on Main line, out of hours. Press 1 to acknowledge, 2 if you cannot take it."},
-		{Voice{Language: "de", Texts: CallTexts{Prompt: "Alarm {line}: {reason}, {client}.", Instruction: "Taste 1.", NoInput: "Tschüss.", Acknowledged: "Danke.", Declined: "Nein.", Unknown: "Falsch."}},
-			"de", "Alarm Main line: out of hours, C 7 Q 2 K 9 A. Taste 1."},
+		{Voice{Language: "en-US", Texts: CallTexts{Prompt: "Page on {line}, {reason}.", Client: "About {client}."}}, "en-US", "Page on Main line, out of hours. About C 7 Q 2 K 9 A. Press 1 to acknowledge, 2 if you cannot take it."},
+		{Voice{Language: "de", Texts: CallTexts{Prompt: "Alarm {line}: {reason}.", Client: "Klient {client}.", Instruction: "Taste 1.", NoInput: "Tschüss.", Acknowledged: "Danke.", Declined: "Nein.", Unknown: "Falsch."}},
+			"de", "Alarm Main line: out of hours. Klient C 7 Q 2 K 9 A. Taste 1."},
 	}
 	for _, tt := range tests {
 		got, err := tt.voice.PageTwiML(page)
@@ -121,6 +143,7 @@ func TestPageTwiMLRefuses(t *testing.T) {
 		{"bad language", Voice{Language: "english"}, func(*PageCall) {}},
 		{"bad voice", Voice{Name: `Polly"Amy`}, func(*PageCall) {}},
 		{"language without texts", Voice{Language: "de"}, func(*PageCall) {}},
+		{"client in the prompt", Voice{Texts: CallTexts{Prompt: "Page for {client} on {line}."}}, func(*PageCall) {}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -56,7 +56,8 @@ func statusOf(err error) (int, string) {
 		return http.StatusConflict, "An account with that id already exists."
 	case errors.Is(err, events.ErrConcurrency):
 		return http.StatusConflict, "Someone else changed this at the same moment: reload and try again."
-	case errors.Is(err, app.ErrBadRequest), errors.Is(err, inbox.ErrBadQuery), errors.Is(err, events.ErrUnknownRole), errors.Is(err, app.ErrWeakPassword):
+	case errors.Is(err, app.ErrBadRequest), errors.Is(err, inbox.ErrBadQuery), errors.Is(err, events.ErrUnknownRole), errors.Is(err, app.ErrWeakPassword),
+		errors.Is(err, events.ErrInvalidNotify), errors.Is(err, events.ErrNoWorkPhone):
 		return http.StatusBadRequest, err.Error()
 	case errors.Is(err, app.ErrUnavailable), errors.Is(err, events.ErrUnavailable):
 		return http.StatusServiceUnavailable, "The service is briefly unavailable: try again in a moment."

@@ -38,6 +38,10 @@ func (s *seeded) matrix() []matrixRoute {
 	// escalation only when paged for it.
 	notPaged := map[string]int{"wes": http.StatusForbidden, "nia": http.StatusForbidden, "mia": http.StatusForbidden, "ada": http.StatusForbidden}
 	reason := map[string]string{"reason": "safeguarding review ordered by the police"}
+	// Dana's notification rules: hers to change, and the admin's.
+	danaOrAdmin := map[string]int{"dana": http.StatusSeeOther, "ada": http.StatusSeeOther}
+	danaOrAdminAPI := map[string]int{"dana": http.StatusOK, "ada": http.StatusOK}
+	smsAtOnce := map[string]any{"rules": []map[string]any{{"channel": "sms", "after_seconds": 0}}}
 	return []matrixRoute{
 		{"GET", "/login", "/login", nil, nil, http.StatusOK, nil, true},
 		{"POST", "/login", "/login", "form:id=nobody&password=x", nil, http.StatusUnauthorized, nil, true},
@@ -66,6 +70,8 @@ func (s *seeded) matrix() []matrixRoute {
 		{"GET", "/rota", "/rota", nil, rRota, http.StatusOK, nil, true},
 		{"POST", "/rota/{line}/changes", "/rota/main/changes", "form:kind=override&level=duty&staff=nobody", rRotaW, http.StatusBadRequest, nil, true},
 		{"POST", "/rota/{line}/changes/{change}/cancel", "/rota/main/changes/ghost/cancel", "form:", rRotaW, http.StatusNotFound, nil, true},
+		{"GET", "/account", "/account", nil, rAny, http.StatusOK, nil, true},
+		{"POST", "/account/{staff}/notify", "/account/dana/notify", "form:channel=sms&after=0", rAny, http.StatusForbidden, danaOrAdmin, true},
 
 		{"POST", "/api/session", "/api/session", map[string]string{"staff_id": "nobody", "password": "x"}, nil, http.StatusUnauthorized, nil, false},
 		{"GET", "/api/session", "/api/session", nil, rAny, http.StatusOK, nil, false},
@@ -86,6 +92,8 @@ func (s *seeded) matrix() []matrixRoute {
 		{"POST", "/api/users/{staff}/disable", "/api/users/ghost/disable", map[string]string{"reason": "test"}, rAdmin, http.StatusNotFound, nil, false},
 		{"GET", "/api/audit", "/api/audit", nil, rAdmin, http.StatusOK, nil, false},
 		{"GET", "/api/config", "/api/config", nil, rAdmin, http.StatusOK, nil, false},
+		{"GET", "/api/staff/{staff}/notify", "/api/staff/dana/notify", nil, rAny, http.StatusForbidden, danaOrAdminAPI, false},
+		{"PUT", "/api/staff/{staff}/notify", "/api/staff/dana/notify", smsAtOnce, rAny, http.StatusForbidden, danaOrAdminAPI, false},
 		// Signing out comes last: it ends the session the rows above use.
 		{"POST", "/logout", "/logout", "form:", rAny, http.StatusSeeOther, nil, true},
 		{"DELETE", "/api/session", "/api/session", nil, rAny, http.StatusNoContent, nil, false},

@@ -34,6 +34,7 @@ var templates = func() map[string]*template.Template {
 		"join":   func(s []string) string { return strings.Join(s, ", ") },
 		"pct":    func(f float64) string { return strconv.FormatFloat(f*100, 'f', 1, 64) + "%" },
 		"secs":   views.Seconds,
+		"delay":  views.Delay,
 		"label":  func(s string) string { return strings.ReplaceAll(s, "_", " ") },
 		"inc":    func(n int) int { return n + 1 },
 		"words":  views.Words,

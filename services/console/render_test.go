@@ -46,6 +46,11 @@ func TestEveryPageRendersItsModel(t *testing.T) {
 				Days:    []views.RotaDay{{Date: "2026-12-07", Label: "Mon 7 Dec", Levels: []views.RotaLevel{{Level: "duty", Slots: []views.RotaSlot{{From: "00:00", To: "24:00", Names: []string{"Dana Duty"}}, {From: "08:00", To: "09:00", Gap: true}}}}}},
 				Changes: []views.RotaChange{{ID: "ch1", Kind: "override", Summary: "Bo covers duty", By: "Bo", CanCancel: true}},
 				Gaps:    []string{"Nobody is on call at level backup."}, Staff: []views.StaffName{{ID: "dana", Name: "Dana Duty"}}, Levels: []string{"duty", "backup"}, Self: "dana"}},
+		"account": &views.AccountPage{Chrome: views.Chrome{Title: "Your account"}, Done: "rules", Self: true,
+			Notify: views.NotifyRules{StaffID: "dana", Name: "Dana Duty", Source: views.NotifyFromConsole, HasWorkPhone: true, WithinSeconds: 300, MaxRules: 5,
+				Rules:   []views.NotifyRule{{Channel: "sms"}, {Channel: "call", AfterSeconds: 90}},
+				Changes: []views.NotifyChange{{At: at, ByID: "dana", ByName: "Dana Duty", Rules: []views.NotifyRule{{Channel: "sms"}}}}},
+			Rows: []views.NotifyRow{{Channel: "sms", Minutes: "0"}, {Channel: "call", Minutes: "1.5"}, {}}},
 		"config": &views.ConfigPage{Chrome: views.Chrome{Title: "Configuration"}, Config: views.Config{Lines: []views.Line{{ID: "main"}}, Staff: []views.StaffMember{{ID: "wes"}}, Rota: []views.Shift{{Line: "main"}}}},
 	}
 	for name := range templates {

@@ -68,6 +68,10 @@ func (s *Service) routes() []route {
 		{"GET", "/rota", rotaRead, p.rota},
 		{"POST", "/rota/{line}/changes", rotaWrite, p.rotaChange},
 		{"POST", "/rota/{line}/changes/{change}/cancel", rotaWrite, p.rotaCancel},
+		// Anyone's own account; an admin's, anyone's (the application
+		// checks whose).
+		{"GET", "/account", anyRole, p.account},
+		{"POST", "/account/{staff}/notify", anyRole, p.notifySubmit},
 
 		{"POST", "/api/session", public, a.signIn},
 		{"GET", "/api/session", anyRole, a.session},
@@ -89,6 +93,8 @@ func (s *Service) routes() []route {
 		{"POST", "/api/users/{staff}/disable", adminOnly, a.userDisable},
 		{"GET", "/api/audit", adminOnly, a.audit},
 		{"GET", "/api/config", adminOnly, a.config},
+		{"GET", "/api/staff/{staff}/notify", anyRole, a.notifyRules},
+		{"PUT", "/api/staff/{staff}/notify", anyRole, a.notifySet},
 	}
 }
 

@@ -91,7 +91,9 @@ func (d *Duty) Answer(ctx context.Context, st config.Staff, line config.Line, in
 	}
 	log = log.With().Str("escalation", tg.esc.ID).Str("conversation", tg.conv.ID).Str("reply", reply.String()).Logger()
 	meta := events.Meta{CorrelationID: tg.esc.ID, CausationID: "sms-" + strings.ToLower(in.MessageSid), OccurredAt: d.now()}
-	pseudonym := tg.conv.Pseudonym
+	// The answer names the client only to a role the console would show
+	// them to (events.PageClient): a manager acts on the line and reason.
+	named := t.client(events.PageClient(st.Role, tg.conv.Pseudonym))
 	var saved events.Saved[*events.Conversation]
 	if reply == sms.ReplyAcknowledge {
 		saved, err = d.convs.Update(ctx, tg.conv.ID, func(c *events.Conversation) error { return c.AcknowledgeVia(tg.esc.ID, st.ID, events.AckSMS, meta) })
@@ -101,19 +103,19 @@ func (d *Duty) Answer(ctx context.Context, st config.Staff, line config.Line, in
 	var already *events.AlreadyAcknowledgedError
 	switch {
 	case errors.As(err, &already) && already.StaffID == st.ID:
-		return fill(t.acknowledged, pseudonym, ""), nil // their own, again (a retried webhook)
+		return fill(t.acknowledged, named, ""), nil // their own, again (a retried webhook)
 	case errors.As(err, &already):
 		log.Info().Str("acknowledged_by", already.StaffID).Msg("staff answered a page someone else acknowledged")
-		return fill(t.already, pseudonym, d.firstName(already.StaffID)+" "+t.ago(d.now().Sub(already.At))) + d.stillOpen(ctx, t, st.ID, tg.esc.ID), nil
+		return fill(t.already, named, d.firstName(already.StaffID)+" "+t.ago(d.now().Sub(already.At))) + d.stillOpen(ctx, t, st, tg.esc.ID), nil
 	case err != nil:
 		return "", err
 	}
 	if reply == sms.ReplyDecline {
 		log.Info().Msg("page declined by SMS")
 		if esc := saved.State.Escalations[tg.esc.ID]; esc != nil && esc.StepRefused(esc.Round, esc.Level) {
-			return fill(t.declinedNext, pseudonym, ""), nil
+			return fill(t.declinedNext, named, ""), nil
 		}
-		return fill(t.declinedOthers, pseudonym, ""), nil
+		return fill(t.declinedOthers, named, ""), nil
 	}
 	log.Info().Msg("page acknowledged by SMS")
 	// Like an acknowledgement in the console: whoever takes the page on
@@ -126,7 +128,7 @@ func (d *Duty) Answer(ctx context.Context, st config.Staff, line config.Line, in
 	}); err != nil {
 		log.Warn().Err(err).Msg("acknowledged; the conversation could not be assigned to them")
 	}
-	return fill(t.acknowledged, pseudonym, ""), nil
+	return fill(t.acknowledged, named, ""), nil
 }
 
 // choose finds the page a reply answers among the staff member's latest:
@@ -157,10 +159,11 @@ func (d *Duty) choose(ctx context.Context, staffID, client string) (target, bool
 	return newest, newest.esc != nil, nil
 }
 
-// stillOpen names another page to staffID still waiting for someone, if
-// any, and how to take it.
-func (d *Duty) stillOpen(ctx context.Context, t dutyTexts, staffID, except string) string {
-	for _, ref := range d.pages.Recent(staffID) {
+// stillOpen names another page to st still waiting for someone, if any,
+// and how to take it: by its client's pseudonym for a role that may see
+// it, else as their newest open page ("1" alone takes it).
+func (d *Duty) stillOpen(ctx context.Context, t dutyTexts, st config.Staff, except string) string {
+	for _, ref := range d.pages.Recent(st.ID) {
 		if ref.EscalationID == except {
 			continue
 		}
@@ -169,7 +172,10 @@ func (d *Duty) stillOpen(ctx context.Context, t dutyTexts, staffID, except strin
 			continue
 		}
 		if esc := conv.Escalations[ref.EscalationID]; esc != nil && !esc.Acknowledged {
-			return " " + fill(t.stillOpen, conv.Pseudonym, "")
+			if client := events.PageClient(st.Role, conv.Pseudonym); client != "" {
+				return " " + strings.ReplaceAll(t.stillOpen, "{client}", client)
+			}
+			return " " + t.stillOpenAny
 		}
 	}
 	return ""
@@ -206,17 +212,31 @@ func parseDutyReply(body string) (sms.Reply, string) {
 	return reply, client
 }
 
-// fill puts the client's pseudonym and who (a name and when) into a text.
+// fill puts the client (t.client's phrase, or nothing) and who (a name
+// and when) into a text.
 func fill(text, client, who string) string {
 	return strings.NewReplacer("{client}", client, "{who}", who).Replace(text)
 }
 
 // dutyTexts are what a staff member's text is answered with, in one
-// language. {client} is the client's pseudonym, {who} who acknowledged
-// and when ("Robin 2 min ago").
+// language. In the answers, {client} is where the client is named (the
+// clientTag phrase, or nothing for a role that may not know who the
+// client is), {who} who acknowledged and when ("Robin 2 min ago"). In
+// stillOpen, {client} is the pseudonym itself; stillOpenAny is said
+// instead to a role that may not see it.
 type dutyTexts struct {
-	help, noPage, acknowledged, already, declinedNext, declinedOthers, stillOpen string
-	minutes, justNow                                                             string
+	help, noPage, acknowledged, already, declinedNext, declinedOthers string
+	clientTag, stillOpen, stillOpenAny                                string
+	minutes, justNow                                                  string
+}
+
+// client is how an answer names the client with pseudonym (nothing when
+// the pseudonym is empty).
+func (t dutyTexts) client(pseudonym string) string {
+	if pseudonym == "" {
+		return ""
+	}
+	return strings.ReplaceAll(t.clientTag, "{client}", pseudonym)
 }
 
 // ago says how long ago d was: "just now", "2 min ago".
@@ -231,31 +251,37 @@ var defaultDutyTexts = map[string]dutyTexts{
 	"en": {
 		help:           "Reply 1 to acknowledge your latest page, 2 if you cannot take it. For another page add its client, e.g. 1 C-7Q2KX3.",
 		noPage:         "You have no page to answer.",
-		acknowledged:   "Acknowledged: client {client} is yours. Nobody else will be paged.",
-		already:        "Already acknowledged by {who}: client {client}. Nothing to do.",
-		declinedNext:   "Declined: the next level is being paged for client {client}.",
-		declinedOthers: "Declined. Others on call are still being paged for client {client}.",
+		acknowledged:   "Acknowledged{client}: it is yours. Nobody else will be paged.",
+		already:        "Already acknowledged by {who}{client}. Nothing to do.",
+		declinedNext:   "Declined{client}: the next level is being paged.",
+		declinedOthers: "Declined{client}. Others on call are still being paged.",
+		clientTag:      " (client {client})",
 		stillOpen:      "Still open: client {client} (reply 1 {client}).",
+		stillOpenAny:   "Another page to you is still open: reply 1 to take it.",
 		minutes:        "%d min ago", justNow: "just now",
 	},
 	"es": {
 		help:           "Responde 1 para aceptar tu último aviso, 2 si no puedes atenderlo. Para otro aviso añade su cliente, p. ej. 1 C-7Q2KX3.",
 		noPage:         "No tienes ningún aviso que responder.",
-		acknowledged:   "Aceptado: el cliente {client} es tuyo. No se avisará a nadie más.",
-		already:        "Ya lo aceptó {who}: cliente {client}. No hay nada que hacer.",
-		declinedNext:   "Rechazado: se avisa al siguiente nivel por el cliente {client}.",
-		declinedOthers: "Rechazado. Se sigue avisando a otras personas de guardia por el cliente {client}.",
+		acknowledged:   "Aceptado{client}: es tuyo. No se avisará a nadie más.",
+		already:        "Ya lo aceptó {who}{client}. No hay nada que hacer.",
+		declinedNext:   "Rechazado{client}: se avisa al siguiente nivel.",
+		declinedOthers: "Rechazado{client}. Se sigue avisando a otras personas de guardia.",
+		clientTag:      " (cliente {client})",
 		stillOpen:      "Sigue abierto: cliente {client} (responde 1 {client}).",
+		stillOpenAny:   "Tienes otro aviso abierto: responde 1 para atenderlo.",
 		minutes:        "hace %d min", justNow: "ahora mismo",
 	},
 	"fr": {
 		help:           "Répondez 1 pour prendre votre dernière alerte, 2 si vous ne pouvez pas. Pour une autre alerte, ajoutez son client, p. ex. 1 C-7Q2KX3.",
 		noPage:         "Vous n'avez aucune alerte à laquelle répondre.",
-		acknowledged:   "Pris en charge : le client {client} est à vous. Personne d'autre ne sera alerté.",
-		already:        "Déjà pris en charge par {who} : client {client}. Rien à faire.",
-		declinedNext:   "Refusé : le niveau suivant est alerté pour le client {client}.",
-		declinedOthers: "Refusé. D'autres personnes de garde sont encore alertées pour le client {client}.",
+		acknowledged:   "Pris en charge{client} : il est à vous. Personne d'autre ne sera alerté.",
+		already:        "Déjà pris en charge par {who}{client}. Rien à faire.",
+		declinedNext:   "Refusé{client} : le niveau suivant est alerté.",
+		declinedOthers: "Refusé{client}. D'autres personnes de garde sont encore alertées.",
+		clientTag:      " (client {client})",
 		stillOpen:      "Encore ouvert : client {client} (répondez 1 {client}).",
+		stillOpenAny:   "Une autre alerte vous attend : répondez 1 pour la prendre.",
 		minutes:        "il y a %d min", justNow: "à l'instant",
 	},
 }

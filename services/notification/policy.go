@@ -7,7 +7,6 @@ package notification
 
 import (
 	"fmt"
-	"time"
 
 	"github.com/helpline-org/helpline/internal/config"
 )
@@ -41,7 +40,7 @@ type Policies struct {
 
 // DefaultPolicy pages duty, backup, manager, five minutes each, twice.
 var DefaultPolicy = config.Policy{ID: "default", Levels: []string{"duty", "backup", "manager"},
-	AckTimeout: config.Duration{Duration: 5 * time.Minute}, Rounds: 2}
+	AckTimeout: config.Duration{Duration: config.DefaultAckTimeout}, Rounds: 2}
 
 // NewPolicies indexes the configured policies.
 func NewPolicies(f *config.File) Policies {

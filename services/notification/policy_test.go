@@ -36,6 +36,12 @@ func TestPageTextNamesReasonNotContent(t *testing.T) {
 			t.Errorf("page %q lacks %q", txt, want)
 		}
 	}
+	// To a role that may not see the pseudonym, none is given: the page
+	// names the line, the reason and the link, and no client.
+	anon := PageText(Page{Line: line, EscalationID: "esc-sms-sm0a", Reason: "crisis", Categories: []string{"overdose_means"}, Step: First}, "https://helpline.example/")
+	if want := "Helpline page. Example Line: crisis: overdose means. https://helpline.example/queue/esc-sms-sm0a Reply 1"; !strings.HasPrefix(anon, want) || strings.Contains(anon, "client") {
+		t.Errorf("page without a pseudonym %q, want it to start %q and name no client", anon, want)
+	}
 	if again := PageText(Page{Line: config.Line{Name: "L"}, Pseudonym: "C-1", EscalationID: "e1", Reason: "crisis", Step: Step{1, 1}}, "x"); !strings.Contains(again, "not yet acknowledged") {
 		t.Errorf("re-page does not say so: %q", again)
 	}

@@ -113,17 +113,19 @@ func (s *Service) scheduleNext(ctx context.Context, convID, escID string, step S
 }
 
 // sendRule sends one page by the rule's channel and returns the provider's
-// sid: an SMS naming the line, reason and pseudonym with the escalation's
-// link, or a call that reads them and gathers "press 1 to acknowledge".
+// sid: an SMS naming the line and reason with the escalation's link, or a
+// call that reads them and gathers "press 1 to acknowledge". Either names
+// the client (by pseudonym) only to a role the console would show it to
+// (events.PageClient).
 func (s *Service) sendRule(ctx context.Context, line config.Line, conv *events.Conversation, esc *events.Escalation, st config.Staff, p events.RulePage) (string, error) {
-	step := Step{Round: p.Round, Level: p.Level}
+	step, client := Step{Round: p.Round, Level: p.Level}, events.PageClient(st.Role, conv.Pseudonym)
 	if p.Channel == events.PageBySMS {
-		text := PageText(Page{Line: line, Language: st.Language, Pseudonym: conv.Pseudonym, EscalationID: esc.ID, Reason: esc.Reason,
+		text := PageText(Page{Line: line, Language: st.Language, Pseudonym: client, EscalationID: esc.ID, Reason: esc.Reason,
 			Categories: esc.Categories, Step: step}, s.cfg.PublicURL)
 		return s.sendPage(ctx, sms.Message{From: line.Number, To: st.WorkPhone, Body: text, StatusCallback: s.statusCallback(conv.ID)})
 	}
 	twiml, err := sms.Voice{Language: st.Language}.PageTwiML(sms.PageCall{PublicURL: s.cfg.PublicURL,
-		PageID: PageID(conv, esc.ID, st.ID), LineName: line.Name, Reason: esc.Reason, Pseudonym: conv.Pseudonym})
+		PageID: PageID(conv, esc.ID, st.ID), LineName: line.Name, Reason: esc.Reason, Pseudonym: client})
 	if err != nil {
 		// Nothing a retry changes: a refusal, so the next rule runs.
 		return "", &sms.SendError{Permanent: true, Err: fmt.Errorf("page call: %w", err)}

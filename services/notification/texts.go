@@ -12,7 +12,9 @@ import (
 type Page struct {
 	Line config.Line
 	// Language is the paged person's (config staff[].language).
-	Language     string
+	Language string
+	// Pseudonym is the client's, when the paged person's role may see it
+	// (events.PageClient); else empty and the page does not name them.
 	Pseudonym    string
 	EscalationID string
 	Reason       string
@@ -28,10 +30,11 @@ var defaultPageReply = map[string]string{
 	"fr": "Répondez 1 pour le prendre, 2 si vous ne pouvez pas.",
 }
 
-// PageText is the SMS a duty worker's phone receives. It names the line,
-// the client's pseudonym and the reason, links to that escalation in the
-// console (its id only: no number, no content) and says how to answer by
-// SMS; never the client's number or words.
+// PageText is the SMS a paged person's phone receives. It names the line
+// and the reason, the client's pseudonym only when given (for a role that
+// may see it), links to that escalation in the console (its id only: no
+// number, no content) and says how to answer by SMS; never the client's
+// number or words.
 func PageText(p Page, consoleURL string) string {
 	why := p.Reason
 	if len(p.Categories) > 0 {
@@ -41,7 +44,10 @@ func PageText(p Page, consoleURL string) string {
 	if p.Step.Round > 1 || p.Step.Level > 0 {
 		again = " (not yet acknowledged)"
 	}
-	return fmt.Sprintf("Helpline page%s. %s: %s, client %s. %s %s", again, p.Line.Name, why, p.Pseudonym,
+	if p.Pseudonym != "" {
+		why += ", client " + p.Pseudonym
+	}
+	return fmt.Sprintf("Helpline page%s. %s: %s. %s %s", again, p.Line.Name, why,
 		EscalationLink(consoleURL, p.EscalationID), PageReplyText(p.Line, p.Language))
 }
 

@@ -43,6 +43,7 @@ type Commands struct {
 	MarkVerdict    MarkVerdictHandler
 	ChangeRota     ChangeRotaHandler
 	CancelRota     CancelRotaChangeHandler
+	SetNotify      SetNotifyRulesHandler
 }
 
 // Queries read the projections (and, for content, the keyring).
@@ -58,6 +59,7 @@ type Queries struct {
 	Assignees        AssigneesHandler
 	Rota             RotaHandler
 	RotaGaps         RotaGapsHandler
+	Notify           NotifyRulesHandler
 }
 
 // Actor is who a command or query is for: a signed-in staff member, and
@@ -158,6 +160,7 @@ func New(d Deps) Application {
 			MarkVerdict:    MarkVerdictHandler{s},
 			ChangeRota:     ChangeRotaHandler{s},
 			CancelRota:     CancelRotaChangeHandler{s},
+			SetNotify:      SetNotifyRulesHandler{s},
 		},
 		Queries: Queries{
 			Inbox:            InboxHandler{s},
@@ -171,6 +174,7 @@ func New(d Deps) Application {
 			Assignees:        AssigneesHandler{s},
 			Rota:             RotaHandler{s},
 			RotaGaps:         RotaGapsHandler{s},
+			Notify:           NotifyRulesHandler{s},
 		},
 	}
 }

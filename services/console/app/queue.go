@@ -141,7 +141,7 @@ func pagedFor(esc *events.Escalation, staffID string) bool {
 
 // contentRole reports whether a role reads conversations (through the
 // content rule); managers and admins never do through their role.
-func contentRole(role string) bool { return role == events.RoleDuty || role == events.RoleWorker }
+func contentRole(role string) bool { return events.ReadsContent(role) }
 
 // escalation reads one escalation; one of another line's is not found.
 func (d *deps) escalation(ctx context.Context, id string) (escalations.Escalation, error) {

@@ -30,6 +30,7 @@ type StaffLog interface {
 // configuration's staff (teams); and the lines this console serves.
 // Accounts change only through the Workers repository.
 type Staff struct {
+	log     events.Loader
 	view    *accounts.View
 	runner  *projections.Runner
 	workers *events.Workers
@@ -48,7 +49,7 @@ func NewStaff(log StaffLog, view *accounts.View, file *config.File, now func() t
 	if view == nil {
 		view = accounts.NewView(accounts.NewMemoryStore())
 	}
-	s := &Staff{view: view, runner: projections.NewRunner(log, view, logger), workers: events.NewWorkers(log),
+	s := &Staff{log: log, view: view, runner: projections.NewRunner(log, view, logger), workers: events.NewWorkers(log),
 		config: map[string]config.Staff{}, now: now}
 	for _, l := range file.Lines {
 		s.lines = append(s.lines, l.ID)
@@ -138,6 +139,15 @@ func (s *Staff) change(ctx context.Context, id string, decide func(*events.Worke
 		return err
 	}
 	return s.CatchUp(ctx)
+}
+
+// worker reads one account from the log, with its history.
+func (s *Staff) worker(ctx context.Context, id string) (*events.Worker, []events.Envelope, error) {
+	w, history, err := events.LoadWorkerHistory(ctx, s.log, id)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: account %s: %w", ErrUnavailable, id, err)
+	}
+	return w, history, nil
 }
 
 // errNoAccount tells whether err says an account does not exist.
