@@ -266,12 +266,18 @@ var cueRules = []cueRule{
 	// With the conversation: after ideation, a time or a decision is an
 	// intent, a means is a method, a goodbye is a preparatory act; after
 	// harm, someone close by or an aggressor's act is harm again.
-	{name: "intent_in_conversation", slots: []cueSet{cs(cueIntent, cueTonight, cueTime, cueDay, cueDoIt, cueAlone, cueDecided)}, out: []cueOut{{sigIntent, kindDecided, 0}}, with: suicidal},
-	{name: "means_in_conversation", slots: []cueSet{cs(cueMeans, cueJump, cueAct, cuePlace, cueOnPlace, cueRail, cueHowTo, cueBleed)}, out: []cueOut{{sigMethod, kindNamed, 0}}, with: suicidal},
+	// After ideation the words are the writer's whomever they name
+	// ("they're all out on the table now": the pills).
+	{name: "intent_in_conversation", slots: []cueSet{cs(cueIntent, cueTonight, cueTime, cueDay, cueDoIt, cueAlone, cueDecided, cuePresence, cueDone, cueFinal)}, out: []cueOut{{sigIntent, kindDecided, 0}}, with: suicidal, self: true},
+	// After ideation, a means at hand, made ready, gathered or taken
+	// somewhere is the method: "already drew it up, just sitting here with
+	// it", "con esto ya tengo suficiente", "parked at the top now".
+	{name: "means_in_conversation", slots: []cueSet{cs(cueMeans, cueJump, cueAct, cuePlace, cueOnPlace, cueRail, cueHowTo, cueBleed,
+		cueAcquire, cuePrepare, cueCross, cueRemote, cueTravel, cueEnough, cueStockpile, cueUnstoppable)}, out: []cueOut{{sigMethod, kindNamed, 0}}, with: suicidal, self: true},
 	// A goodbye after ideation is the writer's, whomever it names ("sent
 	// my mum a message saying sorry for everything").
 	{name: "farewell_in_conversation", slots: []cueSet{cs(cueFarewell, cueGone, cueGiveAway, cueFinal, cueNotAround, cueNotFault)}, out: []cueOut{{sigPrep, kindFarewell, 0}}, with: suicidal, self: true},
-	{name: "harm_in_conversation", slots: []cueSet{cs(cueThreat, cueProximity, cueStrangle, cueWeapon, cueConfine)}, out: []cueOut{{sigHarm, kindProximity, 0}},
+	{name: "harm_in_conversation", slots: []cueSet{cs(cueThreat, cueProximity, cueStrangle, cueWeapon, cueConfine, cueShout, cueAssault, cueAlone, cueSecret, cueHomeFear)}, out: []cueOut{{sigHarm, kindProximity, 0}},
 		with: setOf([]string{SignalHarmFromOthers})},
 }
 
@@ -385,6 +391,13 @@ func (cl *Classifier) cooccur(sc *scratch, recent signalSet) {
 	if !any {
 		return
 	}
+	// A purpose denied is no everyday purpose: "not for camping", "no es
+	// para el camping" hold nothing.
+	for i := 0; i < n; i++ {
+		if classes[i]&cs(cueBenign) != 0 && overlapsClass(sc, classes, i, cs(cueNotFor)) {
+			classes[i] &^= cs(cueBenign)
+		}
+	}
 	var u cueSet
 	for _, c := range classes {
 		u |= c
@@ -443,6 +456,19 @@ func negatedAfter(sc *scratch, h *hit) bool {
 	for i := range sc.hits {
 		g := &sc.hits[i]
 		if g.kind == tkNegation && g.pass == h.pass && g.ws == h.we+1 {
+			return true
+		}
+	}
+	return false
+}
+
+// overlapsClass reports whether another hit of one of the classes c shares
+// words with hit i.
+func overlapsClass(sc *scratch, classes []cueSet, i int, c cueSet) bool {
+	h := &sc.hits[i]
+	for j := range classes {
+		g := &sc.hits[j]
+		if j != i && classes[j]&c != 0 && g.pass == h.pass && g.ws <= h.we && h.ws <= g.we {
 			return true
 		}
 	}

@@ -51,6 +51,23 @@
 // rule's signal as the term "cue:<rule>" and lists the cue words that made
 // it.
 //
+// Families of the taxonomy rather than phrases (lexicon 2026.12.5): a
+// means acquired with what it is for (then I'm done, not for shaving,
+// where no one will find me, enough) unless an everyday purpose is named
+// (for the whole family, for climbing; "not for camping" names none); a
+// means stockpiled or hidden; several shops for enough; a means taken on
+// the way to a place, or to a place away from people; the highest or
+// deepest researched; someone armed close by (an aggressor, a shout, a
+// weapon, proximity) unless an everyday task explains the tool; a blow
+// from a partner or a parent, two acts of violence, a threat against
+// leaving; letters for each of one's people unless for an occasion;
+// suicide in one's thoughts every day; a wish right next to the act
+// ("want to $u!c!de", a per-rule window of two words). After ideation in
+// the conversation a means at hand, made ready or taken somewhere, a
+// presence or a goodbye is the writer's, whomever the words name. The
+// normaliser reads "my own life", "mi propia vida", "ma propre vie" as
+// "my life", "mi vida", "ma vie".
+//
 // Ordinary words are never enough on their own: a rule over everyday
 // words needs a risk word too (a death, a wish to be dead, no one there)
 // or the conversation's ideation ("I'll do it when the house is empty"
