@@ -249,6 +249,10 @@ var cueRules = []cueRule{
 	// padrastro está abajo con la escopeta".
 	{name: "armed_near", slots: []cueSet{cs(cueAggressor, cueThreat, cueShout), cs(cueWeapon), cs(cueProximity)},
 		out: []cueOut{{sigHarm, kindThreat, 0}, {sigHarm, kindWeapon, 1}, {sigHarm, kindProximity, 2}}, unless: cs(cueMishap)},
+	// Someone raging close by: "mi padre acaba de llegar y viene gritando",
+	// not "shouting at the football on tv".
+	{name: "shout_near", slots: []cueSet{cs(cueShout), cs(cueProximity), cs(cueAggressor)},
+		out: []cueOut{{sigHarm, kindThreat, 0}, {sigHarm, kindProximity, 1}}, unless: cs(cueOccasion)},
 	// A blow from a partner or a parent: "my boyfriend punched me", "mi
 	// novio me ha vuelto a pegar", "mon copain m'a frappée".
 	{name: "aggressor_assault", slots: []cueSet{cs(cueAggressor), cs(cueAssault)}, out: []cueOut{{sigHarm, kindPartnerViolence, 1}}},

@@ -16,7 +16,10 @@ func (cl *Classifier) idioms(sc *scratch) bool {
 		}
 		for j := range sc.hits {
 			h := &sc.hits[j]
-			if (h.kind == tkSignal || h.kind == tkCue) && h.flags&hitDropped == 0 && h.os < g.oe && g.os < h.oe {
+			// A longer phrase that holds the idiom's words is read as
+			// itself: "ideas DE MUERTE" is no "aburrido de muerte".
+			encloses := h.os <= g.os && g.oe <= h.oe && h.oe-h.os > g.oe-g.os
+			if (h.kind == tkSignal || h.kind == tkCue) && h.flags&hitDropped == 0 && h.os < g.oe && g.os < h.oe && !encloses {
 				h.flags |= hitDropped
 				// Cue words are no evidence of their own: an idiom
 				// that hides only cues changed no signal.
