@@ -227,7 +227,9 @@ var cueRules = []cueRule{
 	// para afeitarme", "j'ai les médocs, je pars là où personne me
 	// trouvera". Ordinary errands ("picked up paracetamol for my son")
 	// name no such purpose.
-	{name: "means_acquired_purpose", slots: []cueSet{cs(cueAcquire), cs(cueMeans), cs(cueDone, cueNotFor, cueUnfound, cueEnough, cueDeath, cueDeadWish, cueFinal, cueDecided, cueSuicide)},
+	// "Enough" alone is a supply ("enough for the month"): it counts
+	// with several shops (shops_enough) or after ideation.
+	{name: "means_acquired_purpose", slots: []cueSet{cs(cueAcquire), cs(cueMeans), cs(cueDone, cueNotFor, cueUnfound, cueDeath, cueDeadWish, cueFinal, cueDecided, cueSuicide)},
 		out: []cueOut{{sigMethod, kindAcquired, 1}, {sigIntent, kindPurpose, 1}}, unless: cs(cueBenign)},
 	// A means gathered over time or hidden: "a whole stash of my mum's
 	// oxy saved up", "buying paracetamol a pack at a time so nobody
@@ -244,11 +246,11 @@ var cueRules = []cueRule{
 	// On the way to a place with a means: "walking to the reservoir with
 	// the tablets", "voy camino del puente con mis pastillas".
 	{name: "means_travel", slots: []cueSet{cs(cueTravel), cs(cueMeans), cs(cueMeans, cueRemote, cueUnfound, cueAlone, cueTonight, cueDone)},
-		out: []cueOut{{sigPlan, kindWhere, 1}, {sigMethod, kindNamed, 1}}},
+		out: []cueOut{{sigPlan, kindWhere, 1}, {sigMethod, kindNamed, 1}}, unless: cs(cueBenign)},
 	// Someone armed close by: "my ex is at the window with a bat", "mi
 	// padrastro está abajo con la escopeta".
 	{name: "armed_near", slots: []cueSet{cs(cueAggressor, cueThreat, cueShout), cs(cueWeapon), cs(cueProximity)},
-		out: []cueOut{{sigHarm, kindThreat, 0}, {sigHarm, kindWeapon, 1}, {sigHarm, kindProximity, 2}}, unless: cs(cueMishap)},
+		out: []cueOut{{sigHarm, kindThreat, 0}, {sigHarm, kindWeapon, 1}, {sigHarm, kindProximity, 2}}, unless: cs(cueMishap, cueBenign)},
 	// Someone raging close by: "mi padre acaba de llegar y viene gritando",
 	// not "shouting at the football on tv".
 	{name: "shout_near", slots: []cueSet{cs(cueShout), cs(cueProximity), cs(cueAggressor)},
@@ -390,6 +392,11 @@ func (cl *Classifier) cooccur(sc *scratch, recent signalSet) {
 		if classes[i]&cs(cueIntent) != 0 && negatedAfter(sc, h) {
 			classes[i] &^= cs(cueIntent)
 		}
+		// "then I'm done WITH errands" is finished with something, not
+		// an end ("done with life" is a phrase of its own).
+		if classes[i]&cs(cueDone) != 0 && doneWith[wordAfter(sc, h)] {
+			classes[i] &^= cs(cueDone)
+		}
 		any = any || classes[i] != 0
 	}
 	if !any {
@@ -453,6 +460,23 @@ func (cl *Classifier) cooccur(sc *scratch, recent signalSet) {
 			break
 		}
 	}
+}
+
+// doneWith are the words after which "done" is finished with something.
+var doneWith = map[string]bool{"with": true, "for": true, "con": true, "para": true, "avec": true, "pour": true, "de": true}
+
+// wordAfter returns the normalised word right after hit h.
+func wordAfter(sc *scratch, h *hit) string {
+	n := &sc.n[h.pass]
+	if int(h.we)+1 >= len(n.words) {
+		return ""
+	}
+	start := n.words[h.we+1]
+	end := start
+	for int(end) < len(n.buf) && n.buf[end] != ' ' {
+		end++
+	}
+	return string(n.buf[start:end])
 }
 
 // negatedAfter reports whether a negation cue begins at the word after h.
