@@ -98,7 +98,7 @@ func (w *world) fire(t *testing.T, svc *triage.Service) {
 // a worker's reply and nobody answers: the next-response clock (5m on
 // this line) escalates at its due time, not a second before, once; the
 // worker's reply had stopped the first clock. Two replicas firing the
-// timer at once raise one escalation.
+// timer at once, one of them just started, raise one escalation.
 func TestNextResponseClockEscalatesAtItsTarget(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, inHours)
@@ -139,8 +139,9 @@ func TestNextResponseClockEscalatesAtItsTarget(t *testing.T) {
 	if esc := w.unanswered(t, rc.ConversationID); len(esc) != 0 {
 		t.Fatalf("escalated a second before the target: %+v", esc)
 	}
-	// At the target, two replicas, each with its own view of the timer
-	// bucket, fire at once: one escalation.
+	// At the target, two replicas fire at once: this one, and one just
+	// started (as after a restart: its schedule loaded from the bucket,
+	// its conversation cache empty). One escalation.
 	w.Clock.Add(time.Second)
 	other, otherTimers := w.service(t), w.Timers(t, "triage_timers")
 	defer otherTimers.Close()
