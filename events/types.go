@@ -51,4 +51,6 @@ const (
 const (
 	OutOfHoursSendPrefix = "ooh-"
 	CrisisSendPrefix     = "alert-"
+	// HelpSendPrefix: the line's help_reply, answering a client's HELP.
+	HelpSendPrefix = "help-"
 )

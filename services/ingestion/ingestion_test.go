@@ -3,6 +3,7 @@ package ingestion_test
 import (
 	"context"
 	"fmt"
+	"html"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -27,6 +28,7 @@ import (
 )
 
 const (
+	helpReply = "This is the Test Line. Text us any time; reply STOP to stop. In an emergency call 999."
 	token     = "testtoken0123456789"
 	lineNum   = "+442079460000"
 	clientNum = "+447700900555"
@@ -60,7 +62,7 @@ func newHarness(t testing.TB) *harness {
 	}
 	file, err := config.ParseFile([]byte(`
 lines:
-  - {id: main, number: "` + lineNum + `", timezone: Europe/London, always_open: true}
+  - {id: main, number: "` + lineNum + `", timezone: Europe/London, always_open: true, help_reply: "` + helpReply + `"}
 `))
 	if err != nil {
 		t.Fatal(err)
@@ -589,3 +591,35 @@ func TestReplayAfterCloseRecordsNothing(t *testing.T) {
 type anyWrapUp struct{}
 
 func (anyWrapUp) CheckWrapUp(string, []string) error { return nil }
+
+// A client's HELP is answered at once with the line's help_reply (it was
+// configured and never sent), recorded on the conversation as an
+// automatic reply so the worker sees what the client was told; the word
+// itself stays a message for triage and a worker. Any other message gets
+// an empty answer, and a retried HELP is answered again.
+func TestHelpIsAnsweredWithTheLinesHelpReply(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	const from = "+447700900558"
+	sid := newSid()
+	for range 2 { // the second is Twilio retrying
+		code, resp := h.sendSMS(t, sid, from, " Help! ")
+		if code != http.StatusOK || !strings.Contains(resp, "<Message>"+html.EscapeString(helpReply)+"</Message>") {
+			t.Fatalf("HELP answered %d %s, want the help reply", code, resp)
+		}
+	}
+	if code, resp := h.sendSMS(t, newSid(), from, "please help me"); code != http.StatusOK || strings.Contains(resp, "<Message>") {
+		t.Fatalf("a message that is not the keyword answered %d %s, want no message", code, resp)
+	}
+	all := h.all(t)
+	if n := len(ofType(all, "conversation.message_received")); n != 2 {
+		t.Fatalf("%d messages recorded, want 2 (HELP once, and the other)", n)
+	}
+	var sends []string
+	for _, e := range ofType(all, events.TypeMessageSent) {
+		sends = append(sends, string(e.Payload))
+	}
+	if len(sends) != 1 || !strings.Contains(sends[0], events.HelpSendPrefix) || !strings.Contains(sends[0], events.SendAutoReply) {
+		t.Fatalf("sends recorded: %v, want one automatic help reply", sends)
+	}
+}

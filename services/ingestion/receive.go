@@ -109,7 +109,8 @@ type InboundSMS struct {
 // Receipt says where a message went. It holds no content.
 type Receipt struct {
 	// StaffID is set when the text came from a staff work phone: it went
-	// to no conversation, and Answer is what to text back.
+	// to no conversation, and Answer is what to text back. A client's
+	// HELP is answered too (the line's help_reply).
 	StaffID        string
 	Answer         string
 	ConversationID string
@@ -151,7 +152,9 @@ func (r *Receiver) ReceiveSMS(ctx context.Context, in InboundSMS) (Receipt, erro
 	if convID, seen, err := r.index.Received(ctx, eventID); err != nil {
 		return Receipt{}, unavailable("message index", err)
 	} else if seen {
-		return Receipt{LineID: line.ID, EventID: eventID, ConversationID: convID, Duplicate: true}, nil
+		// A retried HELP gets its answer again: Twilio retries only when
+		// our first answer did not reach it, so the client never got it.
+		return Receipt{LineID: line.ID, EventID: eventID, ConversationID: convID, Duplicate: true, Answer: helpAnswer(line, in.Body)}, nil
 	}
 	clientID, err := r.ids.ClientID(ctx, line.ID, in.From)
 	if err != nil {
@@ -185,11 +188,31 @@ func (r *Receiver) ReceiveSMS(ctx context.Context, in InboundSMS) (Receipt, erro
 			return rc, err
 		}
 	}
+	if rc.Answer = helpAnswer(line, in.Body); rc.Answer != "" {
+		// Recorded before it is answered, so the worker sees what the
+		// client was told; the message itself stays in the conversation
+		// for triage and a worker ("HELP" may be a cry, not a keyword).
+		sendID := events.HelpSendPrefix + rc.EventID
+		if _, err := r.convs.Update(ctx, rc.ConversationID, func(c *events.Conversation) error {
+			return c.RecordSent(sendID, events.SendAutoReply, "", meta)
+		}); err != nil {
+			return rc, err
+		}
+	}
 	if err := r.index.RecordReceived(ctx, rc.EventID, rc.ConversationID); err != nil {
 		// The message is durable: a retry finds it in its conversation.
 		r.logger.Warn().Err(err).Str("event", rc.EventID).Msg("message index not updated")
 	}
 	return rc, nil
+}
+
+// helpAnswer is the line's help_reply when body is HELP or INFO (as the
+// carriers match keywords), else "".
+func helpAnswer(line config.Line, body string) string {
+	if _, consent, ok := ConsentKeyword(body); ok && consent == events.ConsentHelpRequested {
+		return line.HelpReply
+	}
+	return ""
 }
 
 // Specs are the receiver's followers of the log: the pages staff were

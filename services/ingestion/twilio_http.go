@@ -90,7 +90,9 @@ func (h *Webhooks) SMS(w http.ResponseWriter, req *http.Request) {
 	}
 	h.logger.Info().Str("line", rc.LineID).Str("client", rc.Pseudonym).Str("conversation", rc.ConversationID).
 		Str("event", rc.EventID).Str("correlation_id", rc.EventID).Bool("duplicate", rc.Duplicate).Str("consent", rc.Consent).Msg("sms received")
-	_, _ = w.Write([]byte(emptyTwiML))
+	// A client's HELP is answered with the line's help_reply, as TwiML from
+	// the line's number; any other message gets no immediate answer.
+	_, _ = w.Write([]byte(messageTwiML(rc.Answer)))
 }
 
 // messageTwiML answers a webhook with one SMS back to its sender (none

@@ -24,6 +24,9 @@ func (d *deps) autoReply(lineID, sendID string) (kind, text string) {
 		if strings.HasPrefix(sendID, events.CrisisSendPrefix) {
 			return "someone on call alerted", l.CrisisText("en")
 		}
+		if strings.HasPrefix(sendID, events.HelpSendPrefix) {
+			return "answer to HELP", l.HelpReply
+		}
 	}
 	return "automatic", ""
 }
