@@ -8,10 +8,11 @@ import (
 	"github.com/helpline-org/helpline/services/triage/lexicon"
 )
 
-// TriageTimers is the bucket of triage's first-response timers.
+// TriageTimers is the bucket of triage's response-clock timers (one per
+// conversation whose clock runs).
 const TriageTimers = "helpline_triage_timers"
 
-// addTriage adds triage's handlers and its first-response timers.
+// addTriage adds triage's handlers and its response-clock timers.
 // Replicas share the durable consumer (each event is triaged once by the
 // group) and the timer bucket (a timer may fire on two replicas at once:
 // the escalation is appended with the conversation's expected sequence
