@@ -230,6 +230,12 @@ func (cl *Classifier) qualify(sc *scratch) {
 				}
 			}
 		}
+		// Exasperation with a thing is no hopelessness: "ya no puedo más
+		// CON tanto papel", "j'en peux plus DE ces papiers", unless what
+		// follows is living or dying ("j'en peux plus de vivre").
+		if t.r.signal == sigWish && t.r.kind == kindHopeless && h.flags&hitSynthetic == 0 && exasperation(cl, sc, h) {
+			h.flags |= hitHidden
+		}
 		if h.person != personSelf {
 			for j := range sc.hits {
 				g := &sc.hits[j]
@@ -241,6 +247,36 @@ func (cl *Classifier) qualify(sc *scratch) {
 			}
 		}
 	}
+}
+
+// thingMarkers are the words after which a complaint is about a thing.
+var thingMarkers = map[string]bool{"with": true, "con": true, "de": true, "des": true, "du": true, "avec": true, "about": true}
+
+// everythingWords after a thing marker make it hopelessness again: "ya no
+// puedo más con TODO", "fed up with LIFE".
+var everythingWords = map[string]bool{"todo": true, "everything": true, "al": true, "tout": true, "life": true, "vida": true,
+	"vie": true, "living": true, "vivir": true, "vivre": true, "la": true, "it": true}
+
+// wordAt2 returns the normalised word two after hit h.
+func wordAt2(sc *scratch, h *hit) string {
+	g := *h
+	g.we++
+	return wordAfter(sc, &g)
+}
+
+// exasperation reports whether hit h is followed by a thing marker and no
+// death, wish or suicide word stands within the next three words.
+func exasperation(cl *Classifier, sc *scratch, h *hit) bool {
+	if !thingMarkers[wordAfter(sc, h)] || everythingWords[wordAt2(sc, h)] {
+		return false
+	}
+	for i := range sc.hits {
+		g := &sc.hits[i]
+		if g.pass == h.pass && g.ws > h.we && g.ws <= h.we+3 && cl.cueOf(g)&cs(cueDeath, cueDeadWish, cueSuicide, cueWish) != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // objectMarkers are the prepositions, in every language, after which a
