@@ -241,6 +241,11 @@ var cueRules = []cueRule{
 		out: []cueOut{{sigPlan, kindWhere, 0}, {sigMethod, kindNamed, 0}}, unless: cs(cueBenign)},
 	// "i want to $u!c!de": a wish right next to the act named.
 	{name: "wish_suicide", slots: []cueSet{cs(cueWish), cs(cueSuicide)}, out: []cueOut{{sigIdeation, kindSuicidal, 1}}, window: 2},
+	// A means with an end said: "back from the chemist with 4 packs, this
+	// is my last night", "c'est ma dernière nuit" (not a last night on
+	// holiday with a bottle of wine).
+	{name: "means_final", slots: []cueSet{cs(cueMeans), cs(cueFinal, cueDone)}, out: []cueOut{{sigMethod, kindNamed, 0}, {sigPrep, kindFinal, 1}},
+		unless: cs(cueBenign, cueOccasion)},
 	// Several shops to have enough: "went to 3 chemists so I'd have enough".
 	{name: "shops_enough", slots: []cueSet{cs(cueShops), cs(cueEnough, cueQuantity)}, out: []cueOut{{sigPrep, kindStockpiling, 0}}, unless: cs(cueBenign)},
 	// On the way to a place with a means: "walking to the reservoir with
