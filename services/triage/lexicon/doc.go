@@ -51,7 +51,7 @@
 // rule's signal as the term "cue:<rule>" and lists the cue words that made
 // it.
 //
-// Families of the taxonomy rather than phrases (lexicons 2026.12.5 and 2026.12.6): a
+// Families of the taxonomy rather than phrases (lexicons 2026.12.5 to 2026.12.7): a
 // means acquired with what it is for (then I'm done, not for shaving,
 // where no one will find me, enough) unless an everyday purpose is named
 // (for the whole family, for climbing; "not for camping" names none); a

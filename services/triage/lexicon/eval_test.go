@@ -269,14 +269,14 @@ func TestEvaluationDevelopment(t *testing.T) {
 // is lowered only with its reason recorded in testdata/frozen/README.md,
 // and the lexicon is never changed toward a frozen item.
 var frozenFloor = floor{
-	recall:      0.657,
+	recall:      0.715,
 	falseCrisis: 0.038,
-	methodNone:  38,
+	methodNone:  29,
 	genericNone: 3,
 	groups: map[string]float64{
-		"wish_to_be_dead": 0.631, "active_ideation": 0.725, "method": 0.647, "intent": 0.639, "plan": 0.707,
-		"preparatory_acts": 0.713, "recent_behaviour": 0.765, "harm_from_others": 0.488,
-		"en": 0.734, "es": 0.601, "fr": 0.634,
+		"wish_to_be_dead": 0.679, "active_ideation": 0.767, "method": 0.717, "intent": 0.689, "plan": 0.739,
+		"preparatory_acts": 0.800, "recent_behaviour": 0.838, "harm_from_others": 0.571,
+		"en": 0.790, "es": 0.650, "fr": 0.703,
 	},
 }
 
