@@ -2,6 +2,7 @@ package oncall
 
 import (
 	"context"
+	"slices"
 
 	"github.com/helpline-org/helpline/events"
 	"github.com/helpline-org/helpline/internal/config"
@@ -17,11 +18,11 @@ type People struct {
 	workers *follow[*events.Worker]
 }
 
-// NewPeople returns the staff of f with what they set in log.
-func NewPeople(f *config.File, log Log) *People {
+// NewPeople returns the configuration's staff with what they set in log.
+func NewPeople(staff []config.Staff, log Log) *People {
 	p := &People{byID: map[string]config.Staff{},
 		workers: newFollow(log, events.AggregateWorker, events.NewWorker, func(w *events.Worker) uint64 { return w.Version })}
-	for _, st := range f.Staff {
+	for _, st := range staff {
 		p.byID[st.ID] = st
 	}
 	return p
@@ -29,8 +30,12 @@ func NewPeople(f *config.File, log Log) *People {
 
 // Get returns staff member id as the configuration knows them, with
 // Notify their latest rules; false when the configuration does not know
-// them (nobody the pager can reach). An error reading the log is
-// returned, never taken for the configuration's rules.
+// them (nobody the pager can reach). Role is the configuration's, unless
+// their account no longer holds any role that reads conversations (an
+// admin revoked it): then the account's first role, or none, so that no
+// page names a client to someone the console would not show them to
+// (events.PageClient). An error reading the log is returned, never taken
+// for the configuration's rules.
 func (p *People) Get(ctx context.Context, id string) (config.Staff, bool, error) {
 	st, ok := p.byID[id]
 	if !ok {
@@ -42,6 +47,12 @@ func (p *People) Get(ctx context.Context, id string) (config.Staff, bool, error)
 	}
 	if w.NotifySet {
 		st.Notify = config.RulesFromEvents(w.Notify)
+	}
+	if w.Registered && events.ReadsContent(st.Role) && !slices.ContainsFunc(w.Roles, events.ReadsContent) {
+		st.Role = ""
+		if len(w.Roles) > 0 {
+			st.Role = w.Roles[0]
+		}
 	}
 	return st, true, nil
 }

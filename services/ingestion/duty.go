@@ -12,6 +12,7 @@ import (
 	"github.com/helpline-org/helpline/events"
 	"github.com/helpline-org/helpline/internal/config"
 	"github.com/helpline-org/helpline/internal/consume"
+	"github.com/helpline-org/helpline/internal/oncall"
 	"github.com/helpline-org/helpline/internal/sms"
 )
 
@@ -29,6 +30,7 @@ type Duty struct {
 	byID    map[string]config.Staff
 	hash    func(e164 string) string
 	pages   *PageIndex
+	people  *oncall.People
 	convs   *events.Conversations
 	now     func() time.Time
 	logger  zerolog.Logger
@@ -41,6 +43,7 @@ func NewDuty(staff []config.Staff, hash func(e164 string) string, log Log, now f
 	d := &Duty{byPhone: map[string]config.Staff{}, byID: map[string]config.Staff{}, hash: hash, pages: NewPageIndex(), now: now,
 		logger: logger.With().Str("svc", "ingestion").Str("use", "duty").Logger()}
 	d.convs, _ = events.NewConversations(log, events.DefaultConversationCacheSize) // size > 0: cannot fail
+	d.people = oncall.NewPeople(staff, log)
 	for _, st := range staff {
 		d.byID[st.ID] = st
 		if st.WorkPhone != "" {
@@ -69,6 +72,10 @@ type target struct {
 // back. An error means nothing was decided (the log is unavailable): the
 // provider should try again.
 func (d *Duty) Answer(ctx context.Context, st config.Staff, line config.Line, in InboundSMS) (string, error) {
+	st, err := d.people.Refresh(ctx, st) // their role as the console knows it now
+	if err != nil {
+		return "", err
+	}
 	t := dutyTextsFor(line, st.Language)
 	log := d.logger.With().Str("staff", st.ID).Str("line", line.ID).Logger()
 	if _, consent, ok := ConsentKeyword(in.Body); ok && consent == events.ConsentOptedOut {

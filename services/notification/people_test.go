@@ -2,6 +2,7 @@ package notification_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -68,4 +69,30 @@ func TestRulesSetInTheLogPageTheNextEscalation(t *testing.T) {
 	w.waitRuleTimer(t, escID)
 	call := w.callComesAt(t, svc, paged, delay)
 	w.pressOneAcknowledges(t, svc, call.SID, convID, escID)
+}
+
+// TestPageNamesNoClientOnceTheAccountReadsNoConversations: the
+// configuration says Sam is a duty worker, but an admin took the duty
+// role from Sam's account and gave manager: Sam's next page, read from
+// the log with no restart, names the line and reason and not the client,
+// as the console would no longer show Sam the pseudonym.
+func TestPageNamesNoClientOnceTheAccountReadsNoConversations(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.service(t)
+	w.setRules(t, "sam", events.NotifyRule{Channel: events.PageBySMS})
+	m := events.Meta{OccurredAt: w.Clock.Now()}
+	if _, err := events.NewWorkers(w.Store).Update(context.Background(), "sam", func(a *events.Worker) error {
+		if err := a.Grant(events.RoleManager, "ada", m); err != nil {
+			return err
+		}
+		return a.Revoke(events.RoleDuty, "ada", m)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	_, escID, pseudonym := w.crisis(t, body)
+	page := w.waitSent(t, dutyPhone, 1)[0].Body
+	if strings.Contains(page, pseudonym) || !strings.Contains(page, "Test Line: crisis") || !strings.Contains(page, "/queue/"+escID) {
+		t.Fatalf("page to a manager-only account %q", page)
+	}
 }

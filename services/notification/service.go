@@ -93,7 +93,7 @@ func New(cfg Config, file *config.File, rota Rota, send Sender, keys Opener, log
 		cfg.GapCheck = time.Minute
 	}
 	convs, _ := events.NewConversations(log, events.DefaultConversationCacheSize) // size > 0: cannot fail
-	return &Service{cfg: cfg, file: file, policies: NewPolicies(file), rota: rota, people: oncall.NewPeople(file, log), send: send, keys: keys, log: log, convs: convs, rotas: events.NewRotas(log), timers: tm,
+	return &Service{cfg: cfg, file: file, policies: NewPolicies(file), rota: rota, people: oncall.NewPeople(file.Staff, log), send: send, keys: keys, log: log, convs: convs, rotas: events.NewRotas(log), timers: tm,
 		now: now, logger: logger.With().Str("svc", "notification").Logger(), limiters: map[string]*rate.Limiter{}}
 }
 
