@@ -62,9 +62,10 @@ func (p *proc) sms(t *testing.T, sid, from, body string) int {
 	t.Helper()
 	form := url.Values{"MessageSid": {sid}, "AccountSid": {testSID}, "From": {from}, "To": {lineNum}, "Body": {body}, "NumMedia": {"0"}}
 	u := "http://" + p.addr + "/twilio/sms"
-	req, _ := http.NewRequest(http.MethodPost, u, strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("X-Twilio-Signature", sms.Sign(testToken, u, form))
+	req, err := sms.NewWebhook(context.Background(), u, u, testToken, form)
+	if err != nil {
+		t.Fatal(err)
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

@@ -1,10 +1,12 @@
 package sms
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha1"
 	"encoding/base64"
 	"maps"
+	"net/http"
 	"net/url"
 	"slices"
 	"strings"
@@ -14,6 +16,20 @@ import (
 
 // SignatureHeader is the header Twilio signs webhooks with.
 const SignatureHeader = "X-Twilio-Signature"
+
+// NewWebhook is a POST of form to target as Twilio posts a webhook: form
+// encoded, signed with authToken for signedURL, the public URL Twilio was
+// given (target differs from it behind a proxy, and in tests). The Twilio
+// fake and the tests post webhooks through it.
+func NewWebhook(ctx context.Context, target, signedURL, authToken string, form url.Values) (*http.Request, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, strings.NewReader(form.Encode()))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=UTF-8")
+	req.Header.Set(SignatureHeader, Sign(authToken, signedURL, form))
+	return req, nil
+}
 
 // Sign computes X-Twilio-Signature as Twilio does for a form-encoded POST:
 // base64(HMAC-SHA1(authToken, url + each key and value)), keys sorted; a key given

@@ -1,6 +1,8 @@
 package sms
 
 import (
+	"context"
+	"net/http"
 	"net/url"
 	"testing"
 
@@ -141,5 +143,28 @@ func TestValidAcceptsDefaultPortEitherWay(t *testing.T) {
 	signedWith := Sign("tok", "https://helpline.example:443/hook", form)
 	if !Valid("tok", "https://helpline.example/hook", form, signedWith) {
 		t.Error("configured URL without port rejected a signature made with :443")
+	}
+}
+
+// TestNewWebhookIsValidForTheSignedURL: a webhook posted to one address
+// and signed for the public URL carries the form and validates against
+// the public URL only.
+func TestNewWebhookIsValidForTheSignedURL(t *testing.T) {
+	t.Parallel()
+	const token, public = "12345", "https://helpline.example/twilio/sms"
+	form := url.Values{"MessageSid": {"SM1"}, "From": {"+447700900555"}, "Body": {"hello & more"}}
+	req, err := NewWebhook(context.Background(), "http://127.0.0.1:9/twilio/sms", public, token, form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := req.ParseForm(); err != nil || req.Method != http.MethodPost || req.PostForm.Encode() != form.Encode() {
+		t.Fatalf("%s with form %v (%v), want POST of %v", req.Method, req.PostForm, err, form)
+	}
+	sig := req.Header.Get(SignatureHeader)
+	if !Valid(token, public, req.PostForm, sig) {
+		t.Fatal("the signature does not validate for the public URL")
+	}
+	if Valid(token, req.URL.String(), req.PostForm, sig) {
+		t.Fatal("the signature validates for the address posted to as well")
 	}
 }

@@ -156,14 +156,12 @@ func (f *Fake) applyKeywords(from, body string) {
 
 // post sends a signed form webhook and returns the answer with its body read.
 func (f *Fake) post(ctx context.Context, target string, form url.Values, token string) (*http.Response, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, strings.NewReader(form.Encode()))
+	req, err := sms.NewWebhook(ctx, target, target, f.cfg.AuthToken, form)
 	if err != nil {
 		return nil, fmt.Errorf("webhook request: %w", err)
 	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=UTF-8")
 	req.Header.Set("User-Agent", "TwilioProxy/1.1")
 	req.Header.Set("I-Twilio-Idempotency-Token", token)
-	req.Header.Set(sms.SignatureHeader, sms.Sign(f.cfg.AuthToken, target, form))
 	resp, err := f.cfg.HTTPClient.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("post webhook: %w", err)

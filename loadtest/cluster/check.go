@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -32,20 +31,16 @@ type Texter struct {
 // over to the others, and returns the last status (0: no answer).
 func (t *Texter) Text(ctx context.Context, first int, sid, from, body string) (int, error) {
 	form := url.Values{"MessageSid": {sid}, "AccountSid": {t.AccountSID}, "From": {from}, "To": {LineNumber}, "Body": {body}}
-	sig := sms.Sign(t.AuthToken, PublicURL+ingestion.SMSPath, form)
-	enc := form.Encode()
 	var (
 		code    int
 		lastErr error
 	)
 	for i := range len(t.Replicas) {
 		target := t.Replicas[(first+i)%len(t.Replicas)]
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, target+ingestion.SMSPath, strings.NewReader(enc))
+		req, err := sms.NewWebhook(ctx, target+ingestion.SMSPath, PublicURL+ingestion.SMSPath, t.AuthToken, form)
 		if err != nil {
 			return 0, err
 		}
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.Header.Set(sms.SignatureHeader, sig)
 		resp, err := t.Client.Do(req)
 		if err != nil {
 			code, lastErr = 0, err

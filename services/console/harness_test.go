@@ -84,9 +84,10 @@ func (w *world) text(t testing.TB, from, body string) {
 	t.Helper()
 	form := url.Values{"MessageSid": {testbed.SID()}, "AccountSid": {w.fake.AccountSID()}, "From": {from}, "To": {lineNumber}, "Body": {body}}
 	u := w.srv.URL + ingestion.SMSPath
-	req, _ := http.NewRequest("POST", u, strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set(sms.SignatureHeader, sms.Sign(twilioToken, u, form))
+	req, err := sms.NewWebhook(context.Background(), u, u, twilioToken, form)
+	if err != nil {
+		t.Fatal(err)
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

@@ -110,13 +110,12 @@ func inbound(sid, from, to, body string) url.Values {
 // post sends a webhook signed for signURL (the public URL plus path).
 func (h *harness) post(t testing.TB, path string, form url.Values, sign string) (int, string) {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, h.srv.URL+path, strings.NewReader(form.Encode()))
+	req, err := sms.NewWebhook(context.Background(), h.srv.URL+path, sign, token, form)
 	if err != nil {
 		t.Fatal(err)
 	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	if sign != "" {
-		req.Header.Set("X-Twilio-Signature", sms.Sign(token, sign, form))
+	if sign == "" { // an unsigned post
+		req.Header.Del(sms.SignatureHeader)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
