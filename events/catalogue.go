@@ -457,6 +457,34 @@ type ClientErased struct {
 	Reason    string `json:"reason,omitempty"`
 }
 
+// ClientFlagged records a staff member's flag on a client (abusive,
+// frequent, safeguarding concern) with a reason, until an end date. A flag
+// informs the staff who answer; it never changes what triage decides or
+// who is paged. The reason is the staff member's words about the client:
+// sealed with the client's key (FlagReasonAAD), so erasure takes it too.
+type ClientFlagged struct {
+	FlagID    string    `json:"flag_id"`
+	LineID    string    `json:"line_id"`
+	Kind      string    `json:"kind"`
+	Reason    Sealed    `json:"reason"`
+	Until     time.Time `json:"until"`
+	ByStaffID string    `json:"by_staff_id"`
+}
+
+// Kinds of client flag.
+const (
+	FlagAbusive      = "abusive"
+	FlagFrequent     = "frequent"
+	FlagSafeguarding = "safeguarding"
+)
+
+// FlagKinds are the kinds of client flag, in the order the console offers
+// them.
+var FlagKinds = []string{FlagSafeguarding, FlagAbusive, FlagFrequent}
+
+// FlagReasonAAD binds a sealed flag reason to its flag.
+func FlagReasonAAD(flagID string) []byte { return []byte("helpline/flag-reason/v1/" + flagID) }
+
 // EscalationRequested records that a staff member raised an escalation by
 // hand, with a reason code; the EscalationRaised it comes with is paged like
 // any other.
@@ -565,6 +593,11 @@ var _ = []bool{
 		}),
 	register(AggregateClient, TypeClientErased, 1, "The client's data key was destroyed (crypto-shredding).",
 		func() Payload { return ClientErased{ByStaffID: "admin", Reason: "client request"} }),
+	register(AggregateClient, TypeClientFlagged, 1, "A staff member flagged a client (abusive, frequent, safeguarding) with a sealed reason until an end date; triage and paging ignore flags.",
+		func() Payload {
+			return ClientFlagged{FlagID: "f1", LineID: "main", Kind: FlagSafeguarding, Reason: exampleSealed,
+				Until: time.Date(2027, 1, 7, 0, 0, 0, 0, time.UTC), ByStaffID: "alex"}
+		}),
 }
 
 // Registrations of later versions, and how an older version is read: as

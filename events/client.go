@@ -3,6 +3,7 @@ package events
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -22,9 +23,20 @@ type Client struct {
 	OptedOut   bool
 	OptedOutAt time.Time
 	Erased     bool
+	// Flags are every flag staff put on the client, current or not.
+	Flags []ClientFlag
 
 	recording
 }
+
+// ClientFlag is one flag on a client: current until Until.
+type ClientFlag struct {
+	ID, Kind, ByStaffID string
+	Until               time.Time
+}
+
+// Current reports whether the flag still holds at now.
+func (f ClientFlag) Current(now time.Time) bool { return now.Before(f.Until) }
 
 // NewClient returns an empty client with the given id.
 func NewClient(id string) *Client { return &Client{ID: id} }
@@ -46,6 +58,8 @@ func (c *Client) apply(p Payload, e Envelope) {
 		}
 	case ClientErased:
 		c.Erased = true
+	case ClientFlagged:
+		c.Flags = append(c.Flags, ClientFlag{ID: p.FlagID, Kind: p.Kind, ByStaffID: p.ByStaffID, Until: p.Until})
 	}
 }
 
@@ -89,4 +103,57 @@ func (c *Client) Erase(byStaffID, reason string, m Meta) error {
 		return nil
 	}
 	return c.recordWithID("erased-"+c.ID, ClientErased{ByStaffID: byStaffID, Reason: reason}, m)
+}
+
+// Errors of Flag callers act on.
+var (
+	// ErrBadFlag is a flag the rules refuse: unknown kind, no reason, an
+	// end date not in the future or too far ahead.
+	ErrBadFlag = errors.New("bad client flag")
+	// ErrNoClient is a command on a client that was never registered, or
+	// is erased.
+	ErrNoClient = errors.New("no such client")
+)
+
+// MaxFlagDuration is the longest a flag may last: flags expire, and a
+// concern that lasts is flagged again, by someone who looked again.
+const MaxFlagDuration = 366 * 24 * time.Hour
+
+// Flag records a staff member's flag on the client, with a reason sealed
+// with the client's key (FlagReasonAAD(flagID)), until an end date. The
+// same flag id records once. A flag never reaches triage or paging: it is
+// for the staff who answer.
+func (c *Client) Flag(flagID, kind string, reason Sealed, until time.Time, byStaffID string, m Meta) error {
+	switch {
+	case !c.Registered || c.Erased:
+		return ErrNoClient
+	case ValidateID(flagID) != nil:
+		return fmt.Errorf("%w: flag id", ErrBadFlag)
+	case !slices.Contains(FlagKinds, kind):
+		return fmt.Errorf("%w: kind %q: want one of %v", ErrBadFlag, kind, FlagKinds)
+	case len(reason.Data) == 0 || reason.KeyID != c.ID:
+		return fmt.Errorf("%w: a reason is required", ErrBadFlag)
+	case !until.After(m.OccurredAt):
+		return fmt.Errorf("%w: the end date must be in the future", ErrBadFlag)
+	case until.Sub(m.OccurredAt) > MaxFlagDuration:
+		return fmt.Errorf("%w: a flag lasts at most a year", ErrBadFlag)
+	}
+	for _, f := range c.Flags {
+		if f.ID == flagID {
+			return nil
+		}
+	}
+	return c.recordWithID("flag-"+flagID, ClientFlagged{FlagID: flagID, LineID: c.LineID, Kind: kind, Reason: reason,
+		Until: until.UTC(), ByStaffID: byStaffID}, m)
+}
+
+// CurrentFlags are the client's flags that hold at now.
+func (c *Client) CurrentFlags(now time.Time) []ClientFlag {
+	var out []ClientFlag
+	for _, f := range c.Flags {
+		if f.Current(now) {
+			out = append(out, f)
+		}
+	}
+	return out
 }

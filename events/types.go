@@ -30,6 +30,7 @@ const (
 	TypeClientRegistered = "client.registered"
 	TypeConsentChanged   = "client.consent_changed"
 	TypeClientErased     = "client.erased"
+	TypeClientFlagged    = "client.flagged"
 
 	TypeWorkerRegistered      = "worker.registered"
 	TypeWorkerPasswordChanged = "worker.password_changed"

@@ -132,7 +132,7 @@ func TestEachRoleOnlyWhatItNeeds(t *testing.T) {
 		{"wipe a data key", "$JS.API.STREAM.MSG.DELETE.KV_helpline_keys", false, []natsauth.Role{admin}},
 		{"create an admin", "helpline.events.worker.eve", false, []natsauth.Role{console, admin}},
 		{"record a conversation event", "helpline.events.conversation.c1", false, []natsauth.Role{ingestion, triage, notification, console}},
-		{"register or erase a client", "helpline.events.client.c1", false, []natsauth.Role{ingestion, admin}},
+		{"register, erase or flag a client", "helpline.events.client.c1", false, []natsauth.Role{ingestion, console, admin}},
 		{"write the audit trail", "helpline.audit.content_read", false, []natsauth.Role{console}},
 		{"read the audit trail", "$JS.API.STREAM.MSG.GET.HELPLINE_AUDIT", false, []natsauth.Role{console, admin}},
 		{"read the log", "$JS.API.STREAM.MSG.GET.HELPLINE_EVENTS", false, []natsauth.Role{ingestion, triage, notification, projector, console, admin}},

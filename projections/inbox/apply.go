@@ -22,6 +22,8 @@ func apply(ctx context.Context, tx Tx, e events.Envelope, p events.Payload) erro
 		return consentChanged(ctx, tx, e.AggregateID, p)
 	case events.ClientErased:
 		return erased(ctx, tx, e.AggregateID)
+	case events.ClientFlagged:
+		return flagged(ctx, tx, e.AggregateID, p)
 	}
 	c, ok, err := tx.Conversation(ctx, e.AggregateID)
 	if err != nil || !ok {
@@ -85,7 +87,7 @@ func started(ctx context.Context, tx Tx, id string, p events.ConversationStarted
 	}
 	return putConversation(ctx, tx, Conversation{ID: id, LineID: p.LineID, ClientID: p.ClientID, Pseudonym: p.Pseudonym,
 		Channel: p.Channel, Open: true, StartedAt: at, LastActivityAt: at, Risk: events.RiskNone,
-		Consent: cl.Consent, Erased: cl.Erased})
+		Consent: cl.Consent, Erased: cl.Erased, ClientFlags: slices.Clone(cl.Flags)})
 }
 
 // received adds a client's message, sealed as it came, and counts it
@@ -247,6 +249,19 @@ func consentChanged(ctx context.Context, tx Tx, clientID string, p events.Consen
 		return nil
 	}
 	return updateClient(ctx, tx, clientID, func(cl *Client) { cl.Consent = p.Consent }, func(c *Conversation) { c.Consent = p.Consent })
+}
+
+// flagged adds a staff flag to the client and each of its conversations,
+// once: a redelivered event changes nothing.
+func flagged(ctx context.Context, tx Tx, clientID string, p events.ClientFlagged) error {
+	f := ClientFlag{Kind: p.Kind, Until: p.Until.UTC()}
+	add := func(fs []ClientFlag) []ClientFlag {
+		if slices.Contains(fs, f) {
+			return fs
+		}
+		return append(slices.Clone(fs), f)
+	}
+	return updateClient(ctx, tx, clientID, func(cl *Client) { cl.Flags = add(cl.Flags) }, func(c *Conversation) { c.ClientFlags = add(c.ClientFlags) })
 }
 
 // erased marks the client and its conversations erased and drops every

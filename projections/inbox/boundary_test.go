@@ -34,7 +34,7 @@ var bodyName = regexp.MustCompile(`(?i)body`)
 // exportedTypes is every exported type of the package; the test below
 // checks the list is complete.
 var exportedTypes = []reflect.Type{
-	reflect.TypeFor[Client](), reflect.TypeFor[Conversation](), reflect.TypeFor[Cursor](), reflect.TypeFor[Delivery](),
+	reflect.TypeFor[Client](), reflect.TypeFor[ClientFlag](), reflect.TypeFor[Conversation](), reflect.TypeFor[Cursor](), reflect.TypeFor[Delivery](),
 	reflect.TypeFor[MemoryStore](), reflect.TypeFor[Message](), reflect.TypeFor[Opener](), reflect.TypeFor[Query](),
 	reflect.TypeFor[SQLStore](), reflect.TypeFor[Store](), reflect.TypeFor[Tx](), reflect.TypeFor[View](), reflect.TypeFor[Snapshot](),
 }

@@ -94,6 +94,28 @@ type Conversation struct {
 	// Erased is set once the client is erased; the messages' bodies are
 	// dropped then.
 	Erased bool
+	// ClientFlags are the staff's flags on the client, current or not,
+	// in the order they were made: the console shows those current at
+	// its clock.
+	ClientFlags []ClientFlag
+}
+
+// ClientFlag is a staff flag on a client as the inbox keeps it: its kind
+// (events.Flag*) and when it ends. The reason stays sealed in the log.
+type ClientFlag struct {
+	Kind  string
+	Until time.Time
+}
+
+// CurrentFlags are the flags that hold at now.
+func (c Conversation) CurrentFlags(now time.Time) []ClientFlag {
+	var out []ClientFlag
+	for _, f := range c.ClientFlags {
+		if now.Before(f.Until) {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // After returns the cursor that continues a listing after c.
@@ -142,6 +164,7 @@ type Message struct {
 type Client struct {
 	Consent string
 	Erased  bool
+	Flags   []ClientFlag
 }
 
 // Delivery is the best delivery status a provider reported for one SMS,
@@ -341,4 +364,5 @@ var relevant = map[string]bool{
 	events.TypeConversationHandedOver:    true,
 	events.TypeConsentChanged:            true,
 	events.TypeClientErased:              true,
+	events.TypeClientFlagged:             true,
 }

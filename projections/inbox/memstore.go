@@ -141,6 +141,11 @@ func (s *MemoryStore) Messages(_ context.Context, id string) ([]Message, error) 
 // memory.
 func cloneConversation(c Conversation) Conversation {
 	c.Flags, c.Categories, c.Terms = projections.NonEmpty(c.Flags), projections.NonEmpty(c.Categories), projections.NonEmpty(c.Terms)
+	if len(c.ClientFlags) == 0 {
+		c.ClientFlags = nil
+	} else {
+		c.ClientFlags = slices.Clone(c.ClientFlags)
+	}
 	return c
 }
 

@@ -72,6 +72,10 @@ func scenario(t testing.TB) []events.Envelope {
 	reply("conv4", "cC", "r3", 10, 11, 0)
 	s.Add("conv4", at(10, 11, 1), events.MessageSendFailed{SendID: "r3", Kind: events.SendReply, Recipient: "client", Reason: "invalid number", Code: 21211})
 
+	// cB is flagged (the flag is on conv2, and on conv3 from its start).
+	s.Add("cB", at(10, 25, 0), events.ClientFlagged{FlagID: "f1", LineID: "main", Kind: events.FlagSafeguarding, Reason: sealed("cB", "f1"),
+		Until: at(12, 0, 0), ByStaffID: "alex"})
+
 	// conv3 (cB again): still opted out from conv2.
 	started("conv3", "cB", "main", "C-BBBB", 10, 30, 0)
 	in("conv3", "cB", "main", "m4", 10, 30, 1)
@@ -91,10 +95,10 @@ func scenarioConversations() map[string]Conversation {
 		"conv2": {ID: "conv2", LineID: "main", Pseudonym: "C-BBBB", Channel: events.ChannelSMS, ClientID: "cB",
 			StartedAt: at(10, 5, 0), LastActivityAt: at(10, 8, 0), ClosedAt: at(10, 20, 0), Risk: events.RiskElevated,
 			Flags: []string{"elevated", "opted_out", "out_of_hours"}, Categories: []string{"despair"}, Terms: []string{"alone", "hopeless"},
-			Consent: events.ConsentOptedOut},
+			Consent: events.ConsentOptedOut, ClientFlags: []ClientFlag{{Kind: events.FlagSafeguarding, Until: at(12, 0, 0)}}},
 		"conv3": {ID: "conv3", LineID: "main", Pseudonym: "C-BBBB", Channel: events.ChannelSMS, ClientID: "cB",
 			Open: true, StartedAt: at(10, 30, 0), LastActivityAt: at(10, 30, 1), Unread: 1, Risk: events.RiskNone,
-			Flags: []string{"opted_out"}, Consent: events.ConsentOptedOut},
+			Flags: []string{"opted_out"}, Consent: events.ConsentOptedOut, ClientFlags: []ClientFlag{{Kind: events.FlagSafeguarding, Until: at(12, 0, 0)}}},
 		"conv4": {ID: "conv4", LineID: "other", Pseudonym: "C-CCCC", Channel: events.ChannelSMS, ClientID: "cC",
 			Open: true, StartedAt: at(10, 10, 0), LastActivityAt: at(10, 40, 1), Unread: 1, Risk: events.RiskNone,
 			Flags: []string{"erased"}, Erased: true},
@@ -117,14 +121,14 @@ func scenarioMessages(eventID func(int) string) map[string][]Message {
 	r1.ProviderMessageID = "SMr1"
 	m3 := in("m3", 14, 10, 5, 1, "cB")
 	m3.Risk, m3.Terms = events.RiskElevated, []string{"alone", "hopeless"}
-	m5, r3, m6 := in("m5", 24, 10, 10, 1, "cC"), out("r3", 25, 10, 11, 0, "cC", "failed", "invalid number"), in("m6", 30, 10, 40, 1, "cC")
+	m5, r3, m6 := in("m5", 24, 10, 10, 1, "cC"), out("r3", 25, 10, 11, 0, "cC", "failed", "invalid number"), in("m6", 31, 10, 40, 1, "cC")
 	m5.Body, r3.Body, m6.Body = events.Sealed{}, events.Sealed{}, events.Sealed{}
 	return map[string][]Message{
 		"conv1": {m1, r1, in("m2", 11, 10, 3, 0, "cA")},
 		"conv2": {m3,
 			{ID: "ooh-conv2", EventID: eventID(17), Direction: DirectionOut, Kind: events.SendAutoReply, At: at(10, 5, 4), Status: "sent", ProviderMessageID: "SMooh"},
 			out("r2", 19, 10, 8, 0, "cB", "blocked", "client opted out")},
-		"conv3": {in("m4", 28, 10, 30, 1, "cB")},
+		"conv3": {in("m4", 29, 10, 30, 1, "cB")},
 		"conv4": {m5, r3, m6},
 	}
 }

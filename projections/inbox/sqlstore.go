@@ -30,7 +30,7 @@ func NewSQLStore(pool *pgxpool.Pool) *SQLStore {
 var tables = []projections.Table{
 	{Name: pgx.Identifier{"inbox", "conversations"}, Columns: columns(conversationColumns)},
 	{Name: pgx.Identifier{"inbox", "messages"}, Columns: append([]string{"conversation_id", "position"}, columns(messageColumns)...)},
-	{Name: pgx.Identifier{"inbox", "clients"}, Columns: []string{"client_id", "consent", "erased"}},
+	{Name: pgx.Identifier{"inbox", "clients"}, Columns: []string{"client_id", "consent", "erased", "client_flags"}},
 	{Name: pgx.Identifier{"inbox", "deliveries"}, Columns: []string{"conversation_id", "provider_message_id", "status", "reason"}},
 }
 
@@ -41,6 +41,7 @@ func export(ctx context.Context, tx pgx.Tx) (Snapshot, error) {
 		err          error
 		id, provider string
 		cl           Client
+		clFlags      []string
 		d            Delivery
 	)
 	if snap.Conversations, err = projections.QueryAll(ctx, tx, "read conversations", collectConversation,
@@ -50,9 +51,13 @@ func export(ctx context.Context, tx pgx.Tx) (Snapshot, error) {
 	if snap.Messages, err = allMessages(ctx, tx); err != nil {
 		return Snapshot{}, err
 	}
-	if err := projections.QueryEach(ctx, tx, "read clients", []any{&id, &cl.Consent, &cl.Erased},
-		func() error { projections.SetIn(&snap.Clients, id, cl); return nil },
-		`SELECT client_id, consent, erased FROM inbox.clients`); err != nil {
+	if err := projections.QueryEach(ctx, tx, "read clients", []any{&id, &cl.Consent, &cl.Erased, &clFlags},
+		func() error {
+			cl.Flags, err = decodeClientFlags(clFlags)
+			projections.SetIn(&snap.Clients, id, cl)
+			return err
+		},
+		`SELECT client_id, consent, erased, client_flags FROM inbox.clients`); err != nil {
 		return Snapshot{}, err
 	}
 	err = projections.QueryEach(ctx, tx, "read deliveries", []any{&id, &provider, &d.Status, &d.Reason}, func() error {
@@ -87,7 +92,8 @@ func rows(snap Snapshot) [][][]any {
 	for _, c := range snap.Conversations {
 		convs = append(convs, []any{c.ID, c.LineID, c.ClientID, c.Pseudonym, c.Channel, c.TeamID, c.AssigneeID, c.Open,
 			c.StartedAt.UTC(), c.LastActivityAt.UTC(), projections.NullTime(c.ClosedAt), int32(c.Unread), c.Risk,
-			projections.NotNullList(c.Flags), projections.NotNullList(c.Categories), projections.NotNullList(c.Terms), c.Consent, c.Erased})
+			projections.NotNullList(c.Flags), projections.NotNullList(c.Categories), projections.NotNullList(c.Terms), c.Consent, c.Erased,
+			encodeClientFlags(c.ClientFlags)})
 	}
 	for conv, ms := range snap.Messages {
 		for i, m := range ms {
@@ -96,7 +102,7 @@ func rows(snap Snapshot) [][][]any {
 		}
 	}
 	for id, cl := range snap.Clients {
-		clients = append(clients, []any{id, cl.Consent, cl.Erased})
+		clients = append(clients, []any{id, cl.Consent, cl.Erased, encodeClientFlags(cl.Flags)})
 	}
 	for conv, ds := range snap.Deliveries {
 		for provider, d := range ds {
@@ -110,7 +116,7 @@ func rows(snap Snapshot) [][][]any {
 func columns(list string) []string { return strings.Fields(strings.ReplaceAll(list, ",", " ")) }
 
 const conversationColumns = `conversation_id, line_id, client_id, pseudonym, channel, team_id, assignee_id, is_open,
-	started_at, last_activity_at, closed_at, unread, risk, flags, categories, terms, consent, erased`
+	started_at, last_activity_at, closed_at, unread, risk, flags, categories, terms, consent, erased, client_flags`
 
 // collectConversation is scanConversation for a list of rows.
 func collectConversation(r pgx.CollectableRow) (Conversation, error) { return scanConversation(r) }
@@ -123,11 +129,17 @@ func scanConversation(row pgx.Row) (Conversation, error) {
 		closed           *time.Time
 		unread           int32
 		flags, cats, tms []string
+		clientFlags      []string
 	)
 	if err := row.Scan(&c.ID, &c.LineID, &c.ClientID, &c.Pseudonym, &c.Channel, &c.TeamID, &c.AssigneeID, &c.Open,
-		&started, &last, &closed, &unread, &c.Risk, &flags, &cats, &tms, &c.Consent, &c.Erased); err != nil {
+		&started, &last, &closed, &unread, &c.Risk, &flags, &cats, &tms, &c.Consent, &c.Erased, &clientFlags); err != nil {
 		return Conversation{}, err
 	}
+	cf, err := decodeClientFlags(clientFlags)
+	if err != nil {
+		return Conversation{}, err
+	}
+	c.ClientFlags = cf
 	c.StartedAt, c.LastActivityAt, c.Unread = started.UTC(), last.UTC(), int(unread)
 	if closed != nil {
 		c.ClosedAt = closed.UTC()
@@ -264,16 +276,17 @@ func (t sqlTx) Conversation(ctx context.Context, id string) (Conversation, bool,
 
 func (t sqlTx) PutConversation(ctx context.Context, c Conversation) error {
 	return projections.Exec(ctx, t.tx, "write conversation "+c.ID, `INSERT INTO inbox.conversations (`+conversationColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
 		ON CONFLICT (conversation_id) DO UPDATE SET line_id = excluded.line_id, client_id = excluded.client_id,
 			pseudonym = excluded.pseudonym, channel = excluded.channel, team_id = excluded.team_id,
 			assignee_id = excluded.assignee_id, is_open = excluded.is_open, started_at = excluded.started_at,
 			last_activity_at = excluded.last_activity_at, closed_at = excluded.closed_at, unread = excluded.unread,
 			risk = excluded.risk, flags = excluded.flags, categories = excluded.categories, terms = excluded.terms,
-			consent = excluded.consent, erased = excluded.erased`,
+			consent = excluded.consent, erased = excluded.erased, client_flags = excluded.client_flags`,
 		c.ID, c.LineID, c.ClientID, c.Pseudonym, c.Channel, c.TeamID, c.AssigneeID, c.Open,
 		c.StartedAt.UTC(), c.LastActivityAt.UTC(), projections.NullTime(c.ClosedAt), int32(c.Unread), c.Risk,
-		projections.NotNullList(c.Flags), projections.NotNullList(c.Categories), projections.NotNullList(c.Terms), c.Consent, c.Erased)
+		projections.NotNullList(c.Flags), projections.NotNullList(c.Categories), projections.NotNullList(c.Terms), c.Consent, c.Erased,
+		encodeClientFlags(c.ClientFlags))
 }
 
 func (t sqlTx) ClientConversations(ctx context.Context, clientID string) ([]string, error) {
@@ -290,14 +303,43 @@ func (t sqlTx) ClientConversations(ctx context.Context, clientID string) ([]stri
 
 func (t sqlTx) Client(ctx context.Context, id string) (Client, bool, error) {
 	var c Client
-	ok, err := projections.Found(t.tx.QueryRow(ctx, `SELECT consent, erased FROM inbox.clients WHERE client_id = $1`, id).
-		Scan(&c.Consent, &c.Erased), "client")
+	var flags []string
+	ok, err := projections.Found(t.tx.QueryRow(ctx, `SELECT consent, erased, client_flags FROM inbox.clients WHERE client_id = $1`, id).
+		Scan(&c.Consent, &c.Erased, &flags), "client")
+	if err == nil {
+		c.Flags, err = decodeClientFlags(flags)
+	}
 	return c, ok, err
 }
 
 func (t sqlTx) PutClient(ctx context.Context, id string, c Client) error {
-	return projections.Exec(ctx, t.tx, "write client", `INSERT INTO inbox.clients (client_id, consent, erased) VALUES ($1, $2, $3)
-		ON CONFLICT (client_id) DO UPDATE SET consent = excluded.consent, erased = excluded.erased`, id, c.Consent, c.Erased)
+	return projections.Exec(ctx, t.tx, "write client", `INSERT INTO inbox.clients (client_id, consent, erased, client_flags) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (client_id) DO UPDATE SET consent = excluded.consent, erased = excluded.erased, client_flags = excluded.client_flags`,
+		id, c.Consent, c.Erased, encodeClientFlags(c.Flags))
+}
+
+// encodeClientFlags writes flags for a TEXT[] column, each as its kind and
+// its end (RFC 3339, UTC) separated by a space.
+func encodeClientFlags(fs []ClientFlag) []string {
+	out := []string{}
+	for _, f := range fs {
+		out = append(out, f.Kind+" "+f.Until.UTC().Format(time.RFC3339Nano))
+	}
+	return out
+}
+
+// decodeClientFlags reads what encodeClientFlags wrote; nil for none.
+func decodeClientFlags(ss []string) ([]ClientFlag, error) {
+	var out []ClientFlag
+	for _, s := range ss {
+		kind, until, ok := strings.Cut(s, " ")
+		t, err := time.Parse(time.RFC3339Nano, until)
+		if !ok || err != nil {
+			return nil, fmt.Errorf("client flag %q: want a kind and a time", s)
+		}
+		out = append(out, ClientFlag{Kind: kind, Until: t.UTC()})
+	}
+	return out, nil
 }
 
 func (t sqlTx) Messages(ctx context.Context, convID string) ([]Message, error) {

@@ -116,6 +116,26 @@ func (a *api) reply(w http.ResponseWriter, r *http.Request, v *auth.Viewer) erro
 	return nil
 }
 
+// flag puts a flag on the conversation's client: 204, or 400 saying what
+// is wrong.
+func (a *api) flag(w http.ResponseWriter, r *http.Request, v *auth.Viewer) error {
+	var in struct {
+		ID     string `json:"id"`
+		Kind   string `json:"kind"`
+		Reason string `json:"reason"`
+		Until  string `json:"until"`
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	cmd := app.FlagClient{Actor: v.Actor(), ConversationID: chi.URLParam(r, "conversation"), FlagID: in.ID, Kind: in.Kind, Reason: in.Reason, Until: in.Until}
+	if err := a.app.Commands.FlagClient.Handle(r.Context(), cmd); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
 func (a *api) assign(w http.ResponseWriter, r *http.Request, v *auth.Viewer) error {
 	var in struct {
 		AssigneeID string `json:"assignee_id"`

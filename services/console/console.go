@@ -154,7 +154,7 @@ func New(ctx context.Context, cfg Config, d Deps) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := app.New(app.Deps{Conversations: convs, Audit: d.Log, Keys: d.Keys, Inbox: d.Inbox, Queue: d.Queue, Figures: d.Figures,
+	a := app.New(app.Deps{Conversations: convs, Clients: events.NewClients(d.Log), Audit: d.Log, Keys: d.Keys, Inbox: d.Inbox, Queue: d.Queue, Figures: d.Figures,
 		Staff: staff, Rota: oncall.NewLive(rota, d.Log), Rotas: events.NewRotas(d.Log), File: d.File, Now: d.Now, Logger: d.Logger})
 	authn := auth.New(auth.Config{Lifetime: cfg.Lifetime, MaxFailures: cfg.MaxFailures, LockFor: cfg.LockFor, SignInBurst: cfg.SignInBurst,
 		SignInEvery: cfg.SignInEvery, SecureCookies: cfg.SecureCookies}, staff, d.Sessions, d.Now, log)

@@ -55,6 +55,7 @@ func (s *seeded) matrix() []matrixRoute {
 		// Each escalates A by hand after a reply (which acknowledged the
 		// last one): the refusal while one is open is TestWorkerEscalatesByHandAndMarksVerdict's.
 		{"POST", "/conversations/{conversation}/escalate", "/conversations/" + a + "/escalate", "form:reason=risk_to_life&request_id=nobody", rContent, http.StatusSeeOther, notNia, true},
+		{"POST", "/conversations/{conversation}/flags", "/conversations/" + a + "/flags", "form:kind=abusive&reason=shouting&until=not-a-date&flag_id=nobody", rContent, http.StatusBadRequest, notNia, true},
 		{"POST", "/conversations/{conversation}/messages/{message}/feedback", "/conversations/" + a + "/messages/" + s.msgA + "/feedback", "form:feedback=false_alarm", rContent, http.StatusSeeOther, notNia, true},
 		{"POST", "/conversations/{conversation}/assign", "/conversations/" + a + "/assign", "form:assignee_id=nobody", rDuty, http.StatusBadRequest, nil, true},
 		{"GET", "/conversations/{conversation}/break-glass", "/conversations/" + a + "/break-glass", nil, rAdmin, http.StatusOK, nil, true},
@@ -83,6 +84,7 @@ func (s *seeded) matrix() []matrixRoute {
 		{"GET", "/api/conversations/{conversation}", "/api/conversations/" + a, nil, rContent, http.StatusOK, notNia, false},
 		{"POST", "/api/conversations/{conversation}/replies", "/api/conversations/" + a + "/replies", map[string]string{"body": "Are you safe right now?"}, rContent, http.StatusAccepted, notNia, false},
 		{"POST", "/api/conversations/{conversation}/assign", "/api/conversations/" + a + "/assign", map[string]string{"assignee_id": "nobody"}, rDuty, http.StatusBadRequest, nil, false},
+		{"POST", "/api/conversations/{conversation}/flags", "/api/conversations/" + a + "/flags", map[string]string{"id": "nobody", "kind": "abusive", "reason": "shouting", "until": "not-a-date"}, rContent, http.StatusBadRequest, notNia, false},
 		{"POST", "/api/conversations/{conversation}/break-glass", "/api/conversations/" + a + "/break-glass", reason, rAdmin, http.StatusOK, nil, false},
 		{"GET", "/api/figures", "/api/figures", nil, rFigures, http.StatusOK, nil, false},
 		{"GET", "/api/figures.csv", "/api/figures.csv", nil, rFigures, http.StatusOK, nil, false},

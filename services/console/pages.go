@@ -162,7 +162,7 @@ func (p *pages) conversation(w http.ResponseWriter, r *http.Request, v *auth.Vie
 	page := &views.ConversationPage{Chrome: views.Chrome{Title: "Conversation " + c.Pseudonym},
 		Conversation: c, ReplyID: events.NewID(), Sent: r.URL.Query().Get("sent") != "", Acknowledged: r.URL.Query().Get("acknowledged") != "",
 		EscalationID: events.NewID(), Escalated: r.URL.Query().Get("escalated") != "", Marked: r.URL.Query().Get("marked") != "",
-		Reasons: events.ManualReasons}
+		Reasons: events.ManualReasons, FlagID: events.NewID(), FlagKinds: events.FlagKinds, Flagged: r.URL.Query().Get("flagged") != ""}
 	if v.Role() == events.RoleDuty {
 		if page.Assignees, err = p.app.Queries.Assignees.Handle(r.Context()); err != nil {
 			return err
@@ -202,6 +202,19 @@ func (p *pages) escalate(w http.ResponseWriter, r *http.Request, v *auth.Viewer)
 		return err
 	}
 	http.Redirect(w, r, "/conversations/"+id+"?escalated=1", http.StatusSeeOther)
+	return nil
+}
+
+// flag puts a flag on the conversation's client (kind, reason, last
+// day): staff see it until then; triage and paging never read it.
+func (p *pages) flag(w http.ResponseWriter, r *http.Request, v *auth.Viewer) error {
+	id := chi.URLParam(r, "conversation")
+	cmd := app.FlagClient{Actor: v.Actor(), ConversationID: id, FlagID: r.PostFormValue("flag_id"), Kind: r.PostFormValue("kind"),
+		Reason: r.PostFormValue("reason"), Until: r.PostFormValue("until")}
+	if err := p.app.Commands.FlagClient.Handle(r.Context(), cmd); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/conversations/"+id+"?flagged=1", http.StatusSeeOther)
 	return nil
 }
 

@@ -44,6 +44,8 @@ type Commands struct {
 	ChangeRota     ChangeRotaHandler
 	CancelRota     CancelRotaChangeHandler
 	SetNotify      SetNotifyRulesHandler
+	// FlagClient is a worker's flag on a client; it never silences triage.
+	FlagClient FlagClientHandler
 }
 
 // Queries read the projections (and, for content, the keyring).
@@ -121,12 +123,14 @@ type FiguresView interface {
 // Deps are the application's collaborators.
 type Deps struct {
 	Conversations Conversations
-	Audit         AuditLog
-	Keys          Keys
-	Inbox         InboxView
-	Queue         QueueView
-	Figures       FiguresView
-	Staff         *Staff
+	// Clients is the one way to change a client (flags).
+	Clients Clients
+	Audit   AuditLog
+	Keys    Keys
+	Inbox   InboxView
+	Queue   QueueView
+	Figures FiguresView
+	Staff   *Staff
 	// Rota is who is on call, with the changes in the log; Rotas the one
 	// way to change it.
 	Rota   *oncall.Live
@@ -161,6 +165,7 @@ func New(d Deps) Application {
 			ChangeRota:     ChangeRotaHandler{s},
 			CancelRota:     CancelRotaChangeHandler{s},
 			SetNotify:      SetNotifyRulesHandler{s},
+			FlagClient:     FlagClientHandler{s},
 		},
 		Queries: Queries{
 			Inbox:            InboxHandler{s},

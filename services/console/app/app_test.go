@@ -69,7 +69,7 @@ func newBed(t *testing.T) *bed {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b.app = app.New(app.Deps{Conversations: convs, Audit: b.Store, Keys: b.Keys, Inbox: b.inbox, Queue: b.queue,
+	b.app = app.New(app.Deps{Conversations: convs, Clients: events.NewClients(b.Store), Audit: b.Store, Keys: b.Keys, Inbox: b.inbox, Queue: b.queue,
 		Figures: times, Staff: b.staff, File: b.File, Now: b.Clock.Now, Logger: zerolog.Nop()})
 	for _, a := range []app.Actor{dana, bo, wes, nia, mia, ada} {
 		if err := b.staff.Register(ctx, a.ID, a.Name, a.Role, password, "test", events.Meta{OccurredAt: b.Clock.Now()}); err != nil {

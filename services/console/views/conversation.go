@@ -23,7 +23,17 @@ type Conversation struct {
 	Terms          []string  `json:"terms"`
 	Consent        string    `json:"consent,omitempty"`
 	Erased         bool      `json:"erased"`
-	Messages       []Message `json:"messages,omitempty"`
+	// ClientFlags are the staff's flags on the client that hold now; an
+	// expired flag is not shown.
+	ClientFlags []ClientFlag `json:"client_flags"`
+	Messages    []Message    `json:"messages,omitempty"`
+}
+
+// ClientFlag is a staff flag on a client: what for (abusive, frequent,
+// safeguarding) and when it ends. It never changes triage or paging.
+type ClientFlag struct {
+	Kind  string    `json:"kind"`
+	Until time.Time `json:"until"`
 }
 
 // Message is one message, decrypted for the authorised reader.

@@ -81,6 +81,11 @@ type ConversationPage struct {
 	Reasons      []string
 	Escalated    bool
 	Marked       bool
+	// FlagID is the id the flag form sends, so a double submission is one
+	// flag; FlagKinds are what a flag may be for; Flagged confirms one.
+	FlagID    string
+	FlagKinds []string
+	Flagged   bool
 }
 
 // BreakGlassPage asks an admin for the reason to read a conversation.

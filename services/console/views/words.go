@@ -41,6 +41,8 @@ var signalWords = map[string]string{
 	"none":              "no risk found",
 	"risk_to_life":      "risk to life",
 	"safeguarding":      "safeguarding",
+	"abusive":           "abusive",
+	"frequent":          "frequent contact",
 	"triage_missed":     "triage missed it",
 	"needs_duty_worker": "needs the duty worker",
 }
