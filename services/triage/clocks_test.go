@@ -262,3 +262,41 @@ func TestClockOfAMessageWhileClosedRunsFromTheOpening(t *testing.T) {
 		t.Fatalf("%d unanswered escalations at the target, want 1", len(esc))
 	}
 }
+
+// TestClockDueWhileAnotherEscalationIsOpenLooksAgain: a client's crisis
+// message pages the duty worker; the first-response clock falls due while
+// that page is still unacknowledged, so nothing more is raised then. Once
+// the page is acknowledged and still nobody has replied, the clock's timer
+// (looking again every triage.UnansweredRecheck) raises the unanswered
+// escalation: the client's wait is not forgotten (its timer used to be
+// deleted at the first look).
+func TestClockDueWhileAnotherEscalationIsOpenLooksAgain(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, inHours)
+	svc, _ := w.start(t)
+	rc := w.text(t, "+447700900242", "i have the pills here and tonight i am going to take them all")
+	w.waitFor(t, events.TypeEscalationRaised, 1)
+	w.clockTimer(t, rc.ConversationID, func(_ timers.Timer, set bool) error {
+		if !set {
+			return fmt.Errorf("no first-response timer yet")
+		}
+		return nil
+	})
+	w.Clock.Add(10 * time.Minute)
+	w.fire(t, svc)
+	if esc := w.unanswered(t, rc.ConversationID); len(esc) != 0 {
+		t.Fatalf("escalated as unanswered while the crisis page was open: %+v", esc)
+	}
+	w.update(t, rc.ConversationID, func(c *events.Conversation, m events.Meta) error {
+		open := c.OpenEscalations()
+		if len(open) != 1 {
+			return fmt.Errorf("%d open escalations, want the crisis one", len(open))
+		}
+		return c.Acknowledge(open[0].ID, "robin", m)
+	})
+	w.Clock.Add(triage.UnansweredRecheck)
+	w.fire(t, svc)
+	if esc := w.unanswered(t, rc.ConversationID); len(esc) != 1 || esc[0].MessageID != rc.EventID {
+		t.Fatalf("unanswered escalations after the page was acknowledged and nobody replied: %+v, want one", esc)
+	}
+}

@@ -219,11 +219,24 @@ func (s *Service) OnUnanswered(ctx context.Context, t timers.Timer) error {
 	if len(saved.Appended) > 0 {
 		s.logger.Warn().Str("conversation", convID).Str("clock", clockID).Str("kind", saved.State.Clock.Kind).Msg("no reply within the line's target: escalated")
 	}
-	if k := saved.State.Clock; clockID != "" && k.Running() && k.ID != clockID {
+	k := saved.State.Clock
+	if clockID != "" && k.Running() && k.ID != clockID {
 		return s.syncTimer(ctx, saved.State)
+	}
+	if _, raised := saved.State.Escalations[events.UnansweredEscalationID(clockID)]; clockID != "" && k.ID == clockID &&
+		!raised && !saved.State.Closed && len(saved.Appended) == 0 && !s.now().Before(k.Due) {
+		// Past due, but someone is being paged for the conversation
+		// already, so nothing was raised: look again later, or the
+		// client's wait is forgotten once that escalation is acknowledged
+		// and still nobody replies.
+		return s.timers.Set(ctx, timers.Timer{Key: t.Key, Due: s.now().Add(UnansweredRecheck), Data: t.Data})
 	}
 	return nil
 }
+
+// UnansweredRecheck is how long after a response clock's due time, while
+// another escalation of the conversation is open, its timer looks again.
+const UnansweredRecheck = 2 * time.Minute
 
 // summarise lists the categories and canonical terms of the matches that
 // scored, sorted and each once: what the duty worker is told. Cues that
