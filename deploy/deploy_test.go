@@ -388,6 +388,14 @@ type k8sObject struct {
 		Template struct {
 			Spec podSpec `yaml:"spec"`
 		} `yaml:"template"`
+		// CronJob
+		JobTemplate struct {
+			Spec struct {
+				Template struct {
+					Spec podSpec `yaml:"spec"`
+				} `yaml:"template"`
+			} `yaml:"spec"`
+		} `yaml:"jobTemplate"`
 		// NetworkPolicy
 		PodSelector labelSelector `yaml:"podSelector"`
 		Ingress     []struct {
@@ -474,7 +482,7 @@ func TestKubernetesManifests(t *testing.T) {
 	}
 	served := map[string]map[string]string{}
 	pdbs := map[string]bool{}
-	natsPolicy := false
+	natsPolicy, retention := false, false
 	for _, o := range objs {
 		switch o.Kind {
 		case "Deployment":
@@ -500,11 +508,19 @@ func TestKubernetesManifests(t *testing.T) {
 			pdbs[o.Spec.Selector.MatchLabels["app.kubernetes.io/component"]] = true
 		case "Job":
 			checkNATSCredential(t, o, string(natsauth.Setup))
+		case "CronJob":
+			// The retention job destroys data keys: the admin user's.
+			o.Spec.Template.Spec = o.Spec.JobTemplate.Spec.Template.Spec
+			checkNATSCredential(t, o, string(natsauth.Admin))
+			retention = true
 		case "NetworkPolicy":
 			if o.Spec.PodSelector.MatchLabels["app.kubernetes.io/name"] == "nats" {
 				natsPolicy = checkNATSPolicy(t, o)
 			}
 		}
+	}
+	if !retention {
+		t.Error("no CronJob runs the retention job")
 	}
 	if !natsPolicy {
 		t.Error("no NetworkPolicy admits only Helpline's pods to NATS's client port and only NATS's to its cluster port")

@@ -115,7 +115,7 @@ func rawCopyRate(b *testing.B, pool *pgxpool.Pool, log sliceLog) float64 {
 // same run.
 func BenchmarkRebuild(b *testing.B) {
 	log := benchLog(b, 2000)
-	targets := map[string]time.Duration{"main": 5 * time.Minute}
+	targets := map[string]responsetimes.Targets{"main": {FirstResponse: 5 * time.Minute}}
 	kinds := []struct {
 		name string
 		mem  func() projections.Projection
@@ -153,7 +153,7 @@ func BenchmarkRebuild(b *testing.B) {
 func BenchmarkCatchUp(b *testing.B) {
 	log := benchLog(b, 500)
 	ctx := context.Background()
-	targets := map[string]time.Duration{"main": 5 * time.Minute}
+	targets := map[string]responsetimes.Targets{"main": {FirstResponse: 5 * time.Minute}}
 	type resetter interface {
 		Reset(ctx context.Context, name string) error
 	}

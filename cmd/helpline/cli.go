@@ -49,8 +49,8 @@ func commands() map[string]command {
 			run:     cmdServe,
 		},
 		"clients": {
-			summary: "erase a client: destroy its data key so its messages and number can never be read again",
-			usage:   "helpline clients erase --reason TEXT [--by STAFF] <pseudonym or client id>",
+			summary: "erase a client: destroy its data key so its messages and number can never be read again; retention: erase (--dry-run: list) the clients whose conversations all closed longer ago than their line's retention_days",
+			usage:   strings.TrimPrefix(clientsUsage, "usage: "),
 			run:     cmdClients,
 		},
 		"triage": {

@@ -20,6 +20,7 @@ import (
 
 	"github.com/helpline-org/helpline/deploy"
 	"github.com/helpline-org/helpline/events"
+	"github.com/helpline-org/helpline/internal/app"
 	"github.com/helpline-org/helpline/internal/app/platform"
 	"github.com/helpline-org/helpline/internal/config"
 	"github.com/helpline-org/helpline/internal/pgtest"
@@ -213,10 +214,7 @@ func fillCrashLog(t *testing.T, dir string, n int) (cleanState, uint64) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		targets := map[string]time.Duration{}
-		for _, l := range file.Lines {
-			targets[l.ID] = l.FirstResponseTarget.Duration
-		}
+		targets := app.ResponseTargets(file)
 		rt, esc, in := responsetimes.NewMemoryStore(), escalations.NewMemoryStore(), inbox.NewMemoryStore()
 		for _, p := range []projections.Projection{responsetimes.NewView(rt, targets), escalations.NewQueue(esc), inbox.NewView(in)} {
 			if _, err := projections.NewRunner(s, p, zerolog.Nop()).Replay(ctx); err != nil {

@@ -48,13 +48,20 @@ type Views struct {
 // lagFunc is how many events the handler of that name has left.
 type lagFunc func(ctx context.Context, name string) (uint64, error)
 
+// ResponseTargets are the lines' response targets, as the figures read
+// them.
+func ResponseTargets(file *config.File) map[string]responsetimes.Targets {
+	targets := map[string]responsetimes.Targets{}
+	for _, l := range file.Lines {
+		targets[l.ID] = responsetimes.Targets{FirstResponse: l.FirstResponseTarget.Duration, NextResponse: l.NextResponseTarget.Duration}
+	}
+	return targets
+}
+
 // readModels builds the read models over SQL stores on pool, or memory
 // stores when pool is nil.
 func readModels(file *config.File, pool *pgxpool.Pool) *Views {
-	targets := map[string]time.Duration{}
-	for _, l := range file.Lines {
-		targets[l.ID] = l.FirstResponseTarget.Duration
-	}
+	targets := ResponseTargets(file)
 	if pool == nil {
 		return &Views{Inbox: inbox.NewView(inbox.NewMemoryStore()), Queue: escalations.NewQueue(escalations.NewMemoryStore()),
 			Times: responsetimes.NewView(responsetimes.NewMemoryStore(), targets)}

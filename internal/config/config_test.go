@@ -100,7 +100,7 @@ func TestParseFileReportsEveryProblem(t *testing.T) {
 	t.Parallel()
 	bad := `
 lines:
-  - {id: Main, number: "07700900123", timezone: Mars/Olympus, hours: {funday: ["09:00-17:00"]}, page_reply: {English: "1 or 2", es: ""}, page_help_reply: {en: ""}, crisis_reply: {EN: "call 999"}, quick_exit_url: "javascript:alert(1)"}
+  - {id: Main, number: "07700900123", timezone: Mars/Olympus, hours: {funday: ["09:00-17:00"]}, page_reply: {English: "1 or 2", es: ""}, page_help_reply: {en: ""}, crisis_reply: {EN: "call 999"}, quick_exit_url: "javascript:alert(1)", retention_days: -1}
 staff:
   - {id: sam, name: Sam, role: boss, work_phone: "12345", language: Spanish}
   - {id: kim, name: Kim, role: duty, work_phone: "+447700900101"}
@@ -113,7 +113,8 @@ rota:
 		t.Fatal("accepted a bad file")
 	}
 	for _, want := range []string{"id: want lowercase", "number: want E.164", "timezone", "funday", "role \"boss\"", "work_phone", "line \"nowhere\"", "staff \"ghost\"",
-		`page_reply["English"]`, `page_reply["es"]`, `page_help_reply["en"]`, `crisis_reply["EN"]`, `language "Spanish"`, "staff[2] (lou): work_phone is also kim's", "quick_exit_url"} {
+		`page_reply["English"]`, `page_reply["es"]`, `page_help_reply["en"]`, `crisis_reply["EN"]`, `language "Spanish"`, "staff[2] (lou): work_phone is also kim's", "quick_exit_url",
+		"retention_days -1"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error does not mention %q:\n%v", want, err)
 		}

@@ -75,6 +75,11 @@ type Line struct {
 	// SendRate is the most SMS per second sent from the line's number
 	// (the provider's per-sender limit); default 5.
 	SendRate float64 `yaml:"send_rate"`
+	// RetentionDays is how many days after a client's last conversation on
+	// the line closed their data is crypto-shredded (`helpline clients
+	// retention`); 0 (the default) keeps it. The figures stay: they hold
+	// no personal data.
+	RetentionDays int `yaml:"retention_days"`
 	// AdminContacts are the staff ids told by SMS, on their work phones,
 	// when a level of the line's rota has nobody on call in the next 24
 	// hours (once per gap).
@@ -230,6 +235,13 @@ const (
 	maxResponseTarget = 24 * time.Hour
 )
 
+// maxRetentionDays bounds a line's retention period: a hundred years.
+const maxRetentionDays = 36500
+
+// Retention returns the line's retention period (RetentionDays), 0 when
+// its clients are kept.
+func (l Line) Retention() time.Duration { return time.Duration(l.RetentionDays) * 24 * time.Hour }
+
 // Validate checks the whole file and reports every problem at once.
 func (f *File) Validate() error {
 	var errs []error
@@ -280,6 +292,9 @@ func (f *File) Validate() error {
 			if t.d < minResponseTarget || t.d > maxResponseTarget {
 				bad("%s: %s %s: want %s to %s", where, t.key, t.d, minResponseTarget, maxResponseTarget)
 			}
+		}
+		if l.RetentionDays < 0 || l.RetentionDays > maxRetentionDays {
+			bad("%s: retention_days %d: want 0 (keep) to %d", where, l.RetentionDays, maxRetentionDays)
 		}
 		if l.AlwaysOpen && len(l.Hours) > 0 {
 			bad("%s: always_open and hours are exclusive", where)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"slices"
 	"sort"
 	"time"
 
@@ -15,7 +16,7 @@ import (
 type MemoryStore struct {
 	projections.MemoryShell[Tx, Snapshot, *Snapshot] // Checkpoint, Update, UpdateBatch, Reset, Export, Import
 	hours                                            map[hourKey]*Hour
-	replies                                          map[string]PendingReply
+	convs                                            map[string]Conversation
 	acks                                             map[string]PendingAck
 }
 
@@ -33,13 +34,13 @@ func NewMemoryStore() *MemoryStore {
 
 func (s *MemoryStore) clear() {
 	s.hours = map[hourKey]*Hour{}
-	s.replies = map[string]PendingReply{}
+	s.convs = map[string]Conversation{}
 	s.acks = map[string]PendingAck{}
 }
 
 // begin stages one update's writes, to commit with the checkpoint.
 func (s *MemoryStore) begin() (Tx, func()) {
-	tx := &memTx{s: s, replies: projections.Stage(s.replies), acks: projections.Stage(s.acks)}
+	tx := &memTx{s: s, convs: projections.Stage(s.convs), acks: projections.Stage(s.acks)}
 	return tx, tx.commit
 }
 
@@ -49,8 +50,8 @@ func (s *MemoryStore) export() Snapshot {
 		snap.Hours = append(snap.Hours, *h)
 	}
 	sortHoursByLine(snap.Hours)
-	if len(s.replies) > 0 {
-		snap.Replies = maps.Clone(s.replies)
+	if len(s.convs) > 0 {
+		snap.Conversations = maps.Clone(s.convs)
 	}
 	if len(s.acks) > 0 {
 		snap.Acks = maps.Clone(s.acks)
@@ -63,7 +64,7 @@ func (s *MemoryStore) load(snap Snapshot) {
 		h.Start = h.Start.UTC()
 		s.hours[hourKey{h.LineID, h.Start.Unix()}] = &h
 	}
-	maps.Copy(s.replies, snap.Replies)
+	maps.Copy(s.convs, snap.Conversations)
 	maps.Copy(s.acks, snap.Acks)
 }
 
@@ -81,15 +82,23 @@ func (s *MemoryStore) Hours(_ context.Context, lineID string, from, to time.Time
 	return out, nil
 }
 
-// Waiting implements Store.
-func (s *MemoryStore) Waiting(_ context.Context, lineID string, from, to time.Time) ([]time.Time, error) {
+// Conversations implements Store.
+func (s *MemoryStore) Conversations(_ context.Context, lineID string, from, to time.Time) ([]Conversation, error) {
 	s.RLock()
 	defer s.RUnlock()
-	var out []time.Time
-	for _, p := range s.replies {
-		if p.LineID == lineID && !p.Replied && !p.ReceivedAt.Before(from) && p.ReceivedAt.Before(to) {
-			out = append(out, p.ReceivedAt)
+	var ids []string
+	for id, c := range s.convs {
+		if c.LineID == lineID && !c.OpenedAt.Before(from) && c.OpenedAt.Before(to) {
+			ids = append(ids, id)
 		}
+	}
+	sort.Slice(ids, func(i, j int) bool {
+		a, b := s.convs[ids[i]].OpenedAt, s.convs[ids[j]].OpenedAt
+		return a.Before(b) || a.Equal(b) && ids[i] < ids[j]
+	})
+	out := make([]Conversation, 0, len(ids))
+	for _, id := range ids {
+		out = append(out, s.convs[id])
 	}
 	return out, nil
 }
@@ -112,21 +121,24 @@ var _ Store = (*MemoryStore)(nil)
 
 // memTx stages one update's writes.
 type memTx struct {
-	s       *MemoryStore
-	replies *projections.Staged[string, PendingReply]
-	acks    *projections.Staged[string, PendingAck]
-	counts  []Hour // deltas, applied in order at commit
+	s      *MemoryStore
+	convs  *projections.Staged[string, Conversation]
+	acks   *projections.Staged[string, PendingAck]
+	counts []Hour // deltas, applied in order at commit
 }
 
-func (t *memTx) PendingReply(_ context.Context, id string) (PendingReply, bool, error) {
-	return t.replies.Get(id)
+func (t *memTx) Conversation(_ context.Context, id string) (Conversation, bool, error) {
+	return t.convs.Get(id)
 }
 
-func (t *memTx) PutPendingReply(_ context.Context, id string, p PendingReply) error {
-	return t.replies.Put(id, p)
+func (t *memTx) PutConversation(_ context.Context, id string, c Conversation) error {
+	// A copy, and nil when empty: as the SQL store reads it back.
+	c.Categories = slices.Clip(slices.Clone(c.Categories))
+	if len(c.Categories) == 0 {
+		c.Categories = nil
+	}
+	return t.convs.Put(id, c)
 }
-
-func (t *memTx) DeletePendingReply(_ context.Context, id string) error { return t.replies.Delete(id) }
 
 func (t *memTx) PendingAck(_ context.Context, id string) (PendingAck, bool, error) {
 	return t.acks.Get(id)
@@ -148,14 +160,11 @@ func (t *memTx) Observe(_ context.Context, lineID string, hour time.Time, m Metr
 		return fmt.Errorf("bucket %d out of range", bucket)
 	}
 	d := Hour{LineID: lineID, Start: hourOf(hour)}
-	switch m {
-	case MetricFirstReply:
-		d.FirstReply[bucket] = 1
-	case MetricAck:
-		d.Ack[bucket] = 1
-	default:
+	h := d.histogram(m)
+	if h == nil {
 		return fmt.Errorf("unknown metric %q", m)
 	}
+	h[bucket] = 1
 	t.counts = append(t.counts, d)
 	return nil
 }
@@ -163,7 +172,7 @@ func (t *memTx) Observe(_ context.Context, lineID string, hour time.Time, m Metr
 // commit applies the staged writes; the caller holds the store's lock.
 
 func (t *memTx) commit() {
-	t.replies.Commit()
+	t.convs.Commit()
 	t.acks.Commit()
 	for _, d := range t.counts {
 		k := hourKey{d.LineID, d.Start.Unix()}
@@ -172,8 +181,6 @@ func (t *memTx) commit() {
 			h = &Hour{LineID: d.LineID, Start: d.Start}
 			t.s.hours[k] = h
 		}
-		h.Counts.Add(d.Counts)
-		h.FirstReply.Add(d.FirstReply)
-		h.Ack.Add(d.Ack)
+		h.add(d)
 	}
 }

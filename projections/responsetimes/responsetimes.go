@@ -26,9 +26,19 @@ type View struct {
 
 var _ projections.BatchProjection = (*View)(nil)
 
-// NewView returns the projection over store. targets maps a line
-// id to its first-reply target; a line without one has no breaches.
-func NewView(store Store, targets map[string]time.Duration) *View {
+// Targets are a line's response targets; a zero target has no breaches.
+type Targets struct {
+	// FirstResponse is how long a conversation's first message may wait
+	// for a worker's reply.
+	FirstResponse time.Duration
+	// NextResponse is how long a client's message after a worker's reply
+	// may wait for the next one.
+	NextResponse time.Duration
+}
+
+// NewView returns the projection over store, with each line's targets
+// (by line id).
+func NewView(store Store, targets map[string]Targets) *View {
 	r := rules{targets: maps.Clone(targets)}
 	return &View{store: store, rules: r, ReadModel: projections.NewReadModel[Tx, Snapshot](projections.Model[Tx, Snapshot]{
 		Name: Name,
@@ -50,66 +60,100 @@ var relevant = map[string]bool{
 	events.TypeEscalationAcknowledged: true,
 	events.TypeEscalationExhausted:    true,
 	events.TypeConversationClosed:     true,
+	events.TypeConversationReopened:   true,
 }
 
 // rules are the line settings the figures depend on.
 type rules struct {
-	targets map[string]time.Duration // first-reply target by line
+	targets map[string]Targets // by line
 }
 
-// waitingBreaches counts, per hour the client wrote, the conversations of
-// line that still wait for a first reply at now, longer than the line's
-// target: a breach exists before any reply does.
-func (r rules) waitingBreaches(waiting []time.Time, lineID string, now time.Time) map[time.Time]int64 {
-	target, ok := r.targets[lineID]
-	if !ok {
-		return nil
-	}
-	out := map[time.Time]int64{}
-	for _, at := range waiting {
-		if now.Sub(at) > target {
-			out[hourOf(at)]++
-		}
-	}
-	return out
-}
+// breach reports whether a wait broke a target (a zero target never is).
+func breach(wait, target time.Duration) bool { return target > 0 && wait > target }
 
 // apply changes the state for one event. Times are the events' own: a
 // replay months later gives the same figures.
 func (r rules) apply(ctx context.Context, tx Tx, e events.Envelope, p events.Payload) error {
-	conv := e.AggregateID
-	switch p := p.(type) {
-	case events.MessageReceived:
-		at := projections.Stamp(p.ReceivedAt)
-		if at.IsZero() {
-			at = projections.Stamp(e.OccurredAt)
+	id := e.AggregateID
+	at := projections.Stamp(e.OccurredAt)
+	if m, ok := p.(events.MessageReceived); ok {
+		if !m.ReceivedAt.IsZero() {
+			at = projections.Stamp(m.ReceivedAt)
 		}
-		if err := tx.AddCounts(ctx, p.LineID, at, Counts{Received: 1}); err != nil {
+		if err := tx.AddCounts(ctx, m.LineID, at, Counts{Received: 1}); err != nil {
 			return err
+		}
+	}
+	c, ok, err := tx.Conversation(ctx, id)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		m, first := p.(events.MessageReceived)
+		if !first {
+			// Nothing to count before a conversation's first message (an
+			// escalation's acknowledgement is keyed by escalation, below).
+			return r.applyEscalation(ctx, tx, at, p)
 		}
 		// Only a conversation's first message starts the first-reply clock.
-		if _, ok, err := tx.PendingReply(ctx, conv); err != nil || ok {
+		c = Conversation{LineID: m.LineID, OpenedAt: at}
+	}
+	changed, err := r.applyConversation(ctx, tx, &c, at, p)
+	if err != nil {
+		return err
+	}
+	if changed {
+		if err := tx.PutConversation(ctx, id, c); err != nil {
 			return err
 		}
-		return tx.PutPendingReply(ctx, conv, PendingReply{LineID: p.LineID, ReceivedAt: at})
+	}
+	return r.applyEscalation(ctx, tx, at, p)
+}
+
+// applyConversation folds one event into the conversation's figures and
+// counts what it ends (a first or next reply, a breach); it reports
+// whether c changed.
+func (r rules) applyConversation(ctx context.Context, tx Tx, c *Conversation, at time.Time, p events.Payload) (bool, error) {
+	target := r.targets[c.LineID]
+	switch p := p.(type) {
+	case events.MessageReceived:
+		c.MessagesIn++
+		c.LastInAt = at
+		// After a worker's reply, the client's next message starts the
+		// next-response clock; later ones do not restart it.
+		if c.Replied && c.NextSince.IsZero() && !c.Closed {
+			c.NextSince = at
+		}
+		return true, nil
 
 	case events.ReplyRequested:
-		pr, ok, err := tx.PendingReply(ctx, conv)
-		if err != nil || !ok || pr.Replied {
-			return err
-		}
-		wait := max(projections.Stamp(e.OccurredAt).Sub(pr.ReceivedAt), 0)
-		if err := tx.Observe(ctx, pr.LineID, pr.ReceivedAt, MetricFirstReply, BucketOf(wait)); err != nil {
-			return err
-		}
-		// A breach is a first reply later than the line's target, counted
-		// in the hour the client wrote.
-		if target, ok := r.targets[pr.LineID]; ok && wait > target {
-			if err := tx.AddCounts(ctx, pr.LineID, pr.ReceivedAt, Counts{Breaches: 1}); err != nil {
-				return err
+		c.MessagesOut++
+		if !c.Replied {
+			wait := max(at.Sub(c.OpenedAt), 0)
+			c.Replied, c.FirstReplyWait = true, wait
+			if err := tx.Observe(ctx, c.LineID, c.OpenedAt, MetricFirstReply, BucketOf(wait)); err != nil {
+				return false, err
 			}
+			// A breach is a first reply later than the line's target,
+			// counted in the hour the client wrote.
+			if breach(wait, target.FirstResponse) {
+				return true, tx.AddCounts(ctx, c.LineID, c.OpenedAt, Counts{Breaches: 1})
+			}
+			return true, nil
 		}
-		return tx.PutPendingReply(ctx, conv, PendingReply{LineID: pr.LineID, Replied: true})
+		if c.NextSince.IsZero() {
+			return true, nil
+		}
+		since := c.NextSince
+		wait := max(at.Sub(since), 0)
+		c.NextSince = time.Time{}
+		if err := tx.Observe(ctx, c.LineID, since, MetricNextReply, BucketOf(wait)); err != nil {
+			return false, err
+		}
+		if breach(wait, target.NextResponse) {
+			return true, tx.AddCounts(ctx, c.LineID, since, Counts{NextBreaches: 1})
+		}
+		return true, nil
 
 	case events.MessageTriaged:
 		// Every message gets exactly one verdict, which says whether it came
@@ -118,14 +162,38 @@ func (r rules) apply(ctx context.Context, tx Tx, e events.Envelope, p events.Pay
 		// So the verdict, not the contact record, is what is counted: each
 		// out-of-hours message once. The line is the conversation's.
 		if !p.OutOfHours {
-			return nil
+			return false, nil
 		}
-		pr, ok, err := tx.PendingReply(ctx, conv)
-		if err != nil || !ok {
-			return err
-		}
-		return tx.AddCounts(ctx, pr.LineID, e.OccurredAt, Counts{OutOfHours: 1})
+		return false, tx.AddCounts(ctx, c.LineID, at, Counts{OutOfHours: 1})
 
+	case events.EscalationRaised:
+		c.Escalated = true
+		return true, nil
+
+	case events.EscalationExhausted:
+		c.Exhausted = true
+		return true, nil
+
+	case events.ConversationClosed:
+		// Closing stops every clock; the wrap-up is the last close's.
+		c.Closed, c.ClosedAt, c.NextSince = true, at, time.Time{}
+		c.Outcome, c.Categories = p.Outcome, p.Categories
+		return true, nil
+
+	case events.ConversationReopened:
+		// The client wrote again soon after the close: the message that
+		// follows starts the clocks again, and the conversation counts as
+		// open (its last wrap-up is kept until the next close).
+		c.Closed, c.ClosedAt = false, time.Time{}
+		return true, nil
+	}
+	return false, nil
+}
+
+// applyEscalation times an escalation from its first page to its
+// acknowledgement, and counts those nobody acknowledged.
+func (r rules) applyEscalation(ctx context.Context, tx Tx, at time.Time, p events.Payload) error {
+	switch p := p.(type) {
 	case events.EscalationRaised:
 		if _, ok, err := tx.PendingAck(ctx, p.EscalationID); err != nil || ok {
 			return err
@@ -138,7 +206,7 @@ func (r rules) apply(ctx context.Context, tx Tx, e events.Envelope, p events.Pay
 		if err != nil || !ok || !pa.PagedAt.IsZero() {
 			return err
 		}
-		pa.PagedAt = projections.Stamp(e.OccurredAt)
+		pa.PagedAt = at
 		return tx.PutPendingAck(ctx, p.EscalationID, pa)
 
 	case events.EscalationAcknowledged:
@@ -147,8 +215,11 @@ func (r rules) apply(ctx context.Context, tx Tx, e events.Envelope, p events.Pay
 			return err
 		}
 		if !pa.PagedAt.IsZero() {
-			wait := max(projections.Stamp(e.OccurredAt).Sub(pa.PagedAt), 0)
-			if err := tx.Observe(ctx, pa.LineID, pa.PagedAt, MetricAck, BucketOf(wait)); err != nil {
+			bucket := BucketOf(max(at.Sub(pa.PagedAt), 0))
+			if err := tx.Observe(ctx, pa.LineID, pa.PagedAt, MetricAck, bucket); err != nil {
+				return err
+			}
+			if err := tx.Observe(ctx, pa.LineID, pa.PagedAt, ackMetric(p.Via), bucket); err != nil {
 				return err
 			}
 		}
@@ -163,15 +234,25 @@ func (r rules) apply(ctx context.Context, tx Tx, e events.Envelope, p events.Pay
 		}
 		hour := pa.PagedAt
 		if hour.IsZero() {
-			hour = projections.Stamp(e.OccurredAt)
+			hour = at
 		}
 		if err := tx.AddCounts(ctx, pa.LineID, hour, Counts{Exhausted: 1}); err != nil {
 			return err
 		}
 		return tx.DeletePendingAck(ctx, p.EscalationID)
-
-	case events.ConversationClosed:
-		return tx.DeletePendingReply(ctx, conv)
 	}
 	return nil
+}
+
+// ackMetric is the histogram of acknowledgements that came via via: a
+// page SMS answered, a page call answered, or the console (its button, or
+// a reply to the client there).
+func ackMetric(via string) Metric {
+	switch via {
+	case events.AckSMS:
+		return MetricAckSMS
+	case events.AckCall:
+		return MetricAckCall
+	}
+	return MetricAckConsole
 }

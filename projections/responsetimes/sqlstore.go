@@ -3,6 +3,7 @@ package responsetimes
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -25,9 +26,9 @@ func NewSQLStore(pool *pgxpool.Pool) *SQLStore {
 
 // tables are the response-times tables.
 var tables = []projections.Table{
-	{Name: pgx.Identifier{"rt_hours"}, Columns: []string{"line_id", "hour", "received", "out_of_hours", "breaches", "exhausted"}},
+	{Name: pgx.Identifier{"rt_hours"}, Columns: []string{"line_id", "hour", "received", "out_of_hours", "breaches", "exhausted", "next_breaches"}},
 	{Name: pgx.Identifier{"rt_histograms"}, Columns: []string{"line_id", "hour", "metric", "bucket", "n"}},
-	{Name: pgx.Identifier{"rt_pending_replies"}, Columns: []string{"conversation_id", "line_id", "received_at", "replied"}},
+	{Name: pgx.Identifier{"rt_conversations"}, Columns: convColumns},
 	{Name: pgx.Identifier{"rt_pending_acks"}, Columns: []string{"escalation_id", "line_id", "paged_at"}},
 }
 
@@ -41,16 +42,57 @@ func (s *SQLStore) Hours(ctx context.Context, lineID string, from, to time.Time)
 	return hours, nil
 }
 
-// Waiting implements Store.
-func (s *SQLStore) Waiting(ctx context.Context, lineID string, from, to time.Time) ([]time.Time, error) {
-	var (
-		out []time.Time
-		at  time.Time
-	)
-	err := projections.QueryEach(ctx, s.Pool(), "read waiting", []any{&at}, func() error { out = append(out, at.UTC()); return nil },
-		`SELECT received_at FROM rt_pending_replies WHERE line_id = $1 AND NOT replied AND received_at >= $2 AND received_at < $3`,
-		lineID, from, to)
+// convColumns are rt_conversations' columns, in the order scanConv and
+// convRow list them.
+var convColumns = []string{"conversation_id", "line_id", "opened_at", "last_in_at", "replied", "first_reply_ns", "next_since",
+	"messages_in", "messages_out", "escalated", "exhausted", "closed", "closed_at", "outcome", "categories"}
+
+// convSelect selects convColumns.
+var convSelect = `SELECT ` + strings.Join(convColumns, ", ") + ` FROM rt_conversations `
+
+// Conversations implements Store.
+func (s *SQLStore) Conversations(ctx context.Context, lineID string, from, to time.Time) ([]Conversation, error) {
+	var out []Conversation
+	err := eachConversation(ctx, s.Pool(), func(_ string, c Conversation) { out = append(out, c) },
+		`WHERE line_id = $1 AND opened_at >= $2 AND opened_at < $3 ORDER BY opened_at, conversation_id`, lineID, from, to)
 	return out, err
+}
+
+// eachConversation calls fn with each row of rt_conversations that where
+// selects.
+func eachConversation(ctx context.Context, q projections.Querier, fn func(id string, c Conversation), where string, args ...any) error {
+	var (
+		id         string
+		c          Conversation
+		wait       int64
+		next, shut *time.Time
+	)
+	dest := []any{&id, &c.LineID, &c.OpenedAt, &c.LastInAt, &c.Replied, &wait, &next,
+		&c.MessagesIn, &c.MessagesOut, &c.Escalated, &c.Exhausted, &c.Closed, &shut, &c.Outcome, &c.Categories}
+	return projections.QueryEach(ctx, q, "read conversations", dest, func() error {
+		v := c
+		v.OpenedAt, v.LastInAt, v.FirstReplyWait = c.OpenedAt.UTC(), c.LastInAt.UTC(), time.Duration(wait)
+		v.NextSince, v.ClosedAt = utcOrZero(next), utcOrZero(shut)
+		if len(v.Categories) == 0 {
+			v.Categories = nil
+		}
+		fn(id, v)
+		return nil
+	}, convSelect+where, args...)
+}
+
+// utcOrZero is a nullable timestamp in UTC, zero for NULL.
+func utcOrZero(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return t.UTC()
+}
+
+// convRow is c as a row of rt_conversations.
+func convRow(id string, c Conversation) []any {
+	return []any{id, c.LineID, c.OpenedAt.UTC(), c.LastInAt.UTC(), c.Replied, int64(c.FirstReplyWait), projections.NullTime(c.NextSince),
+		c.MessagesIn, c.MessagesOut, c.Escalated, c.Exhausted, c.Closed, projections.NullTime(c.ClosedAt), c.Outcome, projections.NotNullList(c.Categories)}
 }
 
 // readHours reads the figures of the rows that where selects from both
@@ -77,21 +119,17 @@ func readHours(ctx context.Context, q projections.Querier, where string, args ..
 		bucket int32
 		n      int64
 	)
-	if err := projections.QueryEach(ctx, q, "read hours", []any{&line, &at, &c.Received, &c.OutOfHours, &c.Breaches, &c.Exhausted},
+	if err := projections.QueryEach(ctx, q, "read hours", []any{&line, &at, &c.Received, &c.OutOfHours, &c.Breaches, &c.Exhausted, &c.NextBreaches},
 		func() error { get(line, at).Counts.Add(c); return nil },
-		`SELECT line_id, hour, received, out_of_hours, breaches, exhausted FROM rt_hours `+where, args...); err != nil {
+		`SELECT line_id, hour, received, out_of_hours, breaches, exhausted, next_breaches FROM rt_hours `+where, args...); err != nil {
 		return nil, err
 	}
 	if err := projections.QueryEach(ctx, q, "read histograms", []any{&line, &at, &metric, &bucket, &n}, func() error {
 		if bucket < 0 || int(bucket) >= NumBuckets {
 			return fmt.Errorf("bucket %d out of range", bucket)
 		}
-		h := get(line, at)
-		switch Metric(metric) {
-		case MetricFirstReply:
-			h.FirstReply[bucket] += n
-		case MetricAck:
-			h.Ack[bucket] += n
+		if hist := get(line, at).histogram(Metric(metric)); hist != nil {
+			hist[bucket] += n
 		}
 		return nil
 	}, `SELECT line_id, hour, metric, bucket, n FROM rt_histograms `+where, args...); err != nil {
@@ -115,21 +153,13 @@ func export(ctx context.Context, tx pgx.Tx) (Snapshot, error) {
 		snap.Hours = nil
 	}
 	sortHoursByLine(snap.Hours)
-	var (
-		id, line string
-		pr       PendingReply
-		at       *time.Time
-	)
-	if err := projections.QueryEach(ctx, tx, "read pending replies", []any{&id, &pr.LineID, &at, &pr.Replied}, func() error {
-		p := pr
-		if at != nil {
-			p.ReceivedAt = at.UTC()
-		}
-		projections.SetIn(&snap.Replies, id, p)
-		return nil
-	}, `SELECT conversation_id, line_id, received_at, replied FROM rt_pending_replies`); err != nil {
+	if err := eachConversation(ctx, tx, func(id string, c Conversation) { projections.SetIn(&snap.Conversations, id, c) }, ""); err != nil {
 		return Snapshot{}, err
 	}
+	var (
+		id, line string
+		at       *time.Time
+	)
 	err = projections.QueryEach(ctx, tx, "read pending acks", []any{&id, &line, &at}, func() error {
 		p := PendingAck{LineID: line}
 		if at != nil {
@@ -143,28 +173,26 @@ func export(ctx context.Context, tx pgx.Tx) (Snapshot, error) {
 
 // rows are the rows of each of tables that hold snap.
 func rows(snap Snapshot) [][][]any {
-	var hours, hists, replies, acks [][]any
+	var hours, hists, convs, acks [][]any
 	for _, h := range snap.Hours {
 		start := h.Start.UTC()
-		hours = append(hours, []any{h.LineID, start, h.Counts.Received, h.Counts.OutOfHours, h.Counts.Breaches, h.Counts.Exhausted})
-		for _, m := range []struct {
-			metric Metric
-			h      Histogram
-		}{{MetricFirstReply, h.FirstReply}, {MetricAck, h.Ack}} {
-			for b, n := range m.h {
+		c := h.Counts
+		hours = append(hours, []any{h.LineID, start, c.Received, c.OutOfHours, c.Breaches, c.Exhausted, c.NextBreaches})
+		for _, m := range metrics {
+			for b, n := range h.histogram(m) {
 				if n != 0 {
-					hists = append(hists, []any{h.LineID, start, string(m.metric), int32(b), n})
+					hists = append(hists, []any{h.LineID, start, string(m), int32(b), n})
 				}
 			}
 		}
 	}
-	for id, p := range snap.Replies {
-		replies = append(replies, []any{id, p.LineID, projections.NullTime(p.ReceivedAt), p.Replied})
+	for id, c := range snap.Conversations {
+		convs = append(convs, convRow(id, c))
 	}
 	for id, p := range snap.Acks {
 		acks = append(acks, []any{id, p.LineID, projections.NullTime(p.PagedAt)})
 	}
-	return [][][]any{hours, hists, replies, acks}
+	return [][][]any{hours, hists, convs, acks}
 }
 
 var _ Store = (*SQLStore)(nil)
@@ -172,28 +200,23 @@ var _ Store = (*SQLStore)(nil)
 // sqlTx is Tx inside one database transaction.
 type sqlTx struct{ tx pgx.Tx }
 
-func (t sqlTx) PendingReply(ctx context.Context, id string) (PendingReply, bool, error) {
+func (t sqlTx) Conversation(ctx context.Context, id string) (Conversation, bool, error) {
 	var (
-		p  PendingReply
-		at *time.Time
+		out   Conversation
+		found bool
 	)
-	ok, err := projections.Found(t.tx.QueryRow(ctx, `SELECT line_id, received_at, replied FROM rt_pending_replies WHERE conversation_id = $1`, id).
-		Scan(&p.LineID, &at, &p.Replied), "pending reply")
-	if at != nil {
-		p.ReceivedAt = at.UTC()
+	err := eachConversation(ctx, t.tx, func(_ string, c Conversation) { out, found = c, true }, `WHERE conversation_id = $1`, id)
+	return out, found, err
+}
+
+func (t sqlTx) PutConversation(ctx context.Context, id string, c Conversation) error {
+	set := make([]string, 0, len(convColumns)-1)
+	for _, col := range convColumns[1:] {
+		set = append(set, col+" = excluded."+col)
 	}
-	return p, ok, err
-}
-
-func (t sqlTx) PutPendingReply(ctx context.Context, id string, p PendingReply) error {
-	return projections.Exec(ctx, t.tx, "write pending reply", `INSERT INTO rt_pending_replies (conversation_id, line_id, received_at, replied)
-		VALUES ($1, $2, $3, $4) ON CONFLICT (conversation_id) DO UPDATE
-		SET line_id = excluded.line_id, received_at = excluded.received_at, replied = excluded.replied`,
-		id, p.LineID, projections.NullTime(p.ReceivedAt), p.Replied)
-}
-
-func (t sqlTx) DeletePendingReply(ctx context.Context, id string) error {
-	return projections.Exec(ctx, t.tx, "delete pending reply", `DELETE FROM rt_pending_replies WHERE conversation_id = $1`, id)
+	return projections.Exec(ctx, t.tx, "write conversation", `INSERT INTO rt_conversations (`+strings.Join(convColumns, ", ")+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+		ON CONFLICT (conversation_id) DO UPDATE SET `+strings.Join(set, ", "), convRow(id, c)...)
 }
 
 func (t sqlTx) PendingAck(ctx context.Context, id string) (PendingAck, bool, error) {
@@ -220,11 +243,11 @@ func (t sqlTx) DeletePendingAck(ctx context.Context, id string) error {
 }
 
 func (t sqlTx) AddCounts(ctx context.Context, lineID string, hour time.Time, c Counts) error {
-	return projections.Exec(ctx, t.tx, "add counts", `INSERT INTO rt_hours (line_id, hour, received, out_of_hours, breaches, exhausted)
-		VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (line_id, hour) DO UPDATE SET received = rt_hours.received + excluded.received,
+	return projections.Exec(ctx, t.tx, "add counts", `INSERT INTO rt_hours (line_id, hour, received, out_of_hours, breaches, exhausted, next_breaches)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (line_id, hour) DO UPDATE SET received = rt_hours.received + excluded.received,
 			out_of_hours = rt_hours.out_of_hours + excluded.out_of_hours, breaches = rt_hours.breaches + excluded.breaches,
-			exhausted = rt_hours.exhausted + excluded.exhausted`,
-		lineID, hourOf(hour), c.Received, c.OutOfHours, c.Breaches, c.Exhausted)
+			exhausted = rt_hours.exhausted + excluded.exhausted, next_breaches = rt_hours.next_breaches + excluded.next_breaches`,
+		lineID, hourOf(hour), c.Received, c.OutOfHours, c.Breaches, c.Exhausted, c.NextBreaches)
 }
 
 func (t sqlTx) Observe(ctx context.Context, lineID string, hour time.Time, m Metric, bucket int) error {

@@ -22,17 +22,15 @@ type Store interface {
 	// Hours returns the figures of one line for the UTC hours starting in
 	// [from, to), in time order; hours with nothing recorded are left out.
 	Hours(ctx context.Context, lineID string, from, to time.Time) ([]Hour, error)
-	// Waiting returns when the first message arrived of each of the
-	// line's conversations that arrived in [from, to) and still wait for
-	// a first worker reply (closed ones excluded).
-	Waiting(ctx context.Context, lineID string, from, to time.Time) ([]time.Time, error)
+	// Conversations returns the line's conversations opened in [from,
+	// to), in the order they opened (ties in no particular order).
+	Conversations(ctx context.Context, lineID string, from, to time.Time) ([]Conversation, error)
 }
 
 // Tx is what applying one event may read and write.
 type Tx interface {
-	PendingReply(ctx context.Context, conversationID string) (PendingReply, bool, error)
-	PutPendingReply(ctx context.Context, conversationID string, p PendingReply) error
-	DeletePendingReply(ctx context.Context, conversationID string) error
+	Conversation(ctx context.Context, conversationID string) (Conversation, bool, error)
+	PutConversation(ctx context.Context, conversationID string, c Conversation) error
 	PendingAck(ctx context.Context, escalationID string) (PendingAck, bool, error)
 	PutPendingAck(ctx context.Context, escalationID string, p PendingAck) error
 	DeletePendingAck(ctx context.Context, escalationID string) error
@@ -46,10 +44,10 @@ type Tx interface {
 // memory and swaps into SQL, and what tests compare. Hours are sorted by
 // line then start; the maps are nil when empty.
 type Snapshot struct {
-	Checkpoint uint64
-	Hours      []Hour
-	Replies    map[string]PendingReply // by conversation id
-	Acks       map[string]PendingAck   // by escalation id
+	Checkpoint    uint64
+	Hours         []Hour
+	Conversations map[string]Conversation // by conversation id
+	Acks          map[string]PendingAck   // by escalation id
 }
 
 // CheckpointRef implements projections.Snapshot.
@@ -69,17 +67,39 @@ func (s *Snapshot) Validate() error {
 	return nil
 }
 
-// PendingReply is a conversation's working state until its first worker
-// reply: when the first message arrived, and whether it has been answered.
+// Conversation is one conversation's figures and the working state its
+// clocks need: timestamps, counts, and the wrap-up's outcome and
+// categories (codes of the line's taxonomy), never a word of its
+// messages. It is what the per-conversation export lists.
 //
 // It is keyed by conversation id. A conversation id is a random id made by
 // events.NewID when the conversation starts: it is not derived from the
 // client's number, pseudonym or client id, and nothing in this projection
-// links it to them. The row is deleted when the conversation closes.
-type PendingReply struct {
-	LineID     string
-	ReceivedAt time.Time // zero once replied: no longer needed
-	Replied    bool
+// links it to them. It is never shown: the export numbers its rows.
+type Conversation struct {
+	LineID string
+	// OpenedAt is when its first message arrived; LastInAt when the
+	// latest did.
+	OpenedAt, LastInAt time.Time
+	// Replied is set by the first worker reply; FirstReplyWait is how
+	// long the client waited for it.
+	Replied        bool
+	FirstReplyWait time.Duration
+	// NextSince is when the client's first message since the last worker
+	// reply arrived: the next-response clock's start (zero: not running).
+	NextSince time.Time
+	// MessagesIn are the client's messages, MessagesOut the workers'
+	// replies.
+	MessagesIn, MessagesOut int64
+	// Escalated is set by any escalation raised in it; Exhausted by one
+	// that ran every round with nobody acknowledging.
+	Escalated, Exhausted bool
+	// Closed and ClosedAt (zero while open) follow closing and
+	// reopening; Outcome and Categories are the last wrap-up's.
+	Closed     bool
+	ClosedAt   time.Time
+	Outcome    string
+	Categories []string
 }
 
 // PendingAck is an escalation's working state until it is acknowledged:
@@ -97,6 +117,9 @@ type Counts struct {
 	// Exhausted counts escalations that ran every round with nobody
 	// acknowledging, in the hour of their first page.
 	Exhausted int64
+	// NextBreaches are next replies later than the line's next-response
+	// target, in the hour the client's message started the clock.
+	NextBreaches int64
 }
 
 // Add merges o into c.
@@ -105,6 +128,7 @@ func (c *Counts) Add(o Counts) {
 	c.OutOfHours += o.OutOfHours
 	c.Breaches += o.Breaches
 	c.Exhausted += o.Exhausted
+	c.NextBreaches += o.NextBreaches
 }
 
 // Metric names a histogram of the projection.
@@ -118,7 +142,50 @@ const (
 	// MetricAck is the time from an escalation's first page to its
 	// acknowledgement, counted in the hour of the page.
 	MetricAck Metric = "ack"
+	// MetricNextReply is the time from a client's first message after a
+	// worker's reply to the next worker reply, counted in the hour that
+	// message arrived.
+	MetricNextReply Metric = "next_reply"
+	// MetricAckSMS, MetricAckCall and MetricAckConsole split MetricAck by
+	// how the acknowledgement came: a "1" texted back to a page SMS, a 1
+	// pressed on a page call, or the console (its button, or a reply to
+	// the client).
+	MetricAckSMS     Metric = "ack_sms"
+	MetricAckCall    Metric = "ack_call"
+	MetricAckConsole Metric = "ack_console"
 )
+
+// metrics are every histogram of an Hour, in the order rows and
+// snapshots list them.
+var metrics = []Metric{MetricFirstReply, MetricAck, MetricNextReply, MetricAckSMS, MetricAckCall, MetricAckConsole}
+
+// histogram returns the histogram of h that m names, nil for an unknown
+// metric.
+func (h *Hour) histogram(m Metric) *Histogram {
+	switch m {
+	case MetricFirstReply:
+		return &h.FirstReply
+	case MetricAck:
+		return &h.Ack
+	case MetricNextReply:
+		return &h.NextReply
+	case MetricAckSMS:
+		return &h.AckSMS
+	case MetricAckCall:
+		return &h.AckCall
+	case MetricAckConsole:
+		return &h.AckConsole
+	}
+	return nil
+}
+
+// add merges o's counts and histograms into h.
+func (h *Hour) add(o Hour) {
+	h.Counts.Add(o.Counts)
+	for _, m := range metrics {
+		h.histogram(m).Add(*o.histogram(m))
+	}
+}
 
 // Hour is one line's figures for one UTC hour.
 type Hour struct {
@@ -127,6 +194,9 @@ type Hour struct {
 	Counts     Counts
 	FirstReply Histogram
 	Ack        Histogram
+	NextReply  Histogram
+	// AckSMS, AckCall and AckConsole split Ack by how it came.
+	AckSMS, AckCall, AckConsole Histogram
 }
 
 // hourOf returns the UTC hour t falls in.

@@ -3,6 +3,7 @@ package responsetimes
 import (
 	"context"
 	"errors"
+	"fmt"
 	"reflect"
 	"slices"
 	"testing"
@@ -47,7 +48,7 @@ func TestStores(t *testing.T) {
 				if err := tx.AddCounts(ctx, "l", at(2, 10, 0, 0), Counts{Received: 1}); err != nil {
 					return err
 				}
-				if err := tx.PutPendingReply(ctx, "c1", PendingReply{LineID: "l", ReceivedAt: at(2, 10, 0, 0)}); err != nil {
+				if err := tx.PutConversation(ctx, "c1", Conversation{LineID: "l", OpenedAt: at(2, 10, 0, 0)}); err != nil {
 					return err
 				}
 				return boom
@@ -62,33 +63,39 @@ func TestStores(t *testing.T) {
 				t.Fatalf("hours after failure: %+v", hours)
 			}
 			mustUpdate(t, s, "p", 1, func(tx Tx) error {
-				if _, ok, err := tx.PendingReply(ctx, "c1"); err != nil || ok {
-					t.Errorf("pending reply after failure: %v %v", ok, err)
+				if _, ok, err := tx.Conversation(ctx, "c1"); err != nil || ok {
+					t.Errorf("conversation after failure: %v %v", ok, err)
 				}
 				return nil
 			}, true)
 		},
 		"working state reads its own writes": func(t *testing.T, s Store) {
 			received := at(2, 10, 0, 0)
+			open := Conversation{LineID: "l", OpenedAt: received, LastInAt: received, MessagesIn: 1, Categories: []string{}}
 			mustUpdate(t, s, "p", 1, func(tx Tx) error {
-				projectiontest.Must(t, tx.PutPendingReply(ctx, "c1", PendingReply{LineID: "l", ReceivedAt: received}))
-				got, ok, err := tx.PendingReply(ctx, "c1")
-				if err != nil || !ok || got.LineID != "l" || !got.ReceivedAt.Equal(received) {
+				projectiontest.Must(t, tx.PutConversation(ctx, "c1", open))
+				got, ok, err := tx.Conversation(ctx, "c1")
+				if err != nil || !ok || got.LineID != "l" || !got.OpenedAt.Equal(received) {
 					t.Errorf("in tx: %+v %v %v", got, ok, err)
 				}
 				projectiontest.Must(t, tx.PutPendingAck(ctx, "e1", PendingAck{LineID: "l"}))
 				return nil
 			}, true)
+			// Every field survives the round trip; an empty list reads as nil.
+			wrapped := Conversation{LineID: "l", OpenedAt: received, LastInAt: at(2, 10, 9, 0), Replied: true, FirstReplyWait: 90*time.Second + 7*time.Millisecond,
+				NextSince: at(2, 10, 9, 0), MessagesIn: 3, MessagesOut: 2, Escalated: true, Exhausted: true, Closed: true, ClosedAt: at(2, 11, 0, 0),
+				Outcome: "resolved", Categories: []string{"reason:housing", "risk:low"}}
 			mustUpdate(t, s, "p", 2, func(tx Tx) error {
-				got, ok, err := tx.PendingReply(ctx, "c1")
-				if err != nil || !ok || !got.ReceivedAt.Equal(received) || got.Replied {
-					t.Errorf("after commit: %+v %v %v", got, ok, err)
+				got, ok, err := tx.Conversation(ctx, "c1")
+				open.Categories = nil
+				if err != nil || !ok || !reflect.DeepEqual(got, open) {
+					t.Errorf("after commit: %+v %v %v, want %+v", got, ok, err, open)
 				}
 				ack, ok, err := tx.PendingAck(ctx, "e1")
 				if err != nil || !ok || ack.LineID != "l" || !ack.PagedAt.IsZero() {
 					t.Errorf("ack: %+v %v %v", ack, ok, err)
 				}
-				projectiontest.Must(t, tx.PutPendingReply(ctx, "c1", PendingReply{LineID: "l", Replied: true}))
+				projectiontest.Must(t, tx.PutConversation(ctx, "c1", wrapped))
 				projectiontest.Must(t, tx.DeletePendingAck(ctx, "e1"))
 				if _, ok, _ := tx.PendingAck(ctx, "e1"); ok {
 					t.Error("deleted ack still read in tx")
@@ -96,16 +103,40 @@ func TestStores(t *testing.T) {
 				return nil
 			}, true)
 			mustUpdate(t, s, "p", 3, func(tx Tx) error {
-				got, ok, _ := tx.PendingReply(ctx, "c1")
-				if !ok || !got.Replied || !got.ReceivedAt.IsZero() {
-					t.Errorf("replied: %+v %v", got, ok)
+				got, ok, _ := tx.Conversation(ctx, "c1")
+				if !ok || !reflect.DeepEqual(got, wrapped) {
+					t.Errorf("wrapped up: %+v %v, want %+v", got, ok, wrapped)
 				}
 				if _, ok, _ := tx.PendingAck(ctx, "e1"); ok {
 					t.Error("deleted ack still there")
 				}
-				projectiontest.Must(t, tx.DeletePendingReply(ctx, "c1"))
 				return nil
 			}, true)
+			convs, err := s.Conversations(ctx, "l", at(2, 0, 0, 0), at(3, 0, 0, 0))
+			if err != nil || !reflect.DeepEqual(convs, []Conversation{wrapped}) {
+				t.Fatalf("conversations: %+v %v", convs, err)
+			}
+		},
+		"conversations are listed by line and range, in the order they opened": func(t *testing.T, s Store) {
+			mustUpdate(t, s, "p", 1, func(tx Tx) error {
+				for id, c := range map[string]Conversation{
+					"late": {LineID: "l", OpenedAt: at(2, 23, 0, 0)}, "early": {LineID: "l", OpenedAt: at(2, 1, 0, 0)},
+					"tie-b": {LineID: "l", OpenedAt: at(2, 5, 0, 0), MessagesIn: 2}, "tie-a": {LineID: "l", OpenedAt: at(2, 5, 0, 0), MessagesIn: 1},
+					"next-day": {LineID: "l", OpenedAt: at(3, 0, 0, 0)}, "other": {LineID: "o", OpenedAt: at(2, 5, 0, 0)},
+				} {
+					projectiontest.Must(t, tx.PutConversation(ctx, id, c))
+				}
+				return nil
+			}, true)
+			convs, err := s.Conversations(ctx, "l", at(2, 0, 0, 0), at(3, 0, 0, 0))
+			projectiontest.Must(t, err)
+			var got []string
+			for _, c := range convs {
+				got = append(got, fmt.Sprintf("%02d:%d", c.OpenedAt.Hour(), c.MessagesIn))
+			}
+			if want := []string{"01:0", "05:1", "05:2", "23:0"}; !slices.Equal(got, want) {
+				t.Fatalf("conversations %v, want %v", got, want)
+			}
 		},
 		"figures and histograms merge per line and hour": func(t *testing.T, s Store) {
 			mustUpdate(t, s, "p", 1, func(tx Tx) error {
@@ -140,6 +171,9 @@ func TestStores(t *testing.T) {
 			projectiontest.Must(t, err)
 			e.Sequence = 1
 			mustApply(t, rt, e)
+			if rep, err := rt.Figures(ctx, "main", at(2, 0, 0, 0), at(3, 0, 0, 0), at(2, 10, 0, 0)); err != nil || rep.Totals.Conversations != 1 {
+				t.Fatalf("a conversation of one message: %+v, %v", rep.Totals, err)
+			}
 			breaches := func(now time.Time) int64 {
 				t.Helper()
 				rep, err := rt.Figures(ctx, "main", at(2, 0, 0, 0), at(3, 0, 0, 0), now)
@@ -165,7 +199,7 @@ func TestStores(t *testing.T) {
 		"reset empties state and checkpoint": func(t *testing.T, s Store) {
 			mustUpdate(t, s, "p", 9, func(tx Tx) error {
 				projectiontest.Must(t, tx.AddCounts(ctx, "l", at(2, 10, 0, 0), Counts{Received: 1}))
-				return tx.PutPendingReply(ctx, "c1", PendingReply{LineID: "l", ReceivedAt: at(2, 10, 0, 0)})
+				return tx.PutConversation(ctx, "c1", Conversation{LineID: "l", OpenedAt: at(2, 10, 0, 0)})
 			}, true)
 			if err := s.Reset(ctx, "p"); err != nil {
 				t.Fatal(err)
@@ -177,8 +211,8 @@ func TestStores(t *testing.T) {
 				t.Fatalf("hours after reset: %+v", hours)
 			}
 			mustUpdate(t, s, "p", 1, func(tx Tx) error {
-				if _, ok, _ := tx.PendingReply(ctx, "c1"); ok {
-					t.Error("pending reply survived reset")
+				if _, ok, _ := tx.Conversation(ctx, "c1"); ok {
+					t.Error("conversation survived reset")
 				}
 				return nil
 			}, true)
@@ -187,13 +221,13 @@ func TestStores(t *testing.T) {
 			// Whatever s held before is replaced, checkpoint included.
 			mustUpdate(t, s, Name, 3, func(tx Tx) error {
 				projectiontest.Must(t, tx.AddCounts(ctx, "main", at(2, 9, 0, 0), Counts{Received: 5}))
-				return tx.PutPendingReply(ctx, "stale", PendingReply{LineID: "main", ReceivedAt: at(2, 9, 0, 0)})
+				return tx.PutConversation(ctx, "stale", Conversation{LineID: "main", OpenedAt: at(2, 9, 0, 0)})
 			}, true)
 			src := NewMemoryStore()
 			fixture.ApplyAll(t, NewView(src, scenarioTargets), scenario(t))
 			snap, err := src.Export(ctx, Name)
 			projectiontest.Must(t, err)
-			if len(snap.Hours) == 0 || len(snap.Acks) != 0 || len(snap.Replies) == 0 || snap.Checkpoint == 0 {
+			if len(snap.Hours) == 0 || len(snap.Acks) != 0 || len(snap.Conversations) == 0 || snap.Checkpoint == 0 {
 				t.Fatalf("snapshot of the scenario: %+v", snap)
 			}
 			projectiontest.Must(t, s.Import(ctx, Name, snap, 3))
@@ -212,7 +246,7 @@ func TestStores(t *testing.T) {
 			mustApply(t, rt, e)
 			after, err := s.Export(ctx, Name)
 			projectiontest.Must(t, err)
-			if _, open := after.Replies["conve"]; open || len(after.Replies) != len(snap.Replies)-1 || after.Checkpoint != e.Sequence {
+			if c := after.Conversations["conve"]; !c.Closed || snap.Conversations["conve"].Closed || after.Checkpoint != e.Sequence {
 				t.Fatalf("after a close on top of the import: %+v", after)
 			}
 		},

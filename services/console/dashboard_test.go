@@ -35,7 +35,8 @@ func TestDashboardSaysWhatIsNotThere(t *testing.T) {
 	tiles := body[strings.Index(body, `class="tiles"`):]
 	tiles = tiles[:strings.Index(tiles, "</dl>")]
 	for _, want := range []string{"<dt>First reply p50 / p90</dt><dd>no replies yet</dd>", "<dt>Acknowledgement p50 / p90</dt><dd>no acknowledgements yet</dd>",
-		"<dt>Target breaches</dt><dd>2</dd>", "<dt>Escalations nobody acknowledged</dt><dd>1</dd>"} {
+		"<dt>Next reply p50 / p90</dt><dd>no next replies yet</dd>",
+		"<dt>Target breaches</dt><dd>2</dd>", `<dt>Escalations nobody acknowledged</dt><dd id="exhausted">1</dd>`} {
 		if !strings.Contains(tiles, want) {
 			t.Errorf("cards lack %q:\n%s", want, tiles)
 		}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/go-chi/chi/v5"
 
@@ -52,6 +53,30 @@ func (p *pages) dashboardCSV(w http.ResponseWriter, r *http.Request, _ *auth.Vie
 			strconv.FormatFloat(d.OutOfHoursShare, 'f', 3, 64), strconv.FormatInt(d.Breaches, 10),
 			strconv.FormatInt(d.FirstReply.Count, 10), num(d.FirstReply.P50), num(d.FirstReply.P90), num(d.FirstReply.P99),
 			strconv.FormatInt(d.Ack.Count, 10), num(d.Ack.P50), num(d.Ack.P90), num(d.Ack.P99), strconv.FormatInt(d.Exhausted, 10)})
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// conversationsCSV exports one row per conversation of the line opened
+// in the period: a row number, never an id, pseudonym, number or text.
+func (p *pages) conversationsCSV(w http.ResponseWriter, r *http.Request, _ *auth.Viewer) error {
+	out, err := p.app.Queries.Figures.Export(r.Context(), figuresQuery(r))
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="helpline-%s-conversations-%s-%s.csv"`, out.LineID, out.From, out.To))
+	cw := csv.NewWriter(w)
+	_ = cw.Write([]string{"row", "line", "opened_hour", "first_reply_wait_s", "messages_in", "messages_out", "closed", "outcome", "categories",
+		"escalated", "exhausted"})
+	for _, c := range out.Rows {
+		wait := ""
+		if c.FirstReplySeconds != nil {
+			wait = strconv.FormatFloat(*c.FirstReplySeconds, 'f', 0, 64)
+		}
+		_ = cw.Write([]string{strconv.Itoa(c.Row), c.LineID, c.Opened, wait, strconv.FormatInt(c.MessagesIn, 10), strconv.FormatInt(c.MessagesOut, 10),
+			strconv.FormatBool(c.Closed), c.Outcome, strings.Join(c.Categories, ";"), strconv.FormatBool(c.Escalated), strconv.FormatBool(c.Exhausted)})
 	}
 	cw.Flush()
 	return cw.Error()

@@ -118,6 +118,7 @@ type QueueView interface {
 // is a breach already.
 type FiguresView interface {
 	Figures(ctx context.Context, lineID string, from, to, now time.Time) (responsetimes.Report, error)
+	Conversations(ctx context.Context, lineID string, from, to time.Time) ([]responsetimes.Conversation, error)
 }
 
 // Deps are the application's collaborators.

@@ -60,7 +60,7 @@ func newBed(t *testing.T) *bed {
 	ctx := context.Background()
 	b := &bed{Bed: testbed.New(t, config, time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC))}
 	b.inbox, b.queue = inbox.NewView(inbox.NewMemoryStore()), escalations.NewQueue(escalations.NewMemoryStore())
-	times := responsetimes.NewView(responsetimes.NewMemoryStore(), map[string]time.Duration{"main": time.Hour})
+	times := responsetimes.NewView(responsetimes.NewMemoryStore(), map[string]responsetimes.Targets{"main": {FirstResponse: time.Hour}})
 	for _, p := range []projections.Projection{b.inbox, b.queue, times} {
 		b.runners = append(b.runners, projections.NewRunner(b.Store, p, zerolog.Nop()))
 	}

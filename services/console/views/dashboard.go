@@ -3,6 +3,7 @@ package views
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -20,9 +21,15 @@ type DashboardPage struct {
 	Lines  []string
 
 	FirstReply, Breaches, Volume Chart
-	Heat                         []HeatCell
-	MaxHour                      int64
-	Hours, Weekdays              []AxisLabel
+	// AckChannels are the acknowledgement times by how they came, in the
+	// order the table lists them.
+	AckChannels []AckChannel
+	// Outcomes and Categories are the period's closed conversations by
+	// the wrap-up's codes, with their labels, in code order.
+	Outcomes, Categories []Labelled
+	Heat                 []HeatCell
+	MaxHour              int64
+	Hours, Weekdays      []AxisLabel
 }
 
 // NewDashboardPage draws the charts of rep, the figures of days days of
@@ -66,9 +73,39 @@ func NewDashboardPage(rep Report, lineID string, days int, lines []string) *Dash
 		Volume: barChart("chart-ooh", "Messages by day, in and out of hours",
 			"Messages received per UTC day, split into those that arrived while the line was open and out of hours.", labels,
 			[][]float64{received, ooh}, []string{"s1", "s4"}, []string{"in hours", "out of hours"}, count, countScale),
+		AckChannels: []AckChannel{{"SMS reply to the page", rep.Totals.AckByChannel.SMS}, {"Page call", rep.Totals.AckByChannel.Call},
+			{"Console", rep.Totals.AckByChannel.Console}},
+		Outcomes: labelled(rep.Totals.Outcomes, rep.Labels), Categories: labelled(rep.Totals.Categories, rep.Labels),
 		Heat: cells, MaxHour: maxHour,
 		Hours: hourLabels(), Weekdays: weekdayLabels(),
 	}
+}
+
+// Labelled is one code of the line's taxonomy, its label (the code when
+// the taxonomy no longer has it) and a count.
+type Labelled struct {
+	Code, Label string
+	Count       int64
+}
+
+// labelled lists counts by code, in code order, with their labels.
+func labelled(counts map[string]int64, labels map[string]string) []Labelled {
+	out := make([]Labelled, 0, len(counts))
+	for code, n := range counts {
+		label := labels[code]
+		if label == "" {
+			label = code
+		}
+		out = append(out, Labelled{Code: code, Label: label, Count: n})
+	}
+	slices.SortFunc(out, func(a, b Labelled) int { return strings.Compare(a.Code, b.Code) })
+	return out
+}
+
+// AckChannel is one row of the acknowledgement-by-channel table.
+type AckChannel struct {
+	Name string
+	Quantiles
 }
 
 // Bar is one rectangle of a chart, with its accessible label.
