@@ -172,9 +172,14 @@ type Conversation struct {
 	// retried request records one.
 	HandOvers map[string]bool
 
-	Received        int
-	LastInboundAt   time.Time
-	FirstReplyAt    time.Time
+	Received      int
+	LastInboundAt time.Time
+	FirstReplyAt  time.Time
+	// StartedAt is when the conversation started; LastReplyAt when a
+	// worker last asked for a reply to be sent: a client waits while
+	// LastInboundAt is after it.
+	StartedAt       time.Time
+	LastReplyAt     time.Time
 	Escalations     map[string]*Escalation
 	EscalationOrder []string
 	// Sends maps a send id (reply id, auto-reply id) to its outcome:
@@ -279,6 +284,9 @@ func (c *Conversation) apply(p Payload, e Envelope) {
 	switch p := p.(type) {
 	case ConversationStarted:
 		c.Started, c.LineID, c.ClientID, c.Pseudonym, c.Channel = true, p.LineID, p.ClientID, p.Pseudonym, p.Channel
+		if c.StartedAt.IsZero() {
+			c.StartedAt = at
+		}
 	case MessageTriaged:
 		c.Triaged[p.MessageID] = true
 		v := summarise(p)
@@ -297,6 +305,7 @@ func (c *Conversation) apply(p Payload, e Envelope) {
 			c.FirstReplyAt = at
 		}
 		c.stopClock(e)
+		c.LastReplyAt = at
 		c.Replies[p.ReplyID] = p
 		for _, esc := range c.OpenEscalations() {
 			if esc.RepliedBy == "" {

@@ -54,4 +54,6 @@ const (
 	CrisisSendPrefix     = "alert-"
 	// HelpSendPrefix: the line's help_reply, answering a client's HELP.
 	HelpSendPrefix = "help-"
+	// WaitSendPrefix: the wait message to a client nobody has answered yet.
+	WaitSendPrefix = "wait-"
 )

@@ -72,6 +72,17 @@ type Line struct {
 	// button, or the Escape key) replaces the page with; default
 	// DefaultQuickExitURL. An absolute http(s) URL.
 	QuickExitURL string `yaml:"quick_exit_url"`
+	// WaitMessageAfter is how long a client's SMS may wait for a worker's
+	// reply, while the line is open, before the client is told the
+	// expected wait (WaitText); default 1m. WaitMessageEvery is the least
+	// time between two such messages in one conversation; default 30m.
+	WaitMessageAfter Duration `yaml:"wait_message_after"`
+	WaitMessageEvery Duration `yaml:"wait_message_every"`
+	// WaitReply is that message per language, {wait} replaced by the
+	// expected wait in words; WaitReplyNoFigures is said instead when the
+	// line has no recent figures. Built-in defaults where none is given.
+	WaitReply          map[string]string `yaml:"wait_reply"`
+	WaitReplyNoFigures map[string]string `yaml:"wait_reply_no_figures"`
 	// SendRate is the most SMS per second sent from the line's number
 	// (the provider's per-sender limit); default 5.
 	SendRate float64 `yaml:"send_rate"`
@@ -193,6 +204,8 @@ func (f *File) setDefaults() {
 		l.NextResponseTarget.Duration = cmp.Or(l.NextResponseTarget.Duration, l.FirstResponseTarget.Duration)
 		l.SendRate = cmp.Or(l.SendRate, 5)
 		l.QuickExitURL = cmp.Or(l.QuickExitURL, DefaultQuickExitURL)
+		l.WaitMessageAfter.Duration = cmp.Or(l.WaitMessageAfter.Duration, time.Minute)
+		l.WaitMessageEvery.Duration = cmp.Or(l.WaitMessageEvery.Duration, 30*time.Minute)
 		l.ReopenWindow.Duration = cmp.Or(l.ReopenWindow.Duration, DefaultReopenWindow)
 		if l.Taxonomy == nil {
 			l.Taxonomy = DefaultTaxonomy()
@@ -325,6 +338,16 @@ func (f *File) Validate() error {
 		}
 		if l.Taxonomy != nil {
 			errs = append(errs, l.Taxonomy.validate(where)...)
+		}
+		if l.WaitMessageAfter.Duration < 10*time.Second || l.WaitMessageEvery.Duration < l.WaitMessageAfter.Duration {
+			bad("%s: wait_message_after %s, wait_message_every %s: want at least 10s, and every at least after", where, l.WaitMessageAfter, l.WaitMessageEvery)
+		}
+		for key, texts := range map[string]map[string]string{"wait_reply": l.WaitReply, "wait_reply_no_figures": l.WaitReplyNoFigures} {
+			for lang, text := range texts {
+				if !langPattern.MatchString(lang) || strings.TrimSpace(text) == "" || len(text) > maxClientText {
+					bad("%s: %s[%q]: want a language code (en, es...) and a text of 1 to %d bytes", where, key, lang, maxClientText)
+				}
+			}
 		}
 		for lang, text := range l.CrisisReply {
 			if !langPattern.MatchString(lang) || strings.TrimSpace(text) == "" || len(text) > maxClientText {

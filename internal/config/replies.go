@@ -5,6 +5,7 @@ package config
 // notification service sends them; the web chat and the console show them.
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 	"time"
@@ -81,4 +82,74 @@ func DescribeOpening(t time.Time, loc *time.Location, lang string) string {
 	}
 	city = strings.ReplaceAll(city, "_", " ")
 	return fmt.Sprintf(openingFormats[lang], weekdayNames[lang][local.Weekday()], local.Format("15:04"), city)
+}
+
+// defaultWaitReply is the wait message where a line configures none:
+// {wait} is the line's recent wait in words.
+var defaultWaitReply = map[string]string{
+	"en": "Thank you for your message. Everyone on the team is with someone right now. Lately people have waited {wait} for a first reply; we will answer as soon as we can.",
+	"es": "Gracias por tu mensaje. Todo el equipo está atendiendo a otras personas ahora. Últimamente la espera para una primera respuesta ha sido de {wait}; te responderemos lo antes posible.",
+	"fr": "Merci pour votre message. Toute l'équipe est avec quelqu'un en ce moment. Ces derniers temps, l'attente d'une première réponse a été de {wait} ; nous vous répondrons dès que possible.",
+}
+
+// defaultWaitNoFigures is said instead when the line has no recent figures.
+var defaultWaitNoFigures = map[string]string{
+	"en": "Thank you for your message. Everyone on the team is with someone right now; we will answer as soon as we can.",
+	"es": "Gracias por tu mensaje. Todo el equipo está atendiendo a otras personas ahora; te responderemos lo antes posible.",
+	"fr": "Merci pour votre message. Toute l'équipe est avec quelqu'un en ce moment ; nous vous répondrons dès que possible.",
+}
+
+// defaultEmergency is added to a wait message when the client's words
+// were read as elevated or crisis, where the line has no emergency_notice.
+var defaultEmergency = map[string]string{
+	"en": "If you are in danger now, call 999, or Samaritans free on 116 123, any time.",
+	"es": "Si estás en peligro ahora, llama al 999, o a Samaritans gratis al 116 123, a cualquier hora.",
+	"fr": "Si vous êtes en danger maintenant, appelez le 999, ou Samaritans gratuitement au 116 123, à toute heure.",
+}
+
+var waitWords = map[string][2]string{
+	"en": {"about a minute", "about %d minutes"},
+	"es": {"alrededor de un minuto", "unos %d minutos"},
+	"fr": {"environ une minute", "environ %d minutes"},
+}
+
+// WaitText is the message a client gets when nobody has replied in a
+// while: the line's recent wait (known false: no recent figures, and the
+// text says so instead of guessing), and the emergency numbers when urgent
+// (their words were read as elevated or crisis), in the client's language
+// where the line has a text for it.
+func (l Line) WaitText(lang string, wait time.Duration, known, urgent bool) string {
+	var text string
+	if known {
+		// The words of the wait are in the language of the text chosen:
+		// the line's for lang, else its English one, else the built-in.
+		textLang := lang
+		switch {
+		case l.WaitReply[lang] != "":
+			text = l.WaitReply[lang]
+		case l.WaitReply["en"] != "":
+			text, textLang = l.WaitReply["en"], "en"
+		default:
+			if defaultWaitReply[lang] == "" {
+				textLang = "en"
+			}
+			text = defaultWaitReply[textLang]
+		}
+		words, ok := waitWords[textLang]
+		if !ok {
+			words = waitWords["en"]
+		}
+		minutes := int((wait + time.Minute - 1) / time.Minute) // rounded up: never promise less
+		w := words[0]
+		if minutes > 1 {
+			w = fmt.Sprintf(words[1], minutes)
+		}
+		text = strings.ReplaceAll(text, "{wait}", w)
+	} else {
+		text = cmp.Or(PickText(l.WaitReplyNoFigures, lang), PickText(defaultWaitNoFigures, lang))
+	}
+	if urgent {
+		text += " " + cmp.Or(l.EmergencyNotice, PickText(defaultEmergency, lang))
+	}
+	return text
 }

@@ -45,3 +45,31 @@ func TestCrisisText(t *testing.T) {
 		t.Errorf("built-in fr: %q", got)
 	}
 }
+
+func TestWaitText(t *testing.T) {
+	t.Parallel()
+	uk := Line{}
+	own := Line{WaitReply: map[string]string{"en": "Wait {wait}."}, WaitReplyNoFigures: map[string]string{"en": "Busy."}, EmergencyNotice: "Call 112."}
+	tests := []struct {
+		name          string
+		l             Line
+		lang          string
+		wait          time.Duration
+		known, urgent bool
+		want          string
+	}{
+		{"minutes, rounded up", uk, "en", 4*time.Minute + time.Second, true, false, "Lately people have waited about 5 minutes for a first reply"},
+		{"under a minute", uk, "en", 20 * time.Second, true, false, "waited about a minute"},
+		{"no figures says so", uk, "en", 0, false, false, "Everyone on the team is with someone right now; we will answer"},
+		{"urgent adds the numbers", uk, "en", 0, false, true, "as soon as we can. If you are in danger now, call 999"},
+		{"spanish", uk, "es", 10 * time.Minute, true, false, "de unos 10 minutos"},
+		{"line's own text", own, "en", 3 * time.Minute, true, true, "Wait about 3 minutes. Call 112."},
+		{"line's english text for another language", own, "fr", 3 * time.Minute, true, false, "Wait about 3 minutes."},
+		{"line's own no figures", own, "en", 0, false, false, "Busy."},
+	}
+	for _, tt := range tests {
+		if got := tt.l.WaitText(tt.lang, tt.wait, tt.known, tt.urgent); !strings.Contains(got, tt.want) {
+			t.Errorf("%s: %q, want it to contain %q", tt.name, got, tt.want)
+		}
+	}
+}

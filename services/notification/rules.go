@@ -33,13 +33,17 @@ func ruleTimerKey(escalationID string, step Step, staffID string) string {
 }
 
 // OnTimer runs one due timer: a person's next notification rule, the
-// rota gap check, or an escalation's acknowledgement deadline.
+// rota gap check, a client's wait message, or an escalation's
+// acknowledgement deadline.
 func (s *Service) OnTimer(ctx context.Context, t timers.Timer) error {
 	if t.Key == GapTimerKey {
 		return s.checkGaps(ctx)
 	}
 	if strings.HasPrefix(t.Key, rulePrefix) {
 		return s.onRuleDue(ctx, t)
+	}
+	if strings.HasPrefix(t.Key, waitTimerPrefix) || strings.HasPrefix(t.Key, quietTimerPrefix) {
+		return s.onWaitDue(ctx, t)
 	}
 	return s.OnAckTimeout(ctx, t)
 }

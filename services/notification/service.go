@@ -39,6 +39,7 @@ type Log = events.AppendLog
 type Timers interface {
 	Set(ctx context.Context, t timers.Timer) error
 	SetIfAbsent(ctx context.Context, t timers.Timer) (bool, error)
+	Get(ctx context.Context, key string) (timers.Timer, bool, error)
 	Cancel(ctx context.Context, key string) error
 }
 
@@ -79,6 +80,9 @@ type Service struct {
 
 	mu       sync.Mutex
 	limiters map[string]*rate.Limiter
+	// waits are each line's recent first-reply waits (waits.go), in this
+	// process's memory.
+	waits map[string][]firstReply
 }
 
 // New builds the service.
@@ -94,7 +98,7 @@ func New(cfg Config, file *config.File, rota Rota, send Sender, keys Opener, log
 	}
 	convs, _ := events.NewConversations(log, events.DefaultConversationCacheSize) // size > 0: cannot fail
 	return &Service{cfg: cfg, file: file, policies: NewPolicies(file), rota: rota, people: oncall.NewPeople(file.Staff, log), send: send, keys: keys, log: log, convs: convs, rotas: events.NewRotas(log), timers: tm,
-		now: now, logger: logger.With().Str("svc", "notification").Logger(), limiters: map[string]*rate.Limiter{}}
+		now: now, logger: logger.With().Str("svc", "notification").Logger(), limiters: map[string]*rate.Limiter{}, waits: map[string][]firstReply{}}
 }
 
 // Specs are the service's event handlers, one durable consumer each, both
@@ -185,10 +189,16 @@ func (s *Service) HandleBridge(ctx context.Context, e events.Envelope) error {
 		if err := s.update(ctx, e.AggregateID, func(c *events.Conversation) error { return c.AcknowledgeReplied(e.Caused(s.now())) }); err != nil {
 			return err
 		}
+		if err := s.noteReply(ctx, e); err != nil {
+			return err
+		}
 		return s.sendReply(ctx, e, p)
 	case events.OutOfHoursContactRecorded:
 		return s.sendAutoReply(ctx, e, p)
 	case events.MessageTriaged:
+		if err := s.armWait(ctx, e, p); err != nil {
+			return err
+		}
 		return s.sendCrisisReply(ctx, e, p)
 	}
 	return nil
