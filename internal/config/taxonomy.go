@@ -134,13 +134,14 @@ func (t *Taxonomy) validate(where string) []error {
 	return errs
 }
 
-// CheckWrapUp checks a worker's wrap-up (events.Taxonomy): a known
+// CheckWrapUp checks a worker's wrap-up (events.Taxonomy); its errors
+// never quote what was sent. It wants a known
 // outcome; categories "group:value" of known groups and values, each
 // once; a value for every required group; one at most for a group that
 // is not multiple.
 func (t *Taxonomy) CheckWrapUp(outcome string, categories []string) error {
 	if !slices.ContainsFunc(t.Outcomes, func(o Term) bool { return o.ID == outcome }) {
-		return fmt.Errorf("outcome %q is not one of the line's (%s)", truncate(outcome), strings.Join(t.outcomeIDs(), ", "))
+		return fmt.Errorf("choose an outcome of the line's (%s)", strings.Join(t.outcomeIDs(), ", "))
 	}
 	chosen := map[string]int{}
 	var errs []error
@@ -149,9 +150,9 @@ func (t *Taxonomy) CheckWrapUp(outcome string, categories []string) error {
 		g := t.group(group)
 		switch {
 		case g == nil:
-			errs = append(errs, fmt.Errorf("category %q is not one of the line's", truncate(code)))
+			errs = append(errs, fmt.Errorf("a category is not one of the line's (%s)", strings.Join(t.groupIDs(), ", ")))
 		case !slices.ContainsFunc(g.Values, func(v Term) bool { return v.ID == value }):
-			errs = append(errs, fmt.Errorf("%q is not a value of %s", truncate(value), g.Label))
+			errs = append(errs, fmt.Errorf("%s: a value is not one of the line's", g.Label))
 		default:
 			chosen[group]++
 		}
@@ -187,10 +188,10 @@ func (t *Taxonomy) outcomeIDs() []string {
 	return out
 }
 
-// truncate bounds a value echoed in an error: it came from a request.
-func truncate(s string) string {
-	if len(s) > 40 {
-		return s[:40] + "..."
+func (t *Taxonomy) groupIDs() []string {
+	out := make([]string, len(t.Categories))
+	for i, g := range t.Categories {
+		out[i] = g.ID + ":..."
 	}
-	return s
+	return out
 }

@@ -37,9 +37,9 @@ func TestTaxonomyChecksTheWrapUp(t *testing.T) {
 		categories []string
 		want       string
 	}{
-		{"vanished", []string{"reason:family", "risk:low"}, `outcome "vanished" is not one of the line's`},
-		{"supported", []string{"reason:family", "risk:low", "mood:blue"}, `category "mood:blue" is not one of the line's`},
-		{"supported", []string{"reason:family", "risk:lowish"}, `"lowish" is not a value of Risk level assessed`},
+		{"vanished", []string{"reason:family", "risk:low"}, "choose an outcome of the line's (supported, referred, emergency,"},
+		{"supported", []string{"reason:family", "risk:low", "mood:blue"}, "a category is not one of the line's (reason:..., risk:..., action:..., referral:...)"},
+		{"supported", []string{"reason:family", "risk:lowish"}, "Risk level assessed: a value is not one of the line's"},
 		{"supported", []string{"reason:family"}, "Risk level assessed: choose one"},
 		{"supported", []string{"reason:family", "risk:low", "risk:high"}, "Risk level assessed: choose only one"},
 		{"supported", []string{"reason:family", "reason:family", "risk:low"}, "a category is given twice"},

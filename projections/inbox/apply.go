@@ -62,11 +62,11 @@ func apply(ctx context.Context, tx Tx, e events.Envelope, p events.Payload) erro
 		return putConversation(ctx, tx, c)
 	case events.ConversationClosed:
 		if c.Open {
-			c.Open, c.ClosedAt = false, at
+			c.Open, c.ClosedAt, c.Outcome = false, at, p.Outcome
 		}
 		return putConversation(ctx, tx, c)
 	case events.ConversationReopened:
-		c.Open, c.ClosedAt = true, time.Time{}
+		c.Open, c.ClosedAt, c.Outcome = true, time.Time{}, ""
 		return putConversation(ctx, tx, c)
 	case events.ConversationHandedOver:
 		return handedOver(ctx, tx, c, e, p, at)
@@ -108,6 +108,7 @@ func received(ctx context.Context, tx Tx, c Conversation, e events.Envelope, p e
 	}
 	c.Unread++
 	c.LastActivityAt = latest(c.LastActivityAt, m.At)
+	c.LastInboundSeq = max(c.LastInboundSeq, e.Sequence)
 	return putConversation(ctx, tx, c)
 }
 

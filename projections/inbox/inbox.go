@@ -98,6 +98,13 @@ type Conversation struct {
 	// in the order they were made: the console shows those current at
 	// its clock.
 	ClientFlags []ClientFlag
+	// LastInboundSeq is the stream sequence of the client's latest
+	// message: a worker's close names it (events.WrapUp.SeenSeq), so a
+	// message the page did not show refuses the close.
+	LastInboundSeq uint64
+	// Outcome is the wrap-up's outcome of a closed conversation ("" while
+	// open, and for a close recorded before wrap-ups).
+	Outcome string
 }
 
 // ClientFlag is a staff flag on a client as the inbox keeps it: its kind
@@ -201,6 +208,7 @@ type Query struct {
 	TeamID, AssigneeID string   // "": any
 	Unassigned         bool     // only conversations nobody is assigned to
 	IncludeClosed      bool
+	OnlyClosed         bool // only closed conversations (implies IncludeClosed)
 	After              Cursor
 	Limit              int // DefaultLimit when 0, at most MaxLimit
 }
@@ -222,13 +230,14 @@ func (q Query) normalise() (Query, error) {
 	if q.Limit == 0 {
 		q.Limit = DefaultLimit
 	}
+	q.IncludeClosed = q.IncludeClosed || q.OnlyClosed
 	q.Limit = min(q.Limit, MaxLimit)
 	return q, nil
 }
 
 // matches reports whether c passes q's filters (not its cursor).
 func (q Query) matches(c Conversation) bool {
-	return (c.Open || q.IncludeClosed) &&
+	return (c.Open || q.IncludeClosed) && !(q.OnlyClosed && c.Open) &&
 		(len(q.LineIDs) == 0 || slices.Contains(q.LineIDs, c.LineID)) &&
 		(q.TeamID == "" || c.TeamID == q.TeamID) &&
 		(q.AssigneeID == "" || c.AssigneeID == q.AssigneeID) &&

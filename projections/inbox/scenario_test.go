@@ -63,7 +63,7 @@ func scenario(t testing.TB) []events.Envelope {
 	reply("conv2", "cB", "r2", 10, 8, 0)
 	s.Add("conv2", at(10, 8, 1), events.ReplyBlocked{ReplyID: "r2", Reason: "client opted out"})
 	s.Add("cB", at(10, 9, 0), events.ConsentChanged{LineID: "main", Consent: events.ConsentHelpRequested, Keyword: "HELP"})
-	s.Add("conv2", at(10, 20, 0), events.ConversationClosed{ByStaffID: "sam", Reason: "resolved"})
+	s.Add("conv2", at(10, 20, 0), events.ConversationClosed{ByStaffID: "sam", Outcome: "supported", Categories: []string{"risk:low"}})
 
 	// conv4 (cC, other line): a reply the provider refuses, then the
 	// client is erased.
@@ -83,6 +83,17 @@ func scenario(t testing.TB) []events.Envelope {
 	s.Add("cC", at(10, 40, 0), events.ClientErased{ByStaffID: "admin", Reason: "client request"})
 	in("conv4", "cC", "other", "m6", 10, 40, 1)                                                            // in flight when the key went: no body kept
 	s.Add("conv9", at(10, 41, 0), events.MessageReceived{MessageID: "m9", LineID: "main", ClientID: "cZ"}) // never started: ignored
+
+	// conv5 (cD): assigned, closed, reopened by a message, handed over with
+	// a note.
+	started("conv5", "cD", "main", "C-DDDD", 11, 0, 0)
+	in("conv5", "cD", "main", "m7", 11, 0, 1)
+	s.Add("conv5", at(11, 1, 0), events.ConversationAssigned{AssigneeID: "alex", ByStaffID: "alex"})
+	s.Add("conv5", at(11, 2, 0), events.ConversationClosed{ByStaffID: "alex", Outcome: "supported", Categories: []string{"risk:low"}})
+	s.Add("conv5", at(11, 3, 0), events.ConversationReopened{MessageID: "m8"})
+	in("conv5", "cD", "main", "m8", 11, 3, 0)
+	s.Add("conv5", at(11, 4, 0), events.ConversationHandedOver{HandOverID: "h1", FromStaffID: "alex", AssigneeID: "sam", TeamID: "day",
+		ByStaffID: "alex", Note: sealed("cD", "h1")})
 	return s.Envs
 }
 
@@ -91,17 +102,19 @@ func scenarioConversations() map[string]Conversation {
 	return map[string]Conversation{
 		"conv1": {ID: "conv1", LineID: "main", Pseudonym: "C-AAAA", Channel: events.ChannelSMS, ClientID: "cA", TeamID: "day", AssigneeID: "alex",
 			Open: true, StartedAt: at(10, 0, 0), LastActivityAt: at(10, 3, 0), Unread: 1, Risk: events.RiskCrisis,
-			Flags: []string{"crisis", "escalated"}, Categories: []string{"overdose_means"}, Terms: []string{"overdose"}},
+			Flags: []string{"crisis", "escalated"}, Categories: []string{"overdose_means"}, Terms: []string{"overdose"}, LastInboundSeq: 11},
 		"conv2": {ID: "conv2", LineID: "main", Pseudonym: "C-BBBB", Channel: events.ChannelSMS, ClientID: "cB",
 			StartedAt: at(10, 5, 0), LastActivityAt: at(10, 8, 0), ClosedAt: at(10, 20, 0), Risk: events.RiskElevated,
 			Flags: []string{"elevated", "opted_out", "out_of_hours"}, Categories: []string{"despair"}, Terms: []string{"alone", "hopeless"},
-			Consent: events.ConsentOptedOut, ClientFlags: []ClientFlag{{Kind: events.FlagSafeguarding, Until: at(12, 0, 0)}}},
+			Consent: events.ConsentOptedOut, ClientFlags: []ClientFlag{{Kind: events.FlagSafeguarding, Until: at(12, 0, 0)}}, LastInboundSeq: 14, Outcome: "supported"},
 		"conv3": {ID: "conv3", LineID: "main", Pseudonym: "C-BBBB", Channel: events.ChannelSMS, ClientID: "cB",
 			Open: true, StartedAt: at(10, 30, 0), LastActivityAt: at(10, 30, 1), Unread: 1, Risk: events.RiskNone,
-			Flags: []string{"opted_out"}, Consent: events.ConsentOptedOut, ClientFlags: []ClientFlag{{Kind: events.FlagSafeguarding, Until: at(12, 0, 0)}}},
+			Flags: []string{"opted_out"}, Consent: events.ConsentOptedOut, ClientFlags: []ClientFlag{{Kind: events.FlagSafeguarding, Until: at(12, 0, 0)}}, LastInboundSeq: 29},
 		"conv4": {ID: "conv4", LineID: "other", Pseudonym: "C-CCCC", Channel: events.ChannelSMS, ClientID: "cC",
 			Open: true, StartedAt: at(10, 10, 0), LastActivityAt: at(10, 40, 1), Unread: 1, Risk: events.RiskNone,
-			Flags: []string{"erased"}, Erased: true},
+			Flags: []string{"erased"}, Erased: true, LastInboundSeq: 31},
+		"conv5": {ID: "conv5", LineID: "main", Pseudonym: "C-DDDD", Channel: events.ChannelSMS, ClientID: "cD", TeamID: "day", AssigneeID: "sam",
+			Open: true, StartedAt: at(11, 0, 0), LastActivityAt: at(11, 3, 0), Unread: 2, Risk: events.RiskNone, LastInboundSeq: 38},
 	}
 }
 
@@ -130,5 +143,8 @@ func scenarioMessages(eventID func(int) string) map[string][]Message {
 			out("r2", 19, 10, 8, 0, "cB", "blocked", "client opted out")},
 		"conv3": {in("m4", 29, 10, 30, 1, "cB")},
 		"conv4": {m5, r3, m6},
+		"conv5": {in("m7", 34, 11, 0, 1, "cD"), in("m8", 38, 11, 3, 0, "cD"),
+			{ID: eventID(39), EventID: eventID(39), Direction: DirectionNote, Kind: KindHandOver, At: at(11, 4, 0), StaffID: "alex",
+				SenderName: "sam", Body: sealed("cD", "h1"), Status: "handed_over"}},
 	}
 }

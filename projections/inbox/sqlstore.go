@@ -93,7 +93,7 @@ func rows(snap Snapshot) [][][]any {
 		convs = append(convs, []any{c.ID, c.LineID, c.ClientID, c.Pseudonym, c.Channel, c.TeamID, c.AssigneeID, c.Open,
 			c.StartedAt.UTC(), c.LastActivityAt.UTC(), projections.NullTime(c.ClosedAt), int32(c.Unread), c.Risk,
 			projections.NotNullList(c.Flags), projections.NotNullList(c.Categories), projections.NotNullList(c.Terms), c.Consent, c.Erased,
-			encodeClientFlags(c.ClientFlags)})
+			encodeClientFlags(c.ClientFlags), int64(c.LastInboundSeq), c.Outcome})
 	}
 	for conv, ms := range snap.Messages {
 		for i, m := range ms {
@@ -116,7 +116,8 @@ func rows(snap Snapshot) [][][]any {
 func columns(list string) []string { return strings.Fields(strings.ReplaceAll(list, ",", " ")) }
 
 const conversationColumns = `conversation_id, line_id, client_id, pseudonym, channel, team_id, assignee_id, is_open,
-	started_at, last_activity_at, closed_at, unread, risk, flags, categories, terms, consent, erased, client_flags`
+	started_at, last_activity_at, closed_at, unread, risk, flags, categories, terms, consent, erased, client_flags,
+	last_inbound_seq, outcome`
 
 // collectConversation is scanConversation for a list of rows.
 func collectConversation(r pgx.CollectableRow) (Conversation, error) { return scanConversation(r) }
@@ -130,9 +131,10 @@ func scanConversation(row pgx.Row) (Conversation, error) {
 		unread           int32
 		flags, cats, tms []string
 		clientFlags      []string
+		inbound          int64
 	)
 	if err := row.Scan(&c.ID, &c.LineID, &c.ClientID, &c.Pseudonym, &c.Channel, &c.TeamID, &c.AssigneeID, &c.Open,
-		&started, &last, &closed, &unread, &c.Risk, &flags, &cats, &tms, &c.Consent, &c.Erased, &clientFlags); err != nil {
+		&started, &last, &closed, &unread, &c.Risk, &flags, &cats, &tms, &c.Consent, &c.Erased, &clientFlags, &inbound, &c.Outcome); err != nil {
 		return Conversation{}, err
 	}
 	cf, err := decodeClientFlags(clientFlags)
@@ -140,6 +142,7 @@ func scanConversation(row pgx.Row) (Conversation, error) {
 		return Conversation{}, err
 	}
 	c.ClientFlags = cf
+	c.LastInboundSeq = uint64(inbound)
 	c.StartedAt, c.LastActivityAt, c.Unread = started.UTC(), last.UTC(), int(unread)
 	if closed != nil {
 		c.ClosedAt = closed.UTC()
@@ -167,6 +170,9 @@ func (s *SQLStore) List(ctx context.Context, q Query) ([]Conversation, error) {
 	}
 	if !q.IncludeClosed {
 		sql += ` AND is_open`
+	}
+	if q.OnlyClosed {
+		sql += ` AND NOT is_open`
 	}
 	if len(q.LineIDs) > 0 {
 		sql += ` AND line_id = ANY(` + arg(q.LineIDs) + `)`
@@ -276,17 +282,18 @@ func (t sqlTx) Conversation(ctx context.Context, id string) (Conversation, bool,
 
 func (t sqlTx) PutConversation(ctx context.Context, c Conversation) error {
 	return projections.Exec(ctx, t.tx, "write conversation "+c.ID, `INSERT INTO inbox.conversations (`+conversationColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
 		ON CONFLICT (conversation_id) DO UPDATE SET line_id = excluded.line_id, client_id = excluded.client_id,
 			pseudonym = excluded.pseudonym, channel = excluded.channel, team_id = excluded.team_id,
 			assignee_id = excluded.assignee_id, is_open = excluded.is_open, started_at = excluded.started_at,
 			last_activity_at = excluded.last_activity_at, closed_at = excluded.closed_at, unread = excluded.unread,
 			risk = excluded.risk, flags = excluded.flags, categories = excluded.categories, terms = excluded.terms,
-			consent = excluded.consent, erased = excluded.erased, client_flags = excluded.client_flags`,
+			consent = excluded.consent, erased = excluded.erased, client_flags = excluded.client_flags,
+			last_inbound_seq = excluded.last_inbound_seq, outcome = excluded.outcome`,
 		c.ID, c.LineID, c.ClientID, c.Pseudonym, c.Channel, c.TeamID, c.AssigneeID, c.Open,
 		c.StartedAt.UTC(), c.LastActivityAt.UTC(), projections.NullTime(c.ClosedAt), int32(c.Unread), c.Risk,
 		projections.NotNullList(c.Flags), projections.NotNullList(c.Categories), projections.NotNullList(c.Terms), c.Consent, c.Erased,
-		encodeClientFlags(c.ClientFlags))
+		encodeClientFlags(c.ClientFlags), int64(c.LastInboundSeq), c.Outcome)
 }
 
 func (t sqlTx) ClientConversations(ctx context.Context, clientID string) ([]string, error) {

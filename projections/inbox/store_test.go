@@ -232,12 +232,15 @@ func TestStores(t *testing.T) {
 				q    Query
 				want []string
 			}{
-				{Query{}, []string{"conv4", "conv3", "conv1"}},
-				{Query{IncludeClosed: true}, []string{"conv4", "conv3", "conv2", "conv1"}},
+				{Query{}, []string{"conv5", "conv4", "conv3", "conv1"}},
+				{Query{IncludeClosed: true}, []string{"conv5", "conv4", "conv3", "conv2", "conv1"}},
 				{Query{LineIDs: []string{"other"}}, []string{"conv4"}},
-				{Query{LineIDs: []string{"main", "other"}, IncludeClosed: true}, []string{"conv4", "conv3", "conv2", "conv1"}},
+				{Query{LineIDs: []string{"main", "other"}, IncludeClosed: true}, []string{"conv5", "conv4", "conv3", "conv2", "conv1"}},
 				{Query{LineIDs: []string{"nowhere"}}, nil},
-				{Query{TeamID: "day"}, []string{"conv1"}},
+				{Query{TeamID: "day"}, []string{"conv5", "conv1"}},
+				{Query{AssigneeID: "sam"}, []string{"conv5"}},
+				{Query{OnlyClosed: true}, []string{"conv2"}},
+				{Query{OnlyClosed: true, LineIDs: []string{"other"}}, nil},
 				{Query{AssigneeID: "alex"}, []string{"conv1"}},
 				{Query{AssigneeID: "kim"}, nil},
 				{Query{Unassigned: true}, []string{"conv4", "conv3"}},

@@ -51,7 +51,7 @@ func (a *api) inbox(w http.ResponseWriter, r *http.Request, v *auth.Viewer) erro
 	if err != nil {
 		return err
 	}
-	l, err := a.app.Queries.Inbox.Handle(r.Context(), app.Inbox{Actor: v.Actor(), Cursor: cursor, Limit: limit})
+	l, err := a.app.Queries.Inbox.Handle(r.Context(), app.Inbox{Actor: v.Actor(), Cursor: cursor, Limit: limit, State: r.URL.Query().Get("state")})
 	if err != nil {
 		return err
 	}
@@ -149,6 +149,42 @@ func (a *api) assign(w http.ResponseWriter, r *http.Request, v *auth.Viewer) err
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (a *api) close(w http.ResponseWriter, r *http.Request, v *auth.Viewer) error {
+	var in struct {
+		Outcome    string   `json:"outcome"`
+		Categories []string `json:"categories"`
+		SeenSeq    uint64   `json:"seen_seq"`
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	cmd := app.Close{Actor: v.Actor(), ConversationID: chi.URLParam(r, "conversation"), Outcome: in.Outcome, Categories: in.Categories, SeenSeq: in.SeenSeq}
+	if err := a.app.Commands.Close.Handle(r.Context(), cmd); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (a *api) handOver(w http.ResponseWriter, r *http.Request, v *auth.Viewer) error {
+	var in struct {
+		ID         string `json:"id"`
+		AssigneeID string `json:"assignee_id"`
+		TeamID     string `json:"team_id"`
+		Note       string `json:"note"`
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	id, err := a.app.Commands.HandOver.Handle(r.Context(), app.HandOver{Actor: v.Actor(), ConversationID: chi.URLParam(r, "conversation"),
+		HandOverID: in.ID, AssigneeID: in.AssigneeID, TeamID: in.TeamID, Note: in.Note})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, views.HandedOver{HandOverID: id})
 	return nil
 }
 

@@ -48,6 +48,8 @@ func statusOf(err error) (int, string) {
 	case errors.Is(err, app.ErrNotFound), errors.Is(err, inbox.ErrNotFound), errors.Is(err, escalations.ErrNotFound),
 		errors.Is(err, events.ErrNotFound), errors.Is(err, accounts.ErrNotFound), errors.Is(err, events.ErrInvalidID):
 		return http.StatusNotFound, "Not found."
+	case errors.Is(err, events.ErrNewMessage):
+		return http.StatusConflict, "A new message arrived: read it first. The conversation is still open."
 	case errors.Is(err, events.ErrClosed):
 		return http.StatusConflict, "This conversation is closed."
 	case errors.Is(err, events.ErrAlreadyEscalated):
@@ -57,7 +59,7 @@ func statusOf(err error) (int, string) {
 	case errors.Is(err, events.ErrConcurrency):
 		return http.StatusConflict, "Someone else changed this at the same moment: reload and try again."
 	case errors.Is(err, app.ErrBadRequest), errors.Is(err, inbox.ErrBadQuery), errors.Is(err, events.ErrUnknownRole), errors.Is(err, app.ErrWeakPassword),
-		errors.Is(err, events.ErrInvalidNotify), errors.Is(err, events.ErrNoWorkPhone):
+		errors.Is(err, events.ErrInvalidNotify), errors.Is(err, events.ErrNoWorkPhone), errors.Is(err, events.ErrInvalidCommand):
 		return http.StatusBadRequest, err.Error()
 	case errors.Is(err, app.ErrUnavailable), errors.Is(err, events.ErrUnavailable):
 		return http.StatusServiceUnavailable, "The service is briefly unavailable: try again in a moment."

@@ -1,8 +1,10 @@
 package console
 
 import (
+	"cmp"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/go-chi/chi/v5"
@@ -69,11 +71,13 @@ func (p *pages) inbox(w http.ResponseWriter, r *http.Request, v *auth.Viewer) er
 	if err != nil {
 		return err
 	}
-	l, err := p.app.Queries.Inbox.Handle(r.Context(), app.Inbox{Actor: v.Actor(), Cursor: cursor, Limit: limit})
+	state := r.URL.Query().Get("state")
+	l, err := p.app.Queries.Inbox.Handle(r.Context(), app.Inbox{Actor: v.Actor(), Cursor: cursor, Limit: limit, State: state})
 	if err != nil {
 		return err
 	}
-	p.render.page(w, http.StatusOK, "inbox", v, &views.InboxPage{Chrome: views.Chrome{Title: "Inbox", Live: "inbox"}, Inbox: l})
+	p.render.page(w, http.StatusOK, "inbox", v, &views.InboxPage{Chrome: views.Chrome{Title: "Inbox", Live: "inbox"}, Inbox: l,
+		State: cmp.Or(state, app.StateOpen), HandedOver: r.URL.Query().Get("handed") != ""})
 	return nil
 }
 
@@ -162,11 +166,13 @@ func (p *pages) conversation(w http.ResponseWriter, r *http.Request, v *auth.Vie
 	page := &views.ConversationPage{Chrome: views.Chrome{Title: "Conversation " + c.Pseudonym},
 		Conversation: c, ReplyID: events.NewID(), Sent: r.URL.Query().Get("sent") != "", Acknowledged: r.URL.Query().Get("acknowledged") != "",
 		EscalationID: events.NewID(), Escalated: r.URL.Query().Get("escalated") != "", Marked: r.URL.Query().Get("marked") != "",
-		Reasons: events.ManualReasons, FlagID: events.NewID(), FlagKinds: events.FlagKinds, Flagged: r.URL.Query().Get("flagged") != ""}
-	if v.Role() == events.RoleDuty {
-		if page.Assignees, err = p.app.Queries.Assignees.Handle(r.Context()); err != nil {
-			return err
-		}
+		Reasons: events.ManualReasons, FlagID: events.NewID(), FlagKinds: events.FlagKinds, Flagged: r.URL.Query().Get("flagged") != "",
+		Closed: r.URL.Query().Get("closed") != "", NewMessage: r.URL.Query().Get("newmessage") != "", HandOverID: events.NewID()}
+	if page.Assignees, err = p.app.Queries.Assignees.Handle(r.Context()); err != nil {
+		return err
+	}
+	if page.Taxonomy, err = p.app.Queries.Taxonomy.Handle(c.LineID); err != nil {
+		return err
 	}
 	p.render.page(w, http.StatusOK, "conversation", v, page)
 	return nil
@@ -215,6 +221,44 @@ func (p *pages) flag(w http.ResponseWriter, r *http.Request, v *auth.Viewer) err
 		return err
 	}
 	http.Redirect(w, r, "/conversations/"+id+"?flagged=1", http.StatusSeeOther)
+	return nil
+}
+
+// close ends the conversation with the worker's wrap-up. A message that
+// came after the page was loaded refuses it: the page shows the message
+// and says so.
+func (p *pages) close(w http.ResponseWriter, r *http.Request, v *auth.Viewer) error {
+	id := chi.URLParam(r, "conversation")
+	if err := r.ParseForm(); err != nil {
+		return badRequest("the form could not be read")
+	}
+	seen, err := strconv.ParseUint(r.PostFormValue("seen_seq"), 10, 64)
+	if err != nil {
+		return badRequest("the form is out of date: reload the page")
+	}
+	cmd := app.Close{Actor: v.Actor(), ConversationID: id, Outcome: r.PostFormValue("outcome"), Categories: r.PostForm["category"], SeenSeq: seen}
+	err = p.app.Commands.Close.Handle(r.Context(), cmd)
+	if errors.Is(err, events.ErrNewMessage) {
+		http.Redirect(w, r, "/conversations/"+id+"?newmessage=1", http.StatusSeeOther)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/conversations/"+id+"?closed=1", http.StatusSeeOther)
+	return nil
+}
+
+// handOver gives the conversation to another worker or a team with a
+// note; the viewer may no longer read it, so they go back to their inbox.
+func (p *pages) handOver(w http.ResponseWriter, r *http.Request, v *auth.Viewer) error {
+	id := chi.URLParam(r, "conversation")
+	cmd := app.HandOver{Actor: v.Actor(), ConversationID: id, HandOverID: r.PostFormValue("handover_id"),
+		AssigneeID: strings.TrimSpace(r.PostFormValue("assignee_id")), TeamID: strings.TrimSpace(r.PostFormValue("team_id")), Note: r.PostFormValue("note")}
+	if _, err := p.app.Commands.HandOver.Handle(r.Context(), cmd); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/inbox?handed=1", http.StatusSeeOther)
 	return nil
 }
 

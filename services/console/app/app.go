@@ -46,6 +46,10 @@ type Commands struct {
 	SetNotify      SetNotifyRulesHandler
 	// FlagClient is a worker's flag on a client; it never silences triage.
 	FlagClient FlagClientHandler
+	// Close and HandOver end a conversation with a wrap-up and give it to
+	// someone else with a note.
+	Close    CloseHandler
+	HandOver HandOverHandler
 }
 
 // Queries read the projections (and, for content, the keyring).
@@ -62,6 +66,7 @@ type Queries struct {
 	Rota             RotaHandler
 	RotaGaps         RotaGapsHandler
 	Notify           NotifyRulesHandler
+	Taxonomy         TaxonomyHandler
 }
 
 // Actor is who a command or query is for: a signed-in staff member, and
@@ -167,6 +172,8 @@ func New(d Deps) Application {
 			CancelRota:     CancelRotaChangeHandler{s},
 			SetNotify:      SetNotifyRulesHandler{s},
 			FlagClient:     FlagClientHandler{s},
+			Close:          CloseHandler{s},
+			HandOver:       HandOverHandler{s},
 		},
 		Queries: Queries{
 			Inbox:            InboxHandler{s},
@@ -181,6 +188,7 @@ func New(d Deps) Application {
 			Rota:             RotaHandler{s},
 			RotaGaps:         RotaGapsHandler{s},
 			Notify:           NotifyRulesHandler{s},
+			Taxonomy:         TaxonomyHandler{s},
 		},
 	}
 }

@@ -16,7 +16,16 @@ type Inbox struct {
 	Actor  Actor
 	Cursor string
 	Limit  int // 0: 50
+	// State is "open" (also ""), "closed" or "all".
+	State string
 }
+
+// Inbox states.
+const (
+	StateOpen   = "open"
+	StateClosed = "closed"
+	StateAll    = "all"
+)
 
 // InboxHandler reads a worker's or duty worker's inbox.
 type InboxHandler struct{ d *deps }
@@ -30,9 +39,13 @@ func (h InboxHandler) Handle(ctx context.Context, q Inbox) (views.InboxList, err
 	if h.d.Inbox == nil {
 		return views.InboxList{}, ErrUnavailable
 	}
+	if !slices.Contains([]string{"", StateOpen, StateClosed, StateAll}, q.State) {
+		return views.InboxList{}, badRequest("state is open, closed or all")
+	}
 	seen := map[string]bool{}
 	var all []inbox.Conversation
 	for _, iq := range h.d.inboxQueries(q.Actor, after, limit) {
+		iq.IncludeClosed, iq.OnlyClosed = q.State == StateAll || q.State == StateClosed, q.State == StateClosed
 		rows, err := h.d.Inbox.List(ctx, iq)
 		if err != nil {
 			return views.InboxList{}, err
@@ -100,7 +113,7 @@ func (d *deps) conversationOf(ctx context.Context, c inbox.Conversation) views.C
 	out := views.Conversation{ID: c.ID, LineID: c.LineID, Pseudonym: c.Pseudonym, Channel: c.Channel, TeamID: c.TeamID,
 		AssigneeID: c.AssigneeID, Open: c.Open, StartedAt: c.StartedAt, LastActivityAt: c.LastActivityAt, Unread: c.Unread,
 		Risk: c.Risk, Flags: views.NonNil(c.Flags), Categories: views.NonNil(c.Categories), Terms: views.NonNil(c.Terms), Consent: c.Consent, Erased: c.Erased,
-		ClientFlags: currentFlags(c, d.Now())}
+		ClientFlags: currentFlags(c, d.Now()), LastMessageSeq: c.LastInboundSeq, Outcome: c.Outcome}
 	if c.AssigneeID != "" {
 		out.AssigneeName = d.Staff.Name(ctx, c.AssigneeID)
 	}

@@ -93,6 +93,9 @@ func (h ReadConversationHandler) Handle(ctx context.Context, q ReadConversation)
 func (d *deps) messageOf(ctx context.Context, c inbox.Conversation, m inbox.Message) (views.Message, error) {
 	mv := views.Message{ID: m.ID, Direction: m.Direction, At: m.At, SenderName: m.SenderName, Status: m.Status,
 		Reason: m.Reason, Risk: m.Risk, Terms: views.NonNil(m.Terms)}
+	if m.Direction == inbox.DirectionNote {
+		mv.SenderName, mv.To = d.Staff.Name(ctx, m.StaffID), d.noteTo(ctx, m.SenderName)
+	}
 	if m.Kind == events.SendAutoReply {
 		mv.Automatic = true
 		mv.AutoReply, mv.Text = d.autoReply(c.LineID, m.ID)
@@ -108,6 +111,14 @@ func (d *deps) messageOf(ctx context.Context, c inbox.Conversation, m inbox.Mess
 		return views.Message{}, fmt.Errorf("open message %s: %w", m.ID, err)
 	}
 	return mv, nil
+}
+
+// noteTo names whom a hand-over note went to: a person, or a team.
+func (d *deps) noteTo(ctx context.Context, to string) string {
+	if team, ok := strings.CutPrefix(to, inbox.NoteToTeam); ok {
+		return "team " + team
+	}
+	return d.Staff.Name(ctx, to)
 }
 
 // audit appends one content_read record: n messages' content disclosed.

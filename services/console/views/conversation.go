@@ -26,7 +26,13 @@ type Conversation struct {
 	// ClientFlags are the staff's flags on the client that hold now; an
 	// expired flag is not shown.
 	ClientFlags []ClientFlag `json:"client_flags"`
-	Messages    []Message    `json:"messages,omitempty"`
+	// LastMessageSeq is the log sequence of the client's latest message
+	// as the inbox has it: a close sends it back (seen_seq), and is refused
+	// if a message came after it.
+	LastMessageSeq uint64 `json:"last_message_seq"`
+	// Outcome is a closed conversation's wrap-up outcome.
+	Outcome  string    `json:"outcome,omitempty"`
+	Messages []Message `json:"messages,omitempty"`
 }
 
 // ClientFlag is a staff flag on a client: what for (abusive, frequent,
@@ -55,6 +61,37 @@ type Message struct {
 	Reason    string   `json:"reason,omitempty"`
 	Risk      string   `json:"risk,omitempty"`
 	Terms     []string `json:"terms"`
+	// To is, for a hand-over note (direction "note"), whom the
+	// conversation went to: a name, or "team <id>". SenderName is then who
+	// wrote the note.
+	To string `json:"to,omitempty"`
+}
+
+// Taxonomy is what a line's close form offers: outcomes, and groups of
+// categories whose values are "group:value" codes.
+type Taxonomy struct {
+	Outcomes []Choice        `json:"outcomes"`
+	Groups   []CategoryGroup `json:"groups"`
+}
+
+// CategoryGroup is one question of the wrap-up.
+type CategoryGroup struct {
+	ID       string   `json:"id"`
+	Label    string   `json:"label"`
+	Required bool     `json:"required"`
+	Multiple bool     `json:"multiple"`
+	Values   []Choice `json:"values"`
+}
+
+// Choice is one value a form offers, with its label.
+type Choice struct {
+	Value string `json:"value"`
+	Label string `json:"label"`
+}
+
+// HandedOver answers a hand-over: its id, the same for a repeat.
+type HandedOver struct {
+	HandOverID string `json:"handover_id"`
 }
 
 // InboxList is one page of the conversations a staff member may see, most

@@ -38,6 +38,11 @@ type ErrorPage struct {
 type InboxPage struct {
 	Chrome
 	Inbox InboxList
+	// State is which conversations it lists: "open" (the default),
+	// "closed" or "all".
+	State string
+	// HandedOver confirms a hand-over just made.
+	HandedOver bool
 }
 
 // QueuePage is the duty queue.
@@ -86,6 +91,14 @@ type ConversationPage struct {
 	FlagID    string
 	FlagKinds []string
 	Flagged   bool
+	// Taxonomy is the close form's choices; Closed confirms a close, and
+	// NewMessage says a close was refused because a message came after
+	// the page was loaded.
+	Taxonomy   Taxonomy
+	Closed     bool
+	NewMessage bool
+	// HandOverID is the id the hand-over form sends.
+	HandOverID string
 }
 
 // BreakGlassPage asks an admin for the reason to read a conversation.
