@@ -122,10 +122,10 @@ func TestHandOverThenCloseInTheConsole(t *testing.T) {
 func (s *staff) location(t *testing.T, path, form string) string {
 	t.Helper()
 	f, _ := url.ParseQuery(strings.TrimPrefix(form, "form:"))
-	f.Set("csrf", s.csrf)
-	req, _ := http.NewRequest("POST", s.w.srv.URL+path, strings.NewReader(f.Encode()))
+	f.Set("csrf", s.CSRF)
+	req, _ := http.NewRequest("POST", s.Base+path, strings.NewReader(f.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	resp, err := s.c.Do(req)
+	resp, err := s.HTTP.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
