@@ -65,12 +65,8 @@ func (h HandOverHandler) Handle(ctx context.Context, cmd HandOver) (string, erro
 		if cmd.AssigneeID == c.AssigneeID && (cmd.TeamID == "" || cmd.TeamID == c.TeamID) {
 			return badRequest("the conversation is theirs already")
 		}
-		if sealed.KeyID != c.ClientID {
-			data, err := h.d.Keys.Seal(ctx, c.ClientID, []byte(note), events.BodyAAD(eventID))
-			if err != nil {
-				return fmt.Errorf("seal note: %w", err)
-			}
-			sealed = events.Sealed{KeyID: c.ClientID, Data: data}
+		if err := h.d.sealFor(ctx, c, note, eventID, &sealed); err != nil {
+			return err
 		}
 		return c.HandOver(id, cmd.Actor.ID, cmd.AssigneeID, cmd.TeamID, sealed, m)
 	})

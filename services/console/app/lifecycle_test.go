@@ -19,16 +19,27 @@ import (
 // wrapUp is a wrap-up the default taxonomy accepts.
 var wrapUp = app.Close{Outcome: "supported", Categories: []string{"reason:mental_health", "risk:low", "action:listened"}}
 
-// closeAs closes conv as actor with wrapUp, having seen the page as it is.
-func (b *bed) closeAs(t *testing.T, actor app.Actor, conv string) error {
+// seen is the last_message_seq of conv's page as actor reads it now.
+func (b *bed) seen(t *testing.T, actor app.Actor, conv string) uint64 {
 	t.Helper()
 	c, err := b.app.Queries.ReadConversation.Handle(context.Background(), app.ReadConversation{Actor: actor, ConversationID: conv, Via: "page"})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return c.LastMessageSeq
+}
+
+// closing is wrapUp by actor on conv, having seen seq.
+func closing(actor app.Actor, conv string, seq uint64) app.Close {
 	cmd := wrapUp
-	cmd.Actor, cmd.ConversationID, cmd.SeenSeq = actor, conv, c.LastMessageSeq
-	return b.app.Commands.Close.Handle(context.Background(), cmd)
+	cmd.Actor, cmd.ConversationID, cmd.SeenSeq = actor, conv, seq
+	return cmd
+}
+
+// closeAs closes conv as actor with wrapUp, having seen the page as it is.
+func (b *bed) closeAs(t *testing.T, actor app.Actor, conv string) error {
+	t.Helper()
+	return b.app.Commands.Close.Handle(context.Background(), closing(actor, conv, b.seen(t, actor, conv)))
 }
 
 // history is the types of a conversation's events, in order.
@@ -95,15 +106,10 @@ func TestCloseAfterAMessageThePageDidNotShow(t *testing.T) {
 	t.Parallel()
 	b := newBed(t)
 	conv := b.conversation(t, "+447700900902", "ok, bye")
-	page, err := b.app.Queries.ReadConversation.Handle(context.Background(), app.ReadConversation{Actor: dana, ConversationID: conv, Via: "page"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	seq := b.seen(t, dana, conv)
 	b.Text(t, "+447700900902", lineNumber, "actually, one more thing")
 	before := b.history(t, conv)
-	cmd := wrapUp
-	cmd.Actor, cmd.ConversationID, cmd.SeenSeq = dana, conv, page.LastMessageSeq
-	if err := b.app.Commands.Close.Handle(context.Background(), cmd); !errors.Is(err, events.ErrNewMessage) {
+	if err := b.app.Commands.Close.Handle(context.Background(), closing(dana, conv, seq)); !errors.Is(err, events.ErrNewMessage) {
 		t.Fatalf("close over an unread message: %v, want ErrNewMessage", err)
 	}
 	if after := b.history(t, conv); !slices.Equal(after, before) {
@@ -130,10 +136,7 @@ func TestCloseRacingANewMessageIsRefused(t *testing.T) {
 	t.Parallel()
 	b := newBed(t)
 	conv := b.conversation(t, "+447700900903", "ok, bye")
-	page, err := b.app.Queries.ReadConversation.Handle(context.Background(), app.ReadConversation{Actor: dana, ConversationID: conv, Via: "page"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	seq := b.seen(t, dana, conv)
 	convs, err := events.NewConversations(b.Store, 8)
 	if err != nil {
 		t.Fatal(err)
@@ -141,9 +144,7 @@ func TestCloseRacingANewMessageIsRefused(t *testing.T) {
 	r := &racing{Conversations: convs, message: func() { b.Text(t, "+447700900903", lineNumber, "wait, I am not safe") }}
 	a := app.New(app.Deps{Conversations: r, Audit: b.Store, Keys: b.Keys, Inbox: b.inbox, Queue: b.queue, Staff: b.staff, File: b.File,
 		Now: b.Clock.Now, Logger: zerolog.Nop()})
-	cmd := wrapUp
-	cmd.Actor, cmd.ConversationID, cmd.SeenSeq = dana, conv, page.LastMessageSeq
-	if err := a.Commands.Close.Handle(context.Background(), cmd); !errors.Is(err, events.ErrNewMessage) {
+	if err := a.Commands.Close.Handle(context.Background(), closing(dana, conv, seq)); !errors.Is(err, events.ErrNewMessage) {
 		t.Fatalf("close racing a message: %v, want ErrNewMessage", err)
 	}
 	h := b.history(t, conv)
@@ -221,10 +222,7 @@ func TestBadWrapUpsAndHandOversChangeNothing(t *testing.T) {
 	ctx := context.Background()
 	conv := b.conversation(t, "+447700900906", "hello")
 	b.assign(t, conv, "wes", "day")
-	page, err := b.app.Queries.ReadConversation.Handle(ctx, app.ReadConversation{Actor: wes, ConversationID: conv, Via: "page"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	seq := b.seen(t, wes, conv)
 	before := b.history(t, conv)
 	closeWith := func(outcome string, seq uint64, cats ...string) error {
 		return b.app.Commands.Close.Handle(ctx, app.Close{Actor: wes, ConversationID: conv, Outcome: outcome, Categories: cats, SeenSeq: seq})
@@ -233,7 +231,6 @@ func TestBadWrapUpsAndHandOversChangeNothing(t *testing.T) {
 		_, err := b.app.Commands.HandOver.Handle(ctx, app.HandOver{Actor: wes, ConversationID: conv, AssigneeID: who, TeamID: team, Note: note})
 		return err
 	}
-	seq := page.LastMessageSeq
 	for name, err := range map[string]error{
 		"unknown outcome":          closeWith("vanished", seq, "reason:family", "risk:low"),
 		"unknown category":         closeWith("supported", seq, "reason:family", "risk:low", "mood:blue"),

@@ -66,12 +66,8 @@ func (h ReplyHandler) Handle(ctx context.Context, cmd Reply) (string, error) {
 		if !c.Started {
 			return ErrNotFound
 		}
-		if sealed.KeyID != c.ClientID {
-			data, err := h.d.Keys.Seal(ctx, c.ClientID, []byte(body), events.BodyAAD(eventID))
-			if err != nil {
-				return fmt.Errorf("seal reply: %w", err)
-			}
-			sealed = events.Sealed{KeyID: c.ClientID, Data: data}
+		if err := h.d.sealFor(ctx, c, body, eventID, &sealed); err != nil {
+			return err
 		}
 		return c.RequestReply(replyID, cmd.Actor.ID, cmd.Actor.FirstName(), sealed, m)
 	})
@@ -80,4 +76,19 @@ func (h ReplyHandler) Handle(ctx context.Context, cmd Reply) (string, error) {
 	}
 	h.d.log.Info().Str("conversation_id", cmd.ConversationID).Str("staff_id", cmd.Actor.ID).Str("reply_id", replyID).Msg("reply requested")
 	return replyID, nil
+}
+
+// sealFor seals text with c's client's key, bound to event eventID, into
+// sealed, unless it holds that already: a decision run again after a
+// conflict seals once.
+func (d *deps) sealFor(ctx context.Context, c *events.Conversation, text, eventID string, sealed *events.Sealed) error {
+	if sealed.KeyID == c.ClientID && sealed.KeyID != "" {
+		return nil
+	}
+	data, err := d.Keys.Seal(ctx, c.ClientID, []byte(text), events.BodyAAD(eventID))
+	if err != nil {
+		return fmt.Errorf("seal %s: %w", eventID, err)
+	}
+	*sealed = events.Sealed{KeyID: c.ClientID, Data: data}
+	return nil
 }
