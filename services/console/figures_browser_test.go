@@ -1,7 +1,6 @@
 package console_test
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"strings"
@@ -10,35 +9,35 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/helpline-org/helpline/events"
 	"github.com/helpline-org/helpline/internal/poll"
 )
 
 // TestClosedConversationOnTheDashboardInTheBrowser: a worker closes a
-// conversation of theirs with a wrap-up (an outcome and categories of the
-// line's default taxonomy); a manager then finds the outcome and the
-// categories, by their labels, on the dashboard in Chromium, with no
-// pseudonym, id or word of the conversation on it.
-//
-// The close goes through the conversation's Close command, which the
-// console's close form and API call: they had not landed when this test
-// was written (issue 14 items 1-2); once they have, the worker's part
-// belongs in the browser too.
+// conversation of theirs in Chromium with the page's wrap-up form (an
+// outcome and categories of the line's default taxonomy); a manager then
+// finds the outcome and the categories, by their labels, on the dashboard
+// in Chromium, with no pseudonym, id or word of the conversation on it.
 func TestClosedConversationOnTheDashboardInTheBrowser(t *testing.T) {
 	s := seed(t)
 	dir := artifacts(t)
 	base := s.srv.URL
 
-	convs, err := events.NewConversations(s.Store, 16)
-	if err != nil {
-		t.Fatal(err)
+	// Wes, the worker the conversation was given to, closes it with a
+	// wrap-up in the conversation page's form.
+	wes := browser(t, 1024, 1400)
+	signInBrowser(t, wes, base, "wes")
+	step(t, wes, "wes opens the conversation", chromedp.Navigate(base+"/conversations/"+s.convA), chromedp.WaitVisible(chromedp.CSS(`form#close`)))
+	step(t, wes, "wes wraps it up",
+		chromedp.SetValue(chromedp.CSS(`#outcome`), "referred"),
+		chromedp.Click(chromedp.CSS(`form#close input[name=category][value="reason:suicidal"]`)),
+		chromedp.SetValue(chromedp.CSS(`form#close select[aria-label="Risk level assessed"]`), "risk:high"),
+		chromedp.Click(chromedp.CSS(`form#close input[name=category][value="referral:mental_health"]`)),
+		chromedp.Submit(chromedp.CSS(`#outcome`)),
+		chromedp.WaitVisible(chromedp.CSS(`#closed`)))
+	if status := value(t, wes, "status", chromedp.Text(chromedp.CSS(`#status`))); !strings.Contains(status, "closed") {
+		t.Fatalf("after closing, the conversation's status reads %q", status)
 	}
-	if _, err := convs.Update(context.Background(), s.convA, func(c *events.Conversation) error {
-		return c.Close("wes", events.WrapUp{Outcome: "referred", Categories: []string{"reason:suicidal", "risk:high", "referral:mental_health"},
-			SeenSeq: c.LastInboundSeq}, s.File.Lines[0].Taxonomy, events.Meta{OccurredAt: s.Clock.Now()})
-	}); err != nil {
-		t.Fatal(err)
-	}
+	screenshot(t, wes, dir, "30-conversation-closed")
 
 	// The projection follows the log: wait until it counts the close.
 	api := s.signIn(t, "mia")
