@@ -401,6 +401,9 @@ type ChatItem struct {
 // errChatStreamEnd stops a stream after the conversation closed.
 var errChatStreamEnd = errors.New("chat stream ends")
 
+// Remaining is how long session s has left, on the chat's clock.
+func (c *Chat) Remaining(s ChatSession) time.Duration { return s.Expires.Sub(c.d.Now()) }
+
 // Stream shows the conversation to its client: first its history after
 // sequence after (what the client has not seen yet), then a ready item,
 // then new items live. It ends after the closed item, which is always

@@ -37,7 +37,12 @@ func (h *ChatHTTP) events(w http.ResponseWriter, req *http.Request) {
 	// it, here or through another replica), on shutdown (Close), or when
 	// the client goes.
 	err = h.sse.Serve(w, req, func(ctx context.Context, st *sse.Stream) error {
-		ctx, cancel := context.WithDeadline(ctx, s.Expires)
+		// The session's expiry is a time on the chat's clock: the stream
+		// runs for what is left of it (a deadline at Expires would read
+		// it on the wall clock, which a test's clock, or a skewed one,
+		// does not share: a chat started on a test's Sunday ended at
+		// once from the real Monday on).
+		ctx, cancel := context.WithTimeout(ctx, h.chat.Remaining(s))
 		defer cancel()
 		defer context.AfterFunc(ended, cancel)()
 		return h.chat.Stream(ctx, s, chatAfter(req), func(it ChatItem) error {
