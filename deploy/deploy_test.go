@@ -4,10 +4,13 @@ import (
 	"bufio"
 	"context"
 	"crypto/tls"
+	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -437,6 +440,9 @@ type podSpec struct {
 		} `yaml:"volumeMounts"`
 		LivenessProbe  *probe `yaml:"livenessProbe"`
 		ReadinessProbe *probe `yaml:"readinessProbe"`
+		Resources      struct {
+			Limits map[string]string `yaml:"limits"`
+		} `yaml:"resources"`
 	} `yaml:"containers"`
 }
 
@@ -500,18 +506,21 @@ func TestKubernetesManifests(t *testing.T) {
 				t.Errorf("%s: pods must run as non-root", o.Metadata.Name)
 			}
 			for _, e := range c[0].Env {
-				if !vars[e.Name] {
+				if !vars[e.Name] && e.Name != "GOMEMLIMIT" {
 					t.Errorf("%s: %s is not a HELPLINE_ variable of internal/config", o.Metadata.Name, e.Name)
 				}
 			}
+			checkMemoryLimit(t, o.Metadata.Name, o.Spec.Template.Spec)
 		case "PodDisruptionBudget":
 			pdbs[o.Spec.Selector.MatchLabels["app.kubernetes.io/component"]] = true
 		case "Job":
 			checkNATSCredential(t, o, string(natsauth.Setup))
+			checkMemoryLimit(t, o.Metadata.Name, o.Spec.Template.Spec)
 		case "CronJob":
 			// The retention job destroys data keys: the admin user's.
 			o.Spec.Template.Spec = o.Spec.JobTemplate.Spec.Template.Spec
 			checkNATSCredential(t, o, string(natsauth.Admin))
+			checkMemoryLimit(t, o.Metadata.Name, o.Spec.Template.Spec)
 			retention = true
 		case "NetworkPolicy":
 			if o.Spec.PodSelector.MatchLabels["app.kubernetes.io/name"] == "nats" {
@@ -532,6 +541,49 @@ func TestKubernetesManifests(t *testing.T) {
 			t.Errorf("no PodDisruptionBudget for %s", svc)
 		}
 	}
+}
+
+// checkMemoryLimit checks a pod's container has a memory limit and tells
+// the Go runtime about it: GOMEMLIMIT at 75-85% of the limit, so the
+// garbage collector works harder before the kernel kills the pod (and the
+// console sizes its password-hash turns by it: services/console/auth).
+func checkMemoryLimit(t *testing.T, name string, spec podSpec) {
+	t.Helper()
+	c := spec.Containers[0]
+	limit, err := quantity(c.Resources.Limits["memory"])
+	if err != nil {
+		t.Errorf("%s: limits.memory: %v", name, err)
+		return
+	}
+	var soft string
+	for _, e := range c.Env {
+		if e.Name == "GOMEMLIMIT" {
+			soft = e.Value
+		}
+	}
+	got, err := quantity(strings.TrimSuffix(soft, "B"))
+	if err != nil {
+		t.Errorf("%s: GOMEMLIMIT: %v", name, err)
+		return
+	}
+	if got < limit*75/100 || got > limit*85/100 {
+		t.Errorf("%s: GOMEMLIMIT %s is %d%% of limits.memory %s, want 75-85%%", name, soft, got*100/limit, c.Resources.Limits["memory"])
+	}
+}
+
+// quantity reads a memory size in Kubernetes' binary units (256Mi; the Go
+// runtime writes the same sizes as 256MiB).
+func quantity(s string) (int64, error) {
+	for i, unit := range []string{"Ki", "Mi", "Gi"} {
+		if n, ok := strings.CutSuffix(s, unit); ok {
+			v, err := strconv.ParseInt(n, 10, 64)
+			return v << (10 * (i + 1)), err
+		}
+	}
+	if s == "" {
+		return 0, errors.New("not set")
+	}
+	return 0, fmt.Errorf("%q: want a size in Ki, Mi or Gi", s)
 }
 
 // checkNATSCredential checks a pod connects to NATS over TLS as the
