@@ -25,6 +25,8 @@ const (
 	AggregateWorker       = "worker"
 	AggregateLine         = "line"
 	AggregateRota         = "rota"
+	// AggregateReplies is a line's saved replies.
+	AggregateReplies = "replies"
 )
 
 // SubjectPrefix is the common prefix of every domain event subject.

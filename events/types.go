@@ -45,6 +45,10 @@ const (
 	TypeRotaUnavailabilityRecorded = "rota.unavailability_recorded"
 	TypeRotaChangeCancelled        = "rota.change_cancelled"
 	TypeRotaGapWarned              = "rota.gap_warned"
+
+	TypeSavedReplyAdded   = "replies.saved_reply_added"
+	TypeSavedReplyEdited  = "replies.saved_reply_edited"
+	TypeSavedReplyRemoved = "replies.saved_reply_removed"
 )
 
 // Send ids of automatic replies begin with these: the console and the web

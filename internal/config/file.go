@@ -102,6 +102,10 @@ type Line struct {
 	// reopens the same conversation; later, it starts a new one. Default
 	// DefaultReopenWindow.
 	ReopenWindow Duration `yaml:"reopen_window"`
+	// SavedReplies are the texts the line's workers may insert into a
+	// reply, per language; admins change them in the console. None when
+	// not given.
+	SavedReplies []SavedReply `yaml:"saved_replies"`
 }
 
 // Staff is a member of staff known from configuration.
@@ -339,6 +343,7 @@ func (f *File) Validate() error {
 		if l.Taxonomy != nil {
 			errs = append(errs, l.Taxonomy.validate(where)...)
 		}
+		errs = append(errs, l.validateSavedReplies(where)...)
 		if l.WaitMessageAfter.Duration < 10*time.Second || l.WaitMessageEvery.Duration < l.WaitMessageAfter.Duration {
 			bad("%s: wait_message_after %s, wait_message_every %s: want at least 10s, and every at least after", where, l.WaitMessageAfter, l.WaitMessageEvery)
 		}

@@ -176,9 +176,9 @@ var matrix = map[Role]grant{
 	// The projector builds the SQL read models; it holds no key.
 	Projector: {readLog: true, durables: projectionDurables},
 	// The console: staff actions on conversations, staff flags on
-	// clients, staff accounts, rota changes, the audit trail of every reading of content, its sessions; it follows
+	// clients, staff accounts, rota changes, saved replies, the audit trail of every reading of content, its sessions; it follows
 	// the log into the SQL projections on the projector's consumers.
-	Console: {readLog: true, appends: []string{events.AggregateConversation, events.AggregateClient, events.AggregateWorker, events.AggregateRota}, durables: projectionDurables,
+	Console: {readLog: true, appends: []string{events.AggregateConversation, events.AggregateClient, events.AggregateWorker, events.AggregateRota, events.AggregateReplies}, durables: projectionDurables,
 		writeAudit: true, readAudit: true, buckets: map[string]access{bucketKeys: read, bucketConsoleSessions: own}},
 }
 
