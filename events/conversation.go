@@ -214,6 +214,8 @@ type Conversation struct {
 	// StoppedSeq is the log sequence of the latest worker reply or close,
 	// which stopped any clock: a message before it needs none.
 	StoppedSeq uint64
+	// Survey is the post-contact survey so far (survey.go).
+	Survey SurveyState
 
 	recording
 }
@@ -387,6 +389,9 @@ func (c *Conversation) apply(p Payload, e Envelope) {
 		c.stopClock(e)
 	case ConversationReopened:
 		c.Closed = false
+		c.applySurvey(p, e)
+	case SurveyQuestionAsked, SurveyAnswered:
+		c.applySurvey(p, e)
 	case ConversationHandedOver:
 		c.AssigneeID, c.TeamID = p.AssigneeID, p.TeamID
 		c.HandOvers[e.ID] = true

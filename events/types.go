@@ -26,6 +26,8 @@ const (
 	TypeConversationReopened      = "conversation.reopened"
 	TypeConversationHandedOver    = "conversation.handed_over"
 	TypeResponseClockStarted      = "conversation.response_clock_started"
+	TypeSurveyQuestionAsked       = "conversation.survey_question_asked"
+	TypeSurveyAnswered            = "conversation.survey_answered"
 
 	TypeClientRegistered = "client.registered"
 	TypeConsentChanged   = "client.consent_changed"
@@ -60,4 +62,7 @@ const (
 	HelpSendPrefix = "help-"
 	// WaitSendPrefix: the wait message to a client nobody has answered yet.
 	WaitSendPrefix = "wait-"
+	// SurveySendPrefix: a question of the post-contact survey
+	// (SurveySendID).
+	SurveySendPrefix = "survey-"
 )

@@ -106,6 +106,8 @@ type Line struct {
 	// reply, per language; admins change them in the console. None when
 	// not given.
 	SavedReplies []SavedReply `yaml:"saved_replies"`
+	// Survey is the line's post-contact survey (survey.go); nil: none.
+	Survey *Survey `yaml:"survey"`
 }
 
 // Staff is a member of staff known from configuration.
@@ -213,6 +215,9 @@ func (f *File) setDefaults() {
 		l.ReopenWindow.Duration = cmp.Or(l.ReopenWindow.Duration, DefaultReopenWindow)
 		if l.Taxonomy == nil {
 			l.Taxonomy = DefaultTaxonomy()
+		}
+		if l.Survey != nil {
+			l.Survey.setDefaults()
 		}
 	}
 	for i := range f.Policies {
@@ -344,6 +349,9 @@ func (f *File) Validate() error {
 			errs = append(errs, l.Taxonomy.validate(where)...)
 		}
 		errs = append(errs, l.validateSavedReplies(where)...)
+		if l.Survey != nil {
+			errs = append(errs, l.Survey.validate(where, l.ReopenWindow.Duration)...)
+		}
 		if l.WaitMessageAfter.Duration < 10*time.Second || l.WaitMessageEvery.Duration < l.WaitMessageAfter.Duration {
 			bad("%s: wait_message_after %s, wait_message_every %s: want at least 10s, and every at least after", where, l.WaitMessageAfter, l.WaitMessageEvery)
 		}

@@ -171,6 +171,11 @@ func (r *Receiver) ReceiveSMS(ctx context.Context, in InboundSMS) (Receipt, erro
 		return rc, unavailable("seal body", err)
 	}
 	receive := func(c *events.Conversation) error {
+		// An option number in answer to the survey of a closed
+		// conversation is its answer, not a message: it does not reopen.
+		if answered, err := c.AnswerSurvey(rc.EventID, in.Body, line.AnswerWindow(), meta); err != nil || answered {
+			return err
+		}
 		return c.Receive(rc.EventID, in.MessageSid, events.Sealed{KeyID: clientID, Data: body}, line.ReopenWindow.Duration, meta)
 	}
 	start := func(c *events.Conversation) error {

@@ -33,7 +33,7 @@ func ruleTimerKey(escalationID string, step Step, staffID string) string {
 }
 
 // OnTimer runs one due timer: a person's next notification rule, the
-// rota gap check, a client's wait message, or an escalation's
+// rota gap check, a client's wait message, a post-contact survey, or an escalation's
 // acknowledgement deadline.
 func (s *Service) OnTimer(ctx context.Context, t timers.Timer) error {
 	if t.Key == GapTimerKey {
@@ -44,6 +44,9 @@ func (s *Service) OnTimer(ctx context.Context, t timers.Timer) error {
 	}
 	if strings.HasPrefix(t.Key, waitTimerPrefix) || strings.HasPrefix(t.Key, quietTimerPrefix) {
 		return s.onWaitDue(ctx, t)
+	}
+	if strings.HasPrefix(t.Key, surveyTimerPrefix) {
+		return s.onSurveyDue(ctx, t)
 	}
 	return s.OnAckTimeout(ctx, t)
 }

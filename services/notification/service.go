@@ -169,11 +169,13 @@ func (s *Service) HandlePages(ctx context.Context, e events.Envelope) error {
 }
 
 // HandleBridge handles what goes to clients: workers' replies,
-// out-of-hours auto-replies, and the crisis reply to a crisis or elevated
-// message while the line is closed (on its verdict).
+// out-of-hours auto-replies, the crisis reply to a crisis or elevated
+// message while the line is closed (on its verdict), and the post-contact
+// survey (on the close, and on an answer).
 func (s *Service) HandleBridge(ctx context.Context, e events.Envelope) error {
 	switch e.Type {
-	case events.TypeReplyRequested, events.TypeOutOfHoursContactRecorded, events.TypeMessageTriaged:
+	case events.TypeReplyRequested, events.TypeOutOfHoursContactRecorded, events.TypeMessageTriaged, events.TypeConversationClosed,
+		events.TypeSurveyAnswered:
 	default:
 		return nil
 	}
@@ -200,6 +202,10 @@ func (s *Service) HandleBridge(ctx context.Context, e events.Envelope) error {
 			return err
 		}
 		return s.sendCrisisReply(ctx, e, p)
+	case events.ConversationClosed:
+		return s.armSurvey(ctx, e)
+	case events.SurveyAnswered:
+		return s.askNextSurvey(ctx, e, p)
 	}
 	return nil
 }
