@@ -256,8 +256,12 @@ func (s *Store) Append(ctx context.Context, expect Expect, envs ...Envelope) ([]
 			return out, err
 		}
 		out = append(out, a)
+		// A duplicate did not move the aggregate's last sequence: its
+		// original may lie before events others appended since, so the
+		// next event still expects what this one did (or the duplicate's
+		// sequence, when it was found after the expectation).
 		if !next.any {
-			next = ExpectSeq(a.Seq)
+			next = ExpectSeq(max(next.seq, a.Seq))
 		}
 	}
 	return out, nil

@@ -183,6 +183,40 @@ func TestSameMessageIDIsOneEvent(t *testing.T) {
 	}
 }
 
+// TestBatchAfterADuplicateExpectsTheLogsLast is the defect triage hit on
+// closed lines: a decision re-recorded an event already stored (its
+// out-of-hours contact, appended by an attempt whose next event then
+// conflicted) ahead of new ones, while another writer had appended after
+// it. The duplicate's original sequence is not the aggregate's last: the
+// next event must expect what the batch expected, or it conflicts on
+// every attempt ("wrong last sequence") until the repository gives up.
+func TestBatchAfterADuplicateExpectsTheLogsLast(t *testing.T) {
+	t.Parallel()
+	s := newStoreOnFreshServer(t)
+	ctx := context.Background()
+	ooh, other, clock := received(t, "conv-bd", "m-ooh"), received(t, "conv-bd", "m-other"), received(t, "conv-bd", "m-clock")
+	first, err := s.Append(ctx, events.ExpectNew, started(t, "conv-bd"), ooh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last, err := s.Append(ctx, events.ExpectSeq(first[1].Seq), other) // another writer, after the first event of the batch
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Append(ctx, events.ExpectSeq(last[0].Seq), ooh, clock)
+	if err != nil {
+		t.Fatalf("batch re-recording a stored event: %v", err)
+	}
+	if !got[0].Duplicate || got[0].Seq != first[1].Seq || got[1].Duplicate || got[1].Seq <= last[0].Seq {
+		t.Fatalf("acks %+v: want the first a duplicate of seq %d, the second new after %d", got, first[1].Seq, last[0].Seq)
+	}
+	// The expectation still holds the batch to the state it was decided
+	// on: a stale one conflicts even when its first event is a duplicate.
+	if _, err := s.Append(ctx, events.ExpectSeq(last[0].Seq), ooh, received(t, "conv-bd", "m-late")); !errors.Is(err, events.ErrConcurrency) {
+		t.Fatalf("stale batch after a duplicate: %v, want ErrConcurrency", err)
+	}
+}
+
 func TestAcknowledgedEventsSurviveRestart(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
