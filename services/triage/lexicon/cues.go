@@ -10,7 +10,10 @@ package lexicon
 // before them, past, whom they are about, a story or the news), so "I
 // don't want to die" and "my friend bought pills" are held as before.
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // cueClass is a class of cue words.
 type cueClass uint8
@@ -90,16 +93,38 @@ var cueNames = [numCues]string{"", "death", "wish", "means", "acquire", "researc
 	"done", "not_for", "unfound", "enough", "shops", "travel", "aggressor", "assault", "leave", "recipient", "occasion", "persist", "suicide",
 	"benign", "stockpile", "remote", "shout", "extreme"}
 
+// cueWords is how many 64-bit words a cueSet spans: room for 128 classes,
+// so that a new class never evicts an old one. The constant below fails
+// to compile when the classes outgrow it.
+const cueWords = 2
+
+const _ = uint(cueWords*64 - numCues)
+
 // cueSet is a set of cue classes.
-type cueSet uint64
+type cueSet [cueWords]uint64
 
 func cs(cls ...cueClass) cueSet {
 	var s cueSet
 	for _, c := range cls {
-		s |= 1 << c
+		s[c>>6] |= 1 << (c & 63)
 	}
 	return s
 }
+
+// or returns the union of s and t.
+func (s cueSet) or(t cueSet) cueSet { return cueSet{s[0] | t[0], s[1] | t[1]} }
+
+// and returns the classes both s and t hold.
+func (s cueSet) and(t cueSet) cueSet { return cueSet{s[0] & t[0], s[1] & t[1]} }
+
+// minus returns s without the classes of t.
+func (s cueSet) minus(t cueSet) cueSet { return cueSet{s[0] &^ t[0], s[1] &^ t[1]} }
+
+// meets reports whether s and t share a class.
+func (s cueSet) meets(t cueSet) bool { return s[0]&t[0] != 0 || s[1]&t[1] != 0 }
+
+// empty reports whether s holds no class.
+func (s cueSet) empty() bool { return s[0] == 0 && s[1] == 0 }
 
 // cueWindow bounds, in words, how far a rule's cues may stand from the
 // first of them.
@@ -316,7 +341,7 @@ func (cl *Classifier) cueOf(h *hit) cueSet {
 	t := &cl.c.terms[h.term]
 	switch h.kind {
 	case tkCue:
-		return 1 << t.cue
+		return cs(t.cue)
 	case tkTime:
 		return cs(cueTime, cueTonight)
 	case tkSoon:
@@ -333,19 +358,19 @@ func (cl *Classifier) cueOf(h *hit) cueSet {
 		if t.r.signal == sigMethod && t.r.kind == kindNamed && t.r.means != meansNone {
 			s := cs(cueMeans)
 			if t.r.means == meansWeapon {
-				s |= cs(cueWeapon)
+				s = s.or(cs(cueWeapon))
 			}
 			return s
 		}
 	}
-	return 0
+	return cueSet{}
 }
 
 // cueUnion returns the cue classes of all the hits.
 func (cl *Classifier) cueUnion(sc *scratch) cueSet {
 	var u cueSet
 	for i := range sc.hits {
-		u |= cl.cueOf(&sc.hits[i])
+		u = u.or(cl.cueOf(&sc.hits[i]))
 	}
 	return u
 }
@@ -353,11 +378,11 @@ func (cl *Classifier) cueUnion(sc *scratch) cueSet {
 // mayFire reports whether every slot of r has a cue in u and the
 // conversation meets its with condition.
 func (r *cueRule) mayFire(u cueSet, recent signalSet) bool {
-	if r.with != 0 && recent&r.with == 0 || u&r.unless != 0 {
+	if r.with != 0 && recent&r.with == 0 || u.meets(r.unless) {
 		return false
 	}
 	for _, s := range r.slots {
-		if u&s == 0 {
+		if !u.meets(s) {
 			return false
 		}
 	}
@@ -381,7 +406,7 @@ func (cl *Classifier) cuesMayFire(sc *scratch, recent signalSet) bool {
 func (cl *Classifier) cooccur(sc *scratch, recent signalSet) {
 	n := len(sc.hits)
 	for len(sc.cues) < n {
-		sc.cues = append(sc.cues, 0)
+		sc.cues = append(sc.cues, cueSet{})
 	}
 	classes := sc.cues[:n]
 	clear(classes)
@@ -394,15 +419,15 @@ func (cl *Classifier) cooccur(sc *scratch, recent signalSet) {
 		classes[i] = cl.cueOf(h)
 		// "going to" with a negation right after it says no intent:
 		// "je vais rien faire".
-		if classes[i]&cs(cueIntent) != 0 && negatedAfter(sc, h) {
-			classes[i] &^= cs(cueIntent)
+		if classes[i].meets(cs(cueIntent)) && negatedAfter(sc, h) {
+			classes[i] = classes[i].minus(cs(cueIntent))
 		}
 		// "then I'm done WITH errands" is finished with something, not
 		// an end ("done with life" is a phrase of its own).
-		if classes[i]&cs(cueDone) != 0 && doneWith[wordAfter(sc, h)] {
-			classes[i] &^= cs(cueDone)
+		if classes[i].meets(cs(cueDone)) && doneWith[wordAfter(sc, h)] {
+			classes[i] = classes[i].minus(cs(cueDone))
 		}
-		any = any || classes[i] != 0
+		any = any || !classes[i].empty()
 	}
 	if !any {
 		return
@@ -410,18 +435,18 @@ func (cl *Classifier) cooccur(sc *scratch, recent signalSet) {
 	// A purpose denied is no everyday purpose: "not for camping", "no es
 	// para el camping" hold nothing.
 	for i := 0; i < n; i++ {
-		if classes[i]&cs(cueBenign) != 0 && overlapsClass(sc, classes, i, cs(cueNotFor)) {
-			classes[i] &^= cs(cueBenign)
+		if classes[i].meets(cs(cueBenign)) && overlapsClass(sc, classes, i, cs(cueNotFor)) {
+			classes[i] = classes[i].minus(cs(cueBenign))
 		}
 	}
 	var u cueSet
 	for _, c := range classes {
-		u |= c
+		u = u.or(c)
 	}
 	// A rule's unless classes count even inside an idiom.
 	for i := 0; i < n; i++ {
 		if h := &sc.hits[i]; h.kind == tkCue && h.flags&hitDropped != 0 {
-			u |= cl.cueOf(h) & cs(cueMishap)
+			u = u.or(cl.cueOf(h).and(cs(cueMishap)))
 		}
 	}
 	var used [4]int
@@ -431,7 +456,7 @@ func (cl *Classifier) cooccur(sc *scratch, recent signalSet) {
 			continue
 		}
 		for a := 0; a < n; a++ {
-			if classes[a]&r.slots[0] == 0 {
+			if !classes[a].meets(r.slots[0]) {
 				continue
 			}
 			h := &sc.hits[a]
@@ -445,7 +470,7 @@ func (cl *Classifier) cooccur(sc *scratch, recent signalSet) {
 				best, bestGap := -1, limit+1
 				for b := 0; b < n; b++ {
 					g := &sc.hits[b]
-					if classes[b]&r.slots[s] == 0 || g.pass != h.pass || usedIn(used[:s], b) || overlapsAny(sc, used[:s], g) {
+					if !classes[b].meets(r.slots[s]) || g.pass != h.pass || usedIn(used[:s], b) || overlapsAny(sc, used[:s], g) {
 						continue
 					}
 					if gap := max(g.ws-h.we, h.ws-g.we, 0); gap < bestGap {
@@ -501,7 +526,7 @@ func overlapsClass(sc *scratch, classes []cueSet, i int, c cueSet) bool {
 	h := &sc.hits[i]
 	for j := range classes {
 		g := &sc.hits[j]
-		if j != i && classes[j]&c != 0 && g.pass == h.pass && g.ws <= h.we && h.ws <= g.we {
+		if j != i && classes[j].meets(c) && g.pass == h.pass && g.ws <= h.we && h.ws <= g.we {
 			return true
 		}
 	}
@@ -538,7 +563,7 @@ func (cl *Classifier) fire(sc *scratch, ri int, used []int) {
 	partner := int32(-1)
 	for _, u := range used {
 		sc.hits[u].flags |= hitEvidence
-		if cl.cueOf(&sc.hits[u])&cs(cueMeans) != 0 {
+		if cl.cueOf(&sc.hits[u]).meets(cs(cueMeans)) {
 			partner = int32(u)
 		}
 	}
@@ -563,124 +588,44 @@ type cueList struct {
 	phrases []string
 }
 
+// cueLists are one language's cue words by class, keyed by the class's
+// name (cueNames): the YAML map under cues. A map rather than a field per
+// class, so that a new class is one constant and one name.
+type cueLists map[string][]string
+
 // lists returns a language's cue lists in class order.
-func (c *cueLists) lists() []cueList {
-	return []cueList{
-		{cueDeath, c.Death}, {cueWish, c.Wish}, {cueMeans, c.Means}, {cueAcquire, c.Acquire}, {cueResearch, c.Research},
-		{cueQuantity, c.Quantity}, {cueAct, c.Act}, {cueJump, c.Jump}, {cueIntent, c.Intent}, {cueTime, c.Time},
-		{cueFarewell, c.Farewell}, {cueGone, c.Gone}, {cueGiveAway, c.GiveAway}, {cueThreat, c.Threat},
-		{cueStrangle, c.Strangle}, {cueProximity, c.Proximity}, {cueWeapon, c.Weapon}, {cueChild, c.Child},
-		{cueSecret, c.Secret}, {cueHomeFear, c.HomeFear}, {cueFinal, c.Final},
-		{cuePresence, c.Presence}, {cuePlace, c.Place}, {cueCross, c.Cross}, {cueBleed, c.Bleed},
-		{cueUnstoppable, c.Unstoppable}, {cuePoison, c.Poison}, {cueVehicle, c.Vehicle}, {cueNotFault, c.NotFault},
-		{cueConfine, c.Confine}, {cueSexual, c.Sexual}, {cueDoIt, c.DoIt}, {cueAlone, c.Alone},
-		{cueThinking, c.Thinking}, {cueHowTo, c.HowTo}, {cueDecided, c.Decided}, {cueRail, c.Rail}, {cueNotBoard, c.NotBoard},
-		{cuePrepare, c.Prepare}, {cueNotAround, c.NotAround}, {cueOnPlace, c.OnPlace}, {cueMishap, c.Mishap}, {cueDay, c.Day},
-		{cueDone, c.Done}, {cueNotFor, c.NotFor}, {cueUnfound, c.Unfound}, {cueEnough, c.Enough}, {cueShops, c.Shops},
-		{cueTravel, c.Travel}, {cueAggressor, c.Aggressor}, {cueAssault, c.Assault}, {cueLeave, c.Leave},
-		{cueRecipient, c.Recipient}, {cueOccasion, c.Occasion}, {cuePersist, c.Persist}, {cueSuicide, c.Suicide},
-		{cueBenign, c.Benign}, {cueStockpile, c.Stockpile}, {cueRemote, c.Remote}, {cueShout, c.Shout}, {cueExtreme, c.Extreme},
+func (c cueLists) lists() []cueList {
+	out := make([]cueList, 0, len(c))
+	for cl := cueClass(1); cl < numCues; cl++ {
+		if ph := c[cueNames[cl]]; len(ph) > 0 {
+			out = append(out, cueList{cl, ph})
+		}
 	}
+	return out
 }
 
-// cueLists are one language's cue words, by class (see cueClass).
-type cueLists struct {
-	Death     []string `yaml:"death"`
-	Wish      []string `yaml:"wish"`
-	Means     []string `yaml:"means"`
-	Acquire   []string `yaml:"acquire"`
-	Research  []string `yaml:"research"`
-	Quantity  []string `yaml:"quantity"`
-	Act       []string `yaml:"act"`
-	Jump      []string `yaml:"jump"`
-	Intent    []string `yaml:"intent"`
-	Time      []string `yaml:"time"`
-	Farewell  []string `yaml:"farewell"`
-	Gone      []string `yaml:"gone"`
-	GiveAway  []string `yaml:"give_away"`
-	Threat    []string `yaml:"threat"`
-	Strangle  []string `yaml:"strangle"`
-	Proximity []string `yaml:"proximity"`
-	Weapon    []string `yaml:"weapon"`
-	Child     []string `yaml:"child"`
-	Secret    []string `yaml:"secret"`
-	HomeFear  []string `yaml:"home_fear"`
-	Final     []string `yaml:"final"`
-	// Presence and Place: where one is now; Cross: past a barrier.
-	Presence []string `yaml:"presence"`
-	Place    []string `yaml:"place"`
-	Cross    []string `yaml:"cross"`
-	// Bleed and Unstoppable: bleeding that won't stop.
-	Bleed       []string `yaml:"bleed"`
-	Unstoppable []string `yaml:"unstoppable"`
-	Poison      []string `yaml:"poison"`
-	Vehicle     []string `yaml:"vehicle"`
-	NotFault    []string `yaml:"not_fault"`
-	Confine     []string `yaml:"confine"`
-	Sexual      []string `yaml:"sexual"`
-	// DoIt and Alone: the act and the moment no one is there, a plan.
-	DoIt  []string `yaml:"do_it"`
-	Alone []string `yaml:"alone"`
-	// Thinking and HowTo: thinking out how to do it, ideation with a
-	// method.
-	Thinking []string `yaml:"thinking"`
-	HowTo    []string `yaml:"how_to"`
-	// Decided: the decision made, an intent when the act is named or
-	// meant ("ma décision est prise, je vais passer à l'acte").
-	Decided []string `yaml:"decided"`
-	// Rail and NotBoard: at the station for the train one won't board.
-	Rail     []string `yaml:"rail"`
-	NotBoard []string `yaml:"not_board"`
-	// Prepare: a means made ready ("tied something to the loft hatch").
-	Prepare []string `yaml:"prepare"`
-	// NotAround: not being alive for what comes ("won't be around to see").
-	NotAround []string `yaml:"not_around"`
-	// OnPlace: on a dangerous place ("on the roof"), with no one there
-	// or now, is being there.
-	OnPlace []string `yaml:"on_place"`
-	// Mishap: an everyday injury, which holds the bleeding rule.
-	Mishap []string `yaml:"mishap"`
-	// Day: a day or a moment ("saturday", "dès que"), read as a time
-	// only after ideation.
-	Day []string `yaml:"day"`
-	// Done, NotFor, Unfound and Enough: what a means acquired is for ("then
-	// I'm done", "not for shaving", "where no one will find me", "enough");
-	// Shops: several shops for one thing, stockpiling.
-	Done    []string `yaml:"done"`
-	NotFor  []string `yaml:"not_for"`
-	Unfound []string `yaml:"unfound"`
-	Enough  []string `yaml:"enough"`
-	Shops   []string `yaml:"shops"`
-	// Travel: on the way to a place, with a means.
-	Travel []string `yaml:"travel"`
-	// Aggressor, Assault and Leave: violence from a partner or a parent,
-	// happening or threatened to keep one from leaving.
-	Aggressor []string `yaml:"aggressor"`
-	Assault   []string `yaml:"assault"`
-	Leave     []string `yaml:"leave"`
-	// Recipient: letters for each of one's people, a note; Occasion: an
-	// everyday letter (a birthday, a cover letter), which holds it.
-	Recipient []string `yaml:"recipient"`
-	Occasion  []string `yaml:"occasion"`
-	// Persist: a thought every day or all the time; Suicide: the act
-	// named, which with it is active ideation.
-	Persist []string `yaml:"persist"`
-	Suicide []string `yaml:"suicide"`
-	// Benign: an everyday purpose, which holds a means acquired ("got
-	// enough paracetamol for the whole family").
-	Benign []string `yaml:"benign"`
-	// Stockpile: a means gathered over time or hidden from others.
-	Stockpile []string `yaml:"stockpile"`
-	// Remote: a place away from people, where a means is taken to.
-	Remote []string `yaml:"remote"`
-	// Shout: someone raging, with a weapon close by.
-	Shout []string `yaml:"shout"`
-	// Extreme: the highest or deepest of a means, researched.
-	Extreme []string `yaml:"extreme"`
+// cueClassNamed returns the class of a YAML key.
+func cueClassNamed(name string) (cueClass, bool) {
+	for cl := cueClass(1); cl < numCues; cl++ {
+		if cueNames[cl] == name {
+			return cl, true
+		}
+	}
+	return cueNone, false
 }
 
 // validate checks every cue phrase.
-func (c *cueLists) validate() error {
+func (c cueLists) validate() error {
+	keys := make([]string, 0, len(c))
+	for k := range c {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		if _, ok := cueClassNamed(k); !ok {
+			return fmt.Errorf("cues.%s: no such cue class", k)
+		}
+	}
 	for _, l := range c.lists() {
 		for _, ph := range l.phrases {
 			if err := checkPhrase(ph); err != nil {

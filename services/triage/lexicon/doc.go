@@ -68,6 +68,19 @@
 // normaliser reads "my own life", "mi propia vida", "ma propre vie" as
 // "my life", "mi vida", "ma vie".
 //
+// Generated vocabularies (data/generated/<lang>.yaml) add words to the cue
+// classes from lexical resources rather than from examples: every noun
+// WordNet 3.0 puts under a medicine, a narcotic, a poison, a rope, a
+// firearm, a weapon or a tall structure (and whose first sense is that),
+// English verbs with their -s, -ed and -ing forms, Spanish and French
+// verbs with every conjugation hunspell's dictionaries give (a past that
+// folds into the present, "tomó" as "tomo", left out), and the Spanish
+// and French spellings of the English medicine names those dictionaries
+// know. testdata/tools/genvocab writes them (go generate) from its
+// sources.yaml, which lists the senses a review dropped. Cue classes are
+// a set of 128 bits (cueSet), keyed by name in the YAML, so a new class
+// evicts none.
+//
 // Ordinary words are never enough on their own: a rule over everyday
 // words needs a risk word too (a death, a wish to be dead, no one there)
 // or the conversation's ideation ("I'll do it when the house is empty"
@@ -126,3 +139,5 @@
 // language, above 0.03 false crises, on any crisis with a method judged none
 // and on any generic help request not judged none; it prints the table only.
 package lexicon
+
+//go:generate go run ./testdata/tools/genvocab

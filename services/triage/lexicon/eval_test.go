@@ -351,3 +351,21 @@ func TestEvaluationValidation(t *testing.T) {
 		}
 	}
 }
+
+// TestEvaluationBatch measures a fresh batch of development messages named
+// by HELPLINE_TRIAGE_BATCH (testdata/batches/<date>.jsonl), written before
+// a change, so that the change is measured before and after on messages it
+// was not written from. It prints
+// the table and every item judged differently from its label, and checks
+// nothing; without the variable it is skipped.
+func TestEvaluationBatch(t *testing.T) {
+	path := os.Getenv("HELPLINE_TRIAGE_BATCH")
+	if path == "" {
+		t.Skip("HELPLINE_TRIAGE_BATCH names no batch")
+	}
+	f := evaluate(defaultClassifier(t), readCorpus(t, path))
+	t.Log("\n" + f.table(path))
+	for _, m := range f.misses {
+		t.Log(m)
+	}
+}

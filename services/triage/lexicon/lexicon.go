@@ -111,7 +111,7 @@ type entry struct {
 
 var languageCode = regexp.MustCompile(`^[a-z]{2,3}$`)
 
-//go:embed data/*.yaml
+//go:embed data/*.yaml data/generated/*.yaml
 var shipped embed.FS
 
 // Default returns the shipped lexicons of every language, merged.
@@ -139,9 +139,52 @@ func FromFS(fsys fs.FS, dir string) (*Lexicon, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", path.Base(name), err)
 		}
+		if err := l.addGenerated(fsys, path.Join(dir, "generated", path.Base(name))); err != nil {
+			return nil, err
+		}
 		ls = append(ls, l)
 	}
 	return Merge(ls...)
+}
+
+// generated is a cue vocabulary generated from lexical resources
+// (data/generated/<lang>.yaml, written by testdata/tools/genvocab): more
+// words of the language's cue classes, with no rule of their own.
+type generated struct {
+	Language string   `yaml:"language"`
+	Cues     cueLists `yaml:"cues"`
+}
+
+// addGenerated adds the cue words of the generated vocabulary at name, if
+// there is one, to the one language of l.
+func (l *Lexicon) addGenerated(fsys fs.FS, name string) error {
+	data, err := fs.ReadFile(fsys, name)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read %s: %w", name, err)
+	}
+	var g generated
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&g); err != nil {
+		return fmt.Errorf("%s: %w: %w", path.Base(name), ErrInvalid, err)
+	}
+	p := &l.parts[0]
+	if g.Language != p.Language {
+		return fmt.Errorf("%s: %w: language %q, want %q", name, ErrInvalid, g.Language, p.Language)
+	}
+	if err := g.Cues.validate(); err != nil {
+		return fmt.Errorf("%s: %w: %v", name, ErrInvalid, err)
+	}
+	if p.Cues == nil {
+		p.Cues = cueLists{}
+	}
+	for class, words := range g.Cues {
+		p.Cues[class] = append(slices.Clip(p.Cues[class]), words...)
+	}
+	return nil
 }
 
 // Parse reads one language's lexicon from YAML and validates it. Errors

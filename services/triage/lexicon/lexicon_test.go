@@ -45,6 +45,8 @@ func TestParseErrors(t *testing.T) {
 		{"short prefix", entry(`{phrase: "sui*", signal: intent}`), `at least 4 letters`},
 		{"unknown placeholder", entry(`{phrase: "{many} pills", signal: intent}`), `{n} is the only placeholder`},
 		{"filler of two words", minimalYAML + "modifiers:\n  negation_fillers: [of my]\n", `"of my": want one word`},
+		{"unknown cue class", minimalYAML + "cues:\n  sadness: [blue]\n", `cues.sadness: no such cue class`},
+		{"bad cue phrase", minimalYAML + "cues:\n  means: [\"!!!\"]\n", `cues.means`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

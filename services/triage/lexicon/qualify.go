@@ -272,7 +272,7 @@ func exasperation(cl *Classifier, sc *scratch, h *hit) bool {
 	}
 	for i := range sc.hits {
 		g := &sc.hits[i]
-		if g.pass == h.pass && g.ws > h.we && g.ws <= h.we+3 && cl.cueOf(g)&cs(cueDeath, cueDeadWish, cueSuicide, cueWish) != 0 {
+		if g.pass == h.pass && g.ws > h.we && g.ws <= h.we+3 && cl.cueOf(g).meets(cs(cueDeath, cueDeadWish, cueSuicide, cueWish)) {
 			return false
 		}
 	}
