@@ -4,18 +4,22 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/helpline-org/helpline/internal/kv"
 )
 
 // KVIndex is the Index in JetStream key-value buckets: in IndexBucket, key
 // "client.<client id>", value the open conversation's id (empty when
-// none); in MessageBucket, key a message's event id, value its
-// conversation's id, for MessageRetention. Ids only: nothing in them
-// identifies a person without the master key.
+// none; followed by " first" while it is the client's first); in
+// MessageBucket, key a message's event id, value its conversation's id,
+// written when the client's entry moves on from that conversation and
+// kept for MessageRetention. Ids only: nothing in them identifies a person
+// without the master key.
 type KVIndex struct{ b, msgs *kv.Bucket }
 
 // IndexBucket and MessageBucket are the buckets' names.
@@ -24,13 +28,14 @@ const (
 	MessageBucket = "helpline_ingestion_messages"
 )
 
-// MessageRetention is how long a received message's id is remembered, so
-// that the same webhook brought again (Twilio retrying, or a captured
-// request replayed) records nothing: far beyond Twilio's retries, and
-// beyond the log's two-minute duplicate window and a conversation's life,
-// after which the conversation's own record of its messages no longer
-// catches it. A replay older than this would be recorded again (Twilio's
-// signature carries no time to refuse it by).
+// MessageRetention is how long a received message's id is remembered
+// once its client moved on to another conversation, so that the same
+// webhook brought again (Twilio retrying, or a captured request replayed)
+// records nothing: far beyond Twilio's retries and the log's duplicate
+// window. While the client's entry still names the message's
+// conversation, the conversation's own record of its messages refuses it
+// (for as long as the log keeps it). A replay older than this would be
+// recorded again (Twilio's signature carries no time to refuse it by).
 const MessageRetention = 30 * 24 * time.Hour
 
 // NewKVIndex creates or opens the bucket.
@@ -65,11 +70,28 @@ func (x *KVIndex) Received(ctx context.Context, eventID string) (string, bool, e
 	return string(e.Value()), true, nil
 }
 
-// RecordReceived remembers that a message was recorded in a conversation.
-func (x *KVIndex) RecordReceived(ctx context.Context, eventID, conversationID string) error {
-	_, err := x.msgs.Put(ctx, eventID, []byte(conversationID))
-	return err
+// RecordReceived remembers that the messages eventIDs were recorded in
+// conversationID: a few writes at once, each awaited.
+func (x *KVIndex) RecordReceived(ctx context.Context, conversationID string, eventIDs []string) error {
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(recordConcurrency)
+	for _, id := range eventIDs {
+		g.Go(func() error {
+			_, err := x.msgs.Put(ctx, id, []byte(conversationID))
+			return err
+		})
+	}
+	return g.Wait()
 }
+
+// recordConcurrency is how many writes of RecordReceived are in flight.
+const recordConcurrency = 16
+
+// firstMark ends the value of an entry whose conversation is the client's
+// first: nothing of the client's is in any other conversation. An entry
+// without it (or written before it existed) may have moved on from
+// earlier ones.
+const firstMark = " first"
 
 // Get returns the client's entry.
 func (x *KVIndex) Get(ctx context.Context, clientID string) (IndexEntry, error) {
@@ -80,7 +102,8 @@ func (x *KVIndex) Get(ctx context.Context, clientID string) (IndexEntry, error) 
 	if err != nil {
 		return IndexEntry{}, err
 	}
-	return IndexEntry{ConversationID: string(e.Value()), Registered: true, Revision: e.Revision()}, nil
+	convID, first := strings.CutSuffix(string(e.Value()), firstMark)
+	return IndexEntry{ConversationID: convID, Registered: true, Revision: e.Revision(), Moved: convID != "" && !first}, nil
 }
 
 // Register records the client, with no conversation, unless it is
@@ -97,12 +120,19 @@ func (x *KVIndex) Register(ctx context.Context, clientID string) error {
 // Claim makes conversationID the client's open conversation if the entry
 // is still at revision rev; ErrClaimed if it changed (another message
 // of the client's claimed one first).
-func (x *KVIndex) Claim(ctx context.Context, clientID, conversationID string, rev uint64) error {
-	_, err := x.b.Update(ctx, "client."+clientID, []byte(conversationID), rev)
-	if errors.Is(err, kv.ErrExists) {
-		return fmt.Errorf("client %s: %w", clientID, ErrClaimed)
+func (x *KVIndex) Claim(ctx context.Context, clientID, conversationID string, rev uint64, first bool) (IndexEntry, error) {
+	value := conversationID
+	if first {
+		value += firstMark
 	}
-	return err
+	next, err := x.b.Update(ctx, "client."+clientID, []byte(value), rev)
+	if errors.Is(err, kv.ErrExists) {
+		return IndexEntry{}, fmt.Errorf("client %s: %w", clientID, ErrClaimed)
+	}
+	if err != nil {
+		return IndexEntry{}, err
+	}
+	return IndexEntry{ConversationID: conversationID, Registered: true, Revision: next, Moved: !first}, nil
 }
 
 // Put records the client's open conversation, whatever the entry held:

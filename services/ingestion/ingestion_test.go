@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/rs/zerolog"
 
@@ -42,6 +43,9 @@ type harness struct {
 	js     jetstream.JetStream
 	logs   *logtest.Buffer
 	nats   *server.Server
+	// replica returns another ingestion process on the same log, index
+	// and keys: its own receiver (and caches) behind its own server.
+	replica func(testing.TB) *harness
 }
 
 var sidSeq atomic.Int64
@@ -67,17 +71,21 @@ lines:
 	if err != nil {
 		t.Fatal(err)
 	}
-	rcv := ingestion.NewReceiver(file, identities, keys, store, index, nil, time.Now, log)
 	h := &harness{store: store, keys: keys, js: js, logs: logs, nats: nsrv}
-	mux := http.NewServeMux()
-	h.srv = httptest.NewServer(mux)
-	t.Cleanup(h.srv.Close)
-	h.public = "https://helpline.example.org" // what Twilio calls: not the test server's address
-	wh := ingestion.NewWebhooks(ingestion.WebhookConfig{PublicURL: h.public}, rcv,
-		func(u string, f url.Values, s string) bool { return sms.Valid(token, u, f, s) }, log)
-	mux.HandleFunc("POST /twilio/sms", wh.SMS)
-	mux.HandleFunc("POST /twilio/status", wh.Status)
-	return h
+	h.replica = func(t testing.TB) *harness {
+		rcv := ingestion.NewReceiver(file, identities, keys, store, index, nil, time.Now, log)
+		r := *h
+		mux := http.NewServeMux()
+		r.srv = httptest.NewServer(mux)
+		t.Cleanup(r.srv.Close)
+		r.public = "https://helpline.example.org" // what Twilio calls: not the test server's address
+		wh := ingestion.NewWebhooks(ingestion.WebhookConfig{PublicURL: r.public}, rcv,
+			func(u string, f url.Values, s string) bool { return sms.Valid(token, u, f, s) }, log)
+		mux.HandleFunc("POST /twilio/sms", wh.SMS)
+		mux.HandleFunc("POST /twilio/status", wh.Status)
+		return &r
+	}
+	return h.replica(t)
 }
 
 // openLogAndKeys opens the event store and a keyring with a new master key
@@ -539,19 +547,8 @@ func TestSimultaneousTextsOpenOneConversation(t *testing.T) {
 func TestReplayAfterCloseRecordsNothing(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	// The log's own duplicate window (ten minutes at least) shortened, to
-	// stand for a replay long after.
-	const window = 200 * time.Millisecond
+	h.shortenDuplicateWindow(t)
 	ctx := context.Background()
-	stream, err := h.js.Stream(ctx, events.DefaultStream)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sc := stream.CachedInfo().Config
-	sc.Duplicates = window
-	if _, err := h.js.UpdateStream(ctx, sc); err != nil {
-		t.Fatal(err)
-	}
 	convs, err := events.NewConversations(h.store, 16)
 	if err != nil {
 		t.Fatal(err)
@@ -576,14 +573,36 @@ func TestReplayAfterCloseRecordsNothing(t *testing.T) {
 	}
 	send(newSid()) // opens the client's next conversation
 	before := len(h.all(t))
-	// Past the log's duplicate window: a fixed span the server keeps, not a
-	// guess at how long something takes.
-	time.Sleep(2 * window)
+	pastDuplicateWindow()
 	send(old)
 	if all := h.all(t); len(all) != before {
 		t.Fatalf("a replayed webhook recorded %v", types(all[before:]))
 	}
 }
+
+// shortWindow stands for the log's own duplicate window (ten minutes at
+// least) in tests of a message brought again long after.
+const shortWindow = 200 * time.Millisecond
+
+// shortenDuplicateWindow sets the log's duplicate window to shortWindow.
+func (h *harness) shortenDuplicateWindow(t testing.TB) {
+	t.Helper()
+	ctx := context.Background()
+	stream, err := h.js.Stream(ctx, events.DefaultStream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := stream.CachedInfo().Config
+	sc.Duplicates = shortWindow
+	if _, err := h.js.UpdateStream(ctx, sc); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// pastDuplicateWindow waits until what was appended before is past the
+// shortened window: a fixed span the server keeps, not a guess at how
+// long something takes.
+func pastDuplicateWindow() { time.Sleep(2 * shortWindow) }
 
 // anyWrapUp accepts every wrap-up: these tests close conversations only to
 // see what the client's next messages do.
@@ -620,5 +639,165 @@ func TestHelpIsAnsweredWithTheLinesHelpReply(t *testing.T) {
 	}
 	if len(sends) != 1 || !strings.Contains(sends[0], events.HelpSendPrefix) || !strings.Contains(sends[0], events.SendAutoReply) {
 		t.Fatalf("sends recorded: %v, want one automatic help reply", sends)
+	}
+}
+
+// A returning client's message costs one write to the log (its event:
+// nothing in the index, no key) and one read (what the conversation
+// gained since this process last saw it), counted as the server sees
+// them: messages stored in every stream, and message-get requests.
+func TestReturningClientsMessageIsOneWriteAndOneRead(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	const from = "+447700900561"
+	for range 2 { // the first registers the client; the second is a returning client's
+		if code, resp := h.sendSMS(t, newSid(), from, "are you there"); code != http.StatusOK {
+			t.Fatalf("status %d: %s", code, resp)
+		}
+	}
+	nc, _ := natstest.Connect(t, h.nats.ClientURL())
+	// Synchronous subscriptions queue what arrives as the connection
+	// reads it: once a flush's answer is back, every request the server
+	// handled before it is counted.
+	var subs []*nats.Subscription
+	for _, subj := range []string{"$JS.API.STREAM.MSG.GET.>", "$JS.API.DIRECT.GET.>"} {
+		sub, err := nc.SubscribeSync(subj)
+		if err != nil {
+			t.Fatal(err)
+		}
+		subs = append(subs, sub)
+	}
+	if err := nc.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	before := storedMessages(t, h.js)
+	if code, resp := h.sendSMS(t, newSid(), from, "me again"); code != http.StatusOK {
+		t.Fatalf("status %d: %s", code, resp)
+	}
+	if err := nc.Flush(); err != nil { // every request the webhook made has reached the counter
+		t.Fatal(err)
+	}
+	if writes := storedMessages(t, h.js) - before; writes != 1 {
+		t.Fatalf("a returning client's message stored %d messages in the log, want 1", writes)
+	}
+	n := 0
+	for _, sub := range subs {
+		msgs, _, err := sub.Pending()
+		if err != nil {
+			t.Fatal(err)
+		}
+		n += msgs
+	}
+	if n > 1 {
+		t.Fatalf("a returning client's message read the log %d times, want at most 1", n)
+	}
+}
+
+// storedMessages is how many messages every stream on the server holds.
+func storedMessages(t *testing.T, js jetstream.JetStream) uint64 {
+	t.Helper()
+	var n uint64
+	streams := js.ListStreams(context.Background())
+	for info := range streams.Info() {
+		n += info.State.Msgs
+	}
+	if err := streams.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// Two ingestion replicas: the one that last saw a client's conversation
+// keeps its index entry in memory. When the other replica's message found
+// it closed and opened the client's next conversation, the first
+// replica's next message goes there too, not to the closed one, and a
+// message of the first conversation brought to either replica again is
+// refused by its id.
+func TestAReplicasRememberedEntryFollowsTheNextConversation(t *testing.T) {
+	t.Parallel()
+	one := newHarness(t)
+	one.shortenDuplicateWindow(t)
+	two := one.replica(t)
+	const from = "+447700900562"
+	send := func(h *harness, sid string) {
+		t.Helper()
+		if code, resp := h.sendSMS(t, sid, from, "hello again"); code != http.StatusOK {
+			t.Fatalf("status %d: %s", code, resp)
+		}
+	}
+	first := newSid()
+	send(one, first)
+	send(one, newSid()) // one now holds the client's entry
+	started := ofType(one.all(t), "conversation.started")
+	if len(started) != 1 {
+		t.Fatalf("%d conversations, want 1", len(started))
+	}
+	old := started[0].AggregateID
+	one.closeConversation(t, old, closedLongAgo)
+	send(two, newSid()) // opens the next conversation
+	later := newSid()
+	send(one, later)
+	before := len(one.all(t))
+	pastDuplicateWindow()
+	send(one, first)
+	send(two, first)
+	all := one.all(t)
+	if len(all) != before {
+		t.Fatalf("a message of the closed conversation brought again recorded %v", types(all[before:]))
+	}
+	started = ofType(all, "conversation.started")
+	if len(started) != 2 {
+		t.Fatalf("%d conversations, want 2", len(started))
+	}
+	for _, e := range ofType(all, "conversation.message_received") {
+		if e.ID == "sms-"+strings.ToLower(later) && e.AggregateID != started[1].AggregateID {
+			t.Fatalf("the remembering replica's message went to %s, want the next conversation %s", e.AggregateID, started[1].AggregateID)
+		}
+	}
+}
+
+// A client erased (its key destroyed) who texts again is a new client; a
+// message of the erased identity's conversation brought again after the
+// log's duplicate window is refused, not recorded as the new client's.
+func TestReplayAfterErasureRecordsNothing(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.shortenDuplicateWindow(t)
+	const from = "+447700900563"
+	send := func(sid string) {
+		t.Helper()
+		if code, resp := h.sendSMS(t, sid, from, "please forget me"); code != http.StatusOK {
+			t.Fatalf("status %d: %s", code, resp)
+		}
+	}
+	old := newSid()
+	send(old)
+	received := ofType(h.all(t), "conversation.message_received")
+	if len(received) != 1 {
+		t.Fatalf("%d messages, want 1", len(received))
+	}
+	var msg events.MessageReceived
+	if p, err := received[0].Decode(); err != nil {
+		t.Fatal(err)
+	} else {
+		msg = p.(events.MessageReceived)
+	}
+	if err := h.keys.Erase(context.Background(), msg.ClientID); err != nil {
+		t.Fatal(err)
+	}
+	send(newSid()) // the number's next identity
+	before := len(h.all(t))
+	pastDuplicateWindow()
+	send(old)
+	if all := h.all(t); len(all) != before {
+		t.Fatalf("a message of the erased identity brought again recorded %v", types(all[before:]))
+	}
+	clients := map[string]bool{}
+	for _, e := range ofType(h.all(t), "conversation.message_received") {
+		p, _ := e.Decode()
+		clients[p.(events.MessageReceived).ClientID] = true
+	}
+	if len(clients) != 2 {
+		t.Fatalf("messages of %d clients, want 2 (the erased identity and the new one)", len(clients))
 	}
 }

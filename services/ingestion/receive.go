@@ -9,9 +9,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
+	lru "github.com/hashicorp/golang-lru/v2"
 	"github.com/rs/zerolog"
 
 	"github.com/helpline-org/helpline/events"
@@ -34,6 +37,9 @@ type Lines interface {
 // (a keyed hash; a new one after the client was erased) and pseudonym.
 type Identities interface {
 	ClientID(ctx context.Context, lineID, e164 string) (string, error)
+	// ErasedClientIDs returns the ids the number had on the line before
+	// current (each erased), oldest first: none for almost everyone.
+	ErasedClientIDs(lineID, e164, current string) []string
 	Pseudonym(clientID string) string
 }
 
@@ -57,11 +63,14 @@ type Index interface {
 	Register(ctx context.Context, clientID string) error
 	// Claim makes conversationID the client's conversation if the entry
 	// is still at rev; an error wrapping ErrClaimed if it moved.
-	Claim(ctx context.Context, clientID, conversationID string, rev uint64) error
+	// It returns the entry as claimed. first says the client had no
+	// conversation before this one (the entry remembers it: Moved).
+	Claim(ctx context.Context, clientID, conversationID string, rev uint64, first bool) (IndexEntry, error)
 	// Received returns the conversation a message (by event id) was
-	// recorded in, if it is remembered; RecordReceived remembers it.
+	// recorded in, if it is remembered; RecordReceived remembers that the
+	// messages eventIDs were recorded in conversationID.
 	Received(ctx context.Context, eventID string) (conversationID string, ok bool, err error)
-	RecordReceived(ctx context.Context, eventID, conversationID string) error
+	RecordReceived(ctx context.Context, conversationID string, eventIDs []string) error
 }
 
 // IndexEntry is one client's entry in the Index.
@@ -71,6 +80,11 @@ type IndexEntry struct {
 	ConversationID string
 	Registered     bool
 	Revision       uint64
+	// Moved is set once the client's entry moved on from an earlier
+	// conversation (and for entries written before this was kept): only
+	// then may a message of the client's be in a conversation other than
+	// ConversationID, and need looking up by its id (Received).
+	Moved bool
 }
 
 // ErrClaimed means another message of the client's claimed a conversation
@@ -86,9 +100,18 @@ type Receiver struct {
 	duty    *Duty
 	convs   *events.Conversations
 	clients *events.Clients
+	// entries are clients' index entries as this process last read or
+	// wrote them: a returning client's message reads its entry from here.
+	// An entry may be stale (another replica claimed a new conversation);
+	// it is only ever used to add a message to a conversation still open,
+	// which no claim can have replaced (a claim follows a close).
+	entries *lru.Cache[string, IndexEntry]
 	now     func() time.Time
 	logger  zerolog.Logger
 }
+
+// entryCacheSize is how many clients' index entries a receiver keeps.
+const entryCacheSize = 4096
 
 // NewReceiver wires the use case. It keeps recently seen conversations
 // folded (events.Conversations), so a webhook reads only what a
@@ -96,7 +119,9 @@ type Receiver struct {
 // answers texts from staff work phones (nil: every sender is a client).
 func NewReceiver(lines Lines, ids Identities, seal Sealer, log Log, index Index, duty *Duty, now func() time.Time, logger zerolog.Logger) *Receiver {
 	convs, _ := events.NewConversations(log, events.DefaultConversationCacheSize) // size > 0: cannot fail
-	return &Receiver{lines: lines, ids: ids, seal: seal, index: index, duty: duty, convs: convs, clients: events.NewClients(log), now: now, logger: logger}
+	entries, _ := lru.New[string, IndexEntry](entryCacheSize)                     // size > 0: cannot fail
+	return &Receiver{lines: lines, ids: ids, seal: seal, index: index, duty: duty, convs: convs, clients: events.NewClients(log),
+		entries: entries, now: now, logger: logger}
 }
 
 // InboundSMS is one message from Twilio's webhook.
@@ -147,25 +172,12 @@ func (r *Receiver) ReceiveSMS(ctx context.Context, in InboundSMS) (Receipt, erro
 		return Receipt{StaffID: st.ID, Answer: answer, LineID: line.ID, EventID: "sms-" + strings.ToLower(in.MessageSid)}, err
 	}
 	eventID := "sms-" + strings.ToLower(in.MessageSid)
-	// The same message again (a retry, a replay) records nothing, even
-	// once its conversation has closed and another opened.
-	if convID, seen, err := r.index.Received(ctx, eventID); err != nil {
-		return Receipt{}, unavailable("message index", err)
-	} else if seen {
-		// A retried HELP gets its answer again: Twilio retries only when
-		// our first answer did not reach it, so the client never got it.
-		return Receipt{LineID: line.ID, EventID: eventID, ConversationID: convID, Duplicate: true, Answer: helpAnswer(line, in.Body)}, nil
-	}
 	clientID, err := r.ids.ClientID(ctx, line.ID, in.From)
 	if err != nil {
 		return Receipt{}, unavailable("client id", err)
 	}
 	rc := Receipt{ClientID: clientID, Pseudonym: r.ids.Pseudonym(clientID), LineID: line.ID, EventID: eventID}
 	meta := events.Meta{CorrelationID: rc.EventID, OccurredAt: r.now()}
-	entry, err := r.ensureClient(ctx, line.ID, clientID, rc.Pseudonym, events.ChannelSMS, in.From, meta)
-	if err != nil {
-		return rc, err
-	}
 	body, err := r.seal.Seal(ctx, clientID, []byte(in.Body), events.BodyAAD(rc.EventID))
 	if err != nil {
 		return rc, unavailable("seal body", err)
@@ -183,9 +195,17 @@ func (r *Receiver) ReceiveSMS(ctx context.Context, in InboundSMS) (Receipt, erro
 	}
 	// A new conversation takes its id from the message that opened it, so a
 	// retried webhook opens the same conversation, not a second one.
-	rc.ConversationID, rc.Duplicate, err = r.appendToConversation(ctx, clientID, entry, "cv-"+rc.EventID[len("sms-"):], start, receive)
+	var seen bool
+	rc.ConversationID, rc.Duplicate, seen, err = r.record(ctx, line.ID, rc, events.ChannelSMS, in.From, meta, "cv-"+rc.EventID[len("sms-"):], start, receive)
 	if err != nil {
 		return rc, err
+	}
+	if seen {
+		// The same message again (a retry, a replay) records nothing, even
+		// once its conversation has closed and another opened. A retried
+		// HELP gets its answer again: Twilio retries only when our first
+		// answer did not reach it, so the client never got it.
+		return Receipt{LineID: line.ID, EventID: eventID, ConversationID: rc.ConversationID, Duplicate: true, Answer: helpAnswer(line, in.Body)}, nil
 	}
 	if kw, consent, ok := ConsentKeyword(in.Body); ok {
 		rc.Consent = consent
@@ -203,10 +223,6 @@ func (r *Receiver) ReceiveSMS(ctx context.Context, in InboundSMS) (Receipt, erro
 		}); err != nil {
 			return rc, err
 		}
-	}
-	if err := r.index.RecordReceived(ctx, rc.EventID, rc.ConversationID); err != nil {
-		// The message is durable: a retry finds it in its conversation.
-		r.logger.Warn().Err(err).Str("event", rc.EventID).Msg("message index not updated")
 	}
 	return rc, nil
 }
@@ -247,20 +263,19 @@ func (r *Receiver) staff(e164 string) (config.Staff, bool) {
 
 // ensureClient registers a client the first time it is seen: its
 // pseudonym, and its contact sealed with its own key. It returns the
-// client's index entry: the one index read of a returning client's
-// message.
-func (r *Receiver) ensureClient(ctx context.Context, lineID, clientID, pseudonym, channel, contact string, meta events.Meta) (IndexEntry, error) {
+// client's index entry, and whether the client was not registered before.
+func (r *Receiver) ensureClient(ctx context.Context, lineID, clientID, pseudonym, channel, contact string, meta events.Meta) (IndexEntry, bool, error) {
 	entry, err := r.index.Get(ctx, clientID)
 	if err != nil {
-		return IndexEntry{}, unavailable("index", err)
+		return IndexEntry{}, false, unavailable("index", err)
 	}
 	if entry.Registered {
-		return entry, nil
+		return entry, false, nil
 	}
 	var sealed []byte
 	if contact != "" {
 		if sealed, err = r.seal.Seal(ctx, clientID, []byte(contact), events.ContactAAD(clientID)); err != nil {
-			return IndexEntry{}, unavailable("seal contact", err)
+			return IndexEntry{}, false, unavailable("seal contact", err)
 		}
 	}
 	// A client registers once: another replica (or an earlier attempt)
@@ -268,17 +283,123 @@ func (r *Receiver) ensureClient(ctx context.Context, lineID, clientID, pseudonym
 	if _, err := r.clients.Create(ctx, clientID, func(c *events.Client) error {
 		return c.Register(lineID, pseudonym, channel, events.Sealed{KeyID: clientID, Data: sealed}, meta)
 	}); err != nil {
-		return IndexEntry{}, err
+		return IndexEntry{}, false, err
 	}
 	if err := r.index.Register(ctx, clientID); err != nil {
-		return IndexEntry{}, unavailable("index", err)
+		return IndexEntry{}, false, unavailable("index", err)
 	}
 	// Read it back for its revision: another first text of the client's
 	// may have claimed a conversation in between.
 	if entry, err = r.index.Get(ctx, clientID); err != nil {
-		return IndexEntry{}, unavailable("index", err)
+		return IndexEntry{}, false, unavailable("index", err)
 	}
-	return entry, nil
+	return entry, true, nil
+}
+
+// errNotOpen refuses a message the fast path of record cannot place: the
+// conversation its cached entry names is closed or not started.
+var errNotOpen = errors.New("conversation not open")
+
+// record adds a client's message (receive) to the client's conversation,
+// or to a new one (newID, started by start), registering the client if it
+// is new. It returns the conversation, whether the log held the message
+// already (dup), and whether the message was found by its id in an
+// earlier conversation of the client's (seen: nothing recorded; convID is
+// that conversation).
+//
+// A returning client's message costs one fsynced append and one read of
+// what its conversation gained since this process last saw it: the
+// client's index entry comes from memory, and the message's id is looked
+// up (Received) only for a client who has had an earlier conversation.
+// The ids of a conversation's messages are written to the index when the
+// client's entry moves on from it (appendToConversation), not with each
+// message: until then a message brought again lands in that same
+// conversation, whose own record of its messages refuses it.
+func (r *Receiver) record(ctx context.Context, lineID string, rc Receipt, channel, contact string, meta events.Meta, newID string, start, receive func(*events.Conversation) error) (convID string, dup, seen bool, err error) {
+	checked := false
+	lookup := func() (string, bool, error) {
+		checked = true
+		convID, ok, err := r.index.Received(ctx, rc.EventID)
+		if err != nil {
+			return "", false, unavailable("message index", err)
+		}
+		return convID, ok, nil
+	}
+	if entry, ok := r.entries.Get(rc.ClientID); ok && entry.ConversationID != "" {
+		if entry.Moved {
+			if convID, ok, err := lookup(); err != nil || ok {
+				return convID, ok, ok, err
+			}
+		}
+		saved, err := r.convs.Update(ctx, entry.ConversationID, func(c *events.Conversation) error {
+			if !c.Started || c.Closed {
+				return errNotOpen
+			}
+			return receive(c)
+		})
+		if err == nil {
+			return entry.ConversationID, len(saved.Appended) == 0 || saved.Duplicate(), false, nil
+		}
+		if !errors.Is(err, errNotOpen) {
+			return "", false, false, err
+		}
+	}
+	entry, isNew, err := r.ensureClient(ctx, lineID, rc.ClientID, rc.Pseudonym, channel, contact, meta)
+	if err != nil {
+		return "", false, false, err
+	}
+	if isNew {
+		// A number whose client was erased comes back as a new client:
+		// the erased identity's last conversation is left behind like a
+		// closed one, so its messages' ids are written first.
+		for _, erased := range r.ids.ErasedClientIDs(lineID, contact, rc.ClientID) {
+			prev, err := r.index.Get(ctx, erased)
+			if err != nil {
+				return "", false, false, unavailable("index", err)
+			}
+			if prev.ConversationID != "" {
+				if err := r.rememberReceived(ctx, prev.ConversationID); err != nil {
+					return "", false, false, err
+				}
+				entry.Moved = true // look this message up too
+			}
+		}
+	}
+	if entry.Moved && !checked {
+		if convID, ok, err := lookup(); err != nil || ok {
+			return convID, ok, ok, err
+		}
+	}
+	wasOpen := true
+	receiveNoting := func(c *events.Conversation) error {
+		wasOpen = c.Started && !c.Closed
+		return receive(c)
+	}
+	convID, dup, entry, err = r.appendToConversation(ctx, rc.ClientID, entry, newID, start, receiveNoting)
+	if err != nil {
+		return "", false, false, err
+	}
+	if wasOpen {
+		// Not after a reopen: two replicas may disagree at the edge of the
+		// reopen window, and the index, not this process, decides then.
+		r.entries.Add(rc.ClientID, entry)
+	}
+	return convID, dup, false, nil
+}
+
+// rememberReceived writes the ids of conversation convID's messages to
+// the index before the client's entry moves on from it: from then on, a
+// message of it brought again would be added to the client's next
+// conversation unless looked up by its id (Received).
+func (r *Receiver) rememberReceived(ctx context.Context, convID string) error {
+	conv, err := r.convs.Load(ctx, convID)
+	if err != nil {
+		return err
+	}
+	if err := r.index.RecordReceived(ctx, convID, slices.Collect(maps.Keys(conv.Messages))); err != nil {
+		return unavailable("message index", err)
+	}
+	return nil
 }
 
 // claimAttempts bounds how often one message follows another's claim of
@@ -296,8 +417,9 @@ const claimAttempts = 8
 // one client arriving together all join the one that claimed first; a
 // claimed conversation not started yet (its message still on its way, or
 // its process died) is started by whichever message gets there first. It
-// reports whether the message was in the log already (a retried webhook).
-func (r *Receiver) appendToConversation(ctx context.Context, clientID string, entry IndexEntry, newID string, start, receive func(*events.Conversation) error) (string, bool, error) {
+// reports whether the message was in the log already (a retried webhook),
+// and returns the client's entry as it stands after the message.
+func (r *Receiver) appendToConversation(ctx context.Context, clientID string, entry IndexEntry, newID string, start, receive func(*events.Conversation) error) (string, bool, IndexEntry, error) {
 	startAndReceive := func(c *events.Conversation) error {
 		if err := start(c); err != nil {
 			return err
@@ -311,26 +433,30 @@ func (r *Receiver) appendToConversation(ctx context.Context, clientID string, en
 				saved, err = r.convs.Create(ctx, convID, startAndReceive)
 			}
 			if err == nil {
-				return convID, len(saved.Appended) == 0 || saved.Duplicate(), nil
+				return convID, len(saved.Appended) == 0 || saved.Duplicate(), entry, nil
 			}
 			if !errors.Is(err, events.ErrClosed) {
-				return "", false, err
+				return "", false, entry, err
+			}
+			// The entry moves on from convID: its messages' ids first.
+			if err := r.rememberReceived(ctx, convID); err != nil {
+				return "", false, entry, err
 			}
 		}
-		err := r.index.Claim(ctx, clientID, newID, entry.Revision)
+		claimed, err := r.index.Claim(ctx, clientID, newID, entry.Revision, entry.ConversationID == "" && !entry.Moved)
 		if err == nil {
 			saved, err := r.convs.Create(ctx, newID, startAndReceive)
 			if err != nil {
-				return "", false, err
+				return "", false, entry, err
 			}
-			return newID, len(saved.Appended) == 0 || saved.Duplicate(), nil
+			return newID, len(saved.Appended) == 0 || saved.Duplicate(), claimed, nil
 		}
 		if !errors.Is(err, ErrClaimed) {
-			return "", false, unavailable("index", err)
+			return "", false, entry, unavailable("index", err)
 		}
 		if entry, err = r.index.Get(ctx, clientID); err != nil {
-			return "", false, unavailable("index", err)
+			return "", false, entry, unavailable("index", err)
 		}
 	}
-	return "", false, fmt.Errorf("%w: client %s: its conversation kept being claimed by other messages", events.ErrConcurrency, clientID)
+	return "", false, entry, fmt.Errorf("%w: client %s: its conversation kept being claimed by other messages", events.ErrConcurrency, clientID)
 }
