@@ -96,15 +96,45 @@ func compile(l *Lexicon) *compiled {
 	}
 	var words []string
 	for _, p := range l.parts {
+		selfWords := map[string]bool{}
+		for _, w := range p.Modifiers.Self {
+			for _, f := range strings.Fields(Normalise(w)) {
+				selfWords[f] = true
+			}
+		}
 		for _, e := range p.Entries {
 			r, _ := e.resolve() // validated by Parse
 			id := int32(len(c.terms))
 			c.terms = append(c.terms, term{phrase: e.Phrase, category: signalNames[r.signal], language: p.Language,
 				kind: tkSignal, r: r, action: e.Action, many: e.Many})
+			// A writer's ideation ("kill myself") has variants that say
+			// no one ("end it", "walk into traffic"): those read their
+			// person from the words around them, as any term, so "she
+			// wants to end it" is someone else's. (A note "for him to
+			// find" stays the writer's whoever it names.)
+			unmarked := int32(-1)
 			for _, ph := range append([]string{e.Phrase}, e.Variants...) {
-				addPhrase(ph, id, true)
+				tid := id
+				if r.person == personSelf && r.signal == sigIdeation && !saysSelf(ph, selfWords) {
+					if unmarked < 0 {
+						unmarked = int32(len(c.terms))
+						u := c.terms[id]
+						u.r.person = personUnknown
+						c.terms = append(c.terms, u)
+					}
+					tid = unmarked
+				}
+				addPhrase(ph, tid, true)
 				for _, f := range phraseForms(ph) {
 					words = append(words, strings.Fields(f)...)
+				}
+				// A climbed form gives way to a phrase written out. Only
+				// ideation climbs: a method's climbed form would swallow
+				// the wish before it ("me QUIERO tirar").
+				for _, c := range climbed(p.Language, ph, r.signal) {
+					for _, f := range phraseForms(c) {
+						add(f, tid, prioJoined)
+					}
 				}
 			}
 			// Misspellings of the canonical phrase only: of every variant
@@ -342,4 +372,54 @@ func isASCIIWord(w string) bool {
 		}
 	}
 	return true
+}
+
+// saysSelf reports whether a phrase names the writer: one of the
+// language's self words ("myself", "me", "je"), a pronoun joined to a verb
+// ("matarme", "tomármelas"), or a single word, which is a phrase of its
+// own or an abbreviation ("kms", "ctb").
+func saysSelf(ph string, self map[string]bool) bool {
+	words := strings.Fields(Normalise(ph))
+	if len(words) <= 1 {
+		return true
+	}
+	for _, w := range words {
+		if self[w] || w == "myself" || strings.Contains(w, "rme") || strings.Contains(w, "ndome") {
+			return true
+		}
+	}
+	return false
+}
+
+// climbers are the Spanish verbs a pronoun climbs before: "quiero
+// matarme" is also "me quiero matar", "voy a ahorcarme" "me voy a
+// ahorcar".
+var climbers = []string{"voy a", "quiero", "pienso", "tengo que", "iba a", "puedo", "vaya a", "podria", "voy a ir a", "acabo de", "he intentado", "intente"}
+
+// climbed returns the Spanish forms of a phrase with its object pronoun
+// before the verb: for "ahorcarme", "me voy a ahorcar", "me quiero
+// ahorcar"...; for "quiero matarme", "me quiero matar". Other languages,
+// and signals other than ideation, have none.
+func climbed(lang, ph string, sig signal) []string {
+	if lang != "es" || sig != sigIdeation {
+		return nil
+	}
+	words := strings.Fields(ph)
+	last := words[len(words)-1]
+	if !strings.HasSuffix(last, "rme") || len(last) < 6 || strings.ContainsAny(last, "*{") {
+		return nil
+	}
+	inf := strings.TrimSuffix(last, "me")
+	if len(words) == 1 {
+		out := make([]string, 0, len(climbers))
+		for _, c := range climbers {
+			out = append(out, "me "+c+" "+inf)
+		}
+		return out
+	}
+	head := strings.Join(words[:len(words)-1], " ")
+	if slices.Contains(climbers, head) {
+		return []string{"me " + head + " " + inf}
+	}
+	return nil
 }

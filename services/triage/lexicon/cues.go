@@ -83,6 +83,14 @@ const (
 	cueRemote               // a place away from people: the woods, el monte, les bois
 	cueShout                // someone raging: screaming, gritando, il hurle
 	cueExtreme              // the highest, the deepest, más alto, le plus haut
+	cueAlready              // already did, ya lo hice, c'est déjà fait: the act done, unnamed
+	cueEdge                 // the edge, el borde, le bord: where a height ends
+	cueHands                // hands, arm, grip, manos, mains: what strangles
+	cueNeck                 // neck, throat, cuello, gorge
+	cueFront                // in front of, under, delante de, devant, sous
+	cueTraffic              // train, bus, lorry, tren, camión, métro: what runs one over
+	cueFumes                // charcoal, exhaust, carbón, tubo de escape, charbon
+	cueSeal                 // sealed, tape, hose, sellar, cinta, calfeutrer, tuyau
 	numCues
 )
 
@@ -91,7 +99,7 @@ var cueNames = [numCues]string{"", "death", "wish", "means", "acquire", "researc
 	"time", "farewell", "gone", "give_away", "threat", "strangle", "proximity", "weapon", "child", "secret", "home_fear", "dead_wish", "tonight", "final",
 	"presence", "place", "cross", "bleed", "unstoppable", "poison", "vehicle", "not_fault", "confine", "sexual", "do_it", "alone", "thinking", "how_to", "decided", "rail", "not_board", "prepare", "not_around", "on_place", "mishap", "day",
 	"done", "not_for", "unfound", "enough", "shops", "travel", "aggressor", "assault", "leave", "recipient", "occasion", "persist", "suicide",
-	"benign", "stockpile", "remote", "shout", "extreme"}
+	"benign", "stockpile", "remote", "shout", "extreme", "already", "edge", "hands", "neck", "front", "traffic", "fumes", "seal"}
 
 // cueWords is how many 64-bit words a cueSet spans: room for 128 classes,
 // so that a new class never evicts an old one. The constant below fails
@@ -224,8 +232,30 @@ var cueRules = []cueRule{
 	{name: "not_their_fault", slots: []cueSet{cs(cueNotFault)}, out: []cueOut{{sigPrep, kindFarewell, 0}}, self: true},
 	// The decision and the act named: "c'est décidé, je me tue", "made
 	// up my mind, I won't be here", "decided: the level crossing".
-	{name: "decided_act", slots: []cueSet{cs(cueDecided), cs(cueDeath, cueFinal, cueDeadWish, cuePlace, cueOnPlace, cueJump, cueVehicle)},
+	{name: "decided_act", slots: []cueSet{cs(cueDecided), cs(cueDeath, cueFinal, cueDeadWish, cuePlace, cueOnPlace, cueJump, cueVehicle, cueSuicide)},
 		out: []cueOut{{sigIntent, kindDecided, 0}, {sigIdeation, kindSuicidal, 1}}},
+	// The decision, an end and a day: "i've decided. i'm done. sunday's
+	// the day", "ya lo he decidido, el domingo se acaba todo".
+	{name: "decided_end_day", slots: []cueSet{cs(cueDecided), cs(cueDone, cueSuicide), cs(cueDay, cueTime, cueTonight)},
+		out: []cueOut{{sigIntent, kindDecided, 0}, {sigPlan, kindWhen, 2}}, unless: cs(cueOccasion)},
+	// Someone's hands on the neck: "his hands round my throat", "me
+	// apretó el cuello con las manos", "ses mains sur mon cou" (the hands
+	// are someone's: "my throat is sore and my hands cold" says nothing).
+	{name: "hands_on_neck", slots: []cueSet{cs(cueHands), cs(cueNeck)}, out: []cueOut{{sigHarm, kindStrangulation, 1}}, window: 4},
+	// On the edge of a height now: "standing at the edge of the multi
+	// storey", "sentada en el borde del puente", "assise sur le bord du pont".
+	{name: "at_edge_now", slots: []cueSet{cs(cuePresence), cs(cueEdge), cs(cueOnPlace, cuePlace)},
+		out: []cueOut{{sigRecent, kindAtPlace, 1}, {sigMethod, kindNamed, 2}}, unless: cs(cueBenign, cueOccasion)},
+	// In front of what runs one over, with a leap or a wish: "jumping in
+	// front of the 6:40 train", "tirarme delante del metro", "me jeter
+	// sous le métro" (not "waiting in front of the bus stop").
+	// Thinking of it, wishing it or leaping is ideation with a method.
+	{name: "under_traffic", slots: []cueSet{cs(cueFront), cs(cueTraffic), cs(cueJump, cueIntent, cueDeadWish, cueDeath, cueThinking, cueTonight, cueDecided, cueWish)},
+		out: []cueOut{{sigMethod, kindNamed, 1}, {sigIdeation, kindSuicidal, 2}}, window: 4},
+	// Fumes in a sealed space: "a hose for the exhaust", "carbón y cinta
+	// para sellar el coche", "du charbon et j'ai calfeutré la salle de
+	// bain" (not charcoal and tape for the barbecue).
+	{name: "fumes_sealed", slots: []cueSet{cs(cueFumes), cs(cueSeal)}, out: []cueOut{{sigMethod, kindPrepared, 0}}, unless: cs(cueBenign, cueOccasion, cueMishap)},
 	// Held by someone: "he locked me in and took my phone".
 	{name: "confined", slots: []cueSet{cs(cueConfine)}, out: []cueOut{{sigHarm, kindThreat, 0}, {sigHarm, kindProximity, 0}}},
 	{name: "sexual_touch", slots: []cueSet{cs(cueSexual)}, out: []cueOut{{sigHarm, kindSexualAbuse, 0}}},
@@ -310,6 +340,9 @@ var cueRules = []cueRule{
 	// it", "con esto ya tengo suficiente", "parked at the top now".
 	{name: "means_in_conversation", slots: []cueSet{cs(cueMeans, cueJump, cueAct, cuePlace, cueOnPlace, cueRail, cueHowTo, cueBleed,
 		cueAcquire, cuePrepare, cueCross, cueRemote, cueTravel, cueEnough, cueStockpile, cueUnstoppable)}, out: []cueOut{{sigMethod, kindNamed, 0}}, with: suicidal, self: true},
+	// The act done, after ideation or a means: "already did, about 20
+	// mins ago", "ya lo hice", "c'est déjà fait".
+	{name: "done_in_conversation", slots: []cueSet{cs(cueAlready)}, out: []cueOut{{sigRecent, kindTaken, 0}}, with: suicidal, self: true},
 	// A goodbye after ideation is the writer's, whomever it names ("sent
 	// my mum a message saying sorry for everything").
 	{name: "farewell_in_conversation", slots: []cueSet{cs(cueFarewell, cueGone, cueGiveAway, cueFinal, cueNotAround, cueNotFault)}, out: []cueOut{{sigPrep, kindFarewell, 0}}, with: suicidal, self: true},
@@ -426,6 +459,10 @@ func (cl *Classifier) cooccur(sc *scratch, recent signalSet) {
 		// an end ("done with life" is a phrase of its own).
 		if classes[i].meets(cs(cueDone)) && doneWith[wordAfter(sc, h)] {
 			classes[i] = classes[i].minus(cs(cueDone))
+		}
+		// "en finir AVEC les devoirs" is finishing a chore.
+		if classes[i].meets(cs(cueSuicide)) && wordAfter(sc, h) == "avec" {
+			classes[i] = classes[i].minus(cs(cueSuicide))
 		}
 		any = any || !classes[i].empty()
 	}

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 )
 
 // TestCueSetHoldsEveryClass: a set has room for every class, the last
@@ -69,5 +70,47 @@ func TestGeneratedVocabularyChecked(t *testing.T) {
 	ok := fstest.MapFS{"d/xx.yaml": &base, "d/generated/xx.yaml": &fstest.MapFile{Data: []byte("language: xx\ncues:\n  means: [pills]\n")}}
 	if _, err := FromFS(ok, "d"); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestGeneralisingRules: the families of the taxonomy read in words no
+// lexicon entry holds, and the everyday sentences beside them stay calm.
+func TestGeneralisingRules(t *testing.T) {
+	c := defaultClassifier(t)
+	t0 := time.Date(2026, 12, 1, 22, 0, 0, 0, time.UTC)
+	tests := []struct {
+		context []string
+		text    string
+		risk    Risk
+		rule    string
+	}{
+		{nil, "he had his hands around my neck again tonight", RiskCrisis, RuleHarmImmediate},
+		{nil, "sat on the edge of the top floor of the car park", RiskCrisis, RuleRecentBehaviour},
+		{[]string{"i want to end my life"}, "did it already", RiskCrisis, RuleRecentBehaviour},
+		{nil, "bought charcoal and sealed the windows", RiskCrisis, RuleMethodPrepared},
+		{nil, "keep picturing stepping in front of a lorry", RiskCrisis, RuleActiveIdeation},
+		{nil, "c'est décidé, samedi j'en finis", RiskCrisis, RulePlan},
+		{nil, "me voy a suicidar mañana", RiskCrisis, RuleActiveIdeation},
+		{nil, "q u i e r o   m o r i r", RiskCrisis, RuleActiveIdeation},
+		{nil, "he comprado una cuerda y dejé una carta de despedida", RiskCrisis, RulePreparatoryAct},
+
+		{nil, "my brother keeps saying he'll end it", RiskElevated, RuleThirdParty},
+		{nil, "lol gonna throw myself off the roof if they cancel the show", RiskElevated, RuleJokeMarked},
+		{nil, "waiting in front of the bus station for my mum", RiskNone, RuleNoMatch},
+		{nil, "charcoal and tape for the bbq tomorrow", RiskNone, RuleMeansOnly},
+		{nil, "my throat is sore and my hands are freezing", RiskNone, RuleNoMatch},
+		{nil, "je veux en finir avec ces devoirs ce soir", RiskNone, RuleIdiomSuppressed},
+		{[]string{"what time do you open"}, "already did, thanks", RiskNone, RuleNoMatch},
+	}
+	for _, tt := range tests {
+		var r Recent
+		at := t0
+		for _, m := range tt.context {
+			r = r.Add(c.ClassifyIn(m, r, at), at)
+			at = at.Add(time.Minute)
+		}
+		if v := c.ClassifyIn(tt.text, r, at); v.Risk != tt.risk || v.Rule != tt.rule {
+			t.Errorf("%q after %q: %s %s %v, want %s %s", tt.text, tt.context, v.Risk, v.Rule, v.Signals, tt.risk, tt.rule)
+		}
 	}
 }

@@ -81,6 +81,19 @@
 // a set of 128 bits (cueSet), keyed by name in the YAML, so a new class
 // evicts none.
 //
+// Structure rather than phrases (lexicon 2026.12.7.2, rules 2026.12.7.1):
+// someone's hands on the neck; on the edge of a height now; in front of
+// what runs one over, with a leap, a wish or the thought of it; fumes
+// in a sealed space; a decision, an end and a day; after ideation, "already
+// did" is the act done. Person: a writer's ideation written without a
+// person ("end it") reads the person around it ("she wants to end it" is
+// someone else's), and person cues count only in the message's language
+// (the Spanish "he" of "he dejado una carta" is no English "he"). A joke
+// marker holds ideation, a method, an intent or a plan at elevated, never
+// what was done. Spanish pronouns climb ("me voy a ahorcar" is
+// "ahorcarme"), and letters spelled out with wide gaps between words are
+// read as words ("j e   v e u x   m e   t u e r").
+//
 // Ordinary words are never enough on their own: a rule over everyday
 // words needs a risk word too (a death, a wish to be dead, no one there)
 // or the conversation's ideation ("I'll do it when the house is empty"

@@ -453,10 +453,22 @@ func (n *normaliser) endToken() {
 	} else {
 		n.singles = 0
 	}
-	if n.join && single && n.prevSingle {
+	// Letters spelled out join into a word; a wide gap (three spaces or
+	// more) ends the word: "j e   v e u x   m e   t u e r" is "je veux
+	// me tuer" (two spaces still join: "k i l l  m y s e l f").
+	if n.join && single && n.prevSingle && !n.wideGap() {
 		n.joinLast()
 	}
 	n.prevSingle, n.prevLast, n.tok = single, n.last, tokNone
+}
+
+// wideGap reports whether three or more bytes of the original stand
+// between the word just ended and the one before it.
+func (n *normaliser) wideGap() bool {
+	if n.tokAt < 2 {
+		return false
+	}
+	return n.off[n.tokAt].start-n.off[n.tokAt-2].end >= 3
 }
 
 // ownWords only intensify the possessive before them when a word of

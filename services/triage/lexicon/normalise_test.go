@@ -65,6 +65,7 @@ func TestNormaliseJoinsSpacedLetters(t *testing.T) {
 		spaced   bool
 	}{
 		{"k i l l  m y s e l f", "kilmyself", true},
+		{"j e   v e u x   m e   t u e r", "je veux me tuer", true},
 		{"i want to k i l l myself", "i want to kil myself", true},
 		{"K-I-L-L", "kil", true},
 		{"i m a mess", "ima mes", true},

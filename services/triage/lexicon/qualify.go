@@ -149,6 +149,7 @@ func strength(buf []byte, i int32) bool {
 // documentary about suicide", but not "after the film I want to die").
 func (cl *Classifier) qualify(sc *scratch) {
 	terms := cl.c.terms
+	lang := cl.language(sc)
 	for i := range sc.hits {
 		h := &sc.hits[i]
 		if h.kind != tkSignal || h.flags&hitOut != 0 {
@@ -211,6 +212,12 @@ func (cl *Classifier) qualify(sc *scratch) {
 				// Of two cues ending together the longer wins below; a cue
 				// inside a longer one was dropped above.
 				if t.r.person != personUnknown || t.r.signal == sigHarm || g.ne > h.ns || h.ws-g.we > personWindow || g.ne < cueEnd {
+					continue
+				}
+				// A person is said in the message's language: the Spanish
+				// "he" of "he dejado una carta" (I have left) is no
+				// English "he".
+				if lang != "" && terms[g.term].language != lang {
 					continue
 				}
 				// Someone after a preposition is whom the act is for or
@@ -343,4 +350,38 @@ func negationBetween(sc *scratch, pass uint8, from, to int32) bool {
 		}
 	}
 	return false
+}
+
+// language returns the language most of the message's words found are
+// of, or "" when two languages tie: words spelled alike in two languages
+// ("suicide") report the first, so one word never decides.
+func (cl *Classifier) language(sc *scratch) string {
+	var count [8]int
+	for i := range sc.hits {
+		h := &sc.hits[i]
+		if h.flags&hitSynthetic != 0 {
+			continue
+		}
+		if l, ok := cl.c.cueLang[cl.c.terms[h.term].language]; ok && l < len(count) {
+			count[l]++
+		}
+	}
+	best, tie := 0, false
+	for l := 1; l < len(count); l++ {
+		switch {
+		case count[l] > count[best]:
+			best, tie = l, false
+		case count[l] == count[best]:
+			tie = true
+		}
+	}
+	if tie || count[best] == 0 {
+		return ""
+	}
+	for code, l := range cl.c.cueLang {
+		if l == best {
+			return code
+		}
+	}
+	return ""
 }

@@ -2,7 +2,7 @@ package lexicon
 
 // RulesVersion is the version of the rules below; verdicts record it next
 // to the lexicon version. Bump it on every change to a rule or window.
-const RulesVersion = "2026.12.7"
+const RulesVersion = "2026.12.7.1"
 
 // Rule names: which rule decided a verdict.
 const (
@@ -100,9 +100,16 @@ var messageRules = []rule{
 		}
 		return n >= 2
 	}},
-	// Active ideation about oneself, not negated, past or hypothetical;
-	// a joke marker holds it at elevated (joke_marked, below).
-	{RuleActiveIdeation, RiskCrisis, func(f *facts) bool { return f.has(sigIdeation) && f.kind(kindSuicidal) && !f.joke }},
+	// A joke marker ("lmao i'm going to jump off a cliff if this essay
+	// isn't done", "me tiro por la ventana jajaja") holds ideation, a
+	// method, an intent or a plan at elevated: a worker still looks, and
+	// the conversation can raise it (contextRules). What was done or is
+	// being done to the writer (above) is never held by a joke.
+	{RuleJokeMarked, RiskElevated, func(f *facts) bool {
+		return f.joke && (f.has(sigIdeation) && f.kind(kindSuicidal) || f.has(sigMethod) || f.has(sigIntent) || f.has(sigPlan))
+	}},
+	// Active ideation about oneself, not negated, past or hypothetical.
+	{RuleActiveIdeation, RiskCrisis, func(f *facts) bool { return f.has(sigIdeation) && f.kind(kindSuicidal) }},
 	// A method with intent.
 	{RuleMethodIntent, RiskCrisis, func(f *facts) bool { return f.has(sigMethod) && f.has(sigIntent) }},
 	// A method with a purpose: wanting to die or to hurt oneself.
@@ -134,7 +141,6 @@ var messageRules = []rule{
 	// immediate danger.
 	{RuleThirdPartyImmediate, RiskCrisis, func(f *facts) bool { return f.third.has(sigRecent) }},
 
-	{RuleJokeMarked, RiskElevated, func(f *facts) bool { return f.has(sigIdeation) && f.kind(kindSuicidal) }},
 	{RuleWishToBeDead, RiskElevated, func(f *facts) bool { return f.has(sigWish) }},
 	{RuleSelfHarmUrge, RiskElevated, func(f *facts) bool { return f.has(sigIdeation) && f.kind(kindSelfHarm) }},
 	{RuleIdeationTopic, RiskElevated, func(f *facts) bool { return f.has(sigIdeation) }},
