@@ -2,7 +2,7 @@
 # suite (vet, race tests) against a throwaway PostgreSQL it starts and stops.
 GO ?= go
 
-.PHONY: run test vet fmt bench profile-webhook fuzz build cluster loadtest drills
+.PHONY: run test vet fmt bench bench-all profile-webhook fuzz build cluster loadtest drills
 
 run:
 	$(GO) run ./cmd/helpline run
@@ -15,7 +15,21 @@ test:
 	$(GO) vet ./...
 	./.ci/with-postgres $(GO) test -race -count=1 -timeout 15m ./...
 
+# Issue 17's figures in one table: each beside its baseline measured in
+# the same run, their ratio, the machine and its load (loadtest/benchtable);
+# the benchmarks' own output goes to loadtest/results/. Benchmarks are
+# noisy on a shared machine: read the ratios. WEBHOOKS, PAGES, TRIAGE set the
+# iterations; bench-all runs every benchmark of the module instead.
 bench:
+	@mkdir -p loadtest/results; out=loadtest/results/bench-$$(date -u +%Y%m%dT%H%M%SZ).txt; \
+	load=$$(cut -d' ' -f1 /proc/loadavg); \
+	{ $(GO) test -run '^$$' -bench WebhookVsRaw -benchtime $${WEBHOOKS:-1000x} ./services/ingestion/; \
+	  $(GO) test -run '^$$' -bench CrisisToPage -benchtime $${PAGES:-50x} -timeout 30m ./loadtest/; \
+	  $(GO) test -run '^$$' -bench TriageCachedVsWhole -benchtime $${TRIAGE:-64x} ./services/triage/; \
+	  $(GO) test -run '^$$' -bench ClassifyVsRegexBaseline ./services/triage/lexicon/; } > $$out 2>&1; \
+	$(GO) run ./loadtest/cmd/benchtable -load-before "$$load" < $$out; echo; echo "benchmarks' output: $$out"
+
+bench-all:
 	./.ci/with-postgres $(GO) test -run '^$$' -bench . -benchtime 2s ./...
 
 # The webhook path's CPU and blocking profiles (BenchmarkWebhookVsRaw, 16
