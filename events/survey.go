@@ -48,6 +48,10 @@ type SurveyAnswered struct {
 	MessageID  string `json:"message_id"`
 }
 
+// Code is how the figures count an answer: "question:option", e.g.
+// "helped:1".
+func (a SurveyAnswered) Code() string { return a.QuestionID + ":" + strconv.Itoa(a.Option) }
+
 var _ = []bool{
 	register(AggregateConversation, TypeSurveyQuestionAsked, 1, "A question of the line's post-contact survey is sent to the client after the close (recorded before the send).",
 		func() Payload {

@@ -64,11 +64,6 @@ func (l Line) AnswerWindow() time.Duration {
 	return l.Survey.Window.Duration
 }
 
-// SurveyAnswerCode is how the figures count an answer: "question:option".
-func SurveyAnswerCode(questionID string, option int) string {
-	return fmt.Sprintf("%s:%d", questionID, option)
-}
-
 func (s *Survey) setDefaults() {
 	if s.Delay.Duration == 0 {
 		s.Delay.Duration = 10 * time.Minute

@@ -137,6 +137,9 @@ func (t *memTx) PutConversation(_ context.Context, id string, c Conversation) er
 	if len(c.Categories) == 0 {
 		c.Categories = nil
 	}
+	if c.Survey = slices.Clip(slices.Clone(c.Survey)); len(c.Survey) == 0 {
+		c.Survey = nil
+	}
 	return t.convs.Put(id, c)
 }
 

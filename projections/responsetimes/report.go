@@ -62,6 +62,9 @@ type Figures struct {
 	// wrap-up's outcome (NoOutcome when none was given) and categories;
 	// nil when none.
 	Outcomes, Categories map[string]int64
+	// Survey counts the post-contact survey's answers by
+	// "question:option" code; nil when none.
+	Survey map[string]int64
 }
 
 // SilentAfter is how long a client of a conversation never answered may
@@ -128,6 +131,9 @@ func (m *merged) addConversation(c Conversation, t Targets, now time.Time) {
 		}
 	case !c.Closed && !c.NextSince.IsZero() && breach(now.Sub(c.NextSince), t.NextResponse):
 		f.NextBreaches++
+	}
+	for _, a := range c.Survey {
+		bump(&f.Survey, a)
 	}
 	if !c.Closed {
 		return

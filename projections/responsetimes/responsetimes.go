@@ -3,6 +3,8 @@ package responsetimes
 import (
 	"context"
 	"maps"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/helpline-org/helpline/events"
@@ -61,6 +63,7 @@ var relevant = map[string]bool{
 	events.TypeEscalationExhausted:    true,
 	events.TypeConversationClosed:     true,
 	events.TypeConversationReopened:   true,
+	events.TypeSurveyAnswered:         true,
 }
 
 // rules are the line settings the figures depend on.
@@ -178,6 +181,15 @@ func (r rules) applyConversation(ctx context.Context, tx Tx, c *Conversation, at
 		// Closing stops every clock; the wrap-up is the last close's.
 		c.Closed, c.ClosedAt, c.NextSince = true, at, time.Time{}
 		c.Outcome, c.Categories = p.Outcome, p.Categories
+		return true, nil
+
+	case events.SurveyAnswered:
+		// One answer per question: a question is asked once.
+		q := p.QuestionID + ":"
+		if slices.ContainsFunc(c.Survey, func(code string) bool { return strings.HasPrefix(code, q) }) {
+			return false, nil
+		}
+		c.Survey = append(slices.Clone(c.Survey), p.Code())
 		return true, nil
 
 	case events.ConversationReopened:

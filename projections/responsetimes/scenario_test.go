@@ -54,6 +54,13 @@ func scenario(t testing.TB) []events.Envelope {
 	s.Add("conve", at(2, 12, 10, 0), events.ConversationReopened{MessageID: "me2"})
 	recv("conve", "main", at(2, 12, 10, 0))
 	s.Add("convg", at(2, 12, 30, 0), events.ConversationClosed{ByStaffID: "alex", Outcome: "no_contact", Categories: []string{"reason:other", "risk:none"}})
+	// G's client answers the post-contact survey: 2 to the first question,
+	// twice (the second no answer: a question is asked once), and 4 to the
+	// second; A's client answers 2 to the first. Neither reopens.
+	s.Add("convg", at(2, 12, 45, 0), events.SurveyAnswered{QuestionID: "helped", Question: 0, Option: 2, MessageID: "sg1"})
+	s.Add("convg", at(2, 12, 46, 0), events.SurveyAnswered{QuestionID: "helped", Question: 0, Option: 1, MessageID: "sg2"})
+	s.Add("convg", at(2, 12, 47, 0), events.SurveyAnswered{QuestionID: "rating", Question: 1, Option: 4, MessageID: "sg3"})
+	s.Add("conva", at(2, 12, 50, 0), events.SurveyAnswered{QuestionID: "helped", Question: 0, Option: 2, MessageID: "sa1"})
 	// 23:00 hour: out of hours, answered next morning.
 	recv("convd", "main", at(2, 23, 30, 0))
 	s.Add("convd", at(2, 23, 30, 1), events.OutOfHoursContactRecorded{MessageID: "m", LineID: "main", ClosedPeriod: "x", NextOpen: at(3, 8, 0, 0)})
@@ -104,7 +111,9 @@ var scenarioNow = at(3, 12, 0, 0)
 // 27h, over a day, at read time; wrote once -> band "once"); F, silent
 // for 12h20m, is still waiting, not abandoned = 2. Closed: A (version 1,
 // no outcome) and G (no_contact; reason:other, risk:none); E's close no
-// longer counts once it reopened.
+// longer counts once it reopened. Survey: G answered helped 2 (its
+// second answer to the same question is not counted) and rating 4, A
+// helped 2.
 //
 // Everything is counted in the hour the client wrote or the page went, so
 // all of it falls on 2 March; 3 March is empty. Volume by hour of week:
@@ -120,6 +129,7 @@ func scenarioReport() Report {
 		Conversations: 8, NeverAnswered: 2, Abandoned: [NumAbandonBands]int64{1, 1, 0, 0, 0},
 		Outcomes:   map[string]int64{NoOutcome: 1, "no_contact": 1},
 		Categories: map[string]int64{"reason:other": 1, "risk:none": 1},
+		Survey:     map[string]int64{"helped:2": 2, "rating:4": 1},
 	}
 	r := Report{LineID: "main", From: at(2, 0, 0, 0), To: at(4, 0, 0, 0), Totals: day,
 		Days: []DayFigures{{Day: at(2, 0, 0, 0), Figures: day}, {Day: at(3, 0, 0, 0)}}}

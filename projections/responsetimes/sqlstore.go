@@ -3,6 +3,7 @@ package responsetimes
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -45,7 +46,7 @@ func (s *SQLStore) Hours(ctx context.Context, lineID string, from, to time.Time)
 // convColumns are rt_conversations' columns, in the order scanConv and
 // convRow list them.
 var convColumns = []string{"conversation_id", "line_id", "opened_at", "last_in_at", "replied", "first_reply_ns", "next_since",
-	"messages_in", "messages_out", "escalated", "exhausted", "closed", "closed_at", "outcome", "categories"}
+	"messages_in", "messages_out", "escalated", "exhausted", "closed", "closed_at", "outcome", "categories", "survey"}
 
 // convSelect selects convColumns.
 var convSelect = `SELECT ` + strings.Join(convColumns, ", ") + ` FROM rt_conversations `
@@ -68,13 +69,16 @@ func eachConversation(ctx context.Context, q projections.Querier, fn func(id str
 		next, shut *time.Time
 	)
 	dest := []any{&id, &c.LineID, &c.OpenedAt, &c.LastInAt, &c.Replied, &wait, &next,
-		&c.MessagesIn, &c.MessagesOut, &c.Escalated, &c.Exhausted, &c.Closed, &shut, &c.Outcome, &c.Categories}
+		&c.MessagesIn, &c.MessagesOut, &c.Escalated, &c.Exhausted, &c.Closed, &shut, &c.Outcome, &c.Categories, &c.Survey}
 	return projections.QueryEach(ctx, q, "read conversations", dest, func() error {
 		v := c
 		v.OpenedAt, v.LastInAt, v.FirstReplyWait = c.OpenedAt.UTC(), c.LastInAt.UTC(), time.Duration(wait)
 		v.NextSince, v.ClosedAt = utcOrZero(next), utcOrZero(shut)
 		if len(v.Categories) == 0 {
 			v.Categories = nil
+		}
+		if len(v.Survey) == 0 {
+			v.Survey = nil
 		}
 		fn(id, v)
 		return nil
@@ -92,7 +96,8 @@ func utcOrZero(t *time.Time) time.Time {
 // convRow is c as a row of rt_conversations.
 func convRow(id string, c Conversation) []any {
 	return []any{id, c.LineID, c.OpenedAt.UTC(), c.LastInAt.UTC(), c.Replied, int64(c.FirstReplyWait), projections.NullTime(c.NextSince),
-		c.MessagesIn, c.MessagesOut, c.Escalated, c.Exhausted, c.Closed, projections.NullTime(c.ClosedAt), c.Outcome, projections.NotNullList(c.Categories)}
+		c.MessagesIn, c.MessagesOut, c.Escalated, c.Exhausted, c.Closed, projections.NullTime(c.ClosedAt), c.Outcome, projections.NotNullList(c.Categories),
+		projections.NotNullList(c.Survey)}
 }
 
 // readHours reads the figures of the rows that where selects from both
@@ -214,8 +219,12 @@ func (t sqlTx) PutConversation(ctx context.Context, id string, c Conversation) e
 	for _, col := range convColumns[1:] {
 		set = append(set, col+" = excluded."+col)
 	}
+	params := make([]string, len(convColumns))
+	for i := range params {
+		params[i] = "$" + strconv.Itoa(i+1)
+	}
 	return projections.Exec(ctx, t.tx, "write conversation", `INSERT INTO rt_conversations (`+strings.Join(convColumns, ", ")+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+		VALUES (`+strings.Join(params, ", ")+`)
 		ON CONFLICT (conversation_id) DO UPDATE SET `+strings.Join(set, ", "), convRow(id, c)...)
 }
 

@@ -100,6 +100,10 @@ type Conversation struct {
 	ClosedAt   time.Time
 	Outcome    string
 	Categories []string
+	// Survey holds the client's answers to the post-contact survey, as
+	// "question:option" codes (events.SurveyAnswered.Code), one per
+	// question: numbers from the line's configuration, no reply's text.
+	Survey []string
 }
 
 // PendingAck is an escalation's working state until it is acknowledged:

@@ -84,7 +84,7 @@ func TestStores(t *testing.T) {
 			// Every field survives the round trip; an empty list reads as nil.
 			wrapped := Conversation{LineID: "l", OpenedAt: received, LastInAt: at(2, 10, 9, 0), Replied: true, FirstReplyWait: 90*time.Second + 7*time.Millisecond,
 				NextSince: at(2, 10, 9, 0), MessagesIn: 3, MessagesOut: 2, Escalated: true, Exhausted: true, Closed: true, ClosedAt: at(2, 11, 0, 0),
-				Outcome: "resolved", Categories: []string{"reason:housing", "risk:low"}}
+				Outcome: "resolved", Categories: []string{"reason:housing", "risk:low"}, Survey: []string{"helped:1", "rating:4"}}
 			mustUpdate(t, s, "p", 2, func(tx Tx) error {
 				got, ok, err := tx.Conversation(ctx, "c1")
 				open.Categories = nil

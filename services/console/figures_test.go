@@ -16,6 +16,7 @@ import (
 	"github.com/helpline-org/helpline/events"
 	"github.com/helpline-org/helpline/internal/app"
 	"github.com/helpline-org/helpline/internal/poll"
+	"github.com/helpline-org/helpline/internal/twiliofake"
 	"github.com/helpline-org/helpline/projections/inbox"
 	"github.com/helpline-org/helpline/services/console/views"
 )
@@ -30,13 +31,14 @@ var figureRoutes = []string{"/dashboard", "/dashboard.csv", "/dashboard/conversa
 // TestFiguresCountTheWorstCasesAndHoldNothingPersonal: a crisis nobody
 // acknowledges through every round of the policy, and a conversation
 // closed without a reply, show on the dashboard (exhausted, never
-// answered, a breach) and in the per-conversation export; no figure route
-// (JSON, HTML or CSV) carries a pseudonym, a client or conversation id, a
-// phone number or a word of the messages.
+// answered, a breach) and in the per-conversation export, and so do the
+// answers to the line's post-contact survey (as counts per question and
+// option); no figure route (JSON, HTML or CSV) carries a pseudonym, a
+// client or conversation id, a phone number or a word of the messages.
 func TestFiguresCountTheWorstCasesAndHoldNothingPersonal(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	w := newWorld(t, worldOpts{})
+	w := newWorld(t, worldOpts{config: surveyConfig})
 	tm := w.Timers(t, app.NotificationTimers)
 
 	// A: a crisis paged to dana, then bo, and nobody acknowledges.
@@ -63,6 +65,11 @@ func TestFiguresCountTheWorstCasesAndHoldNothingPersonal(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
+	// B's client answers the line's survey: 1 (yes, it helped), then 4.
+	w.surveyed(t, clientB, b.ID)
+	w.text(t, clientB, "1")
+	w.waitSMS(t, "the survey's second question", func(m twiliofake.SentMessage) bool { return m.To == clientB && m.Body == surveyRating })
+	w.text(t, clientB, "4")
 
 	mia := w.signIn(t, "mia")
 	var rep views.Report
@@ -74,8 +81,8 @@ func TestFiguresCountTheWorstCasesAndHoldNothingPersonal(t *testing.T) {
 		if err := json.Unmarshal(body, &rep); err != nil {
 			return err
 		}
-		if f := rep.Totals; f.Exhausted != 1 || f.NeverAnswered != 1 {
-			return fmt.Errorf("totals %+v, want one exhausted escalation and one conversation never answered", f)
+		if f := rep.Totals; f.Exhausted != 1 || f.NeverAnswered != 1 || len(f.Survey) != 2 {
+			return fmt.Errorf("totals %+v, want one exhausted escalation, one conversation never answered and two survey answers", f)
 		}
 		return nil
 	})
@@ -83,11 +90,13 @@ func TestFiguresCountTheWorstCasesAndHoldNothingPersonal(t *testing.T) {
 	// A waits (2h, open) and B waited (3h, closed) past the 1h target
 	// without a reply: both breaches before any reply exists.
 	if f.Conversations != 2 || f.Breaches != 2 || f.Abandoned[0].Band != "once" || f.Abandoned[0].Count != 1 ||
-		!maps.Equal(f.Outcomes, map[string]int64{"no_contact": 1}) || !maps.Equal(f.Categories, map[string]int64{"reason:other": 1, "risk:none": 1}) {
+		!maps.Equal(f.Outcomes, map[string]int64{"no_contact": 1}) || !maps.Equal(f.Categories, map[string]int64{"reason:other": 1, "risk:none": 1}) ||
+		!maps.Equal(f.Survey, map[string]int64{"helped:1": 1, "rating:4": 1}) {
 		t.Fatalf("totals %+v", f)
 	}
 	code, page := mia.do("GET", "/dashboard?days=1", nil)
-	for _, want := range []string{`<dd id="never-answered">1</dd>`, `<dd id="exhausted">1</dd>`, "No real contact (silent, test, wrong number)", "Risk level assessed: None"} {
+	for _, want := range []string{`<dd id="never-answered">1</dd>`, `<dd id="exhausted">1</dd>`, "No real contact (silent, test, wrong number)", "Risk level assessed: None",
+		"Did the conversation help?: Yes", "Rating: 4"} {
 		if code != http.StatusOK || !strings.Contains(string(page), want) {
 			t.Fatalf("dashboard %d lacks %q:\n%s", code, want, page)
 		}
@@ -103,9 +112,9 @@ func TestFiguresCountTheWorstCasesAndHoldNothingPersonal(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := [][]string{
-		{"row", "line", "opened_hour", "first_reply_wait_s", "messages_in", "messages_out", "closed", "outcome", "categories", "escalated", "exhausted"},
-		{"1", "main", a.StartedAt.UTC().Truncate(time.Hour).Format(time.RFC3339), "", "1", "0", "false", "", "", "true", "true"},
-		{"2", "main", b.StartedAt.UTC().Truncate(time.Hour).Format(time.RFC3339), "", "1", "0", "true", "no_contact", "reason:other;risk:none", "false", "false"},
+		{"row", "line", "opened_hour", "first_reply_wait_s", "messages_in", "messages_out", "closed", "outcome", "categories", "escalated", "exhausted", "survey"},
+		{"1", "main", a.StartedAt.UTC().Truncate(time.Hour).Format(time.RFC3339), "", "1", "0", "false", "", "", "true", "true", ""},
+		{"2", "main", b.StartedAt.UTC().Truncate(time.Hour).Format(time.RFC3339), "", "1", "0", "true", "no_contact", "reason:other;risk:none", "false", "false", "helped:1;rating:4"},
 	}
 	if !slices.EqualFunc(rows, want, slices.Equal) {
 		t.Fatalf("export\n got %q\nwant %q", rows, want)

@@ -69,14 +69,15 @@ func (p *pages) conversationsCSV(w http.ResponseWriter, r *http.Request, _ *auth
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="helpline-%s-conversations-%s-%s.csv"`, out.LineID, out.From, out.To))
 	cw := csv.NewWriter(w)
 	_ = cw.Write([]string{"row", "line", "opened_hour", "first_reply_wait_s", "messages_in", "messages_out", "closed", "outcome", "categories",
-		"escalated", "exhausted"})
+		"escalated", "exhausted", "survey"})
 	for _, c := range out.Rows {
 		wait := ""
 		if c.FirstReplySeconds != nil {
 			wait = strconv.FormatFloat(*c.FirstReplySeconds, 'f', 0, 64)
 		}
 		_ = cw.Write([]string{strconv.Itoa(c.Row), c.LineID, c.Opened, wait, strconv.FormatInt(c.MessagesIn, 10), strconv.FormatInt(c.MessagesOut, 10),
-			strconv.FormatBool(c.Closed), c.Outcome, strings.Join(c.Categories, ";"), strconv.FormatBool(c.Escalated), strconv.FormatBool(c.Exhausted)})
+			strconv.FormatBool(c.Closed), c.Outcome, strings.Join(c.Categories, ";"), strconv.FormatBool(c.Escalated), strconv.FormatBool(c.Exhausted),
+			strings.Join(c.Survey, ";")})
 	}
 	cw.Flush()
 	return cw.Error()

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/helpline-org/helpline/events"
 	"github.com/helpline-org/helpline/internal/config"
 	"github.com/helpline-org/helpline/projections/responsetimes"
 	"github.com/helpline-org/helpline/services/console/views"
@@ -61,6 +62,7 @@ func (h FiguresHandler) Handle(ctx context.Context, q Figures) (views.Report, in
 	}
 	if l, ok := h.d.File.LineByID(lineID); ok && l.Taxonomy != nil {
 		out.Labels = labelsOf(l.Taxonomy)
+		surveyLabels(out.Labels, l.Survey)
 	}
 	return out, days, nil
 }
@@ -80,6 +82,19 @@ func labelsOf(t *config.Taxonomy) map[string]string {
 	return out
 }
 
+// surveyLabels names each answer code of a survey as the dashboard
+// shows it: "Did the conversation help?: Yes".
+func surveyLabels(labels map[string]string, s *config.Survey) {
+	if s == nil {
+		return
+	}
+	for _, q := range s.Questions {
+		for i, o := range q.Options {
+			labels[events.SurveyAnswered{QuestionID: q.ID, Option: i + 1}.Code()] = q.Label + ": " + o
+		}
+	}
+}
+
 // Export returns one row per conversation of the line opened in the
 // period, numbered in the order they opened: no id, pseudonym, number or
 // word of theirs, and the hour they opened rather than the moment.
@@ -96,7 +111,7 @@ func (h FiguresHandler) Export(ctx context.Context, q Figures) (views.Conversati
 	for i, c := range convs {
 		row := views.ConversationRow{Row: i + 1, LineID: c.LineID, Opened: c.OpenedAt.UTC().Truncate(time.Hour).Format(time.RFC3339),
 			MessagesIn: c.MessagesIn, MessagesOut: c.MessagesOut, Closed: c.Closed, Outcome: c.Outcome, Categories: c.Categories,
-			Escalated: c.Escalated, Exhausted: c.Exhausted}
+			Escalated: c.Escalated, Exhausted: c.Exhausted, Survey: c.Survey}
 		if c.Replied {
 			s := c.FirstReplyWait.Seconds()
 			row.FirstReplySeconds = &s
@@ -129,7 +144,7 @@ func figuresOf(f responsetimes.Figures) views.Figures {
 		NextBreaches: f.NextBreaches, Exhausted: f.Exhausted, FirstReply: quantilesOf(f.FirstReply), NextReply: quantilesOf(f.NextReply),
 		Ack:           quantilesOf(f.Ack),
 		AckByChannel:  views.AckChannels{SMS: quantilesOf(f.AckSMS), Call: quantilesOf(f.AckCall), Console: quantilesOf(f.AckConsole)},
-		Conversations: f.Conversations, NeverAnswered: f.NeverAnswered, Outcomes: f.Outcomes, Categories: f.Categories}
+		Conversations: f.Conversations, NeverAnswered: f.NeverAnswered, Outcomes: f.Outcomes, Categories: f.Categories, Survey: f.Survey}
 	for i, b := range abandonBands {
 		out.Abandoned = append(out.Abandoned, views.Band{Band: b.band, Label: b.label, Count: f.Abandoned[i]})
 	}
@@ -138,6 +153,9 @@ func figuresOf(f responsetimes.Figures) views.Figures {
 	}
 	if out.Categories == nil {
 		out.Categories = map[string]int64{}
+	}
+	if out.Survey == nil {
+		out.Survey = map[string]int64{}
 	}
 	return out
 }

@@ -27,9 +27,12 @@ type DashboardPage struct {
 	// Outcomes and Categories are the period's closed conversations by
 	// the wrap-up's codes, with their labels, in code order.
 	Outcomes, Categories []Labelled
-	Heat                 []HeatCell
-	MaxHour              int64
-	Hours, Weekdays      []AxisLabel
+	// Survey is the answers to the line's post-contact survey, by
+	// question and option, with their labels, in code order.
+	Survey          []Labelled
+	Heat            []HeatCell
+	MaxHour         int64
+	Hours, Weekdays []AxisLabel
 }
 
 // NewDashboardPage draws the charts of rep, the figures of days days of
@@ -76,7 +79,8 @@ func NewDashboardPage(rep Report, lineID string, days int, lines []string) *Dash
 		AckChannels: []AckChannel{{"SMS reply to the page", rep.Totals.AckByChannel.SMS}, {"Page call", rep.Totals.AckByChannel.Call},
 			{"Console", rep.Totals.AckByChannel.Console}},
 		Outcomes: labelled(rep.Totals.Outcomes, rep.Labels), Categories: labelled(rep.Totals.Categories, rep.Labels),
-		Heat: cells, MaxHour: maxHour,
+		Survey: labelled(rep.Totals.Survey, rep.Labels),
+		Heat:   cells, MaxHour: maxHour,
 		Hours: hourLabels(), Weekdays: weekdayLabels(),
 	}
 }

@@ -56,6 +56,9 @@ type Figures struct {
 	Abandoned     []Band           `json:"abandoned"`
 	Outcomes      map[string]int64 `json:"outcomes"`
 	Categories    map[string]int64 `json:"categories"`
+	// Survey counts the answers to the line's post-contact survey by
+	// "question:option" code.
+	Survey map[string]int64 `json:"survey"`
 }
 
 // Day is the figures of one UTC day.
@@ -74,7 +77,8 @@ type Report struct {
 	Days       []Day        `json:"days"`
 	HourOfWeek [7][24]int64 `json:"hour_of_week"`
 	// Labels are what the page shows for each outcome and category code
-	// of the line's taxonomy; the JSON carries the codes only.
+	// of the line's taxonomy, and each survey answer code; the JSON
+	// carries the codes only.
 	Labels map[string]string `json:"-"`
 }
 
@@ -96,6 +100,9 @@ type ConversationRow struct {
 	Outcome                 string
 	Categories              []string
 	Escalated, Exhausted    bool
+	// Survey are the client's answers to the post-contact survey
+	// ("question:option").
+	Survey []string
 }
 
 // ConversationExport is the rows of one line over a period.

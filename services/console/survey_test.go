@@ -1,0 +1,123 @@
+package console_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/helpline-org/helpline/events"
+	"github.com/helpline-org/helpline/internal/app"
+	"github.com/helpline-org/helpline/internal/poll"
+	"github.com/helpline-org/helpline/internal/twiliofake"
+	"github.com/helpline-org/helpline/projections/inbox"
+	"github.com/helpline-org/helpline/services/console/views"
+)
+
+// Survey questions of surveyConfig.
+const (
+	surveyHelped = "Did this conversation help? Reply 1 yes, 2 no"
+	surveyRating = "How would you rate us, 1 to 5?"
+)
+
+// surveyConfig is worldConfig with a two-question post-contact survey
+// on the line, sent 10 minutes after the close.
+var surveyConfig = strings.Replace(worldConfig, "admin_contacts: [ada]}", `admin_contacts: [ada],
+      survey: {delay: 10m, window: 1h, questions: [
+        {id: helped, label: "Did the conversation help?", options: ["Yes", "No"], text: {en: "`+surveyHelped+`"}},
+        {id: rating, label: "Rating", options: ["poor", "2", "3", "4", "very good"], text: {en: "`+surveyRating+`"}}]}}`, 1)
+
+// closeAs closes a conversation with a wrap-up of the line's taxonomy, as
+// a worker's close form does.
+func (w *world) closeAs(t *testing.T, staffID, convID string) {
+	t.Helper()
+	convs, err := events.NewConversations(w.Store, 16)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := convs.Update(context.Background(), convID, func(c *events.Conversation) error {
+		return c.Close(staffID, events.WrapUp{Outcome: "no_contact", Categories: []string{"reason:other", "risk:none"}, SeenSeq: c.LastInboundSeq},
+			w.File.Lines[0].Taxonomy, events.Meta{OccurredAt: w.Clock.Now()})
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// surveyed waits for the closed conversation's survey timer, moves the
+// clock past the line's delay, and waits for the first question to reach
+// the client.
+func (w *world) surveyed(t *testing.T, client, convID string) {
+	t.Helper()
+	tm := w.Timers(t, app.NotificationTimers)
+	poll.Until(t, 20*time.Second, func() error {
+		if _, ok, err := tm.Get(context.Background(), "survey-"+convID); !ok || err != nil {
+			return fmt.Errorf("no survey timer for %s yet (%v)", convID, err)
+		}
+		return nil
+	})
+	w.Clock.Add(10 * time.Minute)
+	w.waitSMS(t, "the survey's first question", func(m twiliofake.SentMessage) bool { return m.To == client && m.Body == surveyHelped })
+}
+
+// surveyCounts polls the manager's figures until the survey's counts are
+// want.
+func surveyCounts(t *testing.T, mia *staff, want map[string]int64) views.Report {
+	t.Helper()
+	var rep views.Report
+	poll.Until(t, 20*time.Second, func() error {
+		code, body := mia.do("GET", "/api/figures?days=1", nil)
+		if code != http.StatusOK {
+			return fmt.Errorf("figures: %d %s", code, body)
+		}
+		if err := json.Unmarshal(body, &rep); err != nil {
+			return err
+		}
+		if !maps.Equal(rep.Totals.Survey, want) {
+			return fmt.Errorf("survey answers %v, want %v", rep.Totals.Survey, want)
+		}
+		return nil
+	})
+	return rep
+}
+
+// TestSurveyAnswerDoesNotReopenAndACrisisInReplyPages is issue 18's
+// acceptance on the whole process: a conversation closed by a worker gets
+// the line's survey by SMS after the delay; "1" in reply is counted on
+// the dashboard as an answer and leaves the conversation closed, and the
+// second question follows; a crisis in reply to it is a message: it
+// reopens the conversation, triage reads it, and the duty worker is
+// paged.
+func TestSurveyAnswerDoesNotReopenAndACrisisInReplyPages(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, worldOpts{config: surveyConfig})
+	w.text(t, clientB, wordsB)
+	b := w.waitConversation(t, func(c inbox.Conversation) bool { return c.Open })
+	w.closeAs(t, "wes", b.ID)
+	w.surveyed(t, clientB, b.ID)
+
+	w.text(t, clientB, "1")
+	w.waitSMS(t, "the survey's second question", func(m twiliofake.SentMessage) bool { return m.To == clientB && m.Body == surveyRating })
+	mia := w.signIn(t, "mia")
+	surveyCounts(t, mia, map[string]int64{"helped:1": 1})
+	if c, _, err := events.LoadConversation(context.Background(), w.Store, b.ID); err != nil || !c.Closed || c.Received != 1 {
+		t.Fatalf("after the answer: %v, closed %v, %d messages; want closed with the one message", err, c.Closed, c.Received)
+	}
+	if code, page := mia.do("GET", "/dashboard?days=1", nil); code != http.StatusOK || !strings.Contains(string(page), "Did the conversation help?: Yes") {
+		t.Fatalf("dashboard %d lacks the answer's label:\n%s", code, page)
+	}
+
+	w.text(t, clientB, "I have taken all my sleeping pills")
+	esc := w.waitEscalation(t, b.ID)
+	if esc.Reason != events.ReasonCrisis {
+		t.Fatalf("escalation %+v, want a crisis", esc)
+	}
+	w.waitSMS(t, "the duty worker's page", func(m twiliofake.SentMessage) bool { return m.To == dutyPhone })
+	if c, _, err := events.LoadConversation(context.Background(), w.Store, b.ID); err != nil || c.Closed || c.Received != 2 {
+		t.Fatalf("after the crisis: %v, closed %v, %d messages; want it reopened with the crisis", err, c.Closed, c.Received)
+	}
+	surveyCounts(t, mia, map[string]int64{"helped:1": 1})
+}
