@@ -91,6 +91,15 @@ const (
 	cueTraffic              // train, bus, lorry, tren, camión, métro: what runs one over
 	cueFumes                // charcoal, exhaust, carbón, tubo de escape, charbon
 	cueSeal                 // sealed, tape, hose, sellar, cinta, calfeutrer, tuyau
+	cueEnsure               // make sure, asegurarme, faire en sorte
+	cueLast                 // the last time, la última vez, la dernière fois
+	cueBurden               // deal with me, aguantarme, me supporter: what others bear
+	cueEveryone             // everyone, todos, tout le monde
+	cueBetter               // better off, happier, más felices, plus heureux
+	cueGoneMe               // without me, if i disappeared, sin mí, si je disparaissais
+	cueCant                 // can't, no puedo, je peux plus
+	cueLiving               // keep living, seguir viviendo, vivre comme ça
+	cueAway                 // away for work, de viaje, en déplacement: an everyday absence
 	numCues
 )
 
@@ -99,7 +108,8 @@ var cueNames = [numCues]string{"", "death", "wish", "means", "acquire", "researc
 	"time", "farewell", "gone", "give_away", "threat", "strangle", "proximity", "weapon", "child", "secret", "home_fear", "dead_wish", "tonight", "final",
 	"presence", "place", "cross", "bleed", "unstoppable", "poison", "vehicle", "not_fault", "confine", "sexual", "do_it", "alone", "thinking", "how_to", "decided", "rail", "not_board", "prepare", "not_around", "on_place", "mishap", "day",
 	"done", "not_for", "unfound", "enough", "shops", "travel", "aggressor", "assault", "leave", "recipient", "occasion", "persist", "suicide",
-	"benign", "stockpile", "remote", "shout", "extreme", "already", "edge", "hands", "neck", "front", "traffic", "fumes", "seal"}
+	"benign", "stockpile", "remote", "shout", "extreme", "already", "edge", "hands", "neck", "front", "traffic", "fumes", "seal",
+	"ensure", "last", "burden", "everyone", "better", "gone_me", "cant", "living", "away"}
 
 // cueWords is how many 64-bit words a cueSet spans: room for 128 classes,
 // so that a new class never evicts an old one. The constant below fails
@@ -196,8 +206,10 @@ var cueRules = []cueRule{
 	// A letter for when I'm gone.
 	{name: "farewell_gone", slots: []cueSet{cs(cueFarewell, cueGiveAway), cs(cueGone)}, out: []cueOut{{sigPrep, kindNote, 0}}},
 	// "I won't be around by Friday", "ya no estaré ... dejé cartas".
+	// Not when an everyday absence is said ("won't be around on
+	// saturday, i'm away for work").
 	{name: "final_words", slots: []cueSet{cs(cueFinal), cs(cueTime, cueIntent, cueFarewell, cueGiveAway, cueDeadWish)},
-		out: []cueOut{{sigPrep, kindFinal, 0}}},
+		out: []cueOut{{sigPrep, kindFinal, 0}}, unless: cs(cueAway)},
 	// "gonna s*icide tonight": a decision, a death word and a time.
 	{name: "intent_death_time", slots: []cueSet{cs(cueIntent), cs(cueDeath), cs(cueTonight)}, out: []cueOut{{sigIntent, kindDecided, 0}}},
 	// Affairs put in order: two give-away acts ("sorted the will, rehomed the dog").
@@ -256,6 +268,21 @@ var cueRules = []cueRule{
 	// para sellar el coche", "du charbon et j'ai calfeutré la salle de
 	// bain" (not charcoal and tape for the barbecue).
 	{name: "fumes_sealed", slots: []cueSet{cs(cueFumes), cs(cueSeal)}, out: []cueOut{{sigMethod, kindPrepared, 0}}, unless: cs(cueBenign, cueOccasion, cueMishap)},
+	// Making sure of one's death: "i'm going to make sure i don't wake
+	// up tomorrow", "me voy a asegurar de no despertar", "je vais faire
+	// en sorte de ne pas me réveiller".
+	{name: "ensure_death", slots: []cueSet{cs(cueEnsure), cs(cueDeath)}, out: []cueOut{{sigIntent, kindDecided, 0}, {sigWish, kindPassive, 1}}, window: 6},
+	// The last time anyone bears one: "tonight's the last night anyone
+	// has to deal with me", "la última vez que alguien tendrá que
+	// aguantarme" (not the last time at a job or a club).
+	{name: "last_burden", slots: []cueSet{cs(cueLast), cs(cueBurden)}, out: []cueOut{{sigPrep, kindFinal, 0}, {sigWish, kindBurden, 1}},
+		unless: cs(cueOccasion)},
+	// Everyone better off without one: "everyone would be happier if i
+	// disappeared", "todos serían más felices sin mí".
+	{name: "better_without_me", slots: []cueSet{cs(cueEveryone), cs(cueBetter), cs(cueGoneMe)}, out: []cueOut{{sigWish, kindBurden, 2}}},
+	// Unable to go on living: "i can't keep living like this", "no puedo
+	// seguir viviendo así", "je peux plus vivre comme ça".
+	{name: "cant_go_on_living", slots: []cueSet{cs(cueCant), cs(cueLiving)}, out: []cueOut{{sigWish, kindHopeless, 0}}, window: 3},
 	// Held by someone: "he locked me in and took my phone".
 	{name: "confined", slots: []cueSet{cs(cueConfine)}, out: []cueOut{{sigHarm, kindThreat, 0}, {sigHarm, kindProximity, 0}}},
 	{name: "sexual_touch", slots: []cueSet{cs(cueSexual)}, out: []cueOut{{sigHarm, kindSexualAbuse, 0}}},

@@ -94,7 +94,17 @@ func TestGeneralisingRules(t *testing.T) {
 		{nil, "q u i e r o   m o r i r", RiskCrisis, RuleActiveIdeation},
 		{nil, "he comprado una cuerda y dejé una carta de despedida", RiskCrisis, RulePreparatoryAct},
 
+		{nil, "i'll make sure i never wake up again after tonight", RiskCrisis, RuleIntentTime},
+		{nil, "this is the last time anyone has to put up with me", RiskCrisis, RulePreparatoryAct},
+		{nil, "he's smashing the place up downstairs and i'm hiding in my room", RiskCrisis, RuleThreatWeaponProximity},
+
 		{nil, "my brother keeps saying he'll end it", RiskElevated, RuleThirdParty},
+		{nil, "everybody would be happier if i was gone", RiskElevated, RuleWishToBeDead},
+		{nil, "i dont want to keep living like this", RiskElevated, RuleWishToBeDead},
+		{nil, "mi ex me pegaba pero ya no vivo con él", RiskElevated, RulePastDisclosed},
+		{nil, "estoy en el tejado tomando el sol", RiskNone, RuleHidden},
+		{nil, "won't be around on friday, i'm away on business", RiskNone, RuleNoMatch},
+		{nil, "this is the last time you'll have to see me at work, new job on monday", RiskNone, RuleNoMatch},
 		{nil, "lol gonna throw myself off the roof if they cancel the show", RiskElevated, RuleJokeMarked},
 		{nil, "waiting in front of the bus station for my mum", RiskNone, RuleNoMatch},
 		{nil, "charcoal and tape for the bbq tomorrow", RiskNone, RuleMeansOnly},

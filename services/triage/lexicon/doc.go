@@ -94,6 +94,15 @@
 // "ahorcarme"), and letters spelled out with wide gaps between words are
 // read as words ("j e   v e u x   m e   t u e r").
 //
+// Lexicon 2026.12.7.3, rules 2026.12.7.2: making sure of one's death
+// ("make sure i don't wake up"); the last time anyone bears one;
+// everyone better off without one; unable to go on living; someone
+// raging and one hiding, or knowing where one lives and coming round.
+// Harm or an act told in the Spanish or French imperfect ("me pegaba",
+// "m'étranglait") is a past habit; being on a roof for an everyday
+// reason (the washing, a party) is no being at the place; an everyday
+// absence ("away for work") holds "won't be around".
+//
 // Ordinary words are never enough on their own: a rule over everyday
 // words needs a risk word too (a death, a wish to be dead, no one there)
 // or the conversation's ideation ("I'll do it when the house is empty"

@@ -1,5 +1,7 @@
 package lexicon
 
+import "bytes"
+
 // The structure beyond phrases: which terms count, with what, about whom,
 // and when. Each step marks hits; facts then reads the marks.
 
@@ -162,10 +164,11 @@ func (cl *Classifier) qualify(sc *scratch) {
 		sent := n.sentenceOf(h.ws)
 		for j := range sc.hits {
 			g := &sc.hits[j]
-			// A mishap cue counts even inside an idiom ("je me suis coupé
-			// EN CUISINANT").
+			// A mishap or an everyday purpose counts even inside an
+			// idiom ("je me suis coupé EN CUISINANT", "hang the washing").
 			mishap := g.kind == tkCue && cl.c.terms[g.term].cue == cueMishap
-			if g.pass != h.pass || g.kind == tkSignal || g.flags&hitDropped != 0 && !mishap {
+			benign := g.kind == tkCue && cl.c.terms[g.term].cue == cueBenign
+			if g.pass != h.pass || g.kind == tkSignal || g.flags&hitDropped != 0 && !mishap && !benign {
 				continue
 			}
 			switch g.kind {
@@ -208,6 +211,14 @@ func (cl *Classifier) qualify(sc *scratch) {
 					h.flags |= hitHidden
 					g.flags |= hitEvidence
 				}
+				// Being on a roof to hang the washing or for a party is
+				// being there for an everyday reason ("estoy en la azotea
+				// tendiendo la ropa").
+				if benign && t.r.signal == sigRecent && t.r.kind == kindAtPlace &&
+					n.sentenceOf(g.ws) == sent && max(g.ws-h.we, h.ws-g.we) <= scopeWindow {
+					h.flags |= hitHidden
+					g.flags |= hitEvidence
+				}
 			case tkSelf, tkThird:
 				// Of two cues ending together the longer wins below; a cue
 				// inside a longer one was dropped above.
@@ -236,6 +247,11 @@ func (cl *Classifier) qualify(sc *scratch) {
 					}
 				}
 			}
+		}
+		// Harm or an act told in the imperfect is a past habit: "mon ex
+		// m'étranglait", "mi ex me pegaba" (not "il me fait mal").
+		if (t.r.signal == sigHarm || t.r.signal == sigRecent) && imperfect(n, h, t.language) {
+			h.flags |= hitPast
 		}
 		// Exasperation with a thing is no hopelessness: "ya no puedo más
 		// CON tanto papel", "j'en peux plus DE ces papiers", unless what
@@ -384,4 +400,37 @@ func (cl *Classifier) language(sc *scratch) string {
 		}
 	}
 	return ""
+}
+
+// imperfectEndings are the endings of the Spanish and French imperfect,
+// folded as the normaliser folds them.
+var imperfectEndings = map[string][]string{
+	"es": {"aba", "abas", "aban", "abamos"},
+	"fr": {"ait", "aient", "ais"},
+}
+
+// imperfect reports whether a word of hit h, of six letters or more, is
+// in the imperfect of the term's language.
+func imperfect(n *normaliser, h *hit, lang string) bool {
+	ends := imperfectEndings[lang]
+	if len(ends) == 0 {
+		return false
+	}
+	for w := h.ws; w <= h.we && int(w) < len(n.words); w++ {
+		start := n.words[w]
+		end := start
+		for int(end) < len(n.buf) && n.buf[end] != ' ' {
+			end++
+		}
+		word := n.buf[start:end]
+		if len(word) < 6 {
+			continue
+		}
+		for _, e := range ends {
+			if bytes.HasSuffix(word, []byte(e)) {
+				return true
+			}
+		}
+	}
+	return false
 }
