@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -109,6 +110,27 @@ func TestSurveyAnswerDoesNotReopenAndACrisisInReplyPages(t *testing.T) {
 	if code, page := mia.do("GET", "/dashboard?days=1", nil); code != http.StatusOK || !strings.Contains(string(page), "Did the conversation help?: Yes") {
 		t.Fatalf("dashboard %d lacks the answer's label:\n%s", code, page)
 	}
+
+	// The duty worker reading the conversation sees the question the line
+	// sent, by its configured text; the answer is no message of it.
+	dana := w.signIn(t, "dana")
+	poll.Until(t, 20*time.Second, func() error {
+		code, body := dana.do("GET", "/api/conversations/"+b.ID, nil)
+		var cv views.Conversation
+		if err := json.Unmarshal(body, &cv); code != http.StatusOK || err != nil {
+			return fmt.Errorf("conversation: %d %v", code, err)
+		}
+		var shown []string
+		for _, m := range cv.Messages {
+			if m.Automatic {
+				shown = append(shown, m.AutoReply+": "+m.Text)
+			}
+		}
+		if want := []string{"survey question: " + surveyHelped, "survey question: " + surveyRating}; !slices.Equal(shown, want) || len(cv.Messages) != 3 {
+			return fmt.Errorf("automatic replies %q of %d messages, want %q of 3", shown, len(cv.Messages), want)
+		}
+		return nil
+	})
 
 	w.text(t, clientB, "I have taken all my sleeping pills")
 	esc := w.waitEscalation(t, b.ID)

@@ -27,6 +27,10 @@ func (d *deps) autoReply(lineID, sendID string) (kind, text string) {
 		if strings.HasPrefix(sendID, events.HelpSendPrefix) {
 			return "answer to HELP", l.HelpReply
 		}
+		if i, ok := events.SurveyQuestionOf(sendID); ok {
+			q, _ := l.Survey.Question(i)
+			return "survey question", q.TextIn("en")
+		}
 	}
 	return "automatic", ""
 }

@@ -85,6 +85,23 @@ func NewDashboardPage(rep Report, lineID string, days int, lines []string) *Dash
 	}
 }
 
+// LabelledTable is one table of the dashboard counting codes: its id,
+// caption, column headings, rows, and what it says when it has none.
+type LabelledTable struct {
+	ID, Caption, Key, Unit, Empty string
+	Rows                          []Labelled
+}
+
+// Tables are the page's tables of codes: closed conversations by outcome
+// and by category, and the survey's answers.
+func (p *DashboardPage) Tables() []LabelledTable {
+	return []LabelledTable{
+		{"outcomes", "Closed conversations by outcome", "Outcome", "Conversations", "No conversation closed yet", p.Outcomes},
+		{"categories", "Closed conversations by category", "Category", "Conversations", "No categories recorded yet", p.Categories},
+		{"survey", "Answers to the post-contact survey, by question and answer", "Question: answer", "Answers", "No survey answers yet", p.Survey},
+	}
+}
+
 // Labelled is one code of the line's taxonomy, its label (the code when
 // the taxonomy no longer has it) and a count.
 type Labelled struct {
