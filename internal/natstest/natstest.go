@@ -6,8 +6,10 @@ package natstest
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"net"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -34,13 +36,29 @@ func ServerWith(t testing.TB, dir string, configure func(*server.Options)) *serv
 	if dir == "" {
 		dir = t.TempDir()
 	}
-	o := &server.Options{JetStream: true, StoreDir: dir, Port: -1, NoSigs: true, SyncAlways: true}
+	o := &server.Options{JetStream: true, StoreDir: dir, Port: -1, NoSigs: true, SyncAlways: true, ProfBlockRate: blockProfileRate()}
 	if configure != nil {
 		configure(o)
 	}
 	s := start(t, o)
 	t.Cleanup(func() { s.Shutdown(); s.WaitForShutdown() })
 	return s
+}
+
+// blockProfileRate is the blocking profile's rate go test was asked for
+// (-blockprofile, -blockprofilerate), 0 when none: a server's Start sets
+// the process's rate to its own option, and would otherwise switch the
+// test's profile off (make profile-webhook's blocking profile came out
+// empty).
+func blockProfileRate() int {
+	if f := flag.Lookup("test.blockprofile"); f == nil || f.Value.String() == "" {
+		return 0
+	}
+	rate, err := strconv.Atoi(flag.Lookup("test.blockprofilerate").Value.String())
+	if err != nil {
+		return 0
+	}
+	return rate
 }
 
 func start(t testing.TB, o *server.Options) *server.Server {
