@@ -46,13 +46,7 @@ func (w *world) conv(t *testing.T, id string) *events.Conversation {
 // surveyTimer is a condition: the conversation's survey timer is set
 // (want) or gone.
 func (w *world) surveyTimer(convID string, want bool) func() error {
-	return func() error {
-		_, ok, err := w.tm.Get(context.Background(), "survey-"+convID)
-		if err != nil || ok != want {
-			return fmt.Errorf("survey timer of %s set: %v (%v), want %v", convID, ok, err, want)
-		}
-		return nil
-	}
+	return w.timer("survey-"+convID, want)
 }
 
 // TestSurveyAfterTheCloseOnceAndItsAnswersDoNotReopen: the line's delay

@@ -48,10 +48,16 @@ func (w *world) reply(t *testing.T, rc ingestion.Receipt, replyID, text string) 
 // waitTimer is a condition: the conversation's wait check is set (want)
 // or gone.
 func (w *world) waitTimer(convID string, want bool) func() error {
+	return w.timer("wait-"+convID, want)
+}
+
+// timer is a condition: the notification timer key is set (want) or
+// gone.
+func (w *world) timer(key string, want bool) func() error {
 	return func() error {
-		_, ok, err := w.tm.Get(context.Background(), "wait-"+convID)
+		_, ok, err := w.tm.Get(context.Background(), key)
 		if err != nil || ok != want {
-			return fmt.Errorf("wait timer of %s set: %v (%v), want %v", convID, ok, err, want)
+			return fmt.Errorf("timer %s set: %v (%v), want %v", key, ok, err, want)
 		}
 		return nil
 	}
