@@ -100,6 +100,7 @@ const (
 	cueCant                 // can't, no puedo, je peux plus
 	cueLiving               // keep living, seguir viviendo, vivre comme ça
 	cueAway                 // away for work, de viaje, en déplacement: an everyday absence
+	cueKnowWhich            // i know which, ya sé qué, je sais quel: a choice made
 	numCues
 )
 
@@ -109,7 +110,7 @@ var cueNames = [numCues]string{"", "death", "wish", "means", "acquire", "researc
 	"presence", "place", "cross", "bleed", "unstoppable", "poison", "vehicle", "not_fault", "confine", "sexual", "do_it", "alone", "thinking", "how_to", "decided", "rail", "not_board", "prepare", "not_around", "on_place", "mishap", "day",
 	"done", "not_for", "unfound", "enough", "shops", "travel", "aggressor", "assault", "leave", "recipient", "occasion", "persist", "suicide",
 	"benign", "stockpile", "remote", "shout", "extreme", "already", "edge", "hands", "neck", "front", "traffic", "fumes", "seal",
-	"ensure", "last", "burden", "everyone", "better", "gone_me", "cant", "living", "away"}
+	"ensure", "last", "burden", "everyone", "better", "gone_me", "cant", "living", "away", "know_which"}
 
 // cueWords is how many 64-bit words a cueSet spans: room for 128 classes,
 // so that a new class never evicts an old one. The constant below fails
@@ -283,6 +284,15 @@ var cueRules = []cueRule{
 	// Unable to go on living: "i can't keep living like this", "no puedo
 	// seguir viviendo así", "je peux plus vivre comme ça".
 	{name: "cant_go_on_living", slots: []cueSet{cs(cueCant), cs(cueLiving)}, out: []cueOut{{sigWish, kindHopeless, 0}}, window: 3},
+	// The act at a place away from people: "gonna do it at the quarry
+	// after dark", "lo voy a hacer en la cantera", "je vais le faire à la
+	// carrière".
+	{name: "act_remote", slots: []cueSet{cs(cueDoIt), cs(cueRemote, cueUnfound)}, out: []cueOut{{sigPlan, kindWhere, 1}, {sigIntent, kindDecided, 0}},
+		unless: cs(cueBenign, cueOccasion)},
+	// A means and the place chosen: "i have the tablets and i know which
+	// bridge", "tengo las pastillas y ya sé qué puente".
+	{name: "means_place_chosen", slots: []cueSet{cs(cueKnowWhich), cs(cueMeans, cueOnPlace, cuePlace), cs(cueMeans)},
+		out: []cueOut{{sigPlan, kindWhere, 1}, {sigMethod, kindNamed, 2}}, unless: cs(cueBenign, cueOccasion)},
 	// Held by someone: "he locked me in and took my phone".
 	{name: "confined", slots: []cueSet{cs(cueConfine)}, out: []cueOut{{sigHarm, kindThreat, 0}, {sigHarm, kindProximity, 0}}},
 	{name: "sexual_touch", slots: []cueSet{cs(cueSexual)}, out: []cueOut{{sigHarm, kindSexualAbuse, 0}}},

@@ -98,7 +98,14 @@ func TestGeneralisingRules(t *testing.T) {
 		{nil, "this is the last time anyone has to put up with me", RiskCrisis, RulePreparatoryAct},
 		{nil, "he's smashing the place up downstairs and i'm hiding in my room", RiskCrisis, RuleThreatWeaponProximity},
 
+		{nil, "i'll do it out at the quarry", RiskCrisis, RulePlan},
+		{nil, "car's in the garage with the engine running and i'm sitting in it", RiskCrisis, RuleMethodPrepared},
+		{nil, "got the pills, and i know which bridge", RiskCrisis, RulePlan},
+		{nil, "how much aspirin would stop the heart", RiskCrisis, RuleMethodIntent},
+
 		{nil, "my brother keeps saying he'll end it", RiskElevated, RuleThirdParty},
+		{nil, "which bridge has the nicest view for photos", RiskNone, RuleHidden},
+		{nil, "waiting in the car in the garage till the rain stops", RiskNone, RuleNoMatch},
 		{nil, "everybody would be happier if i was gone", RiskElevated, RuleWishToBeDead},
 		{nil, "i dont want to keep living like this", RiskElevated, RuleWishToBeDead},
 		{nil, "mi ex me pegaba pero ya no vivo con él", RiskElevated, RulePastDisclosed},

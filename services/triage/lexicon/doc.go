@@ -103,6 +103,12 @@
 // reason (the washing, a party) is no being at the place; an everyday
 // absence ("away for work") holds "won't be around".
 //
+// Lexicon 2026.12.7.4, rules 2026.12.7.3: the act at a place away from
+// people ("do it at the quarry"); a means and the place chosen ("i know
+// which bridge"); an engine running in a closed garage; stopping the
+// heart as a death; a means looked up or bought for an everyday purpose
+// (photos, the view, climbing) is no method.
+//
 // Ordinary words are never enough on their own: a rule over everyday
 // words needs a risk word too (a death, a wish to be dead, no one there)
 // or the conversation's ideation ("I'll do it when the house is empty"

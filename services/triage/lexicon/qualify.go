@@ -211,6 +211,14 @@ func (cl *Classifier) qualify(sc *scratch) {
 					h.flags |= hitHidden
 					g.flags |= hitEvidence
 				}
+				// A means looked up or bought for an everyday purpose ("which
+				// bridge has the best view for photos", "a rope for the
+				// climbing wall") is no method.
+				if benign && t.r.signal == sigMethod && (t.r.kind == kindResearched || t.r.kind == kindAcquired) && h.flags&hitSynthetic == 0 &&
+					n.sentenceOf(g.ws) == sent && max(g.ws-h.we, h.ws-g.we) <= scopeWindow {
+					h.flags |= hitHidden
+					g.flags |= hitEvidence
+				}
 				// Being on a roof to hang the washing or for a party is
 				// being there for an everyday reason ("estoy en la azotea
 				// tendiendo la ropa").
