@@ -216,6 +216,10 @@ type Conversation struct {
 	StoppedSeq uint64
 	// Survey is the post-contact survey so far (survey.go).
 	Survey SurveyState
+	// Language is the language triage last read the client's words in
+	// ("" until a verdict matched any): automatic texts sent later (the
+	// survey) are in it.
+	Language string
 
 	recording
 }
@@ -291,6 +295,9 @@ func (c *Conversation) apply(p Payload, e Envelope) {
 		}
 	case MessageTriaged:
 		c.Triaged[p.MessageID] = true
+		if len(p.Matches) > 0 && p.Matches[0].Language != "" {
+			c.Language = p.Matches[0].Language
+		}
 		v := summarise(p)
 		c.Verdicts[p.MessageID] = v
 		c.Recent = append(c.Recent, RecentVerdict{At: at, Risk: p.Risk, Signals: v.Signals})

@@ -108,7 +108,6 @@ func (s *Service) askSurvey(ctx context.Context, convID string, i int, meta even
 		return nil // sent (or refused) already: never twice
 	}
 	s.logger.Info().Str("conversation", convID).Str("question", q.ID).Msg("survey question")
-	// The survey is in English until the conversation knows its
-	// client's language.
-	return s.sendAutomatic(ctx, saved.State, sendID, line, q.TextIn(""), meta)
+	// In the language triage last read the client in (else English).
+	return s.sendAutomatic(ctx, saved.State, sendID, line, q.TextIn(saved.State.Language), meta)
 }

@@ -15,7 +15,7 @@ import (
 // surveyConfig is testConfig with a two-question survey on the line.
 var surveyConfig = strings.Replace(testConfig, "policy: default}", `policy: default,
       survey: {delay: 10m, window: 1h, questions: [
-        {id: helped, label: "Helped?", options: ["Yes", "No"], text: {en: "Did this conversation help? Reply 1 yes, 2 no"}},
+        {id: helped, label: "Helped?", options: ["Yes", "No"], text: {en: "Did this conversation help? Reply 1 yes, 2 no", es: "¿Te ayudó? Responde 1 sí, 2 no"}},
         {id: rating, label: "Rating", options: ["1", "2", "3", "4", "5"], text: {en: "How would you rate us, 1 to 5?"}}]}}`, 1)
 
 // closeConv closes a conversation with a wrap-up of the line's taxonomy,
@@ -149,5 +149,42 @@ func TestStopCancelsTheSurvey(t *testing.T) {
 	}
 	if asked := w.Events(t, events.AggregateConversation, events.TypeSurveyQuestionAsked); len(asked) != 0 {
 		t.Fatalf("%d questions asked", len(asked))
+	}
+}
+
+// TestSurveyIsInTheLanguageTheClientWroteIn: a client whose words triage
+// read in Spanish gets the question's Spanish text; one whose words
+// matched nothing gets English.
+func TestSurveyIsInTheLanguageTheClientWroteIn(t *testing.T) {
+	t.Parallel()
+	w := newWorldWith(t, surveyConfig)
+	svc, _ := w.service(t)
+	const english = "+447700900556"
+	es := w.Text(t, clientNum, lineNum, "necesito hablar")
+	e, err := events.New(es.ConversationID, events.MessageTriaged{MessageID: es.EventID, Risk: events.RiskNone, LexiconVersion: "test", Rule: "test",
+		Matches: []events.TriageMatch{{Term: "hablar", Category: "greeting", Language: "es"}}}, events.Meta{OccurredAt: w.Clock.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Store.Append(context.Background(), events.ExpectAny, e); err != nil {
+		t.Fatal(err)
+	}
+	en := w.Text(t, english, lineNum, "hi")
+	w.closeConv(t, es.ConversationID)
+	w.closeConv(t, en.ConversationID)
+	poll.Until(t, 10*time.Second, w.surveyTimer(es.ConversationID, true))
+	poll.Until(t, 10*time.Second, w.surveyTimer(en.ConversationID, true))
+	w.Clock.Add(10 * time.Minute)
+	w.fireUntil(t, svc, func() error {
+		if err := w.sentAtLeast(clientNum, 1)(); err != nil {
+			return err
+		}
+		return w.sentAtLeast(english, 1)()
+	})
+	if got, want := w.sentTo(clientNum)[0].Body, "¿Te ayudó? Responde 1 sí, 2 no"; got != want {
+		t.Errorf("Spanish client got %q, want %q", got, want)
+	}
+	if got, want := w.sentTo(english)[0].Body, "Did this conversation help? Reply 1 yes, 2 no"; got != want {
+		t.Errorf("client without a language got %q, want %q", got, want)
 	}
 }
