@@ -2,7 +2,7 @@ package lexicon
 
 // RulesVersion is the version of the rules below; verdicts record it next
 // to the lexicon version. Bump it on every change to a rule or window.
-const RulesVersion = "2026.12.7.3"
+const RulesVersion = "2026.12.7.4"
 
 // Rule names: which rule decided a verdict.
 const (
@@ -105,8 +105,10 @@ var messageRules = []rule{
 	// method, an intent or a plan at elevated: a worker still looks, and
 	// the conversation can raise it (contextRules). What was done or is
 	// being done to the writer (above) is never held by a joke.
+	// A preparatory act is done too: a note or things given away are
+	// never held by a joke.
 	{RuleJokeMarked, RiskElevated, func(f *facts) bool {
-		return f.joke && (f.has(sigIdeation) && f.kind(kindSuicidal) || f.has(sigMethod) || f.has(sigIntent) || f.has(sigPlan))
+		return f.joke && !f.has(sigPrep) && (f.has(sigIdeation) && f.kind(kindSuicidal) || f.has(sigMethod) || f.has(sigIntent) || f.has(sigPlan))
 	}},
 	// Active ideation about oneself, not negated, past or hypothetical.
 	{RuleActiveIdeation, RiskCrisis, func(f *facts) bool { return f.has(sigIdeation) && f.kind(kindSuicidal) }},
