@@ -61,9 +61,14 @@ func apply(ctx context.Context, tx Tx, e events.Envelope, p events.Payload) erro
 		c.AssigneeID, c.TeamID = p.AssigneeID, p.TeamID
 		return putConversation(ctx, tx, c)
 	case events.ConversationClosed:
+		// Closing answers whatever the client wrote before it: the worker
+		// read it to wrap up (a close is refused while a message came after
+		// the page), so nothing stays unread; a message after the close
+		// reopens and counts again.
 		if c.Open {
 			c.Open, c.ClosedAt, c.Outcome = false, at, p.Outcome
 		}
+		c.Unread = 0
 		return putConversation(ctx, tx, c)
 	case events.ConversationReopened:
 		c.Open, c.ClosedAt, c.Outcome = true, time.Time{}, ""

@@ -84,8 +84,8 @@ func scenario(t testing.TB) []events.Envelope {
 	in("conv4", "cC", "other", "m6", 10, 40, 1)                                                            // in flight when the key went: no body kept
 	s.Add("conv9", at(10, 41, 0), events.MessageReceived{MessageID: "m9", LineID: "main", ClientID: "cZ"}) // never started: ignored
 
-	// conv5 (cD): assigned, closed, reopened by a message, handed over with
-	// a note.
+	// conv5 (cD): assigned, closed with m7 unread (the close reads it),
+	// reopened by a message (unread again: 1), handed over with a note.
 	started("conv5", "cD", "main", "C-DDDD", 11, 0, 0)
 	in("conv5", "cD", "main", "m7", 11, 0, 1)
 	s.Add("conv5", at(11, 1, 0), events.ConversationAssigned{AssigneeID: "alex", ByStaffID: "alex"})
@@ -114,7 +114,7 @@ func scenarioConversations() map[string]Conversation {
 			Open: true, StartedAt: at(10, 10, 0), LastActivityAt: at(10, 40, 1), Unread: 1, Risk: events.RiskNone,
 			Flags: []string{"erased"}, Erased: true, LastInboundSeq: 31},
 		"conv5": {ID: "conv5", LineID: "main", Pseudonym: "C-DDDD", Channel: events.ChannelSMS, ClientID: "cD", TeamID: "day", AssigneeID: "sam",
-			Open: true, StartedAt: at(11, 0, 0), LastActivityAt: at(11, 3, 0), Unread: 2, Risk: events.RiskNone, LastInboundSeq: 38},
+			Open: true, StartedAt: at(11, 0, 0), LastActivityAt: at(11, 3, 0), Unread: 1, Risk: events.RiskNone, LastInboundSeq: 38},
 	}
 }
 
