@@ -53,7 +53,8 @@ type lagFunc func(ctx context.Context, name string) (uint64, error)
 func ResponseTargets(file *config.File) map[string]responsetimes.Targets {
 	targets := map[string]responsetimes.Targets{}
 	for _, l := range file.Lines {
-		targets[l.ID] = responsetimes.Targets{FirstResponse: l.FirstResponseTarget.Duration, NextResponse: l.NextResponseTarget.Duration}
+		targets[l.ID] = responsetimes.Targets{FirstResponse: l.FirstResponseTarget.Duration, NextResponse: l.NextResponseTarget.Duration,
+			AbandonedAfter: l.AbandonedAfter.Duration}
 	}
 	return targets
 }

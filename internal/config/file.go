@@ -108,6 +108,10 @@ type Line struct {
 	SavedReplies []SavedReply `yaml:"saved_replies"`
 	// Survey is the line's post-contact survey (survey.go); nil: none.
 	Survey *Survey `yaml:"survey"`
+	// AbandonedAfter is how long the client of a conversation nobody has
+	// answered may stay silent before the managers' figures count it as
+	// never answered (abandoned); default DefaultAbandonedAfter.
+	AbandonedAfter Duration `yaml:"abandoned_after"`
 }
 
 // Staff is a member of staff known from configuration.
@@ -213,6 +217,7 @@ func (f *File) setDefaults() {
 		l.WaitMessageAfter.Duration = cmp.Or(l.WaitMessageAfter.Duration, time.Minute)
 		l.WaitMessageEvery.Duration = cmp.Or(l.WaitMessageEvery.Duration, 30*time.Minute)
 		l.ReopenWindow.Duration = cmp.Or(l.ReopenWindow.Duration, DefaultReopenWindow)
+		l.AbandonedAfter.Duration = cmp.Or(l.AbandonedAfter.Duration, DefaultAbandonedAfter)
 		if l.Taxonomy == nil {
 			l.Taxonomy = DefaultTaxonomy()
 		}
@@ -344,6 +349,9 @@ func (f *File) Validate() error {
 		}
 		if l.ReopenWindow.Duration < time.Minute || l.ReopenWindow.Duration > 90*24*time.Hour {
 			bad("%s: reopen_window %s: want 1m to 2160h", where, l.ReopenWindow.Duration)
+		}
+		if l.AbandonedAfter.Duration < 10*time.Minute || l.AbandonedAfter.Duration > 30*24*time.Hour {
+			bad("%s: abandoned_after %s: want 10m to 720h", where, l.AbandonedAfter.Duration)
 		}
 		if l.Taxonomy != nil {
 			errs = append(errs, l.Taxonomy.validate(where)...)

@@ -43,6 +43,11 @@ func CategoryCode(group, value string) string { return group + ":" + value }
 // reopens a conversation, when the line does not say.
 const DefaultReopenWindow = 24 * time.Hour
 
+// DefaultAbandonedAfter is how long a client nobody has answered may stay
+// silent before the figures count their conversation as abandoned, when
+// the line does not say.
+const DefaultAbandonedAfter = 24 * time.Hour
+
 // DefaultTaxonomy is the taxonomy of a line that configures none, modelled
 // on Child Helpline International's classification of contacts: the
 // reason for contact, the risk level assessed, the action taken and the

@@ -21,8 +21,9 @@ func TestLineDefaultsToTheShippedTaxonomy(t *testing.T) {
 		t.Fatal(err)
 	}
 	l := f.Lines[0]
-	if l.ReopenWindow.Duration != DefaultReopenWindow || l.Taxonomy == nil || len(l.Taxonomy.Categories) != 4 {
-		t.Fatalf("defaults: window %s, taxonomy %+v", l.ReopenWindow, l.Taxonomy)
+	if l.ReopenWindow.Duration != DefaultReopenWindow || l.Taxonomy == nil || len(l.Taxonomy.Categories) != 4 ||
+		l.AbandonedAfter.Duration != 24*time.Hour {
+		t.Fatalf("defaults: window %s, abandoned after %s, taxonomy %+v", l.ReopenWindow, l.AbandonedAfter, l.Taxonomy)
 	}
 	if err := l.Taxonomy.CheckWrapUp("supported", []string{"reason:mental_health", "reason:family", "risk:low", "referral:none"}); err != nil {
 		t.Fatalf("a good wrap-up: %v", err)
@@ -56,6 +57,7 @@ func TestTaxonomyChecksTheWrapUp(t *testing.T) {
 func TestTaxonomyIsValidatedAtLoad(t *testing.T) {
 	t.Parallel()
 	bad := oneLine + `    reopen_window: 10s
+    abandoned_after: 1m
     taxonomy:
       outcomes: [{id: Done, label: Done}, {id: ok, label: ""}]
       categories:
@@ -68,6 +70,7 @@ func TestTaxonomyIsValidatedAtLoad(t *testing.T) {
 	}
 	for _, want := range []string{
 		"lines[0] (main): reopen_window 10s",
+		"lines[0] (main): abandoned_after 1m0s: want 10m to 720h",
 		`lines[0] (main): taxonomy: outcomes[0]: id "Done"`,
 		"lines[0] (main): taxonomy: outcomes[1] (ok): label is required",
 		"lines[0] (main): taxonomy: categories[0] (risk): values: at least one",
@@ -79,6 +82,7 @@ func TestTaxonomyIsValidatedAtLoad(t *testing.T) {
 		}
 	}
 	good := oneLine + `    reopen_window: 2h
+    abandoned_after: 6h
     taxonomy:
       outcomes: [{id: done, label: Done}]
       categories: [{id: topic, label: Topic, required: true, values: [{id: money, label: Money}]}]
@@ -87,7 +91,8 @@ func TestTaxonomyIsValidatedAtLoad(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if l := f.Lines[0]; l.ReopenWindow.Duration != 2*time.Hour || l.Taxonomy.CheckWrapUp("done", []string{"topic:money"}) != nil {
+	if l := f.Lines[0]; l.ReopenWindow.Duration != 2*time.Hour || l.AbandonedAfter.Duration != 6*time.Hour ||
+		l.Taxonomy.CheckWrapUp("done", []string{"topic:money"}) != nil {
 		t.Fatalf("configured line: %+v", l)
 	}
 }

@@ -53,7 +53,8 @@ type Figures struct {
 	// below are theirs, as they stand when the figures are read.
 	Conversations int64
 	// NeverAnswered are conversations without a worker reply that were
-	// closed, or whose client has not written for SilentAfter.
+	// closed, or whose client has not written for the line's
+	// AbandonedAfter.
 	NeverAnswered int64
 	// Abandoned counts NeverAnswered by how long the client kept writing
 	// before they stopped (AbandonBand).
@@ -66,10 +67,6 @@ type Figures struct {
 	// "question:option" code; nil when none.
 	Survey map[string]int64
 }
-
-// SilentAfter is how long a client of a conversation never answered may
-// stay silent before the figures count it as abandoned.
-const SilentAfter = 24 * time.Hour
 
 // NoOutcome is the outcome counted for a conversation closed without one.
 const NoOutcome = "(none)"
@@ -116,20 +113,20 @@ func (m *merged) addConversation(c Conversation, t Targets, now time.Time) {
 	case !c.Replied && c.Closed:
 		f.NeverAnswered++
 		f.Abandoned[AbandonBand(c.LastInAt.Sub(c.OpenedAt))]++
-		if breach(c.ClosedAt.Sub(c.OpenedAt), t.FirstResponse) {
+		if breach(c.ClosedAt.Sub(c.FirstFrom), t.FirstResponse) {
 			f.Breaches++
 		}
 	case !c.Replied:
 		// Still waiting for a first reply: a breach once past the target,
 		// before any reply exists.
-		if breach(now.Sub(c.OpenedAt), t.FirstResponse) {
+		if breach(now.Sub(c.FirstFrom), t.FirstResponse) {
 			f.Breaches++
 		}
-		if now.Sub(c.LastInAt) > SilentAfter {
+		if t.AbandonedAfter > 0 && now.Sub(c.LastInAt) > t.AbandonedAfter {
 			f.NeverAnswered++
 			f.Abandoned[AbandonBand(c.LastInAt.Sub(c.OpenedAt))]++
 		}
-	case !c.Closed && !c.NextSince.IsZero() && breach(now.Sub(c.NextSince), t.NextResponse):
+	case !c.Closed && !c.NextSince.IsZero() && breach(now.Sub(c.NextFrom), t.NextResponse):
 		f.NextBreaches++
 	}
 	for _, a := range c.Survey {

@@ -28,7 +28,8 @@ type View struct {
 
 var _ projections.BatchProjection = (*View)(nil)
 
-// Targets are a line's response targets; a zero target has no breaches.
+// Targets are a line's response targets, and how long its figures give a
+// silent client; a zero target has no breaches.
 type Targets struct {
 	// FirstResponse is how long a conversation's first message may wait
 	// for a worker's reply.
@@ -36,6 +37,10 @@ type Targets struct {
 	// NextResponse is how long a client's message after a worker's reply
 	// may wait for the next one.
 	NextResponse time.Duration
+	// AbandonedAfter is how long the client of a conversation nobody has
+	// answered may stay silent before it counts as never answered
+	// (abandoned); zero counts only the closed ones.
+	AbandonedAfter time.Duration
 }
 
 // NewView returns the projection over store, with each line's targets
@@ -64,6 +69,7 @@ var relevant = map[string]bool{
 	events.TypeConversationClosed:     true,
 	events.TypeConversationReopened:   true,
 	events.TypeSurveyAnswered:         true,
+	events.TypeResponseClockStarted:   true,
 }
 
 // rules are the line settings the figures depend on.
@@ -98,8 +104,10 @@ func (r rules) apply(ctx context.Context, tx Tx, e events.Envelope, p events.Pay
 			// escalation's acknowledgement is keyed by escalation, below).
 			return r.applyEscalation(ctx, tx, at, p)
 		}
-		// Only a conversation's first message starts the first-reply clock.
-		c = Conversation{LineID: m.LineID, OpenedAt: at}
+		// Only a conversation's first message starts the first-reply clock;
+		// its wait counts from the message until triage's clock says
+		// otherwise (below).
+		c = Conversation{LineID: m.LineID, OpenedAt: at, FirstFrom: at}
 	}
 	changed, err := r.applyConversation(ctx, tx, &c, at, p)
 	if err != nil {
@@ -125,14 +133,31 @@ func (r rules) applyConversation(ctx context.Context, tx Tx, c *Conversation, at
 		// After a worker's reply, the client's next message starts the
 		// next-response clock; later ones do not restart it.
 		if c.Replied && c.NextSince.IsZero() && !c.Closed {
-			c.NextSince = at
+			c.NextSince, c.NextFrom = at, at
+		}
+		return true, nil
+
+	case events.ResponseClockStarted:
+		// Triage's clock says when the wait counts from: the message, or
+		// the line's next opening for one that came while it was closed.
+		// The figures count from there too, so a wait, its breach and the
+		// unanswered escalation agree. Without a clock (a line with no
+		// target, a reply before triage, events older than clocks) the
+		// wait counts from the message.
+		switch {
+		case p.Kind == events.ClockFirstResponse && !c.Replied:
+			c.FirstFrom = p.From
+		case p.Kind == events.ClockNextResponse && !c.NextSince.IsZero():
+			c.NextFrom = p.From
+		default:
+			return false, nil
 		}
 		return true, nil
 
 	case events.ReplyRequested:
 		c.MessagesOut++
 		if !c.Replied {
-			wait := max(at.Sub(c.OpenedAt), 0)
+			wait := max(at.Sub(c.FirstFrom), 0)
 			c.Replied, c.FirstReplyWait = true, wait
 			if err := tx.Observe(ctx, c.LineID, c.OpenedAt, MetricFirstReply, BucketOf(wait)); err != nil {
 				return false, err
@@ -148,8 +173,8 @@ func (r rules) applyConversation(ctx context.Context, tx Tx, c *Conversation, at
 			return true, nil
 		}
 		since := c.NextSince
-		wait := max(at.Sub(since), 0)
-		c.NextSince = time.Time{}
+		wait := max(at.Sub(c.NextFrom), 0)
+		c.NextSince, c.NextFrom = time.Time{}, time.Time{}
 		if err := tx.Observe(ctx, c.LineID, since, MetricNextReply, BucketOf(wait)); err != nil {
 			return false, err
 		}
@@ -179,7 +204,7 @@ func (r rules) applyConversation(ctx context.Context, tx Tx, c *Conversation, at
 
 	case events.ConversationClosed:
 		// Closing stops every clock; the wrap-up is the last close's.
-		c.Closed, c.ClosedAt, c.NextSince = true, at, time.Time{}
+		c.Closed, c.ClosedAt, c.NextSince, c.NextFrom = true, at, time.Time{}, time.Time{}
 		c.Outcome, c.Categories = p.Outcome, p.Categories
 		return true, nil
 

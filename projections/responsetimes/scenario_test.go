@@ -9,8 +9,9 @@ import (
 )
 
 // scenarioTargets: line "main" must answer a new conversation within 5
-// minutes, and a client writing again after a reply within 10.
-var scenarioTargets = map[string]Targets{"main": {FirstResponse: 5 * time.Minute, NextResponse: 10 * time.Minute}}
+// minutes, and a client writing again after a reply within 10; a client
+// nobody answered who is silent a day has abandoned.
+var scenarioTargets = map[string]Targets{"main": {FirstResponse: 5 * time.Minute, NextResponse: 10 * time.Minute, AbandonedAfter: 24 * time.Hour}}
 
 // scenario is a day of line "main" (Monday 2 March 2026, UTC) plus one
 // message to another line, in stream order.
@@ -21,6 +22,10 @@ func scenario(t testing.TB) []events.Envelope {
 	}
 	reply := func(conv string, when time.Time) {
 		s.Add(conv, when, events.ReplyRequested{ReplyID: events.NewID(), StaffID: "alex"})
+	}
+	clock := func(conv, messageID, kind string, when, from time.Time) {
+		s.Add(conv, when, events.ResponseClockStarted{ClockID: events.ClockID(messageID), Kind: kind, MessageID: messageID,
+			LineID: "main", From: from, Due: from.Add(scenarioTargets["main"].FirstResponse)})
 	}
 	// 09:00 hour: H writes once and never again, and nobody answers.
 	recv("convh", "main", at(2, 9, 0, 0))
@@ -65,13 +70,15 @@ func scenario(t testing.TB) []events.Envelope {
 	recv("convd", "main", at(2, 23, 30, 0))
 	s.Add("convd", at(2, 23, 30, 1), events.OutOfHoursContactRecorded{MessageID: "m", LineID: "main", ClosedPeriod: "x", NextOpen: at(3, 8, 0, 0)})
 	s.Add("convd", at(2, 23, 30, 2), events.MessageTriaged{MessageID: "m", Risk: events.RiskNone, OutOfHours: true}) // the same message: counted once
-	reply("convd", at(3, 8, 0, 30))                                                                                  // D: 8h0m30s, a breach, counted on 2 March
+	clock("convd", "m", events.ClockFirstResponse, at(2, 23, 30, 2), at(3, 8, 0, 0))                                 // the wait counts from the opening
+	reply("convd", at(3, 8, 0, 30))                                                                                  // D: 30s after the opening, counted on 2 March
 	// 23:00 hour: a crisis while the line is closed. Triage raises an
 	// escalation instead of recording an out-of-hours contact; nobody
 	// acknowledges after every round, and nobody ever replies.
 	recv("convf", "main", at(2, 23, 40, 0))
 	s.Add("convf", at(2, 23, 40, 5), events.EscalationRaised{EscalationID: "esc2", LineID: "main", Reason: events.ReasonCrisis, Risk: events.RiskCrisis})
 	s.Add("convf", at(2, 23, 40, 6), events.MessageTriaged{MessageID: "mf", Risk: events.RiskCrisis, OutOfHours: true})
+	clock("convf", "mf", events.ClockFirstResponse, at(2, 23, 40, 6), at(3, 8, 0, 0))
 	s.Add("convf", at(2, 23, 40, 10), events.EscalationPaged{EscalationID: "esc2", StaffID: "sam", Round: 1})
 	s.Add("convf", at(2, 23, 55, 0), events.EscalationExhausted{EscalationID: "esc2", Rounds: 3})
 	return s.Envs
@@ -87,13 +94,16 @@ var scenarioNow = at(3, 12, 0, 0)
 // verdict mark the same message: one) and F's crisis (a verdict out of
 // hours, no contact record) = 2, share 2/14.
 //
-// First replies, each into its bucket (upper bound):
-// A 40s -> 45s; B 7m -> 7m; C 2m -> 2m; E 5m -> 5m; D 8h0m30s -> 12h.
-// Sorted: 45s, 2m, 5m, 7m, 12h; n = 5. Nearest rank ceil(q*n):
-// p50 rank 3 -> 5m; p90 rank ceil(4.5) = 5 -> 12h; p99 rank ceil(4.95) = 5 -> 12h.
-// Breaches (over 5m): B and D = 2 (E, at exactly 5m, is not); F and H,
-// still waiting at read time (scenarioNow, 3 March 12:00) long past the
-// target; G, closed unanswered 30m after it wrote = 5.
+// First replies, each into its bucket (upper bound), waits counted from
+// the clock's start: D wrote at 23:30 while the line was closed, its clock
+// counts from the opening at 08:00, so D waited 30s, not 8h0m30s.
+// A 40s -> 45s; B 7m -> 7m; C 2m -> 2m; E 5m -> 5m; D 30s -> 30s.
+// Sorted: 30s, 45s, 2m, 5m, 7m; n = 5. Nearest rank ceil(q*n):
+// p50 rank 3 -> 2m; p90 rank ceil(4.5) = 5 -> 7m; p99 rank ceil(4.95) = 5 -> 7m.
+// Breaches (over 5m): B = 1 (E, at exactly 5m, is not; nor D); F (its
+// clock from 08:00) and H, still waiting at read time (scenarioNow, 3
+// March 12:00) past the target; G, closed unanswered 30m after it wrote
+// = 4.
 //
 // Next replies: A's, 10:02 to 10:14 = 12m -> bucket 15m, a next-response
 // breach (over 10m); C's second reply follows no message of C's: none.
@@ -121,8 +131,8 @@ var scenarioNow = at(3, 12, 0, 0)
 // (G twice, E), 23h = 2 (D, F).
 func scenarioReport() Report {
 	day := Figures{
-		Received: 14, OutOfHours: 2, OutOfHoursShare: 2.0 / 14, Breaches: 5, NextBreaches: 3, Exhausted: 1,
-		FirstReply:    Quantiles{Count: 5, P50: 5 * time.Minute, P90: 12 * time.Hour, P99: 12 * time.Hour},
+		Received: 14, OutOfHours: 2, OutOfHoursShare: 2.0 / 14, Breaches: 4, NextBreaches: 3, Exhausted: 1,
+		FirstReply:    Quantiles{Count: 5, P50: 2 * time.Minute, P90: 7 * time.Minute, P99: 7 * time.Minute},
 		NextReply:     Quantiles{Count: 1, P50: 15 * time.Minute, P90: 15 * time.Minute, P99: 15 * time.Minute},
 		Ack:           Quantiles{Count: 1, P50: 90 * time.Second, P90: 90 * time.Second, P99: 90 * time.Second},
 		AckSMS:        Quantiles{Count: 1, P50: 90 * time.Second, P90: 90 * time.Second, P99: 90 * time.Second},

@@ -46,7 +46,7 @@ func (s *SQLStore) Hours(ctx context.Context, lineID string, from, to time.Time)
 // convColumns are rt_conversations' columns, in the order scanConv and
 // convRow list them.
 var convColumns = []string{"conversation_id", "line_id", "opened_at", "last_in_at", "replied", "first_reply_ns", "next_since",
-	"messages_in", "messages_out", "escalated", "exhausted", "closed", "closed_at", "outcome", "categories", "survey"}
+	"messages_in", "messages_out", "escalated", "exhausted", "closed", "closed_at", "outcome", "categories", "survey", "first_from", "next_from"}
 
 // convSelect selects convColumns.
 var convSelect = `SELECT ` + strings.Join(convColumns, ", ") + ` FROM rt_conversations `
@@ -67,13 +67,16 @@ func eachConversation(ctx context.Context, q projections.Querier, fn func(id str
 		c          Conversation
 		wait       int64
 		next, shut *time.Time
+		firstFrom  *time.Time
+		nextFrom   *time.Time
 	)
 	dest := []any{&id, &c.LineID, &c.OpenedAt, &c.LastInAt, &c.Replied, &wait, &next,
-		&c.MessagesIn, &c.MessagesOut, &c.Escalated, &c.Exhausted, &c.Closed, &shut, &c.Outcome, &c.Categories, &c.Survey}
+		&c.MessagesIn, &c.MessagesOut, &c.Escalated, &c.Exhausted, &c.Closed, &shut, &c.Outcome, &c.Categories, &c.Survey, &firstFrom, &nextFrom}
 	return projections.QueryEach(ctx, q, "read conversations", dest, func() error {
 		v := c
 		v.OpenedAt, v.LastInAt, v.FirstReplyWait = c.OpenedAt.UTC(), c.LastInAt.UTC(), time.Duration(wait)
 		v.NextSince, v.ClosedAt = utcOrZero(next), utcOrZero(shut)
+		v.FirstFrom, v.NextFrom = utcOrZero(firstFrom), utcOrZero(nextFrom)
 		if len(v.Categories) == 0 {
 			v.Categories = nil
 		}
@@ -97,7 +100,7 @@ func utcOrZero(t *time.Time) time.Time {
 func convRow(id string, c Conversation) []any {
 	return []any{id, c.LineID, c.OpenedAt.UTC(), c.LastInAt.UTC(), c.Replied, int64(c.FirstReplyWait), projections.NullTime(c.NextSince),
 		c.MessagesIn, c.MessagesOut, c.Escalated, c.Exhausted, c.Closed, projections.NullTime(c.ClosedAt), c.Outcome, projections.NotNullList(c.Categories),
-		projections.NotNullList(c.Survey)}
+		projections.NotNullList(c.Survey), projections.NullTime(c.FirstFrom), projections.NullTime(c.NextFrom)}
 }
 
 // readHours reads the figures of the rows that where selects from both

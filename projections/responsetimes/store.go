@@ -81,13 +81,19 @@ type Conversation struct {
 	// OpenedAt is when its first message arrived; LastInAt when the
 	// latest did.
 	OpenedAt, LastInAt time.Time
+	// FirstFrom is when the wait for a first reply counts from: the
+	// first-response clock's start (the line's next opening for a message
+	// that came while it was closed), else OpenedAt.
+	FirstFrom time.Time
 	// Replied is set by the first worker reply; FirstReplyWait is how
-	// long the client waited for it.
+	// long the client waited for it, from FirstFrom.
 	Replied        bool
 	FirstReplyWait time.Duration
 	// NextSince is when the client's first message since the last worker
-	// reply arrived: the next-response clock's start (zero: not running).
-	NextSince time.Time
+	// reply arrived (zero: no next reply owed), the hour its figures count
+	// in; NextFrom is when that wait counts from: the next-response
+	// clock's start, else NextSince.
+	NextSince, NextFrom time.Time
 	// MessagesIn are the client's messages, MessagesOut the workers'
 	// replies.
 	MessagesIn, MessagesOut int64
