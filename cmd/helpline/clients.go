@@ -103,9 +103,10 @@ func cmdClientsErase(ctx context.Context, args []string, io stdio, lookup lookup
 
 // cmdClientsRetention runs `helpline clients retention`: it erases (with
 // --dry-run, lists) the clients whose conversations have all been closed
-// longer than their line's retention_days. Run it on a schedule (a cron
-// job, deploy/k8s/retention-cronjob.yaml): it connects as the
-// administrative user, the only one that may destroy data keys.
+// longer than their line's retention_days. `helpline run` on its
+// embedded log runs the same job daily itself; in a cluster, run this on
+// a schedule (a cron job, deploy/k8s/retention-cronjob.yaml): it connects
+// as the administrative user, the only one that may destroy data keys.
 func cmdClientsRetention(ctx context.Context, args []string, io stdio, lookup lookupFunc) error {
 	fs := newFlags("clients retention", io)
 	dryRun := fs.Bool("dry-run", false, "list how many clients would be erased, and their opaque client ids, and erase nothing")

@@ -21,5 +21,6 @@ func cmdRun(ctx context.Context, args []string, io stdio, lookup lookupFunc) err
 	if err != nil {
 		return err
 	}
-	return app.Run(ctx, app.Config{Env: env, File: file, Name: "run", Migrate: *migrate}, log)
+	return app.Run(ctx, app.Config{Env: env, File: file, Name: "run", Migrate: *migrate,
+		Retention: env.Embedded()}, log)
 }

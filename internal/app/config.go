@@ -96,6 +96,12 @@ type Config struct {
 	// Migrate applies the SQL migrations of the projections at start,
 	// when Env.DatabaseURL is set.
 	Migrate bool
+	// Retention runs the retention job in the process, daily on Now:
+	// `helpline run` on its embedded log, which only it holds, so there
+	// is one runner. Against an external NATS the retention CronJob runs
+	// it as the administrative user instead (the only one that may
+	// destroy keys).
+	Retention bool
 }
 
 // SetDefaults fills unset fields.

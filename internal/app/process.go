@@ -134,6 +134,11 @@ func (pr *Process) build(ctx context.Context) error {
 			return fmt.Errorf("console: %w", err)
 		}
 	}
+	if cfg.Retention {
+		if err := pr.addRetention(ctx); err != nil {
+			return fmt.Errorf("retention: %w", err)
+		}
+	}
 	return nil
 }
 
