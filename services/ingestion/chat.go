@@ -80,6 +80,9 @@ type ChatSessions interface {
 	Create(ctx context.Context, key string, s ChatSession) error
 	// Get returns the session, or ErrChatNoSession.
 	Get(ctx context.Context, key string) (ChatSession, error)
+	// Update replaces a stored session, or returns ErrChatNoSession when
+	// it is gone (never bringing back one the client left).
+	Update(ctx context.Context, key string, s ChatSession) error
 	// Delete forgets the session; deleting a missing one is not an error.
 	Delete(ctx context.Context, key string) error
 }
@@ -301,27 +304,72 @@ type ChatSent struct {
 // event's id. clientMsgID, when given, makes the send idempotent: the same
 // id in the same conversation is the same event (a double click, a retry
 // after a lost response), whatever the body of the repeat.
+//
+// A message soon after a worker closed the conversation reopens it (the
+// line's reopen window); later, it opens the client's next conversation,
+// as an SMS does: the same client, so the same pseudonym, and the session
+// follows it. The next conversation's id derives from the closed one's,
+// so sends racing each other, and a retry of one, all land in the same.
 func (c *Chat) Send(ctx context.Context, s ChatSession, clientMsgID, body string) (ChatSent, error) {
 	if err := validateChatBody(body); err != nil {
 		return ChatSent{}, err
 	}
-	eventID := "wc-" + events.NewID()
-	if clientMsgID != "" {
-		// Never echo the id: the message is fixed.
-		if events.ValidateID(clientMsgID) != nil {
-			return ChatSent{}, fmt.Errorf("%w: id must be 1-64 characters of letters, digits, '_' or '-'", ErrBadInput)
+	// Never echo the id: the message is fixed.
+	if clientMsgID != "" && events.ValidateID(clientMsgID) != nil {
+		return ChatSent{}, fmt.Errorf("%w: id must be 1-64 characters of letters, digits, '_' or '-'", ErrBadInput)
+	}
+	randomID := "wc-" + events.NewID()
+	convID := s.ConversationID
+	for range maxChatHops {
+		sent, err := c.sendTo(ctx, s, convID, randomID, clientMsgID, body)
+		if errors.Is(err, events.ErrClosed) {
+			convID = nextChatConversation(convID)
+			continue
 		}
-		eventID = chatMessageID(s.ConversationID, clientMsgID)
+		if err != nil || convID == s.ConversationID {
+			return sent, err
+		}
+		// The message is in the log; a session that fails to follow is
+		// found again through the same ids at the next send.
+		moved := s
+		moved.ConversationID = convID
+		if err := c.d.Sessions.Update(ctx, s.key, moved); err != nil && !errors.Is(err, ErrChatNoSession) {
+			c.logger.Warn().Err(err).Str("conversation", convID).Msg("web chat session not moved to the new conversation")
+		}
+		c.logger.Info().Str("conversation", convID).Str("previous", s.ConversationID).Str("client", c.Pseudonym(s)).
+			Msg("web chat opened a new conversation after the reopen window")
+		return sent, nil
+	}
+	return ChatSent{}, fmt.Errorf("conversation %s: %d closed conversations in a row: %w", s.ConversationID, maxChatHops, events.ErrClosed)
+}
+
+// maxChatHops bounds how many closed conversations of a session one send
+// walks past (each closed within the seconds before it): more is a fault.
+const maxChatHops = 8
+
+// nextChatConversation is the id of the conversation a chat client's
+// message opens once conversation id has closed for longer than the
+// line's reopen window.
+func nextChatConversation(id string) string { return "cv-" + events.DerivedID("webchat-next", id) }
+
+// sendTo records the message in conversation convID: the session's own,
+// or (any other id) the next one, which it starts if needed.
+func (c *Chat) sendTo(ctx context.Context, s ChatSession, convID, randomID, clientMsgID, body string) (ChatSent, error) {
+	eventID := randomID
+	if clientMsgID != "" {
+		eventID = chatMessageID(convID, clientMsgID)
 	}
 	meta := events.Meta{CorrelationID: eventID, OccurredAt: c.d.Now()}
-	// A message soon after a worker closed the conversation reopens it
-	// (the line's reopen window); later, the chat has ended and the
-	// client is told to start a new one.
 	line, _ := c.Line(s.LineID)
 	var sealed []byte
-	saved, err := c.convs.Update(ctx, s.ConversationID, func(conv *events.Conversation) error {
+	decide := func(conv *events.Conversation) error {
+		if !conv.Started && convID != s.ConversationID {
+			if err := conv.Start(line.ID, s.ClientID, c.Pseudonym(s), events.ChannelWebChat, meta); err != nil {
+				return err
+			}
+		}
 		if !conv.Started || conv.ClientID != s.ClientID {
-			return fmt.Errorf("conversation %s: %w", s.ConversationID, events.ErrNotFound)
+			return fmt.Errorf("conversation %s: %w", convID, events.ErrNotFound)
 		}
 		_, seen := conv.Messages[eventID]
 		if !seen && len(conv.Messages) >= c.cfg.MaxMessages {
@@ -334,7 +382,12 @@ func (c *Chat) Send(ctx context.Context, s ChatSession, clientMsgID, body string
 			}
 		}
 		return conv.Receive(eventID, "", events.Sealed{KeyID: s.ClientID, Data: sealed}, line.ReopenWindow.Duration, meta)
-	})
+	}
+	update := c.convs.Update
+	if convID != s.ConversationID {
+		update = c.convs.Create // most likely new
+	}
+	saved, err := update(ctx, convID, decide)
 	if err != nil {
 		return ChatSent{}, err
 	}
@@ -342,7 +395,7 @@ func (c *Chat) Send(ctx context.Context, s ChatSession, clientMsgID, body string
 		// A repeat the conversation holds already, however long after.
 		return ChatSent{EventID: eventID, Seq: saved.State.Messages[eventID], Duplicate: true}, nil
 	}
-	c.logger.Info().Str("conversation", s.ConversationID).Str("client", c.Pseudonym(s)).Str("event", eventID).
+	c.logger.Info().Str("conversation", convID).Str("client", c.Pseudonym(s)).Str("event", eventID).
 		Bool("duplicate", saved.Duplicate()).Msg("web chat message received")
 	return ChatSent{EventID: eventID, Seq: saved.Seq(), Duplicate: saved.Duplicate()}, nil
 }

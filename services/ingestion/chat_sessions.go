@@ -78,6 +78,26 @@ func (x *KVChatSessions) Get(ctx context.Context, key string) (ChatSession, erro
 	return s, nil
 }
 
+// Update replaces the session stored under key, at the revision read, so
+// a session deleted meanwhile stays deleted (ErrChatNoSession).
+func (x *KVChatSessions) Update(ctx context.Context, key string, s ChatSession) error {
+	e, err := x.b.Get(ctx, key)
+	if errors.Is(err, kv.ErrNotFound) {
+		return ErrChatNoSession
+	}
+	if err != nil {
+		return fmt.Errorf("get chat session: %w", err)
+	}
+	b, err := json.Marshal(s)
+	if err != nil {
+		return fmt.Errorf("encode chat session: %w", err)
+	}
+	if _, err := x.b.Update(ctx, key, b, e.Revision()); err != nil {
+		return fmt.Errorf("update chat session: %w", err)
+	}
+	return nil
+}
+
 // Delete forgets the session stored under key.
 func (x *KVChatSessions) Delete(ctx context.Context, key string) error {
 	if err := x.b.Delete(ctx, key, 0); err != nil {

@@ -848,23 +848,17 @@ func TestChatQuotas(t *testing.T) {
 	})
 }
 
-func TestChatClosedConversationRefusesMessages(t *testing.T) {
+// TestChatMessageLongAfterCloseOpensANewConversation: a chat client who
+// writes after the line's reopen window is not told to start a new chat:
+// the message opens a new conversation of the same client (same
+// pseudonym), as an SMS does, the session follows it (its stream shows
+// the new conversation) and a retry of the message is the same message.
+func TestChatMessageLongAfterCloseOpensANewConversation(t *testing.T) {
 	t.Parallel()
 	h := newChatHarness(t, chatOptions{})
 	token, conv := h.startChat(t)
 	h.send(t, token, "m1", "thank you")
 	h.closeConversation(t, conv, closedLongAgo)
-	r := h.send(t, token, "m2", "one more thing")
-	if r.code != http.StatusConflict || !strings.Contains(r.body, "start a new chat") {
-		t.Fatalf("send to closed: %d %s", r.code, r.body)
-	}
-	// A repeat of a message that was in before the close is still fine.
-	if r := h.send(t, token, "m1", "thank you"); r.code != http.StatusAccepted || r.json(t)["duplicate"] != true {
-		t.Fatalf("repeat after close: %d %s", r.code, r.body)
-	}
-	if n := len(ofType(h.all(t), "conversation.message_received")); n != 1 {
-		t.Fatalf("%d messages, want 1", n)
-	}
 	// The stream of a closed conversation shows it and ends.
 	s := h.openEvents(t, token, "")
 	s.waitFor(t, "closed", "")
@@ -874,6 +868,54 @@ func TestChatClosedConversationRefusesMessages(t *testing.T) {
 		}
 		return nil
 	})
+	// A repeat of a message that was in before the close is still fine.
+	if r := h.send(t, token, "m1", "thank you"); r.code != http.StatusAccepted || r.json(t)["duplicate"] != true {
+		t.Fatalf("repeat after close: %d %s", r.code, r.body)
+	}
+	if r := h.send(t, token, "m2", "one more thing"); r.code != http.StatusAccepted || r.json(t)["duplicate"] == true {
+		t.Fatalf("send after the reopen window: %d %s", r.code, r.body)
+	}
+	if r := h.send(t, token, "m2", "one more thing"); r.code != http.StatusAccepted || r.json(t)["duplicate"] != true {
+		t.Fatalf("retry of the message that opened the new conversation: %d %s", r.code, r.body)
+	}
+	all := h.all(t)
+	started, msgs := ofType(all, events.TypeConversationStarted), ofType(all, events.TypeMessageReceived)
+	if len(started) != 2 || started[0].AggregateID != conv || started[1].AggregateID == conv {
+		t.Fatalf("%d conversations started, want the chat's and a new one", len(started))
+	}
+	if len(ofType(all, events.TypeConversationReopened)) != 0 {
+		t.Fatal("the closed conversation was reopened past the window")
+	}
+	if len(msgs) != 2 || msgs[1].AggregateID != started[1].AggregateID {
+		t.Fatalf("%d messages: want the second in the new conversation", len(msgs))
+	}
+	var first, second events.ConversationStarted
+	decodeAs(t, started[0], &first)
+	decodeAs(t, started[1], &second)
+	if second.ClientID != first.ClientID || second.Pseudonym != first.Pseudonym || second.Channel != events.ChannelWebChat {
+		t.Fatalf("new conversation %+v, want the same client and pseudonym as %+v", second, first)
+	}
+	// The session follows: its stream is the new conversation's.
+	s2 := h.openEvents(t, token, "")
+	s2.waitFor(t, "message", "one more thing")
+	s2.waitFor(t, "ready", "")
+	if s2.ended() {
+		t.Fatal("the stream of the new conversation ended")
+	}
+}
+
+// decodeAs decodes e's payload into *into.
+func decodeAs[P any](t *testing.T, e events.Envelope, into *P) {
+	t.Helper()
+	p, err := e.Decode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, ok := p.(P)
+	if !ok {
+		t.Fatalf("%s is %T", e.Type, p)
+	}
+	*into = v
 }
 
 func TestChatMessageSoonAfterCloseReopens(t *testing.T) {

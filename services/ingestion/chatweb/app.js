@@ -138,11 +138,13 @@
     connect();
   }
 
+  // end shows that the conversation ended. The client may still write:
+  // the message reopens it, or opens their next conversation, and the
+  // stream follows (send).
   function end() {
     closed = true;
     stopStream();
     list.setAttribute("aria-busy", "false");
-    form.hidden = true;
     ended.hidden = false;
     say("This conversation has ended.");
   }
@@ -216,9 +218,19 @@
         input.value = "";
         say("");
         input.focus();
+        if (closed) {
+          // The message reopened the conversation or opened a new one:
+          // follow it again.
+          closed = false;
+          ended.hidden = true;
+          connect();
+        }
         return;
       case 409:
+        // The chat is full: only a new chat goes on.
         end();
+        form.hidden = true;
+        say(r.data.error || "This conversation has ended.");
         return;
       case 401:
       case 410:
