@@ -6,6 +6,7 @@ import (
 	"maps"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/helpline-org/helpline/projections"
@@ -18,6 +19,40 @@ type MemoryStore struct {
 	hours                                            map[hourKey]*Hour
 	convs                                            map[string]Conversation
 	acks                                             map[string]PendingAck
+	// opened indexes convs per line in the order they opened, so a
+	// period's read visits that period's conversations only.
+	opened map[string][]openedKey
+}
+
+// openedKey is a conversation's place in its line's index.
+type openedKey struct {
+	at time.Time
+	id string
+}
+
+func (k openedKey) compare(o openedKey) int {
+	if c := k.at.Compare(o.at); c != 0 {
+		return c
+	}
+	return strings.Compare(k.id, o.id)
+}
+
+// index moves conversation id in the opened index from where old (if
+// had) put it to where c puts it.
+func (s *MemoryStore) index(id string, old Conversation, had bool, c Conversation) {
+	if had && old.LineID == c.LineID && old.OpenedAt.Equal(c.OpenedAt) {
+		return
+	}
+	if had {
+		keys := s.opened[old.LineID]
+		if i, found := slices.BinarySearchFunc(keys, openedKey{old.OpenedAt, id}, openedKey.compare); found {
+			s.opened[old.LineID] = slices.Delete(keys, i, i+1)
+		}
+	}
+	k := openedKey{c.OpenedAt, id}
+	keys := s.opened[c.LineID]
+	i, _ := slices.BinarySearchFunc(keys, k, openedKey.compare)
+	s.opened[c.LineID] = slices.Insert(keys, i, k)
 }
 
 type hourKey struct {
@@ -36,6 +71,7 @@ func (s *MemoryStore) clear() {
 	s.hours = map[hourKey]*Hour{}
 	s.convs = map[string]Conversation{}
 	s.acks = map[string]PendingAck{}
+	s.opened = map[string][]openedKey{}
 }
 
 // begin stages one update's writes, to commit with the checkpoint.
@@ -64,7 +100,11 @@ func (s *MemoryStore) load(snap Snapshot) {
 		h.Start = h.Start.UTC()
 		s.hours[hourKey{h.LineID, h.Start.Unix()}] = &h
 	}
-	maps.Copy(s.convs, snap.Conversations)
+	for id, c := range snap.Conversations {
+		old, had := s.convs[id]
+		s.index(id, old, had, c)
+		s.convs[id] = c
+	}
 	maps.Copy(s.acks, snap.Acks)
 }
 
@@ -82,23 +122,19 @@ func (s *MemoryStore) Hours(_ context.Context, lineID string, from, to time.Time
 	return out, nil
 }
 
-// Conversations implements Store.
+// Conversations implements Store: it visits the period's conversations
+// only, through the opened index.
 func (s *MemoryStore) Conversations(_ context.Context, lineID string, from, to time.Time) ([]Conversation, error) {
 	s.RLock()
 	defer s.RUnlock()
-	var ids []string
-	for id, c := range s.convs {
-		if c.LineID == lineID && !c.OpenedAt.Before(from) && c.OpenedAt.Before(to) {
-			ids = append(ids, id)
+	keys := s.opened[lineID]
+	i, _ := slices.BinarySearchFunc(keys, openedKey{at: from}, openedKey.compare)
+	var out []Conversation
+	for _, k := range keys[i:] {
+		if !k.at.Before(to) {
+			break
 		}
-	}
-	sort.Slice(ids, func(i, j int) bool {
-		a, b := s.convs[ids[i]].OpenedAt, s.convs[ids[j]].OpenedAt
-		return a.Before(b) || a.Equal(b) && ids[i] < ids[j]
-	})
-	out := make([]Conversation, 0, len(ids))
-	for _, id := range ids {
-		out = append(out, s.convs[id])
+		out = append(out, s.convs[k.id])
 	}
 	return out, nil
 }
@@ -175,6 +211,10 @@ func (t *memTx) Observe(_ context.Context, lineID string, hour time.Time, m Metr
 // commit applies the staged writes; the caller holds the store's lock.
 
 func (t *memTx) commit() {
+	for id, c := range t.convs.Puts() {
+		old, had := t.s.convs[id]
+		t.s.index(id, old, had, c)
+	}
 	t.convs.Commit()
 	t.acks.Commit()
 	for _, d := range t.counts {

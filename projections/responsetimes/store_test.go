@@ -117,6 +117,29 @@ func TestStores(t *testing.T) {
 				t.Fatalf("conversations: %+v %v", convs, err)
 			}
 		},
+		"a conversation written again is listed once, where it opened last": func(t *testing.T, s Store) {
+			put := func(seq uint64, c Conversation) {
+				mustUpdate(t, s, "p", seq, func(tx Tx) error { return tx.PutConversation(ctx, "c1", c) }, true)
+			}
+			put(1, Conversation{LineID: "l", OpenedAt: at(2, 10, 0, 0), MessagesIn: 1})
+			put(2, Conversation{LineID: "l", OpenedAt: at(2, 10, 0, 0), MessagesIn: 2})
+			put(3, Conversation{LineID: "l", OpenedAt: at(4, 10, 0, 0), MessagesIn: 3})
+			list := func(from, to time.Time) []int64 {
+				convs, err := s.Conversations(ctx, "l", from, to)
+				projectiontest.Must(t, err)
+				var n []int64
+				for _, c := range convs {
+					n = append(n, c.MessagesIn)
+				}
+				return n
+			}
+			if got := list(at(2, 0, 0, 0), at(3, 0, 0, 0)); len(got) != 0 {
+				t.Fatalf("the day it no longer opened lists %v", got)
+			}
+			if got := list(at(1, 0, 0, 0), at(9, 0, 0, 0)); !slices.Equal(got, []int64{3}) {
+				t.Fatalf("the whole range lists %v, want [3]", got)
+			}
+		},
 		"conversations are listed by line and range, in the order they opened": func(t *testing.T, s Store) {
 			mustUpdate(t, s, "p", 1, func(tx Tx) error {
 				for id, c := range map[string]Conversation{
