@@ -112,3 +112,37 @@ func TestAbandonedAfterIsTheLines(t *testing.T) {
 		}
 	}
 }
+
+// TestNextReplyOwedAtTheCloseIsABreach checks that a client who wrote
+// again after a reply and was closed without the next one counts as a
+// next-response breach when the close came past the target, and not
+// when it came within it.
+func TestNextReplyOwedAtTheCloseIsABreach(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		name   string
+		closed time.Duration // after the client wrote again
+		want   int64
+	}{
+		{"closed 20 minutes later", 20 * time.Minute, 1},
+		{"closed 5 minutes later", 5 * time.Minute, 0},
+	} {
+		s := &projectiontest.Script{T: t}
+		wrote := at(2, 10, 5, 0)
+		s.Add("conv1", at(2, 10, 0, 0), events.MessageReceived{MessageID: "m1", LineID: "main", Channel: events.ChannelSMS, ReceivedAt: at(2, 10, 0, 0)})
+		s.Add("conv1", at(2, 10, 1, 0), events.ReplyRequested{ReplyID: "r1", StaffID: "alex"})
+		s.Add("conv1", wrote, events.MessageReceived{MessageID: "m2", LineID: "main", Channel: events.ChannelSMS, ReceivedAt: wrote})
+		s.Add("conv1", wrote.Add(c.closed), events.ConversationClosed{ByStaffID: "alex", Outcome: "supported"})
+		rt := NewView(NewMemoryStore(), scenarioTargets)
+		for _, e := range s.Envs {
+			mustApply(t, rt, e)
+		}
+		rep, err := rt.Figures(context.Background(), "main", at(2, 0, 0, 0), at(3, 0, 0, 0), at(2, 12, 0, 0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := rep.Totals.NextBreaches; got != c.want {
+			t.Errorf("%s: %d next-response breaches, want %d", c.name, got, c.want)
+		}
+	}
+}

@@ -203,7 +203,15 @@ func (r rules) applyConversation(ctx context.Context, tx Tx, c *Conversation, at
 		return true, nil
 
 	case events.ConversationClosed:
-		// Closing stops every clock; the wrap-up is the last close's.
+		// Closing stops every clock; the wrap-up is the last close's. A
+		// client whose next reply was owed past the target when the
+		// conversation closed without it breached it, as a first reply
+		// does (counted at read time, from the close).
+		if !c.Closed && !c.NextSince.IsZero() && breach(at.Sub(c.NextFrom), target.NextResponse) {
+			if err := tx.AddCounts(ctx, c.LineID, c.NextSince, Counts{NextBreaches: 1}); err != nil {
+				return false, err
+			}
+		}
 		c.Closed, c.ClosedAt, c.NextSince, c.NextFrom = true, at, time.Time{}, time.Time{}
 		c.Outcome, c.Categories = p.Outcome, p.Categories
 		return true, nil
