@@ -155,7 +155,8 @@ func New(ctx context.Context, cfg Config, d Deps) (*Service, error) {
 		return nil, err
 	}
 	a := app.New(app.Deps{Conversations: convs, Clients: events.NewClients(d.Log), Audit: d.Log, Keys: d.Keys, Inbox: d.Inbox, Queue: d.Queue, Figures: d.Figures,
-		Staff: staff, Rota: oncall.NewLive(rota, d.Log), Rotas: events.NewRotas(d.Log), File: d.File, Now: d.Now, Logger: d.Logger})
+		Staff: staff, Rota: oncall.NewLive(rota, d.Log), Rotas: events.NewRotas(d.Log),
+		Replies: events.NewReplyBooks(d.Log, d.File.DefaultSavedReplies), File: d.File, Now: d.Now, Logger: d.Logger})
 	authn := auth.New(auth.Config{Lifetime: cfg.Lifetime, MaxFailures: cfg.MaxFailures, LockFor: cfg.LockFor, SignInBurst: cfg.SignInBurst,
 		SignInEvery: cfg.SignInEvery, SecureCookies: cfg.SecureCookies}, staff, d.Sessions, d.Now, log)
 	rnd := newRenderer(d.File, d.Now, log)

@@ -28,6 +28,7 @@ var (
 	rAdmin   = []string{"admin"}
 	rRota    = []string{"duty", "manager", "admin"}
 	rRotaW   = []string{"duty", "admin"}
+	rReplies = []string{"worker", "duty", "admin"}
 )
 
 func (s *seeded) matrix() []matrixRoute {
@@ -71,6 +72,10 @@ func (s *seeded) matrix() []matrixRoute {
 		{"POST", "/admin/users/{staff}/disable", "/admin/users/ghost/disable", "form:", rAdmin, http.StatusNotFound, nil, true},
 		{"GET", "/admin/audit", "/admin/audit", nil, rAdmin, http.StatusOK, nil, true},
 		{"GET", "/admin/config", "/admin/config", nil, rAdmin, http.StatusOK, nil, true},
+		{"GET", "/admin/replies", "/admin/replies", nil, rAdmin, http.StatusOK, nil, true},
+		{"POST", "/admin/replies/{line}", "/admin/replies/main", "form:language=en&shortcut=Not one&title=T&text=Call 999.", rAdmin, http.StatusBadRequest, nil, true},
+		{"POST", "/admin/replies/{line}/{reply}", "/admin/replies/main/ghost", "form:language=en&shortcut=ghost&title=T&text=Call 999.", rAdmin, http.StatusNotFound, nil, true},
+		{"POST", "/admin/replies/{line}/{reply}/remove", "/admin/replies/main/ghost/remove", "form:", rAdmin, http.StatusNotFound, nil, true},
 		{"GET", "/rota", "/rota", nil, rRota, http.StatusOK, nil, true},
 		{"POST", "/rota/{line}/changes", "/rota/main/changes", "form:kind=override&level=duty&staff=nobody", rRotaW, http.StatusBadRequest, nil, true},
 		{"POST", "/rota/{line}/changes/{change}/cancel", "/rota/main/changes/ghost/cancel", "form:", rRotaW, http.StatusNotFound, nil, true},
@@ -100,6 +105,10 @@ func (s *seeded) matrix() []matrixRoute {
 		{"POST", "/api/users/{staff}/disable", "/api/users/ghost/disable", map[string]string{"reason": "test"}, rAdmin, http.StatusNotFound, nil, false},
 		{"GET", "/api/audit", "/api/audit", nil, rAdmin, http.StatusOK, nil, false},
 		{"GET", "/api/config", "/api/config", nil, rAdmin, http.StatusOK, nil, false},
+		{"GET", "/api/lines/{line}/replies", "/api/lines/main/replies", nil, rReplies, http.StatusOK, nil, false},
+		{"POST", "/api/lines/{line}/replies", "/api/lines/main/replies", map[string]string{"language": "en", "shortcut": "Not one", "title": "T", "text": "Call 999."}, rAdmin, http.StatusBadRequest, nil, false},
+		{"PUT", "/api/lines/{line}/replies/{reply}", "/api/lines/main/replies/ghost", map[string]string{"language": "en", "shortcut": "ghost", "title": "T", "text": "Call 999."}, rAdmin, http.StatusNotFound, nil, false},
+		{"DELETE", "/api/lines/{line}/replies/{reply}", "/api/lines/main/replies/ghost", nil, rAdmin, http.StatusNotFound, nil, false},
 		{"GET", "/api/staff/{staff}/notify", "/api/staff/dana/notify", nil, rAny, http.StatusForbidden, danaOrAdminAPI, false},
 		{"PUT", "/api/staff/{staff}/notify", "/api/staff/dana/notify", smsAtOnce, rAny, http.StatusForbidden, danaOrAdminAPI, false},
 		// Signing out comes last: it ends the session the rows above use.

@@ -174,6 +174,15 @@ func (p *pages) conversation(w http.ResponseWriter, r *http.Request, v *auth.Vie
 	if page.Taxonomy, err = p.app.Queries.Taxonomy.Handle(c.LineID); err != nil {
 		return err
 	}
+	if c.Open && !page.BreakGlass {
+		// Saved replies help; they never stand between a worker and the
+		// conversation: unreadable, the reply box offers none.
+		sr, err := p.app.Queries.SavedReplies.Handle(r.Context(), app.SavedReplies{Line: c.LineID})
+		if err != nil {
+			p.render.log.Warn().Err(err).Str("line", c.LineID).Msg("saved replies unavailable for the reply box")
+		}
+		page.SavedReplies = sr.Replies
+	}
 	p.render.page(w, http.StatusOK, "conversation", v, page)
 	return nil
 }

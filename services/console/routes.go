@@ -24,6 +24,9 @@ var (
 	// managers read it.
 	rotaRead  = []string{events.RoleDuty, events.RoleManager, events.RoleAdmin}
 	rotaWrite = []string{events.RoleDuty, events.RoleAdmin}
+	// Saved replies: workers and duty workers insert them, admins manage
+	// them.
+	repliesRead = []string{events.RoleWorker, events.RoleDuty, events.RoleAdmin}
 )
 
 // route is one line of the role-by-route table: the only place roles are
@@ -69,6 +72,10 @@ func (s *Service) routes() []route {
 		{"POST", "/admin/users/{staff}/disable", adminOnly, p.userDisable},
 		{"GET", "/admin/audit", adminOnly, p.audit},
 		{"GET", "/admin/config", adminOnly, p.config},
+		{"GET", "/admin/replies", adminOnly, p.savedReplies},
+		{"POST", "/admin/replies/{line}", adminOnly, p.savedReplyAdd},
+		{"POST", "/admin/replies/{line}/{reply}", adminOnly, p.savedReplyEdit},
+		{"POST", "/admin/replies/{line}/{reply}/remove", adminOnly, p.savedReplyRemove},
 		{"GET", "/rota", rotaRead, p.rota},
 		{"POST", "/rota/{line}/changes", rotaWrite, p.rotaChange},
 		{"POST", "/rota/{line}/changes/{change}/cancel", rotaWrite, p.rotaCancel},
@@ -101,6 +108,10 @@ func (s *Service) routes() []route {
 		{"POST", "/api/users/{staff}/disable", adminOnly, a.userDisable},
 		{"GET", "/api/audit", adminOnly, a.audit},
 		{"GET", "/api/config", adminOnly, a.config},
+		{"GET", "/api/lines/{line}/replies", repliesRead, a.savedReplies},
+		{"POST", "/api/lines/{line}/replies", adminOnly, a.savedReplyAdd},
+		{"PUT", "/api/lines/{line}/replies/{reply}", adminOnly, a.savedReplyEdit},
+		{"DELETE", "/api/lines/{line}/replies/{reply}", adminOnly, a.savedReplyRemove},
 		{"GET", "/api/staff/{staff}/notify", anyRole, a.notifyRules},
 		{"PUT", "/api/staff/{staff}/notify", anyRole, a.notifySet},
 	}
@@ -119,6 +130,7 @@ func (s *Service) Mount(r chi.Router) {
 		}
 		r.Get("/assets/console.css", serveAsset("console.css", "text/css; charset=utf-8"))
 		r.Get("/assets/console.js", serveAsset("console.js", "text/javascript; charset=utf-8"))
+		r.Get("/assets/saved-replies.js", serveAsset("saved-replies.js", "text/javascript; charset=utf-8"))
 	})
 }
 

@@ -50,6 +50,8 @@ type Commands struct {
 	// someone else with a note.
 	Close    CloseHandler
 	HandOver HandOverHandler
+	// ChangeSavedReply is an admin's change to a line's saved replies.
+	ChangeSavedReply ChangeSavedReplyHandler
 }
 
 // Queries read the projections (and, for content, the keyring).
@@ -67,6 +69,7 @@ type Queries struct {
 	RotaGaps         RotaGapsHandler
 	Notify           NotifyRulesHandler
 	Taxonomy         TaxonomyHandler
+	SavedReplies     SavedRepliesHandler
 }
 
 // Actor is who a command or query is for: a signed-in staff member, and
@@ -139,11 +142,13 @@ type Deps struct {
 	Staff   *Staff
 	// Rota is who is on call, with the changes in the log; Rotas the one
 	// way to change it.
-	Rota   *oncall.Live
-	Rotas  Rotas
-	File   *config.File
-	Now    func() time.Time
-	Logger zerolog.Logger
+	Rota  *oncall.Live
+	Rotas Rotas
+	// Replies are the lines' saved replies.
+	Replies ReplyBooks
+	File    *config.File
+	Now     func() time.Time
+	Logger  zerolog.Logger
 }
 
 // deps is what every handler shares.
@@ -160,20 +165,21 @@ func New(d Deps) Application {
 	s := &deps{Deps: d, log: d.Logger.With().Str("svc", "console").Logger()}
 	return Application{
 		Commands: Commands{
-			Acknowledge:    AcknowledgeHandler{s},
-			Assign:         AssignHandler{s},
-			Reply:          ReplyHandler{s},
-			AddStaff:       AddStaffHandler{s},
-			ChangeRole:     ChangeRoleHandler{s},
-			DisableStaff:   DisableStaffHandler{s},
-			EscalateByHand: EscalateByHandHandler{s},
-			MarkVerdict:    MarkVerdictHandler{s},
-			ChangeRota:     ChangeRotaHandler{s},
-			CancelRota:     CancelRotaChangeHandler{s},
-			SetNotify:      SetNotifyRulesHandler{s},
-			FlagClient:     FlagClientHandler{s},
-			Close:          CloseHandler{s},
-			HandOver:       HandOverHandler{s},
+			Acknowledge:      AcknowledgeHandler{s},
+			Assign:           AssignHandler{s},
+			Reply:            ReplyHandler{s},
+			AddStaff:         AddStaffHandler{s},
+			ChangeRole:       ChangeRoleHandler{s},
+			DisableStaff:     DisableStaffHandler{s},
+			EscalateByHand:   EscalateByHandHandler{s},
+			MarkVerdict:      MarkVerdictHandler{s},
+			ChangeRota:       ChangeRotaHandler{s},
+			CancelRota:       CancelRotaChangeHandler{s},
+			SetNotify:        SetNotifyRulesHandler{s},
+			FlagClient:       FlagClientHandler{s},
+			Close:            CloseHandler{s},
+			HandOver:         HandOverHandler{s},
+			ChangeSavedReply: ChangeSavedReplyHandler{s},
 		},
 		Queries: Queries{
 			Inbox:            InboxHandler{s},
@@ -189,6 +195,7 @@ func New(d Deps) Application {
 			RotaGaps:         RotaGapsHandler{s},
 			Notify:           NotifyRulesHandler{s},
 			Taxonomy:         TaxonomyHandler{s},
+			SavedReplies:     SavedRepliesHandler{s},
 		},
 	}
 }

@@ -99,6 +99,8 @@ type ConversationPage struct {
 	NewMessage bool
 	// HandOverID is the id the hand-over form sends.
 	HandOverID string
+	// SavedReplies are what the reply box offers to insert.
+	SavedReplies []SavedReply
 }
 
 // BreakGlassPage asks an admin for the reason to read a conversation.
