@@ -29,15 +29,8 @@ type SavedReplyAdded struct {
 }
 
 // SavedReplyEdited records new words for a saved reply (an added one, or
-// one of the configuration's defaults).
-type SavedReplyEdited struct {
-	ReplyID   string `json:"reply_id"`
-	Language  string `json:"language"`
-	Shortcut  string `json:"shortcut"`
-	Title     string `json:"title"`
-	Text      string `json:"text"`
-	ByStaffID string `json:"by_staff_id"`
-}
+// one of the configuration's defaults): the same fields as an addition.
+type SavedReplyEdited SavedReplyAdded
 
 // SavedReplyRemoved records that workers are no longer offered a saved
 // reply.

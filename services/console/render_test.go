@@ -30,13 +30,15 @@ func TestEveryPageRendersItsModel(t *testing.T) {
 		Pages: []views.PageSent{{StaffID: "dana", StaffName: "Dana Duty", LevelName: "duty", Round: 1, At: at}}, Open: true}
 	rep := views.Report{LineID: "main", From: "2026-12-06", To: "2026-12-08",
 		Days: []views.Day{{Day: "2026-12-06", Figures: views.Figures{Received: 3, FirstReply: views.Quantiles{Count: 1, P50: &p50}}}, {Day: "2026-12-07"}}}
+	replies := []views.SavedReply{{ID: "en-safety", Language: "en", Shortcut: "safety", Title: "Safety plan", Text: "A plan?", Default: true, Edited: true},
+		{ID: "r2", Language: "fr", Shortcut: "respirer", Title: "Respirer", Text: "Respirons."}}
 	models := map[string]views.Page{
 		"login":        &views.LoginPage{Chrome: views.Chrome{Title: "Sign in"}, Error: "wrong"},
 		"error":        &views.ErrorPage{Chrome: views.Chrome{Title: "Not Found"}, Message: "Not found."},
 		"inbox":        &views.InboxPage{Chrome: views.Chrome{Title: "Inbox", Live: "inbox"}, Inbox: views.InboxList{Conversations: []views.Conversation{conv}, Next: "x"}},
 		"queue":        &views.QueuePage{Chrome: views.Chrome{Title: "Duty queue", Live: "queue"}, Queue: views.QueueList{Escalations: []views.Escalation{esc}, Next: "x"}},
 		"escalation":   &views.EscalationPage{Chrome: views.Chrome{Title: "Escalation"}, Escalation: esc, Error: "Already acknowledged"},
-		"conversation": &views.ConversationPage{Chrome: views.Chrome{Title: "Conversation"}, Conversation: conv, ReplyID: "r1", Sent: true},
+		"conversation": &views.ConversationPage{Chrome: views.Chrome{Title: "Conversation"}, Conversation: conv, ReplyID: "r1", Sent: true, SavedReplies: replies},
 		"breakglass":   &views.BreakGlassPage{Chrome: views.Chrome{Title: "Break-glass reading"}, ConversationID: "c1"},
 		"dashboard":    views.NewDashboardPage(rep, "main", 2, []string{"main"}),
 		"users":        &views.UsersPage{Chrome: views.Chrome{Title: "Staff accounts"}, Users: []views.User{{ID: "wes", Name: "Wes Worker", Roles: []string{"worker"}}}, Roles: []string{"worker"}, Done: "created"},
@@ -51,6 +53,8 @@ func TestEveryPageRendersItsModel(t *testing.T) {
 				Rules:   []views.NotifyRule{{Channel: "sms"}, {Channel: "call", AfterSeconds: 90}},
 				Changes: []views.NotifyChange{{At: at, ByID: "dana", ByName: "Dana Duty", Rules: []views.NotifyRule{{Channel: "sms"}}}}},
 			Rows: []views.NotifyRow{{Channel: "sms", Minutes: "0"}, {Channel: "call", Minutes: "1.5"}, {}}},
+		"replies": &views.SavedRepliesPage{Chrome: views.Chrome{Title: "Saved replies"}, Lines: []string{"main", "night"}, FormID: "f1", Done: "added",
+			SavedReplies: views.SavedReplies{LineID: "main", LineName: "Main", Replies: replies}},
 		"config": &views.ConfigPage{Chrome: views.Chrome{Title: "Configuration"}, Config: views.Config{Lines: []views.Line{{ID: "main"}}, Staff: []views.StaffMember{{ID: "wes"}}, Rota: []views.Shift{{Line: "main"}}}},
 	}
 	for name := range templates {

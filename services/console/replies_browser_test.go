@@ -115,4 +115,20 @@ func TestWorkerInsertsSavedReplyWithTheKeyboard(t *testing.T) {
 	if sms.From != lineNumber {
 		t.Fatalf("sent from %s, want the line's number", sms.From)
 	}
+
+	// Alt+/ opens the list anywhere; a reply that would pass the box's
+	// 1,600 characters is refused with a word, and nothing is cut or lost.
+	long := strings.Repeat("x", 1590)
+	step(t, wes, "a long reply",
+		chromedp.WaitVisible(chromedp.CSS(`#body`)),
+		chromedp.Focus(chromedp.CSS(`#body`)),
+		chromedp.KeyEvent("xx"),
+		chromedp.Evaluate[chromedp.Void](`(() => { const b = document.getElementById('body'); b.value = '`+long+`'; b.setSelectionRange(1590, 1590); })()`),
+		chromedp.KeyEvent("/", chromedp.KeyModifiers(chromedp.ModifierAlt)),
+		chromedp.KeyEvent("brea"),
+		chromedp.KeyEvent("\r"),
+		chromedp.WaitVisible(chromedp.CSS(`#saved-status`)))
+	if got := bodyValue("after a refused insertion"); got != long {
+		t.Fatalf("a refused insertion changed the reply (%d characters)", len(got))
+	}
 }

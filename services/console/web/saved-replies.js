@@ -13,6 +13,7 @@
   var filter = document.getElementById("saved-filter");
   var list = document.getElementById("saved-list");
   var none = document.getElementById("saved-none");
+  var status = document.getElementById("saved-status");
   if (!box || !body || !filter || !list) { return; }
   var options = Array.prototype.slice.call(list.querySelectorAll("[role=option]"));
   var active = null;
@@ -78,9 +79,19 @@
     body.dispatchEvent(new Event("input", { bubbles: true }));
   }
 
+  // choose inserts a reply, unless the reply would then be longer than
+  // the box allows (one SMS body): then it says so and inserts nothing,
+  // rather than cut a text short or lose what the worker wrote.
   function choose(o) {
     if (!o) { return; }
     var text = o.querySelector(".saved-text").textContent;
+    var room = body.maxLength > 0 ? body.maxLength - (body.value.length - (body.selectionEnd - body.selectionStart)) : Infinity;
+    if (text.length > room) {
+      if (status) { status.textContent = "Too long to insert: the reply would pass " + body.maxLength + " characters. Shorten it first."; status.hidden = false; }
+      swallowEnter = false;
+      return;
+    }
+    if (status) { status.hidden = true; }
     back(false);
     insert(text);
   }
