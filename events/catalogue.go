@@ -199,9 +199,18 @@ type MessageReceived struct {
 	ReceivedAt        time.Time `json:"received_at"`
 }
 
-// TriageMatch is one lexicon term found in a message: the lexicon's
-// canonical phrase, never the client's own words.
+// TriageMatch is one lexicon match in a message, without its words: the
+// signal (or modifier) it raised, the language it was read in and how much
+// it weighed. The matched terms are sealed (MessageTriaged.Terms). Version 2
+// of the match: version 1 carried the term in plain text.
 type TriageMatch struct {
+	Category string  `json:"category"`
+	Language string  `json:"language"`
+	Weight   float64 `json:"weight"`
+}
+
+// TriageMatchV1 is a match of MessageTriagedV1, its term in plain text.
+type TriageMatchV1 struct {
 	Term     string  `json:"term"`
 	Category string  `json:"category"`
 	Language string  `json:"language"`
@@ -209,14 +218,35 @@ type TriageMatch struct {
 }
 
 // MessageTriaged records triage's explainable verdict on one message.
+// Terms are the lexicon terms that scored, derived from the client's words:
+// a JSON list of strings sealed with the client's key (TermsAAD of the
+// message), empty when none scored; the signals (match categories), risk,
+// rule, lexicon version and language stay plain, because routing, pages,
+// triage's reading of the next message and the figures need them without
+// a key. Version 2: version 1 carried each match's term in plain text;
+// Decode drops those terms (an old verdict shows its signals, never its
+// words).
 type MessageTriaged struct {
 	MessageID      string        `json:"message_id"`
 	Risk           string        `json:"risk"`
 	Score          float64       `json:"score"`
 	Matches        []TriageMatch `json:"matches"`
+	Terms          Sealed        `json:"terms"`
 	LexiconVersion string        `json:"lexicon_version"`
 	Rule           string        `json:"rule"`
 	OutOfHours     bool          `json:"out_of_hours"`
+}
+
+// MessageTriagedV1 is version 1 of MessageTriaged, its matches' terms in
+// plain text.
+type MessageTriagedV1 struct {
+	MessageID      string          `json:"message_id"`
+	Risk           string          `json:"risk"`
+	Score          float64         `json:"score"`
+	Matches        []TriageMatchV1 `json:"matches"`
+	LexiconVersion string          `json:"lexicon_version"`
+	Rule           string          `json:"rule"`
+	OutOfHours     bool            `json:"out_of_hours"`
 }
 
 // OutOfHoursContactRecorded records a message that arrived while the line
@@ -259,8 +289,24 @@ type ResponseClockStarted struct {
 	TargetSeconds int64 `json:"target_seconds"`
 }
 
-// EscalationRaised records that a person must be paged, and why.
+// EscalationRaised records that a person must be paged, and why: the
+// reason, the risk and the signals (categories) in plain text, the matched
+// terms sealed as the message's verdict seals them (TermsAAD of MessageID;
+// empty for an escalation no words raised). Version 2: version 1 carried
+// the terms in plain text; Decode drops them.
 type EscalationRaised struct {
+	EscalationID string   `json:"escalation_id"`
+	LineID       string   `json:"line_id"`
+	MessageID    string   `json:"message_id,omitempty"`
+	Reason       string   `json:"reason"`
+	Risk         string   `json:"risk"`
+	Categories   []string `json:"categories"`
+	Terms        Sealed   `json:"terms"`
+}
+
+// EscalationRaisedV1 is version 1 of EscalationRaised, its terms in plain
+// text.
+type EscalationRaisedV1 struct {
 	EscalationID string   `json:"escalation_id"`
 	LineID       string   `json:"line_id"`
 	MessageID    string   `json:"message_id,omitempty"`
@@ -442,8 +488,21 @@ type ClientRegistered struct {
 	Contact   Sealed `json:"contact"`
 }
 
-// ConsentChanged records a STOP / START / HELP style keyword from a client.
+// ConsentChanged records a STOP / START / HELP style keyword from a client:
+// the consent in plain text (the send path needs it without a key), the
+// keyword as the client typed it sealed with the client's key (KeywordAAD
+// of MessageID). Version 2: version 1 carried the keyword in plain text;
+// Decode drops it.
 type ConsentChanged struct {
+	LineID    string `json:"line_id"`
+	Consent   string `json:"consent"`
+	Keyword   Sealed `json:"keyword"`
+	MessageID string `json:"message_id,omitempty"`
+}
+
+// ConsentChangedV1 is version 1 of ConsentChanged, its keyword in plain
+// text.
+type ConsentChangedV1 struct {
 	LineID    string `json:"line_id"`
 	Consent   string `json:"consent"`
 	Keyword   string `json:"keyword"`
@@ -497,10 +556,25 @@ type EscalationRequested struct {
 
 // TriageFeedbackRecorded records a staff member's mark on triage's verdict
 // on one message: it missed a crisis, or it raised a false alarm. It copies
-// the verdict as it was (risk, rule, lexicon version, signals and canonical
-// terms: never the client's words), so lexicon authors can learn from it
-// without reading the conversation.
+// the verdict as it was (risk, rule, lexicon version and signals in plain
+// text; the terms sealed as the verdict sealed them, TermsAAD of the
+// message), so lexicon authors can learn from it without reading the
+// conversation, and an erased client's words go with the key. Version 2:
+// version 1 carried the terms in plain text; Decode drops them.
 type TriageFeedbackRecorded struct {
+	MessageID      string   `json:"message_id"`
+	StaffID        string   `json:"staff_id"`
+	Feedback       string   `json:"feedback"`
+	Risk           string   `json:"risk"`
+	Rule           string   `json:"rule"`
+	LexiconVersion string   `json:"lexicon_version"`
+	Signals        []string `json:"signals"`
+	Terms          Sealed   `json:"terms"`
+}
+
+// TriageFeedbackRecordedV1 is version 1 of TriageFeedbackRecorded, its
+// terms in plain text.
+type TriageFeedbackRecordedV1 struct {
 	MessageID      string   `json:"message_id"`
 	StaffID        string   `json:"staff_id"`
 	Feedback       string   `json:"feedback"`
@@ -525,8 +599,8 @@ var _ = []bool{
 		}),
 	register(AggregateConversation, TypeMessageTriaged, 1, "Triage's explainable verdict on one message.",
 		func() Payload {
-			return MessageTriaged{MessageID: "m1", Risk: RiskCrisis, Score: 3.5, LexiconVersion: "en-2026.11.1",
-				Rule: "score>=crisis_threshold", Matches: []TriageMatch{{Term: "overdose", Category: "overdose_means", Language: "en", Weight: 3}}}
+			return MessageTriagedV1{MessageID: "m1", Risk: RiskCrisis, Score: 3.5, LexiconVersion: "en-2026.11.1",
+				Rule: "score>=crisis_threshold", Matches: []TriageMatchV1{{Term: "overdose", Category: "overdose_means", Language: "en", Weight: 3}}}
 		}),
 	register(AggregateConversation, TypeOutOfHoursContactRecorded, 1, "A message arrived while the line was closed.",
 		func() Payload {
@@ -539,7 +613,7 @@ var _ = []bool{
 		}),
 	register(AggregateConversation, TypeEscalationRaised, 1, "Someone must be paged, with the reason.",
 		func() Payload {
-			return EscalationRaised{EscalationID: "e1", LineID: "main", MessageID: "m1", Reason: ReasonCrisis, Risk: RiskCrisis,
+			return EscalationRaisedV1{EscalationID: "e1", LineID: "main", MessageID: "m1", Reason: ReasonCrisis, Risk: RiskCrisis,
 				Categories: []string{"overdose_means"}, Terms: []string{"overdose"}}
 		}),
 	register(AggregateConversation, TypeEscalationPaged, 1, "A staff member was paged for an escalation.",
@@ -580,7 +654,7 @@ var _ = []bool{
 		}),
 	register(AggregateConversation, TypeTriageFeedbackRecorded, 1, "A staff member marked triage's verdict on a message as missed or a false alarm.",
 		func() Payload {
-			return TriageFeedbackRecorded{MessageID: "m1", StaffID: "sam", Feedback: FeedbackMissed, Risk: RiskNone, Rule: "no_signal",
+			return TriageFeedbackRecordedV1{MessageID: "m1", StaffID: "sam", Feedback: FeedbackMissed, Risk: RiskNone, Rule: "no_signal",
 				LexiconVersion: "en-2026.12.1", Signals: []string{}, Terms: []string{}}
 		}),
 	register(AggregateClient, TypeClientRegistered, 1, "A new client of a line, contact sealed with its own key.",
@@ -589,7 +663,7 @@ var _ = []bool{
 		}),
 	register(AggregateClient, TypeConsentChanged, 1, "A client texted a consent keyword (STOP, START, HELP...).",
 		func() Payload {
-			return ConsentChanged{LineID: "main", Consent: ConsentOptedOut, Keyword: "STOP", MessageID: "m1"}
+			return ConsentChangedV1{LineID: "main", Consent: ConsentOptedOut, Keyword: "STOP", MessageID: "m1"}
 		}),
 	register(AggregateClient, TypeClientErased, 1, "The client's data key was destroyed (crypto-shredding).",
 		func() Payload { return ClientErased{ByStaffID: "admin", Reason: "client request"} }),
@@ -627,10 +701,85 @@ var _ = []bool{
 		func() Payload { return CallStatusChanged{ProviderCallID: "CAaaaa", Status: "no-answer"} }),
 }
 
+// Version 2 of the events that carry words derived from a client's
+// messages: the words sealed with the client's key, so erasure takes them.
+// Reading a version 1 event drops its plain words: it shows its signals,
+// never its terms or keyword.
+var _ = []bool{
+	register(AggregateConversation, TypeMessageTriaged, 2, "Triage's explainable verdict on one message: signals plain, matched terms sealed with the client's key.",
+		func() Payload {
+			return MessageTriaged{MessageID: "m1", Risk: RiskCrisis, Score: 3.5, LexiconVersion: "en-2026.11.1",
+				Rule: "score>=crisis_threshold", Matches: []TriageMatch{{Category: "method", Language: "en", Weight: 1}}, Terms: exampleSealed}
+		}),
+	upcast(TypeMessageTriaged, 1, func(p Payload) Payload {
+		v1 := p.(MessageTriagedV1)
+		matches := make([]TriageMatch, 0, len(v1.Matches))
+		for _, m := range v1.Matches {
+			matches = append(matches, TriageMatch{Category: m.Category, Language: m.Language, Weight: m.Weight})
+		}
+		return MessageTriaged{MessageID: v1.MessageID, Risk: v1.Risk, Score: v1.Score, Matches: matches, Terms: NoWords(),
+			LexiconVersion: v1.LexiconVersion, Rule: v1.Rule, OutOfHours: v1.OutOfHours}
+	}),
+	register(AggregateConversation, TypeEscalationRaised, 2, "Someone must be paged, with the reason and signals; the matched terms sealed with the client's key.",
+		func() Payload {
+			return EscalationRaised{EscalationID: "e1", LineID: "main", MessageID: "m1", Reason: ReasonCrisis, Risk: RiskCrisis,
+				Categories: []string{"method"}, Terms: exampleSealed}
+		}),
+	upcast(TypeEscalationRaised, 1, func(p Payload) Payload {
+		v1 := p.(EscalationRaisedV1)
+		return EscalationRaised{EscalationID: v1.EscalationID, LineID: v1.LineID, MessageID: v1.MessageID, Reason: v1.Reason, Risk: v1.Risk,
+			Categories: v1.Categories, Terms: NoWords()}
+	}),
+	register(AggregateConversation, TypeTriageFeedbackRecorded, 2, "A staff member marked triage's verdict on a message as missed or a false alarm; its terms sealed with the client's key.",
+		func() Payload {
+			return TriageFeedbackRecorded{MessageID: "m1", StaffID: "sam", Feedback: FeedbackFalseAlarm, Risk: RiskCrisis, Rule: "score>=crisis_threshold",
+				LexiconVersion: "en-2026.12.1", Signals: []string{"method"}, Terms: exampleSealed}
+		}),
+	upcast(TypeTriageFeedbackRecorded, 1, func(p Payload) Payload {
+		v1 := p.(TriageFeedbackRecordedV1)
+		return TriageFeedbackRecorded{MessageID: v1.MessageID, StaffID: v1.StaffID, Feedback: v1.Feedback, Risk: v1.Risk, Rule: v1.Rule,
+			LexiconVersion: v1.LexiconVersion, Signals: v1.Signals, Terms: NoWords()}
+	}),
+	register(AggregateClient, TypeConsentChanged, 2, "A client texted a consent keyword (STOP, START, HELP...): the consent plain, the keyword as typed sealed with the client's key.",
+		func() Payload {
+			return ConsentChanged{LineID: "main", Consent: ConsentOptedOut, Keyword: exampleSealed, MessageID: "m1"}
+		}),
+	upcast(TypeConsentChanged, 1, func(p Payload) Payload {
+		v1 := p.(ConsentChangedV1)
+		return ConsentChanged{LineID: v1.LineID, Consent: v1.Consent, Keyword: NoWords(), MessageID: v1.MessageID}
+	}),
+}
+
+// NoWords is the sealed field of an event that carries no words: no key,
+// no data (a verdict no term scored in, an escalation raised by hand or by
+// the clock, or a version 1 event whose plain words were dropped).
+func NoWords() Sealed { return Sealed{KeyID: "", Data: []byte{}} }
+
+// Empty reports whether s holds no sealed data (NoWords, or a zero value).
+func (s Sealed) Empty() bool { return len(s.Data) == 0 }
+
+// Words returns s, or NoWords when s is empty: what an event records, so
+// its data is an empty string and never null.
+func (s Sealed) Words() Sealed {
+	if s.Empty() {
+		return NoWords()
+	}
+	return s
+}
+
 // BodyAAD is the additional authenticated data a message or reply body is
 // sealed with: it binds the ciphertext to its event, so a body copied into
 // another event does not decrypt.
 func BodyAAD(eventID string) []byte { return []byte("helpline/body/v1/" + eventID) }
+
+// TermsAAD binds a sealed list of matched terms to the message they were
+// matched in: the verdict, its escalation and a feedback mark carry the
+// same sealed list, and it opens for none other.
+func TermsAAD(messageID string) []byte { return []byte("helpline/terms/v1/" + messageID) }
+
+// KeywordAAD binds a sealed consent keyword, as the client typed it, to
+// the message it came in.
+func KeywordAAD(messageID string) []byte { return []byte("helpline/keyword/v1/" + messageID) }
 
 // ContactAAD binds a sealed phone number to its client.
 func ContactAAD(clientID string) []byte { return []byte("helpline/contact/v1/" + clientID) }

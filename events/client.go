@@ -85,14 +85,15 @@ func (c *Client) Register(lineID, pseudonym, channel string, contact Sealed, m M
 var ErrUnknownConsent = errors.New("unknown consent change")
 
 // ChangeConsent records a consent keyword (STOP, START, HELP...) the
-// client sent in message messageID, once per message.
-func (c *Client) ChangeConsent(consent, keyword, messageID string, m Meta) error {
+// client sent in message messageID, once per message: the keyword as the
+// client typed it, sealed with the client's key (KeywordAAD of messageID).
+func (c *Client) ChangeConsent(consent string, keyword Sealed, messageID string, m Meta) error {
 	switch consent {
 	case ConsentOptedOut, ConsentOptedIn, ConsentHelpRequested:
 	default:
 		return fmt.Errorf("%w: %q", ErrUnknownConsent, consent)
 	}
-	return c.recordWithID("consent-"+messageID, ConsentChanged{LineID: c.LineID, Consent: consent, Keyword: keyword, MessageID: messageID}, m)
+	return c.recordWithID("consent-"+messageID, ConsentChanged{LineID: c.LineID, Consent: consent, Keyword: keyword.Words(), MessageID: messageID}, m)
 }
 
 // Erase records that the client's data key was destroyed: every sealed

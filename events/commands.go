@@ -101,9 +101,13 @@ type Verdict struct {
 	Matches        []TriageMatch
 	LexiconVersion string
 	Rule           string
-	// Categories and Terms summarise the matches that scored: what the
-	// duty worker is told.
-	Categories, Terms []string
+	// Categories summarise the matches that scored: the signals the duty
+	// worker is paged with.
+	Categories []string
+	// Terms are the matched terms that scored, sealed by triage with the
+	// client's key (a JSON list, TermsAAD of the message; empty when none
+	// scored): the verdict, its escalation and a feedback mark carry them.
+	Terms Sealed
 	// Language is the client's language where triage could tell.
 	Language string
 }
@@ -171,7 +175,7 @@ func (c *Conversation) Triage(messageID string, v Verdict, a Arrival, m Meta) er
 		matches = []TriageMatch{}
 	}
 	return c.recordWithID("tri-"+messageID, MessageTriaged{MessageID: messageID, Risk: v.Risk, Score: v.Score, Matches: matches,
-		LexiconVersion: v.LexiconVersion, Rule: v.Rule, OutOfHours: a.OutOfHours}, m)
+		Terms: v.Terms.Words(), LexiconVersion: v.LexiconVersion, Rule: v.Rule, OutOfHours: a.OutOfHours}, m)
 }
 
 // raise records an escalation unless an open one already covers it: one
@@ -186,15 +190,12 @@ func (c *Conversation) raise(escID, messageID, reason string, v Verdict, m Meta)
 			return nil
 		}
 	}
-	categories, terms := v.Categories, v.Terms
+	categories := v.Categories
 	if categories == nil {
 		categories = []string{}
 	}
-	if terms == nil {
-		terms = []string{}
-	}
 	return c.recordWithID(escID, EscalationRaised{EscalationID: escID, LineID: c.LineID, MessageID: messageID, Reason: reason, Risk: v.Risk,
-		Categories: categories, Terms: terms}, m)
+		Categories: categories, Terms: v.Terms.Words()}, m)
 }
 
 // RecordPage records that staffID was paged for an escalation at a step
@@ -501,7 +502,7 @@ func (c *Conversation) EscalateByHand(requestID, staffID, reason, messageID stri
 		return err
 	}
 	return c.recordWithID(escID, EscalationRaised{EscalationID: escID, LineID: c.LineID, MessageID: messageID, Reason: ReasonManual,
-		Risk: RiskCrisis, Categories: []string{reason}, Terms: []string{}}, m)
+		Risk: RiskCrisis, Categories: []string{reason}, Terms: NoWords()}, m)
 }
 
 // RecordTriageFeedback records a staff member's mark on triage's verdict on
@@ -520,5 +521,5 @@ func (c *Conversation) RecordTriageFeedback(messageID, staffID, feedback string,
 		return fmt.Errorf("verdict on message %s: %w", messageID, ErrNotFound)
 	}
 	return c.recordWithID(DerivedID("triage-feedback", c.ID, messageID, staffID, feedback), TriageFeedbackRecorded{MessageID: messageID, StaffID: staffID,
-		Feedback: feedback, Risk: v.Risk, Rule: v.Rule, LexiconVersion: v.LexiconVersion, Signals: v.clone().Signals, Terms: v.clone().Terms}, m)
+		Feedback: feedback, Risk: v.Risk, Rule: v.Rule, LexiconVersion: v.LexiconVersion, Signals: v.clone().Signals, Terms: v.Terms.Words()}, m)
 }

@@ -105,8 +105,8 @@ func TestClientConsentFolds(t *testing.T) {
 	c := events.NewClient("k1")
 	for i, p := range []events.Payload{
 		events.ClientRegistered{LineID: "main", Pseudonym: "C-AB12", Channel: events.ChannelSMS, Contact: events.Sealed{KeyID: "k1", Data: []byte{1}}},
-		events.ConsentChanged{LineID: "main", Consent: events.ConsentOptedOut, Keyword: "STOP"},
-		events.ConsentChanged{LineID: "main", Consent: events.ConsentHelpRequested, Keyword: "HELP"},
+		events.ConsentChanged{LineID: "main", Consent: events.ConsentOptedOut, Keyword: events.Sealed{KeyID: "k1", Data: []byte("sealed STOP")}},
+		events.ConsentChanged{LineID: "main", Consent: events.ConsentHelpRequested, Keyword: events.Sealed{KeyID: "k1", Data: []byte("sealed HELP")}},
 	} {
 		e, err := events.New("k1", p, events.Meta{OccurredAt: t0.Add(time.Duration(i) * time.Minute)})
 		if err != nil {
@@ -119,7 +119,7 @@ func TestClientConsentFolds(t *testing.T) {
 	if !c.Registered || !c.OptedOut || c.Erased || c.Pseudonym != "C-AB12" {
 		t.Fatalf("after STOP, HELP: %+v", c)
 	}
-	e, _ := events.New("k1", events.ConsentChanged{LineID: "main", Consent: events.ConsentOptedIn, Keyword: "START"}, events.Meta{OccurredAt: t0})
+	e, _ := events.New("k1", events.ConsentChanged{LineID: "main", Consent: events.ConsentOptedIn, Keyword: events.Sealed{KeyID: "k1", Data: []byte("sealed START")}}, events.Meta{OccurredAt: t0})
 	_ = c.Apply(e)
 	if c.OptedOut {
 		t.Fatal("START did not opt back in")

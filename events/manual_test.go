@@ -62,7 +62,7 @@ func TestEscalateByHand(t *testing.T) {
 }
 
 // TestTriageFeedback: a mark copies the verdict as triage recorded it (its
-// signals and canonical terms, never text), once per staff member and
+// signals plain, its terms sealed as the verdict sealed them), once per staff member and
 // mark; marks on unknown messages or of unknown kinds are refused.
 func TestTriageFeedback(t *testing.T) {
 	t.Parallel()
@@ -72,9 +72,9 @@ func TestTriageFeedback(t *testing.T) {
 		events.MessageReceived{MessageID: "m1", LineID: "main", ClientID: "k1", ReceivedAt: t0},
 		events.MessageTriaged{MessageID: "m1", Risk: events.RiskElevated, Rule: "wish_alone", LexiconVersion: "en-2026.12.1",
 			Matches: []events.TriageMatch{
-				{Term: "better off gone", Category: "wish_to_be_dead", Language: "en", Weight: 1},
-				{Term: "not", Category: "negation", Language: "en", Weight: 0},
-			}},
+				{Category: "wish_to_be_dead", Language: "en", Weight: 1},
+				{Category: "negation", Language: "en", Weight: 0},
+			}, Terms: events.Sealed{KeyID: "k1", Data: []byte("sealed terms")}},
 	)
 	if err := c.RecordTriageFeedback("m1", "kim", events.FeedbackMissed, m); err != nil {
 		t.Fatal(err)
@@ -91,7 +91,7 @@ func TestTriageFeedback(t *testing.T) {
 	}
 	fb := p.(events.TriageFeedbackRecorded)
 	if fb.Risk != events.RiskElevated || fb.Rule != "wish_alone" || !slices.Equal(fb.Signals, []string{"wish_to_be_dead"}) ||
-		!slices.Equal(fb.Terms, []string{"better off gone"}) {
+		fb.Terms.KeyID != "k1" || string(fb.Terms.Data) != "sealed terms" {
 		t.Fatalf("feedback %+v does not copy the verdict", fb)
 	}
 	if err := c.RecordTriageFeedback("m2", "kim", events.FeedbackMissed, m); !errors.Is(err, events.ErrNotFound) {
@@ -111,7 +111,7 @@ func TestRecentVerdicts(t *testing.T) {
 	for i := range events.RecentVerdicts + 3 {
 		id := "m" + string(rune('a'+i))
 		ps = append(ps, events.MessageTriaged{MessageID: id, Risk: events.RiskElevated,
-			Matches: []events.TriageMatch{{Term: "t", Category: "wish_to_be_dead", Weight: 1}}})
+			Matches: []events.TriageMatch{{Category: "wish_to_be_dead", Weight: 1}}})
 	}
 	c := fold(t, "c-recent", ps...)
 	if len(c.Recent) != events.RecentVerdicts {

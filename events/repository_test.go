@@ -33,7 +33,7 @@ func replicas(t *testing.T, n int, id string) (*events.Store, []*events.Conversa
 func raised(t *testing.T, s *events.Store, convID, escID string) {
 	t.Helper()
 	esc, err := events.New(convID, events.EscalationRaised{EscalationID: escID, LineID: "main", Reason: events.ReasonCrisis,
-		Risk: events.RiskCrisis, Categories: []string{}, Terms: []string{}}, events.Meta{OccurredAt: t0})
+		Risk: events.RiskCrisis, Categories: []string{}, Terms: events.NoWords()}, events.Meta{OccurredAt: t0})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -303,7 +303,9 @@ func TestClientsRegisterOnceUnderRace(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := r.Update(ctx, "k-race", func(c *events.Client) error { return c.ChangeConsent(events.ConsentOptedOut, "STOP", "m1", m) }); err != nil {
+	if _, err := r.Update(ctx, "k-race", func(c *events.Client) error {
+		return c.ChangeConsent(events.ConsentOptedOut, events.Sealed{KeyID: "k-race", Data: []byte("sealed")}, "m1", m)
+	}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := r.Update(ctx, "k-race", func(c *events.Client) error { return c.Erase("ada", "asked", m) }); err != nil {

@@ -23,38 +23,32 @@ type RecentVerdict struct {
 	Signals []string
 }
 
-// VerdictSummary is a message's verdict without the client's words: what a
-// staff member's feedback copies.
+// VerdictSummary is a message's verdict as a staff member's feedback
+// copies it: plain signals, and the terms still sealed as the verdict
+// sealed them.
 type VerdictSummary struct {
 	Risk           string
 	Rule           string
 	LexiconVersion string
 	Signals        []string
-	Terms          []string
+	Terms          Sealed
 }
 
 func (v VerdictSummary) clone() VerdictSummary {
-	v.Signals, v.Terms = slices.Clone(v.Signals), slices.Clone(v.Terms)
+	v.Signals = slices.Clone(v.Signals)
+	v.Terms.Data = slices.Clone(v.Terms.Data)
 	return v
 }
 
-// summarise reads a verdict's terms off the matches that weighed in at all
-// (weight above 0: counted, or held by a modifier such as negation) and its
-// signals off those that counted (weight 1 or more), sorted and each once.
+// summarise reads a verdict's signals off the matches that counted (weight
+// 1 or more), sorted and each once; its terms stay sealed.
 func summarise(p MessageTriaged) VerdictSummary {
-	v := VerdictSummary{Risk: p.Risk, Rule: p.Rule, LexiconVersion: p.LexiconVersion, Signals: []string{}, Terms: []string{}}
+	v := VerdictSummary{Risk: p.Risk, Rule: p.Rule, LexiconVersion: p.LexiconVersion, Signals: []string{}, Terms: p.Terms.Words()}
 	for _, m := range p.Matches {
-		if m.Weight <= 0 {
-			continue
-		}
 		if m.Weight >= 1 && slices.Contains(Signals, m.Category) && !slices.Contains(v.Signals, m.Category) {
 			v.Signals = append(v.Signals, m.Category)
 		}
-		if !slices.Contains(v.Terms, m.Term) {
-			v.Terms = append(v.Terms, m.Term)
-		}
 	}
 	slices.Sort(v.Signals)
-	slices.Sort(v.Terms)
 	return v
 }

@@ -3,6 +3,7 @@ package projections
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/helpline-org/helpline/events"
@@ -100,4 +101,18 @@ func NonEmpty(s []string) []string {
 		return nil
 	}
 	return append([]string(nil), s...)
+}
+
+// SealedCopy returns a copy of s that shares no memory with it, or the
+// zero Sealed when s holds nothing: every store reads an empty sealed
+// field back as the zero value.
+func SealedCopy(s events.Sealed) events.Sealed {
+	if s.KeyID == "" && len(s.Data) == 0 {
+		return events.Sealed{}
+	}
+	var data []byte
+	if len(s.Data) > 0 {
+		data = slices.Clone(s.Data)
+	}
+	return events.Sealed{KeyID: s.KeyID, Data: data}
 }

@@ -52,7 +52,7 @@ func benchLog(b *testing.B, conversations int) sliceLog {
 			add(conv, t0.Add(2*time.Second), events.EscalationRaised{EscalationID: esc, LineID: "main", Reason: events.ReasonCrisis, Risk: events.RiskCrisis})
 			add(conv, t0.Add(3*time.Second), events.EscalationPaged{EscalationID: esc, StaffID: "sam", LevelName: "duty", Round: 1})
 			add(conv, t0.Add(time.Duration(i%300)*time.Second+4*time.Second), events.EscalationAcknowledged{EscalationID: esc, StaffID: "sam"})
-			add(client, t0.Add(2*time.Second), events.ConsentChanged{LineID: "main", Consent: events.ConsentOptedOut, Keyword: "STOP"})
+			add(client, t0.Add(2*time.Second), events.ConsentChanged{LineID: "main", Consent: events.ConsentOptedOut, Keyword: events.Sealed{KeyID: client, Data: []byte("sealed STOP")}})
 		}
 		add(conv, t0.Add(time.Duration(i%900)*time.Second+5*time.Second), events.ReplyRequested{ReplyID: "r", StaffID: "alex",
 			Body: events.Sealed{KeyID: client, Data: []byte("ciphertext of r")}})

@@ -9,6 +9,8 @@ import (
 	"github.com/cockroachdb/cockroach-go/v2/crdb"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/helpline-org/helpline/events"
 )
 
 // The SQL mechanics every projection's SQL store shares: one transaction
@@ -185,6 +187,15 @@ func NotNullList(s []string) []string {
 		return []string{}
 	}
 	return s
+}
+
+// SealedBytes is a sealed field's ciphertext for a NULL-able BYTEA column:
+// NULL when there is none.
+func SealedBytes(s events.Sealed) []byte {
+	if len(s.Data) == 0 {
+		return nil
+	}
+	return s.Data
 }
 
 // deleteAll empties tables inside tx. DELETE rather than TRUNCATE:

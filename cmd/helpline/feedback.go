@@ -16,13 +16,18 @@ import (
 	"github.com/helpline-org/helpline/internal/config"
 	"github.com/helpline-org/helpline/internal/keyring"
 	"github.com/helpline-org/helpline/internal/logging"
+	"github.com/helpline-org/helpline/projections/inbox"
 )
 
 const feedbackUsage = "usage: helpline triage feedback [--break-glass-reason TEXT --by ADMIN]"
 
 // feedbackLine is one marked verdict as `helpline triage feedback` prints
 // it: what lexicon authors learn from. Without break-glass it holds no
-// text, pseudonym, number or conversation id.
+// text, matched terms, pseudonym, number or conversation id: the terms are
+// derived from the client's words and sealed with the client's key, so
+// they are opened, like the text, only by an admin's audited break-glass
+// reading (TermsNote says "(sealed)" otherwise, "(erased)" once the
+// client's key is gone).
 type feedbackLine struct {
 	At             time.Time `json:"at"`
 	Feedback       string    `json:"feedback"`
@@ -31,7 +36,8 @@ type feedbackLine struct {
 	Rule           string    `json:"rule"`
 	LexiconVersion string    `json:"lexicon_version"`
 	Signals        []string  `json:"signals"`
-	Terms          []string  `json:"terms"`
+	Terms          []string  `json:"terms,omitempty"`
+	TermsNote      string    `json:"terms_note,omitempty"`
 	// Text is the message itself, only with break-glass (audited).
 	Text string `json:"text,omitempty"`
 	// Unavailable says why the text could not be given (the client was
@@ -41,10 +47,10 @@ type feedbackLine struct {
 
 // cmdTriageFeedback runs `helpline triage feedback`: every message a staff
 // member marked "triage missed this" or "false alarm", with the verdict it
-// had (signals, terms, rule, lexicon version), one JSON object per line.
-// The message text is added only for an admin who states a break-glass
-// reason; each text read is recorded in the audit stream like a reading in
-// the console.
+// had (signals, rule, lexicon version), one JSON object per line. The
+// message text and its matched terms (sealed with the client's key) are
+// added only for an admin who states a break-glass reason; each reading is
+// recorded in the audit stream like a reading in the console.
 func cmdTriageFeedback(ctx context.Context, args []string, io stdio, lookup lookupFunc) error {
 	fs := newFlags("triage feedback", io)
 	reason := fs.String("break-glass-reason", "", "why the messages' text is needed (an admin only; audited)")
@@ -108,10 +114,12 @@ func cmdTriageFeedback(ctx context.Context, args []string, io stdio, lookup look
 		}
 		fb := pl.(events.TriageFeedbackRecorded)
 		line := feedbackLine{At: e.OccurredAt, Feedback: fb.Feedback, MarkedBy: fb.StaffID, Risk: fb.Risk, Rule: fb.Rule,
-			LexiconVersion: fb.LexiconVersion, Signals: fb.Signals, Terms: fb.Terms}
+			LexiconVersion: fb.LexiconVersion, Signals: fb.Signals}
+		if !fb.Terms.Empty() {
+			line.TermsNote = "(sealed)"
+		}
 		if reader != nil {
-			line.Text, line.Unavailable, err = reader.text(ctx, e.AggregateID, fb.MessageID)
-			if err != nil {
+			if err := reader.read(ctx, e.AggregateID, fb, &line); err != nil {
 				return err
 			}
 		}
@@ -125,9 +133,9 @@ func cmdTriageFeedback(ctx context.Context, args []string, io stdio, lookup look
 	return nil
 }
 
-// textReader reads a marked message's text for an admin's break-glass
-// export, recording each reading in the audit stream before the text is
-// given.
+// textReader reads a marked message's text and matched terms for an
+// admin's break-glass export, recording each reading in the audit stream
+// before they are given.
 type textReader struct {
 	store      *events.Store
 	keys       *keyring.Keyring
@@ -135,6 +143,33 @@ type textReader struct {
 	log        zerolog.Logger
 }
 
+// read fills line's text and terms for the marked message, or says why it
+// cannot (the client was erased: "(erased)" terms).
+func (r *textReader) read(ctx context.Context, conversationID string, fb events.TriageFeedbackRecorded, line *feedbackLine) error {
+	text, unavailable, err := r.text(ctx, conversationID, fb.MessageID)
+	if err != nil {
+		return err
+	}
+	terms, err := inbox.OpenTerms(ctx, r.keys, fb.MessageID, fb.Terms)
+	switch {
+	case inbox.Erased(err):
+		line.TermsNote, unavailable = "(erased)", "the client was erased"
+	case err != nil:
+		return err
+	case len(terms) > 0:
+		line.Terms, line.TermsNote = terms, ""
+	}
+	if text != "" || len(terms) > 0 {
+		if err := events.RecordContentRead(ctx, r.store, r.by, events.ContentRead{ConversationID: conversationID, Role: events.RoleAdmin, Via: "cli",
+			BreakGlassReason: r.reason, MessagesDisclosed: 1}, events.Meta{OccurredAt: time.Now()}); err != nil {
+			return err
+		}
+	}
+	line.Text, line.Unavailable = text, unavailable
+	return nil
+}
+
+// text opens a marked message's body: its text, or why it cannot be given.
 func (r *textReader) text(ctx context.Context, conversationID, messageID string) (text, unavailable string, err error) {
 	var body *events.MessageReceived
 	var bodyEventID string
@@ -164,10 +199,6 @@ func (r *textReader) text(ctx context.Context, conversationID, messageID string)
 	}
 	if err != nil {
 		return "", "", fmt.Errorf("open message %s: %w", messageID, err)
-	}
-	if err := events.RecordContentRead(ctx, r.store, r.by, events.ContentRead{ConversationID: conversationID, Role: events.RoleAdmin, Via: "cli",
-		BreakGlassReason: r.reason, MessagesDisclosed: 1}, events.Meta{OccurredAt: time.Now()}); err != nil {
-		return "", "", err
 	}
 	return string(plain), "", nil
 }

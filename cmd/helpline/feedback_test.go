@@ -17,9 +17,10 @@ import (
 
 // TestTriageFeedbackExportsMarksWithoutText: a "triage missed this" mark
 // shows in `helpline triage feedback` with the verdict it had (signals,
-// terms, rule, lexicon version) and no text, pseudonym or conversation id;
-// the text comes only for an active admin who states a break-glass reason,
-// and each text read is audited.
+// rule, lexicon version, its terms "(sealed)") and no text, matched term,
+// pseudonym or conversation id; the text and the terms come only for an
+// active admin who states a break-glass reason, and each reading is
+// audited.
 func TestTriageFeedbackExportsMarksWithoutText(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -55,6 +56,10 @@ func TestTriageFeedbackExportsMarksWithoutText(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		terms, err := keys.Seal(ctx, "client-fb", []byte(`["saving tablets"]`), events.TermsAAD(msgID))
+		if err != nil {
+			t.Fatal(err)
+		}
 		convs, err := events.NewConversations(p.Store, 16)
 		if err != nil {
 			t.Fatal(err)
@@ -67,7 +72,8 @@ func TestTriageFeedbackExportsMarksWithoutText(t *testing.T) {
 				return err
 			}
 			return c.Triage(msgID, events.Verdict{Risk: events.RiskElevated, Rule: "wish_alone", LexiconVersion: "en-test",
-				Matches: []events.TriageMatch{{Term: "saving tablets", Category: "method", Language: "en", Weight: 0.5}}}, events.Arrival{}, m)
+				Matches: []events.TriageMatch{{Category: "method", Language: "en", Weight: 0.5}},
+				Terms:   events.Sealed{KeyID: "client-fb", Data: terms}}, events.Arrival{}, m)
 		}); err != nil {
 			t.Fatal(err)
 		}
@@ -100,10 +106,10 @@ func TestTriageFeedbackExportsMarksWithoutText(t *testing.T) {
 		t.Fatalf("%v: %q", err, out)
 	}
 	if line.Feedback != events.FeedbackMissed || line.Risk != events.RiskElevated || line.Rule != "wish_alone" ||
-		line.LexiconVersion != "en-test" || len(line.Terms) != 1 || line.Text != "" {
+		line.LexiconVersion != "en-test" || len(line.Terms) != 0 || line.TermsNote != "(sealed)" || line.Text != "" {
 		t.Fatalf("exported %+v", line)
 	}
-	for _, leak := range []string{text, "C-FB12", "conv-fb", "client-fb"} {
+	for _, leak := range []string{text, "saving tablets", "C-FB12", "conv-fb", "client-fb"} {
 		if strings.Contains(out, leak) {
 			t.Fatalf("the export without break-glass holds %q: %s", leak, out)
 		}
@@ -118,8 +124,8 @@ func TestTriageFeedbackExportsMarksWithoutText(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out, text) {
-		t.Fatalf("break-glass export has no text: %s", out)
+	if !strings.Contains(out, text) || !strings.Contains(out, `"terms":["saving tablets"]`) {
+		t.Fatalf("break-glass export has no text or terms: %s", out)
 	}
 
 	env, err := loadEnv(lookup)

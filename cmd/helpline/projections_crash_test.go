@@ -174,20 +174,20 @@ func fillCrashLog(t *testing.T, dir string, n int) (cleanState, uint64) {
 			risk := events.RiskNone
 			var matches []events.TriageMatch
 			if i%7 == 0 {
-				risk, matches = events.RiskCrisis, []events.TriageMatch{{Term: "overdose", Category: "overdose_means", Language: "en", Weight: 3}}
+				risk, matches = events.RiskCrisis, []events.TriageMatch{{Category: "overdose_means", Language: "en", Weight: 3}}
 			}
 			add(conv, t0.Add(2*time.Second), events.MessageTriaged{MessageID: "m1", Risk: risk, Matches: matches, OutOfHours: i%9 == 0})
 			if i%5 == 0 {
 				esc := "esc-" + conv
 				add(conv, t0.Add(3*time.Second), events.EscalationRaised{EscalationID: esc, LineID: crashLine, MessageID: "m1",
-					Reason: events.ReasonCrisis, Risk: events.RiskCrisis, Categories: []string{"overdose_means"}, Terms: []string{"overdose"}})
+					Reason: events.ReasonCrisis, Risk: events.RiskCrisis, Categories: []string{"overdose_means"}, Terms: events.Sealed{KeyID: client, Data: []byte("sealed terms")}})
 				add(conv, t0.Add(4*time.Second), events.EscalationPaged{EscalationID: esc, StaffID: "sam", LevelName: "duty", Round: 1})
 				if i%10 == 0 {
 					add(conv, t0.Add(time.Duration(i%120)*time.Second+5*time.Second), events.EscalationAcknowledged{EscalationID: esc, StaffID: "sam"})
 				}
 			}
 			if i%11 == 0 {
-				add(client, t0.Add(6*time.Second), events.ConsentChanged{LineID: crashLine, Consent: events.ConsentOptedOut, Keyword: "STOP"})
+				add(client, t0.Add(6*time.Second), events.ConsentChanged{LineID: crashLine, Consent: events.ConsentOptedOut, Keyword: events.Sealed{KeyID: client, Data: []byte("sealed STOP")}})
 			}
 			reply := t0.Add(time.Duration(i%600)*time.Second + 7*time.Second)
 			add(conv, reply, events.ReplyRequested{ReplyID: "r1", StaffID: "alex", SenderName: "Alex", Body: sealed("r1")})

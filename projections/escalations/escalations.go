@@ -37,10 +37,16 @@ type Escalation struct {
 	Pseudonym string
 	Reason    string // events.Reason*
 	Risk      string // events.Risk*
-	// Categories and Terms are the lexicon's canonical categories and
-	// phrases that matched, never the client's own words.
+	// Categories are the signals that raised it (plain: routing and
+	// pages need them without a key).
 	Categories []string
-	Terms      []string
+	// MessageID is the message whose verdict raised it ("" for one the
+	// clock or a person raised without one).
+	MessageID string
+	// Terms are the matched terms as the event carries them: sealed with
+	// the client's key (events.TermsAAD of MessageID), empty when no words
+	// raised it. The console opens them for those who read content.
+	Terms events.Sealed
 	// Level and Round are where the escalation policy is now: the level
 	// last paged or moved to, and the repetition (from 1).
 	Level int
@@ -222,7 +228,8 @@ func apply(ctx context.Context, tx Tx, e events.Envelope, p events.Payload) erro
 		// The policy starts at level 0, round 1, as in events.Conversation.
 		return tx.PutEscalation(ctx, Escalation{
 			ID: p.EscalationID, ConversationID: e.AggregateID, LineID: p.LineID, Pseudonym: conv.Pseudonym,
-			Reason: p.Reason, Risk: p.Risk, Categories: projections.NonEmpty(p.Categories), Terms: projections.NonEmpty(p.Terms),
+			Reason: p.Reason, Risk: p.Risk, Categories: projections.NonEmpty(p.Categories),
+			MessageID: p.MessageID, Terms: projections.SealedCopy(p.Terms),
 			Round: 1, RaisedAt: at,
 		})
 

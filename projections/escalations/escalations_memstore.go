@@ -108,7 +108,7 @@ func (s *MemoryStore) Get(_ context.Context, id string) (Escalation, error) {
 // clone copies e's lists, so a caller never shares the store's memory.
 func clone(e Escalation) Escalation {
 	e.Categories = projections.NonEmpty(e.Categories)
-	e.Terms = projections.NonEmpty(e.Terms)
+	e.Terms = projections.SealedCopy(e.Terms)
 	if len(e.Pages) == 0 {
 		e.Pages = nil
 	} else {

@@ -23,7 +23,7 @@ func scenario(t testing.TB) []events.Envelope {
 	s.Add("conv1", at(10, 0, 1), events.MessageReceived{MessageID: "m1", LineID: "main", ClientID: "clientconv1", Channel: events.ChannelSMS,
 		Body: events.Sealed{KeyID: "k", Data: []byte("sealed")}, ReceivedAt: at(10, 0, 1)}) // not this projection's
 	s.Add("conv1", at(10, 0, 5), events.EscalationRaised{EscalationID: "esc1", LineID: "main", MessageID: "m1", Reason: events.ReasonCrisis,
-		Risk: events.RiskCrisis, Categories: []string{"self_harm"}, Terms: []string{"end it"}})
+		Risk: events.RiskCrisis, Categories: []string{"self_harm"}, Terms: words("k1", "end it")})
 	page("conv1", "esc1", "sam", 0, "duty", 1, 10, 0, 10)
 	// Delivery: sent, delivered, then a late "sent" that moves nothing back;
 	// a reply's status (no page) changes nothing.
@@ -44,12 +44,12 @@ func scenario(t testing.TB) []events.Envelope {
 	// conv3: another line, open.
 	started("conv3", "other", "C-CCCC", 10, 6, 0)
 	s.Add("conv3", at(10, 6, 30), events.EscalationRaised{EscalationID: "esc3", LineID: "other", Reason: events.ReasonCrisis, Risk: events.RiskCrisis,
-		Categories: []string{"overdose_means"}, Terms: []string{"overdose"}})
+		Categories: []string{"overdose_means"}, Terms: words("k3", "overdose")})
 	// conv4: two escalations raised in the same instant, both open.
 	started("conv4", "main", "C-DDDD", 10, 7, 0)
 	s.Add("conv4", at(10, 7, 30), events.EscalationRaised{EscalationID: "esc5", LineID: "main", Reason: events.ReasonUnanswered, Risk: events.RiskElevated})
 	s.Add("conv4", at(10, 7, 30), events.EscalationRaised{EscalationID: "esc4", LineID: "main", Reason: events.ReasonCrisis, Risk: events.RiskCrisis,
-		Categories: []string{"self_harm", "plan"}, Terms: []string{"end it", "tonight"}})
+		Categories: []string{"self_harm", "plan"}, Terms: words("k4", "end it, tonight")})
 	page("conv4", "esc4", "sam", 0, "duty", 1, 10, 7, 31)
 	// sam's second rule: a call, which rings and is answered.
 	s.Add("conv4", at(10, 9, 31), events.EscalationPaged{EscalationID: "esc4", LevelName: "duty", StaffID: "sam", Round: 1,
@@ -66,7 +66,7 @@ func scenario(t testing.TB) []events.Envelope {
 func scenarioRows() map[string]Escalation {
 	return map[string]Escalation{
 		"esc1": {ID: "esc1", ConversationID: "conv1", LineID: "main", Pseudonym: "C-AAAA", Reason: events.ReasonCrisis, Risk: events.RiskCrisis,
-			Categories: []string{"self_harm"}, Terms: []string{"end it"}, Level: 1, Round: 1,
+			Categories: []string{"self_harm"}, MessageID: "m1", Terms: words("k1", "end it"), Level: 1, Round: 1,
 			Pages: []Page{
 				{StaffID: "sam", Level: 0, LevelName: "duty", Round: 1, At: at(10, 0, 10), Channel: "sms", ProviderID: "SMesc1sam", Delivery: DeliveryDelivered},
 				{StaffID: "kim", Level: 1, LevelName: "backup", Round: 1, At: at(10, 5, 11), Channel: "sms", ProviderID: "SMesc1kim", Delivery: DeliveryQueued},
@@ -77,9 +77,9 @@ func scenarioRows() map[string]Escalation {
 				Delivery: DeliveryFailed, ErrorCode: 30003}},
 			RaisedAt: at(10, 5, 0), Exhausted: true},
 		"esc3": {ID: "esc3", ConversationID: "conv3", LineID: "other", Pseudonym: "C-CCCC", Reason: events.ReasonCrisis, Risk: events.RiskCrisis,
-			Categories: []string{"overdose_means"}, Terms: []string{"overdose"}, Round: 1, RaisedAt: at(10, 6, 30)},
+			Categories: []string{"overdose_means"}, Terms: words("k3", "overdose"), Round: 1, RaisedAt: at(10, 6, 30)},
 		"esc4": {ID: "esc4", ConversationID: "conv4", LineID: "main", Pseudonym: "C-DDDD", Reason: events.ReasonCrisis, Risk: events.RiskCrisis,
-			Categories: []string{"self_harm", "plan"}, Terms: []string{"end it", "tonight"}, Round: 1,
+			Categories: []string{"self_harm", "plan"}, Terms: words("k4", "end it, tonight"), Round: 1,
 			Pages: []Page{
 				{StaffID: "sam", LevelName: "duty", Round: 1, At: at(10, 7, 31), Channel: "sms", ProviderID: "SMesc4sam", Delivery: DeliveryQueued},
 				{StaffID: "sam", LevelName: "duty", Round: 1, At: at(10, 9, 31), Channel: "call", ProviderID: "CAesc4sam", Delivery: DeliveryAnswered},
@@ -87,4 +87,10 @@ func scenarioRows() map[string]Escalation {
 		"esc5": {ID: "esc5", ConversationID: "conv4", LineID: "main", Pseudonym: "C-DDDD", Reason: events.ReasonUnanswered, Risk: events.RiskElevated,
 			Round: 1, RaisedAt: at(10, 7, 30)},
 	}
+}
+
+// words stands for a list of terms sealed with a client's key: the
+// projection keeps it as the event carries it.
+func words(keyID, terms string) events.Sealed {
+	return events.Sealed{KeyID: keyID, Data: []byte("sealed: " + terms)}
 }

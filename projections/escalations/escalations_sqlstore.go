@@ -97,8 +97,8 @@ func rows(snap Snapshot) [][][]any {
 		if e.AcknowledgedBy != "" {
 			ackBy = &e.AcknowledgedBy
 		}
-		queue = append(queue, []any{e.ID, e.ConversationID, e.LineID, e.Pseudonym, e.Reason, e.Risk, projections.NotNullList(e.Categories), projections.NotNullList(e.Terms),
-			int32(e.Level), int32(e.Round), e.RaisedAt.UTC(), ackBy, projections.NullTime(e.AcknowledgedAt), e.Exhausted})
+		queue = append(queue, []any{e.ID, e.ConversationID, e.LineID, e.Pseudonym, e.Reason, e.Risk, projections.NotNullList(e.Categories),
+			e.MessageID, e.Terms.KeyID, projections.SealedBytes(e.Terms), int32(e.Level), int32(e.Round), e.RaisedAt.UTC(), ackBy, projections.NullTime(e.AcknowledgedAt), e.Exhausted})
 		for i, p := range e.Pages {
 			pages = append(pages, []any{e.ID, int64(i + 1), p.StaffID, int32(p.Level), p.LevelName, int32(p.Round), p.At.UTC(),
 				p.Channel, p.ProviderID, p.Delivery, int32(p.ErrorCode)})
@@ -110,8 +110,8 @@ func rows(snap Snapshot) [][][]any {
 	return [][][]any{queue, pages, convs}
 }
 
-const escalationColumns = `escalation_id, conversation_id, line_id, pseudonym, reason, risk, categories, terms,
-	policy_level, policy_round, raised_at, acknowledged_by, acknowledged_at, exhausted`
+const escalationColumns = `escalation_id, conversation_id, line_id, pseudonym, reason, risk, categories,
+	message_id, terms_key_id, terms, policy_level, policy_round, raised_at, acknowledged_by, acknowledged_at, exhausted`
 
 // collectEscalation is scanEscalation for a list of rows.
 func collectEscalation(r pgx.CollectableRow) (Escalation, error) { return scanEscalation(r) }
@@ -119,20 +119,19 @@ func collectEscalation(r pgx.CollectableRow) (Escalation, error) { return scanEs
 // scanEscalation reads one row of escalationColumns.
 func scanEscalation(row pgx.Row) (Escalation, error) {
 	var (
-		e       Escalation
-		level   int32
-		round   int32
-		ackBy   *string
-		ackAt   *time.Time
-		raised  time.Time
-		cats    []string
-		matched []string
+		e      Escalation
+		level  int32
+		round  int32
+		ackBy  *string
+		ackAt  *time.Time
+		raised time.Time
+		cats   []string
 	)
-	if err := row.Scan(&e.ID, &e.ConversationID, &e.LineID, &e.Pseudonym, &e.Reason, &e.Risk, &cats, &matched,
-		&level, &round, &raised, &ackBy, &ackAt, &e.Exhausted); err != nil {
+	if err := row.Scan(&e.ID, &e.ConversationID, &e.LineID, &e.Pseudonym, &e.Reason, &e.Risk, &cats,
+		&e.MessageID, &e.Terms.KeyID, &e.Terms.Data, &level, &round, &raised, &ackBy, &ackAt, &e.Exhausted); err != nil {
 		return Escalation{}, err
 	}
-	e.Categories, e.Terms = projections.NonEmpty(cats), projections.NonEmpty(matched)
+	e.Categories, e.Terms = projections.NonEmpty(cats), projections.SealedCopy(e.Terms)
 	e.Level, e.Round, e.RaisedAt = int(level), int(round), raised.UTC()
 	if ackBy != nil {
 		e.AcknowledgedBy = *ackBy
@@ -238,14 +237,14 @@ func (t sqlTx) PutEscalation(ctx context.Context, e Escalation) error {
 		ackBy = &e.AcknowledgedBy
 	}
 	return projections.Exec(ctx, t.tx, "write escalation "+e.ID, `INSERT INTO escalations.queue (`+escalationColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
 		ON CONFLICT (escalation_id) DO UPDATE SET conversation_id = excluded.conversation_id, line_id = excluded.line_id,
 			pseudonym = excluded.pseudonym, reason = excluded.reason, risk = excluded.risk, categories = excluded.categories,
-			terms = excluded.terms, policy_level = excluded.policy_level, policy_round = excluded.policy_round,
+			message_id = excluded.message_id, terms_key_id = excluded.terms_key_id, terms = excluded.terms, policy_level = excluded.policy_level, policy_round = excluded.policy_round,
 			raised_at = excluded.raised_at, acknowledged_by = excluded.acknowledged_by,
 			acknowledged_at = excluded.acknowledged_at, exhausted = excluded.exhausted`,
-		e.ID, e.ConversationID, e.LineID, e.Pseudonym, e.Reason, e.Risk, projections.NotNullList(e.Categories), projections.NotNullList(e.Terms),
-		int32(e.Level), int32(e.Round), e.RaisedAt.UTC(), ackBy, projections.NullTime(e.AcknowledgedAt), e.Exhausted)
+		e.ID, e.ConversationID, e.LineID, e.Pseudonym, e.Reason, e.Risk, projections.NotNullList(e.Categories),
+		e.MessageID, e.Terms.KeyID, projections.SealedBytes(e.Terms), int32(e.Level), int32(e.Round), e.RaisedAt.UTC(), ackBy, projections.NullTime(e.AcknowledgedAt), e.Exhausted)
 }
 
 func (t sqlTx) AddPage(ctx context.Context, id string, seq uint64, p Page) error {

@@ -39,11 +39,12 @@ func apply(ctx context.Context, tx Tx, e events.Envelope, p events.Payload) erro
 	case events.OutOfHoursContactRecorded:
 		return putConversation(ctx, tx, withFlag(c, FlagOutOfHours))
 	case events.EscalationRaised:
-		// The escalation's own categories and terms are the lexicon's, like
-		// triage's; its risk counts towards the conversation's.
+		// The escalation's own categories are the signals, like triage's
+		// (its terms are the verdict's, kept sealed on the message); its
+		// risk counts towards the conversation's.
 		c = withFlag(c, FlagEscalated)
 		c.Risk = higherRisk(c.Risk, p.Risk)
-		c.Categories, c.Terms = union(c.Categories, p.Categories), union(c.Terms, p.Terms)
+		c.Categories = union(c.Categories, p.Categories)
 		return putConversation(ctx, tx, c)
 	case events.MessageSent:
 		return sendOutcome(ctx, tx, c.ID, e, p.SendID, p.Kind, p.Recipient, p.ProviderMessageID, "sent", "", at)
@@ -101,7 +102,7 @@ func received(ctx context.Context, tx Tx, c Conversation, e events.Envelope, p e
 	if _, ok, err := tx.Message(ctx, c.ID, p.MessageID); err != nil || ok {
 		return err
 	}
-	m := Message{ID: p.MessageID, EventID: e.ID, Direction: DirectionIn, At: projections.Stamp(p.ReceivedAt), Body: sealedCopy(p.Body), Status: "received"}
+	m := Message{ID: p.MessageID, EventID: e.ID, Direction: DirectionIn, At: projections.Stamp(p.ReceivedAt), Body: projections.SealedCopy(p.Body), Status: "received"}
 	if m.At.IsZero() {
 		m.At = projections.Stamp(e.OccurredAt)
 	}
@@ -124,7 +125,7 @@ func replyRequested(ctx context.Context, tx Tx, c Conversation, e events.Envelop
 		return err
 	}
 	m := Message{ID: p.ReplyID, EventID: e.ID, Direction: DirectionOut, Kind: events.SendReply, At: at,
-		StaffID: p.StaffID, SenderName: p.SenderName, Body: sealedCopy(p.Body), Status: "requested"}
+		StaffID: p.StaffID, SenderName: p.SenderName, Body: projections.SealedCopy(p.Body), Status: "requested"}
 	if c.Erased {
 		m.Body = events.Sealed{}
 	}
@@ -148,7 +149,7 @@ func handedOver(ctx context.Context, tx Tx, c Conversation, e events.Envelope, p
 		to = NoteToTeam + p.TeamID
 	}
 	m := Message{ID: e.ID, EventID: e.ID, Direction: DirectionNote, Kind: KindHandOver, At: at, StaffID: p.ByStaffID, SenderName: to,
-		Body: sealedCopy(p.Note), Status: "handed_over"}
+		Body: projections.SealedCopy(p.Note), Status: "handed_over"}
 	if c.Erased {
 		m.Body = events.Sealed{}
 	}
@@ -159,25 +160,28 @@ func handedOver(ctx context.Context, tx Tx, c Conversation, e events.Envelope, p
 	return putConversation(ctx, tx, c)
 }
 
-// triaged records triage's verdict on a message and raises the
-// conversation's risk, flags and matched terms.
+// triaged records triage's verdict on a message (its terms still sealed)
+// and raises the conversation's risk, flags and signals.
 func triaged(ctx context.Context, tx Tx, c Conversation, p events.MessageTriaged) error {
-	var cats, terms []string
+	var cats []string
 	for _, mt := range p.Matches {
-		cats, terms = union(cats, []string{mt.Category}), union(terms, []string{mt.Term})
+		cats = union(cats, []string{mt.Category})
 	}
 	m, ok, err := tx.Message(ctx, c.ID, p.MessageID)
 	if err != nil {
 		return err
 	}
 	if ok && m.Direction == DirectionIn {
-		m.Risk, m.Terms = p.Risk, terms
+		m.Risk, m.Terms = p.Risk, projections.SealedCopy(p.Terms)
+		if c.Erased {
+			m.Terms = events.Sealed{} // the key is gone: nothing to keep
+		}
 		if err := tx.PutMessage(ctx, c.ID, m); err != nil {
 			return err
 		}
 	}
 	c.Risk = higherRisk(c.Risk, p.Risk)
-	c.Categories, c.Terms = union(c.Categories, cats), union(c.Terms, terms)
+	c.Categories = union(c.Categories, cats)
 	if p.OutOfHours {
 		c = withFlag(c, FlagOutOfHours)
 	}
@@ -271,8 +275,9 @@ func flagged(ctx context.Context, tx Tx, clientID string, p events.ClientFlagged
 }
 
 // erased marks the client and its conversations erased and drops every
-// sealed body they hold (crypto-shredding: the key is gone, and the
-// projection keeps nothing of the content, not even ciphertext).
+// sealed body and sealed list of terms they hold (crypto-shredding: the
+// key is gone, and the projection keeps nothing of the content, not even
+// ciphertext).
 func erased(ctx context.Context, tx Tx, clientID string) error {
 	err := updateClient(ctx, tx, clientID, func(cl *Client) { cl.Erased = true }, func(c *Conversation) { c.Erased = true })
 	if err != nil {
@@ -288,10 +293,10 @@ func erased(ctx context.Context, tx Tx, clientID string) error {
 			return err
 		}
 		for _, m := range msgs {
-			if m.Body.KeyID == "" && len(m.Body.Data) == 0 {
+			if m.Body.KeyID == "" && len(m.Body.Data) == 0 && m.Terms.KeyID == "" && len(m.Terms.Data) == 0 {
 				continue
 			}
-			m.Body = events.Sealed{}
+			m.Body, m.Terms = events.Sealed{}, events.Sealed{}
 			if err := tx.PutMessage(ctx, id, m); err != nil {
 				return err
 			}
@@ -434,17 +439,4 @@ func union(a, b []string) []string {
 	}
 	slices.Sort(out)
 	return projections.NonEmpty(slices.Compact(out))
-}
-
-// sealedCopy returns s with its own copy of the ciphertext; an empty one
-// is the zero Sealed, as both stores read it back.
-func sealedCopy(s events.Sealed) events.Sealed {
-	if s.KeyID == "" && len(s.Data) == 0 {
-		return events.Sealed{}
-	}
-	var data []byte
-	if len(s.Data) > 0 {
-		data = slices.Clone(s.Data)
-	}
-	return events.Sealed{KeyID: s.KeyID, Data: data}
 }

@@ -84,9 +84,10 @@ type Conversation struct {
 	Risk string
 	// Flags are sorted: the risk when above none, and Flag*.
 	Flags []string
-	// Categories and Terms are the lexicon's canonical categories and
-	// phrases matched in the conversation, never the client's words.
-	Categories, Terms []string
+	// Categories are the signals (and modifiers) triage matched in the
+	// conversation: plain, for the listing. The matched terms are derived
+	// from the client's words and stay sealed on each message (Terms).
+	Categories []string
 	// Consent is the client's latest opt-in state (events.ConsentOptedOut
 	// or events.ConsentOptedIn), or "" when they never texted a keyword.
 	// HELP changes nothing, as in events.Client.
@@ -158,9 +159,11 @@ type Message struct {
 	// Reason says why a send was blocked or failed.
 	Reason string
 	// Risk and Terms are triage's verdict on an inbound message, once
-	// triaged: the lexicon's canonical terms, never the client's words.
+	// triaged: the terms that scored still sealed with the client's key as
+	// the verdict carries them (events.TermsAAD of ID; empty when none
+	// scored, and once the client is erased). OpenTerms opens them.
 	Risk  string
-	Terms []string
+	Terms events.Sealed
 	// ProviderMessageID is the provider's id of an outbound SMS (no
 	// content), to match delivery callbacks.
 	ProviderMessageID string

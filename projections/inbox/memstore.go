@@ -140,7 +140,7 @@ func (s *MemoryStore) Messages(_ context.Context, id string) ([]Message, error) 
 // cloneConversation copies c's lists, so a caller never shares the store's
 // memory.
 func cloneConversation(c Conversation) Conversation {
-	c.Flags, c.Categories, c.Terms = projections.NonEmpty(c.Flags), projections.NonEmpty(c.Categories), projections.NonEmpty(c.Terms)
+	c.Flags, c.Categories = projections.NonEmpty(c.Flags), projections.NonEmpty(c.Categories)
 	if len(c.ClientFlags) == 0 {
 		c.ClientFlags = nil
 	} else {
@@ -150,8 +150,8 @@ func cloneConversation(c Conversation) Conversation {
 }
 
 func cloneMessage(m Message) Message {
-	m.Body = sealedCopy(m.Body)
-	m.Terms = projections.NonEmpty(m.Terms)
+	m.Body = projections.SealedCopy(m.Body)
+	m.Terms = projections.SealedCopy(m.Terms)
 	return m
 }
 

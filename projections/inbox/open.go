@@ -2,6 +2,8 @@ package inbox
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/helpline-org/helpline/events"
@@ -42,4 +44,30 @@ func Open(ctx context.Context, o Opener, c Conversation, m Message) (string, err
 		return "", fmt.Errorf("open message %s: %w", m.ID, err)
 	}
 	return string(plain), nil
+}
+
+// OpenTerms opens the sealed list of terms triage matched in a message
+// (events.TermsAAD of messageID), for a reader the caller has already
+// authorised and audits. An empty sealed field opens to no terms. It
+// returns keyring.ErrErased or keyring.ErrNoKey (wrapped) once the
+// client's key is gone: the words were erased with the client.
+func OpenTerms(ctx context.Context, o Opener, messageID string, s events.Sealed) ([]string, error) {
+	if s.Empty() {
+		return nil, nil
+	}
+	plain, err := o.Open(ctx, s.KeyID, s.Data, events.TermsAAD(messageID))
+	if err != nil {
+		return nil, fmt.Errorf("open terms of message %s: %w", messageID, err)
+	}
+	var terms []string
+	if err := json.Unmarshal(plain, &terms); err != nil {
+		return nil, fmt.Errorf("terms of message %s: %w", messageID, err)
+	}
+	return terms, nil
+}
+
+// Erased reports whether err says a client's key is gone (erased, or
+// never there): what was sealed with it can no longer be read.
+func Erased(err error) bool {
+	return errors.Is(err, keyring.ErrErased) || errors.Is(err, keyring.ErrNoKey)
 }

@@ -17,7 +17,8 @@ func sealed(client, what string) events.Sealed {
 // "other": crisis, replies with delivery callbacks early, late and in
 // order, out of hours with an auto-reply, STOP (and HELP, which changes
 // nothing) carried into the client's next conversation, a blocked and a
-// failed reply, assignment, closing and an erased client.
+// failed reply, assignment, closing and an erased client (whose sealed
+// bodies and terms the projection drops).
 func scenario(t testing.TB) []events.Envelope {
 	s := &projectiontest.Script{T: t}
 	started := func(conv, client, line, pseudonym string, h, m, sec int) {
@@ -39,9 +40,9 @@ func scenario(t testing.TB) []events.Envelope {
 	started("conv1", "cA", "main", "C-AAAA", 10, 0, 0)
 	in("conv1", "cA", "main", "m1", 10, 0, 1)
 	s.Add("conv1", at(10, 0, 2), events.MessageTriaged{MessageID: "m1", Risk: events.RiskCrisis, Score: 3,
-		Matches: []events.TriageMatch{{Term: "overdose", Category: "overdose_means", Language: "en", Weight: 3}}, LexiconVersion: "v1"})
+		Matches: []events.TriageMatch{{Category: "overdose_means", Language: "en", Weight: 3}}, Terms: sealed("cA", "terms m1"), LexiconVersion: "v1"})
 	s.Add("conv1", at(10, 0, 3), events.EscalationRaised{EscalationID: "e1", LineID: "main", MessageID: "m1", Reason: events.ReasonCrisis,
-		Risk: events.RiskCrisis, Categories: []string{"overdose_means"}, Terms: []string{"overdose"}})
+		Risk: events.RiskCrisis, Categories: []string{"overdose_means"}, Terms: sealed("cA", "terms m1")})
 	s.Add("conv1", at(10, 0, 4), events.MessageSent{SendID: "e1", Kind: events.SendPage, Recipient: "sam", ProviderMessageID: "SMpage"}) // a page: not a message
 	reply("conv1", "cA", "r1", 10, 2, 0)
 	status("conv1", "SMr1", "sent", 0, 10, 2, 1)
@@ -56,19 +57,22 @@ func scenario(t testing.TB) []events.Envelope {
 	started("conv2", "cB", "main", "C-BBBB", 10, 5, 0)
 	in("conv2", "cB", "main", "m3", 10, 5, 1)
 	s.Add("conv2", at(10, 5, 2), events.MessageTriaged{MessageID: "m3", Risk: events.RiskElevated, OutOfHours: true,
-		Matches: []events.TriageMatch{{Term: "hopeless", Category: "despair", Language: "en", Weight: 1}, {Term: "alone", Category: "despair", Language: "en", Weight: 1}}})
+		Matches: []events.TriageMatch{{Category: "despair", Language: "en", Weight: 1}, {Category: "despair", Language: "en", Weight: 1}},
+		Terms:   sealed("cB", "terms m3")})
 	s.Add("conv2", at(10, 5, 3), events.OutOfHoursContactRecorded{MessageID: "m3", LineID: "main", ClosedPeriod: "p1", NextOpen: at(18, 0, 0)})
 	s.Add("conv2", at(10, 5, 4), events.MessageSent{SendID: "ooh-conv2", Kind: events.SendAutoReply, Recipient: "client", ProviderMessageID: "SMooh"})
-	s.Add("cB", at(10, 6, 0), events.ConsentChanged{LineID: "main", Consent: events.ConsentOptedOut, Keyword: "STOP", MessageID: "m3"})
+	s.Add("cB", at(10, 6, 0), events.ConsentChanged{LineID: "main", Consent: events.ConsentOptedOut, Keyword: sealed("cB", "STOP"), MessageID: "m3"})
 	reply("conv2", "cB", "r2", 10, 8, 0)
 	s.Add("conv2", at(10, 8, 1), events.ReplyBlocked{ReplyID: "r2", Reason: "client opted out"})
-	s.Add("cB", at(10, 9, 0), events.ConsentChanged{LineID: "main", Consent: events.ConsentHelpRequested, Keyword: "HELP"})
+	s.Add("cB", at(10, 9, 0), events.ConsentChanged{LineID: "main", Consent: events.ConsentHelpRequested, Keyword: sealed("cB", "HELP")})
 	s.Add("conv2", at(10, 20, 0), events.ConversationClosed{ByStaffID: "sam", Outcome: "supported", Categories: []string{"risk:low"}})
 
 	// conv4 (cC, other line): a reply the provider refuses, then the
 	// client is erased.
 	started("conv4", "cC", "other", "C-CCCC", 10, 10, 0)
 	in("conv4", "cC", "other", "m5", 10, 10, 1)
+	s.Add("conv4", at(10, 10, 2), events.MessageTriaged{MessageID: "m5", Risk: events.RiskElevated,
+		Matches: []events.TriageMatch{{Category: "despair", Language: "en", Weight: 1}}, Terms: sealed("cC", "terms m5")})
 	reply("conv4", "cC", "r3", 10, 11, 0)
 	s.Add("conv4", at(10, 11, 1), events.MessageSendFailed{SendID: "r3", Kind: events.SendReply, Recipient: "client", Reason: "invalid number", Code: 21211})
 
@@ -102,19 +106,19 @@ func scenarioConversations() map[string]Conversation {
 	return map[string]Conversation{
 		"conv1": {ID: "conv1", LineID: "main", Pseudonym: "C-AAAA", Channel: events.ChannelSMS, ClientID: "cA", TeamID: "day", AssigneeID: "alex",
 			Open: true, StartedAt: at(10, 0, 0), LastActivityAt: at(10, 3, 0), Unread: 1, Risk: events.RiskCrisis,
-			Flags: []string{"crisis", "escalated"}, Categories: []string{"overdose_means"}, Terms: []string{"overdose"}, LastInboundSeq: 11},
+			Flags: []string{"crisis", "escalated"}, Categories: []string{"overdose_means"}, LastInboundSeq: 11},
 		"conv2": {ID: "conv2", LineID: "main", Pseudonym: "C-BBBB", Channel: events.ChannelSMS, ClientID: "cB",
 			StartedAt: at(10, 5, 0), LastActivityAt: at(10, 8, 0), ClosedAt: at(10, 20, 0), Risk: events.RiskElevated,
-			Flags: []string{"elevated", "opted_out", "out_of_hours"}, Categories: []string{"despair"}, Terms: []string{"alone", "hopeless"},
+			Flags: []string{"elevated", "opted_out", "out_of_hours"}, Categories: []string{"despair"},
 			Consent: events.ConsentOptedOut, ClientFlags: []ClientFlag{{Kind: events.FlagSafeguarding, Until: at(12, 0, 0)}}, LastInboundSeq: 14, Outcome: "supported"},
 		"conv3": {ID: "conv3", LineID: "main", Pseudonym: "C-BBBB", Channel: events.ChannelSMS, ClientID: "cB",
 			Open: true, StartedAt: at(10, 30, 0), LastActivityAt: at(10, 30, 1), Unread: 1, Risk: events.RiskNone,
-			Flags: []string{"opted_out"}, Consent: events.ConsentOptedOut, ClientFlags: []ClientFlag{{Kind: events.FlagSafeguarding, Until: at(12, 0, 0)}}, LastInboundSeq: 29},
+			Flags: []string{"opted_out"}, Consent: events.ConsentOptedOut, ClientFlags: []ClientFlag{{Kind: events.FlagSafeguarding, Until: at(12, 0, 0)}}, LastInboundSeq: 30},
 		"conv4": {ID: "conv4", LineID: "other", Pseudonym: "C-CCCC", Channel: events.ChannelSMS, ClientID: "cC",
-			Open: true, StartedAt: at(10, 10, 0), LastActivityAt: at(10, 40, 1), Unread: 1, Risk: events.RiskNone,
-			Flags: []string{"erased"}, Erased: true, LastInboundSeq: 31},
+			Open: true, StartedAt: at(10, 10, 0), LastActivityAt: at(10, 40, 1), Unread: 1, Risk: events.RiskElevated,
+			Flags: []string{"elevated", "erased"}, Categories: []string{"despair"}, Erased: true, LastInboundSeq: 32},
 		"conv5": {ID: "conv5", LineID: "main", Pseudonym: "C-DDDD", Channel: events.ChannelSMS, ClientID: "cD", TeamID: "day", AssigneeID: "sam",
-			Open: true, StartedAt: at(11, 0, 0), LastActivityAt: at(11, 3, 0), Unread: 1, Risk: events.RiskNone, LastInboundSeq: 38},
+			Open: true, StartedAt: at(11, 0, 0), LastActivityAt: at(11, 3, 0), Unread: 1, Risk: events.RiskNone, LastInboundSeq: 39},
 	}
 }
 
@@ -129,22 +133,23 @@ func scenarioMessages(eventID func(int) string) map[string][]Message {
 			StaffID: "alex", SenderName: "Alex", Body: sealed(client, id), Status: status, Reason: reason}
 	}
 	m1 := in("m1", 2, 10, 0, 1, "cA")
-	m1.Risk, m1.Terms = events.RiskCrisis, []string{"overdose"}
+	m1.Risk, m1.Terms = events.RiskCrisis, sealed("cA", "terms m1")
 	r1 := out("r1", 6, 10, 2, 0, "cA", "delivered", "")
 	r1.ProviderMessageID = "SMr1"
 	m3 := in("m3", 14, 10, 5, 1, "cB")
-	m3.Risk, m3.Terms = events.RiskElevated, []string{"alone", "hopeless"}
-	m5, r3, m6 := in("m5", 24, 10, 10, 1, "cC"), out("r3", 25, 10, 11, 0, "cC", "failed", "invalid number"), in("m6", 31, 10, 40, 1, "cC")
+	m3.Risk, m3.Terms = events.RiskElevated, sealed("cB", "terms m3")
+	m5, r3, m6 := in("m5", 24, 10, 10, 1, "cC"), out("r3", 26, 10, 11, 0, "cC", "failed", "invalid number"), in("m6", 32, 10, 40, 1, "cC")
 	m5.Body, r3.Body, m6.Body = events.Sealed{}, events.Sealed{}, events.Sealed{}
+	m5.Risk = events.RiskElevated // its sealed terms went with the key
 	return map[string][]Message{
 		"conv1": {m1, r1, in("m2", 11, 10, 3, 0, "cA")},
 		"conv2": {m3,
 			{ID: "ooh-conv2", EventID: eventID(17), Direction: DirectionOut, Kind: events.SendAutoReply, At: at(10, 5, 4), Status: "sent", ProviderMessageID: "SMooh"},
 			out("r2", 19, 10, 8, 0, "cB", "blocked", "client opted out")},
-		"conv3": {in("m4", 29, 10, 30, 1, "cB")},
+		"conv3": {in("m4", 30, 10, 30, 1, "cB")},
 		"conv4": {m5, r3, m6},
-		"conv5": {in("m7", 34, 11, 0, 1, "cD"), in("m8", 38, 11, 3, 0, "cD"),
-			{ID: eventID(39), EventID: eventID(39), Direction: DirectionNote, Kind: KindHandOver, At: at(11, 4, 0), StaffID: "alex",
+		"conv5": {in("m7", 35, 11, 0, 1, "cD"), in("m8", 39, 11, 3, 0, "cD"),
+			{ID: eventID(40), EventID: eventID(40), Direction: DirectionNote, Kind: KindHandOver, At: at(11, 4, 0), StaffID: "alex",
 				SenderName: "sam", Body: sealed("cD", "h1"), Status: "handed_over"}},
 	}
 }

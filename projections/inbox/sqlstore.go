@@ -10,7 +10,6 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/helpline-org/helpline/events"
 	"github.com/helpline-org/helpline/projections"
 )
 
@@ -92,13 +91,13 @@ func rows(snap Snapshot) [][][]any {
 	for _, c := range snap.Conversations {
 		convs = append(convs, []any{c.ID, c.LineID, c.ClientID, c.Pseudonym, c.Channel, c.TeamID, c.AssigneeID, c.Open,
 			c.StartedAt.UTC(), c.LastActivityAt.UTC(), projections.NullTime(c.ClosedAt), int32(c.Unread), c.Risk,
-			projections.NotNullList(c.Flags), projections.NotNullList(c.Categories), projections.NotNullList(c.Terms), c.Consent, c.Erased,
+			projections.NotNullList(c.Flags), projections.NotNullList(c.Categories), c.Consent, c.Erased,
 			encodeClientFlags(c.ClientFlags), int64(c.LastInboundSeq), c.Outcome})
 	}
 	for conv, ms := range snap.Messages {
 		for i, m := range ms {
 			msgs = append(msgs, []any{conv, int64(i + 1), m.ID, m.EventID, m.Direction, m.Kind, m.At.UTC(), m.StaffID, m.SenderName,
-				m.Body.KeyID, bodyBytes(m.Body), m.Status, m.Reason, m.Risk, projections.NotNullList(m.Terms), m.ProviderMessageID})
+				m.Body.KeyID, projections.SealedBytes(m.Body), m.Status, m.Reason, m.Risk, m.Terms.KeyID, projections.SealedBytes(m.Terms), m.ProviderMessageID})
 		}
 	}
 	for id, cl := range snap.Clients {
@@ -116,7 +115,7 @@ func rows(snap Snapshot) [][][]any {
 func columns(list string) []string { return strings.Fields(strings.ReplaceAll(list, ",", " ")) }
 
 const conversationColumns = `conversation_id, line_id, client_id, pseudonym, channel, team_id, assignee_id, is_open,
-	started_at, last_activity_at, closed_at, unread, risk, flags, categories, terms, consent, erased, client_flags,
+	started_at, last_activity_at, closed_at, unread, risk, flags, categories, consent, erased, client_flags,
 	last_inbound_seq, outcome`
 
 // collectConversation is scanConversation for a list of rows.
@@ -125,16 +124,16 @@ func collectConversation(r pgx.CollectableRow) (Conversation, error) { return sc
 // scanConversation reads one row of conversationColumns.
 func scanConversation(row pgx.Row) (Conversation, error) {
 	var (
-		c                Conversation
-		started, last    time.Time
-		closed           *time.Time
-		unread           int32
-		flags, cats, tms []string
-		clientFlags      []string
-		inbound          int64
+		c             Conversation
+		started, last time.Time
+		closed        *time.Time
+		unread        int32
+		flags, cats   []string
+		clientFlags   []string
+		inbound       int64
 	)
 	if err := row.Scan(&c.ID, &c.LineID, &c.ClientID, &c.Pseudonym, &c.Channel, &c.TeamID, &c.AssigneeID, &c.Open,
-		&started, &last, &closed, &unread, &c.Risk, &flags, &cats, &tms, &c.Consent, &c.Erased, &clientFlags, &inbound, &c.Outcome); err != nil {
+		&started, &last, &closed, &unread, &c.Risk, &flags, &cats, &c.Consent, &c.Erased, &clientFlags, &inbound, &c.Outcome); err != nil {
 		return Conversation{}, err
 	}
 	cf, err := decodeClientFlags(clientFlags)
@@ -147,7 +146,7 @@ func scanConversation(row pgx.Row) (Conversation, error) {
 	if closed != nil {
 		c.ClosedAt = closed.UTC()
 	}
-	c.Flags, c.Categories, c.Terms = projections.NonEmpty(flags), projections.NonEmpty(cats), projections.NonEmpty(tms)
+	c.Flags, c.Categories = projections.NonEmpty(flags), projections.NonEmpty(cats)
 	return c, nil
 }
 
@@ -227,7 +226,7 @@ func (s *SQLStore) Messages(ctx context.Context, id string) ([]Message, error) {
 }
 
 const messageColumns = `message_id, event_id, direction, kind, occurred_at, staff_id, sender_name, body_key_id, body,
-	status, reason, risk, terms, provider_message_id`
+	status, reason, risk, terms_key_id, terms, provider_message_id`
 
 // messagesIn reads a conversation's messages in log order: all of them, or
 // the one with messageID.
@@ -246,29 +245,19 @@ func messagesIn(ctx context.Context, q projections.Querier, convID, messageID st
 // conversation id when conv is not nil.
 func scanMessage(row pgx.Row, conv *string) (Message, error) {
 	var (
-		m     Message
-		at    time.Time
-		terms []string
+		m  Message
+		at time.Time
 	)
 	dest := []any{&m.ID, &m.EventID, &m.Direction, &m.Kind, &at, &m.StaffID, &m.SenderName, &m.Body.KeyID, &m.Body.Data,
-		&m.Status, &m.Reason, &m.Risk, &terms, &m.ProviderMessageID}
+		&m.Status, &m.Reason, &m.Risk, &m.Terms.KeyID, &m.Terms.Data, &m.ProviderMessageID}
 	if conv != nil {
 		dest = append([]any{conv}, dest...)
 	}
 	if err := row.Scan(dest...); err != nil {
 		return Message{}, err
 	}
-	m.At, m.Terms, m.Body = at.UTC(), projections.NonEmpty(terms), sealedCopy(m.Body)
+	m.At, m.Terms, m.Body = at.UTC(), projections.SealedCopy(m.Terms), projections.SealedCopy(m.Body)
 	return m, nil
-}
-
-// bodyBytes is a sealed body for the nullable body column: NULL when
-// there is none.
-func bodyBytes(b events.Sealed) []byte {
-	if len(b.Data) == 0 {
-		return nil
-	}
-	return b.Data
 }
 
 var _ Store = (*SQLStore)(nil)
@@ -282,17 +271,17 @@ func (t sqlTx) Conversation(ctx context.Context, id string) (Conversation, bool,
 
 func (t sqlTx) PutConversation(ctx context.Context, c Conversation) error {
 	return projections.Exec(ctx, t.tx, "write conversation "+c.ID, `INSERT INTO inbox.conversations (`+conversationColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
 		ON CONFLICT (conversation_id) DO UPDATE SET line_id = excluded.line_id, client_id = excluded.client_id,
 			pseudonym = excluded.pseudonym, channel = excluded.channel, team_id = excluded.team_id,
 			assignee_id = excluded.assignee_id, is_open = excluded.is_open, started_at = excluded.started_at,
 			last_activity_at = excluded.last_activity_at, closed_at = excluded.closed_at, unread = excluded.unread,
-			risk = excluded.risk, flags = excluded.flags, categories = excluded.categories, terms = excluded.terms,
+			risk = excluded.risk, flags = excluded.flags, categories = excluded.categories,
 			consent = excluded.consent, erased = excluded.erased, client_flags = excluded.client_flags,
 			last_inbound_seq = excluded.last_inbound_seq, outcome = excluded.outcome`,
 		c.ID, c.LineID, c.ClientID, c.Pseudonym, c.Channel, c.TeamID, c.AssigneeID, c.Open,
 		c.StartedAt.UTC(), c.LastActivityAt.UTC(), projections.NullTime(c.ClosedAt), int32(c.Unread), c.Risk,
-		projections.NotNullList(c.Flags), projections.NotNullList(c.Categories), projections.NotNullList(c.Terms), c.Consent, c.Erased,
+		projections.NotNullList(c.Flags), projections.NotNullList(c.Categories), c.Consent, c.Erased,
 		encodeClientFlags(c.ClientFlags), int64(c.LastInboundSeq), c.Outcome)
 }
 
@@ -364,17 +353,17 @@ func (t sqlTx) Message(ctx context.Context, convID, id string) (Message, bool, e
 // PutMessage implements Tx: a new message takes the next position in its
 // conversation; an existing one keeps its position.
 func (t sqlTx) PutMessage(ctx context.Context, convID string, m Message) error {
-	body := bodyBytes(m.Body)
+	body := projections.SealedBytes(m.Body)
 	return projections.Exec(ctx, t.tx, "write message "+m.ID, `INSERT INTO inbox.messages (conversation_id, position, `+messageColumns+`)
 		VALUES ($1, (SELECT COALESCE(MAX(position), 0) + 1 FROM inbox.messages WHERE conversation_id = $1),
-			$2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+			$2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
 		ON CONFLICT (conversation_id, message_id) DO UPDATE SET event_id = excluded.event_id, direction = excluded.direction,
 			kind = excluded.kind, occurred_at = excluded.occurred_at, staff_id = excluded.staff_id,
 			sender_name = excluded.sender_name, body_key_id = excluded.body_key_id, body = excluded.body,
-			status = excluded.status, reason = excluded.reason, risk = excluded.risk, terms = excluded.terms,
+			status = excluded.status, reason = excluded.reason, risk = excluded.risk, terms_key_id = excluded.terms_key_id, terms = excluded.terms,
 			provider_message_id = excluded.provider_message_id`,
 		convID, m.ID, m.EventID, m.Direction, m.Kind, m.At.UTC(), m.StaffID, m.SenderName, m.Body.KeyID, body,
-		m.Status, m.Reason, m.Risk, projections.NotNullList(m.Terms), m.ProviderMessageID)
+		m.Status, m.Reason, m.Risk, m.Terms.KeyID, projections.SealedBytes(m.Terms), m.ProviderMessageID)
 }
 
 func (t sqlTx) Delivery(ctx context.Context, convID, providerID string) (Delivery, bool, error) {

@@ -151,7 +151,7 @@ func TestStores(t *testing.T) {
 		"a transaction reads its own writes": func(t *testing.T, s Store) {
 			conv := Conversation{ID: "c2", ClientID: "k1", LineID: "main", Pseudonym: "C-X", Channel: events.ChannelWebChat, Open: true,
 				StartedAt: at(9, 0, 0), LastActivityAt: at(9, 1, 0), Risk: events.RiskNone, Flags: []string{"escalated"}, Unread: 2}
-			m1 := Message{ID: "m1", EventID: "ev1", Direction: DirectionIn, At: at(9, 0, 0), Body: sealed("k1", "m1"), Status: "received", Terms: []string{"a"}}
+			m1 := Message{ID: "m1", EventID: "ev1", Direction: DirectionIn, At: at(9, 0, 0), Body: sealed("k1", "m1"), Status: "received", Terms: sealed("k1", "terms m1")}
 			m2 := Message{ID: "m0", EventID: "ev2", Direction: DirectionOut, Kind: events.SendReply, At: at(9, 1, 0), StaffID: "alex", Body: sealed("k1", "m0"), Status: "requested"}
 			_, err := s.Update(ctx, Name, 1, func(tx Tx) error {
 				projectiontest.Must(t, tx.PutConversation(ctx, Conversation{ID: "c1", ClientID: "k1", LineID: "main", StartedAt: at(8, 0, 0), LastActivityAt: at(8, 0, 0)}))

@@ -73,7 +73,7 @@ func (a *api) queue(w http.ResponseWriter, r *http.Request, _ *auth.Viewer) erro
 }
 
 func (a *api) escalation(w http.ResponseWriter, r *http.Request, v *auth.Viewer) error {
-	e, err := a.app.Queries.Escalation.Handle(r.Context(), app.Escalation{Actor: v.Actor(), EscalationID: chi.URLParam(r, "escalation")})
+	e, err := a.app.Queries.Escalation.Handle(r.Context(), app.Escalation{Actor: v.Actor(), EscalationID: chi.URLParam(r, "escalation"), Via: "api"})
 	if err != nil {
 		return err
 	}

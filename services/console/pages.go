@@ -111,7 +111,7 @@ func (p *pages) escalation(w http.ResponseWriter, r *http.Request, v *auth.Viewe
 // content rule, audited), its conversation.
 func (p *pages) escalationPage(r *http.Request, v *auth.Viewer, id string) (*views.EscalationPage, error) {
 	ctx := r.Context()
-	e, err := p.app.Queries.Escalation.Handle(ctx, app.Escalation{Actor: v.Actor(), EscalationID: id})
+	e, err := p.app.Queries.Escalation.Handle(ctx, app.Escalation{Actor: v.Actor(), EscalationID: id, Via: "page"})
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package ingestion_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"html"
@@ -382,8 +383,15 @@ func TestConsentKeywordsAreRecorded(t *testing.T) {
 		t.Fatalf("%d consent events, want 2", len(consent))
 	}
 	p, _ := consent[0].Decode()
-	if c := p.(events.ConsentChanged); c.Consent != events.ConsentOptedOut || c.Keyword != "STOP" {
+	c := p.(events.ConsentChanged)
+	if c.Consent != events.ConsentOptedOut {
 		t.Fatalf("first consent: %+v", c)
+	}
+	// The keyword is the client's word: sealed with their key, bound to
+	// the message it came in.
+	kw, err := h.keys.Open(context.Background(), c.Keyword.KeyID, c.Keyword.Data, events.KeywordAAD(c.MessageID))
+	if err != nil || string(kw) != "STOP" || bytes.Contains(consent[0].Payload, []byte(`"STOP"`)) {
+		t.Fatalf("first consent's keyword opens to %q, %v; payload %s", kw, err, consent[0].Payload)
 	}
 }
 

@@ -209,7 +209,14 @@ func (r *Receiver) ReceiveSMS(ctx context.Context, in InboundSMS) (Receipt, erro
 	}
 	if kw, consent, ok := ConsentKeyword(in.Body); ok {
 		rc.Consent = consent
-		if _, err := r.clients.Update(ctx, clientID, func(c *events.Client) error { return c.ChangeConsent(consent, kw, rc.EventID, meta) }); err != nil {
+		// The keyword is the client's word: sealed with their key, so
+		// erasure takes it; the consent itself stays plain for the send path.
+		sealed, err := r.seal.Seal(ctx, clientID, []byte(kw), events.KeywordAAD(rc.EventID))
+		if err != nil {
+			return rc, unavailable("seal keyword", err)
+		}
+		keyword := events.Sealed{KeyID: clientID, Data: sealed}
+		if _, err := r.clients.Update(ctx, clientID, func(c *events.Client) error { return c.ChangeConsent(consent, keyword, rc.EventID, meta) }); err != nil {
 			return rc, err
 		}
 	}

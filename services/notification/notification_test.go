@@ -103,7 +103,7 @@ func (w *world) crisisFrom(t *testing.T, number, text string) (convID, escID, ps
 	rc := w.Text(t, number, lineNum, text)
 	escID = "esc-" + rc.EventID
 	e, err := events.NewWithID(escID, rc.ConversationID, events.EscalationRaised{EscalationID: escID, LineID: "main", MessageID: rc.EventID,
-		Reason: events.ReasonCrisis, Risk: events.RiskCrisis, Categories: []string{"overdose_means"}, Terms: []string{"all my pills"}},
+		Reason: events.ReasonCrisis, Risk: events.RiskCrisis, Categories: []string{"overdose_means"}, Terms: events.NoWords()},
 		events.Meta{CorrelationID: rc.EventID, CausationID: rc.EventID, OccurredAt: w.Clock.Now()})
 	if err != nil {
 		t.Fatal(err)

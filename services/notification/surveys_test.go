@@ -162,7 +162,7 @@ func TestSurveyIsInTheLanguageTheClientWroteIn(t *testing.T) {
 	const english = "+447700900556"
 	es := w.Text(t, clientNum, lineNum, "necesito hablar")
 	e, err := events.New(es.ConversationID, events.MessageTriaged{MessageID: es.EventID, Risk: events.RiskNone, LexiconVersion: "test", Rule: "test",
-		Matches: []events.TriageMatch{{Term: "hablar", Category: "greeting", Language: "es"}}}, events.Meta{OccurredAt: w.Clock.Now()})
+		Matches: []events.TriageMatch{{Category: "greeting", Language: "es"}}}, events.Meta{OccurredAt: w.Clock.Now()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,7 +16,7 @@ import (
 func (w *world) triaged(t *testing.T, convID, messageID, risk string) {
 	t.Helper()
 	e, err := events.New(convID, events.MessageTriaged{MessageID: messageID, Risk: risk, LexiconVersion: "en-test", Rule: "test",
-		Matches: []events.TriageMatch{{Term: "hello", Category: "greeting", Language: "en", Weight: 0}}}, events.Meta{OccurredAt: w.Clock.Now()})
+		Matches: []events.TriageMatch{{Category: "greeting", Language: "en", Weight: 0}}}, events.Meta{OccurredAt: w.Clock.Now()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ package triage
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -23,10 +24,14 @@ import (
 	"github.com/helpline-org/helpline/services/triage/lexicon"
 )
 
-// Opener decrypts a message body.
-type Opener interface {
+// Keys opens a message body and seals the verdict's terms with the
+// client's key.
+type Keys interface {
 	Open(ctx context.Context, clientID string, ciphertext, aad []byte) ([]byte, error)
+	Seal(ctx context.Context, clientID string, plaintext, aad []byte) ([]byte, error)
 }
+
+var _ Keys = (*keyring.Keyring)(nil)
 
 // Log is the event log.
 type Log = events.AppendLog
@@ -49,7 +54,7 @@ type line struct {
 type Service struct {
 	lines    map[string]line
 	classify *lexicon.Classifier
-	keys     Opener
+	keys     Keys
 	convs    *events.Conversations
 	timers   Timers
 	now      func() time.Time
@@ -57,7 +62,7 @@ type Service struct {
 }
 
 // New builds the service; a line whose hours do not parse is an error.
-func New(file *config.File, cl *lexicon.Classifier, keys Opener, log Log, tm Timers, now func() time.Time, logger zerolog.Logger) (*Service, error) {
+func New(file *config.File, cl *lexicon.Classifier, keys Keys, log Log, tm Timers, now func() time.Time, logger zerolog.Logger) (*Service, error) {
 	convs, err := events.NewConversations(log, events.DefaultConversationCacheSize)
 	if err != nil {
 		return nil, err
@@ -146,8 +151,15 @@ func (s *Service) triage(ctx context.Context, e events.Envelope, m events.Messag
 		arrival.ClosedSince, _, _ = l.hours.ClosedPeriod(m.ReceivedAt)
 		arrival.NextOpen, _ = l.hours.NextOpen(m.ReceivedAt)
 	}
+	ev, err := s.verdict(ctx, m, v)
+	if errors.Is(err, keyring.ErrErased) || errors.Is(err, keyring.ErrNoKey) {
+		return nil // erased while being read: nothing of the client's is recorded
+	}
+	if err != nil {
+		return err
+	}
 	saved, err := s.convs.Update(ctx, e.AggregateID, func(c *events.Conversation) error {
-		return c.Triage(m.MessageID, verdict(v), arrival, e.Caused(s.now()))
+		return c.Triage(m.MessageID, ev, arrival, e.Caused(s.now()))
 	})
 	if err != nil {
 		return err
@@ -175,15 +187,31 @@ func recent(c *events.Conversation) lexicon.Recent {
 }
 
 // verdict is the classifier's verdict as the conversation records it: the
-// matches, and the categories and terms the duty worker is told.
-func verdict(v lexicon.Verdict) events.Verdict {
+// matches without their words, the categories the duty worker is paged
+// with, and the terms that scored sealed with the client's key (one JSON
+// list bound to the message, TermsAAD), since they are derived from the
+// client's words and must go when the client is erased.
+func (s *Service) verdict(ctx context.Context, m events.MessageReceived, v lexicon.Verdict) (events.Verdict, error) {
 	matches := make([]events.TriageMatch, 0, len(v.Matches))
 	for _, mt := range v.Matches {
-		matches = append(matches, events.TriageMatch{Term: mt.Term, Category: mt.Category, Language: mt.Language, Weight: mt.Weight})
+		matches = append(matches, events.TriageMatch{Category: mt.Category, Language: mt.Language, Weight: mt.Weight})
 	}
 	categories, terms := summarise(v.Matches)
-	return events.Verdict{Risk: string(v.Risk), Score: v.Score, Matches: matches, LexiconVersion: v.LexiconVersion, Rule: v.Rule,
-		Categories: categories, Terms: terms, Language: language(v.Matches)}
+	out := events.Verdict{Risk: string(v.Risk), Score: v.Score, Matches: matches, LexiconVersion: v.LexiconVersion, Rule: v.Rule,
+		Categories: categories, Terms: events.NoWords(), Language: language(v.Matches)}
+	if len(terms) == 0 {
+		return out, nil
+	}
+	plain, err := json.Marshal(terms)
+	if err != nil {
+		return out, err
+	}
+	sealed, err := s.keys.Seal(ctx, m.ClientID, plain, events.TermsAAD(m.MessageID))
+	if err != nil {
+		return out, fmt.Errorf("seal terms: %w", err)
+	}
+	out.Terms = events.Sealed{KeyID: m.ClientID, Data: sealed}
+	return out, nil
 }
 
 // syncTimer makes the conversation's timer say what its state says: the

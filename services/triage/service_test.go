@@ -1,6 +1,7 @@
 package triage_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"github.com/helpline-org/helpline/internal/poll"
 	"github.com/helpline-org/helpline/internal/testbed"
 	"github.com/helpline-org/helpline/internal/timers"
+	"github.com/helpline-org/helpline/projections/inbox"
 	"github.com/helpline-org/helpline/services/ingestion"
 	"github.com/helpline-org/helpline/services/triage"
 	"github.com/helpline-org/helpline/services/triage/lexicon"
@@ -102,8 +104,17 @@ func TestCrisisMessageRaisesEscalationWithTerms(t *testing.T) {
 	esc := w.waitFor(t, "conversation.escalation_raised", 1)[0]
 	p, _ := esc.Decode()
 	raised := p.(events.EscalationRaised)
-	if raised.Reason != events.ReasonCrisis || raised.Risk != events.RiskCrisis || len(raised.Terms) == 0 || len(raised.Categories) == 0 {
+	if raised.Reason != events.ReasonCrisis || raised.Risk != events.RiskCrisis || raised.Terms.Empty() || len(raised.Categories) == 0 {
 		t.Fatalf("escalation: %+v", raised)
+	}
+	// The terms are the client's words: sealed with the client's key,
+	// bound to the message, and they open to what matched.
+	terms, err := inbox.OpenTerms(context.Background(), w.Keys, raised.MessageID, raised.Terms)
+	if err != nil || len(terms) == 0 {
+		t.Fatalf("the escalation's terms open to %q, %v", terms, err)
+	}
+	if bytes.Contains(esc.Payload, []byte(`"`+terms[0]+`"`)) {
+		t.Fatalf("the escalation carries the term %q in plain text: %s", terms[0], esc.Payload)
 	}
 	received := w.byType(t, "conversation.message_received")[0]
 	if esc.CorrelationID != received.CorrelationID || esc.CausationID != received.ID {
@@ -319,7 +330,7 @@ func TestDeathMidBatchIsCompletedOnRedelivery(t *testing.T) {
 	p2, _ := msg2.Decode()
 	m2 := p2.(events.MessageReceived)
 	prefix, err := events.NewWithID("esc-"+m2.MessageID, rc2.ConversationID, events.EscalationRaised{EscalationID: "esc-" + m2.MessageID,
-		LineID: m2.LineID, MessageID: m2.MessageID, Reason: events.ReasonCrisis, Risk: events.RiskCrisis, Categories: []string{}, Terms: []string{}},
+		LineID: m2.LineID, MessageID: m2.MessageID, Reason: events.ReasonCrisis, Risk: events.RiskCrisis, Categories: []string{}, Terms: events.NoWords()},
 		msg2.Caused(w.Clock.Now()))
 	if err != nil {
 		t.Fatal(err)

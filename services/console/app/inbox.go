@@ -112,7 +112,7 @@ func (d *deps) mayRead(a Actor, c inbox.Conversation) bool {
 func (d *deps) conversationOf(ctx context.Context, c inbox.Conversation) views.Conversation {
 	out := views.Conversation{ID: c.ID, LineID: c.LineID, Pseudonym: c.Pseudonym, Channel: c.Channel, TeamID: c.TeamID,
 		AssigneeID: c.AssigneeID, Open: c.Open, StartedAt: c.StartedAt, LastActivityAt: c.LastActivityAt, Unread: c.Unread,
-		Risk: c.Risk, Flags: views.NonNil(c.Flags), Categories: views.NonNil(c.Categories), Terms: views.NonNil(c.Terms), Consent: c.Consent, Erased: c.Erased,
+		Risk: c.Risk, Flags: views.NonNil(c.Flags), Categories: views.NonNil(c.Categories), Consent: c.Consent, Erased: c.Erased,
 		ClientFlags: currentFlags(c, d.Now()), LastMessageSeq: c.LastInboundSeq, Outcome: c.Outcome}
 	if c.AssigneeID != "" {
 		out.AssigneeName = d.Staff.Name(ctx, c.AssigneeID)

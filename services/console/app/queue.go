@@ -7,6 +7,7 @@ import (
 	"github.com/helpline-org/helpline/events"
 	"github.com/helpline-org/helpline/projections"
 	"github.com/helpline-org/helpline/projections/escalations"
+	"github.com/helpline-org/helpline/projections/inbox"
 	"github.com/helpline-org/helpline/services/console/views"
 )
 
@@ -53,10 +54,12 @@ func page(cursor string, limit, def int) (projections.Cursor, int, error) {
 	return after, limit, nil
 }
 
-// Escalation asks for one escalation, for the actor.
+// Escalation asks for one escalation, for the actor. Via says through
+// which port ("page" or "api"), for the audit record of its opened terms.
 type Escalation struct {
 	Actor        Actor
 	EscalationID string
+	Via          string
 }
 
 // EscalationHandler reads one escalation of the console's lines.
@@ -65,7 +68,10 @@ type EscalationHandler struct{ d *deps }
 // Handle returns the escalation, open or not, to whoever may take it on
 // (mayTake), as the log has it now. Who may not read content (a manager, an admin) gets it
 // without the client's pseudonym or the matched terms: the reason, the
-// signals, the level and the pages are what they act on.
+// signals, the level and the pages are what they act on. For who reads
+// content the matched terms are opened with the client's key, and the
+// reading recorded in the audit trail before they leave; once the
+// client is erased they show as erased.
 func (h EscalationHandler) Handle(ctx context.Context, q Escalation) (views.Escalation, error) {
 	e, err := h.d.escalation(ctx, q.EscalationID)
 	if err != nil {
@@ -88,9 +94,34 @@ func (h EscalationHandler) Handle(ctx context.Context, q Escalation) (views.Esca
 		out.Open, out.AcknowledgedBy, out.AcknowledgedByName, out.AcknowledgedAt = false, live.AcknowledgedBy, h.d.Staff.Name(ctx, live.AcknowledgedBy), &at
 	}
 	if !contentRole(q.Actor.Role) {
-		out.Pseudonym, out.Terms = "", []string{}
+		out.Pseudonym = ""
+		return out, nil
 	}
+	terms, erased, err := h.d.openTerms(ctx, e.MessageID, e.Terms)
+	if err != nil {
+		return views.Escalation{}, err
+	}
+	if len(terms) > 0 {
+		if err := h.d.auditRead(ctx, q.Actor, e.ConversationID, q.Via, "", 1); err != nil {
+			return views.Escalation{}, err
+		}
+	}
+	out.Terms, out.TermsErased = terms, erased
 	return out, nil
+}
+
+// openTerms opens a verdict's sealed terms (none for an empty field).
+// erased reports that they were sealed with a key that is gone: the
+// client was erased, and the words with them.
+func (d *deps) openTerms(ctx context.Context, messageID string, s events.Sealed) (terms []string, erased bool, err error) {
+	terms, err = inbox.OpenTerms(ctx, d.Keys, messageID, s)
+	switch {
+	case inbox.Erased(err):
+		return []string{}, true, nil
+	case err != nil:
+		return nil, false, err
+	}
+	return views.NonNil(terms), false, nil
 }
 
 // mayTake is the escalation rule: a duty worker may open and acknowledge
@@ -161,7 +192,7 @@ func (d *deps) escalation(ctx context.Context, id string) (escalations.Escalatio
 // escalationOf is the view of an escalation: staff named, never numbers.
 func (d *deps) escalationOf(ctx context.Context, e escalations.Escalation) views.Escalation {
 	out := views.Escalation{ID: e.ID, ConversationID: e.ConversationID, LineID: e.LineID, Pseudonym: e.Pseudonym, Reason: e.Reason,
-		Risk: e.Risk, Categories: views.NonNil(e.Categories), Terms: views.NonNil(e.Terms), Level: e.Level, Round: e.Round, RaisedAt: e.RaisedAt,
+		Risk: e.Risk, Categories: views.NonNil(e.Categories), Terms: []string{}, Level: e.Level, Round: e.Round, RaisedAt: e.RaisedAt,
 		Pages: []views.PageSent{}, Exhausted: e.Exhausted, Open: e.Open()}
 	for _, p := range e.Pages {
 		out.Pages = append(out.Pages, views.PageSent{StaffID: p.StaffID, StaffName: d.Staff.Name(ctx, p.StaffID), LevelName: p.LevelName, Round: p.Round, At: p.At,

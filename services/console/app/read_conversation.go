@@ -66,7 +66,7 @@ func (h ReadConversationHandler) Handle(ctx context.Context, q ReadConversation)
 		if err != nil {
 			return views.Conversation{}, err
 		}
-		if mv.Text != "" && !mv.Automatic {
+		if (mv.Text != "" && !mv.Automatic) || len(mv.Terms) > 0 {
 			disclosed++
 		}
 		out.Messages = append(out.Messages, mv)
@@ -74,7 +74,8 @@ func (h ReadConversationHandler) Handle(ctx context.Context, q ReadConversation)
 	// The audit record is written once the content opened, and before it
 	// leaves: a reading that fails discloses nothing and records nothing;
 	// one that shows no client's or worker's words (only auto-replies, or
-	// an erased client's) is no reading of content.
+	// an erased client's) is no reading of content. Matched terms are the
+	// client's words too: a message whose terms were opened is disclosed.
 	if disclosed > 0 {
 		if err := h.audit(ctx, q, disclosed); err != nil {
 			return views.Conversation{}, err
@@ -86,13 +87,24 @@ func (h ReadConversationHandler) Handle(ctx context.Context, q ReadConversation)
 	return out, nil
 }
 
-// messageOf is one message as staff see it, its body opened. An
-// auto-reply has no body in the log on purpose (its text is the line's
-// configuration, not the client's words): it shows as automatic, with
-// the configured text. An erased client's message shows as unavailable.
+// messageOf is one message as staff see it, its body and matched terms
+// opened. An auto-reply has no body in the log on purpose (its text is
+// the line's configuration, not the client's words): it shows as
+// automatic, with the configured text. An erased client's message shows
+// as unavailable, and its verdict's words as erased.
 func (d *deps) messageOf(ctx context.Context, c inbox.Conversation, m inbox.Message) (views.Message, error) {
 	mv := views.Message{ID: m.ID, Direction: m.Direction, At: m.At, SenderName: m.SenderName, Status: m.Status,
-		Reason: m.Reason, Risk: m.Risk, Terms: views.NonNil(m.Terms)}
+		Reason: m.Reason, Risk: m.Risk, Terms: []string{}}
+	if m.Direction == inbox.DirectionIn {
+		terms, erased, err := d.openTerms(ctx, m.ID, m.Terms)
+		if err != nil {
+			return views.Message{}, err
+		}
+		mv.Terms = terms
+		// The inbox drops an erased client's sealed terms with the key:
+		// a verdict that raised risk then shows its words as erased.
+		mv.TermsErased = erased || (c.Erased && m.Risk != "" && m.Risk != events.RiskNone)
+	}
 	if m.Direction == inbox.DirectionNote {
 		mv.SenderName, mv.To = d.Staff.Name(ctx, m.StaffID), d.noteTo(ctx, m.SenderName)
 	}
@@ -123,8 +135,15 @@ func (d *deps) noteTo(ctx context.Context, to string) string {
 
 // audit appends one content_read record: n messages' content disclosed.
 func (h ReadConversationHandler) audit(ctx context.Context, q ReadConversation, n int) error {
-	err := events.RecordContentRead(ctx, h.d.Audit, q.Actor.ID, events.ContentRead{ConversationID: q.ConversationID, Role: q.Actor.Role,
-		Via: q.Via, BreakGlassReason: q.Reason, MessagesDisclosed: n}, h.d.meta())
+	return h.d.auditRead(ctx, q.Actor, q.ConversationID, q.Via, q.Reason, n)
+}
+
+// auditRead appends one content_read record: the actor read n messages'
+// content (their words, or the terms matched in them) of a conversation,
+// through via, with a break-glass reason when one was given.
+func (d *deps) auditRead(ctx context.Context, a Actor, conversationID, via, breakGlassReason string, n int) error {
+	err := events.RecordContentRead(ctx, d.Audit, a.ID, events.ContentRead{ConversationID: conversationID, Role: a.Role,
+		Via: via, BreakGlassReason: breakGlassReason, MessagesDisclosed: n}, d.meta())
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}

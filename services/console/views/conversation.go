@@ -20,7 +20,6 @@ type Conversation struct {
 	Risk           string    `json:"risk,omitempty"`
 	Flags          []string  `json:"flags"`
 	Categories     []string  `json:"categories"`
-	Terms          []string  `json:"terms"`
 	Consent        string    `json:"consent,omitempty"`
 	Erased         bool      `json:"erased"`
 	// ClientFlags are the staff's flags on the client that hold now; an
@@ -55,12 +54,18 @@ type Message struct {
 	// Automatic is set for an auto-reply the line sent by itself, and
 	// AutoReply says which ("out of hours"); Text is then the line's
 	// configured text, not a copy of what was sent.
-	Automatic bool     `json:"automatic,omitempty"`
-	AutoReply string   `json:"auto_reply,omitempty"`
-	Status    string   `json:"status,omitempty"`
-	Reason    string   `json:"reason,omitempty"`
-	Risk      string   `json:"risk,omitempty"`
-	Terms     []string `json:"terms"`
+	Automatic bool   `json:"automatic,omitempty"`
+	AutoReply string `json:"auto_reply,omitempty"`
+	Status    string `json:"status,omitempty"`
+	Reason    string `json:"reason,omitempty"`
+	Risk      string `json:"risk,omitempty"`
+	// Terms are the lexicon terms triage matched in an inbound message,
+	// opened for the reader (derived from the client's words: sealed with
+	// the client's key in the log, and the reading is audited).
+	// TermsErased is set instead when they can no longer be read: the
+	// client was erased.
+	Terms       []string `json:"terms"`
+	TermsErased bool     `json:"terms_erased,omitempty"`
 	// To is, for a hand-over note (direction "note"), whom the
 	// conversation went to: a name, or "team <id>". SenderName is then who
 	// wrote the note.

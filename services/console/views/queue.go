@@ -3,7 +3,10 @@ package views
 import "time"
 
 // Escalation is one row of the duty queue: why it was raised, who was
-// paged, who took it on. A pseudonym, never a number or words.
+// paged, who took it on. A pseudonym, never a number. Terms, the words
+// that raised it, are opened (and the reading audited) only on the
+// escalation itself for those who read content, never in the queue's
+// list; TermsErased says they were erased with the client.
 type Escalation struct {
 	ID                 string     `json:"id"`
 	ConversationID     string     `json:"conversation_id"`
@@ -13,6 +16,7 @@ type Escalation struct {
 	Risk               string     `json:"risk"`
 	Categories         []string   `json:"categories"`
 	Terms              []string   `json:"terms"`
+	TermsErased        bool       `json:"terms_erased,omitempty"`
 	Level              int        `json:"level"`
 	Round              int        `json:"round"`
 	RaisedAt           time.Time  `json:"raised_at"`
