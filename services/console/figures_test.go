@@ -49,12 +49,18 @@ func TestFiguresCountTheWorstCasesAndHoldNothingPersonal(t *testing.T) {
 	w.waitTimerAt(t, tm, escA.ID, 1)
 	w.Clock.Add(61 * time.Minute)
 	w.waitTimerGone(t, tm, escA.ID)
-	// B: writes, waits past the line's hour, and is closed unanswered (a
-	// wrong number, say).
+	// B: writes, waits past the line's hour (escalated as unanswered), and
+	// is closed unanswered (a wrong number, say).
 	w.text(t, clientB, wordsB)
 	b := w.waitConversation(t, func(c inbox.Conversation) bool { return c.ID != escA.ConversationID })
 	a := w.waitConversation(t, func(c inbox.Conversation) bool { return c.ID == escA.ConversationID })
 	w.Clock.Add(61 * time.Minute)
+	// Past the target, triage escalates B as unanswered (its clock's
+	// timer); closing first would stop the clock, so which came first
+	// would be a race. Wait for it: B is closed escalated, unacknowledged.
+	if escB := w.waitEscalation(t, b.ID); escB.Reason != events.ReasonUnanswered {
+		t.Fatalf("B's escalation: %+v, want reason unanswered", escB)
+	}
 	convs, err := events.NewConversations(w.Store, 16)
 	if err != nil {
 		t.Fatal(err)
@@ -114,7 +120,7 @@ func TestFiguresCountTheWorstCasesAndHoldNothingPersonal(t *testing.T) {
 	want := [][]string{
 		{"row", "line", "opened_hour", "first_reply_wait_s", "messages_in", "messages_out", "closed", "outcome", "categories", "escalated", "exhausted", "survey"},
 		{"1", "main", a.StartedAt.UTC().Truncate(time.Hour).Format(time.RFC3339), "", "1", "0", "false", "", "", "true", "true", ""},
-		{"2", "main", b.StartedAt.UTC().Truncate(time.Hour).Format(time.RFC3339), "", "1", "0", "true", "no_contact", "reason:other;risk:none", "false", "false", "helped:1;rating:4"},
+		{"2", "main", b.StartedAt.UTC().Truncate(time.Hour).Format(time.RFC3339), "", "1", "0", "true", "no_contact", "reason:other;risk:none", "true", "false", "helped:1;rating:4"},
 	}
 	if !slices.EqualFunc(rows, want, slices.Equal) {
 		t.Fatalf("export\n got %q\nwant %q", rows, want)
