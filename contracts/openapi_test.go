@@ -464,6 +464,8 @@ func TestOpenAPISchemasRejectWhatTheCodeRejects(t *testing.T) {
 		{"TwilioInboundSMS", map[string]any{"MessageSid": "SM0123456789abcdef0123456789abcdef", "From": "+447700900123", "To": "+442079460000", "Body": long + "a"}, false},
 		{"TwilioInboundSMS", map[string]any{"MessageSid": "SM0123", "From": "+447700900123", "To": "+442079460000"}, false},
 		{"TwilioInboundSMS", map[string]any{"MessageSid": "SM0123456789abcdef0123456789abcdef", "From": "07700900123", "To": "+442079460000"}, false},
+		{"TwilioInboundSMS", map[string]any{"MessageSid": "SM0123456789abcdef0123456789abcdef", "From": "whatsapp:+447700900123", "To": "whatsapp:+442079460000", "ProfileName": "x", "WaId": "447700900123"}, true},
+		{"TwilioInboundSMS", map[string]any{"MessageSid": "SM0123456789abcdef0123456789abcdef", "From": "whatsapp:07700900123", "To": "whatsapp:+442079460000"}, false},
 		{"TwilioInboundSMS", map[string]any{"MessageSid": "SM0123456789abcdef0123456789abcdef", "From": "+447700900123", "To": "+442079460000", "MediaUrl0": "https://api.twilio.com/x"}, true},
 		{"TwilioStatusCallback", map[string]any{"MessageSid": "SM0123456789abcdef0123456789abcdef", "MessageStatus": "lost"}, false},
 		{"TwilioStatusCallback", map[string]any{"MessageSid": "SM0123456789abcdef0123456789abcdef", "MessageStatus": "failed", "ErrorCode": "-1"}, false},

@@ -114,6 +114,9 @@ type Sealed struct {
 const (
 	ChannelSMS     = "sms"
 	ChannelWebChat = "webchat"
+	// ChannelWhatsApp is WhatsApp through the line's WhatsApp sender on
+	// the same Twilio account (lines[].whatsapp_from).
+	ChannelWhatsApp = "whatsapp"
 )
 
 // Risk levels decided by triage.

@@ -398,7 +398,8 @@ func (c *Conversation) Assign(assigneeID, teamID, byStaffID string, m Meta) erro
 func ReplyEventID(replyID string) string { return "rq-" + replyID }
 
 // RequestReply records a worker's reply for the SMS bridge to send, once
-// per reply id. A worker answering the client has taken the conversation
+// per reply id. On WhatsApp it is refused (OutsideWindowError) more than
+// 24 hours after the client's latest message. A worker answering the client has taken the conversation
 // on: every escalation open when the reply came is acknowledged by them
 // (via AckReply), so nobody else is paged for it.
 func (c *Conversation) RequestReply(replyID, staffID, senderName string, body Sealed, m Meta) error {
@@ -410,6 +411,9 @@ func (c *Conversation) RequestReply(replyID, staffID, senderName string, body Se
 	}
 	if len(body.Data) == 0 {
 		return fmt.Errorf("%w: empty reply", ErrInvalidEnvelope)
+	}
+	if err := c.replyWindowOpen(m.OccurredAt); err != nil {
+		return err
 	}
 	if err := c.recordWithID(ReplyEventID(replyID), ReplyRequested{ReplyID: replyID, StaffID: staffID, SenderName: senderName, Body: body}, m); err != nil {
 		return err

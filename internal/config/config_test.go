@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/helpline-org/helpline/deploy"
+	"github.com/helpline-org/helpline/events"
 )
 
 func env(kv ...string) func(string) (string, bool) {
@@ -93,6 +94,26 @@ func TestExampleConfigIsValidAndEmbedded(t *testing.T) {
 	}
 	if l, ok := f.LineByNumber("+442079460000"); !ok || l.ID != "main" || l.FirstResponseTarget.Minutes() != 10 {
 		t.Fatalf("line: %+v", l)
+	}
+	if l, ok := f.LineByNumber("whatsapp:+442079460000"); !ok || l.ID != "main" || l.Sender(events.ChannelWhatsApp) != "whatsapp:+442079460000" || l.Sender(events.ChannelSMS) != "+442079460000" {
+		t.Fatalf("the example line by its WhatsApp sender: %+v %v", l, ok)
+	}
+	if _, ok := f.LineByNumber("whatsapp:+442079460001"); ok {
+		t.Fatal("a line without whatsapp_from is reached on WhatsApp")
+	}
+}
+
+func TestWhatsAppFromIsChecked(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ lines, want string }{
+		{`[{id: a, number: "+442079460000", whatsapp_from: "+442079460000", timezone: UTC, always_open: true}]`, "lines[0] (a): whatsapp_from: want whatsapp:"},
+		{`[{id: a, number: "+442079460000", whatsapp_from: "whatsapp:442079460000", timezone: UTC, always_open: true}]`, "lines[0] (a): whatsapp_from: want whatsapp:"},
+		{`[{id: a, number: "+442079460000", whatsapp_from: "whatsapp:+442079460009", timezone: UTC, always_open: true},
+		   {id: b, number: "+442079460001", whatsapp_from: "whatsapp:+442079460009", timezone: UTC, always_open: true}]`, "lines[1] (b): whatsapp_from used by two lines"},
+	} {
+		if _, err := ParseFile([]byte("lines: " + tt.lines + "\n")); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: %v, want %q", tt.lines, err, tt.want)
+		}
 	}
 }
 

@@ -27,10 +27,15 @@ type File struct {
 
 // Line is one support line: the number clients text and when it is open.
 type Line struct {
-	ID       string `yaml:"id"`
-	Name     string `yaml:"name"`
-	Number   string `yaml:"number"`
-	Timezone string `yaml:"timezone"`
+	ID     string `yaml:"id"`
+	Name   string `yaml:"name"`
+	Number string `yaml:"number"`
+	// WhatsAppFrom is the line's WhatsApp sender on the same Twilio
+	// account, "whatsapp:+E164" (empty: no WhatsApp). Clients who write to
+	// it are their own channel (events.ChannelWhatsApp); replies go back
+	// from it.
+	WhatsAppFrom string `yaml:"whatsapp_from"`
+	Timezone     string `yaml:"timezone"`
 	// Hours maps a weekday ("monday".."sunday") to "HH:MM-HH:MM" periods.
 	// AlwaysOpen replaces it for a line open all week.
 	Hours      map[string][]string `yaml:"hours"`
@@ -177,6 +182,17 @@ var (
 // ValidE164 reports whether s is a phone number in E.164 form.
 func ValidE164(s string) bool { return e164.MatchString(s) }
 
+// WhatsAppPrefix marks a WhatsApp address in Twilio's Messaging API and
+// its webhooks: "whatsapp:+447700900123".
+const WhatsAppPrefix = "whatsapp:"
+
+// ValidWhatsApp reports whether s is a WhatsApp address, "whatsapp:" and
+// an E.164 number.
+func ValidWhatsApp(s string) bool {
+	n, ok := strings.CutPrefix(s, WhatsAppPrefix)
+	return ok && ValidE164(n)
+}
+
 // LoadFile reads and validates the YAML configuration. Unknown keys are
 // errors, so a typo never silently drops a setting.
 func LoadFile(path string) (*File, error) {
@@ -306,6 +322,15 @@ func (f *File) Validate() error {
 			bad("%s: number used by two lines", where)
 		}
 		numbers[l.Number] = true
+		if w := l.WhatsAppFrom; w != "" {
+			if !ValidWhatsApp(w) {
+				bad("%s: whatsapp_from: want whatsapp: and an E.164 number, like whatsapp:+441234567890", where)
+			}
+			if numbers[w] {
+				bad("%s: whatsapp_from used by two lines", where)
+			}
+			numbers[w] = true
+		}
 		if _, err := time.LoadLocation(l.Timezone); err != nil || l.Timezone == "" {
 			bad("%s: timezone %q: want an IANA zone like Europe/London", where, l.Timezone)
 		}
@@ -446,14 +471,25 @@ func (f *File) Validate() error {
 	return errors.Join(errs...)
 }
 
-// LineByNumber returns the line clients reach by texting number.
+// LineByNumber returns the line clients reach at number: its SMS number,
+// or its WhatsApp sender ("whatsapp:+E164").
 func (f *File) LineByNumber(number string) (Line, bool) {
 	for _, l := range f.Lines {
-		if l.Number == number {
+		if l.Number == number || l.WhatsAppFrom != "" && l.WhatsAppFrom == number {
 			return l, true
 		}
 	}
 	return Line{}, false
+}
+
+// Sender is the address the line sends to a client on channel from: its
+// WhatsApp sender on WhatsApp ("" when the line has none any more), its
+// number otherwise.
+func (l Line) Sender(channel string) string {
+	if channel == events.ChannelWhatsApp {
+		return l.WhatsAppFrom
+	}
+	return l.Number
 }
 
 // LineByID returns a line by its id.

@@ -191,6 +191,10 @@ const (
 	CodeLandline           = 30006 // a landline, or a carrier that cannot take SMS
 	CodeCarrierViolation   = 30007 // filtered by the carrier
 	CodeUnknownError       = 30008
+	// CodeOutsideWindow: a free-form WhatsApp message more than 24 hours
+	// after the recipient's last message to the sender; only an approved
+	// template may be sent then.
+	CodeOutsideWindow = 63016
 )
 
 var deliveryErrors = map[int]string{
@@ -202,6 +206,7 @@ var deliveryErrors = map[int]string{
 	CodeLandline:           "landline or unreachable carrier",
 	CodeCarrierViolation:   "filtered by the carrier",
 	CodeUnknownError:       "unknown error",
+	CodeOutsideWindow:      "outside WhatsApp's 24-hour window",
 }
 
 // DeliveryErrorText is a few words for a delivery error code, for a duty

@@ -41,6 +41,9 @@ var errorMessages = map[int]string{
 	12100: "Document parse failure",
 	30003: "Unreachable destination handset",
 	30005: "Unknown destination handset",
+	// WhatsApp (whatsapp.go).
+	codeOutsideWindow: "Failed to send freeform message because you are outside the allowed window. If you are using WhatsApp, please use a Message Template.",
+	codeNoChannel:     "Twilio could not find a Channel with the specified From address",
 }
 
 func defaultCode(status int) int {
@@ -177,12 +180,12 @@ func (f *Fake) check(m SentMessage) int {
 		return 21602
 	case utf8.RuneCountInString(m.Body) > maxBodyLen:
 		return 21617
-	case !e164.MatchString(m.To):
+	case !validAddress(m.To):
 		return 21211
 	case f.isOptedOut(m.To):
 		return 21610
 	}
-	return 0
+	return checkWhatsApp(m)
 }
 
 func (f *Fake) fetchMessage(w http.ResponseWriter, r *http.Request) {

@@ -130,6 +130,9 @@ type Fake struct {
 	optedOut    map[string]bool
 	undelivered map[string]outcome // by number: how messages to it end
 	unanswered  map[string]outcome // by number: how calls to it end
+	// lastInbound is when a WhatsApp address last wrote to a sender, by
+	// "client sender": the 24-hour window.
+	lastInbound map[string]time.Time
 	closed      bool
 
 	jobs      chan func()     // status changes to make: message deliveries, calls ringing
@@ -156,6 +159,7 @@ func New(cfg Config, logger zerolog.Logger) *Fake {
 		optedOut:    map[string]bool{},
 		undelivered: map[string]outcome{},
 		unanswered:  map[string]outcome{},
+		lastInbound: map[string]time.Time{},
 		jobs:        make(chan func(), cfg.CallbackQueue),
 		ctx:         ctx,
 		cancel:      cancel,

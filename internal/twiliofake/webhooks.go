@@ -33,6 +33,9 @@ func (f *Fake) enqueueStatus(m SentMessage) {
 	f.mu.Lock()
 	fail, failing := f.undelivered[m.To]
 	f.mu.Unlock()
+	if f.outsideWindow(m) {
+		fail, failing = outcome{status: "failed", code: codeOutsideWindow}, true
+	}
 	if !f.cfg.DeliverStatus && !failing {
 		return
 	}
@@ -100,7 +103,10 @@ func (f *Fake) callback(target string, form url.Values, sid, status string) {
 // returns the new message SID and the webhook's answer, whose body is already
 // read into memory (closing it is optional). A TwiML <Message> in a 2xx answer is
 // recorded as a sent message, as Twilio would send it. STOP-like keywords opt
-// from out before the webhook is called, START-like ones opt back in.
+// from out before the webhook is called, START-like ones opt back in (on SMS
+// only). From and to may be WhatsApp addresses ("whatsapp:+E164", see WhatsApp):
+// the webhook then carries WhatsApp's fields, and opens the 24-hour window for
+// free-form messages back to from.
 func (f *Fake) DeliverInbound(ctx context.Context, webhookURL string, from, to, body string) (messageSid string, resp *http.Response, err error) {
 	sid := newSID("SM")
 	resp, err = f.DeliverInboundWithSid(ctx, webhookURL, sid, from, to, body)
@@ -135,6 +141,10 @@ func (f *Fake) DeliverInboundWithSid(ctx context.Context, webhookURL, messageSid
 	if f.cfg.MessagingServiceSID != "" {
 		form.Set("MessagingServiceSid", f.cfg.MessagingServiceSID)
 	}
+	if isWhatsApp(from) {
+		whatsAppInbound(form, from)
+	}
+	f.noteInbound(from, to)
 	resp, err := f.post(ctx, webhookURL, form, idempotencyToken(messageSid, "received"))
 	if err != nil {
 		return nil, err
@@ -145,6 +155,9 @@ func (f *Fake) DeliverInboundWithSid(ctx context.Context, webhookURL, messageSid
 }
 
 func (f *Fake) applyKeywords(from, body string) {
+	if isWhatsApp(from) {
+		return // Twilio's opt-out handling is for SMS: on WhatsApp the business honours STOP itself
+	}
 	word := strings.ToUpper(strings.TrimSpace(body))
 	switch {
 	case optOutWords[word]:

@@ -28,9 +28,12 @@ func statusOf(err error) (int, string) {
 	var locked auth.LockedError
 	var already *app.AlreadyAcknowledgedError
 	var tooLarge *http.MaxBytesError
+	var outside *events.OutsideWindowError
 	switch {
 	case errors.As(err, &already):
 		return http.StatusConflict, already.Error()
+	case errors.As(err, &outside):
+		return http.StatusConflict, outsideWindowText(outside)
 	case errors.As(err, &locked):
 		return http.StatusLocked, locked.Error()
 	case errors.Is(err, auth.ErrNoSession):
@@ -67,6 +70,13 @@ func statusOf(err error) (int, string) {
 		return http.StatusRequestEntityTooLarge, "That is too long."
 	}
 	return http.StatusInternalServerError, "Something went wrong; it has been logged."
+}
+
+// outsideWindowText says why a WhatsApp reply was refused, and what can
+// be done.
+func outsideWindowText(e *events.OutsideWindowError) string {
+	return fmt.Sprintf("Not sent: the client last wrote on WhatsApp more than 24 hours ago (%s). WhatsApp allows free-form replies only within 24 hours of the client's last message; only an approved template message may be sent now. Nothing was sent: when the client writes again, you can reply.",
+		e.LastInboundAt.UTC().Format("2 Jan 2006 15:04 UTC"))
 }
 
 // isAPI reports whether the request wants JSON.

@@ -159,6 +159,12 @@ func (p *pages) acknowledge(w http.ResponseWriter, r *http.Request, v *auth.View
 }
 
 func (p *pages) conversation(w http.ResponseWriter, r *http.Request, v *auth.Viewer) error {
+	return p.conversationPage(w, r, v, http.StatusOK, "")
+}
+
+// conversationPage renders the conversation with status, and refused
+// (why a reply was not sent) beside the reply form.
+func (p *pages) conversationPage(w http.ResponseWriter, r *http.Request, v *auth.Viewer, status int, refused string) error {
 	c, err := p.app.Queries.ReadConversation.Handle(r.Context(), app.ReadConversation{Actor: v.Actor(), ConversationID: chi.URLParam(r, "conversation"), Via: "page"})
 	if err != nil {
 		return err
@@ -167,7 +173,7 @@ func (p *pages) conversation(w http.ResponseWriter, r *http.Request, v *auth.Vie
 		Conversation: c, ReplyID: events.NewID(), Sent: r.URL.Query().Get("sent") != "", Acknowledged: r.URL.Query().Get("acknowledged") != "",
 		EscalationID: events.NewID(), Escalated: r.URL.Query().Get("escalated") != "", Marked: r.URL.Query().Get("marked") != "",
 		Reasons: events.ManualReasons, FlagID: events.NewID(), FlagKinds: events.FlagKinds, Flagged: r.URL.Query().Get("flagged") != "",
-		Closed: r.URL.Query().Get("closed") != "", NewMessage: r.URL.Query().Get("newmessage") != "", HandOverID: events.NewID()}
+		Closed: r.URL.Query().Get("closed") != "", NewMessage: r.URL.Query().Get("newmessage") != "", HandOverID: events.NewID(), ReplyRefused: refused}
 	if page.Assignees, err = p.app.Queries.Assignees.Handle(r.Context()); err != nil {
 		return err
 	}
@@ -183,7 +189,7 @@ func (p *pages) conversation(w http.ResponseWriter, r *http.Request, v *auth.Vie
 		}
 		page.SavedReplies = sr.Replies
 	}
-	p.render.page(w, http.StatusOK, "conversation", v, page)
+	p.render.page(w, status, "conversation", v, page)
 	return nil
 }
 
@@ -191,6 +197,12 @@ func (p *pages) reply(w http.ResponseWriter, r *http.Request, v *auth.Viewer) er
 	id := chi.URLParam(r, "conversation")
 	cmd := app.Reply{Actor: v.Actor(), ConversationID: id, ReplyID: r.PostFormValue("reply_id"), Body: r.PostFormValue("body")}
 	if _, err := p.app.Commands.Reply.Handle(r.Context(), cmd); err != nil {
+		if errors.Is(err, events.ErrOutsideWindow) {
+			// Shown on the conversation, beside the reply form: the
+			// worker sees why, and the messages it is about.
+			code, msg := statusOf(err)
+			return p.conversationPage(w, r, v, code, msg)
+		}
 		return err
 	}
 	http.Redirect(w, r, "/conversations/"+id+"?sent=1", http.StatusSeeOther)

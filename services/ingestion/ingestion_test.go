@@ -67,7 +67,7 @@ func newHarness(t testing.TB) *harness {
 	}
 	file, err := config.ParseFile([]byte(`
 lines:
-  - {id: main, number: "` + lineNum + `", timezone: Europe/London, always_open: true, help_reply: "` + helpReply + `"}
+  - {id: main, number: "` + lineNum + `", whatsapp_from: "whatsapp:` + lineNum + `", timezone: Europe/London, always_open: true, help_reply: "` + helpReply + `"}
 `))
 	if err != nil {
 		t.Fatal(err)

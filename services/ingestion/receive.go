@@ -161,13 +161,18 @@ func unavailable(what string, err error) error {
 // ReceiveSMS records an inbound SMS durably. When it returns nil the
 // message is in the log; the same MessageSid again is the same event.
 func (r *Receiver) ReceiveSMS(ctx context.Context, in InboundSMS) (Receipt, error) {
+	channel, err := channelOf(in.From, in.To)
+	if err != nil {
+		return Receipt{}, err
+	}
 	line, ok := r.lines.LineByNumber(in.To)
 	if !ok {
 		return Receipt{}, ErrUnknownLine
 	}
 	// A staff work phone answering a page is never a client: nothing of
-	// it enters a conversation but the answer's decision.
-	if st, ok := r.staff(in.From); ok {
+	// it enters a conversation but the answer's decision. Pages go by SMS,
+	// and are answered by SMS: a WhatsApp message is always a client's.
+	if st, ok := r.staff(in.From); ok && channel == events.ChannelSMS {
 		answer, err := r.duty.Answer(ctx, st, line, in)
 		return Receipt{StaffID: st.ID, Answer: answer, LineID: line.ID, EventID: "sms-" + strings.ToLower(in.MessageSid)}, err
 	}
@@ -191,12 +196,14 @@ func (r *Receiver) ReceiveSMS(ctx context.Context, in InboundSMS) (Receipt, erro
 		return c.Receive(rc.EventID, in.MessageSid, events.Sealed{KeyID: clientID, Data: body}, line.ReopenWindow.Duration, meta)
 	}
 	start := func(c *events.Conversation) error {
-		return c.Start(line.ID, clientID, rc.Pseudonym, events.ChannelSMS, meta)
+		return c.Start(line.ID, clientID, rc.Pseudonym, channel, meta)
 	}
 	// A new conversation takes its id from the message that opened it, so a
 	// retried webhook opens the same conversation, not a second one.
 	var seen bool
-	rc.ConversationID, rc.Duplicate, seen, err = r.record(ctx, line.ID, rc, events.ChannelSMS, in.From, meta, "cv-"+rc.EventID[len("sms-"):], start, receive)
+	// The contact sealed is the address replies go to: the number, or the
+	// WhatsApp address.
+	rc.ConversationID, rc.Duplicate, seen, err = r.record(ctx, line.ID, rc, channel, in.From, meta, "cv-"+rc.EventID[len("sms-"):], start, receive)
 	if err != nil {
 		return rc, err
 	}

@@ -13,7 +13,6 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/helpline-org/helpline/events"
-	"github.com/helpline-org/helpline/internal/config"
 	"github.com/helpline-org/helpline/internal/sms"
 )
 
@@ -154,13 +153,12 @@ func (h *Webhooks) parse(w http.ResponseWriter, req *http.Request, path string) 
 }
 
 func validateInbound(in InboundSMS) error {
+	if _, err := channelOf(in.From, in.To); err != nil {
+		return err
+	}
 	switch {
 	case !sms.ValidMessageSid(in.MessageSid):
 		return fmt.Errorf("%w: MessageSid missing or malformed", ErrBadInput)
-	case !config.ValidE164(in.From):
-		return fmt.Errorf("%w: From must be an E.164 number", ErrBadInput)
-	case !config.ValidE164(in.To):
-		return fmt.Errorf("%w: To must be an E.164 number", ErrBadInput)
 	case !utf8.ValidString(in.Body):
 		return fmt.Errorf("%w: Body is not UTF-8", ErrBadInput)
 	case utf8.RuneCountInString(in.Body) > maxBodyChars:

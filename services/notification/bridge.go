@@ -18,6 +18,7 @@ import (
 const (
 	blockedOptedOut = "client opted out (texted STOP); they can text START to hear from us again"
 	blockedErased   = "client's data was erased"
+	blockedNoSender = "the line has no WhatsApp sender configured (lines[].whatsapp_from)"
 )
 
 // erased reports an Open error that means the client's key is gone for
@@ -39,7 +40,7 @@ func (s *Service) sendReply(ctx context.Context, e events.Envelope, r events.Rep
 		return nil // already sent, failed or blocked: never twice
 	}
 	meta := e.Caused(s.now())
-	if conv.Channel != events.ChannelSMS {
+	if conv.Channel == events.ChannelWebChat {
 		return nil // web chat replies reach the client through the chat stream
 	}
 	body, number, blocked, err := s.openForSend(ctx, conv.ClientID, r.Body, events.BodyAAD(e.ID))
@@ -54,7 +55,7 @@ func (s *Service) sendReply(ctx context.Context, e events.Envelope, r events.Rep
 	if err != nil {
 		return err
 	}
-	return s.deliver(ctx, conv.ID, r.ReplyID, events.SendReply, sms.Message{From: line.Number, To: number, Body: body,
+	return s.deliver(ctx, conv.ID, r.ReplyID, events.SendReply, sms.Message{From: line.Sender(conv.Channel), To: number, Body: body,
 		StatusCallback: s.statusCallback(conv.ID)}, meta)
 }
 
@@ -127,7 +128,9 @@ func (s *Service) sendCrisisReply(ctx context.Context, e events.Envelope, v even
 }
 
 // sendAutomatic sends an automatic reply (SendAutoReply) to the client,
-// once per send id. By SMS, from the line's number; in a web chat it is
+// once per send id. By SMS from the line's number, on WhatsApp from its
+// WhatsApp sender (an automatic reply answers the client's message, so
+// WhatsApp's 24-hour window is open); in a web chat it is
 // recorded as sent, and the chat shows it from the line's texts. Nothing
 // goes to a client who opted out or was erased.
 func (s *Service) sendAutomatic(ctx context.Context, conv *events.Conversation, sendID string, line config.Line, text string, meta events.Meta) error {
@@ -141,7 +144,7 @@ func (s *Service) sendAutomatic(ctx context.Context, conv *events.Conversation, 
 	if blocked != "" {
 		return nil // an auto-reply to an opted-out or erased client is simply not sent
 	}
-	return s.deliver(ctx, conv.ID, sendID, events.SendAutoReply, sms.Message{From: line.Number, To: number, Body: text,
+	return s.deliver(ctx, conv.ID, sendID, events.SendAutoReply, sms.Message{From: line.Sender(conv.Channel), To: number, Body: text,
 		StatusCallback: s.statusCallback(conv.ID)}, meta)
 }
 
@@ -185,6 +188,14 @@ func (s *Service) openForSend(ctx context.Context, clientID string, body events.
 // (with the reason). Retryable failures return an error: the event is
 // redelivered, and nothing is recorded until the send succeeds.
 func (s *Service) deliver(ctx context.Context, convID, sendID, kind string, m sms.Message, meta events.Meta) error {
+	if m.From == "" {
+		// A WhatsApp conversation whose line's whatsapp_from was taken out
+		// of the configuration: no retry can send it.
+		s.logger.Error().Str("conversation", convID).Str("send", sendID).Msg("the line has no sender for the conversation's channel (whatsapp_from)")
+		return s.update(ctx, convID, func(c *events.Conversation) error {
+			return c.RecordSendFailed(sendID, kind, blockedNoSender, 0, meta)
+		})
+	}
 	sid, err := s.sendSMS(ctx, m)
 	if errors.Is(err, sms.ErrOptedOut) {
 		return s.update(ctx, convID, func(c *events.Conversation) error { return c.BlockSend(sendID, blockedOptedOut, meta) })

@@ -58,7 +58,7 @@ func (s *Service) armWait(ctx context.Context, e events.Envelope, v events.Messa
 	if err != nil {
 		return err
 	}
-	if conv.Channel != events.ChannelSMS || conv.Closed {
+	if conv.Channel == events.ChannelWebChat || conv.Closed {
 		return nil
 	}
 	line, err := s.line(conv.LineID)
@@ -127,8 +127,8 @@ func (s *Service) onWaitDue(ctx context.Context, t timers.Timer) error {
 	if err != nil {
 		return err
 	}
-	if !conv.Started || conv.Closed || conv.Channel != events.ChannelSMS || !conv.LastReplyAt.Before(conv.LastInboundAt) {
-		return nil // answered, closed, or not by SMS
+	if !conv.Started || conv.Closed || conv.Channel == events.ChannelWebChat || !conv.LastReplyAt.Before(conv.LastInboundAt) {
+		return nil // answered, closed, or a web chat
 	}
 	line, err := s.line(conv.LineID)
 	if err != nil {

@@ -33,7 +33,8 @@ type Served struct {
 // and stops it when the test ends.
 func Serve(t testing.TB, b *testbed.Bed, twilioToken string, cfg app.Config, log zerolog.Logger) *Served {
 	t.Helper()
-	fake := twiliofake.New(twiliofake.Config{AuthToken: twilioToken}, zerolog.Nop())
+	// The fake keeps the bed's time too: WhatsApp's 24-hour window follows its clock.
+	fake := twiliofake.New(twiliofake.Config{AuthToken: twilioToken, Now: b.Clock.Now}, zerolog.Nop())
 	fakeSrv := httptest.NewServer(fake)
 	t.Cleanup(func() { fakeSrv.Close(); fake.Close() })
 	// The process's public URL is its server's, known before it is built.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/helpline-org/helpline/events"
@@ -60,6 +61,7 @@ func (h ReadConversationHandler) Handle(ctx context.Context, q ReadConversation)
 		return views.Conversation{}, err
 	}
 	out := h.d.conversationOf(ctx, c)
+	h.d.replyWindow(&out, msgs)
 	disclosed := 0
 	for _, m := range msgs {
 		mv, err := h.d.messageOf(ctx, c, m)
@@ -85,6 +87,24 @@ func (h ReadConversationHandler) Handle(ctx context.Context, q ReadConversation)
 		h.d.log.Warn().Str("staff_id", q.Actor.ID).Str("conversation_id", c.ID).Msg("break-glass reading")
 	}
 	return out, nil
+}
+
+// replyWindow fills in until when a free-form reply may go to the client
+// (WhatsApp's 24-hour window from their latest message), and whether it
+// has closed: the rule itself is the conversation's (events.ReplyWindowEnds),
+// which refuses a reply outside it.
+func (d *deps) replyWindow(c *views.Conversation, msgs []inbox.Message) {
+	var last time.Time
+	for _, m := range msgs {
+		if m.Direction == inbox.DirectionIn && m.At.After(last) {
+			last = m.At
+		}
+	}
+	ends, ok := events.ReplyWindowEnds(c.Channel, last)
+	if !ok || last.IsZero() {
+		return
+	}
+	c.ReplyWindowEnds, c.ReplyWindowClosed = &ends, d.Now().After(ends)
 }
 
 // messageOf is one message as staff see it, its body and matched terms

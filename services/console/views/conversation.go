@@ -30,8 +30,14 @@ type Conversation struct {
 	// if a message came after it.
 	LastMessageSeq uint64 `json:"last_message_seq"`
 	// Outcome is a closed conversation's wrap-up outcome.
-	Outcome  string    `json:"outcome,omitempty"`
-	Messages []Message `json:"messages,omitempty"`
+	Outcome string `json:"outcome,omitempty"`
+	// ReplyWindowEnds is, on WhatsApp, until when a free-form reply may
+	// be sent: 24 hours after the client's latest message. Later, a reply
+	// is refused (only an approved template may be sent), and
+	// ReplyWindowClosed is set when it was so at the reading.
+	ReplyWindowEnds   *time.Time `json:"reply_window_ends,omitempty"`
+	ReplyWindowClosed bool       `json:"reply_window_closed,omitempty"`
+	Messages          []Message  `json:"messages,omitempty"`
 }
 
 // ClientFlag is a staff flag on a client: what for (abusive, frequent,

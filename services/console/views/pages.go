@@ -91,6 +91,9 @@ type ConversationPage struct {
 	FlagID    string
 	FlagKinds []string
 	Flagged   bool
+	// ReplyRefused is why the reply just sent was not (WhatsApp's 24-hour
+	// window had closed), shown beside the reply form.
+	ReplyRefused string
 	// Taxonomy is the close form's choices; Closed confirms a close, and
 	// NewMessage says a close was refused because a message came after
 	// the page was loaded.
