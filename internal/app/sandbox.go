@@ -26,7 +26,7 @@ func (pr *Process) mountSandbox(token string) sms.Config {
 	pr.Sandbox = fake
 	var lines []twiliofake.SandboxLine
 	for _, l := range pr.cfg.File.Lines {
-		lines = append(lines, twiliofake.SandboxLine{Name: l.Name, Number: l.Number})
+		lines = append(lines, twiliofake.SandboxLine{Name: l.Name, Number: l.Number, WhatsApp: l.WhatsAppFrom})
 	}
 	r.Handle("/sandbox", http.RedirectHandler("/sandbox/", http.StatusMovedPermanently))
 	r.Handle("/sandbox/*", http.StripPrefix("/sandbox", fake.SandboxHandler(env.PublicURL+ingestion.SMSPath, lines)))

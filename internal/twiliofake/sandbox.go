@@ -1,6 +1,7 @@
 package twiliofake
 
 import (
+	"cmp"
 	"context"
 	"embed"
 	"errors"
@@ -45,11 +46,19 @@ const (
 	sandboxAcceptJSON = "application/json"
 )
 
-// SandboxLine is a helpline number a sandbox user can text.
+// SandboxLine is a helpline number a sandbox user can text, and its
+// WhatsApp sender ("whatsapp:+E164"; empty when it has none).
 type SandboxLine struct {
-	Name   string `json:"name"`
-	Number string `json:"number"`
+	Name     string `json:"name"`
+	Number   string `json:"number"`
+	WhatsApp string `json:"whatsapp,omitempty"`
 }
+
+// Channels a sandbox user can write on.
+const (
+	sandboxSMS      = "sms"
+	sandboxWhatsApp = "whatsapp"
+)
 
 type sandbox struct {
 	fake       *Fake
@@ -72,6 +81,7 @@ type sendResult struct {
 type pageData struct {
 	Lines    []SandboxLine
 	Line     string
+	Channel  string // sandboxSMS or sandboxWhatsApp
 	From     string
 	Body     string
 	Result   *sendResult
@@ -134,6 +144,9 @@ func (s *sandbox) render(w http.ResponseWriter, status int, d pageData) {
 	d.Names = make(map[string]string, len(s.lines))
 	for _, l := range s.lines {
 		d.Names[l.Number] = l.Name
+		if l.WhatsApp != "" {
+			d.Names[l.WhatsApp] = l.Name
+		}
 	}
 	if d.Line == "" && len(s.lines) > 0 {
 		d.Line = s.lines[0].Number
@@ -204,14 +217,20 @@ func (s *sandbox) send(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	d := pageData{Line: r.PostForm.Get("line"), From: strings.TrimSpace(r.PostForm.Get("from")), Body: r.PostForm.Get("body")}
+	d := pageData{Line: r.PostForm.Get("line"), Channel: cmp.Or(r.PostForm.Get("channel"), sandboxSMS),
+		From: strings.TrimSpace(r.PostForm.Get("from")), Body: r.PostForm.Get("body")}
 	if problem := s.checkSend(d); problem != "" {
 		s.answer(w, wantJSON, http.StatusBadRequest, d, &sendResult{Error: problem})
 		return
 	}
+	from, to := d.From, d.Line
+	if d.Channel == sandboxWhatsApp {
+		// The same phone, writing on WhatsApp to the line's WhatsApp sender.
+		from, to = WhatsApp(d.From), s.line(d.Line).WhatsApp
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), DefaultWebhookTimeout)
 	defer cancel()
-	sid, resp, err := s.fake.DeliverInbound(ctx, s.webhookURL, d.From, d.Line, d.Body)
+	sid, resp, err := s.fake.DeliverInbound(ctx, s.webhookURL, from, to, d.Body)
 	res := &sendResult{MessageSID: sid}
 	s.webhookResult(res, resp, err)
 	if err == nil {
@@ -256,10 +275,23 @@ func (s *sandbox) webhookResult(res *sendResult, resp *http.Response, err error)
 	res.Answer = readShown(resp)
 }
 
+// line returns the sandbox line with number (zero when none has it).
+func (s *sandbox) line(number string) SandboxLine {
+	i := slices.IndexFunc(s.lines, func(l SandboxLine) bool { return l.Number == number })
+	if i < 0 {
+		return SandboxLine{}
+	}
+	return s.lines[i]
+}
+
 func (s *sandbox) checkSend(d pageData) string {
 	switch {
-	case !slices.ContainsFunc(s.lines, func(l SandboxLine) bool { return l.Number == d.Line }):
+	case s.line(d.Line).Number == "":
 		return "Choose one of the helpline numbers."
+	case d.Channel != sandboxSMS && d.Channel != sandboxWhatsApp:
+		return "Choose SMS or WhatsApp."
+	case d.Channel == sandboxWhatsApp && s.line(d.Line).WhatsApp == "":
+		return "That line has no WhatsApp sender (lines[].whatsapp_from): choose SMS, or another line."
 	case !e164.MatchString(d.From):
 		return "Enter your number in international format, like +447700900123."
 	case strings.TrimSpace(d.Body) == "":

@@ -2,6 +2,9 @@ package twiliofake_test
 
 import (
 	"errors"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -65,5 +68,49 @@ func TestWhatsApp(t *testing.T) {
 	var se *sms.SendError
 	if _, err := e.sender.Send(ctxFor(t), sms.Message{From: line, To: waClient, Body: "hi"}); !errors.As(err, &se) || se.Code != 63007 || !se.Permanent {
 		t.Fatalf("a WhatsApp message from an SMS number: %v, want permanent 63007", err)
+	}
+}
+
+// The sandbox sends on WhatsApp when asked: from whatsapp: and the number
+// typed, to the line's WhatsApp sender; a line without one refuses it.
+func TestSandboxSendsOnWhatsApp(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, twiliofake.Config{})
+	hook := newWebhook(t, nil)
+	const plain = "+447700900002"
+	lines := []twiliofake.SandboxLine{{Name: "Main", Number: line, WhatsApp: twiliofake.WhatsApp(line)}, {Name: "SMS only", Number: plain}}
+	mux := http.NewServeMux()
+	mux.Handle("/sandbox/", http.StripPrefix("/sandbox", e.fake.SandboxHandler(hook.srv.URL+"/twilio/sms", lines)))
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	s := &sandboxEnv{env: e, hook: hook, srv: srv}
+	json := map[string]string{"Accept": "application/json", "Sec-Fetch-Site": "same-origin"}
+
+	resp, body := sandboxPost(t, s, "send", url.Values{"line": {line}, "channel": {"whatsapp"}, "from": {client}, "body": {"hello"}}, json)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("send on WhatsApp: %d %s", resp.StatusCode, body)
+	}
+	if got := hook.next(t); got.form.Get("From") != twiliofake.WhatsApp(client) || got.form.Get("To") != twiliofake.WhatsApp(line) || got.form.Get("WaId") == "" {
+		t.Fatalf("webhook form %v, want WhatsApp addresses", got.form)
+	}
+	for _, tt := range []struct {
+		name string
+		form url.Values
+	}{
+		{"a line without WhatsApp", url.Values{"line": {plain}, "channel": {"whatsapp"}, "from": {client}, "body": {"hello"}}},
+		{"an unknown channel", url.Values{"line": {line}, "channel": {"pigeon"}, "from": {client}, "body": {"hello"}}},
+	} {
+		if resp, body := sandboxPost(t, s, "send", tt.form, json); resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("%s: %d %s, want 400", tt.name, resp.StatusCode, body)
+		}
+	}
+	select {
+	case <-hook.requests:
+		t.Error("a refused send reached the webhook")
+	default:
+	}
+	_, page := get(t, srv.URL+"/sandbox/")
+	if !strings.Contains(page, `<select id="channel" name="channel"`) || !strings.Contains(page, `data-whatsapp="whatsapp:`+htmlNumber(line)+`"`) {
+		t.Error("the page offers no WhatsApp")
 	}
 }

@@ -11,7 +11,9 @@
   const result = document.getElementById("result");
   const names = new Map();
   for (const opt of document.getElementById("line").options) {
-    names.set(opt.value, opt.textContent.replace(/\s*\(.*\)$/, ""));
+    const name = opt.textContent.replace(/\s*\(.*\)$/, "");
+    names.set(opt.value, name);
+    if (opt.dataset.whatsapp) names.set(opt.dataset.whatsapp, name);
   }
 
   function el(tag, cls, text) {
