@@ -78,13 +78,14 @@ func (c *Conversation) Start(lineID, clientID, pseudonym, channel string, m Meta
 // message already received is not recorded again, even once the
 // conversation closed. A new one joins an open conversation, or reopens
 // one closed within reopenWithin (the line's reopen window) before it
-// came; a conversation closed longer ago refuses it with ErrClosed, and
-// the message starts the client's next conversation.
+// came, or one whose follow-up it answers (receiveFollowUps); a
+// conversation closed longer ago refuses it with ErrClosed, and the
+// message starts the client's next conversation.
 func (c *Conversation) Receive(messageID, providerMessageID string, body Sealed, reopenWithin time.Duration, m Meta) error {
 	if _, seen := c.Messages[messageID]; seen {
 		return nil
 	}
-	if err := c.reopenFor(messageID, reopenWithin, m); err != nil {
+	if err := c.receiveFollowUps(messageID, reopenWithin, m); err != nil {
 		return err
 	}
 	if err := c.mustBeOpen(); err != nil {

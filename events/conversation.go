@@ -220,6 +220,10 @@ type Conversation struct {
 	// ("" until a verdict matched any): automatic texts sent later (the
 	// survey) are in it.
 	Language string
+	// FollowUps are the check-ins scheduled at closes, by id
+	// (followup.go); followUpOrder, their ids as scheduled.
+	FollowUps     map[string]FollowUp
+	followUpOrder []string
 
 	recording
 }
@@ -227,7 +231,8 @@ type Conversation struct {
 // NewConversation returns an empty conversation with the given id.
 func NewConversation(id string) *Conversation {
 	return &Conversation{ID: id, Escalations: map[string]*Escalation{}, Sends: map[string]string{}, Replies: map[string]ReplyRequested{},
-		Messages: map[string]uint64{}, Triaged: map[string]bool{}, HandOvers: map[string]bool{}, Verdicts: map[string]VerdictSummary{}, Pages: map[string]PageRef{}, Undelivered: map[string]DeliveryStatusChanged{}}
+		Messages: map[string]uint64{}, Triaged: map[string]bool{}, HandOvers: map[string]bool{}, Verdicts: map[string]VerdictSummary{}, Pages: map[string]PageRef{}, Undelivered: map[string]DeliveryStatusChanged{},
+		FollowUps: map[string]FollowUp{}}
 }
 
 // Clone returns a deep copy: changing the copy (applying events, recording
@@ -256,6 +261,7 @@ func (c *Conversation) Clone() *Conversation {
 	out.Pages = maps.Clone(c.Pages)
 	out.Undelivered = maps.Clone(c.Undelivered)
 	out.Recent = slices.Clone(c.Recent)
+	out.FollowUps, out.followUpOrder = maps.Clone(c.FollowUps), slices.Clone(c.followUpOrder)
 	for i, r := range out.Recent {
 		out.Recent[i].Signals = slices.Clone(r.Signals)
 	}
@@ -405,6 +411,7 @@ func (c *Conversation) apply(p Payload, e Envelope) {
 	case ResponseClockStarted:
 		c.Clock = ResponseClock{ID: p.ClockID, Kind: p.Kind, MessageID: p.MessageID, From: p.From, Due: p.Due}
 	}
+	c.applyFollowUp(p, at)
 }
 
 // pageFailed marks the page with provider id sid failed, if it is known:

@@ -65,6 +65,9 @@ type WrapUp struct {
 	// SeenSeq is the conversation's sequence as the worker's page showed
 	// it: a client's message after it refuses the close.
 	SeenSeq uint64
+	// FollowUp, when set, schedules a check-in the client agreed to
+	// (ScheduleFollowUp).
+	FollowUp *FollowUpPlan
 }
 
 // Taxonomy checks a wrap-up against a line's classification of
@@ -78,7 +81,8 @@ type Taxonomy interface {
 // not seen (after w.SeenSeq) refuses it with ErrNewMessage: the close
 // never goes over a message nobody read. The repository appends it with
 // the conversation's expected sequence, so a message arriving meanwhile
-// makes it decide again, and refuse.
+// makes it decide again, and refuse. A follow-up in the wrap-up is
+// recorded with the close, or refuses it.
 func (c *Conversation) Close(byStaffID string, w WrapUp, tax Taxonomy, m Meta) error {
 	if err := c.mustBeOpen(); err != nil {
 		return err
@@ -100,7 +104,13 @@ func (c *Conversation) Close(byStaffID string, w WrapUp, tax Taxonomy, m Meta) e
 		cats = []string{}
 	}
 	slices.Sort(cats)
-	return c.record(ConversationClosed{ByStaffID: byStaffID, Outcome: w.Outcome, Categories: slices.Compact(cats)}, m)
+	if err := c.record(ConversationClosed{ByStaffID: byStaffID, Outcome: w.Outcome, Categories: slices.Compact(cats)}, m); err != nil {
+		return err
+	}
+	if w.FollowUp == nil {
+		return nil
+	}
+	return c.ScheduleFollowUp(byStaffID, *w.FollowUp, m)
 }
 
 // reopenFor records that messageID reopens the conversation, when it is

@@ -28,6 +28,9 @@ const (
 	TypeResponseClockStarted      = "conversation.response_clock_started"
 	TypeSurveyQuestionAsked       = "conversation.survey_question_asked"
 	TypeSurveyAnswered            = "conversation.survey_answered"
+	TypeFollowUpScheduled         = "conversation.follow_up_scheduled"
+	TypeFollowUpCancelled         = "conversation.follow_up_cancelled"
+	TypeFollowUpAnswered          = "conversation.follow_up_answered"
 
 	TypeClientRegistered = "client.registered"
 	TypeConsentChanged   = "client.consent_changed"
@@ -65,4 +68,7 @@ const (
 	// SurveySendPrefix: a question of the post-contact survey
 	// (SurveySendID).
 	SurveySendPrefix = "survey-"
+	// FollowUpSendPrefix: a follow-up check-in the client agreed to
+	// (FollowUpSendID).
+	FollowUpSendPrefix = "followup-"
 )

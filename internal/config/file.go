@@ -117,6 +117,26 @@ type Line struct {
 	// answered may stay silent before the managers' figures count it as
 	// never answered (abandoned); default DefaultAbandonedAfter.
 	AbandonedAfter Duration `yaml:"abandoned_after"`
+	// FollowUpText is the check-in text a client who agreed at wrap-up
+	// gets at the time the worker chose (events.FollowUpPlan); a line
+	// without one offers no follow-ups. Keep it discreet: someone else
+	// may read the client's phone. FollowUpMax is how far ahead one may
+	// be scheduled; default DefaultFollowUpMax.
+	FollowUpText string   `yaml:"follow_up_text"`
+	FollowUpMax  Duration `yaml:"follow_up_max"`
+}
+
+// DefaultFollowUpMax is how far ahead a follow-up may be scheduled where
+// a line sets no follow_up_max.
+const DefaultFollowUpMax = 14 * 24 * time.Hour
+
+// FollowUpWithin is how far ahead the line accepts a follow-up: 0 when
+// it sends none (no follow_up_text).
+func (l Line) FollowUpWithin() time.Duration {
+	if strings.TrimSpace(l.FollowUpText) == "" {
+		return 0
+	}
+	return l.FollowUpMax.Duration
 }
 
 // Staff is a member of staff known from configuration.
@@ -234,6 +254,7 @@ func (f *File) setDefaults() {
 		l.WaitMessageEvery.Duration = cmp.Or(l.WaitMessageEvery.Duration, 30*time.Minute)
 		l.ReopenWindow.Duration = cmp.Or(l.ReopenWindow.Duration, DefaultReopenWindow)
 		l.AbandonedAfter.Duration = cmp.Or(l.AbandonedAfter.Duration, DefaultAbandonedAfter)
+		l.FollowUpMax.Duration = cmp.Or(l.FollowUpMax.Duration, DefaultFollowUpMax)
 		if l.Taxonomy == nil {
 			l.Taxonomy = DefaultTaxonomy()
 		}
@@ -377,6 +398,9 @@ func (f *File) Validate() error {
 		}
 		if l.AbandonedAfter.Duration < 10*time.Minute || l.AbandonedAfter.Duration > 30*24*time.Hour {
 			bad("%s: abandoned_after %s: want 10m to 720h", where, l.AbandonedAfter.Duration)
+		}
+		if len(l.FollowUpText) > maxClientText || l.FollowUpMax.Duration < time.Hour || l.FollowUpMax.Duration > 90*24*time.Hour {
+			bad("%s: follow_up_text of at most %d bytes and follow_up_max %s of 1h to 2160h", where, maxClientText, l.FollowUpMax.Duration)
 		}
 		if l.Taxonomy != nil {
 			errs = append(errs, l.Taxonomy.validate(where)...)

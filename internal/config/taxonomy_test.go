@@ -96,3 +96,26 @@ func TestTaxonomyIsValidatedAtLoad(t *testing.T) {
 		t.Fatalf("configured line: %+v", l)
 	}
 }
+
+func TestFollowUpSettings(t *testing.T) {
+	t.Parallel()
+	f, err := ParseFile([]byte(oneLine))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := f.Lines[0].FollowUpWithin(); w != 0 {
+		t.Fatalf("a line without follow_up_text accepts follow-ups up to %s ahead", w)
+	}
+	f, err = ParseFile([]byte(oneLine + "    follow_up_text: \"Checking in. Reply to talk, STOP to stop.\"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := f.Lines[0].FollowUpWithin(); w != DefaultFollowUpMax {
+		t.Fatalf("follow-ups up to %s ahead, want the default %s", w, DefaultFollowUpMax)
+	}
+	for _, bad := range []string{"    follow_up_max: 30m\n", "    follow_up_max: 2200h\n", "    follow_up_text: \"" + strings.Repeat("x", 1001) + "\"\n"} {
+		if _, err := ParseFile([]byte(oneLine + bad)); err == nil || !strings.Contains(err.Error(), "follow_up") {
+			t.Errorf("%q: %v, want an error naming follow_up", bad, err)
+		}
+	}
+}
