@@ -32,6 +32,8 @@ const (
 	FollowUpClientReturned = "client_returned"
 	// FollowUpReplaced: a later close scheduled another one.
 	FollowUpReplaced = "replaced"
+	// FollowUpNoText: the line no longer has a follow-up text.
+	FollowUpNoText = "no_text"
 )
 
 // Errors of ScheduleFollowUp callers act on.

@@ -399,8 +399,8 @@ func (f *File) Validate() error {
 		if l.AbandonedAfter.Duration < 10*time.Minute || l.AbandonedAfter.Duration > 30*24*time.Hour {
 			bad("%s: abandoned_after %s: want 10m to 720h", where, l.AbandonedAfter.Duration)
 		}
-		if len(l.FollowUpText) > maxClientText || l.FollowUpMax.Duration < time.Hour || l.FollowUpMax.Duration > 90*24*time.Hour {
-			bad("%s: follow_up_text of at most %d bytes and follow_up_max %s of 1h to 2160h", where, maxClientText, l.FollowUpMax.Duration)
+		if len(l.FollowUpText) > maxClientText || l.FollowUpMax.Duration < 24*time.Hour || l.FollowUpMax.Duration > 90*24*time.Hour {
+			bad("%s: follow_up_text of at most %d bytes and follow_up_max %s of 24h to 2160h", where, maxClientText, l.FollowUpMax.Duration)
 		}
 		if l.Taxonomy != nil {
 			errs = append(errs, l.Taxonomy.validate(where)...)

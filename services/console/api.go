@@ -157,11 +157,17 @@ func (a *api) close(w http.ResponseWriter, r *http.Request, v *auth.Viewer) erro
 		Outcome    string   `json:"outcome"`
 		Categories []string `json:"categories"`
 		SeenSeq    uint64   `json:"seen_seq"`
+		FollowUp   struct {
+			Consent bool   `json:"consent"`
+			In      string `json:"in"`
+			At      string `json:"at"`
+		} `json:"follow_up"`
 	}
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	cmd := app.Close{Actor: v.Actor(), ConversationID: chi.URLParam(r, "conversation"), Outcome: in.Outcome, Categories: in.Categories, SeenSeq: in.SeenSeq}
+	cmd := app.Close{Actor: v.Actor(), ConversationID: chi.URLParam(r, "conversation"), Outcome: in.Outcome, Categories: in.Categories, SeenSeq: in.SeenSeq,
+		FollowUp: app.FollowUp(in.FollowUp)}
 	if err := a.app.Commands.Close.Handle(r.Context(), cmd); err != nil {
 		return err
 	}

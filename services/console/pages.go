@@ -257,7 +257,8 @@ func (p *pages) close(w http.ResponseWriter, r *http.Request, v *auth.Viewer) er
 	if err != nil {
 		return badRequest("the form is out of date: reload the page")
 	}
-	cmd := app.Close{Actor: v.Actor(), ConversationID: id, Outcome: r.PostFormValue("outcome"), Categories: r.PostForm["category"], SeenSeq: seen}
+	cmd := app.Close{Actor: v.Actor(), ConversationID: id, Outcome: r.PostFormValue("outcome"), Categories: r.PostForm["category"], SeenSeq: seen,
+		FollowUp: followUpForm(r)}
 	err = p.app.Commands.Close.Handle(r.Context(), cmd)
 	if errors.Is(err, events.ErrNewMessage) {
 		http.Redirect(w, r, "/conversations/"+id+"?newmessage=1", http.StatusSeeOther)
@@ -268,6 +269,16 @@ func (p *pages) close(w http.ResponseWriter, r *http.Request, v *auth.Viewer) er
 	}
 	http.Redirect(w, r, "/conversations/"+id+"?closed=1", http.StatusSeeOther)
 	return nil
+}
+
+// followUpForm reads the close form's follow-up: the consent box, and
+// either a number of hours or days or a date and time.
+func followUpForm(r *http.Request) app.FollowUp {
+	f := app.FollowUp{Consent: r.PostFormValue("follow_up_consent") == "yes", At: r.PostFormValue("follow_up_at")}
+	if n := strings.TrimSpace(r.PostFormValue("follow_up_in")); n != "" {
+		f.In = n + r.PostFormValue("follow_up_unit")
+	}
+	return f
 }
 
 // handOver gives the conversation to another worker or a team with a

@@ -33,8 +33,8 @@ func ruleTimerKey(escalationID string, step Step, staffID string) string {
 }
 
 // OnTimer runs one due timer: a person's next notification rule, the
-// rota gap check, a client's wait message, a post-contact survey, or an escalation's
-// acknowledgement deadline.
+// rota gap check, a client's wait message, a post-contact survey, a
+// follow-up, or an escalation's acknowledgement deadline.
 func (s *Service) OnTimer(ctx context.Context, t timers.Timer) error {
 	if t.Key == GapTimerKey {
 		return s.checkGaps(ctx)
@@ -47,6 +47,9 @@ func (s *Service) OnTimer(ctx context.Context, t timers.Timer) error {
 	}
 	if strings.HasPrefix(t.Key, surveyTimerPrefix) {
 		return s.onSurveyDue(ctx, t)
+	}
+	if strings.HasPrefix(t.Key, followUpTimerPrefix) {
+		return s.onFollowUpDue(ctx, t)
 	}
 	return s.OnAckTimeout(ctx, t)
 }

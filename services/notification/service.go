@@ -170,12 +170,12 @@ func (s *Service) HandlePages(ctx context.Context, e events.Envelope) error {
 
 // HandleBridge handles what goes to clients: workers' replies,
 // out-of-hours auto-replies, the crisis reply to a crisis or elevated
-// message while the line is closed (on its verdict), and the post-contact
-// survey (on the close, and on an answer).
+// message while the line is closed (on its verdict), the post-contact
+// survey (on the close, and on an answer), and follow-ups (their timers).
 func (s *Service) HandleBridge(ctx context.Context, e events.Envelope) error {
 	switch e.Type {
 	case events.TypeReplyRequested, events.TypeOutOfHoursContactRecorded, events.TypeMessageTriaged, events.TypeConversationClosed,
-		events.TypeSurveyAnswered:
+		events.TypeSurveyAnswered, events.TypeFollowUpScheduled:
 	default:
 		return nil
 	}
@@ -206,6 +206,8 @@ func (s *Service) HandleBridge(ctx context.Context, e events.Envelope) error {
 		return s.armSurvey(ctx, e)
 	case events.SurveyAnswered:
 		return s.askNextSurvey(ctx, e, p)
+	case events.FollowUpScheduled:
+		return s.armFollowUp(ctx, e, p)
 	}
 	return nil
 }

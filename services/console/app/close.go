@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/helpline-org/helpline/events"
 	"github.com/helpline-org/helpline/internal/config"
@@ -21,6 +22,8 @@ type Close struct {
 	Outcome        string
 	Categories     []string
 	SeenSeq        uint64
+	// FollowUp, when asked for, schedules a check-in the client agreed to.
+	FollowUp FollowUp
 }
 
 // CloseHandler records wrap-ups.
@@ -54,7 +57,16 @@ func (h CloseHandler) Handle(ctx context.Context, cmd Close) error {
 		if err := tax.CheckWrapUp(cmd.Outcome, cats); err != nil {
 			return badRequest(err.Error())
 		}
-		return c.Close(cmd.Actor.ID, events.WrapUp{Outcome: cmd.Outcome, Categories: cats, SeenSeq: cmd.SeenSeq}, tax, m)
+		w := events.WrapUp{Outcome: cmd.Outcome, Categories: cats, SeenSeq: cmd.SeenSeq}
+		if cmd.FollowUp.asked() {
+			line, _ := h.d.File.LineByID(c.LineID) // served: taxonomy found it
+			plan, err := cmd.FollowUp.plan(line, m.OccurredAt)
+			if err != nil {
+				return err
+			}
+			w.FollowUp = plan
+		}
+		return c.Close(cmd.Actor.ID, w, tax, m)
 	})
 	if err == nil {
 		h.d.log.Info().Str("conversation_id", cmd.ConversationID).Str("staff_id", cmd.Actor.ID).Str("outcome", cmd.Outcome).Msg("conversation closed")
@@ -85,6 +97,9 @@ func (h TaxonomyHandler) Handle(lineID string) (views.Taxonomy, error) {
 		return views.Taxonomy{}, ErrNotFound
 	}
 	out := views.Taxonomy{Outcomes: choices(tax.Outcomes, "")}
+	if line, ok := h.d.File.LineByID(lineID); ok {
+		out.FollowUpDays = int(line.FollowUpWithin() / (24 * time.Hour))
+	}
 	for _, g := range tax.Categories {
 		out.Groups = append(out.Groups, views.CategoryGroup{ID: g.ID, Label: g.Label, Required: g.Required, Multiple: g.Multiple,
 			Values: choices(g.Values, g.ID)})

@@ -83,6 +83,9 @@ type Message struct {
 type Taxonomy struct {
 	Outcomes []Choice        `json:"outcomes"`
 	Groups   []CategoryGroup `json:"groups"`
+	// FollowUpDays is how many days ahead the line takes a follow-up
+	// check-in; 0 when it sends none.
+	FollowUpDays int `json:"follow_up_days,omitempty"`
 }
 
 // CategoryGroup is one question of the wrap-up.
