@@ -76,6 +76,8 @@ func apply(ctx context.Context, tx Tx, e events.Envelope, p events.Payload) erro
 		return putConversation(ctx, tx, c)
 	case events.ConversationHandedOver:
 		return handedOver(ctx, tx, c, e, p, at)
+	case events.FollowUpAnswered:
+		return putConversation(ctx, tx, withFlag(c, FlagFollowUpReply))
 	}
 	return nil
 }
@@ -342,12 +344,12 @@ func putConversation(ctx context.Context, tx Tx, c Conversation) error {
 }
 
 // flagsOf returns c's flags, sorted: those recorded once for good (out of
-// hours, escalated) and those that follow its state (risk, consent,
-// erasure).
+// hours, escalated), a follow-up's reply while it is open, and those that
+// follow its state (risk, consent, erasure).
 func flagsOf(c Conversation) []string {
 	var out []string
 	for _, f := range c.Flags {
-		if f == FlagOutOfHours || f == FlagEscalated {
+		if f == FlagOutOfHours || f == FlagEscalated || f == FlagFollowUpReply && c.Open {
 			out = append(out, f)
 		}
 	}

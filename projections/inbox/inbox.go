@@ -61,6 +61,9 @@ const (
 	FlagEscalated  = "escalated"    // an escalation was raised in the conversation
 	FlagOptedOut   = "opted_out"    // the client texted STOP (and not START since)
 	FlagErased     = "erased"       // the client's data was erased
+	// FlagFollowUpReply: the client answered a follow-up check-in; high
+	// priority while the conversation stays open.
+	FlagFollowUpReply = "follow_up_reply"
 )
 
 // Conversation is one row of the inbox.
@@ -374,6 +377,7 @@ var relevant = map[string]bool{
 	events.TypeConversationClosed:        true,
 	events.TypeConversationReopened:      true,
 	events.TypeConversationHandedOver:    true,
+	events.TypeFollowUpAnswered:          true,
 	events.TypeConsentChanged:            true,
 	events.TypeClientErased:              true,
 	events.TypeClientFlagged:             true,

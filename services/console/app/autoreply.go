@@ -31,6 +31,9 @@ func (d *deps) autoReply(lineID, sendID string) (kind, text string) {
 			q, _ := l.Survey.Question(i)
 			return "survey question", q.TextIn("en")
 		}
+		if strings.HasPrefix(sendID, events.FollowUpSendPrefix) {
+			return "follow-up check-in", l.FollowUpText
+		}
 	}
 	return "automatic", ""
 }

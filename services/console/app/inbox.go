@@ -70,13 +70,25 @@ func (h InboxHandler) Handle(ctx context.Context, q Inbox) (views.InboxList, err
 	if len(all) > limit {
 		all = all[:limit]
 	}
-	for _, c := range all {
-		out.Conversations = append(out.Conversations, h.d.conversationOf(ctx, c))
-	}
 	if len(all) == limit {
 		out.Next = all[len(all)-1].After().String()
 	}
+	// High priority first: a client's reply to a follow-up, until a
+	// worker answers it (the page's own order otherwise).
+	slices.SortStableFunc(all, func(a, b inbox.Conversation) int { return cmp.Compare(priority(b), priority(a)) })
+	for _, c := range all {
+		out.Conversations = append(out.Conversations, h.d.conversationOf(ctx, c))
+	}
 	return out, nil
+}
+
+// priority ranks a conversation in the inbox: 1 for a client's reply to
+// a follow-up nobody has answered yet, else 0.
+func priority(c inbox.Conversation) int {
+	if c.Unread > 0 && slices.Contains(c.Flags, inbox.FlagFollowUpReply) {
+		return 1
+	}
+	return 0
 }
 
 // inboxQueries are the inbox queries whose union is what a may see: all

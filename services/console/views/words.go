@@ -34,6 +34,7 @@ var signalWords = map[string]string{
 	"many":              "a large number",
 	"out_of_hours":      "out of hours",
 	"escalated":         "escalated",
+	"follow_up_reply":   "high priority: replied to a follow-up",
 	"opted_out":         "opted out (STOP)",
 	"erased":            "erased",
 	"crisis":            "crisis",
