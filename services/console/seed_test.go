@@ -78,11 +78,16 @@ func seed(t testing.TB) *seeded {
 	w.text(t, clientA, wordsA)
 	e := w.waitEscalation(t, "")
 	s.convA, s.escA, s.pseudoA = e.ConversationID, e.ID, e.Pseudonym
-	if ms, err := w.inbox.Messages(context.Background(), s.convA); err != nil || len(ms) == 0 {
-		t.Fatalf("A's messages: %v", err)
-	} else {
+	// The inbox is its own projection: the queue having the escalation
+	// says nothing of whether the inbox has A's message yet.
+	poll.Until(t, 20*time.Second, func() error {
+		ms, err := w.inbox.Messages(context.Background(), s.convA)
+		if err != nil || len(ms) == 0 {
+			return fmt.Errorf("A's messages: %d (%v)", len(ms), err)
+		}
 		s.msgA = ms[0].ID
-	}
+		return nil
+	})
 	w.text(t, clientB, wordsB)
 	b := w.waitConversation(t, func(c inbox.Conversation) bool { return c.ID != s.convA })
 	s.convB, s.pseudoB = b.ID, b.Pseudonym
