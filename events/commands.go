@@ -105,7 +105,7 @@ type Verdict struct {
 	// Categories summarise the matches that scored: the signals the duty
 	// worker is paged with.
 	Categories []string
-	// Terms are the matched terms that scored, sealed by triage with the
+	// Terms are the client's words that scored, sealed by triage with the
 	// client's key (a JSON list, TermsAAD of the message; empty when none
 	// scored): the verdict, its escalation and a feedback mark carry them.
 	Terms Sealed

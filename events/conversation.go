@@ -196,7 +196,7 @@ type Conversation struct {
 	// a redelivered message is not triaged (escalated, paged) twice.
 	Triaged map[string]bool
 	// Verdicts holds each triaged message's verdict, content-free (risk,
-	// rule, versions, signals, canonical terms): what a staff member's
+	// rule, versions, signals, the sealed matched words): what a staff member's
 	// feedback on it copies.
 	Verdicts map[string]VerdictSummary
 	// Recent lists the latest verdicts, oldest first, at most

@@ -6,11 +6,14 @@
 package triage
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -151,7 +154,7 @@ func (s *Service) triage(ctx context.Context, e events.Envelope, m events.Messag
 		arrival.ClosedSince, _, _ = l.hours.ClosedPeriod(m.ReceivedAt)
 		arrival.NextOpen, _ = l.hours.NextOpen(m.ReceivedAt)
 	}
-	ev, err := s.verdict(ctx, m, v)
+	ev, err := s.verdict(ctx, m, string(body), v)
 	if errors.Is(err, keyring.ErrErased) || errors.Is(err, keyring.ErrNoKey) {
 		return nil // erased while being read: nothing of the client's is recorded
 	}
@@ -186,17 +189,17 @@ func recent(c *events.Conversation) lexicon.Recent {
 	return r.WithEscalationOpen(open)
 }
 
-// verdict is the classifier's verdict as the conversation records it: the
-// matches without their words, the categories the duty worker is paged
-// with, and the terms that scored sealed with the client's key (one JSON
+// verdict is the classifier's verdict on text as the conversation records
+// it: the matches without their words, the categories the duty worker is
+// paged with, and the client's words that scored sealed with the client's key (one JSON
 // list bound to the message, TermsAAD), since they are derived from the
 // client's words and must go when the client is erased.
-func (s *Service) verdict(ctx context.Context, m events.MessageReceived, v lexicon.Verdict) (events.Verdict, error) {
+func (s *Service) verdict(ctx context.Context, m events.MessageReceived, text string, v lexicon.Verdict) (events.Verdict, error) {
 	matches := make([]events.TriageMatch, 0, len(v.Matches))
 	for _, mt := range v.Matches {
 		matches = append(matches, events.TriageMatch{Category: mt.Category, Language: mt.Language, Weight: mt.Weight})
 	}
-	categories, terms := summarise(v.Matches)
+	categories, terms := summarise(text, v.Matches)
 	out := events.Verdict{Risk: string(v.Risk), Score: v.Score, Matches: matches, LexiconVersion: v.LexiconVersion, Rule: v.Rule,
 		Categories: categories, Terms: events.NoWords(), Language: language(v.Matches)}
 	if len(terms) == 0 {
@@ -266,19 +269,34 @@ func (s *Service) OnUnanswered(ctx context.Context, t timers.Timer) error {
 // another escalation of the conversation is open, its timer looks again.
 const UnansweredRecheck = 2 * time.Minute
 
-// summarise lists the categories and canonical terms of the matches that
-// scored, sorted and each once: what the duty worker is told. Cues that
+// summarise lists the categories (sorted) and the client's words in text
+// (in the order written) of the matches that scored, each once: what the
+// duty worker is told. Cues that
 // only explain the verdict (idiom, negation, history: weight 0) are left
 // out.
-func summarise(ms []lexicon.Match) (categories, terms []string) {
-	cs, ts := map[string]bool{}, map[string]bool{}
+func summarise(text string, ms []lexicon.Match) (categories, terms []string) {
+	cs := map[string]bool{}
+	spans := make([]lexicon.Match, 0, len(ms))
 	for _, m := range ms {
-		if m.Weight > 0 {
-			cs[m.Category], ts[m.Term] = true, true
+		if m.Weight <= 0 {
+			continue
+		}
+		cs[m.Category] = true
+		if 0 <= m.Start && m.Start < m.End && m.End <= len(text) {
+			spans = append(spans, m)
 		}
 	}
-	categories, terms = keys(cs), keys(ts)
-	return categories, terms
+	// The duty worker reads the client's own words that raised a signal,
+	// in the order they wrote them: the lexicon's canonical phrase can say
+	// something else ("tied a noose" for "the pills lined up").
+	slices.SortStableFunc(spans, func(a, b lexicon.Match) int { return cmp.Or(a.Start-b.Start, a.End-b.End) })
+	terms = []string{}
+	for _, m := range spans {
+		if w := strings.TrimSpace(text[m.Start:m.End]); w != "" && !slices.Contains(terms, w) {
+			terms = append(terms, w)
+		}
+	}
+	return keys(cs), terms
 }
 
 func keys(m map[string]bool) []string {

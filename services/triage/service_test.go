@@ -116,6 +116,17 @@ func TestCrisisMessageRaisesEscalationWithTerms(t *testing.T) {
 	if bytes.Contains(esc.Payload, []byte(`"`+terms[0]+`"`)) {
 		t.Fatalf("the escalation carries the term %q in plain text: %s", terms[0], esc.Payload)
 	}
+	// They are the words the client wrote, in order, never the lexicon's
+	// canonical phrases (which can name another means altogether).
+	text := "i took 30 paracetamol and i want to die"
+	at := 0
+	for _, term := range terms {
+		i := strings.Index(text[at:], term)
+		if i < 0 {
+			t.Fatalf("term %q of %q is not the client's words after byte %d of %q", term, terms, at, text)
+		}
+		at += i
+	}
 	received := w.byType(t, "conversation.message_received")[0]
 	if esc.CorrelationID != received.CorrelationID || esc.CausationID != received.ID {
 		t.Errorf("escalation correlation %q causation %q; want the webhook's %q and the message %q",

@@ -90,38 +90,17 @@ func WordsList(names []string) string {
 	return strings.Join(out, ", ")
 }
 
-// Term is a lexicon term as staff read it: its placeholders ("{n}" any
-// number, a word prefix's "*") in words, and quoted.
-func Term(t string) string {
-	t = strings.ReplaceAll(t, "{n}", "(a number)")
-	t = strings.ReplaceAll(t, "*", "…")
-	return "“" + t + "”"
-}
+// Term is a matched term as staff read it: the client's words, quoted.
+func Term(t string) string { return "“" + t + "”" }
 
-// cueTerm begins the term of a lexicon cue rule ("cue:means_acquired"):
-// words of several kinds found together, not a phrase.
-const cueTerm = "cue:"
-
-// Terms is Term of each, joined with commas; the lexicon's cue rules are
-// said once, in words, after the phrases.
+// Terms is Term of each, joined with commas: the client's own words that
+// raised a signal, as triage recorded them (services/triage summarise).
 func Terms(ts []string) string {
 	out := make([]string, 0, len(ts))
-	cues := false
 	for _, t := range ts {
-		if strings.HasPrefix(t, cueTerm) {
-			cues = true
-			continue
-		}
 		out = append(out, Term(t))
 	}
-	s := strings.Join(out, ", ")
-	switch {
-	case cues && s == "":
-		return "related words found together"
-	case cues:
-		return s + ", and related words found together"
-	}
-	return s
+	return strings.Join(out, ", ")
 }
 
 // At is t in the zone loc, with its day when it is not now's, and how
