@@ -134,7 +134,25 @@ func Declare(ctx context.Context, js jetstream.JetStream, bucket string, sc jets
 	if err != nil {
 		return nil, fmt.Errorf("bucket %s: %w", bucket, transient.Classify(err))
 	}
-	return Lookup(ctx, js, bucket)
+	// The stream was just created or updated, so "not found" is a server
+	// that has not heard of it yet (a cluster node still catching up with
+	// its meta leader: TestProcessCluster saw an ingestion replica exit with
+	// "bucket not found" right after declaring it, under load): look again
+	// under the setup policy.
+	var kv jetstream.KeyValue
+	justMade := transient.Setup
+	justMade.Retry = func(err error) bool {
+		return errors.Is(err, jetstream.ErrBucketNotFound) || transient.Is(err)
+	}
+	err = transient.Do(ctx, justMade, func(ctx context.Context) error {
+		var err error
+		kv, err = js.KeyValue(ctx, bucket)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("bucket %s: %w", bucket, transient.Classify(err))
+	}
+	return &Bucket{kv: kv}, nil
 }
 
 // Lookup returns a bucket that exists; ErrNotFound if it does not.
