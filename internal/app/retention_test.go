@@ -42,19 +42,7 @@ func TestRunErasesClientsDueDailyOnItsClock(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	b := testbed.New(t, retentionConfig, time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC))
-	convs, err := events.NewConversations(b.Store, 16)
-	if err != nil {
-		t.Fatal(err)
-	}
-	closeNow := func(conv string) {
-		t.Helper()
-		if _, err := convs.Update(ctx, conv, func(c *events.Conversation) error {
-			return c.Close("dana", events.WrapUp{Outcome: "supported", Categories: []string{"reason:other", "risk:none"}, SeenSeq: c.LastInboundSeq},
-				b.File.Lines[0].Taxonomy, events.Meta{OccurredAt: b.Clock.Now()})
-		}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	closeNow := func(conv string) { t.Helper(); b.Close(t, conv, "dana") }
 	old := b.Text(t, "+447700900501", lineNumber, "hello")
 	closeNow(old.ConversationID)
 	b.Clock.Add(time.Hour)

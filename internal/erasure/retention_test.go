@@ -39,19 +39,7 @@ func TestRetentionErasesOnlyClientsClosedLongerThanThePeriod(t *testing.T) {
 	ctx := context.Background()
 	start := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
 	b := testbed.New(t, config, start)
-	convs, err := events.NewConversations(b.Store, 16)
-	if err != nil {
-		t.Fatal(err)
-	}
-	closeNow := func(conv string) {
-		t.Helper()
-		if _, err := convs.Update(ctx, conv, func(c *events.Conversation) error {
-			return c.Close("wes", events.WrapUp{Outcome: "supported", Categories: []string{"reason:other", "risk:none"}, SeenSeq: c.LastInboundSeq},
-				b.File.Lines[0].Taxonomy, events.Meta{OccurredAt: b.Clock.Now()})
-		}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	closeNow := func(conv string) { t.Helper(); b.Close(t, conv, "wes") }
 	old := b.Text(t, "+447700900501", lineNumber, "hello")
 	kept := b.Text(t, "+447700900504", "+442079460001", "hello")
 	back := b.Text(t, "+447700900505", lineNumber, "hello")

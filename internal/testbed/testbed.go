@@ -105,6 +105,23 @@ func (b *Bed) Text(t testing.TB, from, to, body string) ingestion.Receipt {
 	return rc
 }
 
+// Close closes conversation conv now on the bed's clock, as staffID's
+// wrap-up would: outcome supported, categories reason:other and
+// risk:none of the bed's first line's taxonomy.
+func (b *Bed) Close(t testing.TB, conv, staffID string) {
+	t.Helper()
+	convs, err := events.NewConversations(b.Store, 16)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := convs.Update(context.Background(), conv, func(c *events.Conversation) error {
+		return c.Close(staffID, events.WrapUp{Outcome: "supported", Categories: []string{"reason:other", "risk:none"}, SeenSeq: c.LastInboundSeq},
+			b.File.Lines[0].Taxonomy, events.Meta{OccurredAt: b.Clock.Now()})
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // Timers opens a timer bucket on the bed's clock.
 func (b *Bed) Timers(t testing.TB, bucket string) *timers.Store {
 	t.Helper()
