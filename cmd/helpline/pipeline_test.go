@@ -67,11 +67,36 @@ func (p *proc) waitSandbox(t *testing.T, to string) sandboxMsg {
 // the line's number naming the pseudonym and reason, never the client's
 // number or words. The process is then killed -9 while the
 // acknowledgement timer runs; restarted, it pages the backup.
+//
+// The kill must land inside the timer: after the duty worker's page and
+// before the backup's. The deadline runs from when the escalation was
+// raised, not from the page, so on a starved machine (CI beside other
+// jobs) the pipeline can take longer than the timeout to page the duty
+// worker, and the first process pages the backup itself before the kill:
+// then nothing was missed, but the crash tested nothing either. The first
+// process's log says so ("paging the next level"), and the scenario runs
+// again on a fresh data directory with a longer timeout.
 func TestCrisisTextPagesDutyThenBackupAcrossACrash(t *testing.T) {
 	t.Parallel()
+	for _, ackTimeout := range []string{"3s", "10s", "30s"} {
+		if crashInsideTheAckTimer(t, ackTimeout) {
+			return
+		}
+		t.Logf("ack_timeout %s: the backup was paged before the crash; again with a longer timeout", ackTimeout)
+	}
+	t.Fatal("the backup was paged before the crash every time: the crash never landed inside the acknowledgement timer")
+}
+
+// crashInsideTheAckTimer runs the scenario once with the policy's
+// acknowledgement timeout set to ackTimeout. It reports false, having
+// checked only the duty worker's page, when the backup was paged before
+// the kill.
+func crashInsideTheAckTimer(t *testing.T, ackTimeout string) bool {
+	t.Helper()
 	dataDir := t.TempDir()
 	cfgFile := filepath.Join(t.TempDir(), "helpline.yaml")
-	if err := os.WriteFile(cfgFile, []byte(pipelineConfig), 0o600); err != nil {
+	cfg := strings.Replace(pipelineConfig, "ack_timeout: 3s", "ack_timeout: "+ackTimeout, 1)
+	if err := os.WriteFile(cfgFile, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	p := startHelpline(t, dataDir, "HELPLINE_CONFIG="+cfgFile)
@@ -107,7 +132,15 @@ func TestCrisisTextPagesDutyThenBackupAcrossACrash(t *testing.T) {
 	// Crash while the acknowledgement timer runs.
 	_ = p.cmd.Process.Kill()
 	_ = p.cmd.Wait()
+	if strings.Contains(p.logs(), "paging the next level") {
+		return false
+	}
 	p2 := startHelpline(t, dataDir, "HELPLINE_CONFIG="+cfgFile)
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("the restarted process's log:\n%s", p2.logs())
+		}
+	})
 	p2.waitReady(t)
 	backup := p2.waitSandbox(t, "+447700900102")
 	if !strings.Contains(backup.Body, "not yet acknowledged") {
@@ -122,4 +155,5 @@ func TestCrisisTextPagesDutyThenBackupAcrossACrash(t *testing.T) {
 			}
 		}
 	}
+	return true
 }

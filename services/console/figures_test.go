@@ -44,9 +44,13 @@ func TestFiguresCountTheWorstCasesAndHoldNothingPersonal(t *testing.T) {
 	// A: a crisis paged to dana, then bo, and nobody acknowledges.
 	w.text(t, clientA, wordsA)
 	escA := w.waitEscalation(t, "")
+	// Each step's deadline is stored before its page leaves: the clock
+	// moves on once the page has.
 	w.waitTimerAt(t, tm, escA.ID, 0)
+	w.waitSent(t, dutyPhone, "/queue/"+escA.ID, 1)
 	w.Clock.Add(61 * time.Minute)
 	w.waitTimerAt(t, tm, escA.ID, 1)
+	w.waitSent(t, dutyPhone2, "/queue/"+escA.ID, 1)
 	w.Clock.Add(61 * time.Minute)
 	w.waitTimerGone(t, tm, escA.ID)
 	// B: writes, waits past the line's hour (escalated as unanswered), and

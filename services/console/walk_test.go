@@ -113,8 +113,8 @@ func TestPagedPathInTheBrowser(t *testing.T) {
 	w.waitTimerGone(t, tm, escA)
 
 	// Past the timeout: the second crisis moves to the backup (so the
-	// timers ran), the first never does. (Each step's timer is set after
-	// its page is sent: the clock moves once it is.)
+	// timers ran), the first never does. (Each step's deadline is stored
+	// before its page leaves: the clock moves once the page has.)
 	w.waitTimerAt(t, tm, escB, 0)
 	w.Clock.Add(6 * time.Minute)
 	w.waitSMS(t, "the backup's page for the second crisis", func(m twiliofake.SentMessage) bool {

@@ -134,9 +134,22 @@ func (w *world) waitSent(t *testing.T, number string, n int) []twiliofake.SentMe
 func (w *world) waitTimers(t *testing.T, escIDs ...string) {
 	t.Helper()
 	poll.Until(t, 10*time.Second, func() error {
+		// The deadline is stored before the page leaves: wait for the
+		// page's record too, so that the step is wholly handled.
+		paged := map[string]bool{}
+		for _, e := range w.Events(t, events.AggregateConversation, events.TypeEscalationPaged) {
+			if p, err := e.Decode(); err == nil {
+				if p, ok := p.(events.EscalationPaged); ok {
+					paged[p.EscalationID] = true
+				}
+			}
+		}
 		for _, id := range escIDs {
 			if _, ok, err := w.tm.Get(context.Background(), "ack-"+id); err != nil || !ok {
 				return fmt.Errorf("no timer for %s (%v)", id, err)
+			}
+			if !paged[id] {
+				return fmt.Errorf("page for %s not recorded yet", id)
 			}
 		}
 		return nil
@@ -453,4 +466,59 @@ func TestStepMovedButNotPagedIsPagedAfterTheGrace(t *testing.T) {
 	}
 	w.Clock.Add(31 * time.Second)
 	w.fireUntil(t, svc, w.sentAtLeast(backup, 1))
+}
+
+// diesAfterSending sends through the real sender, and after the message to
+// its number has left it never returns: the process died between the
+// provider's accepting a page and anything after it being recorded.
+type diesAfterSending struct {
+	notification.Sender
+	to   string
+	once sync.Once
+	sent chan struct{}
+}
+
+func (d *diesAfterSending) Send(ctx context.Context, m sms.Message) (string, error) {
+	sid, err := d.Sender.Send(ctx, m)
+	if err != nil || m.To != d.to {
+		return sid, err
+	}
+	d.once.Do(func() { close(d.sent) })
+	<-ctx.Done()
+	return "", ctx.Err()
+}
+
+// TestDeadlineIsDurableBeforeThePage: the process dies right after the
+// duty worker's page has left. The step's acknowledgement deadline must
+// already be stored: were it set only after the page, nothing would page
+// the backup until the raised event came back (the consumer's ack wait,
+// 30 s), whatever the policy's timeout.
+func TestDeadlineIsDurableBeforeThePage(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	rota, err := notification.NewRota(w.File, w.Store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dying := &diesAfterSending{Sender: w.sender, to: dutyPhone, sent: make(chan struct{})}
+	svc := notification.New(notification.Config{PublicURL: w.public, SendRate: 1000}, w.File, rota, dying, w.Keys, w.Store, w.tm, w.Clock.Now, zerolog.Nop())
+	stop := w.Run(t, svc.Specs())
+	_, escID, _ := w.crisis(t, body)
+	select {
+	case <-dying.sent:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the duty worker was not paged")
+	}
+	stop()
+	tm, ok, err := w.tm.Get(context.Background(), "ack-"+escID)
+	if err != nil || !ok {
+		t.Fatalf("no acknowledgement deadline once the page had left (%v)", err)
+	}
+	if tm.Data["level"] != "0" {
+		t.Fatalf("deadline for level %s, want the duty step's", tm.Data["level"])
+	}
+
+	w.Clock.Add(6 * time.Minute)
+	svc2, _ := w.service(t) // a new process: nothing in memory
+	w.fireUntil(t, svc2, w.sentAtLeast(backup, 1))
 }

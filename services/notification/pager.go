@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/helpline-org/helpline/events"
 	"github.com/helpline-org/helpline/internal/consume"
@@ -47,6 +48,18 @@ func (s *Service) pageStep(ctx context.Context, conv *events.Conversation, esc *
 		if err != nil {
 			return fmt.Errorf("rota of %s: %w", line.ID, err)
 		}
+		if len(staff) > 0 {
+			// The step's deadline is stored before anyone is paged. Set
+			// after the pages, a crash between a page leaving and the
+			// deadline being stored would leave the step without one
+			// until the escalation's event came back (the consumer's ack
+			// wait), whatever the policy's timeout. Nobody reached at
+			// this level: the next step's deadline replaces it below, or
+			// exhaust cancels it.
+			if err := s.setAckDeadline(ctx, conv.ID, esc, step, policy.AckTimeout.Duration); err != nil {
+				return err
+			}
+		}
 		paged := 0
 		for _, st := range staff {
 			if _, ok := esc.Notice(step.Round, step.Level, st.ID); ok {
@@ -72,18 +85,6 @@ func (s *Service) pageStep(ctx context.Context, conv *events.Conversation, esc *
 			if err := s.ensureRules(ctx, fresh, fresh.Escalations[esc.ID], step); err != nil {
 				return err
 			}
-			// The step's deadline runs from when the escalation reached it,
-			// not from now: a redelivered event (this replica died before
-			// acknowledging it) pages nobody again and must not push the
-			// deadline back by the time the replica was down.
-			due := s.now().Add(policy.AckTimeout.Duration)
-			if fe := fresh.Escalations[esc.ID]; fe != nil && !fe.StepAt.IsZero() {
-				due = fe.StepAt.Add(policy.AckTimeout.Duration)
-			}
-			if err := s.timers.Set(ctx, timers.Timer{Key: ackTimerKey(esc.ID), Due: due,
-				Data: map[string]string{"conversation": conv.ID, "round": strconv.Itoa(step.Round), "level": strconv.Itoa(step.Level)}}); err != nil {
-				return err
-			}
 			return s.moveRefused(ctx, conv.ID, meta)
 		}
 		reason := "nobody_on_call"
@@ -95,13 +96,31 @@ func (s *Service) pageStep(ctx context.Context, conv *events.Conversation, esc *
 		if !ok {
 			return s.exhaust(ctx, conv.ID, esc.ID, step.Round, meta)
 		}
-		if err := s.update(ctx, conv.ID, func(c *events.Conversation) error {
+		saved, err := s.updated(ctx, conv.ID, func(c *events.Conversation) error {
 			return c.ReEscalate(esc.ID, step.Level, next.Level, next.Round, reason, meta)
-		}); err != nil {
+		})
+		if err != nil {
 			return err
+		}
+		if e := saved.State.Escalations[esc.ID]; e != nil {
+			conv, esc = saved.State, e
 		}
 		step = next
 	}
+}
+
+// setAckDeadline stores the acknowledgement deadline of the escalation's
+// step: the policy's timeout after the escalation reached the step, not
+// after now, so a redelivered event (this replica died before
+// acknowledging it) does not push the deadline back by the time the
+// replica was down.
+func (s *Service) setAckDeadline(ctx context.Context, convID string, esc *events.Escalation, step Step, timeout time.Duration) error {
+	due := s.now().Add(timeout)
+	if esc.Round == step.Round && esc.Level == step.Level && !esc.StepAt.IsZero() {
+		due = esc.StepAt.Add(timeout)
+	}
+	return s.timers.Set(ctx, timers.Timer{Key: ackTimerKey(esc.ID), Due: due,
+		Data: map[string]string{"conversation": convID, "round": strconv.Itoa(step.Round), "level": strconv.Itoa(step.Level)}})
 }
 
 // update runs one decision on a conversation through the repository.
@@ -109,11 +128,17 @@ func (s *Service) pageStep(ctx context.Context, conv *events.Conversation, esc *
 // when the state shows it made, so a redelivery records it once. An event
 // the catalogue refuses will never be accepted: it is not retried.
 func (s *Service) update(ctx context.Context, convID string, decide func(*events.Conversation) error) error {
-	_, err := s.convs.Update(ctx, convID, decide)
-	if errors.Is(err, events.ErrInvalidEnvelope) || errors.Is(err, events.ErrInvalidID) {
-		return consume.Permanent(err)
-	}
+	_, err := s.updated(ctx, convID, decide)
 	return err
+}
+
+// updated is update returning what the conversation became.
+func (s *Service) updated(ctx context.Context, convID string, decide func(*events.Conversation) error) (events.Saved[*events.Conversation], error) {
+	saved, err := s.convs.Update(ctx, convID, decide)
+	if errors.Is(err, events.ErrInvalidEnvelope) || errors.Is(err, events.ErrInvalidID) {
+		return saved, consume.Permanent(err)
+	}
+	return saved, err
 }
 
 func (s *Service) exhaust(ctx context.Context, convID, escID string, rounds int, meta events.Meta) error {
