@@ -33,16 +33,7 @@ policies:
 `
 	b := testbed.New(t, cfg, time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC))
 	rc := b.Text(t, "+447700900777", "+442079460000", "hello")
-	convs, err := events.NewConversations(b.Store, 4)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := convs.Update(ctx, rc.ConversationID, func(c *events.Conversation) error {
-		return c.Close("wes", events.WrapUp{Outcome: "supported", Categories: []string{"reason:other", "risk:none"}, SeenSeq: c.LastInboundSeq},
-			b.File.Lines[0].Taxonomy, events.Meta{OccurredAt: b.Clock.Now()})
-	}); err != nil {
-		t.Fatal(err)
-	}
+	b.Close(t, rc.ConversationID, "wes")
 	b.Clock.Add(49 * time.Hour)
 	job := erasure.NewRetention(b.Store, erasure.NewEraser(b.Keys, events.NewClients(b.Store), b.Clock.Now), erasure.Periods{"main": 24 * time.Hour}, b.Clock.Now)
 

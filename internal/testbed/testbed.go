@@ -105,21 +105,31 @@ func (b *Bed) Text(t testing.TB, from, to, body string) ingestion.Receipt {
 	return rc
 }
 
-// Close closes conversation conv now on the bed's clock, as staffID's
-// wrap-up would: outcome supported, categories reason:other and
-// risk:none of the bed's first line's taxonomy.
-func (b *Bed) Close(t testing.TB, conv, staffID string) {
+// Update runs cmd on conversation conv as the console would: through the
+// conversation repository, with meta at the bed's clock, correlated to
+// conv.
+func (b *Bed) Update(t testing.TB, conv string, cmd func(c *events.Conversation, m events.Meta) error) {
 	t.Helper()
 	convs, err := events.NewConversations(b.Store, 16)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := convs.Update(context.Background(), conv, func(c *events.Conversation) error {
-		return c.Close(staffID, events.WrapUp{Outcome: "supported", Categories: []string{"reason:other", "risk:none"}, SeenSeq: c.LastInboundSeq},
-			b.File.Lines[0].Taxonomy, events.Meta{OccurredAt: b.Clock.Now()})
-	}); err != nil {
+	m := events.Meta{CorrelationID: conv, OccurredAt: b.Clock.Now()}
+	if _, err := convs.Update(context.Background(), conv, func(c *events.Conversation) error { return cmd(c, m) }); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// Close closes conversation conv now on the bed's clock, as staffID's
+// wrap-up would: outcome supported, categories reason:other and
+// risk:none of its line's taxonomy.
+func (b *Bed) Close(t testing.TB, conv, staffID string) {
+	t.Helper()
+	b.Update(t, conv, func(c *events.Conversation, m events.Meta) error {
+		l, _ := b.File.LineByID(c.LineID)
+		return c.Close(staffID, events.WrapUp{Outcome: "supported", Categories: []string{"reason:other", "risk:none"}, SeenSeq: c.LastInboundSeq},
+			l.Taxonomy, m)
+	})
 }
 
 // Timers opens a timer bucket on the bed's clock.
@@ -182,4 +192,26 @@ func (b *Bed) WaitEvents(t testing.TB, typ string, n int) []events.Envelope {
 		return nil
 	})
 	return got
+}
+
+// Payloads returns the payloads of conversation conv's events of type
+// typ, in the log's order; typ's payload must be a P.
+func Payloads[P events.Payload](t testing.TB, b *Bed, conv, typ string) []P {
+	t.Helper()
+	var out []P
+	for _, e := range b.Events(t, events.AggregateConversation, typ) {
+		if e.AggregateID != conv {
+			continue
+		}
+		p, err := e.Decode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, ok := p.(P)
+		if !ok {
+			t.Fatalf("%s is a %T", e.Type, p)
+		}
+		out = append(out, v)
+	}
+	return out
 }

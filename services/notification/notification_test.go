@@ -448,15 +448,10 @@ func TestStepMovedButNotPagedIsPagedAfterTheGrace(t *testing.T) {
 	w.waitTimers(t, escID)
 	w.Clock.Add(6 * time.Minute)
 
-	repo, err := events.NewConversations(w.Store, 16)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := repo.Update(context.Background(), convID, func(c *events.Conversation) error {
-		return c.ReEscalate(escID, 0, 1, 1, "ack_timeout", events.Meta{CorrelationID: escID, OccurredAt: w.Clock.Now()})
-	}); err != nil {
-		t.Fatal(err)
-	}
+	w.Update(t, convID, func(c *events.Conversation, m events.Meta) error {
+		m.CorrelationID = escID
+		return c.ReEscalate(escID, 0, 1, 1, "ack_timeout", m)
+	})
 	w.fire(t, svc)
 	if n := len(w.sentTo(backup)); n != 0 {
 		t.Fatalf("the backup was paged %d times within the grace", n)

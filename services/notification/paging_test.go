@@ -204,15 +204,9 @@ func TestOneUndeliveredOfTwoWaits(t *testing.T) {
 	if got := w.refusals(t); len(got) != 0 {
 		t.Fatalf("one of two pages undelivered recorded %v", got)
 	}
-	convs, err := events.NewConversations(w.Store, 4)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := convs.Update(context.Background(), convID, func(c *events.Conversation) error {
-		return c.Decline(escID, "ali", events.AckConsole, events.Meta{OccurredAt: w.Clock.Now()})
-	}); err != nil {
-		t.Fatal(err)
-	}
+	w.Update(t, convID, func(c *events.Conversation, m events.Meta) error {
+		return c.Decline(escID, "ali", events.AckConsole, m)
+	})
 	w.waitSent(t, backup, 1)
 	// Moved by the decline, not by sam's undelivered page before it.
 	if got := fmt.Sprint(w.refusals(t)); got != "[failed:sam:30003 reescalated:declined]" {

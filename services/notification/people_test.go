@@ -49,15 +49,9 @@ func TestRulesSetInTheLogPageTheNextEscalation(t *testing.T) {
 	if _, ok, err := w.tm.Get(context.Background(), "rule-"+first+"-r1-l0-sam"); err != nil || ok {
 		t.Fatalf("a next-rule timer (%v, %v) for a person whose rules are one SMS", ok, err)
 	}
-	convs, err := events.NewConversations(w.Store, 16)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := convs.Update(context.Background(), firstConv, func(c *events.Conversation) error {
-		return c.AcknowledgeVia(first, "sam", events.AckSMS, events.Meta{OccurredAt: w.Clock.Now()})
-	}); err != nil {
-		t.Fatal(err)
-	}
+	w.Update(t, firstConv, func(c *events.Conversation, m events.Meta) error {
+		return c.AcknowledgeVia(first, "sam", events.AckSMS, m)
+	})
 	w.waitTimerGone(t, first)
 
 	const delay = 90 * time.Second

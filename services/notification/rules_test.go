@@ -243,16 +243,10 @@ func TestAcknowledgedBeforeTheCall(t *testing.T) {
 	t.Parallel()
 	w, p := pageWithRules(t)
 	svc, convID, escID := p.svc, p.convID, p.escID
-	convs, err := events.NewConversations(w.Store, 4)
-	if err != nil {
-		t.Fatal(err)
-	}
 	w.Clock.Add(time.Minute)
-	if _, err := convs.Update(context.Background(), convID, func(c *events.Conversation) error {
-		return c.Acknowledge(escID, "sam", events.Meta{OccurredAt: w.Clock.Now()})
-	}); err != nil {
-		t.Fatal(err)
-	}
+	w.Update(t, convID, func(c *events.Conversation, m events.Meta) error {
+		return c.Acknowledge(escID, "sam", m)
+	})
 	w.waitTimerGone(t, escID)
 	for range 3 {
 		w.Clock.Add(callDelay)

@@ -18,22 +18,6 @@ var surveyConfig = strings.Replace(testConfig, "policy: default}", `policy: defa
         {id: helped, label: "Helped?", options: ["Yes", "No"], text: {en: "Did this conversation help? Reply 1 yes, 2 no", es: "¿Te ayudó? Responde 1 sí, 2 no"}},
         {id: rating, label: "Rating", options: ["1", "2", "3", "4", "5"], text: {en: "How would you rate us, 1 to 5?"}}]}}`, 1)
 
-// closeConv closes a conversation with a wrap-up of the line's taxonomy,
-// as a worker does.
-func (w *world) closeConv(t *testing.T, convID string) {
-	t.Helper()
-	convs, err := events.NewConversations(w.Store, 4)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := convs.Update(context.Background(), convID, func(c *events.Conversation) error {
-		return c.Close("alex", events.WrapUp{Outcome: "supported", Categories: []string{"reason:other", "risk:none"}, SeenSeq: c.LastInboundSeq},
-			w.File.Lines[0].Taxonomy, events.Meta{OccurredAt: w.Clock.Now()})
-	}); err != nil {
-		t.Fatal(err)
-	}
-}
-
 func (w *world) conv(t *testing.T, id string) *events.Conversation {
 	t.Helper()
 	c, _, err := events.LoadConversation(context.Background(), w.Store, id)
@@ -61,7 +45,7 @@ func TestSurveyAfterTheCloseOnceAndItsAnswersDoNotReopen(t *testing.T) {
 	w := newWorldWith(t, surveyConfig)
 	svc, _ := w.service(t)
 	rc := w.Text(t, clientNum, lineNum, "can we talk")
-	w.closeConv(t, rc.ConversationID)
+	w.Close(t, rc.ConversationID, "alex")
 	poll.Until(t, 10*time.Second, w.surveyTimer(rc.ConversationID, true))
 	w.Clock.Add(9 * time.Minute)
 	w.fire(t, svc)
@@ -131,9 +115,9 @@ func TestStopCancelsTheSurvey(t *testing.T) {
 	const later = "+447700900556"
 	before := w.Text(t, clientNum, lineNum, "hello")
 	w.Text(t, clientNum, lineNum, "STOP")
-	w.closeConv(t, before.ConversationID)
+	w.Close(t, before.ConversationID, "alex")
 	after := w.Text(t, later, lineNum, "hello")
-	w.closeConv(t, after.ConversationID)
+	w.Close(t, after.ConversationID, "alex")
 	poll.Until(t, 10*time.Second, w.surveyTimer(before.ConversationID, true))
 	poll.Until(t, 10*time.Second, w.surveyTimer(after.ConversationID, true))
 	w.Text(t, later, lineNum, "STOP")
@@ -170,8 +154,8 @@ func TestSurveyIsInTheLanguageTheClientWroteIn(t *testing.T) {
 		t.Fatal(err)
 	}
 	en := w.Text(t, english, lineNum, "hi")
-	w.closeConv(t, es.ConversationID)
-	w.closeConv(t, en.ConversationID)
+	w.Close(t, es.ConversationID, "alex")
+	w.Close(t, en.ConversationID, "alex")
 	poll.Until(t, 10*time.Second, w.surveyTimer(es.ConversationID, true))
 	poll.Until(t, 10*time.Second, w.surveyTimer(en.ConversationID, true))
 	w.Clock.Add(10 * time.Minute)

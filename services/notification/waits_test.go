@@ -29,20 +29,13 @@ func (w *world) triaged(t *testing.T, convID, messageID, risk string) {
 // message, as the console does.
 func (w *world) reply(t *testing.T, rc ingestion.Receipt, replyID, text string) {
 	t.Helper()
-	ctx := context.Background()
-	convs, err := events.NewConversations(w.Store, 4)
+	data, err := w.Keys.Seal(context.Background(), rc.ClientID, []byte(text), events.BodyAAD(events.ReplyEventID(replyID)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	data, err := w.Keys.Seal(ctx, rc.ClientID, []byte(text), events.BodyAAD(events.ReplyEventID(replyID)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := convs.Update(ctx, rc.ConversationID, func(c *events.Conversation) error {
-		return c.RequestReply(replyID, "alex", "Alex", events.Sealed{KeyID: rc.ClientID, Data: data}, events.Meta{OccurredAt: w.Clock.Now()})
-	}); err != nil {
-		t.Fatal(err)
-	}
+	w.Update(t, rc.ConversationID, func(c *events.Conversation, m events.Meta) error {
+		return c.RequestReply(replyID, "alex", "Alex", events.Sealed{KeyID: rc.ClientID, Data: data}, m)
+	})
 }
 
 // waitTimer is a condition: the conversation's wait check is set (want)

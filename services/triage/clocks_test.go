@@ -9,27 +9,15 @@ import (
 
 	"github.com/helpline-org/helpline/events"
 	"github.com/helpline-org/helpline/internal/poll"
+	"github.com/helpline-org/helpline/internal/testbed"
 	"github.com/helpline-org/helpline/internal/timers"
 	"github.com/helpline-org/helpline/services/triage"
 )
 
-// update runs a command on a conversation as the console would.
-func (w *world) update(t *testing.T, convID string, cmd func(*events.Conversation, events.Meta) error) {
-	t.Helper()
-	convs, err := events.NewConversations(w.Store, 16)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := events.Meta{CorrelationID: convID, OccurredAt: w.Clock.Now()}
-	if _, err := convs.Update(context.Background(), convID, func(c *events.Conversation) error { return cmd(c, m) }); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // reply is a worker's reply (its body is never read here).
 func (w *world) reply(t *testing.T, convID, replyID string) {
 	t.Helper()
-	w.update(t, convID, func(c *events.Conversation, m events.Meta) error {
+	w.Update(t, convID, func(c *events.Conversation, m events.Meta) error {
 		return c.RequestReply(replyID, "alex", "Alex", events.Sealed{KeyID: c.ClientID, Data: []byte{1}}, m)
 	})
 }
@@ -57,34 +45,21 @@ func timerGone(_ timers.Timer, set bool) error {
 }
 
 // clocks returns the conversation's clocks started so far.
-func (w *world) clocks(t *testing.T, convID string) []events.ResponseClockStarted {
+func clocks(t *testing.T, b *testbed.Bed, convID string) []events.ResponseClockStarted {
 	t.Helper()
-	var out []events.ResponseClockStarted
-	for _, e := range w.byType(t, events.TypeResponseClockStarted) {
-		if e.AggregateID == convID {
-			p, _ := e.Decode()
-			out = append(out, p.(events.ResponseClockStarted))
-		}
-	}
-	return out
+	return testbed.Payloads[events.ResponseClockStarted](t, b, convID, events.TypeResponseClockStarted)
 }
 
 // unanswered returns the conversation's unanswered escalations.
-func (w *world) unanswered(t *testing.T, convID string) []events.EscalationRaised {
+func unanswered(t *testing.T, b *testbed.Bed, convID string) []events.EscalationRaised {
 	t.Helper()
 	var out []events.EscalationRaised
-	for _, e := range w.byType(t, events.TypeEscalationRaised) {
-		if p, _ := e.Decode(); e.AggregateID == convID && p.(events.EscalationRaised).Reason == events.ReasonUnanswered {
-			out = append(out, p.(events.EscalationRaised))
+	for _, e := range testbed.Payloads[events.EscalationRaised](t, b, convID, events.TypeEscalationRaised) {
+		if e.Reason == events.ReasonUnanswered {
+			out = append(out, e)
 		}
 	}
 	return out
-}
-
-// wrapUp is a worker's wrap-up of everything c holds, in the default
-// taxonomy.
-func wrapUp(c *events.Conversation) events.WrapUp {
-	return events.WrapUp{Outcome: "supported", Categories: []string{"reason:other", "risk:none"}, SeenSeq: c.Version}
 }
 
 func (w *world) fire(t *testing.T, svc *triage.Service) {
@@ -126,7 +101,7 @@ func TestNextResponseClockEscalatesAtItsTarget(t *testing.T) {
 		}
 		return nil
 	})
-	clocks := w.clocks(t, rc.ConversationID)
+	clocks := clocks(t, w.Bed, rc.ConversationID)
 	if len(clocks) != 2 || clocks[0].Kind != events.ClockFirstResponse || clocks[1].Kind != events.ClockNextResponse ||
 		!clocks[1].From.Equal(written) || !clocks[1].Due.Equal(written.Add(5*time.Minute)) || !next.Due.Equal(clocks[1].Due) {
 		t.Fatalf("clocks %+v, timer %+v; want a next-response clock from %s due 5m later", clocks, next, written)
@@ -136,7 +111,7 @@ func TestNextResponseClockEscalatesAtItsTarget(t *testing.T) {
 
 	w.Clock.Add(5*time.Minute - time.Second)
 	w.fire(t, svc)
-	if esc := w.unanswered(t, rc.ConversationID); len(esc) != 0 {
+	if esc := unanswered(t, w.Bed, rc.ConversationID); len(esc) != 0 {
 		t.Fatalf("escalated a second before the target: %+v", esc)
 	}
 	// At the target, two replicas fire at once: this one, and one just
@@ -164,7 +139,7 @@ func TestNextResponseClockEscalatesAtItsTarget(t *testing.T) {
 	}
 	wg.Wait()
 	w.fire(t, svc)
-	esc := w.unanswered(t, rc.ConversationID)
+	esc := unanswered(t, w.Bed, rc.ConversationID)
 	if len(esc) != 1 || esc[0].EscalationID != events.UnansweredEscalationID(clocks[1].ClockID) || esc[0].MessageID != clocks[1].MessageID {
 		t.Fatalf("escalations %+v, want one for the next-response clock", esc)
 	}
@@ -193,10 +168,7 @@ func TestReplyAndCloseStopTheClock(t *testing.T) {
 
 	w.Clock.Add(4 * time.Minute)
 	w.reply(t, replied.ConversationID, "r2")
-	w.update(t, closed.ConversationID, func(c *events.Conversation, m events.Meta) error {
-		l, _ := w.File.LineByID(c.LineID)
-		return c.Close("alex", wrapUp(c), l.Taxonomy, m)
-	})
+	w.Close(t, closed.ConversationID, "alex")
 	w.clockTimer(t, replied.ConversationID, timerGone)
 	w.clockTimer(t, closed.ConversationID, timerGone)
 
@@ -208,7 +180,7 @@ func TestReplyAndCloseStopTheClock(t *testing.T) {
 	w.Clock.Add(time.Hour)
 	w.fire(t, svc)
 	for _, id := range []string{replied.ConversationID, closed.ConversationID} {
-		if esc := w.unanswered(t, id); len(esc) != 0 {
+		if esc := unanswered(t, w.Bed, id); len(esc) != 0 {
 			t.Fatalf("conversation %s escalated after its clock stopped: %+v", id, esc)
 		}
 	}
@@ -248,17 +220,17 @@ func TestClockOfAMessageWhileClosedRunsFromTheOpening(t *testing.T) {
 	if want := opens.Add(5 * time.Minute); !next.Due.Equal(want) {
 		t.Fatalf("next-response timer due %s, want %s (from the opening)", next.Due, want)
 	}
-	if k := w.clocks(t, rc.ConversationID); len(k) != 2 || !k[1].From.Equal(opens) || !k[1].ReceivedAt.Equal(threeAM.Add(10*time.Minute)) {
+	if k := clocks(t, w.Bed, rc.ConversationID); len(k) != 2 || !k[1].From.Equal(opens) || !k[1].ReceivedAt.Equal(threeAM.Add(10*time.Minute)) {
 		t.Fatalf("clocks %+v", k)
 	}
 	w.Clock.Add(opens.Add(5*time.Minute - time.Second).Sub(w.Clock.Now()))
 	w.fire(t, svc)
-	if esc := w.unanswered(t, rc.ConversationID); len(esc) != 0 {
+	if esc := unanswered(t, w.Bed, rc.ConversationID); len(esc) != 0 {
 		t.Fatalf("escalated before the target counted from the opening: %+v", esc)
 	}
 	w.Clock.Add(time.Second)
 	w.fire(t, svc)
-	if esc := w.unanswered(t, rc.ConversationID); len(esc) != 1 {
+	if esc := unanswered(t, w.Bed, rc.ConversationID); len(esc) != 1 {
 		t.Fatalf("%d unanswered escalations at the target, want 1", len(esc))
 	}
 }
@@ -284,10 +256,10 @@ func TestClockDueWhileAnotherEscalationIsOpenLooksAgain(t *testing.T) {
 	})
 	w.Clock.Add(10 * time.Minute)
 	w.fire(t, svc)
-	if esc := w.unanswered(t, rc.ConversationID); len(esc) != 0 {
+	if esc := unanswered(t, w.Bed, rc.ConversationID); len(esc) != 0 {
 		t.Fatalf("escalated as unanswered while the crisis page was open: %+v", esc)
 	}
-	w.update(t, rc.ConversationID, func(c *events.Conversation, m events.Meta) error {
+	w.Update(t, rc.ConversationID, func(c *events.Conversation, m events.Meta) error {
 		open := c.OpenEscalations()
 		if len(open) != 1 {
 			return fmt.Errorf("%d open escalations, want the crisis one", len(open))
@@ -296,7 +268,7 @@ func TestClockDueWhileAnotherEscalationIsOpenLooksAgain(t *testing.T) {
 	})
 	w.Clock.Add(triage.UnansweredRecheck)
 	w.fire(t, svc)
-	if esc := w.unanswered(t, rc.ConversationID); len(esc) != 1 || esc[0].MessageID != rc.EventID {
+	if esc := unanswered(t, w.Bed, rc.ConversationID); len(esc) != 1 || esc[0].MessageID != rc.EventID {
 		t.Fatalf("unanswered escalations after the page was acknowledged and nobody replied: %+v, want one", esc)
 	}
 }

@@ -48,8 +48,7 @@ policies:
 // hand-moved clock, paging through a Twilio fake.
 type scenario struct {
 	*testbed.Bed
-	p     *apptest.Served
-	convs *events.Conversations
+	p *apptest.Served
 }
 
 func (s *scenario) text(t *testing.T, from, to, body string) string {
@@ -61,28 +60,13 @@ func (s *scenario) text(t *testing.T, from, to, body string) string {
 // client's key, bound to its event; the process's SMS bridge sends it.
 func (s *scenario) reply(t *testing.T, convID, replyID string) {
 	t.Helper()
-	ctx := context.Background()
-	m := events.Meta{CorrelationID: convID, OccurredAt: s.Clock.Now()}
-	if _, err := s.convs.Update(ctx, convID, func(c *events.Conversation) error {
-		data, err := s.Keys.Seal(ctx, c.ClientID, []byte("we are here"), events.BodyAAD(events.ReplyEventID(replyID)))
+	s.Update(t, convID, func(c *events.Conversation, m events.Meta) error {
+		data, err := s.Keys.Seal(context.Background(), c.ClientID, []byte("we are here"), events.BodyAAD(events.ReplyEventID(replyID)))
 		if err != nil {
 			return err
 		}
 		return c.RequestReply(replyID, "alex", "Alex", events.Sealed{KeyID: c.ClientID, Data: data}, m)
-	}); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func (s *scenario) close(t *testing.T, convID string) {
-	t.Helper()
-	m := events.Meta{CorrelationID: convID, OccurredAt: s.Clock.Now()}
-	if _, err := s.convs.Update(context.Background(), convID, func(c *events.Conversation) error {
-		l, _ := s.File.LineByID(c.LineID)
-		return c.Close("alex", wrapUp(c), l.Taxonomy, m)
-	}); err != nil {
-		t.Fatal(err)
-	}
+	})
 }
 
 // clocks waits until n clocks started in the conversation and returns them.
@@ -90,29 +74,11 @@ func (s *scenario) clocks(t *testing.T, convID string, n int) []events.ResponseC
 	t.Helper()
 	var out []events.ResponseClockStarted
 	poll.Until(t, 30*time.Second, func() error {
-		out = nil
-		for _, e := range s.Events(t, events.AggregateConversation, events.TypeResponseClockStarted) {
-			if p, _ := e.Decode(); e.AggregateID == convID {
-				out = append(out, p.(events.ResponseClockStarted))
-			}
-		}
-		if len(out) != n {
+		if out = clocks(t, s.Bed, convID); len(out) != n {
 			return fmt.Errorf("conversation %s: %d clocks, want %d", convID, len(out), n)
 		}
 		return nil
 	})
-	return out
-}
-
-// escalations returns the conversation's unanswered escalations.
-func (s *scenario) escalations(t *testing.T, convID string) []events.EscalationRaised {
-	t.Helper()
-	var out []events.EscalationRaised
-	for _, e := range s.Events(t, events.AggregateConversation, events.TypeEscalationRaised) {
-		if p, _ := e.Decode(); e.AggregateID == convID && p.(events.EscalationRaised).Reason == events.ReasonUnanswered {
-			out = append(out, p.(events.EscalationRaised))
-		}
-	}
 	return out
 }
 
@@ -121,7 +87,7 @@ func (s *scenario) escalated(t *testing.T, convID string) events.EscalationRaise
 	t.Helper()
 	var esc []events.EscalationRaised
 	poll.Until(t, 30*time.Second, func() error {
-		if esc = s.escalations(t, convID); len(esc) != 1 {
+		if esc = unanswered(t, s.Bed, convID); len(esc) != 1 {
 			return fmt.Errorf("conversation %s: %d unanswered escalations, want 1", convID, len(esc))
 		}
 		return nil
@@ -172,11 +138,7 @@ func TestClocksFollowTheConversation(t *testing.T) {
 	t0 := time.Date(2026, 11, 24, 8, 50, 0, 0, time.UTC) // Tuesday, GMT: the day line opens at 09:00
 	b := testbed.New(t, scenarioConfig, t0)
 	p := apptest.Serve(t, b, scenarioToken, app.Config{TimerTick: 20 * time.Millisecond}, zerolog.Nop())
-	convs, err := events.NewConversations(b.Store, 64)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &scenario{Bed: b, p: p, convs: convs}
+	s := &scenario{Bed: b, p: p}
 	clock := b.Clock
 
 	sentinel := s.text(t, "+447700900120", scenarioMain, "hello") // due 09:00
@@ -208,7 +170,7 @@ func TestClocksFollowTheConversation(t *testing.T) {
 	s.clocks(t, d, 2)
 	clock.Add(time.Minute) // 08:56:01: a worker answers C, D is closed
 	s.reply(t, c, "r2-"+c)
-	s.close(t, d)
+	s.Close(t, d, "alex")
 
 	// 09:00:00, a second short of A's target: the loop runs (the
 	// sentinel's first-response clock escalates) and A waits.
@@ -216,7 +178,7 @@ func TestClocksFollowTheConversation(t *testing.T) {
 	s.escalated(t, sentinel)
 	for who, id := range map[string]string{"A, a second short of its target,": a, "C, answered,": c, "D, closed,": d,
 		"E, whose wait counts from 09:00,": dayE} {
-		if esc := s.escalations(t, id); len(esc) != 0 {
+		if esc := unanswered(t, s.Bed, id); len(esc) != 0 {
 			t.Fatalf("%s was escalated: %+v", who, esc)
 		}
 	}
@@ -233,7 +195,7 @@ func TestClocksFollowTheConversation(t *testing.T) {
 	clock.Add(t0.Add(20 * time.Minute).Sub(clock.Now()))
 	s.paged(t, s.escalated(t, dayE).EscalationID)
 	for who, id := range map[string]string{"C": c, "D": d} {
-		if esc := s.escalations(t, id); len(esc) != 0 {
+		if esc := unanswered(t, s.Bed, id); len(esc) != 0 {
 			t.Fatalf("%s was escalated: %+v", who, esc)
 		}
 	}
