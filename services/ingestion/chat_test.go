@@ -287,6 +287,25 @@ func (h *chatHarness) consumers(t testing.TB) int {
 	return info.State.Consumers
 }
 
+// waitLeftNothing waits until ended holds (nil: at once) and the feed has
+// no follower left, then fails if the stream has a consumer but the
+// feed's one: streams that went leave nothing behind.
+func (h *chatHarness) waitLeftNothing(t testing.TB, ended func() bool) {
+	t.Helper()
+	poll.Until(t, 30*time.Second, func() error {
+		if ended != nil && !ended() {
+			return errors.New("streams still open")
+		}
+		if n := h.feed.Followers(); n != 0 {
+			return fmt.Errorf("%d followers left", n)
+		}
+		return nil
+	})
+	if n := h.consumers(t); n > 1 {
+		t.Fatalf("%d consumers on the stream, want the feed's one at most", n)
+	}
+}
+
 // sseStream reads a server-sent event stream in the background.
 type sseStream struct {
 	mu         sync.Mutex
@@ -985,18 +1004,7 @@ func TestChatEventsStreamHistoryAndLiveReplies(t *testing.T) {
 	h.closeConversation(t, conv, closedLongAgo)
 	s.waitFor(t, "closed", "")
 	again.waitFor(t, "closed", "")
-	poll.Until(t, 30*time.Second, func() error {
-		if !s.ended() || !again.ended() {
-			return errors.New("streams still open")
-		}
-		if n := h.feed.Followers(); n != 0 {
-			return fmt.Errorf("%d followers left", n)
-		}
-		return nil
-	})
-	if n := h.consumers(t); n > 1 {
-		t.Fatalf("%d consumers on the stream, want the feed's one at most", n)
-	}
+	h.waitLeftNothing(t, func() bool { return s.ended() && again.ended() })
 }
 
 // TestChatStreamCleansUpWhenTheClientGoes: streams whose clients went away
@@ -1022,15 +1030,7 @@ func TestChatStreamCleansUpWhenTheClientGoes(t *testing.T) {
 	for _, s := range streams {
 		s.cancel()
 	}
-	poll.Until(t, 30*time.Second, func() error {
-		if n := h.feed.Followers(); n != 0 {
-			return fmt.Errorf("%d followers left after the clients went", n)
-		}
-		return nil
-	})
-	if n := h.consumers(t); n > 1 {
-		t.Fatalf("%d consumers on the stream, want the feed's one at most", n)
-	}
+	h.waitLeftNothing(t, nil)
 }
 
 // TestChatStreamsDoNotSpendTheLogsConsumers holds more open chat streams

@@ -139,6 +139,30 @@ func (h *harness) sendSMS(t testing.TB, sid, from, body string) (int, string) {
 	return h.post(t, "/twilio/sms", inbound(sid, from, lineNum, body), h.public+"/twilio/sms")
 }
 
+// text sends an SMS webhook that must be answered 200, and returns the
+// answer's body.
+func (h *harness) text(t testing.TB, sid, from, body string) string {
+	t.Helper()
+	code, resp := h.sendSMS(t, sid, from, body)
+	if code != http.StatusOK {
+		t.Fatalf("status %d: %s", code, resp)
+	}
+	return resp
+}
+
+// resendRecordsNothing waits past the log's shortened duplicate window,
+// runs resend (webhooks brought again) and fails if the log grew; what
+// names what was brought again.
+func (h *harness) resendRecordsNothing(t testing.TB, what string, resend func()) {
+	t.Helper()
+	before := len(h.all(t))
+	pastDuplicateWindow()
+	resend()
+	if all := h.all(t); len(all) != before {
+		t.Fatalf("%s brought again recorded %v", what, types(all[before:]))
+	}
+}
+
 // closeConversation records a worker closing convID, appended at the
 // conversation's last sequence.
 // closedLongAgo is longer ago than the lines' reopen window.
@@ -270,9 +294,7 @@ func TestSameMessageSidIsOneEvent(t *testing.T) {
 	h := newHarness(t)
 	sid := newSid()
 	for range 3 {
-		if code, resp := h.sendSMS(t, sid, clientNum, "are you there?"); code != http.StatusOK {
-			t.Fatalf("status %d: %s", code, resp)
-		}
+		h.text(t, sid, clientNum, "are you there?")
 	}
 	all := h.all(t)
 	if n := len(ofType(all, "conversation.message_received")); n != 1 {
@@ -328,15 +350,15 @@ func TestBadInputChangesNothing(t *testing.T) {
 func TestConversationContinuesThenRestartsAfterClose(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	h.sendSMS(t, newSid(), clientNum, "first")
-	h.sendSMS(t, newSid(), clientNum, "second")
+	h.text(t, newSid(), clientNum, "first")
+	h.text(t, newSid(), clientNum, "second")
 	started := ofType(h.all(t), "conversation.started")
 	if len(started) != 1 {
 		t.Fatalf("%d conversations after two messages, want 1", len(started))
 	}
 	convID := started[0].AggregateID
 	h.closeConversation(t, convID, closedLongAgo)
-	h.sendSMS(t, newSid(), clientNum, "third")
+	h.text(t, newSid(), clientNum, "third")
 	all := h.all(t)
 	started = ofType(all, "conversation.started")
 	if len(started) != 2 {
@@ -347,7 +369,7 @@ func TestConversationContinuesThenRestartsAfterClose(t *testing.T) {
 		t.Fatal("message after close went to the closed conversation")
 	}
 	// Another number is another client with another pseudonym.
-	h.sendSMS(t, newSid(), "+447700900556", "hello")
+	h.text(t, newSid(), "+447700900556", "hello")
 	regs := ofType(h.all(t), "client.registered")
 	if len(regs) != 2 || regs[0].AggregateID == regs[1].AggregateID {
 		t.Fatalf("clients: %v", regs)
@@ -359,10 +381,10 @@ func TestConversationContinuesThenRestartsAfterClose(t *testing.T) {
 func TestMessageSoonAfterCloseReopens(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	h.sendSMS(t, newSid(), clientNum, "first")
+	h.text(t, newSid(), clientNum, "first")
 	convID := ofType(h.all(t), "conversation.started")[0].AggregateID
 	h.closeConversation(t, convID, time.Hour)
-	h.sendSMS(t, newSid(), clientNum, "one more thing")
+	h.text(t, newSid(), clientNum, "one more thing")
 	all := h.all(t)
 	if n := len(ofType(all, "conversation.started")); n != 1 {
 		t.Fatalf("%d conversations, want the one reopened", n)
@@ -376,8 +398,8 @@ func TestMessageSoonAfterCloseReopens(t *testing.T) {
 func TestConsentKeywordsAreRecorded(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	h.sendSMS(t, newSid(), clientNum, "STOP")
-	h.sendSMS(t, newSid(), clientNum, "start")
+	h.text(t, newSid(), clientNum, "STOP")
+	h.text(t, newSid(), clientNum, "start")
 	consent := ofType(h.all(t), "client.consent_changed")
 	if len(consent) != 2 {
 		t.Fatalf("%d consent events, want 2", len(consent))
@@ -458,7 +480,7 @@ func TestCloseSeenAfterManyEvents(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	ctx := context.Background()
-	h.sendSMS(t, newSid(), clientNum, "first")
+	h.text(t, newSid(), clientNum, "first")
 	convID := ofType(h.all(t), "conversation.started")[0].AggregateID
 	for i := range 40 { // delivery callbacks, say: far more than the cache reads one by one
 		e, _ := events.New(convID, events.DeliveryStatusChanged{ProviderMessageID: fmt.Sprintf("SM%032d", i), Status: "delivered"}, events.Meta{OccurredAt: time.Now()})
@@ -466,9 +488,9 @@ func TestCloseSeenAfterManyEvents(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	h.sendSMS(t, newSid(), clientNum, "second")
+	h.text(t, newSid(), clientNum, "second")
 	h.closeConversation(t, convID, closedLongAgo)
-	h.sendSMS(t, newSid(), clientNum, "third")
+	h.text(t, newSid(), clientNum, "third")
 	msgs := ofType(h.all(t), "conversation.message_received")
 	if len(msgs) != 3 || msgs[1].AggregateID != convID || msgs[2].AggregateID == convID {
 		t.Fatalf("messages went to %v; the third must start a new conversation after %s closed", aggregates(msgs), convID)
@@ -561,15 +583,9 @@ func TestReplayAfterCloseRecordsNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const from = "+447700900557"
-	send := func(sid string) {
-		t.Helper()
-		if code, resp := h.sendSMS(t, sid, from, "is anyone there"); code != http.StatusOK {
-			t.Fatalf("status %d: %s", code, resp)
-		}
-	}
+	const from, body = "+447700900557", "is anyone there"
 	old := newSid()
-	send(old)
+	h.text(t, old, from, body)
 	started := ofType(h.all(t), "conversation.started")
 	if len(started) != 1 {
 		t.Fatalf("%d conversations, want 1", len(started))
@@ -579,13 +595,8 @@ func TestReplayAfterCloseRecordsNothing(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	send(newSid()) // opens the client's next conversation
-	before := len(h.all(t))
-	pastDuplicateWindow()
-	send(old)
-	if all := h.all(t); len(all) != before {
-		t.Fatalf("a replayed webhook recorded %v", types(all[before:]))
-	}
+	h.text(t, newSid(), from, body) // opens the client's next conversation
+	h.resendRecordsNothing(t, "a webhook of the closed conversation", func() { h.text(t, old, from, body) })
 }
 
 // shortWindow stands for the log's own duplicate window (ten minutes at
@@ -659,9 +670,7 @@ func TestReturningClientsMessageIsOneWriteAndOneRead(t *testing.T) {
 	h := newHarness(t)
 	const from = "+447700900561"
 	for range 2 { // the first registers the client; the second is a returning client's
-		if code, resp := h.sendSMS(t, newSid(), from, "are you there"); code != http.StatusOK {
-			t.Fatalf("status %d: %s", code, resp)
-		}
+		h.text(t, newSid(), from, "are you there")
 	}
 	nc, _ := natstest.Connect(t, h.nats.ClientURL())
 	// Synchronous subscriptions queue what arrives as the connection
@@ -679,9 +688,7 @@ func TestReturningClientsMessageIsOneWriteAndOneRead(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := storedMessages(t, h.js)
-	if code, resp := h.sendSMS(t, newSid(), from, "me again"); code != http.StatusOK {
-		t.Fatalf("status %d: %s", code, resp)
-	}
+	h.text(t, newSid(), from, "me again")
 	if err := nc.Flush(); err != nil { // every request the webhook made has reached the counter
 		t.Fatal(err)
 	}
@@ -727,12 +734,7 @@ func TestAReplicasRememberedEntryFollowsTheNextConversation(t *testing.T) {
 	one.shortenDuplicateWindow(t)
 	two := one.replica(t)
 	const from = "+447700900562"
-	send := func(h *harness, sid string) {
-		t.Helper()
-		if code, resp := h.sendSMS(t, sid, from, "hello again"); code != http.StatusOK {
-			t.Fatalf("status %d: %s", code, resp)
-		}
-	}
+	send := func(h *harness, sid string) { t.Helper(); h.text(t, sid, from, "hello again") }
 	first := newSid()
 	send(one, first)
 	send(one, newSid()) // one now holds the client's entry
@@ -745,14 +747,11 @@ func TestAReplicasRememberedEntryFollowsTheNextConversation(t *testing.T) {
 	send(two, newSid()) // opens the next conversation
 	later := newSid()
 	send(one, later)
-	before := len(one.all(t))
-	pastDuplicateWindow()
-	send(one, first)
-	send(two, first)
+	one.resendRecordsNothing(t, "a message of the closed conversation", func() {
+		send(one, first)
+		send(two, first)
+	})
 	all := one.all(t)
-	if len(all) != before {
-		t.Fatalf("a message of the closed conversation brought again recorded %v", types(all[before:]))
-	}
 	started = ofType(all, "conversation.started")
 	if len(started) != 2 {
 		t.Fatalf("%d conversations, want 2", len(started))
@@ -771,39 +770,21 @@ func TestReplayAfterErasureRecordsNothing(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	h.shortenDuplicateWindow(t)
-	const from = "+447700900563"
-	send := func(sid string) {
-		t.Helper()
-		if code, resp := h.sendSMS(t, sid, from, "please forget me"); code != http.StatusOK {
-			t.Fatalf("status %d: %s", code, resp)
-		}
-	}
+	const from, body = "+447700900563", "please forget me"
 	old := newSid()
-	send(old)
-	received := ofType(h.all(t), "conversation.message_received")
+	h.text(t, old, from, body)
+	received := decoded[events.MessageReceived](t, h.all(t), "conversation.message_received")
 	if len(received) != 1 {
 		t.Fatalf("%d messages, want 1", len(received))
 	}
-	var msg events.MessageReceived
-	if p, err := received[0].Decode(); err != nil {
-		t.Fatal(err)
-	} else {
-		msg = p.(events.MessageReceived)
-	}
-	if err := h.keys.Erase(context.Background(), msg.ClientID); err != nil {
+	if err := h.keys.Erase(context.Background(), received[0].ClientID); err != nil {
 		t.Fatal(err)
 	}
-	send(newSid()) // the number's next identity
-	before := len(h.all(t))
-	pastDuplicateWindow()
-	send(old)
-	if all := h.all(t); len(all) != before {
-		t.Fatalf("a message of the erased identity brought again recorded %v", types(all[before:]))
-	}
+	h.text(t, newSid(), from, body) // the number's next identity
+	h.resendRecordsNothing(t, "a message of the erased identity", func() { h.text(t, old, from, body) })
 	clients := map[string]bool{}
-	for _, e := range ofType(h.all(t), "conversation.message_received") {
-		p, _ := e.Decode()
-		clients[p.(events.MessageReceived).ClientID] = true
+	for _, m := range decoded[events.MessageReceived](t, h.all(t), "conversation.message_received") {
+		clients[m.ClientID] = true
 	}
 	if len(clients) != 2 {
 		t.Fatalf("messages of %d clients, want 2 (the erased identity and the new one)", len(clients))
