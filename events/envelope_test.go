@@ -64,6 +64,25 @@ func TestCausedCarriesCorrelation(t *testing.T) {
 	}
 }
 
+// stored returns e as the log gives it back at sequence 7 (encoded,
+// decoded and checked), and its payload as handlers read it.
+func stored(t testing.TB, e events.Envelope) (events.Envelope, events.Payload) {
+	t.Helper()
+	msg, err := events.Marshal(e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := events.Unmarshal(msg.Data, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := back.Decode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return back, p
+}
+
 func TestCodecRoundTripEveryType(t *testing.T) {
 	t.Parallel()
 	for _, d := range events.Catalogue() {

@@ -1,7 +1,6 @@
 package events_test
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -179,15 +178,7 @@ func TestClosedV1StillReads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wire, _ := json.Marshal(env)
-	back, err := events.Unmarshal(wire, 7)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := back.Decode()
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, p := stored(t, env)
 	got, ok := p.(events.ConversationClosed)
 	if !ok || got.ByStaffID != "alex" || got.Outcome != "" || got.Categories == nil {
 		t.Fatalf("v1 close reads as %#v", p)

@@ -1,7 +1,6 @@
 package events_test
 
 import (
-	"encoding/json"
 	"errors"
 	"testing"
 	"time"
@@ -168,15 +167,7 @@ func TestAcknowledgedV1ReadsAsConsole(t *testing.T) {
 	if e.Version != 1 || e.Type != events.TypeEscalationAcknowledged {
 		t.Fatalf("v1 envelope: %s v%d", e.Type, e.Version)
 	}
-	wire, _ := json.Marshal(e)
-	back, err := events.Unmarshal(wire, 7)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := back.Decode()
-	if err != nil {
-		t.Fatal(err)
-	}
+	back, p := stored(t, e)
 	if p != (events.EscalationAcknowledged{EscalationID: "e1", StaffID: "sam", Via: events.AckConsole}) {
 		t.Fatalf("decoded %#v", p)
 	}
