@@ -29,16 +29,22 @@ const (
 	token      = "apptoken0123456789"
 )
 
-const yamlConfig = `
+// appConfig is this package's world: one line, always open, and Dana on
+// duty alone. line and dana are added to the line's and Dana's settings.
+func appConfig(line, dana string) string {
+	return `
 lines:
-  - {id: main, name: App Line, number: "` + lineNumber + `", timezone: Europe/London, always_open: true, first_response_target: 1h}
+  - {id: main, name: App Line, number: "` + lineNumber + `", timezone: Europe/London, always_open: true, ` + line + `}
 staff:
-  - {id: dana, name: Dana Duty, role: duty, work_phone: "` + dutyPhone + `"}
+  - {id: dana, name: Dana Duty, role: duty, work_phone: "` + dutyPhone + `"` + dana + `}
 rota:
   - {line: main, level: duty, staff: dana}
 policies:
   - {id: default, levels: [duty], ack_timeout: 1h, rounds: 1}
 `
+}
+
+var yamlConfig = appConfig("first_response_target: 1h", "")
 
 func TestConfigValidateNamesWhatCannotRun(t *testing.T) {
 	t.Parallel()

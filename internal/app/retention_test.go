@@ -20,16 +20,7 @@ import (
 	"github.com/helpline-org/helpline/internal/testbed"
 )
 
-const retentionConfig = `
-lines:
-  - {id: main, name: App Line, number: "` + lineNumber + `", timezone: Europe/London, always_open: true, retention_days: 1}
-staff:
-  - {id: dana, name: Dana Duty, role: duty, work_phone: "` + dutyPhone + `"}
-rota:
-  - {line: main, level: duty, staff: dana}
-policies:
-  - {id: default, levels: [duty], ack_timeout: 1h, rounds: 1}
-`
+var retentionConfig = appConfig("retention_days: 1", "")
 
 // TestRunErasesClientsDueDailyOnItsClock runs a whole process as `helpline
 // run` builds it (Retention on), on a hand-moved clock: not at once, but

@@ -21,16 +21,7 @@ import (
 	"github.com/helpline-org/helpline/services/ingestion"
 )
 
-const rulesConfig = `
-lines:
-  - {id: main, name: App Line, number: "` + lineNumber + `", timezone: Europe/London, always_open: true, first_response_target: 1h}
-staff:
-  - {id: dana, name: Dana Duty, role: duty, work_phone: "` + dutyPhone + `", notify: [{sms: 0m}, {call: 2m}]}
-rota:
-  - {line: main, level: duty, staff: dana}
-policies:
-  - {id: default, levels: [duty], ack_timeout: 1h, rounds: 1}
-`
+var rulesConfig = appConfig("first_response_target: 1h", ", notify: [{sms: 0m}, {call: 2m}]")
 
 // TestRunCallsAfterTheRuleDelayAndAKeyPressAcknowledges runs a whole
 // process as `helpline run` builds it, on a hand-moved clock, against the
