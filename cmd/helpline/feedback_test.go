@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rs/zerolog"
-
 	"github.com/helpline-org/helpline/events"
 	"github.com/helpline-org/helpline/internal/app/platform"
 	"github.com/helpline-org/helpline/internal/config"
@@ -35,16 +33,7 @@ func TestTriageFeedbackExportsMarksWithoutText(t *testing.T) {
 		return "", false
 	}
 	const text = "i have been saving my tablets"
-	func() {
-		env, err := loadEnv(lookup)
-		if err != nil {
-			t.Fatal(err)
-		}
-		p, err := platform.Open(ctx, platform.Config{Env: env, Name: "feedback-test"}, zerolog.Nop())
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer p.Close()
+	withPlatform(t, dataDir, func(p *platform.Platform) {
 		keys, _, err := p.Keys(ctx)
 		if err != nil {
 			t.Fatal(err)
@@ -90,7 +79,7 @@ func TestTriageFeedbackExportsMarksWithoutText(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-	}()
+	})
 
 	run := func(args ...string) (string, error) {
 		var out, errOut bytes.Buffer
@@ -128,27 +117,20 @@ func TestTriageFeedbackExportsMarksWithoutText(t *testing.T) {
 		t.Fatalf("break-glass export has no text or terms: %s", out)
 	}
 
-	env, err := loadEnv(lookup)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := platform.Open(ctx, platform.Config{Env: env, Name: "feedback-test-audit"}, zerolog.Nop())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
 	var audits []events.ContentRead
-	if _, err := p.Store.ReadAudit(ctx, 0, func(e events.Envelope) error {
-		pl, err := e.Decode()
-		if err == nil {
-			if cr, ok := pl.(events.ContentRead); ok {
-				audits = append(audits, cr)
+	withPlatform(t, dataDir, func(p *platform.Platform) {
+		if _, err := p.Store.ReadAudit(ctx, 0, func(e events.Envelope) error {
+			pl, err := e.Decode()
+			if err == nil {
+				if cr, ok := pl.(events.ContentRead); ok {
+					audits = append(audits, cr)
+				}
 			}
+			return err
+		}); err != nil {
+			t.Fatal(err)
 		}
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
+	})
 	if len(audits) != 1 || audits[0].BreakGlassReason != "lexicon review" || audits[0].Via != "cli" || audits[0].ConversationID != "conv-fb" {
 		t.Fatalf("audit records %+v, want the one break-glass reading", audits)
 	}
