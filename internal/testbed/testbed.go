@@ -200,18 +200,23 @@ func Payloads[P events.Payload](t testing.TB, b *Bed, conv, typ string) []P {
 	t.Helper()
 	var out []P
 	for _, e := range b.Events(t, events.AggregateConversation, typ) {
-		if e.AggregateID != conv {
-			continue
+		if e.AggregateID == conv {
+			out = append(out, Payload[P](t, e))
 		}
-		p, err := e.Decode()
-		if err != nil {
-			t.Fatal(err)
-		}
-		v, ok := p.(P)
-		if !ok {
-			t.Fatalf("%s is a %T", e.Type, p)
-		}
-		out = append(out, v)
 	}
 	return out
+}
+
+// Payload decodes e's payload, which must be a P.
+func Payload[P events.Payload](t testing.TB, e events.Envelope) P {
+	t.Helper()
+	p, err := e.Decode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, ok := p.(P)
+	if !ok {
+		t.Fatalf("%s is a %T", e.Type, p)
+	}
+	return v
 }

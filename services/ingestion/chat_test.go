@@ -33,6 +33,7 @@ import (
 	"github.com/helpline-org/helpline/internal/logtest"
 	"github.com/helpline-org/helpline/internal/natstest"
 	"github.com/helpline-org/helpline/internal/poll"
+	"github.com/helpline-org/helpline/internal/testbed"
 	"github.com/helpline-org/helpline/services/ingestion"
 )
 
@@ -908,9 +909,7 @@ func TestChatMessageLongAfterCloseOpensANewConversation(t *testing.T) {
 	if len(msgs) != 2 || msgs[1].AggregateID != started[1].AggregateID {
 		t.Fatalf("%d messages: want the second in the new conversation", len(msgs))
 	}
-	var first, second events.ConversationStarted
-	decodeAs(t, started[0], &first)
-	decodeAs(t, started[1], &second)
+	first, second := testbed.Payload[events.ConversationStarted](t, started[0]), testbed.Payload[events.ConversationStarted](t, started[1])
 	if second.ClientID != first.ClientID || second.Pseudonym != first.Pseudonym || second.Channel != events.ChannelWebChat {
 		t.Fatalf("new conversation %+v, want the same client and pseudonym as %+v", second, first)
 	}
@@ -921,20 +920,6 @@ func TestChatMessageLongAfterCloseOpensANewConversation(t *testing.T) {
 	if s2.ended() {
 		t.Fatal("the stream of the new conversation ended")
 	}
-}
-
-// decodeAs decodes e's payload into *into.
-func decodeAs[P any](t *testing.T, e events.Envelope, into *P) {
-	t.Helper()
-	p, err := e.Decode()
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, ok := p.(P)
-	if !ok {
-		t.Fatalf("%s is %T", e.Type, p)
-	}
-	*into = v
 }
 
 func TestChatMessageSoonAfterCloseReopens(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/helpline-org/helpline/events"
+	"github.com/helpline-org/helpline/internal/testbed"
 )
 
 const (
@@ -15,15 +16,11 @@ const (
 )
 
 // decoded returns the payloads of the events of type typ, in order.
-func decoded[P any](t *testing.T, es []events.Envelope, typ string) []P {
+func decoded[P events.Payload](t *testing.T, es []events.Envelope, typ string) []P {
 	t.Helper()
 	var out []P
 	for _, e := range ofType(es, typ) {
-		p, err := e.Decode()
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, p.(P))
+		out = append(out, testbed.Payload[P](t, e))
 	}
 	return out
 }
