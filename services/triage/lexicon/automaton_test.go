@@ -173,7 +173,7 @@ func agree(t *testing.T, c *compiled, ac *automaton, s string) {
 	want := emissions(c, s, func(buf []byte, emit emitFunc) {
 		n := normaliser{words: wordsOf(buf)}
 		ac.scan(buf, func(p int32, at int) {
-			first := at - int(c.patLen[p]) + 2
+			first := at - int(c.pats[p].len) + 2
 			emit(p, at, n.wordAt(int32(first)), n.wordAt(int32(at-1)))
 		})
 	})

@@ -236,16 +236,17 @@ func (cl *Classifier) collect(sc *scratch, pass uint8) {
 	n := &sc.n[pass]
 	buf := n.buf
 	c.m.scan(buf, &sc.ms, func(p int32, at int, ws, we int32) {
-		t := c.patTerm[p]
-		first, last := at-int(c.patLen[p])+2, at-1
-		if c.patPrefix[p] {
+		pi := &c.pats[p]
+		t := pi.term
+		first, last := at-int(pi.len)+2, at-1
+		if pi.prefix {
 			for last = at; last+1 < len(buf) && buf[last+1] != ' '; last++ {
 			}
 		}
 		if sc.count[t] >= maxHitsPerTerm || len(sc.hits) >= maxHits {
 			return
 		}
-		h := hit{term: t, partner: -1, kind: c.terms[t].kind, pass: pass, ns: int32(first), ne: int32(last + 1),
+		h := hit{term: t, partner: -1, kind: pi.kind, pass: pass, ns: int32(first), ne: int32(last + 1),
 			ws: ws, we: we, os: n.off[first].start, oe: n.off[last].end}
 		for _, o := range sc.hits {
 			if o.term == t && o.pass == pass && o.os == h.os && o.oe == h.oe {

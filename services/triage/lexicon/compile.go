@@ -53,9 +53,7 @@ const (
 // compiled is the matcher built from a lexicon.
 type compiled struct {
 	terms      []term
-	patTerm    []int32 // pattern → term
-	patLen     []int32 // pattern length in bytes, padding spaces included
-	patPrefix  []bool  // pattern ends in the middle of a word
+	pats       []patInfo // by pattern id: what a match of it is
 	m          *matcher
 	patterns   []string // by pattern id, for the tests
 	negFillers map[string]bool
@@ -64,6 +62,24 @@ type compiled struct {
 	// language numbered cueLang[code].
 	cueFirst [][]int32
 	cueLang  map[string]int
+	// termLang[t] is cueLang[terms[t].language], or -1 where the map has
+	// no such language; langCode[l] is the language numbered l.
+	termLang []int8
+	langCode []string
+}
+
+// patInfo is what the classifier reads of a pattern when it matches, in
+// one place: a match costs one look-up.
+type patInfo struct {
+	term   int32
+	len    int32 // in bytes, padding spaces included
+	prefix bool  // the pattern ends in the middle of a word
+	kind   termKind
+}
+
+// addPattern records normalised pattern f of term t (already in c.terms).
+func (c *compiled) addPattern(f string, t int32) {
+	c.pats = append(c.pats, patInfo{term: t, len: int32(len(f)), prefix: !strings.HasSuffix(f, " "), kind: c.terms[t].kind})
 }
 
 type candidate struct {
@@ -164,9 +180,7 @@ func compile(l *Lexicon) *compiled {
 	pats := make([]string, 0, len(order))
 	for _, f := range order {
 		pats = append(pats, f)
-		c.patTerm = append(c.patTerm, cands[f].term)
-		c.patLen = append(c.patLen, int32(len(f)))
-		c.patPrefix = append(c.patPrefix, !strings.HasSuffix(f, " "))
+		c.addPattern(f, cands[f].term)
 	}
 	// Cue words are patterns of their own: a word can be a lexicon term
 	// and a cue ("pills"), and both are reported.
@@ -181,9 +195,7 @@ func compile(l *Lexicon) *compiled {
 					if key := cueNames[list.class] + "|" + f; !seen[key] {
 						seen[key] = true
 						pats = append(pats, f)
-						c.patTerm = append(c.patTerm, id)
-						c.patLen = append(c.patLen, int32(len(f)))
-						c.patPrefix = append(c.patPrefix, !strings.HasSuffix(f, " "))
+						c.addPattern(f, id)
 					}
 				}
 			}
@@ -209,6 +221,17 @@ func compile(l *Lexicon) *compiled {
 		}
 		c.cueFirst = append(c.cueFirst, first)
 		c.terms = append(c.terms, syn...)
+	}
+	c.langCode = make([]string, len(l.parts))
+	for code, i := range c.cueLang {
+		c.langCode[i] = code
+	}
+	c.termLang = make([]int8, len(c.terms))
+	for t := range c.terms {
+		c.termLang[t] = -1
+		if i, ok := c.cueLang[c.terms[t].language]; ok && i < 128 {
+			c.termLang[t] = int8(i)
+		}
 	}
 	c.m = newMatcher(pats)
 	c.patterns = pats

@@ -461,13 +461,7 @@ func (r *cueRule) mayFire(u cueSet, recent signalSet) bool {
 
 // cuesMayFire reports whether some cue rule may fire on the hits.
 func (cl *Classifier) cuesMayFire(sc *scratch, recent signalSet) bool {
-	u := cl.cueUnion(sc)
-	for i := range cueRules {
-		if cueRules[i].mayFire(u, recent) {
-			return true
-		}
-	}
-	return false
+	return !rulesMayFire(cl.cueUnion(sc), recent).empty()
 }
 
 // cooccur fires the cue rules over the hits of each pass and appends
@@ -524,9 +518,10 @@ func (cl *Classifier) cooccur(sc *scratch, recent signalSet) {
 		}
 	}
 	var used [4]int
+	fireable := rulesMayFire(u, recent)
 	for ri := range cueRules {
 		r := &cueRules[ri]
-		if !r.mayFire(u, recent) {
+		if !fireable.has(ri) {
 			continue
 		}
 		for a := 0; a < n; a++ {

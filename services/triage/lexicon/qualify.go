@@ -386,7 +386,7 @@ func (cl *Classifier) language(sc *scratch) string {
 		if h.flags&hitSynthetic != 0 {
 			continue
 		}
-		if l, ok := cl.c.cueLang[cl.c.terms[h.term].language]; ok && l < len(count) {
+		if l := int(cl.c.termLang[h.term]); l >= 0 && l < len(count) {
 			count[l]++
 		}
 	}
@@ -402,12 +402,7 @@ func (cl *Classifier) language(sc *scratch) string {
 	if tie || count[best] == 0 {
 		return ""
 	}
-	for code, l := range cl.c.cueLang {
-		if l == best {
-			return code
-		}
-	}
-	return ""
+	return cl.c.langCode[best]
 }
 
 // imperfectEndings are the endings of the Spanish and French imperfect,

@@ -20,24 +20,32 @@ import (
 // longer pattern first, then by pattern id (see automaton_test.go, which
 // compares the two).
 type matcher struct {
-	words    wordTable // a whole word → its id
+	// words maps a whole word to its id, and holds beside it what a scan
+	// needs next (the node a walk begun at it reaches, the depths it
+	// continues walks at), so a word of the text costs one probe.
+	words    wordTable
 	prefixes wordTable // the start of a word ("overdos") → its id
 	// prefixLens has bit l set when some prefix is l bytes long.
 	prefixLens uint64
 	edges      edgeTable // (node, word id or prefix id|prefixEdge) → node
-	// rootChild[w] is the node a walk begun at word w reaches, or -1:
-	// every word of the text starts a walk, so the root's edges are an
-	// array rather than hash look-ups.
-	rootChild []int32
-	// outAt[n]:outAt[n+1] are node n's patterns in outs, by id.
-	outAt  []int32
-	outs   []int32
-	patLen []int32
-	// nodeDepth is the number of words on the path to each node.
-	nodeDepth []int32
+	// nodes[n].out:nodes[n+1].out are node n's patterns in outs, by id.
+	nodes []matchNode
+	outs  []int32
 	// depth is the most words a pattern has.
 	depth int
 }
+
+// matchNode is one node of the trie: where its patterns start in outs, and
+// the number of words on the path to it.
+type matchNode struct {
+	out   int32
+	depth int32
+}
+
+// depthBit is the bit of a wordSlot's depths that stands for walks at a
+// node of depth d; the deepest share the last bit, so the mask is a
+// superset and only ever saves a look-up that would fail.
+func depthBit(d int32) uint16 { return 1 << min(d, 15) }
 
 // prefixEdge marks an edge labelled by a prefix id.
 const prefixEdge = 1 << 31
@@ -49,9 +57,8 @@ const maxPrefixLen = 63
 func newMatcher(patterns []string) *matcher {
 	m := &matcher{words: newWordTable(), prefixes: newWordTable(), edges: newEdgeTable()}
 	own := [][]int32{nil} // node → its patterns
-	m.nodeDepth = []int32{0}
+	depths := []int32{0}  // node → its depth
 	for id, p := range patterns {
-		m.patLen = append(m.patLen, int32(len(p)))
 		prefix := !strings.HasSuffix(p, " ")
 		ws := strings.Fields(p)
 		m.depth = max(m.depth, len(ws))
@@ -65,37 +72,46 @@ func newMatcher(patterns []string) *matcher {
 				}
 			} else {
 				label = uint32(m.words.add(w))
+				if i > 0 {
+					m.words.slot(int32(label)).depths |= depthBit(int32(i))
+				}
 			}
 			child, ok := m.edges.get(node, label)
 			if !ok {
 				child = int32(len(own))
 				own = append(own, nil)
-				m.nodeDepth = append(m.nodeDepth, int32(i+1))
+				depths = append(depths, int32(i+1))
 				m.edges.put(node, label, child)
 			}
 			node = child
 		}
 		own[node] = append(own[node], int32(id))
 	}
-	m.rootChild = make([]int32, len(m.words.words))
-	for w := range m.rootChild {
-		m.rootChild[w] = -1
+	for w := range m.words.words {
+		s := m.words.slot(int32(w))
+		s.root = -1
 		if c, ok := m.edges.get(0, uint32(w)); ok {
-			m.rootChild[w] = c
+			s.root = c
 		}
 	}
-	for _, o := range own {
-		m.outAt = append(m.outAt, int32(len(m.outs)))
+	for n, o := range own {
+		m.nodes = append(m.nodes, matchNode{out: int32(len(m.outs)), depth: depths[n]})
 		m.outs = append(m.outs, o...)
 	}
-	m.outAt = append(m.outAt, int32(len(m.outs)))
+	m.nodes = append(m.nodes, matchNode{out: int32(len(m.outs))})
 	return m
 }
 
-// matchScratch is a scan's working memory: the nodes of the walks begun at
-// earlier words, earliest first.
+// matchScratch is a scan's working memory: the walks begun at earlier
+// words, earliest first.
 type matchScratch struct {
-	active, next []int32
+	active, next []walk
+}
+
+// walk is a walk through the trie begun at an earlier word: the node it
+// reached and that node's depth.
+type walk struct {
+	node, depth int32
 }
 
 // emitFunc receives one match: the pattern, the byte of buf where it ends,
@@ -112,7 +128,7 @@ func (m *matcher) scan(buf []byte, ms *matchScratch, emit emitFunc) {
 	// Neither is ever nil, so no word allocates: a walk is at most depth
 	// words long, so depth+1 walks are alive at once.
 	if cap(ms.active) == 0 {
-		ms.active, ms.next = make([]int32, 0, m.depth+1), make([]int32, 0, m.depth+1)
+		ms.active, ms.next = make([]walk, 0, m.depth+1), make([]walk, 0, m.depth+1)
 	}
 	active, spare := ms.active[:0], ms.next[:0]
 	word := int32(-1)
@@ -127,7 +143,7 @@ func (m *matcher) scan(buf []byte, ms *matchScratch, emit emitFunc) {
 			continue
 		}
 		word++
-		active = append(active, 0) // a walk begins at this word
+		active = append(active, walk{}) // a walk begins at this word
 		// One pass over the word's bytes: its running hash, the first
 		// eight bytes packed, and the prefixes, which end inside the
 		// word before its end, by length.
@@ -141,8 +157,8 @@ func (m *matcher) scan(buf []byte, ms *matchScratch, emit emitFunc) {
 			}
 			if lens&1 != 0 {
 				if pid := m.prefixes.findHead(h, k, buf[s:i+1]); pid >= 0 {
-					for _, node := range active {
-						if c, ok := m.edges.get(node, uint32(pid)|prefixEdge); ok {
+					for _, w := range active {
+						if c, ok := m.edges.get(w.node, uint32(pid)|prefixEdge); ok {
 							m.emitAt(c, i, word, emit)
 						}
 					}
@@ -150,20 +166,26 @@ func (m *matcher) scan(buf []byte, ms *matchScratch, emit emitFunc) {
 			}
 			lens >>= 1
 		}
-		wid := m.words.findHead(h, k, buf[s:e])
 		next := spare[:0]
-		if wid >= 0 {
-			for _, node := range active[:len(active)-1] {
-				c, ok := m.edges.get(node, uint32(wid))
-				if !ok {
-					continue
+		if ws := m.words.lookup(h, k, buf[s:e]); ws != nil {
+			// Only walks at a depth the word continues any walk at can
+			// go on with it: most look-ups are saved.
+			if ws.depths != 0 {
+				for _, w := range active[:len(active)-1] {
+					if ws.depths&depthBit(w.depth) == 0 {
+						continue
+					}
+					c, ok := m.edges.get(w.node, uint32(ws.id-1))
+					if !ok {
+						continue
+					}
+					m.emitAt(c, e, word, emit)
+					next = append(next, walk{c, w.depth + 1})
 				}
-				m.emitAt(c, e, word, emit)
-				next = append(next, c)
 			}
-			if c := m.rootChild[wid]; c >= 0 {
+			if c := ws.root; c >= 0 {
 				m.emitAt(c, e, word, emit)
-				next = append(next, c)
+				next = append(next, walk{c, 1})
 			}
 		}
 		// A walk can't be longer than the longest pattern.
@@ -177,8 +199,9 @@ func (m *matcher) scan(buf []byte, ms *matchScratch, emit emitFunc) {
 }
 
 func (m *matcher) emitAt(node int32, at int, last int32, emit emitFunc) {
-	first := last - m.nodeDepth[node] + 1
-	for _, p := range m.outs[m.outAt[node]:m.outAt[node+1]] {
+	n := m.nodes[node : node+2]
+	first := last - n[0].depth + 1
+	for _, p := range m.outs[n[0].out:n[1].out] {
 		emit(p, at, first, last)
 	}
 }
@@ -207,10 +230,15 @@ type wordTable struct {
 }
 
 type wordSlot struct {
-	hash uint64
 	head uint64 // the word's first eight bytes
 	id   int32  // id+1, 0 empty
 	n    int32  // the word's length
+	// For the matcher's whole words: root is the node a walk begun at the
+	// word reaches, or -1; depths has depthBit(d) set when the word
+	// continues a walk at a node of depth d.
+	root   int32
+	hash   uint16 // the low bits of the word's hash
+	depths uint16
 }
 
 // head packs the first eight bytes of w, so that most look-ups compare
@@ -240,13 +268,13 @@ func (t *wordTable) add(w string) int32 {
 		}
 	}
 	t.words = append(t.words, w)
-	t.insert(wordSlot{hash: h, head: head([]byte(w)), id: int32(len(t.words)), n: int32(len(w))})
+	t.insert(wordSlot{hash: uint16(h), head: head([]byte(w)), id: int32(len(t.words)), n: int32(len(w)), root: -1})
 	return int32(len(t.words) - 1)
 }
 
 func (t *wordTable) insert(s wordSlot) {
 	mask := uint64(len(t.slots) - 1)
-	for i := s.hash & mask; ; i = (i + 1) & mask {
+	for i := hashBytes([]byte(t.words[s.id-1])) & mask; ; i = (i + 1) & mask {
 		if t.slots[i].id == 0 {
 			t.slots[i] = s
 			return
@@ -259,16 +287,31 @@ func (t *wordTable) find(h uint64, w []byte) int32 { return t.findHead(h, head(w
 
 // findHead is find with head(w) already known.
 func (t *wordTable) findHead(h, k uint64, w []byte) int32 {
+	if s := t.lookup(h, k, w); s != nil {
+		return s.id - 1
+	}
+	return -1
+}
+
+// lookup returns w's slot, or nil; h is hashBytes(w) and k head(w). The
+// word is compared whole: its length, its first eight bytes, the rest.
+func (t *wordTable) lookup(h, k uint64, w []byte) *wordSlot {
 	mask := uint64(len(t.slots) - 1)
 	for i := h & mask; ; i = (i + 1) & mask {
 		s := &t.slots[i]
 		if s.id == 0 {
-			return -1
+			return nil
 		}
-		if s.hash == h && s.n == int32(len(w)) && s.head == k && (len(w) <= 8 || t.words[s.id-1][8:] == string(w[8:])) {
-			return s.id - 1
+		if s.hash == uint16(h) && s.n == int32(len(w)) && s.head == k && (len(w) <= 8 || t.words[s.id-1][8:] == string(w[8:])) {
+			return s
 		}
 	}
+}
+
+// slot returns word id's slot.
+func (t *wordTable) slot(id int32) *wordSlot {
+	w := []byte(t.words[id])
+	return t.lookup(hashBytes(w), head(w), w)
 }
 
 // edgeTable is an open-addressing map from (node, label) to a node.

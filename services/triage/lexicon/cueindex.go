@@ -1,0 +1,127 @@
+package lexicon
+
+import "math/bits"
+
+// The cue rules a message's cue classes may fire, found with a few set
+// operations rather than by testing every rule: for each class and slot,
+// the rules whose slot holds the class. The answer is exactly the rules
+// for which mayFire holds, in the same order (see TestRuleIndex).
+
+// ruleWords is how many 64-bit words a ruleSet spans: room for 128 rules;
+// indexSlots is the most slots an indexed rule has. With more rules or
+// slots, ruleIndex is nil and every rule is tested in turn.
+const (
+	ruleWords  = 2
+	indexSlots = 4
+)
+
+// ruleSet is a set of cue rules, by index in cueRules.
+type ruleSet [ruleWords]uint64
+
+func (s ruleSet) has(r int) bool { return s[r>>6]&(1<<(r&63)) != 0 }
+
+func (s *ruleSet) add(r int) { s[r>>6] |= 1 << (r & 63) }
+
+func (s ruleSet) empty() bool { return s == ruleSet{} }
+
+// cueIndex indexes cueRules by the classes of their slots.
+type cueIndex struct {
+	// slot[k][c]: the rules whose slot k holds class c; absent[k]: the
+	// rules with no slot k, whose slot k is always met.
+	slot   [indexSlots][numCues]ruleSet
+	absent [indexSlots]ruleSet
+	// unless[c]: the rules held by class c.
+	unless [numCues]ruleSet
+	// with: the rules that need the conversation's signals.
+	with ruleSet
+}
+
+// ruleIndex is built once from cueRules and never changed.
+var ruleIndex = newCueIndex(cueRules)
+
+func newCueIndex(rules []cueRule) *cueIndex {
+	if len(rules) > ruleWords*64 {
+		return nil
+	}
+	x := &cueIndex{}
+	for ri, r := range rules {
+		if len(r.slots) > indexSlots {
+			return nil
+		}
+		for k, s := range r.slots {
+			for c := range classesOf(s) {
+				x.slot[k][c].add(ri)
+			}
+		}
+		for k := len(r.slots); k < indexSlots; k++ {
+			x.absent[k].add(ri)
+		}
+		for c := range classesOf(r.unless) {
+			x.unless[c].add(ri)
+		}
+		if r.with != 0 {
+			x.with.add(ri)
+		}
+	}
+	return x
+}
+
+// classesOf calls yield for each class in s, in order.
+func classesOf(s cueSet) func(yield func(cueClass) bool) {
+	return func(yield func(cueClass) bool) {
+		for w, bitsLeft := range s {
+			for ; bitsLeft != 0; bitsLeft &= bitsLeft - 1 {
+				if !yield(cueClass(w*64 + bits.TrailingZeros64(bitsLeft))) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// rulesMayFire returns the rules r of cueRules for which r.mayFire(u,
+// recent) holds.
+func rulesMayFire(u cueSet, recent signalSet) ruleSet {
+	x := ruleIndex
+	if x == nil {
+		var out ruleSet
+		for ri := range cueRules {
+			if cueRules[ri].mayFire(u, recent) {
+				out.add(ri)
+			}
+		}
+		return out
+	}
+	var met [indexSlots]ruleSet
+	var held ruleSet
+	for w, left := range u {
+		for ; left != 0; left &= left - 1 {
+			c := w*64 + bits.TrailingZeros64(left)
+			for k := range x.slot {
+				for i := range ruleWords {
+					met[k][i] |= x.slot[k][c][i]
+				}
+			}
+			for i := range ruleWords {
+				held[i] |= x.unless[c][i]
+			}
+		}
+	}
+	var out ruleSet
+	for i := range ruleWords {
+		out[i] = ^held[i]
+		for k := range x.slot {
+			out[i] &= met[k][i] | x.absent[k][i]
+		}
+	}
+	// A rule that needs the conversation fires only with its signals.
+	for w, left := range x.with {
+		for ; left != 0; left &= left - 1 {
+			ri := w*64 + bits.TrailingZeros64(left)
+			if recent&cueRules[ri].with == 0 {
+				out[w] &^= 1 << (ri & 63)
+			}
+		}
+	}
+	return out
+}
