@@ -37,6 +37,25 @@ func (w *world) clockTimer(t *testing.T, convID string, ok func(timers.Timer, bo
 	return got
 }
 
+// timerSet is a clockTimer condition: the conversation's timer is set.
+func timerSet(_ timers.Timer, set bool) error {
+	if !set {
+		return fmt.Errorf("no timer yet")
+	}
+	return nil
+}
+
+// timerAfter is a clockTimer condition: the conversation's timer is set
+// for another clock than before's.
+func timerAfter(before timers.Timer) func(timers.Timer, bool) error {
+	return func(tm timers.Timer, set bool) error {
+		if !set || tm.Data["clock"] == before.Data["clock"] {
+			return fmt.Errorf("no next-response timer yet")
+		}
+		return nil
+	}
+}
+
 func timerGone(_ timers.Timer, set bool) error {
 	if set {
 		return fmt.Errorf("the clock's timer is still set")
@@ -79,12 +98,7 @@ func TestNextResponseClockEscalatesAtItsTarget(t *testing.T) {
 	w := newWorld(t, inHours)
 	svc, _ := w.start(t)
 	rc := w.text(t, "+447700900241", "hello")
-	first := w.clockTimer(t, rc.ConversationID, func(tm timers.Timer, set bool) error {
-		if !set {
-			return fmt.Errorf("no first-response timer yet")
-		}
-		return nil
-	})
+	first := w.clockTimer(t, rc.ConversationID, timerSet)
 	if want := inHours.Add(10 * time.Minute); !first.Due.Equal(want) {
 		t.Fatalf("first-response timer due %s, want %s", first.Due, want)
 	}
@@ -95,12 +109,7 @@ func TestNextResponseClockEscalatesAtItsTarget(t *testing.T) {
 	w.Clock.Add(time.Minute)
 	w.text(t, "+447700900241", "are you still there?")
 	written := w.Clock.Now()
-	next := w.clockTimer(t, rc.ConversationID, func(tm timers.Timer, set bool) error {
-		if !set || tm.Data["clock"] == first.Data["clock"] {
-			return fmt.Errorf("no next-response timer yet")
-		}
-		return nil
-	})
+	next := w.clockTimer(t, rc.ConversationID, timerAfter(first))
 	clocks := clocks(t, w.Bed, rc.ConversationID)
 	if len(clocks) != 2 || clocks[0].Kind != events.ClockFirstResponse || clocks[1].Kind != events.ClockNextResponse ||
 		!clocks[1].From.Equal(written) || !clocks[1].Due.Equal(written.Add(5*time.Minute)) || !next.Due.Equal(clocks[1].Due) {
@@ -151,20 +160,14 @@ func TestReplyAndCloseStopTheClock(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, inHours)
 	svc, _ := w.start(t)
-	set := func(tm timers.Timer, set bool) error {
-		if !set {
-			return fmt.Errorf("no timer yet")
-		}
-		return nil
-	}
 	replied := w.text(t, "+447700900242", "hello")
 	closed := w.text(t, "+447700900243", "hello")
-	w.clockTimer(t, replied.ConversationID, set)
-	w.clockTimer(t, closed.ConversationID, set)
+	w.clockTimer(t, replied.ConversationID, timerSet)
+	w.clockTimer(t, closed.ConversationID, timerSet)
 	w.reply(t, replied.ConversationID, "r1")
 	w.clockTimer(t, replied.ConversationID, timerGone)
 	w.text(t, "+447700900242", "thanks, one more thing")
-	k := w.clockTimer(t, replied.ConversationID, set)
+	k := w.clockTimer(t, replied.ConversationID, timerSet)
 
 	w.Clock.Add(4 * time.Minute)
 	w.reply(t, replied.ConversationID, "r2")
@@ -197,12 +200,7 @@ func TestClockOfAMessageWhileClosedRunsFromTheOpening(t *testing.T) {
 	w := newWorld(t, threeAM)
 	svc, _ := w.start(t)
 	rc := w.text(t, "+447700900244", "can someone call me back")
-	first := w.clockTimer(t, rc.ConversationID, func(tm timers.Timer, set bool) error {
-		if !set {
-			return fmt.Errorf("no timer yet")
-		}
-		return nil
-	})
+	first := w.clockTimer(t, rc.ConversationID, timerSet)
 	if want := opens.Add(10 * time.Minute); !first.Due.Equal(want) {
 		t.Fatalf("first-response timer due %s, want %s (from the opening)", first.Due, want)
 	}
@@ -211,12 +209,7 @@ func TestClockOfAMessageWhileClosedRunsFromTheOpening(t *testing.T) {
 	w.clockTimer(t, rc.ConversationID, timerGone)
 	w.Clock.Add(5 * time.Minute)
 	w.text(t, "+447700900244", "ok, when?")
-	next := w.clockTimer(t, rc.ConversationID, func(tm timers.Timer, set bool) error {
-		if !set || tm.Data["clock"] == first.Data["clock"] {
-			return fmt.Errorf("no next-response timer yet")
-		}
-		return nil
-	})
+	next := w.clockTimer(t, rc.ConversationID, timerAfter(first))
 	if want := opens.Add(5 * time.Minute); !next.Due.Equal(want) {
 		t.Fatalf("next-response timer due %s, want %s (from the opening)", next.Due, want)
 	}
@@ -248,12 +241,7 @@ func TestClockDueWhileAnotherEscalationIsOpenLooksAgain(t *testing.T) {
 	svc, _ := w.start(t)
 	rc := w.text(t, "+447700900242", "i have the pills here and tonight i am going to take them all")
 	w.waitFor(t, events.TypeEscalationRaised, 1)
-	w.clockTimer(t, rc.ConversationID, func(_ timers.Timer, set bool) error {
-		if !set {
-			return fmt.Errorf("no first-response timer yet")
-		}
-		return nil
-	})
+	w.clockTimer(t, rc.ConversationID, timerSet)
 	w.Clock.Add(10 * time.Minute)
 	w.fire(t, svc)
 	if esc := unanswered(t, w.Bed, rc.ConversationID); len(esc) != 0 {

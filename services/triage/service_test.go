@@ -102,8 +102,7 @@ func TestCrisisMessageRaisesEscalationWithTerms(t *testing.T) {
 	w.start(t)
 	w.text(t, "+447700900201", "i took 30 paracetamol and i want to die")
 	esc := w.waitFor(t, "conversation.escalation_raised", 1)[0]
-	p, _ := esc.Decode()
-	raised := p.(events.EscalationRaised)
+	raised := testbed.Payload[events.EscalationRaised](t, esc)
 	if raised.Reason != events.ReasonCrisis || raised.Risk != events.RiskCrisis || raised.Terms.Empty() || len(raised.Categories) == 0 {
 		t.Fatalf("escalation: %+v", raised)
 	}
@@ -132,9 +131,7 @@ func TestCrisisMessageRaisesEscalationWithTerms(t *testing.T) {
 		t.Errorf("escalation correlation %q causation %q; want the webhook's %q and the message %q",
 			esc.CorrelationID, esc.CausationID, received.CorrelationID, received.ID)
 	}
-	tri := w.waitFor(t, "conversation.message_triaged", 1)[0]
-	tp, _ := tri.Decode()
-	if v := tp.(events.MessageTriaged); v.Risk != events.RiskCrisis || v.LexiconVersion == "" || v.Rule == "" || v.OutOfHours {
+	if v := testbed.Payload[events.MessageTriaged](t, w.waitFor(t, "conversation.message_triaged", 1)[0]); v.Risk != events.RiskCrisis || v.LexiconVersion == "" || v.Rule == "" || v.OutOfHours {
 		t.Fatalf("verdict: %+v", v)
 	}
 	// A second crisis message in the same conversation does not page again.
@@ -151,9 +148,7 @@ func TestThreeAMOnNineToFiveLineIsOutOfHours(t *testing.T) {
 	w := newWorld(t, threeAM)
 	w.start(t)
 	w.text(t, "+447700900202", "hi, can someone call me back about my housing appointment")
-	ooh := w.waitFor(t, "conversation.out_of_hours_contact_recorded", 1)[0]
-	p, _ := ooh.Decode()
-	rec := p.(events.OutOfHoursContactRecorded)
+	rec := testbed.Payload[events.OutOfHoursContactRecorded](t, w.waitFor(t, "conversation.out_of_hours_contact_recorded", 1)[0])
 	if want := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC); !rec.NextOpen.Equal(want) {
 		t.Errorf("next open %s, want %s", rec.NextOpen, want)
 	}
@@ -162,10 +157,8 @@ func TestThreeAMOnNineToFiveLineIsOutOfHours(t *testing.T) {
 	}
 	// Crisis out of hours pages whoever is on call.
 	w.text(t, "+447700900203", "i'm going to kill myself tonight")
-	esc := w.waitFor(t, "conversation.escalation_raised", 1)[0]
-	ep, _ := esc.Decode()
-	if ep.(events.EscalationRaised).Reason != events.ReasonCrisis {
-		t.Fatalf("out-of-hours crisis: %+v", ep)
+	if esc := testbed.Payload[events.EscalationRaised](t, w.waitFor(t, "conversation.escalation_raised", 1)[0]); esc.Reason != events.ReasonCrisis {
+		t.Fatalf("out-of-hours crisis: %+v", esc)
 	}
 }
 
@@ -236,9 +229,7 @@ func TestNegatedCrisisWordsAreNotEscalationTerms(t *testing.T) {
 	w := newWorld(t, threeAM)
 	w.start(t)
 	w.text(t, "+447700900205", "I'm not going to kill myself but I can't sleep")
-	esc := w.waitFor(t, "conversation.escalation_raised", 1)[0]
-	p, _ := esc.Decode()
-	raised := p.(events.EscalationRaised)
+	raised := testbed.Payload[events.EscalationRaised](t, w.waitFor(t, "conversation.escalation_raised", 1)[0])
 	if raised.Reason != events.ReasonOutOfHours || raised.Risk != events.RiskElevated {
 		t.Fatalf("negated crisis out of hours: %+v", raised)
 	}
@@ -385,9 +376,7 @@ func TestConversationStateRaisesWhatOneMessageDoesNot(t *testing.T) {
 		t.Fatalf("an elevated message in hours raised %d escalations", n)
 	}
 	w.text(t, client, "everyone would be better off without me")
-	esc := w.waitFor(t, events.TypeEscalationRaised, 1)[0]
-	p, _ := esc.Decode()
-	if r := p.(events.EscalationRaised); r.Reason != events.ReasonCrisis || r.Risk != events.RiskCrisis {
+	if r := testbed.Payload[events.EscalationRaised](t, w.waitFor(t, events.TypeEscalationRaised, 1)[0]); r.Reason != events.ReasonCrisis || r.Risk != events.RiskCrisis {
 		t.Fatalf("escalation %+v, want a crisis one", r)
 	}
 	w.text(t, client, "ive got them here")
