@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -131,19 +132,28 @@ func (s *Service) Handle(ctx context.Context, e events.Envelope) error {
 	return s.HandleBridge(ctx, e)
 }
 
+// decodeOf returns e's payload when its type is one of types, and nil for
+// any other type; a payload that does not decode is a permanent failure
+// (no redelivery will decode it).
+func decodeOf(e events.Envelope, types ...string) (events.Payload, error) {
+	if !slices.Contains(types, e.Type) {
+		return nil, nil
+	}
+	p, err := e.Decode()
+	if err != nil {
+		return nil, consume.Permanent(err)
+	}
+	return p, nil
+}
+
 // HandlePages handles what pages: an escalation raised (the first page),
 // acknowledged (no further page), declined, or a page not delivered or a
 // call refused (the next step at once).
 func (s *Service) HandlePages(ctx context.Context, e events.Envelope) error {
-	switch e.Type {
-	case events.TypeEscalationRaised, events.TypeEscalationAcknowledged, events.TypeDeliveryStatusChanged, events.TypeEscalationDeclined,
-		events.TypeCallStatusChanged:
-	default:
-		return nil
-	}
-	p, err := e.Decode()
-	if err != nil {
-		return consume.Permanent(err)
+	p, err := decodeOf(e, events.TypeEscalationRaised, events.TypeEscalationAcknowledged, events.TypeDeliveryStatusChanged,
+		events.TypeEscalationDeclined, events.TypeCallStatusChanged)
+	if p == nil || err != nil {
+		return err
 	}
 	switch p := p.(type) {
 	case events.EscalationRaised:
@@ -173,15 +183,10 @@ func (s *Service) HandlePages(ctx context.Context, e events.Envelope) error {
 // message while the line is closed (on its verdict), the post-contact
 // survey (on the close, and on an answer), and follow-ups (their timers).
 func (s *Service) HandleBridge(ctx context.Context, e events.Envelope) error {
-	switch e.Type {
-	case events.TypeReplyRequested, events.TypeOutOfHoursContactRecorded, events.TypeMessageTriaged, events.TypeConversationClosed,
-		events.TypeSurveyAnswered, events.TypeFollowUpScheduled:
-	default:
-		return nil
-	}
-	p, err := e.Decode()
-	if err != nil {
-		return consume.Permanent(err)
+	p, err := decodeOf(e, events.TypeReplyRequested, events.TypeOutOfHoursContactRecorded, events.TypeMessageTriaged,
+		events.TypeConversationClosed, events.TypeSurveyAnswered, events.TypeFollowUpScheduled)
+	if p == nil || err != nil {
+		return err
 	}
 	switch p := p.(type) {
 	case events.ReplyRequested:
