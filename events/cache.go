@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"sync"
 
 	lru "github.com/hashicorp/golang-lru/v2"
@@ -39,16 +40,37 @@ const conversationCacheTail = 32
 // copy and puts the copy in the cache only if it is newer than what is
 // there (the cache only moves forward), and every caller gets its own
 // deep copy. Several goroutines may Load the same id at once.
+//
+// A follower of the log may keep the entries current (Observe): an entry
+// it has followed since its version is then returned by Peek without
+// reading the log, for a decision whose append the expected sequence
+// checks anyway (Conversations' first attempt).
 type ConversationCache struct {
 	log TailReader
 
 	mu    sync.Mutex // serialises the compare-and-replace of entries
-	convs *lru.Cache[string, *Conversation]
+	convs *lru.Cache[string, cachedConversation]
+	// following is set once a follower handed the cache its first event;
+	// followedTo is the stream sequence of the last event it handed over.
+	// The follower hands over every conversation event in stream order,
+	// so a conversation complete through a sequence at or after
+	// followedTo (no event of it between its version and that sequence)
+	// misses nothing from then on.
+	following  bool
+	followedTo uint64
+}
+
+// cachedConversation is one entry: the folded state, and whether the
+// follower has handed over every event of the conversation after its
+// version (only then may Observe fold events into it, or Peek return it).
+type cachedConversation struct {
+	conv     *Conversation
+	followed bool
 }
 
 // NewConversationCache returns a cache of at most size conversations.
 func NewConversationCache(log TailReader, size int) (*ConversationCache, error) {
-	convs, err := lru.New[string, *Conversation](size)
+	convs, err := lru.New[string, cachedConversation](size)
 	if err != nil {
 		return nil, fmt.Errorf("conversation cache: %w", err)
 	}
@@ -62,54 +84,117 @@ func NewConversationCache(log TailReader, size int) (*ConversationCache, error) 
 // even in a cluster whose replicas lag.
 func (c *ConversationCache) Load(ctx context.Context, id string) (*Conversation, error) {
 	c.mu.Lock()
-	cached, ok := c.convs.Get(id)
+	entry, ok := c.convs.Get(id)
+	// Every event the follower handed over before the read below was in
+	// the log before it: the read returns those of this conversation.
+	from := c.followedFrom()
 	c.mu.Unlock()
 	if !ok {
-		return c.loadWhole(ctx, id)
+		return c.loadWhole(ctx, id, from)
 	}
+	cached := entry.conv
 	tail, _, err := c.log.Since(ctx, AggregateConversation, id, cached.Version, conversationCacheTail)
 	if errors.Is(err, ErrTooFarBehind) {
-		return c.loadWhole(ctx, id)
+		return c.loadWhole(ctx, id, from)
 	}
 	if err != nil {
 		return nil, err
 	}
-	if len(tail) == 0 {
-		return cached.Clone(), nil
-	}
-	next := cached.Clone()
-	for _, e := range tail {
-		if err := next.Apply(e); err != nil {
-			return nil, err
+	next := cached
+	if len(tail) > 0 {
+		next = cached.Clone()
+		for _, e := range tail {
+			if err := next.Apply(e); err != nil {
+				return nil, err
+			}
 		}
 	}
-	c.put(next)
+	c.put(next, max(next.Version, from))
 	return next.Clone(), nil
 }
 
-// loadWhole folds the conversation from its whole history and caches it.
-func (c *ConversationCache) loadWhole(ctx context.Context, id string) (*Conversation, error) {
+// followedFrom is the sequence the follower has handed over, or none
+// (math.MaxUint64: no entry can be followed) before it started. Called
+// with mu held.
+func (c *ConversationCache) followedFrom() uint64 {
+	if !c.following {
+		return math.MaxUint64
+	}
+	return c.followedTo
+}
+
+// loadWhole folds the conversation from its whole history and caches it;
+// from is followedFrom as it was before the read.
+func (c *ConversationCache) loadWhole(ctx context.Context, id string, from uint64) (*Conversation, error) {
 	conv, _, err := LoadConversation(ctx, c.log, id)
 	if err != nil {
 		return nil, err
 	}
 	if conv.Version > 0 {
-		c.put(conv.Clone())
+		c.put(conv.Clone(), max(conv.Version, from))
 	}
 	return conv, nil
 }
 
-// put caches conv unless the cache already holds the same or a newer
-// version: two Loads that raced must not move the entry backwards. Any
-// version is a true state (a prefix of the log folded in order), so the
-// newest one wins.
-func (c *ConversationCache) put(conv *Conversation) {
+// put caches conv, which is complete through sequence through (the log
+// holds no event of it after its version up to there), unless the cache
+// already holds a newer version: two Loads that raced must not move the
+// entry backwards. Any version is a true state (a prefix of the log folded
+// in order), so the newest one wins. The entry is followed when the
+// follower has handed over nothing past through: every later event of the
+// conversation is still to come to Observe. conv is never changed after.
+func (c *ConversationCache) put(conv *Conversation, through uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if cur, ok := c.convs.Peek(conv.ID); ok && cur.Version >= conv.Version {
+	followed := c.following && through != math.MaxUint64 && through >= c.followedTo
+	if cur, ok := c.convs.Peek(conv.ID); ok && (cur.conv.Version > conv.Version || cur.conv.Version == conv.Version && (cur.followed || !followed)) {
 		return
 	}
-	c.convs.Add(conv.ID, conv)
+	c.convs.Add(conv.ID, cachedConversation{conv: conv, followed: followed})
+}
+
+// Peek returns a private copy of the cached conversation if a follower of
+// the log keeps it current, without reading the log. It may lag the log by
+// the follower's delay: decide on it only for an append with its Version
+// as the expected sequence, and load it (Load) again on a conflict.
+func (c *ConversationCache) Peek(id string) (*Conversation, bool) {
+	c.mu.Lock()
+	entry, ok := c.convs.Get(id)
+	c.mu.Unlock()
+	if !ok || !entry.followed {
+		return nil, false
+	}
+	return entry.conv.Clone(), true
+}
+
+// Observe is the cache's follower of the log: it is handed every
+// conversation event in stream order (a Local consumer, from wherever it
+// starts), folds each into a followed entry it follows, and remembers how
+// far it got. It never fails: an event it cannot fold drops the entry (the
+// next Load reads the conversation again), so the follower never passes
+// an event over.
+func (c *ConversationCache) Observe(e Envelope) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.following, c.followedTo = true, max(c.followedTo, e.Sequence)
+	entry, ok := c.convs.Peek(e.AggregateID)
+	if !ok || !entry.followed || e.AggregateType != AggregateConversation || e.Sequence <= entry.conv.Version {
+		return
+	}
+	next := entry.conv.Clone()
+	if err := next.Apply(e); err != nil {
+		c.convs.Remove(e.AggregateID)
+		return
+	}
+	c.convs.Add(next.ID, cachedConversation{conv: next, followed: true})
+}
+
+// FollowedTo is the stream sequence of the last event Observe was handed
+// (0 before the first): where a restarted follower goes on from.
+func (c *ConversationCache) FollowedTo() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.followedTo
 }
 
 // Appended tells the cache that envs were appended, with ExpectSeq(after)
@@ -124,7 +209,8 @@ func (c *ConversationCache) Appended(after uint64, envs []Envelope, acks []Appen
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	cur, ok := c.convs.Peek(envs[0].AggregateID)
+	entry, ok := c.convs.Peek(envs[0].AggregateID)
+	cur := entry.conv
 	switch {
 	case ok && cur.Version == after:
 	case !ok && after == 0:
@@ -145,5 +231,8 @@ func (c *ConversationCache) Appended(after uint64, envs []Envelope, acks []Appen
 		}
 		prev = acks[i].Seq
 	}
-	c.convs.Add(next.ID, next)
+	// The expected sequence proved nothing of the conversation came
+	// between after and these events: complete through the last of them.
+	followed := c.following && prev >= c.followedTo
+	c.convs.Add(next.ID, cachedConversation{conv: next, followed: followed})
 }

@@ -239,3 +239,78 @@ func TestCacheAppendedStartsANewConversation(t *testing.T) {
 		t.Errorf("%d whole loads, want 0: the cache was told of the start", n)
 	}
 }
+
+// TestFollowedCacheMissesNothing: a follower of the log (Observe) keeps an
+// entry current without reads, but only an entry complete through where
+// the follower stands: one it may have passed events of is never peeked
+// nor folded into, so no decision is made on a state with a hole in it.
+func TestFollowedCacheMissesNothing(t *testing.T) {
+	t.Parallel()
+	s, _, c := newCache(t)
+	ctx := context.Background()
+	const a, b = "conv-follow-a", "conv-follow-b"
+	var handed uint64
+	follow := func() { // hands over every conversation event not handed over yet, in order
+		t.Helper()
+		var err error
+		if handed, err = s.Read(ctx, events.AggregateSubjects(events.AggregateConversation), handed, func(e events.Envelope) error {
+			c.Observe(e)
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	peek := func(id string) *events.Conversation {
+		t.Helper()
+		conv, ok := c.Peek(id)
+		if !ok {
+			t.Fatalf("%s is not followed", id)
+		}
+		return conv
+	}
+	if _, err := s.Append(ctx, events.ExpectNew, started(t, a), received(t, a, "m-1")); err != nil {
+		t.Fatal(err)
+	}
+	mustLoad(t, c, a)
+	if _, ok := c.Peek(a); ok {
+		t.Fatal("peeked an entry cached before any follower")
+	}
+	follow()
+	if _, ok := c.Peek(a); ok {
+		t.Fatal("peeked an entry cached before the follower's first event")
+	}
+	mustLoad(t, c, a) // read again once followed: complete through where the follower stands
+	first := peek(a)
+	// Another writer appends: the entry lags until the follower hands it over.
+	if _, err := s.Append(ctx, events.ExpectSeq(first.Version), triaged(t, a, "m-1")); err != nil {
+		t.Fatal(err)
+	}
+	if got := peek(a); got.Version != first.Version {
+		t.Fatalf("peeked version %d before the follower handed over anything, want %d", got.Version, first.Version)
+	}
+	follow()
+	if got, want := peek(a), whole(t, s, a); !reflect.DeepEqual(got, want) {
+		t.Fatalf("followed entry:\n%+v\nwant\n%+v", got, want)
+	}
+	// b's events are handed over while b is not cached; then this process
+	// appends to b and tells the cache: its entry is true, but the follower
+	// stands past it and will never hand over what it passed.
+	acks, err := s.Append(ctx, events.ExpectNew, started(t, b), received(t, b, "m-2"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Append(ctx, events.ExpectSeq(acks[1].Seq), triaged(t, b, "m-2")); err != nil {
+		t.Fatal(err)
+	}
+	follow()
+	c.Appended(0, []events.Envelope{started(t, b), received(t, b, "m-2")}, acks)
+	if _, ok := c.Peek(b); ok {
+		t.Fatal("peeked an entry the follower had passed events of")
+	}
+	if got, want := mustLoad(t, c, b), whole(t, s, b); !reflect.DeepEqual(got, want) {
+		t.Fatalf("loaded:\n%+v\nwant\n%+v", got, want)
+	}
+	if got, want := peek(b), whole(t, s, b); !reflect.DeepEqual(got, want) {
+		t.Fatalf("followed after a load:\n%+v\nwant\n%+v", got, want)
+	}
+}

@@ -82,7 +82,10 @@ type repository[A recorder] struct {
 	aggregate string
 	log       Appender
 	load      func(ctx context.Context, id string) (A, error)
-	empty     func(id string) A
+	// peek, when set, returns the aggregate as a follower of the log keeps
+	// it, without reading the log (false: not kept); it may lag the log.
+	peek  func(id string) (A, bool)
+	empty func(id string) A
 	// saved, when set, is told what was appended after which version (a
 	// cache).
 	saved func(after uint64, envs []Envelope, acks []Appended)
@@ -99,14 +102,24 @@ func (r repository[A]) Load(ctx context.Context, id string) (A, error) { return 
 // conflicts), or the decision fails or records nothing on an empty one,
 // Create goes on as Update.
 func (r repository[A]) Create(ctx context.Context, id string, decide func(A) error) (Saved[A], error) {
-	agg := r.empty(id)
-	if err := decide(agg); err == nil && len(agg.Pending()) > 0 {
-		s, err := r.appendPending(ctx, agg)
-		if !errors.Is(err, ErrConcurrency) {
-			return s, err
-		}
+	if s, done, err := r.try(ctx, r.empty(id), decide); done {
+		return s, err
 	}
-	return r.Update(ctx, id, decide)
+	return r.update(ctx, id, decide)
+}
+
+// try decides on agg, a state not read from the log now (empty, or kept by
+// a follower), and appends what decide recorded expecting agg's version:
+// the expected sequence proves the state was the log's. done is false
+// when that is not shown (a conflict), or when decide failed or recorded
+// nothing, which on a stale state may be wrong: the caller goes on as
+// Update, on what the log holds.
+func (r repository[A]) try(ctx context.Context, agg A, decide func(A) error) (s Saved[A], done bool, err error) {
+	if err := decide(agg); err != nil || len(agg.Pending()) == 0 {
+		return Saved[A]{}, false, nil
+	}
+	s, err = r.appendPending(ctx, agg)
+	return s, !errors.Is(err, ErrConcurrency), err
 }
 
 // Update loads aggregate id, calls decide with it, and appends the events
@@ -116,8 +129,22 @@ func (r repository[A]) Create(ctx context.Context, id string, decide func(A) err
 // aggregate changed meanwhile, Update loads and decides again, up to
 // conflictAttempts times with conflictBackOff between, then returns an
 // error wrapping ErrConcurrency: decide must therefore be safe to run more
-// than once.
+// than once. When a follower of the log keeps the aggregate (peek), the
+// first decision is on its state, without a read, and only a conflict or
+// a decision that records nothing there costs the load.
 func (r repository[A]) Update(ctx context.Context, id string, decide func(A) error) (Saved[A], error) {
+	if r.peek != nil {
+		if agg, ok := r.peek(id); ok {
+			if s, done, err := r.try(ctx, agg, decide); done {
+				return s, err
+			}
+		}
+	}
+	return r.update(ctx, id, decide)
+}
+
+// update is Update reading the aggregate from the log for every attempt.
+func (r repository[A]) update(ctx context.Context, id string, decide func(A) error) (Saved[A], error) {
 	attempt := func() (Saved[A], error) {
 		agg, err := r.load(ctx, id)
 		if err != nil {
@@ -164,6 +191,7 @@ func (r repository[A]) appendPending(ctx context.Context, agg A) (Saved[A], erro
 // policy, and tells the cache what was appended.
 type Conversations struct {
 	repository[*Conversation]
+	cache *ConversationCache
 }
 
 // NewConversations returns a repository over log that keeps up to
@@ -173,9 +201,17 @@ func NewConversations(log AppendLog, cacheSize int) (*Conversations, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Conversations{repository[*Conversation]{aggregate: AggregateConversation, log: log, load: cache.Load, empty: NewConversation,
-		saved: cache.Appended}}, nil
+	return &Conversations{repository: repository[*Conversation]{aggregate: AggregateConversation, log: log, load: cache.Load,
+		peek: cache.Peek, empty: NewConversation, saved: cache.Appended}, cache: cache}, nil
 }
+
+// Observe hands the repository's cache one conversation event, in stream
+// order (see ConversationCache.Observe): a process that follows the log
+// into it decides on a returning conversation without reading the log.
+func (c *Conversations) Observe(e Envelope) { c.cache.Observe(e) }
+
+// FollowedTo is the stream sequence of the last event Observe was handed.
+func (c *Conversations) FollowedTo() uint64 { return c.cache.FollowedTo() }
 
 // HistoryLog reads an aggregate's whole history and appends: what the
 // repositories of aggregates with short histories need.

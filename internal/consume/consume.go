@@ -116,6 +116,10 @@ type Spec struct {
 	// From returns the last stream sequence the handler already has
 	// (Local only).
 	From func() uint64
+	// New has a Local follower whose From is 0 start with the events
+	// appended from now on instead of the log's first: for a cache, which
+	// needs nothing from before it started.
+	New bool
 }
 
 // Config tunes every handler of a router.

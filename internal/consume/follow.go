@@ -55,11 +55,15 @@ func (f *follower) run(ctx context.Context, ready func()) error {
 // follow makes an ordered consumer from the handler's position and hands
 // it every event until ctx ends or the consumer fails.
 func (f *follower) follow(ctx context.Context, ready func()) error {
-	cons, err := f.js.OrderedConsumer(ctx, f.stream, jetstream.OrderedConsumerConfig{
+	cfg := jetstream.OrderedConsumerConfig{
 		FilterSubjects: []string{f.spec.Filter},
 		DeliverPolicy:  jetstream.DeliverByStartSequencePolicy,
 		OptStartSeq:    f.spec.From() + 1,
-	})
+	}
+	if cfg.OptStartSeq == 1 && f.spec.New {
+		cfg.DeliverPolicy, cfg.OptStartSeq = jetstream.DeliverNewPolicy, 0
+	}
+	cons, err := f.js.OrderedConsumer(ctx, f.stream, cfg)
 	if err != nil {
 		return err
 	}

@@ -250,13 +250,24 @@ func helpAnswer(line config.Line, body string) string {
 	return ""
 }
 
-// Specs are the receiver's followers of the log: the pages staff were
-// sent, which their SMS answers act on (none without staff recognition).
+// ConversationsHandler names the follower that keeps the receiver's
+// conversations current.
+const ConversationsHandler = "ingestion-conversations"
+
+// Specs are the receiver's followers of the log: the conversations it
+// keeps folded, so that a returning client's message is decided on what
+// triage and notification appended since without reading the log (one
+// fsynced append, checked by the conversation's expected sequence), and
+// the pages staff were sent, which their SMS answers act on (none without
+// staff recognition).
 func (r *Receiver) Specs() []consume.Spec {
+	specs := []consume.Spec{{Name: ConversationsHandler, Filter: events.AggregateSubjects(events.AggregateConversation),
+		Handler: func(_ context.Context, e events.Envelope) error { r.convs.Observe(e); return nil },
+		Local:   true, From: r.convs.FollowedTo, New: true}}
 	if r.duty == nil {
-		return nil
+		return specs
 	}
-	return r.duty.Specs()
+	return append(specs, r.duty.Specs()...)
 }
 
 // Paged returns the pages staffID was sent lately, newest first, as far
@@ -321,10 +332,11 @@ var errNotOpen = errors.New("conversation not open")
 // earlier conversation of the client's (seen: nothing recorded; convID is
 // that conversation).
 //
-// A returning client's message costs one fsynced append and one read of
-// what its conversation gained since this process last saw it: the
-// client's index entry comes from memory, and the message's id is looked
-// up (Received) only for a client who has had an earlier conversation.
+// A returning client's message costs one fsynced append: the client's
+// index entry comes from memory, the conversation as this process follows
+// it from the log (Specs; one read of what it gained since when the
+// follower lags or does not keep it), and the message's id is looked up
+// (Received) only for a client who has had an earlier conversation.
 // The ids of a conversation's messages are written to the index when the
 // client's entry moves on from it (appendToConversation), not with each
 // message: until then a message brought again lands in that same
