@@ -101,6 +101,15 @@ const (
 	cueLiving               // keep living, seguir viviendo, vivre comme ça
 	cueAway                 // away for work, de viaje, en déplacement: an everyday absence
 	cueKnowWhich            // i know which, ya sé qué, je sais quel: a choice made
+	cueNoPoint              // no point, don't see the point: of going on
+	cueExistence            // waking up, living, being alive, carrying on
+	cueNoBarrier            // no fence, no railings, no net: a height unguarded
+	cueHose                 // hosepipe, tubing: what carries fumes
+	cueCar                  // the car, the boot, the garage, the engine
+	cueCutting              // cut, sliced, slashed: the act of cutting
+	cueWound                // deeper than normal, to the bone, not stopping
+	cueSchedule             // scheduled to send, set to send at
+	cueEndHow               // how i'm going out, how i'll end it: the way of one's end
 	numCues
 )
 
@@ -110,7 +119,8 @@ var cueNames = [numCues]string{"", "death", "wish", "means", "acquire", "researc
 	"presence", "place", "cross", "bleed", "unstoppable", "poison", "vehicle", "not_fault", "confine", "sexual", "do_it", "alone", "thinking", "how_to", "decided", "rail", "not_board", "prepare", "not_around", "on_place", "mishap", "day",
 	"done", "not_for", "unfound", "enough", "shops", "travel", "aggressor", "assault", "leave", "recipient", "occasion", "persist", "suicide",
 	"benign", "stockpile", "remote", "shout", "extreme", "already", "edge", "hands", "neck", "front", "traffic", "fumes", "seal",
-	"ensure", "last", "burden", "everyone", "better", "gone_me", "cant", "living", "away", "know_which"}
+	"ensure", "last", "burden", "everyone", "better", "gone_me", "cant", "living", "away", "know_which",
+	"no_point", "existence", "no_barrier", "hose", "car", "cutting", "wound", "schedule", "end_how"}
 
 // cueWords is how many 64-bit words a cueSet spans: room for 128 classes,
 // so that a new class never evicts an old one. The constant below fails
@@ -293,6 +303,32 @@ var cueRules = []cueRule{
 	// bridge", "tengo las pastillas y ya sé qué puente".
 	{name: "means_place_chosen", slots: []cueSet{cs(cueKnowWhich), cs(cueMeans, cueOnPlace, cuePlace), cs(cueMeans)},
 		out: []cueOut{{sigPlan, kindWhere, 1}, {sigMethod, kindNamed, 2}}, unless: cs(cueBenign, cueOccasion)},
+	// No point in going on: "i don't see the point in waking up
+	// anymore", "what's the point of carrying on" (a wish to be dead:
+	// a named means beside it is a method with a purpose).
+	{name: "no_point_existing", slots: []cueSet{cs(cueNoPoint), cs(cueExistence)}, out: []cueOut{{sigWish, kindPassive, 1}}, window: 5},
+	// The decision and how: "i've chosen how i'm going out", "decided
+	// how i'll do it" is a plan and an intent.
+	{name: "decided_how", slots: []cueSet{cs(cueDecided), cs(cueEndHow)}, out: []cueOut{{sigIntent, kindDecided, 0}, {sigPlan, kindHow, 1}},
+		unless: cs(cueOccasion, cueBenign), window: 8},
+	// Goodbyes timed to go out: "my last messages are scheduled to send
+	// at midnight".
+	{name: "farewell_scheduled", slots: []cueSet{cs(cueFarewell), cs(cueSchedule)}, out: []cueOut{{sigPrep, kindFinal, 0}}, unless: cs(cueOccasion)},
+	// A height looked at for having no barrier: "the bridge on the a
+	// road, it's high enough and there's no fence".
+	{name: "height_unguarded", slots: []cueSet{cs(cueMeans, cueOnPlace, cuePlace), cs(cueNoBarrier), cs(cueResearch, cueDeath, cueDeadWish, cueExtreme)},
+		out: []cueOut{{sigMethod, kindResearched, 0}, {sigPlan, kindWhere, 0}}, unless: cs(cueBenign, cueOccasion)},
+	// A hose for a car's fumes, with a seal or an end: "a hosepipe and
+	// tape in the car boot".
+	{name: "hose_car", slots: []cueSet{cs(cueHose), cs(cueCar, cueFumes), cs(cueSeal, cueDeath, cueDeadWish, cueDone, cueTonight)},
+		out: []cueOut{{sigMethod, kindPrepared, 0}}, unless: cs(cueBenign, cueOccasion, cueMishap)},
+	// A cut past the usual: "cut way deeper than normal and it's not
+	// stopping" (not a finger while cooking).
+	{name: "cut_wound", slots: []cueSet{cs(cueCutting), cs(cueWound)}, out: []cueOut{{sigRecent, kindCut, 0}}, unless: cs(cueMishap), window: 8},
+	// Someone's threat or blow with tonight: "my brother said he'll
+	// batter me tonight" is imminent harm.
+	{name: "harm_tonight", slots: []cueSet{cs(cueThreat, cueAssault), cs(cueTonight), cs(cueAggressor)},
+		out: []cueOut{{sigHarm, kindThreat, 0}, {sigHarm, kindProximity, 1}}, unless: cs(cueOccasion)},
 	// Held by someone: "he locked me in and took my phone".
 	{name: "confined", slots: []cueSet{cs(cueConfine)}, out: []cueOut{{sigHarm, kindThreat, 0}, {sigHarm, kindProximity, 0}}},
 	{name: "sexual_touch", slots: []cueSet{cs(cueSexual)}, out: []cueOut{{sigHarm, kindSexualAbuse, 0}}},

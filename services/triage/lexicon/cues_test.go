@@ -118,6 +118,23 @@ func TestGeneralisingRules(t *testing.T) {
 		{nil, "my throat is sore and my hands are freezing", RiskNone, RuleNoMatch},
 		{nil, "je veux en finir avec ces devoirs ce soir", RiskNone, RuleIdiomSuppressed},
 		{[]string{"what time do you open"}, "already did, thanks", RiskNone, RuleNoMatch},
+
+		// Lexicon 2026.12.7.6, rules 2026.12.7.5: no point in existing, the
+		// decision and how, goodbyes timed to send, a hose to a car, a cut
+		// past the usual, abuse said as "does things to me"; and the
+		// everyday sentences that share their words.
+		{nil, "whats the point of carrying on, ive got a box of paracetamol", RiskCrisis, RuleMethodPurpose},
+		{nil, "decided how im going out", RiskCrisis, RulePlan},
+		{nil, "tubing from the exhaust into the car and taped it up", RiskCrisis, RuleMethodPrepared},
+		{nil, "sliced my arm to the bone", RiskCrisis, RuleRecentBehaviour},
+		{nil, "my carer does things to me when mum is out", RiskCrisis, RuleHarmImmediate},
+		{nil, "no point going on the trip if it rains", RiskNone, RuleNoMatch},
+		{nil, "we decided how to do it, the kitchen first", RiskNone, RuleNoMatch},
+		{nil, "birthday messages scheduled to send at midnight", RiskNone, RuleNoMatch},
+		{nil, "bought a hose to wash the car this weekend", RiskNone, RuleNoMatch},
+		{nil, "cut my finger really deep chopping onions", RiskNone, RuleNoMatch},
+		{nil, "we're gonna batter them tonight at the match", RiskNone, RuleNoMatch},
+		{nil, "i'm at the top of the tower visiting my aunt, the view is lovely", RiskNone, RuleNoMatch},
 	}
 	for _, tt := range tests {
 		var r Recent

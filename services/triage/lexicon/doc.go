@@ -109,6 +109,15 @@
 // heart as a death; a means looked up or bought for an everyday purpose
 // (photos, the view, climbing) is no method.
 //
+// Lexicon 2026.12.7.6, rules 2026.12.7.5: no point in waking up or
+// carrying on; the decision and how one is going out; goodbyes timed to
+// send; a height looked at for having no fence; a hose to a car with tape
+// or an end; a cut past the usual ("to the bone", "not stopping"); a
+// threat or blow from a family member with tonight; abuse said as "does
+// things to me"; brothers, sisters, carers and mothers' partners as
+// aggressors, and death said as "six feet under" or "take me in my sleep".
+// Being up high to visit or for the view is no being at the place.
+//
 // Ordinary words are never enough on their own: a rule over everyday
 // words needs a risk word too (a death, a wish to be dead, no one there)
 // or the conversation's ideation ("I'll do it when the house is empty"
