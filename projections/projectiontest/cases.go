@@ -166,6 +166,32 @@ func (f Fixture[S, P]) rebuildEqualsOnePass(t *testing.T, p P) {
 	}
 }
 
+// Updater is what FailedUpdate needs of a projection's store.
+type Updater[Tx any] interface {
+	Checkpoint(ctx context.Context, name string) (uint64, error)
+	Update(ctx context.Context, name string, seq uint64, fn func(tx Tx) error) (applied bool, err error)
+}
+
+// FailedUpdate runs an update of name at sequence 1 that makes write's
+// writes and then fails: Update must return that failure and leave the
+// checkpoint at 0. The caller then checks that none of the writes reads
+// back.
+func FailedUpdate[Tx any](t *testing.T, s Updater[Tx], name string, write func(tx Tx)) {
+	t.Helper()
+	ctx := context.Background()
+	boom := errors.New("boom")
+	_, err := s.Update(ctx, name, 1, func(tx Tx) error {
+		write(tx)
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("err %v, want boom", err)
+	}
+	if cp, err := s.Checkpoint(ctx, name); err != nil || cp != 0 {
+		t.Fatalf("checkpoint %d, %v after failure", cp, err)
+	}
+}
+
 // RejectedImports checks that s, holding before (its export under name,
 // at checkpoint cp), refuses each of invalid, and refuses behind (a
 // snapshot before cp) with projections.ErrMovedOn when the rebuild

@@ -43,22 +43,10 @@ func TestStores(t *testing.T) {
 			}
 		},
 		"a failed update changes nothing": func(t *testing.T, s Store) {
-			boom := errors.New("boom")
-			_, err := s.Update(ctx, "p", 1, func(tx Tx) error {
-				if err := tx.AddCounts(ctx, "l", at(2, 10, 0, 0), Counts{Received: 1}); err != nil {
-					return err
-				}
-				if err := tx.PutConversation(ctx, "c1", Conversation{LineID: "l", OpenedAt: at(2, 10, 0, 0)}); err != nil {
-					return err
-				}
-				return boom
+			projectiontest.FailedUpdate(t, s, "p", func(tx Tx) {
+				projectiontest.Must(t, tx.AddCounts(ctx, "l", at(2, 10, 0, 0), Counts{Received: 1}))
+				projectiontest.Must(t, tx.PutConversation(ctx, "c1", Conversation{LineID: "l", OpenedAt: at(2, 10, 0, 0)}))
 			})
-			if !errors.Is(err, boom) {
-				t.Fatalf("err %v, want boom", err)
-			}
-			if cp, _ := s.Checkpoint(ctx, "p"); cp != 0 {
-				t.Fatalf("checkpoint %d after failure", cp)
-			}
 			if hours := mustHours(t, s, "l"); len(hours) != 0 {
 				t.Fatalf("hours after failure: %+v", hours)
 			}
