@@ -5,7 +5,9 @@
 // (PostgreSQL/CockroachDB) Store.
 //
 // Duty workers may see a client's pseudonym, so this projection holds it;
-// it never holds a phone number, a client id or a message body. It lives in
+// it never holds a phone number or a message body. It keeps the client's
+// id (a keyed pseudonymous id, as the inbox does) only to find the
+// client's escalations when the client is erased. It lives in
 // a package (and a SQL schema) of its own so that the managers' view in
 // package responsetimes stays free of client identifiers.
 package escalations
@@ -35,8 +37,10 @@ type Escalation struct {
 	// Pseudonym is the client's pseudonym (e.g. C-7Q2K), from the
 	// conversation's start: what duty workers see instead of a number.
 	Pseudonym string
-	Reason    string // events.Reason*
-	Risk      string // events.Risk*
+	// ClientID is internal: erasure finds the client's escalations by it.
+	ClientID string
+	Reason   string // events.Reason*
+	Risk     string // events.Risk*
 	// Categories are the signals that raised it (plain: routing and
 	// pages need them without a key).
 	Categories []string
@@ -47,6 +51,10 @@ type Escalation struct {
 	// the client's key (events.TermsAAD of MessageID), empty when no words
 	// raised it. The console opens them for those who read content.
 	Terms events.Sealed
+	// TermsErased is set when the client was erased: the sealed terms,
+	// unreadable from then on, are dropped, and only content-free figures
+	// (reason, risk, signals, pages) remain.
+	TermsErased bool
 	// Level and Round are where the escalation policy is now: the level
 	// last paged or moved to, and the repetition (from 1).
 	Level int
@@ -92,6 +100,10 @@ type Page struct {
 type Conversation struct {
 	LineID    string
 	Pseudonym string
+	ClientID  string
+	// Erased is set when the client was erased while the conversation was
+	// open: an escalation raised in it afterwards keeps no terms.
+	Erased bool
 }
 
 // Cursor is a position in the open queue, which is ordered by raised time
@@ -164,6 +176,10 @@ type Tx interface {
 	// state (with the provider's error code) if moves allows it; a sid no
 	// page has (a reply's, a client's) changes nothing.
 	SetDelivery(ctx context.Context, sid, state string, code int) error
+	// EraseClient drops the sealed terms of every escalation of the
+	// client (setting TermsErased where there were terms) and marks the
+	// client's open conversations erased.
+	EraseClient(ctx context.Context, clientID string) error
 }
 
 // Queue is the escalation queue projection.
@@ -178,8 +194,9 @@ var _ projections.BatchProjection = (*Queue)(nil)
 func NewQueue(store Store) *Queue {
 	return &Queue{store: store, ReadModel: projections.NewReadModel[Tx, Snapshot](projections.Model[Tx, Snapshot]{
 		Name: Name,
-		// Escalations are conversation events.
-		Filter:   events.AggregateSubjects(events.AggregateConversation),
+		// Escalations are conversation events; a client's erasure is a
+		// client event.
+		Filter:   events.SubjectPrefix + ".>",
 		Relevant: relevant,
 		Apply:    apply,
 		Memory:   func() projections.CheckpointedStore[Tx, Snapshot] { return NewMemoryStore() },
@@ -207,6 +224,7 @@ var relevant = map[string]bool{
 	events.TypeConversationClosed:     true,
 	events.TypeDeliveryStatusChanged:  true,
 	events.TypeCallStatusChanged:      true,
+	events.TypeClientErased:           true,
 }
 
 // apply changes the state for one event. Times are the events' own, so a
@@ -215,7 +233,7 @@ func apply(ctx context.Context, tx Tx, e events.Envelope, p events.Payload) erro
 	at := projections.Stamp(e.OccurredAt)
 	switch p := p.(type) {
 	case events.ConversationStarted:
-		return tx.PutConversation(ctx, e.AggregateID, Conversation{LineID: p.LineID, Pseudonym: p.Pseudonym})
+		return tx.PutConversation(ctx, e.AggregateID, Conversation{LineID: p.LineID, Pseudonym: p.Pseudonym, ClientID: p.ClientID})
 
 	case events.EscalationRaised:
 		if _, ok, err := tx.Escalation(ctx, p.EscalationID); err != nil || ok {
@@ -226,12 +244,16 @@ func apply(ctx context.Context, tx Tx, e events.Envelope, p events.Payload) erro
 			return err
 		}
 		// The policy starts at level 0, round 1, as in events.Conversation.
-		return tx.PutEscalation(ctx, Escalation{
-			ID: p.EscalationID, ConversationID: e.AggregateID, LineID: p.LineID, Pseudonym: conv.Pseudonym,
+		esc := Escalation{
+			ID: p.EscalationID, ConversationID: e.AggregateID, LineID: p.LineID, Pseudonym: conv.Pseudonym, ClientID: conv.ClientID,
 			Reason: p.Reason, Risk: p.Risk, Categories: projections.NonEmpty(p.Categories),
 			MessageID: p.MessageID, Terms: projections.SealedCopy(p.Terms),
 			Round: 1, RaisedAt: at,
-		})
+		}
+		if conv.Erased && !esc.Terms.Empty() {
+			esc.Terms, esc.TermsErased = events.Sealed{}, true // sealed with a key already destroyed
+		}
+		return tx.PutEscalation(ctx, esc)
 
 	case events.EscalationPaged:
 		esc, ok, err := tx.Escalation(ctx, p.EscalationID)
@@ -276,6 +298,11 @@ func apply(ctx context.Context, tx Tx, e events.Envelope, p events.Payload) erro
 		}
 		esc.Exhausted = true
 		return tx.PutEscalation(ctx, esc)
+
+	case events.ClientErased:
+		// Erasure destroyed the client's key: the sealed terms can never be
+		// opened again, so they go; the figures stay.
+		return tx.EraseClient(ctx, e.AggregateID)
 
 	case events.ConversationClosed:
 		// The conversation's escalations stay as they are (closing does not

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 
+	"github.com/helpline-org/helpline/events"
 	"github.com/helpline-org/helpline/projections"
 )
 
@@ -18,6 +19,9 @@ type MemoryStore struct {
 	conversations                                    map[string]Conversation
 	// bySID finds the escalation of a page by the provider's id.
 	bySID map[string]string
+	// clientEscalations and clientConversations find a client's
+	// escalations and conversations (by id) for erasure.
+	clientEscalations, clientConversations map[string][]string
 }
 
 // NewMemoryStore returns an empty store.
@@ -31,11 +35,13 @@ func (s *MemoryStore) clear() {
 	s.escalations = map[string]Escalation{}
 	s.conversations = map[string]Conversation{}
 	s.bySID = map[string]string{}
+	s.clientEscalations, s.clientConversations = map[string][]string{}, map[string][]string{}
 }
 
 // begin stages one update's writes, to commit with the checkpoint.
 func (s *MemoryStore) begin() (Tx, func()) {
-	tx := &memTx{escalations: projections.Stage(s.escalations), conversations: projections.Stage(s.conversations), bySID: projections.Stage(s.bySID)}
+	tx := &memTx{escalations: projections.Stage(s.escalations), conversations: projections.Stage(s.conversations), bySID: projections.Stage(s.bySID),
+		clientEscalations: projections.Stage(s.clientEscalations), clientConversations: projections.Stage(s.clientConversations)}
 	return tx, tx.commit
 }
 
@@ -54,6 +60,7 @@ func (s *MemoryStore) export() Snapshot {
 func (s *MemoryStore) load(snap Snapshot) {
 	for _, e := range snap.Escalations {
 		s.escalations[e.ID] = clone(e)
+		index(s.clientEscalations, e.ClientID, e.ID)
 		for _, p := range e.Pages {
 			if p.ProviderID != "" {
 				s.bySID[p.ProviderID] = e.ID
@@ -61,6 +68,16 @@ func (s *MemoryStore) load(snap Snapshot) {
 		}
 	}
 	maps.Copy(s.conversations, snap.Conversations)
+	for id, c := range snap.Conversations {
+		index(s.clientConversations, c.ClientID, id)
+	}
+}
+
+// index adds id to the ids of clientID (none for an empty client).
+func index(m map[string][]string, clientID, id string) {
+	if clientID != "" && !slices.Contains(m[clientID], id) {
+		m[clientID] = append(m[clientID], id)
+	}
 }
 
 // Open implements Store.
@@ -124,6 +141,8 @@ type memTx struct {
 	escalations   *projections.Staged[string, Escalation]
 	conversations *projections.Staged[string, Conversation]
 	bySID         *projections.Staged[string, string]
+	// clientEscalations and clientConversations index ids by client.
+	clientEscalations, clientConversations *projections.Staged[string, []string]
 }
 
 func (t *memTx) Conversation(_ context.Context, id string) (Conversation, bool, error) {
@@ -131,10 +150,30 @@ func (t *memTx) Conversation(_ context.Context, id string) (Conversation, bool, 
 }
 
 func (t *memTx) PutConversation(_ context.Context, id string, c Conversation) error {
+	if err := addIndex(t.clientConversations, c.ClientID, id); err != nil {
+		return err
+	}
 	return t.conversations.Put(id, c)
 }
 
+// addIndex stages id among the ids of clientID.
+func addIndex(ix *projections.Staged[string, []string], clientID, id string) error {
+	ids, _, _ := ix.Get(clientID)
+	if clientID == "" || slices.Contains(ids, id) {
+		return nil
+	}
+	return ix.Put(clientID, append(slices.Clone(ids), id))
+}
+
 func (t *memTx) DeleteConversation(_ context.Context, id string) error {
+	if c, ok, _ := t.conversations.Get(id); ok && c.ClientID != "" {
+		ids, _, _ := t.clientConversations.Get(c.ClientID)
+		if rest := slices.DeleteFunc(slices.Clone(ids), func(x string) bool { return x == id }); len(rest) > 0 {
+			_ = t.clientConversations.Put(c.ClientID, rest)
+		} else {
+			_ = t.clientConversations.Delete(c.ClientID)
+		}
+	}
 	return t.conversations.Delete(id)
 }
 
@@ -147,6 +186,9 @@ func (t *memTx) PutEscalation(ctx context.Context, e Escalation) error {
 	old, _, _ := t.Escalation(ctx, e.ID)
 	e = clone(e)
 	e.Pages = old.Pages // pages only change through AddPage
+	if err := addIndex(t.clientEscalations, e.ClientID, e.ID); err != nil {
+		return err
+	}
 	return t.escalations.Put(e.ID, e)
 }
 
@@ -181,10 +223,38 @@ func (t *memTx) SetDelivery(ctx context.Context, sid, state string, code int) er
 	return t.escalations.Put(id, e)
 }
 
+func (t *memTx) EraseClient(_ context.Context, clientID string) error {
+	if clientID == "" {
+		return nil
+	}
+	escs, _, _ := t.clientEscalations.Get(clientID)
+	for _, id := range escs {
+		if e, ok, _ := t.escalations.Get(id); ok && !e.Terms.Empty() {
+			e = clone(e)
+			e.Terms, e.TermsErased = events.Sealed{}, true
+			if err := t.escalations.Put(id, e); err != nil {
+				return err
+			}
+		}
+	}
+	convs, _, _ := t.clientConversations.Get(clientID)
+	for _, id := range convs {
+		if c, ok, _ := t.conversations.Get(id); ok && !c.Erased {
+			c.Erased = true
+			if err := t.conversations.Put(id, c); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // commit applies the staged writes; the caller holds the store's lock.
 
 func (t *memTx) commit() {
 	t.escalations.Commit()
 	t.conversations.Commit()
 	t.bySID.Commit()
+	t.clientEscalations.Commit()
+	t.clientConversations.Commit()
 }

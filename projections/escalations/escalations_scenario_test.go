@@ -45,6 +45,11 @@ func scenario(t testing.TB) []events.Envelope {
 	started("conv3", "other", "C-CCCC", 10, 6, 0)
 	s.Add("conv3", at(10, 6, 30), events.EscalationRaised{EscalationID: "esc3", LineID: "other", Reason: events.ReasonCrisis, Risk: events.RiskCrisis,
 		Categories: []string{"overdose_means"}, Terms: words("k3", "overdose")})
+	// conv3's client is erased while it is open: esc3's terms go, and an
+	// escalation raised afterwards keeps none.
+	s.Add("clientconv3", at(10, 6, 40), events.ClientErased{ByStaffID: "admin", Reason: "client request"})
+	s.Add("conv3", at(10, 6, 50), events.EscalationRaised{EscalationID: "esc6", LineID: "other", MessageID: "m6", Reason: events.ReasonCrisis,
+		Risk: events.RiskCrisis, Categories: []string{"overdose_means"}, Terms: words("k3", "again")})
 	// conv4: two escalations raised in the same instant, both open.
 	started("conv4", "main", "C-DDDD", 10, 7, 0)
 	s.Add("conv4", at(10, 7, 30), events.EscalationRaised{EscalationID: "esc5", LineID: "main", Reason: events.ReasonUnanswered, Risk: events.RiskElevated})
@@ -65,26 +70,28 @@ func scenario(t testing.TB) []events.Envelope {
 // scenarioRows are the scenario's rows, by hand.
 func scenarioRows() map[string]Escalation {
 	return map[string]Escalation{
-		"esc1": {ID: "esc1", ConversationID: "conv1", LineID: "main", Pseudonym: "C-AAAA", Reason: events.ReasonCrisis, Risk: events.RiskCrisis,
+		"esc1": {ID: "esc1", ConversationID: "conv1", LineID: "main", Pseudonym: "C-AAAA", ClientID: "clientconv1", Reason: events.ReasonCrisis, Risk: events.RiskCrisis,
 			Categories: []string{"self_harm"}, MessageID: "m1", Terms: words("k1", "end it"), Level: 1, Round: 1,
 			Pages: []Page{
 				{StaffID: "sam", Level: 0, LevelName: "duty", Round: 1, At: at(10, 0, 10), Channel: "sms", ProviderID: "SMesc1sam", Delivery: DeliveryDelivered},
 				{StaffID: "kim", Level: 1, LevelName: "backup", Round: 1, At: at(10, 5, 11), Channel: "sms", ProviderID: "SMesc1kim", Delivery: DeliveryQueued},
 			},
 			RaisedAt: at(10, 0, 5), AcknowledgedBy: "kim", AcknowledgedAt: at(10, 6, 0)},
-		"esc2": {ID: "esc2", ConversationID: "conv2", LineID: "main", Pseudonym: "C-BBBB", Reason: events.ReasonOutOfHours, Risk: events.RiskNone,
+		"esc2": {ID: "esc2", ConversationID: "conv2", LineID: "main", Pseudonym: "C-BBBB", ClientID: "clientconv2", Reason: events.ReasonOutOfHours, Risk: events.RiskNone,
 			Level: 0, Round: 1, Pages: []Page{{StaffID: "sam", LevelName: "duty", Round: 1, At: at(10, 5, 1), Channel: "sms", ProviderID: "SMesc2sam",
 				Delivery: DeliveryFailed, ErrorCode: 30003}},
 			RaisedAt: at(10, 5, 0), Exhausted: true},
-		"esc3": {ID: "esc3", ConversationID: "conv3", LineID: "other", Pseudonym: "C-CCCC", Reason: events.ReasonCrisis, Risk: events.RiskCrisis,
-			Categories: []string{"overdose_means"}, Terms: words("k3", "overdose"), Round: 1, RaisedAt: at(10, 6, 30)},
-		"esc4": {ID: "esc4", ConversationID: "conv4", LineID: "main", Pseudonym: "C-DDDD", Reason: events.ReasonCrisis, Risk: events.RiskCrisis,
+		"esc3": {ID: "esc3", ConversationID: "conv3", LineID: "other", Pseudonym: "C-CCCC", ClientID: "clientconv3", Reason: events.ReasonCrisis, Risk: events.RiskCrisis,
+			Categories: []string{"overdose_means"}, TermsErased: true, Round: 1, RaisedAt: at(10, 6, 30)},
+		"esc6": {ID: "esc6", ConversationID: "conv3", LineID: "other", Pseudonym: "C-CCCC", ClientID: "clientconv3", Reason: events.ReasonCrisis, Risk: events.RiskCrisis,
+			Categories: []string{"overdose_means"}, MessageID: "m6", TermsErased: true, Round: 1, RaisedAt: at(10, 6, 50)},
+		"esc4": {ID: "esc4", ConversationID: "conv4", LineID: "main", Pseudonym: "C-DDDD", ClientID: "clientconv4", Reason: events.ReasonCrisis, Risk: events.RiskCrisis,
 			Categories: []string{"self_harm", "plan"}, Terms: words("k4", "end it, tonight"), Round: 1,
 			Pages: []Page{
 				{StaffID: "sam", LevelName: "duty", Round: 1, At: at(10, 7, 31), Channel: "sms", ProviderID: "SMesc4sam", Delivery: DeliveryQueued},
 				{StaffID: "sam", LevelName: "duty", Round: 1, At: at(10, 9, 31), Channel: "call", ProviderID: "CAesc4sam", Delivery: DeliveryAnswered},
 			}, RaisedAt: at(10, 7, 30)},
-		"esc5": {ID: "esc5", ConversationID: "conv4", LineID: "main", Pseudonym: "C-DDDD", Reason: events.ReasonUnanswered, Risk: events.RiskElevated,
+		"esc5": {ID: "esc5", ConversationID: "conv4", LineID: "main", Pseudonym: "C-DDDD", ClientID: "clientconv4", Reason: events.ReasonUnanswered, Risk: events.RiskElevated,
 			Round: 1, RaisedAt: at(10, 7, 30)},
 	}
 }

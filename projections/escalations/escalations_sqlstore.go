@@ -29,7 +29,7 @@ var tables = []projections.Table{
 	{Name: pgx.Identifier{"escalations", "queue"}, Columns: strings.Fields(strings.ReplaceAll(escalationColumns, ",", " "))},
 	{Name: pgx.Identifier{"escalations", "pages"}, Columns: []string{"escalation_id", "seq", "staff_id", "policy_level", "level_name", "policy_round", "paged_at",
 		"channel", "provider_id", "delivery", "error_code"}},
-	{Name: pgx.Identifier{"escalations", "conversations"}, Columns: []string{"conversation_id", "line_id", "pseudonym"}},
+	{Name: pgx.Identifier{"escalations", "conversations"}, Columns: strings.Fields(strings.ReplaceAll(conversationColumns, ",", " "))},
 }
 
 // export reads every table but the checkpoint.
@@ -47,9 +47,9 @@ func export(ctx context.Context, tx pgx.Tx) (Snapshot, error) {
 	if err := allPages(ctx, tx, snap.Escalations); err != nil {
 		return Snapshot{}, err
 	}
-	err = projections.QueryEach(ctx, tx, "read conversations", []any{&id, &c.LineID, &c.Pseudonym},
+	err = projections.QueryEach(ctx, tx, "read conversations", []any{&id, &c.LineID, &c.Pseudonym, &c.ClientID, &c.Erased},
 		func() error { projections.SetIn(&snap.Conversations, id, c); return nil },
-		`SELECT conversation_id, line_id, pseudonym FROM escalations.conversations`)
+		`SELECT `+conversationColumns+` FROM escalations.conversations`)
 	return snap, err
 }
 
@@ -93,25 +93,35 @@ func readPages(ctx context.Context, q projections.Querier, es []Escalation, wher
 func rows(snap Snapshot) [][][]any {
 	var queue, pages, convs [][]any
 	for _, e := range snap.Escalations {
-		var ackBy *string
-		if e.AcknowledgedBy != "" {
-			ackBy = &e.AcknowledgedBy
-		}
-		queue = append(queue, []any{e.ID, e.ConversationID, e.LineID, e.Pseudonym, e.Reason, e.Risk, projections.NotNullList(e.Categories),
-			e.MessageID, e.Terms.KeyID, projections.SealedBytes(e.Terms), int32(e.Level), int32(e.Round), e.RaisedAt.UTC(), ackBy, projections.NullTime(e.AcknowledgedAt), e.Exhausted})
+		queue = append(queue, escalationRow(e))
 		for i, p := range e.Pages {
 			pages = append(pages, []any{e.ID, int64(i + 1), p.StaffID, int32(p.Level), p.LevelName, int32(p.Round), p.At.UTC(),
 				p.Channel, p.ProviderID, p.Delivery, int32(p.ErrorCode)})
 		}
 	}
 	for id, c := range snap.Conversations {
-		convs = append(convs, []any{id, c.LineID, c.Pseudonym})
+		convs = append(convs, []any{id, c.LineID, c.Pseudonym, c.ClientID, c.Erased})
 	}
 	return [][][]any{queue, pages, convs}
 }
 
-const escalationColumns = `escalation_id, conversation_id, line_id, pseudonym, reason, risk, categories,
-	message_id, terms_key_id, terms, policy_level, policy_round, raised_at, acknowledged_by, acknowledged_at, exhausted`
+const (
+	escalationColumns = `escalation_id, conversation_id, line_id, pseudonym, reason, risk, categories,
+	message_id, terms_key_id, terms, policy_level, policy_round, raised_at, acknowledged_by, acknowledged_at, exhausted, client_id, terms_erased`
+	conversationColumns = `conversation_id, line_id, pseudonym, client_id, erased`
+)
+
+// escalationRow is e's values in the order of escalationColumns (its
+// pages apart).
+func escalationRow(e Escalation) []any {
+	var ackBy *string
+	if e.AcknowledgedBy != "" {
+		ackBy = &e.AcknowledgedBy
+	}
+	return []any{e.ID, e.ConversationID, e.LineID, e.Pseudonym, e.Reason, e.Risk, projections.NotNullList(e.Categories),
+		e.MessageID, e.Terms.KeyID, projections.SealedBytes(e.Terms), int32(e.Level), int32(e.Round), e.RaisedAt.UTC(), ackBy,
+		projections.NullTime(e.AcknowledgedAt), e.Exhausted, e.ClientID, e.TermsErased}
+}
 
 // collectEscalation is scanEscalation for a list of rows.
 func collectEscalation(r pgx.CollectableRow) (Escalation, error) { return scanEscalation(r) }
@@ -128,7 +138,7 @@ func scanEscalation(row pgx.Row) (Escalation, error) {
 		cats   []string
 	)
 	if err := row.Scan(&e.ID, &e.ConversationID, &e.LineID, &e.Pseudonym, &e.Reason, &e.Risk, &cats,
-		&e.MessageID, &e.Terms.KeyID, &e.Terms.Data, &level, &round, &raised, &ackBy, &ackAt, &e.Exhausted); err != nil {
+		&e.MessageID, &e.Terms.KeyID, &e.Terms.Data, &level, &round, &raised, &ackBy, &ackAt, &e.Exhausted, &e.ClientID, &e.TermsErased); err != nil {
 		return Escalation{}, err
 	}
 	e.Categories, e.Terms = projections.NonEmpty(cats), projections.SealedCopy(e.Terms)
@@ -212,15 +222,16 @@ type sqlTx struct{ tx pgx.Tx }
 
 func (t sqlTx) Conversation(ctx context.Context, id string) (Conversation, bool, error) {
 	var c Conversation
-	ok, err := projections.Found(t.tx.QueryRow(ctx, `SELECT line_id, pseudonym FROM escalations.conversations WHERE conversation_id = $1`, id).
-		Scan(&c.LineID, &c.Pseudonym), "conversation")
+	ok, err := projections.Found(t.tx.QueryRow(ctx, `SELECT line_id, pseudonym, client_id, erased FROM escalations.conversations WHERE conversation_id = $1`, id).
+		Scan(&c.LineID, &c.Pseudonym, &c.ClientID, &c.Erased), "conversation")
 	return c, ok, err
 }
 
 func (t sqlTx) PutConversation(ctx context.Context, id string, c Conversation) error {
-	return projections.Exec(ctx, t.tx, "write conversation", `INSERT INTO escalations.conversations (conversation_id, line_id, pseudonym)
-		VALUES ($1, $2, $3) ON CONFLICT (conversation_id) DO UPDATE SET line_id = excluded.line_id, pseudonym = excluded.pseudonym`,
-		id, c.LineID, c.Pseudonym)
+	return projections.Exec(ctx, t.tx, "write conversation", `INSERT INTO escalations.conversations (`+conversationColumns+`)
+		VALUES ($1, $2, $3, $4, $5) ON CONFLICT (conversation_id) DO UPDATE SET line_id = excluded.line_id, pseudonym = excluded.pseudonym,
+			client_id = excluded.client_id, erased = excluded.erased`,
+		id, c.LineID, c.Pseudonym, c.ClientID, c.Erased)
 }
 
 func (t sqlTx) DeleteConversation(ctx context.Context, id string) error {
@@ -232,19 +243,15 @@ func (t sqlTx) Escalation(ctx context.Context, id string) (Escalation, bool, err
 }
 
 func (t sqlTx) PutEscalation(ctx context.Context, e Escalation) error {
-	var ackBy *string
-	if e.AcknowledgedBy != "" {
-		ackBy = &e.AcknowledgedBy
-	}
 	return projections.Exec(ctx, t.tx, "write escalation "+e.ID, `INSERT INTO escalations.queue (`+escalationColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
 		ON CONFLICT (escalation_id) DO UPDATE SET conversation_id = excluded.conversation_id, line_id = excluded.line_id,
 			pseudonym = excluded.pseudonym, reason = excluded.reason, risk = excluded.risk, categories = excluded.categories,
 			message_id = excluded.message_id, terms_key_id = excluded.terms_key_id, terms = excluded.terms, policy_level = excluded.policy_level, policy_round = excluded.policy_round,
 			raised_at = excluded.raised_at, acknowledged_by = excluded.acknowledged_by,
-			acknowledged_at = excluded.acknowledged_at, exhausted = excluded.exhausted`,
-		e.ID, e.ConversationID, e.LineID, e.Pseudonym, e.Reason, e.Risk, projections.NotNullList(e.Categories),
-		e.MessageID, e.Terms.KeyID, projections.SealedBytes(e.Terms), int32(e.Level), int32(e.Round), e.RaisedAt.UTC(), ackBy, projections.NullTime(e.AcknowledgedAt), e.Exhausted)
+			acknowledged_at = excluded.acknowledged_at, exhausted = excluded.exhausted,
+			client_id = excluded.client_id, terms_erased = excluded.terms_erased`,
+		escalationRow(e)...)
 }
 
 func (t sqlTx) AddPage(ctx context.Context, id string, seq uint64, p Page) error {
@@ -265,4 +272,18 @@ func (t sqlTx) SetDelivery(ctx context.Context, sid, state string, code int) err
 	}
 	return projections.Exec(ctx, t.tx, "set page delivery", `UPDATE escalations.pages SET delivery = $2, error_code = $3
 		WHERE provider_id = $1 AND provider_id <> '' AND delivery = ANY($4)`, sid, state, int32(code), from)
+}
+
+// EraseClient clears the client's sealed terms (key id and ciphertext)
+// and marks the client's open conversations erased.
+func (t sqlTx) EraseClient(ctx context.Context, clientID string) error {
+	if clientID == "" {
+		return nil
+	}
+	if err := projections.Exec(ctx, t.tx, "erase client's terms", `UPDATE escalations.queue SET terms_key_id = '', terms = NULL, terms_erased = true
+		WHERE client_id = $1 AND length(terms) > 0`, clientID); err != nil {
+		return err
+	}
+	return projections.Exec(ctx, t.tx, "mark client's conversations erased", `UPDATE escalations.conversations SET erased = true
+		WHERE client_id = $1`, clientID)
 }

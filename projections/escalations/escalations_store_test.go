@@ -252,8 +252,8 @@ func assertScenario(t testing.TB, q *Queue) {
 		want  []string
 	}{
 		{[]string{"main"}, []string{"esc4", "esc5"}},
-		{[]string{"other"}, []string{"esc3"}},
-		{[]string{"main", "other"}, []string{"esc3", "esc4", "esc5"}},
+		{[]string{"other"}, []string{"esc3", "esc6"}},
+		{[]string{"main", "other"}, []string{"esc3", "esc6", "esc4", "esc5"}},
 	} {
 		got := mustOpen(t, q, c.lines, 0, Cursor{})
 		if !reflect.DeepEqual(ids(got), c.want) {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/helpline-org/helpline/events"
 	"github.com/helpline-org/helpline/internal/erasure"
+	"github.com/helpline-org/helpline/internal/poll"
 	"github.com/helpline-org/helpline/projections/inbox"
 )
 
@@ -81,6 +82,15 @@ func TestErasedClientsMatchedWordsAreUnreadable(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.waitConversation(t, func(c inbox.Conversation) bool { return c.ID == conv && c.Erased })
+	// The escalation queue drops the sealed terms it held (unopenable now):
+	// only content-free figures remain.
+	poll.Until(t, 20*time.Second, func() error {
+		q, err := w.queue.Get(context.Background(), esc.ID)
+		if err != nil || !q.TermsErased || !q.Terms.Empty() || len(q.Categories) == 0 {
+			return fmt.Errorf("queue row %+v, %v; want its sealed terms dropped as erased, its signals kept", q, err)
+		}
+		return nil
+	})
 
 	before = len(w.auditReads(t))
 	e.Terms, e.TermsErased = nil, false

@@ -106,7 +106,9 @@ func (h EscalationHandler) Handle(ctx context.Context, q Escalation) (views.Esca
 			return views.Escalation{}, err
 		}
 	}
-	out.Terms, out.TermsErased = terms, erased
+	// The projection drops an erased client's sealed terms: they show as
+	// erased, as those it still holds under a destroyed key do.
+	out.Terms, out.TermsErased = terms, erased || e.TermsErased
 	return out, nil
 }
 
