@@ -73,7 +73,8 @@ func (a *api) queue(w http.ResponseWriter, r *http.Request, _ *auth.Viewer) erro
 }
 
 func (a *api) escalation(w http.ResponseWriter, r *http.Request, v *auth.Viewer) error {
-	e, err := a.app.Queries.Escalation.Handle(r.Context(), app.Escalation{Actor: v.Actor(), EscalationID: chi.URLParam(r, "escalation"), Via: "api"})
+	e, err := a.app.Queries.Escalation.Handle(r.Context(), app.Escalation{Actor: v.Actor(), EscalationID: chi.URLParam(r, "escalation"), Via: "api",
+		Background: auth.Background(r)})
 	if err != nil {
 		return err
 	}
@@ -92,7 +93,8 @@ func (a *api) acknowledge(w http.ResponseWriter, r *http.Request, v *auth.Viewer
 }
 
 func (a *api) conversation(w http.ResponseWriter, r *http.Request, v *auth.Viewer) error {
-	c, err := a.app.Queries.ReadConversation.Handle(r.Context(), app.ReadConversation{Actor: v.Actor(), ConversationID: chi.URLParam(r, "conversation"), Via: "api"})
+	c, err := a.app.Queries.ReadConversation.Handle(r.Context(), app.ReadConversation{Actor: v.Actor(), ConversationID: chi.URLParam(r, "conversation"), Via: "api",
+		Background: auth.Background(r)})
 	if err != nil {
 		return err
 	}

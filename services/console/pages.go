@@ -111,7 +111,7 @@ func (p *pages) escalation(w http.ResponseWriter, r *http.Request, v *auth.Viewe
 // content rule, audited), its conversation.
 func (p *pages) escalationPage(r *http.Request, v *auth.Viewer, id string) (*views.EscalationPage, error) {
 	ctx := r.Context()
-	e, err := p.app.Queries.Escalation.Handle(ctx, app.Escalation{Actor: v.Actor(), EscalationID: id, Via: "page"})
+	e, err := p.app.Queries.Escalation.Handle(ctx, app.Escalation{Actor: v.Actor(), EscalationID: id, Via: "page", Background: auth.Background(r)})
 	if err != nil {
 		return nil, err
 	}
@@ -119,7 +119,8 @@ func (p *pages) escalationPage(r *http.Request, v *auth.Viewer, id string) (*vie
 	if e.Pseudonym != "" {
 		page.Title = "Escalation " + e.Pseudonym
 	}
-	c, err := p.app.Queries.ReadConversation.Handle(ctx, app.ReadConversation{Actor: v.Actor(), ConversationID: e.ConversationID, Via: "page"})
+	c, err := p.app.Queries.ReadConversation.Handle(ctx, app.ReadConversation{Actor: v.Actor(), ConversationID: e.ConversationID, Via: "page",
+		Background: auth.Background(r)})
 	switch {
 	case err == nil:
 		page.Conversation = &c
@@ -165,7 +166,8 @@ func (p *pages) conversation(w http.ResponseWriter, r *http.Request, v *auth.Vie
 // conversationPage renders the conversation with status, and refused
 // (why a reply was not sent) beside the reply form.
 func (p *pages) conversationPage(w http.ResponseWriter, r *http.Request, v *auth.Viewer, status int, refused string) error {
-	c, err := p.app.Queries.ReadConversation.Handle(r.Context(), app.ReadConversation{Actor: v.Actor(), ConversationID: chi.URLParam(r, "conversation"), Via: "page"})
+	c, err := p.app.Queries.ReadConversation.Handle(r.Context(), app.ReadConversation{Actor: v.Actor(), ConversationID: chi.URLParam(r, "conversation"), Via: "page",
+		Background: auth.Background(r)})
 	if err != nil {
 		return err
 	}

@@ -154,7 +154,8 @@ type Deps struct {
 // deps is what every handler shares.
 type deps struct {
 	Deps
-	log zerolog.Logger
+	log   zerolog.Logger
+	reads *readings
 }
 
 // meta is the Meta of an event a staff member causes now.
@@ -162,7 +163,7 @@ func (d *deps) meta() events.Meta { return events.Meta{OccurredAt: d.Now()} }
 
 // New returns the application over d.
 func New(d Deps) Application {
-	s := &deps{Deps: d, log: d.Logger.With().Str("svc", "console").Logger()}
+	s := &deps{Deps: d, log: d.Logger.With().Str("svc", "console").Logger(), reads: &readings{}}
 	return Application{
 		Commands: Commands{
 			Acknowledge:      AcknowledgeHandler{s},

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/helpline-org/helpline/events"
 	"github.com/helpline-org/helpline/services/console/app"
@@ -171,4 +172,53 @@ func TestAutoRepliedConversationOpens(t *testing.T) {
 	if got := b.audits(t); len(got) != 1 || got[0] != want[0] {
 		t.Fatalf("audit %+v, want %+v", got, want)
 	}
+}
+
+// TestBackgroundRefreshesRecordAReadingOncePerView: a page left open
+// refreshes itself; the first showing is recorded, a refresh that shows
+// the same messages is not (until ReadingInterval has passed), a refresh
+// that shows a new message is, and a reading the person asks for always
+// is. Every showing of content still has a record covering it.
+func TestBackgroundRefreshesRecordAReadingOncePerView(t *testing.T) {
+	t.Parallel()
+	b := newBed(t)
+	ctx := context.Background()
+	const client = "+447700900811"
+	conv := b.conversation(t, client, "I cannot sleep again")
+	read := func(background bool) {
+		t.Helper()
+		if _, err := b.app.Queries.ReadConversation.Handle(ctx, app.ReadConversation{Actor: dana, ConversationID: conv, Via: "page", Background: background}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	count := func(want int, after string) {
+		t.Helper()
+		if got := len(b.audits(t)); got != want {
+			t.Fatalf("after %s: %d audit records, want %d", after, got, want)
+		}
+	}
+	read(false)
+	count(1, "the page opened")
+	for range 20 {
+		read(true)
+	}
+	count(1, "20 background refreshes showing the same message")
+	b.conversation(t, client, "still awake")
+	read(true)
+	count(2, "a refresh that shows a new message")
+	read(true)
+	count(2, "a refresh after it")
+	b.Clock.Add(app.ReadingInterval - time.Second)
+	read(true)
+	count(2, "a refresh within the interval")
+	b.Clock.Add(time.Second)
+	read(true)
+	count(3, "a refresh once the interval has passed")
+	read(false)
+	count(4, "the person opening the page again")
+	// Another person's refresh is their own reading.
+	if _, err := b.app.Queries.ReadConversation.Handle(ctx, app.ReadConversation{Actor: bo, ConversationID: conv, Via: "page", Background: true}); err != nil {
+		t.Fatal(err)
+	}
+	count(5, "another duty worker's first (background) showing")
 }

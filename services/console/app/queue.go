@@ -55,11 +55,13 @@ func page(cursor string, limit, def int) (projections.Cursor, int, error) {
 }
 
 // Escalation asks for one escalation, for the actor. Via says through
-// which port ("page" or "api"), for the audit record of its opened terms.
+// which port ("page" or "api"), for the audit record of its opened terms;
+// Background, a reading the page makes by itself (readings.go).
 type Escalation struct {
 	Actor        Actor
 	EscalationID string
 	Via          string
+	Background   bool
 }
 
 // EscalationHandler reads one escalation of the console's lines.
@@ -102,7 +104,8 @@ func (h EscalationHandler) Handle(ctx context.Context, q Escalation) (views.Esca
 		return views.Escalation{}, err
 	}
 	if len(terms) > 0 {
-		if err := h.d.auditRead(ctx, q.Actor, e.ConversationID, q.Via, "", 1); err != nil {
+		if err := h.d.record(ctx, reading{actor: q.Actor, conversationID: e.ConversationID, via: q.Via, subject: e.ID,
+			disclosed: 1, shown: terms, background: q.Background}); err != nil {
 			return views.Escalation{}, err
 		}
 	}

@@ -16,13 +16,16 @@ import (
 
 // ReadConversation asks for a conversation with its messages. Via says
 // through which port ("page" or "api"), for the audit record. BreakGlass
-// is an admin's emergency reading, with a stated Reason.
+// is an admin's emergency reading, with a stated Reason. Background is a
+// reading the page makes by itself (a live refresh): recorded by the rule
+// in readings.go.
 type ReadConversation struct {
 	Actor          Actor
 	ConversationID string
 	Via            string
 	BreakGlass     bool
 	Reason         string
+	Background     bool
 }
 
 // ReadConversationHandler reads conversations' content.
@@ -62,14 +65,14 @@ func (h ReadConversationHandler) Handle(ctx context.Context, q ReadConversation)
 	}
 	out := h.d.conversationOf(ctx, c)
 	h.d.replyWindow(&out, msgs)
-	disclosed := 0
+	var shown []string
 	for _, m := range msgs {
 		mv, err := h.d.messageOf(ctx, c, m)
 		if err != nil {
 			return views.Conversation{}, err
 		}
 		if (mv.Text != "" && !mv.Automatic) || len(mv.Terms) > 0 {
-			disclosed++
+			shown = append(shown, m.ID)
 		}
 		out.Messages = append(out.Messages, mv)
 	}
@@ -78,10 +81,10 @@ func (h ReadConversationHandler) Handle(ctx context.Context, q ReadConversation)
 	// one that shows no client's or worker's words (only auto-replies, or
 	// an erased client's) is no reading of content. Matched terms are the
 	// client's words too: a message whose terms were opened is disclosed.
-	if disclosed > 0 {
-		if err := h.audit(ctx, q, disclosed); err != nil {
-			return views.Conversation{}, err
-		}
+	// A break-glass reading is always one the person asked for.
+	if err := h.d.record(ctx, reading{actor: q.Actor, conversationID: q.ConversationID, via: q.Via, breakGlassReason: q.Reason,
+		disclosed: len(shown), shown: shown, background: q.Background && !q.BreakGlass}); err != nil {
+		return views.Conversation{}, err
 	}
 	if q.BreakGlass {
 		h.d.log.Warn().Str("staff_id", q.Actor.ID).Str("conversation_id", c.ID).Msg("break-glass reading")
@@ -151,11 +154,6 @@ func (d *deps) noteTo(ctx context.Context, to string) string {
 		return "team " + team
 	}
 	return d.Staff.Name(ctx, to)
-}
-
-// audit appends one content_read record: n messages' content disclosed.
-func (h ReadConversationHandler) audit(ctx context.Context, q ReadConversation, n int) error {
-	return h.d.auditRead(ctx, q.Actor, q.ConversationID, q.Via, q.Reason, n)
 }
 
 // auditRead appends one content_read record: the actor read n messages'
