@@ -125,9 +125,15 @@ func (b *Bed) Update(t testing.TB, conv string, cmd func(c *events.Conversation,
 // risk:none of its line's taxonomy.
 func (b *Bed) Close(t testing.TB, conv, staffID string) {
 	t.Helper()
+	b.CloseAs(t, conv, staffID, "supported")
+}
+
+// CloseAs is Close with another outcome of the line's taxonomy.
+func (b *Bed) CloseAs(t testing.TB, conv, staffID, outcome string) {
+	t.Helper()
 	b.Update(t, conv, func(c *events.Conversation, m events.Meta) error {
 		l, _ := b.File.LineByID(c.LineID)
-		return c.Close(staffID, events.WrapUp{Outcome: "supported", Categories: []string{"reason:other", "risk:none"}, SeenSeq: c.LastInboundSeq},
+		return c.Close(staffID, events.WrapUp{Outcome: outcome, Categories: []string{"reason:other", "risk:none"}, SeenSeq: c.LastInboundSeq},
 			l.Taxonomy, m)
 	})
 }

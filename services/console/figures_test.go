@@ -1,7 +1,6 @@
 package console_test
 
 import (
-	"context"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -37,7 +36,6 @@ var figureRoutes = []string{"/dashboard", "/dashboard.csv", "/dashboard/conversa
 // client or conversation id, a phone number or a word of the messages.
 func TestFiguresCountTheWorstCasesAndHoldNothingPersonal(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
 	w := newWorld(t, worldOpts{config: surveyConfig})
 	tm := w.Timers(t, app.NotificationTimers)
 
@@ -65,16 +63,7 @@ func TestFiguresCountTheWorstCasesAndHoldNothingPersonal(t *testing.T) {
 	if escB := w.waitEscalation(t, b.ID); escB.Reason != events.ReasonUnanswered {
 		t.Fatalf("B's escalation: %+v, want reason unanswered", escB)
 	}
-	convs, err := events.NewConversations(w.Store, 16)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := convs.Update(ctx, b.ID, func(c *events.Conversation) error {
-		return c.Close("wes", events.WrapUp{Outcome: "no_contact", Categories: []string{"reason:other", "risk:none"}, SeenSeq: c.LastInboundSeq},
-			w.File.Lines[0].Taxonomy, events.Meta{OccurredAt: w.Clock.Now()})
-	}); err != nil {
-		t.Fatal(err)
-	}
+	w.CloseAs(t, b.ID, "wes", "no_contact")
 	// B's client answers the line's survey: 1 (yes, it helped), then 4.
 	w.surveyed(t, clientB, b.ID)
 	w.text(t, clientB, "1")

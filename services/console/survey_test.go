@@ -32,22 +32,6 @@ var surveyConfig = strings.Replace(worldConfig, "admin_contacts: [ada]}", `admin
         {id: helped, label: "Did the conversation help?", options: ["Yes", "No"], text: {en: "`+surveyHelped+`"}},
         {id: rating, label: "Rating", options: ["poor", "2", "3", "4", "very good"], text: {en: "`+surveyRating+`"}}]}}`, 1)
 
-// closeAs closes a conversation with a wrap-up of the line's taxonomy, as
-// a worker's close form does.
-func (w *world) closeAs(t *testing.T, staffID, convID string) {
-	t.Helper()
-	convs, err := events.NewConversations(w.Store, 16)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := convs.Update(context.Background(), convID, func(c *events.Conversation) error {
-		return c.Close(staffID, events.WrapUp{Outcome: "no_contact", Categories: []string{"reason:other", "risk:none"}, SeenSeq: c.LastInboundSeq},
-			w.File.Lines[0].Taxonomy, events.Meta{OccurredAt: w.Clock.Now()})
-	}); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // surveyed waits for the closed conversation's survey timer, moves the
 // clock past the line's delay, and waits for the first question to reach
 // the client.
@@ -97,7 +81,7 @@ func TestSurveyAnswerDoesNotReopenAndACrisisInReplyPages(t *testing.T) {
 	w := newWorld(t, worldOpts{config: surveyConfig})
 	w.text(t, clientB, wordsB)
 	b := w.waitConversation(t, func(c inbox.Conversation) bool { return c.Open })
-	w.closeAs(t, "wes", b.ID)
+	w.CloseAs(t, b.ID, "wes", "no_contact")
 	w.surveyed(t, clientB, b.ID)
 
 	w.text(t, clientB, "1")

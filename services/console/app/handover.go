@@ -2,10 +2,7 @@ package app
 
 import (
 	"context"
-	"fmt"
 	"slices"
-	"strings"
-	"unicode/utf8"
 
 	"github.com/helpline-org/helpline/events"
 )
@@ -39,34 +36,24 @@ func (h HandOverHandler) Handle(ctx context.Context, cmd HandOver) (string, erro
 	if err := h.d.mayWorkOn(ctx, cmd.Actor, cmd.ConversationID); err != nil {
 		return "", err
 	}
-	note := strings.TrimSpace(cmd.Note)
-	if note == "" {
-		return "", badRequest("write a note for whoever takes it over")
+	note, err := wordsFor(cmd.Note, maxNote, "write a note for whoever takes it over", "a hand-over note is at most %d characters")
+	if err != nil {
+		return "", err
 	}
-	if utf8.RuneCountInString(note) > maxNote {
-		return "", badRequest(fmt.Sprintf("a hand-over note is at most %d characters", maxNote))
-	}
-	id := cmd.HandOverID
-	if id == "" {
-		id = events.NewID()
-	}
-	if events.ValidateID(id) != nil || len(id) > 40 {
-		return "", badRequest("the form is out of date: reload the page")
+	id, err := requestID(cmd.HandOverID, "the form is out of date: reload the page")
+	if err != nil {
+		return "", err
 	}
 	if err := h.recipient(ctx, cmd.AssigneeID, cmd.TeamID); err != nil {
 		return "", err
 	}
 	eventID, m := events.HandOverEventID(id), h.d.meta()
-	var sealed events.Sealed
-	_, err := h.d.Conversations.Update(ctx, cmd.ConversationID, func(c *events.Conversation) error {
+	err = h.d.updateSealed(ctx, cmd.ConversationID, note, eventID, func(c *events.Conversation, sealed events.Sealed) error {
 		if c.HandOvers[eventID] {
 			return nil // a repeated request: recorded once
 		}
 		if cmd.AssigneeID == c.AssigneeID && (cmd.TeamID == "" || cmd.TeamID == c.TeamID) {
 			return badRequest("the conversation is theirs already")
-		}
-		if err := h.d.sealFor(ctx, c, note, eventID, &sealed); err != nil {
-			return err
 		}
 		return c.HandOver(id, cmd.Actor.ID, cmd.AssigneeID, cmd.TeamID, sealed, m)
 	})

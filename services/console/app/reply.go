@@ -2,9 +2,6 @@ package app
 
 import (
 	"context"
-	"fmt"
-	"strings"
-	"unicode/utf8"
 
 	"github.com/helpline-org/helpline/events"
 )
@@ -27,48 +24,26 @@ type Reply struct {
 type ReplyHandler struct{ d *deps }
 
 // Handle records the reply, sealed with the client's key and bound to its
-// event, and returns its id. The actor must be allowed to read the
-// conversation (the content rule), and it must be open.
+// event, and returns its id. The actor must be allowed to work on the
+// conversation (mayWorkOn: the content rule, and one of the console's
+// lines), and it must be open.
 func (h ReplyHandler) Handle(ctx context.Context, cmd Reply) (string, error) {
-	body := strings.TrimSpace(cmd.Body)
-	if body == "" {
-		return "", badRequest("the reply is empty")
+	if err := h.d.mayWorkOn(ctx, cmd.Actor, cmd.ConversationID); err != nil {
+		return "", err
 	}
-	if utf8.RuneCountInString(body) > maxReply {
-		return "", badRequest(fmt.Sprintf("a reply is at most %d characters", maxReply))
-	}
-	replyID := cmd.ReplyID
-	if replyID == "" {
-		replyID = events.NewID()
-	}
-	if err := events.ValidateID(replyID); err != nil || len(replyID) > 40 {
-		return "", badRequest("the reply id is not valid")
-	}
-	if err := events.ValidateID(cmd.ConversationID); err != nil {
-		return "", ErrNotFound
-	}
-	if h.d.Inbox == nil {
-		return "", ErrUnavailable
-	}
-	c, err := h.d.Inbox.Get(ctx, cmd.ConversationID)
+	body, err := wordsFor(cmd.Body, maxReply, "the reply is empty", "a reply is at most %d characters")
 	if err != nil {
 		return "", err
 	}
-	if !h.d.mayRead(cmd.Actor, c) {
-		return "", ErrForbidden
+	replyID, err := requestID(cmd.ReplyID, "the reply id is not valid")
+	if err != nil {
+		return "", err
 	}
 	// The body is sealed with the client's key, bound to the event that
 	// requests the reply: its id derives from the reply id, and the
 	// command records nothing for a reply id it has recorded already.
 	eventID, m := events.ReplyEventID(replyID), h.d.meta()
-	var sealed events.Sealed
-	_, err = h.d.Conversations.Update(ctx, cmd.ConversationID, func(c *events.Conversation) error {
-		if !c.Started {
-			return ErrNotFound
-		}
-		if err := h.d.sealFor(ctx, c, body, eventID, &sealed); err != nil {
-			return err
-		}
+	err = h.d.updateSealed(ctx, cmd.ConversationID, body, eventID, func(c *events.Conversation, sealed events.Sealed) error {
 		return c.RequestReply(replyID, cmd.Actor.ID, cmd.Actor.FirstName(), sealed, m)
 	})
 	if err != nil {
@@ -76,19 +51,4 @@ func (h ReplyHandler) Handle(ctx context.Context, cmd Reply) (string, error) {
 	}
 	h.d.log.Info().Str("conversation_id", cmd.ConversationID).Str("staff_id", cmd.Actor.ID).Str("reply_id", replyID).Msg("reply requested")
 	return replyID, nil
-}
-
-// sealFor seals text with c's client's key, bound to event eventID, into
-// sealed, unless it holds that already: a decision run again after a
-// conflict seals once.
-func (d *deps) sealFor(ctx context.Context, c *events.Conversation, text, eventID string, sealed *events.Sealed) error {
-	if sealed.KeyID == c.ClientID && sealed.KeyID != "" {
-		return nil
-	}
-	data, err := d.Keys.Seal(ctx, c.ClientID, []byte(text), events.BodyAAD(eventID))
-	if err != nil {
-		return fmt.Errorf("seal %s: %w", eventID, err)
-	}
-	*sealed = events.Sealed{KeyID: c.ClientID, Data: data}
-	return nil
 }
