@@ -46,23 +46,12 @@ func TestStores(t *testing.T) {
 			old.Add("stale", at(8, 0, 0), events.ConversationStarted{LineID: "main", Pseudonym: "C-OLD"})
 			old.Add("stale", at(8, 0, 1), events.EscalationRaised{EscalationID: "old", LineID: "main", Reason: events.ReasonCrisis})
 			fixture.ApplyAll(t, NewQueue(s), old.Envs)
-			src := NewMemoryStore()
-			fixture.ApplyAll(t, NewQueue(src), scenario(t))
-			snap, err := src.Export(ctx, Name)
-			projectiontest.Must(t, err)
+			q, snap := projectiontest.ImportScenario[Snapshot](t, fixture, s, 2)
 			if len(snap.Escalations) != len(scenarioRows()) || len(snap.Conversations) == 0 {
 				t.Fatalf("snapshot of the scenario: %+v", snap)
 			}
-			projectiontest.Must(t, s.Import(ctx, Name, snap, 2))
-			q := NewQueue(s)
-			assertScenario(t, q)
 			if _, err := q.Get(ctx, "old"); !errors.Is(err, ErrNotFound) {
 				t.Fatalf("an escalation from before the import: %v", err)
-			}
-			got, err := s.Export(ctx, Name)
-			projectiontest.Must(t, err)
-			if !reflect.DeepEqual(got, snap) {
-				t.Fatalf("export after import\n got %+v\nwant %+v", got, snap)
 			}
 			// A page applied on top goes after the imported ones.
 			open, err := q.Get(ctx, "esc1") // paged twice

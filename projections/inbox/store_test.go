@@ -68,24 +68,12 @@ func TestStores(t *testing.T) {
 			// Whatever s held before is replaced, checkpoint included.
 			old, _ := manyConversations(t, 3)
 			fixture.ApplyAll(t, NewView(s), old)
-			src := NewMemoryStore()
-			fixture.ApplyAll(t, NewView(src), scenario(t))
-			snap, err := src.Export(ctx, Name)
-			projectiontest.Must(t, err)
+			v, snap := projectiontest.ImportScenario[Snapshot](t, fixture, s, old[len(old)-1].Sequence)
 			if len(snap.Conversations) != len(scenarioConversations()) || len(snap.Messages) == 0 || len(snap.Clients) == 0 || len(snap.Deliveries) == 0 {
 				t.Fatalf("snapshot of the scenario: %+v", snap)
 			}
-			last := old[len(old)-1].Sequence
-			projectiontest.Must(t, s.Import(ctx, Name, snap, last))
-			v := NewView(s)
-			assertScenario(t, v, plain)
 			if _, err := v.Get(ctx, "c00"); !errors.Is(err, ErrNotFound) {
 				t.Fatalf("a conversation from before the import: %v", err)
-			}
-			got, err := s.Export(ctx, Name)
-			projectiontest.Must(t, err)
-			if !reflect.DeepEqual(got, snap) {
-				t.Fatalf("export after import\n got %+v\nwant %+v", got, snap)
 			}
 			// A message applied on top goes after the imported ones.
 			before, err := v.Messages(ctx, "conv1")

@@ -166,6 +166,37 @@ func (f Fixture[S, P]) rebuildEqualsOnePass(t *testing.T, p P) {
 	}
 }
 
+// ImportScenario is the import half of a store suite: it exports the
+// scenario as one pass over an empty memory store makes it, and imports
+// that snapshot into s expecting checkpoint expect (whatever s held is
+// replaced); the projection over s must then pass Assert, and s must
+// export exactly the snapshot. It returns the projection over s and the
+// snapshot.
+func ImportScenario[Snap any, S interface {
+	Checkpointer
+	projections.SnapshotStore[Snap]
+}, P projections.BatchProjection](t *testing.T, f Fixture[S, P], s S, expect uint64) (P, Snap) {
+	t.Helper()
+	ctx := context.Background()
+	i := slices.IndexFunc(f.Backends, func(b Backend[S]) bool { return b.Name == "memory" })
+	if i < 0 {
+		t.Fatal("no memory backend to make the snapshot in")
+	}
+	src := f.Backends[i].Make(t)
+	f.ApplyAll(t, f.New(src), f.Events(t))
+	snap, err := src.Export(ctx, f.Name)
+	Must(t, err)
+	Must(t, s.Import(ctx, f.Name, snap, expect))
+	p := f.New(s)
+	f.Assert(t, p)
+	got, err := s.Export(ctx, f.Name)
+	Must(t, err)
+	if !reflect.DeepEqual(got, snap) {
+		t.Fatalf("export after import\n got %+v\nwant %+v", got, snap)
+	}
+	return p, snap
+}
+
 // Updater is what FailedUpdate needs of a projection's store.
 type Updater[Tx any] interface {
 	Checkpoint(ctx context.Context, name string) (uint64, error)
