@@ -560,7 +560,11 @@ func (cl *Classifier) cooccur(sc *scratch, recent signalSet) {
 		if !fireable.has(ri) {
 			continue
 		}
-		for a := 0; a < n; a++ {
+		// A rule fires at up to maxFirings anchors, so that a second
+		// occurrence counts when the first is negated or past ("he said
+		// he'd never hit me again but he just punched me").
+		fired := 0
+		for a := 0; a < n && fired < maxFirings; a++ {
 			if !classes[a].meets(r.slots[0]) {
 				continue
 			}
@@ -592,10 +596,13 @@ func (cl *Classifier) cooccur(sc *scratch, recent signalSet) {
 				continue
 			}
 			cl.fire(sc, ri, used[:len(r.slots)])
-			break
+			fired++
 		}
 	}
 }
+
+// maxFirings bounds how many times one cue rule fires in a message.
+const maxFirings = 3
 
 // doneWith are the words after which "done" is finished with something.
 var doneWith = map[string]bool{"with": true, "for": true, "con": true, "para": true, "avec": true, "pour": true, "de": true}

@@ -135,6 +135,17 @@ func TestGeneralisingRules(t *testing.T) {
 		{nil, "cut my finger really deep chopping onions", RiskNone, RuleNoMatch},
 		{nil, "we're gonna batter them tonight at the match", RiskNone, RuleNoMatch},
 		{nil, "i'm at the top of the tower visiting my aunt, the view is lovely", RiskNone, RuleNoMatch},
+
+		// Rules 2026.12.7.6: a past said to be over tells the whole
+		// message, unless a "tonight" starts the present between; a
+		// negation before the verb ("never will i"); a joke denied; a
+		// rule's second occurrence counts when its first is negated.
+		{nil, "at the age of 15 i overdosed, im 30 now and life is good", RiskNone, RulePastResolved},
+		{nil, "my boyfriend punched me, thats why i left him, im safe now", RiskNone, RulePastResolved},
+		{nil, "i quit years ago but tonight i took 30 of my tablets", RiskCrisis, RuleRecentBehaviour},
+		{nil, "never will i kill myself, my kids need me", RiskElevated, RuleNegatedHeld},
+		{nil, "lol not joking, the rope is tied and ready", RiskCrisis, RuleMethodPrepared},
+		{nil, "he swore hed never hit me again but he just slapped me", RiskCrisis, RuleHarmImmediate},
 	}
 	for _, tt := range tests {
 		var r Recent

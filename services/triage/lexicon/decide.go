@@ -36,8 +36,10 @@ func (cl *Classifier) decide(sc *scratch, conv conversation) Verdict {
 	}
 	cl.near(sc)
 	cl.contained(sc)
+	cl.serious(sc)
 	cl.cooccur(sc, conv.signals)
 	cl.qualify(sc)
+	cl.resolvedPast(sc)
 	for _, h := range sc.hits {
 		if h.flags&hitDropped != 0 {
 			continue
@@ -61,6 +63,36 @@ func (cl *Classifier) decide(sc *scratch, conv conversation) Verdict {
 		Context: ctx, RulesVersion: RulesVersion}
 	v.Matches = cl.matches(sc, f)
 	return v
+}
+
+// serious: a joke marker denied ("lol no joke", "not kidding") says the
+// message is meant, so no joke marker of it holds anything.
+func (cl *Classifier) serious(sc *scratch) {
+	if sc.kinds&(1<<tkJoke) == 0 {
+		return
+	}
+	denied := false
+	for i := range sc.hits {
+		j := &sc.hits[i]
+		if j.kind != tkJoke || j.flags&hitDropped != 0 {
+			continue
+		}
+		for k := range sc.hits {
+			g := &sc.hits[k]
+			if g.kind == tkNegation && g.pass == j.pass && g.ws == j.ws && g.flags&hitDropped == 0 {
+				denied = true
+			}
+		}
+	}
+	if !denied {
+		return
+	}
+	for i := range sc.hits {
+		if sc.hits[i].kind == tkJoke {
+			sc.hits[i].flags |= hitDropped
+		}
+	}
+	sc.kinds &^= 1 << tkJoke
 }
 
 // gather adds the hits' signals to f: first (withPass false) those without

@@ -118,6 +118,16 @@
 // aggressors, and death said as "six feet under" or "take me in my sleep".
 // Being up high to visit or for the view is no being at the place.
 //
+// Lexicon 2026.12.7.7, rules 2026.12.7.6: a message that says its past
+// is over ("aged 16 I tried..., life is good now") tells every term as
+// that past unless it names "tonight"; a "tonight" between a past cue and
+// a term starts the present ("stopped years ago but tonight I cut
+// again"); a negation before the verb ("never would I"), with "think"
+// and "plan" as fillers; a joke denied ("lol no joke") holds nothing; a
+// cue rule fires at up to three anchors, so a second blow counts when the
+// first is negated ("said he'd never hit me again but he just punched
+// me"); not being sure of keeping oneself safe is a self-harm urge.
+//
 // Ordinary words are never enough on their own: a rule over everyday
 // words needs a risk word too (a death, a wish to be dead, no one there)
 // or the conversation's ideation ("I'll do it when the house is empty"

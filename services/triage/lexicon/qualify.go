@@ -181,7 +181,9 @@ func (cl *Classifier) qualify(sc *scratch) {
 					g.flags |= hitEvidence
 				}
 			case tkPast:
-				before := g.ne <= h.ns && h.ws-g.we <= historyGapBefore && n.sentenceOf(g.we) == sent
+				// An imminent time between them starts the present: "I
+				// stopped years ago but TONIGHT I cut again".
+				before := g.ne <= h.ns && h.ws-g.we <= historyGapBefore && n.sentenceOf(g.we) == sent && !timeBetween(sc, h.pass, g.we, h.ws)
 				after := g.ns >= h.ne && g.ws-h.we <= historyGapPast
 				if before || after {
 					h.flags |= hitPast
@@ -280,6 +282,38 @@ func (cl *Classifier) qualify(sc *scratch) {
 	}
 }
 
+// resolvedPast: a message that says its past is over ("aged 16 I tried
+// to hang myself, I'm 34 now and life is good") tells all of it as that
+// past, whatever the distance between the past cue and each term, unless
+// it names an imminent time ("but tonight I took them"): every signal
+// term not already held is put in the past.
+func (cl *Classifier) resolvedPast(sc *scratch) {
+	var past, resolved bool
+	for i := range sc.hits {
+		g := &sc.hits[i]
+		if g.flags&hitDropped != 0 {
+			continue
+		}
+		switch g.kind {
+		case tkTime:
+			return
+		case tkPast:
+			past = true
+		case tkResolved:
+			resolved = true
+		}
+	}
+	if !past || !resolved {
+		return
+	}
+	for i := range sc.hits {
+		h := &sc.hits[i]
+		if h.kind == tkSignal && h.flags&(hitOut|hitNegated|hitHidden) == 0 {
+			h.flags |= hitPast
+		}
+	}
+}
+
 // thingMarkers are the words after which a complaint is about a thing.
 var thingMarkers = map[string]bool{"with": true, "con": true, "de": true, "des": true, "du": true, "avec": true, "about": true}
 
@@ -362,6 +396,18 @@ func gapOK(buf []byte, from, to int32, max int, allowed map[string]bool) bool {
 		i = j
 	}
 	return true
+}
+
+// timeBetween reports whether an imminent time cue ("tonight") stands
+// between words from and to of a pass.
+func timeBetween(sc *scratch, pass uint8, from, to int32) bool {
+	for i := range sc.hits {
+		g := &sc.hits[i]
+		if g.kind == tkTime && g.pass == pass && g.flags&hitDropped == 0 && g.ws > from && g.we < to {
+			return true
+		}
+	}
+	return false
 }
 
 // negationBetween reports whether a negation cue stands between words from
