@@ -233,8 +233,14 @@ func compile(l *Lexicon) *compiled {
 			c.termLang[t] = int8(i)
 		}
 	}
-	c.m = newMatcher(pats)
-	c.patterns = pats
+	m, renumbered := newMatcher(pats)
+	c.m = m
+	c.patterns = make([]string, len(renumbered))
+	byNode := make([]patInfo, len(renumbered))
+	for i, p := range renumbered {
+		c.patterns[i], byNode[i] = pats[p], c.pats[p]
+	}
+	c.pats = byNode
 	c.vocab = newVocabulary(words)
 	return c
 }

@@ -481,12 +481,21 @@ var (
 	ownNouns    = []string{"life", "self", "hand", "hands", "vida", "mano", "manos", "vie", "main", "mains", "jours"}
 )
 
+// ownFirst[b] is set when a word of ownWords begins with byte b.
+var ownFirst = func() (t [256]bool) {
+	for _, w := range ownWords {
+		t[w[0]] = true
+	}
+	return t
+}()
+
 // dropOwn removes the intensifier before the word just finished when the
 // three words are a possessive, an intensifier and one of ownNouns in one
 // sentence.
 func (n *normaliser) dropOwn() {
 	k := len(n.words)
-	if n.tok != tokLetter || k < 3 || n.sents[k-1] != n.sents[k-3] || !wordIn(n.buf[n.tokAt:], ownNouns) {
+	// Most words follow no intensifier: its first letter says so.
+	if n.tok != tokLetter || k < 3 || !ownFirst[n.buf[n.words[k-2]]] || n.sents[k-1] != n.sents[k-3] || !wordIn(n.buf[n.tokAt:], ownNouns) {
 		return
 	}
 	own, poss := n.words[k-2], n.words[k-3]

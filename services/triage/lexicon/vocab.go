@@ -4,7 +4,10 @@ package lexicon
 // the only lexicon word it can be, "kill". Only ASCII words of three or
 // more letters are kept.
 type vocabulary struct {
-	byLen [][]string // words by length, in lexicon order
+	// byLen[l][c] are the words of length l whose first letter is
+	// 'a'+c, in lexicon order: a masked word's first letter is never a
+	// mask, so only those words can match it.
+	byLen [][26][]string
 }
 
 // minMaskedKnown is the least number of letters a masked word must show,
@@ -23,9 +26,9 @@ func newVocabulary(words []string) *vocabulary {
 		}
 		seen[w] = true
 		for len(v.byLen) <= len(w) {
-			v.byLen = append(v.byLen, nil)
+			v.byLen = append(v.byLen, [26][]string{})
 		}
-		v.byLen[len(w)] = append(v.byLen[len(w)], w)
+		v.byLen[len(w)][w[0]-'a'] = append(v.byLen[len(w)][w[0]-'a'], w)
 	}
 	return v
 }
@@ -47,26 +50,39 @@ func (v *vocabulary) unmask(n *normaliser) {
 			return // not an ASCII word
 		}
 	}
-	if known < minMaskedKnown || known < masks || masks > maxMasks {
+	// A word longer than any in the vocabulary, masks and all, matches
+	// none; the rest are short enough for keep to live on the stack.
+	if known < minMaskedKnown || known < masks || masks > maxMasks || len(pat)-masks >= len(v.byLen) || pat[0] == '*' {
 		return
 	}
-	keep := make([]bool, len(pat))
+	var keepBuf [64]bool
+	keep := keepBuf[:0]
+	if len(pat) <= len(keepBuf) {
+		keep = keepBuf[:len(pat)]
+	} else {
+		keep = make([]bool, len(pat))
+	}
 	for l := min(len(pat), len(v.byLen)-1); l >= len(pat)-masks && l >= 3; l-- {
-		for _, w := range v.byLen[l] {
+		for _, w := range v.byLen[l][pat[0]-'a'] {
 			if !globMatch(pat, w, keep) {
 				continue
 			}
-			offs := make([]span, 0, len(w))
+			// The spans of the kept letters, moved to the front in
+			// place (a kept letter is never behind where it goes); the
+			// last covers the word's end.
+			end := n.off[n.tokAt+len(pat)-1].end
+			j := n.tokAt
 			for i, k := range keep {
 				if k {
-					offs = append(offs, n.off[n.tokAt+i])
+					n.off[j] = n.off[n.tokAt+i]
+					j++
 				}
 			}
-			if len(offs) > 0 && len(pat) > 0 {
-				offs[len(offs)-1].end = n.off[n.tokAt+len(pat)-1].end
+			if j > n.tokAt {
+				n.off[j-1].end = end
 			}
 			n.buf = append(n.buf[:n.tokAt], w...)
-			n.off = append(n.off[:n.tokAt], offs...)
+			n.off = n.off[:j]
 			n.last = rune(w[len(w)-1])
 			return
 		}

@@ -28,15 +28,15 @@ type matcher struct {
 	// prefixLens has bit l set when some prefix is l bytes long.
 	prefixLens uint64
 	edges      edgeTable // (node, word id or prefix id|prefixEdge) → node
-	// nodes[n].out:nodes[n+1].out are node n's patterns in outs, by id.
+	// nodes[n].out:nodes[n+1].out are node n's patterns: the matcher
+	// numbers the patterns by node, so a match reads no list of them.
 	nodes []matchNode
-	outs  []int32
 	// depth is the most words a pattern has.
 	depth int
 }
 
-// matchNode is one node of the trie: where its patterns start in outs, and
-// the number of words on the path to it.
+// matchNode is one node of the trie: its first pattern, and the number of
+// words on the path to it.
 type matchNode struct {
 	out   int32
 	depth int32
@@ -53,9 +53,12 @@ const prefixEdge = 1 << 31
 // maxPrefixLen bounds a prefix's length in bytes (prefixLens is 64 bits).
 const maxPrefixLen = 63
 
-// newMatcher compiles patterns; a match of pattern i is reported as i.
-func newMatcher(patterns []string) *matcher {
-	m := &matcher{words: newWordTable(), prefixes: newWordTable(), edges: newEdgeTable()}
+// newMatcher compiles patterns and numbers them anew, node by node, in
+// their order within a node: a match of patterns[order[i]] is reported as
+// i. Pattern ids order matches only within a node, so the matcher reports
+// the same matches in the same order under either numbering.
+func newMatcher(patterns []string) (m *matcher, order []int32) {
+	m = &matcher{words: newWordTable(), prefixes: newWordTable(), edges: newEdgeTable()}
 	own := [][]int32{nil} // node → its patterns
 	depths := []int32{0}  // node → its depth
 	for id, p := range patterns {
@@ -95,11 +98,11 @@ func newMatcher(patterns []string) *matcher {
 		}
 	}
 	for n, o := range own {
-		m.nodes = append(m.nodes, matchNode{out: int32(len(m.outs)), depth: depths[n]})
-		m.outs = append(m.outs, o...)
+		m.nodes = append(m.nodes, matchNode{out: int32(len(order)), depth: depths[n]})
+		order = append(order, o...)
 	}
-	m.nodes = append(m.nodes, matchNode{out: int32(len(m.outs))})
-	return m
+	m.nodes = append(m.nodes, matchNode{out: int32(len(order))})
+	return m, order
 }
 
 // matchScratch is a scan's working memory: the walks begun at earlier
@@ -201,7 +204,7 @@ func (m *matcher) scan(buf []byte, ms *matchScratch, emit emitFunc) {
 func (m *matcher) emitAt(node int32, at int, last int32, emit emitFunc) {
 	n := m.nodes[node : node+2]
 	first := last - n[0].depth + 1
-	for _, p := range m.outs[n[0].out:n[1].out] {
+	for p := n[0].out; p < n[1].out; p++ {
 		emit(p, at, first, last)
 	}
 }
@@ -314,56 +317,65 @@ func (t *wordTable) slot(id int32) *wordSlot {
 	return t.lookup(hashBytes(w), head(w), w)
 }
 
-// edgeTable is an open-addressing map from (node, label) to a node.
+// edgeTable is an open-addressing map from (node, label) to a node. A
+// slot holds its key and its value, so a look-up reads one place.
 type edgeTable struct {
-	keys  []uint64 // node<<32 | label, +1; 0 empty
-	vals  []int32
+	slots []edgeSlot
 	n     int
 	shift uint
 }
 
-func newEdgeTable() edgeTable {
-	return edgeTable{keys: make([]uint64, 16), vals: make([]int32, 16), shift: 64 - 4}
+type edgeSlot struct {
+	node  int32 // node+1, 0 empty
+	label uint32
+	child int32
 }
 
-func (t *edgeTable) slot(k uint64) uint64 { return (k * 0x9E3779B97F4A7C15) >> t.shift }
+func newEdgeTable() edgeTable {
+	return edgeTable{slots: make([]edgeSlot, 16), shift: 64 - 4}
+}
+
+func (t *edgeTable) slot(node int32, label uint32) uint64 {
+	return ((uint64(node)<<32 | uint64(label)) * 0x9E3779B97F4A7C15) >> t.shift
+}
 
 func (t *edgeTable) get(node int32, label uint32) (int32, bool) {
-	k := uint64(node)<<32 | uint64(label) + 1
-	mask := uint64(len(t.keys) - 1)
-	for i := t.slot(k); ; i = (i + 1) & mask {
-		switch t.keys[i] {
-		case k:
-			return t.vals[i], true
-		case 0:
+	mask := uint64(len(t.slots) - 1)
+	for i := t.slot(node, label); ; i = (i + 1) & mask {
+		s := &t.slots[i]
+		if s.node == node+1 && s.label == label {
+			return s.child, true
+		}
+		if s.node == 0 {
 			return 0, false
 		}
 	}
 }
 
 func (t *edgeTable) put(node int32, label uint32, v int32) {
-	if 2*(t.n+1) > len(t.keys) {
-		old, oldv := t.keys, t.vals
-		t.keys, t.vals = make([]uint64, 2*len(old)), make([]int32, 2*len(old))
-		t.shift = uint(64 - bits.TrailingZeros(uint(len(t.keys))))
+	if 2*(t.n+1) > len(t.slots) {
+		old := t.slots
+		t.slots = make([]edgeSlot, 2*len(old))
+		t.shift = uint(64 - bits.TrailingZeros(uint(len(t.slots))))
 		t.n = 0
-		for i, k := range old {
-			if k != 0 {
-				t.putKey(k, oldv[i])
+		for _, s := range old {
+			if s.node != 0 {
+				t.putSlot(s)
 			}
 		}
 	}
-	t.putKey(uint64(node)<<32|uint64(label)+1, v)
+	t.putSlot(edgeSlot{node: node + 1, label: label, child: v})
 }
 
-func (t *edgeTable) putKey(k uint64, v int32) {
-	mask := uint64(len(t.keys) - 1)
-	for i := t.slot(k); ; i = (i + 1) & mask {
-		if t.keys[i] == 0 || t.keys[i] == k {
-			if t.keys[i] == 0 {
+func (t *edgeTable) putSlot(e edgeSlot) {
+	mask := uint64(len(t.slots) - 1)
+	for i := t.slot(e.node-1, e.label); ; i = (i + 1) & mask {
+		s := &t.slots[i]
+		if s.node == 0 || s.node == e.node && s.label == e.label {
+			if s.node == 0 {
 				t.n++
 			}
-			t.keys[i], t.vals[i] = k, v
+			*s = e
 			return
 		}
 	}
