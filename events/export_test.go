@@ -1,4 +1,9 @@
 package events
 
-// ConflictAttempts exposes the conflict policy's bound to the tests.
-const ConflictAttempts = conflictAttempts
+// ConflictAttempts, ConflictPatience and ConflictMaxAttempts expose the
+// conflict policy to the tests.
+const (
+	ConflictAttempts    = conflictAttempts
+	ConflictPatience    = conflictPatience
+	ConflictMaxAttempts = conflictMaxAttempts
+)

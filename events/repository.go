@@ -22,12 +22,24 @@ type AppendLog interface {
 	Appender
 }
 
-// conflictAttempts bounds how often one decision is tried when the
-// aggregate keeps changing between its load and its append. Eight covers
-// a burst of messages, verdicts and pages racing for one conversation; a
-// caller still conflicting after that gets ErrConcurrency (a webhook
-// answers 503 and the provider retries, a handler is redelivered).
-const conflictAttempts = 8
+// A decision is tried again while the aggregate keeps changing between
+// its load and its append: at least conflictAttempts times, and, while
+// others keep writing, for at least conflictPatience, up to
+// conflictMaxAttempts tries; a caller still conflicting after that gets
+// ErrConcurrency (a webhook answers 503 and the provider retries, a
+// handler is redelivered, a person is told to try again). Every conflict
+// means another writer made progress, so only a conversation written
+// to without pause starves a decision. A count alone was too short under
+// load: eight tries (about 160 ms of waiting) ran out while a reply's
+// send, its delivery statuses and a page's were still landing on the
+// conversation, and a person's manual escalation answered 409 with
+// nothing refusing it (TestEscalateByHandOutlastsOtherWriters in the
+// console).
+const (
+	conflictAttempts    = 8
+	conflictPatience    = 3 * time.Second
+	conflictMaxAttempts = 128
+)
 
 // conflictBackOff is the wait between those attempts: short (the other
 // writer is done within a round trip), doubling, and jittered by half
@@ -126,8 +138,8 @@ func (r repository[A]) try(ctx context.Context, agg A, decide func(A) error) (s 
 // decide recorded through command methods, expecting the version it
 // loaded. An error from decide appends nothing and is returned as is; a
 // decide that records nothing appends nothing and succeeds. When the
-// aggregate changed meanwhile, Update loads and decides again, up to
-// conflictAttempts times with conflictBackOff between, then returns an
+// aggregate changed meanwhile, Update loads and decides again, with
+// conflictBackOff between, under the policy above, then returns an
 // error wrapping ErrConcurrency: decide must therefore be safe to run more
 // than once. When a follower of the log keeps the aggregate (peek), the
 // first decision is on its state, without a read, and only a conflict or
@@ -145,7 +157,9 @@ func (r repository[A]) Update(ctx context.Context, id string, decide func(A) err
 
 // update is Update reading the aggregate from the log for every attempt.
 func (r repository[A]) update(ctx context.Context, id string, decide func(A) error) (Saved[A], error) {
+	start, tries := time.Now(), 0
 	attempt := func() (Saved[A], error) {
+		tries++
 		agg, err := r.load(ctx, id)
 		if err != nil {
 			return Saved[A]{}, backoff.Permanent(err)
@@ -157,12 +171,15 @@ func (r repository[A]) update(ctx context.Context, id string, decide func(A) err
 			return Saved[A]{State: agg}, nil
 		}
 		s, err := r.appendPending(ctx, agg)
-		if err != nil && !errors.Is(err, ErrConcurrency) {
+		switch {
+		case err != nil && !errors.Is(err, ErrConcurrency):
 			return s, backoff.Permanent(err)
+		case err != nil && tries >= conflictAttempts && time.Since(start) >= conflictPatience:
+			return s, backoff.Permanent(err) // patience spent
 		}
 		return s, err // on a conflict, decide again on what is there now
 	}
-	s, err := backoff.Retry(ctx, attempt, backoff.WithBackOff(conflictBackOff()), backoff.WithMaxTries(conflictAttempts),
+	s, err := backoff.Retry(ctx, attempt, backoff.WithBackOff(conflictBackOff()), backoff.WithMaxTries(conflictMaxAttempts),
 		backoff.WithMaxElapsedTime(0))
 	if errors.Is(err, ErrConcurrency) {
 		return s, fmt.Errorf("%s %s kept changing: %w", r.aggregate, id, err)

@@ -1,0 +1,71 @@
+package app_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/rs/zerolog"
+
+	"github.com/helpline-org/helpline/events"
+	"github.com/helpline-org/helpline/services/console/app"
+)
+
+// busy is the conversation repository of a conversation other services
+// keep writing to: after each of the first writes decisions' loads, and
+// before their appends, another writer appends an event to it (a
+// delivery status, a send, a page), as notification and ingestion do
+// while a reply goes out and a page is delivered.
+type busy struct {
+	app.Conversations
+	store  *events.Store
+	writes int
+	calls  int
+}
+
+func (b *busy) Update(ctx context.Context, id string, decide func(*events.Conversation) error) (events.Saved[*events.Conversation], error) {
+	return b.Conversations.Update(ctx, id, func(c *events.Conversation) error {
+		b.calls++
+		if b.calls <= b.writes {
+			e, err := events.New(id, events.DeliveryStatusChanged{ProviderMessageID: "SMbusy", Status: "sent"}, events.Meta{OccurredAt: c.StartedAt})
+			if err != nil {
+				return err
+			}
+			if _, err := b.store.Append(ctx, events.ExpectAny, e); err != nil {
+				return err
+			}
+		}
+		return decide(c)
+	})
+}
+
+// TestEscalateByHandOutlastsOtherWriters: TestRoleByRouteMatrix once got
+// 409 for dana's manual escalation under load 40. Nothing else was open
+// to refuse it: it was the conflict policy giving up (8 tries, about
+// 160 ms of waiting) while the conversation's earlier reply was still
+// being sent and its statuses and pages recorded by the other services,
+// each append moving the conversation under the decision, which those
+// events do not change. A decision now keeps trying while others write
+// (events.conflictPatience), so a person's escalation is recorded.
+func TestEscalateByHandOutlastsOtherWriters(t *testing.T) {
+	t.Parallel()
+	b := newBed(t)
+	ctx := context.Background()
+	conv := b.conversation(t, "+447700900931", "I do not feel safe at home")
+	convs, err := events.NewConversations(b.Store, 8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &busy{Conversations: convs, store: b.Store, writes: 12}
+	a := app.New(app.Deps{Conversations: r, Audit: b.Store, Keys: b.Keys, Inbox: b.inbox, Queue: b.queue, Staff: b.staff, File: b.File,
+		Now: b.Clock.Now, Logger: zerolog.Nop()})
+	if err := a.Commands.EscalateByHand.Handle(ctx, app.EscalateByHand{Actor: dana, ConversationID: conv, RequestID: "busy1", Reason: events.ManualReasons[0]}); err != nil {
+		t.Fatalf("escalating by hand while %d other writes land: %v", r.writes, err)
+	}
+	if r.calls != r.writes+1 {
+		t.Fatalf("decided %d times, want %d (once per other write, and once more)", r.calls, r.writes+1)
+	}
+	h := b.history(t, conv)
+	if h[len(h)-1] != events.TypeEscalationRaised {
+		t.Fatalf("history %v: want the manual escalation last", h)
+	}
+}
