@@ -2,14 +2,12 @@ package console_test
 
 import (
 	"fmt"
-	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/helpline-org/helpline/internal/poll"
+	"github.com/helpline-org/helpline/services/console/views"
 )
 
 // TestClosedConversationOnTheDashboardInTheBrowser: a worker closes a
@@ -41,10 +39,9 @@ func TestClosedConversationOnTheDashboardInTheBrowser(t *testing.T) {
 
 	// The projection follows the log: wait until it counts the close.
 	api := s.signIn(t, "mia")
-	poll.Until(t, 20*time.Second, func() error {
-		code, body := api.do("GET", "/api/figures?days=1", nil)
-		if code != http.StatusOK || !strings.Contains(string(body), `"referred":1`) {
-			return fmt.Errorf("figures %d without the close: %.300s", code, body)
+	figuresWhen(t, api, func(f views.Figures) error {
+		if f.Outcomes["referred"] != 1 {
+			return fmt.Errorf("figures without the close: outcomes %v", f.Outcomes)
 		}
 		return nil
 	})

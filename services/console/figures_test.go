@@ -2,7 +2,6 @@ package console_test
 
 import (
 	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"net/http"
@@ -14,7 +13,6 @@ import (
 
 	"github.com/helpline-org/helpline/events"
 	"github.com/helpline-org/helpline/internal/app"
-	"github.com/helpline-org/helpline/internal/poll"
 	"github.com/helpline-org/helpline/internal/twiliofake"
 	"github.com/helpline-org/helpline/projections/inbox"
 	"github.com/helpline-org/helpline/services/console/views"
@@ -71,16 +69,8 @@ func TestFiguresCountTheWorstCasesAndHoldNothingPersonal(t *testing.T) {
 	w.text(t, clientB, "4")
 
 	mia := w.signIn(t, "mia")
-	var rep views.Report
-	poll.Until(t, 20*time.Second, func() error {
-		code, body := mia.do("GET", "/api/figures?days=1", nil)
-		if code != http.StatusOK {
-			return fmt.Errorf("figures: %d %s", code, body)
-		}
-		if err := json.Unmarshal(body, &rep); err != nil {
-			return err
-		}
-		if f := rep.Totals; f.Exhausted != 1 || f.NeverAnswered != 1 || len(f.Survey) != 2 {
+	rep := figuresWhen(t, mia, func(f views.Figures) error {
+		if f.Exhausted != 1 || f.NeverAnswered != 1 || len(f.Survey) != 2 {
 			return fmt.Errorf("totals %+v, want one exhausted escalation, one conversation never answered and two survey answers", f)
 		}
 		return nil

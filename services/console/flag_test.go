@@ -27,15 +27,7 @@ func TestFlaggedClientsCrisisStillPages(t *testing.T) {
 	w := newWorld(t, worldOpts{})
 	const client = "+447700900771"
 	w.text(t, client, "hello, can I talk to someone")
-	var conv string
-	poll.Until(t, 20*time.Second, func() error {
-		cs, err := w.inbox.List(context.Background(), inbox.Query{LineIDs: []string{"main"}})
-		if err != nil || len(cs) != 1 {
-			return fmt.Errorf("%d conversations in the inbox (%v), want 1", len(cs), err)
-		}
-		conv = cs[0].ID
-		return nil
-	})
+	conv := w.waitConversation(t, func(c inbox.Conversation) bool { return c.LineID == "main" }).ID
 	dana := w.signIn(t, "dana")
 	path := "/api/conversations/" + conv + "/flags"
 	body := map[string]string{"id": "flag1", "kind": events.FlagAbusive, "reason": "threatened a worker last night",

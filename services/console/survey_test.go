@@ -48,9 +48,9 @@ func (w *world) surveyed(t *testing.T, client, convID string) {
 	w.waitSMS(t, "the survey's first question", func(m twiliofake.SentMessage) bool { return m.To == client && m.Body == surveyHelped })
 }
 
-// surveyCounts polls the manager's figures until the survey's counts are
-// want.
-func surveyCounts(t *testing.T, mia *staff, want map[string]int64) views.Report {
+// figuresWhen polls a manager's figures of the last day (GET
+// /api/figures) until ready says nothing is missing, and returns them.
+func figuresWhen(t testing.TB, mia *staff, ready func(views.Figures) error) views.Report {
 	t.Helper()
 	var rep views.Report
 	poll.Until(t, 20*time.Second, func() error {
@@ -61,12 +61,21 @@ func surveyCounts(t *testing.T, mia *staff, want map[string]int64) views.Report 
 		if err := json.Unmarshal(body, &rep); err != nil {
 			return err
 		}
-		if !maps.Equal(rep.Totals.Survey, want) {
-			return fmt.Errorf("survey answers %v, want %v", rep.Totals.Survey, want)
+		return ready(rep.Totals)
+	})
+	return rep
+}
+
+// surveyCounts polls the manager's figures until the survey's counts are
+// want.
+func surveyCounts(t *testing.T, mia *staff, want map[string]int64) views.Report {
+	t.Helper()
+	return figuresWhen(t, mia, func(f views.Figures) error {
+		if !maps.Equal(f.Survey, want) {
+			return fmt.Errorf("survey answers %v, want %v", f.Survey, want)
 		}
 		return nil
 	})
-	return rep
 }
 
 // TestSurveyAnswerDoesNotReopenAndACrisisInReplyPages is issue 18's
