@@ -110,6 +110,7 @@ const (
 	cueWound                // deeper than normal, to the bone, not stopping
 	cueSchedule             // scheduled to send, set to send at
 	cueEndHow               // how i'm going out, how i'll end it: the way of one's end
+	cueCovert               // without them knowing, she thinks i'm moving: a goodbye hidden
 	numCues
 )
 
@@ -120,7 +121,7 @@ var cueNames = [numCues]string{"", "death", "wish", "means", "acquire", "researc
 	"done", "not_for", "unfound", "enough", "shops", "travel", "aggressor", "assault", "leave", "recipient", "occasion", "persist", "suicide",
 	"benign", "stockpile", "remote", "shout", "extreme", "already", "edge", "hands", "neck", "front", "traffic", "fumes", "seal",
 	"ensure", "last", "burden", "everyone", "better", "gone_me", "cant", "living", "away", "know_which",
-	"no_point", "existence", "no_barrier", "hose", "car", "cutting", "wound", "schedule", "end_how"}
+	"no_point", "existence", "no_barrier", "hose", "car", "cutting", "wound", "schedule", "end_how", "covert"}
 
 // cueWords is how many 64-bit words a cueSet spans: room for 128 classes,
 // so that a new class never evicts an old one. The constant below fails
@@ -325,6 +326,11 @@ var cueRules = []cueRule{
 	// A cut past the usual: "cut way deeper than normal and it's not
 	// stopping" (not a finger while cooking).
 	{name: "cut_wound", slots: []cueSet{cs(cueCutting), cs(cueWound)}, out: []cueOut{{sigRecent, kindCut, 0}}, unless: cs(cueMishap), window: 8},
+	// Goodbyes or things given away while hiding why: "saying goodbye
+	// to people all week without them knowing", "she can have my car,
+	// she thinks i'm moving abroad".
+	{name: "covert_farewell", slots: []cueSet{cs(cueFarewell, cueGiveAway), cs(cueCovert)}, out: []cueOut{{sigPrep, kindFinal, 0}},
+		unless: cs(cueOccasion), self: true},
 	// Someone's threat or blow with tonight: "my brother said he'll
 	// batter me tonight" is imminent harm.
 	{name: "harm_tonight", slots: []cueSet{cs(cueThreat, cueAssault), cs(cueTonight), cs(cueAggressor)},

@@ -146,6 +146,16 @@ func TestGeneralisingRules(t *testing.T) {
 		{nil, "never will i kill myself, my kids need me", RiskElevated, RuleNegatedHeld},
 		{nil, "lol not joking, the rope is tied and ready", RiskCrisis, RuleMethodPrepared},
 		{nil, "he swore hed never hit me again but he just slapped me", RiskCrisis, RuleHarmImmediate},
+
+		// Lexicon 2026.12.7.8, rules 2026.12.7.7: goodbyes or things given
+		// away while hiding why; removing oneself from the picture; a
+		// peace made; and the same words for a trip or a new car.
+		{nil, "gave my bike to my cousin, he thinks im just clearing out", RiskCrisis, RulePreparatoryAct},
+		{nil, "removing myself from the picture tonight", RiskCrisis, RulePreparatoryAct},
+		{nil, "at peace with it now, i wont be here much longer", RiskCrisis, RuleActiveIdeation},
+		{nil, "my kids would cope better if i wasnt around", RiskElevated, RuleWishToBeDead},
+		{nil, "told my sister she can have my old car when i get the new one", RiskNone, RuleNoMatch},
+		{nil, "i'll be gone before anyone wakes up, early flight to spain", RiskNone, RuleNoMatch},
 	}
 	for _, tt := range tests {
 		var r Recent

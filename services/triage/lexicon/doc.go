@@ -128,6 +128,13 @@
 // first is negated ("said he'd never hit me again but he just punched
 // me"); not being sure of keeping oneself safe is a self-harm urge.
 //
+// Lexicon 2026.12.7.8, rules 2026.12.7.7: goodbyes said or things given
+// away while hiding why ("without them knowing", "she thinks I'm moving");
+// removing oneself from the picture, being no one's problem after
+// tonight, being gone before anyone wakes (not for an early flight); a
+// peace made with one's end; coping better without one; envying the
+// dead, fading or slipping away.
+//
 // Ordinary words are never enough on their own: a rule over everyday
 // words needs a risk word too (a death, a wish to be dead, no one there)
 // or the conversation's ideation ("I'll do it when the house is empty"
