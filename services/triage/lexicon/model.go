@@ -9,7 +9,8 @@ package lexicon
 // The model is a per-signal logistic regression over hashed features of the
 // normalised text: words, word pairs and letter groups inside words, so
 // that an inflection, a misspelling or another word order of a known idea
-// can still raise its signal. It is trained on the development messages
+// can still raise its signal; and the signals of the conversation's recent
+// messages, alone and with each word ("already did" after ideation). It is trained on the development messages
 // only (testdata/dev.jsonl and testdata/batches, never the validation or
 // frozen corpora); a signal's positives are the crisis messages carrying
 // it. Beside the rules it only adds: in a verdict short of crisis, in a
@@ -59,6 +60,7 @@ const (
 	featBigram = 'b'
 	featGram3  = '3'
 	featGram4  = '4'
+	featRecent = 'r'
 )
 
 // model is a trained per-signal linear model.
@@ -79,7 +81,7 @@ type model struct {
 // modelThreshold is the probability from which a signal is raised. It
 // was chosen on development data only (TestModelCrossValidation,
 // TestModelOnFreshBatches), never on the validation or frozen corpora.
-const modelThreshold = 0.9
+const modelThreshold = 0.95
 
 // modelMagic starts the weights trainmodel writes.
 var modelMagic = []byte("HLM1")
@@ -140,7 +142,7 @@ func bucketOf(h uint64) uint32 { return uint32((h * 0x9E3779B97F4A7C15) >> (64 -
 // four letters inside a word padded with a space at each end (" pils "
 // gives " pi", "pil", "ils", "ls ", " pil", "pils", "ils "). A feature
 // found twice counts twice.
-func features(n *normaliser, fn func(b uint32, os, oe int32)) {
+func features(n *normaliser, recent signalSet, fn func(b uint32, os, oe int32)) {
 	buf := n.buf
 	prevS, prevE := int32(-1), int32(-1)
 	for _, s := range n.words {
@@ -164,15 +166,31 @@ func features(n *normaliser, fn func(b uint32, os, oe int32)) {
 			}
 		}
 	}
+	// The conversation: each signal of its recent messages, alone and
+	// with each word ("already did" after ideation), spanning no word.
+	for g := range signal(numSignals) {
+		if !recent.has(g) {
+			continue
+		}
+		h := fnvByte(fnvByte(fnvOffset, featRecent), byte(g))
+		fn(bucketOf(h), -1, -1)
+		for _, s := range n.words {
+			e := s
+			for int(e) < len(buf) && buf[e] != ' ' {
+				e++
+			}
+			fn(bucketOf(fnvAdd(fnvByte(h, featWord), buf[s:e])), n.off[s].start, n.off[e-1].end)
+		}
+	}
 }
 
 // logits returns each signal's logit, times modelScale, for n's text: the
 // bias plus the sum of the weights of its features over the root of their
 // number, so that a long message weighs no more than a short one.
-func (m *model) logits(n *normaliser) [numSignals]float64 {
+func (m *model) logits(n *normaliser, recent signalSet) [numSignals]float64 {
 	var sum [numSignals]int32
 	count := 0
-	features(n, func(b uint32, _, _ int32) {
+	features(n, recent, func(b uint32, _, _ int32) {
 		w := m.w[int(b)*modelWidth : int(b)*modelWidth+modelWidth : int(b)*modelWidth+modelWidth]
 		for s := range sum {
 			sum[s] += int32(w[s])
@@ -223,7 +241,7 @@ func (cl *Classifier) backstop(sc *scratch, conv conversation, v Verdict) Verdic
 	if uint32(sc.kinds)&m.blockersBut != 0 {
 		only = signalSet(0).with(sigHarm)
 	}
-	z := m.logits(&sc.n[0])
+	z := m.logits(&sc.n[0], conv.signals)
 	// A signal the rules raised already may be confirmed: it then counts
 	// with the model's sub-kind too (a named means the model reads as a
 	// crisis's method is a prepared one).
@@ -263,7 +281,7 @@ func (cl *Classifier) backstop(sc *scratch, conv conversation, v Verdict) Verdic
 	out.Risk, out.Rule, out.Context = risk, rule, ctx || v.Context
 	out.Signals = f.raised.names()
 	out.Score = float64(popcount(uint8(f.raised)))
-	out.Matches = append(slices.Clone(v.Matches), m.explain(&sc.n[0], fired, z, cl.language(sc))...)
+	out.Matches = append(slices.Clone(v.Matches), m.explain(&sc.n[0], conv.signals, fired, z, cl.language(sc))...)
 	return out
 }
 
@@ -271,7 +289,7 @@ func (cl *Classifier) backstop(sc *scratch, conv conversation, v Verdict) Verdic
 // most for it (at most three, listed in text order), one match each: category
 // the signal, kind "model", term "model <version>: <signal> <probability>"
 // (never the client's words: they are the match's span).
-func (m *model) explain(n *normaliser, fired signalSet, z [numSignals]float64, lang string) []Match {
+func (m *model) explain(n *normaliser, recent, fired signalSet, z [numSignals]float64, lang string) []Match {
 	type contrib struct {
 		w      int32
 		os, oe int32
@@ -285,8 +303,11 @@ func (m *model) explain(n *normaliser, fired signalSet, z [numSignals]float64, l
 		// feature's and its letter groups'; a pair of words counts
 		// towards its second word.
 		var cs []contrib
-		features(n, func(b uint32, os, oe int32) {
+		features(n, recent, func(b uint32, os, oe int32) {
 			w := int32(m.w[int(b)*modelWidth+int(s)])
+			if oe < 0 {
+				return
+			}
 			for i := range cs {
 				if cs[i].oe == oe {
 					cs[i].w += w

@@ -40,9 +40,9 @@ func folds(set []labelled, k, fold int) (train, test []labelled) {
 
 // alone reports whether m alone reads text as a crisis: any signal at its
 // threshold.
-func (m *model) alone(n *normaliser, text string) Risk {
+func (m *model) alone(n *normaliser, text string, recent signalSet) Risk {
 	n.run(text)
-	z := m.logits(n)
+	z := m.logits(n, recent)
 	for s := range z {
 		if z[s] >= m.thr[s] {
 			return RiskCrisis
@@ -84,13 +84,13 @@ func TestModelCrossValidation(t *testing.T) {
 		for _, it := range test {
 			base.add(it.Label, judge(cl, it).Risk)
 		}
-		m := trainModel(trainingItems(train))
+		m := trainModel(trainingItems(cl, train))
 		cl.model = m
 		for j, p := range modelThresholds {
 			m.setThreshold(p)
 			for _, it := range test {
 				with[j].add(it.Label, judge(cl, it).Risk)
-				alone[j].add(it.Label, m.alone(&n, it.Text))
+				alone[j].add(it.Label, m.alone(&n, it.Text, recentSignals(cl, it.Context)))
 			}
 		}
 	}
@@ -116,7 +116,8 @@ func TestModelCrossValidation(t *testing.T) {
 // repository's root with
 //
 //	for b in 590bc28:2026-12-07.jsonl 7b33891:2026-12-07b.jsonl 8128e30:2026-12-07c.jsonl \
-//	  7f07aca:2026-12-07-esfr-a.jsonl 7f07aca:2026-12-07-esfr-b.jsonl; do
+//	  7f07aca:2026-12-07-esfr-a.jsonl 7f07aca:2026-12-07-esfr-b.jsonl 88f38ca:2026-12-07-esfr-c.jsonl \
+//	  407f005:2026-12-07-esfr-d.jsonl 591f399:2026-12-07-esfr-e.jsonl 795091e:2026-12-07d.jsonl; do
 //	  mkdir -p $DIR/${b#*:} && git archive ${b%%:*}^ services/triage/lexicon/data | tar -x -C $DIR/${b#*:} --strip-components=3
 //	done
 //
@@ -151,7 +152,7 @@ func TestModelOnFreshBatches(t *testing.T) {
 			for _, it := range test {
 				base.add(it.Label, judge(cl, it).Risk)
 			}
-			m := trainModel(trainingItems(train))
+			m := trainModel(trainingItems(cl, train))
 			m.blockers, m.blockersBut = bv.all, bv.but
 			cl.model = m
 			for j, p := range modelThresholds {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // modelCorpora are the corpora the model is trained on, as trainmodel
@@ -22,16 +23,30 @@ func modelCorpora(t testing.TB) []string {
 	return append([]string{devCorpus}, batches...)
 }
 
-// trainingItems are a corpus's items as the trainer reads them: those
-// without conversation context, whose label is the message's own.
-func trainingItems(set []labelled) []TrainingItem {
-	var out []TrainingItem
+// trainingItems are a corpus's items as the trainer reads them, each with
+// the signals cl raises in its context.
+func trainingItems(cl *Classifier, set []labelled) []TrainingItem {
+	out := make([]TrainingItem, 0, len(set))
 	for _, l := range set {
-		if len(l.Context) == 0 {
-			out = append(out, TrainingItem{Text: l.Text, Crisis: l.Label == RiskCrisis, Signals: l.Signals})
-		}
+		out = append(out, TrainingItem{Text: l.Text, Crisis: l.Label == RiskCrisis, Signals: l.Signals,
+			Recent: recentSignals(cl, l.Context).names()})
 	}
 	return out
+}
+
+// recentSignals are the signals cl raises in context, read as judge reads
+// an item's context.
+func recentSignals(cl *Classifier, context []string) signalSet {
+	var s signalSet
+	var r Recent
+	at := time.Date(2026, 12, 1, 21, 0, 0, 0, time.UTC)
+	for _, m := range context {
+		v := cl.ClassifyIn(m, r, at)
+		r = r.Add(v, at)
+		s |= setOf(v.Signals)
+		at = at.Add(time.Minute)
+	}
+	return s
 }
 
 var trained struct {
@@ -46,7 +61,7 @@ func trainedModel(t testing.TB) *model {
 	t.Helper()
 	trained.once.Do(func() {
 		for _, p := range modelCorpora(t) {
-			trained.items = append(trained.items, trainingItems(readCorpus(t, p))...)
+			trained.items = append(trained.items, trainingItems(defaultClassifier(t), readCorpus(t, p))...)
 		}
 		trained.m = trainModel(trained.items)
 	})
@@ -82,17 +97,30 @@ func TestModelTrainingIsDeterministic(t *testing.T) {
 // TestModelBackstopExplains: a message the rules judge short of crisis and
 // the model reads as one is a crisis decided by a named rule, with the
 // model's matches spanning the client's words; a story, a joke or the
-// past keeps the model silent, and without a model nothing changes.
+// past keeps the model silent, and without a model nothing changes. The
+// model is trained on a few messages written here, so that the test is
+// about the backstop, not about what the corpora teach.
 func TestModelBackstopExplains(t *testing.T) {
 	const text = "thinking about how id do it every single night"
+	var items []TrainingItem
+	for range 20 {
+		items = append(items, TrainingItem{Text: text, Crisis: true, Signals: []string{SignalActiveIdeation}})
+		for _, calm := range []string{"can i change my appointment to thursday", "money is tight this month",
+			"every single night the neighbours play music", "how do i fill in this form"} {
+			items = append(items, TrainingItem{Text: calm})
+		}
+	}
 	plain := defaultClassifier(t)
-	cl := withModel(t, trainedModel(t))
+	cl := withModel(t, trainModel(items))
 	before, after := plain.Classify(text), cl.Classify(text)
 	if before.Risk == RiskCrisis {
 		t.Fatalf("the rules alone judge %q crisis: choose another message the model must catch", text)
 	}
 	if after.Risk != RiskCrisis || after.Rule == RuleNoMatch {
 		t.Fatalf("with the model: %s by %q, want crisis by a rule", after.Risk, after.Rule)
+	}
+	if calm := "can i change my appointment to thursday"; cl.Classify(calm).Risk != RiskNone {
+		t.Errorf("%q: %s with the model, want none", calm, cl.Classify(calm).Risk)
 	}
 	var model []Match
 	for _, m := range after.Matches {

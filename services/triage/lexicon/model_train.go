@@ -12,6 +12,9 @@ type TrainingItem struct {
 	Text    string
 	Crisis  bool
 	Signals []string
+	// Recent are the signals the rules raised in the conversation's
+	// earlier messages (the item's context), if any.
+	Recent []string
 }
 
 // Training settings: fixed, so that a run gives the same weights.
@@ -48,7 +51,7 @@ func trainModelWith(items []TrainingItem, cfg trainConfig) *model {
 	var n normaliser
 	for i, it := range items {
 		n.run(it.Text)
-		features(&n, func(b uint32, _, _ int32) { feats[i] = append(feats[i], b) })
+		features(&n, setOf(it.Recent), func(b uint32, _, _ int32) { feats[i] = append(feats[i], b) })
 		if it.Crisis {
 			ys[i] = setOf(it.Signals)
 		}

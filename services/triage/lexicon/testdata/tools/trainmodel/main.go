@@ -21,6 +21,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"time"
 
 	"github.com/helpline-org/helpline/services/triage/lexicon"
 )
@@ -43,13 +44,18 @@ func run(out string) error {
 		return err
 	}
 	slices.Sort(batches)
+	l, err := lexicon.Default()
+	if err != nil {
+		return err
+	}
+	cl := lexicon.NewClassifier(l)
 	var items []lexicon.TrainingItem
 	for _, path := range append([]string{"testdata/dev.jsonl"}, batches...) {
 		data, err := os.ReadFile(path)
 		if err != nil {
 			return err
 		}
-		got, err := parse(data)
+		got, err := parse(cl, data)
 		if err != nil {
 			return fmt.Errorf("%s: %w", path, err)
 		}
@@ -63,9 +69,9 @@ func run(out string) error {
 	return nil
 }
 
-// parse reads a corpus in the labelling guide's format, keeping the items
-// without conversation context: their label is the message's own.
-func parse(data []byte) ([]lexicon.TrainingItem, error) {
+// parse reads a corpus in the labelling guide's format; an item's context
+// gives the signals the shipped rules raise in it, one minute apart.
+func parse(cl *lexicon.Classifier, data []byte) ([]lexicon.TrainingItem, error) {
 	var out []lexicon.TrainingItem
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
@@ -82,9 +88,20 @@ func parse(data []byte) ([]lexicon.TrainingItem, error) {
 		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
 			return nil, fmt.Errorf("line %d: %w", line, err)
 		}
-		if len(l.Context) == 0 {
-			out = append(out, lexicon.TrainingItem{Text: l.Text, Crisis: l.Label == "crisis", Signals: l.Signals})
+		var recent []string
+		var r lexicon.Recent
+		at := time.Date(2026, 12, 1, 21, 0, 0, 0, time.UTC)
+		for _, m := range l.Context {
+			v := cl.ClassifyIn(m, r, at)
+			r = r.Add(v, at)
+			for _, s := range v.Signals {
+				if !slices.Contains(recent, s) {
+					recent = append(recent, s)
+				}
+			}
+			at = at.Add(time.Minute)
 		}
+		out = append(out, lexicon.TrainingItem{Text: l.Text, Crisis: l.Label == "crisis", Signals: l.Signals, Recent: recent})
 	}
 	return out, sc.Err()
 }
