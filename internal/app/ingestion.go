@@ -22,8 +22,9 @@ func (pr *Process) mountIngestion(ctx context.Context, token string) error {
 		func(u string, f url.Values, sig string) bool { return sms.Valid(token, u, f, sig) }, pr.log)
 	r.Post(ingestion.SMSPath, wh.SMS)
 	r.Post(ingestion.StatusPath, wh.Status)
-	// The pages each staff member was sent, for their SMS answers: kept
-	// in memory from the log by a follower of this process's own.
+	// The conversations the webhook adds to, and the pages each staff
+	// member was sent (for their SMS answers): kept in memory from the log
+	// by followers of this process's own.
 	pr.add(rcv.Specs(), nil)
 	// Page calls' key presses and progress: signed like the SMS webhooks.
 	voice := notification.NewVoice(notification.VoiceConfig{PublicURL: env.PublicURL, AuthToken: token, AccountSID: env.TwilioAccountSID}, file, p.Store, pr.cfg.Now, pr.log)
