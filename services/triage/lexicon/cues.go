@@ -111,6 +111,8 @@ const (
 	cueSchedule             // scheduled to send, set to send at
 	cueEndHow               // how i'm going out, how i'll end it: the way of one's end
 	cueCovert               // without them knowing, she thinks i'm moving: a goodbye hidden
+	cueAdultRole            // my teacher, my coach: an adult with a hold over a child
+	cuePlay                 // a pillow, a snowball, by accident: a blow in play
 	numCues
 )
 
@@ -121,7 +123,7 @@ var cueNames = [numCues]string{"", "death", "wish", "means", "acquire", "researc
 	"done", "not_for", "unfound", "enough", "shops", "travel", "aggressor", "assault", "leave", "recipient", "occasion", "persist", "suicide",
 	"benign", "stockpile", "remote", "shout", "extreme", "already", "edge", "hands", "neck", "front", "traffic", "fumes", "seal",
 	"ensure", "last", "burden", "everyone", "better", "gone_me", "cant", "living", "away", "know_which",
-	"no_point", "existence", "no_barrier", "hose", "car", "cutting", "wound", "schedule", "end_how", "covert"}
+	"no_point", "existence", "no_barrier", "hose", "car", "cutting", "wound", "schedule", "end_how", "covert", "adult_role", "play"}
 
 // cueWords is how many 64-bit words a cueSet spans: room for 128 classes,
 // so that a new class never evicts an old one. The constant below fails
@@ -326,6 +328,9 @@ var cueRules = []cueRule{
 	// A cut past the usual: "cut way deeper than normal and it's not
 	// stopping" (not a finger while cooking).
 	{name: "cut_wound", slots: []cueSet{cs(cueCutting), cs(cueWound)}, out: []cueOut{{sigRecent, kindCut, 0}}, unless: cs(cueMishap), window: 8},
+	// An adult with a hold over a child, in secret: "my teacher keeps
+	// messaging me on snapchat late at night and asked me to delete them".
+	{name: "adult_secret", slots: []cueSet{cs(cueAdultRole), cs(cueSecret), cs(cueSecret)}, out: []cueOut{{sigHarm, kindGrooming, 1}}},
 	// Goodbyes or things given away while hiding why: "saying goodbye
 	// to people all week without them knowing", "she can have my car,
 	// she thinks i'm moving abroad".

@@ -156,6 +156,15 @@ func TestGeneralisingRules(t *testing.T) {
 		{nil, "my kids would cope better if i wasnt around", RiskElevated, RuleWishToBeDead},
 		{nil, "told my sister she can have my old car when i get the new one", RiskNone, RuleNoMatch},
 		{nil, "i'll be gone before anyone wakes up, early flight to spain", RiskNone, RuleNoMatch},
+
+		// Lexicon 2026.12.7.9, rules 2026.12.7.8: an adult with a hold
+		// over a child, in secret; a window smashed and someone parked
+		// across the road; a threat against telling; a blow in play.
+		{nil, "my coach dms me late at night and says to delete it", RiskCrisis, RuleHarmImmediate},
+		{nil, "my ex smashed my window and is parked across the road", RiskCrisis, RuleThreatWeaponProximity},
+		{nil, "if i tell anyone he says he'll hurt my kids", RiskCrisis, RuleHarmImmediate},
+		{nil, "my coach sent the match times on snapchat", RiskNone, RuleNoMatch},
+		{nil, "my sister hit me with a snowball haha", RiskNone, RuleHidden},
 	}
 	for _, tt := range tests {
 		var r Recent

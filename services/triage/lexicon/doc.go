@@ -135,6 +135,14 @@
 // peace made with one's end; coping better without one; envying the
 // dead, fading or slipping away.
 //
+// Lexicon 2026.12.7.9, rules 2026.12.7.8: an adult with a hold over a
+// child (a teacher, a coach, an older cousin) with two signs of secrecy
+// ("on snapchat", "late at night", "delete them"); keys taken and "not
+// leaving this flat"; a window broken and someone parked across the road;
+// a threat against telling anyone; violence when he drinks; coercive
+// control of money as fear. A blow in play ("with a pillow", "a
+// snowball", "by accident") is no harm.
+//
 // Ordinary words are never enough on their own: a rule over everyday
 // words needs a risk word too (a death, a wish to be dead, no one there)
 // or the conversation's ideation ("I'll do it when the house is empty"

@@ -167,6 +167,9 @@ func (cl *Classifier) qualify(sc *scratch) {
 			// A mishap or an everyday purpose counts even inside an
 			// idiom ("je me suis coupé EN CUISINANT", "hang the washing").
 			mishap := g.kind == tkCue && cl.c.terms[g.term].cue == cueMishap
+			// A blow in play ("hit me with a pillow", "by accident") is
+			// no harm.
+			play := g.kind == tkCue && cl.c.terms[g.term].cue == cuePlay
 			benign := g.kind == tkCue && cl.c.terms[g.term].cue == cueBenign
 			if g.pass != h.pass || g.kind == tkSignal || g.flags&hitDropped != 0 && !mishap && !benign {
 				continue
@@ -210,6 +213,10 @@ func (cl *Classifier) qualify(sc *scratch) {
 				// to "nose"), or encloses them ("il PRÉPARE le dîner").
 				apart := g.ws > h.we || g.we < h.ws || g.ws <= h.ws && g.we >= h.we && g.we-g.ws > h.we-h.ws
 				if mishap && everyday && apart && n.sentenceOf(g.ws) == sent && max(g.ws-h.we, h.ws-g.we) <= scopeWindow {
+					h.flags |= hitHidden
+					g.flags |= hitEvidence
+				}
+				if play && t.r.signal == sigHarm && n.sentenceOf(g.ws) == sent && max(g.ws-h.we, h.ws-g.we) <= scopeWindow {
 					h.flags |= hitHidden
 					g.flags |= hitEvidence
 				}
