@@ -116,9 +116,9 @@ type Spec struct {
 	// From returns the last stream sequence the handler already has
 	// (Local only).
 	From func() uint64
-	// New has a Local follower whose From is 0 start with the events
-	// appended from now on instead of the log's first: for a cache, which
-	// needs nothing from before it started.
+	// New has a Local follower whose From is 0 start after the log's last
+	// event as it is when the follower starts, instead of the log's
+	// first: for a cache, which needs nothing from before it started.
 	New bool
 }
 

@@ -61,7 +61,18 @@ func (f *follower) follow(ctx context.Context, ready func()) error {
 		OptStartSeq:    f.spec.From() + 1,
 	}
 	if cfg.OptStartSeq == 1 && f.spec.New {
-		cfg.DeliverPolicy, cfg.OptStartSeq = jetstream.DeliverNewPolicy, 0
+		// From the log's end as it is now, not from whenever the server
+		// makes the consumer (it does so at the first pull, after ready):
+		// nothing appended once the follower is ready is passed over.
+		st, err := f.js.Stream(ctx, f.stream)
+		if err != nil {
+			return err
+		}
+		info, err := st.Info(ctx)
+		if err != nil {
+			return err
+		}
+		cfg.OptStartSeq = info.State.LastSeq + 1
 	}
 	cons, err := f.js.OrderedConsumer(ctx, f.stream, cfg)
 	if err != nil {

@@ -711,11 +711,27 @@ func TestReturningClientsMessageIsOneWriteAndNoRead(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
 	const from = "+447700900561"
+	// caughtUp waits until the receiver's follower has handed over every
+	// conversation event in the log (it started with the log empty).
+	caughtUp := func() {
+		t.Helper()
+		n := 0
+		if _, err := h.store.Read(ctx, events.AggregateSubjects(events.AggregateConversation), 0, func(events.Envelope) error { n++; return nil }); err != nil {
+			t.Fatal(err)
+		}
+		poll.Until(t, 20*time.Second, func() error {
+			if got := h.followed(); got < float64(n) {
+				return fmt.Errorf("the receiver's follower handed over %v conversation events of %d", got, n)
+			}
+			return nil
+		})
+	}
 	first := newSid()
 	// The first registers the client and opens the conversation, named for
 	// it; the second is a returning client's.
 	for _, sid := range []string{first, newSid()} {
 		h.text(t, sid, from, "are you there")
+		caughtUp()
 	}
 	convID := "cv-" + strings.ToLower(first)
 	// Another service appends to the conversation meanwhile (notification
@@ -730,20 +746,7 @@ func TestReturningClientsMessageIsOneWriteAndNoRead(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	conversationEvents := func() float64 {
-		n := 0
-		if _, err := h.store.Read(ctx, events.AggregateSubjects(events.AggregateConversation), 0, func(events.Envelope) error { n++; return nil }); err != nil {
-			t.Fatal(err)
-		}
-		return float64(n)
-	}
-	want := conversationEvents()
-	poll.Until(t, 20*time.Second, func() error {
-		if got := h.followed(); got < want {
-			return fmt.Errorf("the receiver's follower handed over %v conversation events of %v", got, want)
-		}
-		return nil
-	})
+	caughtUp()
 	nc, _ := natstest.Connect(t, h.nats.ClientURL())
 	// Synchronous subscriptions queue what arrives as the connection
 	// reads it: once a flush's answer is back, every request the server
