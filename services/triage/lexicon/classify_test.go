@@ -257,6 +257,7 @@ func FuzzClassify(f *testing.F) {
 	}
 	f.Add("k i l l  m y s e l f 💊💊💊 30 of my pills", "")
 	f.Add("su**ide k*ll s.u.i-c", "je veux mourir")
+	f.Add("10B**d", "0") // a count listed as evidence names a language
 	t0 := time.Date(2026, 12, 1, 22, 0, 0, 0, time.UTC)
 	f.Fuzz(func(t *testing.T, s, before string) {
 		v := c.Classify(s)

@@ -236,6 +236,21 @@ func (cl *Classifier) matches(sc *scratch, f *facts) []Match {
 		}
 		out = append(out, m)
 	}
+	// A numeral is a count in every language and names none: it is read
+	// in the message's language (a pager reads the first match's language
+	// as the one the client wrote in), else in that of another match.
+	for i := range out {
+		if out[i].Language != "" {
+			continue
+		}
+		out[i].Language = cl.language(sc)
+		for j := 0; j < len(out) && out[i].Language == ""; j++ {
+			out[i].Language = out[j].Language
+		}
+		if out[i].Language == "" {
+			out[i].Language = "und"
+		}
+	}
 	return out
 }
 
