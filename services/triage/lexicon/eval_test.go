@@ -269,14 +269,14 @@ func TestEvaluationDevelopment(t *testing.T) {
 // is lowered only with its reason recorded in testdata/frozen/README.md,
 // and the lexicon is never changed toward a frozen item.
 var frozenFloor = floor{
-	recall:      0.729,
+	recall:      0.756,
 	falseCrisis: 0.036,
-	methodNone:  29,
+	methodNone:  27,
 	genericNone: 3,
 	groups: map[string]float64{
-		"wish_to_be_dead": 0.679, "active_ideation": 0.782, "method": 0.728, "intent": 0.689, "plan": 0.750,
-		"preparatory_acts": 0.787, "recent_behaviour": 0.838, "harm_from_others": 0.619,
-		"en": 0.783, "es": 0.692, "fr": 0.710,
+		"wish_to_be_dead": 0.679, "active_ideation": 0.803, "method": 0.734, "intent": 0.713, "plan": 0.761,
+		"preparatory_acts": 0.800, "recent_behaviour": 0.838, "harm_from_others": 0.702,
+		"en": 0.811, "es": 0.720, "fr": 0.738,
 	},
 }
 
