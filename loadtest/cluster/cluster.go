@@ -15,19 +15,18 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/rs/zerolog"
 
+	"github.com/helpline-org/helpline/internal/freeport"
 	"github.com/helpline-org/helpline/internal/keyring"
 	"github.com/helpline-org/helpline/internal/natsauth"
 )
@@ -429,32 +428,8 @@ func baseEnv() []string {
 	return out
 }
 
-// handedOut is every address freeAddr returned in this process: the
-// kernel may give a port that was just closed to the next listen, so two
-// nodes of one cluster once got the same monitoring port (CI: "bind:
-// address already in use").
-var handedOut = struct {
-	sync.Mutex
-	addrs map[string]bool
-}{addrs: map[string]bool{}}
-
-// freeAddr returns a loopback address with a port free now, never one it
-// returned before.
-func freeAddr() (string, error) {
-	for range 100 {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return "", err
-		}
-		addr := l.Addr().String()
-		l.Close()
-		handedOut.Lock()
-		fresh := !handedOut.addrs[addr]
-		handedOut.addrs[addr] = true
-		handedOut.Unlock()
-		if fresh {
-			return addr, nil
-		}
-	}
-	return "", errors.New("no free loopback port not handed out already")
-}
+// freeAddr returns a loopback address with a port free now, below the
+// ephemeral range and never one this process returned before (two nodes of
+// one cluster once got the same monitoring port: "bind: address already in
+// use"); see internal/freeport.
+func freeAddr() (string, error) { return freeport.Addr() }

@@ -85,7 +85,10 @@ func (w *world) serviceAt(t *testing.T, sendRate float64) (*notification.Service
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := notification.New(notification.Config{PublicURL: w.public, SendRate: sendRate}, w.File, rota, w.sender, w.Keys, w.Store, w.tm, w.Clock.Now, zerolog.Nop())
+	// The service's log goes to the test's, shown when it fails: a page
+	// that did not come says why there.
+	log := zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.InfoLevel)
+	svc := notification.New(notification.Config{PublicURL: w.public, SendRate: sendRate}, w.File, rota, w.sender, w.Keys, w.Store, w.tm, w.Clock.Now, log)
 	return svc, w.Run(t, svc.Specs())
 }
 
