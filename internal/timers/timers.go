@@ -175,6 +175,18 @@ func decode(e jetstream.KeyValueEntry) (Timer, error) {
 	return t, nil
 }
 
+// Scheduled reports whether the schedule holds a timer under key: what
+// Fire will see once it is due. A Set returns once both the bucket and the
+// schedule hold the timer, but another goroutine can read the bucket a
+// moment before the schedule has it: a test that waits for a timer and
+// then moves its clock and fires once waits on this.
+func (s *Store) Scheduled(key string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ok := s.sched.byKey[key]
+	return ok
+}
+
 // Due returns the timers the schedule holds as due at the store's now,
 // earliest first.
 func (s *Store) Due() []Timer {

@@ -151,3 +151,31 @@ func TestReplicasShareTheBucket(t *testing.T) {
 		t.Fatalf("a cancelled timer stayed in the schedule: %v", d)
 	}
 }
+
+// TestScheduledOnceSetUntilFired: a timer is in the schedule as soon as
+// Set returns, and leaves it once fired; a key never set is not.
+func TestScheduledOnceSetUntilFired(t *testing.T) {
+	t.Parallel()
+	_, js := natstest.Connect(t, natstest.Server(t, "").ClientURL())
+	ctx := context.Background()
+	c := &clock{t: time.Now()}
+	s, err := Open(ctx, js, "t_scheduled", 1, c.now, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Scheduled("x") {
+		t.Fatal("a timer never set is scheduled")
+	}
+	if err := s.Set(ctx, Timer{Key: "x", Due: c.now()}); err != nil {
+		t.Fatal(err)
+	}
+	if !s.Scheduled("x") {
+		t.Fatal("a timer just set is not in the schedule")
+	}
+	if n, _ := s.Fire(ctx, func(context.Context, Timer) error { return nil }); n != 1 {
+		t.Fatalf("fired %d, want 1", n)
+	}
+	if s.Scheduled("x") {
+		t.Fatal("a fired timer is still scheduled")
+	}
+}

@@ -151,6 +151,9 @@ func (w *world) waitTimers(t *testing.T, escIDs ...string) {
 			if _, ok, err := w.tm.Get(context.Background(), "ack-"+id); err != nil || !ok {
 				return fmt.Errorf("no timer for %s (%v)", id, err)
 			}
+			if !w.tm.Scheduled("ack-" + id) { // what a single fire sees
+				return fmt.Errorf("timer for %s not in the schedule yet", id)
+			}
 			if !paged[id] {
 				return fmt.Errorf("page for %s not recorded yet", id)
 			}

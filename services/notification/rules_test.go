@@ -62,8 +62,12 @@ func (w *world) waitCall(t *testing.T, number string) twiliofake.Call {
 func (w *world) waitRuleTimer(t *testing.T, escID string) {
 	t.Helper()
 	poll.Until(t, 10*time.Second, func() error {
-		if _, ok, err := w.tm.Get(context.Background(), "rule-"+escID+"-r1-l0-sam"); err != nil || !ok {
+		key := "rule-" + escID + "-r1-l0-sam"
+		if _, ok, err := w.tm.Get(context.Background(), key); err != nil || !ok {
 			return fmt.Errorf("no rule timer for %s (%v)", escID, err)
+		}
+		if !w.tm.Scheduled(key) { // what a single fire sees
+			return fmt.Errorf("rule timer for %s not in the schedule yet", escID)
 		}
 		return nil
 	})
