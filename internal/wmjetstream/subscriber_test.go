@@ -282,10 +282,13 @@ func TestCloseHandsBackHeldMessageAndClosesChannels(t *testing.T) {
 		t.Errorf("Subscribe after Close = %v, want ErrClosed", err)
 	}
 
-	// Nacked on Close: back at once, not after AckWait (30 s).
+	// Nacked on Close: back at once (within 5 s), not after AckWait (30 s).
+	// Delivered at least twice: a fetch the closing subscriber still had
+	// out may take the nacked message once more and hand it back too (seen
+	// on a loaded machine: three deliveries), which is no loss.
 	again := receive(t, subscribe(t, newTestSubscriber(t, js, sc), "held"), 5*time.Second)
-	if again.UUID != msg.UUID || again.Metadata.Get(MetadataNumDelivered) != "2" {
-		t.Fatalf("got %s delivered %s times, want %s twice", again.UUID, again.Metadata.Get(MetadataNumDelivered), msg.UUID)
+	if n, _ := strconv.Atoi(again.Metadata.Get(MetadataNumDelivered)); again.UUID != msg.UUID || n < 2 {
+		t.Fatalf("got %s delivered %s times, want %s again", again.UUID, again.Metadata.Get(MetadataNumDelivered), msg.UUID)
 	}
 	ack(t, again)
 }
