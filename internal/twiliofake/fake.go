@@ -197,11 +197,13 @@ func (f *Fake) Close() error {
 	return nil
 }
 
-// Sent returns every message accepted so far, oldest first.
+// Sent returns every message accepted so far, oldest first (an empty
+// list, not nil, before the first: the sandbox's JSON is then [], as its
+// contract says, not null).
 func (f *Fake) Sent() []SentMessage {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return slices.Clone(f.messages)
+	return append([]SentMessage{}, f.messages...)
 }
 
 // WaitFor returns the first message (oldest first, in its current state) for

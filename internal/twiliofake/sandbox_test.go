@@ -289,3 +289,18 @@ func TestSandboxCalls(t *testing.T) {
 		t.Errorf("press on an ended call = %d", resp.StatusCode)
 	}
 }
+
+// TestSandboxListsAreEmptyArraysBeforeTheFirst: before anything was sent
+// or called, the sandbox's lists are [] (its contract's array), not null.
+func TestSandboxListsAreEmptyArraysBeforeTheFirst(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, twiliofake.Config{})
+	h := http.StripPrefix("/sandbox", e.fake.SandboxHandler("http://127.0.0.1:1/hook", nil))
+	for _, path := range []string{"/sandbox/messages", "/sandbox/calls"} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+		if body := strings.TrimSpace(rec.Body.String()); rec.Code != http.StatusOK || body != "[]" {
+			t.Errorf("GET %s = %d %q, want 200 []", path, rec.Code, body)
+		}
+	}
+}
