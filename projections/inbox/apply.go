@@ -46,6 +46,8 @@ func apply(ctx context.Context, tx Tx, e events.Envelope, p events.Payload) erro
 		c.Risk = higherRisk(c.Risk, p.Risk)
 		c.Categories = union(c.Categories, p.Categories)
 		return putConversation(ctx, tx, c)
+	case events.SurveyQuestionAsked:
+		return surveyAsked(ctx, tx, c.ID, e, p.SendID, at)
 	case events.MessageSent:
 		return sendOutcome(ctx, tx, c.ID, e, p.SendID, p.Kind, p.Recipient, p.ProviderMessageID, "sent", "", at)
 	case events.MessageSendFailed:
@@ -188,6 +190,16 @@ func triaged(ctx context.Context, tx Tx, c Conversation, p events.MessageTriaged
 		c = withFlag(c, FlagOutOfHours)
 	}
 	return putConversation(ctx, tx, c)
+}
+
+// surveyAsked lists a survey question where it was asked, before its
+// send's outcome: the client's answer and the next question come after it
+// whatever order the sends' outcomes reach the log in.
+func surveyAsked(ctx context.Context, tx Tx, convID string, e events.Envelope, sendID string, at time.Time) error {
+	if _, ok, err := tx.Message(ctx, convID, sendID); err != nil || ok {
+		return err
+	}
+	return tx.PutMessage(ctx, convID, Message{ID: sendID, EventID: e.ID, Direction: DirectionOut, Kind: events.SendAutoReply, At: at, Status: "requested"})
 }
 
 // sendOutcome records what became of an SMS to the client: a reply's

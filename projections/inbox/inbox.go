@@ -369,6 +369,7 @@ var relevant = map[string]bool{
 	events.TypeOutOfHoursContactRecorded: true,
 	events.TypeEscalationRaised:          true,
 	events.TypeReplyRequested:            true,
+	events.TypeSurveyQuestionAsked:       true,
 	events.TypeMessageSent:               true,
 	events.TypeMessageSendFailed:         true,
 	events.TypeReplyBlocked:              true,
