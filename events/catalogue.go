@@ -292,6 +292,24 @@ type ResponseClockStarted struct {
 	TargetSeconds int64 `json:"target_seconds"`
 }
 
+// UrgentNoticeRaised records that a crisis message came in a conversation
+// whose crisis escalation a worker acknowledged and is working
+// (EscalationID, acknowledged by StaffID): instead of a new escalation,
+// that worker is told at once by an SMS to their work phone (no client
+// number, no words: the pseudonym, the categories and the conversation's
+// link), and the client is not told again that someone was alerted. If
+// no staff reply (or close) follows the message by Due, the conversation
+// escalates: escalation id "esc-<message_id>", reason crisis, paged from
+// the policy's first level passing over StaffID in its first round.
+type UrgentNoticeRaised struct {
+	NoticeID     string    `json:"notice_id"`
+	EscalationID string    `json:"escalation_id"`
+	MessageID    string    `json:"message_id"`
+	StaffID      string    `json:"staff_id"`
+	Categories   []string  `json:"categories"`
+	Due          time.Time `json:"due"`
+}
+
 // EscalationRaised records that a person must be paged, and why: the
 // reason, the risk and the signals (categories) in plain text, the matched
 // terms sealed as the message's verdict seals them (TermsAAD of MessageID;
@@ -613,6 +631,11 @@ var _ = []bool{
 		func() Payload {
 			return ResponseClockStarted{ClockID: "k1", Kind: ClockNextResponse, MessageID: "m1", LineID: "main", ReceivedAt: exampleTime,
 				From: exampleTime, Due: exampleTime.Add(10 * time.Minute), TargetSeconds: 600}
+		}),
+	register(AggregateConversation, TypeUrgentNoticeRaised, 1, "A crisis message came while a worker who acknowledged the conversation's crisis escalation is working it: they are told at once, and the conversation escalates if no staff reply follows by the due time.",
+		func() Payload {
+			return UrgentNoticeRaised{NoticeID: "n1", EscalationID: "e1", MessageID: "m2", StaffID: "robin", Categories: []string{"harm_from_others"},
+				Due: exampleTime.Add(5 * time.Minute)}
 		}),
 	register(AggregateConversation, TypeEscalationRaised, 1, "Someone must be paged, with the reason.",
 		func() Payload {

@@ -21,8 +21,10 @@ import "time"
 
 // ResponseTargets are a line's response targets: how long a client may
 // wait for a worker's first reply, and for the next one after writing
-// again.
-type ResponseTargets struct{ First, Next time.Duration }
+// again; Notice, how long a worker answering a crisis has to answer the
+// client's next crisis message before the conversation escalates again
+// (notice.go).
+type ResponseTargets struct{ First, Next, Notice time.Duration }
 
 // ResponseClock is a conversation's running response clock; the zero
 // value is none.

@@ -132,7 +132,8 @@ type Arrival struct {
 //     lexicon version, whether it came out of hours);
 //   - crisis, at any hour, raises an escalation (reason crisis), unless the
 //     conversation already has an open crisis escalation: the duty worker
-//     is already being paged for it;
+//     is already being paged for it; while a worker who acknowledged one
+//     is answering, it raises an urgent notice to them instead (notice.go);
 //   - out of hours, elevated risk raises an escalation (reason
 //     out_of_hours): nobody is reading, and "when unsure, elevated" means
 //     a person should look;
@@ -154,7 +155,7 @@ func (c *Conversation) Triage(messageID string, v Verdict, a Arrival, m Meta) er
 	}
 	switch {
 	case v.Risk == RiskCrisis:
-		if err := c.raise("esc-"+messageID, messageID, ReasonCrisis, v, m); err != nil {
+		if err := c.raiseCrisis(messageID, v, a, m); err != nil {
 			return err
 		}
 	case a.OutOfHours && v.Risk == RiskElevated:
@@ -183,13 +184,8 @@ func (c *Conversation) Triage(messageID string, v Verdict, a Arrival, m Meta) er
 // for the same reason, or a crisis one (someone is already being paged
 // for this conversation).
 func (c *Conversation) raise(escID, messageID, reason string, v Verdict, m Meta) error {
-	if _, raised := c.Escalations[escID]; raised {
+	if _, raised := c.Escalations[escID]; raised || c.covered(reason) {
 		return nil
-	}
-	for _, esc := range c.OpenEscalations() {
-		if esc.Reason == reason || esc.Reason == ReasonCrisis || esc.Reason == ReasonManual {
-			return nil
-		}
 	}
 	categories := v.Categories
 	if categories == nil {
@@ -197,6 +193,17 @@ func (c *Conversation) raise(escID, messageID, reason string, v Verdict, m Meta)
 	}
 	return c.recordWithID(escID, EscalationRaised{EscalationID: escID, LineID: c.LineID, MessageID: messageID, Reason: reason, Risk: v.Risk,
 		Categories: categories, Terms: v.Terms.Words()}, m)
+}
+
+// covered reports whether an open escalation covers a new one for reason:
+// one for the same reason, or a crisis or manual one.
+func (c *Conversation) covered(reason string) bool {
+	for _, esc := range c.OpenEscalations() {
+		if esc.Reason == reason || esc.Reason == ReasonCrisis || esc.Reason == ReasonManual {
+			return true
+		}
+	}
+	return false
 }
 
 // RecordPage records that staffID was paged for an escalation at a step

@@ -57,6 +57,10 @@ type Escalation struct {
 	// while the escalation was open: they have taken it on
 	// (Conversation.AcknowledgeReplied).
 	RepliedBy string
+	// PassOver is who an unheeded urgent notice told about the message
+	// that raised the escalation: the pager passes over them in its first
+	// round, since they did not answer (notice.go).
+	PassOver string
 	// Refused records, by Step(round, level), who declined or whose page
 	// was not delivered: a step everyone paged at refused moves on at once.
 	Refused map[string][]string
@@ -224,6 +228,8 @@ type Conversation struct {
 	// (followup.go); followUpOrder, their ids as scheduled.
 	FollowUps     map[string]FollowUp
 	followUpOrder []string
+	// UrgentNotices are the urgent notices raised, by id (notice.go).
+	UrgentNotices map[string]UrgentNotice
 
 	recording
 }
@@ -232,7 +238,7 @@ type Conversation struct {
 func NewConversation(id string) *Conversation {
 	return &Conversation{ID: id, Escalations: map[string]*Escalation{}, Sends: map[string]string{}, Replies: map[string]ReplyRequested{},
 		Messages: map[string]uint64{}, Triaged: map[string]bool{}, HandOvers: map[string]bool{}, Verdicts: map[string]VerdictSummary{}, Pages: map[string]PageRef{}, Undelivered: map[string]DeliveryStatusChanged{},
-		FollowUps: map[string]FollowUp{}}
+		FollowUps: map[string]FollowUp{}, UrgentNotices: map[string]UrgentNotice{}}
 }
 
 // Clone returns a deep copy: changing the copy (applying events, recording
@@ -262,6 +268,11 @@ func (c *Conversation) Clone() *Conversation {
 	out.Undelivered = maps.Clone(c.Undelivered)
 	out.Recent = slices.Clone(c.Recent)
 	out.FollowUps, out.followUpOrder = maps.Clone(c.FollowUps), slices.Clone(c.followUpOrder)
+	out.UrgentNotices = make(map[string]UrgentNotice, len(c.UrgentNotices))
+	for id, n := range c.UrgentNotices {
+		n.Categories = slices.Clone(n.Categories)
+		out.UrgentNotices[id] = n
+	}
 	for i, r := range out.Recent {
 		out.Recent[i].Signals = slices.Clone(r.Signals)
 	}
@@ -338,6 +349,9 @@ func (c *Conversation) apply(p Payload, e Envelope) {
 			c.Escalations[p.EscalationID] = &Escalation{ID: p.EscalationID, Reason: p.Reason, Categories: p.Categories, RaisedAt: at, Round: 1,
 				StepAt: at, Paged: map[string][]string{}, Refused: map[string][]string{},
 				Declined: map[string][]string{}, Notices: map[string]Notice{}}
+			if n, noticed := c.UrgentNotices[NoticeID(p.MessageID)]; noticed && p.MessageID != "" && p.Reason == ReasonCrisis {
+				c.Escalations[p.EscalationID].PassOver = n.StaffID
+			}
 			c.EscalationOrder = append(c.EscalationOrder, p.EscalationID)
 		}
 	case EscalationPaged:
@@ -408,6 +422,8 @@ func (c *Conversation) apply(p Payload, e Envelope) {
 	case ConversationHandedOver:
 		c.AssigneeID, c.TeamID = p.AssigneeID, p.TeamID
 		c.HandOvers[e.ID] = true
+	case UrgentNoticeRaised:
+		c.applyNotice(p)
 	case ResponseClockStarted:
 		c.Clock = ResponseClock{ID: p.ClockID, Kind: p.Kind, MessageID: p.MessageID, From: p.From, Due: p.Due}
 	}

@@ -31,6 +31,7 @@ const (
 	TypeFollowUpScheduled         = "conversation.follow_up_scheduled"
 	TypeFollowUpCancelled         = "conversation.follow_up_cancelled"
 	TypeFollowUpAnswered          = "conversation.follow_up_answered"
+	TypeUrgentNoticeRaised        = "conversation.urgent_notice_raised"
 
 	TypeClientRegistered = "client.registered"
 	TypeConsentChanged   = "client.consent_changed"

@@ -1,0 +1,110 @@
+package events
+
+import (
+	"fmt"
+	"slices"
+	"time"
+)
+
+// Urgent notices: a crisis message while a worker is answering. The rules,
+// in one place:
+//   - an open crisis (or manual) escalation covers a new crisis message:
+//     someone is being paged for the conversation already (raise);
+//   - else, while a crisis or manual escalation of the conversation is
+//     acknowledged and still worked (not exhausted, and the conversation
+//     not closed since it was acknowledged), the worker who acknowledged
+//     it is told at once by an urgent notice (UrgentNoticeRaised) instead
+//     of a new escalation: nobody else is paged and the client is not told
+//     again that someone was alerted, since someone is answering them;
+//   - the notice's safety net: if no staff reply (or close) follows the
+//     message by the notice's due time (its arrival plus the line's
+//     Targets.Notice, the policy's acknowledgement timeout), the
+//     conversation escalates as a new crisis escalation, "esc-<message>",
+//     paged from the policy's first level passing over the worker who
+//     was told in its first round (Escalation.PassOver): nobody goes
+//     unpaged because a worker acknowledged and walked away;
+//   - with no window (Targets.Notice zero) a crisis message raises an
+//     escalation as before.
+
+// UrgentNotice is one urgent notice raised in a conversation.
+type UrgentNotice struct {
+	ID, EscalationID, MessageID, StaffID string
+	Categories                           []string
+	Due                                  time.Time
+}
+
+// NoticeID is the id of the urgent notice a crisis message raises (and of
+// its event, and of the send of its SMS).
+func NoticeID(messageID string) string { return DerivedID("notice", messageID) }
+
+// CrisisEscalationID is the id of the crisis escalation a message raises,
+// at once or when its urgent notice went unheeded.
+func CrisisEscalationID(messageID string) string { return "esc-" + messageID }
+
+// worked returns the latest crisis or manual escalation a worker
+// acknowledged and is still working, if any.
+func (c *Conversation) worked() *Escalation {
+	for _, id := range slices.Backward(c.EscalationOrder) {
+		esc := c.Escalations[id]
+		if esc.Reason != ReasonCrisis && esc.Reason != ReasonManual || !esc.Acknowledged || esc.Exhausted {
+			continue
+		}
+		if ValidateID(esc.AcknowledgedBy) != nil || !c.ClosedAt.IsZero() && !esc.AcknowledgedAt.After(c.ClosedAt) {
+			continue // closed since it was taken on: the conversation starts afresh
+		}
+		return esc
+	}
+	return nil
+}
+
+// raiseCrisis raises the crisis escalation of message messageID, or the
+// urgent notice that stands for it while a worker is answering (the
+// rules above).
+func (c *Conversation) raiseCrisis(messageID string, v Verdict, a Arrival, m Meta) error {
+	escID, noticeID := CrisisEscalationID(messageID), NoticeID(messageID)
+	if _, noticed := c.UrgentNotices[noticeID]; noticed {
+		return nil
+	}
+	w := c.worked()
+	if _, raised := c.Escalations[escID]; raised || c.covered(ReasonCrisis) || w == nil || a.Targets.Notice <= 0 {
+		return c.raise(escID, messageID, ReasonCrisis, v, m)
+	}
+	from := a.ReceivedAt
+	if from.IsZero() {
+		from = m.OccurredAt
+	}
+	categories := v.Categories
+	if categories == nil {
+		categories = []string{}
+	}
+	return c.recordWithID(noticeID, UrgentNoticeRaised{NoticeID: noticeID, EscalationID: w.ID, MessageID: messageID, StaffID: w.AcknowledgedBy,
+		Categories: categories, Due: from.Add(a.Targets.Notice).UTC()}, m)
+}
+
+// Heeded reports whether a staff reply or a close followed the message of
+// notice n.
+func (c *Conversation) Heeded(n UrgentNotice) bool {
+	seq := c.Messages[n.MessageID]
+	return seq != 0 && c.StoppedSeq > seq
+}
+
+// EscalateUnheeded is an urgent notice's safety net: once past its due
+// time (at m.OccurredAt) with no staff reply or close after its message,
+// it raises the message's crisis escalation, once. An escalation open for
+// the conversation covers it as for any crisis message (raise).
+func (c *Conversation) EscalateUnheeded(noticeID string, m Meta) error {
+	n, ok := c.UrgentNotices[noticeID]
+	if !ok {
+		return fmt.Errorf("urgent notice %s: %w", noticeID, ErrNotFound)
+	}
+	if m.OccurredAt.Before(n.Due) || c.Heeded(n) {
+		return nil
+	}
+	return c.raise(CrisisEscalationID(n.MessageID), n.MessageID, ReasonCrisis,
+		Verdict{Risk: RiskCrisis, Categories: n.Categories, Terms: c.Verdicts[n.MessageID].Terms}, m)
+}
+
+func (c *Conversation) applyNotice(p UrgentNoticeRaised) {
+	c.UrgentNotices[p.NoticeID] = UrgentNotice{ID: p.NoticeID, EscalationID: p.EscalationID, MessageID: p.MessageID, StaffID: p.StaffID,
+		Categories: slices.Clone(p.Categories), Due: p.Due}
+}

@@ -1,0 +1,182 @@
+package events_test
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/helpline-org/helpline/events"
+)
+
+// workedCrisis is a conversation whose first message raised a crisis
+// escalation that robin acknowledged, then a second message,
+// m2, came: what more each case adds before m2.
+func workedCrisis(t *testing.T, more ...events.Payload) *events.Conversation {
+	t.Helper()
+	body := events.Sealed{KeyID: "k1", Data: []byte{1}}
+	ps := []events.Payload{
+		events.ConversationStarted{LineID: "main", ClientID: "k1", Pseudonym: "C-AB12", Channel: events.ChannelSMS},
+		events.MessageReceived{MessageID: "m1", LineID: "main", ClientID: "k1", Body: body, ReceivedAt: t0},
+		events.EscalationRaised{EscalationID: "esc-m1", LineID: "main", MessageID: "m1", Reason: events.ReasonCrisis, Risk: events.RiskCrisis},
+		events.MessageTriaged{MessageID: "m1", Risk: events.RiskCrisis},
+		events.EscalationPaged{EscalationID: "esc-m1", Level: 0, LevelName: "duty", StaffID: "robin", Round: 1},
+		events.EscalationAcknowledged{EscalationID: "esc-m1", StaffID: "robin", Via: events.AckConsole},
+	}
+	ps = append(ps, more...)
+	ps = append(ps, events.MessageReceived{MessageID: "m2", LineID: "main", ClientID: "k1", Body: body, ReceivedAt: t0.Add(time.Hour)})
+	return fold(t, "c-notice", ps...)
+}
+
+const noticeWindow = 5 * time.Minute
+
+func crisisArrival() events.Arrival {
+	return events.Arrival{ReceivedAt: t0.Add(time.Hour), Targets: events.ResponseTargets{Notice: noticeWindow}}
+}
+
+// TestCrisisWhileAnswered: a crisis message while a worker who acknowledged
+// the conversation's crisis escalation is answering raises an urgent
+// notice to them, not a second escalation; an open escalation covers it as
+// before; anything else raises a crisis escalation.
+func TestCrisisWhileAnswered(t *testing.T) {
+	t.Parallel()
+	body := events.Sealed{KeyID: "k1", Data: []byte{1}}
+	notice := []string{events.TypeUrgentNoticeRaised, events.TypeMessageTriaged}
+	escalation := []string{events.TypeEscalationRaised, events.TypeMessageTriaged}
+	tests := []struct {
+		name    string
+		more    []events.Payload
+		arrival events.Arrival
+		want    []string
+	}{
+		{"acknowledged and answered", []events.Payload{events.ReplyRequested{ReplyID: "r1", StaffID: "robin", Body: body}}, crisisArrival(), notice},
+		{"acknowledged, not yet answered", nil, crisisArrival(), notice},
+		{"an open crisis escalation covers it", []events.Payload{
+			events.EscalationRaised{EscalationID: "esc-m9", LineID: "main", Reason: events.ReasonCrisis, Risk: events.RiskCrisis},
+		}, crisisArrival(), []string{events.TypeMessageTriaged}},
+		{"closed since it was acknowledged", []events.Payload{
+			events.ConversationClosed{ByStaffID: "robin"},
+			events.ConversationReopened{MessageID: "m2"},
+		}, crisisArrival(), escalation},
+		{"no window configured", nil, events.Arrival{ReceivedAt: t0.Add(time.Hour)}, escalation},
+		{"an acknowledged escalation that is not a crisis", []events.Payload{
+			events.EscalationRaised{EscalationID: "esc-ooh", LineID: "main", Reason: events.ReasonOutOfHours, Risk: events.RiskElevated},
+			events.EscalationAcknowledged{EscalationID: "esc-ooh", StaffID: "sam", Via: events.AckConsole},
+		}, crisisArrival(), notice}, // robin's crisis escalation is still worked
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := workedCrisis(t, tt.more...)
+			if err := c.Triage("m2", events.Verdict{Risk: events.RiskCrisis, Categories: []string{"harm_from_others"}, Terms: body}, tt.arrival,
+				events.Meta{OccurredAt: t0.Add(time.Hour)}); err != nil {
+				t.Fatal(err)
+			}
+			if got := pendingTypes(c); !slices.Equal(got, tt.want) {
+				t.Fatalf("recorded %v, want %v", got, tt.want)
+			}
+			if tt.want[0] != events.TypeUrgentNoticeRaised {
+				return
+			}
+			n := c.UrgentNotices[events.NoticeID("m2")]
+			if n.StaffID != "robin" || n.EscalationID != "esc-m1" || !n.Due.Equal(t0.Add(time.Hour+noticeWindow)) ||
+				!slices.Equal(n.Categories, []string{"harm_from_others"}) {
+				t.Fatalf("notice %+v: want robin told about esc-m1, due the window after m2 came", n)
+			}
+			if len(c.OpenEscalations()) != 0 {
+				t.Fatalf("open escalations %v: want none, nobody is paged", c.OpenEscalations())
+			}
+		})
+	}
+}
+
+// TestCrisisAfterAnExhaustedEscalation: an exhausted crisis
+// escalation is nobody's: a crisis raises a new escalation.
+func TestCrisisAfterAnExhaustedEscalation(t *testing.T) {
+	t.Parallel()
+	c := fold(t, "c-exhausted",
+		events.ConversationStarted{LineID: "main", ClientID: "k1", Pseudonym: "C-AB12", Channel: events.ChannelSMS},
+		events.MessageReceived{MessageID: "m1", LineID: "main", ClientID: "k1", ReceivedAt: t0},
+		events.EscalationRaised{EscalationID: "esc-m1", LineID: "main", MessageID: "m1", Reason: events.ReasonCrisis, Risk: events.RiskCrisis},
+		events.EscalationExhausted{EscalationID: "esc-m1", Rounds: 2},
+		events.MessageReceived{MessageID: "m2", LineID: "main", ClientID: "k1", ReceivedAt: t0.Add(time.Hour)},
+	)
+	if err := c.Triage("m2", events.Verdict{Risk: events.RiskCrisis}, crisisArrival(), events.Meta{OccurredAt: t0.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if got := pendingTypes(c); !slices.Equal(got, []string{events.TypeEscalationRaised, events.TypeMessageTriaged}) {
+		t.Fatalf("recorded %v, want a new escalation", got)
+	}
+}
+
+// TestUrgentNoticeSafetyNet: past its due time with no staff reply after
+// its message, an urgent notice raises the message's crisis escalation,
+// once, passing over the worker who was told; a reply or a close after the
+// message, an escalation open, or a firing before the due time raise
+// nothing.
+func TestUrgentNoticeSafetyNet(t *testing.T) {
+	t.Parallel()
+	body := events.Sealed{KeyID: "k1", Data: []byte{1}}
+	noticeID := events.NoticeID("m2")
+	raised := events.UrgentNoticeRaised{NoticeID: noticeID, EscalationID: "esc-m1", MessageID: "m2", StaffID: "robin",
+		Categories: []string{"harm_from_others"}, Due: t0.Add(time.Hour + noticeWindow)}
+	triaged := events.MessageTriaged{MessageID: "m2", Risk: events.RiskCrisis, Terms: body}
+	due := events.Meta{OccurredAt: raised.Due}
+	tests := []struct {
+		name  string
+		after []events.Payload
+		at    events.Meta
+		want  []string
+	}{
+		{"past due, unanswered", nil, due, []string{events.TypeEscalationRaised}},
+		{"before due", nil, events.Meta{OccurredAt: raised.Due.Add(-time.Second)}, nil},
+		{"answered", []events.Payload{events.ReplyRequested{ReplyID: "r2", StaffID: "robin", Body: body}}, due, nil},
+		{"closed", []events.Payload{events.ConversationClosed{ByStaffID: "robin"}}, due, nil},
+		{"fired twice", []events.Payload{events.EscalationRaised{EscalationID: "esc-m2", LineID: "main", MessageID: "m2",
+			Reason: events.ReasonCrisis, Risk: events.RiskCrisis}}, due, nil},
+		{"an open crisis escalation covers it", []events.Payload{events.EscalationRaised{EscalationID: "esc-m3", LineID: "main",
+			Reason: events.ReasonCrisis, Risk: events.RiskCrisis}}, due, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := workedCrisis(t, nil...)
+			for i, p := range append([]events.Payload{raised, triaged}, tt.after...) {
+				e, err := events.New(c.ID, p, events.Meta{OccurredAt: t0.Add(time.Hour + time.Duration(i)*time.Second)})
+				if err != nil {
+					t.Fatal(err)
+				}
+				e.Sequence = c.Version + 1
+				if err := c.Apply(e); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := c.EscalateUnheeded(noticeID, tt.at); err != nil {
+				t.Fatal(err)
+			}
+			if got := pendingTypes(c); !slices.Equal(got, tt.want) {
+				t.Fatalf("recorded %v, want %v", got, tt.want)
+			}
+			if len(tt.want) == 0 {
+				return
+			}
+			esc := c.Escalations["esc-m2"]
+			if esc == nil || esc.Reason != events.ReasonCrisis || esc.PassOver != "robin" || !esc.Open() ||
+				fmt.Sprint(esc.Categories) != "[harm_from_others]" {
+				t.Fatalf("escalation %+v: want esc-m2, crisis, open, passing over robin", esc)
+			}
+			p, err := c.Pending()[0].Decode()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r := p.(events.EscalationRaised); r.MessageID != "m2" || r.Terms.Empty() {
+				t.Fatalf("raised %+v: want m2's sealed terms carried", r)
+			}
+		})
+	}
+	t.Run("unknown notice", func(t *testing.T) {
+		c := workedCrisis(t)
+		if err := c.EscalateUnheeded("nope", due); !errors.Is(err, events.ErrNotFound) {
+			t.Fatalf("err %v, want ErrNotFound", err)
+		}
+	})
+}
