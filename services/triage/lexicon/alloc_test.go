@@ -14,11 +14,3 @@ func TestClassifyDoesNotAllocateWithoutMatches(t *testing.T) {
 		t.Errorf("%v allocations per message without matches, want 0", n)
 	}
 }
-
-func TestClassifyWithModelDoesNotAllocateWithoutMatches(t *testing.T) {
-	c := withModel(t, trainedModel(t))
-	c.Classify("warm up")
-	if n := testing.AllocsPerRun(100, func() { c.Classify("can I change my appointment to thursday afternoon please") }); n != 0 {
-		t.Errorf("%v allocations per message without matches, with the model, want 0", n)
-	}
-}

@@ -118,7 +118,6 @@ type Classifier struct {
 	version string
 	opts    Options
 	pool    sync.Pool
-	model   *model // the learned backstop (model.go): nil, as shipped
 }
 
 // NewClassifier compiles l with DefaultOptions. A nil lexicon gives a
@@ -223,7 +222,6 @@ func (cl *Classifier) ClassifyIn(text string, recent Recent, now time.Time) Verd
 	} else {
 		v = cl.decide(sc, conv)
 	}
-	v = cl.backstop(sc, conv, v)
 	for _, t := range sc.touched {
 		sc.count[t] = 0
 	}
