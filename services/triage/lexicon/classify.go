@@ -78,9 +78,11 @@ type Verdict struct {
 	Signals []string `json:"signals,omitempty"`
 	Held    []string `json:"held,omitempty"`
 	// Context is set when the conversation's recent messages changed the
-	// verdict (see ClassifyIn).
-	Context      bool   `json:"context,omitempty"`
-	RulesVersion string `json:"rules_version"`
+	// verdict (see ClassifyIn); Earlier then lists the earlier messages'
+	// signals the rule fired with (never their words).
+	Context      bool     `json:"context,omitempty"`
+	Earlier      []string `json:"earlier,omitempty"`
+	RulesVersion string   `json:"rules_version"`
 }
 
 // Options configure how a message is read with its conversation.
@@ -188,6 +190,9 @@ type scratch struct {
 	kinds   uint16 // bit k set: a hit of termKind k was found
 	ms      matchScratch
 	f       facts
+	// both and before: the message's facts with the earlier messages'
+	// signals, and those alone (across).
+	both, before facts
 }
 
 // Classify returns the verdict on text read alone. It is deterministic for
@@ -197,9 +202,10 @@ func (cl *Classifier) Classify(text string) Verdict {
 }
 
 // ClassifyIn returns the verdict on text read with its conversation's
-// recent verdicts, at now: a means after ideation, or a second elevated
-// message within the repeat window, is a crisis (see contextRules). It is
-// deterministic for given arguments.
+// recent verdicts, at now: the message rules also read the signals of the
+// messages within Options.ContextWindow (a means after ideation is a
+// crisis, see across), and a second elevated message within the repeat
+// window is a crisis. It is deterministic for given arguments.
 func (cl *Classifier) ClassifyIn(text string, recent Recent, now time.Time) Verdict {
 	sc := cl.pool.Get().(*scratch)
 	sc.hits, sc.kinds = sc.hits[:0], 0

@@ -154,16 +154,23 @@ func TestClassifyIn(t *testing.T) {
 		risk Risk
 		rule string
 	}{
-		{"means after ideation", []string{"i want to die", "i've got them here"}, time.Minute, RiskCrisis, RuleMethodAfterIdeation},
+		{"means after ideation", []string{"i want to die", "i've got them here"}, time.Minute, RiskCrisis, "method_purpose_across"},
 		{"means alone", []string{"hello", "i've got them here"}, time.Minute, RiskNone, RuleNoMatch},
 		{"means long after ideation", []string{"i want to die", "i've got them here"}, 3 * time.Hour, RiskNone, RuleNoMatch},
 		{"intent after method", []string{"i've been saving up my pills", "doing it tonight"}, time.Minute, RiskCrisis, RuleIntentTime},
+		{"wish after means", []string{"i've got a whole box of pills in my drawer", "i wish i was dead"}, time.Minute, RiskCrisis, "method_purpose_across"},
+		{"wish after intent", []string{"i'm going to do it", "i wish i was dead"}, time.Minute, RiskCrisis, "intent_time_across"},
+		{"wish after a note", []string{"wrote letters to my kids", "i wish i was dead"}, time.Minute, RiskCrisis, "preparatory_farewell_across"},
+		{"a time after nothing", []string{"hello", "tonight"}, time.Minute, RiskNone, RuleNoMatch},
 		{"two elevated", []string{"i wish i was dead", "everyone would be better off without me"}, 5 * time.Minute, RiskCrisis, RuleRepeatedElevated},
 		{"two elevated far apart", []string{"i wish i was dead", "everyone would be better off without me"}, time.Hour, RiskElevated, RuleWishToBeDead},
 		{"someone else twice", []string{"my friend said she wants to die", "my sister is suicidal"}, time.Minute, RiskElevated, RuleThirdParty},
-		{"goodbye after ideation", []string{"i want to kill myself", "thank you for everything"}, time.Minute, RiskCrisis, RulePreparatoryAfterIdeation},
-		{"es", []string{"quiero morir", "ya las tengo"}, time.Minute, RiskCrisis, RuleMethodAfterIdeation},
-		{"fr", []string{"je veux mourir", "je les ai là"}, time.Minute, RiskCrisis, RuleMethodAfterIdeation},
+		{"means after someone else's ideation", []string{"my friend said she wants to die", "i've got them here"}, time.Minute, RiskNone, RuleNoMatch},
+		{"means after a past over", []string{"i wanted to die years ago, i'm fine now", "i have my pills here for my migraine"}, time.Minute, RiskNone, RuleHidden},
+		{"a negated time after ideation", []string{"i want to die", "i'm not going to do it tonight"}, time.Minute, RiskElevated, RuleNegatedHeld},
+		{"goodbye after ideation", []string{"i want to kill myself", "thank you for everything"}, time.Minute, RiskCrisis, "preparatory_farewell_across"},
+		{"es", []string{"quiero morir", "ya las tengo"}, time.Minute, RiskCrisis, "method_purpose_across"},
+		{"fr", []string{"je veux mourir", "je les ai là"}, time.Minute, RiskCrisis, "method_purpose_across"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -173,8 +180,8 @@ func TestClassifyIn(t *testing.T) {
 			}
 		})
 	}
-	if v, _ := after([]string{"i want to die", "i've got them here"}, time.Minute); !v.Context {
-		t.Error("a verdict changed by the conversation does not say so")
+	if v, _ := after([]string{"i want to die", "i've got them here"}, time.Minute); !v.Context || !slices.Equal(v.Earlier, []string{SignalWishToBeDead, SignalActiveIdeation}) {
+		t.Errorf("a verdict changed by the conversation does not say so, or not with which earlier signals: %+v", v)
 	}
 	if _, err := NewClassifierWithOptions(nil, Options{RepeatWindow: 0, ContextWindow: time.Hour}); err == nil {
 		t.Error("a zero repeat window was accepted")

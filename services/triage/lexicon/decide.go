@@ -6,7 +6,7 @@ import "time"
 // verdicts at one moment.
 type conversation struct {
 	signals  signalSet // raised within the context window
-	repeated bool      // an elevated or crisis verdict about the writer within the repeat window
+	repeated signalSet // of elevated or crisis verdicts about the writer within the repeat window
 }
 
 func (cl *Classifier) conversation(r Recent, now time.Time) conversation {
@@ -18,8 +18,8 @@ func (cl *Classifier) conversation(r Recent, now time.Time) conversation {
 		}
 		s := setOf(e.Signals)
 		c.signals |= s
-		if age <= cl.opts.RepeatWindow && s != 0 && (e.Risk == RiskElevated || e.Risk == RiskCrisis) {
-			c.repeated = true
+		if age <= cl.opts.RepeatWindow && (e.Risk == RiskElevated || e.Risk == RiskCrisis) {
+			c.repeated |= s
 		}
 	}
 	return c
@@ -57,10 +57,20 @@ func (cl *Classifier) decide(sc *scratch, conv conversation) Verdict {
 	}
 	cl.gather(sc, f, false)
 	cl.gather(sc, f, true)
-	risk, rule, ctx := decideRisk(f, conv.repeated)
+	risk, rule := messageRisk(f)
+	ctx := f.fromRecent
+	if risk != RiskCrisis {
+		if i, used := across(f, &sc.both, &sc.before, conv.signals); i >= 0 {
+			risk, rule, ctx, f.earlier = RiskCrisis, acrossNames[i], true, used
+		} else if risk == RiskElevated && f.raised != 0 && conv.repeated != 0 {
+			// Two elevated messages about the writer within the
+			// repeat window.
+			risk, rule, ctx, f.earlier = RiskCrisis, RuleRepeatedElevated, true, conv.repeated
+		}
+	}
 	v := Verdict{Risk: risk, Score: float64(popcount(uint8(f.raised))), LexiconVersion: cl.version, Rule: rule,
 		Signals: f.raised.names(), Held: ((f.third | f.negated | f.past | f.hidden) &^ f.raised).names(),
-		Context: ctx, RulesVersion: RulesVersion}
+		Earlier: f.earlier.names(), Context: ctx, RulesVersion: RulesVersion}
 	v.Matches = cl.matches(sc, f)
 	return v
 }
@@ -171,7 +181,7 @@ func (cl *Classifier) matches(sc *scratch, f *facts) []Match {
 				h.flags |= hitUnlisted
 			}
 		case tkTime, tkSoon:
-			if f.raised == 0 {
+			if f.raised == 0 && f.earlier == 0 {
 				h.flags |= hitUnlisted
 			}
 		case tkJoke:

@@ -179,9 +179,17 @@
 // preparatory act; someone else in immediate danger: crisis. A wish to be
 // dead, self-harm urges, harm, intent or an acquired method alone, someone
 // else's risk, a negated term or one in an unresolved past: elevated. The
-// rest is none. With the conversation (ClassifyIn and Recent): a means, an
-// intent or a goodbye after ideation, and a second elevated message about
-// the writer within Options.RepeatWindow (30 minutes), are a crisis. Every
+// rest is none. With the conversation (ClassifyIn and Recent), the same
+// rules read the message's signals together with those its earlier
+// messages raised within Options.ContextWindow (two hours): a means now
+// and a wish to be dead earlier, a wish now and a means or intent earlier,
+// a goodbye now and intent earlier are a crisis, named after the rule with
+// "_across" and listing the earlier signals it needed (Verdict.Earlier),
+// when the message's own signals are needed for it. An earlier signal that
+// was negated, past, someone else's or in a story was never raised and is
+// not carried; a message that says it is over adds nothing. A second
+// elevated message about the writer within Options.RepeatWindow (30
+// minutes) is a crisis. Every
 // verdict records its signals, the lexicon's canonical terms that raised
 // them (never the client's words), the rule, and the lexicon and rules
 // versions. The screen leans towards asking sooner: a negation holds a term

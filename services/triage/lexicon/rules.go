@@ -2,7 +2,7 @@ package lexicon
 
 // RulesVersion is the version of the rules below; verdicts record it next
 // to the lexicon version. Bump it on every change to a rule or window.
-const RulesVersion = "2026.12.7.8"
+const RulesVersion = "2026.12.7.9"
 
 // Rule names: which rule decided a verdict.
 const (
@@ -20,11 +20,11 @@ const (
 	RulePreparatoryAct        = "preparatory_act"
 	RulePreparatoryFarewell   = "preparatory_farewell"
 	RuleThirdPartyImmediate   = "third_party_immediate"
-	// Crisis from the conversation (ClassifyIn).
-	RuleMethodAfterIdeation      = "method_after_ideation"
-	RuleIntentAfterIdeation      = "intent_after_ideation"
-	RulePreparatoryAfterIdeation = "preparatory_after_ideation"
-	RuleRepeatedElevated         = "repeated_elevated"
+	// Crisis from the conversation (ClassifyIn): two elevated messages
+	// about the writer within Options.RepeatWindow. A message rule that
+	// fires only with the earlier messages' signals is named with
+	// RuleAcrossSuffix.
+	RuleRepeatedElevated = "repeated_elevated"
 	// Elevated.
 	RuleJokeMarked     = "joke_marked"
 	RuleWishToBeDead   = "wish_to_be_dead"
@@ -60,6 +60,8 @@ type facts struct {
 	recent signalSet
 	// fromRecent: a with condition was met only by the conversation.
 	fromRecent bool
+	// earlier: the earlier messages' signals a rule fired with (across).
+	earlier signalSet
 }
 
 // strong are the signals that are more than a named means: a named means
@@ -125,10 +127,10 @@ var messageRules = []rule{
 	}},
 	// A plan: time, place or how worked out.
 	{RulePlan, RiskCrisis, func(f *facts) bool { return f.has(sigPlan) }},
-	// Intent with a time frame (today will do), a wish to be dead or a
-	// preparatory act.
+	// Intent with a time frame (today will do), a wish to be dead,
+	// ideation or a preparatory act.
 	{RuleIntentTime, RiskCrisis, func(f *facts) bool {
-		return f.has(sigIntent) && (f.time || f.soon || f.has(sigWish) || f.has(sigPrep))
+		return f.has(sigIntent) && (f.time || f.soon || f.has(sigWish) || f.has(sigIdeation) || f.has(sigPrep))
 	}},
 	// A note, a final farewell, giving things away, stockpiling,
 	// arranging affairs.
@@ -163,43 +165,86 @@ var messageRules = []rule{
 	{RuleMeansOnly, RiskNone, func(f *facts) bool { return f.has(sigMethod) }},
 }
 
-// contextRules read a message with the conversation's recent signals
-// (within Options.ContextWindow); they apply to a verdict short of crisis.
-var contextRules = []rule{
-	// "I've got them here" after "I want to die".
-	{RuleMethodAfterIdeation, RiskCrisis, func(f *facts) bool {
-		return f.has(sigMethod) && (f.recent.has(sigWish) || f.recent.has(sigIdeation) || f.recent.has(sigIntent))
-	}},
-	// "I'm doing it tonight" after "I've got the pills".
-	{RuleIntentAfterIdeation, RiskCrisis, func(f *facts) bool {
-		return (f.has(sigIntent) || f.has(sigPlan)) && (f.recent.has(sigWish) || f.recent.has(sigIdeation) || f.recent.has(sigMethod))
-	}},
-	// A goodbye after ideation.
-	{RulePreparatoryAfterIdeation, RiskCrisis, func(f *facts) bool {
-		return f.has(sigPrep) && (f.recent.has(sigWish) || f.recent.has(sigIdeation) || f.recent.has(sigIntent) || f.recent.has(sigMethod))
-	}},
-}
+// RuleAcrossSuffix ends the name of a message rule that fired on the
+// message's signals together with those of the conversation's earlier
+// messages ("method_purpose_across": a means now, a wish to be dead
+// earlier); the verdict's Earlier lists the earlier signals it needed.
+const RuleAcrossSuffix = "_across"
 
-// decideRisk applies the message rules, then the context rules.
-func decideRisk(f *facts, repeated bool) (Risk, string, bool) {
-	risk, name := RiskNone, RuleNoMatch
+// acrossNames are the message rules' names when they fire across messages.
+var acrossNames = func() []string {
+	out := make([]string, len(messageRules))
+	for i, r := range messageRules {
+		out[i] = r.name + RuleAcrossSuffix
+	}
+	return out
+}()
+
+// messageRisk applies the message rules to one message's facts.
+func messageRisk(f *facts) (Risk, string) {
 	for _, r := range messageRules {
 		if r.test(f) {
-			risk, name = r.risk, r.name
-			break
+			return r.risk, r.name
 		}
 	}
-	if risk == RiskCrisis {
-		return risk, name, f.fromRecent
+	return RiskNone, RuleNoMatch
+}
+
+// across applies the message rules to the message's signals together with
+// the earlier ones (both and before are scratch facts). Signals combine
+// across messages by the rules that combine them within one: a means now
+// and a wish to be dead, ideation or intent earlier; a time frame, a wish
+// or a goodbye now and intent earlier; a goodbye now and a means earlier.
+// Modifiers travel with the signals: an earlier signal that was negated,
+// past, someone else's or in a story was never raised, so it is not among
+// the earlier ones (a joke marker holds the verdict at elevated but its
+// signals are raised, and carried), and a message that says it is over
+// ("I'm safe now"), holds a signal or jokes adds nothing. The message must
+// add what the rule needs: a signal about the writer, now, or a time
+// frame, without which the earlier signals it does not repeat do not fire
+// the rule ("found the cartridges" after a gun and "I don't want to be
+// here" is a crisis again; "thanks" after a crisis is not a new one). It
+// returns the rule's index and the earlier signals it needed, or -1.
+func across(f, both, before *facts, earlier signalSet) (int, signalSet) {
+	if earlier == 0 || f.resolved {
+		return -1, 0
 	}
-	for _, r := range contextRules {
-		if r.test(f) {
-			return r.risk, r.name, true
+	if f.raised == 0 && (!f.time && !f.soon || f.heldAny() || f.joke || f.idiom) {
+		return -1, 0
+	}
+	*both = *f
+	both.raised |= earlier
+	*before = facts{raised: earlier &^ f.raised}
+	for i, r := range messageRules {
+		if !r.test(both) {
+			continue
 		}
+		if r.risk != RiskCrisis {
+			return -1, 0
+		}
+		if r.test(before) {
+			continue
+		}
+		// The earlier signals the rule needs: each without which it
+		// no longer fires, else (alternatives) all it could read.
+		var used signalSet
+		extra := earlier &^ f.raised
+		for g := signal(0); g < numSignals; g++ {
+			if !extra.has(g) {
+				continue
+			}
+			both.raised = f.raised | earlier&^(1<<g)
+			if !r.test(both) {
+				used = used.with(g)
+			}
+		}
+		if used == 0 {
+			used = extra
+		}
+		if used == 0 {
+			return -1, 0
+		}
+		return i, used
 	}
-	// Two elevated messages about the writer within the repeat window.
-	if risk == RiskElevated && f.raised != 0 && repeated {
-		return RiskCrisis, RuleRepeatedElevated, true
-	}
-	return risk, name, f.fromRecent
+	return -1, 0
 }
