@@ -89,19 +89,47 @@ func (c *Conversation) Heeded(n UrgentNotice) bool {
 }
 
 // EscalateUnheeded is an urgent notice's safety net: once past its due
-// time (at m.OccurredAt) with no staff reply or close after its message,
-// it raises the message's crisis escalation, once. An escalation open for
+// time (at m.OccurredAt), or at once when the provider refused its SMS,
+// with no staff reply or close after its message, it raises the
+// message's crisis escalation, once. An escalation open for
 // the conversation covers it as for any crisis message (raise).
 func (c *Conversation) EscalateUnheeded(noticeID string, m Meta) error {
 	n, ok := c.UrgentNotices[noticeID]
 	if !ok {
 		return fmt.Errorf("urgent notice %s: %w", noticeID, ErrNotFound)
 	}
-	if m.OccurredAt.Before(n.Due) || c.Heeded(n) {
-		return nil
+	if m.OccurredAt.Before(n.Due) && c.Sends[n.ID] != "failed" || c.Heeded(n) {
+		return nil // not yet due (a notice that could not be sent is due at once), or answered
 	}
 	return c.raise(CrisisEscalationID(n.MessageID), n.MessageID, ReasonCrisis,
 		Verdict{Risk: RiskCrisis, Categories: n.Categories, Terms: c.Verdicts[n.MessageID].Terms}, m)
+}
+
+// RecordNoticeSent records that the provider accepted notice noticeID's
+// SMS to the worker it tells, once.
+func (c *Conversation) RecordNoticeSent(noticeID, providerMessageID string, m Meta) error {
+	n, ok := c.UrgentNotices[noticeID]
+	if !ok {
+		return fmt.Errorf("urgent notice %s: %w", noticeID, ErrNotFound)
+	}
+	if c.Sends[noticeID] != "" {
+		return nil
+	}
+	return c.recordWithID("sent-"+noticeID, MessageSent{SendID: noticeID, Kind: SendPage, Recipient: n.StaffID, ProviderMessageID: providerMessageID}, m)
+}
+
+// RecordNoticeFailed records that notice noticeID's SMS could not be sent
+// for good (the provider refused it, or the worker has no work phone),
+// once: its safety net is due at once (EscalateUnheeded).
+func (c *Conversation) RecordNoticeFailed(noticeID, reason string, code int, m Meta) error {
+	n, ok := c.UrgentNotices[noticeID]
+	if !ok {
+		return fmt.Errorf("urgent notice %s: %w", noticeID, ErrNotFound)
+	}
+	if c.Sends[noticeID] != "" {
+		return nil
+	}
+	return c.recordWithID("failed-"+noticeID, MessageSendFailed{SendID: noticeID, Kind: SendPage, Recipient: n.StaffID, Reason: reason, Code: code}, m)
 }
 
 func (c *Conversation) applyNotice(p UrgentNoticeRaised) {

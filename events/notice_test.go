@@ -130,6 +130,8 @@ func TestUrgentNoticeSafetyNet(t *testing.T) {
 	}{
 		{"past due, unanswered", nil, due, []string{events.TypeEscalationRaised}},
 		{"before due", nil, events.Meta{OccurredAt: raised.Due.Add(-time.Second)}, nil},
+		{"before due, its SMS refused", []events.Payload{events.MessageSendFailed{SendID: noticeID, Kind: events.SendPage, Recipient: "robin",
+			Reason: "invalid number", Code: 21211}}, events.Meta{OccurredAt: raised.Due.Add(-4 * time.Minute)}, []string{events.TypeEscalationRaised}},
 		{"answered", []events.Payload{events.ReplyRequested{ReplyID: "r2", StaffID: "robin", Body: body}}, due, nil},
 		{"closed", []events.Payload{events.ConversationClosed{ByStaffID: "robin"}}, due, nil},
 		{"fired twice", []events.Payload{events.EscalationRaised{EscalationID: "esc-m2", LineID: "main", MessageID: "m2",
@@ -173,6 +175,18 @@ func TestUrgentNoticeSafetyNet(t *testing.T) {
 			}
 		})
 	}
+	t.Run("its SMS recorded once", func(t *testing.T) {
+		c := workedCrisis(t, raised)
+		if err := c.RecordNoticeSent(noticeID, "SMn", due); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.RecordNoticeFailed(noticeID, "late", 1, due); err != nil {
+			t.Fatal(err)
+		}
+		if got := pendingTypes(c); !slices.Equal(got, []string{events.TypeMessageSent}) || c.Sends[noticeID] != "sent" {
+			t.Fatalf("recorded %v: want the send once", got)
+		}
+	})
 	t.Run("unknown notice", func(t *testing.T) {
 		c := workedCrisis(t)
 		if err := c.EscalateUnheeded("nope", due); !errors.Is(err, events.ErrNotFound) {

@@ -44,10 +44,11 @@ func (s *Service) pageStep(ctx context.Context, conv *events.Conversation, esc *
 	policy := s.policies.For(line)
 	for {
 		level := policy.Levels[step.Level]
-		staff, err := s.rota.OnCall(ctx, line.ID, level, s.now())
+		onCall, err := s.rota.OnCall(ctx, line.ID, level, s.now())
 		if err != nil {
 			return fmt.Errorf("rota of %s: %w", line.ID, err)
 		}
+		staff := passOver(esc, step, onCall)
 		if len(staff) > 0 {
 			// The step's deadline is stored before anyone is paged. Set
 			// after the pages, a crash between a page leaving and the
@@ -88,8 +89,11 @@ func (s *Service) pageStep(ctx context.Context, conv *events.Conversation, esc *
 			return s.moveRefused(ctx, conv.ID, meta)
 		}
 		reason := "nobody_on_call"
-		if len(staff) > 0 {
+		switch {
+		case len(staff) > 0:
 			reason = "unreachable" // on call, but the provider refused every page
+		case len(onCall) > 0:
+			reason = "notice_unheeded" // only the worker who did not answer their urgent notice
 		}
 		s.logger.Warn().Str("escalation", esc.ID).Str("line", line.ID).Str("level", level).Str("reason", reason).Msg("nobody reachable at this level: escalating")
 		next, ok := Next(policy, step)

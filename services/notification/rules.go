@@ -34,7 +34,8 @@ func ruleTimerKey(escalationID string, step Step, staffID string) string {
 
 // OnTimer runs one due timer: a person's next notification rule, the
 // rota gap check, a client's wait message, a post-contact survey, a
-// follow-up, or an escalation's acknowledgement deadline.
+// follow-up, an urgent notice's safety net, or an escalation's
+// acknowledgement deadline.
 func (s *Service) OnTimer(ctx context.Context, t timers.Timer) error {
 	if t.Key == GapTimerKey {
 		return s.checkGaps(ctx)
@@ -50,6 +51,9 @@ func (s *Service) OnTimer(ctx context.Context, t timers.Timer) error {
 	}
 	if strings.HasPrefix(t.Key, followUpTimerPrefix) {
 		return s.onFollowUpDue(ctx, t)
+	}
+	if strings.HasPrefix(t.Key, noticeTimerPrefix) {
+		return s.onNoticeDue(ctx, t)
 	}
 	return s.OnAckTimeout(ctx, t)
 }

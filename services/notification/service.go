@@ -148,16 +148,18 @@ func decodeOf(e events.Envelope, types ...string) (events.Payload, error) {
 
 // HandlePages handles what pages: an escalation raised (the first page),
 // acknowledged (no further page), declined, or a page not delivered or a
-// call refused (the next step at once).
+// call refused (the next step at once), and an urgent notice (notice.go).
 func (s *Service) HandlePages(ctx context.Context, e events.Envelope) error {
 	p, err := decodeOf(e, events.TypeEscalationRaised, events.TypeEscalationAcknowledged, events.TypeDeliveryStatusChanged,
-		events.TypeEscalationDeclined, events.TypeCallStatusChanged)
+		events.TypeEscalationDeclined, events.TypeCallStatusChanged, events.TypeUrgentNoticeRaised)
 	if p == nil || err != nil {
 		return err
 	}
 	switch p := p.(type) {
 	case events.EscalationRaised:
 		return s.pageFirst(ctx, e.AggregateID, p.EscalationID, e)
+	case events.UrgentNoticeRaised:
+		return s.sendNotice(ctx, e, p)
 	case events.EscalationAcknowledged:
 		// Acknowledged: no further page. The timer handler checks the
 		// state too, so a lost cancel only costs a no-op firing.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/helpline-org/helpline/internal/config"
 )
@@ -63,4 +64,50 @@ func PageReplyText(l config.Line, lang string) string {
 		return t
 	}
 	return config.PickText(defaultPageReply, lang)
+}
+
+// Notice is what an urgent notice SMS says: the client of a conversation
+// the worker took on wrote again, in crisis words.
+type Notice struct {
+	Line config.Line
+	// Language is the worker's; Pseudonym the client's when their role may
+	// see it (events.PageClient).
+	Language, Pseudonym string
+	Categories          []string
+	ConversationID      string
+	// Window is how long they have to answer before the rota is paged.
+	Window time.Duration
+}
+
+// NoticeText is the SMS an urgent notice sends to the worker who took the
+// conversation's crisis on: the line, the signals, the client's pseudonym
+// (for a role that may see it), the conversation's link and how long
+// before others are paged; never the client's number or words. It is in
+// English: the pages' built-in answers are translated, but no line
+// configures this text yet.
+func NoticeText(n Notice, consoleURL string) string {
+	why := "crisis"
+	if len(n.Categories) > 0 {
+		why += ": " + strings.ReplaceAll(strings.Join(n.Categories, ", "), "_", " ")
+	}
+	who := "The client you are answering"
+	if n.Pseudonym != "" {
+		who = "Client " + n.Pseudonym + ", whom you are answering,"
+	}
+	return fmt.Sprintf("Helpline URGENT. %s: %s wrote again (%s). Please answer now: %s If nobody replies within %s, the on-call rota is paged.",
+		n.Line.Name, who, why, ConversationLink(consoleURL, n.ConversationID), minutes(n.Window))
+}
+
+// ConversationLink is the console's page for one conversation.
+func ConversationLink(consoleURL, conversationID string) string {
+	return strings.TrimRight(consoleURL, "/") + "/conversations/" + url.PathEscape(conversationID)
+}
+
+// minutes says a duration the way a person reads it on a phone: "5 min",
+// or "90 s" under two minutes.
+func minutes(d time.Duration) string {
+	if d < 2*time.Minute {
+		return fmt.Sprintf("%d s", int(d.Round(time.Second)/time.Second))
+	}
+	return fmt.Sprintf("%d min", int(d.Round(time.Minute)/time.Minute))
 }

@@ -51,6 +51,11 @@ var _ Timers = (*timers.Store)(nil)
 type line struct {
 	cfg   config.Line
 	hours *schedule.Schedule
+	// notice is how long a worker answering a crisis has to answer the
+	// client's next crisis message before the conversation escalates
+	// again: the line's policy's ack_timeout, the time a paged person
+	// has before the next is paged (events/notice.go).
+	notice time.Duration
 }
 
 // Service is the triage service.
@@ -77,9 +82,20 @@ func New(file *config.File, cl *lexicon.Classifier, keys Keys, log Log, tm Timer
 		if err != nil {
 			return nil, err
 		}
-		s.lines[l.ID] = line{cfg: l, hours: h}
+		s.lines[l.ID] = line{cfg: l, hours: h, notice: noticeWindow(file, l)}
 	}
 	return s, nil
+}
+
+// noticeWindow is the acknowledgement timeout of line l's escalation
+// policy, the built-in policy's when the file names none.
+func noticeWindow(f *config.File, l config.Line) time.Duration {
+	for _, p := range f.Policies {
+		if p.ID == l.Policy {
+			return p.AckTimeout.Duration
+		}
+	}
+	return config.DefaultAckTimeout
 }
 
 // Hours compiles a line's opening hours.
@@ -149,7 +165,7 @@ func (s *Service) triage(ctx context.Context, e events.Envelope, m events.Messag
 	// elevated message soon after the first.
 	v := s.classify.ClassifyIn(string(body), recent(conv), m.ReceivedAt)
 	arrival := events.Arrival{OutOfHours: !l.hours.IsOpen(m.ReceivedAt), ReceivedAt: m.ReceivedAt,
-		Targets: events.ResponseTargets{First: l.cfg.FirstResponseTarget.Duration, Next: l.cfg.NextResponseTarget.Duration}}
+		Targets: events.ResponseTargets{First: l.cfg.FirstResponseTarget.Duration, Next: l.cfg.NextResponseTarget.Duration, Notice: l.notice}}
 	if arrival.OutOfHours {
 		arrival.ClosedSince, _, _ = l.hours.ClosedPeriod(m.ReceivedAt)
 		arrival.NextOpen, _ = l.hours.NextOpen(m.ReceivedAt)
@@ -291,12 +307,28 @@ func summarise(text string, ms []lexicon.Match) (categories, terms []string) {
 	// something else ("tied a noose" for "the pills lined up").
 	slices.SortStableFunc(spans, func(a, b lexicon.Match) int { return cmp.Or(a.Start-b.Start, a.End-b.End) })
 	terms = []string{}
-	for _, m := range spans {
-		if w := strings.TrimSpace(text[m.Start:m.End]); w != "" && !slices.Contains(terms, w) {
+	for _, sp := range mergeSpans(spans) {
+		if w := strings.TrimSpace(text[sp[0]:sp[1]]); w != "" && !slices.Contains(terms, w) {
 			terms = append(terms, w)
 		}
 	}
 	return keys(cs), terms
+}
+
+// mergeSpans merges matched spans (sorted by start) that overlap into the
+// one span covering them, so the duty worker reads the client's words
+// once: "banging on", "banging on the door" and "the door" are "banging
+// on the door". Spans that only touch or are apart stay distinct.
+func mergeSpans(spans []lexicon.Match) [][2]int {
+	var out [][2]int
+	for _, m := range spans {
+		if n := len(out); n > 0 && m.Start < out[n-1][1] {
+			out[n-1][1] = max(out[n-1][1], m.End)
+			continue
+		}
+		out = append(out, [2]int{m.Start, m.End})
+	}
+	return out
 }
 
 func keys(m map[string]bool) []string {
