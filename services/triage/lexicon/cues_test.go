@@ -143,7 +143,7 @@ func TestGeneralisingRules(t *testing.T) {
 		{nil, "at the age of 15 i overdosed, im 30 now and life is good", RiskNone, RulePastResolved},
 		{nil, "my boyfriend punched me, thats why i left him, im safe now", RiskNone, RulePastResolved},
 		{nil, "i quit years ago but tonight i took 30 of my tablets", RiskCrisis, RuleRecentBehaviour},
-		{nil, "never will i kill myself, my kids need me", RiskElevated, RuleNegatedHeld},
+		{nil, "never will i kill myself, my kids need me", RiskNone, RuleNegated}, // rules 2026.12.7.10: a denied statement is none
 		{nil, "lol not joking, the rope is tied and ready", RiskCrisis, RuleMethodPrepared},
 		{nil, "he swore hed never hit me again but he just slapped me", RiskCrisis, RuleHarmImmediate},
 

@@ -192,8 +192,11 @@
 // minutes) is a crisis. Every
 // verdict records its signals, the lexicon's canonical terms that raised
 // them (never the client's words), the rule, and the lexicon and rules
-// versions. The screen leans towards asking sooner: a negation holds a term
-// at elevated, never none.
+// versions. A statement of wanting or going to, denied and nothing else
+// ("I'm not going to kill myself", "not suicidal, just need to vent") is
+// none, as the labelling guide says, unless it names a time frame or the
+// conversation raised signals earlier; any other negated term holds the
+// verdict at elevated.
 //
 // A learned backstop beside the rules (a per-signal logistic regression over
 // hashed words and the conversation's recent signals) was tried and removed

@@ -2,7 +2,7 @@ package lexicon
 
 // RulesVersion is the version of the rules below; verdicts record it next
 // to the lexicon version. Bump it on every change to a rule or window.
-const RulesVersion = "2026.12.7.9"
+const RulesVersion = "2026.12.7.10"
 
 // Rule names: which rule decided a verdict.
 const (
@@ -36,7 +36,9 @@ const (
 	RuleFarewell       = "farewell"
 	RuleThirdParty     = "third_party"
 	RuleNegatedHeld    = "negated_held_elevated"
-	RulePastDisclosed  = "past_disclosed"
+	// None: a statement of wanting or going to, negated.
+	RuleNegated       = "negated"
+	RulePastDisclosed = "past_disclosed"
 	// None.
 	RulePastResolved    = "past_resolved"
 	RuleHidden          = "media_or_hypothetical"
@@ -70,6 +72,10 @@ func (f *facts) heldAny() bool { return f.third|f.negated|f.past|f.hidden != 0 }
 
 func (f *facts) has(g signal) bool       { return f.raised.has(g) }
 func (f *facts) kind(ks ...subKind) bool { return f.kinds&kinds(ks...) != 0 }
+
+// negatableStatements are the signals a negation takes to none when they
+// are all a message says.
+const negatableStatements = signalSet(1<<sigWish | 1<<sigIdeation | 1<<sigIntent | 1<<sigPlan)
 
 // rule is one named rule: the first whose test holds decides the risk.
 type rule struct {
@@ -154,8 +160,18 @@ var messageRules = []rule{
 	{RuleFarewell, RiskElevated, func(f *facts) bool { return f.has(sigPrep) }},
 	// Someone else's risk is elevated at most.
 	{RuleThirdParty, RiskElevated, func(f *facts) bool { return f.third != 0 }},
-	// A negation never takes a verdict to none: "I'm not going to kill
-	// myself" is worth a worker's look.
+	// A statement negated and nothing else ("I'm not going to kill
+	// myself", "I'm not suicidal, I just need to vent", "no plans to hurt
+	// myself") is none, as the labelling guide says: a wish, ideation,
+	// intent or a plan denied, with no signal raised, nothing else held,
+	// no time frame ("not tonight" leaves another night) and no earlier
+	// signals in the conversation ("I'm not going to do it" after "I want
+	// to die" is no all-clear). A negated means, act, goodbye or harm ("he
+	// didn't hit me this time") is still worth a worker's look: elevated.
+	{RuleNegated, RiskNone, func(f *facts) bool {
+		return f.negated != 0 && f.raised == 0 && f.third|f.past|f.hidden == 0 && f.negated&^negatableStatements == 0 &&
+			!f.time && !f.soon && f.recent == 0
+	}},
 	{RuleNegatedHeld, RiskElevated, func(f *facts) bool { return f.negated != 0 }},
 	// The past, said to be over, is none; otherwise elevated.
 	{RulePastResolved, RiskNone, func(f *facts) bool { return f.past != 0 && f.resolved }},
