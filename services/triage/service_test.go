@@ -228,7 +228,7 @@ func TestNegatedCrisisWordsAreNotEscalationTerms(t *testing.T) {
 	threeAM := time.Date(2026, 11, 25, 3, 0, 0, 0, time.UTC)
 	w := newWorld(t, threeAM)
 	w.start(t)
-	w.text(t, "+447700900205", "I'm not going to kill myself but I can't sleep")
+	w.text(t, "+447700900205", "I'm not going to kill myself tonight but I can't sleep")
 	raised := testbed.Payload[events.EscalationRaised](t, w.waitFor(t, "conversation.escalation_raised", 1)[0])
 	if raised.Reason != events.ReasonOutOfHours || raised.Risk != events.RiskElevated {
 		t.Fatalf("negated crisis out of hours: %+v", raised)
