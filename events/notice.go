@@ -41,9 +41,10 @@ func NoticeID(messageID string) string { return DerivedID("notice", messageID) }
 // at once or when its urgent notice went unheeded.
 func CrisisEscalationID(messageID string) string { return "esc-" + messageID }
 
-// worked returns the latest crisis or manual escalation a worker
-// acknowledged and is still working, if any.
-func (c *Conversation) worked() *Escalation {
+// Worked returns the latest crisis or manual escalation a worker
+// acknowledged and is still working, if any: someone is answering the
+// client.
+func (c *Conversation) Worked() *Escalation {
 	for _, id := range slices.Backward(c.EscalationOrder) {
 		esc := c.Escalations[id]
 		if esc.Reason != ReasonCrisis && esc.Reason != ReasonManual || !esc.Acknowledged || esc.Exhausted {
@@ -65,7 +66,7 @@ func (c *Conversation) raiseCrisis(messageID string, v Verdict, a Arrival, m Met
 	if _, noticed := c.UrgentNotices[noticeID]; noticed {
 		return nil
 	}
-	w := c.worked()
+	w := c.Worked()
 	if _, raised := c.Escalations[escID]; raised || c.covered(ReasonCrisis) || w == nil || a.Targets.Notice <= 0 {
 		return c.raise(escID, messageID, ReasonCrisis, v, m)
 	}

@@ -61,7 +61,8 @@ func (s *Service) sendReply(ctx context.Context, e events.Envelope, r events.Rep
 
 // sendAutoReply answers a message that arrived out of hours, once per
 // conversation per closed period, saying when the line opens again and
-// what to do in an emergency.
+// what to do in an emergency; not while a worker who acknowledged a
+// crisis escalation of the conversation is answering the client.
 func (s *Service) sendAutoReply(ctx context.Context, e events.Envelope, o events.OutOfHoursContactRecorded) error {
 	conv, err := s.conversation(ctx, e.AggregateID)
 	if err != nil {
@@ -74,6 +75,9 @@ func (s *Service) sendAutoReply(ctx context.Context, e events.Envelope, o events
 	}
 	if _, escalated := conv.Escalations["esc-"+o.MessageID]; escalated {
 		return nil // the message paged someone: the client is told so instead (sendCrisisReply)
+	}
+	if conv.Worked() != nil {
+		return nil // a worker who took the crisis on is answering: "we are closed" is not true for them
 	}
 	line, err := s.line(o.LineID)
 	if err != nil {
@@ -91,7 +95,8 @@ func (s *Service) sendAutoReply(ctx context.Context, e events.Envelope, o events
 // the line was closed, at once: someone on call has been alerted (triage
 // raised the escalation that pages them), and whom to call meanwhile. Once
 // per escalation: a client who writes again while the same escalation is
-// open is not told twice. Triage decides the risk and the hour; the
+// open is not told twice, nor while a worker who acknowledged a crisis
+// escalation of theirs is answering them (events.Conversation.Worked). Triage decides the risk and the hour; the
 // verdict is recorded after the escalation, so the escalation is in the
 // conversation when its verdict arrives.
 func (s *Service) sendCrisisReply(ctx context.Context, e events.Envelope, v events.MessageTriaged) error {
@@ -107,6 +112,12 @@ func (s *Service) sendCrisisReply(ctx context.Context, e events.Envelope, v even
 		esc = open[len(open)-1] // an escalation already open covers this message
 	}
 	if esc == nil {
+		return nil
+	}
+	if w := conv.Worked(); w != nil && w.ID != esc.ID {
+		// A worker who took the conversation's crisis on is answering the
+		// client: "we have alerted the person on call" would be wrong, and
+		// they are told by an urgent notice or a page instead.
 		return nil
 	}
 	sendID := events.CrisisSendPrefix + esc.ID

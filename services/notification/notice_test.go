@@ -50,7 +50,8 @@ policies:
 // fake): a client's crisis text pages robin and gets the crisis reply;
 // robin acknowledges and answers; the client's second crisis text sends
 // robin exactly one urgent notice, with no new escalation, no new page
-// round and no second "we have alerted" text to the client; when nobody
+// round and no second "we have alerted" text to the client (nor, for a
+// plain message, "we are closed"); when nobody
 // answers it within the policy's five minutes, the conversation escalates
 // and the pager passes over robin, paging sam at once.
 func TestCrisisWhileAnsweredNoticesTheWorker(t *testing.T) {
@@ -89,6 +90,9 @@ func TestCrisisWhileAnsweredNoticesTheWorker(t *testing.T) {
 		t.Fatalf("robin's reply did not reach the client: %v", err)
 	}
 
+	// A plain message out of hours while robin answers: no "we are
+	// closed" text (checked with the client's texts at the end).
+	b.Text(t, noticeClient, noticeLine, "ok thank you")
 	b.Clock.Add(time.Minute)
 	b.Text(t, noticeClient, noticeLine, "locked in the bathroom. police on the way")
 	notice, err := p.Fake.WaitFor(ctx, func(m twiliofake.SentMessage) bool { return m.To == noticeRobin && strings.Contains(m.Body, "URGENT") })
@@ -137,7 +141,7 @@ func TestCrisisWhileAnsweredNoticesTheWorker(t *testing.T) {
 		return nil
 	})
 	if got := sentTo(noticeClient); got[0].Body == "we are here" || got[1].Body != "we are here" || got[2].Body != "we are here" {
-		t.Fatalf("the client got %d texts %+v: want the crisis reply once, then robin's two replies", len(got), got)
+		t.Fatalf("the client got %d texts %+v: want the crisis reply once, then robin's two replies (no 'we are closed')", len(got), got)
 	}
 	if got := sentTo(noticeRobin); len(got) != 2 {
 		t.Fatalf("robin got %d texts: want the first page and the one notice", len(got))
@@ -164,4 +168,41 @@ func sentOnce(sent []events.MessageSent, sendID, sid string) bool {
 		}
 	}
 	return n == 1
+}
+
+// TestNoAlertTextWhileAWorkerAnswers: the client is told "we have alerted
+// the person on call" for the escalation their crisis raised, but not
+// again for an out-of-hours escalation raised while the worker who
+// acknowledged the crisis is answering them.
+func TestNoAlertTextWhileAWorkerAnswers(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.service(t)
+	ctx := context.Background()
+	appendAs := func(id, convID string, p events.Payload) {
+		t.Helper()
+		e, err := events.NewWithID(id, convID, p, events.Meta{OccurredAt: w.Clock.Now()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.Store.Append(ctx, events.ExpectAny, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	convID, escID, _ := w.crisis(t, "crisis words")
+	first := testbed.Payloads[events.EscalationRaised](t, w.Bed, convID, events.TypeEscalationRaised)[0]
+	appendAs("tri-"+first.MessageID, convID, events.MessageTriaged{MessageID: first.MessageID, Risk: events.RiskCrisis, OutOfHours: true})
+	if got := w.waitSent(t, clientNum, 1); !strings.HasPrefix(got[0].Body, "We have alerted") {
+		t.Fatalf("the client got %q, want the crisis reply", got[0].Body)
+	}
+	w.Update(t, convID, func(c *events.Conversation, m events.Meta) error { return c.Acknowledge(escID, "sam", m) })
+
+	rc := w.Text(t, clientNum, lineNum, "elevated words")
+	appendAs("esc-"+rc.EventID, convID, events.EscalationRaised{EscalationID: "esc-" + rc.EventID, LineID: "main", MessageID: rc.EventID,
+		Reason: events.ReasonOutOfHours, Risk: events.RiskElevated, Categories: []string{}, Terms: events.NoWords()})
+	appendAs("tri-"+rc.EventID, convID, events.MessageTriaged{MessageID: rc.EventID, Risk: events.RiskElevated, OutOfHours: true})
+	reply(t, w.Bed, convID, "r1") // handled after the verdict: its SMS shows the bridge got past it
+	if got := w.waitSent(t, clientNum, 2); got[1].Body != "we are here" {
+		t.Fatalf("the client got %q after the crisis reply, want only the worker's reply", got[1].Body)
+	}
 }
