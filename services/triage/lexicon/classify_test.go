@@ -172,6 +172,8 @@ func TestClassifyIn(t *testing.T) {
 		{"means after a past over", []string{"i wanted to die years ago, i'm fine now", "i have my pills here for my migraine"}, time.Minute, RiskNone, RuleHidden},
 		{"a negated time after ideation", []string{"i want to die", "i'm not going to do it tonight"}, time.Minute, RiskElevated, RuleNegatedHeld},
 		{"negated after ideation", []string{"i want to die", "i'm not going to kill myself"}, time.Minute, RiskElevated, RuleNegatedHeld},
+		{"safe now after ideation", []string{"i want to die", "i'm safe now"}, time.Minute, RiskNone, RuleNoMatch},
+		{"fine now with the means, an hour after ideation", []string{"i want to die", "i'm fine now. got them here"}, time.Hour, RiskCrisis, "method_purpose_across"},
 		{"goodbye after ideation", []string{"i want to kill myself", "thank you for everything"}, time.Minute, RiskCrisis, "preparatory_farewell_across"},
 		{"es", []string{"quiero morir", "ya las tengo"}, time.Minute, RiskCrisis, "method_purpose_across"},
 		{"fr", []string{"je veux mourir", "je les ai là"}, time.Minute, RiskCrisis, "method_purpose_across"},

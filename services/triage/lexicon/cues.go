@@ -514,6 +514,18 @@ func (cl *Classifier) cuesMayFire(sc *scratch, recent signalSet) bool {
 // cooccur fires the cue rules over the hits of each pass and appends
 // their synthetic hits. It runs after idioms (an idiom's words are no
 // cues) and before qualify.
+// insideResolved reports whether hit h lies within the words of a
+// statement that something is over ("I'm safe now").
+func insideResolved(sc *scratch, h *hit) bool {
+	for k := range sc.hits {
+		r := &sc.hits[k]
+		if r.kind == tkResolved && r.flags&hitDropped == 0 && r.pass == h.pass && r.ws <= h.ws && h.we <= r.we {
+			return true
+		}
+	}
+	return false
+}
+
 func (cl *Classifier) cooccur(sc *scratch, recent signalSet) {
 	n := len(sc.hits)
 	for len(sc.cues) < n {
@@ -528,6 +540,12 @@ func (cl *Classifier) cooccur(sc *scratch, recent signalSet) {
 			continue
 		}
 		classes[i] = cl.cueOf(h)
+		// A cue word inside a statement that it is over is that
+		// statement: the "now" of "I feel safe now" is no time frame,
+		// and after ideation no intent.
+		if sc.kinds&(1<<tkResolved) != 0 && h.kind == tkCue && insideResolved(sc, h) {
+			classes[i] = cueSet{}
+		}
 		// "going to" with a negation right after it says no intent:
 		// "je vais rien faire".
 		if classes[i].meets(cs(cueIntent)) && negatedAfter(sc, h) {

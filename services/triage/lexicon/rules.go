@@ -2,7 +2,7 @@ package lexicon
 
 // RulesVersion is the version of the rules below; verdicts record it next
 // to the lexicon version. Bump it on every change to a rule or window.
-const RulesVersion = "2026.12.7.10"
+const RulesVersion = "2026.12.7.11"
 
 // Rule names: which rule decided a verdict.
 const (
@@ -214,18 +214,20 @@ func messageRisk(f *facts) (Risk, string) {
 // Modifiers travel with the signals: an earlier signal that was negated,
 // past, someone else's or in a story was never raised, so it is not among
 // the earlier ones (a joke marker holds the verdict at elevated but its
-// signals are raised, and carried), and a message that says it is over
-// ("I'm safe now"), holds a signal or jokes adds nothing. The message must
+// signals are raised, and carried). A message adds no bare time frame
+// when it says it is over ("I'm safe now"), holds a signal or jokes; a
+// signal it raises counts even beside "I'm fine now" ("I'm fine now, got
+// them here" after "I want to die" is no all-clear). The message must
 // add what the rule needs: a signal about the writer, now, or a time
 // frame, without which the earlier signals it does not repeat do not fire
 // the rule ("found the cartridges" after a gun and "I don't want to be
 // here" is a crisis again; "thanks" after a crisis is not a new one). It
 // returns the rule's index and the earlier signals it needed, or -1.
 func across(f, both, before *facts, earlier signalSet) (int, signalSet) {
-	if earlier == 0 || f.resolved {
+	if earlier == 0 {
 		return -1, 0
 	}
-	if f.raised == 0 && (!f.time && !f.soon || f.heldAny() || f.joke || f.idiom) {
+	if f.raised == 0 && (!f.time && !f.soon || f.resolved || f.heldAny() || f.joke || f.idiom) {
 		return -1, 0
 	}
 	*both = *f
