@@ -49,14 +49,17 @@ func (s *Service) pageStep(ctx context.Context, conv *events.Conversation, esc *
 			return fmt.Errorf("rota of %s: %w", line.ID, err)
 		}
 		staff := passOver(esc, step, onCall)
-		if len(staff) > 0 {
+		if len(onCall) > 0 {
 			// The step's deadline is stored before anyone is paged. Set
 			// after the pages, a crash between a page leaving and the
 			// deadline being stored would leave the step without one
 			// until the escalation's event came back (the consumer's ack
 			// wait), whatever the policy's timeout. Nobody reached at
 			// this level: the next step's deadline replaces it below, or
-			// exhaust cancels it.
+			// exhaust cancels it. Set too when the only ones on call are
+			// passed over: a crash between the move to the next level
+			// and its page leaves this deadline, whose timer pages the
+			// step moved to (OnAckTimeout).
 			if err := s.setAckDeadline(ctx, conv.ID, esc, step, policy.AckTimeout.Duration); err != nil {
 				return err
 			}
