@@ -271,6 +271,8 @@ func FuzzClassify(f *testing.F) {
 	f.Add("k i l l  m y s e l f 💊💊💊 30 of my pills", "")
 	f.Add("su**ide k*ll s.u.i-c", "je veux mourir")
 	f.Add("10B**d", "0") // a count listed as evidence names a language
+	f.Add("i've got them here", "i want to die")
+	f.Add("i wish i was dead", "i'm going to do it")
 	t0 := time.Date(2026, 12, 1, 22, 0, 0, 0, time.UTC)
 	f.Fuzz(func(t *testing.T, s, before string) {
 		v := c.Classify(s)
@@ -281,6 +283,16 @@ func FuzzClassify(f *testing.F) {
 		w := c.ClassifyIn(s, r, t0.Add(time.Minute))
 		if again := c.ClassifyIn(s, r, t0.Add(time.Minute)); !reflect.DeepEqual(w, again) {
 			t.Fatalf("ClassifyIn not deterministic for %q after %q", s, before)
+		}
+		// A rule fired across messages names the earlier signals it
+		// needed, and nothing else of them: signal names, never words.
+		if strings.HasSuffix(w.Rule, RuleAcrossSuffix) != (len(w.Earlier) > 0 && w.Rule != RuleRepeatedElevated) || len(w.Earlier) > 0 && !w.Context {
+			t.Fatalf("rule %s with earlier %v (context %v) for %q after %q", w.Rule, w.Earlier, w.Context, s, before)
+		}
+		for _, e := range w.Earlier {
+			if _, ok := signalByName(e); !ok {
+				t.Fatalf("earlier %q is no signal name, for %q after %q", e, s, before)
+			}
 		}
 		for _, v := range []Verdict{v, w} {
 			if v.Risk != RiskNone && v.Risk != RiskElevated && v.Risk != RiskCrisis || v.Rule == "" || v.RulesVersion == "" {
