@@ -74,9 +74,11 @@
 // firearm, a weapon or a tall structure (and whose first sense is that),
 // English verbs with their -s, -ed and -ing forms, Spanish and French
 // verbs with every conjugation hunspell's dictionaries give (a past that
-// folds into the present, "tomó" as "tomo", left out), and the Spanish
-// and French spellings of the English medicine names those dictionaries
-// know. testdata/tools/genvocab writes them (go generate) from its
+// folds into the present, "tomó" as "tomo", left out), the Spanish
+// and French spellings of the English medicine and weapon names those
+// dictionaries know, and Spanish and French words of their own for what
+// WordNet names only in English (weapons: "escopeta", "poignard"), with
+// the plurals their dictionaries give. testdata/tools/genvocab writes them (go generate) from its
 // sources.yaml, which lists the senses a review dropped. Cue classes are
 // a set of 128 bits (cueSet), keyed by name in the YAML, so a new class
 // evicts none.

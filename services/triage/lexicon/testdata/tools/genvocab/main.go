@@ -46,6 +46,11 @@ type language struct {
 	// and participle), "ing", or in French a tag of hunspell's rules
 	// ("m'a {frapper:ppas}": the past participles).
 	Verbs map[string][]string `yaml:"verbs"`
+	// Nouns: class → this language's own words for what a class names
+	// where WordNet has no such language ("escopeta", "poignard"), each
+	// with the forms its dictionary gives (plurals), written as verbs are
+	// ("{navaja}").
+	Nouns map[string][]string `yaml:"nouns"`
 	// FromEnglish: classes whose English single words are also taken in
 	// this language's spelling where its dictionary knows the word.
 	FromEnglish []string `yaml:"from_english"`
@@ -114,11 +119,11 @@ func run(srcPath, outDir string) error {
 			}
 			dict.only = s.Flags[code]
 		}
-		for class, templates := range l.Verbs {
+		for class, templates := range mergeClasses(l.Verbs, l.Nouns) {
 			for _, tpl := range templates {
 				forms, err := inflect(code, tpl, wn, dict)
 				if err != nil {
-					return fmt.Errorf("%s verbs.%s: %w", code, class, err)
+					return fmt.Errorf("%s %s: %w", code, class, err)
 				}
 				classes[class] = append(classes[class], forms...)
 			}
@@ -140,6 +145,17 @@ func run(srcPath, outDir string) error {
 		}
 	}
 	return nil
+}
+
+// mergeClasses returns the templates of both maps by class.
+func mergeClasses(a, b map[string][]string) map[string][]string {
+	out := make(map[string][]string, len(a)+len(b))
+	for _, m := range []map[string][]string{a, b} {
+		for class, templates := range m {
+			out[class] = append(out[class], templates...)
+		}
+	}
+	return out
 }
 
 // clean lowercases, sorts and dedupes the words and leaves out the dropped
