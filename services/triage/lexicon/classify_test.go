@@ -65,6 +65,8 @@ func TestRules(t *testing.T) {
 		{"no plans to hurt myself, just sad", RiskNone, RuleNegated, nil},
 		{"he didn't hit me this time", RiskElevated, RuleNegatedHeld, nil},
 		{"i tried to kill myself when i was 15", RiskElevated, RulePastDisclosed, nil},
+		{"my ex used to hit me", RiskElevated, RulePastDisclosed, nil}, // a past cue among a term's words
+		{"my dad used to hit me, hes home now and im scared", RiskCrisis, RuleHarmImmediate, []string{SignalHarmFromOthers}},
 
 		{"i tried to kill myself years ago, i'm fine now", RiskNone, RulePastResolved, nil},
 		{"a documentary about suicide", RiskNone, RuleHidden, nil},

@@ -188,7 +188,12 @@ func (cl *Classifier) qualify(sc *scratch) {
 				// stopped years ago but TONIGHT I cut again".
 				before := g.ne <= h.ns && h.ws-g.we <= historyGapBefore && n.sentenceOf(g.we) == sent && !timeBetween(sc, h.pass, g.we, h.ws)
 				after := g.ns >= h.ne && g.ws-h.we <= historyGapPast
-				if before || after {
+				// A past cue among the term's own words tells it too: "my
+				// dad USED TO hit me" is a past, however the term reads,
+				// unless a time after it starts the present ("..., he's
+				// home now and I'm scared").
+				inside := g.ns >= h.ns && g.ne <= h.ne && !timeAfter(sc, h.pass, h.we)
+				if before || after || inside {
 					h.flags |= hitPast
 					g.flags |= hitEvidence
 				}
@@ -411,6 +416,18 @@ func timeBetween(sc *scratch, pass uint8, from, to int32) bool {
 	for i := range sc.hits {
 		g := &sc.hits[i]
 		if g.kind == tkTime && g.pass == pass && g.flags&hitDropped == 0 && g.ws > from && g.we < to {
+			return true
+		}
+	}
+	return false
+}
+
+// timeAfter reports whether a time frame or a "now" follows word from of
+// a pass.
+func timeAfter(sc *scratch, pass uint8, from int32) bool {
+	for i := range sc.hits {
+		g := &sc.hits[i]
+		if (g.kind == tkTime || g.kind == tkSoon) && g.pass == pass && g.flags&hitDropped == 0 && g.ws >= from {
 			return true
 		}
 	}
