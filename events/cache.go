@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"sync"
+	"time"
 
 	lru "github.com/hashicorp/golang-lru/v2"
 )
@@ -58,6 +59,10 @@ type ConversationCache struct {
 	// misses nothing from then on.
 	following  bool
 	followedTo uint64
+	// moved is closed (and made anew) when an entry moves while waiters
+	// (calls of At) wait for one to.
+	moved   chan struct{}
+	waiters int
 }
 
 // cachedConversation is one entry: the folded state, and whether the
@@ -74,7 +79,7 @@ func NewConversationCache(log TailReader, size int) (*ConversationCache, error) 
 	if err != nil {
 		return nil, fmt.Errorf("conversation cache: %w", err)
 	}
-	return &ConversationCache{log: log, convs: convs}, nil
+	return &ConversationCache{log: log, convs: convs, moved: make(chan struct{})}, nil
 }
 
 // Load returns the conversation as the log has it now, as a private copy
@@ -111,6 +116,71 @@ func (c *ConversationCache) Load(ctx context.Context, id string) (*Conversation,
 	}
 	c.put(next, max(next.Version, from))
 	return next.Clone(), nil
+}
+
+// At returns a private copy of the conversation at least as new as stream
+// sequence seq (the sequence of an event of it a handler was handed): the
+// entry a follower of the log keeps, without reading the log, when it
+// holds seq (PeekAt), else the log's (Load). The copy may lag the log by
+// the follower's delay: decide on it only what an event at seq decides
+// (a later event is handled in its turn), or through Conversations.Update,
+// whose expected sequence proves the state current.
+func (c *ConversationCache) At(ctx context.Context, id string, seq uint64) (*Conversation, error) {
+	if conv, ok := c.PeekAt(ctx, id, seq); ok {
+		return conv, nil
+	}
+	return c.Load(ctx, id)
+}
+
+// PeekAt is Peek for an entry that holds stream sequence seq: a followed
+// entry not there yet is waited for a little (followWait), since the event
+// was just appended and the follower, or this process's appender telling
+// the cache (Appended), is about to bring it.
+func (c *ConversationCache) PeekAt(ctx context.Context, id string, seq uint64) (*Conversation, bool) {
+	var expired <-chan time.Time
+	done := false // waited long enough: look once more, then give up
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for {
+		entry, ok := c.convs.Get(id)
+		if ok && entry.followed && entry.conv.Version >= seq {
+			return entry.conv.Clone(), true
+		}
+		if !ok || !entry.followed || done {
+			return nil, false
+		}
+		if expired == nil {
+			t := time.NewTimer(followWait)
+			defer t.Stop()
+			expired = t.C
+		}
+		moved := c.moved
+		c.waiters++
+		c.mu.Unlock()
+		select {
+		case <-moved:
+		case <-expired:
+			done = true
+		case <-ctx.Done():
+			done = true
+		}
+		c.mu.Lock()
+		c.waiters--
+	}
+}
+
+// followWait bounds how long At waits for a followed entry to reach the
+// sequence asked for before reading the log: about what a read costs on
+// a loaded server, far more than the follower's usual delay.
+const followWait = 20 * time.Millisecond
+
+// wake wakes those waiting in At for an entry to move. Called with mu
+// held.
+func (c *ConversationCache) wake() {
+	if c.waiters > 0 {
+		close(c.moved)
+		c.moved = make(chan struct{})
+	}
 }
 
 // followedFrom is the sequence the follower has handed over, or none
@@ -151,6 +221,7 @@ func (c *ConversationCache) put(conv *Conversation, through uint64) {
 		return
 	}
 	c.convs.Add(conv.ID, cachedConversation{conv: conv, followed: followed})
+	c.wake()
 }
 
 // Peek returns a private copy of the cached conversation if a follower of
@@ -158,13 +229,7 @@ func (c *ConversationCache) put(conv *Conversation, through uint64) {
 // the follower's delay: decide on it only for an append with its Version
 // as the expected sequence, and load it (Load) again on a conflict.
 func (c *ConversationCache) Peek(id string) (*Conversation, bool) {
-	c.mu.Lock()
-	entry, ok := c.convs.Get(id)
-	c.mu.Unlock()
-	if !ok || !entry.followed {
-		return nil, false
-	}
-	return entry.conv.Clone(), true
+	return c.PeekAt(context.Background(), id, 0)
 }
 
 // Observe is the cache's follower of the log: it is handed every
@@ -187,6 +252,7 @@ func (c *ConversationCache) Observe(e Envelope) {
 		return
 	}
 	c.convs.Add(next.ID, cachedConversation{conv: next, followed: true})
+	c.wake()
 }
 
 // FollowedTo is the stream sequence of the last event Observe was handed
@@ -211,8 +277,20 @@ func (c *ConversationCache) Appended(after uint64, envs []Envelope, acks []Appen
 	defer c.mu.Unlock()
 	entry, ok := c.convs.Peek(envs[0].AggregateID)
 	cur := entry.conv
+	// from is how many of envs the entry holds already: none when it is
+	// at after; those up to its version when the follower handed some of
+	// them over first (the expected sequence proved nothing else of the
+	// conversation came between after and the last of them).
+	from := 0
 	switch {
 	case ok && cur.Version == after:
+	case ok && entry.followed && cur.Version > after:
+		for from < len(acks) && acks[from].Seq <= cur.Version {
+			from++
+		}
+		if from == len(acks) || acks[from-1].Seq != cur.Version {
+			return // newer than these, or not at one of them
+		}
 	case !ok && after == 0:
 		// Appended with ExpectNew (or ExpectSeq(0)): nothing came before.
 		cur = NewConversation(envs[0].AggregateID)
@@ -225,6 +303,10 @@ func (c *ConversationCache) Appended(after uint64, envs []Envelope, acks []Appen
 		if acks[i].Duplicate || acks[i].Seq <= prev || e.AggregateID != cur.ID || e.AggregateType != AggregateConversation {
 			return
 		}
+		if i < from {
+			prev = acks[i].Seq
+			continue
+		}
 		e.Sequence = acks[i].Seq
 		if err := next.Apply(e); err != nil {
 			return
@@ -235,4 +317,5 @@ func (c *ConversationCache) Appended(after uint64, envs []Envelope, acks []Appen
 	// between after and these events: complete through the last of them.
 	followed := c.following && prev >= c.followedTo
 	c.convs.Add(next.ID, cachedConversation{conv: next, followed: followed})
+	c.wake()
 }

@@ -12,15 +12,21 @@ import (
 	"github.com/helpline-org/helpline/internal/natstest"
 )
 
-// countingLog counts whole loads of the real store under it.
+// countingLog counts whole loads and tail reads of the real store under
+// it.
 type countingLog struct {
 	*events.Store
-	loads atomic.Int64
+	loads, tails atomic.Int64
 }
 
 func (l *countingLog) Load(ctx context.Context, aggregateType, aggregateID string) ([]events.Envelope, uint64, error) {
 	l.loads.Add(1)
 	return l.Store.Load(ctx, aggregateType, aggregateID)
+}
+
+func (l *countingLog) Since(ctx context.Context, aggregateType, aggregateID string, after uint64, max int) ([]events.Envelope, uint64, error) {
+	l.tails.Add(1)
+	return l.Store.Since(ctx, aggregateType, aggregateID, after, max)
 }
 
 func newCache(t *testing.T) (*events.Store, *countingLog, *events.ConversationCache) {
@@ -312,5 +318,74 @@ func TestFollowedCacheMissesNothing(t *testing.T) {
 	}
 	if got, want := peek(b), whole(t, s, b); !reflect.DeepEqual(got, want) {
 		t.Fatalf("followed after a load:\n%+v\nwant\n%+v", got, want)
+	}
+}
+
+// TestCacheAtWaitsForTheFollowerInsteadOfReading: a handler handed an
+// event reads its conversation at least as new as the event (At): a
+// followed entry that does not hold it yet is waited for until the
+// follower hands it over, without reading the log; and an append whose
+// first events the follower handed over before the appender told the
+// cache (Appended) still moves the entry to the append's last event.
+func TestCacheAtWaitsForTheFollowerInsteadOfReading(t *testing.T) {
+	t.Parallel()
+	s, log, c := newCache(t)
+	ctx := context.Background()
+	const id = "conv-cache-at"
+	var handed uint64
+	follow := func() { // hands over every conversation event not handed over yet, in order
+		t.Helper()
+		var err error
+		if handed, err = s.Read(ctx, events.AggregateSubjects(events.AggregateConversation), handed, func(e events.Envelope) error {
+			c.Observe(e)
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.Append(ctx, events.ExpectNew, started(t, id), received(t, id, "m-1")); err != nil {
+		t.Fatal(err)
+	}
+	follow()
+	first := mustLoad(t, c, id) // followed from here on
+	acks, err := s.Append(ctx, events.ExpectSeq(first.Version), triaged(t, id, "m-1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	reads := log.loads.Load() + log.tails.Load()
+	got := make(chan *events.Conversation, 1)
+	go func() {
+		conv, err := c.At(ctx, id, acks[0].Seq)
+		if err != nil {
+			t.Error(err)
+		}
+		got <- conv
+	}()
+	follow()
+	if conv := <-got; conv == nil || conv.Version != acks[0].Seq || !conv.Triaged["m-1"] {
+		t.Fatalf("At(%d) = %+v, want the conversation with its verdict", acks[0].Seq, conv)
+	}
+	if n := log.loads.Load() + log.tails.Load() - reads; n != 0 {
+		t.Errorf("At read the log %d times, want none: the follower handed the event over", n)
+	}
+	// This process appends two events; the follower hands the first over
+	// before the appender tells the cache of both.
+	envs, after := []events.Envelope{received(t, id, "m-2"), triaged(t, id, "m-2")}, acks[0].Seq
+	acks, err = s.Append(ctx, events.ExpectSeq(after), envs...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Read(ctx, events.AggregateSubjects(events.AggregateConversation), handed, func(e events.Envelope) error {
+		if e.Sequence == acks[0].Seq {
+			c.Observe(e)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	c.Appended(after, envs, acks)
+	conv, ok := c.Peek(id)
+	if want := whole(t, s, id); !ok || !reflect.DeepEqual(conv, want) {
+		t.Fatalf("after the follower and the appender:\n%+v\nwant\n%+v", conv, want)
 	}
 }

@@ -95,8 +95,9 @@ type repository[A recorder] struct {
 	log       Appender
 	load      func(ctx context.Context, id string) (A, error)
 	// peek, when set, returns the aggregate as a follower of the log keeps
-	// it, without reading the log (false: not kept); it may lag the log.
-	peek  func(id string) (A, bool)
+	// it, without reading the log (false: not kept), once it holds stream
+	// sequence seq (waiting a little for it); it may lag the log.
+	peek  func(ctx context.Context, id string, seq uint64) (A, bool)
 	empty func(id string) A
 	// saved, when set, is told what was appended after which version (a
 	// cache).
@@ -145,8 +146,17 @@ func (r repository[A]) try(ctx context.Context, agg A, decide func(A) error) (s 
 // first decision is on its state, without a read, and only a conflict or
 // a decision that records nothing there costs the load.
 func (r repository[A]) Update(ctx context.Context, id string, decide func(A) error) (Saved[A], error) {
+	return r.UpdateAfter(ctx, id, 0, decide)
+}
+
+// UpdateAfter is Update by the handler of the aggregate's event at stream
+// sequence seq: the first decision is on the state a follower keeps once
+// it holds that event (it is waited for a little), so that a state the
+// follower has not brought that far does not cost a conflicting append
+// and a read.
+func (r repository[A]) UpdateAfter(ctx context.Context, id string, seq uint64, decide func(A) error) (Saved[A], error) {
 	if r.peek != nil {
-		if agg, ok := r.peek(id); ok {
+		if agg, ok := r.peek(ctx, id, seq); ok {
 			if s, done, err := r.try(ctx, agg, decide); done {
 				return s, err
 			}
@@ -219,13 +229,19 @@ func NewConversations(log AppendLog, cacheSize int) (*Conversations, error) {
 		return nil, err
 	}
 	return &Conversations{repository: repository[*Conversation]{aggregate: AggregateConversation, log: log, load: cache.Load,
-		peek: cache.Peek, empty: NewConversation, saved: cache.Appended}, cache: cache}, nil
+		peek: cache.PeekAt, empty: NewConversation, saved: cache.Appended}, cache: cache}, nil
 }
 
 // Observe hands the repository's cache one conversation event, in stream
 // order (see ConversationCache.Observe): a process that follows the log
 // into it decides on a returning conversation without reading the log.
 func (c *Conversations) Observe(e Envelope) { c.cache.Observe(e) }
+
+// At returns the conversation at least as new as stream sequence seq,
+// from the followed cache when it holds seq (ConversationCache.At).
+func (c *Conversations) At(ctx context.Context, id string, seq uint64) (*Conversation, error) {
+	return c.cache.At(ctx, id, seq)
+}
 
 // FollowedTo is the stream sequence of the last event Observe was handed.
 func (c *Conversations) FollowedTo() uint64 { return c.cache.FollowedTo() }

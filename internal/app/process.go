@@ -119,6 +119,12 @@ func (pr *Process) build(ctx context.Context) error {
 			return err
 		}
 	}
+	if cfg.has(Ingestion) || cfg.has(Notification) || cfg.has(Triage) {
+		// One follower of the log keeps the conversations these services
+		// share current: they decide on a conversation, and read the one
+		// of the event they handle, without reading the log.
+		pr.add([]consume.Spec{consume.FollowConversations(pr.Platform.Conversations())}, nil)
+	}
 	if cfg.Migrate && cfg.Env.DatabaseURL != "" {
 		if err := projections.Migrate(ctx, cfg.Env.DatabaseURL); err != nil {
 			return fmt.Errorf("migrate: %w", err)

@@ -16,6 +16,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -268,7 +269,14 @@ func (m *metrics) wrap(s Spec, log zerolog.Logger) message.NoPublishHandlerFunc 
 		if err != nil {
 			return Permanent(undecodable{err})
 		}
-		err = s.Handler(msg.Context(), e)
+		// Handed before: redelivered, or retried in process (the retry
+		// middleware calls this again with the same message).
+		ctx := msg.Context()
+		if n, _ := strconv.Atoi(msg.Metadata.Get(wmjetstream.MetadataNumDelivered)); n > 1 || msg.Metadata.Get(triedKey) != "" {
+			ctx = context.WithValue(ctx, redeliveredKey{}, true)
+		}
+		msg.Metadata.Set(triedKey, "1")
+		err = s.Handler(ctx, e)
 		switch {
 		case err == nil:
 			m.handled.WithLabelValues(s.Name, "ok").Inc()

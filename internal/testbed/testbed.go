@@ -138,6 +138,19 @@ func (b *Bed) CloseAs(t testing.TB, conv, staffID, outcome string) {
 	})
 }
 
+// Conversations returns a conversation repository of its own on the bed's
+// log, for one service replica, and its follower of the log to run with
+// the replica's handlers, as a process builds them (the platform's
+// repository, followed by consume.FollowConversations).
+func (b *Bed) Conversations(t testing.TB) (*events.Conversations, consume.Spec) {
+	t.Helper()
+	convs, err := events.NewConversations(b.Store, events.DefaultConversationCacheSize)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return convs, consume.FollowConversations(convs)
+}
+
 // Timers opens a timer bucket on the bed's clock.
 func (b *Bed) Timers(t testing.TB, bucket string) *timers.Store {
 	t.Helper()

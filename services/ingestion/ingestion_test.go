@@ -106,16 +106,20 @@ lines:
 	}
 	h := &harness{store: store, keys: keys, js: js, logs: logs, nats: nsrv}
 	h.replica = func(t testing.TB) *harness {
-		rcv := ingestion.NewReceiver(file, identities, keys, store, index, nil, time.Now, log)
+		convs, err := events.NewConversations(store, events.DefaultConversationCacheSize)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rcv := ingestion.NewReceiver(file, identities, keys, store, convs, index, nil, time.Now, log)
 		// Its followers of the log, as the process runs them.
 		reg := prometheus.NewRegistry()
-		router, err := consume.NewRouter(js, store, testbed.ConsumeConfig(), rcv.Specs(), reg, zerolog.Nop())
+		router, err := consume.NewRouter(js, store, testbed.ConsumeConfig(), append(rcv.Specs(), consume.FollowConversations(convs)), reg, zerolog.Nop())
 		if err != nil {
 			t.Fatal(err)
 		}
 		testbed.RunRouter(t, router)
 		r := *h
-		r.followed = func() float64 { return handledOK(t, reg, ingestion.ConversationsHandler) }
+		r.followed = func() float64 { return handledOK(t, reg, consume.ConversationsFollower) }
 		mux := http.NewServeMux()
 		r.srv = httptest.NewServer(mux)
 		t.Cleanup(r.srv.Close)

@@ -113,13 +113,15 @@ type Receiver struct {
 // entryCacheSize is how many clients' index entries a receiver keeps.
 const entryCacheSize = 4096
 
-// NewReceiver wires the use case. It keeps recently seen conversations
-// folded (events.Conversations), so a webhook reads only what a
-// conversation gained since the client's last message. duty, when not nil,
-// answers texts from staff work phones (nil: every sender is a client).
-func NewReceiver(lines Lines, ids Identities, seal Sealer, log Log, index Index, duty *Duty, now func() time.Time, logger zerolog.Logger) *Receiver {
-	convs, _ := events.NewConversations(log, events.DefaultConversationCacheSize) // size > 0: cannot fail
-	entries, _ := lru.New[string, IndexEntry](entryCacheSize)                     // size > 0: cannot fail
+// NewReceiver wires the use case. It changes conversations through convs,
+// the process's repository, whose cache a follower of the log keeps
+// current (consume.FollowConversations): a returning client's message is
+// decided on what triage and notification appended since without reading
+// the log (one fsynced append, checked by the conversation's expected
+// sequence). duty, when not nil, answers texts from staff work phones
+// (nil: every sender is a client).
+func NewReceiver(lines Lines, ids Identities, seal Sealer, log Log, convs *events.Conversations, index Index, duty *Duty, now func() time.Time, logger zerolog.Logger) *Receiver {
+	entries, _ := lru.New[string, IndexEntry](entryCacheSize) // size > 0: cannot fail
 	return &Receiver{lines: lines, ids: ids, seal: seal, index: index, duty: duty, convs: convs, clients: events.NewClients(log),
 		entries: entries, now: now, logger: logger}
 }
@@ -250,24 +252,14 @@ func helpAnswer(line config.Line, body string) string {
 	return ""
 }
 
-// ConversationsHandler names the follower that keeps the receiver's
-// conversations current.
-const ConversationsHandler = "ingestion-conversations"
-
-// Specs are the receiver's followers of the log: the conversations it
-// keeps folded, so that a returning client's message is decided on what
-// triage and notification appended since without reading the log (one
-// fsynced append, checked by the conversation's expected sequence), and
-// the pages staff were sent, which their SMS answers act on (none without
-// staff recognition).
+// Specs are the receiver's followers of the log: the pages staff were
+// sent, which their SMS answers act on (none without staff recognition).
+// The conversations it keeps are the process's (consume.FollowConversations).
 func (r *Receiver) Specs() []consume.Spec {
-	specs := []consume.Spec{{Name: ConversationsHandler, Filter: events.AggregateSubjects(events.AggregateConversation),
-		Handler: func(_ context.Context, e events.Envelope) error { r.convs.Observe(e); return nil },
-		Local:   true, From: r.convs.FollowedTo, New: true}}
 	if r.duty == nil {
-		return specs
+		return nil
 	}
-	return append(specs, r.duty.Specs()...)
+	return r.duty.Specs()
 }
 
 // Paged returns the pages staffID was sent lately, newest first, as far

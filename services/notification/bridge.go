@@ -32,7 +32,7 @@ func erased(err error) bool {
 // side sees the other's number. Nothing goes to a client who opted out:
 // the reply is recorded as blocked, with the reason, for the worker.
 func (s *Service) sendReply(ctx context.Context, e events.Envelope, r events.ReplyRequested) error {
-	conv, err := s.conversation(ctx, e.AggregateID)
+	conv, err := s.conversationOf(ctx, e)
 	if err != nil {
 		return err
 	}
@@ -64,7 +64,7 @@ func (s *Service) sendReply(ctx context.Context, e events.Envelope, r events.Rep
 // what to do in an emergency; not while a worker who acknowledged a
 // crisis escalation of the conversation is answering the client.
 func (s *Service) sendAutoReply(ctx context.Context, e events.Envelope, o events.OutOfHoursContactRecorded) error {
-	conv, err := s.conversation(ctx, e.AggregateID)
+	conv, err := s.conversationOf(ctx, e)
 	if err != nil {
 		return err
 	}
@@ -103,7 +103,7 @@ func (s *Service) sendCrisisReply(ctx context.Context, e events.Envelope, v even
 	if !v.OutOfHours || v.Risk != events.RiskCrisis && v.Risk != events.RiskElevated {
 		return nil
 	}
-	conv, err := s.conversation(ctx, e.AggregateID)
+	conv, err := s.conversationOf(ctx, e)
 	if err != nil {
 		return err
 	}

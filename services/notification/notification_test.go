@@ -88,8 +88,9 @@ func (w *world) serviceAt(t *testing.T, sendRate float64) (*notification.Service
 	// The service's log goes to the test's, shown when it fails: a page
 	// that did not come says why there.
 	log := zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.InfoLevel)
-	svc := notification.New(notification.Config{PublicURL: w.public, SendRate: sendRate}, w.File, rota, w.sender, w.Keys, w.Store, w.tm, w.Clock.Now, log)
-	return svc, w.Run(t, svc.Specs())
+	convs, follow := w.Conversations(t)
+	svc := notification.New(notification.Config{PublicURL: w.public, SendRate: sendRate}, w.File, rota, w.sender, w.Keys, w.Store, convs, w.tm, w.Clock.Now, log)
+	return svc, w.Run(t, append(svc.Specs(), follow))
 }
 
 // crisis brings a client's message in through ingestion and raises an
@@ -502,8 +503,9 @@ func TestDeadlineIsDurableBeforeThePage(t *testing.T) {
 		t.Fatal(err)
 	}
 	dying := &diesAfterSending{Sender: w.sender, to: dutyPhone, sent: make(chan struct{})}
-	svc := notification.New(notification.Config{PublicURL: w.public, SendRate: 1000}, w.File, rota, dying, w.Keys, w.Store, w.tm, w.Clock.Now, zerolog.Nop())
-	stop := w.Run(t, svc.Specs())
+	convs, follow := w.Conversations(t)
+	svc := notification.New(notification.Config{PublicURL: w.public, SendRate: 1000}, w.File, rota, dying, w.Keys, w.Store, convs, w.tm, w.Clock.Now, zerolog.Nop())
+	stop := w.Run(t, append(svc.Specs(), follow))
 	_, escID, _ := w.crisis(t, body)
 	select {
 	case <-dying.sent:

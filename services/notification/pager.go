@@ -19,7 +19,7 @@ func ackTimerKey(escalationID string) string { return "ack-" + escalationID }
 // page is sent before it is recorded, so a crash in between pages twice
 // rather than never.
 func (s *Service) pageFirst(ctx context.Context, convID, escID string, cause events.Envelope) error {
-	conv, err := s.conversation(ctx, convID)
+	conv, err := s.conversationOf(ctx, cause)
 	if err != nil {
 		return err
 	}
@@ -64,7 +64,9 @@ func (s *Service) pageStep(ctx context.Context, conv *events.Conversation, esc *
 				return err
 			}
 		}
-		paged := 0
+		// last is the last event of the conversation this step is sure
+		// of: what it was handed, then its own pages.
+		paged, last := 0, conv.Version
 		for _, st := range staff {
 			if _, ok := esc.Notice(step.Round, step.Level, st.ID); ok {
 				paged++ // paged before a redelivery: its next rule's timer may be missing
@@ -73,23 +75,23 @@ func (s *Service) pageStep(ctx context.Context, conv *events.Conversation, esc *
 			if st, err = s.people.Refresh(ctx, st); err != nil {
 				return fmt.Errorf("staff %s: %w", st.ID, err)
 			}
-			reached, err := s.notify(ctx, conv, esc, step, level, st, 0, meta)
+			seq, err := s.notify(ctx, conv, esc, step, level, st, 0, meta)
 			if err != nil {
 				return err
 			}
-			if reached {
-				paged++
+			if seq > 0 {
+				paged, last = paged+1, max(last, seq)
 			}
 		}
 		if paged > 0 {
-			fresh, err := s.conversation(ctx, conv.ID)
+			fresh, err := s.conversationAt(ctx, conv.ID, last)
 			if err != nil {
 				return err
 			}
 			if err := s.ensureRules(ctx, fresh, fresh.Escalations[esc.ID], step); err != nil {
 				return err
 			}
-			return s.moveRefused(ctx, conv.ID, meta)
+			return s.moveRefused(ctx, conv.ID, last, meta)
 		}
 		reason := "nobody_on_call"
 		switch {
@@ -240,9 +242,10 @@ func (s *Service) advance(ctx context.Context, conv *events.Conversation, escID 
 // first as failed pages, with the provider's error code, like pages the
 // provider refused outright. It runs on a decline, on a delivery failure,
 // and after a step is paged (a failure may be reported before its page is
-// recorded).
-func (s *Service) moveRefused(ctx context.Context, convID string, meta events.Meta) error {
-	conv, err := s.conversation(ctx, convID)
+// recorded), on the conversation at least as new as seq (the event's, or
+// the step's last page): a refusal recorded later is handled in its turn.
+func (s *Service) moveRefused(ctx context.Context, convID string, seq uint64, meta events.Meta) error {
+	conv, err := s.conversationAt(ctx, convID, seq)
 	if err != nil {
 		return err
 	}

@@ -71,12 +71,12 @@ func (s *Service) staff(ctx context.Context, id string) (config.Staff, bool, err
 // notify pages st at a step of an escalation by their rule number rule,
 // records it, and sets the timer of their next rule. A rule the provider
 // refuses outright is recorded as failed, and the next one runs at once.
-// It reports whether a page went out (false: every rule from rule on was
-// refused).
-func (s *Service) notify(ctx context.Context, conv *events.Conversation, esc *events.Escalation, step Step, levelName string, st config.Staff, rule int, meta events.Meta) (bool, error) {
+// It returns the stream sequence of the conversation as it stands after
+// the page that went out (0: every rule from rule on was refused).
+func (s *Service) notify(ctx context.Context, conv *events.Conversation, esc *events.Escalation, step Step, levelName string, st config.Staff, rule int, meta events.Meta) (uint64, error) {
 	line, err := s.line(conv.LineID)
 	if err != nil {
-		return false, err
+		return 0, err
 	}
 	rules := st.NotifyRules()
 	for ; rule < len(rules); rule++ {
@@ -88,24 +88,24 @@ func (s *Service) notify(ctx context.Context, conv *events.Conversation, esc *ev
 			// and go on to their next rule.
 			s.logger.Error().Str("escalation", esc.ID).Str("staff", st.ID).Str("channel", p.Channel).Int("code", se.Code).Msg("page refused by the provider")
 			if err := s.update(ctx, conv.ID, func(c *events.Conversation) error { return c.RecordRulePageFailed(p, se.Error(), se.Code, meta) }); err != nil {
-				return false, err
+				return 0, err
 			}
 			continue
 		}
 		if err != nil {
-			return false, fmt.Errorf("page %s by %s: %w", st.ID, p.Channel, err)
+			return 0, fmt.Errorf("page %s by %s: %w", st.ID, p.Channel, err)
 		}
 		p.ProviderID = sid
 		saved, err := s.convs.Update(ctx, conv.ID, func(c *events.Conversation) error { return c.RecordRulePage(p, meta) })
 		if err != nil {
-			return false, err
+			return 0, err
 		}
 		s.logger.Info().Str("escalation", esc.ID).Str("conversation", conv.ID).Str("staff", st.ID).Str("step", step.String()).
 			Str("channel", p.Channel).Int("rule", rule).Str("correlation_id", meta.CorrelationID).Msg("paged")
 		n, _ := saved.State.Escalations[esc.ID].Notice(step.Round, step.Level, st.ID)
-		return true, s.scheduleNext(ctx, conv.ID, esc.ID, step, st, n, false)
+		return max(saved.Seq(), saved.State.Version), s.scheduleNext(ctx, conv.ID, esc.ID, step, st, n, false)
 	}
-	return false, nil
+	return 0, nil
 }
 
 // scheduleNext sets the timer of the person's rule after their notice n

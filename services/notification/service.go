@@ -86,8 +86,9 @@ type Service struct {
 	waits map[string][]firstReply
 }
 
-// New builds the service.
-func New(cfg Config, file *config.File, rota Rota, send Sender, keys Opener, log Log, tm Timers, now func() time.Time, logger zerolog.Logger) *Service {
+// New builds the service on log and convs, the process's conversation
+// repository (its cache kept current by consume.FollowConversations).
+func New(cfg Config, file *config.File, rota Rota, send Sender, keys Opener, log Log, convs *events.Conversations, tm Timers, now func() time.Time, logger zerolog.Logger) *Service {
 	if cfg.SendAttempts == 0 {
 		cfg.SendAttempts = 3
 	}
@@ -97,7 +98,6 @@ func New(cfg Config, file *config.File, rota Rota, send Sender, keys Opener, log
 	if cfg.GapCheck == 0 {
 		cfg.GapCheck = time.Minute
 	}
-	convs, _ := events.NewConversations(log, events.DefaultConversationCacheSize) // size > 0: cannot fail
 	return &Service{cfg: cfg, file: file, policies: NewPolicies(file), rota: rota, people: oncall.NewPeople(file.Staff, log), send: send, keys: keys, log: log, convs: convs, rotas: events.NewRotas(log), timers: tm,
 		now: now, logger: logger.With().Str("svc", "notification").Logger(), limiters: map[string]*rate.Limiter{}, waits: map[string][]firstReply{}}
 }
@@ -168,14 +168,14 @@ func (s *Service) HandlePages(ctx context.Context, e events.Envelope) error {
 		if !events.PageUndelivered(p.Status) {
 			return nil
 		}
-		return s.moveRefused(ctx, e.AggregateID, e.Caused(s.now()))
+		return s.moveRefused(ctx, e.AggregateID, e.Sequence, e.Caused(s.now()))
 	case events.CallStatusChanged:
 		if !events.CallRefused(p.Status) {
 			return nil
 		}
-		return s.moveRefused(ctx, e.AggregateID, e.Caused(s.now()))
+		return s.moveRefused(ctx, e.AggregateID, e.Sequence, e.Caused(s.now()))
 	case events.EscalationDeclined:
-		return s.moveRefused(ctx, e.AggregateID, e.Caused(s.now()))
+		return s.moveRefused(ctx, e.AggregateID, e.Sequence, e.Caused(s.now()))
 	}
 	return nil
 }
@@ -224,6 +224,20 @@ func (s *Service) HandleBridge(ctx context.Context, e events.Envelope) error {
 // saw it.
 func (s *Service) conversation(ctx context.Context, id string) (*events.Conversation, error) {
 	return s.convs.Load(ctx, id)
+}
+
+// conversationOf returns the conversation of event e as its handler reads
+// it (a private copy, at least as new as e): from the process's followed
+// copy without reading the log, unless e was handed over before
+// (consume.Conversation).
+func (s *Service) conversationOf(ctx context.Context, e events.Envelope) (*events.Conversation, error) {
+	return consume.Conversation(ctx, s.convs, e)
+}
+
+// conversationAt is conversationOf at least as new as stream sequence seq:
+// the last event the handler appended to it (consume.ConversationAt).
+func (s *Service) conversationAt(ctx context.Context, id string, seq uint64) (*events.Conversation, error) {
+	return consume.ConversationAt(ctx, s.convs, id, seq)
 }
 
 func (s *Service) client(ctx context.Context, id string) (*events.Client, error) {

@@ -26,7 +26,7 @@ func surveyTimerKey(convID string) string { return surveyTimerPrefix + convID }
 // armSurvey sets the survey's timer when a conversation of a line with a
 // survey closes, unless it was surveyed already.
 func (s *Service) armSurvey(ctx context.Context, e events.Envelope) error {
-	conv, err := s.conversation(ctx, e.AggregateID)
+	conv, err := s.conversationOf(ctx, e)
 	if err != nil {
 		return err
 	}

@@ -54,7 +54,7 @@ func (s *Service) armWait(ctx context.Context, e events.Envelope, v events.Messa
 	if v.OutOfHours {
 		return nil
 	}
-	conv, err := s.conversation(ctx, e.AggregateID)
+	conv, err := s.conversationOf(ctx, e)
 	if err != nil {
 		return err
 	}
@@ -81,7 +81,7 @@ func (s *Service) armWait(ctx context.Context, e events.Envelope, v events.Messa
 // noteReply keeps a conversation's first-reply wait for the line's
 // figures, when the reply event is its first.
 func (s *Service) noteReply(ctx context.Context, e events.Envelope) error {
-	conv, err := s.conversation(ctx, e.AggregateID)
+	conv, err := s.conversationOf(ctx, e)
 	if err != nil {
 		return err
 	}

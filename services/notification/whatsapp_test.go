@@ -101,8 +101,9 @@ func TestWhatsAppReplyWithoutASenderFails(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := notification.New(notification.Config{PublicURL: w.public, SendRate: 1000}, without, rota, w.sender, w.Keys, w.Store, w.tm, w.Clock.Now, zerolog.Nop())
-	w.Run(t, svc.Specs())
+	convs, follow := w.Conversations(t)
+	svc := notification.New(notification.Config{PublicURL: w.public, SendRate: 1000}, without, rota, w.sender, w.Keys, w.Store, convs, w.tm, w.Clock.Now, zerolog.Nop())
+	w.Run(t, append(svc.Specs(), follow))
 	w.appendReply(t, rc.ConversationID, rc.ClientID, "r1", "We're here.")
 	failed, ok := w.waitEvent(t, rc.ConversationID, events.TypeMessageSendFailed).(events.MessageSendFailed)
 	if !ok || failed.SendID != "r1" || !strings.Contains(failed.Reason, "whatsapp_from") {

@@ -53,11 +53,19 @@ func BenchmarkTriageCachedVsWhole(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			cached, err := triage.New(bed.File, lexicon.NewClassifier(lex), bed.Keys, bed.Store, tm, bed.Clock.Now, zerolog.Nop())
+			cachedConvs, err := events.NewConversations(bed.Store, events.DefaultConversationCacheSize)
 			if err != nil {
 				b.Fatal(err)
 			}
-			whole, err := triage.New(bed.File, lexicon.NewClassifier(lex), bed.Keys, wholeLoads{bed.Store}, tm, bed.Clock.Now, zerolog.Nop())
+			wholeConvs, err := events.NewConversations(wholeLoads{bed.Store}, events.DefaultConversationCacheSize)
+			if err != nil {
+				b.Fatal(err)
+			}
+			cached, err := triage.New(bed.File, lexicon.NewClassifier(lex), bed.Keys, cachedConvs, tm, bed.Clock.Now, zerolog.Nop())
+			if err != nil {
+				b.Fatal(err)
+			}
+			whole, err := triage.New(bed.File, lexicon.NewClassifier(lex), bed.Keys, wholeConvs, tm, bed.Clock.Now, zerolog.Nop())
 			if err != nil {
 				b.Fatal(err)
 			}

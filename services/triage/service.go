@@ -69,12 +69,10 @@ type Service struct {
 	logger   zerolog.Logger
 }
 
-// New builds the service; a line whose hours do not parse is an error.
-func New(file *config.File, cl *lexicon.Classifier, keys Keys, log Log, tm Timers, now func() time.Time, logger zerolog.Logger) (*Service, error) {
-	convs, err := events.NewConversations(log, events.DefaultConversationCacheSize)
-	if err != nil {
-		return nil, err
-	}
+// New builds the service on convs, the process's conversation repository
+// (its cache kept current by consume.FollowConversations); a line whose
+// hours do not parse is an error.
+func New(file *config.File, cl *lexicon.Classifier, keys Keys, convs *events.Conversations, tm Timers, now func() time.Time, logger zerolog.Logger) (*Service, error) {
 	s := &Service{lines: map[string]line{}, classify: cl, keys: keys, convs: convs, timers: tm, now: now,
 		logger: logger.With().Str("svc", "triage").Logger()}
 	for _, l := range file.Lines {
@@ -132,7 +130,7 @@ func (s *Service) Handle(ctx context.Context, e events.Envelope) error {
 		// state too (also for a first-response timer of before clocks were
 		// events, "unanswered-<conversation>", left to fire and find it
 		// answered).
-		conv, err := s.convs.Load(ctx, e.AggregateID)
+		conv, err := consume.Conversation(ctx, s.convs, e)
 		if err != nil {
 			return err
 		}
@@ -156,30 +154,33 @@ func (s *Service) triage(ctx context.Context, e events.Envelope, m events.Messag
 	if err != nil {
 		return fmt.Errorf("open body: %w", err)
 	}
-	conv, err := s.convs.Load(ctx, e.AggregateID)
-	if err != nil {
-		return err
-	}
-	// The message is read with its conversation's recent verdicts: "I've
-	// got them here" after "I want to die" is a crisis, and so is a second
-	// elevated message soon after the first.
-	v := s.classify.ClassifyIn(string(body), recent(conv), m.ReceivedAt)
 	arrival := events.Arrival{OutOfHours: !l.hours.IsOpen(m.ReceivedAt), ReceivedAt: m.ReceivedAt,
 		Targets: events.ResponseTargets{First: l.cfg.FirstResponseTarget.Duration, Next: l.cfg.NextResponseTarget.Duration, Notice: l.notice}}
 	if arrival.OutOfHours {
 		arrival.ClosedSince, _, _ = l.hours.ClosedPeriod(m.ReceivedAt)
 		arrival.NextOpen, _ = l.hours.NextOpen(m.ReceivedAt)
 	}
-	ev, err := s.verdict(ctx, m, string(body), v)
+	// The message is read with its conversation's recent verdicts: "I've
+	// got them here" after "I want to die" is a crisis, and so is a second
+	// elevated message soon after the first. It is read on the state its
+	// verdict is appended to, whose expected sequence proves it the log's:
+	// on the process's followed copy without reading the log, and again on
+	// what the log holds if that copy lagged.
+	var v lexicon.Verdict
+	saved, err := s.convs.UpdateAfter(ctx, e.AggregateID, e.Sequence, func(c *events.Conversation) error {
+		if c.Triaged[m.MessageID] {
+			return nil // a redelivery: recorded already
+		}
+		v = s.classify.ClassifyIn(string(body), recent(c), m.ReceivedAt)
+		ev, err := s.verdict(ctx, m, string(body), v)
+		if err != nil {
+			return err
+		}
+		return c.Triage(m.MessageID, ev, arrival, e.Caused(s.now()))
+	})
 	if errors.Is(err, keyring.ErrErased) || errors.Is(err, keyring.ErrNoKey) {
 		return nil // erased while being read: nothing of the client's is recorded
 	}
-	if err != nil {
-		return err
-	}
-	saved, err := s.convs.Update(ctx, e.AggregateID, func(c *events.Conversation) error {
-		return c.Triage(m.MessageID, ev, arrival, e.Caused(s.now()))
-	})
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/helpline-org/helpline/events"
+	"github.com/helpline-org/helpline/internal/consume"
 	"github.com/helpline-org/helpline/internal/poll"
 	"github.com/helpline-org/helpline/internal/testbed"
 	"github.com/helpline-org/helpline/internal/timers"
@@ -48,22 +49,32 @@ func newWorld(t *testing.T, at time.Time) *world {
 // the default lexicon, not yet consuming.
 func (w *world) service(t *testing.T) *triage.Service {
 	t.Helper()
+	svc, _ := w.replica(t)
+	return svc
+}
+
+// replica is service with the follower of the log that keeps its
+// conversations current, as a process runs it.
+func (w *world) replica(t *testing.T) (*triage.Service, consume.Spec) {
+	t.Helper()
 	lex, err := lexicon.Default()
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := triage.New(w.File, lexicon.NewClassifier(lex), w.Keys, w.Store, w.tm, w.Clock.Now, zerolog.Nop())
+	convs, follow := w.Conversations(t)
+	svc, err := triage.New(w.File, lexicon.NewClassifier(lex), w.Keys, convs, w.tm, w.Clock.Now, zerolog.Nop())
 	if err != nil {
 		t.Fatal(err)
 	}
-	return svc
+	return svc, follow
 }
 
-// start runs a triage replica on the world's consumers.
+// start runs a triage replica on the world's consumers, with its
+// follower of the log.
 func (w *world) start(t *testing.T) (*triage.Service, func()) {
 	t.Helper()
-	svc := w.service(t)
-	return svc, w.Run(t, svc.Specs())
+	svc, follow := w.replica(t)
+	return svc, w.Run(t, append(svc.Specs(), follow))
 }
 
 // receivedIn is the last message received in conversation conv.

@@ -88,6 +88,20 @@ type Platform struct {
 	keysMu sync.Mutex
 	keys   *keyring.Keyring
 	pseudo *keyring.Pseudonymizer
+
+	convsOnce sync.Once
+	convs     *events.Conversations
+}
+
+// Conversations is the process's one conversation repository, shared by
+// the services it holds (ingestion's receiver, triage, notification), so
+// that one follower of the log (consume.FollowConversations, which the
+// process runs) keeps one cache of conversations current for all of them.
+func (p *Platform) Conversations() *events.Conversations {
+	p.convsOnce.Do(func() {
+		p.convs, _ = events.NewConversations(p.Store, events.DefaultConversationCacheSize) // size > 0: cannot fail
+	})
+	return p.convs
 }
 
 // Open connects to the log (starting the embedded server, which takes the

@@ -24,5 +24,5 @@ func (p *Platform) Receiver(ctx context.Context, file *config.File, now func() t
 	// Staff work phones are known by their keyed hash only; the pages they
 	// were sent come from the log (the receiver's Specs).
 	duty := ingestion.NewDuty(file.Staff, pseudo.StaffPhone, p.Store, now, p.Log)
-	return ingestion.NewReceiver(file, ids, keys, p.Store, index, duty, now, p.Log), nil
+	return ingestion.NewReceiver(file, ids, keys, p.Store, p.Conversations(), index, duty, now, p.Log), nil
 }
