@@ -145,6 +145,12 @@
 // control of money as fear. A blow in play ("with a pillow", "a
 // snowball", "by accident") is no harm.
 //
+// Rules 2026.12.7.9 to 2026.12.7.12: signals combine across messages by
+// the message rules (see Rules); a denied statement alone is none; a cue
+// word inside a statement that it is over ("I'm safe NOW") is that
+// statement, no time frame; a past cue among a term's own words ("my ex
+// USED TO hit me") tells it as past unless a time or "now" follows.
+//
 // Ordinary words are never enough on their own: a rule over everyday
 // words needs a risk word too (a death, a wish to be dead, no one there)
 // or the conversation's ideation ("I'll do it when the house is empty"
