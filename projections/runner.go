@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/rs/zerolog"
 
@@ -123,6 +124,13 @@ type Runner struct {
 	// end of the log in this process: from then on the live consumer's
 	// events are applied as they come.
 	caughtUp bool
+
+	// seen mirrors position for Await, under its own lock (mu is held
+	// through a whole replay); moved is closed, and forgotten, each time
+	// it advances.
+	seenMu sync.Mutex
+	seen   uint64
+	moved  chan struct{}
 }
 
 // NewRunner returns a runner of p over log.
@@ -187,7 +195,8 @@ func (r *Runner) Rebuild(ctx context.Context, progress Progress) (int, error) {
 		}
 		err = scratch.Swap(ctx, sr.position, expect)
 		if err == nil {
-			r.position, r.caughtUp = sr.position, true
+			r.advance(sr.position)
+			r.caughtUp = true
 			return total, nil
 		}
 		if !errors.Is(err, ErrMovedOn) || attempt == maxSwaps {
@@ -219,7 +228,7 @@ func (r *Runner) replayLocked(ctx context.Context, progress Progress) (int, erro
 		}
 		before := applied
 		applied += n
-		r.position = buf[len(buf)-1].Sequence
+		r.advance(buf[len(buf)-1].Sequence)
 		buf = buf[:0]
 		if progress != nil && applied/1000 > before/1000 {
 			progress(r.position, applied)
@@ -241,7 +250,7 @@ func (r *Runner) replayLocked(ctx context.Context, progress Progress) (int, erro
 		if ok {
 			applied++
 		}
-		r.position = e.Sequence
+		r.advance(e.Sequence)
 		if progress != nil && applied%1000 == 0 && ok {
 			progress(e.Sequence, applied)
 		}
@@ -254,7 +263,7 @@ func (r *Runner) replayLocked(ctx context.Context, progress Progress) (int, erro
 	if len(buf) == 0 {
 		// Everything read was applied (or is irrelevant): the position may
 		// pass the irrelevant events at the end too.
-		r.position = max(r.position, last)
+		r.advance(max(r.position, last))
 	}
 	if err != nil {
 		return applied, fmt.Errorf("replay %s: %w", r.p.Name(), err)
@@ -305,6 +314,59 @@ func (r *Runner) handle(ctx context.Context, e events.Envelope) error {
 	if _, err := r.p.Apply(ctx, e); err != nil {
 		return fmt.Errorf("apply seq %d (%s) to %s: %w", e.Sequence, e.Type, r.p.Name(), err)
 	}
-	r.position = max(r.position, e.Sequence)
+	r.advance(max(r.position, e.Sequence))
 	return nil
+}
+
+// advance sets the position (r.mu held) and wakes whoever Awaits it.
+func (r *Runner) advance(seq uint64) {
+	r.position = seq
+	r.seenMu.Lock()
+	defer r.seenMu.Unlock()
+	r.seen = seq
+	if r.moved != nil {
+		close(r.moved)
+		r.moved = nil
+	}
+}
+
+// checkpointPoll is how often Await reads the projection's checkpoint: a
+// shared projection (SQL) may be moved on by another replica's runner,
+// whose progress this one is not told of.
+const checkpointPoll = 50 * time.Millisecond
+
+// Await returns once the projection has applied the log up to seq: this
+// runner has passed it, or the projection's checkpoint has (another
+// replica applied it). It returns ctx's error when ctx ends first. A
+// command's caller awaits the sequence it appended before reading the
+// projection, so that it reads its own write.
+//
+// A shared projection's checkpoint moves only on events it applies: an
+// event it finds irrelevant, applied by another replica, is seen only
+// once a later relevant one is (or ctx ends).
+func (r *Runner) Await(ctx context.Context, seq uint64) error {
+	t := time.NewTimer(checkpointPoll)
+	defer t.Stop()
+	for {
+		r.seenMu.Lock()
+		seen := r.seen
+		if r.moved == nil {
+			r.moved = make(chan struct{})
+		}
+		moved := r.moved
+		r.seenMu.Unlock()
+		if seen >= seq {
+			return nil
+		}
+		if cp, err := r.p.Checkpoint(ctx); err == nil && cp >= seq {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-moved:
+		case <-t.C:
+			t.Reset(checkpointPoll)
+		}
+	}
 }

@@ -24,7 +24,7 @@ func (pr *Process) mountConsole(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	d := console.Deps{Log: p.Store, Keys: keys, Inbox: pr.Views.Inbox, Queue: pr.Views.Queue, Figures: pr.Views.Times, Accounts: pr.Views.Accounts, Sessions: sessions,
+	d := console.Deps{Log: p.Store, Keys: keys, Inbox: pr.Views.Inbox, Queue: pr.Views.Queue, Figures: pr.Views.Times, Projected: pr.Views, Accounts: pr.Views.Accounts, Sessions: sessions,
 		File: pr.cfg.File, Now: pr.cfg.Now, Logger: pr.log}
 	svc, err := console.New(ctx, cfg, d)
 	if err != nil {

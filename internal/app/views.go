@@ -39,7 +39,10 @@ type Views struct {
 	Accounts *accounts.View
 
 	runners []*projections.Runner
-	specs   []consume.Spec
+	// pages are the runners of the projections the console's pages read
+	// after a command (the inbox and the queue), which Await waits on.
+	pages []*projections.Runner
+	specs []consume.Spec
 	// lag reports a handler's lag once the process follows the log; nil
 	// before.
 	lag atomic.Pointer[lagFunc]
@@ -101,7 +104,11 @@ func (pr *Process) addProjections(ctx context.Context) error {
 	}
 	v := readModels(pr.cfg.File, pool)
 	for _, view := range v.projections() {
-		v.runners = append(v.runners, projections.NewRunner(p.Store, view, pr.log))
+		r := projections.NewRunner(p.Store, view, pr.log)
+		v.runners = append(v.runners, r)
+		if view == projections.Projection(v.Inbox) || view == projections.Projection(v.Queue) {
+			v.pages = append(v.pages, r)
+		}
 	}
 	for _, r := range v.runners {
 		start := time.Now()
@@ -122,6 +129,18 @@ func (pr *Process) addProjections(ctx context.Context) error {
 	pr.add(v.specs, nil)
 	pr.health.Add("projections", v.Ready)
 	pr.Views = v
+	return nil
+}
+
+// Await returns once the inbox and the escalation queue have applied the
+// log up to seq (projections.Runner.Await), or ctx's error: the console
+// waits so before it shows a person the page their command changed.
+func (v *Views) Await(ctx context.Context, seq uint64) error {
+	for _, r := range v.pages {
+		if err := r.Await(ctx, seq); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/rs/zerolog"
 
@@ -83,6 +84,46 @@ func TestRebuildWhileLiveRunnerMovesOn(t *testing.T) {
 			assertReport(t, rt, scenarioReport())
 			if cp, _ := rt.Checkpoint(ctx); cp != envs[len(envs)-1].Sequence {
 				t.Fatalf("checkpoint %d, want %d", cp, envs[len(envs)-1].Sequence)
+			}
+		})
+	}
+}
+
+// TestAwaitSeesThisRunnerAndOtherReplicas: Runner.Await returns once the
+// projection has applied a sequence, whether this runner applied it or
+// another replica's did (its checkpoint), and not before: it waits, then
+// ends with the context. Both stores.
+func TestAwaitSeesThisRunnerAndOtherReplicas(t *testing.T) {
+	t.Parallel()
+	for _, s := range fixture.Backends {
+		t.Run(s.Name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			envs := scenario(t)
+			last := envs[len(envs)-1].Sequence
+			rt := NewView(s.Make(t), scenarioTargets)
+			log := projectiontest.SliceLog(envs)
+			here, replica := projections.NewRunner(log, rt, zerolog.Nop()), projections.NewRunner(log, rt, zerolog.Nop())
+			short, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+			defer cancel()
+			if err := here.Await(short, last); !errors.Is(err, context.DeadlineExceeded) {
+				t.Fatalf("await before anything applied: %v, want the deadline", err)
+			}
+			done := make(chan error, 2)
+			go func() { done <- here.Await(ctx, last) }()
+			go func() { done <- replica.Await(ctx, last) }()
+			if _, err := here.Replay(ctx); err != nil {
+				t.Fatal(err)
+			}
+			for range 2 {
+				select {
+				case err := <-done:
+					if err != nil {
+						t.Fatal(err)
+					}
+				case <-time.After(30 * time.Second):
+					t.Fatal("await did not return once the projection applied the sequence")
+				}
 			}
 		})
 	}

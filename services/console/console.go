@@ -104,12 +104,15 @@ type Log interface {
 
 // Deps are the console's collaborators.
 type Deps struct {
-	Log      Log
-	Keys     app.Keys
-	Inbox    app.InboxView
-	Queue    app.QueueView
-	Figures  app.FiguresView
-	Sessions *auth.Sessions
+	Log     Log
+	Keys    app.Keys
+	Inbox   app.InboxView
+	Queue   app.QueueView
+	Figures app.FiguresView
+	// Projected tells when Inbox and Queue have applied a sequence: a
+	// command waits (at most 2 s) until they show its change.
+	Projected app.Projected
+	Sessions  *auth.Sessions
 	// Accounts is the staff accounts projection (on a memory store when
 	// nil); the console catches it up from Log when it needs to.
 	Accounts *accounts.View
@@ -155,7 +158,7 @@ func New(ctx context.Context, cfg Config, d Deps) (*Service, error) {
 		return nil, err
 	}
 	a := app.New(app.Deps{Conversations: convs, Clients: events.NewClients(d.Log), Audit: d.Log, Keys: d.Keys, Inbox: d.Inbox, Queue: d.Queue, Figures: d.Figures,
-		Staff: staff, Rota: oncall.NewLive(rota, d.Log), Rotas: events.NewRotas(d.Log),
+		Projected: d.Projected, Staff: staff, Rota: oncall.NewLive(rota, d.Log), Rotas: events.NewRotas(d.Log),
 		Replies: events.NewReplyBooks(d.Log, d.File.DefaultSavedReplies), File: d.File, Now: d.Now, Logger: d.Logger})
 	authn := auth.New(auth.Config{Lifetime: cfg.Lifetime, MaxFailures: cfg.MaxFailures, LockFor: cfg.LockFor, SignInBurst: cfg.SignInBurst,
 		SignInEvery: cfg.SignInEvery, SecureCookies: cfg.SecureCookies}, staff, d.Sessions, d.Now, log)

@@ -139,7 +139,10 @@ type Deps struct {
 	Inbox   InboxView
 	Queue   QueueView
 	Figures FiguresView
-	Staff   *Staff
+	// Projected tells when the inbox and the queue have applied a
+	// sequence: commands wait for it (settle); nil, they do not.
+	Projected Projected
+	Staff     *Staff
 	// Rota is who is on call, with the changes in the log; Rotas the one
 	// way to change it.
 	Rota  *oncall.Live
@@ -164,6 +167,14 @@ func (d *deps) meta() events.Meta { return events.Meta{OccurredAt: d.Now()} }
 // New returns the application over d.
 func New(d Deps) Application {
 	s := &deps{Deps: d, log: d.Logger.With().Str("svc", "console").Logger(), reads: &readings{}}
+	// Every command changes conversations and clients through these, and
+	// so reads its own write on the page it lands on (settle).
+	if d.Conversations != nil {
+		s.Conversations = settled[*events.Conversation]{update: d.Conversations.Update, d: s}
+	}
+	if d.Clients != nil {
+		s.Clients = settled[*events.Client]{update: d.Clients.Update, d: s}
+	}
 	return Application{
 		Commands: Commands{
 			Acknowledge:      AcknowledgeHandler{s},

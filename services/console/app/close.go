@@ -8,7 +8,6 @@ import (
 
 	"github.com/helpline-org/helpline/events"
 	"github.com/helpline-org/helpline/internal/config"
-	"github.com/helpline-org/helpline/projections/inbox"
 	"github.com/helpline-org/helpline/services/console/views"
 )
 
@@ -71,37 +70,8 @@ func (h CloseHandler) Handle(ctx context.Context, cmd Close) error {
 	})
 	if err == nil {
 		h.d.log.Info().Str("conversation_id", cmd.ConversationID).Str("staff_id", cmd.Actor.ID).Str("outcome", cmd.Outcome).Msg("conversation closed")
-		h.d.awaitInbox(ctx, cmd.ConversationID, func(c inbox.Conversation) bool { return !c.Open })
 	}
 	return err
-}
-
-// inboxPatience bounds how long a command waits for the inbox to show
-// what it recorded.
-const inboxPatience = 2 * time.Second
-
-// awaitInbox waits, at most inboxPatience of wall time, until the inbox
-// shows the conversation as done says: the page a worker lands on after a
-// command reads the inbox, which follows the log a moment behind, and must
-// not show their own change undone (a conversation they just closed still
-// "open"). Past the bound (a projection far behind) the page shows what
-// the inbox has, with the command's notice.
-func (d *deps) awaitInbox(ctx context.Context, id string, done func(inbox.Conversation) bool) {
-	if d.Inbox == nil {
-		return
-	}
-	ctx, cancel := context.WithTimeout(ctx, inboxPatience)
-	defer cancel()
-	for {
-		if c, err := d.Inbox.Get(ctx, id); err == nil && done(c) {
-			return
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(10 * time.Millisecond):
-		}
-	}
 }
 
 // taxonomy is a line's taxonomy, nil for a line the console does not serve.
