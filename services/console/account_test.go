@@ -96,8 +96,7 @@ func TestNotifyRulesSetInTheConsolePageByThem(t *testing.T) {
 
 	// The next crisis pages Dana by them.
 	paged := w.Clock.Now()
-	w.text(t, clientA, wordsA)
-	esc := w.waitEscalation(t, "")
+	esc := w.crisis(t, clientA, wordsA)
 	w.waitSent(t, dutyPhone, "/queue/"+esc.ID, 1)
 	tm := w.Timers(t, app.NotificationTimers)
 	poll.Until(t, 20*time.Second, func() error {

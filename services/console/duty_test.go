@@ -25,8 +25,7 @@ func TestSimultaneousAcknowledgementsOneWins(t *testing.T) {
 	w := newWorld(t, worldOpts{})
 	dana, bo := w.signIn(t, "dana"), w.signIn(t, "bo")
 	for i, from := range []string{"+447700900701", "+447700900702", "+447700900703"} {
-		w.text(t, from, "I want to end my life tonight")
-		esc := w.waitEscalation(t, "").ID
+		esc := w.crisis(t, from, "I want to end my life tonight").ID
 		var wg sync.WaitGroup
 		codes := map[string]int{}
 		bodies := map[string]string{}
@@ -149,8 +148,7 @@ func TestReplyReachesClientsNumber(t *testing.T) {
 func TestPageLinkSignsInAndReturns(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, worldOpts{})
-	w.text(t, "+447700900704", "I want to end my life tonight")
-	esc := w.waitEscalation(t, "").ID
+	esc := w.crisis(t, "+447700900704", "I want to end my life tonight").ID
 	c := w.anonymous(t)
 	req, _ := http.NewRequest("GET", w.srv.URL+"/queue/"+esc, nil)
 	resp, err := c.HTTP.Do(req)

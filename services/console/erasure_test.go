@@ -29,8 +29,7 @@ func TestErasedClientsMatchedWordsAreUnreadable(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, worldOpts{})
 	const client = "+447700900777"
-	w.text(t, client, "I have taken 30 paracetamol and I want to die tonight")
-	esc := w.waitEscalation(t, "")
+	esc := w.crisis(t, client, "I have taken 30 paracetamol and I want to die tonight")
 	conv := esc.ConversationID
 	w.text(t, client, "StOp")
 	w.waitConversation(t, func(c inbox.Conversation) bool { return c.ID == conv && c.Consent == events.ConsentOptedOut })

@@ -38,8 +38,7 @@ func TestFiguresCountTheWorstCasesAndHoldNothingPersonal(t *testing.T) {
 	tm := w.Timers(t, app.NotificationTimers)
 
 	// A: a crisis paged to dana, then bo, and nobody acknowledges.
-	w.text(t, clientA, wordsA)
-	escA := w.waitEscalation(t, "")
+	escA := w.crisis(t, clientA, wordsA)
 	// Each step's deadline is stored before its page leaves: the clock
 	// moves on once the page has.
 	w.waitTimerAt(t, tm, escA.ID, 0)

@@ -12,7 +12,6 @@ import (
 	"github.com/helpline-org/helpline/events"
 	"github.com/helpline-org/helpline/internal/poll"
 	"github.com/helpline-org/helpline/internal/twiliofake"
-	"github.com/helpline-org/helpline/projections/inbox"
 )
 
 // TestFlaggedClientsCrisisStillPages: on the whole platform (the signed
@@ -26,8 +25,7 @@ func TestFlaggedClientsCrisisStillPages(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, worldOpts{})
 	const client = "+447700900771"
-	w.text(t, client, "hello, can I talk to someone")
-	conv := w.waitConversation(t, func(c inbox.Conversation) bool { return c.LineID == "main" }).ID
+	conv := w.started(t, client, "hello, can I talk to someone").ID
 	dana := w.signIn(t, "dana")
 	path := "/api/conversations/" + conv + "/flags"
 	body := map[string]string{"id": "flag1", "kind": events.FlagAbusive, "reason": "threatened a worker last night",

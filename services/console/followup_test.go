@@ -38,8 +38,7 @@ func TestFollowUpFromTheCloseFormToAReplyFirstInTheInbox(t *testing.T) {
 	t.Parallel()
 	w := followUpWorld(t)
 	const from, other = "+447700900808", "+447700900809"
-	w.text(t, from, "thank you, that helped a bit")
-	conv := w.waitConversation(t, func(c inbox.Conversation) bool { return c.Unread > 0 })
+	conv := w.started(t, from, "thank you, that helped a bit")
 	dana := w.signIn(t, "dana")
 	page, seen := dana.page(t, conv.ID)
 	if !strings.Contains(page, `id="follow-up"`) || !strings.Contains(page, "at most 14 days ahead") {

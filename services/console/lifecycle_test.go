@@ -37,8 +37,7 @@ func TestHandOverThenCloseInTheConsole(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, worldOpts{})
 	const from = "+447700900707"
-	w.text(t, from, "can we talk tomorrow evening?")
-	conv := w.waitConversation(t, func(c inbox.Conversation) bool { return c.Unread > 0 })
+	conv := w.started(t, from, "can we talk tomorrow evening?")
 	dana, wes, nia := w.signIn(t, "dana"), w.signIn(t, "wes"), w.signIn(t, "nia")
 	if code, body := dana.do("POST", "/api/conversations/"+conv.ID+"/assign", map[string]string{"assignee_id": "wes", "team_id": "day"}); code != http.StatusNoContent {
 		t.Fatalf("assign: %d %s", code, body)

@@ -15,8 +15,7 @@ import (
 func TestAnOpenEscalationPageIsAuditedOncePerView(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, worldOpts{})
-	w.text(t, "+447700900778", "I have taken 30 paracetamol and I want to die tonight")
-	esc := w.waitEscalation(t, "")
+	esc := w.crisis(t, "+447700900778", "I have taken 30 paracetamol and I want to die tonight")
 	dana := w.signIn(t, "dana")
 	open := func(hdr ...string) {
 		t.Helper()

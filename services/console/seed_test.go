@@ -33,50 +33,70 @@ type seeded struct {
 // satisfies fn.
 func (w *world) waitConversation(t testing.TB, fn func(inbox.Conversation) bool) inbox.Conversation {
 	t.Helper()
-	var found inbox.Conversation
+	return waitFor(t, func(ctx context.Context) ([]inbox.Conversation, error) {
+		return w.inbox.List(ctx, inbox.Query{Limit: 100})
+	}, fn)
+}
+
+// waitEscalation polls the queue until conversation conv (any, when
+// empty) has an open escalation.
+func (w *world) waitEscalation(t testing.TB, conv string) escalations.Escalation {
+	t.Helper()
+	return w.escalationWhere(t, func(e escalations.Escalation) bool { return conv == "" || e.ConversationID == conv })
+}
+
+// escalationWhere polls the queue until an open escalation satisfies fn.
+func (w *world) escalationWhere(t testing.TB, fn func(escalations.Escalation) bool) escalations.Escalation {
+	t.Helper()
+	return waitFor(t, func(ctx context.Context) ([]escalations.Escalation, error) {
+		return w.queue.Open(ctx, []string{"main"}, 100, escalations.Cursor{})
+	}, fn)
+}
+
+// waitFor polls a projection's list until one of its rows satisfies fn,
+// and returns it.
+func waitFor[T any](t testing.TB, list func(context.Context) ([]T, error), fn func(T) bool) T {
+	t.Helper()
+	var found T
 	poll.Until(t, 20*time.Second, func() error {
-		cs, err := w.inbox.List(context.Background(), inbox.Query{Limit: 100})
+		rows, err := list(context.Background())
 		if err != nil {
 			return err
 		}
-		for _, c := range cs {
-			if fn(c) {
-				found = c
+		for _, r := range rows {
+			if fn(r) {
+				found = r
 				return nil
 			}
 		}
-		return fmt.Errorf("no such conversation yet among %d", len(cs))
+		return fmt.Errorf("no such %T yet among %d", found, len(rows))
 	})
 	return found
 }
 
-// waitEscalation polls the queue until conversation conv has an open
-// escalation.
-func (w *world) waitEscalation(t testing.TB, conv string) escalations.Escalation {
+// started brings a client's text in and returns their conversation once
+// the inbox shows it.
+func (w *world) started(t testing.TB, client, words string) inbox.Conversation {
 	t.Helper()
-	var found escalations.Escalation
-	poll.Until(t, 20*time.Second, func() error {
-		open, err := w.queue.Open(context.Background(), []string{"main"}, 100, escalations.Cursor{})
-		if err != nil {
-			return err
-		}
-		for _, e := range open {
-			if conv == "" || e.ConversationID == conv {
-				found = e
-				return nil
-			}
-		}
-		return fmt.Errorf("no open escalation yet")
-	})
-	return found
+	w.text(t, client, words)
+	id := w.Pseudo.ClientID("main", client)
+	return w.waitConversation(t, func(c inbox.Conversation) bool { return c.ClientID == id })
+}
+
+// crisis brings a client's crisis text in and returns the escalation
+// triage raises in their conversation once the queue shows it.
+func (w *world) crisis(t testing.TB, client, words string) escalations.Escalation {
+	t.Helper()
+	w.text(t, client, words)
+	id := w.Pseudo.ClientID("main", client)
+	return w.escalationWhere(t, func(e escalations.Escalation) bool { return e.ClientID == id })
 }
 
 func seed(t testing.TB) *seeded {
 	t.Helper()
 	w := newWorld(t, worldOpts{})
 	s := &seeded{world: w}
-	w.text(t, clientA, wordsA)
-	e := w.waitEscalation(t, "")
+	e := w.crisis(t, clientA, wordsA)
 	s.convA, s.escA, s.pseudoA = e.ConversationID, e.ID, e.Pseudonym
 	// The inbox is its own projection: the queue having the escalation
 	// says nothing of whether the inbox has A's message yet.
@@ -88,8 +108,7 @@ func seed(t testing.TB) *seeded {
 		s.msgA = ms[0].ID
 		return nil
 	})
-	w.text(t, clientB, wordsB)
-	b := w.waitConversation(t, func(c inbox.Conversation) bool { return c.ID != s.convA })
+	b := w.started(t, clientB, wordsB)
 	s.convB, s.pseudoB = b.ID, b.Pseudonym
 
 	dana := w.signIn(t, "dana")

@@ -821,7 +821,10 @@ func TestChatQuotas(t *testing.T) {
 	})
 	t.Run("per address", func(t *testing.T) {
 		t.Parallel()
-		h := newChatHarness(t, chatOptions{http: ingestion.ChatHTTPConfig{ClientAddrHeader: "X-Forwarded-For", AddrSendBurst: 4}})
+		// One message an hour past the burst: under load, the five sends
+		// took over a second, and the default refill let the fifth in.
+		h := newChatHarness(t, chatOptions{http: ingestion.ChatHTTPConfig{ClientAddrHeader: "X-Forwarded-For", AddrSendBurst: 4,
+			AddrSendEvery: time.Hour}})
 		var tokens []string
 		for range 3 {
 			r := h.do(t, http.MethodPost, ingestion.ChatStartPath, "", `{}`, "X-Forwarded-For", "203.0.113.9")
@@ -914,12 +917,7 @@ func TestChatMessageLongAfterCloseOpensANewConversation(t *testing.T) {
 		t.Fatalf("new conversation %+v, want the same client and pseudonym as %+v", second, first)
 	}
 	// The session follows: its stream is the new conversation's.
-	s2 := h.openEvents(t, token, "")
-	s2.waitFor(t, "message", "one more thing")
-	s2.waitFor(t, "ready", "")
-	if s2.ended() {
-		t.Fatal("the stream of the new conversation ended")
-	}
+	h.streamGoesOn(t, token, "one more thing", "the new conversation")
 }
 
 func TestChatMessageSoonAfterCloseReopens(t *testing.T) {
@@ -937,11 +935,19 @@ func TestChatMessageSoonAfterCloseReopens(t *testing.T) {
 		t.Fatalf("%d reopened, %d messages: want the chat's conversation reopened with the message", len(reopened), len(msgs))
 	}
 	// The reopened conversation's stream goes on past the earlier close.
+	h.streamGoesOn(t, token, "one more thing", "a reopened conversation")
+}
+
+// streamGoesOn opens the session's event stream and checks it shows the
+// client's last message (text), is ready for more, and stays open: the
+// stream of conversation (what it is, for the failure) goes on.
+func (h *chatHarness) streamGoesOn(t *testing.T, token, text, conversation string) {
+	t.Helper()
 	s := h.openEvents(t, token, "")
-	s.waitFor(t, "message", "one more thing")
+	s.waitFor(t, "message", text)
 	s.waitFor(t, "ready", "")
 	if s.ended() {
-		t.Fatal("the stream of a reopened conversation ended")
+		t.Fatalf("the stream of %s ended", conversation)
 	}
 }
 

@@ -283,10 +283,21 @@ func TestValidWebhookIsRecordedSealed(t *testing.T) {
 	}
 }
 
+// types are the events' types, in order.
 func types(es []events.Envelope) []string {
+	return each(es, func(e events.Envelope) string { return e.Type })
+}
+
+// aggregates are the events' aggregate ids, in order.
+func aggregates(es []events.Envelope) []string {
+	return each(es, func(e events.Envelope) string { return e.AggregateID })
+}
+
+// each is f of every event, in order.
+func each(es []events.Envelope, f func(events.Envelope) string) []string {
 	var out []string
 	for _, e := range es {
-		out = append(out, e.Type)
+		out = append(out, f(e))
 	}
 	return out
 }
@@ -539,14 +550,6 @@ func TestCloseSeenAfterManyEvents(t *testing.T) {
 	if len(msgs) != 3 || msgs[1].AggregateID != convID || msgs[2].AggregateID == convID {
 		t.Fatalf("messages went to %v; the third must start a new conversation after %s closed", aggregates(msgs), convID)
 	}
-}
-
-func aggregates(es []events.Envelope) []string {
-	var out []string
-	for _, e := range es {
-		out = append(out, e.AggregateID)
-	}
-	return out
 }
 
 // A new client's first texts arriving at once open one conversation, and

@@ -34,6 +34,18 @@ type anyWrapUp struct{}
 
 func (anyWrapUp) CheckWrapUp(string, []string) error { return nil }
 
+// followUpScheduled brings a client's message (body) in and closes its
+// conversation as a worker does, with a follow-up the client agreed to,
+// due after in; it returns the message's receipt and the follow-up's id
+// once the running service has set the follow-up's timer.
+func (w *world) followUpScheduled(t *testing.T, body string, in time.Duration) (ingestion.Receipt, string) {
+	t.Helper()
+	rc := w.Text(t, clientNum, lineNum, body)
+	id := w.closeWithFollowUp(t, rc, in)
+	poll.Until(t, 10*time.Second, w.followUpTimer(id, true))
+	return rc, id
+}
+
 // closeWithFollowUp closes the conversation of rc as a worker does, with a
 // follow-up the client agreed to, due after in; it returns the
 // follow-up's id.
@@ -96,9 +108,7 @@ func TestFollowUpSentOnceAcrossARestartAndTheReplyReopens(t *testing.T) {
 	t.Parallel()
 	w := newWorldWith(t, followUpConfig)
 	_, stop := w.service(t)
-	rc := w.Text(t, clientNum, lineNum, "it's been a hard week")
-	id := w.closeWithFollowUp(t, rc, time.Minute)
-	poll.Until(t, 10*time.Second, w.followUpTimer(id, true))
+	rc, id := w.followUpScheduled(t, "it's been a hard week", time.Minute)
 	stop() // the process dies before the follow-up is due
 
 	w.Clock.Add(time.Minute)
@@ -146,9 +156,7 @@ func TestStopBeforeTheFollowUpCancelsIt(t *testing.T) {
 	t.Parallel()
 	w := newWorldWith(t, followUpConfig)
 	svc, _ := w.service(t)
-	rc := w.Text(t, clientNum, lineNum, "thanks for listening")
-	id := w.closeWithFollowUp(t, rc, time.Hour)
-	poll.Until(t, 10*time.Second, w.followUpTimer(id, true))
+	rc, id := w.followUpScheduled(t, "thanks for listening", time.Hour)
 	w.Clock.Add(5 * time.Minute)
 	stop := w.Text(t, clientNum, lineNum, "STOP")
 	if stop.ConversationID == rc.ConversationID {
