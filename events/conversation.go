@@ -340,6 +340,10 @@ func (c *Conversation) apply(p Payload, e Envelope) {
 		}
 	case MessageSent:
 		c.Sends[p.SendID] = "sent"
+		if n, ok := c.UrgentNotices[p.SendID]; ok {
+			n.ProviderID = p.ProviderMessageID
+			c.UrgentNotices[p.SendID] = n
+		}
 	case MessageSendFailed:
 		c.Sends[p.SendID] = "failed"
 	case ReplyBlocked:

@@ -31,6 +31,28 @@ type UrgentNotice struct {
 	ID, EscalationID, MessageID, StaffID string
 	Categories                           []string
 	Due                                  time.Time
+	// ProviderID is its SMS's id once the provider accepted it.
+	ProviderID string
+}
+
+// NoticeUndelivered reports whether notice n's SMS could not reach the worker:
+// the provider refused it, or reported it undelivered.
+func (c *Conversation) NoticeUndelivered(n UrgentNotice) bool {
+	if c.Sends[n.ID] == "failed" {
+		return true
+	}
+	_, failed := c.Undelivered[n.ProviderID]
+	return n.ProviderID != "" && failed
+}
+
+// NoticeBySMS returns the notice whose SMS had provider id sid, if any.
+func (c *Conversation) NoticeBySMS(sid string) (UrgentNotice, bool) {
+	for _, n := range c.UrgentNotices {
+		if n.ProviderID != "" && n.ProviderID == sid {
+			return n, true
+		}
+	}
+	return UrgentNotice{}, false
 }
 
 // NoticeID is the id of the urgent notice a crisis message raises (and of
@@ -90,7 +112,8 @@ func (c *Conversation) Heeded(n UrgentNotice) bool {
 }
 
 // EscalateUnheeded is an urgent notice's safety net: once past its due
-// time (at m.OccurredAt), or at once when the provider refused its SMS,
+// time (at m.OccurredAt), or at once when its SMS could not reach the
+// worker (refused, or reported undelivered),
 // with no staff reply or close after its message, it raises the
 // message's crisis escalation, once. An escalation open for
 // the conversation covers it as for any crisis message (raise).
@@ -99,8 +122,8 @@ func (c *Conversation) EscalateUnheeded(noticeID string, m Meta) error {
 	if !ok {
 		return fmt.Errorf("urgent notice %s: %w", noticeID, ErrNotFound)
 	}
-	if m.OccurredAt.Before(n.Due) && c.Sends[n.ID] != "failed" || c.Heeded(n) {
-		return nil // not yet due (a notice that could not be sent is due at once), or answered
+	if m.OccurredAt.Before(n.Due) && !c.NoticeUndelivered(n) || c.Heeded(n) {
+		return nil // not yet due (a notice that could not reach the worker is due at once), or answered
 	}
 	return c.raise(CrisisEscalationID(n.MessageID), n.MessageID, ReasonCrisis,
 		Verdict{Risk: RiskCrisis, Categories: n.Categories, Terms: c.Verdicts[n.MessageID].Terms}, m)

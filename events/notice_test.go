@@ -132,6 +132,14 @@ func TestUrgentNoticeSafetyNet(t *testing.T) {
 		{"before due", nil, events.Meta{OccurredAt: raised.Due.Add(-time.Second)}, nil},
 		{"before due, its SMS refused", []events.Payload{events.MessageSendFailed{SendID: noticeID, Kind: events.SendPage, Recipient: "robin",
 			Reason: "invalid number", Code: 21211}}, events.Meta{OccurredAt: raised.Due.Add(-4 * time.Minute)}, []string{events.TypeEscalationRaised}},
+		{"before due, its SMS reported undelivered", []events.Payload{
+			events.MessageSent{SendID: noticeID, Kind: events.SendPage, Recipient: "robin", ProviderMessageID: "SMn"},
+			events.DeliveryStatusChanged{ProviderMessageID: "SMn", Status: "undelivered", ErrorCode: 30003}},
+			events.Meta{OccurredAt: raised.Due.Add(-4 * time.Minute)}, []string{events.TypeEscalationRaised}},
+		{"before due, its SMS delivered", []events.Payload{
+			events.MessageSent{SendID: noticeID, Kind: events.SendPage, Recipient: "robin", ProviderMessageID: "SMn"},
+			events.DeliveryStatusChanged{ProviderMessageID: "SMn", Status: "delivered"}},
+			events.Meta{OccurredAt: raised.Due.Add(-4 * time.Minute)}, nil},
 		{"answered", []events.Payload{events.ReplyRequested{ReplyID: "r2", StaffID: "robin", Body: body}}, due, nil},
 		{"closed", []events.Payload{events.ConversationClosed{ByStaffID: "robin"}}, due, nil},
 		{"fired twice", []events.Payload{events.EscalationRaised{EscalationID: "esc-m2", LineID: "main", MessageID: "m2",

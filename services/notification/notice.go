@@ -29,7 +29,7 @@ func (s *Service) sendNotice(ctx context.Context, e events.Envelope, n events.Ur
 		Data: map[string]string{"conversation": e.AggregateID, "notice": n.NoticeID}}); err != nil {
 		return err
 	}
-	conv, err := s.conversation(ctx, e.AggregateID)
+	conv, err := s.conversationOf(ctx, e)
 	if err != nil {
 		return err
 	}
@@ -61,7 +61,12 @@ func (s *Service) sendNotice(ctx context.Context, e events.Envelope, n events.Ur
 		return err
 	}
 	s.logger.Info().Str("conversation", conv.ID).Str("staff", st.ID).Str("notice", n.NoticeID).Str("correlation_id", meta.CorrelationID).Msg("urgent notice sent")
-	return s.update(ctx, conv.ID, func(c *events.Conversation) error { return c.RecordNoticeSent(n.NoticeID, sid, meta) })
+	return s.update(ctx, conv.ID, func(c *events.Conversation) error {
+		if err := c.RecordNoticeSent(n.NoticeID, sid, meta); err != nil {
+			return err
+		}
+		return c.EscalateUnheeded(n.NoticeID, meta) // reported undelivered before its send was recorded: at once
+	})
 }
 
 // noticeFailed records a notice that cannot reach its worker and runs its
@@ -73,6 +78,22 @@ func (s *Service) noticeFailed(ctx context.Context, convID, noticeID, reason str
 		}
 		return c.EscalateUnheeded(noticeID, meta)
 	})
+}
+
+// noticeUndelivered runs at once the safety net of the notice whose SMS
+// (provider id sid) the provider reported undelivered (the status event
+// at stream sequence seq): the worker was never told.
+func (s *Service) noticeUndelivered(ctx context.Context, convID, sid string, seq uint64, meta events.Meta) error {
+	conv, err := s.conversationAt(ctx, convID, seq)
+	if err != nil {
+		return err
+	}
+	n, ok := conv.NoticeBySMS(sid)
+	if !ok {
+		return nil
+	}
+	s.logger.Error().Str("conversation", convID).Str("staff", n.StaffID).Str("notice", n.ID).Msg("urgent notice undelivered: escalating at once")
+	return s.update(ctx, convID, func(c *events.Conversation) error { return c.EscalateUnheeded(n.ID, meta) })
 }
 
 // onNoticeDue runs a notice's safety net at its due time

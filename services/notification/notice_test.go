@@ -56,9 +56,7 @@ policies:
 // and the pager passes over robin, paging sam at once.
 func TestCrisisWhileAnsweredNoticesTheWorker(t *testing.T) {
 	t.Parallel()
-	t0 := time.Date(2026, 11, 28, 23, 0, 0, 0, time.UTC) // a Saturday night: the line is closed
-	b := testbed.New(t, noticeConfig, t0)
-	p := apptest.Serve(t, b, noticeToken, app.Config{TimerTick: 20 * time.Millisecond}, zerolog.Nop())
+	b, p, conv, first := answeredCrisis(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	to := func(number string) func(twiliofake.SentMessage) bool {
@@ -72,22 +70,6 @@ func TestCrisisWhileAnsweredNoticesTheWorker(t *testing.T) {
 			}
 		}
 		return out
-	}
-
-	conv := b.Text(t, noticeClient, noticeLine, "my ex is banging on the door with a knife, says hes going to finish me tonight").ConversationID
-	if _, err := p.Fake.WaitFor(ctx, to(noticeRobin)); err != nil {
-		t.Fatalf("robin was not paged: %v", err)
-	}
-	if _, err := p.Fake.WaitFor(ctx, to(noticeClient)); err != nil {
-		t.Fatalf("no crisis reply to the client: %v", err)
-	}
-	first := testbed.Payloads[events.EscalationRaised](t, b, conv, events.TypeEscalationRaised)[0]
-	b.Update(t, conv, func(c *events.Conversation, m events.Meta) error {
-		return c.Acknowledge(first.EscalationID, "robin", m)
-	})
-	reply(t, b, conv, "r1")
-	if _, err := p.Fake.WaitFor(ctx, func(m twiliofake.SentMessage) bool { return m.To == noticeClient && m.Body == "we are here" }); err != nil {
-		t.Fatalf("robin's reply did not reach the client: %v", err)
 	}
 
 	// A plain message out of hours while robin answers: no "we are
@@ -145,6 +127,55 @@ func TestCrisisWhileAnsweredNoticesTheWorker(t *testing.T) {
 	}
 	if got := sentTo(noticeRobin); len(got) != 2 {
 		t.Fatalf("robin got %d texts: want the first page and the one notice", len(got))
+	}
+}
+
+// answeredCrisis runs a whole process on a Saturday night (the line is
+// closed) where a client's crisis text paged robin and got the crisis
+// reply, and robin acknowledged it and answered.
+func answeredCrisis(t *testing.T) (*testbed.Bed, *apptest.Served, string, events.EscalationRaised) {
+	t.Helper()
+	b := testbed.New(t, noticeConfig, time.Date(2026, 11, 28, 23, 0, 0, 0, time.UTC))
+	p := apptest.Serve(t, b, noticeToken, app.Config{TimerTick: 20 * time.Millisecond}, zerolog.Nop())
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	conv := b.Text(t, noticeClient, noticeLine, "my ex is banging on the door with a knife, says hes going to finish me tonight").ConversationID
+	for who, number := range map[string]string{"robin's page": noticeRobin, "the client's crisis reply": noticeClient} {
+		if _, err := p.Fake.WaitFor(ctx, func(m twiliofake.SentMessage) bool { return m.To == number }); err != nil {
+			t.Fatalf("no SMS for %s: %v", who, err)
+		}
+	}
+	first := testbed.Payloads[events.EscalationRaised](t, b, conv, events.TypeEscalationRaised)[0]
+	b.Update(t, conv, func(c *events.Conversation, m events.Meta) error {
+		return c.Acknowledge(first.EscalationID, "robin", m)
+	})
+	reply(t, b, conv, "r1")
+	if _, err := p.Fake.WaitFor(ctx, func(m twiliofake.SentMessage) bool { return m.To == noticeClient && m.Body == "we are here" }); err != nil {
+		t.Fatalf("robin's reply did not reach the client: %v", err)
+	}
+	return b, p, conv, first
+}
+
+// TestUndeliveredNoticeEscalatesAtOnce: an urgent notice the provider
+// reports undelivered never told the worker: the conversation escalates
+// at once, without waiting for the window (the clock stands still).
+func TestUndeliveredNoticeEscalatesAtOnce(t *testing.T) {
+	t.Parallel()
+	b, p, conv, _ := answeredCrisis(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if err := p.Fake.FailDeliveries(noticeRobin, "undelivered", 30003); err != nil {
+		t.Fatal(err)
+	}
+	b.Text(t, noticeClient, noticeLine, "locked in the bathroom. police on the way")
+	if _, err := p.Fake.WaitFor(ctx, func(m twiliofake.SentMessage) bool { return m.To == noticeRobin && strings.Contains(m.Body, "URGENT") }); err != nil {
+		t.Fatalf("no urgent notice to robin: %v", err)
+	}
+	if _, err := p.Fake.WaitFor(ctx, func(m twiliofake.SentMessage) bool { return m.To == noticeSam }); err != nil {
+		t.Fatalf("sam was not paged once robin's notice was undelivered: %v", err)
+	}
+	if esc := testbed.Payloads[events.EscalationRaised](t, b, conv, events.TypeEscalationRaised); len(esc) != 2 || esc[1].Reason != events.ReasonCrisis {
+		t.Fatalf("escalations %+v: want a crisis escalation of the second message", esc)
 	}
 }
 

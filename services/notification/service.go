@@ -168,6 +168,9 @@ func (s *Service) HandlePages(ctx context.Context, e events.Envelope) error {
 		if !events.PageUndelivered(p.Status) {
 			return nil
 		}
+		if err := s.noticeUndelivered(ctx, e.AggregateID, p.ProviderMessageID, e.Sequence, e.Caused(s.now())); err != nil {
+			return err
+		}
 		return s.moveRefused(ctx, e.AggregateID, e.Sequence, e.Caused(s.now()))
 	case events.CallStatusChanged:
 		if !events.CallRefused(p.Status) {
