@@ -11,8 +11,9 @@ import (
 //   - an open crisis (or manual) escalation covers a new crisis message:
 //     someone is being paged for the conversation already (raise);
 //   - else, while a crisis or manual escalation of the conversation is
-//     acknowledged and still worked (not exhausted, and the conversation
-//     not closed since it was acknowledged), the worker who acknowledged
+//     acknowledged and still worked (not exhausted, the conversation not
+//     closed since it was acknowledged, and the acknowledgement or a staff
+//     reply no older than AnsweringWindow), the worker who acknowledged
 //     it is told at once by an urgent notice (UrgentNoticeRaised) instead
 //     of a new escalation: nobody else is paged and the client is not told
 //     again that someone was alerted, since someone is answering them;
@@ -63,10 +64,19 @@ func NoticeID(messageID string) string { return DerivedID("notice", messageID) }
 // at once or when its urgent notice went unheeded.
 func CrisisEscalationID(messageID string) string { return "esc-" + messageID }
 
+// AnsweringWindow is how recent the acknowledgement of a crisis
+// escalation, or the last staff reply after it, must be at a new crisis
+// message for the worker who acknowledged to count as answering the
+// client (Worked). Past it they may have gone off shift or left the
+// conversation, so the message pages the rota afresh rather than waiting
+// out an urgent notice's window on them.
+const AnsweringWindow = 30 * time.Minute
+
 // Worked returns the latest crisis or manual escalation a worker
-// acknowledged and is still working, if any: someone is answering the
-// client.
-func (c *Conversation) Worked() *Escalation {
+// acknowledged and is still working at at, if any: someone is answering
+// the client. An acknowledgement with neither it nor a staff reply in the
+// AnsweringWindow before at is no longer worked.
+func (c *Conversation) Worked(at time.Time) *Escalation {
 	for _, id := range slices.Backward(c.EscalationOrder) {
 		esc := c.Escalations[id]
 		if esc.Reason != ReasonCrisis && esc.Reason != ReasonManual || !esc.Acknowledged || esc.Exhausted {
@@ -75,9 +85,19 @@ func (c *Conversation) Worked() *Escalation {
 		if ValidateID(esc.AcknowledgedBy) != nil || !c.ClosedAt.IsZero() && !esc.AcknowledgedAt.After(c.ClosedAt) {
 			continue // closed since it was taken on: the conversation starts afresh
 		}
+		if last := latest(esc.AcknowledgedAt, c.LastReplyAt); at.Sub(last) > AnsweringWindow {
+			continue // nobody has acted on it lately
+		}
 		return esc
 	}
 	return nil
+}
+
+func latest(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }
 
 // raiseCrisis raises the crisis escalation of message messageID, or the
@@ -88,13 +108,13 @@ func (c *Conversation) raiseCrisis(messageID string, v Verdict, a Arrival, m Met
 	if _, noticed := c.UrgentNotices[noticeID]; noticed {
 		return nil
 	}
-	w := c.Worked()
-	if _, raised := c.Escalations[escID]; raised || c.covered(ReasonCrisis) || w == nil || a.Targets.Notice <= 0 {
-		return c.raise(escID, messageID, ReasonCrisis, v, m)
-	}
 	from := a.ReceivedAt
 	if from.IsZero() {
 		from = m.OccurredAt
+	}
+	w := c.Worked(from)
+	if _, raised := c.Escalations[escID]; raised || c.covered(ReasonCrisis) || w == nil || a.Targets.Notice <= 0 {
+		return c.raise(escID, messageID, ReasonCrisis, v, m)
 	}
 	categories := v.Categories
 	if categories == nil {

@@ -25,14 +25,18 @@ func workedCrisis(t *testing.T, more ...events.Payload) *events.Conversation {
 		events.EscalationAcknowledged{EscalationID: "esc-m1", StaffID: "robin", Via: events.AckConsole},
 	}
 	ps = append(ps, more...)
-	ps = append(ps, events.MessageReceived{MessageID: "m2", LineID: "main", ClientID: "k1", Body: body, ReceivedAt: t0.Add(time.Hour)})
+	ps = append(ps, events.MessageReceived{MessageID: "m2", LineID: "main", ClientID: "k1", Body: body, ReceivedAt: m2At})
 	return fold(t, "c-notice", ps...)
 }
 
 const noticeWindow = 5 * time.Minute
 
+// m2At is when workedCrisis's second message came: within the
+// AnsweringWindow of robin's acknowledgement.
+var m2At = t0.Add(20 * time.Minute)
+
 func crisisArrival() events.Arrival {
-	return events.Arrival{ReceivedAt: t0.Add(time.Hour), Targets: events.ResponseTargets{Notice: noticeWindow}}
+	return events.Arrival{ReceivedAt: m2At, Targets: events.ResponseTargets{Notice: noticeWindow}}
 }
 
 // TestCrisisWhileAnswered: a crisis message while a worker who acknowledged
@@ -59,7 +63,7 @@ func TestCrisisWhileAnswered(t *testing.T) {
 			events.ConversationClosed{ByStaffID: "robin"},
 			events.ConversationReopened{MessageID: "m2"},
 		}, crisisArrival(), escalation},
-		{"no window configured", nil, events.Arrival{ReceivedAt: t0.Add(time.Hour)}, escalation},
+		{"no window configured", nil, events.Arrival{ReceivedAt: m2At}, escalation},
 		{"an acknowledged escalation that is not a crisis", []events.Payload{
 			events.EscalationRaised{EscalationID: "esc-ooh", LineID: "main", Reason: events.ReasonOutOfHours, Risk: events.RiskElevated},
 			events.EscalationAcknowledged{EscalationID: "esc-ooh", StaffID: "sam", Via: events.AckConsole},
@@ -69,7 +73,7 @@ func TestCrisisWhileAnswered(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			c := workedCrisis(t, tt.more...)
 			if err := c.Triage("m2", events.Verdict{Risk: events.RiskCrisis, Categories: []string{"harm_from_others"}, Terms: body}, tt.arrival,
-				events.Meta{OccurredAt: t0.Add(time.Hour)}); err != nil {
+				events.Meta{OccurredAt: m2At}); err != nil {
 				t.Fatal(err)
 			}
 			if got := pendingTypes(c); !slices.Equal(got, tt.want) {
@@ -79,7 +83,7 @@ func TestCrisisWhileAnswered(t *testing.T) {
 				return
 			}
 			n := c.UrgentNotices[events.NoticeID("m2")]
-			if n.StaffID != "robin" || n.EscalationID != "esc-m1" || !n.Due.Equal(t0.Add(time.Hour+noticeWindow)) ||
+			if n.StaffID != "robin" || n.EscalationID != "esc-m1" || !n.Due.Equal(m2At.Add(noticeWindow)) ||
 				!slices.Equal(n.Categories, []string{"harm_from_others"}) {
 				t.Fatalf("notice %+v: want robin told about esc-m1, due the window after m2 came", n)
 			}
@@ -99,9 +103,9 @@ func TestCrisisAfterAnExhaustedEscalation(t *testing.T) {
 		events.MessageReceived{MessageID: "m1", LineID: "main", ClientID: "k1", ReceivedAt: t0},
 		events.EscalationRaised{EscalationID: "esc-m1", LineID: "main", MessageID: "m1", Reason: events.ReasonCrisis, Risk: events.RiskCrisis},
 		events.EscalationExhausted{EscalationID: "esc-m1", Rounds: 2},
-		events.MessageReceived{MessageID: "m2", LineID: "main", ClientID: "k1", ReceivedAt: t0.Add(time.Hour)},
+		events.MessageReceived{MessageID: "m2", LineID: "main", ClientID: "k1", ReceivedAt: m2At},
 	)
-	if err := c.Triage("m2", events.Verdict{Risk: events.RiskCrisis}, crisisArrival(), events.Meta{OccurredAt: t0.Add(time.Hour)}); err != nil {
+	if err := c.Triage("m2", events.Verdict{Risk: events.RiskCrisis}, crisisArrival(), events.Meta{OccurredAt: m2At}); err != nil {
 		t.Fatal(err)
 	}
 	if got := pendingTypes(c); !slices.Equal(got, []string{events.TypeEscalationRaised, events.TypeMessageTriaged}) {
@@ -119,7 +123,7 @@ func TestUrgentNoticeSafetyNet(t *testing.T) {
 	body := events.Sealed{KeyID: "k1", Data: []byte{1}}
 	noticeID := events.NoticeID("m2")
 	raised := events.UrgentNoticeRaised{NoticeID: noticeID, EscalationID: "esc-m1", MessageID: "m2", StaffID: "robin",
-		Categories: []string{"harm_from_others"}, Due: t0.Add(time.Hour + noticeWindow)}
+		Categories: []string{"harm_from_others"}, Due: m2At.Add(noticeWindow)}
 	triaged := events.MessageTriaged{MessageID: "m2", Risk: events.RiskCrisis, Terms: body}
 	due := events.Meta{OccurredAt: raised.Due}
 	tests := []struct {
@@ -151,7 +155,7 @@ func TestUrgentNoticeSafetyNet(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			c := workedCrisis(t, nil...)
 			for i, p := range append([]events.Payload{raised, triaged}, tt.after...) {
-				e, err := events.New(c.ID, p, events.Meta{OccurredAt: t0.Add(time.Hour + time.Duration(i)*time.Second)})
+				e, err := events.New(c.ID, p, events.Meta{OccurredAt: m2At.Add(time.Duration(i) * time.Second)})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -201,4 +205,63 @@ func TestUrgentNoticeSafetyNet(t *testing.T) {
 			t.Fatalf("err %v, want ErrNotFound", err)
 		}
 	})
+}
+
+// TestAStaleAcknowledgementPagesAfresh: an acknowledgement (or the last
+// staff reply after it) older than the AnsweringWindow at a new crisis
+// message no longer counts as someone answering: the message raises a
+// crisis escalation that pages the rota, as if nobody had taken the
+// conversation on; a staff reply inside the window keeps the notice.
+func TestAStaleAcknowledgementPagesAfresh(t *testing.T) {
+	t.Parallel()
+	body := events.Sealed{KeyID: "k1", Data: []byte{1}}
+	ack := t0.Add(5 * time.Minute)
+	tests := []struct {
+		name      string
+		replyAt   time.Time // zero: no reply
+		messageAt time.Time
+		want      string
+	}{
+		{"acknowledged just inside the window", time.Time{}, ack.Add(events.AnsweringWindow), events.TypeUrgentNoticeRaised},
+		{"acknowledged long ago, nothing since", time.Time{}, ack.Add(events.AnsweringWindow + time.Second), events.TypeEscalationRaised},
+		{"acknowledged long ago, answered lately", ack.Add(2 * time.Hour), ack.Add(2*time.Hour + 10*time.Minute), events.TypeUrgentNoticeRaised},
+		{"answered, then silent past the window", ack.Add(10 * time.Minute), ack.Add(10*time.Minute + events.AnsweringWindow + time.Minute), events.TypeEscalationRaised},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := events.NewConversation("c-stale")
+			seq := uint64(0)
+			apply := func(at time.Time, p events.Payload) {
+				t.Helper()
+				e, err := events.New(c.ID, p, events.Meta{OccurredAt: at})
+				if err != nil {
+					t.Fatal(err)
+				}
+				seq++
+				e.Sequence = seq
+				if err := c.Apply(e); err != nil {
+					t.Fatal(err)
+				}
+			}
+			apply(t0, events.ConversationStarted{LineID: "main", ClientID: "k1", Pseudonym: "C-AB12", Channel: events.ChannelSMS})
+			apply(t0, events.MessageReceived{MessageID: "m1", LineID: "main", ClientID: "k1", Body: body, ReceivedAt: t0})
+			apply(t0, events.EscalationRaised{EscalationID: "esc-m1", LineID: "main", MessageID: "m1", Reason: events.ReasonCrisis, Risk: events.RiskCrisis})
+			apply(t0, events.EscalationPaged{EscalationID: "esc-m1", Level: 0, LevelName: "duty", StaffID: "robin", Round: 1})
+			apply(ack, events.EscalationAcknowledged{EscalationID: "esc-m1", StaffID: "robin", Via: events.AckConsole})
+			if !tt.replyAt.IsZero() {
+				apply(tt.replyAt, events.ReplyRequested{ReplyID: "r1", StaffID: "robin", Body: body})
+			}
+			apply(tt.messageAt, events.MessageReceived{MessageID: "m2", LineID: "main", ClientID: "k1", Body: body, ReceivedAt: tt.messageAt})
+			arrival := events.Arrival{ReceivedAt: tt.messageAt, Targets: events.ResponseTargets{Notice: noticeWindow}}
+			if err := c.Triage("m2", events.Verdict{Risk: events.RiskCrisis, Terms: body}, arrival, events.Meta{OccurredAt: tt.messageAt}); err != nil {
+				t.Fatal(err)
+			}
+			if got := pendingTypes(c); len(got) == 0 || got[0] != tt.want {
+				t.Fatalf("recorded %v, want %s first", got, tt.want)
+			}
+			if worked := c.Worked(tt.messageAt) != nil; worked != (tt.want == events.TypeUrgentNoticeRaised) {
+				t.Fatalf("Worked at the message: %v, want %v", worked, !worked)
+			}
+		})
+	}
 }

@@ -76,7 +76,7 @@ func (s *Service) sendAutoReply(ctx context.Context, e events.Envelope, o events
 	if _, escalated := conv.Escalations["esc-"+o.MessageID]; escalated {
 		return nil // the message paged someone: the client is told so instead (sendCrisisReply)
 	}
-	if conv.Worked() != nil {
+	if conv.Worked(e.OccurredAt) != nil {
 		return nil // a worker who took the crisis on is answering: "we are closed" is not true for them
 	}
 	line, err := s.line(o.LineID)
@@ -114,7 +114,7 @@ func (s *Service) sendCrisisReply(ctx context.Context, e events.Envelope, v even
 	if esc == nil {
 		return nil
 	}
-	if w := conv.Worked(); w != nil && w.ID != esc.ID {
+	if w := conv.Worked(e.OccurredAt); w != nil && w.ID != esc.ID {
 		// A worker who took the conversation's crisis on is answering the
 		// client: "we have alerted the person on call" would be wrong, and
 		// they are told by an urgent notice or a page instead.
