@@ -47,6 +47,10 @@ func (r *ReadModel[Tx, S, PS]) Name() string { return r.m.Name }
 // Filter implements Projection.
 func (r *ReadModel[Tx, S, PS]) Filter() string { return r.m.Filter }
 
+// Relevant reports whether the read model reads events of type t
+// (Relevance).
+func (r *ReadModel[Tx, S, PS]) Relevant(t string) bool { return r.m.Relevant[t] }
+
 // Checkpoint implements Projection.
 func (r *ReadModel[Tx, S, PS]) Checkpoint(ctx context.Context) (uint64, error) {
 	return r.store.Checkpoint(ctx, r.m.Name)

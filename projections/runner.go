@@ -341,12 +341,15 @@ const checkpointPoll = 50 * time.Millisecond
 // command's caller awaits the sequence it appended before reading the
 // projection, so that it reads its own write.
 //
-// A shared projection's checkpoint moves only on events it applies: an
-// event it finds irrelevant, applied by another replica, is seen only
-// once a later relevant one is (or ctx ends).
+// A shared projection's checkpoint moves only on events it applies: when
+// it stays below seq, a projection that tells its Relevance is read from
+// the log between the checkpoint and seq (at each poll, not at once: this
+// runner usually gets there first), and when none of those events is one
+// it reads, it shows all it would at seq already.
 func (r *Runner) Await(ctx context.Context, seq uint64) error {
 	t := time.NewTimer(checkpointPoll)
 	defer t.Stop()
+	polled := false
 	for {
 		r.seenMu.Lock()
 		seen := r.seen
@@ -358,15 +361,52 @@ func (r *Runner) Await(ctx context.Context, seq uint64) error {
 		if seen >= seq {
 			return nil
 		}
-		if cp, err := r.p.Checkpoint(ctx); err == nil && cp >= seq {
+		cp, err := r.p.Checkpoint(ctx)
+		if err == nil && (cp >= seq || polled && r.nothingRelevant(ctx, cp, seq)) {
 			return nil
 		}
+		polled = false
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-moved:
 		case <-t.C:
 			t.Reset(checkpointPoll)
+			polled = true
 		}
 	}
+}
+
+// Relevance is a projection that tells which event types it reads
+// (ReadModel).
+type Relevance interface {
+	Relevant(eventType string) bool
+}
+
+// errPassed stops a read of the log once it has found what it looked for.
+var errPassed = errors.New("passed")
+
+// nothingRelevant reports whether no event after from and up to seq is
+// one the projection reads: then its checkpoint, at from, is as good as
+// seq. False when the projection does not tell, or the log cannot say.
+func (r *Runner) nothingRelevant(ctx context.Context, from, seq uint64) bool {
+	rel, ok := r.p.(Relevance)
+	if !ok {
+		return false
+	}
+	found := false
+	_, err := r.log.Read(ctx, r.p.Filter(), from, func(e events.Envelope) error {
+		if e.Sequence > seq {
+			return errPassed
+		}
+		if rel.Relevant(e.Type) {
+			found = true
+			return errPassed
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, errPassed) {
+		return false
+	}
+	return !found
 }
