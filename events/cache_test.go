@@ -2,7 +2,9 @@ package events_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"math"
 	"reflect"
 	"sync"
 	"sync/atomic"
@@ -246,6 +248,29 @@ func TestCacheAppendedStartsANewConversation(t *testing.T) {
 	}
 }
 
+// follower returns follow, which hands c every conversation event of s up
+// to stream sequence upTo not handed over yet, in order, as a follower of
+// the log does.
+func follower(t *testing.T, s *events.Store, c *events.ConversationCache) (follow func(upTo uint64)) {
+	var handed uint64
+	return func(upTo uint64) {
+		t.Helper()
+		_, err := s.Read(context.Background(), events.AggregateSubjects(events.AggregateConversation), handed, func(e events.Envelope) error {
+			if e.Sequence > upTo {
+				return errHandedEnough
+			}
+			c.Observe(e)
+			handed = e.Sequence
+			return nil
+		})
+		if err != nil && !errors.Is(err, errHandedEnough) {
+			t.Fatal(err)
+		}
+	}
+}
+
+var errHandedEnough = errors.New("handed over enough")
+
 // TestFollowedCacheMissesNothing: a follower of the log (Observe) keeps an
 // entry current without reads, but only an entry complete through where
 // the follower stands: one it may have passed events of is never peeked
@@ -255,17 +280,7 @@ func TestFollowedCacheMissesNothing(t *testing.T) {
 	s, _, c := newCache(t)
 	ctx := context.Background()
 	const a, b = "conv-follow-a", "conv-follow-b"
-	var handed uint64
-	follow := func() { // hands over every conversation event not handed over yet, in order
-		t.Helper()
-		var err error
-		if handed, err = s.Read(ctx, events.AggregateSubjects(events.AggregateConversation), handed, func(e events.Envelope) error {
-			c.Observe(e)
-			return nil
-		}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	follow := follower(t, s, c)
 	peek := func(id string) *events.Conversation {
 		t.Helper()
 		conv, ok := c.Peek(id)
@@ -281,7 +296,7 @@ func TestFollowedCacheMissesNothing(t *testing.T) {
 	if _, ok := c.Peek(a); ok {
 		t.Fatal("peeked an entry cached before any follower")
 	}
-	follow()
+	follow(math.MaxUint64)
 	if _, ok := c.Peek(a); ok {
 		t.Fatal("peeked an entry cached before the follower's first event")
 	}
@@ -294,7 +309,7 @@ func TestFollowedCacheMissesNothing(t *testing.T) {
 	if got := peek(a); got.Version != first.Version {
 		t.Fatalf("peeked version %d before the follower handed over anything, want %d", got.Version, first.Version)
 	}
-	follow()
+	follow(math.MaxUint64)
 	if got, want := peek(a), whole(t, s, a); !reflect.DeepEqual(got, want) {
 		t.Fatalf("followed entry:\n%+v\nwant\n%+v", got, want)
 	}
@@ -308,7 +323,7 @@ func TestFollowedCacheMissesNothing(t *testing.T) {
 	if _, err := s.Append(ctx, events.ExpectSeq(acks[1].Seq), triaged(t, b, "m-2")); err != nil {
 		t.Fatal(err)
 	}
-	follow()
+	follow(math.MaxUint64)
 	c.Appended(0, []events.Envelope{started(t, b), received(t, b, "m-2")}, acks)
 	if _, ok := c.Peek(b); ok {
 		t.Fatal("peeked an entry the follower had passed events of")
@@ -332,21 +347,11 @@ func TestCacheAtWaitsForTheFollowerInsteadOfReading(t *testing.T) {
 	s, log, c := newCache(t)
 	ctx := context.Background()
 	const id = "conv-cache-at"
-	var handed uint64
-	follow := func() { // hands over every conversation event not handed over yet, in order
-		t.Helper()
-		var err error
-		if handed, err = s.Read(ctx, events.AggregateSubjects(events.AggregateConversation), handed, func(e events.Envelope) error {
-			c.Observe(e)
-			return nil
-		}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	follow := follower(t, s, c)
 	if _, err := s.Append(ctx, events.ExpectNew, started(t, id), received(t, id, "m-1")); err != nil {
 		t.Fatal(err)
 	}
-	follow()
+	follow(math.MaxUint64)
 	first := mustLoad(t, c, id) // followed from here on
 	acks, err := s.Append(ctx, events.ExpectSeq(first.Version), triaged(t, id, "m-1"))
 	if err != nil {
@@ -361,7 +366,7 @@ func TestCacheAtWaitsForTheFollowerInsteadOfReading(t *testing.T) {
 		}
 		got <- conv
 	}()
-	follow()
+	follow(math.MaxUint64)
 	if conv := <-got; conv == nil || conv.Version != acks[0].Seq || !conv.Triaged["m-1"] {
 		t.Fatalf("At(%d) = %+v, want the conversation with its verdict", acks[0].Seq, conv)
 	}
@@ -375,14 +380,7 @@ func TestCacheAtWaitsForTheFollowerInsteadOfReading(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Read(ctx, events.AggregateSubjects(events.AggregateConversation), handed, func(e events.Envelope) error {
-		if e.Sequence == acks[0].Seq {
-			c.Observe(e)
-		}
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
+	follow(acks[0].Seq)
 	c.Appended(after, envs, acks)
 	conv, ok := c.Peek(id)
 	if want := whole(t, s, id); !ok || !reflect.DeepEqual(conv, want) {
