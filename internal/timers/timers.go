@@ -278,10 +278,18 @@ var errWatchStopped = errors.New("timers watch stopped")
 // closed; loaded is closed once the first watch has loaded the bucket.
 func (s *Store) watch(ctx context.Context, loaded chan struct{}) {
 	defer close(s.done)
+	// stopped is set when a watch ended before ctx: it is said once the
+	// next watch starts, so the end of a watch at shutdown (the
+	// connection closes, the next watch cannot start) is no warning.
+	stopped := false
 	err := transient.Do(ctx, rewatch, func(context.Context) error {
 		w, err := s.bucket.Watch(ctx, false)
 		if err != nil {
 			return err
+		}
+		if stopped {
+			s.log.Warn().Msg("timers watch stopped; started it again")
+			stopped = false
 		}
 		// The initial values rebuild the schedule: a timer removed while
 		// the watch was down must not stay in it.
@@ -309,7 +317,7 @@ func (s *Store) watch(ctx context.Context, loaded chan struct{}) {
 		if ctx.Err() != nil {
 			return nil
 		}
-		s.log.Warn().Msg("timers watch stopped; starting it again")
+		stopped = true
 		return errWatchStopped
 	})
 	switch {

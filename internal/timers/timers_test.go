@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -177,5 +178,48 @@ func TestScheduledOnceSetUntilFired(t *testing.T) {
 	}
 	if s.Scheduled("x") {
 		t.Fatal("a fired timer is still scheduled")
+	}
+}
+
+// syncBuffer is a log sink safe for the watch goroutine and the test.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  []byte
+}
+
+func (w *syncBuffer) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.b = append(w.b, p...)
+	return len(p), nil
+}
+
+func (w *syncBuffer) String() string { w.mu.Lock(); defer w.mu.Unlock(); return string(w.b) }
+
+// TestWatchEndsQuietlyWithTheConnection: when the process shuts down
+// (its NATS connection closes) the watch ends with an info line, not a
+// warning that it stopped and is starting again (every `helpline run`
+// logged two at each stop).
+func TestWatchEndsQuietlyWithTheConnection(t *testing.T) {
+	t.Parallel()
+	srv := natstest.Server(t, t.TempDir())
+	nc, js := natstest.Connect(t, srv.ClientURL())
+	var logs syncBuffer
+	s, err := Open(context.Background(), js, "t_quiet", 1, time.Now, zerolog.New(&logs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	nc.Close()
+	select {
+	case <-s.done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the watch did not end with the connection")
+	}
+	out := logs.String()
+	if strings.Contains(out, `"level":"warn"`) || strings.Contains(out, `"level":"error"`) {
+		t.Fatalf("the watch's end at shutdown was logged as a fault:\n%s", out)
+	}
+	if !strings.Contains(out, "timers watch ended with the NATS connection") {
+		t.Fatalf("no line says the watch ended with the connection:\n%s", out)
 	}
 }
