@@ -39,11 +39,7 @@ func (a *api) session(w http.ResponseWriter, _ *http.Request, v *auth.Viewer) er
 }
 
 func (a *api) signOut(w http.ResponseWriter, r *http.Request, v *auth.Viewer) error {
-	if err := a.auth.SignOut(w, r, v); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return noContent(w, a.auth.SignOut(w, r, v))
 }
 
 func (a *api) inbox(w http.ResponseWriter, r *http.Request, v *auth.Viewer) error {
@@ -52,11 +48,7 @@ func (a *api) inbox(w http.ResponseWriter, r *http.Request, v *auth.Viewer) erro
 		return err
 	}
 	l, err := a.app.Queries.Inbox.Handle(r.Context(), app.Inbox{Actor: v.Actor(), Cursor: cursor, Limit: limit, State: r.URL.Query().Get("state")})
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, l)
-	return nil
+	return respond(w, http.StatusOK, l, err)
 }
 
 func (a *api) queue(w http.ResponseWriter, r *http.Request, _ *auth.Viewer) error {
@@ -65,41 +57,25 @@ func (a *api) queue(w http.ResponseWriter, r *http.Request, _ *auth.Viewer) erro
 		return err
 	}
 	q, err := a.app.Queries.Queue.Handle(r.Context(), app.Queue{Cursor: cursor, Limit: limit})
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, q)
-	return nil
+	return respond(w, http.StatusOK, q, err)
 }
 
 func (a *api) escalation(w http.ResponseWriter, r *http.Request, v *auth.Viewer) error {
 	e, err := a.app.Queries.Escalation.Handle(r.Context(), app.Escalation{Actor: v.Actor(), EscalationID: chi.URLParam(r, "escalation"), Via: "api",
 		Background: auth.Background(r)})
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, e)
-	return nil
+	return respond(w, http.StatusOK, e, err)
 }
 
 func (a *api) acknowledge(w http.ResponseWriter, r *http.Request, v *auth.Viewer) error {
 	id := chi.URLParam(r, "escalation")
 	conv, err := a.app.Commands.Acknowledge.Handle(r.Context(), app.Acknowledge{Actor: v.Actor(), EscalationID: id})
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, views.Acknowledged{EscalationID: id, ConversationID: conv, AcknowledgedBy: v.ID})
-	return nil
+	return respond(w, http.StatusOK, views.Acknowledged{EscalationID: id, ConversationID: conv, AcknowledgedBy: v.ID}, err)
 }
 
 func (a *api) conversation(w http.ResponseWriter, r *http.Request, v *auth.Viewer) error {
 	c, err := a.app.Queries.ReadConversation.Handle(r.Context(), app.ReadConversation{Actor: v.Actor(), ConversationID: chi.URLParam(r, "conversation"), Via: "api",
 		Background: auth.Background(r)})
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, c)
-	return nil
+	return respond(w, http.StatusOK, c, err)
 }
 
 func (a *api) reply(w http.ResponseWriter, r *http.Request, v *auth.Viewer) error {
@@ -111,11 +87,7 @@ func (a *api) reply(w http.ResponseWriter, r *http.Request, v *auth.Viewer) erro
 		return err
 	}
 	id, err := a.app.Commands.Reply.Handle(r.Context(), app.Reply{Actor: v.Actor(), ConversationID: chi.URLParam(r, "conversation"), ReplyID: in.ID, Body: in.Body})
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusAccepted, views.ReplyAccepted{ReplyID: id})
-	return nil
+	return respond(w, http.StatusAccepted, views.ReplyAccepted{ReplyID: id}, err)
 }
 
 // flag puts a flag on the conversation's client: 204, or 400 saying what
@@ -131,11 +103,7 @@ func (a *api) flag(w http.ResponseWriter, r *http.Request, v *auth.Viewer) error
 		return err
 	}
 	cmd := app.FlagClient{Actor: v.Actor(), ConversationID: chi.URLParam(r, "conversation"), FlagID: in.ID, Kind: in.Kind, Reason: in.Reason, Until: in.Until}
-	if err := a.app.Commands.FlagClient.Handle(r.Context(), cmd); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return noContent(w, a.app.Commands.FlagClient.Handle(r.Context(), cmd))
 }
 
 func (a *api) assign(w http.ResponseWriter, r *http.Request, v *auth.Viewer) error {
@@ -147,11 +115,7 @@ func (a *api) assign(w http.ResponseWriter, r *http.Request, v *auth.Viewer) err
 		return err
 	}
 	cmd := app.Assign{Actor: v.Actor(), ConversationID: chi.URLParam(r, "conversation"), AssigneeID: in.AssigneeID, TeamID: in.TeamID}
-	if err := a.app.Commands.Assign.Handle(r.Context(), cmd); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return noContent(w, a.app.Commands.Assign.Handle(r.Context(), cmd))
 }
 
 func (a *api) close(w http.ResponseWriter, r *http.Request, v *auth.Viewer) error {
@@ -170,11 +134,7 @@ func (a *api) close(w http.ResponseWriter, r *http.Request, v *auth.Viewer) erro
 	}
 	cmd := app.Close{Actor: v.Actor(), ConversationID: chi.URLParam(r, "conversation"), Outcome: in.Outcome, Categories: in.Categories, SeenSeq: in.SeenSeq,
 		FollowUp: app.FollowUp(in.FollowUp)}
-	if err := a.app.Commands.Close.Handle(r.Context(), cmd); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return noContent(w, a.app.Commands.Close.Handle(r.Context(), cmd))
 }
 
 func (a *api) handOver(w http.ResponseWriter, r *http.Request, v *auth.Viewer) error {
@@ -189,11 +149,7 @@ func (a *api) handOver(w http.ResponseWriter, r *http.Request, v *auth.Viewer) e
 	}
 	id, err := a.app.Commands.HandOver.Handle(r.Context(), app.HandOver{Actor: v.Actor(), ConversationID: chi.URLParam(r, "conversation"),
 		HandOverID: in.ID, AssigneeID: in.AssigneeID, TeamID: in.TeamID, Note: in.Note})
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, views.HandedOver{HandOverID: id})
-	return nil
+	return respond(w, http.StatusOK, views.HandedOver{HandOverID: id}, err)
 }
 
 func (a *api) breakGlass(w http.ResponseWriter, r *http.Request, v *auth.Viewer) error {
@@ -205,9 +161,5 @@ func (a *api) breakGlass(w http.ResponseWriter, r *http.Request, v *auth.Viewer)
 	}
 	c, err := a.app.Queries.ReadConversation.Handle(r.Context(), app.ReadConversation{Actor: v.Actor(), ConversationID: chi.URLParam(r, "conversation"),
 		Via: "api", BreakGlass: true, Reason: in.Reason})
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, c)
-	return nil
+	return respond(w, http.StatusOK, c, err)
 }

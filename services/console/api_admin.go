@@ -14,20 +14,12 @@ import (
 
 func (a *api) figures(w http.ResponseWriter, r *http.Request, _ *auth.Viewer) error {
 	rep, _, err := a.app.Queries.Figures.Handle(r.Context(), figuresQuery(r))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, rep)
-	return nil
+	return respond(w, http.StatusOK, rep, err)
 }
 
 func (a *api) users(w http.ResponseWriter, r *http.Request, _ *auth.Viewer) error {
 	l, err := a.app.Queries.Staff.Handle(r.Context())
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, l)
-	return nil
+	return respond(w, http.StatusOK, l, err)
 }
 
 func (a *api) userCreate(w http.ResponseWriter, r *http.Request, v *auth.Viewer) error {
@@ -40,11 +32,8 @@ func (a *api) userCreate(w http.ResponseWriter, r *http.Request, v *auth.Viewer)
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	if err := a.app.Commands.AddStaff.Handle(r.Context(), app.AddStaff{Actor: v.Actor(), ID: in.ID, Name: in.Name, Role: in.Role, Password: in.Password}); err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusCreated, views.Created{ID: in.ID})
-	return nil
+	err := a.app.Commands.AddStaff.Handle(r.Context(), app.AddStaff{Actor: v.Actor(), ID: in.ID, Name: in.Name, Role: in.Role, Password: in.Password})
+	return respond(w, http.StatusCreated, views.Created{ID: in.ID}, err)
 }
 
 func (a *api) userRole(w http.ResponseWriter, r *http.Request, v *auth.Viewer) error {
@@ -55,11 +44,8 @@ func (a *api) userRole(w http.ResponseWriter, r *http.Request, v *auth.Viewer) e
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	if err := a.app.Commands.ChangeRole.Handle(r.Context(), app.ChangeRole{Actor: v.Actor(), StaffID: chi.URLParam(r, "staff"), Role: in.Role, Grant: in.Grant}); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	cmd := app.ChangeRole{Actor: v.Actor(), StaffID: chi.URLParam(r, "staff"), Role: in.Role, Grant: in.Grant}
+	return noContent(w, a.app.Commands.ChangeRole.Handle(r.Context(), cmd))
 }
 
 func (a *api) userDisable(w http.ResponseWriter, r *http.Request, v *auth.Viewer) error {
@@ -69,11 +55,8 @@ func (a *api) userDisable(w http.ResponseWriter, r *http.Request, v *auth.Viewer
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	if err := a.app.Commands.DisableStaff.Handle(r.Context(), app.DisableStaff{Actor: v.Actor(), StaffID: chi.URLParam(r, "staff"), Reason: in.Reason}); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	cmd := app.DisableStaff{Actor: v.Actor(), StaffID: chi.URLParam(r, "staff"), Reason: in.Reason}
+	return noContent(w, a.app.Commands.DisableStaff.Handle(r.Context(), cmd))
 }
 
 func (a *api) audit(w http.ResponseWriter, r *http.Request, _ *auth.Viewer) error {
@@ -82,11 +65,7 @@ func (a *api) audit(w http.ResponseWriter, r *http.Request, _ *auth.Viewer) erro
 		return err
 	}
 	l, err := a.app.Queries.Audit.Handle(r.Context(), app.Audit{Cursor: cursor, Limit: limit})
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, l)
-	return nil
+	return respond(w, http.StatusOK, l, err)
 }
 
 func (a *api) config(w http.ResponseWriter, _ *http.Request, _ *auth.Viewer) error {

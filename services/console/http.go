@@ -16,6 +16,36 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
+// respond answers a JSON call: its error, for the one error map, or v
+// as JSON with the status.
+func respond(w http.ResponseWriter, status int, v any, err error) error {
+	if err != nil {
+		return err
+	}
+	writeJSON(w, status, v)
+	return nil
+}
+
+// noContent answers a JSON command that returns nothing: its error, or
+// 204.
+func noContent(w http.ResponseWriter, err error) error {
+	if err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// seeOther answers a page's form: its error, for the one error map, or a
+// redirect to the page that shows what it did (post, redirect, get).
+func seeOther(w http.ResponseWriter, r *http.Request, to string, err error) error {
+	if err != nil {
+		return err
+	}
+	http.Redirect(w, r, to, http.StatusSeeOther)
+	return nil
+}
+
 // decodeJSON reads a JSON object body into v, refusing unknown fields.
 func decodeJSON(r *http.Request, v any) error {
 	if !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {

@@ -52,11 +52,8 @@ func (p *pages) loginSubmit(w http.ResponseWriter, r *http.Request, _ *auth.View
 }
 
 func (p *pages) logout(w http.ResponseWriter, r *http.Request, v *auth.Viewer) error {
-	if err := p.auth.SignOut(w, r, v); err != nil {
-		return err
-	}
-	http.Redirect(w, r, "/login", http.StatusSeeOther)
-	return nil
+	err := p.auth.SignOut(w, r, v)
+	return seeOther(w, r, "/login", err)
 }
 
 // home sends each role to its first page.
@@ -215,11 +212,8 @@ func (p *pages) assign(w http.ResponseWriter, r *http.Request, v *auth.Viewer) e
 	id := chi.URLParam(r, "conversation")
 	cmd := app.Assign{Actor: v.Actor(), ConversationID: id, AssigneeID: strings.TrimSpace(r.PostFormValue("assignee_id")),
 		TeamID: strings.TrimSpace(r.PostFormValue("team_id"))}
-	if err := p.app.Commands.Assign.Handle(r.Context(), cmd); err != nil {
-		return err
-	}
-	http.Redirect(w, r, "/conversations/"+id, http.StatusSeeOther)
-	return nil
+	err := p.app.Commands.Assign.Handle(r.Context(), cmd)
+	return seeOther(w, r, "/conversations/"+id, err)
 }
 
 // escalate raises an escalation by hand: the duty worker is paged.
@@ -227,11 +221,8 @@ func (p *pages) escalate(w http.ResponseWriter, r *http.Request, v *auth.Viewer)
 	id := chi.URLParam(r, "conversation")
 	cmd := app.EscalateByHand{Actor: v.Actor(), ConversationID: id, RequestID: r.PostFormValue("request_id"),
 		Reason: r.PostFormValue("reason"), MessageID: r.PostFormValue("message_id")}
-	if err := p.app.Commands.EscalateByHand.Handle(r.Context(), cmd); err != nil {
-		return err
-	}
-	http.Redirect(w, r, "/conversations/"+id+"?escalated=1", http.StatusSeeOther)
-	return nil
+	err := p.app.Commands.EscalateByHand.Handle(r.Context(), cmd)
+	return seeOther(w, r, "/conversations/"+id+"?escalated=1", err)
 }
 
 // flag puts a flag on the conversation's client (kind, reason, last
@@ -240,11 +231,8 @@ func (p *pages) flag(w http.ResponseWriter, r *http.Request, v *auth.Viewer) err
 	id := chi.URLParam(r, "conversation")
 	cmd := app.FlagClient{Actor: v.Actor(), ConversationID: id, FlagID: r.PostFormValue("flag_id"), Kind: r.PostFormValue("kind"),
 		Reason: r.PostFormValue("reason"), Until: r.PostFormValue("until")}
-	if err := p.app.Commands.FlagClient.Handle(r.Context(), cmd); err != nil {
-		return err
-	}
-	http.Redirect(w, r, "/conversations/"+id+"?flagged=1", http.StatusSeeOther)
-	return nil
+	err := p.app.Commands.FlagClient.Handle(r.Context(), cmd)
+	return seeOther(w, r, "/conversations/"+id+"?flagged=1", err)
 }
 
 // close ends the conversation with the worker's wrap-up. A message that
@@ -266,11 +254,7 @@ func (p *pages) close(w http.ResponseWriter, r *http.Request, v *auth.Viewer) er
 		http.Redirect(w, r, "/conversations/"+id+"?newmessage=1", http.StatusSeeOther)
 		return nil
 	}
-	if err != nil {
-		return err
-	}
-	http.Redirect(w, r, "/conversations/"+id+"?closed=1", http.StatusSeeOther)
-	return nil
+	return seeOther(w, r, "/conversations/"+id+"?closed=1", err)
 }
 
 // followUpForm reads the close form's follow-up: the consent box, and
@@ -289,22 +273,16 @@ func (p *pages) handOver(w http.ResponseWriter, r *http.Request, v *auth.Viewer)
 	id := chi.URLParam(r, "conversation")
 	cmd := app.HandOver{Actor: v.Actor(), ConversationID: id, HandOverID: r.PostFormValue("handover_id"),
 		AssigneeID: strings.TrimSpace(r.PostFormValue("assignee_id")), TeamID: strings.TrimSpace(r.PostFormValue("team_id")), Note: r.PostFormValue("note")}
-	if _, err := p.app.Commands.HandOver.Handle(r.Context(), cmd); err != nil {
-		return err
-	}
-	http.Redirect(w, r, "/inbox?handed=1", http.StatusSeeOther)
-	return nil
+	_, err := p.app.Commands.HandOver.Handle(r.Context(), cmd)
+	return seeOther(w, r, "/inbox?handed=1", err)
 }
 
 // feedback marks triage's verdict on one message, missed or a false alarm.
 func (p *pages) feedback(w http.ResponseWriter, r *http.Request, v *auth.Viewer) error {
 	id := chi.URLParam(r, "conversation")
 	cmd := app.MarkVerdict{Actor: v.Actor(), ConversationID: id, MessageID: chi.URLParam(r, "message"), Feedback: r.PostFormValue("feedback")}
-	if err := p.app.Commands.MarkVerdict.Handle(r.Context(), cmd); err != nil {
-		return err
-	}
-	http.Redirect(w, r, "/conversations/"+id+"?marked=1", http.StatusSeeOther)
-	return nil
+	err := p.app.Commands.MarkVerdict.Handle(r.Context(), cmd)
+	return seeOther(w, r, "/conversations/"+id+"?marked=1", err)
 }
 
 func (p *pages) breakGlassForm(w http.ResponseWriter, r *http.Request, v *auth.Viewer) error {

@@ -90,11 +90,7 @@ func notifyForm(r *http.Request) ([]views.NotifyRule, error) {
 
 func (a *api) notifyRules(w http.ResponseWriter, r *http.Request, v *auth.Viewer) error {
 	n, err := a.app.Queries.Notify.Handle(r.Context(), app.NotifyRules{Actor: v.Actor(), StaffID: chi.URLParam(r, "staff")})
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, n)
-	return nil
+	return respond(w, http.StatusOK, n, err)
 }
 
 func (a *api) notifySet(w http.ResponseWriter, r *http.Request, v *auth.Viewer) error {

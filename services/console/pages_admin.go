@@ -96,29 +96,20 @@ func (p *pages) users(w http.ResponseWriter, r *http.Request, v *auth.Viewer) er
 func (p *pages) userCreate(w http.ResponseWriter, r *http.Request, v *auth.Viewer) error {
 	cmd := app.AddStaff{Actor: v.Actor(), ID: r.PostFormValue("id"), Name: r.PostFormValue("name"), Role: r.PostFormValue("role"),
 		Password: r.PostFormValue("password")}
-	if err := p.app.Commands.AddStaff.Handle(r.Context(), cmd); err != nil {
-		return err
-	}
-	http.Redirect(w, r, "/admin/users?done=created", http.StatusSeeOther)
-	return nil
+	err := p.app.Commands.AddStaff.Handle(r.Context(), cmd)
+	return seeOther(w, r, "/admin/users?done=created", err)
 }
 
 func (p *pages) userRole(w http.ResponseWriter, r *http.Request, v *auth.Viewer) error {
 	cmd := app.ChangeRole{Actor: v.Actor(), StaffID: chi.URLParam(r, "staff"), Role: r.PostFormValue("role"), Grant: r.PostFormValue("action") != "revoke"}
-	if err := p.app.Commands.ChangeRole.Handle(r.Context(), cmd); err != nil {
-		return err
-	}
-	http.Redirect(w, r, "/admin/users?done=role", http.StatusSeeOther)
-	return nil
+	err := p.app.Commands.ChangeRole.Handle(r.Context(), cmd)
+	return seeOther(w, r, "/admin/users?done=role", err)
 }
 
 func (p *pages) userDisable(w http.ResponseWriter, r *http.Request, v *auth.Viewer) error {
 	cmd := app.DisableStaff{Actor: v.Actor(), StaffID: chi.URLParam(r, "staff"), Reason: r.PostFormValue("reason")}
-	if err := p.app.Commands.DisableStaff.Handle(r.Context(), cmd); err != nil {
-		return err
-	}
-	http.Redirect(w, r, "/admin/users?done=disabled", http.StatusSeeOther)
-	return nil
+	err := p.app.Commands.DisableStaff.Handle(r.Context(), cmd)
+	return seeOther(w, r, "/admin/users?done=disabled", err)
 }
 
 func (p *pages) audit(w http.ResponseWriter, r *http.Request, v *auth.Viewer) error {

@@ -44,22 +44,15 @@ func (p *pages) savedReplyRemove(w http.ResponseWriter, r *http.Request, v *auth
 }
 
 func (p *pages) changeSavedReply(w http.ResponseWriter, r *http.Request, cmd app.ChangeSavedReply, done string) error {
-	if _, err := p.app.Commands.ChangeSavedReply.Handle(r.Context(), cmd); err != nil {
-		return err
-	}
-	http.Redirect(w, r, "/admin/replies?line="+url.QueryEscape(cmd.Line)+"&done="+done, http.StatusSeeOther)
-	return nil
+	_, err := p.app.Commands.ChangeSavedReply.Handle(r.Context(), cmd)
+	return seeOther(w, r, "/admin/replies?line="+url.QueryEscape(cmd.Line)+"&done="+done, err)
 }
 
 // The same as JSON.
 
 func (a *api) savedReplies(w http.ResponseWriter, r *http.Request, _ *auth.Viewer) error {
 	sr, err := a.app.Queries.SavedReplies.Handle(r.Context(), app.SavedReplies{Line: chi.URLParam(r, "line")})
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, sr)
-	return nil
+	return respond(w, http.StatusOK, sr, err)
 }
 
 // savedReplyJSON is what the API's add and edit send.
@@ -87,25 +80,15 @@ func (a *api) savedReplyChange(r *http.Request, v *auth.Viewer, action string) (
 
 func (a *api) savedReplyAdd(w http.ResponseWriter, r *http.Request, v *auth.Viewer) error {
 	id, err := a.savedReplyChange(r, v, app.SavedReplyAdd)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusCreated, views.Created{ID: id})
-	return nil
+	return respond(w, http.StatusCreated, views.Created{ID: id}, err)
 }
 
 func (a *api) savedReplyEdit(w http.ResponseWriter, r *http.Request, v *auth.Viewer) error {
-	if _, err := a.savedReplyChange(r, v, app.SavedReplyEdit); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	_, err := a.savedReplyChange(r, v, app.SavedReplyEdit)
+	return noContent(w, err)
 }
 
 func (a *api) savedReplyRemove(w http.ResponseWriter, r *http.Request, v *auth.Viewer) error {
-	if _, err := a.savedReplyChange(r, v, app.SavedReplyRemove); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	_, err := a.savedReplyChange(r, v, app.SavedReplyRemove)
+	return noContent(w, err)
 }

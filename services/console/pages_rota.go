@@ -28,19 +28,13 @@ func (p *pages) rotaChange(w http.ResponseWriter, r *http.Request, v *auth.Viewe
 	cmd := app.ChangeRota{Actor: v.Actor(), Line: line, ID: r.PostFormValue("id"), Kind: kind, Level: r.PostFormValue("level"),
 		StaffID: r.PostFormValue("staff"), Replaces: r.PostFormValue("replaces"), WithStaffID: r.PostFormValue("with"),
 		Start: r.PostFormValue("start"), End: r.PostFormValue("end"), ReturnStart: r.PostFormValue("return_start"), ReturnEnd: r.PostFormValue("return_end")}
-	if err := p.app.Commands.ChangeRota.Handle(r.Context(), cmd); err != nil {
-		return err
-	}
-	http.Redirect(w, r, "/rota?line="+url.QueryEscape(line)+"&done="+url.QueryEscape(kind), http.StatusSeeOther)
-	return nil
+	err := p.app.Commands.ChangeRota.Handle(r.Context(), cmd)
+	return seeOther(w, r, "/rota?line="+url.QueryEscape(line)+"&done="+url.QueryEscape(kind), err)
 }
 
 func (p *pages) rotaCancel(w http.ResponseWriter, r *http.Request, v *auth.Viewer) error {
 	line := chi.URLParam(r, "line")
 	cmd := app.CancelRotaChange{Actor: v.Actor(), Line: line, ChangeID: chi.URLParam(r, "change")}
-	if err := p.app.Commands.CancelRota.Handle(r.Context(), cmd); err != nil {
-		return err
-	}
-	http.Redirect(w, r, "/rota?line="+url.QueryEscape(line)+"&done=cancelled", http.StatusSeeOther)
-	return nil
+	err := p.app.Commands.CancelRota.Handle(r.Context(), cmd)
+	return seeOther(w, r, "/rota?line="+url.QueryEscape(line)+"&done=cancelled", err)
 }

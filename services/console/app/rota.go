@@ -187,11 +187,7 @@ type ChangeRotaHandler struct{ d *deps }
 // aggregate checks the periods and that a duty worker changes only their
 // own time. A refused change records nothing.
 func (h ChangeRotaHandler) Handle(ctx context.Context, cmd ChangeRota) error {
-	a, err := rotaActor(cmd.Actor)
-	if err != nil {
-		return err
-	}
-	line, loc, err := h.d.line(cmd.Line)
+	a, line, loc, err := h.d.rotaCommand(cmd.Actor, cmd.Line)
 	if err != nil {
 		return err
 	}
@@ -236,17 +232,25 @@ type CancelRotaChangeHandler struct{ d *deps }
 // Handle records the cancellation: a duty worker may cancel only a change
 // they are a party to.
 func (h CancelRotaChangeHandler) Handle(ctx context.Context, cmd CancelRotaChange) error {
-	a, err := rotaActor(cmd.Actor)
-	if err != nil {
-		return err
-	}
-	line, _, err := h.d.line(cmd.Line)
+	a, line, _, err := h.d.rotaCommand(cmd.Actor, cmd.Line)
 	if err != nil {
 		return err
 	}
 	m := h.d.meta()
 	_, err = h.d.Rotas.Update(ctx, line, func(r *events.Rota) error { return r.Cancel(a, cmd.ChangeID, m) })
 	return rotaError(err)
+}
+
+// rotaCommand opens a command that changes a rota: who changes it (see
+// rotaActor), and the line (the first one when lineID is empty) with its
+// time zone.
+func (d *deps) rotaCommand(actor Actor, lineID string) (events.RotaActor, string, *time.Location, error) {
+	a, err := rotaActor(actor)
+	if err != nil {
+		return a, "", nil, err
+	}
+	line, loc, err := d.line(lineID)
+	return a, line, loc, err
 }
 
 // rotaActor: duty workers change their own time, admins anyone's; the
