@@ -11,7 +11,6 @@ import (
 	"testing"
 
 	"github.com/helpline-org/helpline/events"
-	"github.com/helpline-org/helpline/internal/natstest"
 )
 
 // countingLog counts whole loads and tail reads of the real store under
@@ -33,8 +32,7 @@ func (l *countingLog) Since(ctx context.Context, aggregateType, aggregateID stri
 
 func newCache(t *testing.T) (*events.Store, *countingLog, *events.ConversationCache) {
 	t.Helper()
-	_, js := natstest.Connect(t, natstest.Server(t, "").ClientURL())
-	s := newStore(t, js, 1)
+	s := newStoreOnFreshServer(t)
 	log := &countingLog{Store: s}
 	c, err := events.NewConversationCache(log, 16)
 	if err != nil {
@@ -64,6 +62,25 @@ func triaged(t *testing.T, convID, msgID string) events.Envelope {
 	return e
 }
 
+// mustAppend appends envs to s as expect says, or fails the test.
+func mustAppend(t *testing.T, s *events.Store, expect events.Expect, envs ...events.Envelope) []events.Appended {
+	t.Helper()
+	acks, err := s.Append(context.Background(), expect, envs...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return acks
+}
+
+// cached opens a cache test: a cache over a fresh log (newCache) that
+// holds conversation id, started, with message m-1 received.
+func cached(t *testing.T, id string) (*events.Store, *countingLog, *events.ConversationCache) {
+	t.Helper()
+	s, log, c := newCache(t)
+	mustAppend(t, s, events.ExpectNew, started(t, id), received(t, id, "m-1"))
+	return s, log, c
+}
+
 func mustLoad(t *testing.T, c *events.ConversationCache, id string) *events.Conversation {
 	t.Helper()
 	conv, err := c.Load(context.Background(), id)
@@ -75,21 +92,13 @@ func mustLoad(t *testing.T, c *events.ConversationCache, id string) *events.Conv
 
 func TestCacheSeesWhatOthersAppended(t *testing.T) {
 	t.Parallel()
-	s, log, c := newCache(t)
-	ctx := context.Background()
 	const id = "conv-cache-others"
-	if _, err := s.Append(ctx, events.ExpectNew, started(t, id), received(t, id, "m-1")); err != nil {
-		t.Fatal(err)
-	}
+	s, log, c := cached(t, id)
 	first := mustLoad(t, c, id)
 	// Another replica triages m-1 and a second message arrives: this cache
 	// was told of neither.
-	if _, err := s.Append(ctx, events.ExpectSeq(first.Version), triaged(t, id, "m-1")); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.Append(ctx, events.ExpectAny, received(t, id, "m-2")); err != nil {
-		t.Fatal(err)
-	}
+	mustAppend(t, s, events.ExpectSeq(first.Version), triaged(t, id, "m-1"))
+	mustAppend(t, s, events.ExpectAny, received(t, id, "m-2"))
 	got := mustLoad(t, c, id)
 	if want := whole(t, s, id); !reflect.DeepEqual(got, want) {
 		t.Fatalf("cached load:\n%+v\nwant\n%+v", got, want)
@@ -102,19 +111,15 @@ func TestCacheSeesWhatOthersAppended(t *testing.T) {
 	}
 	// A verdict appended with a stale expectation fails, as it must: the
 	// cache never hands out a Version the log has moved past.
-	if _, err := s.Append(ctx, events.ExpectSeq(first.Version), triaged(t, id, "m-2")); err == nil {
+	if _, err := s.Append(context.Background(), events.ExpectSeq(first.Version), triaged(t, id, "m-2")); err == nil {
 		t.Fatal("append on a stale version succeeded")
 	}
 }
 
 func TestCacheCopiesAreThePrivateCallers(t *testing.T) {
 	t.Parallel()
-	s, _, c := newCache(t)
-	ctx := context.Background()
 	const id = "conv-cache-copies"
-	if _, err := s.Append(ctx, events.ExpectNew, started(t, id), received(t, id, "m-1")); err != nil {
-		t.Fatal(err)
-	}
+	s, _, c := cached(t, id)
 	a := mustLoad(t, c, id)
 	a.Triaged["m-1"] = true
 	a.Version = 1 << 40
@@ -126,22 +131,15 @@ func TestCacheCopiesAreThePrivateCallers(t *testing.T) {
 
 func TestCacheAppendedFoldsOnlyOnItsOwnVersion(t *testing.T) {
 	t.Parallel()
-	s, log, c := newCache(t)
-	ctx := context.Background()
 	const id = "conv-cache-appended"
-	if _, err := s.Append(ctx, events.ExpectNew, started(t, id), received(t, id, "m-1")); err != nil {
-		t.Fatal(err)
-	}
+	s, log, c := cached(t, id)
 	conv := mustLoad(t, c, id)
 	rec := triaged(t, id, "m-1")
-	acks, err := s.Append(ctx, events.ExpectSeq(conv.Version), rec)
-	if err != nil {
-		t.Fatal(err)
-	}
+	acks := mustAppend(t, s, events.ExpectSeq(conv.Version), rec)
 	c.Appended(conv.Version, []events.Envelope{rec}, acks)
 	// The same append redelivered and retried: a duplicate ack, and a
 	// version the cache has moved past. Neither may fold twice.
-	again, err := s.Append(ctx, events.ExpectSeq(conv.Version), rec)
+	again, err := s.Append(context.Background(), events.ExpectSeq(conv.Version), rec)
 	if err != nil || !again[0].Duplicate {
 		t.Fatalf("retried append: %+v, %v", again, err)
 	}
@@ -159,16 +157,11 @@ func TestCacheAppendedFoldsOnlyOnItsOwnVersion(t *testing.T) {
 func TestCacheFarBehindLoadsWhole(t *testing.T) {
 	t.Parallel()
 	s, log, c := newCache(t)
-	ctx := context.Background()
 	const id = "conv-cache-behind"
-	if _, err := s.Append(ctx, events.ExpectNew, started(t, id)); err != nil {
-		t.Fatal(err)
-	}
+	mustAppend(t, s, events.ExpectNew, started(t, id))
 	mustLoad(t, c, id)
 	for i := range 40 {
-		if _, err := s.Append(ctx, events.ExpectAny, received(t, id, fmt.Sprintf("m-far-%d", i))); err != nil {
-			t.Fatal(err)
-		}
+		mustAppend(t, s, events.ExpectAny, received(t, id, fmt.Sprintf("m-far-%d", i)))
 	}
 	if got, want := mustLoad(t, c, id), whole(t, s, id); !reflect.DeepEqual(got, want) || got.Received != 40 {
 		t.Fatalf("40 behind:\n%+v\nwant\n%+v", got, want)
@@ -186,10 +179,7 @@ func TestCacheConcurrentLoadsOnlyMoveForward(t *testing.T) {
 	s, _, c := newCache(t)
 	ctx := context.Background()
 	const id = "conv-cache-race"
-	acks, err := s.Append(ctx, events.ExpectNew, started(t, id))
-	if err != nil {
-		t.Fatal(err)
-	}
+	acks := mustAppend(t, s, events.ExpectNew, started(t, id))
 	var last atomic.Uint64
 	last.Store(acks[0].Seq)
 	var wg sync.WaitGroup
@@ -232,13 +222,9 @@ func TestCacheConcurrentLoadsOnlyMoveForward(t *testing.T) {
 func TestCacheAppendedStartsANewConversation(t *testing.T) {
 	t.Parallel()
 	s, log, c := newCache(t)
-	ctx := context.Background()
 	const id = "conv-cache-new"
 	e := started(t, id)
-	acks, err := s.Append(ctx, events.ExpectNew, e)
-	if err != nil {
-		t.Fatal(err)
-	}
+	acks := mustAppend(t, s, events.ExpectNew, e)
 	c.Appended(0, []events.Envelope{e}, acks)
 	if got, want := mustLoad(t, c, id), whole(t, s, id); !reflect.DeepEqual(got, want) || !got.Started {
 		t.Fatalf("new conversation:\n%+v\nwant\n%+v", got, want)
@@ -277,9 +263,8 @@ var errHandedEnough = errors.New("handed over enough")
 // nor folded into, so no decision is made on a state with a hole in it.
 func TestFollowedCacheMissesNothing(t *testing.T) {
 	t.Parallel()
-	s, _, c := newCache(t)
-	ctx := context.Background()
 	const a, b = "conv-follow-a", "conv-follow-b"
+	s, _, c := cached(t, a)
 	follow := follower(t, s, c)
 	peek := func(id string) *events.Conversation {
 		t.Helper()
@@ -288,9 +273,6 @@ func TestFollowedCacheMissesNothing(t *testing.T) {
 			t.Fatalf("%s is not followed", id)
 		}
 		return conv
-	}
-	if _, err := s.Append(ctx, events.ExpectNew, started(t, a), received(t, a, "m-1")); err != nil {
-		t.Fatal(err)
 	}
 	mustLoad(t, c, a)
 	if _, ok := c.Peek(a); ok {
@@ -303,9 +285,7 @@ func TestFollowedCacheMissesNothing(t *testing.T) {
 	mustLoad(t, c, a) // read again once followed: complete through where the follower stands
 	first := peek(a)
 	// Another writer appends: the entry lags until the follower hands it over.
-	if _, err := s.Append(ctx, events.ExpectSeq(first.Version), triaged(t, a, "m-1")); err != nil {
-		t.Fatal(err)
-	}
+	mustAppend(t, s, events.ExpectSeq(first.Version), triaged(t, a, "m-1"))
 	if got := peek(a); got.Version != first.Version {
 		t.Fatalf("peeked version %d before the follower handed over anything, want %d", got.Version, first.Version)
 	}
@@ -316,13 +296,8 @@ func TestFollowedCacheMissesNothing(t *testing.T) {
 	// b's events are handed over while b is not cached; then this process
 	// appends to b and tells the cache: its entry is true, but the follower
 	// stands past it and will never hand over what it passed.
-	acks, err := s.Append(ctx, events.ExpectNew, started(t, b), received(t, b, "m-2"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.Append(ctx, events.ExpectSeq(acks[1].Seq), triaged(t, b, "m-2")); err != nil {
-		t.Fatal(err)
-	}
+	acks := mustAppend(t, s, events.ExpectNew, started(t, b), received(t, b, "m-2"))
+	mustAppend(t, s, events.ExpectSeq(acks[1].Seq), triaged(t, b, "m-2"))
 	follow(math.MaxUint64)
 	c.Appended(0, []events.Envelope{started(t, b), received(t, b, "m-2")}, acks)
 	if _, ok := c.Peek(b); ok {
@@ -344,19 +319,13 @@ func TestFollowedCacheMissesNothing(t *testing.T) {
 // cache (Appended) still moves the entry to the append's last event.
 func TestCacheAtWaitsForTheFollowerInsteadOfReading(t *testing.T) {
 	t.Parallel()
-	s, log, c := newCache(t)
 	ctx := context.Background()
 	const id = "conv-cache-at"
+	s, log, c := cached(t, id)
 	follow := follower(t, s, c)
-	if _, err := s.Append(ctx, events.ExpectNew, started(t, id), received(t, id, "m-1")); err != nil {
-		t.Fatal(err)
-	}
 	follow(math.MaxUint64)
 	first := mustLoad(t, c, id) // followed from here on
-	acks, err := s.Append(ctx, events.ExpectSeq(first.Version), triaged(t, id, "m-1"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	acks := mustAppend(t, s, events.ExpectSeq(first.Version), triaged(t, id, "m-1"))
 	reads := log.loads.Load() + log.tails.Load()
 	got := make(chan *events.Conversation, 1)
 	go func() {
@@ -376,10 +345,7 @@ func TestCacheAtWaitsForTheFollowerInsteadOfReading(t *testing.T) {
 	// This process appends two events; the follower hands the first over
 	// before the appender tells the cache of both.
 	envs, after := []events.Envelope{received(t, id, "m-2"), triaged(t, id, "m-2")}, acks[0].Seq
-	acks, err = s.Append(ctx, events.ExpectSeq(after), envs...)
-	if err != nil {
-		t.Fatal(err)
-	}
+	acks = mustAppend(t, s, events.ExpectSeq(after), envs...)
 	follow(acks[0].Seq)
 	c.Appended(after, envs, acks)
 	conv, ok := c.Peek(id)

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/helpline-org/helpline/events"
-	"github.com/helpline-org/helpline/internal/natstest"
 )
 
 // replicas returns a store on a real server holding conversation id with
@@ -16,8 +15,7 @@ import (
 // own cache, like n replicas of a service.
 func replicas(t *testing.T, n int, id string) (*events.Store, []*events.Conversations) {
 	t.Helper()
-	_, js := natstest.Connect(t, natstest.Server(t, "").ClientURL())
-	s := newStore(t, js, 1)
+	s := newStoreOnFreshServer(t)
 	out := make([]*events.Conversations, n)
 	for i := range out {
 		r, err := events.NewConversations(s, 16)
@@ -206,8 +204,7 @@ func TestConflictsAreRetriedABoundedNumberOfTimes(t *testing.T) {
 
 func TestWorkersRegisterOnceAndChange(t *testing.T) {
 	t.Parallel()
-	_, js := natstest.Connect(t, natstest.Server(t, "").ClientURL())
-	s := newStore(t, js, 1)
+	s := newStoreOnFreshServer(t)
 	r := events.NewWorkers(s)
 	ctx := context.Background()
 	m := events.Meta{OccurredAt: t0}
@@ -290,8 +287,7 @@ func TestCreateOnAnExistingAggregateGoesOnAsUpdate(t *testing.T) {
 
 func TestClientsRegisterOnceUnderRace(t *testing.T) {
 	t.Parallel()
-	_, js := natstest.Connect(t, natstest.Server(t, "").ClientURL())
-	s := newStore(t, js, 1)
+	s := newStoreOnFreshServer(t)
 	r := events.NewClients(s)
 	ctx := context.Background()
 	m := events.Meta{OccurredAt: t0}

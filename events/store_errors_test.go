@@ -42,8 +42,7 @@ func TestOverMaxPayloadIsPermanent(t *testing.T) {
 // refused for good too.
 func TestOverEnvelopeLimitIsPermanent(t *testing.T) {
 	t.Parallel()
-	_, js := natstest.Connect(t, natstest.Server(t, "").ClientURL())
-	s := newStore(t, js, 1)
+	s := newStoreOnFreshServer(t)
 	e, err := events.NewWithID("m-huge", "conv-huge", events.MessageReceived{MessageID: "m-huge", LineID: "main", ClientID: "c1",
 		Channel: events.ChannelSMS, Body: events.Sealed{KeyID: "c1", Data: make([]byte, events.MaxEnvelopeBytes)}, ReceivedAt: t0},
 		events.Meta{OccurredAt: t0})
