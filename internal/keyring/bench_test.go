@@ -10,8 +10,7 @@ var benchSizes = []int{160, 1600, 16 << 10} // one SMS segment, a long SMS, a la
 
 // BenchmarkSeal measures sealing with the client's key already cached.
 func BenchmarkSeal(b *testing.B) {
-	ts := startServer(b)
-	k := ts.keyring(b, Config{Master: testMaster(1)})
+	_, k := oneKeyring(b)
 	ctx := context.Background()
 	aad := []byte("01JABCDEF0123456789XYZ/body")
 	eachSize(b, func(b *testing.B, size int) func() error {
@@ -26,15 +25,11 @@ func BenchmarkSeal(b *testing.B) {
 
 // BenchmarkOpen measures opening with the client's key already cached.
 func BenchmarkOpen(b *testing.B) {
-	ts := startServer(b)
-	k := ts.keyring(b, Config{Master: testMaster(1)})
+	_, k := oneKeyring(b)
 	ctx := context.Background()
 	aad := []byte("01JABCDEF0123456789XYZ/body")
 	eachSize(b, func(b *testing.B, size int) func() error {
-		sealed, err := k.Seal(ctx, "client-a", make([]byte, size), aad)
-		if err != nil {
-			b.Fatal(err)
-		}
+		sealed := mustSeal(b, k, "client-a", make([]byte, size), aad)
 		return func() error { _, err := k.Open(ctx, "client-a", sealed, aad); return err }
 	})
 }
@@ -57,14 +52,11 @@ func eachSize(b *testing.B, prepare func(b *testing.B, size int) func() error) {
 
 // BenchmarkSealParallel shows contention on the cache mutex.
 func BenchmarkSealParallel(b *testing.B) {
-	ts := startServer(b)
-	k := ts.keyring(b, Config{Master: testMaster(1)})
+	_, k := oneKeyring(b)
 	ctx := context.Background()
 	plaintext, aad := make([]byte, 160), []byte("evt/body")
 	for i := range 64 {
-		if _, err := k.Seal(ctx, fmt.Sprintf("client-%d", i), plaintext, aad); err != nil {
-			b.Fatal(err)
-		}
+		mustSeal(b, k, fmt.Sprintf("client-%d", i), plaintext, aad)
 	}
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
@@ -82,8 +74,7 @@ func BenchmarkSealParallel(b *testing.B) {
 // unwrap (the first touch of a client after a restart, or with the cache
 // off).
 func BenchmarkDataKeyUncached(b *testing.B) {
-	ts := startServer(b)
-	k := ts.keyring(b, Config{Master: testMaster(1)})
+	_, k := oneKeyring(b)
 	ctx := context.Background()
 	if _, err := k.DataKey(ctx, "client-a"); err != nil {
 		b.Fatal(err)

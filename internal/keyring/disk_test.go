@@ -36,10 +36,7 @@ func TestNothingSecretOnDisk(t *testing.T) {
 
 	// A live client: content sealed into the log.
 	plaintext := []byte("I am not safe tonight, my number is +447700900123, marker " + rand.Text())
-	sealed, err := k.Seal(ctx, "client-live", plaintext, []byte("evt-1/body"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	sealed := mustSeal(t, k, "client-live", plaintext, []byte("evt-1/body"))
 	if _, err := ts.js.Publish(ctx, "helpline.events.client.client-live", sealed); err != nil {
 		t.Fatal(err)
 	}
@@ -51,9 +48,7 @@ func TestNothingSecretOnDisk(t *testing.T) {
 
 	// An erased client: its wrapped key must be gone from disk, not only
 	// from the bucket's index.
-	if _, err := k.Seal(ctx, "client-erased", []byte("x"), nil); err != nil {
-		t.Fatal(err)
-	}
+	mustSeal(t, k, "client-erased", []byte("x"), nil)
 	erasedKey, err := k.DataKey(ctx, "client-erased")
 	if err != nil {
 		t.Fatal(err)

@@ -61,6 +61,33 @@ func (ts *testServer) keyring(t testing.TB, cfg Config) *Keyring {
 	return k
 }
 
+// oneKeyring opens most keyring tests: a server and, on it, a keyring
+// with master key 1.
+func oneKeyring(t testing.TB) (*testServer, *Keyring) {
+	t.Helper()
+	ts := startServer(t)
+	return ts, ts.keyring(t, Config{Master: testMaster(1)})
+}
+
+// twoProcesses opens a test of what one process's keyring does to
+// another's: two keyrings on ts with master key 1, caching for an hour.
+func (ts *testServer) twoProcesses(t testing.TB) (*Keyring, *Keyring) {
+	t.Helper()
+	cfg := Config{Master: testMaster(1), CacheTTL: time.Hour}
+	return ts.keyring(t, cfg), ts.keyring(t, cfg)
+}
+
+// mustSeal seals plaintext with client's key, bound to aad, or fails the
+// test.
+func mustSeal(t testing.TB, k *Keyring, client string, plaintext, aad []byte) []byte {
+	t.Helper()
+	sealed, err := k.Seal(context.Background(), client, plaintext, aad)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sealed
+}
+
 // testMaster returns a fixed master key: bytes seed, seed+1, ...
 func testMaster(seed byte) MasterKey {
 	b := make([]byte, MasterKeySize)

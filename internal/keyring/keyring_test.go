@@ -19,8 +19,7 @@ import (
 
 func TestSealOpenRoundTrip(t *testing.T) {
 	t.Parallel()
-	ts := startServer(t)
-	k := ts.keyring(t, Config{Master: testMaster(1)})
+	_, k := oneKeyring(t)
 	ctx := context.Background()
 	tests := []struct {
 		name      string
@@ -35,10 +34,7 @@ func TestSealOpenRoundTrip(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			sealed, err := k.Seal(ctx, "client-a", tt.plaintext, tt.aad)
-			if err != nil {
-				t.Fatal(err)
-			}
+			sealed := mustSeal(t, k, "client-a", tt.plaintext, tt.aad)
 			if len(sealed) != len(tt.plaintext)+sealOverhead || sealed[0] != sealV1 {
 				t.Fatalf("sealed is %d bytes, version %d", len(sealed), sealed[0])
 			}
@@ -59,14 +55,10 @@ func TestSealOpenRoundTrip(t *testing.T) {
 
 func TestOpenRejects(t *testing.T) {
 	t.Parallel()
-	ts := startServer(t)
-	k := ts.keyring(t, Config{Master: testMaster(1)})
+	_, k := oneKeyring(t)
 	ctx := context.Background()
 	aad := []byte("evt-9/body")
-	sealed, err := k.Seal(ctx, "client-a", []byte("a message body"), aad)
-	if err != nil {
-		t.Fatal(err)
-	}
+	sealed := mustSeal(t, k, "client-a", []byte("a message body"), aad)
 	if _, err := k.DataKey(ctx, "client-b"); err != nil {
 		t.Fatal(err)
 	}
@@ -137,14 +129,10 @@ func TestClientIDValidation(t *testing.T) {
 
 func TestEraseShredsAndRefusesRecreation(t *testing.T) {
 	t.Parallel()
-	ts := startServer(t)
-	k := ts.keyring(t, Config{Master: testMaster(1)})
+	ts, k := oneKeyring(t)
 	ctx := context.Background()
 	aad := []byte("evt-1/body")
-	sealed, err := k.Seal(ctx, "client-a", []byte("content"), aad)
-	if err != nil {
-		t.Fatal(err)
-	}
+	sealed := mustSeal(t, k, "client-a", []byte("content"), aad)
 	if err := k.Erase(ctx, "client-a"); err != nil {
 		t.Fatal(err)
 	}
@@ -185,8 +173,7 @@ func TestEraseShredsAndRefusesRecreation(t *testing.T) {
 // finished by the next Erase.
 func TestEraseFinishesInterruptedWipe(t *testing.T) {
 	t.Parallel()
-	ts := startServer(t)
-	k := ts.keyring(t, Config{Master: testMaster(1)})
+	ts, k := oneKeyring(t)
 	ctx := context.Background()
 	if _, err := k.DataKey(ctx, "client-a"); err != nil {
 		t.Fatal(err)
@@ -210,8 +197,7 @@ func TestEraseFinishesInterruptedWipe(t *testing.T) {
 
 func TestEraseUnknownClientBlocksCreation(t *testing.T) {
 	t.Parallel()
-	ts := startServer(t)
-	k := ts.keyring(t, Config{Master: testMaster(1)})
+	_, k := oneKeyring(t)
 	ctx := context.Background()
 	if err := k.Erase(ctx, "never-seen"); err != nil {
 		t.Fatal(err)
@@ -227,8 +213,7 @@ func TestRemovedKeyIsNotRecreated(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t)
 	ctx := context.Background()
-	k1 := ts.keyring(t, Config{Master: testMaster(1), CacheTTL: time.Hour})
-	k2 := ts.keyring(t, Config{Master: testMaster(1), CacheTTL: time.Hour})
+	k1, k2 := ts.twoProcesses(t)
 	if _, err := k1.DataKey(ctx, "client-a"); err != nil {
 		t.Fatal(err)
 	}
@@ -256,13 +241,9 @@ func TestEraseReachesOtherInstances(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t)
 	ctx := context.Background()
-	k1 := ts.keyring(t, Config{Master: testMaster(1), CacheTTL: time.Hour})
-	k2 := ts.keyring(t, Config{Master: testMaster(1), CacheTTL: time.Hour})
+	k1, k2 := ts.twoProcesses(t)
 	aad := []byte("evt-1/body")
-	sealed, err := k1.Seal(ctx, "client-a", []byte("content"), aad)
-	if err != nil {
-		t.Fatal(err)
-	}
+	sealed := mustSeal(t, k1, "client-a", []byte("content"), aad)
 	if _, err := k2.Open(ctx, "client-a", sealed, aad); err != nil {
 		t.Fatal(err)
 	}
@@ -325,9 +306,8 @@ func TestConcurrentDataKeyAgrees(t *testing.T) {
 // in flight.
 func TestEraseWhileDataKeyInFlight(t *testing.T) {
 	t.Parallel()
-	ts := startServer(t)
+	_, k := oneKeyring(t)
 	ctx := context.Background()
-	k := ts.keyring(t, Config{Master: testMaster(1)})
 	for round := range 5 {
 		id := fmt.Sprintf("client-%d", round)
 		stop := make(chan struct{})
@@ -454,9 +434,8 @@ func TestConfigValidate(t *testing.T) {
 
 func TestActiveClientIDStartsFreshIdentity(t *testing.T) {
 	t.Parallel()
-	ts := startServer(t)
+	_, k := oneKeyring(t)
 	ctx := context.Background()
-	k := ts.keyring(t, Config{Master: testMaster(1)})
 	p := NewPseudonymizer(testMaster(1))
 	const line, number = "line-1", "+447700900123"
 
@@ -464,9 +443,7 @@ func TestActiveClientIDStartsFreshIdentity(t *testing.T) {
 	if err != nil || id0 != p.ClientID(line, number) {
 		t.Fatalf("first identity %q, %v; want ClientID", id0, err)
 	}
-	if _, err := k.Seal(ctx, id0, []byte("x"), nil); err != nil {
-		t.Fatal(err)
-	}
+	mustSeal(t, k, id0, []byte("x"), nil)
 	if err := k.Erase(ctx, id0); err != nil {
 		t.Fatal(err)
 	}
@@ -474,9 +451,7 @@ func TestActiveClientIDStartsFreshIdentity(t *testing.T) {
 	if err != nil || id1 == id0 || id1 != p.ClientIDGeneration(line, number, 1) {
 		t.Fatalf("after erasure: %q, %v; want generation 1", id1, err)
 	}
-	if _, err := k.Seal(ctx, id1, []byte("x"), nil); err != nil {
-		t.Fatal(err)
-	}
+	mustSeal(t, k, id1, []byte("x"), nil)
 	if _, err := k.DataKey(ctx, id0); !errors.Is(err, ErrErased) {
 		t.Fatalf("old identity: %v, want ErrErased", err)
 	}
@@ -494,11 +469,7 @@ func TestRewrap(t *testing.T) {
 	k := ts.keyring(t, Config{Master: oldM})
 	sealed := map[string][]byte{}
 	for _, id := range []string{"a", "b", "c"} {
-		s, err := k.Seal(ctx, id, []byte("body of "+id), []byte(id))
-		if err != nil {
-			t.Fatal(err)
-		}
-		sealed[id] = s
+		sealed[id] = mustSeal(t, k, id, []byte("body of "+id), []byte(id))
 	}
 	if err := k.Erase(ctx, "c"); err != nil {
 		t.Fatal(err)
