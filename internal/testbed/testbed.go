@@ -84,6 +84,42 @@ func New(t testing.TB, yamlConfig string, at time.Time) *Bed {
 	return b
 }
 
+// Password is the password of the staff accounts tests register.
+const Password = "correct horse battery staple"
+
+// hashedPassword is Password hashed, once per test process.
+var hashedPassword struct {
+	once sync.Once
+	hash string
+	err  error
+}
+
+// PasswordHash returns Password hashed by hash (the console's
+// HashPassword: testbed cannot import the console, whose read models'
+// tests import testbed), computed once per test process: each argon2id
+// hash costs 64 MiB and about half a second of CPU under the race
+// detector, and a test's world registers several accounts. Signing in
+// still compares with the real parameters.
+func PasswordHash(hash func(password string) (string, error)) string {
+	hashedPassword.once.Do(func() { hashedPassword.hash, hashedPassword.err = hash(Password) })
+	if hashedPassword.err != nil {
+		panic(hashedPassword.err)
+	}
+	return hashedPassword.hash
+}
+
+// Register records a staff account on the bed's log (id, name, one role,
+// and the hash of its password), as an admin adding it would.
+func (b *Bed) Register(t testing.TB, id, name, role, passwordHash string) {
+	t.Helper()
+	register := func(w *events.Worker) error {
+		return w.Register(name, passwordHash, role, "test", events.Meta{OccurredAt: b.Clock.Now()})
+	}
+	if _, err := events.NewWorkers(b.Store).Update(context.Background(), id, register); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // ConsumeConfig redelivers and retries quickly, so tests of failures
 // finish soon.
 func ConsumeConfig() consume.Config {

@@ -7,7 +7,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -32,7 +31,7 @@ const (
 	dutyPhone  = "+447700900101"
 	dutyPhone2 = "+447700900102"
 	adminPhone = "+447700900104"
-	password   = "correct horse battery staple"
+	password   = testbed.Password
 )
 
 const worldConfig = `
@@ -115,32 +114,14 @@ func newWorld(t testing.TB, o worldOpts) *world {
 	w.fake, w.srv = p.Fake, p.Server
 	w.svc, w.queue, w.inbox = p.Console, p.Views.Queue, p.Views.Inbox
 	ctx := context.Background()
-	workers := events.NewWorkers(b.Store)
 	for id, role := range accounts {
-		register := func(a *events.Worker) error {
-			return a.Register(names[id], passwordHash(), role, "test", events.Meta{OccurredAt: b.Clock.Now()})
-		}
-		if _, err := workers.Update(ctx, id, register); err != nil {
-			t.Fatal(err)
-		}
+		b.Register(t, id, names[id], role, testbed.PasswordHash(consoleapp.HashPassword))
 	}
 	if err := w.svc.Accounts().CatchUp(ctx); err != nil {
 		t.Fatal(err)
 	}
 	return w
 }
-
-// passwordHash is the staff's password hashed once per test process: each
-// argon2id hash costs 64 MiB and about half a second of CPU under the race
-// detector, and the worlds register six accounts each. Signing in still
-// compares with the real parameters.
-var passwordHash = sync.OnceValue(func() string {
-	h, err := consoleapp.HashPassword(password)
-	if err != nil {
-		panic(err)
-	}
-	return h
-})
 
 // staff is one console client of the world's (cookie jar and CSRF
 // token once signed in).

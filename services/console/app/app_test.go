@@ -2,7 +2,6 @@ package app_test
 
 import (
 	"context"
-	"sync"
 	"testing"
 	"time"
 
@@ -35,7 +34,7 @@ staff:
   - {id: ada, name: Ada Admin, role: admin}
 `
 
-const password = "correct horse battery staple"
+const password = testbed.Password
 
 // Actors, as a session would make them.
 var (
@@ -72,32 +71,14 @@ func newBed(t *testing.T) *bed {
 	}
 	b.app = app.New(app.Deps{Conversations: convs, Clients: events.NewClients(b.Store), Audit: b.Store, Keys: b.Keys, Inbox: b.inbox, Queue: b.queue,
 		Figures: times, Staff: b.staff, File: b.File, Now: b.Clock.Now, Logger: zerolog.Nop()})
-	workers := events.NewWorkers(b.Store)
 	for _, a := range []app.Actor{dana, bo, wes, nia, mia, ada} {
-		register := func(w *events.Worker) error {
-			return w.Register(a.Name, passwordHash(), a.Role, "test", events.Meta{OccurredAt: b.Clock.Now()})
-		}
-		if _, err := workers.Update(ctx, a.ID, register); err != nil {
-			t.Fatal(err)
-		}
+		b.Register(t, a.ID, a.Name, a.Role, testbed.PasswordHash(app.HashPassword))
 	}
 	if err := b.staff.CatchUp(ctx); err != nil {
 		t.Fatal(err)
 	}
 	return b
 }
-
-// passwordHash is the staff's password hashed once per test process: each
-// argon2id hash costs 64 MiB and about half a second of CPU under the race
-// detector, and every bed registers six accounts. Registering by password
-// is tested on its own (admin_test.go).
-var passwordHash = sync.OnceValue(func() string {
-	h, err := app.HashPassword(password)
-	if err != nil {
-		panic(err)
-	}
-	return h
-})
 
 // catchUp applies the log to the projections.
 func (b *bed) catchUp(t *testing.T) {
@@ -107,6 +88,14 @@ func (b *bed) catchUp(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// opened opens most tests: a bed on which the client from has texted
+// body; it returns the bed and that conversation's id.
+func opened(t *testing.T, from, body string) (*bed, string) {
+	t.Helper()
+	b := newBed(t)
+	return b, b.conversation(t, from, body)
 }
 
 // conversation brings an SMS in from a client and returns its

@@ -48,9 +48,8 @@ func (b *busy) Update(ctx context.Context, id string, decide func(*events.Conver
 // (events.conflictPatience), so a person's escalation is recorded.
 func TestEscalateByHandOutlastsOtherWriters(t *testing.T) {
 	t.Parallel()
-	b := newBed(t)
+	b, conv := opened(t, "+447700900931", "I do not feel safe at home")
 	ctx := context.Background()
-	conv := b.conversation(t, "+447700900931", "I do not feel safe at home")
 	convs, err := events.NewConversations(b.Store, 8)
 	if err != nil {
 		t.Fatal(err)

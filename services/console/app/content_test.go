@@ -15,9 +15,8 @@ import (
 // leaves one audit record first; a refused reading leaves none.
 func TestReadingContentIsAudited(t *testing.T) {
 	t.Parallel()
-	b := newBed(t)
+	b, conv := opened(t, "+447700900801", "I cannot sleep again")
 	ctx := context.Background()
-	conv := b.conversation(t, "+447700900801", "I cannot sleep again")
 	b.assign(t, conv, "wes", "day")
 	read := func(q app.ReadConversation) error {
 		c, err := b.app.Queries.ReadConversation.Handle(ctx, q)
@@ -109,9 +108,8 @@ func TestInboxIsWhatEachMayRead(t *testing.T) {
 // repeated reply id is one reply.
 func TestReplyRules(t *testing.T) {
 	t.Parallel()
-	b := newBed(t)
+	b, conv := opened(t, "+447700900805", "is anyone there")
 	ctx := context.Background()
-	conv := b.conversation(t, "+447700900805", "is anyone there")
 	b.assign(t, conv, "wes", "")
 	for _, c := range []struct {
 		name string
@@ -150,9 +148,8 @@ func TestReplyRules(t *testing.T) {
 // counts only the content shown, written once it was.
 func TestAutoRepliedConversationOpens(t *testing.T) {
 	t.Parallel()
-	b := newBed(t)
+	b, conv := opened(t, "+447700900805", "hello")
 	ctx := context.Background()
-	conv := b.conversation(t, "+447700900805", "hello")
 	b.record(t, conv, func(c *events.Conversation) error {
 		return c.RecordSent("ooh-"+conv+"-0a1b2c", events.SendAutoReply, "SM0123", events.Meta{OccurredAt: b.Clock.Now()})
 	})

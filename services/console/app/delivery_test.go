@@ -13,9 +13,8 @@ import (
 // code), the call that followed was answered.
 func TestQueueShowsEachPagesDelivery(t *testing.T) {
 	t.Parallel()
-	b := newBed(t)
+	b, conv := opened(t, "+447700900707", "help me")
 	ctx := context.Background()
-	conv := b.conversation(t, "+447700900707", "help me")
 	b.escalate(t, conv, "esc1")
 	m := events.Meta{OccurredAt: b.Clock.Now()}
 	b.record(t, conv, func(c *events.Conversation) error {

@@ -78,9 +78,8 @@ func TestTwoDutyWorkersAcknowledgeAtOnce(t *testing.T) {
 // conversation someone already has does not take it from them.
 func TestAcknowledgeKeepsAnAssignee(t *testing.T) {
 	t.Parallel()
-	b := newBed(t)
+	b, conv := opened(t, "+447700900704", "help me")
 	ctx := context.Background()
-	conv := b.conversation(t, "+447700900704", "help me")
 	b.assign(t, conv, "wes", "day")
 	b.escalate(t, conv, "esc1")
 	if _, err := b.app.Commands.Acknowledge.Handle(ctx, app.Acknowledge{Actor: dana, EscalationID: "esc1"}); err != nil {
@@ -104,9 +103,8 @@ func TestAcknowledgeKeepsAnAssignee(t *testing.T) {
 // TestAssignRules: the assignee needs an account and the team a valid id.
 func TestAssignRules(t *testing.T) {
 	t.Parallel()
-	b := newBed(t)
+	b, conv := opened(t, "+447700900705", "hello")
 	ctx := context.Background()
-	conv := b.conversation(t, "+447700900705", "hello")
 	for _, c := range []struct {
 		name string
 		cmd  app.Assign
@@ -131,9 +129,8 @@ func TestAssignRules(t *testing.T) {
 // records it, before the queue shows it.
 func TestWhoeverWasPagedMayTakeIt(t *testing.T) {
 	t.Parallel()
-	b := newBed(t)
+	b, conv := opened(t, "+447700900706", "help me")
 	ctx := context.Background()
-	conv := b.conversation(t, "+447700900706", "help me")
 	b.escalate(t, conv, "esc1")
 	mine := app.Escalation{Actor: mia, EscalationID: "esc1"}
 	if _, err := b.app.Queries.Escalation.Handle(ctx, mine); !errors.Is(err, app.ErrForbidden) {

@@ -20,9 +20,8 @@ import (
 // hand), and not after.
 func TestClientFlagRules(t *testing.T) {
 	t.Parallel()
-	b := newBed(t)
+	b, conv := opened(t, "+447700900811", "it's me again")
 	ctx := context.Background()
-	conv := b.conversation(t, "+447700900811", "it's me again")
 	b.assign(t, conv, "wes", "")
 	// The clock is Monday 7 December 2026, 09:00 in London (GMT).
 	flag := func(a app.Actor, id, kind, reason, until string) error {

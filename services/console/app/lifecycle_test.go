@@ -69,8 +69,7 @@ func inboxIDs(t *testing.T, b *bed, actor app.Actor, state string) []string {
 
 func TestCloseWithOutcome(t *testing.T) {
 	t.Parallel()
-	b := newBed(t)
-	conv := b.conversation(t, "+447700900901", "thank you, that helped")
+	b, conv := opened(t, "+447700900901", "thank you, that helped")
 	b.assign(t, conv, "wes", "day")
 	if err := b.closeAs(t, wes, conv); err != nil {
 		t.Fatal(err)
@@ -104,8 +103,7 @@ func TestCloseWithOutcome(t *testing.T) {
 // worker's page was loaded refuses the close, and nothing changes.
 func TestCloseAfterAMessageThePageDidNotShow(t *testing.T) {
 	t.Parallel()
-	b := newBed(t)
-	conv := b.conversation(t, "+447700900902", "ok, bye")
+	b, conv := opened(t, "+447700900902", "ok, bye")
 	seq := b.seen(t, dana, conv)
 	b.Text(t, "+447700900902", lineNumber, "actually, one more thing")
 	before := b.history(t, conv)
@@ -134,8 +132,7 @@ func (r *racing) Update(ctx context.Context, id string, decide func(*events.Conv
 
 func TestCloseRacingANewMessageIsRefused(t *testing.T) {
 	t.Parallel()
-	b := newBed(t)
-	conv := b.conversation(t, "+447700900903", "ok, bye")
+	b, conv := opened(t, "+447700900903", "ok, bye")
 	seq := b.seen(t, dana, conv)
 	convs, err := events.NewConversations(b.Store, 8)
 	if err != nil {
@@ -187,9 +184,8 @@ func TestMessageAfterCloseReopensWithinTheWindowOnly(t *testing.T) {
 
 func TestHandOverNoteIsVisibleToTheNewAssignee(t *testing.T) {
 	t.Parallel()
-	b := newBed(t)
+	b, conv := opened(t, "+447700900905", "can we talk tomorrow?")
 	ctx := context.Background()
-	conv := b.conversation(t, "+447700900905", "can we talk tomorrow?")
 	b.assign(t, conv, "wes", "day")
 	const note = "Prefers texts after 6pm; safety plan agreed."
 	id, err := b.app.Commands.HandOver.Handle(ctx, app.HandOver{Actor: wes, ConversationID: conv, HandOverID: "h1", AssigneeID: "nia", Note: note})
@@ -218,9 +214,8 @@ func TestHandOverNoteIsVisibleToTheNewAssignee(t *testing.T) {
 
 func TestBadWrapUpsAndHandOversChangeNothing(t *testing.T) {
 	t.Parallel()
-	b := newBed(t)
+	b, conv := opened(t, "+447700900906", "hello")
 	ctx := context.Background()
-	conv := b.conversation(t, "+447700900906", "hello")
 	b.assign(t, conv, "wes", "day")
 	seq := b.seen(t, wes, conv)
 	before := b.history(t, conv)
