@@ -2,7 +2,6 @@ package accounts
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strings"
 
@@ -46,10 +45,7 @@ func (s *MemoryStore) Get(_ context.Context, id string) (Account, error) {
 	s.RLock()
 	defer s.RUnlock()
 	a, ok := s.accounts[id]
-	if !ok {
-		return Account{}, fmt.Errorf("account %s: %w", id, ErrNotFound)
-	}
-	return clone(a), nil
+	return projections.One(clone(a), ok, nil, "account", id, ErrNotFound)
 }
 
 // List implements Store.

@@ -2,7 +2,6 @@ package accounts
 
 import (
 	"context"
-	"fmt"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -48,13 +47,7 @@ func rows(snap Snapshot) [][][]any {
 // Get implements Store.
 func (s *SQLStore) Get(ctx context.Context, id string) (Account, error) {
 	a, ok, err := get(ctx, s.Pool(), id)
-	if err != nil {
-		return Account{}, err
-	}
-	if !ok {
-		return Account{}, fmt.Errorf("account %s: %w", id, ErrNotFound)
-	}
-	return a, nil
+	return projections.One(a, ok, err, "account", id, ErrNotFound)
 }
 
 // List implements Store.

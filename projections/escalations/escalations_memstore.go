@@ -116,10 +116,7 @@ func (s *MemoryStore) Get(_ context.Context, id string) (Escalation, error) {
 	s.RLock()
 	defer s.RUnlock()
 	e, ok := s.escalations[id]
-	if !ok {
-		return Escalation{}, fmt.Errorf("escalation %s: %w", id, ErrNotFound)
-	}
-	return clone(e), nil
+	return projections.One(clone(e), ok, nil, "escalation", id, ErrNotFound)
 }
 
 // clone copies e's lists, so a caller never shares the store's memory.

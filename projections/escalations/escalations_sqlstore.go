@@ -206,13 +206,7 @@ func (s *SQLStore) Open(ctx context.Context, lineIDs []string, limit int, after 
 // Get implements Store.
 func (s *SQLStore) Get(ctx context.Context, id string) (Escalation, error) {
 	e, ok, err := getIn(ctx, s.Pool(), id)
-	if err != nil {
-		return Escalation{}, err
-	}
-	if !ok {
-		return Escalation{}, fmt.Errorf("escalation %s: %w", id, ErrNotFound)
-	}
-	return e, nil
+	return projections.One(e, ok, err, "escalation", id, ErrNotFound)
 }
 
 var _ Store = (*SQLStore)(nil)

@@ -18,11 +18,7 @@ func TestStores(t *testing.T) {
 	ctx := context.Background()
 	fixture.Stores(t, projectiontest.Cases[Store]{
 		"reset empties rows and checkpoint": func(t *testing.T, s Store) {
-			q := fixture.Scenario(t, s)
-			projectiontest.Must(t, q.Reset(ctx))
-			if cp, err := q.Checkpoint(ctx); err != nil || cp != 0 {
-				t.Fatalf("checkpoint %d, %v after reset", cp, err)
-			}
+			q := fixture.Reset(t, s)
 			for id := range scenarioRows() {
 				if _, err := q.Get(ctx, id); !errors.Is(err, ErrNotFound) {
 					t.Fatalf("get %s after reset: %v", id, err)
@@ -121,29 +117,9 @@ func TestStores(t *testing.T) {
 			q := NewQueue(s)
 			envs, want := manyEscalations(t, 23)
 			fixture.ApplyAll(t, q, envs)
-			for _, size := range []int{1, 5, 7, 23, 100} {
-				var got []string
-				cursor := Cursor{}
-				for range 30 {
-					page := mustOpen(t, q, []string{"main", "other"}, size, cursor)
-					if len(page) > size {
-						t.Fatalf("page of %d with limit %d", len(page), size)
-					}
-					if len(page) == 0 {
-						break
-					}
-					for _, e := range page {
-						got = append(got, e.ID)
-					}
-					// Through the string form, as a URL would carry it.
-					c, err := ParseCursor(page[len(page)-1].After().String())
-					projectiontest.Must(t, err)
-					cursor = c
-				}
-				if !reflect.DeepEqual(got, want) {
-					t.Fatalf("limit %d:\n got %v\nwant %v", size, got, want)
-				}
-			}
+			projectiontest.Paging(t, want, func(size int, after Cursor) []Escalation {
+				return mustOpen(t, q, []string{"main", "other"}, size, after)
+			}, func(e Escalation) string { return e.ID })
 		},
 		"acknowledged and exhausted escalations leave the open queue": func(t *testing.T, s Store) {
 			q := NewQueue(s)

@@ -121,10 +121,7 @@ func (s *MemoryStore) Get(_ context.Context, id string) (Conversation, error) {
 	s.RLock()
 	defer s.RUnlock()
 	c, ok := s.conversations[id]
-	if !ok {
-		return Conversation{}, fmt.Errorf("conversation %s: %w", id, ErrNotFound)
-	}
-	return cloneConversation(c), nil
+	return projections.One(cloneConversation(c), ok, nil, "conversation", id, ErrNotFound)
 }
 
 // Messages implements Store.

@@ -195,13 +195,7 @@ func (s *SQLStore) List(ctx context.Context, q Query) ([]Conversation, error) {
 // Get implements Store.
 func (s *SQLStore) Get(ctx context.Context, id string) (Conversation, error) {
 	c, ok, err := conversationIn(ctx, s.Pool(), id)
-	if err != nil {
-		return Conversation{}, err
-	}
-	if !ok {
-		return Conversation{}, fmt.Errorf("conversation %s: %w", id, ErrNotFound)
-	}
-	return c, nil
+	return projections.One(c, ok, err, "conversation", id, ErrNotFound)
 }
 
 // Messages implements Store. The conversation and its messages are read

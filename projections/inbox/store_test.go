@@ -40,11 +40,7 @@ func TestStores(t *testing.T) {
 			assertScenario(t, v, plain)
 		},
 		"reset empties rows and checkpoint": func(t *testing.T, s Store) {
-			v := fixture.Scenario(t, s)
-			projectiontest.Must(t, v.Reset(ctx))
-			if cp, err := v.Checkpoint(ctx); err != nil || cp != 0 {
-				t.Fatalf("checkpoint %d, %v after reset", cp, err)
-			}
+			v := fixture.Reset(t, s)
 			for id := range scenarioConversations() {
 				if _, err := v.Get(ctx, id); !errors.Is(err, ErrNotFound) {
 					t.Fatalf("get %s after reset: %v", id, err)
@@ -182,26 +178,9 @@ func TestStores(t *testing.T) {
 			v := NewView(s)
 			envs, want := manyConversations(t, 23)
 			fixture.ApplyAll(t, v, envs)
-			for _, size := range []int{1, 5, 7, 23, 100} {
-				var got []string
-				cursor := Cursor{}
-				for range 30 {
-					page := mustList(t, v, Query{Limit: size, After: cursor, IncludeClosed: true})
-					if len(page) > size {
-						t.Fatalf("page of %d with limit %d", len(page), size)
-					}
-					if len(page) == 0 {
-						break
-					}
-					got = append(got, ids(page)...)
-					c, err := ParseCursor(page[len(page)-1].After().String()) // as a URL carries it
-					projectiontest.Must(t, err)
-					cursor = c
-				}
-				if !reflect.DeepEqual(got, want) {
-					t.Fatalf("limit %d:\n got %v\nwant %v", size, got, want)
-				}
-			}
+			projectiontest.Paging(t, want, func(size int, after Cursor) []Conversation {
+				return mustList(t, v, Query{Limit: size, After: after, IncludeClosed: true})
+			}, func(c Conversation) string { return c.ID })
 			if got := mustList(t, v, Query{Limit: 1000, IncludeClosed: true}); len(got) != 23 {
 				t.Fatalf("limit above the maximum: %d rows", len(got))
 			}

@@ -93,6 +93,24 @@ func (f Fixture[S, P]) Scenario(t testing.TB, s S) P {
 	return p
 }
 
+// Reset opens a store case on reset: the scenario applied, then the
+// projection reset, whose checkpoint must be back to 0; it returns the
+// projection for the case to check that its rows went too.
+func (f Fixture[S, P]) Reset(t *testing.T, s S) P {
+	t.Helper()
+	p := f.Scenario(t, s)
+	r, ok := any(p).(interface{ Reset(context.Context) error })
+	if !ok {
+		t.Fatalf("%T has no Reset", p)
+	}
+	ctx := context.Background()
+	Must(t, r.Reset(ctx))
+	if cp, err := p.Checkpoint(ctx); err != nil || cp != 0 {
+		t.Fatalf("checkpoint %d, %v after reset", cp, err)
+	}
+	return p
+}
+
 // CrashThenReplay runs the crash-then-replay test (the function of that
 // name) over the scenario appended to a real JetStream log, at points;
 // crashing wraps a store so that a Crasher decides when its transactions
@@ -244,5 +262,36 @@ func RejectedImports[S any](t *testing.T, s projections.SnapshotStore[S], name s
 	}
 	if !reflect.DeepEqual(got, before) {
 		t.Fatalf("after rejected imports\n got %+v\nwant %+v", got, before)
+	}
+}
+
+// Paging checks a listing paged through at sizes 1, 5, 7, 23 and 100:
+// each size gives the ids of want, in order, without duplicates or gaps,
+// and no page longer than asked. page returns the rows after a cursor
+// (the zero cursor: from the start); id names a row. The cursor after a
+// page goes through its string form, as a URL carries it.
+func Paging[R interface{ After() projections.Cursor }](t *testing.T, want []string, page func(size int, after projections.Cursor) []R, id func(R) string) {
+	t.Helper()
+	for _, size := range []int{1, 5, 7, 23, 100} {
+		var got []string
+		var cursor projections.Cursor
+		for range 30 {
+			rows := page(size, cursor)
+			if len(rows) > size {
+				t.Fatalf("page of %d with limit %d", len(rows), size)
+			}
+			if len(rows) == 0 {
+				break
+			}
+			for _, r := range rows {
+				got = append(got, id(r))
+			}
+			c, err := projections.ParseCursor(rows[len(rows)-1].After().String())
+			Must(t, err)
+			cursor = c
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("limit %d:\n got %v\nwant %v", size, got, want)
+		}
 	}
 }
