@@ -117,6 +117,21 @@ func TestWhatsAppFromIsChecked(t *testing.T) {
 	}
 }
 
+// refusedSaying checks that ParseFile refuses yaml with an error that says
+// every one of wants.
+func refusedSaying(t *testing.T, yaml string, wants ...string) {
+	t.Helper()
+	_, err := ParseFile([]byte(yaml))
+	if err == nil {
+		t.Fatal("a bad file was accepted")
+	}
+	for _, want := range wants {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not say %q:\n%v", want, err)
+		}
+	}
+}
+
 func TestParseFileReportsEveryProblem(t *testing.T) {
 	t.Parallel()
 	bad := `
@@ -129,17 +144,9 @@ staff:
 rota:
   - {line: nowhere, level: duty, staff: ghost}
 `
-	_, err := ParseFile([]byte(bad))
-	if err == nil {
-		t.Fatal("accepted a bad file")
-	}
-	for _, want := range []string{"id: want lowercase", "number: want E.164", "timezone", "funday", "role \"boss\"", "work_phone", "line \"nowhere\"", "staff \"ghost\"",
+	refusedSaying(t, bad, "id: want lowercase", "number: want E.164", "timezone", "funday", "role \"boss\"", "work_phone", "line \"nowhere\"", "staff \"ghost\"",
 		`page_reply["English"]`, `page_reply["es"]`, `page_help_reply["en"]`, `crisis_reply["EN"]`, `language "Spanish"`, "staff[2] (lou): work_phone is also kim's", "quick_exit_url",
-		"retention_days -1"} {
-		if !strings.Contains(err.Error(), want) {
-			t.Errorf("error does not mention %q:\n%v", want, err)
-		}
-	}
+		"retention_days -1")
 	if _, err := ParseFile([]byte("lines: []\nunknown_key: 1\n")); err == nil || !strings.Contains(err.Error(), "unknown_key") {
 		t.Errorf("unknown key: %v", err)
 	}

@@ -64,11 +64,7 @@ func TestTaxonomyIsValidatedAtLoad(t *testing.T) {
         - {id: risk, label: Risk, values: []}
         - {id: risk, label: Risk again, values: [{id: low, label: Low}, {id: low, label: Low}]}
 `
-	_, err := ParseFile([]byte(bad))
-	if err == nil {
-		t.Fatal("a bad taxonomy was accepted")
-	}
-	for _, want := range []string{
+	refusedSaying(t, bad,
 		"lines[0] (main): reopen_window 10s",
 		"lines[0] (main): abandoned_after 1m0s: want 10m to 720h",
 		`lines[0] (main): taxonomy: outcomes[0]: id "Done"`,
@@ -76,11 +72,7 @@ func TestTaxonomyIsValidatedAtLoad(t *testing.T) {
 		"lines[0] (main): taxonomy: categories[0] (risk): values: at least one",
 		`lines[0] (main): taxonomy: categories[1] (risk).values[1]: duplicate id "low"`,
 		`lines[0] (main): taxonomy: categories[1]: duplicate id "risk"`,
-	} {
-		if !strings.Contains(err.Error(), want) {
-			t.Errorf("error does not say %q:\n%v", want, err)
-		}
-	}
+	)
 	good := oneLine + `    reopen_window: 2h
     abandoned_after: 6h
     taxonomy:

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/rs/zerolog"
 
 	"github.com/helpline-org/helpline/internal/natstest"
@@ -23,6 +24,16 @@ type clock struct {
 func (c *clock) now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *clock) add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
+// open opens bucket's timers on js, on c's clock, or fails the test.
+func open(t testing.TB, js jetstream.JetStream, bucket string, c *clock) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), js, bucket, 1, c.now, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
 func TestTimersFireOnceWhenDueAndSurviveRestart(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
@@ -30,10 +41,7 @@ func TestTimersFireOnceWhenDueAndSurviveRestart(t *testing.T) {
 	nc, js := natstest.Connect(t, srv.ClientURL())
 	ctx := context.Background()
 	c := &clock{t: time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC)}
-	s, err := Open(ctx, js, "t_test", 1, c.now, zerolog.Nop())
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := open(t, js, "t_test", c)
 	if err := s.Set(ctx, Timer{Key: "a", Due: c.now().Add(10 * time.Minute), Data: map[string]string{"conv": "c1"}}); err != nil {
 		t.Fatal(err)
 	}
@@ -53,9 +61,7 @@ func TestTimersFireOnceWhenDueAndSurviveRestart(t *testing.T) {
 	srv.WaitForShutdown()
 	srv = natstest.Server(t, dir)
 	_, js = natstest.Connect(t, srv.ClientURL())
-	if s, err = Open(ctx, js, "t_test", 1, c.now, zerolog.Nop()); err != nil {
-		t.Fatal(err)
-	}
+	s = open(t, js, "t_test", c)
 
 	var fired []string
 	fn := func(_ context.Context, tm Timer) error { fired = append(fired, tm.Key+":"+tm.Data["conv"]); return nil }
@@ -83,10 +89,7 @@ func TestFailedHandlerRetries(t *testing.T) {
 	_, js := natstest.Connect(t, natstest.Server(t, "").ClientURL())
 	ctx := context.Background()
 	c := &clock{t: time.Now()}
-	s, err := Open(ctx, js, "t_retry", 1, c.now, zerolog.Nop())
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := open(t, js, "t_retry", c)
 	_ = s.Set(ctx, Timer{Key: "x", Due: c.now()})
 	fail := true
 	calls := 0
@@ -114,15 +117,9 @@ func TestReplicasShareTheBucket(t *testing.T) {
 	_, js := natstest.Connect(t, natstest.Server(t, "").ClientURL())
 	ctx := context.Background()
 	c := &clock{t: time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC)}
-	a, err := Open(ctx, js, "t_replicas", 1, c.now, zerolog.Nop())
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := open(t, js, "t_replicas", c)
 	defer a.Close()
-	b, err := Open(ctx, js, "t_replicas", 1, c.now, zerolog.Nop())
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := open(t, js, "t_replicas", c)
 	defer b.Close()
 	if err := a.Set(ctx, Timer{Key: "x", Due: c.now().Add(time.Minute), Data: map[string]string{"conv": "c1"}}); err != nil {
 		t.Fatal(err)
@@ -160,10 +157,7 @@ func TestScheduledOnceSetUntilFired(t *testing.T) {
 	_, js := natstest.Connect(t, natstest.Server(t, "").ClientURL())
 	ctx := context.Background()
 	c := &clock{t: time.Now()}
-	s, err := Open(ctx, js, "t_scheduled", 1, c.now, zerolog.Nop())
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := open(t, js, "t_scheduled", c)
 	if s.Scheduled("x") {
 		t.Fatal("a timer never set is scheduled")
 	}

@@ -232,15 +232,8 @@ func TestFetchMessage(t *testing.T) {
 		"/Messages/" + sid:                                  404,
 		"/Messages/SM00000000000000000000000000000000.json": 404,
 	} {
-		req, _ := http.NewRequest(http.MethodGet, e.api.URL+"/2010-04-01/Accounts/"+e.fake.AccountSID()+path, nil)
-		req.SetBasicAuth(e.fake.AccountSID(), e.fake.AuthToken())
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != want {
-			t.Errorf("GET %s = %d, want %d", path, resp.StatusCode, want)
+		if code, _ := getAPI(t, e, path); code != want {
+			t.Errorf("GET %s = %d, want %d", path, code, want)
 		}
 	}
 }

@@ -39,7 +39,14 @@ func htmlNumber(n string) string { return strings.ReplaceAll(n, "+", "&#43;") }
 
 func get(t *testing.T, u string) (*http.Response, string) {
 	t.Helper()
-	resp, err := http.Get(u)
+	req, _ := http.NewRequest(http.MethodGet, u, nil)
+	return read(t, req)
+}
+
+// read sends req and returns its response with the whole body read.
+func read(t *testing.T, req *http.Request) (*http.Response, string) {
+	t.Helper()
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,13 +131,7 @@ func sandboxPost(t *testing.T, s *sandboxEnv, path string, form url.Values, head
 	for k, v := range header {
 		req.Header.Set(k, v)
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return resp, string(body)
+	return read(t, req)
 }
 
 func TestSandboxSendPostsSignedWebhook(t *testing.T) {
