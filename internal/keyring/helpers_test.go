@@ -6,12 +6,14 @@ import (
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/rs/zerolog"
+
+	"github.com/helpline-org/helpline/internal/natstest"
 )
 
-// testServer is an in-process JetStream server with file storage.
+// testServer is a JetStream server with file storage (natstest.Server),
+// and a client of it.
 type testServer struct {
 	srv      *server.Server
 	js       jetstream.JetStream
@@ -21,28 +23,9 @@ type testServer struct {
 func startServer(t testing.TB) *testServer {
 	t.Helper()
 	dir := t.TempDir()
-	s, err := server.NewServer(&server.Options{JetStream: true, StoreDir: dir, DontListen: true, NoSigs: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go s.Start()
-	if !s.ReadyForConnections(5 * time.Second) {
-		t.Fatal("nats server not ready")
-	}
-	t.Cleanup(func() {
-		s.Shutdown()
-		s.WaitForShutdown()
-	})
-	nc, err := nats.Connect("", nats.InProcessServer(s))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &testServer{srv: s, js: js, storeDir: dir}
+	srv := natstest.Server(t, dir)
+	_, js := natstest.Connect(t, srv.ClientURL())
+	return &testServer{srv: srv, js: js, storeDir: dir}
 }
 
 // keyring opens a Keyring on bucket (created if needed) and closes it at the

@@ -11,6 +11,8 @@ import (
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/helpline-org/helpline/internal/natstest"
 )
 
 // startServer starts a JetStream server storing in dir (a fresh temporary
@@ -18,19 +20,7 @@ import (
 // every write: these tests are about delivery, not durability.
 func startServer(t testing.TB, dir string, port int) *server.Server {
 	t.Helper()
-	if dir == "" {
-		dir = t.TempDir()
-	}
-	s, err := server.NewServer(&server.Options{JetStream: true, StoreDir: dir, Host: "127.0.0.1", Port: port, NoSigs: true})
-	if err != nil {
-		t.Fatalf("nats server: %v", err)
-	}
-	go s.Start()
-	if !s.ReadyForConnections(10 * time.Second) {
-		t.Fatal("nats server not ready")
-	}
-	t.Cleanup(func() { s.Shutdown(); s.WaitForShutdown() })
-	return s
+	return natstest.ServerWith(t, dir, func(o *server.Options) { o.Host, o.Port, o.SyncAlways = "127.0.0.1", port, false })
 }
 
 // createStream creates a file-stored stream named name over subjects.
