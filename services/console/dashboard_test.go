@@ -1,17 +1,11 @@
 package console
 
 import (
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/rs/zerolog"
-
-	"github.com/helpline-org/helpline/internal/config"
 	"github.com/helpline-org/helpline/projections/accounts"
-	"github.com/helpline-org/helpline/services/console/auth"
 	"github.com/helpline-org/helpline/services/console/views"
 )
 
@@ -27,11 +21,8 @@ func TestDashboardSaysWhatIsNotThere(t *testing.T) {
 		FirstReply: views.Quantiles{P50: &zero, P90: &zero, P99: &zero}, Ack: views.Quantiles{P50: &zero, P90: &zero, P99: &zero}}
 	rep := views.Report{LineID: "main", From: "2026-12-07", To: "2026-12-08", Totals: nothing,
 		Days: []views.Day{{Day: "2026-12-07", Figures: nothing}}}
-	rd := newRenderer(&config.File{Lines: []config.Line{{ID: "main", Timezone: "Europe/London"}}}, func() time.Time { return at }, zerolog.Nop())
-	v := &auth.Viewer{Account: accounts.Account{ID: "mo", Name: "Mo Manager", Roles: []string{"manager"}}, Session: auth.Session{Role: "manager", CSRF: "tok"}}
-	rec := httptest.NewRecorder()
-	rd.page(rec, http.StatusOK, "dashboard", v, views.NewDashboardPage(rep, "main", 1, []string{"main"}))
-	body := rec.Body.String()
+	mo := accounts.Account{ID: "mo", Name: "Mo Manager", Roles: []string{"manager"}}
+	body := render(at, mo, "dashboard", views.NewDashboardPage(rep, "main", 1, []string{"main"})).Body.String()
 	tiles := body[strings.Index(body, `class="tiles"`):]
 	tiles = tiles[:strings.Index(tiles, "</dl>")]
 	for _, want := range []string{"<dt>First reply p50 / p90</dt><dd>no replies yet</dd>", "<dt>Acknowledgement p50 / p90</dt><dd>no acknowledgements yet</dd>",

@@ -62,13 +62,20 @@ func TestEveryPageRendersItsModel(t *testing.T) {
 			t.Errorf("no model for page %s", name)
 		}
 	}
-	rd := newRenderer(&config.File{Lines: []config.Line{{ID: "main", Timezone: "Europe/London"}}}, func() time.Time { return at.Add(12 * time.Minute) }, zerolog.Nop())
-	v := &auth.Viewer{Account: accounts.Account{ID: "dana", Name: "Dana Duty", Roles: []string{"duty"}}, Session: auth.Session{Role: "duty", CSRF: "tok"}}
 	for name, m := range models {
-		rec := httptest.NewRecorder()
-		rd.page(rec, http.StatusOK, name, v, m)
+		rec := render(at.Add(12*time.Minute), accounts.Account{ID: "dana", Name: "Dana Duty", Roles: []string{"duty"}}, name, m)
 		if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "Dana Duty") {
 			t.Errorf("page %s: %d\n%s", name, rec.Code, rec.Body.String())
 		}
 	}
+}
+
+// render renders page with model as the viewer a (signed in with a's
+// first role) sees it, on a one-line configuration at now.
+func render(now time.Time, a accounts.Account, page string, model views.Page) *httptest.ResponseRecorder {
+	rd := newRenderer(&config.File{Lines: []config.Line{{ID: "main", Timezone: "Europe/London"}}}, func() time.Time { return now }, zerolog.Nop())
+	v := &auth.Viewer{Account: a, Session: auth.Session{Role: a.Roles[0], CSRF: "tok"}}
+	rec := httptest.NewRecorder()
+	rd.page(rec, http.StatusOK, page, v, model)
+	return rec
 }
