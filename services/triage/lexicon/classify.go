@@ -223,7 +223,8 @@ func (cl *Classifier) ClassifyIn(text string, recent Recent, now time.Time) Verd
 	// Cue words alone ("now", "my son") decide nothing unless a cue rule
 	// can fire on them.
 	conv := cl.conversation(recent, now)
-	if sc.kinds&(1<<tkSignal) == 0 && (sc.kinds&(1<<tkCue) == 0 || !cl.cuesMayFire(sc, conv.signals)) {
+	// A conversation in crisis reads every message through (see ongoing).
+	if !conv.ongoing && sc.kinds&(1<<tkSignal) == 0 && (sc.kinds&(1<<tkCue) == 0 || !cl.cuesMayFire(sc, conv.signals)) {
 		v = Verdict{Risk: RiskNone, LexiconVersion: cl.version, Rule: RuleNoMatch, RulesVersion: RulesVersion}
 	} else {
 		v = cl.decide(sc, conv)

@@ -177,6 +177,17 @@ func TestClassifyIn(t *testing.T) {
 		{"safe now after ideation", []string{"i want to die", "i'm safe now"}, time.Minute, RiskNone, RuleNoMatch},
 		{"fine now with the means, an hour after ideation", []string{"i want to die", "i'm fine now. got them here"}, time.Hour, RiskCrisis, "method_purpose_across"},
 		{"goodbye after ideation", []string{"i want to kill myself", "thank you for everything"}, time.Minute, RiskCrisis, "preparatory_farewell_across"},
+		// Rules 2026.12.7.13: a conversation in crisis stays in crisis
+		// until a message says otherwise.
+		{"crisis goes on", []string{"my ex is outside my door with a knife", "what do i do"}, time.Minute, RiskCrisis, RuleCrisisOngoing},
+		{"crisis goes on, es", []string{"me quiero suicidar esta noche", "ya casi es la hora"}, time.Minute, RiskCrisis, RuleCrisisOngoing},
+		{"crisis goes on, fr", []string{"j'ai avalé toute la boîte de doliprane", "je vois flou"}, time.Minute, RiskCrisis, RuleCrisisOngoing},
+		{"crisis over", []string{"i'm going to kill myself tonight", "i called my sister, i'm safe now"}, time.Minute, RiskNone, RuleNoMatch},
+		{"crisis denied", []string{"i'm going to kill myself tonight", "no i'm not going to do it"}, time.Minute, RiskElevated, RuleNegatedHeld},
+		{"crisis joked", []string{"i'm going to kill myself tonight", "lol jk"}, time.Minute, RiskNone, RuleNoMatch},
+		{"crisis long ago", []string{"i'm going to kill myself tonight", "what time do you open"}, time.Hour, RiskNone, RuleNoMatch},
+		{"calm goes on calm", []string{"what time do you open", "ok see you then"}, time.Minute, RiskNone, RuleNoMatch},
+		{"elevated goes on calm", []string{"i wish i was dead", "anyway what time do you open"}, time.Minute, RiskNone, RuleNoMatch},
 		{"es", []string{"quiero morir", "ya las tengo"}, time.Minute, RiskCrisis, "method_purpose_across"},
 		{"fr", []string{"je veux mourir", "je les ai là"}, time.Minute, RiskCrisis, "method_purpose_across"},
 	}

@@ -7,6 +7,10 @@ import "time"
 type conversation struct {
 	signals  signalSet // raised within the context window
 	repeated signalSet // of elevated or crisis verdicts about the writer within the repeat window
+	// ongoing: the latest earlier verdict, within the repeat window, is a
+	// crisis; crisis are the signals of the crisis verdicts within it.
+	ongoing bool
+	crisis  signalSet
 }
 
 func (cl *Classifier) conversation(r Recent, now time.Time) conversation {
@@ -20,6 +24,11 @@ func (cl *Classifier) conversation(r Recent, now time.Time) conversation {
 		c.signals |= s
 		if age <= cl.opts.RepeatWindow && (e.Risk == RiskElevated || e.Risk == RiskCrisis) {
 			c.repeated |= s
+		}
+		// Entries are in time order: the last one read decides.
+		c.ongoing = age <= cl.opts.RepeatWindow && e.Risk == RiskCrisis
+		if c.ongoing {
+			c.crisis |= s
 		}
 	}
 	return c
@@ -66,6 +75,8 @@ func (cl *Classifier) decide(sc *scratch, conv conversation) Verdict {
 			// Two elevated messages about the writer within the
 			// repeat window.
 			risk, rule, ctx, f.earlier = RiskCrisis, RuleRepeatedElevated, true, conv.repeated
+		} else if ongoing(f, conv) {
+			risk, rule, ctx, f.earlier = RiskCrisis, RuleCrisisOngoing, true, conv.crisis
 		}
 	}
 	v := Verdict{Risk: risk, Score: float64(popcount(uint8(f.raised))), LexiconVersion: cl.version, Rule: rule,
@@ -73,6 +84,21 @@ func (cl *Classifier) decide(sc *scratch, conv conversation) Verdict {
 		Earlier: f.earlier.names(), Context: ctx, RulesVersion: RulesVersion}
 	v.Matches = cl.matches(sc, f)
 	return v
+}
+
+// ongoing reports whether a message continues the crisis its conversation
+// is in: the message before it, within the repeat window, was a crisis,
+// and this one does not say otherwise. A client in crisis goes on writing
+// in crisis ("hes coming up the stairs" after "he said if i tell anyone
+// hell hurt my sister"; "its starting to give. please" after "hes
+// kicking the door"; "tonight feels like the right night" after "theres
+// about 90 now"): the words of the next message need not repeat the
+// danger for it to be there. A message that says it is over ("i'm safe
+// now"), denies ("i'm not going to do it"), tells a past, a story or the
+// news, jokes or is an idiom does not continue it; nor does one sent
+// after the repeat window, or after a message that was no crisis.
+func ongoing(f *facts, conv conversation) bool {
+	return conv.ongoing && !f.resolved && !f.joke && !f.idiom && f.negated|f.past|f.hidden == 0
 }
 
 // serious: a joke marker denied ("lol no joke", "not kidding") says the

@@ -197,7 +197,12 @@
 // was negated, past, someone else's or in a story was never raised and is
 // not carried; a message that says it is over adds nothing. A second
 // elevated message about the writer within Options.RepeatWindow (30
-// minutes) is a crisis. Every
+// minutes) is a crisis. A conversation in crisis stays in crisis (rule
+// crisis_ongoing, rules 2026.12.7.13): a message right after a crisis
+// verdict, within the repeat window, is a crisis unless it says it is
+// over, denies, jokes, is an idiom or tells a past, a story or the news
+// ("hes coming up the stairs" after a threat against telling, "its
+// starting to give. please" after "hes kicking the door"). Every
 // verdict records its signals, the lexicon's canonical terms that raised
 // them (never the client's words), the rule, and the lexicon and rules
 // versions. A statement of wanting or going to, denied and nothing else

@@ -2,7 +2,7 @@ package lexicon
 
 // RulesVersion is the version of the rules below; verdicts record it next
 // to the lexicon version. Bump it on every change to a rule or window.
-const RulesVersion = "2026.12.7.12"
+const RulesVersion = "2026.12.7.13"
 
 // Rule names: which rule decided a verdict.
 const (
@@ -25,6 +25,10 @@ const (
 	// fires only with the earlier messages' signals is named with
 	// RuleAcrossSuffix.
 	RuleRepeatedElevated = "repeated_elevated"
+	// Crisis from the conversation: the message before, within
+	// Options.RepeatWindow, was a crisis and this one does not say it is
+	// over, deny, joke or tell a story (see ongoing).
+	RuleCrisisOngoing = "crisis_ongoing"
 	// Elevated.
 	RuleJokeMarked     = "joke_marked"
 	RuleWishToBeDead   = "wish_to_be_dead"
