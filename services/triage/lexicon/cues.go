@@ -13,6 +13,7 @@ package lexicon
 import (
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // cueClass is a class of cue words.
@@ -346,6 +347,11 @@ var cueRules = []cueRule{
 	// The act when no one is there, with a death in the message: "I'll
 	// do it when the house is empty, I want to die".
 	{name: "act_when_alone", slots: []cueSet{cs(cueDoIt), cs(cueAlone), cs(cueDeath, cueDeadWish)}, out: []cueOut{{sigPlan, kindWhen, 0}, {sigIntent, kindDecided, 0}}},
+	// The act unnamed or a decision, and an end said of oneself: "i'm
+	// going to do it. i'm done", "je vais le faire. c'est fini pour moi"
+	// is an intent with its purpose (rules 2026.12.7.14).
+	{name: "doit_done", slots: []cueSet{cs(cueDoIt, cueDecided), cs(cueDone)}, out: []cueOut{{sigIntent, kindDecided, 0}, {sigWish, kindHopeless, 1}},
+		unless: cs(cueOccasion, cueBenign), window: 8},
 	// Thinking of doing it, with a death in the message: "wishing I
 	// won't wake up and lately thinking of doing it myself"; thinking out
 	// how, likewise.
@@ -553,7 +559,9 @@ func (cl *Classifier) cooccur(sc *scratch, recent signalSet) {
 		}
 		// "then I'm done WITH errands" is finished with something, not
 		// an end ("done with life" is a phrase of its own).
-		if classes[i].meets(cs(cueDone)) && doneWith[wordAfter(sc, h)] {
+		// "i'm done PROCRASTINATING" is finished doing something ("done
+		// living", "done trying" is an end).
+		if w := wordAfter(sc, h); classes[i].meets(cs(cueDone)) && (doneWith[w] || len(w) > 5 && strings.HasSuffix(w, "ing") && !doneEnds[w]) {
 			classes[i] = classes[i].minus(cs(cueDone))
 		}
 		// "en finir AVEC les devoirs" is finishing a chore.
@@ -634,7 +642,13 @@ func (cl *Classifier) cooccur(sc *scratch, recent signalSet) {
 const maxFirings = 3
 
 // doneWith are the words after which "done" is finished with something.
-var doneWith = map[string]bool{"with": true, "for": true, "con": true, "para": true, "avec": true, "pour": true, "de": true}
+var doneWith = map[string]bool{"with": true, "for": true, "con": true, "para": true, "avec": true, "pour": true, "de": true,
+	// "c'est fini LES devoirs", "se acabó EL trabajo": a thing is over.
+	"les": true, "le": true, "la": true, "el": true, "los": true, "las": true, "mes": true, "mis": true}
+
+// doneEnds are the -ing words after which "done" is still an end.
+var doneEnds = map[string]bool{"living": true, "existing": true, "trying": true, "fighting": true, "nothing": true, "something": true,
+	"anything": true, "everything": true, "breathing": true, "pretending": true}
 
 // wordAfter returns the normalised word right after hit h.
 func wordAfter(sc *scratch, h *hit) string {

@@ -165,6 +165,15 @@ func TestGeneralisingRules(t *testing.T) {
 		{nil, "if i tell anyone he says he'll hurt my kids", RiskCrisis, RuleHarmImmediate},
 		{nil, "my coach sent the match times on snapchat", RiskNone, RuleNoMatch},
 		{nil, "my sister hit me with a snowball haha", RiskNone, RuleHidden},
+
+		// Rules 2026.12.7.14: the act unnamed and an end said of oneself;
+		// and an end said of a chore.
+		{nil, "i'm going to do it. i'm done", RiskCrisis, RuleIntentTime},
+		{nil, "lo voy a hacer. se acabó para mí", RiskCrisis, RuleIntentTime},
+		{nil, "je vais le faire. c'est fini pour moi", RiskCrisis, RuleIntentTime},
+		{nil, "i'll do it later, i'm done for today", RiskNone, RuleNoMatch},
+		{nil, "ill do it now, then im done procrastinating", RiskNone, RuleNoMatch},
+		{nil, "je le fais demain et après c'est fini les devoirs", RiskNone, RuleNoMatch},
 	}
 	for _, tt := range tests {
 		var r Recent

@@ -151,6 +151,12 @@
 // statement, no time frame; a past cue among a term's own words ("my ex
 // USED TO hit me") tells it as past unless a time or "now" follows.
 //
+// Lexicon en 2026.12.7.15, es/fr 2026.12.7.14, rules 2026.12.7.14: the
+// act unnamed or a decision with an end said of oneself ("i'm going to
+// do it. i'm done") is an intent with its purpose; "done" followed by a
+// chore ("done procrastinating", "c'est fini les devoirs") is no end;
+// "all i can think about" is a persistence.
+//
 // Ordinary words are never enough on their own: a rule over everyday
 // words needs a risk word too (a death, a wish to be dead, no one there)
 // or the conversation's ideation ("I'll do it when the house is empty"
