@@ -174,6 +174,16 @@ func TestGeneralisingRules(t *testing.T) {
 		{nil, "i'll do it later, i'm done for today", RiskNone, RuleNoMatch},
 		{nil, "ill do it now, then im done procrastinating", RiskNone, RuleNoMatch},
 		{nil, "je le fais demain et après c'est fini les devoirs", RiskNone, RuleNoMatch},
+
+		// Lexicon en 2026.12.7.16, es/fr 2026.12.7.15, rules 2026.12.7.15: a
+		// story said right after its question; last month is a past; no
+		// thoughts of it is a denial. And the same words meant.
+		{nil, "cuanto tarda alguien en morir estrangulado? es para una escena", RiskNone, RuleHidden},
+		{nil, "combien de temps on survit si on est étranglé ? c'est pour une scène", RiskNone, RuleHidden},
+		{nil, "how long would someone survive after being strangled, its for a scene", RiskNone, RuleHidden},
+		{nil, "no thoughts of ending it, just anxious about court", RiskNone, RuleNegated},
+		{nil, "he strangled me last month", RiskElevated, RulePastDisclosed},
+		{nil, "he has his hands round my neck right now", RiskCrisis, RuleHarmImmediate},
 	}
 	for _, tt := range tests {
 		var r Recent

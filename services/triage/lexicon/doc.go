@@ -157,6 +157,11 @@
 // chore ("done procrastinating", "c'est fini les devoirs") is no end;
 // "all i can think about" is a persistence.
 //
+// Lexicon en 2026.12.7.16, es/fr 2026.12.7.15, rules 2026.12.7.15: a
+// story or a school piece said in the sentence right after its question
+// tells the question ("¿cuánto tarda alguien en morir estrangulado? es
+// para una escena"); last month is a past; "no thoughts of" denies.
+//
 // Ordinary words are never enough on their own: a rule over everyday
 // words needs a risk word too (a death, a wish to be dead, no one there)
 // or the conversation's ideation ("I'll do it when the house is empty"

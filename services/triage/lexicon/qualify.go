@@ -284,8 +284,12 @@ func (cl *Classifier) qualify(sc *scratch) {
 		if h.person != personSelf {
 			for j := range sc.hits {
 				g := &sc.hits[j]
+				// A story said right after its question ("¿cuánto tarda
+				// alguien en morir estrangulado? es para una escena")
+				// tells the question too.
+				next := g.kind == tkHypothetical && g.ws > h.we && n.sentenceOf(g.ws) == n.sentenceOf(h.ws)+1
 				if (g.kind == tkMedia || g.kind == tkHypothetical) && g.pass == h.pass && g.flags&hitDropped == 0 &&
-					n.sentenceOf(g.ws) == n.sentenceOf(h.ws) && max(g.ws-h.we, h.ws-g.we) <= scopeWindow {
+					(n.sentenceOf(g.ws) == n.sentenceOf(h.ws) || next) && max(g.ws-h.we, h.ws-g.we) <= scopeWindow {
 					h.flags |= hitHidden
 					g.flags |= hitEvidence
 				}
