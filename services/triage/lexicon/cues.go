@@ -114,6 +114,8 @@ const (
 	cueCovert               // without them knowing, she thinks i'm moving: a goodbye hidden
 	cueAdultRole            // my teacher, my coach: an adult with a hold over a child
 	cuePlay                 // a pillow, a snowball, by accident: a blow in play
+	cueWatched              // don't call back, while i type, rappelez pas: writing in hiding from someone there
+	cueResolve              // don't try to talk me out of it, no hay vuelta atrás, changer d'avis: a decision held against others
 	numCues
 )
 
@@ -124,7 +126,7 @@ var cueNames = [numCues]string{"", "death", "wish", "means", "acquire", "researc
 	"done", "not_for", "unfound", "enough", "shops", "travel", "aggressor", "assault", "leave", "recipient", "occasion", "persist", "suicide",
 	"benign", "stockpile", "remote", "shout", "extreme", "already", "edge", "hands", "neck", "front", "traffic", "fumes", "seal",
 	"ensure", "last", "burden", "everyone", "better", "gone_me", "cant", "living", "away", "know_which",
-	"no_point", "existence", "no_barrier", "hose", "car", "cutting", "wound", "schedule", "end_how", "covert", "adult_role", "play"}
+	"no_point", "existence", "no_barrier", "hose", "car", "cutting", "wound", "schedule", "end_how", "covert", "adult_role", "play", "watched", "resolve"}
 
 // cueWords is how many 64-bit words a cueSet spans: room for 128 classes,
 // so that a new class never evicts an old one. The constant below fails
@@ -347,6 +349,19 @@ var cueRules = []cueRule{
 	// The act when no one is there, with a death in the message: "I'll
 	// do it when the house is empty, I want to die".
 	{name: "act_when_alone", slots: []cueSet{cs(cueDoIt), cs(cueAlone), cs(cueDeath, cueDeadWish)}, out: []cueOut{{sigPlan, kindWhen, 0}, {sigIntent, kindDecided, 0}}},
+	// Writing in hiding from someone there: "hes standing over me while
+	// I type this. please dont call back", "il est derrière moi pendant
+	// que j'écris. rappelez pas" is someone dangerous close by, and fear
+	// (rules 2026.12.7.16).
+	// One sign alone ("dont call back, im in a meeting") says nothing.
+	{name: "watched_writing", slots: []cueSet{cs(cueWatched), cs(cueWatched, cueProximity, cueThreat, cueShout, cueAssault)},
+		out: []cueOut{{sigHarm, kindProximity, 1}, {sigHarm, kindFear, 0}}},
+	// A decision held against being talked out of it, with a day or the
+	// act: "its decided. sunday. please dont try to talk me out of it",
+	// "el sabado es el dia. ya no hay vuelta atras", "ce sera dimanche.
+	// essayez pas de me faire changer d'avis" (rules 2026.12.7.16).
+	{name: "resolve_held", slots: []cueSet{cs(cueResolve), cs(cueDay, cueTonight, cueTime, cueDoIt, cueDecided, cueIntent)},
+		out: []cueOut{{sigIntent, kindDecided, 1}}, unless: cs(cueOccasion, cueBenign)},
 	// The act unnamed or a decision, and an end said of oneself: "i'm
 	// going to do it. i'm done", "je vais le faire. c'est fini pour moi"
 	// is an intent with its purpose (rules 2026.12.7.14).

@@ -184,6 +184,18 @@ func TestGeneralisingRules(t *testing.T) {
 		{nil, "no thoughts of ending it, just anxious about court", RiskNone, RuleNegated},
 		{nil, "he strangled me last month", RiskElevated, RulePastDisclosed},
 		{nil, "he has his hands round my neck right now", RiskCrisis, RuleHarmImmediate},
+
+		// Lexicon en 2026.12.7.17, es/fr 2026.12.7.16, rules 2026.12.7.16:
+		// writing in hiding from someone there; a decision held against
+		// being talked out of it, with a day.
+		{nil, "hes standing over me while i type this. dont call back", RiskCrisis, RuleThreatWeaponProximity},
+		{nil, "el esta aqui mientras te escribo, no me llames", RiskCrisis, RuleThreatWeaponProximity},
+		{nil, "il est derrière moi pendant que j'écris. rappelez pas", RiskCrisis, RuleThreatWeaponProximity},
+		{nil, "dont call back, im in a meeting with my boss", RiskNone, RuleNoMatch},
+		{nil, "its decided. sunday. please dont try to talk me out of it", RiskCrisis, RuleIntentTime},
+		{nil, "el sabado es el dia. ya no hay vuelta atras", RiskCrisis, RuleIntentTime},
+		{nil, "ce sera dimanche. essayez pas de me faire changer d'avis", RiskCrisis, RuleIntentTime},
+		{nil, "i changed my mind about the party on sunday", RiskNone, RuleNoMatch},
 	}
 	for _, tt := range tests {
 		var r Recent

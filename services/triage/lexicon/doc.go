@@ -162,6 +162,12 @@
 // tells the question ("¿cuánto tarda alguien en morir estrangulado? es
 // para una escena"); last month is a past; "no thoughts of" denies.
 //
+// Lexicon en 2026.12.7.17, es/fr 2026.12.7.16, rules 2026.12.7.16: two
+// signs of writing in hiding from someone there ("standing over me while
+// I type this. dont call back") are someone close by and fear; a decision
+// held against being talked out of it, with a day ("ce sera dimanche.
+// essayez pas de me faire changer d'avis"), is an intent.
+//
 // Ordinary words are never enough on their own: a rule over everyday
 // words needs a risk word too (a death, a wish to be dead, no one there)
 // or the conversation's ideation ("I'll do it when the house is empty"
