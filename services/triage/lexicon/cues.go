@@ -567,9 +567,9 @@ func (cl *Classifier) cooccur(sc *scratch, recent signalSet) {
 		if sc.kinds&(1<<tkResolved) != 0 && h.kind == tkCue && insideResolved(sc, h) {
 			classes[i] = cueSet{}
 		}
-		// "going to" with a negation right after it says no intent:
-		// "je vais rien faire".
-		if classes[i].meets(cs(cueIntent)) && negatedAfter(sc, h) {
+		// "going to" with a negation or "nothing" right after it says no
+		// intent: "je vais pas le faire", "je vais rien faire".
+		if classes[i].meets(cs(cueIntent)) && (negatedAfter(sc, h) || nothingWords[wordAfter(sc, h)]) {
 			classes[i] = classes[i].minus(cs(cueIntent))
 		}
 		// "then I'm done WITH errands" is finished with something, not
@@ -660,6 +660,9 @@ const maxFirings = 3
 var doneWith = map[string]bool{"with": true, "for": true, "con": true, "para": true, "avec": true, "pour": true, "de": true,
 	// "c'est fini LES devoirs", "se acabó EL trabajo": a thing is over.
 	"les": true, "le": true, "la": true, "el": true, "los": true, "las": true, "mes": true, "mis": true}
+
+// nothingWords after "going to" say it is to do nothing.
+var nothingWords = map[string]bool{"rien": true, "nada": true, "nothing": true}
 
 // doneEnds are the -ing words after which "done" is still an end.
 var doneEnds = map[string]bool{"living": true, "existing": true, "trying": true, "fighting": true, "nothing": true, "something": true,

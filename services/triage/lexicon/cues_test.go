@@ -196,6 +196,15 @@ func TestGeneralisingRules(t *testing.T) {
 		{nil, "el sabado es el dia. ya no hay vuelta atras", RiskCrisis, RuleIntentTime},
 		{nil, "ce sera dimanche. essayez pas de me faire changer d'avis", RiskCrisis, RuleIntentTime},
 		{nil, "i changed my mind about the party on sunday", RiskNone, RuleNoMatch},
+
+		// Lexicon en 2026.12.7.18, es/fr 2026.12.7.17, rules 2026.12.7.17:
+		// "going to do nothing", "jamais" after the verb, nobody doing it,
+		// "cuando era" as a past; and the same words meant.
+		{nil, "je suis fatiguée de vivre. je vais rien faire, je suis juste épuisée", RiskElevated, RuleWishToBeDead},
+		{nil, "t'inquiète je me tuerais jamais, mes enfants ont besoin de moi", RiskNone, RuleNegated},
+		{nil, "nobody hits me, we just argue a lot", RiskNone, RuleNoMatch},
+		{nil, "no one would miss me if i died", RiskElevated, RuleWishToBeDead},
+		{nil, "je vais me tuer ce soir", RiskCrisis, RuleActiveIdeation},
 	}
 	for _, tt := range tests {
 		var r Recent

@@ -168,6 +168,12 @@
 // held against being talked out of it, with a day ("ce sera dimanche.
 // essayez pas de me faire changer d'avis"), is an intent.
 //
+// Lexicon en 2026.12.7.18, es/fr 2026.12.7.17, rules 2026.12.7.17:
+// "going to" followed by nothing ("je vais rien faire") is no intent;
+// spoken French's "jamais" after the verb negates it ("je me tuerais
+// jamais"); nobody doing it ("nadie me pega", "nobody hits me") negates
+// it; "cuando era", "quand j'étais" tell a past.
+//
 // Ordinary words are never enough on their own: a rule over everyday
 // words needs a risk word too (a death, a wish to be dead, no one there)
 // or the conversation's ideation ("I'll do it when the house is empty"

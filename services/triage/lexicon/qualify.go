@@ -183,6 +183,12 @@ func (cl *Classifier) qualify(sc *scratch) {
 					h.flags |= hitNegated
 					g.flags |= hitEvidence
 				}
+				// Spoken French drops the "ne" and puts "jamais" after the
+				// verb: "je me tuerais JAMAIS".
+				if t.r.kind != kindPurpose && g.ws == h.we+1 && cl.c.terms[g.term].phrase == "jamais" {
+					h.flags |= hitNegated
+					g.flags |= hitEvidence
+				}
 			case tkPast:
 				// An imminent time between them starts the present: "I
 				// stopped years ago but TONIGHT I cut again".
