@@ -205,6 +205,15 @@ func TestGeneralisingRules(t *testing.T) {
 		{nil, "nobody hits me, we just argue a lot", RiskNone, RuleNoMatch},
 		{nil, "no one would miss me if i died", RiskElevated, RuleWishToBeDead},
 		{nil, "je vais me tuer ce soir", RiskCrisis, RuleActiveIdeation},
+
+		// Lexicon en 2026.12.7.19, es/fr 2026.12.7.18, rules 2026.12.7.18:
+		// embarrassment holds a wish to die as a joke does; "jpp de" is
+		// exasperation, no laugh; shame is no embarrassment.
+		{nil, "qué oso, me quiero morir. le mandé a mi jefe el audio", RiskElevated, RuleJokeMarked},
+		{nil, "so embarrassing i want to die, called my teacher mum", RiskElevated, RuleJokeMarked},
+		{nil, "trop la honte je veux mourir j'ai appelé la prof maman", RiskElevated, RuleJokeMarked},
+		{nil, "i'm so ashamed of what i did, i want to kill myself", RiskCrisis, RuleActiveIdeation},
+		{nil, "jpp de cette vie jveux me foutre en l'air", RiskCrisis, RuleActiveIdeation},
 	}
 	for _, tt := range tests {
 		var r Recent

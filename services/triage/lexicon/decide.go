@@ -107,6 +107,13 @@ func (cl *Classifier) serious(sc *scratch) {
 	if sc.kinds&(1<<tkJoke) == 0 {
 		return
 	}
+	// "jpp" is a laugh ("j'en peux plus" of laughing) unless what one
+	// can't take any more follows: "jpp DE cette vie" is exasperation.
+	for i := range sc.hits {
+		if j := &sc.hits[i]; j.kind == tkJoke && cl.c.terms[j.term].phrase == "jpp" && wordAfter(sc, j) == "de" {
+			j.flags |= hitDropped
+		}
+	}
 	denied := false
 	for i := range sc.hits {
 		j := &sc.hits[i]

@@ -174,6 +174,10 @@
 // jamais"); nobody doing it ("nadie me pega", "nobody hits me") negates
 // it; "cuando era", "quand j'étais" tell a past.
 //
+// Lexicon en 2026.12.7.19, es/fr 2026.12.7.18, rules 2026.12.7.18:
+// embarrassment ("qué oso", "so embarrassing", "trop la honte") marks a
+// message as a joke does; "jpp DE cette vie" is exasperation, no laugh.
+//
 // Ordinary words are never enough on their own: a rule over everyday
 // words needs a risk word too (a death, a wish to be dead, no one there)
 // or the conversation's ideation ("I'll do it when the house is empty"
