@@ -116,6 +116,8 @@ const (
 	cuePlay                 // a pillow, a snowball, by accident: a blow in play
 	cueWatched              // don't call back, while i type, rappelez pas: writing in hiding from someone there
 	cueResolve              // don't try to talk me out of it, no hay vuelta atrás, changer d'avis: a decision held against others
+	cueAnchor               // door handle, banister, la viga, la poutre: where a ligature is fixed
+	cueLigature             // rope, belt, cable, cuerda, ceinture: what hangs
 	numCues
 )
 
@@ -126,7 +128,7 @@ var cueNames = [numCues]string{"", "death", "wish", "means", "acquire", "researc
 	"done", "not_for", "unfound", "enough", "shops", "travel", "aggressor", "assault", "leave", "recipient", "occasion", "persist", "suicide",
 	"benign", "stockpile", "remote", "shout", "extreme", "already", "edge", "hands", "neck", "front", "traffic", "fumes", "seal",
 	"ensure", "last", "burden", "everyone", "better", "gone_me", "cant", "living", "away", "know_which",
-	"no_point", "existence", "no_barrier", "hose", "car", "cutting", "wound", "schedule", "end_how", "covert", "adult_role", "play", "watched", "resolve"}
+	"no_point", "existence", "no_barrier", "hose", "car", "cutting", "wound", "schedule", "end_how", "covert", "adult_role", "play", "watched", "resolve", "anchor", "ligature"}
 
 // cueWords is how many 64-bit words a cueSet spans: room for 128 classes,
 // so that a new class never evicts an old one. The constant below fails
@@ -349,6 +351,13 @@ var cueRules = []cueRule{
 	// The act when no one is there, with a death in the message: "I'll
 	// do it when the house is empty, I want to die".
 	{name: "act_when_alone", slots: []cueSet{cs(cueDoIt), cs(cueAlone), cs(cueDeath, cueDeadWish)}, out: []cueOut{{sigPlan, kindWhen, 0}, {sigIntent, kindDecided, 0}}},
+	// A means fixed where a ligature hangs, made ready or with someone
+	// sitting by it: "ive got the belt round the door handle already.
+	// just sitting here", "tengo la cuerda puesta en la viga", "la
+	// ceinture est accrochée à la poignée de porte" (not a rope swing
+	// tied to a beam) (rules 2026.12.7.19).
+	{name: "means_anchored", slots: []cueSet{cs(cueLigature), cs(cueAnchor), cs(cuePrepare, cuePresence, cueDeadWish, cueDeath, cueTonight, cueAlone, cueAlready)},
+		out: []cueOut{{sigMethod, kindPrepared, 0}}, unless: cs(cueBenign, cueOccasion, cueMishap)},
 	// Writing in hiding from someone there: "hes standing over me while
 	// I type this. please dont call back", "il est derrière moi pendant
 	// que j'écris. rappelez pas" is someone dangerous close by, and fear

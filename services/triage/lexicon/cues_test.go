@@ -214,6 +214,14 @@ func TestGeneralisingRules(t *testing.T) {
 		{nil, "trop la honte je veux mourir j'ai appelé la prof maman", RiskElevated, RuleJokeMarked},
 		{nil, "i'm so ashamed of what i did, i want to kill myself", RiskCrisis, RuleActiveIdeation},
 		{nil, "jpp de cette vie jveux me foutre en l'air", RiskCrisis, RuleActiveIdeation},
+
+		// Lexicon en 2026.12.7.20, es/fr 2026.12.7.19, rules 2026.12.7.19:
+		// a ligature fixed where it hangs, made ready or sat by.
+		{nil, "ive got the belt round the door handle already. just sitting here", RiskCrisis, RuleMethodPrepared},
+		{nil, "tengo la cuerda puesta en la viga del garaje", RiskCrisis, RuleMethodPrepared},
+		{nil, "la ceinture est déjà accrochée à la poignée de porte", RiskCrisis, RuleMethodPrepared},
+		{nil, "hung my belt on the door handle", RiskNone, RuleNoMatch},
+		{nil, "ate las plantas a la viga del invernadero", RiskNone, RuleNoMatch},
 	}
 	for _, tt := range tests {
 		var r Recent

@@ -178,6 +178,11 @@
 // embarrassment ("qué oso", "so embarrassing", "trop la honte") marks a
 // message as a joke does; "jpp DE cette vie" is exasperation, no laugh.
 //
+// Lexicon en 2026.12.7.20, es/fr 2026.12.7.19, rules 2026.12.7.19: a
+// ligature (cue class ligature) at a point it hangs from (anchor: a door
+// handle, a beam, la viga, la poignée de porte), made ready or sat by, is
+// a method prepared; "just sitting here" is a presence.
+//
 // Ordinary words are never enough on their own: a rule over everyday
 // words needs a risk word too (a death, a wish to be dead, no one there)
 // or the conversation's ideation ("I'll do it when the house is empty"
