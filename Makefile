@@ -2,7 +2,7 @@
 # suite (vet, race tests) against a throwaway PostgreSQL it starts and stops.
 GO ?= go
 
-.PHONY: run test vet fmt bench bench-all profile-webhook fuzz build cluster loadtest drills
+.PHONY: run test vet fmt bench bench-all profile-webhook profile-crisis writes fuzz build cluster loadtest drills
 
 run:
 	$(GO) run ./cmd/helpline run
@@ -38,6 +38,19 @@ profile-webhook:
 	$(GO) test -run '^$$' -bench 'WebhookVsRaw/workers=16' -benchtime 2000x -cpuprofile /tmp/webhook.cpu -blockprofile /tmp/webhook.block -o /tmp/ingestion.test ./services/ingestion/
 	$(GO) tool pprof -top -cum -nodecount 40 /tmp/ingestion.test /tmp/webhook.cpu
 	$(GO) tool pprof -top -nodecount 20 /tmp/ingestion.test /tmp/webhook.block
+
+# The crisis path's CPU and blocking profiles under RATE (default 500)
+# background texts a second (BenchmarkCrisisToPage, the shipped
+# composition embedded), then the top of each: see loadtest/README.md.
+profile-crisis:
+	$(GO) test -run '^$$' -bench "CrisisToPage/background=$${RATE:-500}_" -benchtime 10x -cpuprofile /tmp/crisis.cpu -blockprofile /tmp/crisis.block -o /tmp/loadtest.test ./loadtest/
+	$(GO) tool pprof -top -cum -nodecount 50 /tmp/loadtest.test /tmp/crisis.cpu
+	$(GO) tool pprof -top -nodecount 25 /tmp/loadtest.test /tmp/crisis.block
+
+# What the log stores per ordinary text, first texts and returning ones,
+# stream by stream (each stored message is one fsync): TestWritesPerMessage.
+writes:
+	HELPLINE_LOAD_WRITES=$${N:-500} $(GO) test -count=1 -run TestWritesPerMessage -v ./loadtest/
 
 fmt:
 	gofmt -w .

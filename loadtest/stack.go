@@ -17,6 +17,7 @@ import (
 	"net/http/httptest"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/rs/zerolog"
 
 	"github.com/helpline-org/helpline/internal/app"
@@ -54,6 +55,8 @@ type Stack struct {
 	BaseURL string
 	// Console is the process's console (to register staff accounts).
 	Console *console.Service
+	// JS is the process's JetStream (to count what the log stores).
+	JS      jetstream.JetStream
 	closers []func() error
 }
 
@@ -114,7 +117,7 @@ func StartWith(ctx context.Context, dir string, o Options) (*Stack, error) {
 		return nil, s.fail(err)
 	}
 	s.closers = append(s.closers, func() error { cancel(); err := <-done; p.Close(); return err })
-	s.Console = p.Console
+	s.Console, s.JS = p.Console, p.Platform.JS
 	return s, nil
 }
 
