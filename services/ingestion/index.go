@@ -106,20 +106,10 @@ func (x *KVIndex) Get(ctx context.Context, clientID string) (IndexEntry, error) 
 	return IndexEntry{ConversationID: convID, Registered: true, Revision: e.Revision(), Moved: convID != "" && !first}, nil
 }
 
-// Register records the client, with no conversation, unless it is
-// registered already (then it changes nothing: it must not undo a
-// conversation another message claimed meanwhile).
-func (x *KVIndex) Register(ctx context.Context, clientID string) error {
-	_, err := x.b.Create(ctx, "client."+clientID, nil)
-	if errors.Is(err, kv.ErrExists) {
-		return nil
-	}
-	return err
-}
-
 // Claim makes conversationID the client's open conversation if the entry
-// is still at revision rev; ErrClaimed if it changed (another message
-// of the client's claimed one first).
+// is still at revision rev (0: the client has no entry yet, and the claim
+// writes it); ErrClaimed if it changed (another message of the client's
+// claimed one first).
 func (x *KVIndex) Claim(ctx context.Context, clientID, conversationID string, rev uint64, first bool) (IndexEntry, error) {
 	value := conversationID
 	if first {

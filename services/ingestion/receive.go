@@ -58,11 +58,9 @@ type Log = events.AppendLog
 // first texts of one client arriving at once open one conversation.
 type Index interface {
 	Get(ctx context.Context, clientID string) (IndexEntry, error)
-	// Register records the client with no conversation unless it is
-	// registered already.
-	Register(ctx context.Context, clientID string) error
 	// Claim makes conversationID the client's conversation if the entry
-	// is still at rev; an error wrapping ErrClaimed if it moved.
+	// is still at rev (0: a client with no entry yet, whose first claim
+	// writes it); an error wrapping ErrClaimed if it moved.
 	// It returns the entry as claimed. first says the client had no
 	// conversation before this one (the entry remembers it: Moved).
 	Claim(ctx context.Context, clientID, conversationID string, rev uint64, first bool) (IndexEntry, error)
@@ -302,15 +300,11 @@ func (r *Receiver) ensureClient(ctx context.Context, lineID, clientID, pseudonym
 	}); err != nil {
 		return IndexEntry{}, false, err
 	}
-	if err := r.index.Register(ctx, clientID); err != nil {
-		return IndexEntry{}, false, unavailable("index", err)
-	}
-	// Read it back for its revision: another first text of the client's
-	// may have claimed a conversation in between.
-	if entry, err = r.index.Get(ctx, clientID); err != nil {
-		return IndexEntry{}, false, unavailable("index", err)
-	}
-	return entry, true, nil
+	// The client's index entry is written by the claim of its first
+	// conversation (at revision 0: only if nothing was ever written under
+	// it), one write: another first text of the client's that claimed
+	// before makes that claim fail, and this message follows it.
+	return IndexEntry{}, true, nil
 }
 
 // errNotOpen refuses a message the fast path of record cannot place: the
