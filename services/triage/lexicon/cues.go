@@ -118,6 +118,10 @@ const (
 	cueResolve              // don't try to talk me out of it, no hay vuelta atrás, changer d'avis: a decision held against others
 	cueAnchor               // door handle, banister, la viga, la poutre: where a ligature is fixed
 	cueLigature             // rope, belt, cable, cuerda, ceinture: what hangs
+	cueSupplyAll            // everything in the cabinet, tout mon traitement: a whole supply of medicine
+	cueSymptom              // feeling sleepy, mareada, je me sens bizarre: a body reacting now
+	cueAgo                  // 20 mins ago, hace una hora, y a une heure: a short while ago
+	cueOnPurpose            // on purpose, a propósito, exprès
 	numCues
 )
 
@@ -128,7 +132,7 @@ var cueNames = [numCues]string{"", "death", "wish", "means", "acquire", "researc
 	"done", "not_for", "unfound", "enough", "shops", "travel", "aggressor", "assault", "leave", "recipient", "occasion", "persist", "suicide",
 	"benign", "stockpile", "remote", "shout", "extreme", "already", "edge", "hands", "neck", "front", "traffic", "fumes", "seal",
 	"ensure", "last", "burden", "everyone", "better", "gone_me", "cant", "living", "away", "know_which",
-	"no_point", "existence", "no_barrier", "hose", "car", "cutting", "wound", "schedule", "end_how", "covert", "adult_role", "play", "watched", "resolve", "anchor", "ligature"}
+	"no_point", "existence", "no_barrier", "hose", "car", "cutting", "wound", "schedule", "end_how", "covert", "adult_role", "play", "watched", "resolve", "anchor", "ligature", "supply_all", "symptom", "ago", "on_purpose"}
 
 // cueWords is how many 64-bit words a cueSet spans: room for 128 classes,
 // so that a new class never evicts an old one. The constant below fails
@@ -358,6 +362,17 @@ var cueRules = []cueRule{
 	// tied to a beam) (rules 2026.12.7.19).
 	{name: "means_anchored", slots: []cueSet{cs(cueLigature), cs(cueAnchor), cs(cuePrepare, cuePresence, cueDeadWish, cueDeath, cueTonight, cueAlone, cueAlready)},
 		out: []cueOut{{sigMethod, kindPrepared, 0}}, unless: cs(cueBenign, cueOccasion, cueMishap)},
+	// A whole supply taken a short while ago or with the body reacting:
+	// "took everything in the cabinet about 20 mins ago", "j'ai pris
+	// tout mon traitement du mois d'un coup y a une heure" (not "took all
+	// the kids to the park an hour ago": a supply of medicine) (rules
+	// 2026.12.7.20).
+	{name: "supply_taken_now", slots: []cueSet{cs(cueAct), cs(cueSupplyAll), cs(cueAgo, cueSymptom)}, out: []cueOut{{sigRecent, kindTaken, 0}, {sigMethod, kindNamed, 1}},
+		unless: cs(cueBenign)},
+	// A means taken on purpose: "me pasé con las pastillas a propósito",
+	// "i took too many of my pills on purpose" (rules 2026.12.7.20).
+	{name: "taken_on_purpose", slots: []cueSet{cs(cueAct), cs(cueMeans, cueSupplyAll), cs(cueOnPurpose)}, out: []cueOut{{sigRecent, kindTaken, 0}},
+		unless: cs(cueBenign, cueMishap)},
 	// Writing in hiding from someone there: "hes standing over me while
 	// I type this. please dont call back", "il est derrière moi pendant
 	// que j'écris. rappelez pas" is someone dangerous close by, and fear

@@ -222,6 +222,15 @@ func TestGeneralisingRules(t *testing.T) {
 		{nil, "la ceinture est déjà accrochée à la poignée de porte", RiskCrisis, RuleMethodPrepared},
 		{nil, "hung my belt on the door handle", RiskNone, RuleNoMatch},
 		{nil, "ate las plantas a la viga del invernadero", RiskNone, RuleNoMatch},
+
+		// Lexicon en 2026.12.7.21, es/fr 2026.12.7.20, rules 2026.12.7.20: a
+		// whole supply taken a short while ago or with the body reacting;
+		// a means taken on purpose.
+		{nil, "took everything in the cabinet about 20 mins ago. feeling really sleepy now", RiskCrisis, RuleRecentBehaviour},
+		{nil, "j'ai pris tout mon traitement du mois d'un coup y a une heure", RiskCrisis, RuleRecentBehaviour},
+		{nil, "me pasé con las pastillas a proposito y me siento muy mareada", RiskCrisis, RuleRecentBehaviour},
+		{nil, "took all the kids to the park an hour ago, so sleepy now", RiskNone, RuleNoMatch},
+		{nil, "took my antibiotics an hour ago and feel dizzy", RiskNone, RuleNoMatch},
 	}
 	for _, tt := range tests {
 		var r Recent

@@ -183,6 +183,11 @@
 // handle, a beam, la viga, la poignée de porte), made ready or sat by, is
 // a method prepared; "just sitting here" is a presence.
 //
+// Lexicon en 2026.12.7.21, es/fr 2026.12.7.20, rules 2026.12.7.20: a
+// whole supply of medicine (supply_all) taken a short while ago (ago) or
+// with the body reacting (symptom) is the act done; a means taken on
+// purpose (on_purpose) likewise.
+//
 // Ordinary words are never enough on their own: a rule over everyday
 // words needs a risk word too (a death, a wish to be dead, no one there)
 // or the conversation's ideation ("I'll do it when the house is empty"
