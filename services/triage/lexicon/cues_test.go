@@ -231,6 +231,13 @@ func TestGeneralisingRules(t *testing.T) {
 		{nil, "me pasé con las pastillas a proposito y me siento muy mareada", RiskCrisis, RuleRecentBehaviour},
 		{nil, "took all the kids to the park an hour ago, so sleepy now", RiskNone, RuleNoMatch},
 		{nil, "took my antibiotics an hour ago and feel dizzy", RiskNone, RuleNoMatch},
+
+		// Lexicon en 2026.12.7.22, es/fr 2026.12.7.21: no one having to bear
+		// one any more, resting forever, telling everyone one loves them.
+		{nil, "perdon por todo. ya no me van a tener que aguantar mas. adios", RiskCrisis, RulePreparatoryFarewell},
+		{nil, "sorry for everything. you wont have to put up with me anymore. bye", RiskCrisis, RulePreparatoryFarewell},
+		{nil, "pardon pour tout. vous aurez plus à me supporter. adieu", RiskCrisis, RulePreparatoryFarewell},
+		{nil, "told them i love them at dinner, great night", RiskNone, RuleNoMatch},
 	}
 	for _, tt := range tests {
 		var r Recent
