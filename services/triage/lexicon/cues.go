@@ -122,6 +122,7 @@ const (
 	cueSymptom              // feeling sleepy, mareada, je me sens bizarre: a body reacting now
 	cueAgo                  // 20 mins ago, hace una hora, y a une heure: a short while ago
 	cueOnPurpose            // on purpose, a propósito, exprès
+	cueSpiked               // spiked my drink, me drogaron, on m'a droguée
 	numCues
 )
 
@@ -132,7 +133,7 @@ var cueNames = [numCues]string{"", "death", "wish", "means", "acquire", "researc
 	"done", "not_for", "unfound", "enough", "shops", "travel", "aggressor", "assault", "leave", "recipient", "occasion", "persist", "suicide",
 	"benign", "stockpile", "remote", "shout", "extreme", "already", "edge", "hands", "neck", "front", "traffic", "fumes", "seal",
 	"ensure", "last", "burden", "everyone", "better", "gone_me", "cant", "living", "away", "know_which",
-	"no_point", "existence", "no_barrier", "hose", "car", "cutting", "wound", "schedule", "end_how", "covert", "adult_role", "play", "watched", "resolve", "anchor", "ligature", "supply_all", "symptom", "ago", "on_purpose"}
+	"no_point", "existence", "no_barrier", "hose", "car", "cutting", "wound", "schedule", "end_how", "covert", "adult_role", "play", "watched", "resolve", "anchor", "ligature", "supply_all", "symptom", "ago", "on_purpose", "spiked"}
 
 // cueWords is how many 64-bit words a cueSet spans: room for 128 classes,
 // so that a new class never evicts an old one. The constant below fails
@@ -352,6 +353,10 @@ var cueRules = []cueRule{
 	// Held by someone: "he locked me in and took my phone".
 	{name: "confined", slots: []cueSet{cs(cueConfine)}, out: []cueOut{{sigHarm, kindThreat, 0}, {sigHarm, kindProximity, 0}}},
 	{name: "sexual_touch", slots: []cueSet{cs(cueSexual)}, out: []cueOut{{sigHarm, kindSexualAbuse, 0}}},
+	// Drugged by someone: "i think my flatmate put something in my
+	// drink", "me echaron algo en la bebida", "on m'a droguée à la
+	// soirée" is an assault, and fear (rules 2026.12.7.21).
+	{name: "spiked", slots: []cueSet{cs(cueSpiked)}, out: []cueOut{{sigHarm, kindThreat, 0}, {sigHarm, kindFear, 0}}},
 	// The act when no one is there, with a death in the message: "I'll
 	// do it when the house is empty, I want to die".
 	{name: "act_when_alone", slots: []cueSet{cs(cueDoIt), cs(cueAlone), cs(cueDeath, cueDeadWish)}, out: []cueOut{{sigPlan, kindWhen, 0}, {sigIntent, kindDecided, 0}}},

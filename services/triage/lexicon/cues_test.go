@@ -238,6 +238,13 @@ func TestGeneralisingRules(t *testing.T) {
 		{nil, "sorry for everything. you wont have to put up with me anymore. bye", RiskCrisis, RulePreparatoryFarewell},
 		{nil, "pardon pour tout. vous aurez plus à me supporter. adieu", RiskCrisis, RulePreparatoryFarewell},
 		{nil, "told them i love them at dinner, great night", RiskNone, RuleNoMatch},
+
+		// Lexicon en 2026.12.7.23, es/fr 2026.12.7.22, rules 2026.12.7.21:
+		// drugged by someone.
+		{nil, "i think my flatmate put something in my drink at the party", RiskCrisis, RuleThreatWeaponProximity},
+		{nil, "me echaron algo en la bebida en la fiesta", RiskCrisis, RuleThreatWeaponProximity},
+		{nil, "je crois qu'on m'a droguée à la soirée", RiskCrisis, RuleThreatWeaponProximity},
+		{nil, "my drink got spiked at uni years ago, im fine now", RiskNone, RulePastResolved},
 	}
 	for _, tt := range tests {
 		var r Recent

@@ -188,6 +188,10 @@
 // with the body reacting (symptom) is the act done; a means taken on
 // purpose (on_purpose) likewise.
 //
+// Lexicon en 2026.12.7.23, es/fr 2026.12.7.22, rules 2026.12.7.21:
+// drugged by someone ("put something in my drink", "me drogaron", "on
+// m'a droguée") is a threat and fear.
+//
 // Ordinary words are never enough on their own: a rule over everyday
 // words needs a risk word too (a death, a wish to be dead, no one there)
 // or the conversation's ideation ("I'll do it when the house is empty"
