@@ -94,7 +94,7 @@ func TestWritesPerMessage(t *testing.T) {
 
 // streamSeqs returns every stream's last sequence: how many messages it
 // has stored since it was made.
-func streamSeqs(t *testing.T, js jetstream.JetStream) map[string]uint64 {
+func streamSeqs(t testing.TB, js jetstream.JetStream) map[string]uint64 {
 	t.Helper()
 	out := map[string]uint64{}
 	l := js.ListStreams(context.Background())
@@ -109,7 +109,7 @@ func streamSeqs(t *testing.T, js jetstream.JetStream) map[string]uint64 {
 
 // settle waits until the handlers of conversation events have nothing
 // pending or unacknowledged and the log stopped growing between two looks.
-func settle(t *testing.T, js jetstream.JetStream) {
+func settle(t testing.TB, js jetstream.JetStream) {
 	t.Helper()
 	var last map[string]uint64
 	poll.Until(t, 2*time.Minute, func() error {
