@@ -245,6 +245,10 @@ func TestGeneralisingRules(t *testing.T) {
 		{nil, "me echaron algo en la bebida en la fiesta", RiskCrisis, RuleThreatWeaponProximity},
 		{nil, "je crois qu'on m'a droguée à la soirée", RiskCrisis, RuleThreatWeaponProximity},
 		{nil, "my drink got spiked at uni years ago, im fine now", RiskNone, RulePastResolved},
+
+		// Lexicon es/fr 2026.12.7.23: leaving in one's sleep as a purpose.
+		{nil, "combien de doliprane il faut pour partir en dormant ? c pour moi", RiskCrisis, RuleMethodIntent},
+		{nil, "mon grand-père est parti en dormant, paisiblement", RiskNone, RuleNoMatch},
 	}
 	for _, tt := range tests {
 		var r Recent
