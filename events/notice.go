@@ -24,6 +24,13 @@ import (
 //     paged from the policy's first level passing over the worker who
 //     was told in its first round (Escalation.PassOver): nobody goes
 //     unpaged because a worker acknowledged and walked away;
+//   - a crisis message that tells that worker nothing new raises no
+//     notice: one whose signals a notice to them, not yet heeded, already
+//     named (toldAlready): one "answer now" per stretch of the client's
+//     messages;
+//   - a crisis carried from earlier messages, with no signal of its own,
+//     raises nothing once the crisis it continues was taken on (takenOn),
+//     whether the worker is answering or has closed the conversation;
 //   - with no window (Targets.Notice zero) a crisis message raises an
 //     escalation as before.
 
@@ -112,16 +119,66 @@ func (c *Conversation) raiseCrisis(messageID string, v Verdict, a Arrival, m Met
 	if from.IsZero() {
 		from = m.OccurredAt
 	}
+	_, raised := c.Escalations[escID]
+	if !raised && len(v.Categories) == 0 && !c.covered(ReasonCrisis) && c.takenOn() {
+		return nil // carried: the crisis it continues was taken on (carried, below)
+	}
 	w := c.Worked(from)
-	if _, raised := c.Escalations[escID]; raised || c.covered(ReasonCrisis) || w == nil || a.Targets.Notice <= 0 {
+	if raised || c.covered(ReasonCrisis) || w == nil || a.Targets.Notice <= 0 {
 		return c.raise(escID, messageID, ReasonCrisis, v, m)
 	}
 	categories := v.Categories
 	if categories == nil {
 		categories = []string{}
 	}
+	if c.toldAlready(w, categories) {
+		return nil
+	}
 	return c.recordWithID(noticeID, UrgentNoticeRaised{NoticeID: noticeID, EscalationID: w.ID, MessageID: messageID, StaffID: w.AcknowledgedBy,
 		Categories: categories, Due: from.Add(a.Targets.Notice).UTC()}, m)
+}
+
+// takenOn reports whether the conversation's latest crisis or manual
+// escalation was acknowledged: someone took the crisis on (they may have
+// closed the conversation since, or be answering it now).
+//
+// A crisis verdict that names no signal of its own is carried from the
+// conversation's earlier messages (triage's crisis_ongoing: a client in
+// crisis goes on writing, "ok", "at home", "thanks, bye"). Once that crisis
+// was taken on, a carried one raises nothing new: no urgent notice to the
+// worker answering (they know; the console shows it, and the response
+// clock runs), and no fresh escalation after they closed the conversation
+// (a "thanks, bye" a few minutes after the close paged the duty worker
+// again). While the crisis escalation is open it covers the message as
+// any other; an exhausted one (nobody answered) is not taken on, so the
+// carried crisis pages again.
+func (c *Conversation) takenOn() bool {
+	for _, id := range slices.Backward(c.EscalationOrder) {
+		if esc := c.Escalations[id]; esc.Reason == ReasonCrisis || esc.Reason == ReasonManual {
+			return esc.Acknowledged
+		}
+	}
+	return false
+}
+
+// toldAlready reports whether a crisis message with these categories (its
+// own signals) tells the worker answering escalation w nothing new, so
+// that no urgent notice is raised for it: a notice to them not yet
+// heeded (no staff reply or close since its message) reached them and
+// named every one of categories. That notice's safety net covers it (its
+// due time is the earlier). Without this the worker's phone got one
+// "URGENT" SMS for each message a client in crisis wrote; a message with
+// a signal no pending notice named is still told.
+func (c *Conversation) toldAlready(w *Escalation, categories []string) bool {
+	for _, n := range c.UrgentNotices {
+		if n.EscalationID != w.ID || n.StaffID != w.AcknowledgedBy || c.Heeded(n) || c.NoticeUndelivered(n) {
+			continue
+		}
+		if !slices.ContainsFunc(categories, func(cat string) bool { return !slices.Contains(n.Categories, cat) }) {
+			return true
+		}
+	}
+	return false
 }
 
 // Heeded reports whether a staff reply or a close followed the message of

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -68,11 +69,32 @@ func TestCrisisWhileAnswered(t *testing.T) {
 			events.EscalationRaised{EscalationID: "esc-ooh", LineID: "main", Reason: events.ReasonOutOfHours, Risk: events.RiskElevated},
 			events.EscalationAcknowledged{EscalationID: "esc-ooh", StaffID: "sam", Via: events.AckConsole},
 		}, crisisArrival(), notice}, // robin's crisis escalation is still worked
+		// An earlier message's notice to robin, unheeded, already said all
+		// m2 says: one "answer now" per stretch of the client's messages.
+		{"its crisis carried from earlier messages, no signal of its own", nil, crisisArrival(), []string{events.TypeMessageTriaged}},
+		// A "thanks, bye" after the worker closed: no fresh page.
+		{"its crisis carried, closed since it was acknowledged", []events.Payload{
+			events.ConversationClosed{ByStaffID: "robin"},
+			events.ConversationReopened{MessageID: "m2"},
+		}, crisisArrival(), []string{events.TypeMessageTriaged}},
+		{"its crisis carried, the crisis escalation open", []events.Payload{
+			events.EscalationRaised{EscalationID: "esc-m9", LineID: "main", Reason: events.ReasonCrisis, Risk: events.RiskCrisis},
+		}, crisisArrival(), []string{events.TypeMessageTriaged}},
+		{"a notice unheeded names its signals", pendingNotice("harm_from_others", "method"), crisisArrival(), []string{events.TypeMessageTriaged}},
+		{"a notice unheeded lacks one of its signals", pendingNotice("method"), crisisArrival(), notice},
+		{"a notice heeded by a reply", append(pendingNotice("harm_from_others"),
+			events.ReplyRequested{ReplyID: "r2", StaffID: "robin", Body: body}), crisisArrival(), notice},
+		{"a notice that did not reach them", append(pendingNotice("harm_from_others"),
+			events.MessageSendFailed{SendID: events.NoticeID("m1b"), Kind: events.SendPage, Recipient: "robin", Reason: "refused"}), crisisArrival(), notice},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := workedCrisis(t, tt.more...)
-			if err := c.Triage("m2", events.Verdict{Risk: events.RiskCrisis, Categories: []string{"harm_from_others"}, Terms: body}, tt.arrival,
+			categories := []string{"harm_from_others"}
+			if strings.HasPrefix(tt.name, "its crisis carried") {
+				categories = nil // crisis_ongoing: the verdict names no signal of its own
+			}
+			if err := c.Triage("m2", events.Verdict{Risk: events.RiskCrisis, Categories: categories, Terms: body}, tt.arrival,
 				events.Meta{OccurredAt: m2At}); err != nil {
 				t.Fatal(err)
 			}
@@ -94,6 +116,16 @@ func TestCrisisWhileAnswered(t *testing.T) {
 	}
 }
 
+// pendingNotice is a message after robin's acknowledgement, m1b, whose
+// urgent notice to robin named categories.
+func pendingNotice(categories ...string) []events.Payload {
+	return []events.Payload{
+		events.MessageReceived{MessageID: "m1b", LineID: "main", ClientID: "k1", Body: events.Sealed{KeyID: "k1", Data: []byte{1}}, ReceivedAt: t0.Add(10 * time.Minute)},
+		events.UrgentNoticeRaised{NoticeID: events.NoticeID("m1b"), EscalationID: "esc-m1", MessageID: "m1b", StaffID: "robin",
+			Categories: categories, Due: t0.Add(10*time.Minute + noticeWindow)},
+	}
+}
+
 // TestCrisisAfterAnExhaustedEscalation: an exhausted crisis
 // escalation is nobody's: a crisis raises a new escalation.
 func TestCrisisAfterAnExhaustedEscalation(t *testing.T) {
@@ -109,7 +141,7 @@ func TestCrisisAfterAnExhaustedEscalation(t *testing.T) {
 		t.Fatal(err)
 	}
 	if got := pendingTypes(c); !slices.Equal(got, []string{events.TypeEscalationRaised, events.TypeMessageTriaged}) {
-		t.Fatalf("recorded %v, want a new escalation", got)
+		t.Fatalf("recorded %v, want a new escalation (a crisis carried from earlier messages, with no signal of its own, pages again when nobody took it on)", got)
 	}
 }
 
@@ -253,7 +285,7 @@ func TestAStaleAcknowledgementPagesAfresh(t *testing.T) {
 			}
 			apply(tt.messageAt, events.MessageReceived{MessageID: "m2", LineID: "main", ClientID: "k1", Body: body, ReceivedAt: tt.messageAt})
 			arrival := events.Arrival{ReceivedAt: tt.messageAt, Targets: events.ResponseTargets{Notice: noticeWindow}}
-			if err := c.Triage("m2", events.Verdict{Risk: events.RiskCrisis, Terms: body}, arrival, events.Meta{OccurredAt: tt.messageAt}); err != nil {
+			if err := c.Triage("m2", events.Verdict{Risk: events.RiskCrisis, Categories: []string{"method"}, Terms: body}, arrival, events.Meta{OccurredAt: tt.messageAt}); err != nil {
 				t.Fatal(err)
 			}
 			if got := pendingTypes(c); len(got) == 0 || got[0] != tt.want {
