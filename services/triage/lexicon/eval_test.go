@@ -269,14 +269,14 @@ func TestEvaluationDevelopment(t *testing.T) {
 // is lowered only with its reason recorded in testdata/frozen/README.md,
 // and the lexicon is never changed toward a frozen item.
 var frozenFloor = floor{
-	recall:      0.756,
+	recall:      0.794,
 	falseCrisis: 0.036,
-	methodNone:  27,
+	methodNone:  19,
 	genericNone: 3,
 	groups: map[string]float64{
-		"wish_to_be_dead": 0.679, "active_ideation": 0.803, "method": 0.734, "intent": 0.713, "plan": 0.761,
-		"preparatory_acts": 0.800, "recent_behaviour": 0.838, "harm_from_others": 0.702,
-		"en": 0.811, "es": 0.720, "fr": 0.738,
+		"wish_to_be_dead": 0.762, "active_ideation": 0.829, "method": 0.772, "intent": 0.730, "plan": 0.783,
+		"preparatory_acts": 0.825, "recent_behaviour": 0.882, "harm_from_others": 0.762,
+		"en": 0.832, "es": 0.769, "fr": 0.779,
 	},
 }
 
