@@ -10,7 +10,8 @@ import (
 // EscalateByHand is a worker or duty worker raising an escalation in a
 // conversation they may read, with a reason code (events.ManualReasons)
 // and, optionally, the message that prompted it. RequestID is one per
-// press of the button, so a repeated request raises it once.
+// press of the button, so a repeated request raises it once (at most 40
+// characters; an API caller that gives none gets a new one).
 type EscalateByHand struct {
 	Actor          Actor
 	ConversationID string
@@ -29,14 +30,16 @@ func (h EscalateByHandHandler) Handle(ctx context.Context, cmd EscalateByHand) e
 	if err := h.d.mayWorkOn(ctx, cmd.Actor, cmd.ConversationID); err != nil {
 		return err
 	}
-	if events.ValidateID(cmd.RequestID) != nil {
-		return badRequest("the form is out of date: reload the page")
+	reqID, err := requestID(cmd.RequestID, "the form is out of date: reload the page")
+	if err != nil {
+		return err
 	}
+	cmd.RequestID = reqID
 	if !slices.Contains(events.ManualReasons, cmd.Reason) {
 		return badRequest("choose a reason")
 	}
 	m := h.d.meta()
-	_, err := h.d.Conversations.Update(ctx, cmd.ConversationID, func(c *events.Conversation) error {
+	_, err = h.d.Conversations.Update(ctx, cmd.ConversationID, func(c *events.Conversation) error {
 		return c.EscalateByHand(cmd.RequestID, cmd.Actor.ID, cmd.Reason, cmd.MessageID, m)
 	})
 	if err == nil {

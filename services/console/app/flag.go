@@ -24,7 +24,8 @@ const maxFlagReason = 500
 // FlagClient is a worker or duty worker flagging the client of a
 // conversation they may read: what for (events.FlagKinds), why, and the
 // last day it holds (YYYY-MM-DD, in the line's time zone). FlagID comes
-// from the form, so a double submission is one flag.
+// from the form, so a double submission is one flag (at most 40
+// characters; an API caller that gives none gets a new one).
 type FlagClient struct {
 	Actor          Actor
 	ConversationID string
@@ -48,9 +49,11 @@ func (h FlagClientHandler) Handle(ctx context.Context, cmd FlagClient) error {
 	if err != nil {
 		return err
 	}
-	if events.ValidateID(cmd.FlagID) != nil {
-		return badRequest("the form is out of date: reload the page")
+	flagID, err := requestID(cmd.FlagID, "the form is out of date: reload the page")
+	if err != nil {
+		return err
 	}
+	cmd.FlagID = flagID
 	reason := strings.TrimSpace(cmd.Reason)
 	switch {
 	case !isFlagKind(cmd.Kind):

@@ -41,6 +41,7 @@ func TestClientFlagRules(t *testing.T) {
 		{"ended already", wes, "f1", events.FlagFrequent, "calls many times a night", "2026-12-06", app.ErrBadRequest},
 		{"over a year", wes, "f1", events.FlagFrequent, "calls many times a night", "2027-12-31", app.ErrBadRequest},
 		{"bad flag id", wes, "no spaces", events.FlagFrequent, "calls many times a night", "2026-12-08", app.ErrBadRequest},
+		{"flag id too long", wes, strings.Repeat("f", 41), events.FlagFrequent, "calls many times a night", "2026-12-08", app.ErrBadRequest},
 		{"not theirs", nia, "f1", events.FlagFrequent, "calls many times a night", "2026-12-08", app.ErrForbidden},
 		{"a manager", mia, "f1", events.FlagFrequent, "calls many times a night", "2026-12-08", app.ErrForbidden},
 	} {
