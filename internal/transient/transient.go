@@ -39,12 +39,20 @@ var (
 // leader.
 const codeTemporarilyUnavailable jetstream.ErrorCode = 10163
 
+// codeDuplicateInProcess is "duplicate message id is in process" (HTTP
+// 409): a replicated stream was asked to store a message whose id it has
+// proposed but not yet stored, which is what a publish retried after its
+// first try timed out meets (nats-server 2.15.2,
+// JSStreamDuplicateMessageConflict). It passes: once the first is stored,
+// the same publish is answered as a duplicate with its sequence.
+const codeDuplicateInProcess jetstream.ErrorCode = 10158
+
 // Is reports whether err is a failure that passes: retrying the same
 // request soon is likely to work.
 func Is(err error) bool {
 	var apiErr *jetstream.APIError
 	if errors.As(err, &apiErr) {
-		return apiErr.ErrorCode == codeTemporarilyUnavailable || apiErr.Code == 503
+		return apiErr.ErrorCode == codeTemporarilyUnavailable || apiErr.ErrorCode == codeDuplicateInProcess || apiErr.Code == 503
 	}
 	return errors.Is(err, jetstream.ErrNoStreamResponse) || errors.Is(err, nats.ErrNoResponders) ||
 		errors.Is(err, nats.ErrTimeout) || errors.Is(err, context.DeadlineExceeded) ||
@@ -80,7 +88,7 @@ func permanent(err error) bool {
 		return true
 	}
 	var apiErr *jetstream.APIError
-	if !errors.As(err, &apiErr) || apiErr.ErrorCode == codeTemporarilyUnavailable {
+	if !errors.As(err, &apiErr) || apiErr.ErrorCode == codeTemporarilyUnavailable || apiErr.ErrorCode == codeDuplicateInProcess {
 		return false
 	}
 	// 408 (a request timeout) and 429 (too many requests) pass.

@@ -23,6 +23,7 @@ func TestIs(t *testing.T) {
 		{nats.ErrTimeout, true},
 		{context.DeadlineExceeded, true},
 		{&jetstream.APIError{Code: 503, ErrorCode: 10163}, true},
+		{&jetstream.APIError{Code: 409, ErrorCode: 10158, Description: "duplicate message id is in process"}, true},
 		{jetstream.ErrKeyNotFound, false},
 		{jetstream.ErrKeyRevisionMismatch, false},
 		{&jetstream.APIError{Code: 400, ErrorCode: 10071}, false},
@@ -117,6 +118,10 @@ func TestClassify(t *testing.T) {
 		{"no responders", nats.ErrNoResponders, transient.ErrUnavailable},
 		{"no stream response (a leader election)", jetstream.ErrNoStreamResponse, transient.ErrUnavailable},
 		{"503", &jetstream.APIError{Code: 503, ErrorCode: 10163}, transient.ErrUnavailable},
+		// A publish retried after its first try timed out, the first not
+		// yet stored by the replicated stream: a reply answered 500 in
+		// the process cluster's CI run.
+		{"duplicate message id in process", &jetstream.APIError{Code: 409, ErrorCode: 10158}, transient.ErrUnavailable},
 		{"connection closed", nats.ErrConnectionClosed, transient.ErrUnavailable},
 		{"cancelled", context.Canceled, transient.ErrUnavailable},
 		{"unknown", errors.New("something new"), transient.ErrUnavailable},
