@@ -15,6 +15,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/helpline-org/helpline/events"
+	"github.com/helpline-org/helpline/internal/natstest"
 	"github.com/helpline-org/helpline/internal/poll"
 	"github.com/helpline-org/helpline/services/notification"
 )
@@ -48,7 +49,7 @@ func TestWritesPerMessage(t *testing.T) {
 	sid.Store(time.Now().UnixNano())
 	round := func(name string) {
 		t.Helper()
-		before := streamSeqs(t, s.JS)
+		before := natstest.Written(t, s.JS)
 		start := time.Now()
 		var wg sync.WaitGroup
 		var failed atomic.Int64
@@ -72,7 +73,7 @@ func TestWritesPerMessage(t *testing.T) {
 		answered := time.Since(start)
 		settle(t, s.JS)
 		done := time.Since(start)
-		after := streamSeqs(t, s.JS)
+		after := natstest.Written(t, s.JS)
 		var b strings.Builder
 		total := 0.0
 		for _, st := range slices.Sorted(maps.Keys(after)) {
@@ -90,21 +91,6 @@ func TestWritesPerMessage(t *testing.T) {
 	}
 	round("first texts (new clients)")
 	round("second texts (returning clients)")
-}
-
-// streamSeqs returns every stream's last sequence: how many messages it
-// has stored since it was made.
-func streamSeqs(t testing.TB, js jetstream.JetStream) map[string]uint64 {
-	t.Helper()
-	out := map[string]uint64{}
-	l := js.ListStreams(context.Background())
-	for info := range l.Info() {
-		out[info.Config.Name] = info.State.LastSeq
-	}
-	if err := l.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return out
 }
 
 // settle waits until the handlers of conversation events have nothing
@@ -126,7 +112,7 @@ func settle(t testing.TB, js jetstream.JetStream) {
 				return fmt.Errorf("%s: %d pending, %d unacknowledged", name, info.NumPending, info.NumAckPending)
 			}
 		}
-		now := streamSeqs(t, js)
+		now := natstest.Written(t, js)
 		defer func() { last = now }()
 		if last == nil || !maps.Equal(now, last) {
 			return fmt.Errorf("the log is still growing")

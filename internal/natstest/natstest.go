@@ -190,3 +190,20 @@ func freePorts(t testing.TB, n int) []int {
 }
 
 func joinComma(ss []string) string { return strings.Join(ss, ",") }
+
+// Written returns, per stream, how many messages it has stored since it
+// was made (its last sequence): a key-value bucket that keeps one value
+// per key still counts every write. With fsync on every write, each is
+// one fsync.
+func Written(t testing.TB, js jetstream.JetStream) map[string]uint64 {
+	t.Helper()
+	out := map[string]uint64{}
+	l := js.ListStreams(context.Background())
+	for info := range l.Info() {
+		out[info.Config.Name] = info.State.LastSeq
+	}
+	if err := l.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}

@@ -798,9 +798,9 @@ func TestReturningClientsMessageIsOneWriteAndNoRead(t *testing.T) {
 func TestNewClientsFirstTextIsFiveWrites(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	before := writtenMessages(t, h.js)
+	before := natstest.Written(t, h.js)
 	h.text(t, newSid(), "+447700900562", "are you there")
-	after := writtenMessages(t, h.js)
+	after := natstest.Written(t, h.js)
 	total := uint64(0)
 	for name, seq := range after {
 		total += seq - before[name]
@@ -811,22 +811,6 @@ func TestNewClientsFirstTextIsFiveWrites(t *testing.T) {
 	if total != 5 {
 		t.Errorf("a new client's first text stored %d messages, want 5 (%v before, %v after)", total, before, after)
 	}
-}
-
-// writtenMessages is, per stream, how many messages it has stored since
-// it was made (its last sequence): a key-value bucket keeping one value
-// per key still counts every write.
-func writtenMessages(t *testing.T, js jetstream.JetStream) map[string]uint64 {
-	t.Helper()
-	out := map[string]uint64{}
-	streams := js.ListStreams(context.Background())
-	for info := range streams.Info() {
-		out[info.Config.Name] = info.State.LastSeq
-	}
-	if err := streams.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return out
 }
 
 // storedMessages is how many messages every stream on the server holds.
