@@ -298,8 +298,12 @@ func FuzzClassify(f *testing.F) {
 			t.Fatalf("ClassifyIn not deterministic for %q after %q", s, before)
 		}
 		// A rule fired across messages names the earlier signals it
-		// needed, and nothing else of them: signal names, never words.
-		if strings.HasSuffix(w.Rule, RuleAcrossSuffix) != (len(w.Earlier) > 0 && w.Rule != RuleRepeatedElevated) || len(w.Earlier) > 0 && !w.Context {
+		// needed, and nothing else of them: signal names, never words
+		// (a repeated elevated message and a crisis carried on,
+		// crisis_ongoing, name the earlier ones they continue).
+		carried := w.Rule == RuleRepeatedElevated || w.Rule == RuleCrisisOngoing
+		if strings.HasSuffix(w.Rule, RuleAcrossSuffix) != (len(w.Earlier) > 0 && !carried) || len(w.Earlier) > 0 && !w.Context ||
+			w.Rule == RuleCrisisOngoing && len(w.Earlier) == 0 {
 			t.Fatalf("rule %s with earlier %v (context %v) for %q after %q", w.Rule, w.Earlier, w.Context, s, before)
 		}
 		for _, e := range w.Earlier {
