@@ -119,12 +119,14 @@ func (c *Conversation) raiseCrisis(messageID string, v Verdict, a Arrival, m Met
 	if from.IsZero() {
 		from = m.OccurredAt
 	}
-	_, raised := c.Escalations[escID]
-	if !raised && len(v.Categories) == 0 && !c.covered(ReasonCrisis) && c.takenOn() {
-		return nil // carried: the crisis it continues was taken on (carried, below)
+	if _, raised := c.Escalations[escID]; raised || c.covered(ReasonCrisis) {
+		return c.raise(escID, messageID, ReasonCrisis, v, m)
+	}
+	if len(v.Categories) == 0 && c.takenOn() {
+		return nil // carried on from a crisis someone took on (takenOn)
 	}
 	w := c.Worked(from)
-	if raised || c.covered(ReasonCrisis) || w == nil || a.Targets.Notice <= 0 {
+	if w == nil || a.Targets.Notice <= 0 {
 		return c.raise(escID, messageID, ReasonCrisis, v, m)
 	}
 	categories := v.Categories
