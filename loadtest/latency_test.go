@@ -139,25 +139,35 @@ const backgroundText = "just checking in about my appointment next week"
 // textEach has every background number text once, 16 at a time, and
 // returns an error unless every text was answered 200.
 func textEach(ctx context.Context, s *Stack, n *atomic.Int64) error {
+	if f := textAll(ctx, s, n, backgroundNumbers, backgroundNumber, backgroundText); f > 0 {
+		return fmt.Errorf("%d of the %d background numbers' first texts not answered 200", f, backgroundNumbers)
+	}
+	return nil
+}
+
+// textersAtOnce is how many numbers textAll has text at once.
+const textersAtOnce = 16
+
+// textAll has count numbers (from(0) to from(count-1)) text body once
+// each, textersAtOnce at a time, each under the next sid of n, and returns
+// how many were not answered 200.
+func textAll(ctx context.Context, s *Stack, n *atomic.Int64, count int, from func(int) string, body string) int64 {
 	var wg sync.WaitGroup
 	var failed atomic.Int64
-	sem := make(chan struct{}, 16)
-	for i := range backgroundNumbers {
+	sem := make(chan struct{}, textersAtOnce)
+	for i := range count {
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			if code, err := s.Text(ctx, SID(n.Add(1)), backgroundNumber(i), backgroundText); err != nil || code != http.StatusOK {
+			if code, err := s.Text(ctx, SID(n.Add(1)), from(i), body); err != nil || code != http.StatusOK {
 				failed.Add(1)
 			}
 		}()
 	}
 	wg.Wait()
-	if f := failed.Load(); f > 0 {
-		return fmt.Errorf("%d of the %d background numbers' first texts not answered 200", f, backgroundNumbers)
-	}
-	return nil
+	return failed.Load()
 }
 
 // residentMiB is this process's resident memory (VmRSS).

@@ -4,10 +4,8 @@ import (
 	"context"
 	"fmt"
 	"maps"
-	"net/http"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -51,23 +49,8 @@ func TestWritesPerMessage(t *testing.T) {
 		t.Helper()
 		before := natstest.Written(t, s.JS)
 		start := time.Now()
-		var wg sync.WaitGroup
-		var failed atomic.Int64
-		sem := make(chan struct{}, 16)
-		for i := range n {
-			wg.Add(1)
-			sem <- struct{}{}
-			go func() {
-				defer wg.Done()
-				defer func() { <-sem }()
-				code, err := s.Text(ctx, SID(sid.Add(1)), fmt.Sprintf("+4477007%05d", i), "just checking in about my appointment next week")
-				if err != nil || code != http.StatusOK {
-					failed.Add(1)
-				}
-			}()
-		}
-		wg.Wait()
-		if f := failed.Load(); f > 0 {
+		number := func(i int) string { return fmt.Sprintf("+4477007%05d", i) }
+		if f := textAll(ctx, s, &sid, n, number, "just checking in about my appointment next week"); f > 0 {
 			t.Fatalf("%s: %d of %d webhooks not answered 200", name, f, n)
 		}
 		answered := time.Since(start)
@@ -86,7 +69,7 @@ func TestWritesPerMessage(t *testing.T) {
 			fmt.Fprintf(&b, "\n  %-40s %7d  %5.2f per text", st, d, per)
 		}
 		t.Logf("%s, %d texts from %d senders at once: answered in %s (%.0f texts/s), handled in %s (%.0f texts/s); messages stored%s\n  %-40s %7s  %5.2f per text",
-			name, n, cap(sem), answered.Round(time.Millisecond), float64(n)/answered.Seconds(), done.Round(time.Millisecond), float64(n)/done.Seconds(),
+			name, n, textersAtOnce, answered.Round(time.Millisecond), float64(n)/answered.Seconds(), done.Round(time.Millisecond), float64(n)/done.Seconds(),
 			b.String(), "total", "", total)
 	}
 	round("first texts (new clients)")
