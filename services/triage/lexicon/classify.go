@@ -157,6 +157,7 @@ type hit struct {
 	term    int32
 	partner int32 // the means a near cue counted with, or -1
 	kind    termKind
+	cue     cueClass // a cue word's class (tkCue)
 	pass    uint8
 	person  person
 	flags   uint16
@@ -187,7 +188,9 @@ type scratch struct {
 	cues    []cueSet // per hit: the cue classes it stands for (cues.go)
 	count   []uint8  // per term: occurrences so far
 	touched []int32
-	kinds   uint16 // bit k set: a hit of termKind k was found
+	idx     []int32 // a step's own list of hit indices
+	scope   []int32 // qualify's media and hypothetical cues
+	kinds   uint16  // bit k set: a hit of termKind k was found
 	ms      matchScratch
 	f       facts
 	// both and before: the message's facts with the earlier messages'
@@ -253,15 +256,18 @@ func (cl *Classifier) collect(sc *scratch, pass uint8) {
 		if sc.count[t] >= maxHitsPerTerm || len(sc.hits) >= maxHits {
 			return
 		}
-		h := hit{term: t, partner: -1, kind: pi.kind, pass: pass, ns: int32(first), ne: int32(last + 1),
+		h := hit{term: t, partner: -1, kind: pi.kind, cue: pi.cue, pass: pass, ns: int32(first), ne: int32(last + 1),
 			ws: ws, we: we, os: n.off[first].start, oe: n.off[last].end}
-		for _, o := range sc.hits {
-			if o.term == t && o.pass == pass && o.os == h.os && o.oe == h.oe {
-				return
-			}
-		}
+		// The same term over the same words (two of its patterns) is one
+		// hit; a term not yet counted has none to compare with.
 		if sc.count[t] == 0 {
 			sc.touched = append(sc.touched, t)
+		} else {
+			for i := range sc.hits {
+				if o := &sc.hits[i]; o.term == t && o.pass == pass && o.os == h.os && o.oe == h.oe {
+					return
+				}
+			}
 		}
 		sc.count[t]++
 		sc.hits = append(sc.hits, h)

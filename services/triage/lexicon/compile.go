@@ -66,6 +66,8 @@ type compiled struct {
 	// no such language; langCode[l] is the language numbered l.
 	termLang []int8
 	langCode []string
+	// termCues[t] are the cue classes term t's hits stand for.
+	termCues []cueSet
 }
 
 // patInfo is what the classifier reads of a pattern when it matches, in
@@ -75,11 +77,13 @@ type patInfo struct {
 	len    int32 // in bytes, padding spaces included
 	prefix bool  // the pattern ends in the middle of a word
 	kind   termKind
+	cue    cueClass // the term's cue class (tkCue)
 }
 
 // addPattern records normalised pattern f of term t (already in c.terms).
 func (c *compiled) addPattern(f string, t int32) {
-	c.pats = append(c.pats, patInfo{term: t, len: int32(len(f)), prefix: !strings.HasSuffix(f, " "), kind: c.terms[t].kind})
+	c.pats = append(c.pats, patInfo{term: t, len: int32(len(f)), prefix: !strings.HasSuffix(f, " "), kind: c.terms[t].kind,
+		cue: c.terms[t].cue})
 }
 
 type candidate struct {
@@ -232,6 +236,10 @@ func compile(l *Lexicon) *compiled {
 		if i, ok := c.cueLang[c.terms[t].language]; ok && i < 128 {
 			c.termLang[t] = int8(i)
 		}
+	}
+	c.termCues = make([]cueSet, len(c.terms))
+	for t := range c.terms {
+		c.termCues[t] = termCues(&c.terms[t])
 	}
 	m, renumbered := newMatcher(pats)
 	c.m = m

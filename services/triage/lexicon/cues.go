@@ -502,11 +502,14 @@ func cueTerms(lang string) (terms []term, first []int32) {
 	return terms, first
 }
 
-// cueOf returns the cue classes a hit stands for: a cue's own, and those
-// the lexicon's terms lend (a named means, a time frame, a count).
-func (cl *Classifier) cueOf(h *hit) cueSet {
-	t := &cl.c.terms[h.term]
-	switch h.kind {
+// cueOf returns the cue classes a hit stands for (termCues, by its term).
+func (cl *Classifier) cueOf(h *hit) cueSet { return cl.c.termCues[h.term] }
+
+// termCues returns the cue classes a term's hits stand for: a cue's own,
+// and those the lexicon's terms lend (a named means, a time frame, a
+// count). A hit's kind is its term's.
+func termCues(t *term) cueSet {
+	switch t.kind {
 	case tkCue:
 		return cs(t.cue)
 	case tkTime:
@@ -605,8 +608,10 @@ func (cl *Classifier) cooccur(sc *scratch, recent signalSet) {
 		// an end ("done with life" is a phrase of its own).
 		// "i'm done PROCRASTINATING" is finished doing something ("done
 		// living", "done trying" is an end).
-		if w := wordAfter(sc, h); classes[i].meets(cs(cueDone)) && (doneWith[w] || len(w) > 5 && strings.HasSuffix(w, "ing") && !doneEnds[w]) {
-			classes[i] = classes[i].minus(cs(cueDone))
+		if classes[i].meets(cs(cueDone)) {
+			if w := wordAfter(sc, h); doneWith[w] || len(w) > 5 && strings.HasSuffix(w, "ing") && !doneEnds[w] {
+				classes[i] = classes[i].minus(cs(cueDone))
+			}
 		}
 		// "en finir AVEC les devoirs" is finishing a chore.
 		if classes[i].meets(cs(cueSuicide)) && wordAfter(sc, h) == "avec" {

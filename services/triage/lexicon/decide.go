@@ -232,9 +232,10 @@ func (cl *Classifier) matches(sc *scratch, f *facts) []Match {
 		if h.kind == tkSignal || h.flags&hitUnlisted != 0 {
 			continue
 		}
-		for _, o := range hits {
-			if o.flags&hitUnlisted == 0 && o.kind != tkSignal && terms[o.term].category == terms[h.term].category &&
-				o.os <= h.os && h.oe <= o.oe && o.oe-o.os > h.oe-h.os {
+		cat := terms[h.term].category
+		for k := range hits {
+			if o := &hits[k]; o.flags&hitUnlisted == 0 && o.kind != tkSignal && o.os <= h.os && h.oe <= o.oe && o.oe-o.os > h.oe-h.os &&
+				terms[o.term].category == cat {
 				h.flags |= hitUnlisted
 				break
 			}

@@ -42,14 +42,22 @@ func (cl *Classifier) idioms(sc *scratch) bool {
 // of "my story" says nothing about whom a term is about, the "now" of
 // "I'm fine now" is no time frame.
 func (cl *Classifier) contained(sc *scratch) {
+	// Cue words take no part: the hits that do, in order, once.
+	own := sc.idx[:0]
 	for i := range sc.hits {
+		if sc.hits[i].kind != tkCue {
+			own = append(own, int32(i))
+		}
+	}
+	sc.idx = own
+	for _, i := range own {
 		a := sc.hits[i]
-		if a.flags&hitOut != 0 || a.kind == tkCue {
+		if a.flags&hitOut != 0 {
 			continue
 		}
-		for j := range sc.hits {
+		for _, j := range own {
 			b := &sc.hits[j]
-			if i != j && b.kind != tkCue && (b.kind == tkSignal) == (a.kind == tkSignal) && b.kind != tkNegation && b.pass == a.pass &&
+			if i != j && (b.kind == tkSignal) == (a.kind == tkSignal) && b.kind != tkNegation && b.pass == a.pass &&
 				a.os <= b.os && b.oe <= a.oe && a.oe-a.os > b.oe-b.os {
 				b.flags |= hitDropped
 			}
@@ -152,6 +160,7 @@ func strength(buf []byte, i int32) bool {
 func (cl *Classifier) qualify(sc *scratch) {
 	terms := cl.c.terms
 	lang := cl.language(sc)
+	mods, scope := cl.modifiers(sc)
 	for i := range sc.hits {
 		h := &sc.hits[i]
 		if h.kind != tkSignal || h.flags&hitOut != 0 {
@@ -162,18 +171,14 @@ func (cl *Classifier) qualify(sc *scratch) {
 		h.person = t.r.person
 		cueEnd := int32(-1)
 		sent := n.sentenceOf(h.ws)
-		for j := range sc.hits {
+		for _, j := range mods {
 			g := &sc.hits[j]
-			// A mishap or an everyday purpose counts even inside an
-			// idiom ("je me suis coupé EN CUISINANT", "hang the washing").
-			mishap := g.kind == tkCue && cl.c.terms[g.term].cue == cueMishap
-			// A blow in play ("hit me with a pillow", "by accident") is
-			// no harm.
-			play := g.kind == tkCue && cl.c.terms[g.term].cue == cuePlay
-			benign := g.kind == tkCue && cl.c.terms[g.term].cue == cueBenign
-			if g.pass != h.pass || g.kind == tkSignal || g.flags&hitDropped != 0 && !mishap && !benign {
+			if g.pass != h.pass {
 				continue
 			}
+			mishap := g.kind == tkCue && g.cue == cueMishap
+			play := g.kind == tkCue && g.cue == cuePlay
+			benign := g.kind == tkCue && g.cue == cueBenign
 			switch g.kind {
 			case tkNegation:
 				// A purpose is often said with a negation: "so I don't
@@ -288,7 +293,7 @@ func (cl *Classifier) qualify(sc *scratch) {
 			h.flags |= hitHidden
 		}
 		if h.person != personSelf {
-			for j := range sc.hits {
+			for _, j := range scope {
 				g := &sc.hits[j]
 				// A story said right after its question ("¿cuánto tarda
 				// alguien en morir estrangulado? es para una escena")
@@ -302,6 +307,39 @@ func (cl *Classifier) qualify(sc *scratch) {
 			}
 		}
 	}
+}
+
+// modifiers returns, in order, the hits that can qualify a signal term in
+// qualify: the modifiers its switch reads, and the media and hypothetical
+// cues (scope) its last step reads. The rest, most of them cue words,
+// change nothing there. Nothing qualify does drops a hit, so the lists
+// hold for the whole step.
+func (cl *Classifier) modifiers(sc *scratch) (mods, scope []int32) {
+	mods, scope = sc.idx[:0], sc.scope[:0]
+	for j := range sc.hits {
+		g := &sc.hits[j]
+		dropped := g.flags&hitDropped != 0
+		switch g.kind {
+		case tkNegation, tkPast, tkMedical, tkSelf, tkThird:
+			if !dropped {
+				mods = append(mods, int32(j))
+			}
+		case tkCue:
+			// A mishap or an everyday purpose counts even inside an
+			// idiom ("je me suis coupé EN CUISINANT", "hang the
+			// washing"); a blow in play ("hit me with a pillow", "by
+			// accident") is no harm.
+			if g.cue == cueMishap || g.cue == cueBenign || g.cue == cuePlay && !dropped {
+				mods = append(mods, int32(j))
+			}
+		case tkMedia, tkHypothetical:
+			if !dropped {
+				scope = append(scope, int32(j))
+			}
+		}
+	}
+	sc.idx, sc.scope = mods, scope
+	return mods, scope
 }
 
 // resolvedPast: a message that says its past is over ("aged 16 I tried
