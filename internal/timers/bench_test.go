@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
-	"github.com/rs/zerolog"
 
 	"github.com/helpline-org/helpline/internal/natstest"
 	"github.com/helpline-org/helpline/internal/poll"
@@ -55,15 +54,12 @@ func BenchmarkTimerTick(b *testing.B) {
 
 // openTimers opens a bucket holding open timers, none due for an hour,
 // and waits until its watch has brought them all.
-func openTimers(b *testing.B, js jetstream.JetStream, bucket string, open int) *Store {
+func openTimers(b *testing.B, js jetstream.JetStream, bucket string, n int) *Store {
 	ctx := context.Background()
 	c := &clock{t: time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC)}
-	s, err := Open(ctx, js, bucket, 1, c.now, zerolog.Nop())
-	if err != nil {
-		b.Fatal(err)
-	}
+	s := open(b, js, bucket, c)
 	b.Cleanup(s.Close)
-	for i := range open {
+	for i := range n {
 		t := Timer{Key: fmt.Sprintf("conv-%05d", i), Due: c.now().Add(time.Hour), Data: map[string]string{"conv": fmt.Sprint(i)}}
 		if err := s.Set(ctx, t); err != nil {
 			b.Fatal(err)
@@ -71,7 +67,7 @@ func openTimers(b *testing.B, js jetstream.JetStream, bucket string, open int) *
 	}
 	// Let the watch catch up with the writes, so that ticks are measured
 	// alone.
-	last, _, _ := s.Get(ctx, fmt.Sprintf("conv-%05d", open-1))
+	last, _, _ := s.Get(ctx, fmt.Sprintf("conv-%05d", n-1))
 	poll.Until(b, time.Minute, func() error {
 		s.mu.Lock()
 		defer s.mu.Unlock()
@@ -80,8 +76,8 @@ func openTimers(b *testing.B, js jetstream.JetStream, bucket string, open int) *
 		}
 		return nil
 	})
-	if d := len(s.sched.byKey); d != open { // the watch is idle now
-		b.Fatalf("schedule holds %d timers, want %d", d, open)
+	if d := len(s.sched.byKey); d != n { // the watch is idle now
+		b.Fatalf("schedule holds %d timers, want %d", d, n)
 	}
 	return s
 }

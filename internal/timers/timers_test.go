@@ -34,6 +34,16 @@ func open(t testing.TB, js jetstream.JetStream, bucket string, c *clock) *Store 
 	return s
 }
 
+// fresh starts a server of the test's own and opens bucket's timers there
+// on a clock at start; it returns the server's JetStream (for more
+// replicas of the bucket), the clock and the store.
+func fresh(t testing.TB, bucket string, start time.Time) (jetstream.JetStream, *clock, *Store) {
+	t.Helper()
+	_, js := natstest.Connect(t, natstest.Server(t, "").ClientURL())
+	c := &clock{t: start}
+	return js, c, open(t, js, bucket, c)
+}
+
 func TestTimersFireOnceWhenDueAndSurviveRestart(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
@@ -86,10 +96,8 @@ func TestTimersFireOnceWhenDueAndSurviveRestart(t *testing.T) {
 
 func TestFailedHandlerRetries(t *testing.T) {
 	t.Parallel()
-	_, js := natstest.Connect(t, natstest.Server(t, "").ClientURL())
+	_, c, s := fresh(t, "t_retry", time.Now())
 	ctx := context.Background()
-	c := &clock{t: time.Now()}
-	s := open(t, js, "t_retry", c)
 	_ = s.Set(ctx, Timer{Key: "x", Due: c.now()})
 	fail := true
 	calls := 0
@@ -114,10 +122,8 @@ func TestFailedHandlerRetries(t *testing.T) {
 // fire, even from a schedule that may not have heard of the cancel yet.
 func TestReplicasShareTheBucket(t *testing.T) {
 	t.Parallel()
-	_, js := natstest.Connect(t, natstest.Server(t, "").ClientURL())
+	js, c, a := fresh(t, "t_replicas", time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC))
 	ctx := context.Background()
-	c := &clock{t: time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC)}
-	a := open(t, js, "t_replicas", c)
 	defer a.Close()
 	b := open(t, js, "t_replicas", c)
 	defer b.Close()
@@ -154,10 +160,8 @@ func TestReplicasShareTheBucket(t *testing.T) {
 // Set returns, and leaves it once fired; a key never set is not.
 func TestScheduledOnceSetUntilFired(t *testing.T) {
 	t.Parallel()
-	_, js := natstest.Connect(t, natstest.Server(t, "").ClientURL())
+	_, c, s := fresh(t, "t_scheduled", time.Now())
 	ctx := context.Background()
-	c := &clock{t: time.Now()}
-	s := open(t, js, "t_scheduled", c)
 	if s.Scheduled("x") {
 		t.Fatal("a timer never set is scheduled")
 	}
