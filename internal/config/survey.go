@@ -1,6 +1,7 @@
 package config
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 	"time"
@@ -65,12 +66,8 @@ func (l Line) AnswerWindow() time.Duration {
 }
 
 func (s *Survey) setDefaults() {
-	if s.Delay.Duration == 0 {
-		s.Delay.Duration = 10 * time.Minute
-	}
-	if s.Window.Duration == 0 {
-		s.Window.Duration = 12 * time.Hour
-	}
+	s.Delay.Duration = cmp.Or(s.Delay.Duration, 10*time.Minute)
+	s.Window.Duration = cmp.Or(s.Window.Duration, 12*time.Hour)
 }
 
 // validate checks the survey of a line whose reopen window is reopen.

@@ -126,9 +126,7 @@ func (c *SubscriberConfig) setDefaults() {
 	if c.Unmarshaler == nil {
 		c.Unmarshaler = HeaderMarshaler{}
 	}
-	if c.InFlight == 0 {
-		c.InFlight = defaultInFlight
-	}
+	c.InFlight = cmp.Or(c.InFlight, defaultInFlight)
 }
 
 // Validate reports the first invalid field. Zero values are valid: they

@@ -14,6 +14,7 @@
 package console
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"time"
@@ -55,30 +56,14 @@ type Config struct {
 
 // SetDefaults fills unset fields.
 func (c *Config) SetDefaults() {
-	if c.IdleTimeout == 0 {
-		c.IdleTimeout = 15 * time.Minute
-	}
-	if c.Lifetime == 0 {
-		c.Lifetime = 12 * time.Hour
-	}
-	if c.MaxFailures == 0 {
-		c.MaxFailures = 5
-	}
-	if c.LockFor == 0 {
-		c.LockFor = 15 * time.Minute
-	}
-	if c.LivePoll == 0 {
-		c.LivePoll = time.Second
-	}
-	if c.MaxBody == 0 {
-		c.MaxBody = 64 << 10
-	}
-	if c.SignInBurst == 0 {
-		c.SignInBurst = 10
-	}
-	if c.SignInEvery == 0 {
-		c.SignInEvery = 6 * time.Second
-	}
+	c.IdleTimeout = cmp.Or(c.IdleTimeout, 15*time.Minute)
+	c.Lifetime = cmp.Or(c.Lifetime, 12*time.Hour)
+	c.MaxFailures = cmp.Or(c.MaxFailures, 5)
+	c.LockFor = cmp.Or(c.LockFor, 15*time.Minute)
+	c.LivePoll = cmp.Or(c.LivePoll, time.Second)
+	c.MaxBody = cmp.Or(c.MaxBody, 64<<10)
+	c.SignInBurst = cmp.Or(c.SignInBurst, 10)
+	c.SignInEvery = cmp.Or(c.SignInEvery, 6*time.Second)
 }
 
 // Validate reports settings that would not protect anyone.

@@ -119,12 +119,8 @@ const DefaultChatSessionTTL = 24 * time.Hour
 
 // SetDefaults fills unset fields.
 func (c *ChatConfig) SetDefaults() {
-	if c.SessionTTL == 0 {
-		c.SessionTTL = DefaultChatSessionTTL
-	}
-	if c.MaxMessages == 0 {
-		c.MaxMessages = 500
-	}
+	c.SessionTTL = cmp.Or(c.SessionTTL, DefaultChatSessionTTL)
+	c.MaxMessages = cmp.Or(c.MaxMessages, 500)
 }
 
 // Validate reports a configuration that cannot work.
@@ -188,9 +184,7 @@ func NewChat(cfg ChatConfig, d ChatDeps, logger zerolog.Logger) (*Chat, error) {
 // Line returns the line a chat for lineID reaches: the default line when
 // lineID is empty.
 func (c *Chat) Line(lineID string) (config.Line, bool) {
-	if lineID == "" {
-		lineID = c.cfg.DefaultLine
-	}
+	lineID = cmp.Or(lineID, c.cfg.DefaultLine)
 	return c.d.Lines.LineByID(lineID)
 }
 

@@ -1,6 +1,7 @@
 package ingestion
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -108,35 +109,21 @@ const ChatDefaultEmergencyNotice = "If you are in immediate danger, call 999."
 
 // SetDefaults fills unset fields.
 func (c *ChatHTTPConfig) SetDefaults() {
-	def := func(v *int, d int) {
-		if *v == 0 {
-			*v = d
-		}
-	}
-	defDur := func(v *time.Duration, d time.Duration) {
-		if *v == 0 {
-			*v = d
-		}
-	}
-	if c.MaxBodyBytes == 0 {
-		c.MaxBodyBytes = 8 << 10
-	}
-	def(&c.StartBurst, 5)
-	defDur(&c.StartEvery, 2*time.Minute)
-	def(&c.SendBurst, 20)
-	defDur(&c.SendEvery, 2*time.Second)
-	def(&c.AddrSendBurst, 60)
-	defDur(&c.AddrSendEvery, time.Second)
-	def(&c.GlobalBytesPerSecond, 16<<10)
-	def(&c.GlobalBurstBytes, 1<<20)
-	def(&c.LimiterKeys, 10_000)
-	defDur(&c.Heartbeat, 15*time.Second)
-	defDur(&c.SessionCheck, 30*time.Second)
-	def(&c.MaxStreams, 5000)
-	def(&c.MaxStreamsPerSession, 4)
-	if c.EmergencyNotice == "" {
-		c.EmergencyNotice = ChatDefaultEmergencyNotice
-	}
+	c.MaxBodyBytes = cmp.Or(c.MaxBodyBytes, 8<<10)
+	c.StartBurst = cmp.Or(c.StartBurst, 5)
+	c.StartEvery = cmp.Or(c.StartEvery, 2*time.Minute)
+	c.SendBurst = cmp.Or(c.SendBurst, 20)
+	c.SendEvery = cmp.Or(c.SendEvery, 2*time.Second)
+	c.AddrSendBurst = cmp.Or(c.AddrSendBurst, 60)
+	c.AddrSendEvery = cmp.Or(c.AddrSendEvery, time.Second)
+	c.GlobalBytesPerSecond = cmp.Or(c.GlobalBytesPerSecond, 16<<10)
+	c.GlobalBurstBytes = cmp.Or(c.GlobalBurstBytes, 1<<20)
+	c.LimiterKeys = cmp.Or(c.LimiterKeys, 10_000)
+	c.Heartbeat = cmp.Or(c.Heartbeat, 15*time.Second)
+	c.SessionCheck = cmp.Or(c.SessionCheck, 30*time.Second)
+	c.MaxStreams = cmp.Or(c.MaxStreams, 5000)
+	c.MaxStreamsPerSession = cmp.Or(c.MaxStreamsPerSession, 4)
+	c.EmergencyNotice = cmp.Or(c.EmergencyNotice, ChatDefaultEmergencyNotice)
 	if c.Now == nil {
 		c.Now = time.Now
 	}

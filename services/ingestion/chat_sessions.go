@@ -1,6 +1,7 @@
 package ingestion
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -28,12 +29,8 @@ var _ ChatSessions = (*KVChatSessions)(nil)
 // replicas, and ttl (DefaultChatSessionTTL when 0) as its TTL. Use the same
 // ttl as ChatConfig.SessionTTL.
 func NewKVChatSessions(ctx context.Context, js jetstream.JetStream, replicas int, ttl time.Duration) (*KVChatSessions, error) {
-	if ttl == 0 {
-		ttl = DefaultChatSessionTTL
-	}
-	if replicas == 0 {
-		replicas = 1
-	}
+	ttl = cmp.Or(ttl, DefaultChatSessionTTL)
+	replicas = cmp.Or(replicas, 1)
 	b, err := kv.Open(ctx, js, jetstream.KeyValueConfig{
 		Bucket:       ChatSessionBucket,
 		Description:  "Helpline web chat: SHA-256 of a session token -> client, conversation, line, times",

@@ -1,6 +1,7 @@
 package ingestion
 
 import (
+	"cmp"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -40,9 +41,7 @@ type Webhooks struct {
 
 // NewWebhooks builds the handlers.
 func NewWebhooks(cfg WebhookConfig, r *Receiver, valid SignatureChecker, logger zerolog.Logger) *Webhooks {
-	if cfg.MaxBodyBytes == 0 {
-		cfg.MaxBodyBytes = 64 << 10
-	}
+	cfg.MaxBodyBytes = cmp.Or(cfg.MaxBodyBytes, 64<<10)
 	return &Webhooks{cfg: cfg, r: r, valid: valid, logger: logger.With().Str("svc", "ingestion").Logger()}
 }
 

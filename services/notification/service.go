@@ -1,6 +1,7 @@
 package notification
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -89,15 +90,9 @@ type Service struct {
 // New builds the service on log and convs, the process's conversation
 // repository (its cache kept current by consume.FollowConversations).
 func New(cfg Config, file *config.File, rota Rota, send Sender, keys Opener, log Log, convs *events.Conversations, tm Timers, now func() time.Time, logger zerolog.Logger) *Service {
-	if cfg.SendAttempts == 0 {
-		cfg.SendAttempts = 3
-	}
-	if cfg.StepGrace == 0 {
-		cfg.StepGrace = 30 * time.Second
-	}
-	if cfg.GapCheck == 0 {
-		cfg.GapCheck = time.Minute
-	}
+	cfg.SendAttempts = cmp.Or(cfg.SendAttempts, 3)
+	cfg.StepGrace = cmp.Or(cfg.StepGrace, 30*time.Second)
+	cfg.GapCheck = cmp.Or(cfg.GapCheck, time.Minute)
 	return &Service{cfg: cfg, file: file, policies: NewPolicies(file), rota: rota, people: oncall.NewPeople(file.Staff, log), send: send, keys: keys, log: log, convs: convs, rotas: events.NewRotas(log), timers: tm,
 		now: now, logger: logger.With().Str("svc", "notification").Logger(), limiters: map[string]*rate.Limiter{}, waits: map[string][]firstReply{}}
 }

@@ -1,6 +1,7 @@
 package notification
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -46,9 +47,7 @@ type Voice struct {
 
 // NewVoice builds the webhooks over the log.
 func NewVoice(cfg VoiceConfig, file *config.File, log Log, now func() time.Time, logger zerolog.Logger) *Voice {
-	if cfg.MaxBodyBytes == 0 {
-		cfg.MaxBodyBytes = 64 << 10
-	}
+	cfg.MaxBodyBytes = cmp.Or(cfg.MaxBodyBytes, 64<<10)
 	convs, _ := events.NewConversations(log, events.DefaultConversationCacheSize) // size > 0: cannot fail
 	return &Voice{cfg: cfg, file: file, convs: convs, now: now, logger: logger.With().Str("svc", "notification").Str("port", "voice").Logger()}
 }
