@@ -123,6 +123,10 @@ const (
 	cueAgo                  // 20 mins ago, hace una hora, y a une heure: a short while ago
 	cueOnPurpose            // on purpose, a propósito, exprès
 	cueSpiked               // spiked my drink, me drogaron, on m'a droguée
+	cueJoin                 // join him, reunirme con, rejoindre: going to be with someone
+	cueBeyond               // up there, el cielo, là-haut, les étoiles: where the dead are
+	cueKnowPlan             // i know where, ya sé cuándo, je sais quand: a plan worked out
+	cueEveryTime            // every time, cada vez que, chaque fois que: a thought that recurs
 	numCues
 )
 
@@ -133,7 +137,8 @@ var cueNames = [numCues]string{"", "death", "wish", "means", "acquire", "researc
 	"done", "not_for", "unfound", "enough", "shops", "travel", "aggressor", "assault", "leave", "recipient", "occasion", "persist", "suicide",
 	"benign", "stockpile", "remote", "shout", "extreme", "already", "edge", "hands", "neck", "front", "traffic", "fumes", "seal",
 	"ensure", "last", "burden", "everyone", "better", "gone_me", "cant", "living", "away", "know_which",
-	"no_point", "existence", "no_barrier", "hose", "car", "cutting", "wound", "schedule", "end_how", "covert", "adult_role", "play", "watched", "resolve", "anchor", "ligature", "supply_all", "symptom", "ago", "on_purpose", "spiked"}
+	"no_point", "existence", "no_barrier", "hose", "car", "cutting", "wound", "schedule", "end_how", "covert", "adult_role", "play", "watched", "resolve", "anchor", "ligature", "supply_all", "symptom", "ago", "on_purpose", "spiked",
+	"join", "beyond", "know_plan", "every_time"}
 
 // cueWords is how many 64-bit words a cueSet spans: room for 128 classes,
 // so that a new class never evicts an old one. The constant below fails
@@ -399,6 +404,44 @@ var cueRules = []cueRule{
 	// Thinking of doing it, with a death in the message: "wishing I
 	// won't wake up and lately thinking of doing it myself"; thinking out
 	// how, likewise.
+	// A wish to be dead, a moment and nobody there: "i just want it all
+	// to stop. tomorrow morning when everyone leaves for work", "no
+	// quiero seguir viviendo. esta noche cuando mi madre se duerma",
+	// "j'ai envie que tout s'arrête. demain matin quand ils seront partis
+	// au boulot" is a time worked out, a plan. Two time words, so that a
+	// day alone ("i'm at work today") is no moment chosen; no everyday
+	// purpose holds it (the work is where the others go) (rules
+	// 2026.12.7.22).
+	{name: "wish_when_alone", slots: []cueSet{cs(cueDeadWish), cs(cueAlone), cs(cueDay, cueTime, cueTonight), cs(cueDay, cueTime, cueTonight)},
+		out: []cueOut{{sigPlan, kindWhen, 0}}},
+	// A wish to be dead with an end said soon: "cansada de vivir. pronto
+	// se acaba", "tired of living. it'll be over soon", "marre de vivre,
+	// ce sera fini demain" is an intent (rules 2026.12.7.22).
+	{name: "wish_end_soon", slots: []cueSet{cs(cueDeadWish), cs(cueDone), cs(cueTime, cueTonight, cueDay)},
+		out: []cueOut{{sigIntent, kindDecided, 0}}, unless: cs(cueOccasion, cueBenign)},
+	// Joining the dead: "je vais partir retrouver maman là-haut", "ready
+	// to join him, he's been gone 4 years", "reunirme con mi madre en el
+	// cielo" is a wish to be dead; with a decision or "going to", an
+	// intent (rules 2026.12.7.22).
+	{name: "join_dead", slots: []cueSet{cs(cueJoin), cs(cueBeyond)}, out: []cueOut{{sigWish, kindPassive, 0}},
+		unless: cs(cueOccasion, cueBenign), window: 8},
+	{name: "join_dead_intent", slots: []cueSet{cs(cueJoin), cs(cueBeyond), cs(cueIntent, cueDecided)}, out: []cueOut{{sigIntent, kindDecided, 0}},
+		unless: cs(cueOccasion, cueBenign), window: 8},
+	// Where and when known, with a place or a day: "i know where, the old
+	// quarry. i know when, after my shift friday", "je sais où, la
+	// carrière. je sais quand, vendredi" is a plan and an intent; "i know
+	// how you feel, i know where you're coming from" names no place or
+	// day (rules 2026.12.7.22).
+	{name: "plan_known", slots: []cueSet{cs(cueKnowPlan), cs(cueKnowPlan),
+		cs(cueRemote, cuePlace, cueOnPlace, cueMeans, cueRail, cueDay, cueTonight, cueDeadWish, cueDeath, cueSuicide)},
+		out: []cueOut{{sigPlan, kindHow, 0}, {sigIntent, kindDecided, 1}}, unless: cs(cueOccasion, cueBenign)},
+	// A leap pictured again and again at a place it could be done: "cada
+	// vez que paso por las vías me imagino tirándome", "chaque fois que
+	// je passe sur le pont je m'imagine sauter" is ideation with its
+	// method (rules 2026.12.7.22).
+	{name: "jump_thought_recurring", slots: []cueSet{cs(cueThinking), cs(cueJump), cs(cuePersist, cueEveryTime),
+		cs(cueMeans, cueRail, cueOnPlace, cuePlace, cueTraffic)},
+		out: []cueOut{{sigIdeation, kindSuicidal, 1}, {sigMethod, kindNamed, 3}}, unless: cs(cueOccasion, cueBenign)},
 	{name: "thinking_doit_deadwish", slots: []cueSet{cs(cueThinking), cs(cueDoIt, cueHowTo), cs(cueDeadWish, cueDeath)}, out: []cueOut{{sigIdeation, kindSuicidal, 1}}},
 	// At the station for the train one won't board: "platform 2, waiting
 	// for the fast one", "no me voy a subir precisamente".

@@ -192,6 +192,16 @@
 // drugged by someone ("put something in my drink", "me drogaron", "on
 // m'a droguée") is a threat and fear.
 //
+// Lexicon en/es/fr 2026.12.7.24, rules 2026.12.7.22: a wish to be dead
+// with a moment and nobody there ("no quiero seguir viviendo. esta noche
+// cuando mi madre se duerma") is a plan; with an end said soon ("cansada
+// de vivir. pronto se acaba") an intent; joining the dead ("retrouver
+// maman là-haut", "ready to join him, he's been gone 4 years") is a wish
+// to be dead, with "going to" an intent; where and when known ("je sais
+// où ... je sais quand ... vendredi") is a plan; a leap pictured again and
+// again at a place ("cada vez que paso por las vías me imagino
+// tirándome") is ideation with its method.
+//
 // Ordinary words are never enough on their own: a rule over everyday
 // words needs a risk word too (a death, a wish to be dead, no one there)
 // or the conversation's ideation ("I'll do it when the house is empty"
