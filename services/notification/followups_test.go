@@ -16,17 +16,7 @@ const followUpText = "Checking in as we agreed. Reply to talk, STOP to stop."
 
 // followUpConfig is the test line with follow-ups and a one-minute reopen
 // window.
-const followUpConfig = `
-lines:
-  - {id: main, name: Test Line, number: "` + lineNum + `", timezone: Europe/London, always_open: true, policy: default,
-     reopen_window: 1m, follow_up_text: "` + followUpText + `"}
-staff:
-  - {id: sam, name: Sam Duty, role: duty, work_phone: "` + dutyPhone + `"}
-rota:
-  - {line: main, level: duty, staff: sam}
-policies:
-  - {id: default, levels: [duty], ack_timeout: 5m, rounds: 1}
-`
+var followUpConfig = mainConfig(`, reopen_window: 1m, follow_up_text: "`+followUpText+`"`, covers{"duty", sam})
 
 // anyWrapUp stands for the line's taxonomy: these tests are about what
 // follows a close.

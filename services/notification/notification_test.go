@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -29,20 +30,54 @@ const (
 	body      = "I have taken all my pills"
 )
 
-const testConfig = `
-lines:
-  - {id: main, name: Test Line, number: "` + lineNum + `", timezone: Europe/London, always_open: true, policy: default}
-staff:
-  - {id: sam, name: Sam Duty, role: duty, work_phone: "` + dutyPhone + `"}
-  - {id: robin, name: Robin Backup, role: duty, work_phone: "` + backup + `"}
-  - {id: kim, name: Kim Manager, role: manager, work_phone: "` + manager + `"}
-rota:
-  - {line: main, level: duty, staff: sam}
-  - {line: main, level: backup, staff: robin}
-  - {line: main, level: manager, staff: kim}
-policies:
-  - {id: default, levels: [duty, backup, manager], ack_timeout: 5m, rounds: 1}
-`
+// member is one of the tests' staff: id, name, role and work phone, and
+// further settings of theirs (", notify: [...]").
+type member struct{ id, name, role, phone, extra string }
+
+var (
+	sam   = member{id: "sam", name: "Sam Duty", role: "duty", phone: dutyPhone}
+	ali   = member{id: "ali", name: "Ali Duty", role: "duty", phone: "+447700900104"}
+	robin = member{id: "robin", name: "Robin Backup", role: "duty", phone: backup}
+	kim   = member{id: "kim", name: "Kim Manager", role: "manager", phone: manager}
+)
+
+// covers is a member on the rota at a level.
+type covers struct {
+	level string
+	m     member
+}
+
+// mainConfig is the tests' configuration: the line main (always open, the
+// default policy, and line's further settings: ", reopen_window: 1m"),
+// and rota, in order, its staff and its rota; the default policy pages
+// the levels in the order the rota names them first, five minutes each,
+// once.
+func mainConfig(line string, rota ...covers) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "lines:\n  - {id: main, name: Test Line, number: %q, timezone: Europe/London, always_open: true, policy: default%s}\nstaff:\n", lineNum, line)
+	var levels []string
+	for _, c := range rota {
+		fmt.Fprintf(&b, "  - {id: %s, name: %s, role: %s, work_phone: %q%s}\n", c.m.id, c.m.name, c.m.role, c.m.phone, c.m.extra)
+		if !slices.Contains(levels, c.level) {
+			levels = append(levels, c.level)
+		}
+	}
+	b.WriteString("rota:\n")
+	for _, c := range rota {
+		fmt.Fprintf(&b, "  - {line: main, level: %s, staff: %s}\n", c.level, c.m.id)
+	}
+	fmt.Fprintf(&b, "policies:\n  - {id: default, levels: [%s], ack_timeout: 5m, rounds: 1}\n", strings.Join(levels, ", "))
+	return b.String()
+}
+
+// with is m with further settings.
+func (m member) with(extra string) member { m.extra += extra; return m }
+
+// testRota is sam on duty, robin as backup and kim as manager.
+var testRota = []covers{{"duty", sam}, {"backup", robin}, {"manager", kim}}
+
+// testConfig is the line with testRota.
+var testConfig = mainConfig("", testRota...)
 
 type world struct {
 	*testbed.Bed

@@ -172,20 +172,8 @@ func TestUndeliveredPageEscalatesAtOnce(t *testing.T) {
 	}
 }
 
-const twoOnDutyConfig = `
-lines:
-  - {id: main, name: Test Line, number: "` + lineNum + `", timezone: Europe/London, always_open: true, policy: default}
-staff:
-  - {id: sam, name: Sam Duty, role: duty, work_phone: "` + dutyPhone + `"}
-  - {id: ali, name: Ali Duty, role: duty, work_phone: "+447700900104"}
-  - {id: robin, name: Robin Backup, role: duty, work_phone: "` + backup + `"}
-rota:
-  - {line: main, level: duty, staff: sam}
-  - {line: main, level: duty, staff: ali}
-  - {line: main, level: backup, staff: robin}
-policies:
-  - {id: default, levels: [duty, backup], ack_timeout: 5m, rounds: 1}
-`
+// twoOnDutyConfig has sam and ali on duty together, robin as backup.
+var twoOnDutyConfig = mainConfig("", covers{"duty", sam}, covers{"duty", ali}, covers{"backup", robin})
 
 // TestOneUndeliveredOfTwoWaits: two are paged at the step and one page
 // is not delivered; the other may still acknowledge, so nothing moves

@@ -17,18 +17,7 @@ import (
 // rulesConfig gives the duty worker the rules of issue 13: an SMS at
 // once, a voice call after two minutes without an acknowledgement; the
 // backup keeps the default (an SMS at once).
-const rulesConfig = `
-lines:
-  - {id: main, name: Test Line, number: "` + lineNum + `", timezone: Europe/London, always_open: true, policy: default}
-staff:
-  - {id: sam, name: Sam Duty, role: duty, work_phone: "` + dutyPhone + `", notify: [{sms: 0m}, {call: 2m}]}
-  - {id: robin, name: Robin Backup, role: duty, work_phone: "` + backup + `"}
-rota:
-  - {line: main, level: duty, staff: sam}
-  - {line: main, level: backup, staff: robin}
-policies:
-  - {id: default, levels: [duty, backup], ack_timeout: 5m, rounds: 1}
-`
+var rulesConfig = mainConfig("", covers{"duty", sam.with(", notify: [{sms: 0m}, {call: 2m}]")}, covers{"backup", robin})
 
 const callDelay = 2 * time.Minute
 

@@ -12,11 +12,13 @@ import (
 	"github.com/helpline-org/helpline/internal/timers"
 )
 
-// surveyConfig is testConfig with a two-question survey on the line.
-var surveyConfig = strings.Replace(testConfig, "policy: default}", `policy: default,
+// surveyConfig is testConfig's line and staff with a two-question survey
+// on the line.
+var surveyConfig = mainConfig(`,
       survey: {delay: 10m, window: 1h, questions: [
         {id: helped, label: "Helped?", options: ["Yes", "No"], text: {en: "Did this conversation help? Reply 1 yes, 2 no", es: "¿Te ayudó? Responde 1 sí, 2 no"}},
-        {id: rating, label: "Rating", options: ["1", "2", "3", "4", "5"], text: {en: "How would you rate us, 1 to 5?"}}]}}`, 1)
+        {id: rating, label: "Rating", options: ["1", "2", "3", "4", "5"], text: {en: "How would you rate us, 1 to 5?"}}]}`,
+	testRota...)
 
 func (w *world) conv(t *testing.T, id string) *events.Conversation {
 	t.Helper()

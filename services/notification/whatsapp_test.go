@@ -20,7 +20,7 @@ var (
 	lineWhatsApp   = twiliofake.WhatsApp(lineNum)
 	clientWhatsApp = twiliofake.WhatsApp(clientNum)
 	// whatsAppConfig is testConfig's line with a WhatsApp sender.
-	whatsAppConfig = strings.Replace(testConfig, `number: "`+lineNum+`",`, `number: "`+lineNum+`", whatsapp_from: "`+lineWhatsApp+`",`, 1)
+	whatsAppConfig = mainConfig(`, whatsapp_from: "`+lineWhatsApp+`"`, testRota...)
 )
 
 // appendReply appends a worker's reply to the conversation, sealed with
