@@ -127,6 +127,7 @@ const (
 	cueBeyond               // up there, el cielo, là-haut, les étoiles: where the dead are
 	cueKnowPlan             // i know where, ya sé cuándo, je sais quand: a plan worked out
 	cueEveryTime            // every time, cada vez que, chaque fois que: a thought that recurs
+	cueKit                  // the means, todo lo necesario, tout le nécessaire: a means unnamed
 	numCues
 )
 
@@ -138,7 +139,7 @@ var cueNames = [numCues]string{"", "death", "wish", "means", "acquire", "researc
 	"benign", "stockpile", "remote", "shout", "extreme", "already", "edge", "hands", "neck", "front", "traffic", "fumes", "seal",
 	"ensure", "last", "burden", "everyone", "better", "gone_me", "cant", "living", "away", "know_which",
 	"no_point", "existence", "no_barrier", "hose", "car", "cutting", "wound", "schedule", "end_how", "covert", "adult_role", "play", "watched", "resolve", "anchor", "ligature", "supply_all", "symptom", "ago", "on_purpose", "spiked",
-	"join", "beyond", "know_plan", "every_time"}
+	"join", "beyond", "know_plan", "every_time", "kit"}
 
 // cueWords is how many 64-bit words a cueSet spans: room for 128 classes,
 // so that a new class never evicts an old one. The constant below fails
@@ -442,6 +443,14 @@ var cueRules = []cueRule{
 	{name: "jump_thought_recurring", slots: []cueSet{cs(cueThinking), cs(cueJump), cs(cuePersist, cueEveryTime),
 		cs(cueMeans, cueRail, cueOnPlace, cuePlace, cueTraffic)},
 		out: []cueOut{{sigIdeation, kindSuicidal, 1}, {sigMethod, kindNamed, 3}}, unless: cs(cueOccasion, cueBenign)},
+	// A means unnamed, with a wish to be dead: "everyone would be better
+	// off without me and ive got the means now", "je veux plus vivre.
+	// j'ai tout le nécessaire" is a method with its purpose; after
+	// ideation it is the method too (means_in_conversation). Alone ("ive
+	// got everything i need for the trip") it says nothing (rules
+	// 2026.12.7.23).
+	{name: "kit_deadwish", slots: []cueSet{cs(cueKit), cs(cueDeadWish, cueSuicide)}, out: []cueOut{{sigMethod, kindNamed, 0}},
+		unless: cs(cueOccasion, cueBenign)},
 	{name: "thinking_doit_deadwish", slots: []cueSet{cs(cueThinking), cs(cueDoIt, cueHowTo), cs(cueDeadWish, cueDeath)}, out: []cueOut{{sigIdeation, kindSuicidal, 1}}},
 	// At the station for the train one won't board: "platform 2, waiting
 	// for the fast one", "no me voy a subir precisamente".
@@ -515,7 +524,7 @@ var cueRules = []cueRule{
 	// After ideation, a means at hand, made ready, gathered or taken
 	// somewhere is the method: "already drew it up, just sitting here with
 	// it", "con esto ya tengo suficiente", "parked at the top now".
-	{name: "means_in_conversation", slots: []cueSet{cs(cueMeans, cueJump, cueAct, cuePlace, cueOnPlace, cueRail, cueHowTo, cueBleed,
+	{name: "means_in_conversation", slots: []cueSet{cs(cueMeans, cueKit, cueJump, cueAct, cuePlace, cueOnPlace, cueRail, cueHowTo, cueBleed,
 		cueAcquire, cuePrepare, cueCross, cueRemote, cueTravel, cueEnough, cueStockpile, cueUnstoppable)}, out: []cueOut{{sigMethod, kindNamed, 0}}, with: suicidal, self: true},
 	// The act done, after ideation or a means: "already did, about 20
 	// mins ago", "ya lo hice", "c'est déjà fait".

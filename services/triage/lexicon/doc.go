@@ -202,6 +202,14 @@
 // again at a place ("cada vez que paso por las vías me imagino
 // tirándome") is ideation with its method.
 //
+// Lexicon en/es/fr 2026.12.7.25, rules 2026.12.7.23: a goodbye hidden as
+// it is said ("sans qu'ils captent", "ils savent pas que c'était le
+// dernier", "le dije que era por unos días"); a pet entrusted, last wishes,
+// life insurance papers, debts paid back as affairs put in order; a
+// letter "she'll get after"; thanking the helper for trying as a goodbye;
+// a means unnamed (class kit: "the means", "tout le nécessaire", "todo lo
+// necesario") with a wish to be dead or after ideation.
+//
 // Ordinary words are never enough on their own: a rule over everyday
 // words needs a risk word too (a death, a wish to be dead, no one there)
 // or the conversation's ideation ("I'll do it when the house is empty"
