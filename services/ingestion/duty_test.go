@@ -33,18 +33,16 @@ const (
 	crisisWords = "i took 30 paracetamol and i want to die"
 )
 
-const dutyConfig = `
-lines:
-  - {id: main, name: Duty Line, number: "` + dutyLine + `", timezone: Europe/London, always_open: true, first_response_target: 24h, send_rate: 1000}
-staff:
-  - {id: dana, name: Dana Duty, role: duty, work_phone: "` + danaPhone + `"}
-  - {id: bo, name: Bo Backup, role: duty, work_phone: "` + boPhone + `"}
-rota:
-  - {line: main, level: duty, staff: dana}
-  - {line: main, level: backup, staff: bo}
-policies:
-  - {id: default, levels: [duty, backup], ack_timeout: 5m, rounds: 1}
-`
+var (
+	dana = testbed.Member{ID: "dana", Name: "Dana Duty", Role: "duty", Phone: danaPhone}
+	bo   = testbed.Member{ID: "bo", Name: "Bo Backup", Role: "duty", Phone: boPhone}
+)
+
+// dutyLineSettings are the tests' line's settings but its hours.
+var dutyLineSettings = fmt.Sprintf("name: Duty Line, number: %q, timezone: Europe/London, first_response_target: 24h, send_rate: 1000", dutyLine)
+
+// dutyConfig is the line always open, dana on duty and bo as backup.
+var dutyConfig = testbed.Config(dutyLineSettings+", always_open: true", "5m", testbed.On("duty", dana), testbed.On("backup", bo))
 
 // dutyWorld is a whole helpline process as `helpline run` builds it, on a
 // test bed's platform and hand-moved clock, sending to the Twilio fake,
@@ -302,17 +300,7 @@ func (w *dutyWorld) signIn(t *testing.T, id string) *apptest.Staff {
 
 // closedConfig is dutyConfig's line open on Mondays only, with its own
 // crisis reply.
-const closedConfig = `
-lines:
-  - {id: main, name: Duty Line, number: "` + dutyLine + `", timezone: Europe/London, hours: {monday: ["09:00-17:00"]},
-     first_response_target: 24h, send_rate: 1000, crisis_reply: {en: "Someone on call has been alerted. In danger now? Call 999."}}
-staff:
-  - {id: dana, name: Dana Duty, role: duty, work_phone: "` + danaPhone + `"}
-rota:
-  - {line: main, level: duty, staff: dana}
-policies:
-  - {id: default, levels: [duty], ack_timeout: 5m, rounds: 1}
-`
+var closedConfig = testbed.Config(dutyLineSettings+`, hours: {monday: ["09:00-17:00"]}, crisis_reply: {en: "`+crisisReply+`"}`, "5m", testbed.On("duty", dana))
 
 const crisisReply = "Someone on call has been alerted. In danger now? Call 999."
 

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/helpline-org/helpline/internal/testbed"
 	"github.com/helpline-org/helpline/internal/twiliofake"
 )
 
@@ -13,18 +14,8 @@ const miaPhone = "+447700900103"
 
 // roleConfig pages the duty worker, then a manager, each by an SMS at
 // once and a call a minute later.
-const roleConfig = `
-lines:
-  - {id: main, name: Duty Line, number: "` + dutyLine + `", timezone: Europe/London, always_open: true, first_response_target: 24h, send_rate: 1000}
-staff:
-  - {id: dana, name: Dana Duty, role: duty, work_phone: "` + danaPhone + `", notify: [{sms: 0m}, {call: 1m}]}
-  - {id: mia, name: Mia Manager, role: manager, work_phone: "` + miaPhone + `", notify: [{sms: 0m}, {call: 1m}]}
-rota:
-  - {line: main, level: duty, staff: dana}
-  - {line: main, level: manager, staff: mia}
-policies:
-  - {id: default, levels: [duty, manager], ack_timeout: 5m, rounds: 1}
-`
+var roleConfig = testbed.Config(dutyLineSettings+", always_open: true", "5m", testbed.On("duty", dana.With(", notify: [{sms: 0m}, {call: 1m}]")),
+	testbed.On("manager", testbed.Member{ID: "mia", Name: "Mia Manager", Role: "manager", Phone: miaPhone, Extra: ", notify: [{sms: 0m}, {call: 1m}]"}))
 
 // TestPagesNameTheClientOnlyToRolesThatSeeThem walks one crisis on the
 // whole platform through every staff-facing channel, for a duty worker

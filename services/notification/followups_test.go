@@ -8,6 +8,7 @@ import (
 
 	"github.com/helpline-org/helpline/events"
 	"github.com/helpline-org/helpline/internal/poll"
+	"github.com/helpline-org/helpline/internal/testbed"
 	"github.com/helpline-org/helpline/internal/timers"
 	"github.com/helpline-org/helpline/services/ingestion"
 )
@@ -16,7 +17,7 @@ const followUpText = "Checking in as we agreed. Reply to talk, STOP to stop."
 
 // followUpConfig is the test line with follow-ups and a one-minute reopen
 // window.
-var followUpConfig = mainConfig(`, reopen_window: 1m, follow_up_text: "`+followUpText+`"`, covers{"duty", sam})
+var followUpConfig = mainConfig(`, reopen_window: 1m, follow_up_text: "`+followUpText+`"`, testbed.On("duty", sam))
 
 // anyWrapUp stands for the line's taxonomy: these tests are about what
 // follows a close.

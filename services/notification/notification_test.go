@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http/httptest"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -30,51 +29,23 @@ const (
 	body      = "I have taken all my pills"
 )
 
-// member is one of the tests' staff: id, name, role and work phone, and
-// further settings of theirs (", notify: [...]").
-type member struct{ id, name, role, phone, extra string }
-
 var (
-	sam   = member{id: "sam", name: "Sam Duty", role: "duty", phone: dutyPhone}
-	ali   = member{id: "ali", name: "Ali Duty", role: "duty", phone: "+447700900104"}
-	robin = member{id: "robin", name: "Robin Backup", role: "duty", phone: backup}
-	kim   = member{id: "kim", name: "Kim Manager", role: "manager", phone: manager}
+	sam   = testbed.Member{ID: "sam", Name: "Sam Duty", Role: "duty", Phone: dutyPhone}
+	ali   = testbed.Member{ID: "ali", Name: "Ali Duty", Role: "duty", Phone: "+447700900104"}
+	robin = testbed.Member{ID: "robin", Name: "Robin Backup", Role: "duty", Phone: backup}
+	kim   = testbed.Member{ID: "kim", Name: "Kim Manager", Role: "manager", Phone: manager}
 )
 
-// covers is a member on the rota at a level.
-type covers struct {
-	level string
-	m     member
+// mainConfig is the tests' configuration (testbed.Config): the line main,
+// always open on the default policy, with line's further settings
+// (", reopen_window: 1m"), and rota; the policy gives each level five
+// minutes.
+func mainConfig(line string, rota ...testbed.Covers) string {
+	return testbed.Config(fmt.Sprintf("name: Test Line, number: %q, timezone: Europe/London, always_open: true, policy: default%s", lineNum, line), "5m", rota...)
 }
-
-// mainConfig is the tests' configuration: the line main (always open, the
-// default policy, and line's further settings: ", reopen_window: 1m"),
-// and rota, in order, its staff and its rota; the default policy pages
-// the levels in the order the rota names them first, five minutes each,
-// once.
-func mainConfig(line string, rota ...covers) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "lines:\n  - {id: main, name: Test Line, number: %q, timezone: Europe/London, always_open: true, policy: default%s}\nstaff:\n", lineNum, line)
-	var levels []string
-	for _, c := range rota {
-		fmt.Fprintf(&b, "  - {id: %s, name: %s, role: %s, work_phone: %q%s}\n", c.m.id, c.m.name, c.m.role, c.m.phone, c.m.extra)
-		if !slices.Contains(levels, c.level) {
-			levels = append(levels, c.level)
-		}
-	}
-	b.WriteString("rota:\n")
-	for _, c := range rota {
-		fmt.Fprintf(&b, "  - {line: main, level: %s, staff: %s}\n", c.level, c.m.id)
-	}
-	fmt.Fprintf(&b, "policies:\n  - {id: default, levels: [%s], ack_timeout: 5m, rounds: 1}\n", strings.Join(levels, ", "))
-	return b.String()
-}
-
-// with is m with further settings.
-func (m member) with(extra string) member { m.extra += extra; return m }
 
 // testRota is sam on duty, robin as backup and kim as manager.
-var testRota = []covers{{"duty", sam}, {"backup", robin}, {"manager", kim}}
+var testRota = []testbed.Covers{testbed.On("duty", sam), testbed.On("backup", robin), testbed.On("manager", kim)}
 
 // testConfig is the line with testRota.
 var testConfig = mainConfig("", testRota...)

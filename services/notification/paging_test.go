@@ -14,6 +14,7 @@ import (
 	"github.com/helpline-org/helpline/events"
 	"github.com/helpline-org/helpline/internal/poll"
 	"github.com/helpline-org/helpline/internal/sms"
+	"github.com/helpline-org/helpline/internal/testbed"
 	"github.com/helpline-org/helpline/services/ingestion"
 	"github.com/helpline-org/helpline/services/notification"
 )
@@ -173,7 +174,7 @@ func TestUndeliveredPageEscalatesAtOnce(t *testing.T) {
 }
 
 // twoOnDutyConfig has sam and ali on duty together, robin as backup.
-var twoOnDutyConfig = mainConfig("", covers{"duty", sam}, covers{"duty", ali}, covers{"backup", robin})
+var twoOnDutyConfig = mainConfig("", testbed.On("duty", sam), testbed.On("duty", ali), testbed.On("backup", robin))
 
 // TestOneUndeliveredOfTwoWaits: two are paged at the step and one page
 // is not delivered; the other may still acknowledge, so nothing moves

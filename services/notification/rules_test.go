@@ -10,6 +10,7 @@ import (
 
 	"github.com/helpline-org/helpline/events"
 	"github.com/helpline-org/helpline/internal/poll"
+	"github.com/helpline-org/helpline/internal/testbed"
 	"github.com/helpline-org/helpline/internal/twiliofake"
 	"github.com/helpline-org/helpline/services/notification"
 )
@@ -17,7 +18,7 @@ import (
 // rulesConfig gives the duty worker the rules of issue 13: an SMS at
 // once, a voice call after two minutes without an acknowledgement; the
 // backup keeps the default (an SMS at once).
-var rulesConfig = mainConfig("", covers{"duty", sam.with(", notify: [{sms: 0m}, {call: 2m}]")}, covers{"backup", robin})
+var rulesConfig = mainConfig("", testbed.On("duty", sam.With(", notify: [{sms: 0m}, {call: 2m}]")), testbed.On("backup", robin))
 
 const callDelay = 2 * time.Minute
 
