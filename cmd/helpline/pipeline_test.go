@@ -13,20 +13,16 @@ import (
 	"time"
 
 	"github.com/helpline-org/helpline/internal/poll"
+	"github.com/helpline-org/helpline/internal/testbed"
 )
 
-const pipelineConfig = `
-lines:
-  - {id: main, name: Test Line, number: "+442079460000", timezone: Europe/London, always_open: true, first_response_target: 1h}
-staff:
-  - {id: dana, name: Dana Duty, role: duty, work_phone: "+447700900101"}
-  - {id: bo, name: Bo Backup, role: duty, work_phone: "+447700900102"}
-rota:
-  - {line: main, level: duty, staff: dana}
-  - {line: main, level: backup, staff: bo}
-policies:
-  - {id: default, levels: [duty, backup], ack_timeout: 3s, rounds: 1}
-`
+// pipelineConfig is a line always open, dana on duty and bo as backup,
+// each given ack to acknowledge.
+func pipelineConfig(ack string) string {
+	return testbed.Config(`name: Test Line, number: "+442079460000", timezone: Europe/London, always_open: true, first_response_target: 1h`, ack,
+		testbed.On("duty", testbed.Member{ID: "dana", Name: "Dana Duty", Role: "duty", Phone: "+447700900101"}),
+		testbed.On("backup", testbed.Member{ID: "bo", Name: "Bo Backup", Role: "duty", Phone: "+447700900102"}))
+}
 
 type sandboxMsg struct {
 	From, To, Body string
@@ -95,7 +91,7 @@ func crashInsideTheAckTimer(t *testing.T, ackTimeout string) bool {
 	t.Helper()
 	dataDir := t.TempDir()
 	cfgFile := filepath.Join(t.TempDir(), "helpline.yaml")
-	cfg := strings.Replace(pipelineConfig, "ack_timeout: 3s", "ack_timeout: "+ackTimeout, 1)
+	cfg := pipelineConfig(ackTimeout)
 	if err := os.WriteFile(cfgFile, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
