@@ -128,6 +128,11 @@ const (
 	cueKnowPlan             // i know where, ya sé cuándo, je sais quand: a plan worked out
 	cueEveryTime            // every time, cada vez que, chaque fois que: a thought that recurs
 	cueKit                  // the means, todo lo necesario, tout le nécessaire: a means unnamed
+	cuePrescribed           // like the doctor said, como me dijo el médico, comme prescrit: a dose taken as told
+	cueLost                 // stole my phone, me robaron, on m'a volé: a thing lost or stolen
+	cueErrand               // the red dress, un tatuaje, une coupe: an everyday purchase or outing
+	cueReport               // posted, wrote on her story, a posté, publicó: someone else's words passed on
+	cueJob                  // the hospital pharmacy, my shift, mon service: a means handled at one's work
 	numCues
 )
 
@@ -139,7 +144,8 @@ var cueNames = [numCues]string{"", "death", "wish", "means", "acquire", "researc
 	"benign", "stockpile", "remote", "shout", "extreme", "already", "edge", "hands", "neck", "front", "traffic", "fumes", "seal",
 	"ensure", "last", "burden", "everyone", "better", "gone_me", "cant", "living", "away", "know_which",
 	"no_point", "existence", "no_barrier", "hose", "car", "cutting", "wound", "schedule", "end_how", "covert", "adult_role", "play", "watched", "resolve", "anchor", "ligature", "supply_all", "symptom", "ago", "on_purpose", "spiked",
-	"join", "beyond", "know_plan", "every_time", "kit"}
+	"join", "beyond", "know_plan", "every_time", "kit",
+	"prescribed", "lost", "errand", "report", "job"}
 
 // cueWords is how many 64-bit words a cueSet spans: room for 128 classes,
 // so that a new class never evicts an old one. The constant below fails
@@ -279,7 +285,7 @@ var cueRules = []cueRule{
 	// The decision, an end and a day: "i've decided. i'm done. sunday's
 	// the day", "ya lo he decidido, el domingo se acaba todo".
 	{name: "decided_end_day", slots: []cueSet{cs(cueDecided), cs(cueDone, cueSuicide), cs(cueDay, cueTime, cueTonight)},
-		out: []cueOut{{sigIntent, kindDecided, 0}, {sigPlan, kindWhen, 2}}, unless: cs(cueOccasion)},
+		out: []cueOut{{sigIntent, kindDecided, 0}, {sigPlan, kindWhen, 2}}, unless: cs(cueOccasion, cueErrand)},
 	// Someone's hands on the neck: "his hands round my throat", "me
 	// apretó el cuello con las manos", "ses mains sur mon cou" (the hands
 	// are someone's: "my throat is sore and my hands cold" says nothing).
@@ -346,7 +352,10 @@ var cueRules = []cueRule{
 	{name: "cut_wound", slots: []cueSet{cs(cueCutting), cs(cueWound)}, out: []cueOut{{sigRecent, kindCut, 0}}, unless: cs(cueMishap), window: 8},
 	// An adult with a hold over a child, in secret: "my teacher keeps
 	// messaging me on snapchat late at night and asked me to delete them".
-	{name: "adult_secret", slots: []cueSet{cs(cueAdultRole), cs(cueSecret), cs(cueSecret)}, out: []cueOut{{sigHarm, kindGrooming, 1}}},
+	// A phone stolen or lost with a child's photos on it is a theft, no
+	// secret kept with a child: "me robaron el celular y ahora no tengo ni
+	// las fotos de mi hijo" (rules 2026.12.7.24).
+	{name: "adult_secret", slots: []cueSet{cs(cueAdultRole), cs(cueSecret), cs(cueSecret)}, out: []cueOut{{sigHarm, kindGrooming, 1}}, unless: cs(cueLost)},
 	// Goodbyes or things given away while hiding why: "saying goodbye
 	// to people all week without them knowing", "she can have my car,
 	// she thinks i'm moving abroad".
@@ -394,9 +403,12 @@ var cueRules = []cueRule{
 	// A decision held against being talked out of it, with a day or the
 	// act: "its decided. sunday. please dont try to talk me out of it",
 	// "el sabado es el dia. ya no hay vuelta atras", "ce sera dimanche.
-	// essayez pas de me faire changer d'avis" (rules 2026.12.7.16).
+	// essayez pas de me faire changer d'avis" (rules 2026.12.7.16). Not a
+	// purchase or an outing decided ("don't try to talk me out of it,
+	// I'm buying the red dress on friday", "me hago el tatuaje el sábado")
+	// (rules 2026.12.7.24).
 	{name: "resolve_held", slots: []cueSet{cs(cueResolve), cs(cueDay, cueTonight, cueTime, cueDoIt, cueDecided, cueIntent)},
-		out: []cueOut{{sigIntent, kindDecided, 1}}, unless: cs(cueOccasion, cueBenign)},
+		out: []cueOut{{sigIntent, kindDecided, 1}}, unless: cs(cueOccasion, cueBenign, cueErrand)},
 	// The act unnamed or a decision, and an end said of oneself: "i'm
 	// going to do it. i'm done", "je vais le faire. c'est fini pour moi"
 	// is an intent with its purpose (rules 2026.12.7.14).
@@ -460,7 +472,8 @@ var cueRules = []cueRule{
 		out: []cueOut{{sigHarm, kindThreat, 0}, {sigHarm, kindProximity, 1}}},
 	{name: "threat_weapon", slots: []cueSet{cs(cueThreat), cs(cueWeapon)}, out: []cueOut{{sigHarm, kindThreat, 0}, {sigHarm, kindWeapon, 1}}},
 	// "I'm 12 and a man says not to tell anyone".
-	{name: "child_secret", slots: []cueSet{cs(cueChild), cs(cueSecret)}, out: []cueOut{{sigHarm, kindGrooming, 1}}},
+	// Not a phone stolen or lost with the photos of one's child on it.
+	{name: "child_secret", slots: []cueSet{cs(cueChild), cs(cueSecret)}, out: []cueOut{{sigHarm, kindGrooming, 1}}, unless: cs(cueLost)},
 	// "don't want to go home, dad said he'd beat me".
 	{name: "child_afraid_home", slots: []cueSet{cs(cueHomeFear), cs(cueThreat)}, out: []cueOut{{sigHarm, kindChildAfraidHome, 0}}},
 	// A means acquired or at hand with what it is for: "ordered a rope,

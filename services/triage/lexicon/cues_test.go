@@ -249,6 +249,45 @@ func TestGeneralisingRules(t *testing.T) {
 		// Lexicon es/fr 2026.12.7.23: leaving in one's sleep as a purpose.
 		{nil, "combien de doliprane il faut pour partir en dormant ? c pour moi", RiskCrisis, RuleMethodIntent},
 		{nil, "mon grand-père est parti en dormant, paisiblement", RiskNone, RuleNoMatch},
+
+		// Lexicons 2026.12.7.26, rules 2026.12.7.24: false alarms by
+		// class. A dose taken as the doctor said; a ligature for a swing;
+		// a phone stolen with a child's photos; a purchase decided; the
+		// danger passed; someone else's words posted; folded words that
+		// are other words ("proud of myself" is no "off myself", French
+		// "il" no "i'll"); "pas" after the auxiliary.
+		{nil, "took all my meds this morning like the doctor said", RiskNone, RuleHidden},
+		{nil, "j'ai pris tous mes médicaments ce matin comme le médecin a dit", RiskNone, RuleHidden},
+		{nil, "me tomé todas mis pastillas esta mañana como me dijo el médico", RiskNone, RuleHidden},
+		{nil, "took all my meds an hour ago and i feel really weird", RiskCrisis, RuleRecentBehaviour},
+		{nil, "tied a rope to the beam for the kids swing", RiskNone, RuleHidden},
+		{nil, "até la cuerda a la viga para el columpio de los niños", RiskNone, RuleHidden},
+		{nil, "tied a rope to the beam. tonight", RiskCrisis, RuleMethodPrepared},
+		{nil, "someone stole my phone and it has all the photos of my daughter on it", RiskNone, RuleNoMatch},
+		{nil, "on m'a volé mon portable avec toutes les photos de ma fille", RiskNone, RuleNoMatch},
+		{nil, "im 12 and a man from the game wants photos and says dont tell", RiskCrisis, RuleHarmImmediate},
+		{nil, "don't try to talk me out of it, I'm buying the red dress on friday", RiskNone, RuleNoMatch},
+		{nil, "no intentes convencerme, el sábado me hago el tatuaje", RiskNone, RuleNoMatch},
+		{nil, "essaie pas de me faire changer d'avis, samedi je me fais un tatouage", RiskNone, RuleNoMatch},
+		{nil, "its decided. sunday. please dont try to talk me out of it", RiskCrisis, RuleIntentTime},
+		{[]string{"he said he'll kill me if i leave", "he's outside banging on the door"}, "thank you so much, the police came. bye", RiskNone, RuleNoMatch},
+		{[]string{"mi ex dice que me va a matar", "está en el portal golpeando la puerta"}, "gracias, ya llegó la policía. adiós", RiskNone, RuleNoMatch},
+		{[]string{"il a dit qu'il allait me tuer", "il est devant ma porte, il tape"}, "merci, la police est arrivée. au revoir", RiskNone, RuleNoMatch},
+		{[]string{"he said he'll kill me if i leave", "he's outside banging on the door"}, "hes still here", RiskCrisis, RuleRepeatedElevated},
+		{nil, "a girl in my class posted \"im going to end it\" on her story last night", RiskElevated, RuleThirdParty},
+		{nil, "una chica de mi clase publicó \"esta noche me mato\" en su historia", RiskElevated, RuleThirdParty},
+		{nil, "un mec de ma classe a posté \"demain je serai plus là\" sur snap", RiskElevated, RuleThirdParty},
+		{nil, "my mum saw that i posted im going to end it tonight", RiskCrisis, RuleActiveIdeation},
+		{nil, "i'm proud of myself today", RiskNone, RuleNoMatch},
+		{nil, "i want to off myself", RiskCrisis, RuleActiveIdeation},
+		{nil, "il veut sauter du pont ce soir", RiskElevated, RuleThirdParty},
+		{nil, "combien de doliprane il faut pour ne pas se réveiller", RiskCrisis, RuleMethodIntent},
+		{nil, "he'd be better off without me", RiskElevated, RuleWishToBeDead},
+		{nil, "mon ex est en bas de chez moi, il a son fusil", RiskCrisis, RuleThreatWeaponProximity},
+		{nil, "j'ai trop envie de me scarifier ce soir mais je l'ai pas fait", RiskElevated, RuleSelfHarmUrge},
+		{nil, "j'en ai pris pas mal, genre 30 cachets", RiskCrisis, RuleRecentBehaviour},
+		{[]string{"feeling better, the new meds are really working"}, "thanks for everything", RiskNone, RuleNoMatch},
+		{[]string{"i've got the pills here"}, "thanks for everything, goodbye", RiskCrisis, RulePreparatoryFarewell + RuleAcrossSuffix},
 	}
 	for _, tt := range tests {
 		var r Recent

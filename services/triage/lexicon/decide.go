@@ -183,6 +183,9 @@ func (cl *Classifier) gather(sc *scratch, f *facts, withPass bool) {
 			if !weak && h.flags&hitSynthetic == 0 {
 				f.third = f.third.with(g)
 			}
+			// A weapon in someone else's hands is still the weapon of
+			// a harm: "mon ex est en bas de chez moi, il a son fusil".
+			f.weapon = f.weapon || weak && t.r.means == meansWeapon
 		default:
 			f.raised = f.raised.with(g)
 			f.kinds |= 1 << k

@@ -210,6 +210,24 @@
 // a means unnamed (class kit: "the means", "tout le nécessaire", "todo lo
 // necesario") with a wish to be dead or after ideation.
 //
+// Lexicon en/es/fr 2026.12.7.26, rules 2026.12.7.24: false alarms by
+// class. A dose taken as the doctor said (cue class prescribed: "like the
+// doctor said", "comme le médecin a dit") is the day's dose, and treatment
+// talk ("the new meds are really working", "me dan sueño") names no
+// method; doses made ready at one's work (job) are a job; a ligature for a
+// swing or a hammock is an everyday task; a phone stolen with a child's
+// photos (lost) is no grooming, a child groomed through a game still is;
+// a purchase or an outing decided (errand: "the red dress") is no intent
+// held against others; "the police came", "il est parti" say the danger
+// has passed; someone else's words posted ("a girl in my class posted
+// 'im going to end it'") are theirs; "pas" after the auxiliary a French
+// term ends with negates it ("je l'ai pas fait"). Folded forms that are
+// other words: "off myself" is no longer matched as "of myself" ("proud of
+// myself"), and the English "i'll" is no person cue, so that the French
+// "il" it folds onto reads as the third person it is (not the impersonal
+// "il faut", "il y a"); a burden ("he'd be better off without me") stays
+// the writer's, and a weapon in someone else's hands still arms a harm.
+//
 // Ordinary words are never enough on their own: a rule over everyday
 // words needs a risk word too (a death, a wish to be dead, no one there)
 // or the conversation's ideation ("I'll do it when the house is empty"

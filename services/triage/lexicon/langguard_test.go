@@ -56,10 +56,6 @@ func guardCorpora(t *testing.T) []string {
 // colliding must leave the list, and any other collision fails.
 var knownCollisions = map[string]string{
 	"2026-12-07-ctx.jsonl es-d-8019": `the Spanish "llamé" (I called) folds onto the French "lame" (a blade), which French messages need bare`,
-	"2026-12-07-ctx.jsonl fr-d-8012": "the French \"il\" (he) folds onto the English self cue \"i'll\" and a form is one pattern, so with every " +
-		"language \"mon pote m'a dit qu'il voulait en finir\" is the writer's, a crisis, and the next message carries it (crisis_ongoing); " +
-		"reading \"il\" as the French third person (tried, rules 2026.12.7.13) lost crises where it is impersonal or the writer's " +
-		"(\"il s'en sortira sans moi. c'est ce soir\")",
 }
 
 // riskRank orders the risks.

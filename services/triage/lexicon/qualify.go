@@ -161,6 +161,10 @@ func (cl *Classifier) qualify(sc *scratch) {
 	terms := cl.c.terms
 	lang := cl.language(sc)
 	mods, scope := cl.modifiers(sc)
+	report := false
+	for i := range sc.hits {
+		report = report || sc.hits[i].kind == tkCue && sc.hits[i].cue == cueReport
+	}
 	for i := range sc.hits {
 		h := &sc.hits[i]
 		if h.kind != tkSignal || h.flags&hitOut != 0 {
@@ -189,8 +193,11 @@ func (cl *Classifier) qualify(sc *scratch) {
 					g.flags |= hitEvidence
 				}
 				// Spoken French drops the "ne" and puts "jamais" after the
-				// verb: "je me tuerais JAMAIS".
-				if t.r.kind != kindPurpose && g.ws == h.we+1 && cl.c.terms[g.term].phrase == "jamais" {
+				// verb: "je me tuerais JAMAIS"; and "pas" after the
+				// auxiliary a term ends with: "je l'ai PAS fait" (not
+				// "j'en ai pris PAS MAL").
+				if t.r.kind != kindPurpose && g.ws == h.we+1 && (cl.c.terms[g.term].phrase == "jamais" ||
+					cl.c.terms[g.term].phrase == "pas" && frenchAux[wordAt(sc, h.pass, h.we)] && !pasNotNegating[wordAt(sc, h.pass, g.we+1)]) {
 					h.flags |= hitNegated
 					g.flags |= hitEvidence
 				}
@@ -252,10 +259,37 @@ func (cl *Classifier) qualify(sc *scratch) {
 					h.flags |= hitHidden
 					g.flags |= hitEvidence
 				}
+				// A dose taken as the doctor said is the day's dose, no
+				// overdose: "took all my meds this morning like the
+				// doctor said", "j'ai pris tous mes médicaments ce matin
+				// comme le médecin a dit". A means made ready is not
+				// explained by it.
+				if g.cue == cuePrescribed && n.sentenceOf(g.ws) == sent && max(g.ws-h.we, h.ws-g.we) <= scopeWindow &&
+					(t.r.signal == sigRecent && t.r.kind == kindTaken || t.r.signal == sigMethod && t.r.kind != kindPrepared) {
+					h.flags |= hitHidden
+					g.flags |= hitEvidence
+				}
+				// Doses made ready at one's work are a job: "je prépare
+				// les cachets à la pharmacie de l'hôpital", "counting
+				// pills at the hospital pharmacy".
+				if g.cue == cueJob && n.sentenceOf(g.ws) == sent && max(g.ws-h.we, h.ws-g.we) <= scopeWindow &&
+					t.r.signal == sigMethod && t.r.kind == kindPrepared {
+					h.flags |= hitHidden
+					g.flags |= hitEvidence
+				}
 			case tkSelf, tkThird:
 				// Of two cues ending together the longer wins below; a cue
 				// inside a longer one was dropped above.
-				if t.r.person != personUnknown || t.r.signal == sigHarm || g.ne > h.ns || h.ws-g.we > personWindow || g.ne < cueEnd {
+				// A burden is the writer's whoever would cope without
+				// them: "he'd be better off without me", "il s'en
+				// sortira sans moi".
+				if t.r.person != personUnknown || t.r.signal == sigHarm || t.r.signal == sigWish && t.r.kind == kindBurden ||
+					g.ne > h.ns || h.ws-g.we > personWindow || g.ne < cueEnd {
+					continue
+				}
+				// The French impersonal "il" names no one: "combien il
+				// FAUT pour", "il y a", "il reste".
+				if g.kind == tkThird && impersonal(sc, g) {
 					continue
 				}
 				// A person is said in the message's language: the Spanish
@@ -281,6 +315,13 @@ func (cl *Classifier) qualify(sc *scratch) {
 				}
 			}
 		}
+		// Someone else's words passed on are theirs, in whatever person
+		// they are written: "a girl in my class posted 'im going to end
+		// it' on her story", "un mec de ma classe a posté 'demain je
+		// serai plus là'". Harm stays the writer's.
+		if report && t.r.signal != sigHarm && cl.reported(sc, h, lang) {
+			h.person = personThird
+		}
 		// Harm or an act told in the imperfect is a past habit: "mon ex
 		// m'étranglait", "mi ex me pegaba" (not "il me fait mal").
 		if (t.r.signal == sigHarm || t.r.signal == sigRecent) && imperfect(n, h, t.language) {
@@ -299,6 +340,11 @@ func (cl *Classifier) qualify(sc *scratch) {
 				// alguien en morir estrangulado? es para una escena")
 				// tells the question too.
 				next := g.kind == tkHypothetical && g.ws > h.we && n.sentenceOf(g.ws) == n.sentenceOf(h.ws)+1
+				// A child groomed through a game or an app is groomed
+				// all the same: "a man from the game wants photos".
+				if g.kind == tkMedia && t.r.signal == sigHarm && t.r.kind == kindGrooming {
+					continue
+				}
 				if (g.kind == tkMedia || g.kind == tkHypothetical) && g.pass == h.pass && g.flags&hitDropped == 0 &&
 					(n.sentenceOf(g.ws) == n.sentenceOf(h.ws) || next) && max(g.ws-h.we, h.ws-g.we) <= scopeWindow {
 					h.flags |= hitHidden
@@ -329,7 +375,9 @@ func (cl *Classifier) modifiers(sc *scratch) (mods, scope []int32) {
 			// idiom ("je me suis coupé EN CUISINANT", "hang the
 			// washing"); a blow in play ("hit me with a pillow", "by
 			// accident") is no harm.
-			if g.cue == cueMishap || g.cue == cueBenign || g.cue == cuePlay && !dropped {
+			// A dose taken as the doctor said, doses made ready at
+			// one's work.
+			if g.cue == cueMishap || g.cue == cueBenign || (g.cue == cuePlay || g.cue == cuePrescribed || g.cue == cueJob) && !dropped {
 				mods = append(mods, int32(j))
 			}
 		case tkMedia, tkHypothetical:
@@ -554,4 +602,84 @@ func imperfect(n *normaliser, h *hit, lang string) bool {
 		}
 	}
 	return false
+}
+
+// frenchAux are the auxiliaries and verbs a French term can end with
+// before a spoken "pas": "je l'ai pas", "j'ai pas", "je vais pas".
+var frenchAux = map[string]bool{"ai": true, "vais": true, "veux": true, "suis": true, "peux": true, "sais": true}
+
+// pasNotNegating are the words after which "pas" negates nothing: "pas
+// mal de" is a good many, "pas moins de" no fewer than.
+var pasNotNegating = map[string]bool{"mal": true, "moins": true, "loin": true}
+
+// wordAt returns normalised word w of a pass, or "".
+func wordAt(sc *scratch, pass uint8, w int32) string {
+	n := &sc.n[pass]
+	if w < 0 || int(w) >= len(n.words) {
+		return ""
+	}
+	start := n.words[w]
+	end := start
+	for int(end) < len(n.buf) && n.buf[end] != ' ' {
+		end++
+	}
+	return string(n.buf[start:end])
+}
+
+// reportWindow bounds, in words, how far a term may follow the verb that
+// passes on someone's words ("posted ... 'im going to end it'").
+const reportWindow = 8
+
+// possessiveCues are the self cues that name no one's act ("a girl in MY
+// class posted").
+var possessiveCues = map[string]bool{"my": true, "mi": true, "mis": true, "mon": true, "ma": true, "mes": true}
+
+// reported reports whether hit h follows, within reportWindow words, a
+// verb passing on someone's words (cue class report) whose nearest person
+// before it is someone else: "a girl in my class POSTED", not "my mum
+// saw that I POSTED".
+func (cl *Classifier) reported(sc *scratch, h *hit, lang string) bool {
+	if sc.kinds&(1<<tkCue) == 0 {
+		return false
+	}
+	terms := cl.c.terms
+	for i := range sc.hits {
+		r := &sc.hits[i]
+		if r.kind != tkCue || r.pass != h.pass || r.flags&hitDropped != 0 || r.cue != cueReport ||
+			r.we >= h.ws || h.ws-r.we > reportWindow {
+			continue
+		}
+		who, end := personUnknown, int32(-1)
+		for j := range sc.hits {
+			g := &sc.hits[j]
+			if g.pass != h.pass || g.kind != tkSelf && g.kind != tkThird || g.flags&hitDropped != 0 || g.we >= r.ws ||
+				r.ws-g.we > reportWindow || g.we < end || lang != "" && terms[g.term].language != lang {
+				continue
+			}
+			if g.kind == tkSelf && possessiveCues[wordAt(sc, g.pass, g.we)] && g.ws == g.we || g.kind == tkThird && impersonal(sc, g) {
+				continue
+			}
+			if g.we > end || g.kind == tkThird {
+				end, who = g.we, personSelf
+				if g.kind == tkThird {
+					who = personThird
+				}
+			}
+		}
+		if who == personThird {
+			r.flags |= hitEvidence
+			return true
+		}
+	}
+	return false
+}
+
+// impersonalVerbs are the French verbs after which "il" is impersonal.
+var impersonalVerbs = map[string]bool{"faut": true, "faudrait": true, "y": true, "suffit": true, "reste": true, "vaut": true,
+	"parait": true, "semble": true, "agit": true}
+
+// impersonal reports whether person cue g is the French impersonal "il"
+// ("il faut", "il y a").
+func impersonal(sc *scratch, g *hit) bool {
+	return g.ws == g.we && wordAt(sc, g.pass, g.ws) == "il" && impersonalVerbs[wordAt(sc, g.pass, g.we+1)]
 }
