@@ -33,7 +33,7 @@ func newStore(t *testing.T, js jetstream.JetStream, replicas int) *events.Store 
 // newStoreOnFreshServer is a one-replica store on a server of its own.
 func newStoreOnFreshServer(t *testing.T) *events.Store {
 	t.Helper()
-	_, js := natstest.Connect(t, natstest.Server(t, "").ClientURL())
+	js := natstest.JetStream(t)
 	return newStore(t, js, 1)
 }
 
@@ -359,7 +359,7 @@ var nopLog = zerolog.Nop()
 // hit the server's consumer limit.
 func TestReadersDoNotAccumulate(t *testing.T) {
 	t.Parallel()
-	_, js := natstest.Connect(t, natstest.Server(t, "").ClientURL())
+	js := natstest.JetStream(t)
 	s := newStore(t, js, 1)
 	ctx := context.Background()
 	if _, err := s.Append(ctx, events.ExpectNew, started(t, "conv-rd")); err != nil {

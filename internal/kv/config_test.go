@@ -23,7 +23,7 @@ import (
 // from the ones the CLI and the library expect.
 func TestStreamConfigIsTheLibrarysBucket(t *testing.T) {
 	t.Parallel()
-	_, js := natstest.Connect(t, natstest.Server(t, "").ClientURL())
+	js := natstest.JetStream(t)
 	ctx := context.Background()
 	cases := map[string]jetstream.KeyValueConfig{
 		"plain":       {},

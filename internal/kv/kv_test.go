@@ -17,7 +17,7 @@ import (
 
 func TestErrorsCallersActOn(t *testing.T) {
 	t.Parallel()
-	_, js := natstest.Connect(t, natstest.Server(t, "").ClientURL())
+	js := natstest.JetStream(t)
 	ctx := context.Background()
 	cfg := jetstream.KeyValueConfig{Bucket: "kv_errors", History: 1}
 	b, err := kv.Open(ctx, js, cfg)
@@ -77,7 +77,7 @@ func TestErrorsCallersActOn(t *testing.T) {
 
 func TestKeysAndWatch(t *testing.T) {
 	t.Parallel()
-	_, js := natstest.Connect(t, natstest.Server(t, "").ClientURL())
+	js := natstest.JetStream(t)
 	ctx := context.Background()
 	b, err := kv.Open(ctx, js, jetstream.KeyValueConfig{Bucket: "kv_watch"})
 	if err != nil {

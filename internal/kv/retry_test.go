@@ -39,7 +39,7 @@ func (l *lostAnswers) Delete(ctx context.Context, key string, opts ...jetstream.
 // lost answer finds its own first try, not a conflict.
 func TestRetriedWriteThatLandedSucceeds(t *testing.T) {
 	t.Parallel()
-	_, js := natstest.Connect(t, natstest.Server(t, "").ClientURL())
+	js := natstest.JetStream(t)
 	ctx := context.Background()
 	b, err := Open(ctx, js, jetstream.KeyValueConfig{Bucket: "kv_lost"})
 	if err != nil {

@@ -90,6 +90,14 @@ func Connect(t testing.TB, urls string) (*nats.Conn, jetstream.JetStream) {
 	return nc, js
 }
 
+// JetStream is the JetStream context of a client connected (Connect) to
+// a server of the test's own (Server, in a temporary directory).
+func JetStream(t testing.TB) jetstream.JetStream {
+	t.Helper()
+	_, js := Connect(t, Server(t, "").ClientURL())
+	return js
+}
+
 // Log is the event log (events.Store, default configuration) on a server
 // of its own (Server), and the JetStream context it is on.
 func Log(t testing.TB) (jetstream.JetStream, *events.Store) {

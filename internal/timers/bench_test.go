@@ -21,7 +21,7 @@ import (
 //	go test -run '^$' -bench TimerTick -benchtime 20000x ./internal/timers/
 func BenchmarkTimerTick(b *testing.B) {
 	const ticks = 100 // per timing, so the clock's own cost does not count
-	_, js := natstest.Connect(b, natstest.Server(b, "").ClientURL())
+	js := natstest.JetStream(b)
 	few, many := openTimers(b, js, "t_bench_100", 100), openTimers(b, js, "t_bench_10000", 10_000)
 	ctx := context.Background()
 	fn := func(context.Context, Timer) error { return nil }

@@ -39,7 +39,7 @@ func open(t testing.TB, js jetstream.JetStream, bucket string, c *clock) *Store 
 // replicas of the bucket), the clock and the store.
 func fresh(t testing.TB, bucket string, start time.Time) (jetstream.JetStream, *clock, *Store) {
 	t.Helper()
-	_, js := natstest.Connect(t, natstest.Server(t, "").ClientURL())
+	js := natstest.JetStream(t)
 	c := &clock{t: start}
 	return js, c, open(t, js, bucket, c)
 }
