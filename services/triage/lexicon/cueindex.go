@@ -24,16 +24,36 @@ func (s *ruleSet) add(r int) { s[r>>6] |= 1 << (r & 63) }
 
 func (s ruleSet) empty() bool { return s == ruleSet{} }
 
+// rules yields the rules in s in order.
+func (s ruleSet) rules() func(yield func(int) bool) {
+	return func(yield func(int) bool) {
+		for w, left := range s {
+			for ; left != 0; left &= left - 1 {
+				if !yield(w*64 + bits.TrailingZeros64(left)) {
+					return
+				}
+			}
+		}
+	}
+}
+
 // cueIndex indexes cueRules by the classes of their slots.
 type cueIndex struct {
-	// slot[k][c]: the rules whose slot k holds class c; absent[k]: the
-	// rules with no slot k, whose slot k is always met.
-	slot   [indexSlots][numCues]ruleSet
+	// class[c]: what class c does, in one place (a message's classes
+	// are read one after the other).
+	class [numCues]classRules
+	// absent[k]: the rules with no slot k, whose slot k is always met.
 	absent [indexSlots]ruleSet
-	// unless[c]: the rules held by class c.
-	unless [numCues]ruleSet
 	// with: the rules that need the conversation's signals.
 	with ruleSet
+}
+
+// classRules are the rules one cue class takes part in.
+type classRules struct {
+	// slot[k]: the rules whose slot k holds the class.
+	slot [indexSlots]ruleSet
+	// unless: the rules the class holds.
+	unless ruleSet
 }
 
 // ruleIndex is built once from cueRules and never changed.
@@ -50,14 +70,14 @@ func newCueIndex(rules []cueRule) *cueIndex {
 		}
 		for k, s := range r.slots {
 			for c := range classesOf(s) {
-				x.slot[k][c].add(ri)
+				x.class[c].slot[k].add(ri)
 			}
 		}
 		for k := len(r.slots); k < indexSlots; k++ {
 			x.absent[k].add(ri)
 		}
 		for c := range classesOf(r.unless) {
-			x.unless[c].add(ri)
+			x.class[c].unless.add(ri)
 		}
 		if r.with != 0 {
 			x.with.add(ri)
@@ -96,25 +116,32 @@ func rulesMayFire(u cueSet, recent signalSet) ruleSet {
 	var held ruleSet
 	for w, left := range u {
 		for ; left != 0; left &= left - 1 {
-			c := w*64 + bits.TrailingZeros64(left)
-			for k := range x.slot {
+			cr := &x.class[w*64+bits.TrailingZeros64(left)]
+			for k := range cr.slot {
 				for i := range ruleWords {
-					met[k][i] |= x.slot[k][c][i]
+					met[k][i] |= cr.slot[k][i]
 				}
 			}
 			for i := range ruleWords {
-				held[i] |= x.unless[c][i]
+				held[i] |= cr.unless[i]
 			}
 		}
 	}
 	var out ruleSet
 	for i := range ruleWords {
 		out[i] = ^held[i]
-		for k := range x.slot {
+		for k := range met {
 			out[i] &= met[k][i] | x.absent[k][i]
 		}
 	}
-	// A rule that needs the conversation fires only with its signals.
+	// A rule that needs the conversation fires only with its signals:
+	// none without any.
+	if recent == 0 {
+		for i := range ruleWords {
+			out[i] &^= x.with[i]
+		}
+		return out
+	}
 	for w, left := range x.with {
 		for ; left != 0; left &= left - 1 {
 			ri := w*64 + bits.TrailingZeros64(left)

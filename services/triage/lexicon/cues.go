@@ -706,11 +706,9 @@ func (cl *Classifier) cooccur(sc *scratch, recent signalSet) {
 	}
 	var used [4]int
 	fireable := rulesMayFire(u, recent)
-	for ri := range cueRules {
+	// Most messages may fire no rule, or one: only those are read.
+	for ri := range fireable.rules() {
 		r := &cueRules[ri]
-		if !fireable.has(ri) {
-			continue
-		}
 		// A rule fires at up to maxFirings anchors, so that a second
 		// occurrence counts when the first is negated or past ("he said
 		// he'd never hit me again but he just punched me").

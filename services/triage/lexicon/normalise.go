@@ -204,14 +204,22 @@ func (n *normaliser) run(s string) {
 		// Fast paths for the common cases: a letter, a plain separator.
 		switch k := asciiKind[c]; {
 		case (k == aLower || k == aUpper) && n.tok == tokLetter:
-			l := c | 0x20
-			n.tokRunes++
-			if rune(l) == n.last {
-				n.off[len(n.off)-1].end = int32(i + 1)
-			} else {
-				n.last = rune(l)
-				n.put(l, int32(i), int32(i+1))
+			// The rest of a word's run of ASCII letters in one loop, the
+			// buffers in locals: most of a message is such runs.
+			buf, off, last, runes := n.buf, n.off, n.last, n.tokRunes
+			for ; i < len(s) && (s[i]|0x20)-'a' < 26; i++ {
+				l := s[i] | 0x20
+				runes++
+				if rune(l) == last {
+					off[len(off)-1].end = int32(i + 1)
+				} else {
+					last = rune(l)
+					buf = append(buf, l)
+					off = append(off, span{int32(i), int32(i + 1)})
+				}
 			}
+			n.buf, n.off, n.last, n.tokRunes = buf, off, last, runes
+			continue
 		case (k == aLower || k == aUpper) && n.tok == tokNone:
 			l := c | 0x20
 			n.beginWord(i)

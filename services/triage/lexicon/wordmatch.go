@@ -25,8 +25,10 @@ type matcher struct {
 	// continues walks at), so a word of the text costs one probe.
 	words    wordTable
 	prefixes wordTable // the start of a word ("overdos") → its id
-	// prefixLens has bit l set when some prefix is l bytes long.
-	prefixLens uint64
+	// prefixLens[b] has bit l set when some prefix is l bytes long and
+	// begins with byte b: most words begin with no prefix's letter, and
+	// are looked up as no prefix.
+	prefixLens [256]uint64
 	edges      edgeTable // (node, word id or prefix id|prefixEdge) → node
 	// nodes[n].out:nodes[n+1].out are node n's patterns: the matcher
 	// numbers the patterns by node, so a match reads no list of them.
@@ -35,12 +37,21 @@ type matcher struct {
 	depth int
 }
 
-// matchNode is one node of the trie: its first pattern, and the number of
-// words on the path to it.
+// matchNode is one node of the trie: its first pattern, the number of
+// words on the path to it, and labelBit of each of its edges' labels.
 type matchNode struct {
 	out   int32
 	depth int32
+	kids  uint64
 }
+
+// labelBit is one of 64 bits for an edge label. A walk carries its node's
+// kids, the bits of the labels it goes on with, so most words that do not
+// continue it are turned away without a look-up in edges: a text word
+// meets many walks, and most of those look-ups would fail, each a cache
+// miss in a table of some 800 KB. A bit set says only that the edge may
+// exist.
+func labelBit(label uint32) uint64 { return 1 << (label * 0x9E3779B1 >> 26) }
 
 // depthBit is the bit of a wordSlot's depths that stands for walks at a
 // node of depth d; the deepest share the last bit, so the mask is a
@@ -50,7 +61,7 @@ func depthBit(d int32) uint16 { return 1 << min(d, 15) }
 // prefixEdge marks an edge labelled by a prefix id.
 const prefixEdge = 1 << 31
 
-// maxPrefixLen bounds a prefix's length in bytes (prefixLens is 64 bits).
+// maxPrefixLen bounds a prefix's length in bytes (prefixLens are 64 bits).
 const maxPrefixLen = 63
 
 // newMatcher compiles patterns and numbers them anew, node by node, in
@@ -71,7 +82,7 @@ func newMatcher(patterns []string) (m *matcher, order []int32) {
 			if prefix && i == len(ws)-1 {
 				label = uint32(m.prefixes.add(w)) | prefixEdge
 				if len(w) <= maxPrefixLen {
-					m.prefixLens |= 1 << len(w)
+					m.prefixLens[w[0]] |= 1 << len(w)
 				}
 			} else {
 				label = uint32(m.words.add(w))
@@ -102,6 +113,11 @@ func newMatcher(patterns []string) (m *matcher, order []int32) {
 		order = append(order, o...)
 	}
 	m.nodes = append(m.nodes, matchNode{out: int32(len(order))})
+	for _, e := range m.edges.slots {
+		if e.node != 0 {
+			m.nodes[e.node-1].kids |= labelBit(e.label)
+		}
+	}
 	return m, order
 }
 
@@ -112,9 +128,10 @@ type matchScratch struct {
 }
 
 // walk is a walk through the trie begun at an earlier word: the node it
-// reached and that node's depth.
+// reached, that node's depth and its kids.
 type walk struct {
 	node, depth int32
+	kids        uint64
 }
 
 // emitFunc receives one match: the pattern, the byte of buf where it ends,
@@ -146,11 +163,11 @@ func (m *matcher) scan(buf []byte, ms *matchScratch, emit emitFunc) {
 			continue
 		}
 		word++
-		active = append(active, walk{}) // a walk begins at this word
+		active = append(active, walk{kids: m.nodes[0].kids}) // a walk begins at this word
 		// One pass over the word's bytes: its running hash, the first
 		// eight bytes packed, and the prefixes, which end inside the
 		// word before its end, by length.
-		lens := m.prefixLens >> 1 & (1<<min(e-s, maxPrefixLen) - 1)
+		lens := m.prefixLens[buf[s]] >> 1 & (1<<min(e-s, maxPrefixLen) - 1)
 		var k uint64
 		for i := s; i < e; i++ {
 			c := buf[i]
@@ -160,8 +177,12 @@ func (m *matcher) scan(buf []byte, ms *matchScratch, emit emitFunc) {
 			}
 			if lens&1 != 0 {
 				if pid := m.prefixes.findHead(h, k, buf[s:i+1]); pid >= 0 {
+					label := uint32(pid) | prefixEdge
 					for _, w := range active {
-						if c, ok := m.edges.get(w.node, uint32(pid)|prefixEdge); ok {
+						if w.kids&labelBit(label) == 0 {
+							continue
+						}
+						if c, ok := m.edges.get(w.node, label); ok {
 							m.emitAt(c, i, word, emit)
 						}
 					}
@@ -174,21 +195,22 @@ func (m *matcher) scan(buf []byte, ms *matchScratch, emit emitFunc) {
 			// Only walks at a depth the word continues any walk at can
 			// go on with it: most look-ups are saved.
 			if ws.depths != 0 {
+				label := uint32(ws.id - 1)
 				for _, w := range active[:len(active)-1] {
-					if ws.depths&depthBit(w.depth) == 0 {
+					if ws.depths&depthBit(w.depth) == 0 || w.kids&labelBit(label) == 0 {
 						continue
 					}
-					c, ok := m.edges.get(w.node, uint32(ws.id-1))
+					c, ok := m.edges.get(w.node, label)
 					if !ok {
 						continue
 					}
 					m.emitAt(c, e, word, emit)
-					next = append(next, walk{c, w.depth + 1})
+					next = append(next, walk{c, w.depth + 1, m.nodes[c].kids})
 				}
 			}
 			if c := ws.root; c >= 0 {
 				m.emitAt(c, e, word, emit)
-				next = append(next, walk{c, 1})
+				next = append(next, walk{c, 1, m.nodes[c].kids})
 			}
 		}
 		// A walk can't be longer than the longest pattern.
