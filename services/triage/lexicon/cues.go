@@ -133,6 +133,9 @@ const (
 	cueErrand               // the red dress, un tatuaje, une coupe: an everyday purchase or outing
 	cueReport               // posted, wrote on her story, a posté, publicó: someone else's words passed on
 	cueJob                  // the hospital pharmacy, my shift, mon service: a means handled at one's work
+	cueNoReturn             // not coming back down, me meto andando, jusqu'à plus avoir pied
+	cueNeedKnow             // i need to know, necesito saberlo, faut que je sache: asked for oneself
+	cueHaveEnough           // ive got enough now, ya tengo de sobra, j'en ai suffisamment: a supply gathered
 	numCues
 )
 
@@ -145,7 +148,7 @@ var cueNames = [numCues]string{"", "death", "wish", "means", "acquire", "researc
 	"ensure", "last", "burden", "everyone", "better", "gone_me", "cant", "living", "away", "know_which",
 	"no_point", "existence", "no_barrier", "hose", "car", "cutting", "wound", "schedule", "end_how", "covert", "adult_role", "play", "watched", "resolve", "anchor", "ligature", "supply_all", "symptom", "ago", "on_purpose", "spiked",
 	"join", "beyond", "know_plan", "every_time", "kit",
-	"prescribed", "lost", "errand", "report", "job"}
+	"prescribed", "lost", "errand", "report", "job", "no_return", "need_know", "have_enough"}
 
 // cueWords is how many 64-bit words a cueSet spans: room for 128 classes,
 // so that a new class never evicts an old one. The constant below fails
@@ -462,6 +465,32 @@ var cueRules = []cueRule{
 	// got everything i need for the trip") it says nothing (rules
 	// 2026.12.7.23).
 	{name: "kit_deadwish", slots: []cueSet{cs(cueKit), cs(cueDeadWish, cueSuicide)}, out: []cueOut{{sigMethod, kindNamed, 0}},
+		unless: cs(cueOccasion, cueBenign)},
+	// A place where being is the danger, a moment and nobody there:
+	// "tomorrow 6am, the level crossing by the farm. nobody walks there
+	// that early" is a plan (rules 2026.12.7.25).
+	{name: "place_unfound_time", slots: []cueSet{cs(cuePlace), cs(cueUnfound), cs(cueTime, cueTonight, cueDay)},
+		out: []cueOut{{sigPlan, kindWhere, 0}, {sigMethod, kindNamed, 0}}, unless: cs(cueOccasion, cueBenign, cueMishap)},
+	// Going to a dangerous place not to come back: "im going up to the
+	// cliffs at the point and im not coming back down", "voy al pantano y
+	// me meto andando", "ce soir je marche dans la mer jusqu'à plus avoir
+	// pied. je sais pas nager" is an intent and a place (rules
+	// 2026.12.7.25). The words take no "until" ("not coming back till
+	// late" is no such words); swimming named is no everyday purpose here
+	// (not being able to swim is part of it).
+	{name: "no_return", slots: []cueSet{cs(cueNoReturn), cs(cueRemote, cueOnPlace, cuePlace, cueMeans, cueJump)},
+		out: []cueOut{{sigIntent, kindDecided, 0}, {sigPlan, kindWhere, 1}}, unless: cs(cueOccasion)},
+	// Whether a height or an amount is enough, asked for oneself: "is
+	// jumping from the 6th floor enough. i need to know", "est ce que 7
+	// étages ça suffit. faut que je sache" is research with its purpose,
+	// read at the means, so that everyday medicine holds both ("is 2
+	// paracetamol enough for a fever? asking for me") (rules 2026.12.7.25).
+	{name: "research_for_me", slots: []cueSet{cs(cueNeedKnow), cs(cueResearch, cueEnough), cs(cueMeans, cueJump)},
+		out: []cueOut{{sigMethod, kindResearched, 2}, {sigIntent, kindPurpose, 2}}, unless: cs(cueOccasion, cueBenign)},
+	// Enough of a means gathered, with a wish to be dead: "la salida más
+	// fácil para todos. ya tengo de sobra" is a method with its purpose
+	// (rules 2026.12.7.25).
+	{name: "enough_deadwish", slots: []cueSet{cs(cueHaveEnough), cs(cueDeadWish)}, out: []cueOut{{sigMethod, kindAcquired, 0}},
 		unless: cs(cueOccasion, cueBenign)},
 	{name: "thinking_doit_deadwish", slots: []cueSet{cs(cueThinking), cs(cueDoIt, cueHowTo), cs(cueDeadWish, cueDeath)}, out: []cueOut{{sigIdeation, kindSuicidal, 1}}},
 	// At the station for the train one won't board: "platform 2, waiting

@@ -228,6 +228,17 @@
 // "il faut", "il y a"); a burden ("he'd be better off without me") stays
 // the writer's, and a weapon in someone else's hands still arms a harm.
 //
+// Lexicon en/es/fr 2026.12.7.27, rules 2026.12.7.25: going to a dangerous
+// place not to come back (class no_return: "not coming back down", "me
+// meto andando", "jusqu'à plus avoir pied") is an intent and a place; a
+// place where being is the danger, with nobody there and a moment, a
+// plan; whether a height or an amount is enough, asked for oneself (class
+// need_know: "i need to know", "faut que je sache"), research with its
+// purpose; enough of a means gathered (have_enough: "ya tengo de sobra")
+// with a wish to be dead, a method; the easiest way out or a relief for
+// everyone ("la salida más fácil para todos", "la solution la plus simple
+// pour tout le monde") is a burden wish.
+//
 // Ordinary words are never enough on their own: a rule over everyday
 // words needs a risk word too (a death, a wish to be dead, no one there)
 // or the conversation's ideation ("I'll do it when the house is empty"
