@@ -156,6 +156,21 @@ func (b *Bed) Update(t testing.TB, conv string, cmd func(c *events.Conversation,
 	}
 }
 
+// Reply records staffID's reply, signed senderName, in conversation conv
+// as the console requests one: text sealed with the client's key, bound
+// to the reply's event (events.BodyAAD of events.ReplyEventID(replyID));
+// the process's SMS bridge, where one runs, sends it.
+func (b *Bed) Reply(t testing.TB, conv, replyID, staffID, senderName, text string) {
+	t.Helper()
+	b.Update(t, conv, func(c *events.Conversation, m events.Meta) error {
+		data, err := b.Keys.Seal(context.Background(), c.ClientID, []byte(text), events.BodyAAD(events.ReplyEventID(replyID)))
+		if err != nil {
+			return err
+		}
+		return c.RequestReply(replyID, staffID, senderName, events.Sealed{KeyID: c.ClientID, Data: data}, m)
+	})
+}
+
 // Close closes conversation conv now on the bed's clock, as staffID's
 // wrap-up would: outcome supported, categories reason:other and
 // risk:none of its line's taxonomy.

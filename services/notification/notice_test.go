@@ -115,7 +115,7 @@ func TestCrisisWhileAnsweredNoticesTheWorker(t *testing.T) {
 
 	// Robin answers at last: once the reply reaches the client, the bridge
 	// has handled everything before it, the second verdict included.
-	reply(t, b, conv, "r2")
+	b.Reply(t, conv, "r2", "robin", "Robin", "we are here")
 	poll.Until(t, 30*time.Second, func() error {
 		if n := len(sentTo(noticeClient)); n < 3 {
 			return fmt.Errorf("the client got %d texts, want robin's second reply as the third", n)
@@ -149,7 +149,7 @@ func answeredCrisis(t *testing.T) (*testbed.Bed, *apptest.Served, string, events
 	b.Update(t, conv, func(c *events.Conversation, m events.Meta) error {
 		return c.Acknowledge(first.EscalationID, "robin", m)
 	})
-	reply(t, b, conv, "r1")
+	b.Reply(t, conv, "r1", "robin", "Robin", "we are here")
 	if _, err := p.Fake.WaitFor(ctx, func(m twiliofake.SentMessage) bool { return m.To == noticeClient && m.Body == "we are here" }); err != nil {
 		t.Fatalf("robin's reply did not reach the client: %v", err)
 	}
@@ -177,18 +177,6 @@ func TestUndeliveredNoticeEscalatesAtOnce(t *testing.T) {
 	if esc := testbed.Payloads[events.EscalationRaised](t, b, conv, events.TypeEscalationRaised); len(esc) != 2 || esc[1].Reason != events.ReasonCrisis {
 		t.Fatalf("escalations %+v: want a crisis escalation of the second message", esc)
 	}
-}
-
-// reply is robin's reply as the console requests it.
-func reply(t *testing.T, b *testbed.Bed, convID, replyID string) {
-	t.Helper()
-	b.Update(t, convID, func(c *events.Conversation, m events.Meta) error {
-		data, err := b.Keys.Seal(context.Background(), c.ClientID, []byte("we are here"), events.BodyAAD(events.ReplyEventID(replyID)))
-		if err != nil {
-			return err
-		}
-		return c.RequestReply(replyID, "robin", "Robin", events.Sealed{KeyID: c.ClientID, Data: data}, m)
-	})
 }
 
 func sentOnce(sent []events.MessageSent, sendID, sid string) bool {
@@ -232,7 +220,7 @@ func TestNoAlertTextWhileAWorkerAnswers(t *testing.T) {
 	appendAs("esc-"+rc.EventID, convID, events.EscalationRaised{EscalationID: "esc-" + rc.EventID, LineID: "main", MessageID: rc.EventID,
 		Reason: events.ReasonOutOfHours, Risk: events.RiskElevated, Categories: []string{}, Terms: events.NoWords()})
 	appendAs("tri-"+rc.EventID, convID, events.MessageTriaged{MessageID: rc.EventID, Risk: events.RiskElevated, OutOfHours: true})
-	reply(t, w.Bed, convID, "r1") // handled after the verdict: its SMS shows the bridge got past it
+	w.Reply(t, convID, "r1", "robin", "Robin", "we are here") // handled after the verdict: its SMS shows the bridge got past it
 	if got := w.waitSent(t, clientNum, 2); got[1].Body != "we are here" {
 		t.Fatalf("the client got %q after the crisis reply, want only the worker's reply", got[1].Body)
 	}

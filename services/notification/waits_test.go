@@ -9,7 +9,6 @@ import (
 
 	"github.com/helpline-org/helpline/events"
 	"github.com/helpline-org/helpline/internal/poll"
-	"github.com/helpline-org/helpline/services/ingestion"
 )
 
 // triaged records triage's verdict on a client's message, as triage does.
@@ -23,19 +22,6 @@ func (w *world) triaged(t *testing.T, convID, messageID, risk string) {
 	if _, err := w.Store.Append(context.Background(), events.ExpectAny, e); err != nil {
 		t.Fatal(err)
 	}
-}
-
-// reply records a worker's reply in the conversation of a received
-// message, as the console does.
-func (w *world) reply(t *testing.T, rc ingestion.Receipt, replyID, text string) {
-	t.Helper()
-	data, err := w.Keys.Seal(context.Background(), rc.ClientID, []byte(text), events.BodyAAD(events.ReplyEventID(replyID)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.Update(t, rc.ConversationID, func(c *events.Conversation, m events.Meta) error {
-		return c.RequestReply(replyID, "alex", "Alex", events.Sealed{KeyID: rc.ClientID, Data: data}, m)
-	})
 }
 
 // waitTimer is a condition: the conversation's wait check is set (want)
@@ -97,7 +83,7 @@ func TestWaitMessageOncePerPeriodWithTheLinesFigures(t *testing.T) {
 	const other, third = "+447700900556", "+447700900557"
 	ans := w.Text(t, other, lineNum, "can we talk")
 	w.Clock.Add(4 * time.Minute)
-	w.reply(t, ans, "r-1", "I'm here, what's on your mind?")
+	w.Reply(t, ans.ConversationID, "r-1", "alex", "Alex", "I'm here, what's on your mind?")
 	w.waitSent(t, other, 1)
 	rc3 := w.Text(t, third, lineNum, "hi")
 	w.triaged(t, rc3.ConversationID, rc3.EventID, events.RiskNone)

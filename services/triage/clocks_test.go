@@ -14,14 +14,6 @@ import (
 	"github.com/helpline-org/helpline/services/triage"
 )
 
-// reply is a worker's reply (its body is never read here).
-func (w *world) reply(t *testing.T, convID, replyID string) {
-	t.Helper()
-	w.Update(t, convID, func(c *events.Conversation, m events.Meta) error {
-		return c.RequestReply(replyID, "alex", "Alex", events.Sealed{KeyID: c.ClientID, Data: []byte{1}}, m)
-	})
-}
-
 // clockTimer waits for the conversation's timer to be ok (set, or gone).
 func (w *world) clockTimer(t *testing.T, convID string, ok func(timers.Timer, bool) error) timers.Timer {
 	t.Helper()
@@ -103,7 +95,7 @@ func TestNextResponseClockEscalatesAtItsTarget(t *testing.T) {
 		t.Fatalf("first-response timer due %s, want %s", first.Due, want)
 	}
 	w.Clock.Add(time.Minute)
-	w.reply(t, rc.ConversationID, "r1")
+	w.Reply(t, rc.ConversationID, "r1", "alex", "Alex", "we are here")
 	w.clockTimer(t, rc.ConversationID, timerGone)
 
 	w.Clock.Add(time.Minute)
@@ -164,13 +156,13 @@ func TestReplyAndCloseStopTheClock(t *testing.T) {
 	closed := w.text(t, "+447700900243", "hello")
 	w.clockTimer(t, replied.ConversationID, timerSet)
 	w.clockTimer(t, closed.ConversationID, timerSet)
-	w.reply(t, replied.ConversationID, "r1")
+	w.Reply(t, replied.ConversationID, "r1", "alex", "Alex", "we are here")
 	w.clockTimer(t, replied.ConversationID, timerGone)
 	w.text(t, "+447700900242", "thanks, one more thing")
 	k := w.clockTimer(t, replied.ConversationID, timerSet)
 
 	w.Clock.Add(4 * time.Minute)
-	w.reply(t, replied.ConversationID, "r2")
+	w.Reply(t, replied.ConversationID, "r2", "alex", "Alex", "we are here")
 	w.Close(t, closed.ConversationID, "alex")
 	w.clockTimer(t, replied.ConversationID, timerGone)
 	w.clockTimer(t, closed.ConversationID, timerGone)
@@ -205,7 +197,7 @@ func TestClockOfAMessageWhileClosedRunsFromTheOpening(t *testing.T) {
 		t.Fatalf("first-response timer due %s, want %s (from the opening)", first.Due, want)
 	}
 	w.Clock.Add(5 * time.Minute)
-	w.reply(t, rc.ConversationID, "r1")
+	w.Reply(t, rc.ConversationID, "r1", "alex", "Alex", "we are here")
 	w.clockTimer(t, rc.ConversationID, timerGone)
 	w.Clock.Add(5 * time.Minute)
 	w.text(t, "+447700900244", "ok, when?")

@@ -56,19 +56,6 @@ func (s *scenario) text(t *testing.T, from, to, body string) string {
 	return s.Text(t, from, to, body).ConversationID
 }
 
-// reply is a worker's reply as the console requests it: sealed with the
-// client's key, bound to its event; the process's SMS bridge sends it.
-func (s *scenario) reply(t *testing.T, convID, replyID string) {
-	t.Helper()
-	s.Update(t, convID, func(c *events.Conversation, m events.Meta) error {
-		data, err := s.Keys.Seal(context.Background(), c.ClientID, []byte("we are here"), events.BodyAAD(events.ReplyEventID(replyID)))
-		if err != nil {
-			return err
-		}
-		return c.RequestReply(replyID, "alex", "Alex", events.Sealed{KeyID: c.ClientID, Data: data}, m)
-	})
-}
-
 // clocks waits until n clocks started in the conversation and returns them.
 func (s *scenario) clocks(t *testing.T, convID string, n int) []events.ResponseClockStarted {
 	t.Helper()
@@ -155,7 +142,7 @@ func TestClocksFollowTheConversation(t *testing.T) {
 	}
 	clock.Add(time.Minute) // 08:54
 	for _, id := range []string{a, c, d} {
-		s.reply(t, id, "r1-"+id)
+		s.Reply(t, id, "r1-"+id, "alex", "Alex", "we are here")
 	}
 	clock.Add(30 * time.Second) // 08:54:30: C and D write again, due 08:59:30
 	s.text(t, "+447700900123", scenarioMain, "one more thing")
@@ -169,7 +156,7 @@ func TestClocksFollowTheConversation(t *testing.T) {
 	s.clocks(t, c, 2)
 	s.clocks(t, d, 2)
 	clock.Add(time.Minute) // 08:56:01: a worker answers C, D is closed
-	s.reply(t, c, "r2-"+c)
+	s.Reply(t, c, "r2-"+c, "alex", "Alex", "we are here")
 	s.Close(t, d, "alex")
 
 	// 09:00:00, a second short of A's target: the loop runs (the
