@@ -2,7 +2,7 @@
 # suite (vet, race tests) against a throwaway PostgreSQL it starts and stops.
 GO ?= go
 
-.PHONY: run test vet fmt bench bench-all profile-webhook profile-crisis writes fuzz build cluster loadtest drills
+.PHONY: run test vet fmt bench bench-all profile-webhook profile-crisis writes fuzz build cluster loadtest loadtest-embedded drills
 
 run:
 	$(GO) run ./cmd/helpline run
@@ -62,6 +62,11 @@ cluster:
 # Open-loop load sweep against that shape; results in loadtest/results/.
 loadtest:
 	./.ci/with-postgres $(GO) run ./loadtest/cmd/loadgen -rates $${RATES:-30,40,50,60,70,80} -duration $${DURATION:-20s}
+
+# The same sweep against one `helpline run` process (embedded NATS, memory
+# projections: what the README's first command starts); no database.
+loadtest-embedded:
+	$(GO) run ./loadtest/cmd/loadgen -embedded -rates $${RATES:-100,200,300,400,500} -duration $${DURATION:-20s}
 
 # Fault drills under steady load: kill -9 each service and a NATS node.
 drills:

@@ -30,9 +30,10 @@ type Rig struct {
 }
 
 // StartRig builds the binaries into dir and starts the cluster on the
-// (empty) database at dbURL.
-func StartRig(ctx context.Context, dir, dbURL string, replicas map[string]int) (*Rig, error) {
-	if dbURL == "" {
+// (empty) database at dbURL, or, when embedded, one `helpline run`
+// process (no database; replicas not used).
+func StartRig(ctx context.Context, dir, dbURL string, replicas map[string]int, embedded bool) (*Rig, error) {
+	if dbURL == "" && !embedded {
 		return nil, errors.New("no database: pass -db or set HELPLINE_TEST_DATABASE_URL (run under ./.ci/with-postgres)")
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -50,7 +51,7 @@ func StartRig(ctx context.Context, dir, dbURL string, replicas map[string]int) (
 	r.srv = &http.Server{Handler: r.Fake, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = r.srv.Serve(l) }()
 	r.Cluster, err = cluster.Start(ctx, cluster.Config{Dir: dir, Bin: bin, DatabaseURL: dbURL, TwilioAPIURL: "http://" + l.Addr().String(),
-		TwilioAccountSID: r.Fake.AccountSID(), TwilioAuthToken: r.Fake.AuthToken(), Replicas: replicas, LogLevel: "warn"})
+		TwilioAccountSID: r.Fake.AccountSID(), TwilioAuthToken: r.Fake.AuthToken(), Replicas: replicas, LogLevel: "warn", Embedded: embedded})
 	if err != nil {
 		r.srv.Close()
 		return nil, fmt.Errorf("%w (logs in %s)", err, dir)

@@ -119,6 +119,12 @@ type Config struct {
 	Replicas map[string]int
 	// LogLevel of the services (default "info").
 	LogLevel string
+	// Embedded runs the whole service as one `helpline run` process (its
+	// NATS in process with fsync on every write, memory projections: the
+	// default a new user starts) instead of three NATS nodes and a process
+	// per service; DatabaseURL and Replicas are not used. The process is
+	// the one service of role "ingestion" (it takes the webhooks).
+	Embedded bool
 }
 
 // Roles are the services a cluster runs, in start order.
@@ -153,7 +159,11 @@ func Start(ctx context.Context, cfg Config) (*Cluster, error) {
 		reps[k] = v
 	}
 	c := &Cluster{cfg: cfg}
-	if err := c.start(ctx, reps); err != nil {
+	start := c.start
+	if cfg.Embedded {
+		start = c.startEmbedded
+	}
+	if err := start(ctx, reps); err != nil {
 		c.Close()
 		return nil, err
 	}
@@ -204,23 +214,11 @@ func (c *Cluster) start(ctx context.Context, reps map[string]int) error {
 		}
 	}
 
-	var secret [32]byte
-	_, _ = rand.Read(secret[:])
-	if c.Master, err = keyring.NewMasterKey(secret[:]); err != nil {
+	env, err := c.commonEnv()
+	if err != nil {
 		return err
 	}
-	keyFile, confFile := filepath.Join(cfg.Dir, "master.key"), filepath.Join(cfg.Dir, "helpline.yaml")
-	if err := os.WriteFile(keyFile, []byte(hex.EncodeToString(secret[:])+"\n"), 0o600); err != nil {
-		return err
-	}
-	if err := os.WriteFile(confFile, []byte(cfg.Lines), 0o600); err != nil {
-		return err
-	}
-	env := append(baseEnv(), "HELPLINE_NATS_URL="+c.natsURL, "HELPLINE_DATABASE_URL="+cfg.DatabaseURL,
-		"HELPLINE_MASTER_KEY_FILE="+keyFile, "HELPLINE_CONFIG="+confFile, "HELPLINE_PUBLIC_URL="+PublicURL,
-		"HELPLINE_TWILIO_ACCOUNT_SID="+cfg.TwilioAccountSID, "HELPLINE_TWILIO_AUTH_TOKEN="+cfg.TwilioAuthToken,
-		"HELPLINE_TWILIO_API_URL="+cfg.TwilioAPIURL, "HELPLINE_LOG_FORMAT=json", "HELPLINE_LOG_LEVEL="+cfg.LogLevel,
-		"HELPLINE_SHUTDOWN_TIMEOUT=5s", "HELPLINE_NATS_CA_FILE="+c.CAFile())
+	env = append(env, "HELPLINE_NATS_URL="+c.natsURL, "HELPLINE_DATABASE_URL="+cfg.DatabaseURL, "HELPLINE_NATS_CA_FILE="+c.CAFile())
 	c.env = env
 	migrate := c.Command(ctx, "migrate")
 	if out, err := migrate.CombinedOutput(); err != nil {
@@ -256,6 +254,56 @@ func (c *Cluster) start(ctx context.Context, reps map[string]int) error {
 		}
 	}
 	return nil
+}
+
+// commonEnv makes the master key every process shares and writes it and
+// the lines' configuration into the cluster's directory, and returns the
+// environment every helpline process of the cluster gets.
+func (c *Cluster) commonEnv() ([]string, error) {
+	cfg := c.cfg
+	var secret [32]byte
+	_, _ = rand.Read(secret[:])
+	var err error
+	if c.Master, err = keyring.NewMasterKey(secret[:]); err != nil {
+		return nil, err
+	}
+	keyFile, confFile := filepath.Join(cfg.Dir, "master.key"), filepath.Join(cfg.Dir, "helpline.yaml")
+	if err := os.WriteFile(keyFile, []byte(hex.EncodeToString(secret[:])+"\n"), 0o600); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(confFile, []byte(cfg.Lines), 0o600); err != nil {
+		return nil, err
+	}
+	return append(baseEnv(), "HELPLINE_MASTER_KEY_FILE="+keyFile, "HELPLINE_CONFIG="+confFile, "HELPLINE_PUBLIC_URL="+PublicURL,
+		"HELPLINE_TWILIO_ACCOUNT_SID="+cfg.TwilioAccountSID, "HELPLINE_TWILIO_AUTH_TOKEN="+cfg.TwilioAuthToken,
+		"HELPLINE_TWILIO_API_URL="+cfg.TwilioAPIURL, "HELPLINE_LOG_FORMAT=json", "HELPLINE_LOG_LEVEL="+cfg.LogLevel,
+		"HELPLINE_SHUTDOWN_TIMEOUT=5s"), nil
+}
+
+// startEmbedded starts the whole service as one `helpline run` process
+// (Config.Embedded).
+func (c *Cluster) startEmbedded(ctx context.Context, _ map[string]int) error {
+	env, err := c.commonEnv()
+	if err != nil {
+		return err
+	}
+	c.env = env
+	addr, err := freeAddr()
+	if err != nil {
+		return err
+	}
+	data := filepath.Join(c.cfg.Dir, "run-1")
+	if err := os.MkdirAll(data, 0o700); err != nil {
+		return err
+	}
+	p := &Proc{Name: "run-1", Role: "ingestion", HTTPAddr: addr, bin: c.cfg.Bin.Helpline,
+		args: []string{"run"}, logPath: filepath.Join(c.cfg.Dir, "run-1.log"),
+		env: append(append([]string(nil), env...), "HELPLINE_HTTP_ADDR="+addr, "HELPLINE_DATA_DIR="+data)}
+	c.Services = append(c.Services, p)
+	if err := p.Start(); err != nil {
+		return err
+	}
+	return c.WaitReady(ctx, p, 2*time.Minute)
 }
 
 // Command is a helpline command (e.g. "users", "add", ...) against the

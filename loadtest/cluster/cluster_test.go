@@ -281,3 +281,63 @@ func dumpLogs(t *testing.T, dir string) {
 		t.Logf("--- %s\n%s", filepath.Base(path), strings.Join(lines, "\n"))
 	}
 }
+
+// TestEmbeddedRun runs the embedded shape the load generator's -embedded
+// measures: one `helpline run` process, its NATS in process, talking to
+// the Twilio-compatible fake with real credentials. A signed crisis SMS
+// pages the duty phone once, with the pseudonym and not the number, and an
+// unsigned one is refused and pages nobody.
+func TestEmbeddedRun(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 170*time.Second)
+	defer cancel()
+	dir := t.TempDir()
+	bin, err := Build(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake := twiliofake.New(twiliofake.Config{AuthToken: "embeddedtoken0123456789"}, zerolog.Nop())
+	fakeSrv := httptest.NewServer(fake)
+	t.Cleanup(func() { fakeSrv.Close(); fake.Close() })
+	c, err := Start(ctx, Config{Dir: dir, Bin: bin, Lines: clusterLines, Embedded: true,
+		TwilioAPIURL: fakeSrv.URL, TwilioAccountSID: fake.AccountSID(), TwilioAuthToken: fake.AuthToken()})
+	if err != nil {
+		dumpLogs(t, dir)
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		c.Close()
+		if t.Failed() {
+			dumpLogs(t, dir)
+		}
+	})
+	if len(c.NATS) != 0 || len(c.Services) != 1 || len(c.Role("ingestion")) != 1 {
+		t.Fatalf("embedded: %d NATS nodes, %d services, want 0 and one `helpline run`", len(c.NATS), len(c.Services))
+	}
+	url := "http://" + c.Services[0].HTTPAddr
+	forged := &Texter{AccountSID: fake.AccountSID(), AuthToken: "not-the-token-0123456789", Replicas: []string{url}, Client: &http.Client{Timeout: 15 * time.Second}}
+	if code, err := forged.Text(ctx, 0, SID(1), "+447700900556", "i took 30 paracetamol and i want to die"); err != nil || code != http.StatusForbidden {
+		t.Fatalf("a webhook signed with the wrong token: %d %v, want 403", code, err)
+	}
+	tx := &Texter{AccountSID: fake.AccountSID(), AuthToken: fake.AuthToken(), Replicas: []string{url}, Client: &http.Client{Timeout: 15 * time.Second}}
+	crisisFrom := "+447700900555"
+	if code, err := tx.Text(ctx, 0, SID(2), crisisFrom, "i took 30 paracetamol and i want to die"); err != nil || code != http.StatusOK {
+		t.Fatalf("crisis webhook: %d %v", code, err)
+	}
+	wctx, wcancel := context.WithTimeout(ctx, 60*time.Second)
+	defer wcancel()
+	page, err := fake.WaitFor(wctx, func(m twiliofake.SentMessage) bool { return m.To == DutyPhone })
+	if err != nil {
+		t.Fatalf("duty page: %v", err)
+	}
+	if !strings.Contains(page.Body, c.Pseudonym(crisisFrom)) || strings.Contains(page.Body, crisisFrom) || strings.Contains(page.Body, "paracetamol") {
+		t.Errorf("page %q: want the pseudonym %s, never the number or the words", page.Body, c.Pseudonym(crisisFrom))
+	}
+	for _, m := range fake.Sent() {
+		if m.To == DutyPhone && strings.Contains(m.Body, c.Pseudonym("+447700900556")) {
+			t.Errorf("the forged webhook's sender was paged: %q", m.Body)
+		}
+	}
+	if rss, err := c.Services[0].RSS(); err != nil || rss <= 0 {
+		t.Errorf("RSS of helpline run: %d %v", rss, err)
+	}
+}

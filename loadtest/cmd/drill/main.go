@@ -78,7 +78,7 @@ func run(ctx context.Context) error {
 	db := flag.String("db", os.Getenv("HELPLINE_TEST_DATABASE_URL"), "PostgreSQL URL of an empty database (default HELPLINE_TEST_DATABASE_URL)")
 	flag.Parse()
 
-	rig, err := loadtest.StartRig(ctx, filepath.Join(*out, "cluster"), *db, nil)
+	rig, err := loadtest.StartRig(ctx, filepath.Join(*out, "cluster"), *db, nil, false)
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,12 @@
 // latency.svg.
 //
 //	./.ci/with-postgres go run ./loadtest/cmd/loadgen -rates 100,200,400 -duration 20s
+//
+// With -embedded it runs against one `helpline run` process instead (its
+// NATS in process with fsync on every write, memory projections: what the
+// README's first command starts), and needs no database:
+//
+//	go run ./loadtest/cmd/loadgen -embedded -rates 100,200,300 -duration 20s
 package main
 
 import (
@@ -39,6 +45,7 @@ type output struct {
 	Started   time.Time      `json:"started"`
 	Steps     []step         `json:"steps"`
 	Replicas  map[string]int `json:"replicas,omitempty"`
+	Embedded  bool           `json:"embedded,omitempty"`
 	Sustained float64        `json:"sustained_rate_p99_under_100ms"`
 	Note      string         `json:"note"`
 }
@@ -51,7 +58,11 @@ func run(ctx context.Context) error {
 	db := flag.String("db", os.Getenv("HELPLINE_TEST_DATABASE_URL"), "PostgreSQL URL of an empty database (default HELPLINE_TEST_DATABASE_URL)")
 	warmup := flag.Duration("warmup", 10*time.Second, "an unreported first step at the first rate (caches, first clients' keys)")
 	replicas := flag.String("replicas", "", "replicas per service, e.g. triage=2,notification=2 (default: ingestion 2, the others 1)")
+	embedded := flag.Bool("embedded", false, "one `helpline run` process (embedded NATS, memory projections) instead of the cluster; no database, no -replicas")
 	flag.Parse()
+	if *embedded && *replicas != "" {
+		return fmt.Errorf("-replicas does not apply to -embedded (one process runs every service)")
+	}
 	reps := map[string]int{}
 	for _, kv := range strings.Split(*replicas, ",") {
 		if kv = strings.TrimSpace(kv); kv == "" {
@@ -72,13 +83,16 @@ func run(ctx context.Context) error {
 		}
 		steps = append(steps, r)
 	}
-	rig, err := loadtest.StartRig(ctx, filepath.Join(*out, "cluster"), *db, reps)
+	rig, err := loadtest.StartRig(ctx, filepath.Join(*out, "cluster"), *db, reps, *embedded)
 	if err != nil {
 		return err
 	}
 	defer rig.Close()
 
-	res := output{Started: time.Now().UTC(), Replicas: reps, Note: "latencies from the scheduled send time; crisis_to_page ends when the page request reaches the Twilio fake"}
+	if *embedded {
+		reps = nil
+	}
+	res := output{Started: time.Now().UTC(), Replicas: reps, Embedded: *embedded, Note: "latencies from the scheduled send time; crisis_to_page ends when the page request reaches the Twilio fake"}
 	var (
 		timeline []loadtest.Second
 		marks    []loadtest.Mark
@@ -134,7 +148,11 @@ func run(ctx context.Context) error {
 		return err
 	}
 	defer f.Close()
-	if err := loadtest.WriteSVG(f, "Helpline webhook latency, open loop, 3-node NATS R3 sync always", timeline, marks); err != nil {
+	title := "Helpline webhook latency, open loop, 3-node NATS R3 sync always"
+	if *embedded {
+		title = "Helpline webhook latency, open loop, helpline run (embedded NATS, sync always)"
+	}
+	if err := loadtest.WriteSVG(f, title, timeline, marks); err != nil {
 		return err
 	}
 	fmt.Printf("wrote %s and %s\n", filepath.Join(*out, "report.json"), filepath.Join(*out, "latency.svg"))
