@@ -687,11 +687,20 @@ func (cl *Classifier) cooccur(sc *scratch, recent signalSet) {
 			continue
 		}
 		classes[i] = cl.cueOf(h)
+		if classes[i].empty() {
+			continue
+		}
 		// A cue word inside a statement that it is over is that
 		// statement: the "now" of "I feel safe now" is no time frame,
 		// and after ideation no intent.
 		if sc.kinds&(1<<tkResolved) != 0 && h.kind == tkCue && insideResolved(sc, h) {
 			classes[i] = cueSet{}
+			continue
+		}
+		// The words after a cue change only these classes.
+		if !classes[i].meets(cs(cueIntent, cueDone, cueSuicide)) {
+			any = true
+			continue
 		}
 		// "going to" with a negation or "nothing" right after it says no
 		// intent: "je vais pas le faire", "je vais rien faire".
@@ -716,21 +725,29 @@ func (cl *Classifier) cooccur(sc *scratch, recent signalSet) {
 	if !any {
 		return
 	}
-	// A purpose denied is no everyday purpose: "not for camping", "no es
-	// para el camping" hold nothing.
-	for i := 0; i < n; i++ {
-		if classes[i].meets(cs(cueBenign)) && overlapsClass(sc, classes, i, cs(cueNotFor)) {
-			classes[i] = classes[i].minus(cs(cueBenign))
-		}
-	}
 	var u cueSet
 	for _, c := range classes {
 		u = u.or(c)
 	}
+	// A purpose denied is no everyday purpose: "not for camping", "no es
+	// para el camping" hold nothing.
+	if u.meets(cs(cueBenign)) && u.meets(cs(cueNotFor)) {
+		for i := 0; i < n; i++ {
+			if classes[i].meets(cs(cueBenign)) && overlapsClass(sc, classes, i, cs(cueNotFor)) {
+				classes[i] = classes[i].minus(cs(cueBenign))
+			}
+		}
+		u = cueSet{}
+		for _, c := range classes {
+			u = u.or(c)
+		}
+	}
 	// A rule's unless classes count even inside an idiom.
-	for i := 0; i < n; i++ {
-		if h := &sc.hits[i]; h.kind == tkCue && h.flags&hitDropped != 0 {
-			u = u.or(cl.cueOf(h).and(cs(cueMishap)))
+	if sc.kinds&(1<<tkIdiom) != 0 {
+		for i := 0; i < n; i++ {
+			if h := &sc.hits[i]; h.kind == tkCue && h.flags&hitDropped != 0 {
+				u = u.or(cl.cueOf(h).and(cs(cueMishap)))
+			}
 		}
 	}
 	var used [4]int

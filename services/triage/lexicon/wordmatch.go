@@ -1,6 +1,7 @@
 package lexicon
 
 import (
+	"encoding/binary"
 	"math/bits"
 	"strings"
 )
@@ -153,9 +154,11 @@ func (m *matcher) scan(buf []byte, ms *matchScratch, emit emitFunc) {
 	active, spare := ms.active[:0], ms.next[:0]
 	word := int32(-1)
 	for s := 1; s < len(buf); {
+		// One pass over the word's bytes for its running hash.
 		e := s
 		h := uint64(fnvOffset)
 		for e < len(buf) && buf[e] != ' ' {
+			h = (h ^ uint64(buf[e])) * fnvPrime
 			e++
 		}
 		if e == s {
@@ -164,32 +167,12 @@ func (m *matcher) scan(buf []byte, ms *matchScratch, emit emitFunc) {
 		}
 		word++
 		active = append(active, walk{kids: m.nodes[0].kids}) // a walk begins at this word
-		// One pass over the word's bytes: its running hash, the first
-		// eight bytes packed, and the prefixes, which end inside the
-		// word before its end, by length.
-		lens := m.prefixLens[buf[s]] >> 1 & (1<<min(e-s, maxPrefixLen) - 1)
-		var k uint64
-		for i := s; i < e; i++ {
-			c := buf[i]
-			h = (h ^ uint64(c)) * fnvPrime
-			if i-s < 8 {
-				k |= uint64(c) << (8 * (i - s))
-			}
-			if lens&1 != 0 {
-				if pid := m.prefixes.findHead(h, k, buf[s:i+1]); pid >= 0 {
-					label := uint32(pid) | prefixEdge
-					for _, w := range active {
-						if w.kids&labelBit(label) == 0 {
-							continue
-						}
-						if c, ok := m.edges.get(w.node, label); ok {
-							m.emitAt(c, i, word, emit)
-						}
-					}
-				}
-			}
-			lens >>= 1
+		// The prefixes, which end inside the word before its end, by
+		// length (few words begin as one does).
+		if lens := m.prefixLens[buf[s]] >> 1 & (1<<min(e-s, maxPrefixLen) - 1); lens != 0 {
+			m.prefixesIn(buf, s, lens, active, word, emit)
 		}
+		k := headAt(buf, s, e)
 		next := spare[:0]
 		if ws := m.words.lookup(h, k, buf[s:e]); ws != nil {
 			// Only walks at a depth the word continues any walk at can
@@ -221,6 +204,35 @@ func (m *matcher) scan(buf []byte, ms *matchScratch, emit emitFunc) {
 		s = e + 1
 	}
 	ms.active, ms.next = active[:0], spare[:0]
+}
+
+// prefixesIn emits the prefixes that the word at buf[s:] begins with, of
+// the lengths whose bits lens has (bit 0: one byte), through the walks
+// active at the word.
+func (m *matcher) prefixesIn(buf []byte, s int, lens uint64, active []walk, word int32, emit emitFunc) {
+	h := uint64(fnvOffset)
+	var k uint64
+	for i := s; lens != 0; i++ {
+		c := buf[i]
+		h = (h ^ uint64(c)) * fnvPrime
+		if i-s < 8 {
+			k |= uint64(c) << (8 * (i - s))
+		}
+		if lens&1 != 0 {
+			if pid := m.prefixes.findHead(h, k, buf[s:i+1]); pid >= 0 {
+				label := uint32(pid) | prefixEdge
+				for _, w := range active {
+					if w.kids&labelBit(label) == 0 {
+						continue
+					}
+					if c, ok := m.edges.get(w.node, label); ok {
+						m.emitAt(c, i, word, emit)
+					}
+				}
+			}
+		}
+		lens >>= 1
+	}
 }
 
 func (m *matcher) emitAt(node int32, at int, last int32, emit emitFunc) {
@@ -272,6 +284,19 @@ func head(w []byte) uint64 {
 	var k uint64
 	for i := 0; i < len(w) && i < 8; i++ {
 		k |= uint64(w[i]) << (8 * i)
+	}
+	return k
+}
+
+// headAt is head(buf[s:e]), read as one word of eight bytes where buf
+// has them.
+func headAt(buf []byte, s, e int) uint64 {
+	if s+8 > len(buf) {
+		return head(buf[s:e])
+	}
+	k := binary.LittleEndian.Uint64(buf[s:])
+	if n := e - s; n < 8 {
+		k &= 1<<(8*n) - 1
 	}
 	return k
 }
