@@ -136,6 +136,9 @@ const (
 	cueNoReturn             // not coming back down, me meto andando, jusqu'à plus avoir pied
 	cueNeedKnow             // i need to know, necesito saberlo, faut que je sache: asked for oneself
 	cueHaveEnough           // ive got enough now, ya tengo de sobra, j'en ai suffisamment: a supply gathered
+	cueStranger             // the man from the game, un tipo de 30, le monsieur du jeu: an adult met online
+	cueGift                 // gave me skins, le regaló un móvil, m'a offert des v-bucks: gifts that buy a child
+	cueInjury               // bruises, moretones, des bleus: marks of a beating
 	numCues
 )
 
@@ -148,7 +151,7 @@ var cueNames = [numCues]string{"", "death", "wish", "means", "acquire", "researc
 	"ensure", "last", "burden", "everyone", "better", "gone_me", "cant", "living", "away", "know_which",
 	"no_point", "existence", "no_barrier", "hose", "car", "cutting", "wound", "schedule", "end_how", "covert", "adult_role", "play", "watched", "resolve", "anchor", "ligature", "supply_all", "symptom", "ago", "on_purpose", "spiked",
 	"join", "beyond", "know_plan", "every_time", "kit",
-	"prescribed", "lost", "errand", "report", "job", "no_return", "need_know", "have_enough"}
+	"prescribed", "lost", "errand", "report", "job", "no_return", "need_know", "have_enough", "stranger", "gift", "injury"}
 
 // cueWords is how many 64-bit words a cueSet spans: room for 128 classes,
 // so that a new class never evicts an old one. The constant below fails
@@ -503,6 +506,20 @@ var cueRules = []cueRule{
 	// "I'm 12 and a man says not to tell anyone".
 	// Not a phone stolen or lost with the photos of one's child on it.
 	{name: "child_secret", slots: []cueSet{cs(cueChild), cs(cueSecret)}, out: []cueOut{{sigHarm, kindGrooming, 1}}, unless: cs(cueLost)},
+	// An adult met online with gifts or secrecy: "the man from the game
+	// gave me skins", "un tipo de 30 que conoció en tiktok ... le mandó
+	// dinero", "le monsieur du jeu m'a offert des v-bucks" (rules
+	// 2026.12.7.26).
+	{name: "stranger_lure", slots: []cueSet{cs(cueStranger), cs(cueGift, cueSecret)}, out: []cueOut{{sigHarm, kindGrooming, 0}}, unless: cs(cueOccasion)},
+	// With a child and a moment: "mi sobrina de 13 se va a escapar esta
+	// noche con un tipo de 30 que conoció en tiktok".
+	{name: "stranger_child_soon", slots: []cueSet{cs(cueStranger), cs(cueChild), cs(cueTonight, cueDay, cueSecret, cueGift)}, out: []cueOut{{sigHarm, kindGrooming, 0}},
+		unless: cs(cueOccasion)},
+	// Afraid to go home with the marks of a beating: "last time i couldnt
+	// go to school for the bruises. i dont want to go home" (the threat
+	// said as "he's going to kill me when he gets home" is an idiom
+	// elsewhere) (rules 2026.12.7.26).
+	{name: "home_injury", slots: []cueSet{cs(cueHomeFear), cs(cueInjury)}, out: []cueOut{{sigHarm, kindChildAfraidHome, 0}}, unless: cs(cueMishap, cuePlay)},
 	// "don't want to go home, dad said he'd beat me".
 	{name: "child_afraid_home", slots: []cueSet{cs(cueHomeFear), cs(cueThreat)}, out: []cueOut{{sigHarm, kindChildAfraidHome, 0}}},
 	// A means acquired or at hand with what it is for: "ordered a rope,

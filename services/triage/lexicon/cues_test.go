@@ -288,6 +288,25 @@ func TestGeneralisingRules(t *testing.T) {
 		{nil, "j'en ai pris pas mal, genre 30 cachets", RiskCrisis, RuleRecentBehaviour},
 		{[]string{"feeling better, the new meds are really working"}, "thanks for everything", RiskNone, RuleNoMatch},
 		{[]string{"i've got the pills here"}, "thanks for everything, goodbye", RiskCrisis, RulePreparatoryFarewell + RuleAcrossSuffix},
+
+		// Lexicons 2026.12.7.28, rules 2026.12.7.26: harm from others as
+		// it is told. Someone arriving after a threat or harassment; an
+		// adult met online with gifts or secrecy; afraid to go home with
+		// the marks of a beating; a threat to keep a child quiet.
+		{[]string{"my husband got out of prison last week", "hes been texting me from different numbers"}, "the doorbell keeps going. i can see him through the glass", RiskCrisis, RuleRepeatedElevated},
+		{[]string{"mi ex salió de la cárcel el lunes", "me escribe de números desconocidos"}, "hay un coche parado enfrente de la casa con las luces apagadas", RiskCrisis, RuleRepeatedElevated},
+		{[]string{"mon mari est sorti de prison", "il m'appelle en numéro masqué"}, "ça sonne à l'interphone depuis 10 min. je vois sa voiture garée en bas", RiskCrisis, RuleRepeatedElevated},
+		{nil, "the doorbell keeps going, its the delivery guy with my parcel", RiskNone, RuleNoMatch},
+		{nil, "the man from the game gave me robux and says not to tell my mum", RiskCrisis, RuleHarmImmediate},
+		{nil, "el señor del juego me regaló skins", RiskCrisis, RuleHarmImmediate},
+		{nil, "le monsieur du jeu m'a offert des v-bucks", RiskCrisis, RuleHarmImmediate},
+		{nil, "my daughter plays roblox and a man from the game sent her a friend request, how do i block him", RiskNone, RuleNoMatch},
+		{nil, "my dad said hes going to kill me when he gets home. last time i couldnt go to school for the bruises. i dont want to go home", RiskCrisis, RuleHarmImmediate},
+		{nil, "j'ai des bleus partout après le rugby, je veux pas rentrer tout de suite", RiskNone, RuleNoMatch},
+		{nil, "mi padrastro dice que si cuento lo que me hace nos echa a la calle", RiskCrisis, RuleHarmImmediate},
+		{nil, "mon mari m'interdit de sortir. il a dit qu'il me tuerait si j'appelle ma mère. il est dans le salon", RiskCrisis, RuleThreatWeaponProximity},
+		{nil, "il m'a mis le canon du fusil sur la tempe hier soir. là il recommence à boire", RiskCrisis, RuleThreatWeaponProximity},
+		{nil, "my dad is drinking again and i'm worried about him", RiskNone, RuleNoMatch},
 	}
 	for _, tt := range tests {
 		var r Recent

@@ -239,6 +239,20 @@
 // everyone ("la salida más fácil para todos", "la solution la plus simple
 // pour tout le monde") is a burden wish.
 //
+// Lexicon en/es/fr 2026.12.7.28, rules 2026.12.7.26: harm from others as
+// it is told. Harassment from hidden numbers ("me escribe de números
+// desconocidos", "numéro masqué") and scores to settle ("arreglamos
+// cuentas", "régler ça") are threats, so that someone arriving after
+// them (the doorbell, his car parked below, "ya escucho su camioneta")
+// is harm again; an adult met online (cue class stranger: "the man from
+// the game", "un tipo de 30 que conoció en tiktok") with gifts (gift:
+// robux, "m'a offert des v-bucks") or secrecy, or with a child and a
+// moment, is grooming (not a friend request, not a present for
+// Christmas); afraid to go home with the marks of a beating (injury) is
+// a child afraid at home, not after rugby; a gun held to the head, a
+// break-in, being run off the road, papers hidden and going out
+// forbidden, "c'est moi qui prends", "me toca a mí" join their classes.
+//
 // Ordinary words are never enough on their own: a rule over everyday
 // words needs a risk word too (a death, a wish to be dead, no one there)
 // or the conversation's ideation ("I'll do it when the house is empty"

@@ -345,6 +345,11 @@ func (cl *Classifier) qualify(sc *scratch) {
 				if g.kind == tkMedia && t.r.signal == sigHarm && t.r.kind == kindGrooming {
 					continue
 				}
+				// A story or media word among the term's own words is part
+				// of them: "the man from THE GAME".
+				if g.ws >= h.ws && g.we <= h.we {
+					continue
+				}
 				if (g.kind == tkMedia || g.kind == tkHypothetical) && g.pass == h.pass && g.flags&hitDropped == 0 &&
 					(n.sentenceOf(g.ws) == n.sentenceOf(h.ws) || next) && max(g.ws-h.we, h.ws-g.we) <= scopeWindow {
 					h.flags |= hitHidden
