@@ -32,7 +32,7 @@ var rulesConfig = appConfig("first_response_target: 1h", ", notify: [{sms: 0m}, 
 func TestRunCallsAfterTheRuleDelayAndAKeyPressAcknowledges(t *testing.T) {
 	t.Parallel()
 	b := testbed.New(t, rulesConfig, time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC))
-	p := apptest.Serve(t, b, token, app.Config{TimerTick: 20 * time.Millisecond}, zerolog.Nop())
+	p := apptest.Run(t, b, token)
 	fake, clock, base, ctx := p.Fake, b.Clock, p.Server.URL, context.Background()
 
 	resp, err := fake.DeliverInboundWithSid(ctx, base+ingestion.SMSPath, "SM0123456789abcdef0123456789abcdef", "+447700900201", lineNumber,

@@ -12,10 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rs/zerolog"
-
 	"github.com/helpline-org/helpline/events"
-	"github.com/helpline-org/helpline/internal/app"
 	"github.com/helpline-org/helpline/internal/app/apptest"
 	"github.com/helpline-org/helpline/internal/config"
 	"github.com/helpline-org/helpline/internal/poll"
@@ -62,7 +59,7 @@ func newDutyWorld(t *testing.T) *dutyWorld {
 func newDutyWorldAt(t *testing.T, yamlConfig string, at time.Time) *dutyWorld {
 	t.Helper()
 	b := testbed.New(t, yamlConfig, at)
-	p := apptest.Serve(t, b, dutyToken, app.Config{TimerTick: 20 * time.Millisecond}, zerolog.Nop())
+	p := apptest.Run(t, b, dutyToken)
 	w := &dutyWorld{Bed: b, fake: p.Fake, base: p.Server.URL, rcv: p.Receiver, srv: p.Server}
 	ctx := context.Background()
 	for id, name := range map[string]string{"dana": "Dana Duty", "bo": "Bo Backup"} {

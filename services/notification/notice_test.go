@@ -7,10 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rs/zerolog"
-
 	"github.com/helpline-org/helpline/events"
-	"github.com/helpline-org/helpline/internal/app"
 	"github.com/helpline-org/helpline/internal/app/apptest"
 	"github.com/helpline-org/helpline/internal/poll"
 	"github.com/helpline-org/helpline/internal/testbed"
@@ -136,7 +133,7 @@ func TestCrisisWhileAnsweredNoticesTheWorker(t *testing.T) {
 func answeredCrisis(t *testing.T) (*testbed.Bed, *apptest.Served, string, events.EscalationRaised) {
 	t.Helper()
 	b := testbed.New(t, noticeConfig, time.Date(2026, 11, 28, 23, 0, 0, 0, time.UTC))
-	p := apptest.Serve(t, b, noticeToken, app.Config{TimerTick: 20 * time.Millisecond}, zerolog.Nop())
+	p := apptest.Run(t, b, noticeToken)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	conv := b.Text(t, noticeClient, noticeLine, "my ex is banging on the door with a knife, says hes going to finish me tonight").ConversationID

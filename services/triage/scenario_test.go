@@ -6,10 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rs/zerolog"
-
 	"github.com/helpline-org/helpline/events"
-	"github.com/helpline-org/helpline/internal/app"
 	"github.com/helpline-org/helpline/internal/app/apptest"
 	"github.com/helpline-org/helpline/internal/poll"
 	"github.com/helpline-org/helpline/internal/testbed"
@@ -124,7 +121,7 @@ func TestClocksFollowTheConversation(t *testing.T) {
 	t.Parallel()
 	t0 := time.Date(2026, 11, 24, 8, 50, 0, 0, time.UTC) // Tuesday, GMT: the day line opens at 09:00
 	b := testbed.New(t, scenarioConfig, t0)
-	p := apptest.Serve(t, b, scenarioToken, app.Config{TimerTick: 20 * time.Millisecond}, zerolog.Nop())
+	p := apptest.Run(t, b, scenarioToken)
 	s := &scenario{Bed: b, p: p}
 	clock := b.Clock
 

@@ -9,6 +9,7 @@ import (
 	"context"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/rs/zerolog"
 
@@ -24,6 +25,17 @@ type Served struct {
 	Server *httptest.Server
 	// Fake is the Twilio the process sends SMS and places calls through.
 	Fake *twiliofake.Fake
+}
+
+// TimerTick is how often a process that Run starts checks its timers: so
+// often that a timer made due by moving the bed's clock fires at once.
+const TimerTick = 20 * time.Millisecond
+
+// Run is Serve with the configuration most tests want: helpline run's,
+// its timers checked every TimerTick, and no log.
+func Run(t testing.TB, b *testbed.Bed, twilioToken string) *Served {
+	t.Helper()
+	return Serve(t, b, twilioToken, app.Config{TimerTick: TimerTick}, zerolog.Nop())
 }
 
 // Serve builds a process on b as helpline run builds one: b's environment
