@@ -253,6 +253,16 @@
 // break-in, being run off the road, papers hidden and going out
 // forbidden, "c'est moi qui prends", "me toca a mí" join their classes.
 //
+// Lexicon en/es/fr 2026.12.7.29: sleep said for death ("go to sleep
+// properly", "m'endormir pour de bon", "quedarme dormida para siempre")
+// and a life lived out ("j'ai fait mon temps", "ya viví bastante") are a
+// wish to be dead; the world quieter or calmer without one is a burden;
+// a purpose left unsaid ("you know what for", "tu sais pour quoi") is
+// what a means is for; the train one is not there to board ("pas pour
+// monter dedans", "no para subirme"); pets and dependents cared for
+// once one is gone ("couldnt leave them with no one", "au moins il aura
+// une famille") with a thing given away is a preparatory act.
+//
 // Ordinary words are never enough on their own: a rule over everyday
 // words needs a risk word too (a death, a wish to be dead, no one there)
 // or the conversation's ideation ("I'll do it when the house is empty"
