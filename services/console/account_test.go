@@ -9,8 +9,7 @@ import (
 	"time"
 
 	"github.com/helpline-org/helpline/events"
-	"github.com/helpline-org/helpline/internal/app"
-	"github.com/helpline-org/helpline/internal/poll"
+	"github.com/helpline-org/helpline/internal/timers"
 	"github.com/helpline-org/helpline/internal/twiliofake"
 	"github.com/helpline-org/helpline/services/console/views"
 )
@@ -98,13 +97,9 @@ func TestNotifyRulesSetInTheConsolePageByThem(t *testing.T) {
 	paged := w.Clock.Now()
 	esc := w.crisis(t, clientA, wordsA)
 	w.waitSent(t, dutyPhone, "/queue/"+esc.ID, 1)
-	tm := w.Timers(t, app.NotificationTimers)
-	poll.Until(t, 20*time.Second, func() error {
-		tr, ok, err := tm.Get(context.Background(), "rule-"+esc.ID+"-r1-l0-dana")
+	w.notifyTimer(t, "rule-"+esc.ID+"-r1-l0-dana", func(tr timers.Timer, set bool) error {
 		switch {
-		case err != nil:
-			return err
-		case !ok:
+		case !set:
 			return errNotYet("no call timer yet")
 		case !tr.Due.Equal(paged.Add(90 * time.Second)):
 			t.Fatalf("call due %s after the page, want 1m30s", tr.Due.Sub(paged))

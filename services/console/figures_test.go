@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/helpline-org/helpline/events"
-	"github.com/helpline-org/helpline/internal/app"
 	"github.com/helpline-org/helpline/internal/twiliofake"
 	"github.com/helpline-org/helpline/projections/inbox"
 	"github.com/helpline-org/helpline/services/console/views"
@@ -35,19 +34,18 @@ var figureRoutes = []string{"/dashboard", "/dashboard.csv", "/dashboard/conversa
 func TestFiguresCountTheWorstCasesAndHoldNothingPersonal(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, worldOpts{config: surveyConfig})
-	tm := w.Timers(t, app.NotificationTimers)
 
 	// A: a crisis paged to dana, then bo, and nobody acknowledges.
 	escA := w.crisis(t, clientA, wordsA)
 	// Each step's deadline is stored before its page leaves: the clock
 	// moves on once the page has.
-	w.waitTimerAt(t, tm, escA.ID, 0)
+	w.waitTimerAt(t, escA.ID, 0)
 	w.waitSent(t, dutyPhone, "/queue/"+escA.ID, 1)
 	w.Clock.Add(61 * time.Minute)
-	w.waitTimerAt(t, tm, escA.ID, 1)
+	w.waitTimerAt(t, escA.ID, 1)
 	w.waitSent(t, dutyPhone2, "/queue/"+escA.ID, 1)
 	w.Clock.Add(61 * time.Minute)
-	w.waitTimerGone(t, tm, escA.ID)
+	w.waitTimerGone(t, escA.ID)
 	// B: writes, waits past the line's hour (escalated as unanswered), and
 	// is closed unanswered (a wrong number, say).
 	w.text(t, clientB, wordsB)

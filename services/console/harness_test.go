@@ -2,11 +2,14 @@ package console_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -16,8 +19,10 @@ import (
 	"github.com/helpline-org/helpline/internal/app"
 	"github.com/helpline-org/helpline/internal/app/apptest"
 	"github.com/helpline-org/helpline/internal/logtest"
+	"github.com/helpline-org/helpline/internal/poll"
 	"github.com/helpline-org/helpline/internal/sms"
 	"github.com/helpline-org/helpline/internal/testbed"
+	"github.com/helpline-org/helpline/internal/timers"
 	"github.com/helpline-org/helpline/internal/twiliofake"
 	"github.com/helpline-org/helpline/projections/escalations"
 	"github.com/helpline-org/helpline/projections/inbox"
@@ -68,6 +73,9 @@ type world struct {
 	fake  *twiliofake.Fake
 	logs  logtest.Buffer
 	inbox *inbox.View
+	// notify is notification's timers, opened on first use (notifyTimer).
+	notifyOnce sync.Once
+	notify     *timers.Store
 }
 
 // worldOpts change a world: its configuration (worldConfig when empty)
@@ -78,6 +86,49 @@ type worldOpts struct {
 }
 
 const twilioToken = "consoletoken0123456789"
+
+// notifyTimer waits until notification's timer key is as want says (nil
+// when it is, given the timer and whether it is set) and returns the
+// timer. The bucket is opened at the first call, for the test that made
+// the world.
+func (w *world) notifyTimer(t testing.TB, key string, want func(tr timers.Timer, set bool) error) timers.Timer {
+	t.Helper()
+	w.notifyOnce.Do(func() { w.notify = w.Timers(t, app.NotificationTimers) })
+	var tr timers.Timer
+	poll.Until(t, 20*time.Second, func() error {
+		var set bool
+		var err error
+		if tr, set, err = w.notify.Get(context.Background(), key); err != nil {
+			return err
+		}
+		return want(tr, set)
+	})
+	return tr
+}
+
+// waitTimerGone waits until an escalation's acknowledgement timer is
+// gone.
+func (w *world) waitTimerGone(t testing.TB, esc string) {
+	t.Helper()
+	w.notifyTimer(t, "ack-"+esc, func(_ timers.Timer, set bool) error {
+		if set {
+			return fmt.Errorf("the acknowledgement timer of %s is still set", esc)
+		}
+		return nil
+	})
+}
+
+// waitTimerAt waits until an escalation's acknowledgement timer is set
+// for the level (from 0) of its policy.
+func (w *world) waitTimerAt(t testing.TB, esc string, level int) {
+	t.Helper()
+	w.notifyTimer(t, "ack-"+esc, func(tr timers.Timer, set bool) error {
+		if !set || tr.Data["level"] != strconv.Itoa(level) {
+			return fmt.Errorf("the acknowledgement timer of %s is not yet at level %d", esc, level)
+		}
+		return nil
+	})
+}
 
 // text posts an SMS from a client's number to the line as Twilio would,
 // signed, and waits for the 200.

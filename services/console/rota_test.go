@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/helpline-org/helpline/events"
-	"github.com/helpline-org/helpline/internal/app"
 	"github.com/helpline-org/helpline/internal/poll"
+	"github.com/helpline-org/helpline/internal/timers"
 	"github.com/helpline-org/helpline/services/notification"
 )
 
@@ -135,14 +135,12 @@ func TestRotaChangesDecideTheNextPage(t *testing.T) {
 	}
 	// One SMS to the admin contact at the next check, and no second one
 	// at the checks after it.
-	tm := w.Timers(t, app.NotificationTimers)
 	for range 3 {
 		w.Clock.Add(2 * time.Minute)
 		at := w.Clock.Now()
-		poll.Until(t, 20*time.Second, func() error {
-			tr, ok, err := tm.Get(context.Background(), notification.GapTimerKey)
-			if err != nil || !ok || !tr.Due.After(at) {
-				return fmt.Errorf("the gap check has not run since %s (%v, %v)", at, ok, err)
+		w.notifyTimer(t, notification.GapTimerKey, func(tr timers.Timer, set bool) error {
+			if !set || !tr.Due.After(at) {
+				return fmt.Errorf("the gap check has not run since %s (set: %v)", at, set)
 			}
 			return nil
 		})

@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/helpline-org/helpline/events"
-	"github.com/helpline-org/helpline/internal/app"
 	"github.com/helpline-org/helpline/internal/poll"
+	"github.com/helpline-org/helpline/internal/timers"
 	"github.com/helpline-org/helpline/internal/twiliofake"
 	"github.com/helpline-org/helpline/projections/inbox"
 	"github.com/helpline-org/helpline/services/console/views"
@@ -37,10 +37,9 @@ var surveyConfig = strings.Replace(worldConfig, "admin_contacts: [ada]}", `admin
 // the client.
 func (w *world) surveyed(t *testing.T, client, convID string) {
 	t.Helper()
-	tm := w.Timers(t, app.NotificationTimers)
-	poll.Until(t, 20*time.Second, func() error {
-		if _, ok, err := tm.Get(context.Background(), "survey-"+convID); !ok || err != nil {
-			return fmt.Errorf("no survey timer for %s yet (%v)", convID, err)
+	w.notifyTimer(t, "survey-"+convID, func(_ timers.Timer, set bool) error {
+		if !set {
+			return fmt.Errorf("no survey timer for %s yet", convID)
 		}
 		return nil
 	})

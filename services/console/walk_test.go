@@ -4,16 +4,12 @@ import (
 	"context"
 	"fmt"
 	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/helpline-org/helpline/internal/app"
-	"github.com/helpline-org/helpline/internal/poll"
-	"github.com/helpline-org/helpline/internal/timers"
 	"github.com/helpline-org/helpline/internal/twiliofake"
 )
 
@@ -65,7 +61,6 @@ func TestPagedPathInTheBrowser(t *testing.T) {
 	at := time.Date(2026, 12, 6, 3, 0, 0, 0, time.UTC) // a Sunday night
 	w := newWorld(t, worldOpts{config: walkConfig, at: at})
 	dir := artifacts(t)
-	tm := w.Timers(t, app.NotificationTimers)
 	const wordsC = "I am going to jump off the bridge tonight"
 
 	w.text(t, clientA, "hello")
@@ -110,17 +105,17 @@ func TestPagedPathInTheBrowser(t *testing.T) {
 		t.Fatalf("after acknowledging: %s, want the conversation", url)
 	}
 	screenshot(t, dana, dir, "22-acknowledged")
-	w.waitTimerGone(t, tm, escA)
+	w.waitTimerGone(t, escA)
 
 	// Past the timeout: the second crisis moves to the backup (so the
 	// timers ran), the first never does. (Each step's deadline is stored
 	// before its page leaves: the clock moves once the page has.)
-	w.waitTimerAt(t, tm, escB, 0)
+	w.waitTimerAt(t, escB, 0)
 	w.Clock.Add(6 * time.Minute)
 	w.waitSMS(t, "the backup's page for the second crisis", func(m twiliofake.SentMessage) bool {
 		return m.To == dutyPhone2 && strings.Contains(m.Body, escB)
 	})
-	w.waitTimerAt(t, tm, escB, 1)
+	w.waitTimerAt(t, escB, 1)
 	w.Clock.Add(6 * time.Minute)
 	pageM := w.waitSMS(t, "the manager's page", func(m twiliofake.SentMessage) bool { return m.To == managerPhone })
 	linkM, escM := linkOf(t, pageM.Body)
@@ -152,7 +147,7 @@ func TestPagedPathInTheBrowser(t *testing.T) {
 		t.Fatalf("after the manager's acknowledgement the page says %q", acked)
 	}
 	screenshot(t, mia, dir, "24-manager-acknowledged")
-	w.waitTimerGone(t, tm, escB)
+	w.waitTimerGone(t, escB)
 
 	// A third crisis, unanswered, shows the timers still run while the
 	// acknowledged ones page nobody: its backup is paged, and nobody for
@@ -162,7 +157,7 @@ func TestPagedPathInTheBrowser(t *testing.T) {
 		return m.To == dutyPhone && !strings.Contains(m.Body, escA) && !strings.Contains(m.Body, escB)
 	})
 	_, escC := linkOf(t, pageC.Body)
-	w.waitTimerAt(t, tm, escC, 0)
+	w.waitTimerAt(t, escC, 0)
 	w.Clock.Add(6 * time.Minute)
 	w.waitSMS(t, "the third crisis's backup page", func(m twiliofake.SentMessage) bool {
 		return m.To == dutyPhone2 && strings.Contains(m.Body, escC)
@@ -196,30 +191,6 @@ func (w *world) waitSMS(t *testing.T, what string, pred func(twiliofake.SentMess
 		t.Fatalf("%s never reached the fake: %v", what, err)
 	}
 	return m
-}
-
-// waitTimerGone waits until an escalation's acknowledgement timer is
-// cancelled.
-func (w *world) waitTimerGone(t *testing.T, tm *timers.Store, esc string) {
-	t.Helper()
-	poll.Until(t, 20*time.Second, func() error {
-		if _, ok, err := tm.Get(context.Background(), "ack-"+esc); ok || err != nil {
-			return fmt.Errorf("the acknowledgement timer of %s is still set (%v)", esc, err)
-		}
-		return nil
-	})
-}
-
-// waitTimerAt waits until an escalation's acknowledgement timer is set
-// for the level (from 0) of its policy.
-func (w *world) waitTimerAt(t *testing.T, tm *timers.Store, esc string, level int) {
-	t.Helper()
-	poll.Until(t, 20*time.Second, func() error {
-		if tmr, ok, err := tm.Get(context.Background(), "ack-"+esc); !ok || err != nil || tmr.Data["level"] != strconv.Itoa(level) {
-			return fmt.Errorf("the acknowledgement timer of %s is not yet at level %d (%v)", esc, level, err)
-		}
-		return nil
-	})
 }
 
 // linkOf returns a page's console link and its escalation.
