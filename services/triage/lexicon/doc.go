@@ -263,6 +263,13 @@
 // once one is gone ("couldnt leave them with no one", "au moins il aura
 // une famille") with a thing given away is a preparatory act.
 //
+// Lexicon en/es/fr 2026.12.7.30: a denial said after the term and
+// doubled ("matarme no, jamás", "kill myself? no, never") negates it;
+// "mátame camión", "trágame tierra" are idioms; someone managing without
+// one ("il s'en sortira sans moi", "estará bien sin mí") is a burden,
+// whatever the pronoun; "c'est ce soir", "es esta noche" next to a wish
+// to be dead is an intent.
+//
 // Ordinary words are never enough on their own: a rule over everyday
 // words needs a risk word too (a death, a wish to be dead, no one there)
 // or the conversation's ideation ("I'll do it when the house is empty"

@@ -201,6 +201,13 @@ func (cl *Classifier) qualify(sc *scratch) {
 					h.flags |= hitNegated
 					g.flags |= hitEvidence
 				}
+				// A denial said after the term, doubled: "matarme no,
+				// jamás", "kill myself? no, never" (not "me quiero
+				// matar, no sé").
+				if t.r.kind != kindPurpose && g.ws == h.we+1 && cl.c.terms[g.term].phrase == "no" && deniedAgain[wordAt(sc, h.pass, g.we+1)] {
+					h.flags |= hitNegated
+					g.flags |= hitEvidence
+				}
 			case tkPast:
 				// An imminent time between them starts the present: "I
 				// stopped years ago but TONIGHT I cut again".
@@ -436,6 +443,10 @@ var everythingWords = map[string]bool{"todo": true, "everything": true, "al": tr
 	"vie": true, "living": true, "vivir": true, "vivre": true, "la": true, "it": true}
 
 // wordAt2 returns the normalised word two after hit h.
+// deniedAgain are the words that, after a "no" following a term, make
+// it a denial of the term.
+var deniedAgain = map[string]bool{"jamas": true, "nunca": true, "never": true}
+
 func wordAt2(sc *scratch, h *hit) string {
 	g := *h
 	g.we++
