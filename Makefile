@@ -47,6 +47,15 @@ profile-crisis:
 	$(GO) tool pprof -top -cum -nodecount 50 /tmp/loadtest.test /tmp/crisis.cpu
 	$(GO) tool pprof -top -nodecount 25 /tmp/loadtest.test /tmp/crisis.block
 
+# The classifier's CPU and allocation profiles (BenchmarkClassify/short, one
+# core; BENCH=ClassifyVsRegexBaseline for the other), then the top of each;
+# instructions per message under cachegrind: services/triage/lexicon/doc.go,
+# Speed (issue 12).
+profile-classify:
+	$(GO) test -run '^$$' -bench "$${BENCH:-Classify\$$/short}" -benchtime 3s -cpu 1 -cpuprofile /tmp/classify.cpu -memprofile /tmp/classify.mem -o /tmp/lexicon.test ./services/triage/lexicon/
+	$(GO) tool pprof -top -cum -nodecount 40 /tmp/lexicon.test /tmp/classify.cpu
+	$(GO) tool pprof -top -sample_index=alloc_space -nodecount 15 /tmp/lexicon.test /tmp/classify.mem
+
 # What the log stores per ordinary text, first texts and returning ones,
 # stream by stream (each stored message is one fsync): TestWritesPerMessage.
 writes:
