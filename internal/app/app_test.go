@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"sort"
 	"strings"
 	"testing"
@@ -15,6 +14,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/helpline-org/helpline/internal/app"
+	"github.com/helpline-org/helpline/internal/app/apptest"
 	"github.com/helpline-org/helpline/internal/app/platform"
 	"github.com/helpline-org/helpline/internal/config"
 	"github.com/helpline-org/helpline/internal/poll"
@@ -86,9 +86,7 @@ func TestConfigValidateNamesWhatCannotRun(t *testing.T) {
 // the projections; the process stops when its context ends.
 func TestRunPagesDutyForACrisisText(t *testing.T) {
 	t.Parallel()
-	fake := twiliofake.New(twiliofake.Config{AuthToken: token}, zerolog.Nop())
-	fakeSrv := httptest.NewServer(fake)
-	t.Cleanup(func() { fakeSrv.Close(); fake.Close() })
+	fake, fakeSrv := apptest.TwilioFake(t, twiliofake.Config{AuthToken: token})
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -15,6 +14,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/helpline-org/helpline/events"
+	"github.com/helpline-org/helpline/internal/app/apptest"
 	"github.com/helpline-org/helpline/internal/app/platform"
 	"github.com/helpline-org/helpline/internal/config"
 	"github.com/helpline-org/helpline/internal/consume"
@@ -74,9 +74,7 @@ func provisioned(t *testing.T) (context.Context, *authLog) {
 	r := &refusals{cancel: cancel}
 	t.Cleanup(func() { r.check(t) })
 	url, dir := authServer(t)
-	fake := twiliofake.New(twiliofake.Config{AuthToken: twilioToken}, zerolog.Nop())
-	fakeSrv := httptest.NewServer(fake)
-	t.Cleanup(func() { fakeSrv.Close(); fake.Close() })
+	fake, fakeSrv := apptest.TwilioFake(t, twiliofake.Config{AuthToken: twilioToken})
 	master := filepath.Join(dir, "master.key")
 	if _, _, err := keyring.LoadOrCreateMasterKey(master, true); err != nil {
 		t.Fatal(err)

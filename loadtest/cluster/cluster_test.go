@@ -10,7 +10,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/cookiejar"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,8 +17,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
-	"github.com/rs/zerolog"
 
+	"github.com/helpline-org/helpline/internal/app/apptest"
 	"github.com/helpline-org/helpline/internal/pgtest"
 	"github.com/helpline-org/helpline/internal/twiliofake"
 )
@@ -48,9 +47,7 @@ func TestProcessCluster(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fake := twiliofake.New(twiliofake.Config{AuthToken: "clustertoken0123456789"}, zerolog.Nop())
-	fakeSrv := httptest.NewServer(fake)
-	t.Cleanup(func() { fakeSrv.Close(); fake.Close() })
+	fake, fakeSrv := apptest.TwilioFake(t, twiliofake.Config{AuthToken: "clustertoken0123456789"})
 
 	c, err := Start(ctx, Config{Dir: dir, Bin: bin, DatabaseURL: dbURL, Lines: clusterLines,
 		TwilioAPIURL: fakeSrv.URL, TwilioAccountSID: fake.AccountSID(), TwilioAuthToken: fake.AuthToken(),
@@ -295,9 +292,7 @@ func TestEmbeddedRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fake := twiliofake.New(twiliofake.Config{AuthToken: "embeddedtoken0123456789"}, zerolog.Nop())
-	fakeSrv := httptest.NewServer(fake)
-	t.Cleanup(func() { fakeSrv.Close(); fake.Close() })
+	fake, fakeSrv := apptest.TwilioFake(t, twiliofake.Config{AuthToken: "embeddedtoken0123456789"})
 	c, err := Start(ctx, Config{Dir: dir, Bin: bin, Lines: clusterLines, Embedded: true,
 		TwilioAPIURL: fakeSrv.URL, TwilioAccountSID: fake.AccountSID(), TwilioAuthToken: fake.AuthToken()})
 	if err != nil {

@@ -27,6 +27,15 @@ type Served struct {
 	Fake *twiliofake.Fake
 }
 
+// TwilioFake starts the Twilio-compatible fake on cfg, served over HTTP
+// at the returned server's URL, both closed when the test ends.
+func TwilioFake(t testing.TB, cfg twiliofake.Config) (*twiliofake.Fake, *httptest.Server) {
+	fake := twiliofake.New(cfg, zerolog.Nop())
+	srv := httptest.NewServer(fake)
+	t.Cleanup(func() { srv.Close(); fake.Close() })
+	return fake, srv
+}
+
 // TimerTick is how often a process that Run starts checks its timers: so
 // often that a timer made due by moving the bed's clock fires at once.
 const TimerTick = 20 * time.Millisecond
@@ -46,9 +55,7 @@ func Run(t testing.TB, b *testbed.Bed, twilioToken string) *Served {
 func Serve(t testing.TB, b *testbed.Bed, twilioToken string, cfg app.Config, log zerolog.Logger) *Served {
 	t.Helper()
 	// The fake keeps the bed's time too: WhatsApp's 24-hour window follows its clock.
-	fake := twiliofake.New(twiliofake.Config{AuthToken: twilioToken, Now: b.Clock.Now}, zerolog.Nop())
-	fakeSrv := httptest.NewServer(fake)
-	t.Cleanup(func() { fakeSrv.Close(); fake.Close() })
+	fake, fakeSrv := TwilioFake(t, twiliofake.Config{AuthToken: twilioToken, Now: b.Clock.Now})
 	// The process's public URL is its server's, known before it is built.
 	srv := httptest.NewUnstartedServer(nil)
 	cfg.Env = b.Env
