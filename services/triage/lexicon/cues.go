@@ -139,6 +139,9 @@ const (
 	cueStranger             // the man from the game, un tipo de 30, le monsieur du jeu: an adult met online
 	cueGift                 // gave me skins, le regaló un móvil, m'a offert des v-bucks: gifts that buy a child
 	cueInjury               // bruises, moretones, des bleus: marks of a beating
+	cueCount                // about 40, una docena, une quarantaine: a count of many (numerals of ten or more too)
+	cueHanged               // hanged myself, me colgué, je me suis pendue: a hanging done
+	cueTookThem             // taken them, me las tomé, je les ai pris: doses taken, named by a pronoun
 	numCues
 )
 
@@ -151,7 +154,7 @@ var cueNames = [numCues]string{"", "death", "wish", "means", "acquire", "researc
 	"ensure", "last", "burden", "everyone", "better", "gone_me", "cant", "living", "away", "know_which",
 	"no_point", "existence", "no_barrier", "hose", "car", "cutting", "wound", "schedule", "end_how", "covert", "adult_role", "play", "watched", "resolve", "anchor", "ligature", "supply_all", "symptom", "ago", "on_purpose", "spiked",
 	"join", "beyond", "know_plan", "every_time", "kit",
-	"prescribed", "lost", "errand", "report", "job", "no_return", "need_know", "have_enough", "stranger", "gift", "injury"}
+	"prescribed", "lost", "errand", "report", "job", "no_return", "need_know", "have_enough", "stranger", "gift", "injury", "count", "hanged", "took_them"}
 
 // cueWords is how many 64-bit words a cueSet spans: room for 128 classes,
 // so that a new class never evicts an old one. The constant below fails
@@ -260,7 +263,9 @@ var cueRules = []cueRule{
 	{name: "strangled", slots: []cueSet{cs(cueStrangle)}, out: []cueOut{{sigHarm, kindStrangulation, 0}}},
 	// Is on the edge now: "sat on the ledge of level 6", "estoy en la
 	// cornisa", "je suis sur le parapet".
-	{name: "at_place_now", slots: []cueSet{cs(cuePresence, cueAlone), cs(cuePlace)}, out: []cueOut{{sigRecent, kindAtPlace, 1}, {sigMethod, kindNamed, 1}}},
+	// Not there for an everyday reason: "je suis au bord de l'eau avec
+	// les enfants, on pique-nique" (rules 2026.12.7.27).
+	{name: "at_place_now", slots: []cueSet{cs(cuePresence, cueAlone), cs(cuePlace)}, out: []cueOut{{sigRecent, kindAtPlace, 1}, {sigMethod, kindNamed, 1}}, unless: cs(cueBenign)},
 	// On a height with no one there: "on the roof of the car park, top
 	// floor. nobody about". Being on a roof or a bridge alone says
 	// nothing ("I'm on the roof terrace having lunch").
@@ -509,17 +514,35 @@ var cueRules = []cueRule{
 	// An adult met online with gifts or secrecy: "the man from the game
 	// gave me skins", "un tipo de 30 que conoció en tiktok ... le mandó
 	// dinero", "le monsieur du jeu m'a offert des v-bucks" (rules
-	// 2026.12.7.26).
-	{name: "stranger_lure", slots: []cueSet{cs(cueStranger), cs(cueGift, cueSecret)}, out: []cueOut{{sigHarm, kindGrooming, 0}}, unless: cs(cueOccasion)},
+	// 2026.12.7.26; no occasion holds it, rules 2026.12.7.27: "the
+	// game" and "school" are occasions elsewhere).
+	{name: "stranger_lure", slots: []cueSet{cs(cueStranger), cs(cueGift, cueSecret)}, out: []cueOut{{sigHarm, kindGrooming, 0}}},
 	// With a child and a moment: "mi sobrina de 13 se va a escapar esta
 	// noche con un tipo de 30 que conoció en tiktok".
-	{name: "stranger_child_soon", slots: []cueSet{cs(cueStranger), cs(cueChild), cs(cueTonight, cueDay, cueSecret, cueGift)}, out: []cueOut{{sigHarm, kindGrooming, 0}},
-		unless: cs(cueOccasion)},
+	{name: "stranger_child_soon", slots: []cueSet{cs(cueStranger), cs(cueChild), cs(cueTonight, cueDay, cueSecret, cueGift)}, out: []cueOut{{sigHarm, kindGrooming, 0}}},
 	// Afraid to go home with the marks of a beating: "last time i couldnt
 	// go to school for the bruises. i dont want to go home" (the threat
 	// said as "he's going to kill me when he gets home" is an idiom
 	// elsewhere) (rules 2026.12.7.26).
 	{name: "home_injury", slots: []cueSet{cs(cueHomeFear), cs(cueInjury)}, out: []cueOut{{sigHarm, kindChildAfraidHome, 0}}, unless: cs(cueMishap, cuePlay)},
+	// Doses taken, named by a pronoun, with how many: "Ive already taken
+	// them. about 40", "c'est fait je les ai pris. une quarantaine" (not
+	// a count of minutes, pages or pounds) (rules 2026.12.7.27).
+	{name: "already_count", slots: []cueSet{cs(cueTookThem), cs(cueCount)}, out: []cueOut{{sigRecent, kindTaken, 0}}, window: 8},
+	// A hanging done with what hangs: "me colgué con una sábana y se
+	// rompió" (not "me colgué" of a phone call, nor "je me suis pendue
+	// au cou de ma sœur", a hug) (rules 2026.12.7.27).
+	{name: "hanged_ligature", slots: []cueSet{cs(cueHanged), cs(cueLigature)}, out: []cueOut{{sigRecent, kindTried, 0}}, window: 10},
+	// On a height over traffic, watching it: "on the footbridge over the
+	// m62 watching the lorries go under" (rules 2026.12.7.27).
+	{name: "over_traffic", slots: []cueSet{cs(cueOnPlace), cs(cueTraffic), cs(cuePresence)}, out: []cueOut{{sigRecent, kindAtPlace, 0}, {sigMethod, kindNamed, 0}},
+		unless: cs(cueBenign, cueOccasion), window: 8},
+	// A weapon or a ligature with a moment nobody will be there: "when
+	// the house is empty on friday im going to use dads shotgun",
+	// "vendredi quand la maison sera vide je prends le fusil de mon
+	// père" is a plan (rules 2026.12.7.27).
+	{name: "means_when_alone", slots: []cueSet{cs(cueWeapon, cueLigature), cs(cueAlone), cs(cueDay, cueTonight, cueIntent)},
+		out: []cueOut{{sigPlan, kindWhen, 1}, {sigMethod, kindNamed, 0}}, unless: cs(cueBenign, cueOccasion, cueMishap)},
 	// "don't want to go home, dad said he'd beat me".
 	{name: "child_afraid_home", slots: []cueSet{cs(cueHomeFear), cs(cueThreat)}, out: []cueOut{{sigHarm, kindChildAfraidHome, 0}}},
 	// A means acquired or at hand with what it is for: "ordered a rope,
@@ -628,6 +651,10 @@ func termCues(t *term) cueSet {
 	case tkSoon:
 		return cs(cueTime)
 	case tkMany:
+		// A numeral of ten or more is a count too ("about 40").
+		if t.phrase == placeholderNumber {
+			return cs(cueQuantity, cueCount)
+		}
 		return cs(cueQuantity)
 	case tkSignal:
 		if t.r.signal == sigWish && t.r.kind != kindHopeless || t.r.signal == sigIdeation && t.r.kind == kindSuicidal {
@@ -715,7 +742,7 @@ func (cl *Classifier) cooccur(sc *scratch, recent signalSet) {
 			continue
 		}
 		// The words after a cue change only these classes.
-		if !classes[i].meets(cs(cueIntent, cueDone, cueSuicide)) {
+		if !classes[i].meets(cs(cueIntent, cueDone, cueSuicide, cueCount)) {
 			any = true
 			continue
 		}
@@ -731,6 +758,17 @@ func (cl *Classifier) cooccur(sc *scratch, recent signalSet) {
 		if classes[i].meets(cs(cueDone)) {
 			if w := wordAfter(sc, h); doneWith[w] || len(w) > 5 && strings.HasSuffix(w, "ing") && !doneEnds[w] {
 				classes[i] = classes[i].minus(cs(cueDone))
+			}
+		}
+		// A count of minutes, pages or pounds is no count of doses:
+		// "took them, about 40 minutes", "une trentaine de copies".
+		if classes[i].meets(cs(cueCount)) {
+			unit := wordAfter(sc, h)
+			if unit == "de" || unit == "of" {
+				unit = wordAt(sc, h.pass, h.we+2)
+			}
+			if countUnits[unit] {
+				classes[i] = classes[i].minus(cs(cueCount))
 			}
 		}
 		// "en finir AVEC les devoirs" is finishing a chore.
@@ -820,6 +858,13 @@ const maxFirings = 3
 var doneWith = map[string]bool{"with": true, "for": true, "con": true, "para": true, "avec": true, "pour": true, "de": true,
 	// "c'est fini LES devoirs", "se acabó EL trabajo": a thing is over.
 	"les": true, "le": true, "la": true, "el": true, "los": true, "las": true, "mes": true, "mis": true}
+
+// countUnits are the words after which a count is not of doses.
+var countUnits = map[string]bool{"minutes": true, "mins": true, "min": true, "hours": true, "hrs": true, "seconds": true, "days": true,
+	"weeks": true, "years": true, "pages": true, "copies": true, "pounds": true, "quid": true, "dollars": true, "euros": true, "miles": true,
+	"km": true, "minutos": true, "horas": true, "dias": true, "semanas": true, "anos": true, "paginas": true, "copias": true, "heures": true,
+	"jours": true, "semaines": true, "ans": true, "kilometres": true, "metres": true, "metros": true, "people": true, "personas": true,
+	"personnes": true, "photos": true, "fotos": true}
 
 // nothingWords after "going to" say it is to do nothing.
 var nothingWords = map[string]bool{"rien": true, "nada": true, "nothing": true}

@@ -307,6 +307,29 @@ func TestGeneralisingRules(t *testing.T) {
 		{nil, "mon mari m'interdit de sortir. il a dit qu'il me tuerait si j'appelle ma mère. il est dans le salon", RiskCrisis, RuleThreatWeaponProximity},
 		{nil, "il m'a mis le canon du fusil sur la tempe hier soir. là il recommence à boire", RiskCrisis, RuleThreatWeaponProximity},
 		{nil, "my dad is drinking again and i'm worried about him", RiskNone, RuleNoMatch},
+		{nil, "my 14 yr old has been talking to a man online who sent her money and wants to pick her up from school tomorrow", RiskCrisis, RuleHarmImmediate},
+
+		// Lexicons 2026.12.7.31, rules 2026.12.7.27: means and acts as
+		// they are told. Doses taken named by a pronoun, with how many; a
+		// hanging with what hangs; at a station for the train one won't
+		// board; over traffic, watching it; a weapon for when nobody is
+		// there; a means ready for when the message is sent.
+		{nil, "Ive already taken them. about 40. not sure what to do now", RiskCrisis, RuleRecentBehaviour},
+		{nil, "c'est fait je les ai pris. une quarantaine", RiskCrisis, RuleRecentBehaviour},
+		{nil, "ya me las tomé, unas cuarenta", RiskCrisis, RuleRecentBehaviour},
+		{nil, "took them to school, about 40 minutes away", RiskNone, RuleNoMatch},
+		{nil, "c'est fait, j'ai corrigé une trentaine de copies", RiskNone, RuleNoMatch},
+		{nil, "me colgué con una sábana y se rompió", RiskCrisis, RuleRecentBehaviour},
+		{nil, "je me suis pendue au cou de ma sœur à l'aéroport", RiskNone, RuleNoMatch},
+		{nil, "estoy en el anden del metro esperando el tren pero no para subirme", RiskCrisis, RuleRecentBehaviour},
+		{nil, "je suis sur le quai de la gare, j'attends le train de 18h. pas pour monter dedans", RiskCrisis, RuleRecentBehaviour},
+		{nil, "on the footbridge over the m62 watching the lorries go under", RiskCrisis, RuleRecentBehaviour},
+		{nil, "we walked over the footbridge watching the trains, the kids loved it", RiskNone, RuleNoMatch},
+		{nil, "when the house is empty on friday im going to use dads shotgun", RiskCrisis, RulePlan},
+		{nil, "vendredi quand la maison sera vide je prends le fusil de mon père", RiskCrisis, RulePlan},
+		{nil, "les cachets sont là, la vodka aussi, je le fais dès que j'envoie ce message", RiskCrisis, RulePreparatoryAct},
+		{nil, "bought a rope today. wont say what for. you know what for", RiskCrisis, RuleMethodIntent},
+		{nil, "je suis au bord de l'eau avec les enfants, on pique-nique", RiskNone, RuleNoMatch},
 	}
 	for _, tt := range tests {
 		var r Recent

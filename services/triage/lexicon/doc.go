@@ -270,6 +270,19 @@
 // whatever the pronoun; "c'est ce soir", "es esta noche" next to a wish
 // to be dead is an intent.
 //
+// Lexicon en/es/fr 2026.12.7.31, rules 2026.12.7.27: means and acts as
+// they are told. Doses taken named by a pronoun (took_them: "taken them",
+// "me las tomé", "je les ai pris") with how many (count: "about 40", "une
+// quarantaine", any numeral of ten or more, not of minutes, pages or
+// pounds) are the act done; a hanging with what hangs (hanged: "me colgué
+// con una sábana") was tried (not "pendue au cou de ma sœur", a hug); a
+// height over traffic with it passing under is being at the place; a
+// weapon or a ligature for a moment nobody will be there is a plan
+// (means_when_alone); a means ready "as soon as I send this" is a final
+// act; an adult met online with gifts is grooming whatever occasion the
+// message names ("the game", "school" are occasions elsewhere); being at
+// a place where one picnics or fishes is no being at the place.
+//
 // Ordinary words are never enough on their own: a rule over everyday
 // words needs a risk word too (a death, a wish to be dead, no one there)
 // or the conversation's ideation ("I'll do it when the house is empty"
