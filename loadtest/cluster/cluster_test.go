@@ -30,6 +30,33 @@ import (
 // replicas are covered in services/notification and internal/timers.
 var clusterLines = DefaultLines
 
+// started builds the binary into a directory of the test's own and
+// starts cfg's processes there, sending through a Twilio-compatible fake
+// with token (cfg's Dir, Bin and Twilio settings are filled in); it stops
+// them when the test ends, and prints their logs when it failed.
+func started(ctx context.Context, t *testing.T, token string, cfg Config) (*Cluster, *twiliofake.Fake) {
+	t.Helper()
+	cfg.Dir = t.TempDir()
+	bin, err := Build(ctx, cfg.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake, fakeSrv := apptest.TwilioFake(t, twiliofake.Config{AuthToken: token})
+	cfg.Bin, cfg.TwilioAPIURL, cfg.TwilioAccountSID, cfg.TwilioAuthToken = bin, fakeSrv.URL, fake.AccountSID(), fake.AuthToken()
+	c, err := Start(ctx, cfg)
+	if err != nil {
+		dumpLogs(t, cfg.Dir)
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		c.Close()
+		if t.Failed() {
+			dumpLogs(t, cfg.Dir)
+		}
+	})
+	return c, fake
+}
+
 // TestProcessCluster runs the distributed shape as processes: three
 // nats-server nodes, two ingestion replicas, triage, two notification
 // replicas, the projector on PostgreSQL and the console. A signed crisis
@@ -42,26 +69,8 @@ func TestProcessCluster(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 170*time.Second)
 	defer cancel()
 	dbURL := pgtest.NewDatabase(t)
-	dir := t.TempDir()
-	bin, err := Build(ctx, dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fake, fakeSrv := apptest.TwilioFake(t, twiliofake.Config{AuthToken: "clustertoken0123456789"})
-
-	c, err := Start(ctx, Config{Dir: dir, Bin: bin, DatabaseURL: dbURL, Lines: clusterLines,
-		TwilioAPIURL: fakeSrv.URL, TwilioAccountSID: fake.AccountSID(), TwilioAuthToken: fake.AuthToken(),
+	c, fake := started(ctx, t, "clustertoken0123456789", Config{DatabaseURL: dbURL, Lines: clusterLines,
 		Replicas: map[string]int{"ingestion": 2, "notification": 2, "console": 1}})
-	if err != nil {
-		dumpLogs(t, dir)
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		c.Close()
-		if t.Failed() {
-			dumpLogs(t, dir)
-		}
-	})
 	// The nodes run the shipped configuration: TLS for clients, and no
 	// client without a NATS user's credential.
 	if nc, err := nats.Connect(c.NATSURL(), nats.RootCAs(c.CAFile())); err == nil || !errors.Is(err, nats.ErrAuthorization) {
@@ -119,7 +128,7 @@ func TestProcessCluster(t *testing.T) {
 
 	// The duty worker's reply to the client acknowledged the escalation
 	// (nobody had): nobody else is paged, and the policy never runs out.
-	err = Eventually(ctx, 60*time.Second, func() error {
+	err := Eventually(ctx, 60*time.Second, func() error {
 		p, err := ReadProjections(ctx, dbURL)
 		if err != nil {
 			return err
@@ -287,24 +296,7 @@ func dumpLogs(t *testing.T, dir string) {
 func TestEmbeddedRun(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 170*time.Second)
 	defer cancel()
-	dir := t.TempDir()
-	bin, err := Build(ctx, dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fake, fakeSrv := apptest.TwilioFake(t, twiliofake.Config{AuthToken: "embeddedtoken0123456789"})
-	c, err := Start(ctx, Config{Dir: dir, Bin: bin, Lines: clusterLines, Embedded: true,
-		TwilioAPIURL: fakeSrv.URL, TwilioAccountSID: fake.AccountSID(), TwilioAuthToken: fake.AuthToken()})
-	if err != nil {
-		dumpLogs(t, dir)
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		c.Close()
-		if t.Failed() {
-			dumpLogs(t, dir)
-		}
-	})
+	c, fake := started(ctx, t, "embeddedtoken0123456789", Config{Lines: clusterLines, Embedded: true})
 	if len(c.NATS) != 0 || len(c.Services) != 1 || len(c.Role("ingestion")) != 1 {
 		t.Fatalf("embedded: %d NATS nodes, %d services, want 0 and one `helpline run`", len(c.NATS), len(c.Services))
 	}
