@@ -372,7 +372,8 @@
 // (Valgrind stops with SIGILL on the runtime's RDTSCP when a lock spins:
 // run that pass again.) At rules 2026.12.7.25 a short message costs about
 // 13,100 instructions: the matcher 3,000 (its table look-ups are most of
-// the cache misses), the normaliser 2,100, the cue rules 1,700, listing
+// the classifier's own cache misses, some 11 of 35 a message with the
+// runtime's), the normaliser 2,100, the cue rules 1,700, listing
 // the matches 1,000 (and the verdict's one allocation, its Matches),
 // recording hits 850, qualifying 500. Issue 12's speed work took 18,000
 // to 13,800 at rules 2026.12.7.21 and 13,900 to 13,100 at 2026.12.7.24,
