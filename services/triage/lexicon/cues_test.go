@@ -330,6 +330,21 @@ func TestGeneralisingRules(t *testing.T) {
 		{nil, "les cachets sont là, la vodka aussi, je le fais dès que j'envoie ce message", RiskCrisis, RulePreparatoryAct},
 		{nil, "bought a rope today. wont say what for. you know what for", RiskCrisis, RuleMethodIntent},
 		{nil, "je suis au bord de l'eau avec les enfants, on pique-nique", RiskNone, RuleNoMatch},
+
+		// Lexicons 2026.12.7.32, rules 2026.12.7.28: a bite is an everyday
+		// injury, waiting for someone on a bridge an everyday reason, and
+		// "pas" after a harm's verb denies it.
+		{nil, "my dog bit me and i'm bleeding a lot, is that bad", RiskNone, RuleHidden},
+		{nil, "mi perro me mordió y estoy sangrando mucho", RiskNone, RuleHidden},
+		{nil, "mon chien m'a mordu et je saigne beaucoup", RiskNone, RuleHidden},
+		{nil, "my boyfriend bit me and i'm bleeding a lot", RiskCrisis, RuleHarmImmediate},
+		{nil, "i cut myself with a broken glass on purpose and it won't stop bleeding", RiskCrisis, RuleRecentBehaviour},
+		{nil, "i'm on the bridge waiting for the bus to work", RiskNone, RuleHidden},
+		{nil, "estoy en el puente esperando a mi novio", RiskNone, RuleHidden},
+		{nil, "je suis sur le pont, j'attends ma copine", RiskNone, RuleHidden},
+		{nil, "i'm on the bridge. i want to jump", RiskCrisis, RuleRecentBehaviour},
+		{nil, "il ne me frappe pas, il crie juste parfois", RiskElevated, RuleNegatedHeld},
+		{nil, "il me frappe pas mal ces temps-ci", RiskCrisis, RuleHarmImmediate},
 	}
 	for _, tt := range tests {
 		var r Recent

@@ -283,6 +283,12 @@
 // message names ("the game", "school" are occasions elsewhere); being at
 // a place where one picnics or fishes is no being at the place.
 //
+// Lexicon en/es/fr 2026.12.7.32, rules 2026.12.7.28: a bite ("my dog bit
+// me", "me mordió", "m'a mordu") or a fall is an everyday injury, so the
+// bleeding after it is no cut; waiting for someone or the bus on a
+// bridge is an everyday reason to be there; "pas" right after a harm's
+// verb denies it in French ("il ne me frappe pas"), not "pas mal".
+//
 // Ordinary words are never enough on their own: a rule over everyday
 // words needs a risk word too (a death, a wish to be dead, no one there)
 // or the conversation's ideation ("I'll do it when the house is empty"

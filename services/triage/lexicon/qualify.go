@@ -194,10 +194,12 @@ func (cl *Classifier) qualify(sc *scratch) {
 				}
 				// Spoken French drops the "ne" and puts "jamais" after the
 				// verb: "je me tuerais JAMAIS"; and "pas" after the
-				// auxiliary a term ends with: "je l'ai PAS fait" (not
-				// "j'en ai pris PAS MAL").
+				// auxiliary a term ends with, or after a harm's verb:
+				// "je l'ai PAS fait", "il ne me frappe PAS" (not "j'en
+				// ai pris PAS MAL").
 				if t.r.kind != kindPurpose && g.ws == h.we+1 && (cl.c.terms[g.term].phrase == "jamais" ||
-					cl.c.terms[g.term].phrase == "pas" && frenchAux[wordAt(sc, h.pass, h.we)] && !pasNotNegating[wordAt(sc, h.pass, g.we+1)]) {
+					cl.c.terms[g.term].phrase == "pas" && (frenchAux[wordAt(sc, h.pass, h.we)] || t.r.signal == sigHarm && t.language == "fr") &&
+						!pasNotNegating[wordAt(sc, h.pass, g.we+1)]) {
 					h.flags |= hitNegated
 					g.flags |= hitEvidence
 				}
