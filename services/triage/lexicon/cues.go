@@ -142,6 +142,7 @@ const (
 	cueCount                // about 40, una docena, une quarantaine: a count of many (numerals of ten or more too)
 	cueHanged               // hanged myself, me colgué, je me suis pendue: a hanging done
 	cueTookThem             // taken them, me las tomé, je les ai pris: doses taken, named by a pronoun
+	cueOverdid              // went too far, me pasé, j'ai trop appuyé: a cut past what was meant
 	numCues
 )
 
@@ -154,7 +155,7 @@ var cueNames = [numCues]string{"", "death", "wish", "means", "acquire", "researc
 	"ensure", "last", "burden", "everyone", "better", "gone_me", "cant", "living", "away", "know_which",
 	"no_point", "existence", "no_barrier", "hose", "car", "cutting", "wound", "schedule", "end_how", "covert", "adult_role", "play", "watched", "resolve", "anchor", "ligature", "supply_all", "symptom", "ago", "on_purpose", "spiked",
 	"join", "beyond", "know_plan", "every_time", "kit",
-	"prescribed", "lost", "errand", "report", "job", "no_return", "need_know", "have_enough", "stranger", "gift", "injury", "count", "hanged", "took_them"}
+	"prescribed", "lost", "errand", "report", "job", "no_return", "need_know", "have_enough", "stranger", "gift", "injury", "count", "hanged", "took_them", "overdid"}
 
 // cueWords is how many 64-bit words a cueSet spans: room for 128 classes,
 // so that a new class never evicts an old one. The constant below fails
@@ -279,7 +280,10 @@ var cueRules = []cueRule{
 	// A poison swallowed: "drank bleach", "me bebí la lejía", "avalé du destop".
 	{name: "poison_taken", slots: []cueSet{cs(cueAct), cs(cuePoison)}, out: []cueOut{{sigRecent, kindTaken, 0}, {sigMethod, kindNamed, 1}}},
 	// A crash as the means, with intent: "going to drive into the wall".
-	{name: "vehicle_intent", slots: []cueSet{cs(cueVehicle), cs(cueIntent, cueTime, cueDeadWish)},
+	// Thinking of it at the wheel likewise: "je roule sur l'autoroute là,
+	// je pense à donner un coup de volant sous le prochain camion" (rules
+	// 2026.12.7.29).
+	{name: "vehicle_intent", slots: []cueSet{cs(cueVehicle), cs(cueIntent, cueTime, cueDeadWish, cueThinking)},
 		out: []cueOut{{sigMethod, kindNamed, 0}, {sigIntent, kindDecided, 1}}},
 	// A goodbye with a wish to be dead: "ojalá me muera, dejé cartas".
 	{name: "farewell_deadwish", slots: []cueSet{cs(cueFarewell, cueGiveAway, cueNotFault), cs(cueDeadWish)}, out: []cueOut{{sigPrep, kindFarewell, 0}}, self: true},
@@ -543,6 +547,18 @@ var cueRules = []cueRule{
 	// père" is a plan (rules 2026.12.7.27).
 	{name: "means_when_alone", slots: []cueSet{cs(cueWeapon, cueLigature), cs(cueAlone), cs(cueDay, cueTonight, cueIntent)},
 		out: []cueOut{{sigPlan, kindWhen, 1}, {sigMethod, kindNamed, 0}}, unless: cs(cueBenign, cueOccasion, cueMishap)},
+	// A cut past what was meant that won't stop, after a blade or
+	// ideation in the conversation: "esta vez me pasé, no para" after
+	// "tengo las cuchillas del sacapuntas", "là j'ai trop appuyé, ça
+	// s'arrête pas" after "j'ai pris le cutter" (rules 2026.12.7.29).
+	{name: "overdid_bleeding", slots: []cueSet{cs(cueOverdid), cs(cueUnstoppable, cueBleed)}, out: []cueOut{{sigRecent, kindCut, 0}},
+		with: suicidal, unless: cs(cueMishap), window: 6},
+	// A ligature looked up, with the thought there all the time: "je regarde
+	// des vidéos sur comment faire un noeud coulant depuis hier soir. je
+	// pense qu'à ça" is ideation with its method, not train times looked
+	// up every day (rules 2026.12.7.29).
+	{name: "research_persist", slots: []cueSet{cs(cueResearch, cueHowTo), cs(cueLigature), cs(cuePersist)},
+		out: []cueOut{{sigMethod, kindResearched, 1}, {sigIdeation, kindSuicidal, 2}}, unless: cs(cueBenign, cueOccasion, cueMishap)},
 	// "don't want to go home, dad said he'd beat me".
 	{name: "child_afraid_home", slots: []cueSet{cs(cueHomeFear), cs(cueThreat)}, out: []cueOut{{sigHarm, kindChildAfraidHome, 0}}},
 	// A means acquired or at hand with what it is for: "ordered a rope,

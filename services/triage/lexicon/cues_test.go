@@ -345,6 +345,19 @@ func TestGeneralisingRules(t *testing.T) {
 		{nil, "i'm on the bridge. i want to jump", RiskCrisis, RuleRecentBehaviour},
 		{nil, "il ne me frappe pas, il crie juste parfois", RiskElevated, RuleNegatedHeld},
 		{nil, "il me frappe pas mal ces temps-ci", RiskCrisis, RuleHarmImmediate},
+
+		// Lexicons 2026.12.7.33, rules 2026.12.7.29: a cut past what was
+		// meant after a blade; fumes from a brazier in a sealed room; a
+		// jerk of the wheel thought of; a ligature looked up with the
+		// thought there all the time; a clock time is no "24/7".
+		{[]string{"me encerré en el baño", "tengo las cuchillas del sacapuntas"}, "esta vez me pasé, no para", RiskCrisis, RuleRecentBehaviour},
+		{[]string{"je me suis enfermée dans la salle de bain", "j'ai pris le cutter"}, "là j'ai trop appuyé, ça s'arrête pas", RiskCrisis, RuleRecentBehaviour},
+		{nil, "esta vez me pasé con la sal, no para de picar", RiskNone, RuleNoMatch},
+		{nil, "ya sellé las ventanas del baño y tengo el brasero listo. esta noche", RiskCrisis, RuleMethodPrepared},
+		{nil, "je roule sur l'autoroute là, je pense à donner un coup de volant sous le prochain camion", RiskCrisis, RuleMethodIntent},
+		{nil, "i swerve every time a cyclist comes, i keep thinking they'll fall", RiskNone, RuleNoMatch},
+		{nil, "je regarde des vidéos sur comment faire un noeud coulant depuis hier soir. je pense qu'à ça", RiskCrisis, RuleActiveIdeation},
+		{nil, "i look up train times every day for my commute", RiskElevated, RuleMethodAlone},
 	}
 	for _, tt := range tests {
 		var r Recent

@@ -289,6 +289,15 @@
 // bridge is an everyday reason to be there; "pas" right after a harm's
 // verb denies it in French ("il ne me frappe pas"), not "pas mal".
 //
+// Lexicon en/es/fr 2026.12.7.33, rules 2026.12.7.29: a cut past what was
+// meant (overdid: "me pasé", "j'ai trop appuyé") that won't stop, after a
+// blade or ideation in the conversation, is a cut done; a brazier is a
+// source of fumes; a jerk of the wheel ("coup de volant", "volantazo")
+// thought of is a crash as the means; a ligature looked up with the
+// thought there all the time is ideation with its method. Clock times
+// fold onto "24/7" and "24/24" (numerals fold to sizes), which are no
+// longer persistence cues.
+//
 // Ordinary words are never enough on their own: a rule over everyday
 // words needs a risk word too (a death, a wish to be dead, no one there)
 // or the conversation's ideation ("I'll do it when the house is empty"
