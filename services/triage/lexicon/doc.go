@@ -298,6 +298,12 @@
 // fold onto "24/7" and "24/24" (numerals fold to sizes), which are no
 // longer persistence cues.
 //
+// Lexicon en/es/fr 2026.12.7.34: wanting everything to end ("je veux que
+// tout se termine", "quiero que todo termine", "i want everything to
+// end") is a wish to be dead; swallowing the whole box is the act named;
+// the place and the time picked is a plan in English as in Spanish and
+// French.
+//
 // Ordinary words are never enough on their own: a rule over everyday
 // words needs a risk word too (a death, a wish to be dead, no one there)
 // or the conversation's ideation ("I'll do it when the house is empty"
