@@ -143,6 +143,7 @@ const (
 	cueHanged               // hanged myself, me colgué, je me suis pendue: a hanging done
 	cueTookThem             // taken them, me las tomé, je les ai pris: doses taken, named by a pronoun
 	cueOverdid              // went too far, me pasé, j'ai trop appuyé: a cut past what was meant
+	cueHowId                // how i'd do it, cómo lo haría, comment je le ferais: the act pictured
 	numCues
 )
 
@@ -155,7 +156,7 @@ var cueNames = [numCues]string{"", "death", "wish", "means", "acquire", "researc
 	"ensure", "last", "burden", "everyone", "better", "gone_me", "cant", "living", "away", "know_which",
 	"no_point", "existence", "no_barrier", "hose", "car", "cutting", "wound", "schedule", "end_how", "covert", "adult_role", "play", "watched", "resolve", "anchor", "ligature", "supply_all", "symptom", "ago", "on_purpose", "spiked",
 	"join", "beyond", "know_plan", "every_time", "kit",
-	"prescribed", "lost", "errand", "report", "job", "no_return", "need_know", "have_enough", "stranger", "gift", "injury", "count", "hanged", "took_them", "overdid"}
+	"prescribed", "lost", "errand", "report", "job", "no_return", "need_know", "have_enough", "stranger", "gift", "injury", "count", "hanged", "took_them", "overdid", "how_id"}
 
 // cueWords is how many 64-bit words a cueSet spans: room for 128 classes,
 // so that a new class never evicts an old one. The constant below fails
@@ -504,6 +505,12 @@ var cueRules = []cueRule{
 	// (rules 2026.12.7.25).
 	{name: "enough_deadwish", slots: []cueSet{cs(cueHaveEnough), cs(cueDeadWish)}, out: []cueOut{{sigMethod, kindAcquired, 0}},
 		unless: cs(cueOccasion, cueBenign)},
+	// How one would do it, pictured again and again: "thinking about how
+	// id do it every single night", "cada noche pienso cómo lo haría",
+	// "je pense tous les soirs à comment je le ferais" is ideation (rules
+	// 2026.12.7.30).
+	{name: "how_id_persistent", slots: []cueSet{cs(cueHowId), cs(cuePersist, cueEveryTime)}, out: []cueOut{{sigIdeation, kindSuicidal, 0}},
+		unless: cs(cueOccasion, cueBenign)},
 	{name: "thinking_doit_deadwish", slots: []cueSet{cs(cueThinking), cs(cueDoIt, cueHowTo), cs(cueDeadWish, cueDeath)}, out: []cueOut{{sigIdeation, kindSuicidal, 1}}},
 	// At the station for the train one won't board: "platform 2, waiting
 	// for the fast one", "no me voy a subir precisamente".
@@ -758,7 +765,7 @@ func (cl *Classifier) cooccur(sc *scratch, recent signalSet) {
 			continue
 		}
 		// The words after a cue change only these classes.
-		if !classes[i].meets(cs(cueIntent, cueDone, cueSuicide, cueCount)) {
+		if !classes[i].meets(cs(cueIntent, cueDone, cueSuicide, cueCount, cueHowId)) {
 			any = true
 			continue
 		}
@@ -786,6 +793,12 @@ func (cl *Classifier) cooccur(sc *scratch, recent signalSet) {
 			if countUnits[unit] {
 				classes[i] = classes[i].minus(cs(cueCount))
 			}
+		}
+		// "how i'd do it DIFFERENTLY at work" is a task: the act pictured
+		// ends the words or runs into when it comes back ("how id do it
+		// every single night").
+		if classes[i].meets(cs(cueHowId)) && !howIdThen[wordAfter(sc, h)] {
+			classes[i] = classes[i].minus(cs(cueHowId))
 		}
 		// "en finir AVEC les devoirs" is finishing a chore.
 		if classes[i].meets(cs(cueSuicide)) && wordAfter(sc, h) == "avec" {
@@ -881,6 +894,11 @@ var countUnits = map[string]bool{"minutes": true, "mins": true, "min": true, "ho
 	"km": true, "minutos": true, "horas": true, "dias": true, "semanas": true, "anos": true, "paginas": true, "copias": true, "heures": true,
 	"jours": true, "semaines": true, "ans": true, "kilometres": true, "metres": true, "metros": true, "people": true, "personas": true,
 	"personnes": true, "photos": true, "fotos": true}
+
+// howIdThen are the words that may follow the act pictured ("how i'd do
+// it", "cómo lo haría"): none, or a time it comes back or another thought.
+var howIdThen = map[string]bool{"": true, "every": true, "each": true, "all": true, "and": true, "cada": true, "todos": true, "todas": true,
+	"todo": true, "y": true, "tous": true, "toutes": true, "tout": true, "chaque": true, "et": true}
 
 // nothingWords after "going to" say it is to do nothing.
 var nothingWords = map[string]bool{"rien": true, "nada": true, "nothing": true}

@@ -304,6 +304,12 @@
 // the place and the time picked is a plan in English as in Spanish and
 // French.
 //
+// Lexicon en/es/fr 2026.12.7.35, rules 2026.12.7.30: how one would do it
+// (class how_id: "how id do it", "cómo lo haría", "comment je le ferais"),
+// pictured again and again ("every single night", "cada noche"), is
+// ideation; followed by anything but a time it comes back ("how i'd do it
+// differently at work") it is a task.
+//
 // Ordinary words are never enough on their own: a rule over everyday
 // words needs a risk word too (a death, a wish to be dead, no one there)
 // or the conversation's ideation ("I'll do it when the house is empty"
