@@ -5,8 +5,13 @@ import (
 	"strings"
 )
 
-// placeholderNumber in a phrase stands for any number ("gave me {n}").
-const placeholderNumber = "{n}"
+// placeholderNumber in a phrase stands for any number ("gave me {n}"),
+// placeholderYear for a year only ("in {y}": four digits from 1900 to
+// 2099).
+const (
+	placeholderNumber = "{n}"
+	placeholderYear   = "{y}"
+)
 
 // termKind says what a term does in the rules.
 type termKind uint8
@@ -180,6 +185,8 @@ func compile(l *Lexicon) *compiled {
 	id := int32(len(c.terms))
 	c.terms = append(c.terms, term{phrase: placeholderNumber, category: "many", kind: tkMany})
 	add(" "+numMany+" ", id, prioExplicit)
+	// A year is a number of many too.
+	add(" "+numYear+" ", id, prioExplicit)
 
 	pats := make([]string, 0, len(order))
 	for _, f := range order {
@@ -294,7 +301,9 @@ func expand(words []string) []string {
 		var opts []string
 		switch {
 		case w == placeholderNumber:
-			opts = []string{numSmall, numFew, numMany}
+			opts = []string{numSmall, numFew, numMany, numYear}
+		case w == placeholderYear:
+			opts = []string{numYear}
 		case i == len(words)-1 && strings.HasSuffix(w, "*"):
 			prefix = true
 			opts = []string{Normalise(strings.TrimSuffix(w, "*"))}

@@ -358,6 +358,15 @@ func TestGeneralisingRules(t *testing.T) {
 		{nil, "i swerve every time a cyclist comes, i keep thinking they'll fall", RiskNone, RuleNoMatch},
 		{nil, "je regarde des vidéos sur comment faire un noeud coulant depuis hier soir. je pense qu'à ça", RiskCrisis, RuleActiveIdeation},
 		{nil, "i look up train times every day for my commute", RiskElevated, RuleMethodAlone},
+
+		// Lexicons 2026.12.7.36, rules 2026.12.7.31: a year is a past
+		// ("{y}": four digits from 1900 to 2099), so a past said to be
+		// over is none; a year still counts as many.
+		{nil, "i overdosed after my divorce in 2015, ive been well for years", RiskNone, RulePastResolved},
+		{nil, "me tomé 30 pastillas en 2015, ahora estoy bien", RiskNone, RulePastResolved},
+		{nil, "j'ai fait une overdose en 2012, je vais bien maintenant", RiskNone, RulePastResolved},
+		{nil, "in 2015 i overdosed and i still think about it every day", RiskElevated, RulePastDisclosed},
+		{nil, "i took 30 paracetamol an hour ago", RiskCrisis, RuleRecentBehaviour},
 	}
 	for _, tt := range tests {
 		var r Recent

@@ -310,6 +310,14 @@
 // ideation; followed by anything but a time it comes back ("how i'd do it
 // differently at work") it is a task.
 //
+// Lexicon en/es/fr 2026.12.7.36, rules 2026.12.7.31: a year is a past.
+// The normaliser writes four digits from 1900 to 2099 as a year token,
+// which "{n}" still matches and which counts as many, and "{y}" matches
+// alone: "in {y}", "en {y}", "depuis {y}" are past cues, so "i overdosed
+// after my divorce in 2015, ive been well for years" tells a past that is
+// over (none), and "in 2015 i overdosed and i still think about it" a
+// past (elevated).
+//
 // Ordinary words are never enough on their own: a rule over everyday
 // words needs a risk word too (a death, a wish to be dead, no one there)
 // or the conversation's ideation ("I'll do it when the house is empty"

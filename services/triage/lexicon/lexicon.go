@@ -80,7 +80,7 @@ type modifiers struct {
 type entry struct {
 	// Phrase is the canonical term, reported in matches instead of the
 	// client's own words. A trailing "*" matches any word it begins
-	// ("overdos*"); "{n}" stands for any number.
+	// ("overdos*"); "{n}" stands for any number, "{y}" for a year.
 	Phrase   string   `yaml:"phrase"`
 	Variants []string `yaml:"variants"`
 	Signal   string   `yaml:"signal"`
@@ -414,12 +414,12 @@ func checkPhrase(ph string) error {
 		return errors.New("empty phrase")
 	}
 	for i, w := range words {
-		if w == placeholderNumber {
+		if w == placeholderNumber || w == placeholderYear {
 			continue
 		}
 		stem, prefix := strings.CutSuffix(w, "*")
 		if strings.ContainsAny(stem, "*{}") {
-			return fmt.Errorf("phrase %q: '*' only ends the last word and {n} is the only placeholder", ph)
+			return fmt.Errorf("phrase %q: '*' only ends the last word and {n} is the only placeholder, with {y} for a year", ph)
 		}
 		if prefix && i != len(words)-1 {
 			return fmt.Errorf("phrase %q: only the last word may end in '*'", ph)

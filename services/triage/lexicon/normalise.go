@@ -96,6 +96,7 @@ const (
 	numSmall = "#s" // 0-4
 	numFew   = "#f" // 5-9
 	numMany  = "#m" // 10 or more
+	numYear  = "#y" // four digits from 1900 to 2099: a year, also a count of many
 )
 
 // maxText bounds the text the normaliser reads, in bytes; beyond it the rest
@@ -435,6 +436,8 @@ func (n *normaliser) endToken() {
 		n.beginWord(n.numStart)
 		tok := numSmall
 		switch {
+		case !n.numFrac && n.num >= 1900 && n.num <= 2099 && n.numEnd-n.numStart == 4:
+			tok = numYear
 		case n.num >= 10:
 			tok = numMany
 		case n.num >= 5:
