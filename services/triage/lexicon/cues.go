@@ -144,6 +144,7 @@ const (
 	cueTookThem             // taken them, me las tomé, je les ai pris: doses taken, named by a pronoun
 	cueOverdid              // went too far, me pasé, j'ai trop appuyé: a cut past what was meant
 	cueHowId                // how i'd do it, cómo lo haría, comment je le ferais: the act pictured
+	cueLure                 // asking what she's wearing, que borre los mensajes: an adult's lure, with a stranger only
 	numCues
 )
 
@@ -156,7 +157,7 @@ var cueNames = [numCues]string{"", "death", "wish", "means", "acquire", "researc
 	"ensure", "last", "burden", "everyone", "better", "gone_me", "cant", "living", "away", "know_which",
 	"no_point", "existence", "no_barrier", "hose", "car", "cutting", "wound", "schedule", "end_how", "covert", "adult_role", "play", "watched", "resolve", "anchor", "ligature", "supply_all", "symptom", "ago", "on_purpose", "spiked",
 	"join", "beyond", "know_plan", "every_time", "kit",
-	"prescribed", "lost", "errand", "report", "job", "no_return", "need_know", "have_enough", "stranger", "gift", "injury", "count", "hanged", "took_them", "overdid", "how_id"}
+	"prescribed", "lost", "errand", "report", "job", "no_return", "need_know", "have_enough", "stranger", "gift", "injury", "count", "hanged", "took_them", "overdid", "how_id", "lure"}
 
 // cueWords is how many 64-bit words a cueSet spans: room for 128 classes,
 // so that a new class never evicts an old one. The constant below fails
@@ -527,7 +528,11 @@ var cueRules = []cueRule{
 	// dinero", "le monsieur du jeu m'a offert des v-bucks" (rules
 	// 2026.12.7.26; no occasion holds it, rules 2026.12.7.27: "the
 	// game" and "school" are occasions elsewhere).
-	{name: "stranger_lure", slots: []cueSet{cs(cueStranger), cs(cueGift, cueSecret)}, out: []cueOut{{sigHarm, kindGrooming, 0}}},
+	// Asking a child what she wears or to delete his messages is a lure
+	// from a stranger only: "a grown man is telling her to delete his
+	// messages and asking what shes wearing" (not her boyfriend of her
+	// age) (rules 2026.12.7.32).
+	{name: "stranger_lure", slots: []cueSet{cs(cueStranger), cs(cueGift, cueSecret, cueLure)}, out: []cueOut{{sigHarm, kindGrooming, 0}}},
 	// With a child and a moment: "mi sobrina de 13 se va a escapar esta
 	// noche con un tipo de 30 que conoció en tiktok".
 	{name: "stranger_child_soon", slots: []cueSet{cs(cueStranger), cs(cueChild), cs(cueTonight, cueDay, cueSecret, cueGift)}, out: []cueOut{{sigHarm, kindGrooming, 0}}},

@@ -367,6 +367,13 @@ func TestGeneralisingRules(t *testing.T) {
 		{nil, "j'ai fait une overdose en 2012, je vais bien maintenant", RiskNone, RulePastResolved},
 		{nil, "in 2015 i overdosed and i still think about it every day", RiskElevated, RulePastDisclosed},
 		{nil, "i took 30 paracetamol an hour ago", RiskCrisis, RuleRecentBehaviour},
+
+		// Lexicons 2026.12.7.37, rules 2026.12.7.32: a stranger's lure;
+		// a lethal drug taken from work with what it does known.
+		{nil, "a grown man is telling her to delete his messages and asking what shes wearing", RiskCrisis, RuleHarmImmediate},
+		{nil, "my daughter is 15, her boyfriend asked what shes wearing to the party and said he'll pick her up", RiskNone, RuleNoMatch},
+		{nil, "j'ai pris des ampoules de potassium au boulot. je suis infirmière, je sais ce que ça fait", RiskCrisis, RuleMethodIntent},
+		{nil, "i take potassium tablets for my heart, i know what they do", RiskNone, RuleMeansOnly},
 	}
 	for _, tt := range tests {
 		var r Recent

@@ -318,6 +318,13 @@
 // over (none), and "in 2015 i overdosed and i still think about it" a
 // past (elevated).
 //
+// Lexicon en/es/fr 2026.12.7.37, rules 2026.12.7.32: an adult met online
+// asking what a child wears or telling her to delete his messages (class
+// lure, read with a stranger only: not a boyfriend of her age) is
+// grooming; a lethal drug ("potassium", "potasio") taken from work with
+// what it does known ("je sais ce que ça fait") is a means with its
+// purpose.
+//
 // Ordinary words are never enough on their own: a rule over everyday
 // words needs a risk word too (a death, a wish to be dead, no one there)
 // or the conversation's ideation ("I'll do it when the house is empty"
