@@ -177,6 +177,23 @@ func cs(cls ...cueClass) cueSet {
 	return s
 }
 
+// cs1 is cs of one class. cs runs its loop at every call, even with
+// constants; cs1 of a constant is a constant. The classifier's hot paths
+// use cs1 or a set made once (afterWordClasses, deathWishClasses).
+func cs1(c cueClass) cueSet {
+	var s cueSet
+	s[c>>6] = 1 << (c & 63)
+	return s
+}
+
+var (
+	// afterWordClasses are the classes the words after a cue change
+	// (cooccur).
+	afterWordClasses = cs(cueIntent, cueDone, cueSuicide, cueCount, cueHowId)
+	// deathWishClasses keep an exasperated "I'm done" a wish (exasperation).
+	deathWishClasses = cs(cueDeath, cueDeadWish, cueSuicide, cueWish)
+)
+
 // or returns the union of s and t.
 func (s cueSet) or(t cueSet) cueSet { return cueSet{s[0] | t[0], s[1] | t[1]} }
 
@@ -770,44 +787,44 @@ func (cl *Classifier) cooccur(sc *scratch, recent signalSet) {
 			continue
 		}
 		// The words after a cue change only these classes.
-		if !classes[i].meets(cs(cueIntent, cueDone, cueSuicide, cueCount, cueHowId)) {
+		if !classes[i].meets(afterWordClasses) {
 			any = true
 			continue
 		}
 		// "going to" with a negation or "nothing" right after it says no
 		// intent: "je vais pas le faire", "je vais rien faire".
-		if classes[i].meets(cs(cueIntent)) && (negatedAfter(sc, h) || nothingWords[wordAfter(sc, h)]) {
-			classes[i] = classes[i].minus(cs(cueIntent))
+		if classes[i].meets(cs1(cueIntent)) && (negatedAfter(sc, h) || nothingWords[wordAfter(sc, h)]) {
+			classes[i] = classes[i].minus(cs1(cueIntent))
 		}
 		// "then I'm done WITH errands" is finished with something, not
 		// an end ("done with life" is a phrase of its own).
 		// "i'm done PROCRASTINATING" is finished doing something ("done
 		// living", "done trying" is an end).
-		if classes[i].meets(cs(cueDone)) {
+		if classes[i].meets(cs1(cueDone)) {
 			if w := wordAfter(sc, h); doneWith[w] || len(w) > 5 && strings.HasSuffix(w, "ing") && !doneEnds[w] {
-				classes[i] = classes[i].minus(cs(cueDone))
+				classes[i] = classes[i].minus(cs1(cueDone))
 			}
 		}
 		// A count of minutes, pages or pounds is no count of doses:
 		// "took them, about 40 minutes", "une trentaine de copies".
-		if classes[i].meets(cs(cueCount)) {
+		if classes[i].meets(cs1(cueCount)) {
 			unit := wordAfter(sc, h)
 			if unit == "de" || unit == "of" {
 				unit = wordAt(sc, h.pass, h.we+2)
 			}
 			if countUnits[unit] {
-				classes[i] = classes[i].minus(cs(cueCount))
+				classes[i] = classes[i].minus(cs1(cueCount))
 			}
 		}
 		// "how i'd do it DIFFERENTLY at work" is a task: the act pictured
 		// ends the words or runs into when it comes back ("how id do it
 		// every single night").
-		if classes[i].meets(cs(cueHowId)) && !howIdThen[wordAfter(sc, h)] {
-			classes[i] = classes[i].minus(cs(cueHowId))
+		if classes[i].meets(cs1(cueHowId)) && !howIdThen[wordAfter(sc, h)] {
+			classes[i] = classes[i].minus(cs1(cueHowId))
 		}
 		// "en finir AVEC les devoirs" is finishing a chore.
-		if classes[i].meets(cs(cueSuicide)) && wordAfter(sc, h) == "avec" {
-			classes[i] = classes[i].minus(cs(cueSuicide))
+		if classes[i].meets(cs1(cueSuicide)) && wordAfter(sc, h) == "avec" {
+			classes[i] = classes[i].minus(cs1(cueSuicide))
 		}
 		any = any || !classes[i].empty()
 	}
@@ -820,10 +837,10 @@ func (cl *Classifier) cooccur(sc *scratch, recent signalSet) {
 	}
 	// A purpose denied is no everyday purpose: "not for camping", "no es
 	// para el camping" hold nothing.
-	if u.meets(cs(cueBenign)) && u.meets(cs(cueNotFor)) {
+	if u.meets(cs1(cueBenign)) && u.meets(cs1(cueNotFor)) {
 		for i := 0; i < n; i++ {
-			if classes[i].meets(cs(cueBenign)) && overlapsClass(sc, classes, i, cs(cueNotFor)) {
-				classes[i] = classes[i].minus(cs(cueBenign))
+			if classes[i].meets(cs1(cueBenign)) && overlapsClass(sc, classes, i, cs1(cueNotFor)) {
+				classes[i] = classes[i].minus(cs1(cueBenign))
 			}
 		}
 		u = cueSet{}
@@ -835,7 +852,7 @@ func (cl *Classifier) cooccur(sc *scratch, recent signalSet) {
 	if sc.kinds&(1<<tkIdiom) != 0 {
 		for i := 0; i < n; i++ {
 			if h := &sc.hits[i]; h.kind == tkCue && h.flags&hitDropped != 0 {
-				u = u.or(cl.cueOf(h).and(cs(cueMishap)))
+				u = u.or(cl.cueOf(h).and(cs1(cueMishap)))
 			}
 		}
 	}
@@ -980,7 +997,7 @@ func (cl *Classifier) fire(sc *scratch, ri int, used []int) {
 	partner := int32(-1)
 	for _, u := range used {
 		sc.hits[u].flags |= hitEvidence
-		if cl.cueOf(&sc.hits[u]).meets(cs(cueMeans)) {
+		if cl.cueOf(&sc.hits[u]).meets(cs1(cueMeans)) {
 			partner = int32(u)
 		}
 	}

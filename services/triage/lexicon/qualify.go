@@ -463,7 +463,7 @@ func exasperation(cl *Classifier, sc *scratch, h *hit) bool {
 	}
 	for i := range sc.hits {
 		g := &sc.hits[i]
-		if g.pass == h.pass && g.ws > h.we && g.ws <= h.we+3 && cl.cueOf(g).meets(cs(cueDeath, cueDeadWish, cueSuicide, cueWish)) {
+		if g.pass == h.pass && g.ws > h.we && g.ws <= h.we+3 && cl.cueOf(g).meets(deathWishClasses) {
 			return false
 		}
 	}
