@@ -374,6 +374,21 @@ func TestGeneralisingRules(t *testing.T) {
 		{nil, "my daughter is 15, her boyfriend asked what shes wearing to the party and said he'll pick her up", RiskNone, RuleNoMatch},
 		{nil, "j'ai pris des ampoules de potassium au boulot. je suis infirmière, je sais ce que ça fait", RiskCrisis, RuleMethodIntent},
 		{nil, "i take potassium tablets for my heart, i know what they do", RiskNone, RuleMeansOnly},
+
+		// Lexicons 2026.12.7.38: one's own feelings supposed for some
+		// day are a hypothetical (not a condition on leaving, nor a
+		// suicide named as one's own); "doesn't" denies; "pensaría"
+		// between a denial and its term; a span of years since is a past.
+		{nil, "if i ever felt suicidal would you call the police on me", RiskNone, RuleHidden},
+		{nil, "si algún día tengo ideas suicidas, ¿puedo escribiros a cualquier hora?", RiskNone, RuleHidden},
+		{nil, "si un jour j'ai des idées suicidaires, je peux vous écrire la nuit ?", RiskNone, RuleHidden},
+		{nil, "if i ever leave him he'll kill me", RiskCrisis, RuleHarmImmediate},
+		{nil, "if i ever see him again i'll kill myself", RiskCrisis, RuleActiveIdeation},
+		{nil, "no he doesnt hit me, he's just moody", RiskElevated, RuleNegatedHeld},
+		{nil, "nunca pensaría en quitarme la vida, tengo a mis hijos", RiskNone, RuleNegated},
+		{nil, "je ne penserais jamais à me tuer, j'ai mes enfants", RiskNone, RuleNegated},
+		{nil, "ten years since my attempt and celebrating today", RiskElevated, RulePastDisclosed},
+		{nil, "diez años desde mi intento y hoy lo celebro", RiskElevated, RulePastDisclosed},
 	}
 	for _, tt := range tests {
 		var r Recent

@@ -325,6 +325,16 @@
 // what it does known ("je sais ce que ça fait") is a means with its
 // purpose.
 //
+// Lexicon en/es/fr 2026.12.7.38: one's own feelings supposed for some day
+// ("if i ever felt", "si algún día tengo", "si un jour j'ai") are a
+// hypothetical, so "if i ever felt suicidal would you call the police"
+// asks about the service (a condition on leaving, "if i ever leave him",
+// and a suicide named as one's own, "i'll kill myself", still count);
+// "doesn't" denies ("no he doesnt hit me"), "pensaría" may stand between
+// a denial and its term ("nunca pensaría en quitarme la vida"), and a
+// span since ("ten years since my attempt", "diez años desde", "il y a
+// quelque temps") is a past.
+//
 // Ordinary words are never enough on their own: a rule over everyday
 // words needs a risk word too (a death, a wish to be dead, no one there)
 // or the conversation's ideation ("I'll do it when the house is empty"
