@@ -389,6 +389,12 @@ func TestGeneralisingRules(t *testing.T) {
 		{nil, "je ne penserais jamais à me tuer, j'ai mes enfants", RiskNone, RuleNegated},
 		{nil, "ten years since my attempt and celebrating today", RiskElevated, RulePastDisclosed},
 		{nil, "diez años desde mi intento y hoy lo celebro", RiskElevated, RulePastDisclosed},
+
+		// Lexicons 2026.12.7.39: the French masculine "tour" (a turn, a
+		// round) is never the feminine "la tour" (a tower).
+		{nil, "j'ai fait le tour des magasins aujourd'hui", RiskNone, RuleNoMatch},
+		{nil, "je suis en haut de la tour, je vais sauter", RiskCrisis, RuleRecentBehaviour},
+		{nil, "je fais le tour des pharmacies pour avoir assez de doliprane", RiskCrisis, RulePreparatoryAct},
 	}
 	for _, tt := range tests {
 		var r Recent

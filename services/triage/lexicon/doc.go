@@ -335,6 +335,10 @@
 // span since ("ten years since my attempt", "diez años desde", "il y a
 // quelque temps") is a past.
 //
+// Lexicon en/es/fr 2026.12.7.39: the French masculine "tour" ("le tour",
+// "un tour", "mon tour", "faire le tour des magasins") is a turn or a
+// round, never "la tour" (a tower, a height): an idiom.
+//
 // Ordinary words are never enough on their own: a rule over everyday
 // words needs a risk word too (a death, a wish to be dead, no one there)
 // or the conversation's ideation ("I'll do it when the house is empty"
