@@ -257,7 +257,7 @@ func (cl *Classifier) collect(sc *scratch, pass uint8) {
 			return
 		}
 		h := hit{term: t, partner: -1, kind: pi.kind, cue: pi.cue, pass: pass, ns: int32(first), ne: int32(last + 1),
-			ws: ws, we: we, os: n.off[first].start, oe: n.off[last].end}
+			ws: ws, we: we, os: n.spans[ws].start, oe: n.spans[we].end}
 		// The same term over the same words (two of its patterns) is one
 		// hit; a term not yet counted has none to compare with.
 		if sc.count[t] == 0 {

@@ -42,19 +42,22 @@ import (
 //   - Sentence ends (". ! ? ; :" and new lines) are not written, but each
 //     word records the sentence it is in.
 //
-// For every byte it writes, the normaliser records the byte offsets of the
-// source rune in the original text, so matches map back to the client's
-// text exactly and always on rune boundaries.
+// For every word it writes, the normaliser records the byte offsets of the
+// word in the original text, from its first source rune to the end of its
+// last (repeats collapsed into it included), so matches, which are whole
+// words, map back to the client's text exactly and always on rune
+// boundaries.
 type normaliser struct {
 	buf []byte
-	// off[i] is the span in the original of the rune that produced buf[i]
-	// (extended over any repeats collapsed into it).
-	off []span
 
 	// words[i] is the index in buf of word i's first byte; sents[i] is
-	// the sentence word i is in.
+	// the sentence word i is in; spans[i] is word i's span in the
+	// original. A span per word rather than per byte written: matches
+	// begin and end at words, and most of a message is letters copied a
+	// byte at a time.
 	words []int32
 	sents []uint16
+	spans []span
 
 	// join makes runs of single-letter words into one word (second pass).
 	join bool
@@ -68,6 +71,7 @@ type normaliser struct {
 	tok      uint8 // kind of the word being built: tokNone, tokLetter or tokNumber
 	tokAt    int   // index in buf of the word's first byte
 	tokRunes int   // source letters in the word
+	tokEnd   int32 // the end in the original of the word's last letter so far
 	last     rune  // last letter written in the word, for collapsing repeats
 
 	num              uint64
@@ -170,10 +174,9 @@ func lettersAhead(s string, i int) int {
 
 func (n *normaliser) reset() {
 	n.buf = append(n.buf[:0], ' ')
-	n.off = append(n.off[:0], span{})
 	n.tok, n.tokAt, n.tokRunes, n.last = tokNone, 0, 0, -1
 	n.prevSingle, n.prevLast, n.singles, n.spaced = false, -1, 0, false
-	n.words, n.sents = n.words[:0], n.sents[:0]
+	n.words, n.sents, n.spans = n.words[:0], n.sents[:0], n.spans[:0]
 	n.sent, n.brk, n.masked = 0, false, false
 }
 
@@ -207,25 +210,22 @@ func (n *normaliser) run(s string) {
 		case (k == aLower || k == aUpper) && n.tok == tokLetter:
 			// The rest of a word's run of ASCII letters in one loop, the
 			// buffers in locals: most of a message is such runs.
-			buf, off, last, runes := n.buf, n.off, n.last, n.tokRunes
+			buf, last, runes := n.buf, n.last, n.tokRunes
 			for ; i < len(s) && (s[i]|0x20)-'a' < 26; i++ {
 				l := s[i] | 0x20
 				runes++
-				if rune(l) == last {
-					off[len(off)-1].end = int32(i + 1)
-				} else {
+				if rune(l) != last {
 					last = rune(l)
 					buf = append(buf, l)
-					off = append(off, span{int32(i), int32(i + 1)})
 				}
 			}
-			n.buf, n.off, n.last, n.tokRunes = buf, off, last, runes
+			n.buf, n.last, n.tokRunes, n.tokEnd = buf, last, runes, int32(i)
 			continue
 		case (k == aLower || k == aUpper) && n.tok == tokNone:
 			l := c | 0x20
 			n.beginWord(i)
-			n.tok, n.tokRunes, n.last, n.masked = tokLetter, 1, rune(l), false
-			n.put(l, int32(i), int32(i+1))
+			n.tok, n.tokRunes, n.last, n.masked, n.tokEnd = tokLetter, 1, rune(l), false, int32(i+1)
+			n.buf = append(n.buf, l)
 		case k == aSep:
 			n.endToken()
 		default:
@@ -235,7 +235,7 @@ func (n *normaliser) run(s string) {
 	}
 	n.endToken()
 	if n.buf[len(n.buf)-1] != ' ' {
-		n.put(' ', int32(len(s)), int32(len(s)))
+		n.buf = append(n.buf, ' ')
 	}
 }
 
@@ -337,15 +337,11 @@ func (n *normaliser) other(r rune, s, e int) {
 	}
 }
 
-func (n *normaliser) put(b byte, s, e int32) {
-	n.buf = append(n.buf, b)
-	n.off = append(n.off, span{s, e})
-}
-
-// beginWord writes the separator before a new word.
+// beginWord writes the separator before a new word, which begins at byte
+// s of the original; whoever ends the word sets its span's end.
 func (n *normaliser) beginWord(s int) {
 	if n.buf[len(n.buf)-1] != ' ' {
-		n.put(' ', int32(s), int32(s))
+		n.buf = append(n.buf, ' ')
 	}
 	n.tokAt = len(n.buf)
 	if n.brk {
@@ -354,6 +350,7 @@ func (n *normaliser) beginWord(s int) {
 	}
 	n.words = append(n.words, int32(n.tokAt))
 	n.sents = append(n.sents, n.sent)
+	n.spans = append(n.spans, span{int32(s), int32(s)})
 }
 
 // glue reports whether a dot, dash or underscore before next is skipped as
@@ -375,7 +372,8 @@ func (n *normaliser) mask(i int) {
 	n.tokRunes++
 	n.masked = true
 	n.last = -2
-	n.put('*', int32(i), int32(i+1))
+	n.tokEnd = int32(i + 1)
+	n.buf = append(n.buf, '*')
 }
 
 func (n *normaliser) letter(r rune, s, e int) {
@@ -387,21 +385,18 @@ func (n *normaliser) letter(r rune, s, e int) {
 		n.tok, n.tokRunes, n.last, n.masked = tokLetter, 0, -1, false
 	}
 	n.tokRunes++
+	// A repeated letter collapses into the one before; the match still
+	// covers the whole run in the original.
+	n.tokEnd = int32(e)
 	if r == n.last {
-		// A repeated letter collapses into the one before; the match
-		// still covers the whole run in the original.
-		n.off[len(n.off)-1].end = int32(e)
 		return
 	}
 	n.last = r
 	if r < utf8.RuneSelf {
-		n.put(byte(r), int32(s), int32(e))
+		n.buf = append(n.buf, byte(r))
 		return
 	}
-	var enc [utf8.UTFMax]byte
-	for _, b := range enc[:utf8.EncodeRune(enc[:], r)] {
-		n.put(b, int32(s), int32(e))
-	}
+	n.buf = utf8.AppendRune(n.buf, r)
 }
 
 func (n *normaliser) digit(d uint8, s, e int) {
@@ -420,10 +415,8 @@ func (n *normaliser) digit(d uint8, s, e int) {
 func (n *normaliser) symbol(r rune, s, e int) {
 	n.endToken()
 	n.beginWord(s)
-	var enc [utf8.UTFMax]byte
-	for _, b := range enc[:utf8.EncodeRune(enc[:], r)] {
-		n.put(b, int32(s), int32(e))
-	}
+	n.buf = utf8.AppendRune(n.buf, r)
+	n.spans[len(n.spans)-1].end = int32(e)
 	n.prevSingle, n.prevLast, n.singles = false, -1, 0
 }
 
@@ -443,11 +436,12 @@ func (n *normaliser) endToken() {
 		case n.num >= 5:
 			tok = numFew
 		}
-		n.put(tok[0], int32(n.numStart), int32(n.numEnd))
-		n.put(tok[1], int32(n.numStart), int32(n.numEnd))
+		n.buf = append(n.buf, tok[0], tok[1])
+		n.spans[len(n.spans)-1].end = int32(n.numEnd)
 		n.tok, n.prevSingle, n.prevLast, n.singles = tokNone, false, -1, 0
 		return
 	}
+	n.spans[len(n.spans)-1].end = n.tokEnd
 	if n.masked {
 		n.masked = false
 		if n.vocab != nil {
@@ -476,10 +470,11 @@ func (n *normaliser) endToken() {
 // wideGap reports whether three or more bytes of the original stand
 // between the word just ended and the one before it.
 func (n *normaliser) wideGap() bool {
-	if n.tokAt < 2 {
+	k := len(n.spans)
+	if k < 2 {
 		return false
 	}
-	return n.off[n.tokAt].start-n.off[n.tokAt-2].end >= 3
+	return n.spans[k-1].start-n.spans[k-2].end >= 3
 }
 
 // ownWords only intensify the possessive before them when a word of
@@ -516,11 +511,10 @@ func (n *normaliser) dropOwn() {
 	// Remove "own " (the word and the separator after it).
 	cut := int32(n.tokAt) - own
 	copy(n.buf[own:], n.buf[n.tokAt:])
-	copy(n.off[own:], n.off[n.tokAt:])
-	n.buf, n.off = n.buf[:len(n.buf)-int(cut)], n.off[:len(n.off)-int(cut)]
+	n.buf = n.buf[:len(n.buf)-int(cut)]
 	n.tokAt = int(own)
-	n.words[k-2], n.sents[k-2] = own, n.sents[k-1]
-	n.words, n.sents = n.words[:k-1], n.sents[:k-1]
+	n.words[k-2], n.sents[k-2], n.spans[k-2] = own, n.sents[k-1], n.spans[k-1]
+	n.words, n.sents, n.spans = n.words[:k-1], n.sents[:k-1], n.spans[:k-1]
 }
 
 func wordIn(w []byte, list []string) bool {
@@ -540,18 +534,18 @@ func (n *normaliser) joinLast() {
 	if at < 2 || n.buf[at-1] != ' ' {
 		return
 	}
-	// The word joins the one before: it is no longer a word of its own.
-	n.words, n.sents = n.words[:len(n.words)-1], n.sents[:len(n.sents)-1]
+	// The word joins the one before: it is no longer a word of its own,
+	// and the one before ends where it ends.
+	k := len(n.words) - 1
+	n.spans[k-1].end = n.spans[k].end
+	n.words, n.sents, n.spans = n.words[:k], n.sents[:k], n.spans[:k]
 	if n.last == n.prevLast {
-		n.off[at-2].end = n.off[len(n.off)-1].end
-		n.buf, n.off = n.buf[:at-1], n.off[:at-1]
+		n.buf = n.buf[:at-1]
 		n.last = n.prevLast
 		return
 	}
 	copy(n.buf[at-1:], n.buf[at:])
-	copy(n.off[at-1:], n.off[at:])
-	k := len(n.buf) - 1
-	n.buf, n.off = n.buf[:k], n.off[:k]
+	n.buf = n.buf[:len(n.buf)-1]
 	n.tokAt = at - 1
 }
 

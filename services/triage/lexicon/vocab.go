@@ -67,22 +67,10 @@ func (v *vocabulary) unmask(n *normaliser) {
 			if !globMatch(pat, w, keep) {
 				continue
 			}
-			// The spans of the kept letters, moved to the front in
-			// place (a kept letter is never behind where it goes); the
-			// last covers the word's end.
-			end := n.off[n.tokAt+len(pat)-1].end
-			j := n.tokAt
-			for i, k := range keep {
-				if k {
-					n.off[j] = n.off[n.tokAt+i]
-					j++
-				}
-			}
-			if j > n.tokAt {
-				n.off[j-1].end = end
-			}
+			// The word's span stays: its first letter is kept (a
+			// masked word begins with a letter) and it ends where it
+			// ended.
 			n.buf = append(n.buf[:n.tokAt], w...)
-			n.off = n.off[:j]
 			n.last = rune(w[len(w)-1])
 			return
 		}
