@@ -395,6 +395,19 @@ func TestGeneralisingRules(t *testing.T) {
 		{nil, "j'ai fait le tour des magasins aujourd'hui", RiskNone, RuleNoMatch},
 		{nil, "je suis en haut de la tour, je vais sauter", RiskCrisis, RuleRecentBehaviour},
 		{nil, "je fais le tour des pharmacies pour avoir assez de doliprane", RiskCrisis, RulePreparatoryAct},
+
+		// Rules 2026.12.7.33: harm someone else tells of, done to a
+		// third person named at its verb, is theirs (elevated, no
+		// crisis); a noun ("la amenaza") or harm told by the writer
+		// stays the writer's.
+		{nil, "la vecina dice que su marido la amenazó con un cuchillo", RiskElevated, RuleHarmFromOthers},
+		{nil, "my neighbour says her husband threatened her with a knife", RiskElevated, RuleHarmFromOthers},
+		{nil, "ma voisine dit que son mari l'a menacée avec un couteau", RiskElevated, RuleHarmFromOthers},
+		{nil, "my husband threatened me with a knife", RiskCrisis, RuleThreatWeaponProximity},
+		{nil, "la amenaza de mi ex con el cuchillo me tiene aterrada", RiskCrisis, RuleThreatWeaponProximity},
+		{nil, "la menace de mon ex avec le couteau me terrifie", RiskCrisis, RuleThreatWeaponProximity},
+		{nil, "he threatened her with a knife, she's 6 and hiding with me in the bathroom", RiskCrisis, RuleThreatWeaponProximity},
+		{nil, "my mum says he threatened her with a knife and he's downstairs now", RiskCrisis, RuleThreatWeaponProximity},
 	}
 	for _, tt := range tests {
 		var r Recent

@@ -339,6 +339,14 @@
 // "un tour", "mon tour", "faire le tour des magasins") is a turn or a
 // round, never "la tour" (a tower, a height): an idiom.
 //
+// Rules 2026.12.7.33: harm someone else tells of ("says", "dice que",
+// "dit que" before it in its sentence) whose verb names a third person as
+// its object ("threatened HER", "LA amenazó", "L'A menacée") is theirs:
+// "la vecina dice que su marido la amenazó con un cuchillo" is elevated,
+// not a crisis. A noun ("la amenaza de mi ex"), harm the writer tells
+// ("he threatened her with a knife, she's 6 and hiding with me") and
+// anything else in the message about the writer still count.
+//
 // Ordinary words are never enough on their own: a rule over everyday
 // words needs a risk word too (a death, a wish to be dead, no one there)
 // or the conversation's ideation ("I'll do it when the house is empty"

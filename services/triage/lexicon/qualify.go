@@ -331,6 +331,15 @@ func (cl *Classifier) qualify(sc *scratch) {
 		if report && t.r.signal != sigHarm && cl.reported(sc, h, lang) {
 			h.person = personThird
 		}
+		// Harm someone else tells of, whose verb names someone else as
+		// its object, is theirs: "la vecina DICE que su marido LA
+		// amenazó", "my neighbour SAYS her husband threatened HER", "ma
+		// voisine DIT que son mari L'A menacée" (not "me amenazó", nor
+		// "la amenaza de mi ex", a noun, nor "he threatened her with a
+		// knife, she's 6 and hiding with me", told by no one else).
+		if t.r.signal == sigHarm && h.person == personUnknown && otherObject(sc, h, t.language) && toldBefore(sc, h, t.language) {
+			h.person = personThird
+		}
 		// Harm or an act told in the imperfect is a past habit: "mon ex
 		// m'étranglait", "mi ex me pegaba" (not "il me fait mal").
 		if (t.r.signal == sigHarm || t.r.signal == sigRecent) && imperfect(n, h, t.language) {
@@ -700,4 +709,51 @@ var impersonalVerbs = map[string]bool{"faut": true, "faudrait": true, "y": true,
 // ("il faut", "il y a").
 func impersonal(sc *scratch, g *hit) bool {
 	return g.ws == g.we && wordAt(sc, g.pass, g.ws) == "il" && impersonalVerbs[wordAt(sc, g.pass, g.we+1)]
+}
+
+// objectBefore and objectAfter are the third-person object pronouns said
+// right before (Spanish, French clitics) or right after (English) a verb.
+var (
+	objectBefore = map[string]map[string]bool{
+		"es": {"la": true, "lo": true, "las": true, "los": true},
+		"fr": {"la": true, "les": true},
+	}
+	objectAfter = map[string]map[string]bool{
+		"en": {"her": true, "him": true, "them": true},
+	}
+)
+
+// otherObject reports whether harm hit h, one word long, has a
+// third-person object pronoun at its verb.
+func otherObject(sc *scratch, h *hit, lang string) bool {
+	if h.ws != h.we {
+		return false
+	}
+	before := wordAt(sc, h.pass, h.ws-1)
+	// French elides the object before an auxiliary: "l'a menacée" is
+	// "l a menacee" once normalised.
+	if lang == "fr" && (before == "a" || before == "avait" || before == "ont") && wordAt(sc, h.pass, h.ws-2) == "l" {
+		return true
+	}
+	return objectBefore[lang][before] || objectAfter[lang][wordAt(sc, h.pass, h.we+1)]
+}
+
+// tellVerbs are the verbs that pass on what someone else says happened.
+var tellVerbs = map[string]map[string]bool{
+	"en": {"says": true, "said": true, "told": true, "tells": true},
+	"es": {"dice": true, "dijo": true, "conto": true, "cuenta": true, "conta": true},
+	"fr": {"dit": true, "raconte": true, "explique": true},
+}
+
+// toldBefore reports whether a verb of telling stands before hit h in its
+// sentence.
+func toldBefore(sc *scratch, h *hit, lang string) bool {
+	n := &sc.n[h.pass]
+	sent := n.sentenceOf(h.ws)
+	for w := h.ws - 1; w >= 0 && n.sentenceOf(w) == sent; w-- {
+		if tellVerbs[lang][wordAt(sc, h.pass, w)] {
+			return true
+		}
+	}
+	return false
 }
