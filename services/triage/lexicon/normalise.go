@@ -448,7 +448,11 @@ func (n *normaliser) endToken() {
 			n.vocab.unmask(n)
 		}
 	}
-	n.dropOwn()
+	// Most words follow no intensifier: the first letter of the word
+	// before says so here, without a call.
+	if k := len(n.words); k >= 3 && ownFirst[n.buf[n.words[k-2]]] {
+		n.dropOwn()
+	}
 	single := n.tokRunes == 1
 	if single {
 		n.singles++
@@ -500,7 +504,8 @@ var ownFirst = func() (t [256]bool) {
 // sentence.
 func (n *normaliser) dropOwn() {
 	k := len(n.words)
-	// Most words follow no intensifier: its first letter says so.
+	// Most words follow no intensifier: its first letter says so (and
+	// endToken looks at it before calling).
 	if n.tok != tokLetter || k < 3 || !ownFirst[n.buf[n.words[k-2]]] || n.sents[k-1] != n.sents[k-3] || !wordIn(n.buf[n.tokAt:], ownNouns) {
 		return
 	}
