@@ -2,12 +2,10 @@ package main
 
 import (
 	"context"
-	"time"
 
 	"github.com/helpline-org/helpline/internal/app"
 	"github.com/helpline-org/helpline/internal/config"
 	"github.com/helpline-org/helpline/internal/logging"
-	"github.com/helpline-org/helpline/internal/memlimit"
 )
 
 // cmdRun runs every service in one process: the embedded default.
@@ -22,11 +20,6 @@ func cmdRun(ctx context.Context, args []string, io stdio, lookup lookupFunc) err
 	file, err := loadConfigFile(env, lookup, log)
 	if err != nil {
 		return err
-	}
-	// The whole service in one process keeps under a soft memory limit
-	// (issue 17) unless the operator sets the runtime's own (GOMEMLIMIT).
-	if _, ok := lookup("GOMEMLIMIT"); !ok {
-		go memlimit.Keep(ctx, memlimit.DefaultLimit, 10*time.Second, log)
 	}
 	return app.Run(ctx, app.Config{Env: env, File: file, Name: "run", Migrate: *migrate,
 		Retention: env.Embedded()}, log)
