@@ -347,6 +347,13 @@
 // ("he threatened her with a knife, she's 6 and hiding with me") and
 // anything else in the message about the writer still count.
 //
+// Lexicon en/es/fr 2026.12.7.42, rules 2026.12.7.34: a death word that
+// is a threat cue ("matar", "tuer") inside a term of someone else's
+// suicide ("se va a matar", "se iba a matar", "allait se tuer") is that
+// person's act, no threat to the writer: "mi hijo me contó que un
+// compañero se va a matar con la pistola de su papá" is elevated (a third
+// party), "mi ex me dijo que me iba a matar con la pistola" a crisis.
+//
 // Ordinary words are never enough on their own: a rule over everyday
 // words needs a risk word too (a death, a wish to be dead, no one there)
 // or the conversation's ideation ("I'll do it when the house is empty"

@@ -340,6 +340,12 @@ func (cl *Classifier) qualify(sc *scratch) {
 		if t.r.signal == sigHarm && h.person == personUnknown && otherObject(sc, h, t.language) && toldBefore(sc, h, t.language) {
 			h.person = personThird
 		}
+		// A death word inside someone else's suicide is no threat to the
+		// writer: "un compañero le dijo que se iba a MATAR con la pistola
+		// de su papá", "un copain veut se TUER avec le fusil".
+		if t.r.signal == sigHarm && h.person == personUnknown && insideOthersSuicide(cl, sc, h) {
+			h.person = personThird
+		}
 		// Harm or an act told in the imperfect is a past habit: "mon ex
 		// m'étranglait", "mi ex me pegaba" (not "il me fait mal").
 		if (t.r.signal == sigHarm || t.r.signal == sigRecent) && imperfect(n, h, t.language) {
@@ -752,6 +758,21 @@ func toldBefore(sc *scratch, h *hit, lang string) bool {
 	sent := n.sentenceOf(h.ws)
 	for w := h.ws - 1; w >= 0 && n.sentenceOf(w) == sent; w-- {
 		if tellVerbs[lang][wordAt(sc, h.pass, w)] {
+			return true
+		}
+	}
+	return false
+}
+
+// insideOthersSuicide reports whether harm hit h lies within a term of
+// someone else's active ideation ("se va a matar", "veut se tuer").
+func insideOthersSuicide(cl *Classifier, sc *scratch, h *hit) bool {
+	for i := range sc.hits {
+		g := &sc.hits[i]
+		if g.kind != tkSignal || g.pass != h.pass || g.ws > h.ws || g.we < h.we || g == h {
+			continue
+		}
+		if r := cl.c.terms[g.term].r; r.signal == sigIdeation && r.person == personThird {
 			return true
 		}
 	}

@@ -2,7 +2,7 @@ package lexicon
 
 // RulesVersion is the version of the rules below; verdicts record it next
 // to the lexicon version. Bump it on every change to a rule or window.
-const RulesVersion = "2026.12.7.33"
+const RulesVersion = "2026.12.7.34"
 
 // Rule names: which rule decided a verdict.
 const (
