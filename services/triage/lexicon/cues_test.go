@@ -409,7 +409,7 @@ func TestGeneralisingRules(t *testing.T) {
 		{nil, "he threatened her with a knife, she's 6 and hiding with me in the bathroom", RiskCrisis, RuleThreatWeaponProximity},
 		{nil, "my mum says he threatened her with a knife and he's downstairs now", RiskCrisis, RuleThreatWeaponProximity},
 
-		// Lexicons 2026.12.7.42, rules 2026.12.7.34: a death word inside
+		// Lexicons 2026.12.7.43, rules 2026.12.7.34: a death word inside
 		// someone else's suicide is no threat to the writer.
 		{nil, "mi hijo me contó que un compañero se va a matar con la pistola de su papá", RiskElevated, RuleThirdParty},
 		{nil, "mon fils m'a dit qu'un copain allait se tuer avec le fusil de son père", RiskElevated, RuleHarmFromOthers},

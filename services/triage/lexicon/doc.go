@@ -347,7 +347,7 @@
 // ("he threatened her with a knife, she's 6 and hiding with me") and
 // anything else in the message about the writer still count.
 //
-// Lexicon en/es/fr 2026.12.7.42, rules 2026.12.7.34: a death word that
+// Lexicon en/es/fr 2026.12.7.42 (ad99723; 2026.12.7.43 since), rules 2026.12.7.34: a death word that
 // is a threat cue ("matar", "tuer") inside a term of someone else's
 // suicide ("se va a matar", "se iba a matar", "allait se tuer") is that
 // person's act, no threat to the writer: "mi hijo me contó que un
