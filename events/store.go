@@ -48,9 +48,16 @@ type StoreConfig struct {
 	// Storage is file storage unless a test asks for memory.
 	Storage jetstream.StorageType
 	// UnavailableRetries is how often an append is retried when the
-	// cluster answers "temporarily unavailable" (10163).
+	// log is unavailable ("temporarily unavailable" 10163, no response
+	// from the stream while its leader moves, a lost request). Default 10:
+	// with RetryWait doubling to at most a second between tries, about
+	// 6.5 s of waiting besides the tries themselves, enough for a stream
+	// leader election after a node dies (5 retries, about 1.5 s, were not:
+	// TestClusterKeepsAppendingWithOneNodeDown failed once in CI with "no
+	// response from stream").
 	UnavailableRetries int
-	// RetryWait is the first wait between those retries; it doubles.
+	// RetryWait is the first wait between those retries; it doubles, up to
+	// a second.
 	RetryWait time.Duration
 	// AttemptTimeout bounds one publish attempt, so a request lost while
 	// a cluster fails over is retried instead of waiting out the caller's
@@ -74,7 +81,7 @@ func (c *StoreConfig) SetDefaults() {
 	c.DeadLetterStream = cmp.Or(c.DeadLetterStream, DefaultDeadLetterStream)
 	c.Replicas = cmp.Or(c.Replicas, 1)
 	c.Duplicates = cmp.Or(c.Duplicates, 15*time.Minute)
-	c.UnavailableRetries = cmp.Or(c.UnavailableRetries, 5)
+	c.UnavailableRetries = cmp.Or(c.UnavailableRetries, 10)
 	c.RetryWait = cmp.Or(c.RetryWait, 50*time.Millisecond)
 	c.AttemptTimeout = cmp.Or(c.AttemptTimeout, 4*time.Second)
 }
@@ -320,7 +327,7 @@ func (s *Store) findSince(ctx context.Context, subject string, from uint64, id s
 // transient.Classify). Retrying is safe: the message id makes a resend a
 // duplicate, not a second event.
 func (s *Store) publish(ctx context.Context, msg *nats.Msg, opts []jetstream.PublishOpt) (*jetstream.PubAck, error) {
-	p := transient.Policy{Attempts: s.cfg.UnavailableRetries + 1, Attempt: s.cfg.AttemptTimeout, Wait: s.cfg.RetryWait}
+	p := transient.Policy{Attempts: s.cfg.UnavailableRetries + 1, Attempt: s.cfg.AttemptTimeout, Wait: s.cfg.RetryWait, MaxWait: time.Second}
 	var ack *jetstream.PubAck
 	err := transient.Do(ctx, p, func(ctx context.Context) error {
 		var err error
