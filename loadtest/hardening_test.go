@@ -61,16 +61,8 @@ func TestChatStreamsBesideTheCrisisPath(t *testing.T) {
 	ctx := context.Background()
 	// The chats are started far faster than the chat's global rate allows
 	// (an attack's pace): the rate is lifted for the set-up.
-	s, err := StartWith(ctx, t.TempDir(), Options{Env: map[string]string{config.VarClientIP: "X-Forwarded-For"},
+	s := startStack(t, Options{Env: map[string]string{config.VarClientIP: "X-Forwarded-For"},
 		Chat: ingestion.ChatHTTPConfig{GlobalBurstBytes: 64 << 20}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := s.Close(); err != nil {
-			t.Error(err)
-		}
-	})
 	if err := s.Console.Accounts().Register(ctx, "dana", "Dana Duty", events.RoleDuty, staffPassword, "loadtest", events.Meta{OccurredAt: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
@@ -302,15 +294,7 @@ func rssMiB(field string) float64 {
 func TestSignInsUnderMemoryLimit(t *testing.T) {
 	n := loadCount(t, envSignIns)
 	ctx := context.Background()
-	s, err := StartWith(ctx, t.TempDir(), Options{Console: console.Config{SignInBurst: 10_000}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := s.Close(); err != nil {
-			t.Error(err)
-		}
-	})
+	s := startStack(t, Options{Console: console.Config{SignInBurst: 10_000}})
 	before := rssMiB("VmHWM")
 	statuses := make([]int, n)
 	var wg sync.WaitGroup

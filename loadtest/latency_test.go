@@ -59,15 +59,7 @@ func backgroundNumber(i int) string { return fmt.Sprintf("+4477009%05d", i%backg
 // second; with returning, every background number has texted once before.
 func crisisToPage(b *testing.B, bg int, returning bool) {
 	ctx := context.Background()
-	s, err := Start(ctx, b.TempDir())
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer func() {
-		if err := s.Close(); err != nil {
-			b.Error(err)
-		}
-	}()
+	s := startStack(b, Options{})
 	pages, cancel := s.Fake.Subscribe()
 	defer cancel()
 	var n atomic.Int64

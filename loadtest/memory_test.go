@@ -27,15 +27,7 @@ func TestMemoryProfile(t *testing.T) {
 	}
 	texts, rate := envInt("HELPLINE_MEMPROFILE_TEXTS", 15000), envInt("HELPLINE_MEMPROFILE_RATE", 250)
 	ctx := context.Background()
-	s, err := Start(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if err := s.Close(); err != nil {
-			t.Error(err)
-		}
-	}()
+	s := startStack(t, Options{})
 	text := func(ctx context.Context, _ int, sid, from, body string) (int, error) {
 		return s.Text(ctx, sid, from, body)
 	}

@@ -83,3 +83,19 @@ func TestRunIsOpenLoop(t *testing.T) {
 		}
 	}
 }
+
+// startStack starts the shipped composition in tb's own directory with o
+// and closes it when tb ends.
+func startStack(tb testing.TB, o Options) *Stack {
+	tb.Helper()
+	s, err := StartWith(context.Background(), tb.TempDir(), o)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			tb.Error(err)
+		}
+	})
+	return s
+}

@@ -34,15 +34,7 @@ const envWrites = "HELPLINE_LOAD_WRITES"
 func TestWritesPerMessage(t *testing.T) {
 	n := loadCount(t, envWrites)
 	ctx := context.Background()
-	s, err := Start(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := s.Close(); err != nil {
-			t.Error(err)
-		}
-	})
+	s := startStack(t, Options{})
 	var sid atomic.Int64
 	sid.Store(time.Now().UnixNano())
 	round := func(name string) {
