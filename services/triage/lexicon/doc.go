@@ -485,6 +485,29 @@
 // x_regex is the conservative ratio, and BenchmarkClassify/short the
 // throughput the issue asks for.
 //
+// # Versions
+//
+// Every verdict records the lexicon's version (each language's, from its
+// YAML: "en-2026.12.7.43+es-...") and RulesVersion, so a version must name
+// one lexicon and one rules code. data/versions.sum holds one line per
+// version ever landed, "<what> <version> <SHA-256>", added at its end with
+// every bump and never edited: for a language the hash of
+// data/<lang>.yaml followed by data/generated/<lang>.yaml (as `cat ... |
+// sha256sum` prints it), for "rules" the package's Go code read as tokens
+// (comments and layout left out), but its tests and the matcher's engine
+// (wordmatch.go, cueindex.go, whose changes keep every match).
+// TestVersionsSum fails, naming the line to add, when the current data's
+// hash is not the line of its current version (data or code changed
+// without a bump, even a comment in a YAML file) and when a version has
+// two lines. Two branches that bump to the same number (a rebase merges
+// equal version lines silently, as it did for 2026.12.7.38 and .42) both
+// add a line at the end of data/versions.sum: the later one conflicts
+// there at its rebase, and keeping both lines fails the test. The later
+// change then takes the next number and records its own line. A change
+// to the normaliser or the cue rules for speed alone still takes a new
+// rules version: the version says which code decided, not whether a
+// verdict moved.
+//
 // # Evaluation
 //
 // Two corpora, labelled by the same guide (testdata/LABELLING.md): the

@@ -1,7 +1,9 @@
 package lexicon
 
 // RulesVersion is the version of the rules below; verdicts record it next
-// to the lexicon version. Bump it on every change to a rule or window.
+// to the lexicon version. Bump it on every change to a rule or window (to
+// the package's code but its tests and the matcher's engine), and add the
+// line TestVersionsSum asks for to data/versions.sum.
 const RulesVersion = "2026.12.7.34"
 
 // Rule names: which rule decided a verdict.
