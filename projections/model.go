@@ -74,8 +74,17 @@ func (r *ReadModel[Tx, S, PS]) ApplyBatch(ctx context.Context, es []events.Envel
 // store, swapped into this one's.
 func (r *ReadModel[Tx, S, PS]) Scratch() Scratch {
 	mem := r.m.Memory()
-	return NewMemoryScratch[S, PS](NewReadModel[Tx, S, PS](r.m, mem), mem, r.store)
+	return NewMemoryScratch[S, PS](r.Over(mem), mem, r.store)
 }
+
+// Over returns the same model over another store: a rebuild's scratch
+// copy, or a test's store that fails on purpose.
+func (r *ReadModel[Tx, S, PS]) Over(store CheckpointedStore[Tx, S]) BatchProjection {
+	return NewReadModel[Tx, S, PS](r.m, store)
+}
+
+// Store returns the store r applies events to.
+func (r *ReadModel[Tx, S, PS]) Store() CheckpointedStore[Tx, S] { return r.store }
 
 // Stamp is an event's time as every store keeps it: UTC, to the
 // microsecond (PostgreSQL's precision). Without it a rebuild in memory

@@ -7,7 +7,7 @@ import (
 )
 
 // fixture is the projection to the shared store suite and crash test.
-var fixture = projectiontest.Fixture[Store, *Queue]{Name: Name, New: NewQueue,
+var fixture = projectiontest.Fixture[Tx, Snapshot, Store, *Queue]{Name: Name, New: NewQueue,
 	Backends: projectiontest.Backends[Store](NewMemoryStore, NewSQLStore),
 	Events:   scenario, Relevant: relevant, Assert: assertScenario}
 

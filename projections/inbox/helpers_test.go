@@ -9,7 +9,7 @@ import (
 )
 
 // fixture is the projection to the shared store suite and crash test.
-var fixture = projectiontest.Fixture[Store, *View]{Name: Name, New: NewView,
+var fixture = projectiontest.Fixture[Tx, Snapshot, Store, *View]{Name: Name, New: NewView,
 	Backends: projectiontest.Backends[Store](NewMemoryStore, NewSQLStore),
 	Events:   scenario, Relevant: relevant, Assert: func(t testing.TB, v *View) { t.Helper(); assertScenario(t, v, plain) }}
 

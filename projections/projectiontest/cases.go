@@ -34,7 +34,7 @@ func ApplyAll(t testing.TB, p projections.Projection, envs []events.Envelope, re
 // types it reads, the check that a projection holds exactly what they
 // make). A projection's tests declare one and run its Stores suite and its
 // CrashThenReplay.
-type Fixture[S Checkpointer, P projections.BatchProjection] struct {
+type Fixture[Tx, Snap any, S Checkpointer, P Model[Tx, Snap]] struct {
 	// Name is the projection's checkpoint name.
 	Name     string
 	Backends []Backend[S]
@@ -45,13 +45,22 @@ type Fixture[S Checkpointer, P projections.BatchProjection] struct {
 	Assert   func(t testing.TB, p P)
 }
 
+// Model is a projection as the drivers see it: a read model's type, which
+// embeds a projections.ReadModel, is one. Over makes the crash test's
+// projection over a store that dies when told.
+type Model[Tx, Snap any] interface {
+	projections.BatchProjection
+	Over(store projections.CheckpointedStore[Tx, Snap]) projections.BatchProjection
+	Store() projections.CheckpointedStore[Tx, Snap]
+}
+
 // Cases are a store suite's cases by name, each run on an empty store.
 type Cases[S any] map[string]func(t *testing.T, s S)
 
 // Stores runs the store suite against each backend: the cases every
 // projection shares and its own, each in parallel, on an empty store of
 // its own.
-func (f Fixture[S, P]) Stores(t *testing.T, own Cases[S]) {
+func (f Fixture[Tx, Snap, S, P]) Stores(t *testing.T, own Cases[S]) {
 	t.Helper()
 	cases := Cases[S]{
 		"the scenario is exact":                                    func(t *testing.T, s S) { f.Assert(t, f.Scenario(t, s)) },
@@ -80,13 +89,13 @@ func (f Fixture[S, P]) Stores(t *testing.T, own Cases[S]) {
 
 // ApplyAll applies envs to p one at a time, each of them applied exactly
 // when the projection reads its type.
-func (f Fixture[S, P]) ApplyAll(t testing.TB, p P, envs []events.Envelope) {
+func (f Fixture[Tx, Snap, S, P]) ApplyAll(t testing.TB, p P, envs []events.Envelope) {
 	t.Helper()
 	ApplyAll(t, p, envs, f.Relevant)
 }
 
 // Scenario returns the projection over s with the whole scenario applied.
-func (f Fixture[S, P]) Scenario(t testing.TB, s S) P {
+func (f Fixture[Tx, Snap, S, P]) Scenario(t testing.TB, s S) P {
 	t.Helper()
 	p := f.New(s)
 	f.ApplyAll(t, p, f.Events(t))
@@ -96,7 +105,7 @@ func (f Fixture[S, P]) Scenario(t testing.TB, s S) P {
 // Reset opens a store case on reset: the scenario applied, then the
 // projection reset, whose checkpoint must be back to 0; it returns the
 // projection for the case to check that its rows went too.
-func (f Fixture[S, P]) Reset(t *testing.T, s S) P {
+func (f Fixture[Tx, Snap, S, P]) Reset(t *testing.T, s S) P {
 	t.Helper()
 	p := f.Scenario(t, s)
 	r, ok := any(p).(interface{ Reset(context.Context) error })
@@ -113,18 +122,20 @@ func (f Fixture[S, P]) Reset(t *testing.T, s S) P {
 
 // CrashThenReplay runs the crash-then-replay test (the function of that
 // name) over the scenario appended to a real JetStream log, at points;
-// crashing wraps a store so that a Crasher decides when its transactions
-// die.
-func (f Fixture[S, P]) CrashThenReplay(t *testing.T, crashing func(s S, c *Crasher) S, points ...CrashPoint) {
+// the first runner's store dies when a Crasher says.
+func (f Fixture[Tx, Snap, S, P]) CrashThenReplay(t *testing.T, points ...CrashPoint) {
 	t.Helper()
 	log, envs := LogWith(t, f.Events(t))
+	crashing := func(p P, c *Crasher) projections.BatchProjection {
+		return p.Over(crashingStore[Tx, Snap]{p.Store(), c})
+	}
 	CrashThenReplay(t, log, envs[len(envs)-1].Sequence, Crash[S, P]{
 		Name: f.Name, Backends: f.Backends, Points: points, Crashing: crashing, New: f.New, Assert: f.Assert})
 }
 
 // applyTwice applies each event, then again, then the one before it
 // again: the repeats change nothing and report false.
-func (f Fixture[S, P]) applyTwice(t *testing.T, p P) {
+func (f Fixture[Tx, Snap, S, P]) applyTwice(t *testing.T, p P) {
 	t.Helper()
 	ctx := context.Background()
 	envs := f.Events(t)
@@ -145,7 +156,7 @@ func (f Fixture[S, P]) applyTwice(t *testing.T, p P) {
 // batchOverlap applies the first half of the events one at a time, then
 // all of them as one batch: only those after the checkpoint apply, and
 // the same batch again applies none.
-func (f Fixture[S, P]) batchOverlap(t *testing.T, p P) {
+func (f Fixture[Tx, Snap, S, P]) batchOverlap(t *testing.T, p P) {
 	t.Helper()
 	ctx := context.Background()
 	envs := f.Events(t)
@@ -169,7 +180,7 @@ func (f Fixture[S, P]) batchOverlap(t *testing.T, p P) {
 
 // rebuildEqualsOnePass rebuilds p from the events twice, each time equal
 // to one pass; a replay after the rebuild applies nothing.
-func (f Fixture[S, P]) rebuildEqualsOnePass(t *testing.T, p P) {
+func (f Fixture[Tx, Snap, S, P]) rebuildEqualsOnePass(t *testing.T, p P) {
 	t.Helper()
 	ctx := context.Background()
 	r := projections.NewRunner(SliceLog(f.Events(t)), p, zerolog.Nop())
@@ -190,10 +201,10 @@ func (f Fixture[S, P]) rebuildEqualsOnePass(t *testing.T, p P) {
 // replaced); the projection over s must then pass Assert, and s must
 // export exactly the snapshot. It returns the projection over s and the
 // snapshot.
-func ImportScenario[Snap any, S interface {
+func ImportScenario[Snap, Tx any, S interface {
 	Checkpointer
 	projections.SnapshotStore[Snap]
-}, P projections.BatchProjection](t *testing.T, f Fixture[S, P], s S, expect uint64) (P, Snap) {
+}, P Model[Tx, Snap]](t *testing.T, f Fixture[Tx, Snap, S, P], s S, expect uint64) (P, Snap) {
 	t.Helper()
 	ctx := context.Background()
 	i := slices.IndexFunc(f.Backends, func(b Backend[S]) bool { return b.Name == "memory" })

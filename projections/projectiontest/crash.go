@@ -21,16 +21,18 @@ type Crasher struct {
 	updates int
 }
 
-// CrashingUpdate is a store's UpdateBatch through c: update is the store's
-// own UpdateBatch. A projection's crashing store is its Store with
-// UpdateBatch overridden by a call to this.
-func CrashingUpdate[Tx any](ctx context.Context, c *Crasher, update func(context.Context, string, uint64, func(Tx, uint64) error) (bool, error),
-	name string, seq uint64, fn func(Tx, uint64) error) (bool, error) {
-	c.updates++
-	if c.updates < c.At {
-		return update(ctx, name, seq, fn)
+// crashingStore is a store whose batch updates go through c.
+type crashingStore[Tx, Snap any] struct {
+	projections.CheckpointedStore[Tx, Snap]
+	c *Crasher
+}
+
+func (s crashingStore[Tx, Snap]) UpdateBatch(ctx context.Context, name string, seq uint64, fn func(Tx, uint64) error) (bool, error) {
+	s.c.updates++
+	if s.c.updates < s.c.At {
+		return s.CheckpointedStore.UpdateBatch(ctx, name, seq, fn)
 	}
-	return update(ctx, name, seq, func(tx Tx, cp uint64) error {
+	return s.CheckpointedStore.UpdateBatch(ctx, name, seq, func(tx Tx, cp uint64) error {
 		if err := fn(tx, cp); err != nil {
 			return err
 		}
@@ -56,8 +58,9 @@ type Crash[S Checkpointer, P projections.Projection] struct {
 	Name     string
 	Backends []Backend[S]
 	Points   []CrashPoint
-	// Crashing wraps a store so that c decides when its transactions die.
-	Crashing func(s S, c *Crasher) S
+	// Crashing is the projection p over its store, with c deciding when
+	// its transactions die.
+	Crashing func(p P, c *Crasher) projections.BatchProjection
 	// New makes the projection over a store.
 	New func(S) P
 	// Assert checks the projection holds exactly what the whole log makes.
@@ -84,7 +87,7 @@ func CrashThenReplay[S Checkpointer, P projections.Projection](t *testing.T, log
 			t.Parallel()
 			for _, pt := range c.Points {
 				st := b.Make(t)
-				first := projections.NewRunner(log, c.New(c.Crashing(st, &Crasher{At: pt.At})), zerolog.Nop()).WithBatch(pt.Batch)
+				first := projections.NewRunner(log, c.Crashing(c.New(st), &Crasher{At: pt.At}), zerolog.Nop()).WithBatch(pt.Batch)
 				if _, err := first.Replay(ctx); !errors.Is(err, ErrCrash) {
 					t.Fatalf("batch %d, crash at %d: first runner: %v, want the crash", pt.Batch, pt.At, err)
 				}

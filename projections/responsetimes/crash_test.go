@@ -22,16 +22,6 @@ import (
 	"github.com/helpline-org/helpline/projections/responsetimes"
 )
 
-// crashingStore is a Store whose transactions die half-way when c says.
-type crashingStore struct {
-	responsetimes.Store
-	c *projectiontest.Crasher
-}
-
-func (s crashingStore) UpdateBatch(ctx context.Context, name string, seq uint64, fn func(responsetimes.Tx, uint64) error) (bool, error) {
-	return projectiontest.CrashingUpdate(ctx, s.c, s.Store.UpdateBatch, name, seq, fn)
-}
-
 // TestCrashThenReplay: a runner applies part of the log and dies in the
 // middle of a transaction, of one event or of a batch; a new runner over
 // the same store replays from the log (in batches); the figures equal a
@@ -39,8 +29,7 @@ func (s crashingStore) UpdateBatch(ctx context.Context, name string, seq uint64,
 func TestCrashThenReplay(t *testing.T) {
 	t.Parallel()
 	n := len(responsetimes.Scenario(t))
-	responsetimes.Fixture.CrashThenReplay(t, func(s responsetimes.Store, c *projectiontest.Crasher) responsetimes.Store { return crashingStore{s, c} },
-		projectiontest.CrashPoint{Batch: 1, At: n / 2}, projectiontest.CrashPoint{Batch: 4, At: 3})
+	responsetimes.Fixture.CrashThenReplay(t, projectiontest.CrashPoint{Batch: 1, At: n / 2}, projectiontest.CrashPoint{Batch: 4, At: 3})
 }
 
 // TestFollowLive: the runner's consume.Spec on a real router keeps the

@@ -8,7 +8,7 @@ import (
 )
 
 // fixture is the projection to the shared store suite and crash test.
-var fixture = projectiontest.Fixture[Store, *View]{Name: Name,
+var fixture = projectiontest.Fixture[Tx, Snapshot, Store, *View]{Name: Name,
 	New:      func(s Store) *View { return NewView(s, scenarioTargets) },
 	Backends: projectiontest.Backends[Store](NewMemoryStore, NewSQLStore),
 	Events:   scenario, Relevant: relevant,
