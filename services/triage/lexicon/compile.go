@@ -119,6 +119,13 @@ func compile(l *Lexicon) *compiled {
 			add(j, t, prioJoined)
 		}
 	}
+	// A texting spelling gives way to any phrase written out, as a
+	// joined form does.
+	addTexting := func(ph string, t int32) {
+		for _, f := range phraseForms(ph) {
+			add(f, t, prioJoined)
+		}
+	}
 	var words []string
 	for _, p := range l.parts {
 		selfWords := map[string]bool{}
@@ -140,6 +147,9 @@ func compile(l *Lexicon) *compiled {
 			unmarked := int32(-1)
 			for _, ph := range append([]string{e.Phrase}, e.Variants...) {
 				tid := id
+				for _, f := range textingForms(ph, p.Texting) {
+					addTexting(f, tid)
+				}
 				if r.person == personSelf && r.signal == sigIdeation && !saysSelf(ph, selfWords) {
 					if unmarked < 0 {
 						unmarked = int32(len(c.terms))
@@ -175,6 +185,9 @@ func compile(l *Lexicon) *compiled {
 				id := int32(len(c.terms))
 				c.terms = append(c.terms, term{phrase: ph, category: list.name, language: p.Language, kind: list.kind})
 				addPhrase(ph, id, false)
+				for _, f := range textingForms(ph, p.Texting) {
+					addTexting(f, id)
+				}
 			}
 		}
 		for _, w := range p.Modifiers.NegationFillers {
@@ -207,6 +220,15 @@ func compile(l *Lexicon) *compiled {
 						seen[key] = true
 						pats = append(pats, f)
 						c.addPattern(f, id)
+					}
+				}
+				for _, t := range textingForms(ph, p.Texting) {
+					for _, f := range phraseForms(t) {
+						if key := cueNames[list.class] + "|" + f; !seen[key] {
+							seen[key] = true
+							pats = append(pats, f)
+							c.addPattern(f, id)
+						}
 					}
 				}
 			}
@@ -258,6 +280,54 @@ func compile(l *Lexicon) *compiled {
 	c.pats = byNode
 	c.vocab = newVocabulary(words)
 	return c
+}
+
+// textingForms returns phrase ph (of two words or more) as clients text
+// it: with each texting word of its language replaced by each of its
+// spellings ("ya sabes para que" as "ya sabes pa que"), and with every
+// texting word replaced by its first spelling at once. A phrase of one
+// word has none: "pa" alone is French's "pas" as much as Spanish's
+// "para".
+func textingForms(ph string, texting map[string][]string) []string {
+	if len(texting) == 0 {
+		return nil
+	}
+	words := strings.Fields(strings.ToLower(ph))
+	if len(words) < 2 {
+		return nil
+	}
+	padded := " " + strings.Join(words, " ") + " "
+	var out []string
+	all := padded
+	keys := make([]string, 0, len(texting))
+	for k := range texting {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	hits := 0
+	for _, k := range keys {
+		from := " " + k + " "
+		if !strings.Contains(padded, from) {
+			continue
+		}
+		hits++
+		for _, alt := range texting[k] {
+			if f := strings.TrimSpace(replaceWords(padded, from, " "+alt+" ")); !slices.Contains(out, f) {
+				out = append(out, f)
+			}
+		}
+		all = replaceWords(all, from, " "+texting[k][0]+" ")
+	}
+	if f := strings.TrimSpace(all); hits > 1 && !slices.Contains(out, f) {
+		out = append(out, f)
+	}
+	return out
+}
+
+// replaceWords replaces every from (a space-padded word or words) in
+// padded, including occurrences that share a space ("para para").
+func replaceWords(padded, from, to string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(padded, from, to), from, to)
 }
 
 // contractions are English words often typed without their apostrophe; a

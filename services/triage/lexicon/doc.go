@@ -354,6 +354,15 @@
 // compañero se va a matar con la pistola de su papá" is elevated (a third
 // party), "mi ex me dijo que me iba a matar con la pistola" a crisis.
 //
+// Lexicon en/es/fr 2026.12.7.44, rules 2026.12.7.35: texting spellings
+// (key texting of each language: "para" as "pa", "pour" as "pr", "je veux" as "jveux",
+// "going to" as "gonna", "tonight" as "2nite") give every phrase of two
+// words or more a texted form ("ya sabes pa qué es" is "ya sabes para
+// qué es", "jveux sauter" "je veux sauter"); one-word phrases get none,
+// since "pa" alone is French's "pas" as much as Spanish's "para". A
+// texted form gives way to a phrase written out. "2nite", "tonite",
+// "hoy a la noche", "hoy en la noche" are a time frame.
+//
 // Ordinary words are never enough on their own: a rule over everyday
 // words needs a risk word too (a death, a wish to be dead, no one there)
 // or the conversation's ideation ("I'll do it when the house is empty"

@@ -36,6 +36,11 @@ type part struct {
 	// Cues are word-level cue classes, combined by the cue rules
 	// (cues.go).
 	Cues cueLists `yaml:"cues"`
+	// Texting are the language's texting spellings of its words: a
+	// word or two ("para", "je vais") and how clients type them ("pa",
+	// "jvais"). Every phrase of two words or more is also matched with
+	// them (textingForms).
+	Texting map[string][]string `yaml:"texting"`
 }
 
 // modifiers are one language's cue lists.
@@ -321,6 +326,16 @@ func (p *part) validate() error {
 	}
 	if err := p.Cues.validate(); err != nil {
 		return bad("%v", err)
+	}
+	for w, alts := range p.Texting {
+		if Normalise(w) == "" || len(alts) == 0 {
+			return bad("texting.%s: want a word and at least one spelling", w)
+		}
+		for _, a := range alts {
+			if Normalise(a) == "" || Normalise(a) == Normalise(w) {
+				return bad("texting.%s: spelling %q is empty or the word itself", w, a)
+			}
+		}
 	}
 	for _, w := range p.Modifiers.NegationFillers {
 		if n := Normalise(w); n == "" || strings.Contains(n, " ") {

@@ -125,3 +125,34 @@ func TestDefault(t *testing.T) {
 		}
 	}
 }
+
+// TestTextingForms: a phrase of two words or more is also matched as
+// clients text it; a one-word phrase is not ("pa" alone is French's
+// "pas" as much as Spanish's "para").
+func TestTextingForms(t *testing.T) {
+	tx := map[string][]string{"para": {"pa"}, "que": {"q", "k"}}
+	got := textingForms("ya sabes para que", tx)
+	want := []string{"ya sabes pa que", "ya sabes para q", "ya sabes para k", "ya sabes pa q"}
+	if !slices.Equal(got, want) {
+		t.Errorf("textingForms = %q, want %q", got, want)
+	}
+	if got := textingForms("para", tx); got != nil {
+		t.Errorf("one word: %q, want none", got)
+	}
+	c := defaultClassifier(t)
+	for _, tc := range []struct {
+		text string
+		want Risk
+	}{
+		{"me compré un arma. y no es pa defenderme, ya sabes pa qué es", RiskCrisis},
+		{"ya un pont au dessus de l'autoroute derriere mon bahut. jveux sauter.", RiskCrisis},
+		{"got the pills. 2nite after the footy finishes", RiskCrisis},
+		{"my boss is gonna kill me, overslept AGAIN", RiskNone},
+		{"ya tengo todo listo pa la fiesta de mañana", RiskNone},
+		{"jvais au ciné ce soir avec mes potes", RiskNone},
+	} {
+		if v := c.Classify(tc.text); v.Risk != tc.want {
+			t.Errorf("%q: %s (%s), want %s", tc.text, v.Risk, v.Rule, tc.want)
+		}
+	}
+}
