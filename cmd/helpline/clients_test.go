@@ -21,16 +21,8 @@ import (
 func TestRetentionDryRunListsOpaqueIDsOnly(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	const cfg = `
-lines:
-  - {id: main, number: "+442079460000", timezone: Europe/London, always_open: true, retention_days: 1}
-staff:
-  - {id: dana, name: Dana Duty, role: duty, work_phone: "+447700900101"}
-rota:
-  - {line: main, level: duty, staff: dana}
-policies:
-  - {id: default, levels: [duty]}
-`
+	cfg := testbed.Config(`number: "+442079460000", timezone: Europe/London, always_open: true, retention_days: 1`, "5m",
+		testbed.On("duty", testbed.Member{ID: "dana", Name: "Dana Duty", Role: "duty", Phone: "+447700900101"}))
 	b := testbed.New(t, cfg, time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC))
 	rc := b.Text(t, "+447700900777", "+442079460000", "hello")
 	b.Close(t, rc.ConversationID, "wes")
