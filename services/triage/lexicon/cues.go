@@ -607,6 +607,16 @@ var cueRules = []cueRule{
 	// to the woods tonight", "je prends la corde et je vais dans les bois".
 	{name: "means_remote", slots: []cueSet{cs(cueMeans), cs(cueRemote), cs(cueTonight, cueTravel, cueUnfound, cueAlone, cueDeadWish, cueDeath, cueDone)},
 		out: []cueOut{{sigPlan, kindWhere, 0}, {sigMethod, kindNamed, 0}}, unless: cs(cueBenign)},
+	// A means of the cue classes with a wish to be dead or ideation in
+	// another clause: "id be better off gone, im sat on the wall at the
+	// top of the multistorey", "no quiero seguir viva, estoy en el andén
+	// esperando el tren" is a method with its purpose, as a named means of
+	// the lexicon's entries already was ("i want to die. i have a rope").
+	// Read at the means, so that a means someone else holds ("mi papá
+	// tiene una escopeta"), one denied or past, or everyday medicine is
+	// held as before (rules 2026.12.7.36).
+	{name: "means_deadwish", slots: []cueSet{cs(cueDeadWish), cs(cueMeans, cueWeapon, cueFumes, cueLigature, cuePoison)}, out: []cueOut{{sigMethod, kindNamed, 1}},
+		unless: cs(cueBenign, cueOccasion, cuePrescribed, cueMishap)},
 	// "i want to $u!c!de": a wish right next to the act named.
 	{name: "wish_suicide", slots: []cueSet{cs(cueWish), cs(cueSuicide)}, out: []cueOut{{sigIdeation, kindSuicidal, 1}}, window: 2},
 	// A means with an end said: "back from the chemist with 4 packs, this

@@ -363,6 +363,13 @@
 // texted form gives way to a phrase written out. "2nite", "tonite",
 // "hoy a la noche", "hoy en la noche" are a time frame.
 //
+// Rules 2026.12.7.36: a means of the cue classes (the generated
+// vocabulary's weapons, heights, rails, poisons, ligatures) with a wish to
+// be dead or ideation in another clause is a method with its purpose, as a
+// means among the lexicon's entries was: "no quiero seguir viva, estoy en
+// el andén esperando el tren". It is read at the means, so a means someone
+// else holds, a denied or past one and everyday medicine stay held.
+//
 // Ordinary words are never enough on their own: a rule over everyday
 // words needs a risk word too (a death, a wish to be dead, no one there)
 // or the conversation's ideation ("I'll do it when the house is empty"
