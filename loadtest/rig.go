@@ -100,6 +100,57 @@ func (r *Rig) RSS() map[string]float64 {
 	return out
 }
 
+// CPU is the CPU time every process has used so far (user and system).
+func (r *Rig) CPU() map[string]time.Duration {
+	out := map[string]time.Duration{}
+	for _, p := range append(append([]*cluster.Proc(nil), r.Cluster.NATS...), r.Cluster.Services...) {
+		if d, err := p.CPU(); err == nil {
+			out[p.Name] = d
+		}
+	}
+	return out
+}
+
+// AwaitIdle waits until the processes go idle (together less than a
+// twentieth of a core over a second: the backlogs of the last load
+// handled), or wait passes, and reports whether they did.
+func (r *Rig) AwaitIdle(ctx context.Context, wait time.Duration) bool {
+	deadline := time.Now().Add(wait)
+	prev := r.CPU()
+	for time.Now().Before(deadline) && ctx.Err() == nil {
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(time.Second):
+		}
+		cur := r.CPU()
+		var used time.Duration
+		for name, d := range cur {
+			used += d - prev[name]
+		}
+		if used < 50*time.Millisecond {
+			return true
+		}
+		prev = cur
+	}
+	return false
+}
+
+// CPUPerMessage is the CPU each process used between two readings of
+// CPU, in milliseconds per message of the n sent in between.
+func CPUPerMessage(before, after map[string]time.Duration, n int) map[string]float64 {
+	out := map[string]float64{}
+	if n <= 0 {
+		return out
+	}
+	for name, a := range after {
+		if b, ok := before[name]; ok {
+			out[name] = float64(a-b) / float64(time.Millisecond) / float64(n)
+		}
+	}
+	return out
+}
+
 // Close kills the cluster and stops the fake.
 func (r *Rig) Close() {
 	r.Cluster.Close()

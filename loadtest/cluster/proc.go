@@ -159,3 +159,41 @@ func (p *Proc) RSS() (int64, error) {
 	}
 	return 0, errors.New("no VmRSS in /proc status")
 }
+
+// clockTicks is the unit of utime and stime in /proc/<pid>/stat
+// (USER_HZ, sysconf(_SC_CLK_TCK)): 100 on every Linux the harness runs on.
+const clockTicks = 100
+
+// CPU returns the CPU time the process has used so far, user and system
+// (utime + stime in /proc/<pid>/stat): what a load step's CPU per message
+// is computed from, before and after.
+func (p *Proc) CPU() (time.Duration, error) {
+	pid := p.PID()
+	if pid == 0 {
+		return 0, fmt.Errorf("%s is not running", p.Name)
+	}
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0, err
+	}
+	// The command name (field 2) is in parentheses and may hold spaces:
+	// the fields that follow start after its last ')'. utime and stime are
+	// fields 14 and 15, the 12th and 13th after it.
+	i := strings.LastIndexByte(string(data), ')')
+	if i < 0 {
+		return 0, errors.New("unreadable /proc stat")
+	}
+	f := strings.Fields(string(data[i+1:]))
+	if len(f) < 13 {
+		return 0, errors.New("short /proc stat")
+	}
+	var ticks int64
+	for _, v := range f[11:13] {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("/proc stat: %w", err)
+		}
+		ticks += n
+	}
+	return time.Duration(ticks) * time.Second / clockTicks, nil
+}

@@ -39,6 +39,9 @@ type step struct {
 	RSS map[string]float64 `json:"rss_mib"`
 	// Handlers: per event handler, events handled so far and mean ms.
 	Handlers map[string][2]float64 `json:"handlers_events_mean_ms"`
+	// CPU: per process, CPU time (user and system) from the step's start
+	// until its crisis texts were paged, in ms per webhook sent.
+	CPU map[string]float64 `json:"cpu_ms_per_message"`
 }
 
 type output struct {
@@ -47,7 +50,11 @@ type output struct {
 	Replicas  map[string]int `json:"replicas,omitempty"`
 	Embedded  bool           `json:"embedded,omitempty"`
 	Sustained float64        `json:"sustained_rate_p99_under_100ms"`
-	Note      string         `json:"note"`
+	// CPU: per process, CPU time of the whole run (warm-up and steps,
+	// then until the processes settled: Settled) in ms per webhook sent.
+	CPU     map[string]float64 `json:"cpu_ms_per_message_whole_run"`
+	Settled bool               `json:"settled"`
+	Note    string             `json:"note"`
 }
 
 func run(ctx context.Context) error {
@@ -59,6 +66,7 @@ func run(ctx context.Context) error {
 	warmup := flag.Duration("warmup", 10*time.Second, "an unreported first step at the first rate (caches, first clients' keys)")
 	replicas := flag.String("replicas", "", "replicas per service, e.g. triage=2,notification=2 (default: ingestion 2, the others 1)")
 	embedded := flag.Bool("embedded", false, "one `helpline run` process (embedded NATS, memory projections) instead of the cluster; no database, no -replicas")
+	settle := flag.Duration("settle", 60*time.Second, "after the last step, how long to wait at most for the processes to go idle (the backlogs handled) before reading the whole run's CPU")
 	flag.Parse()
 	if *embedded && *replicas != "" {
 		return fmt.Errorf("-replicas does not apply to -embedded (one process runs every service)")
@@ -98,27 +106,35 @@ func run(ctx context.Context) error {
 		marks    []loadtest.Mark
 		offset   float64
 		next     int64 = 1
+		total    int
 	)
+	cpu0 := rig.CPU()
 	if *warmup > 0 {
 		fmt.Fprintf(os.Stderr, "warm-up: %g webhooks/s for %s (not reported)\n", steps[0], *warmup)
 		l := loadtest.Load{Rate: steps[0], Duration: *warmup, CrisisEvery: *crisisEvery, FirstID: next}
 		next += int64(steps[0]*warmup.Seconds()) + 1
-		rig.AwaitPages(ctx, loadtest.Run(ctx, l, rig.Text), 60*time.Second)
+		sent := loadtest.Run(ctx, l, rig.Text)
+		total += len(sent)
+		rig.AwaitPages(ctx, sent, 60*time.Second)
 	}
 	passing := true
 	for _, rate := range steps {
 		l := loadtest.Load{Rate: rate, Duration: *duration, CrisisEvery: *crisisEvery, FirstID: next}
 		next += int64(rate*duration.Seconds()) + 1
 		fmt.Fprintf(os.Stderr, "step: %g webhooks/s for %s\n", rate, *duration)
+		before := rig.CPU()
 		sent := loadtest.Run(ctx, l, rig.Text)
+		total += len(sent)
 		rss := rig.RSS() // at the end of the step, under load
 		handlers := rig.HandlerStats(ctx)
 		pages := rig.AwaitPages(ctx, sent, 60*time.Second)
+		cpu := loadtest.CPUPerMessage(before, rig.CPU(), len(sent))
 		rep := loadtest.Analyse(l, sent, pages, rig.Cluster.Pseudonym)
-		res.Steps = append(res.Steps, step{Report: rep, RSS: rss, Handlers: handlers})
+		res.Steps = append(res.Steps, step{Report: rep, RSS: rss, Handlers: handlers, CPU: cpu})
 		for h, v := range handlers {
 			fmt.Fprintf(os.Stderr, "  handler %-28s %8.0f events (so far), mean %6.2f ms\n", h, v[0], v[1])
 		}
+		fmt.Fprintf(os.Stderr, "  CPU ms per message (step start to its pages): %s\n", cpuLine(cpu))
 		marks = append(marks, loadtest.Mark{At: offset, Label: fmt.Sprintf("%g/s", rate)})
 		for _, s := range rep.Timeline {
 			s.At += offset
@@ -135,6 +151,8 @@ func run(ctx context.Context) error {
 			break
 		}
 	}
+	res.Settled = rig.AwaitIdle(ctx, *settle)
+	res.CPU = loadtest.CPUPerMessage(cpu0, rig.CPU(), total)
 	print(res)
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return err
@@ -178,5 +196,23 @@ func print(res output) {
 		}
 		fmt.Println()
 	}
+	fmt.Printf("CPU ms per message, whole run (%s): %s\n", map[bool]string{true: "settled", false: "not settled: backlogs left"}[res.Settled], cpuLine(res.CPU))
 	fmt.Printf("sustained rate (every step up to it: webhook p99 < 100 ms, all answered 200, every crisis paged): %g/s\n", res.Sustained)
+}
+
+// cpuLine is the processes' CPU ms per message by name, then their sum.
+func cpuLine(cpu map[string]float64) string {
+	names := make([]string, 0, len(cpu))
+	var sum float64
+	for n, v := range cpu {
+		names = append(names, n)
+		sum += v
+	}
+	sort.Strings(names)
+	var b strings.Builder
+	for _, n := range names {
+		fmt.Fprintf(&b, "%s %.2f ", n, cpu[n])
+	}
+	fmt.Fprintf(&b, "total %.2f", sum)
+	return b.String()
 }
