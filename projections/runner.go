@@ -101,12 +101,16 @@ var _ Log = (*events.Store)(nil)
 // read and written inside each event's transaction, so a redelivery, or
 // an event another replica or a catch-up already applied, changes nothing.
 //
-// A projection in SQL is followed by an ordered durable consumer (Spec):
-// it shares the events among replicas (each applied once, whoever applies
-// it), keeps the consumer's retries, dead letters and metrics, and its lag
-// is what readiness measures. A projection in memory belongs to one
-// process, which rebuilds it at start: it follows the log on a consumer
-// of its own that saves nothing (LocalSpec).
+// A process follows the log into its projections on a consumer of its
+// own that saves nothing on the server (LocalSpec), from the runner's
+// position: a projection in memory belongs to the process, which rebuilds
+// it at start; a projection in SQL is shared by the processes that follow
+// it (projector and console replicas), each applying every event, and the
+// checkpoint in each event's transaction has the first apply it and the
+// others change nothing. Spec, an ordered durable consumer shared by the
+// replicas, is what tests drive a runner with; the processes no longer use
+// it: it cost the log about four replicated, fsynced writes per event with
+// one event in flight (loadtest/README.md, issue 17).
 type Runner struct {
 	log  Log
 	p    Projection
@@ -279,18 +283,20 @@ func (r *Runner) Position() uint64 {
 	return r.position
 }
 
-// Spec returns the live handler for a consume.Router: an ordered durable
-// consumer named after the projection, shared by every process that
-// follows it (a projection in SQL).
+// Spec returns the live handler for a consume.Router on an ordered
+// durable consumer named after the projection, shared by every process
+// that uses it.
 func (r *Runner) Spec() consume.Spec {
 	return consume.Spec{Name: r.p.Name(), Filter: r.p.Filter(), Handler: r.handle, Ordered: true}
 }
 
-// LocalSpec returns the live handler of a projection this process alone
-// holds (in memory, rebuilt from the log at every start): a consumer of
-// its own (consume.Spec.Local), in stream order, with nothing acknowledged
-// and nothing saved, starting after the runner's position. Each process
-// then sees every event, and the log's disk is not written per event.
+// LocalSpec returns the live handler a process follows the log with: a
+// consumer of its own (consume.Spec.Local), in stream order, with nothing
+// acknowledged and nothing saved, starting after the runner's position.
+// Each process then sees every event, and the log's disk is not written
+// per event. For a projection in memory (this process's alone, rebuilt
+// at every start) and in SQL (shared: the checkpoint makes an event
+// another process applied first a no-op).
 func (r *Runner) LocalSpec() consume.Spec {
 	return consume.Spec{Name: r.p.Name(), Filter: r.p.Filter(), Handler: r.handle, Local: true, From: r.Position}
 }

@@ -117,14 +117,19 @@ func (pr *Process) addProjections(ctx context.Context) error {
 			return fmt.Errorf("catch up projection: %w", err)
 		}
 		pr.log.Info().Str("svc", "projections").Int("events", n).Dur("took", time.Since(start)).Msg("projection caught up")
-		// Memory is this process's own, rebuilt at every start: it
-		// follows the log alone and saves no position. SQL is shared by
-		// the projector and console replicas: one durable consumer each.
-		spec := r.Spec()
-		if pool == nil {
-			spec = r.LocalSpec()
-		}
-		v.specs = append(v.specs, spec)
+		// Each process follows the log on its own, from where the
+		// projection is (memory: rebuilt at every start; SQL: the
+		// checkpoint), with nothing acknowledged on the server. SQL
+		// replicas (projector, console) each apply every event; the
+		// checkpoint read and written in each event's transaction makes
+		// all but the first a no-op. A durable consumer shared by them
+		// cost the log about four replicated, fsynced writes per event
+		// (one event in flight: pull request added and removed,
+		// delivered, acked), one event at a time, so the projections fell
+		// minutes behind the log at 100 texts/s in the process cluster
+		// while those writes took a large share of the NATS nodes' CPU
+		// (loadtest/README.md, issue 17).
+		v.specs = append(v.specs, r.LocalSpec())
 	}
 	pr.add(v.specs, nil)
 	pr.health.Add("projections", v.Ready)

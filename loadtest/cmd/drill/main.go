@@ -64,10 +64,11 @@ type output struct {
 }
 
 // consumers are the durable consumers each role's recovery is measured by.
+// The projector has none: it follows the log on consumers of its own, and
+// is ready once its projections are at most a hundred events behind.
 var consumers = map[string][]string{
 	"triage":       {"triage"},
 	"notification": {"notification"},
-	"projector":    {"projection-response-times", "projection-escalations"},
 }
 
 func run(ctx context.Context) error {
