@@ -20,9 +20,13 @@ type TailReader interface {
 
 // DefaultConversationCacheSize is how many conversations a service keeps
 // folded unless told otherwise. One entry costs about 1 KiB, plus about
-// 200 bytes per message received (its id in Messages and Triaged), about
-// 300 bytes per escalation and the sealed body of every reply (up to
-// ~2 KiB each): a full cache of ordinary conversations is a few MiB, tens of MiB at worst.
+// 280 bytes per message received and triaged (its id and sequence in
+// Messages; its verdict's slot, whose facts are interned: keptVerdict),
+// the sealed matched words of every verdict that has any, about 300 bytes
+// per escalation and the sealed body of every reply not sent yet (up to
+// ~2 KiB each): a full cache of ordinary conversations is a few MiB, tens
+// of MiB at worst. Entries grow with their conversations: nothing bounds
+// a conversation's messages.
 const DefaultConversationCacheSize = 4096
 
 // conversationCacheTail is how many events a cached conversation may be

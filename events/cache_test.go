@@ -103,7 +103,7 @@ func TestCacheSeesWhatOthersAppended(t *testing.T) {
 	if want := whole(t, s, id); !reflect.DeepEqual(got, want) {
 		t.Fatalf("cached load:\n%+v\nwant\n%+v", got, want)
 	}
-	if !got.Triaged["m-1"] || got.Received != 2 {
+	if !got.Triaged("m-1") || got.Received != 2 {
 		t.Fatalf("another replica's verdict or the new message is missing: %+v", got)
 	}
 	if n := log.loads.Load(); n != 1 {
@@ -121,7 +121,7 @@ func TestCacheCopiesAreThePrivateCallers(t *testing.T) {
 	const id = "conv-cache-copies"
 	s, _, c := cached(t, id)
 	a := mustLoad(t, c, id)
-	a.Triaged["m-1"] = true
+	a.Messages["m-1"] = 1
 	a.Version = 1 << 40
 	a.Closed = true
 	if got, want := mustLoad(t, c, id), whole(t, s, id); !reflect.DeepEqual(got, want) {
@@ -209,7 +209,7 @@ func TestCacheConcurrentLoadsOnlyMoveForward(t *testing.T) {
 				if conv.Version < before {
 					t.Errorf("load saw version %d, the log was at %d before it began", conv.Version, before)
 				}
-				conv.Triaged["scribble"] = true // a caller's change stays its own
+				conv.Messages["scribble"] = 1 // a caller's change stays its own
 			}
 		}()
 	}
@@ -336,7 +336,7 @@ func TestCacheAtWaitsForTheFollowerInsteadOfReading(t *testing.T) {
 		got <- conv
 	}()
 	follow(math.MaxUint64)
-	if conv := <-got; conv == nil || conv.Version != acks[0].Seq || !conv.Triaged["m-1"] {
+	if conv := <-got; conv == nil || conv.Version != acks[0].Seq || !conv.Triaged("m-1") {
 		t.Fatalf("At(%d) = %+v, want the conversation with its verdict", acks[0].Seq, conv)
 	}
 	if n := log.loads.Load() + log.tails.Load() - reads; n != 0 {

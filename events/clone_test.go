@@ -41,8 +41,8 @@ func TestCloneIsDeep(t *testing.T) {
 	r := c.Replies["r1"]
 	r.Body.Data[0] = 99
 	c.Replies["r2"] = events.ReplyRequested{ReplyID: "r2"}
-	c.Triaged["m1"] = false
-	c.Triaged["m2"] = true
+	c.Messages["m1"] = 99
+	c.Messages["m2"] = 100
 	if err := c.Acknowledge("e1", "sam", events.Meta{OccurredAt: t0.Add(time.Hour)}); err == nil {
 		t.Fatal("acknowledged an escalation the clone marked acknowledged")
 	}
@@ -54,6 +54,14 @@ func TestCloneIsDeep(t *testing.T) {
 	}
 	e.Sequence = 100
 	if err := c.Apply(e); err != nil {
+		t.Fatal(err)
+	}
+	v, err := events.New("c-clone", events.MessageTriaged{MessageID: "m2", Risk: events.RiskElevated, Terms: events.Sealed{KeyID: "k1", Data: []byte{3}}}, events.Meta{OccurredAt: t0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.Sequence = 101
+	if err := c.Apply(v); err != nil {
 		t.Fatal(err)
 	}
 	if err := c.Close("sam", events.WrapUp{Outcome: "supported", SeenSeq: c.Version}, testTaxonomy{}, events.Meta{OccurredAt: t0}); err != nil {

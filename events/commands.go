@@ -150,7 +150,7 @@ type Arrival struct {
 // verdict and completes the batch (an escalation already raised is open,
 // so it is not raised again).
 func (c *Conversation) Triage(messageID string, v Verdict, a Arrival, m Meta) error {
-	if c.Triaged[messageID] {
+	if c.Triaged(messageID) {
 		return nil
 	}
 	switch {
@@ -528,10 +528,10 @@ func (c *Conversation) RecordTriageFeedback(messageID, staffID, feedback string,
 	if feedback != FeedbackMissed && feedback != FeedbackFalseAlarm {
 		return fmt.Errorf("%w: feedback %q (missed or false_alarm)", ErrInvalidCommand, feedback)
 	}
-	v, ok := c.Verdicts[messageID]
+	v, ok := c.Verdict(messageID)
 	if !ok {
 		return fmt.Errorf("verdict on message %s: %w", messageID, ErrNotFound)
 	}
 	return c.recordWithID(DerivedID("triage-feedback", c.ID, messageID, staffID, feedback), TriageFeedbackRecorded{MessageID: messageID, StaffID: staffID,
-		Feedback: feedback, Risk: v.Risk, Rule: v.Rule, LexiconVersion: v.LexiconVersion, Signals: v.clone().Signals, Terms: v.Terms.Words()}, m)
+		Feedback: feedback, Risk: v.Risk, Rule: v.Rule, LexiconVersion: v.LexiconVersion, Signals: v.Signals, Terms: v.Terms.Words()}, m)
 }

@@ -196,13 +196,14 @@ type Conversation struct {
 	// sequence of its event (0 while recorded and not yet appended), so a
 	// message sent again is found however long after.
 	Messages map[string]uint64
-	// Triaged holds the ids of the messages a verdict was recorded for, so
-	// a redelivered message is not triaged (escalated, paged) twice.
-	Triaged map[string]bool
-	// Verdicts holds each triaged message's verdict, content-free (risk,
-	// rule, versions, signals, the sealed matched words): what a staff member's
-	// feedback on it copies.
-	Verdicts map[string]VerdictSummary
+	// verdicts holds each triaged message's verdict, content-free (risk,
+	// rule, versions, signals), interned (keptVerdict), and verdictTerms
+	// the sealed matched words of those that have any: what a staff
+	// member's feedback on it copies (Verdict), and that the message was
+	// triaged, so a redelivered message is not triaged (escalated, paged)
+	// twice (Triaged).
+	verdicts     map[string]keptVerdict
+	verdictTerms map[string]Sealed
 	// Recent lists the latest verdicts, oldest first, at most
 	// RecentVerdicts of them: triage reads a message with its
 	// conversation's recent state.
@@ -237,7 +238,7 @@ type Conversation struct {
 // NewConversation returns an empty conversation with the given id.
 func NewConversation(id string) *Conversation {
 	return &Conversation{ID: id, Escalations: map[string]*Escalation{}, Sends: map[string]string{}, Replies: map[string]ReplyRequested{},
-		Messages: map[string]uint64{}, Triaged: map[string]bool{}, HandOvers: map[string]bool{}, Verdicts: map[string]VerdictSummary{}, Pages: map[string]PageRef{}, Undelivered: map[string]DeliveryStatusChanged{},
+		Messages: map[string]uint64{}, HandOvers: map[string]bool{}, verdicts: map[string]keptVerdict{}, verdictTerms: map[string]Sealed{}, Pages: map[string]PageRef{}, Undelivered: map[string]DeliveryStatusChanged{},
 		FollowUps: map[string]FollowUp{}, UrgentNotices: map[string]UrgentNotice{}}
 }
 
@@ -258,11 +259,12 @@ func (c *Conversation) Clone() *Conversation {
 		out.Replies[id] = r
 	}
 	out.Messages = maps.Clone(c.Messages)
-	out.Triaged = maps.Clone(c.Triaged)
 	out.HandOvers = maps.Clone(c.HandOvers)
-	out.Verdicts = make(map[string]VerdictSummary, len(c.Verdicts))
-	for id, v := range c.Verdicts {
-		out.Verdicts[id] = v.clone()
+	out.verdicts = maps.Clone(c.verdicts) // interned values: never changed
+	out.verdictTerms = make(map[string]Sealed, len(c.verdictTerms))
+	for id, t := range c.verdictTerms {
+		t.Data = bytes.Clone(t.Data)
+		out.verdictTerms[id] = t
 	}
 	out.Pages = maps.Clone(c.Pages)
 	out.Undelivered = maps.Clone(c.Undelivered)
@@ -311,12 +313,14 @@ func (c *Conversation) apply(p Payload, e Envelope) {
 			c.StartedAt = at
 		}
 	case MessageTriaged:
-		c.Triaged[p.MessageID] = true
 		if len(p.Matches) > 0 && p.Matches[0].Language != "" {
 			c.Language = p.Matches[0].Language
 		}
 		v := summarise(p)
-		c.Verdicts[p.MessageID] = v
+		c.verdicts[p.MessageID] = keepVerdict(v)
+		if !v.Terms.Empty() {
+			c.verdictTerms[p.MessageID] = v.Terms
+		}
 		c.Recent = append(c.Recent, RecentVerdict{At: at, Risk: p.Risk, Signals: v.Signals})
 		if n := len(c.Recent); n > RecentVerdicts {
 			c.Recent = slices.Clone(c.Recent[n-RecentVerdicts:])

@@ -204,8 +204,9 @@ func (c *Conversation) EscalateUnheeded(noticeID string, m Meta) error {
 	if m.OccurredAt.Before(n.Due) && !c.NoticeUndelivered(n) || c.Heeded(n) {
 		return nil // not yet due (a notice that could not reach the worker is due at once), or answered
 	}
+	v, _ := c.Verdict(n.MessageID)
 	return c.raise(CrisisEscalationID(n.MessageID), n.MessageID, ReasonCrisis,
-		Verdict{Risk: RiskCrisis, Categories: n.Categories, Terms: c.Verdicts[n.MessageID].Terms}, m)
+		Verdict{Risk: RiskCrisis, Categories: n.Categories, Terms: v.Terms}, m)
 }
 
 // RecordNoticeSent records that the provider accepted notice noticeID's

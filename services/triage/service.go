@@ -168,7 +168,7 @@ func (s *Service) triage(ctx context.Context, e events.Envelope, m events.Messag
 	// what the log holds if that copy lagged.
 	var v lexicon.Verdict
 	saved, err := s.convs.UpdateAfter(ctx, e.AggregateID, e.Sequence, func(c *events.Conversation) error {
-		if c.Triaged[m.MessageID] {
+		if c.Triaged(m.MessageID) {
 			return nil // a redelivery: recorded already
 		}
 		v = s.classify.ClassifyIn(string(body), recent(c), m.ReceivedAt)
