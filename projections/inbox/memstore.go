@@ -221,15 +221,25 @@ func (t *memTx) Message(ctx context.Context, convID, id string) (Message, bool, 
 	return Message{}, false, nil
 }
 
-func (t *memTx) PutMessage(ctx context.Context, convID string, m Message) error {
-	ms, _ := t.Messages(ctx, convID)
-	m = cloneMessage(m)
-	if i := slices.IndexFunc(ms, func(o Message) bool { return o.ID == m.ID }); i >= 0 {
-		ms[i] = m
-	} else {
-		ms = append(ms, m)
+// PutMessage stages the conversation's list with m in it, as a new slice
+// of exactly its length: a list grows by one message at a time, and an
+// append's spare capacity would be kept with every conversation. The
+// other messages are shared with the list it replaces, which is never
+// changed in place (readers get copies: Messages).
+func (t *memTx) PutMessage(_ context.Context, convID string, m Message) error {
+	ms, _, err := t.messages.Get(convID)
+	if err != nil {
+		return err
 	}
-	return t.messages.Put(convID, ms)
+	i := slices.IndexFunc(ms, func(o Message) bool { return o.ID == m.ID })
+	n := len(ms)
+	if i < 0 {
+		i, n = n, n+1
+	}
+	out := make([]Message, n)
+	copy(out, ms)
+	out[i] = cloneMessage(m)
+	return t.messages.Put(convID, out)
 }
 
 func (t *memTx) Delivery(_ context.Context, convID, providerID string) (Delivery, bool, error) {
