@@ -101,22 +101,12 @@ func (c *ConversationCache) Load(ctx context.Context, id string) (*Conversation,
 	if !ok {
 		return c.loadWhole(ctx, id, from)
 	}
-	cached := entry.conv
-	tail, _, err := c.log.Since(ctx, AggregateConversation, id, cached.Version, conversationCacheTail)
+	next, err := foldSince(ctx, c.log, AggregateConversation, id, entry.conv)
 	if errors.Is(err, ErrTooFarBehind) {
 		return c.loadWhole(ctx, id, from)
 	}
 	if err != nil {
 		return nil, err
-	}
-	next := cached
-	if len(tail) > 0 {
-		next = cached.Clone()
-		for _, e := range tail {
-			if err := next.Apply(e); err != nil {
-				return nil, err
-			}
-		}
 	}
 	c.put(next, max(next.Version, from))
 	return next.Clone(), nil

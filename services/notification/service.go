@@ -75,10 +75,13 @@ type Service struct {
 	keys     Opener
 	log      Log
 	convs    *events.Conversations
-	rotas    *events.Rotas
-	timers   Timers
-	now      func() time.Time
-	logger   zerolog.Logger
+	// clients keeps the clients this process sends to folded: each send
+	// reads only what a client gained since (client).
+	clients *events.ClientCache
+	rotas   *events.Rotas
+	timers  Timers
+	now     func() time.Time
+	logger  zerolog.Logger
 
 	mu       sync.Mutex
 	limiters map[string]*rate.Limiter
@@ -93,7 +96,8 @@ func New(cfg Config, file *config.File, rota Rota, send Sender, keys Opener, log
 	cfg.SendAttempts = cmp.Or(cfg.SendAttempts, 3)
 	cfg.StepGrace = cmp.Or(cfg.StepGrace, 30*time.Second)
 	cfg.GapCheck = cmp.Or(cfg.GapCheck, time.Minute)
-	return &Service{cfg: cfg, file: file, policies: NewPolicies(file), rota: rota, people: oncall.NewPeople(file.Staff, log), send: send, keys: keys, log: log, convs: convs, rotas: events.NewRotas(log), timers: tm,
+	clients, _ := events.NewClientCache(log, events.DefaultConversationCacheSize) // size > 0: cannot fail
+	return &Service{cfg: cfg, file: file, policies: NewPolicies(file), rota: rota, people: oncall.NewPeople(file.Staff, log), send: send, keys: keys, log: log, convs: convs, clients: clients, rotas: events.NewRotas(log), timers: tm,
 		now: now, logger: logger.With().Str("svc", "notification").Logger(), limiters: map[string]*rate.Limiter{}, waits: map[string][]firstReply{}}
 }
 
@@ -238,8 +242,10 @@ func (s *Service) conversationAt(ctx context.Context, id string, seq uint64) (*e
 	return consume.ConversationAt(ctx, s.convs, id, seq)
 }
 
+// client returns the client as the log has it now (a private copy): the
+// cache reads only what was appended since this process last read it.
 func (s *Service) client(ctx context.Context, id string) (*events.Client, error) {
-	return events.LoadClient(ctx, s.log, id)
+	return s.clients.Load(ctx, id)
 }
 
 func (s *Service) line(id string) (config.Line, error) {
