@@ -370,6 +370,20 @@
 // el andén esperando el tren". It is read at the means, so a means someone
 // else holds, a denied or past one and everyday medicine stay held.
 //
+// Lexicon en/es/fr 2026.12.7.45: means and acquisition by class in each
+// language (firearms, farm and household poisons, medicines by kind:
+// "escopeta", "fusca", "glifosato", "produit pour les champs",
+// "weedkiller"; "agarré", "chopé", "pécho", "grabbed", "got hold of");
+// a decision held against being stopped ("nothing's stopping me", "nada
+// me va a detener", "rien ne m'arrêtera", "je le referai") is an intent
+// only beside a wish, ideation, a plan, a goodbye or an act (a means
+// named is not enough: "knife skills class tonight, nothing's stopping
+// me"); a third person's overdose by its verb ("se tomó un montón de
+// pastillas", "elle a pris plein de cachets"); "estoy arriba DEL
+// puente" and Mexican "ando en" are being at the place; a dose said of
+// someone else's routine ("sus pastillas de la mañana", "pour son
+// rhume") is medicine; "el puente de vacaciones" is a holiday.
+//
 // Ordinary words are never enough on their own: a rule over everyday
 // words needs a risk word too (a death, a wish to be dead, no one there)
 // or the conversation's ideation ("I'll do it when the house is empty"

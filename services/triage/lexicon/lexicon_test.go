@@ -156,3 +156,26 @@ func TestTextingForms(t *testing.T) {
 		}
 	}
 }
+
+// TestPersonAndResolveClasses (lexicon 2026.12.7.45): a third person's
+// overdose told by its verb, being at the place in Spanish with "del" or
+// "ando", and a decision held against being stopped beside a wish, each
+// with a calm message of the same words.
+func TestPersonAndResolveClasses(t *testing.T) {
+	c := defaultClassifier(t)
+	for _, tc := range []struct {
+		text string
+		want Risk
+	}{
+		{"mi amiga se tomó un montón de pastillas", RiskCrisis},
+		{"mi abuela se tomó todas sus pastillas de la mañana como siempre", RiskNone},
+		{"estoy arriba del puente, nomas queria que alguien supiera", RiskCrisis},
+		{"ando en el puente de vacaciones con mis papás", RiskNone},
+		{"ya no quiero vivir. nada me va a detener esta vez", RiskCrisis},
+		{"nothing's stopping me from going to the concert tonight", RiskNone},
+	} {
+		if v := c.Classify(tc.text); v.Risk != tc.want {
+			t.Errorf("%q: %s (%s), want %s", tc.text, v.Risk, v.Rule, tc.want)
+		}
+	}
+}
