@@ -28,8 +28,9 @@ func TestMemoryProfile(t *testing.T) {
 	texts, rate := envInt("HELPLINE_MEMPROFILE_TEXTS", 15000), envInt("HELPLINE_MEMPROFILE_RATE", 250)
 	ctx := context.Background()
 	s := startStack(t, Options{})
-	text := func(ctx context.Context, _ int, sid, from, body string) (int, error) {
-		return s.Text(ctx, sid, from, body)
+	text := func(ctx context.Context, _ int, sid, from, body string) (Answer, error) {
+		code, err := s.Text(ctx, sid, from, body)
+		return Answer{Code: code, Tries: 1}, err
 	}
 	const step = 5000
 	for first := 0; first < texts; first += step {

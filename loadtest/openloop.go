@@ -13,10 +13,21 @@ import (
 	"github.com/helpline-org/helpline/internal/twiliofake"
 )
 
-// Texter sends one inbound-SMS webhook and returns the HTTP status it was
-// finally answered with (0: no answer). i numbers the message; a texter
-// with several ingestion replicas spreads them by it.
-type Texter func(ctx context.Context, i int, sid, from, body string) (int, error)
+// Texter sends one inbound-SMS webhook and returns how it was finally
+// answered. i numbers the message; a texter with several ingestion
+// replicas spreads them by it.
+type Texter func(ctx context.Context, i int, sid, from, body string) (Answer, error)
+
+// Answer is how one webhook was finally answered.
+type Answer struct {
+	// Code is the last HTTP status (0: no answer).
+	Code int
+	// Replica is the index of the ingestion replica that gave it, Tries
+	// how many replicas were asked: more than one when the first gave no
+	// answer or a 5xx and the same MessageSid went to the next, as Twilio
+	// goes to its fallback URL.
+	Replica, Tries int
+}
 
 // Load is an open-loop load: webhooks are sent at scheduled times, Rate
 // per second, whether or not earlier ones were answered, and latency is
@@ -41,6 +52,8 @@ type Sent struct {
 	Scheduled time.Time     `json:"scheduled"`
 	Latency   time.Duration `json:"latency_ns"`
 	Code      int           `json:"code"`
+	Replica   int           `json:"replica"` // the ingestion replica that answered last
+	Tries     int           `json:"tries"`   // replicas asked
 	Crisis    bool          `json:"crisis"`
 	From      string        `json:"-"` // a phone number: never written out
 }
@@ -95,8 +108,8 @@ func Run(ctx context.Context, l Load, text Texter) []Sent {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			code, _ := text(ctx, i, s.SID, s.From, body)
-			s.Code, s.Latency = code, time.Since(at)
+			a, _ := text(ctx, i, s.SID, s.From, body)
+			s.Code, s.Replica, s.Tries, s.Latency = a.Code, a.Replica, a.Tries, time.Since(at)
 			out[i] = s
 		}()
 	}

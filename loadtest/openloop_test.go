@@ -19,12 +19,12 @@ import (
 func TestRunIsOpenLoop(t *testing.T) {
 	release := make(chan struct{})
 	var started atomic.Int32
-	text := func(ctx context.Context, i int, sid, from, body string) (int, error) {
+	text := func(ctx context.Context, i int, sid, from, body string) (Answer, error) {
 		started.Add(1)
 		if i == 0 {
 			<-release // the first answer stalls until every other was sent
 		}
-		return 200, nil
+		return Answer{Code: 200, Tries: 1}, nil
 	}
 	l := Load{Rate: 200, Duration: 250 * time.Millisecond, CrisisEvery: 10, FirstID: 1}
 	done := make(chan []Sent)

@@ -67,8 +67,9 @@ func StartRig(ctx context.Context, dir, dbURL string, replicas map[string]int, e
 }
 
 // Text is the rig's Texter for Run: message i goes to replica i first.
-func (r *Rig) Text(ctx context.Context, i int, sid, from, body string) (int, error) {
-	return r.Texter.Text(ctx, i, sid, from, body)
+func (r *Rig) Text(ctx context.Context, i int, sid, from, body string) (Answer, error) {
+	d, err := r.Texter.Send(ctx, i, sid, from, body)
+	return Answer{Code: d.Code, Replica: d.Replica, Tries: d.Tries}, err
 }
 
 // AwaitPages waits until every crisis webhook answered 200 in sent has a

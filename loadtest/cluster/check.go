@@ -30,29 +30,40 @@ type Texter struct {
 // Text posts one message to replica first (modulo the replicas), failing
 // over to the others, and returns the last status (0: no answer).
 func (t *Texter) Text(ctx context.Context, first int, sid, from, body string) (int, error) {
+	d, err := t.Send(ctx, first, sid, from, body)
+	return d.Code, err
+}
+
+// Delivery is how a webhook was answered: the last status (0: no
+// answer), the index of the replica that gave it, and how many replicas
+// were asked.
+type Delivery struct{ Code, Replica, Tries int }
+
+// Send is Text saying which replica answered, after how many tries.
+func (t *Texter) Send(ctx context.Context, first int, sid, from, body string) (Delivery, error) {
 	form := url.Values{"MessageSid": {sid}, "AccountSid": {t.AccountSID}, "From": {from}, "To": {LineNumber}, "Body": {body}}
 	var (
-		code    int
+		d       Delivery
 		lastErr error
 	)
 	for i := range len(t.Replicas) {
-		target := t.Replicas[(first+i)%len(t.Replicas)]
-		req, err := sms.NewWebhook(ctx, target+ingestion.SMSPath, PublicURL+ingestion.SMSPath, t.AuthToken, form)
+		d.Replica, d.Tries = (first+i)%len(t.Replicas), i+1
+		req, err := sms.NewWebhook(ctx, t.Replicas[d.Replica]+ingestion.SMSPath, PublicURL+ingestion.SMSPath, t.AuthToken, form)
 		if err != nil {
-			return 0, err
+			return Delivery{}, err
 		}
 		resp, err := t.Client.Do(req)
 		if err != nil {
-			code, lastErr = 0, err
+			d.Code, lastErr = 0, err
 			continue
 		}
 		resp.Body.Close()
-		code, lastErr = resp.StatusCode, nil
-		if code < 500 {
-			return code, nil
+		d.Code, lastErr = resp.StatusCode, nil
+		if d.Code < 500 {
+			return d, nil
 		}
 	}
-	return code, lastErr
+	return d, lastErr
 }
 
 // SID makes a Twilio-shaped message sid from a number.

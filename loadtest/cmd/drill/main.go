@@ -25,6 +25,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/helpline-org/helpline/events"
+	"github.com/helpline-org/helpline/internal/config"
 	"github.com/helpline-org/helpline/loadtest"
 	"github.com/helpline-org/helpline/loadtest/cluster"
 )
@@ -54,6 +55,29 @@ type verdict struct {
 	DuplicatePages  int `json:"duplicate_pages"`
 	LogEscalations  int `json:"escalations_in_log"`
 	ProjEscalations int `json:"escalations_in_projection"`
+	// LostMessages names each webhook answered 200 whose message is not
+	// in the log, so that a loss can be traced (the replicas' logs, the
+	// NATS nodes' stores kept in the cluster directory).
+	LostMessages []lost `json:"lost_messages,omitempty"`
+}
+
+// lost is one webhook answered 200 whose message the log does not hold.
+type lost struct {
+	SID string `json:"sid"`
+	// At is when it was scheduled, in seconds since the load began.
+	At     float64 `json:"scheduled_at_s"`
+	Crisis bool    `json:"crisis"`
+	// First is the ingestion replica it was sent to first; AnsweredBy the
+	// one whose 200 counted, after Tries replicas were asked (more than
+	// one: the first failed or answered 5xx).
+	First      string  `json:"first_replica"`
+	AnsweredBy string  `json:"answered_by"`
+	Tries      int     `json:"tries"`
+	LatencyMS  float64 `json:"latency_ms"`
+	// Staff is who the sender's number belongs to when it is a staff work
+	// phone: the text was a staff member's answer to a page, which is
+	// recorded in no conversation (the load must never send one).
+	Staff string `json:"staff_phone_of,omitempty"`
 }
 
 type output struct {
@@ -202,7 +226,11 @@ func caughtUp(ctx context.Context, js jetstream.JetStream, names []string) error
 func check(ctx context.Context, rig *loadtest.Rig, sent []loadtest.Sent) (verdict, error) {
 	var v verdict
 	var lastErr error
-	err := cluster.Eventually(ctx, 2*time.Minute, func() error {
+	staff, err := staffPhones()
+	if err != nil {
+		return v, err
+	}
+	err = cluster.Eventually(ctx, 2*time.Minute, func() error {
 		log, err := rig.Cluster.ReadLog(ctx)
 		if err != nil {
 			lastErr = err
@@ -220,13 +248,14 @@ func check(ctx context.Context, rig *loadtest.Rig, sent []loadtest.Sent) (verdic
 			}
 		}
 		pageCounts := loadtest.PageCounts(rig.Fake, cluster.DutyPhone)
-		for _, s := range sent {
+		for i, s := range sent {
 			if s.Code != http.StatusOK {
 				continue
 			}
 			v.Accepted++
 			if log.Received[s.SID] == 0 {
 				v.Lost++
+				v.LostMessages = append(v.LostMessages, lostMessage(rig, sent, i, staff))
 			}
 			if s.Crisis {
 				v.CrisisAccepted++
@@ -249,6 +278,39 @@ func check(ctx context.Context, rig *loadtest.Rig, sent []loadtest.Sent) (verdic
 	return v, nil
 }
 
+// lostMessage describes sent[i], a webhook answered 200 whose message the
+// log does not hold. Message i went to ingestion replica i first (Rig.Text).
+func lostMessage(rig *loadtest.Rig, sent []loadtest.Sent, i int, staff map[string]string) lost {
+	s, replicas := sent[i], rig.Cluster.Role("ingestion")
+	name := func(k int) string {
+		if k < 0 || k >= len(replicas) {
+			return fmt.Sprintf("replica %d", k)
+		}
+		return replicas[k].Name
+	}
+	return lost{SID: s.SID, At: s.Scheduled.Sub(sent[0].Scheduled).Seconds(), Crisis: s.Crisis, First: name(i % max(1, len(replicas))),
+		AnsweredBy: name(s.Replica), Tries: s.Tries, LatencyMS: float64(s.Latency.Microseconds()) / 1000, Staff: staff[s.From]}
+}
+
+// staffPhones maps the work phones of the drill's configuration (the
+// cluster's default lines) to their staff ids.
+func staffPhones() (map[string]string, error) {
+	f, err := config.ParseFile([]byte(cluster.DefaultLines))
+	if err != nil {
+		return nil, fmt.Errorf("the cluster's lines: %w", err)
+	}
+	out := map[string]string{}
+	for _, st := range f.Staff {
+		if st.WorkPhone != "" {
+			out[st.WorkPhone] = st.ID
+		}
+	}
+	return out, nil
+}
+
+// maxLostShown is how many lost messages the report lists.
+const maxLostShown = 40
+
 func report(res output) {
 	fmt.Printf("fault drills at %g webhooks/s (open loop)\n", res.Rate)
 	fmt.Printf("%-16s %8s %10s %12s %10s %12s %s\n", "killed", "at s", "ready s", "caught up s", "not 200", "max ms", "restarts")
@@ -258,6 +320,18 @@ func report(res output) {
 	v, l := res.Verdict, res.Load
 	fmt.Printf("webhooks: %d sent, %d answered 200, %d not; p50 %.1f ms, p99 %.1f ms, max %.1f ms\n", l.Sent, l.OK, l.Failed, l.Webhook.P50, l.Webhook.P99, l.Webhook.Max)
 	fmt.Printf("log: %d of %d accepted messages present, %d lost, %d duplicated (%d messages in the log)\n", v.Accepted-v.Lost, v.Accepted, v.Lost, v.Duplicated, v.InLog)
+	for k, m := range v.LostMessages {
+		if k == maxLostShown {
+			fmt.Printf("  ... and %d more (drills.json lists them all)\n", len(v.LostMessages)-k)
+			break
+		}
+		staff := ""
+		if m.Staff != "" {
+			staff = " from the work phone of staff " + m.Staff
+		}
+		fmt.Printf("  lost %s at %.2f s%s: sent to %s, answered 200 by %s after %d tries in %.1f ms%s\n", m.SID, m.At,
+			map[bool]string{true: " (crisis)"}[m.Crisis], m.First, m.AnsweredBy, m.Tries, m.LatencyMS, staff)
+	}
 	fmt.Printf("projections: %d messages counted (log has %d); escalations %d (log has %d)\n", v.Projected, v.InLog, v.ProjEscalations, v.LogEscalations)
 	fmt.Printf("pages: %d crisis messages accepted, %d missed pages, %d paged more than once; crisis->page p50 %.0f ms, p99 %.0f ms, max %.0f ms\n",
 		v.CrisisAccepted, v.MissedPages, v.DuplicatePages, l.CrisisToPage.P50, l.CrisisToPage.P99, l.CrisisToPage.Max)
