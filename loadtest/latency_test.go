@@ -53,7 +53,7 @@ func BenchmarkCrisisToPageReturning(b *testing.B) {
 const backgroundNumbers = 2000
 
 // backgroundNumber is the background's i-th number.
-func backgroundNumber(i int) string { return fmt.Sprintf("+4477009%05d", i%backgroundNumbers) }
+func backgroundNumber(i int) string { return ClientNumber(i % backgroundNumbers) }
 
 // crisisToPage measures crisis texts to pages beside bg background texts a
 // second; with returning, every background number has texted once before.

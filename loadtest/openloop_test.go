@@ -6,11 +6,16 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"path/filepath"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/helpline-org/helpline/internal/config"
 	"github.com/helpline-org/helpline/internal/poll"
+	"github.com/helpline-org/helpline/loadtest/cluster"
 )
 
 // TestRunIsOpenLoop checks that a slow answer does not hold back the
@@ -98,4 +103,51 @@ func startStack(tb testing.TB, o Options) *Stack {
 		}
 	})
 	return s
+}
+
+// TestLoadTextsFromNoStaffPhone checks that no webhook of a load comes
+// from a staff work phone of a configuration the load runs against: a
+// text from a work phone is a staff member's answer to a page (answered
+// 200, with how to answer a page), never a client's message, so the
+// drill found each such 200 missing from the log. Until 7 December 2026
+// the returning clients' numbers +447700900000-999 included the work
+// phones +447700900101 and +447700900102: 24 of 12,000 webhooks of the
+// 100/s drill, 2 of every 1,000.
+func TestLoadTextsFromNoStaffPhone(t *testing.T) {
+	staff := map[string][]string{}
+	for name, yaml := range map[string]string{"the cluster's lines": cluster.DefaultLines, "the stack's lines": stackConfig} {
+		f, err := config.ParseFile([]byte(yaml))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		for _, st := range f.Staff {
+			staff[st.WorkPhone] = append(staff[st.WorkPhone], name+": "+st.ID)
+		}
+	}
+	example, err := config.LoadFile(filepath.Join("..", "deploy", "helpline.example.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range example.Staff {
+		staff[st.WorkPhone] = append(staff[st.WorkPhone], "the example configuration: "+st.ID)
+	}
+	var mu sync.Mutex
+	froms := map[string]bool{}
+	text := func(ctx context.Context, i int, sid, from, body string) (Answer, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		froms[from] = true
+		return Answer{Code: 200, Tries: 1}, nil
+	}
+	// Every returning client's number (1,000 by default) and a few
+	// thousand crisis texts' new ones.
+	Run(context.Background(), Load{Rate: 100_000, Duration: 50 * time.Millisecond, CrisisEvery: 25, FirstID: 1}, text)
+	if len(froms) < 1000 {
+		t.Fatalf("%d numbers texted, want at least 1,000", len(froms))
+	}
+	for from := range froms {
+		if who := staff[from]; len(who) > 0 {
+			t.Errorf("the load texts from %s, a staff work phone (%s)", from, strings.Join(who, "; "))
+		}
+	}
 }
