@@ -168,3 +168,34 @@ func TestNewWebhookIsValidForTheSignedURL(t *testing.T) {
 		t.Fatal("the signature validates for the address posted to as well")
 	}
 }
+
+// FuzzValidAgreesWithTwilioGo: for forms of one value per key, Valid accepts
+// exactly what twilio-go's RequestValidator accepts, whatever the URL (with
+// a port or without, one that does not parse) and whether the signature was
+// made for the URL as given, for it with the other port, or for another URL.
+func FuzzValidAgreesWithTwilioGo(f *testing.F) {
+	f.Add("https://helpline.example/twilio/sms", "https://helpline.example:443/twilio/sms", "Body", "hi", "From", "+447700900123")
+	f.Add("https://helpline.example:443/twilio/sms", "https://helpline.example/twilio/sms", "Body", "hi", "From", "+447700900123")
+	f.Add("http://127.0.0.1:8080/twilio/sms?line=a%20b", "http://127.0.0.1/twilio/sms?line=a%20b", "a", "", "B", "2")
+	f.Add("http://helpline.example/hook", "http://helpline.example:80/hook", "Body", "ünïcödé 🙂", "To", "+447700900001")
+	f.Add("https://h.example:8443/x?c=1", "https://h.example/x?c=1", "k", "v", "k", "w")
+	f.Add("http://[::1]:8080/x", "http://[/x", "k", "v", "l", "w")
+	f.Add("%zz://bad", "%zz://bad", "k", "v", "l", "w")
+	f.Add("https://h.example/a b", "https://h.example:443/a%20b", "k", "v", "l", "w")
+	f.Fuzz(func(t *testing.T, u, signedFor, k1, v1, k2, v2 string) {
+		form := url.Values{k1: {v1}, k2: {v2}}
+		if k1 == k2 {
+			form[k1] = []string{v1}
+		}
+		params := map[string]string{}
+		for k := range form {
+			params[k] = form.Get(k)
+		}
+		v := client.NewRequestValidator("tok")
+		for _, sig := range []string{Sign("tok", u, form), Sign("tok", signedFor, form), Sign("other", u, form), "x" + Sign("tok", u, form)[1:]} {
+			if got, want := Valid("tok", u, form, sig), v.Validate(u, params, sig); got != want {
+				t.Errorf("Valid(%q, %v, %q) = %v, twilio-go says %v", u, form, sig, got, want)
+			}
+		}
+	})
+}
