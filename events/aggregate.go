@@ -1,6 +1,9 @@
 package events
 
-import "context"
+import (
+	"context"
+	"slices"
+)
 
 // recording is what every aggregate (Conversation, Client, Worker) keeps
 // besides its state: the version it was folded to, and the events its
@@ -11,6 +14,16 @@ type recording struct {
 	Version uint64
 
 	pending []Envelope
+	// payloads are the pending events' payloads as recorded, so that
+	// what the aggregate notes once they are saved (markSaved) needs no
+	// decoding of what it just encoded.
+	payloads []Payload
+}
+
+// clone returns a copy that shares no pending events with r.
+func (r recording) clone() recording {
+	r.pending, r.payloads = slices.Clone(r.pending), slices.Clone(r.payloads)
+	return r
 }
 
 // Pending returns the events recorded by commands and not yet appended.
@@ -20,7 +33,7 @@ func (r *recording) version() uint64 { return r.Version }
 
 // markSaved forgets the pending events once the log acknowledged them.
 func (r *recording) markSaved(acks []Appended) {
-	r.pending = nil
+	r.pending, r.payloads = nil, nil
 	if n := len(acks); n > 0 && acks[n-1].Seq > r.Version {
 		r.Version = acks[n-1].Seq
 	}
@@ -49,7 +62,7 @@ func (r *recording) record(id, aggregateID string, p Payload, m Meta, apply func
 		return err
 	}
 	apply(p, env)
-	r.pending = append(r.pending, env)
+	r.pending, r.payloads = append(r.pending, env), append(r.payloads, p)
 	return nil
 }
 

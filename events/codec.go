@@ -3,6 +3,7 @@ package events
 import (
 	"encoding/json"
 	"fmt"
+	"strconv"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -36,7 +37,7 @@ func Marshal(e Envelope) (*nats.Msg, error) {
 	m.Data = data
 	m.Header.Set(jetstream.MsgIDHeader, e.ID)
 	m.Header.Set(HeaderType, e.Type)
-	m.Header.Set(HeaderVersion, fmt.Sprint(e.Version))
+	m.Header.Set(HeaderVersion, strconv.Itoa(e.Version))
 	if e.CorrelationID != "" {
 		m.Header.Set(HeaderCorrelationID, e.CorrelationID)
 	}
@@ -53,7 +54,8 @@ func Unmarshal(data []byte, seq uint64) (Envelope, error) {
 	if err := json.Unmarshal(data, &e); err != nil {
 		return e, fmt.Errorf("%w: %w", ErrInvalidEnvelope, err)
 	}
-	if err := e.Validate(); err != nil {
+	// json.Unmarshal checked the whole document, the payload in it.
+	if err := e.validateFields(); err != nil {
 		return e, err
 	}
 	e.Sequence = seq

@@ -29,12 +29,9 @@ func (c *Conversation) recordWithID(id string, p Payload, m Meta) error {
 // markSaved forgets pending events once the log acknowledged them, and
 // notes the sequence of each message received among them.
 func (c *Conversation) markSaved(acks []Appended) {
-	for i, e := range c.pending {
-		if e.Type != TypeMessageReceived || i >= len(acks) {
-			continue
-		}
-		if p, err := e.Decode(); err == nil {
-			c.Messages[p.(MessageReceived).MessageID] = acks[i].Seq
+	for i, p := range c.payloads {
+		if m, ok := p.(MessageReceived); ok && i < len(acks) {
+			c.Messages[m.MessageID] = acks[i].Seq
 			c.LastInboundSeq = max(c.LastInboundSeq, acks[i].Seq)
 		}
 	}

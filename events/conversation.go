@@ -278,7 +278,7 @@ func (c *Conversation) Clone() *Conversation {
 	for i, r := range out.Recent {
 		out.Recent[i].Signals = slices.Clone(r.Signals)
 	}
-	out.pending = slices.Clone(c.pending)
+	out.recording = c.recording.clone()
 	return &out
 }
 

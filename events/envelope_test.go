@@ -2,6 +2,7 @@ package events_test
 
 import (
 	"errors"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -29,6 +30,20 @@ func TestValidateID(t *testing.T) {
 			t.Errorf("ValidateID(%q) = %v, want ok=%v", tt.id, err, tt.ok)
 		}
 	}
+}
+
+// FuzzValidateID: ValidateID accepts exactly what the pattern of ids says,
+// ^[A-Za-z0-9_-]{1,64}$.
+func FuzzValidateID(f *testing.F) {
+	for _, id := range []string{"conv-1_A", strings.Repeat("a", 64), strings.Repeat("a", 65), "", "a.b", "a\nb", "é", "+447700900123", "Z9_-"} {
+		f.Add(id)
+	}
+	pattern := regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+	f.Fuzz(func(t *testing.T, id string) {
+		if got, want := events.ValidateID(id) == nil, pattern.MatchString(id); got != want {
+			t.Fatalf("ValidateID(%q) ok=%v, the pattern says %v", id, got, want)
+		}
+	})
 }
 
 func TestNewRejectsWhatTheLogMustNotHold(t *testing.T) {
@@ -129,6 +144,10 @@ func FuzzUnmarshal(f *testing.F) {
 		e, err := events.Unmarshal(data, 1)
 		if err != nil {
 			return
+		}
+		// Unmarshal leaves the payload's own scan to json.Unmarshal.
+		if err := e.Validate(); err != nil {
+			t.Fatalf("accepted an envelope Validate refuses: %v", err)
 		}
 		if _, err := e.Decode(); err != nil {
 			return // valid envelope, payload of the wrong shape: rejected by handlers

@@ -164,7 +164,7 @@ func (b *ReplyBook) find(id string) int {
 func (b *ReplyBook) Clone() *ReplyBook {
 	c := *b
 	c.Replies = slices.Clone(b.Replies)
-	c.pending = slices.Clone(b.pending)
+	c.recording = b.recording.clone()
 	return &c
 }
 

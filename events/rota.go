@@ -208,7 +208,7 @@ func (r *Rota) Clone() *Rota {
 	c := *r
 	c.Changes = slices.Clone(r.Changes)
 	c.Warned = slices.Clone(r.Warned)
-	c.pending = slices.Clone(r.pending)
+	c.recording = r.recording.clone()
 	return &c
 }
 

@@ -198,7 +198,7 @@ func (w *Worker) Clone() *Worker {
 	c := *w
 	c.Roles = slices.Clone(w.Roles)
 	c.Notify = slices.Clone(w.Notify)
-	c.pending = slices.Clone(w.pending)
+	c.recording = w.recording.clone()
 	return &c
 }
 
