@@ -249,6 +249,26 @@ func (c *ConversationCache) Observe(e Envelope) {
 	c.wake()
 }
 
+// ObserveHeld is Observe for the event at stream sequence seq on subject
+// when Observe would change no entry with it: none is followed for its
+// conversation, or the followed entry holds it already (an event this
+// process appended and told the cache of, Appended). It then notes seq as
+// handed over, as Observe does, and reports true: the follower need not
+// decode the event. False means Observe needs the event itself.
+func (c *ConversationCache) ObserveHeld(subject string, seq uint64) bool {
+	aggType, id, ok := AggregateOf(subject)
+	if !ok || aggType != AggregateConversation {
+		return false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if entry, ok := c.convs.Peek(id); ok && entry.followed && seq > entry.conv.Version {
+		return false
+	}
+	c.following, c.followedTo = true, max(c.followedTo, seq)
+	return true
+}
+
 // FollowedTo is the stream sequence of the last event Observe was handed
 // (0 before the first): where a restarted follower goes on from.
 func (c *ConversationCache) FollowedTo() uint64 {

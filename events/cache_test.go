@@ -236,8 +236,10 @@ func TestCacheAppendedStartsANewConversation(t *testing.T) {
 
 // follower returns follow, which hands c every conversation event of s up
 // to stream sequence upTo not handed over yet, in order, as a follower of
-// the log does.
-func follower(t *testing.T, s *events.Store, c *events.ConversationCache) (follow func(upTo uint64)) {
+// the log does: to Observe, or, with held, first to ObserveHeld by its
+// subject and sequence and to Observe only when that says so (as the
+// process's follower does, consume.FollowConversations).
+func follower(t *testing.T, s *events.Store, c *events.ConversationCache, held bool) (follow func(upTo uint64)) {
 	var handed uint64
 	return func(upTo uint64) {
 		t.Helper()
@@ -245,7 +247,9 @@ func follower(t *testing.T, s *events.Store, c *events.ConversationCache) (follo
 			if e.Sequence > upTo {
 				return errHandedEnough
 			}
-			c.Observe(e)
+			if !held || !c.ObserveHeld(e.Subject(), e.Sequence) {
+				c.Observe(e)
+			}
 			handed = e.Sequence
 			return nil
 		})
@@ -263,9 +267,18 @@ var errHandedEnough = errors.New("handed over enough")
 // nor folded into, so no decision is made on a state with a hole in it.
 func TestFollowedCacheMissesNothing(t *testing.T) {
 	t.Parallel()
+	for _, held := range []bool{false, true} {
+		t.Run(fmt.Sprintf("held=%v", held), func(t *testing.T) {
+			t.Parallel()
+			followedCacheMissesNothing(t, held)
+		})
+	}
+}
+
+func followedCacheMissesNothing(t *testing.T, held bool) {
 	const a, b = "conv-follow-a", "conv-follow-b"
 	s, _, c := cached(t, a)
-	follow := follower(t, s, c)
+	follow := follower(t, s, c, held)
 	peek := func(id string) *events.Conversation {
 		t.Helper()
 		conv, ok := c.Peek(id)
@@ -319,10 +332,19 @@ func TestFollowedCacheMissesNothing(t *testing.T) {
 // cache (Appended) still moves the entry to the append's last event.
 func TestCacheAtWaitsForTheFollowerInsteadOfReading(t *testing.T) {
 	t.Parallel()
+	for _, held := range []bool{false, true} {
+		t.Run(fmt.Sprintf("held=%v", held), func(t *testing.T) {
+			t.Parallel()
+			cacheAtWaitsForTheFollower(t, held)
+		})
+	}
+}
+
+func cacheAtWaitsForTheFollower(t *testing.T, held bool) {
 	ctx := context.Background()
 	const id = "conv-cache-at"
 	s, log, c := cached(t, id)
-	follow := follower(t, s, c)
+	follow := follower(t, s, c, held)
 	follow(math.MaxUint64)
 	first := mustLoad(t, c, id) // followed from here on
 	acks := mustAppend(t, s, events.ExpectSeq(first.Version), triaged(t, id, "m-1"))
@@ -351,5 +373,44 @@ func TestCacheAtWaitsForTheFollowerInsteadOfReading(t *testing.T) {
 	conv, ok := c.Peek(id)
 	if want := whole(t, s, id); !ok || !reflect.DeepEqual(conv, want) {
 		t.Fatalf("after the follower and the appender:\n%+v\nwant\n%+v", conv, want)
+	}
+}
+
+// TestObserveHeldNeedsNoDecoding: the follower need not decode an event
+// that this process appended and told the cache of, nor one of a
+// conversation the cache does not follow; it must hand Observe one that a
+// followed entry does not hold yet. Either way the event counts as handed
+// over (FollowedTo).
+func TestObserveHeldNeedsNoDecoding(t *testing.T) {
+	t.Parallel()
+	const id, other = "conv-held", "conv-held-other"
+	s, _, c := cached(t, id)
+	follow := follower(t, s, c, true)
+	follow(math.MaxUint64)
+	conv := mustLoad(t, c, id) // followed from here on
+	env := received(t, id, "m-2")
+	acks := mustAppend(t, s, events.ExpectSeq(conv.Version), env)
+	subject := events.Subject(events.AggregateConversation, id)
+	if c.ObserveHeld(subject, acks[0].Seq) {
+		t.Fatal("held an event the followed entry does not hold yet")
+	}
+	c.Appended(conv.Version, []events.Envelope{env}, acks)
+	if !c.ObserveHeld(subject, acks[0].Seq) {
+		t.Fatal("an event this process appended and told the cache of needs decoding")
+	}
+	if got := c.FollowedTo(); got != acks[0].Seq {
+		t.Fatalf("followed to %d, want %d", got, acks[0].Seq)
+	}
+	otherAcks := mustAppend(t, s, events.ExpectNew, started(t, other))
+	if !c.ObserveHeld(events.Subject(events.AggregateConversation, other), otherAcks[0].Seq) {
+		t.Fatal("an event of a conversation the cache does not hold needs decoding")
+	}
+	if got := c.FollowedTo(); got != otherAcks[0].Seq {
+		t.Fatalf("followed to %d, want %d", got, otherAcks[0].Seq)
+	}
+	for _, subject := range []string{events.Subject(events.AggregateClient, id), "helpline.events.conversation", "other.subject"} {
+		if c.ObserveHeld(subject, otherAcks[0].Seq+1) {
+			t.Errorf("held an event on %q, not a conversation's", subject)
+		}
 	}
 }

@@ -93,6 +93,20 @@ func Subject(aggregateType, aggregateID string) string {
 	return SubjectPrefix + "." + aggregateType + "." + aggregateID
 }
 
+// AggregateOf returns the aggregate type and id of subject, a domain event
+// subject made by Subject; ok is false for any other subject.
+func AggregateOf(subject string) (aggregateType, aggregateID string, ok bool) {
+	rest, ok := strings.CutPrefix(subject, SubjectPrefix+".")
+	if !ok {
+		return "", "", false
+	}
+	aggregateType, aggregateID, ok = strings.Cut(rest, ".")
+	if !ok || aggregateType == "" || !validID(aggregateID) {
+		return "", "", false
+	}
+	return aggregateType, aggregateID, true
+}
+
 // AggregateSubjects returns the filter subject for every event of one
 // aggregate type.
 func AggregateSubjects(aggregateType string) string {

@@ -237,6 +237,13 @@ func NewConversations(log AppendLog, cacheSize int) (*Conversations, error) {
 // into it decides on a returning conversation without reading the log.
 func (c *Conversations) Observe(e Envelope) { c.cache.Observe(e) }
 
+// ObserveHeld is Observe for an event the cache would change nothing
+// with, told by its subject and sequence without decoding it
+// (ConversationCache.ObserveHeld); false: hand it to Observe.
+func (c *Conversations) ObserveHeld(subject string, seq uint64) bool {
+	return c.cache.ObserveHeld(subject, seq)
+}
+
 // At returns the conversation at least as new as stream sequence seq,
 // from the followed cache when it holds seq (ConversationCache.At).
 func (c *Conversations) At(ctx context.Context, id string, seq uint64) (*Conversation, error) {

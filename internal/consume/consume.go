@@ -117,6 +117,13 @@ type Spec struct {
 	// From returns the last stream sequence the handler already has
 	// (Local only).
 	From func() uint64
+	// Skip, when set, is asked first of every event a Local follower
+	// receives, with its subject and stream sequence, before the event is
+	// decoded: true means the handler has nothing to do with it (a cache
+	// that holds it already), and it counts as handled without being
+	// decoded (so an undecodable one is not counted as dead-lettered
+	// either). For a follower most of whose events need no decoding.
+	Skip func(subject string, seq uint64) bool
 	// New has a Local follower whose From is 0 start after the log's last
 	// event as it is when the follower starts, instead of the log's
 	// first: for a cache, which needs nothing from before it started.
@@ -209,6 +216,9 @@ func NewRouter(js jetstream.JetStream, store *events.Store, cfg Config, specs []
 		}
 		if s.Parallel && (s.Ordered || s.Local) {
 			return nil, fmt.Errorf("handler %s: Parallel is neither Ordered nor Local", s.Name)
+		}
+		if s.Skip != nil && !s.Local {
+			return nil, fmt.Errorf("handler %s: Skip is for Local followers only", s.Name)
 		}
 		if s.Local {
 			if s.From == nil {

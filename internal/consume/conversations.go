@@ -20,7 +20,10 @@ const ConversationsFollower = "conversations"
 func FollowConversations(convs *events.Conversations) Spec {
 	return Spec{Name: ConversationsFollower, Filter: events.AggregateSubjects(events.AggregateConversation),
 		Handler: func(_ context.Context, e events.Envelope) error { convs.Observe(e); return nil },
-		Local:   true, From: convs.FollowedTo, New: true}
+		Local:   true, From: convs.FollowedTo, New: true,
+		// Most events are of conversations the cache does not follow, or
+		// ones this process appended and the cache holds already.
+		Skip: convs.ObserveHeld}
 }
 
 // triedKey marks a message whose handler was called once already.

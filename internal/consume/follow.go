@@ -107,7 +107,16 @@ func (f *follower) follow(ctx context.Context, ready func()) error {
 func (f *follower) handle(ctx context.Context, jm jetstream.Msg) error {
 	start := time.Now()
 	defer func() { f.m.duration.WithLabelValues(f.spec.Name).Observe(time.Since(start).Seconds()) }()
-	e, err := events.FromJetStream(jm)
+	md, err := jm.Metadata()
+	if err != nil {
+		f.deadLetter(jm, Permanent(undecodable{fmt.Errorf("metadata: %w", err)}))
+		return nil
+	}
+	if f.spec.Skip != nil && f.spec.Skip(jm.Subject(), md.Sequence.Stream) {
+		f.m.handled.WithLabelValues(f.spec.Name, "ok").Inc()
+		return nil
+	}
+	e, err := events.Unmarshal(jm.Data(), md.Sequence.Stream)
 	if err != nil {
 		f.deadLetter(jm, Permanent(undecodable{err}))
 		return nil
