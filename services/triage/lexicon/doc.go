@@ -384,6 +384,15 @@
 // someone else's routine ("sus pastillas de la mañana", "pour son
 // rhume") is medicine; "el puente de vacaciones" is a holiday.
 //
+// Lexicon en/es/fr 2026.12.7.46: a prayer to be taken is a death said
+// ("dios mío llévame", "señor llévame", "god take me", "seigneur
+// prends-moi"), with a time and "going" an intent; not living to a
+// near date ("no voy a llegar a mi cumpleaños", "won't make it to
+// christmas", "je verrai pas noël") and being nobody's problem ("je
+// serai plus un problème pour personne", "ya no voy a ser un problema
+// para nadie": for someone named it is a job, "para mi jefe") are final
+// words, in each language as English had some of them.
+//
 // Ordinary words are never enough on their own: a rule over everyday
 // words needs a risk word too (a death, a wish to be dead, no one there)
 // or the conversation's ideation ("I'll do it when the house is empty"

@@ -179,3 +179,23 @@ func TestPersonAndResolveClasses(t *testing.T) {
 		}
 	}
 }
+
+// TestFinalWordsClasses (lexicon 2026.12.7.46): a prayer to be taken and
+// not living to a near date, with calm messages of the same words.
+func TestFinalWordsClasses(t *testing.T) {
+	c := defaultClassifier(t)
+	for _, tc := range []struct {
+		text string
+		want Risk
+	}{
+		{"dios mio llevame ya, y si no me llevas me voy yo sola esta noche", RiskCrisis},
+		{"señor llevame a casa que ya me cansé de la fiesta", RiskNone},
+		{"vs inquiétez pas pour moi, demain je serai plus un problème pour personne", RiskCrisis},
+		{"ya no voy a ser un problema para mi jefe, renuncié hoy", RiskNone},
+		{"no voy a llegar a mi cumpleaños con este vestido, no me cabe", RiskNone},
+	} {
+		if v := c.Classify(tc.text); v.Risk != tc.want {
+			t.Errorf("%q: %s (%s), want %s", tc.text, v.Risk, v.Rule, tc.want)
+		}
+	}
+}
