@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -262,6 +263,16 @@ func (e Envelope) Decode() (Payload, error) {
 		return def.upcast(derefPayload(p)), nil
 	}
 	return derefPayload(p), nil
+}
+
+// DecodeIf returns the envelope's payload (Decode) when its type is one of
+// types, and nil, without an error, for any other type: a reader that acts
+// on a few types decodes only those.
+func (e Envelope) DecodeIf(types ...string) (Payload, error) {
+	if !slices.Contains(types, e.Type) {
+		return nil, nil
+	}
+	return e.Decode()
 }
 
 func truncate(s string, n int) string {

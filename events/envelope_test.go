@@ -130,6 +130,31 @@ func TestCodecRoundTripEveryType(t *testing.T) {
 	}
 }
 
+// TestDecodeIfDecodesOnlyTheTypesAsked: an event of one of the types asked
+// decodes as Decode does; another comes back nil without an error, even
+// one whose payload would not decode.
+func TestDecodeIfDecodesOnlyTheTypesAsked(t *testing.T) {
+	t.Parallel()
+	e, err := events.New("conv-1", events.ConversationClosed{Outcome: "resolved", ByStaffID: "wes"}, events.Meta{OccurredAt: t0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := e.DecodeIf(events.TypeMessageReceived, events.TypeConversationClosed)
+	if c, ok := p.(events.ConversationClosed); err != nil || !ok || c.Outcome != "resolved" {
+		t.Fatalf("asked for: %#v, %v", p, err)
+	}
+	if p, err := e.DecodeIf(events.TypeMessageReceived); p != nil || err != nil {
+		t.Fatalf("not asked for: %#v, %v", p, err)
+	}
+	e.Payload = []byte(`{"outcome": 7}`)
+	if p, err := e.DecodeIf(events.TypeMessageReceived); p != nil || err != nil {
+		t.Fatalf("not asked for, undecodable: %#v, %v", p, err)
+	}
+	if _, err := e.DecodeIf(events.TypeConversationClosed); err == nil {
+		t.Fatal("asked for, undecodable: no error")
+	}
+}
+
 // FuzzUnmarshal feeds arbitrary bytes to the decoder: it never panics, and
 // whatever it accepts re-encodes and decodes to the same envelope.
 func FuzzUnmarshal(f *testing.F) {

@@ -42,13 +42,8 @@ func Due(ctx context.Context, log Log, periods Periods, now time.Time) ([]string
 		return c
 	}
 	_, err := log.Read(ctx, events.AggregateSubjects(events.AggregateConversation), 0, func(e events.Envelope) error {
-		switch e.Type {
-		case events.TypeConversationStarted, events.TypeMessageReceived, events.TypeConversationClosed:
-		default:
-			return nil
-		}
-		p, err := e.Decode()
-		if err != nil {
+		p, err := e.DecodeIf(events.TypeConversationStarted, events.TypeMessageReceived, events.TypeConversationClosed)
+		if p == nil || err != nil {
 			return err
 		}
 		c := conv(e.AggregateID)

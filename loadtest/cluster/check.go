@@ -96,13 +96,8 @@ func (c *Cluster) ReadLog(ctx context.Context) (LogCounts, error) {
 	}
 	out := LogCounts{Received: map[string]int{}}
 	out.LastSeq, err = store.Read(ctx, events.SubjectPrefix+".>", 0, func(e events.Envelope) error {
-		switch e.Type {
-		case events.TypeMessageReceived, events.TypeEscalationRaised, events.TypeEscalationPaged:
-		default:
-			return nil
-		}
-		p, err := e.Decode()
-		if err != nil {
+		p, err := e.DecodeIf(events.TypeMessageReceived, events.TypeEscalationRaised, events.TypeEscalationPaged)
+		if p == nil || err != nil {
 			return err
 		}
 		switch p := p.(type) {

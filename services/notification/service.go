@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"sync"
 	"time"
 
@@ -135,10 +134,7 @@ func (s *Service) Handle(ctx context.Context, e events.Envelope) error {
 // any other type; a payload that does not decode is a permanent failure
 // (no redelivery will decode it).
 func decodeOf(e events.Envelope, types ...string) (events.Payload, error) {
-	if !slices.Contains(types, e.Type) {
-		return nil, nil
-	}
-	p, err := e.Decode()
+	p, err := e.DecodeIf(types...)
 	if err != nil {
 		return nil, consume.Permanent(err)
 	}
