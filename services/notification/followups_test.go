@@ -160,11 +160,7 @@ func TestStopBeforeTheFollowUpCancelsIt(t *testing.T) {
 		if len(cancelled) != 1 {
 			return fmt.Errorf("%d cancellations, want 1", len(cancelled))
 		}
-		p, err := cancelled[0].Decode()
-		if err != nil {
-			return err
-		}
-		if r := p.(events.FollowUpCancelled).Reason; r != events.FollowUpOptedOut {
+		if r := testbed.Payload[events.FollowUpCancelled](t, cancelled[0]).Reason; r != events.FollowUpOptedOut {
 			return fmt.Errorf("cancelled for %q, want %q", r, events.FollowUpOptedOut)
 		}
 		return nil

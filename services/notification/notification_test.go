@@ -148,11 +148,7 @@ func (w *world) waitTimers(t *testing.T, escIDs ...string) {
 		// page's record too, so that the step is wholly handled.
 		paged := map[string]bool{}
 		for _, e := range w.Events(t, events.AggregateConversation, events.TypeEscalationPaged) {
-			if p, err := e.Decode(); err == nil {
-				if p, ok := p.(events.EscalationPaged); ok {
-					paged[p.EscalationID] = true
-				}
-			}
+			paged[testbed.Payload[events.EscalationPaged](t, e).EscalationID] = true
 		}
 		for _, id := range escIDs {
 			if _, ok, err := w.tm.Get(context.Background(), "ack-"+id); err != nil || !ok {
@@ -398,18 +394,8 @@ func TestUnreachableDutyPhoneEscalatesAtOnce(t *testing.T) {
 	if n := len(w.sentTo(dutyPhone)); n != 0 {
 		t.Fatalf("%d pages reached the refused duty phone", n)
 	}
-	var reasons []string
-	for _, e := range w.Events(t, events.AggregateConversation, "") {
-		p, _ := e.Decode()
-		switch p := p.(type) {
-		case events.MessageSendFailed:
-			reasons = append(reasons, "failed:"+p.Recipient)
-		case events.EscalationReEscalated:
-			reasons = append(reasons, "reescalated:"+p.Reason)
-		}
-	}
-	if fmt.Sprint(reasons) != "[failed:sam reescalated:unreachable]" {
-		t.Fatalf("recorded %v", reasons)
+	if got := fmt.Sprint(w.refusals(t)); got != "[failed:sam:21211 reescalated:unreachable]" {
+		t.Fatalf("recorded %s", got)
 	}
 }
 

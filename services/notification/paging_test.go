@@ -29,10 +29,9 @@ func (w *world) acknowledged(t *testing.T, convID string) map[string]string {
 	}
 	out := map[string]string{}
 	for _, e := range history {
-		if p, err := e.Decode(); err == nil {
-			if a, ok := p.(events.EscalationAcknowledged); ok {
-				out[a.EscalationID] = a.StaffID + "/" + a.Via
-			}
+		if e.Type == events.TypeEscalationAcknowledged {
+			a := testbed.Payload[events.EscalationAcknowledged](t, e)
+			out[a.EscalationID] = a.StaffID + "/" + a.Via
 		}
 	}
 	return out
@@ -131,7 +130,10 @@ func (w *world) refusals(t *testing.T) []string {
 	t.Helper()
 	var out []string
 	for _, e := range w.Events(t, events.AggregateConversation, "") {
-		p, _ := e.Decode()
+		p, err := e.Decode()
+		if err != nil {
+			t.Fatal(err)
+		}
 		switch p := p.(type) {
 		case events.MessageSendFailed:
 			out = append(out, fmt.Sprintf("failed:%s:%d", p.Recipient, p.Code))

@@ -187,7 +187,7 @@ func TestUndeliveredPageCallsAtOnce(t *testing.T) {
 	w.waitSent(t, dutyPhone, 1)
 	poll.Until(t, 10*time.Second, func() error {
 		for _, e := range w.Events(t, events.AggregateConversation, events.TypeDeliveryStatusChanged) {
-			if p, _ := e.Decode(); p.(events.DeliveryStatusChanged).Status == "undelivered" {
+			if testbed.Payload[events.DeliveryStatusChanged](t, e).Status == "undelivered" {
 				return nil
 			}
 		}

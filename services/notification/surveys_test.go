@@ -9,6 +9,7 @@ import (
 
 	"github.com/helpline-org/helpline/events"
 	"github.com/helpline-org/helpline/internal/poll"
+	"github.com/helpline-org/helpline/internal/testbed"
 	"github.com/helpline-org/helpline/internal/timers"
 )
 
@@ -78,11 +79,7 @@ func TestSurveyAfterTheCloseOnceAndItsAnswersDoNotReopen(t *testing.T) {
 	answers := w.WaitEvents(t, events.TypeSurveyAnswered, 2)
 	var got []string
 	for _, e := range answers {
-		p, err := e.Decode()
-		if err != nil {
-			t.Fatal(err)
-		}
-		a := p.(events.SurveyAnswered)
+		a := testbed.Payload[events.SurveyAnswered](t, e)
 		got = append(got, fmt.Sprintf("%s:%d", a.QuestionID, a.Option))
 	}
 	if strings.Join(got, ",") != "helped:1,rating:4" {

@@ -86,8 +86,8 @@ func (s *scenario) paged(t *testing.T, escalationID string) {
 	var sid string
 	poll.Until(t, 30*time.Second, func() error {
 		for _, e := range s.Events(t, events.AggregateConversation, events.TypeEscalationPaged) {
-			if p, _ := e.Decode(); p.(events.EscalationPaged).EscalationID == escalationID && p.(events.EscalationPaged).StaffID == "dana" {
-				sid = p.(events.EscalationPaged).ProviderMessageID
+			if p := testbed.Payload[events.EscalationPaged](t, e); p.EscalationID == escalationID && p.StaffID == "dana" {
+				sid = p.ProviderMessageID
 				return nil
 			}
 		}

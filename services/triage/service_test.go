@@ -187,8 +187,7 @@ func TestRestartMidStreamNeitherSkipsNorRepeats(t *testing.T) {
 	w.waitFor(t, "conversation.message_triaged", n)
 	seen := map[string]int{}
 	for _, e := range w.byType(t, "conversation.message_triaged") {
-		p, _ := e.Decode()
-		seen[p.(events.MessageTriaged).MessageID]++
+		seen[testbed.Payload[events.MessageTriaged](t, e).MessageID]++
 	}
 	if len(seen) != n {
 		t.Fatalf("%d messages triaged, want %d", len(seen), n)
@@ -228,8 +227,7 @@ func TestUnansweredConversationEscalates(t *testing.T) {
 	if len(esc) != 1 || esc[0].AggregateID != rc.ConversationID {
 		t.Fatalf("escalations: %d", len(esc))
 	}
-	p, _ := esc[0].Decode()
-	if p.(events.EscalationRaised).Reason != events.ReasonUnanswered {
+	if p := testbed.Payload[events.EscalationRaised](t, esc[0]); p.Reason != events.ReasonUnanswered {
 		t.Fatalf("reason: %+v", p)
 	}
 }
@@ -288,9 +286,9 @@ func TestStaleCacheNeitherRepeatsNorMissesAnotherReplicasWork(t *testing.T) {
 
 	verdicts, crises := map[string]int{}, 0
 	for _, e := range w.byType(t, "conversation.message_triaged") {
-		p, _ := e.Decode()
-		verdicts[p.(events.MessageTriaged).MessageID]++
-		if p.(events.MessageTriaged).Risk == events.RiskCrisis {
+		p := testbed.Payload[events.MessageTriaged](t, e)
+		verdicts[p.MessageID]++
+		if p.Risk == events.RiskCrisis {
 			crises++
 		}
 	}
@@ -340,8 +338,7 @@ func TestDeathMidBatchIsCompletedOnRedelivery(t *testing.T) {
 	// prefix a crash leaves.
 	rc2 := w.text(t, "+447700900297", "i took all my pills")
 	msg2 := w.receivedIn(t, rc2.ConversationID)
-	p2, _ := msg2.Decode()
-	m2 := p2.(events.MessageReceived)
+	m2 := testbed.Payload[events.MessageReceived](t, msg2)
 	prefix, err := events.NewWithID("esc-"+m2.MessageID, rc2.ConversationID, events.EscalationRaised{EscalationID: "esc-" + m2.MessageID,
 		LineID: m2.LineID, MessageID: m2.MessageID, Reason: events.ReasonCrisis, Risk: events.RiskCrisis, Categories: []string{}, Terms: events.NoWords()},
 		msg2.Caused(w.Clock.Now()))
@@ -380,7 +377,7 @@ func TestConversationStateRaisesWhatOneMessageDoesNot(t *testing.T) {
 	const client = "+447700900230"
 	w.text(t, client, "i dont want to be here anymore")
 	first := w.waitFor(t, events.TypeMessageTriaged, 1)[0]
-	if p, _ := first.Decode(); p.(events.MessageTriaged).Risk != events.RiskElevated {
+	if p := testbed.Payload[events.MessageTriaged](t, first); p.Risk != events.RiskElevated {
 		t.Fatalf("first message alone: %+v, want elevated", p)
 	}
 	if n := len(w.byType(t, events.TypeEscalationRaised)); n != 0 {
@@ -392,7 +389,7 @@ func TestConversationStateRaisesWhatOneMessageDoesNot(t *testing.T) {
 	}
 	w.text(t, client, "ive got them here")
 	triaged := w.waitFor(t, events.TypeMessageTriaged, 3)
-	if p, _ := triaged[2].Decode(); p.(events.MessageTriaged).Risk != events.RiskCrisis {
+	if p := testbed.Payload[events.MessageTriaged](t, triaged[2]); p.Risk != events.RiskCrisis {
 		t.Fatalf("a means after ideation: %+v, want crisis", p)
 	}
 	if n := len(w.byType(t, events.TypeEscalationRaised)); n != 1 {
