@@ -393,6 +393,15 @@
 // para nadie": for someone named it is a job, "para mi jefe") are final
 // words, in each language as English had some of them.
 //
+// Lexicon es 2026.12.7.47: Latin American words for the means and the
+// place: "quitarme del medio" (Rioplatense for "de en medio"), a bus as
+// "bondi", "colectivo", "guagua", "buseta", a lorry as "tráiler",
+// "gandola", the underground as "subte", "abajo del" for "debajo del"
+// ("me voy a tirar abajo del bondi"), "puente peatonal", "arriba del
+// techo", and clonazepam and alprazolam as they are called or misspelt
+// ("rivos", "clona", "alplax", "clonasepam"). "El techo" alone is not a
+// means (staring at the ceiling), nor "micro" (a microphone).
+//
 // Ordinary words are never enough on their own: a rule over everyday
 // words needs a risk word too (a death, a wish to be dead, no one there)
 // or the conversation's ideation ("I'll do it when the house is empty"

@@ -199,3 +199,24 @@ func TestFinalWordsClasses(t *testing.T) {
 		}
 	}
 }
+
+// TestRegionalSpanish (lexicon es 2026.12.7.47): Rioplatense and other
+// Latin American words for the act and the means, with calm messages of
+// the same words.
+func TestRegionalSpanish(t *testing.T) {
+	c := defaultClassifier(t)
+	for _, tc := range []struct {
+		text string
+		want Risk
+	}{
+		{"hace días que pienso en quitarme del medio. en serio", RiskCrisis},
+		{"me voy a tirar abajo del bondi, ya no aguanto", RiskCrisis},
+		{"el gato se metió abajo del coche y no sale", RiskNone},
+		{"que se quite del medio ese auto", RiskNone},
+		{"estoy arriba del techo arreglando la antena", RiskNone},
+	} {
+		if v := c.Classify(tc.text); v.Risk != tc.want {
+			t.Errorf("%q: %s (%s), want %s", tc.text, v.Risk, v.Rule, tc.want)
+		}
+	}
+}
