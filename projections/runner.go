@@ -298,7 +298,7 @@ func (r *Runner) Spec() consume.Spec {
 // at every start) and in SQL (shared: the checkpoint makes an event
 // another process applied first a no-op).
 func (r *Runner) LocalSpec() consume.Spec {
-	return consume.Spec{Name: r.p.Name(), Filter: r.p.Filter(), Handler: r.handle, Local: true, From: r.Position}
+	return consume.Spec{Name: r.p.Name(), Filter: r.p.Filter(), Handler: r.handle, Batch: r.handleBatch, Local: true, From: r.Position}
 }
 
 // handle applies one event handed over by the ordered consumer. The first
@@ -321,6 +321,42 @@ func (r *Runner) handle(ctx context.Context, e events.Envelope) error {
 		return fmt.Errorf("apply seq %d (%s) to %s: %w", e.Sequence, e.Type, r.p.Name(), err)
 	}
 	r.advance(max(r.position, e.Sequence))
+	return nil
+}
+
+// handleBatch applies events the follower had at hand at once, in stream
+// order: those after the position, in transactions of up to the runner's
+// batch with the checkpoint (Batcher), as a replay does. Behind the log,
+// one transaction per event is what kept a projection behind.
+func (r *Runner) handleBatch(ctx context.Context, es []events.Envelope) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.caughtUp {
+		if _, err := r.replayLocked(ctx, nil); err != nil {
+			return err
+		}
+	}
+	for len(es) > 0 && es[0].Sequence != 0 && es[0].Sequence <= r.position {
+		es = es[1:]
+	}
+	b, batching := r.p.(Batcher)
+	for len(es) > 0 {
+		n := len(es)
+		if !batching {
+			n = 1
+		}
+		n = min(n, r.batch)
+		chunk := es[:n]
+		es = es[n:]
+		if batching {
+			if _, err := b.ApplyBatch(ctx, chunk); err != nil {
+				return fmt.Errorf("apply seq %d to %d to %s: %w", chunk[0].Sequence, chunk[n-1].Sequence, r.p.Name(), err)
+			}
+		} else if _, err := r.p.Apply(ctx, chunk[0]); err != nil {
+			return fmt.Errorf("apply seq %d (%s) to %s: %w", chunk[0].Sequence, chunk[0].Type, r.p.Name(), err)
+		}
+		r.advance(max(r.position, chunk[n-1].Sequence))
+	}
 	return nil
 }
 

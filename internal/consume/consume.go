@@ -124,6 +124,15 @@ type Spec struct {
 	// decoded (so an undecodable one is not counted as dead-lettered
 	// either). For a follower most of whose events need no decoding.
 	Skip func(subject string, seq uint64) bool
+	// Batch, when set (Local only), is handed the events the follower
+	// has at hand at once, in stream order: those the server said follow
+	// the one received, up to maxBatch, instead of one Handler call each
+	// (a projection applies them in one transaction: behind the log, one
+	// round trip per event is what keeps it behind). A failure is retried
+	// in place, the whole batch; a permanent one has the batch handed to
+	// Handler event by event, so only the event that can never be applied
+	// is passed over.
+	Batch func(ctx context.Context, es []events.Envelope) error
 	// New has a Local follower whose From is 0 start after the log's last
 	// event as it is when the follower starts, instead of the log's
 	// first: for a cache, which needs nothing from before it started.
@@ -219,6 +228,9 @@ func NewRouter(js jetstream.JetStream, store *events.Store, cfg Config, specs []
 		}
 		if s.Skip != nil && !s.Local {
 			return nil, fmt.Errorf("handler %s: Skip is for Local followers only", s.Name)
+		}
+		if s.Batch != nil && !s.Local {
+			return nil, fmt.Errorf("handler %s: Batch is for Local handlers only", s.Name)
 		}
 		if s.Local {
 			if s.From == nil {

@@ -95,10 +95,51 @@ func (f *follower) follow(ctx context.Context, ready func()) error {
 			}
 			return err
 		}
-		if err := f.handle(ctx, jm); err != nil {
+		if f.spec.Batch == nil {
+			if err := f.handle(ctx, jm); err != nil {
+				return err
+			}
+			continue
+		}
+		batch, nextErr := f.gather(it, jm)
+		if err := f.handleBatch(ctx, batch); err != nil {
 			return err
 		}
+		if nextErr != nil {
+			return nextErr
+		}
 	}
+}
+
+// maxBatch is how many events a Batch call gets at most; batchWait how
+// long the follower waits for one the server said follows.
+const (
+	maxBatch  = 256
+	batchWait = 50 * time.Millisecond
+)
+
+// gather returns first and the events the server said follow it (each
+// delivery says how many of the filter's are pending after it), up to
+// maxBatch, without waiting for any other: caught up, a batch is one
+// event. An error of the iterator other than a wait that ran out is
+// returned after the batch, to be handled once the batch is.
+func (f *follower) gather(it jetstream.MessagesContext, first jetstream.Msg) ([]jetstream.Msg, error) {
+	batch := []jetstream.Msg{first}
+	for len(batch) < maxBatch {
+		md, err := batch[len(batch)-1].Metadata()
+		if err != nil || md.NumPending == 0 {
+			return batch, nil
+		}
+		jm, err := it.Next(jetstream.NextMaxWait(batchWait))
+		if errors.Is(err, nats.ErrTimeout) || errors.Is(err, context.DeadlineExceeded) {
+			return batch, nil
+		}
+		if err != nil {
+			return batch, err
+		}
+		batch = append(batch, jm)
+	}
+	return batch, nil
 }
 
 // handle applies one event: a failure is retried in place (nothing later
@@ -109,7 +150,7 @@ func (f *follower) handle(ctx context.Context, jm jetstream.Msg) error {
 	defer func() { f.m.duration.WithLabelValues(f.spec.Name).Observe(time.Since(start).Seconds()) }()
 	md, err := jm.Metadata()
 	if err != nil {
-		f.deadLetter(jm, Permanent(undecodable{fmt.Errorf("metadata: %w", err)}))
+		f.deadLetter(jm.Metadata, Permanent(undecodable{fmt.Errorf("metadata: %w", err)}))
 		return nil
 	}
 	if f.spec.Skip != nil && f.spec.Skip(jm.Subject(), md.Sequence.Stream) {
@@ -118,37 +159,104 @@ func (f *follower) handle(ctx context.Context, jm jetstream.Msg) error {
 	}
 	e, err := events.Unmarshal(jm.Data(), md.Sequence.Stream)
 	if err != nil {
-		f.deadLetter(jm, Permanent(undecodable{err}))
+		f.deadLetter(jm.Metadata, Permanent(undecodable{err}))
 		return nil
 	}
-	p := transient.Policy{Wait: f.cfg.RetryWait, MaxWait: 2 * time.Second, Retry: func(err error) bool { return deadLetter(err) == "" }}
-	err = transient.Do(ctx, p, func(ctx context.Context) error {
-		err := f.spec.Handler(ctx, e)
-		if err != nil && deadLetter(err) == "" {
-			f.m.handled.WithLabelValues(f.spec.Name, "retry").Inc()
-			f.log.Warn().Err(err).Str("handler", f.spec.Name).Str("event", e.ID).Str("type", e.Type).Msg("handler failed; will retry")
-		}
-		return err
-	})
+	return f.handleEvent(ctx, e)
+}
+
+// handleEvent is handle of a decoded event.
+func (f *follower) handleEvent(ctx context.Context, e events.Envelope) error {
+	err := f.retry(ctx, func(ctx context.Context) error { return f.spec.Handler(ctx, e) },
+		func() *zerolog.Event { return f.log.Warn().Str("event", e.ID).Str("type", e.Type) })
 	switch {
 	case err == nil:
 		f.m.handled.WithLabelValues(f.spec.Name, "ok").Inc()
 	case ctx.Err() != nil:
 		return ctx.Err()
 	default:
-		f.deadLetter(jm, err)
+		f.deadLetter(func() (*jetstream.MsgMetadata, error) {
+			return &jetstream.MsgMetadata{Sequence: jetstream.SequencePair{Stream: e.Sequence}}, nil
+		}, err)
 	}
 	return nil
 }
 
+// handleBatch applies a gathered batch with Spec.Batch, retried in place;
+// when it fails for good, event by event (handleEvent), so that only an
+// event that can never be applied is passed over. Each event's handling
+// time is counted as the batch's divided among its events. It returns an
+// error only when ctx ends.
+func (f *follower) handleBatch(ctx context.Context, jms []jetstream.Msg) error {
+	start := time.Now()
+	es := make([]events.Envelope, 0, len(jms))
+	for _, jm := range jms {
+		md, err := jm.Metadata()
+		if err != nil {
+			f.deadLetter(jm.Metadata, Permanent(undecodable{fmt.Errorf("metadata: %w", err)}))
+			continue
+		}
+		if f.spec.Skip != nil && f.spec.Skip(jm.Subject(), md.Sequence.Stream) {
+			f.m.handled.WithLabelValues(f.spec.Name, "ok").Inc()
+			continue
+		}
+		e, err := events.Unmarshal(jm.Data(), md.Sequence.Stream)
+		if err != nil {
+			f.deadLetter(jm.Metadata, Permanent(undecodable{err}))
+			continue
+		}
+		es = append(es, e)
+	}
+	if len(es) == 0 {
+		return nil
+	}
+	err := f.retry(ctx, func(ctx context.Context) error { return f.spec.Batch(ctx, es) },
+		func() *zerolog.Event {
+			return f.log.Warn().Uint64("from_seq", es[0].Sequence).Uint64("to_seq", es[len(es)-1].Sequence)
+		})
+	switch {
+	case err == nil:
+		each := time.Since(start) / time.Duration(len(es))
+		for range es {
+			f.m.handled.WithLabelValues(f.spec.Name, "ok").Inc()
+			f.m.duration.WithLabelValues(f.spec.Name).Observe(each.Seconds())
+		}
+		return nil
+	case ctx.Err() != nil:
+		return ctx.Err()
+	}
+	f.log.Warn().Err(err).Str("handler", f.spec.Name).Uint64("from_seq", es[0].Sequence).Uint64("to_seq", es[len(es)-1].Sequence).
+		Msg("batch cannot be applied; applying its events one by one")
+	for _, e := range es {
+		if err := f.handleEvent(ctx, e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// retry runs fn until it succeeds, fails for good (deadLetter) or ctx
+// ends, counting and logging each failure it retries.
+func (f *follower) retry(ctx context.Context, fn func(context.Context) error, warn func() *zerolog.Event) error {
+	p := transient.Policy{Wait: f.cfg.RetryWait, MaxWait: 2 * time.Second, Retry: func(err error) bool { return deadLetter(err) == "" }}
+	return transient.Do(ctx, p, func(ctx context.Context) error {
+		err := fn(ctx)
+		if err != nil && deadLetter(err) == "" {
+			f.m.handled.WithLabelValues(f.spec.Name, "retry").Inc()
+			warn().Err(err).Str("handler", f.spec.Name).Msg("handler failed; will retry")
+		}
+		return err
+	})
+}
+
 // deadLetter counts and logs an event the handler can never apply. Nothing
 // is published: every process following the log would publish the same.
-func (f *follower) deadLetter(jm jetstream.Msg, err error) {
+func (f *follower) deadLetter(metadata func() (*jetstream.MsgMetadata, error), err error) {
 	reason := deadLetter(err)
 	f.m.handled.WithLabelValues(f.spec.Name, "dead_letter").Inc()
 	f.m.deadLettered.WithLabelValues(f.spec.Name, reason).Inc()
 	l := f.log.Error().Err(err).Str("handler", f.spec.Name).Str("reason", reason)
-	if md, merr := jm.Metadata(); merr == nil {
+	if md, merr := metadata(); merr == nil {
 		l = l.Uint64("seq", md.Sequence.Stream)
 	}
 	l.Msg("event passed over: it can never be applied")

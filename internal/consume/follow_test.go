@@ -119,3 +119,78 @@ func TestLocalEveryProcessSeesEveryEventInOrder(t *testing.T) {
 		t.Fatalf("durable consumer local_model: %v, want none", err)
 	}
 }
+
+// batchReader is a read model applying batches as one transaction: a
+// batch holding an event it can never apply applies nothing.
+type batchReader struct {
+	localReader
+	sizes []int
+}
+
+func (b *batchReader) batch(ctx context.Context, es []events.Envelope) error {
+	b.mu.Lock()
+	b.sizes = append(b.sizes, len(es))
+	for _, e := range es {
+		if e.ID == "e006" {
+			b.mu.Unlock()
+			return consume.Permanent(errors.New("never"))
+		}
+	}
+	b.mu.Unlock()
+	for _, e := range es {
+		if err := b.handle(ctx, e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// TestLocalBatchHandsWhatIsAtHand: with Batch, a follower behind the log
+// hands the events it has at hand at once (no more than 256), in order;
+// a batch that fails for good is handed over again event by event, so
+// that only the event that can never be applied is passed over.
+func TestLocalBatchHandsWhatIsAtHand(t *testing.T) {
+	t.Parallel()
+	js, store := natstest.Log(t)
+	appendN(t, store, 0, 300)
+	b := &batchReader{}
+	spec := consume.Spec{Name: "local_batches", Filter: events.AggregateSubjects(events.AggregateConversation), Handler: b.handle,
+		Batch: b.batch, Local: true, From: b.from}
+	r, err := consume.NewRouter(js, store, consume.Config{RetryWait: time.Millisecond}, []consume.Spec{spec}, nil, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- r.Run(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run = %v", err)
+		}
+	}()
+	var want []string
+	for i := range 300 {
+		if i != 6 {
+			want = append(want, fmt.Sprintf("e%03d", i))
+		}
+	}
+	poll.Until(t, 20*time.Second, func() error {
+		if got := b.list(); got != strings.Join(want, ",") {
+			return fmt.Errorf("applied %d events, want %d", len(strings.Split(got, ",")), len(want))
+		}
+		return nil
+	})
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	biggest := 0
+	for _, n := range b.sizes {
+		biggest = max(biggest, n)
+	}
+	if biggest < 2 || biggest > 256 {
+		t.Fatalf("batch sizes %v: want some of more than one event, none of more than 256", b.sizes)
+	}
+	if _, err := consume.NewRouter(js, store, consume.Config{}, []consume.Spec{{Name: "shared_batches", Filter: spec.Filter, Handler: b.handle, Batch: b.batch}}, nil, zerolog.Nop()); err == nil {
+		t.Fatal("NewRouter took Batch on a shared consumer")
+	}
+}
