@@ -3,6 +3,7 @@ package lexicon
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -149,10 +150,14 @@ func (a *automaton) scan(text []byte, emit func(pattern int32, at int)) {
 // states returns the number of DFA states, for tests and benchmarks.
 func (a *automaton) states() int { return len(a.delta) / int(a.nClasses) }
 
+// patternEmit receives one match: the pattern, the byte where it ends and
+// the indices of its first and last words.
+type patternEmit func(p int32, at int, first, last int32)
+
 // emissions returns what a matcher reports on the normalised text of s,
 // in both passes, as "pattern@byte" in order.
 // The words are those the normaliser records (wordAt).
-func emissions(c *compiled, s string, scan func(buf []byte, emit emitFunc)) []string {
+func emissions(c *compiled, s string, scan func(buf []byte, emit patternEmit)) []string {
 	var out []string
 	for _, join := range []bool{false, true} {
 		n := normaliser{join: join, vocab: c.vocab}
@@ -169,11 +174,23 @@ func emissions(c *compiled, s string, scan func(buf []byte, emit emitFunc)) []st
 func agree(t *testing.T, c *compiled, ac *automaton, s string) {
 	t.Helper()
 	var ms matchScratch
-	got := emissions(c, s, func(buf []byte, emit emitFunc) { c.m.scan(buf, &ms, emit) })
-	want := emissions(c, s, func(buf []byte, emit emitFunc) {
+	got := emissions(c, s, func(buf []byte, emit patternEmit) {
+		c.m.scan(buf, &ms, func(out int32, pats patRun, at int, ws, we int32) {
+			for p := out; len(pats) != 0; p, pats = p+1, pats.rest() {
+				// The patInfo handed over with a match is its pattern's.
+				pi := pats.first()
+				if f := c.patterns[p]; int(pi.len) != len(f) || pi.prefix == strings.HasSuffix(f, " ") ||
+					pi.kind != c.terms[pi.term].kind || pi.cue != c.terms[pi.term].cue {
+					t.Fatalf("%q: pattern %d %q reported with %+v", s, p, f, pi)
+				}
+				emit(p, at, ws, we)
+			}
+		})
+	})
+	want := emissions(c, s, func(buf []byte, emit patternEmit) {
 		n := normaliser{words: wordsOf(buf)}
 		ac.scan(buf, func(p int32, at int) {
-			first := at - int(c.pats[p].len) + 2
+			first := at - len(c.patterns[p]) + 2
 			emit(p, at, n.wordAt(int32(first)), n.wordAt(int32(at-1)))
 		})
 	})

@@ -245,33 +245,37 @@ func (cl *Classifier) collect(sc *scratch, pass uint8) {
 	c := cl.c
 	n := &sc.n[pass]
 	buf := n.buf
-	c.m.scan(buf, &sc.ms, func(p int32, at int, ws, we int32) {
-		pi := &c.pats[p]
-		t := pi.term
-		first, last := at-int(pi.len)+2, at-1
-		if pi.prefix {
-			for last = at; last+1 < len(buf) && buf[last+1] != ' '; last++ {
-			}
-		}
-		if sc.count[t] >= maxHitsPerTerm || len(sc.hits) >= maxHits {
-			return
-		}
-		h := hit{term: t, partner: -1, kind: pi.kind, cue: pi.cue, pass: pass, ns: int32(first), ne: int32(last + 1),
-			ws: ws, we: we, os: n.spans[ws].start, oe: n.spans[we].end}
-		// The same term over the same words (two of its patterns) is one
-		// hit; a term not yet counted has none to compare with.
-		if sc.count[t] == 0 {
-			sc.touched = append(sc.touched, t)
-		} else {
-			for i := range sc.hits {
-				if o := &sc.hits[i]; o.term == t && o.pass == pass && o.os == h.os && o.oe == h.oe {
-					return
+	c.m.scan(buf, &sc.ms, func(_ int32, pats patRun, at int, ws, we int32) {
+		// The patterns end at the same byte over the same words.
+		from, to := n.spans[ws].start, n.spans[we].end
+	patterns:
+		for ; len(pats) != 0; pats = pats.rest() {
+			t := pats.term()
+			first, last := at-pats.bytes()+2, at-1
+			if pats.prefix() {
+				for last = at; last+1 < len(buf) && buf[last+1] != ' '; last++ {
 				}
 			}
+			if sc.count[t] >= maxHitsPerTerm || len(sc.hits) >= maxHits {
+				continue
+			}
+			h := hit{term: t, partner: -1, kind: pats.kind(), cue: pats.cue(), pass: pass, ns: int32(first), ne: int32(last + 1),
+				ws: ws, we: we, os: from, oe: to}
+			// The same term over the same words (two of its patterns) is
+			// one hit; a term not yet counted has none to compare with.
+			if sc.count[t] == 0 {
+				sc.touched = append(sc.touched, t)
+			} else {
+				for i := range sc.hits {
+					if o := &sc.hits[i]; o.term == t && o.pass == pass && o.os == h.os && o.oe == h.oe {
+						continue patterns
+					}
+				}
+			}
+			sc.count[t]++
+			sc.hits = append(sc.hits, h)
+			sc.kinds |= 1 << h.kind
 		}
-		sc.count[t]++
-		sc.hits = append(sc.hits, h)
-		sc.kinds |= 1 << h.kind
 	})
 }
 

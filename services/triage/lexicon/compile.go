@@ -58,7 +58,6 @@ const (
 // compiled is the matcher built from a lexicon.
 type compiled struct {
 	terms      []term
-	pats       []patInfo // by pattern id: what a match of it is
 	m          *matcher
 	patterns   []string // by pattern id, for the tests
 	negFillers map[string]bool
@@ -75,8 +74,9 @@ type compiled struct {
 	termCues []cueSet
 }
 
-// patInfo is what the classifier reads of a pattern when it matches, in
-// one place: a match costs one look-up.
+// patInfo is what the classifier reads of a pattern when it matches: the
+// matcher keeps it beside the pattern's trie node and hands it over with
+// the match, so a match costs no look-up.
 type patInfo struct {
 	term   int32
 	len    int32 // in bytes, padding spaces included
@@ -85,10 +85,10 @@ type patInfo struct {
 	cue    cueClass // the term's cue class (tkCue)
 }
 
-// addPattern records normalised pattern f of term t (already in c.terms).
-func (c *compiled) addPattern(f string, t int32) {
-	c.pats = append(c.pats, patInfo{term: t, len: int32(len(f)), prefix: !strings.HasSuffix(f, " "), kind: c.terms[t].kind,
-		cue: c.terms[t].cue})
+// patternInfo is what a match of normalised pattern f of term t (already
+// in c.terms) reports.
+func (c *compiled) patternInfo(f string, t int32) patInfo {
+	return patInfo{term: t, len: int32(len(f)), prefix: !strings.HasSuffix(f, " "), kind: c.terms[t].kind, cue: c.terms[t].cue}
 }
 
 type candidate struct {
@@ -202,9 +202,10 @@ func compile(l *Lexicon) *compiled {
 	add(" "+numYear+" ", id, prioExplicit)
 
 	pats := make([]string, 0, len(order))
+	var info []patInfo
 	for _, f := range order {
 		pats = append(pats, f)
-		c.addPattern(f, cands[f].term)
+		info = append(info, c.patternInfo(f, cands[f].term))
 	}
 	// Cue words are patterns of their own: a word can be a lexicon term
 	// and a cue ("pills"), and both are reported.
@@ -219,7 +220,7 @@ func compile(l *Lexicon) *compiled {
 					if key := cueNames[list.class] + "|" + f; !seen[key] {
 						seen[key] = true
 						pats = append(pats, f)
-						c.addPattern(f, id)
+						info = append(info, c.patternInfo(f, id))
 					}
 				}
 				for _, t := range textingForms(ph, p.Texting) {
@@ -227,7 +228,7 @@ func compile(l *Lexicon) *compiled {
 						if key := cueNames[list.class] + "|" + f; !seen[key] {
 							seen[key] = true
 							pats = append(pats, f)
-							c.addPattern(f, id)
+							info = append(info, c.patternInfo(f, id))
 						}
 					}
 				}
@@ -270,14 +271,12 @@ func compile(l *Lexicon) *compiled {
 	for t := range c.terms {
 		c.termCues[t] = termCues(&c.terms[t])
 	}
-	m, renumbered := newMatcher(pats)
+	m, renumbered := newMatcher(pats, info)
 	c.m = m
 	c.patterns = make([]string, len(renumbered))
-	byNode := make([]patInfo, len(renumbered))
 	for i, p := range renumbered {
-		c.patterns[i], byNode[i] = pats[p], c.pats[p]
+		c.patterns[i] = pats[p]
 	}
-	c.pats = byNode
 	c.vocab = newVocabulary(words)
 	return c
 }

@@ -3,6 +3,7 @@ package lexicon
 import (
 	"encoding/binary"
 	"math/bits"
+	"slices"
 	"strings"
 )
 
@@ -10,11 +11,11 @@ import (
 // time. Every pattern is whole words (" a b c ") or whole words and the
 // start of the last one (" a b cpref"), and the normaliser separates words
 // by exactly one space, so a pattern is a path of word ids in a trie: each
-// word of the text is hashed once and looked up in a hash table, and the
-// trie's edges are one more hash table keyed by (node, word). The cost per
-// message is a few look-ups per word, whatever the lexicon's size, and the
-// tables stay small enough for the cache (the byte automaton it replaces
-// had some 68,000 states).
+// word of the text is hashed once and looked up in a hash table, and a
+// walk through the trie goes on with it by reading the edges stored beside
+// the node it reached. The cost per message is a few look-ups per word,
+// whatever the lexicon's size (the byte automaton it replaces had some
+// 68,000 states).
 //
 // It reports exactly what an Aho-Corasick automaton over the same patterns
 // reports, in the same order: by the byte where the pattern ends, then the
@@ -30,28 +31,89 @@ type matcher struct {
 	// begins with byte b: most words begin with no prefix's letter, and
 	// are looked up as no prefix.
 	prefixLens [256]uint64
-	edges      edgeTable // (node, word id or prefix id|prefixEdge) → node
-	// nodes[n].out:nodes[n+1].out are node n's patterns: the matcher
-	// numbers the patterns by node, so a match reads no list of them.
-	nodes []matchNode
+	// trie is the nodes, each a record of a few words followed by its
+	// edges (see the node layout below), laid out depth first so that a
+	// node's first child follows it. A node is its offset in trie; the
+	// root is 0. A walk reads a node's record when it reaches the node,
+	// and the edges it may go on with are in the same cache lines: the
+	// look-up at the next word costs no miss. (A hash table of every
+	// edge, which this replaces, was some 800 KB, and its look-ups most
+	// of the matcher's cache misses.)
+	trie []uint32
+	// root is where the root's edges are, rootKids their kids: the
+	// root keeps its prefix edges only (a word's edge from the root is
+	// its slot's root).
+	root     int32
+	rootKids uint64
 	// depth is the most words a pattern has.
 	depth int
 }
 
-// matchNode is one node of the trie: its first pattern, the number of
-// words on the path to it, and labelBit of each of its edges' labels.
-type matchNode struct {
-	out   int32
-	depth int32
-	kids  uint64
+// A node's record in matcher.trie, at offset n, holds what a walk reads
+// when it reaches the node, then what it reads at the next word:
+//
+//	n      its first pattern: the matcher numbers the patterns by node,
+//	       so a match reads no list of them
+//	n+1    its number of patterns, c
+//	n+2    its depth, the number of words on the path to it
+//	n+3    its patterns' patInfo, patWords words each (see packPat): a
+//	       match reads no table of them either
+//
+// and at e = n+3+patWords*c, its edges:
+//
+//	e      their form: 0 for none (a leaf, whose record ends here); k <=
+//	       linearEdges for k edges, read in turn; hashedEdges|b for an
+//	       open-addressing table of 1<<b slots
+//	e+1,2  kids, the low and high halves: labelBit of each edge's label
+//	e+3    the edges or slots, each two words: the label and the child
+//	       (emptyLabel in an empty slot)
+const (
+	recCount     = 1
+	recDepth     = 2
+	recPats      = 3
+	patWords     = 3
+	edgeKids     = 1
+	edgeSlotsAt  = 3
+	linearEdges  = 4
+	formSize     = 1<<6 - 1 // k or b
+	hashedEdges  = 1 << 6
+	emptyLabel   = ^uint32(0)
+	edgeHashMult = 0x85EBCA6B
+)
+
+// packPat writes pi into the patWords words of p.
+func packPat(p []uint32, pi patInfo) {
+	var prefix uint32
+	if pi.prefix {
+		prefix = 1
+	}
+	p[0], p[1], p[2] = uint32(pi.term), uint32(pi.len), uint32(pi.kind)|uint32(pi.cue)<<8|prefix<<16
 }
+
+// patRun is the patInfo of a node's patterns as its record holds them,
+// patWords words each.
+type patRun []uint32
+
+// first returns the patInfo of the first pattern in r, as packPat wrote
+// it; term, bytes, prefix, kind and cue return one field of it each.
+func (r patRun) first() patInfo {
+	return patInfo{term: r.term(), len: int32(r.bytes()), kind: r.kind(), cue: r.cue(), prefix: r.prefix()}
+}
+
+func (r patRun) term() int32    { return int32(r[0]) }
+func (r patRun) bytes() int     { return int(r[1]) }
+func (r patRun) kind() termKind { return termKind(r[2]) }
+func (r patRun) cue() cueClass  { return cueClass(r[2] >> 8) }
+func (r patRun) prefix() bool   { return r[2]>>16 != 0 }
+
+// rest returns r without its first pattern.
+func (r patRun) rest() patRun { return r[patWords:] }
 
 // labelBit is one of 64 bits for an edge label. A walk carries its node's
 // kids, the bits of the labels it goes on with, so most words that do not
-// continue it are turned away without a look-up in edges: a text word
-// meets many walks, and most of those look-ups would fail, each a cache
-// miss in a table of some 800 KB. A bit set says only that the edge may
-// exist.
+// continue it are turned away without reading its edges: a text word
+// meets many walks, and most would not go on. A bit set says only that
+// the edge may exist.
 func labelBit(label uint32) uint64 { return 1 << (label * 0x9E3779B1 >> 26) }
 
 // depthBit is the bit of a wordSlot's depths that stands for walks at a
@@ -65,14 +127,24 @@ const prefixEdge = 1 << 31
 // maxPrefixLen bounds a prefix's length in bytes (prefixLens are 64 bits).
 const maxPrefixLen = 63
 
-// newMatcher compiles patterns and numbers them anew, node by node, in
-// their order within a node: a match of patterns[order[i]] is reported as
-// i. Pattern ids order matches only within a node, so the matcher reports
-// the same matches in the same order under either numbering.
-func newMatcher(patterns []string) (m *matcher, order []int32) {
-	m = &matcher{words: newWordTable(), prefixes: newWordTable(), edges: newEdgeTable()}
-	own := [][]int32{nil} // node → its patterns
-	depths := []int32{0}  // node → its depth
+// trieEdge is an edge of the trie while it is built.
+type trieEdge struct {
+	label uint32
+	child int32
+}
+
+// newMatcher compiles patterns, info[i] being what a match of
+// patterns[i] reports, and numbers them anew, node by node, in their order
+// within a node: a match of patterns[order[i]] is reported as i. Pattern
+// ids order matches only within a node, so the matcher reports the same
+// matches in the same order under either numbering.
+func newMatcher(patterns []string, info []patInfo) (m *matcher, order []int32) {
+	m = &matcher{words: newWordTable(), prefixes: newWordTable()}
+	// The trie first, its nodes numbered as they are made.
+	own := [][]int32{nil}     // node → its patterns
+	depths := []int32{0}      // node → its depth
+	kids := [][]trieEdge{nil} // node → its edges, as made
+	index := map[[2]uint32]int32{}
 	for id, p := range patterns {
 		prefix := !strings.HasSuffix(p, " ")
 		ws := strings.Fields(p)
@@ -91,35 +163,170 @@ func newMatcher(patterns []string) (m *matcher, order []int32) {
 					m.words.slot(int32(label)).depths |= depthBit(int32(i))
 				}
 			}
-			child, ok := m.edges.get(node, label)
+			key := [2]uint32{uint32(node), label}
+			child, ok := index[key]
 			if !ok {
 				child = int32(len(own))
 				own = append(own, nil)
 				depths = append(depths, int32(i+1))
-				m.edges.put(node, label, child)
+				kids = append(kids, nil)
+				kids[node] = append(kids[node], trieEdge{label, child})
+				index[key] = child
 			}
 			node = child
 		}
 		own[node] = append(own[node], int32(id))
 	}
+	// A word's edge from the root is read from its slot, not the root's
+	// record: the root keeps its prefix edges only.
+	var rootWords []trieEdge
+	kids[0] = slices.DeleteFunc(kids[0], func(e trieEdge) bool {
+		if e.label&prefixEdge == 0 {
+			rootWords = append(rootWords, e)
+			return true
+		}
+		return false
+	})
+	// Then the records, depth first, each node's children in the order
+	// they were made.
+	at := make([]int32, len(own))
+	var dfs []int32
+	for stack := []int32{0}; len(stack) > 0; {
+		n := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		at[n] = int32(len(m.trie))
+		dfs = append(dfs, n)
+		m.trie = append(m.trie, make([]uint32, recordSize(len(own[n]), len(kids[n])))...)
+		visit := kids[n]
+		if n == 0 {
+			visit = append(rootWords, kids[0]...)
+		}
+		for i := len(visit) - 1; i >= 0; i-- {
+			stack = append(stack, visit[i].child)
+		}
+	}
+	for _, n := range dfs {
+		r := m.trie[at[n]:]
+		r[0], r[recCount], r[recDepth] = uint32(len(order)), uint32(len(own[n])), uint32(depths[n])
+		for i, id := range own[n] {
+			packPat(r[recPats+patWords*i:], info[id])
+		}
+		order = append(order, own[n]...)
+		putEdges(r[recPats+patWords*len(own[n]):], kids[n], at)
+	}
+	m.root = recPats // the root has no pattern
+	m.rootKids = m.kidsAt(m.root)
 	for w := range m.words.words {
-		s := m.words.slot(int32(w))
-		s.root = -1
-		if c, ok := m.edges.get(0, uint32(w)); ok {
-			s.root = c
-		}
+		m.words.slot(int32(w)).root = -1
 	}
-	for n, o := range own {
-		m.nodes = append(m.nodes, matchNode{out: int32(len(order)), depth: depths[n]})
-		order = append(order, o...)
-	}
-	m.nodes = append(m.nodes, matchNode{out: int32(len(order))})
-	for _, e := range m.edges.slots {
-		if e.node != 0 {
-			m.nodes[e.node-1].kids |= labelBit(e.label)
-		}
+	for _, e := range rootWords {
+		m.words.slot(int32(e.label)).root = at[e.child]
 	}
 	return m, order
+}
+
+// recordSize is the number of words of a node's record with c patterns
+// and k edges.
+func recordSize(c, k int) int {
+	r := recPats + patWords*c
+	switch {
+	case k == 0:
+		return r + 1
+	case k <= linearEdges:
+		return r + edgeSlotsAt + 2*k
+	default:
+		return r + edgeSlotsAt + 2*edgeSlots(k)
+	}
+}
+
+// edgeSlots is the size of the table for k edges: a power of two, at
+// most half full.
+func edgeSlots(k int) int { return 1 << bits.Len(uint(2*k-1)) }
+
+// putEdges writes edges es at the start of r; at[n] is node n's offset.
+func putEdges(r []uint32, es []trieEdge, at []int32) {
+	if len(es) == 0 {
+		r[0] = 0
+		return
+	}
+	var kids uint64
+	for _, e := range es {
+		kids |= labelBit(e.label)
+	}
+	r[edgeKids], r[edgeKids+1] = uint32(kids), uint32(kids>>32)
+	slots := r[edgeSlotsAt:]
+	if len(es) <= linearEdges {
+		r[0] = uint32(len(es))
+		for i, e := range es {
+			slots[2*i], slots[2*i+1] = e.label, uint32(at[e.child])
+		}
+		return
+	}
+	n := edgeSlots(len(es))
+	r[0] = hashedEdges | uint32(bits.TrailingZeros(uint(n)))
+	for i := 0; i < n; i++ {
+		slots[2*i] = emptyLabel
+	}
+	for _, e := range es {
+		i := edgeSlot(e.label, r[0])
+		for slots[2*i] != emptyLabel {
+			i = (i + 1) & uint32(n-1)
+		}
+		slots[2*i], slots[2*i+1] = e.label, uint32(at[e.child])
+	}
+}
+
+// edgeSlot is the slot where a table of the given form begins to look
+// for label.
+func edgeSlot(label, form uint32) uint32 {
+	b := form & formSize
+	return label * edgeHashMult >> (32 - b) & (1<<b - 1)
+}
+
+// child returns the node the edge labelled label leads to from the node
+// whose edges are at e. Most nodes with edges have one.
+func (m *matcher) child(e int32, label uint32) (int32, bool) {
+	t := m.trie
+	if t[e] == 1 {
+		if t[e+edgeSlotsAt] == label {
+			return int32(t[e+edgeSlotsAt+1]), true
+		}
+		return 0, false
+	}
+	return m.childIn(e, label)
+}
+
+// childIn is child for a node with more than one edge.
+func (m *matcher) childIn(e int32, label uint32) (int32, bool) {
+	r := m.trie[e:]
+	form := r[0]
+	slots := r[edgeSlotsAt:]
+	if form&hashedEdges == 0 {
+		for i := range form {
+			if slots[2*i] == label {
+				return int32(slots[2*i+1]), true
+			}
+		}
+		return 0, false
+	}
+	mask := uint32(1)<<(form&formSize) - 1
+	for i := edgeSlot(label, form); ; i = (i + 1) & mask {
+		switch slots[2*i] {
+		case label:
+			return int32(slots[2*i+1]), true
+		case emptyLabel:
+			return 0, false
+		}
+	}
+}
+
+// kidsAt returns the kids of the node whose edges are at e, 0 for a leaf.
+func (m *matcher) kidsAt(e int32) uint64 {
+	r := m.trie[e:]
+	if r[0] == 0 {
+		return 0
+	}
+	return uint64(r[edgeKids]) | uint64(r[edgeKids+1])<<32
 }
 
 // matchScratch is a scan's working memory: the walks begun at earlier
@@ -128,16 +335,18 @@ type matchScratch struct {
 	active, next []walk
 }
 
-// walk is a walk through the trie begun at an earlier word: the node it
-// reached, that node's depth and its kids.
+// walk is a walk through the trie begun at an earlier word: where the
+// edges of the node it reached are, that node's depth and its kids. A walk
+// that reaches a leaf ends there.
 type walk struct {
-	node, depth int32
-	kids        uint64
+	edges, depth int32
+	kids         uint64
 }
 
-// emitFunc receives one match: the pattern, the byte of buf where it ends,
-// and the indices of its first and last words.
-type emitFunc func(pattern int32, at int, first, last int32)
+// emitFunc receives the matches of one node's patterns, numbered from out
+// (never none): their patInfo, the byte of buf where they end, and the
+// indices of their first and last words.
+type emitFunc func(out int32, pats patRun, at int, first, last int32)
 
 // scan calls emit for every pattern ending at byte i of buf, a normalised
 // text (" w1 w2 ... "), in the automaton's order. Walks begun at earlier
@@ -166,7 +375,7 @@ func (m *matcher) scan(buf []byte, ms *matchScratch, emit emitFunc) {
 			continue
 		}
 		word++
-		active = append(active, walk{kids: m.nodes[0].kids}) // a walk begins at this word
+		active = append(active, walk{edges: m.root, kids: m.rootKids}) // a walk begins at this word
 		// The prefixes, which end inside the word before its end, by
 		// length (few words begin as one does).
 		if lens := m.prefixLens[buf[s]] >> 1 & (1<<min(e-s, maxPrefixLen) - 1); lens != 0 {
@@ -183,17 +392,20 @@ func (m *matcher) scan(buf []byte, ms *matchScratch, emit emitFunc) {
 					if ws.depths&depthBit(w.depth) == 0 || w.kids&labelBit(label) == 0 {
 						continue
 					}
-					c, ok := m.edges.get(w.node, label)
+					c, ok := m.child(w.edges, label)
 					if !ok {
 						continue
 					}
-					m.emitAt(c, e, word, emit)
-					next = append(next, walk{c, w.depth + 1, m.nodes[c].kids})
+					// A walk that reaches a leaf ends there.
+					if ce := m.emitAt(c, e, word, emit); m.trie[ce] != 0 {
+						next = append(next, walk{ce, w.depth + 1, m.kidsAt(ce)})
+					}
 				}
 			}
 			if c := ws.root; c >= 0 {
-				m.emitAt(c, e, word, emit)
-				next = append(next, walk{c, 1, m.nodes[c].kids})
+				if ce := m.emitAt(c, e, word, emit); m.trie[ce] != 0 {
+					next = append(next, walk{ce, 1, m.kidsAt(ce)})
+				}
 			}
 		}
 		// A walk can't be longer than the longest pattern.
@@ -225,7 +437,7 @@ func (m *matcher) prefixesIn(buf []byte, s int, lens uint64, active []walk, word
 					if w.kids&labelBit(label) == 0 {
 						continue
 					}
-					if c, ok := m.edges.get(w.node, label); ok {
+					if c, ok := m.child(w.edges, label); ok {
 						m.emitAt(c, i, word, emit)
 					}
 				}
@@ -235,12 +447,16 @@ func (m *matcher) prefixesIn(buf []byte, s int, lens uint64, active []walk, word
 	}
 }
 
-func (m *matcher) emitAt(node int32, at int, last int32, emit emitFunc) {
-	n := m.nodes[node : node+2]
-	first := last - n[0].depth + 1
-	for p := n[0].out; p < n[1].out; p++ {
-		emit(p, at, first, last)
+// emitAt emits node's patterns, if it has any, which end at byte at of
+// word last, and returns where the node's edges are.
+func (m *matcher) emitAt(node int32, at int, last int32, emit emitFunc) int32 {
+	t := m.trie
+	p := node + recPats
+	end := p + patWords*int32(t[node+recCount])
+	if end > p {
+		emit(int32(t[node]), patRun(t[p:end]), at, last-int32(t[node+recDepth])+1, last)
 	}
+	return end
 }
 
 const (
@@ -362,68 +578,4 @@ func (t *wordTable) lookup(h, k uint64, w []byte) *wordSlot {
 func (t *wordTable) slot(id int32) *wordSlot {
 	w := []byte(t.words[id])
 	return t.lookup(hashBytes(w), head(w), w)
-}
-
-// edgeTable is an open-addressing map from (node, label) to a node. A
-// slot holds its key and its value, so a look-up reads one place.
-type edgeTable struct {
-	slots []edgeSlot
-	n     int
-	shift uint
-}
-
-type edgeSlot struct {
-	node  int32 // node+1, 0 empty
-	label uint32
-	child int32
-}
-
-func newEdgeTable() edgeTable {
-	return edgeTable{slots: make([]edgeSlot, 16), shift: 64 - 4}
-}
-
-func (t *edgeTable) slot(node int32, label uint32) uint64 {
-	return ((uint64(node)<<32 | uint64(label)) * 0x9E3779B97F4A7C15) >> t.shift
-}
-
-func (t *edgeTable) get(node int32, label uint32) (int32, bool) {
-	mask := uint64(len(t.slots) - 1)
-	for i := t.slot(node, label); ; i = (i + 1) & mask {
-		s := &t.slots[i]
-		if s.node == node+1 && s.label == label {
-			return s.child, true
-		}
-		if s.node == 0 {
-			return 0, false
-		}
-	}
-}
-
-func (t *edgeTable) put(node int32, label uint32, v int32) {
-	if 2*(t.n+1) > len(t.slots) {
-		old := t.slots
-		t.slots = make([]edgeSlot, 2*len(old))
-		t.shift = uint(64 - bits.TrailingZeros(uint(len(t.slots))))
-		t.n = 0
-		for _, s := range old {
-			if s.node != 0 {
-				t.putSlot(s)
-			}
-		}
-	}
-	t.putSlot(edgeSlot{node: node + 1, label: label, child: v})
-}
-
-func (t *edgeTable) putSlot(e edgeSlot) {
-	mask := uint64(len(t.slots) - 1)
-	for i := t.slot(e.node-1, e.label); ; i = (i + 1) & mask {
-		s := &t.slots[i]
-		if s.node == 0 || s.node == e.node && s.label == e.label {
-			if s.node == 0 {
-				t.n++
-			}
-			*s = e
-			return
-		}
-	}
 }
