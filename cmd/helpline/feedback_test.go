@@ -11,6 +11,7 @@ import (
 	"github.com/helpline-org/helpline/events"
 	"github.com/helpline-org/helpline/internal/app/platform"
 	"github.com/helpline-org/helpline/internal/config"
+	"github.com/helpline-org/helpline/internal/testbed"
 )
 
 // TestTriageFeedbackExportsMarksWithoutText: a "triage missed this" mark
@@ -119,16 +120,8 @@ func TestTriageFeedbackExportsMarksWithoutText(t *testing.T) {
 
 	var audits []events.ContentRead
 	withPlatform(t, dataDir, func(p *platform.Platform) {
-		if _, err := p.Store.ReadAudit(ctx, 0, func(e events.Envelope) error {
-			pl, err := e.Decode()
-			if err == nil {
-				if cr, ok := pl.(events.ContentRead); ok {
-					audits = append(audits, cr)
-				}
-			}
-			return err
-		}); err != nil {
-			t.Fatal(err)
+		for _, r := range testbed.Readings(t, p.Store) {
+			audits = append(audits, r.ContentRead)
 		}
 	})
 	if len(audits) != 1 || audits[0].BreakGlassReason != "lexicon review" || audits[0].Via != "cli" || audits[0].ConversationID != "conv-fb" {

@@ -290,3 +290,27 @@ func Payload[P events.Payload](t testing.TB, e events.Envelope) P {
 	}
 	return v
 }
+
+// Reading is one content_read record of the audit trail, and who read:
+// the staff member it is filed under.
+type Reading struct {
+	events.ContentRead
+	StaffID string
+}
+
+// Readings returns the content_read records of store's audit trail,
+// oldest first. Every record of the trail must decode.
+func Readings(t testing.TB, store *events.Store) []Reading {
+	t.Helper()
+	var out []Reading
+	if _, err := store.ReadAudit(context.Background(), 0, func(e events.Envelope) error {
+		p, err := e.Decode()
+		if cr, ok := p.(events.ContentRead); ok {
+			out = append(out, Reading{ContentRead: cr, StaffID: e.AggregateID})
+		}
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}

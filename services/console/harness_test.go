@@ -15,7 +15,6 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"github.com/helpline-org/helpline/events"
 	"github.com/helpline-org/helpline/internal/app"
 	"github.com/helpline-org/helpline/internal/app/apptest"
 	"github.com/helpline-org/helpline/internal/logtest"
@@ -200,29 +199,10 @@ func (s *staff) do(method, path string, body any, hdr ...string) (int, []byte) {
 	return s.Do(method, path, body, hdr...)
 }
 
-// auditRead is one content_read audit record and who read.
-type auditRead struct {
-	events.ContentRead
-	StaffID string
-}
-
 // auditReads returns the content_read audit records, oldest first.
-func (w *world) auditReads(t testing.TB) []auditRead {
+func (w *world) auditReads(t testing.TB) []testbed.Reading {
 	t.Helper()
-	var out []auditRead
-	if _, err := w.Store.ReadAudit(context.Background(), 0, func(e events.Envelope) error {
-		p, err := e.Decode()
-		if err != nil {
-			return err
-		}
-		if cr, ok := p.(events.ContentRead); ok {
-			out = append(out, auditRead{ContentRead: cr, StaffID: e.AggregateID})
-		}
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
-	return out
+	return testbed.Readings(t, w.Store)
 }
 
 // send is do with a body that may be a form ("form:a=b&c=d", sent with

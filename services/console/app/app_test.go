@@ -148,14 +148,8 @@ func (b *bed) assign(t *testing.T, conversationID, to, team string) {
 func (b *bed) audits(t *testing.T) []events.ContentRead {
 	t.Helper()
 	var out []events.ContentRead
-	if _, err := b.Store.ReadAudit(context.Background(), 0, func(e events.Envelope) error {
-		p, err := e.Decode()
-		if cr, ok := p.(events.ContentRead); ok {
-			out = append(out, cr)
-		}
-		return err
-	}); err != nil {
-		t.Fatal(err)
+	for _, r := range testbed.Readings(t, b.Store) {
+		out = append(out, r.ContentRead)
 	}
 	return out
 }
