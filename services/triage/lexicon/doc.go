@@ -536,6 +536,12 @@
 // table of more than four edges (childIn, 2.4), the cue rules (cooccur,
 // 3.0); and some 80 to 100 I1 misses a message, the classifier's code
 // overflowing the 32 KB L1i, as many again as the data's.
+// BenchmarkClassify/short at 73ab20c and with the records, test binaries
+// built once and run alternately three times each (medians, msgs/cpu-s):
+// 242,000 -> 349,000 at load 12 to 13, 242,000 -> 346,000 at load 14 to
+// 22, 238,000 -> 244,000 at load 24 to 26. The lead's 372,000 at 6222841
+// was measured on the quiet machine; issue 12's 500,000 is not shown on
+// this one.
 // Per line, callgrind works with asynchronous preemption off
 // (GODEBUG=asyncpreemptoff=1, --dump-instr=yes), its instruction
 // addresses read against go tool objdump's file:line column (valgrind
