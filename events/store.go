@@ -176,9 +176,18 @@ func (s *Store) streamConfigs() []jetstream.StreamConfig {
 			Discard:     jetstream.DiscardOld,
 			// The log is the system of record: no age or size limits. It is
 			// append-only; erasure is by destroying keys, not messages.
-			DenyDelete:  true,
-			DenyPurge:   true,
-			AllowDirect: true,
+			// MaxMsgsPerSubject is no limit either (no aggregate reaches
+			// 2^62 events): it is set because nats-server 2.15 then gives
+			// the stream 4 MB blocks instead of 8 MB
+			// (autoTuneFileStorageBlockSize; nothing else sets a stream's
+			// block size), and a read by subject of an event not in memory
+			// loads, and holds for seconds, the whole block it lies in. A
+			// stream created without it keeps 8 MB blocks until the server
+			// restarts with the new configuration.
+			MaxMsgsPerSubject: 1 << 62,
+			DenyDelete:        true,
+			DenyPurge:         true,
+			AllowDirect:       true,
 		}
 	}
 	dlq := base(s.cfg.DeadLetterStream, DeadLetterSubjectPrefix+".>", "Helpline: messages handlers gave up on")
