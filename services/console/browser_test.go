@@ -79,6 +79,14 @@ func value[T any](t *testing.T, ctx context.Context, name string, a chromedp.Act
 	return browsertest.Value(t, ctx, name, a)
 }
 
+// signedIn is a browser of the given size, signed in as staff member id.
+func signedIn(t *testing.T, base, id string, width, height int64) context.Context {
+	t.Helper()
+	ctx := browser(t, width, height)
+	signInBrowser(t, ctx, base, id)
+	return ctx
+}
+
 func signInBrowser(t *testing.T, ctx context.Context, base, id string) {
 	t.Helper()
 	step(t, ctx, "sign in "+id,
@@ -103,10 +111,8 @@ func TestDutyWorkerInTheBrowser(t *testing.T) {
 	w := newWorld(t, worldOpts{})
 	dir := artifacts(t)
 	base := w.srv.URL
-	dana := browser(t, 412, 915)
+	dana := signedIn(t, base, "dana", 412, 915)
 	bo := browser(t, 412, 915)
-
-	signInBrowser(t, dana, base, "dana")
 	step(t, dana, "queue", chromedp.WaitVisible(chromedp.CSS(`#queue-empty`)))
 	url := value(t, dana, "location", chromedp.Location())
 	if !strings.HasSuffix(url, "/queue") {
@@ -182,8 +188,7 @@ func TestDutyWorkerInTheBrowser(t *testing.T) {
 	screenshot(t, dana, dir, "05-replied")
 
 	// A manager sees the charts, and no pseudonym.
-	mia := browser(t, 1024, 900)
-	signInBrowser(t, mia, base, "mia")
+	mia := signedIn(t, base, "mia", 1024, 900)
 	step(t, mia, "dashboard", chromedp.WaitVisible(chromedp.CSS(`#chart-first-reply`)))
 	bars := value(t, mia, "bars", chromedp.Evaluate[int](`document.querySelectorAll('#chart-ooh rect').length`))
 	cells := value(t, mia, "cells", chromedp.Evaluate[int](`document.querySelectorAll('#chart-hours rect').length`))
@@ -224,8 +229,7 @@ func TestWorkerAndAdminInTheBrowser(t *testing.T) {
 	dir := artifacts(t)
 	base := s.srv.URL
 
-	wes := browser(t, 412, 915)
-	signInBrowser(t, wes, base, "wes")
+	wes := signedIn(t, base, "wes", 412, 915)
 	step(t, wes, "inbox", chromedp.WaitVisible(chromedp.CSS(`#inbox`)))
 	inboxText := value(t, wes, "inbox text", chromedp.Text(chromedp.CSS(`#inbox`)))
 	if !strings.Contains(inboxText, s.pseudoA) || strings.Contains(inboxText, s.pseudoB) {
@@ -238,8 +242,7 @@ func TestWorkerAndAdminInTheBrowser(t *testing.T) {
 	}
 	screenshot(t, wes, dir, "11-worker-conversation")
 
-	ada := browser(t, 1024, 800)
-	signInBrowser(t, ada, base, "ada")
+	ada := signedIn(t, base, "ada", 1024, 800)
 	screenshot(t, ada, dir, "12-admin-users")
 	step(t, ada, "plain reading is refused", chromedp.Navigate(base+"/conversations/"+s.convA), chromedp.WaitVisible(chromedp.CSS(`p[role=alert]`)))
 	if page := value(t, ada, "refused page", chromedp.Text(chromedp.CSS(`main`))); strings.Contains(page, wordsA) || strings.Contains(page, s.pseudoA) {

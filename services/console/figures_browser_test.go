@@ -22,8 +22,7 @@ func TestClosedConversationOnTheDashboardInTheBrowser(t *testing.T) {
 
 	// Wes, the worker the conversation was given to, closes it with a
 	// wrap-up in the conversation page's form.
-	wes := browser(t, 1024, 1400)
-	signInBrowser(t, wes, base, "wes")
+	wes := signedIn(t, base, "wes", 1024, 1400)
 	step(t, wes, "wes opens the conversation", chromedp.Navigate(base+"/conversations/"+s.convA), chromedp.WaitVisible(chromedp.CSS(`form#close`)))
 	step(t, wes, "wes wraps it up",
 		chromedp.SetValue(chromedp.CSS(`#outcome`), "referred"),
@@ -46,8 +45,7 @@ func TestClosedConversationOnTheDashboardInTheBrowser(t *testing.T) {
 		return nil
 	})
 
-	mia := browser(t, 1024, 1400)
-	signInBrowser(t, mia, base, "mia")
+	mia := signedIn(t, base, "mia", 1024, 1400)
 	step(t, mia, "dashboard", chromedp.Navigate(base+"/dashboard?days=1"), chromedp.WaitVisible(chromedp.CSS(`#outcomes`)))
 	outcomes := value(t, mia, "outcomes", chromedp.Text(chromedp.CSS(`#outcomes`)))
 	categories := value(t, mia, "categories", chromedp.Text(chromedp.CSS(`#categories`)))

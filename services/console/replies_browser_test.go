@@ -24,8 +24,7 @@ func TestWorkerInsertsSavedReplyWithTheKeyboard(t *testing.T) {
 	dir := artifacts(t)
 	base := w.srv.URL
 
-	ada := browser(t, 1024, 900)
-	signInBrowser(t, ada, base, "ada")
+	ada := signedIn(t, base, "ada", 1024, 900)
 	step(t, ada, "add a saved reply",
 		chromedp.Navigate(base+"/admin/replies"),
 		chromedp.WaitVisible(chromedp.CSS(`#add-reply summary`)),
@@ -46,8 +45,7 @@ func TestWorkerInsertsSavedReplyWithTheKeyboard(t *testing.T) {
 	}
 	w.waitConversation(t, func(x inbox.Conversation) bool { return x.ID == c.ID && x.AssigneeID == "wes" })
 
-	wes := browser(t, 412, 915)
-	signInBrowser(t, wes, base, "wes")
+	wes := signedIn(t, base, "wes", 412, 915)
 	bodyValue := func(name string) string {
 		return value(t, wes, name, chromedp.Evaluate[string](`document.getElementById('body').value`))
 	}

@@ -28,8 +28,7 @@ func TestRotaOnAPhone(t *testing.T) {
 		t.Fatalf("away: %d %s", code, body)
 	}
 
-	phone := browser(t, 390, 844)
-	signInBrowser(t, phone, base, "bo")
+	phone := signedIn(t, base, "bo", 390, 844)
 	step(t, phone, "open the rota", chromedp.Navigate(base+"/rota"), chromedp.WaitVisible(chromedp.CSS(`#now`)))
 	now1 := value(t, phone, "on call now", chromedp.Text(chromedp.CSS(`#now`)))
 	if !strings.Contains(now1, "Dana Duty") || !strings.Contains(now1, "Bo Backup") {
