@@ -492,6 +492,8 @@ type wordSlot struct {
 	root   int32
 	hash   uint16 // the low bits of the word's hash
 	depths uint16
+	// Padding to 32 bytes, so that no slot straddles two cache lines.
+	_ [8]byte
 }
 
 // head packs the first eight bytes of w, so that most look-ups compare
