@@ -269,14 +269,14 @@ func TestEvaluationDevelopment(t *testing.T) {
 // is lowered only with its reason recorded in testdata/frozen/README.md,
 // and the lexicon is never changed toward a frozen item.
 var frozenFloor = floor{
-	recall:      0.798,
+	recall:      0.800,
 	falseCrisis: 0.029,
 	methodNone:  18,
 	genericNone: 3,
 	groups: map[string]float64{
-		"wish_to_be_dead": 0.774, "active_ideation": 0.829, "method": 0.777, "intent": 0.730, "plan": 0.783,
-		"preparatory_acts": 0.825, "recent_behaviour": 0.882, "harm_from_others": 0.774,
-		"en": 0.832, "es": 0.769, "fr": 0.793,
+		"wish_to_be_dead": 0.786, "active_ideation": 0.829, "method": 0.783, "intent": 0.730, "plan": 0.783,
+		"preparatory_acts": 0.825, "recent_behaviour": 0.897, "harm_from_others": 0.774,
+		"en": 0.832, "es": 0.776, "fr": 0.793,
 	},
 }
 
@@ -331,9 +331,10 @@ func TestEvaluationFrozen(t *testing.T) {
 // validationCorpora are corpora written from the labelling guide by another
 // hand, arriving one at a time. Each was measured once, before any change
 // made after seeing it (the figures are in the commit that tuned on it, or
-// for e-en, e-es and e-fr in the commit that wired them in);
+// for e-en, e-es, e-fr, f-en, f-es and f-fr in the commit that wired them
+// in, and in their README files);
 // after that it is development data.
-var validationCorpora = []string{"testdata/validation/a.jsonl", "testdata/validation/b.jsonl", "testdata/validation/d.jsonl", "testdata/validation/e-en.jsonl", "testdata/validation/e-es.jsonl", "testdata/validation/e-fr.jsonl"}
+var validationCorpora = []string{"testdata/validation/a.jsonl", "testdata/validation/b.jsonl", "testdata/validation/d.jsonl", "testdata/validation/e-en.jsonl", "testdata/validation/e-es.jsonl", "testdata/validation/e-fr.jsonl", "testdata/validation/f-en.jsonl", "testdata/validation/f-es.jsonl", "testdata/validation/f-fr.jsonl"}
 
 // TestEvaluationValidation prints the table of each validation corpus
 // present. It checks no threshold: the corpora measure generalisation.
