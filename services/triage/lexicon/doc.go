@@ -538,12 +538,19 @@
 // table of more than four edges (childIn, 2.4), the cue rules (cooccur,
 // 3.0); and some 80 to 100 I1 misses a message, the classifier's code
 // overflowing the 32 KB L1i, as many again as the data's.
-// BenchmarkClassify/short at 73ab20c and with the records, test binaries
-// built once and run alternately three times each (medians, msgs/cpu-s):
-// 242,000 -> 349,000 at load 12 to 13, 242,000 -> 346,000 at load 14 to
-// 22, 238,000 -> 244,000 at load 24 to 26. The lead's 372,000 at 6222841
-// was measured on the quiet machine; issue 12's 500,000 is not shown on
-// this one.
+// The fewer misses did not show in time. BenchmarkClassify at 73ab20c
+// and with the records and padded slots (e31d2ed's engine), test
+// binaries built once and run alternately three times each at load 1.9
+// to 2.2 (medians, msgs/cpu-s): short 434,000 and 442,000, dev 269,000
+// and 267,000, 80B 121,000 and 120,000; the classify figure of
+// BenchmarkClassifyVsRegexBaseline (cold caches) 146,000 and 145,000.
+// At load 12 to 25 the same pairs differed by up to 44% from round to
+// round, either way. Likely, in the benchmark's loop the tables stay in
+// the L2 and L3 whatever their layout, and the L1 misses the records save
+// were already hidden by the out-of-order core (not measured: the virtual
+// machine has no hardware counters for perf stat). Issue 12's 500,000 a
+// second is not reached: some 2.3 µs a short message, for some 12,500
+// instructions.
 // Per line, callgrind works with asynchronous preemption off
 // (GODEBUG=asyncpreemptoff=1, --dump-instr=yes), its instruction
 // addresses read against go tool objdump's file:line column (valgrind
