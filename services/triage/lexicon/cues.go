@@ -615,7 +615,7 @@ var cueRules = []cueRule{
 	// Read at the means, so that a means someone else holds ("mi papá
 	// tiene una escopeta"), one denied or past, or everyday medicine is
 	// held as before (rules 2026.12.7.36).
-	{name: "means_deadwish", slots: []cueSet{cs(cueDeadWish), cs(cueMeans, cueWeapon, cueFumes, cueLigature, cuePoison)}, out: []cueOut{{sigMethod, kindNamed, 1}},
+	{name: "means_deadwish", slots: []cueSet{cs(cueDeadWish), cs(cueMeans, cueWeapon, cueFumes, cueLigature, cuePoison)}, out: []cueOut{{sigMethod, kindNamed, 0}},
 		unless: cs(cueBenign, cueOccasion, cuePrescribed, cueMishap)},
 	// "i want to $u!c!de": a wish right next to the act named.
 	{name: "wish_suicide", slots: []cueSet{cs(cueWish), cs(cueSuicide)}, out: []cueOut{{sigIdeation, kindSuicidal, 1}}, window: 2},

@@ -269,14 +269,14 @@ func TestEvaluationDevelopment(t *testing.T) {
 // is lowered only with its reason recorded in testdata/frozen/README.md,
 // and the lexicon is never changed toward a frozen item.
 var frozenFloor = floor{
-	recall:      0.800,
+	recall:      0.807,
 	falseCrisis: 0.029,
 	methodNone:  18,
 	genericNone: 3,
 	groups: map[string]float64{
-		"wish_to_be_dead": 0.786, "active_ideation": 0.829, "method": 0.783, "intent": 0.730, "plan": 0.783,
-		"preparatory_acts": 0.825, "recent_behaviour": 0.897, "harm_from_others": 0.774,
-		"en": 0.832, "es": 0.776, "fr": 0.793,
+		"wish_to_be_dead": 0.810, "active_ideation": 0.829, "method": 0.793, "intent": 0.738, "plan": 0.783,
+		"preparatory_acts": 0.825, "recent_behaviour": 0.897, "harm_from_others": 0.786,
+		"en": 0.839, "es": 0.783, "fr": 0.800,
 	},
 }
 

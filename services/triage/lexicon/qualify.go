@@ -324,6 +324,15 @@ func (cl *Classifier) qualify(sc *scratch) {
 				}
 			}
 		}
+		// A pronoun that is the term's own first word is its subject, the
+		// nearest there can be: "mon cousin a un flingue et je sais où il le
+		// cache, J'Y VAIS samedi" is the writer going, whoever the cue
+		// before it named.
+		if t.r.person == personUnknown && t.r.signal != sigHarm && !(t.r.signal == sigWish && t.r.kind == kindBurden) {
+			if p, ok := ownSubject(cl, sc, mods, h, lang); ok {
+				h.person = p
+			}
+		}
 		// Someone else's words passed on are theirs, in whatever person
 		// they are written: "a girl in my class posted 'im going to end
 		// it' on her story", "un mec de ma classe a posté 'demain je
@@ -382,6 +391,30 @@ func (cl *Classifier) qualify(sc *scratch) {
 			}
 		}
 	}
+}
+
+// ownSubject returns whom term hit h is about when a person cue starts at
+// its first word (the longest of them), with the filters the nearest cue
+// has: the message's language, not the impersonal "il".
+func ownSubject(cl *Classifier, sc *scratch, mods []int32, h *hit, lang string) (person, bool) {
+	best := int32(-1)
+	for _, j := range mods {
+		g := &sc.hits[j]
+		if g.kind != tkSelf && g.kind != tkThird || g.pass != h.pass || g.ws != h.ws || best >= 0 && g.ne <= sc.hits[best].ne {
+			continue
+		}
+		if lang != "" && cl.c.terms[g.term].language != lang || g.kind == tkThird && impersonal(sc, g) {
+			continue
+		}
+		best = j
+	}
+	if best < 0 {
+		return personUnknown, false
+	}
+	if sc.hits[best].kind == tkThird {
+		return personThird, true
+	}
+	return personSelf, true
 }
 
 // modifiers returns, in order, the hits that can qualify a signal term in
