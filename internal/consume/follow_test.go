@@ -50,7 +50,13 @@ func (l *localReader) list() string {
 
 func runLocal(t *testing.T, js jetstream.JetStream, store *events.Store, l *localReader) (*consume.Router, context.CancelFunc) {
 	t.Helper()
-	spec := consume.Spec{Name: "local_model", Filter: events.AggregateSubjects(events.AggregateConversation), Handler: l.handle, Local: true, From: l.from}
+	return runSpec(t, js, store, consume.Spec{Name: "local_model", Filter: events.AggregateSubjects(events.AggregateConversation), Handler: l.handle, Local: true, From: l.from})
+}
+
+// runSpec runs a router of the one spec until it is running; the stop
+// it returns ends it and checks Run ended cleanly.
+func runSpec(t *testing.T, js jetstream.JetStream, store *events.Store, spec consume.Spec) (*consume.Router, context.CancelFunc) {
+	t.Helper()
 	r, err := consume.NewRouter(js, store, consume.Config{RetryWait: time.Millisecond}, []consume.Spec{spec}, nil, zerolog.Nop())
 	if err != nil {
 		t.Fatal(err)
@@ -156,19 +162,8 @@ func TestLocalBatchHandsWhatIsAtHand(t *testing.T) {
 	b := &batchReader{}
 	spec := consume.Spec{Name: "local_batches", Filter: events.AggregateSubjects(events.AggregateConversation), Handler: b.handle,
 		Batch: b.batch, Local: true, From: b.from}
-	r, err := consume.NewRouter(js, store, consume.Config{RetryWait: time.Millisecond}, []consume.Spec{spec}, nil, zerolog.Nop())
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- r.Run(ctx) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run = %v", err)
-		}
-	}()
+	_, stop := runSpec(t, js, store, spec)
+	defer stop()
 	var want []string
 	for i := range 300 {
 		if i != 6 {

@@ -137,14 +137,19 @@ func (p *Proc) PID() int {
 // LogPath is the file the process writes its output to.
 func (p *Proc) LogPath() string { return p.logPath }
 
+// procFile reads one of the running process's files under /proc/<pid>.
+func (p *Proc) procFile(name string) ([]byte, error) {
+	pid := p.PID()
+	if pid == 0 {
+		return nil, fmt.Errorf("%s is not running", p.Name)
+	}
+	return os.ReadFile("/proc/" + strconv.Itoa(pid) + "/" + name)
+}
+
 // RSS returns the process's resident memory in bytes (VmRSS in
 // /proc/<pid>/status).
 func (p *Proc) RSS() (int64, error) {
-	pid := p.PID()
-	if pid == 0 {
-		return 0, fmt.Errorf("%s is not running", p.Name)
-	}
-	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	data, err := p.procFile("status")
 	if err != nil {
 		return 0, err
 	}
@@ -168,11 +173,7 @@ const clockTicks = 100
 // (utime + stime in /proc/<pid>/stat): what a load step's CPU per message
 // is computed from, before and after.
 func (p *Proc) CPU() (time.Duration, error) {
-	pid := p.PID()
-	if pid == 0 {
-		return 0, fmt.Errorf("%s is not running", p.Name)
-	}
-	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	data, err := p.procFile("stat")
 	if err != nil {
 		return 0, err
 	}
