@@ -15,6 +15,10 @@ const (
 	indexSlots = 4
 )
 
+// rulesMayFire writes out the words and slots: it is written for these
+// two sizes, and this fails to compile with others.
+var _ = [1]struct{}{}[ruleWords-2+indexSlots-4]
+
 // ruleSet is a set of cue rules, by index in cueRules.
 type ruleSet [ruleWords]uint64
 
@@ -112,27 +116,23 @@ func rulesMayFire(u cueSet, recent signalSet) ruleSet {
 		}
 		return out
 	}
-	var met [indexSlots]ruleSet
-	var held ruleSet
+	// The slots and words written out: the loops over them cost more
+	// than the ORs (ruleWords and indexSlots are fixed below).
+	var m0, m1, m2, m3, held ruleSet
 	for w, left := range u {
 		for ; left != 0; left &= left - 1 {
 			cr := &x.class[w*64+bits.TrailingZeros64(left)]
-			for k := range cr.slot {
-				for i := range ruleWords {
-					met[k][i] |= cr.slot[k][i]
-				}
-			}
-			for i := range ruleWords {
-				held[i] |= cr.unless[i]
-			}
+			m0[0], m0[1] = m0[0]|cr.slot[0][0], m0[1]|cr.slot[0][1]
+			m1[0], m1[1] = m1[0]|cr.slot[1][0], m1[1]|cr.slot[1][1]
+			m2[0], m2[1] = m2[0]|cr.slot[2][0], m2[1]|cr.slot[2][1]
+			m3[0], m3[1] = m3[0]|cr.slot[3][0], m3[1]|cr.slot[3][1]
+			held[0], held[1] = held[0]|cr.unless[0], held[1]|cr.unless[1]
 		}
 	}
+	a := &x.absent
 	var out ruleSet
 	for i := range ruleWords {
-		out[i] = ^held[i]
-		for k := range met {
-			out[i] &= met[k][i] | x.absent[k][i]
-		}
+		out[i] = ^held[i] & (m0[i] | a[0][i]) & (m1[i] | a[1][i]) & (m2[i] | a[2][i]) & (m3[i] | a[3][i])
 	}
 	// A rule that needs the conversation fires only with its signals:
 	// none without any.

@@ -362,6 +362,7 @@ func (m *matcher) scan(buf []byte, ms *matchScratch, emit emitFunc) {
 	}
 	active, spare := ms.active[:0], ms.next[:0]
 	word := int32(-1)
+	whole := buf[:cap(buf)] // for headAt
 	for s := 1; s < len(buf); {
 		// One pass over the word's bytes for its running hash.
 		e := s
@@ -381,9 +382,9 @@ func (m *matcher) scan(buf []byte, ms *matchScratch, emit emitFunc) {
 		if lens := m.prefixLens[buf[s]] >> 1 & (1<<min(e-s, maxPrefixLen) - 1); lens != 0 {
 			m.prefixesIn(buf, s, lens, active, word, emit)
 		}
-		k := headAt(buf, s, e)
+		k := headAt(whole, s, e)
 		next := spare[:0]
-		if ws := m.words.lookup(h, k, buf[s:e]); ws != nil {
+		if ws := m.words.at(h, k, buf[s:e]); ws != nil {
 			// Only walks at a depth the word continues any walk at can
 			// go on with it: most look-ups are saved.
 			if ws.depths != 0 {
@@ -507,7 +508,8 @@ func head(w []byte) uint64 {
 }
 
 // headAt is head(buf[s:e]), read as one word of eight bytes where buf
-// has them.
+// has them; scan passes its buffer to its capacity, the bytes past e
+// masked off, so that a message's last word is read so too.
 func headAt(buf []byte, s, e int) uint64 {
 	if s+8 > len(buf) {
 		return head(buf[s:e])
@@ -559,6 +561,20 @@ func (t *wordTable) findHead(h, k uint64, w []byte) int32 {
 		return s.id - 1
 	}
 	return -1
+}
+
+// at is lookup, inlined where the word's first slot answers: it holds
+// the word, of at most eight bytes, or is empty (the table is at most
+// half full).
+func (t *wordTable) at(h, k uint64, w []byte) *wordSlot {
+	s := &t.slots[h&uint64(len(t.slots)-1)]
+	if s.head == k && s.hash == uint16(h) && s.n == int32(len(w)) && len(w) <= 8 {
+		return s
+	}
+	if s.id == 0 {
+		return nil
+	}
+	return t.lookup(h, k, w)
 }
 
 // lookup returns w's slot, or nil; h is hashBytes(w) and k head(w). The
