@@ -193,6 +193,9 @@ type scratch struct {
 	kinds   uint16  // bit k set: a hit of termKind k was found
 	ms      matchScratch
 	f       facts
+	// text is the message being classified (quotation marks are read
+	// in it: quotedOther); cleared when the scratch is put back.
+	text string
 	// both and before: the message's facts with the earlier messages'
 	// signals, and those alone (across).
 	both, before facts
@@ -211,7 +214,7 @@ func (cl *Classifier) Classify(text string) Verdict {
 // window is a crisis. It is deterministic for given arguments.
 func (cl *Classifier) ClassifyIn(text string, recent Recent, now time.Time) Verdict {
 	sc := cl.pool.Get().(*scratch)
-	sc.hits, sc.kinds = sc.hits[:0], 0
+	sc.hits, sc.kinds, sc.text = sc.hits[:0], 0, text
 	sc.n[0].run(text)
 	cl.collect(sc, 0)
 	// Second pass, only when the text has a run of three or more single
@@ -236,6 +239,7 @@ func (cl *Classifier) ClassifyIn(text string, recent Recent, now time.Time) Verd
 		sc.count[t] = 0
 	}
 	sc.touched = sc.touched[:0]
+	sc.text = ""
 	cl.pool.Put(sc)
 	return v
 }

@@ -179,8 +179,11 @@ func (cl *Classifier) gather(sc *scratch, f *facts, withPass bool) {
 				f.past = f.past.with(g)
 			}
 		case h.person == personThird:
-			// Cues about someone else say too little to count: held.
-			if !weak && h.flags&hitSynthetic == 0 {
+			// Cues about someone else say too little to count: held;
+			// but someone else having taken a means ("ma coloc a avalé
+			// toute sa boîte d'antidépresseurs") is in danger now, as the
+			// same said in a term is (third_party_immediate).
+			if !weak && (h.flags&hitSynthetic == 0 || g == sigRecent && k == kindTaken) {
 				f.third = f.third.with(g)
 			}
 			// A weapon in someone else's hands is still the weapon of

@@ -402,6 +402,19 @@
 // ("rivos", "clona", "alplax", "clonasepam"). "El techo" alone is not a
 // means (staring at the ceiling), nor "micro" (a microphone).
 //
+// Lexicon en/es/fr 2026.12.7.50, rules 2026.12.7.40: words in quotation
+// marks («», “”, "") are whoever opened them says: the first person cue of
+// the sentence before the mark, the subject of what is quoted ("ma sœur
+// m'a écrit « je veux plus être là »", "my housemate texted me "..."" are
+// someone else's; "i told my mum "i want to die"" stays the writer's),
+// and a character's lines are the story's ("le personnage dit « je vais
+// me tuer »"); harm stays the writer's. The normaliser reads "œ" and "æ"
+// as "oe" and "ae" ("sœur" is the lexicon's "soeur"). A flatmate is
+// someone else ("mon coloc", "mi compañera de piso", "my housemate"), and
+// someone else having swallowed a whole supply, said by a cue rule ("ma
+// coloc a avalé toute sa boîte"), is someone else in danger now, as the
+// same said in a term was.
+//
 // Ordinary words are never enough on their own: a rule over everyday
 // words needs a risk word too (a death, a wish to be dead, no one there)
 // or the conversation's ideation ("I'll do it when the house is empty"

@@ -62,6 +62,10 @@ var confusables = map[rune]rune{
 	'α': 'a', 'ε': 'e', 'ι': 'i', 'κ': 'k', 'ν': 'v', 'ο': 'o', 'ρ': 'p', 'τ': 't', 'υ': 'u',
 }
 
+// ligatures maps the ligatures of French and other Latin spellings to the
+// letters they join.
+var ligatures = map[rune][2]rune{'œ': {'o', 'e'}, 'æ': {'a', 'e'}}
+
 // computeFold decides a rune's kind: compatibility decomposition (NFKD, so
 // fullwidth and mathematical letters become plain ones), accents and other
 // combining marks removed, lower case, look-alikes mapped to Latin.
@@ -73,6 +77,11 @@ func computeFold(r rune) folded {
 		r >= 0x1F3FB && r <= 0x1F3FF, // emoji skin tones
 		r >= 0xFE00 && r <= 0xFE0F:   // variation selectors
 		return folded{kind: kindDrop}
+	}
+	// Ligatures NFKD leaves whole are their two letters: "sœur" is
+	// "soeur", as most clients type it.
+	if l, ok := ligatures[unicode.ToLower(r)]; ok {
+		return folded{kind: kindLetter, n: 2, r: [3]rune{l[0], l[1]}}
 	}
 	if c, ok := confusables[unicode.ToLower(r)]; ok {
 		return folded{kind: kindLetter, n: 1, r: [3]rune{c}}

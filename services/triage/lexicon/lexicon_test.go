@@ -220,3 +220,29 @@ func TestRegionalSpanish(t *testing.T) {
 		}
 	}
 }
+
+// TestQuotedWords (lexicon en/es/fr 2026.12.7.50, rules 2026.12.7.40):
+// words in quotation marks opened after someone else are theirs, a
+// character's lines are the story's, and the writer quoting themselves is
+// still the writer; "œ" is "oe"; someone else having swallowed a whole
+// supply is in danger now.
+func TestQuotedWords(t *testing.T) {
+	c := defaultClassifier(t)
+	for _, tc := range []struct {
+		text string
+		want Risk
+	}{
+		{"ma sœur m'a écrit « je veux plus être là » puis plus rien", RiskElevated},
+		{"mi compañera de piso puso en el grupo \"me quiero morir\" y no contesta", RiskElevated},
+		{"my housemate texted me \"i want to kill myself\" and now she won't answer", RiskElevated},
+		{"dans mon roman le personnage dit « je vais me tuer », c'est trop ?", RiskNone},
+		{"i told my mum \"i want to die\" and she laughed", RiskCrisis},
+		{"j'ai dit à ma mère « je veux mourir »", RiskCrisis},
+		{"le dije a mi novio \"me quiero matar\"", RiskCrisis},
+		{"ma coloc a avalé toute sa boite d'antidépresseurs, elle respire bizarre", RiskCrisis},
+	} {
+		if v := c.Classify(tc.text); v.Risk != tc.want {
+			t.Errorf("%q: %s (%s %v), want %s", tc.text, v.Risk, v.Rule, v.Signals, tc.want)
+		}
+	}
+}

@@ -1,6 +1,9 @@
 package lexicon
 
-import "bytes"
+import (
+	"bytes"
+	"strings"
+)
 
 // The structure beyond phrases: which terms count, with what, about whom,
 // and when. Each step marks hits; facts then reads the marks.
@@ -339,6 +342,21 @@ func (cl *Classifier) qualify(sc *scratch) {
 		// serai plus là'". Harm stays the writer's.
 		if report && t.r.signal != sigHarm && cl.reported(sc, h, lang) {
 			h.person = personThird
+		}
+		// Words in quotation marks after someone else are theirs: "ma
+		// sœur m'a écrit « je veux plus être là »", "mi hijo puso "me
+		// quiero morir"", "the character says "I'm going to kill
+		// myself"" (not "I told my mum "I want to die""). Harm stays
+		// the writer's.
+		// A character's lines are the story's: "le personnage dit « je
+		// vais me tuer »".
+		if t.r.signal != sigHarm && h.person != personThird {
+			switch cl.quotedOther(sc, mods, scope, h, lang) {
+			case tkThird:
+				h.person = personThird
+			case tkMedia, tkHypothetical:
+				h.flags |= hitHidden
+			}
 		}
 		// Harm someone else tells of, whose verb names someone else as
 		// its object, is theirs: "la vecina DICE que su marido LA
@@ -738,6 +756,69 @@ func (cl *Classifier) reported(sc *scratch, h *hit, lang string) bool {
 		}
 	}
 	return false
+}
+
+// quoteOpen returns the byte offset in text of a quotation mark left
+// open before byte i, or -1: a « or “ not closed by » or ”, or an odd
+// straight double quote.
+func quoteOpen(text string, i int32) int32 {
+	curly, straight := int32(-1), int32(-1)
+	for j, r := range text[:min(int(i), len(text))] {
+		switch r {
+		case '«', '“', '„':
+			curly = int32(j)
+		case '»', '”':
+			curly = -1
+		case '"':
+			if straight >= 0 {
+				straight = -1
+			} else {
+				straight = int32(j)
+			}
+		}
+	}
+	return max(curly, straight)
+}
+
+// quotedOther returns who opened the quotation marks term hit h stands
+// in: the kind of the first person cue of the sentence before the mark,
+// the subject of what is quoted, or of a story or media cue before it
+// ("MA SŒUR m'a écrit « ... »", "MY FRIEND texted me "..."", "LE
+// PERSONNAGE dit « ... »"; not "I told my mum "..."", whose first person is
+// the writer). A possessive alone ("in MY play") is no subject; nor is the
+// impersonal "il", or someone after a preposition ("wrote TO my mum"). It
+// returns tkSignal when the term is not quoted or no cue says who.
+func (cl *Classifier) quotedOther(sc *scratch, mods, scope []int32, h *hit, lang string) termKind {
+	if sc.text == "" {
+		return tkSignal
+	}
+	q := quoteOpen(sc.text, h.os)
+	if q < 0 {
+		return tkSignal
+	}
+	n := &sc.n[h.pass]
+	first := int32(-1)
+	for _, list := range [2][]int32{mods, scope} {
+		for _, j := range list {
+			g := &sc.hits[j]
+			if g.kind != tkSelf && g.kind != tkThird && g.kind != tkMedia && g.kind != tkHypothetical || g.pass != h.pass || g.oe > q ||
+				first >= 0 && g.os >= sc.hits[first].os {
+				continue
+			}
+			if strings.ContainsAny(sc.text[g.oe:q], ".!?\n") {
+				continue
+			}
+			if (g.kind == tkSelf || g.kind == tkThird) && (lang != "" && cl.c.terms[g.term].language != lang || g.kind == tkThird && impersonal(sc, g) ||
+				g.kind == tkSelf && possessiveCues[wordAt(sc, g.pass, g.we)] && g.ws == g.we || objectMarkers[prevWord(n.buf, g.ns)]) {
+				continue
+			}
+			first = j
+		}
+	}
+	if first < 0 || sc.hits[first].kind == tkSelf {
+		return tkSignal
+	}
+	return sc.hits[first].kind
 }
 
 // impersonalVerbs are the French verbs after which "il" is impersonal.
