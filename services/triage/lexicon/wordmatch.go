@@ -139,7 +139,7 @@ type trieEdge struct {
 // ids order matches only within a node, so the matcher reports the same
 // matches in the same order under either numbering.
 func newMatcher(patterns []string, info []patInfo) (m *matcher, order []int32) {
-	m = &matcher{words: newWordTable(), prefixes: newWordTable()}
+	m = &matcher{words: newWordTable(false), prefixes: newWordTable(true)}
 	// The trie first, its nodes numbered as they are made.
 	own := [][]int32{nil}     // node → its patterns
 	depths := []int32{0}      // node → its depth
@@ -362,34 +362,61 @@ func (m *matcher) scan(buf []byte, ms *matchScratch, emit emitFunc) {
 	}
 	active, spare := ms.active[:0], ms.next[:0]
 	word := int32(-1)
-	whole := buf[:cap(buf)] // for headAt
+	whole := buf[:cap(buf)] // for readWord
 	for s := 1; s < len(buf); {
-		// One pass over the word's bytes for its running hash.
-		e := s
-		h := uint64(fnvOffset)
-		for e < len(buf) && buf[e] != ' ' {
-			h = (h ^ uint64(buf[e])) * fnvPrime
-			e++
+		// The word's end, hash and head, eight bytes at a time: a word
+		// of up to seven bytes is read here, in one, a longer one by
+		// readWord.
+		var e int
+		var h, k uint64
+		if s+8 <= len(whole) {
+			x := binary.LittleEndian.Uint64(whole[s:])
+			if left := len(buf) - s; left < 8 {
+				keep := uint64(1)<<(8*left&63) - 1
+				x = x&keep | spaces8&^keep
+			}
+			sp := x ^ spaces8
+			if z := (sp - ones8) &^ sp & highs8; z != 0 {
+				b := bits.TrailingZeros64(z) >> 3
+				k = x & (uint64(1)<<(8*b&63) - 1)
+				e, h = s+b, mix(wordSeed, k)
+			} else {
+				e, h, k = readWord(whole, s, len(buf))
+			}
+		} else {
+			e, h, k = readWord(whole, s, len(buf))
 		}
 		if e == s {
 			s++
 			continue
 		}
 		word++
-		active = append(active, walk{edges: m.root, kids: m.rootKids}) // a walk begins at this word
+		// A walk begins at this word: at the root, whose edges are the
+		// prefixes' (prefixesIn reads it after the others), or at the
+		// word's own root (ws.root below).
 		// The prefixes, which end inside the word before its end, by
 		// length (few words begin as one does).
 		if lens := m.prefixLens[buf[s]] >> 1 & (1<<min(e-s, maxPrefixLen) - 1); lens != 0 {
 			m.prefixesIn(buf, s, lens, active, word, emit)
 		}
-		k := headAt(whole, s, e)
 		next := spare[:0]
-		if ws := m.words.at(h, k, buf[s:e]); ws != nil {
+		// The word's first slot, here; the rest of the look-up, past a
+		// slot of another word, in lookup (the table is at most half
+		// full: most words are found or missed at the first).
+		ws := &m.words.slots[h&uint64(len(m.words.slots)-1)]
+		if ws.head != k || ws.hash != uint16(h) || ws.n != int32(e-s) || e-s > 8 {
+			if ws.id == 0 {
+				ws = nil
+			} else {
+				ws = m.words.lookup(h, k, buf[s:e])
+			}
+		}
+		if ws != nil {
 			// Only walks at a depth the word continues any walk at can
 			// go on with it: most look-ups are saved.
 			if ws.depths != 0 {
 				label := uint32(ws.id - 1)
-				for _, w := range active[:len(active)-1] {
+				for _, w := range active {
 					if ws.depths&depthBit(w.depth) == 0 || w.kids&labelBit(label) == 0 {
 						continue
 					}
@@ -421,7 +448,7 @@ func (m *matcher) scan(buf []byte, ms *matchScratch, emit emitFunc) {
 
 // prefixesIn emits the prefixes that the word at buf[s:] begins with, of
 // the lengths whose bits lens has (bit 0: one byte), through the walks
-// active at the word.
+// active at the word and then the one begun at it, at the root.
 func (m *matcher) prefixesIn(buf []byte, s int, lens uint64, active []walk, word int32, emit emitFunc) {
 	h := uint64(fnvOffset)
 	var k uint64
@@ -435,16 +462,24 @@ func (m *matcher) prefixesIn(buf []byte, s int, lens uint64, active []walk, word
 			if pid := m.prefixes.findHead(h, k, buf[s:i+1]); pid >= 0 {
 				label := uint32(pid) | prefixEdge
 				for _, w := range active {
-					if w.kids&labelBit(label) == 0 {
-						continue
-					}
-					if c, ok := m.child(w.edges, label); ok {
-						m.emitAt(c, i, word, emit)
-					}
+					m.prefixStep(w, label, i, word, emit)
 				}
+				m.prefixStep(walk{edges: m.root, kids: m.rootKids}, label, i, word, emit)
 			}
 		}
 		lens >>= 1
+	}
+}
+
+// prefixStep goes on with walk w along the edge labelled by a prefix,
+// if it has one, and emits the patterns of the node it reaches, which end
+// at byte at of word last.
+func (m *matcher) prefixStep(w walk, label uint32, at int, last int32, emit emitFunc) {
+	if w.kids&labelBit(label) == 0 {
+		return
+	}
+	if c, ok := m.child(w.edges, label); ok {
+		m.emitAt(c, at, last, emit)
 	}
 }
 
@@ -465,6 +500,67 @@ const (
 	fnvPrime  = 1099511628211
 )
 
+// Whole words are hashed eight bytes at a time (wordHash, readWord).
+const (
+	wordSeed = 0x243F6A8885A308D3
+	wordMult = 0x9E3779B97F4A7C15
+	spaces8  = 0x2020202020202020
+	ones8    = 0x0101010101010101
+	highs8   = 0x8080808080808080
+)
+
+// mix folds eight bytes x of a word into its hash h.
+func mix(h, x uint64) uint64 {
+	hi, lo := bits.Mul64(h^x, wordMult)
+	return hi ^ lo
+}
+
+// wordHash is the hash of a whole word: its bytes eight at a time, the
+// last up to seven (maybe none) zero padded, as readWord reads them.
+func wordHash(w []byte) uint64 {
+	h := uint64(wordSeed)
+	for ; len(w) >= 8; w = w[8:] {
+		h = mix(h, binary.LittleEndian.Uint64(w))
+	}
+	return mix(h, head(w))
+}
+
+// readWord reads the word that begins at byte s of the text buf[:n],
+// buf being the text's buffer to its capacity, eight bytes at a time
+// (the bytes at n and beyond read as spaces): it returns the word's end
+// (the next space, or n), its wordHash and its head. A message's words
+// are most of them shorter than eight bytes: one read each.
+func readWord(buf []byte, s, n int) (e int, h, k uint64) {
+	h = wordSeed
+	for e = s; ; e += 8 {
+		var x uint64
+		if e+8 <= len(buf) {
+			x = binary.LittleEndian.Uint64(buf[e:])
+		} else {
+			x = head(buf[e:n])
+		}
+		if left := n - e; left < 8 {
+			keep := uint64(1)<<(8*left) - 1
+			x = x&keep | spaces8&^keep
+		}
+		// The bytes that are spaces, as their high bits: exact for the
+		// lowest, the one read.
+		sp := x ^ spaces8
+		if z := (sp - ones8) &^ sp & highs8; z != 0 {
+			b := bits.TrailingZeros64(z) >> 3
+			x &= uint64(1)<<(8*b) - 1
+			if e == s {
+				k = x
+			}
+			return e + b, mix(h, x), k
+		}
+		if e == s {
+			k = x
+		}
+		h = mix(h, x)
+	}
+}
+
 // hashBytes is FNV-1a: its value on a prefix is the running hash, so a
 // word's prefixes are hashed on the way to the whole word.
 func hashBytes(b []byte) uint64 {
@@ -481,6 +577,10 @@ func hashBytes(b []byte) uint64 {
 type wordTable struct {
 	slots []wordSlot
 	words []string
+	// running: words are keyed by hashBytes, whose value on a prefix is
+	// the running hash (the prefixes, looked up at each length of a
+	// word); else by wordHash (whole words).
+	running bool
 }
 
 type wordSlot struct {
@@ -507,24 +607,20 @@ func head(w []byte) uint64 {
 	return k
 }
 
-// headAt is head(buf[s:e]), read as one word of eight bytes where buf
-// has them; scan passes its buffer to its capacity, the bytes past e
-// masked off, so that a message's last word is read so too.
-func headAt(buf []byte, s, e int) uint64 {
-	if s+8 > len(buf) {
-		return head(buf[s:e])
-	}
-	k := binary.LittleEndian.Uint64(buf[s:])
-	if n := e - s; n < 8 {
-		k &= 1<<(8*n) - 1
-	}
-	return k
+func newWordTable(running bool) wordTable {
+	return wordTable{slots: make([]wordSlot, 16), running: running}
 }
 
-func newWordTable() wordTable { return wordTable{slots: make([]wordSlot, 16)} }
+// hash is the hash t keys w by.
+func (t *wordTable) hash(w []byte) uint64 {
+	if t.running {
+		return hashBytes(w)
+	}
+	return wordHash(w)
+}
 
 func (t *wordTable) add(w string) int32 {
-	h := hashBytes([]byte(w))
+	h := t.hash([]byte(w))
 	if id := t.find(h, []byte(w)); id >= 0 {
 		return id
 	}
@@ -544,7 +640,7 @@ func (t *wordTable) add(w string) int32 {
 
 func (t *wordTable) insert(s wordSlot) {
 	mask := uint64(len(t.slots) - 1)
-	for i := hashBytes([]byte(t.words[s.id-1])) & mask; ; i = (i + 1) & mask {
+	for i := t.hash([]byte(t.words[s.id-1])) & mask; ; i = (i + 1) & mask {
 		if t.slots[i].id == 0 {
 			t.slots[i] = s
 			return
@@ -552,7 +648,7 @@ func (t *wordTable) insert(s wordSlot) {
 	}
 }
 
-// find returns w's id, or -1; h is hashBytes(w).
+// find returns w's id, or -1; h is t.hash(w).
 func (t *wordTable) find(h uint64, w []byte) int32 { return t.findHead(h, head(w), w) }
 
 // findHead is find with head(w) already known.
@@ -563,21 +659,7 @@ func (t *wordTable) findHead(h, k uint64, w []byte) int32 {
 	return -1
 }
 
-// at is lookup, inlined where the word's first slot answers: it holds
-// the word, of at most eight bytes, or is empty (the table is at most
-// half full).
-func (t *wordTable) at(h, k uint64, w []byte) *wordSlot {
-	s := &t.slots[h&uint64(len(t.slots)-1)]
-	if s.head == k && s.hash == uint16(h) && s.n == int32(len(w)) && len(w) <= 8 {
-		return s
-	}
-	if s.id == 0 {
-		return nil
-	}
-	return t.lookup(h, k, w)
-}
-
-// lookup returns w's slot, or nil; h is hashBytes(w) and k head(w). The
+// lookup returns w's slot, or nil; h is t.hash(w) and k head(w). The
 // word is compared whole: its length, its first eight bytes, the rest.
 func (t *wordTable) lookup(h, k uint64, w []byte) *wordSlot {
 	mask := uint64(len(t.slots) - 1)
@@ -595,5 +677,5 @@ func (t *wordTable) lookup(h, k uint64, w []byte) *wordSlot {
 // slot returns word id's slot.
 func (t *wordTable) slot(id int32) *wordSlot {
 	w := []byte(t.words[id])
-	return t.lookup(hashBytes(w), head(w), w)
+	return t.lookup(t.hash(w), head(w), w)
 }
