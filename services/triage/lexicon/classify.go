@@ -191,8 +191,11 @@ type scratch struct {
 	idx     []int32 // a step's own list of hit indices
 	scope   []int32 // qualify's media and hypothetical cues
 	kinds   uint16  // bit k set: a hit of termKind k was found
-	ms      matchScratch
-	f       facts
+	// lang is the message's language, as qualify read it (language):
+	// the hits added after it are synthetic, which it does not count.
+	lang string
+	ms   matchScratch
+	f    facts
 	// text is the message being classified (quotation marks are read
 	// in it: quotedOther); cleared when the scratch is put back.
 	text string
@@ -200,6 +203,10 @@ type scratch struct {
 	// signals, and those alone (across).
 	both, before facts
 }
+
+// kindsFit fails to compile when a termKind is 16 or more: scratch.kinds
+// has a bit for each.
+var kindsFit = [1]struct{}{}[tkCue>>4]
 
 // Classify returns the verdict on text read alone. It is deterministic for
 // a given lexicon and rules version.
@@ -252,33 +259,34 @@ func (cl *Classifier) collect(sc *scratch, pass uint8) {
 	c.m.scan(buf, &sc.ms, func(_ int32, pats patRun, at int, ws, we int32) {
 		// The patterns end at the same byte over the same words.
 		from, to := n.spans[ws].start, n.spans[we].end
+		count := sc.count
 	patterns:
-		for ; len(pats) != 0; pats = pats.rest() {
+		for ; len(pats) >= patWords; pats = pats[patWords:] {
 			t := pats.term()
+			if int(t) >= len(count) || count[t] >= maxHitsPerTerm || len(sc.hits) >= maxHits {
+				continue
+			}
+			// The same term over the same words (two of its patterns) is
+			// one hit; a term not yet counted has none to compare with.
+			if count[t] == 0 {
+				sc.touched = append(sc.touched, t)
+			} else {
+				for i := range sc.hits {
+					if o := &sc.hits[i]; o.term == t && o.pass == pass && o.os == from && o.oe == to {
+						continue patterns
+					}
+				}
+			}
+			count[t]++
 			first, last := at-pats.bytes()+2, at-1
 			if pats.prefix() {
 				for last = at; last+1 < len(buf) && buf[last+1] != ' '; last++ {
 				}
 			}
-			if sc.count[t] >= maxHitsPerTerm || len(sc.hits) >= maxHits {
-				continue
-			}
-			h := hit{term: t, partner: -1, kind: pats.kind(), cue: pats.cue(), pass: pass, ns: int32(first), ne: int32(last + 1),
-				ws: ws, we: we, os: from, oe: to}
-			// The same term over the same words (two of its patterns) is
-			// one hit; a term not yet counted has none to compare with.
-			if sc.count[t] == 0 {
-				sc.touched = append(sc.touched, t)
-			} else {
-				for i := range sc.hits {
-					if o := &sc.hits[i]; o.term == t && o.pass == pass && o.os == h.os && o.oe == h.oe {
-						continue patterns
-					}
-				}
-			}
-			sc.count[t]++
-			sc.hits = append(sc.hits, h)
-			sc.kinds |= 1 << h.kind
+			kind := pats.kind()
+			sc.hits = append(sc.hits, hit{term: t, partner: -1, kind: kind, cue: pats.cue(), pass: pass, ns: int32(first), ne: int32(last + 1),
+				ws: ws, we: we, os: from, oe: to})
+			sc.kinds |= 1 << (kind & 15) // every termKind is below 16 (kindsFit)
 		}
 	})
 }

@@ -49,7 +49,8 @@ func (cl *Classifier) decide(sc *scratch, conv conversation) Verdict {
 	cl.cooccur(sc, conv.signals)
 	cl.qualify(sc)
 	cl.resolvedPast(sc)
-	for _, h := range sc.hits {
+	for i := range sc.hits {
+		h := &sc.hits[i]
 		if h.flags&hitDropped != 0 {
 			continue
 		}
@@ -239,21 +240,24 @@ func (cl *Classifier) matches(sc *scratch, f *facts) []Match {
 			continue
 		}
 		cat := terms[h.term].category
+		hos, hoe := h.os, h.oe
 		for k := range hits {
-			if o := &hits[k]; o.flags&hitUnlisted == 0 && o.kind != tkSignal && o.os <= h.os && h.oe <= o.oe && o.oe-o.os > h.oe-h.os &&
+			if o := &hits[k]; o.os <= hos && hoe <= o.oe && o.oe-o.os > hoe-hos && o.flags&hitUnlisted == 0 && o.kind != tkSignal &&
 				terms[o.term].category == cat {
 				h.flags |= hitUnlisted
 				break
 			}
 		}
 	}
-	// The listed hits to the front, then sorted by position and term
-	// (insertion sort: a message lists a handful). Partners are not read
-	// after this point.
+	// The listed hits to the front, in order, then sorted by position
+	// and term (insertion sort: a message lists a handful). Partners and
+	// the unlisted hits, overwritten here, are not read after this point.
 	n := 0
 	for i := range hits {
 		if hits[i].flags&hitUnlisted == 0 {
-			hits[n], hits[i] = hits[i], hits[n]
+			if i != n {
+				hits[n] = hits[i]
+			}
 			n++
 		}
 	}
@@ -293,7 +297,7 @@ func (cl *Classifier) matches(sc *scratch, f *facts) []Match {
 		if out[i].Language != "" {
 			continue
 		}
-		out[i].Language = cl.language(sc)
+		out[i].Language = sc.lang
 		for j := 0; j < len(out) && out[i].Language == ""; j++ {
 			out[i].Language = out[j].Language
 		}

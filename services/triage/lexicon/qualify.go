@@ -54,14 +54,16 @@ func (cl *Classifier) contained(sc *scratch) {
 	}
 	sc.idx = own
 	for _, i := range own {
-		a := sc.hits[i]
+		a := &sc.hits[i]
 		if a.flags&hitOut != 0 {
 			continue
 		}
+		// a's own flags are read above, before the loop may drop it (a
+		// hit inside itself is no shorter, so it never drops itself).
+		aos, aoe, signal, pass := a.os, a.oe, a.kind == tkSignal, a.pass
 		for _, j := range own {
 			b := &sc.hits[j]
-			if i != j && (b.kind == tkSignal) == (a.kind == tkSignal) && b.kind != tkNegation && b.pass == a.pass &&
-				a.os <= b.os && b.oe <= a.oe && a.oe-a.os > b.oe-b.os {
+			if aos <= b.os && b.oe <= aoe && aoe-aos > b.oe-b.os && (b.kind == tkSignal) == signal && b.kind != tkNegation && b.pass == pass {
 				b.flags |= hitDropped
 			}
 		}
@@ -163,6 +165,7 @@ func strength(buf []byte, i int32) bool {
 func (cl *Classifier) qualify(sc *scratch) {
 	terms := cl.c.terms
 	lang := cl.language(sc)
+	sc.lang = lang
 	mods, scope := cl.modifiers(sc)
 	report := false
 	for i := range sc.hits {
