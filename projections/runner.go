@@ -94,7 +94,7 @@ var _ Log = (*events.Store)(nil)
 //
 // Catching up (Replay, Rebuild) reads the log from the checkpoint in
 // batches. Live, the runner applies each event its consumer hands it, as
-// it is: the consumer is ordered (consume.Spec.Ordered: one event in
+// it is: the consumer is ordered (consume.InOrder, or a Local follower: one event in
 // flight across every process, a failed one redelivered before any later
 // one), so an event arrives only once every earlier one was applied, and
 // the checkpoint can never pass an event that was not. The checkpoint is
@@ -286,19 +286,19 @@ func (r *Runner) Position() uint64 {
 // Spec returns the live handler for a consume.Router on an ordered
 // durable consumer named after the projection, shared by every process
 // that uses it.
-func (r *Runner) Spec() consume.Spec {
-	return consume.Spec{Name: r.p.Name(), Filter: r.p.Filter(), Handler: r.handle, Ordered: true}
+func (r *Runner) Spec() consume.Shared {
+	return consume.Shared{Name: r.p.Name(), Filter: r.p.Filter(), Handler: r.handle, Order: consume.InOrder}
 }
 
 // LocalSpec returns the live handler a process follows the log with: a
-// consumer of its own (consume.Spec.Local), in stream order, with nothing
+// consumer of its own (consume.Local), in stream order, with nothing
 // acknowledged and nothing saved, starting after the runner's position.
 // Each process then sees every event, and the log's disk is not written
 // per event. For a projection in memory (this process's alone, rebuilt
 // at every start) and in SQL (shared: the checkpoint makes an event
 // another process applied first a no-op).
-func (r *Runner) LocalSpec() consume.Spec {
-	return consume.Spec{Name: r.p.Name(), Filter: r.p.Filter(), Handler: r.handle, Batch: r.handleBatch, Local: true, From: r.Position}
+func (r *Runner) LocalSpec() consume.Local {
+	return consume.Local{Name: r.p.Name(), Filter: r.p.Filter(), Handler: r.handle, Batch: r.handleBatch, From: r.Position}
 }
 
 // handle applies one event handed over by the ordered consumer. The first

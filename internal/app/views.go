@@ -42,7 +42,7 @@ type Views struct {
 	// pages are the runners of the projections the console's pages read
 	// after a command (the inbox and the queue), which Await waits on.
 	pages []*projections.Runner
-	specs []consume.Spec
+	specs []consume.Local
 	// lag reports a handler's lag once the process follows the log; nil
 	// before.
 	lag atomic.Pointer[lagFunc]
@@ -129,9 +129,10 @@ func (pr *Process) addProjections(ctx context.Context) error {
 		// minutes behind the log at 100 texts/s in the process cluster
 		// while those writes took a large share of the NATS nodes' CPU
 		// (loadtest/README.md, issue 17).
-		v.specs = append(v.specs, r.LocalSpec())
+		spec := r.LocalSpec()
+		v.specs = append(v.specs, spec)
+		pr.add([]consume.Spec{spec}, nil)
 	}
-	pr.add(v.specs, nil)
 	pr.health.Add("projections", v.Ready)
 	pr.Views = v
 	return nil

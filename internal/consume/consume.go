@@ -1,13 +1,18 @@
-// Package consume runs a service's event handlers: each on its own durable
-// JetStream consumer (explicit acks, position kept across restarts), on a
-// watermill router with a recoverer, retries with backoff, and a poison
-// queue for events a handler can never process. Transient failures are
-// never dead-lettered: a page that cannot be sent now is retried until it
+// Package consume runs a service's event handlers, each one of two kinds
+// of Spec. A Shared handler has its own durable JetStream consumer
+// (explicit acks, position kept across restarts) that the service's
+// replicas share, on a watermill router with a recoverer, retries with
+// backoff, and a poison queue for events a handler can never process. A
+// Local one is this process following the log on its own (a read model,
+// a cache), with nothing kept on the server.
+//
+// Transient failures are never dead-lettered: a page that cannot be sent now is retried until it
 // can, because a dead-lettered page is a missed page. A failure the event
 // log reports as permanent (events.ErrPermanent: an event over its size
 // limit, say) is retried a few times in process, then dead-lettered, so
-// that one bad event does not hold its handler back forever. Every dead
-// letter is counted (helpline_events_dead_lettered_total) and logged at
+// that one bad event does not hold its handler back forever (a Local
+// handler passes it over: every process would dead-letter the same one).
+// Every dead letter is counted (helpline_events_dead_lettered_total) and logged at
 // error level.
 package consume
 
@@ -80,64 +85,108 @@ type undecodable struct{ err error }
 func (u undecodable) Error() string { return "undecodable event: " + u.err.Error() }
 func (u undecodable) Unwrap() error { return u.err }
 
-// Spec describes one handler and its consumer.
-type Spec struct {
+// Spec is one handler and how it reads the log, one of two kinds: Shared,
+// a durable consumer the replicas of a service share, each event handed
+// to one of them; or Local, this process following the log on its own.
+// Each kind holds only what applies to it, so a combination that means
+// nothing (a batch on a shared consumer, a shared consumer that is both
+// in stream order and in parallel) does not compile.
+type Spec interface {
+	// handlerName is the Name of the handler and of its consumer.
+	handlerName() string
+}
+
+var (
+	_ Spec = Shared{}
+	_ Spec = Local{}
+)
+
+// Shared is a handler on a durable consumer shared by every process that
+// runs it (a service's replicas): each event is handed to one of them and
+// acknowledged once handled; the server keeps the position across
+// restarts. A failure is retried in process, then the event is
+// redelivered; one that can never be handled goes to the dead-letter
+// stream.
+type Shared struct {
 	// Name is the durable consumer's name and the handler's: unique per
 	// service and stable across releases (renaming it replays the log).
 	Name string
 	// Filter is the subject filter, e.g. events.AggregateSubjects("conversation").
 	Filter  string
 	Handler Handler
-	// Ordered hands the handler its events strictly in stream order: at
+	// Order is the order events are handed over in: AnyOrder (the
+	// default), InOrder or PerAggregate.
+	Order Order
+}
+
+// Order is how a Shared consumer hands its handler events.
+type Order int
+
+const (
+	// AnyOrder hands over a few events per pull request, one at a time;
+	// one that failed is redelivered after later ones.
+	AnyOrder Order = iota
+	// InOrder hands the handler its events strictly in stream order: at
 	// most one is in flight across every process sharing the consumer
 	// (MaxAckPending 1), and one that failed is redelivered before any
 	// later one. A projection, whose checkpoint must never pass an event
 	// it has not applied, needs it; it costs an ack round trip per event.
-	Ordered bool
-	// Parallel handles events of different aggregates (conversations) at
-	// once, up to Config.InFlight per process, and the events of one
+	InOrder
+	// PerAggregate handles events of different aggregates (conversations)
+	// at once, up to Config.InFlight per process, and the events of one
 	// aggregate one after another in stream order: one that fails is
 	// retried in place, before any later event of its aggregate. For
 	// handlers whose effects are per aggregate and appended with its
 	// expected sequence, so that a redelivery records nothing twice.
 	// Replicas share the consumer as before; two replicas may still hold
 	// events of one aggregate at once (the expected sequence decides).
-	Parallel bool
-	// Local has this process follow the log on its own instead of sharing
-	// a durable consumer: an ordered consumer, in stream order, with
-	// nothing acknowledged and no position kept by the server (no write to
-	// the log's disk per event), starting after From(). For a read model
-	// in memory, which each process holds whole and rebuilds at start: a
-	// durable consumer shared by several processes would hand each only
-	// part of the events, and its saved position is worth nothing to a
-	// model rebuilt anyway. A failure is retried in place; an event that
-	// can never be applied is counted, logged and passed over (every
-	// process would dead-letter the same one).
-	Local bool
+	PerAggregate
+)
+
+func (s Shared) handlerName() string { return s.Name }
+
+// Local is a handler this process follows the log with on its own instead
+// of sharing a durable consumer: an ordered consumer, in stream order,
+// with nothing acknowledged and no position kept by the server (no write
+// to the log's disk per event), starting after From(). For a read model in
+// memory, which each process holds whole and rebuilds at start: a durable
+// consumer shared by several processes would hand each only part of the
+// events, and its saved position is worth nothing to a model rebuilt
+// anyway. A failure is retried in place; an event that can never be
+// applied is counted, logged and passed over (every process would
+// dead-letter the same one).
+type Local struct {
+	// Name is the handler's: unique in the process.
+	Name string
+	// Filter is the subject filter, e.g. events.AggregateSubjects("conversation").
+	Filter  string
+	Handler Handler
 	// From returns the last stream sequence the handler already has
-	// (Local only).
+	// (required).
 	From func() uint64
-	// Skip, when set, is asked first of every event a Local follower
+	// New has a follower whose From is 0 start after the log's last event
+	// as it is when the follower starts, instead of the log's first: for
+	// a cache, which needs nothing from before it started.
+	New bool
+	// Skip, when set, is asked first of every event the follower
 	// receives, with its subject and stream sequence, before the event is
 	// decoded: true means the handler has nothing to do with it (a cache
 	// that holds it already), and it counts as handled without being
 	// decoded (so an undecodable one is not counted as dead-lettered
 	// either). For a follower most of whose events need no decoding.
 	Skip func(subject string, seq uint64) bool
-	// Batch, when set (Local only), is handed the events the follower
-	// has at hand at once, in stream order: those the server said follow
-	// the one received, up to maxBatch, instead of one Handler call each
-	// (a projection applies them in one transaction: behind the log, one
+	// Batch, when set, is handed the events the follower has at hand at
+	// once, in stream order: those the server said follow the one
+	// received, up to maxBatch, instead of one Handler call each (a
+	// projection applies them in one transaction: behind the log, one
 	// round trip per event is what keeps it behind). A failure is retried
 	// in place, the whole batch; a permanent one has the batch handed to
 	// Handler event by event, so only the event that can never be applied
 	// is passed over.
 	Batch func(ctx context.Context, es []events.Envelope) error
-	// New has a Local follower whose From is 0 start after the log's last
-	// event as it is when the follower starts, instead of the log's
-	// first: for a cache, which needs nothing from before it started.
-	New bool
 }
+
+func (l Local) handlerName() string { return l.Name }
 
 // Config tunes every handler of a router.
 type Config struct {
@@ -159,7 +208,7 @@ func (c *Config) setDefaults() {
 }
 
 // aggregateOf is the aggregate id of an event's subject (its last token:
-// events.Subject), what Parallel handlers are keyed by.
+// events.Subject), what PerAggregate handlers are keyed by.
 func aggregateOf(subject string) string { return subject[strings.LastIndexByte(subject, '.')+1:] }
 
 // Router runs handlers until its context ends.
@@ -220,68 +269,65 @@ func NewRouter(js jetstream.JetStream, store *events.Store, cfg Config, specs []
 	r.AddMiddleware(middleware.Recoverer)
 	out := &Router{followers: map[string]*follower{}, metrics: m, running: make(chan struct{})}
 	for _, s := range specs {
-		if err := events.ValidateID(s.Name); err != nil {
+		if err := events.ValidateID(s.handlerName()); err != nil {
 			return nil, fmt.Errorf("handler name: %w", err)
 		}
-		if s.Parallel && (s.Ordered || s.Local) {
-			return nil, fmt.Errorf("handler %s: Parallel is neither Ordered nor Local", s.Name)
-		}
-		if s.Skip != nil && !s.Local {
-			return nil, fmt.Errorf("handler %s: Skip is for Local followers only", s.Name)
-		}
-		if s.Batch != nil && !s.Local {
-			return nil, fmt.Errorf("handler %s: Batch is for Local handlers only", s.Name)
-		}
-		if s.Local {
+		switch s := s.(type) {
+		case Local:
 			if s.From == nil {
 				return nil, fmt.Errorf("handler %s: Local without From", s.Name)
 			}
 			out.followers[s.Name] = &follower{spec: s, js: js, stream: store.Config().Stream, cfg: cfg, m: m, log: log}
-			continue
+		case Shared:
+			out.r = r
+			sc := wmjetstream.SubscriberConfig{
+				Stream:     store.Config().Stream,
+				Durable:    func(string) string { return s.Name },
+				AckWait:    cfg.AckWait,
+				MaxDeliver: -1, // never give up on an event: see the package doc
+				NackDelay:  cfg.NackDelay,
+				// A few messages per pull request: one request per message
+				// costs a round trip each. Handlers take milliseconds, far
+				// below the ack wait the buffered ones run down meanwhile.
+				FetchBatch: 4,
+			}
+			switch s.Order {
+			case AnyOrder:
+			case PerAggregate:
+				// Many events in flight, keyed by aggregate: a batch per pull
+				// request, and room on the server for every replica's.
+				sc.Key, sc.InFlight, sc.FetchBatch = aggregateOf, cfg.InFlight, min(cfg.InFlight, 16)
+			case InOrder:
+				// The server delivers nothing more while one event is
+				// unacknowledged, and redeliveries go before new events.
+				sc.MaxAckPending, sc.FetchBatch = 1, 1
+			default:
+				return nil, fmt.Errorf("handler %s: unknown order %d", s.Name, s.Order)
+			}
+			sub, err := wmjetstream.NewSubscriber(js, sc, wlog)
+			if err != nil {
+				return nil, err
+			}
+			poison, err := middleware.PoisonQueueWithFilter(pub, events.DeadLetterSubjectPrefix+"."+s.Name,
+				func(err error) bool { return deadLetter(err) != "" })
+			if err != nil {
+				return nil, err
+			}
+			retry := middleware.Retry{MaxRetries: cfg.Retries, InitialInterval: cfg.RetryWait, MaxInterval: 2 * time.Second, Multiplier: 2,
+				ShouldRetry: func(p middleware.RetryParams) bool { return !IsPermanent(p.Err) }, Logger: wlog}
+			h := r.AddConsumerHandler(s.Name, s.Filter, sub, m.wrap(s, log))
+			// Outermost first: the poison queue sees what is left once the
+			// retries are spent, and the count sees it on its way there.
+			h.AddMiddleware(poison, m.countDeadLetters(s.Name, log), retry.Middleware)
+		default:
+			return nil, fmt.Errorf("handler %s: a %T is not a Spec the router runs", s.handlerName(), s)
 		}
-		out.r = r
-		sc := wmjetstream.SubscriberConfig{
-			Stream:     store.Config().Stream,
-			Durable:    func(string) string { return s.Name },
-			AckWait:    cfg.AckWait,
-			MaxDeliver: -1, // never give up on an event: see the package doc
-			NackDelay:  cfg.NackDelay,
-			// A few messages per pull request: one request per message
-			// costs a round trip each. Handlers take milliseconds, far
-			// below the ack wait the buffered ones run down meanwhile.
-			FetchBatch: 4,
-		}
-		if s.Parallel {
-			// Many events in flight, keyed by aggregate: a batch per pull
-			// request, and room on the server for every replica's.
-			sc.Key, sc.InFlight, sc.FetchBatch = aggregateOf, cfg.InFlight, min(cfg.InFlight, 16)
-		}
-		if s.Ordered {
-			// The server delivers nothing more while one event is
-			// unacknowledged, and redeliveries go before new events.
-			sc.MaxAckPending, sc.FetchBatch = 1, 1
-		}
-		sub, err := wmjetstream.NewSubscriber(js, sc, wlog)
-		if err != nil {
-			return nil, err
-		}
-		poison, err := middleware.PoisonQueueWithFilter(pub, events.DeadLetterSubjectPrefix+"."+s.Name,
-			func(err error) bool { return deadLetter(err) != "" })
-		if err != nil {
-			return nil, err
-		}
-		retry := middleware.Retry{MaxRetries: cfg.Retries, InitialInterval: cfg.RetryWait, MaxInterval: 2 * time.Second, Multiplier: 2,
-			ShouldRetry: func(p middleware.RetryParams) bool { return !IsPermanent(p.Err) }, Logger: wlog}
-		h := r.AddConsumerHandler(s.Name, s.Filter, sub, m.wrap(s, log))
-		// Outermost first: the poison queue sees what is left once the
-		// retries are spent, and the count sees it on its way there.
-		h.AddMiddleware(poison, m.countDeadLetters(s.Name, log), retry.Middleware)
 	}
 	return out, nil
 }
 
 // wrap decodes the envelope and calls the handler.
-func (m *metrics) wrap(s Spec, log zerolog.Logger) message.NoPublishHandlerFunc {
+func (m *metrics) wrap(s Shared, log zerolog.Logger) message.NoPublishHandlerFunc {
 	return func(msg *message.Message) error {
 		start := time.Now()
 		defer func() { m.duration.WithLabelValues(s.Name).Observe(time.Since(start).Seconds()) }()

@@ -59,7 +59,7 @@ func appendTo(t *testing.T, store *events.Store, conv string, ids ...string) {
 func run(t *testing.T, js jetstream.JetStream, store *events.Store, h consume.Handler) context.CancelFunc {
 	t.Helper()
 	r, err := consume.NewRouter(js, store, consume.Config{NackDelay: 50 * time.Millisecond, RetryWait: time.Millisecond},
-		[]consume.Spec{{Name: "test_handler", Filter: events.AggregateSubjects(events.AggregateConversation), Handler: h}}, nil, zerolog.Nop())
+		[]consume.Spec{consume.Shared{Name: "test_handler", Filter: events.AggregateSubjects(events.AggregateConversation), Handler: h}}, nil, zerolog.Nop())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,7 +151,7 @@ func TestShutdownWhileSubscribingIsNoError(t *testing.T) {
 	for _, delay := range []time.Duration{0, time.Millisecond, 5 * time.Millisecond} {
 		var specs []consume.Spec
 		for i := range 8 {
-			specs = append(specs, consume.Spec{Name: fmt.Sprintf("early_stop_%d", i), Filter: events.AggregateSubjects(events.AggregateConversation),
+			specs = append(specs, consume.Shared{Name: fmt.Sprintf("early_stop_%d", i), Filter: events.AggregateSubjects(events.AggregateConversation),
 				Handler: func(context.Context, events.Envelope) error { return nil }})
 		}
 		r, err := consume.NewRouter(js, store, consume.Config{}, specs, nil, zerolog.Nop())
@@ -166,7 +166,7 @@ func TestShutdownWhileSubscribingIsNoError(t *testing.T) {
 	}
 }
 
-// TestParallelAcrossConversationsInOrderWithin: a Parallel handler is
+// TestParallelAcrossConversationsInOrderWithin: a PerAggregate handler is
 // handed a second conversation's event while the first conversation's is
 // still being handled, and one conversation's events in order, a failed
 // one retried before the next.
@@ -203,7 +203,7 @@ func TestParallelAcrossConversationsInOrderWithin(t *testing.T) {
 		return nil
 	}
 	r, err := consume.NewRouter(js, store, consume.Config{NackDelay: 20 * time.Millisecond, RetryWait: time.Millisecond, Retries: 1},
-		[]consume.Spec{{Name: "parallel", Filter: events.AggregateSubjects(events.AggregateConversation), Handler: h, Parallel: true}}, nil, zerolog.Nop())
+		[]consume.Spec{consume.Shared{Name: "parallel", Filter: events.AggregateSubjects(events.AggregateConversation), Handler: h, Order: consume.PerAggregate}}, nil, zerolog.Nop())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,17 +10,17 @@ import (
 // conversation events (FollowConversations).
 const ConversationsFollower = "conversations"
 
-// FollowConversations is the Local spec that keeps convs' cache current
+// FollowConversations is the Local handler that keeps convs' cache current
 // from the log, starting from its end: one per process, whatever services
 // it holds, which share convs. A service deciding through convs then
 // decides on a returning conversation without reading the log (the
 // append's expected sequence proves the state current), and a handler
 // reads the conversation of the event it was handed from memory
 // (Conversation).
-func FollowConversations(convs *events.Conversations) Spec {
-	return Spec{Name: ConversationsFollower, Filter: events.AggregateSubjects(events.AggregateConversation),
+func FollowConversations(convs *events.Conversations) Local {
+	return Local{Name: ConversationsFollower, Filter: events.AggregateSubjects(events.AggregateConversation),
 		Handler: func(_ context.Context, e events.Envelope) error { convs.Observe(e); return nil },
-		Local:   true, From: convs.FollowedTo, New: true,
+		From:    convs.FollowedTo, New: true,
 		// Most events are of conversations the cache does not follow, or
 		// ones this process appended and the cache holds already.
 		Skip: convs.ObserveHeld}

@@ -48,7 +48,7 @@ func TestRefusedByTheLogDeadLetters(t *testing.T) {
 	}
 	reg := prometheus.NewRegistry()
 	r, err := consume.NewRouter(js, store, consume.Config{NackDelay: 10 * time.Millisecond, RetryWait: time.Millisecond},
-		[]consume.Spec{{Name: "refused", Filter: events.AggregateSubjects(events.AggregateConversation), Handler: h}}, reg, zerolog.Nop())
+		[]consume.Spec{consume.Shared{Name: "refused", Filter: events.AggregateSubjects(events.AggregateConversation), Handler: h}}, reg, zerolog.Nop())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,12 +15,12 @@ import (
 	"github.com/helpline-org/helpline/internal/transient"
 )
 
-// follower runs one Local spec: an ordered consumer of this process alone,
+// follower runs one Local handler: an ordered consumer of this process alone,
 // in stream order, with nothing acknowledged and no position kept on the
 // server (so no write to the log's disk per event), started after what the
-// handler already has (Spec.From).
+// handler already has (Local.From).
 type follower struct {
-	spec   Spec
+	spec   Local
 	js     jetstream.JetStream
 	stream string
 	cfg    Config
@@ -182,7 +182,7 @@ func (f *follower) handleEvent(ctx context.Context, e events.Envelope) error {
 	return nil
 }
 
-// handleBatch applies a gathered batch with Spec.Batch, retried in place;
+// handleBatch applies a gathered batch with Local.Batch, retried in place;
 // when it fails for good, event by event (handleEvent), so that only an
 // event that can never be applied is passed over. Each event's handling
 // time is counted as the batch's divided among its events. It returns an

@@ -50,7 +50,7 @@ func (l *localReader) list() string {
 
 func runLocal(t *testing.T, js jetstream.JetStream, store *events.Store, l *localReader) (*consume.Router, context.CancelFunc) {
 	t.Helper()
-	return runSpec(t, js, store, consume.Spec{Name: "local_model", Filter: events.AggregateSubjects(events.AggregateConversation), Handler: l.handle, Local: true, From: l.from})
+	return runSpec(t, js, store, consume.Local{Name: "local_model", Filter: events.AggregateSubjects(events.AggregateConversation), Handler: l.handle, From: l.from})
 }
 
 // runSpec runs a router of the one spec until it is running; the stop
@@ -160,8 +160,8 @@ func TestLocalBatchHandsWhatIsAtHand(t *testing.T) {
 	js, store := natstest.Log(t)
 	appendN(t, store, 0, 300)
 	b := &batchReader{}
-	spec := consume.Spec{Name: "local_batches", Filter: events.AggregateSubjects(events.AggregateConversation), Handler: b.handle,
-		Batch: b.batch, Local: true, From: b.from}
+	spec := consume.Local{Name: "local_batches", Filter: events.AggregateSubjects(events.AggregateConversation), Handler: b.handle,
+		Batch: b.batch, From: b.from}
 	_, stop := runSpec(t, js, store, spec)
 	defer stop()
 	var want []string
@@ -185,7 +185,6 @@ func TestLocalBatchHandsWhatIsAtHand(t *testing.T) {
 	if biggest < 2 || biggest > 256 {
 		t.Fatalf("batch sizes %v: want some of more than one event, none of more than 256", b.sizes)
 	}
-	if _, err := consume.NewRouter(js, store, consume.Config{}, []consume.Spec{{Name: "shared_batches", Filter: spec.Filter, Handler: b.handle, Batch: b.batch}}, nil, zerolog.Nop()); err == nil {
-		t.Fatal("NewRouter took Batch on a shared consumer")
-	}
+	// A batch on a shared consumer does not compile: consume.Shared has
+	// no Batch.
 }

@@ -91,7 +91,7 @@ const (
 )
 
 // The durable consumers on the events stream, by the handler names their
-// services register (consume.Spec.Name; projections' Name()).
+// services register (consume.Shared.Name; projections' Name()).
 const (
 	durableTriage        = "triage"
 	durableNotification  = "notification"

@@ -148,7 +148,7 @@ func consumeAll(t *testing.T, ctx context.Context, p *platform.Platform, names [
 	seen := make([]atomic.Int64, len(names))
 	var specs []consume.Spec
 	for i, n := range names {
-		specs = append(specs, consume.Spec{Name: n, Filter: events.AggregateSubjects(events.AggregateConversation),
+		specs = append(specs, consume.Shared{Name: n, Filter: events.AggregateSubjects(events.AggregateConversation),
 			Handler: func(context.Context, events.Envelope) error {
 				if seen[i].Add(1) == 1 {
 					return consume.Permanent(errors.New("dead-letter the first"))

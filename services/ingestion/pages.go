@@ -42,8 +42,8 @@ func NewPageIndex() *PageIndex { return &PageIndex{byStaff: map[string][]PageRef
 
 // Specs is the index's follower of the log.
 func (x *PageIndex) Specs() []consume.Spec {
-	return []consume.Spec{{Name: PagesHandler, Filter: events.AggregateSubjects(events.AggregateConversation), Handler: x.Handle,
-		Local: true, From: x.applied}}
+	return []consume.Spec{consume.Local{Name: PagesHandler, Filter: events.AggregateSubjects(events.AggregateConversation), Handler: x.Handle,
+		From: x.applied}}
 }
 
 func (x *PageIndex) applied() uint64 {

@@ -102,15 +102,15 @@ func New(cfg Config, file *config.File, rota Rota, send Sender, keys Opener, log
 
 // Specs are the service's event handlers, one durable consumer each, both
 // handling conversations in parallel and each conversation's events in
-// order (consume.Spec.Parallel). Crisis first: the pager has a consumer
+// order (consume.PerAggregate). Crisis first: the pager has a consumer
 // of its own, so a page never waits behind replies, out-of-hours
 // auto-replies or delivery callbacks (which wait on the provider and on
 // the line's send rate); the bridge has the other.
 func (s *Service) Specs() []consume.Spec {
 	all := events.AggregateSubjects(events.AggregateConversation)
 	return []consume.Spec{
-		{Name: PagerConsumer, Filter: all, Handler: s.HandlePages, Parallel: true},
-		{Name: BridgeConsumer, Filter: all, Handler: s.HandleBridge, Parallel: true},
+		consume.Shared{Name: PagerConsumer, Filter: all, Handler: s.HandlePages, Order: consume.PerAggregate},
+		consume.Shared{Name: BridgeConsumer, Filter: all, Handler: s.HandleBridge, Order: consume.PerAggregate},
 	}
 }
 

@@ -106,10 +106,10 @@ func Hours(l config.Line) (*schedule.Schedule, error) {
 }
 
 // Specs are the service's handlers: one durable consumer, conversations
-// in parallel and each conversation's events in order (consume.Spec.Parallel):
+// in parallel and each conversation's events in order (consume.PerAggregate):
 // a crisis text is not triaged behind another conversation's.
 func (s *Service) Specs() []consume.Spec {
-	return []consume.Spec{{Name: "triage", Filter: events.AggregateSubjects(events.AggregateConversation), Handler: s.Handle, Parallel: true}}
+	return []consume.Spec{consume.Shared{Name: "triage", Filter: events.AggregateSubjects(events.AggregateConversation), Handler: s.Handle, Order: consume.PerAggregate}}
 }
 
 // clockKey names a conversation's one timer: the deadline of its running
