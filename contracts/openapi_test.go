@@ -14,11 +14,6 @@ import (
 	"github.com/helpline-org/helpline/contracts"
 )
 
-// openAPIURL is the base URL openapi.yaml is compiled under; schemas are
-// addressed as JSON pointers into it, so their $refs resolve as in the
-// document.
-const openAPIURL = "https://helpline.example/contracts/openapi.yaml"
-
 // operationMethods are the keys of a path item that are operations.
 var operationMethods = []string{"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 
@@ -30,16 +25,6 @@ func openAPIDoc(t *testing.T) map[string]any {
 		t.Fatal(err)
 	}
 	return doc
-}
-
-// pointer is the JSON pointer of tokens, escaped for a URL fragment.
-func pointer(tokens ...string) string {
-	var b strings.Builder
-	for _, tok := range tokens {
-		tok = strings.NewReplacer("~", "~0", "/", "~1").Replace(tok)
-		b.WriteString("/" + url.PathEscape(tok))
-	}
-	return b.String()
 }
 
 // resolve follows a local $ref ("#/a/b") to what it names.
@@ -352,16 +337,14 @@ func TestOpenAPIRefsResolve(t *testing.T) {
 	}
 }
 
-// openAPICompiler compiles schemas of the document as draft 2020-12 (the
-// document's jsonSchemaDialect), asserting formats.
+// openAPICompiler is contracts.OpenAPICompiler, asserting formats.
 func openAPICompiler(t *testing.T, doc map[string]any) *jsonschema.Compiler {
 	t.Helper()
-	c := jsonschema.NewCompiler()
-	c.DefaultDraft(jsonschema.Draft2020)
-	c.AssertFormat()
-	if err := c.AddResource(openAPIURL, doc); err != nil {
+	c, err := contracts.OpenAPICompiler(doc)
+	if err != nil {
 		t.Fatal(err)
 	}
+	c.AssertFormat()
 	return c
 }
 
@@ -383,7 +366,7 @@ func TestOpenAPISchemasCompile(t *testing.T) {
 			t.Errorf("%s is not a draft 2020-12 schema: %v", s.where, err)
 			continue
 		}
-		if _, err := c.Compile(openAPIURL + "#" + pointer(s.ptr...)); err != nil {
+		if _, err := c.Compile(contracts.OpenAPISchemaURL(s.ptr...)); err != nil {
 			t.Errorf("%s does not compile: %v", s.where, err)
 		}
 	}
@@ -404,7 +387,7 @@ func TestOpenAPIExamplesValidate(t *testing.T) {
 		if len(s.examples) == 0 {
 			continue
 		}
-		sch, err := c.Compile(openAPIURL + "#" + pointer(s.ptr...))
+		sch, err := c.Compile(contracts.OpenAPISchemaURL(s.ptr...))
 		if err != nil {
 			t.Errorf("%s: %v", s.where, err)
 			continue
@@ -438,7 +421,7 @@ func TestOpenAPISchemasRejectWhatTheCodeRejects(t *testing.T) {
 	doc := openAPIDoc(t)
 	c := openAPICompiler(t, doc)
 	compile := func(name string) *jsonschema.Schema {
-		s, err := c.Compile(openAPIURL + "#" + pointer("components", "schemas", name))
+		s, err := c.Compile(contracts.OpenAPISchemaURL("components", "schemas", name))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -22,10 +22,6 @@ import (
 	"github.com/helpline-org/helpline/contracts"
 )
 
-// openAPIURL is the base URL the document is compiled under; schemas are
-// JSON pointers into it.
-const openAPIURL = "https://helpline.example/contracts/openapi.yaml"
-
 // apiOp is one documented operation and the request its examples make.
 type apiOp struct {
 	method, path string
@@ -46,9 +42,8 @@ func TestRoutesMatchOpenAPI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := jsonschema.NewCompiler()
-	c.DefaultDraft(jsonschema.Draft2020)
-	if err := c.AddResource(openAPIURL, doc); err != nil {
+	c, err := contracts.OpenAPICompiler(doc)
+	if err != nil {
 		t.Fatal(err)
 	}
 
@@ -109,7 +104,7 @@ func TestRoutesMatchOpenAPI(t *testing.T) {
 		if ref, ok := documented.(map[string]any)["$ref"].(string); ok {
 			respPtr = refTokens(ref)
 		}
-		sch, err := c.Compile(openAPIURL + "#" + jsonPointer(slices.Concat(respPtr, []string{"content", mt, "schema"})...))
+		sch, err := c.Compile(contracts.OpenAPISchemaURL(slices.Concat(respPtr, []string{"content", mt, "schema"})...))
 		if err != nil {
 			t.Errorf("%s %d schema: %v", name, resp.StatusCode, err)
 			continue
@@ -331,13 +326,4 @@ func refTokens(ref string) []string {
 		toks[i] = strings.NewReplacer("~1", "/", "~0", "~").Replace(tok)
 	}
 	return toks
-}
-
-// jsonPointer joins tokens into a JSON pointer escaped for a URL fragment.
-func jsonPointer(tokens ...string) string {
-	var b strings.Builder
-	for _, tok := range tokens {
-		b.WriteString("/" + url.PathEscape(strings.NewReplacer("~", "~0", "/", "~1").Replace(tok)))
-	}
-	return b.String()
 }

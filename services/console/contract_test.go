@@ -2,51 +2,24 @@ package console_test
 
 import (
 	"bytes"
-	"encoding/json"
-	"net/url"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
-	"gopkg.in/yaml.v3"
+
+	"github.com/helpline-org/helpline/contracts"
 )
-
-const openAPIURL = "https://helpline.example/contracts/openapi.yaml"
-
-func openAPI(t *testing.T) map[string]any {
-	t.Helper()
-	data, err := os.ReadFile("../../contracts/openapi.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var raw any
-	if err := yaml.Unmarshal(data, &raw); err != nil {
-		t.Fatal(err)
-	}
-	b, _ := json.Marshal(raw)
-	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return v.(map[string]any)
-}
-
-func pointer(tokens ...string) string {
-	var b strings.Builder
-	for _, tok := range tokens {
-		b.WriteString("/" + url.PathEscape(strings.NewReplacer("~", "~0", "/", "~1").Replace(tok)))
-	}
-	return b.String()
-}
 
 // TestContractNamesEveryRoute: every console route is in
 // contracts/openapi.yaml, and every JSON answer of the role-by-route
 // matrix matches the schema documented for its status.
 func TestContractNamesEveryRoute(t *testing.T) {
 	t.Parallel()
-	doc := openAPI(t)
+	doc, err := contracts.OpenAPI()
+	if err != nil {
+		t.Fatal(err)
+	}
 	paths := doc["paths"].(map[string]any)
 	s := seed(t)
 	for _, rt := range s.svc.Routes() {
@@ -56,9 +29,8 @@ func TestContractNamesEveryRoute(t *testing.T) {
 			t.Errorf("%s is not in contracts/openapi.yaml", rt)
 		}
 	}
-	c := jsonschema.NewCompiler()
-	c.DefaultDraft(jsonschema.Draft2020)
-	if err := c.AddResource(openAPIURL, doc); err != nil {
+	c, err := contracts.OpenAPICompiler(doc)
+	if err != nil {
 		t.Fatal(err)
 	}
 	checked := 0
@@ -82,7 +54,7 @@ func TestContractNamesEveryRoute(t *testing.T) {
 			if ref, ok := resp["$ref"].(string); ok {
 				ptr = strings.Split(strings.TrimPrefix(ref, "#/"), "/")
 			}
-			sch, err := c.Compile(openAPIURL + "#" + pointer(append(ptr, "content", "application/json", "schema")...))
+			sch, err := c.Compile(contracts.OpenAPISchemaURL(append(ptr, "content", "application/json", "schema")...))
 			if err != nil {
 				t.Errorf("%s %s %d: %v", r.method, r.pattern, code, err)
 				continue
