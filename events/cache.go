@@ -67,6 +67,11 @@ type ConversationCache struct {
 	// (calls of At) wait for one to.
 	moved   chan struct{}
 	waiters int
+	// appending counts, per conversation, the appends this process has
+	// made and not yet told the cache the outcome of (Appending): the
+	// follower may be handed such an event before its appender hears
+	// the log's ack, and then waits for the appender (ObserveHeld).
+	appending map[string]int
 }
 
 // cachedConversation is one entry: the folded state, and whether the
@@ -83,7 +88,7 @@ func NewConversationCache(log TailReader, size int) (*ConversationCache, error) 
 	if err != nil {
 		return nil, fmt.Errorf("conversation cache: %w", err)
 	}
-	return &ConversationCache{log: log, convs: convs, moved: make(chan struct{})}, nil
+	return &ConversationCache{log: log, convs: convs, moved: make(chan struct{}), appending: map[string]int{}}, nil
 }
 
 // Load returns the conversation as the log has it now, as a private copy
@@ -255,18 +260,65 @@ func (c *ConversationCache) Observe(e Envelope) {
 // process appended and told the cache of, Appended). It then notes seq as
 // handed over, as Observe does, and reports true: the follower need not
 // decode the event. False means Observe needs the event itself.
+//
+// The log hands the follower an event and its appender the ack at about
+// the same moment, and the follower was often first: it decoded and
+// folded the event, and the appender's Appended then had nothing left to
+// do. So while this process is appending to the conversation (Appending),
+// ObserveHeld waits, up to followWait, for that append's outcome: most
+// often the entry then holds seq, told without decoding anything.
 func (c *ConversationCache) ObserveHeld(subject string, seq uint64) bool {
 	aggType, id, ok := AggregateOf(subject)
 	if !ok || aggType != AggregateConversation {
 		return false
 	}
+	var expired <-chan time.Time
+	done := false // waited long enough
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if entry, ok := c.convs.Peek(id); ok && entry.followed && seq > entry.conv.Version {
-		return false
+	for {
+		entry, ok := c.convs.Peek(id)
+		if !ok || !entry.followed || seq <= entry.conv.Version {
+			break
+		}
+		if c.appending[id] == 0 || done {
+			return false
+		}
+		if expired == nil {
+			t := time.NewTimer(followWait)
+			defer t.Stop()
+			expired = t.C
+		}
+		moved := c.moved
+		c.waiters++
+		c.mu.Unlock()
+		select {
+		case <-moved:
+		case <-expired:
+			done = true
+		}
+		c.mu.Lock()
+		c.waiters--
 	}
 	c.following, c.followedTo = true, max(c.followedTo, seq)
 	return true
+}
+
+// Appending tells the cache that this process is about to append to
+// conversation id; the returned done must be called once the append's
+// outcome is known, after Appended when it succeeded.
+func (c *ConversationCache) Appending(id string) (done func()) {
+	c.mu.Lock()
+	c.appending[id]++
+	c.mu.Unlock()
+	return func() {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if c.appending[id]--; c.appending[id] <= 0 {
+			delete(c.appending, id)
+		}
+		c.wake()
+	}
 }
 
 // FollowedTo is the stream sequence of the last event Observe was handed

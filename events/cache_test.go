@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/helpline-org/helpline/events"
 )
@@ -412,5 +413,49 @@ func TestObserveHeldNeedsNoDecoding(t *testing.T) {
 		if c.ObserveHeld(subject, otherAcks[0].Seq+1) {
 			t.Errorf("held an event on %q, not a conversation's", subject)
 		}
+	}
+}
+
+// An event this process is appending may reach the follower before its
+// appender hears the ack: ObserveHeld then waits for the appender
+// (Appending, Appended) rather than have the event decoded, and when the
+// append's outcome leaves the entry behind (nothing told), it needs the
+// event after all.
+func TestObserveHeldWaitsForItsAppender(t *testing.T) {
+	t.Parallel()
+	const id = "conv-held-appending"
+	s, _, c := cached(t, id)
+	follow := follower(t, s, c, true)
+	follow(math.MaxUint64)
+	conv := mustLoad(t, c, id) // followed from here on
+	subject := events.Subject(events.AggregateConversation, id)
+
+	done := c.Appending(id)
+	env := received(t, id, "m-2")
+	acks := mustAppend(t, s, events.ExpectSeq(conv.Version), env)
+	held := make(chan bool)
+	go func() { held <- c.ObserveHeld(subject, acks[0].Seq) }()
+	select {
+	case h := <-held:
+		t.Fatalf("ObserveHeld answered %v before the appender told the cache", h)
+	case <-time.After(time.Millisecond):
+	}
+	c.Appended(conv.Version, []events.Envelope{env}, acks)
+	done()
+	if !<-held {
+		t.Fatal("an event this process appended and told the cache of needs decoding")
+	}
+	if got := c.FollowedTo(); got != acks[0].Seq {
+		t.Fatalf("followed to %d, want %d", got, acks[0].Seq)
+	}
+
+	// An append whose outcome the cache is not told (it failed, or was a
+	// duplicate): the follower decodes the event.
+	done = c.Appending(id)
+	acks = mustAppend(t, s, events.ExpectSeq(acks[0].Seq), received(t, id, "m-3"))
+	go func() { held <- c.ObserveHeld(subject, acks[0].Seq) }()
+	done()
+	if <-held {
+		t.Fatal("held an event the entry does not hold once its append was over")
 	}
 }

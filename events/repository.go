@@ -102,6 +102,10 @@ type repository[A recorder] struct {
 	// saved, when set, is told what was appended after which version (a
 	// cache).
 	saved func(after uint64, envs []Envelope, acks []Appended)
+	// appending, when set, is told before an append of the aggregate id,
+	// and its done after the append's outcome (after saved): a follower of
+	// the log then waits for saved instead of decoding the event itself.
+	appending func(id string) (done func())
 }
 
 // Load returns the aggregate as the log has it now, as a private copy:
@@ -200,6 +204,9 @@ func (r repository[A]) update(ctx context.Context, id string, decide func(A) err
 // appendPending appends what agg recorded, expecting its version.
 func (r repository[A]) appendPending(ctx context.Context, agg A) (Saved[A], error) {
 	pending, after := agg.Pending(), agg.version()
+	if r.appending != nil {
+		defer r.appending(pending[0].AggregateID)()
+	}
 	acks, err := r.log.Append(ctx, ExpectSeq(after), pending...)
 	if err != nil {
 		return Saved[A]{}, err
@@ -229,7 +236,7 @@ func NewConversations(log AppendLog, cacheSize int) (*Conversations, error) {
 		return nil, err
 	}
 	return &Conversations{repository: repository[*Conversation]{aggregate: AggregateConversation, log: log, load: cache.Load,
-		peek: cache.PeekAt, empty: NewConversation, saved: cache.Appended}, cache: cache}, nil
+		peek: cache.PeekAt, empty: NewConversation, saved: cache.Appended, appending: cache.Appending}, cache: cache}, nil
 }
 
 // Observe hands the repository's cache one conversation event, in stream
