@@ -13,14 +13,36 @@ import (
 // the wrong shape. Its messages name the field, never its value: answer 400.
 var ErrMalformed = errors.New("malformed webhook")
 
-var (
-	messageSidPattern = regexp.MustCompile(`^(SM|MM)[0-9a-fA-F]{32}$`)
-	callSidPattern    = regexp.MustCompile(`^CA[0-9a-fA-F]{32}$`)
-)
+var callSidPattern = regexp.MustCompile(`^CA[0-9a-fA-F]{32}$`)
 
 // ValidMessageSid reports whether s has the shape of a Twilio message SID
-// ("SM" or "MM" and 32 hex digits).
-func ValidMessageSid(s string) bool { return messageSidPattern.MatchString(s) }
+// ("SM" or "MM" and 32 hex digits). A loop, not a regular expression:
+// every inbound webhook checks one.
+func ValidMessageSid(s string) bool {
+	if len(s) != 34 || s[:2] != "SM" && s[:2] != "MM" {
+		return false
+	}
+	for i := 2; i < len(s); i++ {
+		if c := s[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+			return false
+		}
+	}
+	return true
+}
+
+// ValidAccountSid reports whether s has the shape of the AccountSid a
+// webhook names: "AC" and 1 to 40 letters or digits (ASCII).
+func ValidAccountSid(s string) bool {
+	if len(s) < 3 || len(s) > 42 || s[:2] != "AC" {
+		return false
+	}
+	for i := 2; i < len(s); i++ {
+		if c := s[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z') {
+			return false
+		}
+	}
+	return true
+}
 
 // MessageStatus is a message's delivery status as Twilio reports it.
 type MessageStatus string

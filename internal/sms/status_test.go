@@ -3,6 +3,8 @@ package sms
 import (
 	"errors"
 	"net/url"
+	"regexp"
+	"strings"
 	"testing"
 	"time"
 )
@@ -107,6 +109,26 @@ func FuzzStatusCallback(f *testing.F) {
 		}
 		if c, err := ParseCallStatus(form); err == nil && (!c.Status.Known() || c.ErrorCode < 0 || c.ErrorCode > maxErrorCode || c.Duration < 0) {
 			t.Fatalf("accepted %+v", c)
+		}
+	})
+}
+
+// FuzzSidShapes checks ValidMessageSid and ValidAccountSid, loops, against
+// the regular expressions they replace.
+func FuzzSidShapes(f *testing.F) {
+	for _, s := range []string{"SM0123456789abcdef0123456789abcdef", "MM0123456789ABCDEF0123456789abcdef", "SM0123456789abcdef0123456789abcde",
+		"SX0123456789abcdef0123456789abcdef", "AC0123456789abcdef0123456789abcdef", "AC", "ACx", "AC" + strings.Repeat("z", 40), "AC" + strings.Repeat("z", 41),
+		"SM0123456789abcdef0123456789abcdeg", "AC-1", "ACé", "SM\n123"} {
+		f.Add(s)
+	}
+	message := regexp.MustCompile(`^(SM|MM)[0-9a-fA-F]{32}$`)
+	account := regexp.MustCompile(`^AC[0-9a-zA-Z]{1,40}$`)
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := ValidMessageSid(s), message.MatchString(s); got != want {
+			t.Errorf("ValidMessageSid(%q) = %v, the pattern says %v", s, got, want)
+		}
+		if got, want := ValidAccountSid(s), account.MatchString(s); got != want {
+			t.Errorf("ValidAccountSid(%q) = %v, the pattern says %v", s, got, want)
 		}
 	})
 }

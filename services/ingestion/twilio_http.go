@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strings"
 	"unicode/utf8"
 
@@ -50,8 +49,6 @@ const (
 	SMSPath    = "/twilio/sms"
 	StatusPath = "/twilio/status"
 )
-
-var accountSid = regexp.MustCompile(`^AC[0-9a-zA-Z]{1,40}$`)
 
 // maxBodyChars is Twilio's limit for one message.
 const maxBodyChars = 1600
@@ -144,7 +141,7 @@ func (h *Webhooks) parse(w http.ResponseWriter, req *http.Request, path string) 
 		h.respond(w, req, http.StatusForbidden, "invalid or missing X-Twilio-Signature")
 		return nil, false
 	}
-	if sid := req.PostForm.Get("AccountSid"); h.cfg.AccountSID != "" && sid != h.cfg.AccountSID || sid != "" && !accountSid.MatchString(sid) {
+	if sid := req.PostForm.Get("AccountSid"); h.cfg.AccountSID != "" && sid != h.cfg.AccountSID || sid != "" && !sms.ValidAccountSid(sid) {
 		h.respond(w, req, http.StatusForbidden, "webhook is for another account")
 		return nil, false
 	}
