@@ -415,6 +415,17 @@
 // coloc a avalé toute sa boîte"), is someone else in danger now, as the
 // same said in a term was.
 //
+// Lexicon en/es/fr 2026.12.7.51: company, a walk or seeing to the roof
+// are everyday reasons for being up high (cue class benign: "con mis
+// amigos", "a revisar la impermeabilización", "avec mes potes", "pour
+// vérifier l'antenne", "with my mates", "to check the roof"), so being on
+// a bridge or a roof with them is no being at the place; a wish to jump
+// there still counts. Spanish "saltar" alone is a method near a height,
+// as English "jump" is ("estoy en la azotea y quiero saltar"). Events
+// ("the match", "los fuegos artificiales") were tried and left out: they
+// are when everyone else is busy in a plan ("saturday when everyone is at
+// the match").
+//
 // Ordinary words are never enough on their own: a rule over everyday
 // words needs a risk word too (a death, a wish to be dead, no one there)
 // or the conversation's ideation ("I'll do it when the house is empty"

@@ -246,3 +246,29 @@ func TestQuotedWords(t *testing.T) {
 		}
 	}
 }
+
+// TestEverydayCompany (lexicon en/es/fr 2026.12.7.51): being up high with
+// friends or family, for a walk or to see to the roof is being there for
+// an everyday reason in each language; a wish to jump still counts, and a
+// bare Spanish "saltar" is a method near a height, as "jump" is.
+func TestEverydayCompany(t *testing.T) {
+	c := defaultClassifier(t)
+	for _, tc := range []struct {
+		text string
+		want Risk
+	}{
+		{"estoy en el puente con mis amigos esperando a que empiece la fiesta", RiskNone},
+		{"subí a la azotea a revisar las goteras", RiskNone},
+		{"je suis sur le toit pour vérifier l'antenne", RiskNone},
+		{"on the roof with my mates, great sunset", RiskNone},
+		{"estoy en el puente con mis amigos pero quiero saltar", RiskCrisis},
+		{"je suis sur le pont avec mes potes, j'ai envie de sauter", RiskCrisis},
+		{"i'm on the roof to check the gutters and honestly i want to jump", RiskCrisis},
+		{"estoy en la azotea y quiero saltar", RiskCrisis},
+		{"me da miedo saltar en paracaídas", RiskNone},
+	} {
+		if v := c.Classify(tc.text); v.Risk != tc.want {
+			t.Errorf("%q: %s (%s %v), want %s", tc.text, v.Risk, v.Rule, v.Signals, tc.want)
+		}
+	}
+}
