@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -179,7 +180,7 @@ func TestComposeShape(t *testing.T) {
 		switch {
 		case strings.HasPrefix(s.Image, "nats:"):
 			nats++
-			if strings.Join(s.Command, " ") != "-c /etc/nats/cluster.conf" || !contains(s.Volumes, "./deploy/nats/cluster.conf:/etc/nats/cluster.conf:ro") {
+			if strings.Join(s.Command, " ") != "-c /etc/nats/cluster.conf" || !slices.Contains(s.Volumes, "./deploy/nats/cluster.conf:/etc/nats/cluster.conf:ro") {
 				t.Errorf("%s does not run deploy/nats/cluster.conf", name)
 			}
 			if s.Environment["NATS_SERVER_NAME"] != name || s.Environment["NATS_ROUTE_3"] == "" {
@@ -187,7 +188,7 @@ func TestComposeShape(t *testing.T) {
 			}
 			// The users and the certificates sit where cluster.conf
 			// includes and names them.
-			if !contains(s.Volumes, "./deploy/secrets/nats/auth.conf:/etc/nats/auth.conf:ro") || !contains(s.Volumes, "./deploy/secrets/nats/tls:/etc/nats/tls:ro") {
+			if !slices.Contains(s.Volumes, "./deploy/secrets/nats/auth.conf:/etc/nats/auth.conf:ro") || !slices.Contains(s.Volumes, "./deploy/secrets/nats/tls:/etc/nats/tls:ro") {
 				t.Errorf("%s does not mount the NATS users (auth.conf) and certificates", name)
 			}
 			for _, v := range []string{"NATS_TLS_CERT", "NATS_TLS_KEY", "NATS_TLS_CA"} {
@@ -217,7 +218,7 @@ func checkNATSClient(t *testing.T, f composeFile, name, role string, s composeSe
 		}
 	}
 	secret := "nats_" + role
-	if s.Environment[config.VarNATSNkeyFile] != "/run/secrets/"+secret || !contains(s.Secrets, secret) {
+	if s.Environment[config.VarNATSNkeyFile] != "/run/secrets/"+secret || !slices.Contains(s.Secrets, secret) {
 		t.Errorf("%s: %s=%q, secrets %v; want the %s user's seed, secret %s", name, config.VarNATSNkeyFile, s.Environment[config.VarNATSNkeyFile], s.Secrets, role, secret)
 	}
 	if want := "./deploy/secrets/nats/" + role + natsauth.SeedExt; f.Secrets[secret].File != want {
@@ -228,7 +229,7 @@ func checkNATSClient(t *testing.T, f composeFile, name, role string, s composeSe
 			t.Errorf("%s also gets %s: a service holds its own credential only", name, other)
 		}
 	}
-	if ca := s.Environment[config.VarNATSCAFile]; ca != "/run/secrets/nats_ca" || !contains(s.Secrets, "nats_ca") {
+	if ca := s.Environment[config.VarNATSCAFile]; ca != "/run/secrets/nats_ca" || !slices.Contains(s.Secrets, "nats_ca") {
 		t.Errorf("%s: %s=%q, want the NATS authority", name, config.VarNATSCAFile, ca)
 	}
 }
@@ -640,13 +641,4 @@ func checkNATSPolicy(t *testing.T, o k8sObject) bool {
 		t.Errorf("%s admits %v; want helpline on 4222 and nats on 6222 only", o.Metadata.Name, admitted)
 	}
 	return ok
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -157,7 +158,7 @@ func TestEachRoleOnlyWhatItNeeds(t *testing.T) {
 	}
 	for _, c := range cases {
 		for _, r := range natsauth.Roles() {
-			want := !contains(c.allowed, r)
+			want := !slices.Contains(c.allowed, r)
 			if got := refused(t, url, dir, r, c.subject, c.sub); got != want {
 				t.Errorf("%s (%s) as %s: refused %v, want %v", c.what, c.subject, r, got, want)
 			}
@@ -202,13 +203,4 @@ func mustSeed(t *testing.T, path string) []byte {
 	}
 	t.Fatalf("no seed in %s", path)
 	return nil
-}
-
-func contains(rs []natsauth.Role, r natsauth.Role) bool {
-	for _, x := range rs {
-		if x == r {
-			return true
-		}
-	}
-	return false
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -56,7 +57,7 @@ func (h FlagClientHandler) Handle(ctx context.Context, cmd FlagClient) error {
 	cmd.FlagID = flagID
 	reason := strings.TrimSpace(cmd.Reason)
 	switch {
-	case !isFlagKind(cmd.Kind):
+	case !slices.Contains(events.FlagKinds, cmd.Kind):
 		return badRequest("choose what the flag is for: " + strings.Join(events.FlagKinds, ", "))
 	case reason == "":
 		return badRequest("give a reason for the flag")
@@ -90,15 +91,6 @@ func (h FlagClientHandler) Handle(ctx context.Context, cmd FlagClient) error {
 	h.d.log.Info().Str("conversation_id", cmd.ConversationID).Str("staff_id", cmd.Actor.ID).Str("flag_id", cmd.FlagID).
 		Str("kind", cmd.Kind).Time("until", until).Msg("client flagged")
 	return nil
-}
-
-func isFlagKind(k string) bool {
-	for _, f := range events.FlagKinds {
-		if f == k {
-			return true
-		}
-	}
-	return false
 }
 
 // flagEnd is when a flag whose last day is date (YYYY-MM-DD) ends: the
