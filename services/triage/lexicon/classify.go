@@ -189,16 +189,23 @@ type scratch struct {
 	count   []uint8  // per term: occurrences so far
 	touched []int32
 	idx     []int32 // a step's own list of hit indices
-	scope   []int32 // qualify's media and hypothetical cues
-	kinds   uint16  // bit k set: a hit of termKind k was found
+	cued    []int32 // cooccur's hits with a cue class
+	// langs[l] counts the hits collect found of a term of language l
+	// (termLang): those language reads (synthetic hits, added later,
+	// are not counted).
+	langs [8]int32
+	scope []int32 // qualify's media and hypothetical cues
+	kinds uint16  // bit k set: a hit of termKind k was found
 	// lang is the message's language, as qualify read it (language):
 	// the hits added after it are synthetic, which it does not count.
 	lang string
 	ms   matchScratch
 	f    facts
 	// text is the message being classified (quotation marks are read
-	// in it: quotedOther); cleared when the scratch is put back.
-	text string
+	// in it: quotedOther); cleared when the scratch is put back. quotes:
+	// it may open a quotation (opensQuote), as qualify read it.
+	text   string
+	quotes bool
 	// both and before: the message's facts with the earlier messages'
 	// signals, and those alone (across).
 	both, before facts
@@ -221,7 +228,7 @@ func (cl *Classifier) Classify(text string) Verdict {
 // window is a crisis. It is deterministic for given arguments.
 func (cl *Classifier) ClassifyIn(text string, recent Recent, now time.Time) Verdict {
 	sc := cl.pool.Get().(*scratch)
-	sc.hits, sc.kinds, sc.text = sc.hits[:0], 0, text
+	sc.hits, sc.kinds, sc.text, sc.langs = sc.hits[:0], 0, text, [8]int32{}
 	sc.n[0].run(text)
 	cl.collect(sc, 0)
 	// Second pass, only when the text has a run of three or more single
@@ -287,6 +294,9 @@ func (cl *Classifier) collect(sc *scratch, pass uint8) {
 			sc.hits = append(sc.hits, hit{term: t, partner: -1, kind: kind, cue: pats.cue(), pass: pass, ns: int32(first), ne: int32(last + 1),
 				ws: ws, we: we, os: from, oe: to})
 			sc.kinds |= 1 << (kind & 15) // every termKind is below 16 (kindsFit)
+			if l := int(c.termLang[t]); l >= 0 && l < len(sc.langs) {
+				sc.langs[l]++
+			}
 		}
 	})
 }

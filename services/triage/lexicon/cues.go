@@ -868,6 +868,17 @@ func (cl *Classifier) cooccur(sc *scratch, recent signalSet) {
 	}
 	var used [4]int
 	fireable := rulesMayFire(u, recent)
+	if fireable.empty() {
+		return
+	}
+	// The hits with a class, in order: no other meets a slot.
+	cued := sc.cued[:0]
+	for i, c := range classes {
+		if !c.empty() {
+			cued = append(cued, int32(i))
+		}
+	}
+	sc.cued = cued
 	// Most messages may fire no rule, or one: only those are read.
 	for ri := range fireable.rules() {
 		r := &cueRules[ri]
@@ -875,7 +886,11 @@ func (cl *Classifier) cooccur(sc *scratch, recent signalSet) {
 		// occurrence counts when the first is negated or past ("he said
 		// he'd never hit me again but he just punched me").
 		fired := 0
-		for a := 0; a < n && fired < maxFirings; a++ {
+		for _, a := range cued {
+			if fired >= maxFirings {
+				break
+			}
+			a := int(a)
 			if !classes[a].meets(r.slots[0]) {
 				continue
 			}
@@ -888,7 +903,8 @@ func (cl *Classifier) cooccur(sc *scratch, recent signalSet) {
 					limit = r.window
 				}
 				best, bestGap := -1, limit+1
-				for b := 0; b < n; b++ {
+				for _, b := range cued {
+					b := int(b)
 					g := &sc.hits[b]
 					if !classes[b].meets(r.slots[s]) || g.pass != h.pass || usedIn(used[:s], b) || overlapsAny(sc, used[:s], g) {
 						continue

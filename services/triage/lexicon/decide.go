@@ -49,24 +49,30 @@ func (cl *Classifier) decide(sc *scratch, conv conversation) Verdict {
 	cl.cooccur(sc, conv.signals)
 	cl.qualify(sc)
 	cl.resolvedPast(sc)
-	for i := range sc.hits {
-		h := &sc.hits[i]
-		if h.flags&hitDropped != 0 {
-			continue
-		}
-		switch h.kind {
-		case tkTime:
-			f.time = true
-		case tkSoon:
-			f.soon = true
-		case tkJoke:
-			f.joke = true
-		case tkResolved:
-			f.resolved = true
+	// Most messages have no hit of these kinds (sc.kinds says which
+	// kinds collect found; serious drops every joke hit when it clears
+	// tkJoke's bit).
+	if sc.kinds&(1<<tkTime|1<<tkSoon|1<<tkJoke|1<<tkResolved) != 0 {
+		for i := range sc.hits {
+			h := &sc.hits[i]
+			if h.flags&hitDropped != 0 {
+				continue
+			}
+			switch h.kind {
+			case tkTime:
+				f.time = true
+			case tkSoon:
+				f.soon = true
+			case tkJoke:
+				f.joke = true
+			case tkResolved:
+				f.resolved = true
+			}
 		}
 	}
-	cl.gather(sc, f, false)
-	cl.gather(sc, f, true)
+	if cl.gather(sc, f, false) {
+		cl.gather(sc, f, true)
+	}
 	risk, rule := messageRisk(f)
 	ctx := f.fromRecent
 	if risk != RiskCrisis {
@@ -142,7 +148,10 @@ func (cl *Classifier) serious(sc *scratch) {
 // gather adds the hits' signals to f: first (withPass false) those without
 // a with condition, then those with one, which count only next to a signal
 // already raised in the message or in the conversation.
-func (cl *Classifier) gather(sc *scratch, f *facts, withPass bool) {
+//
+// The first pass reports whether it passed over a hit with a with
+// condition, which the second reads; most messages have none.
+func (cl *Classifier) gather(sc *scratch, f *facts, withPass bool) (withLeft bool) {
 	terms := cl.c.terms
 	base := f.raised
 	for i := range sc.hits {
@@ -152,6 +161,7 @@ func (cl *Classifier) gather(sc *scratch, f *facts, withPass bool) {
 		}
 		t := &terms[h.term]
 		if (t.r.with != 0) != withPass {
+			withLeft = true
 			continue
 		}
 		if withPass {
@@ -204,6 +214,7 @@ func (cl *Classifier) gather(sc *scratch, f *facts, withPass bool) {
 			h.flags |= hitHeld
 		}
 	}
+	return withLeft
 }
 
 // matches lists the signal terms that counted or were held and the cues

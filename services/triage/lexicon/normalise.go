@@ -207,9 +207,14 @@ func (n *normaliser) run(s string) {
 		}
 		// Fast paths for the common cases: a letter, a plain separator.
 		switch k := asciiKind[c]; {
-		case (k == aLower || k == aUpper) && n.tok == tokLetter:
-			// The rest of a word's run of ASCII letters in one loop, the
-			// buffers in locals: most of a message is such runs.
+		case (k == aLower || k == aUpper) && n.tok != tokNumber:
+			// A word's run of ASCII letters in one loop, the buffers in
+			// locals: most of a message is such runs. A new word begins
+			// here as letter begins one.
+			if n.tok == tokNone {
+				n.beginWord(i)
+				n.tok, n.tokRunes, n.last, n.masked = tokLetter, 0, -1, false
+			}
 			buf, last, runes := n.buf, n.last, n.tokRunes
 			for ; i < len(s) && (s[i]|0x20)-'a' < 26; i++ {
 				l := s[i] | 0x20
@@ -221,11 +226,6 @@ func (n *normaliser) run(s string) {
 			}
 			n.buf, n.last, n.tokRunes, n.tokEnd = buf, last, runes, int32(i)
 			continue
-		case (k == aLower || k == aUpper) && n.tok == tokNone:
-			l := c | 0x20
-			n.beginWord(i)
-			n.tok, n.tokRunes, n.last, n.masked, n.tokEnd = tokLetter, 1, rune(l), false, int32(i+1)
-			n.buf = append(n.buf, l)
 		case k == aSep:
 			n.endToken()
 		default:

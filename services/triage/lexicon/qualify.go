@@ -166,6 +166,8 @@ func (cl *Classifier) qualify(sc *scratch) {
 	terms := cl.c.terms
 	lang := cl.language(sc)
 	sc.lang = lang
+	// Most messages open no quotation: quotedOther then reads no text.
+	sc.quotes = opensQuote(sc.text)
 	mods, scope := cl.modifiers(sc)
 	report := false
 	for i := range sc.hits {
@@ -631,18 +633,10 @@ func negationBetween(sc *scratch, pass uint8, from, to int32) bool {
 
 // language returns the language most of the message's words found are
 // of, or "" when two languages tie: words spelled alike in two languages
-// ("suicide") report the first, so one word never decides.
+// ("suicide") report the first, so one word never decides. The words are
+// the hits collect found, counted as it found them (scratch.langs).
 func (cl *Classifier) language(sc *scratch) string {
-	var count [8]int
-	for i := range sc.hits {
-		h := &sc.hits[i]
-		if h.flags&hitSynthetic != 0 {
-			continue
-		}
-		if l := int(cl.c.termLang[h.term]); l >= 0 && l < len(count) {
-			count[l]++
-		}
-	}
+	count := &sc.langs
 	best, tie := 0, false
 	for l := 1; l < len(count); l++ {
 		switch {
@@ -783,6 +777,12 @@ func quoteOpen(text string, i int32) int32 {
 	return max(curly, straight)
 }
 
+// opensQuote reports whether text may hold a mark quoteOpen reads as
+// opening a quotation; without one, quoteOpen finds none.
+func opensQuote(text string) bool {
+	return strings.IndexByte(text, '"') >= 0 || strings.Contains(text, "«") || strings.Contains(text, "“") || strings.Contains(text, "„")
+}
+
 // quotedOther returns who opened the quotation marks term hit h stands
 // in: the kind of the first person cue of the sentence before the mark,
 // the subject of what is quoted, or of a story or media cue before it
@@ -792,7 +792,7 @@ func quoteOpen(text string, i int32) int32 {
 // impersonal "il", or someone after a preposition ("wrote TO my mum"). It
 // returns tkSignal when the term is not quoted or no cue says who.
 func (cl *Classifier) quotedOther(sc *scratch, mods, scope []int32, h *hit, lang string) termKind {
-	if sc.text == "" {
+	if sc.text == "" || !sc.quotes {
 		return tkSignal
 	}
 	q := quoteOpen(sc.text, h.os)
