@@ -129,6 +129,14 @@ func Run(ctx context.Context, l Load, text Texter) []Sent {
 // pagePseudonym finds the client in a page's text.
 var pagePseudonym = regexp.MustCompile(`client (C-[0-9A-Z]+)`)
 
+// PagePseudonym returns the client a page's text names ("": none).
+func PagePseudonym(body string) string {
+	if g := pagePseudonym.FindStringSubmatch(body); g != nil {
+		return g[1]
+	}
+	return ""
+}
+
 // Pages maps each client pseudonym paged at phone to the time the first
 // page for it reached the fake.
 func Pages(fake *twiliofake.Fake, phone string) map[string]time.Time {

@@ -76,7 +76,10 @@ type LogCounts struct {
 	Received    map[string]int
 	Escalations int
 	Pages       int
-	LastSeq     uint64
+	// PageSIDs maps the provider sid of every page recorded in the log
+	// (escalation_paged) to its escalation.
+	PageSIDs map[string]string
+	LastSeq  uint64
 }
 
 // ReadLog reads the whole domain stream of the cluster, as its admin user.
@@ -94,7 +97,7 @@ func (c *Cluster) ReadLog(ctx context.Context) (LogCounts, error) {
 	if err != nil {
 		return LogCounts{}, err
 	}
-	out := LogCounts{Received: map[string]int{}}
+	out := LogCounts{Received: map[string]int{}, PageSIDs: map[string]string{}}
 	out.LastSeq, err = store.Read(ctx, events.SubjectPrefix+".>", 0, func(e events.Envelope) error {
 		p, err := e.DecodeIf(events.TypeMessageReceived, events.TypeEscalationRaised, events.TypeEscalationPaged)
 		if p == nil || err != nil {
@@ -109,6 +112,9 @@ func (c *Cluster) ReadLog(ctx context.Context) (LogCounts, error) {
 			out.Escalations++
 		case events.EscalationPaged:
 			out.Pages++
+			if p.ProviderMessageID != "" {
+				out.PageSIDs[p.ProviderMessageID] = p.EscalationID
+			}
 		}
 		return nil
 	})

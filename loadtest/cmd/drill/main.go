@@ -17,9 +17,13 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -59,6 +63,38 @@ type verdict struct {
 	// in the log, so that a loss can be traced (the replicas' logs, the
 	// NATS nodes' stores kept in the cluster directory).
 	LostMessages []lost `json:"lost_messages,omitempty"`
+	// PagedTwice names each crisis paged more than once: every page the
+	// provider accepted for it, its escalation, when, which notification
+	// process was running then, and whether the log recorded it.
+	PagedTwice []pagedTwice `json:"paged_more_than_once,omitempty"`
+}
+
+// pagedTwice is a client whose crisis the duty phone was paged about
+// more than once.
+type pagedTwice struct {
+	Pseudonym string     `json:"pseudonym"`
+	Pages     []sentPage `json:"pages"`
+}
+
+// sentPage is one page the Twilio fake accepted.
+type sentPage struct {
+	SID        string `json:"sid"`
+	Escalation string `json:"escalation"`
+	// At is when the fake accepted it, in seconds since the load began.
+	At float64 `json:"sent_at_s"`
+	// By names the notification processes running then (with their pid).
+	By []string `json:"sent_by"`
+	// Recorded says whether an escalation_paged event holds its sid.
+	Recorded bool `json:"recorded_in_log"`
+}
+
+// life is one run of a service process, in seconds since the load began
+// (To 0: still running at the end).
+type life struct {
+	Name     string
+	Role     string
+	PID      int
+	From, To float64
 }
 
 // lost is one webhook answered 200 whose message the log does not hold.
@@ -125,6 +161,10 @@ func run(ctx context.Context) error {
 	sentc := make(chan []loadtest.Sent, 1)
 	go func() { sentc <- loadtest.Run(ctx, l, rig.Text) }()
 	var drills []drill
+	var lives []life
+	for _, p := range c.Services {
+		lives = append(lives, life{Name: p.Name, Role: p.Role, PID: p.PID(), From: -1})
+	}
 	for i, p := range targets {
 		at := start.Add(*spacing*time.Duration(i) + *spacing/2)
 		select {
@@ -138,9 +178,17 @@ func run(ctx context.Context) error {
 		if err := p.Kill(); err != nil {
 			return err
 		}
+		for k := range lives {
+			if lives[k].Name == p.Name && lives[k].To == 0 {
+				lives[k].To = d.KilledAt
+			}
+		}
 		time.Sleep(*down) // the crash's outage, before the supervisor restarts it
 		if err := p.Start(); err != nil {
 			return err
+		}
+		if p.Role != "nats" {
+			lives = append(lives, life{Name: p.Name, Role: p.Role, PID: p.PID(), From: time.Since(start).Seconds()})
 		}
 		// Like a supervisor, start it again if it exits before it is ready.
 		for try := 1; ; try++ {
@@ -187,6 +235,11 @@ func run(ctx context.Context) error {
 	res.Verdict, err = check(ctx, rig, sent)
 	if err != nil {
 		return err
+	}
+	if res.Verdict.DuplicatePages > 0 {
+		if res.Verdict.PagedTwice, err = pagedAgain(ctx, rig, start, lives); err != nil {
+			return err
+		}
 	}
 	report(res)
 	if err := write(*out, res, start, drills); err != nil {
@@ -278,6 +331,45 @@ func check(ctx context.Context, rig *loadtest.Rig, sent []loadtest.Sent) (verdic
 	return v, nil
 }
 
+// queueLink finds the escalation in a page's link to the console's queue.
+var queueLink = regexp.MustCompile(`/queue/([^ ]+)`)
+
+// pagedAgain lists every page the duty phone got for each client paged
+// there more than once, with the process that sent it (by time: the
+// notification processes running when the fake accepted it) and whether
+// the log recorded its sid.
+func pagedAgain(ctx context.Context, rig *loadtest.Rig, start time.Time, lives []life) ([]pagedTwice, error) {
+	log, err := rig.Cluster.ReadLog(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byClient := map[string][]sentPage{}
+	for _, m := range rig.Fake.Sent() {
+		g := loadtest.PagePseudonym(m.Body)
+		if m.To != cluster.DutyPhone || g == "" {
+			continue
+		}
+		p := sentPage{SID: m.SID, At: m.SentAt.Sub(start).Seconds()}
+		if e := queueLink.FindStringSubmatch(m.Body); e != nil {
+			p.Escalation = e[1]
+		}
+		_, p.Recorded = log.PageSIDs[m.SID]
+		for _, l := range lives {
+			if l.Role == "notification" && l.From <= p.At && (l.To == 0 || p.At < l.To) {
+				p.By = append(p.By, fmt.Sprintf("%s pid %d (from %.1f s)", l.Name, l.PID, l.From))
+			}
+		}
+		byClient[g] = append(byClient[g], p)
+	}
+	var out []pagedTwice
+	for _, g := range slices.Sorted(maps.Keys(byClient)) {
+		if pages := byClient[g]; len(pages) > 1 {
+			out = append(out, pagedTwice{Pseudonym: g, Pages: pages})
+		}
+	}
+	return out, nil
+}
+
 // lostMessage describes sent[i], a webhook answered 200 whose message the
 // log does not hold. Message i went to ingestion replica i first (Rig.Text).
 func lostMessage(rig *loadtest.Rig, sent []loadtest.Sent, i int, staff map[string]string) lost {
@@ -335,6 +427,12 @@ func report(res output) {
 	fmt.Printf("projections: %d messages counted (log has %d); escalations %d (log has %d)\n", v.Projected, v.InLog, v.ProjEscalations, v.LogEscalations)
 	fmt.Printf("pages: %d crisis messages accepted, %d missed pages, %d paged more than once; crisis->page p50 %.0f ms, p99 %.0f ms, max %.0f ms\n",
 		v.CrisisAccepted, v.MissedPages, v.DuplicatePages, l.CrisisToPage.P50, l.CrisisToPage.P99, l.CrisisToPage.Max)
+	for _, d := range v.PagedTwice {
+		fmt.Printf("  client %s paged %d times:\n", d.Pseudonym, len(d.Pages))
+		for _, p := range d.Pages {
+			fmt.Printf("    %s escalation %s at %.2f s by %s, recorded in the log: %t\n", p.SID, p.Escalation, p.At, strings.Join(p.By, " or "), p.Recorded)
+		}
+	}
 }
 
 func write(dir string, res output, start time.Time, drills []drill) error {
