@@ -24,6 +24,7 @@ var e164 = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
 // Twilio's error messages for the codes the fake produces. Twilio's 21211
 // message contains the number; the fake's does not.
 var errorMessages = map[int]string{
+	20001: "Invalid parameter",
 	20003: "Authenticate",
 	20404: "The requested resource was not found",
 	20429: "Too Many Requests",
@@ -96,6 +97,7 @@ type messageResource struct {
 func (f *Fake) routes() *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /2010-04-01/Accounts/{AccountSid}/Messages.json", f.createMessage)
+	mux.HandleFunc("GET /2010-04-01/Accounts/{AccountSid}/Messages.json", f.listMessages)
 	mux.HandleFunc("GET /2010-04-01/Accounts/{AccountSid}/Messages/{file}", f.fetchMessage)
 	mux.HandleFunc("POST /2010-04-01/Accounts/{AccountSid}/Calls.json", f.createCall)
 	mux.HandleFunc("GET /2010-04-01/Accounts/{AccountSid}/Calls/{file}", f.fetchCall)
