@@ -74,6 +74,9 @@ type Escalation struct {
 	// page at the step: which of their notification rules, and whether it
 	// failed.
 	Notices map[string]Notice
+	// Attempts holds the pages attempted, by step, staff and rule
+	// (pageattempt.go): recorded before the provider is asked.
+	Attempts map[string]Attempt
 }
 
 // Notice is a person's latest page at one step of an escalation.
@@ -288,6 +291,7 @@ func (e *Escalation) clone() *Escalation {
 	out.Paged = cloneSteps(e.Paged)
 	out.Refused, out.Declined = cloneSteps(e.Refused), cloneSteps(e.Declined)
 	out.Notices = maps.Clone(e.Notices)
+	out.Attempts = maps.Clone(e.Attempts)
 	return &out
 }
 
@@ -356,7 +360,7 @@ func (c *Conversation) apply(p Payload, e Envelope) {
 		if _, seen := c.Escalations[p.EscalationID]; !seen {
 			c.Escalations[p.EscalationID] = &Escalation{ID: p.EscalationID, Reason: p.Reason, Categories: p.Categories, RaisedAt: at, Round: 1,
 				StepAt: at, Paged: map[string][]string{}, Refused: map[string][]string{},
-				Declined: map[string][]string{}, Notices: map[string]Notice{}}
+				Declined: map[string][]string{}, Notices: map[string]Notice{}, Attempts: map[string]Attempt{}}
 			if n, noticed := c.UrgentNotices[NoticeID(p.MessageID)]; noticed && p.MessageID != "" && p.Reason == ReasonCrisis {
 				c.Escalations[p.EscalationID].PassOver = n.StaffID
 			}
@@ -432,6 +436,8 @@ func (c *Conversation) apply(p Payload, e Envelope) {
 		c.HandOvers[e.ID] = true
 	case UrgentNoticeRaised:
 		c.applyNotice(p)
+	case PageAttempted:
+		c.applyAttempt(p, at)
 	case ResponseClockStarted:
 		c.Clock = ResponseClock{ID: p.ClockID, Kind: p.Kind, MessageID: p.MessageID, From: p.From, Due: p.Due}
 	}

@@ -32,6 +32,7 @@ const (
 	TypeFollowUpCancelled         = "conversation.follow_up_cancelled"
 	TypeFollowUpAnswered          = "conversation.follow_up_answered"
 	TypeUrgentNoticeRaised        = "conversation.urgent_notice_raised"
+	TypePageAttempted             = "conversation.page_attempted"
 
 	TypeClientRegistered = "client.registered"
 	TypeConsentChanged   = "client.consent_changed"

@@ -39,6 +39,11 @@ func (pr *Process) addNotification(ctx context.Context, smsCfg sms.Config) error
 	if err := svc.StartGapWatch(ctx); err != nil {
 		return err
 	}
+	for _, c := range svc.Collectors() {
+		if err := p.Metrics.Register(c); err != nil {
+			return err
+		}
+	}
 	pr.add(svc.Specs(), func(ctx context.Context) { tm.Run(ctx, pr.cfg.TimerTick, svc.OnTimer) })
 	return nil
 }

@@ -15,9 +15,9 @@ import (
 func ackTimerKey(escalationID string) string { return "ack-" + escalationID }
 
 // pageFirst pages the first step of the policy for a new escalation.
-// Redelivered, it pages only whoever was not yet recorded as paged: the
-// page is sent before it is recorded, so a crash in between pages twice
-// rather than never.
+// Redelivered, it pages only whoever was not yet recorded as paged; a
+// page attempted and not recorded is looked for at the provider first
+// (pageonce.go), so a crash between the send and its record pages once.
 func (s *Service) pageFirst(ctx context.Context, convID, escID string, cause events.Envelope) error {
 	conv, err := s.conversationOf(ctx, cause)
 	if err != nil {

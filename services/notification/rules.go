@@ -82,7 +82,10 @@ func (s *Service) notify(ctx context.Context, conv *events.Conversation, esc *ev
 	for ; rule < len(rules); rule++ {
 		p := events.RulePage{EscalationID: esc.ID, Round: step.Round, Level: step.Level, LevelName: levelName, StaffID: st.ID,
 			Rule: rule, Last: rule == len(rules)-1, Channel: rules[rule].Channel}
-		sid, err := s.sendRule(ctx, line, conv, esc, st, p)
+		sid, already, err := s.pageOnce(ctx, line, conv, esc, st, p, meta)
+		if already > 0 {
+			return already, nil // recorded meanwhile by another replica, which sets the next rule's timer
+		}
 		if se, ok := permanent(err); ok {
 			// A wrong or unreachable work phone: record it for the console
 			// and go on to their next rule.
@@ -131,12 +134,25 @@ func (s *Service) scheduleNext(ctx context.Context, convID, escID string, step S
 // call that reads them and gathers "press 1 to acknowledge". Either names
 // the client (by pseudonym) only to a role the console would show it to
 // (events.PageClient).
-func (s *Service) sendRule(ctx context.Context, line config.Line, conv *events.Conversation, esc *events.Escalation, st config.Staff, p events.RulePage) (string, error) {
+// The SMS carries the attempt's reference; a retry after an answer that
+// may have been lost first asks the provider whether it left (pageonce.go).
+func (s *Service) sendRule(ctx context.Context, line config.Line, conv *events.Conversation, esc *events.Escalation, st config.Staff, p events.RulePage, att events.Attempt) (string, error) {
 	step, client := Step{Round: p.Round, Level: p.Level}, events.PageClient(st.Role, conv.Pseudonym)
 	if p.Channel == events.PageBySMS {
 		text := PageText(Page{Line: line, Language: st.Language, Pseudonym: client, EscalationID: esc.ID, Reason: esc.Reason,
-			Categories: esc.Categories, Step: step}, s.cfg.PublicURL)
-		return s.sendPage(ctx, sms.Message{From: line.Number, To: st.WorkPhone, Body: text, StatusCallback: s.statusCallback(conv.ID)})
+			Categories: esc.Categories, Step: step, Ref: att.Ref}, s.cfg.PublicURL)
+		m := sms.Message{From: line.Number, To: st.WorkPhone, Body: text, StatusCallback: s.statusCallback(conv.ID)}
+		var last error
+		return s.provider(ctx, m.From, func(ctx context.Context) (string, error) {
+			if mayHaveLeft(last) && att.Ref != "" {
+				if sid, found := s.reconcile(ctx, line, st, esc.ID, att); found {
+					return sid, nil
+				}
+			}
+			sid, err := s.send.Send(ctx, m)
+			last = err
+			return sid, err
+		})
 	}
 	twiml, err := sms.Voice{Language: st.Language}.PageTwiML(sms.PageCall{PublicURL: s.cfg.PublicURL,
 		PageID: PageID(conv, esc.ID, st.ID), LineName: line.Name, Reason: esc.Reason, Pseudonym: client})

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 	"golang.org/x/time/rate"
 
@@ -21,10 +22,13 @@ import (
 )
 
 // Sender sends one SMS, or places one voice call, through the provider
-// and returns its id.
+// and returns its id; FindMessage looks among the messages sent from one
+// number to another since a time for one whose body contains ref (a page
+// whose fate the pager does not know: pageonce.go).
 type Sender interface {
 	Send(ctx context.Context, m sms.Message) (string, error)
 	Call(ctx context.Context, c sms.Call) (string, error)
+	FindMessage(ctx context.Context, from, to string, since time.Time, ref string) (sid string, found bool, err error)
 }
 
 // Opener decrypts content sealed with a client's data key.
@@ -58,6 +62,11 @@ type Config struct {
 	// timer assumes the replica that recorded it died and pages instead;
 	// default 30s.
 	StepGrace time.Duration
+	// AttemptGrace is how long after a page's attempt another process
+	// may still be sending it (a send tries up to SendAttempts times, each
+	// bounded by the provider's timeout): a page attempted elsewhere and
+	// younger is left to it for now (pageonce.go); default 30s.
+	AttemptGrace time.Duration
 	// GapCheck is how often the rota is checked for levels with nobody
 	// on call in the next day; default 1m.
 	GapCheck time.Duration
@@ -87,6 +96,12 @@ type Service struct {
 	// waits are each line's recent first-reply waits (waits.go), in this
 	// process's memory.
 	waits map[string][]firstReply
+	// reconciled counts the pages whose fate the pager had to ask the
+	// provider about, by outcome (pageonce.go).
+	reconciled *prometheus.CounterVec
+	// attempts are the pages this process is sending (true) or sent and
+	// saw fail (false), by attempt reference (pageonce.go).
+	attempts map[string]bool
 }
 
 // New builds the service on log and convs, the process's conversation
@@ -94,10 +109,12 @@ type Service struct {
 func New(cfg Config, file *config.File, rota Rota, send Sender, keys Opener, log Log, convs *events.Conversations, tm Timers, now func() time.Time, logger zerolog.Logger) *Service {
 	cfg.SendAttempts = cmp.Or(cfg.SendAttempts, 3)
 	cfg.StepGrace = cmp.Or(cfg.StepGrace, 30*time.Second)
+	cfg.AttemptGrace = cmp.Or(cfg.AttemptGrace, 30*time.Second)
 	cfg.GapCheck = cmp.Or(cfg.GapCheck, time.Minute)
 	clients, _ := events.NewClientCache(log, events.DefaultConversationCacheSize) // size > 0: cannot fail
 	return &Service{cfg: cfg, file: file, policies: NewPolicies(file), rota: rota, people: oncall.NewPeople(file.Staff, log), send: send, keys: keys, log: log, convs: convs, clients: clients, rotas: events.NewRotas(log), timers: tm,
-		now: now, logger: logger.With().Str("svc", "notification").Logger(), limiters: map[string]*rate.Limiter{}, waits: map[string][]firstReply{}}
+		now: now, logger: logger.With().Str("svc", "notification").Logger(), limiters: map[string]*rate.Limiter{}, waits: map[string][]firstReply{},
+		reconciled: newReconciled(), attempts: map[string]bool{}}
 }
 
 // Specs are the service's event handlers, one durable consumer each, both

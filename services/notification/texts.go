@@ -21,6 +21,10 @@ type Page struct {
 	Reason       string
 	Categories   []string
 	Step         Step
+	// Ref is the page attempt's reference (events.AttemptRef), which the
+	// pager looks for among the messages sent to the person when it does
+	// not know whether the page left (pageonce.go); empty: none.
+	Ref string
 }
 
 // defaultPageReply is how to answer a page, where the line configures no
@@ -48,8 +52,12 @@ func PageText(p Page, consoleURL string) string {
 	if p.Pseudonym != "" {
 		why += ", client " + p.Pseudonym
 	}
-	return fmt.Sprintf("Helpline page%s. %s: %s. %s %s", again, p.Line.Name, why,
+	text := fmt.Sprintf("Helpline page%s. %s: %s. %s %s", again, p.Line.Name, why,
 		EscalationLink(consoleURL, p.EscalationID), PageReplyText(p.Line, p.Language))
+	if p.Ref != "" {
+		text += " Ref " + p.Ref
+	}
+	return text
 }
 
 // EscalationLink is the console's page for one escalation.
