@@ -117,6 +117,16 @@ type Shared struct {
 	// Order is the order events are handed over in: AnyOrder (the
 	// default), InOrder or PerAggregate.
 	Order Order
+	// Urgent, when set (PerAggregate only), is asked of every event the
+	// handler's subscription receives, before its turn: true hands the
+	// event's aggregate over first, its earlier events in order before it
+	// (wmjetstream.SubscriberConfig.Urgent). The subscription then holds
+	// up to Config.LookAhead events, of which Config.InFlight are handled
+	// at once: behind a backlog, an urgent event (a crisis text) is found
+	// among the next LookAhead and does not wait for those before it. It
+	// decides only the order across aggregates: what it says of an event
+	// changes nothing of how that event is handled.
+	Urgent func(ctx context.Context, e events.Envelope) bool
 }
 
 // Order is how a Shared consumer hands its handler events.
@@ -195,7 +205,12 @@ type Config struct {
 	Retries    int           // in-process retries before the nack; default 3
 	RetryWait  time.Duration // first retry wait; default 100ms, doubling to 2s
 	CloseAfter time.Duration // how long Close waits for handlers; default 10s
-	InFlight   int           // events a Parallel handler holds at once; default 64
+	InFlight   int           // events a PerAggregate handler handles at once; default 64
+	// LookAhead is how many events a PerAggregate handler with Urgent
+	// holds at once, to find the urgent ones among them; default 4,096.
+	// Each is unacknowledged on the server until handled: those a process
+	// that dies holds are redelivered after AckWait.
+	LookAhead int
 }
 
 func (c *Config) setDefaults() {
@@ -205,7 +220,13 @@ func (c *Config) setDefaults() {
 	c.RetryWait = cmp.Or(c.RetryWait, 100*time.Millisecond)
 	c.CloseAfter = cmp.Or(c.CloseAfter, 10*time.Second)
 	c.InFlight = cmp.Or(c.InFlight, 64)
+	c.LookAhead = cmp.Or(c.LookAhead, 4096)
 }
+
+// lookAheadReplicas is how many processes' look-ahead a PerAggregate
+// consumer with Urgent has room for on the server (MaxAckPending): more
+// replicas share what is left.
+const lookAheadReplicas = 4
 
 // aggregateOf is the aggregate id of an event's subject (its last token:
 // events.Subject), what PerAggregate handlers are keyed by.
@@ -291,12 +312,22 @@ func NewRouter(js jetstream.JetStream, store *events.Store, cfg Config, specs []
 				// below the ack wait the buffered ones run down meanwhile.
 				FetchBatch: 4,
 			}
+			if s.Urgent != nil && s.Order != PerAggregate {
+				return nil, fmt.Errorf("handler %s: Urgent is for PerAggregate handlers only", s.Name)
+			}
 			switch s.Order {
 			case AnyOrder:
 			case PerAggregate:
 				// Many events in flight, keyed by aggregate: a batch per pull
 				// request, and room on the server for every replica's.
 				sc.Key, sc.InFlight, sc.FetchBatch = aggregateOf, cfg.InFlight, min(cfg.InFlight, 16)
+				if s.Urgent != nil {
+					// Hold far more than are handled, to find the urgent
+					// ones, with room on the server for several replicas'
+					// look-ahead, and pull in larger batches.
+					sc.Urgent, sc.LookAhead = urgent(s), max(cfg.LookAhead, cfg.InFlight)
+					sc.MaxAckPending, sc.FetchBatch = lookAheadReplicas*sc.LookAhead, min(sc.LookAhead, 512)
+				}
 			case InOrder:
 				// The server delivers nothing more while one event is
 				// unacknowledged, and redeliveries go before new events.
@@ -324,6 +355,18 @@ func NewRouter(js jetstream.JetStream, store *events.Store, cfg Config, specs []
 		}
 	}
 	return out, nil
+}
+
+// urgent is Shared.Urgent on a received message's data: one that does not
+// decode is not urgent (its handling dead-letters it).
+func urgent(s Shared) func(ctx context.Context, subject string, data []byte) bool {
+	return func(ctx context.Context, _ string, data []byte) bool {
+		e, err := events.Unmarshal(data, 0)
+		if err != nil {
+			return false
+		}
+		return s.Urgent(ctx, e)
+	}
 }
 
 // wrap decodes the envelope and calls the handler.

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -214,4 +216,53 @@ func TestParallelAcrossConversationsInOrderWithin(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// TestParallelUrgentAggregateFirst: one event handled at a time, the
+// aggregate of an urgent event among those held goes before the others
+// that came earlier, its earlier event first; Urgent is for PerAggregate
+// handlers only.
+func TestParallelUrgentAggregateFirst(t *testing.T) {
+	t.Parallel()
+	js, store := natstest.Log(t)
+	appendTo(t, store, "conv-a", "a1")
+	appendTo(t, store, "conv-b", "b1")
+	appendTo(t, store, "conv-c", "c1", "c2")
+	var s seen
+	var asked atomic.Int32
+	var first sync.Once
+	h := func(_ context.Context, e events.Envelope) error {
+		// The first handed over holds the one turn until every event was
+		// asked about: the others then wait for it together.
+		first.Do(func() {
+			poll.Until(t, 10*time.Second, func() error {
+				if n := asked.Load(); n < 4 {
+					return fmt.Errorf("%d events asked about, want 4", n)
+				}
+				return nil
+			})
+		})
+		s.add(e.ID)
+		return nil
+	}
+	urgent := func(_ context.Context, e events.Envelope) bool { asked.Add(1); return e.ID == "c2" }
+	cfg := consume.Config{NackDelay: 20 * time.Millisecond, RetryWait: time.Millisecond, InFlight: 1, LookAhead: 16}
+	spec := consume.Shared{Name: "urgent", Filter: events.AggregateSubjects(events.AggregateConversation), Handler: h, Order: consume.PerAggregate, Urgent: urgent}
+	r, err := consume.NewRouter(js, store, cfg, []consume.Spec{spec}, nil, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	testbed.RunRouter(t, r)
+	// Whichever went first, c1 and c2 go next (c1 first), then the rest.
+	poll.Until(t, 20*time.Second, func() error {
+		got := s.list()
+		if len(got) != 4 || !(slices.Equal(got[1:3], []string{"c1", "c2"}) || slices.Equal(got[:2], []string{"c1", "c2"})) {
+			return fmt.Errorf("handled %v, want c1 then c2 right after the first", got)
+		}
+		return nil
+	})
+	spec.Order, spec.Name = consume.AnyOrder, "urgent_any_order"
+	if _, err := consume.NewRouter(js, store, cfg, []consume.Spec{spec}, nil, zerolog.Nop()); err == nil {
+		t.Fatal("Urgent on a handler that is not PerAggregate was accepted")
+	}
 }

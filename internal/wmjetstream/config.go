@@ -2,6 +2,7 @@ package wmjetstream
 
 import (
 	"cmp"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -92,6 +93,24 @@ type SubscriberConfig struct {
 	// Keep it at most MaxAckPending divided by the number of subscribers.
 	InFlight int
 
+	// Urgent, when set (Key only), is asked of every message a keyed
+	// subscription receives, with its subject and data: true puts its key
+	// first. Of the messages waiting for a turn to be handed over (more
+	// are held than InFlight are handled: LookAhead), the next is the
+	// first one of a key holding an urgent message, before those that
+	// came earlier: the urgent message itself or, in the key's order, the
+	// ones before it. A crisis text found behind a backlog is handled
+	// before the backlog, its conversation's earlier messages first.
+	Urgent func(ctx context.Context, subject string, data []byte) bool
+
+	// LookAhead is how many messages a keyed subscription holds at once
+	// (Key only), of which InFlight are handed over at a time; the rest
+	// wait their turn, and Urgent picks who goes first. Default, and at
+	// least, InFlight. Keep it at most MaxAckPending divided by the number
+	// of subscribers. Every message held is unacknowledged: one that a
+	// process dying holds is redelivered after AckWait.
+	LookAhead int
+
 	// NackDelay is how long the server waits before redelivering a nacked
 	// message. Zero: BackOff[n-1] for the n-th delivery when BackOff is
 	// set, otherwise immediately.
@@ -127,6 +146,7 @@ func (c *SubscriberConfig) setDefaults() {
 		c.Unmarshaler = HeaderMarshaler{}
 	}
 	c.InFlight = cmp.Or(c.InFlight, defaultInFlight)
+	c.LookAhead = max(c.LookAhead, c.InFlight)
 }
 
 // Validate reports the first invalid field. Zero values are valid: they
@@ -149,6 +169,10 @@ func (c SubscriberConfig) Validate() error {
 		return fmt.Errorf("SubscriberConfig.NackDelay %s is negative", c.NackDelay)
 	case c.InFlight < 0:
 		return fmt.Errorf("SubscriberConfig.InFlight %d is negative", c.InFlight)
+	case c.LookAhead < 0:
+		return fmt.Errorf("SubscriberConfig.LookAhead %d is negative", c.LookAhead)
+	case c.Urgent != nil && c.Key == nil:
+		return errors.New("SubscriberConfig.Urgent needs a Key")
 	}
 	switch c.DeliverPolicy {
 	case jetstream.DeliverAllPolicy, jetstream.DeliverLastPolicy, jetstream.DeliverNewPolicy, jetstream.DeliverLastPerSubjectPolicy:

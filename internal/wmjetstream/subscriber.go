@@ -129,7 +129,7 @@ func (s *Subscriber) Subscribe(ctx context.Context, topic string) (<-chan *messa
 		logger:  s.logger.With(watermill.LogFields{"topic": topic, "consumer": cons.CachedInfo().Name}),
 	}
 	if s.cfg.Key != nil {
-		sub.keyed = newKeyed(s.cfg.InFlight)
+		sub.keyed = newKeyed(s.cfg.LookAhead, s.cfg.InFlight)
 	}
 	subCtx, cancel := context.WithCancel(ctx)
 	s.mu.Lock()

@@ -107,9 +107,46 @@ func Hours(l config.Line) (*schedule.Schedule, error) {
 
 // Specs are the service's handlers: one durable consumer, conversations
 // in parallel and each conversation's events in order (consume.PerAggregate):
-// a crisis text is not triaged behind another conversation's.
+// a crisis text is not triaged behind another conversation's. Behind a
+// backlog (a restart after a crash, a surge), the conversations holding a
+// message that will page someone (Urgent) among the next
+// consume.Config.LookAhead events go first, their earlier messages in
+// order before it.
 func (s *Service) Specs() []consume.Spec {
-	return []consume.Spec{consume.Shared{Name: "triage", Filter: events.AggregateSubjects(events.AggregateConversation), Handler: s.Handle, Order: consume.PerAggregate}}
+	return []consume.Spec{consume.Shared{Name: "triage", Filter: events.AggregateSubjects(events.AggregateConversation), Handler: s.Handle,
+		Order: consume.PerAggregate, Urgent: s.Urgent}}
+}
+
+// Urgent reports whether e is a received message that, by its own words
+// and the line's hours, will raise an escalation: a crisis, or elevated
+// risk while the line is closed (Conversation.Triage). It only orders the
+// work: the message is triaged as any other, with its conversation's
+// recent verdicts, which may make a message urgent that this did not
+// find so (it then waits its turn).
+func (s *Service) Urgent(ctx context.Context, e events.Envelope) bool {
+	if e.Type != events.TypeMessageReceived {
+		return false
+	}
+	p, err := e.Decode()
+	if err != nil {
+		return false
+	}
+	m := p.(events.MessageReceived)
+	l, ok := s.lines[m.LineID]
+	if !ok {
+		return false
+	}
+	body, err := s.keys.Open(ctx, m.ClientID, m.Body.Data, events.BodyAAD(e.ID))
+	if err != nil {
+		return false
+	}
+	switch s.classify.Classify(string(body)).Risk {
+	case lexicon.RiskCrisis:
+		return true
+	case lexicon.RiskElevated:
+		return !l.hours.IsOpen(m.ReceivedAt)
+	}
+	return false
 }
 
 // clockKey names a conversation's one timer: the deadline of its running
