@@ -203,9 +203,10 @@ type scratch struct {
 	f    facts
 	// text is the message being classified (quotation marks are read
 	// in it: quotedOther); cleared when the scratch is put back. quotes:
-	// it may open a quotation (opensQuote), as qualify read it.
+	// whether it may open a quotation (opensQuote), 1 or -1, once
+	// quotedOther has looked; 0 before.
 	text   string
-	quotes bool
+	quotes int8
 	// both and before: the message's facts with the earlier messages'
 	// signals, and those alone (across).
 	both, before facts

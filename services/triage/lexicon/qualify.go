@@ -166,8 +166,7 @@ func (cl *Classifier) qualify(sc *scratch) {
 	terms := cl.c.terms
 	lang := cl.language(sc)
 	sc.lang = lang
-	// Most messages open no quotation: quotedOther then reads no text.
-	sc.quotes = opensQuote(sc.text)
+	sc.quotes = 0 // quotedOther looks when it is first asked
 	mods, scope := cl.modifiers(sc)
 	report := false
 	for i := range sc.hits {
@@ -779,8 +778,25 @@ func quoteOpen(text string, i int32) int32 {
 
 // opensQuote reports whether text may hold a mark quoteOpen reads as
 // opening a quotation; without one, quoteOpen finds none.
+// The curly marks are found by their first byte (IndexByte is the
+// cheapest search), then read whole.
 func opensQuote(text string) bool {
-	return strings.IndexByte(text, '"') >= 0 || strings.Contains(text, "«") || strings.Contains(text, "“") || strings.Contains(text, "„")
+	if strings.IndexByte(text, '"') >= 0 {
+		return true
+	}
+	for _, lead := range [...]byte{"«"[0], "“"[0]} {
+		for s := text; ; s = s[1:] {
+			i := strings.IndexByte(s, lead)
+			if i < 0 {
+				break
+			}
+			s = s[i:]
+			if strings.HasPrefix(s, "«") || strings.HasPrefix(s, "“") || strings.HasPrefix(s, "„") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // quotedOther returns who opened the quotation marks term hit h stands
@@ -792,7 +808,17 @@ func opensQuote(text string) bool {
 // impersonal "il", or someone after a preposition ("wrote TO my mum"). It
 // returns tkSignal when the term is not quoted or no cue says who.
 func (cl *Classifier) quotedOther(sc *scratch, mods, scope []int32, h *hit, lang string) termKind {
-	if sc.text == "" || !sc.quotes {
+	if sc.text == "" {
+		return tkSignal
+	}
+	// Most messages open no quotation: then no text is read again.
+	if sc.quotes == 0 {
+		sc.quotes = -1
+		if opensQuote(sc.text) {
+			sc.quotes = 1
+		}
+	}
+	if sc.quotes < 0 {
 		return tkSignal
 	}
 	q := quoteOpen(sc.text, h.os)
