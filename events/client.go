@@ -111,6 +111,11 @@ var (
 	// ErrBadFlag is a flag the rules refuse: unknown kind, no reason, an
 	// end date not in the future or too far ahead.
 	ErrBadFlag = errors.New("bad client flag")
+	// ErrFlagEnded and ErrFlagTooLong are the ErrBadFlag of a flag's end
+	// not in the future, and further ahead than MaxFlagDuration
+	// (CheckFlagUntil).
+	ErrFlagEnded   = fmt.Errorf("%w: the end date must be in the future", ErrBadFlag)
+	ErrFlagTooLong = fmt.Errorf("%w: a flag lasts at most a year", ErrBadFlag)
 	// ErrNoClient is a command on a client that was never registered, or
 	// is erased.
 	ErrNoClient = errors.New("no such client")
@@ -119,6 +124,20 @@ var (
 // MaxFlagDuration is the longest a flag may last: flags expire, and a
 // concern that lasts is flagged again, by someone who looked again.
 const MaxFlagDuration = 366 * 24 * time.Hour
+
+// CheckFlagUntil checks the end of a flag set at now: in the future
+// (else ErrFlagEnded) and at most MaxFlagDuration ahead (else
+// ErrFlagTooLong). Flag checks it; a port asking for the end checks it
+// first, to say what is wrong in its own words.
+func CheckFlagUntil(until, now time.Time) error {
+	switch {
+	case !until.After(now):
+		return ErrFlagEnded
+	case until.Sub(now) > MaxFlagDuration:
+		return ErrFlagTooLong
+	}
+	return nil
+}
 
 // Flag records a staff member's flag on the client, with a reason sealed
 // with the client's key (FlagReasonAAD(flagID)), until an end date. The
@@ -134,10 +153,9 @@ func (c *Client) Flag(flagID, kind string, reason Sealed, until time.Time, bySta
 		return fmt.Errorf("%w: kind %q: want one of %v", ErrBadFlag, kind, FlagKinds)
 	case len(reason.Data) == 0 || reason.KeyID != c.ID:
 		return fmt.Errorf("%w: a reason is required", ErrBadFlag)
-	case !until.After(m.OccurredAt):
-		return fmt.Errorf("%w: the end date must be in the future", ErrBadFlag)
-	case until.Sub(m.OccurredAt) > MaxFlagDuration:
-		return fmt.Errorf("%w: a flag lasts at most a year", ErrBadFlag)
+	}
+	if err := CheckFlagUntil(until, m.OccurredAt); err != nil {
+		return err
 	}
 	for _, f := range c.Flags {
 		if f.ID == flagID {

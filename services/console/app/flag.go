@@ -94,8 +94,8 @@ func (h FlagClientHandler) Handle(ctx context.Context, cmd FlagClient) error {
 }
 
 // flagEnd is when a flag whose last day is date (YYYY-MM-DD) ends: the
-// midnight after that day in the line's zone. It must be after now and
-// within events.MaxFlagDuration.
+// midnight after that day in the line's zone, if the flag may end then
+// (events.CheckFlagUntil).
 func (d *deps) flagEnd(lineID, date string, now time.Time) (time.Time, error) {
 	loc := time.UTC
 	if l, ok := d.File.LineByID(lineID); ok {
@@ -108,10 +108,10 @@ func (d *deps) flagEnd(lineID, date string, now time.Time) (time.Time, error) {
 		return time.Time{}, badRequest("give the flag's last day as a date, like 2027-01-31")
 	}
 	end := day.AddDate(0, 0, 1)
-	switch {
-	case !end.After(now):
+	switch err := events.CheckFlagUntil(end, now); {
+	case errors.Is(err, events.ErrFlagEnded):
 		return time.Time{}, badRequest("the flag's last day must be today or later")
-	case end.Sub(now) > events.MaxFlagDuration:
+	case errors.Is(err, events.ErrFlagTooLong):
 		return time.Time{}, badRequest("a flag lasts at most a year: flag again then, if it still holds")
 	}
 	return end, nil
