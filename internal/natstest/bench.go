@@ -6,6 +6,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
 )
 
 // Units name what BenchVersusRaw reports: the rate of the path measured,
@@ -68,4 +70,56 @@ func processCPU() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchAlone runs b.N operations alone over workers goroutines, operation
+// i by worker w, against the in-process server s, and reports what one
+// costs: the process's CPU time ("cpu-µs/op": client, server and
+// everything else in the process), and the NATS traffic it made, as the
+// server counts it ("nats-in-msgs/op", "nats-out-msgs/op" and their bytes:
+// publishes, requests and acks in; acks, replies and consumer deliveries
+// out). Run once for the path and once for a raw publish, it accounts for
+// the work a path adds to the publish it ends in. What the benchmark runs
+// in the background (followers, heartbeats) counts too: that is the
+// point.
+func BenchAlone(b *testing.B, s *server.Server, workers int, op func(w int, i int64) error) {
+	var next atomic.Int64
+	before, err := s.Varz(nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	cpu := processCPU()
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := next.Add(1)
+				if i > int64(b.N) {
+					return
+				}
+				if err := op(w, i); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	b.StopTimer()
+	cpu = processCPU() - cpu
+	after, err := s.Varz(nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	n := float64(b.N)
+	if cpu > 0 {
+		b.ReportMetric(float64(cpu.Microseconds())/n, "cpu-µs/op")
+	}
+	b.ReportMetric(float64(after.InMsgs-before.InMsgs)/n, "nats-in-msgs/op")
+	b.ReportMetric(float64(after.OutMsgs-before.OutMsgs)/n, "nats-out-msgs/op")
+	b.ReportMetric(float64(after.InBytes-before.InBytes)/n, "nats-in-B/op")
+	b.ReportMetric(float64(after.OutBytes-before.OutBytes)/n, "nats-out-B/op")
 }
