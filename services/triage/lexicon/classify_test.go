@@ -188,6 +188,12 @@ func TestClassifyIn(t *testing.T) {
 		{"crisis long ago", []string{"i'm going to kill myself tonight", "what time do you open"}, time.Hour, RiskNone, RuleNoMatch},
 		{"calm goes on calm", []string{"what time do you open", "ok see you then"}, time.Minute, RiskNone, RuleNoMatch},
 		{"elevated goes on calm", []string{"i wish i was dead", "anyway what time do you open"}, time.Minute, RiskNone, RuleNoMatch},
+		// Rules 2026.12.7.44: a message that names a story and no time,
+		// place, means or danger reads nothing through the conversation
+		// and does not continue its crisis.
+		{"a story after a means", []string{"comment on fait une fausse blessure au couteau qui a l'air vraie ?", "ah non mais c'est pour le film qu'on tourne avec la classe"}, time.Minute, RiskNone, RuleNoMatch},
+		{"a film after a scene", []string{"la scène où il la menace avec le couteau m'a trop choquée", "du coup c'était le film"}, time.Minute, RiskNone, RuleNoMatch},
+		{"a plan after the game", []string{"i want to die", "the plan is sunday night after the game when no ones around at the reservoir"}, time.Minute, RiskCrisis, "method_intent"},
 		{"es", []string{"quiero morir", "ya las tengo"}, time.Minute, RiskCrisis, "method_purpose_across"},
 		{"fr", []string{"je veux mourir", "je les ai là"}, time.Minute, RiskCrisis, "method_purpose_across"},
 	}

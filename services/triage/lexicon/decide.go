@@ -46,7 +46,18 @@ func (cl *Classifier) decide(sc *scratch, conv conversation) Verdict {
 	cl.near(sc)
 	cl.contained(sc)
 	cl.serious(sc)
-	cl.cooccur(sc, conv.signals)
+	// A message that names a story, a film or a school piece, and no
+	// time or place, reads no bare cue through the conversation ("ah non
+	// mais c'est pour le film qu'on tourne avec la classe" after a
+	// question about a fake knife wound is no intent; "the plan is sunday
+	// night after the game when no ones around at the reservoir" still
+	// is a plan).
+	recent := conv.signals
+	if sc.kinds&(1<<tkMedia|1<<tkHypothetical) != 0 && sc.kinds&(1<<tkTime|1<<tkSoon) == 0 &&
+		!cl.cueUnion(sc).meets(storyUnless) {
+		f.story, recent = true, 0
+	}
+	cl.cooccur(sc, recent)
 	cl.qualify(sc)
 	cl.resolvedPast(sc)
 	// Most messages have no hit of these kinds (sc.kinds says which
@@ -93,6 +104,14 @@ func (cl *Classifier) decide(sc *scratch, conv conversation) Verdict {
 	return v
 }
 
+// storyUnless are the cue classes that make a message naming a story
+// more than the story: a time, a day, a place, a means, an act, a
+// decision, a goodbye, someone close by or armed ("he's watching a film
+// downstairs, i can hear him" after a threat still continues it).
+var storyUnless = cs(cueTime, cueTonight, cueDay, cueRemote, cuePlace, cueOnPlace, cueRail, cueProximity, cueThreat, cueWeapon,
+	cueShout, cueConfine, cueAlone, cueMeans, cueJump, cueAct, cueDecided, cueDoIt, cueTravel, cueFinal, cueFarewell, cueDeath,
+	cueDeadWish, cueStrangle, cueAssault, cueSecret, cueHomeFear, cueBleed)
+
 // ongoing reports whether a message continues the crisis its conversation
 // is in: the message before it, within the repeat window, was a crisis,
 // and this one does not say otherwise. A client in crisis goes on writing
@@ -102,10 +121,12 @@ func (cl *Classifier) decide(sc *scratch, conv conversation) Verdict {
 // about 90 now"): the words of the next message need not repeat the
 // danger for it to be there. A message that says it is over ("i'm safe
 // now"), denies ("i'm not going to do it"), tells a past, a story or the
-// news, jokes or is an idiom does not continue it; nor does one sent
+// news, jokes or is an idiom does not continue it, nor one that names a
+// story, a film or a school piece and raises nothing ("du coup c'était le
+// film" after a scene with a knife); nor does one sent
 // after the repeat window, or after a message that was no crisis.
 func ongoing(f *facts, conv conversation) bool {
-	return conv.ongoing && !f.resolved && !f.joke && !f.idiom && f.negated|f.past|f.hidden == 0
+	return conv.ongoing && !f.resolved && !f.joke && !f.idiom && f.negated|f.past|f.hidden == 0 && !(f.story && f.raised == 0)
 }
 
 // serious: a joke marker denied ("lol no joke", "not kidding") says the

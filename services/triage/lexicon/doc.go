@@ -426,6 +426,15 @@
 // are when everyone else is busy in a plan ("saturday when everyone is at
 // the match").
 //
+// Rules 2026.12.7.44: a message that names a story, a film or a school
+// piece (a media or hypothetical cue) and no time, day, place, means,
+// act, decision, goodbye or danger reads no bare cue through the
+// conversation and does not continue its crisis: "ah non mais c'est pour
+// le film qu'on tourne avec la classe" after a question about a fake
+// knife wound is no intent, "du coup c'était le film" after a scene with a
+// knife is over; "the plan is sunday night after the game when no ones
+// around at the reservoir" after ideation is still a plan.
+//
 // Ordinary words are never enough on their own: a rule over everyday
 // words needs a risk word too (a death, a wish to be dead, no one there)
 // or the conversation's ideation ("I'll do it when the house is empty"

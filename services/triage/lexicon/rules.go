@@ -4,7 +4,7 @@ package lexicon
 // to the lexicon version. Bump it on every change to a rule or window (to
 // the package's code but its tests and the matcher's engine), and add the
 // line TestVersionsSum asks for to data/versions.sum.
-const RulesVersion = "2026.12.7.43"
+const RulesVersion = "2026.12.7.44"
 
 // Rule names: which rule decided a verdict.
 const (
@@ -64,6 +64,8 @@ type facts struct {
 	hidden  signalSet // in a story, a question or the news
 	// Modifiers present anywhere in the message.
 	time, soon, joke, resolved, idiom bool
+	// story: a media or hypothetical cue stands in the message.
+	story bool
 	// Signals of the conversation's recent messages (ClassifyIn).
 	recent signalSet
 	// fromRecent: a with condition was met only by the conversation.
