@@ -168,6 +168,10 @@ func (f *Fake) createMessage(w http.ResponseWriter, r *http.Request) {
 	f.record(m)
 	f.enqueueStatus(m)
 	f.logger.Info().Str("message_sid", m.SID).Msg("message accepted")
+	if f.takeHold(m.To) {
+		<-r.Context().Done() // HoldAnswer: the sender never learns it was accepted
+		return
+	}
 	writeJSON(w, http.StatusCreated, f.resource(m))
 }
 

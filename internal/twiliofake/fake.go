@@ -130,6 +130,7 @@ type Fake struct {
 	optedOut    map[string]bool
 	undelivered map[string]outcome // by number: how messages to it end
 	unanswered  map[string]outcome // by number: how calls to it end
+	held        map[string]int     // by number: messages whose answer is held (HoldAnswer)
 	// lastInbound is when a WhatsApp address last wrote to a sender, by
 	// "client sender": the 24-hour window.
 	lastInbound map[string]time.Time
@@ -159,6 +160,7 @@ func New(cfg Config, logger zerolog.Logger) *Fake {
 		optedOut:    map[string]bool{},
 		undelivered: map[string]outcome{},
 		unanswered:  map[string]outcome{},
+		held:        map[string]int{},
 		lastInbound: map[string]time.Time{},
 		jobs:        make(chan func(), cfg.CallbackQueue),
 		ctx:         ctx,

@@ -90,3 +90,25 @@ func (f *Fake) setOutcome(outcomes map[string]outcome, number, status string, co
 	}
 	return nil
 }
+
+// HoldAnswer makes the next message sent to number accepted (recorded,
+// listed, its status going on as any other's) while the answer to its
+// create request never comes: the request waits until the client goes
+// away. A sender killed while it waits is a sender that died after Twilio
+// accepted its message and before it learnt the sid.
+func (f *Fake) HoldAnswer(number string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.held[number]++
+}
+
+// takeHold reports whether the answer to a message to number is held.
+func (f *Fake) takeHold(number string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.held[number] == 0 {
+		return false
+	}
+	f.held[number]--
+	return true
+}

@@ -1,6 +1,8 @@
 package twiliofake_test
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -180,5 +182,28 @@ func TestFindMessage(t *testing.T) {
 	}
 	if _, found, err := e.sender.FindMessage(ctx, line, worker, since, "PNOTSENT"); err != nil || found {
 		t.Fatalf("found a reference never sent (%v)", err)
+	}
+}
+
+// TestHeldAnswerIsStillListed: a message whose answer the fake holds is
+// accepted; the sender sees no answer (no status), and finds it in the
+// list by its reference.
+func TestHeldAnswerIsStillListed(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, twiliofake.Config{})
+	e.fake.HoldAnswer(worker)
+	ctx, cancel := context.WithTimeout(ctxFor(t), 300*time.Millisecond)
+	defer cancel()
+	_, err := e.sender.Send(ctx, sms.Message{From: line, To: worker, Body: "page Ref PHELD00001"})
+	var se *sms.SendError
+	if !errors.As(err, &se) || se.Status != 0 {
+		t.Fatalf("Send with its answer held = %v, want a SendError without a status", err)
+	}
+	sid, found, err := e.sender.FindMessage(ctxFor(t), line, worker, fixedNow, "PHELD00001")
+	if err != nil || !found || len(e.fake.Sent()) != 1 || e.fake.Sent()[0].SID != sid {
+		t.Fatalf("FindMessage = %q %t %v; sent %v", sid, found, err, e.fake.Sent())
+	}
+	if _, err := e.sender.Send(ctxFor(t), sms.Message{From: line, To: worker, Body: "answered"}); err != nil {
+		t.Fatalf("the next message's answer was held too: %v", err)
 	}
 }

@@ -140,11 +140,11 @@ func (s *Service) reconcile(ctx context.Context, line config.Line, st config.Sta
 		return "", false
 	case found:
 		s.reconciled.WithLabelValues(reconcileFound).Inc()
-		log.Info().Str("sid", sid).Msg("the page had left before: recorded, not sent again")
+		log.Warn().Str("sid", sid).Msg("the page had left before: recorded, not sent again")
 		return sid, true
 	}
 	s.reconciled.WithLabelValues(reconcileNotFound).Inc()
-	log.Info().Msg("the page had not left: sending it")
+	log.Warn().Msg("the page had not left: sending it")
 	return "", false
 }
 
