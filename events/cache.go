@@ -20,13 +20,16 @@ type TailReader interface {
 
 // DefaultConversationCacheSize is how many conversations a service keeps
 // folded unless told otherwise. One entry costs about 1 KiB, plus about
-// 280 bytes per message received and triaged (its id and sequence in
-// Messages; its verdict's slot, whose facts are interned: keptVerdict),
-// the sealed matched words of every verdict that has any, about 300 bytes
-// per escalation and the sealed body of every reply not sent yet (up to
-// ~2 KiB each): a full cache of ordinary conversations is a few MiB, tens
-// of MiB at worst. Entries grow with their conversations: nothing bounds
-// a conversation's messages.
+// 280 bytes per message received and triaged of the latest 64 to 128
+// (its id and sequence in Messages; its verdict's slot, whose facts are
+// interned: keptVerdict, and the sealed matched words of a verdict that
+// has any), 4 bytes per older message (the hash its id leaves: recall.go),
+// about 300 bytes per escalation, a send's id and outcome per automatic
+// text and reply, and the sealed body of every reply (up to ~2 KiB each):
+// a full cache of ordinary conversations is a few MiB, about 140 MiB
+// were every entry's latest 128 messages all held. What still grows with a
+// conversation: the hashes of its old ids, its sends, replies,
+// escalations and pages.
 const DefaultConversationCacheSize = 4096
 
 // conversationCacheTail is how many events a cached conversation may be

@@ -82,6 +82,9 @@ func (c *Conversation) Receive(messageID, providerMessageID string, body Sealed,
 	if _, seen := c.Messages[messageID]; seen {
 		return nil
 	}
+	if err := c.recall(messageID); err != nil {
+		return err
+	}
 	if err := c.receiveFollowUps(messageID, reopenWithin, m); err != nil {
 		return err
 	}
@@ -149,6 +152,9 @@ type Arrival struct {
 func (c *Conversation) Triage(messageID string, v Verdict, a Arrival, m Meta) error {
 	if c.Triaged(messageID) {
 		return nil
+	}
+	if err := c.recall(messageID); err != nil {
+		return err
 	}
 	switch {
 	case v.Risk == RiskCrisis:
@@ -496,6 +502,9 @@ func (c *Conversation) EscalateByHand(requestID, staffID, reason, messageID stri
 		return fmt.Errorf("%w: reason %q (one of %s)", ErrInvalidCommand, reason, strings.Join(ManualReasons, ", "))
 	}
 	if messageID != "" {
+		if err := c.recall(messageID); err != nil {
+			return err
+		}
 		if _, ok := c.Messages[messageID]; !ok {
 			return fmt.Errorf("message %s: %w", messageID, ErrNotFound)
 		}
@@ -526,6 +535,9 @@ func (c *Conversation) RecordTriageFeedback(messageID, staffID, feedback string,
 		return fmt.Errorf("%w: feedback %q (missed or false_alarm)", ErrInvalidCommand, feedback)
 	}
 	v, ok := c.Verdict(messageID)
+	if !ok && c.mayHaveForgotten(messageID) {
+		return forgottenError(c, messageID)
+	}
 	if !ok {
 		return fmt.Errorf("verdict on message %s: %w", messageID, ErrNotFound)
 	}

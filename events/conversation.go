@@ -195,11 +195,21 @@ type Conversation struct {
 	Sends map[string]string
 	// Replies holds worker replies not yet sent, failed or blocked.
 	Replies map[string]ReplyRequested
-	// Messages maps the id of every message received to the stream
-	// sequence of its event (0 while recorded and not yet appended), so a
-	// message sent again is found however long after.
+	// Messages maps the id of each of the latest messages received (and
+	// survey answers) to the stream sequence of its event (0 while
+	// recorded and not yet appended): at least the latest keptMessages,
+	// at most twice as many. An older id leaves a hash in forgotten, so a
+	// message sent again however long after is still found (recall.go).
 	Messages map[string]uint64
-	// verdicts holds each triaged message's verdict, content-free (risk,
+	// MessagesSeen counts the message ids ever added to Messages.
+	MessagesSeen int
+	// forgotten holds the sorted hashes of the ids forgotten from Messages
+	// and verdicts; it is never changed in place (clones share it). whole
+	// is set on a conversation folded to forget nothing (LoadWhole).
+	forgotten []uint32
+	whole     bool
+	// verdicts holds each triaged message's verdict (of those in Messages
+	// and those urgent notices are about), content-free (risk,
 	// rule, versions, signals), interned (keptVerdict), and verdictTerms
 	// the sealed matched words of those that have any: what a staff
 	// member's feedback on it copies (Verdict), and that the message was
@@ -245,6 +255,14 @@ func NewConversation(id string) *Conversation {
 		FollowUps: map[string]FollowUp{}, UrgentNotices: map[string]UrgentNotice{}}
 }
 
+// newWholeConversation is NewConversation for a fold that forgets no
+// message (LoadConversationWhole).
+func newWholeConversation(id string) *Conversation {
+	c := NewConversation(id)
+	c.whole = true
+	return c
+}
+
 // Clone returns a deep copy: changing the copy (applying events, recording
 // commands) never changes c, and the other way round. Byte slices of
 // sealed bodies are copied too.
@@ -261,7 +279,7 @@ func (c *Conversation) Clone() *Conversation {
 		r.Body.Data = bytes.Clone(r.Body.Data)
 		out.Replies[id] = r
 	}
-	out.Messages = maps.Clone(c.Messages)
+	out.Messages = maps.Clone(c.Messages) // forgotten is never changed in place: shared
 	out.HandOvers = maps.Clone(c.HandOvers)
 	out.verdicts = maps.Clone(c.verdicts) // interned values: never changed
 	out.verdictTerms = make(map[string]Sealed, len(c.verdictTerms))
@@ -332,7 +350,7 @@ func (c *Conversation) apply(p Payload, e Envelope) {
 	case MessageReceived:
 		c.Received++
 		c.LastInboundAt = p.ReceivedAt
-		c.Messages[p.MessageID] = e.Sequence
+		c.noteMessage(p.MessageID, e.Sequence)
 		c.LastInboundSeq = max(c.LastInboundSeq, e.Sequence)
 	case ReplyRequested:
 		if c.FirstReplyAt.IsZero() {

@@ -7,3 +7,7 @@ const (
 	ConflictPatience    = conflictPatience
 	ConflictMaxAttempts = conflictMaxAttempts
 )
+
+// KeptMessages exposes how many message ids a folded conversation keeps
+// at least (recall.go).
+const KeptMessages = keptMessages

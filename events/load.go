@@ -15,6 +15,15 @@ func LoadConversation(ctx context.Context, l Loader, id string) (*Conversation, 
 	return fold(ctx, l, AggregateConversation, id, NewConversation)
 }
 
+// LoadConversationWhole folds a conversation from the log forgetting
+// nothing (recall.go): every message's id and verdict, however many, for
+// a decision about a message a folded conversation forgot
+// (ErrForgotten), or a reader that needs every id. Not for caching.
+func LoadConversationWhole(ctx context.Context, l Loader, id string) (*Conversation, error) {
+	c, _, err := fold(ctx, l, AggregateConversation, id, newWholeConversation)
+	return c, err
+}
+
 // LoadClient folds a client from the log.
 func LoadClient(ctx context.Context, l Loader, id string) (*Client, error) {
 	c, _, err := fold(ctx, l, AggregateClient, id, NewClient)

@@ -94,6 +94,9 @@ type repository[A recorder] struct {
 	aggregate string
 	log       Appender
 	load      func(ctx context.Context, id string) (A, error)
+	// loadWhole, when set, folds the aggregate forgetting nothing, for a
+	// decision that failed with ErrForgotten on what load returned.
+	loadWhole func(ctx context.Context, id string) (A, error)
 	// peek, when set, returns the aggregate as a follower of the log keeps
 	// it, without reading the log (false: not kept), once it holds stream
 	// sequence seq (waiting a little for it); it may lag the log.
@@ -178,7 +181,16 @@ func (r repository[A]) update(ctx context.Context, id string, decide func(A) err
 		if err != nil {
 			return Saved[A]{}, backoff.Permanent(err)
 		}
-		if err := decide(agg); err != nil {
+		err = decide(agg)
+		if errors.Is(err, ErrForgotten) && r.loadWhole != nil {
+			// The decision is about a message the folded state forgot
+			// (recall.go): decide on the whole history.
+			if agg, err = r.loadWhole(ctx, id); err != nil {
+				return Saved[A]{}, backoff.Permanent(err)
+			}
+			err = decide(agg)
+		}
+		if err != nil {
 			return Saved[A]{}, backoff.Permanent(err)
 		}
 		if len(agg.Pending()) == 0 {
@@ -235,8 +247,18 @@ func NewConversations(log AppendLog, cacheSize int) (*Conversations, error) {
 	if err != nil {
 		return nil, err
 	}
+	loadWhole := func(ctx context.Context, id string) (*Conversation, error) {
+		return LoadConversationWhole(ctx, log, id)
+	}
 	return &Conversations{repository: repository[*Conversation]{aggregate: AggregateConversation, log: log, load: cache.Load,
-		peek: cache.PeekAt, empty: NewConversation, saved: cache.Appended, appending: cache.Appending}, cache: cache}, nil
+		loadWhole: loadWhole, peek: cache.PeekAt, empty: NewConversation, saved: cache.Appended, appending: cache.Appending}, cache: cache}, nil
+}
+
+// LoadWhole returns the conversation folded from its whole history
+// forgetting nothing (LoadConversationWhole), as a private copy, without
+// the cache: for a reader that needs every message's id.
+func (c *Conversations) LoadWhole(ctx context.Context, id string) (*Conversation, error) {
+	return c.loadWhole(ctx, id)
 }
 
 // Observe hands the repository's cache one conversation event, in stream

@@ -105,7 +105,7 @@ func (c *Conversation) applySurvey(p Payload, e Envelope) {
 		c.Survey.Pending = SurveyQuestionAsked{}
 		// The reply is remembered as a message seen, so a retry of it is
 		// neither an answer again nor a message.
-		c.Messages[p.MessageID] = e.Sequence
+		c.noteMessage(p.MessageID, e.Sequence)
 	case ConversationReopened:
 		c.Survey.Pending = SurveyQuestionAsked{}
 	}
@@ -147,6 +147,9 @@ var ErrNotClosed = errors.New("conversation is open")
 // is no answer either: Receive finds it.
 func (c *Conversation) AnswerSurvey(messageID, reply string, window time.Duration, m Meta) (bool, error) {
 	q := c.Survey.Pending
+	if err := c.recall(messageID); err != nil {
+		return false, err
+	}
 	if _, seen := c.Messages[messageID]; seen || q.QuestionID == "" || !c.Closed || window <= 0 || m.OccurredAt.After(c.Survey.AskedAt.Add(window)) {
 		return false, nil
 	}

@@ -365,8 +365,11 @@ func (c *Chat) sendTo(ctx context.Context, s ChatSession, convID, randomID, clie
 		if !conv.Started || conv.ClientID != s.ClientID {
 			return fmt.Errorf("conversation %s: %w", convID, events.ErrNotFound)
 		}
-		_, seen := conv.Messages[eventID]
-		if !seen && len(conv.Messages) >= c.cfg.MaxMessages {
+		seen, err := conv.Seen(eventID)
+		if err != nil {
+			return err
+		}
+		if !seen && conv.MessagesSeen >= c.cfg.MaxMessages {
 			return ErrChatFull
 		}
 		if !seen && sealed == nil {

@@ -895,3 +895,29 @@ func TestReplayAfterErasureRecordsNothing(t *testing.T) {
 		t.Fatalf("messages of %d clients, want 2 (the erased identity and the new one)", len(clients))
 	}
 }
+
+// A webhook brought again long after, past the log's duplicate window,
+// once its conversation has had so many messages since that a folded
+// copy of it no longer holds the message's id (events: recall.go), is
+// still the same message: answered, and nothing recorded.
+func TestVeryOldMessageSidIsStillOneEvent(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.shortenDuplicateWindow(t)
+	const from, body = "+447700900558", "still here"
+	old := newSid()
+	h.text(t, old, from, body)
+	const later = 200 // more than a folded conversation keeps by id (64 to 128)
+	for range later {
+		h.text(t, newSid(), from, body)
+	}
+	convID := ofType(h.all(t), "conversation.started")[0].AggregateID
+	convs, err := events.NewConversations(h.store, 16)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, err := convs.Load(context.Background(), convID); err != nil || !c.Forgets() || c.Received != later+1 {
+		t.Fatalf("conversation %s folded: forgets %t, %d received (%v): want the oldest ids forgotten", convID, c.Forgets(), c.Received, err)
+	}
+	h.resendRecordsNothing(t, "a webhook 200 messages old", func() { h.text(t, old, from, body) })
+}

@@ -405,6 +405,10 @@ func (r *Receiver) record(ctx context.Context, lineID string, rc Receipt, channe
 // conversation unless looked up by its id (Received).
 func (r *Receiver) rememberReceived(ctx context.Context, convID string) error {
 	conv, err := r.convs.Load(ctx, convID)
+	if err == nil && conv.Forgets() {
+		// The folded copy keeps only the latest ids: every one is read.
+		conv, err = r.convs.LoadWhole(ctx, convID)
+	}
 	if err != nil {
 		return err
 	}
