@@ -29,14 +29,14 @@ func TestLoadEnvDefaults(t *testing.T) {
 		e.MasterKeyFile != "data/master.key" || !e.Sandbox() || !e.Embedded() || e.Replicas != 1 {
 		t.Fatalf("defaults: %+v", e)
 	}
-	if e.DuplicatesWindow != 15*time.Minute || e.ShutdownTimeout != 20*time.Second || e.ConfigFile != "deploy/helpline.example.yaml" {
+	if e.DuplicatesWindow != 2*time.Minute || e.ShutdownTimeout != 20*time.Second || e.ConfigFile != "deploy/helpline.example.yaml" {
 		t.Fatalf("duration and file defaults: %+v", e)
 	}
 	docs := map[string]string{}
 	for _, v := range Vars() {
 		docs[v.Name] = v.Default
 	}
-	if docs[VarDuplicates] != "15m" || docs[VarShutdown] != "20s" || docs[VarHTTPAddr] != e.HTTPAddr {
+	if docs[VarDuplicates] != "2m" || docs[VarShutdown] != "20s" || docs[VarHTTPAddr] != e.HTTPAddr {
 		t.Fatalf("documented defaults differ from the applied ones: %v", docs)
 	}
 	clustered, err := LoadEnv(env(VarNATSURL, "nats://a:4222"))
@@ -54,7 +54,7 @@ func TestLoadEnvNamesTheBadVariable(t *testing.T) {
 		{[]string{VarHTTPAddr, "8080"}, VarHTTPAddr},
 		{[]string{VarPublicURL, "ftp://x"}, VarPublicURL},
 		{[]string{VarTwilioSID, "AC1"}, VarTwilioToken},
-		{[]string{VarDuplicates, "1m"}, VarDuplicates},
+		{[]string{VarDuplicates, "30s"}, VarDuplicates},
 		{[]string{VarReplicas, "7"}, VarReplicas},
 		{[]string{VarLogLevel, "loud"}, VarLogLevel},
 		{[]string{VarClientIP, "X Forwarded"}, VarClientIP},

@@ -15,6 +15,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/helpline-org/helpline/events"
 )
 
 // Env is the process configuration from HELPLINE_* variables.
@@ -79,11 +81,11 @@ const (
 	// for an external NATS.
 	DefaultReplicas        = 1
 	DefaultClusterReplicas = 3
-	DefaultDuplicates      = 15 * time.Minute
+	DefaultDuplicates      = events.DefaultDuplicatesWindow
 	DefaultShutdown        = 20 * time.Second
-	// MinDuplicates is the shortest dedupe window accepted: Twilio retries
-	// a webhook for minutes.
-	MinDuplicates = 10 * time.Minute
+	// MinDuplicates is the shortest dedupe window accepted
+	// (events.MinDuplicatesWindow: what the window covers, and why no more).
+	MinDuplicates = events.MinDuplicatesWindow
 )
 
 // VarDoc describes one variable for `helpline help` and the README.
@@ -195,7 +197,7 @@ func LoadEnv(lookup func(string) (string, bool)) (Env, error) {
 	var err error
 	dup := get(VarDuplicates, shortDuration(DefaultDuplicates))
 	if e.DuplicatesWindow, err = time.ParseDuration(dup); err != nil || e.DuplicatesWindow < MinDuplicates {
-		errs = append(errs, fmt.Errorf("%s=%q: want a duration of at least %s (Twilio retries for minutes)", VarDuplicates, dup, shortDuration(MinDuplicates)))
+		errs = append(errs, fmt.Errorf("%s=%q: want a duration of at least %s (the log's own retries of an append)", VarDuplicates, dup, shortDuration(MinDuplicates)))
 	}
 	shutdown := get(VarShutdown, shortDuration(DefaultShutdown))
 	if e.ShutdownTimeout, err = time.ParseDuration(shutdown); err != nil || e.ShutdownTimeout <= 0 {
