@@ -435,6 +435,15 @@
 // knife is over; "the plan is sunday night after the game when no ones
 // around at the reservoir" after ideation is still a plan.
 //
+// Lexicon en/es/fr 2026.12.7.52: a season, a term or a year gone by is a
+// past ("last winter", "el verano pasado", "l'hiver dernier", "l'an
+// dernier"), so "last winter i thought about ending it. counselling
+// helped, i'm in a good place now" is a past over; "nunca he", "jamás
+// he" negate as "nunca" does ("nunca he pensado en suicidarme"), and the
+// Spanish and French perfect's auxiliaries ("ha", "hemos", "había";
+// "ai", "eu") are negation fillers ("he" and "has" are not: they are
+// English words).
+//
 // Ordinary words are never enough on their own: a rule over everyday
 // words needs a risk word too (a death, a wish to be dead, no one there)
 // or the conversation's ideation ("I'll do it when the house is empty"

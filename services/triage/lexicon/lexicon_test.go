@@ -272,3 +272,26 @@ func TestEverydayCompany(t *testing.T) {
 		}
 	}
 }
+
+// TestPastPeriods (lexicon en/es/fr 2026.12.7.52): a season or a term
+// gone by tells a past ("last winter", "el verano pasado", "l'hiver
+// dernier"), over when the message says so; a Spanish perfect after
+// "nunca" still negates ("nunca he pensado en suicidarme").
+func TestPastPeriods(t *testing.T) {
+	c := defaultClassifier(t)
+	for _, tc := range []struct {
+		text string
+		want Risk
+	}{
+		{"last winter i thought about ending it. counselling helped, i'm in a good place now", RiskNone},
+		{"el verano pasado pensé en suicidarme, ahora estoy mejor", RiskNone},
+		{"l'hiver dernier j'ai pensé au suicide, ça va mieux", RiskNone},
+		{"nunca he pensado en suicidarme pero estoy muy estresado", RiskNone},
+		{"last winter was hard and tonight i want to kill myself", RiskCrisis},
+		{"nunca he estado tan mal, quiero morirme", RiskCrisis},
+	} {
+		if v := c.Classify(tc.text); v.Risk != tc.want {
+			t.Errorf("%q: %s (%s %v), want %s", tc.text, v.Risk, v.Rule, v.Signals, tc.want)
+		}
+	}
+}
