@@ -593,10 +593,43 @@
 // machine has no hardware counters for perf stat). Issue 12's 500,000 a
 // second is not reached: some 2.3 µs a short message, for some 12,500
 // instructions.
+//
+// Fewer instructions, then (issue 12, rules 2026.12.7.41 to .43, main
+// 9e3298e). Under the recipe above a short message costs the package
+// 11,100 instructions of its own, 11,800 with the runtime's: 12,570 and
+// 13,360 at fe0c393 (rules .39), 12,490 and 13,190 at 2cb8a74 (rules .40,
+// which read quotation marks), some 11 to 12% fewer. The matcher reads a
+// word eight bytes at a time (readWord: its end, by the first space in
+// the eight, its hash and its head in one load for a word of up to seven
+// bytes; whole words are keyed by a multiply per eight bytes, the
+// prefixes keep FNV-1a's running hash) and probes the word's first slot
+// inline: scan and its look-ups 2,850 -> 2,420. rulesMayFire ORs its
+// slots written out (560 -> 190); quotedOther looks for a quotation mark
+// once a message and by byte (330, and some 180 of the runtime's string
+// search, -> 60); the normaliser's letter run also begins a word (1,500
+// -> 1,350); collect counts the hits' languages as it finds them; decide
+// and gather skip the passes a message has nothing for. What is left,
+// a short message: the matcher 2,400, the normaliser 1,350 and endToken
+// 330, collecting the hits 1,000, the cue rules 970, listing the matches
+// 910, qualify 730, contained 440, near 320, gather 230, the pool and
+// ClassifyIn's own 230 (and the verdict's one allocation). The
+// normaliser's ASCII letter loop is some 17 instructions a letter; the
+// same loop writing into spare capacity instead of appending was no
+// shorter. BenchmarkClassify, fe0c393 and 9e3298e's test binaries built
+// once and run alternately three times each at load 25 to 28 (medians,
+// msgs/cpu-s): short 296,000 and 350,000, dev 190,000 and 235,000, 80B
+// 87,000 and 102,000; the head ahead in each of the three rounds, by 3 to
+// 31%. On the quiet machine short ran at some 440,000 before; whether the
+// head reaches 500,000 there is for a quiet run to say.
+//
+// cg_annotate reads this toolchain's line tables from a cachegrind file
+// of a binary built with -ldflags=-compressdwarf=false (cg_diff's output
+// loses them): subtract the 1x file's counts from the 21x file's per
+// file and line to see a message's instructions line by line.
 // Per line, callgrind works with asynchronous preemption off
 // (GODEBUG=asyncpreemptoff=1, --dump-instr=yes), its instruction
-// addresses read against go tool objdump's file:line column (valgrind
-// reads no line of this toolchain's DWARF).
+// addresses read against go tool objdump's file:line column (callgrind
+// read no line of this toolchain's DWARF; cachegrind does, above).
 //
 // BenchmarkClassifyVsRegexBaseline's classify figure, some 2.5 times
 // below BenchmarkClassify/short's, is the same classifier with cold
