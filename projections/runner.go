@@ -287,7 +287,7 @@ func (r *Runner) Position() uint64 {
 // durable consumer named after the projection, shared by every process
 // that uses it.
 func (r *Runner) Spec() consume.Shared {
-	return consume.Shared{Name: r.p.Name(), Filter: r.p.Filter(), Handler: r.handle, Order: consume.InOrder}
+	return consume.Shared{Name: r.p.Name(), Filter: r.p.Filter(), Handler: r.handle, Order: consume.InOrder{}}
 }
 
 // LocalSpec returns the live handler a process follows the log with: a

@@ -114,12 +114,55 @@ type Shared struct {
 	// Filter is the subject filter, e.g. events.AggregateSubjects("conversation").
 	Filter  string
 	Handler Handler
-	// Order is the order events are handed over in: AnyOrder (the
-	// default), InOrder or PerAggregate.
+	// Order is the order events are handed over in: AnyOrder{} (what a
+	// nil Order means), InOrder{} or PerAggregate{}.
 	Order Order
-	// Urgent, when set (PerAggregate only), is asked of every event the
-	// handler's subscription receives, before its turn: true hands the
-	// event's aggregate over first, its earlier events in order before it
+}
+
+// Order is how a Shared consumer hands its handler events: AnyOrder,
+// InOrder or PerAggregate.
+type Order interface {
+	// subscribe sets the subscription's configuration for the order.
+	subscribe(sc *wmjetstream.SubscriberConfig, cfg Config)
+}
+
+var (
+	_ Order = AnyOrder{}
+	_ Order = InOrder{}
+	_ Order = PerAggregate{}
+)
+
+// AnyOrder hands over a few events per pull request, one at a time; one
+// that failed is redelivered after later ones.
+type AnyOrder struct{}
+
+func (AnyOrder) subscribe(*wmjetstream.SubscriberConfig, Config) {}
+
+// InOrder hands the handler its events strictly in stream order: at most
+// one is in flight across every process sharing the consumer
+// (MaxAckPending 1), and one that failed is redelivered before any later
+// one. A projection, whose checkpoint must never pass an event it has not
+// applied, needs it; it costs an ack round trip per event.
+type InOrder struct{}
+
+func (InOrder) subscribe(sc *wmjetstream.SubscriberConfig, _ Config) {
+	// The server delivers nothing more while one event is
+	// unacknowledged, and redeliveries go before new events.
+	sc.MaxAckPending, sc.FetchBatch = 1, 1
+}
+
+// PerAggregate handles events of different aggregates (conversations) at
+// once, up to Config.InFlight per process, and the events of one aggregate
+// one after another in stream order: one that fails is retried in place,
+// before any later event of its aggregate. For handlers whose effects are
+// per aggregate and appended with its expected sequence, so that a
+// redelivery records nothing twice. Replicas share the consumer as
+// before; two replicas may still hold events of one aggregate at once (the
+// expected sequence decides).
+type PerAggregate struct {
+	// Urgent, when set, is asked of every event the handler's
+	// subscription receives, before its turn: true hands the event's
+	// aggregate over first, its earlier events in order before it
 	// (wmjetstream.SubscriberConfig.Urgent). The subscription then holds
 	// up to Config.LookAhead events, of which Config.InFlight are handled
 	// at once: behind a backlog, an urgent event (a crisis text) is found
@@ -129,29 +172,28 @@ type Shared struct {
 	Urgent func(ctx context.Context, e events.Envelope) bool
 }
 
-// Order is how a Shared consumer hands its handler events.
-type Order int
+func (p PerAggregate) subscribe(sc *wmjetstream.SubscriberConfig, cfg Config) {
+	// Many events in flight, keyed by aggregate: a batch per pull
+	// request, and room on the server for every replica's.
+	sc.Key, sc.InFlight, sc.FetchBatch = aggregateOf, cfg.InFlight, min(cfg.InFlight, 16)
+	if p.Urgent != nil {
+		// Hold far more than are handled, to find the urgent ones, with
+		// room on the server for several replicas' look-ahead, and pull
+		// in larger batches.
+		sc.Urgent, sc.LookAhead = p.urgent, max(cfg.LookAhead, cfg.InFlight)
+		sc.MaxAckPending, sc.FetchBatch = lookAheadReplicas*sc.LookAhead, min(sc.LookAhead, 512)
+	}
+}
 
-const (
-	// AnyOrder hands over a few events per pull request, one at a time;
-	// one that failed is redelivered after later ones.
-	AnyOrder Order = iota
-	// InOrder hands the handler its events strictly in stream order: at
-	// most one is in flight across every process sharing the consumer
-	// (MaxAckPending 1), and one that failed is redelivered before any
-	// later one. A projection, whose checkpoint must never pass an event
-	// it has not applied, needs it; it costs an ack round trip per event.
-	InOrder
-	// PerAggregate handles events of different aggregates (conversations)
-	// at once, up to Config.InFlight per process, and the events of one
-	// aggregate one after another in stream order: one that fails is
-	// retried in place, before any later event of its aggregate. For
-	// handlers whose effects are per aggregate and appended with its
-	// expected sequence, so that a redelivery records nothing twice.
-	// Replicas share the consumer as before; two replicas may still hold
-	// events of one aggregate at once (the expected sequence decides).
-	PerAggregate
-)
+// urgent is Urgent on a received message's data: one that does not decode
+// is not urgent (its handling dead-letters it).
+func (p PerAggregate) urgent(ctx context.Context, _ string, data []byte) bool {
+	e, err := events.Unmarshal(data, 0)
+	if err != nil {
+		return false
+	}
+	return p.Urgent(ctx, e)
+}
 
 func (s Shared) handlerName() string { return s.Name }
 
@@ -312,28 +354,8 @@ func NewRouter(js jetstream.JetStream, store *events.Store, cfg Config, specs []
 				// below the ack wait the buffered ones run down meanwhile.
 				FetchBatch: 4,
 			}
-			if s.Urgent != nil && s.Order != PerAggregate {
-				return nil, fmt.Errorf("handler %s: Urgent is for PerAggregate handlers only", s.Name)
-			}
-			switch s.Order {
-			case AnyOrder:
-			case PerAggregate:
-				// Many events in flight, keyed by aggregate: a batch per pull
-				// request, and room on the server for every replica's.
-				sc.Key, sc.InFlight, sc.FetchBatch = aggregateOf, cfg.InFlight, min(cfg.InFlight, 16)
-				if s.Urgent != nil {
-					// Hold far more than are handled, to find the urgent
-					// ones, with room on the server for several replicas'
-					// look-ahead, and pull in larger batches.
-					sc.Urgent, sc.LookAhead = urgent(s), max(cfg.LookAhead, cfg.InFlight)
-					sc.MaxAckPending, sc.FetchBatch = lookAheadReplicas*sc.LookAhead, min(sc.LookAhead, 512)
-				}
-			case InOrder:
-				// The server delivers nothing more while one event is
-				// unacknowledged, and redeliveries go before new events.
-				sc.MaxAckPending, sc.FetchBatch = 1, 1
-			default:
-				return nil, fmt.Errorf("handler %s: unknown order %d", s.Name, s.Order)
+			if s.Order != nil {
+				s.Order.subscribe(&sc, cfg)
 			}
 			sub, err := wmjetstream.NewSubscriber(js, sc, wlog)
 			if err != nil {
@@ -355,18 +377,6 @@ func NewRouter(js jetstream.JetStream, store *events.Store, cfg Config, specs []
 		}
 	}
 	return out, nil
-}
-
-// urgent is Shared.Urgent on a received message's data: one that does not
-// decode is not urgent (its handling dead-letters it).
-func urgent(s Shared) func(ctx context.Context, subject string, data []byte) bool {
-	return func(ctx context.Context, _ string, data []byte) bool {
-		e, err := events.Unmarshal(data, 0)
-		if err != nil {
-			return false
-		}
-		return s.Urgent(ctx, e)
-	}
 }
 
 // wrap decodes the envelope and calls the handler.

@@ -205,7 +205,7 @@ func TestParallelAcrossConversationsInOrderWithin(t *testing.T) {
 		return nil
 	}
 	r, err := consume.NewRouter(js, store, consume.Config{NackDelay: 20 * time.Millisecond, RetryWait: time.Millisecond, Retries: 1},
-		[]consume.Spec{consume.Shared{Name: "parallel", Filter: events.AggregateSubjects(events.AggregateConversation), Handler: h, Order: consume.PerAggregate}}, nil, zerolog.Nop())
+		[]consume.Spec{consume.Shared{Name: "parallel", Filter: events.AggregateSubjects(events.AggregateConversation), Handler: h, Order: consume.PerAggregate{}}}, nil, zerolog.Nop())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,8 +220,7 @@ func TestParallelAcrossConversationsInOrderWithin(t *testing.T) {
 
 // TestParallelUrgentAggregateFirst: one event handled at a time, the
 // aggregate of an urgent event among those held goes before the others
-// that came earlier, its earlier event first; Urgent is for PerAggregate
-// handlers only.
+// that came earlier, its earlier event first.
 func TestParallelUrgentAggregateFirst(t *testing.T) {
 	t.Parallel()
 	js, store := natstest.Log(t)
@@ -247,7 +246,7 @@ func TestParallelUrgentAggregateFirst(t *testing.T) {
 	}
 	urgent := func(_ context.Context, e events.Envelope) bool { asked.Add(1); return e.ID == "c2" }
 	cfg := consume.Config{NackDelay: 20 * time.Millisecond, RetryWait: time.Millisecond, InFlight: 1, LookAhead: 16}
-	spec := consume.Shared{Name: "urgent", Filter: events.AggregateSubjects(events.AggregateConversation), Handler: h, Order: consume.PerAggregate, Urgent: urgent}
+	spec := consume.Shared{Name: "urgent", Filter: events.AggregateSubjects(events.AggregateConversation), Handler: h, Order: consume.PerAggregate{Urgent: urgent}}
 	r, err := consume.NewRouter(js, store, cfg, []consume.Spec{spec}, nil, zerolog.Nop())
 	if err != nil {
 		t.Fatal(err)
@@ -261,8 +260,6 @@ func TestParallelUrgentAggregateFirst(t *testing.T) {
 		}
 		return nil
 	})
-	spec.Order, spec.Name = consume.AnyOrder, "urgent_any_order"
-	if _, err := consume.NewRouter(js, store, cfg, []consume.Spec{spec}, nil, zerolog.Nop()); err == nil {
-		t.Fatal("Urgent on a handler that is not PerAggregate was accepted")
-	}
+	// Urgent on a handler that is not PerAggregate does not compile: it
+	// is PerAggregate's.
 }

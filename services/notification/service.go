@@ -126,8 +126,8 @@ func New(cfg Config, file *config.File, rota Rota, send Sender, keys Opener, log
 func (s *Service) Specs() []consume.Spec {
 	all := events.AggregateSubjects(events.AggregateConversation)
 	return []consume.Spec{
-		consume.Shared{Name: PagerConsumer, Filter: all, Handler: s.HandlePages, Order: consume.PerAggregate},
-		consume.Shared{Name: BridgeConsumer, Filter: all, Handler: s.HandleBridge, Order: consume.PerAggregate},
+		consume.Shared{Name: PagerConsumer, Filter: all, Handler: s.HandlePages, Order: consume.PerAggregate{}},
+		consume.Shared{Name: BridgeConsumer, Filter: all, Handler: s.HandleBridge, Order: consume.PerAggregate{}},
 	}
 }
 

@@ -114,7 +114,7 @@ func Hours(l config.Line) (*schedule.Schedule, error) {
 // order before it.
 func (s *Service) Specs() []consume.Spec {
 	return []consume.Spec{consume.Shared{Name: "triage", Filter: events.AggregateSubjects(events.AggregateConversation), Handler: s.Handle,
-		Order: consume.PerAggregate, Urgent: s.Urgent}}
+		Order: consume.PerAggregate{Urgent: s.Urgent}}}
 }
 
 // Urgent reports whether e is a received message that, by its own words
