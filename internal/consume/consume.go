@@ -249,9 +249,12 @@ type Config struct {
 	CloseAfter time.Duration // how long Close waits for handlers; default 10s
 	InFlight   int           // events a PerAggregate handler handles at once; default 64
 	// LookAhead is how many events a PerAggregate handler with Urgent
-	// holds at once, to find the urgent ones among them; default 4,096.
+	// holds at once, to find the urgent ones among them; default 1,024.
 	// Each is unacknowledged on the server until handled: those a process
-	// that dies holds are redelivered after AckWait.
+	// that dies holds are redelivered after AckWait. One held longer than
+	// a third of AckWait is kept alive with an in-progress ack, which on
+	// a replicated consumer is a consensus write: keep LookAhead below
+	// what the handler gets through in that time.
 	LookAhead int
 }
 
@@ -262,7 +265,7 @@ func (c *Config) setDefaults() {
 	c.RetryWait = cmp.Or(c.RetryWait, 100*time.Millisecond)
 	c.CloseAfter = cmp.Or(c.CloseAfter, 10*time.Second)
 	c.InFlight = cmp.Or(c.InFlight, 64)
-	c.LookAhead = cmp.Or(c.LookAhead, 4096)
+	c.LookAhead = cmp.Or(c.LookAhead, 1024)
 }
 
 // lookAheadReplicas is how many processes' look-ahead a PerAggregate
