@@ -108,6 +108,15 @@ func computeFold(r rune) folded {
 			if m, ok := confusables[l]; ok {
 				l = m
 			}
+			// So can a ligature: "ǽ" is "æ" with an acute, read "ae".
+			if lg, ok := ligatures[l]; ok {
+				if int(f.n)+2 > len(f.r) {
+					return f
+				}
+				f.r[f.n], f.r[f.n+1] = lg[0], lg[1]
+				f.n += 2
+				continue
+			}
 			f.r[f.n] = l
 			f.n++
 		case c >= '0' && c <= '9' && f.kind == 0 && f.n == 0:
