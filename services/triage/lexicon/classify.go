@@ -83,6 +83,9 @@ type Verdict struct {
 	Context      bool     `json:"context,omitempty"`
 	Earlier      []string `json:"earlier,omitempty"`
 	RulesVersion string   `json:"rules_version"`
+	// ModelVersion names the learned model that read the message (see
+	// model.go), empty for a classifier without one.
+	ModelVersion string `json:"model_version,omitempty"`
 }
 
 // Options configure how a message is read with its conversation.
@@ -120,6 +123,7 @@ type Classifier struct {
 	version string
 	opts    Options
 	pool    sync.Pool
+	model   *model // nil: the rules alone
 }
 
 // NewClassifier compiles l with DefaultOptions. A nil lexicon gives a
@@ -137,7 +141,7 @@ func NewClassifierWithOptions(l *Lexicon, o Options) (*Classifier, error) {
 	if l == nil {
 		l = &Lexicon{}
 	}
-	cl := &Classifier{c: compile(l), version: l.Version(), opts: o}
+	cl := &Classifier{c: compile(l), version: l.Version(), opts: o, model: l.model}
 	cl.pool.New = func() any {
 		sc := &scratch{count: make([]uint8, len(cl.c.terms))}
 		sc.n[0].vocab, sc.n[1].vocab = cl.c.vocab, cl.c.vocab
@@ -249,6 +253,12 @@ func (cl *Classifier) ClassifyIn(text string, recent Recent, now time.Time) Verd
 		v = Verdict{Risk: RiskNone, LexiconVersion: cl.version, Rule: RuleNoMatch, RulesVersion: RulesVersion}
 	} else {
 		v = cl.decide(sc, conv)
+	}
+	if cl.model != nil {
+		v.ModelVersion = ModelVersion
+		if v.Risk != RiskCrisis {
+			v = cl.raise(sc, v)
+		}
 	}
 	for _, t := range sc.touched {
 		sc.count[t] = 0

@@ -504,12 +504,117 @@
 // conversation raised signals earlier; any other negated term holds the
 // verdict at elevated.
 //
-// A learned backstop beside the rules (a per-signal logistic regression over
-// hashed words and the conversation's recent signals) was tried and removed
-// unshipped: on fresh batches it caught 11 crises more in 381 for one false
-// crisis more, on the validation corpora one crisis in 270, at a third more
-// CPU per message (figures in git log -- model.go). Most of what it could
-// not learn was the conversation: the cross-message rules read that.
+// # A learned second opinion
+//
+// Beside the rules, the shipped lexicon can carry a small learned model
+// (WithModel; model.go, weights in data/model.bin, 32 KB): a logistic
+// regression over hashed features of the normalised text (each word, each
+// pair of adjacent words, each group of three and four letters inside a
+// word, so that an inflection, a misspelling or an obfuscation of a known
+// word shares most of its features), 32,768 weights of one byte. It only
+// raises: a message the rules did not judge a crisis is one, rule "model",
+// when the model's probability reaches the threshold stored with its
+// weights. It never lowers a verdict and never reads the conversation (a
+// raised message is carried on by the rules, crisis_ongoing). A raised
+// verdict keeps the rules' signals and matches and lists up to three
+// words that weighed most, category and kind "model", term "model
+// <ModelVersion> p=<probability>". Every verdict of a classifier with the
+// model records ModelVersion; data/versions.sum holds the weights' hash
+// under it (TestVersionsSum). Only WithModel adds it: Default, Parse and
+// FromFS give none.
+//
+// It is not enabled in the service yet (internal/app classifies with
+// Default): with it, the frozen corpus's crisis recall rose from 0.807 to
+// 0.861 and its false-crisis rate from 0.029 to 0.034 (seen once, in the
+// table of a failing TestEvaluationFrozen, with the weights before the
+// guards above and before lexicon 2026.12.7.51), past both
+// its floor and issue 12's 0.03. Enabling it is a choice between the issue's two figures, made
+// with the frozen floor. Every evaluation reads it with
+// HELPLINE_TRIAGE_MODEL=1 ("go test -run TestEvaluationValidation -v").
+//
+// Its features do not read the lexicon, so a lexicon change leaves the
+// weights valid: the model is a second opinion the phrases do not steer,
+// trained on the writers the rules were tuned on and judged on writers it
+// was not. testdata/tools/trainmodel trains it (deterministically, fixed
+// seed and order) on the development data: dev.jsonl and the batches as
+// three writers by line, and validation a, b, d, e-en, e-es, e-fr, f-en,
+// f-es, f-fr, one writer each; never the frozen corpus or a corpus not yet
+// measured. The threshold is chosen out of fold: each writer is scored by a
+// model trained on the others, and the threshold is the lowest at which
+// the model's own false crises (calm messages the rules did not judge a
+// crisis) stay within ModelBudget, half a percent of the calm messages.
+//
+// TestModelLeaveOneWriterOut measures what matters, generalisation to a
+// writer neither has met: for each validation writer, a model trained on
+// every other writer with its threshold chosen on those alone, then the
+// writer's messages read as the service reads them. At ModelVersion
+// 2026.12.7.1 (lexicon 2026.12.7.52, rules 2026.12.7.47; recall, then
+// false-crisis rate):
+//
+//	writer crisis calm   rules         model alone   rules+model
+//	a         135  195   0.978 0.000   0.393 0.010   0.978 0.010
+//	b         135  195   0.926 0.000   0.326 0.000   0.948 0.000
+//	d         245  285   0.914 0.000   0.331 0.000   0.935 0.000
+//	e-en      171  202   0.702 0.005   0.298 0.000   0.772 0.005
+//	e-es      178  212   0.775 0.005   0.303 0.009   0.837 0.014
+//	e-fr      181  219   0.635 0.014   0.265 0.005   0.729 0.018
+//	f-en      176  204   0.824 0.020   0.438 0.005   0.886 0.029
+//	f-es      185  220   0.692 0.027   0.346 0.000   0.800 0.027
+//	f-fr      183  215   0.628 0.033   0.393 0.009   0.760 0.042
+//	pooled   1589 1947   0.782 0.011   0.342 0.004   0.846 0.016
+//
+// The test fails when the pooled recall with the model falls below 0.840
+// or the false crises it adds rise above 0.006 of the calm messages. The
+// model stays silent on a message of fewer than 16 features or in which
+// the lexicon knows no word, and words of one letter give no features
+// (FuzzClassify found single letters and digits raised). The
+// rules' column flatters the rules: they were tuned on every one of these
+// writers (a, b, d most), while the model is held out; on a new writer the
+// rules miss more, and the model's share is likely larger.
+//
+// What was tried on the way, by the same measure (a scratch harness, not
+// kept, at lexicon 2026.12.7.49; pooled, budget 0.01 unless said; the
+// rules alone 0.782/0.017 then): features of the rules' own
+// findings (rule, signals raised and held, match categories, the
+// context's signals) with the text, 0.865/0.030, and alone 0.810/0.033,
+// against the text alone 0.870/0.025: the text carries what generalises.
+// Letting the model raise only an elevated verdict to crisis, 0.826/0.025,
+// or only a message with a signal raised or held, 0.840/0.025, gained less
+// for the same false crises; keeping it silent where the rules found a
+// modifier (past, story, news, idiom, joke, medicine) gained nothing, with
+// negation and third parties too it lost recall. Budgets 0.0025, 0.005
+// and 0.01 (the text alone, raising any message): 0.831/0.020,
+// 0.850/0.022, 0.870/0.025. 2^18 weights and letter groups of three to
+// five did no better than 2^15 and three to four. A per-signal model tried
+// earlier (git log -- model.go, removed in 73aa0f5) was trained on the
+// lexicon authors' own corpora only and judged on two writers; it raised
+// one crisis in 270.
+//
+// Its limits. Out of its training's distribution a bag of features can
+// score anything: with the model, FuzzClassify finds within seconds
+// strings of digits and capitals ("00A2A12A2A2A...") raised to crisis, and
+// its check that a carried crisis (crisis_ongoing) names the earlier
+// signals then fails, since a crisis the model raised alone has none.
+// Both are for whoever enables it: a guard on what a message is made of,
+// and how a conversation carries a model's crisis. The model is a bag of
+// features: it reads no negation, person,
+// time or story, so a threshold this high is what keeps it off calm
+// messages. What the shipped model raises on its own training writers
+// (a picture of what it does, not a measure) are crises where the rules
+// found a signal short of a rule ("ive got the razor blades out and i want
+// to use them", "I looked up the height of the Story Bridge today. its
+// enough") or nothing ("the train comes past at 11:40 and doesn't stop
+// here"). Its false crises fall on the calm messages that look most like
+// crises (f-fr's rules-and-model rate is 0.042). Nine writers are
+// few: the threshold moves by a point between folds, and a writer unlike
+// all nine is not measured. Training recomputes in floating point; on
+// another architecture (fused multiply-add) the weights may differ in the
+// last bit, so the test retrains rather than compares bytes. Cost, under
+// cachegrind (Speed's recipe, short set): some 760 instructions a short
+// message the rules do not judge a crisis (one pass over each word's
+// bytes, two letter groups a byte, one table read each); in all 11,830 ->
+// 12,925 instructions a short message with the model (+9%) at rules
+// 2026.12.7.43's engine, 11,932 without it (+1%: the verdict's new field).
 //
 // # Speed
 //
@@ -655,6 +760,8 @@
 // sha256sum` prints it), for "rules" the package's Go code read as tokens
 // (comments and layout left out), but its tests and the matcher's engine
 // (wordmatch.go, cueindex.go, whose changes keep every match).
+// "model <ModelVersion> <SHA-256 of data/model.bin>" names the learned
+// model's weights (see "A learned second opinion").
 // TestVersionsSum fails, naming the line to add, when the current data's
 // hash is not the line of its current version (data or code changed
 // without a bump, even a comment in a YAML file) and when a version has

@@ -23,6 +23,9 @@ var ErrInvalid = errors.New("invalid lexicon")
 // immutable once built.
 type Lexicon struct {
 	parts []part // one per language, sorted by language
+	// model is the learned second opinion (model.go), nil unless
+	// WithModel added it.
+	model *model
 }
 
 // part is one language's lexicon: one YAML file.
@@ -119,9 +122,34 @@ var languageCode = regexp.MustCompile(`^[a-z]{2,3}$`)
 //go:embed data/*.yaml data/generated/*.yaml
 var shipped embed.FS
 
-// Default returns the shipped lexicons of every language, merged.
+// Default returns the shipped lexicons of every language, merged. Its
+// classifier decides by the rules alone; WithModel adds the learned model.
 func Default() (*Lexicon, error) {
 	return FromFS(shipped, "data")
+}
+
+// WithModel returns l with the shipped learned model beside its rules
+// (model.go): a classifier of it may raise a message to crisis by the
+// model, and records ModelVersion on every verdict.
+func (l *Lexicon) WithModel() (*Lexicon, error) {
+	m, err := parseModel(shippedModel)
+	if err != nil {
+		return nil, err
+	}
+	out := *l
+	out.model = m
+	return &out, nil
+}
+
+// WithoutModel returns l without a learned model: a classifier of it
+// decides by the rules alone.
+func (l *Lexicon) WithoutModel() *Lexicon {
+	if l == nil {
+		return nil
+	}
+	out := *l
+	out.model = nil
+	return &out
 }
 
 // FromFS reads every *.yaml file in dir of fsys as one language's lexicon

@@ -138,6 +138,8 @@ func TestVersionsSum(t *testing.T) {
 	now = append(now, current{"rules", RulesVersion, rulesCodeHash(t),
 		"the package's Go code (but tests, " + strings.Join(rulesEngine, ", ") + "; comments and layout left out)",
 		"RulesVersion in rules.go"})
+	mh := sha256.Sum256(shippedModel)
+	now = append(now, current{"model", ModelVersion, hex.EncodeToString(mh[:]), "data/model.bin", "ModelVersion in model.go"})
 	for _, c := range now {
 		rec, ok := sums[[2]string{c.what, c.version}]
 		switch {
