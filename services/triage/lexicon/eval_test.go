@@ -334,7 +334,7 @@ func TestEvaluationFrozen(t *testing.T) {
 // for e-en, e-es, e-fr, f-en, f-es and f-fr in the commit that wired them
 // in, and in their README files);
 // after that it is development data.
-var validationCorpora = []string{"testdata/validation/a.jsonl", "testdata/validation/b.jsonl", "testdata/validation/d.jsonl", "testdata/validation/e-en.jsonl", "testdata/validation/e-es.jsonl", "testdata/validation/e-fr.jsonl", "testdata/validation/f-en.jsonl", "testdata/validation/f-es.jsonl", "testdata/validation/f-fr.jsonl"}
+var validationCorpora = []string{"testdata/validation/a.jsonl", "testdata/validation/b.jsonl", "testdata/validation/d.jsonl", "testdata/validation/e-en.jsonl", "testdata/validation/e-es.jsonl", "testdata/validation/e-fr.jsonl", "testdata/validation/f-en.jsonl", "testdata/validation/f-es.jsonl", "testdata/validation/f-fr.jsonl", "testdata/validation/g-en.jsonl", "testdata/validation/g-es.jsonl", "testdata/validation/g-fr.jsonl"}
 
 // TestEvaluationValidation prints the table of each validation corpus
 // present. It checks no threshold: the corpora measure generalisation.
