@@ -36,6 +36,13 @@ func StartRig(ctx context.Context, dir, dbURL string, replicas map[string]int, e
 	if dbURL == "" && !embedded {
 		return nil, errors.New("no database: pass -db or set HELPLINE_TEST_DATABASE_URL (run under ./.ci/with-postgres)")
 	}
+	// A directory an earlier run left would be started again as it is:
+	// its log still holds that run's messages, so this run's texts (the
+	// same MessageSids, loadtest.SID) would be answered as duplicates and
+	// never triaged, and the figures would measure nothing.
+	if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
+		return nil, fmt.Errorf("%s holds an earlier run (%d entries): its log would answer this run's texts as duplicates; remove it or choose another -out", dir, len(entries))
+	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
