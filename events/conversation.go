@@ -343,7 +343,7 @@ func (c *Conversation) apply(p Payload, e Envelope) {
 		if !v.Terms.Empty() {
 			c.verdictTerms[p.MessageID] = v.Terms
 		}
-		c.Recent = append(c.Recent, RecentVerdict{At: at, Risk: p.Risk, Signals: v.Signals})
+		c.Recent = append(c.Recent, RecentVerdict{At: at, Risk: p.Risk, Signals: v.Signals, Rule: p.Rule})
 		if n := len(c.Recent); n > RecentVerdicts {
 			c.Recent = slices.Clone(c.Recent[n-RecentVerdicts:])
 		}

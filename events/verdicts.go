@@ -19,11 +19,14 @@ var Signals = []string{"wish_to_be_dead", "active_ideation", "method", "intent",
 	"recent_behaviour", "harm_from_others"}
 
 // RecentVerdict is one verdict as a conversation remembers it for triage:
-// when, how risky, which signals. Never the client's words.
+// when, how risky, which signals, by which rule (a crisis the learned
+// model raised, rule "model", has no signals: triage names the model when
+// the next message carries it on). Never the client's words.
 type RecentVerdict struct {
 	At      time.Time
 	Risk    string
 	Signals []string
+	Rule    string
 }
 
 // VerdictSummary is a message's verdict as a staff member's feedback

@@ -234,7 +234,7 @@ func (s *Service) triage(ctx context.Context, e events.Envelope, m events.Messag
 func recent(c *events.Conversation) lexicon.Recent {
 	var r lexicon.Recent
 	for _, v := range c.Recent {
-		r = r.Add(lexicon.Verdict{Risk: lexicon.Risk(v.Risk), Signals: v.Signals}, v.At)
+		r = r.Add(lexicon.Verdict{Risk: lexicon.Risk(v.Risk), Signals: v.Signals, Rule: v.Rule}, v.At)
 	}
 	open := false
 	for _, esc := range c.OpenEscalations() {

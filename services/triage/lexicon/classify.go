@@ -79,7 +79,9 @@ type Verdict struct {
 	Held    []string `json:"held,omitempty"`
 	// Context is set when the conversation's recent messages changed the
 	// verdict (see ClassifyIn); Earlier then lists the earlier messages'
-	// signals the rule fired with (never their words).
+	// signals the rule fired with (never their words), and "model"
+	// (RuleModel) when a crisis carried on (crisis_ongoing) was raised by
+	// the learned model.
 	Context      bool     `json:"context,omitempty"`
 	Earlier      []string `json:"earlier,omitempty"`
 	RulesVersion string   `json:"rules_version"`

@@ -11,6 +11,9 @@ type conversation struct {
 	// crisis; crisis are the signals of the crisis verdicts within it.
 	ongoing bool
 	crisis  signalSet
+	// model: one of those crisis verdicts was the learned model's
+	// (RecentEntry.Model).
+	model bool
 }
 
 func (cl *Classifier) conversation(r Recent, now time.Time) conversation {
@@ -29,6 +32,7 @@ func (cl *Classifier) conversation(r Recent, now time.Time) conversation {
 		c.ongoing = age <= cl.opts.RepeatWindow && e.Risk == RiskCrisis
 		if c.ongoing {
 			c.crisis |= s
+			c.model = c.model || e.Model
 		}
 	}
 	return c
@@ -100,6 +104,13 @@ func (cl *Classifier) decide(sc *scratch, conv conversation) Verdict {
 	v := Verdict{Risk: risk, Score: float64(popcount(uint8(f.raised))), LexiconVersion: cl.version, Rule: rule,
 		Signals: f.raised.names(), Held: ((f.third | f.negated | f.past | f.hidden) &^ f.raised).names(),
 		Earlier: f.earlier.names(), Context: ctx, RulesVersion: RulesVersion}
+	// A crisis the model raised has no signals to name: a message that
+	// carries it on names the model (RuleModel), so the duty worker reads
+	// that the crisis it continues was the model's (whose words and
+	// probability that verdict lists).
+	if rule == RuleCrisisOngoing && conv.model {
+		v.Earlier = append(v.Earlier, RuleModel)
+	}
 	v.Matches = cl.matches(sc, f)
 	return v
 }

@@ -515,7 +515,11 @@
 // raises: a message the rules did not judge a crisis is one, rule "model",
 // when the model's probability reaches the threshold stored with its
 // weights. It never lowers a verdict and never reads the conversation (a
-// raised message is carried on by the rules, crisis_ongoing). A raised
+// raised message is carried on by the rules, crisis_ongoing, whose Earlier
+// then names "model": the crisis it continues has no signals, and the
+// verdict it continues lists the model's words and probability; the
+// conversation's entry records that the model raised it,
+// RecentEntry.Model, never the words). A raised
 // verdict keeps the rules' signals and matches and lists up to three
 // words that weighed most, category and kind "model", term "model
 // <ModelVersion> p=<probability>". Every verdict of a classifier with the
@@ -565,9 +569,12 @@
 //
 // The test fails when the pooled recall with the model falls below 0.840
 // or the false crises it adds rise above 0.006 of the calm messages. The
-// model stays silent on a message of fewer than 16 features or in which
-// the lexicon knows no word, and words of one letter give no features
-// (FuzzClassify found single letters and digits raised). The
+// model stays silent on a message of fewer than 16 features, in which
+// the lexicon knows no word, or which is not made of words: fewer than
+// three distinct words of two or more letters, or such words fewer than
+// its numbers and single letters; and
+// words of one letter give no features (FuzzClassify found single letters,
+// and strings of digits and capitals, raised). The
 // rules' column flatters the rules: they were tuned on every one of these
 // writers (a, b, d most), while the model is held out; on a new writer the
 // rules miss more, and the model's share is likely larger.
@@ -591,12 +598,14 @@
 // one crisis in 270.
 //
 // Its limits. Out of its training's distribution a bag of features can
-// score anything: with the model, FuzzClassify finds within seconds
-// strings of digits and capitals ("00A2A12A2A2A...") raised to crisis, and
-// its check that a carried crisis (crisis_ongoing) names the earlier
-// signals then fails, since a crisis the model raised alone has none.
-// Both are for whoever enables it: a guard on what a message is made of,
-// and how a conversation carries a model's crisis. The model is a bag of
+// score anything: FuzzClassify found strings of digits and capitals
+// ("00A2A12A2A2A...") raised to crisis, now kept from it by the guard on
+// what a message is made of (wordy, above), which is reasoned, not
+// fitted; text made of real-looking words it never saw can still score
+// anything. A crisis the model raised is carried on by crisis_ongoing
+// naming "model" among the earlier (rules 2026.12.7.48); as for the
+// rules, a chain of carried messages names only what the entries within
+// the repeat window raised. The model is a bag of
 // features: it reads no negation, person,
 // time or story, so a threshold this high is what keeps it off calm
 // messages. What the shipped model raises on its own training writers

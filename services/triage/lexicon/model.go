@@ -8,12 +8,14 @@ package lexicon
 // probability reaches the threshold stored with its weights.
 
 import (
+	"bytes"
 	_ "embed"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
 	"slices"
+	"unicode/utf8"
 )
 
 // ModelVersion names the shipped weights (data/model.bin) and the features
@@ -30,6 +32,19 @@ const RuleModel = "model"
 // logit of so few weights swings: replies of a letter or three ("Y",
 // "Y2C") were raised. Three short words ("gonna kms fr") have some 25.
 const modelMinFeatures = 16
+
+// modelMinWords: a message with fewer distinct words of two or more
+// letters (not a number, a single letter or an emoji) is left to the rules,
+// as is one in which such words are fewer than its numbers and single
+// letters. The
+// model learnt from messages people write, which are mostly words; a
+// string of digits and capitals ("00A2A12A2A2A...", normalised "#s a #m a
+// ...") gives it numbers' and single letters' features it only ever saw
+// beside words, and repeating one word ("ab2ab2ab2...") counts the same
+// few features again and again, and FuzzClassify found both raised. Three
+// is what the shortest bag it reads holds anyway (modelMinFeatures: "gonna
+// kms fr"), so the guard costs a real message nothing it would have had.
+const modelMinWords = 3
 
 // modelBits: features are hashed into 1<<modelBits weights of one byte
 // (32 KB, within a core's L1 data cache).
@@ -228,6 +243,9 @@ func (cl *Classifier) raise(sc *scratch, v Verdict) Verdict {
 		return v
 	}
 	n := &sc.n[0]
+	if !wordy(n) {
+		return v
+	}
 	z, count := m.logitOf(n)
 	if z < m.thr || count < modelMinFeatures {
 		return v
@@ -239,6 +257,39 @@ func (cl *Classifier) raise(sc *scratch, v Verdict) Verdict {
 	out.Matches = append(slices.Clone(rules), own...)
 	slices.SortStableFunc(out.Matches, func(a, b Match) int { return a.Start - b.Start })
 	return out
+}
+
+// wordy reports whether n's text is made of words (see modelMinWords): at
+// least modelMinWords distinct words of two or more letters, and such words
+// at least as many as its numbers and single letters (emoji count for
+// neither: "💊💊💊 30 of my pills" is words). It does not allocate.
+func wordy(n *normaliser) bool {
+	buf := n.buf
+	var seen [modelMinWords][]byte
+	words, others, distinct := 0, 0, 0
+	for _, s := range n.words {
+		w := buf[s:]
+		if e := bytes.IndexByte(w, ' '); e >= 0 {
+			w = w[:e]
+		}
+		if len(w) == 0 || w[0] == '#' || len(w) == 1 {
+			others++ // a number or a letter
+			continue
+		}
+		if utf8.RuneCount(w) < 2 {
+			continue // an emoji or a symbol: neither
+		}
+		words++
+		known := false
+		for _, x := range seen[:distinct] {
+			known = known || bytes.Equal(x, w)
+		}
+		if !known && distinct < modelMinWords {
+			seen[distinct] = w
+			distinct++
+		}
+	}
+	return distinct >= modelMinWords && words >= others
 }
 
 // modelExplained is the most words a raised verdict lists.

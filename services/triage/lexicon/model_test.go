@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // modelWriters are the development corpora the model is trained and
@@ -264,4 +265,53 @@ func FuzzModel(f *testing.F) {
 			t.Fatalf("%q: the model changed the rules' verdict without naming itself:\n%+v\n%+v", s, vr, v)
 		}
 	})
+}
+
+// TestModelWordy: the model reads only messages made of words (wordy, see
+// modelMinWords); FuzzClassify found strings of digits and capitals
+// raised.
+func TestModelWordy(t *testing.T) {
+	t.Parallel()
+	for s, want := range map[string]bool{
+		"00A2A12A2A2A2A12A2A2A2A12A2A":                        false, // numbers and single letters
+		"Y2C2G Y2C2G Y2C2G":                                   false,
+		"ab2ab2ab2ab2ab2ab2ab2":                               false, // one word repeated
+		"ab cd ab cd ab cd":                                   false, // two
+		"💊💊💊💊 i am":                                           false, // one word
+		"ab 2 cd 3 ef 4 g 5 h":                                false, // more numbers and letters than words
+		"gonna kms fr":                                        true,
+		"💊💊💊 30 of my pills":                                  true,
+		"ive got the razor blades out and i want to use them": true,
+		"the train comes past at 11:40 and doesn't stop here": true,
+	} {
+		var n normaliser
+		n.run(s)
+		if got := wordy(&n); got != want {
+			t.Errorf("wordy(%q) = %v, want %v (normalised %q)", s, got, want, n.buf)
+		}
+	}
+}
+
+// TestModelCarried: a crisis the model raised has no signals; a message
+// that carries it on (crisis_ongoing) names the model among the earlier,
+// whether the classifier reading it has the model or not, and one after a
+// crisis of the rules does not.
+func TestModelCarried(t *testing.T) {
+	t.Parallel()
+	t0 := time.Date(2026, 12, 1, 22, 0, 0, 0, time.UTC)
+	l := withModel(t)
+	for _, cl := range []*Classifier{NewClassifier(l), NewClassifier(l.WithoutModel())} {
+		r := Recent{}.Add(Verdict{Risk: RiskCrisis, Rule: RuleModel, ModelVersion: ModelVersion}, t0)
+		if !r.Entries[0].Model {
+			t.Fatalf("entry %+v does not record the model", r.Entries[0])
+		}
+		v := cl.ClassifyIn("please", r, t0.Add(time.Minute))
+		if v.Rule != RuleCrisisOngoing || !reflect.DeepEqual(v.Earlier, []string{RuleModel}) || !v.Context {
+			t.Fatalf("after the model's crisis: %+v", v)
+		}
+		r = Recent{}.Add(Verdict{Risk: RiskCrisis, Rule: RuleActiveIdeation, Signals: []string{"plan"}}, t0)
+		if v := cl.ClassifyIn("please", r, t0.Add(time.Minute)); v.Rule != RuleCrisisOngoing || slices.Contains(v.Earlier, RuleModel) {
+			t.Fatalf("after the rules' crisis: %+v", v)
+		}
+	}
 }

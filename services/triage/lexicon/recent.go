@@ -31,6 +31,11 @@ type RecentEntry struct {
 	At      time.Time `json:"at"`
 	Risk    Risk      `json:"risk"`
 	Signals []string  `json:"signals,omitempty"`
+	// Model is set when the learned model raised the verdict to crisis
+	// (rule "model"): such a crisis has no signals of its own, and a
+	// message that carries it on (crisis_ongoing) names "model" among the
+	// earlier ones instead.
+	Model bool `json:"model,omitempty"`
 }
 
 // Add returns r with verdict v, given at at, added: entries older than
@@ -38,7 +43,7 @@ type RecentEntry struct {
 // Entries are kept in time order whatever order they are added in.
 func (r Recent) Add(v Verdict, at time.Time) Recent {
 	out := Recent{EscalationOpen: r.EscalationOpen, Entries: make([]RecentEntry, 0, min(len(r.Entries)+1, RecentMax))}
-	e := RecentEntry{At: at, Risk: v.Risk, Signals: slices.Clone(v.Signals)}
+	e := RecentEntry{At: at, Risk: v.Risk, Signals: slices.Clone(v.Signals), Model: v.Rule == RuleModel}
 	all := append(slices.Clone(r.Entries), e)
 	slices.SortStableFunc(all, func(a, b RecentEntry) int { return a.At.Compare(b.At) })
 	latest := all[len(all)-1].At
