@@ -139,35 +139,55 @@ func (c *ConversationCache) At(ctx context.Context, id string, seq uint64) (*Con
 // was just appended and the follower, or this process's appender telling
 // the cache (Appended), is about to bring it.
 func (c *ConversationCache) PeekAt(ctx context.Context, id string, seq uint64) (*Conversation, bool) {
-	var expired <-chan time.Time
-	done := false // waited long enough: look once more, then give up
+	var w followWaiter
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	defer w.stop()
 	for {
 		entry, ok := c.convs.Get(id)
 		if ok && entry.followed && entry.conv.Version >= seq {
 			return entry.conv.Clone(), true
 		}
-		if !ok || !entry.followed || done {
+		if !ok || !entry.followed || w.over {
 			return nil, false
 		}
-		if expired == nil {
-			t := time.NewTimer(followWait)
-			defer t.Stop()
-			expired = t.C
-		}
-		moved := c.moved
-		c.waiters++
-		c.mu.Unlock()
-		select {
-		case <-moved:
-		case <-expired:
-			done = true
-		case <-ctx.Done():
-			done = true
-		}
-		c.mu.Lock()
-		c.waiters--
+		w.wait(ctx, c)
+	}
+}
+
+// followWaiter is one caller's wait, of followWait in all, for entries of
+// the cache to move (wake): PeekAt's for an entry to reach a sequence,
+// ObserveHeld's for an append's outcome.
+type followWaiter struct {
+	timer *time.Timer // started by the first wait
+	over  bool        // waited long enough: look once more, then give up
+}
+
+// wait releases c.mu, which the caller holds, until an entry moves,
+// followWait has passed since the first wait or ctx is done (then over),
+// and takes it again.
+func (w *followWaiter) wait(ctx context.Context, c *ConversationCache) {
+	if w.timer == nil {
+		w.timer = time.NewTimer(followWait)
+	}
+	moved := c.moved
+	c.waiters++
+	c.mu.Unlock()
+	select {
+	case <-moved:
+	case <-w.timer.C:
+		w.over = true
+	case <-ctx.Done():
+		w.over = true
+	}
+	c.mu.Lock()
+	c.waiters--
+}
+
+// stop stops the wait's timer, if it started.
+func (w *followWaiter) stop() {
+	if w.timer != nil {
+		w.timer.Stop()
 	}
 }
 
@@ -275,33 +295,19 @@ func (c *ConversationCache) ObserveHeld(subject string, seq uint64) bool {
 	if !ok || aggType != AggregateConversation {
 		return false
 	}
-	var expired <-chan time.Time
-	done := false // waited long enough
+	var w followWaiter
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	defer w.stop()
 	for {
 		entry, ok := c.convs.Peek(id)
 		if !ok || !entry.followed || seq <= entry.conv.Version {
 			break
 		}
-		if c.appending[id] == 0 || done {
+		if c.appending[id] == 0 || w.over {
 			return false
 		}
-		if expired == nil {
-			t := time.NewTimer(followWait)
-			defer t.Stop()
-			expired = t.C
-		}
-		moved := c.moved
-		c.waiters++
-		c.mu.Unlock()
-		select {
-		case <-moved:
-		case <-expired:
-			done = true
-		}
-		c.mu.Lock()
-		c.waiters--
+		w.wait(context.Background(), c)
 	}
 	c.following, c.followedTo = true, max(c.followedTo, seq)
 	return true

@@ -26,7 +26,32 @@ type Units struct {
 // noisy on a shared machine than the rates: it measures work, not waiting
 // for the cores. A round's error fails the benchmark and stops its worker.
 func BenchVersusRaw(b *testing.B, workers int, u Units, round func(w int, i int64) (ours, raw time.Duration, err error)) {
-	var oursNs, rawNs, next atomic.Int64
+	var oursNs, rawNs atomic.Int64
+	cpu := runRounds(b, workers, func(w int, i int64) error {
+		ours, raw, err := round(w, i)
+		if err != nil {
+			return err
+		}
+		oursNs.Add(int64(ours))
+		rawNs.Add(int64(raw))
+		return nil
+	})
+	oursRate := float64(b.N) / (float64(oursNs.Load()) / 1e9) * float64(workers)
+	rawRate := float64(b.N) / (float64(rawNs.Load()) / 1e9) * float64(workers)
+	b.ReportMetric(oursRate, u.Ours)
+	b.ReportMetric(rawRate, u.Raw)
+	b.ReportMetric(oursRate/rawRate, u.Ratio)
+	if cpu > 0 {
+		b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-µs/round")
+	}
+}
+
+// runRounds runs b.N rounds over workers goroutines, round i (from 1) by
+// worker w, with the benchmark's timer reset before and stopped after, and
+// returns the process's CPU time meanwhile (processCPU). A round's error
+// fails the benchmark and stops its worker.
+func runRounds(b *testing.B, workers int, round func(w int, i int64) error) time.Duration {
+	var next atomic.Int64
 	b.ResetTimer()
 	cpu := processCPU()
 	var wg sync.WaitGroup
@@ -39,27 +64,16 @@ func BenchVersusRaw(b *testing.B, workers int, u Units, round func(w int, i int6
 				if i > int64(b.N) {
 					return
 				}
-				ours, raw, err := round(w, i)
-				if err != nil {
+				if err := round(w, i); err != nil {
 					b.Error(err)
 					return
 				}
-				oursNs.Add(int64(ours))
-				rawNs.Add(int64(raw))
 			}
 		}()
 	}
 	wg.Wait()
 	b.StopTimer()
-	cpu = processCPU() - cpu
-	oursRate := float64(b.N) / (float64(oursNs.Load()) / 1e9) * float64(workers)
-	rawRate := float64(b.N) / (float64(rawNs.Load()) / 1e9) * float64(workers)
-	b.ReportMetric(oursRate, u.Ours)
-	b.ReportMetric(rawRate, u.Raw)
-	b.ReportMetric(oursRate/rawRate, u.Ratio)
-	if cpu > 0 {
-		b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-µs/round")
-	}
+	return processCPU() - cpu
 }
 
 // processCPU is the CPU time the process has used (user and system), 0
@@ -83,33 +97,11 @@ func processCPU() time.Duration {
 // in the background (followers, heartbeats) counts too: that is the
 // point.
 func BenchAlone(b *testing.B, s *server.Server, workers int, op func(w int, i int64) error) {
-	var next atomic.Int64
 	before, err := s.Varz(nil)
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.ResetTimer()
-	cpu := processCPU()
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := next.Add(1)
-				if i > int64(b.N) {
-					return
-				}
-				if err := op(w, i); err != nil {
-					b.Error(err)
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	b.StopTimer()
-	cpu = processCPU() - cpu
+	cpu := runRounds(b, workers, op)
 	after, err := s.Varz(nil)
 	if err != nil {
 		b.Fatal(err)
