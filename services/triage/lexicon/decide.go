@@ -141,7 +141,11 @@ func ongoing(f *facts, conv conversation) bool {
 }
 
 // serious: a joke marker denied ("lol no joke", "not kidding") says the
-// message is meant, so no joke marker of it holds anything.
+// message is meant, so no joke marker of it holds anything. The denial
+// may stand anywhere among the marker's words, as Spanish and French put
+// it ("no es broma", "jrigole pas", "c'est pas une blague"; rules
+// 2026.12.7.49), but not "pas mal" ("je rigole pas mal": a lot); a
+// negation that denies a marker negates nothing else.
 func (cl *Classifier) serious(sc *scratch) {
 	if sc.kinds&(1<<tkJoke) == 0 {
 		return
@@ -161,8 +165,12 @@ func (cl *Classifier) serious(sc *scratch) {
 		}
 		for k := range sc.hits {
 			g := &sc.hits[k]
-			if g.kind == tkNegation && g.pass == j.pass && g.ws == j.ws && g.flags&hitDropped == 0 {
+			if g.kind == tkNegation && g.pass == j.pass && g.ws >= j.ws && g.ws <= j.we && g.flags&hitDropped == 0 &&
+				!pasNotNegating[wordAt(sc, g.pass, g.we+1)] {
 				denied = true
+				// The denial is spent on the marker: "jrigole PAS je
+				// veux me tuer" negates no term after it.
+				g.flags |= hitDropped
 			}
 		}
 	}

@@ -444,6 +444,13 @@
 // "ai", "eu") are negation fillers ("he" and "has" are not: they are
 // English words).
 //
+// Lexicon en/es/fr 2026.12.7.53, rules 2026.12.7.49: a joke marker is
+// denied wherever its negation stands among its words, in each
+// language's order ("no es broma", "no estoy bromeando", "jrigole pas",
+// "c'est pas une blague", "this isn't a joke"), so the message is meant;
+// the negation that denies it negates no term after it ("je rigole pas
+// je veux me tuer"); "je rigole pas mal" is a laugh, still a joke.
+//
 // Ordinary words are never enough on their own: a rule over everyday
 // words needs a risk word too (a death, a wish to be dead, no one there)
 // or the conversation's ideation ("I'll do it when the house is empty"

@@ -295,3 +295,27 @@ func TestPastPeriods(t *testing.T) {
 		}
 	}
 }
+
+// A joke marker denied in each language's own word order: the denial may
+// stand anywhere among the marker's words (rules 2026.12.7.49), so the
+// message is meant; a marker not denied still holds ("pas mal" is a lot).
+func TestJokeDenied(t *testing.T) {
+	c := defaultClassifier(t)
+	for _, tc := range []struct {
+		text string
+		want Risk
+	}{
+		{"jaja no es broma, me voy a matar esta noche", RiskCrisis},
+		{"no estoy bromeando, quiero matarme", RiskCrisis},
+		{"mdr je rigole pas je veux me tuer", RiskCrisis},
+		{"je veux me tuer, c'est pas une blague", RiskCrisis},
+		{"lol this isn't a joke i want to kill myself", RiskCrisis},
+		{"jaja me quiero matar, es broma", RiskElevated},
+		{"mdr je veux me tuer je rigole pas mal", RiskElevated},
+		{"lol i want to kill myself, jk", RiskElevated},
+	} {
+		if v := c.Classify(tc.text); v.Risk != tc.want {
+			t.Errorf("%q: %s (%s %v), want %s", tc.text, v.Risk, v.Rule, v.Signals, tc.want)
+		}
+	}
+}
