@@ -122,6 +122,42 @@ func killedAt(t *testing.T, svc *notification.Service, e events.Envelope, died <
 	}
 }
 
+// handles hands svc the escalation's raised event, as the pager's
+// consumer does, and fails the test if the handling fails.
+func (w *world) handles(t *testing.T, svc *notification.Service, escID string) {
+	t.Helper()
+	if err := svc.HandlePages(context.Background(), w.raised(t, escID)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// killedSending hands the escalation to a process that dies at its first
+// page to the duty phone, before the provider gets it (beforeSend) or
+// after the provider accepted it, and checks the pages that left.
+func (w *world) killedSending(t *testing.T, escID string, beforeSend bool) {
+	t.Helper()
+	d := newDying(w.sender, dutyPhone, beforeSend)
+	killedAt(t, w.process(t, d, w.Store), w.raised(t, escID), d.died)
+	want := 1
+	if beforeSend {
+		want = 0
+	}
+	if n := len(w.sentTo(dutyPhone)); n != want {
+		t.Fatalf("%d pages left before the kill, want %d", n, want)
+	}
+}
+
+// comesBack moves the clock on by the consumer's ack wait, after which
+// the escalation a dead process held comes back, and hands it to a new
+// process sending through send; it returns that process.
+func (w *world) comesBack(t *testing.T, escID string, send notification.Sender) *notification.Service {
+	t.Helper()
+	w.Clock.Add(30 * time.Second)
+	svc := w.process(t, send, w.Store)
+	w.handles(t, svc, escID)
+	return svc
+}
+
 // pagedOnceRecorded checks that the duty phone got exactly one page and
 // that the log records it with that page's sid.
 func (w *world) pagedOnceRecorded(t *testing.T, escID string) {
@@ -150,9 +186,7 @@ func TestKilledBeforeTheAttemptIsDurablePagesOnce(t *testing.T) {
 	if n := len(w.sentTo(dutyPhone)); n != 0 {
 		t.Fatalf("%d pages left before the attempt was recorded", n)
 	}
-	if err := w.process(t, w.sender, w.Store).HandlePages(context.Background(), w.raised(t, escID)); err != nil {
-		t.Fatal(err)
-	}
+	w.handles(t, w.process(t, w.sender, w.Store), escID)
 	w.pagedOnceRecorded(t, escID)
 }
 
@@ -160,16 +194,8 @@ func TestKilledBetweenTheAttemptAndTheProviderPagesOnce(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	_, escID, _ := w.crisis(t, body)
-	d := newDying(w.sender, dutyPhone, true)
-	killedAt(t, w.process(t, d, w.Store), w.raised(t, escID), d.died)
-	if n := len(w.sentTo(dutyPhone)); n != 0 {
-		t.Fatalf("%d pages left", n)
-	}
-	w.Clock.Add(30 * time.Second) // the consumer's ack wait, before the event comes back
-	svc := w.process(t, w.sender, w.Store)
-	if err := svc.HandlePages(context.Background(), w.raised(t, escID)); err != nil {
-		t.Fatal(err)
-	}
+	w.killedSending(t, escID, true)
+	svc := w.comesBack(t, escID, w.sender)
 	w.pagedOnceRecorded(t, escID)
 	if got := reconciled(t, svc, "not_found"); got != 1 {
 		t.Fatalf("asked the provider and found nothing %v times, want 1", got)
@@ -184,16 +210,8 @@ func TestKilledBetweenTheProviderAndTheRecordPagesOnce(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	_, escID, _ := w.crisis(t, body)
-	d := newDying(w.sender, dutyPhone, false)
-	killedAt(t, w.process(t, d, w.Store), w.raised(t, escID), d.died)
-	if n := len(w.sentTo(dutyPhone)); n != 1 {
-		t.Fatalf("%d pages left before the kill, want 1", n)
-	}
-	w.Clock.Add(30 * time.Second) // the consumer's ack wait, before the event comes back
-	svc := w.process(t, w.sender, w.Store)
-	if err := svc.HandlePages(context.Background(), w.raised(t, escID)); err != nil {
-		t.Fatal(err)
-	}
+	w.killedSending(t, escID, false)
+	svc := w.comesBack(t, escID, w.sender)
 	w.pagedOnceRecorded(t, escID)
 	if got := reconciled(t, svc, "found"); got != 1 {
 		t.Fatalf("found the page at the provider %v times, want 1", got)
@@ -218,13 +236,8 @@ func TestProviderCannotSayPagesAgain(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	_, escID, _ := w.crisis(t, body)
-	d := newDying(w.sender, dutyPhone, false)
-	killedAt(t, w.process(t, d, w.Store), w.raised(t, escID), d.died)
-	w.Clock.Add(30 * time.Second)
-	svc := w.process(t, cannotList{w.sender}, w.Store)
-	if err := svc.HandlePages(context.Background(), w.raised(t, escID)); err != nil {
-		t.Fatal(err)
-	}
+	w.killedSending(t, escID, false)
+	svc := w.comesBack(t, escID, cannotList{w.sender})
 	if n := len(w.sentTo(dutyPhone)); n != 2 {
 		t.Fatalf("the duty phone got %d pages, want 2 (paged again when the provider could not say)", n)
 	}
@@ -281,9 +294,7 @@ func TestTwoProcessesHandlingOneEscalationPageOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.Clock.Add(30 * time.Second)
-	if err := second.HandlePages(context.Background(), w.raised(t, escID)); err != nil {
-		t.Fatal(err)
-	}
+	w.handles(t, second, escID)
 	w.pagedOnceRecorded(t, escID)
 }
 
@@ -296,9 +307,7 @@ func TestRedeliveredEscalationPagesOnce(t *testing.T) {
 	_, escID, _ := w.crisis(t, body)
 	svc := w.process(t, w.sender, w.Store)
 	for _, p := range []*notification.Service{svc, svc, w.process(t, w.sender, w.Store)} {
-		if err := p.HandlePages(context.Background(), w.raised(t, escID)); err != nil {
-			t.Fatal(err)
-		}
+		w.handles(t, p, escID)
 	}
 	w.pagedOnceRecorded(t, escID)
 }
@@ -330,10 +339,7 @@ func TestLostAnswerIsNotSentAgain(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	_, escID, _ := w.crisis(t, body)
-	svc := w.process(t, &losesFirstAnswer{Sender: w.sender, to: dutyPhone}, w.Store)
-	if err := svc.HandlePages(context.Background(), w.raised(t, escID)); err != nil {
-		t.Fatal(err)
-	}
+	w.handles(t, w.process(t, &losesFirstAnswer{Sender: w.sender, to: dutyPhone}, w.Store), escID)
 	w.pagedOnceRecorded(t, escID)
 }
 
