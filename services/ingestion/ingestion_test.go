@@ -243,6 +243,17 @@ func allEvents(t testing.TB, store *events.Store) []events.Envelope {
 	return out
 }
 
+// started returns the log's conversation.started events, and fails the
+// test unless there are want of them.
+func (h *harness) started(t testing.TB, want int) []events.Envelope {
+	t.Helper()
+	started := ofType(h.all(t), "conversation.started")
+	if len(started) != want {
+		t.Fatalf("%d conversations started, want %d", len(started), want)
+	}
+	return started
+}
+
 func ofType(es []events.Envelope, typ string) []events.Envelope {
 	var out []events.Envelope
 	for _, e := range es {
@@ -407,19 +418,11 @@ func TestConversationContinuesThenRestartsAfterClose(t *testing.T) {
 	h := newHarness(t)
 	h.text(t, newSid(), clientNum, "first")
 	h.text(t, newSid(), clientNum, "second")
-	started := ofType(h.all(t), "conversation.started")
-	if len(started) != 1 {
-		t.Fatalf("%d conversations after two messages, want 1", len(started))
-	}
-	convID := started[0].AggregateID
+	convID := h.started(t, 1)[0].AggregateID
 	h.closeConversation(t, convID, closedLongAgo)
 	h.text(t, newSid(), clientNum, "third")
-	all := h.all(t)
-	started = ofType(all, "conversation.started")
-	if len(started) != 2 {
-		t.Fatalf("%d conversations after close, want 2", len(started))
-	}
-	msgs := ofType(all, "conversation.message_received")
+	h.started(t, 2)
+	msgs := ofType(h.all(t), "conversation.message_received")
 	if msgs[2].AggregateID == convID || msgs[1].AggregateID != convID {
 		t.Fatal("message after close went to the closed conversation")
 	}
@@ -590,9 +593,7 @@ func TestSimultaneousTextsOpenOneConversation(t *testing.T) {
 			t.Fatalf("conversation %s holds %d messages, want %d", id, got, n)
 		}
 	}
-	if s := ofType(h.all(t), "conversation.started"); len(s) != 1 {
-		t.Fatalf("%d conversations started, want 1", len(s))
-	}
+	h.started(t, 1)
 
 	convs, err := events.NewConversations(h.store, 16)
 	if err != nil {
@@ -624,31 +625,35 @@ func TestSimultaneousTextsOpenOneConversation(t *testing.T) {
 func TestReplayAfterCloseRecordsNothing(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	h.shortenDuplicateWindow(t)
-	ctx := context.Background()
+	const from, body = "+447700900557", "is anyone there"
+	resend := h.textToResend(t, from, body)
 	convs, err := events.NewConversations(h.store, 16)
 	if err != nil {
 		t.Fatal(err)
 	}
-	const from, body = "+447700900557", "is anyone there"
-	old := newSid()
-	h.text(t, old, from, body)
-	started := ofType(h.all(t), "conversation.started")
-	if len(started) != 1 {
-		t.Fatalf("%d conversations, want 1", len(started))
-	}
-	if _, err := convs.Update(ctx, started[0].AggregateID, func(c *events.Conversation) error {
+	if _, err := convs.Update(context.Background(), h.started(t, 1)[0].AggregateID, func(c *events.Conversation) error {
 		return c.Close("sam", events.WrapUp{Outcome: "supported", SeenSeq: c.Version}, anyWrapUp{}, events.Meta{OccurredAt: time.Now()})
 	}); err != nil {
 		t.Fatal(err)
 	}
 	h.text(t, newSid(), from, body) // opens the client's next conversation
-	h.resendRecordsNothing(t, "a webhook of the closed conversation", func() { h.text(t, old, from, body) })
+	h.resendRecordsNothing(t, "a webhook of the closed conversation", resend)
 }
 
 // shortWindow stands for the log's own duplicate window (ten minutes at
 // least) in tests of a message brought again long after.
 const shortWindow = 200 * time.Millisecond
+
+// textToResend shortens the log's duplicate window (shortWindow) and texts
+// body from `from` under a sid of its own, then returns the resend of
+// that same webhook, for resendRecordsNothing to bring again long after.
+func (h *harness) textToResend(t testing.TB, from, body string) (resend func()) {
+	t.Helper()
+	h.shortenDuplicateWindow(t)
+	sid := newSid()
+	h.text(t, sid, from, body)
+	return func() { h.text(t, sid, from, body) }
+}
 
 // shortenDuplicateWindow sets the log's duplicate window to shortWindow.
 func (h *harness) shortenDuplicateWindow(t testing.TB) {
@@ -843,11 +848,7 @@ func TestAReplicasRememberedEntryFollowsTheNextConversation(t *testing.T) {
 	first := newSid()
 	send(one, first)
 	send(one, newSid()) // one now holds the client's entry
-	started := ofType(one.all(t), "conversation.started")
-	if len(started) != 1 {
-		t.Fatalf("%d conversations, want 1", len(started))
-	}
-	old := started[0].AggregateID
+	old := one.started(t, 1)[0].AggregateID
 	one.closeConversation(t, old, closedLongAgo)
 	send(two, newSid()) // opens the next conversation
 	later := newSid()
@@ -856,12 +857,8 @@ func TestAReplicasRememberedEntryFollowsTheNextConversation(t *testing.T) {
 		send(one, first)
 		send(two, first)
 	})
-	all := one.all(t)
-	started = ofType(all, "conversation.started")
-	if len(started) != 2 {
-		t.Fatalf("%d conversations, want 2", len(started))
-	}
-	for _, e := range ofType(all, "conversation.message_received") {
+	started := one.started(t, 2)
+	for _, e := range ofType(one.all(t), "conversation.message_received") {
 		if e.ID == "sms-"+strings.ToLower(later) && e.AggregateID != started[1].AggregateID {
 			t.Fatalf("the remembering replica's message went to %s, want the next conversation %s", e.AggregateID, started[1].AggregateID)
 		}
@@ -874,10 +871,8 @@ func TestAReplicasRememberedEntryFollowsTheNextConversation(t *testing.T) {
 func TestReplayAfterErasureRecordsNothing(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	h.shortenDuplicateWindow(t)
 	const from, body = "+447700900563", "please forget me"
-	old := newSid()
-	h.text(t, old, from, body)
+	resend := h.textToResend(t, from, body)
 	received := decoded[events.MessageReceived](t, h.all(t), "conversation.message_received")
 	if len(received) != 1 {
 		t.Fatalf("%d messages, want 1", len(received))
@@ -886,7 +881,7 @@ func TestReplayAfterErasureRecordsNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.text(t, newSid(), from, body) // the number's next identity
-	h.resendRecordsNothing(t, "a message of the erased identity", func() { h.text(t, old, from, body) })
+	h.resendRecordsNothing(t, "a message of the erased identity", resend)
 	clients := map[string]bool{}
 	for _, m := range decoded[events.MessageReceived](t, h.all(t), "conversation.message_received") {
 		clients[m.ClientID] = true
@@ -903,10 +898,8 @@ func TestReplayAfterErasureRecordsNothing(t *testing.T) {
 func TestVeryOldMessageSidIsStillOneEvent(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	h.shortenDuplicateWindow(t)
 	const from, body = "+447700900558", "still here"
-	old := newSid()
-	h.text(t, old, from, body)
+	resend := h.textToResend(t, from, body)
 	const later = 200 // more than a folded conversation keeps by id (64 to 128)
 	for range later {
 		h.text(t, newSid(), from, body)
@@ -919,5 +912,5 @@ func TestVeryOldMessageSidIsStillOneEvent(t *testing.T) {
 	if c, err := convs.Load(context.Background(), convID); err != nil || !c.Forgets() || c.Received != later+1 {
 		t.Fatalf("conversation %s folded: forgets %t, %d received (%v): want the oldest ids forgotten", convID, c.Forgets(), c.Received, err)
 	}
-	h.resendRecordsNothing(t, "a webhook 200 messages old", func() { h.text(t, old, from, body) })
+	h.resendRecordsNothing(t, "a webhook 200 messages old", resend)
 }
