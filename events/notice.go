@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/helpline-org/helpline/internal/schedule"
 )
 
 // Urgent notices: a crisis message while a worker is answering. The rules,
@@ -92,19 +94,12 @@ func (c *Conversation) Worked(at time.Time) *Escalation {
 		if ValidateID(esc.AcknowledgedBy) != nil || !c.ClosedAt.IsZero() && !esc.AcknowledgedAt.After(c.ClosedAt) {
 			continue // closed since it was taken on: the conversation starts afresh
 		}
-		if last := latest(esc.AcknowledgedAt, c.LastReplyAt); at.Sub(last) > AnsweringWindow {
+		if last := schedule.Latest(esc.AcknowledgedAt, c.LastReplyAt); at.Sub(last) > AnsweringWindow {
 			continue // nobody has acted on it lately
 		}
 		return esc
 	}
 	return nil
-}
-
-func latest(a, b time.Time) time.Time {
-	if b.After(a) {
-		return b
-	}
-	return a
 }
 
 // raiseCrisis raises the crisis escalation of message messageID, or the

@@ -298,12 +298,12 @@ func (s *Schedule) Intervals(from, to time.Time) []Interval {
 				past = true
 				break
 			}
-			start, end := maxTime(iv.start, from), minTime(iv.end, to)
+			start, end := Latest(from, iv.start), Earliest(to, iv.end)
 			if !end.After(start) {
 				continue
 			}
 			if n := len(out); n > 0 && !start.After(out[n-1].End) {
-				out[n-1].End = maxTime(out[n-1].End, end) // periods that touch or overlap are one
+				out[n-1].End = Latest(end, out[n-1].End) // periods that touch or overlap are one
 				continue
 			}
 			out = append(out, Interval{start, end})
@@ -315,16 +315,18 @@ func (s *Schedule) Intervals(from, to time.Time) []Interval {
 	return out
 }
 
-func maxTime(a, b time.Time) time.Time {
-	if a.After(b) {
-		return a
+// Latest returns the later of two instants, a when they are the same.
+func Latest(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
 	}
-	return b
+	return a
 }
 
-func minTime(a, b time.Time) time.Time {
-	if a.Before(b) {
-		return a
+// Earliest returns the earlier of two instants, a when they are the same.
+func Earliest(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
 	}
-	return b
+	return a
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/helpline-org/helpline/events"
+	"github.com/helpline-org/helpline/internal/schedule"
 	"github.com/helpline-org/helpline/projections"
 )
 
@@ -117,7 +118,7 @@ func received(ctx context.Context, tx Tx, c Conversation, e events.Envelope, p e
 		return err
 	}
 	c.Unread++
-	c.LastActivityAt = latest(c.LastActivityAt, m.At)
+	c.LastActivityAt = schedule.Latest(c.LastActivityAt, m.At)
 	c.LastInboundSeq = max(c.LastInboundSeq, e.Sequence)
 	return putConversation(ctx, tx, c)
 }
@@ -137,7 +138,7 @@ func replyRequested(ctx context.Context, tx Tx, c Conversation, e events.Envelop
 		return err
 	}
 	c.Unread = 0
-	c.LastActivityAt = latest(c.LastActivityAt, at)
+	c.LastActivityAt = schedule.Latest(c.LastActivityAt, at)
 	return putConversation(ctx, tx, c)
 }
 
@@ -432,14 +433,6 @@ func advance(m Message, status, reason string) Message {
 		m.Reason = reason
 	}
 	return m
-}
-
-// latest returns the later of two times.
-func latest(a, b time.Time) time.Time {
-	if b.After(a) {
-		return b
-	}
-	return a
 }
 
 // union returns the sorted set of a and b, without empty strings; nil when
