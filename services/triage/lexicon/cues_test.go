@@ -428,3 +428,39 @@ func TestGeneralisingRules(t *testing.T) {
 		}
 	}
 }
+
+// A bare "no" opening a sentence with a comma answers a question ("are
+// you safe?") and denies nothing after it; someone watching a film or
+// playing a game is doing it, no story told (rules 2026.12.7.50).
+func TestAnswerAndActivity(t *testing.T) {
+	c := defaultClassifier(t)
+	t0 := time.Date(2026, 12, 1, 22, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		context []string
+		text    string
+		want    Risk
+	}{
+		{nil, "no, quiero morirme", RiskCrisis},
+		{nil, "non, je veux mourir", RiskCrisis},
+		{[]string{"my ex is outside my door with a knife"}, "no, he has a knife", RiskCrisis},
+		{nil, "no, he has a knife", RiskElevated},
+		{nil, "no, im not going to kill myself", RiskNone},
+		{nil, "no, no quiero matarme", RiskNone},
+		{nil, "no quiero morirme", RiskNone},
+		{nil, "he's back, he's got the knife, he's watching a film downstairs", RiskCrisis},
+		{nil, "il est revenu, il a un couteau, il regarde la télé en bas", RiskCrisis},
+		{nil, "mi ex tiene un cuchillo y esta abajo viendo una peli", RiskCrisis},
+		{nil, "im watching a film where he holds a knife to her throat", RiskNone},
+		{nil, "estamos viendo un documental de un hombre que estranguló a su mujer", RiskNone},
+	} {
+		var r Recent
+		at := t0
+		for _, m := range tc.context {
+			r = r.Add(c.ClassifyIn(m, r, at), at)
+			at = at.Add(time.Minute)
+		}
+		if v := c.ClassifyIn(tc.text, r, at); v.Risk != tc.want {
+			t.Errorf("%q after %q: %s (%s %v), want %s", tc.text, tc.context, v.Risk, v.Rule, v.Signals, tc.want)
+		}
+	}
+}

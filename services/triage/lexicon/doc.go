@@ -451,6 +451,15 @@
 // the negation that denies it negates no term after it ("je rigole pas
 // je veux me tuer"); "je rigole pas mal" is a laugh, still a joke.
 //
+// Rules 2026.12.7.50: a bare "no" or "non" opening a sentence with a
+// comma or a "!" after it answers a question and denies nothing of what
+// follows ("are you safe?" "no, he has a knife"; "no, quiero morirme";
+// "non, je veux mourir"); a denial of its own still denies ("no, i'm not
+// going to"). A media cue someone is watching or playing ("he's watching
+// a film downstairs", "il regarde la télé en bas") is what they are
+// doing, no story told, and hides no harm; "a film where he...", "un
+// documental de un hombre que..." are still the film's.
+//
 // Ordinary words are never enough on their own: a rule over everyday
 // words needs a risk word too (a death, a wish to be dead, no one there)
 // or the conversation's ideation ("I'll do it when the house is empty"

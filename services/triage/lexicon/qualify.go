@@ -405,6 +405,13 @@ func (cl *Classifier) qualify(sc *scratch) {
 				if g.ws >= h.ws && g.we <= h.we {
 					continue
 				}
+				// Someone watching a film or playing a game now is doing
+				// it, no story told: "he's got the knife, he's watching a
+				// film downstairs" is a danger (rules 2026.12.7.50); "a
+				// film WHERE he stabs her" is still the film's.
+				if g.kind == tkMedia && t.r.signal == sigHarm && watching[wordAt(sc, g.pass, g.ws-1)] && !mediaFrame[wordAt(sc, g.pass, g.we+1)] {
+					continue
+				}
 				if (g.kind == tkMedia || g.kind == tkHypothetical) && g.pass == h.pass && g.flags&hitDropped == 0 &&
 					(n.sentenceOf(g.ws) == n.sentenceOf(h.ws) || next) && max(g.ws-h.we, h.ws-g.we) <= scopeWindow {
 					h.flags |= hitHidden
@@ -451,7 +458,7 @@ func (cl *Classifier) modifiers(sc *scratch) (mods, scope []int32) {
 		dropped := g.flags&hitDropped != 0
 		switch g.kind {
 		case tkNegation, tkPast, tkMedical, tkSelf, tkThird:
-			if !dropped {
+			if !dropped && !(g.kind == tkNegation && cl.answer(sc, g)) {
 				mods = append(mods, int32(j))
 			}
 		case tkCue:
@@ -472,6 +479,44 @@ func (cl *Classifier) modifiers(sc *scratch) (mods, scope []int32) {
 	}
 	sc.idx, sc.scope = mods, scope
 	return mods, scope
+}
+
+// watching are the words before a media cue that make it what someone
+// is doing; mediaFrame the words after it that make it a story's frame.
+var (
+	watching = map[string]bool{"watching": true, "watches": true, "playing": true, "plays": true, "viendo": true, "mirando": true,
+		"jugando": true, "ve": true, "mira": true, "juega": true, "regarde": true, "regardant": true, "joue": true, "jouant": true}
+	mediaFrame = map[string]bool{"where": true, "about": true, "which": true, "that": true, "of": true, "donde": true, "sobre": true, "que": true, "de": true,
+		"ou": true, "sur": true, "qui": true}
+)
+
+// answer reports whether negation hit g is a bare answer to a question,
+// "no" or "non" opening its sentence with a comma or a "!" after it: "no,
+// he has a knife", "no, quiero morirme", "non, je veux mourir" answer
+// "are you safe?" and deny nothing of what follows (rules 2026.12.7.50).
+// "no he doesnt hit me", "no, i'm not going to" are still denials, by
+// their own negation.
+func (cl *Classifier) answer(sc *scratch, g *hit) bool {
+	if g.we != g.ws {
+		return false
+	}
+	if p := cl.c.terms[g.term].phrase; p != "no" && p != "non" {
+		return false
+	}
+	n := &sc.n[g.pass]
+	if g.ws > 0 && n.sentenceOf(g.ws-1) == n.sentenceOf(g.ws) {
+		return false
+	}
+	for i := int(g.oe); i < len(sc.text); i++ {
+		switch sc.text[i] {
+		case ' ', '\t':
+			continue
+		case ',', '!':
+			return true
+		}
+		return false
+	}
+	return false
 }
 
 // resolvedPast: a message that says its past is over ("aged 16 I tried
