@@ -201,7 +201,9 @@ type scratch struct {
 	// are not counted).
 	langs [8]int32
 	scope []int32 // qualify's media and hypothetical cues
-	kinds uint16  // bit k set: a hit of termKind k was found
+	// kinds: bit k set, a hit of termKind k was found; and the bits
+	// above them (termBits) that say a hit of some kind of term was.
+	kinds uint32
 	// lang is the message's language, as qualify read it (language):
 	// the hits added after it are synthetic, which it does not count.
 	lang string
@@ -219,8 +221,17 @@ type scratch struct {
 }
 
 // kindsFit fails to compile when a termKind is 16 or more: scratch.kinds
-// has a bit for each.
+// has a bit for each below kindNear.
 var kindsFit = [1]struct{}{}[tkCue>>4]
+
+// Bits of scratch.kinds above the termKinds' (termBits, whose top byte
+// is the term's language): a hit was found of a signal term with a near
+// condition (near reads nothing without one), of a report cue (reported
+// reads nothing without one).
+const (
+	kindNear uint32 = 1 << (16 + iota)
+	kindReport
+)
 
 // Classify returns the verdict on text read alone. It is deterministic for
 // a given lexicon and rules version.
@@ -306,8 +317,11 @@ func (cl *Classifier) collect(sc *scratch, pass uint8) {
 			kind := pats.kind()
 			sc.hits = append(sc.hits, hit{term: t, partner: -1, kind: kind, cue: pats.cue(), pass: pass, ns: int32(first), ne: int32(last + 1),
 				ws: ws, we: we, os: from, oe: to})
-			sc.kinds |= 1 << (kind & 15) // every termKind is below 16 (kindsFit)
-			if l := int(c.termLang[t]); l >= 0 && l < len(sc.langs) {
+			// The bit of its kind (every termKind is below 16: kindsFit)
+			// and more; its language, numbered from 1 in the top byte.
+			tb := c.termBits[t]
+			sc.kinds |= tb
+			if l := int(tb>>24) - 1; l >= 0 && l < len(sc.langs) {
 				sc.langs[l]++
 			}
 		}

@@ -70,6 +70,10 @@ type compiled struct {
 	// no such language; langCode[l] is the language numbered l.
 	termLang []int8
 	langCode []string
+	// termBits[t] is the bit of term t's kind in scratch.kinds, with
+	// kindNear or kindReport when it is such a term, and in its top byte
+	// termLang[t]+1: collect reads both in one load.
+	termBits []uint32
 	// termCues[t] are the cue classes term t's hits stand for.
 	termCues []cueSet
 }
@@ -266,6 +270,18 @@ func compile(l *Lexicon) *compiled {
 		if i, ok := c.cueLang[c.terms[t].language]; ok && i < 128 {
 			c.termLang[t] = int8(i)
 		}
+	}
+	c.termBits = make([]uint32, len(c.terms))
+	for t := range c.terms {
+		tt := &c.terms[t]
+		c.termBits[t] = 1 << (tt.kind & 15)
+		if tt.kind == tkSignal && tt.r.near != 0 {
+			c.termBits[t] |= kindNear
+		}
+		if tt.kind == tkCue && tt.cue == cueReport {
+			c.termBits[t] |= kindReport
+		}
+		c.termBits[t] |= uint32(uint8(c.termLang[t]+1)) << 24
 	}
 	c.termCues = make([]cueSet, len(c.terms))
 	for t := range c.terms {

@@ -76,6 +76,9 @@ func (cl *Classifier) contained(sc *scratch) {
 // of ten or more at most manyWindow words before that means ("took 30 of
 // my pills", "swallowed the whole box"). The nearest means wins.
 func (cl *Classifier) near(sc *scratch) {
+	if sc.kinds&kindNear == 0 {
+		return // no term with a near condition was found
+	}
 	terms := cl.c.terms
 	for i := range sc.hits {
 		h := &sc.hits[i]
@@ -168,10 +171,8 @@ func (cl *Classifier) qualify(sc *scratch) {
 	sc.lang = lang
 	sc.quotes = 0 // quotedOther looks when it is first asked
 	mods, scope := cl.modifiers(sc)
-	report := false
-	for i := range sc.hits {
-		report = report || sc.hits[i].kind == tkCue && sc.hits[i].cue == cueReport
-	}
+	// A report cue was found (only collect adds cue hits).
+	report := sc.kinds&kindReport != 0
 	for i := range sc.hits {
 		h := &sc.hits[i]
 		if h.kind != tkSignal || h.flags&hitOut != 0 {
@@ -525,6 +526,10 @@ func (cl *Classifier) answer(sc *scratch, g *hit) bool {
 // it names an imminent time ("but tonight I took them"): every signal
 // term not already held is put in the past.
 func (cl *Classifier) resolvedPast(sc *scratch) {
+	// Most messages have no past cue or no statement that it is over.
+	if sc.kinds&(1<<tkPast) == 0 || sc.kinds&(1<<tkResolved) == 0 {
+		return
+	}
 	var past, resolved bool
 	for i := range sc.hits {
 		g := &sc.hits[i]
@@ -764,7 +769,7 @@ var possessiveCues = map[string]bool{"my": true, "mi": true, "mis": true, "mon":
 // before it is someone else: "a girl in my class POSTED", not "my mum
 // saw that I POSTED".
 func (cl *Classifier) reported(sc *scratch, h *hit, lang string) bool {
-	if sc.kinds&(1<<tkCue) == 0 {
+	if sc.kinds&kindReport == 0 {
 		return false
 	}
 	terms := cl.c.terms
