@@ -15,7 +15,7 @@ import (
 type MemoryStore struct {
 	projections.MemoryShell[Tx, Snapshot, *Snapshot] // Checkpoint, Update, UpdateBatch, Reset, Export, Import
 	conversations                                    map[string]Conversation
-	messages                                         map[string][]Message // by conversation, in log order
+	messages                                         map[string][]memMessage // by conversation, in log order
 	clients                                          map[string]Client
 	byClient                                         map[string][]string // client id to its conversations' ids, sorted
 	deliveries                                       map[deliveryKey]Delivery
@@ -32,7 +32,7 @@ func NewMemoryStore() *MemoryStore {
 
 func (s *MemoryStore) clear() {
 	s.conversations = map[string]Conversation{}
-	s.messages = map[string][]Message{}
+	s.messages = map[string][]memMessage{}
 	s.clients = map[string]Client{}
 	s.byClient = map[string][]string{}
 	s.deliveries = map[deliveryKey]Delivery{}
@@ -58,7 +58,7 @@ func (s *MemoryStore) export() Snapshot {
 		if snap.Messages == nil {
 			snap.Messages = map[string][]Message{}
 		}
-		snap.Messages[id] = cloneMessages(ms)
+		snap.Messages[id] = messagesOf(ms)
 	}
 	if len(s.clients) > 0 {
 		snap.Clients = maps.Clone(s.clients)
@@ -82,7 +82,7 @@ func (s *MemoryStore) load(snap Snapshot) {
 	}
 	for id, ms := range snap.Messages {
 		if len(ms) > 0 {
-			s.messages[id] = cloneMessages(ms)
+			s.messages[id] = keepAll(ms)
 		}
 	}
 	maps.Copy(s.clients, snap.Clients)
@@ -131,7 +131,7 @@ func (s *MemoryStore) Messages(_ context.Context, id string) ([]Message, error) 
 	if _, ok := s.conversations[id]; !ok {
 		return nil, fmt.Errorf("conversation %s: %w", id, ErrNotFound)
 	}
-	return cloneMessages(s.messages[id]), nil
+	return messagesOf(s.messages[id]), nil
 }
 
 // cloneConversation copies c's lists, so a caller never shares the store's
@@ -144,23 +144,6 @@ func cloneConversation(c Conversation) Conversation {
 		c.ClientFlags = slices.Clone(c.ClientFlags)
 	}
 	return c
-}
-
-func cloneMessage(m Message) Message {
-	m.Body = projections.SealedCopy(m.Body)
-	m.Terms = projections.SealedCopy(m.Terms)
-	return m
-}
-
-func cloneMessages(ms []Message) []Message {
-	if len(ms) == 0 {
-		return nil
-	}
-	out := make([]Message, len(ms))
-	for i, m := range ms {
-		out[i] = cloneMessage(m)
-	}
-	return out
 }
 
 func insertSorted(ids []string, id string) []string {
@@ -178,7 +161,7 @@ var _ Store = (*MemoryStore)(nil)
 type memTx struct {
 	s             *MemoryStore
 	conversations *projections.Staged[string, Conversation]
-	messages      *projections.Staged[string, []Message]
+	messages      *projections.Staged[string, []memMessage]
 	clients       *projections.Staged[string, Client]
 	deliveries    *projections.Staged[deliveryKey, Delivery]
 }
@@ -208,17 +191,15 @@ func (t *memTx) PutClient(_ context.Context, id string, c Client) error { return
 
 func (t *memTx) Messages(_ context.Context, convID string) ([]Message, error) {
 	ms, _, err := t.messages.Get(convID)
-	return cloneMessages(ms), err
+	return messagesOf(ms), err
 }
 
-func (t *memTx) Message(ctx context.Context, convID, id string) (Message, bool, error) {
-	ms, _ := t.Messages(ctx, convID)
-	for _, m := range ms {
-		if m.ID == id {
-			return m, true, nil
-		}
+func (t *memTx) Message(_ context.Context, convID, id string) (Message, bool, error) {
+	ms, _, err := t.messages.Get(convID)
+	if i := slices.IndexFunc(ms, func(k memMessage) bool { return k.id == id }); i >= 0 {
+		return ms[i].message(), true, err
 	}
-	return Message{}, false, nil
+	return Message{}, false, err
 }
 
 // PutMessage stages the conversation's list with m in it, as a new slice
@@ -231,14 +212,14 @@ func (t *memTx) PutMessage(_ context.Context, convID string, m Message) error {
 	if err != nil {
 		return err
 	}
-	i := slices.IndexFunc(ms, func(o Message) bool { return o.ID == m.ID })
+	i := slices.IndexFunc(ms, func(o memMessage) bool { return o.id == m.ID })
 	n := len(ms)
 	if i < 0 {
 		i, n = n, n+1
 	}
-	out := make([]Message, n)
+	out := make([]memMessage, n)
 	copy(out, ms)
-	out[i] = cloneMessage(m)
+	out[i] = keep(m)
 	return t.messages.Put(convID, out)
 }
 
