@@ -106,6 +106,16 @@ func (w *world) crisis(t *testing.T, text string) (convID, escID, pseudonym stri
 	return w.crisisFrom(t, clientNum, text)
 }
 
+// pagedCrisis is crisis, once the service paged the duty phone and set the
+// escalation's acknowledgement timer.
+func (w *world) pagedCrisis(t *testing.T) (convID, escID, pseudonym string) {
+	t.Helper()
+	convID, escID, pseudonym = w.crisis(t, body)
+	w.waitSent(t, dutyPhone, 1)
+	w.waitTimers(t, escID)
+	return convID, escID, pseudonym
+}
+
 // crisisFrom is crisis from another client's number.
 func (w *world) crisisFrom(t *testing.T, number, text string) (convID, escID, pseudonym string) {
 	t.Helper()
@@ -198,10 +208,8 @@ func TestPageThenNextLevelUntilAcknowledged(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	svc, _ := w.service(t)
-	convID, escID, pseudonym := w.crisis(t, body)
-
-	page := w.waitSent(t, dutyPhone, 1)[0]
-	w.waitTimers(t, escID)
+	convID, escID, pseudonym := w.pagedCrisis(t)
+	page := w.sentTo(dutyPhone)[0]
 	if page.From != lineNum {
 		t.Errorf("page from %s, want the line's number", page.From)
 	}
@@ -323,9 +331,7 @@ func TestRestartedServiceStillPagesOnTime(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	_, stop := w.service(t)
-	_, escID, _ := w.crisis(t, body)
-	w.waitSent(t, dutyPhone, 1)
-	w.waitTimers(t, escID)
+	w.pagedCrisis(t)
 	stop() // the notification service dies while the timer runs
 
 	w.Clock.Add(6 * time.Minute)
@@ -442,9 +448,7 @@ func TestStepMovedButNotPagedIsPagedAfterTheGrace(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	svc, _ := w.service(t)
-	convID, escID, _ := w.crisis(t, body)
-	w.waitSent(t, dutyPhone, 1)
-	w.waitTimers(t, escID)
+	convID, escID, _ := w.pagedCrisis(t)
 	w.Clock.Add(6 * time.Minute)
 
 	w.Update(t, convID, func(c *events.Conversation, m events.Meta) error {

@@ -43,9 +43,7 @@ func TestRulesSetInTheLogPageTheNextEscalation(t *testing.T) {
 	svc, _ := w.service(t)
 
 	// A first crisis pages by the configuration: an SMS, and no rule timer.
-	firstConv, first, _ := w.crisis(t, body)
-	w.waitSent(t, dutyPhone, 1)
-	w.waitTimers(t, first)
+	firstConv, first, _ := w.pagedCrisis(t)
 	if _, ok, err := w.tm.Get(context.Background(), "rule-"+first+"-r1-l0-sam"); err != nil || ok {
 		t.Fatalf("a next-rule timer (%v, %v) for a person whose rules are one SMS", ok, err)
 	}
