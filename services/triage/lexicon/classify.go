@@ -227,10 +227,12 @@ var kindsFit = [1]struct{}{}[tkCue>>4]
 // Bits of scratch.kinds above the termKinds' (termBits, whose top byte
 // is the term's language): a hit was found of a signal term with a near
 // condition (near reads nothing without one), of a report cue (reported
-// reads nothing without one).
+// reads nothing without one), of a signal term naming a means (without
+// one, no near condition is met).
 const (
 	kindNear uint32 = 1 << (16 + iota)
 	kindReport
+	kindMeans
 )
 
 // Classify returns the verdict on text read alone. It is deterministic for

@@ -71,7 +71,7 @@ type compiled struct {
 	termLang []int8
 	langCode []string
 	// termBits[t] is the bit of term t's kind in scratch.kinds, with
-	// kindNear or kindReport when it is such a term, and in its top byte
+	// kindNear, kindReport or kindMeans when it is such a term, and in its top byte
 	// termLang[t]+1: collect reads both in one load.
 	termBits []uint32
 	// termCues[t] are the cue classes term t's hits stand for.
@@ -280,6 +280,9 @@ func compile(l *Lexicon) *compiled {
 		}
 		if tt.kind == tkCue && tt.cue == cueReport {
 			c.termBits[t] |= kindReport
+		}
+		if tt.kind == tkSignal && tt.r.means != meansNone {
+			c.termBits[t] |= kindMeans
 		}
 		c.termBits[t] |= uint32(uint8(c.termLang[t]+1)) << 24
 	}

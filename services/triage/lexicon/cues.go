@@ -1033,7 +1033,8 @@ func (cl *Classifier) fire(sc *scratch, ri int, used []int) {
 	if sc.kinds&(1<<tkJoke) != 0 {
 		flags |= hitHidden
 	}
-	lang := cl.c.cueLang[cl.c.terms[sc.hits[used[0]].term].language]
+	// The language's number, cueLang's (0 where it has none).
+	lang := max(int(cl.c.termLang[sc.hits[used[0]].term]), 0)
 	for k, o := range cueRules[ri].out {
 		a := sc.hits[used[o.anchor]]
 		sc.hits = append(sc.hits, hit{term: cl.c.cueFirst[lang][ri] + int32(k), partner: partner, kind: tkSignal,

@@ -264,6 +264,7 @@ func (cl *Classifier) gather(sc *scratch, f *facts, withPass bool) (withLeft boo
 func (cl *Classifier) matches(sc *scratch, f *facts) []Match {
 	terms := cl.c.terms
 	hits := sc.hits
+	listed := 0 // the listed hits that are no signal's
 	for i := range hits {
 		h := &hits[i]
 		switch h.kind {
@@ -271,6 +272,7 @@ func (cl *Classifier) matches(sc *scratch, f *facts) []Match {
 			if h.flags&(hitCounted|hitHeld) == 0 {
 				h.flags |= hitUnlisted
 			}
+			continue
 		case tkTime, tkSoon:
 			if f.raised == 0 && f.earlier == 0 {
 				h.flags |= hitUnlisted
@@ -284,19 +286,25 @@ func (cl *Classifier) matches(sc *scratch, f *facts) []Match {
 				h.flags |= hitUnlisted
 			}
 		}
-	}
-	for i := range hits {
-		h := &hits[i]
-		if h.kind == tkSignal || h.flags&hitUnlisted != 0 {
-			continue
+		if h.flags&hitUnlisted == 0 {
+			listed++
 		}
-		cat := terms[h.term].category
-		hos, hoe := h.os, h.oe
-		for k := range hits {
-			if o := &hits[k]; o.os <= hos && hoe <= o.oe && o.oe-o.os > hoe-hos && o.flags&hitUnlisted == 0 && o.kind != tkSignal &&
-				terms[o.term].category == cat {
-				h.flags |= hitUnlisted
-				break
+	}
+	// A cue can be inside a longer one only when two are listed.
+	if listed >= 2 {
+		for i := range hits {
+			h := &hits[i]
+			if h.kind == tkSignal || h.flags&hitUnlisted != 0 {
+				continue
+			}
+			cat := terms[h.term].category
+			hos, hoe := h.os, h.oe
+			for k := range hits {
+				if o := &hits[k]; o.os <= hos && hoe <= o.oe && o.oe-o.os > hoe-hos && o.flags&hitUnlisted == 0 && o.kind != tkSignal &&
+					terms[o.term].category == cat {
+					h.flags |= hitUnlisted
+					break
+				}
 			}
 		}
 	}

@@ -53,6 +53,9 @@ func (cl *Classifier) contained(sc *scratch) {
 		}
 	}
 	sc.idx = own
+	if len(own) < 2 {
+		return // no other to be inside
+	}
 	for _, i := range own {
 		a := &sc.hits[i]
 		if a.flags&hitOut != 0 {
@@ -80,6 +83,12 @@ func (cl *Classifier) near(sc *scratch) {
 		return // no term with a near condition was found
 	}
 	terms := cl.c.terms
+	// The hits a means may be among: none when no signal term naming one
+	// was found.
+	means := sc.hits
+	if sc.kinds&kindMeans == 0 {
+		means = nil
+	}
 	for i := range sc.hits {
 		h := &sc.hits[i]
 		if h.kind != tkSignal || h.flags&hitDropped != 0 {
@@ -90,8 +99,8 @@ func (cl *Classifier) near(sc *scratch) {
 			continue
 		}
 		best, bestGap := int32(-1), int32(1<<30)
-		for j := range sc.hits {
-			m := &sc.hits[j]
+		for j := range means {
+			m := &means[j]
 			mt := &terms[m.term]
 			if j == i || m.kind != tkSignal || m.pass != h.pass || m.flags&hitDropped != 0 || mt.r.means == meansNone ||
 				!t.r.near.accepts(mt.r.means, mt.action) {
