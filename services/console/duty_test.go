@@ -167,13 +167,7 @@ func TestPageLinkSignsInAndReturns(t *testing.T) {
 			t.Fatalf("sign-in page: %d", code)
 		}
 		form := url.Values{"id": {"dana"}, "password": {password}, "next": {next}}
-		req, _ := http.NewRequest("POST", w.srv.URL+"/login", strings.NewReader(form.Encode()))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		resp, err := s.HTTP.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
+		resp, _ := s.submit("POST", "/login", form)
 		if got := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || got != want {
 			t.Fatalf("signed in with next %q: %d to %q, want %q", next, resp.StatusCode, got, want)
 		}

@@ -225,13 +225,26 @@ func (s *staff) send(method, path string, body any) (int, []byte) {
 	if s.CSRF != "" {
 		form.Set("csrf", s.CSRF)
 	}
+	resp, b := s.submit(method, path, form)
+	return resp.StatusCode, b
+}
+
+// submit sends form to path as a browser sends an HTML form (encoded as
+// one, with nothing added: send and location add the CSRF token), with
+// hdr as header name and value pairs, and returns the answer and its
+// body, read and closed. A request that gets no answer fails the test.
+func (s *staff) submit(method, path string, form url.Values, hdr ...string) (*http.Response, []byte) {
+	s.T.Helper()
 	req, _ := http.NewRequest(method, s.Base+path, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
 	resp, err := s.HTTP.Do(req)
 	if err != nil {
 		s.T.Fatal(err)
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, b
+	return resp, b
 }

@@ -122,13 +122,7 @@ func (s *staff) location(t *testing.T, path, form string) string {
 	t.Helper()
 	f, _ := url.ParseQuery(strings.TrimPrefix(form, "form:"))
 	f.Set("csrf", s.CSRF)
-	req, _ := http.NewRequest("POST", s.Base+path, strings.NewReader(f.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	resp, err := s.HTTP.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
+	resp, _ := s.submit("POST", path, f)
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("POST %s: %d, want 303", path, resp.StatusCode)
 	}

@@ -147,15 +147,7 @@ func TestForgedCrossSitePostIsRefused(t *testing.T) {
 	}
 	// A classic HTML form post from elsewhere, with the cookie.
 	form := url.Values{"id": {"eve"}, "name": {"Eve"}, "role": {"admin"}, "password": {"a long enough password"}}
-	req, _ := http.NewRequest("POST", w.srv.URL+"/admin/users", strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Origin", "https://evil.example")
-	resp, err := s.HTTP.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusForbidden {
+	if resp, _ := s.submit("POST", "/admin/users", form, "Origin", "https://evil.example"); resp.StatusCode != http.StatusForbidden {
 		t.Fatalf("cross-site form: %d, want 403", resp.StatusCode)
 	}
 	if _, err := w.svc.Accounts().Get(context.Background(), "eve"); err == nil {
