@@ -61,7 +61,7 @@ type world struct {
 
 func newWorld(t *testing.T) *world { return newWorldWith(t, testConfig) }
 
-func newWorldWith(t *testing.T, yamlConfig string) *world {
+func newWorldWith(t testing.TB, yamlConfig string) *world {
 	t.Helper()
 	w := &world{Bed: testbed.New(t, yamlConfig, time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC)), public: "https://helpline.example"}
 	w.fake = twiliofake.New(twiliofake.Config{Now: w.Clock.Now}, zerolog.Nop())
@@ -117,7 +117,7 @@ func (w *world) pagedCrisis(t *testing.T) (convID, escID, pseudonym string) {
 }
 
 // crisisFrom is crisis from another client's number.
-func (w *world) crisisFrom(t *testing.T, number, text string) (convID, escID, pseudonym string) {
+func (w *world) crisisFrom(t testing.TB, number, text string) (convID, escID, pseudonym string) {
 	t.Helper()
 	ctx := context.Background()
 	rc := w.Text(t, number, lineNum, text)

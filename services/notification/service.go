@@ -70,6 +70,12 @@ type Config struct {
 	// GapCheck is how often the rota is checked for levels with nobody
 	// on call in the next day; default 1m.
 	GapCheck time.Duration
+	// PagesFirst has the pager's consumer hand over first, behind a
+	// backlog, the conversations holding an event it pages on (Urgent).
+	// Off by default: measured after a restart on one node
+	// (BenchmarkPagerBacklog, loadtest/README.md), it did not bring the
+	// pages earlier.
+	PagesFirst bool
 }
 
 // Service is the SMS bridge and the pager.
@@ -122,11 +128,19 @@ func New(cfg Config, file *config.File, rota Rota, send Sender, keys Opener, log
 // order (consume.PerAggregate). Crisis first: the pager has a consumer
 // of its own, so a page never waits behind replies, out-of-hours
 // auto-replies or delivery callbacks (which wait on the provider and on
-// the line's send rate); the bridge has the other.
+// the line's send rate); the bridge has the other. With
+// Config.PagesFirst, behind a backlog (a restart after a crash), the
+// conversations holding an event the pager pages on (Urgent) among the
+// pager's next consume.Config.LookAhead events go first, their earlier
+// events in order before it.
 func (s *Service) Specs() []consume.Spec {
 	all := events.AggregateSubjects(events.AggregateConversation)
+	pages := consume.PerAggregate{}
+	if s.cfg.PagesFirst {
+		pages.Urgent = Urgent
+	}
 	return []consume.Spec{
-		consume.Shared{Name: PagerConsumer, Filter: all, Handler: s.HandlePages, Order: consume.PerAggregate{}},
+		consume.Shared{Name: PagerConsumer, Filter: all, Handler: s.HandlePages, Order: pages},
 		consume.Shared{Name: BridgeConsumer, Filter: all, Handler: s.HandleBridge, Order: consume.PerAggregate{}},
 	}
 }
@@ -156,6 +170,35 @@ func decodeOf(e events.Envelope, types ...string) (events.Payload, error) {
 		return nil, consume.Permanent(err)
 	}
 	return p, nil
+}
+
+// Urgent reports whether e is an event HandlePages pages on, from the
+// event alone (no read of the log or of the conversation): an escalation
+// raised (its first page; also the one a pager that died between a
+// page's attempt and its record is handed again), an urgent notice, a
+// decline, and an SMS not delivered or a call refused (the next step at
+// once). It only orders the work: every event is handled as before, in
+// its conversation's order, and one that turns out to page nobody
+// (acknowledged meanwhile, paged before, the status of a client's SMS)
+// costs no more than its turn. An acknowledgement is not urgent: it pages
+// nobody, and the timer it cancels checks the state before it pages.
+func Urgent(_ context.Context, e events.Envelope) bool {
+	switch e.Type {
+	case events.TypeEscalationRaised, events.TypeUrgentNoticeRaised, events.TypeEscalationDeclined:
+		return true
+	case events.TypeDeliveryStatusChanged, events.TypeCallStatusChanged:
+		p, err := e.Decode()
+		if err != nil {
+			return false // its handling dead-letters it
+		}
+		switch p := p.(type) {
+		case events.DeliveryStatusChanged:
+			return events.PageUndelivered(p.Status)
+		case events.CallStatusChanged:
+			return events.CallRefused(p.Status)
+		}
+	}
+	return false
 }
 
 // HandlePages handles what pages: an escalation raised (the first page),
