@@ -240,6 +240,13 @@ type cueRule struct {
 	// window, when set, bounds the words between the cues more tightly
 	// than cueWindow ("want to $u!c!de", not "want to talk about suicide").
 	window int32
+	// ordered: a second slot's cue that a first slot's cue already
+	// precedes belongs to that one, not to a later one, as a wish
+	// precedes what is wished ("quiero morir", "envie de mourir"): "no
+	// quiero morirme, QUIERO que deje de dolerme" wishes no death, while
+	// "je me vois mort ... j'ai envie de le faire" still does (rules
+	// 2026.12.7.53).
+	ordered bool
 }
 
 // suicidal are the signals after which a conversation reads a bare time,
@@ -249,7 +256,7 @@ var suicidal = setOf([]string{SignalWishToBeDead, SignalActiveIdeation, SignalIn
 // cueRules, in order; every rule that fires adds its signals.
 var cueRules = []cueRule{
 	// "wish I'd never wake up", "ojalá no despertar", "envie de disparaître".
-	{name: "wish_death", slots: []cueSet{cs(cueWish), cs(cueDeath)}, out: []cueOut{{sigWish, kindPassive, 0}}},
+	{name: "wish_death", ordered: true, slots: []cueSet{cs(cueWish), cs(cueDeath)}, out: []cueOut{{sigWish, kindPassive, 0}}},
 	// "got a rope in the boot", "compré pastillas", "acheté une corde".
 	{name: "means_acquired", slots: []cueSet{cs(cueAcquire), cs(cueMeans)}, out: []cueOut{{sigMethod, kindAcquired, 0}}},
 	// "looked up how many of my sertraline", "desde qué altura".
@@ -259,7 +266,7 @@ var cueRules = []cueRule{
 	{name: "research_death", slots: []cueSet{cs(cueResearch), cs(cueDeath, cueExtreme), cs(cueMeans)},
 		out: []cueOut{{sigMethod, kindResearched, 0}, {sigIntent, kindPurpose, 1}}},
 	// A means with a wish to be dead: "plus envie d'exister ... doliprane".
-	{name: "means_wish_death", slots: []cueSet{cs(cueWish), cs(cueDeath), cs(cueMeans)}, out: []cueOut{{sigMethod, kindNamed, 2}}},
+	{name: "means_wish_death", ordered: true, slots: []cueSet{cs(cueWish), cs(cueDeath), cs(cueMeans)}, out: []cueOut{{sigMethod, kindNamed, 2}}},
 	// Intent next to a wish to be dead or ideation: "I don't want to
 	// exist and I'm going to make sure I don't".
 	{name: "intent_deadwish", slots: []cueSet{cs(cueIntent), cs(cueDeadWish)}, out: []cueOut{{sigIntent, kindDecided, 0}}},
@@ -618,7 +625,7 @@ var cueRules = []cueRule{
 	{name: "means_deadwish", slots: []cueSet{cs(cueDeadWish), cs(cueMeans, cueWeapon, cueFumes, cueLigature, cuePoison)}, out: []cueOut{{sigMethod, kindNamed, 0}},
 		unless: cs(cueBenign, cueOccasion, cuePrescribed, cueMishap)},
 	// "i want to $u!c!de": a wish right next to the act named.
-	{name: "wish_suicide", slots: []cueSet{cs(cueWish), cs(cueSuicide)}, out: []cueOut{{sigIdeation, kindSuicidal, 1}}, window: 2},
+	{name: "wish_suicide", ordered: true, slots: []cueSet{cs(cueWish), cs(cueSuicide)}, out: []cueOut{{sigIdeation, kindSuicidal, 1}}, window: 2},
 	// A means with an end said: "back from the chemist with 4 packs, this
 	// is my last night", "c'est ma dernière nuit" (not a last night on
 	// holiday with a bottle of wine).
@@ -906,7 +913,8 @@ func (cl *Classifier) cooccur(sc *scratch, recent signalSet) {
 				for _, b := range cued {
 					b := int(b)
 					g := &sc.hits[b]
-					if !classes[b].meets(r.slots[s]) || g.pass != h.pass || usedIn(used[:s], b) || overlapsAny(sc, used[:s], g) {
+					if !classes[b].meets(r.slots[s]) || g.pass != h.pass || usedIn(used[:s], b) || overlapsAny(sc, used[:s], g) ||
+						r.ordered && s == 1 && g.ws <= h.we && wishedBefore(sc, classes, cued, r.slots[0], g, limit) {
 						continue
 					}
 					if gap := max(g.ws-h.we, h.ws-g.we, 0); gap < bestGap {
@@ -926,6 +934,18 @@ func (cl *Classifier) cooccur(sc *scratch, recent signalSet) {
 			fired++
 		}
 	}
+}
+
+// wishedBefore reports whether a cue of slot first stands before hit g,
+// within limit words (cueRule.ordered).
+func wishedBefore(sc *scratch, classes []cueSet, cued []int32, first cueSet, g *hit, limit int32) bool {
+	for _, b := range cued {
+		w := &sc.hits[b]
+		if classes[b].meets(first) && w.pass == g.pass && w.we < g.ws && g.ws-w.we <= limit {
+			return true
+		}
+	}
+	return false
 }
 
 // maxFirings bounds how many times one cue rule fires in a message.

@@ -464,3 +464,27 @@ func TestAnswerAndActivity(t *testing.T) {
 		}
 	}
 }
+
+// A wish belongs to what follows it: a death already wished (and denied)
+// before is not wished again by a later "want" ("no quiero morirme,
+// quiero que deje de doler"), while a death named first and wished after
+// still is ("je me vois mort ... j'ai envie de le faire") (rules
+// 2026.12.7.53).
+func TestWishOrder(t *testing.T) {
+	c := defaultClassifier(t)
+	for _, tc := range []struct {
+		text string
+		want Risk
+	}{
+		{"i dont want to die, i want the pain in my back to stop", RiskNone},
+		{"no quiero morirme, quiero que alguien me ayude con el papeleo", RiskNone},
+		{"je veux pas mourir, je veux juste dormir un peu", RiskNone},
+		{"i want to die", RiskCrisis},
+		{"me siento muerta por dentro y a veces me gustaría estarlo de verdad", RiskElevated},
+		{"i dont want to die but i want to die", RiskCrisis},
+	} {
+		if v := c.Classify(tc.text); v.Risk != tc.want {
+			t.Errorf("%q: %s (%s %v %v), want %s", tc.text, v.Risk, v.Rule, v.Signals, v.Held, tc.want)
+		}
+	}
+}

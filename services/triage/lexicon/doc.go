@@ -460,6 +460,15 @@
 // doing, no story told, and hides no harm; "a film where he...", "un
 // documental de un hombre que..." are still the film's.
 //
+// Rules 2026.12.7.53: a wish belongs to what follows it. The cue rules
+// that pair a wish with a death or a suicide (wish_death, wish_suicide,
+// means_wish_death) read in either order, so "no quiero morirme, QUIERO
+// que las cosas cambien" paired the second, undenied "quiero" with the
+// denied death and raised a wish to be dead; a death word that a wish
+// word already precedes now belongs to that one, and a death named
+// first and wished after still counts ("je me vois mort ... j'ai envie
+// de le faire", "muerta por dentro ... me gustaría estarlo").
+//
 // Ordinary words are never enough on their own: a rule over everyday
 // words needs a risk word too (a death, a wish to be dead, no one there)
 // or the conversation's ideation ("I'll do it when the house is empty"
