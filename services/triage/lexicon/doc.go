@@ -539,7 +539,11 @@
 // word shares most of its features), 32,768 weights of one byte. It only
 // raises: a message the rules did not judge a crisis is one, rule "model",
 // when the model's probability reaches the threshold stored with its
-// weights. It never lowers a verdict and never reads the conversation (a
+// weights, unless the rules found signals and held every one of them
+// (negated, past, someone else's, in a story) or read the words as an
+// idiom (heldOnly: the rules read person, negation, time and figures of
+// speech, which a bag of features cannot). It never lowers a
+// verdict and never reads the conversation (a
 // raised message is carried on by the rules, crisis_ongoing, whose Earlier
 // then names "model": the crisis it continues has no signals, and the
 // verdict it continues lists the model's words and probability; the
@@ -553,13 +557,16 @@
 // FromFS give none.
 //
 // It is not enabled in the service yet (internal/app classifies with
-// Default): with it, the frozen corpus's crisis recall rose from 0.807 to
-// 0.861 and its false-crisis rate from 0.029 to 0.034 (seen once, in the
-// table of a failing TestEvaluationFrozen, with the weights before the
-// guards above and before lexicon 2026.12.7.51), past both
-// its floor and issue 12's 0.03. Enabling it is a choice between the issue's two figures, made
-// with the frozen floor. Every evaluation reads it with
-// HELPLINE_TRIAGE_MODEL=1 ("go test -run TestEvaluationValidation -v").
+// Default). With ModelVersion 2026.12.7.1 (trained on nine writers,
+// budget 0.005, no heldOnly) the frozen corpus's crisis recall went from
+// 0.807 to 0.845 and its false-crisis rate from 0.029 to 0.032, past issue
+// 12's 0.03, and on the g writers, then unseen, from 0.769/0.044 to
+// 0.833/0.054 (33 false crises of 614 calm, the rules' 27): the threshold,
+// chosen on the writers it was trained on, did not hold on a new one.
+// 2026.12.7.2 is chosen so that it does (below); enabling it is the
+// lead's call, from the blind h sets and the frozen one-liner. Every
+// evaluation reads it with HELPLINE_TRIAGE_MODEL=1 ("go test -run
+// TestEvaluationValidation -v").
 //
 // Its features do not read the lexicon, so a lexicon change leaves the
 // weights valid: the model is a second opinion the phrases do not steer,
@@ -567,33 +574,54 @@
 // was not. testdata/tools/trainmodel trains it (deterministically, fixed
 // seed and order) on the development data: dev.jsonl and the batches as
 // three writers by line, and validation a, b, d, e-en, e-es, e-fr, f-en,
-// f-es, f-fr, one writer each; never the frozen corpus or a corpus not yet
-// measured. The threshold is chosen out of fold: each writer is scored by a
-// model trained on the others, and the threshold is the lowest at which
-// the model's own false crises (calm messages the rules did not judge a
-// crisis) stay within ModelBudget, half a percent of the calm messages.
+// f-es, f-fr, g-en, g-es, g-fr, one writer each; never the frozen corpus
+// or a corpus not yet measured (the h sets). Those are all the labelled
+// development corpora there are: the model uses every one. The threshold
+// is chosen out of fold: each writer is scored by a model trained on the
+// others, and the threshold is the lowest at which the model's own false
+// crises stay within ModelBudget, 0.3% of the calm messages. A false
+// crisis of its own is a calm message the rules did not judge a crisis
+// that the model raises, or that follows a context message it raised
+// (the rules carry that crisis on: "what's even the point" after "and my
+// wife's gone", which the model raised, "son las invitaciones de la boda"
+// after "ya deje las cartas"); the context messages are read as the
+// service reads them, and a carry counted even where the message would
+// end it, so the count errs high.
 //
 // TestModelLeaveOneWriterOut measures what matters, generalisation to a
 // writer neither has met: for each validation writer, a model trained on
 // every other writer with its threshold chosen on those alone, then the
 // writer's messages read as the service reads them. At ModelVersion
-// 2026.12.7.1 (lexicon 2026.12.7.52, rules 2026.12.7.47; recall, then
-// false-crisis rate):
+// 2026.12.7.2 (lexicon en/es/fr 2026.12.7.53, rules 2026.12.7.54; recall,
+// then false-crisis rate; added: the false crises the model added):
 //
-//	writer crisis calm   rules         model alone   rules+model
-//	a         135  195   0.978 0.000   0.393 0.010   0.978 0.010
-//	b         135  195   0.926 0.000   0.326 0.000   0.948 0.000
-//	d         245  285   0.914 0.000   0.331 0.000   0.935 0.000
-//	e-en      171  202   0.702 0.005   0.298 0.000   0.772 0.005
-//	e-es      178  212   0.775 0.005   0.303 0.009   0.837 0.014
-//	e-fr      181  219   0.635 0.014   0.265 0.005   0.729 0.018
-//	f-en      176  204   0.824 0.020   0.438 0.005   0.886 0.029
-//	f-es      185  220   0.692 0.027   0.346 0.000   0.800 0.027
-//	f-fr      183  215   0.628 0.033   0.393 0.009   0.760 0.042
-//	pooled   1589 1947   0.782 0.011   0.342 0.004   0.846 0.016
+//	writer crisis  calm   rules         model alone   rules+model   added  threshold p
+//	a         135   195   0.978 0.000   0.378 0.005   0.978 0.000       0  0.975
+//	b         135   195   0.926 0.000   0.296 0.000   0.933 0.000       0  0.976
+//	d         245   285   0.914 0.000   0.282 0.000   0.935 0.000       0  0.980
+//	e-en      171   202   0.702 0.005   0.199 0.000   0.743 0.005       0  0.981
+//	e-es      178   212   0.781 0.005   0.247 0.000   0.837 0.005       0  0.977
+//	e-fr      181   219   0.635 0.014   0.238 0.000   0.707 0.014       0  0.978
+//	f-en      176   204   0.824 0.020   0.415 0.005   0.881 0.025       1  0.980
+//	f-es      185   220   0.692 0.027   0.254 0.000   0.751 0.027       0  0.978
+//	f-fr      183   215   0.634 0.033   0.301 0.005   0.721 0.037       1  0.979
+//	g-en      164   202   0.762 0.025   0.329 0.005   0.823 0.030       1  0.978
+//	g-es      163   214   0.767 0.051   0.491 0.019   0.834 0.061       2  0.976
+//	g-fr      157   198   0.790 0.051   0.357 0.000   0.834 0.051       0  0.979
+//	pooled   2073  2561   0.781 0.019   0.312 0.003   0.829 0.021       5
 //
-// The test fails when the pooled recall with the model falls below 0.840
-// or the false crises it adds rise above 0.006 of the calm messages. The
+// The same twelve folds by 2026.12.7.1's method (budget 0.005, no
+// heldOnly, context not counted; rules 2026.12.7.50): pooled 0.846/0.025, 14
+// false crises added (0.0055 of calm), g-en 0.025 -> 0.045 (+4), g-es
+// +4, f-en and f-fr +2. So the model now buys 4.7 points of recall on a
+// new writer (0.781 -> 0.829), 1.7 fewer than before, for 0.2 points of
+// false crises instead of 0.55, and takes no writer past 0.03 that the
+// rules kept within it (g-en is at 0.030, one message from it).
+//
+// The test fails when the pooled recall with the model falls below 0.820,
+// the false crises it adds rise above 0.003 of the calm messages, or a
+// writer's false-crisis rate passes 0.03 with the model where the rules
+// kept within it. The
 // model stays silent on a message of fewer than 16 features, in which
 // the lexicon knows no word, or which is not made of words: fewer than
 // three distinct words of two or more letters, or such words fewer than
@@ -604,9 +632,55 @@
 // writers (a, b, d most), while the model is held out; on a new writer the
 // rules miss more, and the model's share is likely larger.
 //
-// What was tried on the way, by the same measure (a scratch harness, not
-// kept, at lexicon 2026.12.7.49; pooled, budget 0.01 unless said; the
-// rules alone 0.782/0.017 then): features of the rules' own
+// Its false crises on held-out writers at 2026.12.7.2, by why (the five of
+// the table): carried on from a context fragment it raised (2: "what's
+// even the point" after "and my wife's gone"; the wedding invitations
+// after "ya deje las cartas"); someone else's wish the rules did not see
+// as someone else's ("mon grand-père ... dit tous les jours qu'il veut
+// qu'on l'aide à partir"); an urge to hurt oneself, labelled elevated
+// ("quiero pegarme, darme golpes contra la pared"); everyday distress
+// ("homesick, miss my amma's cooking and nobody here understands me").
+// Those heldOnly removed, at the budget before: someone else's words or
+// risk ("my dad ... said he's been thinking about ending it. He says he
+// won't"), a denial ("no pienso en quitarme la vida, pienso en cambiar de
+// carrera"), a past resolved ("i wrote a goodbye letter once when i was
+// 16").
+//
+// What was tried for 2026.12.7.2, by the same measure (twelve folds,
+// rules 2026.12.7.48, in a scratch harness not kept: the folds' models
+// trained once, then each policy's threshold chosen on the inner folds;
+// pooled recall with the model, false crises added of 2561 calm, writers
+// taken past 0.03): budgets 0.005, 0.004, 0.003, 0.002 with nothing else
+// 0.845/14/g-en, 0.835/12/g-en, 0.827/9/none, 0.815/7/none; a threshold
+// per language (en, es, fr, by the lexicon's language of the message)
+// lost recall at every budget for the same false crises (0.818/7 at
+// 0.003), each language's calm messages too few to place it; a threshold
+// that keeps every training writer within the budget rather than their
+// pool, 0.820/7 at 0.01 and 0.807/4 at 0.005; silence where the rules
+// held every signal (heldOnly) 0.836/8/g-en at 0.003 and, with the
+// context counted, 0.827/5/none (kept); silence where the rules held any
+// signal, 0.827/7/g-en with the context counted; silence where a negation,
+// third-party, past or resolved cue was found (the modifiers tried before
+// at budget 0.01, now for this bound) 0.833/9/g-en, and heldOnly with a
+// modifier 0.831/8/g-en; training on the messages the rules miss only
+// (the rules' crises left out, so that it learns where it is used),
+// 0.829/10/none at 0.003 and worse below, 0.840/17/f-en at 0.005.
+// Calibration (Platt scaling or isotonic) moves no message across a single
+// threshold, so was not tried. The differences between the guards are one
+// to four messages: the budget, the context counted and heldOnly are
+// kept because each is reasoned and none lost recall at its budget.
+// heldOnly also keeps the model off a message the rules read as an idiom
+// (rule idiom_suppressed, which holds no signal: "je veux en finir avec
+// ces devoirs ce soir" was raised, TestGeneralisingRules with the model);
+// the table above did not move with it. With HELPLINE_TRIAGE_MODEL=1,
+// TestClassifyIn and TestGeneralisingRules still fail, as with
+// 2026.12.7.1: the model raises fragments the rules' tests want none
+// ("i've got them here" after "hello", "already did, thanks", "j'ai des
+// bleus partout après le rugby, je veux pas rentrer tout de suite").
+//
+// What was tried for 2026.12.7.1, by the same measure (a scratch harness, not
+// kept, at lexicon 2026.12.7.49; pooled over nine writers, budget 0.01
+// unless said; the rules alone 0.782/0.017 then): features of the rules' own
 // findings (rule, signals raised and held, match categories, the
 // context's signals) with the text, 0.865/0.030, and alone 0.810/0.033,
 // against the text alone 0.870/0.025: the text carries what generalises.
@@ -633,15 +707,19 @@
 // the repeat window raised. The model is a bag of
 // features: it reads no negation, person,
 // time or story, so a threshold this high is what keeps it off calm
-// messages. What the shipped model raises on its own training writers
+// messages. A short fragment read alone ("and my wife's gone", "i know its
+// dumb") can score as high as a crisis: the service reads each message
+// alone, so it raises the fragment and the rules carry it. What the
+// shipped model raises on its own training writers
 // (a picture of what it does, not a measure) are crises where the rules
 // found a signal short of a rule ("ive got the razor blades out and i want
 // to use them", "I looked up the height of the Story Bridge today. its
 // enough") or nothing ("the train comes past at 11:40 and doesn't stop
 // here"). Its false crises fall on the calm messages that look most like
-// crises (f-fr's rules-and-model rate is 0.042). Nine writers are
-// few: the threshold moves by a point between folds, and a writer unlike
-// all nine is not measured. Training recomputes in floating point; on
+// crises. Twelve writers are
+// few: the threshold moves by a point between folds, a writer's bound of
+// 0.03 is a message or two (g-en's six of 202), and a writer unlike
+// all twelve is not measured. Training recomputes in floating point; on
 // another architecture (fused multiply-add) the weights may differ in the
 // last bit, so the test retrains rather than compares bytes. Cost, under
 // cachegrind (Speed's recipe, short set): some 760 instructions a short

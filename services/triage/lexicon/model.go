@@ -22,7 +22,7 @@ import (
 // they were trained on; every verdict of a classifier with the model
 // records it. Bump it with every retrain or change to modelFeatures, and
 // add its line to data/versions.sum.
-const ModelVersion = "2026.12.7.1"
+const ModelVersion = "2026.12.7.2"
 
 // RuleModel is the rule of a verdict the model raised to crisis.
 const RuleModel = "model"
@@ -246,6 +246,9 @@ func (cl *Classifier) raise(sc *scratch, v Verdict) Verdict {
 	if !wordy(n) {
 		return v
 	}
+	if heldOnly(v) {
+		return v
+	}
 	z, count := m.logitOf(n)
 	if z < m.thr || count < modelMinFeatures {
 		return v
@@ -257,6 +260,20 @@ func (cl *Classifier) raise(sc *scratch, v Verdict) Verdict {
 	out.Matches = append(slices.Clone(rules), own...)
 	slices.SortStableFunc(out.Matches, func(a, b Match) int { return a.Start - b.Start })
 	return out
+}
+
+// heldOnly reports whether the rules read the message's risk words and
+// set them aside: they found signals and held every one of them (negated,
+// past, someone else's, in a story or the news) and raised none, or they
+// read the words as an idiom (rule idiom_suppressed: "je veux en finir
+// avec ces devoirs ce soir"). The model, a bag of features that reads no
+// person, negation, time or figure of speech, does not overrule that
+// reading ("no pienso en quitarme la vida, pienso en cambiar de carrera",
+// "my dad ... said he's been thinking about ending it"). Chosen by
+// TestModelLeaveOneWriterOut: at the same budget it added fewer false
+// crises on a new writer and lost no recall (see doc.go).
+func heldOnly(v Verdict) bool {
+	return len(v.Held) > 0 && len(v.Signals) == 0 || v.Rule == RuleIdiomSuppressed
 }
 
 // wordy reports whether n's text is made of words (see modelMinWords): at

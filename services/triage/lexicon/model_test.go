@@ -14,14 +14,18 @@ import (
 
 // modelWriters are the development corpora the model is trained and
 // measured on, one writer each (the trainer's list: testdata/tools/trainmodel).
-var modelWriters = []string{"a", "b", "d", "e-en", "e-es", "e-fr", "f-en", "f-es", "f-fr"}
+var modelWriters = []string{"a", "b", "d", "e-en", "e-es", "e-fr", "f-en", "f-es", "f-fr", "g-en", "g-es", "g-fr"}
 
 // modelFloor is what TestModelLeaveOneWriterOut measured, pooled over the
 // held-out writers, when ModelVersion was trained: crisis recall of the
 // rules with the model beside them, and the false crises the model added
 // (as a share of the calm items). A retrain or a change to the features
 // that generalises worse fails; better rules only raise the recall.
-var modelFloor = struct{ recall, added float64 }{recall: 0.840, added: 0.006}
+var modelFloor = struct{ recall, added float64 }{recall: 0.820, added: 0.003}
+
+// modelWriterBound: the model may take no held-out writer's false-crisis
+// rate past it where the rules alone kept within it (issue 12's bound).
+const modelWriterBound = 0.03
 
 // writerCorpora reads the development data as the trainer does: dev and
 // the batches as three writers by line, then each validation writer.
@@ -53,17 +57,19 @@ func writerCorpora(t testing.TB) (items []TrainingItem, sets map[string][]labell
 // threshold chosen out of fold on those writers alone (ModelBudget), and
 // the rules alone, the model alone and the rules with the model are
 // measured on W's messages as the service reads them (judge). It prints
-// the table and fails when the pooled figures fall below modelFloor.
+// the table and fails when the pooled figures fall below modelFloor, or
+// when the model takes a writer's false-crisis rate past modelWriterBound
+// where the rules kept within it.
 func TestModelLeaveOneWriterOut(t *testing.T) {
 	if testing.Short() {
-		t.Skip("trains 108 models")
+		t.Skip("trains 180 models")
 	}
 	l := withModel(t)
 	rules := NewClassifier(l.WithoutModel())
 	items, sets := writerCorpora(t)
 	ts := newTrainSet(rules, items)
 	var b strings.Builder
-	fmt.Fprintf(&b, "%-6s %6s %5s   %-13s %-13s %-13s %s\n", "writer", "crisis", "calm", "rules", "model", "rules+model", "threshold p")
+	fmt.Fprintf(&b, "%-6s %6s %5s   %-13s %-13s %-13s %5s  %s\n", "writer", "crisis", "calm", "rules", "model", "rules+model", "added", "threshold p")
 	var pr, pm, pc tally
 	for _, w := range modelWriters {
 		use := func(i int) bool { return ts.writer[i] != w }
@@ -94,9 +100,12 @@ func TestModelLeaveOneWriterOut(t *testing.T) {
 			}
 		}
 		row := func(t tally) string { return fmt.Sprintf("%.3f %.3f", t.recall(), t.fcr()) }
-		fmt.Fprintf(&b, "%-6s %6d %5d   %-13s %-13s %-13s %.3f\n", w, r.crisis, r.calm, row(r), row(m), row(c), 1/(1+math.Exp(-float64(q.thr))))
+		fmt.Fprintf(&b, "%-6s %6d %5d   %-13s %-13s %-13s %5d  %.3f\n", w, r.crisis, r.calm, row(r), row(m), row(c), c.falseCrisis-r.falseCrisis, 1/(1+math.Exp(-float64(q.thr))))
 		if w == modelWriters[len(modelWriters)-1] {
-			fmt.Fprintf(&b, "%-6s %6d %5d   %-13s %-13s %-13s\n", "pooled", pr.crisis, pr.calm, row(pr), row(pm), row(pc))
+			fmt.Fprintf(&b, "%-6s %6d %5d   %-13s %-13s %-13s %5d\n", "pooled", pr.crisis, pr.calm, row(pr), row(pm), row(pc), pc.falseCrisis-pr.falseCrisis)
+		}
+		if c.fcr() > modelWriterBound && r.fcr() <= modelWriterBound {
+			t.Errorf("%s: the model took the false-crisis rate from %.3f to %.3f, past %.2f", w, r.fcr(), c.fcr(), modelWriterBound)
 		}
 	}
 	t.Log("recall and false-crisis rate on each writer, trained on the others\n" + b.String())

@@ -28,8 +28,13 @@ const (
 	// ModelBudget is the share of calm messages (labelled none or
 	// elevated) the model may add as false crises on writers it was not
 	// trained on: the threshold is the lowest whose added false crises,
-	// out of fold, stay within it.
-	ModelBudget = 0.005
+	// out of fold, stay within it. 0.003, not 0.005 as at ModelVersion
+	// 2026.12.7.1: chosen by TestModelLeaveOneWriterOut as the largest
+	// budget at which the false crises the model added on a held-out
+	// writer stayed within 0.005 of calm, pooled, and took no writer's
+	// false-crisis rate past 0.03 where the rules' was within it (at
+	// 0.005 g-en went from 0.025 to 0.045; see doc.go).
+	ModelBudget = 0.003
 )
 
 // trainSet is a corpus prepared for training: each item's features, its
@@ -40,9 +45,16 @@ type trainSet struct {
 	rules  []bool
 	writer []string
 	key    []string // the item's language-free identity: text and context
-	// short: the message has fewer than modelMinFeatures features or no
-	// word the lexicon knows, and the model never raises it (raise).
+	// short: the message has fewer than modelMinFeatures features, no
+	// word the lexicon knows, is not made of words (wordy) or the rules
+	// held all they found (heldOnly), and the model never raises it
+	// (raise).
 	short []bool
+	// ctx: the features of each context message the model may raise
+	// (not short, and not a crisis of the rules): a crisis it raises
+	// there is carried on to the message (crisis_ongoing), so a calm
+	// message after it is a false crisis the model made.
+	ctx [][][]uint32
 }
 
 // newTrainSet judges every item with the rules alone (cl has no model) as
@@ -53,21 +65,36 @@ func newTrainSet(cl *Classifier, items []TrainingItem) *trainSet {
 	for _, it := range items {
 		at := time.Date(2026, 12, 1, 21, 0, 0, 0, time.UTC)
 		var r Recent
+		var ctx [][]uint32
 		for _, m := range it.Context {
-			r = r.Add(cl.ClassifyIn(m, r, at), at)
+			vm := cl.ClassifyIn(m, r, at)
+			r = r.Add(vm, at)
 			at = at.Add(time.Minute)
+			if f, ok := cl.modelReads(&n, m); ok && vm.Risk != RiskCrisis && !heldOnly(vm) {
+				ctx = append(ctx, f)
+			}
 		}
 		v := cl.ClassifyIn(it.Text, r, at)
-		known := cl.knowsAWord(it.Text)
-		n.run(it.Text)
-		ts.feats = append(ts.feats, modelFeatures(&n, nil, nil))
-		ts.short = append(ts.short, len(ts.feats[len(ts.feats)-1]) < modelMinFeatures || !known)
+		f, ok := cl.modelReads(&n, it.Text)
+		ts.feats = append(ts.feats, f)
+		ts.short = append(ts.short, !ok || heldOnly(v))
+		ts.ctx = append(ts.ctx, ctx)
 		ts.crisis = append(ts.crisis, it.Crisis)
 		ts.rules = append(ts.rules, v.Risk == RiskCrisis)
 		ts.writer = append(ts.writer, it.Writer)
 		ts.key = append(ts.key, strings.ToLower(strings.TrimSpace(it.Text))+"\x00"+strings.Join(it.Context, "\x00"))
 	}
 	return ts
+}
+
+// modelReads returns the features of text and whether the model may
+// raise it (raise's guards: enough features, a word the lexicon knows,
+// made of words).
+func (cl *Classifier) modelReads(n *normaliser, text string) ([]uint32, bool) {
+	known := cl.knowsAWord(text)
+	n.run(text)
+	f := modelFeatures(n, nil, nil)
+	return f, known && len(f) >= modelMinFeatures && wordy(n)
 }
 
 // knowsAWord reports whether the lexicon finds any term or cue in text, as
@@ -163,16 +190,35 @@ func (ts *trainSet) outOfFold(use func(i int) bool) (idx []int, z []float64) {
 		for i := range ts.feats {
 			if in(i) {
 				idx = append(idx, i)
-				z = append(z, m.logit(ts.feats[i]))
+				z = append(z, ts.reach(m, i))
 			}
 		}
 	}
 	return idx, z
 }
 
+// reach returns the logit from which m raises item i or carries a
+// crisis it raised on one of the item's context messages on to it: the
+// highest of the message's logit and its context messages' (-Inf when
+// the model may raise none of them). A context message's crisis is not
+// always carried (crisis_ongoing holds a message that denies or says it
+// is over), so this counts a carried false crisis rather than miss one.
+func (ts *trainSet) reach(m *floatModel, i int) float64 {
+	z := math.Inf(-1)
+	if !ts.short[i] {
+		z = m.logit(ts.feats[i])
+	}
+	for _, f := range ts.ctx[i] {
+		z = max(z, m.logit(f))
+	}
+	return z
+}
+
 // threshold returns the lowest logit at which the model, raising the items
 // of idx the rules did not judge a crisis, adds false crises to at most
-// budget of the calm items among them.
+// budget of the calm items among them. z is each item's reach: a calm
+// item after a context message the model raised is one of its false
+// crises too.
 func (ts *trainSet) threshold(idx []int, z []float64, budget float64) float64 {
 	calm := 0
 	var falseZ []float64
@@ -181,7 +227,7 @@ func (ts *trainSet) threshold(idx []int, z []float64, budget float64) float64 {
 			continue
 		}
 		calm++
-		if !ts.rules[i] && !ts.short[i] {
+		if !ts.rules[i] && !math.IsInf(z[k], -1) {
 			falseZ = append(falseZ, z[k])
 		}
 	}
@@ -217,8 +263,9 @@ func (m *floatModel) quantise(thr float64) *model {
 // returns its weights in the format of data/model.bin. The threshold is
 // chosen out of fold: each writer's items are scored by a model trained on
 // the others, and the threshold is the lowest at which the model adds
-// false crises (on messages the rules did not judge a crisis) to at most
-// ModelBudget of the calm ones. It is deterministic.
+// false crises (on messages the rules did not judge a crisis, raised or
+// carried on from a context message it raised) to at most ModelBudget of
+// the calm ones. It is deterministic.
 func TrainModel(l *Lexicon, items []TrainingItem) ([]byte, error) {
 	if len(items) == 0 {
 		return nil, errors.New("train model: no items")

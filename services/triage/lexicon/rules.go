@@ -4,7 +4,7 @@ package lexicon
 // to the lexicon version. Bump it on every change to a rule or window (to
 // the package's code but its tests and the matcher's engine), and add the
 // line TestVersionsSum asks for to data/versions.sum.
-const RulesVersion = "2026.12.7.53"
+const RulesVersion = "2026.12.7.54"
 
 // Rule names: which rule decided a verdict.
 const (

@@ -2,8 +2,10 @@
 // writes its weights to data/model.bin. It reads the development data
 // only, each file named here: testdata/dev.jsonl and testdata/batches
 // (split into three writers by line), and the validation corpora already
-// wired in as development data, one writer each. Never the frozen corpus,
-// nor a validation corpus not yet measured. Run it from the lexicon's
+// wired in as development data, one writer each (g-en, g-es and g-fr since
+// ModelVersion 2026.12.7.2). Never the frozen corpus, nor a validation
+// corpus not yet measured (h-en, h-es, h-fr): the list below is explicit,
+// the folder is never globbed. Run it from the lexicon's
 // directory, then bump ModelVersion and add its line to data/versions.sum:
 //
 //	go run ./testdata/tools/trainmodel
@@ -26,7 +28,7 @@ import (
 
 // validationWriters are the validation corpora that are development data
 // (eval_test.go's validationCorpora), each one writer.
-var validationWriters = []string{"a", "b", "d", "e-en", "e-es", "e-fr", "f-en", "f-es", "f-fr"}
+var validationWriters = []string{"a", "b", "d", "e-en", "e-es", "e-fr", "f-en", "f-es", "f-fr", "g-en", "g-es", "g-fr"}
 
 // devWriters: the development corpus and the batches, written by the
 // lexicon's authors, count as this many writers (by line), so that the
