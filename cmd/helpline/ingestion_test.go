@@ -23,7 +23,7 @@ import (
 	"github.com/helpline-org/helpline/internal/disktest"
 	"github.com/helpline-org/helpline/internal/keyring"
 	"github.com/helpline-org/helpline/internal/poll"
-	"github.com/helpline-org/helpline/internal/sms"
+	"github.com/helpline-org/helpline/internal/testbed"
 )
 
 const (
@@ -61,18 +61,7 @@ func (p *proc) waitReady(t *testing.T) {
 func (p *proc) sms(t *testing.T, sid, from, body string) int {
 	t.Helper()
 	form := url.Values{"MessageSid": {sid}, "AccountSid": {testSID}, "From": {from}, "To": {lineNum}, "Body": {body}, "NumMedia": {"0"}}
-	u := "http://" + p.addr + "/twilio/sms"
-	req, err := sms.NewWebhook(context.Background(), u, u, testToken, form)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, _ = io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	return resp.StatusCode
+	return testbed.Webhook(t, "http://"+p.addr+"/twilio/sms", testToken, form)
 }
 
 type sent struct{ sid, from, body string }

@@ -10,6 +10,9 @@ package testbed
 import (
 	"context"
 	"fmt"
+	"io"
+	"net/http"
+	"net/url"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -24,6 +27,7 @@ import (
 	"github.com/helpline-org/helpline/internal/consume"
 	"github.com/helpline-org/helpline/internal/keyring"
 	"github.com/helpline-org/helpline/internal/poll"
+	"github.com/helpline-org/helpline/internal/sms"
 	"github.com/helpline-org/helpline/internal/timers"
 	"github.com/helpline-org/helpline/services/ingestion"
 )
@@ -130,6 +134,24 @@ var sids atomic.Int64
 
 // SID returns a new Twilio-shaped message sid.
 func SID() string { return fmt.Sprintf("SM%032x", sids.Add(1)) }
+
+// Webhook posts form to target as Twilio posts a webhook, signed with
+// authToken for target's URL, and returns the answer's status (its body
+// read and closed). A request that gets no answer fails the test.
+func Webhook(t testing.TB, target, authToken string, form url.Values) int {
+	t.Helper()
+	req, err := sms.NewWebhook(context.Background(), target, target, authToken, form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode
+}
 
 // Text brings a client's SMS in through ingestion, as its webhook would.
 func (b *Bed) Text(t testing.TB, from, to, body string) ingestion.Receipt {

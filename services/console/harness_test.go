@@ -19,7 +19,6 @@ import (
 	"github.com/helpline-org/helpline/internal/app/apptest"
 	"github.com/helpline-org/helpline/internal/logtest"
 	"github.com/helpline-org/helpline/internal/poll"
-	"github.com/helpline-org/helpline/internal/sms"
 	"github.com/helpline-org/helpline/internal/testbed"
 	"github.com/helpline-org/helpline/internal/timers"
 	"github.com/helpline-org/helpline/internal/twiliofake"
@@ -142,18 +141,8 @@ func (w *world) waitTimerAt(t testing.TB, esc string, level int) {
 func (w *world) text(t testing.TB, from, body string) {
 	t.Helper()
 	form := url.Values{"MessageSid": {testbed.SID()}, "AccountSid": {w.fake.AccountSID()}, "From": {from}, "To": {lineNumber}, "Body": {body}}
-	u := w.srv.URL + ingestion.SMSPath
-	req, err := sms.NewWebhook(context.Background(), u, u, twilioToken, form)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("webhook: %d", resp.StatusCode)
+	if code := testbed.Webhook(t, w.srv.URL+ingestion.SMSPath, twilioToken, form); code != http.StatusOK {
+		t.Fatalf("webhook: %d", code)
 	}
 }
 
