@@ -179,6 +179,24 @@ func (h *harness) post(t testing.TB, path string, form url.Values, sign string) 
 	return resp.StatusCode, string(b)
 }
 
+// postRaw posts body to the SMS webhook as a form, with hdr as header name
+// and value pairs and nothing added (no signature unless hdr has one),
+// and returns the answer's status.
+func (h *harness) postRaw(t testing.TB, body string, hdr ...string) int {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, h.srv.URL+"/twilio/sms", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
 func (h *harness) sendSMS(t testing.TB, sid, from, body string) (int, string) {
 	return h.post(t, "/twilio/sms", inbound(sid, from, lineNum, body), h.public+"/twilio/sms")
 }
@@ -332,22 +350,15 @@ func TestSignatureIsEnforced(t *testing.T) {
 		for k, v := range form {
 			f[k] = append([]string(nil), v...)
 		}
-		req, _ := http.NewRequest(http.MethodPost, h.srv.URL+"/twilio/sms", nil)
+		var signature []string
 		if tt.signed != "" {
-			req.Header.Set("X-Twilio-Signature", sms.Sign(token, tt.signed, f))
+			signature = []string{sms.SignatureHeader, sms.Sign(token, tt.signed, f)}
 		}
 		if tt.mutate != nil {
 			tt.mutate(f)
 		}
-		req.Body = io.NopCloser(strings.NewReader(f.Encode()))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusForbidden {
-			t.Errorf("%s: status %d, want 403", tt.name, resp.StatusCode)
+		if code := h.postRaw(t, f.Encode(), signature...); code != http.StatusForbidden {
+			t.Errorf("%s: status %d, want 403", tt.name, code)
 		}
 	}
 	if all := h.all(t); len(all) != 0 {
@@ -395,15 +406,8 @@ func TestBadInputChangesNothing(t *testing.T) {
 			t.Errorf("%s: response echoes input: %s", tt.name, resp)
 		}
 	}
-	req, _ := http.NewRequest(http.MethodPost, h.srv.URL+"/twilio/sms", strings.NewReader("%zz=%%"))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusBadRequest {
-		t.Errorf("malformed form: %d", resp.StatusCode)
+	if code := h.postRaw(t, "%zz=%%"); code != http.StatusBadRequest {
+		t.Errorf("malformed form: %d", code)
 	}
 	if all := h.all(t); len(all) != 0 {
 		t.Fatalf("bad input changed the log: %v", types(all))
