@@ -839,6 +839,40 @@
 // 31%. On the quiet machine short ran at some 440,000 before; whether the
 // head reaches 500,000 there is for a quiet run to say.
 //
+// Skipping what a message has nothing for (rules 2026.12.7.51 and .52,
+// main 244a69c). collect ORs each hit's termBits into scratch.kinds: the
+// bit of its term's kind, as before, and bits for a signal term with a
+// near condition, a signal term naming a means and a report cue (its
+// language in the top byte, one load for both). near, resolvedPast and
+// reported return at once without what they look for, qualify reads the
+// report bit instead of a pass over the hits; contained returns with
+// fewer than two hits that are not cues, and matches looks for a cue
+// inside a longer one only when two are listed. Under the recipe above,
+// the package's own instructions 11,171 -> 10,744 a short message
+// (-3.8%; all, with the runtime's, 12,020 -> 11,600) at main 979036c's
+// lexicon: near 316 -> 166, qualify 814 -> 729, resolvedPast 111 -> 2,
+// contained 441 -> 414, matches 906 -> 880. Tried and dropped, each
+// longer: the normaliser's letter run eight bytes at a time (letters,
+// repeats and the store by word-wide arithmetic: +475 in all; a short
+// message's words are three or four letters, and the wide step costs
+// some 45 instructions a read), the run ending its word itself when a
+// space follows (+70), the matcher listing the nodes it reached for
+// collect to read after it instead of calling emit (+130: the node's
+// patterns read twice), a hit written field by field instead of its
+// literal appended (+70). What is left, a short message: the matcher
+// 2,100 and its look-ups 450 (scan's loop reloads spilled values from
+// the stack at every word), the normaliser 1,350 and endToken 330,
+// cooccur 960, collect's callback 900, matches 880, qualify 730,
+// contained 410, modifiers 280, ClassifyIn 290; some 850 more are the
+// runtime's (the pool, the verdict's Matches). The remaining cuts are
+// small ones spread over many steps: issue 12's aim of some 10% fewer
+// than 11,100 is not reached here. BenchmarkClassify, 979036c's and
+// 244a69c's test binaries built once and run alternately three times
+// each at load 25 to 29 (medians, msgs/cpu-s): short 267,000 and
+// 273,000, dev 191,000 and 173,000, 80B 82,000 and 87,000; x_regex 886
+// and 994. Within the noise at that load (one binary's rounds differed
+// by up to 18%); a quiet run is to say what 4% fewer instructions give.
+//
 // cg_annotate reads this toolchain's line tables from a cachegrind file
 // of a binary built with -ldflags=-compressdwarf=false (cg_diff's output
 // loses them): subtract the 1x file's counts from the 21x file's per
