@@ -1101,9 +1101,11 @@ func TestChatStreamOutlivesServerTimeouts(t *testing.T) {
 	t.Parallel()
 	// A server with read and write timeouts must not cut a stream off:
 	// heartbeats every 100ms keep arriving for more than twice the
-	// timeout, then a reply. The timeout is long enough for the chat's
-	// own requests (two fsynced appends) on a loaded machine.
-	const timeout = 500 * time.Millisecond
+	// timeout, then a reply. The timeout must be long enough for the
+	// chat's own requests (two fsynced appends) on a loaded machine: at
+	// 500ms the write timeout cut the chat's start off (EOF) in a run at
+	// load 36.
+	const timeout = 2 * time.Second
 	h := newChatHarness(t, chatOptions{timeout: timeout, http: ingestion.ChatHTTPConfig{Heartbeat: 100 * time.Millisecond}})
 	token, conv := h.startChat(t)
 	opened := time.Now()
