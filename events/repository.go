@@ -254,6 +254,15 @@ func NewConversations(log AppendLog, cacheSize int) (*Conversations, error) {
 		loadWhole: loadWhole, peek: cache.PeekAt, empty: NewConversation, saved: cache.Appended, appending: cache.Appending}, cache: cache}, nil
 }
 
+// Through returns a view of the repository that appends through a (a
+// GroupCommit, say) instead of the log it was made with; it shares the
+// cache and everything else.
+func (c *Conversations) Through(a Appender) *Conversations {
+	v := *c
+	v.repository.log = a
+	return &v
+}
+
 // LoadWhole returns the conversation folded from its whole history
 // forgetting nothing (LoadConversationWhole), as a private copy, without
 // the cache: for a reader that needs every message's id.

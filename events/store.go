@@ -216,8 +216,12 @@ func (s *Store) streamConfigs() []jetstream.StreamConfig {
 	// them once replayed.
 	dlq.DenyDelete, dlq.DenyPurge = false, false
 	dlq.Duplicates = 2 * time.Minute
+	domain := base(s.cfg.Stream, SubjectPrefix+".>", "Helpline: domain events")
+	// Atomic batches let GroupCommit share one write (one fsync) between
+	// the appends of many conversations.
+	domain.AllowAtomicPublish = true
 	return []jetstream.StreamConfig{
-		base(s.cfg.Stream, SubjectPrefix+".>", "Helpline: domain events"),
+		domain,
 		base(s.cfg.AuditStream, AuditSubjectPrefix+".>", "Helpline: audit trail"),
 		dlq,
 	}

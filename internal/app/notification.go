@@ -35,7 +35,7 @@ func (pr *Process) addNotification(ctx context.Context, smsCfg sms.Config) error
 	if err != nil {
 		return err
 	}
-	svc := notification.New(notification.Config{PublicURL: pr.cfg.Env.PublicURL}, pr.cfg.File, rota, sender, keys, p.Store, p.Conversations(), tm, pr.cfg.Now, pr.log)
+	svc := notification.New(notification.Config{PublicURL: pr.cfg.Env.PublicURL}, pr.cfg.File, rota, sender, keys, p.Store, p.Grouped(), tm, pr.cfg.Now, pr.log)
 	if err := svc.StartGapWatch(ctx); err != nil {
 		return err
 	}

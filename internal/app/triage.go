@@ -31,7 +31,7 @@ func (pr *Process) addTriage(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	svc, err := triage.New(pr.cfg.File, lexicon.NewClassifier(lex), keys, p.Conversations(), tm, pr.cfg.Now, pr.log)
+	svc, err := triage.New(pr.cfg.File, lexicon.NewClassifier(lex), keys, p.Grouped(), tm, pr.cfg.Now, pr.log)
 	if err != nil {
 		return err
 	}

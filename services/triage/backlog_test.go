@@ -113,28 +113,61 @@ func TestCrisisBehindBacklogTriagedFirst(t *testing.T) {
 // escalation in the log (the stream's timestamp): min, p50, max, and the
 // max as a share of the drain. Texting the backlog in is not timed.
 //
+// Each round drains twice, alternately: with triage appending each
+// verdict by itself through the store (the plain figures), and through a
+// GroupCommit (group_*, and the ratio store/group of the drains; group_
+// batched is the share of verdicts committed in atomic batches).
+//
 //	go test -run '^$' -bench TriageBacklog -benchtime 1x ./services/triage/
 func BenchmarkTriageBacklog(b *testing.B) {
 	for _, n := range []int{2000} {
 		b.Run(fmt.Sprintf("texts=%d", n), func(b *testing.B) {
-			var drain, rate, first, p50, worst, share float64
-			for range b.N {
-				r := runBacklog(b, n, 25)
-				drain += r.drain.Seconds()
-				rate += float64(r.events) / r.drain.Seconds()
-				first += r.crisis[0].Seconds()
-				p50 += r.crisis[len(r.crisis)/2].Seconds()
-				worst += r.crisis[len(r.crisis)-1].Seconds()
-				share += r.crisis[len(r.crisis)-1].Seconds() / r.drain.Seconds()
+			var store, group backlogFigures
+			for i := range b.N {
+				if i%2 == 0 {
+					store.add(runBacklog(b, n, 25, false))
+					group.add(runBacklog(b, n, 25, true))
+				} else {
+					group.add(runBacklog(b, n, 25, true))
+					store.add(runBacklog(b, n, 25, false))
+				}
 			}
-			n := float64(b.N)
-			b.ReportMetric(drain/n, "drain_s")
-			b.ReportMetric(rate/n, "events/s")
-			b.ReportMetric(first/n, "crisis_min_s")
-			b.ReportMetric(p50/n, "crisis_p50_s")
-			b.ReportMetric(worst/n, "crisis_max_s")
-			b.ReportMetric(share/n, "crisis_max/drain")
+			store.report(b, "")
+			group.report(b, "group_")
+			b.ReportMetric(store.drain/group.drain, "store/group")
 		})
+	}
+}
+
+// backlogFigures sums the runs' figures.
+type backlogFigures struct {
+	runs                                           int
+	drain, rate, first, p50, worst, share, batched float64
+}
+
+func (f *backlogFigures) add(r backlogRun) {
+	f.runs++
+	f.drain += r.drain.Seconds()
+	f.rate += float64(r.events) / r.drain.Seconds()
+	f.first += r.crisis[0].Seconds()
+	f.p50 += r.crisis[len(r.crisis)/2].Seconds()
+	f.worst += r.crisis[len(r.crisis)-1].Seconds()
+	f.share += r.crisis[len(r.crisis)-1].Seconds() / r.drain.Seconds()
+	if s := r.group; s.Batched+s.Single > 0 {
+		f.batched += float64(s.Batched) / float64(s.Batched+s.Single)
+	}
+}
+
+func (f *backlogFigures) report(b *testing.B, prefix string) {
+	n := float64(f.runs)
+	b.ReportMetric(f.drain/n, prefix+"drain_s")
+	b.ReportMetric(f.rate/n, prefix+"events/s")
+	b.ReportMetric(f.first/n, prefix+"crisis_min_s")
+	b.ReportMetric(f.p50/n, prefix+"crisis_p50_s")
+	b.ReportMetric(f.worst/n, prefix+"crisis_max_s")
+	b.ReportMetric(f.share/n, prefix+"crisis_max/drain")
+	if prefix != "" {
+		b.ReportMetric(f.batched/n, prefix+"batched")
 	}
 }
 
@@ -144,9 +177,10 @@ type backlogRun struct {
 	drain  time.Duration
 	events uint64
 	crisis []time.Duration
+	group  events.GroupCommitStats // when triage appended through a GroupCommit
 }
 
-func runBacklog(b *testing.B, n, crisisEvery int) backlogRun {
+func runBacklog(b *testing.B, n, crisisEvery int, group bool) backlogRun {
 	b.StopTimer()
 	bed := testbed.New(b, cfg, inHours)
 	ctx := context.Background()
@@ -155,6 +189,11 @@ func runBacklog(b *testing.B, n, crisisEvery int) backlogRun {
 		b.Fatal(err)
 	}
 	convs, follow := bed.Conversations(b)
+	var gc *events.GroupCommit
+	if group {
+		gc = events.NewGroupCommit(bed.Store, events.GroupCommitConfig{})
+		convs = convs.Through(gc)
+	}
 	svc, err := triage.New(bed.File, lexicon.NewClassifier(lex), bed.Keys, convs, bed.Timers(b, "backlog"), bed.Clock.Now, zerolog.Nop())
 	if err != nil {
 		b.Fatal(err)
@@ -217,6 +256,9 @@ func runBacklog(b *testing.B, n, crisisEvery int) backlogRun {
 	stop()
 
 	out := backlogRun{drain: drain, events: info.AckFloor.Stream - before.AckFloor.Stream}
+	if gc != nil {
+		out.group = gc.Stats()
+	}
 	for _, t := range escalationTimes(b, bed.JS) {
 		out.crisis = append(out.crisis, t.Sub(start))
 	}

@@ -91,6 +91,9 @@ type Platform struct {
 
 	convsOnce sync.Once
 	convs     *events.Conversations
+
+	groupOnce sync.Once
+	group     *events.GroupCommit
 }
 
 // Conversations is the process's one conversation repository, shared by
@@ -102,6 +105,17 @@ func (p *Platform) Conversations() *events.Conversations {
 		p.convs, _ = events.NewConversations(p.Store, events.DefaultConversationCacheSize) // size > 0: cannot fail
 	})
 	return p.convs
+}
+
+// Grouped is the process's conversation repository appending through its
+// one GroupCommit: the handlers of triage and notification, many
+// conversations at once, append through it, so that appends waiting
+// together share one write of the log (an atomic batch, one fsync), each
+// handler's returning only once its own events are durable. It shares
+// Conversations' cache.
+func (p *Platform) Grouped() *events.Conversations {
+	p.groupOnce.Do(func() { p.group = events.NewGroupCommit(p.Store, events.GroupCommitConfig{}) })
+	return p.Conversations().Through(p.group)
 }
 
 // Open connects to the log (starting the embedded server, which takes the
