@@ -23,10 +23,13 @@ type Staff struct {
 }
 
 // NewStaff is a client of the console at base (a URL without a trailing
-// slash) with no session yet.
+// slash) with no session yet. A request that gets no answer within two
+// minutes fails: a bound for a hung console, not a guess at its speed (a
+// sign-in, its 64 MiB password hash racing other tests' for two cores
+// under -race, took more than 30 s in a full run at load 36).
 func NewStaff(t testing.TB, base string) *Staff {
 	jar, _ := cookiejar.New(nil)
-	return &Staff{T: t, Base: base, HTTP: &http.Client{Jar: jar, Timeout: 30 * time.Second,
+	return &Staff{T: t, Base: base, HTTP: &http.Client{Jar: jar, Timeout: 2 * time.Minute,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 }
 
