@@ -36,7 +36,10 @@ func TestLoadEnvDefaults(t *testing.T) {
 	for _, v := range Vars() {
 		docs[v.Name] = v.Default
 	}
-	if docs[VarDuplicates] != "2m" || docs[VarShutdown] != "20s" || docs[VarHTTPAddr] != e.HTTPAddr {
+	if e.MemoryLimit != 112<<20 {
+		t.Fatalf("memory limit default: %d", e.MemoryLimit)
+	}
+	if docs[VarDuplicates] != "2m" || docs[VarShutdown] != "20s" || docs[VarHTTPAddr] != e.HTTPAddr || docs[VarMemoryLimit] != "112MiB" {
 		t.Fatalf("documented defaults differ from the applied ones: %v", docs)
 	}
 	clustered, err := LoadEnv(env(VarNATSURL, "nats://a:4222"))
@@ -58,11 +61,23 @@ func TestLoadEnvNamesTheBadVariable(t *testing.T) {
 		{[]string{VarReplicas, "7"}, VarReplicas},
 		{[]string{VarLogLevel, "loud"}, VarLogLevel},
 		{[]string{VarClientIP, "X Forwarded"}, VarClientIP},
+		{[]string{VarMemoryLimit, "112MB"}, VarMemoryLimit},
+		{[]string{VarMemoryLimit, "0"}, VarMemoryLimit},
 	}
 	for _, tt := range tests {
 		_, err := LoadEnv(env(tt.kv...))
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%v: error %v does not name %s", tt.kv, err, tt.want)
+		}
+	}
+}
+
+func TestMemoryLimitOff(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]int64{"off": 0, "256MiB": 256 << 20, "1GiB": 1 << 30} {
+		e, err := LoadEnv(env(VarMemoryLimit, in))
+		if err != nil || e.MemoryLimit != want {
+			t.Errorf("%s=%s: limit %d, %v; want %d", VarMemoryLimit, in, e.MemoryLimit, err, want)
 		}
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/helpline-org/helpline/events"
+	"github.com/helpline-org/helpline/internal/memlimit"
 )
 
 // Env is the process configuration from HELPLINE_* variables.
@@ -43,6 +44,10 @@ type Env struct {
 	// MetricsToken, when set, is the bearer token /metrics requires;
 	// unset, /metrics answers only this machine (see httpserver).
 	MetricsToken string
+	// MemoryLimit is the soft memory limit of `helpline run` in bytes (0:
+	// none), kept by internal/memlimit: raised while the live heap needs
+	// more. GOMEMLIMIT, when set, is the runtime's own and wins.
+	MemoryLimit int64
 }
 
 // Variable names. These are fixed: operators and scripts rely on them.
@@ -67,6 +72,7 @@ const (
 	VarShutdown      = "HELPLINE_SHUTDOWN_TIMEOUT"
 	VarClientIP      = "HELPLINE_CLIENT_IP_HEADER"
 	VarMetricsToken  = "HELPLINE_METRICS_TOKEN"
+	VarMemoryLimit   = "HELPLINE_MEMORY_LIMIT"
 )
 
 // Defaults of the variables that have one: LoadEnv applies them, Vars
@@ -83,6 +89,12 @@ const (
 	DefaultClusterReplicas = 3
 	DefaultDuplicates      = events.DefaultDuplicatesWindow
 	DefaultShutdown        = 20 * time.Second
+	// DefaultMemoryLimit is `helpline run`'s soft memory limit: the limit
+	// counts the runtime's memory, not the binary's pages (about 30 MiB of
+	// resident memory), so 112 MiB keeps the process's resident memory
+	// within issue 17's 150 MB while the live heap fits in it with half of
+	// itself to spare (memlimit.MinHeadroom; loadtest/README.md).
+	DefaultMemoryLimit = 112 << 20
 	// MinDuplicates is the shortest dedupe window accepted
 	// (events.MinDuplicatesWindow: what the window covers, and why no more).
 	MinDuplicates = events.MinDuplicatesWindow
@@ -113,6 +125,7 @@ func Vars() []VarDoc {
 		{VarDuplicates, shortDuration(DefaultDuplicates), "message-id dedupe window (at least " + shortDuration(MinDuplicates) + ")"},
 		{VarShutdown, shortDuration(DefaultShutdown), "how long shutdown waits for in-flight work"},
 		{VarMetricsToken, "(unset: /metrics answers only this machine)", "bearer token a Prometheus scraping from elsewhere sends to /metrics (at least 16 characters; never logged)"},
+		{VarMemoryLimit, memlimit.Format(DefaultMemoryLimit), "soft memory limit of `helpline run` (KiB, MiB, GiB; off: none), raised to twice the live heap while the live heap needs more than it with half of itself to spare; GOMEMLIMIT, when set, wins"},
 		{VarClientIP, "(empty: the connection's address)", "header a trusted reverse proxy sets to the client's address (e.g. X-Forwarded-For; the last entry is used)"},
 	}
 }
@@ -202,6 +215,10 @@ func LoadEnv(lookup func(string) (string, bool)) (Env, error) {
 	shutdown := get(VarShutdown, shortDuration(DefaultShutdown))
 	if e.ShutdownTimeout, err = time.ParseDuration(shutdown); err != nil || e.ShutdownTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("%s=%q: want a positive duration", VarShutdown, shutdown))
+	}
+	limit := get(VarMemoryLimit, memlimit.Format(DefaultMemoryLimit))
+	if e.MemoryLimit, err = memlimit.Parse(limit); err != nil {
+		errs = append(errs, fmt.Errorf("%s=%q: %w", VarMemoryLimit, limit, err))
 	}
 	return e, errors.Join(errs...)
 }
