@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/helpline-org/helpline/internal/config"
 	"github.com/helpline-org/helpline/services/triage/lexicon"
 )
 
@@ -19,7 +20,8 @@ const triageUsage = "usage: helpline triage explain [--lexicon FILE.yaml] [--com
 // before deploying it. With --compare OLD (a directory of lexicon YAML
 // files, or one file) each verdict also says where OLD's verdict differs
 // (old_risk, old_rule, and moved when the risk differs), and a summary of
-// the moves between levels goes to stderr.
+// the moves between levels goes to stderr. It classifies as the service
+// does: with the learned model unless HELPLINE_TRIAGE_MODEL=off.
 func cmdTriage(ctx context.Context, args []string, io stdio, lookup lookupFunc) error {
 	if len(args) > 0 && args[0] == "feedback" {
 		return cmdTriageFeedback(ctx, args[1:], io, lookup)
@@ -36,9 +38,21 @@ func cmdTriage(ctx context.Context, args []string, io stdio, lookup lookupFunc) 
 	if fs.NArg() != 0 {
 		return usageError{triageUsage}
 	}
+	model, err := config.TriageModel(lookup)
+	if err != nil {
+		return err
+	}
 	lex, err := loadLexicon(*file)
 	if err != nil {
 		return err
+	}
+	if model == "on" {
+		// What the service decides: the learned model beside the rules
+		// unless HELPLINE_TRIAGE_MODEL=off; --compare reads the older
+		// lexicon with it too, so that the moves are the lexicon's.
+		if lex, err = lex.WithModel(); err != nil {
+			return err
+		}
 	}
 	cl := lexicon.NewClassifier(lex)
 	var old *lexicon.Classifier
@@ -46,6 +60,11 @@ func cmdTriage(ctx context.Context, args []string, io stdio, lookup lookupFunc) 
 		ol, err := loadOldLexicon(*compare)
 		if err != nil {
 			return fmt.Errorf("--compare %s: %w", *compare, err)
+		}
+		if model == "on" {
+			if ol, err = ol.WithModel(); err != nil {
+				return err
+			}
 		}
 		old = lexicon.NewClassifier(ol)
 	}

@@ -9,6 +9,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/helpline-org/helpline/internal/config"
+	"github.com/helpline-org/helpline/services/triage/lexicon"
 )
 
 // oldLexicon is an older English lexicon: it knows "want to die" only.
@@ -21,9 +24,35 @@ entries:
 
 func runTriage(t *testing.T, stdin string, args ...string) (stdout, stderr string, err error) {
 	t.Helper()
+	return runTriageEnv(t, nil, stdin, args...)
+}
+
+// runTriageEnv runs `helpline triage` in the environment env.
+func runTriageEnv(t *testing.T, env map[string]string, stdin string, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
 	var out, errOut bytes.Buffer
-	err = dispatch(context.Background(), append([]string{"triage"}, args...), stdio{in: strings.NewReader(stdin), out: &out, err: &errOut}, nil)
+	err = dispatch(context.Background(), append([]string{"triage"}, args...), stdio{in: strings.NewReader(stdin), out: &out, err: &errOut}, config.MapLookup(env))
 	return out.String(), errOut.String(), err
+}
+
+// TestTriageExplainShowsTheModel: explain classifies as the service does,
+// with the learned model unless HELPLINE_TRIAGE_MODEL=off (a message the
+// rules find nothing in and the model raises: the lexicon's doc, "A
+// learned second opinion"); a bad value is an error naming the variable.
+func TestTriageExplainShowsTheModel(t *testing.T) {
+	t.Parallel()
+	const raised = "the train comes past at 11:40 and doesn't stop here\n"
+	out, _, err := runTriage(t, raised, "explain")
+	if err != nil || !strings.Contains(out, `"risk":"crisis"`) || !strings.Contains(out, `"rule":"model"`) || !strings.Contains(out, `"model_version":"`+lexicon.ModelVersion+`"`) {
+		t.Errorf("explain: %v %s", err, out)
+	}
+	out, _, err = runTriageEnv(t, map[string]string{config.VarTriageModel: "off"}, raised, "explain")
+	if err != nil || !strings.Contains(out, `"risk":"none"`) || strings.Contains(out, "model") {
+		t.Errorf("explain, model off: %v %s", err, out)
+	}
+	if _, _, err := runTriageEnv(t, map[string]string{config.VarTriageModel: "1"}, raised, "explain"); err == nil || !strings.Contains(err.Error(), config.VarTriageModel) {
+		t.Errorf("%s=1: %v", config.VarTriageModel, err)
+	}
 }
 
 func TestTriageExplainCompare(t *testing.T) {

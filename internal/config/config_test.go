@@ -42,6 +42,12 @@ func TestLoadEnvDefaults(t *testing.T) {
 	if docs[VarDuplicates] != "2m" || docs[VarShutdown] != "20s" || docs[VarHTTPAddr] != e.HTTPAddr || docs[VarMemoryLimit] != "112MiB" {
 		t.Fatalf("documented defaults differ from the applied ones: %v", docs)
 	}
+	if !e.TriageModelOn() || docs[VarTriageModel] != e.TriageModel {
+		t.Fatalf("triage's model is on by default, as documented: %q, documented %q", e.TriageModel, docs[VarTriageModel])
+	}
+	if off, err := LoadEnv(env(VarTriageModel, "off")); err != nil || off.TriageModelOn() {
+		t.Fatalf("%s=off: %+v %v", VarTriageModel, off, err)
+	}
 	clustered, err := LoadEnv(env(VarNATSURL, "nats://a:4222"))
 	if err != nil || clustered.Replicas != 3 {
 		t.Fatalf("external NATS defaults to 3 replicas: %+v %v", clustered, err)
@@ -63,6 +69,7 @@ func TestLoadEnvNamesTheBadVariable(t *testing.T) {
 		{[]string{VarClientIP, "X Forwarded"}, VarClientIP},
 		{[]string{VarMemoryLimit, "112MB"}, VarMemoryLimit},
 		{[]string{VarMemoryLimit, "0"}, VarMemoryLimit},
+		{[]string{VarTriageModel, "1"}, VarTriageModel},
 	}
 	for _, tt := range tests {
 		_, err := LoadEnv(env(tt.kv...))

@@ -48,6 +48,10 @@ type Env struct {
 	// none), kept by internal/memlimit: raised while the live heap needs
 	// more. GOMEMLIMIT, when set, is the runtime's own and wins.
 	MemoryLimit int64
+	// TriageModel is "on" or "off": whether triage's learned model sits
+	// beside its rules (lexicon.WithModel). Use TriageModelOn: the zero
+	// value is on, as the default is.
+	TriageModel string
 }
 
 // Variable names. These are fixed: operators and scripts rely on them.
@@ -73,6 +77,7 @@ const (
 	VarClientIP      = "HELPLINE_CLIENT_IP_HEADER"
 	VarMetricsToken  = "HELPLINE_METRICS_TOKEN"
 	VarMemoryLimit   = "HELPLINE_MEMORY_LIMIT"
+	VarTriageModel   = "HELPLINE_TRIAGE_MODEL"
 )
 
 // Defaults of the variables that have one: LoadEnv applies them, Vars
@@ -83,6 +88,8 @@ const (
 	DefaultConfigFile = "deploy/helpline.example.yaml"
 	DefaultLogLevel   = "info"
 	DefaultLogFormat  = "auto"
+	// DefaultTriageModel: triage ships with its learned model (issue 12).
+	DefaultTriageModel = "on"
 	// DefaultReplicas is for the embedded server; DefaultClusterReplicas
 	// for an external NATS.
 	DefaultReplicas        = 1
@@ -127,6 +134,7 @@ func Vars() []VarDoc {
 		{VarMetricsToken, "(unset: /metrics answers only this machine)", "bearer token a Prometheus scraping from elsewhere sends to /metrics (at least 16 characters; never logged)"},
 		{VarMemoryLimit, memlimit.Format(DefaultMemoryLimit), "soft memory limit of `helpline run` (KiB, MiB, GiB; off: none), raised to twice the live heap while the live heap needs more than it with half of itself to spare; GOMEMLIMIT, when set, wins"},
 		{VarClientIP, "(empty: the connection's address)", "header a trusted reverse proxy sets to the client's address (e.g. X-Forwarded-For; the last entry is used)"},
+		{VarTriageModel, DefaultTriageModel, "on or off: triage's learned model beside its rules (off: the rules alone)"},
 	}
 }
 
@@ -160,6 +168,10 @@ func LoadEnv(lookup func(string) (string, bool)) (Env, error) {
 		LogFormat:        get(VarLogFormat, DefaultLogFormat),
 		ClientIPHeader:   get(VarClientIP, ""),
 		MetricsToken:     get(VarMetricsToken, ""),
+	}
+	var err error
+	if e.TriageModel, err = TriageModel(lookup); err != nil {
+		errs = append(errs, err)
 	}
 	if e.MetricsToken != "" && len(e.MetricsToken) < 16 {
 		errs = append(errs, fmt.Errorf("%s: want at least 16 characters", VarMetricsToken))
@@ -207,7 +219,6 @@ func LoadEnv(lookup func(string) (string, bool)) (Env, error) {
 	if _, err := fmt.Sscanf(replicas, "%d", &e.Replicas); err != nil || e.Replicas < 1 || e.Replicas > 5 {
 		errs = append(errs, fmt.Errorf("%s=%q: want 1 to 5", VarReplicas, replicas))
 	}
-	var err error
 	dup := get(VarDuplicates, shortDuration(DefaultDuplicates))
 	if e.DuplicatesWindow, err = time.ParseDuration(dup); err != nil || e.DuplicatesWindow < MinDuplicates {
 		errs = append(errs, fmt.Errorf("%s=%q: want a duration of at least %s (the log's own retries of an append)", VarDuplicates, dup, shortDuration(MinDuplicates)))
@@ -221,6 +232,23 @@ func LoadEnv(lookup func(string) (string, bool)) (Env, error) {
 		errs = append(errs, fmt.Errorf("%s=%q: %w", VarMemoryLimit, limit, err))
 	}
 	return e, errors.Join(errs...)
+}
+
+// TriageModel reads HELPLINE_TRIAGE_MODEL through lookup: "on" (the
+// default, also when unset or blank) or "off"; anything else is an error
+// naming the variable. `helpline triage explain` reads it alone, so that
+// explain shows what the service would decide.
+func TriageModel(lookup func(string) (string, bool)) (string, error) {
+	v, ok := lookup(VarTriageModel)
+	v = strings.TrimSpace(v)
+	if !ok || v == "" {
+		return DefaultTriageModel, nil
+	}
+	switch v {
+	case "on", "off":
+		return v, nil
+	}
+	return DefaultTriageModel, fmt.Errorf("%s=%q: want on or off", VarTriageModel, v)
 }
 
 // shortDuration writes d as a person would: 15m, not 15m0s.
@@ -238,6 +266,10 @@ func shortDuration(d time.Duration) string {
 // Sandbox reports whether the process runs the local SMS sandbox instead of
 // talking to Twilio.
 func (e Env) Sandbox() bool { return e.TwilioAccountSID == "" }
+
+// TriageModelOn reports whether triage classifies with its learned model
+// beside the rules: unless HELPLINE_TRIAGE_MODEL=off.
+func (e Env) TriageModelOn() bool { return e.TriageModel != "off" }
 
 // Embedded reports whether the process runs its own NATS server.
 func (e Env) Embedded() bool { return e.NATSURL == "" }

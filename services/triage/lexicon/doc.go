@@ -556,17 +556,38 @@
 // under it (TestVersionsSum). Only WithModel adds it: Default, Parse and
 // FromFS give none.
 //
-// It is not enabled in the service yet (internal/app classifies with
-// Default). With ModelVersion 2026.12.7.1 (trained on nine writers,
-// budget 0.005, no heldOnly) the frozen corpus's crisis recall went from
-// 0.807 to 0.845 and its false-crisis rate from 0.029 to 0.032, past issue
-// 12's 0.03, and on the g writers, then unseen, from 0.769/0.044 to
-// 0.833/0.054 (33 false crises of 614 calm, the rules' 27): the threshold,
-// chosen on the writers it was trained on, did not hold on a new one.
-// 2026.12.7.2 is chosen so that it does (below); enabling it is the
-// lead's call, from the blind h sets and the frozen one-liner. Every
-// evaluation reads it with HELPLINE_TRIAGE_MODEL=1 ("go test -run
-// TestEvaluationValidation -v").
+// It ships switched on: the service classifies with Default().WithModel()
+// (internal/app.TriageLexicon; `helpline triage explain` too), unless the
+// operator sets HELPLINE_TRIAGE_MODEL=off, which leaves the rules alone.
+// The lead switched 2026.12.7.2 on from three measures that agree: the
+// frozen corpus (never tuned on), rules 0.807 (348/431) false-crisis 0.029
+// (17/586), rules and model 0.847 (365/431), 0.029 (17/586); the blind h
+// writers (written after it, unseen by anyone tuning), 0.686 (335/488)
+// 0.052 (30/581) -> 0.756 (369/488) 0.053 (31/581), 34 crises fewer
+// missed for one false alarm more; and the twelve folds below,
+// 0.781/0.019 -> 0.829/0.021. With ModelVersion 2026.12.7.1 (trained on
+// nine writers, budget 0.005, no heldOnly) the frozen corpus had gone
+// from 0.807/0.029 to 0.845/0.032, past issue 12's 0.03, and the g
+// writers, then unseen, from 0.769/0.044 to 0.833/0.054: the threshold,
+// chosen on the writers it was trained on, did not hold on a new one;
+// 2026.12.7.2 is chosen so that it does (below). The package's tests
+// classify with the model (defaultClassifier, what ships), so every
+// evaluation, TestEvaluationFrozen included, measures the shipped triage;
+// HELPLINE_TRIAGE_MODEL=off reads them by the rules alone ("go test -run
+// TestEvaluationValidation -v"). The tests of the rules themselves
+// (TestClassifyIn, TestGeneralisingRules) classify by the rules alone.
+//
+// Known false alarms of the shipped model: calm messages of the rules'
+// own tests, which the rules judge none and the shipped classifier raises
+// to crisis, rule "model" (no guard is fitted to them; TestClassifyIn and
+// TestGeneralisingRules assert them none by the rules): "i've got them
+// here" alone (after "hello"), long after someone's ideation (three hours
+// after "i want to die") and after someone else's ("my friend said she
+// wants to die"), the model reading the message alone; "already did,
+// thanks" after "what time do you open"; "j'ai des bleus partout après le
+// rugby, je veux pas rentrer tout de suite". Short fragments of the words
+// crises are written in, which the model reads without person, time or
+// context (Its limits, below).
 //
 // Its features do not read the lexicon, so a lexicon change leaves the
 // weights valid: the model is a second opinion the phrases do not steer,
@@ -672,11 +693,10 @@
 // heldOnly also keeps the model off a message the rules read as an idiom
 // (rule idiom_suppressed, which holds no signal: "je veux en finir avec
 // ces devoirs ce soir" was raised, TestGeneralisingRules with the model);
-// the table above did not move with it. With HELPLINE_TRIAGE_MODEL=1,
-// TestClassifyIn and TestGeneralisingRules still fail, as with
-// 2026.12.7.1: the model raises fragments the rules' tests want none
-// ("i've got them here" after "hello", "already did, thanks", "j'ai des
-// bleus partout après le rugby, je veux pas rentrer tout de suite").
+// the table above did not move with it. With the model, as with
+// 2026.12.7.1, TestClassifyIn and TestGeneralisingRules would fail: the
+// model raises fragments the rules' tests want none (Known false alarms,
+// above), so those two tests classify by the rules alone.
 //
 // What was tried for 2026.12.7.1, by the same measure (a scratch harness, not
 // kept, at lexicon 2026.12.7.49; pooled over nine writers, budget 0.01
