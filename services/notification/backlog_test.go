@@ -167,8 +167,11 @@ func TestPageBehindBacklogFirst(t *testing.T) {
 
 	// Before each escalation, at most a few events of conversations
 	// without one were handled: the first, handed over before the
-	// look-ahead saw the escalations, and perhaps one or two whose turn
-	// came before their urgent ones were marked.
+	// look-ahead saw the escalations, and those whose turn came while an
+	// urgent conversation's next event waited for its previous one's ack
+	// (wmjetstream's keyed turns: others may hold one turn in four, and at
+	// least one). Seen: up to 3 usually, 5 in one run in six at load 5
+	// (the bound was 3 and failed there); without the look-ahead 45 and 56.
 	crisisConv := map[string]bool{}
 	for _, c := range escalated {
 		crisisConv[c] = true
@@ -185,7 +188,7 @@ func TestPageBehindBacklogFirst(t *testing.T) {
 		if !crisisConv[e.AggregateID] {
 			others++
 		}
-		if e.Type == events.TypeEscalationRaised && others > 3 {
+		if e.Type == events.TypeEscalationRaised && others > 8 {
 			t.Errorf("escalation of %s handled after %d events of other conversations, want a few at most", e.AggregateID, others)
 		}
 	}
