@@ -123,10 +123,14 @@ func Keep(ctx context.Context, limit int64, log zerolog.Logger) {
 			set = next
 		}
 		// Logged with some hysteresis: a live heap near the limit's floor
-		// moves it a little at every collection.
+		// moves it a little at every collection. At info, not warn: with
+		// the default limit a freshly started helpline run (its live heap
+		// about 76 MiB with the lexicon and its model loaded) is raised at
+		// once, and a warning at every start teaches operators to ignore
+		// warnings.
 		switch {
 		case next > limit+limit/8 && !above:
-			log.Warn().Uint64("live_heap_mib", live>>20).Int64("limit_mib", limit>>20).Int64("raised_to_mib", next>>20).
+			log.Info().Uint64("live_heap_mib", live>>20).Int64("limit_mib", limit>>20).Int64("raised_to_mib", next>>20).
 				Msg("live heap needs more than the soft memory limit: raised while it does")
 			above = true
 		case next == limit && above:
