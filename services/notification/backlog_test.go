@@ -291,7 +291,6 @@ type pagerBacklogRun struct {
 func runPagerBacklog(b *testing.B, n, crisisEvery int, urgent bool) pagerBacklogRun {
 	b.StopTimer()
 	w := newWorldWith(b, testConfig)
-	ctx := context.Background()
 	rota, err := notification.NewRota(w.File, w.Store)
 	if err != nil {
 		b.Fatal(err)
@@ -328,36 +327,10 @@ func runPagerBacklog(b *testing.B, n, crisisEvery int, urgent bool) pagerBacklog
 	}
 	close(work)
 	wg.Wait()
-	cons, err := w.JS.Consumer(ctx, events.DefaultStream, notification.PagerConsumer)
-	if err != nil {
-		b.Fatal(err)
-	}
-	before, err := cons.Info(ctx)
-	if err != nil {
-		b.Fatal(err)
-	}
+	d := testbed.DrainBacklog(b, w.JS, notification.PagerConsumer, n, func() func() { return w.Run(b, append(specs, follow)) })
 
-	b.StartTimer()
-	start := time.Now()
-	stop := w.Run(b, append(specs, follow))
-	var info *jetstream.ConsumerInfo
-	for {
-		if info, err = cons.Info(ctx); err != nil {
-			b.Fatal(err)
-		}
-		if info.NumPending == 0 && info.NumAckPending == 0 && info.Delivered.Stream > before.Delivered.Stream+uint64(n) {
-			break
-		}
-		if time.Since(start) > 10*time.Minute {
-			b.Fatalf("not drained after 10 minutes: %d pending", info.NumPending+uint64(info.NumAckPending))
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	drain := time.Since(start)
-	b.StopTimer()
-	stop()
-
-	out := pagerBacklogRun{drain: drain, events: info.AckFloor.Stream - before.AckFloor.Stream}
+	start := d.Start
+	out := pagerBacklogRun{drain: d.Took, events: d.Acked}
 	for _, t := range pageTimes(b, w.JS) {
 		out.paged = append(out.paged, t.Sub(start))
 	}

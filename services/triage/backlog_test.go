@@ -183,7 +183,6 @@ type backlogRun struct {
 func runBacklog(b *testing.B, n, crisisEvery int, group bool) backlogRun {
 	b.StopTimer()
 	bed := testbed.New(b, cfg, inHours)
-	ctx := context.Background()
 	lex, err := lexicon.Default()
 	if err != nil {
 		b.Fatal(err)
@@ -226,36 +225,10 @@ func runBacklog(b *testing.B, n, crisisEvery int, group bool) backlogRun {
 	}
 	close(work)
 	wg.Wait()
-	cons, err := bed.JS.Consumer(ctx, events.DefaultStream, "triage")
-	if err != nil {
-		b.Fatal(err)
-	}
-	before, err := cons.Info(ctx)
-	if err != nil {
-		b.Fatal(err)
-	}
+	d := testbed.DrainBacklog(b, bed.JS, "triage", n, func() func() { return bed.Run(b, append(svc.Specs(), follow)) })
 
-	b.StartTimer()
-	start := time.Now()
-	stop := bed.Run(b, append(svc.Specs(), follow))
-	var info *jetstream.ConsumerInfo
-	for {
-		if info, err = cons.Info(ctx); err != nil {
-			b.Fatal(err)
-		}
-		if info.NumPending == 0 && info.NumAckPending == 0 && info.Delivered.Stream > before.Delivered.Stream+uint64(n) {
-			break
-		}
-		if time.Since(start) > 10*time.Minute {
-			b.Fatalf("not drained after 10 minutes: %d pending", info.NumPending+uint64(info.NumAckPending))
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	drain := time.Since(start)
-	b.StopTimer()
-	stop()
-
-	out := backlogRun{drain: drain, events: info.AckFloor.Stream - before.AckFloor.Stream}
+	start := d.Start
+	out := backlogRun{drain: d.Took, events: d.Acked}
 	if gc != nil {
 		out.group = gc.Stats()
 	}
